@@ -1,0 +1,230 @@
+/**
+ * The HTTP layer for one registry host: a bounded keep-alive connection pool,
+ * authentication, manual redirects and retries of temporary failures.
+ * Everything above (manifests, blobs, uploads) goes through `send`.
+ */
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, type Dispatcher } from 'undici';
+import { FerryError } from '../../../src-shared/errors.ts';
+import { apiHost } from '../reference.ts';
+import { Authenticator, parseChallenges, type Scope } from './auth.ts';
+import type { Credential } from './credentials.ts';
+import { errorForNetwork, errorForStatus, isTemporary, redactUrl, RegistryError } from './errors.ts';
+
+/** How often and how patiently to retry temporary failures. */
+export interface RetryPolicy {
+  /** Total attempts including the first. */
+  attempts: number;
+  /** First backoff delay; doubled each attempt, with jitter. */
+  baseDelayMs: number;
+  /** Ceiling for one backoff delay. */
+  maxDelayMs: number;
+  /** Ceiling for a server's Retry-After, so a hostile value cannot stall a job for hours. */
+  maxRetryAfterMs: number;
+}
+
+/** Five attempts waiting about 0.25 s, 0.5 s, 1 s, 2 s: rides out a registry restart or a burst of 429s without hanging a job. */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 250, maxDelayMs: 8_000, maxRetryAfterMs: 60_000 };
+
+/** Sixteen connections per host: enough to keep loopback and LAN registries busy, few enough not to trip rate limits. */
+export const DEFAULT_MAX_CONNECTIONS = 16;
+
+/** A redirect chain longer than this is a loop (Go's net/http uses 10; registries need one hop). */
+const MAX_REDIRECTS = 5;
+/** Error bodies are read only this far: enough for the distribution-spec error list. */
+const ERROR_BODY_LIMIT = 64 * 1024;
+
+/** TLS settings for one host, resolved from flags and certs.d. */
+export interface ResolvedTls {
+  rejectUnauthorized: boolean;
+  ca?: string[];
+  cert?: string;
+  key?: string;
+}
+
+/** Everything needed to talk to one registry host. */
+export interface RegistryClientOptions {
+  registry: string;
+  plainHttp: boolean;
+  tls: ResolvedTls;
+  credential: () => Promise<Credential | undefined>;
+  retry?: RetryPolicy;
+  maxConnections?: number;
+  userAgent?: string;
+}
+
+/** A request body: bytes (replayable on retry) or a factory of a stream (sent once). */
+export type RequestBody = Buffer | string | (() => AsyncIterable<Uint8Array>);
+
+/** One registry request, described by what it needs rather than how to send it. */
+export interface RegistryRequest {
+  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+  /** A path under the registry (`/v2/…`) or an absolute URL the registry handed out (upload Location). */
+  path: string;
+  scopes: Scope[];
+  /** Statuses the caller handles; any other becomes a RegistryError. */
+  expect: number[];
+  /** What the request concerns, for error messages: a reference, blob or repository. */
+  subject: string;
+  headers?: Record<string, string>;
+  body?: RequestBody;
+  followRedirects?: boolean;
+  /** Never retry inside `send`: the caller must first ask the registry what state it is in (upload chunks). */
+  noRetry?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Reads a response body into memory, refusing more than `limit` bytes (manifests, error bodies). */
+export async function readCapped(body: Dispatcher.ResponseData['body'], limit: number, subject: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += (chunk as Buffer).length;
+    if (total > limit) {
+      body.destroy();
+      throw new FerryError('MANIFEST_TOO_LARGE', `${subject}: response is larger than ${limit} bytes`, { limit });
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The registry client for one host. Cheap to call concurrently; share one per host. */
+export class RegistryClient {
+  readonly registry: string;
+  readonly baseUrl: string;
+  readonly auth: Authenticator;
+  private readonly dispatcher: Agent;
+  private readonly retry: RetryPolicy;
+  private readonly userAgent: string;
+  private ping: Promise<void> | undefined;
+  /** Counts requests by method, for tests and benchmarks. */
+  readonly requestCounts = new Map<string, number>();
+
+  constructor(options: RegistryClientOptions) {
+    this.registry = options.registry;
+    this.baseUrl = `${options.plainHttp ? 'http' : 'https'}://${apiHost(options.registry)}`;
+    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.userAgent = options.userAgent ?? 'ferry';
+    this.dispatcher = new Agent({
+      connections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+      keepAliveTimeout: 30_000,
+      // A slow USB drive or a throttled link may stall a body for minutes; headers should come quickly.
+      headersTimeout: 60_000,
+      bodyTimeout: 300_000,
+      connect: { rejectUnauthorized: options.tls.rejectUnauthorized, ca: options.tls.ca, cert: options.tls.cert, key: options.tls.key },
+    });
+    this.auth = new Authenticator(options.registry, options.credential, this.dispatcher);
+  }
+
+  /** Sends a request, retrying temporary failures when the body can be replayed. */
+  async send(request: RegistryRequest): Promise<Dispatcher.ResponseData> {
+    const replayable = typeof request.body !== 'function' && request.noRetry !== true;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.sendOnce(request);
+      } catch (error) {
+        if (!replayable || attempt >= this.retry.attempts || !isTemporary(error) || request.signal?.aborted) throw error;
+        await sleep(this.backoff(attempt, error), undefined, { signal: request.signal });
+      }
+    }
+  }
+
+  /** Backoff before the next attempt: the server's Retry-After if it gave one, else capped exponential with jitter. */
+  backoff(attempt: number, error: unknown): number {
+    const retryAfter = error instanceof RegistryError ? error.retryAfterMs : undefined;
+    if (retryAfter !== undefined) return Math.min(retryAfter, this.retry.maxRetryAfterMs);
+    const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+    return ceiling / 2 + Math.random() * (ceiling / 2);
+  }
+
+  /** Closes the connection pool. */
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  /** Learns once per host whether and how it wants authentication (`GET /v2/`). */
+  private async ensurePinged(signal?: AbortSignal): Promise<void> {
+    if (this.auth.knowsChallenge) return;
+    this.ping ??= (async () => {
+      const url = `${this.baseUrl}/v2/`;
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await this.dispatcher.request({ origin: this.baseUrl, path: '/v2/', method: 'GET', headers: { 'user-agent': this.userAgent }, signal });
+      } catch (error) {
+        throw errorForNetwork(error, { method: 'GET', url, subject: this.registry });
+      }
+      const body = await readCapped(response.body, ERROR_BODY_LIMIT, this.registry).catch(() => Buffer.alloc(0));
+      if (response.statusCode === 200) this.auth.setChallenge(null);
+      else if (response.statusCode === 401) this.auth.setChallenge(parseChallenges(response.headers['www-authenticate']));
+      else throw errorForStatus({ status: response.statusCode, method: 'GET', url, subject: `${this.registry} is not an OCI registry or is unavailable`, body: body.toString() });
+    })().catch((error: unknown) => {
+      this.ping = undefined;
+      throw error;
+    });
+    await this.ping;
+  }
+
+  private count(method: string): void {
+    this.requestCounts.set(method, (this.requestCounts.get(method) ?? 0) + 1);
+  }
+
+  /** One attempt: authorise, send, answer one 401 by re-authenticating, follow redirects by hand. */
+  private async sendOnce(request: RegistryRequest): Promise<Dispatcher.ResponseData> {
+    await this.ensurePinged(request.signal);
+    let scopes = request.scopes;
+    let url = new URL(request.path, this.baseUrl);
+    let authorization = await this.auth.authorization(scopes, request.signal);
+    let reauthenticated = false;
+    for (let hop = 0; ; ) {
+      const sameHost = url.origin === this.baseUrl;
+      const headers: Record<string, string> = { 'user-agent': this.userAgent, ...request.headers };
+      // Credentials go only to the registry itself, never to a redirect target (blob storage, CDN).
+      if (authorization && sameHost) headers.authorization = authorization;
+      const body = typeof request.body === 'function' ? Readable.from(request.body(), { objectMode: false }) : request.body;
+      let response: Dispatcher.ResponseData;
+      this.count(request.method);
+      try {
+        response = await this.dispatcher.request({ origin: url.origin, path: url.pathname + url.search, method: request.method, headers, body, signal: request.signal });
+      } catch (error) {
+        throw errorForNetwork(error, { method: request.method, url: url.href, subject: request.subject });
+      }
+      const status = response.statusCode;
+      if (status === 401 && sameHost && !reauthenticated && typeof request.body !== 'function') {
+        await response.body.dump();
+        const challenges = parseChallenges(response.headers['www-authenticate']);
+        this.auth.setChallenge(challenges);
+        scopes = this.auth.scopesAfterRefusal(challenges, scopes);
+        authorization = await this.auth.authorization(scopes, request.signal);
+        reauthenticated = true;
+        continue;
+      }
+      if (request.followRedirects && [301, 302, 303, 307, 308].includes(status) && !request.expect.includes(status)) {
+        await response.body.dump();
+        hop += 1;
+        url = this.redirectTarget(url, response.headers.location, hop, request.subject);
+        continue;
+      }
+      if (request.expect.includes(status)) return response;
+      const errorBody = await readCapped(response.body, ERROR_BODY_LIMIT, request.subject).catch(() => Buffer.alloc(0));
+      const retryAfter = response.headers['retry-after'];
+      throw errorForStatus({
+        status, method: request.method, url: url.href, subject: request.subject, body: errorBody.toString(),
+        retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+      });
+    }
+  }
+
+  /** Checks a redirect before following it: bounded hops, a Location present, and never from https down to http. */
+  private redirectTarget(from: URL, location: string | string[] | undefined, hop: number, subject: string): URL {
+    const target = Array.isArray(location) ? location[0] : location;
+    if (!target) throw new RegistryError('REGISTRY_ERROR', `${subject}: redirect from ${redactUrl(from.href)} without a Location`, { temporary: false });
+    if (hop > MAX_REDIRECTS) throw new RegistryError('REGISTRY_ERROR', `${subject}: more than ${MAX_REDIRECTS} redirects`, { temporary: false });
+    const next = new URL(target, from);
+    if (from.protocol === 'https:' && next.protocol !== 'https:') {
+      throw new RegistryError('INSECURE_REDIRECT', `${subject}: refused redirect from https to ${redactUrl(next.href)}`, { temporary: false });
+    }
+    return next;
+  }
+}
