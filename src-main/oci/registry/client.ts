@@ -10,6 +10,7 @@ import { FerryError } from '../../../src-shared/errors.ts';
 import { apiHost } from '../reference.ts';
 import { Authenticator, parseChallenges, type Scope } from './auth.ts';
 import type { Credential } from './credentials.ts';
+import type { ResolvedTls } from './tls-config.ts';
 import { errorForNetwork, errorForStatus, isTemporary, redactUrl, RegistryError } from './errors.ts';
 
 /** How often and how patiently to retry temporary failures. */
@@ -34,14 +35,6 @@ export const DEFAULT_MAX_CONNECTIONS = 16;
 const MAX_REDIRECTS = 5;
 /** Error bodies are read only this far: enough for the distribution-spec error list. */
 const ERROR_BODY_LIMIT = 64 * 1024;
-
-/** TLS settings for one host, resolved from flags and certs.d. */
-export interface ResolvedTls {
-  rejectUnauthorized: boolean;
-  ca?: string[];
-  cert?: string;
-  key?: string;
-}
 
 /** Everything needed to talk to one registry host. */
 export interface RegistryClientOptions {

@@ -316,7 +316,11 @@ function runHelperOnce(name: string, serverUrl: string, env: NodeJS.ProcessEnv):
           // Helper output is withheld on purpose: a confused helper may print the secret.
           return reject(fail(`failed with exit code ${String(error.code)}`));
         }
-        resolve(parseHelperOutput(stdout, fail));
+        try {
+          resolve(parseHelperOutput(stdout, fail));
+        } catch (parseError) {
+          reject(parseError);
+        }
       },
     );
     // A helper that exits before reading stdin makes the write fail with EPIPE; the exit status reports it.

@@ -87,7 +87,8 @@ async function resolveUncached(host: string, options: TlsOptions, systemCertDirs
 
   const resolved: ResolvedTls = { rejectUnauthorized: options.verify };
   // Passing `ca` replaces Node's roots, so the defaults are prepended: public registries must keep working.
-  if (extraCas.length > 0) resolved.ca = Object.freeze([...(await defaultRootCertificates()), ...extraCas]) as string[];
+  // A Set drops exact duplicates, e.g. a CA both in NODE_EXTRA_CA_CERTS and in certs.d.
+  if (extraCas.length > 0) resolved.ca = Object.freeze([...new Set([...(await defaultRootCertificates()), ...extraCas])]) as string[];
   if (pair !== undefined) {
     resolved.cert = pair.cert;
     resolved.key = pair.key;

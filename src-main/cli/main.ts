@@ -1,0 +1,74 @@
+/**
+ * The `ferry` command: dispatches to a command, prints errors as one clear
+ * line (or a JSON envelope with --json) and maps them to exit codes.
+ */
+import { readFileSync } from 'node:fs';
+import { toErrorEnvelope } from '../../src-shared/errors.ts';
+import { helpText, parseCommandArgs, type CommandSpec, type ParsedArgs } from './args.ts';
+import { copySpec, runCopy } from './commands/copy.ts';
+import { inspectSpec, runInspect } from './commands/inspect.ts';
+
+interface Command {
+  spec: CommandSpec;
+  run: (args: ParsedArgs, out: NodeJS.WritableStream) => Promise<number>;
+}
+
+/** Every command, in the order `ferry --help` lists them. */
+const COMMANDS: Command[] = [
+  { spec: inspectSpec, run: runInspect },
+  { spec: copySpec, run: runCopy },
+];
+
+function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.spec.name.length));
+  return [
+    'Usage: ferry COMMAND [flags]',
+    '',
+    'Ferry carries OCI container images across air gaps on removable media.',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(width)}  ${c.spec.summary}`),
+    '',
+    'Flags:',
+    '  --help     show help (also: ferry COMMAND --help)',
+    '  --version  print the version',
+    '',
+  ].join('\n');
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the process exit code. */
+export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    out.write(overview());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    out.write(`ferry ${version()}\n`);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.spec.name === name);
+  if (!command) {
+    err.write(`ferry: unknown command "${name}" (commands: ${COMMANDS.map((c) => c.spec.name).join(', ')})\n`);
+    return 2;
+  }
+  const wantsJson = rest.includes('--json');
+  try {
+    const args = parseCommandArgs(rest, command.spec);
+    if (args.values.help === true) {
+      out.write(helpText(command.spec));
+      return 0;
+    }
+    return await command.run(args, out);
+  } catch (error) {
+    const envelope = toErrorEnvelope(error);
+    err.write(`ferry ${name}: ${envelope.message}\n`);
+    if (wantsJson) out.write(`${JSON.stringify({ error: envelope }, null, 2)}\n`);
+    return envelope.code === 'INVALID_ARGUMENT' || envelope.code === 'INVALID_REFERENCE' ? 2 : 1;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * One place that turns the user's registry flags into clients: one
+ * RegistryClient (and so one connection pool and one token cache) per host,
+ * shared by every image of a job.
+ */
+import { resolveTlsForHost, type TlsOptions } from './tls-config.ts';
+import { loadCredentialStore, type Credential, type CredentialStore } from './credentials.ts';
+import { DEFAULT_MAX_CONNECTIONS, RegistryClient, type RetryPolicy } from './client.ts';
+
+/** How to reach registries: the flags `ferry copy` and friends take, for one side of a copy. */
+export interface RegistryAccess {
+  /** `--authfile`; otherwise the usual auth files and credential helpers. */
+  authFile?: string;
+  /** `--creds user:password`: wins over any auth file. */
+  creds?: { username: string; password: string };
+  tls: TlsOptions;
+  /** `--plain-http`: talk HTTP, not HTTPS. Never chosen silently. */
+  plainHttp: boolean;
+  maxConnections?: number;
+  retry?: RetryPolicy;
+}
+
+/** Defaults for a registry reached over HTTPS with system trust and the usual credential files. */
+export const DEFAULT_ACCESS: RegistryAccess = { tls: { verify: true, caCertFiles: [], certDirs: [] }, plainHttp: false };
+
+/** The registry clients of one job, created on first use and closed together. */
+export class Registries {
+  private readonly clients = new Map<string, Promise<RegistryClient>>();
+  private store: Promise<CredentialStore> | undefined;
+
+  constructor(private readonly access: RegistryAccess, private readonly env: NodeJS.ProcessEnv = process.env) {}
+
+  /** The client for a registry host, as written in references (`docker.io`, `127.0.0.1:5000`). */
+  client(registry: string): Promise<RegistryClient> {
+    let pending = this.clients.get(registry);
+    if (!pending) {
+      pending = this.create(registry);
+      this.clients.set(registry, pending);
+      pending.catch(() => this.clients.delete(registry));
+    }
+    return pending;
+  }
+
+  /** Closes every connection pool. */
+  async close(): Promise<void> {
+    const clients = await Promise.allSettled(this.clients.values());
+    await Promise.all(clients.map((c) => (c.status === 'fulfilled' ? c.value.close() : undefined)));
+    this.clients.clear();
+  }
+
+  private async create(registry: string): Promise<RegistryClient> {
+    const tls = await resolveTlsForHost(registry, this.access.tls);
+    const credential = async (): Promise<Credential | undefined> => {
+      if (this.access.creds) return { kind: 'basic', ...this.access.creds };
+      this.store ??= loadCredentialStore({ authFile: this.access.authFile, env: this.env });
+      return (await this.store).get(registry);
+    };
+    return new RegistryClient({
+      registry, plainHttp: this.access.plainHttp, tls, credential,
+      retry: this.access.retry, maxConnections: this.access.maxConnections ?? DEFAULT_MAX_CONNECTIONS, userAgent: 'ferry/0.1',
+    });
+  }
+}

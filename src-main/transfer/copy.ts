@@ -1,0 +1,235 @@
+/**
+ * The copy job: registry to registry, many images in one process, with
+ * blob-level concurrency across all of them. Plans first (resolving every
+ * image, reporting every failure together), then moves blobs (skip what
+ * exists, mount what the target registry already holds, stream the rest),
+ * then pushes manifests children-first and tags last.
+ */
+import type { BlobProgress, Descriptor, Reference } from '../../src-shared/model/oci.ts';
+import { FerryError, toErrorEnvelope, type ErrorEnvelope } from '../../src-shared/errors.ts';
+import { manifestsInPushOrder, resolveImageGraph, type ImageGraph } from '../oci/image-graph.ts';
+import { formatPlatform, type PlatformSelection } from '../oci/platform.ts';
+import { formatReference } from '../oci/reference.ts';
+import { readBlob } from '../oci/registry/blobs.ts';
+import type { RegistryClient } from '../oci/registry/client.ts';
+import { headManifest, putManifest } from '../oci/registry/manifests.ts';
+import type { Registries } from '../oci/registry/registries.ts';
+import { blobExists, mountBlob, uploadBlob } from '../oci/registry/uploads.ts';
+import { Limiter } from './limiter.ts';
+
+/** Eight blobs in flight: saturates a loopback or LAN registry on two cores without starving manifest requests. */
+export const DEFAULT_BLOB_CONCURRENCY = 8;
+/** Manifest graphs resolved at once during planning; they are small requests, latency-bound. */
+const PLAN_CONCURRENCY = 8;
+
+/** One image to copy. */
+export interface CopyRequest {
+  source: Reference;
+  destination: Reference;
+}
+
+/** What a copy reports while it runs: typed, never preformatted text. */
+export type CopyEvent =
+  | { type: 'planned'; images: number; blobs: number; bytes: number }
+  | { type: 'blob'; progress: BlobProgress }
+  | { type: 'image'; source: string; destination: string; digest: string };
+
+/** Options of a copy job. */
+export interface CopyOptions {
+  platforms: PlatformSelection;
+  concurrency?: number;
+  signal?: AbortSignal;
+  onEvent?: (event: CopyEvent) => void;
+}
+
+/** One image as it landed. */
+export interface CopiedImage {
+  source: string;
+  destination: string;
+  digest: string;
+  mediaType: string;
+  platforms: string[];
+  /** True when platform filtering wrote a new index, so the digest differs from the source's. */
+  rootRewritten: boolean;
+  blobs: number;
+  bytes: number;
+}
+
+/** The result of a copy job: what landed, what failed, and how the blobs got there. */
+export interface CopySummary {
+  images: CopiedImage[];
+  failed: Array<{ source: string; destination: string; error: ErrorEnvelope }>;
+  blobs: { copied: number; skipped: number; mounted: number };
+  bytesCopied: number;
+  durationMs: number;
+}
+
+interface Sides {
+  from: RegistryClient;
+  to: RegistryClient;
+}
+
+/** Copies images between registries; resolves every source first and fails before any write if one cannot be resolved. */
+export async function copyImages(requests: CopyRequest[], from: Registries, to: Registries, options: CopyOptions): Promise<CopySummary> {
+  const started = Date.now();
+  checkDistinctDestinations(requests);
+  const graphs = await planAll(requests, from, options);
+  const uniqueBlobs = new Map<string, number>();
+  for (const graph of graphs) for (const blob of graph.blobs) uniqueBlobs.set(blob.digest, blob.size);
+  options.onEvent?.({ type: 'planned', images: graphs.length, blobs: uniqueBlobs.size, bytes: [...uniqueBlobs.values()].reduce((a, b) => a + b, 0) });
+
+  const mover = new BlobMover(new Limiter(options.concurrency ?? DEFAULT_BLOB_CONCURRENCY), options);
+  const summary: CopySummary = { images: [], failed: [], blobs: mover.counts, bytesCopied: 0, durationMs: 0 };
+  await Promise.all(requests.map(async (request, i) => {
+    const graph = graphs[i];
+    if (!graph) return;
+    try {
+      const sides = { from: await from.client(request.source.registry), to: await to.client(request.destination.registry) };
+      summary.images.push(await copyOne(graph, request, sides, mover, options));
+    } catch (error) {
+      summary.failed.push({ source: formatReference(request.source), destination: formatReference(request.destination), error: toErrorEnvelope(error) });
+    }
+  }));
+  summary.bytesCopied = mover.bytesCopied;
+  summary.durationMs = Date.now() - started;
+  return summary;
+}
+
+function checkDistinctDestinations(requests: CopyRequest[]): void {
+  const seen = new Map<string, string>();
+  for (const request of requests) {
+    const target = formatReference(request.destination);
+    const source = formatReference(request.source);
+    const earlier = seen.get(target);
+    if (earlier !== undefined && earlier !== source) {
+      throw new FerryError('INVALID_ARGUMENT', `two images would land on ${target}: ${earlier} and ${source}`, { destination: target });
+    }
+    seen.set(target, source);
+  }
+}
+
+/** Resolves every source graph; collects all failures so the user fixes the list in one go. */
+async function planAll(requests: CopyRequest[], from: Registries, options: CopyOptions): Promise<ImageGraph[]> {
+  const limiter = new Limiter(PLAN_CONCURRENCY);
+  const results = await Promise.allSettled(requests.map((request) => limiter.run(async () => {
+    const client = await from.client(request.source.registry);
+    return resolveImageGraph(client, request.source, options.platforms, options.signal);
+  })));
+  const problems = results.flatMap((result, i) => (result.status === 'rejected' ? [{ reference: formatReference(requests[i]?.source ?? { registry: '?', repository: '?' }), error: toErrorEnvelope(result.reason) }] : []));
+  if (problems.length > 0) {
+    const first = problems[0]?.error;
+    const lines = problems.map((p) => `  ${p.error.message}`).join('\n');
+    throw new FerryError(first?.code ?? 'REGISTRY_ERROR', problems.length === 1 ? (first?.message ?? 'cannot resolve image') : `${problems.length} images cannot be resolved:\n${lines}`, { problems });
+  }
+  return results.map((result) => (result as PromiseFulfilledResult<ImageGraph>).value);
+}
+
+async function copyOne(graph: ImageGraph, request: CopyRequest, sides: Sides, mover: BlobMover, options: CopyOptions): Promise<CopiedImage> {
+  const dst = request.destination;
+  const present = await headManifest(sides.to, dst.repository, graph.root.digest, options.signal);
+  if (present === undefined) {
+    // A registry accepts a manifest only once its blobs exist, so a present root means the whole graph is there.
+    await Promise.all(graph.blobs.map((blob) => mover.ensure(sides, request.source.repository, dst.repository, blob)));
+    for (const node of manifestsInPushOrder(graph.root)) {
+      if (node !== graph.root) await putManifest(sides.to, dst.repository, node.digest, node.bytes, node.mediaType, options.signal);
+    }
+  } else {
+    for (const blob of graph.blobs) mover.report({ digest: blob.digest, state: 'skipped', complete: blob.size, total: blob.size }, 'skipped');
+  }
+  const target = dst.tag ?? graph.root.digest;
+  await putManifest(sides.to, dst.repository, target, graph.root.bytes, graph.root.mediaType, options.signal);
+  options.onEvent?.({ type: 'image', source: formatReference(request.source), destination: formatReference(dst), digest: graph.root.digest });
+  return {
+    source: formatReference(request.source), destination: formatReference(dst), digest: graph.root.digest, mediaType: graph.root.mediaType,
+    platforms: graph.platforms.map(formatPlatform), rootRewritten: graph.rootRewritten, blobs: graph.blobs.length, bytes: graph.totalSize,
+  };
+}
+
+/**
+ * Moves each blob to each destination repository once, however many images
+ * share it: a HEAD skips blobs already there, a mount reuses one already on the
+ * target registry (from the source repository on the same registry, or from an
+ * earlier repository of this job), and only the rest is streamed.
+ */
+class BlobMover {
+  readonly counts = { copied: 0, skipped: 0, mounted: 0 };
+  bytesCopied = 0;
+  private readonly perRepository = new Map<string, Promise<void>>();
+  /** Registry + digest → the first repository of this job that received the blob. */
+  private readonly firstHolder = new Map<string, Promise<string>>();
+
+  constructor(private readonly limiter: Limiter, private readonly options: CopyOptions) {}
+
+  report(progress: BlobProgress, outcome?: 'copied' | 'skipped' | 'mounted'): void {
+    if (outcome) this.counts[outcome] += 1;
+    this.options.onEvent?.({ type: 'blob', progress });
+  }
+
+  ensure(sides: Sides, sourceRepository: string, repository: string, blob: Descriptor): Promise<void> {
+    const key = `${sides.to.registry}/${repository}@${blob.digest}`;
+    let pending = this.perRepository.get(key);
+    if (!pending) {
+      pending = this.move(sides, sourceRepository, repository, blob);
+      this.perRepository.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async move(sides: Sides, sourceRepository: string, repository: string, blob: Descriptor): Promise<void> {
+    const holderKey = `${sides.to.registry}@${blob.digest}`;
+    const earlier = this.firstHolder.get(holderKey);
+    if (earlier === undefined) {
+      const done = this.limiter.run(() => this.transfer(sides, sourceRepository, repository, blob, sides.from.registry === sides.to.registry ? sourceRepository : undefined));
+      this.firstHolder.set(holderKey, done.then(() => repository));
+      return done;
+    }
+    // Wait outside the limiter so a waiting task never holds a transfer slot.
+    const holder = await earlier.catch(() => undefined);
+    return this.limiter.run(() => this.transfer(sides, sourceRepository, repository, blob, holder));
+  }
+
+  private async transfer(sides: Sides, sourceRepository: string, repository: string, blob: Descriptor, mountFrom: string | undefined): Promise<void> {
+    const { signal } = this.options;
+    const total = blob.size;
+    if (await blobExists(sides.to, repository, blob.digest, signal)) {
+      this.report({ digest: blob.digest, state: 'skipped', complete: total, total }, 'skipped');
+      return;
+    }
+    let location: string | undefined;
+    if (mountFrom !== undefined && mountFrom !== repository) {
+      const mounted = await mountBlob(sides.to, repository, blob.digest, mountFrom, signal);
+      if (mounted === 'mounted') {
+        this.report({ digest: blob.digest, state: 'mounted', complete: total, total }, 'mounted');
+        return;
+      }
+      location = mounted.location;
+    }
+    this.report({ digest: blob.digest, state: 'started', complete: 0, total });
+    let sent = 0;
+    const source = (offset: number): AsyncIterable<Uint8Array> => {
+      sent = offset;
+      return this.countingSource(sides.from, sourceRepository, blob, offset, (bytes) => {
+      sent += bytes;
+        this.report({ digest: blob.digest, state: 'active', complete: sent, total });
+      });
+    };
+    await uploadBlob(sides.to, repository, blob, source, { location, signal });
+    this.bytesCopied += total;
+    this.report({ digest: blob.digest, state: 'finished', complete: total, total }, 'copied');
+  }
+
+  /** The verified source stream from `offset`: a resumed upload rereads and rehashes the prefix rather than trust unverified bytes. */
+  private async *countingSource(client: RegistryClient, repository: string, blob: Descriptor, offset: number, onBytes: (bytes: number) => void): AsyncGenerator<Uint8Array> {
+    let skip = offset;
+    for await (const chunk of readBlob(client, repository, blob, { signal: this.options.signal })) {
+      if (skip >= chunk.length) {
+        skip -= chunk.length;
+        continue;
+      }
+      const out = skip > 0 ? chunk.subarray(skip) : chunk;
+      skip = 0;
+      onBytes(out.length);
+      yield out;
+    }
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * A counting semaphore: bounds how many blob transfers run at once across all
+ * images of a job, so concurrency is per blob, not per image.
+ */
+
+/** Runs async tasks with at most `limit` in flight, in the order they were submitted. */
+export class Limiter {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
+  }
+
+  /** Runs `task` when a slot is free and releases the slot when it settles. */
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active += 1;
+    try {
+      return await task();
+    } finally {
+      this.active -= 1;
+      this.waiting.shift()?.();
+    }
+  }
+}
