@@ -196,7 +196,7 @@ export class RegistryClient {
       if (request.followRedirects && [301, 302, 303, 307, 308].includes(status) && !request.expect.includes(status)) {
         await response.body.dump();
         hop += 1;
-        url = this.redirectTarget(url, response.headers.location, hop, request.subject);
+        url = redirectTarget(url, response.headers.location, hop, request.subject);
         continue;
       }
       if (request.expect.includes(status)) return response;
@@ -208,16 +208,16 @@ export class RegistryClient {
       });
     }
   }
+}
 
-  /** Checks a redirect before following it: bounded hops, a Location present, and never from https down to http. */
-  private redirectTarget(from: URL, location: string | string[] | undefined, hop: number, subject: string): URL {
-    const target = Array.isArray(location) ? location[0] : location;
-    if (!target) throw new RegistryError('REGISTRY_ERROR', `${subject}: redirect from ${redactUrl(from.href)} without a Location`, { temporary: false });
-    if (hop > MAX_REDIRECTS) throw new RegistryError('REGISTRY_ERROR', `${subject}: more than ${MAX_REDIRECTS} redirects`, { temporary: false });
-    const next = new URL(target, from);
-    if (from.protocol === 'https:' && next.protocol !== 'https:') {
-      throw new RegistryError('INSECURE_REDIRECT', `${subject}: refused redirect from https to ${redactUrl(next.href)}`, { temporary: false });
-    }
-    return next;
+/** Checks a redirect before following it: bounded hops, a Location present, and never from https down to http. */
+export function redirectTarget(from: URL, location: string | string[] | undefined, hop: number, subject: string): URL {
+  const target = Array.isArray(location) ? location[0] : location;
+  if (!target) throw new RegistryError('REGISTRY_ERROR', `${subject}: redirect from ${redactUrl(from.href)} without a Location`, { temporary: false });
+  if (hop > MAX_REDIRECTS) throw new RegistryError('REGISTRY_ERROR', `${subject}: more than ${MAX_REDIRECTS} redirects`, { temporary: false });
+  const next = new URL(target, from);
+  if (from.protocol === 'https:' && next.protocol !== 'https:') {
+    throw new RegistryError('INSECURE_REDIRECT', `${subject}: refused redirect from https to ${redactUrl(next.href)}`, { temporary: false });
   }
+  return next;
 }

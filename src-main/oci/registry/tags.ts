@@ -24,10 +24,11 @@ export function nextLink(header: string | string[] | undefined): string | undefi
 }
 
 /** Lists every tag of a repository, following pagination to the end. */
-export async function listTags(client: RegistryClient, repository: string, signal?: AbortSignal): Promise<string[]> {
+export async function listTags(client: RegistryClient, repository: string, options: { pageSize?: number; signal?: AbortSignal } = {}): Promise<string[]> {
+  const { signal } = options;
   const subject = `tags of ${client.registry}/${repository}`;
   const tags: string[] = [];
-  let path: string | undefined = `/v2/${repository}/tags/list?n=${PAGE_SIZE}`;
+  let path: string | undefined = `/v2/${repository}/tags/list?n=${options.pageSize ?? PAGE_SIZE}`;
   for (let page = 0; path !== undefined; page += 1) {
     if (page >= MAX_PAGES) throw new FerryError('REGISTRY_ERROR', `${subject}: more than ${MAX_PAGES} pages`);
     const response = await client.send({ method: 'GET', path, scopes: [{ repository, actions: ['pull'] }], expect: [200], subject, signal });

@@ -1,0 +1,147 @@
+import { writeFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getManifest } from '../../src-main/oci/registry/manifests.ts';
+import { blobExists, mountBlob, uploadBlob } from '../../src-main/oci/registry/uploads.ts';
+import { sha256Digest } from '../../src-main/oci/digest.ts';
+import { accessFor, registriesFor } from '../harness/ferry-access.ts';
+import { buildFixtures, seedFixtures, type FixtureImage } from '../harness/fixtures.ts';
+import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { Registries } from '../../src-main/oci/registry/registries.ts';
+
+let fixture: FixtureImage;
+
+beforeAll(async () => {
+  fixture = (await buildFixtures())['oci-single'];
+});
+
+async function errorOf(promise: Promise<unknown>): Promise<{ code?: string; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as { code?: string; message: string };
+  }
+  throw new Error('expected a failure');
+}
+
+describe('TLS + htpasswd basic auth', () => {
+  let registry: RunningRegistry;
+  beforeAll(async () => {
+    registry = await startRegistry({ mode: 'tls-basic' });
+    await seedFixtures(registry, [fixture]);
+  });
+  afterAll(async () => registry?.stop());
+
+  it('pulls with credentials and the per-run CA (--ca-cert)', async () => {
+    const registries = registriesFor(registry);
+    const client = await registries.client(registry.host);
+    expect((await getManifest(client, fixture.repository, fixture.tag)).digest).toBe(fixture.manifestDigest);
+    await registries.close();
+  });
+
+  it('trusts the CA through a certs.d folder (--cert-dir)', async () => {
+    const registries = registriesFor(registry, { tls: { verify: true, caCertFiles: [], certDirs: [registry.certDir ?? ''] } });
+    const client = await registries.client(registry.host);
+    expect((await getManifest(client, fixture.repository, fixture.tag)).digest).toBe(fixture.manifestDigest);
+    await registries.close();
+  });
+
+  it('without the CA it is a TLS_ERROR that says how to fix it; --tls-verify=false gets through', async () => {
+    const emptyCertDir = await mkdtemp(join(tmpdir(), 'ferry-no-certs-'));
+    const untrusted = registriesFor(registry, { tls: { verify: true, caCertFiles: [], certDirs: [emptyCertDir] } });
+    const error = await errorOf(untrusted.client(registry.host).then((c) => getManifest(c, fixture.repository, fixture.tag)));
+    expect(error.code).toBe('TLS_ERROR');
+    expect(error.message).toMatch(/--ca-cert|--tls-verify=false/);
+    await untrusted.close();
+    const insecure = registriesFor(registry, { tls: { verify: false, caCertFiles: [], certDirs: [] } });
+    expect((await getManifest(await insecure.client(registry.host), fixture.repository, fixture.tag)).digest).toBe(fixture.manifestDigest);
+    await insecure.close();
+  });
+
+  it('a wrong password is UNAUTHORIZED and the password appears nowhere in the error', async () => {
+    const password = 'hunter2-wrong-password';
+    const registries = registriesFor(registry, { creds: { username: registry.username ?? '', password } });
+    const error = await errorOf(registries.client(registry.host).then((c) => getManifest(c, fixture.repository, fixture.tag)));
+    expect(error.code).toBe('UNAUTHORIZED');
+    expect(JSON.stringify({ ...error, message: error.message, stack: (error as Error).stack })).not.toContain(password);
+    expect(error.message).toContain(`${registry.host}/${fixture.repository}:${fixture.tag}`);
+    await registries.close();
+  });
+
+  it('reads credentials from an auth file (--authfile)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ferry-authfile-'));
+    const authFile = join(dir, 'auth.json');
+    const auth = Buffer.from(`${registry.username}:${registry.password}`).toString('base64');
+    await writeFile(authFile, JSON.stringify({ auths: { [registry.host]: { auth } } }));
+    const access = accessFor(registry, { authFile });
+    delete access.creds;
+    const registries = new Registries(access);
+    expect((await getManifest(await registries.client(registry.host), fixture.repository, fixture.tag)).digest).toBe(fixture.manifestDigest);
+    await registries.close();
+  });
+});
+
+describe('bearer token auth', () => {
+  let registry: RunningRegistry;
+  beforeAll(async () => {
+    registry = await startRegistry({
+      mode: 'token',
+      users: [
+        { username: 'ferry', password: 'ferry-token-pass', access: { '*': ['pull', 'push'] } },
+        { username: 'reader', password: 'reader-pass', access: { '*': ['pull'] } },
+      ],
+    });
+    await seedFixtures(registry, [fixture]);
+  });
+  afterAll(async () => registry?.stop());
+
+  it('pulls and pushes with a token, reusing it for the same scopes', async () => {
+    const registries = registriesFor(registry);
+    const client = await registries.client(registry.host);
+    const issuer = registry.tokenIssuer;
+    if (!issuer) throw new Error('token mode without issuer');
+    const before = issuer.requests.length;
+    await getManifest(client, fixture.repository, fixture.tag);
+    await getManifest(client, fixture.repository, fixture.manifestDigest);
+    expect(issuer.requests.length - before).toBe(1);
+    const bytes = Buffer.from('pushed with a bearer token');
+    await uploadBlob(client, 'token/push', { digest: sha256Digest(bytes), size: bytes.length }, async function* () { yield bytes; });
+    expect(await blobExists(client, 'token/push', sha256Digest(bytes))).toBe(true);
+    await registries.close();
+  });
+
+  it('a cross-repository mount asks for both scopes in one token request', async () => {
+    const registries = registriesFor(registry);
+    const client = await registries.client(registry.host);
+    const issuer = registry.tokenIssuer;
+    if (!issuer) throw new Error('token mode without issuer');
+    const layer = fixture.blobs[1];
+    if (!layer) throw new Error('fixture without layer');
+    const before = issuer.requests.length;
+    expect(await mountBlob(client, 'token/mounted', layer.digest, fixture.repository)).toBe('mounted');
+    const mountRequests = issuer.requests.slice(before);
+    expect(mountRequests).toHaveLength(1);
+    expect(mountRequests[0]?.scopes.sort()).toEqual([`repository:${fixture.repository}:pull`, 'repository:token/mounted:pull,push'].sort());
+    await registries.close();
+  });
+
+  it('a pull-only user cannot push: DENIED or UNAUTHORIZED at once, naming the repository', async () => {
+    const registries = registriesFor(registry, { creds: { username: 'reader', password: 'reader-pass' } });
+    const client = await registries.client(registry.host);
+    expect((await getManifest(client, fixture.repository, fixture.tag)).digest).toBe(fixture.manifestDigest);
+    const bytes = Buffer.from('not allowed');
+    const error = await errorOf(uploadBlob(client, 'token/forbidden', { digest: sha256Digest(bytes), size: bytes.length }, async function* () { yield bytes; }));
+    expect(['DENIED', 'UNAUTHORIZED']).toContain(error.code);
+    expect(error.message).toContain('token/forbidden');
+    await registries.close();
+  });
+
+  it('the issuer refuses a bad password and the error says so without the password', async () => {
+    const registries = registriesFor(registry, { creds: { username: 'ferry', password: 'definitely-wrong' } });
+    const error = await errorOf(registries.client(registry.host).then((c) => getManifest(c, fixture.repository, fixture.tag)));
+    expect(error.code).toBe('UNAUTHORIZED');
+    expect(error.message).not.toContain('definitely-wrong');
+    await registries.close();
+  });
+});
