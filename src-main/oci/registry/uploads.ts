@@ -70,7 +70,7 @@ async function startUpload(client: RegistryClient, repository: string, subject: 
   return location(response, subject);
 }
 
-/** How many bytes an open upload session holds (GET on its Location); undefined when the session is gone. */
+/** How many bytes an open upload session holds (GET on its Location); undefined when the session is gone or its state is unclear, so the caller starts afresh. */
 async function uploadedBytes(client: RegistryClient, repository: string, sessionUrl: string, subject: string, signal?: AbortSignal): Promise<{ bytes: number; location: string } | undefined> {
   const response = await client.send({
     method: 'GET', path: sessionUrl, scopes: [{ repository, actions: ['pull', 'push'] }], expect: [204, 404], subject, signal,
@@ -79,8 +79,10 @@ async function uploadedBytes(client: RegistryClient, repository: string, session
   if (response.statusCode === 404) return undefined;
   const range = String(response.headers.range ?? '');
   const match = /^(?:bytes=)?0-(\d+)$/.exec(range);
+  // Distribution answers "0-0" both for an empty session and for one holding a single byte: treat it as unknown.
+  if (!match || match[1] === '0') return undefined;
   const next = response.headers.location ? location(response, subject) : sessionUrl;
-  return { bytes: match ? Number(match[1]) + 1 : 0, location: next };
+  return { bytes: Number(match[1]) + 1, location: next };
 }
 
 function withDigest(sessionUrl: string, digest: string, baseUrl: string): string {
