@@ -231,6 +231,21 @@ describe('token mode', () => {
   });
 });
 
+describe('token mode over TLS', () => {
+  it('serves HTTPS when asked, and skopeo authenticates through the issuer', async () => {
+    const registry = await startRegistry({ mode: 'token', tls: true });
+    try {
+      expect(registry.url.startsWith('https://')).toBe(true);
+      expect(registry.caFile).toBeDefined();
+      await seedFixture(registry, single);
+      expect(await skopeoInspectRawDigest(dockerRef(registry, single.repository, 'v1'), registry)).toBe(single.manifestDigest);
+      expect(registry.tokenIssuer?.requests.some((r) => r.user === 'ferry' && r.status === 200)).toBe(true);
+    } finally {
+      await registry.stop();
+    }
+  });
+});
+
 describe('process cleanup', () => {
   it('kills the registry when the process that started it is SIGKILLed', async () => {
     const script = `
