@@ -191,12 +191,14 @@ class BlobMover {
   private async transfer(sides: Sides, sourceRepository: string, repository: string, blob: Descriptor, mountFrom: string | undefined): Promise<void> {
     const { signal } = this.options;
     const total = blob.size;
-    if (await blobExists(sides.to, repository, blob.digest, signal)) {
+    const canMount = mountFrom !== undefined && mountFrom !== repository;
+    // A mount answers 201 whether or not the target already had the blob, so it needs no HEAD first.
+    if (!canMount && (await blobExists(sides.to, repository, blob.digest, signal))) {
       this.report({ digest: blob.digest, state: 'skipped', complete: total, total }, 'skipped');
       return;
     }
     let location: string | undefined;
-    if (mountFrom !== undefined && mountFrom !== repository) {
+    if (canMount) {
       const mounted = await mountBlob(sides.to, repository, blob.digest, mountFrom, signal);
       if (mounted === 'mounted') {
         this.report({ digest: blob.digest, state: 'mounted', complete: total, total }, 'mounted');

@@ -1,0 +1,117 @@
+/**
+ * Benchmark: `ferry copy --images` against `skopeo sync --src yaml --dest docker`
+ * for the same 20-image set between the same loopback registries, one process
+ * each, a fresh destination registry for every run. Prints time, MB/s, peak
+ * RSS and the ferry/skopeo time ratio (target: at most 0.5).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeImageSet, seedImageSet, type ImageSet } from '../harness/fixtures.ts';
+import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { skopeoInspectRawDigest } from '../harness/skopeo.ts';
+
+/** Images in the set, as the issue asks. */
+const IMAGE_COUNT = 20;
+/**
+ * Layer sizes to run: small layers measure per-request latency (where running
+ * blobs concurrently across images pays), big ones measure throughput. Every
+ * image has a shared base layer and one of its own of this size.
+ */
+const LAYER_SIZES = (process.env.FERRY_BENCH_layerBytes ?? `${256 * 1024},${8 * 1024 * 1024}`).split(',').map(Number);
+/** Runs per tool; the median is reported. */
+const RUNS = Number(process.env.FERRY_BENCH_RUNS ?? 3);
+
+/** One timed run of one tool. */
+interface RunResult {
+  seconds: number;
+  peakRssKiB: number;
+}
+
+/** Runs a command under /usr/bin/time to get its wall time and peak RSS; fails loudly on a non-zero exit. */
+function timed(command: string, args: string[]): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn('/usr/bin/time', ['-f', '%M', command, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (code !== 0) {
+        reject(new Error(`${command} exited ${code}: ${stderr.slice(-2000)}`));
+        return;
+      }
+      const lines = stderr.trim().split('\n');
+      resolve({ seconds, peakRssKiB: Number(lines.at(-1)) });
+    });
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+async function verify(destination: RunningRegistry, set: ImageSet, prefix: string): Promise<void> {
+  for (const image of set.images) {
+    const digest = await skopeoInspectRawDigest(`docker://${destination.host}/${prefix}/${image.repository}:${image.tag}`, destination);
+    if (digest !== image.manifestDigest) throw new Error(`${prefix}/${image.repository}: digest ${digest}, expected ${image.manifestDigest}`);
+  }
+}
+
+/** Runs the copy benchmark for every layer size and returns its printed lines. */
+export async function runCopyBench(): Promise<string[]> {
+  const lines: string[] = [];
+  for (const size of LAYER_SIZES) lines.push(...(await runOneSize(size)));
+  return lines;
+}
+
+async function runOneSize(layerBytes: number): Promise<string[]> {
+  const work = await mkdtemp(join(tmpdir(), 'ferry-bench-'));
+  const source = await startRegistry({ mode: 'anonymous' });
+  try {
+    const set = await makeImageSet(IMAGE_COUNT, layerBytes);
+    await seedImageSet(source, set);
+    const list = join(work, 'images.txt');
+    await writeFile(list, `${set.images.map((i) => `${source.host}/${i.repository}:${i.tag}`).join('\n')}\n`);
+    const yaml = join(work, 'sync.yaml');
+    const byRepository = set.images.map((i) => `    ${i.repository}: [${i.tag}]`).join('\n');
+    await writeFile(yaml, `${source.host}:\n  tls-verify: false\n  images:\n${byRepository}\n`);
+    const ferryBin = join(process.cwd(), 'src-main', 'cli', 'bin.mjs');
+    const ferryRuns: RunResult[] = [];
+    const skopeoRuns: RunResult[] = [];
+    for (let run = 0; run < RUNS; run += 1) {
+      for (const tool of run % 2 === 0 ? ['ferry', 'skopeo'] : ['skopeo', 'ferry']) {
+        const destination = await startRegistry({ mode: 'anonymous' });
+        try {
+          if (tool === 'ferry') {
+            ferryRuns.push(await timed(process.execPath, [ferryBin, 'copy', '--images', list, '--to', `${destination.host}/ferry`, '--plain-http']));
+            await verify(destination, set, 'ferry');
+          } else {
+            skopeoRuns.push(await timed('skopeo', ['sync', '--src', 'yaml', '--dest', 'docker', '--dest-tls-verify=false', '--all', yaml, `${destination.host}/skopeo/set`]));
+            await verify(destination, set, 'skopeo');
+          }
+        } finally {
+          await destination.stop();
+        }
+      }
+    }
+    const megabytes = set.uniqueSize / 1e6;
+    const ferryTime = median(ferryRuns.map((r) => r.seconds));
+    const skopeoTime = median(skopeoRuns.map((r) => r.seconds));
+    const row = (name: string, seconds: number, runs: RunResult[]) =>
+      `${name.padEnd(8)} ${seconds.toFixed(2).padStart(7)} s  ${(megabytes / seconds).toFixed(1).padStart(7)} MB/s  peak RSS ${(median(runs.map((r) => r.peakRssKiB)) / 1024).toFixed(0).padStart(4)} MiB  runs: ${runs.map((r) => r.seconds.toFixed(2)).join(', ')}`;
+    return [
+      `copy: ${IMAGE_COUNT} images, ${(layerBytes / 1048576).toFixed(1)} MiB layers, ${megabytes.toFixed(1)} MB unique, median of ${RUNS} runs, fresh destination registry each run`,
+      row('ferry', ferryTime, ferryRuns),
+      row('skopeo', skopeoTime, skopeoRuns),
+      `ratio ferry/skopeo time: ${(ferryTime / skopeoTime).toFixed(2)} (target <= 0.50)`,
+    ];
+  } finally {
+    await source.stop();
+  }
+}
