@@ -17,7 +17,11 @@ export type Fault =
   | { kind: 'reset-mid-body'; afterBytes: number }
   | { kind: 'slow-body'; bytesPerSecond: number }
   | { kind: 'ignore-range' }
-  | { kind: 'redirect'; to: 'second-host' };
+  | { kind: 'redirect'; to: 'second-host' }
+  /** Serves a tag list in pages of `n` (or `pageSize`) with `Link` headers, which Distribution 2.8 does not do itself. */
+  | { kind: 'paginate-tags'; pageSize: number }
+  /** Pads the upstream body with spaces to `bytes`, sent chunked (no Content-Length) so only a reading limit can catch it. */
+  | { kind: 'oversize-body'; bytes: number };
 
 /** When a fault fires: the first `times` requests matching method and path. */
 export interface FaultRule {
@@ -134,6 +138,27 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       else upReq.end();
     });
 
+  /** Fetches the whole tag list upstream and answers one page of it, as the distribution-spec describes `n` and `last`. */
+  const servePagedTags = async (req: IncomingMessage, writeHead: (status: number, headers: OutgoingHttpHeaders) => void, res: ServerResponse, pageSize: number): Promise<void> => {
+    req.resume();
+    const url = new URL(req.url ?? '/', 'http://proxy');
+    const upRes = await upstreamRequest('GET', url.pathname, forwardHeaders(req.headers), null);
+    const chunks: Buffer[] = [];
+    for await (const chunk of upRes) chunks.push(chunk as Buffer);
+    const listing = JSON.parse(Buffer.concat(chunks).toString()) as { name: string; tags: string[] };
+    const n = Number(url.searchParams.get('n') ?? pageSize) || pageSize;
+    const size = Math.min(n, pageSize);
+    const last = url.searchParams.get('last');
+    const sorted = [...listing.tags].sort();
+    const rest = last === null ? sorted : sorted.filter((tag) => tag > last);
+    const page = rest.slice(0, size);
+    const headers: OutgoingHttpHeaders = { 'content-type': 'application/json' };
+    if (rest.length > size && page.length > 0) headers.link = `<${url.pathname}?n=${size}&last=${encodeURIComponent(page.at(-1) ?? '')}>; rel="next"`;
+    const body = JSON.stringify({ name: listing.name, tags: page });
+    writeHead(200, { ...headers, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  };
+
   const rewriteLocation = (headers: OutgoingHttpHeaders): void => {
     const location = headers.location;
     if (typeof location === 'string' && location.startsWith(upstreamUrl.origin)) headers.location = proxyUrl + location.slice(upstreamUrl.origin.length);
@@ -158,6 +183,30 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       req.resume();
       writeHead(307, { location: `${redirectUrl}${req.url ?? '/'}`, 'content-length': 0 });
       res.end();
+      return;
+    }
+    if (fault?.kind === 'oversize-body') {
+      req.resume();
+      const upRes = await upstreamRequest(req.method ?? 'GET', req.url ?? '/', forwardHeaders(req.headers), null);
+      const headers = forwardHeaders(upRes.headers);
+      delete headers['content-length'];
+      writeHead(upRes.statusCode ?? 502, headers);
+      let sent = 0;
+      for await (const chunk of upRes) {
+        sent += (chunk as Buffer).length;
+        res.write(chunk);
+      }
+      const padding = Buffer.alloc(64 * 1024, 0x20);
+      while (sent < fault.bytes && !res.destroyed) {
+        const part = padding.subarray(0, Math.min(padding.length, fault.bytes - sent));
+        sent += part.length;
+        if (!res.write(part)) await new Promise<void>((resolve) => res.once('drain', () => resolve()));
+      }
+      res.end();
+      return;
+    }
+    if (fault?.kind === 'paginate-tags') {
+      await servePagedTags(req, writeHead, res, fault.pageSize);
       return;
     }
     const drop = fault?.kind === 'ignore-range' ? ['range', 'if-range'] : [];

@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBlob, readBlobToBuffer } from '../../src-main/oci/registry/blobs.ts';
 import type { RegistryClient } from '../../src-main/oci/registry/client.ts';
-import { getManifest } from '../../src-main/oci/registry/manifests.ts';
+import { getManifest, putManifest } from '../../src-main/oci/registry/manifests.ts';
+import { listTags } from '../../src-main/oci/registry/tags.ts';
+import { mountBlob } from '../../src-main/oci/registry/uploads.ts';
 import { Registries } from '../../src-main/oci/registry/registries.ts';
 import { blobExists, uploadBlob } from '../../src-main/oci/registry/uploads.ts';
+import { MANIFEST_SIZE_LIMIT } from '../../src-main/oci/registry/manifests.ts';
 import { sha256Digest } from '../../src-main/oci/digest.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { httpDateAfter, startFaultProxy, type FaultProxy } from '../harness/fault-proxy.ts';
@@ -185,5 +188,28 @@ describe('uploads', () => {
     const patches = requestsTo(path, 'PATCH');
     expect(patches.map((r) => r.fault)).toEqual([null, 'status', null, null]);
     expect(patches.map((r) => r.headers['content-range'])).toEqual(['0-1048575', '1048576-2097151', '1048576-2097151', '2097152-3145727']);
+  });
+});
+
+describe('tags and manifest limits', () => {
+  it('follows Link pagination of a tag list to the end', async () => {
+    const fixture = fixtures['oci-single'];
+    const manifest = await getManifest(client, fixture.repository, fixture.tag);
+    for (const blob of fixture.blobs) await mountBlob(client, 'faults/paged', blob.digest, fixture.repository);
+    const tags = ['t1', 't2', 't3', 't4', 't5'];
+    for (const tag of tags) await putManifest(client, 'faults/paged', tag, manifest.bytes, manifest.mediaType);
+    proxy.addFault({ method: 'GET', path: /\/v2\/faults\/paged\/tags\/list/, times: 10, fault: { kind: 'paginate-tags', pageSize: 2 } });
+    const before = requestsTo(/\/tags\/list/).length;
+    expect(await listTags(client, 'faults/paged')).toEqual(tags);
+    const pages = requestsTo(/\/tags\/list/).slice(before);
+    expect(pages.map((r) => r.path)).toEqual(['/v2/faults/paged/tags/list?n=1000', '/v2/faults/paged/tags/list?n=2&last=t2', '/v2/faults/paged/tags/list?n=2&last=t4']);
+    proxy.clearFaults();
+  });
+
+  it('refuses a manifest body over 4 MiB while reading it (Distribution itself caps PUTs at 4 MiB, so the proxy pads one)', async () => {
+    const fixture = fixtures['oci-single'];
+    proxy.addFault({ method: 'GET', path: new RegExp(`/manifests/${fixture.tag}$`), times: 1, fault: { kind: 'oversize-body', bytes: MANIFEST_SIZE_LIMIT + 1 } });
+    await expect(getManifest(client, fixture.repository, fixture.tag)).rejects.toMatchObject({ code: 'MANIFEST_TOO_LARGE', message: expect.stringContaining(`${fixture.repository}:${fixture.tag}`) });
+    expect(proxy.pendingFaults()).toBe(0);
   });
 });
