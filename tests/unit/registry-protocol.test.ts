@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { parseChallenges, scopeStrings } from '../../src-main/oci/registry/auth.ts';
+import { redirectTarget } from '../../src-main/oci/registry/client.ts';
+import { errorForNetwork, errorForStatus, isTemporary, parseRetryAfter, redactUrl } from '../../src-main/oci/registry/errors.ts';
+import { nextLink } from '../../src-main/oci/registry/tags.ts';
+import { parseManifest } from '../../src-main/oci/registry/manifests.ts';
+import { referrersFallbackTag } from '../../src-main/oci/registry/referrers.ts';
+
+describe('parseChallenges', () => {
+  it('reads a Docker Hub style bearer challenge', () => {
+    expect(parseChallenges('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"')).toEqual([
+      { scheme: 'Bearer', params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/nginx:pull' } },
+    ]);
+  });
+  it('reads several challenges, unquoted values, escapes and an error parameter', () => {
+    expect(parseChallenges(['Basic realm="Registry Realm"', 'Bearer realm=https://h/t, error="insufficient_scope", scope="repository:a:pull,push" , service="a\\"b"'])).toEqual([
+      { scheme: 'Basic', params: { realm: 'Registry Realm' } },
+      { scheme: 'Bearer', params: { realm: 'https://h/t', error: 'insufficient_scope', scope: 'repository:a:pull,push', service: 'a"b' } },
+    ]);
+  });
+  it('returns nothing for a missing header', () => {
+    expect(parseChallenges(undefined)).toEqual([]);
+  });
+});
+
+describe('scopeStrings', () => {
+  it('merges actions per repository and sorts, so equal needs share one token', () => {
+    expect(scopeStrings([{ repository: 'b', actions: ['push'] }, { repository: 'a', actions: ['pull'] }, { repository: 'b', actions: ['pull'] }])).toEqual(['repository:a:pull', 'repository:b:pull,push']);
+  });
+});
+
+describe('errors', () => {
+  it('parses Retry-After as seconds or an HTTP-date', () => {
+    const now = Date.parse('Sat, 21 Nov 2026 10:00:00 GMT');
+    expect(parseRetryAfter('3', now)).toBe(3000);
+    expect(parseRetryAfter('Sat, 21 Nov 2026 10:00:05 GMT', now)).toBe(5000);
+    expect(parseRetryAfter('Sat, 21 Nov 2026 09:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
+  });
+
+  it('redacts query strings and user info from URLs', () => {
+    expect(redactUrl('https://user:pw@s3.example.com/bucket/blob?X-Amz-Signature=secret&_state=abc')).toBe('https://s3.example.com/bucket/blob');
+  });
+
+  it('maps statuses to codes, keeps registry codes, and marks only temporary ones for retry', () => {
+    const body = JSON.stringify({ errors: [{ code: 'DENIED', message: 'requested access to the resource is denied' }] });
+    const denied = errorForStatus({ status: 403, method: 'GET', url: 'https://r/v2/a/manifests/v1?x=1', subject: 'r/a:v1', body });
+    expect(denied.code).toBe('DENIED');
+    expect(denied.temporary).toBe(false);
+    expect(denied.message).toBe('r/a:v1: GET https://r/v2/a/manifests/v1 returned 403 (DENIED: requested access to the resource is denied)');
+    expect(denied.details).toMatchObject({ registryCodes: ['DENIED'], status: 403 });
+    expect(errorForStatus({ status: 401, method: 'GET', url: 'https://r/', subject: 's', body: '' }).message).toMatch(/--creds or --authfile/);
+    for (const status of [429, 500, 502, 503, 504]) expect(errorForStatus({ status, method: 'GET', url: 'https://r/', subject: 's', body: '' }).temporary).toBe(true);
+    for (const status of [400, 401, 403, 404, 405, 416]) expect(errorForStatus({ status, method: 'GET', url: 'https://r/', subject: 's', body: '' }).temporary).toBe(false);
+    expect(errorForStatus({ status: 429, method: 'GET', url: 'https://r/', subject: 's', body: '', retryAfter: '2' }).retryAfterMs).toBe(2000);
+  });
+
+  it('treats resets as temporary and certificate failures as TLS errors with a hint', () => {
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    expect(isTemporary(reset)).toBe(true);
+    expect(errorForNetwork(reset, { method: 'GET', url: 'https://r/', subject: 's' }).temporary).toBe(true);
+    const cert = Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' });
+    const tls = errorForNetwork(cert, { method: 'GET', url: 'https://r/', subject: 's' });
+    expect(tls.code).toBe('TLS_ERROR');
+    expect(tls.temporary).toBe(false);
+    expect(tls.message).toMatch(/--ca-cert/);
+  });
+});
+
+describe('redirectTarget', () => {
+  const from = new URL('https://registry.example.com/v2/a/blobs/sha256:x');
+  it('resolves relative and absolute locations', () => {
+    expect(redirectTarget(from, '/other', 1, 's').href).toBe('https://registry.example.com/other');
+    expect(redirectTarget(from, 'https://cdn.example.com/x?sig=1', 1, 's').host).toBe('cdn.example.com');
+  });
+  it('refuses https to http, a missing Location and loops', () => {
+    expect(() => redirectTarget(from, 'http://cdn.example.com/x', 1, 's')).toThrow(expect.objectContaining({ code: 'INSECURE_REDIRECT' }));
+    expect(() => redirectTarget(from, undefined, 1, 's')).toThrow(/without a Location/);
+    expect(() => redirectTarget(from, '/x', 6, 's')).toThrow(/more than 5 redirects/);
+  });
+});
+
+describe('nextLink', () => {
+  it('finds rel="next" among several links', () => {
+    expect(nextLink('</v2/a/tags/list?n=2&last=b>; rel="next"')).toBe('/v2/a/tags/list?n=2&last=b');
+    expect(nextLink('<https://x/prev>; rel="prev", <https://x/next?a=1,2>; rel=next')).toBe('https://x/next?a=1,2');
+    expect(nextLink(undefined)).toBeUndefined();
+    expect(nextLink('<https://x/prev>; rel="prev"')).toBeUndefined();
+  });
+});
+
+describe('parseManifest', () => {
+  const config = { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'a'.repeat(64)}`, size: 2 };
+  it('accepts an OCI image and an index without mediaType, telling them apart by shape', () => {
+    const image = parseManifest(Buffer.from(JSON.stringify({ schemaVersion: 2, config, layers: [] })), 'application/json', 'd', 's');
+    expect(image.kind).toBe('image');
+    expect(image.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
+    const index = parseManifest(Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: [] })), undefined, 'd', 's');
+    expect(index.mediaType).toBe('application/vnd.oci.image.index.v1+json');
+  });
+  it('names what is wrong', () => {
+    expect(() => parseManifest(Buffer.from('{'), undefined, 'd', 'r/a:v1')).toThrow('r/a:v1: invalid manifest: not JSON');
+    expect(() => parseManifest(Buffer.from(JSON.stringify({ schemaVersion: 1, config, layers: [] })), undefined, 'd', 's')).toThrow(/schemaVersion must be 2/);
+    expect(() => parseManifest(Buffer.from(JSON.stringify({ schemaVersion: 2, config, layers: [{ digest: 'nope' }] })), undefined, 'd', 's')).toThrow(/layers\[0\] is not a valid descriptor/);
+    expect(() => parseManifest(Buffer.from(JSON.stringify({ schemaVersion: 1, name: 'x', fsLayers: [] })), 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'd', 's')).toThrow(/schema 1 is not supported/);
+  });
+});
+
+it('referrersFallbackTag replaces the colon', () => {
+  expect(referrersFallbackTag(`sha256:${'b'.repeat(64)}`)).toBe(`sha256-${'b'.repeat(64)}`);
+});
