@@ -24,6 +24,12 @@ export interface CommandSpec {
   examples?: string[];
 }
 
+/** Where a command writes: results to `out`, progress and diagnostics to `err`. */
+export interface CommandIo {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+}
+
 /** Parsed flags and positional arguments. */
 export interface ParsedArgs {
   values: Record<string, string | boolean | string[] | boolean[] | undefined>;

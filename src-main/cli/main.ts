@@ -4,13 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { toErrorEnvelope } from '../../src-shared/errors.ts';
-import { helpText, parseCommandArgs, type CommandSpec, type ParsedArgs } from './args.ts';
+import { helpText, parseCommandArgs, type CommandIo, type CommandSpec, type ParsedArgs } from './args.ts';
 import { copySpec, runCopy } from './commands/copy.ts';
 import { inspectSpec, runInspect } from './commands/inspect.ts';
 
 interface Command {
   spec: CommandSpec;
-  run: (args: ParsedArgs, out: NodeJS.WritableStream) => Promise<number>;
+  run: (args: ParsedArgs, io: CommandIo) => Promise<number>;
 }
 
 /** Every command, in the order `ferry --help` lists them. */
@@ -64,7 +64,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
       out.write(helpText(command.spec));
       return 0;
     }
-    return await command.run(args, out);
+    return await command.run(args, { out, err });
   } catch (error) {
     const envelope = toErrorEnvelope(error);
     err.write(`ferry ${name}: ${envelope.message}\n`);

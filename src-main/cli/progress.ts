@@ -1,6 +1,6 @@
 /**
- * Progress on stderr: a single redrawn line on a terminal, and nothing noisy
- * when stderr is a pipe or a CI log. Typed events in, rendering here only.
+ * Progress on stderr: a single redrawn line on a terminal, and one line for
+ * the plan when stderr is a pipe or a CI log. Typed events in, rendering here only.
  */
 import type { CopyEvent } from '../transfer/copy.ts';
 
@@ -31,7 +31,11 @@ export class ProgressRenderer {
   private timer: NodeJS.Timeout | undefined;
   private readonly started = Date.now();
 
-  constructor(private readonly stream: NodeJS.WriteStream = process.stderr, private readonly tty = Boolean(process.stderr.isTTY)) {}
+  private readonly tty: boolean;
+
+  constructor(private readonly stream: NodeJS.WritableStream = process.stderr) {
+    this.tty = Boolean((stream as { isTTY?: boolean }).isTTY);
+  }
 
   /** Feeds one event from the engine. */
   readonly onEvent = (event: CopyEvent): void => {
@@ -43,7 +47,6 @@ export class ProgressRenderer {
       else this.timer ??= setInterval(() => this.draw(), REDRAW_MS).unref();
     } else if (event.type === 'image') {
       this.imagesDone += 1;
-      if (!this.tty) this.stream.write(`copied ${event.source} -> ${event.destination} (${event.digest})\n`);
     } else {
       const { digest, state, complete } = event.progress;
       if (state === 'active' || state === 'started') this.active.set(digest, complete);

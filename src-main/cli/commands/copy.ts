@@ -9,7 +9,7 @@ import { parseReference, parseRegistryPrefix } from '../../oci/reference.ts';
 import { Registries } from '../../oci/registry/registries.ts';
 import { copyImages, DEFAULT_BLOB_CONCURRENCY, type CopyRequest } from '../../transfer/copy.ts';
 import { mirrorDestination, readImageList } from '../../transfer/image-list.ts';
-import type { CommandSpec, ParsedArgs } from '../args.ts';
+import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
 import { formatBytes, ProgressRenderer } from '../progress.ts';
 import { registryAccess, registryFlags } from '../registry-flags.ts';
 
@@ -75,12 +75,12 @@ async function requestsFrom(args: ParsedArgs): Promise<CopyRequest[]> {
 }
 
 /** Runs `ferry copy`; returns the exit code (1 when any image failed). */
-export async function runCopy(args: ParsedArgs, out: NodeJS.WritableStream): Promise<number> {
+export async function runCopy(args: ParsedArgs, { out, err }: CommandIo): Promise<number> {
   const requests = await requestsFrom(args);
   const blobConcurrency = concurrency(args.values);
   const from = new Registries(registryAccess(args.values, 'src-'));
   const to = new Registries(registryAccess(args.values, 'dest-'));
-  const progress = new ProgressRenderer();
+  const progress = new ProgressRenderer(err);
   try {
     const summary = await copyImages(requests, from, to, { platforms: platformSelection(args.values), concurrency: blobConcurrency, onEvent: progress.onEvent });
     progress.close();

@@ -9,7 +9,7 @@ import { getManifest } from '../../oci/registry/manifests.ts';
 import { Registries } from '../../oci/registry/registries.ts';
 import { manifestsInPushOrder, resolveImageGraph } from '../../oci/image-graph.ts';
 import { FerryError } from '../../../src-shared/errors.ts';
-import type { CommandSpec, ParsedArgs } from '../args.ts';
+import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
 import { formatBytes } from '../progress.ts';
 import { registryAccess, registryFlags } from '../registry-flags.ts';
 
@@ -28,7 +28,7 @@ export const inspectSpec: CommandSpec = {
 };
 
 /** Runs `ferry inspect`; returns the exit code. */
-export async function runInspect(args: ParsedArgs, out: NodeJS.WritableStream): Promise<number> {
+export async function runInspect(args: ParsedArgs, { out }: CommandIo): Promise<number> {
   const [ref, ...extra] = args.positionals;
   if (ref === undefined || extra.length > 0) throw new FerryError('INVALID_ARGUMENT', 'ferry inspect takes exactly one image reference (see ferry inspect --help)');
   const reference = parseReference(ref);
