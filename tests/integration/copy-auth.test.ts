@@ -1,0 +1,55 @@
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { main } from '../../src-main/cli/main.ts';
+import { emptyAuthFile } from '../harness/ferry-access.ts';
+import { buildFixtures, seedFixtures, type FixtureImage } from '../harness/fixtures.ts';
+import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { skopeoInspectRawDigest } from '../harness/skopeo.ts';
+
+let tokenRegistry: RunningRegistry;
+let basicRegistry: RunningRegistry;
+let fixture: FixtureImage;
+
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+beforeAll(async () => {
+  [tokenRegistry, basicRegistry] = await Promise.all([
+    startRegistry({
+      mode: 'token',
+      users: [
+        { username: 'seeder', password: 'seed-secret-0', access: { '*': ['pull', 'push'] } },
+        { username: 'puller', password: 'pull-secret-1', access: { '*': ['pull'] } },
+      ],
+    }),
+    startRegistry({ mode: 'tls-basic', users: [{ username: 'pusher', password: 'push-secret-2' }] }),
+  ]);
+  fixture = (await buildFixtures())['oci-index'];
+  // Seeded by the first user (push rights); the copy then reads as the pull-only user.
+  await seedFixtures(tokenRegistry, [fixture]);
+});
+
+afterAll(async () => {
+  await Promise.all([tokenRegistry?.stop(), basicRegistry?.stop()]);
+});
+
+it('copies from a token-auth registry to a TLS + basic-auth registry with --src-* and --dest-* flags, and never prints a secret', async () => {
+  const out = new Capture();
+  const err = new Capture();
+  const code = await main([
+    'copy', `${tokenRegistry.host}/${fixture.repository}:${fixture.tag}`, `${basicRegistry.host}/mirrored/index:${fixture.tag}`,
+    '--authfile', emptyAuthFile,
+    '--src-plain-http', '--src-creds', 'puller:pull-secret-1',
+    '--dest-creds', 'pusher:push-secret-2', '--dest-ca-cert', basicRegistry.caFile ?? '',
+    '--json',
+  ], out, err);
+  expect(err.text).not.toContain('secret');
+  expect(out.text).not.toContain('secret');
+  expect(code).toBe(0);
+  expect(await skopeoInspectRawDigest(`docker://${basicRegistry.host}/mirrored/index:${fixture.tag}`, basicRegistry, { username: 'pusher', password: 'push-secret-2' })).toBe(fixture.manifestDigest);
+});
