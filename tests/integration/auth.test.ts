@@ -9,21 +9,13 @@ import { accessFor, registriesFor } from '../harness/ferry-access.ts';
 import { buildFixtures, seedFixtures, type FixtureImage } from '../harness/fixtures.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
 import { Registries } from '../../src-main/oci/registry/registries.ts';
+import { failure } from '../harness/test-helpers.ts';
 
 let fixture: FixtureImage;
 
 beforeAll(async () => {
   fixture = (await buildFixtures())['oci-single'];
 });
-
-async function errorOf(promise: Promise<unknown>): Promise<{ code?: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code?: string; message: string };
-  }
-  throw new Error('expected a failure');
-}
 
 describe('TLS + htpasswd basic auth', () => {
   let registry: RunningRegistry;
@@ -50,7 +42,7 @@ describe('TLS + htpasswd basic auth', () => {
   it('without the CA it is a TLS_ERROR that says how to fix it; --tls-verify=false gets through', async () => {
     const emptyCertDir = await mkdtemp(join(tmpdir(), 'ferry-no-certs-'));
     const untrusted = registriesFor(registry, { tls: { verify: true, caCertFiles: [], certDirs: [emptyCertDir] } });
-    const error = await errorOf(untrusted.client(registry.host).then((c) => getManifest(c, fixture.repository, fixture.tag)));
+    const error = await failure(untrusted.client(registry.host).then((c) => getManifest(c, fixture.repository, fixture.tag)));
     expect(error.code).toBe('TLS_ERROR');
     expect(error.message).toMatch(/--ca-cert|--tls-verify=false/);
     await untrusted.close();
@@ -62,7 +54,7 @@ describe('TLS + htpasswd basic auth', () => {
   it('a wrong password is UNAUTHORIZED and the password appears nowhere in the error', async () => {
     const password = 'hunter2-wrong-password';
     const registries = registriesFor(registry, { creds: { username: registry.username ?? '', password } });
-    const error = await errorOf(registries.client(registry.host).then((c) => getManifest(c, fixture.repository, fixture.tag)));
+    const error = await failure(registries.client(registry.host).then((c) => getManifest(c, fixture.repository, fixture.tag)));
     expect(error.code).toBe('UNAUTHORIZED');
     expect(JSON.stringify({ ...error, message: error.message, stack: (error as Error).stack })).not.toContain(password);
     expect(error.message).toContain(`${registry.host}/${fixture.repository}:${fixture.tag}`);
@@ -131,7 +123,7 @@ describe('bearer token auth', () => {
     const client = await registries.client(registry.host);
     expect((await getManifest(client, fixture.repository, fixture.tag)).digest).toBe(fixture.manifestDigest);
     const bytes = Buffer.from('not allowed');
-    const error = await errorOf(uploadBlob(client, 'token/forbidden', { digest: sha256Digest(bytes), size: bytes.length }, async function* () { yield bytes; }));
+    const error = await failure(uploadBlob(client, 'token/forbidden', { digest: sha256Digest(bytes), size: bytes.length }, async function* () { yield bytes; }));
     expect(['DENIED', 'UNAUTHORIZED']).toContain(error.code);
     expect(error.message).toContain('token/forbidden');
     await registries.close();
@@ -139,7 +131,7 @@ describe('bearer token auth', () => {
 
   it('the issuer refuses a bad password and the error says so without the password', async () => {
     const registries = registriesFor(registry, { creds: { username: 'ferry', password: 'definitely-wrong' } });
-    const error = await errorOf(registries.client(registry.host).then((c) => getManifest(c, fixture.repository, fixture.tag)));
+    const error = await failure(registries.client(registry.host).then((c) => getManifest(c, fixture.repository, fixture.tag)));
     expect(error.code).toBe('UNAUTHORIZED');
     expect(error.message).not.toContain('definitely-wrong');
     await registries.close();

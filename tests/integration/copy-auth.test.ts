@@ -1,6 +1,5 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { main } from '../../src-main/cli/main.ts';
+import { runFerry } from '../harness/test-helpers.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { buildFixtures, seedFixtures, type FixtureImage } from '../harness/fixtures.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
@@ -9,14 +8,6 @@ import { skopeoInspectRawDigest } from '../harness/skopeo.ts';
 let tokenRegistry: RunningRegistry;
 let basicRegistry: RunningRegistry;
 let fixture: FixtureImage;
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
 
 beforeAll(async () => {
   [tokenRegistry, basicRegistry] = await Promise.all([
@@ -39,17 +30,15 @@ afterAll(async () => {
 });
 
 it('copies from a token-auth registry to a TLS + basic-auth registry with --src-* and --dest-* flags, and never prints a secret', async () => {
-  const out = new Capture();
-  const err = new Capture();
-  const code = await main([
+  const { code, stdout, stderr } = await runFerry(
     'copy', `${tokenRegistry.host}/${fixture.repository}:${fixture.tag}`, `${basicRegistry.host}/mirrored/index:${fixture.tag}`,
     '--authfile', emptyAuthFile,
     '--src-plain-http', '--src-creds', 'puller:pull-secret-1',
     '--dest-creds', 'pusher:push-secret-2', '--dest-ca-cert', basicRegistry.caFile ?? '',
     '--json',
-  ], out, err);
-  expect(err.text).not.toContain('secret');
-  expect(out.text).not.toContain('secret');
+  );
+  expect(stderr).not.toContain('secret');
+  expect(stdout).not.toContain('secret');
   expect(code).toBe(0);
   expect(await skopeoInspectRawDigest(`docker://${basicRegistry.host}/mirrored/index:${fixture.tag}`, basicRegistry, { username: 'pusher', password: 'push-secret-2' })).toBe(fixture.manifestDigest);
 });

@@ -1,10 +1,10 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src-main/cli/main.ts';
+import { runFerry as ferry } from '../harness/test-helpers.ts';
 import { copyImages } from '../../src-main/transfer/copy.ts';
+import { sha256Digest } from '../../src-main/oci/digest.ts';
 import { ALL_PLATFORMS } from '../../src-main/oci/platform.ts';
 import { parseReference } from '../../src-main/oci/reference.ts';
 import { emptyAuthFile, registriesFor } from '../harness/ferry-access.ts';
@@ -19,20 +19,6 @@ let fixtures: Record<FixtureName, FixtureImage>;
 let imageSet: ImageSet;
 let workDir: string;
 
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-async function ferry(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new Capture();
-  const err = new Capture();
-  const code = await main(argv, out, err);
-  return { code, stdout: out.text, stderr: err.text };
-}
 
 beforeAll(async () => {
   [source, target] = await Promise.all([startRegistry({ mode: 'anonymous' }), startRegistry({ mode: 'anonymous' })]);
@@ -160,15 +146,9 @@ describe('ferry inspect', () => {
 
   it('--raw prints the exact manifest bytes', async () => {
     const fixture = fixtures['docker-schema2'];
-    const out = new Capture();
-    let raw = Buffer.alloc(0);
-    out._write = (chunk: Buffer, _e, done) => {
-      raw = Buffer.concat([raw, chunk]);
-      done();
-    };
-    expect(await main(['inspect', `${source.host}/${fixture.repository}:${fixture.tag}`, '--raw', '--plain-http', '--authfile', emptyAuthFile], out, new Capture())).toBe(0);
-    const { sha256Digest } = await import('../../src-main/oci/digest.ts');
-    expect(sha256Digest(raw)).toBe(fixture.manifestDigest);
+    const result = await ferry('inspect', `${source.host}/${fixture.repository}:${fixture.tag}`, '--raw', '--plain-http', '--authfile', emptyAuthFile);
+    expect(result.code).toBe(0);
+    expect(sha256Digest(result.stdoutBytes)).toBe(fixture.manifestDigest);
   });
 
   it('a bad reference exits 2 naming the part that is wrong', async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCredentialStore } from '../../src-main/oci/registry/credentials.ts';
 import type { Credential } from '../../src-main/oci/registry/credentials.ts';
 import { FerryError } from '../../src-shared/errors.ts';
+import { failure } from '../harness/test-helpers.ts';
 
 let root: string;
 let binDir: string;
@@ -32,16 +33,6 @@ function isolatedEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { PATH: `${binDir}:${process.env.PATH ?? '/usr/bin:/bin'}`, ...extra };
 }
 
-/** Captures a rejection so a test can inspect everything an error exposes. */
-async function failure(promise: Promise<unknown>): Promise<FerryError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(FerryError);
-    return error as FerryError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Everything a logger or the IPC layer could print about an error. */
 function everythingVisible(error: FerryError): string {

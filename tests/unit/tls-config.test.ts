@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clearTlsCache, defaultCertsDirs, resolveTlsForHost } from '../../src-main/oci/registry/tls-config.ts';
 import type { ResolvedTls, TlsOptions } from '../../src-main/oci/registry/tls-config.ts';
 import { FerryError } from '../../src-shared/errors.ts';
+import { failure } from '../harness/test-helpers.ts';
 
 let root: string;
 let counter = 0;
@@ -46,15 +47,6 @@ async function layout(base: string, files: Record<string, string>): Promise<stri
   return base;
 }
 
-async function failure(promise: Promise<unknown>): Promise<FerryError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(FerryError);
-    return error as FerryError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** The CAs beyond Node's defaults (which vary: NODE_EXTRA_CA_CERTS may add a system bundle). */
 function extras(resolved: ResolvedTls, count: number): string[] {
