@@ -60,7 +60,7 @@ export function parseCommandArgs(argv: string[], spec: CommandSpec): ParsedArgs 
     return { values: values as ParsedArgs['values'], positionals };
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new FerryError('INVALID_ARGUMENT', `ferry ${spec.name}: ${message} (see ferry ${spec.name} --help)`);
+    throw new FerryError('INVALID_ARGUMENT', `${message} (see ferry ${spec.name} --help)`);
   }
 }
 

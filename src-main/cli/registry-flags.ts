@@ -20,17 +20,24 @@ export function registryFlags(prefix: '' | 'src-' | 'dest-'): Record<string, Fla
   };
 }
 
-function parseCreds(raw: string, flag: string): { username: string; password: string } {
+/** Parses USER:PASSWORD and binds it to the one registry it is for, so it can never reach another host. */
+function parseCreds(raw: string, flag: string, hosts: string[]): { username: string; password: string; host: string } {
   const colon = raw.indexOf(':');
   if (colon <= 0) throw new FerryError('INVALID_ARGUMENT', `--${flag} must be USER:PASSWORD`);
-  return { username: raw.slice(0, colon), password: raw.slice(colon + 1) };
+  const distinct = [...new Set(hosts)];
+  const [host] = distinct;
+  if (distinct.length !== 1 || host === undefined) {
+    throw new FerryError('INVALID_ARGUMENT', `--${flag} is for one registry, but these images come from ${distinct.join(', ') || 'no registry'}; put each registry's credentials in an auth file (--authfile) instead`);
+  }
+  return { username: raw.slice(0, colon), password: raw.slice(colon + 1), host };
 }
 
 /**
  * Builds the access settings of one side: the side's own flag wins, then the
- * flag without prefix, then the default.
+ * flag without prefix, then the default. `hosts` are the registries this side
+ * talks to; credentials given on the command line bind to them.
  */
-export function registryAccess(values: ParsedArgs['values'], prefix: '' | 'src-' | 'dest-', maxConnections?: number): RegistryAccess {
+export function registryAccess(values: ParsedArgs['values'], prefix: '' | 'src-' | 'dest-', hosts: string[]): RegistryAccess {
   const pick = (name: string): ParsedArgs['values'][string] => values[`${prefix}${name}`] ?? values[name];
   const pickedName = (name: string): string => (values[`${prefix}${name}`] !== undefined ? `${prefix}${name}` : name);
   const authFile = pick('authfile');
@@ -39,14 +46,13 @@ export function registryAccess(values: ParsedArgs['values'], prefix: '' | 'src-'
   const certDir = pick('cert-dir');
   const access: RegistryAccess = {
     tls: {
-      verify: booleanFlag({ v: pick('tls-verify') }, 'v', true),
+      verify: booleanFlag(values, pickedName('tls-verify'), true),
       caCertFiles: Array.isArray(caCerts) ? caCerts.map(String) : [],
       certDirs: typeof certDir === 'string' ? [certDir] : [],
     },
     plainHttp: pick('plain-http') === true,
   };
   if (typeof authFile === 'string') access.authFile = authFile;
-  if (typeof creds === 'string') access.creds = parseCreds(creds, pickedName('creds'));
-  if (maxConnections !== undefined) access.maxConnections = maxConnections;
+  if (typeof creds === 'string') access.creds = parseCreds(creds, pickedName('creds'), hosts);
   return access;
 }

@@ -103,7 +103,14 @@ function rewriteIndex(node: ManifestNode, fetched: FetchedManifest, wanted: Desc
     return { ...only, sourceDigest: node.digest };
   }
   const source = fetched.kind === 'index' ? fetched.index : undefined;
-  const rewritten = { schemaVersion: 2, mediaType: source?.mediaType ?? OCI_INDEX, manifests: wanted, ...(source?.annotations ? { annotations: source.annotations } : {}) };
+  const rewritten = {
+    schemaVersion: 2,
+    mediaType: source?.mediaType ?? OCI_INDEX,
+    ...(source?.artifactType ? { artifactType: source.artifactType } : {}),
+    manifests: wanted,
+    ...(source?.subject ? { subject: source.subject } : {}),
+    ...(source?.annotations ? { annotations: source.annotations } : {}),
+  };
   const bytes = Buffer.from(JSON.stringify(rewritten));
   return { ...node, digest: sha256Digest(bytes), bytes, sourceDigest: node.digest };
 }

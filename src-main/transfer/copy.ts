@@ -14,6 +14,7 @@ import { readBlob } from '../oci/registry/blobs.ts';
 import type { RegistryClient } from '../oci/registry/client.ts';
 import { headManifest, putManifest } from '../oci/registry/manifests.ts';
 import type { Registries } from '../oci/registry/registries.ts';
+import { RegistryError } from '../oci/registry/errors.ts';
 import { blobExists, mountBlob, uploadBlob } from '../oci/registry/uploads.ts';
 import { Limiter } from './limiter.ts';
 
@@ -74,9 +75,17 @@ export async function copyImages(requests: CopyRequest[], from: Registries, to: 
   const started = Date.now();
   checkDistinctDestinations(requests);
   const graphs = await planAll(requests, from, options);
-  const uniqueBlobs = new Map<string, number>();
-  for (const graph of graphs) for (const blob of graph.blobs) uniqueBlobs.set(blob.digest, blob.size);
-  options.onEvent?.({ type: 'planned', images: graphs.length, blobs: uniqueBlobs.size, bytes: [...uniqueBlobs.values()].reduce((a, b) => a + b, 0) });
+  // Bytes count each digest once (a shared blob crosses the wire once); blobs count each repository that needs one.
+  const uniqueBytes = new Map<string, number>();
+  const perRepository = new Set<string>();
+  graphs.forEach((graph, i) => {
+    const target = requests[i]?.destination;
+    for (const blob of graph.blobs) {
+      uniqueBytes.set(blob.digest, blob.size);
+      perRepository.add(`${target?.registry}/${target?.repository}@${blob.digest}`);
+    }
+  });
+  options.onEvent?.({ type: 'planned', images: graphs.length, blobs: perRepository.size, bytes: [...uniqueBytes.values()].reduce((a, b) => a + b, 0) });
 
   const mover = new BlobMover(new Limiter(options.concurrency ?? DEFAULT_BLOB_CONCURRENCY), options);
   const summary: CopySummary = { images: [], failed: [], blobs: mover.counts, bytesCopied: 0, durationMs: 0 };
@@ -125,11 +134,15 @@ async function planAll(requests: CopyRequest[], from: Registries, options: CopyO
 }
 
 async function copyOne(graph: ImageGraph, request: CopyRequest, sides: Sides, mover: BlobMover, options: CopyOptions): Promise<CopiedImage> {
-  const dst = request.destination;
+  // A filtered index has a new digest: report where the image really landed.
+  const dst = request.destination.digest !== undefined ? { ...request.destination, digest: graph.root.digest } : request.destination;
   const present = await headManifest(sides.to, dst.repository, graph.root.digest, options.signal);
   if (present === undefined) {
     // A registry accepts a manifest only once its blobs exist, so a present root means the whole graph is there.
-    await Promise.all(graph.blobs.map((blob) => mover.ensure(sides, request.source.repository, dst.repository, blob)));
+    // allSettled, not all: no transfer of this image may still be running when its failure is reported.
+    const moved = await Promise.allSettled(graph.blobs.map((blob) => mover.ensure(sides, request.source.repository, dst.repository, blob)));
+    const failed = moved.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason;
     for (const node of manifestsInPushOrder(graph.root)) {
       if (node !== graph.root) await putManifest(sides.to, dst.repository, node.digest, node.bytes, node.mediaType, options.signal);
     }
@@ -155,8 +168,8 @@ class BlobMover {
   readonly counts = { copied: 0, skipped: 0, mounted: 0 };
   bytesCopied = 0;
   private readonly perRepository = new Map<string, Promise<void>>();
-  /** Registry + digest → the first repository of this job that received the blob. */
-  private readonly firstHolder = new Map<string, Promise<string>>();
+  /** Registry + digest → the first repository of this job that received the blob (undefined if that transfer failed). */
+  private readonly firstHolder = new Map<string, Promise<string | undefined>>();
 
   constructor(private readonly limiter: Limiter, private readonly options: CopyOptions) {}
 
@@ -180,38 +193,53 @@ class BlobMover {
     const earlier = this.firstHolder.get(holderKey);
     if (earlier === undefined) {
       const done = this.limiter.run(() => this.transfer(sides, sourceRepository, repository, blob, sides.from.registry === sides.to.registry ? sourceRepository : undefined));
-      this.firstHolder.set(holderKey, done.then(() => repository));
+      this.firstHolder.set(holderKey, done.then(() => repository, () => undefined));
       return done;
     }
     // Wait outside the limiter so a waiting task never holds a transfer slot.
-    const holder = await earlier.catch(() => undefined);
+    const holder = await earlier;
     return this.limiter.run(() => this.transfer(sides, sourceRepository, repository, blob, holder));
   }
 
   private async transfer(sides: Sides, sourceRepository: string, repository: string, blob: Descriptor, mountFrom: string | undefined): Promise<void> {
+    try {
+      await this.transferOnce(sides, sourceRepository, repository, blob, mountFrom);
+    } catch (error) {
+      this.report({ digest: blob.digest, state: 'failed', complete: 0, total: blob.size });
+      throw error;
+    }
+  }
+
+  /** Asks for a mount; a refusal (the destination account may not read the other repository) falls back to a plain upload. */
+  private async tryMount(sides: Sides, repository: string, blob: Descriptor, mountFrom: string): Promise<'mounted' | { location: string } | undefined> {
+    try {
+      return await mountBlob(sides.to, repository, blob.digest, mountFrom, this.options.signal);
+    } catch (error) {
+      if (error instanceof RegistryError && (error.status === 401 || error.status === 403 || error.status === 404)) return undefined;
+      throw error;
+    }
+  }
+
+  private async transferOnce(sides: Sides, sourceRepository: string, repository: string, blob: Descriptor, mountFrom: string | undefined): Promise<void> {
     const { signal } = this.options;
     const total = blob.size;
-    const canMount = mountFrom !== undefined && mountFrom !== repository;
     // A mount answers 201 whether or not the target already had the blob, so it needs no HEAD first.
-    if (!canMount && (await blobExists(sides.to, repository, blob.digest, signal))) {
+    const mounted = mountFrom !== undefined && mountFrom !== repository ? await this.tryMount(sides, repository, blob, mountFrom) : undefined;
+    if (mounted === 'mounted') {
+      this.report({ digest: blob.digest, state: 'mounted', complete: total, total }, 'mounted');
+      return;
+    }
+    if (mounted === undefined && (await blobExists(sides.to, repository, blob.digest, signal))) {
       this.report({ digest: blob.digest, state: 'skipped', complete: total, total }, 'skipped');
       return;
     }
-    let location: string | undefined;
-    if (canMount) {
-      const mounted = await mountBlob(sides.to, repository, blob.digest, mountFrom, signal);
-      if (mounted === 'mounted') {
-        this.report({ digest: blob.digest, state: 'mounted', complete: total, total }, 'mounted');
-        return;
-      }
-      location = mounted.location;
-    }
+    const location = mounted?.location;
     this.report({ digest: blob.digest, state: 'started', complete: 0, total });
     let sent = 0;
     const source = (offset: number): AsyncIterable<Uint8Array> => {
       sent = offset;
       return this.countingSource(sides.from, sourceRepository, blob, offset, (bytes) => {
-      sent += bytes;
+        sent += bytes;
         this.report({ digest: blob.digest, state: 'active', complete: sent, total });
       });
     };

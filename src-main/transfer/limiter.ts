@@ -14,13 +14,18 @@ export class Limiter {
 
   /** Runs `task` when a slot is free and releases the slot when it settles. */
   async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active += 1;
+    if (this.active >= this.limit) {
+      // The releasing task hands its slot straight to us (active is not decremented), so no newcomer can jump in between.
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.active += 1;
+    }
     try {
       return await task();
     } finally {
-      this.active -= 1;
-      this.waiting.shift()?.();
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active -= 1;
     }
   }
 }

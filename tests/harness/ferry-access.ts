@@ -14,7 +14,7 @@ export function accessFor(registry: RunningRegistry, overrides: Partial<Registry
     // An empty auth file keeps the developer's own ~/.docker/config.json out of the tests.
     authFile: emptyAuthFile,
   };
-  if (registry.username !== undefined && registry.password !== undefined) access.creds = { username: registry.username, password: registry.password };
+  if (registry.username !== undefined && registry.password !== undefined) access.creds = { username: registry.username, password: registry.password, host: registry.host };
   return { ...access, ...overrides };
 }
 

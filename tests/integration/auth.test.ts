@@ -53,7 +53,7 @@ describe('TLS + htpasswd basic auth', () => {
 
   it('a wrong password is UNAUTHORIZED and the password appears nowhere in the error', async () => {
     const password = 'hunter2-wrong-password';
-    const registries = registriesFor(registry, { creds: { username: registry.username ?? '', password } });
+    const registries = registriesFor(registry, { creds: { username: registry.username ?? '', password, host: registry.host } });
     const error = await failure(registries.client(registry.host).then((c) => getManifest(c, fixture.repository, fixture.tag)));
     expect(error.code).toBe('UNAUTHORIZED');
     expect(JSON.stringify({ ...error, message: error.message, stack: (error as Error).stack })).not.toContain(password);
@@ -119,7 +119,7 @@ describe('bearer token auth', () => {
   });
 
   it('a pull-only user cannot push: DENIED or UNAUTHORIZED at once, naming the repository', async () => {
-    const registries = registriesFor(registry, { creds: { username: 'reader', password: 'reader-pass' } });
+    const registries = registriesFor(registry, { creds: { username: 'reader', password: 'reader-pass', host: registry.host } });
     const client = await registries.client(registry.host);
     expect((await getManifest(client, fixture.repository, fixture.tag)).digest).toBe(fixture.manifestDigest);
     const bytes = Buffer.from('not allowed');
@@ -130,7 +130,7 @@ describe('bearer token auth', () => {
   });
 
   it('the issuer refuses a bad password and the error says so without the password', async () => {
-    const registries = registriesFor(registry, { creds: { username: 'ferry', password: 'definitely-wrong' } });
+    const registries = registriesFor(registry, { creds: { username: 'ferry', password: 'definitely-wrong', host: registry.host } });
     const error = await failure(registries.client(registry.host).then((c) => getManifest(c, fixture.repository, fixture.tag)));
     expect(error.code).toBe('UNAUTHORIZED');
     expect(error.message).not.toContain('definitely-wrong');

@@ -102,3 +102,12 @@ describe('CLI flags', () => {
     expect(() => parseCommandArgs(['--bogus'], inspectSpec)).toThrow(/--bogus.*ferry inspect --help/);
   });
 });
+
+describe('registry flags bind credentials to one host', () => {
+  it('refuses --src-creds for images from several registries, and binds them otherwise', async () => {
+    const { registryAccess } = await import('../../src-main/cli/registry-flags.ts');
+    expect(() => registryAccess({ 'src-creds': 'u:p' }, 'src-', ['quay.io', 'docker.io'])).toThrow(/--src-creds is for one registry, but these images come from quay.io, docker.io/);
+    expect(registryAccess({ creds: 'u:p:x' }, 'dest-', ['mirror:5000', 'mirror:5000']).creds).toEqual({ username: 'u', password: 'p:x', host: 'mirror:5000' });
+    expect(() => registryAccess({ 'dest-tls-verify': 'maybe' }, 'dest-', ['m'])).toThrow('--dest-tls-verify takes true or false, got "maybe"');
+  });
+});

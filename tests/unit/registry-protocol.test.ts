@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseChallenges, scopeStrings } from '../../src-main/oci/registry/auth.ts';
 import { redirectTarget } from '../../src-main/oci/registry/client.ts';
-import { errorForNetwork, errorForStatus, isTemporary, parseRetryAfter, redactUrl } from '../../src-main/oci/registry/errors.ts';
+import { errorForNetwork, errorForStatus, isTemporary, parseRetryAfter, redactUrl, RegistryError } from '../../src-main/oci/registry/errors.ts';
+import { FerryError } from '../../src-shared/errors.ts';
 import { nextLink } from '../../src-main/oci/registry/tags.ts';
 import { parseManifest } from '../../src-main/oci/registry/manifests.ts';
 import { referrersFallbackTag } from '../../src-main/oci/registry/referrers.ts';
@@ -59,13 +60,18 @@ describe('errors', () => {
   it('treats resets as temporary and certificate failures as TLS errors with a hint', () => {
     const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     expect(isTemporary(reset)).toBe(true);
-    expect(errorForNetwork(reset, { method: 'GET', url: 'https://r/', subject: 's' }).temporary).toBe(true);
+    expect(errorForNetwork(reset, { method: 'GET', url: 'https://r/', subject: 's' })).toMatchObject({ code: 'NETWORK_ERROR', temporary: true });
     const cert = Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' });
     const tls = errorForNetwork(cert, { method: 'GET', url: 'https://r/', subject: 's' });
-    expect(tls.code).toBe('TLS_ERROR');
-    expect(tls.temporary).toBe(false);
+    expect(tls).toBeInstanceOf(RegistryError);
+    expect(tls).toMatchObject({ code: 'TLS_ERROR', temporary: false });
     expect(tls.message).toMatch(/--ca-cert/);
   });
+});
+
+it('errorForNetwork keeps a digest mismatch of a streamed body as it is', () => {
+  const mismatch = new FerryError('DIGEST_MISMATCH', 'blob x: content digest does not match');
+  expect(errorForNetwork(mismatch, { method: 'PUT', url: 'https://r/', subject: 's' })).toBe(mismatch);
 });
 
 describe('redirectTarget', () => {

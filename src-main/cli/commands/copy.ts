@@ -17,7 +17,7 @@ import { registryAccess, registryFlags } from '../registry-flags.ts';
 export const copySpec: CommandSpec = {
   name: 'copy',
   usage: 'ferry copy SRC_REF DST_REF [flags]\n       ferry copy --images FILE --to REGISTRY[/PREFIX] [flags]',
-  summary: 'Copy images between registries with digests preserved; blobs move concurrently across all images.',
+  summary: 'Copy images between registries with digests preserved; blobs move concurrently across all images. Every source is resolved first: if any cannot be, all of them are listed and nothing is written.',
   flags: {
     images: { type: 'string', value: 'FILE', description: 'copy every reference in FILE (one per line, # comments)' },
     to: { type: 'string', value: 'REGISTRY[/PREFIX]', description: 'with --images: each image lands at REGISTRY/PREFIX/<source path> (source host dropped)' },
@@ -54,14 +54,14 @@ async function requestsFrom(args: ParsedArgs): Promise<CopyRequest[]> {
   const list = args.values.images;
   const to = args.values.to;
   if (typeof list === 'string') {
-    if (args.positionals.length > 0) throw new FerryError('INVALID_ARGUMENT', 'ferry copy: give either --images FILE --to REGISTRY or SRC_REF DST_REF, not both');
-    if (typeof to !== 'string') throw new FerryError('INVALID_ARGUMENT', 'ferry copy --images needs --to REGISTRY[/PREFIX]');
+    if (args.positionals.length > 0) throw new FerryError('INVALID_ARGUMENT', 'give either --images FILE --to REGISTRY or SRC_REF DST_REF, not both');
+    if (typeof to !== 'string') throw new FerryError('INVALID_ARGUMENT', '--images needs --to REGISTRY[/PREFIX]');
     const { registry, prefix } = parseRegistryPrefix(to);
     return (await readImageList(list)).map(({ reference }) => ({ source: reference, destination: mirrorDestination(reference, registry, prefix) }));
   }
   const [source, destination, ...extra] = args.positionals;
   if (source === undefined || destination === undefined || extra.length > 0 || to !== undefined) {
-    throw new FerryError('INVALID_ARGUMENT', 'ferry copy needs SRC_REF DST_REF, or --images FILE --to REGISTRY[/PREFIX] (see ferry copy --help)');
+    throw new FerryError('INVALID_ARGUMENT', 'give SRC_REF DST_REF, or --images FILE --to REGISTRY[/PREFIX] (see ferry copy --help)');
   }
   const src = parseReference(source);
   const dst = parseReference(destination);
@@ -78,8 +78,8 @@ async function requestsFrom(args: ParsedArgs): Promise<CopyRequest[]> {
 export async function runCopy(args: ParsedArgs, { out, err }: CommandIo): Promise<number> {
   const requests = await requestsFrom(args);
   const blobConcurrency = concurrency(args.values);
-  const from = new Registries(registryAccess(args.values, 'src-'));
-  const to = new Registries(registryAccess(args.values, 'dest-'));
+  const from = new Registries(registryAccess(args.values, 'src-', requests.map((r) => r.source.registry)));
+  const to = new Registries(registryAccess(args.values, 'dest-', requests.map((r) => r.destination.registry)));
   const progress = new ProgressRenderer(err);
   try {
     const summary = await copyImages(requests, from, to, { platforms: platformSelection(args.values), concurrency: blobConcurrency, onEvent: progress.onEvent });

@@ -30,9 +30,9 @@ export const inspectSpec: CommandSpec = {
 /** Runs `ferry inspect`; returns the exit code. */
 export async function runInspect(args: ParsedArgs, { out }: CommandIo): Promise<number> {
   const [ref, ...extra] = args.positionals;
-  if (ref === undefined || extra.length > 0) throw new FerryError('INVALID_ARGUMENT', 'ferry inspect takes exactly one image reference (see ferry inspect --help)');
+  if (ref === undefined || extra.length > 0) throw new FerryError('INVALID_ARGUMENT', 'give exactly one image reference (see ferry inspect --help)');
   const reference = parseReference(ref);
-  const registries = new Registries(registryAccess(args.values, ''));
+  const registries = new Registries(registryAccess(args.values, '', [reference.registry]));
   try {
     const client = await registries.client(reference.registry);
     if (args.values.raw === true) {

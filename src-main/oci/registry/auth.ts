@@ -116,6 +116,8 @@ export class Authenticator {
     private readonly registry: string,
     private readonly credential: () => Promise<Credential | undefined>,
     private readonly dispatcher: Dispatcher,
+    /** Only a registry the user reaches over plain HTTP may send us to a plain-HTTP token realm. */
+    private readonly allowHttpRealm = false,
   ) {}
 
   /** True once the registry has said which scheme it wants. */
@@ -171,8 +173,8 @@ export class Authenticator {
     const realm = params.realm;
     if (!realm) throw new FerryError('UNAUTHORIZED', `${this.registry}: bearer challenge without a realm`, { registry: this.registry });
     const realmUrl = new URL(realm);
-    if (realmUrl.protocol !== 'https:' && realmUrl.protocol !== 'http:') {
-      throw new FerryError('UNAUTHORIZED', `${this.registry}: token realm ${redactUrl(realm)} is not http(s)`, { registry: this.registry });
+    if (realmUrl.protocol !== 'https:' && !(realmUrl.protocol === 'http:' && this.allowHttpRealm)) {
+      throw new FerryError('UNAUTHORIZED', `${this.registry}: refusing token realm ${redactUrl(realm)}: credentials go only to an https realm (or an http one with --plain-http)`, { registry: this.registry });
     }
     const credential = await this.credential();
     const scopeList = scopeStrings(scopes);

@@ -84,6 +84,8 @@ export async function* readBlob(client: RegistryClient, repository: string, blob
       if (error instanceof FerryError || !isTemporary(error) || options.signal?.aborted) throw error;
       stalled = offset > before ? 0 : stalled + 1;
       resumes += 1;
+      // Broken after the last byte (a lost chunk terminator): there is nothing left to ask for, only to verify.
+      if (offset >= blob.size) break;
       if (stalled >= MAX_STALLED_RESUMES || resumes >= MAX_TOTAL_RESUMES) throw error;
       options.onResume?.(offset, error);
       await sleep(client.backoff(stalled + 1, error), undefined, { signal: options.signal });

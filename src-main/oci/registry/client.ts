@@ -108,7 +108,7 @@ export class RegistryClient {
       bodyTimeout: 300_000,
       connect: { rejectUnauthorized: options.tls.rejectUnauthorized, ca: options.tls.ca, cert: options.tls.cert, key: options.tls.key },
     });
-    this.auth = new Authenticator(options.registry, options.credential, this.dispatcher);
+    this.auth = new Authenticator(options.registry, options.credential, this.dispatcher, options.plainHttp);
   }
 
   /** Sends a request, retrying temporary failures when the body can be replayed. */

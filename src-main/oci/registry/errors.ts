@@ -12,7 +12,7 @@ const TEMPORARY_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
 /** Socket-level failures that a later attempt may not meet (undici and libuv codes). */
 const TEMPORARY_NETWORK_CODES = new Set([
   'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH',
-  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED',
+  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
 ]);
 
 /** One entry of a registry's `{"errors": [...]}` body. */
@@ -95,9 +95,13 @@ export function errorForStatus(init: { status: number; method: string; url: stri
   });
 }
 
-/** Wraps a socket or TLS failure with the subject and a redacted URL, keeping whether it is worth a retry. */
-export function errorForNetwork(error: unknown, init: { method: string; url: string; subject: string }): RegistryError {
-  if (error instanceof RegistryError) return error;
+/**
+ * Wraps a socket or TLS failure with the subject and a redacted URL, keeping
+ * whether it is worth a retry. A FerryError passes through unchanged: a digest
+ * mismatch of a streamed request body must stay a digest mismatch.
+ */
+export function errorForNetwork(error: unknown, init: { method: string; url: string; subject: string }): FerryError {
+  if (error instanceof FerryError) return error;
   const code = String((error as { code?: unknown } | null)?.code ?? '');
   const message = error instanceof Error ? error.message : String(error);
   const tls = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/i.test(code + message);

@@ -10,6 +10,10 @@ import { OCI_INDEX } from '../media-types.ts';
 import { readCapped, type RegistryClient } from './client.ts';
 import { getManifest, MANIFEST_SIZE_LIMIT, parseManifest } from './manifests.ts';
 import { RegistryError } from './errors.ts';
+import { nextLink } from './tags.ts';
+
+/** A referrers list longer than this many pages is a server bug or a loop. */
+const MAX_PAGES = 1000;
 
 /** The fallback tag that stands for a subject's referrers list (`sha256:abc…` → `sha256-abc…`). */
 export function referrersFallbackTag(digest: string): string {
@@ -24,14 +28,21 @@ export async function listReferrers(client: RegistryClient, repository: string, 
   const response = await client.send({
     method: 'GET', path: `/v2/${repository}/referrers/${digest}${query}`, scopes: [{ repository, actions: ['pull'] }], expect: [200, 404], subject, signal: options.signal,
   });
-  let descriptors: Descriptor[];
+  let descriptors: Descriptor[] = [];
   let filtered = false;
   if (response.statusCode === 200) {
-    const bytes = await readCapped(response.body, MANIFEST_SIZE_LIMIT, subject);
-    const parsed = parseManifest(bytes, OCI_INDEX, '', subject);
-    if (parsed.kind !== 'index') throw new FerryError('INVALID_MANIFEST', `${subject}: the referrers answer is not an index`);
-    descriptors = parsed.index.manifests;
-    filtered = response.headers['oci-filters-applied'] !== undefined;
+    // The answer may be paginated with Link headers, like tag lists.
+    let page: typeof response | undefined = response;
+    for (let pages = 0; page !== undefined; pages += 1) {
+      if (pages >= MAX_PAGES) throw new FerryError('REGISTRY_ERROR', `${subject}: more than ${MAX_PAGES} pages`);
+      const bytes = await readCapped(page.body, MANIFEST_SIZE_LIMIT, subject);
+      const parsed = parseManifest(bytes, OCI_INDEX, '', subject);
+      if (parsed.kind !== 'index') throw new FerryError('INVALID_MANIFEST', `${subject}: the referrers answer is not an index`);
+      descriptors.push(...parsed.index.manifests);
+      filtered ||= page.headers['oci-filters-applied'] !== undefined;
+      const next = nextLink(page.headers.link);
+      page = next === undefined ? undefined : await client.send({ method: 'GET', path: next, scopes: [{ repository, actions: ['pull'] }], expect: [200], subject, signal: options.signal });
+    }
   } else {
     await response.body.dump();
     try {

@@ -11,8 +11,11 @@ import { DEFAULT_MAX_CONNECTIONS, RegistryClient, type RetryPolicy } from './cli
 export interface RegistryAccess {
   /** `--authfile`; otherwise the usual auth files and credential helpers. */
   authFile?: string;
-  /** `--creds user:password`: wins over any auth file. */
-  creds?: { username: string; password: string };
+  /**
+   * `--creds user:password` and the one registry host they were given for; they
+   * win over any auth file there and are never sent to any other host.
+   */
+  creds?: { username: string; password: string; host: string };
   tls: TlsOptions;
   /** `--plain-http`: talk HTTP, not HTTPS. Never chosen silently. */
   plainHttp: boolean;
@@ -51,7 +54,8 @@ export class Registries {
   private async create(registry: string): Promise<RegistryClient> {
     const tls = await resolveTlsForHost(registry, this.access.tls);
     const credential = async (): Promise<Credential | undefined> => {
-      if (this.access.creds) return { kind: 'basic', ...this.access.creds };
+      const creds = this.access.creds;
+      if (creds && creds.host === registry) return { kind: 'basic', username: creds.username, password: creds.password };
       this.store ??= loadCredentialStore({ authFile: this.access.authFile, env: this.env });
       return (await this.store).get(registry);
     };
