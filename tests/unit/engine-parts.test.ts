@@ -111,3 +111,14 @@ describe('registry flags bind credentials to one host', () => {
     expect(() => registryAccess({ 'dest-tls-verify': 'maybe' }, 'dest-', ['m'])).toThrow('--dest-tls-verify takes true or false, got "maybe"');
   });
 });
+
+it('isDigest accepts verifiable digests only', async () => {
+  const { isDigest } = await import('../../src-main/oci/digest.ts');
+  expect(isDigest(`sha256:${'a'.repeat(64)}`)).toBe(true);
+  expect(isDigest(`sha512:${'a'.repeat(128)}`)).toBe(true);
+  expect(isDigest('v1')).toBe(false);
+  expect(isDigest(`sha256:${'a'.repeat(63)}`)).toBe(false);
+  expect(isDigest(`sha256:${'A'.repeat(64)}`)).toBe(false);
+  expect(isDigest(`md5:${'a'.repeat(32)}`)).toBe(false);
+  expect(isDigest(`:${'a'.repeat(64)}`)).toBe(false);
+});
