@@ -2,11 +2,12 @@
  * The `ferry` command: dispatches to a command, prints errors as one clear
  * line (or a JSON envelope with --json) and maps them to exit codes.
  */
-import { readFileSync } from 'node:fs';
+import { ferryVersion } from '../version.ts';
 import { toErrorEnvelope } from '../../src-shared/errors.ts';
 import { helpText, parseCommandArgs, type CommandIo, type CommandSpec, type ParsedArgs } from './args.ts';
 import { copySpec, runCopy } from './commands/copy.ts';
 import { inspectSpec, runInspect } from './commands/inspect.ts';
+import { exportSpec, runExport } from './commands/export.ts';
 
 interface Command {
   spec: CommandSpec;
@@ -17,12 +18,8 @@ interface Command {
 const COMMANDS: Command[] = [
   { spec: inspectSpec, run: runInspect },
   { spec: copySpec, run: runCopy },
+  { spec: exportSpec, run: runExport },
 ];
-
-function version(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return manifest.version;
-}
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.spec.name.length));
@@ -49,7 +46,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     return name === undefined ? 2 : 0;
   }
   if (name === '--version') {
-    out.write(`ferry ${version()}\n`);
+    out.write(`ferry ${ferryVersion()}\n`);
     return 0;
   }
   const command = COMMANDS.find((c) => c.spec.name === name);

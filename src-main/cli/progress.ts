@@ -1,76 +1,52 @@
 /**
  * Progress on stderr: a single redrawn line on a terminal, and one line for
- * the plan when stderr is a pipe or a CI log. Typed events in, rendering here only.
+ * the plan when stderr is a pipe or a CI log. It draws the tracker's
+ * snapshots (src-main/transfer/progress.ts) and computes nothing itself.
  */
-import type { CopyEvent } from '../transfer/copy.ts';
-
-/** Redraws at most this often: smooth to the eye, negligible CPU. */
-const REDRAW_MS = 200;
+import type { JobProgress, TransferEvent } from '../../src-shared/model/progress.ts';
+import { formatSize } from '../../src-shared/units.ts';
 
 /** Formats a byte count the way people read drive sizes (binary units). */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+export const formatBytes = formatSize;
+
+function formatEta(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds)) return '--:--';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`;
 }
 
-/** Renders copy progress to a stream; `close()` clears the line. */
-export class ProgressRenderer {
-  private totalBytes = 0;
-  private totalBlobs = 0;
-  private images = 0;
-  private imagesDone = 0;
-  private blobsDone = 0;
-  private readonly active = new Map<string, number>();
-  private doneBytes = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private readonly started = Date.now();
+/** One status line for a snapshot, e.g. `[######....]  42%  1.2 GiB/2.9 GiB  38.1 MiB/s  ETA 0:46  blobs 12/30`. */
+export function progressLine(progress: JobProgress): string {
+  const ratio = progress.totalBytes > 0 ? Math.min(1, progress.completeBytes / progress.totalBytes) : 0;
+  const width = 24;
+  const bar = '#'.repeat(Math.round(ratio * width)).padEnd(width, '.');
+  const phase = progress.phase === 'verifying' ? 'verifying ' : '';
+  return `[${bar}] ${phase}${(ratio * 100).toFixed(0).padStart(3)}%  ${formatBytes(progress.completeBytes)}/${formatBytes(progress.totalBytes)}  ${formatBytes(progress.bytesPerSecond)}/s  ETA ${formatEta(progress.etaSeconds)}  blobs ${progress.blobsDone}/${progress.blobsTotal}`;
+}
 
+/** Renders transfer events to a stream; `close()` clears the line. */
+export class ProgressRenderer {
   private readonly tty: boolean;
 
   constructor(private readonly stream: NodeJS.WritableStream = process.stderr) {
     this.tty = Boolean((stream as { isTTY?: boolean }).isTTY);
   }
 
-  /** Feeds one event from the engine. */
-  readonly onEvent = (event: CopyEvent): void => {
-    if (event.type === 'planned') {
-      this.totalBytes = event.bytes;
-      this.totalBlobs = event.blobs;
-      this.images = event.images;
-      if (!this.tty) this.stream.write(`planned ${event.images} images, ${event.blobs} blobs, ${formatBytes(event.bytes)}\n`);
-      else this.timer ??= setInterval(() => this.draw(), REDRAW_MS).unref();
-    } else if (event.type === 'image') {
-      this.imagesDone += 1;
-    } else {
-      const { digest, state, complete } = event.progress;
-      if (state === 'active' || state === 'started') this.active.set(digest, complete);
-      else if (state !== 'failed') {
-        this.active.delete(digest);
-        this.blobsDone += 1;
-        this.doneBytes += event.progress.total;
-      }
+  /** Feeds one event (usually from a ProgressTracker). */
+  readonly onEvent = (event: TransferEvent): void => {
+    if (event.type === 'planned' && !this.tty) {
+      const saved = event.savedByDedup ? `, ${formatBytes(event.savedByDedup)} saved by dedup` : '';
+      this.stream.write(`planned ${event.images} images, ${event.blobs} blobs, ${formatBytes(event.bytes)}${saved}\n`);
+    } else if (event.type === 'progress' && this.tty) {
+      this.stream.write(`\r${progressLine(event.progress)}\x1b[K`);
     }
   };
 
-  private draw(): void {
-    let bytes = this.doneBytes;
-    for (const complete of this.active.values()) bytes += complete;
-    const seconds = Math.max(0.001, (Date.now() - this.started) / 1000);
-    const ratio = this.totalBytes > 0 ? Math.min(1, bytes / this.totalBytes) : 0;
-    const width = 24;
-    const bar = '#'.repeat(Math.round(ratio * width)).padEnd(width, '.');
-    this.stream.write(`\r[${bar}] ${(ratio * 100).toFixed(0).padStart(3)}%  ${formatBytes(bytes)}/${formatBytes(this.totalBytes)}  ${formatBytes(bytes / seconds)}/s  blobs ${this.blobsDone}/${this.totalBlobs}  images ${this.imagesDone}/${this.images}\x1b[K`);
-  }
-
-  /** Stops redrawing and clears the progress line. */
+  /** Clears the progress line on a terminal. */
   close(): void {
-    if (this.timer) clearInterval(this.timer);
     if (this.tty) this.stream.write('\r\x1b[K');
   }
 }

@@ -6,8 +6,9 @@
  * then pushes manifests children-first and tags last.
  */
 import type { BlobProgress, Descriptor, Reference } from '../../src-shared/model/oci.ts';
+import type { TransferEvent } from '../../src-shared/model/progress.ts';
 import { FerryError, toErrorEnvelope, type ErrorEnvelope } from '../../src-shared/errors.ts';
-import { manifestsInPushOrder, resolveImageGraph, type ImageGraph } from '../oci/image-graph.ts';
+import { manifestsInPushOrder, type ImageGraph } from '../oci/image-graph.ts';
 import { formatPlatform, type PlatformSelection } from '../oci/platform.ts';
 import { formatReference } from '../oci/reference.ts';
 import { readBlob } from '../oci/registry/blobs.ts';
@@ -17,11 +18,10 @@ import type { Registries } from '../oci/registry/registries.ts';
 import { RegistryError } from '../oci/registry/errors.ts';
 import { blobExists, mountBlob, uploadBlob } from '../oci/registry/uploads.ts';
 import { Limiter } from './limiter.ts';
+import { resolveAll } from './plan.ts';
 
 /** Eight blobs in flight: saturates a loopback or LAN registry on two cores without starving manifest requests. */
 export const DEFAULT_BLOB_CONCURRENCY = 8;
-/** Manifest graphs resolved at once during planning; they are small requests, latency-bound. */
-const PLAN_CONCURRENCY = 8;
 
 /** One image to copy. */
 export interface CopyRequest {
@@ -29,11 +29,8 @@ export interface CopyRequest {
   destination: Reference;
 }
 
-/** What a copy reports while it runs: typed, never preformatted text. */
-export type CopyEvent =
-  | { type: 'planned'; images: number; blobs: number; bytes: number }
-  | { type: 'blob'; progress: BlobProgress }
-  | { type: 'image'; source: string; destination: string; digest: string };
+/** What a copy reports while it runs: the shared transfer events. */
+export type CopyEvent = TransferEvent;
 
 /** Options of a copy job. */
 export interface CopyOptions {
@@ -74,7 +71,7 @@ interface Sides {
 export async function copyImages(requests: CopyRequest[], from: Registries, to: Registries, options: CopyOptions): Promise<CopySummary> {
   const started = Date.now();
   checkDistinctDestinations(requests);
-  const graphs = await planAll(requests, from, options);
+  const graphs = await resolveAll(requests.map((r) => r.source), from, options.platforms, options.signal);
   // Bytes count each digest once (a shared blob crosses the wire once); blobs count each repository that needs one.
   const uniqueBytes = new Map<string, number>();
   const perRepository = new Set<string>();
@@ -115,22 +112,6 @@ function checkDistinctDestinations(requests: CopyRequest[]): void {
     }
     seen.set(target, source);
   }
-}
-
-/** Resolves every source graph; collects all failures so the user fixes the list in one go. */
-async function planAll(requests: CopyRequest[], from: Registries, options: CopyOptions): Promise<ImageGraph[]> {
-  const limiter = new Limiter(PLAN_CONCURRENCY);
-  const results = await Promise.allSettled(requests.map((request) => limiter.run(async () => {
-    const client = await from.client(request.source.registry);
-    return resolveImageGraph(client, request.source, options.platforms, options.signal);
-  })));
-  const problems = results.flatMap((result, i) => (result.status === 'rejected' ? [{ reference: formatReference(requests[i]?.source ?? { registry: '?', repository: '?' }), error: toErrorEnvelope(result.reason) }] : []));
-  if (problems.length > 0) {
-    const first = problems[0]?.error;
-    const lines = problems.map((p) => `  ${p.error.message}`).join('\n');
-    throw new FerryError(first?.code ?? 'REGISTRY_ERROR', problems.length === 1 ? (first?.message ?? 'cannot resolve image') : `${problems.length} images cannot be resolved:\n${lines}`, { problems });
-  }
-  return results.map((result) => (result as PromiseFulfilledResult<ImageGraph>).value);
 }
 
 async function copyOne(graph: ImageGraph, request: CopyRequest, sides: Sides, mover: BlobMover, options: CopyOptions): Promise<CopiedImage> {

@@ -21,6 +21,11 @@ export const SYSTEM_DEPS: readonly SystemDep[] = [
   { command: '/usr/bin/chromium', debianPackage: 'chromium' },
   { command: 'htpasswd', debianPackage: 'apache2-utils' },
   { command: 'openssl', debianPackage: 'openssl' },
+  { command: 'mkfs.vfat', debianPackage: 'dosfstools' },
+  { command: 'fusefat', debianPackage: 'fusefat' },
+  { command: 'fusermount', debianPackage: 'fuse' },
+  { command: 'setpriv', debianPackage: 'util-linux' },
+  { command: '/usr/bin/time', debianPackage: 'time' },
 ];
 
 /** True when `command` (a bare name looked up on PATH, or an absolute path) is an executable file. */

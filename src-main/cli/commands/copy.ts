@@ -11,6 +11,7 @@ import { copyImages, DEFAULT_BLOB_CONCURRENCY, type CopyRequest } from '../../tr
 import { mirrorDestination, readImageList } from '../../transfer/image-list.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
 import { formatBytes, ProgressRenderer } from '../progress.ts';
+import { ProgressTracker } from '../../transfer/progress.ts';
 import { registryAccess, registryFlags } from '../registry-flags.ts';
 
 /** The flags and help of `ferry copy`. */
@@ -35,16 +36,18 @@ export const copySpec: CommandSpec = {
   ],
 };
 
-function platformSelection(values: ParsedArgs['values']): PlatformSelection {
+/** `--platform` / `--all-platforms` as a selection; shared by copy and export. */
+export function platformSelection(values: ParsedArgs['values']): PlatformSelection {
   const wanted = values.platform;
   const some = Array.isArray(wanted) && wanted.length > 0;
   if (some && values['all-platforms'] === true) throw new FerryError('INVALID_ARGUMENT', '--all-platforms and --platform exclude each other');
   return some ? { kind: 'some', platforms: wanted.map((p) => parsePlatform(String(p))) } : ALL_PLATFORMS;
 }
 
-function concurrency(values: ParsedArgs['values']): number {
+/** `--concurrency N`, checked; shared by copy and export. */
+export function concurrencyFlag(values: ParsedArgs['values'], fallback: number): number {
   const raw = values.concurrency;
-  if (raw === undefined) return DEFAULT_BLOB_CONCURRENCY;
+  if (raw === undefined) return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 256) throw new FerryError('INVALID_ARGUMENT', `--concurrency must be an integer from 1 to 256, got "${String(raw)}"`);
   return n;
@@ -77,12 +80,13 @@ async function requestsFrom(args: ParsedArgs): Promise<CopyRequest[]> {
 /** Runs `ferry copy`; returns the exit code (1 when any image failed). */
 export async function runCopy(args: ParsedArgs, { out, err }: CommandIo): Promise<number> {
   const requests = await requestsFrom(args);
-  const blobConcurrency = concurrency(args.values);
+  const blobConcurrency = concurrencyFlag(args.values, DEFAULT_BLOB_CONCURRENCY);
   const from = new Registries(registryAccess(args.values, 'src-', requests.map((r) => r.source.registry)));
   const to = new Registries(registryAccess(args.values, 'dest-', requests.map((r) => r.destination.registry)));
   const progress = new ProgressRenderer(err);
+  const tracker = new ProgressTracker(progress.onEvent);
   try {
-    const summary = await copyImages(requests, from, to, { platforms: platformSelection(args.values), concurrency: blobConcurrency, onEvent: progress.onEvent });
+    const summary = await copyImages(requests, from, to, { platforms: platformSelection(args.values), concurrency: blobConcurrency, onEvent: tracker.onEvent });
     progress.close();
     if (args.values.json === true) {
       out.write(`${JSON.stringify(summary, null, 2)}\n`);

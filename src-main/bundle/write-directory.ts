@@ -1,0 +1,68 @@
+/**
+ * Writes the directory form: a plain OCI image layout that skopeo, oras and
+ * crane read, with blobs moving concurrently across all images. ferry.json is
+ * not written here: the exporter writes it last, after everything else is durable.
+ */
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BlobProgress } from '../../src-shared/model/oci.ts';
+import type { PlannedContent } from '../transfer/plan.ts';
+import { Limiter } from '../transfer/limiter.ts';
+import { BlobDirectory, PARTIAL_SUFFIX, type BlobOpener } from './blob-directory.ts';
+import { writeFileDurable } from './fs-durable.ts';
+import { BUNDLE_FILES } from '../../src-shared/model/bundle.ts';
+import { OCI_LAYOUT_CONTENT } from './layout.ts';
+
+/** What a form writer needs from the exporter: the content, how to open it, and where to report. */
+export interface FormWriterContext {
+  dir: string;
+  content: PlannedContent[];
+  indexJson: string;
+  /** Opens a planned blob's bytes from `start` (registry read, verified through the verifier). */
+  open: (item: PlannedContent) => BlobOpener;
+  concurrency: number;
+  report: (progress: BlobProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** Writes every blob (skipping ones already complete), then `oci-layout` and `index.json`. */
+export async function writeDirectoryForm(context: FormWriterContext): Promise<void> {
+  const store = new BlobDirectory(context.dir);
+  await store.prepare();
+  await writeFileDurable(join(context.dir, BUNDLE_FILES.ociLayout), OCI_LAYOUT_CONTENT);
+  const limiter = new Limiter(context.concurrency);
+  const results = await Promise.allSettled(context.content.map((item) => limiter.run(async () => {
+    context.signal?.throwIfAborted();
+    const total = item.size;
+    let complete = 0;
+    const onBytes = (bytes: number): void => {
+      complete += bytes;
+      context.report({ digest: item.digest, state: 'active', complete, total });
+    };
+    if (await store.has(item)) {
+      context.report({ digest: item.digest, state: 'skipped', complete: total, total });
+      return;
+    }
+    context.report({ digest: item.digest, state: 'started', complete: 0, total });
+    try {
+      if (item.bytes) await store.writeBytes(item, item.bytes);
+      else await store.write(item, context.open(item), onBytes);
+    } catch (error) {
+      context.report({ digest: item.digest, state: 'failed', complete, total });
+      throw error;
+    }
+    context.report({ digest: item.digest, state: 'finished', complete: total, total });
+  })));
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  await removeUnlisted(store, new Set(context.content.map((item) => store.path(item.digest))));
+  await writeFileDurable(join(context.dir, BUNDLE_FILES.index), context.indexJson);
+}
+
+/** Removes blob files an earlier, different export left behind, so the layout holds exactly what ferry.json lists. */
+async function removeUnlisted(store: BlobDirectory, wanted: Set<string>): Promise<void> {
+  for (const name of await readdir(store.dir)) {
+    const path = join(store.dir, name);
+    if (!wanted.has(path) && (/^[a-f0-9]{64}$/.test(name) || name.endsWith(PARTIAL_SUFFIX))) await rm(path, { force: true });
+  }
+}

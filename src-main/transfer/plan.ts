@@ -1,0 +1,72 @@
+/**
+ * Planning shared by copy and export: resolve every source reference to its
+ * manifest graph before anything is written, and report every failure at once
+ * so the user fixes the whole list in one go.
+ */
+import type { Reference } from '../../src-shared/model/oci.ts';
+import { FerryError, toErrorEnvelope } from '../../src-shared/errors.ts';
+import { manifestsInPushOrder, resolveImageGraph, type ImageGraph, type ManifestNode } from '../oci/image-graph.ts';
+import type { PlatformSelection } from '../oci/platform.ts';
+import { formatReference } from '../oci/reference.ts';
+import type { Registries } from '../oci/registry/registries.ts';
+import { Limiter } from './limiter.ts';
+
+/** Manifest graphs resolved at once; they are small requests, latency-bound. */
+const PLAN_CONCURRENCY = 8;
+
+/** Resolves every reference; throws one FerryError listing every reference that failed. */
+export async function resolveAll(references: Reference[], registries: Registries, platforms: PlatformSelection, signal?: AbortSignal): Promise<ImageGraph[]> {
+  const limiter = new Limiter(PLAN_CONCURRENCY);
+  const results = await Promise.allSettled(references.map((reference) => limiter.run(async () => {
+    const client = await registries.client(reference.registry);
+    return resolveImageGraph(client, reference, platforms, signal);
+  })));
+  const problems = results.flatMap((result, i) => (result.status === 'rejected' ? [{ reference: formatReference(references[i] ?? { registry: '?', repository: '?' }), error: toErrorEnvelope(result.reason) }] : []));
+  if (problems.length > 0) {
+    const first = problems[0]?.error;
+    const lines = problems.map((p) => `  ${p.error.message}`).join('\n');
+    throw new FerryError(first?.code ?? 'REGISTRY_ERROR', problems.length === 1 ? (first?.message ?? 'cannot resolve image') : `${problems.length} images cannot be resolved:\n${lines}`, { problems });
+  }
+  return results.map((result) => (result as PromiseFulfilledResult<ImageGraph>).value);
+}
+
+/** A piece of content the bundle stores: a blob or a manifest (manifests are blobs in an OCI layout). */
+export interface PlannedContent {
+  digest: string;
+  size: number;
+  /** The repository to fetch it from, for blobs; manifests carry their bytes. */
+  source?: { reference: Reference };
+  /** Exact bytes, for manifests (already fetched while planning). */
+  bytes?: Buffer;
+}
+
+/** Everything an export will write, with dedup across images already applied. */
+export interface ExportPlan {
+  graphs: ImageGraph[];
+  /** Unique content in order of first appearance: blobs, then the manifests not already among them. */
+  content: PlannedContent[];
+  uniqueBytes: number;
+  /** What the images would take if each were stored alone, minus uniqueBytes. */
+  savedByDedup: number;
+}
+
+/** Collects the unique blobs and manifests of resolved images in a deterministic order. */
+export function planContent(graphs: ImageGraph[]): ExportPlan {
+  const blobs = new Map<string, PlannedContent>();
+  const manifests = new Map<string, PlannedContent>();
+  let separateTotal = 0;
+  for (const graph of graphs) {
+    separateTotal += graph.totalSize;
+    for (const node of manifestsInPushOrder(graph.root)) {
+      for (const blob of node.blobs) if (!blobs.has(blob.digest)) blobs.set(blob.digest, { digest: blob.digest, size: blob.size, source: { reference: graph.reference } });
+      addManifest(manifests, node);
+    }
+  }
+  const content = [...blobs.values(), ...[...manifests.values()].filter((m) => !blobs.has(m.digest))];
+  const uniqueBytes = content.reduce((sum, item) => sum + item.size, 0);
+  return { graphs, content, uniqueBytes, savedByDedup: Math.max(0, separateTotal - uniqueBytes) };
+}
+
+function addManifest(manifests: Map<string, PlannedContent>, node: ManifestNode): void {
+  if (!manifests.has(node.digest)) manifests.set(node.digest, { digest: node.digest, size: node.bytes.length, bytes: node.bytes });
+}

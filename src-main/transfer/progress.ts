@@ -1,0 +1,79 @@
+/**
+ * Turns the stream of per-blob events into throttled job snapshots with a rate
+ * and an ETA, so every front end shows the same numbers without doing maths.
+ */
+import type { BlobProgress } from '../../src-shared/model/oci.ts';
+import type { JobProgress, TransferEvent } from '../../src-shared/model/progress.ts';
+
+/** Snapshots at most this often: smooth for people, cheap for IPC. */
+export const PROGRESS_INTERVAL_MS = 250;
+/** The rate is averaged over this window, so a stall shows quickly but one slow blob does not swing it. */
+const RATE_WINDOW_MS = 5_000;
+
+/** Aggregates blob events and emits `progress` events no more often than PROGRESS_INTERVAL_MS. */
+export class ProgressTracker {
+  private readonly perBlob = new Map<string, number>();
+  private doneBytes = 0;
+  private blobsDone = 0;
+  private totalBytes = 0;
+  private blobsTotal = 0;
+  private phase: JobProgress['phase'] = 'planning';
+  private lastEmit = 0;
+  private readonly samples: Array<{ at: number; bytes: number }> = [];
+
+  constructor(private readonly emit: (event: TransferEvent) => void, private readonly now: () => number = Date.now) {}
+
+  /** Feeds an engine event; passes it on and adds a throttled snapshot when due. */
+  readonly onEvent = (event: TransferEvent): void => {
+    if (event.type === 'planned') {
+      this.totalBytes = event.bytes;
+      this.blobsTotal = event.blobs;
+      this.phase = 'transferring';
+    } else if (event.type === 'blob') {
+      this.onBlob(event.progress);
+    }
+    if (event.type !== 'blob' || event.progress.state !== 'active') this.emit(event);
+    this.maybeSnapshot(false);
+  };
+
+  /** Marks a new phase (verifying, done) and emits a snapshot at once. */
+  setPhase(phase: JobProgress['phase']): void {
+    this.phase = phase;
+    this.maybeSnapshot(true);
+  }
+
+  /** The current numbers. */
+  snapshot(): JobProgress {
+    let complete = this.doneBytes;
+    for (const bytes of this.perBlob.values()) complete += bytes;
+    const at = this.now();
+    this.samples.push({ at, bytes: complete });
+    while (this.samples.length > 2 && (this.samples[0]?.at ?? at) < at - RATE_WINDOW_MS) this.samples.shift();
+    const first = this.samples[0];
+    const elapsed = first ? (at - first.at) / 1000 : 0;
+    const bytesPerSecond = first && elapsed > 0 ? (complete - first.bytes) / elapsed : 0;
+    const remaining = Math.max(0, this.totalBytes - complete);
+    return {
+      phase: this.phase, completeBytes: complete, totalBytes: this.totalBytes, blobsDone: this.blobsDone, blobsTotal: this.blobsTotal,
+      bytesPerSecond, etaSeconds: bytesPerSecond > 0 ? remaining / bytesPerSecond : undefined,
+    };
+  }
+
+  private onBlob(progress: BlobProgress): void {
+    if (progress.state === 'started' || progress.state === 'active') {
+      this.perBlob.set(progress.digest, progress.complete);
+      return;
+    }
+    this.perBlob.delete(progress.digest);
+    if (progress.state === 'failed') return;
+    this.blobsDone += 1;
+    this.doneBytes += progress.total;
+  }
+
+  private maybeSnapshot(force: boolean): void {
+    const at = this.now();
+    if (!force && at - this.lastEmit < PROGRESS_INTERVAL_MS) return;
+    this.lastEmit = at;
+    this.emit({ type: 'progress', progress: this.snapshot() });
+  }
+}
