@@ -4,13 +4,13 @@
  * each, a fresh destination registry for every run. Prints time, MB/s, peak
  * RSS and the ferry/skopeo time ratio (target: at most 0.5).
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeImageSet, seedImageSet, type ImageSet } from '../harness/fixtures.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
 import { skopeoInspectRawDigest } from '../harness/skopeo.ts';
+import { median, timed, type RunResult } from './measure.ts';
 
 /** Images in the set, as the issue asks. */
 const IMAGE_COUNT = 20;
@@ -22,39 +22,6 @@ const IMAGE_COUNT = 20;
 const LAYER_SIZES = (process.env.FERRY_BENCH_layerBytes ?? `${256 * 1024},${8 * 1024 * 1024}`).split(',').map(Number);
 /** Runs per tool; the median is reported. */
 const RUNS = Number(process.env.FERRY_BENCH_RUNS ?? 3);
-
-/** One timed run of one tool. */
-interface RunResult {
-  seconds: number;
-  peakRssKiB: number;
-}
-
-/** Runs a command under /usr/bin/time to get its wall time and peak RSS; fails loudly on a non-zero exit. */
-function timed(command: string, args: string[]): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-f', '%M', command, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (code !== 0) {
-        reject(new Error(`${command} exited ${code}: ${stderr.slice(-2000)}`));
-        return;
-      }
-      const lines = stderr.trim().split('\n');
-      resolve({ seconds, peakRssKiB: Number(lines.at(-1)) });
-    });
-  });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
 
 async function verify(destination: RunningRegistry, set: ImageSet, prefix: string): Promise<void> {
   for (const image of set.images) {

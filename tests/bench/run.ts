@@ -3,8 +3,10 @@
  * with skopeo. Benchmarks report; they do not pass or fail on timings.
  */
 import { runCopyBench } from './copy-bench.ts';
+import { runExportBench } from './export-bench.ts';
 
-const benches: Array<[string, () => Promise<string[]>]> = [['copy', runCopyBench]];
+const only = process.env.FERRY_BENCH_ONLY;
+const benches = ([['copy', runCopyBench], ['export', runExportBench]] as Array<[string, () => Promise<string[]>]>).filter(([name]) => !only || only === name);
 
 for (const [name, bench] of benches) {
   process.stdout.write(`== ${name}\n`);
