@@ -152,3 +152,32 @@ describe('ferry export --archive', () => {
     await expect(readBack(dir)).rejects.toThrow(part.name);
   });
 });
+
+describe('cancel', () => {
+  it('an AbortSignal stops the export and leaves a folder that a rerun finishes', async () => {
+    const { exportBundle } = await import('../../src-main/transfer/export.ts');
+    const { parseReference } = await import('../../src-main/oci/reference.ts');
+    const { registriesFor } = await import('../harness/ferry-access.ts');
+    const dir = join(work, 'cancelled');
+    const registries = registriesFor(source);
+    const request = { references: [parseReference(refOf('big-layers')), parseReference(refOf('oci-index'))], imageSet: { references: [], lists: [], platforms: [] }, target: dir, platforms: { kind: 'all' as const }, concurrency: 1 };
+    const controller = new AbortController();
+    let sawBytes = false;
+    await expect(exportBundle({
+      ...request, signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type === 'blob' && event.progress.state === 'active' && event.progress.complete > 0) {
+          sawBytes = true;
+          controller.abort(new Error('user pressed cancel'));
+        }
+      },
+    }, registries)).rejects.toThrow();
+    expect(sawBytes).toBe(true);
+    await expect(stat(join(dir, 'ferry.json'))).rejects.toThrow();
+    await expect(readBack(dir)).rejects.toThrow(/not a finished bundle/);
+    const summary = await exportBundle(request, registries);
+    expect(summary.bundleId).toBeDefined();
+    expect((await readBack(dir)).blobs).toBe(summary.blobs);
+    await registries.close();
+  });
+});

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import type { TransferEvent } from '../../src-shared/model/progress.ts';
+import { ProgressTracker, PROGRESS_INTERVAL_MS } from '../../src-main/transfer/progress.ts';
+import { progressLine } from '../../src-main/cli/progress.ts';
+
+describe('ProgressTracker', () => {
+  it('throttles snapshots, and reports bytes, blobs, rate and ETA', () => {
+    let now = 1_000;
+    const events: TransferEvent[] = [];
+    const tracker = new ProgressTracker((event) => events.push(event), () => now);
+    tracker.onEvent({ type: 'planned', images: 1, blobs: 2, bytes: 1000 });
+    tracker.onEvent({ type: 'blob', progress: { digest: 'a', state: 'started', complete: 0, total: 600 } });
+    for (let i = 1; i <= 10; i += 1) {
+      now += 50;
+      tracker.onEvent({ type: 'blob', progress: { digest: 'a', state: 'active', complete: i * 30, total: 600 } });
+    }
+    const snapshots = events.filter((e): e is Extract<TransferEvent, { type: 'progress' }> => e.type === 'progress');
+    // 500 ms of events at most one snapshot per interval, plus the first.
+    expect(snapshots.length).toBeLessThanOrEqual(500 / PROGRESS_INTERVAL_MS + 1);
+    expect(events.filter((e) => e.type === 'blob' && e.progress.state === 'active')).toHaveLength(0);
+    tracker.onEvent({ type: 'blob', progress: { digest: 'a', state: 'finished', complete: 600, total: 600 } });
+    const last = tracker.snapshot();
+    expect(last).toMatchObject({ completeBytes: 600, totalBytes: 1000, blobsDone: 1, blobsTotal: 2, phase: 'transferring' });
+    expect(last.bytesPerSecond).toBeGreaterThan(0);
+    expect(last.etaSeconds).toBeCloseTo(400 / last.bytesPerSecond, 5);
+    expect(progressLine(last)).toMatch(/60%.*ETA \d+:\d\d.*blobs 1\/2/);
+  });
+});
