@@ -33,11 +33,23 @@ export class BlobDirectory {
     return join(this.dir, parseDigest(digest).hex);
   }
 
-  /** Creates the folders; called once before the first write. */
+  /** Creates the folders durably; called once before the first write. */
   async prepare(): Promise<void> {
     await mkdir(this.dir, { recursive: true }).catch((error: unknown) => {
       throw ioError('create', this.dir, error);
     });
+    await fsyncDir(join(this.root, 'blobs'));
+    await fsyncDir(this.root);
+  }
+
+  /** Bytes of the content already stored (complete blobs and `.partial` prefixes), for the free-space check of a resumed run. */
+  async storedBytes(blobs: Array<{ digest: string; size: number }>): Promise<number> {
+    let total = 0;
+    for (const blob of blobs) {
+      if (await this.has(blob)) total += blob.size;
+      else total += Math.min(blob.size, (await stat(`${this.path(blob.digest)}${PARTIAL_SUFFIX}`).catch(() => undefined))?.size ?? 0);
+    }
+    return total;
   }
 
   /** True when the blob is stored under its final name with the right size (it was verified before the rename). */
@@ -102,6 +114,8 @@ export class BlobDirectory {
         });
         onBytes?.(chunk.byteLength);
       }
+      // Whatever the opener did, nothing gets its final name unverified.
+      verifier.finish();
       await handle.sync();
     } finally {
       await handle.close();

@@ -21,6 +21,8 @@ export interface ExportState {
   partSize: number | null;
   /** Digests of the content in write order; a different plan means the parts cannot be reused. */
   content: string[];
+  /** sha256 of index.json: the same blobs under other names are a different bundle. */
+  index: string;
   parts: PartInfo[];
 }
 
@@ -28,7 +30,7 @@ export interface ExportState {
 export async function readExportState(dir: string): Promise<ExportState | undefined> {
   try {
     const parsed = JSON.parse(await readFile(join(dir, EXPORT_STATE_FILE), 'utf8')) as Partial<ExportState>;
-    if (parsed.version !== 1 || typeof parsed.bundleId !== 'string' || !Array.isArray(parsed.content) || !Array.isArray(parsed.parts)) return undefined;
+    if (parsed.version !== 1 || typeof parsed.bundleId !== 'string' || typeof parsed.index !== 'string' || !Array.isArray(parsed.content) || !Array.isArray(parsed.parts)) return undefined;
     return parsed as ExportState;
   } catch {
     return undefined;
@@ -46,6 +48,7 @@ export async function clearExportState(dir: string): Promise<void> {
 }
 
 /** True when a journal describes the same plan and form, so its progress can be reused. */
-export function sameJob(state: ExportState, form: 'directory' | 'archive', partSize: number | null, content: string[]): boolean {
-  return state.form === form && state.partSize === partSize && state.content.length === content.length && state.content.every((digest, i) => digest === content[i]);
+export function sameJob(state: ExportState, job: Pick<ExportState, 'form' | 'partSize' | 'content' | 'index'>): boolean {
+  return state.form === job.form && state.partSize === job.partSize && state.index === job.index
+    && state.content.length === job.content.length && state.content.every((digest, i) => digest === job.content[i]);
 }

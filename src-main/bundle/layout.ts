@@ -26,7 +26,8 @@ export interface IndexEntry {
  * annotated with its name and source. Sorted by name so the bytes are stable.
  */
 export function indexJson(images: IndexEntry[]): string {
-  const manifests = [...images].sort((a, b) => a.name.localeCompare(b.name)).map((image) => ({
+  // Code-point order, not localeCompare: the bytes must not depend on the machine's locale.
+  const manifests = [...images].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((image) => ({
     mediaType: image.mediaType,
     digest: image.digest,
     size: image.manifestSize,

@@ -8,7 +8,6 @@
  * rest from the registry.
  */
 import { createReadStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import tarStream from 'tar-stream';
 import { FerryError } from '../../src-shared/errors.ts';
@@ -16,7 +15,7 @@ import { BUNDLE_FILES } from '../../src-shared/model/bundle.ts';
 import { DigestVerifier, parseDigest } from '../oci/digest.ts';
 import type { PlannedContent } from '../transfer/plan.ts';
 import { OCI_LAYOUT_CONTENT } from './layout.ts';
-import { partName, PartWriter, tarLayout, type PartInfo, type TarEntryOffset } from './parts.ts';
+import { PartWriter, tarLayout, type PartInfo, type TarEntryOffset } from './parts.ts';
 import type { FormWriterContext } from './write-directory.ts';
 
 /** Zero bytes fed for entries that completed parts already hold; reused so skipping costs no allocation. */
@@ -140,7 +139,13 @@ export async function writeArchiveForm(context: ArchiveWriterContext): Promise<P
       if (entry.item && !reportable) context.report({ digest: entry.item.digest, state: 'skipped', complete: total, total });
       if (reportable && entry.item) context.report({ digest: entry.item.digest, state: 'started', complete: 0, total });
       const tarEntry = pack.entry({ name: entry.name, size: entry.size, mtime: context.mtime, mode: 0o644, uid: 0, gid: 0, type: 'file' });
-      await feed(tarEntry, entrySource(entry, offset, resumeOffset, context));
+      const source = entrySource(entry, offset, resumeOffset, context);
+      // Race the pump: if writing to the drive fails, the pack stops draining and feed alone would wait forever.
+      // The abandoned source is then closed, so its registry response does not stay open.
+      await Promise.race([feed(tarEntry, source), pump.then(() => new Promise<never>(() => undefined))]).catch(async (error: unknown) => {
+        await (source as AsyncGenerator<Uint8Array>).return?.(undefined).catch(() => undefined);
+        throw error;
+      });
       if (reportable && entry.item) context.report({ digest: entry.item.digest, state: 'finished', complete: total, total });
     }
     pack.finalize();
@@ -151,13 +156,5 @@ export async function writeArchiveForm(context: ArchiveWriterContext): Promise<P
     await pump.catch(() => undefined);
     await writer.abort().catch(() => undefined);
     throw error;
-  }
-}
-
-/** Removes part files beyond the ones a resumed export keeps, so stale parts never mix with new ones. */
-export async function removePartsFrom(dir: string, firstIndex: number, upTo: number): Promise<void> {
-  for (let index = firstIndex; index < upTo; index += 1) {
-    await rm(join(dir, partName(index)), { force: true });
-    await rm(join(dir, `${partName(index)}.partial`), { force: true });
   }
 }

@@ -65,6 +65,7 @@ export class DigestVerifier {
   private readonly hash: Hash;
   private readonly algorithm: string;
   private received = 0;
+  private finished = false;
 
   /** `subject` names the thing being checked (blob and repository) in error messages. */
   constructor(expectedDigest: string, expectedSize: number, subject: string) {
@@ -95,6 +96,7 @@ export class DigestVerifier {
 
   /** Ends the check: throws SIZE_MISMATCH for short content, DIGEST_MISMATCH for altered content. */
   finish(): void {
+    if (this.finished) return;
     if (this.expectedSize >= 0 && this.received !== this.expectedSize) {
       throw new FerryError('SIZE_MISMATCH', `${this.subject}: got ${this.received} bytes, expected ${this.expectedSize}`, {
         digest: this.expectedDigest,
@@ -109,6 +111,7 @@ export class DigestVerifier {
         actual,
       });
     }
+    this.finished = true;
   }
 }
 

@@ -5,28 +5,29 @@
  * directory or archive form, resumes whatever an earlier run left, and writes
  * ferry.json last, so a folder without it is never a bundle.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FerryError } from '../../src-shared/errors.ts';
 import { BUNDLE_FILES, BUNDLE_FORMAT_VERSION, type BundleImage, type BundleImageSet, type BundleManifest } from '../../src-shared/model/bundle.ts';
 import type { Reference } from '../../src-shared/model/oci.ts';
 import type { TransferEvent } from '../../src-shared/model/progress.ts';
-import { parseBundleManifest } from '../../src-shared/bundle-schema.ts';
 import type { ImageGraph } from '../oci/image-graph.ts';
 import type { BlobOpener } from '../bundle/blob-directory.ts';
 import { formatPlatform, type PlatformSelection } from '../oci/platform.ts';
 import { formatReference } from '../oci/reference.ts';
 import { readBlob } from '../oci/registry/blobs.ts';
 import type { Registries } from '../oci/registry/registries.ts';
-import { clearExportState, readExportState, saveExportState, sameJob, type ExportState } from '../bundle/export-state.ts';
+import { clearExportState, saveExportState, sameJob, type ExportState } from '../bundle/export-state.ts';
 import { writeFileDurable } from '../bundle/fs-durable.ts';
-import { indexJson, type IndexEntry } from '../bundle/layout.ts';
+import { indexJson, OCI_LAYOUT_CONTENT, type IndexEntry } from '../bundle/layout.ts';
+import { BlobDirectory } from '../bundle/blob-directory.ts';
+import { inspectFolder, partsStillThere, removeStale, sweepTempFiles } from '../bundle/export-folder.ts';
 import { tarLayout, type PartInfo } from '../bundle/parts.ts';
-import { removePartsFrom, writeArchiveForm } from '../bundle/write-archive.ts';
+import { writeArchiveForm } from '../bundle/write-archive.ts';
 import { writeDirectoryForm, type FormWriterContext } from '../bundle/write-directory.ts';
-import { checkFreeSpace, chooseBundleForm, inspectTarget, type BundleForm } from '../media/filesystem.ts';
+import { checkFreeSpace, chooseBundleForm, inspectTarget } from '../media/filesystem.ts';
 import { ferryVersion } from '../version.ts';
 import { resolveAll, planContent, type ExportPlan, type PlannedContent } from './plan.ts';
 
@@ -64,9 +65,6 @@ export interface ExportSummary {
   seconds: number;
 }
 
-/** Folder entries an export may find and reuse; anything else means the folder is not ours to write into. */
-const OWN_ENTRY = /^(oci-layout|index\.json|ferry\.json|blobs|\.ferry-export\.json|part-\d{6}\.tar(\.partial)?|.+\.tmp-[0-9a-f]+)$/;
-
 /** The images as ferry.json and index.json describe them. */
 function describeImages(graphs: ImageGraph[]): Array<BundleImage & { manifestSize: number }> {
   const seen = new Set<string>();
@@ -83,21 +81,10 @@ function describeImages(graphs: ImageGraph[]): Array<BundleImage & { manifestSiz
   });
 }
 
-/** Refuses a folder holding someone else's files or a different finished bundle; says whether this bundle is already there. */
-async function checkFolder(dir: string, plan: ExportPlan, images: BundleImage[]): Promise<{ complete: BundleManifest | undefined }> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  const foreign = names.filter((name) => !OWN_ENTRY.test(name));
-  if (foreign.length > 0) {
-    throw new FerryError('INVALID_ARGUMENT', `${dir} is not empty and is not a Ferry bundle (found ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}); choose an empty folder`, { path: dir });
-  }
-  if (!names.includes(BUNDLE_FILES.manifest)) return { complete: undefined };
-  const existing = parseBundleManifest(await readFile(join(dir, BUNDLE_FILES.manifest), 'utf8'), join(dir, BUNDLE_FILES.manifest));
-  const same = existing.blobs.length === plan.content.length
-    && existing.images.map((i) => `${i.name}@${i.digest}`).sort().join() === images.map((i) => `${i.name}@${i.digest}`).sort().join();
-  if (!same) {
-    throw new FerryError('INVALID_ARGUMENT', `${dir} already holds bundle ${existing.bundleId} (created ${existing.created}) with other images; export into an empty folder`, { path: dir, bundleId: existing.bundleId });
-  }
-  return { complete: existing };
+/** True when a finished bundle in the folder holds exactly this plan's images and content. */
+function sameBundle(existing: BundleManifest, plan: ExportPlan, images: BundleImage[]): boolean {
+  const key = (list: Array<{ name: string; digest: string }>): string => list.map((i) => `${i.name}@${i.digest}`).sort().join();
+  return existing.blobs.length === plan.content.length && key(existing.images) === key(images);
 }
 
 function exporter(): BundleManifest['exporter'] {
@@ -108,13 +95,6 @@ function exporter(): BundleManifest['exporter'] {
     // No passwd entry (some containers): the bundle still records the host.
   }
   return { host: hostname(), user, ferryVersion: ferryVersion() };
-}
-
-/** Bytes still to write: the plan minus what a resumed run already has. */
-function bytesNeeded(plan: ExportPlan, form: BundleForm, state: ExportState | undefined, entries: Array<{ name: string; size: number }>): number {
-  if (!form.archive) return plan.uniqueBytes;
-  const done = (state?.parts ?? []).reduce((sum, part) => sum + part.size, 0);
-  return Math.max(0, tarLayout(entries).totalSize - done);
 }
 
 /** Runs an export; see the module comment for the order of things. */
@@ -136,22 +116,31 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
   const form = chooseBundleForm(target, { ...(request.archive !== undefined ? { archive: request.archive } : {}), ...(request.partSize !== undefined ? { partSize: request.partSize } : {}) });
   summary.form = form.archive ? 'archive' : 'directory';
   summary.formReason = form.reason;
-  const { complete } = await checkFolder(dir, plan, summary.images);
-  if (complete) return { ...summary, bundleId: complete.bundleId, parts: complete.parts, alreadyComplete: true, seconds: (Date.now() - started) / 1000 };
+  const folder = await inspectFolder(dir);
+  if (folder.finished) {
+    if (!sameBundle(folder.finished, plan, summary.images)) {
+      throw new FerryError('INVALID_ARGUMENT', `${dir} already holds bundle ${folder.finished.bundleId} (created ${folder.finished.created}) with other images; export into an empty folder`, { path: dir, bundleId: folder.finished.bundleId });
+    }
+    await sweepTempFiles(dir);
+    await clearExportState(dir);
+    const done = folder.finished;
+    return { ...summary, bundleId: done.bundleId, form: done.form, parts: done.parts, alreadyComplete: true, seconds: (Date.now() - started) / 1000 };
+  }
 
-  const content = plan.content.map((item) => item.digest);
-  const partSize = form.archive ? (form.partSize ?? null) : null;
-  const previous = await readExportState(dir);
-  const reusable = previous !== undefined && sameJob(previous, summary.form, partSize, content);
-  const state: ExportState = reusable && previous
-    ? previous
-    : { version: 1, bundleId: randomUUID(), created: new Date().toISOString(), form: summary.form, partSize, content, parts: [] };
-  if (previous && !reusable) await removePartsFrom(dir, 0, previous.parts.length + 1);
   const index = indexJson(images.map((image): IndexEntry => ({ name: image.name, source: image.source, digest: image.digest, mediaType: image.mediaType, manifestSize: image.manifestSize })));
-  const entries = [{ name: BUNDLE_FILES.ociLayout, size: 0 }, ...plan.content.map((c) => ({ name: `blobs/sha256/${c.digest.slice(7)}`, size: c.size })), { name: BUNDLE_FILES.index, size: Buffer.byteLength(index) }];
-  checkFreeSpace(target, bytesNeeded(plan, form, state, entries));
+  const job = { form: summary.form, partSize: form.archive ? (form.partSize ?? null) : null, content: plan.content.map((item) => item.digest), index: createHash('sha256').update(index).digest('hex') };
+  const previous = folder.journal;
+  const state: ExportState = previous && sameJob(previous, job)
+    ? { ...previous, parts: await partsStillThere(dir, previous.parts) }
+    : { version: 1, bundleId: randomUUID(), created: new Date().toISOString(), ...job, parts: [] };
+  const store = new BlobDirectory(dir);
+  const entries = [{ name: BUNDLE_FILES.ociLayout, size: OCI_LAYOUT_CONTENT.length }, ...plan.content.map((c) => ({ name: `blobs/sha256/${c.digest.slice(7)}`, size: c.size })), { name: BUNDLE_FILES.index, size: Buffer.byteLength(index) }];
+  const written = form.archive ? state.parts.reduce((sum, part) => sum + part.size, 0) : await store.storedBytes(plan.content);
+  checkFreeSpace(target, Math.max(0, (form.archive ? tarLayout(entries).totalSize : plan.uniqueBytes) - written));
   await mkdir(dir, { recursive: true });
+  // The new journal is durable before anything of the old job is removed: a kill in between leaves a journal that matches the disk.
   await saveExportState(dir, state);
+  if (previous && previous.bundleId !== state.bundleId) await removeStale(dir, previous, state.form);
   summary.bundleId = state.bundleId;
 
   const context: FormWriterContext = {
@@ -169,8 +158,8 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
       // Bytes a killed run left in completed parts failed their blob's digest: start the archive over, once.
       const badResume = state.parts.length > 0 && error instanceof FerryError && (error.code === 'DIGEST_MISMATCH' || error.code === 'SIZE_MISMATCH');
       if (!badResume) throw error;
-      await removePartsFrom(dir, 0, state.parts.length + 1);
       await saveExportState(dir, { ...state, parts: [] });
+      await removeStale(dir, state, 'directory');
       summary.parts = await writeArchiveForm({ ...archive, completedParts: [], onPartComplete });
     }
   } else {
@@ -180,6 +169,7 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
     formatVersion: BUNDLE_FORMAT_VERSION, bundleId: state.bundleId, sequence: 1, created: state.created, exporter: exporter(), form: summary.form,
     imageSet: request.imageSet, images: summary.images, blobs: plan.content.map(({ digest, size }) => ({ digest, size })), parts: summary.parts, parent: null,
   };
+  await sweepTempFiles(dir);
   await writeFileDurable(join(dir, BUNDLE_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
   await clearExportState(dir);
   return { ...summary, seconds: (Date.now() - started) / 1000 };

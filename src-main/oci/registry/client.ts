@@ -31,6 +31,8 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 250, maxDe
 /** Sixteen connections per host: enough to keep loopback and LAN registries busy, few enough not to trip rate limits. */
 export const DEFAULT_MAX_CONNECTIONS = 16;
 
+/** How long close() waits for in-flight requests before destroying the pool. */
+const CLOSE_GRACE_MS = 2_000;
 /** A redirect chain longer than this is a loop (Go's net/http uses 10; registries need one hop). */
 const MAX_REDIRECTS = 5;
 /** Error bodies are read only this far: enough for the distribution-spec error list. */
@@ -132,9 +134,15 @@ export class RegistryClient {
     return ceiling / 2 + Math.random() * (ceiling / 2);
   }
 
-  /** Closes the connection pool. */
+  /**
+   * Closes the connection pool: gracefully, but a request whose body nobody
+   * reads any more (an abandoned stream after a failure) must not keep the
+   * process alive, so after a short grace period the pool is destroyed.
+   */
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    const graceful = this.dispatcher.close().then(() => true);
+    const timedOut = sleep(CLOSE_GRACE_MS, false, { ref: false });
+    if (!(await Promise.race([graceful, timedOut]))) await this.dispatcher.destroy();
   }
 
   /** Learns once per host whether and how it wants authentication (`GET /v2/`). */

@@ -1,0 +1,74 @@
+/**
+ * What an export may find in its target folder and how it tidies it: only a
+ * Ferry export (its journal or its ferry.json) is resumed or reused; leftovers
+ * of an earlier, different job are removed after the new journal is durable,
+ * so a kill at any instant leaves a journal that describes what is on disk.
+ */
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FerryError } from '../../src-shared/errors.ts';
+import { parseBundleManifest } from '../../src-shared/bundle-schema.ts';
+import { BUNDLE_FILES, type BundleManifest } from '../../src-shared/model/bundle.ts';
+import { EXPORT_STATE_FILE, readExportState, type ExportState } from './export-state.ts';
+import { partName, type PartInfo } from './parts.ts';
+
+/** Temp files of writeFileDurable: harmless leftovers of a kill, swept before sealing. */
+const TEMP_FILE = /\.tmp-[0-9a-f]+$/;
+/** Every name an export writes at the top of its folder. */
+const OWN_ENTRY = /^(oci-layout|index\.json|ferry\.json|blobs|\.ferry-export\.json|part-\d{6}\.tar(\.partial)?)$/;
+
+/** What the folder holds before an export starts. */
+export interface FolderState {
+  /** A finished bundle (ferry.json), already schema-checked. */
+  finished: BundleManifest | undefined;
+  /** The journal of an unfinished export. */
+  journal: ExportState | undefined;
+}
+
+/**
+ * Reads the folder; refuses one that holds anything but a Ferry export, and
+ * one that holds export files without the journal that proves they are ours
+ * (another tool's OCI layout is never reused, since its blobs were not verified by us).
+ */
+export async function inspectFolder(dir: string): Promise<FolderState> {
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => !TEMP_FILE.test(name));
+  const foreign = names.filter((name) => !OWN_ENTRY.test(name));
+  if (foreign.length > 0) {
+    throw new FerryError('INVALID_ARGUMENT', `${dir} is not empty and is not a Ferry bundle (found ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}); choose an empty folder`, { path: dir });
+  }
+  const finished = names.includes(BUNDLE_FILES.manifest)
+    ? parseBundleManifest(await readFile(join(dir, BUNDLE_FILES.manifest), 'utf8'), join(dir, BUNDLE_FILES.manifest))
+    : undefined;
+  const journal = await readExportState(dir);
+  if (!finished && !journal && names.length > 0) {
+    throw new FerryError('INVALID_ARGUMENT', `${dir} holds ${names.slice(0, 3).join(', ')} but no Ferry export journal (${EXPORT_STATE_FILE}): it was not written by this export; choose an empty folder`, { path: dir });
+  }
+  return { finished, journal };
+}
+
+/** Removes what an earlier job left that the new one cannot use: all its parts, and for an archive the layout files too. */
+export async function removeStale(dir: string, previous: ExportState, form: 'directory' | 'archive'): Promise<void> {
+  for (let index = 0; index <= previous.parts.length; index += 1) {
+    await rm(join(dir, partName(index)), { force: true });
+    await rm(join(dir, `${partName(index)}.partial`), { force: true });
+  }
+  if (form === 'archive') {
+    for (const name of [BUNDLE_FILES.ociLayout, BUNDLE_FILES.index, 'blobs']) await rm(join(dir, name), { recursive: true, force: true });
+  }
+}
+
+/** The journaled parts that are still on disk with their recorded size, up to the first one that is not. */
+export async function partsStillThere(dir: string, parts: PartInfo[]): Promise<PartInfo[]> {
+  const kept: PartInfo[] = [];
+  for (const part of parts) {
+    const info = await stat(join(dir, part.name)).catch(() => undefined);
+    if (info?.size !== part.size) break;
+    kept.push(part);
+  }
+  return kept;
+}
+
+/** Removes temp files a killed durable write left at the top of the folder. */
+export async function sweepTempFiles(dir: string): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[])) if (TEMP_FILE.test(name)) await rm(join(dir, name), { force: true });
+}
