@@ -1,6 +1,6 @@
 /**
- * Writes the archive form: one tar stream (tar-stream) of `oci-layout`, every
- * blob and `index.json`, cut into parts by PartWriter. The stream is
+ * Writes the archive form: one tar stream (tar-stream) of `oci-layout`,
+ * `index.json`, every manifest and then every other blob, cut into parts by PartWriter. The stream is
  * deterministic (fixed order, fixed header fields), so a resumed export
  * regenerates it and PartWriter drops what completed parts already hold:
  * entries entirely inside them are fed as zeros without a download, and the
@@ -44,8 +44,8 @@ function entriesOf(context: FormWriterContext): Entry[] {
   const index = Buffer.from(context.indexJson);
   return [
     { name: BUNDLE_FILES.ociLayout, size: layout.length, bytes: layout },
-    ...context.content.map((item) => ({ name: `blobs/sha256/${parseDigest(item.digest).hex}`, size: item.size, item, ...(item.bytes ? { bytes: item.bytes } : {}) })),
     { name: BUNDLE_FILES.index, size: index.length, bytes: index },
+    ...context.content.map((item) => ({ name: `blobs/sha256/${parseDigest(item.digest).hex}`, size: item.size, item, ...(item.bytes ? { bytes: item.bytes } : {}) })),
   ];
 }
 

@@ -5,7 +5,7 @@
  * exists, mount what the target registry already holds, stream the rest),
  * then pushes manifests children-first and tags last.
  */
-import type { BlobProgress, Descriptor, Reference } from '../../src-shared/model/oci.ts';
+import type { Descriptor, Reference } from '../../src-shared/model/oci.ts';
 import type { TransferEvent } from '../../src-shared/model/progress.ts';
 import { FerryError, toErrorEnvelope, type ErrorEnvelope } from '../../src-shared/errors.ts';
 import { manifestsInPushOrder, type ImageGraph } from '../oci/image-graph.ts';
@@ -13,10 +13,9 @@ import { formatPlatform, type PlatformSelection } from '../oci/platform.ts';
 import { formatReference } from '../oci/reference.ts';
 import { readBlob } from '../oci/registry/blobs.ts';
 import type { RegistryClient } from '../oci/registry/client.ts';
+import { BlobMover, type BlobOrigin } from './blob-mover.ts';
 import { headManifest, putManifest } from '../oci/registry/manifests.ts';
 import type { Registries } from '../oci/registry/registries.ts';
-import { RegistryError } from '../oci/registry/errors.ts';
-import { blobExists, mountBlob, uploadBlob } from '../oci/registry/uploads.ts';
 import { Limiter } from './limiter.ts';
 import { resolveAll } from './plan.ts';
 
@@ -84,7 +83,7 @@ export async function copyImages(requests: CopyRequest[], from: Registries, to: 
   });
   options.onEvent?.({ type: 'planned', images: graphs.length, blobs: perRepository.size, bytes: [...uniqueBytes.values()].reduce((a, b) => a + b, 0) });
 
-  const mover = new BlobMover(new Limiter(options.concurrency ?? DEFAULT_BLOB_CONCURRENCY), options);
+  const mover = new BlobMover(new Limiter(options.concurrency ?? DEFAULT_BLOB_CONCURRENCY), options.onEvent, options.signal);
   const summary: CopySummary = { images: [], failed: [], blobs: mover.counts, bytesCopied: 0, durationMs: 0 };
   await Promise.all(requests.map(async (request, i) => {
     const graph = graphs[i];
@@ -121,7 +120,11 @@ async function copyOne(graph: ImageGraph, request: CopyRequest, sides: Sides, mo
   if (present === undefined) {
     // A registry accepts a manifest only once its blobs exist, so a present root means the whole graph is there.
     // allSettled, not all: no transfer of this image may still be running when its failure is reported.
-    const moved = await Promise.allSettled(graph.blobs.map((blob) => mover.ensure(sides, request.source.repository, dst.repository, blob)));
+    const origin = (blob: Descriptor): BlobOrigin => ({
+      open: () => readBlob(sides.from, request.source.repository, blob, options.signal ? { signal: options.signal } : {}),
+      ...(sides.from.registry === sides.to.registry ? { mountFrom: request.source.repository } : {}),
+    });
+    const moved = await Promise.allSettled(graph.blobs.map((blob) => mover.ensure(sides.to, dst.repository, blob, origin(blob))));
     const failed = moved.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed) throw failed.reason;
     for (const node of manifestsInPushOrder(graph.root)) {
@@ -137,110 +140,4 @@ async function copyOne(graph: ImageGraph, request: CopyRequest, sides: Sides, mo
     source: formatReference(request.source), destination: formatReference(dst), digest: graph.root.digest, mediaType: graph.root.mediaType,
     platforms: graph.platforms.map(formatPlatform), rootRewritten: graph.rootRewritten, blobs: graph.blobs.length, bytes: graph.totalSize,
   };
-}
-
-/**
- * Moves each blob to each destination repository once, however many images
- * share it: a HEAD skips blobs already there, a mount reuses one already on the
- * target registry (from the source repository on the same registry, or from an
- * earlier repository of this job), and only the rest is streamed.
- */
-class BlobMover {
-  readonly counts = { copied: 0, skipped: 0, mounted: 0 };
-  bytesCopied = 0;
-  private readonly perRepository = new Map<string, Promise<void>>();
-  /** Registry + digest → the first repository of this job that received the blob (undefined if that transfer failed). */
-  private readonly firstHolder = new Map<string, Promise<string | undefined>>();
-
-  constructor(private readonly limiter: Limiter, private readonly options: CopyOptions) {}
-
-  report(progress: BlobProgress, outcome?: 'copied' | 'skipped' | 'mounted'): void {
-    if (outcome) this.counts[outcome] += 1;
-    this.options.onEvent?.({ type: 'blob', progress });
-  }
-
-  ensure(sides: Sides, sourceRepository: string, repository: string, blob: Descriptor): Promise<void> {
-    const key = `${sides.to.registry}/${repository}@${blob.digest}`;
-    let pending = this.perRepository.get(key);
-    if (!pending) {
-      pending = this.move(sides, sourceRepository, repository, blob);
-      this.perRepository.set(key, pending);
-    }
-    return pending;
-  }
-
-  private async move(sides: Sides, sourceRepository: string, repository: string, blob: Descriptor): Promise<void> {
-    const holderKey = `${sides.to.registry}@${blob.digest}`;
-    const earlier = this.firstHolder.get(holderKey);
-    if (earlier === undefined) {
-      const done = this.limiter.run(() => this.transfer(sides, sourceRepository, repository, blob, sides.from.registry === sides.to.registry ? sourceRepository : undefined));
-      this.firstHolder.set(holderKey, done.then(() => repository, () => undefined));
-      return done;
-    }
-    // Wait outside the limiter so a waiting task never holds a transfer slot.
-    const holder = await earlier;
-    return this.limiter.run(() => this.transfer(sides, sourceRepository, repository, blob, holder));
-  }
-
-  private async transfer(sides: Sides, sourceRepository: string, repository: string, blob: Descriptor, mountFrom: string | undefined): Promise<void> {
-    try {
-      await this.transferOnce(sides, sourceRepository, repository, blob, mountFrom);
-    } catch (error) {
-      this.report({ digest: blob.digest, state: 'failed', complete: 0, total: blob.size });
-      throw error;
-    }
-  }
-
-  /** Asks for a mount; a refusal (the destination account may not read the other repository) falls back to a plain upload. */
-  private async tryMount(sides: Sides, repository: string, blob: Descriptor, mountFrom: string): Promise<'mounted' | { location: string } | undefined> {
-    try {
-      return await mountBlob(sides.to, repository, blob.digest, mountFrom, this.options.signal);
-    } catch (error) {
-      if (error instanceof RegistryError && (error.status === 401 || error.status === 403 || error.status === 404)) return undefined;
-      throw error;
-    }
-  }
-
-  private async transferOnce(sides: Sides, sourceRepository: string, repository: string, blob: Descriptor, mountFrom: string | undefined): Promise<void> {
-    const { signal } = this.options;
-    const total = blob.size;
-    // A mount answers 201 whether or not the target already had the blob, so it needs no HEAD first.
-    const mounted = mountFrom !== undefined && mountFrom !== repository ? await this.tryMount(sides, repository, blob, mountFrom) : undefined;
-    if (mounted === 'mounted') {
-      this.report({ digest: blob.digest, state: 'mounted', complete: total, total }, 'mounted');
-      return;
-    }
-    if (mounted === undefined && (await blobExists(sides.to, repository, blob.digest, signal))) {
-      this.report({ digest: blob.digest, state: 'skipped', complete: total, total }, 'skipped');
-      return;
-    }
-    const location = mounted?.location;
-    this.report({ digest: blob.digest, state: 'started', complete: 0, total });
-    let sent = 0;
-    const source = (offset: number): AsyncIterable<Uint8Array> => {
-      sent = offset;
-      return this.countingSource(sides.from, sourceRepository, blob, offset, (bytes) => {
-        sent += bytes;
-        this.report({ digest: blob.digest, state: 'active', complete: sent, total });
-      });
-    };
-    await uploadBlob(sides.to, repository, blob, source, { location, signal });
-    this.bytesCopied += total;
-    this.report({ digest: blob.digest, state: 'finished', complete: total, total }, 'copied');
-  }
-
-  /** The verified source stream from `offset`: a resumed upload rereads and rehashes the prefix rather than trust unverified bytes. */
-  private async *countingSource(client: RegistryClient, repository: string, blob: Descriptor, offset: number, onBytes: (bytes: number) => void): AsyncGenerator<Uint8Array> {
-    let skip = offset;
-    for await (const chunk of readBlob(client, repository, blob, { signal: this.options.signal })) {
-      if (skip >= chunk.length) {
-        skip -= chunk.length;
-        continue;
-      }
-      const out = skip > 0 ? chunk.subarray(skip) : chunk;
-      skip = 0;
-      onBytes(out.length);
-      yield out;
-    }
-  }
 }

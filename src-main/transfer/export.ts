@@ -134,7 +134,7 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
     ? { ...previous, parts: await partsStillThere(dir, previous.parts) }
     : { version: 1, bundleId: randomUUID(), created: new Date().toISOString(), ...job, parts: [] };
   const store = new BlobDirectory(dir);
-  const entries = [{ name: BUNDLE_FILES.ociLayout, size: OCI_LAYOUT_CONTENT.length }, ...plan.content.map((c) => ({ name: `blobs/sha256/${c.digest.slice(7)}`, size: c.size })), { name: BUNDLE_FILES.index, size: Buffer.byteLength(index) }];
+  const entries = [{ name: BUNDLE_FILES.ociLayout, size: OCI_LAYOUT_CONTENT.length }, { name: BUNDLE_FILES.index, size: Buffer.byteLength(index) }, ...plan.content.map((c) => ({ name: `blobs/sha256/${c.digest.slice(7)}`, size: c.size }))];
   const written = form.archive ? state.parts.reduce((sum, part) => sum + part.size, 0) : await store.storedBytes(plan.content);
   checkFreeSpace(target, Math.max(0, (form.archive ? tarLayout(entries).totalSize : plan.uniqueBytes) - written));
   await mkdir(dir, { recursive: true });

@@ -43,7 +43,7 @@ export interface PlannedContent {
 /** Everything an export will write, with dedup across images already applied. */
 export interface ExportPlan {
   graphs: ImageGraph[];
-  /** Unique content in order of first appearance: blobs, then the manifests not already among them. */
+  /** Unique content: every manifest (with its bytes), then every other blob, each in order of first appearance. */
   content: PlannedContent[];
   uniqueBytes: number;
   /** What the images would take if each were stored alone, minus uniqueBytes. */
@@ -62,7 +62,8 @@ export function planContent(graphs: ImageGraph[]): ExportPlan {
       addManifest(manifests, node);
     }
   }
-  const content = [...blobs.values(), ...[...manifests.values()].filter((m) => !blobs.has(m.digest))];
+  // Manifests first: a reader streaming an archive learns the whole graph before the first layer arrives.
+  const content = [...manifests.values(), ...[...blobs.values()].filter((b) => !manifests.has(b.digest))];
   const uniqueBytes = content.reduce((sum, item) => sum + item.size, 0);
   return { graphs, content, uniqueBytes, savedByDedup: Math.max(0, separateTotal - uniqueBytes) };
 }

@@ -1,0 +1,132 @@
+/**
+ * Moves each blob to each destination repository once, however many images
+ * share it: a HEAD skips blobs already there, a mount reuses one already on the
+ * target registry (from the source repository of a same-registry copy, or from
+ * an earlier repository of this job), and only the rest is streamed. Shared by
+ * copy (registry source) and import (bundle source).
+ */
+import type { BlobProgress, Descriptor } from '../../src-shared/model/oci.ts';
+import type { TransferEvent } from '../../src-shared/model/progress.ts';
+import type { RegistryClient } from '../oci/registry/client.ts';
+import { RegistryError } from '../oci/registry/errors.ts';
+import { blobExists, mountBlob, uploadBlob } from '../oci/registry/uploads.ts';
+import type { Limiter } from './limiter.ts';
+
+/** Where a blob's bytes come from. */
+export interface BlobOrigin {
+  /** The whole blob, verified against its digest while it streams. */
+  open(): AsyncIterable<Uint8Array>;
+  /** A repository on the destination registry that already holds the blob (same-registry copy). */
+  mountFrom?: string;
+}
+
+/** How the blobs of a job got to their repositories. */
+export interface MoverCounts {
+  copied: number;
+  skipped: number;
+  mounted: number;
+}
+
+/** The mover of one job; see the module comment. */
+export class BlobMover {
+  readonly counts: MoverCounts = { copied: 0, skipped: 0, mounted: 0 };
+  bytesCopied = 0;
+  private readonly perRepository = new Map<string, Promise<void>>();
+  /** Registry + digest → the first repository of this job that received the blob (undefined if that transfer failed). */
+  private readonly firstHolder = new Map<string, Promise<string | undefined>>();
+
+  constructor(private readonly limiter: Limiter, private readonly onEvent?: (event: TransferEvent) => void, private readonly signal?: AbortSignal) {}
+
+  /** Reports one blob's progress, counting the outcome. */
+  report(progress: BlobProgress, outcome?: keyof MoverCounts): void {
+    if (outcome) this.counts[outcome] += 1;
+    this.onEvent?.({ type: 'blob', progress });
+  }
+
+  /** Makes sure `repository` on `to` holds the blob; concurrent calls for the same pair share one transfer. */
+  ensure(to: RegistryClient, repository: string, blob: Descriptor, origin: BlobOrigin): Promise<void> {
+    const key = `${to.registry}/${repository}@${blob.digest}`;
+    let pending = this.perRepository.get(key);
+    if (!pending) {
+      pending = this.move(to, repository, blob, origin);
+      this.perRepository.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async move(to: RegistryClient, repository: string, blob: Descriptor, origin: BlobOrigin): Promise<void> {
+    const holderKey = `${to.registry}@${blob.digest}`;
+    const earlier = this.firstHolder.get(holderKey);
+    if (earlier === undefined) {
+      const done = this.limiter.run(() => this.transfer(to, repository, blob, origin, origin.mountFrom));
+      this.firstHolder.set(holderKey, done.then(() => repository, () => undefined));
+      return done;
+    }
+    // Wait outside the limiter so a waiting task never holds a transfer slot.
+    const holder = await earlier;
+    return this.limiter.run(() => this.transfer(to, repository, blob, origin, holder));
+  }
+
+  private async transfer(to: RegistryClient, repository: string, blob: Descriptor, origin: BlobOrigin, mountFrom: string | undefined): Promise<void> {
+    try {
+      await this.transferOnce(to, repository, blob, origin, mountFrom);
+    } catch (error) {
+      this.report({ digest: blob.digest, state: 'failed', complete: 0, total: blob.size });
+      throw error;
+    }
+  }
+
+  /** Asks for a mount; a refusal (the destination account may not read the other repository) falls back to a plain upload. */
+  private async tryMount(to: RegistryClient, repository: string, blob: Descriptor, mountFrom: string): Promise<'mounted' | { location: string } | undefined> {
+    try {
+      return await mountBlob(to, repository, blob.digest, mountFrom, this.signal);
+    } catch (error) {
+      if (error instanceof RegistryError && (error.status === 401 || error.status === 403 || error.status === 404)) return undefined;
+      throw error;
+    }
+  }
+
+  private async transferOnce(to: RegistryClient, repository: string, blob: Descriptor, origin: BlobOrigin, mountFrom: string | undefined): Promise<void> {
+    const total = blob.size;
+    // A mount answers 201 whether or not the target already had the blob, so it needs no HEAD first.
+    const mounted = mountFrom !== undefined && mountFrom !== repository ? await this.tryMount(to, repository, blob, mountFrom) : undefined;
+    if (mounted === 'mounted') {
+      this.report({ digest: blob.digest, state: 'mounted', complete: total, total }, 'mounted');
+      return;
+    }
+    if (mounted === undefined && (await blobExists(to, repository, blob.digest, this.signal))) {
+      this.report({ digest: blob.digest, state: 'skipped', complete: total, total }, 'skipped');
+      return;
+    }
+    this.report({ digest: blob.digest, state: 'started', complete: 0, total });
+    let sent = 0;
+    const source = (offset: number): AsyncIterable<Uint8Array> => {
+      sent = offset;
+      return skipping(origin.open(), offset, (bytes) => {
+        sent += bytes;
+        this.report({ digest: blob.digest, state: 'active', complete: sent, total });
+      });
+    };
+    await uploadBlob(to, repository, blob, source, { ...(mounted ? { location: mounted.location } : {}), ...(this.signal ? { signal: this.signal } : {}) });
+    this.bytesCopied += total;
+    this.report({ digest: blob.digest, state: 'finished', complete: total, total }, 'copied');
+  }
+}
+
+/**
+ * The bytes of a verified whole-blob stream from `offset` on: a resumed upload
+ * rereads and rehashes the prefix rather than trust bytes nobody checked.
+ */
+async function* skipping(whole: AsyncIterable<Uint8Array>, offset: number, onBytes: (bytes: number) => void): AsyncGenerator<Uint8Array> {
+  let skip = offset;
+  for await (const chunk of whole) {
+    if (skip >= chunk.byteLength) {
+      skip -= chunk.byteLength;
+      continue;
+    }
+    const out = skip > 0 ? chunk.subarray(skip) : chunk;
+    skip = 0;
+    onBytes(out.byteLength);
+    yield out;
+  }
+}
