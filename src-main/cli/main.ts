@@ -8,6 +8,8 @@ import { helpText, parseCommandArgs, type CommandIo, type CommandSpec, type Pars
 import { copySpec, runCopy } from './commands/copy.ts';
 import { inspectSpec, runInspect } from './commands/inspect.ts';
 import { exportSpec, runExport } from './commands/export.ts';
+import { verifySpec, runVerify } from './commands/verify.ts';
+import { importSpec, runImport } from './commands/import.ts';
 
 interface Command {
   spec: CommandSpec;
@@ -19,6 +21,8 @@ const COMMANDS: Command[] = [
   { spec: inspectSpec, run: runInspect },
   { spec: copySpec, run: runCopy },
   { spec: exportSpec, run: runExport },
+  { spec: verifySpec, run: runVerify },
+  { spec: importSpec, run: runImport },
 ];
 
 function overview(): string {

@@ -1,0 +1,43 @@
+/**
+ * The import receipt, `ferry-receipt.json`: what a site's registry holds after
+ * an import. Carried back to the connected side, it lets the next bundle leave
+ * out everything the site already has (incremental bundles).
+ */
+import { access, constants, mkdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { writeFileDurable } from './fs-durable.ts';
+
+/** The receipt's file name when it is written into the bundle folder. */
+export const RECEIPT_FILE = 'ferry-receipt.json';
+
+/** The content of a receipt. No credential is ever part of it. */
+export interface ImportReceipt {
+  receiptVersion: 1;
+  site: string | null;
+  /** The target registry and prefix, e.g. `mirror.local:5000/ocp`. */
+  registry: string;
+  bundleId: string | null;
+  importedAt: string;
+  images: Array<{ name: string; source: string; destination: string; digest: string }>;
+  /** Every blob and manifest digest the registry now holds for this bundle. */
+  digests: string[];
+}
+
+/** Where receipts go when the bundle folder is read-only: the user's data folder (the catalog's home). */
+export function defaultReceiptDir(env: NodeJS.ProcessEnv = process.env): string {
+  const dataHome = env.XDG_DATA_HOME && env.XDG_DATA_HOME !== '' ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share');
+  return join(dataHome, 'ferry', 'receipts');
+}
+
+/** Writes a receipt to `file`, or into the bundle folder when it is writable, else into the data folder; returns the path. */
+export async function writeReceipt(receipt: ImportReceipt, options: { file?: string; bundleDir: string }): Promise<string> {
+  let path = options.file;
+  if (path === undefined) {
+    const writable = await access(options.bundleDir, constants.W_OK).then(() => true, () => false);
+    path = writable ? join(options.bundleDir, RECEIPT_FILE) : join(defaultReceiptDir(), `${receipt.bundleId ?? receipt.importedAt.replace(/[:.]/g, '-')}.json`);
+  }
+  await mkdir(dirname(path), { recursive: true });
+  await writeFileDurable(path, `${JSON.stringify(receipt, null, 2)}\n`);
+  return path;
+}

@@ -1,0 +1,205 @@
+/**
+ * The archive form of `ferry verify`, in ONE pass over the parts: each part's
+ * size and sha256 is checked while its bytes also feed the tar reader, which
+ * checks every entry's header (tar-safety.ts) and every blob's digest, and
+ * keeps only manifests for the graph check that follows. A damaged part does
+ * not stop the report: the other parts are still hashed, and the tar stream is
+ * read on as long as it stays aligned (a part of the right size).
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import tarStream from 'tar-stream';
+import { FerryError } from '../../src-shared/errors.ts';
+import { BUNDLE_FILES, type BundleManifest } from '../../src-shared/model/bundle.ts';
+import { DigestVerifier } from '../oci/digest.ts';
+import { ManifestCollector, type BlobFacts } from './bundle-graph.ts';
+import { OCI_LAYOUT_CONTENT } from './layout.ts';
+import { partName } from './parts.ts';
+import { TarEntryGuard, type TarEntryHeader } from './tar-safety.ts';
+import { INDEX_LIMIT, throwIfCancelled, TOLERATED_LEFTOVER, type CheckRecorder, type VerifyOptions } from './verify-report.ts';
+
+/** 1 MiB reads: removable media is far faster with large sequential reads. */
+const READ_HIGH_WATER_MARK = 1024 * 1024;
+
+/** What the archive pass hands to the graph check. */
+export interface ArchiveRead {
+  bytes: number;
+  indexText?: string;
+  /** False when the tar stream could not be read to its end, so absent blobs are unknown rather than missing. */
+  complete: boolean;
+}
+
+/** Names the part(s) an entry's data lies in, so a bad blob points at the files to look at. */
+function partsOf(offsets: number[], names: string[], start: number, size: number): string {
+  const at = (position: number): number => {
+    let index = 0;
+    while (index + 1 < offsets.length && (offsets[index + 1] ?? Infinity) <= position) index += 1;
+    return index;
+  };
+  const first = at(start);
+  const last = at(start + Math.max(size - 1, 0));
+  const name = (index: number): string => names[index] ?? 'the archive';
+  return first === last ? name(first) : `${name(first)} to ${name(last)}`;
+}
+
+/** Checks parts, tar safety, blobs and the bundle folder of an archive-form bundle in one pass. */
+export async function verifyArchive(dir: string, manifest: BundleManifest, facts: BlobFacts, recorder: CheckRecorder, options: VerifyOptions): Promise<ArchiveRead> {
+  for (const id of ['parts', 'blobs', 'graph', 'tar-safety', 'files'] as const) recorder.open(id);
+  const { signal, onBytes } = options;
+  const parts = manifest.parts;
+
+  // The bundle folder: ferry.json and the listed parts only.
+  const allowedTop = new Set<string>([BUNDLE_FILES.manifest, ...parts.map((p) => p.name)]);
+  const extra = (await readdir(dir).catch(() => [] as string[])).filter((name) => !allowedTop.has(name) && !TOLERATED_LEFTOVER.test(name));
+  if (extra.length > 0) recorder.fail('files', `the bundle folder holds files ferry.json does not list: ${extra.slice(0, 10).join(', ')}${extra.length > 10 ? `, … (${extra.length} in all)` : ''}`);
+
+  // Sizes first (cheap): the tar stream is aligned only up to the first part that is misnamed, missing or of the wrong size.
+  let alignedParts = parts.length;
+  const usable: boolean[] = [];
+  for (const [index, part] of parts.entries()) {
+    let problem: string | undefined;
+    if (part.name !== partName(Math.min(index, 999_999))) problem = `part ${index + 1} of ${parts.length} is named "${part.name}" in ferry.json, expected ${partName(Math.min(index, 999_999))}`;
+    else {
+      const info = await stat(join(dir, part.name)).catch(() => undefined);
+      if (!info?.isFile()) problem = `part ${part.name} is missing`;
+      else if (info.size !== part.size) problem = `part ${part.name} is ${info.size} bytes, ferry.json says ${part.size}${info.size < part.size ? ' (truncated)' : ''}`;
+    }
+    usable.push(problem === undefined);
+    if (problem !== undefined) {
+      recorder.fail('parts', problem, problem.includes('missing') ? 'IO_ERROR' : 'SIZE_MISMATCH');
+      alignedParts = Math.min(alignedParts, index);
+    }
+  }
+  const offsets: number[] = [];
+  parts.reduce((sum, part) => (offsets.push(sum), sum + part.size), 0);
+  const names = parts.map((p) => p.name);
+
+  const expected = new Map(manifest.blobs.map((blob) => [blob.digest, blob]));
+  const guard = new TarEntryGuard();
+  const small = new Map<string, string>();
+  const unlisted: string[] = [];
+  /** Blobs whose entry was read to its end, intact or not; the rest are unknown when the stream breaks. */
+  const settled = new Set<string>();
+  let blobBytes = 0;
+  let abandoned = false;
+  let tarFailure: unknown;
+  const extract = tarStream.extract();
+  const reading = (async () => {
+    for await (const entry of extract) {
+      const header = entry.header as unknown as TarEntryHeader & { size: number; byteOffset: number };
+      const refused = guard.check(header);
+      if (refused.length > 0) {
+        for (const problem of refused) recorder.fail('tar-safety', problem);
+        for await (const _ of entry) { /* drained unread: a refused entry is never used */ }
+        continue;
+      }
+      const where = partsOf(offsets, names, header.byteOffset, header.size);
+      if (header.name === BUNDLE_FILES.index || header.name === BUNDLE_FILES.ociLayout) {
+        const chunks: Buffer[] = [];
+        let length = 0;
+        for await (const chunk of entry) {
+          length += (chunk as Buffer).length;
+          if (length <= INDEX_LIMIT) chunks.push(chunk as Buffer);
+        }
+        if (length > INDEX_LIMIT) recorder.fail('files', `the archive's ${header.name} is larger than ${INDEX_LIMIT} bytes (in ${where})`);
+        else small.set(header.name, Buffer.concat(chunks).toString('utf8'));
+        continue;
+      }
+      const digest = `sha256:${header.name.slice('blobs/sha256/'.length)}`;
+      const listed = expected.get(digest);
+      if (!listed) unlisted.push(digest);
+      else if (header.size !== listed.size) recorder.fail('blobs', `blob ${digest} is ${header.size} bytes in the archive (${where}), ferry.json says ${listed.size}`, 'SIZE_MISMATCH');
+      facts.present.set(digest, header.size);
+      let verifier: DigestVerifier | undefined = new DigestVerifier(digest, listed && header.size === listed.size ? listed.size : -1, `blob ${digest} (in ${where})`);
+      const collector = new ManifestCollector(header.size);
+      const damaged = (error: unknown): void => {
+        facts.damaged.add(digest);
+        if (error instanceof FerryError) recorder.fail('blobs', error.message, error.code);
+        else throw error;
+      };
+      for await (const chunk of entry) {
+        try {
+          verifier?.update(chunk as Buffer);
+        } catch (error) {
+          verifier = undefined;
+          damaged(error);
+        }
+        collector.update(chunk as Buffer);
+      }
+      try {
+        verifier?.finish();
+      } catch (error) {
+        verifier = undefined;
+        damaged(error);
+      }
+      settled.add(digest);
+      if (verifier && !facts.damaged.has(digest)) {
+        blobBytes += header.size;
+        const found = collector.result();
+        if (found) facts.manifests.set(digest, found);
+      }
+    }
+  })().catch((error: unknown) => {
+    if (!abandoned) tarFailure = error;
+  });
+
+  let feeding = alignedParts > 0;
+  const stopFeeding = (): void => {
+    if (!feeding) return;
+    feeding = false;
+    abandoned = true;
+    extract.destroy();
+  };
+  for (const [index, part] of parts.entries()) {
+    if (!usable[index]) continue;
+    throwIfCancelled(signal);
+    const hash = createHash('sha256');
+    try {
+      const stream = createReadStream(join(dir, part.name), signal ? { highWaterMark: READ_HIGH_WATER_MARK, signal } : { highWaterMark: READ_HIGH_WATER_MARK });
+      for await (const chunk of stream) {
+        const bytes = chunk as Buffer;
+        hash.update(bytes);
+        onBytes?.(bytes.length);
+        if (feeding && index < alignedParts && tarFailure === undefined) {
+          // Race the entry reader: when it fails it stops draining, and its error must not hang the feed.
+          if (!extract.write(bytes)) await Promise.race([new Promise<void>((resolve) => extract.once('drain', () => resolve())), reading]);
+        }
+      }
+    } catch (error) {
+      throwIfCancelled(signal);
+      recorder.fail('parts', `part ${part.name} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, 'IO_ERROR');
+      stopFeeding();
+      continue;
+    }
+    const actual = hash.digest('hex');
+    if (actual !== part.sha256) recorder.fail('parts', `part ${part.name} does not match its sha256 in ferry.json (content sha256 ${actual}, expected ${part.sha256})`, 'DIGEST_MISMATCH');
+    if (index + 1 === alignedParts && alignedParts < parts.length) stopFeeding();
+  }
+  if (feeding && alignedParts === parts.length && tarFailure === undefined) extract.end(Buffer.alloc(0));
+  else {
+    abandoned = true;
+    extract.destroy();
+  }
+  await reading;
+
+  const complete = !abandoned && tarFailure === undefined;
+  if (tarFailure !== undefined) {
+    const why = tarFailure instanceof Error ? tarFailure.message : String(tarFailure);
+    if (recorder.failed('parts')) recorder.fail('parts', `the tar stream cannot be read past the damaged part(s): ${why}`);
+    else recorder.fail('tar-safety', `the tar stream is malformed: ${why}`);
+  }
+  if (!complete) {
+    const unchecked = manifest.blobs.filter((blob) => !settled.has(blob.digest)).length;
+    if (unchecked > 0) recorder.fail('blobs', `${unchecked} blob(s) could not be checked: the tar stream breaks before them (see parts)`);
+    return { bytes: blobBytes, complete: false };
+  }
+  for (const digest of unlisted) recorder.fail('graph', `the bundle holds files ferry.json does not list: blobs/sha256/${digest.slice('sha256:'.length)} (in the archive)`);
+  const layout = small.get(BUNDLE_FILES.ociLayout);
+  if (layout === undefined) recorder.fail('files', `the archive lacks ${BUNDLE_FILES.ociLayout}`);
+  else if (layout !== OCI_LAYOUT_CONTENT) recorder.fail('files', `the archive's ${BUNDLE_FILES.ociLayout} is not an OCI layout version 1.0.0 marker`);
+  if (!small.has(BUNDLE_FILES.index)) recorder.fail('files', `the archive lacks ${BUNDLE_FILES.index}`);
+  const indexText = small.get(BUNDLE_FILES.index);
+  return indexText === undefined ? { bytes: blobBytes, complete: true } : { bytes: blobBytes, indexText, complete: true };
+}

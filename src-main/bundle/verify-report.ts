@@ -1,0 +1,119 @@
+/**
+ * The shape of `ferry verify`'s report and the recorder the checks write
+ * their problems into: plain-language problems per check, in the order of
+ * DESIGN.md "Bundle verification checks", bounded so a hostile bundle cannot
+ * grow the report without limit.
+ */
+import { FerryError, type ErrorCode } from '../../src-shared/errors.ts';
+
+/** The checks, in the order the report lists them. */
+export const CHECK_ORDER = ['schema', 'parts', 'blobs', 'graph', 'tar-safety', 'files'] as const;
+
+/** One check's id. */
+export type VerifyCheckId = (typeof CHECK_ORDER)[number];
+
+/** One check as reported: what was checked, whether it passed, and each problem naming the part, blob, file or image. */
+export interface VerifyCheck {
+  id: VerifyCheckId;
+  title: string;
+  ok: boolean;
+  problems: string[];
+}
+
+/** The whole report of `verifyBundle` and `ferry verify --json`. */
+export interface VerifyReport {
+  ok: boolean;
+  bundle: string;
+  form?: 'directory' | 'archive' | 'oci-layout';
+  bundleId?: string;
+  checks: VerifyCheck[];
+  images: number;
+  blobs: number;
+  bytes: number;
+}
+
+/** Options of verifyBundle. */
+export interface VerifyOptions {
+  /** Cancels the read; verifyBundle then throws CANCELLED. */
+  signal?: AbortSignal;
+  /** Called with every chunk's length as bytes are read (parts or blob files), for progress. */
+  onBytes?: (bytes: number) => void;
+}
+
+/** Titles of the checks as the report shows them. */
+export const CHECK_TITLES: Record<VerifyCheckId, string> = {
+  schema: 'ferry.json parses and matches the bundle schema',
+  parts: "every part's size and sha256 match ferry.json",
+  blobs: "every blob's size and digest match",
+  graph: 'every image is complete and nothing unlisted is present',
+  'tar-safety': 'the archive holds only plain files with allowed names',
+  files: 'the bundle folder holds only what a bundle holds',
+};
+
+/** Leftovers a kill can leave beside a finished bundle (the export journal, durable-write temps); they hold nothing a reader uses. */
+export const TOLERATED_LEFTOVER = /^(\.ferry-export\.json|ferry-receipt\.json|.+\.tmp-[0-9a-f]+)$/;
+
+/** index.json of even a huge bundle is far below this; more is an attack on the reader's memory. */
+export const INDEX_LIMIT = 16 * 1024 * 1024;
+
+/** A report stays readable and bounded: past this many problems a check only counts the rest. */
+const MAX_PROBLEMS_PER_CHECK = 100;
+
+interface Recorded {
+  title: string;
+  problems: string[];
+  codes: ErrorCode[];
+  more: number;
+}
+
+/** Collects problems per check while the checks run, in any order; `checks()` lists them in report order. */
+export class CheckRecorder {
+  private readonly recorded = new Map<VerifyCheckId, Recorded>();
+
+  /** Declares that a check runs (so it is reported even when it passes). */
+  open(id: VerifyCheckId, title: string = CHECK_TITLES[id]): void {
+    if (!this.recorded.has(id)) this.recorded.set(id, { title, problems: [], codes: [], more: 0 });
+  }
+
+  /** Records a problem under a check; the code is what readBack throws if this is the first problem. */
+  fail(id: VerifyCheckId, message: string, code: ErrorCode = 'INVALID_MANIFEST'): void {
+    this.open(id);
+    const check = this.recorded.get(id) as Recorded;
+    if (check.problems.length >= MAX_PROBLEMS_PER_CHECK) {
+      check.more += 1;
+      return;
+    }
+    check.problems.push(message);
+    check.codes.push(code);
+  }
+
+  /** True when a check has recorded a problem. */
+  failed(id: VerifyCheckId): boolean {
+    return (this.recorded.get(id)?.problems.length ?? 0) > 0;
+  }
+
+  /** The checks that ran, in report order. */
+  checks(): VerifyCheck[] {
+    return CHECK_ORDER.flatMap((id) => {
+      const check = this.recorded.get(id);
+      if (!check) return [];
+      const problems = check.more > 0 ? [...check.problems, `… and ${check.more} more`] : [...check.problems];
+      return [{ id, title: check.title, ok: problems.length === 0, problems }];
+    });
+  }
+
+  /** The first problem in `priority` order of checks, as the error readBack throws. */
+  firstError(priority: readonly VerifyCheckId[]): FerryError | undefined {
+    for (const id of priority) {
+      const check = this.recorded.get(id);
+      const message = check?.problems[0];
+      if (check && message !== undefined) return new FerryError(check.codes[0] ?? 'INVALID_MANIFEST', message, { check: id, problems: check.problems.length + check.more });
+    }
+    return undefined;
+  }
+}
+
+/** Turns an aborted signal into the CANCELLED error every job reports. */
+export function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new FerryError('CANCELLED', 'bundle verification was cancelled');
+}

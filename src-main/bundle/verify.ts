@@ -1,0 +1,223 @@
+/**
+ * `ferry verify`: checks a bundle in the order of DESIGN.md "Bundle
+ * verification checks" — ferry.json schema, parts, blobs, graph, tar safety —
+ * and reports every problem in plain language instead of stopping at the
+ * first. A bad bundle never throws; only cancellation and programming errors
+ * do. Also reads any plain OCI image layout (skopeo, oras, crane) without
+ * ferry.json. Every byte is streamed once; memory holds only manifests.
+ */
+import { createReadStream } from 'node:fs';
+import { lstat, readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseBundleManifest } from '../../src-shared/bundle-schema.ts';
+import { FerryError } from '../../src-shared/errors.ts';
+import { BUNDLE_FILES, type BundleManifest } from '../../src-shared/model/bundle.ts';
+import { DigestVerifier, isDigest } from '../oci/digest.ts';
+import { bundleGraphProblems, checkGraph, ManifestCollector, newBlobFacts, parseIndexEntries, type BlobFacts } from './bundle-graph.ts';
+import { OCI_LAYOUT_CONTENT } from './layout.ts';
+import { verifyArchive } from './verify-archive.ts';
+import { CheckRecorder, INDEX_LIMIT, throwIfCancelled, TOLERATED_LEFTOVER, type VerifyOptions, type VerifyReport } from './verify-report.ts';
+
+export { CHECK_ORDER, type VerifyCheck, type VerifyCheckId, type VerifyOptions, type VerifyReport } from './verify-report.ts';
+
+/** The export journal; a folder holding it but no ferry.json is an export that has not finished. */
+const EXPORT_JOURNAL = '.ferry-export.json';
+
+/** ferry.json of even a huge bundle (a million blobs) is far below this; more is an attack on the reader's memory. */
+const FERRY_JSON_LIMIT = 256 * 1024 * 1024;
+
+/** 1 MiB reads: removable media is far faster with large sequential reads. */
+const READ_HIGH_WATER_MARK = 1024 * 1024;
+
+/** The full outcome: the report, plus what readBack needs (the parsed ferry.json and the recorder with error codes). */
+export interface VerifyOutcome {
+  report: VerifyReport;
+  manifest?: BundleManifest;
+  recorder: CheckRecorder;
+}
+
+/** Verifies a bundle (either form) or a plain OCI layout; never throws for a bad bundle. */
+export async function verifyBundle(dir: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+  return (await verifyBundleDetailed(dir, options)).report;
+}
+
+/** verifyBundle with the parsed ferry.json and the recorded error codes, for readBack. */
+export async function verifyBundleDetailed(dir: string, options: VerifyOptions = {}): Promise<VerifyOutcome> {
+  const recorder = new CheckRecorder();
+  const report: VerifyReport = { ok: false, bundle: dir, checks: [], images: 0, blobs: 0, bytes: 0 };
+  const finish = (manifest?: BundleManifest): VerifyOutcome => {
+    report.checks = recorder.checks();
+    report.ok = report.checks.length > 0 && report.checks.every((c) => c.ok);
+    return manifest ? { report, manifest, recorder } : { report, recorder };
+  };
+  recorder.open('schema');
+  const loaded = await loadFerryJson(dir, recorder);
+  if (loaded === 'oci-layout') {
+    report.form = 'oci-layout';
+    Object.assign(report, await verifyLayout(dir, recorder, options));
+    return finish();
+  }
+  if (!loaded) return finish();
+  const manifest = loaded;
+  Object.assign(report, { form: manifest.form, bundleId: manifest.bundleId, images: manifest.images.length, blobs: manifest.blobs.length });
+  const facts = newBlobFacts();
+  const read = manifest.form === 'directory'
+    ? await verifyDirectory(dir, manifest, facts, recorder, options)
+    : await verifyArchive(dir, manifest, facts, recorder, options);
+  report.bytes = read.bytes;
+  if (read.complete) for (const problem of bundleGraphProblems(manifest, read.indexText, facts)) recorder.fail('graph', problem);
+  else recorder.fail('graph', 'not checked: the bundle could not be read to the end (see the checks above)');
+  return finish(manifest);
+}
+
+/** Check 1: ferry.json exists, parses and matches the schema; 'oci-layout' for a plain layout without one. */
+async function loadFerryJson(dir: string, recorder: CheckRecorder): Promise<BundleManifest | 'oci-layout' | undefined> {
+  const path = join(dir, BUNDLE_FILES.manifest);
+  const info = await stat(path).catch((error: unknown) => error as NodeJS.ErrnoException);
+  if (info instanceof Error) {
+    if (info.code !== 'ENOENT') {
+      recorder.fail('schema', `cannot read ${path}: ${info.code ?? info.message}`, 'IO_ERROR');
+      return undefined;
+    }
+    const [journal, layout] = await Promise.all([exists(join(dir, EXPORT_JOURNAL)), exists(join(dir, BUNDLE_FILES.ociLayout))]);
+    if (layout && !journal) return 'oci-layout';
+    recorder.fail('schema', `${dir} has no ${BUNDLE_FILES.manifest}: it is not a finished bundle (an export may have stopped early; run it again to finish)`);
+    return undefined;
+  }
+  if (info.size > FERRY_JSON_LIMIT) {
+    recorder.fail('schema', `${path} is ${info.size} bytes, more than any bundle's ferry.json (${FERRY_JSON_LIMIT})`);
+    return undefined;
+  }
+  try {
+    return parseBundleManifest(await readFile(path, 'utf8'), path);
+  } catch (error) {
+    if (!(error instanceof FerryError)) {
+      recorder.fail('schema', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 'IO_ERROR');
+      return undefined;
+    }
+    const problems = error.details?.problems;
+    if (Array.isArray(problems)) for (const problem of problems) recorder.fail('schema', `ferry.json does not match the bundle schema: ${String(problem)}`);
+    else recorder.fail('schema', error.message, error.code);
+    return undefined;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
+}
+
+/** Reads a small file whole, or undefined when it is missing or larger than `limit`. */
+async function readSmall(path: string, limit: number): Promise<string | undefined> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile() || info.size > limit) return undefined;
+  return readFile(path, 'utf8').catch(() => undefined);
+}
+
+/**
+ * Streams one blob file through its digest check, collecting it if it may be
+ * a manifest. Returns the bytes read; problems go to the blobs check.
+ */
+async function verifyBlobFile(path: string, digest: string, size: number, facts: BlobFacts, recorder: CheckRecorder, options: VerifyOptions): Promise<number> {
+  const verifier = new DigestVerifier(digest, size, `blob ${digest}`);
+  const collector = new ManifestCollector(size);
+  let read = 0;
+  try {
+    const stream = createReadStream(path, options.signal ? { highWaterMark: READ_HIGH_WATER_MARK, signal: options.signal } : { highWaterMark: READ_HIGH_WATER_MARK });
+    for await (const chunk of stream) {
+      const bytes = chunk as Buffer;
+      read += bytes.length;
+      options.onBytes?.(bytes.length);
+      verifier.update(bytes);
+      collector.update(bytes);
+    }
+    verifier.finish();
+  } catch (error) {
+    throwIfCancelled(options.signal);
+    facts.damaged.add(digest);
+    if (error instanceof FerryError) recorder.fail('blobs', error.message, error.code);
+    else recorder.fail('blobs', `blob ${digest} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, 'IO_ERROR');
+    return read;
+  }
+  const manifest = collector.result();
+  if (manifest) facts.manifests.set(digest, manifest);
+  return read;
+}
+
+/** Directory form: files, then every listed blob, then (by the caller) the graph. */
+async function verifyDirectory(dir: string, manifest: BundleManifest, facts: BlobFacts, recorder: CheckRecorder, options: VerifyOptions): Promise<{ bytes: number; indexText?: string; complete: boolean }> {
+  for (const id of ['blobs', 'graph', 'files'] as const) recorder.open(id);
+  const allowedTop = new Set<string>([BUNDLE_FILES.ociLayout, BUNDLE_FILES.index, BUNDLE_FILES.manifest, 'blobs']);
+  const extra = (await readdir(dir).catch(() => [] as string[])).filter((name) => !allowedTop.has(name) && !TOLERATED_LEFTOVER.test(name));
+  const algorithms = await readdir(join(dir, 'blobs')).catch(() => [] as string[]);
+  extra.push(...algorithms.filter((name) => name !== 'sha256').map((name) => `blobs/${name}`));
+  const names = await readdir(join(dir, 'blobs', 'sha256')).catch(() => [] as string[]);
+  const listed = new Map(manifest.blobs.map((blob) => [blob.digest.slice('sha256:'.length), blob]));
+  extra.push(...names.filter((name) => !/^[a-f0-9]{64}$/.test(name)).map((name) => `blobs/sha256/${name}`));
+  if (extra.length > 0) recorder.fail('files', `the bundle folder holds files ferry.json does not list: ${extra.slice(0, 10).join(', ')}${extra.length > 10 ? `, … (${extra.length} in all)` : ''}`);
+  const unlisted = names.filter((name) => /^[a-f0-9]{64}$/.test(name) && !listed.has(name));
+  for (const name of unlisted) recorder.fail('graph', `the bundle holds files ferry.json does not list: blobs/sha256/${name}`);
+  const layoutText = await readSmall(join(dir, BUNDLE_FILES.ociLayout), 4096);
+  if (layoutText !== OCI_LAYOUT_CONTENT) recorder.fail('files', `${BUNDLE_FILES.ociLayout} is missing or not an OCI layout version 1.0.0 marker`);
+  const indexText = await readSmall(join(dir, BUNDLE_FILES.index), INDEX_LIMIT);
+  if (indexText === undefined) recorder.fail('files', `${BUNDLE_FILES.index} is missing or larger than ${INDEX_LIMIT} bytes`);
+  const present = new Set(names);
+  let bytes = 0;
+  for (const blob of manifest.blobs) {
+    throwIfCancelled(options.signal);
+    const hex = blob.digest.slice('sha256:'.length);
+    if (!present.has(hex)) continue;
+    const path = join(dir, 'blobs', 'sha256', hex);
+    // lstat: a symlink, device or fifo in place of a blob is refused, never followed or read.
+    const info = await lstat(path).catch(() => undefined);
+    if (!info?.isFile()) {
+      recorder.fail('blobs', `blob ${blob.digest} is not a plain file (blobs/sha256/${hex})`);
+      continue;
+    }
+    facts.present.set(blob.digest, info.size);
+    bytes += await verifyBlobFile(path, blob.digest, blob.size, facts, recorder, options);
+  }
+  return indexText === undefined ? { bytes, complete: true } : { bytes, indexText, complete: true };
+}
+
+/**
+ * A plain OCI image layout without ferry.json (skopeo, oras, crane): the
+ * oci-layout marker and index.json, every blob against the digest its file
+ * name is, and every image's graph from index.json.
+ * https://github.com/opencontainers/image-spec/blob/main/image-layout.md
+ */
+async function verifyLayout(dir: string, recorder: CheckRecorder, options: VerifyOptions): Promise<{ images: number; blobs: number; bytes: number }> {
+  recorder.open('schema', 'oci-layout marker and index.json are valid');
+  for (const id of ['blobs', 'graph'] as const) recorder.open(id);
+  const marker = await readSmall(join(dir, BUNDLE_FILES.ociLayout), 4096);
+  let version: unknown;
+  try {
+    version = (JSON.parse(marker ?? '') as { imageLayoutVersion?: unknown }).imageLayoutVersion;
+  } catch {
+    version = undefined;
+  }
+  if (typeof version !== 'string') recorder.fail('schema', `${BUNDLE_FILES.ociLayout} is not an OCI layout marker (no imageLayoutVersion)`);
+  const indexText = await readSmall(join(dir, BUNDLE_FILES.index), INDEX_LIMIT);
+  const parsed = indexText === undefined ? { problem: `${BUNDLE_FILES.index} is missing or larger than ${INDEX_LIMIT} bytes` } : parseIndexEntries(indexText);
+  if ('problem' in parsed) recorder.fail('schema', parsed.problem);
+  const facts = newBlobFacts();
+  let bytes = 0;
+  let blobs = 0;
+  for (const algorithm of await readdir(join(dir, 'blobs')).catch(() => [] as string[])) {
+    for (const name of await readdir(join(dir, 'blobs', algorithm)).catch(() => [] as string[])) {
+      throwIfCancelled(options.signal);
+      const digest = `${algorithm}:${name}`;
+      const path = join(dir, 'blobs', algorithm, name);
+      const info = await lstat(path).catch(() => undefined);
+      if (!isDigest(digest) || !info?.isFile()) {
+        recorder.fail('blobs', `blobs/${algorithm}/${name} is not a blob named by a digest Ferry can verify`);
+        continue;
+      }
+      blobs += 1;
+      facts.present.set(digest, info.size);
+      bytes += await verifyBlobFile(path, digest, info.size, facts, recorder, options);
+    }
+  }
+  if ('entries' in parsed) for (const problem of checkGraph(parsed.entries, facts)) recorder.fail('graph', problem);
+  else recorder.fail('graph', 'not checked: index.json cannot be read');
+  return { images: 'entries' in parsed ? parsed.entries.length : 0, blobs, bytes };
+}

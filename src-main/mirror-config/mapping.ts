@@ -1,0 +1,146 @@
+/**
+ * The input every mirror-configuration writer shares: which source repository
+ * was copied to which mirror repository, checked and grouped once so each
+ * output format only decides how to spell it.
+ */
+import { FerryError } from '../../src-shared/errors.ts';
+import { parseReference, parseRegistryPrefix } from '../oci/reference.ts';
+
+/** One source repository and where the import put it; the import computes one per source repository. */
+export interface RepositoryMapping {
+  /** Fully qualified source repository, e.g. `quay.io/openshift-release-dev/ocp-release` or `docker.io/library/nginx`. */
+  source: string;
+  /** The repository in the site's registry, e.g. `mirror.local:5000/ocp/openshift-release-dev/ocp-release`. */
+  mirror: string;
+}
+
+/** Settings shared by every output, so the UI and the CLI pass one object. */
+export interface MirrorConfigOptions {
+  /** The import target `REGISTRY[/PREFIX]`; every mirror must live under it (catches a mapping from another import). */
+  mirrorRegistry: string;
+  /** metadata.name of the OpenShift objects; defaults to {@link DEFAULT_OBJECT_NAME}. */
+  name?: string;
+  /** CA bundle path on the nodes, written as containerd's `ca`. */
+  caCertPath?: string;
+  /** The mirror serves plain HTTP (or TLS the nodes cannot verify). */
+  insecure?: boolean;
+}
+
+/** Default metadata.name: one fixed name so re-applying the config replaces Ferry's objects instead of adding more. */
+export const DEFAULT_OBJECT_NAME = 'ferry-mirror';
+
+/** A source repository with its mirrors in priority order, the shape every format groups by. */
+export interface MirrorGroup {
+  /** Normalised source repository (`docker.io/library/nginx`, never `nginx` or `index.docker.io/...`). */
+  source: string;
+  /** Registry host of the source, with its port (`127.0.0.1:5000`). */
+  sourceHost: string;
+  /** Repository path of the source below its host (`library/nginx`). */
+  sourcePath: string;
+  /** Mirror repositories, first-seen order kept because runtimes try mirrors in list order. */
+  mirrors: string[];
+}
+
+/** Kubernetes object names are DNS-1123 subdomains; checked here so `oc apply` never rejects our file. */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** Longest Kubernetes object name (DNS-1123 subdomain limit). */
+const NAME_MAX_LENGTH = 253;
+
+/** Splits `host[:port]/path` at the first slash; callers have already checked the name is qualified. */
+export function splitRepository(repository: string): { host: string; path: string } {
+  const slash = repository.indexOf('/');
+  return { host: repository.slice(0, slash), path: repository.slice(slash + 1) };
+}
+
+function invalid(message: string, details: Record<string, unknown>, cause?: unknown): FerryError {
+  return new FerryError('INVALID_ARGUMENT', message, details, cause === undefined ? undefined : { cause });
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Normalises a source repository the way container runtimes do before they
+ * match mirrors (`index.docker.io/nginx` → `docker.io/library/nginx`), and
+ * refuses tags and digests: mirror rules match repositories, not images.
+ */
+export function normaliseSource(source: string): string {
+  const lastSegment = source.slice(source.lastIndexOf('/') + 1);
+  if (source.includes('@') || lastSegment.includes(':')) {
+    throw invalid(`mapping source "${source}" must be a repository without tag or digest`, { source });
+  }
+  try {
+    const reference = parseReference(source);
+    return `${reference.registry}/${reference.repository}`;
+  } catch (error) {
+    throw invalid(`mapping source "${source}" is not a valid repository name: ${reason(error)}`, { source }, error);
+  }
+}
+
+/** Checks a mirror is a fully qualified repository written in canonical form, since it is copied verbatim into every file. */
+export function checkMirror(mirror: string): string {
+  let canonical: string;
+  try {
+    const reference = parseReference(mirror);
+    canonical = `${reference.registry}/${reference.repository}`;
+  } catch (error) {
+    throw invalid(`mapping mirror "${mirror}" is not a valid repository name: ${reason(error)}`, { mirror }, error);
+  }
+  if (canonical !== mirror) {
+    throw invalid(`mapping mirror "${mirror}" must be a fully qualified repository (host/path) without tag or digest`, { mirror });
+  }
+  return mirror;
+}
+
+/** Resolves options.name, checked as a DNS-1123 subdomain so the API server accepts the objects. */
+export function objectName(options: MirrorConfigOptions): string {
+  const name = options.name ?? DEFAULT_OBJECT_NAME;
+  if (name.length > NAME_MAX_LENGTH || !DNS_SUBDOMAIN.test(name)) {
+    throw invalid(`object name "${name}" must be a lowercase DNS-1123 subdomain (letters, digits, "-" and ".")`, { name });
+  }
+  return name;
+}
+
+/**
+ * Validates the mappings and groups them by source, sorted by source so the
+ * output is stable; several mappings of one source become one entry with
+ * several mirrors. Throws INVALID_ARGUMENT for an empty list, a malformed
+ * name, or a mirror outside `options.mirrorRegistry`.
+ */
+export function groupMappings(mappings: readonly RepositoryMapping[], options: MirrorConfigOptions): MirrorGroup[] {
+  if (mappings.length === 0) {
+    throw invalid('no repository mappings: there is nothing to mirror', {});
+  }
+  let target: { registry: string; prefix: string };
+  try {
+    target = parseRegistryPrefix(options.mirrorRegistry);
+  } catch (error) {
+    throw invalid(`mirror registry "${options.mirrorRegistry}" is not a valid REGISTRY[/PREFIX]: ${reason(error)}`, { mirrorRegistry: options.mirrorRegistry }, error);
+  }
+  const under = target.prefix === '' ? `${target.registry}/` : `${target.registry}/${target.prefix}/`;
+  const groups = new Map<string, MirrorGroup>();
+  for (const mapping of mappings) {
+    const source = normaliseSource(mapping.source);
+    const mirror = checkMirror(mapping.mirror);
+    if (!mirror.startsWith(under)) {
+      throw invalid(`mapping mirror "${mirror}" is not under the mirror registry "${options.mirrorRegistry}"`, { source, mirror, mirrorRegistry: options.mirrorRegistry });
+    }
+    if (mirror === source) {
+      throw invalid(`mapping of "${source}" points at itself`, { source, mirror });
+    }
+    let group = groups.get(source);
+    if (group === undefined) {
+      const { host, path } = splitRepository(source);
+      group = { source, sourceHost: host, sourcePath: path, mirrors: [] };
+      groups.set(source, group);
+    }
+    if (!group.mirrors.includes(mirror)) group.mirrors.push(mirror);
+  }
+  return [...groups.values()].sort((a, b) => compareText(a.source, b.source));
+}
+
+/** Code-unit order, independent of the machine's locale, so two machines write identical files. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
