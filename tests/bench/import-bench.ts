@@ -1,0 +1,66 @@
+/**
+ * Benchmark: `ferry import` (one process) against `skopeo copy oci:BUNDLE:NAME
+ * docker://…` per image, from the same directory bundle into a fresh loopback
+ * registry for every run.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeImageSet, seedImageSet } from '../harness/fixtures.ts';
+import { startRegistry } from '../harness/registry.ts';
+import { median, timed, type RunResult } from './measure.ts';
+
+/** Runs per tool; the median is reported. */
+const RUNS = Number(process.env.FERRY_BENCH_RUNS ?? 3);
+const ferryBin = join(process.cwd(), 'src-main', 'cli', 'bin.mjs');
+
+function row(name: string, megabytes: number, runs: RunResult[]): string {
+  const seconds = median(runs.map((r) => r.seconds));
+  return `${name.padEnd(16)} ${seconds.toFixed(2).padStart(7)} s  ${(megabytes / seconds).toFixed(1).padStart(7)} MB/s  peak RSS ${(median(runs.map((r) => r.peakRssKiB)) / 1024).toFixed(0).padStart(4)} MiB  runs: ${runs.map((r) => r.seconds.toFixed(2)).join(', ')}`;
+}
+
+/** Runs the import benchmark and returns its printed lines. */
+export async function runImportBench(): Promise<string[]> {
+  const work = await mkdtemp(join(tmpdir(), 'ferry-import-bench-'));
+  const source = await startRegistry({ mode: 'anonymous' });
+  try {
+    const set = await makeImageSet(20, 8 * 1024 * 1024);
+    await seedImageSet(source, set);
+    const names = set.images.map((i) => `${source.host}/${i.repository}:${i.tag}`);
+    const bundle = join(work, 'bundle');
+    const archive = join(work, 'archive');
+    await timed(process.execPath, [ferryBin, 'export', '--to', bundle, ...names, '--plain-http']);
+    await timed(process.execPath, [ferryBin, 'export', '--to', archive, '--archive', ...names, '--plain-http']);
+    const ferryRuns: RunResult[] = [];
+    const archiveRuns: RunResult[] = [];
+    const skopeoRuns: RunResult[] = [];
+    for (let run = 0; run < RUNS; run += 1) {
+      for (const tool of run % 2 === 0 ? ['ferry', 'skopeo', 'archive'] : ['skopeo', 'ferry', 'archive']) {
+        const target = await startRegistry({ mode: 'anonymous' });
+        try {
+          if (tool === 'skopeo') {
+            const script = join(work, 'import.sh');
+            await writeFile(script, `set -e\n${names.map((name, i) => `skopeo copy --quiet --dest-tls-verify=false oci:${bundle}:${name} docker://${target.host}/skopeo/${set.images[i]?.repository}:v1`).join('\n')}\n`);
+            skopeoRuns.push(await timed('sh', [script]));
+          } else {
+            const runs = tool === 'ferry' ? ferryRuns : archiveRuns;
+            runs.push(await timed(process.execPath, [ferryBin, 'import', tool === 'ferry' ? bundle : archive, '--to', `${target.host}/ferry`, '--plain-http', '--receipt', join(work, 'receipt.json')]));
+          }
+        } finally {
+          await target.stop();
+        }
+      }
+    }
+    const megabytes = set.uniqueSize / 1e6;
+    return [
+      `import: 20 images, 8 MiB layers, ${megabytes.toFixed(1)} MB unique, bundle on local disk, fresh registry per run, median of ${RUNS} (ferry times include verifying the whole bundle first)`,
+      row('ferry directory', megabytes, ferryRuns),
+      row('ferry archive', megabytes, archiveRuns),
+      row('skopeo (20x)', megabytes, skopeoRuns),
+      `ratio ferry/skopeo time: ${(median(ferryRuns.map((r) => r.seconds)) / median(skopeoRuns.map((r) => r.seconds))).toFixed(2)} (target <= 0.50)`,
+    ];
+  } finally {
+    await source.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
