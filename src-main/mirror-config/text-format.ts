@@ -39,18 +39,23 @@ function yamlNeedsEscape(code: number): boolean {
   return code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029 || code === 0xfeff || code === 0xfffe || code === 0xffff;
 }
 
-/** Any string as a YAML double-quoted scalar, so special characters and look-alike numbers or booleans stay strings. */
-export function yamlString(value: string): string {
+/** A double-quoted string in the escape syntax YAML and TOML share; `needsEscape` is what each format forbids raw. */
+function doubleQuoted(value: string, needsEscape: (code: number) => boolean): string {
   refuseSurrogates(value);
   let out = '"';
   for (const char of value) {
     const code = char.codePointAt(0) ?? 0;
     const short = SHORT_ESCAPES[char];
     if (short !== undefined) out += short;
-    else if (yamlNeedsEscape(code)) out += hex4(code);
+    else if (needsEscape(code)) out += hex4(code);
     else out += char;
   }
   return `${out}"`;
+}
+
+/** Any string as a YAML double-quoted scalar, so special characters and look-alike numbers or booleans stay strings. */
+export function yamlString(value: string): string {
+  return doubleQuoted(value, yamlNeedsEscape);
 }
 
 /**
@@ -58,16 +63,7 @@ export function yamlString(value: string): string {
  * other than tab in basic strings (https://toml.io/en/v1.0.0#string).
  */
 export function tomlString(value: string): string {
-  refuseSurrogates(value);
-  let out = '"';
-  for (const char of value) {
-    const code = char.codePointAt(0) ?? 0;
-    const short = SHORT_ESCAPES[char];
-    if (short !== undefined) out += short;
-    else if (code < 0x20 || code === 0x7f) out += hex4(code);
-    else out += char;
-  }
-  return `${out}"`;
+  return doubleQuoted(value, (code) => code < 0x20 || code === 0x7f);
 }
 
 /** Comment lines for a file header; newlines in the text become new comment lines so a value can never end the comment. */

@@ -5,7 +5,6 @@
 import { Writable } from 'node:stream';
 import { expect } from 'vitest';
 import { FerryError } from '../../src-shared/errors.ts';
-import { main } from '../../src-main/cli/main.ts';
 
 /** Awaits a promise that must reject with a FerryError and returns it, so a test can inspect every field. */
 export async function failure(promise: Promise<unknown>): Promise<FerryError> {
@@ -37,6 +36,8 @@ export class Capture extends Writable {
 export async function runFerry(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string; stdoutBytes: Buffer }> {
   const out = new Capture();
   const err = new Capture();
+  // Loaded on first use, so tests that only need failure() do not load the whole CLI.
+  const { main } = await import('../../src-main/cli/main.ts');
   const code = await main(argv, out, err);
   return { code, stdout: out.text, stderr: err.text, stdoutBytes: out.bytes };
 }

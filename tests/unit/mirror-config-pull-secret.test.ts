@@ -5,6 +5,7 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeDockerConfigJson, mergePullSecretFile } from '../../src-main/mirror-config/pull-secret.ts';
 import { FerryError } from '../../src-shared/errors.ts';
+import { failure } from '../harness/test-helpers.ts';
 
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 const SECRET = 's3cr3t-T0KEN-do-not-leak';
@@ -30,16 +31,6 @@ function thrown(run: () => unknown): FerryError {
   throw new Error('expected a FerryError');
 }
 
-/** Awaits a promise that must reject with a FerryError (local: the shared helper pulls in the whole CLI). */
-async function failure(promise: Promise<unknown>): Promise<FerryError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(FerryError);
-    return error as FerryError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Everything a logger or the IPC layer could print about an error. */
 function everythingVisible(error: FerryError): string {

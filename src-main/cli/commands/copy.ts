@@ -10,8 +10,8 @@ import { Registries } from '../../oci/registry/registries.ts';
 import { copyImages, DEFAULT_BLOB_CONCURRENCY, type CopyRequest } from '../../transfer/copy.ts';
 import { mirrorDestination, readImageList } from '../../transfer/image-list.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
-import { formatBytes, ProgressRenderer } from '../progress.ts';
-import { ProgressTracker } from '../../transfer/progress.ts';
+import { formatBytes } from '../progress.ts';
+import { runJob } from '../job.ts';
 import { registryAccess, registryFlags } from '../registry-flags.ts';
 
 /** The flags and help of `ferry copy`. */
@@ -83,22 +83,21 @@ export async function runCopy(args: ParsedArgs, { out, err }: CommandIo): Promis
   const blobConcurrency = concurrencyFlag(args.values, DEFAULT_BLOB_CONCURRENCY);
   const from = new Registries(registryAccess(args.values, 'src-', requests.map((r) => r.source.registry)));
   const to = new Registries(registryAccess(args.values, 'dest-', requests.map((r) => r.destination.registry)));
-  const progress = new ProgressRenderer(err);
-  const tracker = new ProgressTracker(progress.onEvent);
   try {
-    const summary = await copyImages(requests, from, to, { platforms: platformSelection(args.values), concurrency: blobConcurrency, onEvent: tracker.onEvent });
-    progress.close();
-    if (args.values.json === true) {
-      out.write(`${JSON.stringify(summary, null, 2)}\n`);
-    } else {
-      const seconds = summary.durationMs / 1000;
-      out.write(`${summary.images.length} image(s) copied, ${summary.failed.length} failed; blobs: ${summary.blobs.copied} copied, ${summary.blobs.mounted} mounted, ${summary.blobs.skipped} already present; ${formatBytes(summary.bytesCopied)} in ${seconds.toFixed(1)} s\n`);
-      for (const image of summary.images) if (image.rootRewritten) out.write(`note: ${image.destination} is a filtered index with a new digest ${image.digest}\n`);
-      for (const failure of summary.failed) out.write(`failed: ${failure.source}: ${failure.error.message}\n`);
-    }
-    return summary.failed.length === 0 ? 0 : 1;
+    return await runJob('copy', err, to, async ({ signal, tracker, endProgress }) => {
+      const summary = await copyImages(requests, from, to, { platforms: platformSelection(args.values), concurrency: blobConcurrency, signal, onEvent: tracker.onEvent });
+      endProgress();
+      if (args.values.json === true) {
+        out.write(`${JSON.stringify(summary, null, 2)}\n`);
+      } else {
+        const seconds = summary.durationMs / 1000;
+        out.write(`${summary.images.length} image(s) copied, ${summary.failed.length} failed; blobs: ${summary.blobs.copied} copied, ${summary.blobs.mounted} mounted, ${summary.blobs.skipped} already present; ${formatBytes(summary.bytesCopied)} in ${seconds.toFixed(1)} s\n`);
+        for (const image of summary.images) if (image.rootRewritten) out.write(`note: ${image.destination} is a filtered index with a new digest ${image.digest}\n`);
+        for (const failure of summary.failed) out.write(`failed: ${failure.source}: ${failure.error.message}\n`);
+      }
+      return summary.failed.length === 0 ? 0 : 1;
+    });
   } finally {
-    progress.close();
-    await Promise.all([from.close(), to.close()]);
+    await from.close();
   }
 }

@@ -12,9 +12,9 @@ import { Registries } from '../../oci/registry/registries.ts';
 import { readBack } from '../../bundle/read-back.ts';
 import { DEFAULT_EXPORT_CONCURRENCY, exportBundle } from '../../transfer/export.ts';
 import { readImageList } from '../../transfer/image-list.ts';
-import { ProgressTracker } from '../../transfer/progress.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
-import { formatBytes, ProgressRenderer } from '../progress.ts';
+import { formatBytes } from '../progress.ts';
+import { runJob } from '../job.ts';
 import { registryAccess, registryFlags } from '../registry-flags.ts';
 import { concurrencyFlag, platformSelection } from './copy.ts';
 
@@ -66,26 +66,20 @@ export async function runExport(args: ParsedArgs, { out, err }: CommandIo): Prom
   if (platforms.kind === 'some') imageSet.platforms = (args.values.platform as string[]).map(String);
   const partSizeFlag = args.values['part-size'];
   const registries = new Registries(registryAccess(args.values, '', references.map((r) => r.registry)));
-  const progress = new ProgressRenderer(err);
-  const tracker = new ProgressTracker(progress.onEvent);
-  const controller = new AbortController();
-  const stop = (): void => controller.abort(new FerryError('CANCELLED', 'export cancelled; run the same command again to resume'));
-  process.once('SIGINT', stop);
-  try {
+  return runJob('export', err, registries, async ({ signal, tracker, endProgress }) => {
     const summary = await exportBundle({
       references, imageSet, target, platforms, dryRun: args.values['dry-run'] === true, concurrency: concurrencyFlag(args.values, DEFAULT_EXPORT_CONCURRENCY),
       ...(args.values.archive === true ? { archive: true } : {}),
       ...(typeof partSizeFlag === 'string' ? { partSize: parseSize(partSizeFlag) } : {}),
-      signal: controller.signal, onEvent: tracker.onEvent,
+      signal, onEvent: tracker.onEvent,
     }, registries);
     let verified: { blobs: number; bytes: number } | undefined;
     if (args.values.verify === true && !summary.dryRun) {
       tracker.setPhase('verifying');
-      const result = await readBack(summary.bundle, undefined, controller.signal);
+      const result = await readBack(summary.bundle, undefined, signal);
       verified = { blobs: result.blobs, bytes: result.bytes };
     }
-    tracker.setPhase('done');
-    progress.close();
+    endProgress();
     if (args.values.json === true) {
       out.write(`${JSON.stringify({ ...summary, verified: verified !== undefined }, null, 2)}\n`);
       return 0;
@@ -100,9 +94,5 @@ export async function runExport(args: ParsedArgs, { out, err }: CommandIo): Prom
     out.write(`bundle ${summary.bundleId} at ${summary.bundle} (${summary.form}${summary.parts.length ? `, ${summary.parts.length} parts` : ''}) ${what}: ${summary.images.length} image(s), ${summary.blobs} blobs, ${formatBytes(summary.bytes)}\n`);
     if (verified) out.write(`verified: ${verified.blobs} blobs, ${formatBytes(verified.bytes)} read back and checked\n`);
     return 0;
-  } finally {
-    process.removeListener('SIGINT', stop);
-    progress.close();
-    await registries.close();
-  }
+  });
 }

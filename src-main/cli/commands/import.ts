@@ -10,9 +10,9 @@ import { Registries } from '../../oci/registry/registries.ts';
 import { writeReceipt } from '../../bundle/receipt.ts';
 import { writeMirrorConfig } from '../../mirror-config/write.ts';
 import { DEFAULT_IMPORT_CONCURRENCY, importBundle } from '../../transfer/import.ts';
-import { ProgressTracker } from '../../transfer/progress.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
-import { formatBytes, ProgressRenderer } from '../progress.ts';
+import { formatBytes } from '../progress.ts';
+import { runJob } from '../job.ts';
 import { registryAccess, registryFlags } from '../registry-flags.ts';
 import { concurrencyFlag } from './copy.ts';
 
@@ -47,18 +47,12 @@ export async function runImport(args: ParsedArgs, { out, err }: CommandIo): Prom
   const bundle = resolve(bundleArg);
   const { registry, prefix } = parseRegistryPrefix(to);
   const registries = new Registries(registryAccess(args.values, '', [registry]));
-  const progress = new ProgressRenderer(err);
-  const tracker = new ProgressTracker(progress.onEvent);
-  const controller = new AbortController();
-  const stop = (): void => controller.abort(new FerryError('CANCELLED', 'import cancelled; run the same command again to resume'));
-  process.once('SIGINT', stop);
-  try {
+  return runJob('import', err, registries, async ({ signal, tracker, endProgress }) => {
     const summary = await importBundle({
       bundle, target: { registry, prefix, keepRegistryHost: args.values['keep-registry-host'] === true }, dryRun: args.values['dry-run'] === true,
-      concurrency: concurrencyFlag(args.values, DEFAULT_IMPORT_CONCURRENCY), signal: controller.signal, onEvent: tracker.onEvent,
+      concurrency: concurrencyFlag(args.values, DEFAULT_IMPORT_CONCURRENCY), signal, onEvent: tracker.onEvent,
     }, registries);
-    tracker.setPhase('done');
-    progress.close();
+    endProgress();
     const mirrorDir = args.values['mirror-config'];
     const written = typeof mirrorDir === 'string' ? await writeMirrorConfig(mirrorDir, summary.mappings, { mirrorRegistry: registry }) : [];
     let receipt: string | undefined;
@@ -80,9 +74,5 @@ export async function runImport(args: ParsedArgs, { out, err }: CommandIo): Prom
     }
     if (written.length > 0) out.write(`mirror configuration: ${written.join(', ')} in ${mirrorDir}\n`);
     return 0;
-  } finally {
-    process.removeListener('SIGINT', stop);
-    progress.close();
-    await registries.close();
-  }
+  });
 }

@@ -1,0 +1,40 @@
+/**
+ * What every long CLI job needs around the engine call: progress on stderr,
+ * Ctrl-C turned into a cancel that leaves the work resumable, and the
+ * registry connections closed whatever happens.
+ */
+import { FerryError } from '../../src-shared/errors.ts';
+import type { Registries } from '../oci/registry/registries.ts';
+import { ProgressTracker } from '../transfer/progress.ts';
+import { ProgressRenderer } from './progress.ts';
+
+/** The handles a job body gets. */
+export interface JobContext {
+  signal: AbortSignal;
+  tracker: ProgressTracker;
+  /** Clears the progress line before the body prints its summary. */
+  endProgress: () => void;
+}
+
+/** Runs `body` as a cancellable job named `name` (used in the cancel message). */
+export async function runJob<T>(name: string, err: NodeJS.WritableStream, registries: Registries, body: (job: JobContext) => Promise<T>): Promise<T> {
+  const progress = new ProgressRenderer(err);
+  const tracker = new ProgressTracker(progress.onEvent);
+  const controller = new AbortController();
+  const stop = (): void => controller.abort(new FerryError('CANCELLED', `${name} cancelled; run the same command again to resume`));
+  process.once('SIGINT', stop);
+  try {
+    return await body({
+      signal: controller.signal,
+      tracker,
+      endProgress: () => {
+        tracker.setPhase('done');
+        progress.close();
+      },
+    });
+  } finally {
+    process.removeListener('SIGINT', stop);
+    progress.close();
+    await registries.close();
+  }
+}
