@@ -13,8 +13,10 @@ import { FerryError } from '../../src-shared/errors.ts';
 import { BUNDLE_FILES, type BundleManifest } from '../../src-shared/model/bundle.ts';
 import { parseBundleManifest } from '../../src-shared/bundle-schema.ts';
 import { isManifestMediaType } from '../oci/media-types.ts';
+import { digestWithAlgorithmOf } from '../oci/digest.ts';
 import { parseManifest } from '../oci/registry/manifests.ts';
 import { openPartsStream } from './parts.ts';
+import { writeToExtract } from './tar-feed.ts';
 import { REF_NAME_ANNOTATION, SOURCE_ANNOTATION } from './layout.ts';
 
 /** One image to import: its name in the bundle, where it came from, and its root manifest. */
@@ -84,6 +86,12 @@ async function collectGraph(images: BundleImageRef[], read: (digest: string) => 
     if (!next || opened.manifests.has(next.digest)) continue;
     const bytes = await read(next.digest);
     if (!bytes) throw new FerryError('INVALID_MANIFEST', `${opened.dir}: manifest ${next.digest} is missing from the bundle`, { digest: next.digest });
+    // Read again after verification: the media may have changed since, so the graph is trusted only by digest.
+    const actual = digestWithAlgorithmOf(next.digest, bytes);
+    if (actual !== next.digest) throw new FerryError('DIGEST_MISMATCH', `${opened.dir}: manifest ${next.digest} changed since it was verified (now ${actual})`, { digest: next.digest });
+    if (opened.manifest && !opened.manifest.blobs.some((b) => b.digest === next.digest)) {
+      throw new FerryError('BUNDLE_INVALID', `${opened.dir}: manifest ${next.digest} is not listed in ferry.json`, { digest: next.digest });
+    }
     const parsed = parseManifest(bytes, next.mediaType, next.digest, `manifest ${next.digest} in ${opened.dir}`);
     opened.manifests.set(next.digest, { bytes, mediaType: parsed.mediaType });
     opened.sizes.set(next.digest, bytes.length);
@@ -129,8 +137,7 @@ export async function openBundle(dir: string): Promise<OpenedBundle> {
   try {
     // The parts were verified already (the importer runs the verifier first); this pass stops at the first layer.
     for await (const chunk of openPartsStream(dir, manifest?.parts ?? [], { verify: false })) {
-      if (!extract.write(chunk)) await Promise.race([new Promise<void>((resolve) => extract.once('drain', () => resolve())), reading]);
-      if (headRead) break;
+      if (!(await writeToExtract(extract, chunk)) || headRead) break;
     }
   } finally {
     extract.destroy();
@@ -162,16 +169,20 @@ export async function forEachArchiveBlob(opened: OpenedBundle, onBlob: (digest: 
   const walking = (async () => {
     for await (const entry of extract) {
       const name = entry.header.name;
-      if (name.startsWith('blobs/sha256/')) await onBlob(`sha256:${name.slice('blobs/sha256/'.length)}`, entry.header.size ?? 0, entry as AsyncIterable<Buffer>);
-      else for await (const _chunk of entry) { /* oci-layout and index.json were read already */ }
+      try {
+        if (name.startsWith('blobs/sha256/')) await onBlob(`sha256:${name.slice('blobs/sha256/'.length)}`, entry.header.size ?? 0, entry as AsyncIterable<Buffer>);
+      } finally {
+        // Whatever onBlob read, the rest of the entry must be drained or the extractor stalls.
+        for await (const _chunk of entry) { /* skipped bytes */ }
+      }
     }
   })();
   walking.catch(() => undefined);
   try {
     for await (const chunk of openPartsStream(opened.dir, opened.manifest?.parts ?? [], signal ? { signal } : {})) {
-      if (!extract.write(chunk)) await Promise.race([new Promise<void>((resolve) => extract.once('drain', () => resolve())), walking.then(() => undefined)]);
+      if (!(await writeToExtract(extract, chunk))) break;
     }
-    extract.end(Buffer.alloc(0));
+    if (!extract.destroyed) extract.end(Buffer.alloc(0));
     await walking;
   } catch (error) {
     extract.destroy();

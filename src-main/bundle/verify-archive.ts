@@ -19,6 +19,7 @@ import { OCI_LAYOUT_CONTENT } from './layout.ts';
 import { partName } from './parts.ts';
 import { TarEntryGuard, type TarEntryHeader } from './tar-safety.ts';
 import { INDEX_LIMIT, throwIfCancelled, TOLERATED_LEFTOVER, type CheckRecorder, type VerifyOptions } from './verify-report.ts';
+import { writeToExtract } from './tar-feed.ts';
 
 /** 1 MiB reads: removable media is far faster with large sequential reads. */
 const READ_HIGH_WATER_MARK = 1024 * 1024;
@@ -163,8 +164,8 @@ export async function verifyArchive(dir: string, manifest: BundleManifest, facts
         hash.update(bytes);
         onBytes?.(bytes.length);
         if (feeding && index < alignedParts && tarFailure === undefined) {
-          // Race the entry reader: when it fails it stops draining, and its error must not hang the feed.
-          if (!extract.write(bytes)) await Promise.race([new Promise<void>((resolve) => extract.once('drain', () => resolve())), reading]);
+          // A failing entry reader destroys the extractor, which ends this wait too (see tar-feed.ts).
+          await writeToExtract(extract, bytes);
         }
       }
     } catch (error) {

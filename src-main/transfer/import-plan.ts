@@ -49,7 +49,7 @@ export interface ImportPlan {
  * `host:5000` becomes `host_5000` there.
  */
 export function targetRepository(source: Reference, target: ImportTarget): string {
-  const host = source.registry.toLowerCase().replace(/:/g, '_').replace(/^\[|\]$/g, '');
+  const host = source.registry.toLowerCase().replace(/[[\]]/g, '').replace(/:/g, '_');
   const path = target.keepRegistryHost ? `${host}/${source.repository}` : source.repository;
   return target.prefix === '' ? path : `${target.prefix}/${path}`;
 }

@@ -14,7 +14,9 @@ import { formatReference } from '../oci/reference.ts';
 import type { RegistryClient } from '../oci/registry/client.ts';
 import { headManifest, putManifest } from '../oci/registry/manifests.ts';
 import type { Registries } from '../oci/registry/registries.ts';
-import { blobExists, uploadBlob } from '../oci/registry/uploads.ts';
+import { blobExists, mountBlob, uploadBlob } from '../oci/registry/uploads.ts';
+import { RegistryError } from '../oci/registry/errors.ts';
+import { ReplayWindow } from './replay-window.ts';
 import { forEachArchiveBlob, openBundle, type OpenedBundle } from '../bundle/bundle-reader.ts';
 import { verifyBundle } from '../bundle/verify.ts';
 import { BlobMover, type MoverCounts } from './blob-mover.ts';
@@ -69,55 +71,103 @@ async function pushFromDirectory(opened: OpenedBundle, plan: ImportPlan, client:
   if (failed) throw failed.reason;
 }
 
-/**
- * Pushes the blobs of an archive bundle in one pass over its parts: each blob
- * streams from its tar entry straight into an upload to the first repository
- * lacking it, and is mounted into the others; nothing is extracted to disk.
- */
-async function pushFromArchive(opened: OpenedBundle, plan: ImportPlan, client: RegistryClient, mover: BlobMover, limiter: Limiter, signal?: AbortSignal): Promise<void> {
-  const sizes = new Map<string, Descriptor>();
-  for (const image of plan.images) for (const blob of image.blobs) sizes.set(blob.digest, blob);
+/** Uploads streamed from an archive go in chunks this big; the window keeps two, so a failed chunk is resent from memory. */
+const ARCHIVE_UPLOAD_CHUNK = 16 * 1024 * 1024;
+/** Passes over an archive at most: the first uploads, later ones serve repositories that refused a mount. */
+const MAX_ARCHIVE_PASSES = 4;
+
+/** Asks which repositories lack which blob, so the single pass over the parts knows what to upload. */
+async function missingBlobs(plan: ImportPlan, blobs: Map<string, Descriptor>, client: RegistryClient, mover: BlobMover, limiter: Limiter, signal?: AbortSignal): Promise<Map<string, string[]>> {
   const missing = new Map<string, string[]>();
   await Promise.all([...plan.blobRepositories.entries()].flatMap(([digest, repositories]) => repositories.map((repository) => limiter.run(async () => {
-    if (await blobExists(client, repository, digest, signal)) {
-      mover.report({ digest, state: 'skipped', complete: sizes.get(digest)?.size ?? 0, total: sizes.get(digest)?.size ?? 0 }, 'skipped');
-    } else {
-      missing.set(digest, [...(missing.get(digest) ?? []), repository]);
-    }
+    const size = blobs.get(digest)?.size ?? 0;
+    if (await blobExists(client, repository, digest, signal)) mover.report({ digest, state: 'skipped', complete: size, total: size }, 'skipped');
+    else missing.set(digest, [...(missing.get(digest) ?? []), repository]);
   }))));
-  const mounts: Array<Promise<void>> = [];
-  await forEachArchiveBlob(opened, async (digest, size, stream) => {
-    const repositories = missing.get(digest);
-    const blob = sizes.get(digest);
-    if (!repositories || !blob || repositories.length === 0) {
-      for await (const _chunk of stream) { /* not needed: already present, or a manifest pushed by PUT */ }
-      return;
-    }
-    const [first, ...others] = repositories;
-    if (first === undefined) return;
-    let used = false;
-    await mover.ensure(client, first, blob, {
-      open: () => {
-        // A tar entry can be read once; a failed upload of it is retried by rerunning the import.
-        if (used) throw new FerryError('NETWORK_ERROR', `upload of ${digest} from the archive failed and cannot be replayed in this pass; run the import again to resume`, { digest });
-        used = true;
-        return verifyingStream(stream, new DigestVerifier(digest, size, `blob ${digest} in ${opened.dir}`));
-      },
-    });
-    for (const repository of others) mounts.push(mover.ensure(client, repository, blob, { open: () => { throw new FerryError('INTERNAL', `${digest} should be mounted from ${first}`); }, mountFrom: first }));
-  }, signal);
-  const results = await Promise.allSettled(mounts);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
+  return missing;
 }
 
-/** Pushes one image's manifests by digest, children first; skips those already there. Returns how many were pushed. */
-async function pushManifests(image: ImportImage, client: RegistryClient, signal?: AbortSignal): Promise<number> {
+/** Streams one tar entry into an upload, verified, in chunks that can be resent. */
+async function uploadFromEntry(client: RegistryClient, repository: string, blob: Descriptor, stream: AsyncIterable<Buffer>, mover: BlobMover, subject: string, signal?: AbortSignal): Promise<void> {
+  const window = new ReplayWindow(verifyingStream(stream, new DigestVerifier(blob.digest, blob.size, subject)), 2 * ARCHIVE_UPLOAD_CHUNK, subject);
+  mover.report({ digest: blob.digest, state: 'started', complete: 0, total: blob.size });
+  await uploadBlob(client, repository, blob, (offset) => window.from(offset), {
+    chunkSize: ARCHIVE_UPLOAD_CHUNK, ...(signal ? { signal } : {}),
+    onProgress: (bytes) => mover.report({ digest: blob.digest, state: 'active', complete: bytes, total: blob.size }),
+  });
+  mover.bytesCopied += blob.size;
+  mover.report({ digest: blob.digest, state: 'finished', complete: blob.size, total: blob.size }, 'copied');
+}
+
+/** Mounts a blob just uploaded to `from` into another repository; a refusal is returned so a later pass uploads it. */
+async function mountOrDefer(client: RegistryClient, repository: string, blob: Descriptor, from: string, mover: BlobMover, signal?: AbortSignal): Promise<boolean> {
+  try {
+    if ((await mountBlob(client, repository, blob.digest, from, signal)) === 'mounted') {
+      mover.report({ digest: blob.digest, state: 'mounted', complete: blob.size, total: blob.size }, 'mounted');
+      return true;
+    }
+    return false;
+  } catch (error) {
+    if (error instanceof RegistryError && (error.status === 401 || error.status === 403 || error.status === 404)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Pushes the blobs of an archive bundle streaming from its parts: each blob
+ * goes from its tar entry straight into an upload to the first repository
+ * lacking it and is mounted into the others; nothing is extracted to disk.
+ * A repository that refuses the mount gets the blob in a further pass.
+ */
+async function pushFromArchive(opened: OpenedBundle, plan: ImportPlan, client: RegistryClient, mover: BlobMover, limiter: Limiter, signal?: AbortSignal): Promise<void> {
+  const blobs = new Map<string, Descriptor>();
+  for (const image of plan.images) for (const blob of image.blobs) blobs.set(blob.digest, blob);
+  let pending = await missingBlobs(plan, blobs, client, mover, limiter, signal);
+  for (let pass = 1; pending.size > 0; pass += 1) {
+    if (pass > MAX_ARCHIVE_PASSES) throw new FerryError('REGISTRY_ERROR', `${client.registry} refused to take ${pending.size} blob(s) after ${MAX_ARCHIVE_PASSES} passes over the bundle`);
+    const deferred = new Map<string, string[]>();
+    const mounts: Array<Promise<void>> = [];
+    await forEachArchiveBlob(opened, async (digest, _size, stream) => {
+      const blob = blobs.get(digest);
+      const [first, ...others] = pending.get(digest) ?? [];
+      if (!blob || first === undefined) return;
+      await uploadFromEntry(client, first, blob, stream, mover, `blob ${digest} in ${opened.dir}`, signal);
+      for (const repository of others) {
+        const mounting = limiter.run(() => mountOrDefer(client, repository, blob, first, mover, signal)).then((mounted) => {
+          if (!mounted) deferred.set(digest, [...(deferred.get(digest) ?? []), repository]);
+        });
+        // Handled now, judged after the pass: a failed mount must not become an unhandled rejection mid-walk.
+        mounting.catch(() => undefined);
+        mounts.push(mounting);
+      }
+    }, signal);
+    const failed = (await Promise.allSettled(mounts)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    pending = deferred;
+  }
+}
+
+/**
+ * Pushes one image's manifests by digest, children first, skipping those
+ * already there; `shared` makes two images of one repository push a common
+ * manifest once. Returns how many this call pushed.
+ */
+async function pushManifests(image: ImportImage, client: RegistryClient, shared: Map<string, Promise<boolean>>, signal?: AbortSignal): Promise<number> {
   let pushed = 0;
   for (const manifest of image.manifests) {
-    if (await headManifest(client, image.destination.repository, manifest.digest, signal)) continue;
-    await putManifest(client, image.destination.repository, manifest.digest, manifest.bytes, manifest.mediaType, signal);
-    pushed += 1;
+    const key = `${image.destination.repository}@${manifest.digest}`;
+    let pending = shared.get(key);
+    if (!pending) {
+      pending = (async () => {
+        if (await headManifest(client, image.destination.repository, manifest.digest, signal)) return false;
+        await putManifest(client, image.destination.repository, manifest.digest, manifest.bytes, manifest.mediaType, signal);
+        return true;
+      })();
+      shared.set(key, pending);
+      if (await pending) pushed += 1;
+    } else {
+      await pending;
+    }
   }
   return pushed;
 }
@@ -158,7 +208,8 @@ export async function importBundle(request: ImportRequest, registries: Registrie
   if (opened.form === 'archive') await pushFromArchive(opened, plan, client, mover, limiter, request.signal);
   else await pushFromDirectory(opened, plan, client, mover);
   // Child manifests and indexes by digest (children first within each image), then every tag last.
-  const pushed = await Promise.all(plan.images.map((image) => limiter.run(() => pushManifests(image, client, request.signal))));
+  const shared = new Map<string, Promise<boolean>>();
+  const pushed = await Promise.all(plan.images.map((image) => limiter.run(() => pushManifests(image, client, shared, request.signal))));
   let tags = 0;
   for (const image of plan.images) tags += await pushTag(image, client, request.signal);
   summary.blobs = mover.counts;

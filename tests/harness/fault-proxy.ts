@@ -20,6 +20,8 @@ export type Fault =
   | { kind: 'redirect'; to: 'second-host' }
   /** Serves a tag list in pages of `n` (or `pageSize`) with `Link` headers, which Distribution 2.8 does not do itself. */
   | { kind: 'paginate-tags'; pageSize: number }
+  /** Drops `mount` and `from` from a blob upload POST, so the registry opens a plain session (202) as registries that refuse mounts do. */
+  | { kind: 'ignore-mount' }
   /** Pads the upstream body with spaces to `bytes`, sent chunked (no Content-Length) so only a reading limit can catch it. */
   | { kind: 'oversize-body'; bytes: number };
 
@@ -210,6 +212,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       return;
     }
     const drop = fault?.kind === 'ignore-range' ? ['range', 'if-range'] : [];
+    if (fault?.kind === 'ignore-mount') {
+      const url = new URL(req.url ?? '/', 'http://proxy');
+      url.searchParams.delete('mount');
+      url.searchParams.delete('from');
+      req.url = url.pathname + (url.search === '?' ? '' : url.search);
+    }
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
     const upRes = await upstreamRequest(req.method ?? 'GET', req.url ?? '/', forwardHeaders(req.headers, drop), hasBody ? req : null);
     const headers = forwardHeaders(upRes.headers);

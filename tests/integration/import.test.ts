@@ -115,6 +115,7 @@ describe('import behaviour', () => {
     proxy.addFault({ method: 'HEAD', path: /\/blobs\//, times: 2, fault: { kind: 'status', status: 429, retryAfter: '1' } });
     proxy.addFault({ method: 'POST', path: /\/blobs\/uploads\//, times: 2, fault: { kind: 'status', status: 500 } });
     proxy.addFault({ method: 'PUT', path: /\/blobs\/uploads\//, times: 1, fault: { kind: 'reset-mid-body', afterBytes: 0 } });
+    proxy.addFault({ method: 'PATCH', path: /\/blobs\/uploads\//, times: 1, fault: { kind: 'status', status: 500 } });
     const result = await runFerry('import', archiveBundle, '--to', `${proxy.host}/faulty`, ...targetFlags(proxy));
     expect(result.code, result.stderr).toBe(0);
     expect(proxy.pendingFaults()).toBe(0);
@@ -148,6 +149,22 @@ describe('import behaviour', () => {
     const third = proxy.requests.length;
     expect((await runFerry('import', directoryBundle, '--to', `${proxy.host}/killed`, ...targetFlags(proxy))).code).toBe(0);
     expect(proxy.requests.slice(third).filter((r) => r.method === 'PUT' || r.method === 'POST' || r.method === 'PATCH')).toEqual([]);
+  });
+
+  it('an archive import where the registry refuses mounts still lands every image (a further pass uploads)', async () => {
+    const { makeImageSet, seedImageSet } = await import('../harness/fixtures.ts');
+    const set = await makeImageSet(3, 64 * 1024, { repositoryPrefix: 'shared' });
+    await seedImageSet(source, set);
+    const bundle = join(work, 'shared-archive');
+    const exported = await runFerry('export', '--to', bundle, '--archive', ...set.images.map((i) => `${source.host}/${i.repository}:${i.tag}`), '--plain-http', '--authfile', emptyAuthFile);
+    expect(exported.code, exported.stderr).toBe(0);
+    proxy.addFault({ method: 'POST', path: /[?&]mount=/, times: 100, fault: { kind: 'ignore-mount' } });
+    const result = await runFerry('import', bundle, '--to', `${proxy.host}/nomount`, ...targetFlags(proxy), '--json', '--receipt', join(work, 'nomount-receipt.json'));
+    proxy.clearFaults();
+    expect(result.code, result.stderr).toBe(0);
+    const summary = JSON.parse(result.stdout) as { blobs: { copied: number; mounted: number } };
+    expect(summary.blobs.mounted).toBe(0);
+    for (const image of set.images) expect(await skopeoInspectRawDigest(`docker://${target.host}/nomount/${image.repository}:${image.tag}`, target)).toBe(image.manifestDigest);
   });
 
   it('imports a plain OCI layout written by skopeo, and writes the mirror configuration and a receipt', async () => {
