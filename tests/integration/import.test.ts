@@ -61,11 +61,20 @@ describe('export → verify → import round trip, digests checked with skopeo',
       const target = await startRegistry({ mode });
       try {
         const creds = target.username && target.password ? { username: target.username, password: target.password } : undefined;
+        const pullSecret = join(work, `pull-secret-${mode}.json`);
+        await writeFile(pullSecret, JSON.stringify({ auths: { 'quay.io': { auth: 'b3RoZXI6ZW50cnk=' } } }));
         for (const [bundle, prefix] of [[directoryBundle, 'dir'], [archiveBundle, 'tar']] as const) {
-          const result = await runFerry('import', bundle, '--to', `${target.host}/${prefix}`, ...targetFlags(target, { ...creds, ...(target.caFile ? { caFile: target.caFile } : {}) }), '--json', '--receipt', join(work, `receipt-${mode}-${prefix}.json`));
+          const secretFlags = creds ? ['--pull-secret', pullSecret] : [];
+          const result = await runFerry('import', bundle, '--to', `${target.host}/${prefix}`, ...targetFlags(target, { ...creds, ...(target.caFile ? { caFile: target.caFile } : {}) }), '--json', '--receipt', join(work, `receipt-${mode}-${prefix}.json`), ...secretFlags);
           expect(result.stderr).not.toMatch(/error/i);
           expect(result.code, result.stderr).toBe(0);
           await expectAllImported(target, prefix, creds);
+          if (creds) expect(result.stdout).not.toContain(creds.password);
+        }
+        if (creds) {
+          const secret = JSON.parse(await readFile(pullSecret, 'utf8')) as { auths: Record<string, { auth: string }> };
+          expect(secret.auths['quay.io']?.auth).toBe('b3RoZXI6ZW50cnk=');
+          expect(Buffer.from(secret.auths[target.host]?.auth ?? '', 'base64').toString()).toBe(`${creds.username}:${creds.password}`);
         }
       } finally {
         await target.stop();
@@ -101,6 +110,19 @@ describe('import behaviour', () => {
     expect(result.stderr).toContain('failed verification');
     expect(result.stderr).toContain(layer.digest);
     expect(proxy.requests.slice(before)).toEqual([]);
+  });
+
+  it('every bundle of the bad-bundle corpus is refused with zero requests to the registry', async () => {
+    const { buildBadBundles } = await import('../harness/bad-bundles.ts');
+    const corpus = await buildBadBundles({ directory: directoryBundle, archive: archiveBundle }, join(work, 'corpus'));
+    expect(corpus.length).toBeGreaterThanOrEqual(10);
+    for (const bad of corpus) {
+      const before = proxy.requests.length;
+      const result = await runFerry('import', bad.dir, '--to', `${proxy.host}/corpus`, ...targetFlags(proxy));
+      expect(result.code, bad.name).toBe(1);
+      expect(result.stderr, bad.name).toContain('failed verification');
+      expect(proxy.requests.slice(before), bad.name).toEqual([]);
+    }
   });
 
   it('--dry-run writes nothing and shows where each image lands; --keep-registry-host keeps the source host', async () => {

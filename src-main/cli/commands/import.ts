@@ -9,6 +9,7 @@ import { parseRegistryPrefix } from '../../oci/reference.ts';
 import { Registries } from '../../oci/registry/registries.ts';
 import { writeReceipt } from '../../bundle/receipt.ts';
 import { writeMirrorConfig } from '../../mirror-config/write.ts';
+import { mergePullSecretFile } from '../../mirror-config/pull-secret.ts';
 import { DEFAULT_IMPORT_CONCURRENCY, importBundle } from '../../transfer/import.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
 import { formatBytes } from '../progress.ts';
@@ -26,6 +27,7 @@ export const importSpec: CommandSpec = {
     'keep-registry-host': { type: 'boolean', description: 'keep the source host in the path: REGISTRY/PREFIX/SRC_HOST/path/name (a :port becomes _port)' },
     'dry-run': { type: 'boolean', description: 'verify and print where every image would land; write nothing' },
     'mirror-config': { type: 'string', value: 'DIR', description: 'write registries.conf, IDMS/ITMS/ICSP and containerd hosts.toml for this mapping into DIR' },
+    'pull-secret': { type: 'string', value: 'FILE', description: 'add the --creds of the mirror to this .dockerconfigjson pull secret, keeping its other entries' },
     receipt: { type: 'string', value: 'FILE', description: 'where to write ferry-receipt.json (default: the bundle folder when writable, else ~/.local/share/ferry/receipts)' },
     site: { type: 'string', value: 'NAME', description: 'the site name recorded in the receipt' },
     concurrency: { type: 'string', value: 'N', description: `blobs in flight at once (default ${DEFAULT_IMPORT_CONCURRENCY})` },
@@ -53,6 +55,12 @@ export async function runImport(args: ParsedArgs, { out, err }: CommandIo): Prom
       concurrency: concurrencyFlag(args.values, DEFAULT_IMPORT_CONCURRENCY), signal, onEvent: tracker.onEvent,
     }, registries);
     endProgress();
+    const pullSecret = args.values['pull-secret'];
+    if (typeof pullSecret === 'string' && !summary.dryRun) {
+      const creds = registryAccess(args.values, '', [registry]).creds;
+      if (!creds) throw new FerryError('INVALID_ARGUMENT', '--pull-secret needs --creds USER:PASSWORD for the mirror registry');
+      await mergePullSecretFile(pullSecret, registry, { username: creds.username, password: creds.password });
+    }
     const mirrorDir = args.values['mirror-config'];
     const written = typeof mirrorDir === 'string' ? await writeMirrorConfig(mirrorDir, summary.mappings, { mirrorRegistry: registry }) : [];
     let receipt: string | undefined;
