@@ -91,8 +91,10 @@ async function missingBlobs(plan: ImportPlan, blobs: Map<string, Descriptor>, cl
 async function uploadFromEntry(client: RegistryClient, repository: string, blob: Descriptor, stream: AsyncIterable<Buffer>, mover: BlobMover, subject: string, signal?: AbortSignal): Promise<void> {
   const window = new ReplayWindow(verifyingStream(stream, new DigestVerifier(blob.digest, blob.size, subject)), 2 * ARCHIVE_UPLOAD_CHUNK, subject);
   mover.report({ digest: blob.digest, state: 'started', complete: 0, total: blob.size });
+  // A blob that fits the window goes in one streaming PUT (fewest requests); a bigger one in chunks the window can resend.
+  const chunked = blob.size > 2 * ARCHIVE_UPLOAD_CHUNK;
   await uploadBlob(client, repository, blob, (offset) => window.from(offset), {
-    chunkSize: ARCHIVE_UPLOAD_CHUNK, ...(signal ? { signal } : {}),
+    ...(chunked ? { chunkSize: ARCHIVE_UPLOAD_CHUNK } : {}), ...(signal ? { signal } : {}),
     onProgress: (bytes) => mover.report({ digest: blob.digest, state: 'active', complete: bytes, total: blob.size }),
   });
   mover.bytesCopied += blob.size;

@@ -137,7 +137,6 @@ describe('import behaviour', () => {
     proxy.addFault({ method: 'HEAD', path: /\/blobs\//, times: 2, fault: { kind: 'status', status: 429, retryAfter: '1' } });
     proxy.addFault({ method: 'POST', path: /\/blobs\/uploads\//, times: 2, fault: { kind: 'status', status: 500 } });
     proxy.addFault({ method: 'PUT', path: /\/blobs\/uploads\//, times: 1, fault: { kind: 'reset-mid-body', afterBytes: 0 } });
-    proxy.addFault({ method: 'PATCH', path: /\/blobs\/uploads\//, times: 1, fault: { kind: 'status', status: 500 } });
     const result = await runFerry('import', archiveBundle, '--to', `${proxy.host}/faulty`, ...targetFlags(proxy));
     expect(result.code, result.stderr).toBe(0);
     expect(proxy.pendingFaults()).toBe(0);
