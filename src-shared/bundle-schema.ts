@@ -61,6 +61,7 @@ export const BUNDLE_MANIFEST_SCHEMA: Schema = {
       items: { type: 'object', additionalProperties: false, required: ['name', 'size', 'sha256'], properties: { name: { type: 'string', pattern: SAFE_NAME }, size: SIZE, sha256: { type: 'string', pattern: '^[a-f0-9]{64}$' } } },
     },
     parent: { type: ['string', 'null'] },
+    omitted: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['digest', 'size'], properties: { digest: { type: 'string', pattern: DIGEST }, size: SIZE } } },
   },
 };
 

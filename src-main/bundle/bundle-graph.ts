@@ -135,7 +135,7 @@ export function checkIndex(text: string, manifest: BundleManifest): string[] {
  * missing, has the wrong size, or should be a manifest but is not one. Damaged
  * blobs are already reported by the blob check and are not followed.
  */
-export function checkGraph(entries: IndexEntryRead[], facts: BlobFacts): string[] {
+export function checkGraph(entries: IndexEntryRead[], facts: BlobFacts, omitted: ReadonlyMap<string, number> = new Map()): string[] {
   const problems: string[] = [];
   const visited = new Set<string>();
   const visit = (image: string, descriptor: Descriptor, role: string, parent: string | undefined): void => {
@@ -144,6 +144,8 @@ export function checkGraph(entries: IndexEntryRead[], facts: BlobFacts): string[
     if (size === undefined) {
       // Non-distributable ("foreign") layers live at their URLs, not in registries or bundles (image-spec layer.md).
       if (role === 'layer' && (descriptor.urls?.length ?? 0) > 0 && /nondistributable|foreign/.test(descriptor.mediaType)) return;
+      // An incremental bundle leaves out configs and layers its parent carried; ferry.json lists them as omitted.
+      if ((role === 'layer' || role === 'config') && omitted.get(descriptor.digest) === descriptor.size) return;
       problems.push(`image ${image}: ${role} ${descriptor.digest} is missing from the bundle${where}`);
       return;
     }
@@ -188,5 +190,6 @@ export function bundleGraphProblems(manifest: BundleManifest, indexText: string 
   if (indexText === undefined) return [...problems, 'index.json is missing, so no image can be followed'];
   const index = checkIndex(indexText, manifest);
   const parsed = parseIndexEntries(indexText);
-  return [...problems, ...index, ...('entries' in parsed ? checkGraph(parsed.entries, facts) : [])];
+  const omitted = new Map((manifest.omitted ?? []).map((blob) => [blob.digest, blob.size]));
+  return [...problems, ...index, ...('entries' in parsed ? checkGraph(parsed.entries, facts, omitted) : [])];
 }

@@ -10,6 +10,8 @@ import { inspectSpec, runInspect } from './commands/inspect.ts';
 import { exportSpec, runExport } from './commands/export.ts';
 import { verifySpec, runVerify } from './commands/verify.ts';
 import { importSpec, runImport } from './commands/import.ts';
+import { catalogSpec, runCatalog } from './commands/catalog.ts';
+import { receiptSpec, runReceipt } from './commands/receipt.ts';
 
 interface Command {
   spec: CommandSpec;
@@ -23,6 +25,8 @@ const COMMANDS: Command[] = [
   { spec: exportSpec, run: runExport },
   { spec: verifySpec, run: runVerify },
   { spec: importSpec, run: runImport },
+  { spec: receiptSpec, run: runReceipt },
+  { spec: catalogSpec, run: runCatalog },
 ];
 
 function overview(): string {

@@ -46,6 +46,8 @@ export interface ExportRequest {
   concurrency?: number;
   signal?: AbortSignal;
   onEvent?: (event: TransferEvent) => void;
+  /** An incremental bundle: leave out the configs and layers the site already holds, and record the parent. */
+  incremental?: { parent: { bundleId: string; sequence: number }; siteHas: ReadonlySet<string> };
 }
 
 /** The result of an export (or of its dry run). */
@@ -58,6 +60,9 @@ export interface ExportSummary {
   blobs: number;
   bytes: number;
   savedByDedup: number;
+  /** Incremental bundles: the parent and the bytes left out because the site already has them. */
+  parent: string | null;
+  savedByIncremental: number;
   parts: PartInfo[];
   dryRun: boolean;
   /** The folder already held this very bundle; nothing was written. */
@@ -102,12 +107,13 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
   const started = Date.now();
   const dir = resolve(request.target);
   const graphs = await resolveAll(request.references, registries, request.platforms, request.signal);
-  const plan = planContent(graphs);
+  const { plan, omitted } = leaveOut(planContent(graphs), request.incremental?.siteHas);
   const images = describeImages(graphs);
   request.onEvent?.({ type: 'planned', images: images.length, blobs: plan.content.length, bytes: plan.uniqueBytes, savedByDedup: plan.savedByDedup });
   const summary: ExportSummary = {
     bundle: dir, bundleId: undefined, form: undefined, formReason: undefined, images: images.map(({ manifestSize: _size, ...image }) => image),
-    blobs: plan.content.length, bytes: plan.uniqueBytes, savedByDedup: plan.savedByDedup, parts: [], dryRun: request.dryRun === true, alreadyComplete: false, seconds: 0,
+    blobs: plan.content.length, bytes: plan.uniqueBytes, savedByDedup: plan.savedByDedup, parent: request.incremental?.parent.bundleId ?? null,
+    savedByIncremental: omitted.reduce((sum, blob) => sum + blob.size, 0), parts: [], dryRun: request.dryRun === true, alreadyComplete: false, seconds: 0,
   };
   if (request.dryRun) return { ...summary, seconds: (Date.now() - started) / 1000 };
 
@@ -166,13 +172,25 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
     await writeDirectoryForm(context);
   }
   const manifest: BundleManifest = {
-    formatVersion: BUNDLE_FORMAT_VERSION, bundleId: state.bundleId, sequence: 1, created: state.created, exporter: exporter(), form: summary.form,
-    imageSet: request.imageSet, images: summary.images, blobs: plan.content.map(({ digest, size }) => ({ digest, size })), parts: summary.parts, parent: null,
+    formatVersion: BUNDLE_FORMAT_VERSION, bundleId: state.bundleId, sequence: (request.incremental?.parent.sequence ?? 0) + 1, created: state.created, exporter: exporter(),
+    form: summary.form, imageSet: request.imageSet, images: summary.images, blobs: plan.content.map(({ digest, size }) => ({ digest, size })), parts: summary.parts,
+    parent: summary.parent, ...(omitted.length > 0 ? { omitted } : {}),
   };
   await sweepTempFiles(dir);
   await writeFileDurable(join(dir, BUNDLE_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
   await clearExportState(dir);
   return { ...summary, seconds: (Date.now() - started) / 1000 };
+}
+
+/**
+ * Leaves out of the plan the configs and layers a site already holds.
+ * Manifests always stay: they are small, and tags cannot be set without them.
+ */
+function leaveOut(plan: ExportPlan, siteHas: ReadonlySet<string> | undefined): { plan: ExportPlan; omitted: Array<{ digest: string; size: number }> } {
+  if (!siteHas || siteHas.size === 0) return { plan, omitted: [] };
+  const content = plan.content.filter((item) => item.bytes !== undefined || !siteHas.has(item.digest));
+  const omitted = plan.content.filter((item) => item.bytes === undefined && siteHas.has(item.digest)).map(({ digest, size }) => ({ digest, size }));
+  return { plan: { ...plan, content, uniqueBytes: content.reduce((sum, item) => sum + item.size, 0) }, omitted };
 }
 
 /** Opens a planned blob from its source registry from `start`, verified as it streams. */

@@ -185,6 +185,28 @@ async function pushTag(image: ImportImage, client: RegistryClient, signal?: Abor
   return 1;
 }
 
+/**
+ * An incremental bundle leaves out blobs its parent carried: before anything
+ * is written, check (HEAD only) that the registry has every one of them where
+ * it is needed, and name the parent bundle when it does not. The left-out
+ * blobs are then dropped from the push plan.
+ */
+async function checkOmitted(opened: OpenedBundle, plan: ImportPlan, client: RegistryClient, signal?: AbortSignal): Promise<void> {
+  const omitted = new Set((opened.manifest?.omitted ?? []).map((blob) => blob.digest));
+  if (omitted.size === 0) return;
+  const lacking: string[] = [];
+  const limiter = new Limiter(DEFAULT_IMPORT_CONCURRENCY);
+  await Promise.all([...plan.blobRepositories.entries()].filter(([digest]) => omitted.has(digest)).flatMap(([digest, repositories]) => repositories.map((repository) => limiter.run(async () => {
+    if (!(await blobExists(client, repository, digest, signal))) lacking.push(`${digest} in ${client.registry}/${repository}`);
+  }))));
+  if (lacking.length > 0) {
+    const parent = opened.manifest?.parent ?? 'its parent bundle';
+    throw new FerryError('BUNDLE_INVALID', `${opened.dir} is an incremental bundle that leaves out ${omitted.size} blob(s) the site should already have, but ${client.registry} lacks ${lacking.length} of them (e.g. ${lacking[0]}): import bundle ${parent} first; nothing was written`, { parent, lacking: lacking.slice(0, 100) });
+  }
+  for (const digest of omitted) plan.blobRepositories.delete(digest);
+  for (const image of plan.images) image.blobs = image.blobs.filter((blob) => !omitted.has(blob.digest));
+}
+
 /** Runs an import; see the module comment for the order of things. */
 export async function importBundle(request: ImportRequest, registries: Registries): Promise<ImportSummary> {
   const started = Date.now();
@@ -195,6 +217,8 @@ export async function importBundle(request: ImportRequest, registries: Registrie
   }
   const opened = await openBundle(request.bundle);
   const plan = planImport(opened, request.target);
+  const client = await registries.client(request.target.registry);
+  await checkOmitted(opened, plan, client, request.signal);
   request.onEvent?.({ type: 'planned', images: plan.images.length, blobs: [...plan.blobRepositories.values()].reduce((n, repos) => n + repos.length, 0), bytes: plan.bytes });
   const target = request.target.prefix ? `${request.target.registry}/${request.target.prefix}` : request.target.registry;
   const summary: ImportSummary = {
@@ -204,7 +228,6 @@ export async function importBundle(request: ImportRequest, registries: Registrie
   };
   if (request.dryRun) return { ...summary, seconds: (Date.now() - started) / 1000 };
 
-  const client = await registries.client(request.target.registry);
   const limiter = new Limiter(request.concurrency ?? DEFAULT_IMPORT_CONCURRENCY);
   const mover = new BlobMover(limiter, request.onEvent, request.signal);
   if (opened.form === 'archive') await pushFromArchive(opened, plan, client, mover, limiter, request.signal);
@@ -217,7 +240,8 @@ export async function importBundle(request: ImportRequest, registries: Registrie
   summary.blobs = mover.counts;
   summary.bytesPushed = mover.bytesCopied;
   summary.manifestsPushed = pushed.reduce((a, b) => a + b, 0) + tags;
-  summary.present = [...new Set([...plan.images.flatMap((image) => image.manifests.map((m) => m.digest)), ...plan.blobRepositories.keys()])].sort();
+  const omitted = (opened.manifest?.omitted ?? []).map((blob) => blob.digest);
+  summary.present = [...new Set([...plan.images.flatMap((image) => image.manifests.map((m) => m.digest)), ...plan.blobRepositories.keys(), ...omitted])].sort();
   summary.seconds = (Date.now() - started) / 1000;
   return summary;
 }

@@ -76,4 +76,9 @@ export interface BundleManifest {
   parts: BundlePart[];
   /** The bundle this one builds on (incremental bundles), or null. */
   parent: string | null;
+  /**
+   * Incremental bundles only: configs and layers the images need but this
+   * bundle leaves out, because the site already holds them (from the parent).
+   */
+  omitted?: BundleBlob[];
 }

@@ -2,10 +2,14 @@
  * `ferry export`: an image set to a bundle on removable media, with progress,
  * resume (run it again after a crash or a pulled cable) and `--verify`.
  */
-import { basename } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { FerryError } from '../../../src-shared/errors.ts';
 import { parseSize } from '../../../src-shared/units.ts';
-import type { BundleImageSet } from '../../../src-shared/model/bundle.ts';
+import type { BundleImageSet, BundleManifest } from '../../../src-shared/model/bundle.ts';
+import type { Catalog } from '../../catalog/index.ts';
+import { catalogFlag, openCatalog } from '../catalog-flags.ts';
+import { readReceipt } from './receipt.ts';
 import type { Reference } from '../../../src-shared/model/oci.ts';
 import { formatReference, parseReference } from '../../oci/reference.ts';
 import { Registries } from '../../oci/registry/registries.ts';
@@ -33,13 +37,17 @@ export const exportSpec: CommandSpec = {
     'dry-run': { type: 'boolean', description: 'print the plan (images, platforms, blobs, bytes, dedup savings) and write nothing' },
     verify: { type: 'boolean', description: 'read the whole bundle back from the media after writing and check every byte' },
     concurrency: { type: 'string', value: 'N', description: `blobs in flight at once across all images (default ${DEFAULT_EXPORT_CONCURRENCY})` },
+    site: { type: 'string', value: 'NAME', description: 'incremental: leave out what site NAME already has (from its receipts in the catalog) and record the parent bundle' },
+    'since-receipt': { type: 'string', value: 'FILE', description: 'incremental: leave out what this receipt says the site has' },
     json: { type: 'boolean', description: 'print one JSON summary on stdout' },
+    ...catalogFlag,
     ...registryFlags(''),
   },
   examples: [
     'ferry export --to /media/usb/bundle quay.io/org/app:v1 registry.k8s.io/pause:3.10',
     'ferry export --to /media/usb/bundle --images images.txt --platform linux/amd64 --verify',
     'ferry export --to E:\\bundle --images images.txt --archive --part-size 700MB',
+    'ferry export --to /media/usb/june --images images.txt --site plant-7 --dry-run',
   ],
 };
 
@@ -58,21 +66,33 @@ async function referencesFrom(args: ParsedArgs): Promise<{ references: Reference
 }
 
 /** Runs `ferry export`; returns the exit code. */
-export async function runExport(args: ParsedArgs, { out, err }: CommandIo): Promise<number> {
+export async function runExport(args: ParsedArgs, io: CommandIo): Promise<number> {
+  const catalog = openCatalog(args.values);
+  try {
+    return await exportWithCatalog(args, io, catalog);
+  } finally {
+    catalog.close();
+  }
+}
+
+async function exportWithCatalog(args: ParsedArgs, { out, err }: CommandIo, catalog: Catalog): Promise<number> {
   const target = args.values.to;
   if (typeof target !== 'string') throw new FerryError('INVALID_ARGUMENT', '--to DIR is required (see ferry export --help)');
   const { references, imageSet } = await referencesFrom(args);
   const platforms = platformSelection(args.values);
   if (platforms.kind === 'some') imageSet.platforms = (args.values.platform as string[]).map(String);
   const partSizeFlag = args.values['part-size'];
+  const site = typeof args.values.site === 'string' ? args.values.site : undefined;
+  const incremental = await incrementalBase(catalog, site, args.values['since-receipt']);
   const registries = new Registries(registryAccess(args.values, '', references.map((r) => r.registry)));
   return runJob('export', err, registries, async ({ signal, tracker, endProgress }) => {
     const summary = await exportBundle({
       references, imageSet, target, platforms, dryRun: args.values['dry-run'] === true, concurrency: concurrencyFlag(args.values, DEFAULT_EXPORT_CONCURRENCY),
       ...(args.values.archive === true ? { archive: true } : {}),
       ...(typeof partSizeFlag === 'string' ? { partSize: parseSize(partSizeFlag) } : {}),
-      signal, onEvent: tracker.onEvent,
+      signal, onEvent: tracker.onEvent, ...(incremental ? { incremental } : {}),
     }, registries);
+    if (!summary.dryRun && !summary.alreadyComplete && summary.bundleId) recordExport(catalog, summary.bundle, site);
     let verified: { blobs: number; bytes: number } | undefined;
     if (args.values.verify === true && !summary.dryRun) {
       tracker.setPhase('verifying');
@@ -87,12 +107,35 @@ export async function runExport(args: ParsedArgs, { out, err }: CommandIo): Prom
     const platformsShown = [...new Set(summary.images.flatMap((i) => i.platforms))].join(', ') || 'single-platform';
     if (summary.dryRun) {
       out.write(`plan: ${summary.images.length} image(s) (${platformsShown}), ${summary.blobs} blobs, ${formatBytes(summary.bytes)} unique, ${formatBytes(summary.savedByDedup)} saved by dedup\n`);
+      if (summary.parent) out.write(`incremental on top of bundle ${summary.parent}: ${formatBytes(summary.savedByIncremental)} left out because the site already has it\n`);
       for (const image of summary.images) out.write(`  ${image.name}  ${image.digest}  ${formatBytes(image.size)}\n`);
       return 0;
     }
     const what = summary.alreadyComplete ? 'already complete' : `written in ${summary.seconds.toFixed(1)} s`;
     out.write(`bundle ${summary.bundleId} at ${summary.bundle} (${summary.form}${summary.parts.length ? `, ${summary.parts.length} parts` : ''}) ${what}: ${summary.images.length} image(s), ${summary.blobs} blobs, ${formatBytes(summary.bytes)}\n`);
+    if (summary.parent) out.write(`incremental on top of bundle ${summary.parent}: ${formatBytes(summary.savedByIncremental)} left out\n`);
     if (verified) out.write(`verified: ${verified.blobs} blobs, ${formatBytes(verified.bytes)} read back and checked\n`);
     return 0;
   });
+}
+
+/** The base of an incremental export: from the site's receipts in the catalog, or from a receipt file. */
+async function incrementalBase(catalog: Catalog, site: string | undefined, receiptFile: unknown): Promise<{ parent: { bundleId: string; sequence: number }; siteHas: Set<string> } | undefined> {
+  if (typeof receiptFile === 'string') {
+    const receipt = await readReceipt(receiptFile);
+    if (!receipt.bundleId) throw new FerryError('INVALID_ARGUMENT', `${receiptFile} names no bundle, so an incremental bundle would have no parent`);
+    const known = catalog.bundle(receipt.bundleId);
+    return { parent: { bundleId: receipt.bundleId, sequence: known?.sequence ?? 0 }, siteHas: new Set(receipt.digests) };
+  }
+  if (site === undefined) return undefined;
+  const parent = catalog.latestBundleForSite(site);
+  if (!parent) throw new FerryError('NOT_FOUND', `site ${site} has no receipt in the catalog (${catalog.path}); add one with ferry receipt add FILE --site ${site}`, { site });
+  return { parent, siteHas: catalog.siteDigests(site) };
+}
+
+/** Records a finished export in the catalog and its audit log. */
+function recordExport(catalog: Catalog, bundle: string, site: string | undefined): void {
+  const manifest = JSON.parse(readFileSync(join(bundle, 'ferry.json'), 'utf8')) as BundleManifest;
+  catalog.recordBundle(manifest, { path: bundle, direction: 'export', ...(site ? { site } : {}) });
+  catalog.audit('export', manifest.bundleId, { path: bundle, images: manifest.images.length, blobs: manifest.blobs.length, parent: manifest.parent, site: site ?? null });
 }

@@ -3,14 +3,18 @@
  * the site's registry, write the receipt and, if asked, the mirror
  * configuration clusters need.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { FerryError } from '../../../src-shared/errors.ts';
 import { parseRegistryPrefix } from '../../oci/reference.ts';
 import { Registries } from '../../oci/registry/registries.ts';
-import { writeReceipt } from '../../bundle/receipt.ts';
+import { readFileSync } from 'node:fs';
+import type { BundleManifest } from '../../../src-shared/model/bundle.ts';
+import type { Catalog } from '../../catalog/index.ts';
+import { writeReceipt, type ImportReceipt } from '../../bundle/receipt.ts';
+import { catalogFlag, openCatalog } from '../catalog-flags.ts';
 import { writeMirrorConfig } from '../../mirror-config/write.ts';
 import { mergePullSecretFile } from '../../mirror-config/pull-secret.ts';
-import { DEFAULT_IMPORT_CONCURRENCY, importBundle } from '../../transfer/import.ts';
+import { DEFAULT_IMPORT_CONCURRENCY, importBundle, type ImportSummary } from '../../transfer/import.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
 import { formatBytes } from '../progress.ts';
 import { runJob } from '../job.ts';
@@ -32,6 +36,7 @@ export const importSpec: CommandSpec = {
     site: { type: 'string', value: 'NAME', description: 'the site name recorded in the receipt' },
     concurrency: { type: 'string', value: 'N', description: `blobs in flight at once (default ${DEFAULT_IMPORT_CONCURRENCY})` },
     json: { type: 'boolean', description: 'print one JSON summary on stdout' },
+    ...catalogFlag,
     ...registryFlags(''),
   },
   examples: [
@@ -41,7 +46,33 @@ export const importSpec: CommandSpec = {
 };
 
 /** Runs `ferry import`; returns the exit code. */
-export async function runImport(args: ParsedArgs, { out, err }: CommandIo): Promise<number> {
+export async function runImport(args: ParsedArgs, io: CommandIo): Promise<number> {
+  const catalog = openCatalog(args.values);
+  try {
+    return await importWithCatalog(args, io, catalog);
+  } finally {
+    catalog.close();
+  }
+}
+
+/** Records a finished import: the bundle, the site and its receipt, a job row and an audit entry. */
+function recordImport(catalog: Catalog, summary: ImportSummary, receipt: ImportReceipt, site: string | undefined): void {
+  const manifestText = (() => {
+    try {
+      return readFileSync(join(summary.bundle, 'ferry.json'), 'utf8');
+    } catch {
+      return undefined;
+    }
+  })();
+  if (manifestText !== undefined) catalog.recordBundle(JSON.parse(manifestText) as BundleManifest, { path: summary.bundle, direction: 'import', ...(site ? { site } : {}) });
+  if (site) {
+    catalog.ensureSite(site, [summary.target]);
+    catalog.addReceipt(receipt, site);
+  }
+  catalog.audit('import', summary.bundleId ?? summary.bundle, { target: summary.target, images: summary.images.length, pushed: summary.blobs.copied, site: site ?? null });
+}
+
+async function importWithCatalog(args: ParsedArgs, { out, err }: CommandIo, catalog: Catalog): Promise<number> {
   const [bundleArg, ...extra] = args.positionals;
   const to = args.values.to;
   if (bundleArg === undefined || extra.length > 0) throw new FerryError('INVALID_ARGUMENT', 'give exactly one BUNDLE folder (see ferry import --help)');
@@ -66,10 +97,13 @@ export async function runImport(args: ParsedArgs, { out, err }: CommandIo): Prom
     let receipt: string | undefined;
     if (!summary.dryRun) {
       const file = args.values.receipt;
-      receipt = await writeReceipt({
-        receiptVersion: 1, site: typeof args.values.site === 'string' ? args.values.site : null, registry: summary.target, bundleId: summary.bundleId ?? null,
+      const site = typeof args.values.site === 'string' ? args.values.site : undefined;
+      const content: ImportReceipt = {
+        receiptVersion: 1, site: site ?? null, registry: summary.target, bundleId: summary.bundleId ?? null,
         importedAt: new Date().toISOString(), images: summary.images, digests: summary.present,
-      }, { bundleDir: bundle, ...(typeof file === 'string' ? { file } : {}) });
+      };
+      receipt = await writeReceipt(content, { bundleDir: bundle, ...(typeof file === 'string' ? { file } : {}) });
+      recordImport(catalog, summary, content, site);
     }
     if (args.values.json === true) {
       out.write(`${JSON.stringify({ ...summary, receipt, mirrorConfig: written }, null, 2)}\n`);

@@ -1,0 +1,238 @@
+/**
+ * The catalog: Ferry's memory of every bundle, site, receipt, job and audit
+ * event, in one SQLite file in the user's data folder. It is what makes
+ * incremental bundles (leave out what a site has), resumable jobs and the
+ * audit trail possible. The CLI, the app and export/import all go through
+ * this class; it never stores a credential.
+ */
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, posix, win32 } from 'node:path';
+import Database from 'better-sqlite3';
+import type { BundleManifest } from '../../src-shared/model/bundle.ts';
+import type { ImportReceipt } from '../bundle/receipt.ts';
+import type {
+  AuditAnchor,
+  AuditCheck,
+  AuditEntry,
+  BundleRef,
+  BundleSummary,
+  CatalogBlob,
+  CatalogImage,
+  JobItemState,
+  JobKind,
+  JobStatus,
+  JobSummary,
+  MonthTotals,
+  RecordBundleOptions,
+  SiteContents,
+  SiteSummary,
+  TagHistoryEntry,
+} from './types.ts';
+import { FerryError } from '../../src-shared/errors.ts';
+import { appendAudit, auditHead, auditLog, checkAudit } from './audit.ts';
+import * as journal from './jobs.ts';
+import { migrate } from './migrations.ts';
+import * as read from './queries.ts';
+import * as write from './records.ts';
+import { guarded, Sql } from './sql.ts';
+
+/** The catalog's file name inside the data folder. */
+const CATALOG_FILE = 'catalog.sqlite';
+/** How long a writer waits for another process's lock before failing: long enough for a 10,000-blob record. */
+const BUSY_TIMEOUT_MS = 5000;
+/** Rows a listing returns unless asked otherwise: a screenful. */
+const DEFAULT_LIMIT = 50;
+
+/**
+ * Where the catalog lives: `FERRY_CATALOG` wins (tests, `--catalog`), else
+ * the platform's per-user data folder — XDG on Linux
+ * (https://specifications.freedesktop.org/basedir-spec/latest/), Application
+ * Support on macOS, %APPDATA% (roaming) on Windows.
+ */
+export function defaultCatalogPath(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
+  const override = env.FERRY_CATALOG;
+  if (override !== undefined && override !== '') return override;
+  if (platform === 'win32') {
+    const appData = env.APPDATA !== undefined && env.APPDATA !== '' ? env.APPDATA : win32.join(home, 'AppData', 'Roaming');
+    return win32.join(appData, 'Ferry', CATALOG_FILE);
+  }
+  if (platform === 'darwin') return posix.join(home, 'Library', 'Application Support', 'Ferry', CATALOG_FILE);
+  // The basedir spec says a relative XDG_DATA_HOME is invalid and must be ignored.
+  const xdg = env.XDG_DATA_HOME;
+  const dataHome = xdg !== undefined && xdg !== '' && isAbsolute(xdg) ? xdg : posix.join(home, '.local', 'share');
+  return posix.join(dataHome, 'ferry', CATALOG_FILE);
+}
+
+/** One open catalog file. Synchronous by design: better-sqlite3 calls take microseconds, and a transaction never spans an await. */
+export class Catalog {
+  /** The catalog file this instance has open. */
+  readonly path: string;
+  readonly #sql: Sql;
+
+  private constructor(path: string, sql: Sql) {
+    this.path = path;
+    this.#sql = sql;
+  }
+
+  /**
+   * Opens (creating folders and file as needed) and migrates the catalog.
+   * WAL lets the app read while a CLI export writes; synchronous=NORMAL in
+   * WAL never corrupts the file and may lose only the last commits on power
+   * loss, which the journal tolerates (an item redone is harmless) and which
+   * keeps a per-blob journal write from costing an fsync.
+   * https://www.sqlite.org/wal.html https://www.sqlite.org/pragma.html#pragma_synchronous
+   */
+  static open(path: string = defaultCatalogPath()): Catalog {
+    return guarded('open', path, () => {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+      try {
+        db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+        db.pragma('foreign_keys = ON');
+        migrate(db);
+        return new Catalog(path, new Sql(db));
+      } catch (error) {
+        db.close();
+        throw error;
+      }
+    });
+  }
+
+  /** Closes the file; the instance is unusable afterwards. */
+  close(): void {
+    if (this.#sql.db.open) this.#sql.db.close();
+  }
+
+  #do<T>(what: string, fn: (sql: Sql) => T): T {
+    if (!this.#sql.db.open) throw new FerryError('IO_ERROR', `catalog ${this.path}: ${what} failed: the catalog is closed`, { path: this.path });
+    return guarded(what, this.path, () => fn(this.#sql));
+  }
+
+  // Records
+
+  /** Records a bundle from its ferry.json after an export or import; re-recording the same bundle id replaces it. */
+  recordBundle(manifest: BundleManifest, options: RecordBundleOptions): void {
+    this.#do('record bundle', (sql) => write.recordBundle(sql, manifest, options));
+  }
+
+  // Sites and receipts
+
+  /** Makes a site exist, adding registries to the ones it already lists. */
+  ensureSite(name: string, registries?: string[]): void {
+    this.#do('ensure site', (sql) => write.ensureSite(sql, name, registries));
+  }
+
+  /** Every site, for `ferry catalog sites`. */
+  sites(): SiteSummary[] {
+    return this.#do('list sites', (sql) => read.sites(sql));
+  }
+
+  /** Stores a receipt carried back from `site` (the argument wins over the receipt's own site field). */
+  addReceipt(receipt: ImportReceipt, site: string): { receiptId: number; digests: number } {
+    return this.#do('add receipt', (sql) => write.addReceipt(sql, receipt, site));
+  }
+
+  /** Every digest the site's receipts say its registry holds: what an incremental export leaves out. */
+  siteDigests(site: string): Set<string> {
+    return this.#do('read site digests', (sql) => write.siteDigests(sql, site));
+  }
+
+  /** The newest bundle imported at the site (the parent of the next incremental bundle), or undefined before the first receipt. */
+  latestBundleForSite(site: string): { bundleId: string; sequence: number } | undefined {
+    return this.#do('find latest bundle for site', (sql) => write.latestBundleForSite(sql, site));
+  }
+
+  // Jobs
+
+  /** Starts a job, or resumes the unfinished one with the same kind and key. */
+  startJob(kind: JobKind, key: string, params: Record<string, unknown>): { id: number; resumed: boolean } {
+    return this.#do('start job', (sql) => journal.startJob(sql, kind, key, params));
+  }
+
+  /** Journals one item of a job as done or failed. */
+  markItem(jobId: number, item: string, state: JobItemState, bytes?: number): void {
+    this.#do('mark job item', (sql) => journal.markItem(sql, jobId, item, state, bytes));
+  }
+
+  /** The items a resumed job skips. */
+  doneItems(jobId: number): Set<string> {
+    return this.#do('read job items', (sql) => journal.doneItems(sql, jobId));
+  }
+
+  /** Ends a running job, naming the bundle it produced or imported. */
+  finishJob(jobId: number, status: Exclude<JobStatus, 'running'>, bundleId?: string): void {
+    this.#do('finish job', (sql) => journal.finishJob(sql, jobId, status, bundleId));
+  }
+
+  /** Jobs newest first, with their journal counts. */
+  jobs(limit: number = DEFAULT_LIMIT): JobSummary[] {
+    return this.#do('list jobs', (sql) => journal.jobs(sql, limit));
+  }
+
+  // Audit log
+
+  /** Appends who did what to which subject; details are stored without secret-looking keys. */
+  audit(action: string, subject: string, details?: Record<string, unknown>, actor?: string): void {
+    this.#do('append audit row', (sql) => appendAudit(sql, action, subject, details, actor));
+  }
+
+  /** Verifies the audit hash chain (and an anchor kept elsewhere, if given), naming the first bad row. */
+  checkAudit(anchor?: AuditAnchor): AuditCheck {
+    return this.#do('check audit log', (sql) => checkAudit(sql, anchor));
+  }
+
+  /** The audit log newest first, for `ferry catalog audit`. */
+  auditLog(limit: number = DEFAULT_LIMIT): AuditEntry[] {
+    return this.#do('list audit log', (sql) => auditLog(sql, limit));
+  }
+
+  /** The chain's current head, to keep outside the catalog (a report, a ticket) and check against later. */
+  auditHead(): AuditAnchor {
+    return this.#do('read audit head', (sql) => auditHead(sql));
+  }
+
+  // Queries
+
+  /** Bundles newest first, with sizes and counts. */
+  bundles(limit: number = DEFAULT_LIMIT): BundleSummary[] {
+    return this.#do('list bundles', (sql) => read.bundles(sql, limit));
+  }
+
+  /** One bundle by id, or undefined when the catalog does not know it. */
+  bundle(id: string): BundleSummary | undefined {
+    return this.#do('read bundle', (sql) => read.bundle(sql, id));
+  }
+
+  /** The images of a bundle; NOT_FOUND for an unknown bundle. */
+  bundleImages(bundleId: string): CatalogImage[] {
+    return this.#do('list bundle images', (sql) => read.bundleImages(sql, bundleId));
+  }
+
+  /** The blobs of a bundle; NOT_FOUND for an unknown bundle. */
+  bundleBlobs(bundleId: string): CatalogBlob[] {
+    return this.#do('list bundle blobs', (sql) => read.bundleBlobs(sql, bundleId));
+  }
+
+  /** Bundles holding an image reference, a repository, or a blob/manifest digest, newest first. */
+  bundlesContaining(referenceOrDigest: string): BundleRef[] {
+    return this.#do('find bundles', (sql) => read.bundlesContaining(sql, referenceOrDigest));
+  }
+
+  /** What a site holds according to its receipts. */
+  siteContents(site: string): SiteContents {
+    return this.#do('read site contents', (sql) => read.siteContents(sql, site));
+  }
+
+  /** The history of one repository's tags across bundles, newest first. */
+  tagHistory(repository: string): TagHistoryEntry[] {
+    return this.#do('read tag history', (sql) => read.tagHistory(sql, repository));
+  }
+
+  /** Bundle counts and bytes per month, newest month first. */
+  totalsPerMonth(): MonthTotals[] {
+    return this.#do('total per month', (sql) => read.totalsPerMonth(sql));
+  }
+}

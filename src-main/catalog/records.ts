@@ -1,0 +1,214 @@
+/**
+ * Writing what happened into the catalog: bundles (from their ferry.json),
+ * sites, and the receipts carried back from sites. Each write is one
+ * transaction, so a crash leaves either the whole record or none of it.
+ */
+import type { BundleManifest } from '../../src-shared/model/bundle.ts';
+import type { ImportReceipt } from '../bundle/receipt.ts';
+import type { RecordBundleOptions } from './types.ts';
+import { FerryError } from '../../src-shared/errors.ts';
+import { parseStrings } from './sanitise.ts';
+import { nowIso, type Sql } from './sql.ts';
+import {
+  requireDigest,
+  requireOneOf,
+  requireRegistry,
+  requireSiteName,
+  requireSize,
+  requireText,
+  requireTime,
+} from './validate.ts';
+
+/** The repository of a normalised reference: the reference without `@digest` and `:tag`. */
+export function repositoryOf(reference: string): string {
+  const at = reference.indexOf('@');
+  const name = at < 0 ? reference : reference.slice(0, at);
+  const colon = name.lastIndexOf(':');
+  return colon > name.lastIndexOf('/') ? name.slice(0, colon) : name;
+}
+
+interface CheckedImage {
+  name: string;
+  reference: string;
+  repository: string;
+  tag: string | null;
+  digest: string;
+  mediaType: string;
+  platforms: string;
+  size: number;
+}
+
+function checkImages(manifest: BundleManifest): CheckedImage[] {
+  if (!Array.isArray(manifest.images)) throw new FerryError('INVALID_ARGUMENT', 'bundle manifest has no images array', { field: 'images' });
+  return manifest.images.map((image, index) => {
+    const reference = requireText(`images[${index}].source`, image.source);
+    const platforms = Array.isArray(image.platforms) ? image.platforms.filter((p): p is string => typeof p === 'string') : [];
+    return {
+      name: typeof image.name === 'string' ? image.name : reference,
+      reference,
+      repository: repositoryOf(reference),
+      tag: typeof image.tag === 'string' && image.tag !== '' ? image.tag : null,
+      digest: requireDigest(`images[${index}].digest`, image.digest),
+      mediaType: requireText(`images[${index}].mediaType`, image.mediaType),
+      platforms: JSON.stringify(platforms),
+      size: requireSize(`images[${index}].size`, image.size),
+    };
+  });
+}
+
+/** Unique blobs by digest (a manifest listing one twice must not count it twice). */
+function checkBlobs(manifest: BundleManifest): Map<string, number> {
+  if (!Array.isArray(manifest.blobs)) throw new FerryError('INVALID_ARGUMENT', 'bundle manifest has no blobs array', { field: 'blobs' });
+  const blobs = new Map<string, number>();
+  manifest.blobs.forEach((blob, index) => {
+    blobs.set(requireDigest(`blobs[${index}].digest`, blob.digest), requireSize(`blobs[${index}].size`, blob.size));
+  });
+  return blobs;
+}
+
+/**
+ * Records a bundle and everything it holds in one transaction. The bundle
+ * row is keyed by bundle id, so recording the same bundle again replaces its
+ * row and links instead of duplicating them. Unknown manifest fields (such as
+ * a future `omitted` list) are ignored.
+ */
+export function recordBundle(sql: Sql, manifest: BundleManifest, options: RecordBundleOptions): void {
+  const id = requireText('bundleId', manifest.bundleId);
+  const form = requireOneOf('form', manifest.form, ['directory', 'archive'] as const);
+  const created = requireTime('created', manifest.created);
+  const sequence = requireSize('sequence', manifest.sequence);
+  const parent = manifest.parent === null || manifest.parent === undefined ? null : requireText('parent', manifest.parent);
+  const path = requireText('path', options.path);
+  const direction = requireOneOf('direction', options.direction, ['export', 'import'] as const);
+  const site = options.site === undefined ? null : requireSiteName(options.site);
+  const images = checkImages(manifest);
+  const blobs = checkBlobs(manifest);
+  let bytes = 0;
+  for (const size of blobs.values()) bytes += size;
+  const imageCount = new Set(images.map((image) => `${image.reference}\n${image.digest}`)).size;
+
+  const upsertImage = sql.statement(`
+    INSERT INTO images (reference, repository, tag, digest, media_type, platforms, size) VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (reference, digest) DO UPDATE SET tag = excluded.tag, media_type = excluded.media_type, platforms = excluded.platforms, size = excluded.size
+    RETURNING id`).pluck(true);
+  const linkImage = sql.statement('INSERT OR IGNORE INTO bundle_images (bundle_id, image_id, name) VALUES (?, ?, ?)');
+  const insertBlob = sql.statement('INSERT OR IGNORE INTO blobs (digest, size) VALUES (?, ?)');
+  const linkBlob = sql.statement('INSERT INTO bundle_blobs (bundle_id, digest, size) VALUES (?, ?, ?)');
+  // Receipts may name digests before any bundle gave their size; fill them in (a partial index keeps this a no-op lookup).
+  const sizeSiteDigest = sql.statement('UPDATE site_digests SET size = ? WHERE digest = ? AND size IS NULL');
+
+  sql.write(() => {
+    if (site !== null) ensureSite(sql, site);
+    sql.run(
+      `INSERT INTO bundles (id, form, path, created, sequence, parent, bytes, blob_count, image_count, direction, site, recorded_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET form = excluded.form, path = excluded.path, created = excluded.created,
+         sequence = excluded.sequence, parent = excluded.parent, bytes = excluded.bytes, blob_count = excluded.blob_count,
+         image_count = excluded.image_count, direction = excluded.direction, site = coalesce(excluded.site, bundles.site),
+         recorded_at = excluded.recorded_at`,
+      id, form, path, created, sequence, parent, bytes, blobs.size, imageCount, direction, site, nowIso(),
+    );
+    sql.run('DELETE FROM bundle_images WHERE bundle_id = ?', id);
+    sql.run('DELETE FROM bundle_blobs WHERE bundle_id = ?', id);
+    for (const image of images) {
+      const imageId = upsertImage.get(image.reference, image.repository, image.tag, image.digest, image.mediaType, image.platforms, image.size);
+      linkImage.run(id, imageId, image.name);
+    }
+    for (const [digest, size] of blobs) {
+      insertBlob.run(digest, size);
+      linkBlob.run(id, digest, size);
+      sizeSiteDigest.run(size, digest);
+    }
+  });
+}
+
+/** Creates a site if it is new, adding any registries not yet listed (existing ones are kept). */
+export function ensureSite(sql: Sql, name: string, registries: readonly string[] = []): void {
+  const site = requireSiteName(name);
+  const wanted = registries.map((registry) => requireRegistry(registry));
+  sql.write(() => {
+    const row = sql.get<{ registries: string }>('SELECT registries FROM sites WHERE name = ?', site);
+    if (row === undefined) {
+      sql.run('INSERT INTO sites (name, registries, created) VALUES (?, ?, ?)', site, JSON.stringify([...new Set(wanted)]), nowIso());
+      return;
+    }
+    const known = parseStrings(row.registries);
+    const merged = [...new Set([...known, ...wanted])];
+    if (merged.length !== known.length) sql.run('UPDATE sites SET registries = ? WHERE name = ?', JSON.stringify(merged), site);
+  });
+}
+
+/** Throws NOT_FOUND unless the site exists, so a typo in `--site` is not read as "the site has nothing". */
+export function requireSite(sql: Sql, name: string): string {
+  const site = requireSiteName(name);
+  if (sql.get('SELECT 1 FROM sites WHERE name = ?', site) === undefined) {
+    throw new FerryError('NOT_FOUND', `no site named "${site}" in the catalog; add a receipt for it first (ferry receipt add FILE --site ${site})`, { site });
+  }
+  return site;
+}
+
+/**
+ * Stores a receipt for `site` (the argument wins over the receipt's own
+ * `site` field): the receipt row, its images and digests, and the site's
+ * digest union. The site is created if new and the receipt's registry added
+ * to it. Adding the same receipt twice returns the first one's id.
+ */
+export function addReceipt(sql: Sql, receipt: ImportReceipt, siteName: string): { receiptId: number; digests: number } {
+  const site = requireSiteName(siteName);
+  if (receipt.receiptVersion !== 1) throw new FerryError('INVALID_ARGUMENT', `unsupported receipt version ${JSON.stringify(receipt.receiptVersion)}`, { field: 'receiptVersion' });
+  const registry = requireRegistry(receipt.registry);
+  const bundleId = receipt.bundleId === null || receipt.bundleId === undefined ? null : requireText('bundleId', receipt.bundleId);
+  const importedAt = requireTime('importedAt', receipt.importedAt);
+  if (!Array.isArray(receipt.digests) || !Array.isArray(receipt.images)) {
+    throw new FerryError('INVALID_ARGUMENT', 'receipt needs images and digests arrays', { field: 'digests' });
+  }
+  const images = receipt.images.map((image, index) => ({
+    name: requireText(`images[${index}].name`, image.name),
+    source: requireText(`images[${index}].source`, image.source),
+    destination: requireText(`images[${index}].destination`, image.destination),
+    digest: requireDigest(`images[${index}].digest`, image.digest),
+  }));
+  // Image (manifest) digests are present too, whether or not the writer repeated them in `digests`.
+  const digests = new Set(receipt.digests.map((digest, index) => requireDigest(`digests[${index}]`, digest)));
+  for (const image of images) digests.add(image.digest);
+
+  return sql.write(() => {
+    const existing = sql.get<{ id: number; digest_count: number }>(
+      'SELECT id, digest_count FROM receipts WHERE site = ? AND registry = ? AND imported_at = ? AND bundle_id IS ?',
+      site, registry, importedAt, bundleId,
+    );
+    if (existing !== undefined) return { receiptId: existing.id, digests: existing.digest_count };
+    ensureSite(sql, site, [registry]);
+    const receiptId = sql.statement(
+      'INSERT INTO receipts (site, registry, bundle_id, imported_at, added_at, digest_count) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
+    ).pluck(true).get(site, registry, bundleId, importedAt, nowIso(), digests.size) as number;
+    const addImage = sql.statement('INSERT INTO receipt_images (receipt_id, name, source, destination, digest) VALUES (?, ?, ?, ?, ?)');
+    for (const image of images) addImage.run(receiptId, image.name, image.source, image.destination, image.digest);
+    const addDigest = sql.statement('INSERT INTO receipt_digests (receipt_id, digest) VALUES (?, ?)');
+    const addSiteDigest = sql.statement(
+      'INSERT INTO site_digests (site, digest, size) VALUES (?, ?, (SELECT size FROM blobs WHERE digest = ?)) ON CONFLICT (site, digest) DO NOTHING',
+    );
+    for (const digest of digests) {
+      addDigest.run(receiptId, digest);
+      addSiteDigest.run(site, digest, digest);
+    }
+    return { receiptId, digests: digests.size };
+  });
+}
+
+/** Every digest any receipt of the site says its registry holds: what an incremental export may leave out. */
+export function siteDigests(sql: Sql, siteName: string): Set<string> {
+  const site = requireSite(sql, siteName);
+  return new Set(sql.column<string>('SELECT digest FROM site_digests WHERE site = ?', site));
+}
+
+/** The bundle of the site's newest receipt (by import time), with its sequence when the catalog knows it, else 0. */
+export function latestBundleForSite(sql: Sql, siteName: string): { bundleId: string; sequence: number } | undefined {
+  const site = requireSite(sql, siteName);
+  const row = sql.get<{ bundleId: string; sequence: number | null }>(
+    `SELECT r.bundle_id AS bundleId, b.sequence AS sequence FROM receipts r LEFT JOIN bundles b ON b.id = r.bundle_id
+     WHERE r.site = ? AND r.bundle_id IS NOT NULL ORDER BY r.imported_at DESC, r.id DESC LIMIT 1`,
+    site,
+  );
+  return row === undefined ? undefined : { bundleId: row.bundleId, sequence: row.sequence ?? 0 };
+}

@@ -1,0 +1,148 @@
+/**
+ * The shapes the catalog hands out: plain, JSON-ready rows the CLI prints
+ * with `--json` and the UI receives over IPC unchanged.
+ */
+
+/** Which side wrote the record: the connected side exports, the disconnected side imports. */
+export type BundleDirection = 'export' | 'import';
+
+/** How `recordBundle` places a bundle: where it lives, which way it went, for which site. */
+export interface RecordBundleOptions {
+  path: string;
+  direction: BundleDirection;
+  site?: string;
+}
+
+/** One bundle as listed by `ferry catalog bundles`, with its sizes. */
+export interface BundleSummary {
+  id: string;
+  form: 'directory' | 'archive';
+  path: string;
+  created: string;
+  sequence: number;
+  parent: string | null;
+  /** Sum of the sizes of the bundle's unique blobs. */
+  bytes: number;
+  blobs: number;
+  images: number;
+  direction: BundleDirection;
+  site: string | null;
+}
+
+/** One image of a bundle, as `ferry catalog images BUNDLE` lists it. */
+export interface CatalogImage {
+  /** The image's name inside the bundle (index.json ref.name). */
+  name: string;
+  reference: string;
+  repository: string;
+  tag: string | null;
+  digest: string;
+  mediaType: string;
+  platforms: string[];
+  size: number;
+}
+
+/** One blob (config, layer or manifest) by digest and size. */
+export interface CatalogBlob {
+  digest: string;
+  size: number;
+}
+
+/** A bundle that holds a given reference or digest, for "where is this image?". */
+export interface BundleRef {
+  id: string;
+  created: string;
+}
+
+/** A site as `ferry catalog sites` lists it. */
+export interface SiteSummary {
+  name: string;
+  registries: string[];
+  receipts: number;
+  /** `importedAt` of the newest receipt, or null before the first. */
+  lastImport: string | null;
+}
+
+/** What a site's registry holds according to its receipts. */
+export interface SiteContents {
+  images: Array<{ reference: string; digest: string; destination: string }>;
+  /** Distinct blob and manifest digests. */
+  blobs: number;
+  /** Bytes of the digests whose size the catalog knows (see `unsized`). */
+  bytes: number;
+  /** Digests no recorded bundle gave a size for, so `bytes` leaves them out. */
+  unsized: number;
+}
+
+/** One step of a repository's tag history: which digest a tag had in which bundle. */
+export interface TagHistoryEntry {
+  /** Null for an image pinned by digest only. */
+  tag: string | null;
+  digest: string;
+  bundleId: string;
+  created: string;
+}
+
+/** Bundle totals for one calendar month (UTC), for the dashboard and reports. */
+export interface MonthTotals {
+  month: string;
+  bundles: number;
+  bytes: number;
+  exports: number;
+  imports: number;
+}
+
+/** The kinds of job that keep a journal. */
+export type JobKind = 'export' | 'import';
+
+/** How a job ended; 'running' until `finishJob`. */
+export type JobStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** A journal entry's state: done items are skipped on resume, failed ones retried. */
+export type JobItemState = 'done' | 'failed';
+
+/** A job as listed by `jobs()`, with its journal's counts. */
+export interface JobSummary {
+  id: number;
+  kind: JobKind;
+  key: string;
+  /** The job's parameters with every secret-looking key dropped. */
+  params: Record<string, unknown>;
+  status: JobStatus;
+  started: string;
+  updated: string;
+  finished: string | null;
+  /** How many times the job was resumed after an interruption. */
+  resumes: number;
+  bundleId: string | null;
+  done: number;
+  failed: number;
+  /** Bytes of the done items that reported a size. */
+  bytes: number;
+}
+
+/** One row of the audit log, as `ferry catalog audit` prints it. */
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  details: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+/** The audit chain's head, to keep outside the catalog: it exposes a rewritten or truncated log. */
+export interface AuditAnchor {
+  rows: number;
+  hash: string;
+}
+
+/** The verdict of `checkAudit`; `brokenAt` is the 1-based row number of the first bad row. */
+export interface AuditCheck {
+  ok: boolean;
+  rows: number;
+  brokenAt?: number;
+  reason?: string;
+}

@@ -1,0 +1,81 @@
+/**
+ * `ferry catalog …`: what Ferry remembers — bundles, their images and blobs,
+ * sites, a repository's tag history, monthly totals — and the audit log check.
+ */
+import { FerryError } from '../../../src-shared/errors.ts';
+import type { Catalog } from '../../catalog/index.ts';
+import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
+import { catalogFlag, openCatalog } from '../catalog-flags.ts';
+import { formatBytes } from '../progress.ts';
+
+/** The flags and help of `ferry catalog`. */
+export const catalogSpec: CommandSpec = {
+  name: 'catalog',
+  usage: 'ferry catalog bundles|images BUNDLE|blobs BUNDLE|sites|site NAME|history REPOSITORY|totals|audit [flags]',
+  summary: 'Show what the catalog recorded: bundles (newest first), a bundle\'s images and blobs, sites, tag history, monthly totals, the audit log.',
+  flags: {
+    contains: { type: 'string', value: 'REF|DIGEST', description: 'with bundles: only bundles holding this reference, repository or digest' },
+    check: { type: 'boolean', description: 'with audit: verify the hash chain of the audit log; exit 1 if it was tampered with' },
+    limit: { type: 'string', value: 'N', description: 'with bundles: how many (default 50)' },
+    json: { type: 'boolean', description: 'print JSON on stdout' },
+    ...catalogFlag,
+  },
+  examples: ['ferry catalog bundles', 'ferry catalog bundles --contains quay.io/org/app', 'ferry catalog history quay.io/org/app', 'ferry catalog audit --check'],
+};
+
+type Rows = Array<Record<string, unknown>>;
+
+function table(rows: Rows, columns: string[]): string {
+  if (rows.length === 0) return '(none)\n';
+  const cell = (row: Record<string, unknown>, column: string): string => {
+    const value = row[column];
+    if (column === 'bytes' || column === 'size') return formatBytes(Number(value ?? 0));
+    return value === null || value === undefined ? '-' : Array.isArray(value) ? value.join(',') : String(value);
+  };
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r, c).length)));
+  const line = (values: string[]): string => values.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return `${[line(columns), ...rows.map((r) => line(columns.map((c) => cell(r, c))))].join('\n')}\n`;
+}
+
+function argument(args: ParsedArgs, what: string): string {
+  const value = args.positionals[1];
+  if (value === undefined) throw new FerryError('INVALID_ARGUMENT', `ferry catalog ${args.positionals[0]} needs ${what}`);
+  return value;
+}
+
+/** Runs one query against the catalog; returns rows and the columns to show. */
+function query(catalog: Catalog, args: ParsedArgs): { rows: unknown; columns?: string[]; exit?: number } {
+  const sub = args.positionals[0];
+  switch (sub) {
+    case 'bundles': {
+      const contains = args.values.contains;
+      if (typeof contains === 'string') return { rows: catalog.bundlesContaining(contains), columns: ['id', 'created'] };
+      return { rows: catalog.bundles(Number(args.values.limit ?? 50)), columns: ['id', 'created', 'direction', 'form', 'sequence', 'parent', 'images', 'blobs', 'bytes', 'site'] };
+    }
+    case 'images': return { rows: catalog.bundleImages(argument(args, 'a bundle id')), columns: ['reference', 'digest', 'platforms', 'size'] };
+    case 'blobs': return { rows: catalog.bundleBlobs(argument(args, 'a bundle id')), columns: ['digest', 'size'] };
+    case 'sites': return { rows: catalog.sites(), columns: ['name', 'registries', 'receipts', 'lastImport'] };
+    case 'site': return { rows: catalog.siteContents(argument(args, 'a site name')) };
+    case 'history': return { rows: catalog.tagHistory(argument(args, 'a repository')), columns: ['tag', 'digest', 'bundleId', 'created'] };
+    case 'totals': return { rows: catalog.totalsPerMonth(), columns: ['month', 'bundles', 'exports', 'imports', 'bytes'] };
+    case 'audit': {
+      const result = catalog.checkAudit();
+      return { rows: result, exit: result.ok ? 0 : 1 };
+    }
+    default:
+      throw new FerryError('INVALID_ARGUMENT', `unknown catalog query "${sub ?? ''}" (see ferry catalog --help)`);
+  }
+}
+
+/** Runs `ferry catalog`; returns the exit code. */
+export async function runCatalog(args: ParsedArgs, { out }: CommandIo): Promise<number> {
+  const catalog = openCatalog(args.values);
+  try {
+    const { rows, columns, exit } = query(catalog, args);
+    if (args.values.json === true || columns === undefined) out.write(`${JSON.stringify(rows, null, 2)}\n`);
+    else out.write(table(rows as Rows, columns));
+    return exit ?? 0;
+  } finally {
+    catalog.close();
+  }
+}

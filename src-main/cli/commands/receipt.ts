@@ -1,0 +1,57 @@
+/**
+ * `ferry receipt add FILE --site NAME`: load a receipt carried back from a
+ * disconnected site into the catalog, so the next export for that site
+ * (`ferry export --site NAME`) leaves out what it already has.
+ */
+import { readFile } from 'node:fs/promises';
+import { FerryError } from '../../../src-shared/errors.ts';
+import type { ImportReceipt } from '../../bundle/receipt.ts';
+import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
+import { catalogFlag, openCatalog } from '../catalog-flags.ts';
+
+/** The flags and help of `ferry receipt`. */
+export const receiptSpec: CommandSpec = {
+  name: 'receipt',
+  usage: 'ferry receipt add FILE --site NAME [--catalog FILE] [--json]',
+  summary: 'Record a receipt carried back from a disconnected site: what its registry now holds.',
+  flags: {
+    site: { type: 'string', value: 'NAME', description: 'the site the receipt comes from (wins over the site named inside it)' },
+    json: { type: 'boolean', description: 'print one JSON object on stdout' },
+    ...catalogFlag,
+  },
+  examples: ['ferry receipt add /media/usb/bundle/ferry-receipt.json --site plant-7'],
+};
+
+/** Reads a receipt file and checks its shape; a bad one is refused naming the file. */
+export async function readReceipt(path: string): Promise<ImportReceipt> {
+  let parsed: Partial<ImportReceipt>;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<ImportReceipt>;
+  } catch (error) {
+    throw new FerryError('INVALID_ARGUMENT', `cannot read receipt ${path}: ${(error as NodeJS.ErrnoException).code ?? 'not valid JSON'}`, { file: path });
+  }
+  const ok = parsed.receiptVersion === 1 && typeof parsed.registry === 'string' && Array.isArray(parsed.digests) && Array.isArray(parsed.images)
+    && parsed.digests.every((d) => typeof d === 'string' && /^sha256:[a-f0-9]{64}$/.test(d));
+  if (!ok) throw new FerryError('INVALID_ARGUMENT', `${path} is not a Ferry receipt (receiptVersion 1 with registry, images and sha256 digests)`, { file: path });
+  return parsed as ImportReceipt;
+}
+
+/** Runs `ferry receipt add`; returns the exit code. */
+export async function runReceipt(args: ParsedArgs, { out }: CommandIo): Promise<number> {
+  const [verb, file, ...extra] = args.positionals;
+  if (verb !== 'add' || file === undefined || extra.length > 0) throw new FerryError('INVALID_ARGUMENT', 'usage: ferry receipt add FILE --site NAME (see ferry receipt --help)');
+  const receipt = await readReceipt(file);
+  const site = typeof args.values.site === 'string' ? args.values.site : receipt.site;
+  if (!site) throw new FerryError('INVALID_ARGUMENT', `--site NAME is required: ${file} names no site`);
+  const catalog = openCatalog(args.values);
+  try {
+    catalog.ensureSite(site, [receipt.registry]);
+    const added = catalog.addReceipt(receipt, site);
+    catalog.audit('receipt.add', site, { bundleId: receipt.bundleId, registry: receipt.registry, digests: added.digests });
+    if (args.values.json === true) out.write(`${JSON.stringify({ site, ...added, catalog: catalog.path }, null, 2)}\n`);
+    else out.write(`site ${site}: receipt of bundle ${receipt.bundleId ?? '(unknown)'} recorded, ${added.digests} digests present at ${receipt.registry}\n`);
+    return 0;
+  } finally {
+    catalog.close();
+  }
+}
