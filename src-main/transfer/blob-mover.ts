@@ -20,6 +20,15 @@ export interface BlobOrigin {
   mountFrom?: string;
 }
 
+/**
+ * The job journal a mover consults and feeds (the catalog's job items): a
+ * blob recorded as done in an earlier, interrupted run is not asked about again.
+ */
+export interface TransferJournal {
+  isDone(item: string): boolean;
+  markDone(item: string, bytes: number): void;
+}
+
 /** How the blobs of a job got to their repositories. */
 export interface MoverCounts {
   copied: number;
@@ -35,7 +44,22 @@ export class BlobMover {
   /** Registry + digest → the first repository of this job that received the blob (undefined if that transfer failed). */
   private readonly firstHolder = new Map<string, Promise<string | undefined>>();
 
-  constructor(private readonly limiter: Limiter, private readonly onEvent?: (event: TransferEvent) => void, private readonly signal?: AbortSignal) {}
+  constructor(private readonly limiter: Limiter, private readonly onEvent?: (event: TransferEvent) => void, private readonly signal?: AbortSignal, private readonly journal?: TransferJournal) {}
+
+  /** The journal key of one blob in one repository. */
+  static item(to: RegistryClient, repository: string, digest: string): string {
+    return `${to.registry}/${repository}@${digest}`;
+  }
+
+  /** True when the journal says an earlier run already put this blob there. */
+  isDone(to: RegistryClient, repository: string, digest: string): boolean {
+    return this.journal?.isDone(BlobMover.item(to, repository, digest)) ?? false;
+  }
+
+  /** Records in the journal that the blob is there now. */
+  markDone(to: RegistryClient, repository: string, blob: Descriptor): void {
+    this.journal?.markDone(BlobMover.item(to, repository, blob.digest), blob.size);
+  }
 
   /** Reports one blob's progress, counting the outcome. */
   report(progress: BlobProgress, outcome?: keyof MoverCounts): void {
@@ -45,10 +69,15 @@ export class BlobMover {
 
   /** Makes sure `repository` on `to` holds the blob; concurrent calls for the same pair share one transfer. */
   ensure(to: RegistryClient, repository: string, blob: Descriptor, origin: BlobOrigin): Promise<void> {
-    const key = `${to.registry}/${repository}@${blob.digest}`;
+    const key = BlobMover.item(to, repository, blob.digest);
     let pending = this.perRepository.get(key);
     if (!pending) {
-      pending = this.move(to, repository, blob, origin);
+      if (this.isDone(to, repository, blob.digest)) {
+        this.report({ digest: blob.digest, state: 'skipped', complete: blob.size, total: blob.size }, 'skipped');
+        pending = Promise.resolve();
+      } else {
+        pending = this.move(to, repository, blob, origin).then(() => this.markDone(to, repository, blob));
+      }
       this.perRepository.set(key, pending);
     }
     return pending;

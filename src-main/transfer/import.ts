@@ -19,7 +19,7 @@ import { RegistryError } from '../oci/registry/errors.ts';
 import { ReplayWindow } from './replay-window.ts';
 import { forEachArchiveBlob, openBundle, type OpenedBundle } from '../bundle/bundle-reader.ts';
 import { verifyBundle } from '../bundle/verify.ts';
-import { BlobMover, type MoverCounts } from './blob-mover.ts';
+import { BlobMover, type MoverCounts, type TransferJournal } from './blob-mover.ts';
 import { planImport, type ImportImage, type ImportPlan, type ImportTarget } from './import-plan.ts';
 import { Limiter } from './limiter.ts';
 import { join } from 'node:path';
@@ -35,6 +35,8 @@ export interface ImportRequest {
   concurrency?: number;
   signal?: AbortSignal;
   onEvent?: (event: TransferEvent) => void;
+  /** The catalog's job journal: blobs an interrupted run already pushed are not asked about again. */
+  journal?: TransferJournal;
 }
 
 /** The result of an import (or of its dry run). */
@@ -81,7 +83,7 @@ async function missingBlobs(plan: ImportPlan, blobs: Map<string, Descriptor>, cl
   const missing = new Map<string, string[]>();
   await Promise.all([...plan.blobRepositories.entries()].flatMap(([digest, repositories]) => repositories.map((repository) => limiter.run(async () => {
     const size = blobs.get(digest)?.size ?? 0;
-    if (await blobExists(client, repository, digest, signal)) mover.report({ digest, state: 'skipped', complete: size, total: size }, 'skipped');
+    if (mover.isDone(client, repository, digest) || (await blobExists(client, repository, digest, signal))) mover.report({ digest, state: 'skipped', complete: size, total: size }, 'skipped');
     else missing.set(digest, [...(missing.get(digest) ?? []), repository]);
   }))));
   return missing;
@@ -98,6 +100,7 @@ async function uploadFromEntry(client: RegistryClient, repository: string, blob:
     onProgress: (bytes) => mover.report({ digest: blob.digest, state: 'active', complete: bytes, total: blob.size }),
   });
   mover.bytesCopied += blob.size;
+  mover.markDone(client, repository, blob);
   mover.report({ digest: blob.digest, state: 'finished', complete: blob.size, total: blob.size }, 'copied');
 }
 
@@ -105,6 +108,7 @@ async function uploadFromEntry(client: RegistryClient, repository: string, blob:
 async function mountOrDefer(client: RegistryClient, repository: string, blob: Descriptor, from: string, mover: BlobMover, signal?: AbortSignal): Promise<boolean> {
   try {
     if ((await mountBlob(client, repository, blob.digest, from, signal)) === 'mounted') {
+      mover.markDone(client, repository, blob);
       mover.report({ digest: blob.digest, state: 'mounted', complete: blob.size, total: blob.size }, 'mounted');
       return true;
     }
@@ -229,7 +233,7 @@ export async function importBundle(request: ImportRequest, registries: Registrie
   if (request.dryRun) return { ...summary, seconds: (Date.now() - started) / 1000 };
 
   const limiter = new Limiter(request.concurrency ?? DEFAULT_IMPORT_CONCURRENCY);
-  const mover = new BlobMover(limiter, request.onEvent, request.signal);
+  const mover = new BlobMover(limiter, request.onEvent, request.signal, request.journal);
   if (opened.form === 'archive') await pushFromArchive(opened, plan, client, mover, limiter, request.signal);
   else await pushFromDirectory(opened, plan, client, mover);
   // Child manifests and indexes by digest (children first within each image), then every tag last.

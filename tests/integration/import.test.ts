@@ -145,11 +145,13 @@ describe('import behaviour', () => {
 
   it('a rerun after a kill completes, and nothing already there is pushed twice', async () => {
     const bin = join(process.cwd(), 'src-main', 'cli', 'bin.mjs');
+    // Manifests go up after every blob: holding the first one back makes sure the kill lands before the import ends.
+    proxy.addFault({ method: 'PUT', path: /\/v2\/killed\/.*\/manifests\//, times: 1, fault: { kind: 'status', status: 429, retryAfter: '3' } });
     await new Promise<void>((resolve) => {
       const child = spawn(process.execPath, [bin, 'import', directoryBundle, '--to', `${proxy.host}/killed`, ...targetFlags(proxy)], { stdio: 'ignore' });
-      // Kill once the first blob upload has finished.
+      // Kill once three blob uploads have finished, a moment later, so the journal has recorded some of them.
       const timer = setInterval(() => {
-        if (proxy.requests.some((r) => r.method === 'PUT' && r.path.startsWith('/v2/killed/') && r.status === 201)) child.kill('SIGKILL');
+        if (proxy.requests.filter((r) => r.method === 'PUT' && r.path.startsWith('/v2/killed/') && r.status === 201).length >= 3) setTimeout(() => child.kill('SIGKILL'), 30);
       }, 5);
       child.on('close', () => {
         clearInterval(timer);
@@ -158,7 +160,13 @@ describe('import behaviour', () => {
     });
     const uploadsBefore = proxy.requests.filter((r) => r.method === 'PUT' && r.path.startsWith('/v2/killed/') && r.status === 201).map((r) => r.path.replace(/\?.*$/, '')).length;
     expect(uploadsBefore).toBeGreaterThan(0);
+    proxy.clearFaults();
     const seen = proxy.requests.length;
+    const { Catalog } = await import('../../src-main/catalog/index.ts');
+    const catalog = Catalog.open(process.env.FERRY_CATALOG);
+    const job = catalog.jobs().find((j) => j.kind === 'import' && j.status === 'running');
+    const recorded = job ? catalog.doneItems(job.id) : new Set<string>();
+    catalog.close();
     const result = await runFerry('import', directoryBundle, '--to', `${proxy.host}/killed`, ...targetFlags(proxy), '--json');
     expect(result.code, result.stderr).toBe(0);
     await expectAllImported(target, 'killed');
@@ -167,6 +175,11 @@ describe('import behaviour', () => {
     const done = new Set(proxy.requests.slice(0, seen).filter((r) => r.method === 'PUT' && r.status === 201 && r.path.startsWith('/v2/killed/') && r.path.includes('digest=')).map((r) => digestOf(r.path)));
     const again = proxy.requests.slice(seen).filter((r) => r.method === 'PUT' && r.path.includes('digest=')).map((r) => digestOf(r.path));
     expect(again.filter((d) => done.has(d))).toEqual([]);
+    // The catalog's job journal remembers what the killed run finished: the rerun does not even ask (HEAD) about those.
+    const asked = new Set(proxy.requests.slice(seen).filter((r) => r.method === 'HEAD').map((r) => r.path));
+    const journaled = [...recorded].map((item) => `/v2/${item.slice(item.indexOf('/') + 1).replace('@', '/blobs/')}`);
+    expect(journaled.length).toBeGreaterThan(0);
+    expect(journaled.filter((path) => asked.has(path))).toEqual([]);
     const third = proxy.requests.length;
     expect((await runFerry('import', directoryBundle, '--to', `${proxy.host}/killed`, ...targetFlags(proxy))).code).toBe(0);
     expect(proxy.requests.slice(third).filter((r) => r.method === 'PUT' || r.method === 'POST' || r.method === 'PATCH')).toEqual([]);

@@ -3,12 +3,13 @@
  * resume (run it again after a crash or a pulled cable) and `--verify`.
  */
 import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { FerryError } from '../../../src-shared/errors.ts';
 import { parseSize } from '../../../src-shared/units.ts';
 import type { BundleImageSet, BundleManifest } from '../../../src-shared/model/bundle.ts';
 import type { Catalog } from '../../catalog/index.ts';
 import { catalogFlag, openCatalog } from '../catalog-flags.ts';
+import { withCatalogJob } from '../catalog-job.ts';
 import { readReceipt } from './receipt.ts';
 import type { Reference } from '../../../src-shared/model/oci.ts';
 import { formatReference, parseReference } from '../../oci/reference.ts';
@@ -86,12 +87,22 @@ async function exportWithCatalog(args: ParsedArgs, { out, err }: CommandIo, cata
   const incremental = await incrementalBase(catalog, site, args.values['since-receipt']);
   const registries = new Registries(registryAccess(args.values, '', references.map((r) => r.registry)));
   return runJob('export', err, registries, async ({ signal, tracker, endProgress }) => {
-    const summary = await exportBundle({
+    const request = {
       references, imageSet, target, platforms, dryRun: args.values['dry-run'] === true, concurrency: concurrencyFlag(args.values, DEFAULT_EXPORT_CONCURRENCY),
       ...(args.values.archive === true ? { archive: true } : {}),
       ...(typeof partSizeFlag === 'string' ? { partSize: parseSize(partSizeFlag) } : {}),
       signal, onEvent: tracker.onEvent, ...(incremental ? { incremental } : {}),
-    }, registries);
+    };
+    // The bundle folder keeps the byte-level resume state; the catalog job records which blobs are written, for the record and the UI.
+    const summary = request.dryRun
+      ? await exportBundle(request, registries)
+      : await withCatalogJob(catalog, 'export', resolve(target), { target: resolve(target), images: references.length, site: site ?? null }, (journal) => exportBundle({
+        ...request,
+        onEvent: (event) => {
+          if (event.type === 'blob' && (event.progress.state === 'finished' || event.progress.state === 'skipped')) journal.markDone(event.progress.digest, event.progress.total);
+          tracker.onEvent(event);
+        },
+      }, registries));
     if (!summary.dryRun && !summary.alreadyComplete && summary.bundleId) recordExport(catalog, summary.bundle, site);
     let verified: { blobs: number; bytes: number } | undefined;
     if (args.values.verify === true && !summary.dryRun) {

@@ -12,6 +12,7 @@ import type { BundleManifest } from '../../../src-shared/model/bundle.ts';
 import type { Catalog } from '../../catalog/index.ts';
 import { writeReceipt, type ImportReceipt } from '../../bundle/receipt.ts';
 import { catalogFlag, openCatalog } from '../catalog-flags.ts';
+import { withCatalogJob } from '../catalog-job.ts';
 import { writeMirrorConfig } from '../../mirror-config/write.ts';
 import { mergePullSecretFile } from '../../mirror-config/pull-secret.ts';
 import { DEFAULT_IMPORT_CONCURRENCY, importBundle, type ImportSummary } from '../../transfer/import.ts';
@@ -81,10 +82,13 @@ async function importWithCatalog(args: ParsedArgs, { out, err }: CommandIo, cata
   const { registry, prefix } = parseRegistryPrefix(to);
   const registries = new Registries(registryAccess(args.values, '', [registry]));
   return runJob('import', err, registries, async ({ signal, tracker, endProgress }) => {
-    const summary = await importBundle({
+    const request = {
       bundle, target: { registry, prefix, keepRegistryHost: args.values['keep-registry-host'] === true }, dryRun: args.values['dry-run'] === true,
       concurrency: concurrencyFlag(args.values, DEFAULT_IMPORT_CONCURRENCY), signal, onEvent: tracker.onEvent,
-    }, registries);
+    };
+    const summary = request.dryRun
+      ? await importBundle(request, registries)
+      : await withCatalogJob(catalog, 'import', `${bundle} -> ${to}`, { bundle, target: to }, (journal) => importBundle({ ...request, journal }, registries));
     endProgress();
     const pullSecret = args.values['pull-secret'];
     if (typeof pullSecret === 'string' && !summary.dryRun) {
