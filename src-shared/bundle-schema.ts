@@ -52,7 +52,10 @@ export const BUNDLE_MANIFEST_SCHEMA: Schema = {
       type: 'array',
       items: {
         type: 'object', additionalProperties: false, required: ['name', 'source', 'digest', 'mediaType', 'platforms', 'size'],
-        properties: { name: TEXT, source: TEXT, tag: TEXT, digest: { type: 'string', pattern: DIGEST }, mediaType: TEXT, platforms: TEXT_LIST, size: SIZE },
+        properties: {
+          name: TEXT, source: TEXT, tag: TEXT, digest: { type: 'string', pattern: DIGEST }, mediaType: TEXT, platforms: TEXT_LIST, size: SIZE, section: TEXT,
+          targets: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['path'], properties: { path: { type: 'string', pattern: '^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$' }, tag: { type: 'string', pattern: '^[\\w][\\w.-]{0,127}$' } } } },
+        },
       },
     },
     blobs: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['digest', 'size'], properties: { digest: { type: 'string', pattern: DIGEST }, size: SIZE } } },

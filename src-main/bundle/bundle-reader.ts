@@ -26,6 +26,8 @@ export interface BundleImageRef {
   source: string;
   digest: string;
   mediaType: string;
+  /** Where the image set wants it (repository path under the prefix, tag), from ferry.json. */
+  targets?: Array<{ path: string; tag?: string }>;
 }
 
 /** An opened bundle: what it holds and how to read it. */
@@ -70,12 +72,16 @@ function layoutSource(entry: IndexEntry, dir: string): string {
 
 function imagesFromIndex(text: string, dir: string, manifest: BundleManifest | undefined): BundleImageRef[] {
   const entries = (JSON.parse(text) as { manifests?: IndexEntry[] }).manifests ?? [];
-  return entries.map((entry) => ({
-    name: entry.annotations?.[REF_NAME_ANNOTATION] ?? entry.digest,
-    source: manifest?.images.find((i) => i.digest === entry.digest && i.name === entry.annotations?.[REF_NAME_ANNOTATION])?.source ?? layoutSource(entry, dir),
-    digest: entry.digest,
-    mediaType: entry.mediaType,
-  }));
+  return entries.map((entry) => {
+    const listed = manifest?.images.find((i) => i.digest === entry.digest && i.name === entry.annotations?.[REF_NAME_ANNOTATION]);
+    return {
+      name: entry.annotations?.[REF_NAME_ANNOTATION] ?? entry.digest,
+      source: listed?.source ?? layoutSource(entry, dir),
+      digest: entry.digest,
+      mediaType: entry.mediaType,
+      ...(listed?.targets ? { targets: listed.targets } : {}),
+    };
+  });
 }
 
 /** Walks the graph from the images, reading each manifest through `read`, and records the size of every blob. */

@@ -46,6 +46,8 @@ export interface ExportRequest {
   concurrency?: number;
   signal?: AbortSignal;
   onEvent?: (event: TransferEvent) => void;
+  /** Where image-set resolvers want images to land, by formatted source reference (recorded in ferry.json, honoured by import). */
+  placements?: ReadonlyMap<string, { targets: Array<{ path: string; tag?: string }>; section: string }>;
   /** An incremental bundle: leave out the configs and layers the site already holds, and record the parent. */
   incremental?: { parent: { bundleId: string; sequence: number }; siteHas: ReadonlySet<string> };
 }
@@ -71,7 +73,7 @@ export interface ExportSummary {
 }
 
 /** The images as ferry.json and index.json describe them. */
-function describeImages(graphs: ImageGraph[]): Array<BundleImage & { manifestSize: number }> {
+function describeImages(graphs: ImageGraph[], placements: ExportRequest['placements']): Array<BundleImage & { manifestSize: number }> {
   const seen = new Set<string>();
   return graphs.flatMap((graph) => {
     const name = formatReference(graph.reference);
@@ -82,6 +84,9 @@ function describeImages(graphs: ImageGraph[]): Array<BundleImage & { manifestSiz
       platforms: graph.platforms.map(formatPlatform), size: graph.totalSize, manifestSize: graph.root.bytes.length,
     };
     if (graph.reference.tag !== undefined) image.tag = graph.reference.tag;
+    const placement = placements?.get(name);
+    if (placement?.targets.length) image.targets = placement.targets;
+    if (placement?.section) image.section = placement.section;
     return [image];
   });
 }
@@ -108,7 +113,7 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
   const dir = resolve(request.target);
   const graphs = await resolveAll(request.references, registries, request.platforms, request.signal);
   const { plan, omitted } = leaveOut(planContent(graphs), request.incremental?.siteHas);
-  const images = describeImages(graphs);
+  const images = describeImages(graphs, request.placements);
   request.onEvent?.({ type: 'planned', images: images.length, blobs: plan.content.length, bytes: plan.uniqueBytes, savedByDedup: plan.savedByDedup });
   const summary: ExportSummary = {
     bundle: dir, bundleId: undefined, form: undefined, formReason: undefined, images: images.map(({ manifestSize: _size, ...image }) => image),

@@ -85,22 +85,28 @@ export function planImport(opened: OpenedBundle, target: ImportTarget): ImportPl
     } catch (error) {
       throw new FerryError('INVALID_MANIFEST', `${opened.dir}: image "${image.name}" has a source reference Ferry cannot read: ${error instanceof Error ? error.message : String(error)}`, { image: image.name });
     }
-    const repository = targetRepository(source, target);
     const sourceRepository = repositoryName(source);
-    const earlier = byTarget.get(repository);
-    if (earlier !== undefined && earlier !== sourceRepository) conflicts.push(`${earlier} and ${sourceRepository} would both land in ${target.registry}/${repository}`);
-    byTarget.set(repository, sourceRepository);
-    bySource.set(sourceRepository, repository);
-    const destination: Reference = { registry: target.registry, repository, digest: image.digest };
-    if (source.tag !== undefined) destination.tag = source.tag;
     const graph = graphOf(opened, image.digest, image.mediaType);
-    for (const blob of graph.blobs) {
-      const needing = blobRepositories.get(blob.digest) ?? [];
-      if (!needing.includes(repository)) needing.push(repository);
-      blobRepositories.set(blob.digest, needing);
-      sizes.set(blob.digest, blob.size);
+    // An image set may place an image somewhere else than its source path, under one or more tags.
+    const placements = image.targets?.length
+      ? image.targets.map((t) => ({ repository: target.prefix === '' ? t.path : `${target.prefix}/${t.path}`, tag: t.tag }))
+      : [{ repository: targetRepository(source, target), tag: source.tag }];
+    for (const placement of placements) {
+      const { repository } = placement;
+      const earlier = byTarget.get(repository);
+      if (earlier !== undefined && earlier !== sourceRepository) conflicts.push(`${earlier} and ${sourceRepository} would both land in ${target.registry}/${repository}`);
+      byTarget.set(repository, sourceRepository);
+      bySource.set(sourceRepository, repository);
+      const destination: Reference = { registry: target.registry, repository, digest: image.digest };
+      if (placement.tag !== undefined) destination.tag = placement.tag;
+      for (const blob of graph.blobs) {
+        const needing = blobRepositories.get(blob.digest) ?? [];
+        if (!needing.includes(repository)) needing.push(repository);
+        blobRepositories.set(blob.digest, needing);
+        sizes.set(blob.digest, blob.size);
+      }
+      images.push({ name: image.name, source, destination, digest: image.digest, mediaType: image.mediaType, ...graph });
     }
-    images.push({ name: image.name, source, destination, digest: image.digest, mediaType: image.mediaType, ...graph });
   }
   if (conflicts.length > 0) {
     throw new FerryError('INVALID_ARGUMENT', `the repository mapping has conflicts:\n  ${conflicts.join('\n  ')}\n(use --keep-registry-host, or a different --to prefix)`, { conflicts });

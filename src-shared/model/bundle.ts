@@ -44,6 +44,10 @@ export interface BundleImage {
   platforms: string[];
   /** Bytes of the image's manifests and unique blobs. */
   size: number;
+  /** Where the image set wants it on import (repository path under the prefix, tag); absent means the default mapping. */
+  targets?: Array<{ path: string; tag?: string }>;
+  /** The image set section that brought it (`images`, `deckhouse`, `openshift.release`, …). */
+  section?: string;
 }
 
 /** A blob the bundle holds (configs, layers and manifests alike). */

@@ -1,0 +1,37 @@
+/**
+ * What every image-set resolver produces (DESIGN.md decision 8): exact
+ * references, each with where it should land on import and which section of
+ * the set brought it. The transfer engine knows nothing of the platforms
+ * behind them.
+ */
+import type { Reference } from '../../src-shared/model/oci.ts';
+import type { PlatformSelection } from '../oci/platform.ts';
+import type { Registries } from '../oci/registry/registries.ts';
+
+/** One image a resolver wants carried. */
+export interface ResolvedImage {
+  /** What to pull; resolvers pin digests where the platform does. */
+  source: Reference;
+  /**
+   * Where it lands under the import prefix, e.g. `openshift/release` with tag
+   * `4.16.12-x86_64-etcd`; absent means the default mapping (source path, source tag).
+   */
+  target?: { path: string; tag?: string };
+  /** The set section that brought it: `images`, `imageLists`, `tags`, `deckhouse`, `openshift.release`, `openshift.operators`, … */
+  section: string;
+}
+
+/** A resolver's answer: the images, and plain-language notes for the plan (requirements, disruptions). */
+export interface ResolvedSection {
+  images: ResolvedImage[];
+  notes: string[];
+}
+
+/** What resolvers get to work with: registry reads only. */
+export interface ResolveContext {
+  registries: Registries;
+  platforms: PlatformSelection;
+  signal?: AbortSignal;
+  /** Folder of the image set file, for relative paths inside it. */
+  baseDir: string;
+}
