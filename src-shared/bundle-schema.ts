@@ -46,6 +46,8 @@ export const BUNDLE_MANIFEST_SCHEMA: Schema = {
         references: TEXT_LIST,
         lists: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['file', 'references'], properties: { file: TEXT, references: TEXT_LIST } } },
         platforms: TEXT_LIST,
+        set: TEXT,
+        notes: TEXT_LIST,
       },
     },
     images: {

@@ -30,6 +30,9 @@ export interface BundleImageSet {
   lists: Array<{ file: string; references: string[] }>;
   /** Platforms asked for; empty means every platform. */
   platforms: string[];
+  /** The image set file (`--set`), by base name, and what its resolvers noted (requirements, disruptions). */
+  set?: string;
+  notes?: string[];
 }
 
 /** One exported image: where it came from and the root manifest it resolved to. */

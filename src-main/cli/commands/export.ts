@@ -11,11 +11,13 @@ import type { Catalog } from '../../catalog/index.ts';
 import { catalogFlag, openCatalog } from '../catalog-flags.ts';
 import { withCatalogJob } from '../catalog-job.ts';
 import { readReceipt } from './receipt.ts';
+import { readImageSet, resolveImageSet } from '../../sources/image-set.ts';
+import { parsePlatform, type PlatformSelection } from '../../oci/platform.ts';
 import type { Reference } from '../../../src-shared/model/oci.ts';
 import { formatReference, parseReference } from '../../oci/reference.ts';
 import { Registries } from '../../oci/registry/registries.ts';
 import { readBack } from '../../bundle/read-back.ts';
-import { DEFAULT_EXPORT_CONCURRENCY, exportBundle } from '../../transfer/export.ts';
+import { DEFAULT_EXPORT_CONCURRENCY, exportBundle, type ExportRequest } from '../../transfer/export.ts';
 import { readImageList } from '../../transfer/image-list.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
 import { formatBytes } from '../progress.ts';
@@ -31,6 +33,7 @@ export const exportSpec: CommandSpec = {
   flags: {
     to: { type: 'string', value: 'DIR', description: 'the bundle folder, usually on a USB drive; created if missing, must be empty or hold this export' },
     images: { type: 'string', multiple: true, value: 'FILE', description: 'export every reference in FILE (one per line, # comments)' },
+    set: { type: 'string', value: 'FILE', description: 'an image set file (YAML): images, imageLists, tags, deckhouse, openshift sections; see docs/image-sets.md' },
     'all-platforms': { type: 'boolean', description: 'every platform of a multi-platform image (the default)' },
     platform: { type: 'string', multiple: true, value: 'OS/ARCH', description: 'only this platform; the index is rewritten, so its digest changes' },
     archive: { type: 'boolean', description: 'write ordered tar parts instead of a folder of blobs (automatic on FAT32)' },
@@ -62,8 +65,32 @@ async function referencesFrom(args: ParsedArgs): Promise<{ references: Reference
     references.push(...listed);
     imageSet.lists.push({ file: basename(file), references: listed.map(formatReference) });
   }
-  if (references.length === 0) throw new FerryError('INVALID_ARGUMENT', 'name at least one image: REF… or --images FILE (see ferry export --help)');
+  if (references.length === 0 && typeof args.values.set !== 'string') throw new FerryError('INVALID_ARGUMENT', 'name at least one image: REF…, --images FILE or --set FILE (see ferry export --help)');
   return { references, imageSet };
+}
+
+/**
+ * Resolves `--set FILE` into references and where each should land; an
+ * image several sections name is carried once, with every placement.
+ */
+async function resolveSet(file: string, registries: Registries, platforms: PlatformSelection, imageSet: BundleImageSet, references: Reference[]): Promise<NonNullable<ExportRequest['placements']>> {
+  const set = await readImageSet(file);
+  const resolved = await resolveImageSet(set, { registries, platforms });
+  const placements = new Map<string, { targets: Array<{ path: string; tag?: string }>; section: string }>();
+  for (const image of resolved.images) {
+    const key = formatReference(image.source);
+    const placement = placements.get(key);
+    if (!placement) {
+      placements.set(key, { targets: image.target ? [image.target] : [], section: image.section });
+      references.push(image.source);
+    } else if (image.target && !placement.targets.some((t) => t.path === image.target?.path && t.tag === image.target?.tag)) {
+      placement.targets.push(image.target);
+    }
+  }
+  imageSet.set = basename(file);
+  imageSet.notes = resolved.notes;
+  if (imageSet.platforms.length === 0) imageSet.platforms = set.platforms;
+  return placements;
 }
 
 /** Runs `ferry export`; returns the exit code. */
@@ -80,18 +107,25 @@ async function exportWithCatalog(args: ParsedArgs, { out, err }: CommandIo, cata
   const target = args.values.to;
   if (typeof target !== 'string') throw new FerryError('INVALID_ARGUMENT', '--to DIR is required (see ferry export --help)');
   const { references, imageSet } = await referencesFrom(args);
-  const platforms = platformSelection(args.values);
+  let platforms = platformSelection(args.values);
   if (platforms.kind === 'some') imageSet.platforms = (args.values.platform as string[]).map(String);
   const partSizeFlag = args.values['part-size'];
   const site = typeof args.values.site === 'string' ? args.values.site : undefined;
   const incremental = await incrementalBase(catalog, site, args.values['since-receipt']);
   const registries = new Registries(registryAccess(args.values, '', references.map((r) => r.registry)));
+  const setFile = args.values.set;
+  if (typeof setFile === 'string' && platforms.kind === 'all') {
+    // A set's own `platforms:` applies unless --platform overrides it.
+    const own = (await readImageSet(setFile)).platforms;
+    if (own.length > 0) platforms = { kind: 'some', platforms: own.map(parsePlatform) };
+  }
+  const placements = typeof setFile === 'string' ? await resolveSet(setFile, registries, platforms, imageSet, references) : undefined;
   return runJob('export', err, registries, async ({ signal, tracker, endProgress }) => {
     const request = {
       references, imageSet, target, platforms, dryRun: args.values['dry-run'] === true, concurrency: concurrencyFlag(args.values, DEFAULT_EXPORT_CONCURRENCY),
       ...(args.values.archive === true ? { archive: true } : {}),
       ...(typeof partSizeFlag === 'string' ? { partSize: parseSize(partSizeFlag) } : {}),
-      signal, onEvent: tracker.onEvent, ...(incremental ? { incremental } : {}),
+      signal, onEvent: tracker.onEvent, ...(incremental ? { incremental } : {}), ...(placements ? { placements } : {}),
     };
     // The bundle folder keeps the byte-level resume state; the catalog job records which blobs are written, for the record and the UI.
     const summary = request.dryRun
@@ -112,14 +146,18 @@ async function exportWithCatalog(args: ParsedArgs, { out, err }: CommandIo, cata
     }
     endProgress();
     if (args.values.json === true) {
-      out.write(`${JSON.stringify({ ...summary, verified: verified !== undefined }, null, 2)}\n`);
+      out.write(`${JSON.stringify({ ...summary, notes: imageSet.notes ?? [], verified: verified !== undefined }, null, 2)}\n`);
       return 0;
     }
+    for (const note of imageSet.notes ?? []) out.write(`note: ${note}\n`);
     const platformsShown = [...new Set(summary.images.flatMap((i) => i.platforms))].join(', ') || 'single-platform';
     if (summary.dryRun) {
       out.write(`plan: ${summary.images.length} image(s) (${platformsShown}), ${summary.blobs} blobs, ${formatBytes(summary.bytes)} unique, ${formatBytes(summary.savedByDedup)} saved by dedup\n`);
       if (summary.parent) out.write(`incremental on top of bundle ${summary.parent}: ${formatBytes(summary.savedByIncremental)} left out because the site already has it\n`);
-      for (const image of summary.images) out.write(`  ${image.name}  ${image.digest}  ${formatBytes(image.size)}\n`);
+      for (const image of summary.images) {
+        const where = image.targets?.length ? `  -> ${image.targets.map((t) => `${t.path}${t.tag ? `:${t.tag}` : ''}`).join(', ')}` : '';
+        out.write(`  ${image.name}  ${image.digest}  ${formatBytes(image.size)}${image.section ? `  [${image.section}]` : ''}${where}\n`);
+      }
       return 0;
     }
     const what = summary.alreadyComplete ? 'already complete' : `written in ${summary.seconds.toFixed(1)} s`;
