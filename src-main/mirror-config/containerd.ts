@@ -127,7 +127,7 @@ export function hostFolder(host: string): string {
  * Throws INVALID_ARGUMENT naming the host when its repositories do not share
  * one mirror prefix (see the module comment).
  */
-export function containerdHostsToml(mappings: readonly RepositoryMapping[], options: MirrorConfigOptions): Map<string, string> {
+export function containerdHostsToml(mappings: readonly RepositoryMapping[], options: MirrorConfigOptions, skipped?: string[]): Map<string, string> {
   const byHost = new Map<string, MirrorGroup[]>();
   for (const group of groupMappings(mappings, options)) {
     const list = byHost.get(group.sourceHost) ?? [];
@@ -137,7 +137,13 @@ export function containerdHostsToml(mappings: readonly RepositoryMapping[], opti
   const files = new Map<string, string>();
   for (const host of [...byHost.keys()].sort(compareText)) {
     const groups = byHost.get(host) ?? [];
-    files.set(`certs.d/${hostFolder(host)}/hosts.toml`, hostsToml(host, hostMirrors(host, groups), options));
+    try {
+      files.set(`certs.d/${hostFolder(host)}/hosts.toml`, hostsToml(host, hostMirrors(host, groups), options));
+    } catch (error) {
+      // With `skipped` the caller wants every expressible host and a reason for each other one.
+      if (!skipped || !(error instanceof FerryError)) throw error;
+      skipped.push(error.message);
+    }
   }
   return files;
 }

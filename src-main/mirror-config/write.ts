@@ -11,8 +11,9 @@ import { imageContentSourcePolicy, imageDigestMirrorSet, imageTagMirrorSet } fro
 import { registriesConf } from './registries-conf.ts';
 
 /**
- * Renders all formats first and writes only when every one succeeded, so an
- * unexpressible containerd host leaves no half-written folder. Returns the
+ * Renders all formats first and writes only when every one succeeded, so a
+ * failure leaves no half-written folder; containerd hosts that cannot be
+ * expressed are listed in `containerd/SKIPPED.txt` instead. Returns the
  * written paths relative to `dir`, with "/" separators.
  */
 export async function writeMirrorConfig(dir: string, mappings: readonly RepositoryMapping[], options: MirrorConfigOptions): Promise<string[]> {
@@ -22,7 +23,10 @@ export async function writeMirrorConfig(dir: string, mappings: readonly Reposito
     ['openshift/imagetagmirrorset.yaml', imageTagMirrorSet(mappings, options)],
     ['openshift/imagecontentsourcepolicy.yaml', imageContentSourcePolicy(mappings, options)],
   ]);
-  for (const [path, text] of containerdHostsToml(mappings, options)) files.set(`containerd/${path}`, text);
+  // containerd mirrors whole hosts: a host whose repositories move to different paths (an OpenShift release) cannot be expressed there.
+  const skipped: string[] = [];
+  for (const [path, text] of containerdHostsToml(mappings, options, skipped)) files.set(`containerd/${path}`, text);
+  if (skipped.length > 0) files.set('containerd/SKIPPED.txt', `Ferry wrote no hosts.toml for these source hosts:\n${skipped.map((s) => `- ${s}`).join('\n')}\nUse registries.conf or the OpenShift objects for them.\n`);
 
   const written: string[] = [];
   for (const [relative, text] of files) {

@@ -247,13 +247,21 @@ describe('writeMirrorConfig', () => {
     expect(await readFile(join(dir, 'registries.conf.d', '99-ferry-mirror.conf'), 'utf8')).toBe(registriesConf(mappings, options));
   });
 
-  it('writes nothing when one format cannot be produced', async () => {
-    const dir = join(root, 'refused');
-    const promise = writeMirrorConfig(dir, [
+  it('writes every other format, and says which containerd hosts it could not express', async () => {
+    const dir = join(root, 'partly');
+    const written = await writeMirrorConfig(dir, [
       { source: 'quay.io/a/one', mirror: `${MIRROR}/release` },
       { source: 'quay.io/a/two', mirror: `${MIRROR}/release` },
     ], options);
-    await expect(promise).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(written).toContain('openshift/imagedigestmirrorset.yaml');
+    expect(written).toContain('containerd/SKIPPED.txt');
+    expect(written.some((path) => path.endsWith('hosts.toml'))).toBe(false);
+    expect(await readFile(join(dir, 'containerd', 'SKIPPED.txt'), 'utf8')).toContain('quay.io');
+  });
+
+  it('writes nothing when a format cannot be produced at all', async () => {
+    const dir = join(root, 'refused');
+    await expect(writeMirrorConfig(dir, [], options)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(readdir(dir)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

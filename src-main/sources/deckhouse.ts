@@ -1,0 +1,384 @@
+/**
+ * Resolves a `deckhouse:` image-set section into exact references, with the
+ * rules Deckhouse Kubernetes Platform enforces on air-gapped updates (its
+ * "Updating DKP in air-gapped environment" guide, and `d8 mirror pull`):
+ * release channels are read from `version.json` inside `release-channel:<channel>`
+ * images, minor releases are never skipped (the newest patch of every minor is
+ * carried), a suspended channel stops the resolve, modules follow the same
+ * rule on their own channels, and the vulnerability databases have fixed tags.
+ * Registry reads only (DESIGN.md decision 8).
+ */
+import type { Reference } from '../../src-shared/model/oci.ts';
+import { FerryError } from '../../src-shared/errors.ts';
+import { formatReference, parseReference } from '../oci/reference.ts';
+import { headManifest } from '../oci/registry/manifests.ts';
+import { listTags } from '../oci/registry/tags.ts';
+import { readImageFile } from './image-files.ts';
+import { compareVersions, formatVersion, minorKey, parseRange, parseVersion, rangeFloor, satisfies, type Range, type Version } from './semver.ts';
+import type { ResolveContext, ResolvedImage, ResolvedSection } from './types.ts';
+
+/** The section name every image of this resolver carries. */
+const SECTION = 'deckhouse';
+/** Deckhouse's five release channels, least to most conservative (d8 mirror pulls all of them by default). */
+export const DEFAULT_CHANNELS: readonly string[] = ['alpha', 'beta', 'early-access', 'stable', 'rock-solid'];
+/** The vulnerability database images of DKP EE, with the fixed tags `operator-trivy` pulls every six hours. */
+export const SECURITY_DATABASES: readonly { name: string; tag: string }[] = [
+  { name: 'trivy-db', tag: '2' }, { name: 'trivy-java-db', tag: '1' }, { name: 'trivy-checks', tag: '0' }, { name: 'trivy-bdu', tag: '1' },
+];
+/** Parallel HEAD/read requests per resolve: enough to hide latency, few enough not to trip registry rate limits. */
+const REQUEST_CONCURRENCY = 4;
+const KEYS = new Set(['source', 'license', 'sinceVersion', 'tag', 'ignoreSuspend', 'channels', 'modules', 'noPlatform', 'noModules', 'securityDatabases']);
+const TAG = /^[\w][\w.-]{0,127}$/;
+const MODULE_NAME = /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$/;
+
+/** One `modules:` entry: a module name and the optional constraint after `@`. */
+export interface DeckhouseModule {
+  name: string;
+  constraint?: Range;
+}
+
+/** A validated `deckhouse:` section. `license` is only checked to be a credential name; its value never reaches the plan. */
+export interface DeckhouseConfig {
+  /** The edition root, e.g. registry.example.com/deckhouse/ee (no tag). */
+  source: { registry: string; repository: string };
+  sinceVersion?: Version;
+  tag?: string;
+  ignoreSuspend: boolean;
+  channels: string[];
+  modules: DeckhouseModule[];
+  noPlatform: boolean;
+  noModules: boolean;
+  securityDatabases: boolean;
+}
+
+/** The parts of `version.json` the plan uses. */
+export interface ReleaseInfo {
+  version: Version;
+  suspend: boolean;
+  requirements: Record<string, string>;
+  disruptions: Record<string, string[]>;
+}
+
+function invalid(key: string, why: string): never {
+  throw new FerryError('INVALID_ARGUMENT', `deckhouse.${key} ${why}`, { section: SECTION, key });
+}
+
+function optionalBoolean(input: Record<string, unknown>, key: string): boolean {
+  const value = input[key];
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') invalid(key, 'must be true or false');
+  return value;
+}
+
+/** Parses one `modules:` entry: `name`, `name@~1.35`, `name@^1.2`, `name@>=1.3 <1.5`; a bare version means `^version`, as d8's --include-module does. */
+function parseModule(entry: unknown, index: number): DeckhouseModule {
+  const key = `modules[${index}]`;
+  if (typeof entry !== 'string') invalid(key, 'must be a string such as "console" or "console@~1.35"');
+  const at = entry.indexOf('@');
+  const name = (at < 0 ? entry : entry.slice(0, at)).trim();
+  if (!MODULE_NAME.test(name)) invalid(key, `has an invalid module name "${name}"`);
+  if (at < 0) return { name };
+  const text = entry.slice(at + 1).trim();
+  try {
+    return { name, constraint: parseRange(parseVersion(text) ? `^${text}` : text) };
+  } catch (error) {
+    invalid(key, `has an invalid version constraint: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Validates the section; every problem is INVALID_ARGUMENT naming the key. */
+export function parseDeckhouseConfig(config: unknown): DeckhouseConfig {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) invalid('', 'must be a mapping');
+  const input = config as Record<string, unknown>;
+  for (const key of Object.keys(input)) if (!KEYS.has(key)) invalid(key, `is not a known key (known: ${[...KEYS].join(', ')})`);
+
+  if (typeof input.source !== 'string') invalid('source', 'is required: a repository such as registry.example.com/deckhouse/ee');
+  let source: Reference;
+  try {
+    source = parseReference(input.source);
+  } catch (error) {
+    invalid('source', `is not a valid repository: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const lastPart = input.source.slice(input.source.lastIndexOf('/') + 1);
+  if (source.digest !== undefined || lastPart.includes(':')) invalid('source', 'must be a repository without a tag or digest');
+
+  if (input.license !== undefined && (typeof input.license !== 'string' || input.license === '')) invalid('license', 'must be the name of a credential');
+  let sinceVersion: Version | undefined;
+  if (input.sinceVersion !== undefined) {
+    const text = typeof input.sinceVersion === 'string' ? input.sinceVersion.trim() : '';
+    sinceVersion = parseVersion(text) ?? parseVersion(`${text}.0`);
+    if (!sinceVersion) invalid('sinceVersion', 'must be a version such as v1.68 or v1.68.3');
+  }
+  if (input.tag !== undefined && (typeof input.tag !== 'string' || !TAG.test(input.tag))) invalid('tag', 'must be an image tag such as v1.69.3');
+  if (input.tag !== undefined && sinceVersion !== undefined) invalid('tag', 'pins one version and cannot be combined with sinceVersion');
+
+  let channels = [...DEFAULT_CHANNELS];
+  if (input.channels !== undefined) {
+    if (!Array.isArray(input.channels) || input.channels.length === 0) invalid('channels', `must be a non-empty list of channels (${DEFAULT_CHANNELS.join(', ')})`);
+    channels = input.channels.map((c, i): string => (typeof c === 'string' && TAG.test(c) ? c : invalid(`channels[${i}]`, 'must be a channel name such as stable')));
+  }
+  let modules: DeckhouseModule[] = [];
+  if (input.modules !== undefined) {
+    if (!Array.isArray(input.modules)) invalid('modules', 'must be a list such as ["console@~1.35"]');
+    modules = input.modules.map(parseModule);
+    const seen = new Set<string>();
+    for (const [i, m] of modules.entries()) {
+      if (seen.has(m.name)) invalid(`modules[${i}]`, `names module "${m.name}" twice`);
+      seen.add(m.name);
+    }
+  }
+  const out: DeckhouseConfig = {
+    source: { registry: source.registry, repository: source.repository },
+    ignoreSuspend: optionalBoolean(input, 'ignoreSuspend'), channels: [...new Set(channels)], modules,
+    noPlatform: optionalBoolean(input, 'noPlatform'), noModules: optionalBoolean(input, 'noModules'), securityDatabases: optionalBoolean(input, 'securityDatabases'),
+  };
+  if (sinceVersion) out.sinceVersion = sinceVersion;
+  if (typeof input.tag === 'string') out.tag = input.tag;
+  if (out.noPlatform && (out.noModules || out.modules.length === 0) && !out.securityDatabases) invalid('', 'selects nothing: enable the platform, modules or securityDatabases');
+  return out;
+}
+
+/** Parses `version.json` of a release image; INVALID_MANIFEST naming the image when it is not what Deckhouse writes. */
+export function parseReleaseInfo(bytes: Buffer, subject: string): ReleaseInfo {
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new FerryError('INVALID_MANIFEST', `${subject}: version.json is not JSON`);
+  }
+  const doc = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
+  const version = typeof doc.version === 'string' ? parseVersion(doc.version) : undefined;
+  if (!version) throw new FerryError('INVALID_MANIFEST', `${subject}: version.json has no valid "version"`);
+  const requirements: Record<string, string> = {};
+  if (typeof doc.requirements === 'object' && doc.requirements !== null) {
+    for (const [k, val] of Object.entries(doc.requirements)) if (val !== '' && val !== null && val !== undefined) requirements[k] = String(val);
+  }
+  const disruptions: Record<string, string[]> = {};
+  if (typeof doc.disruptions === 'object' && doc.disruptions !== null) {
+    for (const [k, val] of Object.entries(doc.disruptions)) if (Array.isArray(val)) disruptions[k] = val.map(String);
+  }
+  return { version, suspend: doc.suspend === true, requirements, disruptions };
+}
+
+/** The plan line for one version: "v1.69.4 requires k8s 1.29; disruptions: ingressNginx". Only the disruptions listed under the version's own minor apply. */
+export function describeRelease(label: string, info: ReleaseInfo): string {
+  const requirements = Object.entries(info.requirements).map(([k, val]) => `${k} ${val}`);
+  const disruptions = info.disruptions[minorKey(info.version)] ?? [];
+  const parts = [requirements.length > 0 ? `requires ${requirements.join(', ')}` : 'has no requirements'];
+  if (disruptions.length > 0) parts.push(`disruptions: ${disruptions.join(', ')}`);
+  return `${label} ${parts.join('; ')}`;
+}
+
+async function mapBounded<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(REQUEST_CONCURRENCY, items.length) }, worker));
+  return results;
+}
+
+/** Newest first. */
+function newest(versions: readonly Version[]): Version | undefined {
+  return [...versions].sort(compareVersions).at(-1);
+}
+
+/**
+ * The versions to carry: the newest tag of every minor from `from`'s minor up
+ * to `to` (inclusive), never past `to`. A minor with no tags at all is an error,
+ * because Deckhouse cannot skip minors; a minor whose tags `accept` all rejects
+ * is left out (the user's constraint excluded it).
+ */
+export function sequentialMinors(tags: readonly Version[], from: Version, to: Version, subject: string, accept: (v: Version) => boolean = () => true): Version[] {
+  const inWindow = tags.filter((t) => compareVersions(t, to) <= 0 && (t.major > from.major || (t.major === from.major && t.minor >= from.minor)));
+  const byMinor = new Map<string, Version[]>();
+  for (const t of inWindow) byMinor.set(minorKey(t), [...(byMinor.get(minorKey(t)) ?? []), t]);
+  for (let major = from.major; major <= to.major; major++) {
+    if (major !== from.major && major !== to.major) continue; // minors of a major in between cannot be enumerated
+    const first = major === from.major ? from.minor : 0;
+    const last = major === to.major ? to.minor : Math.max(...inWindow.filter((t) => t.major === major).map((t) => t.minor), first);
+    for (let minor = first; minor <= last; minor++) {
+      if (!byMinor.has(`${major}.${minor}`)) {
+        throw new FerryError('NOT_FOUND', `${subject} has no tag for minor ${major}.${minor}; minor releases cannot be skipped on the way from ${formatVersion(from)} to ${formatVersion(to)}`, { subject, minor: `${major}.${minor}` });
+      }
+    }
+  }
+  return [...byMinor.values()].map((list) => newest(list.filter(accept))).filter((v): v is Version => v !== undefined).sort(compareVersions);
+}
+
+/**
+ * Adds the exact versions the channels point at (no older than `from`, within
+ * the constraint) to the newest patches: a cluster following a channel
+ * deploys the channel's version, so a carried channel image must not point at
+ * an absent image (d8 mirror pull carries them as well). Only versions that
+ * exist as tags are added; the caller notes the others.
+ */
+export function withChannelVersions(versions: readonly Version[], channelVersions: readonly Version[], from: Version, tags: readonly Version[], accept: (v: Version) => boolean = () => true): Version[] {
+  const all = new Map(versions.map((v) => [formatVersion(v), v]));
+  const tagged = new Set(tags.map((v) => formatVersion(v)));
+  for (const v of channelVersions) {
+    if (tagged.has(formatVersion(v)) && compareVersions(v, from) >= 0 && accept(v)) all.set(formatVersion(v), v);
+  }
+  return [...all.values()].sort(compareVersions);
+}
+
+/** Collects images without duplicates and notes in order. */
+class Plan {
+  readonly images = new Map<string, ResolvedImage>();
+  readonly notes: string[] = [];
+
+  add(registry: string, repository: string, tag: string): void {
+    const source: Reference = { registry, repository, tag };
+    this.images.set(formatReference(source), { source, target: { path: repository, tag }, section: SECTION });
+  }
+}
+
+/** Resolves the registry reads of one edition root. */
+class Resolver {
+  constructor(private readonly config: DeckhouseConfig, private readonly context: ResolveContext, readonly plan: Plan) {}
+
+  private get registry(): string {
+    return this.config.source.registry;
+  }
+
+  private ref(repository: string, tag: string): Reference {
+    return { registry: this.registry, repository, tag };
+  }
+
+  async exists(repository: string, tag: string): Promise<boolean> {
+    const client = await this.context.registries.client(this.registry);
+    return (await headManifest(client, repository, tag, this.context.signal)) !== undefined;
+  }
+
+  /** Reads version.json from a release image, or undefined when the tag does not exist. */
+  async release(repository: string, tag: string): Promise<ReleaseInfo | undefined> {
+    return (await this.exists(repository, tag)) ? this.readRelease(repository, tag) : undefined;
+  }
+
+  /** Reads version.json from a release image known to exist. */
+  async readRelease(repository: string, tag: string): Promise<ReleaseInfo> {
+    const reference = this.ref(repository, tag);
+    const bytes = await readImageFile(this.context.registries, reference, 'version.json', this.context.signal ? { signal: this.context.signal } : {});
+    return parseReleaseInfo(bytes, formatReference(reference));
+  }
+
+  async versionTags(repository: string): Promise<Version[]> {
+    const client = await this.context.registries.client(this.registry);
+    const tags = await listTags(client, repository, this.context.signal ? { signal: this.context.signal } : {});
+    return tags.map((t) => (t.startsWith('v') ? parseVersion(t) : undefined)).filter((v): v is Version => v !== undefined);
+  }
+
+  /** Reads every configured channel of a release repository; missing channels are noted and skipped. */
+  async channels(repository: string, label: string, enforceSuspend: boolean): Promise<Map<string, ReleaseInfo>> {
+    const infos = await mapBounded(this.config.channels, async (channel) => [channel, await this.release(repository, channel)] as const);
+    const found = new Map<string, ReleaseInfo>();
+    for (const [channel, info] of infos) {
+      if (!info) {
+        this.plan.notes.push(`${label}: channel ${channel} not found (${this.registry}/${repository}:${channel}), skipped`);
+        continue;
+      }
+      if (info.suspend && enforceSuspend) {
+        if (!this.config.ignoreSuspend) {
+          throw new FerryError('INVALID_ARGUMENT', `${this.registry}/${this.config.source.repository} has suspended release channel "${channel}" (${formatVersion(info.version)}): set ignoreSuspend: true to carry it anyway, or pin one version with tag:`, { channel, version: formatVersion(info.version) });
+        }
+        this.plan.notes.push(`${label}: channel ${channel} is suspended at ${formatVersion(info.version)}, carried anyway (ignoreSuspend)`);
+      }
+      found.set(channel, info);
+      this.plan.add(this.registry, repository, channel);
+    }
+    if (found.size === 0) throw new FerryError('NOT_FOUND', `${this.registry}/${repository}: none of the channels ${this.config.channels.join(', ')} exists`, { repository });
+    this.plan.notes.push(`${label} channels: ${[...found].map(([c, i]) => `${c} ${formatVersion(i.version)}`).join(', ')}`);
+    return found;
+  }
+
+  /** Adds the per-version images of a release repository and the version's plan note. */
+  async carryVersions(versions: readonly string[], repos: { image: string; release: string; extras: string[] }, label: string, known: Map<string, ReleaseInfo>, requireNote: boolean): Promise<void> {
+    const found = await mapBounded(versions, async (tag) => {
+      const hasRelease = await this.exists(repos.release, tag);
+      const info = hasRelease ? await this.readRelease(repos.release, tag) : known.get(tag);
+      const extras = await Promise.all(repos.extras.map(async (extra) => ((await this.exists(extra, tag)) ? extra : undefined)));
+      return { tag, info, hasRelease, extras };
+    });
+    for (const { tag, info, hasRelease, extras } of found) {
+      this.plan.add(this.registry, repos.image, tag);
+      if (hasRelease) this.plan.add(this.registry, repos.release, tag);
+      for (const extra of extras) if (extra) this.plan.add(this.registry, extra, tag);
+      if (info && (requireNote || Object.keys(info.requirements).length > 0 || (info.disruptions[minorKey(info.version)] ?? []).length > 0)) this.plan.notes.push(describeRelease(`${label}${tag}`, info));
+      else if (requireNote) this.plan.notes.push(`${label}${tag}: no release metadata found (${this.registry}/${repos.release}:${tag} is absent)`);
+    }
+  }
+
+  async platform(): Promise<void> {
+    const root = this.config.source.repository;
+    const repos = { image: root, release: `${root}/release-channel`, extras: [`${root}/install`, `${root}/install-standalone`] };
+    if (this.config.tag !== undefined) {
+      if (!(await this.exists(root, this.config.tag))) throw new FerryError('NOT_FOUND', `${this.registry}/${root}:${this.config.tag} does not exist (deckhouse.tag)`, { tag: this.config.tag });
+      this.plan.notes.push(`deckhouse: release channels not consulted, tag ${this.config.tag} is pinned`);
+      await this.carryVersions([this.config.tag], repos, '', new Map(), true);
+      return;
+    }
+    const channels = await this.channels(repos.release, 'deckhouse', true);
+    const channelVersions = [...channels.values()].map((i) => i.version).sort(compareVersions);
+    const to = channelVersions.at(-1);
+    const from = this.config.sinceVersion ?? channelVersions[0];
+    if (!to || !from) return;
+    if (compareVersions(from, to) > 0) {
+      this.plan.notes.push(`deckhouse: sinceVersion ${formatVersion(from)} is newer than every channel (newest ${formatVersion(to)}); no platform version to carry`);
+      return;
+    }
+    const tags = await this.versionTags(root);
+    const latest = sequentialMinors(tags, from, to, `${this.registry}/${root}`);
+    const versions = withChannelVersions(latest, channelVersions, from, tags).map((v) => formatVersion(v));
+    for (const [channel, info] of channels) {
+      if (!versions.includes(formatVersion(info.version))) this.plan.notes.push(`deckhouse: channel ${channel} points at ${formatVersion(info.version)}, which is not carried`);
+    }
+    const known = new Map([...channels.values()].map((i) => [formatVersion(i.version), i]));
+    await this.carryVersions(versions, repos, '', known, true);
+  }
+
+  async module(spec: DeckhouseModule): Promise<void> {
+    const repository = `${this.config.source.repository}/modules/${spec.name}`;
+    const label = `module ${spec.name}`;
+    const channels = await this.channels(`${repository}/release`, label, false);
+    const channelVersions = [...channels.values()].map((i) => i.version).sort(compareVersions);
+    const tags = await this.versionTags(repository);
+    const to = channelVersions.at(-1);
+    const floor = spec.constraint ? rangeFloor(spec.constraint) : undefined;
+    const oldestTag = tags.length > 0 ? [...tags].sort(compareVersions)[0] : undefined;
+    const from = floor && oldestTag ? (compareVersions(floor, oldestTag) > 0 ? floor : oldestTag) : channelVersions[0];
+    const constraint = spec.constraint;
+    const accept = constraint ? (v: Version): boolean => satisfies(v, constraint) : undefined;
+    const versions = !to || !from || compareVersions(from, to) > 0
+      ? []
+      : withChannelVersions(sequentialMinors(tags, from, to, `${this.registry}/${repository}`, accept), channelVersions, from, tags, accept).map((v) => formatVersion(v));
+    if (versions.length === 0) this.plan.notes.push(`${label}: no version${constraint ? ` satisfies ${constraint.text}` : ''} up to ${to ? formatVersion(to) : 'the channels'}`);
+    for (const [channel, info] of channels) {
+      if (!versions.includes(formatVersion(info.version))) this.plan.notes.push(`${label}: channel ${channel} points at ${formatVersion(info.version)}, which is not carried`);
+    }
+    const known = new Map([...channels.values()].map((i) => [formatVersion(i.version), i]));
+    await this.carryVersions(versions, { image: repository, release: `${repository}/release`, extras: [] }, `${spec.name} `, known, false);
+  }
+
+  async securityDatabases(): Promise<void> {
+    for (const db of SECURITY_DATABASES) {
+      const repository = `${this.config.source.repository}/security/${db.name}`;
+      if (!(await this.exists(repository, db.tag))) {
+        throw new FerryError('NOT_FOUND', `${this.registry}/${repository}:${db.tag} does not exist; security databases are published for DKP EE only (deckhouse.securityDatabases)`, { repository, tag: db.tag });
+      }
+      this.plan.add(this.registry, repository, db.tag);
+    }
+  }
+}
+
+/** Resolves a `deckhouse:` section into the images to carry and plan notes (requirements, disruptions, skipped channels). */
+export async function resolveDeckhouse(config: unknown, context: ResolveContext): Promise<ResolvedSection> {
+  const parsed = parseDeckhouseConfig(config);
+  const plan = new Plan();
+  const resolver = new Resolver(parsed, context, plan);
+  if (!parsed.noPlatform) await resolver.platform();
+  if (!parsed.noModules) for (const module of parsed.modules) await resolver.module(module);
+  else if (parsed.modules.length > 0) plan.notes.push(`deckhouse: noModules is set, modules ${parsed.modules.map((m) => m.name).join(', ')} are not carried`);
+  if (parsed.securityDatabases) await resolver.securityDatabases();
+  return { images: [...plan.images.values()], notes: plan.notes };
+}
