@@ -7,6 +7,7 @@
  * carried), a suspended channel stops the resolve, modules follow the same
  * rule on their own channels, and the vulnerability databases have fixed tags.
  * Registry reads only (DESIGN.md decision 8).
+ * Guide: https://deckhouse.io/products/kubernetes-platform/guides/airgapped-update.html
  */
 import type { Reference } from '../../src-shared/model/oci.ts';
 import { FerryError } from '../../src-shared/errors.ts';
@@ -60,7 +61,7 @@ export interface ReleaseInfo {
 }
 
 function invalid(key: string, why: string): never {
-  throw new FerryError('INVALID_ARGUMENT', `deckhouse.${key} ${why}`, { section: SECTION, key });
+  throw new FerryError('INVALID_ARGUMENT', `${key === '' ? 'deckhouse' : `deckhouse.${key}`} ${why}`, { section: SECTION, key });
 }
 
 function optionalBoolean(input: Record<string, unknown>, key: string): boolean {
@@ -179,7 +180,7 @@ async function mapBounded<T, R>(items: readonly T[], fn: (item: T) => Promise<R>
   return results;
 }
 
-/** Newest first. */
+/** The highest version of a list, or undefined for an empty one. */
 function newest(versions: readonly Version[]): Version | undefined {
   return [...versions].sort(compareVersions).at(-1);
 }
@@ -263,13 +264,14 @@ class Resolver {
     return parseReleaseInfo(bytes, formatReference(reference));
   }
 
+  /** The `vX.Y.Z` tags of a repository; other tags (channels, digests-as-tags, `latest`) are ignored. */
   async versionTags(repository: string): Promise<Version[]> {
     const client = await this.context.registries.client(this.registry);
     const tags = await listTags(client, repository, this.context.signal ? { signal: this.context.signal } : {});
     return tags.map((t) => (t.startsWith('v') ? parseVersion(t) : undefined)).filter((v): v is Version => v !== undefined);
   }
 
-  /** Reads every configured channel of a release repository; missing channels are noted and skipped. */
+  /** Reads every configured channel of a release repository; missing channels are noted and skipped. `suspend` is enforced for the platform only: the guide documents suspension for platform channels. */
   async channels(repository: string, label: string, enforceSuspend: boolean): Promise<Map<string, ReleaseInfo>> {
     const infos = await mapBounded(this.config.channels, async (channel) => [channel, await this.release(repository, channel)] as const);
     const found = new Map<string, ReleaseInfo>();

@@ -50,10 +50,6 @@ function plan(section: ResolvedSection): string[] {
   }).sort();
 }
 
-function lines(prefix: string, entries: string[]): string[] {
-  return entries.map((e) => `${prefix}${e}`);
-}
-
 const CHANNELS = ['alpha', 'beta', 'early-access', 'stable', 'rock-solid'];
 const ee = (tag: string): string => `${DECKHOUSE_ROOT}:${tag}`;
 const rc = (tag: string): string => `${DECKHOUSE_ROOT}/release-channel:${tag}`;
@@ -192,7 +188,7 @@ describe('modules', () => {
     const section = await resolveDeckhouse({ source: root, noPlatform: true, modules: ['console', 'commander-agent@^1.2'] }, context);
     const consoleVersions = ['v1.34.1', 'v1.35.2', 'v1.35.3', 'v1.36.0', 'v1.36.1', 'v1.37.1'];
     expect(plan(section)).toEqual([
-      ...CHANNELS.map((c) => rel('console', c)), ...lines('', consoleVersions.map((v) => mod('console', v))), ...consoleVersions.map((v) => rel('console', v)),
+      ...CHANNELS.map((c) => rel('console', c)), ...consoleVersions.map((v) => mod('console', v)), ...consoleVersions.map((v) => rel('console', v)),
       rel('commander-agent', 'stable'), rel('commander-agent', 'alpha'), mod('commander-agent', 'v1.2.4'), mod('commander-agent', 'v1.3.0'),
       rel('commander-agent', 'v1.2.4'), rel('commander-agent', 'v1.3.0'),
     ].sort());

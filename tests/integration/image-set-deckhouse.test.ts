@@ -1,0 +1,59 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { BundleManifest } from '../../src-shared/model/bundle.ts';
+import { emptyAuthFile } from '../harness/ferry-access.ts';
+import { buildDeckhouseFixture, DECKHOUSE_ROOT, seedDeckhouseFixture } from '../harness/deckhouse-fixture.ts';
+import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { skopeoInspectRawDigest } from '../harness/skopeo.ts';
+import { runFerry } from '../harness/test-helpers.ts';
+
+let source: RunningRegistry;
+let site: RunningRegistry;
+let work: string;
+const flags = ['--plain-http', '--authfile', emptyAuthFile];
+
+beforeAll(async () => {
+  [source, site] = await Promise.all([startRegistry({ mode: 'anonymous' }), startRegistry({ mode: 'anonymous' })]);
+  await seedDeckhouseFixture(source, await buildDeckhouseFixture());
+  work = await mkdtemp(join(tmpdir(), 'ferry-deckhouse-set-'));
+});
+
+afterAll(async () => {
+  await Promise.all([source?.stop(), site?.stop()]);
+  await rm(work, { recursive: true, force: true });
+});
+
+it('export --set (Deckhouse) → import lands every image under its path and tag, digests intact', async () => {
+  const set = join(work, 'deckhouse.yaml');
+  await writeFile(set, [
+    'deckhouse:',
+    `  source: ${source.host}/${DECKHOUSE_ROOT}`,
+    '  sinceVersion: v1.69',
+    '  modules: [console@~1.37]',
+    '  securityDatabases: true',
+    '',
+  ].join('\n'));
+  const plan = await runFerry('export', '--to', join(work, 'never'), '--set', set, ...flags, '--dry-run');
+  expect(plan.code, plan.stderr).toBe(0);
+  expect(plan.stdout).toMatch(/note: v1\.70\.\d+ requires/);
+  const bundle = join(work, 'bundle');
+  const exported = await runFerry('export', '--to', bundle, '--set', set, ...flags);
+  expect(exported.code, exported.stderr).toBe(0);
+  const manifest = JSON.parse(await readFile(join(bundle, 'ferry.json'), 'utf8')) as BundleManifest;
+  expect(manifest.images.every((i) => i.section === 'deckhouse' && (i.targets?.length ?? 0) > 0)).toBe(true);
+  expect(manifest.imageSet.set).toBe('deckhouse.yaml');
+  const imported = await runFerry('import', bundle, '--to', `${site.host}/mirror`, ...flags, '--receipt', join(work, 'receipt.json'));
+  expect(imported.code, imported.stderr).toBe(0);
+  expect(manifest.images.length).toBeGreaterThan(10);
+  for (const image of manifest.images) {
+    for (const target of image.targets ?? []) {
+      const landed = `docker://${site.host}/mirror/${target.path}${target.tag ? `:${target.tag}` : `@${image.digest}`}`;
+      expect(await skopeoInspectRawDigest(landed, site), landed).toBe(image.digest);
+    }
+  }
+  // The platform keeps d8's layout: <prefix>/deckhouse/ee:<version>, release channels beside it.
+  expect(manifest.images.map((i) => i.targets?.[0]?.path)).toContain(DECKHOUSE_ROOT);
+  expect(manifest.images.some((i) => i.targets?.[0]?.path === `${DECKHOUSE_ROOT}/release-channel`)).toBe(true);
+});
