@@ -57,3 +57,29 @@ it('export --set (Deckhouse) → import lands every image under its path and tag
   expect(manifest.images.map((i) => i.targets?.[0]?.path)).toContain(DECKHOUSE_ROOT);
   expect(manifest.images.some((i) => i.targets?.[0]?.path === `${DECKHOUSE_ROOT}/release-channel`)).toBe(true);
 });
+
+it('the license from the set authenticates to the Deckhouse registry and is never written to the bundle', async () => {
+  const licensed = await startRegistry({ mode: 'tls-basic', users: [{ username: 'license-token', password: 'LICENSE-KEY-42' }] });
+  try {
+    await seedDeckhouseFixture(licensed, await buildDeckhouseFixture(), { creds: { username: 'license-token', password: 'LICENSE-KEY-42' } });
+    const set = join(work, 'licensed.yaml');
+    await writeFile(set, ['deckhouse:', `  source: ${licensed.host}/${DECKHOUSE_ROOT}`, '  license: env:FERRY_TEST_DECKHOUSE_LICENSE', '  tag: v1.70.3', '  noModules: true', ''].join('\n'));
+    const bundle = join(work, 'licensed-bundle');
+    const args = ['export', '--to', bundle, '--set', set, '--authfile', emptyAuthFile, '--ca-cert', licensed.caFile ?? ''];
+    const missing = await runFerry(...args);
+    expect(missing.stderr).toContain('the Deckhouse license "env:FERRY_TEST_DECKHOUSE_LICENSE" is empty or missing');
+    process.env.FERRY_TEST_DECKHOUSE_LICENSE = 'LICENSE-KEY-42';
+    try {
+      const result = await runFerry(...args);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout + result.stderr).not.toContain('LICENSE-KEY-42');
+      const { readdir } = await import('node:fs/promises');
+      for (const name of ['ferry.json', 'index.json']) expect(await readFile(join(bundle, name), 'utf8')).not.toContain('LICENSE-KEY-42');
+      expect((await readdir(bundle)).sort()).toEqual(['blobs', 'ferry.json', 'index.json', 'oci-layout']);
+    } finally {
+      delete process.env.FERRY_TEST_DECKHOUSE_LICENSE;
+    }
+  } finally {
+    await licensed.stop();
+  }
+});

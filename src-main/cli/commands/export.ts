@@ -3,6 +3,7 @@
  * resume (run it again after a crash or a pulled cable) and `--verify`.
  */
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { FerryError } from '../../../src-shared/errors.ts';
 import { parseSize } from '../../../src-shared/units.ts';
@@ -11,7 +12,7 @@ import type { Catalog } from '../../catalog/index.ts';
 import { catalogFlag, openCatalog } from '../catalog-flags.ts';
 import { withCatalogJob } from '../catalog-job.ts';
 import { readReceipt } from './receipt.ts';
-import { readImageSet, resolveImageSet } from '../../sources/image-set.ts';
+import { readImageSet, resolveImageSet, type ImageSetFile } from '../../sources/image-set.ts';
 import { parsePlatform, type PlatformSelection } from '../../oci/platform.ts';
 import type { Reference } from '../../../src-shared/model/oci.ts';
 import { formatReference, parseReference } from '../../oci/reference.ts';
@@ -73,8 +74,8 @@ async function referencesFrom(args: ParsedArgs): Promise<{ references: Reference
  * Resolves `--set FILE` into references and where each should land; an
  * image several sections name is carried once, with every placement.
  */
-async function resolveSet(file: string, registries: Registries, platforms: PlatformSelection, imageSet: BundleImageSet, references: Reference[]): Promise<NonNullable<ExportRequest['placements']>> {
-  const set = await readImageSet(file);
+async function resolveSet(set: ImageSetFile, registries: Registries, platforms: PlatformSelection, imageSet: BundleImageSet, references: Reference[]): Promise<NonNullable<ExportRequest['placements']>> {
+  const file = set.path;
   const resolved = await resolveImageSet(set, { registries, platforms });
   const placements = new Map<string, { targets: Array<{ path: string; tag?: string }>; section: string }>();
   for (const image of resolved.images) {
@@ -112,14 +113,15 @@ async function exportWithCatalog(args: ParsedArgs, { out, err }: CommandIo, cata
   const partSizeFlag = args.values['part-size'];
   const site = typeof args.values.site === 'string' ? args.values.site : undefined;
   const incremental = await incrementalBase(catalog, site, args.values['since-receipt']);
-  const registries = new Registries(registryAccess(args.values, '', references.map((r) => r.registry)));
   const setFile = args.values.set;
-  if (typeof setFile === 'string' && platforms.kind === 'all') {
-    // A set's own `platforms:` applies unless --platform overrides it.
-    const own = (await readImageSet(setFile)).platforms;
-    if (own.length > 0) platforms = { kind: 'some', platforms: own.map(parsePlatform) };
-  }
-  const placements = typeof setFile === 'string' ? await resolveSet(setFile, registries, platforms, imageSet, references) : undefined;
+  const set = typeof setFile === 'string' ? await readImageSet(setFile) : undefined;
+  // A set's own `platforms:` applies unless --platform overrides it.
+  if (set && platforms.kind === 'all' && set.platforms.length > 0) platforms = { kind: 'some', platforms: set.platforms.map(parsePlatform) };
+  const access = registryAccess(args.values, '', references.map((r) => r.registry));
+  const license = set ? await deckhouseLicense(set) : undefined;
+  if (license && !access.creds) access.creds = license;
+  const registries = new Registries(access);
+  const placements = set ? await resolveSet(set, registries, platforms, imageSet, references) : undefined;
   return runJob('export', err, registries, async ({ signal, tracker, endProgress }) => {
     const request = {
       references, imageSet, target, platforms, dryRun: args.values['dry-run'] === true, concurrency: concurrencyFlag(args.values, DEFAULT_EXPORT_CONCURRENCY),
@@ -166,6 +168,23 @@ async function exportWithCatalog(args: ParsedArgs, { out, err }: CommandIo, cata
     if (verified) out.write(`verified: ${verified.blobs} blobs, ${formatBytes(verified.bytes)} read back and checked\n`);
     return 0;
   });
+}
+
+/**
+ * The Deckhouse `license:` of a set: `env:NAME` (or a bare NAME) reads an
+ * environment variable, `file:PATH` a file. It becomes the password of the
+ * Deckhouse registry (user `license-token`, as d8 uses) and nothing else.
+ */
+async function deckhouseLicense(set: ImageSetFile): Promise<{ username: string; password: string; host: string } | undefined> {
+  const deckhouse = set.document.deckhouse;
+  if (typeof deckhouse !== 'object' || deckhouse === null || Array.isArray(deckhouse)) return undefined;
+  const { license, source } = deckhouse;
+  if (typeof license !== 'string' || typeof source !== 'string') return undefined;
+  let password: string | undefined;
+  if (license.startsWith('file:')) password = (await readFile(license.slice('file:'.length), 'utf8').catch(() => undefined))?.trim();
+  else password = process.env[license.replace(/^env:/, '')];
+  if (!password) throw new FerryError('CREDENTIALS_ERROR', `${set.path}: the Deckhouse license "${license}" is empty or missing (use env:VARIABLE or file:PATH)`, { file: set.path });
+  return { username: 'license-token', password, host: parseReference(source).registry };
 }
 
 /** The base of an incremental export: from the site's receipts in the catalog, or from a receipt file. */
