@@ -1,0 +1,155 @@
+/**
+ * The one API contract between the engine and every front end (Electron IPC,
+ * browser mode over HTTP + server-sent events, tests). Each method is declared
+ * once here with its argument and result; the IPC adapter, the preload, the
+ * HTTP server and the renderer client are generated from `API_METHODS` and
+ * `API_EVENTS`, so no channel name is ever written twice (DESIGN.md decision 1).
+ */
+import type { ErrorEnvelope } from '../errors.ts';
+import type { BundleImage, BundleManifest } from '../model/bundle.ts';
+import type { JobProgress } from '../model/progress.ts';
+
+/** Registry access as the UI collects it; credentials never leave the engine side again. */
+export interface RegistryAccessInput {
+  plainHttp?: boolean;
+  tlsVerify?: boolean;
+  caCertFiles?: string[];
+  authFile?: string;
+  username?: string;
+  password?: string;
+}
+
+/** A removable drive or mounted volume, for the "where" step of the export wizard. */
+export interface DriveInfo {
+  path: string;
+  label: string;
+  fsType: string;
+  freeBytes: number | null;
+  sizeBytes: number | null;
+  removable: boolean;
+  /** What the file system implies, in plain language (FAT32: archive form, 4 GiB parts). */
+  advice: string | null;
+}
+
+/** One image of an export plan. */
+export interface PlannedImage {
+  reference: string;
+  digest: string;
+  mediaType: string;
+  platforms: string[];
+  size: number;
+  section?: string;
+  targets?: Array<{ path: string; tag?: string }>;
+}
+
+/** What `planExport` answers: the images, sizes, savings, and the references that could not be resolved. */
+export interface ExportPlanResult {
+  images: PlannedImage[];
+  blobs: number;
+  bytes: number;
+  savedByDedup: number;
+  notes: string[];
+  /** Each unresolvable reference with why; the plan is unusable while this is not empty. */
+  problems: Array<{ reference: string; message: string }>;
+}
+
+/** Inputs of an export. */
+export interface ExportInput {
+  references: string[];
+  imageListText?: string;
+  setFile?: string;
+  target: string;
+  archive?: boolean;
+  partSize?: string;
+  platforms?: string[];
+  registry?: RegistryAccessInput;
+}
+
+/** Inputs of an import. */
+export interface ImportInput {
+  bundle: string;
+  target: string;
+  keepRegistryHost?: boolean;
+  registry?: RegistryAccessInput;
+}
+
+/** A long job's state, as events and `jobs()` report it. */
+export interface JobState {
+  id: string;
+  kind: 'export' | 'import' | 'verify';
+  title: string;
+  status: 'running' | 'succeeded' | 'failed' | 'cancelled';
+  progress: JobProgress | null;
+  /** Set when the job ended: its summary (kind-specific) or its error. */
+  result?: unknown;
+  error?: ErrorEnvelope;
+}
+
+/** The verify report, as `ferry verify --json` prints it. */
+export interface VerifyResult {
+  ok: boolean;
+  checks: Array<{ id: string; title: string; ok: boolean; problems: string[] }>;
+  images: number;
+  blobs: number;
+  bytes: number;
+}
+
+/** What the import inspector shows: the bundle and where each image would land. */
+export interface BundleInspection {
+  manifest: BundleManifest | null;
+  images: Array<BundleImage & { destination?: string }>;
+  form: 'directory' | 'archive' | 'oci-layout';
+}
+
+/** Every method: its argument and its result. */
+export interface ApiMethods {
+  'app:info': { args: Record<string, never>; result: { version: string; mode: 'electron' | 'browser'; catalog: string } };
+  'drives:list': { args: Record<string, never>; result: DriveInfo[] };
+  'export:plan': { args: ExportInput; result: ExportPlanResult };
+  'export:run': { args: ExportInput; result: { jobId: string } };
+  'import:inspect': { args: { bundle: string; target?: string; keepRegistryHost?: boolean }; result: BundleInspection };
+  'import:run': { args: ImportInput; result: { jobId: string } };
+  'bundle:verify': { args: { bundle: string }; result: { jobId: string } };
+  'job:cancel': { args: { jobId: string }; result: { cancelled: boolean } };
+  'job:list': { args: Record<string, never>; result: JobState[] };
+  'mirror:config': { args: { bundle: string; target: string; keepRegistryHost?: boolean }; result: { files: Array<{ path: string; text: string }> } };
+  'registry:test': { args: { registry: string; access?: RegistryAccessInput }; result: { ok: boolean; message: string } };
+  'catalog:bundles': { args: { contains?: string; limit?: number }; result: Array<Record<string, unknown>> };
+  'catalog:totals': { args: Record<string, never>; result: Array<{ month: string; bundles: number; bytes: number; exports: number; imports: number }> };
+}
+
+/** Every event the engine pushes to front ends. */
+export interface ApiEvents {
+  'job:progress': { jobId: string; progress: JobProgress };
+  'job:state': JobState;
+  'drives:changed': { drives: DriveInfo[] };
+}
+
+/** A method name. */
+export type ApiMethod = keyof ApiMethods;
+/** An event name. */
+export type ApiEvent = keyof ApiEvents;
+
+/** The method names at run time: the adapters iterate this list, so none can be forgotten or added twice. */
+export const API_METHODS = [
+  'app:info', 'drives:list', 'export:plan', 'export:run', 'import:inspect', 'import:run', 'bundle:verify',
+  'job:cancel', 'job:list', 'mirror:config', 'registry:test', 'catalog:bundles', 'catalog:totals',
+] as const satisfies readonly ApiMethod[];
+
+/** The event names at run time. */
+export const API_EVENTS = ['job:progress', 'job:state', 'drives:changed'] as const satisfies readonly ApiEvent[];
+
+/** The typed client every front end gets: one async function per method, and a subscription to events. */
+export type ApiClient = {
+  [M in ApiMethod]: (args: ApiMethods[M]['args']) => Promise<ApiMethods[M]['result']>;
+} & {
+  on<E extends ApiEvent>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
+};
+
+/** How a method's failure crosses any boundary: the envelope, never a bare string. */
+export type ApiResponse<M extends ApiMethod> = { ok: true; result: ApiMethods[M]['result'] } | { ok: false; error: ErrorEnvelope };
+
+/** Compile-time proof that API_METHODS and API_EVENTS list every method and event exactly. */
+type MissingMethods = Exclude<ApiMethod, (typeof API_METHODS)[number]>;
+type MissingEvents = Exclude<ApiEvent, (typeof API_EVENTS)[number]>;
+export const CONTRACT_IS_COMPLETE: [MissingMethods, MissingEvents] extends [never, never] ? true : never = true;
