@@ -3,6 +3,7 @@
  * Ctrl-C turned into a cancel that leaves the work resumable, and the
  * registry connections closed whatever happens.
  */
+import { setMaxListeners } from 'node:events';
 import { FerryError } from '../../src-shared/errors.ts';
 import type { Registries } from '../oci/registry/registries.ts';
 import { ProgressTracker } from '../transfer/progress.ts';
@@ -21,6 +22,8 @@ export async function runJob<T>(name: string, err: NodeJS.WritableStream, regist
   const progress = new ProgressRenderer(err);
   const tracker = new ProgressTracker(progress.onEvent);
   const controller = new AbortController();
+  // One signal is shared by every request and backoff of the job: hundreds of listeners are expected, not a leak.
+  setMaxListeners(0, controller.signal);
   const stop = (): void => controller.abort(new FerryError('CANCELLED', `${name} cancelled; run the same command again to resume`));
   process.once('SIGINT', stop);
   try {
