@@ -1,11 +1,12 @@
 /**
- * `npm start`: opens the desktop app when an Electron binary is installed, and
- * says in one line what happened when it is not (machines that install with
- * ELECTRON_SKIP_BINARY_DOWNLOAD=1 have none).
+ * `npm start`: opens the desktop app when an Electron binary is installed; where
+ * none is (machines that install with ELECTRON_SKIP_BINARY_DOWNLOAD=1), it says
+ * so in one line and serves browser mode (`ferry ui`) instead.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { runBrowserMode } from '../server/browser-mode.ts';
 
 /** Where the Electron binary would be, or undefined when the package or its binary is absent. */
 export function electronBinary(): string | undefined {
@@ -22,9 +23,7 @@ export function electronBinary(): string | undefined {
 }
 
 const binary = electronBinary();
-if (binary === undefined) {
-  process.stderr.write('ferry: no Electron binary is installed here (npm ran with ELECTRON_SKIP_BINARY_DOWNLOAD=1), so the desktop window cannot open; browser mode (`ferry ui`) is not built yet, so use the CLI: npx ferry --help\n');
-} else {
-  process.stderr.write(`ferry: Electron found at ${binary}, but the desktop window is not built yet; use the CLI: npx ferry --help\n`);
-}
-process.exitCode = 1;
+process.stderr.write(binary === undefined
+  ? 'ferry: no Electron binary is installed here (npm ran with ELECTRON_SKIP_BINARY_DOWNLOAD=1), so Ferry starts in browser mode instead\n'
+  : `ferry: Electron found at ${binary}, but the desktop bundle is not built yet, so Ferry starts in browser mode instead\n`);
+process.exitCode = await runBrowserMode({ open: !process.argv.includes('--no-open'), out: process.stdout, err: process.stderr });

@@ -12,6 +12,7 @@ import { verifySpec, runVerify } from './commands/verify.ts';
 import { importSpec, runImport } from './commands/import.ts';
 import { catalogSpec, runCatalog } from './commands/catalog.ts';
 import { receiptSpec, runReceipt } from './commands/receipt.ts';
+import { uiSpec, runUi } from './commands/ui.ts';
 
 interface Command {
   spec: CommandSpec;
@@ -27,6 +28,7 @@ const COMMANDS: Command[] = [
   { spec: importSpec, run: runImport },
   { spec: receiptSpec, run: runReceipt },
   { spec: catalogSpec, run: runCatalog },
+  { spec: uiSpec, run: runUi },
 ];
 
 function overview(): string {

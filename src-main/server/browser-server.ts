@@ -1,0 +1,227 @@
+/**
+ * Browser mode (DESIGN.md decision 2): the renderer and the whole contract
+ * over HTTP on 127.0.0.1, behind a random session token.
+ *
+ * The contract with the renderer's HTTP client:
+ * - The server prints `http://127.0.0.1:PORT/?token=T`. Loading that page sets
+ *   an HttpOnly, SameSite=Strict cookie `ferry_token`, so the page's own
+ *   scripts, styles and reloads are authorised. The page cannot read that
+ *   cookie; it reads `token` from `location.search` once at start, keeps it
+ *   in memory (and may drop it from the address bar with history.replaceState).
+ * - Methods: `POST /api/<method>` (method names from API_METHODS, e.g.
+ *   `/api/export:plan`), header `X-Ferry-Token: T`, `Content-Type:
+ *   application/json`, body = the method's args as JSON. The answer is always
+ *   JSON: `{ ok: true, result }` (200) or `{ ok: false, error: { code,
+ *   message, details } }` with 400 (bad arguments), 401 (no token), 404
+ *   (unknown method), 413 (body over 1 MiB), 415 (not JSON), 422 (the engine
+ *   refused: read error.code) or 500 (INTERNAL).
+ * - Events: `GET /api/events` as server-sent events, one `event: <name>` per
+ *   API_EVENTS entry, `data:` its JSON payload. EventSource cannot send
+ *   headers; it is authorised by the cookie (or `?token=T`).
+ * - Every request without the token, the page included, gets 401.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { API_EVENTS, type ApiEvent } from '../../src-shared/api/contract.ts';
+import { FerryError, toErrorEnvelope, type ErrorEnvelope } from '../../src-shared/errors.ts';
+import { isApiMethod, type Service } from '../service.ts';
+import { lookupStatic, realRoot, sendFile } from './static-files.ts';
+
+/** What `startBrowserServer` needs. */
+export interface BrowserServerOptions {
+  service: Service;
+  /** 0 or absent: a free port chosen by the OS. */
+  port?: number;
+  /** Loopback only: browser mode is never reachable from another machine. */
+  host: '127.0.0.1';
+  /** The built renderer (index.html and its assets). */
+  rendererDir: string;
+}
+
+/** A running browser-mode server. */
+export interface BrowserServer {
+  /** `http://127.0.0.1:PORT/?token=…`: the one address that opens the app. */
+  url: string;
+  token: string;
+  close(): Promise<void>;
+}
+
+/** The cookie that carries the token for page loads and EventSource. */
+export const TOKEN_COOKIE = 'ferry_token';
+/** The header the renderer's client sends on every API call. */
+export const TOKEN_HEADER = 'x-ferry-token';
+/** API request bodies are small JSON objects; more is refused before parsing. */
+const MAX_BODY_BYTES = 1024 * 1024;
+/** A comment line this often keeps idle SSE connections open through proxies and sleep-happy browsers. */
+const SSE_HEARTBEAT_MS = 25_000;
+
+/** Sent with every answer: the strict CSP of the renderer, no sniffing, no framing, and no token in any Referer. */
+export const SECURITY_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Cache-Control': 'no-store',
+};
+
+function sameToken(given: string | undefined, token: string): boolean {
+  if (given === undefined || given.length !== token.length) return false;
+  return timingSafeEqual(Buffer.from(given), Buffer.from(token));
+}
+
+function cookieToken(header: string | undefined): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === TOKEN_COOKIE) return value.join('=');
+  }
+  return undefined;
+}
+
+/** How a request proved it holds the token, or undefined. */
+function authorisedBy(req: IncomingMessage, url: URL, token: string): 'header' | 'cookie' | 'query' | undefined {
+  const header = req.headers[TOKEN_HEADER];
+  if (sameToken(Array.isArray(header) ? header[0] : header, token)) return 'header';
+  if (sameToken(cookieToken(req.headers.cookie), token)) return 'cookie';
+  if (sameToken(url.searchParams.get('token') ?? undefined, token)) return 'query';
+  return undefined;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)) });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, status: number, error: ErrorEnvelope): void {
+  sendJson(res, status, { ok: false, error });
+}
+
+/** The HTTP status of an engine error: the code in the body is what clients switch on. */
+function statusFor(error: ErrorEnvelope): number {
+  if (error.code === 'INTERNAL') return 500;
+  if (error.code === 'INVALID_ARGUMENT' || error.code === 'INVALID_REFERENCE') return 400;
+  return 422;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) throw new FerryError('INVALID_ARGUMENT', `request body over ${MAX_BODY_BYTES} bytes`, { status: 413 });
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Starts browser mode; resolves once it listens. */
+export async function startBrowserServer(options: BrowserServerOptions): Promise<BrowserServer> {
+  if (options.host !== '127.0.0.1') throw new FerryError('INVALID_ARGUMENT', 'browser mode listens on 127.0.0.1 only');
+  const { service } = options;
+  const root = await realRoot(options.rendererDir).catch((error: unknown) => {
+    throw new FerryError('IO_ERROR', `renderer folder ${options.rendererDir} cannot be read`, { path: options.rendererDir }, { cause: error });
+  });
+  const token = randomBytes(32).toString('hex');
+  const streams = new Set<ServerResponse>();
+  let origin = '';
+
+  const callMethod = async (req: IncomingMessage, res: ServerResponse, method: string, by: 'header' | 'cookie' | 'query'): Promise<void> => {
+    if (!isApiMethod(method)) return sendError(res, 404, { code: 'NOT_FOUND', message: `unknown method ${method}` });
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      return sendError(res, 405, { code: 'INVALID_ARGUMENT', message: `${method} is called with POST` });
+    }
+    // A cookie alone also rides along on requests other local pages make; such calls must come from this origin, as JSON (which needs a CORS preflight cross-origin).
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return sendError(res, 415, { code: 'INVALID_ARGUMENT', message: 'send the arguments as application/json' });
+    if (by !== 'header' && req.headers.origin !== undefined && req.headers.origin !== origin) return sendError(res, 401, { code: 'UNAUTHORIZED', message: 'cross-origin call refused' });
+    let args: unknown;
+    try {
+      const text = await readBody(req);
+      args = text.trim() === '' ? {} : JSON.parse(text);
+    } catch (error) {
+      const status = error instanceof FerryError && error.details?.status === 413 ? 413 : 400;
+      return sendError(res, status, status === 413 ? toErrorEnvelope(error) : { code: 'INVALID_ARGUMENT', message: 'the request body is not valid JSON' });
+    }
+    try {
+      sendJson(res, 200, { ok: true, result: await service.call(method, args) });
+    } catch (error) {
+      const envelope = toErrorEnvelope(error);
+      sendError(res, statusFor(envelope), envelope);
+    }
+  };
+
+  const openEvents = (req: IncomingMessage, res: ServerResponse): void => {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
+    res.write(': connected\n\n');
+    const unsubscribe = API_EVENTS.map((event: ApiEvent) => service.on(event, (payload) => {
+      res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
+    }));
+    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), SSE_HEARTBEAT_MS);
+    heartbeat.unref();
+    streams.add(res);
+    const stop = (): void => {
+      clearInterval(heartbeat);
+      for (const off of unsubscribe) off();
+      streams.delete(res);
+    };
+    req.on('close', stop);
+    res.on('close', stop);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    const url = new URL(req.url ?? '/', origin);
+    const by = authorisedBy(req, url, token);
+    if (by === undefined) return sendError(res, 401, { code: 'UNAUTHORIZED', message: 'open Ferry with the address `ferry ui` printed; it carries the session token' });
+    if (by === 'query') res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
+    if (url.pathname === '/api/events') {
+      if (req.method !== 'GET') return sendError(res, 405, { code: 'INVALID_ARGUMENT', message: '/api/events is read with GET' });
+      return openEvents(req, res);
+    }
+    if (url.pathname.startsWith('/api/')) {
+      let method: string;
+      try {
+        method = decodeURIComponent(url.pathname.slice('/api/'.length));
+      } catch {
+        return sendError(res, 404, { code: 'NOT_FOUND', message: 'unknown method' });
+      }
+      return callMethod(req, res, method, by);
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, { code: 'INVALID_ARGUMENT', message: 'static files are read with GET' });
+    // The raw path, not the URL parser's normalised one: `/../x` must be refused, not quietly turned into `/x`.
+    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+    const found = await lookupStatic(root, rawPath);
+    if (found.kind === 'status') return sendError(res, found.status, { code: found.status === 404 ? 'NOT_FOUND' : 'INVALID_ARGUMENT', message: found.status === 404 ? 'not found' : 'path refused' });
+    sendFile(res, found, req.method === 'HEAD');
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendError(res, 500, toErrorEnvelope(error));
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host, () => {
+      server.off('error', reject);
+      resolvePromise();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  origin = `http://${options.host}:${port}`;
+  return {
+    url: `${origin}/?token=${token}`,
+    token,
+    close: async () => {
+      for (const res of streams) res.end();
+      streams.clear();
+      await new Promise<void>((resolvePromise) => {
+        server.close(() => resolvePromise());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * The API implementation: one object with one async function per contract
+ * method and a subscription to its events, used by every front end (Electron
+ * IPC, browser mode, tests) so the only code that differs between them is the
+ * transport (DESIGN.md decision 1). It only wires the engine: export, import,
+ * verify, the catalog and the media probes do the work.
+ *
+ * Credentials in `RegistryAccessInput` live for one call: they are never put
+ * into the catalog, a job's state, its result, or any log.
+ */
+import { API_METHODS, type ApiClient, type ApiMethod, type ApiMethods } from '../src-shared/api/contract.ts';
+import { FerryError } from '../src-shared/errors.ts';
+import { Catalog, defaultCatalogPath } from './catalog/index.ts';
+import { listDrives } from './media/drives.ts';
+import { parseReference } from './oci/reference.ts';
+import { Registries } from './oci/registry/registries.ts';
+import { ferryVersion } from './version.ts';
+import { accessFrom, argsObject, optionalString, requireString } from './service/access.ts';
+import { EventHub } from './service/events.ts';
+import { exportInput, planExport, runExportJob } from './service/export.ts';
+import { importInput, inspectBundle, mirrorConfig, runImportJob, runVerifyJob } from './service/import.ts';
+import { JobRunner } from './service/jobs.ts';
+
+/** How a service is created: where its catalog is and which front end hosts it. */
+export interface ServiceOptions {
+  catalogPath?: string;
+  mode: 'electron' | 'browser';
+}
+
+/** The contract's client, plus what the host process needs. */
+export type Service = ApiClient & {
+  /** Calls a method by name with untrusted arguments: what the IPC and HTTP adapters use. */
+  call(method: ApiMethod, args: unknown): Promise<unknown>;
+  /** Waits for a job to end (tests). */
+  settled(jobId: string): Promise<ApiMethods['job:list']['result'][number] | undefined>;
+  /** Cancels running jobs and closes the catalog. */
+  close(): Promise<void>;
+};
+
+/** Default and ceiling of `catalog:bundles`' limit, so one call cannot read the whole catalog into the UI. */
+const BUNDLES_DEFAULT_LIMIT = 50;
+const BUNDLES_MAX_LIMIT = 1_000;
+
+/** True when `name` is one of the contract's methods (the adapters refuse anything else). */
+export function isApiMethod(name: string): name is ApiMethod {
+  return (API_METHODS as readonly string[]).includes(name);
+}
+
+/** Creates the service; the catalog opens on first use and stays open until `close()`. */
+export function createService(options: ServiceOptions): Service {
+  const catalogPath = options.catalogPath ?? defaultCatalogPath();
+  const events = new EventHub();
+  const jobs = new JobRunner(events);
+  let catalog: Catalog | undefined;
+  const openCatalog = (): Catalog => (catalog ??= Catalog.open(catalogPath));
+
+  const methods: { [M in ApiMethod]: (args: ApiMethods[M]['args']) => Promise<ApiMethods[M]['result']> } = {
+    'app:info': async () => ({ version: ferryVersion(), mode: options.mode, catalog: catalogPath }),
+    'drives:list': () => listDrives(),
+    'export:plan': (args) => planExport(exportInput(args)),
+    'export:run': async (args) => {
+      const input = exportInput(args);
+      if (input.target.trim() === '') throw new FerryError('INVALID_ARGUMENT', 'choose where to write the bundle (a drive or a folder)', { argument: 'target' });
+      const references = [...input.references, ...(input.setFile ? [`set ${input.setFile}`] : []), ...(input.imageListText ? ['pasted list'] : [])];
+      const title = `Export ${references.length === 1 ? references[0] : `${references.length} sources`} to ${input.target}`;
+      return { jobId: jobs.start('export', title, (context) => runExportJob(input, openCatalog(), context)) };
+    },
+    'import:inspect': (args) => inspectBundle(args),
+    'import:run': async (args) => {
+      const input = importInput(args);
+      return { jobId: jobs.start('import', `Import ${input.bundle} to ${input.target}`, (context) => runImportJob(input, openCatalog(), context)) };
+    },
+    'bundle:verify': async (args) => {
+      const bundle = requireString(argsObject(args), 'bundle');
+      return { jobId: jobs.start('verify', `Verify ${bundle}`, (context) => runVerifyJob(bundle, context)) };
+    },
+    'job:cancel': async (args) => ({ cancelled: jobs.cancel(requireString(argsObject(args), 'jobId')) }),
+    'job:list': async () => jobs.list(),
+    'mirror:config': (args) => mirrorConfig(args),
+    'registry:test': async (args) => {
+      const input = argsObject(args);
+      const registry = requireString(input, 'registry').replace(/\/+$/, '');
+      // Accepts `host[:port]` or `host[:port]/prefix`, as the import target is typed.
+      const host = parseReference(`${registry.split('/')[0] ?? registry}/ferry-connection-test`).registry;
+      const access = typeof input.access === 'object' && input.access !== null ? (input.access as ApiMethods['registry:test']['args']['access']) : undefined;
+      const registries = new Registries(accessFrom(access, [host]));
+      try {
+        const client = await registries.client(host);
+        // GET /v2/ after authenticating: the distribution-spec "end-1" check that the API is there and the credentials are accepted.
+        await client.send({ method: 'GET', path: '/v2/', scopes: [], expect: [200], subject: host, noRetry: true });
+        return { ok: true, message: `${host} answers as an OCI registry${access?.username ? ' and accepts the credentials' : ''}` };
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return { ok: false, message };
+      } finally {
+        await registries.close();
+      }
+    },
+    'catalog:bundles': async (args) => {
+      const input = argsObject(args);
+      const contains = optionalString(input, 'contains');
+      if (contains !== undefined) return openCatalog().bundlesContaining(contains).map((row) => ({ ...row }));
+      const limit = typeof input.limit === 'number' && Number.isInteger(input.limit) && input.limit > 0 ? Math.min(input.limit, BUNDLES_MAX_LIMIT) : BUNDLES_DEFAULT_LIMIT;
+      return openCatalog().bundles(limit).map((row) => ({ ...row }));
+    },
+    'catalog:totals': async () => openCatalog().totalsPerMonth(),
+  };
+
+  return {
+    ...methods,
+    on: (event, listener) => events.on(event, listener),
+    call: async (method, args) => {
+      if (!isApiMethod(method)) throw new FerryError('NOT_FOUND', `unknown method ${String(method)}`);
+      const run = methods[method] as (args: unknown) => Promise<unknown>;
+      return run(argsObject(args));
+    },
+    settled: (jobId) => jobs.settled(jobId),
+    close: async () => {
+      await jobs.stopAll();
+      catalog?.close();
+      catalog = undefined;
+    },
+  };
+}

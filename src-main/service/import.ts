@@ -1,0 +1,150 @@
+/**
+ * Import-side calls for the app: inspect a bundle, verify it as a job, push
+ * it as a job (the steps of `ferry import`: verify, push, receipt, catalog),
+ * and render the mirror configuration for a mapping.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { BundleInspection, ImportInput, RegistryAccessInput, VerifyResult } from '../../src-shared/api/contract.ts';
+import type { BundleManifest } from '../../src-shared/model/bundle.ts';
+import { openBundle, type OpenedBundle } from '../bundle/bundle-reader.ts';
+import { writeReceipt, type ImportReceipt } from '../bundle/receipt.ts';
+import { verifyBundle } from '../bundle/verify.ts';
+import type { Catalog } from '../catalog/index.ts';
+import { withCatalogJob } from '../cli/catalog-job.ts';
+import { writeMirrorConfig } from '../mirror-config/write.ts';
+import { formatReference, parseRegistryPrefix } from '../oci/reference.ts';
+import { Registries } from '../oci/registry/registries.ts';
+import { importBundle, type ImportSummary } from '../transfer/import.ts';
+import { planImport, type ImportTarget } from '../transfer/import-plan.ts';
+import { accessFrom, argsObject, optionalString, requireString } from './access.ts';
+import type { JobContext } from './jobs.ts';
+
+/** Checks the input of import:run. */
+export function importInput(raw: unknown): ImportInput {
+  const args = argsObject(raw);
+  const input: ImportInput = { bundle: requireString(args, 'bundle'), target: requireString(args, 'target') };
+  if (args.keepRegistryHost === true) input.keepRegistryHost = true;
+  if (typeof args.registry === 'object' && args.registry !== null) input.registry = args.registry as RegistryAccessInput;
+  return input;
+}
+
+function importTarget(target: string, keepRegistryHost: boolean | undefined): ImportTarget {
+  const { registry, prefix } = parseRegistryPrefix(target);
+  return { registry, prefix, keepRegistryHost: keepRegistryHost === true };
+}
+
+/** import:inspect — what the bundle holds and, given a target, where each image would land. */
+export async function inspectBundle(raw: unknown): Promise<BundleInspection> {
+  const args = argsObject(raw);
+  const opened = await openBundle(resolve(requireString(args, 'bundle')));
+  const target = optionalString(args, 'target');
+  const destinations = new Map<string, string>();
+  if (target !== undefined) {
+    for (const image of planImport(opened, importTarget(target, args.keepRegistryHost === true)).images) {
+      if (!destinations.has(image.name)) destinations.set(image.name, formatReference(image.destination));
+    }
+  }
+  const listed = new Map((opened.manifest?.images ?? []).map((image) => [image.name, image]));
+  const images = opened.images.map((ref) => {
+    const image = listed.get(ref.name) ?? { name: ref.name, source: ref.source, digest: ref.digest, mediaType: ref.mediaType, platforms: [], size: opened.sizes.get(ref.digest) ?? 0 };
+    const destination = destinations.get(ref.name);
+    return destination === undefined ? image : { ...image, destination };
+  });
+  return { manifest: opened.manifest ?? null, images, form: opened.form };
+}
+
+/** The bytes verify will read: the parts of an archive, else the blobs. */
+function bytesToRead(opened: OpenedBundle): number {
+  if (opened.form === 'archive') return (opened.manifest?.parts ?? []).reduce((sum, part) => sum + part.size, 0);
+  let total = 0;
+  for (const size of opened.sizes.values()) total += size;
+  return total;
+}
+
+/** bundle:verify's body: the full verifier, with its bytes read fed to the job's progress. */
+export async function runVerifyJob(bundle: string, { signal, tracker }: JobContext): Promise<VerifyResult & { bundle: string; bundleId?: string; form?: string }> {
+  const dir = resolve(bundle);
+  const total = await openBundle(dir).then(bytesToRead, () => 0);
+  tracker.onEvent({ type: 'planned', images: 0, blobs: 0, bytes: total });
+  tracker.setPhase('verifying');
+  let read = 0;
+  const report = await verifyBundle(dir, {
+    signal,
+    onBytes: (bytes) => {
+      read += bytes;
+      // One synthetic "blob" carries the running count, so the tracker's throttle and rate apply as for transfers.
+      tracker.onEvent({ type: 'blob', progress: { digest: 'verify', state: 'active', complete: read, total } });
+    },
+  });
+  return report;
+}
+
+/** What an import job answers when it ends. */
+export interface ImportJobResult {
+  bundleId: string | undefined;
+  target: string;
+  images: ImportSummary['images'];
+  blobs: ImportSummary['blobs'];
+  bytesPushed: number;
+  manifestsPushed: number;
+  receipt: string;
+  seconds: number;
+}
+
+/** import:run's body, as `ferry import` runs it (without --mirror-config, which `mirror:config` renders). */
+export async function runImportJob(input: ImportInput, catalog: Catalog, { signal, tracker }: JobContext): Promise<ImportJobResult> {
+  const bundle = resolve(input.bundle);
+  const target = importTarget(input.target, input.keepRegistryHost);
+  const registries = new Registries(accessFrom(input.registry, [target.registry]));
+  try {
+    const request = { bundle, target, signal, onEvent: tracker.onEvent };
+    const summary = await withCatalogJob(catalog, 'import', `${bundle} -> ${input.target}`, { bundle, target: input.target }, (journal) => importBundle({ ...request, journal }, registries));
+    const content: ImportReceipt = {
+      receiptVersion: 1, site: null, registry: summary.target, bundleId: summary.bundleId ?? null,
+      importedAt: new Date().toISOString(), images: summary.images, digests: summary.present,
+    };
+    const receipt = await writeReceipt(content, { bundleDir: bundle });
+    recordImport(catalog, summary);
+    return {
+      bundleId: summary.bundleId, target: summary.target, images: summary.images, blobs: summary.blobs,
+      bytesPushed: summary.bytesPushed, manifestsPushed: summary.manifestsPushed, receipt, seconds: summary.seconds,
+    };
+  } finally {
+    await registries.close();
+  }
+}
+
+/** Records a finished import in the catalog and its audit log, as `ferry import` does (no site: the UI names none yet). */
+function recordImport(catalog: Catalog, summary: ImportSummary): void {
+  let manifestText: string | undefined;
+  try {
+    manifestText = readFileSync(join(summary.bundle, 'ferry.json'), 'utf8');
+  } catch {
+    manifestText = undefined;
+  }
+  if (manifestText !== undefined) catalog.recordBundle(JSON.parse(manifestText) as BundleManifest, { path: summary.bundle, direction: 'import' });
+  catalog.audit('import', summary.bundleId ?? summary.bundle, { target: summary.target, images: summary.images.length, pushed: summary.blobs.copied, site: null });
+}
+
+/**
+ * mirror:config — every format `ferry import --mirror-config` writes, as text.
+ * They are written by the same function into a private temp folder and read
+ * back, so the app and the CLI can never disagree on a file.
+ */
+export async function mirrorConfig(raw: unknown): Promise<{ files: Array<{ path: string; text: string }> }> {
+  const args = argsObject(raw);
+  const to = requireString(args, 'target');
+  const target = importTarget(to, args.keepRegistryHost === true);
+  const plan = planImport(await openBundle(resolve(requireString(args, 'bundle'))), target);
+  const dir = await mkdtemp(join(tmpdir(), 'ferry-mirror-config-'));
+  try {
+    const written = await writeMirrorConfig(dir, plan.mappings, { mirrorRegistry: target.registry });
+    const files = await Promise.all(written.map(async (path) => ({ path, text: await readFile(join(dir, ...path.split('/')), 'utf8') })));
+    return { files };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

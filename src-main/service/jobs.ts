@@ -1,0 +1,89 @@
+/**
+ * Long jobs (export, import, verify) as tasks, the way Podman Desktop runs
+ * them: an id, a title, a status, a cancel (AbortController) and throttled
+ * progress (ProgressTracker), announced through `job:state` and `job:progress`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { JobState } from '../../src-shared/api/contract.ts';
+import { FerryError, toErrorEnvelope } from '../../src-shared/errors.ts';
+import { ProgressTracker } from '../transfer/progress.ts';
+import type { EventHub } from './events.ts';
+
+/** What a job body gets. */
+export interface JobContext {
+  signal: AbortSignal;
+  tracker: ProgressTracker;
+}
+
+/** Finished jobs kept for `job:list`; older ones are dropped so a long session stays small. */
+const KEEP_FINISHED = 100;
+
+/** The jobs of one service. */
+export class JobRunner {
+  private readonly jobs = new Map<string, { state: JobState; controller: AbortController; done: Promise<void> }>();
+
+  constructor(private readonly events: EventHub) {}
+
+  /** Starts `body` in the background and returns its id at once. */
+  start(kind: JobState['kind'], title: string, body: (context: JobContext) => Promise<unknown>): string {
+    const id = randomUUID();
+    const controller = new AbortController();
+    const state: JobState = { id, kind, title, status: 'running', progress: null };
+    const tracker = new ProgressTracker((event) => {
+      if (event.type !== 'progress') return;
+      state.progress = event.progress;
+      this.events.emit('job:progress', { jobId: id, progress: event.progress });
+    });
+    const entry = { state, controller, done: Promise.resolve() };
+    this.jobs.set(id, entry);
+    this.events.emit('job:state', { ...state });
+    entry.done = (async () => {
+      try {
+        // Yield once, so the caller has the id before the first event of the body.
+        await Promise.resolve();
+        state.result = await body({ signal: controller.signal, tracker });
+        tracker.setPhase('done');
+        state.status = 'succeeded';
+      } catch (error) {
+        const envelope = toErrorEnvelope(error);
+        state.status = controller.signal.aborted || envelope.code === 'CANCELLED' ? 'cancelled' : 'failed';
+        state.error = envelope;
+      }
+      this.events.emit('job:state', { ...state });
+      this.prune();
+    })();
+    return id;
+  }
+
+  /** Asks a running job to stop; the work it did stays resumable. */
+  cancel(id: string): boolean {
+    const entry = this.jobs.get(id);
+    if (!entry || entry.state.status !== 'running') return false;
+    entry.controller.abort(new FerryError('CANCELLED', `${entry.state.kind} cancelled; run it again to resume`));
+    return true;
+  }
+
+  /** Every job of this session, newest first. */
+  list(): JobState[] {
+    return [...this.jobs.values()].map((entry) => ({ ...entry.state })).reverse();
+  }
+
+  /** Resolves when the job has ended (tests, shutdown). */
+  async settled(id: string): Promise<JobState | undefined> {
+    const entry = this.jobs.get(id);
+    if (!entry) return undefined;
+    await entry.done;
+    return { ...entry.state };
+  }
+
+  /** Cancels every running job and waits for each to end. */
+  async stopAll(): Promise<void> {
+    for (const id of this.jobs.keys()) this.cancel(id);
+    await Promise.all([...this.jobs.values()].map((entry) => entry.done));
+  }
+
+  private prune(): void {
+    const finished = [...this.jobs.entries()].filter(([, entry]) => entry.state.status !== 'running');
+    for (const [id] of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) this.jobs.delete(id);
+  }
+}

@@ -1,0 +1,54 @@
+/** The app shell: header, navigation between the four screens, and the engine connection state. */
+import { useEffect, useState } from 'react';
+import type { ApiClient, ApiMethods } from '../src-shared/api/contract.ts';
+import type { ErrorEnvelope } from '../src-shared/errors.ts';
+import { envelopeOf } from './api/explain.ts';
+import { ErrorNotice } from './components/ErrorNotice.tsx';
+import { CatalogScreen } from './screens/CatalogScreen.tsx';
+import { ExportWizard } from './screens/ExportWizard.tsx';
+import { ImportWizard } from './screens/ImportWizard.tsx';
+import { StartScreen } from './screens/StartScreen.tsx';
+
+/** The screens the navigation offers. */
+export type Screen = 'start' | 'export' | 'import' | 'catalog';
+const SCREENS: Array<{ id: Screen; label: string }> = [
+  { id: 'start', label: 'Start' },
+  { id: 'export', label: 'Export' },
+  { id: 'import', label: 'Import' },
+  { id: 'catalog', label: 'Catalog' },
+];
+
+/** The whole UI; stores were initialised with the same client before the first render. */
+export function App({ client }: { client: ApiClient }) {
+  const [screen, setScreen] = useState<Screen>('start');
+  const [info, setInfo] = useState<ApiMethods['app:info']['result'] | null>(null);
+  const [error, setError] = useState<ErrorEnvelope | null>(null);
+  useEffect(() => {
+    client['app:info']({}).then(setInfo, (e: unknown) => setError(envelopeOf(e)));
+  }, [client]);
+  return (
+    <>
+      <a href="#main" className="skip">Skip to content</a>
+      <header className="top">
+        <h1>Ferry</h1>
+        <nav aria-label="Main">
+          <ul>
+            {SCREENS.map((s) => (
+              <li key={s.id}>
+                <button type="button" aria-current={screen === s.id ? 'page' : undefined} onClick={() => setScreen(s.id)}>{s.label}</button>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <p className="meta">{info ? `Ferry ${info.version} · ${info.mode} mode` : 'Connecting…'}</p>
+      </header>
+      <main id="main">
+        <ErrorNotice error={error} />
+        {screen === 'start' && <StartScreen onExport={() => setScreen('export')} onImport={() => setScreen('import')} />}
+        {screen === 'export' && <ExportWizard />}
+        {screen === 'import' && <ImportWizard />}
+        {screen === 'catalog' && <CatalogScreen />}
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,29 @@
+/** Registry access fields shared by both wizards: plain HTTP, TLS verification, user name and password. */
+import type { AccessForm } from '../stores/export-store.ts';
+
+/** A fieldset of registry access options, each with its own label. */
+export function AccessFields({ legend, access, onChange, idPrefix }: { legend: string; access: AccessForm; onChange(patch: Partial<AccessForm>): void; idPrefix: string }) {
+  return (
+    <fieldset>
+      <legend>{legend}</legend>
+      <div className="check">
+        <input id={`${idPrefix}-plain`} type="checkbox" checked={access.plainHttp} onChange={(e) => onChange({ plainHttp: e.target.checked })} />
+        <label htmlFor={`${idPrefix}-plain`}>Plain HTTP (registry without TLS)</label>
+      </div>
+      <div className="check">
+        <input id={`${idPrefix}-tls`} type="checkbox" checked={access.tlsVerify} onChange={(e) => onChange({ tlsVerify: e.target.checked })} />
+        <label htmlFor={`${idPrefix}-tls`}>Verify TLS certificates</label>
+      </div>
+      <div className="row">
+        <div className="field">
+          <label htmlFor={`${idPrefix}-user`}>User name</label>
+          <input id={`${idPrefix}-user`} type="text" autoComplete="username" value={access.username} onChange={(e) => onChange({ username: e.target.value })} />
+        </div>
+        <div className="field">
+          <label htmlFor={`${idPrefix}-password`}>Password</label>
+          <input id={`${idPrefix}-password`} type="password" autoComplete="current-password" value={access.password} onChange={(e) => onChange({ password: e.target.value })} />
+        </div>
+      </div>
+    </fieldset>
+  );
+}

@@ -1,0 +1,22 @@
+/** The renderer's entry: one client, every store initialised once with it, then the first render. */
+import { createRoot } from 'react-dom/client';
+import { createApiClient } from './api/client.ts';
+import { App } from './App.tsx';
+import { useCatalog } from './stores/catalog-store.ts';
+import { useDrives } from './stores/drives-store.ts';
+import { useExport } from './stores/export-store.ts';
+import { useImport } from './stores/import-store.ts';
+import { useJobs } from './stores/jobs-store.ts';
+import './styles.css';
+
+const client = createApiClient();
+// The one place stores subscribe to engine events (STYLE.md: one explicit init, never at import time).
+useJobs.getState().init(client);
+useDrives.getState().init(client);
+useCatalog.getState().init(client);
+useExport.getState().init(client);
+useImport.getState().init(client);
+
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root element');
+createRoot(root).render(<App client={client} />);

@@ -1,0 +1,194 @@
+/** The export wizard, connected side: what → plan → where → run → done. */
+import { AccessFields } from '../components/AccessFields.tsx';
+import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { JobProgressView } from '../components/JobProgressView.tsx';
+import { StepHeading } from '../components/StepHeading.tsx';
+import { formatBytes, parseReferences, shortDigest } from '../format.ts';
+import { useDrives } from '../stores/drives-store.ts';
+import { EXPORT_STEPS, useExport } from '../stores/export-store.ts';
+
+const TITLES = { what: 'What to carry', plan: 'The plan', where: 'Where to write it', run: 'Exporting', done: 'Done' } as const;
+const STEP_NAMES = EXPORT_STEPS.map((s) => TITLES[s]);
+
+function WhatStep() {
+  const s = useExport();
+  const count = parseReferences(s.referencesText).length;
+  return (
+    <form onSubmit={(e) => { e.preventDefault(); void s.planExport(); }}>
+      <div className="field">
+        <label htmlFor="references">Image references, one per line (lines starting with # are comments)</label>
+        <textarea id="references" rows={8} spellCheck={false} value={s.referencesText} aria-describedby="references-hint" onChange={(e) => s.set({ referencesText: e.target.value })} />
+        <p id="references-hint" className="hint">{count} reference{count === 1 ? '' : 's'}. Example: registry.example.com/team/app:1.2</p>
+      </div>
+      <AccessFields legend="Source registry access" idPrefix="source" access={s.access} onChange={s.setAccess} />
+      <ErrorNotice error={s.error} />
+      <div className="actions">
+        <button type="submit" className="primary" disabled={s.busy}>{s.busy ? 'Planning…' : 'Plan export'}</button>
+      </div>
+    </form>
+  );
+}
+
+function PlanStep() {
+  const s = useExport();
+  const plan = s.plan;
+  if (!plan) return null;
+  return (
+    <>
+      {plan.problems.length > 0 && (
+        <div role="alert" className="notice notice-error">
+          <p className="notice-title">{plan.problems.length} reference{plan.problems.length === 1 ? '' : 's'} could not be resolved. Fix or remove them, then plan again.</p>
+          <ul>{plan.problems.map((p) => <li key={p.reference}><span className="mono">{p.reference}</span>: {p.message}</li>)}</ul>
+        </div>
+      )}
+      <table>
+        <caption>Images in the plan</caption>
+        <thead><tr><th scope="col">Reference</th><th scope="col">Digest</th><th scope="col">Platforms</th><th scope="col">Size</th></tr></thead>
+        <tbody>
+          {plan.images.map((img) => (
+            <tr key={`${img.reference}@${img.digest}`}>
+              <td className="mono">{img.reference}</td>
+              <td className="mono" title={img.digest}>{shortDigest(img.digest)}</td>
+              <td>{img.platforms.length ? img.platforms.join(', ') : '—'}</td>
+              <td className="num">{formatBytes(img.size)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <dl className="facts" aria-label="Totals">
+        <div><dt>Images</dt><dd>{plan.images.length}</dd></div>
+        <div><dt>Blobs</dt><dd>{plan.blobs}</dd></div>
+        <div><dt>Total size</dt><dd>{formatBytes(plan.bytes)}</dd></div>
+        <div><dt>Saved by deduplication</dt><dd>{formatBytes(plan.savedByDedup)}</dd></div>
+      </dl>
+      {plan.notes.length > 0 && <ul className="notes" aria-label="Notes">{plan.notes.map((n) => <li key={n}>{n}</li>)}</ul>}
+      <div className="actions">
+        <button type="button" onClick={() => s.goTo('what')}>Back</button>
+        <button type="button" className="primary" disabled={plan.problems.length > 0 || plan.images.length === 0} onClick={() => s.goTo('where')}>Choose where</button>
+      </div>
+    </>
+  );
+}
+
+function WhereStep() {
+  const s = useExport();
+  const drives = useDrives((d) => d.drives);
+  const drivesError = useDrives((d) => d.error);
+  const chosen = drives.find((d) => s.target === d.path || s.target.startsWith(`${d.path}/`));
+  const fits = chosen?.freeBytes != null && s.plan ? chosen.freeBytes >= s.plan.bytes : null;
+  return (
+    <form onSubmit={(e) => { e.preventDefault(); void s.run(); }}>
+      <fieldset>
+        <legend>Drives</legend>
+        <ErrorNotice error={drivesError} />
+        {drives.length === 0 ? <p>No removable drive found. Type any folder below.</p> : (
+          <ul className="drives">
+            {drives.map((d) => (
+              <li key={d.path}>
+                <button type="button" onClick={() => s.set({ target: d.path })} aria-pressed={s.target === d.path}>
+                  Use {d.label || d.path}
+                </button>
+                <span> {d.path} · {d.fsType} · {formatBytes(d.freeBytes)} free{d.removable ? ' · removable' : ''}</span>
+                {d.advice && <p className="hint">{d.advice}</p>}
+              </li>
+            ))}
+          </ul>
+        )}
+      </fieldset>
+      <div className="field">
+        <label htmlFor="target">Folder to write the bundle to</label>
+        <input id="target" type="text" spellCheck={false} value={s.target} onChange={(e) => s.set({ target: e.target.value })} />
+        {fits === false && <p className="hint warn">The plan needs {formatBytes(s.plan?.bytes)} but the drive has {formatBytes(chosen?.freeBytes)} free.</p>}
+      </div>
+      <fieldset>
+        <legend>Options</legend>
+        <div className="check">
+          <input id="archive" type="checkbox" checked={s.archive} onChange={(e) => s.set({ archive: e.target.checked })} aria-describedby="archive-hint" />
+          <label htmlFor="archive">Archive form (tar parts)</label>
+        </div>
+        <p id="archive-hint" className="hint">Needed on FAT32 drives and for file-transfer gateways.</p>
+        <div className="field">
+          <label htmlFor="part-size">Part size (for example 4GiB; empty for the default)</label>
+          <input id="part-size" type="text" value={s.partSize} disabled={!s.archive} onChange={(e) => s.set({ partSize: e.target.value })} />
+        </div>
+      </fieldset>
+      <ErrorNotice error={s.error} />
+      <div className="actions">
+        <button type="button" onClick={() => s.goTo('plan')}>Back</button>
+        <button type="submit" className="primary" disabled={s.busy}>Start export</button>
+      </div>
+    </form>
+  );
+}
+
+function RunStep() {
+  const s = useExport();
+  const ended = s.job !== null;
+  return (
+    <>
+      <JobProgressView jobId={s.jobId} label="Export progress" />
+      {s.job?.status === 'succeeded' && <p role="status" className="notice notice-ok">Export finished. Ferry is now verifying the bundle.</p>}
+      {s.job && s.job.status !== 'succeeded' && <ErrorNotice error={s.job.error ?? { code: 'CANCELLED', message: `The export ${s.job.status}.` }} />}
+      <ErrorNotice error={s.error} />
+      <div className="actions">
+        {!ended && <button type="button" onClick={() => void s.cancel()}>Cancel export</button>}
+        {ended && s.job?.status === 'succeeded' && <button type="button" className="primary" onClick={() => s.goTo('done')}>See the result</button>}
+        {ended && s.job?.status !== 'succeeded' && <button type="button" onClick={() => s.goTo('where')}>Back</button>}
+        {ended && s.job?.status !== 'succeeded' && <button type="button" className="primary" onClick={() => void s.run()}>Run again (resumes)</button>}
+      </div>
+    </>
+  );
+}
+
+function DoneStep() {
+  const s = useExport();
+  const summary = s.job?.result && typeof s.job.result === 'object' ? Object.entries(s.job.result as Record<string, unknown>).filter(([, v]) => typeof v !== 'object') : [];
+  return (
+    <>
+      <p role="status">The bundle was written to <span className="mono">{s.target}</span>.</p>
+      {summary.length > 0 && (
+        <dl className="facts" aria-label="Bundle summary">
+          {summary.map(([k, v]) => <div key={k}><dt>{k}</dt><dd>{String(v)}</dd></div>)}
+        </dl>
+      )}
+      <h3>Verification</h3>
+      {!s.verify && !s.verifyError && <JobProgressView jobId={s.verifyJobId} label="Verification progress" />}
+      <ErrorNotice error={s.verifyError} />
+      {s.verify && <VerifyReport result={s.verify} />}
+      <div className="actions">
+        <button type="button" onClick={() => s.reset()}>Export another set</button>
+      </div>
+    </>
+  );
+}
+
+/** The verify report: one line per check, then counts. */
+export function VerifyReport({ result }: { result: NonNullable<ReturnType<typeof useExport.getState>['verify']> }) {
+  return (
+    <div className={result.ok ? 'notice notice-ok' : 'notice notice-error'} role="status">
+      <p className="notice-title">{result.ok ? 'Bundle verified: every check passed.' : 'Verification failed: do not carry this bundle.'}</p>
+      <ul className="checks">
+        {result.checks.map((c) => (
+          <li key={c.id}>{c.ok ? 'Passed' : 'Failed'}: {c.title}{c.problems.length > 0 && <ul>{c.problems.map((p) => <li key={p}>{p}</li>)}</ul>}</li>
+        ))}
+      </ul>
+      <p>{result.images} images, {result.blobs} blobs, {formatBytes(result.bytes)}.</p>
+    </div>
+  );
+}
+
+/** The export wizard. */
+export function ExportWizard() {
+  const step = useExport((s) => s.step);
+  const index = EXPORT_STEPS.indexOf(step);
+  return (
+    <section aria-label="Export wizard" className="wizard">
+      <StepHeading steps={STEP_NAMES} current={index} title={TITLES[step]} />
+      {step === 'what' && <WhatStep />}
+      {step === 'plan' && <PlanStep />}
+      {step === 'where' && <WhereStep />}
+      {step === 'run' && <RunStep />}
+      {step === 'done' && <DoneStep />}
+    </section>
+  );
+}

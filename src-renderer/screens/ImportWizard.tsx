@@ -1,0 +1,189 @@
+/** The import wizard, disconnected side: bundle → verify → inspect → target → push → mirror configuration. */
+import { useState } from 'react';
+import { AccessFields } from '../components/AccessFields.tsx';
+import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { JobProgressView } from '../components/JobProgressView.tsx';
+import { StepHeading } from '../components/StepHeading.tsx';
+import { formatBytes, shortDigest } from '../format.ts';
+import { IMPORT_STEPS, useImport } from '../stores/import-store.ts';
+import { VerifyReport } from './ExportWizard.tsx';
+
+const TITLES = { bundle: 'Find the bundle', verify: 'Verify', inspect: 'Inspect', target: 'Target registry', push: 'Push', mirror: 'Mirror configuration' } as const;
+const STEP_NAMES = IMPORT_STEPS.map((s) => TITLES[s]);
+
+function BundleStep() {
+  const s = useImport();
+  return (
+    <form onSubmit={(e) => { e.preventDefault(); void s.startVerify(); }}>
+      <div className="field">
+        <label htmlFor="bundle">Bundle folder (the folder holding ferry.json)</label>
+        <input id="bundle" type="text" spellCheck={false} value={s.bundle} onChange={(e) => s.set({ bundle: e.target.value })} />
+      </div>
+      <ErrorNotice error={s.error} />
+      <div className="actions"><button type="submit" className="primary" disabled={s.busy}>Verify bundle</button></div>
+    </form>
+  );
+}
+
+function VerifyStep() {
+  const s = useImport();
+  const job = s.verifyJob;
+  return (
+    <>
+      {!job && <JobProgressView jobId={s.verifyJobId} label="Verification progress" />}
+      {job && job.status !== 'succeeded' && <ErrorNotice error={job.error ?? { code: 'BUNDLE_INVALID', message: `Verification ${job.status}.` }} />}
+      {s.verify && <VerifyReport result={s.verify} />}
+      <ErrorNotice error={s.error} />
+      <div className="actions">
+        {!job && <button type="button" onClick={() => void s.cancel()}>Cancel verification</button>}
+        {job && <button type="button" onClick={() => s.goTo('bundle')}>Back</button>}
+        <button type="button" className="primary" disabled={!s.verify?.ok || s.busy} onClick={() => void s.inspect()}>Inspect images</button>
+      </div>
+    </>
+  );
+}
+
+function InspectStep() {
+  const s = useImport();
+  const inspection = s.inspection;
+  if (!inspection) return null;
+  const m = inspection.manifest;
+  return (
+    <>
+      {m && (
+        <dl className="facts" aria-label="Bundle">
+          <div><dt>Bundle</dt><dd className="mono">{m.bundleId}</dd></div>
+          <div><dt>Sequence</dt><dd>{m.sequence}</dd></div>
+          <div><dt>Created</dt><dd>{m.created}</dd></div>
+          <div><dt>Exported by</dt><dd>{m.exporter.user}@{m.exporter.host} (Ferry {m.exporter.ferryVersion})</dd></div>
+          <div><dt>Form</dt><dd>{inspection.form}</dd></div>
+        </dl>
+      )}
+      <table>
+        <caption>Images in the bundle ({inspection.images.length})</caption>
+        <thead><tr><th scope="col">Source</th><th scope="col">Target</th><th scope="col">Tag</th><th scope="col">Digest</th><th scope="col">Platforms</th><th scope="col">Size</th></tr></thead>
+        <tbody>
+          {inspection.images.map((img) => (
+            <tr key={`${img.name}@${img.digest}`}>
+              <td className="mono">{img.source}</td>
+              <td className="mono">{img.destination ?? (img.targets?.length ? img.targets.map((t) => t.path).join(', ') : 'set in step 4')}</td>
+              <td>{img.tag ?? '—'}</td>
+              <td className="mono" title={img.digest}>{shortDigest(img.digest)}</td>
+              <td>{img.platforms.length ? img.platforms.join(', ') : '—'}</td>
+              <td className="num">{formatBytes(img.size)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="actions">
+        <button type="button" onClick={() => s.goTo('verify')}>Back</button>
+        <button type="button" className="primary" onClick={() => s.goTo('target')}>Choose target registry</button>
+      </div>
+    </>
+  );
+}
+
+function TargetStep() {
+  const s = useImport();
+  return (
+    <form onSubmit={(e) => { e.preventDefault(); void s.push(); }}>
+      <div className="field">
+        <label htmlFor="registry">Registry address and prefix</label>
+        <input id="registry" type="text" spellCheck={false} placeholder="registry.local:5000/mirror" value={s.target} onChange={(e) => { s.set({ target: e.target.value }); }} />
+      </div>
+      <AccessFields legend="Target registry access" idPrefix="target" access={s.access} onChange={s.setAccess} />
+      <div className="actions">
+        <button type="button" disabled={s.busy || !s.target.trim()} onClick={() => void s.testConnection()}>Test connection</button>
+      </div>
+      {s.test && (
+        <div role="status" className={s.test.ok ? 'notice notice-ok' : 'notice notice-error'}>
+          <p className="notice-title">{s.test.ok ? 'Connection works.' : 'Connection failed.'}</p>
+          <p>{s.test.message}</p>
+        </div>
+      )}
+      <ErrorNotice error={s.error} />
+      <div className="actions">
+        <button type="button" onClick={() => s.goTo('inspect')}>Back</button>
+        <button type="submit" className="primary" disabled={s.busy}>Push images</button>
+      </div>
+    </form>
+  );
+}
+
+function PushStep() {
+  const s = useImport();
+  const job = s.importJob;
+  return (
+    <>
+      <JobProgressView jobId={s.importJobId} label="Push progress" />
+      {job?.status === 'succeeded' && <p role="status" className="notice notice-ok">All images were pushed to <span className="mono">{s.target}</span>.</p>}
+      {job && job.status !== 'succeeded' && <ErrorNotice error={job.error ?? { code: 'CANCELLED', message: `The import ${job.status}.` }} />}
+      <ErrorNotice error={s.error} />
+      <div className="actions">
+        {!job && <button type="button" onClick={() => void s.cancel()}>Cancel push</button>}
+        {job && job.status !== 'succeeded' && <button type="button" onClick={() => void s.push()}>Push again (resumes)</button>}
+        {job?.status === 'succeeded' && <button type="button" className="primary" disabled={s.busy} onClick={() => void s.loadMirror()}>Show mirror configuration</button>}
+      </div>
+    </>
+  );
+}
+
+function MirrorFile({ path, text }: { path: string; text: string }) {
+  const [note, setNote] = useState('');
+  const id = `file-${path.replace(/[^a-z0-9]+/gi, '-')}`;
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      setNote('Copied to the clipboard.');
+    } catch {
+      setNote('The clipboard is not available here: select the text and copy it.');
+    }
+  };
+  const save = () => {
+    const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = path.split(/[\\/]/).pop() ?? 'mirror.conf';
+    a.click();
+    URL.revokeObjectURL(url);
+    setNote(`Saved as ${a.download}.`);
+  };
+  return (
+    <article aria-labelledby={`${id}-title`}>
+      <h3 id={`${id}-title`} className="mono">{path}</h3>
+      <pre tabIndex={0} aria-label={`Contents of ${path}`}>{text}</pre>
+      <div className="actions">
+        <button type="button" onClick={() => void copy()}>Copy {path}</button>
+        <button type="button" onClick={save}>Save {path}</button>
+        <span role="status">{note}</span>
+      </div>
+    </article>
+  );
+}
+
+function MirrorStep() {
+  const s = useImport();
+  return (
+    <>
+      <p>Give these files to the clusters that pull from <span className="mono">{s.target}</span>.</p>
+      {(s.mirror ?? []).map((f) => <MirrorFile key={f.path} path={f.path} text={f.text} />)}
+      <div className="actions"><button type="button" onClick={() => s.reset()}>Import another bundle</button></div>
+    </>
+  );
+}
+
+/** The import wizard. */
+export function ImportWizard() {
+  const step = useImport((s) => s.step);
+  return (
+    <section aria-label="Import wizard" className="wizard">
+      <StepHeading steps={STEP_NAMES} current={IMPORT_STEPS.indexOf(step)} title={TITLES[step]} />
+      {step === 'bundle' && <BundleStep />}
+      {step === 'verify' && <VerifyStep />}
+      {step === 'inspect' && <InspectStep />}
+      {step === 'target' && <TargetStep />}
+      {step === 'push' && <PushStep />}
+      {step === 'mirror' && <MirrorStep />}
+    </section>
+  );
+}

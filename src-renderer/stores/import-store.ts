@@ -1,0 +1,145 @@
+/** The import wizard: find, verify and inspect a bundle, choose the target registry, push, then mirror configuration. */
+import { create } from 'zustand';
+import type { ApiClient, BundleInspection, ImportInput, JobState, VerifyResult } from '../../src-shared/api/contract.ts';
+import type { ErrorEnvelope } from '../../src-shared/errors.ts';
+import { ApiError } from '../api/client.ts';
+import { envelopeOf } from '../api/explain.ts';
+import { accessInput, type AccessForm } from './export-store.ts';
+import { whenJobEnds } from './job-watch.ts';
+
+/** The wizard's steps, in order. */
+export const IMPORT_STEPS = ['bundle', 'verify', 'inspect', 'target', 'push', 'mirror'] as const;
+/** One step of the import wizard. */
+export type ImportStep = (typeof IMPORT_STEPS)[number];
+
+/** The import wizard's store. */
+export interface ImportStore {
+  step: ImportStep;
+  bundle: string;
+  target: string;
+  access: AccessForm;
+  busy: boolean;
+  error: ErrorEnvelope | null;
+  verifyJobId: string | null;
+  verifyJob: JobState | null;
+  verify: VerifyResult | null;
+  inspection: BundleInspection | null;
+  test: { ok: boolean; message: string } | null;
+  importJobId: string | null;
+  importJob: JobState | null;
+  mirror: Array<{ path: string; text: string }> | null;
+  init(client: ApiClient): void;
+  set(patch: Partial<Pick<ImportStore, 'bundle' | 'target'>>): void;
+  setAccess(patch: Partial<AccessForm>): void;
+  goTo(step: ImportStep): void;
+  startVerify(): Promise<void>;
+  inspect(): Promise<void>;
+  testConnection(): Promise<void>;
+  push(): Promise<void>;
+  cancel(): Promise<void>;
+  loadMirror(): Promise<void>;
+  reset(): void;
+}
+
+let client: ApiClient | null = null;
+
+function requireClient(): ApiClient {
+  if (!client) throw new Error('the import store was used before init(client)');
+  return client;
+}
+
+const initial = {
+  step: 'bundle' as ImportStep,
+  bundle: '',
+  target: '',
+  access: { plainHttp: false, tlsVerify: true, username: '', password: '' },
+  busy: false,
+  error: null,
+  verifyJobId: null,
+  verifyJob: null,
+  verify: null,
+  inspection: null,
+  test: null,
+  importJobId: null,
+  importJob: null,
+  mirror: null,
+};
+
+/** Hook and store of the import wizard. */
+export const useImport = create<ImportStore>()((set, get) => {
+  /** Runs one call with the busy flag and the error envelope handled alike for every step. */
+  async function guarded(work: (api: ApiClient) => Promise<void>): Promise<void> {
+    set({ busy: true, error: null });
+    try {
+      await work(requireClient());
+      set({ busy: false });
+    } catch (error) {
+      set({ busy: false, error: envelopeOf(error) });
+    }
+  }
+  const importInput = (): ImportInput => ({ bundle: get().bundle.trim(), target: get().target.trim(), registry: accessInput(get().access) });
+
+  return {
+    ...initial,
+    init(api) {
+      client = api;
+    },
+    set(patch) {
+      set(patch);
+    },
+    setAccess(patch) {
+      set((s) => ({ access: { ...s.access, ...patch }, test: null }));
+    },
+    goTo(step) {
+      set({ step, error: null });
+    },
+    startVerify: () =>
+      guarded(async (api) => {
+        if (!get().bundle.trim()) throw new ApiError({ code: 'INVALID_ARGUMENT', message: 'Type the folder that holds the bundle (the one with ferry.json).' });
+        set({ verify: null, verifyJob: null, inspection: null });
+        const { jobId } = await api['bundle:verify']({ bundle: get().bundle.trim() });
+        set({ verifyJobId: jobId, step: 'verify' });
+        const job = await whenJobEnds(jobId);
+        set({ verifyJob: job, verify: job.status === 'succeeded' ? (job.result as VerifyResult) : null });
+      }),
+    inspect: () =>
+      guarded(async (api) => {
+        const args: { bundle: string; target?: string } = { bundle: get().bundle.trim() };
+        if (get().target.trim()) args.target = get().target.trim();
+        const inspection = await api['import:inspect'](args);
+        set({ inspection, step: 'inspect' });
+      }),
+    testConnection: () =>
+      guarded(async (api) => {
+        set({ test: null });
+        const test = await api['registry:test']({ registry: get().target.trim(), access: accessInput(get().access) });
+        set({ test });
+      }),
+    push: () =>
+      guarded(async (api) => {
+        if (!get().target.trim()) throw new ApiError({ code: 'INVALID_ARGUMENT', message: 'Type the target registry address, for example registry.local:5000/mirror.' });
+        set({ importJob: null, mirror: null });
+        const { jobId } = await api['import:run'](importInput());
+        set({ importJobId: jobId, step: 'push' });
+        const job = await whenJobEnds(jobId);
+        set({ importJob: job });
+      }),
+    async cancel() {
+      const jobId = get().step === 'verify' ? get().verifyJobId : get().importJobId;
+      if (!jobId) return;
+      try {
+        await requireClient()['job:cancel']({ jobId });
+      } catch (error) {
+        set({ error: envelopeOf(error) });
+      }
+    },
+    loadMirror: () =>
+      guarded(async (api) => {
+        const { files } = await api['mirror:config']({ bundle: get().bundle.trim(), target: get().target.trim() });
+        set({ mirror: files, step: 'mirror' });
+      }),
+    reset() {
+      set(initial);
+    },
+  };
+});

@@ -1,0 +1,63 @@
+/** Page objects of the export wizard, one per step. */
+import { expect, type Locator } from '@playwright/test';
+import { WizardStep } from './base.ts';
+
+/** Step 1: the references to carry and access to their registries. */
+export class ExportWhatStep extends WizardStep {
+  protected readonly title = 'What to carry';
+  async enterReferences(references: string[]): Promise<void> {
+    await this.page.getByLabel(/Image references, one per line/).fill(['# e2e fixture set', ...references].join('\n'));
+  }
+  async usePlainHttp(): Promise<void> {
+    await this.page.getByLabel(/Plain HTTP/).check();
+  }
+  async plan(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Plan export' }).click();
+  }
+}
+
+/** Step 2: the plan's images, totals and problems. */
+export class ExportPlanStep extends WizardStep {
+  protected readonly title = 'The plan';
+  imagesTable(): Locator {
+    return this.page.getByRole('table', { name: /Images in the plan/ });
+  }
+  async expectImages(references: string[]): Promise<void> {
+    for (const ref of references) await expect(this.imagesTable().getByRole('cell', { name: ref, exact: true })).toBeVisible();
+    await expect(this.page.getByRole('alert')).toHaveCount(0);
+  }
+  async next(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Choose where' }).click();
+  }
+}
+
+/** Step 3: where to write the bundle, and its options. */
+export class ExportWhereStep extends WizardStep {
+  protected readonly title = 'Where to write it';
+  async chooseFolder(folder: string): Promise<void> {
+    await this.page.getByLabel('Folder to write the bundle to').fill(folder);
+  }
+  async start(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Start export' }).click();
+  }
+}
+
+/** Step 4: the run, with progress and cancel. */
+export class ExportRunStep extends WizardStep {
+  protected readonly title = 'Exporting';
+  async waitFinished(): Promise<void> {
+    await expect(this.page.getByRole('status').filter({ hasText: 'Export finished' })).toBeVisible();
+    await expect(this.page.getByRole('progressbar', { name: /Export progress: 100%/ })).toBeVisible();
+  }
+  async next(): Promise<void> {
+    await this.page.getByRole('button', { name: 'See the result' }).click();
+  }
+}
+
+/** Step 5: summary and verification result. */
+export class ExportDoneStep extends WizardStep {
+  protected readonly title = 'Done';
+  async expectVerified(): Promise<void> {
+    await expect(this.page.getByText('Bundle verified: every check passed.')).toBeVisible();
+  }
+}

@@ -1,0 +1,41 @@
+/** Page objects of the start and catalog screens. */
+import { expect, type Locator } from '@playwright/test';
+import { Screen } from './base.ts';
+
+/** The start screen: which side of the gap. */
+export class StartScreen extends Screen {
+  heading(): Locator {
+    return this.page.getByRole('heading', { name: 'Where are you?' });
+  }
+  async chooseConnected(): Promise<void> {
+    await this.page.getByRole('button', { name: /I am on the connected side/ }).click();
+  }
+  async chooseDisconnected(): Promise<void> {
+    await this.page.getByRole('button', { name: /I am on the disconnected side/ }).click();
+  }
+  async open(): Promise<void> {
+    await this.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Start' }).click();
+    await this.expectShown();
+  }
+}
+
+/** The catalog screen: bundles, search and the per-month chart. */
+export class CatalogScreen extends Screen {
+  heading(): Locator {
+    return this.page.getByRole('heading', { name: 'Catalog', level: 2 });
+  }
+  async open(): Promise<void> {
+    await this.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Catalog' }).click();
+    await this.expectShown();
+  }
+  bundleRows(): Locator {
+    return this.page.getByRole('table').getByRole('row');
+  }
+  async search(text: string): Promise<void> {
+    await this.page.getByLabel('Search by image reference or digest').fill(text);
+    await this.page.getByRole('button', { name: 'Search' }).click();
+  }
+  async expectChart(): Promise<void> {
+    await expect(this.page.getByRole('img', { name: /Bytes carried per month/ })).toBeVisible();
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * Browser mode end to end over real HTTP: the real server, the real service
+ * (catalog in the test's temp FERRY_CATALOG), a real registry and a real
+ * bundle. Every request without the session token is refused; with it, the
+ * contract works and errors keep their codes.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobState } from '../../src-shared/api/contract.ts';
+import { startBrowserServer, type BrowserServer } from '../../src-main/server/browser-server.ts';
+import { createService, type Service } from '../../src-main/service.ts';
+import { emptyAuthFile } from '../harness/ferry-access.ts';
+import { buildFixtures, seedFixtures, writeFixtureLayout, type FixtureImage } from '../harness/fixtures.ts';
+import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+
+let work: string;
+let rendererDir: string;
+let service: Service;
+let server: BrowserServer;
+let origin: string;
+let registry: RunningRegistry;
+let fixture: FixtureImage;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'ferry-server-test-'));
+  rendererDir = join(work, 'renderer');
+  await mkdir(join(rendererDir, 'assets'), { recursive: true });
+  await writeFile(join(rendererDir, 'index.html'), '<!doctype html><title>Ferry</title><script type="module" src="/assets/app.js"></script>');
+  await writeFile(join(rendererDir, 'assets', 'app.js'), 'console.log("ferry");');
+  await writeFile(join(work, 'package.json'), '{"secret": true}');
+  const fixtures = await buildFixtures({ bigLayerBytes: 64 * 1024, bigLayerCount: 1 });
+  fixture = fixtures['oci-single'];
+  registry = await startRegistry({ mode: 'anonymous' });
+  await seedFixtures(registry, [fixture]);
+  service = createService({ mode: 'browser', ...(process.env.FERRY_CATALOG ? { catalogPath: process.env.FERRY_CATALOG } : {}) });
+  server = await startBrowserServer({ service, host: '127.0.0.1', rendererDir });
+  origin = new URL(server.url).origin;
+});
+
+afterAll(async () => {
+  await server?.close();
+  await service?.close();
+  await registry?.stop();
+  await rm(work, { recursive: true, force: true });
+});
+
+/** A raw request, so paths like `/../x` reach the server unnormalised. */
+function raw(path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  const url = new URL(origin);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path, method: options.method ?? 'GET', headers: options.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      // Server-sent events never end: read what is there and stop.
+      if ((res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+        res.destroy();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: '' });
+        return;
+      }
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+const withToken = (extra: Record<string, string> = {}): Record<string, string> => ({ 'X-Ferry-Token': server.token, ...extra });
+
+async function call(method: string, args: unknown): Promise<{ status: number; body: { ok: boolean; result?: unknown; error?: { code: string; message: string } } }> {
+  const res = await fetch(`${origin}/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Ferry-Token': server.token }, body: JSON.stringify(args) });
+  return { status: res.status, body: (await res.json()) as { ok: boolean; result?: unknown; error?: { code: string; message: string } } };
+}
+
+/** Collects server-sent events until `until` returns true for one. */
+async function events(until: (name: string, data: unknown) => boolean, timeoutMs = 30_000): Promise<{ seen: Array<{ name: string; data: unknown }>; ready: Promise<void>; done: Promise<void> }> {
+  const seen: Array<{ name: string; data: unknown }> = [];
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const res = await fetch(`${origin}/api/events`, { headers: withToken(), signal: controller.signal });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  const reader = res.body?.getReader();
+  if (!reader) throw new Error('no body');
+  let buffer = '';
+  const decoder = new TextDecoder();
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+  const done = (async () => {
+    try {
+      for (;;) {
+        const { value, done: ended } = await reader.read();
+        if (ended) return;
+        buffer += decoder.decode(value, { stream: true });
+        if (buffer.includes(': connected')) markReady();
+        let split: number;
+        while ((split = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, split);
+          buffer = buffer.slice(split + 2);
+          const name = /^event: (.+)$/m.exec(block)?.[1];
+          const data = /^data: (.+)$/m.exec(block)?.[1];
+          if (name === undefined || data === undefined) continue;
+          const parsed = JSON.parse(data) as unknown;
+          seen.push({ name, data: parsed });
+          if (until(name, parsed)) return;
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+      controller.abort();
+    }
+  })().catch(() => undefined);
+  return { seen, ready, done };
+}
+
+describe('browser mode without the token', () => {
+  it('refuses every request with 401: page, API, events, assets, traversal', async () => {
+    for (const [path, method] of [['/', 'GET'], ['/index.html', 'GET'], ['/assets/app.js', 'GET'], ['/api/app:info', 'POST'], ['/api/events', 'GET'], ['/api/no:such', 'POST'], ['/../package.json', 'GET'], ['/?token=wrong', 'GET']] as const) {
+      const res = await raw(path, { method, headers: method === 'POST' ? { 'Content-Type': 'application/json' } : {} });
+      expect(res.status, `${method} ${path}`).toBe(401);
+      expect(res.body).not.toContain('Ferry</title>');
+    }
+    expect((await raw('/', { headers: { Cookie: 'ferry_token=nope', 'X-Ferry-Token': 'nope' } })).status).toBe(401);
+  });
+
+  it('listens on 127.0.0.1 only, with a 32-byte hex token in the printed URL', () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64}$/);
+  });
+});
+
+describe('browser mode with the token', () => {
+  it('serves the page with the token in the URL, sets an HttpOnly SameSite=Strict cookie, and sends CSP and nosniff', async () => {
+    const res = await raw(`/?token=${server.token}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('<title>Ferry</title>');
+    expect(String(res.headers['set-cookie'])).toMatch(/^ferry_token=[0-9a-f]{64}; HttpOnly; SameSite=Strict; Path=\//);
+    expect(res.headers['content-security-policy']).toBe("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'");
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    const asset = await raw('/assets/app.js', { headers: { Cookie: `ferry_token=${server.token}` } });
+    expect(asset.status).toBe(200);
+    expect(asset.headers['content-type']).toMatch(/^text\/javascript/);
+  });
+
+  it('never serves a file outside the renderer folder', async () => {
+    for (const path of ['/../package.json', '/assets/../../package.json', '/%2e%2e/package.json', '/..%2fpackage.json']) {
+      const res = await raw(path, { headers: withToken() });
+      expect([403, 404], path).toContain(res.status);
+      expect(res.body).not.toContain('secret');
+    }
+  });
+
+  it('answers app:info, 404 for an unknown method, and crosses a FerryError as an envelope with its code', async () => {
+    const info = await call('app:info', {});
+    expect(info.status).toBe(200);
+    expect(info.body).toMatchObject({ ok: true, result: { mode: 'browser', catalog: process.env.FERRY_CATALOG } });
+    const unknown = await call('shell:exec', {});
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    const bad = await call('export:plan', { references: ['Not A Reference!!'], target: '' });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ ok: false, error: { code: 'INVALID_REFERENCE' } });
+    const notJson = await raw('/api/app:info', { method: 'POST', headers: withToken({ 'Content-Type': 'text/plain' }), body: '{}' });
+    expect(notJson.status).toBe(415);
+    const viaGet = await raw('/api/app:info', { headers: withToken() });
+    expect(viaGet.status).toBe(405);
+  });
+
+  it('plans an export, listing an unresolvable reference as a problem, without echoing credentials', async () => {
+    const good = `${registry.host}/${fixture.repository}:${fixture.tag}`;
+    const missing = `${registry.host}/fixtures/does-not-exist:v1`;
+    const plan = await call('export:plan', { references: [good, missing], target: '', registry: { plainHttp: true, authFile: emptyAuthFile } });
+    expect(plan.body.ok).toBe(true);
+    const result = plan.body.result as { images: Array<{ reference: string; digest: string }>; problems: Array<{ reference: string; message: string }>; bytes: number };
+    expect(result.images.map((i) => i.digest)).toEqual([fixture.manifestDigest]);
+    expect(result.problems.map((p) => p.reference)).toEqual([missing]);
+    expect(result.bytes).toBe(fixture.totalSize);
+  });
+
+  it('runs an export job, reports job:state over SSE, records it in the catalog, and verifies the bundle', async () => {
+    const bundle = join(work, 'bundle');
+    const ended = (name: string, data: unknown): boolean => name === 'job:state' && (data as JobState).status !== 'running';
+    const stream = await events(ended);
+    await stream.ready;
+    const started = await call('export:run', {
+      references: [`${registry.host}/${fixture.repository}:${fixture.tag}`], target: bundle,
+      registry: { plainHttp: true, authFile: emptyAuthFile, username: 'u', password: 'hunter2-secret' },
+    });
+    expect(started.body.ok).toBe(true);
+    const { jobId } = started.body.result as { jobId: string };
+    await stream.done;
+    const states = stream.seen.filter((e) => e.name === 'job:state').map((e) => e.data as JobState);
+    expect(states[0]).toMatchObject({ id: jobId, kind: 'export', status: 'running' });
+    const last = states.at(-1);
+    expect(last, JSON.stringify(last?.error)).toMatchObject({ id: jobId, status: 'succeeded' });
+    expect(JSON.stringify(stream.seen)).not.toContain('hunter2-secret');
+    const list = await call('job:list', {});
+    expect(JSON.stringify(list.body)).not.toContain('hunter2-secret');
+
+    const bundles = await call('catalog:bundles', {});
+    expect(bundles.body.result as Array<{ path: string; direction: string }>).toEqual(expect.arrayContaining([expect.objectContaining({ path: bundle, direction: 'export' })]));
+
+    const inspection = await call('import:inspect', { bundle, target: '127.0.0.1:5999/mirror' });
+    expect(inspection.body).toMatchObject({ ok: true, result: { form: 'directory', images: [{ digest: fixture.manifestDigest, destination: expect.stringContaining('127.0.0.1:5999/mirror/') }] } });
+
+    const verifyStream = await events(ended);
+    await verifyStream.ready;
+    const verify = await call('bundle:verify', { bundle });
+    const verifyId = (verify.body.result as { jobId: string }).jobId;
+    await verifyStream.done;
+    const verified = verifyStream.seen.filter((e) => e.name === 'job:state').map((e) => e.data as JobState).at(-1);
+    expect(verified).toMatchObject({ id: verifyId, kind: 'verify', status: 'succeeded', result: { ok: true } });
+  });
+
+  it('verifies a plain OCI layout as a job and reports job:state over SSE', async () => {
+    const layout = join(work, 'layout');
+    await writeFixtureLayout(fixture, layout);
+    const stream = await events((name, data) => name === 'job:state' && (data as JobState).status !== 'running');
+    await stream.ready;
+    const started = await call('bundle:verify', { bundle: layout });
+    const { jobId } = started.body.result as { jobId: string };
+    await stream.done;
+    expect(stream.seen.filter((e) => e.name === 'job:state').map((e) => e.data)).toEqual(expect.arrayContaining([
+      expect.objectContaining({ id: jobId, status: 'running' }),
+      expect.objectContaining({ id: jobId, status: 'succeeded' }),
+    ]));
+  });
+
+  it('renders the mirror configuration of a bundle', async () => {
+    const res = await call('mirror:config', { bundle: join(work, 'bundle'), target: '127.0.0.1:5999/mirror' });
+    expect(res.body.ok).toBe(true);
+    const files = (res.body.result as { files: Array<{ path: string; text: string }> }).files;
+    expect(files.map((f) => f.path)).toContain('registries.conf.d/99-ferry-mirror.conf');
+    expect(files.find((f) => f.path.endsWith('.conf'))?.text).toContain('127.0.0.1:5999/mirror');
+  });
+});
