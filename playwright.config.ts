@@ -14,7 +14,7 @@ export default defineConfig({
   workers: 1,
   timeout: 240_000,
   expect: { timeout: 30_000 },
-  reporter: [['list']],
+  reporter: [['list'], ['./tests/e2e/summary-reporter.ts']],
   use: {
     headless: true,
     viewport: { width: 1280, height: 900 },
