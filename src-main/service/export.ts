@@ -15,7 +15,7 @@ import { withCatalogJob } from '../cli/catalog-job.ts';
 import { ALL_PLATFORMS, parsePlatform, type PlatformSelection } from '../oci/platform.ts';
 import { formatReference, parseReference } from '../oci/reference.ts';
 import { Registries } from '../oci/registry/registries.ts';
-import { readImageSet, resolveImageSet } from '../sources/image-set.ts';
+import { readImageSet, placeImageSet } from '../sources/image-set.ts';
 import { exportBundle, type ExportRequest, type ExportSummary } from '../transfer/export.ts';
 import { parseImageList } from '../transfer/image-list.ts';
 import { accessFrom, argsObject, optionalString, stringList } from './access.ts';
@@ -70,22 +70,7 @@ async function prepare(input: ExportInput, signal?: AbortSignal): Promise<Prepar
   if (input.partSize !== undefined) request.partSize = parseSize(input.partSize);
   if (set) {
     try {
-      const resolved = await resolveImageSet(set, { registries, platforms, ...(signal ? { signal } : {}) });
-      const placements = new Map<string, { targets: Array<{ path: string; tag?: string }>; section: string }>();
-      for (const image of resolved.images) {
-        const key = formatReference(image.source);
-        const placement = placements.get(key);
-        if (!placement) {
-          placements.set(key, { targets: image.target ? [image.target] : [], section: image.section });
-          references.push(image.source);
-        } else if (image.target && !placement.targets.some((t) => t.path === image.target?.path && t.tag === image.target?.tag)) {
-          placement.targets.push(image.target);
-        }
-      }
-      imageSet.set = basename(set.path);
-      imageSet.notes = resolved.notes;
-      if (imageSet.platforms.length === 0) imageSet.platforms = set.platforms;
-      request.placements = placements;
+      request.placements = await placeImageSet(set, { registries, platforms, ...(signal ? { signal } : {}) }, imageSet, references);
     } catch (error) {
       await registries.close();
       throw error;

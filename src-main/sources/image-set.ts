@@ -6,9 +6,11 @@
  * brought each image.
  */
 import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { FerryError } from '../../src-shared/errors.ts';
-import { parseReference } from '../oci/reference.ts';
+import type { BundleImageSet } from '../../src-shared/model/bundle.ts';
+import type { Reference } from '../../src-shared/model/oci.ts';
+import { formatReference, parseReference } from '../oci/reference.ts';
 import { readImageList } from '../transfer/image-list.ts';
 import { resolveTagRules } from './tag-rules.ts';
 import type { ResolveContext, ResolvedImage, ResolvedSection } from './types.ts';
@@ -75,4 +77,31 @@ export async function resolveImageSet(set: ImageSetFile, context: Omit<ResolveCo
   }
   if (images.length === 0) throw new FerryError('INVALID_ARGUMENT', `${set.path} resolves to no images`, { file: set.path });
   return { images, notes };
+}
+
+/** Where resolved images should land, by formatted source reference, as the export engine takes them. */
+export type Placements = Map<string, { targets: Array<{ path: string; tag?: string }>; section: string }>;
+
+/**
+ * Resolves a set for an export: appends its references (each once, however
+ * many sections name it) to `references`, records the set in `imageSet`, and
+ * returns where every image should land. Shared by the CLI and the app.
+ */
+export async function placeImageSet(set: ImageSetFile, context: Omit<ResolveContext, 'baseDir'>, imageSet: BundleImageSet, references: Reference[]): Promise<Placements> {
+  const resolved = await resolveImageSet(set, context);
+  const placements: Placements = new Map();
+  for (const image of resolved.images) {
+    const key = formatReference(image.source);
+    const placement = placements.get(key);
+    if (!placement) {
+      placements.set(key, { targets: image.target ? [image.target] : [], section: image.section });
+      references.push(image.source);
+    } else if (image.target && !placement.targets.some((t) => t.path === image.target?.path && t.tag === image.target?.tag)) {
+      placement.targets.push(image.target);
+    }
+  }
+  imageSet.set = basename(set.path);
+  imageSet.notes = resolved.notes;
+  if (imageSet.platforms.length === 0) imageSet.platforms = set.platforms;
+  return placements;
 }

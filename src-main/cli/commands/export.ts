@@ -12,13 +12,13 @@ import type { Catalog } from '../../catalog/index.ts';
 import { catalogFlag, openCatalog } from '../catalog-flags.ts';
 import { withCatalogJob } from '../catalog-job.ts';
 import { readReceipt } from './receipt.ts';
-import { readImageSet, resolveImageSet, type ImageSetFile } from '../../sources/image-set.ts';
-import { parsePlatform, type PlatformSelection } from '../../oci/platform.ts';
+import { placeImageSet, readImageSet, type ImageSetFile } from '../../sources/image-set.ts';
+import { parsePlatform } from '../../oci/platform.ts';
 import type { Reference } from '../../../src-shared/model/oci.ts';
 import { formatReference, parseReference } from '../../oci/reference.ts';
 import { Registries } from '../../oci/registry/registries.ts';
 import { readBack } from '../../bundle/read-back.ts';
-import { DEFAULT_EXPORT_CONCURRENCY, exportBundle, type ExportRequest } from '../../transfer/export.ts';
+import { DEFAULT_EXPORT_CONCURRENCY, exportBundle } from '../../transfer/export.ts';
 import { readImageList } from '../../transfer/image-list.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
 import { formatBytes } from '../progress.ts';
@@ -70,30 +70,6 @@ async function referencesFrom(args: ParsedArgs): Promise<{ references: Reference
   return { references, imageSet };
 }
 
-/**
- * Resolves `--set FILE` into references and where each should land; an
- * image several sections name is carried once, with every placement.
- */
-async function resolveSet(set: ImageSetFile, registries: Registries, platforms: PlatformSelection, imageSet: BundleImageSet, references: Reference[]): Promise<NonNullable<ExportRequest['placements']>> {
-  const file = set.path;
-  const resolved = await resolveImageSet(set, { registries, platforms });
-  const placements = new Map<string, { targets: Array<{ path: string; tag?: string }>; section: string }>();
-  for (const image of resolved.images) {
-    const key = formatReference(image.source);
-    const placement = placements.get(key);
-    if (!placement) {
-      placements.set(key, { targets: image.target ? [image.target] : [], section: image.section });
-      references.push(image.source);
-    } else if (image.target && !placement.targets.some((t) => t.path === image.target?.path && t.tag === image.target?.tag)) {
-      placement.targets.push(image.target);
-    }
-  }
-  imageSet.set = basename(file);
-  imageSet.notes = resolved.notes;
-  if (imageSet.platforms.length === 0) imageSet.platforms = set.platforms;
-  return placements;
-}
-
 /** Runs `ferry export`; returns the exit code. */
 export async function runExport(args: ParsedArgs, io: CommandIo): Promise<number> {
   const catalog = openCatalog(args.values);
@@ -121,7 +97,7 @@ async function exportWithCatalog(args: ParsedArgs, { out, err }: CommandIo, cata
   const license = set ? await deckhouseLicense(set) : undefined;
   if (license && !access.creds) access.creds = license;
   const registries = new Registries(access);
-  const placements = set ? await resolveSet(set, registries, platforms, imageSet, references) : undefined;
+  const placements = set ? await placeImageSet(set, { registries, platforms }, imageSet, references) : undefined;
   return runJob('export', err, registries, async ({ signal, tracker, endProgress }) => {
     const request = {
       references, imageSet, target, platforms, dryRun: args.values['dry-run'] === true, concurrency: concurrencyFlag(args.values, DEFAULT_EXPORT_CONCURRENCY),
