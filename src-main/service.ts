@@ -11,6 +11,7 @@
 import { API_METHODS, type ApiClient, type ApiMethod, type ApiMethods } from '../src-shared/api/contract.ts';
 import { FerryError } from '../src-shared/errors.ts';
 import { Catalog, defaultCatalogPath } from './catalog/index.ts';
+import { watchDrives } from './media/drive-watch.ts';
 import { listDrives } from './media/drives.ts';
 import { parseReference } from './oci/reference.ts';
 import { Registries } from './oci/registry/registries.ts';
@@ -20,6 +21,7 @@ import { EventHub } from './service/events.ts';
 import { exportInput, planExport, runExportJob } from './service/export.ts';
 import { importInput, inspectBundle, mirrorConfig, runImportJob, runVerifyJob } from './service/import.ts';
 import { JobRunner } from './service/jobs.ts';
+import { readSettings, saveSettings, settingsPathFor } from './service/settings.ts';
 
 /** How a service is created: where its catalog is and which front end hosts it. */
 export interface ServiceOptions {
@@ -53,6 +55,8 @@ export function createService(options: ServiceOptions): Service {
   const jobs = new JobRunner(events);
   let catalog: Catalog | undefined;
   const openCatalog = (): Catalog => (catalog ??= Catalog.open(catalogPath));
+  // The drive watch starts with the first `drives:changed` subscriber, so a service nobody watches drives on never polls.
+  let stopDriveWatch: (() => void) | undefined;
 
   const methods: { [M in ApiMethod]: (args: ApiMethods[M]['args']) => Promise<ApiMethods[M]['result']> } = {
     'app:info': async () => ({ version: ferryVersion(), mode: options.mode, catalog: catalogPath }),
@@ -104,11 +108,17 @@ export function createService(options: ServiceOptions): Service {
       return openCatalog().bundles(limit).map((row) => ({ ...row }));
     },
     'catalog:totals': async () => openCatalog().totalsPerMonth(),
+    // Beside the catalog, so FERRY_CATALOG and `ferry ui --catalog` move both together; never holds a secret.
+    'settings:get': () => readSettings(settingsPathFor(catalogPath)),
+    'settings:save': (args) => saveSettings(settingsPathFor(catalogPath), args),
   };
 
   return {
     ...methods,
-    on: (event, listener) => events.on(event, listener),
+    on: (event, listener) => {
+      if (event === 'drives:changed') stopDriveWatch ??= watchDrives((drives) => events.emit('drives:changed', { drives }));
+      return events.on(event, listener);
+    },
     call: async (method, args) => {
       if (!isApiMethod(method)) throw new FerryError('NOT_FOUND', `unknown method ${String(method)}`);
       const run = methods[method] as (args: unknown) => Promise<unknown>;
@@ -116,6 +126,8 @@ export function createService(options: ServiceOptions): Service {
     },
     settled: (jobId) => jobs.settled(jobId),
     close: async () => {
+      stopDriveWatch?.();
+      stopDriveWatch = undefined;
       await jobs.stopAll();
       catalog?.close();
       catalog = undefined;

@@ -1,4 +1,4 @@
-/** The app shell: header, navigation between the four screens, and the engine connection state. */
+/** The app shell: header, navigation between the five screens, and the engine connection state. */
 import { useEffect, useState } from 'react';
 import type { ApiClient, ApiMethods } from '../src-shared/api/contract.ts';
 import type { ErrorEnvelope } from '../src-shared/errors.ts';
@@ -7,15 +7,17 @@ import { ErrorNotice } from './components/ErrorNotice.tsx';
 import { CatalogScreen } from './screens/CatalogScreen.tsx';
 import { ExportWizard } from './screens/ExportWizard.tsx';
 import { ImportWizard } from './screens/ImportWizard.tsx';
+import { SettingsScreen } from './screens/SettingsScreen.tsx';
 import { StartScreen } from './screens/StartScreen.tsx';
 
 /** The screens the navigation offers. */
-export type Screen = 'start' | 'export' | 'import' | 'catalog';
+export type Screen = 'start' | 'export' | 'import' | 'catalog' | 'settings';
 const SCREENS: Array<{ id: Screen; label: string }> = [
   { id: 'start', label: 'Start' },
   { id: 'export', label: 'Export' },
   { id: 'import', label: 'Import' },
   { id: 'catalog', label: 'Catalog' },
+  { id: 'settings', label: 'Settings' },
 ];
 
 /** The whole UI; stores were initialised with the same client before the first render. */
@@ -48,6 +50,7 @@ export function App({ client }: { client: ApiClient }) {
         {screen === 'export' && <ExportWizard />}
         {screen === 'import' && <ImportWizard />}
         {screen === 'catalog' && <CatalogScreen />}
+        {screen === 'settings' && <SettingsScreen mode={info?.mode ?? null} />}
       </main>
     </>
   );

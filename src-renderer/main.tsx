@@ -7,6 +7,7 @@ import { useDrives } from './stores/drives-store.ts';
 import { useExport } from './stores/export-store.ts';
 import { useImport } from './stores/import-store.ts';
 import { useJobs } from './stores/jobs-store.ts';
+import { useSettings } from './stores/settings-store.ts';
 import './styles.css';
 
 const client = createApiClient();
@@ -14,6 +15,7 @@ const client = createApiClient();
 useJobs.getState().init(client);
 useDrives.getState().init(client);
 useCatalog.getState().init(client);
+useSettings.getState().init(client);
 useExport.getState().init(client);
 useImport.getState().init(client);
 

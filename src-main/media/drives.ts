@@ -4,9 +4,10 @@
  *
  * Linux asks `lsblk --json` (util-linux) and joins it with
  * `/proc/self/mountinfo` (proc(5)) and statfs; the parser is pure and tested
- * with a captured sample. macOS (`diskutil list -plist`) and Windows
- * (PowerShell `Get-Volume | ConvertTo-Json`) are TODO: they answer [] for now,
- * and the user can still pick any folder.
+ * with a captured sample. macOS (`diskutil`, drives-macos.ts) and Windows
+ * (PowerShell `Get-Volume`, drives-windows.ts) have their own pure parsers;
+ * the OS is asked only on its own platform. The user can always pick any
+ * folder instead.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -14,8 +15,12 @@ import { basename } from 'node:path';
 import { promisify } from 'node:util';
 import type { DriveInfo } from '../../src-shared/api/contract.ts';
 import { linuxFileSystemKind, parseMountInfo, type MountEntry } from './linux.ts';
-import type { FileSystemKind } from './filesystem.ts';
+import { byRemovableThenPath, driveAdvice, shownType } from './drives-common.ts';
+import { listMacDrives } from './drives-macos.ts';
+import { listWindowsDrives } from './drives-windows.ts';
 import { freeSpace } from './probe.ts';
+
+export { driveAdvice } from './drives-common.ts';
 
 /** The columns asked of lsblk; `-b` gives sizes in bytes. */
 export const LSBLK_ARGS = ['--json', '-b', '-o', 'NAME,PATH,SIZE,RM,MOUNTPOINT,FSTYPE,LABEL'];
@@ -48,25 +53,6 @@ function count(value: unknown): number | null {
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-/** The plain-language consequence of a file system, or null when there is none worth saying. */
-export function driveAdvice(kind: FileSystemKind): string | null {
-  switch (kind) {
-    case 'fat32':
-      return 'FAT32 cannot hold files over 4 GiB, so the archive form with 4 GiB parts is used.';
-    case 'network':
-      return 'A network file system: slower and less reliable than a local drive; prefer a USB drive.';
-    case 'tmpfs':
-      return 'Held in memory: the bundle is lost at reboot.';
-    default:
-      return null;
-  }
-}
-
-/** The name a file system is shown by: Ferry's kind, or the OS's own name when Ferry has no kind for it. */
-function shownType(kind: FileSystemKind, raw: string): string {
-  return kind === 'other' ? raw : kind;
 }
 
 /**
@@ -109,11 +95,11 @@ export function parseLsblk(json: string, mounts: readonly MountEntry[] = []): Dr
   const seen = new Set<string>();
   return drives
     .filter((d) => !seen.has(d.path) && seen.add(d.path))
-    .sort((a, b) => Number(b.removable) - Number(a.removable) || a.path.localeCompare(b.path));
+    .sort(byRemovableThenPath);
 }
 
 /** Runs lsblk; undefined when it is missing or fails (containers, minimal systems). */
-async function runLsblk(): Promise<string | undefined> {
+export async function runLsblk(): Promise<string | undefined> {
   try {
     const { stdout } = await promisify(execFile)('lsblk', LSBLK_ARGS, { timeout: LSBLK_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024 });
     return stdout;
@@ -122,9 +108,10 @@ async function runLsblk(): Promise<string | undefined> {
   }
 }
 
-/** The drives of this machine, removable first; never throws: no drives (or no lsblk) is an empty list. */
+/** The drives of this machine, removable first; never throws: no drives (or no lsblk/diskutil/PowerShell) is an empty list. */
 export async function listDrives(): Promise<DriveInfo[]> {
-  // TODO(macOS): parse `diskutil list -plist external physical` + `diskutil info -plist`; TODO(Windows): `Get-Volume | ConvertTo-Json`.
+  if (process.platform === 'darwin') return listMacDrives();
+  if (process.platform === 'win32') return listWindowsDrives();
   if (process.platform !== 'linux') return [];
   const [json, mountInfo] = await Promise.all([runLsblk(), readFile('/proc/self/mountinfo', 'utf8').catch(() => '')]);
   if (json === undefined) return [];

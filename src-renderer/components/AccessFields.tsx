@@ -1,11 +1,12 @@
-/** Registry access fields shared by both wizards: plain HTTP, TLS verification, user name and password. */
+/** Registry access fields shared by both wizards: plain HTTP, TLS verification, CA, auth file, user name and password. */
 import type { AccessForm } from '../stores/export-store.ts';
 
 /** A fieldset of registry access options, each with its own label. */
-export function AccessFields({ legend, access, onChange, idPrefix }: { legend: string; access: AccessForm; onChange(patch: Partial<AccessForm>): void; idPrefix: string }) {
+export function AccessFields({ legend, access, onChange, idPrefix, prefilledFrom }: { legend: string; access: AccessForm; onChange(patch: Partial<AccessForm>): void; idPrefix: string; prefilledFrom?: string | null }) {
   return (
     <fieldset>
       <legend>{legend}</legend>
+      {prefilledFrom && <p role="status" className="hint">Filled in from Settings for <span className="mono">{prefilledFrom}</span>.</p>}
       <div className="check">
         <input id={`${idPrefix}-plain`} type="checkbox" checked={access.plainHttp} onChange={(e) => onChange({ plainHttp: e.target.checked })} />
         <label htmlFor={`${idPrefix}-plain`}>Plain HTTP (registry without TLS)</label>
@@ -13,6 +14,16 @@ export function AccessFields({ legend, access, onChange, idPrefix }: { legend: s
       <div className="check">
         <input id={`${idPrefix}-tls`} type="checkbox" checked={access.tlsVerify} onChange={(e) => onChange({ tlsVerify: e.target.checked })} />
         <label htmlFor={`${idPrefix}-tls`}>Verify TLS certificates</label>
+      </div>
+      <div className="row">
+        <div className="field">
+          <label htmlFor={`${idPrefix}-ca`}>CA certificate file</label>
+          <input id={`${idPrefix}-ca`} type="text" spellCheck={false} value={access.caCertFile} onChange={(e) => onChange({ caCertFile: e.target.value })} />
+        </div>
+        <div className="field">
+          <label htmlFor={`${idPrefix}-auth`}>Auth file (containers auth.json)</label>
+          <input id={`${idPrefix}-auth`} type="text" spellCheck={false} value={access.authFile} onChange={(e) => onChange({ authFile: e.target.value })} />
+        </div>
       </div>
       <div className="row">
         <div className="field">

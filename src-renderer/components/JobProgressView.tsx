@@ -1,5 +1,5 @@
 /** A job's progress: bar, bytes, blobs, rate and time left, from `job:progress` events. */
-import { useJobs } from '../stores/jobs-store.ts';
+import { jobPercent, useJobs } from '../stores/jobs-store.ts';
 import { formatBytes, formatEta, formatRate } from '../format.ts';
 
 /** Progress of one job, labelled so the bar has an accessible name. */
@@ -9,7 +9,7 @@ export function JobProgressView({ jobId, label }: { jobId: string | null; label:
   const done = job !== undefined && job.status !== 'running';
   const total = progress?.totalBytes ?? 0;
   const complete = done && job.status === 'succeeded' ? total : (progress?.completeBytes ?? 0);
-  const percent = total > 0 ? Math.min(100, Math.round((complete / total) * 100)) : done && job.status === 'succeeded' ? 100 : 0;
+  const percent = jobPercent(job, progress);
   return (
     <section className="progress" aria-label={label}>
       <progress max={100} value={percent} aria-label={`${label}: ${percent}%`} />

@@ -20,7 +20,7 @@ function WhatStep() {
         <textarea id="references" rows={8} spellCheck={false} value={s.referencesText} aria-describedby="references-hint" onChange={(e) => s.set({ referencesText: e.target.value })} />
         <p id="references-hint" className="hint">{count} reference{count === 1 ? '' : 's'}. Example: registry.example.com/team/app:1.2</p>
       </div>
-      <AccessFields legend="Source registry access" idPrefix="source" access={s.access} onChange={s.setAccess} />
+      <AccessFields legend="Source registry access" idPrefix="source" access={s.access} onChange={s.setAccess} prefilledFrom={s.prefilledFrom} />
       <ErrorNotice error={s.error} />
       <div className="actions">
         <button type="submit" className="primary" disabled={s.busy}>{s.busy ? 'Planning…' : 'Plan export'}</button>

@@ -91,7 +91,7 @@ function TargetStep() {
         <label htmlFor="registry">Registry address and prefix</label>
         <input id="registry" type="text" spellCheck={false} placeholder="registry.local:5000/mirror" value={s.target} onChange={(e) => { s.set({ target: e.target.value }); }} />
       </div>
-      <AccessFields legend="Target registry access" idPrefix="target" access={s.access} onChange={s.setAccess} />
+      <AccessFields legend="Target registry access" idPrefix="target" access={s.access} onChange={s.setAccess} prefilledFrom={s.prefilledFrom} />
       <div className="actions">
         <button type="button" disabled={s.busy || !s.target.trim()} onClick={() => void s.testConnection()}>Test connection</button>
       </div>

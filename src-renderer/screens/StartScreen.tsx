@@ -1,9 +1,13 @@
-/** The start screen: which side of the gap the user is on, and the last bundles carried. */
+/** The start screen: which side of the gap the user is on, the jobs of this session and the last bundles carried. */
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { BundlesTable } from '../components/BundlesTable.tsx';
+import { JobsTable } from '../components/JobsTable.tsx';
 import { useCatalog } from '../stores/catalog-store.ts';
 
-/** Two big choices and the catalog's last bundles. */
+/** How many jobs the start screen lists; the catalog keeps the full history. */
+const JOBS_SHOWN = 10;
+
+/** Two big choices, the session's jobs (live) and the catalog's last bundles. */
 export function StartScreen({ onExport, onImport }: { onExport(): void; onImport(): void }) {
   const bundles = useCatalog((s) => s.bundles);
   const error = useCatalog((s) => s.error);
@@ -20,6 +24,8 @@ export function StartScreen({ onExport, onImport }: { onExport(): void; onImport
           <span>Verify a bundle, inspect it and push it into the local registry.</span>
         </button>
       </div>
+      <h2>Jobs</h2>
+      <JobsTable caption={`Jobs of this session, newest first (up to ${JOBS_SHOWN})`} limit={JOBS_SHOWN} />
       <h2>Last bundles</h2>
       <ErrorNotice error={error} />
       <BundlesTable bundles={bundles.slice(0, 5)} caption="The five most recent bundles" />

@@ -1,10 +1,12 @@
 /** The export wizard: what to carry, the plan, where to write it, the run and its verification. */
 import { create } from 'zustand';
-import type { ApiClient, ExportInput, ExportPlanResult, JobState, RegistryAccessInput, VerifyResult } from '../../src-shared/api/contract.ts';
+import type { ApiClient, ExportInput, ExportPlanResult, FerrySettings, JobState, RegistryAccessInput, RegistrySetting, VerifyResult } from '../../src-shared/api/contract.ts';
 import type { ErrorEnvelope } from '../../src-shared/errors.ts';
 import { envelopeOf } from '../api/explain.ts';
 import { parseReferences } from '../format.ts';
+import { savedRegistryFor } from '../registry-match.ts';
 import { whenJobEnds } from './job-watch.ts';
+import { useSettings } from './settings-store.ts';
 
 /** The wizard's steps, in order. */
 export const EXPORT_STEPS = ['what', 'plan', 'where', 'run', 'done'] as const;
@@ -15,8 +17,29 @@ export type ExportStep = (typeof EXPORT_STEPS)[number];
 export interface AccessForm {
   plainHttp: boolean;
   tlsVerify: boolean;
+  caCertFile: string;
+  authFile: string;
   username: string;
   password: string;
+}
+
+/** Access before the user or Settings said anything: TLS, verified. */
+export const DEFAULT_ACCESS: AccessForm = { plainHttp: false, tlsVerify: true, caCertFile: '', authFile: '', username: '', password: '' };
+
+/**
+ * The saved entry for `typed` (a reference or an import target) when it
+ * differs from the one already applied: its plain HTTP, TLS verify, CA and
+ * auth file replace the form's, typed credentials stay. With no saved entry
+ * the form keeps its values and only loses the "filled in from" note.
+ */
+export function prefillFromSettings(typed: string, access: AccessForm, appliedFrom: string | null): { access?: AccessForm; prefilledFrom: string | null } {
+  const entry: RegistrySetting | undefined = savedRegistryFor(useSettings.getState().saved?.registries ?? [], typed);
+  if (!entry) return { prefilledFrom: null };
+  if (entry.address === appliedFrom) return { prefilledFrom: appliedFrom };
+  return {
+    access: { ...access, plainHttp: entry.plainHttp, tlsVerify: entry.tlsVerify, caCertFile: entry.caCertFile ?? '', authFile: entry.authFile ?? '' },
+    prefilledFrom: entry.address,
+  };
 }
 
 /** The fields the user edits. */
@@ -31,6 +54,10 @@ export interface ExportForm {
 /** The export wizard's store. */
 export interface ExportStore extends ExportForm {
   step: ExportStep;
+  /** The Settings entry the access options were filled from, if any. */
+  prefilledFrom: string | null;
+  /** True once the user changed archive or part size, so saved defaults no longer overwrite them. */
+  optionsTouched: boolean;
   busy: boolean;
   error: ErrorEnvelope | null;
   plan: ExportPlanResult | null;
@@ -54,6 +81,8 @@ let client: ApiClient | null = null;
 /** Registry access as the contract takes it; empty credentials are left out. */
 export function accessInput(form: AccessForm): RegistryAccessInput {
   const access: RegistryAccessInput = { plainHttp: form.plainHttp, tlsVerify: form.tlsVerify };
+  if (form.caCertFile.trim()) access.caCertFiles = [form.caCertFile.trim()];
+  if (form.authFile.trim()) access.authFile = form.authFile.trim();
   if (form.username) access.username = form.username;
   if (form.password) access.password = form.password;
   return access;
@@ -68,7 +97,9 @@ function input(s: ExportForm): ExportInput {
 const initial = {
   step: 'what' as ExportStep,
   referencesText: '',
-  access: { plainHttp: false, tlsVerify: true, username: '', password: '' },
+  access: DEFAULT_ACCESS,
+  prefilledFrom: null as string | null,
+  optionsTouched: false,
   target: '',
   archive: false,
   partSize: '',
@@ -87,14 +118,28 @@ function requireClient(): ApiClient {
   return client;
 }
 
+/** The export options Settings' defaults give a fresh wizard. */
+function defaultsOf(settings: FerrySettings | null): Pick<ExportForm, 'archive' | 'partSize'> {
+  return { archive: settings?.defaults.archive ?? false, partSize: settings?.defaults.partSize ?? '' };
+}
+
+let offSettings: (() => void) | null = null;
+
 /** Hook and store of the export wizard. */
 export const useExport = create<ExportStore>()((set, get) => ({
   ...initial,
   init(api) {
     client = api;
+    // Saved defaults (loaded or saved later) apply until the user sets the options by hand.
+    offSettings ??= useSettings.subscribe((s, previous) => {
+      if (s.saved !== previous.saved && !get().optionsTouched) set(defaultsOf(s.saved));
+    });
   },
   set(patch) {
-    set(patch);
+    const touched = 'archive' in patch || 'partSize' in patch ? { optionsTouched: true } : {};
+    // The first reference names the source registry whose saved access applies.
+    const prefill = patch.referencesText === undefined ? {} : prefillFromSettings(parseReferences(patch.referencesText)[0] ?? '', get().access, get().prefilledFrom);
+    set({ ...patch, ...touched, ...prefill });
   },
   setAccess(patch) {
     set((s) => ({ access: { ...s.access, ...patch } }));
@@ -149,6 +194,6 @@ export const useExport = create<ExportStore>()((set, get) => ({
     }
   },
   reset() {
-    set(initial);
+    set({ ...initial, ...defaultsOf(useSettings.getState().saved) });
   },
 }));

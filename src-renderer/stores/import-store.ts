@@ -4,7 +4,7 @@ import type { ApiClient, BundleInspection, ImportInput, JobState, VerifyResult }
 import type { ErrorEnvelope } from '../../src-shared/errors.ts';
 import { ApiError } from '../api/client.ts';
 import { envelopeOf } from '../api/explain.ts';
-import { accessInput, type AccessForm } from './export-store.ts';
+import { accessInput, DEFAULT_ACCESS, prefillFromSettings, type AccessForm } from './export-store.ts';
 import { whenJobEnds } from './job-watch.ts';
 
 /** The wizard's steps, in order. */
@@ -18,6 +18,8 @@ export interface ImportStore {
   bundle: string;
   target: string;
   access: AccessForm;
+  /** The Settings entry the access options were filled from, if any. */
+  prefilledFrom: string | null;
   busy: boolean;
   error: ErrorEnvelope | null;
   verifyJobId: string | null;
@@ -52,7 +54,8 @@ const initial = {
   step: 'bundle' as ImportStep,
   bundle: '',
   target: '',
-  access: { plainHttp: false, tlsVerify: true, username: '', password: '' },
+  access: DEFAULT_ACCESS,
+  prefilledFrom: null as string | null,
   busy: false,
   error: null,
   verifyJobId: null,
@@ -85,7 +88,8 @@ export const useImport = create<ImportStore>()((set, get) => {
       client = api;
     },
     set(patch) {
-      set(patch);
+      const prefill: Partial<ReturnType<typeof prefillFromSettings>> = patch.target === undefined ? {} : prefillFromSettings(patch.target, get().access, get().prefilledFrom);
+      set({ ...patch, ...prefill, ...(prefill.access ? { test: null } : {}) });
     },
     setAccess(patch) {
       set((s) => ({ access: { ...s.access, ...patch }, test: null }));

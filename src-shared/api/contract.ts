@@ -101,6 +101,27 @@ export interface BundleInspection {
   form: 'directory' | 'archive' | 'oci-layout';
 }
 
+/**
+ * One registry the user works with, as Settings saves it. There is no
+ * password field on purpose: secrets live in the auth file the user names
+ * (containers-auth.json(5)), never in Ferry's own files.
+ */
+export interface RegistrySetting {
+  /** `host[:port]` or `host[:port]/prefix`, as references and import targets are typed. */
+  address: string;
+  plainHttp: boolean;
+  tlsVerify: boolean;
+  caCertFile?: string;
+  authFile?: string;
+}
+
+/** What `settings:get` answers and `settings:save` takes. */
+export interface FerrySettings {
+  registries: RegistrySetting[];
+  /** Export defaults the wizard starts from. */
+  defaults: { partSize?: string; archive?: boolean };
+}
+
 /** Every method: its argument and its result. */
 export interface ApiMethods {
   'app:info': { args: Record<string, never>; result: { version: string; mode: 'electron' | 'browser'; catalog: string } };
@@ -116,6 +137,8 @@ export interface ApiMethods {
   'registry:test': { args: { registry: string; access?: RegistryAccessInput }; result: { ok: boolean; message: string } };
   'catalog:bundles': { args: { contains?: string; limit?: number }; result: Array<Record<string, unknown>> };
   'catalog:totals': { args: Record<string, never>; result: Array<{ month: string; bundles: number; bytes: number; exports: number; imports: number }> };
+  'settings:get': { args: Record<string, never>; result: FerrySettings };
+  'settings:save': { args: FerrySettings; result: { saved: true } };
 }
 
 /** Every event the engine pushes to front ends. */
@@ -134,6 +157,7 @@ export type ApiEvent = keyof ApiEvents;
 export const API_METHODS = [
   'app:info', 'drives:list', 'export:plan', 'export:run', 'import:inspect', 'import:run', 'bundle:verify',
   'job:cancel', 'job:list', 'mirror:config', 'registry:test', 'catalog:bundles', 'catalog:totals',
+  'settings:get', 'settings:save',
 ] as const satisfies readonly ApiMethod[];
 
 /** The event names at run time. */

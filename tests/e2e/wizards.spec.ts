@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -17,6 +17,7 @@ import { skopeoInspectRawDigest } from '../harness/skopeo.ts';
 import { createService, type Service } from '../../src-main/service.ts';
 import { startBrowserServer, type BrowserServer } from '../../src-main/server/browser-server.ts';
 import { CatalogScreen, StartScreen } from './pages/start.ts';
+import { SettingsScreen, type RegistryEntry } from './pages/settings.ts';
 import { ExportDoneStep, ExportPlanStep, ExportRunStep, ExportWhatStep, ExportWhereStep } from './pages/export-steps.ts';
 import { ImportBundleStep, ImportInspectStep, ImportMirrorStep, ImportPushStep, ImportTargetStep, ImportVerifyStep } from './pages/import-steps.ts';
 
@@ -140,9 +141,64 @@ test('export two images, then import them into a second registry, through the UI
   await catalog.search(references[0] ?? '');
   await expect(catalog.page.getByRole('table', { name: /Bundles holding/ }).getByRole('row')).toHaveCount(2);
 
+  // The start screen now lists this session's jobs, kept current by job events.
+  await start.open();
+  await start.expectJob(/^Export /, 'succeeded', 100);
+  await start.expectJob(/^Verify /, 'succeeded', 100);
+  await start.expectJob(/^Import /, 'succeeded', 100);
+  await start.capture('00-start-jobs');
+
   // The oracle: skopeo reads each image from the second registry and its manifest digest must be the fixture's.
   for (const name of CARRIED) {
     const fixture = fixtures[name];
     expect(await skopeoInspectRawDigest(`docker://${target.host}/${PREFIX}/${fixture.repository}:${fixture.tag}`, target), name).toBe(fixture.manifestDigest);
   }
+});
+
+test('settings: a registry entry is saved without its password, survives a reload, and prefills the wizards', async ({ page }) => {
+  const entry: RegistryEntry = {
+    address: 'registry.settings.test:5000',
+    plainHttp: true,
+    tlsVerify: false,
+    caCertFile: join(work, 'settings-ca.pem'),
+    authFile: join(work, 'settings-auth.json'),
+    username: 'operator',
+    password: 'e2e-secret-never-stored',
+  };
+  await page.goto(server.url);
+  const settings = new SettingsScreen(page);
+  await settings.open();
+  await expect(page.getByText(/Ferry never stores passwords/)).toBeVisible();
+  await settings.addRegistry(1, entry);
+  await settings.setDefaults({ archive: true, partSize: '1GiB' });
+  await settings.save();
+  await settings.capture('settings');
+
+  const file = await readFile(join(work, 'settings.json'), 'utf8');
+  expect(file).toContain(entry.address);
+  expect(file).not.toContain(entry.password);
+  expect(file).not.toContain(entry.username);
+
+  await page.reload();
+  await settings.open();
+  await settings.expectRegistry(1, entry);
+  await expect(page.getByLabel(/Archive form \(tar parts\) by default/)).toBeChecked();
+  await expect(page.getByLabel(/Default part size/)).toHaveValue('1GiB');
+
+  // The export wizard fills in the saved access for a reference on that registry.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Export' }).click();
+  const what = await new ExportWhatStep(page).expectShown();
+  await what.enterReferences([`${entry.address}/team/app:1.0`]);
+  await expect(page.getByRole('status').filter({ hasText: `Filled in from Settings for ${entry.address}` })).toBeVisible();
+  await expect(page.getByLabel(/Plain HTTP/)).toBeChecked();
+  await expect(page.getByLabel('Verify TLS certificates')).not.toBeChecked();
+  await expect(page.getByLabel(/^Auth file/)).toHaveValue(entry.authFile ?? '');
+  await expect(page.getByLabel('CA certificate file')).toHaveValue(entry.caCertFile ?? '');
+  await what.capture('settings-prefill-export');
+
+  // Leave the settings as the other tests expect them: nothing saved.
+  await settings.open();
+  await page.getByRole('button', { name: 'Remove registry 1' }).click();
+  await settings.setDefaults({ archive: false, partSize: '' });
+  await settings.save();
 });

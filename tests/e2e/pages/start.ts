@@ -17,6 +17,15 @@ export class StartScreen extends Screen {
     await this.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Start' }).click();
     await this.expectShown();
   }
+  jobsTable(): Locator {
+    return this.page.getByRole('table', { name: /Jobs of this session/ });
+  }
+  /** Waits until a job whose title matches shows the status and percent given (events only, the page never reloads). */
+  async expectJob(title: RegExp, status: string, percent: number): Promise<void> {
+    const row = this.jobsTable().getByRole('row').filter({ hasText: title }).filter({ hasText: status }).first();
+    await expect(row).toBeVisible();
+    await expect(row.getByRole('progressbar', { name: new RegExp(`: ${percent}%$`) })).toBeVisible();
+  }
 }
 
 /** The catalog screen: bundles, search and the per-month chart. */

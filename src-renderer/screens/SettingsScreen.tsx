@@ -1,0 +1,105 @@
+/** Settings: the registries the user works with (address, TLS, CA, auth file) and export defaults. Never a password. */
+import type { FormEvent } from 'react';
+import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { useSettings, type RegistryDraft } from '../stores/settings-store.ts';
+
+/** Where credentials live, one line per front end (DESIGN.md decision 2; issue 7 "Settings"). */
+const CREDENTIALS_NOTE = {
+  browser: 'Browser mode: Ferry never stores passwords. Name an auth file (containers auth.json, as "podman login" writes it) and the engine reads it.',
+  electron: 'Desktop app: keeping passwords in the system keychain (Electron safeStorage) is not built yet; name an auth file meanwhile.',
+} as const;
+
+function RegistryFields({ index, entry }: { index: number; entry: RegistryDraft }) {
+  const { updateRegistry, removeRegistry, testRegistry, busy } = useSettings();
+  const test = useSettings((s) => s.tests[index]);
+  const id = `reg-${index}`;
+  const change = (patch: Partial<RegistryDraft>) => updateRegistry(index, patch);
+  return (
+    <fieldset>
+      <legend>Registry {index + 1}</legend>
+      <div className="field">
+        <label htmlFor={`${id}-address`}>Address</label>
+        <input id={`${id}-address`} type="text" spellCheck={false} placeholder="registry.local:5000" aria-describedby={`${id}-address-hint`} value={entry.address} onChange={(e) => change({ address: e.target.value })} />
+        <p id={`${id}-address-hint`} className="hint">Host and port, optionally with a path prefix. Wizards fill in these options when a reference or target starts with it.</p>
+      </div>
+      <div className="check">
+        <input id={`${id}-plain`} type="checkbox" checked={entry.plainHttp} onChange={(e) => change({ plainHttp: e.target.checked })} />
+        <label htmlFor={`${id}-plain`}>Plain HTTP (registry without TLS)</label>
+      </div>
+      <div className="check">
+        <input id={`${id}-tls`} type="checkbox" checked={entry.tlsVerify} onChange={(e) => change({ tlsVerify: e.target.checked })} />
+        <label htmlFor={`${id}-tls`}>Verify TLS certificates</label>
+      </div>
+      <div className="row">
+        <div className="field">
+          <label htmlFor={`${id}-ca`}>CA certificate file</label>
+          <input id={`${id}-ca`} type="text" spellCheck={false} placeholder="/etc/pki/registry-ca.pem" value={entry.caCertFile} onChange={(e) => change({ caCertFile: e.target.value })} />
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-auth`}>Auth file (containers auth.json)</label>
+          <input id={`${id}-auth`} type="text" spellCheck={false} placeholder="~/.config/containers/auth.json" value={entry.authFile} onChange={(e) => change({ authFile: e.target.value })} />
+        </div>
+      </div>
+      <div className="row">
+        <div className="field">
+          <label htmlFor={`${id}-user`}>User name (for the test only, not saved)</label>
+          <input id={`${id}-user`} type="text" autoComplete="username" value={entry.username} onChange={(e) => change({ username: e.target.value })} />
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-password`}>Password (for the test only, not saved)</label>
+          <input id={`${id}-password`} type="password" autoComplete="current-password" value={entry.password} onChange={(e) => change({ password: e.target.value })} />
+        </div>
+      </div>
+      <div className="actions">
+        <button type="button" disabled={busy || !entry.address.trim()} onClick={() => void testRegistry(index)}>Test connection to registry {index + 1}</button>
+        <button type="button" onClick={() => removeRegistry(index)}>Remove registry {index + 1}</button>
+      </div>
+      {test && (
+        <div role="status" className={test.ok ? 'notice notice-ok' : 'notice notice-error'}>
+          <p className="notice-title">{test.ok ? 'Connection works.' : 'Connection failed.'}</p>
+          <p>{test.message}</p>
+        </div>
+      )}
+    </fieldset>
+  );
+}
+
+/** The Settings screen; `mode` picks the one line about where credentials live. */
+export function SettingsScreen({ mode }: { mode: 'electron' | 'browser' | null }) {
+  const { draft, busy, error, savedNote, addRegistry, setDefaults, save } = useSettings();
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void save();
+  };
+  return (
+    <section aria-labelledby="settings-title">
+      <h2 id="settings-title">Settings</h2>
+      <p className="notice">{CREDENTIALS_NOTE[mode ?? 'browser']}</p>
+      <form onSubmit={submit} aria-label="Settings">
+        <h3>Registries</h3>
+        {draft.registries.length === 0 && <p>No registry saved yet.</p>}
+        {draft.registries.map((entry, index) => <RegistryFields key={index} index={index} entry={entry} />)}
+        <div className="actions">
+          <button type="button" onClick={addRegistry}>Add registry</button>
+        </div>
+        <h3>Export defaults</h3>
+        <fieldset>
+          <legend>Defaults for new exports</legend>
+          <div className="check">
+            <input id="default-archive" type="checkbox" checked={draft.archive} onChange={(e) => setDefaults({ archive: e.target.checked })} />
+            <label htmlFor="default-archive">Archive form (tar parts) by default</label>
+          </div>
+          <div className="field">
+            <label htmlFor="default-part-size">Default part size (for example 4GiB; empty for Ferry's default)</label>
+            <input id="default-part-size" type="text" value={draft.partSize} onChange={(e) => setDefaults({ partSize: e.target.value })} />
+          </div>
+        </fieldset>
+        <ErrorNotice error={error} />
+        <div className="actions">
+          <button type="submit" className="primary" disabled={busy}>Save settings</button>
+          <span role="status">{savedNote ? 'Settings saved.' : ''}</span>
+        </div>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,165 @@
+/**
+ * The Settings screen's store: the saved settings (what wizards prefill from)
+ * and the draft being edited. A draft entry also holds a user name and a
+ * password for "Test connection"; those stay in this tab's memory and are
+ * never part of what `settings:save` sends.
+ */
+import { create } from 'zustand';
+import type { ApiClient, FerrySettings, RegistrySetting } from '../../src-shared/api/contract.ts';
+import type { ErrorEnvelope } from '../../src-shared/errors.ts';
+import { envelopeOf } from '../api/explain.ts';
+
+/** One registry as the form edits it: every field a string or a flag, credentials for the test only. */
+export interface RegistryDraft {
+  address: string;
+  plainHttp: boolean;
+  tlsVerify: boolean;
+  caCertFile: string;
+  authFile: string;
+  username: string;
+  password: string;
+}
+
+/** The settings form. */
+export interface SettingsDraft {
+  registries: RegistryDraft[];
+  archive: boolean;
+  partSize: string;
+}
+
+/** The Settings store. */
+export interface SettingsStore {
+  /** What the engine last confirmed; null until the first load answers. */
+  saved: FerrySettings | null;
+  draft: SettingsDraft;
+  busy: boolean;
+  error: ErrorEnvelope | null;
+  /** "Saved" note after a save, cleared on the next edit. */
+  savedNote: boolean;
+  /** Connection test result per entry index. */
+  tests: Record<number, { ok: boolean; message: string }>;
+  init(client: ApiClient): void;
+  load(): Promise<void>;
+  save(): Promise<void>;
+  addRegistry(): void;
+  updateRegistry(index: number, patch: Partial<RegistryDraft>): void;
+  removeRegistry(index: number): void;
+  setDefaults(patch: Partial<Pick<SettingsDraft, 'archive' | 'partSize'>>): void;
+  testRegistry(index: number): Promise<void>;
+}
+
+let client: ApiClient | null = null;
+
+function requireClient(): ApiClient {
+  if (!client) throw new Error('the settings store was used before init(client)');
+  return client;
+}
+
+/** A new, empty registry row: TLS verified unless the user says otherwise. */
+export function emptyRegistry(): RegistryDraft {
+  return { address: '', plainHttp: false, tlsVerify: true, caCertFile: '', authFile: '', username: '', password: '' };
+}
+
+function draftOf(settings: FerrySettings): SettingsDraft {
+  return {
+    registries: settings.registries.map((r) => ({ ...emptyRegistry(), ...r, caCertFile: r.caCertFile ?? '', authFile: r.authFile ?? '' })),
+    archive: settings.defaults.archive ?? false,
+    partSize: settings.defaults.partSize ?? '',
+  };
+}
+
+/** The contract's shape of one entry: user name and password are left out by construction. */
+export function registrySetting(draft: RegistryDraft): RegistrySetting {
+  const entry: RegistrySetting = { address: draft.address.trim(), plainHttp: draft.plainHttp, tlsVerify: draft.tlsVerify };
+  if (draft.caCertFile.trim()) entry.caCertFile = draft.caCertFile.trim();
+  if (draft.authFile.trim()) entry.authFile = draft.authFile.trim();
+  return entry;
+}
+
+function settingsOf(draft: SettingsDraft): FerrySettings {
+  const defaults: FerrySettings['defaults'] = {};
+  if (draft.archive) defaults.archive = true;
+  if (draft.partSize.trim()) defaults.partSize = draft.partSize.trim();
+  return { registries: draft.registries.filter((r) => r.address.trim() !== '').map(registrySetting), defaults };
+}
+
+/** Hook and store of Settings. */
+export const useSettings = create<SettingsStore>()((set, get) => ({
+  saved: null,
+  draft: { registries: [], archive: false, partSize: '' },
+  busy: false,
+  error: null,
+  savedNote: false,
+  tests: {},
+  init(api) {
+    if (client) return;
+    client = api;
+    void get().load();
+  },
+  async load() {
+    try {
+      const saved = await requireClient()['settings:get']({});
+      set({ saved, draft: draftOf(saved), error: null });
+    } catch (error) {
+      set({ error: envelopeOf(error) });
+    }
+  },
+  async save() {
+    set({ busy: true, error: null, savedNote: false });
+    try {
+      const settings = settingsOf(get().draft);
+      await requireClient()['settings:save'](settings);
+      const saved = await requireClient()['settings:get']({});
+      set((s) => ({
+        saved,
+        busy: false,
+        savedNote: true,
+        // Keep the test-only credentials the user typed beside the entries they belong to.
+        draft: { ...draftOf(saved), registries: draftOf(saved).registries.map((r) => ({ ...r, ...credentialsFor(s.draft, r.address) })) },
+        tests: {},
+      }));
+    } catch (error) {
+      set({ busy: false, error: envelopeOf(error) });
+    }
+  },
+  addRegistry() {
+    set((s) => ({ draft: { ...s.draft, registries: [...s.draft.registries, emptyRegistry()] }, savedNote: false }));
+  },
+  updateRegistry(index, patch) {
+    set((s) => {
+      const tests = { ...s.tests };
+      delete tests[index];
+      return { draft: { ...s.draft, registries: s.draft.registries.map((r, i) => (i === index ? { ...r, ...patch } : r)) }, savedNote: false, tests };
+    });
+  },
+  removeRegistry(index) {
+    set((s) => ({ draft: { ...s.draft, registries: s.draft.registries.filter((_, i) => i !== index) }, savedNote: false, tests: {} }));
+  },
+  setDefaults(patch) {
+    set((s) => ({ draft: { ...s.draft, ...patch }, savedNote: false }));
+  },
+  async testRegistry(index) {
+    const entry = get().draft.registries[index];
+    if (!entry || !entry.address.trim()) return;
+    set({ busy: true, error: null });
+    try {
+      const access = {
+        plainHttp: entry.plainHttp,
+        tlsVerify: entry.tlsVerify,
+        ...(entry.caCertFile.trim() ? { caCertFiles: [entry.caCertFile.trim()] } : {}),
+        ...(entry.authFile.trim() ? { authFile: entry.authFile.trim() } : {}),
+        ...(entry.username ? { username: entry.username } : {}),
+        ...(entry.password ? { password: entry.password } : {}),
+      };
+      const result = await requireClient()['registry:test']({ registry: entry.address.trim(), access });
+      set((s) => ({ busy: false, tests: { ...s.tests, [index]: result } }));
+    } catch (error) {
+      set({ busy: false, error: envelopeOf(error) });
+    }
+  },
+}));
+
+function credentialsFor(draft: SettingsDraft, address: string): Pick<RegistryDraft, 'username' | 'password'> {
+  const entry = draft.registries.find((r) => r.address.trim().replace(/\/+$/, '') === address);
+  return { username: entry?.username ?? '', password: entry?.password ?? '' };
+}
