@@ -13,6 +13,7 @@ import { FerryError } from '../src-shared/errors.ts';
 import { Catalog, defaultCatalogPath } from './catalog/index.ts';
 import { watchDrives } from './media/drive-watch.ts';
 import { listDrives } from './media/drives.ts';
+import { ejectDrive } from './media/eject.ts';
 import { parseReference } from './oci/reference.ts';
 import { Registries } from './oci/registry/registries.ts';
 import { ferryVersion } from './version.ts';
@@ -61,11 +62,19 @@ export function createService(options: ServiceOptions): Service {
   const methods: { [M in ApiMethod]: (args: ApiMethods[M]['args']) => Promise<ApiMethods[M]['result']> } = {
     'app:info': async () => ({ version: ferryVersion(), mode: options.mode, catalog: catalogPath }),
     'drives:list': () => listDrives(),
-    'export:plan': (args) => planExport(exportInput(args)),
+    'drives:eject': async (args) => {
+      const path = requireString(argsObject(args), 'path');
+      // Only what `drives:list` offers can be removed: a call cannot power off an arbitrary device.
+      const drives = await listDrives();
+      if (!drives.some((d) => d.path === path)) throw new FerryError('NOT_FOUND', `no removable drive is mounted at ${path}; it may already have been removed`, { path });
+      await ejectDrive(path);
+      return { ejected: true };
+    },
+    'export:plan': (args) => planExport(exportInput(args), openCatalog),
     'export:run': async (args) => {
       const input = exportInput(args);
       if (input.target.trim() === '') throw new FerryError('INVALID_ARGUMENT', 'choose where to write the bundle (a drive or a folder)', { argument: 'target' });
-      const references = [...input.references, ...(input.setFile ? [`set ${input.setFile}`] : []), ...(input.imageListText ? ['pasted list'] : [])];
+      const references = [...input.references, ...(input.setFile ? [`set ${input.setFile}`] : []), ...(input.imageListFile ? [`list ${input.imageListFile}`] : []), ...(input.imageListText ? ['pasted list'] : [])];
       const title = `Export ${references.length === 1 ? references[0] : `${references.length} sources`} to ${input.target}`;
       return { jobId: jobs.start('export', title, (context) => runExportJob(input, openCatalog(), context)) };
     },

@@ -12,7 +12,6 @@
 import { app, BrowserWindow, ipcMain, session, type IpcMainInvokeEvent } from 'electron';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createService } from '../service.ts';
-import { SECURITY_HEADERS } from '../server/browser-server.ts';
 import { forwardEvents, registerIpcHandlers } from './ipc.ts';
 
 const rendererIndex = fileURLToPath(new URL('../renderer/index.html', import.meta.url));
@@ -47,6 +46,9 @@ function createWindow(): BrowserWindow {
       webviewTag: false,
       // https://www.electronjs.org/docs/latest/tutorial/security#8-do-not-enable-allowrunninginsecurecontent
       allowRunningInsecureContent: false,
+      // Middle-click (auxclick) on a link would otherwise try to open a new window; setWindowOpenHandler denies it, and this removes the event.
+      // https://www.electronjs.org/docs/latest/tutorial/security#14-disable-or-limit-creation-of-new-windows
+      disableBlinkFeatures: 'Auxclick',
       spellcheck: false,
     },
   });
@@ -67,9 +69,18 @@ function createWindow(): BrowserWindow {
 
 async function start(): Promise<void> {
   await app.whenReady();
-  // https://www.electronjs.org/docs/latest/tutorial/security#7-define-a-content-security-policy (the same CSP browser mode sends)
+  // https://www.electronjs.org/docs/latest/tutorial/security#7-define-a-content-security-policy
+  // The same CSP browser mode sends (SECURITY_HEADERS in ../server/browser-server.ts), written out as a literal so
+  // electronegativity can evaluate it; tests/integration/electronegativity.test.ts checks the two stay equal.
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [SECURITY_HEADERS['Content-Security-Policy'] ?? "default-src 'self'"] } });
+    callback({
+      responseHeaders: {
+        ...details.responseHeaders,
+        'Content-Security-Policy': [
+          "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'",
+        ],
+      },
+    });
   });
   // https://www.electronjs.org/docs/latest/tutorial/security#5-handle-session-permission-requests-from-remote-content
   session.defaultSession.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));

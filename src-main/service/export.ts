@@ -17,7 +17,8 @@ import { formatReference, parseReference } from '../oci/reference.ts';
 import { Registries } from '../oci/registry/registries.ts';
 import { readImageSet, placeImageSet } from '../sources/image-set.ts';
 import { exportBundle, type ExportRequest, type ExportSummary } from '../transfer/export.ts';
-import { parseImageList } from '../transfer/image-list.ts';
+import { parseImageList, readImageList } from '../transfer/image-list.ts';
+import { incrementalBase } from '../cli/commands/export.ts';
 import { accessFrom, argsObject, optionalString, stringList } from './access.ts';
 import type { JobContext } from './jobs.ts';
 
@@ -36,8 +37,12 @@ export function exportInput(raw: unknown): ExportInput {
   const input: ExportInput = { references: stringList(args, 'references').map((r) => r.trim()).filter((r) => r !== ''), target: optionalString(args, 'target') ?? '' };
   const text = optionalString(args, 'imageListText');
   if (text !== undefined && text.trim() !== '') input.imageListText = text;
+  const listFile = optionalString(args, 'imageListFile');
+  if (listFile !== undefined && listFile.trim() !== '') input.imageListFile = listFile.trim();
   const setFile = optionalString(args, 'setFile');
-  if (setFile !== undefined) input.setFile = setFile;
+  if (setFile !== undefined && setFile.trim() !== '') input.setFile = setFile.trim();
+  const site = optionalString(args, 'site');
+  if (site !== undefined && site.trim() !== '') input.site = site.trim();
   if (args.archive === true) input.archive = true;
   const partSize = optionalString(args, 'partSize');
   if (partSize !== undefined) input.partSize = partSize;
@@ -47,16 +52,27 @@ export function exportInput(raw: unknown): ExportInput {
   return input;
 }
 
-/** Resolves the input into an export request: the CLI's `referencesFrom` and `resolveSet`, for UI inputs. */
-async function prepare(input: ExportInput, signal?: AbortSignal): Promise<PreparedExport> {
+/**
+ * Resolves the input into an export request: the CLI's `referencesFrom`,
+ * `incrementalBase` and `resolveSet`, for UI inputs. The catalog is opened
+ * only when a site is named.
+ */
+async function prepare(input: ExportInput, catalog: () => Catalog, signal?: AbortSignal): Promise<PreparedExport> {
   const references: Reference[] = input.references.map(parseReference);
   const imageSet: BundleImageSet = { references: references.map(formatReference), lists: [], platforms: [] };
+  if (input.imageListFile !== undefined) {
+    const listed = (await readImageList(input.imageListFile)).map((l) => l.reference);
+    references.push(...listed);
+    imageSet.lists.push({ file: basename(input.imageListFile), references: listed.map(formatReference) });
+  }
   if (input.imageListText !== undefined) {
     const listed = parseImageList(input.imageListText, PASTED_LIST).map((l) => l.reference);
     references.push(...listed);
     imageSet.lists.push({ file: PASTED_LIST, references: listed.map(formatReference) });
   }
-  if (references.length === 0 && input.setFile === undefined) throw new FerryError('INVALID_ARGUMENT', 'name at least one image: paste references or an image list, or open an image set file');
+  if (references.length === 0 && input.setFile === undefined) throw new FerryError('INVALID_ARGUMENT', 'name at least one image: paste references, or open an image list or an image set file');
+  // Before any registry is asked: an unknown site fails at once, naming what to do.
+  const incremental = input.site !== undefined ? await incrementalBase(catalog(), input.site, undefined) : undefined;
   let platforms: PlatformSelection = ALL_PLATFORMS;
   if (input.platforms?.length) {
     platforms = { kind: 'some', platforms: input.platforms.map(parsePlatform) };
@@ -66,6 +82,7 @@ async function prepare(input: ExportInput, signal?: AbortSignal): Promise<Prepar
   if (set && platforms.kind === 'all' && set.platforms.length > 0) platforms = { kind: 'some', platforms: set.platforms.map(parsePlatform) };
   const registries = new Registries(accessFrom(input.registry, references.map((r) => r.registry)));
   const request: PreparedExport['request'] = { references, imageSet, target: input.target, platforms };
+  if (incremental) request.incremental = incremental;
   if (input.archive === true) request.archive = true;
   if (input.partSize !== undefined) request.partSize = parseSize(input.partSize);
   if (set) {
@@ -95,8 +112,8 @@ function resolveProblems(error: unknown): Array<{ reference: string; message: st
 }
 
 /** export:plan — a dry run; references that cannot be resolved become `problems`, the rest are planned. */
-export async function planExport(input: ExportInput): Promise<ExportPlanResult> {
-  const { request, registries } = await prepare(input);
+export async function planExport(input: ExportInput, catalog: () => Catalog): Promise<ExportPlanResult> {
+  const { request, registries } = await prepare(input, catalog);
   try {
     const dryRun = async (references: Reference[]): Promise<ExportSummary> => exportBundle({ ...request, references, target: request.target || '.', dryRun: true }, registries);
     let problems: ExportPlanResult['problems'] = [];
@@ -111,10 +128,15 @@ export async function planExport(input: ExportInput): Promise<ExportPlanResult> 
       const rest = request.references.filter((r) => !failed.has(formatReference(r)));
       if (rest.length > 0) summary = await dryRun(rest);
     }
-    return {
+    const result: ExportPlanResult = {
       images: summary?.images.map(planned) ?? [], blobs: summary?.blobs ?? 0, bytes: summary?.bytes ?? 0,
       savedByDedup: summary?.savedByDedup ?? 0, notes: request.imageSet.notes ?? [], problems,
     };
+    if (summary?.parent) {
+      result.parent = summary.parent;
+      result.savedByIncremental = summary.savedByIncremental;
+    }
+    return result;
   } finally {
     await registries.close();
   }
@@ -137,17 +159,17 @@ export interface ExportJobResult {
 /** export:run's body: the CLI's export steps, recorded in the catalog, as a job. */
 export async function runExportJob(input: ExportInput, catalog: Catalog, { signal, tracker }: JobContext): Promise<ExportJobResult> {
   if (input.target.trim() === '') throw new FerryError('INVALID_ARGUMENT', 'choose where to write the bundle (a drive or a folder)');
-  const { request, registries } = await prepare(input, signal);
+  const { request, registries } = await prepare(input, () => catalog, signal);
   try {
     const target = resolve(request.target);
-    const summary = await withCatalogJob(catalog, 'export', target, { target, images: request.references.length, site: null }, (journal) => exportBundle({
+    const summary = await withCatalogJob(catalog, 'export', target, { target, images: request.references.length, site: input.site ?? null }, (journal) => exportBundle({
       ...request, target, signal,
       onEvent: (event) => {
         if (event.type === 'blob' && (event.progress.state === 'finished' || event.progress.state === 'skipped')) journal.markDone(event.progress.digest, event.progress.total);
         tracker.onEvent(event);
       },
     }, registries));
-    if (!summary.alreadyComplete && summary.bundleId) recordExport(catalog, summary.bundle);
+    if (!summary.alreadyComplete && summary.bundleId) recordExport(catalog, summary.bundle, input.site);
     return {
       bundleId: summary.bundleId, bundle: summary.bundle, form: summary.form, formReason: summary.formReason, images: summary.images.length,
       blobs: summary.blobs, bytes: summary.bytes, parts: summary.parts.length, alreadyComplete: summary.alreadyComplete, seconds: summary.seconds,
@@ -158,8 +180,8 @@ export async function runExportJob(input: ExportInput, catalog: Catalog, { signa
 }
 
 /** Records a finished export in the catalog and its audit log, as `ferry export` does. */
-function recordExport(catalog: Catalog, bundle: string): void {
+function recordExport(catalog: Catalog, bundle: string, site: string | undefined): void {
   const manifest = JSON.parse(readFileSync(join(bundle, 'ferry.json'), 'utf8')) as BundleManifest;
-  catalog.recordBundle(manifest, { path: bundle, direction: 'export' });
-  catalog.audit('export', manifest.bundleId, { path: bundle, images: manifest.images.length, blobs: manifest.blobs.length, parent: manifest.parent, site: null });
+  catalog.recordBundle(manifest, { path: bundle, direction: 'export', ...(site ? { site } : {}) });
+  catalog.audit('export', manifest.bundleId, { path: bundle, images: manifest.images.length, blobs: manifest.blobs.length, parent: manifest.parent, site: site ?? null });
 }

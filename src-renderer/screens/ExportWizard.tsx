@@ -3,12 +3,15 @@ import { AccessFields } from '../components/AccessFields.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { JobProgressView } from '../components/JobProgressView.tsx';
 import { StepHeading } from '../components/StepHeading.tsx';
+import { driveHolding } from '../drive-match.ts';
 import { formatBytes, parseReferences, shortDigest } from '../format.ts';
 import { useDrives } from '../stores/drives-store.ts';
 import { EXPORT_STEPS, useExport } from '../stores/export-store.ts';
 
 const TITLES = { what: 'What to carry', plan: 'The plan', where: 'Where to write it', run: 'Exporting', done: 'Done' } as const;
 const STEP_NAMES = EXPORT_STEPS.map((s) => TITLES[s]);
+/** The platforms offered as check boxes; none checked keeps every platform of each image. */
+const PLATFORM_CHOICES = ['linux/amd64', 'linux/arm64'] as const;
 
 function WhatStep() {
   const s = useExport();
@@ -19,6 +22,16 @@ function WhatStep() {
         <label htmlFor="references">Image references, one per line (lines starting with # are comments)</label>
         <textarea id="references" rows={8} spellCheck={false} value={s.referencesText} aria-describedby="references-hint" onChange={(e) => s.set({ referencesText: e.target.value })} />
         <p id="references-hint" className="hint">{count} reference{count === 1 ? '' : 's'}. Example: registry.example.com/team/app:1.2</p>
+      </div>
+      <div className="field">
+        <label htmlFor="image-list-file">Image list file (path, optional)</label>
+        <input id="image-list-file" type="text" spellCheck={false} value={s.imageListFile} aria-describedby="image-list-file-hint" onChange={(e) => s.set({ imageListFile: e.target.value })} />
+        <p id="image-list-file-hint" className="hint">A text file with one reference per line, as for ferry export --images.</p>
+      </div>
+      <div className="field">
+        <label htmlFor="set-file">Image set file (path, optional)</label>
+        <input id="set-file" type="text" spellCheck={false} value={s.setFile} aria-describedby="set-file-hint" onChange={(e) => s.set({ setFile: e.target.value })} />
+        <p id="set-file-hint" className="hint">A YAML image set (images, image lists, Deckhouse, OpenShift), as for ferry export --set.</p>
       </div>
       <AccessFields legend="Source registry access" idPrefix="source" access={s.access} onChange={s.setAccess} prefilledFrom={s.prefilledFrom} />
       <ErrorNotice error={s.error} />
@@ -60,7 +73,9 @@ function PlanStep() {
         <div><dt>Blobs</dt><dd>{plan.blobs}</dd></div>
         <div><dt>Total size</dt><dd>{formatBytes(plan.bytes)}</dd></div>
         <div><dt>Saved by deduplication</dt><dd>{formatBytes(plan.savedByDedup)}</dd></div>
+        {plan.parent && <div><dt>Left out (the site has it)</dt><dd>{formatBytes(plan.savedByIncremental)}</dd></div>}
       </dl>
+      {plan.parent && <p className="hint">Incremental on top of bundle <span className="mono">{plan.parent}</span>.</p>}
       {plan.notes.length > 0 && <ul className="notes" aria-label="Notes">{plan.notes.map((n) => <li key={n}>{n}</li>)}</ul>}
       <div className="actions">
         <button type="button" onClick={() => s.goTo('what')}>Back</button>
@@ -111,6 +126,25 @@ function WhereStep() {
           <label htmlFor="part-size">Part size (for example 4GiB; empty for the default)</label>
           <input id="part-size" type="text" value={s.partSize} disabled={!s.archive} onChange={(e) => s.set({ partSize: e.target.value })} />
         </div>
+        <fieldset aria-describedby="platforms-hint">
+          <legend>Platforms</legend>
+          {PLATFORM_CHOICES.map((p) => {
+            const id = `platform-${p.replace('/', '-')}`;
+            return (
+              <div className="check" key={p}>
+                <input id={id} type="checkbox" checked={s.platforms.includes(p)}
+                  onChange={(e) => s.set({ platforms: e.target.checked ? [...s.platforms, p] : s.platforms.filter((q) => q !== p) })} />
+                <label htmlFor={id}>{p}</label>
+              </div>
+            );
+          })}
+          <p id="platforms-hint" className="hint">None checked keeps every platform (or the image set's own platforms).</p>
+        </fieldset>
+        <div className="field">
+          <label htmlFor="site">Incremental for site (empty for a full bundle)</label>
+          <input id="site" type="text" spellCheck={false} value={s.site} aria-describedby="site-hint" onChange={(e) => s.set({ site: e.target.value })} />
+          <p id="site-hint" className="hint">Leaves out what the site&apos;s receipts in the catalog say it already has.</p>
+        </div>
       </fieldset>
       <ErrorNotice error={s.error} />
       <div className="actions">
@@ -155,10 +189,43 @@ function DoneStep() {
       {!s.verify && !s.verifyError && <JobProgressView jobId={s.verifyJobId} label="Verification progress" />}
       <ErrorNotice error={s.verifyError} />
       {s.verify && <VerifyReport result={s.verify} />}
+      <SafelyRemove bundle={bundleOf(s.job?.result) ?? s.target} />
       <div className="actions">
         <button type="button" onClick={() => s.reset()}>Export another set</button>
       </div>
     </>
+  );
+}
+
+/** The bundle path a finished export job reports (resolved), if any. */
+function bundleOf(result: unknown): string | undefined {
+  const bundle = typeof result === 'object' && result !== null ? (result as { bundle?: unknown }).bundle : undefined;
+  return typeof bundle === 'string' && bundle !== '' ? bundle : undefined;
+}
+
+/** "Safely remove drive", when the bundle lies on a removable drive; the outcome is announced in a live region. */
+function SafelyRemove({ bundle }: { bundle: string }) {
+  const drives = useDrives((d) => d.drives);
+  const eject = useExport((s) => s.eject);
+  const ejectDrive = useExport((s) => s.ejectDrive);
+  const drive = driveHolding(bundle, drives.filter((d) => d.removable));
+  const path = drive?.path ?? (eject.state === 'idle' ? undefined : eject.path);
+  if (path === undefined) return null;
+  const name = drive?.label || path;
+  return (
+    <section aria-labelledby="remove-heading">
+      <h3 id="remove-heading">Removable drive</h3>
+      <div className="actions">
+        <button type="button" disabled={eject.state === 'ejecting' || eject.state === 'ejected'} onClick={() => void ejectDrive(path)}>
+          {eject.state === 'ejecting' ? 'Removing…' : 'Safely remove drive'}
+        </button>
+      </div>
+      <p role="status" aria-live="polite">
+        {eject.state === 'ejecting' && `Flushing and unmounting ${name}…`}
+        {eject.state === 'ejected' && `${name} can now be unplugged safely.`}
+      </p>
+      {eject.state === 'failed' && <ErrorNotice error={eject.error} />}
+    </section>
   );
 }
 

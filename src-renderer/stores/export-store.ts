@@ -45,11 +45,22 @@ export function prefillFromSettings(typed: string, access: AccessForm, appliedFr
 /** The fields the user edits. */
 export interface ExportForm {
   referencesText: string;
+  /** An image list file on the engine's machine (one reference per line). */
+  imageListFile: string;
+  /** An image set file (YAML) on the engine's machine. */
+  setFile: string;
   access: AccessForm;
   target: string;
   archive: boolean;
   partSize: string;
+  /** Platforms to keep (`os/arch`); empty keeps every platform. */
+  platforms: string[];
+  /** Incremental for this site (from its receipts in the catalog); empty for a full bundle. */
+  site: string;
 }
+
+/** Where "safely remove drive" stands on the done step. */
+export type EjectState = { state: 'idle' } | { state: 'ejecting'; path: string } | { state: 'ejected'; path: string } | { state: 'failed'; path: string; error: ErrorEnvelope };
 
 /** The export wizard's store. */
 export interface ExportStore extends ExportForm {
@@ -66,6 +77,7 @@ export interface ExportStore extends ExportForm {
   verifyJobId: string | null;
   verify: VerifyResult | null;
   verifyError: ErrorEnvelope | null;
+  eject: EjectState;
   init(client: ApiClient): void;
   set(patch: Partial<ExportForm>): void;
   setAccess(patch: Partial<AccessForm>): void;
@@ -73,6 +85,8 @@ export interface ExportStore extends ExportForm {
   planExport(): Promise<void>;
   run(): Promise<void>;
   cancel(): Promise<void>;
+  /** "Safely remove drive" for the drive mounted at `path`. */
+  ejectDrive(path: string): Promise<void>;
   reset(): void;
 }
 
@@ -90,19 +104,27 @@ export function accessInput(form: AccessForm): RegistryAccessInput {
 
 function input(s: ExportForm): ExportInput {
   const value: ExportInput = { references: parseReferences(s.referencesText), target: s.target.trim(), archive: s.archive, registry: accessInput(s.access) };
+  if (s.imageListFile.trim()) value.imageListFile = s.imageListFile.trim();
+  if (s.setFile.trim()) value.setFile = s.setFile.trim();
   if (s.archive && s.partSize.trim()) value.partSize = s.partSize.trim();
+  if (s.platforms.length > 0) value.platforms = [...s.platforms];
+  if (s.site.trim()) value.site = s.site.trim();
   return value;
 }
 
 const initial = {
   step: 'what' as ExportStep,
   referencesText: '',
+  imageListFile: '',
+  setFile: '',
   access: DEFAULT_ACCESS,
   prefilledFrom: null as string | null,
   optionsTouched: false,
   target: '',
   archive: false,
   partSize: '',
+  platforms: [] as string[],
+  site: '',
   busy: false,
   error: null,
   plan: null,
@@ -111,6 +133,7 @@ const initial = {
   verifyJobId: null,
   verify: null,
   verifyError: null,
+  eject: { state: 'idle' } as EjectState,
 };
 
 function requireClient(): ApiClient {
@@ -149,8 +172,9 @@ export const useExport = create<ExportStore>()((set, get) => ({
   },
   async planExport() {
     const api = requireClient();
-    if (parseReferences(get().referencesText).length === 0) {
-      set({ error: { code: 'INVALID_ARGUMENT', message: 'Enter at least one image reference, one per line.' } });
+    const { referencesText, imageListFile, setFile } = get();
+    if (parseReferences(referencesText).length === 0 && !imageListFile.trim() && !setFile.trim()) {
+      set({ error: { code: 'INVALID_ARGUMENT', message: 'Enter at least one image reference, one per line, or the path of an image list or image set file.' } });
       return;
     }
     set({ busy: true, error: null });
@@ -167,7 +191,7 @@ export const useExport = create<ExportStore>()((set, get) => ({
       set({ error: { code: 'INVALID_ARGUMENT', message: 'Choose a drive or type the folder to write the bundle to.' } });
       return;
     }
-    set({ busy: true, error: null, job: null, verify: null, verifyError: null });
+    set({ busy: true, error: null, job: null, verify: null, verifyError: null, eject: { state: 'idle' } });
     try {
       const { jobId } = await api['export:run'](input(get()));
       set({ jobId, busy: false, step: 'run' });
@@ -191,6 +215,16 @@ export const useExport = create<ExportStore>()((set, get) => ({
       await requireClient()['job:cancel']({ jobId });
     } catch (error) {
       set({ error: envelopeOf(error) });
+    }
+  },
+  async ejectDrive(path) {
+    if (get().eject.state === 'ejecting') return;
+    set({ eject: { state: 'ejecting', path } });
+    try {
+      await requireClient()['drives:eject']({ path });
+      set({ eject: { state: 'ejected', path } });
+    } catch (error) {
+      set({ eject: { state: 'failed', path, error: envelopeOf(error) } });
     }
   },
   reset() {

@@ -51,17 +51,24 @@ export interface ExportPlanResult {
   notes: string[];
   /** Each unresolvable reference with why; the plan is unusable while this is not empty. */
   problems: Array<{ reference: string; message: string }>;
+  /** Incremental plans (`site`): the bundle this one builds on and the bytes left out because the site already has them. */
+  parent?: string;
+  savedByIncremental?: number;
 }
 
 /** Inputs of an export. */
 export interface ExportInput {
   references: string[];
   imageListText?: string;
+  /** An image list file (one reference per line, # comments), read on the engine side like `ferry export --images`. */
+  imageListFile?: string;
   setFile?: string;
   target: string;
   archive?: boolean;
   partSize?: string;
   platforms?: string[];
+  /** Incremental for this site: leave out what its receipts in the catalog say it has, like `ferry export --site`. */
+  site?: string;
   registry?: RegistryAccessInput;
 }
 
@@ -126,6 +133,8 @@ export interface FerrySettings {
 export interface ApiMethods {
   'app:info': { args: Record<string, never>; result: { version: string; mode: 'electron' | 'browser'; catalog: string } };
   'drives:list': { args: Record<string, never>; result: DriveInfo[] };
+  /** "Safely remove drive": flush, unmount and power off the drive mounted at `path` (a `drives:list` path). */
+  'drives:eject': { args: { path: string }; result: { ejected: true } };
   'export:plan': { args: ExportInput; result: ExportPlanResult };
   'export:run': { args: ExportInput; result: { jobId: string } };
   'import:inspect': { args: { bundle: string; target?: string; keepRegistryHost?: boolean }; result: BundleInspection };
@@ -155,7 +164,7 @@ export type ApiEvent = keyof ApiEvents;
 
 /** The method names at run time: the adapters iterate this list, so none can be forgotten or added twice. */
 export const API_METHODS = [
-  'app:info', 'drives:list', 'export:plan', 'export:run', 'import:inspect', 'import:run', 'bundle:verify',
+  'app:info', 'drives:list', 'drives:eject', 'export:plan', 'export:run', 'import:inspect', 'import:run', 'bundle:verify',
   'job:cancel', 'job:list', 'mirror:config', 'registry:test', 'catalog:bundles', 'catalog:totals',
   'settings:get', 'settings:save',
 ] as const satisfies readonly ApiMethod[];

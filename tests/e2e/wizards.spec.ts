@@ -76,6 +76,7 @@ test('export two images, then import them into a second registry, through the UI
   await start.chooseConnected();
 
   const what = await new ExportWhatStep(page).expectShown();
+  await what.expectFileInputs();
   await what.enterReferences(references);
   await what.usePlainHttp();
   await what.capture('export-1-what');
@@ -88,6 +89,7 @@ test('export two images, then import them into a second registry, through the UI
 
   const where = await new ExportWhereStep(page).expectShown();
   await where.chooseFolder(bundle);
+  await where.expectFullBundleOptions();
   await where.capture('export-3-where');
   await where.start();
 

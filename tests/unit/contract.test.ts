@@ -54,6 +54,8 @@ describe('API contract', () => {
       expect(info).toMatchObject({ ok: true, result: { mode: 'electron' } });
       const bad = await handlers.get('export:plan')?.({} as never, { references: ['Not A Reference!!'], target: '' });
       expect(bad).toMatchObject({ ok: false, error: { code: 'INVALID_REFERENCE' } });
+      const eject = await handlers.get('drives:eject')?.({} as never, { path: '/nonexistent/ferry-not-a-drive' });
+      expect(eject).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: expect.stringContaining('/nonexistent/ferry-not-a-drive') } });
     } finally {
       await service.close();
     }

@@ -163,8 +163,8 @@ async function deckhouseLicense(set: ImageSetFile): Promise<{ username: string; 
   return { username: 'license-token', password, host: parseReference(source).registry };
 }
 
-/** The base of an incremental export: from the site's receipts in the catalog, or from a receipt file. */
-async function incrementalBase(catalog: Catalog, site: string | undefined, receiptFile: unknown): Promise<{ parent: { bundleId: string; sequence: number }; siteHas: Set<string> } | undefined> {
+/** The base of an incremental export: from the site's receipts in the catalog, or from a receipt file (the app's export uses it too). */
+export async function incrementalBase(catalog: Catalog, site: string | undefined, receiptFile: unknown): Promise<{ parent: { bundleId: string; sequence: number }; siteHas: Set<string> } | undefined> {
   if (typeof receiptFile === 'string') {
     const receipt = await readReceipt(receiptFile);
     if (!receipt.bundleId) throw new FerryError('INVALID_ARGUMENT', `${receiptFile} names no bundle, so an incremental bundle would have no parent`);

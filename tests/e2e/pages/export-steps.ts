@@ -8,6 +8,11 @@ export class ExportWhatStep extends WizardStep {
   async enterReferences(references: string[]): Promise<void> {
     await this.page.getByLabel(/Image references, one per line/).fill(['# e2e fixture set', ...references].join('\n'));
   }
+  /** The file inputs beside the pasted references: an image list and an image set, both optional. */
+  async expectFileInputs(): Promise<void> {
+    await expect(this.page.getByLabel(/^Image list file/)).toHaveValue('');
+    await expect(this.page.getByLabel(/^Image set file/)).toHaveValue('');
+  }
   async usePlainHttp(): Promise<void> {
     await this.page.getByLabel(/Plain HTTP/).check();
   }
@@ -36,6 +41,12 @@ export class ExportWhereStep extends WizardStep {
   protected readonly title = 'Where to write it';
   async chooseFolder(folder: string): Promise<void> {
     await this.page.getByLabel('Folder to write the bundle to').fill(folder);
+  }
+  /** Platforms (none checked keeps all) and "Incremental for site" (empty: a full bundle). */
+  async expectFullBundleOptions(): Promise<void> {
+    await expect(this.page.getByRole('checkbox', { name: 'linux/amd64' })).not.toBeChecked();
+    await expect(this.page.getByRole('checkbox', { name: 'linux/arm64' })).not.toBeChecked();
+    await expect(this.page.getByLabel(/^Incremental for site/)).toHaveValue('');
   }
   async start(): Promise<void> {
     await this.page.getByRole('button', { name: 'Start export' }).click();

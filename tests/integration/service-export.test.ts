@@ -1,0 +1,104 @@
+/**
+ * The app's export through the service (what `export:plan` and `export:run`
+ * do for the wizard): an image list read from a file, and an incremental
+ * bundle for a site whose receipt is in the catalog, as `ferry export --site`.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExportInput } from '../../src-shared/api/contract.ts';
+import type { BundleManifest } from '../../src-shared/model/bundle.ts';
+import { Catalog } from '../../src-main/catalog/index.ts';
+import { createService, type Service } from '../../src-main/service.ts';
+import { emptyAuthFile } from '../harness/ferry-access.ts';
+import { buildFixtures, seedFixtures, type FixtureImage, type FixtureName } from '../harness/fixtures.ts';
+import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+
+let source: RunningRegistry;
+let fixtures: Record<FixtureName, FixtureImage>;
+let work: string;
+let catalogPath: string;
+let service: Service;
+
+const ref = (name: FixtureName) => `${source.host}/${fixtures[name].repository}:${fixtures[name].tag}`;
+const ferryJson = async (dir: string) => JSON.parse(await readFile(join(dir, 'ferry.json'), 'utf8')) as BundleManifest;
+const input = (patch: Partial<ExportInput>): ExportInput => ({ references: [], target: '', registry: { plainHttp: true, authFile: emptyAuthFile }, ...patch });
+
+async function run(args: ExportInput): Promise<Record<string, unknown>> {
+  const { jobId } = await service['export:run'](args);
+  const job = await service.settled(jobId);
+  expect(job?.status, JSON.stringify(job?.error)).toBe('succeeded');
+  return job?.result as Record<string, unknown>;
+}
+
+beforeAll(async () => {
+  source = await startRegistry({ mode: 'anonymous' });
+  fixtures = await buildFixtures();
+  await seedFixtures(source, [fixtures['oci-single'], fixtures['docker-schema2']]);
+  work = await mkdtemp(join(tmpdir(), 'ferry-service-export-'));
+  catalogPath = join(work, 'catalog.sqlite');
+  service = createService({ mode: 'browser', catalogPath });
+});
+
+afterAll(async () => {
+  await service?.close();
+  await source?.stop();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('export through the service', () => {
+  it('reads an image list file named by imageListFile, and names it in ferry.json', async () => {
+    const list = join(work, 'images.txt');
+    await writeFile(list, `# two fixtures\n${ref('oci-single')}\n\n${ref('docker-schema2')}\n`);
+    const plan = await service['export:plan'](input({ imageListFile: list }));
+    expect(plan.problems).toEqual([]);
+    expect(plan.images.map((i) => i.digest).sort()).toEqual([fixtures['oci-single'].manifestDigest, fixtures['docker-schema2'].manifestDigest].sort());
+    const missing = service['export:plan'](input({ imageListFile: join(work, 'no-such-list.txt') }));
+    await expect(missing).rejects.toMatchObject({ code: expect.any(String) });
+  });
+
+  it('with site, leaves out what the site has and records the parent bundle', async () => {
+    const first = join(work, 'bundle-1');
+    await run(input({ references: [ref('oci-single')], target: first }));
+    const one = await ferryJson(first);
+    // The site imported bundle 1: its receipt, as `ferry receipt add` records it.
+    const catalog = Catalog.open(catalogPath);
+    try {
+      catalog.ensureSite('plant-7', [source.host]);
+      catalog.addReceipt({
+        receiptVersion: 1, site: 'plant-7', registry: source.host, bundleId: one.bundleId, importedAt: new Date().toISOString(),
+        images: [], digests: [...one.blobs.map((b) => b.digest)],
+      }, 'plant-7');
+    } finally {
+      catalog.close();
+    }
+
+    const list = join(work, 'images.txt');
+    const plan = await service['export:plan'](input({ imageListFile: list, site: 'plant-7' }));
+    expect(plan.parent).toBe(one.bundleId);
+    expect(plan.savedByIncremental).toBe(fixtures['oci-single'].blobs.reduce((n, b) => n + b.size, 0));
+
+    const second = join(work, 'bundle-2');
+    await run(input({ imageListFile: list, site: 'plant-7', target: second }));
+    const two = await ferryJson(second);
+    expect(two.parent).toBe(one.bundleId);
+    expect(two.sequence).toBe(one.sequence + 1);
+    expect((two.omitted ?? []).map((b) => b.digest).sort()).toEqual(fixtures['oci-single'].blobs.map((b) => b.digest).sort());
+    expect(two.imageSet?.lists.map((l) => l.file)).toEqual(['images.txt']);
+    const bundles = await service['catalog:bundles']({ limit: 10 });
+    expect(bundles.map((b) => b.id)).toContain(two.bundleId);
+  });
+
+  it('an unknown site is refused before anything is written, saying what to do', async () => {
+    const plan = service['export:plan'](input({ references: [ref('oci-single')], site: 'nowhere' }));
+    await expect(plan).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/site.*nowhere.*receipt/) });
+  });
+});
+
+describe('drives:eject', () => {
+  it('refuses a path that is no listed drive, as an error envelope', async () => {
+    await expect(service.call('drives:eject', { path: join(work, 'not-a-drive') })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(service.call('drives:eject', {})).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+});
