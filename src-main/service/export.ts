@@ -96,8 +96,8 @@ async function prepare(input: ExportInput, catalog: () => Catalog, signal?: Abor
   return { request, registries };
 }
 
-function planned(image: BundleImage): PlannedImage {
-  const out: PlannedImage = { reference: image.name, digest: image.digest, mediaType: image.mediaType, platforms: image.platforms, size: image.size };
+function planned(image: BundleImage, blobs: ReadonlyMap<string, string[]>): PlannedImage {
+  const out: PlannedImage = { reference: image.name, digest: image.digest, mediaType: image.mediaType, platforms: image.platforms, size: image.size, blobs: blobs.get(image.name) ?? [] };
   if (image.section !== undefined) out.section = image.section;
   if (image.targets?.length) out.targets = image.targets;
   return out;
@@ -115,7 +115,9 @@ function resolveProblems(error: unknown): Array<{ reference: string; message: st
 export async function planExport(input: ExportInput, catalog: () => Catalog): Promise<ExportPlanResult> {
   const { request, registries } = await prepare(input, catalog);
   try {
-    const dryRun = async (references: Reference[]): Promise<ExportSummary> => exportBundle({ ...request, references, target: request.target || '.', dryRun: true }, registries);
+    const imageBlobs = new Map<string, string[]>();
+    const onImageBlobs = (found: ReadonlyMap<string, string[]>): void => found.forEach((blobs, name) => imageBlobs.set(name, blobs));
+    const dryRun = async (references: Reference[]): Promise<ExportSummary> => exportBundle({ ...request, references, target: request.target || '.', dryRun: true, onImageBlobs }, registries);
     let problems: ExportPlanResult['problems'] = [];
     let summary: ExportSummary | undefined;
     try {
@@ -129,7 +131,7 @@ export async function planExport(input: ExportInput, catalog: () => Catalog): Pr
       if (rest.length > 0) summary = await dryRun(rest);
     }
     const result: ExportPlanResult = {
-      images: summary?.images.map(planned) ?? [], blobs: summary?.blobs ?? 0, bytes: summary?.bytes ?? 0,
+      images: summary?.images.map((image) => planned(image, imageBlobs)) ?? [], blobs: summary?.blobs ?? 0, bytes: summary?.bytes ?? 0,
       savedByDedup: summary?.savedByDedup ?? 0, notes: request.imageSet.notes ?? [], problems,
     };
     if (summary?.parent) {

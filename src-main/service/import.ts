@@ -18,7 +18,7 @@ import { writeMirrorConfig } from '../mirror-config/write.ts';
 import { formatReference, parseRegistryPrefix } from '../oci/reference.ts';
 import { Registries } from '../oci/registry/registries.ts';
 import { importBundle, type ImportSummary } from '../transfer/import.ts';
-import { planImport, type ImportTarget } from '../transfer/import-plan.ts';
+import { graphOf, planImport, type ImportTarget } from '../transfer/import-plan.ts';
 import { accessFrom, argsObject, optionalString, requireString } from './access.ts';
 import type { JobContext } from './jobs.ts';
 
@@ -51,9 +51,19 @@ export async function inspectBundle(raw: unknown): Promise<BundleInspection> {
   const images = opened.images.map((ref) => {
     const image = listed.get(ref.name) ?? { name: ref.name, source: ref.source, digest: ref.digest, mediaType: ref.mediaType, platforms: [], size: opened.sizes.get(ref.digest) ?? 0 };
     const destination = destinations.get(ref.name);
-    return destination === undefined ? image : { ...image, destination };
+    const blobs = imageBlobs(opened, ref.digest, ref.mediaType);
+    return destination === undefined ? { ...image, blobs } : { ...image, destination, blobs };
   });
   return { manifest: opened.manifest ?? null, images, form: opened.form };
+}
+
+/** The config and layer digests of one image of the bundle; none when its manifests are missing (verify says why). */
+function imageBlobs(opened: OpenedBundle, digest: string, mediaType: string): string[] {
+  try {
+    return graphOf(opened, digest, mediaType).blobs.map((blob) => blob.digest);
+  } catch {
+    return [];
+  }
 }
 
 /** The bytes verify will read: the parts of an archive, else the blobs. */

@@ -1,18 +1,57 @@
 /**
  * Long jobs (export, import, verify) as tasks, the way Podman Desktop runs
  * them: an id, a title, a status, a cancel (AbortController) and throttled
- * progress (ProgressTracker), announced through `job:state` and `job:progress`.
+ * progress (ProgressTracker), announced through `job:state` and `job:progress`,
+ * and batched per-blob states (BlobBatcher) through `job:blobs`.
  */
 import { randomUUID } from 'node:crypto';
 import type { JobState } from '../../src-shared/api/contract.ts';
 import { FerryError, toErrorEnvelope } from '../../src-shared/errors.ts';
-import { ProgressTracker } from '../transfer/progress.ts';
+import type { BlobProgress } from '../../src-shared/model/oci.ts';
+import { PROGRESS_INTERVAL_MS, ProgressTracker } from '../transfer/progress.ts';
 import type { EventHub } from './events.ts';
 
 /** What a job body gets. */
 export interface JobContext {
   signal: AbortSignal;
   tracker: ProgressTracker;
+}
+
+/**
+ * Batches a job's blob events into `job:blobs`: at most one event per
+ * PROGRESS_INTERVAL_MS, carrying only the latest state of each blob that
+ * changed since the previous one, so a 10,000-blob job cannot flood the UI.
+ */
+export class BlobBatcher {
+  private readonly pending = new Map<string, BlobProgress>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private lastFlush = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly send: (blobs: BlobProgress[]) => void, private readonly intervalMs = PROGRESS_INTERVAL_MS) {}
+
+  /** Records a blob's state; sends when the interval allows, else schedules one send. */
+  readonly add = (progress: BlobProgress): void => {
+    this.pending.set(progress.digest, { digest: progress.digest, state: progress.state, complete: progress.complete, total: progress.total });
+    if (this.timer !== undefined) return;
+    const wait = this.lastFlush + this.intervalMs - Date.now();
+    if (wait <= 0) {
+      this.flush();
+      return;
+    }
+    this.timer = setTimeout(() => this.flush(), wait);
+    this.timer.unref?.();
+  };
+
+  /** Sends what is pending now (also at the job's end, before its final state). */
+  flush(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.size === 0) return;
+    this.lastFlush = Date.now();
+    const blobs = [...this.pending.values()];
+    this.pending.clear();
+    this.send(blobs);
+  }
 }
 
 /** Finished jobs kept for `job:list`; older ones are dropped so a long session stays small. */
@@ -29,11 +68,12 @@ export class JobRunner {
     const id = randomUUID();
     const controller = new AbortController();
     const state: JobState = { id, kind, title, status: 'running', progress: null };
+    const batcher = new BlobBatcher((blobs) => this.events.emit('job:blobs', { jobId: id, blobs }));
     const tracker = new ProgressTracker((event) => {
       if (event.type !== 'progress') return;
       state.progress = event.progress;
       this.events.emit('job:progress', { jobId: id, progress: event.progress });
-    });
+    }, Date.now, kind === 'verify' ? undefined : batcher.add);
     const entry = { state, controller, done: Promise.resolve() };
     this.jobs.set(id, entry);
     this.events.emit('job:state', { ...state });
@@ -49,6 +89,7 @@ export class JobRunner {
         state.status = controller.signal.aborted || envelope.code === 'CANCELLED' ? 'cancelled' : 'failed';
         state.error = envelope;
       }
+      batcher.flush();
       this.events.emit('job:state', { ...state });
       this.prune();
     })();

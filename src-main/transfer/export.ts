@@ -46,6 +46,8 @@ export interface ExportRequest {
   concurrency?: number;
   signal?: AbortSignal;
   onEvent?: (event: TransferEvent) => void;
+  /** Told once, after resolving: the config and layer digests of each image, by image name (the app maps blob progress to images). */
+  onImageBlobs?: (blobs: ReadonlyMap<string, string[]>) => void;
   /** Where image-set resolvers want images to land, by formatted source reference (recorded in ferry.json, honoured by import). */
   placements?: ReadonlyMap<string, { targets: Array<{ path: string; tag?: string }>; section: string }>;
   /** An incremental bundle: leave out the configs and layers the site already holds, and record the parent. */
@@ -114,6 +116,14 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
   const graphs = await resolveAll(request.references, registries, request.platforms, request.signal);
   const { plan, omitted } = leaveOut(planContent(graphs), request.incremental?.siteHas);
   const images = describeImages(graphs, request.placements);
+  if (request.onImageBlobs) {
+    const byImage = new Map<string, string[]>();
+    for (const graph of graphs) {
+      const name = formatReference(graph.reference);
+      if (!byImage.has(name)) byImage.set(name, graph.blobs.map((blob) => blob.digest));
+    }
+    request.onImageBlobs(byImage);
+  }
   request.onEvent?.({ type: 'planned', images: images.length, blobs: plan.content.length, bytes: plan.uniqueBytes, savedByDedup: plan.savedByDedup });
   const summary: ExportSummary = {
     bundle: dir, bundleId: undefined, form: undefined, formReason: undefined, images: images.map(({ manifestSize: _size, ...image }) => image),

@@ -54,8 +54,8 @@ export function targetRepository(source: Reference, target: ImportTarget): strin
   return target.prefix === '' ? path : `${target.prefix}/${path}`;
 }
 
-/** The manifests of one image's graph in push order, and its blobs. */
-function graphOf(opened: OpenedBundle, root: string, rootMediaType: string): Pick<ImportImage, 'manifests' | 'blobs'> {
+/** The manifests of one image's graph in push order, and its blobs (exported for the app's inspector). */
+export function graphOf(opened: OpenedBundle, root: string, rootMediaType: string): Pick<ImportImage, 'manifests' | 'blobs'> {
   const manifests: ImportImage['manifests'] = [];
   const blobs = new Map<string, Descriptor>();
   const visit = (digest: string, mediaType: string): void => {

@@ -21,7 +21,12 @@ export class ProgressTracker {
   private lastEmit = 0;
   private readonly samples: Array<{ at: number; bytes: number }> = [];
 
-  constructor(private readonly emit: (event: TransferEvent) => void, private readonly now: () => number = Date.now) {}
+  /** `onBlob` sees every blob event, `active` ones included (the service batches them into `job:blobs`). */
+  constructor(
+    private readonly emit: (event: TransferEvent) => void,
+    private readonly now: () => number = Date.now,
+    private readonly onBlobEvent?: (progress: BlobProgress) => void,
+  ) {}
 
   /** Feeds an engine event; passes it on and adds a throttled snapshot when due. */
   readonly onEvent = (event: TransferEvent): void => {
@@ -31,6 +36,7 @@ export class ProgressTracker {
       this.phase = 'transferring';
     } else if (event.type === 'blob') {
       this.onBlob(event.progress);
+      this.onBlobEvent?.(event.progress);
     }
     if (event.type !== 'blob' || event.progress.state !== 'active') this.emit(event);
     this.maybeSnapshot(false);

@@ -1,11 +1,28 @@
-/** A job's progress: bar, bytes, blobs, rate and time left, from `job:progress` events. */
-import { jobPercent, useJobs } from '../stores/jobs-store.ts';
+/** A job's progress: bar, bytes, blobs, rate and time left, from `job:progress` events; one bar per image from `job:blobs`. */
+import { useMemo } from 'react';
+import { imagePercent, jobPercent, useJobs } from '../stores/jobs-store.ts';
 import { formatBytes, formatEta, formatRate } from '../format.ts';
 
-/** Progress of one job, labelled so the bar has an accessible name. */
-export function JobProgressView({ jobId, label }: { jobId: string | null; label: string }) {
+/** One image of the job, as the plan or the inspection lists it. */
+export interface ProgressImage {
+  name: string;
+  /** Config and layer digests. */
+  blobs: readonly string[];
+  size: number;
+}
+
+/** Per-image bars shown at most; the rest is summed up in a note, so a huge set stays cheap to render. */
+export const MAX_IMAGE_BARS = 200;
+
+/** Progress of one job, labelled so the bar has an accessible name; with `images`, a labelled bar per image under it. */
+export function JobProgressView({ jobId, label, images }: { jobId: string | null; label: string; images?: readonly ProgressImage[] }) {
   const job = useJobs((s) => (jobId ? s.jobs[jobId] : undefined));
   const progress = useJobs((s) => (jobId ? s.progress[jobId] : undefined));
+  const states = useJobs((s) => (jobId ? s.blobs[jobId] : undefined));
+  const succeeded = job?.status === 'succeeded';
+  const shown = useMemo(() => (images ?? []).slice(0, MAX_IMAGE_BARS).map((image) => ({
+    name: image.name, percent: succeeded ? 100 : imagePercent(image.blobs, states, image.size),
+  })), [images, states, succeeded]);
   const done = job !== undefined && job.status !== 'running';
   const total = progress?.totalBytes ?? 0;
   const complete = done && job.status === 'succeeded' ? total : (progress?.completeBytes ?? 0);
@@ -13,6 +30,17 @@ export function JobProgressView({ jobId, label }: { jobId: string | null; label:
   return (
     <section className="progress" aria-label={label}>
       <progress max={100} value={percent} aria-label={`${label}: ${percent}%`} />
+      {shown.length > 0 && (
+        <ul className="image-progress" aria-label={`${label} by image`}>
+          {shown.map((image) => (
+            <li key={image.name}>
+              <span className="mono">{image.name}</span>
+              <progress max={100} value={image.percent} aria-label={`${image.name}: ${image.percent}%`} />
+            </li>
+          ))}
+        </ul>
+      )}
+      {images && images.length > MAX_IMAGE_BARS && <p className="hint">Showing the first {MAX_IMAGE_BARS} of {images.length} images; the overall bar counts them all.</p>}
       <dl className="facts">
         <div><dt>Status</dt><dd>{job?.status ?? 'starting'}{progress ? ` · ${progress.phase}` : ''}</dd></div>
         <div><dt>Done</dt><dd>{percent}% · {formatBytes(complete)} of {formatBytes(total)}</dd></div>

@@ -3,6 +3,7 @@ import { AccessFields } from '../components/AccessFields.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { JobProgressView } from '../components/JobProgressView.tsx';
 import { StepHeading } from '../components/StepHeading.tsx';
+import { VirtualTable, type VirtualColumn } from '../components/VirtualTable.tsx';
 import { driveHolding } from '../drive-match.ts';
 import { formatBytes, parseReferences, shortDigest } from '../format.ts';
 import { useDrives } from '../stores/drives-store.ts';
@@ -42,6 +43,14 @@ function WhatStep() {
   );
 }
 
+type PlanImage = NonNullable<ReturnType<typeof useExport.getState>['plan']>['images'][number];
+const PLAN_COLUMNS: VirtualColumn<PlanImage>[] = [
+  { key: 'reference', header: 'Reference', className: 'mono', cell: (img) => img.reference, title: (img) => img.reference, width: '45%' },
+  { key: 'digest', header: 'Digest', className: 'mono', cell: (img) => shortDigest(img.digest), title: (img) => img.digest },
+  { key: 'platforms', header: 'Platforms', cell: (img) => (img.platforms.length ? img.platforms.join(', ') : '—') },
+  { key: 'size', header: 'Size', className: 'num', cell: (img) => formatBytes(img.size), width: '8rem' },
+];
+
 function PlanStep() {
   const s = useExport();
   const plan = s.plan;
@@ -54,20 +63,8 @@ function PlanStep() {
           <ul>{plan.problems.map((p) => <li key={p.reference}><span className="mono">{p.reference}</span>: {p.message}</li>)}</ul>
         </div>
       )}
-      <table>
-        <caption>Images in the plan</caption>
-        <thead><tr><th scope="col">Reference</th><th scope="col">Digest</th><th scope="col">Platforms</th><th scope="col">Size</th></tr></thead>
-        <tbody>
-          {plan.images.map((img) => (
-            <tr key={`${img.reference}@${img.digest}`}>
-              <td className="mono">{img.reference}</td>
-              <td className="mono" title={img.digest}>{shortDigest(img.digest)}</td>
-              <td>{img.platforms.length ? img.platforms.join(', ') : '—'}</td>
-              <td className="num">{formatBytes(img.size)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <VirtualTable caption="Images in the plan" label="Images in the plan, scrollable" columns={PLAN_COLUMNS} rows={plan.images}
+        rowKey={(img) => `${img.reference}@${img.digest}`} />
       <dl className="facts" aria-label="Totals">
         <div><dt>Images</dt><dd>{plan.images.length}</dd></div>
         <div><dt>Blobs</dt><dd>{plan.blobs}</dd></div>
@@ -158,9 +155,10 @@ function WhereStep() {
 function RunStep() {
   const s = useExport();
   const ended = s.job !== null;
+  const images = s.plan?.images.map((img) => ({ name: img.reference, blobs: img.blobs, size: img.size }));
   return (
     <>
-      <JobProgressView jobId={s.jobId} label="Export progress" />
+      <JobProgressView jobId={s.jobId} label="Export progress" images={images} />
       {s.job?.status === 'succeeded' && <p role="status" className="notice notice-ok">Export finished. Ferry is now verifying the bundle.</p>}
       {s.job && s.job.status !== 'succeeded' && <ErrorNotice error={s.job.error ?? { code: 'CANCELLED', message: `The export ${s.job.status}.` }} />}
       <ErrorNotice error={s.error} />

@@ -4,6 +4,7 @@ import { AccessFields } from '../components/AccessFields.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { JobProgressView } from '../components/JobProgressView.tsx';
 import { StepHeading } from '../components/StepHeading.tsx';
+import { VirtualTable, type VirtualColumn } from '../components/VirtualTable.tsx';
 import { formatBytes, shortDigest } from '../format.ts';
 import { IMPORT_STEPS, useImport } from '../stores/import-store.ts';
 import { VerifyReport } from './ExportWizard.tsx';
@@ -43,6 +44,17 @@ function VerifyStep() {
   );
 }
 
+type InspectedImage = NonNullable<ReturnType<typeof useImport.getState>['inspection']>['images'][number];
+const targetOf = (img: InspectedImage): string => img.destination ?? (img.targets?.length ? img.targets.map((t) => t.path).join(', ') : 'set in step 4');
+const INSPECT_COLUMNS: VirtualColumn<InspectedImage>[] = [
+  { key: 'source', header: 'Source', className: 'mono', cell: (img) => img.source, title: (img) => img.source, width: '28%' },
+  { key: 'target', header: 'Target', className: 'mono', cell: targetOf, title: targetOf, width: '28%' },
+  { key: 'tag', header: 'Tag', cell: (img) => img.tag ?? '—' },
+  { key: 'digest', header: 'Digest', className: 'mono', cell: (img) => shortDigest(img.digest), title: (img) => img.digest },
+  { key: 'platforms', header: 'Platforms', cell: (img) => (img.platforms.length ? img.platforms.join(', ') : '—') },
+  { key: 'size', header: 'Size', className: 'num', cell: (img) => formatBytes(img.size), width: '7rem' },
+];
+
 function InspectStep() {
   const s = useImport();
   const inspection = s.inspection;
@@ -59,22 +71,8 @@ function InspectStep() {
           <div><dt>Form</dt><dd>{inspection.form}</dd></div>
         </dl>
       )}
-      <table>
-        <caption>Images in the bundle ({inspection.images.length})</caption>
-        <thead><tr><th scope="col">Source</th><th scope="col">Target</th><th scope="col">Tag</th><th scope="col">Digest</th><th scope="col">Platforms</th><th scope="col">Size</th></tr></thead>
-        <tbody>
-          {inspection.images.map((img) => (
-            <tr key={`${img.name}@${img.digest}`}>
-              <td className="mono">{img.source}</td>
-              <td className="mono">{img.destination ?? (img.targets?.length ? img.targets.map((t) => t.path).join(', ') : 'set in step 4')}</td>
-              <td>{img.tag ?? '—'}</td>
-              <td className="mono" title={img.digest}>{shortDigest(img.digest)}</td>
-              <td>{img.platforms.length ? img.platforms.join(', ') : '—'}</td>
-              <td className="num">{formatBytes(img.size)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <VirtualTable caption={`Images in the bundle (${inspection.images.length})`} label="Images in the bundle, scrollable"
+        columns={INSPECT_COLUMNS} rows={inspection.images} rowKey={(img) => `${img.name}@${img.digest}`} />
       <div className="actions">
         <button type="button" onClick={() => s.goTo('verify')}>Back</button>
         <button type="button" className="primary" onClick={() => s.goTo('target')}>Choose target registry</button>
@@ -115,7 +113,7 @@ function PushStep() {
   const job = s.importJob;
   return (
     <>
-      <JobProgressView jobId={s.importJobId} label="Push progress" />
+      <JobProgressView jobId={s.importJobId} label="Push progress" images={s.inspection?.images.map((img) => ({ name: img.name, blobs: img.blobs, size: img.size }))} />
       {job?.status === 'succeeded' && <p role="status" className="notice notice-ok">All images were pushed to <span className="mono">{s.target}</span>.</p>}
       {job && job.status !== 'succeeded' && <ErrorNotice error={job.error ?? { code: 'CANCELLED', message: `The import ${job.status}.` }} />}
       <ErrorNotice error={s.error} />

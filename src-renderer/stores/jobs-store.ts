@@ -1,12 +1,18 @@
 /** Long jobs as the engine reports them: state and progress by job id, fed only by events. */
 import { create } from 'zustand';
 import type { ApiClient, JobState } from '../../src-shared/api/contract.ts';
+import type { BlobProgress } from '../../src-shared/model/oci.ts';
 import type { JobProgress } from '../../src-shared/model/progress.ts';
+
+/** Blob states are kept for this many jobs at most (the newest); older jobs keep only their overall progress. */
+export const BLOB_JOBS_KEPT = 4;
 
 /** The jobs store: every job seen this session, updated by `job:state` and `job:progress`. */
 export interface JobsStore {
   jobs: Record<string, JobState>;
   progress: Record<string, JobProgress>;
+  /** The latest state of each blob, by job id then digest, from `job:blobs` (bounded: one Map per job, BLOB_JOBS_KEPT jobs). */
+  blobs: Record<string, ReadonlyMap<string, BlobProgress>>;
   /** Job ids, newest first, for lists (the Start screen). */
   order: string[];
   /** Subscribes to job events once; returns the unsubscribe for tests. */
@@ -24,10 +30,52 @@ export function jobPercent(job: JobState | undefined, progress: JobProgress | un
   return done && job.status === 'succeeded' ? 100 : 0;
 }
 
+/** A blob that is on the other side: copied, or already there (skipped, mounted). */
+export function blobDone(state: BlobProgress['state'] | undefined): boolean {
+  return state === 'finished' || state === 'skipped' || state === 'mounted';
+}
+
+/**
+ * How far one image is, in whole percent, from the states of its blobs:
+ * done blobs (already there included) count in full, running ones by their
+ * bytes. Blobs not reported yet count with their size unknown, so `size`
+ * (the image's bytes from the plan) is the floor of the total.
+ */
+export function imagePercent(blobs: readonly string[], states: ReadonlyMap<string, BlobProgress> | undefined, size: number): number {
+  if (blobs.length === 0) return 0;
+  let complete = 0;
+  let known = 0;
+  let done = 0;
+  for (const digest of blobs) {
+    const state = states?.get(digest);
+    if (!state) continue;
+    known += state.total;
+    if (blobDone(state.state)) {
+      complete += state.total;
+      done += 1;
+    } else if (state.state !== 'failed') {
+      complete += state.complete;
+    }
+  }
+  if (done === blobs.length) return 100;
+  const total = Math.max(known, size);
+  return total > 0 ? Math.min(99, Math.floor((complete / total) * 100)) : 0;
+}
+
+/** Merges a `job:blobs` batch into the job's Map (a new Map, so subscribers see the change), dropping the oldest jobs' Maps. */
+function mergeBlobs(all: JobsStore['blobs'], jobId: string, batch: readonly BlobProgress[]): JobsStore['blobs'] {
+  const states = new Map(all[jobId]);
+  for (const blob of batch) states.set(blob.digest, blob);
+  const { [jobId]: _previous, ...others } = all;
+  const kept = Object.entries(others).slice(-(BLOB_JOBS_KEPT - 1));
+  return { ...Object.fromEntries(kept), [jobId]: states };
+}
+
 /** Hook and store of jobs. */
 export const useJobs = create<JobsStore>()((set) => ({
   jobs: {},
   progress: {},
+  blobs: {},
   order: [],
   init(client) {
     if (unsubscribe) return unsubscribe;
@@ -40,6 +88,9 @@ export const useJobs = create<JobsStore>()((set) => ({
     });
     const offProgress = client.on('job:progress', ({ jobId, progress }) => {
       set((s) => ({ progress: { ...s.progress, [jobId]: progress } }));
+    });
+    const offBlobs = client.on('job:blobs', ({ jobId, blobs }) => {
+      set((s) => ({ blobs: mergeBlobs(s.blobs, jobId, blobs) }));
     });
     // One read of jobs already running (for example after a reload); events keep it current, no polling.
     void client['job:list']({}).then(
@@ -55,6 +106,7 @@ export const useJobs = create<JobsStore>()((set) => ({
     unsubscribe = () => {
       offState();
       offProgress();
+      offBlobs();
       unsubscribe = null;
     };
     return unsubscribe;

@@ -7,6 +7,7 @@
  */
 import type { ErrorEnvelope } from '../errors.ts';
 import type { BundleImage, BundleManifest } from '../model/bundle.ts';
+import type { BlobProgress } from '../model/oci.ts';
 import type { JobProgress } from '../model/progress.ts';
 
 /** Registry access as the UI collects it; credentials never leave the engine side again. */
@@ -38,6 +39,8 @@ export interface PlannedImage {
   mediaType: string;
   platforms: string[];
   size: number;
+  /** Digests of the image's configs and layers (every platform), so `job:blobs` states map to images. */
+  blobs: string[];
   section?: string;
   targets?: Array<{ path: string; tag?: string }>;
 }
@@ -104,7 +107,8 @@ export interface VerifyResult {
 /** What the import inspector shows: the bundle and where each image would land. */
 export interface BundleInspection {
   manifest: BundleManifest | null;
-  images: Array<BundleImage & { destination?: string }>;
+  /** `blobs`: digests of each image's configs and layers, as in PlannedImage. */
+  images: Array<BundleImage & { destination?: string; blobs: string[] }>;
   form: 'directory' | 'archive' | 'oci-layout';
 }
 
@@ -154,6 +158,8 @@ export interface ApiMethods {
 export interface ApiEvents {
   'job:progress': { jobId: string; progress: JobProgress };
   'job:state': JobState;
+  /** Per-blob states of a job, batched: at most one every 250 ms, holding only the blobs that changed since the last one. */
+  'job:blobs': { jobId: string; blobs: BlobProgress[] };
   'drives:changed': { drives: DriveInfo[] };
 }
 
@@ -170,7 +176,7 @@ export const API_METHODS = [
 ] as const satisfies readonly ApiMethod[];
 
 /** The event names at run time. */
-export const API_EVENTS = ['job:progress', 'job:state', 'drives:changed'] as const satisfies readonly ApiEvent[];
+export const API_EVENTS = ['job:progress', 'job:state', 'job:blobs', 'drives:changed'] as const satisfies readonly ApiEvent[];
 
 /** The typed client every front end gets: one async function per method, and a subscription to events. */
 export type ApiClient = {

@@ -95,6 +95,7 @@ test('export two images, then import them into a second registry, through the UI
 
   const run = await new ExportRunStep(page).expectShown();
   await run.waitFinished();
+  await run.expectImageBars(references);
   await run.capture('export-4-run');
   await run.next();
 

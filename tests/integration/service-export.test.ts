@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportInput } from '../../src-shared/api/contract.ts';
 import type { BundleManifest } from '../../src-shared/model/bundle.ts';
+import type { BlobProgress } from '../../src-shared/model/oci.ts';
 import { Catalog } from '../../src-main/catalog/index.ts';
 import { createService, type Service } from '../../src-main/service.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
@@ -48,6 +49,39 @@ afterAll(async () => {
 });
 
 describe('export through the service', () => {
+  it('maps blobs to planned images and reports blob states in batched job:blobs events covering the plan', async () => {
+    const plan = await service['export:plan'](input({ references: [ref('oci-single'), ref('docker-schema2')] }));
+    expect(plan.problems).toEqual([]);
+    for (const name of ['oci-single', 'docker-schema2'] as const) {
+      const image = plan.images.find((i) => i.digest === fixtures[name].manifestDigest);
+      expect(image?.blobs.sort()).toEqual(fixtures[name].blobs.map((b) => b.digest).sort());
+    }
+    const batches: Array<{ at: number; blobs: BlobProgress[] }> = [];
+    const off = service.on('job:blobs', ({ blobs }) => batches.push({ at: Date.now(), blobs }));
+    let jobId = '';
+    try {
+      ({ jobId } = await service['export:run'](input({ references: [ref('oci-single'), ref('docker-schema2')], target: join(work, 'bundle-blobs') })));
+      const job = await service.settled(jobId);
+      expect(job?.status, JSON.stringify(job?.error)).toBe('succeeded');
+    } finally {
+      off();
+    }
+    const latest = new Map<string, BlobProgress>();
+    for (const batch of batches) {
+      // Only what changed, once per batch.
+      expect(new Set(batch.blobs.map((b) => b.digest)).size).toBe(batch.blobs.length);
+      for (const b of batch.blobs) latest.set(b.digest, b);
+    }
+    const planned = new Set(plan.images.flatMap((i) => i.blobs));
+    expect(planned.size).toBeGreaterThan(2);
+    for (const digest of planned) expect(['finished', 'skipped', 'mounted'], digest).toContain(latest.get(digest)?.state);
+    // A fresh export moves every blob through at least two states (started, then finished): batches are fewer than that.
+    expect(batches.length).toBeGreaterThan(0);
+    expect(batches.length).toBeLessThan(2 * latest.size);
+    // At most one batch per 250 ms (the last is flushed as the job ends, so it may come sooner).
+    for (let i = 1; i < batches.length - 1; i += 1) expect((batches[i]?.at ?? 0) - (batches[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(240);
+  });
+
   it('reads an image list file named by imageListFile, and names it in ferry.json', async () => {
     const list = join(work, 'images.txt');
     await writeFile(list, `# two fixtures\n${ref('oci-single')}\n\n${ref('docker-schema2')}\n`);

@@ -60,6 +60,10 @@ export class ExportRunStep extends WizardStep {
     await expect(this.page.getByRole('status').filter({ hasText: 'Export finished' })).toBeVisible();
     await expect(this.page.getByRole('progressbar', { name: /Export progress: 100%/ })).toBeVisible();
   }
+  /** One bar per image under the overall one, named after the image (its percentage follows). */
+  async expectImageBars(references: string[]): Promise<void> {
+    for (const ref of references) await expect(this.page.getByRole('progressbar', { name: `${ref}: 100%`, exact: true })).toBeVisible();
+  }
   async next(): Promise<void> {
     await this.page.getByRole('button', { name: 'See the result' }).click();
   }
