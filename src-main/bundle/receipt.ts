@@ -3,7 +3,8 @@
  * an import. Carried back to the connected side, it lets the next bundle leave
  * out everything the site already has (incremental bundles).
  */
-import { access, constants, mkdir } from 'node:fs/promises';
+import { access, constants, mkdir, readFile } from 'node:fs/promises';
+import { FerryError } from '../../src-shared/errors.ts';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { writeFileDurable } from './fs-durable.ts';
@@ -40,4 +41,18 @@ export async function writeReceipt(receipt: ImportReceipt, options: { file?: str
   await mkdir(dirname(path), { recursive: true });
   await writeFileDurable(path, `${JSON.stringify(receipt, null, 2)}\n`);
   return path;
+}
+
+/** Reads a receipt file and checks its shape; a bad one is refused naming the file. */
+export async function readReceipt(path: string): Promise<ImportReceipt> {
+  let parsed: Partial<ImportReceipt>;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<ImportReceipt>;
+  } catch (error) {
+    throw new FerryError('INVALID_ARGUMENT', `cannot read receipt ${path}: ${(error as NodeJS.ErrnoException).code ?? 'not valid JSON'}`, { file: path });
+  }
+  const ok = parsed.receiptVersion === 1 && typeof parsed.registry === 'string' && Array.isArray(parsed.digests) && Array.isArray(parsed.images)
+    && parsed.digests.every((d) => typeof d === 'string' && /^sha256:[a-f0-9]{64}$/.test(d));
+  if (!ok) throw new FerryError('INVALID_ARGUMENT', `${path} is not a Ferry receipt (receiptVersion 1 with registry, images and sha256 digests)`, { file: path });
+  return parsed as ImportReceipt;
 }

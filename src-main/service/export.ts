@@ -3,24 +3,24 @@
  * list, set file, platforms, a dry-run plan, then the run recorded in the
  * catalog), with unresolvable references answered as plan problems.
  */
-import { readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { ExportInput, ExportPlanResult, PlannedImage, RegistryAccessInput } from '../../src-shared/api/contract.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { parseSize } from '../../src-shared/units.ts';
-import type { BundleImage, BundleImageSet, BundleManifest } from '../../src-shared/model/bundle.ts';
+import type { BundleImage, BundleImageSet } from '../../src-shared/model/bundle.ts';
 import type { Reference } from '../../src-shared/model/oci.ts';
 import type { Catalog } from '../catalog/index.ts';
-import { withCatalogJob } from '../cli/catalog-job.ts';
+import { withCatalogJob } from '../catalog/catalog-job.ts';
 import { ALL_PLATFORMS, parsePlatform, type PlatformSelection } from '../oci/platform.ts';
 import { formatReference, parseReference } from '../oci/reference.ts';
 import { Registries } from '../oci/registry/registries.ts';
 import { readImageSet, placeImageSet } from '../sources/image-set.ts';
 import { exportBundle, type ExportRequest, type ExportSummary } from '../transfer/export.ts';
 import { parseImageList, readImageList } from '../transfer/image-list.ts';
-import { incrementalBase } from '../cli/commands/export.ts';
+import { incrementalBase } from '../catalog/incremental.ts';
 import { accessFrom, argsObject, optionalString, stringList } from './access.ts';
 import type { JobContext } from './jobs.ts';
+import { recordExport } from '../catalog/job-records.ts';
 
 /** The name a pasted image list gets in ferry.json and messages. */
 const PASTED_LIST = 'pasted image list';
@@ -179,11 +179,4 @@ export async function runExportJob(input: ExportInput, catalog: Catalog, { signa
   } finally {
     await registries.close();
   }
-}
-
-/** Records a finished export in the catalog and its audit log, as `ferry export` does. */
-function recordExport(catalog: Catalog, bundle: string, site: string | undefined): void {
-  const manifest = JSON.parse(readFileSync(join(bundle, 'ferry.json'), 'utf8')) as BundleManifest;
-  catalog.recordBundle(manifest, { path: bundle, direction: 'export', ...(site ? { site } : {}) });
-  catalog.audit('export', manifest.bundleId, { path: bundle, images: manifest.images.length, blobs: manifest.blobs.length, parent: manifest.parent, site: site ?? null });
 }

@@ -3,17 +3,15 @@
  * it as a job (the steps of `ferry import`: verify, push, receipt, catalog),
  * and render the mirror configuration for a mapping.
  */
-import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BundleInspection, ImportInput, RegistryAccessInput, VerifyResult } from '../../src-shared/api/contract.ts';
-import type { BundleManifest } from '../../src-shared/model/bundle.ts';
 import { openBundle, type OpenedBundle } from '../bundle/bundle-reader.ts';
 import { writeReceipt, type ImportReceipt } from '../bundle/receipt.ts';
 import { verifyBundle } from '../bundle/verify.ts';
 import type { Catalog } from '../catalog/index.ts';
-import { withCatalogJob } from '../cli/catalog-job.ts';
+import { withCatalogJob } from '../catalog/catalog-job.ts';
 import { writeMirrorConfig } from '../mirror-config/write.ts';
 import { formatReference, parseRegistryPrefix } from '../oci/reference.ts';
 import { Registries } from '../oci/registry/registries.ts';
@@ -21,6 +19,7 @@ import { importBundle, type ImportSummary } from '../transfer/import.ts';
 import { graphOf, planImport, type ImportTarget } from '../transfer/import-plan.ts';
 import { accessFrom, argsObject, optionalString, requireString } from './access.ts';
 import type { JobContext } from './jobs.ts';
+import { recordImport } from '../catalog/job-records.ts';
 
 /** Checks the input of import:run. */
 export function importInput(raw: unknown): ImportInput {
@@ -117,7 +116,7 @@ export async function runImportJob(input: ImportInput, catalog: Catalog, { signa
       importedAt: new Date().toISOString(), images: summary.images, digests: summary.present,
     };
     const receipt = await writeReceipt(content, { bundleDir: bundle });
-    recordImport(catalog, summary);
+    recordImport(catalog, summary, undefined, undefined);
     return {
       bundleId: summary.bundleId, target: summary.target, images: summary.images, blobs: summary.blobs,
       bytesPushed: summary.bytesPushed, manifestsPushed: summary.manifestsPushed, receipt, seconds: summary.seconds,
@@ -125,18 +124,6 @@ export async function runImportJob(input: ImportInput, catalog: Catalog, { signa
   } finally {
     await registries.close();
   }
-}
-
-/** Records a finished import in the catalog and its audit log, as `ferry import` does (no site: the UI names none yet). */
-function recordImport(catalog: Catalog, summary: ImportSummary): void {
-  let manifestText: string | undefined;
-  try {
-    manifestText = readFileSync(join(summary.bundle, 'ferry.json'), 'utf8');
-  } catch {
-    manifestText = undefined;
-  }
-  if (manifestText !== undefined) catalog.recordBundle(JSON.parse(manifestText) as BundleManifest, { path: summary.bundle, direction: 'import' });
-  catalog.audit('import', summary.bundleId ?? summary.bundle, { target: summary.target, images: summary.images.length, pushed: summary.blobs.copied, site: null });
 }
 
 /**

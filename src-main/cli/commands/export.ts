@@ -2,16 +2,16 @@
  * `ferry export`: an image set to a bundle on removable media, with progress,
  * resume (run it again after a crash or a pulled cable) and `--verify`.
  */
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { FerryError } from '../../../src-shared/errors.ts';
 import { parseSize } from '../../../src-shared/units.ts';
-import type { BundleImageSet, BundleManifest } from '../../../src-shared/model/bundle.ts';
+import type { BundleImageSet } from '../../../src-shared/model/bundle.ts';
 import type { Catalog } from '../../catalog/index.ts';
 import { catalogFlag, openCatalog } from '../catalog-flags.ts';
-import { withCatalogJob } from '../catalog-job.ts';
-import { readReceipt } from './receipt.ts';
+import { recordExport } from '../../catalog/job-records.ts';
+import { withCatalogJob } from '../../catalog/catalog-job.ts';
+import { incrementalBase } from '../../catalog/incremental.ts';
 import { placeImageSet, readImageSet, type ImageSetFile } from '../../sources/image-set.ts';
 import { parsePlatform } from '../../oci/platform.ts';
 import type { Reference } from '../../../src-shared/model/oci.ts';
@@ -163,23 +163,3 @@ async function deckhouseLicense(set: ImageSetFile): Promise<{ username: string; 
   return { username: 'license-token', password, host: parseReference(source).registry };
 }
 
-/** The base of an incremental export: from the site's receipts in the catalog, or from a receipt file (the app's export uses it too). */
-export async function incrementalBase(catalog: Catalog, site: string | undefined, receiptFile: unknown): Promise<{ parent: { bundleId: string; sequence: number }; siteHas: Set<string> } | undefined> {
-  if (typeof receiptFile === 'string') {
-    const receipt = await readReceipt(receiptFile);
-    if (!receipt.bundleId) throw new FerryError('INVALID_ARGUMENT', `${receiptFile} names no bundle, so an incremental bundle would have no parent`);
-    const known = catalog.bundle(receipt.bundleId);
-    return { parent: { bundleId: receipt.bundleId, sequence: known?.sequence ?? 0 }, siteHas: new Set(receipt.digests) };
-  }
-  if (site === undefined) return undefined;
-  const parent = catalog.latestBundleForSite(site);
-  if (!parent) throw new FerryError('NOT_FOUND', `site ${site} has no receipt in the catalog (${catalog.path}); add one with ferry receipt add FILE --site ${site}`, { site });
-  return { parent, siteHas: catalog.siteDigests(site) };
-}
-
-/** Records a finished export in the catalog and its audit log. */
-function recordExport(catalog: Catalog, bundle: string, site: string | undefined): void {
-  const manifest = JSON.parse(readFileSync(join(bundle, 'ferry.json'), 'utf8')) as BundleManifest;
-  catalog.recordBundle(manifest, { path: bundle, direction: 'export', ...(site ? { site } : {}) });
-  catalog.audit('export', manifest.bundleId, { path: bundle, images: manifest.images.length, blobs: manifest.blobs.length, parent: manifest.parent, site: site ?? null });
-}

@@ -7,12 +7,11 @@ import { join, resolve } from 'node:path';
 import { FerryError } from '../../../src-shared/errors.ts';
 import { parseRegistryPrefix } from '../../oci/reference.ts';
 import { Registries } from '../../oci/registry/registries.ts';
-import { readFileSync } from 'node:fs';
-import type { BundleManifest } from '../../../src-shared/model/bundle.ts';
 import type { Catalog } from '../../catalog/index.ts';
 import { writeReceipt, type ImportReceipt } from '../../bundle/receipt.ts';
 import { catalogFlag, openCatalog } from '../catalog-flags.ts';
-import { withCatalogJob } from '../catalog-job.ts';
+import { recordImport } from '../../catalog/job-records.ts';
+import { withCatalogJob } from '../../catalog/catalog-job.ts';
 import { writeMirrorConfig } from '../../mirror-config/write.ts';
 import { mergePullSecretFile } from '../../mirror-config/pull-secret.ts';
 import { DEFAULT_IMPORT_CONCURRENCY, importBundle, type ImportSummary } from '../../transfer/import.ts';
@@ -54,23 +53,6 @@ export async function runImport(args: ParsedArgs, io: CommandIo): Promise<number
   } finally {
     catalog.close();
   }
-}
-
-/** Records a finished import: the bundle, the site and its receipt, a job row and an audit entry. */
-function recordImport(catalog: Catalog, summary: ImportSummary, receipt: ImportReceipt, site: string | undefined): void {
-  const manifestText = (() => {
-    try {
-      return readFileSync(join(summary.bundle, 'ferry.json'), 'utf8');
-    } catch {
-      return undefined;
-    }
-  })();
-  if (manifestText !== undefined) catalog.recordBundle(JSON.parse(manifestText) as BundleManifest, { path: summary.bundle, direction: 'import', ...(site ? { site } : {}) });
-  if (site) {
-    catalog.ensureSite(site, [summary.target]);
-    catalog.addReceipt(receipt, site);
-  }
-  catalog.audit('import', summary.bundleId ?? summary.bundle, { target: summary.target, images: summary.images.length, pushed: summary.blobs.copied, site: site ?? null });
 }
 
 async function importWithCatalog(args: ParsedArgs, { out, err }: CommandIo, catalog: Catalog): Promise<number> {

@@ -3,9 +3,8 @@
  * disconnected site into the catalog, so the next export for that site
  * (`ferry export --site NAME`) leaves out what it already has.
  */
-import { readFile } from 'node:fs/promises';
 import { FerryError } from '../../../src-shared/errors.ts';
-import type { ImportReceipt } from '../../bundle/receipt.ts';
+import { readReceipt } from '../../bundle/receipt.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
 import { catalogFlag, openCatalog } from '../catalog-flags.ts';
 
@@ -21,20 +20,6 @@ export const receiptSpec: CommandSpec = {
   },
   examples: ['ferry receipt add /media/usb/bundle/ferry-receipt.json --site plant-7'],
 };
-
-/** Reads a receipt file and checks its shape; a bad one is refused naming the file. */
-export async function readReceipt(path: string): Promise<ImportReceipt> {
-  let parsed: Partial<ImportReceipt>;
-  try {
-    parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<ImportReceipt>;
-  } catch (error) {
-    throw new FerryError('INVALID_ARGUMENT', `cannot read receipt ${path}: ${(error as NodeJS.ErrnoException).code ?? 'not valid JSON'}`, { file: path });
-  }
-  const ok = parsed.receiptVersion === 1 && typeof parsed.registry === 'string' && Array.isArray(parsed.digests) && Array.isArray(parsed.images)
-    && parsed.digests.every((d) => typeof d === 'string' && /^sha256:[a-f0-9]{64}$/.test(d));
-  if (!ok) throw new FerryError('INVALID_ARGUMENT', `${path} is not a Ferry receipt (receiptVersion 1 with registry, images and sha256 digests)`, { file: path });
-  return parsed as ImportReceipt;
-}
 
 /** Runs `ferry receipt add`; returns the exit code. */
 export async function runReceipt(args: ParsedArgs, { out }: CommandIo): Promise<number> {

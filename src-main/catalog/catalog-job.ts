@@ -3,7 +3,7 @@
  * same kind and key), its finished items marked as they complete, and closed
  * with its outcome. Import consults the items to skip work already done.
  */
-import type { Catalog } from '../catalog/index.ts';
+import type { Catalog } from './catalog.ts';
 import type { TransferJournal } from '../transfer/blob-mover.ts';
 
 /** Runs `body` as a catalog job; the journal passed to it persists finished items. */
