@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { DriveInfo } from '../../src-shared/api/contract.ts';
 import { byRemovableThenPath, byteCount, driveAdvice, shownType } from './drives-common.ts';
-import { windowsFileSystemKind } from './windows.ts';
+import { FILE_SYSTEM_TYPE_NAMES, windowsFileSystemKind } from './windows.ts';
 
 /** The script run with `powershell.exe -NoProfile -NonInteractive -Command`; it takes no input. */
 export const LIST_VOLUMES_SCRIPT =
@@ -16,17 +16,6 @@ export const LIST_VOLUMES_SCRIPT =
 export const LIST_VOLUMES_ARGS = ['-NoProfile', '-NonInteractive', '-Command', LIST_VOLUMES_SCRIPT];
 /** Get-Volume starts the Storage module's CIM session: slow the first time, never minutes. */
 const POWERSHELL_TIMEOUT_MS = 20_000;
-
-/** MSFT_Volume.FileSystemType values, for PowerShell 5.1's numbers (no exFAT member: it reports 0 and FileSystem names it). */
-const FILE_SYSTEM_TYPES: ReadonlyMap<number, string> = new Map([
-  [4, 'FAT'],
-  [5, 'FAT16'],
-  [6, 'FAT32'],
-  [7, 'NTFS'],
-  [8, 'NTFS'],
-  [14, 'NTFS'],
-  [15, 'ReFS'],
-]);
 
 /** MSFT_Volume.DriveType values: 2 Removable, 3 Fixed, 4 Remote, 5 CD-ROM, 6 RAM disk. */
 const DRIVE_TYPES: ReadonlyMap<number, string> = new Map([
@@ -56,7 +45,7 @@ function letterOf(value: unknown): string | undefined {
 function rawTypeOf(volume: Record<string, unknown>): string {
   const name = volume.FileSystem;
   if (typeof name === 'string' && name.trim() !== '') return name.trim();
-  const type = enumName(volume.FileSystemType, FILE_SYSTEM_TYPES);
+  const type = enumName(volume.FileSystemType, FILE_SYSTEM_TYPE_NAMES);
   return type === undefined || type === 'Unknown' ? 'unknown' : type;
 }
 

@@ -29,8 +29,8 @@ export interface WindowsVolume {
   sizeRemaining: number | undefined;
 }
 
-/** MSFT_Volume.FileSystemType values (Windows Storage Management API); exFAT has none and reports 0. */
-const FILE_SYSTEM_TYPE_NAMES: ReadonlyMap<number, string> = new Map([
+/** MSFT_Volume.FileSystemType values (Windows Storage Management API), for PowerShell 5.1's numbers; exFAT has none and reports 0. */
+export const FILE_SYSTEM_TYPE_NAMES: ReadonlyMap<number, string> = new Map([
   [4, 'FAT'],
   [5, 'FAT16'],
   [6, 'FAT32'],

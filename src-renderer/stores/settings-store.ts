@@ -8,16 +8,11 @@ import { create } from 'zustand';
 import type { ApiClient, FerrySettings, RegistrySetting } from '../../src-shared/api/contract.ts';
 import type { ErrorEnvelope } from '../../src-shared/errors.ts';
 import { envelopeOf } from '../api/explain.ts';
+import type { AccessForm } from './export-store.ts';
 
 /** One registry as the form edits it: every field a string or a flag, credentials for the test only. */
-export interface RegistryDraft {
+export interface RegistryDraft extends AccessForm {
   address: string;
-  plainHttp: boolean;
-  tlsVerify: boolean;
-  caCertFile: string;
-  authFile: string;
-  username: string;
-  password: string;
 }
 
 /** The settings form. */
