@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { removeDir, trackDir } from './cleanup.ts';
 import { MediaTypes, describe, imageConfig, imageManifest, makeLayer, writeOciLayout } from './fixture-content.ts';
 import type { Content, Descriptor } from './fixture-content.ts';
-import { mapLimit } from './fixtures.ts';
+import { mapByRepository } from './fixtures.ts';
 import type { RunningRegistry } from './registry.ts';
 import { dockerRef, skopeoCopy } from './skopeo.ts';
 import type { SkopeoCreds } from './skopeo.ts';
@@ -179,7 +179,7 @@ export async function seedDeckhouseFixture(registry: RunningRegistry, fixture: D
   try {
     const layout = join(workDir, 'layout');
     await writeOciLayout(layout, fixture.content, fixture.pushes.map((p) => ({ refName: p.refName, descriptor: p.descriptor })));
-    await mapLimit(fixture.pushes, options.concurrency ?? SEED_CONCURRENCY, async (p) => {
+    await mapByRepository(fixture.pushes, (p) => p.repository, options.concurrency ?? SEED_CONCURRENCY, async (p) => {
       await skopeoCopy({ ref: `oci:${layout}:${p.refName}` }, { ref: dockerRef(registry, p.repository, p.tag), registry, ...(options.creds !== undefined ? { creds: options.creds } : {}) });
     });
   } finally {

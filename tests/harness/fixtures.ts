@@ -228,6 +228,25 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return results;
 }
 
+/**
+ * Runs `fn` over `items` with pushes to one repository kept in order and different repositories in
+ * parallel (at most `limit` at a time). Distribution 2.8 can lose a blob link when two pushes of the
+ * same blob into the same repository overlap ("manifest blob unknown" on the manifest PUT), so seeding
+ * must never race within a repository.
+ */
+export async function mapByRepository<T>(items: readonly T[], repositoryOf: (item: T) => string, limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  const groups = new Map<string, { item: T; index: number }[]>();
+  items.forEach((item, index) => {
+    const key = repositoryOf(item);
+    const group = groups.get(key) ?? [];
+    group.push({ item, index });
+    groups.set(key, group);
+  });
+  await mapLimit([...groups.values()], limit, async (group) => {
+    for (const { item, index } of group) await fn(item, index);
+  });
+}
+
 /** Options for seeding; creds default to the registry's first user. */
 export interface SeedOptions {
   creds?: SkopeoCreds;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { removeDir, trackDir } from './cleanup.ts';
 import { MediaTypes, describe, imageManifest, jsonContent, makeLayer, FIXED_TIME, writeOciLayout } from './fixture-content.ts';
 import type { Content, LayoutRef } from './fixture-content.ts';
-import { mapLimit } from './fixtures.ts';
+import { mapByRepository } from './fixtures.ts';
 import type { RunningRegistry } from './registry.ts';
 import { dockerRef, skopeoCopy } from './skopeo.ts';
 
@@ -217,7 +217,7 @@ export async function seedOpenShiftFixture(registry: RunningRegistry, fixture: O
     const layout = join(workDir, 'layout');
     const refs: LayoutRef[] = fixture.images.map((image, i) => ({ refName: `image-${i}`, descriptor: describe(image.manifest) }));
     await writeOciLayout(layout, fixture.content, refs);
-    await mapLimit(fixture.images, SEED_CONCURRENCY, async (image, i) => {
+    await mapByRepository(fixture.images, (image) => image.repository, SEED_CONCURRENCY, async (image, i) => {
       const dest = dockerRef(registry, image.repository, image.tag ?? image.manifest.digest);
       await skopeoCopy({ ref: `oci:${layout}:image-${i}` }, { ref: dest, registry });
     });

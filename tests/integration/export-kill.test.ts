@@ -33,7 +33,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await proxy?.stop();
   await Promise.all([source?.stop(), target?.stop()]);
-  await rm(work, { recursive: true, force: true });
+  if (work) await rm(work, { recursive: true, force: true });
 });
 
 /** A small deterministic generator, so a failing run can be replayed with the same kill points. */

@@ -25,7 +25,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([source?.stop(), site?.stop()]);
-  await rm(work, { recursive: true, force: true });
+  if (work) await rm(work, { recursive: true, force: true });
 });
 
 it('export --set → import lands the release payload where oc adm release mirror would, and the IDMS maps both release repositories', async () => {

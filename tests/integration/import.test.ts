@@ -44,7 +44,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await source?.stop();
-  await rm(work, { recursive: true, force: true });
+  if (work) await rm(work, { recursive: true, force: true });
 });
 
 async function expectAllImported(registry: RunningRegistry, prefix: string, creds?: { username: string; password: string }): Promise<void> {

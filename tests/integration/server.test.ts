@@ -44,7 +44,7 @@ afterAll(async () => {
   await server?.close();
   await service?.close();
   await registry?.stop();
-  await rm(work, { recursive: true, force: true });
+  if (work) await rm(work, { recursive: true, force: true });
 });
 
 /** A raw request, so paths like `/../x` reach the server unnormalised. */
