@@ -22,12 +22,15 @@ import { EventHub } from './service/events.ts';
 import { exportInput, planExport, runExportJob } from './service/export.ts';
 import { importInput, inspectBundle, mirrorConfig, runImportJob, runVerifyJob } from './service/import.ts';
 import { JobRunner } from './service/jobs.ts';
+import { CredentialVault, vaultPathFor, type SecretCipher } from './service/credential-vault.ts';
 import { readSettings, saveSettings, settingsPathFor } from './service/settings.ts';
 
 /** How a service is created: where its catalog is and which front end hosts it. */
 export interface ServiceOptions {
   catalogPath?: string;
   mode: 'electron' | 'browser';
+  /** The system keychain (Electron safeStorage); without it no password is kept and `credentials:save` is refused. */
+  cipher?: SecretCipher;
 }
 
 /** The contract's client, plus what the host process needs. */
@@ -55,6 +58,8 @@ export function createService(options: ServiceOptions): Service {
   const events = new EventHub();
   const jobs = new JobRunner(events);
   let catalog: Catalog | undefined;
+  const vault = new CredentialVault(vaultPathFor(catalogPath), options.cipher);
+  const savedLogin = (host: string) => vault.lookup(host);
   const openCatalog = (): Catalog => (catalog ??= Catalog.open(catalogPath));
   // The drive watch starts with the first `drives:changed` subscriber, so a service nobody watches drives on never polls.
   let stopDriveWatch: (() => void) | undefined;
@@ -70,18 +75,18 @@ export function createService(options: ServiceOptions): Service {
       await ejectDrive(path);
       return { ejected: true };
     },
-    'export:plan': (args) => planExport(exportInput(args), openCatalog),
+    'export:plan': (args) => planExport(exportInput(args), openCatalog, savedLogin),
     'export:run': async (args) => {
       const input = exportInput(args);
       if (input.target.trim() === '') throw new FerryError('INVALID_ARGUMENT', 'choose where to write the bundle (a drive or a folder)', { argument: 'target' });
       const references = [...input.references, ...(input.setFile ? [`set ${input.setFile}`] : []), ...(input.imageListFile ? [`list ${input.imageListFile}`] : []), ...(input.imageListText ? ['pasted list'] : [])];
       const title = `Export ${references.length === 1 ? references[0] : `${references.length} sources`} to ${input.target}`;
-      return { jobId: jobs.start('export', title, (context) => runExportJob(input, openCatalog(), context)) };
+      return { jobId: jobs.start('export', title, (context) => runExportJob(input, openCatalog(), context, savedLogin)) };
     },
     'import:inspect': (args) => inspectBundle(args),
     'import:run': async (args) => {
       const input = importInput(args);
-      return { jobId: jobs.start('import', `Import ${input.bundle} to ${input.target}`, (context) => runImportJob(input, openCatalog(), context)) };
+      return { jobId: jobs.start('import', `Import ${input.bundle} to ${input.target}`, (context) => runImportJob(input, openCatalog(), context, savedLogin)) };
     },
     'bundle:verify': async (args) => {
       const bundle = requireString(argsObject(args), 'bundle');
@@ -96,12 +101,13 @@ export function createService(options: ServiceOptions): Service {
       // Accepts `host[:port]` or `host[:port]/prefix`, as the import target is typed.
       const host = parseReference(`${registry.split('/')[0] ?? registry}/ferry-connection-test`).registry;
       const access = typeof input.access === 'object' && input.access !== null ? (input.access as ApiMethods['registry:test']['args']['access']) : undefined;
-      const registries = new Registries(accessFrom(access, [host]));
+      const registries = new Registries(accessFrom(access, [host], savedLogin));
       try {
         const client = await registries.client(host);
         // GET /v2/ after authenticating: the distribution-spec "end-1" check that the API is there and the credentials are accepted.
         await client.send({ method: 'GET', path: '/v2/', scopes: [], expect: [200], subject: host, noRetry: true });
-        return { ok: true, message: `${host} answers as an OCI registry${access?.username ? ' and accepts the credentials' : ''}` };
+        const login = access?.username ? ' and accepts the credentials' : (await vault.lookup(host)) ? ' and accepts the saved login' : '';
+        return { ok: true, message: `${host} answers as an OCI registry${login}` };
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         return { ok: false, message };
@@ -120,6 +126,14 @@ export function createService(options: ServiceOptions): Service {
     // Beside the catalog, so FERRY_CATALOG and `ferry ui --catalog` move both together; never holds a secret.
     'settings:get': () => readSettings(settingsPathFor(catalogPath)),
     'settings:save': (args) => saveSettings(settingsPathFor(catalogPath), args),
+    // Sealed by the keychain in a file of its own, beside the settings; never in the catalog or settings.json.
+    'credentials:status': () => vault.status(),
+    'credentials:save': async (args) => {
+      const input = argsObject(args);
+      await vault.save(requireString(input, 'registry'), requireString(input, 'username'), typeof input.password === 'string' ? input.password : '');
+      return { saved: true };
+    },
+    'credentials:delete': async (args) => ({ deleted: await vault.delete(requireString(argsObject(args), 'registry')) }),
   };
 
   return {

@@ -50,7 +50,7 @@ export function App({ client }: { client: ApiClient }) {
         {screen === 'export' && <ExportWizard />}
         {screen === 'import' && <ImportWizard />}
         {screen === 'catalog' && <CatalogScreen />}
-        {screen === 'settings' && <SettingsScreen mode={info?.mode ?? null} />}
+        {screen === 'settings' && <SettingsScreen />}
       </main>
     </>
   );

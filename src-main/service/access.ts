@@ -10,11 +10,15 @@ import type { RegistryAccess } from '../oci/registry/registries.ts';
 import type { ParsedArgs } from '../cli/args.ts';
 import { registryAccess } from '../cli/registry-flags.ts';
 
+/** The desktop app's per-host keychain lookup, handed to the registry clients of a call. */
+export type SavedLogin = NonNullable<RegistryAccess['savedLogin']>;
+
 /**
  * Registry access for one call. Credentials live only in the returned object
- * for the call's lifetime: never stored, logged or echoed.
+ * for the call's lifetime: never stored, logged or echoed. `savedLogin` is the
+ * desktop app's keychain lookup (CredentialVault), consulted per host.
  */
-export function accessFrom(input: RegistryAccessInput | undefined, hosts: string[]): RegistryAccess {
+export function accessFrom(input: RegistryAccessInput | undefined, hosts: string[], savedLogin?: SavedLogin): RegistryAccess {
   const values: ParsedArgs['values'] = {};
   if (input?.plainHttp === true) values['plain-http'] = true;
   if (input?.tlsVerify === false) values['tls-verify'] = 'false';
@@ -26,7 +30,9 @@ export function accessFrom(input: RegistryAccessInput | undefined, hosts: string
     if (username === '' || username.includes(':')) throw new FerryError('INVALID_ARGUMENT', 'a registry user name is required and cannot contain ":"');
     values.creds = `${username}:${password}`;
   }
-  return registryAccess(values, '', hosts);
+  const access = registryAccess(values, '', hosts);
+  if (savedLogin !== undefined) access.savedLogin = savedLogin;
+  return access;
 }
 
 /** The argument object of a call; anything else is refused before it reaches the engine. */

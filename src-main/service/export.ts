@@ -18,7 +18,7 @@ import { readImageSet, placeImageSet } from '../sources/image-set.ts';
 import { exportBundle, type ExportRequest, type ExportSummary } from '../transfer/export.ts';
 import { parseImageList, readImageList } from '../transfer/image-list.ts';
 import { incrementalBase } from '../catalog/incremental.ts';
-import { accessFrom, argsObject, optionalString, stringList } from './access.ts';
+import { accessFrom, argsObject, optionalString, stringList, type SavedLogin } from './access.ts';
 import type { JobContext } from './jobs.ts';
 import { recordExport } from '../catalog/job-records.ts';
 
@@ -57,7 +57,7 @@ export function exportInput(raw: unknown): ExportInput {
  * `incrementalBase` and `resolveSet`, for UI inputs. The catalog is opened
  * only when a site is named.
  */
-async function prepare(input: ExportInput, catalog: () => Catalog, signal?: AbortSignal): Promise<PreparedExport> {
+async function prepare(input: ExportInput, catalog: () => Catalog, signal?: AbortSignal, savedLogin?: SavedLogin): Promise<PreparedExport> {
   const references: Reference[] = input.references.map(parseReference);
   const imageSet: BundleImageSet = { references: references.map(formatReference), lists: [], platforms: [] };
   if (input.imageListFile !== undefined) {
@@ -80,7 +80,7 @@ async function prepare(input: ExportInput, catalog: () => Catalog, signal?: Abor
   }
   const set = input.setFile !== undefined ? await readImageSet(input.setFile) : undefined;
   if (set && platforms.kind === 'all' && set.platforms.length > 0) platforms = { kind: 'some', platforms: set.platforms.map(parsePlatform) };
-  const registries = new Registries(accessFrom(input.registry, references.map((r) => r.registry)));
+  const registries = new Registries(accessFrom(input.registry, references.map((r) => r.registry), savedLogin));
   const request: PreparedExport['request'] = { references, imageSet, target: input.target, platforms };
   if (incremental) request.incremental = incremental;
   if (input.archive === true) request.archive = true;
@@ -112,8 +112,8 @@ function resolveProblems(error: unknown): Array<{ reference: string; message: st
 }
 
 /** export:plan — a dry run; references that cannot be resolved become `problems`, the rest are planned. */
-export async function planExport(input: ExportInput, catalog: () => Catalog): Promise<ExportPlanResult> {
-  const { request, registries } = await prepare(input, catalog);
+export async function planExport(input: ExportInput, catalog: () => Catalog, savedLogin?: SavedLogin): Promise<ExportPlanResult> {
+  const { request, registries } = await prepare(input, catalog, undefined, savedLogin);
   try {
     const imageBlobs = new Map<string, string[]>();
     const onImageBlobs = (found: ReadonlyMap<string, string[]>): void => found.forEach((blobs, name) => imageBlobs.set(name, blobs));
@@ -159,9 +159,9 @@ export interface ExportJobResult {
 }
 
 /** export:run's body: the CLI's export steps, recorded in the catalog, as a job. */
-export async function runExportJob(input: ExportInput, catalog: Catalog, { signal, tracker }: JobContext): Promise<ExportJobResult> {
+export async function runExportJob(input: ExportInput, catalog: Catalog, { signal, tracker }: JobContext, savedLogin?: SavedLogin): Promise<ExportJobResult> {
   if (input.target.trim() === '') throw new FerryError('INVALID_ARGUMENT', 'choose where to write the bundle (a drive or a folder)');
-  const { request, registries } = await prepare(input, () => catalog, signal);
+  const { request, registries } = await prepare(input, () => catalog, signal, savedLogin);
   try {
     const target = resolve(request.target);
     const summary = await withCatalogJob(catalog, 'export', target, { target, images: request.references.length, site: input.site ?? null }, (journal) => exportBundle({

@@ -17,7 +17,7 @@ import { formatReference, parseRegistryPrefix } from '../oci/reference.ts';
 import { Registries } from '../oci/registry/registries.ts';
 import { importBundle, type ImportSummary } from '../transfer/import.ts';
 import { graphOf, planImport, type ImportTarget } from '../transfer/import-plan.ts';
-import { accessFrom, argsObject, optionalString, requireString } from './access.ts';
+import { accessFrom, argsObject, optionalString, requireString, type SavedLogin } from './access.ts';
 import type { JobContext } from './jobs.ts';
 import { recordImport } from '../catalog/job-records.ts';
 
@@ -104,10 +104,10 @@ export interface ImportJobResult {
 }
 
 /** import:run's body, as `ferry import` runs it (without --mirror-config, which `mirror:config` renders). */
-export async function runImportJob(input: ImportInput, catalog: Catalog, { signal, tracker }: JobContext): Promise<ImportJobResult> {
+export async function runImportJob(input: ImportInput, catalog: Catalog, { signal, tracker }: JobContext, savedLogin?: SavedLogin): Promise<ImportJobResult> {
   const bundle = resolve(input.bundle);
   const target = importTarget(input.target, input.keepRegistryHost);
-  const registries = new Registries(accessFrom(input.registry, [target.registry]));
+  const registries = new Registries(accessFrom(input.registry, [target.registry], savedLogin));
   try {
     const request = { bundle, target, signal, onEvent: tracker.onEvent };
     const summary = await withCatalogJob(catalog, 'import', `${bundle} -> ${input.target}`, { bundle, target: input.target }, (journal) => importBundle({ ...request, journal }, registries));

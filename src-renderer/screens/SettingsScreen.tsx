@@ -1,17 +1,16 @@
 /** Settings: the registries the user works with (address, TLS, CA, auth file) and export defaults. Never a password. */
 import type { FormEvent } from 'react';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
-import { useSettings, type RegistryDraft } from '../stores/settings-store.ts';
+import { savedLoginFor, useSettings, type RegistryDraft } from '../stores/settings-store.ts';
 
-/** Where credentials live, one line per front end (DESIGN.md decision 2; issue 7 "Settings"). */
-const CREDENTIALS_NOTE = {
-  browser: 'Browser mode: Ferry never stores passwords. Name an auth file (containers auth.json, as "podman login" writes it) and the engine reads it.',
-  electron: 'Desktop app: keeping passwords in the system keychain (Electron safeStorage) is not built yet; name an auth file meanwhile.',
-} as const;
+/** Where credentials live when the keychain can keep them (DESIGN.md decision 2; issue 7 "Settings"). */
+const KEYCHAIN_NOTE = 'Passwords you save are sealed by the system keychain and kept apart from settings and the catalog. An auth file (containers auth.json) works too.';
 
 function RegistryFields({ index, entry }: { index: number; entry: RegistryDraft }) {
-  const { updateRegistry, removeRegistry, testRegistry, busy } = useSettings();
+  const { updateRegistry, removeRegistry, testRegistry, saveLogin, forgetLogin, busy, logins } = useSettings();
   const test = useSettings((s) => s.tests[index]);
+  const savedLogin = savedLoginFor(logins, entry.address);
+  const canSeal = logins?.available === true;
   const id = `reg-${index}`;
   const change = (patch: Partial<RegistryDraft>) => updateRegistry(index, patch);
   return (
@@ -42,18 +41,21 @@ function RegistryFields({ index, entry }: { index: number; entry: RegistryDraft 
       </div>
       <div className="row">
         <div className="field">
-          <label htmlFor={`${id}-user`}>User name (for the test only, not saved)</label>
+          <label htmlFor={`${id}-user`}>{canSeal ? 'User name' : 'User name (for the test only, not saved)'}</label>
           <input id={`${id}-user`} type="text" autoComplete="username" value={entry.username} onChange={(e) => change({ username: e.target.value })} />
         </div>
         <div className="field">
-          <label htmlFor={`${id}-password`}>Password (for the test only, not saved)</label>
+          <label htmlFor={`${id}-password`}>{canSeal ? 'Password' : 'Password (for the test only, not saved)'}</label>
           <input id={`${id}-password`} type="password" autoComplete="current-password" value={entry.password} onChange={(e) => change({ password: e.target.value })} />
         </div>
       </div>
       <div className="actions">
         <button type="button" disabled={busy || !entry.address.trim()} onClick={() => void testRegistry(index)}>Test connection to registry {index + 1}</button>
+        {canSeal && <button type="button" disabled={busy || !entry.address.trim() || !entry.username || !entry.password} onClick={() => void saveLogin(index)}>Save login for registry {index + 1} in the keychain</button>}
+        {savedLogin && <button type="button" disabled={busy} onClick={() => void forgetLogin(index)}>Forget saved login for registry {index + 1}</button>}
         <button type="button" onClick={() => removeRegistry(index)}>Remove registry {index + 1}</button>
       </div>
+      {savedLogin && <p className="hint">Login saved in the keychain for {savedLogin.registry} as user {savedLogin.username}.</p>}
       {test && (
         <div role="status" className={test.ok ? 'notice notice-ok' : 'notice notice-error'}>
           <p className="notice-title">{test.ok ? 'Connection works.' : 'Connection failed.'}</p>
@@ -64,9 +66,9 @@ function RegistryFields({ index, entry }: { index: number; entry: RegistryDraft 
   );
 }
 
-/** The Settings screen; `mode` picks the one line about where credentials live. */
-export function SettingsScreen({ mode }: { mode: 'electron' | 'browser' | null }) {
-  const { draft, busy, error, savedNote, addRegistry, setDefaults, save } = useSettings();
+/** The Settings screen; the engine's `credentials:status` says where passwords can live. */
+export function SettingsScreen() {
+  const { draft, busy, error, savedNote, addRegistry, setDefaults, save, logins } = useSettings();
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void save();
@@ -74,7 +76,7 @@ export function SettingsScreen({ mode }: { mode: 'electron' | 'browser' | null }
   return (
     <section aria-labelledby="settings-title">
       <h2 id="settings-title">Settings</h2>
-      <p className="notice">{CREDENTIALS_NOTE[mode ?? 'browser']}</p>
+      {logins && <p className="notice">{logins.available ? KEYCHAIN_NOTE : logins.reason}</p>}
       <form onSubmit={submit} aria-label="Settings">
         <h3>Registries</h3>
         {draft.registries.length === 0 && <p>No registry saved yet.</p>}

@@ -1,11 +1,12 @@
 /**
  * The Settings screen's store: the saved settings (what wizards prefill from)
  * and the draft being edited. A draft entry also holds a user name and a
- * password for "Test connection"; those stay in this tab's memory and are
- * never part of what `settings:save` sends.
+ * password for "Test connection" or for sealing in the keychain
+ * (`credentials:save`, desktop app only); they are never part of what
+ * `settings:save` sends, and the password is dropped once sealed.
  */
 import { create } from 'zustand';
-import type { ApiClient, FerrySettings, RegistrySetting } from '../../src-shared/api/contract.ts';
+import type { ApiClient, CredentialsStatus, FerrySettings, RegistrySetting } from '../../src-shared/api/contract.ts';
 import type { ErrorEnvelope } from '../../src-shared/errors.ts';
 import { envelopeOf } from '../api/explain.ts';
 import type { AccessForm } from './export-store.ts';
@@ -33,6 +34,8 @@ export interface SettingsStore {
   savedNote: boolean;
   /** Connection test result per entry index. */
   tests: Record<number, { ok: boolean; message: string }>;
+  /** Whether logins can be kept in the system keychain (desktop app) and which are; null until loaded. */
+  logins: CredentialsStatus | null;
   init(client: ApiClient): void;
   load(): Promise<void>;
   save(): Promise<void>;
@@ -41,6 +44,9 @@ export interface SettingsStore {
   removeRegistry(index: number): void;
   setDefaults(patch: Partial<Pick<SettingsDraft, 'archive' | 'partSize'>>): void;
   testRegistry(index: number): Promise<void>;
+  /** Seals the entry's user name and password in the keychain, then forgets the password typed. */
+  saveLogin(index: number): Promise<void>;
+  forgetLogin(index: number): Promise<void>;
 }
 
 let client: ApiClient | null = null;
@@ -86,6 +92,7 @@ export const useSettings = create<SettingsStore>()((set, get) => ({
   error: null,
   savedNote: false,
   tests: {},
+  logins: null,
   init(api) {
     if (client) return;
     client = api;
@@ -93,8 +100,8 @@ export const useSettings = create<SettingsStore>()((set, get) => ({
   },
   async load() {
     try {
-      const saved = await requireClient()['settings:get']({});
-      set({ saved, draft: draftOf(saved), error: null });
+      const [saved, logins] = await Promise.all([requireClient()['settings:get']({}), requireClient()['credentials:status']({})]);
+      set({ saved, logins, draft: draftOf(saved), error: null });
     } catch (error) {
       set({ error: envelopeOf(error) });
     }
@@ -133,6 +140,29 @@ export const useSettings = create<SettingsStore>()((set, get) => ({
   setDefaults(patch) {
     set((s) => ({ draft: { ...s.draft, ...patch }, savedNote: false }));
   },
+  async saveLogin(index) {
+    const entry = get().draft.registries[index];
+    if (!entry || !entry.address.trim()) return;
+    set({ busy: true, error: null });
+    try {
+      await requireClient()['credentials:save']({ registry: entry.address.trim(), username: entry.username, password: entry.password });
+      const logins = await requireClient()['credentials:status']({});
+      set((s) => ({ busy: false, logins, draft: { ...s.draft, registries: s.draft.registries.map((r, i) => (i === index ? { ...r, password: '' } : r)) } }));
+    } catch (error) {
+      set({ busy: false, error: envelopeOf(error) });
+    }
+  },
+  async forgetLogin(index) {
+    const entry = get().draft.registries[index];
+    if (!entry) return;
+    set({ busy: true, error: null });
+    try {
+      await requireClient()['credentials:delete']({ registry: entry.address.trim() });
+      set({ busy: false, logins: await requireClient()['credentials:status']({}) });
+    } catch (error) {
+      set({ busy: false, error: envelopeOf(error) });
+    }
+  },
   async testRegistry(index) {
     const entry = get().draft.registries[index];
     if (!entry || !entry.address.trim()) return;
@@ -157,4 +187,10 @@ export const useSettings = create<SettingsStore>()((set, get) => ({
 function credentialsFor(draft: SettingsDraft, address: string): Pick<RegistryDraft, 'username' | 'password'> {
   const entry = draft.registries.find((r) => r.address.trim().replace(/\/+$/, '') === address);
   return { username: entry?.username ?? '', password: entry?.password ?? '' };
+}
+
+/** The login kept in the keychain for an entry's registry host, if any. */
+export function savedLoginFor(logins: CredentialsStatus | null, address: string): { registry: string; username: string } | undefined {
+  const host = address.trim().split('/')[0]?.toLowerCase() ?? '';
+  return logins?.registries.find((login) => login.registry === host);
 }

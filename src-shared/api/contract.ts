@@ -133,6 +133,18 @@ export interface FerrySettings {
   defaults: { partSize?: string; archive?: boolean };
 }
 
+/**
+ * Whether the app can keep registry passwords (the desktop app, in the system
+ * keychain) and for which registries it keeps one. User names only: a
+ * password never crosses back to a front end.
+ */
+export interface CredentialsStatus {
+  available: boolean;
+  /** Why passwords cannot be kept (browser mode, no keyring running), in words the Settings screen shows. */
+  reason: string | null;
+  registries: Array<{ registry: string; username: string }>;
+}
+
 /** Every method: its argument and its result. */
 export interface ApiMethods {
   'app:info': { args: Record<string, never>; result: { version: string; mode: 'electron' | 'browser'; catalog: string } };
@@ -152,6 +164,10 @@ export interface ApiMethods {
   'catalog:totals': { args: Record<string, never>; result: Array<{ month: string; bundles: number; bytes: number; exports: number; imports: number }> };
   'settings:get': { args: Record<string, never>; result: FerrySettings };
   'settings:save': { args: FerrySettings; result: { saved: true } };
+  'credentials:status': { args: Record<string, never>; result: CredentialsStatus };
+  /** Seals the login in the system keychain for one registry host; refused in browser mode. */
+  'credentials:save': { args: { registry: string; username: string; password: string }; result: { saved: true } };
+  'credentials:delete': { args: { registry: string }; result: { deleted: boolean } };
 }
 
 /** Every event the engine pushes to front ends. */
@@ -172,7 +188,7 @@ export type ApiEvent = keyof ApiEvents;
 export const API_METHODS = [
   'app:info', 'drives:list', 'drives:eject', 'export:plan', 'export:run', 'import:inspect', 'import:run', 'bundle:verify',
   'job:cancel', 'job:list', 'mirror:config', 'registry:test', 'catalog:bundles', 'catalog:totals',
-  'settings:get', 'settings:save',
+  'settings:get', 'settings:save', 'credentials:status', 'credentials:save', 'credentials:delete',
 ] as const satisfies readonly ApiMethod[];
 
 /** The event names at run time. */

@@ -171,7 +171,9 @@ test('settings: a registry entry is saved without its password, survives a reloa
   await page.goto(server.url);
   const settings = new SettingsScreen(page);
   await settings.open();
-  await expect(page.getByText(/Ferry never stores passwords/)).toBeVisible();
+  await expect(page.getByText(/Browser mode keeps no passwords.*auth file/)).toBeVisible();
+  // Browser mode offers no keychain: there is no button that would send a password to be stored.
+  await expect(page.getByRole('button', { name: /in the keychain/ })).toHaveCount(0);
   await settings.addRegistry(1, entry);
   await settings.setDefaults({ archive: true, partSize: '1GiB' });
   await settings.save();

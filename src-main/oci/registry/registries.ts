@@ -16,6 +16,12 @@ export interface RegistryAccess {
    * win over any auth file there and are never sent to any other host.
    */
   creds?: { username: string; password: string; host: string };
+  /**
+   * Logins the desktop app keeps in the system keychain, looked up per host:
+   * after `creds`, before any auth file (an explicit choice in the app wins
+   * over files it did not write).
+   */
+  savedLogin?: (host: string) => Promise<{ username: string; password: string } | undefined>;
   tls: TlsOptions;
   /** `--plain-http`: talk HTTP, not HTTPS. Never chosen silently. */
   plainHttp: boolean;
@@ -56,6 +62,8 @@ export class Registries {
     const credential = async (): Promise<Credential | undefined> => {
       const creds = this.access.creds;
       if (creds && creds.host === registry) return { kind: 'basic', username: creds.username, password: creds.password };
+      const saved = await this.access.savedLogin?.(registry);
+      if (saved) return { kind: 'basic', username: saved.username, password: saved.password };
       this.store ??= loadCredentialStore({ authFile: this.access.authFile, env: this.env });
       return (await this.store).get(registry);
     };

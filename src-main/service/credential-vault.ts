@@ -1,0 +1,168 @@
+/**
+ * Registry passwords the desktop app keeps for the user, encrypted by the
+ * operating system's keychain (Electron `safeStorage`: Keychain on macOS,
+ * DPAPI on Windows, libsecret/KWallet on Linux). The vault never sees a key:
+ * it stores what the cipher returns, one sealed entry per registry host, in
+ * its own file beside the settings — never in the catalog, the settings, a
+ * bundle or a log. Browser mode has no keychain and so no vault: there the
+ * user names an auth file, and `credentials:save` says so.
+ *
+ * This module is Electron-free so its rules (host binding, atomic writes,
+ * refusing a plaintext keychain) are tested in Node; src-main/app adapts
+ * `safeStorage` to `SecretCipher`.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { CredentialsStatus } from '../../src-shared/api/contract.ts';
+import { FerryError } from '../../src-shared/errors.ts';
+import { parseReference } from '../oci/reference.ts';
+
+/** What the vault needs from a keychain: seal and open strings, and whether sealing is real encryption. */
+export interface SecretCipher {
+  /** Null when encryption is available; otherwise why not, in words the Settings screen shows. */
+  unavailableReason(): Promise<string | null>;
+  encrypt(plain: string): Promise<Buffer>;
+  decrypt(sealed: Buffer): Promise<string>;
+}
+
+/** A saved login, as the engine uses it for one host. */
+export interface SavedCredential {
+  username: string;
+  password: string;
+}
+
+/** The vault file's name, in the catalog's folder (beside settings.json). */
+export const VAULT_FILE = 'credentials.sealed.json';
+
+/** Only the owner reads the file, even though every entry is sealed. */
+const VAULT_MODE = 0o600;
+const VAULT_VERSION = 1;
+
+interface VaultFile {
+  version: number;
+  /** Registry host → user name (shown in Settings) and the sealed `{ username, password }` JSON, base64. */
+  entries: Record<string, { username: string; sealed: string }>;
+}
+
+/** Where the vault of a catalog lives. */
+export function vaultPathFor(catalogPath: string): string {
+  return join(dirname(catalogPath), VAULT_FILE);
+}
+
+/**
+ * The registry host a login is for: `host[:port]` as references write it,
+ * from what the user typed (`registry.local:5000`, `registry.local:5000/prefix`,
+ * `docker.io`). A login always binds to exactly one host.
+ */
+export function vaultHost(registry: string): string {
+  const trimmed = registry.trim().replace(/\/+$/, '');
+  if (trimmed === '' || /^[a-z]+:\/\//i.test(trimmed) || /\s/.test(trimmed)) {
+    throw new FerryError('INVALID_ARGUMENT', 'write the registry as host[:port], without a scheme or spaces', { argument: 'registry' });
+  }
+  // Host names are case-insensitive; the key is lower case, and lookups lower-case the host they are asked for.
+  return parseReference(`${trimmed.split('/')[0] ?? trimmed}/ferry-credential`).registry.toLowerCase();
+}
+
+/** The keychain-backed store of registry logins; absent cipher means browser mode. */
+export class CredentialVault {
+  constructor(private readonly path: string, private readonly cipher: SecretCipher | undefined) {}
+
+  /** Why passwords cannot be kept here, or null when they can. */
+  async unavailableReason(): Promise<string | null> {
+    if (this.cipher === undefined) return 'Browser mode keeps no passwords. Name an auth file (containers auth.json, as "podman login" writes it) for each registry instead.';
+    return this.cipher.unavailableReason();
+  }
+
+  /** credentials:status — never returns a password. */
+  async status(): Promise<CredentialsStatus> {
+    const reason = await this.unavailableReason();
+    const file = await this.read();
+    const registries = Object.entries(file.entries).map(([registry, entry]) => ({ registry, username: entry.username })).sort((a, b) => a.registry.localeCompare(b.registry));
+    return { available: reason === null, reason, registries };
+  }
+
+  /** credentials:save — seals and stores the login for one host, replacing any earlier one. */
+  async save(registry: string, username: string, password: string): Promise<void> {
+    const cipher = await this.requireCipher();
+    const host = vaultHost(registry);
+    if (username === '' || username.includes(':')) throw new FerryError('INVALID_ARGUMENT', 'a registry user name is required and cannot contain ":"', { argument: 'username' });
+    if (password === '') throw new FerryError('INVALID_ARGUMENT', 'the password is empty', { argument: 'password' });
+    const file = await this.read();
+    const sealed = (await cipher.encrypt(JSON.stringify({ host, username, password }))).toString('base64');
+    file.entries[host] = { username, sealed };
+    await this.write(file);
+  }
+
+  /** credentials:delete — true when a login was stored for the host. */
+  async delete(registry: string): Promise<boolean> {
+    const host = vaultHost(registry);
+    const file = await this.read();
+    if (!(host in file.entries)) return false;
+    delete file.entries[host];
+    await this.write(file);
+    return true;
+  }
+
+  /**
+   * The login saved for `host`, for the registry client. The sealed text
+   * names its host too, so an entry moved to another key in the file is
+   * refused rather than sent to the wrong registry.
+   */
+  async lookup(registryHost: string): Promise<SavedCredential | undefined> {
+    const host = registryHost.toLowerCase();
+    if (this.cipher === undefined || (await this.cipher.unavailableReason()) !== null) return undefined;
+    const entry = (await this.read()).entries[host];
+    if (entry === undefined) return undefined;
+    let opened: unknown;
+    try {
+      opened = JSON.parse(await this.cipher.decrypt(Buffer.from(entry.sealed, 'base64')));
+    } catch {
+      throw new FerryError('CREDENTIALS_ERROR', `the saved login for ${host} cannot be decrypted (the system keychain changed?); save it again in Settings`, { registry: host });
+    }
+    const login = opened as { host?: unknown; username?: unknown; password?: unknown };
+    if (login.host !== host || typeof login.username !== 'string' || typeof login.password !== 'string') {
+      throw new FerryError('CREDENTIALS_ERROR', `the saved login for ${host} was made for another registry; save it again in Settings`, { registry: host });
+    }
+    return { username: login.username, password: login.password };
+  }
+
+  private async requireCipher(): Promise<SecretCipher> {
+    const reason = await this.unavailableReason();
+    if (reason !== null || this.cipher === undefined) throw new FerryError('INVALID_ARGUMENT', reason ?? 'no keychain');
+    return this.cipher;
+  }
+
+  private async read(): Promise<VaultFile> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: VAULT_VERSION, entries: {} };
+      throw new FerryError('IO_ERROR', `cannot read the saved logins ${this.path}: ${(error as Error).message}`);
+    }
+    try {
+      const parsed = JSON.parse(text) as VaultFile;
+      if (parsed.version !== VAULT_VERSION || typeof parsed.entries !== 'object' || parsed.entries === null) throw new Error('unknown layout');
+      for (const entry of Object.values(parsed.entries)) {
+        if (typeof entry?.username !== 'string' || typeof entry.sealed !== 'string') throw new Error('malformed entry');
+      }
+      return { version: VAULT_VERSION, entries: { ...parsed.entries } };
+    } catch {
+      throw new FerryError('IO_ERROR', `the saved logins file ${this.path} is damaged; delete it and save the logins again`);
+    }
+  }
+
+  /** Through a temp file and a rename, so a crash leaves the old file or the new one, never half of one. */
+  private async write(file: VaultFile): Promise<void> {
+    await mkdir(dirname(this.path), { recursive: true });
+    const temp = `${this.path}.${randomUUID()}.tmp`;
+    try {
+      await writeFile(temp, `${JSON.stringify(file, null, 2)}\n`, { mode: VAULT_MODE });
+      await rename(temp, this.path);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw new FerryError('IO_ERROR', `cannot write the saved logins ${this.path}: ${(error as Error).message}`);
+    }
+  }
+}
