@@ -2,8 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 /**
- * Builds the renderer to dist/renderer with relative asset paths, so the same
- * files load from Electron's file:// and from browser mode's HTTP server.
+ * Builds the renderer to dist/renderer with relative asset paths (`./assets/…`):
+ * index.html is served at the root of both origins, Electron's app://ferry/ and
+ * browser mode's http://127.0.0.1:PORT/, so they resolve to /assets/… on either.
  * No plugins: Vite 8's built-in Oxc transform compiles TSX with React's
  * automatic JSX runtime, and nothing is fetched from a CDN (DESIGN.md decision 9).
  */

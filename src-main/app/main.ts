@@ -1,26 +1,31 @@
 /**
- * The Electron main process: one window showing the bundled renderer from
- * disk, locked down as the Electron security checklist asks, and the contract
- * served over IPC by the same service browser mode uses.
+ * The Electron main process: one window showing the bundled renderer at
+ * app://ferry/index.html (a privileged custom scheme serving dist/renderer
+ * only, see app-protocol.ts; never file://), locked down as the Electron
+ * security checklist asks, and the contract served over IPC by the same
+ * service browser mode uses.
  * https://www.electronjs.org/docs/latest/tutorial/security
  *
  * Expects the build layout: dist/renderer/index.html (Vite) and
  * dist/app/preload.cjs (the bundled preload) beside dist/app/main.js.
- * TODO: serve the page from a custom `app://` protocol instead of file://
- * (https://www.electronjs.org/docs/latest/tutorial/security#18-avoid-usage-of-the-file-protocol-and-prefer-usage-of-custom-protocols).
  */
-import { app, BrowserWindow, ipcMain, session, type IpcMainInvokeEvent } from 'electron';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { app, BrowserWindow, ipcMain, protocol, session, type IpcMainInvokeEvent } from 'electron';
+import { fileURLToPath } from 'node:url';
 import { createService } from '../service.ts';
+import { APP_PAGE_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler, isAllowedRequest, isAppPage } from './app-protocol.ts';
 import { forwardEvents, registerIpcHandlers } from './ipc.ts';
+import { keychainCipher } from './keychain-cipher.ts';
 
-const rendererIndex = fileURLToPath(new URL('../renderer/index.html', import.meta.url));
-const rendererUrl = pathToFileURL(rendererIndex).href;
+const rendererDir = fileURLToPath(new URL('../renderer', import.meta.url));
 const preloadFile = fileURLToPath(new URL('./preload.cjs', import.meta.url));
+
+// https://www.electronjs.org/docs/latest/tutorial/security#18-avoid-usage-of-the-file-protocol-and-prefer-usage-of-custom-protocols
+// Privileges can only be granted before the app is ready: standard, secure and fetch-able, nothing more.
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 
 /** Only the app's own page may call the API. https://www.electronjs.org/docs/latest/tutorial/security#17-validate-the-sender-of-all-ipc-messages */
 function isTrustedSender(event: IpcMainInvokeEvent): boolean {
-  return event.senderFrame?.url.split('#')[0] === rendererUrl;
+  return isAppPage(event.senderFrame?.url ?? '');
 }
 
 function createWindow(): BrowserWindow {
@@ -54,7 +59,7 @@ function createWindow(): BrowserWindow {
   });
   // https://www.electronjs.org/docs/latest/tutorial/security#13-disable-or-limit-navigation
   window.webContents.on('will-navigate', (event, url) => {
-    if (url.split('#')[0] !== rendererUrl) event.preventDefault();
+    if (!isAppPage(url)) event.preventDefault();
   });
   window.webContents.on('will-redirect', (event) => event.preventDefault());
   // https://www.electronjs.org/docs/latest/tutorial/security#14-disable-or-limit-creation-of-new-windows
@@ -62,16 +67,24 @@ function createWindow(): BrowserWindow {
   // https://www.electronjs.org/docs/latest/tutorial/security#12-verify-webview-options-before-creation
   window.webContents.on('will-attach-webview', (event) => event.preventDefault());
   window.once('ready-to-show', () => window.show());
-  // https://www.electronjs.org/docs/latest/tutorial/security#1-only-load-secure-content (no remote content: the page is a local file)
-  void window.loadFile(rendererIndex);
+  // https://www.electronjs.org/docs/latest/tutorial/security#1-only-load-secure-content (no remote content: app:// serves the packaged renderer)
+  void window.loadURL(APP_PAGE_URL);
   return window;
 }
 
 async function start(): Promise<void> {
   await app.whenReady();
+  try {
+    protocol.handle(APP_SCHEME, await createAppProtocolHandler(rendererDir));
+  } catch (error) {
+    console.error(`ferry: the renderer is not built at ${rendererDir} (run npm run build): ${String(error)}`);
+    app.exit(1);
+    return;
+  }
   // https://www.electronjs.org/docs/latest/tutorial/security#7-define-a-content-security-policy
-  // The same CSP browser mode sends (SECURITY_HEADERS in ../server/browser-server.ts), written out as a literal so
+  // The same CSP browser mode sends (SECURITY_HEADERS in ../server/static-files.ts), written out as a literal so
   // electronegativity can evaluate it; tests/integration/electronegativity.test.ts checks the two stay equal.
+  // The app:// handler sends it too; this also covers anything else the session loads. 'self' is app://ferry.
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({
       responseHeaders: {
@@ -84,10 +97,11 @@ async function start(): Promise<void> {
   });
   // https://www.electronjs.org/docs/latest/tutorial/security#5-handle-session-permission-requests-from-remote-content
   session.defaultSession.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));
-  // No remote content: any request that is not a local file is cancelled (registries are reached by the main process, never the page).
-  session.defaultSession.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !details.url.startsWith('file:') && !details.url.startsWith('devtools:') }));
+  // No remote content: any request outside app://ferry/ (and devtools:) is cancelled, file: included (registries and disks are reached by the main process, never the page).
+  session.defaultSession.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !isAllowedRequest(details.url) }));
 
-  const service = createService({ mode: 'electron' });
+  // Registry logins the user saves are sealed by the system keychain (safeStorage), never written in clear.
+  const service = createService({ mode: 'electron', cipher: keychainCipher() });
   registerIpcHandlers(ipcMain, service, isTrustedSender);
   const window = createWindow();
   const stopForwarding = forwardEvents(service, (channel, payload) => {

@@ -26,7 +26,10 @@ import type { AddressInfo } from 'node:net';
 import { API_EVENTS, type ApiEvent } from '../../src-shared/api/contract.ts';
 import { FerryError, toErrorEnvelope, type ErrorEnvelope } from '../../src-shared/errors.ts';
 import { isApiMethod, type Service } from '../service.ts';
-import { lookupStatic, realRoot, sendFile } from './static-files.ts';
+import { lookupStatic, realRoot, SECURITY_HEADERS, sendFile } from './static-files.ts';
+
+// Re-exported: browser mode sends these with every answer, API and events included.
+export { SECURITY_HEADERS };
 
 /** What `startBrowserServer` needs. */
 export interface BrowserServerOptions {
@@ -55,15 +58,6 @@ export const TOKEN_HEADER = 'x-ferry-token';
 const MAX_BODY_BYTES = 1024 * 1024;
 /** A comment line this often keeps idle SSE connections open through proxies and sleep-happy browsers. */
 const SSE_HEARTBEAT_MS = 25_000;
-
-/** Sent with every answer: the strict CSP of the renderer, no sniffing, no framing, and no token in any Referer. */
-export const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'",
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'X-Frame-Options': 'DENY',
-  'Cache-Control': 'no-store',
-};
 
 function sameToken(given: string | undefined, token: string): boolean {
   if (given === undefined || given.length !== token.length) return false;
