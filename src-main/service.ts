@@ -17,8 +17,9 @@ import { ejectDrive } from './media/eject.ts';
 import { parseReference } from './oci/reference.ts';
 import { Registries } from './oci/registry/registries.ts';
 import { ferryVersion } from './version.ts';
-import { accessFrom, argsObject, optionalString, requireString } from './service/access.ts';
+import { accessFrom, argsObject, optionalString, requireString, stringList } from './service/access.ts';
 import { EventHub } from './service/events.ts';
+import { findBundles, listFolder } from './service/files.ts';
 import { exportInput, planExport, runExportJob } from './service/export.ts';
 import { importInput, inspectBundle, mirrorConfig, runImportJob, runVerifyJob } from './service/import.ts';
 import { JobRunner } from './service/jobs.ts';
@@ -134,6 +135,13 @@ export function createService(options: ServiceOptions): Service {
       return { saved: true };
     },
     'credentials:delete': async (args) => ({ deleted: await vault.delete(requireString(argsObject(args), 'registry')) }),
+    'files:list': (args) => listFolder(optionalString(argsObject(args), 'path')),
+    'bundles:find': async (args) => {
+      const roots = stringList(argsObject(args), 'roots');
+      if (roots.length > 0) return findBundles(roots.map((path) => ({ path, drive: null })));
+      const drives = (await listDrives()).filter((drive) => drive.removable);
+      return findBundles(drives.map((drive) => ({ path: drive.path, drive: drive.label })));
+    },
   };
 
   return {

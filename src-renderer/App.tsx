@@ -8,6 +8,7 @@ import { CatalogScreen } from './screens/CatalogScreen.tsx';
 import { ExportWizard } from './screens/ExportWizard.tsx';
 import { ImportWizard } from './screens/ImportWizard.tsx';
 import { SettingsScreen } from './screens/SettingsScreen.tsx';
+import { PathPicker } from './components/PathPicker.tsx';
 import { StartScreen } from './screens/StartScreen.tsx';
 
 /** The screens the navigation offers. */
@@ -52,6 +53,7 @@ export function App({ client }: { client: ApiClient }) {
         {screen === 'catalog' && <CatalogScreen />}
         {screen === 'settings' && <SettingsScreen />}
       </main>
+      <PathPicker />
     </>
   );
 }

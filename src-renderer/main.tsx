@@ -7,6 +7,7 @@ import { useDrives } from './stores/drives-store.ts';
 import { useExport } from './stores/export-store.ts';
 import { useImport } from './stores/import-store.ts';
 import { useJobs } from './stores/jobs-store.ts';
+import { usePicker } from './stores/picker-store.ts';
 import { useSettings } from './stores/settings-store.ts';
 import './styles.css';
 
@@ -18,6 +19,7 @@ useCatalog.getState().init(client);
 useSettings.getState().init(client);
 useExport.getState().init(client);
 useImport.getState().init(client);
+usePicker.getState().init(client);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

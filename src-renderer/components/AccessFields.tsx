@@ -1,5 +1,6 @@
 /** Registry access fields shared by both wizards: plain HTTP, TLS verification, CA, auth file, user name and password. */
 import type { AccessForm } from '../stores/export-store.ts';
+import { PathField } from './PathField.tsx';
 
 /** A fieldset of registry access options, each with its own label. */
 export function AccessFields({ legend, access, onChange, idPrefix, prefilledFrom }: { legend: string; access: AccessForm; onChange(patch: Partial<AccessForm>): void; idPrefix: string; prefilledFrom?: string | null }) {
@@ -16,14 +17,8 @@ export function AccessFields({ legend, access, onChange, idPrefix, prefilledFrom
         <label htmlFor={`${idPrefix}-tls`}>Verify TLS certificates</label>
       </div>
       <div className="row">
-        <div className="field">
-          <label htmlFor={`${idPrefix}-ca`}>CA certificate file</label>
-          <input id={`${idPrefix}-ca`} type="text" spellCheck={false} value={access.caCertFile} onChange={(e) => onChange({ caCertFile: e.target.value })} />
-        </div>
-        <div className="field">
-          <label htmlFor={`${idPrefix}-auth`}>Auth file (containers auth.json)</label>
-          <input id={`${idPrefix}-auth`} type="text" spellCheck={false} value={access.authFile} onChange={(e) => onChange({ authFile: e.target.value })} />
-        </div>
+        <PathField id={`${idPrefix}-ca`} label="CA certificate file" kind="file" value={access.caCertFile} onChange={(caCertFile) => onChange({ caCertFile })} />
+        <PathField id={`${idPrefix}-auth`} label="Auth file (containers auth.json)" kind="file" value={access.authFile} onChange={(authFile) => onChange({ authFile })} />
       </div>
       <div className="row">
         <div className="field">

@@ -1,6 +1,7 @@
 /** The export wizard, connected side: what → plan → where → run → done. */
 import { AccessFields } from '../components/AccessFields.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { PathField } from '../components/PathField.tsx';
 import { JobProgressView } from '../components/JobProgressView.tsx';
 import { StepHeading } from '../components/StepHeading.tsx';
 import { VirtualTable, type VirtualColumn } from '../components/VirtualTable.tsx';
@@ -24,16 +25,10 @@ function WhatStep() {
         <textarea id="references" rows={8} spellCheck={false} value={s.referencesText} aria-describedby="references-hint" onChange={(e) => s.set({ referencesText: e.target.value })} />
         <p id="references-hint" className="hint">{count} reference{count === 1 ? '' : 's'}. Example: registry.example.com/team/app:1.2</p>
       </div>
-      <div className="field">
-        <label htmlFor="image-list-file">Image list file (path, optional)</label>
-        <input id="image-list-file" type="text" spellCheck={false} value={s.imageListFile} aria-describedby="image-list-file-hint" onChange={(e) => s.set({ imageListFile: e.target.value })} />
-        <p id="image-list-file-hint" className="hint">A text file with one reference per line, as for ferry export --images.</p>
-      </div>
-      <div className="field">
-        <label htmlFor="set-file">Image set file (path, optional)</label>
-        <input id="set-file" type="text" spellCheck={false} value={s.setFile} aria-describedby="set-file-hint" onChange={(e) => s.set({ setFile: e.target.value })} />
-        <p id="set-file-hint" className="hint">A YAML image set (images, image lists, Deckhouse, OpenShift), as for ferry export --set.</p>
-      </div>
+      <PathField id="image-list-file" label="Image list file (path, optional)" kind="file" value={s.imageListFile} onChange={(imageListFile) => s.set({ imageListFile })}
+        hint="A text file with one reference per line, as for ferry export --images." />
+      <PathField id="set-file" label="Image set file (path, optional)" kind="file" value={s.setFile} onChange={(setFile) => s.set({ setFile })}
+        hint="A YAML image set (images, image lists, Deckhouse, OpenShift), as for ferry export --set." />
       <AccessFields legend="Source registry access" idPrefix="source" access={s.access} onChange={s.setAccess} prefilledFrom={s.prefilledFrom} />
       <ErrorNotice error={s.error} />
       <div className="actions">
@@ -107,11 +102,8 @@ function WhereStep() {
           </ul>
         )}
       </fieldset>
-      <div className="field">
-        <label htmlFor="target">Folder to write the bundle to</label>
-        <input id="target" type="text" spellCheck={false} value={s.target} onChange={(e) => s.set({ target: e.target.value })} />
-        {fits === false && <p className="hint warn">The plan needs {formatBytes(s.plan?.bytes)} but the drive has {formatBytes(chosen?.freeBytes)} free.</p>}
-      </div>
+      <PathField id="target" label="Folder to write the bundle to" kind="folder" value={s.target} onChange={(target) => s.set({ target })} />
+      {fits === false && <p className="hint warn">The plan needs {formatBytes(s.plan?.bytes)} but the drive has {formatBytes(chosen?.freeBytes)} free.</p>}
       <fieldset>
         <legend>Options</legend>
         <div className="check">

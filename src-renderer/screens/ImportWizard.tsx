@@ -1,8 +1,10 @@
 /** The import wizard, disconnected side: bundle → verify → inspect → target → push → mirror configuration. */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import type { FoundBundle } from '../../src-shared/api/contract.ts';
 import { AccessFields } from '../components/AccessFields.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { JobProgressView } from '../components/JobProgressView.tsx';
+import { PathField } from '../components/PathField.tsx';
 import { StepHeading } from '../components/StepHeading.tsx';
 import { VirtualTable, type VirtualColumn } from '../components/VirtualTable.tsx';
 import { formatBytes, shortDigest } from '../format.ts';
@@ -12,14 +14,47 @@ import { VerifyReport } from './ExportWizard.tsx';
 const TITLES = { bundle: 'Find the bundle', verify: 'Verify', inspect: 'Inspect', target: 'Target registry', push: 'Push', mirror: 'Mirror configuration' } as const;
 const STEP_NAMES = IMPORT_STEPS.map((s) => TITLES[s]);
 
+/** One found bundle, in words: what it is and what it holds, before any verification. */
+function describeFound(found: FoundBundle): string {
+  if (found.problem) return found.problem;
+  if (found.kind === 'oci-layout') return 'OCI image layout (not written by Ferry)';
+  return `bundle ${found.sequence ?? '?'} · ${found.images ?? 0} image${found.images === 1 ? '' : 's'} · ${formatBytes(found.bytes)} · ${found.form ?? ''} form · created ${found.created ?? '?'}`;
+}
+
+function FoundBundles() {
+  const s = useImport();
+  const { found, findBundles } = s;
+  useEffect(() => {
+    if (found === null) void findBundles();
+  }, [found, findBundles]);
+  const where = s.searchFolder.trim() ? 'in that folder' : 'on a removable drive';
+  return (
+    <fieldset>
+      <legend>Bundles found</legend>
+      {found === null && <p role="status">Looking for bundles…</p>}
+      {found?.length === 0 && <p role="status">No bundle found {where}. Search a folder below, or type the bundle folder.</p>}
+      {found && found.length > 0 && (
+        <ul className="found-bundles" aria-label="Bundles found">
+          {found.map((f) => (
+            <li key={f.path}>
+              <button type="button" aria-pressed={s.bundle === f.path} disabled={f.problem !== null} onClick={() => s.set({ bundle: f.path })}>Use {f.path}</button>
+              <span className="hint"> {f.drive ? `on ${f.drive} · ` : ''}{describeFound(f)}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <PathField id="search-folder" label="Folder to search for bundles (empty: removable drives)" kind="folder" value={s.searchFolder} onChange={(searchFolder) => s.set({ searchFolder })} />
+      <div className="actions"><button type="button" disabled={s.busy} onClick={() => void findBundles()}>Find bundles</button></div>
+    </fieldset>
+  );
+}
+
 function BundleStep() {
   const s = useImport();
   return (
     <form onSubmit={(e) => { e.preventDefault(); void s.startVerify(); }}>
-      <div className="field">
-        <label htmlFor="bundle">Bundle folder (the folder holding ferry.json)</label>
-        <input id="bundle" type="text" spellCheck={false} value={s.bundle} onChange={(e) => s.set({ bundle: e.target.value })} />
-      </div>
+      <FoundBundles />
+      <PathField id="bundle" label="Bundle folder (the folder holding ferry.json)" kind="folder" value={s.bundle} onChange={(bundle) => s.set({ bundle })} />
       <ErrorNotice error={s.error} />
       <div className="actions"><button type="submit" className="primary" disabled={s.busy}>Verify bundle</button></div>
     </form>

@@ -1,6 +1,7 @@
 /** Settings: the registries the user works with (address, TLS, CA, auth file) and export defaults. Never a password. */
 import type { FormEvent } from 'react';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { PathField } from '../components/PathField.tsx';
 import { savedLoginFor, useSettings, type RegistryDraft } from '../stores/settings-store.ts';
 
 /** Where credentials live when the keychain can keep them (DESIGN.md decision 2; issue 7 "Settings"). */
@@ -30,14 +31,8 @@ function RegistryFields({ index, entry }: { index: number; entry: RegistryDraft 
         <label htmlFor={`${id}-tls`}>Verify TLS certificates</label>
       </div>
       <div className="row">
-        <div className="field">
-          <label htmlFor={`${id}-ca`}>CA certificate file</label>
-          <input id={`${id}-ca`} type="text" spellCheck={false} placeholder="/etc/pki/registry-ca.pem" value={entry.caCertFile} onChange={(e) => change({ caCertFile: e.target.value })} />
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-auth`}>Auth file (containers auth.json)</label>
-          <input id={`${id}-auth`} type="text" spellCheck={false} placeholder="~/.config/containers/auth.json" value={entry.authFile} onChange={(e) => change({ authFile: e.target.value })} />
-        </div>
+        <PathField id={`${id}-ca`} label="CA certificate file" kind="file" placeholder="/etc/pki/registry-ca.pem" value={entry.caCertFile} onChange={(caCertFile) => change({ caCertFile })} />
+        <PathField id={`${id}-auth`} label="Auth file (containers auth.json)" kind="file" placeholder="~/.config/containers/auth.json" value={entry.authFile} onChange={(authFile) => change({ authFile })} />
       </div>
       <div className="row">
         <div className="field">

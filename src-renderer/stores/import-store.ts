@@ -1,6 +1,6 @@
 /** The import wizard: find, verify and inspect a bundle, choose the target registry, push, then mirror configuration. */
 import { create } from 'zustand';
-import type { ApiClient, BundleInspection, ImportInput, JobState, VerifyResult } from '../../src-shared/api/contract.ts';
+import type { ApiClient, BundleInspection, FoundBundle, ImportInput, JobState, VerifyResult } from '../../src-shared/api/contract.ts';
 import type { ErrorEnvelope } from '../../src-shared/errors.ts';
 import { ApiError } from '../api/client.ts';
 import { envelopeOf } from '../api/explain.ts';
@@ -16,6 +16,10 @@ export type ImportStep = (typeof IMPORT_STEPS)[number];
 export interface ImportStore {
   step: ImportStep;
   bundle: string;
+  /** A folder the user asked to search for bundles (empty: the removable drives). */
+  searchFolder: string;
+  /** Bundles found on the drives or in searchFolder; null before the first search. */
+  found: FoundBundle[] | null;
   target: string;
   access: AccessForm;
   /** The Settings entry the access options were filled from, if any. */
@@ -31,7 +35,9 @@ export interface ImportStore {
   importJob: JobState | null;
   mirror: Array<{ path: string; text: string }> | null;
   init(client: ApiClient): void;
-  set(patch: Partial<Pick<ImportStore, 'bundle' | 'target'>>): void;
+  set(patch: Partial<Pick<ImportStore, 'bundle' | 'target' | 'searchFolder'>>): void;
+  /** Looks for bundles in searchFolder, or on the removable drives when it is empty. */
+  findBundles(): Promise<void>;
   setAccess(patch: Partial<AccessForm>): void;
   goTo(step: ImportStep): void;
   startVerify(): Promise<void>;
@@ -53,6 +59,8 @@ function requireClient(): ApiClient {
 const initial = {
   step: 'bundle' as ImportStep,
   bundle: '',
+  searchFolder: '',
+  found: null as FoundBundle[] | null,
   target: '',
   access: DEFAULT_ACCESS,
   prefilledFrom: null as string | null,
@@ -97,6 +105,11 @@ export const useImport = create<ImportStore>()((set, get) => {
     goTo(step) {
       set({ step, error: null });
     },
+    findBundles: () =>
+      guarded(async (api) => {
+        const folder = get().searchFolder.trim();
+        set({ found: await api['bundles:find'](folder ? { roots: [folder] } : {}) });
+      }),
     startVerify: () =>
       guarded(async (api) => {
         if (!get().bundle.trim()) throw new ApiError({ code: 'INVALID_ARGUMENT', message: 'Type the folder that holds the bundle (the one with ferry.json).' });

@@ -145,6 +145,34 @@ export interface CredentialsStatus {
   registries: Array<{ registry: string; username: string }>;
 }
 
+/** One folder as the app's file picker shows it (`files:list`). */
+export interface FolderListing {
+  /** The folder listed, absolute. */
+  path: string;
+  /** Its parent, or null at the root. */
+  parent: string | null;
+  /** Folders first, then files; hidden names left out. */
+  entries: Array<{ name: string; path: string; kind: 'folder' | 'file'; size: number | null }>;
+  /** True when the folder had more entries than one listing carries. */
+  truncated: boolean;
+}
+
+/** A bundle or OCI layout found on a drive (`bundles:find`), before any verification. */
+export interface FoundBundle {
+  path: string;
+  /** The drive's label it was found on, or null for a folder the user named. */
+  drive: string | null;
+  kind: 'ferry' | 'oci-layout';
+  bundleId?: string;
+  created?: string;
+  sequence?: number;
+  form?: 'directory' | 'archive';
+  images?: number;
+  bytes?: number;
+  /** Why its ferry.json could not be read, or null. */
+  problem: string | null;
+}
+
 /** Every method: its argument and its result. */
 export interface ApiMethods {
   'app:info': { args: Record<string, never>; result: { version: string; mode: 'electron' | 'browser'; catalog: string } };
@@ -168,6 +196,10 @@ export interface ApiMethods {
   /** Seals the login in the system keychain for one registry host; refused in browser mode. */
   'credentials:save': { args: { registry: string; username: string; password: string }; result: { saved: true } };
   'credentials:delete': { args: { registry: string }; result: { deleted: boolean } };
+  /** The app's file picker: one folder's entries (default: the home folder). */
+  'files:list': { args: { path?: string }; result: FolderListing };
+  /** Bundles on the removable drives (or below the given folders), for the import wizard's first step. */
+  'bundles:find': { args: { roots?: string[] }; result: FoundBundle[] };
 }
 
 /** Every event the engine pushes to front ends. */
@@ -189,6 +221,7 @@ export const API_METHODS = [
   'app:info', 'drives:list', 'drives:eject', 'export:plan', 'export:run', 'import:inspect', 'import:run', 'bundle:verify',
   'job:cancel', 'job:list', 'mirror:config', 'registry:test', 'catalog:bundles', 'catalog:totals',
   'settings:get', 'settings:save', 'credentials:status', 'credentials:save', 'credentials:delete',
+  'files:list', 'bundles:find',
 ] as const satisfies readonly ApiMethod[];
 
 /** The event names at run time. */

@@ -1,0 +1,106 @@
+/**
+ * The app's own file picker and bundle finder. Browser mode has no native
+ * open dialog that can hand the engine a path (a browser only gives the page
+ * a file's bytes, never where it is), so the wizards browse folders through
+ * the engine: `files:list` lists one folder, `bundles:find` looks on drives
+ * for bundles and OCI layouts so the import wizard can offer them. Both only
+ * read names and ferry.json; nothing is trusted before the verify step.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type { FolderListing, FoundBundle } from '../../src-shared/api/contract.ts';
+import { parseBundleManifest } from '../../src-shared/bundle-schema.ts';
+import { FerryError } from '../../src-shared/errors.ts';
+import { BUNDLE_FILES } from '../../src-shared/model/bundle.ts';
+
+/** A folder with more entries than this is cut, with `truncated` set, so one call stays small. */
+const MAX_ENTRIES = 2_000;
+/** How deep below a drive's root bundles are looked for: the root, its folders, and theirs. */
+const FIND_DEPTH = 2;
+/** Folders looked into per drive, so a drive with a huge tree cannot stall the wizard. */
+const FIND_FOLDER_BUDGET = 500;
+
+function errnoMessage(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'does not exist';
+  if (code === 'EACCES' || code === 'EPERM') return 'cannot be read (permission denied)';
+  if (code === 'ENOTDIR') return 'is not a folder';
+  return (error as Error).message;
+}
+
+/**
+ * files:list — the folders and files of `path` (default: the home folder),
+ * folders first, hidden names left out. Sizes come from one stat per file.
+ */
+export async function listFolder(path: string | undefined): Promise<FolderListing> {
+  const folder = resolve(path === undefined || path.trim() === '' ? homedir() : path.trim().replace(/^~(?=$|\/)/, homedir()));
+  let names: import('node:fs').Dirent[];
+  try {
+    names = await readdir(folder, { withFileTypes: true });
+  } catch (error) {
+    throw new FerryError('NOT_FOUND', `the folder ${folder} ${errnoMessage(error)}`, { path: folder });
+  }
+  const visible = names.filter((entry) => !entry.name.startsWith('.')).sort((a, b) => Number(b.isDirectory()) - Number(a.isDirectory()) || a.name.localeCompare(b.name));
+  const shown = visible.slice(0, MAX_ENTRIES);
+  const entries = await Promise.all(shown.map(async (entry) => {
+    const full = join(folder, entry.name);
+    // Symbolic links are followed for their kind, as a file dialog does; a dangling one is shown as a file that cannot be opened.
+    const info = entry.isSymbolicLink() ? await stat(full).catch(() => undefined) : undefined;
+    const isFolder = entry.isDirectory() || info?.isDirectory() === true;
+    const size = isFolder ? null : (info ?? (await stat(full).catch(() => undefined)))?.size ?? null;
+    return { name: entry.name, path: full, kind: isFolder ? ('folder' as const) : ('file' as const), size };
+  }));
+  const parent = dirname(folder);
+  return { path: folder, parent: parent === folder ? null : parent, entries, truncated: visible.length > shown.length };
+}
+
+/** What `folder` holds: a Ferry bundle (with its summary), a plain OCI layout, or neither. */
+async function bundleAt(folder: string, drive: string | null): Promise<FoundBundle | undefined> {
+  const manifestFile = join(folder, BUNDLE_FILES.manifest);
+  const text = await readFile(manifestFile, 'utf8').catch(() => undefined);
+  if (text !== undefined) {
+    try {
+      const manifest = parseBundleManifest(text, manifestFile);
+      return {
+        path: folder, drive, kind: 'ferry', bundleId: manifest.bundleId, created: manifest.created, sequence: manifest.sequence, form: manifest.form,
+        images: manifest.images.length, bytes: manifest.blobs.reduce((sum, blob) => sum + blob.size, 0), problem: null,
+      };
+    } catch (error) {
+      return { path: folder, drive, kind: 'ferry', problem: `ferry.json cannot be read: ${(error as Error).message}` };
+    }
+  }
+  const layout = await stat(join(folder, BUNDLE_FILES.ociLayout)).catch(() => undefined);
+  return layout?.isFile() ? { path: folder, drive, kind: 'oci-layout', problem: null } : undefined;
+}
+
+/**
+ * bundles:find — bundles and OCI layouts at most FIND_DEPTH folders below
+ * each root (a drive's mount point, or a folder the user names), found by
+ * their ferry.json or oci-layout file. A bundle's own folders are not
+ * searched further, and hidden folders are skipped.
+ */
+export async function findBundles(roots: Array<{ path: string; drive: string | null }>): Promise<FoundBundle[]> {
+  const found: FoundBundle[] = [];
+  for (const root of roots) {
+    let budget = FIND_FOLDER_BUDGET;
+    const queue: Array<{ folder: string; depth: number }> = [{ folder: resolve(root.path), depth: 0 }];
+    while (queue.length > 0 && budget > 0) {
+      const next = queue.shift();
+      if (next === undefined) break;
+      budget--;
+      const bundle = await bundleAt(next.folder, root.drive);
+      if (bundle) {
+        found.push(bundle);
+        continue;
+      }
+      if (next.depth >= FIND_DEPTH) continue;
+      const children = await readdir(next.folder, { withFileTypes: true }).catch(() => []);
+      for (const child of children) {
+        if (child.isDirectory() && !child.name.startsWith('.')) queue.push({ folder: join(next.folder, child.name), depth: next.depth + 1 });
+      }
+    }
+  }
+  // Newest first, bundles without a date (layouts, unreadable ones) last.
+  return found.sort((a, b) => (b.created ?? '').localeCompare(a.created ?? '') || a.path.localeCompare(b.path));
+}

@@ -1,0 +1,20 @@
+/** A path input with a "Browse…" button that opens the app's file picker for it. */
+import { usePicker } from '../stores/picker-store.ts';
+
+/** A labelled path field; typing stays possible, browsing fills it in. */
+export function PathField({ id, label, value, onChange, kind, hint, placeholder }: {
+  id: string; label: string; value: string; onChange(value: string): void; kind: 'file' | 'folder'; hint?: string; placeholder?: string;
+}) {
+  const open = usePicker((s) => s.open);
+  return (
+    <div className="field">
+      <label id={`${id}-label`} htmlFor={id}>{label}</label>
+      <div className="path-row">
+        <input id={id} type="text" spellCheck={false} value={value} placeholder={placeholder} aria-describedby={hint ? `${id}-hint` : undefined} onChange={(e) => onChange(e.target.value)} />
+        {/* Named "Browse…" and described by the field's label, so each button is told apart without a second label for the field. */}
+        <button type="button" aria-describedby={`${id}-label`} onClick={() => void open({ title: label, kind, start: value, choose: onChange })}>Browse…</button>
+      </div>
+      {hint && <p id={`${id}-hint`} className="hint">{hint}</p>}
+    </div>
+  );
+}
