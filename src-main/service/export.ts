@@ -96,8 +96,10 @@ async function prepare(input: ExportInput, catalog: () => Catalog, signal?: Abor
   return { request, registries };
 }
 
-function planned(image: BundleImage, blobs: ReadonlyMap<string, string[]>): PlannedImage {
-  const out: PlannedImage = { reference: image.name, digest: image.digest, mediaType: image.mediaType, platforms: image.platforms, size: image.size, blobs: blobs.get(image.name) ?? [] };
+function planned(image: BundleImage, blobs: ReadonlyMap<string, { carried: string[]; omittedBytes: number }>): PlannedImage {
+  const own = blobs.get(image.name);
+  const out: PlannedImage = { reference: image.name, digest: image.digest, mediaType: image.mediaType, platforms: image.platforms, size: image.size, blobs: own?.carried ?? [] };
+  if (own && own.omittedBytes > 0) out.omittedBytes = own.omittedBytes;
   if (image.section !== undefined) out.section = image.section;
   if (image.targets?.length) out.targets = image.targets;
   return out;
@@ -115,8 +117,8 @@ function resolveProblems(error: unknown): Array<{ reference: string; message: st
 export async function planExport(input: ExportInput, catalog: () => Catalog, savedLogin?: SavedLogin): Promise<ExportPlanResult> {
   const { request, registries } = await prepare(input, catalog, undefined, savedLogin);
   try {
-    const imageBlobs = new Map<string, string[]>();
-    const onImageBlobs = (found: ReadonlyMap<string, string[]>): void => found.forEach((blobs, name) => imageBlobs.set(name, blobs));
+    const imageBlobs = new Map<string, { carried: string[]; omittedBytes: number }>();
+    const onImageBlobs = (found: ReadonlyMap<string, { carried: string[]; omittedBytes: number }>): void => found.forEach((blobs, name) => imageBlobs.set(name, blobs));
     const dryRun = async (references: Reference[]): Promise<ExportSummary> => exportBundle({ ...request, references, target: request.target || '.', dryRun: true, onImageBlobs }, registries);
     let problems: ExportPlanResult['problems'] = [];
     let summary: ExportSummary | undefined;

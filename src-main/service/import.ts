@@ -47,11 +47,15 @@ export async function inspectBundle(raw: unknown): Promise<BundleInspection> {
     }
   }
   const listed = new Map((opened.manifest?.images ?? []).map((image) => [image.name, image]));
+  const omitted = new Map((opened.manifest?.omitted ?? []).map((blob) => [blob.digest, blob.size]));
   const images = opened.images.map((ref) => {
     const image = listed.get(ref.name) ?? { name: ref.name, source: ref.source, digest: ref.digest, mediaType: ref.mediaType, platforms: [], size: opened.sizes.get(ref.digest) ?? 0 };
     const destination = destinations.get(ref.name);
-    const blobs = imageBlobs(opened, ref.digest, ref.mediaType);
-    return destination === undefined ? { ...image, blobs } : { ...image, destination, blobs };
+    const all = imageBlobs(opened, ref.digest, ref.mediaType);
+    // An incremental bundle's left-out blobs are only checked on the target, never pushed: the image's progress counts the rest.
+    const blobs = all.filter((digest) => !omitted.has(digest));
+    const omittedBytes = all.reduce((sum, digest) => sum + (omitted.get(digest) ?? 0), 0);
+    return { ...image, ...(destination === undefined ? {} : { destination }), blobs, ...(omittedBytes > 0 ? { omittedBytes } : {}) };
   });
   return { manifest: opened.manifest ?? null, images, form: opened.form };
 }

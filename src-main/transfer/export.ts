@@ -46,8 +46,11 @@ export interface ExportRequest {
   concurrency?: number;
   signal?: AbortSignal;
   onEvent?: (event: TransferEvent) => void;
-  /** Told once, after resolving: the config and layer digests of each image, by image name (the app maps blob progress to images). */
-  onImageBlobs?: (blobs: ReadonlyMap<string, string[]>) => void;
+  /**
+   * Told once, after resolving: by image name, the config and layer digests this bundle carries
+   * and the bytes an incremental bundle leaves out (the app maps blob progress to images).
+   */
+  onImageBlobs?: (blobs: ReadonlyMap<string, { carried: string[]; omittedBytes: number }>) => void;
   /** Where image-set resolvers want images to land, by formatted source reference (recorded in ferry.json, honoured by import). */
   placements?: ReadonlyMap<string, { targets: Array<{ path: string; tag?: string }>; section: string }>;
   /** An incremental bundle: leave out the configs and layers the site already holds, and record the parent. */
@@ -117,10 +120,14 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
   const { plan, omitted } = leaveOut(planContent(graphs), request.incremental?.siteHas);
   const images = describeImages(graphs, request.placements);
   if (request.onImageBlobs) {
-    const byImage = new Map<string, string[]>();
+    const left = new Set(omitted.map((blob) => blob.digest));
+    const byImage = new Map<string, { carried: string[]; omittedBytes: number }>();
     for (const graph of graphs) {
       const name = formatReference(graph.reference);
-      if (!byImage.has(name)) byImage.set(name, graph.blobs.map((blob) => blob.digest));
+      if (byImage.has(name)) continue;
+      const carried = graph.blobs.filter((blob) => !left.has(blob.digest)).map((blob) => blob.digest);
+      const omittedBytes = graph.blobs.filter((blob) => left.has(blob.digest)).reduce((sum, blob) => sum + blob.size, 0);
+      byImage.set(name, { carried, omittedBytes });
     }
     request.onImageBlobs(byImage);
   }

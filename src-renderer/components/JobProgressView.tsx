@@ -6,9 +6,11 @@ import { formatBytes, formatEta, formatRate } from '../format.ts';
 /** One image of the job, as the plan or the inspection lists it. */
 export interface ProgressImage {
   name: string;
-  /** Config and layer digests. */
+  /** Config and layer digests the job moves. */
   blobs: readonly string[];
   size: number;
+  /** Bytes of the image an incremental bundle left out: never moved, so not part of its bar. */
+  omittedBytes?: number;
 }
 
 /** Per-image bars shown at most; the rest is summed up in a note, so a huge set stays cheap to render. */
@@ -21,7 +23,8 @@ export function JobProgressView({ jobId, label, images }: { jobId: string | null
   const states = useJobs((s) => (jobId ? s.blobs[jobId] : undefined));
   const succeeded = job?.status === 'succeeded';
   const shown = useMemo(() => (images ?? []).slice(0, MAX_IMAGE_BARS).map((image) => ({
-    name: image.name, percent: succeeded ? 100 : imagePercent(image.blobs, states, image.size),
+    // An image an incremental bundle carries nothing of (the site has all its blobs) is complete from the start.
+    name: image.name, percent: succeeded || (image.blobs.length === 0 && (image.omittedBytes ?? 0) > 0) ? 100 : imagePercent(image.blobs, states, image.size - (image.omittedBytes ?? 0)),
   })), [images, states, succeeded]);
   const done = job !== undefined && job.status !== 'running';
   const total = progress?.totalBytes ?? 0;

@@ -147,7 +147,7 @@ function WhereStep() {
 function RunStep() {
   const s = useExport();
   const ended = s.job !== null;
-  const images = s.plan?.images.map((img) => ({ name: img.reference, blobs: img.blobs, size: img.size }));
+  const images = s.plan?.images.map((img) => ({ name: img.reference, blobs: img.blobs, size: img.size, omittedBytes: img.omittedBytes ?? 0 }));
   return (
     <>
       <JobProgressView jobId={s.jobId} label="Export progress" images={images} />

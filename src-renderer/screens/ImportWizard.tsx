@@ -148,7 +148,7 @@ function PushStep() {
   const job = s.importJob;
   return (
     <>
-      <JobProgressView jobId={s.importJobId} label="Push progress" images={s.inspection?.images.map((img) => ({ name: img.name, blobs: img.blobs, size: img.size }))} />
+      <JobProgressView jobId={s.importJobId} label="Push progress" images={s.inspection?.images.map((img) => ({ name: img.name, blobs: img.blobs, size: img.size, omittedBytes: img.omittedBytes ?? 0 }))} />
       {job?.status === 'succeeded' && <p role="status" className="notice notice-ok">All images were pushed to <span className="mono">{s.target}</span>.</p>}
       {job && job.status !== 'succeeded' && <ErrorNotice error={job.error ?? { code: 'CANCELLED', message: `The import ${job.status}.` }} />}
       <ErrorNotice error={s.error} />

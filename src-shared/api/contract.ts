@@ -39,8 +39,10 @@ export interface PlannedImage {
   mediaType: string;
   platforms: string[];
   size: number;
-  /** Digests of the image's configs and layers (every platform), so `job:blobs` states map to images. */
+  /** Digests of the image's configs and layers (every platform) that this bundle carries, so `job:blobs` states map to images. */
   blobs: string[];
+  /** Bytes of the image left out of an incremental bundle because the site has them; they never show up in `job:blobs`. */
+  omittedBytes?: number;
   section?: string;
   targets?: Array<{ path: string; tag?: string }>;
 }
@@ -107,8 +109,8 @@ export interface VerifyResult {
 /** What the import inspector shows: the bundle and where each image would land. */
 export interface BundleInspection {
   manifest: BundleManifest | null;
-  /** `blobs`: digests of each image's configs and layers, as in PlannedImage. */
-  images: Array<BundleImage & { destination?: string; blobs: string[] }>;
+  /** `blobs` and `omittedBytes`: as in PlannedImage (what this bundle carries, what an incremental one left out). */
+  images: Array<BundleImage & { destination?: string; blobs: string[]; omittedBytes?: number }>;
   form: 'directory' | 'archive' | 'oci-layout';
 }
 

@@ -112,6 +112,12 @@ describe('export through the service', () => {
     const plan = await service['export:plan'](input({ imageListFile: list, site: 'plant-7' }));
     expect(plan.parent).toBe(one.bundleId);
     expect(plan.savedByIncremental).toBe(fixtures['oci-single'].blobs.reduce((n, b) => n + b.size, 0));
+    // Per-image progress maps only what the bundle carries: the image the site has moves nothing and counts its bytes as left out.
+    const siteHas = plan.images.find((i) => i.digest === fixtures['oci-single'].manifestDigest);
+    const changed = plan.images.find((i) => i.digest === fixtures['docker-schema2'].manifestDigest);
+    expect(siteHas).toMatchObject({ blobs: [], omittedBytes: plan.savedByIncremental });
+    expect(changed?.blobs.sort()).toEqual(fixtures['docker-schema2'].blobs.map((b) => b.digest).sort());
+    expect(changed?.omittedBytes).toBeUndefined();
 
     const second = join(work, 'bundle-2');
     await run(input({ imageListFile: list, site: 'plant-7', target: second }));
@@ -120,6 +126,8 @@ describe('export through the service', () => {
     expect(two.sequence).toBe(one.sequence + 1);
     expect((two.omitted ?? []).map((b) => b.digest).sort()).toEqual(fixtures['oci-single'].blobs.map((b) => b.digest).sort());
     expect(two.imageSet?.lists.map((l) => l.file)).toEqual(['images.txt']);
+    const inspected = await service['import:inspect']({ bundle: second });
+    expect(inspected.images.find((i) => i.digest === fixtures['oci-single'].manifestDigest)).toMatchObject({ blobs: [], omittedBytes: plan.savedByIncremental });
     const bundles = await service['catalog:bundles']({ limit: 10 });
     expect(bundles.map((b) => b.id)).toContain(two.bundleId);
   });
