@@ -84,7 +84,7 @@ export function createService(options: ServiceOptions): Service {
       const title = `Export ${references.length === 1 ? references[0] : `${references.length} sources`} to ${input.target}`;
       return { jobId: jobs.start('export', title, (context) => runExportJob(input, openCatalog(), context, savedLogin)) };
     },
-    'import:inspect': (args) => inspectBundle(args),
+    'import:inspect': (args) => inspectBundle(args, openCatalog),
     'import:run': async (args) => {
       const input = importInput(args);
       return { jobId: jobs.start('import', `Import ${input.bundle} to ${input.target}`, (context) => runImportJob(input, openCatalog(), context, savedLogin)) };

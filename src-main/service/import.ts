@@ -36,7 +36,7 @@ function importTarget(target: string, keepRegistryHost: boolean | undefined): Im
 }
 
 /** import:inspect — what the bundle holds and, given a target, where each image would land. */
-export async function inspectBundle(raw: unknown): Promise<BundleInspection> {
+export async function inspectBundle(raw: unknown, catalog?: () => Catalog): Promise<BundleInspection> {
   const args = argsObject(raw);
   const opened = await openBundle(resolve(requireString(args, 'bundle')));
   const target = optionalString(args, 'target');
@@ -55,7 +55,12 @@ export async function inspectBundle(raw: unknown): Promise<BundleInspection> {
     // An incremental bundle's left-out blobs are only checked on the target, never pushed: the image's progress counts the rest.
     const blobs = all.filter((digest) => !omitted.has(digest));
     const omittedBytes = all.reduce((sum, digest) => sum + (omitted.get(digest) ?? 0), 0);
-    return { ...image, ...(destination === undefined ? {} : { destination }), blobs, ...(omittedBytes > 0 ? { omittedBytes } : {}) };
+    // What is new for this site: the newest other bundle in the catalog that carried the same image (same manifest digest).
+    const earlier = catalog?.().bundlesContaining(ref.digest).find((bundle) => bundle.id !== opened.manifest?.bundleId);
+    return {
+      ...image, ...(destination === undefined ? {} : { destination }), blobs, ...(omittedBytes > 0 ? { omittedBytes } : {}),
+      carriedBefore: earlier ? { bundleId: earlier.id, created: earlier.created } : null,
+    };
   });
   return { manifest: opened.manifest ?? null, images, form: opened.form };
 }

@@ -81,6 +81,8 @@ function VerifyStep() {
 
 type InspectedImage = NonNullable<ReturnType<typeof useImport.getState>['inspection']>['images'][number];
 const targetOf = (img: InspectedImage): string => img.destination ?? (img.targets?.length ? img.targets.map((t) => t.path).join(', ') : 'set in step 4');
+/** New, or which earlier bundle in this side's catalog already carried the same image. */
+const carriedText = (img: InspectedImage): string => (img.carriedBefore ? `carried by ${img.carriedBefore.bundleId.slice(0, 8)} on ${img.carriedBefore.created.slice(0, 10)}` : 'new');
 const INSPECT_COLUMNS: VirtualColumn<InspectedImage>[] = [
   { key: 'source', header: 'Source', className: 'mono', cell: (img) => img.source, title: (img) => img.source, width: '28%' },
   { key: 'target', header: 'Target', className: 'mono', cell: targetOf, title: targetOf, width: '28%' },
@@ -88,7 +90,10 @@ const INSPECT_COLUMNS: VirtualColumn<InspectedImage>[] = [
   { key: 'digest', header: 'Digest', className: 'mono', cell: (img) => shortDigest(img.digest), title: (img) => img.digest },
   { key: 'platforms', header: 'Platforms', cell: (img) => (img.platforms.length ? img.platforms.join(', ') : '—') },
   { key: 'size', header: 'Size', className: 'num', cell: (img) => formatBytes(img.size), width: '7rem' },
+  { key: 'new', header: 'New here?', cell: carriedText, title: carriedText, width: '9rem' },
 ];
+
+const newCount = (images: readonly InspectedImage[]): number => images.filter((img) => img.carriedBefore === null).length;
 
 function InspectStep() {
   const s = useImport();
@@ -106,6 +111,7 @@ function InspectStep() {
           <div><dt>Form</dt><dd>{inspection.form}</dd></div>
         </dl>
       )}
+      <p role="status">{newCount(inspection.images)} of {inspection.images.length} images are new compared with this side&apos;s catalog.</p>
       <VirtualTable caption={`Images in the bundle (${inspection.images.length})`} label="Images in the bundle, scrollable"
         columns={INSPECT_COLUMNS} rows={inspection.images} rowKey={(img) => `${img.name}@${img.digest}`} />
       <div className="actions">

@@ -110,7 +110,11 @@ export interface VerifyResult {
 export interface BundleInspection {
   manifest: BundleManifest | null;
   /** `blobs` and `omittedBytes`: as in PlannedImage (what this bundle carries, what an incremental one left out). */
-  images: Array<BundleImage & { destination?: string; blobs: string[]; omittedBytes?: number }>;
+  images: Array<BundleImage & {
+    destination?: string; blobs: string[]; omittedBytes?: number;
+    /** The newest other bundle in this side's catalog that carried the same image (by digest); null when the image is new here. */
+    carriedBefore: { bundleId: string; created: string } | null;
+  }>;
   form: 'directory' | 'archive' | 'oci-layout';
 }
 

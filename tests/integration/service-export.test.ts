@@ -128,6 +128,16 @@ describe('export through the service', () => {
     expect(two.imageSet?.lists.map((l) => l.file)).toEqual(['images.txt']);
     const inspected = await service['import:inspect']({ bundle: second });
     expect(inspected.images.find((i) => i.digest === fixtures['oci-single'].manifestDigest)).toMatchObject({ blobs: [], omittedBytes: plan.savedByIncremental });
+    // Compared with this catalog, the image the site has was carried before (by an earlier bundle, not this one); with an empty catalog, everything is new.
+    const before = inspected.images.find((i) => i.digest === fixtures['oci-single'].manifestDigest)?.carriedBefore;
+    expect(before?.bundleId).toBeTruthy();
+    expect(before?.bundleId).not.toBe(two.bundleId);
+    const fresh = createService({ mode: 'browser', catalogPath: join(work, 'fresh', 'catalog.sqlite') });
+    try {
+      expect((await fresh['import:inspect']({ bundle: second })).images.map((i) => i.carriedBefore)).toEqual([null, null]);
+    } finally {
+      await fresh.close();
+    }
     const bundles = await service['catalog:bundles']({ limit: 10 });
     expect(bundles.map((b) => b.id)).toContain(two.bundleId);
   });
