@@ -24,6 +24,7 @@ import { exportInput, planExport, runExportJob } from './service/export.ts';
 import { importInput, inspectBundle, mirrorConfig, runImportJob, runVerifyJob } from './service/import.ts';
 import { JobRunner } from './service/jobs.ts';
 import { CredentialVault, vaultPathFor, type SecretCipher } from './service/credential-vault.ts';
+import { listSavedSets, saveSet, setsFolderFor } from './service/saved-sets.ts';
 import { readSettings, saveSettings, settingsPathFor } from './service/settings.ts';
 
 /** How a service is created: where its catalog is and which front end hosts it. */
@@ -135,6 +136,11 @@ export function createService(options: ServiceOptions): Service {
       return { saved: true };
     },
     'credentials:delete': async (args) => ({ deleted: await vault.delete(requireString(argsObject(args), 'registry')) }),
+    'sets:list': () => listSavedSets(setsFolderFor(catalogPath)),
+    'sets:save': (args) => {
+      const input = argsObject(args);
+      return saveSet(setsFolderFor(catalogPath), requireString(input, 'name'), stringList(input, 'references'), stringList(input, 'platforms'));
+    },
     'files:list': (args) => listFolder(optionalString(argsObject(args), 'path')),
     'bundles:find': async (args) => {
       const roots = stringList(argsObject(args), 'roots');

@@ -8,6 +8,7 @@ import { useExport } from './stores/export-store.ts';
 import { useImport } from './stores/import-store.ts';
 import { useJobs } from './stores/jobs-store.ts';
 import { usePicker } from './stores/picker-store.ts';
+import { useSavedSets } from './stores/saved-sets-store.ts';
 import { useSettings } from './stores/settings-store.ts';
 import './styles.css';
 
@@ -20,6 +21,7 @@ useSettings.getState().init(client);
 useExport.getState().init(client);
 useImport.getState().init(client);
 usePicker.getState().init(client);
+useSavedSets.getState().init(client);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

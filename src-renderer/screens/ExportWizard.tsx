@@ -9,11 +9,50 @@ import { driveHolding } from '../drive-match.ts';
 import { formatBytes, parseReferences, shortDigest } from '../format.ts';
 import { useDrives } from '../stores/drives-store.ts';
 import { EXPORT_STEPS, useExport } from '../stores/export-store.ts';
+import { useSavedSets } from '../stores/saved-sets-store.ts';
 
 const TITLES = { what: 'What to carry', plan: 'The plan', where: 'Where to write it', run: 'Exporting', done: 'Done' } as const;
 const STEP_NAMES = EXPORT_STEPS.map((s) => TITLES[s]);
 /** The platforms offered as check boxes; none checked keeps every platform of each image. */
 const PLATFORM_CHOICES = ['linux/amd64', 'linux/arm64'] as const;
+
+/** "Save these references as a set": the same references, by name, for next month's bundle. */
+function SaveAsSet({ references, platforms }: { references: string[]; platforms: string[] }) {
+  const { name, busy, error, saved, setName, save } = useSavedSets();
+  if (references.length === 0) return null;
+  return (
+    <div className="row">
+      <div className="field">
+        <label htmlFor="set-name">Save these references as a set named</label>
+        <input id="set-name" type="text" value={name} onChange={(e) => setName(e.target.value)} />
+      </div>
+      <div className="field">
+        <button type="button" disabled={busy || !name.trim()} onClick={() => void save(references, platforms)}>Save set</button>
+      </div>
+      {saved && <p role="status" className="hint">Saved as <span className="mono">{saved.path}</span>.</p>}
+      <ErrorNotice error={error} />
+    </div>
+  );
+}
+
+/** The saved sets, each one click from being the image set file of this export. */
+function SavedSets({ chosen, onChoose }: { chosen: string; onChoose(path: string): void }) {
+  const sets = useSavedSets((s) => s.sets);
+  if (sets.length === 0) return null;
+  return (
+    <fieldset>
+      <legend>Saved sets</legend>
+      <ul className="found-bundles" aria-label="Saved sets">
+        {sets.map((set) => (
+          <li key={set.path}>
+            <button type="button" aria-pressed={chosen === set.path} onClick={() => onChoose(set.path)}>Use set {set.name}</button>
+            <span className="hint"> saved {set.modified.slice(0, 16).replace('T', ' ')}</span>
+          </li>
+        ))}
+      </ul>
+    </fieldset>
+  );
+}
 
 function WhatStep() {
   const s = useExport();
@@ -25,6 +64,8 @@ function WhatStep() {
         <textarea id="references" rows={8} spellCheck={false} value={s.referencesText} aria-describedby="references-hint" onChange={(e) => s.set({ referencesText: e.target.value })} />
         <p id="references-hint" className="hint">{count} reference{count === 1 ? '' : 's'}. Example: registry.example.com/team/app:1.2</p>
       </div>
+      <SaveAsSet references={parseReferences(s.referencesText)} platforms={s.platforms} />
+      <SavedSets chosen={s.setFile} onChoose={(setFile) => s.set({ setFile })} />
       <PathField id="image-list-file" label="Image list file (path, optional)" kind="file" value={s.imageListFile} onChange={(imageListFile) => s.set({ imageListFile })}
         hint="A text file with one reference per line, as for ferry export --images." />
       <PathField id="set-file" label="Image set file (path, optional)" kind="file" value={s.setFile} onChange={(setFile) => s.set({ setFile })}

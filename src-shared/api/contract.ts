@@ -179,6 +179,13 @@ export interface FoundBundle {
   problem: string | null;
 }
 
+/** An image set saved by name for the export wizard (an ordinary image set file beside the catalog). */
+export interface SavedSet {
+  name: string;
+  path: string;
+  modified: string;
+}
+
 /** Every method: its argument and its result. */
 export interface ApiMethods {
   'app:info': { args: Record<string, never>; result: { version: string; mode: 'electron' | 'browser'; catalog: string } };
@@ -206,6 +213,9 @@ export interface ApiMethods {
   'files:list': { args: { path?: string }; result: FolderListing };
   /** Bundles on the removable drives (or below the given folders), for the import wizard's first step. */
   'bundles:find': { args: { roots?: string[] }; result: FoundBundle[] };
+  'sets:list': { args: Record<string, never>; result: SavedSet[] };
+  /** Saves references (and platforms) as a named image set, replacing one of the same name. */
+  'sets:save': { args: { name: string; references: string[]; platforms?: string[] }; result: SavedSet };
 }
 
 /** Every event the engine pushes to front ends. */
@@ -227,7 +237,7 @@ export const API_METHODS = [
   'app:info', 'drives:list', 'drives:eject', 'export:plan', 'export:run', 'import:inspect', 'import:run', 'bundle:verify',
   'job:cancel', 'job:list', 'mirror:config', 'registry:test', 'catalog:bundles', 'catalog:totals',
   'settings:get', 'settings:save', 'credentials:status', 'credentials:save', 'credentials:delete',
-  'files:list', 'bundles:find',
+  'files:list', 'bundles:find', 'sets:list', 'sets:save',
 ] as const satisfies readonly ApiMethod[];
 
 /** The event names at run time. */

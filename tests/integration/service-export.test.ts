@@ -154,3 +154,20 @@ describe('drives:eject', () => {
     await expect(service.call('drives:eject', {})).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });
+
+describe('saved sets', () => {
+  it('saves references as a named image set that plans the same images, and lists it', async () => {
+    const saved = await service['sets:save']({ name: 'monthly plant-7', references: [ref('oci-single'), ` ${ref('docker-schema2')} `], platforms: ['linux/amd64'] });
+    expect(saved.path).toBe(join(work, 'sets', 'monthly plant-7.yaml'));
+    expect((await service['sets:list']({})).map((s) => s.name)).toEqual(['monthly plant-7']);
+    const fromSet = await service['export:plan'](input({ setFile: saved.path }));
+    expect(fromSet.problems).toEqual([]);
+    expect(fromSet.images.map((i) => i.digest).sort()).toEqual([fixtures['oci-single'].manifestDigest, fixtures['docker-schema2'].manifestDigest].sort());
+  });
+
+  it('names a bad reference or a bad set name and writes nothing', async () => {
+    await expect(service['sets:save']({ name: 'x', references: [ref('oci-single'), 'Not A Reference'] })).rejects.toMatchObject({ code: 'INVALID_REFERENCE', message: expect.stringContaining('Not A Reference') });
+    await expect(service['sets:save']({ name: '../escape', references: [ref('oci-single')] })).rejects.toMatchObject({ details: { argument: 'name' } });
+    expect((await service['sets:list']({})).map((s) => s.name)).toEqual(['monthly plant-7']);
+  });
+});
