@@ -8,11 +8,11 @@ export function PathField({ id, label, value, onChange, kind, hint, placeholder 
   const open = usePicker((s) => s.open);
   return (
     <div className="field">
-      <label id={`${id}-label`} htmlFor={id}>{label}</label>
+      <label htmlFor={id}>{label}</label>
       <div className="path-row">
         <input id={id} type="text" spellCheck={false} value={value} placeholder={placeholder} aria-describedby={hint ? `${id}-hint` : undefined} onChange={(e) => onChange(e.target.value)} />
-        {/* Named "Browse…" and described by the field's label, so each button is told apart without a second label for the field. */}
-        <button type="button" aria-describedby={`${id}-label`} onClick={() => void open({ title: label, kind, start: value, choose: onChange })}>Browse…</button>
+        {/* Read out as "Browse… for <label>", so each button is told apart; the hidden words never label the input itself. */}
+        <button type="button" onClick={() => void open({ title: label, kind, start: value, choose: onChange })}>Browse…<span className="visually-hidden"> for {label}</span></button>
       </div>
       {hint && <p id={`${id}-hint`} className="hint">{hint}</p>}
     </div>

@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -67,7 +67,9 @@ test('without the session token, the page and the API answer 401', async ({ page
 });
 
 test('export two images, then import them into a second registry, through the UI only', async ({ page }) => {
-  const bundle = join(work, 'bundle');
+  // An empty folder standing in for the USB drive; the file picker walks into it.
+  await mkdir(join(work, 'usb'));
+  const bundle = join(work, 'usb');
   const references = CARRIED.map(refOf);
   await page.goto(server.url);
 
@@ -78,6 +80,8 @@ test('export two images, then import them into a second registry, through the UI
   const what = await new ExportWhatStep(page).expectShown();
   await what.expectFileInputs();
   await what.enterReferences(references);
+  await what.saveAsSet('e2e monthly');
+  expect(await readFile(join(work, 'sets', 'e2e monthly.yaml'), 'utf8')).toContain(JSON.stringify(references[0]));
   await what.usePlainHttp();
   await what.capture('export-1-what');
   await what.plan();
@@ -88,7 +92,7 @@ test('export two images, then import them into a second registry, through the UI
   await plan.next();
 
   const where = await new ExportWhereStep(page).expectShown();
-  await where.chooseFolder(bundle);
+  await where.browseToFolder(work, 'usb');
   await where.expectFullBundleOptions();
   await where.capture('export-3-where');
   await where.start();
@@ -107,7 +111,7 @@ test('export two images, then import them into a second registry, through the UI
   await start.chooseDisconnected();
 
   const bundleStep = await new ImportBundleStep(page).expectShown();
-  await bundleStep.chooseFolder(bundle);
+  await bundleStep.findIn(work, bundle);
   await bundleStep.capture('import-1-bundle');
   await bundleStep.verify();
 
@@ -118,6 +122,8 @@ test('export two images, then import them into a second registry, through the UI
 
   const inspect = await new ImportInspectStep(page).expectShown();
   await inspect.expectSources(references);
+  // The export recorded this very bundle in the same catalog, which does not count: both images are new here.
+  await inspect.expectNew(2, 2);
   await inspect.capture('import-3-inspect');
   await inspect.next();
 

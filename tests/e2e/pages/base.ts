@@ -15,6 +15,29 @@ export abstract class Screen {
   /** The heading that proves this screen or step is showing. */
   abstract heading(): Locator;
 
+  /** A button of the app's main navigation (Start, Export, Import, Catalog, Settings). */
+  navButton(name: string): Locator {
+    return this.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name, exact: true });
+  }
+
+  /**
+   * Picks a path with the app's own file picker: types `startIn` into the
+   * field, opens "Browse… for <label>", walks into `folders` one click at a
+   * time, then chooses the folder reached (or the file named `file` in it).
+   */
+  async browse(label: string, startIn: string, folders: string[], file?: string, captureAs?: string): Promise<void> {
+    await this.page.getByLabel(label, { exact: true }).fill(startIn);
+    await this.page.getByRole('button', { name: `Browse… for ${label}`, exact: true }).click();
+    const dialog = this.page.getByRole('dialog', { name: new RegExp(`^Choose a (folder|file): ${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) });
+    await expect(dialog).toBeVisible();
+    for (const folder of folders) await dialog.getByRole('button', { name: `${folder}/`, exact: true }).click();
+    // The open dialog gets its own screenshot and axe scan: it is a screen of its own.
+    if (captureAs !== undefined) await this.capture(captureAs);
+    if (file === undefined) await dialog.getByRole('button', { name: 'Choose this folder' }).click();
+    else await dialog.getByRole('button', { name: file, exact: true }).click();
+    await expect(dialog).toBeHidden();
+  }
+
   /** Waits until the screen is showing. */
   async expectShown(): Promise<this> {
     await expect(this.heading()).toBeVisible();

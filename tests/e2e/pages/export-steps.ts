@@ -13,6 +13,13 @@ export class ExportWhatStep extends WizardStep {
     await expect(this.page.getByLabel(/^Image list file/)).toHaveValue('');
     await expect(this.page.getByLabel(/^Image set file/)).toHaveValue('');
   }
+  /** "Save these references as a set named …", then the saved set is offered under "Saved sets". */
+  async saveAsSet(name: string): Promise<void> {
+    await this.page.getByLabel('Save these references as a set named').fill(name);
+    await this.page.getByRole('button', { name: 'Save set' }).click();
+    await expect(this.page.getByRole('status').filter({ hasText: /^Saved as / })).toBeVisible();
+    await expect(this.page.getByRole('list', { name: 'Saved sets' }).getByRole('button', { name: `Use set ${name}` })).toBeVisible();
+  }
   async usePlainHttp(): Promise<void> {
     await this.page.getByLabel(/Plain HTTP/).check();
   }
@@ -41,6 +48,11 @@ export class ExportWhereStep extends WizardStep {
   protected readonly title = 'Where to write it';
   async chooseFolder(folder: string): Promise<void> {
     await this.page.getByLabel('Folder to write the bundle to').fill(folder);
+  }
+  /** Picks the target with the file picker: from `parent`, into `child`, "Choose this folder". */
+  async browseToFolder(parent: string, child: string): Promise<void> {
+    await this.browse('Folder to write the bundle to', parent, [child], undefined, 'export-3-where-picker');
+    await expect(this.page.getByLabel('Folder to write the bundle to', { exact: true })).toHaveValue(`${parent}/${child}`);
   }
   /** Platforms (none checked keeps all) and "Incremental for site" (empty: a full bundle). */
   async expectFullBundleOptions(): Promise<void> {

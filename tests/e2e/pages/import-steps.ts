@@ -2,11 +2,27 @@
 import { expect, type Locator } from '@playwright/test';
 import { WizardStep } from './base.ts';
 
+/** The percentage at the end of a bar's accessible name ("…: 42%"). */
+function percentOf(label: string | null): number {
+  const match = /: (\d+)%$/.exec(label ?? '');
+  if (!match) throw new Error(`"${label}" is not a progress bar name ending in a percentage`);
+  return Number(match[1]);
+}
+
 /** Step 1: the bundle folder. */
 export class ImportBundleStep extends WizardStep {
   protected readonly title = 'Find the bundle';
   async chooseFolder(folder: string): Promise<void> {
     await this.page.getByLabel(/Bundle folder/).fill(folder);
+  }
+  /** Searches `folder` for bundles and takes the one found at `bundle` ("Use <path>"). */
+  async findIn(folder: string, bundle: string): Promise<void> {
+    await this.page.getByLabel(/^Folder to search for bundles/).fill(folder);
+    await this.page.getByRole('button', { name: 'Find bundles' }).click();
+    const use = this.page.getByRole('list', { name: 'Bundles found' }).getByRole('button', { name: `Use ${bundle}`, exact: true });
+    await use.click();
+    await expect(use).toHaveAttribute('aria-pressed', 'true');
+    await expect(this.page.getByLabel(/Bundle folder/)).toHaveValue(bundle);
   }
   async verify(): Promise<void> {
     await this.page.getByRole('button', { name: 'Verify bundle' }).click();
@@ -16,6 +32,19 @@ export class ImportBundleStep extends WizardStep {
 /** Step 2: verification with progress and its report. */
 export class ImportVerifyStep extends WizardStep {
   protected readonly title = 'Verify';
+  /** The overall bar, named "Verification progress: N%". */
+  progressBar(): Locator {
+    return this.page.getByRole('progressbar', { name: /^Verification progress: \d+%$/ });
+  }
+  /** The overall percentage while the verification runs; undefined once it ended (the bar goes away), without waiting. */
+  async percent(): Promise<number | undefined> {
+    const labels = await this.progressBar().evaluateAll((bars) => bars.map((bar) => bar.getAttribute('aria-label') ?? ''));
+    return labels[0] === undefined ? undefined : percentOf(labels[0]);
+  }
+  /** True once the report is showing, without waiting. */
+  async finished(): Promise<boolean> {
+    return (await this.page.getByRole('button', { name: 'Back' }).count()) > 0;
+  }
   async expectVerified(): Promise<void> {
     await expect(this.page.getByText('Bundle verified: every check passed.')).toBeVisible();
   }
@@ -32,6 +61,28 @@ export class ImportInspectStep extends WizardStep {
   }
   async expectSources(sources: string[]): Promise<void> {
     for (const source of sources) await expect(this.imagesTable().getByRole('cell', { name: source, exact: true })).toBeVisible();
+  }
+  /** The "N of M images are new compared with this side's catalog" line. */
+  async expectNew(count: number, of: number): Promise<void> {
+    await expect(this.page.getByRole('status').filter({ hasText: `${count} of ${of} images are new compared with this side's catalog.` })).toBeVisible();
+  }
+  /** The scroll container a long (virtualised) images table sits in. */
+  scrollRegion(): Locator {
+    return this.page.getByRole('region', { name: 'Images in the bundle, scrollable' });
+  }
+  /** Rows in the DOM now, the header row included (a virtualised table renders only those in view). */
+  renderedRows(): Locator {
+    return this.imagesTable().getByRole('row');
+  }
+  /** The caption counts every image, rendered or not. */
+  async expectImageCount(count: number): Promise<void> {
+    await expect(this.imagesTable()).toHaveAttribute('aria-rowcount', String(count + 1));
+    await expect(this.page.getByText(`Images in the bundle (${count})`, { exact: true })).toBeVisible();
+  }
+  /** Scrolls the table with the mouse wheel, as a user would, by `pixels`. */
+  async scrollBy(pixels: number): Promise<void> {
+    await this.scrollRegion().hover();
+    await this.page.mouse.wheel(0, pixels);
   }
   async next(): Promise<void> {
     await this.page.getByRole('button', { name: 'Choose target registry' }).click();
@@ -59,6 +110,41 @@ export class ImportPushStep extends WizardStep {
   protected readonly title = 'Push';
   async waitFinished(): Promise<void> {
     await expect(this.page.getByRole('status').filter({ hasText: 'All images were pushed' })).toBeVisible();
+  }
+  /** The overall bar, named "Push progress: N%". */
+  progressBar(): Locator {
+    return this.page.getByRole('progressbar', { name: /^Push progress: \d+%$/ });
+  }
+  /** The overall percentage the bar's name shows. */
+  async percent(): Promise<number> {
+    return percentOf(await this.progressBar().getAttribute('aria-label'));
+  }
+  /** The "Blobs" fact under the bar, "done of total", as numbers. */
+  async blobs(): Promise<{ done: number; total: number }> {
+    const fact = this.page.getByRole('region', { name: 'Push progress' }).locator('div').filter({ has: this.page.getByRole('term').filter({ hasText: /^Blobs$/ }) });
+    const text = (await fact.getByRole('definition').textContent()) ?? '';
+    const match = /^(\d+) of (\d+)$/.exec(text.trim());
+    if (!match) throw new Error(`the Blobs fact reads "${text}", not "N of M"`);
+    return { done: Number(match[1]), total: Number(match[2]) };
+  }
+  /** The per-image bars (one per image, up to the view's limit). */
+  imageBars(): Locator {
+    return this.page.getByRole('list', { name: 'Push progress by image' }).getByRole('progressbar');
+  }
+  /** Each image bar's percentage, in one round trip rather than one per bar. */
+  async imagePercents(): Promise<number[]> {
+    const labels = await this.imageBars().evaluateAll((bars) => bars.map((bar) => bar.getAttribute('aria-label') ?? ''));
+    return labels.map(percentOf);
+  }
+  /** Presses the push's cancel button (below the per-image bars). */
+  async cancel(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Cancel push' }).click();
+  }
+  /** A cancelled push says so in an alert and offers to resume. */
+  async expectCancelled(): Promise<void> {
+    await expect(this.page.getByRole('alert').filter({ hasText: 'The job was cancelled.' })).toContainText('(CANCELLED)');
+    await expect(this.page.getByRole('button', { name: 'Push again (resumes)' })).toBeVisible();
+    await expect(this.page.getByRole('button', { name: 'Cancel push' })).toHaveCount(0);
   }
   async next(): Promise<void> {
     await this.page.getByRole('button', { name: 'Show mirror configuration' }).click();

@@ -14,17 +14,17 @@ export class StartScreen extends Screen {
     await this.page.getByRole('button', { name: /I am on the disconnected side/ }).click();
   }
   async open(): Promise<void> {
-    await this.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Start' }).click();
+    await this.navButton('Start').click();
     await this.expectShown();
   }
   jobsTable(): Locator {
     return this.page.getByRole('table', { name: /Jobs of this session/ });
   }
-  /** Waits until a job whose title matches shows the status and percent given (events only, the page never reloads). */
-  async expectJob(title: RegExp, status: string, percent: number): Promise<void> {
+  /** Waits until a job whose title matches shows the status and, if given, the percent (events only, the page never reloads). */
+  async expectJob(title: RegExp, status: string, percent?: number): Promise<void> {
     const row = this.jobsTable().getByRole('row').filter({ hasText: title }).filter({ hasText: status }).first();
     await expect(row).toBeVisible();
-    await expect(row.getByRole('progressbar', { name: new RegExp(`: ${percent}%$`) })).toBeVisible();
+    if (percent !== undefined) await expect(row.getByRole('progressbar', { name: new RegExp(`: ${percent}%$`) })).toBeVisible();
   }
 }
 
@@ -34,7 +34,7 @@ export class CatalogScreen extends Screen {
     return this.page.getByRole('heading', { name: 'Catalog', level: 2 });
   }
   async open(): Promise<void> {
-    await this.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Catalog' }).click();
+    await this.navButton('Catalog').click();
     await this.expectShown();
   }
   bundleRows(): Locator {
