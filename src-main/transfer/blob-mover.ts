@@ -97,6 +97,8 @@ export class BlobMover {
   }
 
   private async transfer(to: RegistryClient, repository: string, blob: Descriptor, origin: BlobOrigin, mountFrom: string | undefined): Promise<void> {
+    // A blob still queued when the job is cancelled never starts, and is not reported as failed: nothing was tried.
+    this.signal?.throwIfAborted();
     try {
       await this.transferOnce(to, repository, blob, origin, mountFrom);
     } catch (error) {

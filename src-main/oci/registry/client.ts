@@ -173,6 +173,8 @@ export class RegistryClient {
 
   /** One attempt: authorise, send, answer one 401 by re-authenticating, follow redirects by hand. */
   private async sendOnce(request: RegistryRequest): Promise<Dispatcher.ResponseData> {
+    // A cancelled job must not open connections only to tear them down (undici connects before it checks the signal).
+    request.signal?.throwIfAborted();
     await this.ensurePinged(request.signal);
     let scopes = request.scopes;
     let url = new URL(request.path, this.baseUrl);
