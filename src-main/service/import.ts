@@ -82,21 +82,21 @@ function bytesToRead(opened: OpenedBundle): number {
   return total;
 }
 
+/** Feeds a verification pass's bytes to the job's progress, against the bytes it will read. */
+async function verifyProgress(dir: string, tracker: JobContext['tracker']): Promise<(bytes: number) => void> {
+  const total = await openBundle(dir).then(bytesToRead, () => 0);
+  let read = 0;
+  tracker.verifying(0, total);
+  return (bytes) => {
+    read += bytes;
+    tracker.verifying(read, total);
+  };
+}
+
 /** bundle:verify's body: the full verifier, with its bytes read fed to the job's progress. */
 export async function runVerifyJob(bundle: string, { signal, tracker }: JobContext): Promise<VerifyResult & { bundle: string; bundleId?: string; form?: string }> {
   const dir = resolve(bundle);
-  const total = await openBundle(dir).then(bytesToRead, () => 0);
-  tracker.onEvent({ type: 'planned', images: 0, blobs: 0, bytes: total });
-  tracker.setPhase('verifying');
-  let read = 0;
-  const report = await verifyBundle(dir, {
-    signal,
-    onBytes: (bytes) => {
-      read += bytes;
-      // One synthetic "blob" carries the running count, so the tracker's throttle and rate apply as for transfers.
-      tracker.onEvent({ type: 'blob', progress: { digest: 'verify', state: 'active', complete: read, total } });
-    },
-  });
+  const report = await verifyBundle(dir, { signal, onBytes: await verifyProgress(dir, tracker) });
   return report;
 }
 
@@ -118,7 +118,8 @@ export async function runImportJob(input: ImportInput, catalog: Catalog, { signa
   const target = importTarget(input.target, input.keepRegistryHost);
   const registries = new Registries(accessFrom(input.registry, [target.registry], savedLogin));
   try {
-    const request = { bundle, target, signal, onEvent: tracker.onEvent };
+    // The import verifies the whole bundle before its first write: the push step shows that pass as its first phase.
+    const request = { bundle, target, signal, onEvent: tracker.onEvent, onVerifyBytes: await verifyProgress(bundle, tracker) };
     const summary = await withCatalogJob(catalog, 'import', `${bundle} -> ${input.target}`, { bundle, target: input.target }, (journal) => importBundle({ ...request, journal }, registries));
     const content: ImportReceipt = {
       receiptVersion: 1, site: null, registry: summary.target, bundleId: summary.bundleId ?? null,

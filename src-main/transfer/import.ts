@@ -35,6 +35,8 @@ export interface ImportRequest {
   concurrency?: number;
   signal?: AbortSignal;
   onEvent?: (event: TransferEvent) => void;
+  /** Bytes read by the verification that runs before the first write (for progress). */
+  onVerifyBytes?: (bytes: number) => void;
   /** The catalog's job journal: blobs an interrupted run already pushed are not asked about again. */
   journal?: TransferJournal;
 }
@@ -214,7 +216,7 @@ async function checkOmitted(opened: OpenedBundle, plan: ImportPlan, client: Regi
 /** Runs an import; see the module comment for the order of things. */
 export async function importBundle(request: ImportRequest, registries: Registries): Promise<ImportSummary> {
   const started = Date.now();
-  const report = await verifyBundle(request.bundle, request.signal ? { signal: request.signal } : {});
+  const report = await verifyBundle(request.bundle, { ...(request.signal ? { signal: request.signal } : {}), ...(request.onVerifyBytes ? { onBytes: request.onVerifyBytes } : {}) });
   if (!report.ok) {
     const problems = report.checks.flatMap((check) => check.problems.map((problem) => `${check.title}: ${problem}`));
     throw new FerryError('BUNDLE_INVALID', `${request.bundle} failed verification; nothing was written to ${request.target.registry}:\n  ${problems.slice(0, 10).join('\n  ')}${problems.length > 10 ? `\n  … and ${problems.length - 10} more` : ''}`, { problems });

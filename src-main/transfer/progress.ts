@@ -18,6 +18,8 @@ export class ProgressTracker {
   private totalBytes = 0;
   private blobsTotal = 0;
   private phase: JobProgress['phase'] = 'planning';
+  /** Bytes a verification pass has read, while one runs before any blob moves; undefined otherwise. */
+  private verifiedBytes: number | undefined;
   private lastEmit = 0;
   private readonly samples: Array<{ at: number; bytes: number }> = [];
 
@@ -31,6 +33,7 @@ export class ProgressTracker {
   /** Feeds an engine event; passes it on and adds a throttled snapshot when due. */
   readonly onEvent = (event: TransferEvent): void => {
     if (event.type === 'planned') {
+      this.verifiedBytes = undefined;
       this.totalBytes = event.bytes;
       this.blobsTotal = event.blobs;
       this.phase = 'transferring';
@@ -48,10 +51,22 @@ export class ProgressTracker {
     this.maybeSnapshot(true);
   }
 
+  /**
+   * Progress of a verification pass that runs before anything moves (verify
+   * jobs, the check an import makes first): bytes read of bytes to read, with
+   * the same throttle, rate and ETA as transfers. The next `planned` event ends it.
+   */
+  verifying(read: number, total: number): void {
+    this.phase = 'verifying';
+    this.verifiedBytes = read;
+    this.totalBytes = total;
+    this.maybeSnapshot(false);
+  }
+
   /** The current numbers. */
   snapshot(): JobProgress {
-    let complete = this.doneBytes;
-    for (const bytes of this.perBlob.values()) complete += bytes;
+    let complete = this.verifiedBytes ?? this.doneBytes;
+    if (this.verifiedBytes === undefined) for (const bytes of this.perBlob.values()) complete += bytes;
     const at = this.now();
     this.samples.push({ at, bytes: complete });
     while (this.samples.length > 2 && (this.samples[0]?.at ?? at) < at - RATE_WINDOW_MS) this.samples.shift();

@@ -25,4 +25,16 @@ describe('ProgressTracker', () => {
     expect(last.etaSeconds).toBeCloseTo(400 / last.bytesPerSecond, 5);
     expect(progressLine(last)).toMatch(/60%.*ETA \d+:\d\d.*blobs 1\/2/);
   });
+
+  it('reports a verification pass before the transfer, then the transfer alone once planned', () => {
+    let now = 1_000;
+    const tracker = new ProgressTracker(() => undefined, () => now);
+    tracker.verifying(0, 4_000);
+    now += 300;
+    tracker.verifying(1_000, 4_000);
+    expect(tracker.snapshot()).toMatchObject({ phase: 'verifying', completeBytes: 1_000, totalBytes: 4_000 });
+    tracker.onEvent({ type: 'planned', images: 1, blobs: 1, bytes: 500 });
+    tracker.onEvent({ type: 'blob', progress: { digest: 'a', state: 'active', complete: 100, total: 500 } });
+    expect(tracker.snapshot()).toMatchObject({ phase: 'transferring', completeBytes: 100, totalBytes: 500 });
+  });
 });
