@@ -49,9 +49,14 @@ export async function inspectBundle(raw: unknown, catalog?: () => Catalog): Prom
   const listed = new Map((opened.manifest?.images ?? []).map((image) => [image.name, image]));
   const omitted = new Map((opened.manifest?.omitted ?? []).map((blob) => [blob.digest, blob.size]));
   const images = opened.images.map((ref) => {
-    const image = listed.get(ref.name) ?? { name: ref.name, source: ref.source, digest: ref.digest, mediaType: ref.mediaType, platforms: [], size: opened.sizes.get(ref.digest) ?? 0 };
+    const graph = imageGraph(opened, ref.digest, ref.mediaType);
+    const all = graph.blobs.map((blob) => blob.digest);
+    // A plain OCI layout has no ferry.json: its size and platforms come from its own manifests, as the exporter computes them.
+    const image = listed.get(ref.name) ?? {
+      name: ref.name, source: ref.source, digest: ref.digest, mediaType: ref.mediaType, platforms: graph.platforms,
+      size: graph.manifests.reduce((sum, m) => sum + m.bytes.length, 0) + graph.blobs.reduce((sum, blob) => sum + blob.size, 0),
+    };
     const destination = destinations.get(ref.name);
-    const all = imageBlobs(opened, ref.digest, ref.mediaType);
     // An incremental bundle's left-out blobs are only checked on the target, never pushed: the image's progress counts the rest.
     const blobs = all.filter((digest) => !omitted.has(digest));
     const omittedBytes = all.reduce((sum, digest) => sum + (omitted.get(digest) ?? 0), 0);
@@ -65,12 +70,12 @@ export async function inspectBundle(raw: unknown, catalog?: () => Catalog): Prom
   return { manifest: opened.manifest ?? null, images, form: opened.form };
 }
 
-/** The config and layer digests of one image of the bundle; none when its manifests are missing (verify says why). */
-function imageBlobs(opened: OpenedBundle, digest: string, mediaType: string): string[] {
+/** One image's graph in the bundle; empty when its manifests are missing (verify says why). */
+function imageGraph(opened: OpenedBundle, digest: string, mediaType: string): ReturnType<typeof graphOf> {
   try {
-    return graphOf(opened, digest, mediaType).blobs.map((blob) => blob.digest);
+    return graphOf(opened, digest, mediaType);
   } catch {
-    return [];
+    return { manifests: [], blobs: [], platforms: [] };
   }
 }
 

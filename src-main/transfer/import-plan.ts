@@ -6,6 +6,7 @@
  */
 import type { Descriptor, Reference } from '../../src-shared/model/oci.ts';
 import { FerryError } from '../../src-shared/errors.ts';
+import { formatPlatform } from '../oci/platform.ts';
 import { parseReference, repositoryName } from '../oci/reference.ts';
 import { parseManifest } from '../oci/registry/manifests.ts';
 import type { OpenedBundle } from '../bundle/bundle-reader.ts';
@@ -54,20 +55,29 @@ export function targetRepository(source: Reference, target: ImportTarget): strin
   return target.prefix === '' ? path : `${target.prefix}/${path}`;
 }
 
-/** The manifests of one image's graph in push order, and its blobs (exported for the app's inspector). */
-export function graphOf(opened: OpenedBundle, root: string, rootMediaType: string): Pick<ImportImage, 'manifests' | 'blobs'> {
+/**
+ * The manifests of one image's graph in push order, its blobs, and the
+ * platforms its indexes list (exported for the app's inspector, which needs
+ * them for plain OCI layouts that carry no ferry.json).
+ */
+export function graphOf(opened: OpenedBundle, root: string, rootMediaType: string): Pick<ImportImage, 'manifests' | 'blobs'> & { platforms: string[] } {
   const manifests: ImportImage['manifests'] = [];
   const blobs = new Map<string, Descriptor>();
+  const platforms: string[] = [];
   const visit = (digest: string, mediaType: string): void => {
     const found = opened.manifests.get(digest);
     if (!found) throw new FerryError('INVALID_MANIFEST', `${opened.dir}: manifest ${digest} is missing`, { digest });
     const parsed = parseManifest(found.bytes, mediaType, digest, `manifest ${digest}`);
-    if (parsed.kind === 'index') for (const child of parsed.index.manifests) visit(child.digest, child.mediaType);
-    else for (const blob of [parsed.manifest.config, ...parsed.manifest.layers]) blobs.set(blob.digest, blob);
+    if (parsed.kind === 'index') {
+      for (const child of parsed.index.manifests) {
+        if (child.platform) platforms.push(formatPlatform(child.platform));
+        visit(child.digest, child.mediaType);
+      }
+    } else for (const blob of [parsed.manifest.config, ...parsed.manifest.layers]) blobs.set(blob.digest, blob);
     if (!manifests.some((m) => m.digest === digest)) manifests.push({ digest, mediaType: found.mediaType, bytes: found.bytes });
   };
   visit(root, rootMediaType);
-  return { manifests, blobs: [...blobs.values()] };
+  return { manifests, blobs: [...blobs.values()], platforms: [...new Set(platforms)] };
 }
 
 /** Plans the import of an opened bundle; refuses a mapping where two source repositories share a target. */

@@ -33,17 +33,6 @@ export function JobProgressView({ jobId, label, images }: { jobId: string | null
   return (
     <section className="progress" aria-label={label}>
       <progress max={100} value={percent} aria-label={`${label}: ${percent}%`} />
-      {shown.length > 0 && (
-        <ul className="image-progress" aria-label={`${label} by image`}>
-          {shown.map((image) => (
-            <li key={image.name}>
-              <span className="mono">{image.name}</span>
-              <progress max={100} value={image.percent} aria-label={`${image.name}: ${image.percent}%`} />
-            </li>
-          ))}
-        </ul>
-      )}
-      {images && images.length > MAX_IMAGE_BARS && <p className="hint">Showing the first {MAX_IMAGE_BARS} of {images.length} images; the overall bar counts them all.</p>}
       <dl className="facts">
         <div><dt>Status</dt><dd>{job?.status ?? 'starting'}{progress ? ` · ${progress.phase}` : ''}</dd></div>
         <div><dt>Done</dt><dd>{percent}% · {formatBytes(complete)} of {formatBytes(total)}</dd></div>
@@ -51,6 +40,20 @@ export function JobProgressView({ jobId, label, images }: { jobId: string | null
         <div><dt>Rate</dt><dd>{progress ? formatRate(progress.bytesPerSecond) : '—'}</dd></div>
         <div><dt>Time left</dt><dd>{done ? '0 s' : formatEta(progress?.etaSeconds)}</dd></div>
       </dl>
+      {shown.length > 0 && (
+        // A scroll box of its own, so a 200-image job keeps the totals and the cancel button in view; focusable for keyboard scrolling.
+        <div className="image-progress-scroll" role="region" aria-label={`${label} by image, scrollable`} tabIndex={0}>
+          <ul className="image-progress" aria-label={`${label} by image`}>
+            {shown.map((image) => (
+              <li key={image.name}>
+                <span className="mono">{image.name}</span>
+                <progress max={100} value={image.percent} aria-label={`${image.name}: ${image.percent}%`} />
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {images && images.length > MAX_IMAGE_BARS && <p className="hint">Showing the first {MAX_IMAGE_BARS} of {images.length} images; the overall bar counts them all.</p>}
     </section>
   );
 }

@@ -15,14 +15,17 @@ import { dockerRef, skopeoCopy } from '../harness/skopeo.ts';
 
 let registry: RunningRegistry;
 let fixture: FixtureImage;
+let multi: FixtureImage;
 let work: string;
 let drive: string;
 let service: Service;
 
 beforeAll(async () => {
   registry = await startRegistry({ mode: 'anonymous' });
-  fixture = (await buildFixtures())['oci-single'];
-  await seedFixtures(registry, [fixture]);
+  const fixtures = await buildFixtures();
+  fixture = fixtures['oci-single'];
+  multi = fixtures['oci-index'];
+  await seedFixtures(registry, [fixture, multi]);
   work = await mkdtemp(join(tmpdir(), 'ferry-service-files-'));
   drive = join(work, 'drive');
   service = createService({ mode: 'browser', catalogPath: join(work, 'catalog.sqlite') });
@@ -33,6 +36,7 @@ beforeAll(async () => {
   expect(job?.status, JSON.stringify(job?.error)).toBe('succeeded');
   // A plain OCI layout written by skopeo, one folder down.
   await skopeoCopy({ ref: dockerRef(registry, fixture.repository, fixture.tag), registry }, { ref: `oci:${join(drive, 'layout')}:app` });
+  await skopeoCopy({ ref: dockerRef(registry, multi.repository, multi.tag), registry }, { ref: `oci:${join(drive, 'layout')}:multi` });
   // Too deep, hidden, and damaged.
   await cp(bundle, join(drive, 'a', 'b', 'too-deep'), { recursive: true });
   await cp(bundle, join(drive, '.trash', 'old'), { recursive: true });
@@ -61,6 +65,16 @@ describe('bundles:find', () => {
 
   it('refuses a roots argument that is not a list of strings', async () => {
     await expect(service.call('bundles:find', { roots: 'nope' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', details: { argument: 'roots' } });
+  });
+});
+
+describe('import:inspect of a plain OCI layout', () => {
+  it('sizes each image from its own manifests and lists the platforms its index names', async () => {
+    const inspection = await service['import:inspect']({ bundle: join(drive, 'layout') });
+    expect(inspection.form).toBe('oci-layout');
+    const byDigest = new Map(inspection.images.map((i) => [i.digest, i]));
+    expect(byDigest.get(fixture.manifestDigest)).toMatchObject({ size: fixture.totalSize, platforms: [] });
+    expect(byDigest.get(multi.manifestDigest)).toMatchObject({ size: multi.totalSize, platforms: multi.platforms.map((p) => `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`) });
   });
 });
 
