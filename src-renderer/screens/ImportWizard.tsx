@@ -84,10 +84,10 @@ const targetOf = (img: InspectedImage): string => img.destination ?? (img.target
 /** New, or which earlier bundle in this side's catalog already carried the same image. */
 const carriedText = (img: InspectedImage): string => (img.carriedBefore ? `carried by ${img.carriedBefore.bundleId.slice(0, 8)} on ${img.carriedBefore.created.slice(0, 10)}` : 'new');
 const INSPECT_COLUMNS: VirtualColumn<InspectedImage>[] = [
-  { key: 'source', header: 'Source', className: 'mono', cell: (img) => img.source, title: (img) => img.source, width: '28%' },
-  { key: 'target', header: 'Target', className: 'mono', cell: targetOf, title: targetOf, width: '28%' },
+  { key: 'source', header: 'Source', className: 'mono', cell: (img) => img.source, title: (img) => img.source, width: '24%' },
+  { key: 'target', header: 'Target', className: 'mono', cell: targetOf, title: targetOf, width: '20%' },
   { key: 'tag', header: 'Tag', cell: (img) => img.tag ?? '—' },
-  { key: 'digest', header: 'Digest', className: 'mono', cell: (img) => shortDigest(img.digest), title: (img) => img.digest },
+  { key: 'digest', header: 'Digest', className: 'mono', cell: (img) => shortDigest(img.digest), title: (img) => img.digest, width: '12rem' },
   { key: 'platforms', header: 'Platforms', cell: (img) => (img.platforms.length ? img.platforms.join(', ') : '—') },
   { key: 'size', header: 'Size', className: 'num', cell: (img) => formatBytes(img.size), width: '7rem' },
   { key: 'new', header: 'New here?', cell: carriedText, title: carriedText, width: '9rem' },

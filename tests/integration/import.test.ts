@@ -149,9 +149,13 @@ describe('import behaviour', () => {
     proxy.addFault({ method: 'PUT', path: /\/v2\/killed\/.*\/manifests\//, times: 1, fault: { kind: 'status', status: 429, retryAfter: '3' } });
     await new Promise<void>((resolve) => {
       const child = spawn(process.execPath, [bin, 'import', directoryBundle, '--to', `${proxy.host}/killed`, ...targetFlags(proxy)], { stdio: 'ignore' });
-      // Kill once three blob uploads have finished, a moment later, so the journal has recorded some of them.
+      // Kill once three blob uploads have finished, half a second later, so the journal has surely recorded them even on a
+      // loaded machine (30 ms was not always enough in CI); the held-back manifest (3 s) keeps the import from ending first.
+      let killScheduled = false;
       const timer = setInterval(() => {
-        if (proxy.requests.filter((r) => r.method === 'PUT' && r.path.startsWith('/v2/killed/') && r.status === 201).length >= 3) setTimeout(() => child.kill('SIGKILL'), 30);
+        if (killScheduled || proxy.requests.filter((r) => r.method === 'PUT' && r.path.startsWith('/v2/killed/') && r.status === 201).length < 3) return;
+        killScheduled = true;
+        setTimeout(() => child.kill('SIGKILL'), 500);
       }, 5);
       child.on('close', () => {
         clearInterval(timer);
