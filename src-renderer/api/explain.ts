@@ -20,7 +20,7 @@ const ADVICE: Record<ErrorCode, string> = {
   NETWORK_ERROR: 'The registry or the engine cannot be reached. Check the address, the port and whether it uses plain HTTP.',
   TLS_ERROR: 'The secure connection failed. Tick "plain HTTP" for a registry without TLS, or add its CA certificate.',
   INSECURE_REDIRECT: 'The registry redirected to an insecure address, which Ferry refuses.',
-  CREDENTIALS_ERROR: 'The credentials could not be read. Check the user name and password.',
+  CREDENTIALS_ERROR: 'The credentials could not be read or used. Check the user name and password, the auth file, or save the login again in Settings.',
   PLATFORM_NOT_FOUND: 'The image does not exist for the platform asked for.',
   CANCELLED: 'The job was cancelled. You can start it again; finished work is kept.',
   IO_ERROR: 'A file could not be read or written. Check the folder exists, is writable and has free space.',

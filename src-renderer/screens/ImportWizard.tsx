@@ -87,7 +87,7 @@ const INSPECT_COLUMNS: VirtualColumn<InspectedImage>[] = [
   { key: 'source', header: 'Source', className: 'mono', cell: (img) => img.source, title: (img) => img.source, width: '24%' },
   { key: 'target', header: 'Target', className: 'mono', cell: targetOf, title: targetOf, width: '20%' },
   { key: 'tag', header: 'Tag', cell: (img) => img.tag ?? '—' },
-  { key: 'digest', header: 'Digest', className: 'mono', cell: (img) => shortDigest(img.digest), title: (img) => img.digest, width: '12rem' },
+  { key: 'digest', header: 'Digest', className: 'mono', cell: (img) => shortDigest(img.digest), title: (img) => img.digest, width: '13.5rem' },
   { key: 'platforms', header: 'Platforms', cell: (img) => (img.platforms.length ? img.platforms.join(', ') : '—') },
   { key: 'size', header: 'Size', className: 'num', cell: (img) => formatBytes(img.size), width: '7rem' },
   { key: 'new', header: 'New here?', cell: carriedText, title: carriedText, width: '9rem' },
