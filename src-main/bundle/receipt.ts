@@ -6,7 +6,8 @@
 import { access, constants, mkdir, readFile } from 'node:fs/promises';
 import { FerryError } from '../../src-shared/errors.ts';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, posix, win32 } from 'node:path';
+import { defaultCatalogPath } from '../catalog/catalog.ts';
 import { writeFileDurable } from './fs-durable.ts';
 
 /** The receipt's file name when it is written into the bundle folder. */
@@ -25,10 +26,15 @@ export interface ImportReceipt {
   digests: string[];
 }
 
-/** Where receipts go when the bundle folder is read-only: the user's data folder (the catalog's home). */
-export function defaultReceiptDir(env: NodeJS.ProcessEnv = process.env): string {
-  const dataHome = env.XDG_DATA_HOME && env.XDG_DATA_HOME !== '' ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share');
-  return join(dataHome, 'ferry', 'receipts');
+/**
+ * Where receipts go when the bundle folder is read-only: a `receipts` folder
+ * beside the catalog, so it follows the catalog's per-OS data folder
+ * (AppData on Windows, Application Support on macOS, XDG on Linux) and its
+ * FERRY_CATALOG override.
+ */
+export function defaultReceiptDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
+  const paths = platform === 'win32' ? win32 : posix;
+  return paths.join(paths.dirname(defaultCatalogPath(env, platform, home)), 'receipts');
 }
 
 /** Writes a receipt to `file`, or into the bundle folder when it is writable, else into the data folder; returns the path. */

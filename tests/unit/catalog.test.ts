@@ -8,6 +8,7 @@ import type { BundleManifest } from '../../src-shared/model/bundle.ts';
 import type { ImportReceipt } from '../../src-main/bundle/receipt.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { Catalog, defaultCatalogPath, SCHEMA_VERSION } from '../../src-main/catalog/index.ts';
+import { defaultReceiptDir } from '../../src-main/bundle/receipt.ts';
 
 /** A deterministic digest for a number, so fixtures read as "blob 7". */
 const digest = (n: number): string => `sha256:${n.toString(16).padStart(64, '0')}`;
@@ -81,6 +82,18 @@ describe('defaultCatalogPath', () => {
   ];
   it.each(cases)('%s', (_name, env, platform, expected) => {
     expect(defaultCatalogPath(env, platform, '/home/u')).toBe(expected);
+  });
+});
+
+describe('defaultReceiptDir', () => {
+  const cases: Array<[string, NodeJS.ProcessEnv, NodeJS.Platform, string]> = [
+    ['Linux XDG', { XDG_DATA_HOME: '/data' }, 'linux', '/data/ferry/receipts'],
+    ['beside an overridden catalog', { FERRY_CATALOG: '/x/c.sqlite' }, 'linux', '/x/receipts'],
+    ['macOS', {}, 'darwin', '/home/u/Library/Application Support/Ferry/receipts'],
+    ['Windows', { APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, 'win32', 'C:\\Users\\u\\AppData\\Roaming\\Ferry\\receipts'],
+  ];
+  it.each(cases)('%s', (_name, env, platform, expected) => {
+    expect(defaultReceiptDir(env, platform, '/home/u')).toBe(expected);
   });
 });
 

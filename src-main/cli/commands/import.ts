@@ -32,7 +32,7 @@ export const importSpec: CommandSpec = {
     'dry-run': { type: 'boolean', description: 'verify and print where every image would land; write nothing' },
     'mirror-config': { type: 'string', value: 'DIR', description: 'write registries.conf, IDMS/ITMS/ICSP and containerd hosts.toml for this mapping into DIR' },
     'pull-secret': { type: 'string', value: 'FILE', description: 'add the --creds of the mirror to this .dockerconfigjson pull secret, keeping its other entries' },
-    receipt: { type: 'string', value: 'FILE', description: 'where to write ferry-receipt.json (default: the bundle folder when writable, else ~/.local/share/ferry/receipts)' },
+    receipt: { type: 'string', value: 'FILE', description: 'where to write ferry-receipt.json (default: the bundle folder when writable, else a receipts folder beside the catalog)' },
     site: { type: 'string', value: 'NAME', description: 'the site name recorded in the receipt' },
     concurrency: { type: 'string', value: 'N', description: `blobs in flight at once (default ${DEFAULT_IMPORT_CONCURRENCY})` },
     json: { type: 'boolean', description: 'print one JSON summary on stdout' },
