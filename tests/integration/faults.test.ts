@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBlob, readBlobToBuffer } from '../../src-main/oci/registry/blobs.ts';
 import type { RegistryClient } from '../../src-main/oci/registry/client.ts';
 import { getManifest, putManifest } from '../../src-main/oci/registry/manifests.ts';
-import { listTags } from '../../src-main/oci/registry/tags.ts';
+import { listTags, PAGE_BYTES_LIMIT } from '../../src-main/oci/registry/tags.ts';
 import { mountBlob } from '../../src-main/oci/registry/uploads.ts';
 import { Registries } from '../../src-main/oci/registry/registries.ts';
 import { blobExists, uploadBlob } from '../../src-main/oci/registry/uploads.ts';
@@ -204,6 +204,12 @@ describe('tags and manifest limits', () => {
     const pages = requestsTo(/\/tags\/list/).slice(before);
     expect(pages.map((r) => r.path)).toEqual(['/v2/faults/paged/tags/list?n=1000', '/v2/faults/paged/tags/list?n=2&last=t2', '/v2/faults/paged/tags/list?n=2&last=t4']);
     proxy.clearFaults();
+  });
+
+  it('refuses a tag list page over its cap as a registry error, not as a manifest', async () => {
+    proxy.addFault({ method: 'GET', path: /\/v2\/faults\/paged\/tags\/list/, times: 1, fault: { kind: 'oversize-body', bytes: PAGE_BYTES_LIMIT + 1 } });
+    await expect(listTags(client, 'faults/paged')).rejects.toMatchObject({ code: 'REGISTRY_ERROR', message: expect.stringContaining('tags of') });
+    expect(proxy.pendingFaults()).toBe(0);
   });
 
   it('refuses a manifest body over 4 MiB while reading it (Distribution itself caps PUTs at 4 MiB, so the proxy pads one)', async () => {

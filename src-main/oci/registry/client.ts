@@ -71,14 +71,14 @@ export interface RegistryRequest {
 }
 
 /** Reads a response body into memory, refusing more than `limit` bytes (manifests, error bodies). */
-export async function readCapped(body: Dispatcher.ResponseData['body'], limit: number, subject: string): Promise<Buffer> {
+export async function readCapped(body: Dispatcher.ResponseData['body'], limit: number, subject: string, code: 'MANIFEST_TOO_LARGE' | 'REGISTRY_ERROR' = 'MANIFEST_TOO_LARGE'): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of body) {
     total += (chunk as Buffer).length;
     if (total > limit) {
       body.destroy();
-      throw new FerryError('MANIFEST_TOO_LARGE', `${subject}: response is larger than ${limit} bytes`, { limit });
+      throw new FerryError(code, `${subject}: response is larger than ${limit} bytes`, { limit });
     }
     chunks.push(chunk as Buffer);
   }

@@ -10,7 +10,7 @@ const PAGE_SIZE = 1000;
 /** A tag list longer than this many pages is a server bug or a loop. */
 const MAX_PAGES = 10_000;
 /** One page of tags is small JSON; more than this is refused. */
-const PAGE_BYTES_LIMIT = 8 * 1024 * 1024;
+export const PAGE_BYTES_LIMIT = 8 * 1024 * 1024;
 
 /** Extracts the `rel="next"` target of a Link header (RFC 8288). */
 export function nextLink(header: string | string[] | undefined): string | undefined {
@@ -32,7 +32,8 @@ export async function listTags(client: RegistryClient, repository: string, optio
   for (let page = 0; path !== undefined; page += 1) {
     if (page >= MAX_PAGES) throw new FerryError('REGISTRY_ERROR', `${subject}: more than ${MAX_PAGES} pages`);
     const response = await client.send({ method: 'GET', path, scopes: [{ repository, actions: ['pull'] }], expect: [200], subject, signal });
-    const body = await readCapped(response.body, PAGE_BYTES_LIMIT, subject);
+    // An oversized tag page is a misbehaving registry, not a manifest: reported as a registry error.
+    const body = await readCapped(response.body, PAGE_BYTES_LIMIT, subject, 'REGISTRY_ERROR');
     let parsed: { tags?: unknown };
     try {
       parsed = JSON.parse(body.toString('utf8')) as { tags?: unknown };
