@@ -6,6 +6,7 @@
  * for bundles and OCI layouts so the import wizard can offer them. Both only
  * read names and ferry.json; nothing is trusted before the verify step.
  */
+import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -35,7 +36,7 @@ function errnoMessage(error: unknown): string {
  */
 export async function listFolder(path: string | undefined): Promise<FolderListing> {
   const folder = resolve(path === undefined || path.trim() === '' ? homedir() : path.trim().replace(/^~(?=$|\/)/, homedir()));
-  let names: import('node:fs').Dirent[];
+  let names: Dirent[];
   try {
     names = await readdir(folder, { withFileTypes: true });
   } catch (error) {
