@@ -7,6 +7,7 @@ import { create } from 'zustand';
 import type { ApiClient, FolderListing } from '../../src-shared/api/contract.ts';
 import type { ErrorEnvelope } from '../../src-shared/errors.ts';
 import { envelopeOf } from '../api/explain.ts';
+import { startFolder } from '../picker-start.ts';
 
 /** What a field asks the picker for. */
 export interface PickerRequest {
@@ -32,15 +33,6 @@ export interface PickerStore {
 }
 
 let client: ApiClient | null = null;
-
-/** The folder a field's value points into: itself for a folder field, its parent for a file field. */
-export function startFolder(value: string, kind: PickerRequest['kind']): string | undefined {
-  const trimmed = value.trim();
-  if (trimmed === '') return undefined;
-  if (kind === 'folder') return trimmed;
-  const cut = trimmed.replace(/[\\/][^\\/]*$/, '');
-  return cut === trimmed ? undefined : cut === '' ? '/' : cut;
-}
 
 /** Hook and store of the file picker. */
 export const usePicker = create<PickerStore>()((set, get) => ({

@@ -1,7 +1,8 @@
 /**
  * Benchmark: `ferry import` (one process) against `skopeo copy oci:BUNDLE:NAME
  * docker://…` per image, from the same directory bundle into a fresh loopback
- * registry for every run.
+ * registry for every run: anonymous HTTP, and TLS with its own CA plus htpasswd
+ * (where a per-connection TLS context once made Ferry 3× slower than skopeo).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -34,11 +35,20 @@ export async function runImportBench(): Promise<string[]> {
     const ferryRuns: RunResult[] = [];
     const archiveRuns: RunResult[] = [];
     const skopeoRuns: RunResult[] = [];
+    const tlsFerryRuns: RunResult[] = [];
+    const tlsSkopeoRuns: RunResult[] = [];
     for (let run = 0; run < RUNS; run += 1) {
-      for (const tool of run % 2 === 0 ? ['ferry', 'skopeo', 'archive'] : ['skopeo', 'ferry', 'archive']) {
-        const target = await startRegistry({ mode: 'anonymous' });
+      for (const tool of run % 2 === 0 ? ['ferry', 'skopeo', 'archive', 'ferry-tls', 'skopeo-tls'] : ['skopeo', 'ferry', 'archive', 'skopeo-tls', 'ferry-tls']) {
+        const target = await startRegistry({ mode: tool.endsWith('-tls') ? 'tls-basic' : 'anonymous' });
         try {
-          if (tool === 'skopeo') {
+          const creds = `${target.username}:${target.password}`;
+          if (tool === 'skopeo-tls') {
+            const script = join(work, 'import-tls.sh');
+            await writeFile(script, `set -e\n${names.map((name, i) => `skopeo copy --quiet --dest-cert-dir ${target.certDir} --dest-creds '${creds}' oci:${bundle}:${name} docker://${target.host}/skopeo/${set.images[i]?.repository}:v1`).join('\n')}\n`);
+            tlsSkopeoRuns.push(await timed('sh', [script]));
+          } else if (tool === 'ferry-tls') {
+            tlsFerryRuns.push(await timed(process.execPath, [ferryBin, 'import', bundle, '--to', `${target.host}/ferry`, '--ca-cert', target.caFile ?? '', '--creds', creds, '--receipt', join(work, 'receipt.json')]));
+          } else if (tool === 'skopeo') {
             const script = join(work, 'import.sh');
             await writeFile(script, `set -e\n${names.map((name, i) => `skopeo copy --quiet --dest-tls-verify=false oci:${bundle}:${name} docker://${target.host}/skopeo/${set.images[i]?.repository}:v1`).join('\n')}\n`);
             skopeoRuns.push(await timed('sh', [script]));
@@ -58,6 +68,9 @@ export async function runImportBench(): Promise<string[]> {
       row('ferry archive', megabytes, archiveRuns),
       row('skopeo (20x)', megabytes, skopeoRuns),
       `ratio ferry/skopeo time: ${(median(ferryRuns.map((r) => r.seconds)) / median(skopeoRuns.map((r) => r.seconds))).toFixed(2)} (target <= 0.50)`,
+      row('ferry TLS+basic', megabytes, tlsFerryRuns),
+      row('skopeo TLS+basic', megabytes, tlsSkopeoRuns),
+      `ratio ferry/skopeo time into TLS + htpasswd: ${(median(tlsFerryRuns.map((r) => r.seconds)) / median(tlsSkopeoRuns.map((r) => r.seconds))).toFixed(2)}`,
     ];
   } finally {
     await source.stop();

@@ -1,6 +1,6 @@
 /** Where the file picker opens for a field's current value. */
 import { describe, expect, it } from 'vitest';
-import { startFolder } from '../../src-renderer/stores/picker-store.ts';
+import { startFolder } from '../../src-renderer/picker-start.ts';
 
 describe('startFolder', () => {
   it('opens a folder field in the folder itself and a file field beside the file', () => {
