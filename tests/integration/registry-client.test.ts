@@ -1,3 +1,4 @@
+import diagnostics from 'node:diagnostics_channel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBlob, readBlobToBuffer } from '../../src-main/oci/registry/blobs.ts';
 import type { RegistryClient } from '../../src-main/oci/registry/client.ts';
@@ -161,5 +162,30 @@ describe('tags and referrers', () => {
     expect(await listReferrers(client, artifact.repository, subject.digest, { artifactType: SIGNATURE_ARTIFACT_TYPE })).toHaveLength(1);
     expect(await listReferrers(client, artifact.repository, subject.digest, { artifactType: 'application/x-none' })).toHaveLength(0);
     expect(await listReferrers(client, artifact.repository, fixtures['docker-schema2'].manifestDigest)).toEqual([]);
+  });
+});
+
+describe('connections', () => {
+  it('existence checks (HEAD) reuse one keep-alive connection instead of opening one each', async () => {
+    const fixture = fixtures['oci-single'];
+    // A client of its own, so no connection is already open; undici reports every new connection on this channel.
+    const own = registriesFor(registry);
+    let connections = 0;
+    const onConnect = (): void => {
+      connections += 1;
+    };
+    diagnostics.subscribe('undici:client:connected', onConnect);
+    try {
+      const fresh = await own.client(registry.host);
+      for (let i = 0; i < 20; i += 1) {
+        expect(await blobExists(fresh, fixture.repository, fixture.blobs[i % fixture.blobs.length]?.digest ?? '')).toBe(true);
+        expect((await headManifest(fresh, fixture.repository, fixture.tag))?.digest).toBe(fixture.manifestDigest);
+      }
+    } finally {
+      diagnostics.unsubscribe('undici:client:connected', onConnect);
+      await own.close();
+    }
+    // Sequential requests need one connection (the /v2/ ping may use it too); undici's default would open 40.
+    expect(connections).toBeLessThanOrEqual(2);
   });
 });

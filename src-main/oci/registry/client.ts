@@ -201,7 +201,10 @@ export class RegistryClient {
       let response: Dispatcher.ResponseData;
       this.count(request.method);
       try {
-        response = await this.dispatcher.request({ origin: url.origin, path: url.pathname + url.search, method: request.method, headers, body, signal: request.signal });
+        // undici closes the connection after every HEAD unless told otherwise (for servers that wrongly send a body);
+        // registries answer HEAD without one, and a new TCP + TLS connection per existence check is the costlier risk.
+        const keepAlive = request.method === 'HEAD' ? { reset: false } : {};
+        response = await this.dispatcher.request({ origin: url.origin, path: url.pathname + url.search, method: request.method, headers, body, signal: request.signal, ...keepAlive });
       } catch (error) {
         throw errorForNetwork(error, { method: request.method, url: url.href, subject: request.subject });
       }
