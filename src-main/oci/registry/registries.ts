@@ -59,10 +59,23 @@ export class Registries {
 
   private async create(registry: string): Promise<RegistryClient> {
     const tls = await resolveTlsForHost(registry, this.access.tls);
+    // Basic auth asks for the credential on every request: the saved login (a file read and a keychain decrypt) is looked up
+    // once per client, like the credential store's own cache, and again only after a failed lookup.
+    let savedLogin: Promise<{ username: string; password: string } | undefined> | undefined;
+    const lookupSaved = (): Promise<{ username: string; password: string } | undefined> | undefined => {
+      if (this.access.savedLogin === undefined) return undefined;
+      if (savedLogin === undefined) {
+        savedLogin = this.access.savedLogin(registry);
+        savedLogin.catch(() => {
+          savedLogin = undefined;
+        });
+      }
+      return savedLogin;
+    };
     const credential = async (): Promise<Credential | undefined> => {
       const creds = this.access.creds;
       if (creds && creds.host === registry) return { kind: 'basic', username: creds.username, password: creds.password };
-      const saved = await this.access.savedLogin?.(registry);
+      const saved = await lookupSaved();
       if (saved) return { kind: 'basic', username: saved.username, password: saved.password };
       this.store ??= loadCredentialStore({ authFile: this.access.authFile, env: this.env });
       return (await this.store).get(registry);
