@@ -23,8 +23,7 @@ export function JobProgressView({ jobId, label, images }: { jobId: string | null
   const states = useJobs((s) => (jobId ? s.blobs[jobId] : undefined));
   const succeeded = job?.status === 'succeeded';
   const shown = useMemo(() => (images ?? []).slice(0, MAX_IMAGE_BARS).map((image) => ({
-    // An image an incremental bundle carries nothing of (the site has all its blobs) is complete from the start.
-    name: image.name, percent: succeeded || (image.blobs.length === 0 && (image.omittedBytes ?? 0) > 0) ? 100 : imagePercent(image.blobs, states, image.size - (image.omittedBytes ?? 0)),
+    name: image.name, percent: succeeded ? 100 : imagePercent(image.blobs, states, image.size, image.omittedBytes),
   })), [images, states, succeeded]);
   const done = job !== undefined && job.status !== 'running';
   const total = progress?.totalBytes ?? 0;

@@ -39,10 +39,12 @@ export function blobDone(state: BlobProgress['state'] | undefined): boolean {
  * How far one image is, in whole percent, from the states of its blobs:
  * done blobs (already there included) count in full, running ones by their
  * bytes. Blobs not reported yet count with their size unknown, so `size`
- * (the image's bytes from the plan) is the floor of the total.
+ * (the image's bytes from the plan) less `omittedBytes` (what an incremental
+ * bundle leaves out and never moves) is the floor of the total. An image
+ * whose blobs were all left out is complete from the start.
  */
-export function imagePercent(blobs: readonly string[], states: ReadonlyMap<string, BlobProgress> | undefined, size: number): number {
-  if (blobs.length === 0) return 0;
+export function imagePercent(blobs: readonly string[], states: ReadonlyMap<string, BlobProgress> | undefined, size: number, omittedBytes = 0): number {
+  if (blobs.length === 0) return omittedBytes > 0 ? 100 : 0;
   let complete = 0;
   let known = 0;
   let done = 0;
@@ -58,7 +60,7 @@ export function imagePercent(blobs: readonly string[], states: ReadonlyMap<strin
     }
   }
   if (done === blobs.length) return 100;
-  const total = Math.max(known, size);
+  const total = Math.max(known, size - omittedBytes);
   return total > 0 ? Math.min(99, Math.floor((complete / total) * 100)) : 0;
 }
 

@@ -46,4 +46,11 @@ describe('imagePercent', () => {
     expect(imagePercent(['x'], undefined, 10)).toBe(0);
     expect(imagePercent(['a', 'c'], new Map([['a', blob('a', 'mounted', 0, 100)], ['c', blob('c', 'active', 100)]]), 0)).toBe(99);
   });
+  it('leaves bytes an incremental bundle omitted out of the total, and an image with nothing to move is done', () => {
+    const states = new Map([['a', blob('a', 'finished', 100)]]);
+    // 100 of the 400 carried bytes moved: 25%, not the 10% a 1,000-byte image total would give.
+    expect(imagePercent(['a', 'x'], states, 1000, 600)).toBe(25);
+    expect(imagePercent([], undefined, 1000, 1000)).toBe(100);
+    expect(imagePercent([], undefined, 0)).toBe(0);
+  });
 });
