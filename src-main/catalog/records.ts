@@ -5,7 +5,7 @@
  */
 import type { BundleManifest } from '../../src-shared/model/bundle.ts';
 import type { ImportReceipt } from '../bundle/receipt.ts';
-import type { RecordBundleOptions } from './types.ts';
+import type { CatalogImage, RecordBundleOptions } from './types.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { parseStrings } from './sanitise.ts';
 import { nowIso, type Sql } from './sql.ts';
@@ -27,16 +27,8 @@ export function repositoryOf(reference: string): string {
   return colon > name.lastIndexOf('/') ? name.slice(0, colon) : name;
 }
 
-interface CheckedImage {
-  name: string;
-  reference: string;
-  repository: string;
-  tag: string | null;
-  digest: string;
-  mediaType: string;
-  platforms: string;
-  size: number;
-}
+/** An image as its row stores it: the catalog's API shape with platforms kept as JSON text. */
+type CheckedImage = Omit<CatalogImage, 'platforms'> & { platforms: string };
 
 function checkImages(manifest: BundleManifest): CheckedImage[] {
   if (!Array.isArray(manifest.images)) throw new FerryError('INVALID_ARGUMENT', 'bundle manifest has no images array', { field: 'images' });

@@ -15,7 +15,7 @@ import { ALL_PLATFORMS, parsePlatform, type PlatformSelection } from '../oci/pla
 import { formatReference, parseReference } from '../oci/reference.ts';
 import { Registries } from '../oci/registry/registries.ts';
 import { readImageSet, placeImageSet } from '../sources/image-set.ts';
-import { exportBundle, type ExportRequest, type ExportSummary } from '../transfer/export.ts';
+import { exportBundle, type ExportRequest, type ExportSummary, type ImageBlobShare } from '../transfer/export.ts';
 import { parseImageList, readImageList } from '../transfer/image-list.ts';
 import { incrementalBase } from '../catalog/incremental.ts';
 import { accessFrom, argsObject, optionalString, stringList, type SavedLogin } from './access.ts';
@@ -96,7 +96,7 @@ async function prepare(input: ExportInput, catalog: () => Catalog, signal?: Abor
   return { request, registries };
 }
 
-function planned(image: BundleImage, blobs: ReadonlyMap<string, { carried: string[]; omittedBytes: number }>): PlannedImage {
+function planned(image: BundleImage, blobs: ReadonlyMap<string, ImageBlobShare>): PlannedImage {
   const own = blobs.get(image.name);
   const out: PlannedImage = { reference: image.name, digest: image.digest, mediaType: image.mediaType, platforms: image.platforms, size: image.size, blobs: own?.carried ?? [] };
   if (own && own.omittedBytes > 0) out.omittedBytes = own.omittedBytes;
@@ -117,8 +117,8 @@ function resolveProblems(error: unknown): Array<{ reference: string; message: st
 export async function planExport(input: ExportInput, catalog: () => Catalog, savedLogin?: SavedLogin): Promise<ExportPlanResult> {
   const { request, registries } = await prepare(input, catalog, undefined, savedLogin);
   try {
-    const imageBlobs = new Map<string, { carried: string[]; omittedBytes: number }>();
-    const onImageBlobs = (found: ReadonlyMap<string, { carried: string[]; omittedBytes: number }>): void => found.forEach((blobs, name) => imageBlobs.set(name, blobs));
+    const imageBlobs = new Map<string, ImageBlobShare>();
+    const onImageBlobs = (found: ReadonlyMap<string, ImageBlobShare>): void => found.forEach((blobs, name) => imageBlobs.set(name, blobs));
     const dryRun = async (references: Reference[]): Promise<ExportSummary> => exportBundle({ ...request, references, target: request.target || '.', dryRun: true, onImageBlobs }, registries);
     let problems: ExportPlanResult['problems'] = [];
     let summary: ExportSummary | undefined;

@@ -34,6 +34,12 @@ import { resolveAll, planContent, type ExportPlan, type PlannedContent } from '.
 /** Eight blobs in flight: keeps a USB 3 drive and a registry busy without thrashing a spinning disk. */
 export const DEFAULT_EXPORT_CONCURRENCY = 8;
 
+/** One image's part of a bundle: the config and layer digests it carries, and the bytes an incremental bundle leaves out. */
+export interface ImageBlobShare {
+  carried: string[];
+  omittedBytes: number;
+}
+
 /** What to export and where. */
 export interface ExportRequest {
   references: Reference[];
@@ -50,7 +56,7 @@ export interface ExportRequest {
    * Told once, after resolving: by image name, the config and layer digests this bundle carries
    * and the bytes an incremental bundle leaves out (the app maps blob progress to images).
    */
-  onImageBlobs?: (blobs: ReadonlyMap<string, { carried: string[]; omittedBytes: number }>) => void;
+  onImageBlobs?: (blobs: ReadonlyMap<string, ImageBlobShare>) => void;
   /** Where image-set resolvers want images to land, by formatted source reference (recorded in ferry.json, honoured by import). */
   placements?: ReadonlyMap<string, { targets: Array<{ path: string; tag?: string }>; section: string }>;
   /** An incremental bundle: leave out the configs and layers the site already holds, and record the parent. */
@@ -121,7 +127,7 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
   const images = describeImages(graphs, request.placements);
   if (request.onImageBlobs) {
     const left = new Set(omitted.map((blob) => blob.digest));
-    const byImage = new Map<string, { carried: string[]; omittedBytes: number }>();
+    const byImage = new Map<string, ImageBlobShare>();
     for (const graph of graphs) {
       const name = formatReference(graph.reference);
       if (byImage.has(name)) continue;
