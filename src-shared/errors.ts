@@ -10,7 +10,10 @@
 export type ErrorCode =
   | 'INVALID_REFERENCE'
   | 'INVALID_DIGEST'
+  /** A bad argument: a flag value or an API call's argument. */
   | 'INVALID_ARGUMENT'
+  /** A file Ferry reads (image set, image list, receipt, settings, journal) is malformed; details name the file and the part. */
+  | 'INVALID_CONTENT'
   | 'INVALID_MANIFEST'
   | 'BUNDLE_INVALID'
   | 'UNSUPPORTED_MEDIA_TYPE'
