@@ -11,7 +11,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { FolderListing, FoundBundle } from '../../src-shared/api/contract.ts';
-import { parseBundleManifest } from '../../src-shared/bundle-schema.ts';
+import { parseBundleManifest } from '../../src-shared/schemas/bundle-manifest.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { BUNDLE_FILES } from '../../src-shared/model/bundle.ts';
 
