@@ -9,6 +9,8 @@ import type { ErrorEnvelope } from '../errors.ts';
 import type { BundleImage, BundleManifest } from '../model/bundle.ts';
 import type { BlobProgress } from '../model/oci.ts';
 import type { JobProgress } from '../model/progress.ts';
+import type { z } from 'zod';
+import type { RegistrySettingSchema, SettingsSchema } from '../schemas/settings.ts';
 
 /** Registry access as the UI collects it; credentials never leave the engine side again. */
 export interface RegistryAccessInput {
@@ -123,21 +125,10 @@ export interface BundleInspection {
  * password field on purpose: secrets live in the auth file the user names
  * (containers-auth.json(5)), never in Ferry's own files.
  */
-export interface RegistrySetting {
-  /** `host[:port]` or `host[:port]/prefix`, as references and import targets are typed. */
-  address: string;
-  plainHttp: boolean;
-  tlsVerify: boolean;
-  caCertFile?: string;
-  authFile?: string;
-}
+export type RegistrySetting = z.output<typeof RegistrySettingSchema>;
 
-/** What `settings:get` answers and `settings:save` takes. */
-export interface FerrySettings {
-  registries: RegistrySetting[];
-  /** Export defaults the wizard starts from. */
-  defaults: { partSize?: string; archive?: boolean };
-}
+/** What `settings:get` answers and `settings:save` takes (inferred from the settings schema, src-shared/schemas/settings.ts). */
+export type FerrySettings = z.output<typeof SettingsSchema>;
 
 /**
  * Whether the app can keep registry passwords (the desktop app, in the system
