@@ -153,8 +153,10 @@ describe('a ferry.json with a prototype or duplicate key anywhere', () => {
     const manifest = JSON.parse(await readFile(join(dir, 'ferry.json'), 'utf8')) as Record<string, unknown>;
     // A real value under a duplicate key: the same value the first key holds, so only the duplication is wrong.
     const target = place(manifest);
-    target[MARK] = key in target ? target[key] : { polluted: true };
-    await writeFile(join(dir, 'ferry.json'), JSON.stringify(manifest, null, 2).replace(`"${MARK}"`, JSON.stringify(key)));
+    target[MARK] = Object.hasOwn(target, key) ? target[key] : { polluted: true };
+    const poisoned = JSON.stringify(manifest, null, 2).replace(`"${MARK}"`, JSON.stringify(key));
+    expect(poisoned.split(`${JSON.stringify(key)}:`).length - 1, 'the key is in the file').toBe(key === 'bundleId' || key === 'digest' || key === 'size' ? 2 : 1);
+    await writeFile(join(dir, 'ferry.json'), poisoned);
 
     const json = await runFerry('verify', dir, '--json');
     expect(json.code).toBe(1);
