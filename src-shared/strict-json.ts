@@ -9,8 +9,8 @@
  * Speed: the value comes from the engine's JSON.parse. Duplicates are ruled
  * out by counting (see `mayHoldDuplicates`); only a document that could hold
  * one is parsed again by momoa, a kept JSON parser that keeps every member
- * with its location, to name the duplicate. Plain TypeScript, no node
- * imports, so the engine and the renderer share it.
+ * with its location, to name the duplicate (up to EXACT_CHECK_LIMIT). Plain
+ * TypeScript, no node imports, so the engine and the renderer share it.
  */
 import { parse as parseJsonTree, type DocumentNode, type ValueNode } from '@humanwhocodes/momoa';
 import { FerryError, type ErrorCode } from './errors.ts';
@@ -74,36 +74,45 @@ interface Counted {
   colonsInStrings: number;
 }
 
+/** Why the walk stopped: a prototype key, or nesting too deep. */
+type WalkProblem = 'prototype-key' | 'too-deep';
+
 /**
- * Walks the parsed value: refuses prototype keys and nesting beyond
- * MAX_JSON_DEPTH, and counts the members and the colons inside its strings,
- * for the duplicate test. `path` is the current path, pushed and popped.
+ * Walks the parsed value: counts the members and the colons inside its
+ * strings, for the duplicate test, and stops at the first prototype key or at
+ * nesting beyond MAX_JSON_DEPTH. With `path`, it keeps the current path in it
+ * (pushed and popped), so a second walk can name where the first one stopped;
+ * without, it is the fast first walk. for-in sees exactly the own keys here:
+ * JSON.parse defines every member as an own property (`__proto__` included),
+ * and an enumerable key inherited from a polluted prototype can only make the
+ * count disagree, which sends the text to the exact check.
  */
-function walk(value: unknown, path: JsonPathSegment[], counted: Counted, refuse: (segments: JsonPathSegment[], reason: string) => never): void {
+function walk(value: unknown, counted: Counted, depth: number, path?: JsonPathSegment[]): WalkProblem | undefined {
   if (typeof value === 'string') {
     counted.colonsInStrings += countColons(value);
-    return;
+    return undefined;
   }
-  if (typeof value !== 'object' || value === null) return;
-  if (path.length >= MAX_JSON_DEPTH) refuse(path, `the document nests deeper than ${MAX_JSON_DEPTH} levels`);
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (depth >= MAX_JSON_DEPTH) return 'too-deep';
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i += 1) {
-      path.push(i);
-      walk(value[i], path, counted, refuse);
-      path.pop();
+      path?.push(i);
+      const problem = walk(value[i], counted, depth + 1, path);
+      if (problem) return problem;
+      path?.pop();
     }
-    return;
+    return undefined;
   }
-  // JSON.parse defines every member as an own property, `__proto__` included, so Object.keys sees them all.
-  const keys = Object.keys(value);
-  counted.members += keys.length;
-  for (const key of keys) {
-    path.push(key);
-    if (PROTOTYPE_KEYS.has(key)) refuse(path, `the key "${key}" is not allowed (it names a prototype)`);
+  for (const key in value) {
+    path?.push(key);
+    if (PROTOTYPE_KEYS.has(key)) return 'prototype-key';
+    counted.members += 1;
     counted.colonsInStrings += countColons(key);
-    walk((value as Record<string, unknown>)[key], path, counted, refuse);
-    path.pop();
+    const problem = walk((value as Record<string, unknown>)[key], counted, depth + 1, path);
+    if (problem) return problem;
+    path?.pop();
   }
+  return undefined;
 }
 
 /**
@@ -118,6 +127,14 @@ function walk(value: unknown, path: JsonPathSegment[], counted: Counted, refuse:
 function mayHoldDuplicates(text: string, parsed: Counted): boolean {
   return countColons(text) !== parsed.members + parsed.colonsInStrings || /\\u003a/i.test(text);
 }
+
+/**
+ * The largest text the exact duplicate check parses into a tree: momoa's tree
+ * is ~14 times the text, so beyond this a document whose count does not add up
+ * is refused without locating the duplicate. Ferry writes no `\u003a`, so its
+ * own documents never need the exact check.
+ */
+export const EXACT_CHECK_LIMIT = 16 * 1024 * 1024;
 
 /** The first duplicate key in the tree, with its path and line. */
 function findDuplicate(tree: DocumentNode): { segments: JsonPathSegment[]; line: number } | undefined {
@@ -180,9 +197,22 @@ export function parseStrictJson(input: string | Uint8Array, options: StrictJsonO
     throw new FerryError(code, `${options.file} is not valid JSON${at === undefined ? '' : ` (at character ${at})`}`, { file: options.file, path: '$' });
   }
   const counted: Counted = { members: 0, colonsInStrings: 0 };
-  walk(value, [], counted, refuse);
+  if (walk(value, counted, 0) !== undefined) {
+    // Walk again keeping the path, to name where the first walk stopped.
+    const path: JsonPathSegment[] = [];
+    const problem = walk(value, { members: 0, colonsInStrings: 0 }, 0, path);
+    if (problem === 'too-deep') refuse(path, `the document nests deeper than ${MAX_JSON_DEPTH} levels`);
+    refuse(path, `the key "${String(path[path.length - 1])}" is not allowed (it names a prototype)`);
+  }
   if (mayHoldDuplicates(text, counted)) {
-    const duplicate = findDuplicate(parseJsonTree(text, { mode: 'json' }));
+    if (text.length > EXACT_CHECK_LIMIT) refuse([], `may hold a duplicate key: its keys do not add up, and a document over ${EXACT_CHECK_LIMIT} bytes is not parsed again to locate it`);
+    let tree: DocumentNode;
+    try {
+      tree = parseJsonTree(text, { mode: 'json' });
+    } catch {
+      return refuse([], 'cannot be checked for duplicate keys (the exact parser refuses it)');
+    }
+    const duplicate = findDuplicate(tree);
     if (duplicate) refuse(duplicate.segments, `the key "${String(duplicate.segments[duplicate.segments.length - 1])}" appears twice in one object (line ${duplicate.line})`);
   }
   return value;

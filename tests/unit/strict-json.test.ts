@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FerryError } from '../../src-shared/errors.ts';
-import { formatJsonPath, MAX_JSON_DEPTH, parseStrictJson } from '../../src-shared/strict-json.ts';
+import { EXACT_CHECK_LIMIT, formatJsonPath, MAX_JSON_DEPTH, parseStrictJson } from '../../src-shared/strict-json.ts';
 
 const options = { file: 'doc.json', maxBytes: 1024 * 1024 };
 
@@ -125,5 +125,15 @@ describe('formatJsonPath', () => {
     expect(formatJsonPath([])).toBe('$');
     expect(formatJsonPath(['images', 3, 'constructor'])).toBe('$.images[3].constructor');
     expect(formatJsonPath(['annotations', 'org.opencontainers.image.ref.name'])).toBe('$.annotations["org.opencontainers.image.ref.name"]');
+  });
+});
+
+describe('parseStrictJson on large documents', () => {
+  it('refuses a duplicate in a document too large to locate it, rather than build a tree of it', () => {
+    const filler = `"${'x'.repeat(EXACT_CHECK_LIMIT)}"`;
+    const error = refusal(`{"a": ${filler}, "b": 1, "b": 2}`, { maxBytes: 2 * EXACT_CHECK_LIMIT });
+    expect(error.message).toContain('may hold a duplicate key');
+    expect(error.details).toMatchObject({ path: '$' });
+    expect(parseStrictJson(`{"a": ${filler}, "b": 1}`, { ...options, maxBytes: 2 * EXACT_CHECK_LIMIT })).toMatchObject({ b: 1 });
   });
 });
