@@ -120,7 +120,8 @@ export function createService(options: ServiceOptions): Service {
     'catalog:bundles': async (args) => {
       const input = argsObject(args);
       const contains = optionalString(input, 'contains');
-      if (contains !== undefined) return openCatalog().bundlesContaining(contains).map((row) => ({ ...row }));
+      // The same rows as the plain listing (the search answers ids only), so the catalog screen shows every column for a search too.
+      if (contains !== undefined) return openCatalog().bundlesContaining(contains).flatMap((found) => openCatalog().bundle(found.id) ?? []);
       const limit = typeof input.limit === 'number' && Number.isInteger(input.limit) && input.limit > 0 ? Math.min(input.limit, BUNDLES_MAX_LIMIT) : BUNDLES_DEFAULT_LIMIT;
       return openCatalog().bundles(limit).map((row) => ({ ...row }));
     },

@@ -4,7 +4,7 @@
  * catalog), with unresolvable references answered as plan problems.
  */
 import { basename, resolve } from 'node:path';
-import type { ExportInput, ExportPlanResult, PlannedImage, RegistryAccessInput } from '../../src-shared/api/contract.ts';
+import type { ExportInput, ExportJobResult, ExportPlanResult, PlannedImage, RegistryAccessInput } from '../../src-shared/api/contract.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { parseSize } from '../../src-shared/units.ts';
 import type { BundleImage, BundleImageSet } from '../../src-shared/model/bundle.ts';
@@ -144,20 +144,6 @@ export async function planExport(input: ExportInput, catalog: () => Catalog, sav
   } finally {
     await registries.close();
   }
-}
-
-/** What an export job answers when it ends. */
-export interface ExportJobResult {
-  bundleId: string | undefined;
-  bundle: string;
-  form: ExportSummary['form'];
-  formReason: string | undefined;
-  images: number;
-  blobs: number;
-  bytes: number;
-  parts: number;
-  alreadyComplete: boolean;
-  seconds: number;
 }
 
 /** export:run's body: the CLI's export steps, recorded in the catalog, as a job. */

@@ -6,7 +6,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { BundleInspection, ImportInput, RegistryAccessInput, VerifyResult } from '../../src-shared/api/contract.ts';
+import type { BundleInspection, ImportInput, ImportJobResult, RegistryAccessInput, VerifyJobResult } from '../../src-shared/api/contract.ts';
 import { openBundle, type OpenedBundle } from '../bundle/bundle-reader.ts';
 import { writeReceipt, type ImportReceipt } from '../bundle/receipt.ts';
 import { verifyBundle } from '../bundle/verify.ts';
@@ -15,7 +15,7 @@ import { withCatalogJob } from '../catalog/catalog-job.ts';
 import { writeMirrorConfig } from '../mirror-config/write.ts';
 import { formatReference, parseRegistryPrefix } from '../oci/reference.ts';
 import { Registries } from '../oci/registry/registries.ts';
-import { importBundle, type ImportSummary } from '../transfer/import.ts';
+import { importBundle } from '../transfer/import.ts';
 import { graphOf, planImport, type ImportTarget } from '../transfer/import-plan.ts';
 import { accessFrom, argsObject, optionalString, requireString, type SavedLogin } from './access.ts';
 import type { JobContext } from './jobs.ts';
@@ -99,22 +99,10 @@ async function verifyProgress(dir: string, tracker: JobContext['tracker']): Prom
 }
 
 /** bundle:verify's body: the full verifier, with its bytes read fed to the job's progress. */
-export async function runVerifyJob(bundle: string, { signal, tracker }: JobContext): Promise<VerifyResult & { bundle: string; bundleId?: string; form?: string }> {
+export async function runVerifyJob(bundle: string, { signal, tracker }: JobContext): Promise<VerifyJobResult> {
   const dir = resolve(bundle);
   const report = await verifyBundle(dir, { signal, onBytes: await verifyProgress(dir, tracker) });
   return report;
-}
-
-/** What an import job answers when it ends. */
-export interface ImportJobResult {
-  bundleId: string | undefined;
-  target: string;
-  images: ImportSummary['images'];
-  blobs: ImportSummary['blobs'];
-  bytesPushed: number;
-  manifestsPushed: number;
-  receipt: string;
-  seconds: number;
 }
 
 /** import:run's body, as `ferry import` runs it (without --mirror-config, which `mirror:config` renders). */

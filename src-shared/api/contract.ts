@@ -4,11 +4,18 @@
  * once here with its argument and result; the IPC adapter, the preload, the
  * HTTP server and the renderer client are generated from `API_METHODS` and
  * `API_EVENTS`, so no channel name is ever written twice (DESIGN.md decision 1).
+ * Long jobs and their typed results are in jobs.ts, how the contract travels
+ * (bridge, channels, routes, token header) in wire.ts.
  */
 import type { ErrorEnvelope } from '../errors.ts';
 import type { BundleImage, BundleManifest } from '../model/bundle.ts';
+import type { BundleSummary, MonthTotals } from '../model/catalog.ts';
 import type { BlobProgress } from '../model/oci.ts';
 import type { JobProgress } from '../model/progress.ts';
+import type { JobState } from './jobs.ts';
+
+export * from './jobs.ts';
+export type { BundleSummary, MonthTotals } from '../model/catalog.ts';
 
 /** Registry access as the UI collects it; credentials never leave the engine side again. */
 export interface RegistryAccessInput {
@@ -83,27 +90,6 @@ export interface ImportInput {
   target: string;
   keepRegistryHost?: boolean;
   registry?: RegistryAccessInput;
-}
-
-/** A long job's state, as events and `jobs()` report it. */
-export interface JobState {
-  id: string;
-  kind: 'export' | 'import' | 'verify';
-  title: string;
-  status: 'running' | 'succeeded' | 'failed' | 'cancelled';
-  progress: JobProgress | null;
-  /** Set when the job ended: its summary (kind-specific) or its error. */
-  result?: unknown;
-  error?: ErrorEnvelope;
-}
-
-/** The verify report, as `ferry verify --json` prints it. */
-export interface VerifyResult {
-  ok: boolean;
-  checks: Array<{ id: string; title: string; ok: boolean; problems: string[] }>;
-  images: number;
-  blobs: number;
-  bytes: number;
 }
 
 /** What the import inspector shows: the bundle and where each image would land. */
@@ -201,8 +187,10 @@ export interface ApiMethods {
   'job:list': { args: Record<string, never>; result: JobState[] };
   'mirror:config': { args: { bundle: string; target: string; keepRegistryHost?: boolean }; result: { files: Array<{ path: string; text: string }> } };
   'registry:test': { args: { registry: string; access?: RegistryAccessInput }; result: { ok: boolean; message: string } };
-  'catalog:bundles': { args: { contains?: string; limit?: number }; result: Array<Record<string, unknown>> };
-  'catalog:totals': { args: Record<string, never>; result: Array<{ month: string; bundles: number; bytes: number; exports: number; imports: number }> };
+  /** Newest first; with `contains` (a reference, repository or digest), the bundles that carried it. */
+  'catalog:bundles': { args: { contains?: string; limit?: number }; result: BundleSummary[] };
+  /** Per calendar month, newest first. */
+  'catalog:totals': { args: Record<string, never>; result: MonthTotals[] };
   'settings:get': { args: Record<string, never>; result: FerrySettings };
   'settings:save': { args: FerrySettings; result: { saved: true } };
   'credentials:status': { args: Record<string, never>; result: CredentialsStatus };
