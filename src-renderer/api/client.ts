@@ -67,13 +67,16 @@ export function preloadTransport(bridge: FerryBridge): Transport {
   };
 }
 
+/** What the HTTP transport needs of an EventSource: open the stream, listen for named events (the browser's, or any other implementation). */
+export type EventSourceConstructor = new (url: string) => { addEventListener(type: string, listener: (event: Event) => void): void };
+
 /** Browser mode: where the API lives and the session token read once from the page address. */
 export interface HttpTransportOptions {
   /** The server's origin (`http://127.0.0.1:PORT/`); the API paths are absolute below it. */
   baseUrl: string;
   token: string;
   fetchImpl?: typeof fetch;
-  eventSourceImpl?: typeof EventSource;
+  eventSourceImpl?: EventSourceConstructor;
 }
 
 /** Maps an HTTP status without an envelope to the closest error code. */
@@ -88,17 +91,17 @@ function statusCode(status: number): ErrorCode {
 export function httpTransport(options: HttpTransportOptions): Transport {
   const doFetch = options.fetchImpl ?? fetch.bind(globalThis);
   const listeners = new Map<ApiEvent, Set<(payload: unknown) => void>>();
-  let source: EventSource | null = null;
+  let source: InstanceType<EventSourceConstructor> | null = null;
 
   function connect(): void {
     if (source) return;
     // Looked up on the first subscription only: a client that only calls methods needs no EventSource.
-    const EventSourceImpl = options.eventSourceImpl ?? EventSource;
+    const EventSourceImpl: EventSourceConstructor = options.eventSourceImpl ?? EventSource;
     const url = new URL(EVENTS_PATH, options.baseUrl);
     url.searchParams.set(TOKEN_QUERY, options.token);
     source = new EventSourceImpl(url.toString());
     for (const name of API_EVENTS) {
-      // A MessageEvent; read through `in`, so this also type-checks against Node's EventSource typings (the wire test runs it there).
+      // A MessageEvent; its data is read through `in`, so any EventSource implementation fits (the wire test runs undici's).
       source.addEventListener(eventChannel(name), (message: Event) => {
         const data = 'data' in message ? message.data : undefined;
         let payload: unknown;
