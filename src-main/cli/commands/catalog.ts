@@ -6,7 +6,7 @@ import { FerryError } from '../../../src-shared/errors.ts';
 import { queryCatalog, type Catalog } from '../../usecases/catalog.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
 import { catalogFlag, withCatalog } from '../catalog-flags.ts';
-import { formatBytes } from '../progress.ts';
+import { formatBytes } from '../../../src-shared/units.ts';
 
 /** The flags and help of `ferry catalog`. */
 export const catalogSpec: CommandSpec = {

@@ -7,7 +7,7 @@
 import { FerryError } from '../../../src-shared/errors.ts';
 import { DEFAULT_COPY_CONCURRENCY, runCopy as copyImages, type CopySelection } from '../../usecases/copy.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
-import { formatBytes } from '../progress.ts';
+import { formatBytes } from '../../../src-shared/units.ts';
 import { runJob } from '../job.ts';
 import { registryFlags, registrySettings } from '../registry-flags.ts';
 

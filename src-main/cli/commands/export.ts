@@ -4,8 +4,7 @@
  * work is the export use case's; this file parses flags and prints.
  */
 import { FerryError } from '../../../src-shared/errors.ts';
-import { parseSize } from '../../../src-shared/units.ts';
-import { formatBytes } from '../progress.ts';
+import { formatBytes, parseSize } from '../../../src-shared/units.ts';
 import { DEFAULT_EXPORT_CONCURRENCY, runExport as exportImages, type ExportJobInput, type ExportOutcome } from '../../usecases/export.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
 import { catalogFlag, withCatalog } from '../catalog-flags.ts';

@@ -6,7 +6,7 @@
 import { FerryError } from '../../../src-shared/errors.ts';
 import { inspectImage, rawManifest } from '../../usecases/inspect-image.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
-import { formatBytes } from '../progress.ts';
+import { formatBytes } from '../../../src-shared/units.ts';
 import { registryFlags, registrySettings } from '../registry-flags.ts';
 import { stringsFlag } from './copy.ts';
 
