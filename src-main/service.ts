@@ -9,7 +9,7 @@
  * into the catalog, a job's state, its result, or any log.
  */
 import { API_METHODS, type ApiClient, type ApiMethod, type ApiMethods } from '../src-shared/api/contract.ts';
-import { FerryError } from '../src-shared/errors.ts';
+import { errorHint, FerryError } from '../src-shared/errors.ts';
 import { Catalog, defaultCatalogPath } from './catalog/index.ts';
 import { watchDrives } from './media/drive-watch.ts';
 import { listDrives } from './media/drives.ts';
@@ -112,7 +112,8 @@ export function createService(options: ServiceOptions): Service {
         return { ok: true, message: `${host} answers as an OCI registry${login}` };
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        return { ok: false, message };
+        const hint = error instanceof FerryError ? errorHint(error.details) : undefined;
+        return hint ? { ok: false, message, hint } : { ok: false, message };
       } finally {
         await registries.close();
       }

@@ -137,7 +137,8 @@ function tlsRemedy(code: string, message: string, host: string): { hint: ErrorHi
 export function errorForNetwork(error: unknown, init: { method: string; url: string; subject: string }): FerryError {
   if (error instanceof FerryError) return error;
   const code = String((error as { code?: unknown } | null)?.code ?? '');
-  const message = error instanceof Error ? error.message : String(error);
+  // OpenSSL's messages end with a newline; the hint's words follow on the same line.
+  const message = (error instanceof Error ? error.message : String(error)).trim();
   const tls = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/i.test(code + message);
   const remedy = tls ? tlsRemedy(code, message, hostOf(init.url)) : undefined;
   return new RegistryError(tls ? 'TLS_ERROR' : 'NETWORK_ERROR', `${init.subject}: ${init.method} ${redactUrl(init.url)} failed: ${message}${remedy ? ` (${remedy.words})` : ''}`, {
