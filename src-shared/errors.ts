@@ -67,6 +67,10 @@ export type ErrorCode =
 export type ErrorHint =
   /** The registry at `host` wants credentials, or refused the ones given: give a user name and password, or an auth file. */
   | { kind: 'credentials'; host: string }
+  /** A typed login is for one registry, but the job talks to several: keep each registry's login in an auth file (or a saved login per registry). */
+  | { kind: 'auth-file-per-registry' }
+  /** Merging a pull secret needs the login of the mirror registry `host` typed in, since it is written into the secret. */
+  | { kind: 'mirror-login'; host: string }
   /** The certificate of `host` is signed by a CA this machine does not trust: trust that CA (or, for a test registry, skip verification). */
   | { kind: 'ca-certificate'; host: string }
   /** The certificate of `host` fails a check no extra CA fixes (another name, out of date): reach it by its certificate's name, or skip verification. */
@@ -79,7 +83,7 @@ export type ErrorHint =
   | { kind: 'keep-source-host'; registry: string };
 
 /** Every hint kind, for code that must check a hint that crossed a process boundary. */
-export const ERROR_HINT_KINDS = ['credentials', 'ca-certificate', 'tls-verify', 'plain-http', 'site-receipt', 'keep-source-host'] as const satisfies readonly ErrorHint['kind'][];
+export const ERROR_HINT_KINDS = ['credentials', 'auth-file-per-registry', 'mirror-login', 'ca-certificate', 'tls-verify', 'plain-http', 'site-receipt', 'keep-source-host'] as const satisfies readonly ErrorHint['kind'][];
 /** Fails typecheck when a hint kind is missing from ERROR_HINT_KINDS (and so could never be read back). */
 const EVERY_HINT_KIND_LISTED: [Exclude<ErrorHint['kind'], (typeof ERROR_HINT_KINDS)[number]>] extends [never] ? true : never = true;
 void EVERY_HINT_KIND_LISTED;
@@ -96,7 +100,10 @@ export function errorHint(details: Record<string, unknown> | undefined): ErrorHi
   const kind = ERROR_HINT_KINDS.find((k) => k === fields.kind);
   if (kind === undefined) return undefined;
   switch (kind) {
+    case 'auth-file-per-registry':
+      return { kind };
     case 'credentials':
+    case 'mirror-login':
     case 'ca-certificate':
     case 'tls-verify':
     case 'plain-http': {

@@ -11,6 +11,10 @@ export function hintAsFlags(hint: ErrorHint): string {
   switch (hint.kind) {
     case 'credentials':
       return `give credentials for ${hint.host} with --creds USER:PASSWORD, or an auth file that holds them with --authfile FILE`;
+    case 'auth-file-per-registry':
+      return '--creds is for one registry; put each registry\'s login in an auth file and pass it with --authfile FILE';
+    case 'mirror-login':
+      return `--pull-secret writes the login of the mirror into the secret: add --creds USER:PASSWORD for ${hint.host}`;
     case 'ca-certificate':
       return `trust the CA that signed the certificate of ${hint.host}: --ca-cert FILE, or FILE saved as ${hint.host}/ca.crt in a certs.d folder (--cert-dir DIR); --tls-verify=false skips the check, for a test registry only`;
     case 'tls-verify':

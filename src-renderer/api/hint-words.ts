@@ -14,6 +14,10 @@ export function hintAsFields(hint: ErrorHint): string {
   switch (hint.kind) {
     case 'credentials':
       return `Enter a “${ACCESS_LABELS.username}” and “${ACCESS_LABELS.password}” for ${hint.host} ${ACCESS_PLACE}, or choose an “${ACCESS_LABELS.authFile}” that holds them.`;
+    case 'auth-file-per-registry':
+      return `“${ACCESS_LABELS.username}” and “${ACCESS_LABELS.password}” are for one registry, but these images come from several: choose an “${ACCESS_LABELS.authFile}” holding each registry's login, or save a login per registry in Settings → Registries.`;
+    case 'mirror-login':
+      return `Merging a pull secret writes the mirror's login into it: enter the “${ACCESS_LABELS.username}” and “${ACCESS_LABELS.password}” for ${hint.host} ${ACCESS_PLACE}.`;
     case 'ca-certificate':
       return `Choose the CA certificate that signed the certificate of ${hint.host} as “${ACCESS_LABELS.caCertFile}” ${ACCESS_PLACE}. Only for a test registry: untick “${ACCESS_LABELS.tlsVerify}”.`;
     case 'tls-verify':

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorHint, ERROR_HINT_KINDS, FerryError, type ErrorHint } from '../../src-shared/errors.ts';
 import { errorLines, hintAsFlags } from '../../src-main/cli/error-words.ts';
 import { Catalog } from '../../src-main/catalog/index.ts';
-import { incrementalBase } from '../../src-main/catalog/incremental.ts';
+import { incrementalBase } from '../../src-main/usecases/incremental.ts';
 import { planImport } from '../../src-main/transfer/import-plan.ts';
 import type { OpenedBundle } from '../../src-main/bundle/bundle-reader.ts';
 import { sha256Digest } from '../../src-main/oci/digest.ts';
@@ -20,6 +20,8 @@ import { runFerry } from '../harness/test-helpers.ts';
 /** One hint of every kind, so each test covers the whole closed set. */
 const EVERY_HINT: Record<ErrorHint['kind'], ErrorHint> = {
   'credentials': { kind: 'credentials', host: 'mirror.local:5000' },
+  'auth-file-per-registry': { kind: 'auth-file-per-registry' },
+  'mirror-login': { kind: 'mirror-login', host: 'mirror.local:5000' },
   'ca-certificate': { kind: 'ca-certificate', host: 'mirror.local:5000' },
   'tls-verify': { kind: 'tls-verify', host: 'mirror.local:5000' },
   'plain-http': { kind: 'plain-http', host: 'mirror.local:5000' },
@@ -30,6 +32,8 @@ const EVERY_HINT: Record<ErrorHint['kind'], ErrorHint> = {
 /** The flag each kind must name on the command line. */
 const FLAG: Record<ErrorHint['kind'], RegExp> = {
   'credentials': /--creds USER:PASSWORD.*--authfile FILE/,
+  'auth-file-per-registry': /--creds.*--authfile FILE/,
+  'mirror-login': /--pull-secret.*--creds USER:PASSWORD for mirror\.local:5000/,
   'ca-certificate': /--ca-cert FILE.*mirror\.local:5000\/ca\.crt.*--cert-dir DIR.*--tls-verify=false/,
   'tls-verify': /--tls-verify=false/,
   'plain-http': /--plain-http/,
@@ -59,6 +63,7 @@ describe('errorHint reads a hint back from plain JSON details', () => {
     ['no details', undefined],
     ['no hint', { path: '/x' }],
     ['an unknown kind', { hint: { kind: 'reboot', host: 'h' } }],
+    ['a kind that is not text', { hint: { kind: 7 } }],
     ['a missing host', { hint: { kind: 'plain-http' } }],
     ['the wrong field', { hint: { kind: 'site-receipt', host: 'h' } }],
     ['an empty host', { hint: { kind: 'credentials', host: '' } }],
