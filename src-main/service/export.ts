@@ -16,7 +16,7 @@ import { formatReference, parseReference } from '../oci/reference.ts';
 import { Registries } from '../oci/registry/registries.ts';
 import { readImageSet, placeImageSet } from '../sources/image-set.ts';
 import { exportBundle, type ExportRequest, type ExportSummary, type ImageBlobShare } from '../transfer/export.ts';
-import { parseImageList, readImageList } from '../transfer/image-list.ts';
+import { parseImageList, readImageList } from '../sources/image-list.ts';
 import { incrementalBase } from '../catalog/incremental.ts';
 import { accessFrom, argsObject, optionalString, stringList, type SavedLogin } from './access.ts';
 import type { JobContext } from './jobs.ts';

@@ -222,7 +222,7 @@ describe('config validation', () => {
       caught = error;
     }
     expect(caught).toBeInstanceOf(FerryError);
-    expect((caught as FerryError).code).toBe('INVALID_ARGUMENT');
+    expect((caught as FerryError).code).toBe('INVALID_CONTENT');
     expect((caught as FerryError).message).toContain(message);
   });
 

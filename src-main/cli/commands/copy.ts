@@ -8,7 +8,7 @@ import { ALL_PLATFORMS, parsePlatform, type PlatformSelection } from '../../oci/
 import { parseReference, parseRegistryPrefix } from '../../oci/reference.ts';
 import { Registries } from '../../oci/registry/registries.ts';
 import { copyImages, DEFAULT_BLOB_CONCURRENCY, type CopyRequest } from '../../transfer/copy.ts';
-import { mirrorDestination, readImageList } from '../../transfer/image-list.ts';
+import { mirrorDestination, readImageList } from '../../sources/image-list.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
 import { formatBytes } from '../progress.ts';
 import { runJob } from '../job.ts';

@@ -19,7 +19,7 @@ import { formatReference, parseReference } from '../../oci/reference.ts';
 import { Registries } from '../../oci/registry/registries.ts';
 import { readBack } from '../../bundle/read-back.ts';
 import { DEFAULT_EXPORT_CONCURRENCY, exportBundle } from '../../transfer/export.ts';
-import { readImageList } from '../../transfer/image-list.ts';
+import { readImageList } from '../../sources/image-list.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
 import { formatBytes } from '../progress.ts';
 import { runJob } from '../job.ts';
