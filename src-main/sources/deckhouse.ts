@@ -191,7 +191,7 @@ class Resolver {
       }
       if (info.suspend && enforceSuspend) {
         if (!this.config.ignoreSuspend) {
-          throw new FerryError('INVALID_ARGUMENT', `${this.registry}/${this.config.source.repository} has suspended release channel "${channel}" (${formatVersion(info.version)}): set ignoreSuspend: true to carry it anyway, or pin one version with tag:`, { channel, version: formatVersion(info.version) });
+          throw new FerryError('INVALID_CONTENT', `${this.registry}/${this.config.source.repository} has suspended release channel "${channel}" (${formatVersion(info.version)}): set ignoreSuspend: true to carry it anyway, or pin one version with tag:`, { channel, version: formatVersion(info.version) });
         }
         this.plan.notes.push(`${label}: channel ${channel} is suspended at ${formatVersion(info.version)}, carried anyway (ignoreSuspend)`);
       }

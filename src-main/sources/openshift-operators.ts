@@ -159,12 +159,12 @@ function selectBundles(subject: string, pkg: Package, selection: OperatorPackage
   let channels = selection.channels;
   if (channels === undefined || channels.length === 0) {
     const fallback = pkg.defaultChannel ?? (known.length === 1 ? known[0] : undefined);
-    if (fallback === undefined) throw new FerryError('INVALID_ARGUMENT', `${subject}: package ${pkg.name} has no defaultChannel; name channels (known: ${known.join(', ')})`, { package: pkg.name, channels: known });
+    if (fallback === undefined) throw new FerryError('INVALID_CONTENT', `${subject}: package ${pkg.name} has no defaultChannel; name channels (known: ${known.join(', ')})`, { package: pkg.name, channels: known });
     channels = [fallback];
   }
   for (const channel of channels) {
     if (!pkg.channels.has(channel)) {
-      throw new FerryError('INVALID_ARGUMENT', `${subject}: package ${pkg.name} has no channel "${channel}" (known: ${known.join(', ')})`, { package: pkg.name, channel, channels: known });
+      throw new FerryError('INVALID_CONTENT', `${subject}: package ${pkg.name} has no channel "${channel}" (known: ${known.join(', ')})`, { package: pkg.name, channel, channels: known });
     }
   }
   const min = selection.minVersion ? anyVersion(selection.minVersion) : undefined;
@@ -184,7 +184,7 @@ function selectBundles(subject: string, pkg: Package, selection: OperatorPackage
   }
   if (chosen.size === 0) {
     const versions = channels.flatMap((c) => pkg.channels.get(c) ?? []).map((e) => pkg.bundles.get(e)?.versionText ?? e);
-    throw new FerryError('INVALID_ARGUMENT', `${subject}: no bundle of ${pkg.name} in ${channels.join(', ')} lies within ${selection.minVersion ?? '*'}..${selection.maxVersion ?? '*'} (versions: ${[...new Set(versions)].join(', ')})`, { package: pkg.name });
+    throw new FerryError('INVALID_CONTENT', `${subject}: no bundle of ${pkg.name} in ${channels.join(', ')} lies within ${selection.minVersion ?? '*'}..${selection.maxVersion ?? '*'} (versions: ${[...new Set(versions)].join(', ')})`, { package: pkg.name });
   }
   return { channels, bundles: [...chosen.values()].sort((a, b) => (a.version && b.version ? compareVersions(a.version, b.version) : 0) || a.name.localeCompare(b.name)) };
 }
@@ -221,9 +221,9 @@ export async function resolveCatalog(context: ResolveContext, selection: Operato
     const pkg = packages.get(want.name);
     if (!pkg || pkg.channels.size === 0) {
       const yaml = yamlOnly.get(want.name);
-      if (yaml) throw new FerryError('INVALID_ARGUMENT', `${subject}: package ${want.name} is stored as YAML (${yaml}); Ferry reads JSON file-based catalogs only (convert with \`opm render --output json\`)`, { package: want.name, path: yaml });
+      if (yaml) throw new FerryError('INVALID_CONTENT', `${subject}: package ${want.name} is stored as YAML (${yaml}); Ferry reads JSON file-based catalogs only (convert with \`opm render --output json\`)`, { package: want.name, path: yaml });
       const known = [...present].sort();
-      throw new FerryError('INVALID_ARGUMENT', `${subject}: unknown package "${want.name}" (known: ${known.join(', ')})`, { package: want.name, packages: known });
+      throw new FerryError('INVALID_CONTENT', `${subject}: unknown package "${want.name}" (known: ${known.join(', ')})`, { package: want.name, packages: known });
     }
     const { channels, bundles } = selectBundles(subject, pkg, want);
     for (const bundle of bundles) {

@@ -119,7 +119,7 @@ describe('platform from release channels', () => {
 describe('suspended channel', () => {
   it('stops with a message naming the channel and the way out', async () => {
     const error = await failure(resolveDeckhouse({ source: suspendedRoot }, context));
-    expect(error.code).toBe('INVALID_ARGUMENT');
+    expect(error.code).toBe('INVALID_CONTENT');
     expect(error.message).toContain('suspended release channel "alpha"');
     expect(error.message).toContain('ignoreSuspend: true');
     expect(error.message).toContain('tag:');
