@@ -7,7 +7,8 @@ import { JobProgressView } from '../components/JobProgressView.tsx';
 import { PathField } from '../components/PathField.tsx';
 import { StepHeading } from '../components/StepHeading.tsx';
 import { VirtualTable, type VirtualColumn } from '../components/VirtualTable.tsx';
-import { formatBytes, shortDigest } from '../format.ts';
+import { formatBytes } from '../../src-shared/units.ts';
+import { shortDigest } from '../format.ts';
 import { IMPORT_STEPS, useImport } from '../stores/import-store.ts';
 import { VerifyReport } from './ExportWizard.tsx';
 

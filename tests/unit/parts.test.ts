@@ -7,7 +7,6 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tarStream from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fsyncDir, writeFileDurable } from '../../src-main/bundle/fs-durable.ts';
 import { openPartsStream, partName, PartWriter, tarLayout, type PartInfo } from '../../src-main/bundle/parts.ts';
 import { failure } from '../harness/test-helpers.ts';
 
@@ -96,24 +95,6 @@ describe('partName', () => {
     const names = [12, 3, 100, 0].map(partName);
     expect([...names].sort()).toEqual([0, 3, 12, 100].map(partName));
     expect(names.join('')).not.toContain(':');
-  });
-});
-
-describe('durable writes', () => {
-  it('writeFileDurable replaces the file and leaves no temp file behind', async () => {
-    const path = join(root, 'ferry.json');
-    await writeFileDurable(path, '{"a":1}');
-    await writeFileDurable(path, Buffer.from('{"a":2}'));
-    expect(await readFile(path, 'utf8')).toBe('{"a":2}');
-    expect(await readdir(root)).toEqual(['ferry.json']);
-    await fsyncDir(root);
-  });
-  it('writeFileDurable fails with IO_ERROR naming the file and removes its temp', async () => {
-    const path = join(root, 'missing-folder', 'ferry.json');
-    const error = await failure(writeFileDurable(path, 'x'));
-    expect(error.code).toBe('IO_ERROR');
-    expect(error.message).toContain(path);
-    expect(await readdir(root)).toEqual([]);
   });
 });
 

@@ -6,7 +6,7 @@ import { FerryError } from '../../../src-shared/errors.ts';
 import type { Catalog } from '../../catalog/index.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
 import { catalogFlag, openCatalog } from '../catalog-flags.ts';
-import { formatBytes } from '../progress.ts';
+import { formatBytes } from '../../../src-shared/units.ts';
 
 /** The flags and help of `ferry catalog`. */
 export const catalogSpec: CommandSpec = {

@@ -10,7 +10,7 @@ import { Registries } from '../../oci/registry/registries.ts';
 import { copyImages, DEFAULT_BLOB_CONCURRENCY, type CopyRequest } from '../../transfer/copy.ts';
 import { mirrorDestination, readImageList } from '../../sources/image-list.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
-import { formatBytes } from '../progress.ts';
+import { formatBytes } from '../../../src-shared/units.ts';
 import { runJob } from '../job.ts';
 import { registryAccess, registryFlags } from '../registry-flags.ts';
 

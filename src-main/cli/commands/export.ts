@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { FerryError } from '../../../src-shared/errors.ts';
-import { parseSize } from '../../../src-shared/units.ts';
+import { formatBytes, parseSize } from '../../../src-shared/units.ts';
 import type { BundleImageSet } from '../../../src-shared/model/bundle.ts';
 import type { Catalog } from '../../catalog/index.ts';
 import { catalogFlag, openCatalog } from '../catalog-flags.ts';
@@ -21,7 +21,6 @@ import { readBack } from '../../bundle/read-back.ts';
 import { DEFAULT_EXPORT_CONCURRENCY, exportBundle } from '../../transfer/export.ts';
 import { readImageList } from '../../sources/image-list.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
-import { formatBytes } from '../progress.ts';
 import { runJob } from '../job.ts';
 import { registryAccess, registryFlags } from '../registry-flags.ts';
 import { concurrencyFlag, platformSelection } from './copy.ts';

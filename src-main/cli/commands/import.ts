@@ -16,7 +16,7 @@ import { writeMirrorConfig } from '../../mirror-config/write.ts';
 import { mergePullSecretFile } from '../../mirror-config/pull-secret.ts';
 import { DEFAULT_IMPORT_CONCURRENCY, importBundle, type ImportSummary } from '../../transfer/import.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
-import { formatBytes } from '../progress.ts';
+import { formatBytes } from '../../../src-shared/units.ts';
 import { runJob } from '../job.ts';
 import { registryAccess, registryFlags } from '../registry-flags.ts';
 import { concurrencyFlag } from './copy.ts';

@@ -10,7 +10,7 @@ import { Registries } from '../../oci/registry/registries.ts';
 import { manifestsInPushOrder, resolveImageGraph } from '../../oci/image-graph.ts';
 import { FerryError } from '../../../src-shared/errors.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
-import { formatBytes } from '../progress.ts';
+import { formatBytes } from '../../../src-shared/units.ts';
 import { registryAccess, registryFlags } from '../registry-flags.ts';
 
 /** The flags and help of `ferry inspect`. */

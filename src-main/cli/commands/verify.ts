@@ -6,7 +6,7 @@
 import { FerryError } from '../../../src-shared/errors.ts';
 import { verifyBundle, type VerifyReport } from '../../bundle/verify.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
-import { formatBytes } from '../progress.ts';
+import { formatBytes } from '../../../src-shared/units.ts';
 
 /** The flags and help of `ferry verify`. */
 export const verifySpec: CommandSpec = {
