@@ -74,6 +74,8 @@ export interface ExportInput {
   platforms?: string[];
   /** Incremental for this site: leave out what its receipts in the catalog say it has, like `ferry export --site`. */
   site?: string;
+  /** Incremental from a receipt file the site sent back (wins over `site`), like `ferry export --since-receipt`. */
+  sinceReceipt?: string;
   registry?: RegistryAccessInput;
 }
 
@@ -82,7 +84,35 @@ export interface ImportInput {
   bundle: string;
   target: string;
   keepRegistryHost?: boolean;
+  /** The site this registry belongs to: recorded in the receipt and the catalog, like `ferry import --site`. */
+  site?: string;
   registry?: RegistryAccessInput;
+}
+
+/** What an export job answers when it ends. */
+export interface ExportJobResult {
+  bundleId: string | undefined;
+  bundle: string;
+  form: 'directory' | 'archive' | undefined;
+  formReason: string | undefined;
+  images: number;
+  blobs: number;
+  bytes: number;
+  parts: number;
+  alreadyComplete: boolean;
+  seconds: number;
+}
+
+/** What an import job answers when it ends. */
+export interface ImportJobResult {
+  bundleId: string | undefined;
+  target: string;
+  images: Array<{ name: string; source: string; destination: string; digest: string }>;
+  blobs: { copied: number; skipped: number; mounted: number };
+  bytesPushed: number;
+  manifestsPushed: number;
+  receipt: string;
+  seconds: number;
 }
 
 /** A long job's state, as events and `jobs()` report it. */

@@ -105,10 +105,13 @@ describe('CLI flags', () => {
 
 describe('registry flags bind credentials to one host', () => {
   it('refuses --src-creds for images from several registries, and binds them otherwise', async () => {
-    const { registryAccess } = await import('../../src-main/cli/registry-flags.ts');
-    expect(() => registryAccess({ 'src-creds': 'u:p' }, 'src-', ['quay.io', 'docker.io'])).toThrow(/--src-creds is for one registry, but these images come from quay.io, docker.io/);
-    expect(registryAccess({ creds: 'u:p:x' }, 'dest-', ['mirror:5000', 'mirror:5000']).creds).toEqual({ username: 'u', password: 'p:x', host: 'mirror:5000' });
-    expect(() => registryAccess({ 'dest-tls-verify': 'maybe' }, 'dest-', ['m'])).toThrow('--dest-tls-verify takes true or false, got "maybe"');
+    const { registrySettings } = await import('../../src-main/cli/registry-flags.ts');
+    const { registryAccessFor } = await import('../../src-main/usecases/access.ts');
+    const source = registrySettings({ 'src-creds': 'u:p' }, 'src-');
+    expect(() => registryAccessFor(source, ['quay.io', 'docker.io'], 'source')).toThrow(/a typed login is for one registry, but these images come from quay.io, docker.io/);
+    expect(registryAccessFor(registrySettings({ creds: 'u:p:x' }, 'dest-'), ['mirror:5000', 'mirror:5000']).creds).toEqual({ username: 'u', password: 'p:x', host: 'mirror:5000' });
+    expect(() => registrySettings({ 'dest-tls-verify': 'maybe' }, 'dest-')).toThrow('--dest-tls-verify takes true or false, got "maybe"');
+    expect(() => registrySettings({ creds: 'nopassword' }, '')).toThrow('--creds must be USER:PASSWORD');
   });
 });
 
