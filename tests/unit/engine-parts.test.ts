@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DigestVerifier, parseDigest, sha256Digest, verifyingStream } from '../../src-main/oci/digest.ts';
 import { formatPlatform, parsePlatform, platformMatches } from '../../src-main/oci/platform.ts';
 import { parseReference } from '../../src-main/oci/reference.ts';
-import { mirrorDestination, parseImageList } from '../../src-main/transfer/image-list.ts';
+import { mirrorDestination, parseImageList } from '../../src-main/sources/image-list.ts';
 import { Limiter } from '../../src-main/transfer/limiter.ts';
 import { helpText, parseCommandArgs } from '../../src-main/cli/args.ts';
 import { copySpec } from '../../src-main/cli/commands/copy.ts';
