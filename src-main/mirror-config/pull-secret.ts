@@ -38,9 +38,9 @@ function parseSecret(existingText: string | undefined): JsonObject {
     parsed = JSON.parse(existingText);
   } catch {
     // No cause attached: JSON.parse's message quotes the text, which holds secrets.
-    throw new FerryError('INVALID_ARGUMENT', 'the pull secret is not valid JSON');
+    throw new FerryError('INVALID_CONTENT', 'the pull secret is not valid JSON');
   }
-  if (!isObject(parsed)) throw new FerryError('INVALID_ARGUMENT', 'the pull secret is not a JSON object');
+  if (!isObject(parsed)) throw new FerryError('INVALID_CONTENT', 'the pull secret is not a JSON object');
   return parsed;
 }
 
@@ -66,7 +66,7 @@ export function mergeDockerConfigJson(existingText: string | undefined, registry
     auths = {};
     setOwn(secret, 'auths', auths);
   }
-  if (!isObject(auths)) throw new FerryError('INVALID_ARGUMENT', 'the pull secret\'s "auths" field is not a JSON object');
+  if (!isObject(auths)) throw new FerryError('INVALID_CONTENT', 'the pull secret\'s "auths" field is not a JSON object');
   const entry: JsonObject = { auth: Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64') };
   if (credentials.email !== undefined) entry.email = credentials.email;
   setOwn(auths, registry, entry);

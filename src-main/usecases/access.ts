@@ -4,7 +4,7 @@
  * engine's RegistryAccess, so credentials bind to one host the same way
  * whichever front end the user came through.
  */
-import { FerryError } from '../../src-shared/errors.ts';
+import { FerryError, type ErrorHint } from '../../src-shared/errors.ts';
 import type { RegistryAccess } from '../oci/registry/registries.ts';
 
 /** A login typed by the user for one side of a job (never stored, logged or echoed). */
@@ -52,7 +52,7 @@ export function registryAccessFor(settings: RegistrySettings, hosts: string[], s
     const [host] = distinct;
     if (distinct.length !== 1 || host === undefined) {
       throw new FerryError('INVALID_ARGUMENT', `a typed login is for one registry, but these images come from ${distinct.join(', ') || 'no registry'}; put each registry's login in an auth file instead`, {
-        argument: 'login', side, hosts: distinct, hint: { kind: 'auth-file-per-registry' },
+        argument: 'login', side, hosts: distinct, hint: { kind: 'auth-file-per-registry' } satisfies ErrorHint,
       });
     }
     access.creds = { username, password, host };

@@ -8,7 +8,7 @@ import { ALL_PLATFORMS, parsePlatform, type PlatformSelection } from '../oci/pla
 import { parseReference, parseRegistryPrefix } from '../oci/reference.ts';
 import { Registries } from '../oci/registry/registries.ts';
 import { copyImages, type CopyRequest, type CopySummary } from '../transfer/copy.ts';
-import { mirrorDestination, readImageList } from '../transfer/image-list.ts';
+import { mirrorDestination, readImageList } from '../sources/image-list.ts';
 import { registryAccessFor, type RegistrySettings } from './access.ts';
 import type { JobContext } from './job-context.ts';
 

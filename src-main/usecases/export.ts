@@ -17,7 +17,7 @@ import { formatReference, parseReference } from '../oci/reference.ts';
 import { Registries } from '../oci/registry/registries.ts';
 import { placeImageSet, readImageSet } from '../sources/image-set.ts';
 import { exportBundle, type ExportRequest, type ExportSummary, type ImageBlobShare } from '../transfer/export.ts';
-import { parseImageList, readImageList } from '../transfer/image-list.ts';
+import { parseImageList, readImageList } from '../sources/image-list.ts';
 import { registryAccessFor, type RegistrySettings } from './access.ts';
 import { withCatalogJob } from './catalog-job.ts';
 import { deckhouseLicense } from './deckhouse-license.ts';

@@ -6,7 +6,7 @@
  * records the site and the receipt exactly as the CLI does.
  */
 import { resolve } from 'node:path';
-import { FerryError } from '../../src-shared/errors.ts';
+import { FerryError, type ErrorHint } from '../../src-shared/errors.ts';
 import { openBundle, type OpenedBundle } from '../bundle/bundle-reader.ts';
 import { readBundleManifest } from '../bundle/read-back.ts';
 import { writeReceipt, type ImportReceipt } from '../bundle/receipt.ts';
@@ -84,7 +84,7 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
   const bundle = resolve(input.bundle);
   const target = importTarget(input.target, input.keepRegistryHost);
   if (input.pullSecretFile !== undefined && input.registry.login === undefined) {
-    throw new FerryError('INVALID_ARGUMENT', 'merging a pull secret needs the login of the mirror registry', { argument: 'pullSecret', hint: { kind: 'mirror-login', host: target.registry } });
+    throw new FerryError('INVALID_ARGUMENT', 'merging a pull secret needs the login of the mirror registry', { argument: 'pullSecret', hint: { kind: 'mirror-login', host: target.registry } satisfies ErrorHint });
   }
   const registries = new Registries(registryAccessFor(input.registry, [target.registry], 'destination'));
   try {

@@ -3,7 +3,7 @@
  * bundle it last imported, from its receipts in the catalog or from a receipt
  * file. Used by the export use case for every front end.
  */
-import { FerryError } from '../../src-shared/errors.ts';
+import { FerryError, type ErrorHint } from '../../src-shared/errors.ts';
 import { readReceipt } from '../bundle/receipt.ts';
 import type { Catalog } from '../catalog/index.ts';
 
@@ -24,7 +24,7 @@ export async function incrementalBase(catalog: Catalog, site: string | undefined
   if (site === undefined) return undefined;
   const parent = catalog.latestBundleForSite(site);
   if (!parent) {
-    throw new FerryError('NOT_FOUND', `site ${site} has no receipt in the catalog (${catalog.path}); load the receipt the site sent back first`, { site, hint: { kind: 'site-receipt', site } });
+    throw new FerryError('NOT_FOUND', `site ${site} has no receipt in the catalog (${catalog.path}); load the receipt the site sent back first`, { site, hint: { kind: 'site-receipt', site } satisfies ErrorHint });
   }
   return { parent, siteHas: catalog.siteDigests(site) };
 }

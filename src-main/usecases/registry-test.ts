@@ -3,15 +3,11 @@
  * as an OCI registry, and does it accept the login — before a long job finds
  * out halfway.
  */
+import type { RegistryTestResult } from '../../src-shared/api/contract.ts';
+import { errorHint, FerryError } from '../../src-shared/errors.ts';
 import { parseReference } from '../oci/reference.ts';
 import { Registries } from '../oci/registry/registries.ts';
 import { registryAccessFor, type RegistrySettings } from './access.ts';
-
-/** The answer of a connection test, in words a person can act on. */
-export interface RegistryTestResult {
-  ok: boolean;
-  message: string;
-}
 
 /** Authenticates and asks `GET /v2/` of `host[:port]` or `host[:port]/prefix` (the distribution-spec "end-1" check). */
 export async function testRegistry(registry: string, settings: RegistrySettings): Promise<RegistryTestResult> {
@@ -24,7 +20,9 @@ export async function testRegistry(registry: string, settings: RegistrySettings)
     const login = settings.login ? ' and accepts the credentials' : (await settings.savedLogin?.(host)) ? ' and accepts the saved login' : '';
     return { ok: true, message: `${host} answers as an OCI registry${login}` };
   } catch (error) {
-    return { ok: false, message: error instanceof Error ? error.message : String(error) };
+    const message = error instanceof Error ? error.message : String(error);
+    const hint = error instanceof FerryError ? errorHint(error.details) : undefined;
+    return hint ? { ok: false, message, hint } : { ok: false, message };
   } finally {
     await registries.close();
   }

@@ -196,7 +196,7 @@ describe('PartWriter', () => {
     expect(missing.code).toBe('IO_ERROR');
     expect(missing.message).toContain('part-000001.tar');
 
-    expect(() => new PartWriter({ dir: root, partSize: 1000, resumeFrom: parts })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => new PartWriter({ dir: root, partSize: 1000, resumeFrom: parts })).toThrow(expect.objectContaining({ code: 'INVALID_CONTENT' }));
   });
 
   it('an empty stream is one empty part; a stream that ends exactly on a boundary makes no empty part', async () => {
@@ -264,8 +264,8 @@ describe('openPartsStream', () => {
   it('refuses reordered or foreign part names before reading anything', async () => {
     const [a, b, ...rest] = parts;
     if (!a || !b) throw new Error('fixture needs two parts');
-    expect((await failure(collect(openPartsStream(root, [b, a, ...rest])))).code).toBe('INVALID_ARGUMENT');
-    expect((await failure(collect(openPartsStream(root, [{ ...a, name: '../part-000000.tar' }])))).code).toBe('INVALID_ARGUMENT');
+    expect((await failure(collect(openPartsStream(root, [b, a, ...rest])))).code).toBe('BUNDLE_INVALID');
+    expect((await failure(collect(openPartsStream(root, [{ ...a, name: '../part-000000.tar' }])))).code).toBe('BUNDLE_INVALID');
   });
 
   it('stops with CANCELLED when the signal aborts', async () => {
