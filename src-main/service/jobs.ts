@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { anyJobState, type JobKind, type JobResults, type JobState, type JobStateOf } from '../../src-shared/api/jobs.ts';
 import { FerryError, toErrorEnvelope } from '../../src-shared/errors.ts';
 import type { BlobProgress } from '../../src-shared/model/oci.ts';
-import { PROGRESS_INTERVAL_MS, ProgressTracker } from '../transfer/progress.ts';
+import { PROGRESS_INTERVAL_MS, ProgressTracker } from '../usecases/job-context.ts';
 import type { EventHub } from './events.ts';
 
 /** What a job body gets. */

@@ -7,7 +7,7 @@
  * Long jobs and their typed results are in jobs.ts, how the contract travels
  * (bridge, channels, routes, token header) in wire.ts.
  */
-import type { ErrorEnvelope } from '../errors.ts';
+import type { ErrorEnvelope, ErrorHint } from '../errors.ts';
 import type { BundleImage, BundleManifest } from '../model/bundle.ts';
 import type { BundleSummary, MonthTotals } from '../model/catalog.ts';
 import type { BlobProgress } from '../model/oci.ts';
@@ -81,6 +81,8 @@ export interface ExportInput {
   platforms?: string[];
   /** Incremental for this site: leave out what its receipts in the catalog say it has, like `ferry export --site`. */
   site?: string;
+  /** Incremental from a receipt file the site sent back (wins over `site`), like `ferry export --since-receipt`. */
+  sinceReceipt?: string;
   registry?: RegistryAccessInput;
 }
 
@@ -89,6 +91,8 @@ export interface ImportInput {
   bundle: string;
   target: string;
   keepRegistryHost?: boolean;
+  /** The site this registry belongs to: recorded in the receipt and the catalog, like `ferry import --site`. */
+  site?: string;
   registry?: RegistryAccessInput;
 }
 
@@ -172,6 +176,13 @@ export interface SavedSet {
   modified: string;
 }
 
+/** The answer of `registry:test`: whether the registry answers, in words, and what to change when it does not. */
+export interface RegistryTestResult {
+  ok: boolean;
+  message: string;
+  hint?: ErrorHint;
+}
+
 /** Every method: its argument and its result. */
 export interface ApiMethods {
   'app:info': { args: Record<string, never>; result: { version: string; mode: 'electron' | 'browser'; catalog: string } };
@@ -186,7 +197,7 @@ export interface ApiMethods {
   'job:cancel': { args: { jobId: string }; result: { cancelled: boolean } };
   'job:list': { args: Record<string, never>; result: JobState[] };
   'mirror:config': { args: { bundle: string; target: string; keepRegistryHost?: boolean }; result: { files: Array<{ path: string; text: string }> } };
-  'registry:test': { args: { registry: string; access?: RegistryAccessInput }; result: { ok: boolean; message: string } };
+  'registry:test': { args: { registry: string; access?: RegistryAccessInput }; result: RegistryTestResult };
   /** Newest first; with `contains` (a reference, repository or digest), the bundles that carried it. */
   'catalog:bundles': { args: { contains?: string; limit?: number }; result: BundleSummary[] };
   /** Per calendar month, newest first. */
