@@ -304,7 +304,7 @@ export async function* openPartsStream(dir: string, parts: PartInfo[], options: 
     const path = join(dir, part.name);
     const raw = readPart(path, part.name, signal);
     const chunks = verify ? verifyingStream(raw, new DigestVerifier(`sha256:${part.sha256}`, part.size, `part ${part.name}`)) : raw;
-    for await (const chunk of chunks) yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    yield* chunks;
   }
 }
 
