@@ -235,11 +235,13 @@ class PlannedSource implements BlobSource {
     this.manifests = new MemoryBlobSource(bytes, 'fetched while planning');
   }
 
+  /** Names the blob by the repository it is read from. */
   describe(blob: BlobRef): string {
     const reference = this.origins.get(blob.digest);
     return reference ? `blob ${blob.digest} in ${reference.registry}/${reference.repository}` : this.manifests.describe(blob);
   }
 
+  /** The blob's raw bytes from `start`, from memory or its repository. */
   open(blob: BlobRef, start: number, signal?: AbortSignal): AsyncIterable<Uint8Array> {
     const reference = this.origins.get(blob.digest);
     if (!reference) return this.manifests.open(blob, start);
