@@ -10,7 +10,8 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isContentMismatch, type BlobContent, type BlobRef, type BlobSink, type BlobSource } from '../oci/blob-io.ts';
 import { parseDigest } from '../oci/digest.ts';
-import { fsyncDir, ioError } from './fs-durable.ts';
+import { fsyncDir } from '../base/durable-write.ts';
+import { ioError } from '../base/fs-errors.ts';
 
 /** How a blob got into the store. */
 export type BlobOutcome = 'present' | 'resumed' | 'written';

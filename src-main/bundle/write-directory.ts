@@ -9,7 +9,7 @@ import type { BlobProgress } from '../../src-shared/model/oci.ts';
 import { Limiter } from '../base/limiter.ts';
 import { copyBlob, type BlobRef, type BlobSource } from '../oci/blob-io.ts';
 import { BlobDirectory, PARTIAL_SUFFIX } from './blob-directory.ts';
-import { writeFileDurable } from './fs-durable.ts';
+import { writeFileDurable } from '../base/durable-write.ts';
 import { BUNDLE_FILES } from '../../src-shared/model/bundle.ts';
 import { OCI_LAYOUT_CONTENT } from './layout.ts';
 

@@ -20,7 +20,7 @@ import { formatReference } from '../oci/reference.ts';
 import type { Registries } from '../oci/registry/registries.ts';
 import { RepositoryBlobs } from '../oci/registry/repository-blobs.ts';
 import { clearExportState, saveExportState, sameJob, type ExportState } from '../bundle/export-state.ts';
-import { writeFileDurable } from '../bundle/fs-durable.ts';
+import { writeFileDurable } from '../base/durable-write.ts';
 import { indexJson, OCI_LAYOUT_CONTENT, type IndexEntry } from '../bundle/layout.ts';
 import { BlobDirectory } from '../bundle/blob-directory.ts';
 import { inspectFolder, partsStillThere, removeStale, sweepTempFiles } from '../bundle/export-folder.ts';

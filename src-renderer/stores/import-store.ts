@@ -1,6 +1,6 @@
 /** The import wizard: find, verify and inspect a bundle, choose the target registry, push, then mirror configuration. */
 import { create } from 'zustand';
-import type { ApiClient, BundleInspection, FoundBundle, ImportInput, JobState, VerifyResult } from '../../src-shared/api/contract.ts';
+import type { ApiClient, BundleInspection, FoundBundle, ImportInput, JobState, RegistryTestResult, VerifyResult } from '../../src-shared/api/contract.ts';
 import type { ErrorEnvelope } from '../../src-shared/errors.ts';
 import { ApiError } from '../api/client.ts';
 import { envelopeOf } from '../api/explain.ts';
@@ -30,7 +30,7 @@ export interface ImportStore {
   verifyJob: JobState | null;
   verify: VerifyResult | null;
   inspection: BundleInspection | null;
-  test: { ok: boolean; message: string } | null;
+  test: RegistryTestResult | null;
   importJobId: string | null;
   importJob: JobState | null;
   mirror: Array<{ path: string; text: string }> | null;
