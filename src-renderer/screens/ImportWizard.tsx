@@ -132,6 +132,10 @@ function TargetStep() {
         <label htmlFor="registry">Registry address and prefix</label>
         <input id="registry" type="text" spellCheck={false} placeholder="registry.local:5000/mirror" value={s.target} onChange={(e) => { s.set({ target: e.target.value }); }} />
       </div>
+      <div className="field">
+        <label htmlFor="site">Site name (optional: recorded in the receipt, so the next bundle for this site carries only what is new)</label>
+        <input id="site" type="text" spellCheck={false} placeholder="plant-7" value={s.site} onChange={(e) => { s.set({ site: e.target.value }); }} />
+      </div>
       <AccessFields legend="Target registry access" idPrefix="target" access={s.access} onChange={s.setAccess} prefilledFrom={s.prefilledFrom} />
       <div className="actions">
         <button type="button" disabled={s.busy || !s.target.trim()} onClick={() => void s.testConnection()}>Test connection</button>

@@ -21,6 +21,8 @@ export interface ImportStore {
   /** Bundles found on the drives or in searchFolder; null before the first search. */
   found: FoundBundle[] | null;
   target: string;
+  /** The site this registry belongs to, recorded in the receipt and the catalog (empty: none). */
+  site: string;
   access: AccessForm;
   /** The Settings entry the access options were filled from, if any. */
   prefilledFrom: string | null;
@@ -35,7 +37,7 @@ export interface ImportStore {
   importJob: JobState | null;
   mirror: Array<{ path: string; text: string }> | null;
   init(client: ApiClient): void;
-  set(patch: Partial<Pick<ImportStore, 'bundle' | 'target' | 'searchFolder'>>): void;
+  set(patch: Partial<Pick<ImportStore, 'bundle' | 'target' | 'site' | 'searchFolder'>>): void;
   /** Looks for bundles in searchFolder, or on the removable drives when it is empty. */
   findBundles(): Promise<void>;
   setAccess(patch: Partial<AccessForm>): void;
@@ -62,6 +64,7 @@ const initial = {
   searchFolder: '',
   found: null as FoundBundle[] | null,
   target: '',
+  site: '',
   access: DEFAULT_ACCESS,
   prefilledFrom: null as string | null,
   busy: false,
@@ -88,7 +91,10 @@ export const useImport = create<ImportStore>()((set, get) => {
       set({ busy: false, error: envelopeOf(error) });
     }
   }
-  const importInput = (): ImportInput => ({ bundle: get().bundle.trim(), target: get().target.trim(), registry: accessInput(get().access) });
+  const importInput = (): ImportInput => {
+    const site = get().site.trim();
+    return { bundle: get().bundle.trim(), target: get().target.trim(), ...(site ? { site } : {}), registry: accessInput(get().access) };
+  };
 
   return {
     ...initial,
