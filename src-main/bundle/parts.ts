@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { FerryError } from '../../src-shared/errors.ts';
 import { DigestVerifier, verifyingStream } from '../oci/digest.ts';
-import { errnoCode, fsyncDir, ioError } from './fs-durable.ts';
+import { fsyncDir } from '../base/durable-write.ts';
+import { errnoCode, ioError } from '../base/fs-errors.ts';
 
 /** One finished part as `ferry.json` lists it; `sha256` is bare lowercase hex of the part file. */
 export type PartInfo = { name: string; size: number; sha256: string };
@@ -304,7 +305,7 @@ export async function* openPartsStream(dir: string, parts: PartInfo[], options: 
     const path = join(dir, part.name);
     const raw = readPart(path, part.name, signal);
     const chunks = verify ? verifyingStream(raw, new DigestVerifier(`sha256:${part.sha256}`, part.size, `part ${part.name}`)) : raw;
-    for await (const chunk of chunks) yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    yield* chunks;
   }
 }
 

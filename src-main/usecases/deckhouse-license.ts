@@ -14,10 +14,9 @@ const LICENSE_USER = 'license-token';
 
 /** The registry login a set's Deckhouse license stands for, bound to the Deckhouse source host; undefined when the set names none. */
 export async function deckhouseLicense(set: ImageSetFile): Promise<{ username: string; password: string; host: string } | undefined> {
-  const deckhouse: unknown = (set.document as Record<string, unknown>).deckhouse;
-  if (typeof deckhouse !== 'object' || deckhouse === null || Array.isArray(deckhouse)) return undefined;
-  const { license, source } = deckhouse as Record<string, unknown>;
-  if (typeof license !== 'string' || typeof source !== 'string') return undefined;
+  const license = set.document.deckhouse?.license;
+  const source = set.document.deckhouse?.source;
+  if (license === undefined || source === undefined) return undefined;
   let password: string | undefined;
   if (license.startsWith('file:')) password = (await readFile(license.slice('file:'.length), 'utf8').catch(() => undefined))?.trim();
   else password = process.env[license.replace(/^env:/, '')];

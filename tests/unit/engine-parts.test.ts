@@ -3,7 +3,7 @@ import { DigestVerifier, parseDigest, sha256Digest, verifyingStream } from '../.
 import { formatPlatform, parsePlatform, platformMatches } from '../../src-main/oci/platform.ts';
 import { parseReference } from '../../src-main/oci/reference.ts';
 import { mirrorDestination, parseImageList } from '../../src-main/sources/image-list.ts';
-import { Limiter } from '../../src-main/transfer/limiter.ts';
+import { Limiter } from '../../src-main/base/limiter.ts';
 import { helpText, parseCommandArgs } from '../../src-main/cli/args.ts';
 import { copySpec } from '../../src-main/cli/commands/copy.ts';
 import { inspectSpec } from '../../src-main/cli/commands/inspect.ts';
