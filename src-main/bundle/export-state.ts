@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import { EXPORT_STATE_DOCUMENT, type ExportStateSchema } from '../../src-shared/schemas/export-state.ts';
 import { readJsonFile } from '../base/json-file.ts';
-import { writeFileDurable } from './fs-durable.ts';
+import { writeFileDurable } from '../base/durable-write.ts';
 
 /** The journal's file name: a dot file, outside the OCI layout and never inside a tar part. */
 export const EXPORT_STATE_FILE = '.ferry-export.json';

@@ -11,7 +11,7 @@ import { readJsonFile } from '../base/json-file.ts';
 import { homedir } from 'node:os';
 import { dirname, join, posix, win32 } from 'node:path';
 import { defaultCatalogPath } from '../catalog/catalog.ts';
-import { writeFileDurable } from './fs-durable.ts';
+import { writeFileDurable } from '../base/durable-write.ts';
 
 /** The receipt's file name when it is written into the bundle folder. */
 export const RECEIPT_FILE = 'ferry-receipt.json';

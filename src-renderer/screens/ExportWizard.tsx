@@ -6,7 +6,9 @@ import { JobProgressView } from '../components/JobProgressView.tsx';
 import { StepHeading } from '../components/StepHeading.tsx';
 import { VirtualTable, type VirtualColumn } from '../components/VirtualTable.tsx';
 import { driveHolding } from '../drive-match.ts';
-import { formatBytes, parseReferences, shortDigest } from '../format.ts';
+import { SITE_LABEL } from '../field-labels.ts';
+import { formatBytes } from '../../src-shared/units.ts';
+import { parseReferences, shortDigest } from '../format.ts';
 import { useDrives } from '../stores/drives-store.ts';
 import { EXPORT_STEPS, useExport } from '../stores/export-store.ts';
 import { useSavedSets } from '../stores/saved-sets-store.ts';
@@ -171,7 +173,7 @@ function WhereStep() {
           <p id="platforms-hint" className="hint">None checked keeps every platform (or the image set's own platforms).</p>
         </fieldset>
         <div className="field">
-          <label htmlFor="site">Incremental for site (empty for a full bundle)</label>
+          <label htmlFor="site">{SITE_LABEL}</label>
           <input id="site" type="text" spellCheck={false} value={s.site} aria-describedby="site-hint" onChange={(e) => s.set({ site: e.target.value })} />
           <p id="site-hint" className="hint">Leaves out what the site&apos;s receipts in the catalog say it already has.</p>
         </div>
@@ -207,7 +209,8 @@ function RunStep() {
 
 function DoneStep() {
   const s = useExport();
-  const summary = s.job?.result && typeof s.job.result === 'object' ? Object.entries(s.job.result as Record<string, unknown>).filter(([, v]) => typeof v !== 'object') : [];
+  const result = s.job?.status === 'succeeded' ? s.job.result : undefined;
+  const summary = result ? Object.entries({ ...result }).filter(([, v]) => typeof v !== 'object') : [];
   return (
     <>
       <p role="status">The bundle was written to <span className="mono">{s.target}</span>.</p>
@@ -220,18 +223,12 @@ function DoneStep() {
       {!s.verify && !s.verifyError && <JobProgressView jobId={s.verifyJobId} label="Verification progress" />}
       <ErrorNotice error={s.verifyError} />
       {s.verify && <VerifyReport result={s.verify} />}
-      <SafelyRemove bundle={bundleOf(s.job?.result) ?? s.target} />
+      <SafelyRemove bundle={result?.bundle ?? s.target} />
       <div className="actions">
         <button type="button" onClick={() => s.reset()}>Export another set</button>
       </div>
     </>
   );
-}
-
-/** The bundle path a finished export job reports (resolved), if any. */
-function bundleOf(result: unknown): string | undefined {
-  const bundle = typeof result === 'object' && result !== null ? (result as { bundle?: unknown }).bundle : undefined;
-  return typeof bundle === 'string' && bundle !== '' ? bundle : undefined;
 }
 
 /** "Safely remove drive", when the bundle lies on a removable drive; the outcome is announced in a live region. */

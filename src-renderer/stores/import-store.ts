@@ -1,6 +1,6 @@
 /** The import wizard: find, verify and inspect a bundle, choose the target registry, push, then mirror configuration. */
 import { create } from 'zustand';
-import type { ApiClient, BundleInspection, FoundBundle, ImportInput, JobState, VerifyResult } from '../../src-shared/api/contract.ts';
+import type { ApiClient, BundleInspection, FoundBundle, ImportInput, JobStateOf, RegistryTestResult, VerifyJobResult } from '../../src-shared/api/contract.ts';
 import type { ErrorEnvelope } from '../../src-shared/errors.ts';
 import { ApiError } from '../api/client.ts';
 import { envelopeOf } from '../api/explain.ts';
@@ -21,21 +21,23 @@ export interface ImportStore {
   /** Bundles found on the drives or in searchFolder; null before the first search. */
   found: FoundBundle[] | null;
   target: string;
+  /** The site this registry belongs to, recorded in the receipt and the catalog (empty: none). */
+  site: string;
   access: AccessForm;
   /** The Settings entry the access options were filled from, if any. */
   prefilledFrom: string | null;
   busy: boolean;
   error: ErrorEnvelope | null;
   verifyJobId: string | null;
-  verifyJob: JobState | null;
-  verify: VerifyResult | null;
+  verifyJob: JobStateOf<'verify'> | null;
+  verify: VerifyJobResult | null;
   inspection: BundleInspection | null;
-  test: { ok: boolean; message: string } | null;
+  test: RegistryTestResult | null;
   importJobId: string | null;
-  importJob: JobState | null;
+  importJob: JobStateOf<'import'> | null;
   mirror: Array<{ path: string; text: string }> | null;
   init(client: ApiClient): void;
-  set(patch: Partial<Pick<ImportStore, 'bundle' | 'target' | 'searchFolder'>>): void;
+  set(patch: Partial<Pick<ImportStore, 'bundle' | 'target' | 'site' | 'searchFolder'>>): void;
   /** Looks for bundles in searchFolder, or on the removable drives when it is empty. */
   findBundles(): Promise<void>;
   setAccess(patch: Partial<AccessForm>): void;
@@ -62,6 +64,7 @@ const initial = {
   searchFolder: '',
   found: null as FoundBundle[] | null,
   target: '',
+  site: '',
   access: DEFAULT_ACCESS,
   prefilledFrom: null as string | null,
   busy: false,
@@ -88,7 +91,10 @@ export const useImport = create<ImportStore>()((set, get) => {
       set({ busy: false, error: envelopeOf(error) });
     }
   }
-  const importInput = (): ImportInput => ({ bundle: get().bundle.trim(), target: get().target.trim(), registry: accessInput(get().access) });
+  const importInput = (): ImportInput => {
+    const site = get().site.trim();
+    return { bundle: get().bundle.trim(), target: get().target.trim(), ...(site ? { site } : {}), registry: accessInput(get().access) };
+  };
 
   return {
     ...initial,
@@ -116,8 +122,8 @@ export const useImport = create<ImportStore>()((set, get) => {
         set({ verify: null, verifyJob: null, inspection: null });
         const { jobId } = await api['bundle:verify']({ bundle: get().bundle.trim() });
         set({ verifyJobId: jobId, step: 'verify' });
-        const job = await whenJobEnds(jobId);
-        set({ verifyJob: job, verify: job.status === 'succeeded' ? (job.result as VerifyResult) : null });
+        const job = await whenJobEnds(jobId, 'verify');
+        set({ verifyJob: job, verify: job.status === 'succeeded' ? job.result : null });
       }),
     inspect: () =>
       guarded(async (api) => {
@@ -138,7 +144,7 @@ export const useImport = create<ImportStore>()((set, get) => {
         set({ importJob: null, mirror: null });
         const { jobId } = await api['import:run'](importInput());
         set({ importJobId: jobId, step: 'push' });
-        const job = await whenJobEnds(jobId);
+        const job = await whenJobEnds(jobId, 'import');
         set({ importJob: job });
       }),
     async cancel() {

@@ -4,13 +4,20 @@
  * once here with its argument and result; the IPC adapter, the preload, the
  * HTTP server and the renderer client are generated from `API_METHODS` and
  * `API_EVENTS`, so no channel name is ever written twice (DESIGN.md decision 1).
+ * Long jobs and their typed results are in jobs.ts, how the contract travels
+ * (bridge, channels, routes, token header) in wire.ts.
  */
-import type { ErrorEnvelope } from '../errors.ts';
+import type { ErrorEnvelope, ErrorHint } from '../errors.ts';
 import type { BundleImage, BundleManifest } from '../model/bundle.ts';
+import type { BundleSummary, MonthTotals } from '../model/catalog.ts';
 import type { BlobProgress } from '../model/oci.ts';
 import type { JobProgress } from '../model/progress.ts';
+import type { JobState } from './jobs.ts';
 import type { z } from 'zod';
 import type { RegistrySettingSchema, SettingsSchema } from '../schemas/settings.ts';
+
+export * from './jobs.ts';
+export type { BundleSummary, MonthTotals } from '../model/catalog.ts';
 
 /** Registry access as the UI collects it; credentials never leave the engine side again. */
 export interface RegistryAccessInput {
@@ -76,6 +83,8 @@ export interface ExportInput {
   platforms?: string[];
   /** Incremental for this site: leave out what its receipts in the catalog say it has, like `ferry export --site`. */
   site?: string;
+  /** Incremental from a receipt file the site sent back (wins over `site`), like `ferry export --since-receipt`. */
+  sinceReceipt?: string;
   registry?: RegistryAccessInput;
 }
 
@@ -84,28 +93,9 @@ export interface ImportInput {
   bundle: string;
   target: string;
   keepRegistryHost?: boolean;
+  /** The site this registry belongs to: recorded in the receipt and the catalog, like `ferry import --site`. */
+  site?: string;
   registry?: RegistryAccessInput;
-}
-
-/** A long job's state, as events and `jobs()` report it. */
-export interface JobState {
-  id: string;
-  kind: 'export' | 'import' | 'verify';
-  title: string;
-  status: 'running' | 'succeeded' | 'failed' | 'cancelled';
-  progress: JobProgress | null;
-  /** Set when the job ended: its summary (kind-specific) or its error. */
-  result?: unknown;
-  error?: ErrorEnvelope;
-}
-
-/** The verify report, as `ferry verify --json` prints it. */
-export interface VerifyResult {
-  ok: boolean;
-  checks: Array<{ id: string; title: string; ok: boolean; problems: string[] }>;
-  images: number;
-  blobs: number;
-  bytes: number;
 }
 
 /** What the import inspector shows: the bundle and where each image would land. */
@@ -177,6 +167,13 @@ export interface SavedSet {
   modified: string;
 }
 
+/** The answer of `registry:test`: whether the registry answers, in words, and what to change when it does not. */
+export interface RegistryTestResult {
+  ok: boolean;
+  message: string;
+  hint?: ErrorHint;
+}
+
 /** Every method: its argument and its result. */
 export interface ApiMethods {
   'app:info': { args: Record<string, never>; result: { version: string; mode: 'electron' | 'browser'; catalog: string } };
@@ -191,9 +188,11 @@ export interface ApiMethods {
   'job:cancel': { args: { jobId: string }; result: { cancelled: boolean } };
   'job:list': { args: Record<string, never>; result: JobState[] };
   'mirror:config': { args: { bundle: string; target: string; keepRegistryHost?: boolean }; result: { files: Array<{ path: string; text: string }> } };
-  'registry:test': { args: { registry: string; access?: RegistryAccessInput }; result: { ok: boolean; message: string } };
-  'catalog:bundles': { args: { contains?: string; limit?: number }; result: Array<Record<string, unknown>> };
-  'catalog:totals': { args: Record<string, never>; result: Array<{ month: string; bundles: number; bytes: number; exports: number; imports: number }> };
+  'registry:test': { args: { registry: string; access?: RegistryAccessInput }; result: RegistryTestResult };
+  /** Newest first; with `contains` (a reference, repository or digest), the bundles that carried it. */
+  'catalog:bundles': { args: { contains?: string; limit?: number }; result: BundleSummary[] };
+  /** Per calendar month, newest first. */
+  'catalog:totals': { args: Record<string, never>; result: MonthTotals[] };
   'settings:get': { args: Record<string, never>; result: FerrySettings };
   'settings:save': { args: FerrySettings; result: { saved: true } };
   'credentials:status': { args: Record<string, never>; result: CredentialsStatus };

@@ -16,6 +16,7 @@ import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
 import { skopeoInspectRawDigest } from '../harness/skopeo.ts';
 import { createService, type Service } from '../../src-main/service.ts';
 import { startBrowserServer, type BrowserServer } from '../../src-main/server/browser-server.ts';
+import { EVENTS_PATH, methodPath, TOKEN_QUERY } from '../../src-shared/api/wire.ts';
 import { CatalogScreen, StartScreen } from './pages/start.ts';
 import { SettingsScreen, type RegistryEntry } from './pages/settings.ts';
 import { ExportDoneStep, ExportPlanStep, ExportRunStep, ExportWhatStep, ExportWhereStep } from './pages/export-steps.ts';
@@ -25,6 +26,8 @@ const RENDERER_DIR = 'dist/renderer';
 const CARRIED: FixtureName[] = ['oci-single', 'oci-index'];
 /** Where the import puts images in the second registry: `<prefix>/<fixture repository>`, as the CLI maps them. */
 const PREFIX = 'imported';
+/** The site the import wizard names: the receipt and the catalog must record it, as `ferry import --site` does. */
+const SITE = 'plant-e2e';
 
 let source: RunningRegistry;
 let target: RunningRegistry;
@@ -59,11 +62,11 @@ test('without the session token, the page and the API answer 401', async ({ page
   const origin = new URL(server.url).origin;
   const response = await page.goto(`${origin}/`);
   expect(response?.status()).toBe(401);
-  expect((await request.get(`${origin}/?token=wrong`)).status()).toBe(401);
-  const api = await request.post(`${origin}/api/app:info`, { data: {} });
+  expect((await request.get(`${origin}/?${TOKEN_QUERY}=wrong`)).status()).toBe(401);
+  const api = await request.post(`${origin}${methodPath('app:info')}`, { data: {} });
   expect(api.status()).toBe(401);
   expect(await api.json()).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
-  expect((await request.get(`${origin}/api/events`)).status()).toBe(401);
+  expect((await request.get(`${origin}${EVENTS_PATH}`)).status()).toBe(401);
 });
 
 test('export two images, then import them into a second registry, through the UI only', async ({ page }) => {
@@ -129,12 +132,17 @@ test('export two images, then import them into a second registry, through the UI
 
   const targetStep = await new ImportTargetStep(page).expectShown();
   await targetStep.enterRegistry(`${target.host}/${PREFIX}`, { plainHttp: true });
+  await targetStep.enterSite(SITE);
   await targetStep.testConnection();
   await targetStep.capture('import-4-target');
   await targetStep.push();
 
   const push = await new ImportPushStep(page).expectShown();
   await push.waitFinished();
+  // The app's import records the site as the CLI's does: in the receipt beside the bundle and in the catalog.
+  const receipt = JSON.parse(await readFile(join(bundle, 'ferry-receipt.json'), 'utf8')) as { site: string | null };
+  expect(receipt.site).toBe(SITE);
+  expect((await service['catalog:bundles']({})).some((row) => row.direction === 'import' && row.site === SITE)).toBe(true);
   await push.capture('import-5-push');
   await push.next();
 
