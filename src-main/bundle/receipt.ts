@@ -7,7 +7,7 @@ import { access, constants, mkdir, readFile } from 'node:fs/promises';
 import { FerryError } from '../../src-shared/errors.ts';
 import { homedir } from 'node:os';
 import { dirname, join, posix, win32 } from 'node:path';
-import { defaultCatalogPath } from '../catalog/catalog.ts';
+import { catalogFolder } from '../base/data-folder.ts';
 import { writeFileDurable } from './fs-durable.ts';
 
 /** The receipt's file name when it is written into the bundle folder. */
@@ -34,7 +34,7 @@ export interface ImportReceipt {
  */
 export function defaultReceiptDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
   const paths = platform === 'win32' ? win32 : posix;
-  return paths.join(paths.dirname(defaultCatalogPath(env, platform, home)), 'receipts');
+  return paths.join(catalogFolder(env, platform, home), 'receipts');
 }
 
 /** Writes a receipt to `file`, or into the bundle folder when it is writable, else into the data folder; returns the path. */
