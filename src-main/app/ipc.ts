@@ -64,11 +64,11 @@ export function buildPreloadApi(ipcRenderer: Pick<IpcRenderer, 'invoke' | 'on' |
   const { methods, events } = ipcChannels();
   return {
     invoke: async (method, args) => {
-      if (!(methods as readonly string[]).includes(method)) throw new Error(`unknown Ferry method ${String(method)}`);
+      if (!(methods as readonly string[]).includes(method)) throw new Error(`unknown Ferry method ${method}`);
       return (await ipcRenderer.invoke(method, args ?? {})) as ApiResponse<typeof method>;
     },
     on: (event, listener) => {
-      if (!(events as readonly string[]).includes(event)) throw new Error(`unknown Ferry event ${String(event)}`);
+      if (!(events as readonly string[]).includes(event)) throw new Error(`unknown Ferry event ${event}`);
       const wrapped = (_event: IpcRendererEvent, payload: unknown): void => listener(payload as ApiEvents[typeof event]);
       ipcRenderer.on(event, wrapped);
       return () => {
