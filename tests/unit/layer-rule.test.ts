@@ -61,12 +61,18 @@ describe('the layer rule refuses imports that point up or sideways', () => {
   ];
   it.each(refused)('%s', async (_name, folder, target, expected, name) => {
     const messages = await probe(folder, target, name);
-    expect(messages.some((message) => message.startsWith('boundaries/dependencies: ') && expected.test(message)), messages.join('\n')).toBe(true);
+    expect(
+      messages.some((message) => message.startsWith('boundaries/dependencies: ') && expected.test(message)),
+      messages.join('\n'),
+    ).toBe(true);
   });
 
   it('refuses a file that belongs to no layer', async () => {
     const messages = await probe('src-main', `./oci/${internalFile('src-main/oci')}`);
-    expect(messages.some((message) => message.startsWith('boundaries/no-unknown-files: ')), messages.join('\n')).toBe(true);
+    expect(
+      messages.some((message) => message.startsWith('boundaries/no-unknown-files: ')),
+      messages.join('\n'),
+    ).toBe(true);
   });
 
   it('refuses a Node built-in in src-shared', async () => {
