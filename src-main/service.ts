@@ -2,22 +2,22 @@
  * The API implementation: one object with one async function per contract
  * method and a subscription to its events, used by every front end (Electron
  * IPC, browser mode, tests) so the only code that differs between them is the
- * transport (DESIGN.md decision 1). It only wires the engine: export, import,
- * verify, the catalog and the media probes do the work.
+ * transport (DESIGN.md decision 1). It adapts the contract to the use cases
+ * (src-main/usecases): export, import, verify, the catalog and the media
+ * probes do the work there.
  *
  * Credentials in `RegistryAccessInput` live for one call: they are never put
  * into the catalog, a job's state, its result, or any log.
  */
 import { API_METHODS, type ApiClient, type ApiMethod, type ApiMethods } from '../src-shared/api/contract.ts';
 import { FerryError } from '../src-shared/errors.ts';
-import { Catalog, defaultCatalogPath } from './catalog/index.ts';
 import { watchDrives } from './media/drive-watch.ts';
 import { listDrives } from './media/drives.ts';
 import { ejectDrive } from './media/eject.ts';
-import { parseReference } from './oci/reference.ts';
-import { Registries } from './oci/registry/registries.ts';
 import { ferryVersion } from './version.ts';
-import { accessFrom, argsObject, optionalString, requireString, stringList } from './service/access.ts';
+import { argsObject, optionalString, requireString, settingsFrom, stringList } from './service/access.ts';
+import { defaultCatalogPath, listBundles, openCatalog as openCatalogAt, queryCatalog, type Catalog } from './usecases/catalog.ts';
+import { testRegistry } from './usecases/registry-test.ts';
 import { EventHub } from './service/events.ts';
 import { findBundles, listFolder } from './service/files.ts';
 import { exportInput, planExport, runExportJob } from './service/export.ts';
@@ -45,10 +45,6 @@ export type Service = ApiClient & {
   close(): Promise<void>;
 };
 
-/** Default and ceiling of `catalog:bundles`' limit, so one call cannot read the whole catalog into the UI. */
-const BUNDLES_DEFAULT_LIMIT = 50;
-const BUNDLES_MAX_LIMIT = 1_000;
-
 /** True when `name` is one of the contract's methods (the adapters refuse anything else). */
 export function isApiMethod(name: string): name is ApiMethod {
   return (API_METHODS as readonly string[]).includes(name);
@@ -62,7 +58,7 @@ export function createService(options: ServiceOptions): Service {
   let catalog: Catalog | undefined;
   const vault = new CredentialVault(vaultPathFor(catalogPath), options.cipher);
   const savedLogin = (host: string) => vault.lookup(host);
-  const openCatalog = (): Catalog => (catalog ??= Catalog.open(catalogPath));
+  const openCatalog = (): Catalog => (catalog ??= openCatalogAt(catalogPath));
   // The drive watch starts with the first `drives:changed` subscriber, so a service nobody watches drives on never polls.
   let stopDriveWatch: (() => void) | undefined;
 
@@ -99,32 +95,15 @@ export function createService(options: ServiceOptions): Service {
     'mirror:config': (args) => mirrorConfig(args),
     'registry:test': async (args) => {
       const input = argsObject(args);
-      const registry = requireString(input, 'registry').replace(/\/+$/, '');
-      // Accepts `host[:port]` or `host[:port]/prefix`, as the import target is typed.
-      const host = parseReference(`${registry.split('/')[0] ?? registry}/ferry-connection-test`).registry;
-      const access = typeof input.access === 'object' && input.access !== null ? (input.access as ApiMethods['registry:test']['args']['access']) : undefined;
-      const registries = new Registries(accessFrom(access, [host], savedLogin));
-      try {
-        const client = await registries.client(host);
-        // GET /v2/ after authenticating: the distribution-spec "end-1" check that the API is there and the credentials are accepted.
-        await client.send({ method: 'GET', path: '/v2/', scopes: [], expect: [200], subject: host, noRetry: true });
-        const login = access?.username ? ' and accepts the credentials' : (await vault.lookup(host)) ? ' and accepts the saved login' : '';
-        return { ok: true, message: `${host} answers as an OCI registry${login}` };
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        return { ok: false, message };
-      } finally {
-        await registries.close();
-      }
+      return testRegistry(requireString(input, 'registry'), settingsFrom(input.access, savedLogin));
     },
     'catalog:bundles': async (args) => {
       const input = argsObject(args);
       const contains = optionalString(input, 'contains');
-      if (contains !== undefined) return openCatalog().bundlesContaining(contains).map((row) => ({ ...row }));
-      const limit = typeof input.limit === 'number' && Number.isInteger(input.limit) && input.limit > 0 ? Math.min(input.limit, BUNDLES_MAX_LIMIT) : BUNDLES_DEFAULT_LIMIT;
-      return openCatalog().bundles(limit).map((row) => ({ ...row }));
+      const limit = typeof input.limit === 'number' ? input.limit : undefined;
+      return listBundles(openCatalog(), { ...(contains !== undefined ? { contains } : {}), ...(limit !== undefined ? { limit } : {}) }).map((row) => ({ ...row }));
     },
-    'catalog:totals': async () => openCatalog().totalsPerMonth(),
+    'catalog:totals': async () => queryCatalog(openCatalog(), { kind: 'totals' }),
     // Beside the catalog, so FERRY_CATALOG and `ferry ui --catalog` move both together; never holds a secret.
     'settings:get': () => readSettings(settingsPathFor(catalogPath)),
     'settings:save': (args) => saveSettings(settingsPathFor(catalogPath), args),

@@ -1,33 +1,4 @@
-/** Number formatting for people: sizes, rates and durations, never raw byte counts alone. */
-
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
-
-/** Bytes in binary units (1 KiB = 1024 B), as drive tools and part sizes count them. */
-export function formatBytes(bytes: number | null | undefined): string {
-  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return 'unknown';
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${UNITS[unit]}`;
-}
-
-/** A transfer rate. */
-export function formatRate(bytesPerSecond: number): string {
-  return `${formatBytes(bytesPerSecond)}/s`;
-}
-
-/** Time left, or a dash until the rate is known. */
-export function formatEta(seconds: number | undefined): string {
-  if (seconds === undefined || !Number.isFinite(seconds)) return '—';
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${s % 60} s`;
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
-}
+/** Text helpers of the renderer: short digests and the references typed into the "what" box. Sizes, rates and time left are formatted by src-shared/units.ts, as in the CLI. */
 
 /** The short digest shown in tables; the full one stays in the title attribute. */
 export function shortDigest(digest: string): string {

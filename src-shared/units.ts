@@ -1,6 +1,6 @@
 /**
- * Byte sizes as people type them (`--part-size 700MB`, `4GiB`) and as Ferry
- * prints them.
+ * Byte sizes as people type them (`--part-size 700MB`, `4GiB`), and the one
+ * way Ferry prints sizes, rates and time left, in the CLI and in the app.
  *
  * The one rule for units, case-insensitive, with an optional space:
  * - no unit or `B`: bytes;
@@ -65,15 +65,19 @@ export function parseSize(text: string): number {
 
 const BINARY_UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
 
+/** What every formatter prints for a quantity not known yet (no plan, no rate, no size on record). */
+const UNKNOWN_QUANTITY = 'unknown';
+
 /**
- * Formats a byte count in binary units with one decimal (`2.1 GiB`), so
- * messages match what file managers on every OS show. It never throws: it
- * also renders rates (fractional bytes per second) in progress lines, where a
- * NaN must print, not crash the bar.
+ * Formats a byte count in binary units with one decimal, a trailing `.0`
+ * dropped (`512 B`, `1.5 KiB`, `2.1 GiB`, `4 GiB`), so the CLI and the app
+ * print sizes alike and as file managers on every OS show them. It never
+ * throws: it also renders fractional rates, and a missing or non-finite
+ * count prints `unknown` instead of crashing a progress line.
  */
-export function formatSize(bytes: number): string {
-  if (!Number.isFinite(bytes)) return '? B';
-  if (bytes < 0) return `-${formatSize(-bytes)}`;
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return UNKNOWN_QUANTITY;
+  if (bytes < 0) return `-${formatBytes(-bytes)}`;
   if (Math.round(bytes) < 1024) return `${Math.round(bytes)} B`;
   let value = bytes / 1024;
   let index = 0;
@@ -84,4 +88,25 @@ export function formatSize(bytes: number): string {
   }
   const rounded = (Math.round(value * 10) / 10).toFixed(1).replace(/\.0$/, '');
   return `${rounded} ${BINARY_UNITS[index] ?? 'PiB'}`;
+}
+
+/** Formats a transfer rate as formatBytes per second (`38.1 MiB/s`), `unknown` until a rate is measured. */
+export function formatRate(bytesPerSecond: number | null | undefined): string {
+  if (bytesPerSecond === null || bytesPerSecond === undefined || !Number.isFinite(bytesPerSecond)) return UNKNOWN_QUANTITY;
+  return `${formatBytes(bytesPerSecond)}/s`;
+}
+
+/**
+ * Formats the time left in words with at most two units (`45 s`,
+ * `1 min 5 s`, `2 h 3 min`): unlike a clock (`1:05`), it cannot be misread
+ * as hours or minutes. `unknown` until a rate gives an estimate; a negative
+ * estimate (the job ran past it) prints `0 s`.
+ */
+export function formatEta(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return UNKNOWN_QUANTITY;
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${s % 60} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
 }

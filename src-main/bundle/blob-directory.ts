@@ -3,16 +3,15 @@
  * sequence: stream into `<hex>.partial`, verify, fsync, rename, fsync the
  * folder. A file under its final name is therefore always complete and
  * verified; a `.partial` is resumed (its bytes are re-hashed first) or restarted.
+ * The same folder is a blob source when a layout is imported.
  */
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FerryError } from '../../src-shared/errors.ts';
-import { DigestVerifier, parseDigest } from '../oci/digest.ts';
-import { fsyncDir, ioError } from './fs-durable.ts';
-
-/** Opens the bytes of a blob from `start`; the verifier has already seen the bytes before `start`. */
-export type BlobOpener = (start: number, verifier: DigestVerifier) => AsyncIterable<Uint8Array>;
+import { isContentMismatch, type BlobContent, type BlobRef, type BlobSink, type BlobSource } from '../oci/blob-io.ts';
+import { parseDigest } from '../oci/digest.ts';
+import { fsyncDir } from '../base/durable-write.ts';
+import { ioError } from '../base/fs-errors.ts';
 
 /** How a blob got into the store. */
 export type BlobOutcome = 'present' | 'resumed' | 'written';
@@ -20,12 +19,25 @@ export type BlobOutcome = 'present' | 'resumed' | 'written';
 /** Suffix of a blob being written; never a name the OCI layout or a bundle reader accepts as content. */
 export const PARTIAL_SUFFIX = '.partial';
 
-/** The content-addressed blob folder of one bundle. */
-export class BlobDirectory {
+/** 1 MiB reads: removable media is far faster with large sequential reads than with Node's 64 KiB default. */
+const READ_HIGH_WATER_MARK = 1024 * 1024;
+
+/** The content-addressed blob folder of one bundle or OCI layout: a blob source for import, a blob sink for export. */
+export class BlobDirectory implements BlobSource, BlobSink {
   readonly dir: string;
 
   constructor(readonly root: string) {
     this.dir = join(root, 'blobs', 'sha256');
+  }
+
+  /** Names a blob of this folder by its file, so a bad one points at what to look at. */
+  describe(blob: BlobRef): string {
+    return `blob ${blob.digest} (${this.path(blob.digest)})`;
+  }
+
+  /** The blob file's raw bytes from `start`. */
+  open(blob: BlobRef, start: number, signal?: AbortSignal): AsyncIterable<Uint8Array> {
+    return createReadStream(this.path(blob.digest), { start, highWaterMark: READ_HIGH_WATER_MARK, ...(signal ? { signal } : {}) }) as AsyncIterable<Buffer>;
   }
 
   /** Where a blob lives in the layout (`blobs/sha256/<hex>`). */
@@ -68,59 +80,53 @@ export class BlobDirectory {
     return info.size;
   }
 
-  /** Stores a blob from a stream, resuming a `.partial` left by an earlier run. */
-  async write(blob: { digest: string; size: number }, openBlob: BlobOpener, onBytes?: (bytes: number) => void, subject = `blob ${blob.digest}`): Promise<BlobOutcome> {
+  /**
+   * Stores a blob from its verified content, resuming a `.partial` left by an
+   * earlier run (its bytes are hashed into the check, not trusted). A mismatch
+   * removes the `.partial`; a transport failure keeps it for the next run.
+   */
+  async write(content: BlobContent): Promise<void> {
+    await this.store(content);
+  }
+
+  /** write, telling how the blob got there. */
+  async store(content: BlobContent): Promise<BlobOutcome> {
+    const { blob } = content;
     if (await this.has(blob)) return 'present';
     const partial = `${this.path(blob.digest)}${PARTIAL_SUFFIX}`;
     const already = await this.partialBytes(partial, blob.size);
     try {
-      await this.stream(blob, partial, already, openBlob, onBytes, subject);
+      await this.stream(content, partial, already);
       return already > 0 ? 'resumed' : 'written';
     } catch (error) {
+      if (!isContentMismatch(error)) throw error;
+      await rm(partial, { force: true });
       // A resumed file whose old bytes were bad fails only at the digest check: start that blob over once.
-      if (already > 0 && error instanceof FerryError && (error.code === 'DIGEST_MISMATCH' || error.code === 'SIZE_MISMATCH')) {
-        await rm(partial, { force: true });
-        await this.stream(blob, partial, 0, openBlob, onBytes, subject);
-        return 'written';
-      }
-      if (error instanceof FerryError && (error.code === 'DIGEST_MISMATCH' || error.code === 'SIZE_MISMATCH')) await rm(partial, { force: true });
-      throw error;
+      if (already === 0) throw error;
+      await this.stream(content, partial, 0).catch(async (again: unknown) => {
+        if (isContentMismatch(again)) await rm(partial, { force: true });
+        throw again;
+      });
+      return 'written';
     }
   }
 
-  /** Stores bytes already verified in memory (manifests), with the same durable sequence. */
-  async writeBytes(blob: { digest: string; size: number }, bytes: Buffer): Promise<BlobOutcome> {
-    return this.write(blob, async function* (start, verifier) {
-      const rest = bytes.subarray(start);
-      verifier.update(rest);
-      verifier.finish();
-      yield rest;
-    });
-  }
-
-  private async stream(blob: { digest: string; size: number }, partial: string, already: number, openBlob: BlobOpener, onBytes: ((bytes: number) => void) | undefined, subject: string): Promise<void> {
-    const verifier = new DigestVerifier(blob.digest, blob.size, subject);
-    if (already > 0) {
-      for await (const chunk of createReadStream(partial, { highWaterMark: 1024 * 1024 })) verifier.update(chunk as Buffer);
-      onBytes?.(already);
-    }
+  private async stream(content: BlobContent, partial: string, already: number): Promise<void> {
     const handle = await open(partial, already > 0 ? 'a' : 'w').catch((error: unknown) => {
       throw ioError('create', partial, error);
     });
     try {
-      for await (const chunk of openBlob(already, verifier)) {
+      const held = already > 0 ? (createReadStream(partial, { end: already - 1, highWaterMark: READ_HIGH_WATER_MARK }) as AsyncIterable<Buffer>) : undefined;
+      for await (const chunk of content.from(already, held)) {
         await handle.write(chunk).catch((error: unknown) => {
           throw ioError('write', partial, error);
         });
-        onBytes?.(chunk.byteLength);
       }
-      // Whatever the opener did, nothing gets its final name unverified.
-      verifier.finish();
       await handle.sync();
     } finally {
       await handle.close();
     }
-    const final = this.path(blob.digest);
+    const final = this.path(content.blob.digest);
     await rename(partial, final).catch((error: unknown) => {
       throw ioError('rename', partial, error);
     });

@@ -5,7 +5,6 @@
  * verifier first, and the bytes are checked against their digests again
  * while they stream to the registry.
  */
-import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import tarStream from 'tar-stream';
@@ -161,37 +160,5 @@ function looksLikeManifest(bytes: Buffer): boolean {
     return (typeof parsed.mediaType === 'string' && isManifestMediaType(parsed.mediaType)) || Array.isArray(parsed.manifests) || (parsed.config !== undefined && Array.isArray(parsed.layers));
   } catch {
     return false;
-  }
-}
-
-/** Streams one blob of a directory-form bundle or layout. */
-export function openLayoutBlob(dir: string, digest: string): AsyncIterable<Buffer> {
-  return createReadStream(join(dir, 'blobs', 'sha256', digest.slice('sha256:'.length)), { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>;
-}
-
-/** Walks the entries of an archive bundle in order, handing each blob's stream to `onBlob` (which must consume or skip it). */
-export async function forEachArchiveBlob(opened: OpenedBundle, onBlob: (digest: string, size: number, stream: AsyncIterable<Buffer>) => Promise<void>, signal?: AbortSignal): Promise<void> {
-  const extract = tarStream.extract();
-  const walking = (async () => {
-    for await (const entry of extract) {
-      const name = entry.header.name;
-      try {
-        if (name.startsWith('blobs/sha256/')) await onBlob(`sha256:${name.slice('blobs/sha256/'.length)}`, entry.header.size ?? 0, entry as AsyncIterable<Buffer>);
-      } finally {
-        // Whatever onBlob read, the rest of the entry must be drained or the extractor stalls.
-        for await (const _chunk of entry) { /* skipped bytes */ }
-      }
-    }
-  })();
-  walking.catch(() => undefined);
-  try {
-    for await (const chunk of openPartsStream(opened.dir, opened.manifest?.parts ?? [], signal ? { signal } : {})) {
-      if (!(await writeToExtract(extract, chunk))) break;
-    }
-    if (!extract.destroyed) extract.end(Buffer.alloc(0));
-    await walking;
-  } catch (error) {
-    extract.destroy();
-    throw error;
   }
 }

@@ -7,13 +7,12 @@
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FerryError } from '../../src-shared/errors.ts';
+import { DURABLE_TEMP_PATTERN } from '../base/durable-write.ts';
 import { parseBundleManifest } from '../../src-shared/bundle-schema.ts';
 import { BUNDLE_FILES, type BundleManifest } from '../../src-shared/model/bundle.ts';
 import { EXPORT_STATE_FILE, readExportState, type ExportState } from './export-state.ts';
 import { partName, type PartInfo } from './parts.ts';
 
-/** Temp files of writeFileDurable: harmless leftovers of a kill, swept before sealing. */
-const TEMP_FILE = /\.tmp-[0-9a-f]+$/;
 /** Every name an export writes at the top of its folder. */
 const OWN_ENTRY = /^(oci-layout|index\.json|ferry\.json|blobs|\.ferry-export\.json|part-\d{6}\.tar(\.partial)?)$/;
 
@@ -31,7 +30,7 @@ export interface FolderState {
  * (another tool's OCI layout is never reused, since its blobs were not verified by us).
  */
 export async function inspectFolder(dir: string): Promise<FolderState> {
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => !TEMP_FILE.test(name));
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => !DURABLE_TEMP_PATTERN.test(name));
   const foreign = names.filter((name) => !OWN_ENTRY.test(name));
   if (foreign.length > 0) {
     throw new FerryError('INVALID_ARGUMENT', `${dir} is not empty and is not a Ferry bundle (found ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}); choose an empty folder`, { path: dir });
@@ -70,5 +69,5 @@ export async function partsStillThere(dir: string, parts: PartInfo[]): Promise<P
 
 /** Removes temp files a killed durable write left at the top of the folder. */
 export async function sweepTempFiles(dir: string): Promise<void> {
-  for (const name of await readdir(dir).catch(() => [] as string[])) if (TEMP_FILE.test(name)) await rm(join(dir, name), { force: true });
+  for (const name of await readdir(dir).catch(() => [] as string[])) if (DURABLE_TEMP_PATTERN.test(name)) await rm(join(dir, name), { force: true });
 }

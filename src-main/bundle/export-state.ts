@@ -7,7 +7,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PartInfo } from './parts.ts';
-import { writeFileDurable } from './fs-durable.ts';
+import { writeFileDurable } from '../base/durable-write.ts';
 
 /** The journal's file name: a dot file, outside the OCI layout and never inside a tar part. */
 export const EXPORT_STATE_FILE = '.ferry-export.json';

@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { FerryError } from '../../src-shared/errors.ts';
 import { DigestVerifier, verifyingStream } from '../oci/digest.ts';
-import { errnoCode, fsyncDir, ioError } from './fs-durable.ts';
+import { fsyncDir } from '../base/durable-write.ts';
+import { errnoCode, ioError } from '../base/fs-errors.ts';
 
 /** One finished part as `ferry.json` lists it; `sha256` is bare lowercase hex of the part file. */
 export type PartInfo = { name: string; size: number; sha256: string };
@@ -92,10 +93,10 @@ export class PartWriter {
     const resumed = (options.resumeFrom ?? []).map((part) => ({ ...part }));
     resumed.forEach((part, index) => {
       if (part.name !== partName(index)) {
-        throw new FerryError('INVALID_ARGUMENT', `resumed part ${index} is named ${part.name}, expected ${partName(index)}`, { part: part.name });
+        throw new FerryError('INVALID_CONTENT', `the export journal's part ${index} is named ${part.name}, expected ${partName(index)}`, { part: part.name });
       }
       if (!Number.isSafeInteger(part.size) || part.size < 1 || part.size > partSize) {
-        throw new FerryError('INVALID_ARGUMENT', `resumed part ${part.name} has size ${part.size}, outside 1..${partSize}`, { part: part.name });
+        throw new FerryError('INVALID_CONTENT', `the export journal's part ${part.name} has size ${part.size}, outside 1..${partSize}`, { part: part.name });
       }
     });
     this.dir = dir;
@@ -296,7 +297,7 @@ export async function* openPartsStream(dir: string, parts: PartInfo[], options: 
   parts.forEach((part, index) => {
     // Names come from ferry.json on removable media: only the expected names, in order, so none can reach outside `dir`.
     if (!PART_NAME.test(part.name) || part.name !== partName(index)) {
-      throw new FerryError('INVALID_ARGUMENT', `part ${index} is named "${part.name}", expected ${partName(index)}`, { part: part.name });
+      throw new FerryError('BUNDLE_INVALID', `part ${index} is named "${part.name}" in ${dir}, expected ${partName(index)}`, { part: part.name, path: dir });
     }
   });
   for (const part of parts) {
@@ -304,7 +305,7 @@ export async function* openPartsStream(dir: string, parts: PartInfo[], options: 
     const path = join(dir, part.name);
     const raw = readPart(path, part.name, signal);
     const chunks = verify ? verifyingStream(raw, new DigestVerifier(`sha256:${part.sha256}`, part.size, `part ${part.name}`)) : raw;
-    for await (const chunk of chunks) yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    yield* chunks;
   }
 }
 

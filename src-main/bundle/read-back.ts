@@ -32,7 +32,9 @@ export async function readBundleManifest(dir: string): Promise<BundleManifest> {
   const path = join(dir, BUNDLE_FILES.manifest);
   const text = await readFile(path, 'utf8').catch((error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new FerryError('INVALID_MANIFEST', code === 'ENOENT' ? `${dir} has no ${BUNDLE_FILES.manifest}: it is not a finished bundle (an export may have stopped early; run it again to finish)` : `cannot read ${path}: ${code ?? String(error)}`, { path });
+    throw code === 'ENOENT'
+      ? new FerryError('BUNDLE_INVALID', `${dir} has no ${BUNDLE_FILES.manifest}: it is not a finished bundle (an export may have stopped early; run it again to finish)`, { path })
+      : new FerryError('IO_ERROR', `cannot read ${path}: ${code ?? String(error)}`, { path }, { cause: error });
   });
   return parseBundleManifest(text, path);
 }
@@ -44,7 +46,7 @@ export async function readBack(dir: string, onBytes?: (bytes: number) => void, s
   if (failure) throw failure;
   if (!manifest) {
     // A plain OCI layout verifies, but it is not a Ferry bundle: without ferry.json nothing vouches for it.
-    throw new FerryError('INVALID_MANIFEST', `${dir} has no ${BUNDLE_FILES.manifest}: it is not a finished bundle (an export may have stopped early; run it again to finish)`, { path: join(dir, BUNDLE_FILES.manifest) });
+    throw new FerryError('BUNDLE_INVALID', `${dir} has no ${BUNDLE_FILES.manifest}: it is not a finished bundle (an export may have stopped early; run it again to finish)`, { path: join(dir, BUNDLE_FILES.manifest) });
   }
   return { manifest, blobs: manifest.blobs.length, bytes: report.bytes };
 }

@@ -8,7 +8,7 @@ import { FerryError } from '../../src-shared/errors.ts';
 import { homedir } from 'node:os';
 import { dirname, join, posix, win32 } from 'node:path';
 import { catalogFolder } from '../base/data-folder.ts';
-import { writeFileDurable } from './fs-durable.ts';
+import { writeFileDurable } from '../base/durable-write.ts';
 
 /** The receipt's file name when it is written into the bundle folder. */
 export const RECEIPT_FILE = 'ferry-receipt.json';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import tarStream from 'tar-stream';
 import { FerryError } from '../../src-shared/errors.ts';
 import { BUNDLE_FILES, type BundleManifest } from '../../src-shared/model/bundle.ts';
-import { DigestVerifier } from '../oci/digest.ts';
+import { asBuffer, CheckingSink, copyBlob } from '../oci/blob-io.ts';
 import { ManifestCollector, type BlobFacts } from './bundle-graph.ts';
 import { OCI_LAYOUT_CONTENT } from './layout.ts';
 import { partName } from './parts.ts';
@@ -113,30 +113,20 @@ export async function verifyArchive(dir: string, manifest: BundleManifest, facts
       if (!listed) unlisted.push(digest);
       else if (header.size !== listed.size) recorder.fail('blobs', `blob ${digest} is ${header.size} bytes in the archive (${where}), ferry.json says ${listed.size}`, 'SIZE_MISMATCH');
       facts.present.set(digest, header.size);
-      let verifier: DigestVerifier | undefined = new DigestVerifier(digest, listed && header.size === listed.size ? listed.size : -1, `blob ${digest} (in ${where})`);
       const collector = new ManifestCollector(header.size);
-      const damaged = (error: unknown): void => {
-        facts.damaged.add(digest);
-        if (error instanceof FerryError) recorder.fail('blobs', error.message, error.code);
-        else throw error;
-      };
-      for await (const chunk of entry) {
-        try {
-          verifier?.update(chunk as Buffer);
-        } catch (error) {
-          verifier = undefined;
-          damaged(error);
-        }
-        collector.update(chunk as Buffer);
-      }
+      // The size check only where ferry.json and the header agree; a wrong size is reported above, the digest is still checked.
+      const blob = { digest, size: listed && header.size === listed.size ? listed.size : -1 };
+      let intact = true;
       try {
-        verifier?.finish();
+        await copyBlob(blob, { stream: drained(entry as AsyncIterable<Buffer>) }, new CheckingSink((chunk) => collector.update(asBuffer(chunk))), { subject: `blob ${digest} (in ${where})` });
       } catch (error) {
-        verifier = undefined;
-        damaged(error);
+        if (!(error instanceof FerryError)) throw error;
+        intact = false;
+        facts.damaged.add(digest);
+        recorder.fail('blobs', error.message, error.code);
       }
       settled.add(digest);
-      if (verifier && !facts.damaged.has(digest)) {
+      if (intact && !facts.damaged.has(digest)) {
         blobBytes += header.size;
         const found = collector.result();
         if (found) facts.manifests.set(digest, found);
@@ -203,4 +193,18 @@ export async function verifyArchive(dir: string, manifest: BundleManifest, facts
   if (!small.has(BUNDLE_FILES.index)) recorder.fail('files', `the archive lacks ${BUNDLE_FILES.index}`);
   const indexText = small.get(BUNDLE_FILES.index);
   return indexText === undefined ? { bytes: blobBytes, complete: true } : { bytes: blobBytes, indexText, complete: true };
+}
+
+/**
+ * A tar entry's chunks that drain the rest of the entry when the reader stops
+ * early (a blob failed its check), so the stream stays aligned and the next
+ * entries are still checked.
+ */
+async function* drained(entry: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const chunks = entry[Symbol.asyncIterator]();
+  try {
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
+  } finally {
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) { /* drained unread */ }
+  }
 }

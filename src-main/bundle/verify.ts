@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { parseBundleManifest } from '../../src-shared/bundle-schema.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { BUNDLE_FILES, type BundleManifest } from '../../src-shared/model/bundle.ts';
-import { DigestVerifier, isDigest } from '../oci/digest.ts';
+import { asBuffer, CheckingSink, copyBlob, type BlobSource } from '../oci/blob-io.ts';
+import { isDigest } from '../oci/digest.ts';
 import { bundleGraphProblems, checkGraph, ManifestCollector, newBlobFacts, parseIndexEntries, type BlobFacts } from './bundle-graph.ts';
 import { OCI_LAYOUT_CONTENT } from './layout.ts';
 import { verifyArchive } from './verify-archive.ts';
@@ -114,23 +115,22 @@ async function readSmall(path: string, limit: number): Promise<string | undefine
 }
 
 /**
- * Streams one blob file through its digest check, collecting it if it may be
- * a manifest. Returns the bytes read; problems go to the blobs check.
+ * Streams one blob file through the copy-and-verify routine into a check that
+ * keeps nothing but a manifest it may be. Returns the bytes read; problems go
+ * to the blobs check.
  */
 async function verifyBlobFile(path: string, digest: string, size: number, facts: BlobFacts, recorder: CheckRecorder, options: VerifyOptions): Promise<number> {
-  const verifier = new DigestVerifier(digest, size, `blob ${digest}`);
   const collector = new ManifestCollector(size);
   let read = 0;
+  const source: BlobSource = {
+    describe: () => `blob ${digest}`,
+    open: (_blob, start, signal) => counted(createReadStream(path, { start, highWaterMark: READ_HIGH_WATER_MARK, ...(signal ? { signal } : {}) }) as AsyncIterable<Buffer>, (bytes) => {
+      read += bytes;
+      options.onBytes?.(bytes);
+    }),
+  };
   try {
-    const stream = createReadStream(path, options.signal ? { highWaterMark: READ_HIGH_WATER_MARK, signal: options.signal } : { highWaterMark: READ_HIGH_WATER_MARK });
-    for await (const chunk of stream) {
-      const bytes = chunk as Buffer;
-      read += bytes.length;
-      options.onBytes?.(bytes.length);
-      verifier.update(bytes);
-      collector.update(bytes);
-    }
-    verifier.finish();
+    await copyBlob({ digest, size }, source, new CheckingSink((chunk) => collector.update(asBuffer(chunk))), options.signal ? { signal: options.signal } : {});
   } catch (error) {
     throwIfCancelled(options.signal);
     facts.damaged.add(digest);
@@ -141,6 +141,14 @@ async function verifyBlobFile(path: string, digest: string, size: number, facts:
   const manifest = collector.result();
   if (manifest) facts.manifests.set(digest, manifest);
   return read;
+}
+
+/** Passes a file's chunks on, counting them as they are read (before the check), for progress and the report. */
+async function* counted(stream: AsyncIterable<Buffer>, onRead: (bytes: number) => void): AsyncGenerator<Buffer> {
+  for await (const chunk of stream) {
+    onRead(chunk.length);
+    yield chunk;
+  }
 }
 
 /** Directory form: files, then every listed blob, then (by the caller) the graph. */

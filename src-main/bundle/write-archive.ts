@@ -12,21 +12,21 @@ import { join } from 'node:path';
 import tarStream from 'tar-stream';
 import { FerryError } from '../../src-shared/errors.ts';
 import { BUNDLE_FILES } from '../../src-shared/model/bundle.ts';
-import { DigestVerifier, parseDigest } from '../oci/digest.ts';
-import type { PlannedContent } from '../transfer/plan.ts';
+import { copyBlob, type BlobContent, type BlobRef, type BlobSink } from '../oci/blob-io.ts';
+import { parseDigest } from '../oci/digest.ts';
 import { OCI_LAYOUT_CONTENT } from './layout.ts';
 import { PartWriter, tarLayout, type PartInfo, type TarEntryOffset } from './parts.ts';
 import type { FormWriterContext } from './write-directory.ts';
 
-/** Zero bytes fed for entries that completed parts already hold; reused so skipping costs no allocation. */
+/** Zero bytes fed for data that completed parts already hold; reused so skipping costs no allocation. */
 const ZEROS = Buffer.alloc(1024 * 1024);
 
-/** One tar entry: its name, size and where its bytes come from. */
+/** One tar entry: its name and size, and its bytes (the layout files) or the blob it holds. */
 interface Entry {
   name: string;
   size: number;
   bytes?: Buffer;
-  item?: PlannedContent;
+  blob?: BlobRef;
 }
 
 /** What the archive writer needs beyond the common context. */
@@ -45,7 +45,7 @@ function entriesOf(context: FormWriterContext): Entry[] {
   return [
     { name: BUNDLE_FILES.ociLayout, size: layout.length, bytes: layout },
     { name: BUNDLE_FILES.index, size: index.length, bytes: index },
-    ...context.content.map((item) => ({ name: `blobs/sha256/${parseDigest(item.digest).hex}`, size: item.size, item, ...(item.bytes ? { bytes: item.bytes } : {}) })),
+    ...context.content.map((blob) => ({ name: `blobs/sha256/${parseDigest(blob.digest).hex}`, size: blob.size, blob })),
   ];
 }
 
@@ -63,7 +63,7 @@ async function* readFromParts(dir: string, parts: PartInfo[], start: number, end
   }
 }
 
-/** Feeds `size` zero bytes: for an entry whose bytes completed parts already hold. */
+/** Feeds `size` zero bytes: for data whose bytes completed parts already hold (PartWriter drops them). */
 async function* zeros(size: number): AsyncGenerator<Buffer> {
   for (let left = size; left > 0; left -= ZEROS.length) yield ZEROS.subarray(0, Math.min(left, ZEROS.length));
 }
@@ -80,42 +80,71 @@ async function feed(entry: NodeJS.WritableStream, source: AsyncIterable<Uint8Arr
 }
 
 /**
- * The bytes of one entry as the tar needs them from the start of its data.
- * Bytes before `resumeOffset` are discarded by PartWriter, but a blob still
- * has to be verified whole, so they are hashed from the parts on disk.
+ * The tar parts as a blob sink: each write appends the next entry of the
+ * deterministic stream. Data that completed parts already hold is fed as
+ * zeros (PartWriter drops it) and, for the entry cut by the resume point,
+ * hashed from the parts on disk, so a blob is still verified whole. A blob is
+ * committed when the part holding its end is: its last chunk reaches the tar
+ * only after its check passed.
  */
-function entrySource(entry: Entry, offset: TarEntryOffset, resumeOffset: number, context: ArchiveWriterContext): AsyncIterable<Uint8Array> {
-  const end = offset.dataStart + entry.size;
-  if (end <= resumeOffset) return zeros(entry.size);
-  const bytes = entry.bytes;
-  if (bytes) {
-    return (async function* () {
-      yield bytes;
-    })();
+class TarPartsSink implements BlobSink {
+  private next = 0;
+
+  constructor(private readonly entries: Entry[], private readonly offsets: TarEntryOffset[], private readonly pack: tarStream.Pack, private readonly pump: Promise<void>, private readonly resumeOffset: number, private readonly context: ArchiveWriterContext) {}
+
+  /** The entry the next write appends. */
+  peek(): { entry: Entry; offset: TarEntryOffset } {
+    const entry = this.entries[this.next];
+    const offset = this.offsets[this.next];
+    if (!entry || !offset) throw new FerryError('INTERNAL', `no tar layout for archive entry ${this.next}`);
+    return { entry, offset };
   }
-  const item = entry.item;
-  if (!item) throw new FerryError('INTERNAL', `archive entry ${entry.name} has no source`);
-  const onDisk = Math.max(0, resumeOffset - offset.dataStart);
-  const open = context.open(item);
-  let complete = 0;
-  const report = (bytes: number): void => {
-    complete += bytes;
-    context.report({ digest: item.digest, state: 'active', complete, total: item.size });
-  };
-  return (async function* () {
-    const verifier = new DigestVerifier(item.digest, item.size, `blob ${item.digest}`);
-    if (onDisk > 0) {
-      for await (const chunk of readFromParts(context.dir, context.completedParts, offset.dataStart, resumeOffset)) {
-        verifier.update(chunk);
-        yield chunk;
-      }
-      report(onDisk);
-    }
-    for await (const chunk of open(onDisk, verifier)) {
-      report(chunk.byteLength);
-      yield chunk;
-    }
-  })();
+
+  /** True when completed parts already hold the whole of the next entry. */
+  async has(blob: BlobRef): Promise<boolean> {
+    const { entry, offset } = this.peek();
+    return entry.blob?.digest === blob.digest && offset.dataStart + entry.size <= this.resumeOffset;
+  }
+
+  /** Appends the next entry from a blob's verified content. */
+  async write(content: BlobContent): Promise<void> {
+    const { entry, offset } = this.peek();
+    if (entry.blob?.digest !== content.blob.digest) throw new FerryError('INTERNAL', `archive entry ${entry.name} written out of order (got ${content.blob.digest})`);
+    const onDisk = Math.min(entry.size, Math.max(0, this.resumeOffset - offset.dataStart));
+    if (onDisk === 0) return this.append(entry, content.from(0));
+    const context = this.context;
+    const rest = content.from(onDisk, readFromParts(context.dir, context.completedParts, offset.dataStart, this.resumeOffset));
+    return this.append(entry, (async function* () {
+      yield* zeros(onDisk);
+      yield* rest;
+    })());
+  }
+
+  /** Appends the next entry as zeros: completed parts hold all of it (has said so). */
+  async skip(): Promise<void> {
+    await this.append(this.peek().entry, zeros(this.peek().entry.size));
+  }
+
+  /** Appends the next entry from bytes in memory (oci-layout, index.json). */
+  async writeBytes(): Promise<void> {
+    const { entry, offset } = this.peek();
+    const bytes = entry.bytes;
+    if (!bytes) throw new FerryError('INTERNAL', `archive entry ${entry.name} has no bytes`);
+    await this.append(entry, offset.dataStart + entry.size <= this.resumeOffset ? zeros(entry.size) : (async function* () {
+      yield bytes;
+    })());
+  }
+
+  private async append(entry: Entry, source: AsyncIterable<Uint8Array>): Promise<void> {
+    this.next += 1;
+    const tarEntry = this.pack.entry({ name: entry.name, size: entry.size, mtime: this.context.mtime, mode: 0o644, uid: 0, gid: 0, type: 'file' });
+    // Race the pump: if writing to the drive fails, the pack stops draining and feed alone would wait forever.
+    // The abandoned source is then closed, so its registry response does not stay open.
+    await Promise.race([feed(tarEntry, source), this.pump.then(() => new Promise<never>(() => undefined))]).catch(async (error: unknown) => {
+      await (source as Partial<AsyncGenerator<Uint8Array>>).return?.(undefined).catch(() => undefined);
+      throw error;
+    });
+  }
 }
 
 /** Writes the tar parts and returns every part, completed ones included. */
@@ -123,30 +152,30 @@ export async function writeArchiveForm(context: ArchiveWriterContext): Promise<P
   const entries = entriesOf(context);
   const layout = tarLayout(entries);
   const writer = new PartWriter({ dir: context.dir, partSize: context.partSize, resumeFrom: context.completedParts, onPartComplete: (_part, all) => context.onPartComplete(all) });
-  const resumeOffset = writer.resumeOffset;
   const pack = tarStream.pack();
   const pump = (async () => {
     for await (const chunk of pack) await writer.write(chunk as Buffer);
   })();
   pump.catch(() => undefined);
+  const sink = new TarPartsSink(entries, layout.offsets, pack, pump, writer.resumeOffset, context);
   try {
-    for (const [i, entry] of entries.entries()) {
+    for (const entry of entries) {
       context.signal?.throwIfAborted();
-      const offset = layout.offsets[i];
-      if (!offset) throw new FerryError('INTERNAL', `no tar layout for ${entry.name}`);
-      const reportable = entry.item !== undefined && offset.dataStart + entry.size > resumeOffset;
-      const total = entry.size;
-      if (entry.item && !reportable) context.report({ digest: entry.item.digest, state: 'skipped', complete: total, total });
-      if (reportable && entry.item) context.report({ digest: entry.item.digest, state: 'started', complete: 0, total });
-      const tarEntry = pack.entry({ name: entry.name, size: entry.size, mtime: context.mtime, mode: 0o644, uid: 0, gid: 0, type: 'file' });
-      const source = entrySource(entry, offset, resumeOffset, context);
-      // Race the pump: if writing to the drive fails, the pack stops draining and feed alone would wait forever.
-      // The abandoned source is then closed, so its registry response does not stay open.
-      await Promise.race([feed(tarEntry, source), pump.then(() => new Promise<never>(() => undefined))]).catch(async (error: unknown) => {
-        await (source as AsyncGenerator<Uint8Array>).return?.(undefined).catch(() => undefined);
-        throw error;
-      });
-      if (reportable && entry.item) context.report({ digest: entry.item.digest, state: 'finished', complete: total, total });
+      const blob = entry.blob;
+      if (!blob) {
+        await sink.writeBytes();
+        continue;
+      }
+      const total = blob.size;
+      if (await sink.has(blob)) {
+        context.report({ digest: blob.digest, state: 'skipped', complete: total, total });
+        await sink.skip();
+        continue;
+      }
+      context.report({ digest: blob.digest, state: 'started', complete: 0, total });
+      const onPosition = (complete: number): void => context.report({ digest: blob.digest, state: 'active', complete, total });
+      await copyBlob(blob, context.source, sink, { onPosition, ...(context.signal ? { signal: context.signal } : {}) });
+      context.report({ digest: blob.digest, state: 'finished', complete: total, total });
     }
     pack.finalize();
     await pump;

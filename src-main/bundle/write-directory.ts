@@ -6,20 +6,21 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobProgress } from '../../src-shared/model/oci.ts';
-import type { PlannedContent } from '../transfer/plan.ts';
-import { Limiter } from '../transfer/limiter.ts';
-import { BlobDirectory, PARTIAL_SUFFIX, type BlobOpener } from './blob-directory.ts';
-import { writeFileDurable } from './fs-durable.ts';
+import { Limiter } from '../base/limiter.ts';
+import { copyBlob, type BlobRef, type BlobSource } from '../oci/blob-io.ts';
+import { BlobDirectory, PARTIAL_SUFFIX } from './blob-directory.ts';
+import { writeFileDurable } from '../base/durable-write.ts';
 import { BUNDLE_FILES } from '../../src-shared/model/bundle.ts';
 import { OCI_LAYOUT_CONTENT } from './layout.ts';
 
-/** What a form writer needs from the exporter: the content, how to open it, and where to report. */
+/** What a form writer needs from the exporter: the content, where to read it, and where to report. */
 export interface FormWriterContext {
   dir: string;
-  content: PlannedContent[];
+  /** Every blob and manifest the bundle stores, in the order they are written. */
+  content: BlobRef[];
   indexJson: string;
-  /** Opens a planned blob's bytes from `start` (registry read, verified through the verifier). */
-  open: (item: PlannedContent) => BlobOpener;
+  /** Where the content is read (the source registries, manifests from memory); every byte is verified on the way. */
+  source: BlobSource;
   concurrency: number;
   report: (progress: BlobProgress) => void;
   signal?: AbortSignal;
@@ -35,8 +36,8 @@ export async function writeDirectoryForm(context: FormWriterContext): Promise<vo
     context.signal?.throwIfAborted();
     const total = item.size;
     let complete = 0;
-    const onBytes = (bytes: number): void => {
-      complete += bytes;
+    const onPosition = (position: number): void => {
+      complete = position;
       context.report({ digest: item.digest, state: 'active', complete, total });
     };
     if (await store.has(item)) {
@@ -45,8 +46,7 @@ export async function writeDirectoryForm(context: FormWriterContext): Promise<vo
     }
     context.report({ digest: item.digest, state: 'started', complete: 0, total });
     try {
-      if (item.bytes) await store.writeBytes(item, item.bytes);
-      else await store.write(item, context.open(item), onBytes);
+      await copyBlob(item, context.source, store, { onPosition, ...(context.signal ? { signal: context.signal } : {}) });
     } catch (error) {
       context.report({ digest: item.digest, state: 'failed', complete, total });
       throw error;

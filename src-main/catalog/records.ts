@@ -6,7 +6,7 @@
 import type { BundleManifest } from '../../src-shared/model/bundle.ts';
 import type { ImportReceipt } from '../bundle/receipt.ts';
 import type { CatalogImage, RecordBundleOptions } from './types.ts';
-import { FerryError } from '../../src-shared/errors.ts';
+import { FerryError, type ErrorHint } from '../../src-shared/errors.ts';
 import { parseStrings } from './sanitise.ts';
 import { nowIso, type Sql } from './sql.ts';
 import {
@@ -130,11 +130,11 @@ export function ensureSite(sql: Sql, name: string, registries: readonly string[]
   });
 }
 
-/** Throws NOT_FOUND unless the site exists, so a typo in `--site` is not read as "the site has nothing". */
+/** Throws NOT_FOUND unless the site exists, so a typo in a site name is not read as "the site has nothing". */
 export function requireSite(sql: Sql, name: string): string {
   const site = requireSiteName(name);
   if (sql.get('SELECT 1 FROM sites WHERE name = ?', site) === undefined) {
-    throw new FerryError('NOT_FOUND', `no site named "${site}" in the catalog; add a receipt for it first (ferry receipt add FILE --site ${site})`, { site });
+    throw new FerryError('NOT_FOUND', `no site named "${site}" in the catalog; add a receipt from it first`, { site, hint: { kind: 'site-receipt', site } satisfies ErrorHint });
   }
   return site;
 }

@@ -1,16 +1,14 @@
 /**
- * What every long CLI job needs around the engine call: progress on stderr,
- * Ctrl-C turned into a cancel that leaves the work resumable, and the
- * registry connections closed whatever happens.
+ * What every long CLI job needs around its use case: progress on stderr, and
+ * Ctrl-C turned into a cancel that leaves the work resumable.
  */
 import { setMaxListeners } from 'node:events';
 import { FerryError } from '../../src-shared/errors.ts';
-import type { Registries } from '../oci/registry/registries.ts';
-import { ProgressTracker } from '../transfer/progress.ts';
+import { ProgressTracker } from '../usecases/job-context.ts';
 import { ProgressRenderer } from './progress.ts';
 
 /** The handles a job body gets. */
-export interface JobContext {
+export interface CliJob {
   signal: AbortSignal;
   tracker: ProgressTracker;
   /** Clears the progress line before the body prints its summary. */
@@ -18,7 +16,7 @@ export interface JobContext {
 }
 
 /** Runs `body` as a cancellable job named `name` (used in the cancel message). */
-export async function runJob<T>(name: string, err: NodeJS.WritableStream, registries: Registries, body: (job: JobContext) => Promise<T>): Promise<T> {
+export async function runJob<T>(name: string, err: NodeJS.WritableStream, body: (job: CliJob) => Promise<T>): Promise<T> {
   const progress = new ProgressRenderer(err);
   const tracker = new ProgressTracker(progress.onEvent);
   const controller = new AbortController();
@@ -38,6 +36,5 @@ export async function runJob<T>(name: string, err: NodeJS.WritableStream, regist
   } finally {
     process.removeListener('SIGINT', stop);
     progress.close();
-    await registries.close();
   }
 }

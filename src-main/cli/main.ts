@@ -1,9 +1,11 @@
 /**
  * The `ferry` command: dispatches to a command, prints errors as one clear
- * line (or a JSON envelope with --json) and maps them to exit codes.
+ * line and, when the error carries a hint, the flags that fix it (or a JSON
+ * envelope with --json), and maps them to exit codes.
  */
 import { ferryVersion } from '../version.ts';
 import { toErrorEnvelope } from '../../src-shared/errors.ts';
+import { errorLines } from './error-words.ts';
 import { helpText, parseCommandArgs, type CommandIo, type CommandSpec, type ParsedArgs } from './args.ts';
 import { copySpec, runCopy } from './commands/copy.ts';
 import { inspectSpec, runInspect } from './commands/inspect.ts';
@@ -74,7 +76,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     return await command.run(args, { out, err });
   } catch (error) {
     const envelope = toErrorEnvelope(error);
-    err.write(`ferry ${name}: ${envelope.message}\n`);
+    err.write(errorLines(name, envelope));
     if (wantsJson) out.write(`${JSON.stringify({ error: envelope }, null, 2)}\n`);
     return envelope.code === 'INVALID_ARGUMENT' || envelope.code === 'INVALID_REFERENCE' ? 2 : 1;
   }

@@ -4,27 +4,15 @@
  * snapshots (src-main/transfer/progress.ts) and computes nothing itself.
  */
 import type { JobProgress, TransferEvent } from '../../src-shared/model/progress.ts';
-import { formatSize } from '../../src-shared/units.ts';
+import { formatBytes, formatEta, formatRate } from '../../src-shared/units.ts';
 
-/** Formats a byte count the way people read drive sizes (binary units). */
-export const formatBytes = formatSize;
-
-function formatEta(seconds: number | undefined): string {
-  if (seconds === undefined || !Number.isFinite(seconds)) return '--:--';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const rest = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`;
-}
-
-/** One status line for a snapshot, e.g. `[######....]  42%  1.2 GiB/2.9 GiB  38.1 MiB/s  ETA 0:46  blobs 12/30`. */
+/** One status line for a snapshot, e.g. `[######....]  42%  1.2 GiB/2.9 GiB  38.1 MiB/s  ETA 46 s  blobs 12/30`. */
 export function progressLine(progress: JobProgress): string {
   const ratio = progress.totalBytes > 0 ? Math.min(1, progress.completeBytes / progress.totalBytes) : 0;
   const width = 24;
   const bar = '#'.repeat(Math.round(ratio * width)).padEnd(width, '.');
   const phase = progress.phase === 'verifying' ? 'verifying ' : '';
-  return `[${bar}] ${phase}${(ratio * 100).toFixed(0).padStart(3)}%  ${formatBytes(progress.completeBytes)}/${formatBytes(progress.totalBytes)}  ${formatBytes(progress.bytesPerSecond)}/s  ETA ${formatEta(progress.etaSeconds)}  blobs ${progress.blobsDone}/${progress.blobsTotal}`;
+  return `[${bar}] ${phase}${(ratio * 100).toFixed(0).padStart(3)}%  ${formatBytes(progress.completeBytes)}/${formatBytes(progress.totalBytes)}  ${formatRate(progress.bytesPerSecond)}  ETA ${formatEta(progress.etaSeconds)}  blobs ${progress.blobsDone}/${progress.blobsTotal}`;
 }
 
 /** Renders transfer events to a stream; `close()` clears the line. */

@@ -4,7 +4,7 @@
  * whose two sides differ.
  */
 import { FerryError } from '../../src-shared/errors.ts';
-import type { RegistryAccess } from '../oci/registry/registries.ts';
+import type { RegistrySettings } from '../usecases/access.ts';
 import { booleanFlag, type FlagSpec, type ParsedArgs } from './args.ts';
 
 /** The flags of one side; `prefix` is '' for both sides, or 'src-' / 'dest-'. */
@@ -20,39 +20,29 @@ export function registryFlags(prefix: '' | 'src-' | 'dest-'): Record<string, Fla
   };
 }
 
-/** Parses USER:PASSWORD and binds it to the one registry it is for, so it can never reach another host. */
-function parseCreds(raw: string, flag: string, hosts: string[]): { username: string; password: string; host: string } {
-  const colon = raw.indexOf(':');
-  if (colon <= 0) throw new FerryError('INVALID_ARGUMENT', `--${flag} must be USER:PASSWORD`);
-  const distinct = [...new Set(hosts)];
-  const [host] = distinct;
-  if (distinct.length !== 1 || host === undefined) {
-    throw new FerryError('INVALID_ARGUMENT', `--${flag} is for one registry, but these images come from ${distinct.join(', ') || 'no registry'}; put each registry's credentials in an auth file (--authfile) instead`);
-  }
-  return { username: raw.slice(0, colon), password: raw.slice(colon + 1), host };
-}
-
 /**
- * Builds the access settings of one side: the side's own flag wins, then the
- * flag without prefix, then the default. `hosts` are the registries this side
- * talks to; credentials given on the command line bind to them.
+ * The registry settings of one side from its flags: the side's own flag wins,
+ * then the flag without prefix, then the default. A `--creds` login binds to
+ * the one registry of its side in the use case, which refuses it for several.
  */
-export function registryAccess(values: ParsedArgs['values'], prefix: '' | 'src-' | 'dest-', hosts: string[]): RegistryAccess {
+export function registrySettings(values: ParsedArgs['values'], prefix: '' | 'src-' | 'dest-'): RegistrySettings {
   const pick = (name: string): ParsedArgs['values'][string] => values[`${prefix}${name}`] ?? values[name];
   const pickedName = (name: string): string => (values[`${prefix}${name}`] !== undefined ? `${prefix}${name}` : name);
   const authFile = pick('authfile');
   const creds = pick('creds');
   const caCerts = pick('ca-cert');
   const certDir = pick('cert-dir');
-  const access: RegistryAccess = {
-    tls: {
-      verify: booleanFlag(values, pickedName('tls-verify'), true),
-      caCertFiles: Array.isArray(caCerts) ? caCerts.map(String) : [],
-      certDirs: typeof certDir === 'string' ? [certDir] : [],
-    },
+  const settings: RegistrySettings = {
+    tlsVerify: booleanFlag(values, pickedName('tls-verify'), true),
+    caCertFiles: Array.isArray(caCerts) ? caCerts.map(String) : [],
+    certDirs: typeof certDir === 'string' ? [certDir] : [],
     plainHttp: pick('plain-http') === true,
   };
-  if (typeof authFile === 'string') access.authFile = authFile;
-  if (typeof creds === 'string') access.creds = parseCreds(creds, pickedName('creds'), hosts);
-  return access;
+  if (typeof authFile === 'string') settings.authFile = authFile;
+  if (typeof creds === 'string') {
+    const colon = creds.indexOf(':');
+    if (colon <= 0) throw new FerryError('INVALID_ARGUMENT', `--${pickedName('creds')} must be USER:PASSWORD`);
+    settings.login = { username: creds.slice(0, colon), password: creds.slice(colon + 1) };
+  }
+  return settings;
 }

@@ -11,7 +11,7 @@
 import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { FerryError } from '../../src-shared/errors.ts';
-import { formatSize } from '../../src-shared/units.ts';
+import { formatBytes } from '../../src-shared/units.ts';
 import { freeSpace, locate, nearestExistingDirectory, probeWritable, UNKNOWN_RAW_TYPE } from './probe.ts';
 
 /** The file systems Ferry tells apart; a closed union so the UI can name them and pick icons. */
@@ -109,9 +109,9 @@ function targetLabel(target: TargetInfo): string {
   return `${target.mountPoint} (${target.fsType === 'other' ? target.rawType : target.fsType})`;
 }
 
-/** "2 GiB (2147483648 bytes)"; the FAT32 limit is spelt out, since formatSize alone would round it up to a misleading "4 GiB". */
+/** "2 GiB (2147483648 bytes)"; the FAT32 limit is spelt out, since formatBytes alone would round it up to a misleading "4 GiB". */
 function sizeWithBytes(bytes: number): string {
-  return `${bytes === FAT32_MAX_FILE_SIZE ? '4 GiB − 1' : formatSize(bytes)} (${bytes} bytes)`;
+  return `${bytes === FAT32_MAX_FILE_SIZE ? '4 GiB − 1' : formatBytes(bytes)} (${bytes} bytes)`;
 }
 
 /**
@@ -177,7 +177,7 @@ export function checkFreeSpace(target: TargetInfo, neededBytes: number): void {
   if (target.freeBytes === undefined || neededBytes <= target.freeBytes) return;
   throw new FerryError(
     'IO_ERROR',
-    `not enough space on ${targetLabel(target)}: the bundle needs ${formatSize(neededBytes)}, ${formatSize(target.freeBytes)} is free`,
+    `not enough space on ${targetLabel(target)}: the bundle needs ${formatBytes(neededBytes)}, ${formatBytes(target.freeBytes)} is free`,
     { path: target.path, mountPoint: target.mountPoint, fsType: target.fsType, neededBytes, freeBytes: target.freeBytes },
   );
 }

@@ -15,7 +15,7 @@ import { FerryError } from '../../src-shared/errors.ts';
 import { DOCKER_HUB, apiHost } from '../oci/reference.ts';
 import { compareText, groupMappings, splitRepository } from './mapping.ts';
 import type { MirrorConfigOptions, MirrorGroup, RepositoryMapping } from './mapping.ts';
-import { GENERATED_BY, commentLines, tomlString } from './text-format.ts';
+import { GENERATED_BY, tomlText } from './stringify.ts';
 
 /** Capabilities of the mirror: pull blobs and resolve tags/digests, never push (hosts.md "capabilities field"). */
 const MIRROR_CAPABILITIES = ['pull', 'resolve'] as const;
@@ -82,22 +82,22 @@ function hostUrl(entry: HostMirror, insecure: boolean): string {
 }
 
 function hostsToml(host: string, mirrors: readonly HostMirror[], options: MirrorConfigOptions): string {
-  const header = commentLines([
+  // Key order is host priority: containerd tries the [host."URL"] tables in file order.
+  const hosts: Record<string, Record<string, unknown>> = {};
+  for (const entry of mirrors) {
+    const settings: Record<string, unknown> = { capabilities: [...MIRROR_CAPABILITIES] };
+    if (entry.prefix !== '') settings.override_path = true;
+    if (options.caCertPath !== undefined) settings.ca = options.caCertPath;
+    if (options.insecure === true) settings.skip_verify = true;
+    hosts[hostUrl(entry, options.insecure === true)] = settings;
+  }
+  // The server is the fallback when no mirror answers; Docker Hub's API lives on registry-1.docker.io.
+  return tomlText({ server: `https://${host === DOCKER_HUB ? apiHost(DOCKER_HUB) : host}`, host: hosts }, [
     GENERATED_BY,
     `containerd mirrors for every repository of ${host}, served by ${options.mirrorRegistry}.`,
     `Install as ${CONTAINERD_CERTS_DIR}/${hostFolder(host)}/hosts.toml.`,
     ...portFolderNote(host),
   ]);
-  // The server is the fallback when no mirror answers; Docker Hub's API lives on registry-1.docker.io.
-  const lines = [`server = ${tomlString(`https://${host === DOCKER_HUB ? apiHost(DOCKER_HUB) : host}`)}`];
-  for (const entry of mirrors) {
-    lines.push('', `[host.${tomlString(hostUrl(entry, options.insecure === true))}]`);
-    lines.push(`  capabilities = [${MIRROR_CAPABILITIES.map(tomlString).join(', ')}]`);
-    if (entry.prefix !== '') lines.push('  override_path = true');
-    if (options.caCertPath !== undefined) lines.push(`  ca = ${tomlString(options.caCertPath)}`);
-    if (options.insecure === true) lines.push('  skip_verify = true');
-  }
-  return `${header}\n${lines.join('\n')}\n`;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { groupMappings, objectName } from './mapping.ts';
 import type { MirrorConfigOptions, MirrorGroup, RepositoryMapping } from './mapping.ts';
-import { GENERATED_BY, commentLines, yamlString } from './text-format.ts';
+import { GENERATED_BY, yamlText } from './stringify.ts';
 
 /** What differs between the three kinds; the document layout is otherwise identical. */
 interface MirrorObjectKind {
@@ -15,20 +15,13 @@ interface MirrorObjectKind {
 }
 
 function mirrorObject(kind: MirrorObjectKind, groups: readonly MirrorGroup[], options: MirrorConfigOptions, note: string): string {
-  const lines = [
-    `apiVersion: ${kind.apiVersion}`,
-    `kind: ${kind.kind}`,
-    'metadata:',
-    `  name: ${yamlString(objectName(options))}`,
-    'spec:',
-    `  ${kind.listField}:`,
-  ];
-  for (const group of groups) {
-    lines.push(`    - source: ${yamlString(group.source)}`, '      mirrors:');
-    for (const mirror of group.mirrors) lines.push(`        - ${yamlString(mirror)}`);
-  }
-  const header = commentLines([GENERATED_BY, note, 'Apply with: oc apply -f <this file>']);
-  return `${header}${lines.join('\n')}\n`;
+  const object = {
+    apiVersion: kind.apiVersion,
+    kind: kind.kind,
+    metadata: { name: objectName(options) },
+    spec: { [kind.listField]: groups.map((group) => ({ source: group.source, mirrors: [...group.mirrors] })) },
+  };
+  return yamlText(object, [GENERATED_BY, note, 'Apply with: oc apply -f <this file>']);
 }
 
 /**

@@ -6,10 +6,9 @@
  *
  * Nothing here ever puts the secret's text in an error: it holds credentials.
  */
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { FerryError } from '../../src-shared/errors.ts';
+import { writeFileDurable } from '../base/durable-write.ts';
 
 /** What the mirror registry needs to let the cluster pull. */
 export interface PullSecretCredentials {
@@ -39,9 +38,9 @@ function parseSecret(existingText: string | undefined): JsonObject {
     parsed = JSON.parse(existingText);
   } catch {
     // No cause attached: JSON.parse's message quotes the text, which holds secrets.
-    throw new FerryError('INVALID_ARGUMENT', 'the pull secret is not valid JSON');
+    throw new FerryError('INVALID_CONTENT', 'the pull secret is not valid JSON');
   }
-  if (!isObject(parsed)) throw new FerryError('INVALID_ARGUMENT', 'the pull secret is not a JSON object');
+  if (!isObject(parsed)) throw new FerryError('INVALID_CONTENT', 'the pull secret is not a JSON object');
   return parsed;
 }
 
@@ -67,7 +66,7 @@ export function mergeDockerConfigJson(existingText: string | undefined, registry
     auths = {};
     setOwn(secret, 'auths', auths);
   }
-  if (!isObject(auths)) throw new FerryError('INVALID_ARGUMENT', 'the pull secret\'s "auths" field is not a JSON object');
+  if (!isObject(auths)) throw new FerryError('INVALID_CONTENT', 'the pull secret\'s "auths" field is not a JSON object');
   const entry: JsonObject = { auth: Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64') };
   if (credentials.email !== undefined) entry.email = credentials.email;
   setOwn(auths, registry, entry);
@@ -81,7 +80,7 @@ function ioError(action: string, path: string, error: unknown): FerryError {
 
 /**
  * Reads a pull secret file, merges the credentials in and replaces the file
- * atomically (temp file in the same folder, mode 0600, rename), so a crash
+ * durably (temp file in the same folder, mode 0600, fsync, rename), so a crash
  * never leaves a half-written secret. A missing file is an IO_ERROR, not a
  * fresh secret: uploading a secret without the cluster's other entries would
  * break every other pull.
@@ -100,18 +99,10 @@ export async function mergePullSecretFile(path: string, registry: string, creden
     if (error instanceof FerryError) throw new FerryError(error.code, `${error.message} (${path})`, { ...error.details, path });
     throw error;
   }
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    const handle = await open(temp, 'wx', SECRET_FILE_MODE);
-    try {
-      await handle.writeFile(merged, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
+    await writeFileDurable(path, merged, { mode: SECRET_FILE_MODE });
   } catch (error) {
-    await rm(temp, { force: true });
-    throw ioError('write', path, error);
+    // writeFileDurable wraps the OS error; keep this module's wording, which names its errno code.
+    throw ioError('write', path, error instanceof FerryError ? error.cause : error);
   }
 }

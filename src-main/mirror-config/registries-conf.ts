@@ -4,7 +4,7 @@
  */
 import { groupMappings } from './mapping.ts';
 import type { MirrorConfigOptions, RepositoryMapping } from './mapping.ts';
-import { GENERATED_BY, commentLines, tomlString } from './text-format.ts';
+import { GENERATED_BY, tomlText } from './stringify.ts';
 
 /** Where the drop-in belongs on a node; a high number so it is read after (and wins over) distribution defaults. */
 export const REGISTRIES_CONF_DROP_IN = '/etc/containers/registries.conf.d/99-ferry-mirror.conf';
@@ -18,23 +18,15 @@ export const REGISTRIES_CONF_DROP_IN = '/etc/containers/registries.conf.d/99-fer
  */
 export function registriesConf(mappings: readonly RepositoryMapping[], options: MirrorConfigOptions): string {
   const groups = groupMappings(mappings, options);
-  const header = commentLines([
+  const registry = groups.map((group) => ({
+    prefix: group.source,
+    location: group.source,
+    'mirror-by-digest-only': true,
+    mirror: group.mirrors.map((location) => (options.insecure === true ? { location, insecure: true } : { location })),
+  }));
+  return tomlText({ registry }, [
     GENERATED_BY,
     `Mirrors of ${groups.length} source repositories in ${options.mirrorRegistry}.`,
     `Install as ${REGISTRIES_CONF_DROP_IN}.`,
   ]);
-  const tables = groups.map((group) => {
-    const lines = [
-      '[[registry]]',
-      `prefix = ${tomlString(group.source)}`,
-      `location = ${tomlString(group.source)}`,
-      'mirror-by-digest-only = true',
-    ];
-    for (const mirror of group.mirrors) {
-      lines.push('', '[[registry.mirror]]', `location = ${tomlString(mirror)}`);
-      if (options.insecure === true) lines.push('insecure = true');
-    }
-    return lines.join('\n') + '\n';
-  });
-  return [header, ...tables].join('\n');
 }

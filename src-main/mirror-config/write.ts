@@ -2,9 +2,10 @@
  * Writes every mirror-configuration format into one folder for
  * `ferry import --mirror-config DIR` and the UI.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { FerryError } from '../../src-shared/errors.ts';
+import { writeFileDurable } from '../base/durable-write.ts';
 import { containerdHostsToml } from './containerd.ts';
 import type { MirrorConfigOptions, RepositoryMapping } from './mapping.ts';
 import { imageContentSourcePolicy, imageDigestMirrorSet, imageTagMirrorSet } from './openshift.ts';
@@ -12,7 +13,9 @@ import { registriesConf } from './registries-conf.ts';
 
 /**
  * Renders all formats first and writes only when every one succeeded, so a
- * failure leaves no half-written folder; containerd hosts that cannot be
+ * failure leaves no half-written folder; each file is written durably (temp
+ * file, fsync, rename), so a file from an earlier run is replaced whole or
+ * left as it was, never truncated in place. containerd hosts that cannot be
  * expressed are listed in `containerd/SKIPPED.txt` instead. Returns the
  * written paths relative to `dir`, with "/" separators.
  */
@@ -33,8 +36,10 @@ export async function writeMirrorConfig(dir: string, mappings: readonly Reposito
     const target = join(dir, ...relative.split('/'));
     try {
       await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, text, 'utf8');
-    } catch (error) {
+      await writeFileDurable(target, text);
+    } catch (caught) {
+      // writeFileDurable wraps the OS error; the message names its errno code.
+      const error = caught instanceof FerryError ? caught.cause : caught;
       const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
       throw new FerryError('IO_ERROR', `could not write mirror configuration file ${target}${code === undefined ? '' : ` (${code})`}`, { path: target, written }, { cause: error });
     }

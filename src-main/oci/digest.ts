@@ -116,8 +116,8 @@ export class DigestVerifier {
 }
 
 /** Verifies a whole async stream of chunks and passes them through; the last chunk is released only after the check passes. */
-export async function* verifyingStream(source: AsyncIterable<Uint8Array>, verifier: DigestVerifier): AsyncGenerator<Uint8Array> {
-  let pending: Uint8Array | undefined;
+export async function* verifyingStream<T extends Uint8Array>(source: AsyncIterable<T>, verifier: DigestVerifier): AsyncGenerator<T> {
+  let pending: T | undefined;
   for await (const chunk of source) {
     verifier.update(chunk);
     if (pending) yield pending;

@@ -1,38 +1,48 @@
 /**
- * Turns what a front end sends into engine inputs: registry access (through
- * the CLI's own flag rules, so credentials bind to one host exactly as
- * `--creds` does) and checked arguments (the HTTP and IPC boundaries carry
- * untrusted JSON).
+ * Turns what a front end sends into use-case inputs: registry settings (a
+ * typed value; the use case binds a login to its one host) and checked
+ * arguments (the HTTP and IPC boundaries carry untrusted JSON).
  */
 import type { RegistryAccessInput } from '../../src-shared/api/contract.ts';
 import { FerryError } from '../../src-shared/errors.ts';
-import type { RegistryAccess } from '../oci/registry/registries.ts';
-import type { ParsedArgs } from '../cli/args.ts';
-import { registryAccess } from '../cli/registry-flags.ts';
+import type { RegistrySettings } from '../usecases/access.ts';
 
 /** The desktop app's per-host keychain lookup, handed to the registry clients of a call. */
-export type SavedLogin = NonNullable<RegistryAccess['savedLogin']>;
+export type SavedLogin = NonNullable<RegistrySettings['savedLogin']>;
+
+/** The part of a call's arguments that says how to reach registries, checked field by field. */
+function accessInput(raw: unknown): RegistryAccessInput {
+  if (raw === undefined || raw === null) return {};
+  const args = argsObject(raw);
+  const input: RegistryAccessInput = {};
+  if (args.plainHttp === true) input.plainHttp = true;
+  if (args.tlsVerify === false) input.tlsVerify = false;
+  const caCertFiles = stringList(args, 'caCertFiles');
+  if (caCertFiles.length > 0) input.caCertFiles = caCertFiles;
+  const authFile = optionalString(args, 'authFile');
+  if (authFile !== undefined) input.authFile = authFile;
+  const username = optionalString(args, 'username');
+  if (username !== undefined) input.username = username;
+  const password = optionalString(args, 'password');
+  if (password !== undefined) input.password = password;
+  return input;
+}
 
 /**
- * Registry access for one call. Credentials live only in the returned object
- * for the call's lifetime: never stored, logged or echoed. `savedLogin` is the
- * desktop app's keychain lookup (CredentialVault), consulted per host.
+ * Registry settings for one call from the untrusted `access` argument.
+ * Credentials live only in the returned value for the call's lifetime:
+ * never stored, logged or echoed. `savedLogin` is the desktop app's keychain
+ * lookup (CredentialVault), consulted per host.
  */
-export function accessFrom(input: RegistryAccessInput | undefined, hosts: string[], savedLogin?: SavedLogin): RegistryAccess {
-  const values: ParsedArgs['values'] = {};
-  if (input?.plainHttp === true) values['plain-http'] = true;
-  if (input?.tlsVerify === false) values['tls-verify'] = 'false';
-  if (input?.caCertFiles?.length) values['ca-cert'] = input.caCertFiles.map(String);
-  if (typeof input?.authFile === 'string' && input.authFile !== '') values.authfile = input.authFile;
-  const username = input?.username ?? '';
-  const password = input?.password ?? '';
-  if (username !== '' || password !== '') {
-    if (username === '' || username.includes(':')) throw new FerryError('INVALID_ARGUMENT', 'a registry user name is required and cannot contain ":"');
-    values.creds = `${username}:${password}`;
-  }
-  const access = registryAccess(values, '', hosts);
-  if (savedLogin !== undefined) access.savedLogin = savedLogin;
-  return access;
+export function settingsFrom(raw: unknown, savedLogin?: SavedLogin): RegistrySettings {
+  const input = accessInput(raw);
+  const settings: RegistrySettings = { plainHttp: input.plainHttp === true, tlsVerify: input.tlsVerify !== false, caCertFiles: input.caCertFiles ?? [] };
+  if (input.authFile !== undefined) settings.authFile = input.authFile;
+  const username = input.username ?? '';
+  const password = input.password ?? '';
+  if (username !== '' || password !== '') settings.login = { username, password };
+  if (savedLogin !== undefined) settings.savedLogin = savedLogin;
+  return settings;
 }
 
 /** The argument object of a call; anything else is refused before it reaches the engine. */

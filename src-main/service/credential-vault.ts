@@ -11,11 +11,11 @@
  * refusing a plaintext keychain) are tested in Node; src-main/app adapts
  * `safeStorage` to `SecretCipher`.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CredentialsStatus } from '../../src-shared/api/contract.ts';
 import { FerryError } from '../../src-shared/errors.ts';
+import { writeFileDurable } from '../base/durable-write.ts';
 import { parseReference } from '../oci/reference.ts';
 
 /** What the vault needs from a keychain: seal and open strings, and whether sealing is real encryption. */
@@ -153,16 +153,9 @@ export class CredentialVault {
     }
   }
 
-  /** Through a temp file and a rename, so a crash leaves the old file or the new one, never half of one. */
+  /** Durably (temp file, fsync, rename), so a crash leaves the old file or the new one, never half of one. */
   private async write(file: VaultFile): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true });
-    const temp = `${this.path}.${randomUUID()}.tmp`;
-    try {
-      await writeFile(temp, `${JSON.stringify(file, null, 2)}\n`, { mode: VAULT_MODE });
-      await rename(temp, this.path);
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw new FerryError('IO_ERROR', `cannot write the saved logins ${this.path}: ${(error as Error).message}`);
-    }
+    await writeFileDurable(this.path, `${JSON.stringify(file, null, 2)}\n`, { mode: VAULT_MODE });
   }
 }

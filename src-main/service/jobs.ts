@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { JobState } from '../../src-shared/api/contract.ts';
 import { FerryError, toErrorEnvelope } from '../../src-shared/errors.ts';
 import type { BlobProgress } from '../../src-shared/model/oci.ts';
-import { PROGRESS_INTERVAL_MS, ProgressTracker } from '../transfer/progress.ts';
+import { PROGRESS_INTERVAL_MS, ProgressTracker } from '../usecases/job-context.ts';
 import type { EventHub } from './events.ts';
 
 /** What a job body gets. */

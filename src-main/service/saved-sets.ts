@@ -4,11 +4,11 @@
  * image set file (docs/image-sets.md) in a `sets` folder beside the catalog,
  * so `ferry export --set` reads the very same file.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { SavedSet } from '../../src-shared/api/contract.ts';
 import { FerryError } from '../../src-shared/errors.ts';
+import { writeFileDurable } from '../base/durable-write.ts';
 import { parsePlatform } from '../oci/platform.ts';
 import { formatReference, parseReference } from '../oci/reference.ts';
 
@@ -50,13 +50,6 @@ export async function saveSet(folder: string, name: string, references: readonly
   if (platforms.length > 0) lines.push(`platforms: [${platforms.map((p) => JSON.stringify(p)).join(', ')}]`);
   await mkdir(folder, { recursive: true });
   const path = join(folder, `${trimmed}${SET_EXTENSION}`);
-  const temp = join(folder, `.${randomUUID()}.tmp`);
-  try {
-    await writeFile(temp, `${lines.join('\n')}\n`);
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw new FerryError('IO_ERROR', `cannot write the saved set ${path}: ${(error as Error).message}`, { path });
-  }
+  await writeFileDurable(path, `${lines.join('\n')}\n`);
   return { name: trimmed, path, modified: (await stat(path)).mtime.toISOString() };
 }

@@ -5,12 +5,12 @@
  * contract does not declare, so a credential cannot slip in under another name.
  * Credentials live in the auth file the user names (containers-auth.json(5)).
  */
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { FerrySettings, RegistrySetting } from '../../src-shared/api/contract.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { parseSize } from '../../src-shared/units.ts';
+import { writeFileDurable } from '../base/durable-write.ts';
 import { argsObject } from './access.ts';
 
 /** The settings file's name, in the catalog's folder. */
@@ -136,19 +136,12 @@ export async function readSettings(path: string): Promise<FerrySettings> {
 }
 
 /**
- * settings:save — checks, then writes through a temp file in the same folder
- * and a rename, so a crash never leaves a half-written file.
+ * settings:save — checks, then writes durably (temp file, fsync, rename), so
+ * a crash never leaves a half-written file.
  */
 export async function saveSettings(path: string, raw: unknown): Promise<{ saved: true }> {
   const settings = checkSettings(raw);
   await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${randomUUID()}.tmp`;
-  try {
-    await writeFile(temp, `${JSON.stringify(settings, null, 2)}\n`, { mode: SETTINGS_MODE });
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw new FerryError('IO_ERROR', `cannot write the settings file ${path}: ${(error as Error).message}`);
-  }
+  await writeFileDurable(path, `${JSON.stringify(settings, null, 2)}\n`, { mode: SETTINGS_MODE });
   return { saved: true };
 }

@@ -15,42 +15,22 @@ import { formatReference, parseReference } from '../oci/reference.ts';
 import { headManifest } from '../oci/registry/manifests.ts';
 import { listTags } from '../oci/registry/tags.ts';
 import { readImageFile } from './image-files.ts';
-import { compareVersions, formatVersion, minorKey, parseRange, parseVersion, rangeFloor, satisfies, type Range, type Version } from './semver.ts';
+import { checkContent } from './content-check.ts';
+import { deckhouseSchema, type DeckhouseConfig, type DeckhouseModule } from './image-set-schema.ts';
 import type { ResolveContext, ResolvedImage, ResolvedSection } from './types.ts';
+import { compareVersions, formatVersion, minorKey, rangeFloor, releaseVersion, satisfies, type Version } from './versions.ts';
+
+export { DEFAULT_CHANNELS } from './image-set-schema.ts';
+export type { DeckhouseConfig, DeckhouseModule } from './image-set-schema.ts';
 
 /** The section name every image of this resolver carries. */
 const SECTION = 'deckhouse';
-/** Deckhouse's five release channels, least to most conservative (d8 mirror pulls all of them by default). */
-export const DEFAULT_CHANNELS: readonly string[] = ['alpha', 'beta', 'early-access', 'stable', 'rock-solid'];
 /** The vulnerability database images of DKP EE, with the fixed tags `operator-trivy` pulls every six hours. */
 export const SECURITY_DATABASES: readonly { name: string; tag: string }[] = [
   { name: 'trivy-db', tag: '2' }, { name: 'trivy-java-db', tag: '1' }, { name: 'trivy-checks', tag: '0' }, { name: 'trivy-bdu', tag: '1' },
 ];
 /** Parallel HEAD/read requests per resolve: enough to hide latency, few enough not to trip registry rate limits. */
 const REQUEST_CONCURRENCY = 4;
-const KEYS = new Set(['source', 'license', 'sinceVersion', 'tag', 'ignoreSuspend', 'channels', 'modules', 'noPlatform', 'noModules', 'securityDatabases']);
-const TAG = /^[\w][\w.-]{0,127}$/;
-const MODULE_NAME = /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$/;
-
-/** One `modules:` entry: a module name and the optional constraint after `@`. */
-export interface DeckhouseModule {
-  name: string;
-  constraint?: Range;
-}
-
-/** A validated `deckhouse:` section. `license` is only checked to be a credential name; its value never reaches the plan. */
-export interface DeckhouseConfig {
-  /** The edition root, e.g. registry.example.com/deckhouse/ee (no tag). */
-  source: { registry: string; repository: string };
-  sinceVersion?: Version;
-  tag?: string;
-  ignoreSuspend: boolean;
-  channels: string[];
-  modules: DeckhouseModule[];
-  noPlatform: boolean;
-  noModules: boolean;
-  securityDatabases: boolean;
-}
 
 /** The parts of `version.json` the plan uses. */
 export interface ReleaseInfo {
@@ -60,83 +40,12 @@ export interface ReleaseInfo {
   disruptions: Record<string, string[]>;
 }
 
-function invalid(key: string, why: string): never {
-  throw new FerryError('INVALID_ARGUMENT', `${key === '' ? 'deckhouse' : `deckhouse.${key}`} ${why}`, { section: SECTION, key });
-}
-
-function optionalBoolean(input: Record<string, unknown>, key: string): boolean {
-  const value = input[key];
-  if (value === undefined) return false;
-  if (typeof value !== 'boolean') invalid(key, 'must be true or false');
-  return value;
-}
-
-/** Parses one `modules:` entry: `name`, `name@~1.35`, `name@^1.2`, `name@>=1.3 <1.5`; a bare version means `^version`, as d8's --include-module does. */
-function parseModule(entry: unknown, index: number): DeckhouseModule {
-  const key = `modules[${index}]`;
-  if (typeof entry !== 'string') invalid(key, 'must be a string such as "console" or "console@~1.35"');
-  const at = entry.indexOf('@');
-  const name = (at < 0 ? entry : entry.slice(0, at)).trim();
-  if (!MODULE_NAME.test(name)) invalid(key, `has an invalid module name "${name}"`);
-  if (at < 0) return { name };
-  const text = entry.slice(at + 1).trim();
-  try {
-    return { name, constraint: parseRange(parseVersion(text) ? `^${text}` : text) };
-  } catch (error) {
-    invalid(key, `has an invalid version constraint: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
-
-/** Validates the section; every problem is INVALID_ARGUMENT naming the key. */
+/**
+ * Checks a `deckhouse:` section given as a plain value (an image set checks it
+ * with the whole file); every problem is INVALID_CONTENT naming the key.
+ */
 export function parseDeckhouseConfig(config: unknown): DeckhouseConfig {
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) invalid('', 'must be a mapping');
-  const input = config as Record<string, unknown>;
-  for (const key of Object.keys(input)) if (!KEYS.has(key)) invalid(key, `is not a known key (known: ${[...KEYS].join(', ')})`);
-
-  if (typeof input.source !== 'string') invalid('source', 'is required: a repository such as registry.example.com/deckhouse/ee');
-  let source: Reference;
-  try {
-    source = parseReference(input.source);
-  } catch (error) {
-    invalid('source', `is not a valid repository: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const lastPart = input.source.slice(input.source.lastIndexOf('/') + 1);
-  if (source.digest !== undefined || lastPart.includes(':')) invalid('source', 'must be a repository without a tag or digest');
-
-  if (input.license !== undefined && (typeof input.license !== 'string' || input.license === '')) invalid('license', 'must be the name of a credential');
-  let sinceVersion: Version | undefined;
-  if (input.sinceVersion !== undefined) {
-    const text = typeof input.sinceVersion === 'string' ? input.sinceVersion.trim() : '';
-    sinceVersion = parseVersion(text) ?? parseVersion(`${text}.0`);
-    if (!sinceVersion) invalid('sinceVersion', 'must be a version such as v1.68 or v1.68.3');
-  }
-  if (input.tag !== undefined && (typeof input.tag !== 'string' || !TAG.test(input.tag))) invalid('tag', 'must be an image tag such as v1.69.3');
-  if (input.tag !== undefined && sinceVersion !== undefined) invalid('tag', 'pins one version and cannot be combined with sinceVersion');
-
-  let channels = [...DEFAULT_CHANNELS];
-  if (input.channels !== undefined) {
-    if (!Array.isArray(input.channels) || input.channels.length === 0) invalid('channels', `must be a non-empty list of channels (${DEFAULT_CHANNELS.join(', ')})`);
-    channels = input.channels.map((c, i): string => (typeof c === 'string' && TAG.test(c) ? c : invalid(`channels[${i}]`, 'must be a channel name such as stable')));
-  }
-  let modules: DeckhouseModule[] = [];
-  if (input.modules !== undefined) {
-    if (!Array.isArray(input.modules)) invalid('modules', 'must be a list such as ["console@~1.35"]');
-    modules = input.modules.map(parseModule);
-    const seen = new Set<string>();
-    for (const [i, m] of modules.entries()) {
-      if (seen.has(m.name)) invalid(`modules[${i}]`, `names module "${m.name}" twice`);
-      seen.add(m.name);
-    }
-  }
-  const out: DeckhouseConfig = {
-    source: { registry: source.registry, repository: source.repository },
-    ignoreSuspend: optionalBoolean(input, 'ignoreSuspend'), channels: [...new Set(channels)], modules,
-    noPlatform: optionalBoolean(input, 'noPlatform'), noModules: optionalBoolean(input, 'noModules'), securityDatabases: optionalBoolean(input, 'securityDatabases'),
-  };
-  if (sinceVersion) out.sinceVersion = sinceVersion;
-  if (typeof input.tag === 'string') out.tag = input.tag;
-  if (out.noPlatform && (out.noModules || out.modules.length === 0) && !out.securityDatabases) invalid('', 'selects nothing: enable the platform, modules or securityDatabases');
-  return out;
+  return checkContent(deckhouseSchema, config, { prefix: ['deckhouse'], subject: 'deckhouse' });
 }
 
 /** Parses `version.json` of a release image; INVALID_MANIFEST naming the image when it is not what Deckhouse writes. */
@@ -148,7 +57,7 @@ export function parseReleaseInfo(bytes: Buffer, subject: string): ReleaseInfo {
     throw new FerryError('INVALID_MANIFEST', `${subject}: version.json is not JSON`);
   }
   const doc = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
-  const version = typeof doc.version === 'string' ? parseVersion(doc.version) : undefined;
+  const version = typeof doc.version === 'string' ? releaseVersion(doc.version) : undefined;
   if (!version) throw new FerryError('INVALID_MANIFEST', `${subject}: version.json has no valid "version"`);
   const requirements: Record<string, string> = {};
   if (typeof doc.requirements === 'object' && doc.requirements !== null) {
@@ -268,7 +177,7 @@ class Resolver {
   async versionTags(repository: string): Promise<Version[]> {
     const client = await this.context.registries.client(this.registry);
     const tags = await listTags(client, repository, this.context.signal ? { signal: this.context.signal } : {});
-    return tags.map((t) => (t.startsWith('v') ? parseVersion(t) : undefined)).filter((v): v is Version => v !== undefined);
+    return tags.map((t) => (t.startsWith('v') ? releaseVersion(t) : undefined)).filter((v): v is Version => v !== undefined);
   }
 
   /** Reads every configured channel of a release repository; missing channels are noted and skipped. `suspend` is enforced for the platform only: the guide documents suspension for platform channels. */
@@ -282,7 +191,7 @@ class Resolver {
       }
       if (info.suspend && enforceSuspend) {
         if (!this.config.ignoreSuspend) {
-          throw new FerryError('INVALID_ARGUMENT', `${this.registry}/${this.config.source.repository} has suspended release channel "${channel}" (${formatVersion(info.version)}): set ignoreSuspend: true to carry it anyway, or pin one version with tag:`, { channel, version: formatVersion(info.version) });
+          throw new FerryError('INVALID_CONTENT', `${this.registry}/${this.config.source.repository} has suspended release channel "${channel}" (${formatVersion(info.version)}): set ignoreSuspend: true to carry it anyway, or pin one version with tag:`, { channel, version: formatVersion(info.version) });
         }
         this.plan.notes.push(`${label}: channel ${channel} is suspended at ${formatVersion(info.version)}, carried anyway (ignoreSuspend)`);
       }
@@ -354,7 +263,7 @@ class Resolver {
     const versions = !to || !from || compareVersions(from, to) > 0
       ? []
       : withChannelVersions(sequentialMinors(tags, from, to, `${this.registry}/${repository}`, accept), channelVersions, from, tags, accept).map((v) => formatVersion(v));
-    if (versions.length === 0) this.plan.notes.push(`${label}: no version${constraint ? ` satisfies ${constraint.text}` : ''} up to ${to ? formatVersion(to) : 'the channels'}`);
+    if (versions.length === 0) this.plan.notes.push(`${label}: no version${constraint ? ` satisfies ${constraint.raw}` : ''} up to ${to ? formatVersion(to) : 'the channels'}`);
     for (const [channel, info] of channels) {
       if (!versions.includes(formatVersion(info.version))) this.plan.notes.push(`${label}: channel ${channel} points at ${formatVersion(info.version)}, which is not carried`);
     }
@@ -373,9 +282,13 @@ class Resolver {
   }
 }
 
-/** Resolves a `deckhouse:` section into the images to carry and plan notes (requirements, disruptions, skipped channels). */
+/** Resolves a `deckhouse:` section given as a plain value: checked first, then {@link resolveDeckhouseConfig}. */
 export async function resolveDeckhouse(config: unknown, context: ResolveContext): Promise<ResolvedSection> {
-  const parsed = parseDeckhouseConfig(config);
+  return resolveDeckhouseConfig(parseDeckhouseConfig(config), context);
+}
+
+/** Resolves a checked `deckhouse:` section into the images to carry and plan notes (requirements, disruptions, skipped channels). */
+export async function resolveDeckhouseConfig(parsed: DeckhouseConfig, context: ResolveContext): Promise<ResolvedSection> {
   const plan = new Plan();
   const resolver = new Resolver(parsed, context, plan);
   if (!parsed.noPlatform) await resolver.platform();

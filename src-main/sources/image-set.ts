@@ -1,81 +1,74 @@
 /**
  * Image set files (`ferry export --set FILE`): one YAML (or JSON) file that
  * combines plain references, image lists, tag rules, Deckhouse release
- * channels and OpenShift releases and operators. Each section is resolved by
- * its own module using registry reads only; the plan remembers which section
+ * channels and OpenShift releases and operators. The whole file is read by the
+ * strict YAML reader and checked against its schema (image-set-schema.ts)
+ * before any registry is asked anything; each section is then resolved by its
+ * own module using registry reads only, and the plan remembers which section
  * brought each image.
  */
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { FerryError } from '../../src-shared/errors.ts';
 import type { BundleImageSet } from '../../src-shared/model/bundle.ts';
 import type { Reference } from '../../src-shared/model/oci.ts';
-import { formatReference, parseReference } from '../oci/reference.ts';
-import { readImageList } from '../transfer/image-list.ts';
+import { readYamlFile } from '../base/yaml-read.ts';
+import { formatReference } from '../oci/reference.ts';
+import { checkContent } from './content-check.ts';
+import { readImageList } from './image-list.ts';
+import { imageSetSchema, type ImageSet, type ImageSetDocument } from './image-set-schema.ts';
 import { resolveTagRules } from './tag-rules.ts';
 import type { ResolveContext, ResolvedImage, ResolvedSection } from './types.ts';
-import { parseYaml, type YamlValue } from './yaml-lite.ts';
 
-/** The sections an image set file may have, each with the resolver that reads it. */
-const SECTIONS = ['images', 'imageLists', 'tags', 'deckhouse', 'openshift', 'platforms'] as const;
+export type { ImageSet, ImageSetDocument } from './image-set-schema.ts';
 
-/** A parsed image set file, still unresolved. */
+/** A read and checked image set file, still unresolved. */
 export interface ImageSetFile {
   path: string;
-  document: { [key: string]: YamlValue };
+  /** The file as written (checked against the schema), e.g. for the Deckhouse `license:` a front end turns into a login. */
+  document: ImageSetDocument;
+  /** The same sections parsed: references, ranges and defaults, as the resolvers take them. */
+  sections: ImageSet;
   /** `platforms:` of the file, if any (`os/arch`). */
   platforms: string[];
 }
 
-/** Reads and checks an image set file; unknown sections are refused by name. */
+/**
+ * Reads and checks an image set file: a `.json` file must be JSON, any other
+ * YAML. Every problem (syntax, a duplicate or unknown key, a bad value) is
+ * INVALID_CONTENT naming the file, the line:column and the key's path.
+ */
 export async function readImageSet(path: string): Promise<ImageSetFile> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new FerryError('IO_ERROR', `cannot read image set ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { file: path });
-  }
-  const parsed = path.endsWith('.json') ? (JSON.parse(text) as YamlValue) : parseYaml(text, path);
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new FerryError('INVALID_ARGUMENT', `${path}: an image set is a mapping of sections (${SECTIONS.join(', ')})`, { file: path });
-  const unknown = Object.keys(parsed).filter((key) => !(SECTIONS as readonly string[]).includes(key));
-  if (unknown.length > 0) throw new FerryError('INVALID_ARGUMENT', `${path}: unknown section(s) ${unknown.join(', ')} (sections: ${SECTIONS.join(', ')})`, { file: path });
-  const platforms = parsed.platforms;
-  if (platforms !== undefined && platforms !== null && (!Array.isArray(platforms) || platforms.some((p) => typeof p !== 'string'))) {
-    throw new FerryError('INVALID_ARGUMENT', `${path}: platforms must be a list of os/arch strings`, { file: path });
-  }
-  return { path, document: parsed, platforms: (platforms ?? []) as string[] };
-}
-
-function stringList(value: YamlValue | undefined, what: string, file: string): string[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new FerryError('INVALID_ARGUMENT', `${file}: ${what} must be a list of strings`, { file });
-  return value as string[];
+  const content = await readYamlFile(path, { format: path.toLowerCase().endsWith('.json') ? 'json' : 'yaml', what: 'image set' });
+  const sections = checkContent(imageSetSchema, content.value, { file: path, subject: 'the image set', position: content.position });
+  // A successful check means the value has the schema's input shape.
+  return { path, document: content.value as ImageSetDocument, sections, platforms: sections.platforms ?? [] };
 }
 
 /** Resolves every section of a set into exact references, with notes for the plan. */
 export async function resolveImageSet(set: ImageSetFile, context: Omit<ResolveContext, 'baseDir'>): Promise<ResolvedSection> {
   const full: ResolveContext = { ...context, baseDir: dirname(set.path) };
+  const { sections } = set;
   const images: ResolvedImage[] = [];
   const notes: string[] = [];
   const add = (section: ResolvedSection): void => {
     images.push(...section.images);
     notes.push(...section.notes);
   };
-  for (const text of stringList(set.document.images, 'images', set.path)) images.push({ source: parseReference(text), section: 'images' });
-  for (const list of stringList(set.document.imageLists, 'imageLists', set.path)) {
+  for (const source of sections.images ?? []) images.push({ source, section: 'images' });
+  for (const list of sections.imageLists ?? []) {
     const file = isAbsolute(list) ? list : join(full.baseDir, list);
     for (const { reference } of await readImageList(file)) images.push({ source: reference, section: 'imageLists' });
   }
-  if (set.document.tags !== undefined && set.document.tags !== null) add(await resolveTagRules(set.document.tags, full, set.path));
-  if (set.document.deckhouse !== undefined && set.document.deckhouse !== null) {
-    const { resolveDeckhouse } = await import('./deckhouse.ts');
-    add(await resolveDeckhouse(set.document.deckhouse, full));
+  if (sections.tags) add(await resolveTagRules(sections.tags, full));
+  if (sections.deckhouse) {
+    const { resolveDeckhouseConfig } = await import('./deckhouse.ts');
+    add(await resolveDeckhouseConfig(sections.deckhouse, full));
   }
-  if (set.document.openshift !== undefined && set.document.openshift !== null) {
-    const { resolveOpenShift } = await import('./openshift.ts');
-    add(await resolveOpenShift(set.document.openshift, full));
+  if (sections.openshift) {
+    const { resolveOpenShiftConfig } = await import('./openshift.ts');
+    add(await resolveOpenShiftConfig(sections.openshift, full));
   }
-  if (images.length === 0) throw new FerryError('INVALID_ARGUMENT', `${set.path} resolves to no images`, { file: set.path });
+  if (images.length === 0) throw new FerryError('INVALID_CONTENT', `${set.path} resolves to no images`, { file: set.path });
   return { images, notes };
 }
 

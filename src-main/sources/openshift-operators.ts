@@ -6,8 +6,8 @@
  * `relatedImages` are what the cluster pulls.
  * https://olm.operatorframework.io/docs/reference/file-based-catalogs/
  *
- * Only JSON catalogs are read (production code carries no YAML parser); a
- * selected package stored as YAML is an error that says how to convert it.
+ * Only JSON catalogs are read; a selected package stored as YAML (a stream
+ * of `---` documents) is an error that says how to convert it.
  * Without a version range every bundle of the selected channels is carried.
  */
 import type { Reference } from '../../src-shared/model/oci.ts';
@@ -16,66 +16,17 @@ import { formatReference, manifestIdentifier, parseReference, repositoryName, wi
 import { readBlobToBuffer } from '../oci/registry/blobs.ts';
 import { getManifest, headManifest } from '../oci/registry/manifests.ts';
 import { readImageFiles } from './image-files.ts';
+import type { OperatorCatalogSelection, OperatorPackageSelection } from './image-set-schema.ts';
 import type { ResolveContext, ResolvedImage, ResolvedSection } from './types.ts';
+import { anyVersion, compareVersions, type Version } from './versions.ts';
+
+export type { OperatorCatalogSelection, OperatorPackageSelection } from './image-set-schema.ts';
 
 /** Section name of catalog, bundle and related images in the plan. */
 export const OPERATORS_SECTION = 'openshift.operators';
 /** The image label opm sets to the catalog root (operator-registry `pkg/containertools`); `/configs` when absent. */
 const CONFIGS_LABEL = 'operators.operatorframework.io.index.configs.v1';
 const DEFAULT_CONFIGS_ROOT = 'configs';
-
-/** One package to carry, as the image set names it. */
-export interface OperatorPackageSelection {
-  name: string;
-  /** Channels to carry; default the package's defaultChannel. */
-  channels?: string[];
-  /** Inclusive lower bound on the bundle's olm.package version. */
-  minVersion?: string;
-  /** Inclusive upper bound on the bundle's olm.package version. */
-  maxVersion?: string;
-}
-
-/** One catalog and the packages to carry from it. */
-export interface OperatorCatalogSelection {
-  catalog: Reference;
-  packages: OperatorPackageSelection[];
-}
-
-/** A semantic version split for comparison (semver.org §11). */
-export interface SemVer {
-  major: number;
-  minor: number;
-  patch: number;
-  prerelease: string[];
-}
-
-const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z.-]+)?$/;
-
-/** Parses `1.2.3[-pre][+build]` (a leading `v` allowed); undefined when it is not one. */
-export function parseSemVer(input: string): SemVer | undefined {
-  const m = SEMVER.exec(input);
-  if (!m) return undefined;
-  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]), prerelease: m[4] ? m[4].split('.') : [] };
-}
-
-/** Orders versions by semver.org §11 precedence (build metadata ignored). */
-export function compareSemVer(a: SemVer, b: SemVer): number {
-  const core = a.major - b.major || a.minor - b.minor || a.patch - b.patch;
-  if (core !== 0) return Math.sign(core);
-  if (a.prerelease.length === 0 || b.prerelease.length === 0) return Math.sign(b.prerelease.length - a.prerelease.length);
-  for (let i = 0; i < Math.max(a.prerelease.length, b.prerelease.length); i++) {
-    const x = a.prerelease[i];
-    const y = b.prerelease[i];
-    if (x === undefined) return -1;
-    if (y === undefined) return 1;
-    const xn = /^\d+$/.test(x);
-    const yn = /^\d+$/.test(y);
-    if (xn && yn && Number(x) !== Number(y)) return Math.sign(Number(x) - Number(y));
-    if (xn !== yn) return xn ? -1 : 1;
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return 0;
-}
 
 /** Splits a stream of concatenated JSON values (what `opm render` writes) into parsed values. */
 export function parseJsonStream(text: string, where: string): unknown[] {
@@ -113,7 +64,7 @@ export function parseJsonStream(text: string, where: string): unknown[] {
 interface Bundle {
   name: string;
   image: string;
-  version: SemVer | undefined;
+  version: Version | undefined;
   versionText: string | undefined;
   relatedImages: string[];
 }
@@ -157,7 +108,7 @@ function foldCatalog(objects: readonly unknown[], into: Map<string, Package>): v
       const versionText = str(record(properties.find((p) => p?.type === 'olm.package')?.value)?.version);
       const related = Array.isArray(o.relatedImages) ? o.relatedImages.map((r) => str(record(r)?.image)).filter((r): r is string => r !== undefined) : [];
       get(str(o.package) ?? '').bundles.set(name, {
-        name, image: str(o.image) ?? '', versionText, version: versionText ? parseSemVer(versionText) : undefined, relatedImages: related,
+        name, image: str(o.image) ?? '', versionText, version: versionText ? anyVersion(versionText) : undefined, relatedImages: related,
       });
     }
   }
@@ -208,16 +159,16 @@ function selectBundles(subject: string, pkg: Package, selection: OperatorPackage
   let channels = selection.channels;
   if (channels === undefined || channels.length === 0) {
     const fallback = pkg.defaultChannel ?? (known.length === 1 ? known[0] : undefined);
-    if (fallback === undefined) throw new FerryError('INVALID_ARGUMENT', `${subject}: package ${pkg.name} has no defaultChannel; name channels (known: ${known.join(', ')})`, { package: pkg.name, channels: known });
+    if (fallback === undefined) throw new FerryError('INVALID_CONTENT', `${subject}: package ${pkg.name} has no defaultChannel; name channels (known: ${known.join(', ')})`, { package: pkg.name, channels: known });
     channels = [fallback];
   }
   for (const channel of channels) {
     if (!pkg.channels.has(channel)) {
-      throw new FerryError('INVALID_ARGUMENT', `${subject}: package ${pkg.name} has no channel "${channel}" (known: ${known.join(', ')})`, { package: pkg.name, channel, channels: known });
+      throw new FerryError('INVALID_CONTENT', `${subject}: package ${pkg.name} has no channel "${channel}" (known: ${known.join(', ')})`, { package: pkg.name, channel, channels: known });
     }
   }
-  const min = selection.minVersion ? parseSemVer(selection.minVersion) : undefined;
-  const max = selection.maxVersion ? parseSemVer(selection.maxVersion) : undefined;
+  const min = selection.minVersion ? anyVersion(selection.minVersion) : undefined;
+  const max = selection.maxVersion ? anyVersion(selection.maxVersion) : undefined;
   const chosen = new Map<string, Bundle>();
   for (const channel of channels) {
     for (const entry of pkg.channels.get(channel) ?? []) {
@@ -225,17 +176,17 @@ function selectBundles(subject: string, pkg: Package, selection: OperatorPackage
       if (!bundle || bundle.image === '') throw new FerryError('INVALID_MANIFEST', `${subject}: channel ${channel} of ${pkg.name} lists bundle ${entry}, which the catalog does not define with an image`, { package: pkg.name, bundle: entry });
       if (min || max) {
         if (!bundle.version) throw new FerryError('INVALID_MANIFEST', `${subject}: bundle ${entry} has no semver olm.package version (${bundle.versionText ?? 'none'})`, { bundle: entry });
-        if (min && compareSemVer(bundle.version, min) < 0) continue;
-        if (max && compareSemVer(bundle.version, max) > 0) continue;
+        if (min && compareVersions(bundle.version, min) < 0) continue;
+        if (max && compareVersions(bundle.version, max) > 0) continue;
       }
       chosen.set(entry, bundle);
     }
   }
   if (chosen.size === 0) {
     const versions = channels.flatMap((c) => pkg.channels.get(c) ?? []).map((e) => pkg.bundles.get(e)?.versionText ?? e);
-    throw new FerryError('INVALID_ARGUMENT', `${subject}: no bundle of ${pkg.name} in ${channels.join(', ')} lies within ${selection.minVersion ?? '*'}..${selection.maxVersion ?? '*'} (versions: ${[...new Set(versions)].join(', ')})`, { package: pkg.name });
+    throw new FerryError('INVALID_CONTENT', `${subject}: no bundle of ${pkg.name} in ${channels.join(', ')} lies within ${selection.minVersion ?? '*'}..${selection.maxVersion ?? '*'} (versions: ${[...new Set(versions)].join(', ')})`, { package: pkg.name });
   }
-  return { channels, bundles: [...chosen.values()].sort((a, b) => (a.version && b.version ? compareSemVer(a.version, b.version) : 0) || a.name.localeCompare(b.name)) };
+  return { channels, bundles: [...chosen.values()].sort((a, b) => (a.version && b.version ? compareVersions(a.version, b.version) : 0) || a.name.localeCompare(b.name)) };
 }
 
 /** An operand or bundle image: carried by digest to its own path; a tag-only reference is pinned and keeps its tag. */
@@ -270,9 +221,9 @@ export async function resolveCatalog(context: ResolveContext, selection: Operato
     const pkg = packages.get(want.name);
     if (!pkg || pkg.channels.size === 0) {
       const yaml = yamlOnly.get(want.name);
-      if (yaml) throw new FerryError('INVALID_ARGUMENT', `${subject}: package ${want.name} is stored as YAML (${yaml}); Ferry reads JSON file-based catalogs only (convert with \`opm render --output json\`)`, { package: want.name, path: yaml });
+      if (yaml) throw new FerryError('INVALID_CONTENT', `${subject}: package ${want.name} is stored as YAML (${yaml}); Ferry reads JSON file-based catalogs only (convert with \`opm render --output json\`)`, { package: want.name, path: yaml });
       const known = [...present].sort();
-      throw new FerryError('INVALID_ARGUMENT', `${subject}: unknown package "${want.name}" (known: ${known.join(', ')})`, { package: want.name, packages: known });
+      throw new FerryError('INVALID_CONTENT', `${subject}: unknown package "${want.name}" (known: ${known.join(', ')})`, { package: want.name, packages: known });
     }
     const { channels, bundles } = selectBundles(subject, pkg, want);
     for (const bundle of bundles) {

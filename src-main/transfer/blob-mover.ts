@@ -7,15 +7,17 @@
  */
 import type { BlobProgress, Descriptor } from '../../src-shared/model/oci.ts';
 import type { TransferEvent } from '../../src-shared/model/progress.ts';
+import type { Limiter } from '../base/limiter.ts';
+import { copyBlob, type BlobSource } from '../oci/blob-io.ts';
 import type { RegistryClient } from '../oci/registry/client.ts';
 import { RegistryError } from '../oci/registry/errors.ts';
-import { blobExists, mountBlob, uploadBlob } from '../oci/registry/uploads.ts';
-import type { Limiter } from './limiter.ts';
+import { RepositoryBlobs } from '../oci/registry/repository-blobs.ts';
+import { mountBlob } from '../oci/registry/uploads.ts';
 
 /** Where a blob's bytes come from. */
 export interface BlobOrigin {
-  /** The whole blob, verified against its digest while it streams. */
-  open(): AsyncIterable<Uint8Array>;
+  /** The store holding the blob (a source repository, a layout folder); copyBlob verifies it while it streams. */
+  source: BlobSource;
   /** A repository on the destination registry that already holds the blob (same-registry copy). */
   mountFrom?: string;
 }
@@ -125,39 +127,15 @@ export class BlobMover {
       this.report({ digest: blob.digest, state: 'mounted', complete: total, total }, 'mounted');
       return;
     }
-    if (mounted === undefined && (await blobExists(to, repository, blob.digest, this.signal))) {
+    const sink = new RepositoryBlobs(to, repository, mounted ? { location: mounted.location } : {});
+    if (mounted === undefined && (await sink.has(blob, this.signal))) {
       this.report({ digest: blob.digest, state: 'skipped', complete: total, total }, 'skipped');
       return;
     }
     this.report({ digest: blob.digest, state: 'started', complete: 0, total });
-    let sent = 0;
-    const source = (offset: number): AsyncIterable<Uint8Array> => {
-      sent = offset;
-      return skipping(origin.open(), offset, (bytes) => {
-        sent += bytes;
-        this.report({ digest: blob.digest, state: 'active', complete: sent, total });
-      });
-    };
-    await uploadBlob(to, repository, blob, source, { ...(mounted ? { location: mounted.location } : {}), ...(this.signal ? { signal: this.signal } : {}) });
+    const onPosition = (complete: number): void => this.report({ digest: blob.digest, state: 'active', complete, total });
+    await copyBlob(blob, origin.source, sink, { onPosition, ...(this.signal ? { signal: this.signal } : {}) });
     this.bytesCopied += total;
     this.report({ digest: blob.digest, state: 'finished', complete: total, total }, 'copied');
-  }
-}
-
-/**
- * The bytes of a verified whole-blob stream from `offset` on: a resumed upload
- * rereads and rehashes the prefix rather than trust bytes nobody checked.
- */
-async function* skipping(whole: AsyncIterable<Uint8Array>, offset: number, onBytes: (bytes: number) => void): AsyncGenerator<Uint8Array> {
-  let skip = offset;
-  for await (const chunk of whole) {
-    if (skip >= chunk.byteLength) {
-      skip -= chunk.byteLength;
-      continue;
-    }
-    const out = skip > 0 ? chunk.subarray(skip) : chunk;
-    skip = 0;
-    onBytes(out.byteLength);
-    yield out;
   }
 }

@@ -11,12 +11,12 @@ import { FerryError, toErrorEnvelope, type ErrorEnvelope } from '../../src-share
 import { manifestsInPushOrder, type ImageGraph } from '../oci/image-graph.ts';
 import { formatPlatform, type PlatformSelection } from '../oci/platform.ts';
 import { formatReference } from '../oci/reference.ts';
-import { readBlob } from '../oci/registry/blobs.ts';
 import type { RegistryClient } from '../oci/registry/client.ts';
 import { BlobMover, type BlobOrigin } from './blob-mover.ts';
 import { headManifest, putManifest } from '../oci/registry/manifests.ts';
 import type { Registries } from '../oci/registry/registries.ts';
-import { Limiter } from './limiter.ts';
+import { RepositoryBlobs } from '../oci/registry/repository-blobs.ts';
+import { Limiter } from '../base/limiter.ts';
 import { resolveAll } from './plan.ts';
 
 /** Eight blobs in flight: saturates a loopback or LAN registry on two cores without starving manifest requests. */
@@ -120,11 +120,8 @@ async function copyOne(graph: ImageGraph, request: CopyRequest, sides: Sides, mo
   if (present === undefined) {
     // A registry accepts a manifest only once its blobs exist, so a present root means the whole graph is there.
     // allSettled, not all: no transfer of this image may still be running when its failure is reported.
-    const origin = (blob: Descriptor): BlobOrigin => ({
-      open: () => readBlob(sides.from, request.source.repository, blob, options.signal ? { signal: options.signal } : {}),
-      ...(sides.from.registry === sides.to.registry ? { mountFrom: request.source.repository } : {}),
-    });
-    const moved = await Promise.allSettled(graph.blobs.map((blob) => mover.ensure(sides.to, dst.repository, blob, origin(blob))));
+    const origin: BlobOrigin = { source: new RepositoryBlobs(sides.from, request.source.repository), ...(sides.from.registry === sides.to.registry ? { mountFrom: request.source.repository } : {}) };
+    const moved = await Promise.allSettled(graph.blobs.map((blob) => mover.ensure(sides.to, dst.repository, blob, origin)));
     const failed = moved.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed) throw failed.reason;
     for (const node of manifestsInPushOrder(graph.root)) {

@@ -14,13 +14,13 @@ import { BUNDLE_FILES, BUNDLE_FORMAT_VERSION, type BundleImage, type BundleImage
 import type { Reference } from '../../src-shared/model/oci.ts';
 import type { TransferEvent } from '../../src-shared/model/progress.ts';
 import type { ImageGraph } from '../oci/image-graph.ts';
-import type { BlobOpener } from '../bundle/blob-directory.ts';
+import { MemoryBlobSource, type BlobRef, type BlobSource } from '../oci/blob-io.ts';
 import { formatPlatform, type PlatformSelection } from '../oci/platform.ts';
 import { formatReference } from '../oci/reference.ts';
-import { readBlob } from '../oci/registry/blobs.ts';
 import type { Registries } from '../oci/registry/registries.ts';
+import { RepositoryBlobs } from '../oci/registry/repository-blobs.ts';
 import { clearExportState, saveExportState, sameJob, type ExportState } from '../bundle/export-state.ts';
-import { writeFileDurable } from '../bundle/fs-durable.ts';
+import { writeFileDurable } from '../base/durable-write.ts';
 import { indexJson, OCI_LAYOUT_CONTENT, type IndexEntry } from '../bundle/layout.ts';
 import { BlobDirectory } from '../bundle/blob-directory.ts';
 import { inspectFolder, partsStillThere, removeStale, sweepTempFiles } from '../bundle/export-folder.ts';
@@ -179,7 +179,7 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
 
   const context: FormWriterContext = {
     dir, content: plan.content, indexJson: index, concurrency: request.concurrency ?? DEFAULT_EXPORT_CONCURRENCY,
-    open: (item) => opener(item, registries, request.signal),
+    source: new PlannedSource(plan.content, registries),
     report: (progress) => request.onEvent?.({ type: 'blob', progress }),
     ...(request.signal ? { signal: request.signal } : {}),
   };
@@ -221,12 +221,33 @@ function leaveOut(plan: ExportPlan, siteHas: ReadonlySet<string> | undefined): {
   return { plan: { ...plan, content, uniqueBytes: content.reduce((sum, item) => sum + item.size, 0) }, omitted };
 }
 
-/** Opens a planned blob from its source registry from `start`, verified as it streams. */
-function opener(item: PlannedContent, registries: Registries, signal: AbortSignal | undefined): BlobOpener {
-  const reference = item.source?.reference;
-  return (start, verifier) => (async function* () {
-    if (!reference) throw new FerryError('INTERNAL', `no source for ${item.digest}`);
-    const client = await registries.client(reference.registry);
-    yield* readBlob(client, reference.repository, item, { start, verifier, ...(signal ? { signal } : {}) });
-  })();
+/** Where an export reads its content: manifests from memory (fetched and verified while planning), blobs from the repository each was planned from. */
+class PlannedSource implements BlobSource {
+  private readonly manifests: MemoryBlobSource;
+  private readonly origins = new Map<string, Reference>();
+
+  constructor(content: PlannedContent[], private readonly registries: Registries) {
+    const bytes = new Map<string, Uint8Array>();
+    for (const item of content) {
+      if (item.bytes) bytes.set(item.digest, item.bytes);
+      else if (item.source) this.origins.set(item.digest, item.source.reference);
+    }
+    this.manifests = new MemoryBlobSource(bytes, 'fetched while planning');
+  }
+
+  /** Names the blob by the repository it is read from. */
+  describe(blob: BlobRef): string {
+    const reference = this.origins.get(blob.digest);
+    return reference ? `blob ${blob.digest} in ${reference.registry}/${reference.repository}` : this.manifests.describe(blob);
+  }
+
+  /** The blob's raw bytes from `start`, from memory or its repository. */
+  open(blob: BlobRef, start: number, signal?: AbortSignal): AsyncIterable<Uint8Array> {
+    const reference = this.origins.get(blob.digest);
+    if (!reference) return this.manifests.open(blob, start);
+    const registries = this.registries;
+    return (async function* () {
+      yield* new RepositoryBlobs(await registries.client(reference.registry), reference.repository).open(blob, start, signal);
+    })();
+  }
 }

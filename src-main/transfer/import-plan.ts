@@ -5,7 +5,7 @@
  * any write.
  */
 import type { Descriptor, Reference } from '../../src-shared/model/oci.ts';
-import { FerryError } from '../../src-shared/errors.ts';
+import { FerryError, type ErrorHint } from '../../src-shared/errors.ts';
 import { formatPlatform } from '../oci/platform.ts';
 import { parseReference, repositoryName } from '../oci/reference.ts';
 import { parseManifest } from '../oci/registry/manifests.ts';
@@ -55,6 +55,16 @@ export function targetRepository(source: Reference, target: ImportTarget): strin
   return target.prefix === '' ? path : `${target.prefix}/${path}`;
 }
 
+/** Parses a manifest kept in a bundle: one that cannot be read makes the bundle invalid, it is no registry's answer. */
+function parseBundledManifest(bytes: Buffer, mediaType: string, digest: string, dir: string): ReturnType<typeof parseManifest> {
+  try {
+    return parseManifest(bytes, mediaType, digest, `manifest ${digest}`);
+  } catch (error) {
+    if (error instanceof FerryError && error.code === 'INVALID_MANIFEST') throw new FerryError('BUNDLE_INVALID', `${dir}: ${error.message}`, { ...error.details, path: dir }, { cause: error });
+    throw error;
+  }
+}
+
 /**
  * The manifests of one image's graph in push order, its blobs, and the
  * platforms its indexes list (exported for the app's inspector, which needs
@@ -66,8 +76,8 @@ export function graphOf(opened: OpenedBundle, root: string, rootMediaType: strin
   const platforms: string[] = [];
   const visit = (digest: string, mediaType: string): void => {
     const found = opened.manifests.get(digest);
-    if (!found) throw new FerryError('INVALID_MANIFEST', `${opened.dir}: manifest ${digest} is missing`, { digest });
-    const parsed = parseManifest(found.bytes, mediaType, digest, `manifest ${digest}`);
+    if (!found) throw new FerryError('BUNDLE_INVALID', `${opened.dir}: manifest ${digest} is missing`, { digest, path: opened.dir });
+    const parsed = parseBundledManifest(found.bytes, mediaType, digest, opened.dir);
     if (parsed.kind === 'index') {
       for (const child of parsed.index.manifests) {
         if (child.platform) platforms.push(formatPlatform(child.platform));
@@ -93,7 +103,7 @@ export function planImport(opened: OpenedBundle, target: ImportTarget): ImportPl
     try {
       source = parseReference(image.source);
     } catch (error) {
-      throw new FerryError('INVALID_MANIFEST', `${opened.dir}: image "${image.name}" has a source reference Ferry cannot read: ${error instanceof Error ? error.message : String(error)}`, { image: image.name });
+      throw new FerryError('BUNDLE_INVALID', `${opened.dir}: image "${image.name}" has a source reference Ferry cannot read: ${error instanceof Error ? error.message : String(error)}`, { image: image.name, path: opened.dir });
     }
     const sourceRepository = repositoryName(source);
     const graph = graphOf(opened, image.digest, image.mediaType);
@@ -119,7 +129,7 @@ export function planImport(opened: OpenedBundle, target: ImportTarget): ImportPl
     }
   }
   if (conflicts.length > 0) {
-    throw new FerryError('INVALID_ARGUMENT', `the repository mapping has conflicts:\n  ${conflicts.join('\n  ')}\n(use --keep-registry-host, or a different --to prefix)`, { conflicts });
+    throw new FerryError('INVALID_ARGUMENT', `the repository mapping has conflicts:\n  ${conflicts.join('\n  ')}\n(keeping each source's registry host in the target paths separates them)`, { conflicts, hint: { kind: 'keep-source-host', registry: target.registry } satisfies ErrorHint });
   }
   const mappings = [...bySource.entries()].map(([source, repository]) => ({ source, mirror: `${target.registry}/${repository}` }));
   return { images, mappings, blobRepositories, bytes: [...sizes.values()].reduce((a, b) => a + b, 0) };

@@ -5,24 +5,24 @@
  * then child manifests, then indexes, each by digest, and tags last. Rerunning
  * it after a crash or an outage pushes only what is still missing.
  */
-import { createReadStream } from 'node:fs';
 import type { Descriptor } from '../../src-shared/model/oci.ts';
 import type { TransferEvent } from '../../src-shared/model/progress.ts';
 import { FerryError } from '../../src-shared/errors.ts';
-import { DigestVerifier, verifyingStream } from '../oci/digest.ts';
+import { Limiter } from '../base/limiter.ts';
+import { copyBlob, type BlobStream } from '../oci/blob-io.ts';
 import { formatReference } from '../oci/reference.ts';
 import type { RegistryClient } from '../oci/registry/client.ts';
 import { headManifest, putManifest } from '../oci/registry/manifests.ts';
 import type { Registries } from '../oci/registry/registries.ts';
-import { blobExists, mountBlob, uploadBlob } from '../oci/registry/uploads.ts';
+import { RepositoryBlobs } from '../oci/registry/repository-blobs.ts';
+import { blobExists, mountBlob } from '../oci/registry/uploads.ts';
 import { RegistryError } from '../oci/registry/errors.ts';
-import { ReplayWindow } from './replay-window.ts';
-import { forEachArchiveBlob, openBundle, type OpenedBundle } from '../bundle/bundle-reader.ts';
+import { ArchiveBlobs } from '../bundle/archive-blobs.ts';
+import { BlobDirectory } from '../bundle/blob-directory.ts';
+import { openBundle, type OpenedBundle } from '../bundle/bundle-reader.ts';
 import { verifyBundle } from '../bundle/verify.ts';
 import { BlobMover, type MoverCounts, type TransferJournal } from './blob-mover.ts';
 import { planImport, type ImportImage, type ImportPlan, type ImportTarget } from './import-plan.ts';
-import { Limiter } from './limiter.ts';
-import { join } from 'node:path';
 
 /** Eight blobs in flight from a directory bundle: a USB 3 drive and a LAN registry both stay busy. */
 export const DEFAULT_IMPORT_CONCURRENCY = 8;
@@ -58,17 +58,12 @@ export interface ImportSummary {
   present: string[];
 }
 
-/** A file blob of a directory bundle, verified again as it streams (the media may have changed since verify ran). */
-function fileOrigin(dir: string, blob: Descriptor): AsyncIterable<Uint8Array> {
-  const path = join(dir, 'blobs', 'sha256', blob.digest.slice('sha256:'.length));
-  return verifyingStream(createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>, new DigestVerifier(blob.digest, blob.size, `blob ${blob.digest} (${path})`));
-}
-
-/** Pushes the blobs of a directory bundle or layout, concurrently across all images. */
+/** Pushes the blobs of a directory bundle or layout, concurrently across all images; each is verified again as it streams (the media may have changed since verify ran). */
 async function pushFromDirectory(opened: OpenedBundle, plan: ImportPlan, client: RegistryClient, mover: BlobMover): Promise<void> {
   const work: Array<Promise<void>> = [];
+  const origin = { source: new BlobDirectory(opened.dir) };
   for (const image of plan.images) {
-    for (const blob of image.blobs) work.push(mover.ensure(client, image.destination.repository, blob, { open: () => fileOrigin(opened.dir, blob) }));
+    for (const blob of image.blobs) work.push(mover.ensure(client, image.destination.repository, blob, origin));
   }
   const results = await Promise.allSettled(work);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -91,16 +86,16 @@ async function missingBlobs(plan: ImportPlan, blobs: Map<string, Descriptor>, cl
   return missing;
 }
 
-/** Streams one tar entry into an upload, verified, in chunks that can be resent. */
-async function uploadFromEntry(client: RegistryClient, repository: string, blob: Descriptor, stream: AsyncIterable<Buffer>, mover: BlobMover, subject: string, signal?: AbortSignal): Promise<void> {
-  const window = new ReplayWindow(verifyingStream(stream, new DigestVerifier(blob.digest, blob.size, subject)), 2 * ARCHIVE_UPLOAD_CHUNK, subject);
+/** Streams one tar entry into an upload, verified, in chunks that can be resent from a window kept in memory. */
+async function uploadFromEntry(client: RegistryClient, repository: string, blob: Descriptor, entry: BlobStream, mover: BlobMover, subject: string, signal?: AbortSignal): Promise<void> {
   mover.report({ digest: blob.digest, state: 'started', complete: 0, total: blob.size });
   // A blob that fits the window goes in one streaming PUT (fewest requests); a bigger one in chunks the window can resend.
   const chunked = blob.size > 2 * ARCHIVE_UPLOAD_CHUNK;
-  await uploadBlob(client, repository, blob, (offset) => window.from(offset), {
-    ...(chunked ? { chunkSize: ARCHIVE_UPLOAD_CHUNK } : {}), ...(signal ? { signal } : {}),
+  const sink = new RepositoryBlobs(client, repository, {
+    ...(chunked ? { chunkSize: ARCHIVE_UPLOAD_CHUNK } : {}),
     onProgress: (bytes) => mover.report({ digest: blob.digest, state: 'active', complete: bytes, total: blob.size }),
   });
+  await copyBlob(blob, { stream: entry.stream, replay: 2 * ARCHIVE_UPLOAD_CHUNK }, sink, { subject, ...(signal ? { signal } : {}) });
   mover.bytesCopied += blob.size;
   mover.markDone(client, repository, blob);
   mover.report({ digest: blob.digest, state: 'finished', complete: blob.size, total: blob.size }, 'copied');
@@ -131,15 +126,16 @@ async function pushFromArchive(opened: OpenedBundle, plan: ImportPlan, client: R
   const blobs = new Map<string, Descriptor>();
   for (const image of plan.images) for (const blob of image.blobs) blobs.set(blob.digest, blob);
   let pending = await missingBlobs(plan, blobs, client, mover, limiter, signal);
+  const archive = new ArchiveBlobs(opened.dir, opened.manifest?.parts ?? []);
   for (let pass = 1; pending.size > 0; pass += 1) {
     if (pass > MAX_ARCHIVE_PASSES) throw new FerryError('REGISTRY_ERROR', `${client.registry} refused to take ${pending.size} blob(s) after ${MAX_ARCHIVE_PASSES} passes over the bundle`);
     const deferred = new Map<string, string[]>();
     const mounts: Array<Promise<void>> = [];
-    await forEachArchiveBlob(opened, async (digest, _size, stream) => {
+    await archive.forEach(async ({ digest }, entry) => {
       const blob = blobs.get(digest);
       const [first, ...others] = pending.get(digest) ?? [];
       if (!blob || first === undefined) return;
-      await uploadFromEntry(client, first, blob, stream, mover, `blob ${digest} in ${opened.dir}`, signal);
+      await uploadFromEntry(client, first, blob, entry, mover, archive.describe(blob), signal);
       for (const repository of others) {
         const mounting = limiter.run(() => mountOrDefer(client, repository, blob, first, mover, signal)).then((mounted) => {
           if (!mounted) deferred.set(digest, [...(deferred.get(digest) ?? []), repository]);

@@ -9,7 +9,7 @@ import { manifestsInPushOrder, resolveImageGraph, type ImageGraph, type Manifest
 import type { PlatformSelection } from '../oci/platform.ts';
 import { formatReference } from '../oci/reference.ts';
 import type { Registries } from '../oci/registry/registries.ts';
-import { Limiter } from './limiter.ts';
+import { Limiter } from '../base/limiter.ts';
 
 /** Manifest graphs resolved at once; they are small requests, latency-bound. */
 const PLAN_CONCURRENCY = 8;

@@ -1,14 +1,20 @@
 /** Plain-language explanations of engine error codes: what happened and what to do next. */
-import type { ErrorCode, ErrorEnvelope } from '../../src-shared/errors.ts';
+import { errorHint, type ErrorCode, type ErrorEnvelope } from '../../src-shared/errors.ts';
+import { hintAsFields } from './hint-words.ts';
 import { ApiError } from './client.ts';
 
-/** One sentence of advice per code; the engine's own message is always shown beside it. */
+/**
+ * One sentence of advice per code, matching what each code means (src-shared/errors.ts);
+ * the engine's own message is always shown beside it, and a hint's field advice
+ * (hint-words.ts) replaces it when the error carries one.
+ */
 const ADVICE: Record<ErrorCode, string> = {
   INVALID_REFERENCE: 'An image reference is not written correctly. Check it looks like registry.example.com/repository:tag.',
   INVALID_DIGEST: 'A digest is not written correctly. It should look like sha256: followed by 64 hexadecimal characters.',
-  INVALID_ARGUMENT: 'Something entered in this step is not valid. Correct the highlighted value and try again.',
+  INVALID_ARGUMENT: 'Something entered in this step is not valid. Correct the value and try again.',
+  INVALID_CONTENT: 'A file Ferry read is malformed (an image set, image list, receipt, settings or journal). The message names the file and the part to correct.',
   INVALID_MANIFEST: 'A registry returned a manifest Ferry cannot read. The image may be damaged at its source.',
-  BUNDLE_INVALID: 'The bundle is damaged or incomplete. Do not import it; export it again on the connected side.',
+  BUNDLE_INVALID: 'The bundle is damaged, incomplete or not a Ferry bundle. Do not import it; export it again on the connected side.',
   UNSUPPORTED_MEDIA_TYPE: 'An image uses a format Ferry does not carry.',
   MANIFEST_TOO_LARGE: 'A manifest is larger than Ferry accepts, which usually means it is not a real image.',
   DIGEST_MISMATCH: 'Some content does not match its checksum. The media or the transfer corrupted it; do not trust this copy.',
@@ -30,6 +36,12 @@ const ADVICE: Record<ErrorCode, string> = {
 /** The advice for an error code. */
 export function adviceFor(code: ErrorCode): string {
   return ADVICE[code] ?? ADVICE.INTERNAL;
+}
+
+/** What to do next about an error: its hint worded as the field to change, else the advice for its code. */
+export function nextStepFor(error: ErrorEnvelope): string {
+  const hint = errorHint(error.details);
+  return hint ? hintAsFields(hint) : adviceFor(error.code);
 }
 
 /** Turns anything a call rejected with into the wire envelope screens store. */

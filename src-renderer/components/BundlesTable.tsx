@@ -1,6 +1,6 @@
 /** The catalog's bundles as a table, shared by the start and catalog screens; virtualised past 50 rows. */
 import type { CatalogBundle } from '../stores/catalog-store.ts';
-import { formatBytes } from '../format.ts';
+import { formatBytes } from '../../src-shared/units.ts';
 import { VirtualTable, type VirtualColumn } from './VirtualTable.tsx';
 
 const text = (value: unknown): string => (value === null || value === undefined ? '—' : String(value));

@@ -1,7 +1,7 @@
 /** A job's progress: bar, bytes, blobs, rate and time left, from `job:progress` events; one bar per image from `job:blobs`. */
 import { useMemo } from 'react';
 import { imagePercent, jobPercent, useJobs } from '../stores/jobs-store.ts';
-import { formatBytes, formatEta, formatRate } from '../format.ts';
+import { formatBytes, formatEta, formatRate } from '../../src-shared/units.ts';
 
 /** One image of the job, as the plan or the inspection lists it. */
 export interface ProgressImage {
@@ -37,7 +37,7 @@ export function JobProgressView({ jobId, label, images }: { jobId: string | null
         <div><dt>Done</dt><dd>{percent}% · {formatBytes(complete)} of {formatBytes(total)}</dd></div>
         <div><dt>Blobs</dt><dd>{progress ? `${progress.blobsDone} of ${progress.blobsTotal}` : '—'}</dd></div>
         <div><dt>Rate</dt><dd>{progress ? formatRate(progress.bytesPerSecond) : '—'}</dd></div>
-        <div><dt>Time left</dt><dd>{done ? '0 s' : formatEta(progress?.etaSeconds)}</dd></div>
+        <div><dt>Time left</dt><dd>{done ? formatEta(0) : progress ? formatEta(progress.etaSeconds) : '—'}</dd></div>
       </dl>
       {shown.length > 0 && (
         // A scroll box of its own, so a 200-image job keeps the totals and the cancel button in view; focusable for keyboard scrolling.

@@ -3,7 +3,7 @@
  * (focus kept inside, Escape closes it) listing one folder at a time.
  */
 import { useEffect, useRef } from 'react';
-import { formatBytes } from '../format.ts';
+import { formatBytes } from '../../src-shared/units.ts';
 import { usePicker } from '../stores/picker-store.ts';
 import { ErrorNotice } from './ErrorNotice.tsx';
 

@@ -2,7 +2,7 @@
 import type { FormEvent } from 'react';
 import { BundlesTable } from '../components/BundlesTable.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
-import { formatBytes } from '../format.ts';
+import { formatBytes } from '../../src-shared/units.ts';
 import { useCatalog, type MonthTotal } from '../stores/catalog-store.ts';
 
 /** Chart geometry in SVG user units; the chart scales to its container. */

@@ -6,7 +6,9 @@ import { JobProgressView } from '../components/JobProgressView.tsx';
 import { StepHeading } from '../components/StepHeading.tsx';
 import { VirtualTable, type VirtualColumn } from '../components/VirtualTable.tsx';
 import { driveHolding } from '../drive-match.ts';
-import { formatBytes, parseReferences, shortDigest } from '../format.ts';
+import { SITE_LABEL } from '../field-labels.ts';
+import { formatBytes } from '../../src-shared/units.ts';
+import { parseReferences, shortDigest } from '../format.ts';
 import { useDrives } from '../stores/drives-store.ts';
 import { EXPORT_STEPS, useExport } from '../stores/export-store.ts';
 import { useSavedSets } from '../stores/saved-sets-store.ts';
@@ -171,7 +173,7 @@ function WhereStep() {
           <p id="platforms-hint" className="hint">None checked keeps every platform (or the image set's own platforms).</p>
         </fieldset>
         <div className="field">
-          <label htmlFor="site">Incremental for site (empty for a full bundle)</label>
+          <label htmlFor="site">{SITE_LABEL}</label>
           <input id="site" type="text" spellCheck={false} value={s.site} aria-describedby="site-hint" onChange={(e) => s.set({ site: e.target.value })} />
           <p id="site-hint" className="hint">Leaves out what the site&apos;s receipts in the catalog say it already has.</p>
         </div>

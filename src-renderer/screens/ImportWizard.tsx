@@ -2,12 +2,14 @@
 import { useEffect, useState } from 'react';
 import type { FoundBundle } from '../../src-shared/api/contract.ts';
 import { AccessFields } from '../components/AccessFields.tsx';
+import { ConnectionTestNotice } from '../components/ConnectionTestNotice.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { JobProgressView } from '../components/JobProgressView.tsx';
 import { PathField } from '../components/PathField.tsx';
 import { StepHeading } from '../components/StepHeading.tsx';
 import { VirtualTable, type VirtualColumn } from '../components/VirtualTable.tsx';
-import { formatBytes, shortDigest } from '../format.ts';
+import { formatBytes } from '../../src-shared/units.ts';
+import { shortDigest } from '../format.ts';
 import { IMPORT_STEPS, useImport } from '../stores/import-store.ts';
 import { VerifyReport } from './ExportWizard.tsx';
 
@@ -130,16 +132,15 @@ function TargetStep() {
         <label htmlFor="registry">Registry address and prefix</label>
         <input id="registry" type="text" spellCheck={false} placeholder="registry.local:5000/mirror" value={s.target} onChange={(e) => { s.set({ target: e.target.value }); }} />
       </div>
+      <div className="field">
+        <label htmlFor="site">Site name (optional: recorded in the receipt, so the next bundle for this site carries only what is new)</label>
+        <input id="site" type="text" spellCheck={false} placeholder="plant-7" value={s.site} onChange={(e) => { s.set({ site: e.target.value }); }} />
+      </div>
       <AccessFields legend="Target registry access" idPrefix="target" access={s.access} onChange={s.setAccess} prefilledFrom={s.prefilledFrom} />
       <div className="actions">
         <button type="button" disabled={s.busy || !s.target.trim()} onClick={() => void s.testConnection()}>Test connection</button>
       </div>
-      {s.test && (
-        <div role="status" className={s.test.ok ? 'notice notice-ok' : 'notice notice-error'}>
-          <p className="notice-title">{s.test.ok ? 'Connection works.' : 'Connection failed.'}</p>
-          <p>{s.test.message}</p>
-        </div>
-      )}
+      <ConnectionTestNotice test={s.test} />
       <ErrorNotice error={s.error} />
       <div className="actions">
         <button type="button" onClick={() => s.goTo('inspect')}>Back</button>

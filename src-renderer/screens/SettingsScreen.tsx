@@ -1,7 +1,9 @@
 /** Settings: the registries the user works with (address, TLS, CA, auth file) and export defaults. Never a password. */
 import type { FormEvent } from 'react';
+import { ConnectionTestNotice } from '../components/ConnectionTestNotice.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PathField } from '../components/PathField.tsx';
+import { ACCESS_LABELS } from '../field-labels.ts';
 import { savedLoginFor, useSettings, type RegistryDraft } from '../stores/settings-store.ts';
 
 /** Where credentials live when the keychain can keep them (DESIGN.md decision 2; issue 7 "Settings"). */
@@ -24,23 +26,23 @@ function RegistryFields({ index, entry }: { index: number; entry: RegistryDraft 
       </div>
       <div className="check">
         <input id={`${id}-plain`} type="checkbox" checked={entry.plainHttp} onChange={(e) => change({ plainHttp: e.target.checked })} />
-        <label htmlFor={`${id}-plain`}>Plain HTTP (registry without TLS)</label>
+        <label htmlFor={`${id}-plain`}>{ACCESS_LABELS.plainHttp}</label>
       </div>
       <div className="check">
         <input id={`${id}-tls`} type="checkbox" checked={entry.tlsVerify} onChange={(e) => change({ tlsVerify: e.target.checked })} />
-        <label htmlFor={`${id}-tls`}>Verify TLS certificates</label>
+        <label htmlFor={`${id}-tls`}>{ACCESS_LABELS.tlsVerify}</label>
       </div>
       <div className="row">
-        <PathField id={`${id}-ca`} label="CA certificate file" kind="file" placeholder="/etc/pki/registry-ca.pem" value={entry.caCertFile} onChange={(caCertFile) => change({ caCertFile })} />
-        <PathField id={`${id}-auth`} label="Auth file (containers auth.json)" kind="file" placeholder="~/.config/containers/auth.json" value={entry.authFile} onChange={(authFile) => change({ authFile })} />
+        <PathField id={`${id}-ca`} label={ACCESS_LABELS.caCertFile} kind="file" placeholder="/etc/pki/registry-ca.pem" value={entry.caCertFile} onChange={(caCertFile) => change({ caCertFile })} />
+        <PathField id={`${id}-auth`} label={ACCESS_LABELS.authFile} kind="file" placeholder="~/.config/containers/auth.json" value={entry.authFile} onChange={(authFile) => change({ authFile })} />
       </div>
       <div className="row">
         <div className="field">
-          <label htmlFor={`${id}-user`}>{canSeal ? 'User name' : 'User name (for the test only, not saved)'}</label>
+          <label htmlFor={`${id}-user`}>{canSeal ? ACCESS_LABELS.username : `${ACCESS_LABELS.username} (for the test only, not saved)`}</label>
           <input id={`${id}-user`} type="text" autoComplete="username" value={entry.username} onChange={(e) => change({ username: e.target.value })} />
         </div>
         <div className="field">
-          <label htmlFor={`${id}-password`}>{canSeal ? 'Password' : 'Password (for the test only, not saved)'}</label>
+          <label htmlFor={`${id}-password`}>{canSeal ? ACCESS_LABELS.password : `${ACCESS_LABELS.password} (for the test only, not saved)`}</label>
           <input id={`${id}-password`} type="password" autoComplete="current-password" value={entry.password} onChange={(e) => change({ password: e.target.value })} />
         </div>
       </div>
@@ -51,12 +53,7 @@ function RegistryFields({ index, entry }: { index: number; entry: RegistryDraft 
         <button type="button" onClick={() => removeRegistry(index)}>Remove registry {index + 1}</button>
       </div>
       {savedLogin && <p className="hint">Login saved in the keychain for {savedLogin.registry} as user {savedLogin.username}.</p>}
-      {test && (
-        <div role="status" className={test.ok ? 'notice notice-ok' : 'notice notice-error'}>
-          <p className="notice-title">{test.ok ? 'Connection works.' : 'Connection failed.'}</p>
-          <p>{test.message}</p>
-        </div>
-      )}
+      <ConnectionTestNotice test={test} />
     </fieldset>
   );
 }

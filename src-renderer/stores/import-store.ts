@@ -1,6 +1,6 @@
 /** The import wizard: find, verify and inspect a bundle, choose the target registry, push, then mirror configuration. */
 import { create } from 'zustand';
-import type { ApiClient, BundleInspection, FoundBundle, ImportInput, JobState, VerifyResult } from '../../src-shared/api/contract.ts';
+import type { ApiClient, BundleInspection, FoundBundle, ImportInput, JobState, RegistryTestResult, VerifyResult } from '../../src-shared/api/contract.ts';
 import type { ErrorEnvelope } from '../../src-shared/errors.ts';
 import { ApiError } from '../api/client.ts';
 import { envelopeOf } from '../api/explain.ts';
@@ -21,6 +21,8 @@ export interface ImportStore {
   /** Bundles found on the drives or in searchFolder; null before the first search. */
   found: FoundBundle[] | null;
   target: string;
+  /** The site this registry belongs to, recorded in the receipt and the catalog (empty: none). */
+  site: string;
   access: AccessForm;
   /** The Settings entry the access options were filled from, if any. */
   prefilledFrom: string | null;
@@ -30,12 +32,12 @@ export interface ImportStore {
   verifyJob: JobState | null;
   verify: VerifyResult | null;
   inspection: BundleInspection | null;
-  test: { ok: boolean; message: string } | null;
+  test: RegistryTestResult | null;
   importJobId: string | null;
   importJob: JobState | null;
   mirror: Array<{ path: string; text: string }> | null;
   init(client: ApiClient): void;
-  set(patch: Partial<Pick<ImportStore, 'bundle' | 'target' | 'searchFolder'>>): void;
+  set(patch: Partial<Pick<ImportStore, 'bundle' | 'target' | 'site' | 'searchFolder'>>): void;
   /** Looks for bundles in searchFolder, or on the removable drives when it is empty. */
   findBundles(): Promise<void>;
   setAccess(patch: Partial<AccessForm>): void;
@@ -62,6 +64,7 @@ const initial = {
   searchFolder: '',
   found: null as FoundBundle[] | null,
   target: '',
+  site: '',
   access: DEFAULT_ACCESS,
   prefilledFrom: null as string | null,
   busy: false,
@@ -88,7 +91,10 @@ export const useImport = create<ImportStore>()((set, get) => {
       set({ busy: false, error: envelopeOf(error) });
     }
   }
-  const importInput = (): ImportInput => ({ bundle: get().bundle.trim(), target: get().target.trim(), registry: accessInput(get().access) });
+  const importInput = (): ImportInput => {
+    const site = get().site.trim();
+    return { bundle: get().bundle.trim(), target: get().target.trim(), ...(site ? { site } : {}), registry: accessInput(get().access) };
+  };
 
   return {
     ...initial,

@@ -6,7 +6,7 @@
  * `settings:save` sends, and the password is dropped once sealed.
  */
 import { create } from 'zustand';
-import type { ApiClient, CredentialsStatus, FerrySettings, RegistrySetting } from '../../src-shared/api/contract.ts';
+import type { ApiClient, CredentialsStatus, FerrySettings, RegistrySetting, RegistryTestResult } from '../../src-shared/api/contract.ts';
 import type { ErrorEnvelope } from '../../src-shared/errors.ts';
 import { envelopeOf } from '../api/explain.ts';
 import type { AccessForm } from './export-store.ts';
@@ -33,7 +33,7 @@ export interface SettingsStore {
   /** "Saved" note after a save, cleared on the next edit. */
   savedNote: boolean;
   /** Connection test result per entry index. */
-  tests: Record<number, { ok: boolean; message: string }>;
+  tests: Record<number, RegistryTestResult>;
   /** Whether logins can be kept in the system keychain (desktop app) and which are; null until loaded. */
   logins: CredentialsStatus | null;
   init(client: ApiClient): void;

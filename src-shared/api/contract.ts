@@ -5,7 +5,7 @@
  * HTTP server and the renderer client are generated from `API_METHODS` and
  * `API_EVENTS`, so no channel name is ever written twice (DESIGN.md decision 1).
  */
-import type { ErrorEnvelope } from '../errors.ts';
+import type { ErrorEnvelope, ErrorHint } from '../errors.ts';
 import type { BundleImage, BundleManifest } from '../model/bundle.ts';
 import type { BlobProgress } from '../model/oci.ts';
 import type { JobProgress } from '../model/progress.ts';
@@ -74,6 +74,8 @@ export interface ExportInput {
   platforms?: string[];
   /** Incremental for this site: leave out what its receipts in the catalog say it has, like `ferry export --site`. */
   site?: string;
+  /** Incremental from a receipt file the site sent back (wins over `site`), like `ferry export --since-receipt`. */
+  sinceReceipt?: string;
   registry?: RegistryAccessInput;
 }
 
@@ -82,7 +84,35 @@ export interface ImportInput {
   bundle: string;
   target: string;
   keepRegistryHost?: boolean;
+  /** The site this registry belongs to: recorded in the receipt and the catalog, like `ferry import --site`. */
+  site?: string;
   registry?: RegistryAccessInput;
+}
+
+/** What an export job answers when it ends. */
+export interface ExportJobResult {
+  bundleId: string | undefined;
+  bundle: string;
+  form: 'directory' | 'archive' | undefined;
+  formReason: string | undefined;
+  images: number;
+  blobs: number;
+  bytes: number;
+  parts: number;
+  alreadyComplete: boolean;
+  seconds: number;
+}
+
+/** What an import job answers when it ends. */
+export interface ImportJobResult {
+  bundleId: string | undefined;
+  target: string;
+  images: Array<{ name: string; source: string; destination: string; digest: string }>;
+  blobs: { copied: number; skipped: number; mounted: number };
+  bytesPushed: number;
+  manifestsPushed: number;
+  receipt: string;
+  seconds: number;
 }
 
 /** A long job's state, as events and `jobs()` report it. */
@@ -186,6 +216,13 @@ export interface SavedSet {
   modified: string;
 }
 
+/** The answer of `registry:test`: whether the registry answers, in words, and what to change when it does not. */
+export interface RegistryTestResult {
+  ok: boolean;
+  message: string;
+  hint?: ErrorHint;
+}
+
 /** Every method: its argument and its result. */
 export interface ApiMethods {
   'app:info': { args: Record<string, never>; result: { version: string; mode: 'electron' | 'browser'; catalog: string } };
@@ -200,7 +237,7 @@ export interface ApiMethods {
   'job:cancel': { args: { jobId: string }; result: { cancelled: boolean } };
   'job:list': { args: Record<string, never>; result: JobState[] };
   'mirror:config': { args: { bundle: string; target: string; keepRegistryHost?: boolean }; result: { files: Array<{ path: string; text: string }> } };
-  'registry:test': { args: { registry: string; access?: RegistryAccessInput }; result: { ok: boolean; message: string } };
+  'registry:test': { args: { registry: string; access?: RegistryAccessInput }; result: RegistryTestResult };
   'catalog:bundles': { args: { contains?: string; limit?: number }; result: Array<Record<string, unknown>> };
   'catalog:totals': { args: Record<string, never>; result: Array<{ month: string; bundles: number; bytes: number; exports: number; imports: number }> };
   'settings:get': { args: Record<string, never>; result: FerrySettings };

@@ -26,6 +26,8 @@ const RENDERER_DIR = 'dist/renderer';
 const CARRIED: FixtureName[] = ['oci-single', 'oci-index'];
 /** Where the import puts images in the second registry: `<prefix>/<fixture repository>`, as the CLI maps them. */
 const PREFIX = 'imported';
+/** The site the import wizard names: the receipt and the catalog must record it, as `ferry import --site` does. */
+const SITE = 'plant-e2e';
 
 let source: RunningRegistry;
 let target: RunningRegistry;
@@ -130,12 +132,17 @@ test('export two images, then import them into a second registry, through the UI
 
   const targetStep = await new ImportTargetStep(page).expectShown();
   await targetStep.enterRegistry(`${target.host}/${PREFIX}`, { plainHttp: true });
+  await targetStep.enterSite(SITE);
   await targetStep.testConnection();
   await targetStep.capture('import-4-target');
   await targetStep.push();
 
   const push = await new ImportPushStep(page).expectShown();
   await push.waitFinished();
+  // The app's import records the site as the CLI's does: in the receipt beside the bundle and in the catalog.
+  const receipt = JSON.parse(await readFile(join(bundle, 'ferry-receipt.json'), 'utf8')) as { site: string | null };
+  expect(receipt.site).toBe(SITE);
+  expect((await service['catalog:bundles']({})).some((row) => row.direction === 'import' && row.site === SITE)).toBe(true);
   await push.capture('import-5-push');
   await push.next();
 

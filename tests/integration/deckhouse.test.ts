@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveDeckhouse, parseDeckhouseConfig, sequentialMinors, withChannelVersions } from '../../src-main/sources/deckhouse.ts';
 import type { ResolveContext, ResolvedSection } from '../../src-main/sources/types.ts';
 import { ALL_PLATFORMS } from '../../src-main/oci/platform.ts';
-import { parseVersion, type Version } from '../../src-main/sources/semver.ts';
+import { releaseVersion, type Version } from '../../src-main/sources/versions.ts';
 import type { Registries } from '../../src-main/oci/registry/registries.ts';
 import { DECKHOUSE_ROOT, SUSPENDED_ROOT, buildDeckhouseFixture, seedDeckhouseFixture } from '../harness/deckhouse-fixture.ts';
 import { registriesFor } from '../harness/ferry-access.ts';
@@ -119,7 +119,7 @@ describe('platform from release channels', () => {
 describe('suspended channel', () => {
   it('stops with a message naming the channel and the way out', async () => {
     const error = await failure(resolveDeckhouse({ source: suspendedRoot }, context));
-    expect(error.code).toBe('INVALID_ARGUMENT');
+    expect(error.code).toBe('INVALID_CONTENT');
     expect(error.message).toContain('suspended release channel "alpha"');
     expect(error.message).toContain('ignoreSuspend: true');
     expect(error.message).toContain('tag:');
@@ -248,24 +248,28 @@ describe('config validation', () => {
     ['duplicate module', { source: 'r.example/d8/ee', modules: ['console', 'console@~1.35'] }, 'deckhouse.modules[1]'],
     ['selects nothing', { source: 'r.example/d8/ee', noPlatform: true }, 'selects nothing'],
   ];
-  it.each(bad)('%s is INVALID_ARGUMENT naming the key', async (_name, config, key) => {
+  it.each(bad)('%s is INVALID_CONTENT naming the key', async (_name, config, key) => {
     const error = await failure(Promise.resolve().then(() => parseDeckhouseConfig(config)));
-    expect(error.code).toBe('INVALID_ARGUMENT');
+    expect(error.code).toBe('INVALID_CONTENT');
     expect(error.message).toContain(key);
   });
 
   it('fills the defaults', () => {
     const config = parseDeckhouseConfig({ source: 'r.example/d8/ee', sinceVersion: 'v1.68', modules: ['console@1.35.1'] });
     expect(config.channels).toEqual(CHANNELS);
-    expect(config.sinceVersion).toEqual({ major: 1, minor: 68, patch: 0 });
+    expect(config.sinceVersion).toMatchObject({ major: 1, minor: 68, patch: 0, prerelease: [] });
     // A bare module version is a caret constraint, as d8's --include-module reads it.
-    expect(config.modules[0]?.constraint?.text).toBe('^1.35.1');
+    expect(config.modules[0]?.constraint?.raw).toBe('^1.35.1');
     expect(config).toMatchObject({ ignoreSuspend: false, noPlatform: false, noModules: false, securityDatabases: false });
   });
 });
 
 describe('sequential minors (pure)', () => {
-  const vs = (...tags: string[]): Version[] => tags.map((t) => parseVersion(t) ?? { major: -1, minor: -1, patch: -1 });
+  const vs = (...tags: string[]): Version[] => tags.map((t) => {
+    const v = releaseVersion(t);
+    if (!v) throw new Error(`bad test version ${t}`);
+    return v;
+  });
   const fmt = (list: Version[]): string[] => list.map((v) => `v${v.major}.${v.minor}.${v.patch}`);
   const tags = vs('v1.1.0', 'v1.1.3', 'v1.2.0', 'v1.3.1', 'v1.3.2', 'v1.4.0', 'v2.0.0');
 

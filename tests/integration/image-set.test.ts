@@ -65,8 +65,8 @@ describe('ferry export --set', () => {
   it('an unknown section or a bad rule is refused by name', async () => {
     const set = join(work, 'bad.yaml');
     await writeFile(set, 'imagez:\n  - a\n');
-    expect((await runFerry('export', '--to', join(work, 'never'), '--set', set, ...flags, '--dry-run')).stderr).toContain('unknown section(s) imagez');
+    expect((await runFerry('export', '--to', join(work, 'never'), '--set', set, ...flags, '--dry-run')).stderr).toContain(`${set}:1:1: imagez is not a known section`);
     await writeFile(set, `tags:\n  - repository: ${source.host}/tools/cli\n`);
-    expect((await runFerry('export', '--to', join(work, 'never'), '--set', set, ...flags, '--dry-run')).stderr).toContain('tags[0]: give semver (a range) or regex');
+    expect((await runFerry('export', '--to', join(work, 'never'), '--set', set, ...flags, '--dry-run')).stderr).toContain(`${set}:2:5: tags[0] needs semver (a range) or regex`);
   });
 });

@@ -144,25 +144,25 @@ describe('operator catalog', () => {
 
   it('names an unknown package and lists the known ones', async () => {
     const error = await rejection(resolveOpenShift({ operators: [{ catalog: catalog(), packages: [{ name: 'no-such-operator' }] }] }, context));
-    expect(error.code).toBe('INVALID_ARGUMENT');
+    expect(error.code).toBe('INVALID_CONTENT');
     expect(error.message).toContain('unknown package "no-such-operator" (known: cluster-logging, compliance-operator, yaml-only-operator)');
   });
 
   it('names an unknown channel and lists the known ones', async () => {
     const error = await rejection(resolveOpenShift({ operators: [{ catalog: catalog(), packages: [{ name: 'cluster-logging', channels: ['stable-9.9'] }] }] }, context));
-    expect(error.code).toBe('INVALID_ARGUMENT');
+    expect(error.code).toBe('INVALID_CONTENT');
     expect(error.message).toContain('no channel "stable-9.9" (known: stable-5.9, stable-6.0)');
   });
 
   it('says when a range selects nothing', async () => {
     const error = await rejection(resolveOpenShift({ operators: [{ catalog: catalog(), packages: [{ name: 'cluster-logging', minVersion: '7.0.0' }] }] }, context));
-    expect(error.code).toBe('INVALID_ARGUMENT');
+    expect(error.code).toBe('INVALID_CONTENT');
     expect(error.message).toContain('versions: 6.0.0, 6.0.1');
   });
 
   it('explains that a YAML-only package must be rendered as JSON', async () => {
     const error = await rejection(resolveOpenShift({ operators: [{ catalog: catalog(), packages: [{ name: YAML_PACKAGE }] }] }, context));
-    expect(error.code).toBe('INVALID_ARGUMENT');
+    expect(error.code).toBe('INVALID_CONTENT');
     expect(error.message).toContain('opm render --output json');
   });
 });
@@ -222,7 +222,7 @@ describe('config validation', () => {
       caught = error;
     }
     expect(caught).toBeInstanceOf(FerryError);
-    expect((caught as FerryError).code).toBe('INVALID_ARGUMENT');
+    expect((caught as FerryError).code).toBe('INVALID_CONTENT');
     expect((caught as FerryError).message).toContain(message);
   });
 

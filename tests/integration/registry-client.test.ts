@@ -53,6 +53,17 @@ describe('manifests', () => {
     expect(await headManifest(client, fixture.repository, 'no-such-tag')).toBeUndefined();
   });
 
+  it('a plain-HTTP registry reached over HTTPS is a TLS_ERROR with a plain-http hint, and no flag in its words', async () => {
+    const overTls = registriesFor(registry, { plainHttp: false });
+    try {
+      const error = await getManifest(await overTls.client(registry.host), 'fixtures/oci-single', 'v1').catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'TLS_ERROR', details: { hint: { kind: 'plain-http', host: registry.host } } });
+      expect((error as Error).message).not.toMatch(/--[a-z]/);
+    } finally {
+      await overTls.close();
+    }
+  });
+
   it('a missing tag is NOT_FOUND at once, naming the reference and the registry code', async () => {
     const before = client.requestCounts.get('GET') ?? 0;
     const error = await getManifest(client, 'fixtures/oci-single', 'missing').catch((e: unknown) => e);

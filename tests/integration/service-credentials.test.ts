@@ -52,6 +52,7 @@ describe('saved logins (desktop app)', () => {
     const before = await app['registry:test']({ registry: registry.host, access });
     expect(before.ok).toBe(false);
     expect(before.message).toMatch(/401|unauthori[sz]ed|credentials/i);
+    expect(before.hint).toEqual({ kind: 'credentials', host: registry.host });
 
     await app['credentials:save']({ registry: `${registry.host}/any/prefix`, username: registry.username ?? '', password: registry.password ?? '' });
     expect(await app['credentials:status']({})).toEqual({ available: true, reason: null, registries: [{ registry: registry.host, username: registry.username }] });

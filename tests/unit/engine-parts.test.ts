@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DigestVerifier, parseDigest, sha256Digest, verifyingStream } from '../../src-main/oci/digest.ts';
 import { formatPlatform, parsePlatform, platformMatches } from '../../src-main/oci/platform.ts';
 import { parseReference } from '../../src-main/oci/reference.ts';
-import { mirrorDestination, parseImageList } from '../../src-main/transfer/image-list.ts';
-import { Limiter } from '../../src-main/transfer/limiter.ts';
+import { mirrorDestination, parseImageList } from '../../src-main/sources/image-list.ts';
+import { Limiter } from '../../src-main/base/limiter.ts';
 import { helpText, parseCommandArgs } from '../../src-main/cli/args.ts';
 import { copySpec } from '../../src-main/cli/commands/copy.ts';
 import { inspectSpec } from '../../src-main/cli/commands/inspect.ts';
@@ -63,7 +63,7 @@ describe('image lists', () => {
   });
   it('reports every bad line at once, and an empty list', () => {
     expect(() => parseImageList('good/one\nbad/Two\nthree:-x\n', 'l.txt')).toThrow(/2 bad references in l.txt:\n {2}l.txt:2: .*\n {2}l.txt:3: /);
-    expect(() => parseImageList('# only comments\n', 'l.txt')).toThrow('l.txt lists no images');
+    expect(() => parseImageList('# only comments\n', 'l.txt')).toThrow(expect.objectContaining({ code: 'INVALID_CONTENT', message: 'l.txt lists no images' }));
   });
   it('drops the source host and keeps the path under the prefix', () => {
     expect(mirrorDestination(parseReference('quay.io/openshift/release:4.16'), 'mirror:5000', 'ocp')).toEqual({ registry: 'mirror:5000', repository: 'ocp/openshift/release', tag: '4.16' });
@@ -105,10 +105,13 @@ describe('CLI flags', () => {
 
 describe('registry flags bind credentials to one host', () => {
   it('refuses --src-creds for images from several registries, and binds them otherwise', async () => {
-    const { registryAccess } = await import('../../src-main/cli/registry-flags.ts');
-    expect(() => registryAccess({ 'src-creds': 'u:p' }, 'src-', ['quay.io', 'docker.io'])).toThrow(/--src-creds is for one registry, but these images come from quay.io, docker.io/);
-    expect(registryAccess({ creds: 'u:p:x' }, 'dest-', ['mirror:5000', 'mirror:5000']).creds).toEqual({ username: 'u', password: 'p:x', host: 'mirror:5000' });
-    expect(() => registryAccess({ 'dest-tls-verify': 'maybe' }, 'dest-', ['m'])).toThrow('--dest-tls-verify takes true or false, got "maybe"');
+    const { registrySettings } = await import('../../src-main/cli/registry-flags.ts');
+    const { registryAccessFor } = await import('../../src-main/usecases/access.ts');
+    const source = registrySettings({ 'src-creds': 'u:p' }, 'src-');
+    expect(() => registryAccessFor(source, ['quay.io', 'docker.io'], 'source')).toThrow(/a typed login is for one registry, but these images come from quay.io, docker.io/);
+    expect(registryAccessFor(registrySettings({ creds: 'u:p:x' }, 'dest-'), ['mirror:5000', 'mirror:5000']).creds).toEqual({ username: 'u', password: 'p:x', host: 'mirror:5000' });
+    expect(() => registrySettings({ 'dest-tls-verify': 'maybe' }, 'dest-')).toThrow('--dest-tls-verify takes true or false, got "maybe"');
+    expect(() => registrySettings({ creds: 'nopassword' }, '')).toThrow('--creds must be USER:PASSWORD');
   });
 });
 

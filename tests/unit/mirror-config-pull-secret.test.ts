@@ -74,7 +74,7 @@ describe('mergeDockerConfigJson', () => {
     ['auths that is not an object', `{"auths":"${SECRET}"}`, '"auths"'],
   ])('rejects %s without echoing the secret', (_why, text, message) => {
     const error = thrown(() => mergeDockerConfigJson(text, 'mirror.local', credentials));
-    expect(error.code).toBe('INVALID_ARGUMENT');
+    expect(error.code).toBe('INVALID_CONTENT');
     expect(error.message).toContain(message);
     expect(everythingVisible(error)).not.toContain(SECRET);
   });
@@ -119,7 +119,7 @@ describe('mergePullSecretFile', () => {
     const path = join(root, 'broken.json');
     await writeFile(path, `{"auths": ${SECRET}`);
     const error = await failure(mergePullSecretFile(path, 'mirror.local', credentials));
-    expect(error.code).toBe('INVALID_ARGUMENT');
+    expect(error.code).toBe('INVALID_CONTENT');
     expect(error.message).toContain(path);
     expect(everythingVisible(error)).not.toContain(SECRET);
     expect(await readFile(path, 'utf8')).toBe(`{"auths": ${SECRET}`);

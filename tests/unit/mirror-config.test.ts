@@ -8,7 +8,7 @@ import { containerdHostsToml } from '../../src-main/mirror-config/containerd.ts'
 import type { MirrorConfigOptions, RepositoryMapping } from '../../src-main/mirror-config/mapping.ts';
 import { imageContentSourcePolicy, imageDigestMirrorSet, imageTagMirrorSet } from '../../src-main/mirror-config/openshift.ts';
 import { registriesConf } from '../../src-main/mirror-config/registries-conf.ts';
-import { tomlString, yamlString } from '../../src-main/mirror-config/text-format.ts';
+import { tomlText, yamlText } from '../../src-main/mirror-config/stringify.ts';
 import { writeMirrorConfig } from '../../src-main/mirror-config/write.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 
@@ -54,24 +54,37 @@ const awkward = [
   'quote " and backslash \\ and \'single\'',
   'C:\\certs\\ca.pem',
   'tab\tnewline\ncr\rform\f',
-  'del\u007f c1\u0085\u009f bom\ufeff ls\u2028',
+  'bell\u0007 esc\u001b',
   'unicode é 日本 🚢',
   '',
   ' leading and trailing ',
+  'long '.repeat(40),
 ];
 
-describe('scalar quoting', () => {
-  it.each(awkward)('YAML round-trips %j', (value) => {
-    expect(parseYaml(`key: ${yamlString(value)}\n`)).toEqual({ key: value });
+describe('stringifiers', () => {
+  it.each(awkward)('YAML round-trips %j, for YAML 1.2 and 1.1 readers alike', (value) => {
+    const text = yamlText({ key: value, list: [value] }, ['header']);
+    expect(parseYaml(text)).toEqual({ key: value, list: [value] });
+    expect(parseYaml(text, { version: '1.1' })).toEqual({ key: value, list: [value] });
   });
 
-  it.each(awkward)('TOML round-trips %j', (value) => {
-    expect(parseToml(`key = ${tomlString(value)}\n`)).toEqual({ key: value });
+  it.each([...awkward, 'del\u007f c1\u0085\u009f bom\ufeff ls\u2028'])('TOML round-trips %j', (value) => {
+    expect(parseToml(tomlText({ key: value, table: { [value === '' ? 'empty' : value]: { value } } }, ['header']))).toEqual({ key: value, table: { [value === '' ? 'empty' : value]: { value } } });
   });
 
-  it('refuses unpaired surrogates, which neither format can carry', () => {
-    expect(thrown(() => yamlString('bad \ud800')).code).toBe('INVALID_ARGUMENT');
-    expect(thrown(() => tomlString('bad \udc00')).code).toBe('INVALID_ARGUMENT');
+  it('puts every header line behind a comment mark, whatever line breaks it holds', () => {
+    for (const text of [yamlText({ a: 1 }, ['one', 'two\nthree\rfour', '']), tomlText({ a: 1 }, ['one', 'two\nthree\rfour', ''])]) {
+      const lines = text.split(/\r\n|\r|\n/);
+      expect(lines.slice(0, 4)).toEqual(['# one', '# two', '# three', '# four']);
+      expect(lines.filter((line) => !line.startsWith('#') && line !== '')).toEqual([text.includes(' = ') ? 'a = 1' : 'a: 1']);
+    }
+  });
+
+  it('refuses what a reader could not take back: unpaired surrogates, and for YAML DEL, C1 controls, BOM and line separators', () => {
+    expect(thrown(() => yamlText({ a: 'bad \ud800' }, [])).code).toBe('INVALID_ARGUMENT');
+    expect(thrown(() => tomlText({ a: ['bad \udc00'] }, [])).code).toBe('INVALID_ARGUMENT');
+    expect(thrown(() => tomlText({ ['bad \udc00']: 1 }, [])).code).toBe('INVALID_ARGUMENT');
+    for (const bad of ['\u007f', '\u0085', '\u009f', '\ufeff', '\u2028', '\uffff']) expect(thrown(() => yamlText({ a: { b: [`x${bad}`] } }, [])).code).toBe('INVALID_ARGUMENT');
   });
 });
 

@@ -7,7 +7,6 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tarStream from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fsyncDir, writeFileDurable } from '../../src-main/bundle/fs-durable.ts';
 import { openPartsStream, partName, PartWriter, tarLayout, type PartInfo } from '../../src-main/bundle/parts.ts';
 import { failure } from '../harness/test-helpers.ts';
 
@@ -96,24 +95,6 @@ describe('partName', () => {
     const names = [12, 3, 100, 0].map(partName);
     expect([...names].sort()).toEqual([0, 3, 12, 100].map(partName));
     expect(names.join('')).not.toContain(':');
-  });
-});
-
-describe('durable writes', () => {
-  it('writeFileDurable replaces the file and leaves no temp file behind', async () => {
-    const path = join(root, 'ferry.json');
-    await writeFileDurable(path, '{"a":1}');
-    await writeFileDurable(path, Buffer.from('{"a":2}'));
-    expect(await readFile(path, 'utf8')).toBe('{"a":2}');
-    expect(await readdir(root)).toEqual(['ferry.json']);
-    await fsyncDir(root);
-  });
-  it('writeFileDurable fails with IO_ERROR naming the file and removes its temp', async () => {
-    const path = join(root, 'missing-folder', 'ferry.json');
-    const error = await failure(writeFileDurable(path, 'x'));
-    expect(error.code).toBe('IO_ERROR');
-    expect(error.message).toContain(path);
-    expect(await readdir(root)).toEqual([]);
   });
 });
 
@@ -215,7 +196,7 @@ describe('PartWriter', () => {
     expect(missing.code).toBe('IO_ERROR');
     expect(missing.message).toContain('part-000001.tar');
 
-    expect(() => new PartWriter({ dir: root, partSize: 1000, resumeFrom: parts })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => new PartWriter({ dir: root, partSize: 1000, resumeFrom: parts })).toThrow(expect.objectContaining({ code: 'INVALID_CONTENT' }));
   });
 
   it('an empty stream is one empty part; a stream that ends exactly on a boundary makes no empty part', async () => {
@@ -283,8 +264,8 @@ describe('openPartsStream', () => {
   it('refuses reordered or foreign part names before reading anything', async () => {
     const [a, b, ...rest] = parts;
     if (!a || !b) throw new Error('fixture needs two parts');
-    expect((await failure(collect(openPartsStream(root, [b, a, ...rest])))).code).toBe('INVALID_ARGUMENT');
-    expect((await failure(collect(openPartsStream(root, [{ ...a, name: '../part-000000.tar' }])))).code).toBe('INVALID_ARGUMENT');
+    expect((await failure(collect(openPartsStream(root, [b, a, ...rest])))).code).toBe('BUNDLE_INVALID');
+    expect((await failure(collect(openPartsStream(root, [{ ...a, name: '../part-000000.tar' }])))).code).toBe('BUNDLE_INVALID');
   });
 
   it('stops with CANCELLED when the signal aborts', async () => {

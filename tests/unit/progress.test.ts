@@ -23,7 +23,7 @@ describe('ProgressTracker', () => {
     expect(last).toMatchObject({ completeBytes: 600, totalBytes: 1000, blobsDone: 1, blobsTotal: 2, phase: 'transferring' });
     expect(last.bytesPerSecond).toBeGreaterThan(0);
     expect(last.etaSeconds).toBeCloseTo(400 / last.bytesPerSecond, 5);
-    expect(progressLine(last)).toMatch(/60%.*ETA \d+:\d\d.*blobs 1\/2/);
+    expect(progressLine(last)).toMatch(/60%.*ETA \d+ s.*blobs 1\/2/);
   });
 
   it('reports a verification pass before the transfer, then the transfer alone once planned', () => {
@@ -36,5 +36,17 @@ describe('ProgressTracker', () => {
     tracker.onEvent({ type: 'planned', images: 1, blobs: 1, bytes: 500 });
     tracker.onEvent({ type: 'blob', progress: { digest: 'a', state: 'active', complete: 100, total: 500 } });
     expect(tracker.snapshot()).toMatchObject({ phase: 'transferring', completeBytes: 100, totalBytes: 500 });
+  });
+});
+
+describe('progressLine', () => {
+  it('prints sizes, rate and time left with the shared formatters (src-shared/units.ts)', () => {
+    const line = progressLine({ phase: 'transferring', completeBytes: 1.2 * 1024 ** 3, totalBytes: 2.9 * 1024 ** 3, blobsDone: 12, blobsTotal: 30, bytesPerSecond: 38.1 * 1024 ** 2, etaSeconds: 65 });
+    expect(line).toBe(`[${'#'.repeat(10)}${'.'.repeat(14)}]  41%  1.2 GiB/2.9 GiB  38.1 MiB/s  ETA 1 min 5 s  blobs 12/30`);
+  });
+
+  it('says unknown until the rate gives an estimate', () => {
+    const line = progressLine({ phase: 'verifying', completeBytes: 0, totalBytes: 0, blobsDone: 0, blobsTotal: 3, bytesPerSecond: 0, etaSeconds: undefined });
+    expect(line).toContain('verifying   0%  0 B/0 B  0 B/s  ETA unknown  blobs 0/3');
   });
 });

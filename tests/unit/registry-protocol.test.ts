@@ -51,21 +51,46 @@ describe('errors', () => {
     expect(denied.temporary).toBe(false);
     expect(denied.message).toBe('r/a:v1: GET https://r/v2/a/manifests/v1 returned 403 (DENIED: requested access to the resource is denied)');
     expect(denied.details).toMatchObject({ registryCodes: ['DENIED'], status: 403 });
-    expect(errorForStatus({ status: 401, method: 'GET', url: 'https://r/', subject: 's', body: '' }).message).toMatch(/--creds or --authfile/);
+    const unauthorized = errorForStatus({ status: 401, method: 'GET', url: 'https://token.r:8443/token', subject: 's', body: '', registry: 'r:5000' });
+    expect(unauthorized.details?.hint).toEqual({ kind: 'credentials', host: 'r:5000' });
+    expect(unauthorized.message).toContain('wants credentials');
+    expect(unauthorized.message).not.toContain('--');
+    expect(errorForStatus({ status: 401, method: 'GET', url: 'https://r:5000/v2/', subject: 's', body: '' }).details?.hint).toEqual({ kind: 'credentials', host: 'r:5000' });
+    expect(denied.details?.hint).toBeUndefined();
     for (const status of [429, 500, 502, 503, 504]) expect(errorForStatus({ status, method: 'GET', url: 'https://r/', subject: 's', body: '' }).temporary).toBe(true);
     for (const status of [400, 401, 403, 404, 405, 416]) expect(errorForStatus({ status, method: 'GET', url: 'https://r/', subject: 's', body: '' }).temporary).toBe(false);
     expect(errorForStatus({ status: 429, method: 'GET', url: 'https://r/', subject: 's', body: '', retryAfter: '2' }).retryAfterMs).toBe(2000);
   });
 
-  it('treats resets as temporary and certificate failures as TLS errors with a hint', () => {
+  it('treats resets as temporary, with no hint', () => {
     const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     expect(isTemporary(reset)).toBe(true);
-    expect(errorForNetwork(reset, { method: 'GET', url: 'https://r/', subject: 's' })).toMatchObject({ code: 'NETWORK_ERROR', temporary: true });
-    const cert = Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' });
-    const tls = errorForNetwork(cert, { method: 'GET', url: 'https://r/', subject: 's' });
+    const network = errorForNetwork(reset, { method: 'GET', url: 'https://r/', subject: 's' });
+    expect(network).toMatchObject({ code: 'NETWORK_ERROR', temporary: true });
+    expect(network.details?.hint).toBeUndefined();
+  });
+
+  // Codes and messages as Node 22 reports them for each failure (see tests/integration/auth.test.ts for the real handshakes).
+  it.each([
+    ['a self-signed certificate', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate', 'ca-certificate'],
+    ['a private CA in the chain', 'SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain', 'ca-certificate'],
+    ['an unknown issuer', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'unable to get local issuer certificate', 'ca-certificate'],
+    ['another name', 'ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames", 'tls-verify'],
+    ['an expired certificate', 'CERT_HAS_EXPIRED', 'certificate has expired', 'tls-verify'],
+    ['a plain-HTTP server', 'ERR_SSL_WRONG_VERSION_NUMBER', 'error:0A00010B:SSL routines:ssl3_get_record:wrong version number', 'plain-http'],
+  ])('%s is a TLS_ERROR carrying a %s… hint for the host, and no flag in its message', (_why, code, message, kind) => {
+    const tls = errorForNetwork(Object.assign(new Error(message), { code }), { method: 'GET', url: 'https://mirror.local:5000/v2/', subject: 's' });
     expect(tls).toBeInstanceOf(RegistryError);
     expect(tls).toMatchObject({ code: 'TLS_ERROR', temporary: false });
-    expect(tls.message).toMatch(/--ca-cert/);
+    expect(tls.details?.hint).toEqual({ kind, host: 'mirror.local:5000' });
+    expect(tls.message).toContain('mirror.local:5000');
+    expect(tls.message).not.toMatch(/--[a-z]/);
+  });
+
+  it('gives no hint for a TLS failure it cannot explain', () => {
+    const tls = errorForNetwork(Object.assign(new Error('sslv3 alert handshake failure'), { code: 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE' }), { method: 'GET', url: 'https://r/', subject: 's' });
+    expect(tls.code).toBe('TLS_ERROR');
+    expect(tls.details?.hint).toBeUndefined();
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ReplayWindow } from '../../src-main/transfer/replay-window.ts';
+import { ReplayWindow } from '../../src-main/oci/replay-window.ts';
 
 async function collect(source: AsyncIterable<Uint8Array>, limit = Number.POSITIVE_INFINITY): Promise<Buffer> {
   const chunks: Buffer[] = [];

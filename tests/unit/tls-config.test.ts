@@ -179,6 +179,7 @@ describe('flags', () => {
     const error = await failure(resolveTlsForHost('reg.example', { ...OPTS, certDirs: [missing] }));
     expect(error.code).toBe('INVALID_ARGUMENT');
     expect(error.message).toContain(missing);
+    expect(error.message).not.toContain('--');
   });
 
   it('rejects hosts that would walk the file system', async () => {

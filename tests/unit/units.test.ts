@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FerryError } from '../../src-shared/errors.ts';
-import { formatSize, parseSize } from '../../src-shared/units.ts';
+import { formatBytes, formatEta, formatRate, parseSize } from '../../src-shared/units.ts';
 
 const KiB = 1024;
 const MiB = 1024 ** 2;
@@ -88,7 +88,7 @@ describe('parseSize: bad sizes are INVALID_ARGUMENT naming the text', () => {
   }
 });
 
-describe('formatSize', () => {
+describe('formatBytes', () => {
   const cases: Array<[number, string]> = [
     [0, '0 B'],
     [1, '1 B'],
@@ -107,12 +107,12 @@ describe('formatSize', () => {
   ];
   for (const [bytes, text] of cases) {
     it(`${bytes} → ${text}`, () => {
-      expect(formatSize(bytes)).toBe(text);
+      expect(formatBytes(bytes)).toBe(text);
     });
   }
 
   it('round-trips through parseSize for whole binary units', () => {
-    for (const text of ['1 KiB', '5 MiB', '3 GiB', '2 TiB']) expect(formatSize(parseSize(text))).toBe(text);
+    for (const text of ['1 KiB', '5 MiB', '3 GiB', '2 TiB']) expect(formatBytes(parseSize(text))).toBe(text);
   });
 
   const lenient: Array<[number, string]> = [
@@ -121,13 +121,56 @@ describe('formatSize', () => {
     [1023.6, '1 KiB'],
     [1536.7, '1.5 KiB'],
     [-2048, '-2 KiB'],
-    [Number.NaN, '? B'],
-    [Number.POSITIVE_INFINITY, '? B'],
+    [Number.NaN, 'unknown'],
+    [Number.POSITIVE_INFINITY, 'unknown'],
     [Number.MAX_SAFE_INTEGER * 4, '32 PiB'],
   ];
   for (const [bytes, text] of lenient) {
     it(`never throws, as progress rates need: ${bytes} → ${text}`, () => {
-      expect(formatSize(bytes)).toBe(text);
+      expect(formatBytes(bytes)).toBe(text);
+    });
+  }
+
+  it('prints unknown for a size not known yet', () => {
+    expect(formatBytes(undefined)).toBe('unknown');
+    expect(formatBytes(null)).toBe('unknown');
+  });
+});
+
+describe('formatRate', () => {
+  const cases: Array<[number | undefined, string]> = [
+    [0, '0 B/s'],
+    [512.4, '512 B/s'],
+    [38.1 * MiB, '38.1 MiB/s'],
+    [GiB, '1 GiB/s'],
+    [undefined, 'unknown'],
+    [Number.NaN, 'unknown'],
+  ];
+  for (const [rate, text] of cases) {
+    it(`${rate} → ${text}`, () => {
+      expect(formatRate(rate)).toBe(text);
+    });
+  }
+});
+
+describe('formatEta: words, at most two units', () => {
+  const cases: Array<[number | undefined, string]> = [
+    [0, '0 s'],
+    [0.4, '0 s'],
+    [45, '45 s'],
+    [59.6, '1 min 0 s'],
+    [65, '1 min 5 s'],
+    [3599, '59 min 59 s'],
+    [3600, '1 h 0 min'],
+    [2 * 3600 + 3 * 60 + 59, '2 h 3 min'],
+    [30 * 3600, '30 h 0 min'],
+    [-5, '0 s'],
+    [undefined, 'unknown'],
+    [Number.POSITIVE_INFINITY, 'unknown'],
+  ];
+  for (const [seconds, text] of cases) {
+    it(`${seconds} → ${text}`, () => {
+      expect(formatEta(seconds)).toBe(text);
     });
   }
 });

@@ -3,10 +3,10 @@
  * sites, a repository's tag history, monthly totals — and the audit log check.
  */
 import { FerryError } from '../../../src-shared/errors.ts';
-import type { Catalog } from '../../catalog/index.ts';
+import { queryCatalog, type Catalog } from '../../usecases/catalog.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
-import { catalogFlag, openCatalog } from '../catalog-flags.ts';
-import { formatBytes } from '../progress.ts';
+import { catalogFlag, withCatalog } from '../catalog-flags.ts';
+import { formatBytes } from '../../../src-shared/units.ts';
 
 /** The flags and help of `ferry catalog`. */
 export const catalogSpec: CommandSpec = {
@@ -49,17 +49,18 @@ function query(catalog: Catalog, args: ParsedArgs): { rows: unknown; columns?: s
   switch (sub) {
     case 'bundles': {
       const contains = args.values.contains;
-      if (typeof contains === 'string') return { rows: catalog.bundlesContaining(contains), columns: ['id', 'created'] };
-      return { rows: catalog.bundles(Number(args.values.limit ?? 50)), columns: ['id', 'created', 'direction', 'form', 'sequence', 'parent', 'images', 'blobs', 'bytes', 'site'] };
+      if (typeof contains === 'string') return { rows: queryCatalog(catalog, { kind: 'bundles', contains }), columns: ['id', 'created'] };
+      const limit = args.values.limit === undefined ? undefined : Number(args.values.limit);
+      return { rows: queryCatalog(catalog, { kind: 'bundles', ...(limit === undefined ? {} : { limit }) }), columns: ['id', 'created', 'direction', 'form', 'sequence', 'parent', 'images', 'blobs', 'bytes', 'site'] };
     }
-    case 'images': return { rows: catalog.bundleImages(argument(args, 'a bundle id')), columns: ['reference', 'digest', 'platforms', 'size'] };
-    case 'blobs': return { rows: catalog.bundleBlobs(argument(args, 'a bundle id')), columns: ['digest', 'size'] };
-    case 'sites': return { rows: catalog.sites(), columns: ['name', 'registries', 'receipts', 'lastImport'] };
-    case 'site': return { rows: catalog.siteContents(argument(args, 'a site name')) };
-    case 'history': return { rows: catalog.tagHistory(argument(args, 'a repository')), columns: ['tag', 'digest', 'bundleId', 'created'] };
-    case 'totals': return { rows: catalog.totalsPerMonth(), columns: ['month', 'bundles', 'exports', 'imports', 'bytes'] };
+    case 'images': return { rows: queryCatalog(catalog, { kind: 'images', bundleId: argument(args, 'a bundle id') }), columns: ['reference', 'digest', 'platforms', 'size'] };
+    case 'blobs': return { rows: queryCatalog(catalog, { kind: 'blobs', bundleId: argument(args, 'a bundle id') }), columns: ['digest', 'size'] };
+    case 'sites': return { rows: queryCatalog(catalog, { kind: 'sites' }), columns: ['name', 'registries', 'receipts', 'lastImport'] };
+    case 'site': return { rows: queryCatalog(catalog, { kind: 'site', name: argument(args, 'a site name') }) };
+    case 'history': return { rows: queryCatalog(catalog, { kind: 'history', repository: argument(args, 'a repository') }), columns: ['tag', 'digest', 'bundleId', 'created'] };
+    case 'totals': return { rows: queryCatalog(catalog, { kind: 'totals' }), columns: ['month', 'bundles', 'exports', 'imports', 'bytes'] };
     case 'audit': {
-      const result = catalog.checkAudit();
+      const result = queryCatalog(catalog, { kind: 'audit' });
       return { rows: result, exit: result.ok ? 0 : 1 };
     }
     default:
@@ -69,13 +70,10 @@ function query(catalog: Catalog, args: ParsedArgs): { rows: unknown; columns?: s
 
 /** Runs `ferry catalog`; returns the exit code. */
 export async function runCatalog(args: ParsedArgs, { out }: CommandIo): Promise<number> {
-  const catalog = openCatalog(args.values);
-  try {
+  return withCatalog(args.values, async (catalog) => {
     const { rows, columns, exit } = query(catalog, args);
     if (args.values.json === true || columns === undefined) out.write(`${JSON.stringify(rows, null, 2)}\n`);
     else out.write(table(rows as Rows, columns));
     return exit ?? 0;
-  } finally {
-    catalog.close();
-  }
+  });
 }

@@ -1,24 +1,16 @@
 /**
  * `ferry import BUNDLE --to REGISTRY[/PREFIX]`: verify a bundle, push it into
  * the site's registry, write the receipt and, if asked, the mirror
- * configuration clusters need.
+ * configuration clusters need. The work is the import use case's; this file
+ * parses flags and prints.
  */
-import { join, resolve } from 'node:path';
 import { FerryError } from '../../../src-shared/errors.ts';
-import { parseRegistryPrefix } from '../../oci/reference.ts';
-import { Registries } from '../../oci/registry/registries.ts';
-import type { Catalog } from '../../catalog/index.ts';
-import { writeReceipt, type ImportReceipt } from '../../bundle/receipt.ts';
-import { catalogFlag, openCatalog } from '../catalog-flags.ts';
-import { recordImport } from '../../catalog/job-records.ts';
-import { withCatalogJob } from '../../catalog/catalog-job.ts';
-import { writeMirrorConfig } from '../../mirror-config/write.ts';
-import { mergePullSecretFile } from '../../mirror-config/pull-secret.ts';
-import { DEFAULT_IMPORT_CONCURRENCY, importBundle, type ImportSummary } from '../../transfer/import.ts';
+import { DEFAULT_IMPORT_CONCURRENCY, runImport as importBundle, type ImportJobInput } from '../../usecases/import.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
-import { formatBytes } from '../progress.ts';
+import { catalogFlag, withCatalog } from '../catalog-flags.ts';
+import { formatBytes } from '../../../src-shared/units.ts';
 import { runJob } from '../job.ts';
-import { registryAccess, registryFlags } from '../registry-flags.ts';
+import { registryFlags, registrySettings } from '../registry-flags.ts';
 import { concurrencyFlag } from './copy.ts';
 
 /** The flags and help of `ferry import`. */
@@ -45,62 +37,50 @@ export const importSpec: CommandSpec = {
   ],
 };
 
-/** Runs `ferry import`; returns the exit code. */
-export async function runImport(args: ParsedArgs, io: CommandIo): Promise<number> {
-  const catalog = openCatalog(args.values);
-  try {
-    return await importWithCatalog(args, io, catalog);
-  } finally {
-    catalog.close();
+/** The import the flags ask for. */
+function importInput(args: ParsedArgs): ImportJobInput {
+  const [bundle, ...extra] = args.positionals;
+  const to = args.values.to;
+  if (bundle === undefined || extra.length > 0) throw new FerryError('INVALID_ARGUMENT', 'give exactly one BUNDLE folder (see ferry import --help)');
+  if (typeof to !== 'string') throw new FerryError('INVALID_ARGUMENT', '--to REGISTRY[/PREFIX] is required (see ferry import --help)');
+  const input: ImportJobInput = {
+    bundle, target: to, keepRegistryHost: args.values['keep-registry-host'] === true, dryRun: args.values['dry-run'] === true,
+    concurrency: concurrencyFlag(args.values, DEFAULT_IMPORT_CONCURRENCY), registry: registrySettings(args.values, ''),
+  };
+  const text = (name: string): string | undefined => (typeof args.values[name] === 'string' ? args.values[name] : undefined);
+  const site = text('site');
+  const receipt = text('receipt');
+  const mirrorConfig = text('mirror-config');
+  const pullSecret = text('pull-secret');
+  if (site !== undefined) input.site = site;
+  if (receipt !== undefined) input.receiptFile = receipt;
+  if (mirrorConfig !== undefined) input.mirrorConfigDir = mirrorConfig;
+  if (pullSecret !== undefined) {
+    if (input.registry.login === undefined) throw new FerryError('INVALID_ARGUMENT', '--pull-secret needs --creds USER:PASSWORD for the mirror registry');
+    input.pullSecretFile = pullSecret;
   }
+  return input;
 }
 
-async function importWithCatalog(args: ParsedArgs, { out, err }: CommandIo, catalog: Catalog): Promise<number> {
-  const [bundleArg, ...extra] = args.positionals;
-  const to = args.values.to;
-  if (bundleArg === undefined || extra.length > 0) throw new FerryError('INVALID_ARGUMENT', 'give exactly one BUNDLE folder (see ferry import --help)');
-  if (typeof to !== 'string') throw new FerryError('INVALID_ARGUMENT', '--to REGISTRY[/PREFIX] is required (see ferry import --help)');
-  const bundle = resolve(bundleArg);
-  const { registry, prefix } = parseRegistryPrefix(to);
-  const registries = new Registries(registryAccess(args.values, '', [registry]));
-  return runJob('import', err, registries, async ({ signal, tracker, endProgress }) => {
-    const request = {
-      bundle, target: { registry, prefix, keepRegistryHost: args.values['keep-registry-host'] === true }, dryRun: args.values['dry-run'] === true,
-      concurrency: concurrencyFlag(args.values, DEFAULT_IMPORT_CONCURRENCY), signal, onEvent: tracker.onEvent,
-    };
-    const summary = request.dryRun
-      ? await importBundle(request, registries)
-      : await withCatalogJob(catalog, 'import', `${bundle} -> ${to}`, { bundle, target: to }, (journal) => importBundle({ ...request, journal }, registries));
-    endProgress();
-    const pullSecret = args.values['pull-secret'];
-    if (typeof pullSecret === 'string' && !summary.dryRun) {
-      const creds = registryAccess(args.values, '', [registry]).creds;
-      if (!creds) throw new FerryError('INVALID_ARGUMENT', '--pull-secret needs --creds USER:PASSWORD for the mirror registry');
-      await mergePullSecretFile(pullSecret, registry, { username: creds.username, password: creds.password });
+/** Runs `ferry import`; returns the exit code. */
+export async function runImport(args: ParsedArgs, { out, err }: CommandIo): Promise<number> {
+  const input = importInput(args);
+  const { summary, receipt, mirrorConfig } = await withCatalog(args.values, (catalog) => runJob('import', err, async ({ signal, tracker, endProgress }) => {
+    try {
+      return await importBundle(input, catalog, { signal, tracker });
+    } finally {
+      endProgress();
     }
-    const mirrorDir = args.values['mirror-config'];
-    const written = typeof mirrorDir === 'string' ? await writeMirrorConfig(mirrorDir, summary.mappings, { mirrorRegistry: registry }) : [];
-    let receipt: string | undefined;
-    if (!summary.dryRun) {
-      const file = args.values.receipt;
-      const site = typeof args.values.site === 'string' ? args.values.site : undefined;
-      const content: ImportReceipt = {
-        receiptVersion: 1, site: site ?? null, registry: summary.target, bundleId: summary.bundleId ?? null,
-        importedAt: new Date().toISOString(), images: summary.images, digests: summary.present,
-      };
-      receipt = await writeReceipt(content, { bundleDir: bundle, ...(typeof file === 'string' ? { file } : {}) });
-      recordImport(catalog, summary, content, site);
-    }
-    if (args.values.json === true) {
-      out.write(`${JSON.stringify({ ...summary, receipt, mirrorConfig: written }, null, 2)}\n`);
-      return 0;
-    }
-    for (const image of summary.images) out.write(`${summary.dryRun ? 'would import' : 'imported'} ${image.source} -> ${image.destination}\n`);
-    if (!summary.dryRun) {
-      out.write(`${summary.images.length} image(s) in ${summary.seconds.toFixed(1)} s: blobs ${summary.blobs.copied} pushed (${formatBytes(summary.bytesPushed)}), ${summary.blobs.mounted} mounted, ${summary.blobs.skipped} already there; ${summary.manifestsPushed} manifests and tags pushed\n`);
-      out.write(`receipt: ${receipt}\n`);
-    }
-    if (written.length > 0) out.write(`mirror configuration: ${written.join(', ')} in ${mirrorDir}\n`);
+  }));
+  if (args.values.json === true) {
+    out.write(`${JSON.stringify({ ...summary, receipt, mirrorConfig }, null, 2)}\n`);
     return 0;
-  });
+  }
+  for (const image of summary.images) out.write(`${summary.dryRun ? 'would import' : 'imported'} ${image.source} -> ${image.destination}\n`);
+  if (!summary.dryRun) {
+    out.write(`${summary.images.length} image(s) in ${summary.seconds.toFixed(1)} s: blobs ${summary.blobs.copied} pushed (${formatBytes(summary.bytesPushed)}), ${summary.blobs.mounted} mounted, ${summary.blobs.skipped} already there; ${summary.manifestsPushed} manifests and tags pushed\n`);
+    out.write(`receipt: ${receipt}\n`);
+  }
+  if (mirrorConfig.length > 0) out.write(`mirror configuration: ${mirrorConfig.join(', ')} in ${input.mirrorConfigDir}\n`);
+  return 0;
 }

@@ -4,9 +4,9 @@
  * (`ferry export --site NAME`) leaves out what it already has.
  */
 import { FerryError } from '../../../src-shared/errors.ts';
-import { readReceipt } from '../../bundle/receipt.ts';
+import { addReceipt } from '../../usecases/receipt.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
-import { catalogFlag, openCatalog } from '../catalog-flags.ts';
+import { catalogFlag, withCatalog } from '../catalog-flags.ts';
 
 /** The flags and help of `ferry receipt`. */
 export const receiptSpec: CommandSpec = {
@@ -25,18 +25,11 @@ export const receiptSpec: CommandSpec = {
 export async function runReceipt(args: ParsedArgs, { out }: CommandIo): Promise<number> {
   const [verb, file, ...extra] = args.positionals;
   if (verb !== 'add' || file === undefined || extra.length > 0) throw new FerryError('INVALID_ARGUMENT', 'usage: ferry receipt add FILE --site NAME (see ferry receipt --help)');
-  const receipt = await readReceipt(file);
-  const site = typeof args.values.site === 'string' ? args.values.site : receipt.site;
-  if (!site) throw new FerryError('INVALID_ARGUMENT', `--site NAME is required: ${file} names no site`);
-  const catalog = openCatalog(args.values);
-  try {
-    catalog.ensureSite(site, [receipt.registry]);
-    const added = catalog.addReceipt(receipt, site);
-    catalog.audit('receipt.add', site, { bundleId: receipt.bundleId, registry: receipt.registry, digests: added.digests });
-    if (args.values.json === true) out.write(`${JSON.stringify({ site, ...added, catalog: catalog.path }, null, 2)}\n`);
-    else out.write(`site ${site}: receipt of bundle ${receipt.bundleId ?? '(unknown)'} recorded, ${added.digests} digests present at ${receipt.registry}\n`);
+  const site = typeof args.values.site === 'string' ? args.values.site : undefined;
+  return withCatalog(args.values, async (catalog) => {
+    const added = await addReceipt(catalog, file, site);
+    if (args.values.json === true) out.write(`${JSON.stringify({ site: added.site, receiptId: added.receiptId, digests: added.digests, catalog: catalog.path }, null, 2)}\n`);
+    else out.write(`site ${added.site}: receipt of bundle ${added.bundleId ?? '(unknown)'} recorded, ${added.digests} digests present at ${added.registry}\n`);
     return 0;
-  } finally {
-    catalog.close();
-  }
+  });
 }

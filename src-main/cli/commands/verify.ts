@@ -2,11 +2,12 @@
  * `ferry verify BUNDLE`: proves a bundle is intact before anything is pushed
  * (DESIGN.md decision 5), as a plain-language report a security officer can
  * read: one line per check, then what failed, naming the part, blob or image.
+ * The check is the verify use case's; this file prints it.
  */
 import { FerryError } from '../../../src-shared/errors.ts';
-import { verifyBundle, type VerifyReport } from '../../bundle/verify.ts';
+import { runVerify as verifyBundle, type VerifyReport } from '../../usecases/verify.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
-import { formatBytes } from '../progress.ts';
+import { formatBytes } from '../../../src-shared/units.ts';
 
 /** The flags and help of `ferry verify`. */
 export const verifySpec: CommandSpec = {

@@ -5,7 +5,7 @@
  * https://distribution.github.io/distribution/spec/auth/oauth/
  */
 import type { Dispatcher } from 'undici';
-import { FerryError } from '../../../src-shared/errors.ts';
+import { FerryError, type ErrorHint } from '../../../src-shared/errors.ts';
 import type { Credential } from './credentials.ts';
 import { errorForNetwork, errorForStatus, redactUrl } from './errors.ts';
 
@@ -174,7 +174,7 @@ export class Authenticator {
     if (!realm) throw new FerryError('UNAUTHORIZED', `${this.registry}: bearer challenge without a realm`, { registry: this.registry });
     const realmUrl = new URL(realm);
     if (realmUrl.protocol !== 'https:' && !(realmUrl.protocol === 'http:' && this.allowHttpRealm)) {
-      throw new FerryError('UNAUTHORIZED', `${this.registry}: refusing token realm ${redactUrl(realm)}: credentials go only to an https realm (or an http one with --plain-http)`, { registry: this.registry });
+      throw new FerryError('UNAUTHORIZED', `${this.registry}: refusing token realm ${redactUrl(realm)}: credentials go only to an https token server, or to an http one when the registry itself is reached over plain HTTP`, { registry: this.registry, hint: { kind: 'plain-http', host: this.registry } satisfies ErrorHint });
     }
     const credential = await this.credential();
     const scopeList = scopeStrings(scopes);
@@ -203,7 +203,7 @@ export class Authenticator {
     }
     const body = await response.body.text();
     if (response.statusCode !== 200) {
-      throw errorForStatus({ status: response.statusCode, method: 'GET', url: realmUrl.href, subject, body });
+      throw errorForStatus({ status: response.statusCode, method: 'GET', url: realmUrl.href, subject, body, registry: this.registry });
     }
     let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown };
     try {

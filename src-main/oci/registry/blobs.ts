@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FerryError } from '../../../src-shared/errors.ts';
-import { DigestVerifier } from '../digest.ts';
+import { DigestVerifier, verifyingStream } from '../digest.ts';
 import type { RegistryClient } from './client.ts';
 import { isTemporary } from './errors.ts';
 
@@ -41,10 +41,20 @@ export async function* readBlob(client: RegistryClient, repository: string, blob
     throw new FerryError('INTERNAL', `${subject}: a read from offset ${start} needs a verifier primed with the earlier bytes`);
   }
   const verifier = options.verifier ?? new DigestVerifier(blob.digest, blob.size, subject);
+  yield* verifyingStream(readBlobBytes(client, repository, blob, options), verifier);
+}
+
+/**
+ * A blob's raw bytes from `start` to the end, reconnecting with `Range` when
+ * the body breaks; unverified (readBlob and copyBlob check them). It stops at
+ * the end of a body that ended cleanly: a short one is the verifier's to catch.
+ */
+export async function* readBlobBytes(client: RegistryClient, repository: string, blob: { digest: string; size: number }, options: Omit<ReadBlobOptions, 'verifier'> = {}): AsyncGenerator<Buffer> {
+  const start = options.start ?? 0;
+  const subject = `blob ${blob.digest} in ${client.registry}/${repository}`;
   let offset = start;
   let stalled = 0;
   let resumes = 0;
-  let held: Buffer | undefined;
   // A resumed local file that already holds every byte needs no request at all.
   let done = start > 0 && start >= blob.size;
   while (!done) {
@@ -76,9 +86,7 @@ export async function* readBlob(client: RegistryClient, repository: string, blob
         }
         position += chunk.length;
         offset += chunk.length;
-        verifier.update(chunk);
-        if (held) yield held;
-        held = chunk;
+        yield chunk;
       }
     } catch (error) {
       if (error instanceof FerryError || !isTemporary(error) || options.signal?.aborted) throw error;
@@ -91,11 +99,9 @@ export async function* readBlob(client: RegistryClient, repository: string, blob
       await sleep(client.backoff(stalled + 1, error), undefined, { signal: options.signal });
       continue;
     }
-    // A body that ended cleanly is the whole answer; a short one fails the size check below.
+    // A body that ended cleanly is the whole answer; a short one fails the size check.
     done = true;
   }
-  verifier.finish();
-  if (held) yield held;
 }
 
 /** Reads a small blob (a config, a version file) into memory, verified. */

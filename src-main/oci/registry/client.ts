@@ -88,7 +88,7 @@ export async function readCapped(body: Dispatcher.ResponseData['body'], limit: n
 
 /**
  * One parsed TLS context per client. Handing `ca` to every connection makes
- * Node parse the whole trust list (the ~140 system roots plus --ca-cert) again
+ * Node parse the whole trust list (the ~140 system roots plus the extra CAs) again
  * for each TLS connection: about 20 ms of CPU each, which made imports into a
  * TLS registry with its own CA several times slower than without TLS.
  */
@@ -171,7 +171,7 @@ export class RegistryClient {
       const body = await readCapped(response.body, ERROR_BODY_LIMIT, this.registry).catch(() => Buffer.alloc(0));
       if (response.statusCode === 200) this.auth.setChallenge(null);
       else if (response.statusCode === 401) this.auth.setChallenge(parseChallenges(response.headers['www-authenticate']));
-      else throw errorForStatus({ status: response.statusCode, method: 'GET', url, subject: `${this.registry} is not an OCI registry or is unavailable`, body: body.toString() });
+      else throw errorForStatus({ status: response.statusCode, method: 'GET', url, subject: `${this.registry} is not an OCI registry or is unavailable`, body: body.toString(), registry: this.registry });
     })().catch((error: unknown) => {
       this.ping = undefined;
       throw error;
@@ -228,7 +228,7 @@ export class RegistryClient {
       const errorBody = await readCapped(response.body, ERROR_BODY_LIMIT, request.subject).catch(() => Buffer.alloc(0));
       const retryAfter = response.headers['retry-after'];
       throw errorForStatus({
-        status, method: request.method, url: url.href, subject: request.subject, body: errorBody.toString(),
+        status, method: request.method, url: url.href, subject: request.subject, body: errorBody.toString(), registry: this.registry,
         retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
       });
     }

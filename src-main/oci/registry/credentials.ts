@@ -86,7 +86,7 @@ export async function loadCredentialStore(options: CredentialStoreOptions): Prom
   const explicit = options.authFile ?? nonEmpty(env.REGISTRY_AUTH_FILE);
   if (explicit !== undefined) {
     // Like containers/image, a user-specified file (flag or env) disables the fallbacks.
-    const origin = options.authFile !== undefined ? '--authfile' : 'REGISTRY_AUTH_FILE';
+    const origin = options.authFile !== undefined ? 'auth file' : 'REGISTRY_AUTH_FILE';
     const file = await readAuthFile(explicit, true, origin);
     if (file !== undefined) files.push(file);
   } else {

@@ -4,7 +4,7 @@
  * `temporary` flag that alone decides whether a request is retried.
  * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#error-codes
  */
-import { FerryError, type ErrorCode } from '../../../src-shared/errors.ts';
+import { FerryError, type ErrorCode, type ErrorHint } from '../../../src-shared/errors.ts';
 
 /** Statuses worth another try: the server is overloaded, restarting or rate limiting. */
 const TEMPORARY_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
@@ -14,6 +14,18 @@ const TEMPORARY_NETWORK_CODES = new Set([
   'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH',
   'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
 ]);
+
+/** OpenSSL's chain-building failures (Node codes): the CA behind the certificate is not trusted here, so trusting it is the fix. */
+const UNTRUSTED_CA_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_UNTRUSTED',
+]);
+
+/** Certificate failures no extra CA fixes: the name does not match, or the certificate is out of date. */
+const UNFIXABLE_BY_CA_CODES = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
+
+/** What a TLS handshake to a server that speaks plain HTTP fails with: the HTTP reply is not a TLS record. */
+const PLAIN_HTTP_PEER = /WRONG_VERSION_NUMBER|wrong version number|PACKET_LENGTH_TOO_LONG|packet length too long|HTTP_REQUEST/i;
 
 /** One entry of a registry's `{"errors": [...]}` body. */
 export interface RegistryErrorEntry {
@@ -76,8 +88,21 @@ export function parseErrorBody(body: string): RegistryErrorEntry[] {
   }
 }
 
-/** Builds the error for an unexpected status, with the registry's own codes and the thing it concerns. */
-export function errorForStatus(init: { status: number; method: string; url: string; subject: string; body: string; retryAfter?: string }): RegistryError {
+/** The host of a URL, for hints; the URL as given when it does not parse. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * Builds the error for an unexpected status, with the registry's own codes and
+ * the thing it concerns. A 401 carries a credentials hint for `registry` (the
+ * registry the credentials are for; a token server's own host otherwise).
+ */
+export function errorForStatus(init: { status: number; method: string; url: string; subject: string; body: string; retryAfter?: string; registry?: string }): RegistryError {
   const entries = parseErrorBody(init.body);
   const registrySays = entries.length > 0
     ? entries.map((entry) => (entry.message ? `${entry.code}: ${entry.message}` : entry.code)).join('; ')
@@ -86,13 +111,22 @@ export function errorForStatus(init: { status: number; method: string; url: stri
     : init.status === 403 ? 'DENIED'
       : init.status === 404 ? 'NOT_FOUND'
         : 'REGISTRY_ERROR';
-  const hint = init.status === 401 ? ' (check --creds or --authfile)' : '';
-  return new RegistryError(code, `${init.subject}: ${init.method} ${redactUrl(init.url)} returned ${init.status} (${registrySays})${hint}`, {
+  const hint: ErrorHint | undefined = init.status === 401 ? { kind: 'credentials', host: init.registry ?? hostOf(init.url) } : undefined;
+  const words = init.status === 401 ? ': it wants credentials, or refused the ones given' : '';
+  return new RegistryError(code, `${init.subject}: ${init.method} ${redactUrl(init.url)} returned ${init.status} (${registrySays})${words}`, {
     status: init.status,
     temporary: TEMPORARY_STATUSES.has(init.status),
     retryAfterMs: parseRetryAfter(init.retryAfter),
-    details: { registryCodes: entries.map((entry) => entry.code), url: redactUrl(init.url) },
+    details: { registryCodes: entries.map((entry) => entry.code), url: redactUrl(init.url), ...(hint ? { hint } : {}) },
   });
+}
+
+/** What a failed TLS handshake with `host` says a person can change, with the plain words the message carries; none when the failure says nothing certain. */
+function tlsRemedy(code: string, message: string, host: string): { hint: ErrorHint; words: string } | undefined {
+  if (PLAIN_HTTP_PEER.test(`${code} ${message}`)) return { hint: { kind: 'plain-http', host }, words: `${host} answered without TLS: it looks like a plain-HTTP registry` };
+  if (UNTRUSTED_CA_CODES.has(code)) return { hint: { kind: 'ca-certificate', host }, words: `the certificate of ${host} is signed by a CA this machine does not trust` };
+  if (UNFIXABLE_BY_CA_CODES.has(code)) return { hint: { kind: 'tls-verify', host }, words: `the certificate of ${host} is for another name or out of date, which no extra CA fixes` };
+  return undefined;
 }
 
 /**
@@ -103,12 +137,13 @@ export function errorForStatus(init: { status: number; method: string; url: stri
 export function errorForNetwork(error: unknown, init: { method: string; url: string; subject: string }): FerryError {
   if (error instanceof FerryError) return error;
   const code = String((error as { code?: unknown } | null)?.code ?? '');
-  const message = error instanceof Error ? error.message : String(error);
+  // OpenSSL's messages end with a newline; the hint's words follow on the same line.
+  const message = (error instanceof Error ? error.message : String(error)).trim();
   const tls = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/i.test(code + message);
-  const hint = tls ? ' (use --ca-cert FILE, a certs.d folder, or --tls-verify=false)' : '';
-  return new RegistryError(tls ? 'TLS_ERROR' : 'NETWORK_ERROR', `${init.subject}: ${init.method} ${redactUrl(init.url)} failed: ${message}${hint}`, {
+  const remedy = tls ? tlsRemedy(code, message, hostOf(init.url)) : undefined;
+  return new RegistryError(tls ? 'TLS_ERROR' : 'NETWORK_ERROR', `${init.subject}: ${init.method} ${redactUrl(init.url)} failed: ${message}${remedy ? ` (${remedy.words})` : ''}`, {
     temporary: !tls && isTemporary(error),
-    details: { url: redactUrl(init.url), networkCode: code },
+    details: { url: redactUrl(init.url), networkCode: code, ...(remedy ? { hint: remedy.hint } : {}) },
     cause: error,
   });
 }

@@ -107,7 +107,7 @@ async function findCertLocation(host: string, roots: string[], explicit: boolean
     if ((await listDir(perHost, false)) !== undefined) return perHost;
     if (explicit) {
       if ((await listDir(root, false)) === undefined) {
-        throw new FerryError('INVALID_ARGUMENT', `--cert-dir ${root} does not exist or is not a directory`, { path: root });
+        throw new FerryError('INVALID_ARGUMENT', `certificate folder ${root} does not exist or is not a directory`, { path: root, argument: 'certDir' });
       }
       return root;
     }

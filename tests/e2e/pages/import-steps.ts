@@ -106,6 +106,10 @@ export class ImportTargetStep extends WizardStep {
     await this.page.getByLabel('Registry address and prefix').fill(address);
     if (options.plainHttp) await this.page.getByLabel(/Plain HTTP/).check();
   }
+  /** Names the site, so the receipt and the catalog record it as `ferry import --site` does. */
+  async enterSite(name: string): Promise<void> {
+    await this.page.getByLabel(/Site name/).fill(name);
+  }
   async testConnection(): Promise<void> {
     await this.page.getByRole('button', { name: 'Test connection' }).click();
     await expect(this.page.getByRole('status').filter({ hasText: 'Connection works.' })).toBeVisible();

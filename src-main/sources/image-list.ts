@@ -31,7 +31,7 @@ export function parseImageList(text: string, fileName: string): ListedReference[
   if (problems.length > 0) {
     throw new FerryError('INVALID_REFERENCE', `${problems.length} bad reference${problems.length > 1 ? 's' : ''} in ${fileName}:\n  ${problems.join('\n  ')}`, { file: fileName, problems });
   }
-  if (out.length === 0) throw new FerryError('INVALID_ARGUMENT', `${fileName} lists no images`, { file: fileName });
+  if (out.length === 0) throw new FerryError('INVALID_CONTENT', `${fileName} lists no images`, { file: fileName });
   return out;
 }
 

@@ -1,9 +1,10 @@
 /**
- * A CLI job recorded in the catalog's journal: started (or resumed, for the
- * same kind and key), its finished items marked as they complete, and closed
- * with its outcome. Import consults the items to skip work already done.
+ * A job recorded in the catalog's journal: started (or resumed, for the same
+ * kind and key), its finished items marked as they complete, and closed with
+ * its outcome. It joins the catalog and the transfer engine, so it lives in
+ * the use-case layer: neither of them knows the other.
  */
-import type { Catalog } from './catalog.ts';
+import type { Catalog } from '../catalog/index.ts';
 import type { TransferJournal } from '../transfer/blob-mover.ts';
 
 /** Runs `body` as a catalog job; the journal passed to it persists finished items. */
@@ -24,7 +25,7 @@ export async function withCatalogJob<T extends { bundleId?: string | undefined }
     catalog.finishJob(job.id, 'succeeded', result.bundleId ?? undefined);
     return result;
   } catch (error) {
-    catalog.finishJob(job.id, (error as { code?: string }).code === 'CANCELLED' ? 'cancelled' : 'failed');
+    catalog.finishJob(job.id, error instanceof Error && (error as { code?: unknown }).code === 'CANCELLED' ? 'cancelled' : 'failed');
     throw error;
   }
 }

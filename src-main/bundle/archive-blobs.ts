@@ -1,0 +1,51 @@
+/**
+ * The tar parts of an archive bundle as a blob source (blob-io.ts). Parts are
+ * one tar stream read in order, so this source is walked rather than opened
+ * at random: each blob entry is handed on as a one-pass BlobStream, checked
+ * by copyBlob like any other source. Each part's own size and sha256 are
+ * checked as the walk streams it (openPartsStream).
+ */
+import tarStream from 'tar-stream';
+import type { BlobRef, BlobStream } from '../oci/blob-io.ts';
+import { openPartsStream, type PartInfo } from './parts.ts';
+import { writeToExtract } from './tar-feed.ts';
+
+/** Visits one blob entry; it must read the stream or leave it (the walk drains what is left). */
+export type ArchiveBlobVisitor = (blob: BlobRef, content: BlobStream) => Promise<void>;
+
+/** The blobs of one archive bundle, walked in stream order. */
+export class ArchiveBlobs {
+  constructor(readonly dir: string, private readonly parts: PartInfo[]) {}
+
+  /** Names a blob of this archive in errors. */
+  describe(blob: BlobRef): string {
+    return `blob ${blob.digest} in ${this.dir}`;
+  }
+
+  /** Walks the entries in order, handing each blob (with the size its tar header gives) to `visit`. */
+  async forEach(visit: ArchiveBlobVisitor, signal?: AbortSignal): Promise<void> {
+    const extract = tarStream.extract();
+    const walking = (async () => {
+      for await (const entry of extract) {
+        const name = entry.header.name;
+        try {
+          if (name.startsWith('blobs/sha256/')) await visit({ digest: `sha256:${name.slice('blobs/sha256/'.length)}`, size: entry.header.size ?? 0 }, { stream: entry as AsyncIterable<Buffer> });
+        } finally {
+          // Whatever the visitor read, the rest of the entry must be drained or the extractor stalls.
+          for await (const _chunk of entry) { /* skipped bytes */ }
+        }
+      }
+    })();
+    walking.catch(() => undefined);
+    try {
+      for await (const chunk of openPartsStream(this.dir, this.parts, signal ? { signal } : {})) {
+        if (!(await writeToExtract(extract, chunk))) break;
+      }
+      if (!extract.destroyed) extract.end(Buffer.alloc(0));
+      await walking;
+    } catch (error) {
+      extract.destroy();
+      throw error;
+    }
+  }
+}

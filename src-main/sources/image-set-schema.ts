@@ -1,0 +1,236 @@
+/**
+ * The shape of an image set file (docs/image-sets.md), as zod schemas: every
+ * section, every key, closed to unknown keys, with the checks a value needs
+ * (references parse, ranges compile, a package is named once). Parsing turns
+ * the file's text values into what the resolvers use (References, node-semver
+ * ranges, RegExps); the TypeScript types of both sides are derived from here.
+ */
+import { z } from 'zod';
+import type { Reference } from '../../src-shared/model/oci.ts';
+import { parseReference } from '../oci/reference.ts';
+import { anyVersion, compareVersions, parseRange, releaseVersion, type VersionRange } from './versions.ts';
+
+/** Deckhouse's five release channels, least to most conservative (d8 mirror pulls all of them by default). */
+export const DEFAULT_CHANNELS: readonly string[] = ['alpha', 'beta', 'early-access', 'stable', 'rock-solid'];
+/** An image tag (distribution-spec): also the form of a Deckhouse channel name. */
+const TAG = /^[\w][\w.-]{0,127}$/;
+/** A Deckhouse module name: a repository path component. */
+const MODULE_NAME = /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$/;
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A closed mapping: an unknown key is refused by name, with the known ones listed. */
+function closed<T extends z.core.$ZodLooseShape>(shape: T, noun = 'key') {
+  const known = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? `is not a known ${noun} (${noun}s: ${known})` : `must be a mapping (${noun}s: ${known})`),
+  });
+}
+
+/** A list, with the wording for a value that is not one. */
+function list<T extends z.ZodType>(item: T, what = 'must be a list') {
+  return z.array(item, { error: what });
+}
+
+/** A trimmed, non-empty string. */
+const text = z.string({ error: 'must be a non-empty string' }).trim().min(1, { error: 'must be a non-empty string' });
+
+/** A string or a number written as text (YAML reads `semver: 1.2` as a number). */
+const textOrNumber = z.union([z.string(), z.number()], { error: 'must be a string' }).transform(String);
+
+/** An image reference, parsed. */
+const reference = text.transform((value, ctx): Reference => {
+  try {
+    return parseReference(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `is not an image reference: ${reason(error)}` });
+    return z.NEVER;
+  }
+});
+
+/** An npm-style range, compiled by node-semver. */
+const range = textOrNumber.transform((value, ctx): VersionRange => {
+  const parsed = parseRange(value);
+  if (parsed) return parsed;
+  ctx.addIssue({ code: 'custom', message: `is not a version range such as ">=1.2 <2", "~1.35" or "^1.2": "${value}"` });
+  return z.NEVER;
+});
+
+// ---- tags: -------------------------------------------------------------
+
+/** One `tags:` rule: a repository plus a semver range and/or a regular expression, optionally the newest N. */
+export const tagRuleSchema = closed({
+  repository: z.string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a repository name') }),
+  semver: range.optional(),
+  regex: textOrNumber.transform((value, ctx): RegExp => {
+    try {
+      return new RegExp(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `is not a valid regular expression (${reason(error)})` });
+      return z.NEVER;
+    }
+  }).optional(),
+  latest: z.number({ error: 'must be a positive integer' }).int({ error: 'must be a positive integer' }).min(1, { error: 'must be a positive integer' }).optional(),
+}).transform((rule, ctx) => {
+  if (rule.semver === undefined && rule.regex === undefined) ctx.addIssue({ code: 'custom', message: 'needs semver (a range) or regex' });
+  let parsed: Reference | undefined;
+  try {
+    parsed = parseReference(rule.repository);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', path: ['repository'], message: `is not a repository: ${reason(error)}` });
+  }
+  if (parsed && (parsed.digest !== undefined || (parsed.tag !== undefined && rule.repository.lastIndexOf(':') > rule.repository.lastIndexOf('/')))) {
+    ctx.addIssue({ code: 'custom', path: ['repository'], message: `"${rule.repository}" must name a repository without a tag or digest` });
+  }
+  if (!parsed || ctx.issues.length > 0) return z.NEVER;
+  return { ...rule, reference: { registry: parsed.registry, repository: parsed.repository } };
+});
+
+/** A checked tag rule, with its repository parsed. */
+export type TagRule = z.output<typeof tagRuleSchema>;
+
+// ---- deckhouse: --------------------------------------------------------
+
+/** `false` unless set; anything but a boolean is refused. */
+const flag = z.boolean({ error: 'must be true or false' }).default(false);
+
+const VERSION_HINT = 'must be a version such as v1.68 or v1.68.3';
+
+/** One `modules:` entry: `name`, `name@~1.35`, `name@^1.2`, `name@>=1.3 <1.5`; a bare version means `^version`, as d8's --include-module reads it. */
+const deckhouseModule = z.string({ error: 'must be a string such as "console" or "console@~1.35"' }).transform((entry, ctx): { name: string; constraint?: VersionRange } => {
+  const at = entry.indexOf('@');
+  const name = (at < 0 ? entry : entry.slice(0, at)).trim();
+  if (!MODULE_NAME.test(name)) {
+    ctx.addIssue({ code: 'custom', message: `has an invalid module name "${name}"` });
+    return z.NEVER;
+  }
+  if (at < 0) return { name };
+  const constraintText = entry.slice(at + 1).trim();
+  const constraint = parseRange(releaseVersion(constraintText) ? `^${constraintText}` : constraintText);
+  if (!constraint) {
+    ctx.addIssue({ code: 'custom', message: `has an invalid version constraint "${constraintText}" (a range such as ~1.35, ^1.2 or >=1.3 <1.5)` });
+    return z.NEVER;
+  }
+  return { name, constraint };
+});
+
+/** The `deckhouse:` section. `license` is only checked to be a credential name; its value never reaches the plan. */
+export const deckhouseSchema = closed({
+  source: z.string({ error: (issue) => `${issue.input === undefined ? 'is required:' : 'must be'} a repository such as registry.example.com/deckhouse/ee` }).transform((value, ctx) => {
+    let source: Reference;
+    try {
+      source = parseReference(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `is not a valid repository: ${reason(error)}` });
+      return z.NEVER;
+    }
+    if (source.digest !== undefined || value.slice(value.lastIndexOf('/') + 1).includes(':')) {
+      ctx.addIssue({ code: 'custom', message: 'must be a repository without a tag or digest' });
+      return z.NEVER;
+    }
+    return { registry: source.registry, repository: source.repository };
+  }),
+  license: z.string({ error: 'must be the name of a credential' }).min(1, { error: 'must be the name of a credential' }).optional(),
+  sinceVersion: z.string({ error: VERSION_HINT }).transform((value, ctx) => {
+    const version = releaseVersion(value) ?? releaseVersion(`${value.trim()}.0`);
+    if (version) return version;
+    ctx.addIssue({ code: 'custom', message: VERSION_HINT });
+    return z.NEVER;
+  }).optional(),
+  tag: z.string({ error: 'must be an image tag such as v1.69.3' }).regex(TAG, { error: 'must be an image tag such as v1.69.3' }).optional(),
+  ignoreSuspend: flag,
+  channels: list(z.string({ error: 'must be a channel name such as stable' }).regex(TAG, { error: 'must be a channel name such as stable' }), `must be a non-empty list of channels (${DEFAULT_CHANNELS.join(', ')})`)
+    .min(1, { error: `must be a non-empty list of channels (${DEFAULT_CHANNELS.join(', ')})` })
+    .default([...DEFAULT_CHANNELS])
+    .transform((channels) => [...new Set(channels)]),
+  modules: list(deckhouseModule, 'must be a list such as ["console@~1.35"]').default([]).superRefine((modules, ctx) => {
+    const seen = new Set<string>();
+    for (const [i, m] of modules.entries()) {
+      if (seen.has(m.name)) ctx.addIssue({ code: 'custom', path: [i], message: `names module "${m.name}" twice` });
+      seen.add(m.name);
+    }
+  }),
+  noPlatform: flag,
+  noModules: flag,
+  securityDatabases: flag,
+}).superRefine((config, ctx) => {
+  if (config.tag !== undefined && config.sinceVersion !== undefined) ctx.addIssue({ code: 'custom', path: ['tag'], message: 'pins one version and cannot be combined with sinceVersion' });
+  if (config.noPlatform && (config.noModules || config.modules.length === 0) && !config.securityDatabases) ctx.addIssue({ code: 'custom', message: 'selects nothing: enable the platform, modules or securityDatabases' });
+});
+
+/** A checked `deckhouse:` section, with defaults filled in. */
+export type DeckhouseConfig = z.output<typeof deckhouseSchema>;
+/** One module of a `deckhouse:` section and its optional constraint. */
+export type DeckhouseModule = DeckhouseConfig['modules'][number];
+
+// ---- openshift: --------------------------------------------------------
+
+/** A semantic version (pre-releases allowed), kept as written. */
+const semanticVersion = textOrNumber.transform((value, ctx) => {
+  const trimmed = value.trim();
+  if (anyVersion(trimmed)) return trimmed;
+  ctx.addIssue({ code: 'custom', message: `must be a semantic version such as 4.2.0, got "${trimmed}"` });
+  return z.NEVER;
+});
+
+/** One operator package to carry, as the image set names it. */
+export const operatorPackageSchema = closed({
+  name: text,
+  /** Channels to carry; default the package's defaultChannel. */
+  channels: list(text).min(1, { error: 'must name at least one channel (leave it out for the default channel)' }).transform((channels) => [...new Set(channels)]).optional(),
+  /** Inclusive lower bound on the bundle's olm.package version. */
+  minVersion: semanticVersion.optional(),
+  /** Inclusive upper bound on the bundle's olm.package version. */
+  maxVersion: semanticVersion.optional(),
+}).superRefine((selection, ctx) => {
+  const min = selection.minVersion === undefined ? undefined : anyVersion(selection.minVersion);
+  const max = selection.maxVersion === undefined ? undefined : anyVersion(selection.maxVersion);
+  if (min && max && compareVersions(min, max) > 0) ctx.addIssue({ code: 'custom', path: ['minVersion'], message: `(${selection.minVersion}) is above maxVersion (${selection.maxVersion})` });
+});
+
+/** One catalog and the packages to carry from it. */
+export const operatorCatalogSchema = closed({
+  catalog: reference,
+  packages: list(operatorPackageSchema).min(1, { error: 'must list at least one package' }).superRefine((packages, ctx) => {
+    const names = new Set<string>();
+    for (const [j, p] of packages.entries()) {
+      if (names.has(p.name)) ctx.addIssue({ code: 'custom', path: [j, 'name'], message: `repeats package "${p.name}"` });
+      names.add(p.name);
+    }
+  }),
+});
+
+/** The `openshift:` section: releases, operator catalogs, additional images; at least one. */
+export const openShiftSchema = closed({
+  releases: list(reference).default([]),
+  operators: list(operatorCatalogSchema).default([]),
+  additionalImages: list(reference).default([]),
+}).superRefine((config, ctx) => {
+  if (config.releases.length + config.operators.length + config.additionalImages.length === 0) ctx.addIssue({ code: 'custom', message: 'needs at least one of releases, operators, additionalImages' });
+});
+
+/** A checked `openshift:` section. */
+export type OpenShiftConfig = z.output<typeof openShiftSchema>;
+/** One package selection of an operator catalog. */
+export type OperatorPackageSelection = z.output<typeof operatorPackageSchema>;
+/** One catalog selection of the `openshift:` section. */
+export type OperatorCatalogSelection = z.output<typeof operatorCatalogSchema>;
+
+// ---- the file ----------------------------------------------------------
+
+/** A whole image set file; a section left empty (`images:`) is the same as one left out. */
+export const imageSetSchema = closed({
+  platforms: list(z.string({ error: 'must be an os/arch string such as linux/amd64' }), 'must be a list of os/arch strings').nullish(),
+  images: list(reference, 'must be a list of image references').nullish(),
+  imageLists: list(text, 'must be a list of image list files').nullish(),
+  tags: list(tagRuleSchema, 'must be a list of rules').nullish(),
+  deckhouse: deckhouseSchema.nullish(),
+  openshift: openShiftSchema.nullish(),
+}, 'section');
+
+/** An image set file as written (what the file may hold). */
+export type ImageSetDocument = z.input<typeof imageSetSchema>;
+/** An image set file checked and parsed: what the resolvers take. */
+export type ImageSet = z.output<typeof imageSetSchema>;

@@ -1,0 +1,210 @@
+/**
+ * The export use case, whole: the image references (typed, listed in files,
+ * pasted, or resolved from an image set with its Deckhouse license), the
+ * incremental base of a site or receipt, the plan, the engine's export, the
+ * catalog job and record, and the read-back. `ferry export` and the app's
+ * export wizard both enter here, so they cannot drift apart.
+ */
+import { basename, resolve } from 'node:path';
+import type { ExportPlanResult, PlannedImage } from '../../src-shared/api/contract.ts';
+import { FerryError } from '../../src-shared/errors.ts';
+import type { BundleImage, BundleImageSet } from '../../src-shared/model/bundle.ts';
+import type { Reference } from '../../src-shared/model/oci.ts';
+import { readBack, readBundleManifest } from '../bundle/read-back.ts';
+import type { Catalog } from '../catalog/index.ts';
+import { ALL_PLATFORMS, parsePlatform, type PlatformSelection } from '../oci/platform.ts';
+import { formatReference, parseReference } from '../oci/reference.ts';
+import { Registries } from '../oci/registry/registries.ts';
+import { placeImageSet, readImageSet } from '../sources/image-set.ts';
+import { exportBundle, type ExportRequest, type ExportSummary, type ImageBlobShare } from '../transfer/export.ts';
+import { parseImageList, readImageList } from '../sources/image-list.ts';
+import { registryAccessFor, type RegistrySettings } from './access.ts';
+import { withCatalogJob } from './catalog-job.ts';
+import { deckhouseLicense } from './deckhouse-license.ts';
+import { incrementalBase } from './incremental.ts';
+import { recordExport } from './job-records.ts';
+import type { JobContext } from './job-context.ts';
+
+/** The name a pasted image list gets in ferry.json and messages. */
+const PASTED_LIST = 'pasted image list';
+
+/** What to export, as every front end asks for it. */
+export interface ExportJobInput {
+  /** The bundle folder; may be empty for a plan. */
+  target: string;
+  /** Image references typed by the user. */
+  references: string[];
+  /** Image list files (one reference per line, # comments). */
+  imageListFiles?: string[];
+  /** A pasted image list. */
+  imageListText?: string;
+  /** An image set file (YAML or JSON). */
+  setFile?: string;
+  /** `os/arch[/variant]` to keep; empty or absent means every platform (or the set's own `platforms:`). */
+  platforms?: string[];
+  /** Write ordered tar parts instead of a folder of blobs. */
+  archive?: boolean;
+  /** The largest tar part in bytes. */
+  partSize?: number;
+  /** Blobs in flight at once. */
+  concurrency?: number;
+  /** Incremental: leave out what this site's receipts in the catalog say it holds. */
+  site?: string;
+  /** Incremental: leave out what this receipt file says the site holds (wins over `site`). */
+  sinceReceipt?: string;
+  /** Plan only: resolve everything, write nothing. */
+  dryRun?: boolean;
+  /** Read the whole bundle back from the media after writing and check every byte. */
+  verify?: boolean;
+  registry: RegistrySettings;
+}
+
+/** What an export answers: the engine's summary, the notes of the resolvers and the read-back, if asked for. */
+export interface ExportOutcome {
+  summary: ExportSummary;
+  notes: string[];
+  verified?: { blobs: number; bytes: number };
+}
+
+/** An input resolved into the engine's request, with the registry clients it will use. */
+interface PreparedExport {
+  request: ExportRequest;
+  registries: Registries;
+}
+
+/** The references of the input and where each came from, for ferry.json's image set. */
+async function referencesOf(input: ExportJobInput): Promise<{ references: Reference[]; imageSet: BundleImageSet }> {
+  const references = input.references.map((r) => r.trim()).filter((r) => r !== '').map(parseReference);
+  const imageSet: BundleImageSet = { references: references.map(formatReference), lists: [], platforms: [] };
+  const lists: Array<[string, Reference[]]> = [];
+  for (const file of input.imageListFiles ?? []) lists.push([basename(file), (await readImageList(file)).map((l) => l.reference)]);
+  if (input.imageListText !== undefined && input.imageListText.trim() !== '') lists.push([PASTED_LIST, parseImageList(input.imageListText, PASTED_LIST).map((l) => l.reference)]);
+  for (const [file, listed] of lists) {
+    references.push(...listed);
+    imageSet.lists.push({ file, references: listed.map(formatReference) });
+  }
+  if (references.length === 0 && input.setFile === undefined) {
+    throw new FerryError('INVALID_ARGUMENT', 'name at least one image: a reference, an image list or an image set file', { argument: 'references' });
+  }
+  return { references, imageSet };
+}
+
+/** Resolves the input into the engine's request: references, incremental base, platforms, set placements and registry access. */
+async function prepare(input: ExportJobInput, catalog: () => Catalog, signal: AbortSignal | undefined): Promise<PreparedExport> {
+  const { references, imageSet } = await referencesOf(input);
+  // Before any registry is asked: an unknown site or a bad receipt fails at once. The catalog is opened only for them.
+  const incremental = input.site !== undefined || input.sinceReceipt !== undefined ? await incrementalBase(catalog(), input.site, input.sinceReceipt) : undefined;
+  let platforms: PlatformSelection = ALL_PLATFORMS;
+  if (input.platforms !== undefined && input.platforms.length > 0) {
+    platforms = { kind: 'some', platforms: input.platforms.map(parsePlatform) };
+    imageSet.platforms = [...input.platforms];
+  }
+  const set = input.setFile !== undefined ? await readImageSet(input.setFile) : undefined;
+  // A set's own `platforms:` applies unless the user chose platforms.
+  if (set && platforms.kind === 'all' && set.platforms.length > 0) platforms = { kind: 'some', platforms: set.platforms.map(parsePlatform) };
+  const access = registryAccessFor(input.registry, references.map((r) => r.registry));
+  const license = set ? await deckhouseLicense(set) : undefined;
+  if (license && !access.creds) access.creds = license;
+  const registries = new Registries(access);
+  const request: ExportRequest = { references, imageSet, target: input.target, platforms };
+  if (incremental) request.incremental = incremental;
+  if (input.archive === true) request.archive = true;
+  if (input.partSize !== undefined) request.partSize = input.partSize;
+  if (input.concurrency !== undefined) request.concurrency = input.concurrency;
+  if (set) {
+    try {
+      request.placements = await placeImageSet(set, { registries, platforms, ...(signal ? { signal } : {}) }, imageSet, references);
+    } catch (error) {
+      await registries.close();
+      throw error;
+    }
+  }
+  return { request, registries };
+}
+
+/** Runs the export (or its dry run), recorded in the catalog, and reads the bundle back when asked. */
+export async function runExport(input: ExportJobInput, catalog: Catalog, context: JobContext = {}): Promise<ExportOutcome> {
+  const { signal, tracker } = context;
+  if (input.dryRun !== true && input.target.trim() === '') throw new FerryError('INVALID_ARGUMENT', 'choose where to write the bundle (a drive or a folder)', { argument: 'target' });
+  const { request, registries } = await prepare(input, () => catalog, signal);
+  try {
+    const notes = request.imageSet.notes ?? [];
+    if (input.dryRun === true) return { summary: await exportBundle({ ...request, target: request.target || '.', dryRun: true, ...(signal ? { signal } : {}) }, registries), notes };
+    const target = resolve(request.target);
+    // The bundle folder keeps the byte-level resume state; the catalog job records which blobs are written, for the record and the UI.
+    const summary = await withCatalogJob(catalog, 'export', target, { target, images: request.references.length, site: input.site ?? null }, (journal) => exportBundle({
+      ...request, target, ...(signal ? { signal } : {}),
+      onEvent: (event) => {
+        if (event.type === 'blob' && (event.progress.state === 'finished' || event.progress.state === 'skipped')) journal.markDone(event.progress.digest, event.progress.total);
+        tracker?.onEvent(event);
+      },
+    }, registries));
+    if (!summary.alreadyComplete && summary.bundleId) recordExport(catalog, summary.bundle, await readBundleManifest(summary.bundle), input.site);
+    const outcome: ExportOutcome = { summary, notes };
+    if (input.verify === true) {
+      tracker?.setPhase('verifying');
+      const result = await readBack(summary.bundle, undefined, signal);
+      outcome.verified = { blobs: result.blobs, bytes: result.bytes };
+    }
+    return outcome;
+  } finally {
+    await registries.close();
+  }
+}
+
+/** One image of a plan, with the blobs this bundle carries for it. */
+function planned(image: BundleImage, blobs: ReadonlyMap<string, ImageBlobShare>): PlannedImage {
+  const own = blobs.get(image.name);
+  const out: PlannedImage = { reference: image.name, digest: image.digest, mediaType: image.mediaType, platforms: image.platforms, size: image.size, blobs: own?.carried ?? [] };
+  if (own && own.omittedBytes > 0) out.omittedBytes = own.omittedBytes;
+  if (image.section !== undefined) out.section = image.section;
+  if (image.targets?.length) out.targets = image.targets;
+  return out;
+}
+
+/** The per-reference failures `resolveAll` lists in its error's details, or undefined when the error is of another kind. */
+function resolveProblems(error: unknown): Array<{ reference: string; message: string }> | undefined {
+  if (!(error instanceof FerryError) || !Array.isArray(error.details?.problems)) return undefined;
+  const problems = error.details.problems as Array<{ reference?: unknown; error?: { message?: unknown } }>;
+  if (!problems.every((p) => typeof p.reference === 'string')) return undefined;
+  return problems.map((p) => ({ reference: String(p.reference), message: typeof p.error?.message === 'string' ? p.error.message : error.message }));
+}
+
+/**
+ * The app's plan: a dry run in which references that cannot be resolved
+ * become `problems` beside the planned rest, so the wizard can show both.
+ */
+export async function planExport(input: ExportJobInput, catalog: () => Catalog): Promise<ExportPlanResult> {
+  const { request, registries } = await prepare(input, catalog, undefined);
+  try {
+    const imageBlobs = new Map<string, ImageBlobShare>();
+    const onImageBlobs = (found: ReadonlyMap<string, ImageBlobShare>): void => found.forEach((blobs, name) => imageBlobs.set(name, blobs));
+    const dryRun = async (references: Reference[]): Promise<ExportSummary> => exportBundle({ ...request, references, target: request.target || '.', dryRun: true, onImageBlobs }, registries);
+    let problems: ExportPlanResult['problems'] = [];
+    let summary: ExportSummary | undefined;
+    try {
+      summary = await dryRun(request.references);
+    } catch (error) {
+      const found = resolveProblems(error);
+      if (!found) throw error;
+      problems = found;
+      const failed = new Set(found.map((p) => p.reference));
+      const rest = request.references.filter((r) => !failed.has(formatReference(r)));
+      if (rest.length > 0) summary = await dryRun(rest);
+    }
+    const result: ExportPlanResult = {
+      images: summary?.images.map((image) => planned(image, imageBlobs)) ?? [], blobs: summary?.blobs ?? 0, bytes: summary?.bytes ?? 0,
+      savedByDedup: summary?.savedByDedup ?? 0, notes: request.imageSet.notes ?? [], problems,
+    };
+    if (summary?.parent) {
+      result.parent = summary.parent;
+      result.savedByIncremental = summary.savedByIncremental;
+    }
+    return result;
+  } finally {
+    await registries.close();
+  }
+}
+
+// The default front ends show in their help, without reaching below the use-case layer.
+export { DEFAULT_EXPORT_CONCURRENCY } from '../transfer/export.ts';

@@ -1,0 +1,121 @@
+/**
+ * The import use case, whole: verify the bundle, push it into the site's
+ * registry (resumable through the catalog's journal), merge the pull secret,
+ * write the mirror configuration, the receipt and the catalog record with the
+ * site. `ferry import` and the app's import wizard both enter here, so the app
+ * records the site and the receipt exactly as the CLI does.
+ */
+import { resolve } from 'node:path';
+import { FerryError, type ErrorHint } from '../../src-shared/errors.ts';
+import { openBundle, type OpenedBundle } from '../bundle/bundle-reader.ts';
+import { readBundleManifest } from '../bundle/read-back.ts';
+import { writeReceipt, type ImportReceipt } from '../bundle/receipt.ts';
+import type { Catalog } from '../catalog/index.ts';
+import { mergePullSecretFile } from '../mirror-config/pull-secret.ts';
+import { writeMirrorConfig } from '../mirror-config/write.ts';
+import { parseRegistryPrefix } from '../oci/reference.ts';
+import { Registries } from '../oci/registry/registries.ts';
+import type { ImportTarget } from '../transfer/import-plan.ts';
+import { importBundle, type ImportSummary } from '../transfer/import.ts';
+import { registryAccessFor, type RegistrySettings } from './access.ts';
+import { withCatalogJob } from './catalog-job.ts';
+import type { JobContext } from './job-context.ts';
+import { recordImport } from './job-records.ts';
+
+/** What to import and where, as every front end asks for it. */
+export interface ImportJobInput {
+  /** The bundle folder (or any OCI image layout folder). */
+  bundle: string;
+  /** `REGISTRY[/PREFIX]`: SRC_HOST/path/name lands at REGISTRY/PREFIX/path/name. */
+  target: string;
+  /** Keep the source host in the path: REGISTRY/PREFIX/SRC_HOST/path/name. */
+  keepRegistryHost?: boolean;
+  /** Verify and plan only; write nothing. */
+  dryRun?: boolean;
+  /** Blobs in flight at once. */
+  concurrency?: number;
+  /** The site this registry belongs to: recorded in the receipt and the catalog. */
+  site?: string;
+  /** Where to write the receipt (default: the bundle folder when writable, else beside the catalog). */
+  receiptFile?: string;
+  /** Write registries.conf, IDMS/ITMS/ICSP and containerd hosts.toml for this mapping into this folder. */
+  mirrorConfigDir?: string;
+  /** Add the mirror's login to this .dockerconfigjson pull secret, keeping its other entries. */
+  pullSecretFile?: string;
+  registry: RegistrySettings;
+}
+
+/** What an import answers: the engine's summary, the receipt's path and the mirror configuration files written. */
+export interface ImportOutcome {
+  summary: ImportSummary;
+  receipt?: string;
+  mirrorConfig: string[];
+}
+
+/** The target of an import as the engine takes it. */
+export function importTarget(target: string, keepRegistryHost: boolean | undefined): ImportTarget {
+  const { registry, prefix } = parseRegistryPrefix(target);
+  return { registry, prefix, keepRegistryHost: keepRegistryHost === true };
+}
+
+/** The bytes verification will read: the parts of an archive, else the blobs. */
+function bytesToRead(opened: OpenedBundle): number {
+  if (opened.form === 'archive') return (opened.manifest?.parts ?? []).reduce((sum, part) => sum + part.size, 0);
+  let total = 0;
+  for (const size of opened.sizes.values()) total += size;
+  return total;
+}
+
+/** Feeds a verification pass's bytes to the job's progress, against the bytes it will read. */
+export async function verifyProgress(dir: string, tracker: JobContext['tracker']): Promise<((bytes: number) => void) | undefined> {
+  if (tracker === undefined) return undefined;
+  const total = await openBundle(dir).then(bytesToRead, () => 0);
+  let read = 0;
+  tracker.verifying(0, total);
+  return (bytes) => {
+    read += bytes;
+    tracker.verifying(read, total);
+  };
+}
+
+/** Runs the import (or its dry run) and everything that follows it: pull secret, mirror configuration, receipt, catalog. */
+export async function runImport(input: ImportJobInput, catalog: Catalog, context: JobContext = {}): Promise<ImportOutcome> {
+  const { signal, tracker } = context;
+  const bundle = resolve(input.bundle);
+  const target = importTarget(input.target, input.keepRegistryHost);
+  if (input.pullSecretFile !== undefined && input.registry.login === undefined) {
+    throw new FerryError('INVALID_ARGUMENT', 'merging a pull secret needs the login of the mirror registry', { argument: 'pullSecret', hint: { kind: 'mirror-login', host: target.registry } satisfies ErrorHint });
+  }
+  const registries = new Registries(registryAccessFor(input.registry, [target.registry], 'destination'));
+  try {
+    const onVerifyBytes = await verifyProgress(bundle, tracker);
+    const request = {
+      bundle, target, dryRun: input.dryRun === true, ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}),
+      ...(signal ? { signal } : {}), ...(tracker ? { onEvent: tracker.onEvent } : {}), ...(onVerifyBytes ? { onVerifyBytes } : {}),
+    };
+    const summary = request.dryRun
+      ? await importBundle(request, registries)
+      : await withCatalogJob(catalog, 'import', `${bundle} -> ${input.target}`, { bundle, target: input.target }, (journal) => importBundle({ ...request, journal }, registries));
+    if (input.pullSecretFile !== undefined && input.registry.login !== undefined && !summary.dryRun) {
+      await mergePullSecretFile(input.pullSecretFile, target.registry, input.registry.login);
+    }
+    const mirrorConfig = input.mirrorConfigDir !== undefined ? await writeMirrorConfig(input.mirrorConfigDir, summary.mappings, { mirrorRegistry: target.registry }) : [];
+    const outcome: ImportOutcome = { summary, mirrorConfig };
+    if (!summary.dryRun) {
+      const receipt: ImportReceipt = {
+        receiptVersion: 1, site: input.site ?? null, registry: summary.target, bundleId: summary.bundleId ?? null,
+        importedAt: new Date().toISOString(), images: summary.images, digests: summary.present,
+      };
+      outcome.receipt = await writeReceipt(receipt, { bundleDir: bundle, ...(input.receiptFile !== undefined ? { file: input.receiptFile } : {}) });
+      // A plain OCI layout has no ferry.json: only a Ferry bundle is recorded as a bundle.
+      const manifest = summary.bundleId !== undefined ? await readBundleManifest(bundle) : undefined;
+      recordImport(catalog, summary, manifest, receipt, input.site);
+    }
+    return outcome;
+  } finally {
+    await registries.close();
+  }
+}
+
+// The default front ends show in their help, without reaching below the use-case layer.
+export { DEFAULT_IMPORT_CONCURRENCY } from '../transfer/import.ts';

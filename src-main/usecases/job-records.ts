@@ -1,0 +1,25 @@
+/**
+ * How a finished export or import is written into the catalog — the bundle,
+ * the site and its receipt, and an audit entry — so every front end leaves
+ * the same record.
+ */
+import type { BundleManifest } from '../../src-shared/model/bundle.ts';
+import type { ImportReceipt } from '../bundle/receipt.ts';
+import type { Catalog } from '../catalog/index.ts';
+import type { ImportSummary } from '../transfer/import.ts';
+
+/** Records a finished export: its bundle (from the ferry.json the export wrote) and an audit entry. */
+export function recordExport(catalog: Catalog, bundle: string, manifest: BundleManifest, site: string | undefined): void {
+  catalog.recordBundle(manifest, { path: bundle, direction: 'export', ...(site ? { site } : {}) });
+  catalog.audit('export', manifest.bundleId, { path: bundle, images: manifest.images.length, blobs: manifest.blobs.length, parent: manifest.parent, site: site ?? null });
+}
+
+/** Records a finished import: the bundle when it is a Ferry bundle, the site and its receipt when named, and an audit entry. */
+export function recordImport(catalog: Catalog, summary: ImportSummary, manifest: BundleManifest | undefined, receipt: ImportReceipt, site: string | undefined): void {
+  if (manifest !== undefined) catalog.recordBundle(manifest, { path: summary.bundle, direction: 'import', ...(site ? { site } : {}) });
+  if (site) {
+    catalog.ensureSite(site, [summary.target]);
+    catalog.addReceipt(receipt, site);
+  }
+  catalog.audit('import', summary.bundleId ?? summary.bundle, { target: summary.target, images: summary.images.length, pushed: summary.blobs.copied, site: site ?? null });
+}

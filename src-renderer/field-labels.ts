@@ -1,0 +1,18 @@
+/**
+ * The labels of the form fields an error hint can point at, defined once: the
+ * forms show them and the hint wording (api/hint-words.ts) names them, so
+ * renaming a field renames it in the advice too.
+ */
+
+/** Registry access fields, in both wizards and in Settings → Registries. */
+export const ACCESS_LABELS = {
+  plainHttp: 'Plain HTTP (registry without TLS)',
+  tlsVerify: 'Verify TLS certificates',
+  caCertFile: 'CA certificate file',
+  authFile: 'Auth file (containers auth.json)',
+  username: 'User name',
+  password: 'Password',
+} as const;
+
+/** The export wizard's incremental field. */
+export const SITE_LABEL = 'Incremental for site (empty for a full bundle)';
