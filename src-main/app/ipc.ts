@@ -14,18 +14,16 @@
  */
 import type { IpcMainInvokeEvent, IpcRenderer, IpcRendererEvent } from 'electron';
 import { API_EVENTS, API_METHODS, type ApiEvent, type ApiEvents, type ApiMethod, type ApiResponse } from '../../src-shared/api/contract.ts';
+import { eventChannel, methodChannel, type FerryBridge } from '../../src-shared/api/wire.ts';
 import { toErrorEnvelope } from '../../src-shared/errors.ts';
 import type { Service } from '../service.ts';
 
-/** What the preload puts on `window.ferry`: the whole bridge, nothing else. */
-export interface FerryBridge {
-  invoke<M extends ApiMethod>(method: M, args: unknown): Promise<ApiResponse<M>>;
-  on<E extends ApiEvent>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
-}
-
-/** The IPC channels, derived from the contract: a method's channel is its name, an event's channel is its name. */
-export function ipcChannels(): { methods: readonly ApiMethod[]; events: readonly ApiEvent[] } {
-  return { methods: API_METHODS, events: API_EVENTS };
+/** The contract's methods and events, each with its IPC channel (named by src-shared/api/wire.ts). */
+export function ipcChannels(): { methods: ReadonlyArray<{ method: ApiMethod; channel: string }>; events: ReadonlyArray<{ event: ApiEvent; channel: string }> } {
+  return {
+    methods: API_METHODS.map((method) => ({ method, channel: methodChannel(method) })),
+    events: API_EVENTS.map((event) => ({ event, channel: eventChannel(event) })),
+  };
 }
 
 /** Registers one handler per contract method; calls from any frame but the app's own are refused. */
@@ -34,8 +32,8 @@ export function registerIpcHandlers(
   service: Service,
   isTrustedSender: (event: IpcMainInvokeEvent) => boolean,
 ): void {
-  for (const method of ipcChannels().methods) {
-    ipcMain.handle(method, async (event, args): Promise<ApiResponse<typeof method>> => {
+  for (const { method, channel } of ipcChannels().methods) {
+    ipcMain.handle(channel, async (event, args): Promise<ApiResponse<typeof method>> => {
       if (!isTrustedSender(event)) return { ok: false, error: { code: 'DENIED', message: 'IPC from an untrusted frame refused' } };
       try {
         return { ok: true, result: (await service.call(method, args)) as never };
@@ -47,8 +45,8 @@ export function registerIpcHandlers(
 }
 
 /** Forwards every contract event to the window; returns the function that stops forwarding. */
-export function forwardEvents(service: Service, send: (channel: ApiEvent, payload: unknown) => void): () => void {
-  const stops = ipcChannels().events.map((event) => service.on(event, (payload) => send(event, payload)));
+export function forwardEvents(service: Service, send: (channel: string, payload: unknown) => void): () => void {
+  const stops = ipcChannels().events.map(({ event, channel }) => service.on(event, (payload) => send(channel, payload)));
   return () => {
     for (const stop of stops) stop();
   };
@@ -62,17 +60,21 @@ export function forwardEvents(service: Service, send: (channel: ApiEvent, payloa
  */
 export function buildPreloadApi(ipcRenderer: Pick<IpcRenderer, 'invoke' | 'on' | 'removeListener'>): FerryBridge {
   const { methods, events } = ipcChannels();
+  const methodChannels = new Map<string, string>(methods.map(({ method, channel }) => [method, channel]));
+  const eventChannels = new Map<string, string>(events.map(({ event, channel }) => [event, channel]));
   return {
     invoke: async (method, args) => {
-      if (!(methods as readonly string[]).includes(method)) throw new Error(`unknown Ferry method ${method}`);
-      return (await ipcRenderer.invoke(method, args ?? {})) as ApiResponse<typeof method>;
+      const channel = methodChannels.get(method);
+      if (channel === undefined) throw new Error(`unknown Ferry method ${method}`);
+      return (await ipcRenderer.invoke(channel, args ?? {})) as ApiResponse<typeof method>;
     },
     on: (event, listener) => {
-      if (!(events as readonly string[]).includes(event)) throw new Error(`unknown Ferry event ${event}`);
+      const channel = eventChannels.get(event);
+      if (channel === undefined) throw new Error(`unknown Ferry event ${event}`);
       const wrapped = (_event: IpcRendererEvent, payload: unknown): void => listener(payload as ApiEvents[typeof event]);
-      ipcRenderer.on(event, wrapped);
+      ipcRenderer.on(channel, wrapped);
       return () => {
-        ipcRenderer.removeListener(event, wrapped);
+        ipcRenderer.removeListener(channel, wrapped);
       };
     },
   };

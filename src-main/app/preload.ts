@@ -8,6 +8,7 @@
  * app is packaged; `main.ts` loads that file.
  */
 import { contextBridge, ipcRenderer } from 'electron';
+import { BRIDGE_GLOBAL } from '../../src-shared/api/wire.ts';
 import { buildPreloadApi } from './ipc.ts';
 
-contextBridge.exposeInMainWorld('ferry', buildPreloadApi(ipcRenderer));
+contextBridge.exposeInMainWorld(BRIDGE_GLOBAL, buildPreloadApi(ipcRenderer));

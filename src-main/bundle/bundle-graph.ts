@@ -5,20 +5,14 @@
  * point outside the bundle (image-spec manifest.md "subject"). Manifests are
  * collected while the blobs stream past, so the check needs no second read.
  */
+import { FerryError } from '../../src-shared/errors.ts';
 import type { BundleManifest } from '../../src-shared/model/bundle.ts';
 import type { Descriptor } from '../../src-shared/model/oci.ts';
-import { isDigest } from '../oci/digest.ts';
+import { ImageIndexSchema, ImageManifestSchema, MANIFEST_SIZE_LIMIT } from '../../src-shared/schemas/oci.ts';
+import { parseStrictJson } from '../../src-shared/strict-json.ts';
 import { detectManifestMediaType, isIndexMediaType, isManifestMediaType } from '../oci/media-types.ts';
-import { MANIFEST_SIZE_LIMIT } from '../oci/registry/manifests.ts';
-import { REF_NAME_ANNOTATION } from './layout.ts';
-
-/** One index.json entry as read from untrusted bytes. */
-export interface IndexEntryRead {
-  digest?: unknown;
-  mediaType?: unknown;
-  size?: unknown;
-  annotations?: Record<string, unknown>;
-}
+import { parseLayoutIndex } from './bundle-manifest.ts';
+import { REF_NAME_ANNOTATION, type IndexEntry } from './layout.ts';
 
 /** A manifest found among the blobs: its children by kind, for the walk. */
 export interface CollectedManifest {
@@ -36,13 +30,6 @@ export interface BlobFacts {
 /** An empty set of facts, filled while the blobs stream past. */
 export function newBlobFacts(): BlobFacts {
   return { present: new Map(), damaged: new Set(), manifests: new Map() };
-}
-
-function isDescriptor(value: unknown): value is Descriptor {
-  if (typeof value !== 'object' || value === null) return false;
-  const record = value as Record<string, unknown>;
-  return typeof record.mediaType === 'string' && typeof record.digest === 'string' && isDigest(record.digest)
-    && typeof record.size === 'number' && Number.isSafeInteger(record.size) && record.size >= 0;
 }
 
 /**
@@ -69,55 +56,49 @@ export class ManifestCollector {
     else this.chunks = [];
   }
 
-  /** The blob as a manifest, if it is one (call only after its digest verified). */
+  /** The blob as a manifest, if it is one (call only after its digest verified): strict JSON of a manifest's shape, or undefined. */
   result(): CollectedManifest | undefined {
     if (!this.live || this.length === 0) return undefined;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(Buffer.concat(this.chunks).toString('utf8'));
+      parsed = parseStrictJson(Buffer.concat(this.chunks), { file: 'manifest', maxBytes: MANIFEST_SIZE_LIMIT, code: 'INVALID_MANIFEST' });
     } catch {
       return undefined;
     }
     this.chunks = [];
     const mediaType = detectManifestMediaType(parsed, undefined);
     if (mediaType === undefined) return undefined;
-    const record = parsed as Record<string, unknown>;
-    const children: CollectedManifest['children'] = [];
     if (isIndexMediaType(mediaType)) {
-      for (const entry of Array.isArray(record.manifests) ? record.manifests : []) if (isDescriptor(entry)) children.push({ role: 'manifest', descriptor: entry });
-    } else {
-      if (!isDescriptor(record.config)) return undefined;
-      children.push({ role: 'config', descriptor: record.config });
-      for (const entry of Array.isArray(record.layers) ? record.layers : []) if (isDescriptor(entry)) children.push({ role: 'layer', descriptor: entry });
+      const index = ImageIndexSchema.safeParse(parsed);
+      return index.success ? { mediaType, children: index.data.manifests.map((descriptor) => ({ role: 'manifest', descriptor })) } : undefined;
     }
-    return { mediaType, children };
+    const manifest = ImageManifestSchema.safeParse(parsed);
+    if (!manifest.success) return undefined;
+    return { mediaType, children: [{ role: 'config', descriptor: manifest.data.config }, ...manifest.data.layers.map((descriptor) => ({ role: 'layer' as const, descriptor }))] };
   }
 }
 
-/** Parses index.json text into its entries; a problem string when it is not an OCI index. */
-export function parseIndexEntries(text: string): { entries: IndexEntryRead[] } | { problem: string } {
-  let parsed: unknown;
+/** Parses index.json text into its entries; a problem string (naming the JSON path) when it is not an OCI index. */
+export function parseIndexEntries(text: string): { entries: IndexEntry[] } | { problem: string } {
   try {
-    parsed = JSON.parse(text);
-  } catch {
-    return { problem: 'index.json is not valid JSON' };
+    return { entries: parseLayoutIndex(text, 'index.json') };
+  } catch (error) {
+    if (!(error instanceof FerryError)) throw error;
+    const problems = error.details?.problems;
+    return { problem: Array.isArray(problems) ? `index.json does not match the OCI image index schema: ${problems.join('; ')}` : error.message };
   }
-  const manifests = (parsed as { manifests?: unknown } | null)?.manifests;
-  if (typeof parsed !== 'object' || parsed === null || !Array.isArray(manifests)) return { problem: 'index.json is not an OCI image index (no "manifests" list)' };
-  return { entries: manifests as IndexEntryRead[] };
 }
 
 /** The name an index.json entry carries, for messages. */
-export function entryName(entry: IndexEntryRead): string {
-  const name = entry.annotations?.[REF_NAME_ANNOTATION];
-  return typeof name === 'string' ? name : String(entry.digest);
+export function entryName(entry: IndexEntry): string {
+  return entry.annotations?.[REF_NAME_ANNOTATION] ?? entry.digest;
 }
 
 /** Checks that index.json names exactly the images ferry.json lists, with the same digests and media types. */
 export function checkIndex(text: string, manifest: BundleManifest): string[] {
   const parsed = parseIndexEntries(text);
   if ('problem' in parsed) return [parsed.problem];
-  const key = (name: unknown, digest: unknown, mediaType: unknown): string => `${String(name)}@${String(digest)}:${String(mediaType)}`;
+  const key = (name: string | undefined, digest: string, mediaType: string): string => `${String(name)}@${digest}:${mediaType}`;
   const inIndex = parsed.entries.map((e) => key(e.annotations?.[REF_NAME_ANNOTATION], e.digest, e.mediaType));
   const listed = manifest.images.map((i) => key(i.name, i.digest, i.mediaType));
   if ([...inIndex].sort().join('\n') === [...listed].sort().join('\n')) return [];
@@ -126,7 +107,7 @@ export function checkIndex(text: string, manifest: BundleManifest): string[] {
   return [
     `index.json does not list the images ferry.json lists (${inIndex.length} entries against ${listed.length} images)`,
     ...manifest.images.filter((_, i) => !indexSet.has(listed[i] ?? '')).map((image) => `image ${image.name} (${image.digest}) is in ferry.json but not in index.json`),
-    ...parsed.entries.filter((_, i) => !listedSet.has(inIndex[i] ?? '')).map((entry) => `index.json entry ${entryName(entry)} (${String(entry.digest)}) is not an image ferry.json lists`),
+    ...parsed.entries.filter((_, i) => !listedSet.has(inIndex[i] ?? '')).map((entry) => `index.json entry ${entryName(entry)} (${entry.digest}) is not an image ferry.json lists`),
   ];
 }
 
@@ -135,7 +116,7 @@ export function checkIndex(text: string, manifest: BundleManifest): string[] {
  * missing, has the wrong size, or should be a manifest but is not one. Damaged
  * blobs are already reported by the blob check and are not followed.
  */
-export function checkGraph(entries: IndexEntryRead[], facts: BlobFacts, omitted: ReadonlyMap<string, number> = new Map()): string[] {
+export function checkGraph(entries: IndexEntry[], facts: BlobFacts, omitted: ReadonlyMap<string, number> = new Map()): string[] {
   const problems: string[] = [];
   const visited = new Set<string>();
   const visit = (image: string, descriptor: Descriptor, role: string, parent: string | undefined): void => {
@@ -165,10 +146,6 @@ export function checkGraph(entries: IndexEntryRead[], facts: BlobFacts, omitted:
   };
   for (const entry of entries) {
     const name = entryName(entry);
-    if (!isDescriptor(entry)) {
-      problems.push(`index.json entry ${name} is not a valid descriptor (mediaType, digest, size)`);
-      continue;
-    }
     if (!isManifestMediaType(entry.mediaType)) {
       problems.push(`image ${name}: index.json gives it the media type ${entry.mediaType}, which is not a manifest type`);
       continue;

@@ -10,13 +10,13 @@ import { basename, join } from 'node:path';
 import tarStream from 'tar-stream';
 import { FerryError } from '../../src-shared/errors.ts';
 import { BUNDLE_FILES, type BundleManifest } from '../../src-shared/model/bundle.ts';
-import { parseBundleManifest } from '../../src-shared/bundle-schema.ts';
 import { isManifestMediaType } from '../oci/media-types.ts';
 import { digestWithAlgorithmOf } from '../oci/digest.ts';
 import { parseManifest } from '../oci/registry/manifests.ts';
 import { openPartsStream } from './parts.ts';
 import { writeToExtract } from './tar-feed.ts';
-import { REF_NAME_ANNOTATION, SOURCE_ANNOTATION } from './layout.ts';
+import { parseLayoutIndex, readBundleManifestIfPresent } from './bundle-manifest.ts';
+import { REF_NAME_ANNOTATION, SOURCE_ANNOTATION, type IndexEntry } from './layout.ts';
 
 /** One image to import: its name in the bundle, where it came from, and its root manifest. */
 export interface BundleImageRef {
@@ -44,13 +44,6 @@ export interface OpenedBundle {
 /** Manifests above this size are not manifests (registries cap them at 4 MiB). */
 const MANIFEST_LIMIT = 4 * 1024 * 1024;
 
-interface IndexEntry {
-  mediaType: string;
-  digest: string;
-  size: number;
-  annotations?: Record<string, string>;
-}
-
 /** The registry host given to images of a plain layout whose names carry none; `.invalid` is reserved (RFC 2606), so it never names a real registry. */
 export const LAYOUT_HOST = 'layout.invalid';
 
@@ -69,8 +62,8 @@ function layoutSource(entry: IndexEntry, dir: string): string {
   return name.includes(':') ? `${LAYOUT_HOST}/${name}` : `${LAYOUT_HOST}/${repository}:${name}`;
 }
 
-function imagesFromIndex(text: string, dir: string, manifest: BundleManifest | undefined): BundleImageRef[] {
-  const entries = (JSON.parse(text) as { manifests?: IndexEntry[] }).manifests ?? [];
+function imagesFromIndex(text: string | Uint8Array, dir: string, manifest: BundleManifest | undefined): BundleImageRef[] {
+  const entries = parseLayoutIndex(text, join(dir, BUNDLE_FILES.index));
   return entries.map((entry) => {
     const listed = manifest?.images.find((i) => i.digest === entry.digest && i.name === entry.annotations?.[REF_NAME_ANNOTATION]);
     return {
@@ -90,7 +83,7 @@ async function collectGraph(images: BundleImageRef[], read: (digest: string) => 
     const next = queue.shift();
     if (!next || opened.manifests.has(next.digest)) continue;
     const bytes = await read(next.digest);
-    if (!bytes) throw new FerryError('INVALID_MANIFEST', `${opened.dir}: manifest ${next.digest} is missing from the bundle`, { digest: next.digest });
+    if (!bytes) throw new FerryError('BUNDLE_INVALID', `${opened.dir}: manifest ${next.digest} is missing from the bundle`, { digest: next.digest });
     // Read again after verification: the media may have changed since, so the graph is trusted only by digest.
     const actual = digestWithAlgorithmOf(next.digest, bytes);
     if (actual !== next.digest) throw new FerryError('DIGEST_MISMATCH', `${opened.dir}: manifest ${next.digest} changed since it was verified (now ${actual})`, { digest: next.digest });
@@ -107,13 +100,12 @@ async function collectGraph(images: BundleImageRef[], read: (digest: string) => 
 
 /** Opens a bundle or OCI layout folder and reads its whole manifest graph (one pass over an archive's leading entries). */
 export async function openBundle(dir: string): Promise<OpenedBundle> {
-  const manifestText = await readFile(join(dir, BUNDLE_FILES.manifest), 'utf8').catch(() => undefined);
-  const manifest = manifestText === undefined ? undefined : parseBundleManifest(manifestText, join(dir, BUNDLE_FILES.manifest));
+  const manifest = await readBundleManifestIfPresent(dir);
   const form = manifest?.form ?? 'oci-layout';
   const opened: OpenedBundle = { dir, form, manifest, images: [], manifests: new Map(), sizes: new Map() };
   if (form !== 'archive') {
-    const indexText = await readFile(join(dir, BUNDLE_FILES.index), 'utf8').catch(() => {
-      throw new FerryError('INVALID_MANIFEST', `${dir} has neither ferry.json nor index.json: it is not a bundle or an OCI image layout`, { path: dir });
+    const indexText = await readFile(join(dir, BUNDLE_FILES.index)).catch(() => {
+      throw new FerryError('BUNDLE_INVALID', `${dir} has neither ferry.json nor index.json: it is not a bundle or an OCI image layout`, { file: join(dir, BUNDLE_FILES.index), path: '$' });
     });
     opened.images = imagesFromIndex(indexText, dir, manifest);
     await collectGraph(opened.images, (digest) => readFile(join(dir, 'blobs', 'sha256', digest.slice('sha256:'.length))).catch(() => undefined), opened);
@@ -148,7 +140,7 @@ export async function openBundle(dir: string): Promise<OpenedBundle> {
     extract.destroy();
   }
   await reading.catch(() => undefined);
-  if (indexText === undefined) throw new FerryError('INVALID_MANIFEST', `${dir}: the archive has no index.json before its blobs`, { path: dir });
+  if (indexText === undefined) throw new FerryError('BUNDLE_INVALID', `${dir}: the archive has no index.json before its blobs`, { file: join(dir, BUNDLE_FILES.index), path: '$' });
   opened.images = imagesFromIndex(indexText, dir, manifest);
   await collectGraph(opened.images, async (digest) => found.get(digest), opened);
   return opened;

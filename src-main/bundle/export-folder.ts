@@ -4,12 +4,12 @@
  * of an earlier, different job are removed after the new journal is durable,
  * so a kill at any instant leaves a journal that describes what is on disk.
  */
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FerryError } from '../../src-shared/errors.ts';
 import { DURABLE_TEMP_PATTERN } from '../base/durable-write.ts';
-import { parseBundleManifest } from '../../src-shared/bundle-schema.ts';
 import { BUNDLE_FILES, type BundleManifest } from '../../src-shared/model/bundle.ts';
+import { readBundleManifestIfPresent } from './bundle-manifest.ts';
 import { EXPORT_STATE_FILE, readExportState, type ExportState } from './export-state.ts';
 import { partName, type PartInfo } from './parts.ts';
 
@@ -35,9 +35,7 @@ export async function inspectFolder(dir: string): Promise<FolderState> {
   if (foreign.length > 0) {
     throw new FerryError('INVALID_ARGUMENT', `${dir} is not empty and is not a Ferry bundle (found ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}); choose an empty folder`, { path: dir });
   }
-  const finished = names.includes(BUNDLE_FILES.manifest)
-    ? parseBundleManifest(await readFile(join(dir, BUNDLE_FILES.manifest), 'utf8'), join(dir, BUNDLE_FILES.manifest))
-    : undefined;
+  const finished = names.includes(BUNDLE_FILES.manifest) ? await readBundleManifestIfPresent(dir) : undefined;
   const journal = await readExportState(dir);
   if (!finished && !journal && names.length > 0) {
     throw new FerryError('INVALID_ARGUMENT', `${dir} holds ${names.slice(0, 3).join(', ')} but no Ferry export journal (${EXPORT_STATE_FILE}): it was not written by this export; choose an empty folder`, { path: dir });

@@ -4,34 +4,26 @@
  * content and the archive parts already completed. It is written durably
  * after each part and removed once ferry.json is in place.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PartInfo } from './parts.ts';
+import type { z } from 'zod';
+import { EXPORT_STATE_DOCUMENT, type ExportStateSchema } from '../../src-shared/schemas/export-state.ts';
+import { readJsonFile } from '../base/json-file.ts';
 import { writeFileDurable } from '../base/durable-write.ts';
 
 /** The journal's file name: a dot file, outside the OCI layout and never inside a tar part. */
 export const EXPORT_STATE_FILE = '.ferry-export.json';
 
-/** What a resumed export needs to continue exactly where the last run stopped. */
-export interface ExportState {
-  version: 1;
-  bundleId: string;
-  created: string;
-  form: 'directory' | 'archive';
-  partSize: number | null;
-  /** Digests of the content in write order; a different plan means the parts cannot be reused. */
-  content: string[];
-  /** sha256 of index.json: the same blobs under other names are a different bundle. */
-  index: string;
-  parts: PartInfo[];
-}
+/** What a resumed export needs to continue exactly where the last run stopped, inferred from the journal's schema. */
+export type ExportState = z.infer<typeof ExportStateSchema>;
 
-/** Reads the journal; a missing or unreadable one means a fresh start. */
+/**
+ * Reads the journal strictly against its schema; a missing one, or one that
+ * cannot be read or does not match, means a fresh start (its parts are not reused).
+ */
 export async function readExportState(dir: string): Promise<ExportState | undefined> {
   try {
-    const parsed = JSON.parse(await readFile(join(dir, EXPORT_STATE_FILE), 'utf8')) as Partial<ExportState>;
-    if (parsed.version !== 1 || typeof parsed.bundleId !== 'string' || typeof parsed.index !== 'string' || !Array.isArray(parsed.content) || !Array.isArray(parsed.parts)) return undefined;
-    return parsed as ExportState;
+    return await readJsonFile(join(dir, EXPORT_STATE_FILE), EXPORT_STATE_DOCUMENT);
   } catch {
     return undefined;
   }

@@ -5,10 +5,8 @@
  * it right after writing. It is a thin wrapper over verifyBundle (verify.ts),
  * which reports every problem; this throws the first one instead.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FerryError } from '../../src-shared/errors.ts';
-import { parseBundleManifest } from '../../src-shared/bundle-schema.ts';
 import { BUNDLE_FILES, type BundleManifest } from '../../src-shared/model/bundle.ts';
 import { verifyBundleDetailed } from './verify.ts';
 import type { VerifyCheckId } from './verify-report.ts';
@@ -25,18 +23,6 @@ export interface ReadBackResult {
   manifest: BundleManifest;
   blobs: number;
   bytes: number;
-}
-
-/** Reads and schema-checks ferry.json; a missing one means an unfinished export. */
-export async function readBundleManifest(dir: string): Promise<BundleManifest> {
-  const path = join(dir, BUNDLE_FILES.manifest);
-  const text = await readFile(path, 'utf8').catch((error: unknown) => {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw code === 'ENOENT'
-      ? new FerryError('BUNDLE_INVALID', `${dir} has no ${BUNDLE_FILES.manifest}: it is not a finished bundle (an export may have stopped early; run it again to finish)`, { path })
-      : new FerryError('IO_ERROR', `cannot read ${path}: ${code ?? String(error)}`, { path }, { cause: error });
-  });
-  return parseBundleManifest(text, path);
 }
 
 /** Checks every byte of a bundle against its ferry.json; throws naming the first part, blob or file that is wrong. */

@@ -3,8 +3,11 @@
  * an import. Carried back to the connected side, it lets the next bundle leave
  * out everything the site already has (incremental bundles).
  */
-import { access, constants, mkdir, readFile } from 'node:fs/promises';
+import { access, constants, mkdir } from 'node:fs/promises';
+import type { z } from 'zod';
 import { FerryError } from '../../src-shared/errors.ts';
+import { RECEIPT_DOCUMENT, type ImportReceiptSchema } from '../../src-shared/schemas/receipt.ts';
+import { readJsonFile } from '../base/json-file.ts';
 import { homedir } from 'node:os';
 import { dirname, join, posix, win32 } from 'node:path';
 import { catalogFolder } from '../base/data-folder.ts';
@@ -13,18 +16,8 @@ import { writeFileDurable } from '../base/durable-write.ts';
 /** The receipt's file name when it is written into the bundle folder. */
 export const RECEIPT_FILE = 'ferry-receipt.json';
 
-/** The content of a receipt. No credential is ever part of it. */
-export interface ImportReceipt {
-  receiptVersion: 1;
-  site: string | null;
-  /** The target registry and prefix, e.g. `mirror.local:5000/ocp`. */
-  registry: string;
-  bundleId: string | null;
-  importedAt: string;
-  images: Array<{ name: string; source: string; destination: string; digest: string }>;
-  /** Every blob and manifest digest the registry now holds for this bundle. */
-  digests: string[];
-}
+/** The content of a receipt, inferred from its schema (src-shared/schemas/receipt.ts). No credential is ever part of it. */
+export type ImportReceipt = z.infer<typeof ImportReceiptSchema>;
 
 /**
  * Where receipts go when the bundle folder is read-only: a `receipts` folder
@@ -49,16 +42,9 @@ export async function writeReceipt(receipt: ImportReceipt, options: { file?: str
   return path;
 }
 
-/** Reads a receipt file and checks its shape; a bad one is refused naming the file. */
+/** Reads a receipt file strictly and checks it against its schema; a bad one is INVALID_CONTENT naming the file and the JSON path. */
 export async function readReceipt(path: string): Promise<ImportReceipt> {
-  let parsed: Partial<ImportReceipt>;
-  try {
-    parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<ImportReceipt>;
-  } catch (error) {
-    throw new FerryError('INVALID_ARGUMENT', `cannot read receipt ${path}: ${(error as NodeJS.ErrnoException).code ?? 'not valid JSON'}`, { file: path });
-  }
-  const ok = parsed.receiptVersion === 1 && typeof parsed.registry === 'string' && Array.isArray(parsed.digests) && Array.isArray(parsed.images)
-    && parsed.digests.every((d) => typeof d === 'string' && /^sha256:[a-f0-9]{64}$/.test(d));
-  if (!ok) throw new FerryError('INVALID_ARGUMENT', `${path} is not a Ferry receipt (receiptVersion 1 with registry, images and sha256 digests)`, { file: path });
-  return parsed as ImportReceipt;
+  const receipt = await readJsonFile(path, RECEIPT_DOCUMENT);
+  if (receipt === undefined) throw new FerryError('INVALID_ARGUMENT', `cannot read receipt ${path}: there is no such file`, { file: path, argument: 'receipt' });
+  return receipt;
 }

@@ -5,6 +5,7 @@
  * grow the report without limit.
  */
 import { FerryError, type ErrorCode } from '../../src-shared/errors.ts';
+import { LAYOUT_INDEX_LIMIT } from '../../src-shared/schemas/oci.ts';
 
 /** The checks, in the order the report lists them. */
 export const CHECK_ORDER = ['schema', 'parts', 'blobs', 'graph', 'tar-safety', 'files'] as const;
@@ -54,7 +55,7 @@ export const CHECK_TITLES: Record<VerifyCheckId, string> = {
 export const TOLERATED_LEFTOVER = /^(\.ferry-export\.json|ferry-receipt\.json|.+\.tmp-[0-9a-f]+)$/;
 
 /** index.json of even a huge bundle is far below this; more is an attack on the reader's memory. */
-export const INDEX_LIMIT = 16 * 1024 * 1024;
+export const INDEX_LIMIT = LAYOUT_INDEX_LIMIT;
 
 /** A report stays readable and bounded: past this many problems a check only counts the rest. */
 const MAX_PROBLEMS_PER_CHECK = 100;
@@ -75,8 +76,8 @@ export class CheckRecorder {
     if (!this.recorded.has(id)) this.recorded.set(id, { title, problems: [], codes: [], more: 0 });
   }
 
-  /** Records a problem under a check; the code is what readBack throws if this is the first problem. */
-  fail(id: VerifyCheckId, message: string, code: ErrorCode = 'INVALID_MANIFEST'): void {
+  /** Records a problem under a check; the code is what readBack throws if this is the first problem (a bad bundle unless said otherwise). */
+  fail(id: VerifyCheckId, message: string, code: ErrorCode = 'BUNDLE_INVALID'): void {
     this.open(id);
     const check = this.recorded.get(id) as Recorded;
     if (check.problems.length >= MAX_PROBLEMS_PER_CHECK) {
@@ -107,7 +108,7 @@ export class CheckRecorder {
     for (const id of priority) {
       const check = this.recorded.get(id);
       const message = check?.problems[0];
-      if (check && message !== undefined) return new FerryError(check.codes[0] ?? 'INVALID_MANIFEST', message, { check: id, problems: check.problems.length + check.more });
+      if (check && message !== undefined) return new FerryError(check.codes[0] ?? 'BUNDLE_INVALID', message, { check: id, problems: check.problems.length + check.more });
     }
     return undefined;
   }

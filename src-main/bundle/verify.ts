@@ -9,9 +9,11 @@
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseBundleManifest } from '../../src-shared/bundle-schema.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { BUNDLE_FILES, type BundleManifest } from '../../src-shared/model/bundle.ts';
+import { BUNDLE_MANIFEST_DOCUMENT, FERRY_JSON_LIMIT } from '../../src-shared/schemas/bundle-manifest.ts';
+import { parseJsonDocument } from '../../src-shared/schemas/document.ts';
+import { LAYOUT_MARKER_DOCUMENT } from '../../src-shared/schemas/oci.ts';
 import { asBuffer, CheckingSink, copyBlob, type BlobSource } from '../oci/blob-io.ts';
 import { isDigest } from '../oci/digest.ts';
 import { bundleGraphProblems, checkGraph, ManifestCollector, newBlobFacts, parseIndexEntries, type BlobFacts } from './bundle-graph.ts';
@@ -23,9 +25,6 @@ export { CHECK_ORDER, type VerifyCheck, type VerifyCheckId, type VerifyOptions, 
 
 /** The export journal; a folder holding it but no ferry.json is an export that has not finished. */
 const EXPORT_JOURNAL = '.ferry-export.json';
-
-/** ferry.json of even a huge bundle (a million blobs) is far below this; more is an attack on the reader's memory. */
-const FERRY_JSON_LIMIT = 256 * 1024 * 1024;
 
 /** 1 MiB reads: removable media is far faster with large sequential reads. */
 const READ_HIGH_WATER_MARK = 1024 * 1024;
@@ -71,7 +70,11 @@ export async function verifyBundleDetailed(dir: string, options: VerifyOptions =
   return finish(manifest);
 }
 
-/** Check 1: ferry.json exists, parses and matches the schema; 'oci-layout' for a plain layout without one. */
+/**
+ * Check 1: ferry.json exists, is strict JSON (no duplicate or prototype key,
+ * within its size cap) and matches the schema; 'oci-layout' for a plain
+ * layout without one. Every problem names its JSON path.
+ */
 async function loadFerryJson(dir: string, recorder: CheckRecorder): Promise<BundleManifest | 'oci-layout' | undefined> {
   const path = join(dir, BUNDLE_FILES.manifest);
   const info = await stat(path).catch((error: unknown) => error as NodeJS.ErrnoException);
@@ -86,18 +89,18 @@ async function loadFerryJson(dir: string, recorder: CheckRecorder): Promise<Bund
     return undefined;
   }
   if (info.size > FERRY_JSON_LIMIT) {
-    recorder.fail('schema', `${path} is ${info.size} bytes, more than any bundle's ferry.json (${FERRY_JSON_LIMIT})`);
+    recorder.fail('schema', `${path} is ${info.size} bytes, more than any bundle's ferry.json (${FERRY_JSON_LIMIT})`, 'BUNDLE_INVALID');
     return undefined;
   }
   try {
-    return parseBundleManifest(await readFile(path, 'utf8'), path);
+    return parseJsonDocument(await readFile(path), BUNDLE_MANIFEST_DOCUMENT, path);
   } catch (error) {
     if (!(error instanceof FerryError)) {
       recorder.fail('schema', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 'IO_ERROR');
       return undefined;
     }
     const problems = error.details?.problems;
-    if (Array.isArray(problems)) for (const problem of problems) recorder.fail('schema', `ferry.json does not match the bundle schema: ${String(problem)}`);
+    if (Array.isArray(problems)) for (const problem of problems) recorder.fail('schema', `ferry.json does not match the bundle schema: ${String(problem)}`, error.code);
     else recorder.fail('schema', error.message, error.code);
     return undefined;
   }
@@ -197,13 +200,13 @@ async function verifyLayout(dir: string, recorder: CheckRecorder, options: Verif
   recorder.open('schema', 'oci-layout marker and index.json are valid');
   for (const id of ['blobs', 'graph'] as const) recorder.open(id);
   const marker = await readSmall(join(dir, BUNDLE_FILES.ociLayout), 4096);
-  let version: unknown;
+  let version: string | undefined;
   try {
-    version = (JSON.parse(marker ?? '') as { imageLayoutVersion?: unknown }).imageLayoutVersion;
+    version = marker === undefined ? undefined : parseJsonDocument(marker, LAYOUT_MARKER_DOCUMENT, BUNDLE_FILES.ociLayout).imageLayoutVersion;
   } catch {
     version = undefined;
   }
-  if (typeof version !== 'string') recorder.fail('schema', `${BUNDLE_FILES.ociLayout} is not an OCI layout marker (no imageLayoutVersion)`);
+  if (version === undefined) recorder.fail('schema', `${BUNDLE_FILES.ociLayout} is not an OCI layout marker (no imageLayoutVersion)`);
   const indexText = await readSmall(join(dir, BUNDLE_FILES.index), INDEX_LIMIT);
   const parsed = indexText === undefined ? { problem: `${BUNDLE_FILES.index} is missing or larger than ${INDEX_LIMIT} bytes` } : parseIndexEntries(indexText);
   if ('problem' in parsed) recorder.fail('schema', parsed.problem);

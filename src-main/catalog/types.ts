@@ -2,31 +2,16 @@
  * The shapes the catalog hands out: plain, JSON-ready rows the CLI prints
  * with `--json` and the UI receives over IPC unchanged.
  */
+import type { BundleDirection } from '../../src-shared/model/catalog.ts';
 
-/** Which side wrote the record: the connected side exports, the disconnected side imports. */
-export type BundleDirection = 'export' | 'import';
+// The rows front ends receive (catalog:bundles, catalog:totals) are the contract's, declared once in src-shared.
+export type { BundleDirection, BundleSummary, MonthTotals } from '../../src-shared/model/catalog.ts';
 
 /** How `recordBundle` places a bundle: where it lives, which way it went, for which site. */
 export interface RecordBundleOptions {
   path: string;
   direction: BundleDirection;
   site?: string;
-}
-
-/** One bundle as listed by `ferry catalog bundles`, with its sizes. */
-export interface BundleSummary {
-  id: string;
-  form: 'directory' | 'archive';
-  path: string;
-  created: string;
-  sequence: number;
-  parent: string | null;
-  /** Sum of the sizes of the bundle's unique blobs. */
-  bytes: number;
-  blobs: number;
-  images: number;
-  direction: BundleDirection;
-  site: string | null;
 }
 
 /** One image of a bundle, as `ferry catalog images BUNDLE` lists it. */
@@ -81,15 +66,6 @@ export interface TagHistoryEntry {
   digest: string;
   bundleId: string;
   created: string;
-}
-
-/** Bundle totals for one calendar month (UTC), for the dashboard and reports. */
-export interface MonthTotals {
-  month: string;
-  bundles: number;
-  bytes: number;
-  exports: number;
-  imports: number;
 }
 
 /** The kinds of job that keep a journal. */

@@ -2,28 +2,31 @@
  * Browser mode (DESIGN.md decision 2): the renderer and the whole contract
  * over HTTP on 127.0.0.1, behind a random session token.
  *
- * The contract with the renderer's HTTP client:
- * - The server prints `http://127.0.0.1:PORT/?token=T`. Loading that page sets
- *   an HttpOnly, SameSite=Strict cookie `ferry_token`, so the page's own
- *   scripts, styles and reloads are authorised. The page cannot read that
- *   cookie; it reads `token` from `location.search` once at start, keeps it
+ * The contract with the renderer's HTTP client; every name is a constant of
+ * src-shared/api/wire.ts, which both ends import, so they cannot drift:
+ * - The server prints `http://127.0.0.1:PORT/?TOKEN_QUERY=T`. Loading that
+ *   page sets an HttpOnly, SameSite=Strict cookie TOKEN_COOKIE, so the page's
+ *   own scripts, styles and reloads are authorised. The page cannot read that
+ *   cookie; it reads the token from `location.search` once at start, keeps it
  *   in memory (and may drop it from the address bar with history.replaceState).
- * - Methods: `POST /api/<method>` (method names from API_METHODS, e.g.
- *   `/api/export:plan`), header `X-Ferry-Token: T`, `Content-Type:
- *   application/json`, body = the method's args as JSON. The answer is always
- *   JSON: `{ ok: true, result }` (200) or `{ ok: false, error: { code,
- *   message, details } }` with 400 (bad arguments), 401 (no token), 404
- *   (unknown method), 413 (body over 1 MiB), 415 (not JSON), 422 (the engine
- *   refused: read error.code) or 500 (INTERNAL).
- * - Events: `GET /api/events` as server-sent events, one `event: <name>` per
- *   API_EVENTS entry, `data:` its JSON payload. EventSource cannot send
- *   headers; it is authorised by the cookie (or `?token=T`).
+ * - Methods: `POST methodPath(method)` (API_PATH_PREFIX + a name from
+ *   API_METHODS), header TOKEN_HEADER: T, `Content-Type: application/json`,
+ *   body = the method's args as JSON. The answer is always JSON:
+ *   `{ ok: true, result }` (200) or `{ ok: false, error: { code, message,
+ *   details } }` with 400 (bad arguments), 401 (no token), 404 (unknown
+ *   method), 413 (body over 1 MiB), 415 (not JSON), 422 (the engine refused:
+ *   read error.code) or 500 (INTERNAL).
+ * - Events: `GET EVENTS_PATH` as server-sent events, one `event:
+ *   eventChannel(name)` per API_EVENTS entry, `data:` its JSON payload.
+ *   EventSource cannot send headers; it is authorised by the cookie (or the
+ *   token in the query).
  * - Every request without the token, the page included, gets 401.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { API_EVENTS, type ApiEvent } from '../../src-shared/api/contract.ts';
+import { API_PATH_PREFIX, eventChannel, EVENTS_PATH, TOKEN_COOKIE, TOKEN_HEADER, TOKEN_QUERY } from '../../src-shared/api/wire.ts';
 import { FerryError, toErrorEnvelope, type ErrorEnvelope } from '../../src-shared/errors.ts';
 import { isApiMethod, type Service } from '../service.ts';
 import { lookupStatic, realRoot, SECURITY_HEADERS, sendFile } from './static-files.ts';
@@ -44,16 +47,12 @@ export interface BrowserServerOptions {
 
 /** A running browser-mode server. */
 export interface BrowserServer {
-  /** `http://127.0.0.1:PORT/?token=…`: the one address that opens the app. */
+  /** `http://127.0.0.1:PORT/?` + TOKEN_QUERY + `=…`: the one address that opens the app. */
   url: string;
   token: string;
   close(): Promise<void>;
 }
 
-/** The cookie that carries the token for page loads and EventSource. */
-export const TOKEN_COOKIE = 'ferry_token';
-/** The header the renderer's client sends on every API call. */
-export const TOKEN_HEADER = 'x-ferry-token';
 /** API request bodies are small JSON objects; more is refused before parsing. */
 const MAX_BODY_BYTES = 1024 * 1024;
 /** A comment line this often keeps idle SSE connections open through proxies and sleep-happy browsers. */
@@ -74,10 +73,10 @@ function cookieToken(header: string | undefined): string | undefined {
 
 /** How a request proved it holds the token, or undefined. */
 function authorisedBy(req: IncomingMessage, url: URL, token: string): 'header' | 'cookie' | 'query' | undefined {
-  const header = req.headers[TOKEN_HEADER];
+  const header = req.headers[TOKEN_HEADER.toLowerCase()];
   if (sameToken(Array.isArray(header) ? header[0] : header, token)) return 'header';
   if (sameToken(cookieToken(req.headers.cookie), token)) return 'cookie';
-  if (sameToken(url.searchParams.get('token') ?? undefined, token)) return 'query';
+  if (sameToken(url.searchParams.get(TOKEN_QUERY) ?? undefined, token)) return 'query';
   return undefined;
 }
 
@@ -162,7 +161,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
     res.write(': connected\n\n');
     const unsubscribe = API_EVENTS.map((event: ApiEvent) => service.on(event, (payload) => {
-      res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
+      res.write(`event: ${eventChannel(event)}\ndata: ${JSON.stringify(payload)}\n\n`);
     }));
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), SSE_HEARTBEAT_MS);
     heartbeat.unref();
@@ -185,18 +184,18 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       return;
     }
     if (by === 'query') res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
-    if (url.pathname === '/api/events') {
+    if (url.pathname === EVENTS_PATH) {
       if (req.method !== 'GET') {
-        sendError(res, 405, { code: 'INVALID_ARGUMENT', message: '/api/events is read with GET' });
+        sendError(res, 405, { code: 'INVALID_ARGUMENT', message: `${EVENTS_PATH} is read with GET` });
         return;
       }
       openEvents(req, res);
       return;
     }
-    if (url.pathname.startsWith('/api/')) {
+    if (url.pathname.startsWith(API_PATH_PREFIX)) {
       let method: string;
       try {
-        method = decodeURIComponent(url.pathname.slice('/api/'.length));
+        method = decodeURIComponent(url.pathname.slice(API_PATH_PREFIX.length));
       } catch {
         sendError(res, 404, { code: 'NOT_FOUND', message: 'unknown method' });
         return;
@@ -233,7 +232,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   const { port } = server.address() as AddressInfo;
   origin = `http://${options.host}:${port}`;
   return {
-    url: `${origin}/?token=${token}`,
+    url: `${origin}/?${new URLSearchParams({ [TOKEN_QUERY]: token }).toString()}`,
     token,
     close: async () => {
       for (const res of streams) res.end();

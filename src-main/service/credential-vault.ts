@@ -13,8 +13,11 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { z } from 'zod';
 import type { CredentialsStatus } from '../../src-shared/api/contract.ts';
 import { FerryError } from '../../src-shared/errors.ts';
+import { SEALED_LOGIN_DOCUMENT, VAULT_DOCUMENT, type SealedLoginSchema, type VaultFileSchema } from '../../src-shared/schemas/credential-vault.ts';
+import { parseJsonDocument } from '../../src-shared/schemas/document.ts';
 import { writeFileDurable } from '../base/durable-write.ts';
 import { parseReference } from '../oci/reference.ts';
 
@@ -39,11 +42,8 @@ export const VAULT_FILE = 'credentials.sealed.json';
 const VAULT_MODE = 0o600;
 const VAULT_VERSION = 1;
 
-interface VaultFile {
-  version: number;
-  /** Registry host → user name (shown in Settings) and the sealed `{ username, password }` JSON, base64. */
-  entries: Record<string, { username: string; sealed: string }>;
-}
+/** The vault file: registry host → user name (shown in Settings) and the sealed login, inferred from its schema. */
+type VaultFile = z.infer<typeof VaultFileSchema>;
 
 /** Where the vault of a catalog lives. */
 export function vaultPathFor(catalogPath: string): string {
@@ -114,14 +114,14 @@ export class CredentialVault {
     if (this.cipher === undefined || (await this.cipher.unavailableReason()) !== null) return undefined;
     const entry = (await this.read()).entries[host];
     if (entry === undefined) return undefined;
-    let opened: unknown;
+    let login: z.infer<typeof SealedLoginSchema>;
     try {
-      opened = JSON.parse(await this.cipher.decrypt(Buffer.from(entry.sealed, 'base64')));
+      // No file name and no cause in the error: the opened text is the password.
+      login = parseJsonDocument(await this.cipher.decrypt(Buffer.from(entry.sealed, 'base64')), SEALED_LOGIN_DOCUMENT, `the saved login for ${host}`);
     } catch {
       throw new FerryError('CREDENTIALS_ERROR', `the saved login for ${host} cannot be decrypted (the system keychain changed?); save it again in Settings`, { registry: host });
     }
-    const login = opened as { host?: unknown; username?: unknown; password?: unknown };
-    if (login.host !== host || typeof login.username !== 'string' || typeof login.password !== 'string') {
+    if (login.host !== host) {
       throw new FerryError('CREDENTIALS_ERROR', `the saved login for ${host} was made for another registry; save it again in Settings`, { registry: host });
     }
     return { username: login.username, password: login.password };
@@ -138,18 +138,16 @@ export class CredentialVault {
     try {
       text = await readFile(this.path, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: VAULT_VERSION, entries: {} };
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: VAULT_VERSION, entries: Object.create(null) as VaultFile['entries'] };
       throw new FerryError('IO_ERROR', `cannot read the saved logins ${this.path}: ${(error as Error).message}`);
     }
     try {
-      const parsed = JSON.parse(text) as VaultFile;
-      if (parsed.version !== VAULT_VERSION || typeof parsed.entries !== 'object' || parsed.entries === null) throw new Error('unknown layout');
-      for (const entry of Object.values(parsed.entries)) {
-        if (typeof entry?.username !== 'string' || typeof entry.sealed !== 'string') throw new Error('malformed entry');
-      }
-      return { version: VAULT_VERSION, entries: { ...parsed.entries } };
-    } catch {
-      throw new FerryError('IO_ERROR', `the saved logins file ${this.path} is damaged; delete it and save the logins again`);
+      // A null-prototype copy: hosts are looked up by key, and no key may reach a prototype.
+      const parsed = parseJsonDocument(text, VAULT_DOCUMENT, this.path);
+      return { version: VAULT_VERSION, entries: Object.assign(Object.create(null) as VaultFile['entries'], parsed.entries) };
+    } catch (error) {
+      const path = error instanceof FerryError && typeof error.details?.path === 'string' ? error.details.path : '$';
+      throw new FerryError('INVALID_CONTENT', `the saved logins file ${this.path} is damaged; delete it and save the logins again (the problem is at ${path})`, { file: this.path, path });
     }
   }
 

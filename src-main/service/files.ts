@@ -7,13 +7,13 @@
  * read names and ferry.json; nothing is trusted before the verify step.
  */
 import type { Dirent } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { FolderListing, FoundBundle } from '../../src-shared/api/contract.ts';
-import { parseBundleManifest } from '../../src-shared/bundle-schema.ts';
 import { FerryError } from '../../src-shared/errors.ts';
-import { BUNDLE_FILES } from '../../src-shared/model/bundle.ts';
+import { BUNDLE_FILES, type BundleManifest } from '../../src-shared/model/bundle.ts';
+import { readBundleManifestIfPresent } from '../bundle/bundle-manifest.ts';
 
 /** A folder with more entries than this is cut, with `truncated` set, so one call stays small. */
 const MAX_ENTRIES = 2_000;
@@ -58,18 +58,17 @@ export async function listFolder(path: string | undefined): Promise<FolderListin
 
 /** What `folder` holds: a Ferry bundle (with its summary), a plain OCI layout, or neither. */
 async function bundleAt(folder: string, drive: string | null): Promise<FoundBundle | undefined> {
-  const manifestFile = join(folder, BUNDLE_FILES.manifest);
-  const text = await readFile(manifestFile, 'utf8').catch(() => undefined);
-  if (text !== undefined) {
-    try {
-      const manifest = parseBundleManifest(text, manifestFile);
-      return {
-        path: folder, drive, kind: 'ferry', bundleId: manifest.bundleId, created: manifest.created, sequence: manifest.sequence, form: manifest.form,
-        images: manifest.images.length, bytes: manifest.blobs.reduce((sum, blob) => sum + blob.size, 0), problem: null,
-      };
-    } catch (error) {
-      return { path: folder, drive, kind: 'ferry', problem: `ferry.json cannot be read: ${(error as Error).message}` };
-    }
+  let manifest: BundleManifest | undefined;
+  try {
+    manifest = await readBundleManifestIfPresent(folder);
+  } catch (error) {
+    return { path: folder, drive, kind: 'ferry', problem: `ferry.json cannot be read: ${(error as Error).message}` };
+  }
+  if (manifest !== undefined) {
+    return {
+      path: folder, drive, kind: 'ferry', bundleId: manifest.bundleId, created: manifest.created, sequence: manifest.sequence, form: manifest.form,
+      images: manifest.images.length, bytes: manifest.blobs.reduce((sum, blob) => sum + blob.size, 0), problem: null,
+    };
   }
   const layout = await stat(join(folder, BUNDLE_FILES.ociLayout)).catch(() => undefined);
   return layout?.isFile() ? { path: folder, drive, kind: 'oci-layout', problem: null } : undefined;

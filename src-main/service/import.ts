@@ -5,7 +5,7 @@
  * render the mirror configuration for a mapping. Untrusted arguments are
  * checked into typed inputs here; nothing else happens here.
  */
-import type { BundleInspection, ImportInput, ImportJobResult, VerifyResult } from '../../src-shared/api/contract.ts';
+import type { BundleInspection, ImportInput, ImportJobResult, VerifyJobResult } from '../../src-shared/api/contract.ts';
 import type { Catalog } from '../usecases/catalog.ts';
 import { inspectBundle as inspect, renderMirrorConfig } from '../usecases/inspect-bundle.ts';
 import { runImport } from '../usecases/import.ts';
@@ -32,7 +32,7 @@ export async function inspectBundle(raw: unknown, catalog?: () => Catalog): Prom
 }
 
 /** bundle:verify's body: the verify use case, with its bytes read fed to the job's progress. */
-export async function runVerifyJob(bundle: string, context: JobContext): Promise<VerifyResult & { bundle: string; bundleId?: string; form?: string }> {
+export async function runVerifyJob(bundle: string, context: JobContext): Promise<VerifyJobResult> {
   return runVerify(bundle, context);
 }
 

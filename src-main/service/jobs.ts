@@ -5,7 +5,7 @@
  * and batched per-blob states (BlobBatcher) through `job:blobs`.
  */
 import { randomUUID } from 'node:crypto';
-import type { JobState } from '../../src-shared/api/contract.ts';
+import { anyJobState, type JobKind, type JobResults, type JobState, type JobStateOf } from '../../src-shared/api/jobs.ts';
 import { FerryError, toErrorEnvelope } from '../../src-shared/errors.ts';
 import type { BlobProgress } from '../../src-shared/model/oci.ts';
 import { PROGRESS_INTERVAL_MS, ProgressTracker } from '../usecases/job-context.ts';
@@ -59,38 +59,38 @@ const KEEP_FINISHED = 100;
 
 /** The jobs of one service. */
 export class JobRunner {
-  private readonly jobs = new Map<string, { state: JobState; controller: AbortController; done: Promise<void> }>();
+  private readonly jobs = new Map<string, { state: () => JobState; controller: AbortController; done: Promise<void> }>();
 
   constructor(private readonly events: EventHub) {}
 
-  /** Starts `body` in the background and returns its id at once. */
-  start(kind: JobState['kind'], title: string, body: (context: JobContext) => Promise<unknown>): string {
+  /** Starts `body` in the background and returns its id at once; the body must end with the result of its kind (JobResults). */
+  start<K extends JobKind>(kind: K, title: string, body: (context: JobContext) => Promise<JobResults[K]>): string {
     const id = randomUUID();
     const controller = new AbortController();
-    const state: JobState = { id, kind, title, status: 'running', progress: null };
+    let state: JobStateOf<K> = { id, kind, title, status: 'running', progress: null };
     const batcher = new BlobBatcher((blobs) => this.events.emit('job:blobs', { jobId: id, blobs }));
     const tracker = new ProgressTracker((event) => {
       if (event.type !== 'progress') return;
       state.progress = event.progress;
       this.events.emit('job:progress', { jobId: id, progress: event.progress });
     }, Date.now, kind === 'verify' ? undefined : batcher.add);
-    const entry = { state, controller, done: Promise.resolve() };
+    const entry = { state: (): JobState => anyJobState<K>({ ...state }), controller, done: Promise.resolve() };
     this.jobs.set(id, entry);
-    this.events.emit('job:state', { ...state });
+    this.events.emit('job:state', entry.state());
     entry.done = (async () => {
       try {
         // Yield once, so the caller has the id before the first event of the body.
         await Promise.resolve();
-        state.result = await body({ signal: controller.signal, tracker });
+        const result = await body({ signal: controller.signal, tracker });
         tracker.setPhase('done');
-        state.status = 'succeeded';
+        state = { id, kind, title, progress: state.progress, status: 'succeeded', result };
       } catch (error) {
         const envelope = toErrorEnvelope(error);
-        state.status = controller.signal.aborted || envelope.code === 'CANCELLED' ? 'cancelled' : 'failed';
-        state.error = envelope;
+        const status = controller.signal.aborted || envelope.code === 'CANCELLED' ? 'cancelled' : 'failed';
+        state = { id, kind, title, progress: state.progress, status, error: envelope };
       }
       batcher.flush();
-      this.events.emit('job:state', { ...state });
+      this.events.emit('job:state', entry.state());
       this.prune();
     })();
     return id;
@@ -99,14 +99,15 @@ export class JobRunner {
   /** Asks a running job to stop; the work it did stays resumable. */
   cancel(id: string): boolean {
     const entry = this.jobs.get(id);
-    if (!entry || entry.state.status !== 'running') return false;
-    entry.controller.abort(new FerryError('CANCELLED', `${entry.state.kind} cancelled; run it again to resume`));
+    const state = entry?.state();
+    if (!entry || state?.status !== 'running') return false;
+    entry.controller.abort(new FerryError('CANCELLED', `${state.kind} cancelled; run it again to resume`));
     return true;
   }
 
   /** Every job of this session, newest first. */
   list(): JobState[] {
-    return [...this.jobs.values()].map((entry) => ({ ...entry.state })).reverse();
+    return [...this.jobs.values()].map((entry) => entry.state()).reverse();
   }
 
   /** Resolves when the job has ended (tests, shutdown). */
@@ -114,7 +115,7 @@ export class JobRunner {
     const entry = this.jobs.get(id);
     if (!entry) return undefined;
     await entry.done;
-    return { ...entry.state };
+    return entry.state();
   }
 
   /** Cancels every running job and waits for each to end. */
@@ -124,7 +125,7 @@ export class JobRunner {
   }
 
   private prune(): void {
-    const finished = [...this.jobs.entries()].filter(([, entry]) => entry.state.status !== 'running');
+    const finished = [...this.jobs.entries()].filter(([, entry]) => entry.state().status !== 'running');
     for (const [id] of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) this.jobs.delete(id);
   }
 }

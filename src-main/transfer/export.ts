@@ -21,7 +21,7 @@ import type { Registries } from '../oci/registry/registries.ts';
 import { RepositoryBlobs } from '../oci/registry/repository-blobs.ts';
 import { clearExportState, saveExportState, sameJob, type ExportState } from '../bundle/export-state.ts';
 import { writeFileDurable } from '../base/durable-write.ts';
-import { indexJson, OCI_LAYOUT_CONTENT, type IndexEntry } from '../bundle/layout.ts';
+import { indexJson, OCI_LAYOUT_CONTENT, type LayoutImage } from '../bundle/layout.ts';
 import { BlobDirectory } from '../bundle/blob-directory.ts';
 import { inspectFolder, partsStillThere, removeStale, sweepTempFiles } from '../bundle/export-folder.ts';
 import { tarLayout, type PartInfo } from '../bundle/parts.ts';
@@ -161,7 +161,7 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
     return { ...summary, bundleId: done.bundleId, form: done.form, parts: done.parts, alreadyComplete: true, seconds: (Date.now() - started) / 1000 };
   }
 
-  const index = indexJson(images.map((image): IndexEntry => ({ name: image.name, source: image.source, digest: image.digest, mediaType: image.mediaType, manifestSize: image.manifestSize })));
+  const index = indexJson(images.map((image): LayoutImage => ({ name: image.name, source: image.source, digest: image.digest, mediaType: image.mediaType, manifestSize: image.manifestSize })));
   const job = { form: summary.form, partSize: form.archive ? (form.partSize ?? null) : null, content: plan.content.map((item) => item.digest), index: createHash('sha256').update(index).digest('hex') };
   const previous = folder.journal;
   const state: ExportState = previous && sameJob(previous, job)

@@ -3,7 +3,7 @@
  * (or the default one) and ask it what it remembers — bundles, their images
  * and blobs, sites, tag history, monthly totals, the audit log check.
  */
-import { Catalog, defaultCatalogPath, type AuditCheck, type BundleRef, type BundleSummary, type CatalogBlob, type CatalogImage, type MonthTotals, type SiteContents, type SiteSummary, type TagHistoryEntry } from '../catalog/index.ts';
+import { Catalog, defaultCatalogPath, type AuditCheck, type BundleSummary, type CatalogBlob, type CatalogImage, type MonthTotals, type SiteContents, type SiteSummary, type TagHistoryEntry } from '../catalog/index.ts';
 
 /** Default and ceiling of a bundle listing, so one call cannot read the whole catalog into a screen. */
 export const BUNDLES_DEFAULT_LIMIT = 50;
@@ -30,7 +30,7 @@ export type CatalogQuery =
 
 /** The typed answer of each query. */
 export interface CatalogAnswers {
-  bundles: BundleSummary[] | BundleRef[];
+  bundles: BundleSummary[];
   images: CatalogImage[];
   blobs: CatalogBlob[];
   sites: SiteSummary[];
@@ -41,8 +41,9 @@ export interface CatalogAnswers {
 }
 
 /** The bundles recorded, newest first: all of them up to a clamped limit, or only those holding a reference, repository or digest. */
-export function listBundles(catalog: Catalog, query: { limit?: number; contains?: string }): BundleSummary[] | BundleRef[] {
-  if (query.contains !== undefined) return catalog.bundlesContaining(query.contains);
+export function listBundles(catalog: Catalog, query: { limit?: number; contains?: string }): BundleSummary[] {
+  // The search finds ids; it answers the same full rows as the listing, so a front end shows every column for a search too.
+  if (query.contains !== undefined) return catalog.bundlesContaining(query.contains).flatMap((found) => catalog.bundle(found.id) ?? []);
   const limit = query.limit !== undefined && Number.isInteger(query.limit) && query.limit > 0 ? Math.min(query.limit, BUNDLES_MAX_LIMIT) : BUNDLES_DEFAULT_LIMIT;
   return catalog.bundles(limit);
 }

@@ -10,7 +10,8 @@ import type { ExportPlanResult, PlannedImage } from '../../src-shared/api/contra
 import { FerryError } from '../../src-shared/errors.ts';
 import type { BundleImage, BundleImageSet } from '../../src-shared/model/bundle.ts';
 import type { Reference } from '../../src-shared/model/oci.ts';
-import { readBack, readBundleManifest } from '../bundle/read-back.ts';
+import { readBundleManifest } from '../bundle/bundle-manifest.ts';
+import { readBack } from '../bundle/read-back.ts';
 import type { Catalog } from '../catalog/index.ts';
 import { ALL_PLATFORMS, parsePlatform, type PlatformSelection } from '../oci/platform.ts';
 import { formatReference, parseReference } from '../oci/reference.ts';

@@ -8,7 +8,7 @@
 import { resolve } from 'node:path';
 import { FerryError, type ErrorHint } from '../../src-shared/errors.ts';
 import { openBundle, type OpenedBundle } from '../bundle/bundle-reader.ts';
-import { readBundleManifest } from '../bundle/read-back.ts';
+import { readBundleManifest } from '../bundle/bundle-manifest.ts';
 import { writeReceipt, type ImportReceipt } from '../bundle/receipt.ts';
 import type { Catalog } from '../catalog/index.ts';
 import { mergePullSecretFile } from '../mirror-config/pull-secret.ts';

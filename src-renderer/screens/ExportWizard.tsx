@@ -209,7 +209,8 @@ function RunStep() {
 
 function DoneStep() {
   const s = useExport();
-  const summary = s.job?.result && typeof s.job.result === 'object' ? Object.entries(s.job.result as Record<string, unknown>).filter(([, v]) => typeof v !== 'object') : [];
+  const result = s.job?.status === 'succeeded' ? s.job.result : undefined;
+  const summary = result ? Object.entries({ ...result }).filter(([, v]) => typeof v !== 'object') : [];
   return (
     <>
       <p role="status">The bundle was written to <span className="mono">{s.target}</span>.</p>
@@ -222,18 +223,12 @@ function DoneStep() {
       {!s.verify && !s.verifyError && <JobProgressView jobId={s.verifyJobId} label="Verification progress" />}
       <ErrorNotice error={s.verifyError} />
       {s.verify && <VerifyReport result={s.verify} />}
-      <SafelyRemove bundle={bundleOf(s.job?.result) ?? s.target} />
+      <SafelyRemove bundle={result?.bundle ?? s.target} />
       <div className="actions">
         <button type="button" onClick={() => s.reset()}>Export another set</button>
       </div>
     </>
   );
-}
-
-/** The bundle path a finished export job reports (resolved), if any. */
-function bundleOf(result: unknown): string | undefined {
-  const bundle = typeof result === 'object' && result !== null ? (result as { bundle?: unknown }).bundle : undefined;
-  return typeof bundle === 'string' && bundle !== '' ? bundle : undefined;
 }
 
 /** "Safely remove drive", when the bundle lies on a removable drive; the outcome is announced in a live region. */

@@ -1,6 +1,6 @@
 /** The export wizard: what to carry, the plan, where to write it, the run and its verification. */
 import { create } from 'zustand';
-import type { ApiClient, ExportInput, ExportPlanResult, FerrySettings, JobState, RegistryAccessInput, RegistrySetting, VerifyResult } from '../../src-shared/api/contract.ts';
+import type { ApiClient, ExportInput, ExportPlanResult, FerrySettings, JobStateOf, RegistryAccessInput, RegistrySetting, VerifyJobResult } from '../../src-shared/api/contract.ts';
 import type { ErrorEnvelope } from '../../src-shared/errors.ts';
 import { envelopeOf } from '../api/explain.ts';
 import { parseReferences } from '../format.ts';
@@ -73,9 +73,9 @@ export interface ExportStore extends ExportForm {
   error: ErrorEnvelope | null;
   plan: ExportPlanResult | null;
   jobId: string | null;
-  job: JobState | null;
+  job: JobStateOf<'export'> | null;
   verifyJobId: string | null;
-  verify: VerifyResult | null;
+  verify: VerifyJobResult | null;
   verifyError: ErrorEnvelope | null;
   eject: EjectState;
   init(client: ApiClient): void;
@@ -195,14 +195,14 @@ export const useExport = create<ExportStore>()((set, get) => ({
     try {
       const { jobId } = await api['export:run'](input(get()));
       set({ jobId, busy: false, step: 'run' });
-      const job = await whenJobEnds(jobId);
+      const job = await whenJobEnds(jobId, 'export');
       set({ job });
       if (job.status !== 'succeeded') return;
       // The run step stays on screen at 100% until the user moves on; verification starts meanwhile.
       const verify = await api['bundle:verify']({ bundle: get().target.trim() });
       set({ verifyJobId: verify.jobId });
-      const verified = await whenJobEnds(verify.jobId);
-      if (verified.status === 'succeeded') set({ verify: verified.result as VerifyResult });
+      const verified = await whenJobEnds(verify.jobId, 'verify');
+      if (verified.status === 'succeeded') set({ verify: verified.result });
       else set({ verifyError: verified.error ?? { code: 'INTERNAL', message: `verification ${verified.status}` } });
     } catch (error) {
       set({ busy: false, error: envelopeOf(error) });

@@ -1,6 +1,6 @@
 /** The import wizard: find, verify and inspect a bundle, choose the target registry, push, then mirror configuration. */
 import { create } from 'zustand';
-import type { ApiClient, BundleInspection, FoundBundle, ImportInput, JobState, RegistryTestResult, VerifyResult } from '../../src-shared/api/contract.ts';
+import type { ApiClient, BundleInspection, FoundBundle, ImportInput, JobStateOf, RegistryTestResult, VerifyJobResult } from '../../src-shared/api/contract.ts';
 import type { ErrorEnvelope } from '../../src-shared/errors.ts';
 import { ApiError } from '../api/client.ts';
 import { envelopeOf } from '../api/explain.ts';
@@ -29,12 +29,12 @@ export interface ImportStore {
   busy: boolean;
   error: ErrorEnvelope | null;
   verifyJobId: string | null;
-  verifyJob: JobState | null;
-  verify: VerifyResult | null;
+  verifyJob: JobStateOf<'verify'> | null;
+  verify: VerifyJobResult | null;
   inspection: BundleInspection | null;
   test: RegistryTestResult | null;
   importJobId: string | null;
-  importJob: JobState | null;
+  importJob: JobStateOf<'import'> | null;
   mirror: Array<{ path: string; text: string }> | null;
   init(client: ApiClient): void;
   set(patch: Partial<Pick<ImportStore, 'bundle' | 'target' | 'site' | 'searchFolder'>>): void;
@@ -122,8 +122,8 @@ export const useImport = create<ImportStore>()((set, get) => {
         set({ verify: null, verifyJob: null, inspection: null });
         const { jobId } = await api['bundle:verify']({ bundle: get().bundle.trim() });
         set({ verifyJobId: jobId, step: 'verify' });
-        const job = await whenJobEnds(jobId);
-        set({ verifyJob: job, verify: job.status === 'succeeded' ? (job.result as VerifyResult) : null });
+        const job = await whenJobEnds(jobId, 'verify');
+        set({ verifyJob: job, verify: job.status === 'succeeded' ? job.result : null });
       }),
     inspect: () =>
       guarded(async (api) => {
@@ -144,7 +144,7 @@ export const useImport = create<ImportStore>()((set, get) => {
         set({ importJob: null, mirror: null });
         const { jobId } = await api['import:run'](importInput());
         set({ importJobId: jobId, step: 'push' });
-        const job = await whenJobEnds(jobId);
+        const job = await whenJobEnds(jobId, 'import');
         set({ importJob: job });
       }),
     async cancel() {

@@ -4,11 +4,20 @@
  * once here with its argument and result; the IPC adapter, the preload, the
  * HTTP server and the renderer client are generated from `API_METHODS` and
  * `API_EVENTS`, so no channel name is ever written twice (DESIGN.md decision 1).
+ * Long jobs and their typed results are in jobs.ts, how the contract travels
+ * (bridge, channels, routes, token header) in wire.ts.
  */
 import type { ErrorEnvelope, ErrorHint } from '../errors.ts';
 import type { BundleImage, BundleManifest } from '../model/bundle.ts';
+import type { BundleSummary, MonthTotals } from '../model/catalog.ts';
 import type { BlobProgress } from '../model/oci.ts';
 import type { JobProgress } from '../model/progress.ts';
+import type { JobState } from './jobs.ts';
+import type { z } from 'zod';
+import type { RegistrySettingSchema, SettingsSchema } from '../schemas/settings.ts';
+
+export * from './jobs.ts';
+export type { BundleSummary, MonthTotals } from '../model/catalog.ts';
 
 /** Registry access as the UI collects it; credentials never leave the engine side again. */
 export interface RegistryAccessInput {
@@ -89,53 +98,6 @@ export interface ImportInput {
   registry?: RegistryAccessInput;
 }
 
-/** What an export job answers when it ends. */
-export interface ExportJobResult {
-  bundleId: string | undefined;
-  bundle: string;
-  form: 'directory' | 'archive' | undefined;
-  formReason: string | undefined;
-  images: number;
-  blobs: number;
-  bytes: number;
-  parts: number;
-  alreadyComplete: boolean;
-  seconds: number;
-}
-
-/** What an import job answers when it ends. */
-export interface ImportJobResult {
-  bundleId: string | undefined;
-  target: string;
-  images: Array<{ name: string; source: string; destination: string; digest: string }>;
-  blobs: { copied: number; skipped: number; mounted: number };
-  bytesPushed: number;
-  manifestsPushed: number;
-  receipt: string;
-  seconds: number;
-}
-
-/** A long job's state, as events and `jobs()` report it. */
-export interface JobState {
-  id: string;
-  kind: 'export' | 'import' | 'verify';
-  title: string;
-  status: 'running' | 'succeeded' | 'failed' | 'cancelled';
-  progress: JobProgress | null;
-  /** Set when the job ended: its summary (kind-specific) or its error. */
-  result?: unknown;
-  error?: ErrorEnvelope;
-}
-
-/** The verify report, as `ferry verify --json` prints it. */
-export interface VerifyResult {
-  ok: boolean;
-  checks: Array<{ id: string; title: string; ok: boolean; problems: string[] }>;
-  images: number;
-  blobs: number;
-  bytes: number;
-}
-
 /** What the import inspector shows: the bundle and where each image would land. */
 export interface BundleInspection {
   manifest: BundleManifest | null;
@@ -153,21 +115,10 @@ export interface BundleInspection {
  * password field on purpose: secrets live in the auth file the user names
  * (containers-auth.json(5)), never in Ferry's own files.
  */
-export interface RegistrySetting {
-  /** `host[:port]` or `host[:port]/prefix`, as references and import targets are typed. */
-  address: string;
-  plainHttp: boolean;
-  tlsVerify: boolean;
-  caCertFile?: string;
-  authFile?: string;
-}
+export type RegistrySetting = z.output<typeof RegistrySettingSchema>;
 
-/** What `settings:get` answers and `settings:save` takes. */
-export interface FerrySettings {
-  registries: RegistrySetting[];
-  /** Export defaults the wizard starts from. */
-  defaults: { partSize?: string; archive?: boolean };
-}
+/** What `settings:get` answers and `settings:save` takes (inferred from the settings schema, src-shared/schemas/settings.ts). */
+export type FerrySettings = z.output<typeof SettingsSchema>;
 
 /**
  * Whether the app can keep registry passwords (the desktop app, in the system
@@ -238,8 +189,10 @@ export interface ApiMethods {
   'job:list': { args: Record<string, never>; result: JobState[] };
   'mirror:config': { args: { bundle: string; target: string; keepRegistryHost?: boolean }; result: { files: Array<{ path: string; text: string }> } };
   'registry:test': { args: { registry: string; access?: RegistryAccessInput }; result: RegistryTestResult };
-  'catalog:bundles': { args: { contains?: string; limit?: number }; result: Array<Record<string, unknown>> };
-  'catalog:totals': { args: Record<string, never>; result: Array<{ month: string; bundles: number; bytes: number; exports: number; imports: number }> };
+  /** Newest first; with `contains` (a reference, repository or digest), the bundles that carried it. */
+  'catalog:bundles': { args: { contains?: string; limit?: number }; result: BundleSummary[] };
+  /** Per calendar month, newest first. */
+  'catalog:totals': { args: Record<string, never>; result: MonthTotals[] };
   'settings:get': { args: Record<string, never>; result: FerrySettings };
   'settings:save': { args: FerrySettings; result: { saved: true } };
   'credentials:status': { args: Record<string, never>; result: CredentialsStatus };

@@ -2,6 +2,8 @@
  * Domain types of the OCI world that every layer (engine, API, UI) talks in.
  * Plain data only, so they cross IPC and HTTP unchanged.
  */
+import type { z } from 'zod';
+import type { DescriptorSchema, PlatformSchema } from '../schemas/oci.ts';
 
 /** A parsed, normalised image reference (distribution grammar, Docker defaults applied). */
 export interface Reference {
@@ -15,25 +17,11 @@ export interface Reference {
   digest?: string;
 }
 
-/** An OCI content descriptor: https://github.com/opencontainers/image-spec/blob/main/descriptor.md */
-export interface Descriptor {
-  mediaType: string;
-  digest: string;
-  size: number;
-  urls?: string[];
-  annotations?: Record<string, string>;
-  platform?: Platform;
-  artifactType?: string;
-}
+/** An OCI content descriptor: https://github.com/opencontainers/image-spec/blob/main/descriptor.md (inferred from its schema). */
+export type Descriptor = z.infer<typeof DescriptorSchema>;
 
 /** The platform of an image inside an index: https://github.com/opencontainers/image-spec/blob/main/image-index.md */
-export interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string;
-  'os.version'?: string;
-  'os.features'?: string[];
-}
+export type Platform = z.infer<typeof PlatformSchema>;
 
 /** Typed progress of one blob in a job, in the states regclient and oras-go use. */
 export interface BlobProgress {

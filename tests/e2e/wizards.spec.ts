@@ -17,6 +17,7 @@ import { skopeoInspectRawDigest } from '../harness/skopeo.ts';
 import { Teardown } from '../harness/teardown.ts';
 import { createService, type Service } from '../../src-main/service.ts';
 import { startBrowserServer, type BrowserServer } from '../../src-main/server/browser-server.ts';
+import { EVENTS_PATH, methodPath, TOKEN_QUERY } from '../../src-shared/api/wire.ts';
 import { CatalogScreen, StartScreen } from './pages/start.ts';
 import { SettingsScreen, type RegistryEntry } from './pages/settings.ts';
 import { ExportDoneStep, ExportPlanStep, ExportRunStep, ExportWhatStep, ExportWhereStep } from './pages/export-steps.ts';
@@ -62,11 +63,11 @@ test('without the session token, the page and the API answer 401', async ({ page
   const origin = new URL(server.url).origin;
   const response = await page.goto(`${origin}/`);
   expect(response?.status()).toBe(401);
-  expect((await request.get(`${origin}/?token=wrong`)).status()).toBe(401);
-  const api = await request.post(`${origin}/api/app:info`, { data: {} });
+  expect((await request.get(`${origin}/?${TOKEN_QUERY}=wrong`)).status()).toBe(401);
+  const api = await request.post(`${origin}${methodPath('app:info')}`, { data: {} });
   expect(api.status()).toBe(401);
   expect(await api.json()).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
-  expect((await request.get(`${origin}/api/events`)).status()).toBe(401);
+  expect((await request.get(`${origin}${EVENTS_PATH}`)).status()).toBe(401);
 });
 
 test('export two images, then import them into a second registry, through the UI only', async ({ page }) => {

@@ -9,7 +9,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobState } from '../../src-shared/api/contract.ts';
+import { jobOfKind, type BundleSummary, type JobState } from '../../src-shared/api/contract.ts';
+import { API_PATH_PREFIX, EVENTS_PATH, methodPath, TOKEN_COOKIE, TOKEN_HEADER, TOKEN_QUERY } from '../../src-shared/api/wire.ts';
 import { startBrowserServer, type BrowserServer } from '../../src-main/server/browser-server.ts';
 import { createService, type Service } from '../../src-main/service.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
@@ -67,10 +68,10 @@ function raw(path: string, options: { method?: string; headers?: Record<string, 
   });
 }
 
-const withToken = (extra: Record<string, string> = {}): Record<string, string> => ({ 'X-Ferry-Token': server.token, ...extra });
+const withToken = (extra: Record<string, string> = {}): Record<string, string> => ({ [TOKEN_HEADER]: server.token, ...extra });
 
 async function call(method: string, args: unknown): Promise<{ status: number; body: { ok: boolean; result?: unknown; error?: { code: string; message: string } } }> {
-  const res = await fetch(`${origin}/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Ferry-Token': server.token }, body: JSON.stringify(args) });
+  const res = await fetch(`${origin}${API_PATH_PREFIX}${method}`, { method: 'POST', headers: withToken({ 'Content-Type': 'application/json' }), body: JSON.stringify(args) });
   return { status: res.status, body: (await res.json()) as { ok: boolean; result?: unknown; error?: { code: string; message: string } } };
 }
 
@@ -79,7 +80,7 @@ async function events(until: (name: string, data: unknown) => boolean, timeoutMs
   const seen: Array<{ name: string; data: unknown }> = [];
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
-  const res = await fetch(`${origin}/api/events`, { headers: withToken(), signal: controller.signal });
+  const res = await fetch(`${origin}${EVENTS_PATH}`, { headers: withToken(), signal: controller.signal });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
   const reader = res.body?.getReader();
@@ -119,28 +120,28 @@ async function events(until: (name: string, data: unknown) => boolean, timeoutMs
 
 describe('browser mode without the token', () => {
   it('refuses every request with 401: page, API, events, assets, traversal', async () => {
-    for (const [path, method] of [['/', 'GET'], ['/index.html', 'GET'], ['/assets/app.js', 'GET'], ['/api/app:info', 'POST'], ['/api/events', 'GET'], ['/api/no:such', 'POST'], ['/../package.json', 'GET'], ['/?token=wrong', 'GET']] as const) {
+    for (const [path, method] of [['/', 'GET'], ['/index.html', 'GET'], ['/assets/app.js', 'GET'], [methodPath('app:info'), 'POST'], [EVENTS_PATH, 'GET'], [`${API_PATH_PREFIX}no:such`, 'POST'], ['/../package.json', 'GET'], [`/?${TOKEN_QUERY}=wrong`, 'GET']] as const) {
       const res = await raw(path, { method, headers: method === 'POST' ? { 'Content-Type': 'application/json' } : {} });
       expect(res.status, `${method} ${path}`).toBe(401);
       expect(res.body).not.toContain('Ferry</title>');
     }
-    expect((await raw('/', { headers: { Cookie: 'ferry_token=nope', 'X-Ferry-Token': 'nope' } })).status).toBe(401);
+    expect((await raw('/', { headers: { Cookie: `${TOKEN_COOKIE}=nope`, [TOKEN_HEADER]: 'nope' } })).status).toBe(401);
   });
 
   it('listens on 127.0.0.1 only, with a 32-byte hex token in the printed URL', () => {
-    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64}$/);
+    expect(server.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/\\?${TOKEN_QUERY}=[0-9a-f]{64}$`));
   });
 });
 
 describe('browser mode with the token', () => {
   it('serves the page with the token in the URL, sets an HttpOnly SameSite=Strict cookie, and sends CSP and nosniff', async () => {
-    const res = await raw(`/?token=${server.token}`);
+    const res = await raw(`/?${TOKEN_QUERY}=${server.token}`);
     expect(res.status).toBe(200);
     expect(res.body).toContain('<title>Ferry</title>');
-    expect(String(res.headers['set-cookie'])).toMatch(/^ferry_token=[0-9a-f]{64}; HttpOnly; SameSite=Strict; Path=\//);
+    expect(String(res.headers['set-cookie'])).toMatch(new RegExp(`^${TOKEN_COOKIE}=[0-9a-f]{64}; HttpOnly; SameSite=Strict; Path=/`));
     expect(res.headers['content-security-policy']).toBe("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'");
     expect(res.headers['x-content-type-options']).toBe('nosniff');
-    const asset = await raw('/assets/app.js', { headers: { Cookie: `ferry_token=${server.token}` } });
+    const asset = await raw('/assets/app.js', { headers: { Cookie: `${TOKEN_COOKIE}=${server.token}` } });
     expect(asset.status).toBe(200);
     expect(asset.headers['content-type']).toMatch(/^text\/javascript/);
   });
@@ -163,9 +164,9 @@ describe('browser mode with the token', () => {
     const bad = await call('export:plan', { references: ['Not A Reference!!'], target: '' });
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ ok: false, error: { code: 'INVALID_REFERENCE' } });
-    const notJson = await raw('/api/app:info', { method: 'POST', headers: withToken({ 'Content-Type': 'text/plain' }), body: '{}' });
+    const notJson = await raw(methodPath('app:info'), { method: 'POST', headers: withToken({ 'Content-Type': 'text/plain' }), body: '{}' });
     expect(notJson.status).toBe(415);
-    const viaGet = await raw('/api/app:info', { headers: withToken() });
+    const viaGet = await raw(methodPath('app:info'), { headers: withToken() });
     expect(viaGet.status).toBe(405);
   });
 
@@ -196,12 +197,19 @@ describe('browser mode with the token', () => {
     expect(states[0]).toMatchObject({ id: jobId, kind: 'export', status: 'running' });
     const last = states.at(-1);
     expect(last, JSON.stringify(last?.error)).toMatchObject({ id: jobId, status: 'succeeded' });
+    const exported = last && jobOfKind(last, 'export');
+    if (exported?.status === 'succeeded') expect(exported.result).toMatchObject({ bundle, images: 1, alreadyComplete: false });
+    else expect.unreachable('the export job did not succeed');
     expect(JSON.stringify(stream.seen)).not.toContain('hunter2-secret');
     const list = await call('job:list', {});
     expect(JSON.stringify(list.body)).not.toContain('hunter2-secret');
 
     const bundles = await call('catalog:bundles', {});
-    expect(bundles.body.result as Array<{ path: string; direction: string }>).toEqual(expect.arrayContaining([expect.objectContaining({ path: bundle, direction: 'export' })]));
+    const row = (bundles.body.result as BundleSummary[]).find((b) => b.path === bundle);
+    expect(row).toMatchObject({ direction: 'export', form: 'directory', images: 1 });
+    // A search answers the same full rows as the listing, not ids alone.
+    const found = await call('catalog:bundles', { contains: fixture.manifestDigest });
+    expect(found.body.result).toEqual([row]);
 
     const inspection = await call('import:inspect', { bundle, target: '127.0.0.1:5999/mirror' });
     expect(inspection.body).toMatchObject({ ok: true, result: { form: 'directory', images: [{ digest: fixture.manifestDigest, destination: expect.stringContaining('127.0.0.1:5999/mirror/') }] } });

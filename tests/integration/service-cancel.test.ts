@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { jobOfKind } from '../../src-shared/api/contract.ts';
 import type { BlobProgress } from '../../src-shared/model/oci.ts';
 import { createService, type Service } from '../../src-main/service.ts';
 import { DEFAULT_IMPORT_CONCURRENCY } from '../../src-main/transfer/import.ts';
@@ -54,6 +55,6 @@ it('a cancelled 1,000-blob import stops starting blobs, fails none that never ra
   const rerun = await service['import:run'](input);
   const done = await service.settled(rerun.jobId);
   expect(done?.status, JSON.stringify(done?.error)).toBe('succeeded');
-  const result = done?.result as { blobs: { copied: number; skipped: number; mounted: number } } | undefined;
+  const result = done && jobOfKind(done, 'import')?.result;
   expect(result?.blobs.skipped ?? 0).toBeGreaterThanOrEqual(finished.size);
 }, 180_000);

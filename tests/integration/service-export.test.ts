@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExportInput } from '../../src-shared/api/contract.ts';
+import { jobOfKind, type ExportInput, type ExportJobResult } from '../../src-shared/api/contract.ts';
 import type { BundleManifest } from '../../src-shared/model/bundle.ts';
 import type { BlobProgress } from '../../src-shared/model/oci.ts';
 import { Catalog } from '../../src-main/catalog/index.ts';
@@ -26,11 +26,13 @@ const ref = (name: FixtureName) => `${source.host}/${fixtures[name].repository}:
 const ferryJson = async (dir: string) => JSON.parse(await readFile(join(dir, 'ferry.json'), 'utf8')) as BundleManifest;
 const input = (patch: Partial<ExportInput>): ExportInput => ({ references: [], target: '', registry: { plainHttp: true, authFile: emptyAuthFile }, ...patch });
 
-async function run(args: ExportInput): Promise<Record<string, unknown>> {
+async function run(args: ExportInput): Promise<ExportJobResult> {
   const { jobId } = await service['export:run'](args);
-  const job = await service.settled(jobId);
-  expect(job?.status, JSON.stringify(job?.error)).toBe('succeeded');
-  return job?.result as Record<string, unknown>;
+  const settled = await service.settled(jobId);
+  const job = settled && jobOfKind(settled, 'export');
+  expect(job?.status, JSON.stringify(settled?.error)).toBe('succeeded');
+  if (job?.status !== 'succeeded') throw new Error(`export job ${jobId} did not succeed`);
+  return job.result;
 }
 
 beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -128,6 +128,51 @@ describe('the bad-bundle corpus', () => {
     await verifyBundle(bad.dir, { onBytes: (n) => { bytes += n; } });
     const missing = manifest.parts.find((p) => p.name === bad.mentions);
     expect(bytes).toBe(manifest.parts.reduce((sum, p) => sum + p.size, 0) - (missing?.size ?? 0));
+  });
+});
+
+describe('a ferry.json with a prototype or duplicate key anywhere', () => {
+  /** Marks where a key goes in the serialised ferry.json; replaced by the key's text, so duplicates survive serialisation. */
+  const MARK = 'FERRY_TEST_KEY';
+  const cases: Array<{ name: string; place: (m: Record<string, unknown>) => Record<string, unknown>; key: string; path: string }> = [
+    { name: 'constructor at the top', place: (m) => m, key: 'constructor', path: '$.constructor' },
+    { name: '__proto__ at the top', place: (m) => m, key: '__proto__', path: '$.__proto__' },
+    { name: 'a duplicate bundleId at the top', place: (m) => m, key: 'bundleId', path: '$.bundleId' },
+    { name: 'constructor in an image', place: (m) => (m.images as Array<Record<string, unknown>>)[2] ?? {}, key: 'constructor', path: '$.images[2].constructor' },
+    { name: '__proto__ in an image', place: (m) => (m.images as Array<Record<string, unknown>>)[1] ?? {}, key: '__proto__', path: '$.images[1].__proto__' },
+    { name: 'a duplicate digest in an image', place: (m) => (m.images as Array<Record<string, unknown>>)[0] ?? {}, key: 'digest', path: '$.images[0].digest' },
+    { name: 'constructor in a blob', place: (m) => (m.blobs as Array<Record<string, unknown>>)[3] ?? {}, key: 'constructor', path: '$.blobs[3].constructor' },
+    { name: '__proto__ in a blob', place: (m) => (m.blobs as Array<Record<string, unknown>>)[4] ?? {}, key: '__proto__', path: '$.blobs[4].__proto__' },
+    { name: 'a duplicate size in a blob', place: (m) => (m.blobs as Array<Record<string, unknown>>)[5] ?? {}, key: 'size', path: '$.blobs[5].size' },
+    { name: 'prototype in the exporter', place: (m) => m.exporter as Record<string, unknown>, key: 'prototype', path: '$.exporter.prototype' },
+  ];
+
+  it.each(cases)('$name is refused by ferry verify, naming $path', async ({ name, place, key, path }) => {
+    const dir = join(work, 'poisoned', name.replace(/\W+/g, '-'));
+    await cp(good.directory, dir, { recursive: true });
+    const original = await readFile(join(dir, 'ferry.json'), 'utf8');
+    const manifest = JSON.parse(original) as Record<string, unknown>;
+    // A real value under a duplicate key: the same value the first key holds, so only the duplication is wrong.
+    const target = place(manifest);
+    target[MARK] = Object.hasOwn(target, key) ? target[key] : { polluted: true };
+    const poisoned = JSON.stringify(manifest, null, 2).replace(`"${MARK}"`, JSON.stringify(key));
+    expect(poisoned.length, 'the key is written into the file').toBeGreaterThan(original.length);
+    await writeFile(join(dir, 'ferry.json'), poisoned);
+
+    const json = await runFerry('verify', dir, '--json');
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout) as VerifyReport;
+    const schema = report.checks.find((c) => c.id === 'schema');
+    expect(schema?.ok).toBe(false);
+    expect(schema?.problems.join('\n')).toContain(path);
+    const plain = await runFerry('verify', dir);
+    expect(plain.code).toBe(1);
+    expect(plain.stdout).toContain(path);
+    expect(plain.stdout).toContain('NOT VERIFIED');
+    const error = await failure(readBack(dir));
+    expect(error).toMatchObject({ code: 'BUNDLE_INVALID' });
+    expect(error.message).toContain(path);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
 

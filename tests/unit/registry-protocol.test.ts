@@ -131,9 +131,9 @@ describe('parseManifest', () => {
     expect(index.mediaType).toBe('application/vnd.oci.image.index.v1+json');
   });
   it('names what is wrong', () => {
-    expect(() => parseManifest(Buffer.from('{'), undefined, 'd', 'r/a:v1')).toThrow('r/a:v1: invalid manifest: not JSON');
-    expect(() => parseManifest(Buffer.from(JSON.stringify({ schemaVersion: 1, config, layers: [] })), undefined, 'd', 's')).toThrow(/schemaVersion must be 2/);
-    expect(() => parseManifest(Buffer.from(JSON.stringify({ schemaVersion: 2, config, layers: [{ digest: 'nope' }] })), undefined, 'd', 's')).toThrow(/layers\[0\] is not a valid descriptor/);
+    expect(() => parseManifest(Buffer.from('{'), undefined, 'd', 'r/a:v1')).toThrow('r/a:v1: manifest is not valid JSON');
+    expect(() => parseManifest(Buffer.from(JSON.stringify({ schemaVersion: 1, config, layers: [] })), undefined, 'd', 's')).toThrow(/\$\.schemaVersion: must be 2/);
+    expect(() => parseManifest(Buffer.from(JSON.stringify({ schemaVersion: 2, config, layers: [{ digest: 'nope' }] })), undefined, 'd', 's')).toThrow(/\$\.layers\[0\]\.mediaType: /);
     expect(() => parseManifest(Buffer.from(JSON.stringify({ schemaVersion: 1, name: 'x', fsLayers: [] })), 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'd', 's')).toThrow(/schema 1 is not supported/);
   });
 });

@@ -4,79 +4,48 @@
  * the digest is of the bytes, not of any re-serialisation.
  * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-manifests
  */
-import type { Descriptor } from '../../../src-shared/model/oci.ts';
+import type { z } from 'zod';
 import { FerryError } from '../../../src-shared/errors.ts';
+import { checkJsonDocument } from '../../../src-shared/schemas/document.ts';
+import { IMAGE_INDEX_DOCUMENT, IMAGE_MANIFEST_DOCUMENT, MANIFEST_SIZE_LIMIT, type ImageIndexSchema, type ImageManifestSchema } from '../../../src-shared/schemas/oci.ts';
+import { parseStrictJson } from '../../../src-shared/strict-json.ts';
 import { digestWithAlgorithmOf, isDigest, parseDigest, sha256Digest } from '../digest.ts';
 import { detectManifestMediaType, isIndexMediaType, MANIFEST_MEDIA_TYPES } from '../media-types.ts';
 import { readCapped, type RegistryClient } from './client.ts';
 
-/** Registries refuse manifests over 4 MiB (distribution-spec); a bigger answer is an attack or a mistake. */
-export const MANIFEST_SIZE_LIMIT = 4 * 1024 * 1024;
+export { MANIFEST_SIZE_LIMIT };
 
-/** An image manifest or artifact manifest (OCI or Docker schema2). */
-export interface ImageManifest {
-  schemaVersion: number;
-  mediaType?: string;
-  artifactType?: string;
-  config: Descriptor;
-  layers: Descriptor[];
-  subject?: Descriptor;
-  annotations?: Record<string, string>;
-}
+/** An image manifest or artifact manifest (OCI or Docker schema2), inferred from its schema. */
+export type ImageManifest = z.infer<typeof ImageManifestSchema>;
 
-/** An image index or Docker manifest list. */
-export interface ImageIndex {
-  schemaVersion: number;
-  mediaType?: string;
-  artifactType?: string;
-  manifests: Descriptor[];
-  subject?: Descriptor;
-  annotations?: Record<string, string>;
-}
+/** An image index or Docker manifest list, inferred from its schema. */
+export type ImageIndex = z.infer<typeof ImageIndexSchema>;
 
 /** A manifest as fetched: its exact bytes, its type, its digest and the parsed form. */
 export type FetchedManifest =
   | { kind: 'index'; bytes: Buffer; mediaType: string; digest: string; index: ImageIndex }
   | { kind: 'image'; bytes: Buffer; mediaType: string; digest: string; manifest: ImageManifest };
 
-function isDescriptor(value: unknown): value is Descriptor {
-  if (typeof value !== 'object' || value === null) return false;
-  const record = value as Record<string, unknown>;
-  return typeof record.mediaType === 'string' && typeof record.digest === 'string' && isDigest(record.digest)
-    && typeof record.size === 'number' && Number.isSafeInteger(record.size) && record.size >= 0;
-}
-
-/** Parses and checks manifest bytes; throws INVALID_MANIFEST naming the subject and the broken field. */
+/**
+ * Parses and checks manifest bytes (strict JSON, then the shape Ferry reads);
+ * throws INVALID_MANIFEST naming the subject and the broken field's JSON path.
+ * The parsed form keeps every field; the bytes stay as they were.
+ */
 export function parseManifest(bytes: Buffer, contentType: string | undefined, digest: string, subject: string): FetchedManifest {
-  const invalid = (why: string): never => {
-    throw new FerryError('INVALID_MANIFEST', `${subject}: invalid manifest: ${why}`, { digest });
-  };
-  let parsed: unknown;
+  const file = `${subject}: manifest`;
   try {
-    parsed = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    return invalid('not JSON');
+    const parsed = parseStrictJson(bytes, { file, maxBytes: MANIFEST_SIZE_LIMIT, code: 'INVALID_MANIFEST' });
+    const mediaType = detectManifestMediaType(parsed, contentType);
+    if (mediaType === undefined) {
+      throw new FerryError('UNSUPPORTED_MEDIA_TYPE', `${subject}: unsupported manifest type "${contentType ?? 'unknown'}" (Docker schema 1 is not supported)`, { digest });
+    }
+    if (isIndexMediaType(mediaType)) return { kind: 'index', bytes, mediaType, digest, index: checkJsonDocument(parsed, IMAGE_INDEX_DOCUMENT, file) };
+    return { kind: 'image', bytes, mediaType, digest, manifest: checkJsonDocument(parsed, IMAGE_MANIFEST_DOCUMENT, file) };
+  } catch (error) {
+    // The digest joins the file and path the readers name, so a caller can tell which manifest it was.
+    if (error instanceof FerryError) throw new FerryError(error.code, error.message, { ...error.details, digest });
+    throw error;
   }
-  const mediaType = detectManifestMediaType(parsed, contentType);
-  if (mediaType === undefined) {
-    throw new FerryError('UNSUPPORTED_MEDIA_TYPE', `${subject}: unsupported manifest type "${contentType ?? 'unknown'}" (Docker schema 1 is not supported)`, { digest });
-  }
-  const record = parsed as Record<string, unknown>;
-  if (record.schemaVersion !== 2) invalid(`schemaVersion must be 2, got ${JSON.stringify(record.schemaVersion)}`);
-  if (record.subject !== undefined && !isDescriptor(record.subject)) invalid('subject is not a valid descriptor');
-  if (isIndexMediaType(mediaType)) {
-    if (!Array.isArray(record.manifests)) return invalid('an index needs a "manifests" list');
-    record.manifests.forEach((entry, i) => {
-      if (!isDescriptor(entry)) invalid(`manifests[${i}] is not a valid descriptor`);
-    });
-    return { kind: 'index', bytes, mediaType, digest, index: parsed as ImageIndex };
-  }
-  if (!isDescriptor(record.config)) invalid('config is not a valid descriptor');
-  if (!Array.isArray(record.layers)) return invalid('an image manifest needs a "layers" list');
-  record.layers.forEach((entry, i) => {
-    if (!isDescriptor(entry)) invalid(`layers[${i}] is not a valid descriptor`);
-  });
-  return { kind: 'image', bytes, mediaType, digest, manifest: parsed as ImageManifest };
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

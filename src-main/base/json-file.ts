@@ -1,0 +1,36 @@
+/**
+ * Reads a JSON document from disk through its kind's size cap, the strict
+ * reader and its schema (src-shared/schemas/document.ts). The size is checked
+ * before a byte is read, so an oversized file never reaches memory.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import type { z } from 'zod';
+import { FerryError } from '../../src-shared/errors.ts';
+import { parseJsonDocument, type JsonDocumentKind } from '../../src-shared/schemas/document.ts';
+
+function errnoCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? String(error);
+}
+
+/** The document at `path`, checked; undefined when there is no such file. Other read failures are IO_ERROR naming the file. */
+export async function readJsonFile<Schema extends z.ZodType>(path: string, kind: JsonDocumentKind<Schema>): Promise<z.output<Schema> | undefined> {
+  let size: number;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new FerryError(kind.code, `${path} is not a file`, { file: path, path: '$' });
+    size = info.size;
+  } catch (error) {
+    if (error instanceof FerryError) throw error;
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw new FerryError('IO_ERROR', `cannot read ${path}: ${errnoCode(error)}`, { file: path }, { cause: error });
+  }
+  if (size > kind.maxBytes) throw new FerryError(kind.code, `${path} is ${size} bytes, more than such a file may be (${kind.maxBytes})`, { file: path, path: '$', size, limit: kind.maxBytes });
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw new FerryError('IO_ERROR', `cannot read ${path}: ${errnoCode(error)}`, { file: path }, { cause: error });
+  }
+  return parseJsonDocument(bytes, kind, path);
+}

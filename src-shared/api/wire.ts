@@ -1,0 +1,57 @@
+/**
+ * How the contract travels, written once for both ends of each transport:
+ * the Electron bridge (`window.ferry`, built by the preload in
+ * src-main/app/ipc.ts, used by src-renderer/api/client.ts) and browser mode's
+ * HTTP + server-sent events (src-main/server/browser-server.ts and the same
+ * client). Nothing else may spell a channel, route, header or cookie name.
+ */
+import type { ApiEvent, ApiEvents, ApiMethod, ApiResponse } from './contract.ts';
+
+/** The global the Electron preload installs the bridge as (`window.ferry`), and the renderer looks for. */
+export const BRIDGE_GLOBAL = 'ferry';
+
+/**
+ * What the preload exposes as `window.ferry`: the whole bridge, nothing else.
+ * `invoke` answers with the `{ ok, result | error }` envelope, never throws an
+ * engine error (Electron would keep only its message). Arguments are
+ * `unknown` on purpose: they come from the untrusted renderer, and the engine
+ * checks them.
+ */
+export interface FerryBridge {
+  invoke<M extends ApiMethod>(method: M, args: unknown): Promise<ApiResponse<M>>;
+  on<E extends ApiEvent>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
+}
+
+/** The Electron IPC channel of a method: its contract name (`export:plan`), for ipcMain.handle and ipcRenderer.invoke alike. */
+export function methodChannel(method: ApiMethod): string {
+  return method;
+}
+
+/**
+ * The name an event travels under: its contract name (`job:state`), as the
+ * Electron IPC channel and as the `event:` field of browser mode's
+ * server-sent events. Method and event names never collide (contract test).
+ */
+export function eventChannel(event: ApiEvent): string {
+  return event;
+}
+
+/** The header every browser-mode API call carries the session token in (header names are case-insensitive; Node reads them lower-cased). */
+export const TOKEN_HEADER = 'X-Ferry-Token';
+
+/** The HttpOnly cookie the server sets from the token in the page address, so page loads and EventSource (which cannot send headers) are authorised. */
+export const TOKEN_COOKIE = 'ferry_token';
+
+/** The query parameter of the address `ferry ui` prints (`/?token=…`), which the page reads its token from once. */
+export const TOKEN_QUERY = 'token';
+
+/** Where browser mode's API lives: every method at `POST /api/<method>`. */
+export const API_PATH_PREFIX = '/api/';
+
+/** Browser mode's one server-sent events stream (`GET`), carrying every contract event. */
+export const EVENTS_PATH = `${API_PATH_PREFIX}events` as const;
+
+/** The path a method is called at in browser mode (`/api/export:plan`). */
+export function methodPath(method: ApiMethod): string {
+  return `${API_PATH_PREFIX}${method}`;
+}

@@ -1,0 +1,110 @@
+/**
+ * The schema of ferry.json, the root of trust of a bundle
+ * (docs/bundle-format.md): nothing in it is used before it passes, every
+ * object refuses keys it does not declare, and the TypeScript types of
+ * src-shared/model/bundle.ts are inferred from it.
+ */
+import { z } from 'zod';
+import { BUNDLE_FORMAT_VERSION, type BundleManifest } from '../model/bundle.ts';
+import { parseJsonDocument, type JsonDocumentKind } from './document.ts';
+
+/** `sha256:` and 64 lowercase hex digits: the only digest a bundle holds. */
+export const SHA256_DIGEST = /^sha256:[a-f0-9]{64}$/;
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A repository path as the distribution spec's grammar allows it. */
+const REPOSITORY_PATH = /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+
+/** A sha256 digest string. */
+export const Sha256DigestSchema = z.string().regex(SHA256_DIGEST, 'must be a sha256 digest (sha256: and 64 lowercase hex digits)');
+/** A byte count. */
+export const SizeSchema = z.number().int('must be a whole number').min(0, 'must be at least 0');
+const Text = z.string().max(4096, 'is longer than 4096 characters');
+const TextList = z.array(Text);
+
+/** Who wrote a bundle, for the security officer's review. */
+export const BundleExporterSchema = z.strictObject({ host: Text, user: Text, ferryVersion: Text });
+
+/** What the user asked for, so the import side can see the intent behind the images. */
+export const BundleImageSetSchema = z.strictObject({
+  /** References given on the command line. */
+  references: TextList,
+  /** Image list files, by base name, with the references read from each. */
+  lists: z.array(z.strictObject({ file: Text, references: TextList })),
+  /** Platforms asked for; empty means every platform. */
+  platforms: TextList,
+  /** The image set file (`--set`), by base name. */
+  set: Text.optional(),
+  /** What the image set's resolvers noted (requirements, disruptions). */
+  notes: TextList.optional(),
+});
+
+/** Where an image set wants an image on import: a repository path under the prefix, and a tag. */
+export const BundleTargetSchema = z.strictObject({
+  path: z.string().regex(REPOSITORY_PATH, 'must be a repository path (lowercase names separated by /)'),
+  tag: z.string().regex(TAG, 'must be a tag (letters, digits, _ . -, up to 128)').optional(),
+});
+
+/** One exported image: where it came from and the root manifest it resolved to. */
+export const BundleImageSchema = z.strictObject({
+  /** The name in index.json (`org.opencontainers.image.ref.name`), usable as `oci:BUNDLE:NAME`. */
+  name: Text,
+  /** The source reference as given, normalised. */
+  source: Text,
+  tag: Text.optional(),
+  digest: Sha256DigestSchema,
+  mediaType: Text,
+  platforms: TextList,
+  /** Bytes of the image's manifests and unique blobs. */
+  size: SizeSchema,
+  /** Where the image set wants it on import; absent means the default mapping. */
+  targets: z.array(BundleTargetSchema).optional(),
+  /** The image set section that brought it (`images`, `deckhouse`, `openshift.release`, …). */
+  section: Text.optional(),
+});
+
+/** A blob the bundle holds (configs, layers and manifests alike), or one it leaves out. */
+export const BundleBlobSchema = z.strictObject({ digest: Sha256DigestSchema, size: SizeSchema });
+
+/** One tar part of the archive form; `sha256` is bare lowercase hex of the part file. */
+export const BundlePartSchema = z.strictObject({
+  name: z.string().regex(SAFE_NAME, 'must be a plain file name (letters, digits, . _ -)'),
+  size: SizeSchema,
+  sha256: z.string().regex(/^[a-f0-9]{64}$/, 'must be 64 lowercase hex digits'),
+});
+
+/** The whole of ferry.json, format version 1. */
+export const BundleManifestSchema = z.strictObject({
+  formatVersion: z.literal(BUNDLE_FORMAT_VERSION, `must be ${BUNDLE_FORMAT_VERSION}`),
+  bundleId: z.string().regex(UUID, 'must be a lowercase UUID'),
+  /** 1 for a first bundle; an incremental bundle is its parent's sequence + 1. */
+  sequence: z.number().int('must be a whole number').min(1, 'must be at least 1'),
+  created: z.string().regex(ISO_TIME, 'must be an ISO 8601 time'),
+  expires: z.string().regex(ISO_TIME, 'must be an ISO 8601 time').optional(),
+  exporter: BundleExporterSchema,
+  form: z.enum(['directory', 'archive'], 'must be "directory" or "archive"'),
+  imageSet: BundleImageSetSchema,
+  images: z.array(BundleImageSchema),
+  blobs: z.array(BundleBlobSchema),
+  /** Archive form only; empty for the directory form. */
+  parts: z.array(BundlePartSchema),
+  /** The bundle this one builds on (incremental bundles), or null. */
+  parent: z.string().nullable(),
+  /** Incremental bundles only: configs and layers the images need but this bundle leaves out, because the site already holds them. */
+  omitted: z.array(BundleBlobSchema).optional(),
+});
+
+/** ferry.json of even a huge bundle (a million blobs) is far below this; more is an attack on the reader's memory. */
+export const FERRY_JSON_LIMIT = 256 * 1024 * 1024;
+
+/** How ferry.json is read: a broken one is a broken bundle (BUNDLE_INVALID), never a registry's bad manifest. */
+export const BUNDLE_MANIFEST_DOCUMENT: JsonDocumentKind<typeof BundleManifestSchema> = {
+  schema: BundleManifestSchema, name: 'the bundle schema', maxBytes: FERRY_JSON_LIMIT, code: 'BUNDLE_INVALID',
+};
+
+/** Reads ferry.json text or bytes strictly and checks it; throws BUNDLE_INVALID naming the file and the JSON path. */
+export function parseBundleManifest(input: string | Uint8Array, file: string): BundleManifest {
+  return parseJsonDocument(input, BUNDLE_MANIFEST_DOCUMENT, file);
+}

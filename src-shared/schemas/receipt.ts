@@ -1,0 +1,29 @@
+/**
+ * The schema of an import receipt (`ferry-receipt.json`): what a site's
+ * registry holds after an import, carried back to the connected side. It
+ * travels on removable media, so it is read as strictly as ferry.json.
+ */
+import { z } from 'zod';
+import { Sha256DigestSchema } from './bundle-manifest.ts';
+import type { JsonDocumentKind } from './document.ts';
+
+/** One imported image: where it came from and where it now is. */
+export const ReceiptImageSchema = z.strictObject({ name: z.string(), source: z.string(), destination: z.string(), digest: Sha256DigestSchema });
+
+/** The content of a receipt, version 1. No credential is ever part of it. */
+export const ImportReceiptSchema = z.strictObject({
+  receiptVersion: z.literal(1, 'must be 1'),
+  site: z.string().nullable(),
+  /** The target registry and prefix, e.g. `mirror.local:5000/ocp`. */
+  registry: z.string(),
+  bundleId: z.string().nullable(),
+  importedAt: z.string(),
+  images: z.array(ReceiptImageSchema),
+  /** Every blob and manifest digest the registry now holds for this bundle. */
+  digests: z.array(Sha256DigestSchema),
+});
+
+/** How a receipt is read: a malformed one is INVALID_CONTENT naming the file and the JSON path. */
+export const RECEIPT_DOCUMENT: JsonDocumentKind<typeof ImportReceiptSchema> = {
+  schema: ImportReceiptSchema, name: 'a Ferry receipt (receiptVersion 1 with registry, images and sha256 digests)', maxBytes: 256 * 1024 * 1024, code: 'INVALID_CONTENT',
+};
