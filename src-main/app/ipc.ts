@@ -65,12 +65,12 @@ export function buildPreloadApi(ipcRenderer: Pick<IpcRenderer, 'invoke' | 'on' |
   return {
     invoke: async (method, args) => {
       const channel = methodChannels.get(method);
-      if (channel === undefined) throw new Error(`unknown Ferry method ${String(method)}`);
+      if (channel === undefined) throw new Error(`unknown Ferry method ${method}`);
       return (await ipcRenderer.invoke(channel, args ?? {})) as ApiResponse<typeof method>;
     },
     on: (event, listener) => {
       const channel = eventChannels.get(event);
-      if (channel === undefined) throw new Error(`unknown Ferry event ${String(event)}`);
+      if (channel === undefined) throw new Error(`unknown Ferry event ${event}`);
       const wrapped = (_event: IpcRendererEvent, payload: unknown): void => listener(payload as ApiEvents[typeof event]);
       ipcRenderer.on(channel, wrapped);
       return () => {

@@ -10,7 +10,7 @@ import { RECEIPT_DOCUMENT, type ImportReceiptSchema } from '../../src-shared/sch
 import { readJsonFile } from '../base/json-file.ts';
 import { homedir } from 'node:os';
 import { dirname, join, posix, win32 } from 'node:path';
-import { defaultCatalogPath } from '../catalog/catalog.ts';
+import { catalogFolder } from '../base/data-folder.ts';
 import { writeFileDurable } from '../base/durable-write.ts';
 
 /** The receipt's file name when it is written into the bundle folder. */
@@ -27,7 +27,7 @@ export type ImportReceipt = z.infer<typeof ImportReceiptSchema>;
  */
 export function defaultReceiptDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
   const paths = platform === 'win32' ? win32 : posix;
-  return paths.join(paths.dirname(defaultCatalogPath(env, platform, home)), 'receipts');
+  return paths.join(catalogFolder(env, platform, home), 'receipts');
 }
 
 /** Writes a receipt to `file`, or into the bundle folder when it is writable, else into the data folder; returns the path. */

@@ -6,9 +6,9 @@
  * this class; it never stores a credential.
  */
 import { mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, isAbsolute, posix, win32 } from 'node:path';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { defaultCatalogPath } from '../base/data-folder.ts';
 import type { BundleManifest } from '../../src-shared/model/bundle.ts';
 import type { ImportReceipt } from '../bundle/receipt.ts';
 import type {
@@ -37,32 +37,13 @@ import * as read from './queries.ts';
 import * as write from './records.ts';
 import { guarded, Sql } from './sql.ts';
 
-/** The catalog's file name inside the data folder. */
-const CATALOG_FILE = 'catalog.sqlite';
 /** How long a writer waits for another process's lock before failing: long enough for a 10,000-blob record. */
 const BUSY_TIMEOUT_MS = 5000;
 /** Rows a listing returns unless asked otherwise: a screenful. */
 const DEFAULT_LIMIT = 50;
 
-/**
- * Where the catalog lives: `FERRY_CATALOG` wins (tests, `--catalog`), else
- * the platform's per-user data folder — XDG on Linux
- * (https://specifications.freedesktop.org/basedir-spec/latest/), Application
- * Support on macOS, %APPDATA% (roaming) on Windows.
- */
-export function defaultCatalogPath(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
-  const override = env.FERRY_CATALOG;
-  if (override !== undefined && override !== '') return override;
-  if (platform === 'win32') {
-    const appData = env.APPDATA !== undefined && env.APPDATA !== '' ? env.APPDATA : win32.join(home, 'AppData', 'Roaming');
-    return win32.join(appData, 'Ferry', CATALOG_FILE);
-  }
-  if (platform === 'darwin') return posix.join(home, 'Library', 'Application Support', 'Ferry', CATALOG_FILE);
-  // The basedir spec says a relative XDG_DATA_HOME is invalid and must be ignored.
-  const xdg = env.XDG_DATA_HOME;
-  const dataHome = xdg !== undefined && xdg !== '' && isAbsolute(xdg) ? xdg : posix.join(home, '.local', 'share');
-  return posix.join(dataHome, 'ferry', CATALOG_FILE);
-}
+/** Where the catalog lives; defined in base so that the bundle layer (receipts) can find the data folder without importing the catalog. */
+export { defaultCatalogPath };
 
 /** One open catalog file. Synchronous by design: better-sqlite3 calls take microseconds, and a transaction never spans an await. */
 export class Catalog {

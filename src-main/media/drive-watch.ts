@@ -70,6 +70,7 @@ export function watchDrives(onChange: (drives: DriveInfo[]) => void, options: Wa
     try {
       const drives = await list();
       const key = driveSetKey(drives);
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may have run while list() was awaited; TypeScript's narrowing cannot see that.
       if (!stopped && last !== undefined && key !== last) {
         try {
           onChange(drives);

@@ -140,7 +140,7 @@ export function parsePlist(xml: string): PlistValue | undefined {
 }
 
 function dict(value: PlistValue | undefined): PlistDict | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : undefined;
+  return typeof value === 'object' && !Array.isArray(value) ? value : undefined;
 }
 
 function list(value: PlistValue | undefined): PlistDict[] {

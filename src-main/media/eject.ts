@@ -97,9 +97,9 @@ export function macEjectCommands(mountPoint: string): EjectCommand[] {
  * The letter is checked to be one A–Z letter before it is put in the script.
  */
 export function windowsEjectCommands(drivePath: string): EjectCommand[] {
-  const match = /^([A-Za-z]):\\?$/.exec(drivePath);
-  if (match === null) refuse(drivePath, 'expected a drive such as E:\\');
-  const drive = `${match[1]!.toUpperCase()}:`;
+  const letter = /^([A-Za-z]):\\?$/.exec(drivePath)?.[1];
+  if (letter === undefined) refuse(drivePath, 'expected a drive such as E:\\');
+  const drive = `${letter.toUpperCase()}:`;
   const script = [
     `$item = (New-Object -comObject Shell.Application).Namespace(17).ParseName('${drive}')`,
     `if ($null -eq $item) { [Console]::Error.WriteLine('${drive} is not a drive of this PC'); exit 2 }`,

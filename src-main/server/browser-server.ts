@@ -111,6 +111,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 /** Starts browser mode; resolves once it listens. */
 export async function startBrowserServer(options: BrowserServerOptions): Promise<BrowserServer> {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the type stops TypeScript callers; this stops a cast or a JavaScript caller from putting the API on the network.
   if (options.host !== '127.0.0.1') throw new FerryError('INVALID_ARGUMENT', 'browser mode listens on 127.0.0.1 only');
   const { service } = options;
   const root = await realRoot(options.rendererDir).catch((error: unknown) => {
@@ -121,21 +122,32 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   let origin = '';
 
   const callMethod = async (req: IncomingMessage, res: ServerResponse, method: string, by: 'header' | 'cookie' | 'query'): Promise<void> => {
-    if (!isApiMethod(method)) return sendError(res, 404, { code: 'NOT_FOUND', message: `unknown method ${method}` });
+    if (!isApiMethod(method)) {
+      sendError(res, 404, { code: 'NOT_FOUND', message: `unknown method ${method}` });
+      return;
+    }
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'POST');
-      return sendError(res, 405, { code: 'INVALID_ARGUMENT', message: `${method} is called with POST` });
+      sendError(res, 405, { code: 'INVALID_ARGUMENT', message: `${method} is called with POST` });
+      return;
     }
     // A cookie alone also rides along on requests other local pages make; such calls must come from this origin, as JSON (which needs a CORS preflight cross-origin).
-    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return sendError(res, 415, { code: 'INVALID_ARGUMENT', message: 'send the arguments as application/json' });
-    if (by !== 'header' && req.headers.origin !== undefined && req.headers.origin !== origin) return sendError(res, 401, { code: 'UNAUTHORIZED', message: 'cross-origin call refused' });
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+      sendError(res, 415, { code: 'INVALID_ARGUMENT', message: 'send the arguments as application/json' });
+      return;
+    }
+    if (by !== 'header' && req.headers.origin !== undefined && req.headers.origin !== origin) {
+      sendError(res, 401, { code: 'UNAUTHORIZED', message: 'cross-origin call refused' });
+      return;
+    }
     let args: unknown;
     try {
       const text = await readBody(req);
       args = text.trim() === '' ? {} : JSON.parse(text);
     } catch (error) {
       const status = error instanceof FerryError && error.details?.status === 413 ? 413 : 400;
-      return sendError(res, status, status === 413 ? toErrorEnvelope(error) : { code: 'INVALID_ARGUMENT', message: 'the request body is not valid JSON' });
+      sendError(res, status, status === 413 ? toErrorEnvelope(error) : { code: 'INVALID_ARGUMENT', message: 'the request body is not valid JSON' });
+      return;
     }
     try {
       sendJson(res, 200, { ok: true, result: await service.call(method, args) });
@@ -167,26 +179,40 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     const url = new URL(req.url ?? '/', origin);
     const by = authorisedBy(req, url, token);
-    if (by === undefined) return sendError(res, 401, { code: 'UNAUTHORIZED', message: 'open Ferry with the address `ferry ui` printed; it carries the session token' });
+    if (by === undefined) {
+      sendError(res, 401, { code: 'UNAUTHORIZED', message: 'open Ferry with the address `ferry ui` printed; it carries the session token' });
+      return;
+    }
     if (by === 'query') res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
     if (url.pathname === EVENTS_PATH) {
-      if (req.method !== 'GET') return sendError(res, 405, { code: 'INVALID_ARGUMENT', message: `${EVENTS_PATH} is read with GET` });
-      return openEvents(req, res);
+      if (req.method !== 'GET') {
+        sendError(res, 405, { code: 'INVALID_ARGUMENT', message: `${EVENTS_PATH} is read with GET` });
+        return;
+      }
+      openEvents(req, res);
+      return;
     }
     if (url.pathname.startsWith(API_PATH_PREFIX)) {
       let method: string;
       try {
         method = decodeURIComponent(url.pathname.slice(API_PATH_PREFIX.length));
       } catch {
-        return sendError(res, 404, { code: 'NOT_FOUND', message: 'unknown method' });
+        sendError(res, 404, { code: 'NOT_FOUND', message: 'unknown method' });
+        return;
       }
       return callMethod(req, res, method, by);
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, { code: 'INVALID_ARGUMENT', message: 'static files are read with GET' });
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendError(res, 405, { code: 'INVALID_ARGUMENT', message: 'static files are read with GET' });
+      return;
+    }
     // The raw path, not the URL parser's normalised one: `/../x` must be refused, not quietly turned into `/x`.
     const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
     const found = await lookupStatic(root, rawPath);
-    if (found.kind === 'status') return sendError(res, found.status, { code: found.status === 404 ? 'NOT_FOUND' : 'INVALID_ARGUMENT', message: found.status === 404 ? 'not found' : 'path refused' });
+    if (found.kind === 'status') {
+      sendError(res, found.status, { code: found.status === 404 ? 'NOT_FOUND' : 'INVALID_ARGUMENT', message: found.status === 404 ? 'not found' : 'path refused' });
+      return;
+    }
     sendFile(res, found, req.method === 'HEAD');
   };
 

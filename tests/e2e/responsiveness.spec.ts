@@ -20,6 +20,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { writeManyBlobsLayout, type ManyBlobsLayout } from '../harness/many-blobs.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { Teardown } from '../harness/teardown.ts';
 import { createService, type Service } from '../../src-main/service.ts';
 import { startBrowserServer, type BrowserServer } from '../../src-main/server/browser-server.ts';
 import { PROGRESS_INTERVAL_MS } from '../../src-main/transfer/progress.ts';
@@ -61,6 +62,7 @@ let layout: ManyBlobsLayout;
 let work: string;
 let service: Service;
 let server: BrowserServer;
+const teardown = new Teardown();
 let generationMs = 0;
 
 test.beforeAll(async () => {
@@ -71,20 +73,18 @@ test.beforeAll(async () => {
   if (!existsSync(join(RENDERER_DIR, 'index.html'))) execFileSync('npx', ['vite', 'build', '--config', 'vite.config.renderer.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
   const started = Date.now();
   [target, layout] = await Promise.all([
-    startRegistry({ mode: 'anonymous' }),
+    startRegistry({ mode: 'anonymous' }).then((registry) => teardown.add(registry, (started) => started.stop())),
     writeManyBlobsLayout(join(work, 'many-blobs'), { images: IMAGES, layersPerImage: LAYERS_PER_IMAGE }).then((written) => {
       generationMs = Date.now() - started;
       return written;
     }),
   ]);
-  service = createService({ mode: 'browser', catalogPath: join(work, 'catalog.sqlite') });
-  server = await startBrowserServer({ service, host: '127.0.0.1', port: 0, rendererDir: RENDERER_DIR });
+  service = teardown.add(createService({ mode: 'browser', catalogPath: join(work, 'catalog.sqlite') }), (started) => started.close());
+  server = teardown.add(await startBrowserServer({ service, host: '127.0.0.1', port: 0, rendererDir: RENDERER_DIR }), (started) => started.close());
 });
 
 test.afterAll(async () => {
-  await server?.close();
-  await service?.close();
-  await target?.stop();
+  await teardown.run();
   if (work) await rm(work, { recursive: true, force: true });
 });
 

@@ -14,6 +14,7 @@ import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { buildFixtures, seedFixtures, type FixtureImage, type FixtureName } from '../harness/fixtures.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
 import { skopeoInspectRawDigest } from '../harness/skopeo.ts';
+import { Teardown } from '../harness/teardown.ts';
 import { createService, type Service } from '../../src-main/service.ts';
 import { startBrowserServer, type BrowserServer } from '../../src-main/server/browser-server.ts';
 import { EVENTS_PATH, methodPath, TOKEN_QUERY } from '../../src-shared/api/wire.ts';
@@ -35,6 +36,7 @@ let fixtures: Record<FixtureName, FixtureImage>;
 let work: string;
 let service: Service;
 let server: BrowserServer;
+const teardown = new Teardown();
 
 test.beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'ferry-e2e-'));
@@ -42,17 +44,16 @@ test.beforeAll(async () => {
   process.env.XDG_DATA_HOME = join(work, 'data');
   process.env.REGISTRY_AUTH_FILE = emptyAuthFile;
   if (!existsSync(join(RENDERER_DIR, 'index.html'))) execFileSync('npx', ['vite', 'build', '--config', 'vite.config.renderer.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
-  [source, target] = await Promise.all([startRegistry({ mode: 'anonymous' }), startRegistry({ mode: 'anonymous' })]);
+  const registry = async (): Promise<RunningRegistry> => teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
+  [source, target] = await Promise.all([registry(), registry()]);
   fixtures = await buildFixtures();
   await seedFixtures(source, CARRIED.map((name) => fixtures[name]));
-  service = createService({ mode: 'browser', catalogPath: join(work, 'catalog.sqlite') });
-  server = await startBrowserServer({ service, host: '127.0.0.1', port: 0, rendererDir: RENDERER_DIR });
+  service = teardown.add(createService({ mode: 'browser', catalogPath: join(work, 'catalog.sqlite') }), (started) => started.close());
+  server = teardown.add(await startBrowserServer({ service, host: '127.0.0.1', port: 0, rendererDir: RENDERER_DIR }), (started) => started.close());
 });
 
 test.afterAll(async () => {
-  await server?.close();
-  await service?.close();
-  await Promise.all([source?.stop(), target?.stop()]);
+  await teardown.run();
   if (work) await rm(work, { recursive: true, force: true });
 });
 

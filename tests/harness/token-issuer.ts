@@ -154,7 +154,10 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(body));
     };
-    if (url.pathname !== '/token') return reply(404, { error: 'not_found' });
+    if (url.pathname !== '/token') {
+      reply(404, { error: 'not_found' });
+      return;
+    }
 
     let policy: AccessPolicy = options.anonymous ?? {};
     let subject = '';
@@ -176,11 +179,13 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
         user = options.users.find((u) => u.username === name) ?? null;
       } else {
         record.scopes = scopeStrings;
-        return reply(400, { error: 'unsupported_grant_type' });
+        reply(400, { error: 'unsupported_grant_type' });
+        return;
       }
       if (!user) {
         record.scopes = scopeStrings;
-        return reply(401, { error: 'invalid_grant' });
+        reply(401, { error: 'invalid_grant' });
+        return;
       }
       policy = user.access;
       subject = user.username;
@@ -197,21 +202,29 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
         record.user = basic === 'invalid' ? null : basic.username;
         if (!user) {
           record.scopes = scopeStrings;
-          return reply(401, { errors: [{ code: 'UNAUTHORIZED', message: 'bad credentials' }] }, { 'www-authenticate': 'Basic realm="ferry-test-issuer"' });
+          reply(401, { errors: [{ code: 'UNAUTHORIZED', message: 'bad credentials' }] }, { 'www-authenticate': 'Basic realm="ferry-test-issuer"' });
+          return;
         }
         policy = user.access;
         subject = user.username;
       }
     } else {
-      return reply(405, { error: 'method_not_allowed' });
+      reply(405, { error: 'method_not_allowed' });
+      return;
     }
     record.scopes = scopeStrings;
-    if (record.service !== null && record.service !== service) return reply(400, { error: 'invalid_request', detail: 'unknown service' });
+    if (record.service !== null && record.service !== service) {
+      reply(400, { error: 'invalid_request', detail: 'unknown service' });
+      return;
+    }
 
     const granted: AccessEntry[] = [];
     for (const scope of scopeStrings) {
       const parsed = parseScope(scope);
-      if (!parsed) return reply(400, { error: 'invalid_scope', detail: scope });
+      if (!parsed) {
+        reply(400, { error: 'invalid_scope', detail: scope });
+        return;
+      }
       const grant = grantFor(policy, parsed);
       if (grant) granted.push(grant);
     }
@@ -223,7 +236,7 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
       refreshTokens.set(refresh, subject);
       body.refresh_token = refresh;
     }
-    return reply(200, body);
+    reply(200, body);
   };
 
   const server = createServer((req, res) => {

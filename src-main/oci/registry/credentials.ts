@@ -310,7 +310,8 @@ function runHelperOnce(name: string, serverUrl: string, env: NodeJS.ProcessEnv):
           if (code === 'EACCES') return reject(fail('is not executable'));
           // The protocol reports "not found" as a failing exit with this text on stdout.
           if (/credentials not found/i.test(`${stdout}\n${stderr}`)) return resolve(undefined);
-          if (error.killed === true || error.signal !== null) {
+          // Node sets `signal` to null (not undefined, as its type says) when the helper exited by itself.
+          if (error.killed === true || typeof error.signal === 'string') {
             return reject(fail(error.signal === 'SIGTERM' ? `timed out after ${HELPER_TIMEOUT_MS / 1000}s` : `was killed by ${String(error.signal)}`));
           }
           // Helper output is withheld on purpose: a confused helper may print the secret.
@@ -319,7 +320,7 @@ function runHelperOnce(name: string, serverUrl: string, env: NodeJS.ProcessEnv):
         try {
           resolve(parseHelperOutput(stdout, fail));
         } catch (parseError) {
-          reject(parseError);
+          reject(parseError instanceof Error ? parseError : fail('printed output Ferry cannot read'));
         }
       },
     );

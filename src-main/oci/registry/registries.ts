@@ -53,7 +53,7 @@ export class Registries {
   /** Closes every connection pool. */
   async close(): Promise<void> {
     const clients = await Promise.allSettled(this.clients.values());
-    await Promise.all(clients.map((c) => (c.status === 'fulfilled' ? c.value.close() : undefined)));
+    await Promise.all(clients.flatMap((c) => (c.status === 'fulfilled' ? [c.value.close()] : [])));
     this.clients.clear();
   }
 

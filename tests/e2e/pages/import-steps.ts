@@ -9,6 +9,16 @@ function percentOf(label: string | null): number {
   return Number(match[1]);
 }
 
+/** An element as the page function below sees it, typed by hand (the tests' tsconfig has no DOM library). */
+interface LabelledElement {
+  getAttribute(name: string): string | null;
+}
+
+/** Every matched element's accessible name from aria-label, in one round trip rather than one per element. */
+function ariaLabels(locator: Locator): Promise<string[]> {
+  return locator.evaluateAll((elements: LabelledElement[]) => elements.map((element) => element.getAttribute('aria-label') ?? ''));
+}
+
 /** Step 1: the bundle folder. */
 export class ImportBundleStep extends WizardStep {
   protected readonly title = 'Find the bundle';
@@ -38,7 +48,7 @@ export class ImportVerifyStep extends WizardStep {
   }
   /** The overall percentage while the verification runs; undefined once it ended (the bar goes away), without waiting. */
   async percent(): Promise<number | undefined> {
-    const labels = await this.progressBar().evaluateAll((bars) => bars.map((bar) => bar.getAttribute('aria-label') ?? ''));
+    const labels = await ariaLabels(this.progressBar());
     return labels[0] === undefined ? undefined : percentOf(labels[0]);
   }
   /** True once the report is showing, without waiting. */
@@ -137,7 +147,7 @@ export class ImportPushStep extends WizardStep {
   }
   /** Each image bar's percentage, in one round trip rather than one per bar. */
   async imagePercents(): Promise<number[]> {
-    const labels = await this.imageBars().evaluateAll((bars) => bars.map((bar) => bar.getAttribute('aria-label') ?? ''));
+    const labels = await ariaLabels(this.imageBars());
     return labels.map(percentOf);
   }
   /** Presses the push's cancel button (below the per-image bars). */
