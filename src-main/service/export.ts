@@ -40,10 +40,10 @@ export function exportInput(raw: unknown): ExportInput {
 }
 
 /** The use case's input for a checked contract input. */
-function jobInput(input: ExportInput, savedLogin: SavedLogin | undefined, verify: boolean): ExportJobInput {
+function jobInput(input: ExportInput, savedLogin: SavedLogin | undefined): ExportJobInput {
   const job: ExportJobInput = {
     target: input.target, references: input.references, imageListFiles: input.imageListFile !== undefined ? [input.imageListFile] : [],
-    platforms: input.platforms ?? [], registry: settingsFrom(input.registry, savedLogin), verify,
+    platforms: input.platforms ?? [], registry: settingsFrom(input.registry, savedLogin),
   };
   if (input.imageListText !== undefined) job.imageListText = input.imageListText;
   if (input.setFile !== undefined) job.setFile = input.setFile;
@@ -56,13 +56,13 @@ function jobInput(input: ExportInput, savedLogin: SavedLogin | undefined, verify
 
 /** export:plan — a dry run; references that cannot be resolved become `problems`, the rest are planned. */
 export async function planExport(input: ExportInput, catalog: () => Catalog, savedLogin?: SavedLogin): Promise<ExportPlanResult> {
-  return planImages(jobInput(input, savedLogin, false), catalog);
+  return planImages(jobInput(input, savedLogin), catalog);
 }
 
 /** export:run's body: the export use case as a job. */
 export async function runExportJob(input: ExportInput, catalog: Catalog, context: JobContext, savedLogin?: SavedLogin): Promise<ExportJobResult> {
   if (input.target.trim() === '') throw new FerryError('INVALID_ARGUMENT', 'choose where to write the bundle (a drive or a folder)', { argument: 'target' });
-  const { summary } = await runExport(jobInput(input, savedLogin, false), catalog, context);
+  const { summary } = await runExport(jobInput(input, savedLogin), catalog, context);
   return {
     bundleId: summary.bundleId, bundle: summary.bundle, form: summary.form, formReason: summary.formReason, images: summary.images.length,
     blobs: summary.blobs, bytes: summary.bytes, parts: summary.parts.length, alreadyComplete: summary.alreadyComplete, seconds: summary.seconds,
