@@ -24,6 +24,7 @@ import { RepositoryBlobs } from '../../src-main/oci/registry/repository-blobs.ts
 import { uploadBlob } from '../../src-main/oci/registry/uploads.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { Teardown } from '../harness/teardown.ts';
 
 type Fault = 'intact' | 'corrupt' | 'short';
 type SourceKind = 'registry' | 'layout' | 'archive';
@@ -39,16 +40,17 @@ let client: RegistryClient;
 let work: string;
 let counter = 0;
 
+const teardown = new Teardown();
+
 beforeAll(async () => {
-  registry = await startRegistry({ mode: 'anonymous' });
-  registries = new Registries({ plainHttp: true, tls: { verify: true, caCertFiles: [], certDirs: [] }, authFile: emptyAuthFile });
+  registry = teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
+  registries = teardown.add(new Registries({ plainHttp: true, tls: { verify: true, caCertFiles: [], certDirs: [] }, authFile: emptyAuthFile }), (opened) => opened.close());
   client = await registries.client(registry.host);
   work = await mkdtemp(join(tmpdir(), 'ferry-blob-io-'));
 });
 
 afterAll(async () => {
-  await registries?.close();
-  await registry?.stop();
+  await teardown.run();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
@@ -112,12 +114,12 @@ interface SinkCase {
 /** copyBlob from either kind of source: an archive is walked, the others opened. */
 async function copyFrom(blob: BlobRef, source: BlobSource | ArchiveBlobs, sink: BlobSink): Promise<void> {
   if (source instanceof ArchiveBlobs) {
-    let seen = false;
+    let entries = 0;
     await source.forEach(async (_entry, stream) => {
-      seen = true;
+      entries += 1;
       await copyBlob(blob, stream, sink, { subject: source.describe(blob) });
     });
-    if (!seen) throw new Error('the archive had no blob entry');
+    if (entries === 0) throw new Error('the archive had no blob entry');
   } else {
     await copyBlob(blob, source, sink);
   }
