@@ -10,7 +10,6 @@ import { runSkopeo, skopeoFlags } from '../harness/skopeo.ts';
 import { runFerry } from '../harness/test-helpers.ts';
 
 let source: RunningRegistry;
-let site: RunningRegistry;
 let fixtures: Record<FixtureName, FixtureImage>;
 let work: string;
 const flags = ['--plain-http', '--authfile', emptyAuthFile];
@@ -24,8 +23,7 @@ async function tag(from: FixtureName, to: string): Promise<void> {
 const teardown = new Teardown();
 
 beforeAll(async () => {
-  const anonymous = async (): Promise<RunningRegistry> => teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
-  [source, site] = await Promise.all([anonymous(), anonymous()]);
+  source = teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
   fixtures = await buildFixtures();
   await seedFixtures(source, [fixtures['oci-single'], fixtures['docker-schema2'], fixtures['empty-layer']]);
   for (const t of ['v1.2.0', 'v1.2.5', 'v1.3.1', 'v2.0.0', 'latest', 'nightly-2026-11-20']) await tag('empty-layer', `tools/cli:${t}`);
