@@ -22,7 +22,11 @@ const OCI = [...BASE, 'oci'];
 const STORAGE = [...OCI, 'bundle', 'mirror-config', 'media'];
 /** catalog, sources and transfer are siblings: none imports another (catalog reads bundle types, which are below it). */
 const ENGINE = [...STORAGE, 'catalog', 'sources', 'transfer'];
-const USECASES = [...ENGINE, 'usecases'];
+/**
+ * The front ends see the use cases and what lies below the engine (oci, bundle, media…), never the engine's
+ * catalog, sources or transfer themselves: the use cases are their only callers from above (DESIGN.md).
+ */
+const USECASES = [...STORAGE, 'usecases'];
 
 /** Which element may import which; anything not listed is refused. */
 export const LAYERS = {

@@ -85,8 +85,7 @@ export type ErrorHint =
 /** Every hint kind, for code that must check a hint that crossed a process boundary. */
 export const ERROR_HINT_KINDS = ['credentials', 'auth-file-per-registry', 'mirror-login', 'ca-certificate', 'tls-verify', 'plain-http', 'site-receipt', 'keep-source-host'] as const satisfies readonly ErrorHint['kind'][];
 /** Fails typecheck when a hint kind is missing from ERROR_HINT_KINDS (and so could never be read back). */
-const EVERY_HINT_KIND_LISTED: [Exclude<ErrorHint['kind'], (typeof ERROR_HINT_KINDS)[number]>] extends [never] ? true : never = true;
-void EVERY_HINT_KIND_LISTED;
+export const EVERY_HINT_KIND_LISTED: [Exclude<ErrorHint['kind'], (typeof ERROR_HINT_KINDS)[number]>] extends [never] ? true : never = true;
 
 /**
  * The hint in an error's details, checked: details arrive over IPC and HTTP as

@@ -38,7 +38,7 @@ export type ValuePath = readonly PropertyKey[];
 export interface YamlContent {
   value: unknown;
   /** Where the value at `path` starts (`of: 'key'`: its mapping key); the nearest enclosing node when the path goes further than the file. */
-  position(path: ValuePath, of?: 'key' | 'value'): TextPosition | undefined;
+  position: (path: ValuePath, of?: 'key' | 'value') => TextPosition | undefined;
 }
 
 /** Options for one read. */

@@ -29,7 +29,7 @@ export class ArchiveBlobs {
       for await (const entry of extract) {
         const name = entry.header.name;
         try {
-          if (name.startsWith('blobs/sha256/')) await visit({ digest: `sha256:${name.slice('blobs/sha256/'.length)}`, size: entry.header.size ?? 0 }, { stream: entry as AsyncIterable<Buffer> });
+          if (name.startsWith('blobs/sha256/')) await visit({ digest: `sha256:${name.slice('blobs/sha256/'.length)}`, size: entry.header.size }, { stream: entry as AsyncIterable<Buffer> });
         } finally {
           // Whatever the visitor read, the rest of the entry must be drained or the extractor stalls.
           for await (const _chunk of entry) { /* skipped bytes */ }

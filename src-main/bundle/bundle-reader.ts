@@ -118,7 +118,7 @@ export async function openBundle(dir: string): Promise<OpenedBundle> {
   const reading = (async () => {
     for await (const entry of extract) {
       const name = entry.header.name;
-      const small = (entry.header.size ?? 0) <= MANIFEST_LIMIT;
+      const small = entry.header.size <= MANIFEST_LIMIT;
       const chunks: Buffer[] = [];
       for await (const chunk of entry) if (small) chunks.push(chunk as Buffer);
       const bytes = Buffer.concat(chunks);
@@ -127,14 +127,15 @@ export async function openBundle(dir: string): Promise<OpenedBundle> {
       else if (name.startsWith('blobs/')) return;
     }
   })();
-  let headRead = false;
+  // Set by the reader when it has what it needs; an object, since the loop below reads it after awaits.
+  const head = { read: false };
   void reading.finally(() => {
-    headRead = true;
+    head.read = true;
   }).catch(() => undefined);
   try {
     // The parts were verified already (the importer runs the verifier first); this pass stops at the first layer.
     for await (const chunk of openPartsStream(dir, manifest?.parts ?? [], { verify: false })) {
-      if (!(await writeToExtract(extract, chunk)) || headRead) break;
+      if (!(await writeToExtract(extract, chunk)) || head.read) break;
     }
   } finally {
     extract.destroy();

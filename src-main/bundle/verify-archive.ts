@@ -177,7 +177,7 @@ export async function verifyArchive(dir: string, manifest: BundleManifest, facts
 
   const complete = !abandoned && tarFailure === undefined;
   if (tarFailure !== undefined) {
-    const why = tarFailure instanceof Error ? tarFailure.message : String(tarFailure);
+    const why = tarFailure instanceof Error ? tarFailure.message : JSON.stringify(tarFailure);
     if (recorder.failed('parts')) recorder.fail('parts', `the tar stream cannot be read past the damaged part(s): ${why}`);
     else recorder.fail('tar-safety', `the tar stream is malformed: ${why}`);
   }

@@ -69,7 +69,7 @@ export function recordBundle(sql: Sql, manifest: BundleManifest, options: Record
   const form = requireOneOf('form', manifest.form, ['directory', 'archive'] as const);
   const created = requireTime('created', manifest.created);
   const sequence = requireSize('sequence', manifest.sequence);
-  const parent = manifest.parent === null || manifest.parent === undefined ? null : requireText('parent', manifest.parent);
+  const parent = manifest.parent === null ? null : requireText('parent', manifest.parent);
   const path = requireText('path', options.path);
   const direction = requireOneOf('direction', options.direction, ['export', 'import'] as const);
   const site = options.site === undefined ? null : requireSiteName(options.site);
@@ -147,9 +147,8 @@ export function requireSite(sql: Sql, name: string): string {
  */
 export function addReceipt(sql: Sql, receipt: ImportReceipt, siteName: string): { receiptId: number; digests: number } {
   const site = requireSiteName(siteName);
-  if (receipt.receiptVersion !== 1) throw new FerryError('INVALID_ARGUMENT', `unsupported receipt version ${JSON.stringify(receipt.receiptVersion)}`, { field: 'receiptVersion' });
   const registry = requireRegistry(receipt.registry);
-  const bundleId = receipt.bundleId === null || receipt.bundleId === undefined ? null : requireText('bundleId', receipt.bundleId);
+  const bundleId = receipt.bundleId === null ? null : requireText('bundleId', receipt.bundleId);
   const importedAt = requireTime('importedAt', receipt.importedAt);
   if (!Array.isArray(receipt.digests) || !Array.isArray(receipt.images)) {
     throw new FerryError('INVALID_ARGUMENT', 'receipt needs images and digests arrays', { field: 'digests' });

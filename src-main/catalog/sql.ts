@@ -9,17 +9,17 @@ import { FerryError } from '../../src-shared/errors.ts';
 /** One connection plus its statement cache, shared by the catalog's parts. */
 export class Sql {
   readonly db: Database.Database;
-  readonly #statements = new Map<string, Database.Statement<unknown[], unknown>>();
+  readonly #statements = new Map<string, Database.Statement>();
 
   constructor(db: Database.Database) {
     this.db = db;
   }
 
   /** The prepared statement for `sql`, prepared once per connection. */
-  statement(sql: string): Database.Statement<unknown[], unknown> {
+  statement(sql: string): Database.Statement {
     let statement = this.#statements.get(sql);
     if (statement === undefined) {
-      statement = this.db.prepare<unknown[], unknown>(sql);
+      statement = this.db.prepare(sql);
       this.#statements.set(sql, statement);
     }
     return statement;
@@ -31,6 +31,7 @@ export class Sql {
   }
 
   /** The first row of a query, or undefined. */
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- as in all(): the caller names the row type its SELECT produces; SQLite cannot tell us
   get<Row>(sql: string, ...params: unknown[]): Row | undefined {
     return this.statement(sql).pluck(false).get(...params) as Row | undefined;
   }

@@ -99,6 +99,7 @@ export class CredentialVault {
     const host = vaultHost(registry);
     const file = await this.read();
     if (!(host in file.entries)) return false;
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- entries is a null-prototype record keyed by host, read from the vault file; removing one key is the operation
     delete file.entries[host];
     await this.write(file);
     return true;

@@ -39,7 +39,7 @@ export class BlobBatcher {
       return;
     }
     this.timer = setTimeout(() => this.flush(), wait);
-    this.timer.unref?.();
+    this.timer.unref();
   };
 
   /** Sends what is pending now (also at the job's end, before its final state). */

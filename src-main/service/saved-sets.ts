@@ -23,9 +23,10 @@ export function setsFolderFor(catalogPath: string): string {
 
 /** sets:list — the saved sets, newest first. A missing folder means none yet. */
 export async function listSavedSets(folder: string): Promise<SavedSet[]> {
-  const names = await readdir(folder).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return [];
-    throw new FerryError('IO_ERROR', `cannot read the saved sets folder ${folder}: ${error.message}`, { path: folder });
+  const names = await readdir(folder).catch((error: unknown) => {
+    const { code, message } = error as NodeJS.ErrnoException;
+    if (code === 'ENOENT') return [];
+    throw new FerryError('IO_ERROR', `cannot read the saved sets folder ${folder}: ${message}`, { path: folder });
   });
   const sets = await Promise.all(names.filter((name) => name.endsWith(SET_EXTENSION) && !name.startsWith('.')).map(async (file) => {
     const path = join(folder, file);

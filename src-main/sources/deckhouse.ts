@@ -11,7 +11,7 @@
  */
 import type { Reference } from '../../src-shared/model/oci.ts';
 import { FerryError } from '../../src-shared/errors.ts';
-import { formatReference, parseReference } from '../oci/reference.ts';
+import { formatReference } from '../oci/reference.ts';
 import { headManifest } from '../oci/registry/manifests.ts';
 import { listTags } from '../oci/registry/tags.ts';
 import { readImageFile } from './image-files.ts';

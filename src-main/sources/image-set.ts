@@ -89,8 +89,9 @@ export async function placeImageSet(set: ImageSetFile, context: Omit<ResolveCont
     if (!placement) {
       placements.set(key, { targets: image.target ? [image.target] : [], section: image.section });
       references.push(image.source);
-    } else if (image.target && !placement.targets.some((t) => t.path === image.target?.path && t.tag === image.target?.tag)) {
-      placement.targets.push(image.target);
+    } else if (image.target) {
+      const { target } = image;
+      if (!placement.targets.some((t) => t.path === target.path && t.tag === target.tag)) placement.targets.push(target);
     }
   }
   imageSet.set = basename(set.path);

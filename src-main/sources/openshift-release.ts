@@ -78,7 +78,7 @@ export function parseImageReferences(bytes: Buffer, subject: string): { name: st
     const name = tag?.name;
     if (typeof name !== 'string' || name.length === 0) return invalid(`spec.tags[${i}].name is missing`);
     if (typeof from?.name !== 'string') return invalid(`spec.tags[${i}] (${name}) has no from.name`);
-    if (from.kind !== undefined && from.kind !== 'DockerImage') invalid(`spec.tags[${i}] (${name}) is from a ${String(from.kind)}, expected DockerImage`);
+    if (from.kind !== undefined && from.kind !== 'DockerImage') invalid(`spec.tags[${i}] (${name}) is from a ${JSON.stringify(from.kind)}, expected DockerImage`);
     let image: Reference;
     try {
       image = parseReference(from.name);

@@ -5,7 +5,7 @@
  * exists, mount what the target registry already holds, stream the rest),
  * then pushes manifests children-first and tags last.
  */
-import type { Descriptor, Reference } from '../../src-shared/model/oci.ts';
+import type { Reference } from '../../src-shared/model/oci.ts';
 import type { TransferEvent } from '../../src-shared/model/progress.ts';
 import { FerryError, toErrorEnvelope, type ErrorEnvelope } from '../../src-shared/errors.ts';
 import { manifestsInPushOrder, type ImageGraph } from '../oci/image-graph.ts';

@@ -166,6 +166,7 @@ export interface PageEnvironment {
  * Electron's bridge if present, else HTTP with the token read once from the
  * page address.
  */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed where this file compiles without the DOM lib (tsconfig.json, via tests/integration/browser-wire.test.ts)
 export function createApiClient(env: PageEnvironment = globalThis as unknown as PageEnvironment): ApiClient {
   const bridge = env[BRIDGE_GLOBAL];
   if (bridge) return clientOver(preloadTransport(bridge));

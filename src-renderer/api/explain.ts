@@ -35,7 +35,8 @@ const ADVICE: Record<ErrorCode, string> = {
 
 /** The advice for an error code. */
 export function adviceFor(code: ErrorCode): string {
-  return ADVICE[code] ?? ADVICE.INTERNAL;
+  // The code comes over the wire: an engine newer than this page may send one it does not know yet.
+  return Object.hasOwn(ADVICE, code) ? ADVICE[code] : ADVICE.INTERNAL;
 }
 
 /** What to do next about an error: its hint worded as the field to change, else the advice for its code. */

@@ -4,7 +4,7 @@ import { ACCESS_LABELS } from '../field-labels.ts';
 import { PathField } from './PathField.tsx';
 
 /** A fieldset of registry access options, each with its own label. */
-export function AccessFields({ legend, access, onChange, idPrefix, prefilledFrom }: { legend: string; access: AccessForm; onChange(patch: Partial<AccessForm>): void; idPrefix: string; prefilledFrom?: string | null }) {
+export function AccessFields({ legend, access, onChange, idPrefix, prefilledFrom }: { legend: string; access: AccessForm; onChange: (patch: Partial<AccessForm>) => void; idPrefix: string; prefilledFrom?: string | null }) {
   return (
     <fieldset>
       <legend>{legend}</legend>

@@ -3,7 +3,7 @@ import { usePicker } from '../stores/picker-store.ts';
 
 /** A labelled path field; typing stays possible, browsing fills it in. */
 export function PathField({ id, label, value, onChange, kind, hint, placeholder }: {
-  id: string; label: string; value: string; onChange(value: string): void; kind: 'file' | 'folder'; hint?: string; placeholder?: string;
+  id: string; label: string; value: string; onChange: (value: string) => void; kind: 'file' | 'folder'; hint?: string; placeholder?: string;
 }) {
   const open = usePicker((s) => s.open);
   return (

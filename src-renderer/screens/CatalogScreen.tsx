@@ -1,5 +1,5 @@
 /** The catalog: bundles carried, searchable by reference or digest, and bytes carried per month. */
-import type { FormEvent } from 'react';
+import type { SubmitEvent } from 'react';
 import { BundlesTable } from '../components/BundlesTable.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { formatBytes } from '../../src-shared/units.ts';
@@ -37,7 +37,7 @@ export function MonthChart({ totals }: { totals: MonthTotal[] }) {
 /** The catalog screen. */
 export function CatalogScreen() {
   const { bundles, totals, search, loading, error, setSearch, load } = useCatalog();
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     void load();
   };

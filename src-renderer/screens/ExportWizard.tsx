@@ -38,7 +38,7 @@ function SaveAsSet({ references, platforms }: { references: string[]; platforms:
 }
 
 /** The saved sets, each one click from being the image set file of this export. */
-function SavedSets({ chosen, onChoose }: { chosen: string; onChoose(path: string): void }) {
+function SavedSets({ chosen, onChoose }: { chosen: string; onChoose: (path: string) => void }) {
   const sets = useSavedSets((s) => s.sets);
   if (sets.length === 0) return null;
   return (

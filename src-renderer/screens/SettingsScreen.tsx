@@ -1,5 +1,5 @@
 /** Settings: the registries the user works with (address, TLS, CA, auth file) and export defaults. Never a password. */
-import type { FormEvent } from 'react';
+import type { SubmitEvent } from 'react';
 import { ConnectionTestNotice } from '../components/ConnectionTestNotice.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PathField } from '../components/PathField.tsx';
@@ -61,7 +61,7 @@ function RegistryFields({ index, entry }: { index: number; entry: RegistryDraft 
 /** The Settings screen; the engine's `credentials:status` says where passwords can live. */
 export function SettingsScreen() {
   const { draft, busy, error, savedNote, addRegistry, setDefaults, save, logins } = useSettings();
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     void save();
   };

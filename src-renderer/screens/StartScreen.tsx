@@ -8,7 +8,7 @@ import { useCatalog } from '../stores/catalog-store.ts';
 const JOBS_SHOWN = 10;
 
 /** Two big choices, the session's jobs (live) and the catalog's last bundles. */
-export function StartScreen({ onExport, onImport }: { onExport(): void; onImport(): void }) {
+export function StartScreen({ onExport, onImport }: { onExport: () => void; onImport: () => void }) {
   const bundles = useCatalog((s) => s.bundles);
   const error = useCatalog((s) => s.error);
   return (

@@ -16,9 +16,9 @@ export interface CatalogStore {
   search: string;
   loading: boolean;
   error: ErrorEnvelope | null;
-  init(client: ApiClient): () => void;
-  setSearch(search: string): void;
-  load(): Promise<void>;
+  init: (client: ApiClient) => () => void;
+  setSearch: (search: string) => void;
+  load: () => Promise<void>;
 }
 
 let client: ApiClient | null = null;

@@ -8,7 +8,7 @@ import { envelopeOf } from '../api/explain.ts';
 export interface DrivesStore {
   drives: DriveInfo[];
   error: ErrorEnvelope | null;
-  init(client: ApiClient): () => void;
+  init: (client: ApiClient) => () => void;
 }
 
 let unsubscribe: (() => void) | null = null;

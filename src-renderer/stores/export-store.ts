@@ -78,16 +78,16 @@ export interface ExportStore extends ExportForm {
   verify: VerifyJobResult | null;
   verifyError: ErrorEnvelope | null;
   eject: EjectState;
-  init(client: ApiClient): void;
-  set(patch: Partial<ExportForm>): void;
-  setAccess(patch: Partial<AccessForm>): void;
-  goTo(step: ExportStep): void;
-  planExport(): Promise<void>;
-  run(): Promise<void>;
-  cancel(): Promise<void>;
+  init: (client: ApiClient) => void;
+  set: (patch: Partial<ExportForm>) => void;
+  setAccess: (patch: Partial<AccessForm>) => void;
+  goTo: (step: ExportStep) => void;
+  planExport: () => Promise<void>;
+  run: () => Promise<void>;
+  cancel: () => Promise<void>;
   /** "Safely remove drive" for the drive mounted at `path`. */
-  ejectDrive(path: string): Promise<void>;
-  reset(): void;
+  ejectDrive: (path: string) => Promise<void>;
+  reset: () => void;
 }
 
 let client: ApiClient | null = null;

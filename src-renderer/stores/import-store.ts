@@ -36,19 +36,19 @@ export interface ImportStore {
   importJobId: string | null;
   importJob: JobStateOf<'import'> | null;
   mirror: Array<{ path: string; text: string }> | null;
-  init(client: ApiClient): void;
-  set(patch: Partial<Pick<ImportStore, 'bundle' | 'target' | 'site' | 'searchFolder'>>): void;
+  init: (client: ApiClient) => void;
+  set: (patch: Partial<Pick<ImportStore, 'bundle' | 'target' | 'site' | 'searchFolder'>>) => void;
   /** Looks for bundles in searchFolder, or on the removable drives when it is empty. */
-  findBundles(): Promise<void>;
-  setAccess(patch: Partial<AccessForm>): void;
-  goTo(step: ImportStep): void;
-  startVerify(): Promise<void>;
-  inspect(): Promise<void>;
-  testConnection(): Promise<void>;
-  push(): Promise<void>;
-  cancel(): Promise<void>;
-  loadMirror(): Promise<void>;
-  reset(): void;
+  findBundles: () => Promise<void>;
+  setAccess: (patch: Partial<AccessForm>) => void;
+  goTo: (step: ImportStep) => void;
+  startVerify: () => Promise<void>;
+  inspect: () => Promise<void>;
+  testConnection: () => Promise<void>;
+  push: () => Promise<void>;
+  cancel: () => Promise<void>;
+  loadMirror: () => Promise<void>;
+  reset: () => void;
 }
 
 let client: ApiClient | null = null;

@@ -16,7 +16,7 @@ export interface JobsStore {
   /** Job ids, newest first, for lists (the Start screen). */
   order: string[];
   /** Subscribes to job events once; returns the unsubscribe for tests. */
-  init(client: ApiClient): () => void;
+  init: (client: ApiClient) => () => void;
 }
 
 let unsubscribe: (() => void) | null = null;

@@ -16,7 +16,7 @@ export interface PickerRequest {
   kind: 'file' | 'folder';
   /** The field's current value; the picker starts in it (a folder) or beside it (a file). */
   start: string;
-  choose(path: string): void;
+  choose: (path: string) => void;
 }
 
 /** The picker store. */
@@ -25,11 +25,11 @@ export interface PickerStore {
   listing: FolderListing | null;
   busy: boolean;
   error: ErrorEnvelope | null;
-  init(client: ApiClient): void;
-  open(request: PickerRequest): Promise<void>;
-  browse(path?: string): Promise<void>;
-  choose(path: string): void;
-  close(): void;
+  init: (client: ApiClient) => void;
+  open: (request: PickerRequest) => Promise<void>;
+  browse: (path?: string) => Promise<void>;
+  choose: (path: string) => void;
+  close: () => void;
 }
 
 let client: ApiClient | null = null;

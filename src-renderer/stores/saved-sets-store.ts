@@ -13,10 +13,10 @@ export interface SavedSetsStore {
   error: ErrorEnvelope | null;
   /** The set just saved, for the confirmation line. */
   saved: SavedSet | null;
-  init(client: ApiClient): void;
-  load(): Promise<void>;
-  setName(name: string): void;
-  save(references: string[], platforms: string[]): Promise<void>;
+  init: (client: ApiClient) => void;
+  load: () => Promise<void>;
+  setName: (name: string) => void;
+  save: (references: string[], platforms: string[]) => Promise<void>;
 }
 
 let client: ApiClient | null = null;

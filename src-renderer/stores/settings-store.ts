@@ -36,17 +36,17 @@ export interface SettingsStore {
   tests: Record<number, RegistryTestResult>;
   /** Whether logins can be kept in the system keychain (desktop app) and which are; null until loaded. */
   logins: CredentialsStatus | null;
-  init(client: ApiClient): void;
-  load(): Promise<void>;
-  save(): Promise<void>;
-  addRegistry(): void;
-  updateRegistry(index: number, patch: Partial<RegistryDraft>): void;
-  removeRegistry(index: number): void;
-  setDefaults(patch: Partial<Pick<SettingsDraft, 'archive' | 'partSize'>>): void;
-  testRegistry(index: number): Promise<void>;
+  init: (client: ApiClient) => void;
+  load: () => Promise<void>;
+  save: () => Promise<void>;
+  addRegistry: () => void;
+  updateRegistry: (index: number, patch: Partial<RegistryDraft>) => void;
+  removeRegistry: (index: number) => void;
+  setDefaults: (patch: Partial<Pick<SettingsDraft, 'archive' | 'partSize'>>) => void;
+  testRegistry: (index: number) => Promise<void>;
   /** Seals the entry's user name and password in the keychain, then forgets the password typed. */
-  saveLogin(index: number): Promise<void>;
-  forgetLogin(index: number): Promise<void>;
+  saveLogin: (index: number) => Promise<void>;
+  forgetLogin: (index: number) => Promise<void>;
 }
 
 let client: ApiClient | null = null;
@@ -129,8 +129,8 @@ export const useSettings = create<SettingsStore>()((set, get) => ({
   },
   updateRegistry(index, patch) {
     set((s) => {
-      const tests = { ...s.tests };
-      delete tests[index];
+      // The entry changed, so its last connection test no longer says anything about it.
+      const { [index]: _stale, ...tests } = s.tests;
       return { draft: { ...s.draft, registries: s.draft.registries.map((r, i) => (i === index ? { ...r, ...patch } : r)) }, savedNote: false, tests };
     });
   },

@@ -57,7 +57,10 @@ describe('the layer rule refuses imports that point up or sideways', () => {
     ['oci → bundle', 'src-main/oci', `../bundle/${internalFile('src-main/bundle')}`, /oci may not import bundle/],
     ['renderer → src-main', 'src-renderer', `../src-main/oci/${internalFile('src-main/oci')}`, /renderer may not import oci/],
     ['src-shared → src-main', 'src-shared', `../src-main/oci/${internalFile('src-main/oci')}`, /src-shared may not import oci/],
-    ['catalog internals from outside', 'src-main/service', `../catalog/${internalFile('src-main/catalog')}`, /through src-main\/catalog\/index\.ts/],
+    ['catalog internals from outside', 'src-main/usecases', `../catalog/${internalFile('src-main/catalog')}`, /through src-main\/catalog\/index\.ts/],
+    ['service → catalog (past the use cases)', 'src-main/service', '../catalog/index.ts', /service may not import catalog/],
+    ['cli → transfer (past the use cases)', 'src-main/cli', `../transfer/${internalFile('src-main/transfer')}`, /cli may not import transfer/],
+    ['app → sources (past the use cases)', 'src-main/app', `../sources/${internalFile('src-main/sources')}`, /app may not import sources/],
   ];
   it.each(refused)('%s', async (_name, folder, target, expected, name) => {
     const messages = await probe(folder, target, name);
@@ -85,7 +88,8 @@ describe('the layer rule lets imports point down', () => {
   const allowed: Array<[string, string, string]> = [
     ['transfer → bundle', 'src-main/transfer', `../bundle/${internalFile('src-main/bundle')}`],
     ['catalog → bundle', 'src-main/catalog', `../bundle/${internalFile('src-main/bundle')}`],
-    ['service → catalog entry point', 'src-main/service', '../catalog/index.ts'],
+    ['usecases → catalog entry point', 'src-main/usecases', '../catalog/index.ts'],
+    ['service → usecases', 'src-main/service', `../usecases/${internalFile('src-main/usecases')}`],
     ['cli → server', 'src-main/cli', `../server/${internalFile('src-main/server')}`],
     ['oci → src-shared', 'src-main/oci', '../../src-shared/errors.ts'],
     ['renderer → src-shared', 'src-renderer', '../src-shared/errors.ts'],

@@ -30,7 +30,10 @@ function table(rows: Rows, columns: string[]): string {
   const cell = (row: Record<string, unknown>, column: string): string => {
     const value = row[column];
     if (column === 'bytes' || column === 'size') return formatBytes(Number(value ?? 0));
-    return value === null || value === undefined ? '-' : Array.isArray(value) ? value.join(',') : String(value);
+    if (value === null || value === undefined) return '-';
+    if (Array.isArray(value)) return value.join(',');
+    if (typeof value === 'string') return value;
+    return typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
   };
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r, c).length)));
   const line = (values: string[]): string => values.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ').trimEnd();

@@ -82,7 +82,8 @@ export function parseErrorBody(body: string): RegistryErrorEntry[] {
   try {
     const parsed = JSON.parse(body) as { errors?: Array<{ code?: unknown; message?: unknown }> };
     if (!Array.isArray(parsed.errors)) return [];
-    return parsed.errors.map((entry) => ({ code: String(entry.code ?? 'UNKNOWN'), message: String(entry.message ?? '') }));
+    const text = (value: unknown, fallback: string): string => (typeof value === 'string' || typeof value === 'number' ? String(value) : fallback);
+    return parsed.errors.map((entry) => ({ code: text(entry.code, 'UNKNOWN'), message: text(entry.message, '') }));
   } catch {
     return [];
   }
@@ -136,7 +137,8 @@ function tlsRemedy(code: string, message: string, host: string): { hint: ErrorHi
  */
 export function errorForNetwork(error: unknown, init: { method: string; url: string; subject: string }): FerryError {
   if (error instanceof FerryError) return error;
-  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  const raw = (error as { code?: unknown } | null)?.code;
+  const code = typeof raw === 'string' ? raw : '';
   // OpenSSL's messages end with a newline; the hint's words follow on the same line.
   const message = (error instanceof Error ? error.message : String(error)).trim();
   const tls = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/i.test(code + message);
