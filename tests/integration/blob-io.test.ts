@@ -24,7 +24,6 @@ import { RepositoryBlobs } from '../../src-main/oci/registry/repository-blobs.ts
 import { uploadBlob } from '../../src-main/oci/registry/uploads.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
-import { Teardown } from '../harness/teardown.ts';
 
 type Fault = 'intact' | 'corrupt' | 'short';
 type SourceKind = 'registry' | 'layout' | 'archive';
@@ -34,24 +33,25 @@ type SinkKind = 'registry' | 'layout' | 'archive' | 'check';
 const BLOB_SIZE = 3 * 1024 * 1024 + 123;
 const EXPECTED_CODE: Record<Exclude<Fault, 'intact'>, string> = { corrupt: 'DIGEST_MISMATCH', short: 'SIZE_MISMATCH' };
 
-let registry: RunningRegistry;
-let registries: Registries;
+let registry: RunningRegistry | undefined;
+let registries: Registries | undefined;
 let client: RegistryClient;
 let work: string;
 let counter = 0;
 
-const teardown = new Teardown();
-
 beforeAll(async () => {
-  registry = teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
-  registries = teardown.add(new Registries({ plainHttp: true, tls: { verify: true, caCertFiles: [], certDirs: [] }, authFile: emptyAuthFile }), (opened) => opened.close());
-  client = await registries.client(registry.host);
   work = await mkdtemp(join(tmpdir(), 'ferry-blob-io-'));
+  const started = await startRegistry({ mode: 'anonymous' });
+  registry = started;
+  const access = new Registries({ plainHttp: true, tls: { verify: true, caCertFiles: [], certDirs: [] }, authFile: emptyAuthFile });
+  registries = access;
+  client = await access.client(started.host);
 });
 
 afterAll(async () => {
-  await teardown.run();
-  if (work) await rm(work, { recursive: true, force: true });
+  await registries?.close();
+  await registry?.stop();
+  await rm(work, { recursive: true, force: true });
 });
 
 /** The bytes a faulty source holds instead of the blob: one byte flipped in the middle, or the last 1000 bytes missing. */
@@ -75,6 +75,7 @@ async function registrySource(bytes: Buffer, blob: BlobRef, fault: Fault): Promi
     yield bytes;
   });
   const hex = blob.digest.slice('sha256:'.length);
+  if (!registry) throw new Error('the registry did not start');
   await writeFile(join(registry.storageDir, 'docker', 'registry', 'v2', 'blobs', 'sha256', hex.slice(0, 2), hex, 'data'), damaged(bytes, fault));
   return new RepositoryBlobs(client, repository);
 }
@@ -114,12 +115,12 @@ interface SinkCase {
 /** copyBlob from either kind of source: an archive is walked, the others opened. */
 async function copyFrom(blob: BlobRef, source: BlobSource | ArchiveBlobs, sink: BlobSink): Promise<void> {
   if (source instanceof ArchiveBlobs) {
-    let entries = 0;
+    const seen = { entries: 0 };
     await source.forEach(async (_entry, stream) => {
-      entries += 1;
+      seen.entries += 1;
       await copyBlob(blob, stream, sink, { subject: source.describe(blob) });
     });
-    if (entries === 0) throw new Error('the archive had no blob entry');
+    if (seen.entries === 0) throw new Error('the archive had no blob entry');
   } else {
     await copyBlob(blob, source, sink);
   }
