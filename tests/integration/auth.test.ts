@@ -8,6 +8,7 @@ import { sha256Digest } from '../../src-main/oci/digest.ts';
 import { accessFor, registriesFor } from '../harness/ferry-access.ts';
 import { buildFixtures, seedFixtures, type FixtureImage } from '../harness/fixtures.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { Teardown } from '../harness/teardown.ts';
 import { Registries } from '../../src-main/oci/registry/registries.ts';
 import { failure } from '../harness/test-helpers.ts';
 
@@ -19,11 +20,12 @@ beforeAll(async () => {
 
 describe('TLS + htpasswd basic auth', () => {
   let registry: RunningRegistry;
+  const teardown = new Teardown();
   beforeAll(async () => {
-    registry = await startRegistry({ mode: 'tls-basic' });
+    registry = teardown.add(await startRegistry({ mode: 'tls-basic' }), (started) => started.stop());
     await seedFixtures(registry, [fixture]);
   });
-  afterAll(async () => registry?.stop());
+  afterAll(() => teardown.run());
 
   it('pulls with credentials and the per-run CA (--ca-cert)', async () => {
     const registries = registriesFor(registry);
@@ -60,7 +62,7 @@ describe('TLS + htpasswd basic auth', () => {
     expect(error.code).toBe('UNAUTHORIZED');
     expect(error.details?.hint).toEqual({ kind: 'credentials', host: registry.host });
     expect(error.message).not.toMatch(/--[a-z]/);
-    expect(JSON.stringify({ ...error, message: error.message, stack: (error as Error).stack })).not.toContain(password);
+    expect(JSON.stringify({ fields: Object.entries(error), message: error.message, stack: error.stack })).not.toContain(password);
     expect(error.message).toContain(`${registry.host}/${fixture.repository}:${fixture.tag}`);
     await registries.close();
   });
@@ -80,17 +82,19 @@ describe('TLS + htpasswd basic auth', () => {
 
 describe('bearer token auth', () => {
   let registry: RunningRegistry;
+  const teardown = new Teardown();
   beforeAll(async () => {
-    registry = await startRegistry({
+    const started = await startRegistry({
       mode: 'token',
       users: [
         { username: 'ferry', password: 'ferry-token-pass', access: { '*': ['pull', 'push'] } },
         { username: 'reader', password: 'reader-pass', access: { '*': ['pull'] } },
       ],
     });
+    registry = teardown.add(started, (running) => running.stop());
     await seedFixtures(registry, [fixture]);
   });
-  afterAll(async () => registry?.stop());
+  afterAll(() => teardown.run());
 
   it('pulls and pushes with a token, reusing it for the same scopes', async () => {
     const registries = registriesFor(registry);

@@ -17,25 +17,26 @@ import { buildPreloadApi, registerIpcHandlers } from '../../src-main/app/ipc.ts'
 import { startBrowserServer, type BrowserServer } from '../../src-main/server/browser-server.ts';
 import { createService, type Service } from '../../src-main/service.ts';
 import { ApiError, clientOver, createApiClient, httpTransport, type EventSourceConstructor } from '../../src-renderer/api/client.ts';
+import { Teardown } from '../harness/teardown.ts';
 
 let work: string;
 let service: Service;
 let server: BrowserServer;
 let origin: string;
+const teardown = new Teardown();
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'ferry-wire-test-'));
   const rendererDir = join(work, 'renderer');
   await mkdir(rendererDir, { recursive: true });
   await writeFile(join(rendererDir, 'index.html'), '<!doctype html><title>Ferry</title>');
-  service = createService({ mode: 'browser', catalogPath: join(work, 'catalog.sqlite') });
-  server = await startBrowserServer({ service, host: '127.0.0.1', rendererDir });
+  service = teardown.add(createService({ mode: 'browser', catalogPath: join(work, 'catalog.sqlite') }), (created) => created.close());
+  server = teardown.add(await startBrowserServer({ service, host: '127.0.0.1', rendererDir }), (started) => started.close());
   origin = new URL(server.url).origin;
 });
 
 afterAll(async () => {
-  await server?.close();
-  await service?.close();
+  await teardown.run();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
@@ -133,7 +134,7 @@ describe('the Electron bridge speaks the shared wire names', () => {
   it('the renderer finds the bridge under BRIDGE_GLOBAL and reaches the handlers registered on the shared channels', async () => {
     // Electron's IPC cannot run here; this loop hands each invoke to the handler registered for its channel, as ipcMain would.
     const handlers = new Map<string, (event: never, args: unknown) => unknown>();
-    registerIpcHandlers({ handle: (channel, listener) => handlers.set(channel, listener as never) }, service, () => true);
+    registerIpcHandlers({ handle: (channel, listener) => handlers.set(channel, listener) }, service, () => true);
     const bridge = buildPreloadApi({
       invoke: async (channel: string, args: unknown) => {
         const handler = handlers.get(channel);

@@ -10,6 +10,7 @@ import { emptyAuthFile, registriesFor } from '../harness/ferry-access.ts';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.ts';
 import { buildFixtures, seedFixtures, type FixtureImage, type FixtureName } from '../harness/fixtures.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { Teardown } from '../harness/teardown.ts';
 import { skopeoInspectRawDigest } from '../harness/skopeo.ts';
 
 const FAST_RETRY = { attempts: 3, baseDelayMs: 10, maxDelayMs: 50, maxRetryAfterMs: 1_000 };
@@ -19,17 +20,17 @@ let target: RunningRegistry;
 let proxy: FaultProxy;
 let fixtures: Record<FixtureName, FixtureImage>;
 
+const teardown = new Teardown();
+
 beforeAll(async () => {
-  [source, target] = await Promise.all([startRegistry({ mode: 'anonymous' }), startRegistry({ mode: 'anonymous' })]);
+  const anonymous = async (): Promise<RunningRegistry> => teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
+  [source, target] = await Promise.all([anonymous(), anonymous()]);
   fixtures = await buildFixtures();
   await seedFixtures(source, [fixtures['oci-single'], fixtures['docker-schema2'], fixtures['big-layers']]);
-  proxy = await startFaultProxy({ upstream: target.url });
+  proxy = teardown.add(await startFaultProxy({ upstream: target.url }), (started) => started.stop());
 });
 
-afterAll(async () => {
-  await proxy?.stop();
-  await Promise.all([source?.stop(), target?.stop()]);
-});
+afterAll(() => teardown.run());
 
 const ref = (registry: RunningRegistry | FaultProxy, repository: string, tag: string) => parseReference(`${registry.host}/${repository}:${tag}`);
 

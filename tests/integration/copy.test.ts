@@ -11,6 +11,7 @@ import { emptyAuthFile, registriesFor } from '../harness/ferry-access.ts';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.ts';
 import { buildFixtures, makeImageSet, seedFixtures, seedImageSet, type FixtureImage, type FixtureName, type ImageSet } from '../harness/fixtures.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { Teardown } from '../harness/teardown.ts';
 import { skopeoInspectRawDigest } from '../harness/skopeo.ts';
 
 let source: RunningRegistry;
@@ -20,17 +21,18 @@ let imageSet: ImageSet;
 let workDir: string;
 
 
+const teardown = new Teardown();
+
 beforeAll(async () => {
-  [source, target] = await Promise.all([startRegistry({ mode: 'anonymous' }), startRegistry({ mode: 'anonymous' })]);
+  const anonymous = async (): Promise<RunningRegistry> => teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
+  [source, target] = await Promise.all([anonymous(), anonymous()]);
   fixtures = await buildFixtures();
   imageSet = await makeImageSet(20, 256 * 1024);
   await Promise.all([seedFixtures(source, Object.values(fixtures)), seedImageSet(source, imageSet)]);
   workDir = await mkdtemp(join(tmpdir(), 'ferry-copy-test-'));
 });
 
-afterAll(async () => {
-  await Promise.all([source?.stop(), target?.stop()]);
-});
+afterAll(() => teardown.run());
 
 describe('ferry copy --images', () => {
   it('copies a 20-image set into a prefix with byte-identical manifests, blobs deduplicated across images', async () => {

@@ -13,6 +13,7 @@ import type { Registries } from '../../src-main/oci/registry/registries.ts';
 import { DECKHOUSE_ROOT, SUSPENDED_ROOT, buildDeckhouseFixture, seedDeckhouseFixture } from '../harness/deckhouse-fixture.ts';
 import { registriesFor } from '../harness/ferry-access.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { Teardown } from '../harness/teardown.ts';
 import { failure } from '../harness/test-helpers.ts';
 
 let registry: RunningRegistry;
@@ -21,22 +22,21 @@ let context: ResolveContext;
 let root: string;
 let suspendedRoot: string;
 
+const teardown = new Teardown();
+
 beforeAll(async () => {
-  registry = await startRegistry({ mode: 'anonymous' });
+  registry = teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
   const started = Date.now();
   await seedDeckhouseFixture(registry, await buildDeckhouseFixture());
   // The brief for this fixture: seeding stays under 15 s on 2 cores.
   expect(Date.now() - started).toBeLessThan(15_000);
-  registries = registriesFor(registry);
+  registries = teardown.add(registriesFor(registry), (opened) => opened.close());
   context = { registries, platforms: ALL_PLATFORMS, baseDir: tmpdir() };
   root = `${registry.host}/${DECKHOUSE_ROOT}`;
   suspendedRoot = `${registry.host}/${SUSPENDED_ROOT}`;
 });
 
-afterAll(async () => {
-  await registries?.close();
-  await registry?.stop();
-});
+afterAll(() => teardown.run());
 
 /** The plan as sorted `repository:tag` lines (host stripped), after checking each image's section, host and target. */
 function plan(section: ResolvedSection): string[] {

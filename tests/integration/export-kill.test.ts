@@ -9,6 +9,7 @@ import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.ts';
 import { buildFixtures, seedFixtures, type FixtureImage, type FixtureName } from '../harness/fixtures.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { Teardown } from '../harness/teardown.ts';
 import { skopeoInspectRawDigest } from '../harness/skopeo.ts';
 import { skopeoCopyOut } from '../harness/bundle-oracle.ts';
 
@@ -22,17 +23,19 @@ let proxy: FaultProxy;
 let fixtures: Record<FixtureName, FixtureImage>;
 let work: string;
 
+const teardown = new Teardown();
+
 beforeAll(async () => {
-  [source, target] = await Promise.all([startRegistry({ mode: 'anonymous' }), startRegistry({ mode: 'anonymous' })]);
+  const anonymous = async (): Promise<RunningRegistry> => teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
+  [source, target] = await Promise.all([anonymous(), anonymous()]);
   fixtures = await buildFixtures();
   await seedFixtures(source, [fixtures['big-layers'], fixtures['oci-index'], fixtures['docker-schema2']]);
-  proxy = await startFaultProxy({ upstream: source.url });
+  proxy = teardown.add(await startFaultProxy({ upstream: source.url }), (started) => started.stop());
   work = await mkdtemp(join(tmpdir(), 'ferry-kill-test-'));
 });
 
 afterAll(async () => {
-  await proxy?.stop();
-  await Promise.all([source?.stop(), target?.stop()]);
+  await teardown.run();
   if (work) await rm(work, { recursive: true, force: true });
 });
 

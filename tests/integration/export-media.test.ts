@@ -7,20 +7,21 @@ import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { buildFixtures, seedFixtures, type FixtureImage, type FixtureName } from '../harness/fixtures.ts';
 import { mountFat32, mountTmpfs } from '../harness/mounts.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { Teardown } from '../harness/teardown.ts';
 import { runFerry } from '../harness/test-helpers.ts';
 
 let source: RunningRegistry;
 let fixtures: Record<FixtureName, FixtureImage>;
 
+const teardown = new Teardown();
+
 beforeAll(async () => {
-  source = await startRegistry({ mode: 'anonymous' });
+  source = teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
   fixtures = await buildFixtures();
   await seedFixtures(source, [fixtures['big-layers'], fixtures['oci-index']]);
 });
 
-afterAll(async () => {
-  await source?.stop();
-});
+afterAll(() => teardown.run());
 
 const refOf = (name: FixtureName) => `${source.host}/${fixtures[name].repository}:${fixtures[name].tag}`;
 

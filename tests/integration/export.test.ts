@@ -9,9 +9,9 @@ import { readBack } from '../../src-main/bundle/read-back.ts';
 import { openPartsStream } from '../../src-main/bundle/parts.ts';
 import type { BundleManifest } from '../../src-shared/model/bundle.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
-import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.ts';
 import { buildFixtures, seedFixtures, type FixtureImage, type FixtureName } from '../harness/fixtures.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { Teardown } from '../harness/teardown.ts';
 import { skopeoInspectRawDigest } from '../harness/skopeo.ts';
 import { skopeoCopyOut } from '../harness/bundle-oracle.ts';
 import { runFerry } from '../harness/test-helpers.ts';
@@ -22,15 +22,18 @@ let fixtures: Record<FixtureName, FixtureImage>;
 let work: string;
 const NAMES: FixtureName[] = ['oci-single', 'docker-schema2', 'oci-index', 'docker-list', 'artifact-referrer', 'empty-layer', 'big-layers'];
 
+const teardown = new Teardown();
+
 beforeAll(async () => {
-  [source, target] = await Promise.all([startRegistry({ mode: 'anonymous' }), startRegistry({ mode: 'anonymous' })]);
+  const anonymous = async (): Promise<RunningRegistry> => teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
+  [source, target] = await Promise.all([anonymous(), anonymous()]);
   fixtures = await buildFixtures();
   await seedFixtures(source, Object.values(fixtures));
   work = await mkdtemp(join(tmpdir(), 'ferry-export-test-'));
 });
 
 afterAll(async () => {
-  await Promise.all([source?.stop(), target?.stop()]);
+  await teardown.run();
   if (work) await rm(work, { recursive: true, force: true });
 });
 

@@ -12,6 +12,7 @@ import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { httpDateAfter, startFaultProxy, type FaultProxy } from '../harness/fault-proxy.ts';
 import { buildFixtures, seedFixtures, type FixtureImage, type FixtureName } from '../harness/fixtures.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { Teardown } from '../harness/teardown.ts';
 
 /** Fast retries so the suite stays quick; the policy shape is what is under test, not the default delays. */
 const FAST_RETRY = { attempts: 5, baseDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: 5_000 };
@@ -23,23 +24,21 @@ let client: RegistryClient;
 let fixtures: Record<FixtureName, FixtureImage>;
 let bigLayer: { digest: string; size: number };
 
+const teardown = new Teardown();
+
 beforeAll(async () => {
-  registry = await startRegistry({ mode: 'anonymous' });
+  registry = teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
   fixtures = await buildFixtures();
   await seedFixtures(registry, [fixtures['oci-single'], fixtures['big-layers']]);
-  proxy = await startFaultProxy({ upstream: { url: registry.url, storageDir: registry.storageDir } });
-  registries = new Registries({ plainHttp: true, tls: { verify: true, caCertFiles: [], certDirs: [] }, authFile: emptyAuthFile, retry: FAST_RETRY });
+  proxy = teardown.add(await startFaultProxy({ upstream: { url: registry.url, storageDir: registry.storageDir } }), (started) => started.stop());
+  registries = teardown.add(new Registries({ plainHttp: true, tls: { verify: true, caCertFiles: [], certDirs: [] }, authFile: emptyAuthFile, retry: FAST_RETRY }), (opened) => opened.close());
   client = await registries.client(proxy.host);
   const layer = fixtures['big-layers'].blobs.find((b) => b.size > 1024 * 1024);
   if (!layer) throw new Error('big-layers fixture has no big layer');
   bigLayer = layer;
 });
 
-afterAll(async () => {
-  await registries?.close();
-  await proxy?.stop();
-  await registry?.stop();
-});
+afterAll(() => teardown.run());
 
 function requestsTo(path: RegExp, method = 'GET') {
   return proxy.requests.filter((r) => r.method === method && path.test(r.path));

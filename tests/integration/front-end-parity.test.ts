@@ -18,7 +18,8 @@ import type { BundleManifest } from '../../src-shared/model/bundle.ts';
 import { createService, type Service } from '../../src-main/service.ts';
 import { buildDeckhouseFixture, DECKHOUSE_ROOT, seedDeckhouseFixture } from '../harness/deckhouse-fixture.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
-import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { startRegistry, type RunningRegistry, type StartRegistryOptions } from '../harness/registry.ts';
+import { Teardown } from '../harness/teardown.ts';
 import { runFerry } from '../harness/test-helpers.ts';
 
 const LICENSE = 'PARITY-LICENSE-7';
@@ -73,23 +74,23 @@ function catalogRows(path: string): Record<string, unknown> {
   }
 }
 
+const teardown = new Teardown();
+
 beforeAll(async () => {
-  [licensed, site] = await Promise.all([
-    startRegistry({ mode: 'tls-basic', users: [{ username: 'license-token', password: LICENSE }] }),
-    startRegistry({ mode: 'anonymous' }),
-  ]);
+  const started = async (options: StartRegistryOptions): Promise<RunningRegistry> => teardown.add(await startRegistry(options), (running) => running.stop());
+  [licensed, site] = await Promise.all([started({ mode: 'tls-basic', users: [{ username: 'license-token', password: LICENSE }] }), started({ mode: 'anonymous' })]);
   await seedDeckhouseFixture(licensed, await buildDeckhouseFixture(), { creds: { username: 'license-token', password: LICENSE } });
   work = await mkdtemp(join(tmpdir(), 'ferry-parity-'));
   setFile = join(work, 'deckhouse.yaml');
   await writeFile(setFile, ['deckhouse:', `  source: ${licensed.host}/${DECKHOUSE_ROOT}`, `  license: env:${LICENSE_ENV}`, '  tag: v1.70.3', '  noModules: true', ''].join('\n'));
   process.env[LICENSE_ENV] = LICENSE;
-  service = createService({ mode: 'browser', catalogPath: appCatalog() });
+  // A test replaces the service with a fresh one: close whichever is open at the end.
+  service = teardown.add(createService({ mode: 'browser', catalogPath: appCatalog() }), () => service.close());
 });
 
 afterAll(async () => {
-  delete process.env[LICENSE_ENV];
-  await service?.close();
-  await Promise.all([licensed?.stop(), site?.stop()]);
+  Reflect.deleteProperty(process.env, LICENSE_ENV);
+  await teardown.run();
   if (work) await rm(work, { recursive: true, force: true });
 });
 

@@ -24,7 +24,8 @@ function sha256(data: Uint8Array): string {
 /** Reads a body chunk by chunk, returning the bytes that arrived and the error that ended it, if any. */
 async function readAll(response: Response): Promise<{ bytes: Buffer; error: unknown }> {
   const chunks: Uint8Array[] = [];
-  const reader = response.body?.getReader();
+  // A fetch body is bytes; Node's types leave its chunks `any`.
+  const reader = response.body?.getReader() as ReadableStreamDefaultReader<Uint8Array> | undefined;
   if (!reader) return { bytes: Buffer.alloc(0), error: null };
   try {
     for (;;) {

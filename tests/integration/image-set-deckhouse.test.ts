@@ -6,6 +6,7 @@ import type { BundleManifest } from '../../src-shared/model/bundle.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { buildDeckhouseFixture, DECKHOUSE_ROOT, seedDeckhouseFixture } from '../harness/deckhouse-fixture.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { Teardown } from '../harness/teardown.ts';
 import { skopeoInspectRawDigest } from '../harness/skopeo.ts';
 import { runFerry } from '../harness/test-helpers.ts';
 
@@ -14,14 +15,17 @@ let site: RunningRegistry;
 let work: string;
 const flags = ['--plain-http', '--authfile', emptyAuthFile];
 
+const teardown = new Teardown();
+
 beforeAll(async () => {
-  [source, site] = await Promise.all([startRegistry({ mode: 'anonymous' }), startRegistry({ mode: 'anonymous' })]);
+  const anonymous = async (): Promise<RunningRegistry> => teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
+  [source, site] = await Promise.all([anonymous(), anonymous()]);
   await seedDeckhouseFixture(source, await buildDeckhouseFixture());
   work = await mkdtemp(join(tmpdir(), 'ferry-deckhouse-set-'));
 });
 
 afterAll(async () => {
-  await Promise.all([source?.stop(), site?.stop()]);
+  await teardown.run();
   if (work) await rm(work, { recursive: true, force: true });
 });
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { buildOpenShiftFixture, COMPONENTS_REPOSITORY, RELEASE_ARCH, RELEASE_REPOSITORY, RELEASE_VERSION, seedOpenShiftFixture, type OpenShiftFixture } from '../harness/openshift-fixture.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { Teardown } from '../harness/teardown.ts';
 import { skopeoInspectRawDigest } from '../harness/skopeo.ts';
 import { runFerry } from '../harness/test-helpers.ts';
 import { sha256Digest } from '../../src-main/oci/digest.ts';
@@ -16,15 +17,18 @@ let fixture: OpenShiftFixture;
 let work: string;
 const flags = ['--plain-http', '--authfile', emptyAuthFile];
 
+const teardown = new Teardown();
+
 beforeAll(async () => {
-  [source, site] = await Promise.all([startRegistry({ mode: 'anonymous' }), startRegistry({ mode: 'anonymous' })]);
+  const anonymous = async (): Promise<RunningRegistry> => teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
+  [source, site] = await Promise.all([anonymous(), anonymous()]);
   fixture = await buildOpenShiftFixture(source.host);
   await seedOpenShiftFixture(source, fixture);
   work = await mkdtemp(join(tmpdir(), 'ferry-openshift-set-'));
 });
 
 afterAll(async () => {
-  await Promise.all([source?.stop(), site?.stop()]);
+  await teardown.run();
   if (work) await rm(work, { recursive: true, force: true });
 });
 

@@ -1,16 +1,15 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BundleManifest } from '../../src-shared/model/bundle.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { buildFixtures, seedFixtures, type FixtureImage, type FixtureName } from '../harness/fixtures.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
-import { runSkopeo, skopeoFlags, skopeoInspectRawDigest } from '../harness/skopeo.ts';
+import { Teardown } from '../harness/teardown.ts';
+import { runSkopeo, skopeoFlags } from '../harness/skopeo.ts';
 import { runFerry } from '../harness/test-helpers.ts';
 
 let source: RunningRegistry;
-let site: RunningRegistry;
 let fixtures: Record<FixtureName, FixtureImage>;
 let work: string;
 const flags = ['--plain-http', '--authfile', emptyAuthFile];
@@ -21,8 +20,10 @@ async function tag(from: FixtureName, to: string): Promise<void> {
   await runSkopeo(['copy', '--quiet', '--all', '--preserve-digests', ...src.args, ...dest.args, `docker://${source.host}/${fixtures[from].repository}:${fixtures[from].tag}`, `docker://${source.host}/${to}`]);
 }
 
+const teardown = new Teardown();
+
 beforeAll(async () => {
-  [source, site] = await Promise.all([startRegistry({ mode: 'anonymous' }), startRegistry({ mode: 'anonymous' })]);
+  source = teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
   fixtures = await buildFixtures();
   await seedFixtures(source, [fixtures['oci-single'], fixtures['docker-schema2'], fixtures['empty-layer']]);
   for (const t of ['v1.2.0', 'v1.2.5', 'v1.3.1', 'v2.0.0', 'latest', 'nightly-2026-11-20']) await tag('empty-layer', `tools/cli:${t}`);
@@ -30,7 +31,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([source?.stop(), site?.stop()]);
+  await teardown.run();
   if (work) await rm(work, { recursive: true, force: true });
 });
 

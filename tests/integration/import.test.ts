@@ -7,6 +7,7 @@ import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.ts';
 import { buildFixtures, seedFixtures, type FixtureImage, type FixtureName } from '../harness/fixtures.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { Teardown } from '../harness/teardown.ts';
 import { runSkopeo, skopeoFlags, skopeoInspectRawDigest } from '../harness/skopeo.ts';
 import { runFerry } from '../harness/test-helpers.ts';
 
@@ -27,8 +28,10 @@ function targetFlags(registry: RunningRegistry | FaultProxy, creds?: { username?
   return flags;
 }
 
+const teardown = new Teardown();
+
 beforeAll(async () => {
-  source = await startRegistry({ mode: 'anonymous' });
+  source = teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
   fixtures = await buildFixtures();
   await seedFixtures(source, Object.values(fixtures));
   work = await mkdtemp(join(tmpdir(), 'ferry-import-test-'));
@@ -43,7 +46,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await source?.stop();
+  await teardown.run();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
@@ -86,14 +89,12 @@ describe('export → verify → import round trip, digests checked with skopeo',
 describe('import behaviour', () => {
   let target: RunningRegistry;
   let proxy: FaultProxy;
+  const ownTeardown = new Teardown();
   beforeAll(async () => {
-    target = await startRegistry({ mode: 'anonymous' });
-    proxy = await startFaultProxy({ upstream: target.url });
+    target = ownTeardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
+    proxy = ownTeardown.add(await startFaultProxy({ upstream: target.url }), (started) => started.stop());
   });
-  afterAll(async () => {
-    await proxy?.stop();
-    await target?.stop();
-  });
+  afterAll(() => ownTeardown.run());
 
   it('a tampered bundle is refused before any request that writes reaches the registry', async () => {
     const bad = join(work, 'tampered');

@@ -8,6 +8,7 @@ import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.ts';
 import { buildFixtures, seedFixtures, type FixtureImage, type FixtureName } from '../harness/fixtures.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { Teardown } from '../harness/teardown.ts';
 import { runSkopeo, skopeoFlags, skopeoInspectRawDigest } from '../harness/skopeo.ts';
 import { runFerry } from '../harness/test-helpers.ts';
 
@@ -26,8 +27,11 @@ async function retag(from: FixtureName, to: string): Promise<void> {
 }
 const ferryJson = async (dir: string) => JSON.parse(await readFile(join(dir, 'ferry.json'), 'utf8')) as BundleManifest;
 
+const teardown = new Teardown();
+
 beforeAll(async () => {
-  [source, site] = await Promise.all([startRegistry({ mode: 'anonymous' }), startRegistry({ mode: 'anonymous' })]);
+  const anonymous = async (): Promise<RunningRegistry> => teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
+  [source, site] = await Promise.all([anonymous(), anonymous()]);
   fixtures = await buildFixtures();
   await seedFixtures(source, [fixtures['oci-single'], fixtures['docker-schema2'], fixtures['big-layers']]);
   await retag('oci-single', 'app/one:v1');
@@ -37,7 +41,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([source?.stop(), site?.stop()]);
+  await teardown.run();
   if (work) await rm(work, { recursive: true, force: true });
 });
 

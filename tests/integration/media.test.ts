@@ -6,17 +6,17 @@ import { chooseBundleForm, checkFreeSpace, FAT32_MAX_FILE_SIZE, inspectTarget } 
 import { FerryError } from '../../src-shared/errors.ts';
 import { mountFat32, mountTmpfs } from '../harness/mounts.ts';
 import type { TestMount, TmpfsMount } from '../harness/mounts.ts';
+import { Teardown } from '../harness/teardown.ts';
 
 const MiB = 1024 ** 2;
 
 describe('inspectTarget on a 5 MiB tmpfs', () => {
   let mount: TmpfsMount;
+  const teardown = new Teardown();
   beforeAll(async () => {
-    mount = await mountTmpfs(5 * MiB);
+    mount = teardown.add(await mountTmpfs(5 * MiB), (mounted) => mounted.unmount());
   });
-  afterAll(async () => {
-    await mount?.unmount();
-  });
+  afterAll(() => teardown.run());
 
   it('reports tmpfs, about 5 MiB free, writable and no file size limit', async () => {
     const target = await inspectTarget(mount.dir);
@@ -65,12 +65,11 @@ describe('inspectTarget on a 5 MiB tmpfs', () => {
 
 describe('inspectTarget on a FAT32 image mounted with fusefat', () => {
   let mount: TestMount;
+  const teardown = new Teardown();
   beforeAll(async () => {
-    mount = await mountFat32(64 * MiB);
+    mount = teardown.add(await mountFat32(64 * MiB), (mounted) => mounted.unmount());
   });
-  afterAll(async () => {
-    await mount?.unmount();
-  });
+  afterAll(() => teardown.run());
 
   it('reports fat32 with the 4 GiB − 1 limit, unknown free space, and writable', async () => {
     const before = await readdir(mount.dir);
@@ -101,13 +100,12 @@ describe('inspectTarget on a FAT32 image mounted with fusefat', () => {
 
 describe('inspectTarget on a read-only mount', () => {
   let mount: TmpfsMount;
+  const teardown = new Teardown();
   beforeAll(async () => {
-    mount = await mountTmpfs(MiB);
+    mount = teardown.add(await mountTmpfs(MiB), (mounted) => mounted.unmount());
     await mount.remountReadOnly();
   });
-  afterAll(async () => {
-    await mount?.unmount();
-  });
+  afterAll(() => teardown.run());
 
   it('reports writable false, even for root', async () => {
     const target = await inspectTarget(join(mount.dir, 'bundle'));

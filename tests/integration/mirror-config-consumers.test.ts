@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registriesConf } from '../../src-main/mirror-config/registries-conf.ts';
 import { buildFixtures, seedFixture, type FixtureImage } from '../harness/fixtures.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { Teardown } from '../harness/teardown.ts';
 
 /** A source host that never resolves (RFC 2606 `.invalid`): only the mirror can answer for it. */
 const SOURCE_HOST = 'ferry-source.invalid';
@@ -31,15 +32,17 @@ function inspectRaw(reference: string, conf: string): Promise<{ ok: true; digest
   });
 }
 
+const teardown = new Teardown();
+
 beforeAll(async () => {
-  mirror = await startRegistry({ mode: 'anonymous' });
+  mirror = teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
   fixture = (await buildFixtures())['oci-single'];
   await seedFixture(mirror, fixture);
   work = await mkdtemp(join(tmpdir(), 'ferry-mirror-consumers-'));
 });
 
 afterAll(async () => {
-  await mirror?.stop();
+  await teardown.run();
   if (work) await rm(work, { recursive: true, force: true });
 });
 

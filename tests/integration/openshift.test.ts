@@ -19,24 +19,24 @@ import {
 import type { OpenShiftFixture } from '../harness/openshift-fixture.ts';
 import { startRegistry } from '../harness/registry.ts';
 import type { RunningRegistry } from '../harness/registry.ts';
+import { Teardown } from '../harness/teardown.ts';
 
 let registry: RunningRegistry;
 let fixture: OpenShiftFixture;
 let registries: Registries;
 let context: ResolveContext;
 
+const teardown = new Teardown();
+
 beforeAll(async () => {
-  registry = await startRegistry({ mode: 'anonymous' });
+  registry = teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
   fixture = await buildOpenShiftFixture(registry.host);
   await seedOpenShiftFixture(registry, fixture);
-  registries = registriesFor(registry);
+  registries = teardown.add(registriesFor(registry), (opened) => opened.close());
   context = { registries, platforms: ALL_PLATFORMS, baseDir: process.cwd() };
 });
 
-afterAll(async () => {
-  await registries?.close();
-  await registry?.stop();
-});
+afterAll(() => teardown.run());
 
 /** A plan as sorted `source → path:tag [section]` lines. */
 function plan(section: ResolvedSection): string[] {

@@ -11,6 +11,7 @@ import { sha256Digest } from '../../src-main/oci/digest.ts';
 import { registriesFor } from '../harness/ferry-access.ts';
 import { buildFixtures, seedFixtures, SIGNATURE_ARTIFACT_TYPE, type FixtureImage, type FixtureName } from '../harness/fixtures.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { Teardown } from '../harness/teardown.ts';
 import { skopeoInspectRawDigest } from '../harness/skopeo.ts';
 
 let registry: RunningRegistry;
@@ -18,18 +19,17 @@ let registries: Registries;
 let client: RegistryClient;
 let fixtures: Record<FixtureName, FixtureImage>;
 
+const teardown = new Teardown();
+
 beforeAll(async () => {
-  registry = await startRegistry({ mode: 'anonymous' });
+  registry = teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
   fixtures = await buildFixtures();
   await seedFixtures(registry, Object.values(fixtures));
-  registries = registriesFor(registry);
+  registries = teardown.add(registriesFor(registry), (opened) => opened.close());
   client = await registries.client(registry.host);
 });
 
-afterAll(async () => {
-  await registries?.close();
-  await registry?.stop();
-});
+afterAll(() => teardown.run());
 
 const NAMES: FixtureName[] = ['oci-single', 'docker-schema2', 'oci-index', 'docker-list', 'artifact-referrer', 'empty-layer', 'big-layers'];
 

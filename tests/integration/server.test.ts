@@ -16,6 +16,7 @@ import { createService, type Service } from '../../src-main/service.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { buildFixtures, seedFixtures, writeFixtureLayout, type FixtureImage } from '../harness/fixtures.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { Teardown } from '../harness/teardown.ts';
 
 let work: string;
 let rendererDir: string;
@@ -24,6 +25,8 @@ let server: BrowserServer;
 let origin: string;
 let registry: RunningRegistry;
 let fixture: FixtureImage;
+
+const teardown = new Teardown();
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'ferry-server-test-'));
@@ -34,17 +37,15 @@ beforeAll(async () => {
   await writeFile(join(work, 'package.json'), '{"secret": true}');
   const fixtures = await buildFixtures({ bigLayerBytes: 64 * 1024, bigLayerCount: 1 });
   fixture = fixtures['oci-single'];
-  registry = await startRegistry({ mode: 'anonymous' });
+  registry = teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
   await seedFixtures(registry, [fixture]);
-  service = createService({ mode: 'browser', ...(process.env.FERRY_CATALOG ? { catalogPath: process.env.FERRY_CATALOG } : {}) });
-  server = await startBrowserServer({ service, host: '127.0.0.1', rendererDir });
+  service = teardown.add(createService({ mode: 'browser', ...(process.env.FERRY_CATALOG ? { catalogPath: process.env.FERRY_CATALOG } : {}) }), (created) => created.close());
+  server = teardown.add(await startBrowserServer({ service, host: '127.0.0.1', rendererDir }), (started) => started.close());
   origin = new URL(server.url).origin;
 });
 
 afterAll(async () => {
-  await server?.close();
-  await service?.close();
-  await registry?.stop();
+  await teardown.run();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
@@ -83,7 +84,8 @@ async function events(until: (name: string, data: unknown) => boolean, timeoutMs
   const res = await fetch(`${origin}${EVENTS_PATH}`, { headers: withToken(), signal: controller.signal });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-  const reader = res.body?.getReader();
+  // A fetch body is bytes; Node's types leave its chunks `any`.
+  const reader = res.body?.getReader() as ReadableStreamDefaultReader<Uint8Array> | undefined;
   if (!reader) throw new Error('no body');
   let buffer = '';
   const decoder = new TextDecoder();

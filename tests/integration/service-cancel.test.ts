@@ -14,23 +14,25 @@ import { DEFAULT_IMPORT_CONCURRENCY } from '../../src-main/transfer/import.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { writeManyBlobsLayout } from '../harness/many-blobs.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { Teardown } from '../harness/teardown.ts';
 
 let registry: RunningRegistry;
 let work: string;
 let service: Service;
 let layout: string;
 
+const teardown = new Teardown();
+
 beforeAll(async () => {
-  registry = await startRegistry({ mode: 'anonymous' });
+  registry = teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
   work = await mkdtemp(join(tmpdir(), 'ferry-service-cancel-'));
   layout = join(work, 'layout');
   await writeManyBlobsLayout(layout, { images: 20, layersPerImage: 50 });
-  service = createService({ mode: 'browser', catalogPath: join(work, 'catalog.sqlite') });
+  service = teardown.add(createService({ mode: 'browser', catalogPath: join(work, 'catalog.sqlite') }), (created) => created.close());
 });
 
 afterAll(async () => {
-  await service?.close();
-  await registry?.stop();
+  await teardown.run();
   if (work) await rm(work, { recursive: true, force: true });
 });
 

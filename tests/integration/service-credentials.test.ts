@@ -12,6 +12,7 @@ import { createService, type Service } from '../../src-main/service.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { buildFixtures, seedFixtures, type FixtureImage } from '../harness/fixtures.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { Teardown } from '../harness/teardown.ts';
 import { testCipher } from '../harness/test-cipher.ts';
 
 let registry: RunningRegistry;
@@ -31,18 +32,19 @@ async function filesUnder(dir: string): Promise<string[]> {
   return out;
 }
 
+const teardown = new Teardown();
+
 beforeAll(async () => {
-  registry = await startRegistry({ mode: 'tls-basic' });
+  registry = teardown.add(await startRegistry({ mode: 'tls-basic' }), (started) => started.stop());
   fixture = (await buildFixtures())['oci-single'];
   await seedFixtures(registry, [fixture]);
   work = await mkdtemp(join(tmpdir(), 'ferry-service-credentials-'));
-  app = createService({ mode: 'electron', catalogPath: join(work, 'data', 'catalog.sqlite'), cipher: testCipher() });
-  browser = createService({ mode: 'browser', catalogPath: join(work, 'browser-data', 'catalog.sqlite') });
+  app = teardown.add(createService({ mode: 'electron', catalogPath: join(work, 'data', 'catalog.sqlite'), cipher: testCipher() }), (created) => created.close());
+  browser = teardown.add(createService({ mode: 'browser', catalogPath: join(work, 'browser-data', 'catalog.sqlite') }), (created) => created.close());
 });
 
 afterAll(async () => {
-  await Promise.all([app?.close(), browser?.close()]);
-  await registry?.stop();
+  await teardown.run();
   if (work) await rm(work, { recursive: true, force: true });
 });
 

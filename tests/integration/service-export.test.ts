@@ -15,6 +15,7 @@ import { createService, type Service } from '../../src-main/service.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { buildFixtures, seedFixtures, type FixtureImage, type FixtureName } from '../harness/fixtures.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { Teardown } from '../harness/teardown.ts';
 
 let source: RunningRegistry;
 let fixtures: Record<FixtureName, FixtureImage>;
@@ -35,18 +36,19 @@ async function run(args: ExportInput): Promise<ExportJobResult> {
   return job.result;
 }
 
+const teardown = new Teardown();
+
 beforeAll(async () => {
-  source = await startRegistry({ mode: 'anonymous' });
+  source = teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
   fixtures = await buildFixtures();
   await seedFixtures(source, [fixtures['oci-single'], fixtures['docker-schema2']]);
   work = await mkdtemp(join(tmpdir(), 'ferry-service-export-'));
   catalogPath = join(work, 'catalog.sqlite');
-  service = createService({ mode: 'browser', catalogPath });
+  service = teardown.add(createService({ mode: 'browser', catalogPath }), (created) => created.close());
 });
 
 afterAll(async () => {
-  await service?.close();
-  await source?.stop();
+  await teardown.run();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
@@ -127,7 +129,7 @@ describe('export through the service', () => {
     expect(two.parent).toBe(one.bundleId);
     expect(two.sequence).toBe(one.sequence + 1);
     expect((two.omitted ?? []).map((b) => b.digest).sort()).toEqual(fixtures['oci-single'].blobs.map((b) => b.digest).sort());
-    expect(two.imageSet?.lists.map((l) => l.file)).toEqual(['images.txt']);
+    expect(two.imageSet.lists.map((l) => l.file)).toEqual(['images.txt']);
     const inspected = await service['import:inspect']({ bundle: second });
     expect(inspected.images.find((i) => i.digest === fixtures['oci-single'].manifestDigest)).toMatchObject({ blobs: [], omittedBytes: plan.savedByIncremental });
     // Compared with this catalog, the image the site has was carried before (by an earlier bundle, not this one); with an empty catalog, everything is new.

@@ -11,6 +11,7 @@ import { createService, type Service } from '../../src-main/service.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { buildFixtures, seedFixtures, type FixtureImage } from '../harness/fixtures.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { Teardown } from '../harness/teardown.ts';
 import { dockerRef, skopeoCopy } from '../harness/skopeo.ts';
 
 let registry: RunningRegistry;
@@ -20,15 +21,17 @@ let work: string;
 let drive: string;
 let service: Service;
 
+const teardown = new Teardown();
+
 beforeAll(async () => {
-  registry = await startRegistry({ mode: 'anonymous' });
+  registry = teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
   const fixtures = await buildFixtures();
   fixture = fixtures['oci-single'];
   multi = fixtures['oci-index'];
   await seedFixtures(registry, [fixture, multi]);
   work = await mkdtemp(join(tmpdir(), 'ferry-service-files-'));
   drive = join(work, 'drive');
-  service = createService({ mode: 'browser', catalogPath: join(work, 'catalog.sqlite') });
+  service = teardown.add(createService({ mode: 'browser', catalogPath: join(work, 'catalog.sqlite') }), (created) => created.close());
   // A real bundle two folders down, as a field engineer files them: drive/2026/november.
   const bundle = join(drive, '2026', 'november');
   const { jobId } = await service['export:run']({ references: [`${registry.host}/${fixture.repository}:${fixture.tag}`], target: bundle, registry: { plainHttp: true, authFile: emptyAuthFile } });
@@ -46,8 +49,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await service?.close();
-  await registry?.stop();
+  await teardown.run();
   if (work) await rm(work, { recursive: true, force: true });
 });
 

@@ -9,6 +9,7 @@ import { buildBadBundles, type BadBundle } from '../harness/bad-bundles.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { buildFixtures, seedFixtures, type FixtureImage, type FixtureName } from '../harness/fixtures.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { Teardown } from '../harness/teardown.ts';
 import { runSkopeo, skopeoFlags } from '../harness/skopeo.ts';
 import { failure, runFerry } from '../harness/test-helpers.ts';
 
@@ -21,8 +22,10 @@ const NAMES: FixtureName[] = ['oci-single', 'docker-schema2', 'oci-index', 'dock
 const refOf = (name: FixtureName) => `${source.host}/${fixtures[name].repository}:${fixtures[name].tag}`;
 const exportTo = (dir: string, ...rest: string[]) => runFerry('export', '--to', dir, '--plain-http', '--authfile', emptyAuthFile, ...NAMES.map(refOf), ...rest);
 
+const teardown = new Teardown();
+
 beforeAll(async () => {
-  source = await startRegistry({ mode: 'anonymous' });
+  source = teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
   fixtures = await buildFixtures();
   await seedFixtures(source, Object.values(fixtures));
   work = await mkdtemp(join(tmpdir(), 'ferry-verify-test-'));
@@ -33,7 +36,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await source?.stop();
+  await teardown.run();
   if (work) await rm(work, { recursive: true, force: true });
 });
 

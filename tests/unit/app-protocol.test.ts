@@ -24,6 +24,9 @@ let handle: (request: Request) => Promise<Response>;
 /** A request as Electron hands it over (a Fetch API Request, whose URL parser normalises dot segments). */
 const get = (url: string, method = 'GET'): Promise<Response> => handle(new Request(url, { method }));
 
+/** A GET Request whose `url` is `raw` exactly as written: the URL parser never saw it, so nothing was normalised away. */
+const rawGet = (raw: string): Promise<Response> => handle(Object.defineProperty(new Request(APP_PAGE_URL), 'url', { value: raw }));
+
 beforeAll(async () => {
   const parent = mkdtempSync(join(tmpdir(), 'ferry-app-protocol-'));
   mkdirSync(join(parent, 'renderer', 'assets'), { recursive: true });
@@ -64,16 +67,16 @@ describe('the app://ferry handler', () => {
 
   it('answers 404 for an unknown file and for any host but ferry', async () => {
     for (const url of [`${APP_ORIGIN}/missing.js`, `${APP_ORIGIN}/assets`, 'app://evil/index.html', 'app://ferry.evil/index.html', 'app://user@ferry/index.html', 'other://ferry/index.html']) {
-      const res = await handle({ url, method: 'GET' } as Request);
+      const res = await rawGet(url);
       expect(res.status, url).toBe(404);
       expect(res.headers.get('content-security-policy')).toBe(SECURITY_HEADERS['Content-Security-Policy']);
     }
   });
 
   it('never serves a file outside the renderer folder', async () => {
-    // Plain objects, not Requests: Request's URL parser would normalise these before the handler saw them; a handler must not rely on that.
+    // Raw URLs: Request's URL parser would normalise these before the handler saw them; a handler must not rely on that.
     for (const path of ['/../secret.txt', '/assets/../../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/..%5csecret.txt', '//secret.txt', '/index.html%00']) {
-      const res = await handle({ url: `${APP_ORIGIN}${path}`, method: 'GET' } as Request);
+      const res = await rawGet(`${APP_ORIGIN}${path}`);
       expect([400, 403], path).toContain(res.status);
       expect(await res.text()).not.toContain('secret');
     }

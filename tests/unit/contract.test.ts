@@ -52,7 +52,7 @@ describe('API contract', () => {
     const handlers = new Map<string, (event: never, args: unknown) => unknown>();
     const service = createService({ mode: 'electron' });
     try {
-      registerIpcHandlers({ handle: (channel, listener) => handlers.set(channel, listener as never) }, service, () => true);
+      registerIpcHandlers({ handle: (channel, listener) => handlers.set(channel, listener) }, service, () => true);
       expect(new Set(handlers.keys())).toEqual(new Set(API_METHODS.map(methodChannel)));
       const info = await handlers.get(methodChannel('app:info'))?.({} as never, {});
       expect(info).toMatchObject({ ok: true, result: { mode: 'electron' } });

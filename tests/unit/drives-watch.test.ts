@@ -3,6 +3,9 @@
  * callback per real change of the drive set, none for the baseline, none
  * for free space moving within 1%, none after stop().
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DriveInfo } from '../../src-shared/api/contract.ts';
 import { driveSetKey, watchDrives } from '../../src-main/media/drive-watch.ts';
@@ -41,7 +44,11 @@ describe('watchDrives', () => {
       [root], // removed
     ];
     let calls = 0;
-    const list = async (): Promise<DriveInfo[]> => answers[Math.min(calls++, answers.length - 1)]!;
+    const list = async (): Promise<DriveInfo[]> => {
+      const answer = answers[Math.min(calls++, answers.length - 1)];
+      if (!answer) throw new Error('no answers to list');
+      return answer;
+    };
     const seen: DriveInfo[][] = [];
     const stop = watchDrives((drives) => seen.push(drives), { intervalMs: 1000, list, watchPaths: [] });
     await vi.advanceTimersByTimeAsync(0);
@@ -87,9 +94,6 @@ describe('watchDrives', () => {
   });
 
   it('polls early when a watched path changes', async () => {
-    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     vi.useRealTimers();
     const dir = await mkdtemp(join(tmpdir(), 'ferry-drive-watch-'));
     let calls = 0;
