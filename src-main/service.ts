@@ -77,7 +77,12 @@ export function createService(options: ServiceOptions): Service {
     'export:run': async (args) => {
       const input = exportInput(args);
       if (input.target.trim() === '') throw new FerryError('INVALID_ARGUMENT', 'choose where to write the bundle (a drive or a folder)', { argument: 'target' });
-      const references = [...input.references, ...(input.setFile ? [`set ${input.setFile}`] : []), ...(input.imageListFile ? [`list ${input.imageListFile}`] : []), ...(input.imageListText ? ['pasted list'] : [])];
+      const references = [
+        ...input.references,
+        ...(input.setFile ? [`set ${input.setFile}`] : []),
+        ...(input.imageListFile ? [`list ${input.imageListFile}`] : []),
+        ...(input.imageListText ? ['pasted list'] : []),
+      ];
       const title = `Export ${references.length === 1 ? references[0] : `${references.length} sources`} to ${input.target}`;
       return { jobId: jobs.start('export', title, (context) => runExportJob(input, openCatalog(), context, savedLogin)) };
     },

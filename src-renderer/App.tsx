@@ -31,14 +31,18 @@ export function App({ client }: { client: ApiClient }) {
   }, [client]);
   return (
     <>
-      <a href="#main" className="skip">Skip to content</a>
+      <a href="#main" className="skip">
+        Skip to content
+      </a>
       <header className="top">
         <h1>Ferry</h1>
         <nav aria-label="Main">
           <ul>
             {SCREENS.map((s) => (
               <li key={s.id}>
-                <button type="button" aria-current={screen === s.id ? 'page' : undefined} onClick={() => setScreen(s.id)}>{s.label}</button>
+                <button type="button" aria-current={screen === s.id ? 'page' : undefined} onClick={() => setScreen(s.id)}>
+                  {s.label}
+                </button>
               </li>
             ))}
           </ul>

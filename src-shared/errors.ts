@@ -83,7 +83,16 @@ export type ErrorHint =
   | { kind: 'keep-source-host'; registry: string };
 
 /** Every hint kind, for code that must check a hint that crossed a process boundary. */
-export const ERROR_HINT_KINDS = ['credentials', 'auth-file-per-registry', 'mirror-login', 'ca-certificate', 'tls-verify', 'plain-http', 'site-receipt', 'keep-source-host'] as const satisfies readonly ErrorHint['kind'][];
+export const ERROR_HINT_KINDS = [
+  'credentials',
+  'auth-file-per-registry',
+  'mirror-login',
+  'ca-certificate',
+  'tls-verify',
+  'plain-http',
+  'site-receipt',
+  'keep-source-host',
+] as const satisfies readonly ErrorHint['kind'][];
 /** Fails typecheck when a hint kind is missing from ERROR_HINT_KINDS (and so could never be read back). */
 export const EVERY_HINT_KIND_LISTED: [Exclude<ErrorHint['kind'], (typeof ERROR_HINT_KINDS)[number]>] extends [never] ? true : never = true;
 
@@ -146,9 +155,7 @@ export class FerryError extends Error {
 
   /** Serialisable form for IPC, HTTP and JSON output. */
   toEnvelope(): ErrorEnvelope {
-    return this.details === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, details: this.details };
+    return this.details === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, details: this.details };
   }
 }
 

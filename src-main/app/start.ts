@@ -33,8 +33,10 @@ if (binary !== undefined && existsSync(desktop)) {
     process.exitCode = code ?? 1;
   });
 } else {
-  process.stderr.write(binary === undefined
-    ? 'ferry: no Electron binary is installed here (npm ran with ELECTRON_SKIP_BINARY_DOWNLOAD=1), so Ferry starts in browser mode instead\n'
-    : 'ferry: Electron is installed but the desktop bundle is not built (run npm run build), so Ferry starts in browser mode instead\n');
+  process.stderr.write(
+    binary === undefined
+      ? 'ferry: no Electron binary is installed here (npm ran with ELECTRON_SKIP_BINARY_DOWNLOAD=1), so Ferry starts in browser mode instead\n'
+      : 'ferry: Electron is installed but the desktop bundle is not built (run npm run build), so Ferry starts in browser mode instead\n',
+  );
   process.exitCode = await runBrowserMode({ open: !process.argv.includes('--no-open'), out: process.stdout, err: process.stderr });
 }

@@ -111,7 +111,11 @@ export async function openDurableWriter(path: string, options: DurableWriterOpti
 class OpenDurableWriter implements DurableWriter {
   private state: 'open' | 'ended' = 'open';
 
-  constructor(readonly path: string, readonly tempPath: string, private readonly handle: FileHandle) {}
+  constructor(
+    readonly path: string,
+    readonly tempPath: string,
+    private readonly handle: FileHandle,
+  ) {}
 
   async write(chunk: Uint8Array | string): Promise<void> {
     this.checkOpen();

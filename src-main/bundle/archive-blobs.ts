@@ -15,7 +15,10 @@ export type ArchiveBlobVisitor = (blob: BlobRef, content: BlobStream) => Promise
 
 /** The blobs of one archive bundle, walked in stream order. */
 export class ArchiveBlobs {
-  constructor(readonly dir: string, private readonly parts: PartInfo[]) {}
+  constructor(
+    readonly dir: string,
+    private readonly parts: PartInfo[],
+  ) {}
 
   /** Names a blob of this archive in errors. */
   describe(blob: BlobRef): string {
@@ -32,7 +35,9 @@ export class ArchiveBlobs {
           if (name.startsWith('blobs/sha256/')) await visit({ digest: `sha256:${name.slice('blobs/sha256/'.length)}`, size: entry.header.size }, { stream: entry as AsyncIterable<Buffer> });
         } finally {
           // Whatever the visitor read, the rest of the entry must be drained or the extractor stalls.
-          for await (const _chunk of entry) { /* skipped bytes */ }
+          for await (const _chunk of entry) {
+            /* skipped bytes */
+          }
         }
       }
     })();

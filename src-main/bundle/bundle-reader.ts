@@ -57,7 +57,11 @@ function layoutSource(entry: IndexEntry, dir: string): string {
   const source = entry.annotations?.[SOURCE_ANNOTATION];
   if (source) return source;
   if (name.includes('/')) return name;
-  const repository = basename(dir).toLowerCase().replace(/[^a-z0-9._-]/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '') || 'image';
+  const repository =
+    basename(dir)
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]/g, '-')
+      .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '') || 'image';
   if (name.startsWith('sha256:')) return `${LAYOUT_HOST}/${repository}@${name}`;
   return name.includes(':') ? `${LAYOUT_HOST}/${name}` : `${LAYOUT_HOST}/${repository}:${name}`;
 }
@@ -129,9 +133,11 @@ export async function openBundle(dir: string): Promise<OpenedBundle> {
   })();
   // Set by the reader when it has what it needs; an object, since the loop below reads it after awaits.
   const head = { read: false };
-  void reading.finally(() => {
-    head.read = true;
-  }).catch(() => undefined);
+  void reading
+    .finally(() => {
+      head.read = true;
+    })
+    .catch(() => undefined);
   try {
     // The parts were verified already (the importer runs the verifier first); this pass stops at the first layer.
     for await (const chunk of openPartsStream(dir, manifest?.parts ?? [], { verify: false })) {

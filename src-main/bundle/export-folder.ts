@@ -33,12 +33,18 @@ export async function inspectFolder(dir: string): Promise<FolderState> {
   const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => !DURABLE_TEMP_PATTERN.test(name));
   const foreign = names.filter((name) => !OWN_ENTRY.test(name));
   if (foreign.length > 0) {
-    throw new FerryError('INVALID_ARGUMENT', `${dir} is not empty and is not a Ferry bundle (found ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}); choose an empty folder`, { path: dir });
+    throw new FerryError('INVALID_ARGUMENT', `${dir} is not empty and is not a Ferry bundle (found ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}); choose an empty folder`, {
+      path: dir,
+    });
   }
   const finished = names.includes(BUNDLE_FILES.manifest) ? await readBundleManifestIfPresent(dir) : undefined;
   const journal = await readExportState(dir);
   if (!finished && !journal && names.length > 0) {
-    throw new FerryError('INVALID_ARGUMENT', `${dir} holds ${names.slice(0, 3).join(', ')} but no Ferry export journal (${EXPORT_STATE_FILE}): it was not written by this export; choose an empty folder`, { path: dir });
+    throw new FerryError(
+      'INVALID_ARGUMENT',
+      `${dir} holds ${names.slice(0, 3).join(', ')} but no Ferry export journal (${EXPORT_STATE_FILE}): it was not written by this export; choose an empty folder`,
+      { path: dir },
+    );
   }
   return { finished, journal };
 }

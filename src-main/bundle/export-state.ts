@@ -41,6 +41,11 @@ export async function clearExportState(dir: string): Promise<void> {
 
 /** True when a journal describes the same plan and form, so its progress can be reused. */
 export function sameJob(state: ExportState, job: Pick<ExportState, 'form' | 'partSize' | 'content' | 'index'>): boolean {
-  return state.form === job.form && state.partSize === job.partSize && state.index === job.index
-    && state.content.length === job.content.length && state.content.every((digest, i) => digest === job.content[i]);
+  return (
+    state.form === job.form &&
+    state.partSize === job.partSize &&
+    state.index === job.index &&
+    state.content.length === job.content.length &&
+    state.content.every((digest, i) => digest === job.content[i])
+  );
 }

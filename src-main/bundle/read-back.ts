@@ -32,7 +32,9 @@ export async function readBack(dir: string, onBytes?: (bytes: number) => void, s
   if (failure) throw failure;
   if (!manifest) {
     // A plain OCI layout verifies, but it is not a Ferry bundle: without ferry.json nothing vouches for it.
-    throw new FerryError('BUNDLE_INVALID', `${dir} has no ${BUNDLE_FILES.manifest}: it is not a finished bundle (an export may have stopped early; run it again to finish)`, { path: join(dir, BUNDLE_FILES.manifest) });
+    throw new FerryError('BUNDLE_INVALID', `${dir} has no ${BUNDLE_FILES.manifest}: it is not a finished bundle (an export may have stopped early; run it again to finish)`, {
+      path: join(dir, BUNDLE_FILES.manifest),
+    });
   }
   return { manifest, blobs: manifest.blobs.length, bytes: report.bytes };
 }

@@ -34,7 +34,10 @@ export function defaultReceiptDir(env: NodeJS.ProcessEnv = process.env, platform
 export async function writeReceipt(receipt: ImportReceipt, options: { file?: string; bundleDir: string }): Promise<string> {
   let path = options.file;
   if (path === undefined) {
-    const writable = await access(options.bundleDir, constants.W_OK).then(() => true, () => false);
+    const writable = await access(options.bundleDir, constants.W_OK).then(
+      () => true,
+      () => false,
+    );
     path = writable ? join(options.bundleDir, RECEIPT_FILE) : join(defaultReceiptDir(), `${receipt.bundleId ?? receipt.importedAt.replace(/[:.]/g, '-')}.json`);
   }
   await mkdir(dirname(path), { recursive: true });

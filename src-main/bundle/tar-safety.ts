@@ -84,7 +84,9 @@ export class TarEntryGuard {
     if (header.byteOffset !== undefined) {
       const headerStart = header.byteOffset - TAR_BLOCK;
       if (headerStart > this.nextHeader && !header.pax) {
-        problems.push(`the archive entry ${showName(header.name)} comes after ${headerStart - this.nextHeader} bytes of extension headers (GNU long name or pax global header), which a bundle never has`);
+        problems.push(
+          `the archive entry ${showName(header.name)} comes after ${headerStart - this.nextHeader} bytes of extension headers (GNU long name or pax global header), which a bundle never has`,
+        );
       }
       this.nextHeader = header.byteOffset + Math.ceil((header.size ?? 0) / TAR_BLOCK) * TAR_BLOCK;
     }

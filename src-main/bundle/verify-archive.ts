@@ -93,7 +93,9 @@ export async function verifyArchive(dir: string, manifest: BundleManifest, facts
       const refused = guard.check(header);
       if (refused.length > 0) {
         for (const problem of refused) recorder.fail('tar-safety', problem);
-        for await (const _ of entry) { /* drained unread: a refused entry is never used */ }
+        for await (const _ of entry) {
+          /* drained unread: a refused entry is never used */
+        }
         continue;
       }
       const where = partsOf(offsets, names, header.byteOffset, header.size);
@@ -205,6 +207,8 @@ async function* drained(entry: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8A
   try {
     for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
   } finally {
-    for (let next = await chunks.next(); !next.done; next = await chunks.next()) { /* drained unread */ }
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+      /* drained unread */
+    }
   }
 }

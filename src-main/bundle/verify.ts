@@ -61,9 +61,7 @@ export async function verifyBundleDetailed(dir: string, options: VerifyOptions =
   const manifest = loaded;
   Object.assign(report, { form: manifest.form, bundleId: manifest.bundleId, images: manifest.images.length, blobs: manifest.blobs.length });
   const facts = newBlobFacts();
-  const read = manifest.form === 'directory'
-    ? await verifyDirectory(dir, manifest, facts, recorder, options)
-    : await verifyArchive(dir, manifest, facts, recorder, options);
+  const read = manifest.form === 'directory' ? await verifyDirectory(dir, manifest, facts, recorder, options) : await verifyArchive(dir, manifest, facts, recorder, options);
   report.bytes = read.bytes;
   if (read.complete) for (const problem of bundleGraphProblems(manifest, read.indexText, facts)) recorder.fail('graph', problem);
   else recorder.fail('graph', 'not checked: the bundle could not be read to the end (see the checks above)');
@@ -107,7 +105,10 @@ async function loadFerryJson(dir: string, recorder: CheckRecorder): Promise<Bund
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Reads a small file whole, or undefined when it is missing or larger than `limit`. */
@@ -127,10 +128,11 @@ async function verifyBlobFile(path: string, digest: string, size: number, facts:
   let read = 0;
   const source: BlobSource = {
     describe: () => `blob ${digest}`,
-    open: (_blob, start, signal) => counted(createReadStream(path, { start, highWaterMark: READ_HIGH_WATER_MARK, ...(signal ? { signal } : {}) }) as AsyncIterable<Buffer>, (bytes) => {
-      read += bytes;
-      options.onBytes?.(bytes);
-    }),
+    open: (_blob, start, signal) =>
+      counted(createReadStream(path, { start, highWaterMark: READ_HIGH_WATER_MARK, ...(signal ? { signal } : {}) }) as AsyncIterable<Buffer>, (bytes) => {
+        read += bytes;
+        options.onBytes?.(bytes);
+      }),
   };
   try {
     await copyBlob({ digest, size }, source, new CheckingSink((chunk) => collector.update(asBuffer(chunk))), options.signal ? { signal: options.signal } : {});
@@ -155,7 +157,13 @@ async function* counted(stream: AsyncIterable<Buffer>, onRead: (bytes: number) =
 }
 
 /** Directory form: files, then every listed blob, then (by the caller) the graph. */
-async function verifyDirectory(dir: string, manifest: BundleManifest, facts: BlobFacts, recorder: CheckRecorder, options: VerifyOptions): Promise<{ bytes: number; indexText?: string; complete: boolean }> {
+async function verifyDirectory(
+  dir: string,
+  manifest: BundleManifest,
+  facts: BlobFacts,
+  recorder: CheckRecorder,
+  options: VerifyOptions,
+): Promise<{ bytes: number; indexText?: string; complete: boolean }> {
   for (const id of ['blobs', 'graph', 'files'] as const) recorder.open(id);
   const allowedTop = new Set<string>([BUNDLE_FILES.ociLayout, BUNDLE_FILES.index, BUNDLE_FILES.manifest, 'blobs']);
   const extra = (await readdir(dir).catch(() => [] as string[])).filter((name) => !allowedTop.has(name) && !TOLERATED_LEFTOVER.test(name));

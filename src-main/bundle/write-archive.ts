@@ -90,7 +90,14 @@ async function feed(entry: NodeJS.WritableStream, source: AsyncIterable<Uint8Arr
 class TarPartsSink implements BlobSink {
   private next = 0;
 
-  constructor(private readonly entries: Entry[], private readonly offsets: TarEntryOffset[], private readonly pack: tarStream.Pack, private readonly pump: Promise<void>, private readonly resumeOffset: number, private readonly context: ArchiveWriterContext) {}
+  constructor(
+    private readonly entries: Entry[],
+    private readonly offsets: TarEntryOffset[],
+    private readonly pack: tarStream.Pack,
+    private readonly pump: Promise<void>,
+    private readonly resumeOffset: number,
+    private readonly context: ArchiveWriterContext,
+  ) {}
 
   /** The entry the next write appends. */
   peek(): { entry: Entry; offset: TarEntryOffset } {
@@ -114,10 +121,13 @@ class TarPartsSink implements BlobSink {
     if (onDisk === 0) return this.append(entry, content.from(0));
     const context = this.context;
     const rest = content.from(onDisk, readFromParts(context.dir, context.completedParts, offset.dataStart, this.resumeOffset));
-    return this.append(entry, (async function* () {
-      yield* zeros(onDisk);
-      yield* rest;
-    })());
+    return this.append(
+      entry,
+      (async function* () {
+        yield* zeros(onDisk);
+        yield* rest;
+      })(),
+    );
   }
 
   /** Appends the next entry as zeros: completed parts hold all of it (has said so). */
@@ -130,9 +140,14 @@ class TarPartsSink implements BlobSink {
     const { entry, offset } = this.peek();
     const bytes = entry.bytes;
     if (!bytes) throw new FerryError('INTERNAL', `archive entry ${entry.name} has no bytes`);
-    await this.append(entry, offset.dataStart + entry.size <= this.resumeOffset ? zeros(entry.size) : (async function* () {
-      yield bytes;
-    })());
+    await this.append(
+      entry,
+      offset.dataStart + entry.size <= this.resumeOffset
+        ? zeros(entry.size)
+        : (async function* () {
+            yield bytes;
+          })(),
+    );
   }
 
   private async append(entry: Entry, source: AsyncIterable<Uint8Array>): Promise<void> {

@@ -32,27 +32,31 @@ export async function writeDirectoryForm(context: FormWriterContext): Promise<vo
   await store.prepare();
   await writeFileDurable(join(context.dir, BUNDLE_FILES.ociLayout), OCI_LAYOUT_CONTENT);
   const limiter = new Limiter(context.concurrency);
-  const results = await Promise.allSettled(context.content.map((item) => limiter.run(async () => {
-    context.signal?.throwIfAborted();
-    const total = item.size;
-    let complete = 0;
-    const onPosition = (position: number): void => {
-      complete = position;
-      context.report({ digest: item.digest, state: 'active', complete, total });
-    };
-    if (await store.has(item)) {
-      context.report({ digest: item.digest, state: 'skipped', complete: total, total });
-      return;
-    }
-    context.report({ digest: item.digest, state: 'started', complete: 0, total });
-    try {
-      await copyBlob(item, context.source, store, { onPosition, ...(context.signal ? { signal: context.signal } : {}) });
-    } catch (error) {
-      context.report({ digest: item.digest, state: 'failed', complete, total });
-      throw error;
-    }
-    context.report({ digest: item.digest, state: 'finished', complete: total, total });
-  })));
+  const results = await Promise.allSettled(
+    context.content.map((item) =>
+      limiter.run(async () => {
+        context.signal?.throwIfAborted();
+        const total = item.size;
+        let complete = 0;
+        const onPosition = (position: number): void => {
+          complete = position;
+          context.report({ digest: item.digest, state: 'active', complete, total });
+        };
+        if (await store.has(item)) {
+          context.report({ digest: item.digest, state: 'skipped', complete: total, total });
+          return;
+        }
+        context.report({ digest: item.digest, state: 'started', complete: 0, total });
+        try {
+          await copyBlob(item, context.source, store, { onPosition, ...(context.signal ? { signal: context.signal } : {}) });
+        } catch (error) {
+          context.report({ digest: item.digest, state: 'failed', complete, total });
+          throw error;
+        }
+        context.report({ digest: item.digest, state: 'finished', complete: total, total });
+      }),
+    ),
+  );
   const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failed) throw failed.reason;
   await removeUnlisted(store, new Set(context.content.map((item) => store.path(item.digest))));

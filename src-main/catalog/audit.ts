@@ -56,16 +56,31 @@ export function appendAudit(sql: Sql, action: string, subject: string, details: 
     const id = (last?.id ?? 0) + 1;
     const prevHash = last?.hash ?? AUDIT_GENESIS;
     const hash = auditHash(prevHash, { id, ...row });
-    sql.run('INSERT INTO audit (id, at, actor, action, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      id, row.at, row.actor, row.action, row.subject, row.details, prevHash, hash);
+    sql.run(
+      'INSERT INTO audit (id, at, actor, action, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      id,
+      row.at,
+      row.actor,
+      row.action,
+      row.subject,
+      row.details,
+      prevHash,
+      hash,
+    );
   });
 }
 
 /** Rows newest first, for `ferry catalog audit`. */
 export function auditLog(sql: Sql, limit: number): AuditEntry[] {
   return sql.all<AuditRow>('SELECT * FROM audit ORDER BY id DESC LIMIT ?', requireLimit(limit)).map((row) => ({
-    id: row.id, at: row.at, actor: row.actor, action: row.action, subject: row.subject,
-    details: parseObject(row.details), prevHash: row.prev_hash, hash: row.hash,
+    id: row.id,
+    at: row.at,
+    actor: row.actor,
+    action: row.action,
+    subject: row.subject,
+    details: parseObject(row.details),
+    prevHash: row.prev_hash,
+    hash: row.hash,
   }));
 }
 

@@ -30,9 +30,7 @@ export function startJob(sql: Sql, kind: JobKind, key: string, params: Record<st
       sql.run('UPDATE jobs SET resumes = resumes + 1, updated = ? WHERE id = ?', now, running.id);
       return { id: running.id, resumed: true };
     }
-    const id = sql.statement('INSERT INTO jobs (kind, key, params, started, updated) VALUES (?, ?, ?, ?, ?) RETURNING id')
-      .pluck(true)
-      .get(jobKind, jobKey, stored, now, now) as number;
+    const id = sql.statement('INSERT INTO jobs (kind, key, params, started, updated) VALUES (?, ?, ?, ?, ?) RETURNING id').pluck(true).get(jobKind, jobKey, stored, now, now) as number;
     return { id, resumed: false };
   });
 }
@@ -54,7 +52,11 @@ export function markItem(sql: Sql, jobId: number, item: string, state: JobItemSt
       sql.run(
         `INSERT INTO job_items (job_id, item, state, bytes, updated) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (job_id, item) DO UPDATE SET state = excluded.state, bytes = excluded.bytes, updated = excluded.updated`,
-        jobId, itemName, itemState, size, now,
+        jobId,
+        itemName,
+        itemState,
+        size,
+        now,
       );
       sql.run('UPDATE jobs SET updated = ? WHERE id = ?', now, jobId);
     });

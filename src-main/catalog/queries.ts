@@ -3,16 +3,7 @@
  * show. Each query is answered from an index (see migration 5) so it stays
  * under 20 ms with 100,000 blobs and 500 bundles.
  */
-import type {
-  BundleRef,
-  BundleSummary,
-  CatalogBlob,
-  CatalogImage,
-  MonthTotals,
-  SiteContents,
-  SiteSummary,
-  TagHistoryEntry,
-} from './types.ts';
+import type { BundleRef, BundleSummary, CatalogBlob, CatalogImage, MonthTotals, SiteContents, SiteSummary, TagHistoryEntry } from './types.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { formatReference, parseReference, repositoryName } from '../oci/reference.ts';
 import { isDigest } from '../oci/digest.ts';
@@ -88,7 +79,8 @@ export function bundlesContaining(sql: Sql, referenceOrDigest: string): BundleRe
          SELECT bundle_id FROM bundle_blobs WHERE digest = ?
          UNION SELECT bi.bundle_id FROM images i JOIN bundle_images bi ON bi.image_id = i.id WHERE i.digest = ?)
        ORDER BY created DESC, rowid DESC`,
-      needle, needle,
+      needle,
+      needle,
     );
   }
   const { reference, repository } = normalised(needle);
@@ -97,7 +89,10 @@ export function bundlesContaining(sql: Sql, referenceOrDigest: string): BundleRe
        SELECT bi.bundle_id FROM images i JOIN bundle_images bi ON bi.image_id = i.id
        WHERE i.reference IN (?, ?) OR i.repository IN (?, ?))
      ORDER BY created DESC, rowid DESC`,
-    needle, reference, needle, repository,
+    needle,
+    reference,
+    needle,
+    repository,
   );
 }
 
@@ -136,7 +131,8 @@ export function tagHistory(sql: Sql, repository: string): TagHistoryEntry[] {
      FROM images i JOIN bundle_images bi ON bi.image_id = i.id JOIN bundles b ON b.id = bi.bundle_id
      WHERE i.repository IN (?, ?)
      ORDER BY b.created DESC, b.rowid DESC, i.tag`,
-    needle, normalised(needle).repository,
+    needle,
+    normalised(needle).repository,
   );
 }
 

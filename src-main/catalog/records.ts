@@ -9,15 +9,7 @@ import type { CatalogImage, RecordBundleOptions } from './types.ts';
 import { FerryError, type ErrorHint } from '../../src-shared/errors.ts';
 import { parseStrings } from './sanitise.ts';
 import { nowIso, type Sql } from './sql.ts';
-import {
-  requireDigest,
-  requireOneOf,
-  requireRegistry,
-  requireSiteName,
-  requireSize,
-  requireText,
-  requireTime,
-} from './validate.ts';
+import { requireDigest, requireOneOf, requireRegistry, requireSiteName, requireSize, requireText, requireTime } from './validate.ts';
 
 /** The repository of a normalised reference: the reference without `@digest` and `:tag`. */
 export function repositoryOf(reference: string): string {
@@ -79,10 +71,14 @@ export function recordBundle(sql: Sql, manifest: BundleManifest, options: Record
   for (const size of blobs.values()) bytes += size;
   const imageCount = new Set(images.map((image) => `${image.reference}\n${image.digest}`)).size;
 
-  const upsertImage = sql.statement(`
+  const upsertImage = sql
+    .statement(
+      `
     INSERT INTO images (reference, repository, tag, digest, media_type, platforms, size) VALUES (?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (reference, digest) DO UPDATE SET tag = excluded.tag, media_type = excluded.media_type, platforms = excluded.platforms, size = excluded.size
-    RETURNING id`).pluck(true);
+    RETURNING id`,
+    )
+    .pluck(true);
   const linkImage = sql.statement('INSERT OR IGNORE INTO bundle_images (bundle_id, image_id, name) VALUES (?, ?, ?)');
   const insertBlob = sql.statement('INSERT OR IGNORE INTO blobs (digest, size) VALUES (?, ?)');
   const linkBlob = sql.statement('INSERT INTO bundle_blobs (bundle_id, digest, size) VALUES (?, ?, ?)');
@@ -98,7 +94,18 @@ export function recordBundle(sql: Sql, manifest: BundleManifest, options: Record
          sequence = excluded.sequence, parent = excluded.parent, bytes = excluded.bytes, blob_count = excluded.blob_count,
          image_count = excluded.image_count, direction = excluded.direction, site = coalesce(excluded.site, bundles.site),
          recorded_at = excluded.recorded_at`,
-      id, form, path, created, sequence, parent, bytes, blobs.size, imageCount, direction, site, nowIso(),
+      id,
+      form,
+      path,
+      created,
+      sequence,
+      parent,
+      bytes,
+      blobs.size,
+      imageCount,
+      direction,
+      site,
+      nowIso(),
     );
     sql.run('DELETE FROM bundle_images WHERE bundle_id = ?', id);
     sql.run('DELETE FROM bundle_blobs WHERE bundle_id = ?', id);
@@ -166,19 +173,21 @@ export function addReceipt(sql: Sql, receipt: ImportReceipt, siteName: string): 
   return sql.write(() => {
     const existing = sql.get<{ id: number; digest_count: number }>(
       'SELECT id, digest_count FROM receipts WHERE site = ? AND registry = ? AND imported_at = ? AND bundle_id IS ?',
-      site, registry, importedAt, bundleId,
+      site,
+      registry,
+      importedAt,
+      bundleId,
     );
     if (existing !== undefined) return { receiptId: existing.id, digests: existing.digest_count };
     ensureSite(sql, site, [registry]);
-    const receiptId = sql.statement(
-      'INSERT INTO receipts (site, registry, bundle_id, imported_at, added_at, digest_count) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
-    ).pluck(true).get(site, registry, bundleId, importedAt, nowIso(), digests.size) as number;
+    const receiptId = sql
+      .statement('INSERT INTO receipts (site, registry, bundle_id, imported_at, added_at, digest_count) VALUES (?, ?, ?, ?, ?, ?) RETURNING id')
+      .pluck(true)
+      .get(site, registry, bundleId, importedAt, nowIso(), digests.size) as number;
     const addImage = sql.statement('INSERT INTO receipt_images (receipt_id, name, source, destination, digest) VALUES (?, ?, ?, ?, ?)');
     for (const image of images) addImage.run(receiptId, image.name, image.source, image.destination, image.digest);
     const addDigest = sql.statement('INSERT INTO receipt_digests (receipt_id, digest) VALUES (?, ?)');
-    const addSiteDigest = sql.statement(
-      'INSERT INTO site_digests (site, digest, size) VALUES (?, ?, (SELECT size FROM blobs WHERE digest = ?)) ON CONFLICT (site, digest) DO NOTHING',
-    );
+    const addSiteDigest = sql.statement('INSERT INTO site_digests (site, digest, size) VALUES (?, ?, (SELECT size FROM blobs WHERE digest = ?)) ON CONFLICT (site, digest) DO NOTHING');
     for (const digest of digests) {
       addDigest.run(receiptId, digest);
       addSiteDigest.run(site, digest, digest);

@@ -27,18 +27,24 @@ export class Sql {
 
   /** Every row of a query, typed by the caller who wrote the SELECT. */
   all<Row>(sql: string, ...params: unknown[]): Row[] {
-    return this.statement(sql).pluck(false).all(...params) as Row[];
+    return this.statement(sql)
+      .pluck(false)
+      .all(...params) as Row[];
   }
 
   /** The first row of a query, or undefined. */
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- as in all(): the caller names the row type its SELECT produces; SQLite cannot tell us
   get<Row>(sql: string, ...params: unknown[]): Row | undefined {
-    return this.statement(sql).pluck(false).get(...params) as Row | undefined;
+    return this.statement(sql)
+      .pluck(false)
+      .get(...params) as Row | undefined;
   }
 
   /** The first column of every row, e.g. a list of digests. */
   column<Value>(sql: string, ...params: unknown[]): Value[] {
-    return this.statement(sql).pluck(true).all(...params) as Value[];
+    return this.statement(sql)
+      .pluck(true)
+      .all(...params) as Value[];
   }
 
   /** Runs a write; returns the rows it changed. */

@@ -21,8 +21,7 @@ function newestSource(dir) {
   return newest;
 }
 
-const fresh = existsSync(bundle)
-  && statSync(bundle).mtimeMs >= Math.max(newestSource(join(root, 'src-main')), newestSource(join(root, 'src-shared')));
+const fresh = existsSync(bundle) && statSync(bundle).mtimeMs >= Math.max(newestSource(join(root, 'src-main')), newestSource(join(root, 'src-shared')));
 let main;
 if (fresh) {
   ({ main } = await import(pathToFileURL(bundle).href));

@@ -12,7 +12,7 @@ export function hintAsFlags(hint: ErrorHint): string {
     case 'credentials':
       return `give credentials for ${hint.host} with --creds USER:PASSWORD, or an auth file that holds them with --authfile FILE`;
     case 'auth-file-per-registry':
-      return '--creds is for one registry; put each registry\'s login in an auth file and pass it with --authfile FILE';
+      return "--creds is for one registry; put each registry's login in an auth file and pass it with --authfile FILE";
     case 'mirror-login':
       return `--pull-secret writes the login of the mirror into the secret: add --creds USER:PASSWORD for ${hint.host}`;
     case 'ca-certificate':

@@ -14,7 +14,11 @@ export function registryFlags(prefix: '' | 'src-' | 'dest-'): Record<string, Fla
     [`${prefix}authfile`]: { type: 'string', value: 'FILE', description: `auth file (containers auth.json or Docker config.json)${side}; default: REGISTRY_AUTH_FILE, then the usual locations` },
     [`${prefix}creds`]: { type: 'string', value: 'USER:PASSWORD', description: `credentials${side}; they win over any auth file and are never logged` },
     [`${prefix}ca-cert`]: { type: 'string', multiple: true, value: 'FILE', description: `extra CA certificate (PEM) to trust${side}` },
-    [`${prefix}cert-dir`]: { type: 'string', value: 'DIR', description: `certs.d-style folder (<host>/ca.crt, client.cert, client.key)${side}; replaces /etc/containers/certs.d and /etc/docker/certs.d` },
+    [`${prefix}cert-dir`]: {
+      type: 'string',
+      value: 'DIR',
+      description: `certs.d-style folder (<host>/ca.crt, client.cert, client.key)${side}; replaces /etc/containers/certs.d and /etc/docker/certs.d`,
+    },
     [`${prefix}tls-verify`]: { type: 'string', value: 'BOOL', description: `verify the registry's TLS certificate${side} (default true)` },
     [`${prefix}plain-http`]: { type: 'boolean', description: `use plain HTTP instead of HTTPS${side}; only for registries that have no TLS` },
   };

@@ -144,7 +144,12 @@ function dict(value: PlistValue | undefined): PlistDict | undefined {
 }
 
 function list(value: PlistValue | undefined): PlistDict[] {
-  return Array.isArray(value) ? value.flatMap((item): PlistDict[] => { const d = dict(item); return d === undefined ? [] : [d]; }) : [];
+  return Array.isArray(value)
+    ? value.flatMap((item): PlistDict[] => {
+        const d = dict(item);
+        return d === undefined ? [] : [d];
+      })
+    : [];
 }
 
 function str(value: PlistValue | undefined): string | undefined {

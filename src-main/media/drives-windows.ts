@@ -11,8 +11,7 @@ import { byRemovableThenPath, byteCount, driveAdvice, shownType } from './drives
 import { FILE_SYSTEM_TYPE_NAMES, windowsFileSystemKind } from './windows.ts';
 
 /** The script run with `powershell.exe -NoProfile -NonInteractive -Command`; it takes no input. */
-export const LIST_VOLUMES_SCRIPT =
-  'Get-Volume | Select-Object DriveLetter,FileSystemLabel,FileSystem,FileSystemType,DriveType,Size,SizeRemaining | ConvertTo-Json -Compress';
+export const LIST_VOLUMES_SCRIPT = 'Get-Volume | Select-Object DriveLetter,FileSystemLabel,FileSystem,FileSystemType,DriveType,Size,SizeRemaining | ConvertTo-Json -Compress';
 export const LIST_VOLUMES_ARGS = ['-NoProfile', '-NonInteractive', '-Command', LIST_VOLUMES_SCRIPT];
 /** Get-Volume starts the Storage module's CIM session: slow the first time, never minutes. */
 const POWERSHELL_TIMEOUT_MS = 20_000;
@@ -63,9 +62,7 @@ export function parseVolumesJson(text: string): DriveInfo[] {
   } catch {
     return [];
   }
-  const volumes = (Array.isArray(parsed) ? parsed : [parsed]).filter(
-    (v): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v),
-  );
+  const volumes = (Array.isArray(parsed) ? parsed : [parsed]).filter((v): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v));
   const drives: DriveInfo[] = [];
   for (const volume of volumes) {
     const letter = letterOf(volume.DriveLetter);

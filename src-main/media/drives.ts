@@ -85,17 +85,20 @@ export function parseLsblk(json: string, mounts: readonly MountEntry[] = []): Dr
       const probed = text(device.fstype);
       const kind = mountKind === 'other' && probed !== undefined ? linuxFileSystemKind(probed, path) : mountKind;
       drives.push({
-        path: mountPoint, label: text(device.label) ?? (mountPoint === '/' ? name : basename(mountPoint)), fsType: shownType(kind, rawType),
-        freeBytes: null, sizeBytes: count(device.size), removable, advice: driveAdvice(kind),
+        path: mountPoint,
+        label: text(device.label) ?? (mountPoint === '/' ? name : basename(mountPoint)),
+        fsType: shownType(kind, rawType),
+        freeBytes: null,
+        sizeBytes: count(device.size),
+        removable,
+        advice: driveAdvice(kind),
       });
     }
     if (Array.isArray(device.children)) for (const child of device.children as LsblkDevice[]) visit(child, removable);
   };
   if (Array.isArray(top)) for (const device of top as LsblkDevice[]) visit(device, false);
   const seen = new Set<string>();
-  return drives
-    .filter((d) => !seen.has(d.path) && seen.add(d.path))
-    .sort(byRemovableThenPath);
+  return drives.filter((d) => !seen.has(d.path) && seen.add(d.path)).sort(byRemovableThenPath);
 }
 
 /** Runs lsblk; undefined when it is missing or fails (containers, minimal systems). */

@@ -130,10 +130,7 @@ export function ejectCommands(platform: NodeJS.Platform, path: string, linux?: {
  * to do (usually: close what is using it).
  */
 export async function ejectDrive(path: string): Promise<void> {
-  const linux =
-    process.platform === 'linux'
-      ? { lsblkJson: await runLsblk(), mounts: parseMountInfo(await readFile('/proc/self/mountinfo', 'utf8').catch(() => '')) }
-      : undefined;
+  const linux = process.platform === 'linux' ? { lsblkJson: await runLsblk(), mounts: parseMountInfo(await readFile('/proc/self/mountinfo', 'utf8').catch(() => '')) } : undefined;
   for (const command of ejectCommands(process.platform, path, linux)) {
     try {
       await promisify(execFile)(command.file, command.args, { timeout: EJECT_TIMEOUT_MS, windowsHide: true });

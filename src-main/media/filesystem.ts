@@ -15,19 +15,7 @@ import { formatBytes } from '../../src-shared/units.ts';
 import { freeSpace, locate, nearestExistingDirectory, probeWritable, UNKNOWN_RAW_TYPE } from './probe.ts';
 
 /** The file systems Ferry tells apart; a closed union so the UI can name them and pick icons. */
-export type FileSystemKind =
-  | 'fat32'
-  | 'exfat'
-  | 'ntfs'
-  | 'ext4'
-  | 'ext2/3'
-  | 'xfs'
-  | 'btrfs'
-  | 'apfs'
-  | 'hfs+'
-  | 'tmpfs'
-  | 'network'
-  | 'other';
+export type FileSystemKind = 'fat32' | 'exfat' | 'ntfs' | 'ext4' | 'ext2/3' | 'xfs' | 'btrfs' | 'apfs' | 'hfs+' | 'tmpfs' | 'network' | 'other';
 
 /** Everything the export needs to know about where it writes, gathered once before it starts. */
 export interface TargetInfo {
@@ -146,11 +134,11 @@ export function chooseBundleForm(target: TargetInfo, requested: BundleFormReques
 
   if (limit !== undefined) {
     if (requested.archive === false) {
-      throw new FerryError(
-        'INVALID_ARGUMENT',
-        `the directory form cannot be written to ${targetLabel(target)}: files there are limited to ${sizeWithBytes(limit)}, so use the archive form`,
-        { maxFileSize: limit, mountPoint: target.mountPoint, fsType: target.fsType },
-      );
+      throw new FerryError('INVALID_ARGUMENT', `the directory form cannot be written to ${targetLabel(target)}: files there are limited to ${sizeWithBytes(limit)}, so use the archive form`, {
+        maxFileSize: limit,
+        mountPoint: target.mountPoint,
+        fsType: target.fsType,
+      });
     }
     const size = partSize ?? limit;
     const why = target.rawType === UNKNOWN_RAW_TYPE ? 'its file system could not be determined, so Ferry assumes FAT32 limits' : `${target.fsType} files are limited to ${sizeWithBytes(limit)}`;
@@ -175,9 +163,11 @@ export function checkFreeSpace(target: TargetInfo, neededBytes: number): void {
     throw new FerryError('INVALID_ARGUMENT', `invalid bundle size ${String(neededBytes)}: expected a non-negative whole number of bytes`, { neededBytes });
   }
   if (target.freeBytes === undefined || neededBytes <= target.freeBytes) return;
-  throw new FerryError(
-    'IO_ERROR',
-    `not enough space on ${targetLabel(target)}: the bundle needs ${formatBytes(neededBytes)}, ${formatBytes(target.freeBytes)} is free`,
-    { path: target.path, mountPoint: target.mountPoint, fsType: target.fsType, neededBytes, freeBytes: target.freeBytes },
-  );
+  throw new FerryError('IO_ERROR', `not enough space on ${targetLabel(target)}: the bundle needs ${formatBytes(neededBytes)}, ${formatBytes(target.freeBytes)} is free`, {
+    path: target.path,
+    mountPoint: target.mountPoint,
+    fsType: target.fsType,
+    neededBytes,
+    freeBytes: target.freeBytes,
+  });
 }

@@ -14,8 +14,7 @@ import type { FileSystemKind } from './filesystem.ts';
  * `FileSystemType` because Windows PowerShell 5.1's ConvertTo-Json writes the
  * `FileSystemType` enum as a number, and that enum has no exFAT member.
  */
-export const GET_VOLUME_SCRIPT =
-  'Get-Volume -FilePath $env:FERRY_TARGET_PATH | Select-Object -Property DriveLetter,FileSystem,FileSystemType,SizeRemaining | ConvertTo-Json -Compress';
+export const GET_VOLUME_SCRIPT = 'Get-Volume -FilePath $env:FERRY_TARGET_PATH | Select-Object -Property DriveLetter,FileSystem,FileSystemType,SizeRemaining | ConvertTo-Json -Compress';
 
 /** The environment variable that carries the path into GET_VOLUME_SCRIPT. */
 export const GET_VOLUME_PATH_VARIABLE = 'FERRY_TARGET_PATH';

@@ -24,9 +24,5 @@ export function registriesConf(mappings: readonly RepositoryMapping[], options: 
     'mirror-by-digest-only': true,
     mirror: group.mirrors.map((location) => (options.insecure === true ? { location, insecure: true } : { location })),
   }));
-  return tomlText({ registry }, [
-    GENERATED_BY,
-    `Mirrors of ${groups.length} source repositories in ${options.mirrorRegistry}.`,
-    `Install as ${REGISTRIES_CONF_DROP_IN}.`,
-  ]);
+  return tomlText({ registry }, [GENERATED_BY, `Mirrors of ${groups.length} source repositories in ${options.mirrorRegistry}.`, `Install as ${REGISTRIES_CONF_DROP_IN}.`]);
 }

@@ -25,7 +25,9 @@ const UNWRITABLE = { toml: /\p{Surrogate}/u, yaml: /[\p{Surrogate}\u007f-\u009f\
 function refuseUnwritable(value: unknown, format: keyof typeof UNWRITABLE): void {
   if (typeof value === 'string') {
     if (UNWRITABLE[format].test(value)) {
-      throw new FerryError('INVALID_ARGUMENT', `a configuration value contains a character that cannot be written as ${format.toUpperCase()} (an unpaired UTF-16 surrogate or a control character)`, { format });
+      throw new FerryError('INVALID_ARGUMENT', `a configuration value contains a character that cannot be written as ${format.toUpperCase()} (an unpaired UTF-16 surrogate or a control character)`, {
+        format,
+      });
     }
   } else if (Array.isArray(value)) {
     for (const item of value) refuseUnwritable(item, format);
@@ -50,13 +52,17 @@ function headerLines(lines: readonly string[]): string[] {
 export function yamlText(value: unknown, header: readonly string[]): string {
   refuseUnwritable(value, 'yaml');
   const doc = new Document(value);
-  doc.commentBefore = headerLines(header).map((line) => (line === '' ? '' : ` ${line}`)).join('\n');
+  doc.commentBefore = headerLines(header)
+    .map((line) => (line === '' ? '' : ` ${line}`))
+    .join('\n');
   return doc.toString({ defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN', lineWidth: 0, indentSeq: true });
 }
 
 /** A TOML document (https://toml.io/en/v1.0.0) under a comment header; key order is kept, which containerd's host priority relies on. */
 export function tomlText(value: Record<string, unknown>, header: readonly string[]): string {
   refuseUnwritable(value, 'toml');
-  const comment = headerLines(header).map((line) => (line === '' ? '#' : `# ${line}`)).join('\n');
+  const comment = headerLines(header)
+    .map((line) => (line === '' ? '#' : `# ${line}`))
+    .join('\n');
   return `${comment}\n\n${stringifyToml(value)}`;
 }

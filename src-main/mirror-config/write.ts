@@ -29,7 +29,8 @@ export async function writeMirrorConfig(dir: string, mappings: readonly Reposito
   // containerd mirrors whole hosts: a host whose repositories move to different paths (an OpenShift release) cannot be expressed there.
   const skipped: string[] = [];
   for (const [path, text] of containerdHostsToml(mappings, options, skipped)) files.set(`containerd/${path}`, text);
-  if (skipped.length > 0) files.set('containerd/SKIPPED.txt', `Ferry wrote no hosts.toml for these source hosts:\n${skipped.map((s) => `- ${s}`).join('\n')}\nUse registries.conf or the OpenShift objects for them.\n`);
+  if (skipped.length > 0)
+    files.set('containerd/SKIPPED.txt', `Ferry wrote no hosts.toml for these source hosts:\n${skipped.map((s) => `- ${s}`).join('\n')}\nUse registries.conf or the OpenShift objects for them.\n`);
 
   const written: string[] = [];
   for (const [relative, text] of files) {

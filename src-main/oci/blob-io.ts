@@ -86,7 +86,8 @@ export function verifiedContent(blob: BlobRef, from: BlobSource | BlobStream, op
   if ('open' in from) {
     const subject = options.subject ?? from.describe(blob);
     return {
-      blob, subject,
+      blob,
+      subject,
       from: (offset, held) => {
         const verifier = new DigestVerifier(blob.digest, blob.size, subject);
         if (!held && offset === 0 && !onPosition) return verifyingStream(from.open(blob, 0, signal), verifier);
@@ -99,7 +100,8 @@ export function verifiedContent(blob: BlobRef, from: BlobSource | BlobStream, op
   const window = from.replay ? new ReplayWindow(verified, from.replay, subject) : undefined;
   let opened = false;
   return {
-    blob, subject,
+    blob,
+    subject,
     from: (offset, held) => {
       if (held || (!window && (opened || offset > 0))) throw new FerryError('INTERNAL', `${subject}: a one-pass stream cannot be read again from byte ${offset}`);
       opened = true;
@@ -140,7 +142,10 @@ export class CheckingSink implements BlobSink {
 
 /** Serves manifests (and other small blobs) fetched while planning from memory, checked like any other source. */
 export class MemoryBlobSource implements BlobSource {
-  constructor(private readonly blobs: ReadonlyMap<string, Uint8Array>, private readonly where = 'memory') {}
+  constructor(
+    private readonly blobs: ReadonlyMap<string, Uint8Array>,
+    private readonly where = 'memory',
+  ) {}
 
   /** Names the blob for errors. */
   describe(blob: BlobRef): string {
@@ -163,7 +168,13 @@ export class MemoryBlobSource implements BlobSource {
  * hashed but not handed on (a resumed upload rereads the prefix rather than
  * trust bytes nobody checked). `onPosition` hears how far the stream got.
  */
-async function* verifying(open: (start: number) => AsyncIterable<Uint8Array>, verifier: DigestVerifier, offset: number, held: AsyncIterable<Uint8Array> | undefined, onPosition: ((position: number) => void) | undefined): AsyncGenerator<Uint8Array> {
+async function* verifying(
+  open: (start: number) => AsyncIterable<Uint8Array>,
+  verifier: DigestVerifier,
+  offset: number,
+  held: AsyncIterable<Uint8Array> | undefined,
+  onPosition: ((position: number) => void) | undefined,
+): AsyncGenerator<Uint8Array> {
   let skip = offset;
   if (held) {
     for await (const chunk of held) verifier.update(chunk);

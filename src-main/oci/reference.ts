@@ -128,7 +128,10 @@ export function parseRegistryPrefix(input: string): { registry: string; prefix: 
   }
   for (const component of prefix === '' ? [] : prefix.split('/')) {
     if (!PATH_COMPONENT.test(component)) {
-      throw new FerryError('INVALID_REFERENCE', `invalid destination "${input}": prefix component "${component}" must be lowercase letters and digits separated by ".", "_", "__" or "-"`, { reference: input, part: 'prefix' });
+      throw new FerryError('INVALID_REFERENCE', `invalid destination "${input}": prefix component "${component}" must be lowercase letters and digits separated by ".", "_", "__" or "-"`, {
+        reference: input,
+        part: 'prefix',
+      });
     }
   }
   return { registry, prefix };

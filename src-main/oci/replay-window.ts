@@ -15,14 +15,20 @@ export class ReplayWindow {
   /** Bytes pulled from the source so far. */
   private end = 0;
 
-  constructor(source: AsyncIterable<Uint8Array>, private readonly capacity: number, private readonly subject: string) {
+  constructor(
+    source: AsyncIterable<Uint8Array>,
+    private readonly capacity: number,
+    private readonly subject: string,
+  ) {
     this.iterator = source[Symbol.asyncIterator]();
   }
 
   /** The stream from `offset` on: retained bytes first, then new ones from the source. */
   async *from(offset: number): AsyncGenerator<Uint8Array> {
     if (offset < this.start || offset > this.end) {
-      throw new FerryError('NETWORK_ERROR', `${this.subject}: the upload must restart at byte ${offset}, outside the ${this.capacity}-byte window kept in memory; run the import again to resume`, { offset });
+      throw new FerryError('NETWORK_ERROR', `${this.subject}: the upload must restart at byte ${offset}, outside the ${this.capacity}-byte window kept in memory; run the import again to resume`, {
+        offset,
+      });
     }
     let position = this.start;
     for (const chunk of [...this.chunks]) {

@@ -160,9 +160,11 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   const openEvents = (req: IncomingMessage, res: ServerResponse): void => {
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
     res.write(': connected\n\n');
-    const unsubscribe = API_EVENTS.map((event: ApiEvent) => service.on(event, (payload) => {
-      res.write(`event: ${eventChannel(event)}\ndata: ${JSON.stringify(payload)}\n\n`);
-    }));
+    const unsubscribe = API_EVENTS.map((event: ApiEvent) =>
+      service.on(event, (payload) => {
+        res.write(`event: ${eventChannel(event)}\ndata: ${JSON.stringify(payload)}\n\n`);
+      }),
+    );
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), SSE_HEARTBEAT_MS);
     heartbeat.unref();
     streams.add(res);

@@ -66,7 +66,10 @@ export function vaultHost(registry: string): string {
 
 /** The keychain-backed store of registry logins; absent cipher means browser mode. */
 export class CredentialVault {
-  constructor(private readonly path: string, private readonly cipher: SecretCipher | undefined) {}
+  constructor(
+    private readonly path: string,
+    private readonly cipher: SecretCipher | undefined,
+  ) {}
 
   /** Why passwords cannot be kept here, or null when they can. */
   async unavailableReason(): Promise<string | null> {
@@ -78,7 +81,9 @@ export class CredentialVault {
   async status(): Promise<CredentialsStatus> {
     const reason = await this.unavailableReason();
     const file = await this.read();
-    const registries = Object.entries(file.entries).map(([registry, entry]) => ({ registry, username: entry.username })).sort((a, b) => a.registry.localeCompare(b.registry));
+    const registries = Object.entries(file.entries)
+      .map(([registry, entry]) => ({ registry, username: entry.username }))
+      .sort((a, b) => a.registry.localeCompare(b.registry));
     return { available: reason === null, reason, registries };
   }
 

@@ -15,7 +15,12 @@ import { argsObject, optionalString, settingsFrom, stringList, type SavedLogin }
 /** Checks the input of export:plan and export:run. */
 export function exportInput(raw: unknown): ExportInput {
   const args = argsObject(raw);
-  const input: ExportInput = { references: stringList(args, 'references').map((r) => r.trim()).filter((r) => r !== ''), target: optionalString(args, 'target') ?? '' };
+  const input: ExportInput = {
+    references: stringList(args, 'references')
+      .map((r) => r.trim())
+      .filter((r) => r !== ''),
+    target: optionalString(args, 'target') ?? '',
+  };
   const text = optionalString(args, 'imageListText');
   if (text !== undefined && text.trim() !== '') input.imageListText = text;
   const trimmed = (name: string): string | undefined => {
@@ -42,8 +47,11 @@ export function exportInput(raw: unknown): ExportInput {
 /** The use case's input for a checked contract input. */
 function jobInput(input: ExportInput, savedLogin: SavedLogin | undefined): ExportJobInput {
   const job: ExportJobInput = {
-    target: input.target, references: input.references, imageListFiles: input.imageListFile !== undefined ? [input.imageListFile] : [],
-    platforms: input.platforms ?? [], registry: settingsFrom(input.registry, savedLogin),
+    target: input.target,
+    references: input.references,
+    imageListFiles: input.imageListFile !== undefined ? [input.imageListFile] : [],
+    platforms: input.platforms ?? [],
+    registry: settingsFrom(input.registry, savedLogin),
   };
   if (input.imageListText !== undefined) job.imageListText = input.imageListText;
   if (input.setFile !== undefined) job.setFile = input.setFile;
@@ -64,7 +72,15 @@ export async function runExportJob(input: ExportInput, catalog: Catalog, context
   if (input.target.trim() === '') throw new FerryError('INVALID_ARGUMENT', 'choose where to write the bundle (a drive or a folder)', { argument: 'target' });
   const { summary } = await runExport(jobInput(input, savedLogin), catalog, context);
   return {
-    bundleId: summary.bundleId, bundle: summary.bundle, form: summary.form, formReason: summary.formReason, images: summary.images.length,
-    blobs: summary.blobs, bytes: summary.bytes, parts: summary.parts.length, alreadyComplete: summary.alreadyComplete, seconds: summary.seconds,
+    bundleId: summary.bundleId,
+    bundle: summary.bundle,
+    form: summary.form,
+    formReason: summary.formReason,
+    images: summary.images.length,
+    blobs: summary.blobs,
+    bytes: summary.bytes,
+    parts: summary.parts.length,
+    alreadyComplete: summary.alreadyComplete,
+    seconds: summary.seconds,
   };
 }

@@ -44,14 +44,16 @@ export async function listFolder(path: string | undefined): Promise<FolderListin
   }
   const visible = names.filter((entry) => !entry.name.startsWith('.')).sort((a, b) => Number(b.isDirectory()) - Number(a.isDirectory()) || a.name.localeCompare(b.name));
   const shown = visible.slice(0, MAX_ENTRIES);
-  const entries = await Promise.all(shown.map(async (entry) => {
-    const full = join(folder, entry.name);
-    // Symbolic links are followed for their kind, as a file dialog does; a dangling one is shown as a file that cannot be opened.
-    const info = entry.isSymbolicLink() ? await stat(full).catch(() => undefined) : undefined;
-    const isFolder = entry.isDirectory() || info?.isDirectory() === true;
-    const size = isFolder ? null : (info ?? (await stat(full).catch(() => undefined)))?.size ?? null;
-    return { name: entry.name, path: full, kind: isFolder ? ('folder' as const) : ('file' as const), size };
-  }));
+  const entries = await Promise.all(
+    shown.map(async (entry) => {
+      const full = join(folder, entry.name);
+      // Symbolic links are followed for their kind, as a file dialog does; a dangling one is shown as a file that cannot be opened.
+      const info = entry.isSymbolicLink() ? await stat(full).catch(() => undefined) : undefined;
+      const isFolder = entry.isDirectory() || info?.isDirectory() === true;
+      const size = isFolder ? null : ((info ?? (await stat(full).catch(() => undefined)))?.size ?? null);
+      return { name: entry.name, path: full, kind: isFolder ? ('folder' as const) : ('file' as const), size };
+    }),
+  );
   const parent = dirname(folder);
   return { path: folder, parent: parent === folder ? null : parent, entries, truncated: visible.length > shown.length };
 }
@@ -66,8 +68,16 @@ async function bundleAt(folder: string, drive: string | null): Promise<FoundBund
   }
   if (manifest !== undefined) {
     return {
-      path: folder, drive, kind: 'ferry', bundleId: manifest.bundleId, created: manifest.created, sequence: manifest.sequence, form: manifest.form,
-      images: manifest.images.length, bytes: manifest.blobs.reduce((sum, blob) => sum + blob.size, 0), problem: null,
+      path: folder,
+      drive,
+      kind: 'ferry',
+      bundleId: manifest.bundleId,
+      created: manifest.created,
+      sequence: manifest.sequence,
+      form: manifest.form,
+      images: manifest.images.length,
+      bytes: manifest.blobs.reduce((sum, blob) => sum + blob.size, 0),
+      problem: null,
     };
   }
   const layout = await stat(join(folder, BUNDLE_FILES.ociLayout)).catch(() => undefined);

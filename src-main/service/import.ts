@@ -41,8 +41,14 @@ export async function runImportJob(input: ImportInput, catalog: Catalog, context
   const job = { bundle: input.bundle, target: input.target, keepRegistryHost: input.keepRegistryHost === true, registry: settingsFrom(input.registry, savedLogin) };
   const { summary, receipt } = await runImport(input.site !== undefined ? { ...job, site: input.site } : job, catalog, context);
   return {
-    bundleId: summary.bundleId, target: summary.target, images: summary.images, blobs: summary.blobs,
-    bytesPushed: summary.bytesPushed, manifestsPushed: summary.manifestsPushed, receipt: receipt ?? '', seconds: summary.seconds,
+    bundleId: summary.bundleId,
+    target: summary.target,
+    images: summary.images,
+    blobs: summary.blobs,
+    bytesPushed: summary.bytesPushed,
+    manifestsPushed: summary.manifestsPushed,
+    receipt: receipt ?? '',
+    seconds: summary.seconds,
   };
 }
 

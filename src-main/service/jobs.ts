@@ -27,7 +27,10 @@ export class BlobBatcher {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private lastFlush = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly send: (blobs: BlobProgress[]) => void, private readonly intervalMs = PROGRESS_INTERVAL_MS) {}
+  constructor(
+    private readonly send: (blobs: BlobProgress[]) => void,
+    private readonly intervalMs = PROGRESS_INTERVAL_MS,
+  ) {}
 
   /** Records a blob's state; sends when the interval allows, else schedules one send. */
   readonly add = (progress: BlobProgress): void => {
@@ -69,11 +72,15 @@ export class JobRunner {
     const controller = new AbortController();
     let state: JobStateOf<K> = { id, kind, title, status: 'running', progress: null };
     const batcher = new BlobBatcher((blobs) => this.events.emit('job:blobs', { jobId: id, blobs }));
-    const tracker = new ProgressTracker((event) => {
-      if (event.type !== 'progress') return;
-      state.progress = event.progress;
-      this.events.emit('job:progress', { jobId: id, progress: event.progress });
-    }, Date.now, kind === 'verify' ? undefined : batcher.add);
+    const tracker = new ProgressTracker(
+      (event) => {
+        if (event.type !== 'progress') return;
+        state.progress = event.progress;
+        this.events.emit('job:progress', { jobId: id, progress: event.progress });
+      },
+      Date.now,
+      kind === 'verify' ? undefined : batcher.add,
+    );
     const entry = { state: (): JobState => anyJobState<K>({ ...state }), controller, done: Promise.resolve() };
     this.jobs.set(id, entry);
     this.events.emit('job:state', entry.state());

@@ -28,11 +28,15 @@ export async function listSavedSets(folder: string): Promise<SavedSet[]> {
     if (code === 'ENOENT') return [];
     throw new FerryError('IO_ERROR', `cannot read the saved sets folder ${folder}: ${message}`, { path: folder });
   });
-  const sets = await Promise.all(names.filter((name) => name.endsWith(SET_EXTENSION) && !name.startsWith('.')).map(async (file) => {
-    const path = join(folder, file);
-    const info = await stat(path).catch(() => undefined);
-    return info?.isFile() ? { name: file.slice(0, -SET_EXTENSION.length), path, modified: info.mtime.toISOString() } : undefined;
-  }));
+  const sets = await Promise.all(
+    names
+      .filter((name) => name.endsWith(SET_EXTENSION) && !name.startsWith('.'))
+      .map(async (file) => {
+        const path = join(folder, file);
+        const info = await stat(path).catch(() => undefined);
+        return info?.isFile() ? { name: file.slice(0, -SET_EXTENSION.length), path, modified: info.mtime.toISOString() } : undefined;
+      }),
+  );
   return sets.filter((set): set is SavedSet => set !== undefined).sort((a, b) => b.modified.localeCompare(a.modified));
 }
 
@@ -43,7 +47,8 @@ export async function listSavedSets(folder: string): Promise<SavedSet[]> {
  */
 export async function saveSet(folder: string, name: string, references: readonly string[], platforms: readonly string[]): Promise<SavedSet> {
   const trimmed = name.trim();
-  if (!SET_NAME.test(trimmed)) throw new FerryError('INVALID_ARGUMENT', 'name the set with letters, digits, spaces, dots, dashes or underscores (up to 64, starting with a letter or digit)', { argument: 'name' });
+  if (!SET_NAME.test(trimmed))
+    throw new FerryError('INVALID_ARGUMENT', 'name the set with letters, digits, spaces, dots, dashes or underscores (up to 64, starting with a letter or digit)', { argument: 'name' });
   if (references.length === 0) throw new FerryError('INVALID_ARGUMENT', 'a saved set needs at least one image reference', { argument: 'references' });
   const images = references.map((reference) => formatReference(parseReference(reference.trim())));
   platforms.forEach(parsePlatform);

@@ -32,7 +32,12 @@ export function pathText(path: ValuePath): string {
 }
 
 const TYPE_WORDS: Readonly<Record<string, string>> = {
-  string: 'a string', number: 'a number', int: 'an integer', boolean: 'true or false', array: 'a list', object: 'a mapping',
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a mapping',
 };
 
 /** The wording of zod's own issues, used where a schema gives none; every message reads after the path ("… must be a list"). */
@@ -82,7 +87,10 @@ export function checkContent<S extends z.ZodType>(schema: S, value: unknown, sou
   if (result.success) return result.data;
   const problems = contentProblems(result.error.issues, source);
   const first = problems[0] ?? { path: '', message: `${source.subject} is invalid` };
-  const message = problems.length <= 1 ? located(source.file, first) : `${problems.length} problems${source.file === undefined ? '' : ` in ${source.file}`}:\n  ${problems.map((p) => located(source.file, p)).join('\n  ')}`;
+  const message =
+    problems.length <= 1
+      ? located(source.file, first)
+      : `${problems.length} problems${source.file === undefined ? '' : ` in ${source.file}`}:\n  ${problems.map((p) => located(source.file, p)).join('\n  ')}`;
   throw new FerryError('INVALID_CONTENT', message, {
     ...(source.file === undefined ? {} : { file: source.file }),
     ...(first.line === undefined ? {} : { line: first.line, column: first.column }),

@@ -27,7 +27,10 @@ export type { DeckhouseConfig, DeckhouseModule } from './image-set-schema.ts';
 const SECTION = 'deckhouse';
 /** The vulnerability database images of DKP EE, with the fixed tags `operator-trivy` pulls every six hours. */
 export const SECURITY_DATABASES: readonly { name: string; tag: string }[] = [
-  { name: 'trivy-db', tag: '2' }, { name: 'trivy-java-db', tag: '1' }, { name: 'trivy-checks', tag: '0' }, { name: 'trivy-bdu', tag: '1' },
+  { name: 'trivy-db', tag: '2' },
+  { name: 'trivy-java-db', tag: '1' },
+  { name: 'trivy-checks', tag: '0' },
+  { name: 'trivy-bdu', tag: '1' },
 ];
 /** Parallel HEAD/read requests per resolve: enough to hide latency, few enough not to trip registry rate limits. */
 const REQUEST_CONCURRENCY = 4;
@@ -110,11 +113,17 @@ export function sequentialMinors(tags: readonly Version[], from: Version, to: Ve
     const last = major === to.major ? to.minor : Math.max(...inWindow.filter((t) => t.major === major).map((t) => t.minor), first);
     for (let minor = first; minor <= last; minor++) {
       if (!byMinor.has(`${major}.${minor}`)) {
-        throw new FerryError('NOT_FOUND', `${subject} has no tag for minor ${major}.${minor}; minor releases cannot be skipped on the way from ${formatVersion(from)} to ${formatVersion(to)}`, { subject, minor: `${major}.${minor}` });
+        throw new FerryError('NOT_FOUND', `${subject} has no tag for minor ${major}.${minor}; minor releases cannot be skipped on the way from ${formatVersion(from)} to ${formatVersion(to)}`, {
+          subject,
+          minor: `${major}.${minor}`,
+        });
       }
     }
   }
-  return [...byMinor.values()].map((list) => newest(list.filter(accept))).filter((v): v is Version => v !== undefined).sort(compareVersions);
+  return [...byMinor.values()]
+    .map((list) => newest(list.filter(accept)))
+    .filter((v): v is Version => v !== undefined)
+    .sort(compareVersions);
 }
 
 /**
@@ -124,7 +133,13 @@ export function sequentialMinors(tags: readonly Version[], from: Version, to: Ve
  * an absent image (d8 mirror pull carries them as well). Only versions that
  * exist as tags are added; the caller notes the others.
  */
-export function withChannelVersions(versions: readonly Version[], channelVersions: readonly Version[], from: Version, tags: readonly Version[], accept: (v: Version) => boolean = () => true): Version[] {
+export function withChannelVersions(
+  versions: readonly Version[],
+  channelVersions: readonly Version[],
+  from: Version,
+  tags: readonly Version[],
+  accept: (v: Version) => boolean = () => true,
+): Version[] {
   const all = new Map(versions.map((v) => [formatVersion(v), v]));
   const tagged = new Set(tags.map((v) => formatVersion(v)));
   for (const v of channelVersions) {
@@ -146,7 +161,11 @@ class Plan {
 
 /** Resolves the registry reads of one edition root. */
 class Resolver {
-  constructor(private readonly config: DeckhouseConfig, private readonly context: ResolveContext, readonly plan: Plan) {}
+  constructor(
+    private readonly config: DeckhouseConfig,
+    private readonly context: ResolveContext,
+    readonly plan: Plan,
+  ) {}
 
   private get registry(): string {
     return this.config.source.registry;
@@ -191,7 +210,11 @@ class Resolver {
       }
       if (info.suspend && enforceSuspend) {
         if (!this.config.ignoreSuspend) {
-          throw new FerryError('INVALID_CONTENT', `${this.registry}/${this.config.source.repository} has suspended release channel "${channel}" (${formatVersion(info.version)}): set ignoreSuspend: true to carry it anyway, or pin one version with tag:`, { channel, version: formatVersion(info.version) });
+          throw new FerryError(
+            'INVALID_CONTENT',
+            `${this.registry}/${this.config.source.repository} has suspended release channel "${channel}" (${formatVersion(info.version)}): set ignoreSuspend: true to carry it anyway, or pin one version with tag:`,
+            { channel, version: formatVersion(info.version) },
+          );
         }
         this.plan.notes.push(`${label}: channel ${channel} is suspended at ${formatVersion(info.version)}, carried anyway (ignoreSuspend)`);
       }
@@ -215,7 +238,8 @@ class Resolver {
       this.plan.add(this.registry, repos.image, tag);
       if (hasRelease) this.plan.add(this.registry, repos.release, tag);
       for (const extra of extras) if (extra) this.plan.add(this.registry, extra, tag);
-      if (info && (requireNote || Object.keys(info.requirements).length > 0 || (info.disruptions[minorKey(info.version)] ?? []).length > 0)) this.plan.notes.push(describeRelease(`${label}${tag}`, info));
+      if (info && (requireNote || Object.keys(info.requirements).length > 0 || (info.disruptions[minorKey(info.version)] ?? []).length > 0))
+        this.plan.notes.push(describeRelease(`${label}${tag}`, info));
       else if (requireNote) this.plan.notes.push(`${label}${tag}: no release metadata found (${this.registry}/${repos.release}:${tag} is absent)`);
     }
   }
@@ -260,9 +284,10 @@ class Resolver {
     const from = floor && oldestTag ? (compareVersions(floor, oldestTag) > 0 ? floor : oldestTag) : channelVersions[0];
     const constraint = spec.constraint;
     const accept = constraint ? (v: Version): boolean => satisfies(v, constraint) : undefined;
-    const versions = !to || !from || compareVersions(from, to) > 0
-      ? []
-      : withChannelVersions(sequentialMinors(tags, from, to, `${this.registry}/${repository}`, accept), channelVersions, from, tags, accept).map((v) => formatVersion(v));
+    const versions =
+      !to || !from || compareVersions(from, to) > 0
+        ? []
+        : withChannelVersions(sequentialMinors(tags, from, to, `${this.registry}/${repository}`, accept), channelVersions, from, tags, accept).map((v) => formatVersion(v));
     if (versions.length === 0) this.plan.notes.push(`${label}: no version${constraint ? ` satisfies ${constraint.raw}` : ''} up to ${to ? formatVersion(to) : 'the channels'}`);
     for (const [channel, info] of channels) {
       if (!versions.includes(formatVersion(info.version))) this.plan.notes.push(`${label}: channel ${channel} points at ${formatVersion(info.version)}, which is not carried`);
@@ -275,7 +300,10 @@ class Resolver {
     for (const db of SECURITY_DATABASES) {
       const repository = `${this.config.source.repository}/security/${db.name}`;
       if (!(await this.exists(repository, db.tag))) {
-        throw new FerryError('NOT_FOUND', `${this.registry}/${repository}:${db.tag} does not exist; security databases are published for DKP EE only (deckhouse.securityDatabases)`, { repository, tag: db.tag });
+        throw new FerryError('NOT_FOUND', `${this.registry}/${repository}:${db.tag} does not exist; security databases are published for DKP EE only (deckhouse.securityDatabases)`, {
+          repository,
+          tag: db.tag,
+        });
       }
       this.plan.add(this.registry, repository, db.tag);
     }

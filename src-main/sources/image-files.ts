@@ -28,7 +28,12 @@ function clean(name: string): string {
  * layers top-down (an upper layer's copy wins). For a multi-platform image the
  * `platform` (default linux/amd64) picks the manifest.
  */
-export async function readImageFiles(registries: Registries, reference: Reference, want: (path: string) => boolean, options: { platform?: string; signal?: AbortSignal } = {}): Promise<Map<string, Buffer>> {
+export async function readImageFiles(
+  registries: Registries,
+  reference: Reference,
+  want: (path: string) => boolean,
+  options: { platform?: string; signal?: AbortSignal } = {},
+): Promise<Map<string, Buffer>> {
   const client = await registries.client(reference.registry);
   const subject = formatReference(reference);
   let manifest = await getManifest(client, reference.repository, manifestIdentifier(reference), { ...(options.signal ? { signal: options.signal } : {}) });
@@ -59,7 +64,9 @@ export async function readImageFiles(registries: Registries, reference: Referenc
         }
         found.set(path, Buffer.concat(chunks));
       } else {
-        for await (const _chunk of entry) { /* skip */ }
+        for await (const _chunk of entry) {
+          /* skip */
+        }
       }
     }
   }

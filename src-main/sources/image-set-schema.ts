@@ -64,14 +64,16 @@ const range = textOrNumber.transform((value, ctx): VersionRange => {
 export const tagRuleSchema = closed({
   repository: z.string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a repository name') }),
   semver: range.optional(),
-  regex: textOrNumber.transform((value, ctx): RegExp => {
-    try {
-      return new RegExp(value);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `is not a valid regular expression (${reason(error)})` });
-      return z.NEVER;
-    }
-  }).optional(),
+  regex: textOrNumber
+    .transform((value, ctx): RegExp => {
+      try {
+        return new RegExp(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: `is not a valid regular expression (${reason(error)})` });
+        return z.NEVER;
+      }
+    })
+    .optional(),
   latest: z.number({ error: 'must be a positive integer' }).int({ error: 'must be a positive integer' }).min(1, { error: 'must be a positive integer' }).optional(),
 }).transform((rule, ctx) => {
   if (rule.semver === undefined && rule.regex === undefined) ctx.addIssue({ code: 'custom', message: 'needs semver (a range) or regex' });
@@ -133,31 +135,40 @@ export const deckhouseSchema = closed({
     return { registry: source.registry, repository: source.repository };
   }),
   license: z.string({ error: 'must be the name of a credential' }).min(1, { error: 'must be the name of a credential' }).optional(),
-  sinceVersion: z.string({ error: VERSION_HINT }).transform((value, ctx) => {
-    const version = releaseVersion(value) ?? releaseVersion(`${value.trim()}.0`);
-    if (version) return version;
-    ctx.addIssue({ code: 'custom', message: VERSION_HINT });
-    return z.NEVER;
-  }).optional(),
+  sinceVersion: z
+    .string({ error: VERSION_HINT })
+    .transform((value, ctx) => {
+      const version = releaseVersion(value) ?? releaseVersion(`${value.trim()}.0`);
+      if (version) return version;
+      ctx.addIssue({ code: 'custom', message: VERSION_HINT });
+      return z.NEVER;
+    })
+    .optional(),
   tag: z.string({ error: 'must be an image tag such as v1.69.3' }).regex(TAG, { error: 'must be an image tag such as v1.69.3' }).optional(),
   ignoreSuspend: flag,
-  channels: list(z.string({ error: 'must be a channel name such as stable' }).regex(TAG, { error: 'must be a channel name such as stable' }), `must be a non-empty list of channels (${DEFAULT_CHANNELS.join(', ')})`)
+  channels: list(
+    z.string({ error: 'must be a channel name such as stable' }).regex(TAG, { error: 'must be a channel name such as stable' }),
+    `must be a non-empty list of channels (${DEFAULT_CHANNELS.join(', ')})`,
+  )
     .min(1, { error: `must be a non-empty list of channels (${DEFAULT_CHANNELS.join(', ')})` })
     .default([...DEFAULT_CHANNELS])
     .transform((channels) => [...new Set(channels)]),
-  modules: list(deckhouseModule, 'must be a list such as ["console@~1.35"]').default([]).superRefine((modules, ctx) => {
-    const seen = new Set<string>();
-    for (const [i, m] of modules.entries()) {
-      if (seen.has(m.name)) ctx.addIssue({ code: 'custom', path: [i], message: `names module "${m.name}" twice` });
-      seen.add(m.name);
-    }
-  }),
+  modules: list(deckhouseModule, 'must be a list such as ["console@~1.35"]')
+    .default([])
+    .superRefine((modules, ctx) => {
+      const seen = new Set<string>();
+      for (const [i, m] of modules.entries()) {
+        if (seen.has(m.name)) ctx.addIssue({ code: 'custom', path: [i], message: `names module "${m.name}" twice` });
+        seen.add(m.name);
+      }
+    }),
   noPlatform: flag,
   noModules: flag,
   securityDatabases: flag,
 }).superRefine((config, ctx) => {
   if (config.tag !== undefined && config.sinceVersion !== undefined) ctx.addIssue({ code: 'custom', path: ['tag'], message: 'pins one version and cannot be combined with sinceVersion' });
-  if (config.noPlatform && (config.noModules || config.modules.length === 0) && !config.securityDatabases) ctx.addIssue({ code: 'custom', message: 'selects nothing: enable the platform, modules or securityDatabases' });
+  if (config.noPlatform && (config.noModules || config.modules.length === 0) && !config.securityDatabases)
+    ctx.addIssue({ code: 'custom', message: 'selects nothing: enable the platform, modules or securityDatabases' });
 });
 
 /** A checked `deckhouse:` section, with defaults filled in. */
@@ -179,7 +190,10 @@ const semanticVersion = textOrNumber.transform((value, ctx) => {
 export const operatorPackageSchema = closed({
   name: text,
   /** Channels to carry; default the package's defaultChannel. */
-  channels: list(text).min(1, { error: 'must name at least one channel (leave it out for the default channel)' }).transform((channels) => [...new Set(channels)]).optional(),
+  channels: list(text)
+    .min(1, { error: 'must name at least one channel (leave it out for the default channel)' })
+    .transform((channels) => [...new Set(channels)])
+    .optional(),
   /** Inclusive lower bound on the bundle's olm.package version. */
   minVersion: semanticVersion.optional(),
   /** Inclusive upper bound on the bundle's olm.package version. */
@@ -193,13 +207,15 @@ export const operatorPackageSchema = closed({
 /** One catalog and the packages to carry from it. */
 export const operatorCatalogSchema = closed({
   catalog: reference,
-  packages: list(operatorPackageSchema).min(1, { error: 'must list at least one package' }).superRefine((packages, ctx) => {
-    const names = new Set<string>();
-    for (const [j, p] of packages.entries()) {
-      if (names.has(p.name)) ctx.addIssue({ code: 'custom', path: [j, 'name'], message: `repeats package "${p.name}"` });
-      names.add(p.name);
-    }
-  }),
+  packages: list(operatorPackageSchema)
+    .min(1, { error: 'must list at least one package' })
+    .superRefine((packages, ctx) => {
+      const names = new Set<string>();
+      for (const [j, p] of packages.entries()) {
+        if (names.has(p.name)) ctx.addIssue({ code: 'custom', path: [j, 'name'], message: `repeats package "${p.name}"` });
+        names.add(p.name);
+      }
+    }),
 });
 
 /** The `openshift:` section: releases, operator catalogs, additional images; at least one. */
@@ -221,14 +237,17 @@ export type OperatorCatalogSelection = z.output<typeof operatorCatalogSchema>;
 // ---- the file ----------------------------------------------------------
 
 /** A whole image set file; a section left empty (`images:`) is the same as one left out. */
-export const imageSetSchema = closed({
-  platforms: list(z.string({ error: 'must be an os/arch string such as linux/amd64' }), 'must be a list of os/arch strings').nullish(),
-  images: list(reference, 'must be a list of image references').nullish(),
-  imageLists: list(text, 'must be a list of image list files').nullish(),
-  tags: list(tagRuleSchema, 'must be a list of rules').nullish(),
-  deckhouse: deckhouseSchema.nullish(),
-  openshift: openShiftSchema.nullish(),
-}, 'section');
+export const imageSetSchema = closed(
+  {
+    platforms: list(z.string({ error: 'must be an os/arch string such as linux/amd64' }), 'must be a list of os/arch strings').nullish(),
+    images: list(reference, 'must be a list of image references').nullish(),
+    imageLists: list(text, 'must be a list of image list files').nullish(),
+    tags: list(tagRuleSchema, 'must be a list of rules').nullish(),
+    deckhouse: deckhouseSchema.nullish(),
+    openshift: openShiftSchema.nullish(),
+  },
+  'section',
+);
 
 /** An image set file as written (what the file may hold). */
 export type ImageSetDocument = z.input<typeof imageSetSchema>;

@@ -47,7 +47,10 @@ export function parseJsonStream(text: string, where: string): unknown[] {
       else if (c === '{' || c === '[') depth++;
       else if (c === '}' || c === ']') {
         depth--;
-        if (depth === 0) { i++; break; }
+        if (depth === 0) {
+          i++;
+          break;
+        }
       } else if (depth === 0) {
         throw new FerryError('INVALID_MANIFEST', `${where}: expected a JSON object at offset ${start}`, { path: where });
       }
@@ -108,7 +111,11 @@ function foldCatalog(objects: readonly unknown[], into: Map<string, Package>): v
       const versionText = str(record(properties.find((p) => p?.type === 'olm.package')?.value)?.version);
       const related = Array.isArray(o.relatedImages) ? o.relatedImages.map((r) => str(record(r)?.image)).filter((r): r is string => r !== undefined) : [];
       get(str(o.package) ?? '').bundles.set(name, {
-        name, image: str(o.image) ?? '', versionText, version: versionText ? anyVersion(versionText) : undefined, relatedImages: related,
+        name,
+        image: str(o.image) ?? '',
+        versionText,
+        version: versionText ? anyVersion(versionText) : undefined,
+        relatedImages: related,
       });
     }
   }
@@ -130,7 +137,11 @@ async function catalogRoot(context: ResolveContext, catalog: Reference): Promise
 }
 
 /** Reads the selected packages' catalog files; package folders not selected are listed but never read. */
-async function readPackages(context: ResolveContext, catalog: Reference, wanted: ReadonlySet<string>): Promise<{ packages: Map<string, Package>; present: Set<string>; yamlOnly: Map<string, string> }> {
+async function readPackages(
+  context: ResolveContext,
+  catalog: Reference,
+  wanted: ReadonlySet<string>,
+): Promise<{ packages: Map<string, Package>; present: Set<string>; yamlOnly: Map<string, string> }> {
   const root = await catalogRoot(context, catalog);
   const present = new Set<string>();
   const packageOf = (path: string): string | undefined => {
@@ -139,12 +150,17 @@ async function readPackages(context: ResolveContext, catalog: Reference, wanted:
     const slash = rest.indexOf('/');
     return slash < 0 ? rest.replace(/\.(json|ya?ml)$/, '') : rest.slice(0, slash);
   };
-  const files = await readImageFiles(context.registries, catalog, (path) => {
-    const pkg = packageOf(path);
-    if (pkg === undefined || !/\.(json|ya?ml)$/.test(path)) return false;
-    present.add(pkg);
-    return wanted.has(pkg);
-  }, context.signal ? { signal: context.signal } : {});
+  const files = await readImageFiles(
+    context.registries,
+    catalog,
+    (path) => {
+      const pkg = packageOf(path);
+      if (pkg === undefined || !/\.(json|ya?ml)$/.test(path)) return false;
+      present.add(pkg);
+      return wanted.has(pkg);
+    },
+    context.signal ? { signal: context.signal } : {},
+  );
   const packages = new Map<string, Package>();
   const yamlOnly = new Map<string, string>();
   for (const [path, bytes] of [...files.entries()].sort(([a], [b]) => a.localeCompare(b))) {
@@ -159,7 +175,8 @@ function selectBundles(subject: string, pkg: Package, selection: OperatorPackage
   let channels = selection.channels;
   if (channels === undefined || channels.length === 0) {
     const fallback = pkg.defaultChannel ?? (known.length === 1 ? known[0] : undefined);
-    if (fallback === undefined) throw new FerryError('INVALID_CONTENT', `${subject}: package ${pkg.name} has no defaultChannel; name channels (known: ${known.join(', ')})`, { package: pkg.name, channels: known });
+    if (fallback === undefined)
+      throw new FerryError('INVALID_CONTENT', `${subject}: package ${pkg.name} has no defaultChannel; name channels (known: ${known.join(', ')})`, { package: pkg.name, channels: known });
     channels = [fallback];
   }
   for (const channel of channels) {
@@ -173,7 +190,11 @@ function selectBundles(subject: string, pkg: Package, selection: OperatorPackage
   for (const channel of channels) {
     for (const entry of pkg.channels.get(channel) ?? []) {
       const bundle = pkg.bundles.get(entry);
-      if (!bundle || bundle.image === '') throw new FerryError('INVALID_MANIFEST', `${subject}: channel ${channel} of ${pkg.name} lists bundle ${entry}, which the catalog does not define with an image`, { package: pkg.name, bundle: entry });
+      if (!bundle || bundle.image === '')
+        throw new FerryError('INVALID_MANIFEST', `${subject}: channel ${channel} of ${pkg.name} lists bundle ${entry}, which the catalog does not define with an image`, {
+          package: pkg.name,
+          bundle: entry,
+        });
       if (min || max) {
         if (!bundle.version) throw new FerryError('INVALID_MANIFEST', `${subject}: bundle ${entry} has no semver olm.package version (${bundle.versionText ?? 'none'})`, { bundle: entry });
         if (min && compareVersions(bundle.version, min) < 0) continue;
@@ -184,7 +205,11 @@ function selectBundles(subject: string, pkg: Package, selection: OperatorPackage
   }
   if (chosen.size === 0) {
     const versions = channels.flatMap((c) => pkg.channels.get(c) ?? []).map((e) => pkg.bundles.get(e)?.versionText ?? e);
-    throw new FerryError('INVALID_CONTENT', `${subject}: no bundle of ${pkg.name} in ${channels.join(', ')} lies within ${selection.minVersion ?? '*'}..${selection.maxVersion ?? '*'} (versions: ${[...new Set(versions)].join(', ')})`, { package: pkg.name });
+    throw new FerryError(
+      'INVALID_CONTENT',
+      `${subject}: no bundle of ${pkg.name} in ${channels.join(', ')} lies within ${selection.minVersion ?? '*'}..${selection.maxVersion ?? '*'} (versions: ${[...new Set(versions)].join(', ')})`,
+      { package: pkg.name },
+    );
   }
   return { channels, bundles: [...chosen.values()].sort((a, b) => (a.version && b.version ? compareVersions(a.version, b.version) : 0) || a.name.localeCompare(b.name)) };
 }
@@ -221,7 +246,11 @@ export async function resolveCatalog(context: ResolveContext, selection: Operato
     const pkg = packages.get(want.name);
     if (!pkg || pkg.channels.size === 0) {
       const yaml = yamlOnly.get(want.name);
-      if (yaml) throw new FerryError('INVALID_CONTENT', `${subject}: package ${want.name} is stored as YAML (${yaml}); Ferry reads JSON file-based catalogs only (convert with \`opm render --output json\`)`, { package: want.name, path: yaml });
+      if (yaml)
+        throw new FerryError('INVALID_CONTENT', `${subject}: package ${want.name} is stored as YAML (${yaml}); Ferry reads JSON file-based catalogs only (convert with \`opm render --output json\`)`, {
+          package: want.name,
+          path: yaml,
+        });
       const known = [...present].sort();
       throw new FerryError('INVALID_CONTENT', `${subject}: unknown package "${want.name}" (known: ${known.join(', ')})`, { package: want.name, packages: known });
     }

@@ -58,7 +58,9 @@ function parseJson(bytes: Buffer, subject: string, path: string): Record<string,
   try {
     const parsed = record(JSON.parse(bytes.toString('utf8')));
     if (parsed) return parsed;
-  } catch { /* reported below */ }
+  } catch {
+    /* reported below */
+  }
   throw new FerryError('INVALID_MANIFEST', `${subject}: ${path} is not a JSON object`, { reference: subject, path });
 }
 
@@ -103,7 +105,7 @@ async function configArchitecture(context: ResolveContext, image: Reference): Pr
   if (manifest.kind !== 'image') return undefined;
   const config = record(JSON.parse((await readBlobToBuffer(client, image.repository, manifest.manifest.config, context.signal)).toString('utf8')));
   const arch = typeof config?.architecture === 'string' ? config.architecture : undefined;
-  return arch === undefined ? undefined : GOARCH_TO_RELEASE_ARCH[arch] ?? arch;
+  return arch === undefined ? undefined : (GOARCH_TO_RELEASE_ARCH[arch] ?? arch);
 }
 
 /** Reads a release image: its digest, version, architecture and components. */
@@ -124,7 +126,8 @@ export async function readRelease(context: ResolveContext, reference: Reference)
   const fromTag = reference.tag ? TAG_PATTERN.exec(reference.tag) : null;
 
   const version = [metadata.version, stream.name, fromTag?.[1]].find((v): v is string => typeof v === 'string' && v.length > 0);
-  if (version === undefined) throw new FerryError('INVALID_MANIFEST', `${subject}: cannot tell the release version (no release-metadata, no ImageStream name, tag not <version>-<arch>)`, { reference: subject });
+  if (version === undefined)
+    throw new FerryError('INVALID_MANIFEST', `${subject}: cannot tell the release version (no release-metadata, no ImageStream name, tag not <version>-<arch>)`, { reference: subject });
   let arch = [metaAnnotations[ARCHITECTURE_ANNOTATION], stream.annotations[ARCHITECTURE_ANNOTATION], fromTag?.[2]].find((v): v is string => typeof v === 'string' && v.length > 0);
   arch ??= await configArchitecture(context, image);
   if (arch === undefined) throw new FerryError('INVALID_MANIFEST', `${subject}: cannot tell the release architecture`, { reference: subject });
@@ -147,8 +150,8 @@ export async function resolveReleases(context: ResolveContext, releases: readonl
     }
     const componentRepos = [...new Set(release.components.map((c) => repositoryName(c.image)))].sort();
     notes.push(
-      `OpenShift ${release.version} (${release.arch}): release image ${formatReference(release.image)} and ${release.components.length} components; `
-      + `source repositories ${[repositoryName(release.image), ...componentRepos].join(', ')} (mirror both for the IDMS)`,
+      `OpenShift ${release.version} (${release.arch}): release image ${formatReference(release.image)} and ${release.components.length} components; ` +
+        `source repositories ${[repositoryName(release.image), ...componentRepos].join(', ')} (mirror both for the IDMS)`,
     );
   }
   return { images, notes };

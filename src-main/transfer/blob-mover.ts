@@ -46,7 +46,12 @@ export class BlobMover {
   /** Registry + digest → the first repository of this job that received the blob (undefined if that transfer failed). */
   private readonly firstHolder = new Map<string, Promise<string | undefined>>();
 
-  constructor(private readonly limiter: Limiter, private readonly onEvent?: (event: TransferEvent) => void, private readonly signal?: AbortSignal, private readonly journal?: TransferJournal) {}
+  constructor(
+    private readonly limiter: Limiter,
+    private readonly onEvent?: (event: TransferEvent) => void,
+    private readonly signal?: AbortSignal,
+    private readonly journal?: TransferJournal,
+  ) {}
 
   /** The journal key of one blob in one repository. */
   static item(to: RegistryClient, repository: string, digest: string): string {
@@ -90,7 +95,13 @@ export class BlobMover {
     const earlier = this.firstHolder.get(holderKey);
     if (earlier === undefined) {
       const done = this.limiter.run(() => this.transfer(to, repository, blob, origin, origin.mountFrom));
-      this.firstHolder.set(holderKey, done.then(() => repository, () => undefined));
+      this.firstHolder.set(
+        holderKey,
+        done.then(
+          () => repository,
+          () => undefined,
+        ),
+      );
       return done;
     }
     // Wait outside the limiter so a waiting task never holds a transfer slot.

@@ -70,7 +70,12 @@ interface Sides {
 export async function copyImages(requests: CopyRequest[], from: Registries, to: Registries, options: CopyOptions): Promise<CopySummary> {
   const started = Date.now();
   checkDistinctDestinations(requests);
-  const graphs = await resolveAll(requests.map((r) => r.source), from, options.platforms, options.signal);
+  const graphs = await resolveAll(
+    requests.map((r) => r.source),
+    from,
+    options.platforms,
+    options.signal,
+  );
   // Bytes count each digest once (a shared blob crosses the wire once); blobs count each repository that needs one.
   const uniqueBytes = new Map<string, number>();
   const perRepository = new Set<string>();
@@ -85,16 +90,18 @@ export async function copyImages(requests: CopyRequest[], from: Registries, to: 
 
   const mover = new BlobMover(new Limiter(options.concurrency ?? DEFAULT_BLOB_CONCURRENCY), options.onEvent, options.signal);
   const summary: CopySummary = { images: [], failed: [], blobs: mover.counts, bytesCopied: 0, durationMs: 0 };
-  await Promise.all(requests.map(async (request, i) => {
-    const graph = graphs[i];
-    if (!graph) return;
-    try {
-      const sides = { from: await from.client(request.source.registry), to: await to.client(request.destination.registry) };
-      summary.images.push(await copyOne(graph, request, sides, mover, options));
-    } catch (error) {
-      summary.failed.push({ source: formatReference(request.source), destination: formatReference(request.destination), error: toErrorEnvelope(error) });
-    }
-  }));
+  await Promise.all(
+    requests.map(async (request, i) => {
+      const graph = graphs[i];
+      if (!graph) return;
+      try {
+        const sides = { from: await from.client(request.source.registry), to: await to.client(request.destination.registry) };
+        summary.images.push(await copyOne(graph, request, sides, mover, options));
+      } catch (error) {
+        summary.failed.push({ source: formatReference(request.source), destination: formatReference(request.destination), error: toErrorEnvelope(error) });
+      }
+    }),
+  );
   summary.bytesCopied = mover.bytesCopied;
   summary.durationMs = Date.now() - started;
   return summary;
@@ -134,7 +141,13 @@ async function copyOne(graph: ImageGraph, request: CopyRequest, sides: Sides, mo
   await putManifest(sides.to, dst.repository, target, graph.root.bytes, graph.root.mediaType, options.signal);
   options.onEvent?.({ type: 'image', source: formatReference(request.source), destination: formatReference(dst), digest: graph.root.digest });
   return {
-    source: formatReference(request.source), destination: formatReference(dst), digest: graph.root.digest, mediaType: graph.root.mediaType,
-    platforms: graph.platforms.map(formatPlatform), rootRewritten: graph.rootRewritten, blobs: graph.blobs.length, bytes: graph.totalSize,
+    source: formatReference(request.source),
+    destination: formatReference(dst),
+    digest: graph.root.digest,
+    mediaType: graph.root.mediaType,
+    platforms: graph.platforms.map(formatPlatform),
+    rootRewritten: graph.rootRewritten,
+    blobs: graph.blobs.length,
+    bytes: graph.totalSize,
   };
 }

@@ -91,8 +91,13 @@ function describeImages(graphs: ImageGraph[], placements: ExportRequest['placeme
     if (seen.has(name)) return [];
     seen.add(name);
     const image: BundleImage & { manifestSize: number } = {
-      name, source: name, digest: graph.root.digest, mediaType: graph.root.mediaType,
-      platforms: graph.platforms.map(formatPlatform), size: graph.totalSize, manifestSize: graph.root.bytes.length,
+      name,
+      source: name,
+      digest: graph.root.digest,
+      mediaType: graph.root.mediaType,
+      platforms: graph.platforms.map(formatPlatform),
+      size: graph.totalSize,
+      manifestSize: graph.root.bytes.length,
     };
     if (graph.reference.tag !== undefined) image.tag = graph.reference.tag;
     const placement = placements?.get(name);
@@ -104,7 +109,11 @@ function describeImages(graphs: ImageGraph[], placements: ExportRequest['placeme
 
 /** True when a finished bundle in the folder holds exactly this plan's images and content. */
 function sameBundle(existing: BundleManifest, plan: ExportPlan, images: BundleImage[]): boolean {
-  const key = (list: Array<{ name: string; digest: string }>): string => list.map((i) => `${i.name}@${i.digest}`).sort().join();
+  const key = (list: Array<{ name: string; digest: string }>): string =>
+    list
+      .map((i) => `${i.name}@${i.digest}`)
+      .sort()
+      .join();
   return existing.blobs.length === plan.content.length && key(existing.images) === key(images);
 }
 
@@ -139,9 +148,20 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
   }
   request.onEvent?.({ type: 'planned', images: images.length, blobs: plan.content.length, bytes: plan.uniqueBytes, savedByDedup: plan.savedByDedup });
   const summary: ExportSummary = {
-    bundle: dir, bundleId: undefined, form: undefined, formReason: undefined, images: images.map(({ manifestSize: _size, ...image }) => image),
-    blobs: plan.content.length, bytes: plan.uniqueBytes, savedByDedup: plan.savedByDedup, parent: request.incremental?.parent.bundleId ?? null,
-    savedByIncremental: omitted.reduce((sum, blob) => sum + blob.size, 0), parts: [], dryRun: request.dryRun === true, alreadyComplete: false, seconds: 0,
+    bundle: dir,
+    bundleId: undefined,
+    form: undefined,
+    formReason: undefined,
+    images: images.map(({ manifestSize: _size, ...image }) => image),
+    blobs: plan.content.length,
+    bytes: plan.uniqueBytes,
+    savedByDedup: plan.savedByDedup,
+    parent: request.incremental?.parent.bundleId ?? null,
+    savedByIncremental: omitted.reduce((sum, blob) => sum + blob.size, 0),
+    parts: [],
+    dryRun: request.dryRun === true,
+    alreadyComplete: false,
+    seconds: 0,
   };
   if (request.dryRun) return { ...summary, seconds: (Date.now() - started) / 1000 };
 
@@ -153,7 +173,10 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
   const folder = await inspectFolder(dir);
   if (folder.finished) {
     if (!sameBundle(folder.finished, plan, summary.images)) {
-      throw new FerryError('INVALID_ARGUMENT', `${dir} already holds bundle ${folder.finished.bundleId} (created ${folder.finished.created}) with other images; export into an empty folder`, { path: dir, bundleId: folder.finished.bundleId });
+      throw new FerryError('INVALID_ARGUMENT', `${dir} already holds bundle ${folder.finished.bundleId} (created ${folder.finished.created}) with other images; export into an empty folder`, {
+        path: dir,
+        bundleId: folder.finished.bundleId,
+      });
     }
     await sweepTempFiles(dir);
     await clearExportState(dir);
@@ -162,13 +185,23 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
   }
 
   const index = indexJson(images.map((image): LayoutImage => ({ name: image.name, source: image.source, digest: image.digest, mediaType: image.mediaType, manifestSize: image.manifestSize })));
-  const job = { form: summary.form, partSize: form.archive ? (form.partSize ?? null) : null, content: plan.content.map((item) => item.digest), index: createHash('sha256').update(index).digest('hex') };
+  const job = {
+    form: summary.form,
+    partSize: form.archive ? (form.partSize ?? null) : null,
+    content: plan.content.map((item) => item.digest),
+    index: createHash('sha256').update(index).digest('hex'),
+  };
   const previous = folder.journal;
-  const state: ExportState = previous && sameJob(previous, job)
-    ? { ...previous, parts: await partsStillThere(dir, previous.parts) }
-    : { version: 1, bundleId: randomUUID(), created: new Date().toISOString(), ...job, parts: [] };
+  const state: ExportState =
+    previous && sameJob(previous, job)
+      ? { ...previous, parts: await partsStillThere(dir, previous.parts) }
+      : { version: 1, bundleId: randomUUID(), created: new Date().toISOString(), ...job, parts: [] };
   const store = new BlobDirectory(dir);
-  const entries = [{ name: BUNDLE_FILES.ociLayout, size: OCI_LAYOUT_CONTENT.length }, { name: BUNDLE_FILES.index, size: Buffer.byteLength(index) }, ...plan.content.map((c) => ({ name: `blobs/sha256/${c.digest.slice(7)}`, size: c.size }))];
+  const entries = [
+    { name: BUNDLE_FILES.ociLayout, size: OCI_LAYOUT_CONTENT.length },
+    { name: BUNDLE_FILES.index, size: Buffer.byteLength(index) },
+    ...plan.content.map((c) => ({ name: `blobs/sha256/${c.digest.slice(7)}`, size: c.size })),
+  ];
   const written = form.archive ? state.parts.reduce((sum, part) => sum + part.size, 0) : await store.storedBytes(plan.content);
   checkFreeSpace(target, Math.max(0, (form.archive ? tarLayout(entries).totalSize : plan.uniqueBytes) - written));
   await mkdir(dir, { recursive: true });
@@ -178,7 +211,10 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
   summary.bundleId = state.bundleId;
 
   const context: FormWriterContext = {
-    dir, content: plan.content, indexJson: index, concurrency: request.concurrency ?? DEFAULT_EXPORT_CONCURRENCY,
+    dir,
+    content: plan.content,
+    indexJson: index,
+    concurrency: request.concurrency ?? DEFAULT_EXPORT_CONCURRENCY,
     source: new PlannedSource(plan.content, registries),
     report: (progress) => request.onEvent?.({ type: 'blob', progress }),
     ...(request.signal ? { signal: request.signal } : {}),
@@ -200,9 +236,18 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
     await writeDirectoryForm(context);
   }
   const manifest: BundleManifest = {
-    formatVersion: BUNDLE_FORMAT_VERSION, bundleId: state.bundleId, sequence: (request.incremental?.parent.sequence ?? 0) + 1, created: state.created, exporter: exporter(),
-    form: summary.form, imageSet: request.imageSet, images: summary.images, blobs: plan.content.map(({ digest, size }) => ({ digest, size })), parts: summary.parts,
-    parent: summary.parent, ...(omitted.length > 0 ? { omitted } : {}),
+    formatVersion: BUNDLE_FORMAT_VERSION,
+    bundleId: state.bundleId,
+    sequence: (request.incremental?.parent.sequence ?? 0) + 1,
+    created: state.created,
+    exporter: exporter(),
+    form: summary.form,
+    imageSet: request.imageSet,
+    images: summary.images,
+    blobs: plan.content.map(({ digest, size }) => ({ digest, size })),
+    parts: summary.parts,
+    parent: summary.parent,
+    ...(omitted.length > 0 ? { omitted } : {}),
   };
   await sweepTempFiles(dir);
   await writeFileDurable(join(dir, BUNDLE_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -226,7 +271,10 @@ class PlannedSource implements BlobSource {
   private readonly manifests: MemoryBlobSource;
   private readonly origins = new Map<string, Reference>();
 
-  constructor(content: PlannedContent[], private readonly registries: Registries) {
+  constructor(
+    content: PlannedContent[],
+    private readonly registries: Registries,
+  ) {
     const bytes = new Map<string, Uint8Array>();
     for (const item of content) {
       if (item.bytes) bytes.set(item.digest, item.bytes);

@@ -103,7 +103,10 @@ export function planImport(opened: OpenedBundle, target: ImportTarget): ImportPl
     try {
       source = parseReference(image.source);
     } catch (error) {
-      throw new FerryError('BUNDLE_INVALID', `${opened.dir}: image "${image.name}" has a source reference Ferry cannot read: ${error instanceof Error ? error.message : String(error)}`, { image: image.name, path: opened.dir });
+      throw new FerryError('BUNDLE_INVALID', `${opened.dir}: image "${image.name}" has a source reference Ferry cannot read: ${error instanceof Error ? error.message : String(error)}`, {
+        image: image.name,
+        path: opened.dir,
+      });
     }
     const sourceRepository = repositoryName(source);
     const graph = graphOf(opened, image.digest, image.mediaType);
@@ -129,7 +132,10 @@ export function planImport(opened: OpenedBundle, target: ImportTarget): ImportPl
     }
   }
   if (conflicts.length > 0) {
-    throw new FerryError('INVALID_ARGUMENT', `the repository mapping has conflicts:\n  ${conflicts.join('\n  ')}\n(keeping each source's registry host in the target paths separates them)`, { conflicts, hint: { kind: 'keep-source-host', registry: target.registry } satisfies ErrorHint });
+    throw new FerryError('INVALID_ARGUMENT', `the repository mapping has conflicts:\n  ${conflicts.join('\n  ')}\n(keeping each source's registry host in the target paths separates them)`, {
+      conflicts,
+      hint: { kind: 'keep-source-host', registry: target.registry } satisfies ErrorHint,
+    });
   }
   const mappings = [...bySource.entries()].map(([source, repository]) => ({ source, mirror: `${target.registry}/${repository}` }));
   return { images, mappings, blobRepositories, bytes: [...sizes.values()].reduce((a, b) => a + b, 0) };

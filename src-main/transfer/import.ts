@@ -78,11 +78,17 @@ const MAX_ARCHIVE_PASSES = 4;
 /** Asks which repositories lack which blob, so the single pass over the parts knows what to upload. */
 async function missingBlobs(plan: ImportPlan, blobs: Map<string, Descriptor>, client: RegistryClient, mover: BlobMover, limiter: Limiter, signal?: AbortSignal): Promise<Map<string, string[]>> {
   const missing = new Map<string, string[]>();
-  await Promise.all([...plan.blobRepositories.entries()].flatMap(([digest, repositories]) => repositories.map((repository) => limiter.run(async () => {
-    const size = blobs.get(digest)?.size ?? 0;
-    if (mover.isDone(client, repository, digest) || (await blobExists(client, repository, digest, signal))) mover.report({ digest, state: 'skipped', complete: size, total: size }, 'skipped');
-    else missing.set(digest, [...(missing.get(digest) ?? []), repository]);
-  }))));
+  await Promise.all(
+    [...plan.blobRepositories.entries()].flatMap(([digest, repositories]) =>
+      repositories.map((repository) =>
+        limiter.run(async () => {
+          const size = blobs.get(digest)?.size ?? 0;
+          if (mover.isDone(client, repository, digest) || (await blobExists(client, repository, digest, signal))) mover.report({ digest, state: 'skipped', complete: size, total: size }, 'skipped');
+          else missing.set(digest, [...(missing.get(digest) ?? []), repository]);
+        }),
+      ),
+    ),
+  );
   return missing;
 }
 
@@ -137,9 +143,11 @@ async function pushFromArchive(opened: OpenedBundle, plan: ImportPlan, client: R
       if (!blob || first === undefined) return;
       await uploadFromEntry(client, first, blob, entry, mover, archive.describe(blob), signal);
       for (const repository of others) {
-        const mounting = limiter.run(() => mountOrDefer(client, repository, blob, first, mover, signal)).then((mounted) => {
-          if (!mounted) deferred.set(digest, [...(deferred.get(digest) ?? []), repository]);
-        });
+        const mounting = limiter
+          .run(() => mountOrDefer(client, repository, blob, first, mover, signal))
+          .then((mounted) => {
+            if (!mounted) deferred.set(digest, [...(deferred.get(digest) ?? []), repository]);
+          });
         // Handled now, judged after the pass: a failed mount must not become an unhandled rejection mid-walk.
         mounting.catch(() => undefined);
         mounts.push(mounting);
@@ -198,12 +206,24 @@ async function checkOmitted(opened: OpenedBundle, plan: ImportPlan, client: Regi
   if (omitted.size === 0) return;
   const lacking: string[] = [];
   const limiter = new Limiter(DEFAULT_IMPORT_CONCURRENCY);
-  await Promise.all([...plan.blobRepositories.entries()].filter(([digest]) => omitted.has(digest)).flatMap(([digest, repositories]) => repositories.map((repository) => limiter.run(async () => {
-    if (!(await blobExists(client, repository, digest, signal))) lacking.push(`${digest} in ${client.registry}/${repository}`);
-  }))));
+  await Promise.all(
+    [...plan.blobRepositories.entries()]
+      .filter(([digest]) => omitted.has(digest))
+      .flatMap(([digest, repositories]) =>
+        repositories.map((repository) =>
+          limiter.run(async () => {
+            if (!(await blobExists(client, repository, digest, signal))) lacking.push(`${digest} in ${client.registry}/${repository}`);
+          }),
+        ),
+      ),
+  );
   if (lacking.length > 0) {
     const parent = opened.manifest?.parent ?? 'its parent bundle';
-    throw new FerryError('BUNDLE_INVALID', `${opened.dir} is an incremental bundle that leaves out ${omitted.size} blob(s) the site should already have, but ${client.registry} lacks ${lacking.length} of them (e.g. ${lacking[0]}): import bundle ${parent} first; nothing was written`, { parent, lacking: lacking.slice(0, 100) });
+    throw new FerryError(
+      'BUNDLE_INVALID',
+      `${opened.dir} is an incremental bundle that leaves out ${omitted.size} blob(s) the site should already have, but ${client.registry} lacks ${lacking.length} of them (e.g. ${lacking[0]}): import bundle ${parent} first; nothing was written`,
+      { parent, lacking: lacking.slice(0, 100) },
+    );
   }
   for (const digest of omitted) plan.blobRepositories.delete(digest);
   for (const image of plan.images) image.blobs = image.blobs.filter((blob) => !omitted.has(blob.digest));
@@ -215,7 +235,11 @@ export async function importBundle(request: ImportRequest, registries: Registrie
   const report = await verifyBundle(request.bundle, { ...(request.signal ? { signal: request.signal } : {}), ...(request.onVerifyBytes ? { onBytes: request.onVerifyBytes } : {}) });
   if (!report.ok) {
     const problems = report.checks.flatMap((check) => check.problems.map((problem) => `${check.title}: ${problem}`));
-    throw new FerryError('BUNDLE_INVALID', `${request.bundle} failed verification; nothing was written to ${request.target.registry}:\n  ${problems.slice(0, 10).join('\n  ')}${problems.length > 10 ? `\n  … and ${problems.length - 10} more` : ''}`, { problems });
+    throw new FerryError(
+      'BUNDLE_INVALID',
+      `${request.bundle} failed verification; nothing was written to ${request.target.registry}:\n  ${problems.slice(0, 10).join('\n  ')}${problems.length > 10 ? `\n  … and ${problems.length - 10} more` : ''}`,
+      { problems },
+    );
   }
   const opened = await openBundle(request.bundle);
   const plan = planImport(opened, request.target);
@@ -224,9 +248,18 @@ export async function importBundle(request: ImportRequest, registries: Registrie
   request.onEvent?.({ type: 'planned', images: plan.images.length, blobs: [...plan.blobRepositories.values()].reduce((n, repos) => n + repos.length, 0), bytes: plan.bytes });
   const target = request.target.prefix ? `${request.target.registry}/${request.target.prefix}` : request.target.registry;
   const summary: ImportSummary = {
-    bundle: request.bundle, bundleId: opened.manifest?.bundleId, form: opened.form, target,
+    bundle: request.bundle,
+    bundleId: opened.manifest?.bundleId,
+    form: opened.form,
+    target,
     images: plan.images.map((image) => ({ name: image.name, source: formatReference(image.source), destination: formatReference(image.destination), digest: image.digest })),
-    blobs: { copied: 0, skipped: 0, mounted: 0 }, bytesPushed: 0, manifestsPushed: 0, mappings: plan.mappings, dryRun: request.dryRun === true, seconds: 0, present: [],
+    blobs: { copied: 0, skipped: 0, mounted: 0 },
+    bytesPushed: 0,
+    manifestsPushed: 0,
+    mappings: plan.mappings,
+    dryRun: request.dryRun === true,
+    seconds: 0,
+    present: [],
   };
   if (request.dryRun) return { ...summary, seconds: (Date.now() - started) / 1000 };
 

@@ -17,11 +17,17 @@ const PLAN_CONCURRENCY = 8;
 /** Resolves every reference; throws one FerryError listing every reference that failed. */
 export async function resolveAll(references: Reference[], registries: Registries, platforms: PlatformSelection, signal?: AbortSignal): Promise<ImageGraph[]> {
   const limiter = new Limiter(PLAN_CONCURRENCY);
-  const results = await Promise.allSettled(references.map((reference) => limiter.run(async () => {
-    const client = await registries.client(reference.registry);
-    return resolveImageGraph(client, reference, platforms, signal);
-  })));
-  const problems = results.flatMap((result, i) => (result.status === 'rejected' ? [{ reference: formatReference(references[i] ?? { registry: '?', repository: '?' }), error: toErrorEnvelope(result.reason) }] : []));
+  const results = await Promise.allSettled(
+    references.map((reference) =>
+      limiter.run(async () => {
+        const client = await registries.client(reference.registry);
+        return resolveImageGraph(client, reference, platforms, signal);
+      }),
+    ),
+  );
+  const problems = results.flatMap((result, i) =>
+    result.status === 'rejected' ? [{ reference: formatReference(references[i] ?? { registry: '?', repository: '?' }), error: toErrorEnvelope(result.reason) }] : [],
+  );
   if (problems.length > 0) {
     const first = problems[0]?.error;
     const lines = problems.map((p) => `  ${p.error.message}`).join('\n');

@@ -75,8 +75,13 @@ export class ProgressTracker {
     const bytesPerSecond = first && elapsed > 0 ? (complete - first.bytes) / elapsed : 0;
     const remaining = Math.max(0, this.totalBytes - complete);
     return {
-      phase: this.phase, completeBytes: complete, totalBytes: this.totalBytes, blobsDone: this.blobsDone, blobsTotal: this.blobsTotal,
-      bytesPerSecond, etaSeconds: bytesPerSecond > 0 ? remaining / bytesPerSecond : undefined,
+      phase: this.phase,
+      completeBytes: complete,
+      totalBytes: this.totalBytes,
+      blobsDone: this.blobsDone,
+      blobsTotal: this.blobsTotal,
+      bytesPerSecond,
+      etaSeconds: bytesPerSecond > 0 ? remaining / bytesPerSecond : undefined,
     };
   }
 

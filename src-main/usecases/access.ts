@@ -51,9 +51,16 @@ export function registryAccessFor(settings: RegistrySettings, hosts: string[], s
     const distinct = [...new Set(hosts)];
     const [host] = distinct;
     if (distinct.length !== 1 || host === undefined) {
-      throw new FerryError('INVALID_ARGUMENT', `a typed login is for one registry, but these images come from ${distinct.join(', ') || 'no registry'}; put each registry's login in an auth file instead`, {
-        argument: 'login', side, hosts: distinct, hint: { kind: 'auth-file-per-registry' } satisfies ErrorHint,
-      });
+      throw new FerryError(
+        'INVALID_ARGUMENT',
+        `a typed login is for one registry, but these images come from ${distinct.join(', ') || 'no registry'}; put each registry's login in an auth file instead`,
+        {
+          argument: 'login',
+          side,
+          hosts: distinct,
+          hint: { kind: 'auth-file-per-registry' } satisfies ErrorHint,
+        },
+      );
     }
     access.creds = { username, password, host };
   }

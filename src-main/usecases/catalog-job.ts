@@ -9,7 +9,11 @@ import type { TransferJournal } from '../transfer/blob-mover.ts';
 
 /** Runs `body` as a catalog job; the journal passed to it persists finished items. */
 export async function withCatalogJob<T extends { bundleId?: string | undefined }>(
-  catalog: Catalog, kind: 'export' | 'import', key: string, params: Record<string, unknown>, body: (journal: TransferJournal) => Promise<T>,
+  catalog: Catalog,
+  kind: 'export' | 'import',
+  key: string,
+  params: Record<string, unknown>,
+  body: (journal: TransferJournal) => Promise<T>,
 ): Promise<T> {
   const job = catalog.startJob(kind, key, params);
   const done = catalog.doneItems(job.id);

@@ -3,7 +3,18 @@
  * (or the default one) and ask it what it remembers — bundles, their images
  * and blobs, sites, tag history, monthly totals, the audit log check.
  */
-import { Catalog, defaultCatalogPath, type AuditCheck, type BundleSummary, type CatalogBlob, type CatalogImage, type MonthTotals, type SiteContents, type SiteSummary, type TagHistoryEntry } from '../catalog/index.ts';
+import {
+  Catalog,
+  defaultCatalogPath,
+  type AuditCheck,
+  type BundleSummary,
+  type CatalogBlob,
+  type CatalogImage,
+  type MonthTotals,
+  type SiteContents,
+  type SiteSummary,
+  type TagHistoryEntry,
+} from '../catalog/index.ts';
 
 /** Default and ceiling of a bundle listing, so one call cannot read the whole catalog into a screen. */
 export const BUNDLES_DEFAULT_LIMIT = 50;
@@ -52,14 +63,22 @@ export function listBundles(catalog: Catalog, query: { limit?: number; contains?
 export function queryCatalog<K extends CatalogQuery['kind']>(catalog: Catalog, query: Extract<CatalogQuery, { kind: K }>): CatalogAnswers[K];
 export function queryCatalog(catalog: Catalog, query: CatalogQuery): CatalogAnswers[CatalogQuery['kind']] {
   switch (query.kind) {
-    case 'bundles': return listBundles(catalog, query);
-    case 'images': return catalog.bundleImages(query.bundleId);
-    case 'blobs': return catalog.bundleBlobs(query.bundleId);
-    case 'sites': return catalog.sites();
-    case 'site': return catalog.siteContents(query.name);
-    case 'history': return catalog.tagHistory(query.repository);
-    case 'totals': return catalog.totalsPerMonth();
-    case 'audit': return catalog.checkAudit();
+    case 'bundles':
+      return listBundles(catalog, query);
+    case 'images':
+      return catalog.bundleImages(query.bundleId);
+    case 'blobs':
+      return catalog.bundleBlobs(query.bundleId);
+    case 'sites':
+      return catalog.sites();
+    case 'site':
+      return catalog.siteContents(query.name);
+    case 'history':
+      return catalog.tagHistory(query.repository);
+    case 'totals':
+      return catalog.totalsPerMonth();
+    case 'audit':
+      return catalog.checkAudit();
   }
 }
 

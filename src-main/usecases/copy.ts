@@ -13,9 +13,7 @@ import { registryAccessFor, type RegistrySettings } from './access.ts';
 import type { JobContext } from './job-context.ts';
 
 /** What to copy: one image to one place, or every image of a list under a registry prefix. */
-export type CopySelection =
-  | { kind: 'one'; source: string; destination: string }
-  | { kind: 'list'; imagesFile: string; to: string };
+export type CopySelection = { kind: 'one'; source: string; destination: string } | { kind: 'list'; imagesFile: string; to: string };
 
 /** A copy, as every front end asks for it. */
 export interface CopyJobInput {
@@ -54,12 +52,26 @@ export function platformsOf(platforms: string[] | undefined): PlatformSelection 
 export async function runCopy(input: CopyJobInput, context: JobContext = {}): Promise<CopySummary> {
   const requests = await requestsOf(input.images);
   if (requests.length === 0) throw new FerryError('INVALID_CONTENT', 'the image list names no image', { argument: 'images' });
-  const from = new Registries(registryAccessFor(input.source, requests.map((r) => r.source.registry), 'source'));
-  const to = new Registries(registryAccessFor(input.destination, requests.map((r) => r.destination.registry), 'destination'));
+  const from = new Registries(
+    registryAccessFor(
+      input.source,
+      requests.map((r) => r.source.registry),
+      'source',
+    ),
+  );
+  const to = new Registries(
+    registryAccessFor(
+      input.destination,
+      requests.map((r) => r.destination.registry),
+      'destination',
+    ),
+  );
   try {
     return await copyImages(requests, from, to, {
-      platforms: platformsOf(input.platforms), ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}),
-      ...(context.signal ? { signal: context.signal } : {}), ...(context.tracker ? { onEvent: context.tracker.onEvent } : {}),
+      platforms: platformsOf(input.platforms),
+      ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}),
+      ...(context.signal ? { signal: context.signal } : {}),
+      ...(context.tracker ? { onEvent: context.tracker.onEvent } : {}),
     });
   } finally {
     await Promise.all([from.close(), to.close()]);

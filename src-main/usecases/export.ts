@@ -75,7 +75,10 @@ interface PreparedExport {
 
 /** The references of the input and where each came from, for ferry.json's image set. */
 async function referencesOf(input: ExportJobInput): Promise<{ references: Reference[]; imageSet: BundleImageSet }> {
-  const references = input.references.map((r) => r.trim()).filter((r) => r !== '').map(parseReference);
+  const references = input.references
+    .map((r) => r.trim())
+    .filter((r) => r !== '')
+    .map(parseReference);
   const imageSet: BundleImageSet = { references: references.map(formatReference), lists: [], platforms: [] };
   const lists: Array<[string, Reference[]]> = [];
   for (const file of input.imageListFiles ?? []) lists.push([basename(file), (await readImageList(file)).map((l) => l.reference)]);
@@ -103,7 +106,10 @@ async function prepare(input: ExportJobInput, catalog: () => Catalog, signal: Ab
   const set = input.setFile !== undefined ? await readImageSet(input.setFile) : undefined;
   // A set's own `platforms:` applies unless the user chose platforms.
   if (set && platforms.kind === 'all' && set.platforms.length > 0) platforms = { kind: 'some', platforms: set.platforms.map(parsePlatform) };
-  const access = registryAccessFor(input.registry, references.map((r) => r.registry));
+  const access = registryAccessFor(
+    input.registry,
+    references.map((r) => r.registry),
+  );
   const license = set ? await deckhouseLicense(set) : undefined;
   if (license && !access.creds) access.creds = license;
   const registries = new Registries(access);
@@ -133,13 +139,20 @@ export async function runExport(input: ExportJobInput, catalog: Catalog, context
     if (input.dryRun === true) return { summary: await exportBundle({ ...request, target: request.target || '.', dryRun: true, ...(signal ? { signal } : {}) }, registries), notes };
     const target = resolve(request.target);
     // The bundle folder keeps the byte-level resume state; the catalog job records which blobs are written, for the record and the UI.
-    const summary = await withCatalogJob(catalog, 'export', target, { target, images: request.references.length, site: input.site ?? null }, (journal) => exportBundle({
-      ...request, target, ...(signal ? { signal } : {}),
-      onEvent: (event) => {
-        if (event.type === 'blob' && (event.progress.state === 'finished' || event.progress.state === 'skipped')) journal.markDone(event.progress.digest, event.progress.total);
-        tracker?.onEvent(event);
-      },
-    }, registries));
+    const summary = await withCatalogJob(catalog, 'export', target, { target, images: request.references.length, site: input.site ?? null }, (journal) =>
+      exportBundle(
+        {
+          ...request,
+          target,
+          ...(signal ? { signal } : {}),
+          onEvent: (event) => {
+            if (event.type === 'blob' && (event.progress.state === 'finished' || event.progress.state === 'skipped')) journal.markDone(event.progress.digest, event.progress.total);
+            tracker?.onEvent(event);
+          },
+        },
+        registries,
+      ),
+    );
     if (!summary.alreadyComplete && summary.bundleId) recordExport(catalog, summary.bundle, await readBundleManifest(summary.bundle), input.site);
     const outcome: ExportOutcome = { summary, notes };
     if (input.verify === true) {
@@ -194,8 +207,12 @@ export async function planExport(input: ExportJobInput, catalog: () => Catalog):
       if (rest.length > 0) summary = await dryRun(rest);
     }
     const result: ExportPlanResult = {
-      images: summary?.images.map((image) => planned(image, imageBlobs)) ?? [], blobs: summary?.blobs ?? 0, bytes: summary?.bytes ?? 0,
-      savedByDedup: summary?.savedByDedup ?? 0, notes: request.imageSet.notes ?? [], problems,
+      images: summary?.images.map((image) => planned(image, imageBlobs)) ?? [],
+      blobs: summary?.blobs ?? 0,
+      bytes: summary?.bytes ?? 0,
+      savedByDedup: summary?.savedByDedup ?? 0,
+      notes: request.imageSet.notes ?? [],
+      problems,
     };
     if (summary?.parent) {
       result.parent = summary.parent;

@@ -84,14 +84,22 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
   const bundle = resolve(input.bundle);
   const target = importTarget(input.target, input.keepRegistryHost);
   if (input.pullSecretFile !== undefined && input.registry.login === undefined) {
-    throw new FerryError('INVALID_ARGUMENT', 'merging a pull secret needs the login of the mirror registry', { argument: 'pullSecret', hint: { kind: 'mirror-login', host: target.registry } satisfies ErrorHint });
+    throw new FerryError('INVALID_ARGUMENT', 'merging a pull secret needs the login of the mirror registry', {
+      argument: 'pullSecret',
+      hint: { kind: 'mirror-login', host: target.registry } satisfies ErrorHint,
+    });
   }
   const registries = new Registries(registryAccessFor(input.registry, [target.registry], 'destination'));
   try {
     const onVerifyBytes = await verifyProgress(bundle, tracker);
     const request = {
-      bundle, target, dryRun: input.dryRun === true, ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}),
-      ...(signal ? { signal } : {}), ...(tracker ? { onEvent: tracker.onEvent } : {}), ...(onVerifyBytes ? { onVerifyBytes } : {}),
+      bundle,
+      target,
+      dryRun: input.dryRun === true,
+      ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}),
+      ...(signal ? { signal } : {}),
+      ...(tracker ? { onEvent: tracker.onEvent } : {}),
+      ...(onVerifyBytes ? { onVerifyBytes } : {}),
     };
     const summary = request.dryRun
       ? await importBundle(request, registries)
@@ -103,8 +111,13 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
     const outcome: ImportOutcome = { summary, mirrorConfig };
     if (!summary.dryRun) {
       const receipt: ImportReceipt = {
-        receiptVersion: 1, site: input.site ?? null, registry: summary.target, bundleId: summary.bundleId ?? null,
-        importedAt: new Date().toISOString(), images: summary.images, digests: summary.present,
+        receiptVersion: 1,
+        site: input.site ?? null,
+        registry: summary.target,
+        bundleId: summary.bundleId ?? null,
+        importedAt: new Date().toISOString(),
+        images: summary.images,
+        digests: summary.present,
       };
       outcome.receipt = await writeReceipt(receipt, { bundleDir: bundle, ...(input.receiptFile !== undefined ? { file: input.receiptFile } : {}) });
       // A plain OCI layout has no ferry.json: only a Ferry bundle is recorded as a bundle.

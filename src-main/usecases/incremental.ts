@@ -24,7 +24,10 @@ export async function incrementalBase(catalog: Catalog, site: string | undefined
   if (site === undefined) return undefined;
   const parent = catalog.latestBundleForSite(site);
   if (!parent) {
-    throw new FerryError('NOT_FOUND', `site ${site} has no receipt in the catalog (${catalog.path}); load the receipt the site sent back first`, { site, hint: { kind: 'site-receipt', site } satisfies ErrorHint });
+    throw new FerryError('NOT_FOUND', `site ${site} has no receipt in the catalog (${catalog.path}); load the receipt the site sent back first`, {
+      site,
+      hint: { kind: 'site-receipt', site } satisfies ErrorHint,
+    });
   }
   return { parent, siteHas: catalog.siteDigests(site) };
 }

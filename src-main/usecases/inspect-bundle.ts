@@ -46,7 +46,11 @@ export async function inspectBundle(bundle: string, to: BundleTarget | undefined
     const all = graph.blobs.map((blob) => blob.digest);
     // A plain OCI layout has no ferry.json: its size and platforms come from its own manifests, as the exporter computes them.
     const image = listed.get(ref.name) ?? {
-      name: ref.name, source: ref.source, digest: ref.digest, mediaType: ref.mediaType, platforms: graph.platforms,
+      name: ref.name,
+      source: ref.source,
+      digest: ref.digest,
+      mediaType: ref.mediaType,
+      platforms: graph.platforms,
       size: graph.manifests.reduce((sum, m) => sum + m.bytes.length, 0) + graph.blobs.reduce((sum, blob) => sum + blob.size, 0),
     };
     const destination = destinations.get(ref.name);
@@ -56,7 +60,10 @@ export async function inspectBundle(bundle: string, to: BundleTarget | undefined
     // What is new for this site: the newest other bundle in the catalog that carried the same image (same manifest digest).
     const earlier = catalog?.bundlesContaining(ref.digest).find((row) => row.id !== opened.manifest?.bundleId);
     return {
-      ...image, ...(destination === undefined ? {} : { destination }), blobs, ...(omittedBytes > 0 ? { omittedBytes } : {}),
+      ...image,
+      ...(destination === undefined ? {} : { destination }),
+      blobs,
+      ...(omittedBytes > 0 ? { omittedBytes } : {}),
       carriedBefore: earlier ? { bundleId: earlier.id, created: earlier.created } : null,
     };
   });

@@ -38,17 +38,23 @@ export async function inspectImage(ref: string, settings: RegistrySettings, plat
   const registries = new Registries(registryAccessFor(settings, [reference.registry]));
   try {
     const graph = await resolveImageGraph(await registries.client(reference.registry), reference, selection);
-    const manifests = manifestsInPushOrder(graph.root).filter((node) => node.children.length === 0).map((node) => ({
-      digest: node.digest,
-      mediaType: node.mediaType,
-      platform: node.platform ? formatPlatform(node.platform) : undefined,
-      config: node.blobs[0],
-      layers: node.blobs.slice(1),
-      size: node.bytes.length + node.blobs.reduce((sum, blob) => sum + blob.size, 0),
-    }));
+    const manifests = manifestsInPushOrder(graph.root)
+      .filter((node) => node.children.length === 0)
+      .map((node) => ({
+        digest: node.digest,
+        mediaType: node.mediaType,
+        platform: node.platform ? formatPlatform(node.platform) : undefined,
+        config: node.blobs[0],
+        layers: node.blobs.slice(1),
+        size: node.bytes.length + node.blobs.reduce((sum, blob) => sum + blob.size, 0),
+      }));
     return {
-      reference: formatReference(reference), digest: graph.root.digest, mediaType: graph.root.mediaType,
-      platforms: graph.platforms.map(formatPlatform), totalSize: graph.totalSize, manifests,
+      reference: formatReference(reference),
+      digest: graph.root.digest,
+      mediaType: graph.root.mediaType,
+      platforms: graph.platforms.map(formatPlatform),
+      totalSize: graph.totalSize,
+      manifests,
     };
   } finally {
     await registries.close();

@@ -62,7 +62,10 @@ function toApiError(error: unknown): ApiError {
 /** Transport over the Electron preload bridge. */
 export function preloadTransport(bridge: FerryBridge): Transport {
   return {
-    invoke: (method, args) => bridge.invoke(method, args).then(unwrap, (error: unknown) => { throw toApiError(error); }),
+    invoke: (method, args) =>
+      bridge.invoke(method, args).then(unwrap, (error: unknown) => {
+        throw toApiError(error);
+      }),
     on: (event, listener) => bridge.on(event, listener),
   };
 }
@@ -149,8 +152,7 @@ export function httpTransport(options: HttpTransportOptions): Transport {
 export function clientOver(transport: Transport): ApiClient {
   const methods: Partial<Record<ApiMethod, (args: unknown) => Promise<unknown>>> = {};
   for (const method of API_METHODS) methods[method] = (args: unknown) => transport.invoke(method, args);
-  const on = <E extends ApiEvent>(event: E, listener: (payload: ApiEvents[E]) => void): (() => void) =>
-    transport.on(event, (payload) => listener(payload as ApiEvents[E]));
+  const on = <E extends ApiEvent>(event: E, listener: (payload: ApiEvents[E]) => void): (() => void) => transport.on(event, (payload) => listener(payload as ApiEvents[E]));
   // The loop above filled every key of ApiMethods (CONTRACT_IS_COMPLETE proves API_METHODS lists them all).
   return { ...(methods as { [M in ApiMethod]: (args: ApiMethods[M]['args']) => Promise<ApiMethods[M]['result']> }), on };
 }

@@ -4,11 +4,27 @@ import { ACCESS_LABELS } from '../field-labels.ts';
 import { PathField } from './PathField.tsx';
 
 /** A fieldset of registry access options, each with its own label. */
-export function AccessFields({ legend, access, onChange, idPrefix, prefilledFrom }: { legend: string; access: AccessForm; onChange: (patch: Partial<AccessForm>) => void; idPrefix: string; prefilledFrom?: string | null }) {
+export function AccessFields({
+  legend,
+  access,
+  onChange,
+  idPrefix,
+  prefilledFrom,
+}: {
+  legend: string;
+  access: AccessForm;
+  onChange: (patch: Partial<AccessForm>) => void;
+  idPrefix: string;
+  prefilledFrom?: string | null;
+}) {
   return (
     <fieldset>
       <legend>{legend}</legend>
-      {prefilledFrom && <p role="status" className="hint">Filled in from Settings for <span className="mono">{prefilledFrom}</span>.</p>}
+      {prefilledFrom && (
+        <p role="status" className="hint">
+          Filled in from Settings for <span className="mono">{prefilledFrom}</span>.
+        </p>
+      )}
       <div className="check">
         <input id={`${idPrefix}-plain`} type="checkbox" checked={access.plainHttp} onChange={(e) => onChange({ plainHttp: e.target.checked })} />
         <label htmlFor={`${idPrefix}-plain`}>{ACCESS_LABELS.plainHttp}</label>

@@ -22,9 +22,14 @@ export function JobProgressView({ jobId, label, images }: { jobId: string | null
   const progress = useJobs((s) => (jobId ? s.progress[jobId] : undefined));
   const states = useJobs((s) => (jobId ? s.blobs[jobId] : undefined));
   const succeeded = job?.status === 'succeeded';
-  const shown = useMemo(() => (images ?? []).slice(0, MAX_IMAGE_BARS).map((image) => ({
-    name: image.name, percent: succeeded ? 100 : imagePercent(image.blobs, states, image.size, image.omittedBytes),
-  })), [images, states, succeeded]);
+  const shown = useMemo(
+    () =>
+      (images ?? []).slice(0, MAX_IMAGE_BARS).map((image) => ({
+        name: image.name,
+        percent: succeeded ? 100 : imagePercent(image.blobs, states, image.size, image.omittedBytes),
+      })),
+    [images, states, succeeded],
+  );
   const done = job !== undefined && job.status !== 'running';
   const total = progress?.totalBytes ?? 0;
   const complete = done && job.status === 'succeeded' ? total : (progress?.completeBytes ?? 0);
@@ -33,11 +38,31 @@ export function JobProgressView({ jobId, label, images }: { jobId: string | null
     <section className="progress" aria-label={label}>
       <progress max={100} value={percent} aria-label={`${label}: ${percent}%`} />
       <dl className="facts">
-        <div><dt>Status</dt><dd>{job?.status ?? 'starting'}{progress ? ` · ${progress.phase}` : ''}</dd></div>
-        <div><dt>Done</dt><dd>{percent}% · {formatBytes(complete)} of {formatBytes(total)}</dd></div>
-        <div><dt>Blobs</dt><dd>{progress ? `${progress.blobsDone} of ${progress.blobsTotal}` : '—'}</dd></div>
-        <div><dt>Rate</dt><dd>{progress ? formatRate(progress.bytesPerSecond) : '—'}</dd></div>
-        <div><dt>Time left</dt><dd>{done ? formatEta(0) : progress ? formatEta(progress.etaSeconds) : '—'}</dd></div>
+        <div>
+          <dt>Status</dt>
+          <dd>
+            {job?.status ?? 'starting'}
+            {progress ? ` · ${progress.phase}` : ''}
+          </dd>
+        </div>
+        <div>
+          <dt>Done</dt>
+          <dd>
+            {percent}% · {formatBytes(complete)} of {formatBytes(total)}
+          </dd>
+        </div>
+        <div>
+          <dt>Blobs</dt>
+          <dd>{progress ? `${progress.blobsDone} of ${progress.blobsTotal}` : '—'}</dd>
+        </div>
+        <div>
+          <dt>Rate</dt>
+          <dd>{progress ? formatRate(progress.bytesPerSecond) : '—'}</dd>
+        </div>
+        <div>
+          <dt>Time left</dt>
+          <dd>{done ? formatEta(0) : progress ? formatEta(progress.etaSeconds) : '—'}</dd>
+        </div>
       </dl>
       {shown.length > 0 && (
         // A scroll box of its own, so a 200-image job keeps the totals and the cancel button in view; focusable for keyboard scrolling.
@@ -52,7 +77,11 @@ export function JobProgressView({ jobId, label, images }: { jobId: string | null
           </ul>
         </div>
       )}
-      {images && images.length > MAX_IMAGE_BARS && <p className="hint">Showing the first {MAX_IMAGE_BARS} of {images.length} images; the overall bar counts them all.</p>}
+      {images && images.length > MAX_IMAGE_BARS && (
+        <p className="hint">
+          Showing the first {MAX_IMAGE_BARS} of {images.length} images; the overall bar counts them all.
+        </p>
+      )}
     </section>
   );
 }

@@ -12,7 +12,12 @@ export function JobsTable({ caption, limit }: { caption: string; limit?: number 
     <table className="jobs">
       <caption>{caption}</caption>
       <thead>
-        <tr><th scope="col">Job</th><th scope="col">Kind</th><th scope="col">Status</th><th scope="col">Progress</th></tr>
+        <tr>
+          <th scope="col">Job</th>
+          <th scope="col">Kind</th>
+          <th scope="col">Status</th>
+          <th scope="col">Progress</th>
+        </tr>
       </thead>
       <tbody>
         {ids.map((id) => {

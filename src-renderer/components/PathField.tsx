@@ -2,8 +2,22 @@
 import { usePicker } from '../stores/picker-store.ts';
 
 /** A labelled path field; typing stays possible, browsing fills it in. */
-export function PathField({ id, label, value, onChange, kind, hint, placeholder }: {
-  id: string; label: string; value: string; onChange: (value: string) => void; kind: 'file' | 'folder'; hint?: string; placeholder?: string;
+export function PathField({
+  id,
+  label,
+  value,
+  onChange,
+  kind,
+  hint,
+  placeholder,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  kind: 'file' | 'folder';
+  hint?: string;
+  placeholder?: string;
 }) {
   const open = usePicker((s) => s.open);
   return (
@@ -12,9 +26,15 @@ export function PathField({ id, label, value, onChange, kind, hint, placeholder 
       <div className="path-row">
         <input id={id} type="text" spellCheck={false} value={value} placeholder={placeholder} aria-describedby={hint ? `${id}-hint` : undefined} onChange={(e) => onChange(e.target.value)} />
         {/* Read out as "Browse… for <label>", so each button is told apart; the hidden words never label the input itself. */}
-        <button type="button" onClick={() => void open({ title: label, kind, start: value, choose: onChange })}>Browse…<span className="visually-hidden"> for {label}</span></button>
+        <button type="button" onClick={() => void open({ title: label, kind, start: value, choose: onChange })}>
+          Browse…<span className="visually-hidden"> for {label}</span>
+        </button>
       </div>
-      {hint && <p id={`${id}-hint`} className="hint">{hint}</p>}
+      {hint && (
+        <p id={`${id}-hint`} className="hint">
+          {hint}
+        </p>
+      )}
     </div>
   );
 }

@@ -59,10 +59,13 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
   const [viewport, setViewport] = useState(height);
 
   // Re-render only when the first row in view changes, not on every scrolled pixel.
-  const onScroll = useCallback((e: UIEvent<HTMLDivElement>) => {
-    const top = e.currentTarget.scrollTop;
-    setScrollTop(Math.floor(top / rowHeight) * rowHeight);
-  }, [rowHeight]);
+  const onScroll = useCallback(
+    (e: UIEvent<HTMLDivElement>) => {
+      const top = e.currentTarget.scrollTop;
+      setScrollTop(Math.floor(top / rowHeight) * rowHeight);
+    },
+    [rowHeight],
+  );
 
   useEffect(() => {
     const el = container.current;
@@ -72,17 +75,31 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
   }, [virtual, height]); // measured once per mode and size; initialScrollTop applies only at mount
 
   const rowCount = rows.length + 1; // the header row counts
-  const colgroup = columns.some((c) => c.width)
-    ? <colgroup>{columns.map((c) => <col key={c.key} style={c.width ? { width: c.width } : undefined} />)}</colgroup>
-    : null;
+  const colgroup = columns.some((c) => c.width) ? (
+    <colgroup>
+      {columns.map((c) => (
+        <col key={c.key} style={c.width ? { width: c.width } : undefined} />
+      ))}
+    </colgroup>
+  ) : null;
   const head = (
     <thead>
-      <tr aria-rowindex={1}>{columns.map((c) => <th key={c.key} scope="col">{c.header}</th>)}</tr>
+      <tr aria-rowindex={1}>
+        {columns.map((c) => (
+          <th key={c.key} scope="col">
+            {c.header}
+          </th>
+        ))}
+      </tr>
     </thead>
   );
   const renderRow = (row: T, index: number) => (
     <tr key={rowKey(row, index)} aria-rowindex={index + 2} style={virtual ? { height: rowHeight } : undefined}>
-      {columns.map((c) => <td key={c.key} className={c.className} title={c.title?.(row)}>{c.cell(row)}</td>)}
+      {columns.map((c) => (
+        <td key={c.key} className={c.className} title={c.title?.(row)}>
+          {c.cell(row)}
+        </td>
+      ))}
     </tr>
   );
 

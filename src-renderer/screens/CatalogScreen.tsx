@@ -23,8 +23,12 @@ export function MonthChart({ totals }: { totals: MonthTotal[] }) {
           return (
             <g key={t.month}>
               <rect x={x} y={CHART.height - h} width={slot * 0.7} height={h} className="bar" />
-              <text x={x + slot * 0.35} y={CHART.height + 18} textAnchor="middle">{t.month}</text>
-              <text x={x + slot * 0.35} y={CHART.height - h - 6} textAnchor="middle">{formatBytes(t.bytes)}</text>
+              <text x={x + slot * 0.35} y={CHART.height + 18} textAnchor="middle">
+                {t.month}
+              </text>
+              <text x={x + slot * 0.35} y={CHART.height - h - 6} textAnchor="middle">
+                {formatBytes(t.bytes)}
+              </text>
             </g>
           );
         })}
@@ -49,7 +53,9 @@ export function CatalogScreen() {
           <label htmlFor="catalog-search">Search by image reference or digest</label>
           <input id="catalog-search" type="search" value={search} onChange={(e) => setSearch(e.target.value)} />
         </div>
-        <button type="submit" disabled={loading}>Search</button>
+        <button type="submit" disabled={loading}>
+          Search
+        </button>
       </form>
       <ErrorNotice error={error} />
       <BundlesTable bundles={bundles} caption={search.trim() ? `Bundles holding “${search.trim()}”` : 'All bundles, newest first'} />

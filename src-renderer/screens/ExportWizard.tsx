@@ -2,6 +2,7 @@
 import { AccessFields } from '../components/AccessFields.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PathField } from '../components/PathField.tsx';
+import { SaveAsSet, SavedSets } from '../components/SavedSets.tsx';
 import { JobProgressView } from '../components/JobProgressView.tsx';
 import { StepHeading } from '../components/StepHeading.tsx';
 import { VirtualTable, type VirtualColumn } from '../components/VirtualTable.tsx';
@@ -11,71 +12,53 @@ import { formatBytes } from '../../src-shared/units.ts';
 import { parseReferences, shortDigest } from '../format.ts';
 import { useDrives } from '../stores/drives-store.ts';
 import { EXPORT_STEPS, useExport } from '../stores/export-store.ts';
-import { useSavedSets } from '../stores/saved-sets-store.ts';
 
 const TITLES = { what: 'What to carry', plan: 'The plan', where: 'Where to write it', run: 'Exporting', done: 'Done' } as const;
 const STEP_NAMES = EXPORT_STEPS.map((s) => TITLES[s]);
 /** The platforms offered as check boxes; none checked keeps every platform of each image. */
 const PLATFORM_CHOICES = ['linux/amd64', 'linux/arm64'] as const;
 
-/** "Save these references as a set": the same references, by name, for next month's bundle. */
-function SaveAsSet({ references, platforms }: { references: string[]; platforms: string[] }) {
-  const { name, busy, error, saved, setName, save } = useSavedSets();
-  if (references.length === 0) return null;
-  return (
-    <div className="row">
-      <div className="field">
-        <label htmlFor="set-name">Save these references as a set named</label>
-        <input id="set-name" type="text" value={name} onChange={(e) => setName(e.target.value)} />
-      </div>
-      <div className="field">
-        <button type="button" disabled={busy || !name.trim()} onClick={() => void save(references, platforms)}>Save set</button>
-      </div>
-      {saved && <p role="status" className="hint">Saved as <span className="mono">{saved.path}</span>.</p>}
-      <ErrorNotice error={error} />
-    </div>
-  );
-}
-
-/** The saved sets, each one click from being the image set file of this export. */
-function SavedSets({ chosen, onChoose }: { chosen: string; onChoose: (path: string) => void }) {
-  const sets = useSavedSets((s) => s.sets);
-  if (sets.length === 0) return null;
-  return (
-    <fieldset>
-      <legend>Saved sets</legend>
-      <ul className="found-bundles" aria-label="Saved sets">
-        {sets.map((set) => (
-          <li key={set.path}>
-            <button type="button" aria-pressed={chosen === set.path} onClick={() => onChoose(set.path)}>Use set {set.name}</button>
-            <span className="hint"> saved {set.modified.slice(0, 16).replace('T', ' ')}</span>
-          </li>
-        ))}
-      </ul>
-    </fieldset>
-  );
-}
-
 function WhatStep() {
   const s = useExport();
   const count = parseReferences(s.referencesText).length;
   return (
-    <form onSubmit={(e) => { e.preventDefault(); void s.planExport(); }}>
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        void s.planExport();
+      }}
+    >
       <div className="field">
         <label htmlFor="references">Image references, one per line (lines starting with # are comments)</label>
         <textarea id="references" rows={8} spellCheck={false} value={s.referencesText} aria-describedby="references-hint" onChange={(e) => s.set({ referencesText: e.target.value })} />
-        <p id="references-hint" className="hint">{count} reference{count === 1 ? '' : 's'}. Example: registry.example.com/team/app:1.2</p>
+        <p id="references-hint" className="hint">
+          {count} reference{count === 1 ? '' : 's'}. Example: registry.example.com/team/app:1.2
+        </p>
       </div>
       <SaveAsSet references={parseReferences(s.referencesText)} platforms={s.platforms} />
       <SavedSets chosen={s.setFile} onChoose={(setFile) => s.set({ setFile })} />
-      <PathField id="image-list-file" label="Image list file (path, optional)" kind="file" value={s.imageListFile} onChange={(imageListFile) => s.set({ imageListFile })}
-        hint="A text file with one reference per line, as for ferry export --images." />
-      <PathField id="set-file" label="Image set file (path, optional)" kind="file" value={s.setFile} onChange={(setFile) => s.set({ setFile })}
-        hint="A YAML image set (images, image lists, Deckhouse, OpenShift), as for ferry export --set." />
+      <PathField
+        id="image-list-file"
+        label="Image list file (path, optional)"
+        kind="file"
+        value={s.imageListFile}
+        onChange={(imageListFile) => s.set({ imageListFile })}
+        hint="A text file with one reference per line, as for ferry export --images."
+      />
+      <PathField
+        id="set-file"
+        label="Image set file (path, optional)"
+        kind="file"
+        value={s.setFile}
+        onChange={(setFile) => s.set({ setFile })}
+        hint="A YAML image set (images, image lists, Deckhouse, OpenShift), as for ferry export --set."
+      />
       <AccessFields legend="Source registry access" idPrefix="source" access={s.access} onChange={s.setAccess} prefilledFrom={s.prefilledFrom} />
       <ErrorNotice error={s.error} />
       <div className="actions">
-        <button type="submit" className="primary" disabled={s.busy}>{s.busy ? 'Planning…' : 'Plan export'}</button>
+        <button type="submit" className="primary" disabled={s.busy}>
+          {s.busy ? 'Planning…' : 'Plan export'}
+        </button>
       </div>
     </form>
   );
@@ -97,24 +80,62 @@ function PlanStep() {
     <>
       {plan.problems.length > 0 && (
         <div role="alert" className="notice notice-error">
-          <p className="notice-title">{plan.problems.length} reference{plan.problems.length === 1 ? '' : 's'} could not be resolved. Fix or remove them, then plan again.</p>
-          <ul>{plan.problems.map((p) => <li key={p.reference}><span className="mono">{p.reference}</span>: {p.message}</li>)}</ul>
+          <p className="notice-title">
+            {plan.problems.length} reference{plan.problems.length === 1 ? '' : 's'} could not be resolved. Fix or remove them, then plan again.
+          </p>
+          <ul>
+            {plan.problems.map((p) => (
+              <li key={p.reference}>
+                <span className="mono">{p.reference}</span>: {p.message}
+              </li>
+            ))}
+          </ul>
         </div>
       )}
-      <VirtualTable caption="Images in the plan" label="Images in the plan, scrollable" columns={PLAN_COLUMNS} rows={plan.images}
-        rowKey={(img) => `${img.reference}@${img.digest}`} />
+      <VirtualTable caption="Images in the plan" label="Images in the plan, scrollable" columns={PLAN_COLUMNS} rows={plan.images} rowKey={(img) => `${img.reference}@${img.digest}`} />
       <dl className="facts" aria-label="Totals">
-        <div><dt>Images</dt><dd>{plan.images.length}</dd></div>
-        <div><dt>Blobs</dt><dd>{plan.blobs}</dd></div>
-        <div><dt>Total size</dt><dd>{formatBytes(plan.bytes)}</dd></div>
-        <div><dt>Saved by deduplication</dt><dd>{formatBytes(plan.savedByDedup)}</dd></div>
-        {plan.parent && <div><dt>Left out (the site has it)</dt><dd>{formatBytes(plan.savedByIncremental)}</dd></div>}
+        <div>
+          <dt>Images</dt>
+          <dd>{plan.images.length}</dd>
+        </div>
+        <div>
+          <dt>Blobs</dt>
+          <dd>{plan.blobs}</dd>
+        </div>
+        <div>
+          <dt>Total size</dt>
+          <dd>{formatBytes(plan.bytes)}</dd>
+        </div>
+        <div>
+          <dt>Saved by deduplication</dt>
+          <dd>{formatBytes(plan.savedByDedup)}</dd>
+        </div>
+        {plan.parent && (
+          <div>
+            <dt>Left out (the site has it)</dt>
+            <dd>{formatBytes(plan.savedByIncremental)}</dd>
+          </div>
+        )}
       </dl>
-      {plan.parent && <p className="hint">Incremental on top of bundle <span className="mono">{plan.parent}</span>.</p>}
-      {plan.notes.length > 0 && <ul className="notes" aria-label="Notes">{plan.notes.map((n) => <li key={n}>{n}</li>)}</ul>}
+      {plan.parent && (
+        <p className="hint">
+          Incremental on top of bundle <span className="mono">{plan.parent}</span>.
+        </p>
+      )}
+      {plan.notes.length > 0 && (
+        <ul className="notes" aria-label="Notes">
+          {plan.notes.map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
+      )}
       <div className="actions">
-        <button type="button" onClick={() => s.goTo('what')}>Back</button>
-        <button type="button" className="primary" disabled={plan.problems.length > 0 || plan.images.length === 0} onClick={() => s.goTo('where')}>Choose where</button>
+        <button type="button" onClick={() => s.goTo('what')}>
+          Back
+        </button>
+        <button type="button" className="primary" disabled={plan.problems.length > 0 || plan.images.length === 0} onClick={() => s.goTo('where')}>
+          Choose where
+        </button>
       </div>
     </>
   );
@@ -127,18 +148,28 @@ function WhereStep() {
   const chosen = drives.find((d) => s.target === d.path || s.target.startsWith(`${d.path}/`));
   const fits = chosen?.freeBytes != null && s.plan ? chosen.freeBytes >= s.plan.bytes : null;
   return (
-    <form onSubmit={(e) => { e.preventDefault(); void s.run(); }}>
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        void s.run();
+      }}
+    >
       <fieldset>
         <legend>Drives</legend>
         <ErrorNotice error={drivesError} />
-        {drives.length === 0 ? <p>No removable drive found. Type any folder below.</p> : (
+        {drives.length === 0 ? (
+          <p>No removable drive found. Type any folder below.</p>
+        ) : (
           <ul className="drives">
             {drives.map((d) => (
               <li key={d.path}>
                 <button type="button" onClick={() => s.set({ target: d.path })} aria-pressed={s.target === d.path}>
                   Use {d.label || d.path}
                 </button>
-                <span> {d.path} · {d.fsType} · {formatBytes(d.freeBytes)} free{d.removable ? ' · removable' : ''}</span>
+                <span>
+                  {' '}
+                  {d.path} · {d.fsType} · {formatBytes(d.freeBytes)} free{d.removable ? ' · removable' : ''}
+                </span>
                 {d.advice && <p className="hint">{d.advice}</p>}
               </li>
             ))}
@@ -146,14 +177,20 @@ function WhereStep() {
         )}
       </fieldset>
       <PathField id="target" label="Folder to write the bundle to" kind="folder" value={s.target} onChange={(target) => s.set({ target })} />
-      {fits === false && <p className="hint warn">The plan needs {formatBytes(s.plan?.bytes)} but the drive has {formatBytes(chosen?.freeBytes)} free.</p>}
+      {fits === false && (
+        <p className="hint warn">
+          The plan needs {formatBytes(s.plan?.bytes)} but the drive has {formatBytes(chosen?.freeBytes)} free.
+        </p>
+      )}
       <fieldset>
         <legend>Options</legend>
         <div className="check">
           <input id="archive" type="checkbox" checked={s.archive} onChange={(e) => s.set({ archive: e.target.checked })} aria-describedby="archive-hint" />
           <label htmlFor="archive">Archive form (tar parts)</label>
         </div>
-        <p id="archive-hint" className="hint">Needed on FAT32 drives and for file-transfer gateways.</p>
+        <p id="archive-hint" className="hint">
+          Needed on FAT32 drives and for file-transfer gateways.
+        </p>
         <div className="field">
           <label htmlFor="part-size">Part size (for example 4GiB; empty for the default)</label>
           <input id="part-size" type="text" value={s.partSize} disabled={!s.archive} onChange={(e) => s.set({ partSize: e.target.value })} />
@@ -164,24 +201,31 @@ function WhereStep() {
             const id = `platform-${p.replace('/', '-')}`;
             return (
               <div className="check" key={p}>
-                <input id={id} type="checkbox" checked={s.platforms.includes(p)}
-                  onChange={(e) => s.set({ platforms: e.target.checked ? [...s.platforms, p] : s.platforms.filter((q) => q !== p) })} />
+                <input id={id} type="checkbox" checked={s.platforms.includes(p)} onChange={(e) => s.set({ platforms: e.target.checked ? [...s.platforms, p] : s.platforms.filter((q) => q !== p) })} />
                 <label htmlFor={id}>{p}</label>
               </div>
             );
           })}
-          <p id="platforms-hint" className="hint">None checked keeps every platform (or the image set's own platforms).</p>
+          <p id="platforms-hint" className="hint">
+            None checked keeps every platform (or the image set's own platforms).
+          </p>
         </fieldset>
         <div className="field">
           <label htmlFor="site">{SITE_LABEL}</label>
           <input id="site" type="text" spellCheck={false} value={s.site} aria-describedby="site-hint" onChange={(e) => s.set({ site: e.target.value })} />
-          <p id="site-hint" className="hint">Leaves out what the site&apos;s receipts in the catalog say it already has.</p>
+          <p id="site-hint" className="hint">
+            Leaves out what the site&apos;s receipts in the catalog say it already has.
+          </p>
         </div>
       </fieldset>
       <ErrorNotice error={s.error} />
       <div className="actions">
-        <button type="button" onClick={() => s.goTo('plan')}>Back</button>
-        <button type="submit" className="primary" disabled={s.busy}>Start export</button>
+        <button type="button" onClick={() => s.goTo('plan')}>
+          Back
+        </button>
+        <button type="submit" className="primary" disabled={s.busy}>
+          Start export
+        </button>
       </div>
     </form>
   );
@@ -194,14 +238,34 @@ function RunStep() {
   return (
     <>
       <JobProgressView jobId={s.jobId} label="Export progress" images={images} />
-      {s.job?.status === 'succeeded' && <p role="status" className="notice notice-ok">Export finished. Ferry is now verifying the bundle.</p>}
+      {s.job?.status === 'succeeded' && (
+        <p role="status" className="notice notice-ok">
+          Export finished. Ferry is now verifying the bundle.
+        </p>
+      )}
       {s.job && s.job.status !== 'succeeded' && <ErrorNotice error={s.job.error ?? { code: 'CANCELLED', message: `The export ${s.job.status}.` }} />}
       <ErrorNotice error={s.error} />
       <div className="actions">
-        {!ended && <button type="button" onClick={() => void s.cancel()}>Cancel export</button>}
-        {ended && s.job?.status === 'succeeded' && <button type="button" className="primary" onClick={() => s.goTo('done')}>See the result</button>}
-        {ended && s.job?.status !== 'succeeded' && <button type="button" onClick={() => s.goTo('where')}>Back</button>}
-        {ended && s.job?.status !== 'succeeded' && <button type="button" className="primary" onClick={() => void s.run()}>Run again (resumes)</button>}
+        {!ended && (
+          <button type="button" onClick={() => void s.cancel()}>
+            Cancel export
+          </button>
+        )}
+        {ended && s.job?.status === 'succeeded' && (
+          <button type="button" className="primary" onClick={() => s.goTo('done')}>
+            See the result
+          </button>
+        )}
+        {ended && s.job?.status !== 'succeeded' && (
+          <button type="button" onClick={() => s.goTo('where')}>
+            Back
+          </button>
+        )}
+        {ended && s.job?.status !== 'succeeded' && (
+          <button type="button" className="primary" onClick={() => void s.run()}>
+            Run again (resumes)
+          </button>
+        )}
       </div>
     </>
   );
@@ -213,10 +277,17 @@ function DoneStep() {
   const summary = result ? Object.entries({ ...result }).filter(([, v]) => typeof v !== 'object') : [];
   return (
     <>
-      <p role="status">The bundle was written to <span className="mono">{s.target}</span>.</p>
+      <p role="status">
+        The bundle was written to <span className="mono">{s.target}</span>.
+      </p>
       {summary.length > 0 && (
         <dl className="facts" aria-label="Bundle summary">
-          {summary.map(([k, v]) => <div key={k}><dt>{k}</dt><dd>{String(v)}</dd></div>)}
+          {summary.map(([k, v]) => (
+            <div key={k}>
+              <dt>{k}</dt>
+              <dd>{String(v)}</dd>
+            </div>
+          ))}
         </dl>
       )}
       <h3>Verification</h3>
@@ -225,7 +296,9 @@ function DoneStep() {
       {s.verify && <VerifyReport result={s.verify} />}
       <SafelyRemove bundle={result?.bundle ?? s.target} />
       <div className="actions">
-        <button type="button" onClick={() => s.reset()}>Export another set</button>
+        <button type="button" onClick={() => s.reset()}>
+          Export another set
+        </button>
       </div>
     </>
   );
@@ -236,7 +309,10 @@ function SafelyRemove({ bundle }: { bundle: string }) {
   const drives = useDrives((d) => d.drives);
   const eject = useExport((s) => s.eject);
   const ejectDrive = useExport((s) => s.ejectDrive);
-  const drive = driveHolding(bundle, drives.filter((d) => d.removable));
+  const drive = driveHolding(
+    bundle,
+    drives.filter((d) => d.removable),
+  );
   const path = drive?.path ?? (eject.state === 'idle' ? undefined : eject.path);
   if (path === undefined) return null;
   const name = drive?.label || path;
@@ -264,10 +340,21 @@ export function VerifyReport({ result }: { result: NonNullable<ReturnType<typeof
       <p className="notice-title">{result.ok ? 'Bundle verified: every check passed.' : 'Verification failed: do not carry this bundle.'}</p>
       <ul className="checks">
         {result.checks.map((c) => (
-          <li key={c.id}>{c.ok ? 'Passed' : 'Failed'}: {c.title}{c.problems.length > 0 && <ul>{c.problems.map((p) => <li key={p}>{p}</li>)}</ul>}</li>
+          <li key={c.id}>
+            {c.ok ? 'Passed' : 'Failed'}: {c.title}
+            {c.problems.length > 0 && (
+              <ul>
+                {c.problems.map((p) => (
+                  <li key={p}>{p}</li>
+                ))}
+              </ul>
+            )}
+          </li>
         ))}
       </ul>
-      <p>{result.images} images, {result.blobs} blobs, {formatBytes(result.bytes)}.</p>
+      <p>
+        {result.images} images, {result.blobs} blobs, {formatBytes(result.bytes)}.
+      </p>
     </div>
   );
 }

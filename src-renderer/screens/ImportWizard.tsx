@@ -39,14 +39,24 @@ function FoundBundles() {
         <ul className="found-bundles" aria-label="Bundles found">
           {found.map((f) => (
             <li key={f.path}>
-              <button type="button" aria-pressed={s.bundle === f.path} disabled={f.problem !== null} onClick={() => s.set({ bundle: f.path })}>Use {f.path}</button>
-              <span className="hint"> {f.drive ? `on ${f.drive} · ` : ''}{describeFound(f)}</span>
+              <button type="button" aria-pressed={s.bundle === f.path} disabled={f.problem !== null} onClick={() => s.set({ bundle: f.path })}>
+                Use {f.path}
+              </button>
+              <span className="hint">
+                {' '}
+                {f.drive ? `on ${f.drive} · ` : ''}
+                {describeFound(f)}
+              </span>
             </li>
           ))}
         </ul>
       )}
       <PathField id="search-folder" label="Folder to search for bundles (empty: removable drives)" kind="folder" value={s.searchFolder} onChange={(searchFolder) => s.set({ searchFolder })} />
-      <div className="actions"><button type="button" disabled={s.busy} onClick={() => void findBundles()}>Find bundles</button></div>
+      <div className="actions">
+        <button type="button" disabled={s.busy} onClick={() => void findBundles()}>
+          Find bundles
+        </button>
+      </div>
     </fieldset>
   );
 }
@@ -54,11 +64,20 @@ function FoundBundles() {
 function BundleStep() {
   const s = useImport();
   return (
-    <form onSubmit={(e) => { e.preventDefault(); void s.startVerify(); }}>
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        void s.startVerify();
+      }}
+    >
       <FoundBundles />
       <PathField id="bundle" label="Bundle folder (the folder holding ferry.json)" kind="folder" value={s.bundle} onChange={(bundle) => s.set({ bundle })} />
       <ErrorNotice error={s.error} />
-      <div className="actions"><button type="submit" className="primary" disabled={s.busy}>Verify bundle</button></div>
+      <div className="actions">
+        <button type="submit" className="primary" disabled={s.busy}>
+          Verify bundle
+        </button>
+      </div>
     </form>
   );
 }
@@ -73,9 +92,19 @@ function VerifyStep() {
       {s.verify && <VerifyReport result={s.verify} />}
       <ErrorNotice error={s.error} />
       <div className="actions">
-        {!job && <button type="button" onClick={() => void s.cancel()}>Cancel verification</button>}
-        {job && <button type="button" onClick={() => s.goTo('bundle')}>Back</button>}
-        <button type="button" className="primary" disabled={!s.verify?.ok || s.busy} onClick={() => void s.inspect()}>Inspect images</button>
+        {!job && (
+          <button type="button" onClick={() => void s.cancel()}>
+            Cancel verification
+          </button>
+        )}
+        {job && (
+          <button type="button" onClick={() => s.goTo('bundle')}>
+            Back
+          </button>
+        )}
+        <button type="button" className="primary" disabled={!s.verify?.ok || s.busy} onClick={() => void s.inspect()}>
+          Inspect images
+        </button>
       </div>
     </>
   );
@@ -106,19 +135,47 @@ function InspectStep() {
     <>
       {m && (
         <dl className="facts" aria-label="Bundle">
-          <div><dt>Bundle</dt><dd className="mono">{m.bundleId}</dd></div>
-          <div><dt>Sequence</dt><dd>{m.sequence}</dd></div>
-          <div><dt>Created</dt><dd>{m.created}</dd></div>
-          <div><dt>Exported by</dt><dd>{m.exporter.user}@{m.exporter.host} (Ferry {m.exporter.ferryVersion})</dd></div>
-          <div><dt>Form</dt><dd>{inspection.form}</dd></div>
+          <div>
+            <dt>Bundle</dt>
+            <dd className="mono">{m.bundleId}</dd>
+          </div>
+          <div>
+            <dt>Sequence</dt>
+            <dd>{m.sequence}</dd>
+          </div>
+          <div>
+            <dt>Created</dt>
+            <dd>{m.created}</dd>
+          </div>
+          <div>
+            <dt>Exported by</dt>
+            <dd>
+              {m.exporter.user}@{m.exporter.host} (Ferry {m.exporter.ferryVersion})
+            </dd>
+          </div>
+          <div>
+            <dt>Form</dt>
+            <dd>{inspection.form}</dd>
+          </div>
         </dl>
       )}
-      <p role="status">{newCount(inspection.images)} of {inspection.images.length} images are new compared with this side&apos;s catalog.</p>
-      <VirtualTable caption={`Images in the bundle (${inspection.images.length})`} label="Images in the bundle, scrollable"
-        columns={INSPECT_COLUMNS} rows={inspection.images} rowKey={(img) => `${img.name}@${img.digest}`} />
+      <p role="status">
+        {newCount(inspection.images)} of {inspection.images.length} images are new compared with this side&apos;s catalog.
+      </p>
+      <VirtualTable
+        caption={`Images in the bundle (${inspection.images.length})`}
+        label="Images in the bundle, scrollable"
+        columns={INSPECT_COLUMNS}
+        rows={inspection.images}
+        rowKey={(img) => `${img.name}@${img.digest}`}
+      />
       <div className="actions">
-        <button type="button" onClick={() => s.goTo('verify')}>Back</button>
-        <button type="button" className="primary" onClick={() => s.goTo('target')}>Choose target registry</button>
+        <button type="button" onClick={() => s.goTo('verify')}>
+          Back
+        </button>
+        <button type="button" className="primary" onClick={() => s.goTo('target')}>
+          Choose target registry
+        </button>
       </div>
     </>
   );
@@ -127,24 +184,53 @@ function InspectStep() {
 function TargetStep() {
   const s = useImport();
   return (
-    <form onSubmit={(e) => { e.preventDefault(); void s.push(); }}>
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        void s.push();
+      }}
+    >
       <div className="field">
         <label htmlFor="registry">Registry address and prefix</label>
-        <input id="registry" type="text" spellCheck={false} placeholder="registry.local:5000/mirror" value={s.target} onChange={(e) => { s.set({ target: e.target.value }); }} />
+        <input
+          id="registry"
+          type="text"
+          spellCheck={false}
+          placeholder="registry.local:5000/mirror"
+          value={s.target}
+          onChange={(e) => {
+            s.set({ target: e.target.value });
+          }}
+        />
       </div>
       <div className="field">
         <label htmlFor="site">Site name (optional: recorded in the receipt, so the next bundle for this site carries only what is new)</label>
-        <input id="site" type="text" spellCheck={false} placeholder="plant-7" value={s.site} onChange={(e) => { s.set({ site: e.target.value }); }} />
+        <input
+          id="site"
+          type="text"
+          spellCheck={false}
+          placeholder="plant-7"
+          value={s.site}
+          onChange={(e) => {
+            s.set({ site: e.target.value });
+          }}
+        />
       </div>
       <AccessFields legend="Target registry access" idPrefix="target" access={s.access} onChange={s.setAccess} prefilledFrom={s.prefilledFrom} />
       <div className="actions">
-        <button type="button" disabled={s.busy || !s.target.trim()} onClick={() => void s.testConnection()}>Test connection</button>
+        <button type="button" disabled={s.busy || !s.target.trim()} onClick={() => void s.testConnection()}>
+          Test connection
+        </button>
       </div>
       <ConnectionTestNotice test={s.test} />
       <ErrorNotice error={s.error} />
       <div className="actions">
-        <button type="button" onClick={() => s.goTo('inspect')}>Back</button>
-        <button type="submit" className="primary" disabled={s.busy}>Push images</button>
+        <button type="button" onClick={() => s.goTo('inspect')}>
+          Back
+        </button>
+        <button type="submit" className="primary" disabled={s.busy}>
+          Push images
+        </button>
       </div>
     </form>
   );
@@ -155,14 +241,34 @@ function PushStep() {
   const job = s.importJob;
   return (
     <>
-      <JobProgressView jobId={s.importJobId} label="Push progress" images={s.inspection?.images.map((img) => ({ name: img.name, blobs: img.blobs, size: img.size, omittedBytes: img.omittedBytes ?? 0 }))} />
-      {job?.status === 'succeeded' && <p role="status" className="notice notice-ok">All images were pushed to <span className="mono">{s.target}</span>.</p>}
+      <JobProgressView
+        jobId={s.importJobId}
+        label="Push progress"
+        images={s.inspection?.images.map((img) => ({ name: img.name, blobs: img.blobs, size: img.size, omittedBytes: img.omittedBytes ?? 0 }))}
+      />
+      {job?.status === 'succeeded' && (
+        <p role="status" className="notice notice-ok">
+          All images were pushed to <span className="mono">{s.target}</span>.
+        </p>
+      )}
       {job && job.status !== 'succeeded' && <ErrorNotice error={job.error ?? { code: 'CANCELLED', message: `The import ${job.status}.` }} />}
       <ErrorNotice error={s.error} />
       <div className="actions">
-        {!job && <button type="button" onClick={() => void s.cancel()}>Cancel push</button>}
-        {job && job.status !== 'succeeded' && <button type="button" onClick={() => void s.push()}>Push again (resumes)</button>}
-        {job?.status === 'succeeded' && <button type="button" className="primary" disabled={s.busy} onClick={() => void s.loadMirror()}>Show mirror configuration</button>}
+        {!job && (
+          <button type="button" onClick={() => void s.cancel()}>
+            Cancel push
+          </button>
+        )}
+        {job && job.status !== 'succeeded' && (
+          <button type="button" onClick={() => void s.push()}>
+            Push again (resumes)
+          </button>
+        )}
+        {job?.status === 'succeeded' && (
+          <button type="button" className="primary" disabled={s.busy} onClick={() => void s.loadMirror()}>
+            Show mirror configuration
+          </button>
+        )}
       </div>
     </>
   );
@@ -190,11 +296,19 @@ function MirrorFile({ path, text }: { path: string; text: string }) {
   };
   return (
     <article aria-labelledby={`${id}-title`}>
-      <h3 id={`${id}-title`} className="mono">{path}</h3>
-      <pre tabIndex={0} aria-label={`Contents of ${path}`}>{text}</pre>
+      <h3 id={`${id}-title`} className="mono">
+        {path}
+      </h3>
+      <pre tabIndex={0} aria-label={`Contents of ${path}`}>
+        {text}
+      </pre>
       <div className="actions">
-        <button type="button" onClick={() => void copy()}>Copy {path}</button>
-        <button type="button" onClick={save}>Save {path}</button>
+        <button type="button" onClick={() => void copy()}>
+          Copy {path}
+        </button>
+        <button type="button" onClick={save}>
+          Save {path}
+        </button>
         <span role="status">{note}</span>
       </div>
     </article>
@@ -205,9 +319,17 @@ function MirrorStep() {
   const s = useImport();
   return (
     <>
-      <p>Give these files to the clusters that pull from <span className="mono">{s.target}</span>.</p>
-      {(s.mirror ?? []).map((f) => <MirrorFile key={f.path} path={f.path} text={f.text} />)}
-      <div className="actions"><button type="button" onClick={() => s.reset()}>Import another bundle</button></div>
+      <p>
+        Give these files to the clusters that pull from <span className="mono">{s.target}</span>.
+      </p>
+      {(s.mirror ?? []).map((f) => (
+        <MirrorFile key={f.path} path={f.path} text={f.text} />
+      ))}
+      <div className="actions">
+        <button type="button" onClick={() => s.reset()}>
+          Import another bundle
+        </button>
+      </div>
     </>
   );
 }

@@ -21,8 +21,18 @@ function RegistryFields({ index, entry }: { index: number; entry: RegistryDraft 
       <legend>Registry {index + 1}</legend>
       <div className="field">
         <label htmlFor={`${id}-address`}>Address</label>
-        <input id={`${id}-address`} type="text" spellCheck={false} placeholder="registry.local:5000" aria-describedby={`${id}-address-hint`} value={entry.address} onChange={(e) => change({ address: e.target.value })} />
-        <p id={`${id}-address-hint`} className="hint">Host and port, optionally with a path prefix. Wizards fill in these options when a reference or target starts with it.</p>
+        <input
+          id={`${id}-address`}
+          type="text"
+          spellCheck={false}
+          placeholder="registry.local:5000"
+          aria-describedby={`${id}-address-hint`}
+          value={entry.address}
+          onChange={(e) => change({ address: e.target.value })}
+        />
+        <p id={`${id}-address-hint`} className="hint">
+          Host and port, optionally with a path prefix. Wizards fill in these options when a reference or target starts with it.
+        </p>
       </div>
       <div className="check">
         <input id={`${id}-plain`} type="checkbox" checked={entry.plainHttp} onChange={(e) => change({ plainHttp: e.target.checked })} />
@@ -47,12 +57,28 @@ function RegistryFields({ index, entry }: { index: number; entry: RegistryDraft 
         </div>
       </div>
       <div className="actions">
-        <button type="button" disabled={busy || !entry.address.trim()} onClick={() => void testRegistry(index)}>Test connection to registry {index + 1}</button>
-        {canSeal && <button type="button" disabled={busy || !entry.address.trim() || !entry.username || !entry.password} onClick={() => void saveLogin(index)}>Save login for registry {index + 1} in the keychain</button>}
-        {savedLogin && <button type="button" disabled={busy} onClick={() => void forgetLogin(index)}>Forget saved login for registry {index + 1}</button>}
-        <button type="button" onClick={() => removeRegistry(index)}>Remove registry {index + 1}</button>
+        <button type="button" disabled={busy || !entry.address.trim()} onClick={() => void testRegistry(index)}>
+          Test connection to registry {index + 1}
+        </button>
+        {canSeal && (
+          <button type="button" disabled={busy || !entry.address.trim() || !entry.username || !entry.password} onClick={() => void saveLogin(index)}>
+            Save login for registry {index + 1} in the keychain
+          </button>
+        )}
+        {savedLogin && (
+          <button type="button" disabled={busy} onClick={() => void forgetLogin(index)}>
+            Forget saved login for registry {index + 1}
+          </button>
+        )}
+        <button type="button" onClick={() => removeRegistry(index)}>
+          Remove registry {index + 1}
+        </button>
       </div>
-      {savedLogin && <p className="hint">Login saved in the keychain for {savedLogin.registry} as user {savedLogin.username}.</p>}
+      {savedLogin && (
+        <p className="hint">
+          Login saved in the keychain for {savedLogin.registry} as user {savedLogin.username}.
+        </p>
+      )}
       <ConnectionTestNotice test={test} />
     </fieldset>
   );
@@ -72,9 +98,13 @@ export function SettingsScreen() {
       <form onSubmit={submit} aria-label="Settings">
         <h3>Registries</h3>
         {draft.registries.length === 0 && <p>No registry saved yet.</p>}
-        {draft.registries.map((entry, index) => <RegistryFields key={index} index={index} entry={entry} />)}
+        {draft.registries.map((entry, index) => (
+          <RegistryFields key={index} index={index} entry={entry} />
+        ))}
         <div className="actions">
-          <button type="button" onClick={addRegistry}>Add registry</button>
+          <button type="button" onClick={addRegistry}>
+            Add registry
+          </button>
         </div>
         <h3>Export defaults</h3>
         <fieldset>
@@ -90,7 +120,9 @@ export function SettingsScreen() {
         </fieldset>
         <ErrorNotice error={error} />
         <div className="actions">
-          <button type="submit" className="primary" disabled={busy}>Save settings</button>
+          <button type="submit" className="primary" disabled={busy}>
+            Save settings
+          </button>
           <span role="status">{savedNote ? 'Settings saved.' : ''}</span>
         </div>
       </form>

@@ -55,10 +55,7 @@ export const useCatalog = create<CatalogStore>()((set, get) => ({
     set({ loading: true });
     try {
       const contains = get().search.trim();
-      const [bundles, totals] = await Promise.all([
-        client['catalog:bundles'](contains ? { contains, limit: BUNDLE_LIMIT } : { limit: BUNDLE_LIMIT }),
-        client['catalog:totals']({}),
-      ]);
+      const [bundles, totals] = await Promise.all([client['catalog:bundles'](contains ? { contains, limit: BUNDLE_LIMIT } : { limit: BUNDLE_LIMIT }), client['catalog:totals']({})]);
       set({ bundles, totals, error: null, loading: false });
     } catch (error) {
       set({ error: envelopeOf(error), loading: false });

@@ -20,7 +20,10 @@ export const useDrives = create<DrivesStore>()((set) => ({
   init(client) {
     if (unsubscribe) return unsubscribe;
     const off = client.on('drives:changed', ({ drives }) => set({ drives, error: null }));
-    void client['drives:list']({}).then((drives) => set({ drives }), (error: unknown) => set({ error: envelopeOf(error) }));
+    void client['drives:list']({}).then(
+      (drives) => set({ drives }),
+      (error: unknown) => set({ error: envelopeOf(error) }),
+    );
     unsubscribe = () => {
       off();
       unsubscribe = null;

@@ -102,11 +102,15 @@ export interface ImportInput {
 export interface BundleInspection {
   manifest: BundleManifest | null;
   /** `blobs` and `omittedBytes`: as in PlannedImage (what this bundle carries, what an incremental one left out). */
-  images: Array<BundleImage & {
-    destination?: string; blobs: string[]; omittedBytes?: number;
-    /** The newest other bundle in this side's catalog that carried the same image (by digest); null when the image is new here. */
-    carriedBefore: { bundleId: string; created: string } | null;
-  }>;
+  images: Array<
+    BundleImage & {
+      destination?: string;
+      blobs: string[];
+      omittedBytes?: number;
+      /** The newest other bundle in this side's catalog that carried the same image (by digest); null when the image is new here. */
+      carriedBefore: { bundleId: string; created: string } | null;
+    }
+  >;
   form: 'directory' | 'archive' | 'oci-layout';
 }
 
@@ -224,10 +228,29 @@ export type ApiEvent = keyof ApiEvents;
 
 /** The method names at run time: the adapters iterate this list, so none can be forgotten or added twice. */
 export const API_METHODS = [
-  'app:info', 'drives:list', 'drives:eject', 'export:plan', 'export:run', 'import:inspect', 'import:run', 'bundle:verify',
-  'job:cancel', 'job:list', 'mirror:config', 'registry:test', 'catalog:bundles', 'catalog:totals',
-  'settings:get', 'settings:save', 'credentials:status', 'credentials:save', 'credentials:delete',
-  'files:list', 'bundles:find', 'sets:list', 'sets:save',
+  'app:info',
+  'drives:list',
+  'drives:eject',
+  'export:plan',
+  'export:run',
+  'import:inspect',
+  'import:run',
+  'bundle:verify',
+  'job:cancel',
+  'job:list',
+  'mirror:config',
+  'registry:test',
+  'catalog:bundles',
+  'catalog:totals',
+  'settings:get',
+  'settings:save',
+  'credentials:status',
+  'credentials:save',
+  'credentials:delete',
+  'files:list',
+  'bundles:find',
+  'sets:list',
+  'sets:save',
 ] as const satisfies readonly ApiMethod[];
 
 /** The event names at run time. */

@@ -102,11 +102,12 @@ interface JobBase<K extends JobKind> {
  * union of kinds it is the union of each kind's states.
  */
 export type JobStateOf<K extends JobKind> = {
-  [P in K]: JobBase<P> & (
-    | { status: 'running'; result?: undefined; error?: undefined }
-    | { status: 'succeeded'; result: JobResults[P]; error?: undefined }
-    | { status: 'failed' | 'cancelled'; result?: undefined; error: ErrorEnvelope }
-  );
+  [P in K]: JobBase<P> &
+    (
+      | { status: 'running'; result?: undefined; error?: undefined }
+      | { status: 'succeeded'; result: JobResults[P]; error?: undefined }
+      | { status: 'failed' | 'cancelled'; result?: undefined; error: ErrorEnvelope }
+    );
 }[K];
 
 /** A long job's state, as `job:state` events and `job:list` report it; narrow `kind` and `status` to read `result`. */

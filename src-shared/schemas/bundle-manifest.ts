@@ -101,7 +101,10 @@ export const FERRY_JSON_LIMIT = 256 * 1024 * 1024;
 
 /** How ferry.json is read: a broken one is a broken bundle (BUNDLE_INVALID), never a registry's bad manifest. */
 export const BUNDLE_MANIFEST_DOCUMENT: JsonDocumentKind<typeof BundleManifestSchema> = {
-  schema: BundleManifestSchema, name: 'the bundle schema', maxBytes: FERRY_JSON_LIMIT, code: 'BUNDLE_INVALID',
+  schema: BundleManifestSchema,
+  name: 'the bundle schema',
+  maxBytes: FERRY_JSON_LIMIT,
+  code: 'BUNDLE_INVALID',
 };
 
 /** Reads ferry.json text or bytes strictly and checks it; throws BUNDLE_INVALID naming the file and the JSON path. */

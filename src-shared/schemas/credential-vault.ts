@@ -21,10 +21,16 @@ export const SealedLoginSchema = z.strictObject({ host: z.string(), username: z.
 
 /** How the vault file is read: a damaged one is INVALID_CONTENT naming the JSON path (never a value). */
 export const VAULT_DOCUMENT: JsonDocumentKind<typeof VaultFileSchema> = {
-  schema: VaultFileSchema, name: 'the saved logins schema', maxBytes: 4 * 1024 * 1024, code: 'INVALID_CONTENT',
+  schema: VaultFileSchema,
+  name: 'the saved logins schema',
+  maxBytes: 4 * 1024 * 1024,
+  code: 'INVALID_CONTENT',
 };
 
 /** How an opened login is read. */
 export const SEALED_LOGIN_DOCUMENT: JsonDocumentKind<typeof SealedLoginSchema> = {
-  schema: SealedLoginSchema, name: 'a sealed login', maxBytes: 64 * 1024, code: 'CREDENTIALS_ERROR',
+  schema: SealedLoginSchema,
+  name: 'a sealed login',
+  maxBytes: 64 * 1024,
+  code: 'CREDENTIALS_ERROR',
 };

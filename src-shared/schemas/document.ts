@@ -55,7 +55,9 @@ export function checkJsonDocument<Schema extends z.ZodType>(value: unknown, kind
   const lines = problems.slice(0, SHOWN_PROBLEMS).map((p) => `${p.path}: ${p.message}`);
   const more = problems.length > SHOWN_PROBLEMS ? `\n  … and ${problems.length - SHOWN_PROBLEMS} more` : '';
   throw new FerryError(kind.code, `${file} does not match ${kind.name}:\n  ${lines.join('\n  ')}${more}`, {
-    file, path: problems[0]?.path ?? '$', problems: problems.map((p) => `${p.path}: ${p.message}`),
+    file,
+    path: problems[0]?.path ?? '$',
+    problems: problems.map((p) => `${p.path}: ${p.message}`),
   });
 }
 

@@ -24,5 +24,8 @@ export const ExportStateSchema = z.strictObject({
 
 /** How the journal is read; the journal of a huge export lists every digest, like ferry.json. */
 export const EXPORT_STATE_DOCUMENT: JsonDocumentKind<typeof ExportStateSchema> = {
-  schema: ExportStateSchema, name: 'an export journal', maxBytes: 256 * 1024 * 1024, code: 'INVALID_CONTENT',
+  schema: ExportStateSchema,
+  name: 'an export journal',
+  maxBytes: 256 * 1024 * 1024,
+  code: 'INVALID_CONTENT',
 };

@@ -67,17 +67,29 @@ export const LAYOUT_INDEX_LIMIT = 16 * 1024 * 1024;
 
 /** How a manifest's bytes are read: INVALID_MANIFEST, the code for a registry's (or a bundle's) bad manifest. */
 export const IMAGE_MANIFEST_DOCUMENT: JsonDocumentKind<typeof ImageManifestSchema> = {
-  schema: ImageManifestSchema, name: 'the OCI image manifest schema', maxBytes: MANIFEST_SIZE_LIMIT, code: 'INVALID_MANIFEST', keepUnknownKeys: true,
+  schema: ImageManifestSchema,
+  name: 'the OCI image manifest schema',
+  maxBytes: MANIFEST_SIZE_LIMIT,
+  code: 'INVALID_MANIFEST',
+  keepUnknownKeys: true,
 };
 
 /** How an index's bytes are read. */
 export const IMAGE_INDEX_DOCUMENT: JsonDocumentKind<typeof ImageIndexSchema> = {
-  schema: ImageIndexSchema, name: 'the OCI image index schema', maxBytes: MANIFEST_SIZE_LIMIT, code: 'INVALID_MANIFEST', keepUnknownKeys: true,
+  schema: ImageIndexSchema,
+  name: 'the OCI image index schema',
+  maxBytes: MANIFEST_SIZE_LIMIT,
+  code: 'INVALID_MANIFEST',
+  keepUnknownKeys: true,
 };
 
 /** How a bundle's or layout's index.json is read: a broken one is a broken bundle (BUNDLE_INVALID). */
 export const LAYOUT_INDEX_DOCUMENT: JsonDocumentKind<typeof ImageIndexSchema> = {
-  schema: ImageIndexSchema, name: 'the OCI image index schema', maxBytes: LAYOUT_INDEX_LIMIT, code: 'BUNDLE_INVALID', keepUnknownKeys: true,
+  schema: ImageIndexSchema,
+  name: 'the OCI image index schema',
+  maxBytes: LAYOUT_INDEX_LIMIT,
+  code: 'BUNDLE_INVALID',
+  keepUnknownKeys: true,
 };
 
 /** The `oci-layout` marker file of an image layout (image-layout.md). */
@@ -85,5 +97,9 @@ export const LayoutMarkerSchema = z.object({ imageLayoutVersion: z.string() });
 
 /** How the `oci-layout` marker is read. */
 export const LAYOUT_MARKER_DOCUMENT: JsonDocumentKind<typeof LayoutMarkerSchema> = {
-  schema: LayoutMarkerSchema, name: 'an OCI layout marker', maxBytes: 4096, code: 'BUNDLE_INVALID', keepUnknownKeys: true,
+  schema: LayoutMarkerSchema,
+  name: 'an OCI layout marker',
+  maxBytes: 4096,
+  code: 'BUNDLE_INVALID',
+  keepUnknownKeys: true,
 };

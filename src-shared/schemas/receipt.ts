@@ -25,5 +25,8 @@ export const ImportReceiptSchema = z.strictObject({
 
 /** How a receipt is read: a malformed one is INVALID_CONTENT naming the file and the JSON path. */
 export const RECEIPT_DOCUMENT: JsonDocumentKind<typeof ImportReceiptSchema> = {
-  schema: ImportReceiptSchema, name: 'a Ferry receipt (receiptVersion 1 with registry, images and sha256 digests)', maxBytes: 256 * 1024 * 1024, code: 'INVALID_CONTENT',
+  schema: ImportReceiptSchema,
+  name: 'a Ferry receipt (receiptVersion 1 with registry, images and sha256 digests)',
+  maxBytes: 256 * 1024 * 1024,
+  code: 'INVALID_CONTENT',
 };

@@ -11,10 +11,14 @@ import { parseSize } from '../units.ts';
 import type { JsonDocumentKind } from './document.ts';
 
 /** A file path; blank or null means none. */
-const OptionalPath = z.string('must be a file path').nullish().transform((value) => {
-  const trimmed = value?.trim();
-  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
-}).optional();
+const OptionalPath = z
+  .string('must be a file path')
+  .nullish()
+  .transform((value) => {
+    const trimmed = value?.trim();
+    return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+  })
+  .optional();
 
 function isSize(value: string | undefined): boolean {
   if (value === undefined) return true;
@@ -32,37 +36,52 @@ function withoutUndefined<T extends object>(value: T): T {
 }
 
 /** One registry the user works with. */
-export const RegistrySettingSchema = z.strictObject({
-  /** `host[:port]` or `host[:port]/prefix`, as references and import targets are typed. */
-  address: z.string('is required').transform((value) => value.trim().replace(/\/+$/, '')).pipe(z.string()
-    .min(1, 'is required')
-    .regex(/^(?![a-z]+:\/\/)/i, 'write the registry address without a scheme (registry.example.com:5000); tick plain HTTP for a registry without TLS')
-    .regex(/^\S+$/, 'cannot contain spaces')),
-  plainHttp: z.boolean('must be true or false').default(false),
-  tlsVerify: z.boolean('must be true or false').default(true),
-  caCertFile: OptionalPath,
-  authFile: OptionalPath,
-}).transform(withoutUndefined);
+export const RegistrySettingSchema = z
+  .strictObject({
+    /** `host[:port]` or `host[:port]/prefix`, as references and import targets are typed. */
+    address: z
+      .string('is required')
+      .transform((value) => value.trim().replace(/\/+$/, ''))
+      .pipe(
+        z
+          .string()
+          .min(1, 'is required')
+          .regex(/^(?![a-z]+:\/\/)/i, 'write the registry address without a scheme (registry.example.com:5000); tick plain HTTP for a registry without TLS')
+          .regex(/^\S+$/, 'cannot contain spaces'),
+      ),
+    plainHttp: z.boolean('must be true or false').default(false),
+    tlsVerify: z.boolean('must be true or false').default(true),
+    caCertFile: OptionalPath,
+    authFile: OptionalPath,
+  })
+  .transform(withoutUndefined);
 
 /** Export defaults the wizard starts from. */
-export const ExportDefaultsSchema = z.strictObject({
-  partSize: OptionalPath.refine(isSize, 'must be a size such as 4GiB, 700MB or 4294967295'),
-  archive: z.boolean('must be true or false').optional(),
-}).transform(withoutUndefined);
+export const ExportDefaultsSchema = z
+  .strictObject({
+    partSize: OptionalPath.refine(isSize, 'must be a size such as 4GiB, 700MB or 4294967295'),
+    archive: z.boolean('must be true or false').optional(),
+  })
+  .transform(withoutUndefined);
 
 /** The whole of the settings. */
-export const SettingsSchema = z.strictObject({
-  registries: z.array(RegistrySettingSchema, 'must be a list').default([]),
-  defaults: ExportDefaultsSchema.default({}),
-}).superRefine((settings, context) => {
-  const seen = new Set<string>();
-  settings.registries.forEach((entry, index) => {
-    if (seen.has(entry.address)) context.addIssue({ code: 'custom', path: ['registries', index, 'address'], message: `${entry.address} is listed twice` });
-    seen.add(entry.address);
+export const SettingsSchema = z
+  .strictObject({
+    registries: z.array(RegistrySettingSchema, 'must be a list').default([]),
+    defaults: ExportDefaultsSchema.default({}),
+  })
+  .superRefine((settings, context) => {
+    const seen = new Set<string>();
+    settings.registries.forEach((entry, index) => {
+      if (seen.has(entry.address)) context.addIssue({ code: 'custom', path: ['registries', index, 'address'], message: `${entry.address} is listed twice` });
+      seen.add(entry.address);
+    });
   });
-});
 
 /** How settings.json is read: a malformed file is INVALID_CONTENT naming the file and the JSON path. */
 export const SETTINGS_DOCUMENT: JsonDocumentKind<typeof SettingsSchema> = {
-  schema: SettingsSchema, name: 'the settings schema', maxBytes: 1024 * 1024, code: 'INVALID_CONTENT',
+  schema: SettingsSchema,
+  name: 'the settings schema',
+  maxBytes: 1024 * 1024,
+  code: 'INVALID_CONTENT',
 };

@@ -125,11 +125,28 @@ export async function runCatalogBench(): Promise<string[]> {
     const lines = [`built: ${IMAGES} images, ${BLOBS} blobs, ${BUNDLES} bundles, ${BUNDLES / RECEIPT_EVERY} receipts in ${(buildMs / 1000).toFixed(1)} s (runs: median of ${RUNS})`];
 
     const big = (run: number): BundleManifest =>
-      manifest(`big-${run}`, EPOCH + (BUNDLES + run) * DAY_MS, Array.from({ length: BIG_BUNDLE_IMAGES }, (_, i) => imageOf(i * 97)),
-        Array.from({ length: BIG_BUNDLE_BLOBS }, (_, i) => i), `big-${run}-blob`);
+      manifest(
+        `big-${run}`,
+        EPOCH + (BUNDLES + run) * DAY_MS,
+        Array.from({ length: BIG_BUNDLE_IMAGES }, (_, i) => imageOf(i * 97)),
+        Array.from({ length: BIG_BUNDLE_BLOBS }, (_, i) => i),
+        `big-${run}-blob`,
+      );
     const runs = (fn: (run: number) => unknown): number => median(Array.from({ length: RUNS }, (_, run) => timeMs(() => fn(run))));
-    lines.push(line(`recordBundle (${BIG_BUNDLE_BLOBS} new blobs)`, runs((run) => catalog.recordBundle(big(run), { path: '/media/big', direction: 'export', site: 'plant' })), RECORD_TARGET_MS));
-    lines.push(line(`recordBundle again (same id, idempotent)`, runs(() => catalog.recordBundle(big(0), { path: '/media/big', direction: 'export' })), RECORD_TARGET_MS));
+    lines.push(
+      line(
+        `recordBundle (${BIG_BUNDLE_BLOBS} new blobs)`,
+        runs((run) => catalog.recordBundle(big(run), { path: '/media/big', direction: 'export', site: 'plant' })),
+        RECORD_TARGET_MS,
+      ),
+    );
+    lines.push(
+      line(
+        `recordBundle again (same id, idempotent)`,
+        runs(() => catalog.recordBundle(big(0), { path: '/media/big', direction: 'export' })),
+        RECORD_TARGET_MS,
+      ),
+    );
 
     const popularBlob = digestOf('blob-3');
     const queries: Array<[string, () => unknown]> = [
@@ -150,7 +167,9 @@ export async function runCatalogBench(): Promise<string[]> {
     ];
     for (const [label, query] of queries) lines.push(line(label, runs(query), QUERY_TARGET_MS));
     const siteSize = catalog.siteContents('plant').blobs;
-    lines.push(`(not a listed query) siteDigests(${siteSize} digests): ${runs(() => catalog.siteDigests('plant')).toFixed(2)} ms; checkAudit(1,000 rows): ${runs(() => catalog.checkAudit()).toFixed(2)} ms`);
+    lines.push(
+      `(not a listed query) siteDigests(${siteSize} digests): ${runs(() => catalog.siteDigests('plant')).toFixed(2)} ms; checkAudit(1,000 rows): ${runs(() => catalog.checkAudit()).toFixed(2)} ms`,
+    );
     return lines;
   } finally {
     catalog.close();

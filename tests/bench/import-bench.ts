@@ -44,17 +44,27 @@ export async function runImportBench(): Promise<string[]> {
           const creds = `${target.username}:${target.password}`;
           if (tool === 'skopeo-tls') {
             const script = join(work, 'import-tls.sh');
-            await writeFile(script, `set -e\n${names.map((name, i) => `skopeo copy --quiet --dest-cert-dir ${target.certDir} --dest-creds '${creds}' oci:${bundle}:${name} docker://${target.host}/skopeo/${set.images[i]?.repository}:v1`).join('\n')}\n`);
+            await writeFile(
+              script,
+              `set -e\n${names.map((name, i) => `skopeo copy --quiet --dest-cert-dir ${target.certDir} --dest-creds '${creds}' oci:${bundle}:${name} docker://${target.host}/skopeo/${set.images[i]?.repository}:v1`).join('\n')}\n`,
+            );
             tlsSkopeoRuns.push(await timed('sh', [script]));
           } else if (tool === 'ferry-tls') {
-            tlsFerryRuns.push(await timed(process.execPath, [ferryBin, 'import', bundle, '--to', `${target.host}/ferry`, '--ca-cert', target.caFile ?? '', '--creds', creds, '--receipt', join(work, 'receipt.json')]));
+            tlsFerryRuns.push(
+              await timed(process.execPath, [ferryBin, 'import', bundle, '--to', `${target.host}/ferry`, '--ca-cert', target.caFile ?? '', '--creds', creds, '--receipt', join(work, 'receipt.json')]),
+            );
           } else if (tool === 'skopeo') {
             const script = join(work, 'import.sh');
-            await writeFile(script, `set -e\n${names.map((name, i) => `skopeo copy --quiet --dest-tls-verify=false oci:${bundle}:${name} docker://${target.host}/skopeo/${set.images[i]?.repository}:v1`).join('\n')}\n`);
+            await writeFile(
+              script,
+              `set -e\n${names.map((name, i) => `skopeo copy --quiet --dest-tls-verify=false oci:${bundle}:${name} docker://${target.host}/skopeo/${set.images[i]?.repository}:v1`).join('\n')}\n`,
+            );
             skopeoRuns.push(await timed('sh', [script]));
           } else {
             const runs = tool === 'ferry' ? ferryRuns : archiveRuns;
-            runs.push(await timed(process.execPath, [ferryBin, 'import', tool === 'ferry' ? bundle : archive, '--to', `${target.host}/ferry`, '--plain-http', '--receipt', join(work, 'receipt.json')]));
+            runs.push(
+              await timed(process.execPath, [ferryBin, 'import', tool === 'ferry' ? bundle : archive, '--to', `${target.host}/ferry`, '--plain-http', '--receipt', join(work, 'receipt.json')]),
+            );
           }
         } finally {
           await target.stop();

@@ -8,7 +8,14 @@ import { runImportBench } from './import-bench.ts';
 import { runCatalogBench } from './catalog-bench.ts';
 
 const only = process.env.FERRY_BENCH_ONLY;
-const benches = ([['copy', runCopyBench], ['export', runExportBench], ['import', runImportBench], ['catalog', runCatalogBench]] as Array<[string, () => Promise<string[]>]>).filter(([name]) => !only || only === name);
+const benches = (
+  [
+    ['copy', runCopyBench],
+    ['export', runExportBench],
+    ['import', runImportBench],
+    ['catalog', runCatalogBench],
+  ] as Array<[string, () => Promise<string[]>]>
+).filter(([name]) => !only || only === name);
 
 for (const [name, bench] of benches) {
   process.stdout.write(`== ${name}\n`);

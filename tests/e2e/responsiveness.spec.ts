@@ -123,21 +123,28 @@ test('the UI stays responsive during a 10,000-blob job (progress events throttle
   const blocking = page.evaluate(() => {
     const clock = (globalThis as unknown as { performance: { now(): number } }).performance;
     const until = clock.now() + 800;
-    while (clock.now() < until) { /* a busy main thread */ }
+    while (clock.now() < until) {
+      /* a busy main thread */
+    }
   });
   await page.waitForTimeout(150);
   const blockedClick = await clickLatency(page, importAt, clicks.count++);
   await blocking;
   expect(blockedClick, 'a click queued behind an 800 ms block').toBeGreaterThan(200);
   // A script run over the DevTools protocol is not a task of the page, so the long-task check gets a timer task of its own.
-  await page.evaluate(() => new Promise<void>((resolve) => {
-    const g = globalThis as unknown as { performance: { now(): number }; setTimeout(fn: () => void, ms: number): unknown };
-    g.setTimeout(() => {
-      const until = g.performance.now() + 300;
-      while (g.performance.now() < until) { /* a busy main thread */ }
-      resolve();
-    }, 0);
-  }));
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve) => {
+        const g = globalThis as unknown as { performance: { now(): number }; setTimeout(fn: () => void, ms: number): unknown };
+        g.setTimeout(() => {
+          const until = g.performance.now() + 300;
+          while (g.performance.now() < until) {
+            /* a busy main thread */
+          }
+          resolve();
+        }, 0);
+      }),
+  );
   await expect.poll(async () => Math.max(0, ...(await readProbe(page)).longTasks.map((t) => t.duration))).toBeGreaterThanOrEqual(280);
   await clickLatency(page, await centreOf(start.navButton('Start')), clicks.count++);
   const calibratedAt = await pageNow(page);
@@ -153,11 +160,16 @@ test('the UI stays responsive during a 10,000-blob job (progress events throttle
   await bundleStep.verify();
   await verify.expectShown();
   const verifyPercents: number[] = [];
-  await exerciseNavigation(page, clicks, async () => {
-    const percent = await verify.percent();
-    if (percent !== undefined) verifyPercents.push(percent);
-    return !(await verify.finished());
-  }, JOB_START_TIMEOUT_MS);
+  await exerciseNavigation(
+    page,
+    clicks,
+    async () => {
+      const percent = await verify.percent();
+      if (percent !== undefined) verifyPercents.push(percent);
+      return !(await verify.finished());
+    },
+    JOB_START_TIMEOUT_MS,
+  );
   await verify.expectVerified();
   const verifyMs = Date.now() - verifyStarted;
   const verifyTo = await pageNow(page);
@@ -218,10 +230,12 @@ test('the UI stays responsive during a 10,000-blob job (progress events throttle
   const allLatencies = probe.latencies.filter((s) => s.at > calibratedAt && s.at <= pushTo).map((s) => s.ms);
   report('verify', verifyStats);
   report('push', pushStats);
-  console.log(`responsiveness progress: verify took ${verifyMs} ms (bar read at ${JSON.stringify(verifyPercents)}%); push: first blob event after ${firstBlobsMs} ms; `
-    + `blobs ${before.blobs.done} -> ${after.blobs.done} of ${after.blobs.total}, overall ${before.percent}% -> ${after.percent}%, `
-    + `sum of image bars ${before.images} -> ${after.images}; cancel shown after ${cancelMs} ms at ${atCancel.done} blobs; `
-    + `all clicks p50 ${quantile(allLatencies, 0.5).toFixed(1)} ms p95 ${quantile(allLatencies, 0.95).toFixed(1)} ms (${allLatencies.length}); spec body ${Date.now() - specStarted} ms`);
+  console.log(
+    `responsiveness progress: verify took ${verifyMs} ms (bar read at ${JSON.stringify(verifyPercents)}%); push: first blob event after ${firstBlobsMs} ms; ` +
+      `blobs ${before.blobs.done} -> ${after.blobs.done} of ${after.blobs.total}, overall ${before.percent}% -> ${after.percent}%, ` +
+      `sum of image bars ${before.images} -> ${after.images}; cancel shown after ${cancelMs} ms at ${atCancel.done} blobs; ` +
+      `all clicks p50 ${quantile(allLatencies, 0.5).toFixed(1)} ms p95 ${quantile(allLatencies, 0.95).toFixed(1)} ms (${allLatencies.length}); spec body ${Date.now() - specStarted} ms`,
+  );
 
   // Progress visibly advanced: the verify bar in several steps, the push's counts and bars over the window.
   expect(new Set(verifyPercents).size, 'distinct readings of the verify bar').toBeGreaterThanOrEqual(3);

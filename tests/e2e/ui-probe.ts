@@ -101,12 +101,16 @@ function installInPage(expectations: ClickExpectation[]): void {
 
   // A watched click keeps its own timestamp: when the browser received the input, before it waited for the main thread.
   const watched = expectations.map((e) => ({ button: e.button, heading: new RegExp(e.heading) }));
-  g.document.addEventListener('click', (event) => {
-    const target = event.target as { closest?(selector: string): { textContent: string | null } | null } | null;
-    const button = target?.closest?.('nav button');
-    const expected = watched.find((w) => w.button === button?.textContent?.trim());
-    if (expected) state.armed = { heading: expected.heading, clickedAt: event.timeStamp };
-  }, true);
+  g.document.addEventListener(
+    'click',
+    (event) => {
+      const target = event.target as { closest?(selector: string): { textContent: string | null } | null } | null;
+      const button = target?.closest?.('nav button');
+      const expected = watched.find((w) => w.button === button?.textContent?.trim());
+      if (expected) state.armed = { heading: expected.heading, clickedAt: event.timeStamp };
+    },
+    true,
+  );
   new g.MutationObserver(() => {
     const armed = state.armed;
     if (!armed) return;
@@ -164,17 +168,21 @@ export async function centreOf(target: Locator): Promise<{ x: number; y: number 
  */
 export async function clickLatency(page: Page, point: { x: number; y: number }, sample: number): Promise<number> {
   await page.mouse.click(point.x, point.y);
-  return page.evaluate(({ index, timeoutMs }) => new Promise<number>((resolve, reject) => {
-    const g = globalThis as unknown as ProbeGlobals;
-    const deadline = g.performance.now() + timeoutMs;
-    const check = (): void => {
-      const found = g.__ferryProbe?.latencies[index];
-      if (found) resolve(found.ms);
-      else if (g.performance.now() > deadline) reject(new Error(`the click's effect did not show within ${timeoutMs} ms`));
-      else g.setTimeout(check, 10);
-    };
-    check();
-  }), { index: sample, timeoutMs: CLICK_EFFECT_TIMEOUT_MS });
+  return page.evaluate(
+    ({ index, timeoutMs }) =>
+      new Promise<number>((resolve, reject) => {
+        const g = globalThis as unknown as ProbeGlobals;
+        const deadline = g.performance.now() + timeoutMs;
+        const check = (): void => {
+          const found = g.__ferryProbe?.latencies[index];
+          if (found) resolve(found.ms);
+          else if (g.performance.now() > deadline) reject(new Error(`the click's effect did not show within ${timeoutMs} ms`));
+          else g.setTimeout(check, 10);
+        };
+        check();
+      }),
+    { index: sample, timeoutMs: CLICK_EFFECT_TIMEOUT_MS },
+  );
 }
 
 /** What one measured window of a job looked like. */

@@ -47,7 +47,10 @@ test.beforeAll(async () => {
   const registry = async (): Promise<RunningRegistry> => teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
   [source, target] = await Promise.all([registry(), registry()]);
   fixtures = await buildFixtures();
-  await seedFixtures(source, CARRIED.map((name) => fixtures[name]));
+  await seedFixtures(
+    source,
+    CARRIED.map((name) => fixtures[name]),
+  );
   service = teardown.add(createService({ mode: 'browser', catalogPath: join(work, 'catalog.sqlite') }), (started) => started.close());
   server = teardown.add(await startBrowserServer({ service, host: '127.0.0.1', port: 0, rendererDir: RENDERER_DIR }), (started) => started.close());
 });

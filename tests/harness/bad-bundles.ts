@@ -64,11 +64,14 @@ export async function craftArchiveBundle(dir: string, evil: { name: string; type
   await mkdir(dir, { recursive: true });
   const layer = Buffer.from('not really a tar layer, but a blob all the same\n');
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${sha256(layer)}`] } }));
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2, mediaType: OCI_MANIFEST,
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha256(config)}`, size: config.length },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${sha256(layer)}`, size: layer.length }],
-  }));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha256(config)}`, size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${sha256(layer)}`, size: layer.length }],
+    }),
+  );
   const blobs = [config, layer, manifest];
   const name = 'example.com/crafted/app:v1';
   const index = Buffer.from(indexJson([{ name, source: name, digest: `sha256:${sha256(manifest)}`, mediaType: OCI_MANIFEST, manifestSize: manifest.length }]));
@@ -88,10 +91,17 @@ export async function craftArchiveBundle(dir: string, evil: { name: string; type
   await pumping;
   const parts = await writer.finish();
   const ferry: BundleManifest = {
-    formatVersion: 1, bundleId: '0f8fad5b-d9cb-469f-a165-70867728950e', sequence: 1, created: new Date(0).toISOString(),
-    exporter: { host: 'h', user: 'u', ferryVersion: '0' }, form: 'archive', imageSet: { references: [name], lists: [], platforms: [] },
+    formatVersion: 1,
+    bundleId: '0f8fad5b-d9cb-469f-a165-70867728950e',
+    sequence: 1,
+    created: new Date(0).toISOString(),
+    exporter: { host: 'h', user: 'u', ferryVersion: '0' },
+    form: 'archive',
+    imageSet: { references: [name], lists: [], platforms: [] },
     images: [{ name, source: name, digest: `sha256:${sha256(manifest)}`, mediaType: OCI_MANIFEST, platforms: ['linux/amd64'], size: blobs.reduce((s, b) => s + b.length, 0) }],
-    blobs: blobs.map((blob) => ({ digest: `sha256:${sha256(blob)}`, size: blob.length })), parts, parent: null,
+    blobs: blobs.map((blob) => ({ digest: `sha256:${sha256(blob)}`, size: blob.length })),
+    parts,
+    parent: null,
   };
   await writeFile(join(dir, 'ferry.json'), `${JSON.stringify(ferry, null, 2)}\n`);
   return ferry;

@@ -104,7 +104,12 @@ const COMMANDER_AGENT: ReleaseLine = {
 };
 
 /** The vulnerability databases and their fixed tags. */
-const SECURITY: readonly [string, string][] = [['trivy-db', '2'], ['trivy-java-db', '1'], ['trivy-checks', '0'], ['trivy-bdu', '1']];
+const SECURITY: readonly [string, string][] = [
+  ['trivy-db', '2'],
+  ['trivy-java-db', '1'],
+  ['trivy-checks', '0'],
+  ['trivy-bdu', '1'],
+];
 
 /** One tag to create. */
 export interface DeckhousePush {
@@ -124,9 +129,19 @@ const AMD64 = { architecture: 'amd64', os: 'linux' };
 
 /** version.json as Deckhouse writes it (fields version, suspend, requirements, disruptions, canary). */
 export function versionJson(version: string, meta: ReleaseMeta = {}): Buffer {
-  return Buffer.from(`${JSON.stringify({
-    canary: CANARY, requirements: meta.requirements ?? {}, disruptions: meta.disruptions ?? {}, version, ...(meta.suspend ? { suspend: true } : {}),
-  }, null, 2)}\n`);
+  return Buffer.from(
+    `${JSON.stringify(
+      {
+        canary: CANARY,
+        requirements: meta.requirements ?? {},
+        disruptions: meta.disruptions ?? {},
+        version,
+        ...(meta.suspend ? { suspend: true } : {}),
+      },
+      null,
+      2,
+    )}\n`,
+  );
 }
 
 /** Builds the layout; same bytes on every run. */
@@ -178,10 +193,19 @@ export async function seedDeckhouseFixture(registry: RunningRegistry, fixture: D
   trackDir(workDir);
   try {
     const layout = join(workDir, 'layout');
-    await writeOciLayout(layout, fixture.content, fixture.pushes.map((p) => ({ refName: p.refName, descriptor: p.descriptor })));
-    await mapByRepository(fixture.pushes, (p) => p.repository, options.concurrency ?? SEED_CONCURRENCY, async (p) => {
-      await skopeoCopy({ ref: `oci:${layout}:${p.refName}` }, { ref: dockerRef(registry, p.repository, p.tag), registry, ...(options.creds !== undefined ? { creds: options.creds } : {}) });
-    });
+    await writeOciLayout(
+      layout,
+      fixture.content,
+      fixture.pushes.map((p) => ({ refName: p.refName, descriptor: p.descriptor })),
+    );
+    await mapByRepository(
+      fixture.pushes,
+      (p) => p.repository,
+      options.concurrency ?? SEED_CONCURRENCY,
+      async (p) => {
+        await skopeoCopy({ ref: `oci:${layout}:${p.refName}` }, { ref: dockerRef(registry, p.repository, p.tag), registry, ...(options.creds !== undefined ? { creds: options.creds } : {}) });
+      },
+    );
   } finally {
     removeDir(workDir);
   }

@@ -286,7 +286,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     if (typeof options.upstream !== 'string' && options.upstream.storageDir) {
       const hex = digest.slice('sha256:'.length);
       const file = join(options.upstream.storageDir, 'docker', 'registry', 'v2', 'blobs', 'sha256', hex.slice(0, 2), hex, 'data');
-      const size = await stat(file).then((s) => s.size, () => -1);
+      const size = await stat(file).then(
+        (s) => s.size,
+        () => -1,
+      );
       if (size < 0) {
         send(404, { 'content-length': 0 });
         res.end();

@@ -84,10 +84,8 @@ export async function makeTar(files: readonly TarFile[]): Promise<Buffer> {
   });
   for (const file of files) {
     await new Promise<void>((resolve, reject) => {
-      tar.entry(
-        { name: file.name, size: file.data.length, mtime: FIXED_TIME, uid: 0, gid: 0, uname: '', gname: '', mode: 0o644, type: 'file' },
-        file.data,
-        (error) => (error ? reject(error) : resolve()),
+      tar.entry({ name: file.name, size: file.data.length, mtime: FIXED_TIME, uid: 0, gid: 0, uname: '', gname: '', mode: 0o644, type: 'file' }, file.data, (error) =>
+        error ? reject(error) : resolve(),
       );
     });
   }

@@ -8,10 +8,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeDir, trackDir } from './cleanup.ts';
-import {
-  MediaTypes, describe, imageConfig, imageIndex, imageManifest, jsonContent, makeLayer, seededBytes, toContent,
-  writeDirLayout, writeOciLayout,
-} from './fixture-content.ts';
+import { MediaTypes, describe, imageConfig, imageIndex, imageManifest, jsonContent, makeLayer, seededBytes, toContent, writeDirLayout, writeOciLayout } from './fixture-content.ts';
 import type { Content, Descriptor, Layer, Platform } from './fixture-content.ts';
 import { putManifestRaw } from './raw-push.ts';
 import type { RunningRegistry } from './registry.ts';
@@ -120,7 +117,14 @@ function assemble(name: string, repository: string, tag: string, top: Content, a
   const manifests = content.filter((c) => MANIFEST_TYPES.has(c.mediaType)).map((c) => describe(c));
   const blobs = content.filter((c) => !MANIFEST_TYPES.has(c.mediaType)).map((c) => ({ digest: c.digest, size: c.size }));
   return {
-    name, repository, tag, manifestDigest: top.digest, mediaType: top.mediaType, platforms, blobs, manifests,
+    name,
+    repository,
+    tag,
+    manifestDigest: top.digest,
+    mediaType: top.mediaType,
+    platforms,
+    blobs,
+    manifests,
     totalSize: content.reduce((sum, c) => sum + c.size, 0),
     pushes: [{ refName: tag, tag, descriptor: describe(top) }],
     content,
@@ -164,14 +168,19 @@ export async function buildFixtures(options: FixtureOptions = {}): Promise<Recor
   });
   const signedPayload = { ...payload, annotations: { 'dev.cosignproject.cosign/signature': 'ZmVycnktdGVzdC1zaWduYXR1cmU=' } };
   const artifact = imageManifest(MediaTypes.ociManifest, emptyConfig, [signedPayload], {
-    artifactType: SIGNATURE_ARTIFACT_TYPE, subject, annotations: { 'org.opencontainers.image.created': '2020-01-01T00:00:00Z' },
+    artifactType: SIGNATURE_ARTIFACT_TYPE,
+    subject,
+    annotations: { 'org.opencontainers.image.created': '2020-01-01T00:00:00Z' },
   });
   const subjectHex = subject.digest.slice('sha256:'.length);
   const referrers = imageIndex(MediaTypes.ociIndex, [describe(artifact, { artifactType: SIGNATURE_ARTIFACT_TYPE, annotations: { 'org.opencontainers.image.created': '2020-01-01T00:00:00Z' } })]);
   const sigTag = `sha256-${subjectHex}.sig`;
   const referrersTag = `sha256-${subjectHex}`;
   const artifactReferrer = assemble('artifact-referrer', repo('oci-single'), sigTag, artifact, [emptyConfig, payload, referrers], [], {
-    artifactType: SIGNATURE_ARTIFACT_TYPE, subject, referrersTag, referrersIndexDigest: referrers.digest,
+    artifactType: SIGNATURE_ARTIFACT_TYPE,
+    subject,
+    referrersTag,
+    referrersIndexDigest: referrers.digest,
     pushes: [
       { refName: 'artifact', tag: sigTag, descriptor: describe(artifact) },
       { refName: 'referrers', tag: referrersTag, descriptor: describe(referrers), via: 'http-put' },
@@ -193,14 +202,23 @@ export async function buildFixtures(options: FixtureOptions = {}): Promise<Recor
   const bigFixture = assemble('big-layers', repo('big-layers'), 'v1', big.manifest, big.content, [AMD64]);
 
   return {
-    'oci-single': ociSingle, 'docker-schema2': dockerSchema2, 'oci-index': ociIndex, 'docker-list': dockerList,
-    'artifact-referrer': artifactReferrer, 'empty-layer': emptyLayer, 'big-layers': bigFixture,
+    'oci-single': ociSingle,
+    'docker-schema2': dockerSchema2,
+    'oci-index': ociIndex,
+    'docker-list': dockerList,
+    'artifact-referrer': artifactReferrer,
+    'empty-layer': emptyLayer,
+    'big-layers': bigFixture,
   };
 }
 
 /** Writes one fixture (all its tags) as an OCI image layout, e.g. as an import source for Ferry. */
 export async function writeFixtureLayout(fixture: FixtureImage, dir: string): Promise<void> {
-  await writeOciLayout(dir, fixture.content, fixture.pushes.map((p) => ({ refName: p.refName, descriptor: p.descriptor })));
+  await writeOciLayout(
+    dir,
+    fixture.content,
+    fixture.pushes.map((p) => ({ refName: p.refName, descriptor: p.descriptor })),
+  );
 }
 
 function isOciOnly(fixture: FixtureImage): boolean {
@@ -280,7 +298,12 @@ export async function seedFixture(registry: RunningRegistry, fixture: FixtureIma
         const dir = join(workDir, `dir-${push.refName}`);
         const top = fixture.content.find((c) => c.digest === push.descriptor.digest);
         if (!top) throw new Error(`fixture ${fixture.name}: no content for ${push.descriptor.digest}`);
-        await writeDirLayout(dir, top, childManifests(fixture, push.descriptor), fixture.content.filter((c) => !MANIFEST_TYPES.has(c.mediaType)));
+        await writeDirLayout(
+          dir,
+          top,
+          childManifests(fixture, push.descriptor),
+          fixture.content.filter((c) => !MANIFEST_TYPES.has(c.mediaType)),
+        );
         source = `dir:${dir}`;
       }
       if (push.via !== 'http-put') await skopeoCopy({ ref: source }, { ref: dest, registry, ...(options.creds !== undefined ? { creds: options.creds } : {}) });
@@ -331,7 +354,11 @@ export async function seedImageSet(registry: RunningRegistry, set: ImageSet, opt
   trackDir(workDir);
   try {
     const layout = join(workDir, 'layout');
-    await writeOciLayout(layout, uniqueContent(set.images.flatMap((i) => i.content)), set.images.flatMap((i) => i.pushes));
+    await writeOciLayout(
+      layout,
+      uniqueContent(set.images.flatMap((i) => i.content)),
+      set.images.flatMap((i) => i.pushes),
+    );
     await mapLimit(set.images, options.concurrency ?? DEFAULT_SEED_CONCURRENCY, async (image) => {
       const push = image.pushes[0];
       if (!push) return;

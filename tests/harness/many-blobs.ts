@@ -63,7 +63,11 @@ export async function writeManyBlobsLayout(dir: string, options: ManyBlobsOption
       layers.push(await makeLayer(MediaTypes.ociLayerGzip, [{ name: `data/${label}/layer-${j}.bin`, data: seededBytes(`many-blobs/${label}/${j}`, payloadBytes) }]));
     }
     const config = imageConfig(MediaTypes.ociConfig, AMD64, layers, label);
-    const manifest = imageManifest(MediaTypes.ociManifest, config, layers.map((l) => l.content));
+    const manifest = imageManifest(
+      MediaTypes.ociManifest,
+      config,
+      layers.map((l) => l.content),
+    );
     blobs.push(config, ...layers.map((l) => l.content), manifest);
     const refName = `${host}/many/${label}:v1`;
     refs.push({ refName, descriptor: describe(manifest) });

@@ -34,8 +34,18 @@ export const CATALOG_TAG = 'v4.16';
 
 /** The payload's components, as image-references names them. */
 export const RELEASE_COMPONENTS = [
-  'cli', 'cluster-version-operator', 'console', 'coredns', 'etcd', 'haproxy-router',
-  'hyperkube', 'installer', 'machine-config-operator', 'oauth-server', 'pod', 'thanos',
+  'cli',
+  'cluster-version-operator',
+  'console',
+  'coredns',
+  'etcd',
+  'haproxy-router',
+  'hyperkube',
+  'installer',
+  'machine-config-operator',
+  'oauth-server',
+  'pod',
+  'thanos',
 ] as const;
 
 /** One bundle of the generated catalog. */
@@ -127,7 +137,8 @@ const AMD64 = { os: 'linux', architecture: 'amd64' };
 async function tinyImage(label: string, files: { name: string; data: Buffer }[], labels: Record<string, string> = {}): Promise<{ manifest: Content; content: Content[] }> {
   const layer = await makeLayer(MediaTypes.ociLayerGzip, files.length > 0 ? files : [{ name: `etc/ferry/${label}`, data: Buffer.from(`${label}\n`) }]);
   const config = jsonContent(MediaTypes.ociConfig, {
-    created: FIXED_TIME.toISOString(), ...AMD64,
+    created: FIXED_TIME.toISOString(),
+    ...AMD64,
     config: { Labels: { 'dev.ferry.fixture': label, ...labels } },
     rootfs: { type: 'layers', diff_ids: [layer.diffId] },
   });
@@ -143,12 +154,15 @@ function catalogJson(host: string, pkg: FixturePackage, digestOf: (repository: s
   for (const b of pkg.bundles) {
     const image = `${host}/${b.bundleRepository}@${digestOf(b.bundleRepository, b.name)}`;
     objects.push({
-      schema: 'olm.bundle', name: b.name, package: pkg.name, image,
-      properties: [{ type: 'olm.package', value: { packageName: pkg.name, version: b.version } }, { type: 'olm.gvk', value: { group: 'example.com', kind: 'Thing', version: 'v1' } }],
-      relatedImages: [
-        { name: '', image },
-        ...b.related.map((r) => ({ name: r.split('/').pop() ?? r, image: `${host}/${r}@${digestOf(r, b.version)}` })),
+      schema: 'olm.bundle',
+      name: b.name,
+      package: pkg.name,
+      image,
+      properties: [
+        { type: 'olm.package', value: { packageName: pkg.name, version: b.version } },
+        { type: 'olm.gvk', value: { group: 'example.com', kind: 'Thing', version: 'v1' } },
       ],
+      relatedImages: [{ name: '', image }, ...b.related.map((r) => ({ name: r.split('/').pop() ?? r, image: `${host}/${r}@${digestOf(r, b.version)}` }))],
     });
   }
   return `${objects.map((o) => JSON.stringify(o, null, 2)).join('\n')}\n`;
@@ -168,23 +182,35 @@ export async function buildOpenShiftFixture(host: string): Promise<OpenShiftFixt
   const components = new Map<string, OpenShiftImage>();
   for (const name of RELEASE_COMPONENTS) components.set(name, add(COMPONENTS_REPOSITORY, undefined, await tinyImage(`ocp-${name}`, [])));
   const imageReferences = {
-    kind: 'ImageStream', apiVersion: 'image.openshift.io/v1',
+    kind: 'ImageStream',
+    apiVersion: 'image.openshift.io/v1',
     metadata: { name: RELEASE_VERSION, creationTimestamp: FIXED_TIME.toISOString(), annotations: { 'release.openshift.io/from-image-stream': 'ocp/4.16-art-latest' } },
     spec: {
       lookupPolicy: { local: false },
       tags: RELEASE_COMPONENTS.map((name) => ({
-        name, annotations: { 'io.openshift.build.source-location': `https://github.com/openshift/${name}` },
+        name,
+        annotations: { 'io.openshift.build.source-location': `https://github.com/openshift/${name}` },
         from: { kind: 'DockerImage', name: `${host}/${COMPONENTS_REPOSITORY}@${components.get(name)?.manifest.digest ?? ''}` },
-        generation: null, importPolicy: {}, referencePolicy: { type: 'Source' },
+        generation: null,
+        importPolicy: {},
+        referencePolicy: { type: 'Source' },
       })),
     },
   };
   const releaseMetadata = { kind: 'cincinnati-metadata-v0', version: RELEASE_VERSION, previous: ['4.15.30', '4.16.11'], metadata: { url: 'https://access.redhat.com/errata/RHSA-2024:0000' } };
-  const release = add(RELEASE_REPOSITORY, `${RELEASE_VERSION}-${RELEASE_ARCH}`, await tinyImage('ocp-release', [
-    { name: 'release-manifests/0000_00_cluster-version-operator_00_namespace.yaml', data: Buffer.from('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: openshift-cluster-version\n') },
-    { name: 'release-manifests/image-references', data: Buffer.from(JSON.stringify(imageReferences, null, 2)) },
-    { name: 'release-manifests/release-metadata', data: Buffer.from(JSON.stringify(releaseMetadata, null, 2)) },
-  ], { 'io.openshift.release': RELEASE_VERSION }));
+  const release = add(
+    RELEASE_REPOSITORY,
+    `${RELEASE_VERSION}-${RELEASE_ARCH}`,
+    await tinyImage(
+      'ocp-release',
+      [
+        { name: 'release-manifests/0000_00_cluster-version-operator_00_namespace.yaml', data: Buffer.from('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: openshift-cluster-version\n') },
+        { name: 'release-manifests/image-references', data: Buffer.from(JSON.stringify(imageReferences, null, 2)) },
+        { name: 'release-manifests/release-metadata', data: Buffer.from(JSON.stringify(releaseMetadata, null, 2)) },
+      ],
+      { 'io.openshift.release': RELEASE_VERSION },
+    ),
+  );
 
   const bundleDigests = new Map<string, string>();
   const operandDigests = new Map<string, string>();
@@ -217,10 +243,15 @@ export async function seedOpenShiftFixture(registry: RunningRegistry, fixture: O
     const layout = join(workDir, 'layout');
     const refs: LayoutRef[] = fixture.images.map((image, i) => ({ refName: `image-${i}`, descriptor: describe(image.manifest) }));
     await writeOciLayout(layout, fixture.content, refs);
-    await mapByRepository(fixture.images, (image) => image.repository, SEED_CONCURRENCY, async (image, i) => {
-      const dest = dockerRef(registry, image.repository, image.tag ?? image.manifest.digest);
-      await skopeoCopy({ ref: `oci:${layout}:image-${i}` }, { ref: dest, registry });
-    });
+    await mapByRepository(
+      fixture.images,
+      (image) => image.repository,
+      SEED_CONCURRENCY,
+      async (image, i) => {
+        const dest = dockerRef(registry, image.repository, image.tag ?? image.manifest.digest);
+        await skopeoCopy({ ref: `oci:${layout}:image-${i}` }, { ref: dest, registry });
+      },
+    );
   } finally {
     removeDir(workDir);
   }

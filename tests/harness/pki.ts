@@ -45,28 +45,31 @@ export async function makePki(dir: string, prefix: string, usage: LeafUsage): Pr
   const leafCert = join(dir, `${prefix}.crt`);
   const extFile = join(dir, `${prefix}.ext`);
   await openssl([
-    'req', '-x509', '-newkey', `rsa:${RSA_BITS}`, '-nodes', '-keyout', caKey, '-out', caCert,
-    '-days', VALID_DAYS, '-subj', `/CN=ferry-test-${prefix}-ca`,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    'req',
+    '-x509',
+    '-newkey',
+    `rsa:${RSA_BITS}`,
+    '-nodes',
+    '-keyout',
+    caKey,
+    '-out',
+    caCert,
+    '-days',
+    VALID_DAYS,
+    '-subj',
+    `/CN=ferry-test-${prefix}-ca`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
   ]);
-  await openssl([
-    'req', '-new', '-newkey', `rsa:${RSA_BITS}`, '-nodes', '-keyout', leafKey, '-out', leafCsr,
-    '-subj', usage === 'server' ? '/CN=127.0.0.1' : `/CN=ferry-test-${prefix}-signer`,
-  ]);
+  await openssl(['req', '-new', '-newkey', `rsa:${RSA_BITS}`, '-nodes', '-keyout', leafKey, '-out', leafCsr, '-subj', usage === 'server' ? '/CN=127.0.0.1' : `/CN=ferry-test-${prefix}-signer`]);
   const ext =
     usage === 'server'
-      ? [
-          'basicConstraints=critical,CA:FALSE',
-          'keyUsage=critical,digitalSignature,keyEncipherment',
-          'extendedKeyUsage=serverAuth',
-          'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        ]
+      ? ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=serverAuth', 'subjectAltName=IP:127.0.0.1,DNS:localhost']
       : ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature'];
   await writeFile(extFile, `${ext.join('\n')}\n`);
-  await openssl([
-    'x509', '-req', '-in', leafCsr, '-CA', caCert, '-CAkey', caKey, '-CAcreateserial',
-    '-out', leafCert, '-days', VALID_DAYS, '-sha256', '-extfile', extFile,
-  ]);
+  await openssl(['x509', '-req', '-in', leafCsr, '-CA', caCert, '-CAkey', caKey, '-CAcreateserial', '-out', leafCert, '-days', VALID_DAYS, '-sha256', '-extfile', extFile]);
   return {
     caCertFile: caCert,
     caCertPem: await readFile(caCert, 'utf8'),

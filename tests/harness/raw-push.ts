@@ -28,9 +28,8 @@ export function parseBearerChallenge(header: string): Record<string, string> | n
 
 /** PUTs manifest bytes under `reference` (tag or digest), answering one auth challenge if the registry asks. */
 export async function putManifestRaw(registry: RunningRegistry, repository: string, reference: string, mediaType: string, body: Buffer, credsOverride?: SkopeoCreds): Promise<void> {
-  const creds = credsOverride === undefined
-    ? registry.username !== undefined && registry.password !== undefined ? { username: registry.username, password: registry.password } : null
-    : credsOverride;
+  const creds =
+    credsOverride === undefined ? (registry.username !== undefined && registry.password !== undefined ? { username: registry.username, password: registry.password } : null) : credsOverride;
   const dispatcher: Dispatcher | undefined = registry.caPem ? new Agent({ connect: { ca: registry.caPem } }) : undefined;
   const url = `${registry.url}/v2/${repository}/manifests/${reference}`;
   try {
@@ -51,7 +50,7 @@ export async function putManifestRaw(registry: RunningRegistry, repository: stri
       tokenUrl.searchParams.set('scope', challenge.scope ?? `repository:${repository}:pull,push`);
       const tokenResponse = await fetch(tokenUrl, { headers: creds ? { authorization: basic(creds) } : {} });
       if (!tokenResponse.ok) throw new Error(`token request for ${repository} failed: ${tokenResponse.status}`);
-      const token = ((await tokenResponse.json()) as { token?: string; access_token?: string });
+      const token = (await tokenResponse.json()) as { token?: string; access_token?: string };
       response = await put(`Bearer ${token.token ?? token.access_token ?? ''}`);
     }
     if (response.status !== 201) throw new Error(`PUT ${url}: ${response.status} ${await response.text()}`);

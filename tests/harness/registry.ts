@@ -153,9 +153,7 @@ function spawnRegistry(configFile: string, logFile: string): ChildProcess {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('REGISTRY_')));
   // setpriv --pdeathsig makes the kernel kill the registry even if this process is SIGKILLed.
   const usePdeath = existsSync('/usr/bin/setpriv');
-  const [cmd, args] = usePdeath
-    ? ['/usr/bin/setpriv', ['--pdeathsig', 'KILL', 'docker-registry', 'serve', configFile]]
-    : ['docker-registry', ['serve', configFile]];
+  const [cmd, args] = usePdeath ? ['/usr/bin/setpriv', ['--pdeathsig', 'KILL', 'docker-registry', 'serve', configFile]] : ['docker-registry', ['serve', configFile]];
   const child = spawn(cmd, args, { stdio: ['ignore', logFd, logFd], env });
   closeSync(logFd);
   trackChild(child);

@@ -36,18 +36,13 @@ function redact(text: string, secrets: readonly string[]): string {
 /** Runs skopeo with the given arguments; `secrets` are scrubbed from any error text. */
 export function runSkopeo(args: readonly string[], secrets: readonly string[] = []): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    execFile(
-      'skopeo',
-      args,
-      { encoding: 'buffer', timeout: SKOPEO_TIMEOUT_MS, maxBuffer: SKOPEO_MAX_BUFFER },
-      (error, stdout, stderr) => {
-        if (!error) return resolve(stdout);
-        const stderrText = redact(stderr.toString('utf8').trim(), secrets);
-        const shown = redact(args.join(' '), secrets);
-        const code = typeof error.code === 'number' ? error.code : null;
-        reject(new SkopeoError(`skopeo ${shown} failed (exit ${code ?? 'signal'}): ${stderrText}`, code, stderrText));
-      },
-    );
+    execFile('skopeo', args, { encoding: 'buffer', timeout: SKOPEO_TIMEOUT_MS, maxBuffer: SKOPEO_MAX_BUFFER }, (error, stdout, stderr) => {
+      if (!error) return resolve(stdout);
+      const stderrText = redact(stderr.toString('utf8').trim(), secrets);
+      const shown = redact(args.join(' '), secrets);
+      const code = typeof error.code === 'number' ? error.code : null;
+      reject(new SkopeoError(`skopeo ${shown} failed (exit ${code ?? 'signal'}): ${stderrText}`, code, stderrText));
+    });
   });
 }
 

@@ -30,7 +30,12 @@ export const SYSTEM_DEPS: readonly SystemDep[] = [
 
 /** True when `command` (a bare name looked up on PATH, or an absolute path) is an executable file. */
 export function hasCommand(command: string): boolean {
-  const candidates = command.includes('/') ? [command] : (process.env.PATH ?? '').split(delimiter).filter((d) => d.length > 0).map((d) => join(d, command));
+  const candidates = command.includes('/')
+    ? [command]
+    : (process.env.PATH ?? '')
+        .split(delimiter)
+        .filter((d) => d.length > 0)
+        .map((d) => join(d, command));
   return candidates.some((file) => {
     try {
       accessSync(file, constants.X_OK);

@@ -92,7 +92,10 @@ export function parseScope(scope: string): AccessEntry | null {
   const first = scope.indexOf(':');
   const last = scope.lastIndexOf(':');
   if (first <= 0 || last <= first) return null;
-  const actions = scope.slice(last + 1).split(',').filter((a) => a.length > 0);
+  const actions = scope
+    .slice(last + 1)
+    .split(',')
+    .filter((a) => a.length > 0);
   return { type: scope.slice(0, first), name: scope.slice(first + 1, last), actions };
 }
 
@@ -142,8 +145,7 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
     return `${input}.${base64url(signature)}`;
   };
 
-  const authenticate = (username: string, password: string): TokenUser | null =>
-    options.users.find((u) => u.username === username && u.password === password) ?? null;
+  const authenticate = (username: string, password: string): TokenUser | null => options.users.find((u) => u.username === username && u.password === password) ?? null;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -193,7 +195,10 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
       offline = form.get('access_type') === 'offline';
     } else if (req.method === 'GET') {
       record.service = url.searchParams.get('service');
-      scopeStrings = url.searchParams.getAll('scope').flatMap((s) => s.split(' ')).filter((s) => s.length > 0);
+      scopeStrings = url.searchParams
+        .getAll('scope')
+        .flatMap((s) => s.split(' '))
+        .filter((s) => s.length > 0);
       offline = url.searchParams.get('offline_token') === 'true';
       const basic = parseBasic(req.headers.authorization);
       if (basic !== null) {

@@ -106,7 +106,9 @@ describe('bearer token auth', () => {
     await getManifest(client, fixture.repository, fixture.manifestDigest);
     expect(issuer.requests.length - before).toBe(1);
     const bytes = Buffer.from('pushed with a bearer token');
-    await uploadBlob(client, 'token/push', { digest: sha256Digest(bytes), size: bytes.length }, async function* () { yield bytes; });
+    await uploadBlob(client, 'token/push', { digest: sha256Digest(bytes), size: bytes.length }, async function* () {
+      yield bytes;
+    });
     expect(await blobExists(client, 'token/push', sha256Digest(bytes))).toBe(true);
     await registries.close();
   });
@@ -131,7 +133,11 @@ describe('bearer token auth', () => {
     const client = await registries.client(registry.host);
     expect((await getManifest(client, fixture.repository, fixture.tag)).digest).toBe(fixture.manifestDigest);
     const bytes = Buffer.from('not allowed');
-    const error = await failure(uploadBlob(client, 'token/forbidden', { digest: sha256Digest(bytes), size: bytes.length }, async function* () { yield bytes; }));
+    const error = await failure(
+      uploadBlob(client, 'token/forbidden', { digest: sha256Digest(bytes), size: bytes.length }, async function* () {
+        yield bytes;
+      }),
+    );
     expect(['DENIED', 'UNAUTHORIZED']).toContain(error.code);
     expect(error.message).toContain('token/forbidden');
     await registries.close();

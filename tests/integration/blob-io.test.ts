@@ -156,8 +156,16 @@ async function makeSink(kind: SinkKind): Promise<SinkCase> {
         copy: async (blob, _kind, source) => {
           if (source instanceof ArchiveBlobs) throw new Error('the archive writer reads a random-access source');
           const written = await writeArchiveForm({
-            dir, content: [blob], indexJson: '{"schemaVersion":2,"manifests":[]}', source, concurrency: 1, report: () => undefined,
-            partSize: 1024 ** 3, mtime: new Date(0), completedParts: [], onPartComplete: async () => undefined,
+            dir,
+            content: [blob],
+            indexJson: '{"schemaVersion":2,"manifests":[]}',
+            source,
+            concurrency: 1,
+            report: () => undefined,
+            partSize: 1024 ** 3,
+            mtime: new Date(0),
+            completedParts: [],
+            onPartComplete: async () => undefined,
           });
           parts = written.map((part) => part.name);
         },
@@ -170,10 +178,18 @@ async function makeSink(kind: SinkKind): Promise<SinkCase> {
 
 const SOURCES: Record<SourceKind, (bytes: Buffer, blob: BlobRef, fault: Fault) => Promise<BlobSource | ArchiveBlobs>> = { registry: registrySource, layout: layoutSource, archive: archiveSource };
 const PAIRINGS: Array<[SourceKind, SinkKind]> = [
-  ['registry', 'registry'], ['registry', 'layout'], ['registry', 'archive'], ['registry', 'check'],
-  ['layout', 'registry'], ['layout', 'layout'], ['layout', 'archive'], ['layout', 'check'],
+  ['registry', 'registry'],
+  ['registry', 'layout'],
+  ['registry', 'archive'],
+  ['registry', 'check'],
+  ['layout', 'registry'],
+  ['layout', 'layout'],
+  ['layout', 'archive'],
+  ['layout', 'check'],
   // The archive writer appends entries in stream order from a random-access source; an archive is only ever read into the others.
-  ['archive', 'registry'], ['archive', 'layout'], ['archive', 'check'],
+  ['archive', 'registry'],
+  ['archive', 'layout'],
+  ['archive', 'check'],
 ];
 
 describe.each(PAIRINGS)('copyBlob from %s into %s', (sourceKind, sinkKind) => {
@@ -195,7 +211,10 @@ describe.each(PAIRINGS)('copyBlob from %s into %s', (sourceKind, sinkKind) => {
   });
 });
 
-it.each([['intact', 'resumed'], ['corrupt', 'written']] as const)('a layout write resumes a .partial by hashing it (%s prefix: %s)', async (fault, outcome) => {
+it.each([
+  ['intact', 'resumed'],
+  ['corrupt', 'written'],
+] as const)('a layout write resumes a .partial by hashing it (%s prefix: %s)', async (fault, outcome) => {
   const { bytes, blob } = freshBlob();
   const source = await layoutSource(bytes, blob, 'intact');
   const store = new BlobDirectory(join(work, `resume-${fault}`));

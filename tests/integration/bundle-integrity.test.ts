@@ -62,9 +62,17 @@ describe('read-back refuses what ferry.json does not vouch for', () => {
     await pumping;
     const parts = await writer.finish();
     const manifest: BundleManifest = {
-      formatVersion: 1, bundleId: '0f8fad5b-d9cb-469f-a165-70867728950e', sequence: 1, created: new Date().toISOString(),
-      exporter: { host: 'h', user: 'u', ferryVersion: '0' }, form: 'archive', imageSet: { references: [], lists: [], platforms: [] },
-      images: [], blobs: [{ digest: `sha256:${createHash('sha256').update(big).digest('hex')}`, size: big.length }], parts, parent: null,
+      formatVersion: 1,
+      bundleId: '0f8fad5b-d9cb-469f-a165-70867728950e',
+      sequence: 1,
+      created: new Date().toISOString(),
+      exporter: { host: 'h', user: 'u', ferryVersion: '0' },
+      form: 'archive',
+      imageSet: { references: [], lists: [], platforms: [] },
+      images: [],
+      blobs: [{ digest: `sha256:${createHash('sha256').update(big).digest('hex')}`, size: big.length }],
+      parts,
+      parent: null,
     };
     await writeFile(join(dir, 'ferry.json'), JSON.stringify(manifest));
     await expect(readBack(dir)).rejects.toThrow(/not allowed: "evil"/);
@@ -72,7 +80,7 @@ describe('read-back refuses what ferry.json does not vouch for', () => {
 });
 
 describe('export refuses or survives what it cannot own', () => {
-  it('a folder holding another tool\'s OCI layout is not reused', async () => {
+  it("a folder holding another tool's OCI layout is not reused", async () => {
     const dir = await mkdtemp(join(work, 'skopeo-layout-'));
     await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
     await writeFile(join(dir, 'index.json'), '{"schemaVersion":2,"manifests":[]}');

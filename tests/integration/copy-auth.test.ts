@@ -33,10 +33,18 @@ afterAll(() => teardown.run());
 
 it('copies from a token-auth registry to a TLS + basic-auth registry with --src-* and --dest-* flags, and never prints a secret', async () => {
   const { code, stdout, stderr } = await runFerry(
-    'copy', `${tokenRegistry.host}/${fixture.repository}:${fixture.tag}`, `${basicRegistry.host}/mirrored/index:${fixture.tag}`,
-    '--authfile', emptyAuthFile,
-    '--src-plain-http', '--src-creds', 'puller:pull-secret-1',
-    '--dest-creds', 'pusher:push-secret-2', '--dest-ca-cert', basicRegistry.caFile ?? '',
+    'copy',
+    `${tokenRegistry.host}/${fixture.repository}:${fixture.tag}`,
+    `${basicRegistry.host}/mirrored/index:${fixture.tag}`,
+    '--authfile',
+    emptyAuthFile,
+    '--src-plain-http',
+    '--src-creds',
+    'puller:pull-secret-1',
+    '--dest-creds',
+    'pusher:push-secret-2',
+    '--dest-ca-cert',
+    basicRegistry.caFile ?? '',
     '--json',
   );
   expect(stderr).not.toContain('secret');

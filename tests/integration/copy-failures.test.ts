@@ -40,11 +40,16 @@ it('one image failing does not stop the others, crash the process or leave trans
   // Every upload into the "broken" repository fails with 500, past the retry limit.
   proxy.addFault({ method: 'POST', path: /^\/v2\/broken\/.*\/blobs\/uploads\//, times: 1000, fault: { kind: 'status', status: 500 } });
   const events: CopyEvent[] = [];
-  const summary = await copyImages([
-    { source: ref(source, fixtures['oci-single'].repository, 'v1'), destination: ref(proxy, 'ok/single', 'v1') },
-    { source: ref(source, fixtures['big-layers'].repository, 'v1'), destination: ref(proxy, 'broken/big', 'v1') },
-    { source: ref(source, fixtures['docker-schema2'].repository, 'v1'), destination: ref(proxy, 'ok/schema2', 'v1') },
-  ], from, to, { platforms: ALL_PLATFORMS, onEvent: (event) => events.push(event) });
+  const summary = await copyImages(
+    [
+      { source: ref(source, fixtures['oci-single'].repository, 'v1'), destination: ref(proxy, 'ok/single', 'v1') },
+      { source: ref(source, fixtures['big-layers'].repository, 'v1'), destination: ref(proxy, 'broken/big', 'v1') },
+      { source: ref(source, fixtures['docker-schema2'].repository, 'v1'), destination: ref(proxy, 'ok/schema2', 'v1') },
+    ],
+    from,
+    to,
+    { platforms: ALL_PLATFORMS, onEvent: (event) => events.push(event) },
+  );
   proxy.clearFaults();
   expect(summary.images.map((i) => i.destination).sort()).toEqual([`${proxy.host}/ok/schema2:v1`, `${proxy.host}/ok/single:v1`]);
   expect(summary.failed).toHaveLength(1);
@@ -88,10 +93,12 @@ it('credentials given for one host are never used for another', async () => {
   try {
     await seedFixtures(basic, [fixtures['oci-single']]);
     const elsewhere = registriesFor(basic, { creds: { username: basic.username ?? '', password: basic.password ?? '', host: 'some-other-host:5000' } });
-    await expect(elsewhere.client(basic.host).then(async (client) => {
-      const { getManifest } = await import('../../src-main/oci/registry/manifests.ts');
-      return getManifest(client, fixtures['oci-single'].repository, 'v1');
-    })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(
+      elsewhere.client(basic.host).then(async (client) => {
+        const { getManifest } = await import('../../src-main/oci/registry/manifests.ts');
+        return getManifest(client, fixtures['oci-single'].repository, 'v1');
+      }),
+    ).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     await elsewhere.close();
   } finally {
     await basic.stop();

@@ -20,7 +20,6 @@ let fixtures: Record<FixtureName, FixtureImage>;
 let imageSet: ImageSet;
 let workDir: string;
 
-
 const teardown = new Teardown();
 
 beforeAll(async () => {
@@ -113,10 +112,28 @@ describe('ferry copy SRC DST', () => {
     // fixture.manifests lists the index first, then its children in the order of fixture.platforms.
     const child = fixture.manifests[fixture.platforms.findIndex((p) => p.architecture === 'arm64') + 1];
     if (!child) throw new Error('no arm64 child');
-    const result = await ferry('copy', `${source.host}/${fixture.repository}:${fixture.tag}`, `${target.host}/platform/one:v1`, '--platform', 'linux/arm64', '--plain-http', '--authfile', emptyAuthFile);
+    const result = await ferry(
+      'copy',
+      `${source.host}/${fixture.repository}:${fixture.tag}`,
+      `${target.host}/platform/one:v1`,
+      '--platform',
+      'linux/arm64',
+      '--plain-http',
+      '--authfile',
+      emptyAuthFile,
+    );
     expect(result.code).toBe(0);
     expect(await skopeoInspectRawDigest(`docker://${target.host}/platform/one:v1`, target)).toBe(child.digest);
-    const missing = await ferry('copy', `${source.host}/${fixture.repository}:${fixture.tag}`, `${target.host}/platform/none:v1`, '--platform', 'windows/s390x', '--plain-http', '--authfile', emptyAuthFile);
+    const missing = await ferry(
+      'copy',
+      `${source.host}/${fixture.repository}:${fixture.tag}`,
+      `${target.host}/platform/none:v1`,
+      '--platform',
+      'windows/s390x',
+      '--plain-http',
+      '--authfile',
+      emptyAuthFile,
+    );
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no manifest for platform windows\/s390x.*linux\/amd64/);
   });
@@ -124,7 +141,12 @@ describe('ferry copy SRC DST', () => {
   it('within one registry, blobs are mounted rather than copied', async () => {
     const registries = registriesFor(source);
     const fixture = fixtures['big-layers'];
-    const summary = await copyImages([{ source: parseReference(`${source.host}/${fixture.repository}:${fixture.tag}`), destination: parseReference(`${source.host}/mounted/big:v1`) }], registries, registries, { platforms: ALL_PLATFORMS });
+    const summary = await copyImages(
+      [{ source: parseReference(`${source.host}/${fixture.repository}:${fixture.tag}`), destination: parseReference(`${source.host}/mounted/big:v1`) }],
+      registries,
+      registries,
+      { platforms: ALL_PLATFORMS },
+    );
     await registries.close();
     expect(summary.failed).toEqual([]);
     expect(summary.blobs.mounted).toBe(fixture.blobs.length);

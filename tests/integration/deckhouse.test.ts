@@ -40,14 +40,16 @@ afterAll(() => teardown.run());
 
 /** The plan as sorted `repository:tag` lines (host stripped), after checking each image's section, host and target. */
 function plan(section: ResolvedSection): string[] {
-  return section.images.map((image) => {
-    expect(image.section).toBe('deckhouse');
-    expect(image.source.registry).toBe(registry.host);
-    expect(image.source.digest).toBeUndefined();
-    // d8 mirror push layout: the source path without the host, the same tag.
-    expect(image.target).toEqual({ path: image.source.repository, tag: image.source.tag });
-    return `${image.source.repository}:${image.source.tag}`;
-  }).sort();
+  return section.images
+    .map((image) => {
+      expect(image.section).toBe('deckhouse');
+      expect(image.source.registry).toBe(registry.host);
+      expect(image.source.digest).toBeUndefined();
+      // d8 mirror push layout: the source path without the host, the same tag.
+      expect(image.target).toEqual({ path: image.source.repository, tag: image.source.tag });
+      return `${image.source.repository}:${image.source.tag}`;
+    })
+    .sort();
 }
 
 const CHANNELS = ['alpha', 'beta', 'early-access', 'stable', 'rock-solid'];
@@ -57,14 +59,18 @@ const rc = (tag: string): string => `${DECKHOUSE_ROOT}/release-channel:${tag}`;
 describe('platform from release channels', () => {
   it('sinceVersion v1.67 carries every minor 1.67…1.70 at its newest patch, the channel versions, channel and install images', async () => {
     const section = await resolveDeckhouse({ source: root, sinceVersion: 'v1.67' }, context);
-    expect(plan(section)).toEqual([
-      ...CHANNELS.map(rc),
-      // newest patches: v1.67.5 v1.68.4 v1.69.4 v1.70.3 (v1.70.5 and v1.71.0 are past alpha); v1.69.2 and v1.70.1 are what early-access and beta point at
-      ...['v1.67.5', 'v1.68.4', 'v1.69.2', 'v1.69.4', 'v1.70.1', 'v1.70.3'].map(ee),
-      // no release-channel:v1.68.4 in the source
-      ...['v1.67.5', 'v1.69.2', 'v1.69.4', 'v1.70.1', 'v1.70.3'].map(rc),
-      `${DECKHOUSE_ROOT}/install:v1.69.4`, `${DECKHOUSE_ROOT}/install:v1.70.3`, `${DECKHOUSE_ROOT}/install-standalone:v1.70.3`,
-    ].sort());
+    expect(plan(section)).toEqual(
+      [
+        ...CHANNELS.map(rc),
+        // newest patches: v1.67.5 v1.68.4 v1.69.4 v1.70.3 (v1.70.5 and v1.71.0 are past alpha); v1.69.2 and v1.70.1 are what early-access and beta point at
+        ...['v1.67.5', 'v1.68.4', 'v1.69.2', 'v1.69.4', 'v1.70.1', 'v1.70.3'].map(ee),
+        // no release-channel:v1.68.4 in the source
+        ...['v1.67.5', 'v1.69.2', 'v1.69.4', 'v1.70.1', 'v1.70.3'].map(rc),
+        `${DECKHOUSE_ROOT}/install:v1.69.4`,
+        `${DECKHOUSE_ROOT}/install:v1.70.3`,
+        `${DECKHOUSE_ROOT}/install-standalone:v1.70.3`,
+      ].sort(),
+    );
     expect(section.notes).toEqual([
       'deckhouse channels: alpha v1.70.3, beta v1.70.1, early-access v1.69.2, stable v1.68.4, rock-solid v1.67.5',
       'v1.67.5 requires k8s 1.27',
@@ -92,15 +98,23 @@ describe('platform from release channels', () => {
 
   it('sinceVersion v1.69.3 leaves out older minors and channel versions, and says which channels point outside', async () => {
     const section = await resolveDeckhouse({ source: root, sinceVersion: 'v1.69.3', channels: CHANNELS }, context);
-    expect(plan(section)).toEqual([
-      ...CHANNELS.map(rc), ...['v1.69.4', 'v1.70.1', 'v1.70.3'].map(ee), ...['v1.69.4', 'v1.70.1', 'v1.70.3'].map(rc),
-      `${DECKHOUSE_ROOT}/install:v1.69.4`, `${DECKHOUSE_ROOT}/install:v1.70.3`, `${DECKHOUSE_ROOT}/install-standalone:v1.70.3`,
-    ].sort());
-    expect(section.notes).toEqual(expect.arrayContaining([
-      'deckhouse: channel early-access points at v1.69.2, which is not carried',
-      'deckhouse: channel stable points at v1.68.4, which is not carried',
-      'deckhouse: channel rock-solid points at v1.67.5, which is not carried',
-    ]));
+    expect(plan(section)).toEqual(
+      [
+        ...CHANNELS.map(rc),
+        ...['v1.69.4', 'v1.70.1', 'v1.70.3'].map(ee),
+        ...['v1.69.4', 'v1.70.1', 'v1.70.3'].map(rc),
+        `${DECKHOUSE_ROOT}/install:v1.69.4`,
+        `${DECKHOUSE_ROOT}/install:v1.70.3`,
+        `${DECKHOUSE_ROOT}/install-standalone:v1.70.3`,
+      ].sort(),
+    );
+    expect(section.notes).toEqual(
+      expect.arrayContaining([
+        'deckhouse: channel early-access points at v1.69.2, which is not carried',
+        'deckhouse: channel stable points at v1.68.4, which is not carried',
+        'deckhouse: channel rock-solid points at v1.67.5, which is not carried',
+      ]),
+    );
   });
 
   it('refuses to skip a minor that has no tags', async () => {
@@ -127,10 +141,16 @@ describe('suspended channel', () => {
 
   it('ignoreSuspend carries it anyway and notes the missing channels', async () => {
     const section = await resolveDeckhouse({ source: suspendedRoot, ignoreSuspend: true }, context);
-    expect(plan(section)).toEqual([
-      `${SUSPENDED_ROOT}/install:v1.69.1`, `${SUSPENDED_ROOT}/release-channel:alpha`, `${SUSPENDED_ROOT}/release-channel:stable`,
-      `${SUSPENDED_ROOT}/release-channel:v1.70.2`, `${SUSPENDED_ROOT}:v1.69.1`, `${SUSPENDED_ROOT}:v1.70.2`,
-    ].sort());
+    expect(plan(section)).toEqual(
+      [
+        `${SUSPENDED_ROOT}/install:v1.69.1`,
+        `${SUSPENDED_ROOT}/release-channel:alpha`,
+        `${SUSPENDED_ROOT}/release-channel:stable`,
+        `${SUSPENDED_ROOT}/release-channel:v1.70.2`,
+        `${SUSPENDED_ROOT}:v1.69.1`,
+        `${SUSPENDED_ROOT}:v1.70.2`,
+      ].sort(),
+    );
     expect(section.notes).toEqual([
       `deckhouse: channel alpha is suspended at v1.70.2, carried anyway (ignoreSuspend)`,
       `deckhouse: channel beta not found (${suspendedRoot}/release-channel:beta), skipped`,
@@ -147,10 +167,7 @@ describe('pinned tag', () => {
   it('pins one version without reading channels, even on a suspended source', async () => {
     const section = await resolveDeckhouse({ source: suspendedRoot, tag: 'v1.69.1' }, context);
     expect(plan(section)).toEqual([`${SUSPENDED_ROOT}/install:v1.69.1`, `${SUSPENDED_ROOT}:v1.69.1`]);
-    expect(section.notes).toEqual([
-      'deckhouse: release channels not consulted, tag v1.69.1 is pinned',
-      `v1.69.1: no release metadata found (${suspendedRoot}/release-channel:v1.69.1 is absent)`,
-    ]);
+    expect(section.notes).toEqual(['deckhouse: release channels not consulted, tag v1.69.1 is pinned', `v1.69.1: no release metadata found (${suspendedRoot}/release-channel:v1.69.1 is absent)`]);
   });
 
   it('adds the versioned release and install images of the pinned version', async () => {
@@ -172,9 +189,7 @@ describe('modules', () => {
 
   it('console@~1.35 carries only 1.35 (newest patch plus the stable channel version) and every module channel image', async () => {
     const section = await resolveDeckhouse({ source: root, noPlatform: true, modules: ['console@~1.35'] }, context);
-    expect(plan(section)).toEqual([
-      ...CHANNELS.map((c) => rel('console', c)), mod('console', 'v1.35.2'), mod('console', 'v1.35.3'), rel('console', 'v1.35.2'), rel('console', 'v1.35.3'),
-    ].sort());
+    expect(plan(section)).toEqual([...CHANNELS.map((c) => rel('console', c)), mod('console', 'v1.35.2'), mod('console', 'v1.35.3'), rel('console', 'v1.35.2'), rel('console', 'v1.35.3')].sort());
     expect(section.notes).toEqual([
       'module console channels: alpha v1.37.1, beta v1.36.0, early-access v1.36.0, stable v1.35.2, rock-solid v1.34.1',
       'module console: channel alpha points at v1.37.1, which is not carried',
@@ -187,11 +202,19 @@ describe('modules', () => {
   it('an unconstrained module walks every minor from its oldest channel; a caret constraint starts at its floor', async () => {
     const section = await resolveDeckhouse({ source: root, noPlatform: true, modules: ['console', 'commander-agent@^1.2'] }, context);
     const consoleVersions = ['v1.34.1', 'v1.35.2', 'v1.35.3', 'v1.36.0', 'v1.36.1', 'v1.37.1'];
-    expect(plan(section)).toEqual([
-      ...CHANNELS.map((c) => rel('console', c)), ...consoleVersions.map((v) => mod('console', v)), ...consoleVersions.map((v) => rel('console', v)),
-      rel('commander-agent', 'stable'), rel('commander-agent', 'alpha'), mod('commander-agent', 'v1.2.4'), mod('commander-agent', 'v1.3.0'),
-      rel('commander-agent', 'v1.2.4'), rel('commander-agent', 'v1.3.0'),
-    ].sort());
+    expect(plan(section)).toEqual(
+      [
+        ...CHANNELS.map((c) => rel('console', c)),
+        ...consoleVersions.map((v) => mod('console', v)),
+        ...consoleVersions.map((v) => rel('console', v)),
+        rel('commander-agent', 'stable'),
+        rel('commander-agent', 'alpha'),
+        mod('commander-agent', 'v1.2.4'),
+        mod('commander-agent', 'v1.3.0'),
+        rel('commander-agent', 'v1.2.4'),
+        rel('commander-agent', 'v1.3.0'),
+      ].sort(),
+    );
     expect(section.notes).toContain('console v1.36.1 requires deckhouse >= 1.68');
     expect(section.notes).toContain(`module commander-agent: channel rock-solid not found (${root}/modules/commander-agent/release:rock-solid), skipped`);
   });
@@ -203,10 +226,9 @@ describe('modules', () => {
 
   it('noModules drops the modules and keeps the platform', async () => {
     const section = await resolveDeckhouse({ source: root, sinceVersion: 'v1.70', modules: ['console'], noModules: true }, context);
-    expect(plan(section)).toEqual([
-      ...CHANNELS.map(rc), ee('v1.70.1'), ee('v1.70.3'), rc('v1.70.1'), rc('v1.70.3'),
-      `${DECKHOUSE_ROOT}/install:v1.70.3`, `${DECKHOUSE_ROOT}/install-standalone:v1.70.3`,
-    ].sort());
+    expect(plan(section)).toEqual(
+      [...CHANNELS.map(rc), ee('v1.70.1'), ee('v1.70.3'), rc('v1.70.1'), rc('v1.70.3'), `${DECKHOUSE_ROOT}/install:v1.70.3`, `${DECKHOUSE_ROOT}/install-standalone:v1.70.3`].sort(),
+    );
     expect(section.notes).toContain('deckhouse: noModules is set, modules console are not carried');
   });
 });
@@ -215,7 +237,10 @@ describe('security databases', () => {
   it('can be used alone', async () => {
     const section = await resolveDeckhouse({ source: root, license: 'deckhouse-ee-license', noPlatform: true, securityDatabases: true }, context);
     expect(plan(section)).toEqual([
-      `${DECKHOUSE_ROOT}/security/trivy-bdu:1`, `${DECKHOUSE_ROOT}/security/trivy-checks:0`, `${DECKHOUSE_ROOT}/security/trivy-db:2`, `${DECKHOUSE_ROOT}/security/trivy-java-db:1`,
+      `${DECKHOUSE_ROOT}/security/trivy-bdu:1`,
+      `${DECKHOUSE_ROOT}/security/trivy-checks:0`,
+      `${DECKHOUSE_ROOT}/security/trivy-db:2`,
+      `${DECKHOUSE_ROOT}/security/trivy-java-db:1`,
     ]);
     expect(section.notes).toEqual([]);
     expect(JSON.stringify(section)).not.toContain('deckhouse-ee-license');
@@ -265,11 +290,12 @@ describe('config validation', () => {
 });
 
 describe('sequential minors (pure)', () => {
-  const vs = (...tags: string[]): Version[] => tags.map((t) => {
-    const v = releaseVersion(t);
-    if (!v) throw new Error(`bad test version ${t}`);
-    return v;
-  });
+  const vs = (...tags: string[]): Version[] =>
+    tags.map((t) => {
+      const v = releaseVersion(t);
+      if (!v) throw new Error(`bad test version ${t}`);
+      return v;
+    });
   const fmt = (list: Version[]): string[] => list.map((v) => `v${v.major}.${v.minor}.${v.patch}`);
   const tags = vs('v1.1.0', 'v1.1.3', 'v1.2.0', 'v1.3.1', 'v1.3.2', 'v1.4.0', 'v2.0.0');
 

@@ -38,12 +38,7 @@ interface ScanResult {
   issues: Finding[];
 }
 
-type Run = (options: {
-  input: string;
-  isRelative: boolean;
-  electronVersionOverride: string;
-  excludeFromScan: string[];
-}) => Promise<ScanResult>;
+type Run = (options: { input: string; isRelative: boolean; electronVersionOverride: string; excludeFromScan: string[] }) => Promise<ScanResult>;
 
 /** A finding we accept: matched by check, file, severity and confidence (descriptions are translated, lines move). */
 interface Allowed {
@@ -105,12 +100,7 @@ async function scan(input: string): Promise<ScanResult> {
 }
 
 function isAllowed(finding: Finding, entry: Allowed): boolean {
-  return (
-    entry.id === finding.id &&
-    entry.file === finding.file &&
-    entry.severity === finding.severity.name &&
-    entry.confidence === finding.confidence.name
-  );
+  return entry.id === finding.id && entry.file === finding.file && entry.severity === finding.severity.name && entry.confidence === finding.confidence.name;
 }
 
 function describeFinding(finding: Finding): string {

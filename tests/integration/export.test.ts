@@ -99,7 +99,7 @@ describe('ferry export, directory form', () => {
     expect(other.stderr).toMatch(/already holds bundle .* with other images/);
   });
 
-  it('refuses a folder with somebody else\'s files', async () => {
+  it("refuses a folder with somebody else's files", async () => {
     const dir = await mkdtemp(join(work, 'foreign-'));
     await writeFile(join(dir, 'holiday-photos.jpg'), 'not a blob');
     const result = await runFerry(...exportArgs(dir, refOf('oci-single')));
@@ -163,18 +163,30 @@ describe('cancel', () => {
     const { registriesFor } = await import('../harness/ferry-access.ts');
     const dir = join(work, 'cancelled');
     const registries = registriesFor(source);
-    const request = { references: [parseReference(refOf('big-layers')), parseReference(refOf('oci-index'))], imageSet: { references: [], lists: [], platforms: [] }, target: dir, platforms: { kind: 'all' as const }, concurrency: 1 };
+    const request = {
+      references: [parseReference(refOf('big-layers')), parseReference(refOf('oci-index'))],
+      imageSet: { references: [], lists: [], platforms: [] },
+      target: dir,
+      platforms: { kind: 'all' as const },
+      concurrency: 1,
+    };
     const controller = new AbortController();
     let sawBytes = false;
-    await expect(exportBundle({
-      ...request, signal: controller.signal,
-      onEvent: (event) => {
-        if (event.type === 'blob' && event.progress.state === 'active' && event.progress.complete > 0) {
-          sawBytes = true;
-          controller.abort(new Error('user pressed cancel'));
-        }
-      },
-    }, registries)).rejects.toThrow();
+    await expect(
+      exportBundle(
+        {
+          ...request,
+          signal: controller.signal,
+          onEvent: (event) => {
+            if (event.type === 'blob' && event.progress.state === 'active' && event.progress.complete > 0) {
+              sawBytes = true;
+              controller.abort(new Error('user pressed cancel'));
+            }
+          },
+        },
+        registries,
+      ),
+    ).rejects.toThrow();
     expect(sawBytes).toBe(true);
     await expect(stat(join(dir, 'ferry.json'))).rejects.toThrow();
     await expect(readBack(dir)).rejects.toThrow(/not a finished bundle/);

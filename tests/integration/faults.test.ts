@@ -136,7 +136,12 @@ describe('redirects', () => {
     const authProxy = await startFaultProxy({ upstream: { url: basic.url, caPem: basic.caPem, storageDir: basic.storageDir } });
     try {
       await seedFixtures(basic, [fixtures['oci-single']]);
-      const authed = new Registries({ plainHttp: true, tls: { verify: true, caCertFiles: [], certDirs: [] }, authFile: emptyAuthFile, creds: { username: basic.username ?? '', password: basic.password ?? '', host: authProxy.host } });
+      const authed = new Registries({
+        plainHttp: true,
+        tls: { verify: true, caCertFiles: [], certDirs: [] },
+        authFile: emptyAuthFile,
+        creds: { username: basic.username ?? '', password: basic.password ?? '', host: authProxy.host },
+      });
       const authedClient = await authed.client(authProxy.host);
       const layer = fixtures['oci-single'].blobs[1];
       if (!layer) throw new Error('no layer');

@@ -99,7 +99,7 @@ describe('the CLI and the app leave the same bundles, receipts and catalog rows'
   const sourceFlags = (): string[] => ['--authfile', emptyAuthFile, '--ca-cert', licensed.caFile ?? ''];
   const siteFlags = ['--plain-http', '--authfile', emptyAuthFile];
 
-  it('an image-set export authenticates with the set\'s Deckhouse license in both, and writes the same bundle', async () => {
+  it("an image-set export authenticates with the set's Deckhouse license in both, and writes the same bundle", async () => {
     const cli = await runFerry('export', '--to', join(work, 'cli-1'), '--set', setFile, '--catalog', cliCatalog(), ...sourceFlags());
     expect(cli.code, cli.stderr).toBe(0);
     await settle(service['export:run']({ references: [], setFile, target: join(work, 'app-1'), registry: sourceAccess() }));

@@ -108,7 +108,11 @@ describe('status faults', () => {
     expect(b.status).toBe(500);
     expect(b.headers.get('retry-after')).toBeNull();
     expect((await fetch(`${proxy.url}/v2/`)).status).toBe(200);
-    expect(proxy.requests.slice(-3).map((r) => [r.status, r.fault])).toEqual([[503, 'status'], [500, 'status'], [200, null]]);
+    expect(proxy.requests.slice(-3).map((r) => [r.status, r.fault])).toEqual([
+      [503, 'status'],
+      [500, 'status'],
+      [200, null],
+    ]);
   });
 });
 

@@ -33,7 +33,10 @@ function decodeJwt(token: string): { header: Record<string, unknown>; claims: Re
 }
 
 async function expectSkopeoFailure(promise: Promise<unknown>, pattern: RegExp): Promise<SkopeoError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(SkopeoError);
   const skopeoError = error as SkopeoError;
   expect(skopeoError.stderr).toMatch(pattern);
@@ -83,7 +86,13 @@ describe('anonymous mode', () => {
 describe('tls-basic mode', () => {
   let registry: RunningRegistry;
   beforeAll(async () => {
-    registry = await startRegistry({ mode: 'tls-basic', users: [{ username: 'ferry', password: 's3cret-pass' }, { username: 'second', password: 'other-pass' }] });
+    registry = await startRegistry({
+      mode: 'tls-basic',
+      users: [
+        { username: 'ferry', password: 's3cret-pass' },
+        { username: 'second', password: 'other-pass' },
+      ],
+    });
     await seedFixture(registry, single);
   });
   afterAll(async () => {
@@ -210,7 +219,14 @@ describe('token mode', () => {
   });
 
   it('supports the OAuth2 password grant', async () => {
-    const form = new URLSearchParams({ grant_type: 'password', username: 'reader', password: 'reader-pass', service: registry.tokenIssuer?.service ?? '', scope: 'repository:fixtures/a:pull', client_id: 'ferry' });
+    const form = new URLSearchParams({
+      grant_type: 'password',
+      username: 'reader',
+      password: 'reader-pass',
+      service: registry.tokenIssuer?.service ?? '',
+      scope: 'repository:fixtures/a:pull',
+      client_id: 'ferry',
+    });
     const response = await fetch(registry.tokenIssuer?.realm ?? '', { method: 'POST', body: form });
     expect(response.status).toBe(200);
     const { claims } = decodeJwt(((await response.json()) as { access_token: string }).access_token);
@@ -221,7 +237,10 @@ describe('token mode', () => {
     const ref = dockerRef(registry, single.repository, 'v1');
     expect(await skopeoInspectRawDigest(ref, registry, { username: reader.username, password: reader.password })).toBe(single.manifestDigest);
     await expectSkopeoFailure(
-      skopeoCopy({ ref, registry, creds: { username: reader.username, password: reader.password } }, { ref: dockerRef(registry, 'fixtures/copy-by-reader', 'v1'), registry, creds: { username: reader.username, password: reader.password } }),
+      skopeoCopy(
+        { ref, registry, creds: { username: reader.username, password: reader.password } },
+        { ref: dockerRef(registry, 'fixtures/copy-by-reader', 'v1'), registry, creds: { username: reader.username, password: reader.password } },
+      ),
       /denied|unauthorized|authentication required/i,
     );
     await expectSkopeoFailure(skopeoInspectRawDigest(ref, registry, { username: reader.username, password: 'bad' }), /401|unauthorized|authentication required/i);
@@ -269,7 +288,10 @@ describe('process cleanup', () => {
     let alive = true;
     for (let i = 0; i < 50 && alive; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      alive = await fetch(`${url}/v2/`).then(() => true, () => false);
+      alive = await fetch(`${url}/v2/`).then(
+        () => true,
+        () => false,
+      );
     }
     expect(alive).toBe(false);
     // A SIGKILLed process runs no exit handler, so its temp folder is ours to remove.

@@ -31,14 +31,7 @@ afterAll(async () => {
 
 it('export --set (Deckhouse) → import lands every image under its path and tag, digests intact', async () => {
   const set = join(work, 'deckhouse.yaml');
-  await writeFile(set, [
-    'deckhouse:',
-    `  source: ${source.host}/${DECKHOUSE_ROOT}`,
-    '  sinceVersion: v1.69',
-    '  modules: [console@~1.37]',
-    '  securityDatabases: true',
-    '',
-  ].join('\n'));
+  await writeFile(set, ['deckhouse:', `  source: ${source.host}/${DECKHOUSE_ROOT}`, '  sinceVersion: v1.69', '  modules: [console@~1.37]', '  securityDatabases: true', ''].join('\n'));
   const plan = await runFerry('export', '--to', join(work, 'never'), '--set', set, ...flags, '--dry-run');
   expect(plan.code, plan.stderr).toBe(0);
   expect(plan.stdout).toMatch(/note: v1\.70\.\d+ requires/);

@@ -48,8 +48,10 @@ it('export --set → import lands the release payload where oc adm release mirro
     expect(await skopeoInspectRawDigest(`docker://${site.host}/ocp/openshift/release:${tag}-${name}`, site), name).toBe(sha256Digest(image.manifest.data));
   }
   const idms = parse(await readFile(join(mirror, 'openshift', 'imagedigestmirrorset.yaml'), 'utf8')) as { spec: { imageDigestMirrors: Array<{ source: string; mirrors: string[] }> } };
-  expect(idms.spec.imageDigestMirrors.map((m) => [m.source, m.mirrors])).toEqual(expect.arrayContaining([
-    [`${source.host}/${RELEASE_REPOSITORY}`, [`${site.host}/ocp/openshift/release-images`]],
-    [`${source.host}/${COMPONENTS_REPOSITORY}`, [`${site.host}/ocp/openshift/release`]],
-  ]));
+  expect(idms.spec.imageDigestMirrors.map((m) => [m.source, m.mirrors])).toEqual(
+    expect.arrayContaining([
+      [`${source.host}/${RELEASE_REPOSITORY}`, [`${site.host}/ocp/openshift/release-images`]],
+      [`${source.host}/${COMPONENTS_REPOSITORY}`, [`${site.host}/ocp/openshift/release`]],
+    ]),
+  );
 });

@@ -17,7 +17,16 @@ const flags = ['--plain-http', '--authfile', emptyAuthFile];
 async function tag(from: FixtureName, to: string): Promise<void> {
   const src = skopeoFlags(source, 'src-');
   const dest = skopeoFlags(source, 'dest-');
-  await runSkopeo(['copy', '--quiet', '--all', '--preserve-digests', ...src.args, ...dest.args, `docker://${source.host}/${fixtures[from].repository}:${fixtures[from].tag}`, `docker://${source.host}/${to}`]);
+  await runSkopeo([
+    'copy',
+    '--quiet',
+    '--all',
+    '--preserve-digests',
+    ...src.args,
+    ...dest.args,
+    `docker://${source.host}/${fixtures[from].repository}:${fixtures[from].tag}`,
+    `docker://${source.host}/${to}`,
+  ]);
 }
 
 const teardown = new Teardown();
@@ -39,18 +48,21 @@ describe('ferry export --set', () => {
   it('resolves images, image lists and tag rules, saying which section brought each image', async () => {
     await writeFile(join(work, 'ket-1.6.txt'), `# KET seed-registry list\n${source.host}/${fixtures['docker-schema2'].repository}:v1\n`);
     const set = join(work, 'set.yaml');
-    await writeFile(set, [
-      'images:',
-      `  - ${source.host}/${fixtures['oci-single'].repository}:v1`,
-      'imageLists:',
-      '  - ket-1.6.txt',
-      'tags:',
-      `  - repository: ${source.host}/tools/cli`,
-      '    semver: ">=1.2.3 <2"',
-      `  - repository: ${source.host}/tools/cli`,
-      "    regex: '^nightly-'",
-      '',
-    ].join('\n'));
+    await writeFile(
+      set,
+      [
+        'images:',
+        `  - ${source.host}/${fixtures['oci-single'].repository}:v1`,
+        'imageLists:',
+        '  - ket-1.6.txt',
+        'tags:',
+        `  - repository: ${source.host}/tools/cli`,
+        '    semver: ">=1.2.3 <2"',
+        `  - repository: ${source.host}/tools/cli`,
+        "    regex: '^nightly-'",
+        '',
+      ].join('\n'),
+    );
     const result = await runFerry('export', '--to', join(work, 'never'), '--set', set, ...flags, '--dry-run', '--json');
     expect(result.code, result.stderr).toBe(0);
     const plan = JSON.parse(result.stdout) as { images: Array<{ name: string; section: string }> };

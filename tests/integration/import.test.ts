@@ -39,7 +39,10 @@ beforeAll(async () => {
   await writeFile(list, NAMES.map(refOf).join('\n'));
   directoryBundle = join(work, 'directory-bundle');
   archiveBundle = join(work, 'archive-bundle');
-  for (const [dir, extra] of [[directoryBundle, []], [archiveBundle, ['--archive', '--part-size', '1MiB']]] as const) {
+  for (const [dir, extra] of [
+    [directoryBundle, []],
+    [archiveBundle, ['--archive', '--part-size', '1MiB']],
+  ] as const) {
     const result = await runFerry('export', '--to', dir, '--images', list, '--plain-http', '--authfile', emptyAuthFile, ...extra);
     if (result.code !== 0) throw new Error(`export failed: ${result.stderr}`);
   }
@@ -66,9 +69,22 @@ describe('export → verify → import round trip, digests checked with skopeo',
         const creds = target.username && target.password ? { username: target.username, password: target.password } : undefined;
         const pullSecret = join(work, `pull-secret-${mode}.json`);
         await writeFile(pullSecret, JSON.stringify({ auths: { 'quay.io': { auth: 'b3RoZXI6ZW50cnk=' } } }));
-        for (const [bundle, prefix] of [[directoryBundle, 'dir'], [archiveBundle, 'tar']] as const) {
+        for (const [bundle, prefix] of [
+          [directoryBundle, 'dir'],
+          [archiveBundle, 'tar'],
+        ] as const) {
           const secretFlags = creds ? ['--pull-secret', pullSecret] : [];
-          const result = await runFerry('import', bundle, '--to', `${target.host}/${prefix}`, ...targetFlags(target, { ...creds, ...(target.caFile ? { caFile: target.caFile } : {}) }), '--json', '--receipt', join(work, `receipt-${mode}-${prefix}.json`), ...secretFlags);
+          const result = await runFerry(
+            'import',
+            bundle,
+            '--to',
+            `${target.host}/${prefix}`,
+            ...targetFlags(target, { ...creds, ...(target.caFile ? { caFile: target.caFile } : {}) }),
+            '--json',
+            '--receipt',
+            join(work, `receipt-${mode}-${prefix}.json`),
+            ...secretFlags,
+          );
           expect(result.stderr).not.toMatch(/error/i);
           expect(result.code, result.stderr).toBe(0);
           await expectAllImported(target, prefix, creds);
@@ -177,11 +193,24 @@ describe('import behaviour', () => {
     await expectAllImported(target, 'killed');
     // Blob uploads carry ?digest=: none of the rerun's digests may repeat one the killed run completed.
     const digestOf = (path: string) => new URL(path, 'http://x').searchParams.get('digest');
-    const done = new Set(proxy.requests.slice(0, seen).filter((r) => r.method === 'PUT' && r.status === 201 && r.path.startsWith('/v2/killed/') && r.path.includes('digest=')).map((r) => digestOf(r.path)));
-    const again = proxy.requests.slice(seen).filter((r) => r.method === 'PUT' && r.path.includes('digest=')).map((r) => digestOf(r.path));
+    const done = new Set(
+      proxy.requests
+        .slice(0, seen)
+        .filter((r) => r.method === 'PUT' && r.status === 201 && r.path.startsWith('/v2/killed/') && r.path.includes('digest='))
+        .map((r) => digestOf(r.path)),
+    );
+    const again = proxy.requests
+      .slice(seen)
+      .filter((r) => r.method === 'PUT' && r.path.includes('digest='))
+      .map((r) => digestOf(r.path));
     expect(again.filter((d) => done.has(d))).toEqual([]);
     // The catalog's job journal remembers what the killed run finished: the rerun does not even ask (HEAD) about those.
-    const asked = new Set(proxy.requests.slice(seen).filter((r) => r.method === 'HEAD').map((r) => r.path));
+    const asked = new Set(
+      proxy.requests
+        .slice(seen)
+        .filter((r) => r.method === 'HEAD')
+        .map((r) => r.path),
+    );
     const journaled = [...recorded].map((item) => `/v2/${item.slice(item.indexOf('/') + 1).replace('@', '/blobs/')}`);
     expect(journaled.length).toBeGreaterThan(0);
     expect(journaled.filter((path) => asked.has(path))).toEqual([]);

@@ -23,7 +23,16 @@ const registryFlags = ['--plain-http', '--authfile', emptyAuthFile];
 async function retag(from: FixtureName, to: string): Promise<void> {
   const src = skopeoFlags(source, 'src-');
   const dest = skopeoFlags(source, 'dest-');
-  await runSkopeo(['copy', '--quiet', '--all', '--preserve-digests', ...src.args, ...dest.args, `docker://${source.host}/${fixtures[from].repository}:${fixtures[from].tag}`, `docker://${source.host}/${to}`]);
+  await runSkopeo([
+    'copy',
+    '--quiet',
+    '--all',
+    '--preserve-digests',
+    ...src.args,
+    ...dest.args,
+    `docker://${source.host}/${fixtures[from].repository}:${fixtures[from].tag}`,
+    `docker://${source.host}/${to}`,
+  ]);
 }
 const ferryJson = async (dir: string) => JSON.parse(await readFile(join(dir, 'ferry.json'), 'utf8')) as BundleManifest;
 
@@ -75,7 +84,19 @@ describe('incremental bundles', () => {
     expect(carried.reduce((n, b) => n + b.size, 0)).toBe(fixtures['big-layers'].blobs.reduce((n, b) => n + b.size, 0));
     expect((two.omitted ?? []).map((b) => b.digest).sort()).toEqual(fixtures['oci-single'].blobs.map((b) => b.digest).sort());
     expect((await runFerry('verify', second())).code).toBe(0);
-    const second_import = await runFerry('import', second(), '--to', site.host, ...registryFlags, '--site', 'plant-7', '--receipt', join(work, 'receipt-2.json'), '--catalog', join(work, 'site-catalog.sqlite'));
+    const second_import = await runFerry(
+      'import',
+      second(),
+      '--to',
+      site.host,
+      ...registryFlags,
+      '--site',
+      'plant-7',
+      '--receipt',
+      join(work, 'receipt-2.json'),
+      '--catalog',
+      join(work, 'site-catalog.sqlite'),
+    );
     expect(second_import.code, second_import.stderr).toBe(0);
     expect(await skopeoInspectRawDigest(`docker://${site.host}/app/one:v1`, site)).toBe(fixtures['oci-single'].manifestDigest);
     expect(await skopeoInspectRawDigest(`docker://${site.host}/app/two:v1`, site)).toBe(fixtures['big-layers'].manifestDigest);

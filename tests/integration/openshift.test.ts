@@ -13,8 +13,14 @@ import { parseOpenShiftConfig, resolveOpenShift } from '../../src-main/sources/o
 import type { ResolveContext, ResolvedSection } from '../../src-main/sources/types.ts';
 import { registriesFor } from '../harness/ferry-access.ts';
 import {
-  CATALOG_REPOSITORY, CATALOG_TAG, COMPONENTS_REPOSITORY, RELEASE_COMPONENTS, RELEASE_REPOSITORY, YAML_PACKAGE,
-  buildOpenShiftFixture, seedOpenShiftFixture,
+  CATALOG_REPOSITORY,
+  CATALOG_TAG,
+  COMPONENTS_REPOSITORY,
+  RELEASE_COMPONENTS,
+  RELEASE_REPOSITORY,
+  YAML_PACKAGE,
+  buildOpenShiftFixture,
+  seedOpenShiftFixture,
 } from '../harness/openshift-fixture.ts';
 import type { OpenShiftFixture } from '../harness/openshift-fixture.ts';
 import { startRegistry } from '../harness/registry.ts';
@@ -70,7 +76,10 @@ function operatorLines(bundles: Record<string, string[]>): string[] {
 }
 
 async function rejection(promise: Promise<unknown>): Promise<FerryError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(FerryError);
   return error as FerryError;
 }
@@ -110,9 +119,12 @@ describe('operator catalog', () => {
   const catalog = (): string => `${fixture.host}/${CATALOG_REPOSITORY}:${CATALOG_TAG}`;
 
   it('carries the catalog, the bundles of the chosen channels and their related images', async () => {
-    const resolved = await resolveOpenShift({
-      operators: [{ catalog: catalog(), packages: [{ name: 'cluster-logging', channels: ['stable-5.9'] }, { name: 'compliance-operator' }] }],
-    }, context);
+    const resolved = await resolveOpenShift(
+      {
+        operators: [{ catalog: catalog(), packages: [{ name: 'cluster-logging', channels: ['stable-5.9'] }, { name: 'compliance-operator' }] }],
+      },
+      context,
+    );
     expect(plan(resolved)).toEqual(operatorLines({ 'cluster-logging': ['5.9.0', '5.9.1', '5.9.2'], 'compliance-operator': ['1.5.0', '1.5.1', '1.6.0'] }));
     // 1 catalog + 6 bundles + operands 5.9 (2), 1.5 (2), 1.6 (2), shared by patch releases.
     expect(resolved.images).toHaveLength(13);
@@ -125,15 +137,20 @@ describe('operator catalog', () => {
   });
 
   it('applies an inclusive version range across channels', async () => {
-    const resolved = await resolveOpenShift({
-      operators: [{
-        catalog: catalog(),
-        packages: [
-          { name: 'compliance-operator', channels: ['stable', 'candidate'], minVersion: '1.5.1', maxVersion: '1.6.0' },
-          { name: 'cluster-logging', channels: ['stable-5.9', 'stable-6.0'], minVersion: '5.9.2' },
+    const resolved = await resolveOpenShift(
+      {
+        operators: [
+          {
+            catalog: catalog(),
+            packages: [
+              { name: 'compliance-operator', channels: ['stable', 'candidate'], minVersion: '1.5.1', maxVersion: '1.6.0' },
+              { name: 'cluster-logging', channels: ['stable-5.9', 'stable-6.0'], minVersion: '5.9.2' },
+            ],
+          },
         ],
-      }],
-    }, context);
+      },
+      context,
+    );
     expect(plan(resolved)).toEqual(operatorLines({ 'compliance-operator': ['1.5.1', '1.6.0'], 'cluster-logging': ['5.9.2', '6.0.0', '6.0.1'] }));
   });
 
@@ -177,11 +194,14 @@ describe('additional images and the whole section', () => {
   });
 
   it('combines release, operators and additional images, each under its section', async () => {
-    const resolved = await resolveOpenShift({
-      releases: [`${fixture.host}/${RELEASE_REPOSITORY}:4.16.12-x86_64`],
-      operators: [{ catalog: catalog(), packages: [{ name: 'cluster-logging' }] }],
-      additionalImages: ['registry.example.com/tools/must-gather:v1'],
-    }, context);
+    const resolved = await resolveOpenShift(
+      {
+        releases: [`${fixture.host}/${RELEASE_REPOSITORY}:4.16.12-x86_64`],
+        operators: [{ catalog: catalog(), packages: [{ name: 'cluster-logging' }] }],
+        additionalImages: ['registry.example.com/tools/must-gather:v1'],
+      },
+      context,
+    );
     const counts = new Map<string, number>();
     for (const i of resolved.images) counts.set(i.section, (counts.get(i.section) ?? 0) + 1);
     expect(Object.fromEntries(counts)).toEqual({ 'openshift.release': 13, 'openshift.operators': 5, 'openshift.additional': 1 });

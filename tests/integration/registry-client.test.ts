@@ -114,9 +114,10 @@ describe('blobs', () => {
 describe('uploads', () => {
   const content = Buffer.alloc(5 * 1024 * 1024 + 123, 7);
   const blob = { digest: sha256Digest(content), size: content.length };
-  const from = (bytes: Buffer) => async function* (offset: number) {
-    for (let i = offset; i < bytes.length; i += 1024 * 1024) yield bytes.subarray(i, Math.min(bytes.length, i + 1024 * 1024));
-  };
+  const from = (bytes: Buffer) =>
+    async function* (offset: number) {
+      for (let i = offset; i < bytes.length; i += 1024 * 1024) yield bytes.subarray(i, Math.min(bytes.length, i + 1024 * 1024));
+    };
 
   it('monolithic upload, then HEAD finds it', async () => {
     expect(await blobExists(client, 'uploads/mono', blob.digest)).toBe(false);
@@ -154,11 +155,12 @@ describe('tags and referrers', () => {
     const fixture = fixtures['oci-single'];
     const manifest = await getManifest(client, fixture.repository, fixture.tag);
     const extra = ['a1', 'a2', 'a3', 'a4', 'a5'];
-    for (const tag of extra) await putManifest(client, 'paged/repo', tag, manifest.bytes, manifest.mediaType).catch(async () => {
-      // The blobs must exist in the repository first: mount them from the fixture.
-      for (const blob of fixture.blobs) await mountBlob(client, 'paged/repo', blob.digest, fixture.repository);
-      await putManifest(client, 'paged/repo', tag, manifest.bytes, manifest.mediaType);
-    });
+    for (const tag of extra)
+      await putManifest(client, 'paged/repo', tag, manifest.bytes, manifest.mediaType).catch(async () => {
+        // The blobs must exist in the repository first: mount them from the fixture.
+        for (const blob of fixture.blobs) await mountBlob(client, 'paged/repo', blob.digest, fixture.repository);
+        await putManifest(client, 'paged/repo', tag, manifest.bytes, manifest.mediaType);
+      });
     // Distribution 2.8 ignores `n` on tag lists; Link pagination is tested through the fault proxy in faults.test.ts.
     const tags = await listTags(client, 'paged/repo', { pageSize: 2 });
     expect(tags.sort()).toEqual(extra);

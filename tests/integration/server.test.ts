@@ -50,7 +50,10 @@ afterAll(async () => {
 });
 
 /** A raw request, so paths like `/../x` reach the server unnormalised. */
-function raw(path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function raw(
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   const url = new URL(origin);
   return new Promise((resolve, reject) => {
     const req = request({ host: url.hostname, port: url.port, path, method: options.method ?? 'GET', headers: options.headers }, (res) => {
@@ -122,7 +125,16 @@ async function events(until: (name: string, data: unknown) => boolean, timeoutMs
 
 describe('browser mode without the token', () => {
   it('refuses every request with 401: page, API, events, assets, traversal', async () => {
-    for (const [path, method] of [['/', 'GET'], ['/index.html', 'GET'], ['/assets/app.js', 'GET'], [methodPath('app:info'), 'POST'], [EVENTS_PATH, 'GET'], [`${API_PATH_PREFIX}no:such`, 'POST'], ['/../package.json', 'GET'], [`/?${TOKEN_QUERY}=wrong`, 'GET']] as const) {
+    for (const [path, method] of [
+      ['/', 'GET'],
+      ['/index.html', 'GET'],
+      ['/assets/app.js', 'GET'],
+      [methodPath('app:info'), 'POST'],
+      [EVENTS_PATH, 'GET'],
+      [`${API_PATH_PREFIX}no:such`, 'POST'],
+      ['/../package.json', 'GET'],
+      [`/?${TOKEN_QUERY}=wrong`, 'GET'],
+    ] as const) {
       const res = await raw(path, { method, headers: method === 'POST' ? { 'Content-Type': 'application/json' } : {} });
       expect(res.status, `${method} ${path}`).toBe(401);
       expect(res.body).not.toContain('Ferry</title>');
@@ -141,7 +153,9 @@ describe('browser mode with the token', () => {
     expect(res.status).toBe(200);
     expect(res.body).toContain('<title>Ferry</title>');
     expect(String(res.headers['set-cookie'])).toMatch(new RegExp(`^${TOKEN_COOKIE}=[0-9a-f]{64}; HttpOnly; SameSite=Strict; Path=/`));
-    expect(res.headers['content-security-policy']).toBe("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'");
+    expect(res.headers['content-security-policy']).toBe(
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'",
+    );
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     const asset = await raw('/assets/app.js', { headers: { Cookie: `${TOKEN_COOKIE}=${server.token}` } });
     expect(asset.status).toBe(200);
@@ -189,7 +203,8 @@ describe('browser mode with the token', () => {
     const stream = await events(ended);
     await stream.ready;
     const started = await call('export:run', {
-      references: [`${registry.host}/${fixture.repository}:${fixture.tag}`], target: bundle,
+      references: [`${registry.host}/${fixture.repository}:${fixture.tag}`],
+      target: bundle,
       registry: { plainHttp: true, authFile: emptyAuthFile, username: 'u', password: 'hunter2-secret' },
     });
     expect(started.body.ok).toBe(true);
@@ -221,7 +236,10 @@ describe('browser mode with the token', () => {
     const verify = await call('bundle:verify', { bundle });
     const verifyId = (verify.body.result as { jobId: string }).jobId;
     await verifyStream.done;
-    const verified = verifyStream.seen.filter((e) => e.name === 'job:state').map((e) => e.data as JobState).at(-1);
+    const verified = verifyStream.seen
+      .filter((e) => e.name === 'job:state')
+      .map((e) => e.data as JobState)
+      .at(-1);
     expect(verified).toMatchObject({ id: verifyId, kind: 'verify', status: 'succeeded', result: { ok: true } });
   });
 
@@ -233,10 +251,9 @@ describe('browser mode with the token', () => {
     const started = await call('bundle:verify', { bundle: layout });
     const { jobId } = started.body.result as { jobId: string };
     await stream.done;
-    expect(stream.seen.filter((e) => e.name === 'job:state').map((e) => e.data)).toEqual(expect.arrayContaining([
-      expect.objectContaining({ id: jobId, status: 'running' }),
-      expect.objectContaining({ id: jobId, status: 'succeeded' }),
-    ]));
+    expect(stream.seen.filter((e) => e.name === 'job:state').map((e) => e.data)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: jobId, status: 'running' }), expect.objectContaining({ id: jobId, status: 'succeeded' })]),
+    );
   });
 
   it('renders the mirror configuration of a bundle', async () => {

@@ -104,10 +104,18 @@ describe('export through the service', () => {
     const catalog = Catalog.open(catalogPath);
     try {
       catalog.ensureSite('plant-7', [source.host]);
-      catalog.addReceipt({
-        receiptVersion: 1, site: 'plant-7', registry: source.host, bundleId: one.bundleId, importedAt: new Date().toISOString(),
-        images: [], digests: [...one.blobs.map((b) => b.digest)],
-      }, 'plant-7');
+      catalog.addReceipt(
+        {
+          receiptVersion: 1,
+          site: 'plant-7',
+          registry: source.host,
+          bundleId: one.bundleId,
+          importedAt: new Date().toISOString(),
+          images: [],
+          digests: [...one.blobs.map((b) => b.digest)],
+        },
+        'plant-7',
+      );
     } finally {
       catalog.close();
     }
@@ -170,7 +178,10 @@ describe('saved sets', () => {
   });
 
   it('names a bad reference or a bad set name and writes nothing', async () => {
-    await expect(service['sets:save']({ name: 'x', references: [ref('oci-single'), 'Not A Reference'] })).rejects.toMatchObject({ code: 'INVALID_REFERENCE', message: expect.stringContaining('Not A Reference') });
+    await expect(service['sets:save']({ name: 'x', references: [ref('oci-single'), 'Not A Reference'] })).rejects.toMatchObject({
+      code: 'INVALID_REFERENCE',
+      message: expect.stringContaining('Not A Reference'),
+    });
     await expect(service['sets:save']({ name: '../escape', references: [ref('oci-single')] })).rejects.toMatchObject({ details: { argument: 'name' } });
     expect((await service['sets:list']({})).map((s) => s.name)).toEqual(['monthly plant-7']);
   });

@@ -45,7 +45,11 @@ const failedChecks = (report: VerifyReport): string[] => report.checks.filter((c
 describe('verify passes good bundles', () => {
   it('directory form: every check runs and passes', async () => {
     let bytes = 0;
-    const report = await verifyBundle(good.directory, { onBytes: (n) => { bytes += n; } });
+    const report = await verifyBundle(good.directory, {
+      onBytes: (n) => {
+        bytes += n;
+      },
+    });
     const manifest = JSON.parse(await readFile(join(good.directory, 'ferry.json'), 'utf8')) as BundleManifest;
     expect(failedChecks(report)).toEqual([]);
     expect(report).toMatchObject({ ok: true, form: 'directory', bundleId: manifest.bundleId, images: NAMES.length, blobs: manifest.blobs.length });
@@ -57,7 +61,11 @@ describe('verify passes good bundles', () => {
   it('archive form: one pass over the parts, every check passes', async () => {
     const manifest = JSON.parse(await readFile(join(good.archive, 'ferry.json'), 'utf8')) as BundleManifest;
     let bytes = 0;
-    const report = await verifyBundle(good.archive, { onBytes: (n) => { bytes += n; } });
+    const report = await verifyBundle(good.archive, {
+      onBytes: (n) => {
+        bytes += n;
+      },
+    });
     expect(failedChecks(report)).toEqual([]);
     expect(report).toMatchObject({ ok: true, form: 'archive', images: NAMES.length, blobs: manifest.blobs.length });
     expect(report.checks.map((c) => c.id)).toEqual(['schema', 'parts', 'blobs', 'graph', 'tar-safety', 'files']);
@@ -88,8 +96,18 @@ describe('verify passes good bundles', () => {
 describe('the bad-bundle corpus', () => {
   it('holds every kind of damage the issue names', () => {
     expect(corpus.map((b) => b.name).sort()).toEqual([
-      'dotdot-entry', 'extra-blob', 'extra-file', 'ferry-json-bit-flip', 'index-bit-flip', 'layer-bit-flip', 'manifest-bit-flip',
-      'missing-part', 'part-bit-flip', 'swapped-parts', 'symlink-entry', 'truncated-part',
+      'dotdot-entry',
+      'extra-blob',
+      'extra-file',
+      'ferry-json-bit-flip',
+      'index-bit-flip',
+      'layer-bit-flip',
+      'manifest-bit-flip',
+      'missing-part',
+      'part-bit-flip',
+      'swapped-parts',
+      'symlink-entry',
+      'truncated-part',
     ]);
   });
 
@@ -128,7 +146,11 @@ describe('the bad-bundle corpus', () => {
     if (!bad) throw new Error('no missing-part');
     const manifest = JSON.parse(await readFile(join(bad.dir, 'ferry.json'), 'utf8')) as BundleManifest;
     let bytes = 0;
-    await verifyBundle(bad.dir, { onBytes: (n) => { bytes += n; } });
+    await verifyBundle(bad.dir, {
+      onBytes: (n) => {
+        bytes += n;
+      },
+    });
     const missing = manifest.parts.find((p) => p.name === bad.mentions);
     expect(bytes).toBe(manifest.parts.reduce((sum, p) => sum + p.size, 0) - (missing?.size ?? 0));
   });

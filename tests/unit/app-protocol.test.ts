@@ -8,15 +8,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  APP_ORIGIN,
-  APP_PAGE_URL,
-  APP_SCHEME_PRIVILEGES,
-  createAppProtocolHandler,
-  isAllowedRequest,
-  isAppPage,
-  splitAppUrl,
-} from '../../src-main/app/app-protocol.ts';
+import { APP_ORIGIN, APP_PAGE_URL, APP_SCHEME_PRIVILEGES, createAppProtocolHandler, isAllowedRequest, isAppPage, splitAppUrl } from '../../src-main/app/app-protocol.ts';
 import { SECURITY_HEADERS } from '../../src-main/server/static-files.ts';
 
 let handle: (request: Request) => Promise<Response>;

@@ -78,12 +78,7 @@ describe('audit log', () => {
     ['edited details', `UPDATE audit SET details = '{"n":99}' WHERE id = 2`, 2, /edited/],
     ['a deleted row', 'DELETE FROM audit WHERE id = 2', 2, /missing or out of order/],
     ['a deleted and renumbered row', 'DELETE FROM audit WHERE id = 2; UPDATE audit SET id = id - 1 WHERE id > 2', 2, /does not follow/],
-    [
-      'two swapped rows',
-      `UPDATE audit SET id = 100 WHERE id = 2; UPDATE audit SET id = 2 WHERE id = 3; UPDATE audit SET id = 3 WHERE id = 100;`,
-      2,
-      /does not follow/,
-    ],
+    ['two swapped rows', `UPDATE audit SET id = 100 WHERE id = 2; UPDATE audit SET id = 2 WHERE id = 3; UPDATE audit SET id = 3 WHERE id = 100;`, 2, /does not follow/],
     ['rows deleted from the end', 'DELETE FROM audit WHERE id >= 4', 4, /deleted from the end/],
   ];
   it.each(cases)('detects %s with its row number', (_name, sql, row, reason) => {

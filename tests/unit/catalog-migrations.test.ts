@@ -17,10 +17,14 @@ function insertSamples(db: Database.Database, version: number): void {
   if (version >= 1) {
     const counts = version >= 5 ? ', blob_count, image_count' : '';
     const countValues = version >= 5 ? ', 2, 1' : '';
-    db.prepare(`INSERT INTO bundles (id, form, path, created, sequence, parent, bytes, direction, site, recorded_at${counts})
-      VALUES ('old-bundle', 'archive', '/media/old', '2024-06-01T00:00:00.000Z', 1, NULL, 300, 'export', NULL, '2024-06-01T00:00:00.000Z'${countValues})`).run();
-    db.prepare(`INSERT INTO images (id, reference, repository, tag, digest, media_type, platforms, size)
-      VALUES (1, 'docker.io/library/redis:7', 'docker.io/library/redis', '7', ?, 'application/vnd.oci.image.index.v1+json', '["linux/amd64"]', 5000)`).run(digest(50));
+    db.prepare(
+      `INSERT INTO bundles (id, form, path, created, sequence, parent, bytes, direction, site, recorded_at${counts})
+      VALUES ('old-bundle', 'archive', '/media/old', '2024-06-01T00:00:00.000Z', 1, NULL, 300, 'export', NULL, '2024-06-01T00:00:00.000Z'${countValues})`,
+    ).run();
+    db.prepare(
+      `INSERT INTO images (id, reference, repository, tag, digest, media_type, platforms, size)
+      VALUES (1, 'docker.io/library/redis:7', 'docker.io/library/redis', '7', ?, 'application/vnd.oci.image.index.v1+json', '["linux/amd64"]', 5000)`,
+    ).run(digest(50));
     db.prepare('INSERT INTO blobs (digest, size) VALUES (?, 100), (?, 200)').run(digest(1), digest(2));
     db.prepare("INSERT INTO bundle_images (bundle_id, image_id, name) VALUES ('old-bundle', 1, 'redis:7')").run();
     if (version >= 5) db.prepare("INSERT INTO bundle_blobs (bundle_id, digest, size) VALUES ('old-bundle', ?, 100), ('old-bundle', ?, 200)").run(digest(1), digest(2));
@@ -28,20 +32,32 @@ function insertSamples(db: Database.Database, version: number): void {
   }
   if (version >= 2) {
     db.prepare(`INSERT INTO sites (name, registries, created) VALUES ('plant', '["mirror.local"]', '2024-06-02T00:00:00.000Z')`).run();
-    db.prepare(`INSERT INTO receipts (id, site, registry, bundle_id, imported_at, added_at, digest_count)
-      VALUES (1, 'plant', 'mirror.local', 'old-bundle', '2024-06-03T00:00:00.000Z', '2024-06-04T00:00:00.000Z', 2)`).run();
+    db.prepare(
+      `INSERT INTO receipts (id, site, registry, bundle_id, imported_at, added_at, digest_count)
+      VALUES (1, 'plant', 'mirror.local', 'old-bundle', '2024-06-03T00:00:00.000Z', '2024-06-04T00:00:00.000Z', 2)`,
+    ).run();
     db.prepare(`INSERT INTO receipt_images (receipt_id, name, source, destination, digest) VALUES (1, 'redis:7', 'docker.io/library/redis:7', 'mirror.local/library/redis:7', ?)`).run(digest(50));
     db.prepare('INSERT INTO receipt_digests (receipt_id, digest) VALUES (1, ?), (1, ?)').run(digest(1), digest(50));
     db.prepare("INSERT INTO site_digests (site, digest, size) VALUES ('plant', ?, 100), ('plant', ?, NULL)").run(digest(1), digest(50));
   }
   if (version >= 3) {
-    db.prepare(`INSERT INTO jobs (id, kind, key, params, status, started, updated) VALUES (1, 'export', '/media/next', '{"images":["redis"]}', 'running', '2024-06-05T00:00:00.000Z', '2024-06-05T00:00:00.000Z')`).run();
+    db.prepare(
+      `INSERT INTO jobs (id, kind, key, params, status, started, updated) VALUES (1, 'export', '/media/next', '{"images":["redis"]}', 'running', '2024-06-05T00:00:00.000Z', '2024-06-05T00:00:00.000Z')`,
+    ).run();
     db.prepare(`INSERT INTO job_items (job_id, item, state, bytes, updated) VALUES (1, ?, 'done', 100, '2024-06-05T00:00:01.000Z')`).run(digest(1));
   }
   if (version >= 4) {
     const row = { id: 1, at: '2024-06-01T00:00:00.000Z', actor: 'alice', action: 'export', subject: 'old-bundle', details: canonicalJson({ images: 1 }) };
-    db.prepare('INSERT INTO audit (id, at, actor, action, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(row.id, row.at, row.actor, row.action, row.subject, row.details, AUDIT_GENESIS, auditHash(AUDIT_GENESIS, row));
+    db.prepare('INSERT INTO audit (id, at, actor, action, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+      row.id,
+      row.at,
+      row.actor,
+      row.action,
+      row.subject,
+      row.details,
+      AUDIT_GENESIS,
+      auditHash(AUDIT_GENESIS, row),
+    );
   }
 }
 
@@ -85,7 +101,10 @@ describe('catalog migrations', () => {
         expect(catalog.bundles()).toEqual([
           { id: 'old-bundle', form: 'archive', path: '/media/old', created: '2024-06-01T00:00:00.000Z', sequence: 1, parent: null, bytes: 300, blobs: 2, images: 1, direction: 'export', site: null },
         ]);
-        expect(catalog.bundleBlobs('old-bundle')).toEqual([{ digest: digest(1), size: 100 }, { digest: digest(2), size: 200 }]);
+        expect(catalog.bundleBlobs('old-bundle')).toEqual([
+          { digest: digest(1), size: 100 },
+          { digest: digest(2), size: 200 },
+        ]);
         expect(catalog.bundlesContaining('redis').map((b) => b.id)).toEqual(['old-bundle']);
         expect(catalog.tagHistory('docker.io/library/redis')).toHaveLength(1);
       } else {

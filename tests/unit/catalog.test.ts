@@ -128,7 +128,14 @@ describe('Catalog.open', () => {
 });
 
 describe('bundles', () => {
-  const first = manifest('b1', { created: '2025-01-10T10:00:00Z', blobs: [1, 2, 3], images: [['docker.io/library/nginx', '1.25', 100], ['quay.io/org/app', undefined, 101]] });
+  const first = manifest('b1', {
+    created: '2025-01-10T10:00:00Z',
+    blobs: [1, 2, 3],
+    images: [
+      ['docker.io/library/nginx', '1.25', 100],
+      ['quay.io/org/app', undefined, 101],
+    ],
+  });
   const second = manifest('b2', { created: '2025-02-01T12:00:00+02:00', blobs: [3, 4], images: [['docker.io/library/nginx', '1.26', 102]], sequence: 2, parent: 'b1' });
 
   it('round-trips a recorded bundle through every query', () => {
@@ -142,10 +149,31 @@ describe('bundles', () => {
     expect(catalog.bundle('b1')?.bytes).toBe(600);
     expect(catalog.bundle('nope')).toBeUndefined();
     expect(catalog.bundleImages('b1')).toEqual([
-      { name: 'docker.io/library/nginx:1.25', reference: 'docker.io/library/nginx:1.25', repository: 'docker.io/library/nginx', tag: '1.25', digest: digest(100), mediaType: 'application/vnd.oci.image.index.v1+json', platforms: ['linux/amd64', 'linux/arm64'], size: 1100 },
-      { name: 'quay.io/org/app:pinned', reference: `quay.io/org/app@${digest(101)}`, repository: 'quay.io/org/app', tag: null, digest: digest(101), mediaType: 'application/vnd.oci.image.index.v1+json', platforms: ['linux/amd64', 'linux/arm64'], size: 1101 },
+      {
+        name: 'docker.io/library/nginx:1.25',
+        reference: 'docker.io/library/nginx:1.25',
+        repository: 'docker.io/library/nginx',
+        tag: '1.25',
+        digest: digest(100),
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        platforms: ['linux/amd64', 'linux/arm64'],
+        size: 1100,
+      },
+      {
+        name: 'quay.io/org/app:pinned',
+        reference: `quay.io/org/app@${digest(101)}`,
+        repository: 'quay.io/org/app',
+        tag: null,
+        digest: digest(101),
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        platforms: ['linux/amd64', 'linux/arm64'],
+        size: 1101,
+      },
     ]);
-    expect(catalog.bundleBlobs('b2')).toEqual([{ digest: digest(3), size: 300 }, { digest: digest(4), size: 400 }]);
+    expect(catalog.bundleBlobs('b2')).toEqual([
+      { digest: digest(3), size: 300 },
+      { digest: digest(4), size: 400 },
+    ]);
     const ids = (needle: string): string[] => catalog.bundlesContaining(needle).map((b) => b.id);
     expect(ids(digest(3))).toEqual(['b2', 'b1']);
     expect(ids(digest(1))).toEqual(['b1']);

@@ -27,7 +27,14 @@ describe('vaultHost', () => {
   });
   it('refuses a scheme, spaces or nothing, naming the argument', () => {
     for (const bad of ['https://registry.local', 'a b', '  ']) {
-      const error = (() => { try { vaultHost(bad); } catch (e) { return e; } return undefined; })();
+      const error = (() => {
+        try {
+          vaultHost(bad);
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
       expect(error).toBeInstanceOf(FerryError);
       expect((error as FerryError).details?.argument).toBe('registry');
     }
@@ -46,8 +53,12 @@ describe('CredentialVault', () => {
     expect(await vault.lookup('registry.local:5000')).toEqual({ username: 'mirror', password: PASSWORD });
     expect(await vault.lookup('registry.local')).toBeUndefined();
     expect(await vault.status()).toEqual({
-      available: true, reason: null,
-      registries: [{ registry: 'other.local', username: 'reader' }, { registry: 'registry.local:5000', username: 'mirror' }],
+      available: true,
+      reason: null,
+      registries: [
+        { registry: 'other.local', username: 'reader' },
+        { registry: 'registry.local:5000', username: 'mirror' },
+      ],
     });
     expect(JSON.stringify(await vault.status())).not.toContain(PASSWORD);
     // No temp file is left behind by the atomic writes.

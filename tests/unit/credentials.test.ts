@@ -33,7 +33,6 @@ function isolatedEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { PATH: `${binDir}:${process.env.PATH ?? '/usr/bin:/bin'}`, ...extra };
 }
 
-
 /** Everything a logger or the IPC layer could print about an error. */
 function everythingVisible(error: FerryError): string {
   return [error.message, error.stack ?? '', JSON.stringify(error.toEnvelope()), inspect(error, { depth: 10 }), String(error.cause)].join('\n');
@@ -67,7 +66,11 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'ferry-credentials-'));
   binDir = join(root, 'bin');
   await mkdir(binDir);
-  for (const [name, body] of [['test', HELPER], ['broken', BROKEN_HELPER], ['garbage', GARBAGE_HELPER]] as const) {
+  for (const [name, body] of [
+    ['test', HELPER],
+    ['broken', BROKEN_HELPER],
+    ['garbage', GARBAGE_HELPER],
+  ] as const) {
     const path = join(binDir, `docker-credential-${name}`);
     await writeFile(path, body);
     await chmod(path, 0o755);
@@ -231,9 +234,7 @@ describe('secrets never reach errors', () => {
       const dir = await freshDir();
       const authFile = join(dir, 'auth.json');
       await writeFile(authFile, content);
-      const error = await failure(
-        loadCredentialStore({ authFile, env: isolatedEnv(), homeDir: dir }).then((store) => store.get('a.example')),
-      );
+      const error = await failure(loadCredentialStore({ authFile, env: isolatedEnv(), homeDir: dir }).then((store) => store.get('a.example')));
       expect(error.code).toBe('CREDENTIALS_ERROR');
       expect(error.message).toContain(authFile);
       expect(everythingVisible(error)).not.toContain(SECRET);

@@ -358,14 +358,25 @@ describe('parseDiskutilInfo', () => {
   it('reads a FAT32 stick: mount point, label, kind, sizes, removable, advice', () => {
     const drive = parseDiskutilInfo(INFO_FAT32);
     expect(drive).toMatchObject({
-      path: '/Volumes/FERRY & CO', label: 'FERRY & CO', fsType: 'fat32', freeBytes: 30974738432, sizeBytes: 31004295168, removable: true,
+      path: '/Volumes/FERRY & CO',
+      label: 'FERRY & CO',
+      fsType: 'fat32',
+      freeBytes: 30974738432,
+      sizeBytes: 31004295168,
+      removable: true,
     });
     expect(drive?.advice).toMatch(/4 GiB/);
   });
 
-  it('takes an APFS volume\'s free space from its container when the volume reports 0', () => {
+  it("takes an APFS volume's free space from its container when the volume reports 0", () => {
     expect(parseDiskutilInfo(INFO_APFS)).toEqual({
-      path: '/Volumes/T7', label: 'T7', fsType: 'apfs', freeBytes: 786512379904, sizeBytes: 1000000000000, removable: true, advice: null,
+      path: '/Volumes/T7',
+      label: 'T7',
+      fsType: 'apfs',
+      freeBytes: 786512379904,
+      sizeBytes: 1000000000000,
+      removable: true,
+      advice: null,
     });
   });
 

@@ -12,7 +12,13 @@ import { driveSetKey, watchDrives } from '../../src-main/media/drive-watch.ts';
 
 const GiB = 1024 ** 3;
 const stick = (freeBytes: number | null, fsType = 'fat32'): DriveInfo => ({
-  path: '/media/field/FERRY', label: 'FERRY', fsType, freeBytes, sizeBytes: 32 * GiB, removable: true, advice: null,
+  path: '/media/field/FERRY',
+  label: 'FERRY',
+  fsType,
+  freeBytes,
+  sizeBytes: 32 * GiB,
+  removable: true,
+  advice: null,
 });
 const root: DriveInfo = { path: '/', label: 'nvme0n1p2', fsType: 'ext4', freeBytes: 100 * GiB, sizeBytes: 500 * GiB, removable: false, advice: null };
 
@@ -55,7 +61,7 @@ describe('watchDrives', () => {
     expect(calls).toBe(1);
     await vi.advanceTimersByTimeAsync(6000);
     expect(calls).toBe(7);
-    expect(seen.map((drives) => drives.map((d) => d.freeBytes === null ? d.path : `${d.path} ${Math.round(d.freeBytes / GiB)}`))).toEqual([
+    expect(seen.map((drives) => drives.map((d) => (d.freeBytes === null ? d.path : `${d.path} ${Math.round(d.freeBytes / GiB)}`)))).toEqual([
       ['/ 100', '/media/field/FERRY 20'],
       ['/ 100', '/media/field/FERRY 12'],
       ['/ 100'],
@@ -77,10 +83,13 @@ describe('watchDrives', () => {
       return calls % 2 === 0 ? [root] : [root, stick(calls * GiB)];
     };
     let seen = 0;
-    const stop = watchDrives(() => {
-      seen += 1;
-      throw new Error('a closed SSE stream');
-    }, { intervalMs: 1000, list, watchPaths: [] });
+    const stop = watchDrives(
+      () => {
+        seen += 1;
+        throw new Error('a closed SSE stream');
+      },
+      { intervalMs: 1000, list, watchPaths: [] },
+    );
     await vi.advanceTimersByTimeAsync(3500 * 4 - 1); // each cycle: 2.5 s listing + 1 s interval
     expect(maxInFlight).toBe(1);
     expect(calls).toBe(4);

@@ -78,9 +78,7 @@ describe('parseVolumesJson', () => {
   });
 
   it('reads a single object, enum names and a lower-case letter', () => {
-    expect(parseVolumesJson(PS7_SINGLE)).toEqual([
-      { path: 'H:\\', label: 'Transfer', fsType: 'ntfs', freeBytes: 1500000000000, sizeBytes: 2000381014016, removable: false, advice: null },
-    ]);
+    expect(parseVolumesJson(PS7_SINGLE)).toEqual([{ path: 'H:\\', label: 'Transfer', fsType: 'ntfs', freeBytes: 1500000000000, sizeBytes: 2000381014016, removable: false, advice: null }]);
   });
 
   it('takes the file system from numeric FileSystemType when FileSystem is empty, and keeps names Ferry has no kind for', () => {

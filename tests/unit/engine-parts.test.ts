@@ -33,9 +33,11 @@ describe('DigestVerifier', () => {
       yield Buffer.from('hello ');
       yield Buffer.from('ferrY');
     };
-    await expect((async () => {
-      for await (const chunk of verifyingStream(source(), new DigestVerifier(digest, data.length, 's'))) seen.push(Buffer.from(chunk).toString());
-    })()).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
+    await expect(
+      (async () => {
+        for await (const chunk of verifyingStream(source(), new DigestVerifier(digest, data.length, 's'))) seen.push(Buffer.from(chunk).toString());
+      })(),
+    ).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
     expect(seen).toEqual(['hello ']);
   });
   it('parseDigest checks algorithm and length', () => {
@@ -59,7 +61,10 @@ describe('platforms', () => {
 describe('image lists', () => {
   it('skips comments and blank lines and keeps line numbers', () => {
     const list = parseImageList('# header\n\nnginx:1.27  # web\n  quay.io/a/b@sha256:' + 'c'.repeat(64) + '\n', 'images.txt');
-    expect(list.map((l) => [l.line, l.text])).toEqual([[3, 'nginx:1.27'], [4, `quay.io/a/b@sha256:${'c'.repeat(64)}`]]);
+    expect(list.map((l) => [l.line, l.text])).toEqual([
+      [3, 'nginx:1.27'],
+      [4, `quay.io/a/b@sha256:${'c'.repeat(64)}`],
+    ]);
   });
   it('reports every bad line at once, and an empty list', () => {
     expect(() => parseImageList('good/one\nbad/Two\nthree:-x\n', 'l.txt')).toThrow(/2 bad references in l.txt:\n {2}l.txt:2: .*\n {2}l.txt:3: /);
@@ -76,13 +81,17 @@ describe('Limiter', () => {
     const limiter = new Limiter(3);
     let active = 0;
     let peak = 0;
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => limiter.run(async () => {
-      active += 1;
-      peak = Math.max(peak, active);
-      await new Promise((resolve) => setTimeout(resolve, 1));
-      active -= 1;
-      return i;
-    })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        limiter.run(async () => {
+          active += 1;
+          peak = Math.max(peak, active);
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          active -= 1;
+          return i;
+        }),
+      ),
+    );
     expect(peak).toBe(3);
     expect(results).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });

@@ -19,7 +19,7 @@ import { runFerry } from '../harness/test-helpers.ts';
 
 /** One hint of every kind, so each test covers the whole closed set. */
 const EVERY_HINT: Record<ErrorHint['kind'], ErrorHint> = {
-  'credentials': { kind: 'credentials', host: 'mirror.local:5000' },
+  credentials: { kind: 'credentials', host: 'mirror.local:5000' },
   'auth-file-per-registry': { kind: 'auth-file-per-registry' },
   'mirror-login': { kind: 'mirror-login', host: 'mirror.local:5000' },
   'ca-certificate': { kind: 'ca-certificate', host: 'mirror.local:5000' },
@@ -31,7 +31,7 @@ const EVERY_HINT: Record<ErrorHint['kind'], ErrorHint> = {
 
 /** The flag each kind must name on the command line. */
 const FLAG: Record<ErrorHint['kind'], RegExp> = {
-  'credentials': /--creds USER:PASSWORD.*--authfile FILE/,
+  credentials: /--creds USER:PASSWORD.*--authfile FILE/,
   'auth-file-per-registry': /--creds.*--authfile FILE/,
   'mirror-login': /--pull-secret.*--creds USER:PASSWORD for mirror\.local:5000/,
   'ca-certificate': /--ca-cert FILE.*mirror\.local:5000\/ca\.crt.*--cert-dir DIR.*--tls-verify=false/,
@@ -132,19 +132,24 @@ describe('engine errors outside the registry client carry hints, not flags', () 
     expect(unknown.details?.hint).toEqual({ kind: 'site-receipt', site: 'nowhere' });
     expect(unknown.message).not.toMatch(/--[a-z]|ferry receipt/);
     catalog.ensureSite('lab', []);
-    const empty = await incrementalBase(catalog, 'lab', undefined).then(() => undefined, (error: unknown) => error);
+    const empty = await incrementalBase(catalog, 'lab', undefined).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(empty).toBeInstanceOf(FerryError);
     expect(empty).toMatchObject({ code: 'NOT_FOUND', details: { hint: { kind: 'site-receipt', site: 'lab' } } });
     expect((empty as FerryError).message).not.toMatch(/--[a-z]|ferry receipt/);
   });
 
   it('two registries landing in one repository carry a keep-source-host hint', () => {
-    const bytes = Buffer.from(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256Digest(Buffer.from('{}')), size: 2 },
-      layers: [],
-    }));
+    const bytes = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256Digest(Buffer.from('{}')), size: 2 },
+        layers: [],
+      }),
+    );
     const digest = sha256Digest(bytes);
     const mediaType = 'application/vnd.oci.image.manifest.v1+json';
     const opened: OpenedBundle = {

@@ -6,7 +6,7 @@ import { ERROR_HINT_KINDS, type ErrorHint } from '../../src-shared/errors.ts';
 
 /** Each kind, and the labels of the fields its advice must name (as the forms show them). */
 const CASES: Record<ErrorHint['kind'], { hint: ErrorHint; fields: string[] }> = {
-  'credentials': { hint: { kind: 'credentials', host: 'mirror.local:5000' }, fields: [ACCESS_LABELS.username, ACCESS_LABELS.password, ACCESS_LABELS.authFile] },
+  credentials: { hint: { kind: 'credentials', host: 'mirror.local:5000' }, fields: [ACCESS_LABELS.username, ACCESS_LABELS.password, ACCESS_LABELS.authFile] },
   'auth-file-per-registry': { hint: { kind: 'auth-file-per-registry' }, fields: [ACCESS_LABELS.username, ACCESS_LABELS.password, ACCESS_LABELS.authFile] },
   'mirror-login': { hint: { kind: 'mirror-login', host: 'mirror.local:5000' }, fields: [ACCESS_LABELS.username, ACCESS_LABELS.password] },
   'ca-certificate': { hint: { kind: 'ca-certificate', host: 'mirror.local:5000' }, fields: [ACCESS_LABELS.caCertFile, ACCESS_LABELS.tlsVerify] },

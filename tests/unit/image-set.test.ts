@@ -90,9 +90,15 @@ describe('valid image sets', () => {
       license: 'deckhouse-license',
       sinceVersion: { major: 1, minor: 68, patch: 0 },
       channels: ['alpha', 'beta', 'early-access', 'stable', 'rock-solid'],
-      ignoreSuspend: false, noPlatform: false, noModules: false, securityDatabases: true,
+      ignoreSuspend: false,
+      noPlatform: false,
+      noModules: false,
+      securityDatabases: true,
     });
-    expect(sections.deckhouse?.modules.map((m) => [m.name, m.constraint?.raw])).toEqual([['console', '~1.35'], ['stronghold', '^1.2.3']]);
+    expect(sections.deckhouse?.modules.map((m) => [m.name, m.constraint?.raw])).toEqual([
+      ['console', '~1.35'],
+      ['stronghold', '^1.2.3'],
+    ]);
     expect(sections.openshift?.operators[0]?.packages).toEqual([
       { name: 'cluster-logging', channels: ['stable-6.0'], minVersion: '6.0.1' },
       { name: 'loki-operator', maxVersion: '6.1.0-rc.1' },
@@ -140,7 +146,13 @@ describe('refused image sets name the file, the line:column and the path', () =>
     ['a misspelt deckhouse key', 'deckhouse:\n  source: r.example/d8/ee\n  sinceVersoin: v1.68\n', 3, 3, 'deckhouse.sinceVersoin is not a known key'],
     ['a bad module constraint', 'deckhouse:\n  source: r.example/d8/ee\n  modules: [console, "csi-nfs@~one"]\n', 3, 22, 'deckhouse.modules[1] has an invalid version constraint "~one"'],
     ['a deckhouse section that selects nothing', 'deckhouse:\n  source: r.example/d8/ee\n  noPlatform: true\n', 2, 3, 'deckhouse selects nothing'],
-    ['an operator version that is no semver', 'openshift:\n  operators:\n    - catalog: r.io/c:1\n      packages:\n        - name: a\n          minVersion: latest\n', 6, 23, 'openshift.operators[0].packages[0].minVersion must be a semantic version such as 4.2.0, got "latest"'],
+    [
+      'an operator version that is no semver',
+      'openshift:\n  operators:\n    - catalog: r.io/c:1\n      packages:\n        - name: a\n          minVersion: latest\n',
+      6,
+      23,
+      'openshift.operators[0].packages[0].minVersion must be a semantic version such as 4.2.0, got "latest"',
+    ],
     ['a package named twice', 'openshift:\n  operators:\n    - catalog: r.io/c:1\n      packages: [{name: a}, {name: a}]\n', 4, 36, 'openshift.operators[0].packages[1].name repeats package "a"'],
   ])('%s', async (_name, text, line, column, message) => {
     const path = await setFile(text);

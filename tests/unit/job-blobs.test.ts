@@ -39,12 +39,25 @@ describe('BlobBatcher', () => {
 
 describe('imagePercent', () => {
   it('counts done and already-there blobs in full, running ones by bytes, and 100% only when every blob is done', () => {
-    const states = new Map([['a', blob('a', 'finished', 100)], ['b', blob('b', 'skipped', 300, 300)], ['c', blob('c', 'active', 50)]]);
+    const states = new Map([
+      ['a', blob('a', 'finished', 100)],
+      ['b', blob('b', 'skipped', 300, 300)],
+      ['c', blob('c', 'active', 50)],
+    ]);
     expect(imagePercent(['a', 'b', 'c'], states, 500)).toBe(90);
     expect(imagePercent(['a', 'b'], states, 420)).toBe(100);
     expect(imagePercent(['a', 'x'], states, 400)).toBe(25);
     expect(imagePercent(['x'], undefined, 10)).toBe(0);
-    expect(imagePercent(['a', 'c'], new Map([['a', blob('a', 'mounted', 0, 100)], ['c', blob('c', 'active', 100)]]), 0)).toBe(99);
+    expect(
+      imagePercent(
+        ['a', 'c'],
+        new Map([
+          ['a', blob('a', 'mounted', 0, 100)],
+          ['c', blob('c', 'active', 100)],
+        ]),
+        0,
+      ),
+    ).toBe(99);
   });
   it('leaves bytes an incremental bundle omitted out of the total, and an image with nothing to move is done', () => {
     const states = new Map([['a', blob('a', 'finished', 100)]]);

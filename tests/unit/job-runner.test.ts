@@ -14,7 +14,7 @@ const exported: ExportJobResult = { bundleId: 'b1', bundle: '/media/usb/bundle',
 const verified: VerifyJobResult = { ok: true, bundle: '/media/usb/bundle', checks: [], images: 2, blobs: 5, bytes: 1024 };
 
 describe('JobRunner', () => {
-  it('accepts for each kind only a body that ends with that kind\'s result', () => {
+  it("accepts for each kind only a body that ends with that kind's result", () => {
     const runner = new JobRunner(new EventHub());
     // @ts-expect-error an export job cannot end with a verify report
     runner.start('export', 'wrong', async () => verified);
@@ -27,7 +27,12 @@ describe('JobRunner', () => {
       // @ts-expect-error there is no such kind of job
       runner.start('copy', 'wrong', async () => exported);
     expect(typeof unknownKind).toBe('function');
-    expect(runner.list().map((job) => job.kind).sort()).toEqual(['export', 'import', 'verify']);
+    expect(
+      runner
+        .list()
+        .map((job) => job.kind)
+        .sort(),
+    ).toEqual(['export', 'import', 'verify']);
     return runner.stopAll();
   });
 

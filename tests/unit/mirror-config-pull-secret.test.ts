@@ -31,7 +31,6 @@ function thrown(run: () => unknown): FerryError {
   throw new Error('expected a FerryError');
 }
 
-
 /** Everything a logger or the IPC layer could print about an error. */
 function everythingVisible(error: FerryError): string {
   return [error.message, error.stack ?? '', JSON.stringify(error.toEnvelope()), inspect(error, { depth: 10 }), String(error.cause)].join('\n');
@@ -80,7 +79,11 @@ describe('mergeDockerConfigJson', () => {
   });
 
   it('rejects a user name with ":" or an empty registry, without echoing the password', () => {
-    for (const [registry, username] of [['mirror.local', 'a:b'], ['', 'ferry'], ['has space', 'ferry']] as const) {
+    for (const [registry, username] of [
+      ['mirror.local', 'a:b'],
+      ['', 'ferry'],
+      ['has space', 'ferry'],
+    ] as const) {
       const error = thrown(() => mergeDockerConfigJson(undefined, registry, { username, password: SECRET }));
       expect(error.code).toBe('INVALID_ARGUMENT');
       expect(everythingVisible(error)).not.toContain(SECRET);

@@ -50,8 +50,15 @@ const awkward = [
   '- dash',
   '[flow], {map}',
   '&anchor *alias !tag |literal >folded @at `tick` %pct',
-  'yes', 'no', 'null', '~', '1.0', '0x1F', '.inf', '2001-01-01',
-  'quote " and backslash \\ and \'single\'',
+  'yes',
+  'no',
+  'null',
+  '~',
+  '1.0',
+  '0x1F',
+  '.inf',
+  '2001-01-01',
+  "quote \" and backslash \\ and 'single'",
   'C:\\certs\\ca.pem',
   'tab\tnewline\ncr\rform\f',
   'bell\u0007 esc\u001b',
@@ -108,10 +115,15 @@ describe('registriesConf', () => {
   });
 
   it('normalises Docker Hub sources the way runtimes match them', () => {
-    const parsed = parseToml(registriesConf([
-      { source: 'index.docker.io/nginx', mirror: `${MIRROR}/library/nginx` },
-      { source: 'docker.io/bitnami/redis', mirror: `${MIRROR}/bitnami/redis` },
-    ], options)) as { registry: { prefix: string }[] };
+    const parsed = parseToml(
+      registriesConf(
+        [
+          { source: 'index.docker.io/nginx', mirror: `${MIRROR}/library/nginx` },
+          { source: 'docker.io/bitnami/redis', mirror: `${MIRROR}/bitnami/redis` },
+        ],
+        options,
+      ),
+    ) as { registry: { prefix: string }[] };
     expect(parsed.registry.map((registry) => registry.prefix)).toEqual(['docker.io/bitnami/redis', 'docker.io/library/nginx']);
   });
 });
@@ -176,11 +188,7 @@ describe('input checks', () => {
 describe('containerdHostsToml', () => {
   it('writes one hosts.toml per source registry host with the common prefix', () => {
     const files = containerdHostsToml(mappings, options);
-    expect([...files.keys()]).toEqual([
-      'certs.d/127.0.0.1_5000_/hosts.toml',
-      'certs.d/docker.io/hosts.toml',
-      'certs.d/quay.io/hosts.toml',
-    ]);
+    expect([...files.keys()]).toEqual(['certs.d/127.0.0.1_5000_/hosts.toml', 'certs.d/docker.io/hosts.toml', 'certs.d/quay.io/hosts.toml']);
     const parsed = Object.fromEntries([...files].map(([path, text]) => [path, parseToml(text)]));
     const entry = { capabilities: ['pull', 'resolve'], override_path: true };
     expect(parsed).toEqual({
@@ -215,19 +223,29 @@ describe('containerdHostsToml', () => {
   });
 
   it('refuses a host whose repositories share one mirror repository (not expressible per host)', () => {
-    const error = thrown(() => containerdHostsToml([
-      { source: 'quay.io/openshift-release-dev/ocp-release', mirror: `${MIRROR}/release` },
-      { source: 'quay.io/openshift-release-dev/ocp-v4.0-art-dev', mirror: `${MIRROR}/release` },
-    ], options));
+    const error = thrown(() =>
+      containerdHostsToml(
+        [
+          { source: 'quay.io/openshift-release-dev/ocp-release', mirror: `${MIRROR}/release` },
+          { source: 'quay.io/openshift-release-dev/ocp-v4.0-art-dev', mirror: `${MIRROR}/release` },
+        ],
+        options,
+      ),
+    );
     expect(error.code).toBe('INVALID_ARGUMENT');
     expect(error.message).toContain('"quay.io"');
   });
 
   it('refuses a host whose repositories use different prefixes', () => {
-    const error = thrown(() => containerdHostsToml([
-      { source: 'quay.io/a/one', mirror: `${MIRROR}/x/a/one` },
-      { source: 'quay.io/a/two', mirror: `${MIRROR}/y/a/two` },
-    ], options));
+    const error = thrown(() =>
+      containerdHostsToml(
+        [
+          { source: 'quay.io/a/one', mirror: `${MIRROR}/x/a/one` },
+          { source: 'quay.io/a/two', mirror: `${MIRROR}/y/a/two` },
+        ],
+        options,
+      ),
+    );
     expect(error.code).toBe('INVALID_ARGUMENT');
     expect(error.message).toContain('"quay.io"');
     expect(error.details).toMatchObject({ host: 'quay.io' });
@@ -262,10 +280,14 @@ describe('writeMirrorConfig', () => {
 
   it('writes every other format, and says which containerd hosts it could not express', async () => {
     const dir = join(root, 'partly');
-    const written = await writeMirrorConfig(dir, [
-      { source: 'quay.io/a/one', mirror: `${MIRROR}/release` },
-      { source: 'quay.io/a/two', mirror: `${MIRROR}/release` },
-    ], options);
+    const written = await writeMirrorConfig(
+      dir,
+      [
+        { source: 'quay.io/a/one', mirror: `${MIRROR}/release` },
+        { source: 'quay.io/a/two', mirror: `${MIRROR}/release` },
+      ],
+      options,
+    );
     expect(written).toContain('openshift/imagedigestmirrorset.yaml');
     expect(written).toContain('containerd/SKIPPED.txt');
     expect(written.some((path) => path.endsWith('hosts.toml'))).toBe(false);

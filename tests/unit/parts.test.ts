@@ -103,11 +103,15 @@ describe('PartWriter', () => {
     const stream = await packTar(bundleEntries());
     expect(stream.length).toBeGreaterThan(9 * MiB);
     const journal: PartInfo[][] = [];
-    const writer = new PartWriter({ dir: root, partSize: PART_SIZE, onPartComplete: async (part, all) => {
-      // The part is final on disk before the journal hears of it.
-      expect((await stat(join(root, part.name))).size).toBe(part.size);
-      journal.push(all);
-    } });
+    const writer = new PartWriter({
+      dir: root,
+      partSize: PART_SIZE,
+      onPartComplete: async (part, all) => {
+        // The part is final on disk before the journal hears of it.
+        expect((await stat(join(root, part.name))).size).toBe(part.size);
+        journal.push(all);
+      },
+    });
     // Chunks bigger than a part cross two boundaries at once; odd sizes misalign everything.
     await feed(writer, stream, 2 * PART_SIZE + 12_345);
     const parts = await writer.finish();
@@ -159,9 +163,13 @@ describe('PartWriter', () => {
 
       // First run: the journal keeps 3 parts, then the process "dies" half-way through part 3.
       let journal: PartInfo[] = [];
-      const first = new PartWriter({ dir: root, partSize: PART_SIZE, onPartComplete: async (_part, all) => {
-        journal = all;
-      } });
+      const first = new PartWriter({
+        dir: root,
+        partSize: PART_SIZE,
+        onPartComplete: async (_part, all) => {
+          journal = all;
+        },
+      });
       await feed(first, stream, 250_000, 3 * PART_SIZE + 400_000);
       expect(journal.map((part) => part.name)).toEqual([0, 1, 2].map(partName));
       expect(await readdir(root)).toContain('part-000003.tar.partial');
@@ -200,9 +208,7 @@ describe('PartWriter', () => {
   });
 
   it('an empty stream is one empty part; a stream that ends exactly on a boundary makes no empty part', async () => {
-    expect(await new PartWriter({ dir: root, partSize: PART_SIZE }).finish()).toEqual([
-      { name: 'part-000000.tar', size: 0, sha256: sha256(Buffer.alloc(0)) },
-    ]);
+    expect(await new PartWriter({ dir: root, partSize: PART_SIZE }).finish()).toEqual([{ name: 'part-000000.tar', size: 0, sha256: sha256(Buffer.alloc(0)) }]);
     const other = await mkdtemp(join(tmpdir(), 'ferry-parts-exact-'));
     try {
       const writer = new PartWriter({ dir: other, partSize: 1000 });
@@ -216,9 +222,13 @@ describe('PartWriter', () => {
   });
 
   it('a failing journal stops the writer and is reported as is', async () => {
-    const writer = new PartWriter({ dir: root, partSize: 1000, onPartComplete: async () => {
-      throw new Error('journal disk full');
-    } });
+    const writer = new PartWriter({
+      dir: root,
+      partSize: 1000,
+      onPartComplete: async () => {
+        throw new Error('journal disk full');
+      },
+    });
     await expect(writer.write(bytes(2500, 3))).rejects.toThrow('journal disk full');
     expect(await readdir(root)).toEqual(['part-000000.tar']);
     expect((await failure(writer.write(bytes(1, 1)))).code).toBe('INTERNAL');
@@ -303,9 +313,7 @@ describe('tarLayout', () => {
     const tar = await packTar(entries);
     const layout = tarLayout(entries.map(({ name, data }) => ({ name, size: data.length })));
     expect(layout.totalSize).toBe(tar.length);
-    expect(headerBlocks(tar).map(({ name, headerStart }) => ({ name, headerStart }))).toEqual(
-      layout.offsets.map(({ name, headerStart }) => ({ name, headerStart })),
-    );
+    expect(headerBlocks(tar).map(({ name, headerStart }) => ({ name, headerStart }))).toEqual(layout.offsets.map(({ name, headerStart }) => ({ name, headerStart })));
     for (const [index, offset] of layout.offsets.entries()) {
       expect(offset.dataStart).toBe(offset.headerStart + 512);
       expect(tar.subarray(offset.dataStart, offset.dataStart + offset.size).equals(entries[index]?.data ?? Buffer.alloc(0))).toBe(true);

@@ -7,7 +7,10 @@ describe('ProgressTracker', () => {
   it('throttles snapshots, and reports bytes, blobs, rate and ETA', () => {
     let now = 1_000;
     const events: TransferEvent[] = [];
-    const tracker = new ProgressTracker((event) => events.push(event), () => now);
+    const tracker = new ProgressTracker(
+      (event) => events.push(event),
+      () => now,
+    );
     tracker.onEvent({ type: 'planned', images: 1, blobs: 2, bytes: 1000 });
     tracker.onEvent({ type: 'blob', progress: { digest: 'a', state: 'started', complete: 0, total: 600 } });
     for (let i = 1; i <= 10; i += 1) {
@@ -28,7 +31,10 @@ describe('ProgressTracker', () => {
 
   it('reports a verification pass before the transfer, then the transfer alone once planned', () => {
     let now = 1_000;
-    const tracker = new ProgressTracker(() => undefined, () => now);
+    const tracker = new ProgressTracker(
+      () => undefined,
+      () => now,
+    );
     tracker.verifying(0, 4_000);
     now += 300;
     tracker.verifying(1_000, 4_000);

@@ -26,7 +26,13 @@ describe('parseChallenges', () => {
 
 describe('scopeStrings', () => {
   it('merges actions per repository and sorts, so equal needs share one token', () => {
-    expect(scopeStrings([{ repository: 'b', actions: ['push'] }, { repository: 'a', actions: ['pull'] }, { repository: 'b', actions: ['pull'] }])).toEqual(['repository:a:pull', 'repository:b:pull,push']);
+    expect(
+      scopeStrings([
+        { repository: 'b', actions: ['push'] },
+        { repository: 'a', actions: ['pull'] },
+        { repository: 'b', actions: ['pull'] },
+      ]),
+    ).toEqual(['repository:a:pull', 'repository:b:pull,push']);
   });
 });
 
@@ -134,7 +140,9 @@ describe('parseManifest', () => {
     expect(() => parseManifest(Buffer.from('{'), undefined, 'd', 'r/a:v1')).toThrow('r/a:v1: manifest is not valid JSON');
     expect(() => parseManifest(Buffer.from(JSON.stringify({ schemaVersion: 1, config, layers: [] })), undefined, 'd', 's')).toThrow(/\$\.schemaVersion: must be 2/);
     expect(() => parseManifest(Buffer.from(JSON.stringify({ schemaVersion: 2, config, layers: [{ digest: 'nope' }] })), undefined, 'd', 's')).toThrow(/\$\.layers\[0\]\.mediaType: /);
-    expect(() => parseManifest(Buffer.from(JSON.stringify({ schemaVersion: 1, name: 'x', fsLayers: [] })), 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'd', 's')).toThrow(/schema 1 is not supported/);
+    expect(() => parseManifest(Buffer.from(JSON.stringify({ schemaVersion: 1, name: 'x', fsLayers: [] })), 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'd', 's')).toThrow(
+      /schema 1 is not supported/,
+    );
   });
 });
 

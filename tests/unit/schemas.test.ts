@@ -24,7 +24,18 @@ const valid: BundleManifest = {
   exporter: { host: 'laptop', user: 'engineer', ferryVersion: '0.1.0' },
   form: 'archive',
   imageSet: { references: ['quay.io/org/app:v1'], lists: [{ file: 'images.txt', references: [] }], platforms: [] },
-  images: [{ name: 'quay.io/org/app:v1', source: 'quay.io/org/app:v1', tag: 'v1', digest, mediaType: 'application/vnd.oci.image.manifest.v1+json', platforms: ['linux/amd64'], size: 10, targets: [{ path: 'org/app', tag: 'v1' }] }],
+  images: [
+    {
+      name: 'quay.io/org/app:v1',
+      source: 'quay.io/org/app:v1',
+      tag: 'v1',
+      digest,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      platforms: ['linux/amd64'],
+      size: 10,
+      targets: [{ path: 'org/app', tag: 'v1' }],
+    },
+  ],
   blobs: [{ digest, size: 10 }],
   parts: [{ name: 'part-000000.tar', size: 4096, sha256: 'b'.repeat(64) }],
   parent: null,
@@ -46,12 +57,23 @@ describe('ferry.json schema', () => {
   });
 
   it('names every broken field and the file, as BUNDLE_INVALID', () => {
-    const broken = { ...valid, formatVersion: 2, extra: true, blobs: [{ digest: 'sha256:XYZ', size: -1 }], parts: [{ name: '../etc/passwd', size: 1, sha256: 'b'.repeat(64) }] } as Record<string, unknown>;
+    const broken = { ...valid, formatVersion: 2, extra: true, blobs: [{ digest: 'sha256:XYZ', size: -1 }], parts: [{ name: '../etc/passwd', size: 1, sha256: 'b'.repeat(64) }] } as Record<
+      string,
+      unknown
+    >;
     delete broken.bundleId;
     const error = refusal(broken, BUNDLE_MANIFEST_DOCUMENT, '/media/usb/b/ferry.json');
     expect(error.code).toBe('BUNDLE_INVALID');
     expect(error.message).toContain('/media/usb/b/ferry.json does not match the bundle schema');
-    for (const problem of ['$.formatVersion: must be 1', '$.bundleId: is missing', '$.extra: is not allowed', '$.blobs[0].digest: must be a sha256 digest', '$.blobs[0].size: must be at least 0', '$.parts[0].name: must be a plain file name']) expect(error.message).toContain(problem);
+    for (const problem of [
+      '$.formatVersion: must be 1',
+      '$.bundleId: is missing',
+      '$.extra: is not allowed',
+      '$.blobs[0].digest: must be a sha256 digest',
+      '$.blobs[0].size: must be at least 0',
+      '$.parts[0].name: must be a plain file name',
+    ])
+      expect(error.message).toContain(problem);
     expect(error.details).toMatchObject({ file: '/media/usb/b/ferry.json', path: '$.formatVersion' });
   });
 
@@ -72,7 +94,10 @@ describe('ferry.json schema', () => {
     expect(refusal(text.replace('"blobs":[{', '"blobs":[{"constructor":1,'), BUNDLE_MANIFEST_DOCUMENT).details).toMatchObject({ path: '$.blobs[0].constructor' });
     expect(refusal(text.replace('"images":[{', '"images":[{"__proto__":{},'), BUNDLE_MANIFEST_DOCUMENT).details).toMatchObject({ path: '$.images[0].__proto__' });
     expect(refusal(text.replace('"blobs":[{', '"blobs":[{"size":1,'), BUNDLE_MANIFEST_DOCUMENT).details).toMatchObject({ path: '$.blobs[0].size' });
-    expect(refusal(text.replace('{"formatVersion":1', '{"formatVersion":1,"formatVersion":1'), BUNDLE_MANIFEST_DOCUMENT)).toMatchObject({ code: 'BUNDLE_INVALID', details: { path: '$.formatVersion' } });
+    expect(refusal(text.replace('{"formatVersion":1', '{"formatVersion":1,"formatVersion":1'), BUNDLE_MANIFEST_DOCUMENT)).toMatchObject({
+      code: 'BUNDLE_INVALID',
+      details: { path: '$.formatVersion' },
+    });
   });
 
   it('refuses text that is not JSON, naming the file', () => {
@@ -84,7 +109,13 @@ describe('OCI shapes', () => {
   const config = { mediaType: 'application/vnd.oci.image.config.v1+json', digest, size: 2 };
 
   it('index.json: entries are descriptors; a bad one is named by path as BUNDLE_INVALID', () => {
-    const index = { schemaVersion: 2, manifests: [{ ...config, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }, { mediaType: 'x', digest: 'sha256:short', size: 1 }] };
+    const index = {
+      schemaVersion: 2,
+      manifests: [
+        { ...config, annotations: { 'org.opencontainers.image.ref.name': 'v1' } },
+        { mediaType: 'x', digest: 'sha256:short', size: 1 },
+      ],
+    };
     const error = refusal(index, LAYOUT_INDEX_DOCUMENT, 'index.json');
     expect(error.code).toBe('BUNDLE_INVALID');
     expect(error.message).toContain('$.manifests[1].digest: must be a sha256 or sha512 digest');
@@ -112,7 +143,15 @@ describe('OCI shapes', () => {
 });
 
 describe('receipts, journals, settings and the vault', () => {
-  const receipt = { receiptVersion: 1, site: 'plant-7', registry: 'mirror.local:5000/ocp', bundleId: null, importedAt: '2026-11-21T20:00:00.000Z', images: [{ name: 'a', source: 'quay.io/a:v1', destination: 'mirror.local:5000/ocp/a:v1', digest }], digests: [digest] };
+  const receipt = {
+    receiptVersion: 1,
+    site: 'plant-7',
+    registry: 'mirror.local:5000/ocp',
+    bundleId: null,
+    importedAt: '2026-11-21T20:00:00.000Z',
+    images: [{ name: 'a', source: 'quay.io/a:v1', destination: 'mirror.local:5000/ocp/a:v1', digest }],
+    digests: [digest],
+  };
 
   it('a receipt is INVALID_CONTENT naming the path', () => {
     expect(parseJsonDocument(JSON.stringify(receipt), RECEIPT_DOCUMENT, 'r.json')).toEqual(receipt);
@@ -123,14 +162,26 @@ describe('receipts, journals, settings and the vault', () => {
   });
 
   it('an export journal is refused when a part or a digest is malformed', () => {
-    const state = { version: 1, bundleId: valid.bundleId, created: valid.created, form: 'archive', partSize: 1024, content: [digest], index: 'c'.repeat(64), parts: [{ name: 'part-000000.tar', size: 1024, sha256: 'd'.repeat(64) }] };
+    const state = {
+      version: 1,
+      bundleId: valid.bundleId,
+      created: valid.created,
+      form: 'archive',
+      partSize: 1024,
+      content: [digest],
+      index: 'c'.repeat(64),
+      parts: [{ name: 'part-000000.tar', size: 1024, sha256: 'd'.repeat(64) }],
+    };
     expect(parseJsonDocument(JSON.stringify(state), EXPORT_STATE_DOCUMENT, 'j')).toEqual(state);
     expect(refusal({ ...state, parts: [{ name: 'part-000000.tar', size: -1, sha256: 'd'.repeat(64) }] }, EXPORT_STATE_DOCUMENT).details).toMatchObject({ path: '$.parts[0].size' });
     expect(refusal({ ...state, form: 'zip' }, EXPORT_STATE_DOCUMENT).details).toMatchObject({ path: '$.form' });
   });
 
   it('settings normalise as they are read and refuse unknown keys and duplicates', () => {
-    expect(parseJsonDocument('{"registries": [{"address": " r.local:5000/ ", "authFile": "  "}]}', SETTINGS_DOCUMENT, 's')).toEqual({ registries: [{ address: 'r.local:5000', plainHttp: false, tlsVerify: true }], defaults: {} });
+    expect(parseJsonDocument('{"registries": [{"address": " r.local:5000/ ", "authFile": "  "}]}', SETTINGS_DOCUMENT, 's')).toEqual({
+      registries: [{ address: 'r.local:5000', plainHttp: false, tlsVerify: true }],
+      defaults: {},
+    });
     expect(refusal({ registries: [{ address: 'r.local', username: 'op' }] }, SETTINGS_DOCUMENT).details).toMatchObject({ path: '$.registries[0].username' });
     expect(refusal({ registries: [{ address: 'r.local' }, { address: 'r.local/' }] }, SETTINGS_DOCUMENT).message).toContain('$.registries[1].address: r.local is listed twice');
     expect(refusal({ registries: [{ address: 'https://r.local' }] }, SETTINGS_DOCUMENT).message).toContain('without a scheme');
@@ -138,7 +189,10 @@ describe('receipts, journals, settings and the vault', () => {
   });
 
   it('the vault file and a sealed login', () => {
-    expect(parseJsonDocument('{"version": 1, "entries": {"r.local": {"username": "op", "sealed": "c2VhbGVk"}}}', VAULT_DOCUMENT, 'v')).toEqual({ version: 1, entries: { 'r.local': { username: 'op', sealed: 'c2VhbGVk' } } });
+    expect(parseJsonDocument('{"version": 1, "entries": {"r.local": {"username": "op", "sealed": "c2VhbGVk"}}}', VAULT_DOCUMENT, 'v')).toEqual({
+      version: 1,
+      entries: { 'r.local': { username: 'op', sealed: 'c2VhbGVk' } },
+    });
     expect(refusal('{"version": 1, "entries": {"r": 5}}', VAULT_DOCUMENT).details).toMatchObject({ path: '$.entries.r' });
     expect(refusal('{"version": 1, "entries": {"constructor": {"username": "op", "sealed": ""}}}', VAULT_DOCUMENT).details).toMatchObject({ path: '$.entries.constructor' });
     expect(refusal('{"host": "r", "username": "op", "password": "p", "password": "q"}', SEALED_LOGIN_DOCUMENT).code).toBe('CREDENTIALS_ERROR');

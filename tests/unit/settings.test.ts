@@ -55,7 +55,10 @@ describe('settings:get and settings:save', () => {
     ['a Password in the defaults', { registries: [], defaults: { Password: secret } }],
   ];
   it.each(refused)('refuses %s with INVALID_ARGUMENT, writes nothing and never echoes the value', async (_name, args) => {
-    const error = await service.call('settings:save', args).then(() => undefined, (e: unknown) => e);
+    const error = await service.call('settings:save', args).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect(JSON.stringify(error)).not.toContain(secret);
     expect((error as Error).message).not.toContain(secret);

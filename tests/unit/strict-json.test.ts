@@ -27,7 +27,7 @@ describe('parseStrictJson refuses duplicate keys, naming the path', () => {
     ['with the same value twice', '{"a": "same", "a": "same"}', '$.a'],
     ['written with an escape the second time', '{"ab": 1, "a\\u0062": 2}', '$.ab'],
     ['hidden behind an escaped colon in a kept string', '{"a": 1, "a": "\\u003a"}', '$.a'],
-    ['in a dropped duplicate\'s value too', '{"a": {"k": 1, "k": 2}, "b": 1}', '$.a.k'],
+    ["in a dropped duplicate's value too", '{"a": {"k": 1, "k": 2}, "b": 1}', '$.a.k'],
   ];
   it.each(cases)('%s', (_name, text, path) => {
     const error = refusal(text);
@@ -95,7 +95,13 @@ describe('parseStrictJson enforces the size cap before parsing', () => {
 
 describe('parseStrictJson reads valid JSON exactly as JSON.parse does', () => {
   const documents = [
-    '{}', '[]', 'null', 'true', '0', '-1.5e3', '"text"',
+    '{}',
+    '[]',
+    'null',
+    'true',
+    '0',
+    '-1.5e3',
+    '"text"',
     '{"formatVersion": 1, "blobs": [{"digest": "sha256:abc", "size": 10}], "parent": null}',
     '{"a": {"a": {"a": 1}}, "b": [{"a": 1}, {"a": 2}]}',
     '{"colons": "a:b:c", "key:with:colons": ["x:y", ":"], "escaped": "\\u003a\\u003A"}',

@@ -55,7 +55,9 @@ async function guardProblems(tar: Buffer): Promise<string[]> {
   const reading = (async () => {
     for await (const entry of extract) {
       problems.push(...guard.check(entry.header as unknown as TarEntryHeader));
-      for await (const _ of entry) { /* drain */ }
+      for await (const _ of entry) {
+        /* drain */
+      }
     }
   })();
   await pipeline(Readable.from([tar]), extract);

@@ -23,10 +23,11 @@ const OPTS: TlsOptions = { verify: true, caCertFiles: [], certDirs: [] };
 function makePair(dir: string, name: string): { cert: string; key: string } {
   const key = join(dir, `${name}.key.pem`);
   const cert = join(dir, `${name}.crt.pem`);
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-days', '1',
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', key, '-out', cert,
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-days', '1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', key, '-out', cert],
+    { stdio: 'ignore' },
+  );
   return { cert, key };
 }
 
@@ -45,7 +46,6 @@ async function layout(base: string, files: Record<string, string>): Promise<stri
   }
   return base;
 }
-
 
 /** The CAs beyond Node's defaults (which vary: NODE_EXTRA_CA_CERTS may add a system bundle). */
 function extras(resolved: ResolvedTls, count: number): string[] {
@@ -169,7 +169,7 @@ describe('flags', () => {
     for (const certDir of [flat, perHost]) {
       const resolved = await resolveTlsForHost('reg.example', { ...OPTS, certDirs: [certDir] }, [system]);
       expect(extras(resolved, 1)).toEqual([serverCert.trim()]);
-    expect(resolved.ca).not.toContain(clientCert.trim());
+      expect(resolved.ca).not.toContain(clientCert.trim());
     }
   });
 

@@ -42,13 +42,19 @@ describe('releaseVersion', () => {
 
 describe('compareVersions', () => {
   it('orders numerically, not lexically', () => {
-    const sorted = ['v1.10.0', 'v1.9.9', 'v2.0.0', 'v1.9.10', 'v0.99.99'].map(ver).sort(compareVersions).map((v) => formatVersion(v));
+    const sorted = ['v1.10.0', 'v1.9.9', 'v2.0.0', 'v1.9.10', 'v0.99.99']
+      .map(ver)
+      .sort(compareVersions)
+      .map((v) => formatVersion(v));
     expect(sorted).toEqual(['v0.99.99', 'v1.9.9', 'v1.9.10', 'v1.10.0', 'v2.0.0']);
     expect(compareVersions(ver('1.2.3'), ver('v1.2.3'))).toBe(0);
   });
 
   it('orders pre-releases below their release by semver.org §11, ignoring build metadata', () => {
-    const sorted = ['1.7.0', '1.7.0-rc.10', '1.7.0-rc.2', '1.7.0-beta', '1.7.0-alpha.1', '1.7.0-alpha', '1.7.0-1', '1.6.9'].map(ver).sort(compareVersions).map((v) => v.version);
+    const sorted = ['1.7.0', '1.7.0-rc.10', '1.7.0-rc.2', '1.7.0-beta', '1.7.0-alpha.1', '1.7.0-alpha', '1.7.0-1', '1.6.9']
+      .map(ver)
+      .sort(compareVersions)
+      .map((v) => v.version);
     expect(sorted).toEqual(['1.6.9', '1.7.0-1', '1.7.0-alpha', '1.7.0-alpha.1', '1.7.0-beta', '1.7.0-rc.2', '1.7.0-rc.10', '1.7.0']);
     expect(compareVersions(ver('1.2.3+build.1'), ver('1.2.3+build.2'))).toBe(0);
   });

@@ -2,8 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { visibleRange } from '../../src-renderer/components/virtual-range.ts';
 
-const sums = (r: ReturnType<typeof visibleRange>, rowHeight: number, total: number) =>
-  expect(r.padTop + (r.end - r.start) * rowHeight + r.padBottom).toBe(total * rowHeight);
+const sums = (r: ReturnType<typeof visibleRange>, rowHeight: number, total: number) => expect(r.padTop + (r.end - r.start) * rowHeight + r.padBottom).toBe(total * rowHeight);
 
 describe('visibleRange', () => {
   it('renders the first screenful plus overscan below at the top', () => {

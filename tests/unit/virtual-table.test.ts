@@ -4,7 +4,10 @@ import { renderToString } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { VirtualTable, type VirtualColumn, type VirtualTableProps } from '../../src-renderer/components/VirtualTable.tsx';
 
-interface Row { id: number; name: string }
+interface Row {
+  id: number;
+  name: string;
+}
 const ROWS: Row[] = Array.from({ length: 10_000 }, (_, id) => ({ id, name: `registry.example.com/app-${id}:1.0` }));
 const COLUMNS: VirtualColumn<Row>[] = [
   { key: 'id', header: 'Id', className: 'num', cell: (r) => String(r.id) },
@@ -13,9 +16,17 @@ const COLUMNS: VirtualColumn<Row>[] = [
 const ROW_HEIGHT = 36;
 
 const render = (props: Partial<VirtualTableProps<Row>> = {}): string =>
-  renderToString(createElement(VirtualTable<Row>, {
-    caption: 'Images', label: 'Images, scrollable', columns: COLUMNS, rows: ROWS, rowKey: (r) => String(r.id), rowHeight: ROW_HEIGHT, ...props,
-  }));
+  renderToString(
+    createElement(VirtualTable<Row>, {
+      caption: 'Images',
+      label: 'Images, scrollable',
+      columns: COLUMNS,
+      rows: ROWS,
+      rowKey: (r) => String(r.id),
+      rowHeight: ROW_HEIGHT,
+      ...props,
+    }),
+  );
 
 const dataRows = (html: string): number[] => [...html.matchAll(/<tr aria-rowindex="(\d+)"/g)].map((m) => Number(m[1]));
 const spacer = (html: string, which: 'top' | 'bottom'): number => {

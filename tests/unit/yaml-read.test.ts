@@ -93,7 +93,9 @@ describe('refusals name the file and the line:column', () => {
   });
 
   it('an alias bomb stops after a few expansions, naming an alias', () => {
-    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]', ''].join('\n');
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]', ''].join(
+      '\n',
+    );
     const error = refusal(() => readYaml(bomb, 'bomb.yaml'));
     expect(error.code).toBe('INVALID_CONTENT');
     expect(error.message).toMatch(/^bomb\.yaml:2:\d+: .*alias/);

@@ -12,7 +12,7 @@ import { formatBytes } from '../../../src-shared/units.ts';
 export const catalogSpec: CommandSpec = {
   name: 'catalog',
   usage: 'ferry catalog bundles|images BUNDLE|blobs BUNDLE|sites|site NAME|history REPOSITORY|totals|audit [flags]',
-  summary: 'Show what the catalog recorded: bundles (newest first), a bundle\'s images and blobs, sites, tag history, monthly totals, the audit log.',
+  summary: "Show what the catalog recorded: bundles (newest first), a bundle's images and blobs, sites, tag history, monthly totals, the audit log.",
   flags: {
     contains: { type: 'string', value: 'REF|DIGEST', description: 'with bundles: only bundles holding this reference, repository or digest' },
     check: { type: 'boolean', description: 'with audit: verify the hash chain of the audit log; exit 1 if it was tampered with' },
@@ -36,7 +36,11 @@ function table(rows: Rows, columns: string[]): string {
     return typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
   };
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r, c).length)));
-  const line = (values: string[]): string => values.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (values: string[]): string =>
+    values
+      .map((v, i) => v.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return `${[line(columns), ...rows.map((r) => line(columns.map((c) => cell(r, c))))].join('\n')}\n`;
 }
 
@@ -54,14 +58,23 @@ function query(catalog: Catalog, args: ParsedArgs): { rows: unknown; columns?: s
       const contains = args.values.contains;
       if (typeof contains === 'string') return { rows: queryCatalog(catalog, { kind: 'bundles', contains }), columns: ['id', 'created'] };
       const limit = args.values.limit === undefined ? undefined : Number(args.values.limit);
-      return { rows: queryCatalog(catalog, { kind: 'bundles', ...(limit === undefined ? {} : { limit }) }), columns: ['id', 'created', 'direction', 'form', 'sequence', 'parent', 'images', 'blobs', 'bytes', 'site'] };
+      return {
+        rows: queryCatalog(catalog, { kind: 'bundles', ...(limit === undefined ? {} : { limit }) }),
+        columns: ['id', 'created', 'direction', 'form', 'sequence', 'parent', 'images', 'blobs', 'bytes', 'site'],
+      };
     }
-    case 'images': return { rows: queryCatalog(catalog, { kind: 'images', bundleId: argument(args, 'a bundle id') }), columns: ['reference', 'digest', 'platforms', 'size'] };
-    case 'blobs': return { rows: queryCatalog(catalog, { kind: 'blobs', bundleId: argument(args, 'a bundle id') }), columns: ['digest', 'size'] };
-    case 'sites': return { rows: queryCatalog(catalog, { kind: 'sites' }), columns: ['name', 'registries', 'receipts', 'lastImport'] };
-    case 'site': return { rows: queryCatalog(catalog, { kind: 'site', name: argument(args, 'a site name') }) };
-    case 'history': return { rows: queryCatalog(catalog, { kind: 'history', repository: argument(args, 'a repository') }), columns: ['tag', 'digest', 'bundleId', 'created'] };
-    case 'totals': return { rows: queryCatalog(catalog, { kind: 'totals' }), columns: ['month', 'bundles', 'exports', 'imports', 'bytes'] };
+    case 'images':
+      return { rows: queryCatalog(catalog, { kind: 'images', bundleId: argument(args, 'a bundle id') }), columns: ['reference', 'digest', 'platforms', 'size'] };
+    case 'blobs':
+      return { rows: queryCatalog(catalog, { kind: 'blobs', bundleId: argument(args, 'a bundle id') }), columns: ['digest', 'size'] };
+    case 'sites':
+      return { rows: queryCatalog(catalog, { kind: 'sites' }), columns: ['name', 'registries', 'receipts', 'lastImport'] };
+    case 'site':
+      return { rows: queryCatalog(catalog, { kind: 'site', name: argument(args, 'a site name') }) };
+    case 'history':
+      return { rows: queryCatalog(catalog, { kind: 'history', repository: argument(args, 'a repository') }), columns: ['tag', 'digest', 'bundleId', 'created'] };
+    case 'totals':
+      return { rows: queryCatalog(catalog, { kind: 'totals' }), columns: ['month', 'bundles', 'exports', 'imports', 'bytes'] };
     case 'audit': {
       const result = queryCatalog(catalog, { kind: 'audit' });
       return { rows: result, exit: result.ok ? 0 : 1 };

@@ -16,7 +16,8 @@ import { registryFlags, registrySettings } from '../registry-flags.ts';
 export const copySpec: CommandSpec = {
   name: 'copy',
   usage: 'ferry copy SRC_REF DST_REF [flags]\n       ferry copy --images FILE --to REGISTRY[/PREFIX] [flags]',
-  summary: 'Copy images between registries with digests preserved; blobs move concurrently across all images. Every source is resolved first: if any cannot be, all of them are listed and nothing is written.',
+  summary:
+    'Copy images between registries with digests preserved; blobs move concurrently across all images. Every source is resolved first: if any cannot be, all of them are listed and nothing is written.',
   flags: {
     images: { type: 'string', value: 'FILE', description: 'copy every reference in FILE (one per line, # comments)' },
     to: { type: 'string', value: 'REGISTRY[/PREFIX]', description: 'with --images: each image lands at REGISTRY/PREFIX/<source path> (source host dropped)' },
@@ -28,10 +29,7 @@ export const copySpec: CommandSpec = {
     ...registryFlags('src-'),
     ...registryFlags('dest-'),
   },
-  examples: [
-    'ferry copy quay.io/org/app:v1 mirror.local:5000/org/app:v1',
-    'ferry copy --images images.txt --to mirror.local:5000/ocp --dest-authfile auth.json',
-  ],
+  examples: ['ferry copy quay.io/org/app:v1 mirror.local:5000/org/app:v1', 'ferry copy --images images.txt --to mirror.local:5000/ocp --dest-authfile auth.json'],
 };
 
 /** A repeatable string flag's values (none when absent). */
@@ -76,8 +74,11 @@ function selectionOf(args: ParsedArgs): CopySelection {
 /** Runs `ferry copy`; returns the exit code (1 when any image failed). */
 export async function runCopy(args: ParsedArgs, { out, err }: CommandIo): Promise<number> {
   const input = {
-    images: selectionOf(args), platforms: platformFlags(args.values), concurrency: concurrencyFlag(args.values, DEFAULT_COPY_CONCURRENCY),
-    source: registrySettings(args.values, 'src-'), destination: registrySettings(args.values, 'dest-'),
+    images: selectionOf(args),
+    platforms: platformFlags(args.values),
+    concurrency: concurrencyFlag(args.values, DEFAULT_COPY_CONCURRENCY),
+    source: registrySettings(args.values, 'src-'),
+    destination: registrySettings(args.values, 'dest-'),
   };
   const summary = await runJob('copy', err, async ({ signal, tracker, endProgress }) => {
     try {
@@ -90,7 +91,9 @@ export async function runCopy(args: ParsedArgs, { out, err }: CommandIo): Promis
     out.write(`${JSON.stringify(summary, null, 2)}\n`);
   } else {
     const seconds = summary.durationMs / 1000;
-    out.write(`${summary.images.length} image(s) copied, ${summary.failed.length} failed; blobs: ${summary.blobs.copied} copied, ${summary.blobs.mounted} mounted, ${summary.blobs.skipped} already present; ${formatBytes(summary.bytesCopied)} in ${seconds.toFixed(1)} s\n`);
+    out.write(
+      `${summary.images.length} image(s) copied, ${summary.failed.length} failed; blobs: ${summary.blobs.copied} copied, ${summary.blobs.mounted} mounted, ${summary.blobs.skipped} already present; ${formatBytes(summary.bytesCopied)} in ${seconds.toFixed(1)} s\n`,
+    );
     for (const image of summary.images) if (image.rootRewritten) out.write(`note: ${image.destination} is a filtered index with a new digest ${image.digest}\n`);
     for (const failure of summary.failed) {
       const hint = errorHint(failure.error.details);

@@ -51,9 +51,14 @@ function exportInput(args: ParsedArgs): ExportJobInput {
     throw new FerryError('INVALID_ARGUMENT', 'name at least one image: REF…, --images FILE or --set FILE (see ferry export --help)');
   }
   const input: ExportJobInput = {
-    target, references: args.positionals, imageListFiles: stringsFlag(args.values, 'images'), platforms: platformFlags(args.values),
-    concurrency: concurrencyFlag(args.values, DEFAULT_EXPORT_CONCURRENCY), dryRun: args.values['dry-run'] === true,
-    verify: args.values.verify === true && args.values['dry-run'] !== true, registry: registrySettings(args.values, ''),
+    target,
+    references: args.positionals,
+    imageListFiles: stringsFlag(args.values, 'images'),
+    platforms: platformFlags(args.values),
+    concurrency: concurrencyFlag(args.values, DEFAULT_EXPORT_CONCURRENCY),
+    dryRun: args.values['dry-run'] === true,
+    verify: args.values.verify === true && args.values['dry-run'] !== true,
+    registry: registrySettings(args.values, ''),
   };
   if (typeof setFile === 'string') input.setFile = setFile;
   if (args.values.archive === true) input.archive = true;
@@ -78,13 +83,15 @@ function printPlan({ summary }: ExportOutcome, out: NodeJS.WritableStream): void
 /** Runs `ferry export`; returns the exit code. */
 export async function runExport(args: ParsedArgs, { out, err }: CommandIo): Promise<number> {
   const input = exportInput(args);
-  const outcome = await withCatalog(args.values, (catalog) => runJob('export', err, async ({ signal, tracker, endProgress }) => {
-    try {
-      return await exportImages(input, catalog, { signal, tracker });
-    } finally {
-      endProgress();
-    }
-  }));
+  const outcome = await withCatalog(args.values, (catalog) =>
+    runJob('export', err, async ({ signal, tracker, endProgress }) => {
+      try {
+        return await exportImages(input, catalog, { signal, tracker });
+      } finally {
+        endProgress();
+      }
+    }),
+  );
   const { summary, notes, verified } = outcome;
   if (args.values.json === true) {
     out.write(`${JSON.stringify({ ...summary, notes, verified: verified !== undefined }, null, 2)}\n`);
@@ -96,7 +103,9 @@ export async function runExport(args: ParsedArgs, { out, err }: CommandIo): Prom
     return 0;
   }
   const what = summary.alreadyComplete ? 'already complete' : `written in ${summary.seconds.toFixed(1)} s`;
-  out.write(`bundle ${summary.bundleId} at ${summary.bundle} (${summary.form}${summary.parts.length ? `, ${summary.parts.length} parts` : ''}) ${what}: ${summary.images.length} image(s), ${summary.blobs} blobs, ${formatBytes(summary.bytes)}\n`);
+  out.write(
+    `bundle ${summary.bundleId} at ${summary.bundle} (${summary.form}${summary.parts.length ? `, ${summary.parts.length} parts` : ''}) ${what}: ${summary.images.length} image(s), ${summary.blobs} blobs, ${formatBytes(summary.bytes)}\n`,
+  );
   if (summary.parent) out.write(`incremental on top of bundle ${summary.parent}: ${formatBytes(summary.savedByIncremental)} left out\n`);
   if (verified) out.write(`verified: ${verified.blobs} blobs, ${formatBytes(verified.bytes)} read back and checked\n`);
   return 0;

@@ -31,10 +31,7 @@ export const importSpec: CommandSpec = {
     ...catalogFlag,
     ...registryFlags(''),
   },
-  examples: [
-    'ferry import /media/usb/bundle --to mirror.local:5000/ocp --mirror-config ./mirror-config',
-    'ferry import ./bundle --to 127.0.0.1:5000 --plain-http --dry-run',
-  ],
+  examples: ['ferry import /media/usb/bundle --to mirror.local:5000/ocp --mirror-config ./mirror-config', 'ferry import ./bundle --to 127.0.0.1:5000 --plain-http --dry-run'],
 };
 
 /** The import the flags ask for. */
@@ -44,8 +41,12 @@ function importInput(args: ParsedArgs): ImportJobInput {
   if (bundle === undefined || extra.length > 0) throw new FerryError('INVALID_ARGUMENT', 'give exactly one BUNDLE folder (see ferry import --help)');
   if (typeof to !== 'string') throw new FerryError('INVALID_ARGUMENT', '--to REGISTRY[/PREFIX] is required (see ferry import --help)');
   const input: ImportJobInput = {
-    bundle, target: to, keepRegistryHost: args.values['keep-registry-host'] === true, dryRun: args.values['dry-run'] === true,
-    concurrency: concurrencyFlag(args.values, DEFAULT_IMPORT_CONCURRENCY), registry: registrySettings(args.values, ''),
+    bundle,
+    target: to,
+    keepRegistryHost: args.values['keep-registry-host'] === true,
+    dryRun: args.values['dry-run'] === true,
+    concurrency: concurrencyFlag(args.values, DEFAULT_IMPORT_CONCURRENCY),
+    registry: registrySettings(args.values, ''),
   };
   const text = (name: string): string | undefined => (typeof args.values[name] === 'string' ? args.values[name] : undefined);
   const site = text('site');
@@ -65,20 +66,24 @@ function importInput(args: ParsedArgs): ImportJobInput {
 /** Runs `ferry import`; returns the exit code. */
 export async function runImport(args: ParsedArgs, { out, err }: CommandIo): Promise<number> {
   const input = importInput(args);
-  const { summary, receipt, mirrorConfig } = await withCatalog(args.values, (catalog) => runJob('import', err, async ({ signal, tracker, endProgress }) => {
-    try {
-      return await importBundle(input, catalog, { signal, tracker });
-    } finally {
-      endProgress();
-    }
-  }));
+  const { summary, receipt, mirrorConfig } = await withCatalog(args.values, (catalog) =>
+    runJob('import', err, async ({ signal, tracker, endProgress }) => {
+      try {
+        return await importBundle(input, catalog, { signal, tracker });
+      } finally {
+        endProgress();
+      }
+    }),
+  );
   if (args.values.json === true) {
     out.write(`${JSON.stringify({ ...summary, receipt, mirrorConfig }, null, 2)}\n`);
     return 0;
   }
   for (const image of summary.images) out.write(`${summary.dryRun ? 'would import' : 'imported'} ${image.source} -> ${image.destination}\n`);
   if (!summary.dryRun) {
-    out.write(`${summary.images.length} image(s) in ${summary.seconds.toFixed(1)} s: blobs ${summary.blobs.copied} pushed (${formatBytes(summary.bytesPushed)}), ${summary.blobs.mounted} mounted, ${summary.blobs.skipped} already there; ${summary.manifestsPushed} manifests and tags pushed\n`);
+    out.write(
+      `${summary.images.length} image(s) in ${summary.seconds.toFixed(1)} s: blobs ${summary.blobs.copied} pushed (${formatBytes(summary.bytesPushed)}), ${summary.blobs.mounted} mounted, ${summary.blobs.skipped} already there; ${summary.manifestsPushed} manifests and tags pushed\n`,
+    );
     out.write(`receipt: ${receipt}\n`);
   }
   if (mirrorConfig.length > 0) out.write(`mirror configuration: ${mirrorConfig.join(', ')} in ${input.mirrorConfigDir}\n`);

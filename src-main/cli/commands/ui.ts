@@ -32,7 +32,10 @@ export async function runUi(args: ParsedArgs, { out, err }: CommandIo): Promise<
   }
   const catalog = args.values.catalog;
   return runBrowserMode({
-    open: args.values['no-open'] !== true, out, err,
-    ...(port !== undefined ? { port } : {}), ...(typeof catalog === 'string' ? { catalogPath: catalog } : {}),
+    open: args.values['no-open'] !== true,
+    out,
+    err,
+    ...(port !== undefined ? { port } : {}),
+    ...(typeof catalog === 'string' ? { catalogPath: catalog } : {}),
   });
 }

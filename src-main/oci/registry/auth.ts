@@ -82,9 +82,7 @@ export function scopeStrings(scopes: Scope[]): string[] {
     for (const action of scope.actions) actions.add(action);
     merged.set(scope.repository, actions);
   }
-  return [...merged.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([repository, actions]) => `repository:${repository}:${[...actions].sort().join(',')}`);
+  return [...merged.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([repository, actions]) => `repository:${repository}:${[...actions].sort().join(',')}`);
 }
 
 /** Parses a scope string from a challenge back into a Scope, or undefined for non-repository scopes. */
@@ -138,7 +136,10 @@ export class Authenticator {
   scopesAfterRefusal(challenges: Challenge[], scopes: Scope[]): Scope[] {
     this.tokens.delete(scopeStrings(scopes).join(' '));
     const named = challenges.find((c) => c.scheme.toLowerCase() === 'bearer')?.params.scope;
-    const extra = (named ?? '').split(' ').map(parseScopeString).filter((s): s is Scope => s !== undefined);
+    const extra = (named ?? '')
+      .split(' ')
+      .map(parseScopeString)
+      .filter((s): s is Scope => s !== undefined);
     return [...scopes, ...extra];
   }
 
@@ -174,7 +175,11 @@ export class Authenticator {
     if (!realm) throw new FerryError('UNAUTHORIZED', `${this.registry}: bearer challenge without a realm`, { registry: this.registry });
     const realmUrl = new URL(realm);
     if (realmUrl.protocol !== 'https:' && !(realmUrl.protocol === 'http:' && this.allowHttpRealm)) {
-      throw new FerryError('UNAUTHORIZED', `${this.registry}: refusing token realm ${redactUrl(realm)}: credentials go only to an https token server, or to an http one when the registry itself is reached over plain HTTP`, { registry: this.registry, hint: { kind: 'plain-http', host: this.registry } satisfies ErrorHint });
+      throw new FerryError(
+        'UNAUTHORIZED',
+        `${this.registry}: refusing token realm ${redactUrl(realm)}: credentials go only to an https token server, or to an http one when the registry itself is reached over plain HTTP`,
+        { registry: this.registry, hint: { kind: 'plain-http', host: this.registry } satisfies ErrorHint },
+      );
     }
     const credential = await this.credential();
     const scopeList = scopeStrings(scopes);
@@ -187,8 +192,12 @@ export class Authenticator {
         if (params.service) form.set('service', params.service);
         if (scopeList.length > 0) form.set('scope', scopeList.join(' '));
         response = await this.dispatcher.request({
-          origin: realmUrl.origin, path: realmUrl.pathname + realmUrl.search, method: 'POST', signal,
-          headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(),
+          origin: realmUrl.origin,
+          path: realmUrl.pathname + realmUrl.search,
+          method: 'POST',
+          signal,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: form.toString(),
         });
       } else {
         if (params.service) realmUrl.searchParams.set('service', params.service);

@@ -59,8 +59,13 @@ export async function* readBlobBytes(client: RegistryClient, repository: string,
   let done = start > 0 && start >= blob.size;
   while (!done) {
     const response = await client.send({
-      method: 'GET', path: `/v2/${repository}/blobs/${blob.digest}`, scopes: [{ repository, actions: ['pull'] }],
-      expect: [200, 206], subject, followRedirects: true, signal: options.signal,
+      method: 'GET',
+      path: `/v2/${repository}/blobs/${blob.digest}`,
+      scopes: [{ repository, actions: ['pull'] }],
+      expect: [200, 206],
+      subject,
+      followRedirects: true,
+      signal: options.signal,
       headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
     });
     // Where this body starts: a 206 starts at our offset, a 200 from the beginning.

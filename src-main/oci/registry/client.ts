@@ -171,7 +171,8 @@ export class RegistryClient {
       const body = await readCapped(response.body, ERROR_BODY_LIMIT, this.registry).catch(() => Buffer.alloc(0));
       if (response.statusCode === 200) this.auth.setChallenge(null);
       else if (response.statusCode === 401) this.auth.setChallenge(parseChallenges(response.headers['www-authenticate']));
-      else throw errorForStatus({ status: response.statusCode, method: 'GET', url, subject: `${this.registry} is not an OCI registry or is unavailable`, body: body.toString(), registry: this.registry });
+      else
+        throw errorForStatus({ status: response.statusCode, method: 'GET', url, subject: `${this.registry} is not an OCI registry or is unavailable`, body: body.toString(), registry: this.registry });
     })().catch((error: unknown) => {
       this.ping = undefined;
       throw error;
@@ -192,7 +193,7 @@ export class RegistryClient {
     let url = new URL(request.path, this.baseUrl);
     let authorization = await this.auth.authorization(scopes, request.signal);
     let reauthenticated = false;
-    for (let hop = 0; ; ) {
+    for (let hop = 0; ;) {
       const sameHost = url.origin === this.baseUrl;
       const headers: Record<string, string> = { 'user-agent': this.userAgent, ...request.headers };
       // Credentials go only to the registry itself, never to a redirect target (blob storage, CDN).
@@ -228,7 +229,12 @@ export class RegistryClient {
       const errorBody = await readCapped(response.body, ERROR_BODY_LIMIT, request.subject).catch(() => Buffer.alloc(0));
       const retryAfter = response.headers['retry-after'];
       throw errorForStatus({
-        status, method: request.method, url: url.href, subject: request.subject, body: errorBody.toString(), registry: this.registry,
+        status,
+        method: request.method,
+        url: url.href,
+        subject: request.subject,
+        body: errorBody.toString(),
+        registry: this.registry,
         retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
       });
     }

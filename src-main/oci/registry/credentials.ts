@@ -19,9 +19,7 @@ import { join } from 'node:path';
 import { FerryError } from '../../../src-shared/errors.ts';
 
 /** What a registry accepts: a password for Basic auth / the token flow, or an OAuth2 refresh token. */
-export type Credential =
-  | { kind: 'basic'; username: string; password: string }
-  | { kind: 'identity-token'; token: string };
+export type Credential = { kind: 'basic'; username: string; password: string } | { kind: 'identity-token'; token: string };
 
 /** Looks credentials up lazily, so helper programs only run for registries actually contacted. */
 export interface CredentialStore {
@@ -231,8 +229,7 @@ async function readAuthFile(path: string, required: boolean, origin: string): Pr
 }
 
 function parseAuthFile(path: string, json: Record<string, unknown>): AuthFile {
-  const invalid = (field: string): FerryError =>
-    new FerryError('CREDENTIALS_ERROR', `auth file ${path} has an invalid "${field}" field`, { path, field });
+  const invalid = (field: string): FerryError => new FerryError('CREDENTIALS_ERROR', `auth file ${path} has an invalid "${field}" field`, { path, field });
   const auths = new Map<string, RawAuthEntry>();
   if (json.auths !== undefined && json.auths !== null) {
     if (!isRecord(json.auths)) throw invalid('auths');
@@ -262,8 +259,7 @@ function parseAuthFile(path: string, json: Record<string, unknown>): AuthFile {
 
 /** Decodes one auths entry; identitytoken wins over a password, as in docker and containers/image. */
 function decodeEntry(entry: RawAuthEntry, path: string, key: string): Credential | undefined {
-  const bad = (why: string): FerryError =>
-    new FerryError('CREDENTIALS_ERROR', `auth file ${path}: entry "${key}" ${why}`, { path, key });
+  const bad = (why: string): FerryError => new FerryError('CREDENTIALS_ERROR', `auth file ${path}: entry "${key}" ${why}`, { path, key });
   if (typeof entry.identitytoken === 'string' && entry.identitytoken !== '') {
     return { kind: 'identity-token', token: entry.identitytoken };
   }
@@ -296,34 +292,28 @@ async function runHelper(name: string, host: string, env: NodeJS.ProcessEnv): Pr
 
 function runHelperOnce(name: string, serverUrl: string, env: NodeJS.ProcessEnv): Promise<Credential | undefined> {
   const program = `docker-credential-${name}`;
-  const fail = (why: string): FerryError =>
-    new FerryError('CREDENTIALS_ERROR', `credential helper ${program} ${why} (server ${serverUrl})`, { helper: program, serverUrl });
+  const fail = (why: string): FerryError => new FerryError('CREDENTIALS_ERROR', `credential helper ${program} ${why} (server ${serverUrl})`, { helper: program, serverUrl });
   return new Promise((resolve, reject) => {
-    const child = execFile(
-      program,
-      ['get'],
-      { env, timeout: HELPER_TIMEOUT_MS, maxBuffer: HELPER_MAX_OUTPUT_BYTES, encoding: 'utf8', windowsHide: true },
-      (error, stdout, stderr) => {
-        if (error !== null) {
-          const code = errnoCode(error);
-          if (code === 'ENOENT') return reject(fail('was not found on PATH'));
-          if (code === 'EACCES') return reject(fail('is not executable'));
-          // The protocol reports "not found" as a failing exit with this text on stdout.
-          if (/credentials not found/i.test(`${stdout}\n${stderr}`)) return resolve(undefined);
-          // Node sets `signal` to null (not undefined, as its type says) when the helper exited by itself.
-          if (error.killed === true || typeof error.signal === 'string') {
-            return reject(fail(error.signal === 'SIGTERM' ? `timed out after ${HELPER_TIMEOUT_MS / 1000}s` : `was killed by ${String(error.signal)}`));
-          }
-          // Helper output is withheld on purpose: a confused helper may print the secret.
-          return reject(fail(`failed with exit code ${String(error.code)}`));
+    const child = execFile(program, ['get'], { env, timeout: HELPER_TIMEOUT_MS, maxBuffer: HELPER_MAX_OUTPUT_BYTES, encoding: 'utf8', windowsHide: true }, (error, stdout, stderr) => {
+      if (error !== null) {
+        const code = errnoCode(error);
+        if (code === 'ENOENT') return reject(fail('was not found on PATH'));
+        if (code === 'EACCES') return reject(fail('is not executable'));
+        // The protocol reports "not found" as a failing exit with this text on stdout.
+        if (/credentials not found/i.test(`${stdout}\n${stderr}`)) return resolve(undefined);
+        // Node sets `signal` to null (not undefined, as its type says) when the helper exited by itself.
+        if (error.killed === true || typeof error.signal === 'string') {
+          return reject(fail(error.signal === 'SIGTERM' ? `timed out after ${HELPER_TIMEOUT_MS / 1000}s` : `was killed by ${String(error.signal)}`));
         }
-        try {
-          resolve(parseHelperOutput(stdout, fail));
-        } catch (parseError) {
-          reject(parseError instanceof Error ? parseError : fail('printed output Ferry cannot read'));
-        }
-      },
-    );
+        // Helper output is withheld on purpose: a confused helper may print the secret.
+        return reject(fail(`failed with exit code ${String(error.code)}`));
+      }
+      try {
+        resolve(parseHelperOutput(stdout, fail));
+      } catch (parseError) {
+        reject(parseError instanceof Error ? parseError : fail('printed output Ferry cannot read'));
+      }
+    });
     // A helper that exits before reading stdin makes the write fail with EPIPE; the exit status reports it.
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(serverUrl);

@@ -11,14 +11,27 @@ const TEMPORARY_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
 
 /** Socket-level failures that a later attempt may not meet (undici and libuv codes). */
 const TEMPORARY_NETWORK_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH',
-  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
 ]);
 
 /** OpenSSL's chain-building failures (Node codes): the CA behind the certificate is not trusted here, so trusting it is the fix. */
 const UNTRUSTED_CA_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_UNTRUSTED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
 ]);
 
 /** Certificate failures no extra CA fixes: the name does not match, or the certificate is out of date. */
@@ -105,13 +118,8 @@ function hostOf(url: string): string {
  */
 export function errorForStatus(init: { status: number; method: string; url: string; subject: string; body: string; retryAfter?: string; registry?: string }): RegistryError {
   const entries = parseErrorBody(init.body);
-  const registrySays = entries.length > 0
-    ? entries.map((entry) => (entry.message ? `${entry.code}: ${entry.message}` : entry.code)).join('; ')
-    : init.body.trim().slice(0, 200) || 'no details';
-  const code: ErrorCode = init.status === 401 ? 'UNAUTHORIZED'
-    : init.status === 403 ? 'DENIED'
-      : init.status === 404 ? 'NOT_FOUND'
-        : 'REGISTRY_ERROR';
+  const registrySays = entries.length > 0 ? entries.map((entry) => (entry.message ? `${entry.code}: ${entry.message}` : entry.code)).join('; ') : init.body.trim().slice(0, 200) || 'no details';
+  const code: ErrorCode = init.status === 401 ? 'UNAUTHORIZED' : init.status === 403 ? 'DENIED' : init.status === 404 ? 'NOT_FOUND' : 'REGISTRY_ERROR';
   const hint: ErrorHint | undefined = init.status === 401 ? { kind: 'credentials', host: init.registry ?? hostOf(init.url) } : undefined;
   const words = init.status === 401 ? ': it wants credentials, or refused the ones given' : '';
   return new RegistryError(code, `${init.subject}: ${init.method} ${redactUrl(init.url)} returned ${init.status} (${registrySays})${words}`, {

@@ -23,8 +23,7 @@ export type ImageIndex = z.infer<typeof ImageIndexSchema>;
 
 /** A manifest as fetched: its exact bytes, its type, its digest and the parsed form. */
 export type FetchedManifest =
-  | { kind: 'index'; bytes: Buffer; mediaType: string; digest: string; index: ImageIndex }
-  | { kind: 'image'; bytes: Buffer; mediaType: string; digest: string; manifest: ImageManifest };
+  { kind: 'index'; bytes: Buffer; mediaType: string; digest: string; index: ImageIndex } | { kind: 'image'; bytes: Buffer; mediaType: string; digest: string; manifest: ImageManifest };
 
 /**
  * Parses and checks manifest bytes (strict JSON, then the shape Ferry reads);
@@ -56,8 +55,13 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 export async function getManifest(client: RegistryClient, repository: string, identifier: string, options: { signal?: AbortSignal; subject?: string } = {}): Promise<FetchedManifest> {
   const subject = options.subject ?? `${client.registry}/${repository}${isDigest(identifier) ? '@' : ':'}${identifier}`;
   const response = await client.send({
-    method: 'GET', path: `/v2/${repository}/manifests/${identifier}`, scopes: [{ repository, actions: ['pull'] }],
-    expect: [200], subject, headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') }, signal: options.signal,
+    method: 'GET',
+    path: `/v2/${repository}/manifests/${identifier}`,
+    scopes: [{ repository, actions: ['pull'] }],
+    expect: [200],
+    subject,
+    headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') },
+    signal: options.signal,
   });
   const declared = Number(headerValue(response.headers['content-length']) ?? '0');
   if (declared > MANIFEST_SIZE_LIMIT) {
@@ -75,10 +79,20 @@ export async function getManifest(client: RegistryClient, repository: string, id
 }
 
 /** Asks whether a manifest exists without fetching it; undefined when it does not. */
-export async function headManifest(client: RegistryClient, repository: string, identifier: string, signal?: AbortSignal): Promise<{ digest: string | undefined; mediaType: string | undefined; size: number } | undefined> {
+export async function headManifest(
+  client: RegistryClient,
+  repository: string,
+  identifier: string,
+  signal?: AbortSignal,
+): Promise<{ digest: string | undefined; mediaType: string | undefined; size: number } | undefined> {
   const response = await client.send({
-    method: 'HEAD', path: `/v2/${repository}/manifests/${identifier}`, scopes: [{ repository, actions: ['pull'] }],
-    expect: [200, 404], subject: `${client.registry}/${repository}:${identifier}`, headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') }, signal,
+    method: 'HEAD',
+    path: `/v2/${repository}/manifests/${identifier}`,
+    scopes: [{ repository, actions: ['pull'] }],
+    expect: [200, 404],
+    subject: `${client.registry}/${repository}:${identifier}`,
+    headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') },
+    signal,
   });
   await response.body.dump();
   if (response.statusCode === 404) return undefined;
@@ -97,8 +111,14 @@ export async function putManifest(client: RegistryClient, repository: string, id
     throw new FerryError('DIGEST_MISMATCH', `${subject}: manifest bytes hash to ${digest}, refusing to push`, { expected: identifier, actual: digest });
   }
   const response = await client.send({
-    method: 'PUT', path: `/v2/${repository}/manifests/${identifier}`, scopes: [{ repository, actions: ['pull', 'push'] }],
-    expect: [201, 200], subject, headers: { 'content-type': mediaType }, body: bytes, signal,
+    method: 'PUT',
+    path: `/v2/${repository}/manifests/${identifier}`,
+    scopes: [{ repository, actions: ['pull', 'push'] }],
+    expect: [201, 200],
+    subject,
+    headers: { 'content-type': mediaType },
+    body: bytes,
+    signal,
   });
   await response.body.dump();
   const stored = headerValue(response.headers['docker-content-digest']);

@@ -26,7 +26,12 @@ export async function listReferrers(client: RegistryClient, repository: string, 
   const subject = `referrers of ${client.registry}/${repository}@${digest}`;
   const query = options.artifactType ? `?artifactType=${encodeURIComponent(options.artifactType)}` : '';
   const response = await client.send({
-    method: 'GET', path: `/v2/${repository}/referrers/${digest}${query}`, scopes: [{ repository, actions: ['pull'] }], expect: [200, 404], subject, signal: options.signal,
+    method: 'GET',
+    path: `/v2/${repository}/referrers/${digest}${query}`,
+    scopes: [{ repository, actions: ['pull'] }],
+    expect: [200, 404],
+    subject,
+    signal: options.signal,
   });
   let descriptors: Descriptor[] = [];
   let filtered = false;

@@ -37,7 +37,10 @@ export class Registries {
   private readonly clients = new Map<string, Promise<RegistryClient>>();
   private store: Promise<CredentialStore> | undefined;
 
-  constructor(private readonly access: RegistryAccess, private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(
+    private readonly access: RegistryAccess,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
 
   /** The client for a registry host, as written in references (`docker.io`, `127.0.0.1:5000`). */
   client(registry: string): Promise<RegistryClient> {
@@ -81,8 +84,13 @@ export class Registries {
       return (await this.store).get(registry);
     };
     return new RegistryClient({
-      registry, plainHttp: this.access.plainHttp, tls, credential,
-      retry: this.access.retry, maxConnections: this.access.maxConnections ?? DEFAULT_MAX_CONNECTIONS, userAgent: 'ferry/0.1',
+      registry,
+      plainHttp: this.access.plainHttp,
+      tls,
+      credential,
+      retry: this.access.retry,
+      maxConnections: this.access.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+      userAgent: 'ferry/0.1',
     });
   }
 }

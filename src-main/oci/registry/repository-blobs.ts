@@ -16,7 +16,11 @@ export type RepositoryWriteOptions = Omit<UploadOptions, 'signal'>;
 
 /** One repository of one registry, read from and written to through the blob interface. */
 export class RepositoryBlobs implements BlobSource, BlobSink {
-  constructor(readonly client: RegistryClient, readonly repository: string, private readonly writeOptions: RepositoryWriteOptions = {}) {}
+  constructor(
+    readonly client: RegistryClient,
+    readonly repository: string,
+    private readonly writeOptions: RepositoryWriteOptions = {},
+  ) {}
 
   /** Names a blob of this repository in errors. */
   describe(blob: BlobRef): string {

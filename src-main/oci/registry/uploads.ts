@@ -37,8 +37,13 @@ function location(response: { headers: Record<string, string | string[] | undefi
 /** True when the repository already has the blob, so the upload can be skipped. */
 export async function blobExists(client: RegistryClient, repository: string, digest: string, signal?: AbortSignal): Promise<boolean> {
   const response = await client.send({
-    method: 'HEAD', path: `/v2/${repository}/blobs/${digest}`, scopes: [{ repository, actions: ['pull', 'push'] }],
-    expect: [200, 404], subject: `blob ${digest} in ${client.registry}/${repository}`, signal, followRedirects: true,
+    method: 'HEAD',
+    path: `/v2/${repository}/blobs/${digest}`,
+    scopes: [{ repository, actions: ['pull', 'push'] }],
+    expect: [200, 404],
+    subject: `blob ${digest} in ${client.registry}/${repository}`,
+    signal,
+    followRedirects: true,
   });
   await response.body.dump();
   return response.statusCode === 200;
@@ -53,9 +58,15 @@ export async function mountBlob(client: RegistryClient, repository: string, dige
   const subject = `mount of ${digest} from ${fromRepository} into ${client.registry}/${repository}`;
   const query = new URLSearchParams({ mount: digest, from: fromRepository });
   const response = await client.send({
-    method: 'POST', path: `/v2/${repository}/blobs/uploads/?${query.toString()}`,
-    scopes: [{ repository, actions: ['pull', 'push'] }, { repository: fromRepository, actions: ['pull'] }],
-    expect: [201, 202], subject, signal,
+    method: 'POST',
+    path: `/v2/${repository}/blobs/uploads/?${query.toString()}`,
+    scopes: [
+      { repository, actions: ['pull', 'push'] },
+      { repository: fromRepository, actions: ['pull'] },
+    ],
+    expect: [201, 202],
+    subject,
+    signal,
   });
   await response.body.dump();
   return response.statusCode === 201 ? 'mounted' : { location: location(response, subject) };
@@ -64,7 +75,12 @@ export async function mountBlob(client: RegistryClient, repository: string, dige
 /** Opens an upload session and returns its Location. */
 async function startUpload(client: RegistryClient, repository: string, subject: string, signal?: AbortSignal): Promise<string> {
   const response = await client.send({
-    method: 'POST', path: `/v2/${repository}/blobs/uploads/`, scopes: [{ repository, actions: ['pull', 'push'] }], expect: [202], subject, signal,
+    method: 'POST',
+    path: `/v2/${repository}/blobs/uploads/`,
+    scopes: [{ repository, actions: ['pull', 'push'] }],
+    expect: [202],
+    subject,
+    signal,
   });
   await response.body.dump();
   return location(response, subject);
@@ -73,7 +89,12 @@ async function startUpload(client: RegistryClient, repository: string, subject: 
 /** How many bytes an open upload session holds (GET on its Location); undefined when the session is gone or its state is unclear, so the caller starts afresh. */
 async function uploadedBytes(client: RegistryClient, repository: string, sessionUrl: string, subject: string, signal?: AbortSignal): Promise<{ bytes: number; location: string } | undefined> {
   const response = await client.send({
-    method: 'GET', path: sessionUrl, scopes: [{ repository, actions: ['pull', 'push'] }], expect: [204, 404], subject, signal,
+    method: 'GET',
+    path: sessionUrl,
+    scopes: [{ repository, actions: ['pull', 'push'] }],
+    expect: [204, 404],
+    subject,
+    signal,
   });
   await response.body.dump();
   if (response.statusCode === 404) return undefined;
@@ -133,7 +154,9 @@ export async function uploadBlob(client: RegistryClient, repository: string, blo
       if (chunkSize === undefined) {
         // One streaming PUT: the fastest path, one request per blob.
         await send({
-          method: 'PUT', path: withDigest(session, blob.digest, client.baseUrl), body: () => source(0),
+          method: 'PUT',
+          path: withDigest(session, blob.digest, client.baseUrl),
+          body: () => source(0),
           headers: { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) },
         });
         options.onProgress?.(blob.size);
@@ -141,7 +164,9 @@ export async function uploadBlob(client: RegistryClient, repository: string, blo
       }
       for await (const chunk of rechunk(source(offset), chunkSize)) {
         const response = await send({
-          method: 'PATCH', path: session, body: chunk,
+          method: 'PATCH',
+          path: session,
+          body: chunk,
           headers: { 'content-type': 'application/octet-stream', 'content-length': String(chunk.length), 'content-range': `${offset}-${offset + chunk.length - 1}` },
         });
         session = location(response, subject);

@@ -135,7 +135,10 @@ export class ImportPushStep extends WizardStep {
   }
   /** The "Blobs" fact under the bar, "done of total", as numbers. */
   async blobs(): Promise<{ done: number; total: number }> {
-    const fact = this.page.getByRole('region', { name: 'Push progress' }).locator('div').filter({ has: this.page.getByRole('term').filter({ hasText: /^Blobs$/ }) });
+    const fact = this.page
+      .getByRole('region', { name: 'Push progress' })
+      .locator('div')
+      .filter({ has: this.page.getByRole('term').filter({ hasText: /^Blobs$/ }) });
     const text = (await fact.getByRole('definition').textContent()) ?? '';
     const match = /^(\d+) of (\d+)$/.exec(text.trim());
     if (!match) throw new Error(`the Blobs fact reads "${text}", not "N of M"`);
