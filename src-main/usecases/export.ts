@@ -16,7 +16,6 @@ import type { Catalog } from '../catalog/index.ts';
 import { ALL_PLATFORMS, parsePlatform, type PlatformSelection } from '../oci/platform.ts';
 import { formatReference, parseReference } from '../oci/reference.ts';
 import { Registries } from '../oci/registry/registries.ts';
-import { placeImageSet, readImageSet } from '../sources/image-set.ts';
 import { exportBundle, type ExportRequest, type ExportSummary, type ImageBlobShare } from '../transfer/export.ts';
 import { parseImageList, readImageList } from '../sources/image-list.ts';
 import { registryAccessFor, type RegistrySettings } from './access.ts';
@@ -103,7 +102,9 @@ async function prepare(input: ExportJobInput, catalog: () => Catalog, signal: Ab
     platforms = { kind: 'some', platforms: input.platforms.map(parsePlatform) };
     imageSet.platforms = [...input.platforms];
   }
-  const set = input.setFile !== undefined ? await readImageSet(input.setFile) : undefined;
+  // Image sets bring the YAML reader and the platform resolvers: loaded only for an export that names a set.
+  const imageSets = input.setFile !== undefined ? await import('../sources/image-set.ts') : undefined;
+  const set = imageSets && input.setFile !== undefined ? await imageSets.readImageSet(input.setFile) : undefined;
   // A set's own `platforms:` applies unless the user chose platforms.
   if (set && platforms.kind === 'all' && set.platforms.length > 0) platforms = { kind: 'some', platforms: set.platforms.map(parsePlatform) };
   const access = registryAccessFor(
@@ -118,9 +119,9 @@ async function prepare(input: ExportJobInput, catalog: () => Catalog, signal: Ab
   if (input.archive === true) request.archive = true;
   if (input.partSize !== undefined) request.partSize = input.partSize;
   if (input.concurrency !== undefined) request.concurrency = input.concurrency;
-  if (set) {
+  if (set && imageSets) {
     try {
-      request.placements = await placeImageSet(set, { registries, platforms, ...(signal ? { signal } : {}) }, imageSet, references);
+      request.placements = await imageSets.placeImageSet(set, { registries, platforms, ...(signal ? { signal } : {}) }, imageSet, references);
     } catch (error) {
       await registries.close();
       throw error;

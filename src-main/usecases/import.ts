@@ -11,8 +11,6 @@ import { openBundle, type OpenedBundle } from '../bundle/bundle-reader.ts';
 import { readBundleManifest } from '../bundle/bundle-manifest.ts';
 import { writeReceipt, type ImportReceipt } from '../bundle/receipt.ts';
 import type { Catalog } from '../catalog/index.ts';
-import { mergePullSecretFile } from '../mirror-config/pull-secret.ts';
-import { writeMirrorConfig } from '../mirror-config/write.ts';
 import { parseRegistryPrefix } from '../oci/reference.ts';
 import { Registries } from '../oci/registry/registries.ts';
 import type { ImportTarget } from '../transfer/import-plan.ts';
@@ -105,9 +103,12 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
       ? await importBundle(request, registries)
       : await withCatalogJob(catalog, 'import', `${bundle} -> ${input.target}`, { bundle, target: input.target }, (journal) => importBundle({ ...request, journal }, registries));
     if (input.pullSecretFile !== undefined && input.registry.login !== undefined && !summary.dryRun) {
+      const { mergePullSecretFile } = await import('../mirror-config/pull-secret.ts');
       await mergePullSecretFile(input.pullSecretFile, target.registry, input.registry.login);
     }
-    const mirrorConfig = input.mirrorConfigDir !== undefined ? await writeMirrorConfig(input.mirrorConfigDir, summary.mappings, { mirrorRegistry: target.registry }) : [];
+    // The YAML and TOML writers load only for an import that asks for mirror configuration.
+    const mirrorConfig =
+      input.mirrorConfigDir !== undefined ? await (await import('../mirror-config/write.ts')).writeMirrorConfig(input.mirrorConfigDir, summary.mappings, { mirrorRegistry: target.registry }) : [];
     const outcome: ImportOutcome = { summary, mirrorConfig };
     if (!summary.dryRun) {
       const receipt: ImportReceipt = {

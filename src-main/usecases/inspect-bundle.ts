@@ -10,7 +10,6 @@ import { join, resolve } from 'node:path';
 import type { BundleInspection } from '../../src-shared/api/contract.ts';
 import { openBundle, type OpenedBundle } from '../bundle/bundle-reader.ts';
 import type { Catalog } from '../catalog/index.ts';
-import { writeMirrorConfig } from '../mirror-config/write.ts';
 import { formatReference } from '../oci/reference.ts';
 import { graphOf, planImport } from '../transfer/import-plan.ts';
 import { importTarget } from './import.ts';
@@ -80,6 +79,7 @@ export async function renderMirrorConfig(bundle: string, to: BundleTarget): Prom
   const plan = planImport(await openBundle(resolve(bundle)), target);
   const dir = await mkdtemp(join(tmpdir(), 'ferry-mirror-config-'));
   try {
+    const { writeMirrorConfig } = await import('../mirror-config/write.ts');
     const written = await writeMirrorConfig(dir, plan.mappings, { mirrorRegistry: target.registry });
     return await Promise.all(written.map(async (path) => ({ path, text: await readFile(join(dir, ...path.split('/')), 'utf8') })));
   } finally {

@@ -4,7 +4,6 @@
  * without the desktop app (headless import stations, the e2e tests).
  */
 import { FerryError } from '../../../src-shared/errors.ts';
-import { runBrowserMode } from '../../server/browser-mode.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
 import { catalogFlag } from '../catalog-flags.ts';
 
@@ -31,6 +30,8 @@ export async function runUi(args: ParsedArgs, { out, err }: CommandIo): Promise<
     if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new FerryError('INVALID_ARGUMENT', `--port must be a port number, got "${portFlag}"`);
   }
   const catalog = args.values.catalog;
+  // The server, the service and every use case load only when the app is asked for, so other commands start fast.
+  const { runBrowserMode } = await import('../../server/browser-mode.ts');
   return runBrowserMode({
     open: args.values['no-open'] !== true,
     out,
