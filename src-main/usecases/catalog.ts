@@ -82,4 +82,5 @@ export function queryCatalog(catalog: Catalog, query: CatalogQuery): CatalogAnsw
   }
 }
 
+// Front ends hold the catalog they opened without reaching below the use-case layer.
 export type { Catalog };

@@ -80,4 +80,5 @@ export async function runCopy(input: CopyJobInput, context: JobContext = {}): Pr
 
 // The defaults front ends show in their help, without reaching below the use-case layer.
 export { DEFAULT_BLOB_CONCURRENCY as DEFAULT_COPY_CONCURRENCY } from '../transfer/copy.ts';
+// Front ends print the summary without reaching below the use-case layer.
 export type { CopySummary };
