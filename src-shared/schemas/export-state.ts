@@ -4,7 +4,7 @@
  * trusted: the export starts afresh rather than reuse parts it cannot vouch for.
  */
 import { z } from 'zod';
-import { BundlePartSchema, SHA256_DIGEST } from './bundle-manifest.ts';
+import { BundlePartSchema, FERRY_JSON_LIMIT, Sha256DigestSchema } from './bundle-manifest.ts';
 import type { JsonDocumentKind } from './document.ts';
 
 /** What a resumed export needs to continue exactly where the last run stopped. */
@@ -15,7 +15,7 @@ export const ExportStateSchema = z.strictObject({
   form: z.enum(['directory', 'archive'], 'must be "directory" or "archive"'),
   partSize: z.number().int().min(1).nullable(),
   /** Digests of the content in write order; a different plan means the parts cannot be reused. */
-  content: z.array(z.string().regex(SHA256_DIGEST, 'must be a sha256 digest')),
+  content: z.array(Sha256DigestSchema),
   /** sha256 of index.json: the same blobs under other names are a different bundle. */
   index: z.string(),
   /** The archive parts already completed, as ferry.json will list them. */
@@ -26,6 +26,6 @@ export const ExportStateSchema = z.strictObject({
 export const EXPORT_STATE_DOCUMENT: JsonDocumentKind<typeof ExportStateSchema> = {
   schema: ExportStateSchema,
   name: 'an export journal',
-  maxBytes: 256 * 1024 * 1024,
+  maxBytes: FERRY_JSON_LIMIT,
   code: 'INVALID_CONTENT',
 };

@@ -4,7 +4,7 @@
  * travels on removable media, so it is read as strictly as ferry.json.
  */
 import { z } from 'zod';
-import { Sha256DigestSchema } from './bundle-manifest.ts';
+import { FERRY_JSON_LIMIT, Sha256DigestSchema } from './bundle-manifest.ts';
 import type { JsonDocumentKind } from './document.ts';
 
 /** One imported image: where it came from and where it now is. */
@@ -27,6 +27,7 @@ export const ImportReceiptSchema = z.strictObject({
 export const RECEIPT_DOCUMENT: JsonDocumentKind<typeof ImportReceiptSchema> = {
   schema: ImportReceiptSchema,
   name: 'a Ferry receipt (receiptVersion 1 with registry, images and sha256 digests)',
-  maxBytes: 256 * 1024 * 1024,
+  // A receipt lists every digest of a bundle, so it may be as large as that bundle's ferry.json.
+  maxBytes: FERRY_JSON_LIMIT,
   code: 'INVALID_CONTENT',
 };
