@@ -85,3 +85,26 @@ export function helpText(spec: CommandSpec): string {
   if (spec.examples?.length) lines.push('', 'Examples:', ...spec.examples.map((e) => `  ${e}`));
   return `${lines.join('\n')}\n`;
 }
+
+/** A repeatable string flag's values (none when absent). */
+export function stringsFlag(values: ParsedArgs['values'], name: string): string[] {
+  const value = values[name];
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value.map(String) : [String(value)];
+}
+
+/** `--platform` / `--all-platforms` as the platforms to keep (none: all). */
+export function platformFlags(values: ParsedArgs['values']): string[] {
+  const wanted = stringsFlag(values, 'platform');
+  if (wanted.length > 0 && values['all-platforms'] === true) throw new FerryError('INVALID_ARGUMENT', '--all-platforms and --platform exclude each other');
+  return wanted;
+}
+
+/** `--concurrency N`, checked. */
+export function concurrencyFlag(values: ParsedArgs['values'], fallback: number): number {
+  const raw = values.concurrency;
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new FerryError('INVALID_ARGUMENT', `--concurrency must be an integer from 1 to 256, got "${String(raw)}"`);
+  return n;
+}

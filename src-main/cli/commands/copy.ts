@@ -6,7 +6,7 @@
  */
 import { errorHint, FerryError } from '../../../src-shared/errors.ts';
 import { DEFAULT_COPY_CONCURRENCY, runCopy as copyImages, type CopySelection } from '../../usecases/copy.ts';
-import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
+import { concurrencyFlag, platformFlags, type CommandIo, type CommandSpec, type ParsedArgs } from '../args.ts';
 import { hintAsFlags } from '../error-words.ts';
 import { formatBytes } from '../../../src-shared/units.ts';
 import { runJob } from '../job.ts';
@@ -31,29 +31,6 @@ export const copySpec: CommandSpec = {
   },
   examples: ['ferry copy quay.io/org/app:v1 mirror.local:5000/org/app:v1', 'ferry copy --images images.txt --to mirror.local:5000/ocp --dest-authfile auth.json'],
 };
-
-/** A repeatable string flag's values (none when absent). */
-export function stringsFlag(values: ParsedArgs['values'], name: string): string[] {
-  const value = values[name];
-  if (value === undefined) return [];
-  return Array.isArray(value) ? value.map(String) : [String(value)];
-}
-
-/** `--platform` / `--all-platforms` as the platforms to keep (none: all); shared by copy and export. */
-export function platformFlags(values: ParsedArgs['values']): string[] {
-  const wanted = stringsFlag(values, 'platform');
-  if (wanted.length > 0 && values['all-platforms'] === true) throw new FerryError('INVALID_ARGUMENT', '--all-platforms and --platform exclude each other');
-  return wanted;
-}
-
-/** `--concurrency N`, checked; shared by copy, export and import. */
-export function concurrencyFlag(values: ParsedArgs['values'], fallback: number): number {
-  const raw = values.concurrency;
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new FerryError('INVALID_ARGUMENT', `--concurrency must be an integer from 1 to 256, got "${String(raw)}"`);
-  return n;
-}
 
 /** The images the flags and arguments name. */
 function selectionOf(args: ParsedArgs): CopySelection {

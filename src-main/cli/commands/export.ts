@@ -6,11 +6,10 @@
 import { FerryError } from '../../../src-shared/errors.ts';
 import { formatBytes, parseSize } from '../../../src-shared/units.ts';
 import { DEFAULT_EXPORT_CONCURRENCY, runExport as exportImages, type ExportJobInput, type ExportOutcome } from '../../usecases/export.ts';
-import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
+import { concurrencyFlag, platformFlags, stringsFlag, type CommandIo, type CommandSpec, type ParsedArgs } from '../args.ts';
 import { catalogFlag, withCatalog } from '../catalog-flags.ts';
 import { runJob } from '../job.ts';
 import { registryFlags, registrySettings } from '../registry-flags.ts';
-import { concurrencyFlag, platformFlags, stringsFlag } from './copy.ts';
 
 /** The flags and help of `ferry export`. */
 export const exportSpec: CommandSpec = {

@@ -6,12 +6,11 @@
  */
 import { FerryError } from '../../../src-shared/errors.ts';
 import { DEFAULT_IMPORT_CONCURRENCY, runImport as importBundle, type ImportJobInput } from '../../usecases/import.ts';
-import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
+import { concurrencyFlag, type CommandIo, type CommandSpec, type ParsedArgs } from '../args.ts';
 import { catalogFlag, withCatalog } from '../catalog-flags.ts';
 import { formatBytes } from '../../../src-shared/units.ts';
 import { runJob } from '../job.ts';
 import { registryFlags, registrySettings } from '../registry-flags.ts';
-import { concurrencyFlag } from './copy.ts';
 
 /** The flags and help of `ferry import`. */
 export const importSpec: CommandSpec = {

@@ -5,10 +5,9 @@
  */
 import { FerryError } from '../../../src-shared/errors.ts';
 import { inspectImage, rawManifest } from '../../usecases/inspect-image.ts';
-import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
+import { stringsFlag, type CommandIo, type CommandSpec, type ParsedArgs } from '../args.ts';
 import { formatBytes } from '../../../src-shared/units.ts';
 import { registryFlags, registrySettings } from '../registry-flags.ts';
-import { stringsFlag } from './copy.ts';
 
 /** The flags and help of `ferry inspect`. */
 export const inspectSpec: CommandSpec = {
