@@ -39,6 +39,8 @@ export interface VerifyOptions {
   signal?: AbortSignal;
   /** Called with every chunk's length as bytes are read (parts or blob files), for progress. */
   onBytes?: (bytes: number) => void;
+  /** Called once, before the first byte is read, with the bytes the pass will read (the parts, or the blob files), for progress. */
+  onTotal?: (bytes: number) => void;
 }
 
 /** Titles of the checks as the report shows them. */

@@ -61,6 +61,7 @@ export async function verifyBundleDetailed(dir: string, options: VerifyOptions =
   const manifest = loaded;
   Object.assign(report, { form: manifest.form, bundleId: manifest.bundleId, images: manifest.images.length, blobs: manifest.blobs.length });
   const facts = newBlobFacts();
+  options.onTotal?.((manifest.form === 'archive' ? manifest.parts : manifest.blobs).reduce((sum, item) => sum + item.size, 0));
   const read = manifest.form === 'directory' ? await verifyDirectory(dir, manifest, facts, recorder, options) : await verifyArchive(dir, manifest, facts, recorder, options);
   report.bytes = read.bytes;
   if (read.complete) for (const problem of bundleGraphProblems(manifest, read.indexText, facts)) recorder.fail('graph', problem);
@@ -220,7 +221,8 @@ async function verifyLayout(dir: string, recorder: CheckRecorder, options: Verif
   if ('problem' in parsed) recorder.fail('schema', parsed.problem);
   const facts = newBlobFacts();
   let bytes = 0;
-  let blobs = 0;
+  // Listed first, so the pass can say how many bytes it will read before it reads them.
+  const files: Array<{ digest: string; path: string; size: number }> = [];
   for (const algorithm of await readdir(join(dir, 'blobs')).catch(() => [] as string[])) {
     for (const name of await readdir(join(dir, 'blobs', algorithm)).catch(() => [] as string[])) {
       throwIfCancelled(options.signal);
@@ -231,11 +233,16 @@ async function verifyLayout(dir: string, recorder: CheckRecorder, options: Verif
         recorder.fail('blobs', `blobs/${algorithm}/${name} is not a blob named by a digest Ferry can verify`);
         continue;
       }
-      blobs += 1;
-      facts.present.set(digest, info.size);
-      bytes += await verifyBlobFile(path, digest, info.size, facts, recorder, options);
+      files.push({ digest, path, size: info.size });
     }
   }
+  options.onTotal?.(files.reduce((sum, file) => sum + file.size, 0));
+  for (const { digest, path, size } of files) {
+    throwIfCancelled(options.signal);
+    facts.present.set(digest, size);
+    bytes += await verifyBlobFile(path, digest, size, facts, recorder, options);
+  }
+  const blobs = files.length;
   if ('entries' in parsed) for (const problem of checkGraph(parsed.entries, facts)) recorder.fail('graph', problem);
   else recorder.fail('graph', 'not checked: index.json cannot be read');
   return { images: 'entries' in parsed ? parsed.entries.length : 0, blobs, bytes };

@@ -37,6 +37,8 @@ export interface ImportRequest {
   onEvent?: (event: TransferEvent) => void;
   /** Bytes read by the verification that runs before the first write (for progress). */
   onVerifyBytes?: (bytes: number) => void;
+  /** The bytes that verification will read, told once before it starts (for progress). */
+  onVerifyTotal?: (bytes: number) => void;
   /** The catalog's job journal: blobs an interrupted run already pushed are not asked about again. */
   journal?: TransferJournal;
 }
@@ -232,7 +234,11 @@ async function checkOmitted(opened: OpenedBundle, plan: ImportPlan, client: Regi
 /** Runs an import; see the module comment for the order of things. */
 export async function importBundle(request: ImportRequest, registries: Registries): Promise<ImportSummary> {
   const started = Date.now();
-  const report = await verifyBundle(request.bundle, { ...(request.signal ? { signal: request.signal } : {}), ...(request.onVerifyBytes ? { onBytes: request.onVerifyBytes } : {}) });
+  const report = await verifyBundle(request.bundle, {
+    ...(request.signal ? { signal: request.signal } : {}),
+    ...(request.onVerifyBytes ? { onBytes: request.onVerifyBytes } : {}),
+    ...(request.onVerifyTotal ? { onTotal: request.onVerifyTotal } : {}),
+  });
   if (!report.ok) {
     const problems = report.checks.flatMap((check) => check.problems.map((problem) => `${check.title}: ${problem}`));
     throw new FerryError(

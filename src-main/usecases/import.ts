@@ -7,7 +7,6 @@
  */
 import { resolve } from 'node:path';
 import { FerryError, type ErrorHint } from '../../src-shared/errors.ts';
-import { openBundle, type OpenedBundle } from '../bundle/bundle-reader.ts';
 import { readBundleManifest } from '../bundle/bundle-manifest.ts';
 import { writeReceipt, type ImportReceipt } from '../bundle/receipt.ts';
 import type { Catalog } from '../catalog/index.ts';
@@ -56,23 +55,27 @@ export function importTarget(target: string, keepRegistryHost: boolean | undefin
   return { registry, prefix, keepRegistryHost: keepRegistryHost === true };
 }
 
-/** The bytes verification will read: the parts of an archive, else the blobs. */
-function bytesToRead(opened: OpenedBundle): number {
-  if (opened.form === 'archive') return (opened.manifest?.parts ?? []).reduce((sum, part) => sum + part.size, 0);
-  let total = 0;
-  for (const size of opened.sizes.values()) total += size;
-  return total;
+/** A verification pass's progress callbacks: the verifier tells its total once, then every chunk it reads. */
+export interface VerifyProgress {
+  onTotal: (bytes: number) => void;
+  onBytes: (bytes: number) => void;
 }
 
-/** Feeds a verification pass's bytes to the job's progress, against the bytes it will read. */
-export async function verifyProgress(dir: string, tracker: JobContext['tracker']): Promise<((bytes: number) => void) | undefined> {
+/** Feeds a verification pass to the job's progress; undefined when nobody shows progress. */
+export function verifyProgress(tracker: JobContext['tracker']): VerifyProgress | undefined {
   if (tracker === undefined) return undefined;
-  const total = await openBundle(dir).then(bytesToRead, () => 0);
   let read = 0;
-  tracker.verifying(0, total);
-  return (bytes) => {
-    read += bytes;
-    tracker.verifying(read, total);
+  let total = 0;
+  tracker.verifying(0, 0);
+  return {
+    onTotal: (bytes) => {
+      total = bytes;
+      tracker.verifying(read, total);
+    },
+    onBytes: (bytes) => {
+      read += bytes;
+      tracker.verifying(read, total);
+    },
   };
 }
 
@@ -89,7 +92,7 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
   }
   const registries = new Registries(registryAccessFor(input.registry, [target.registry], 'destination'));
   try {
-    const onVerifyBytes = await verifyProgress(bundle, tracker);
+    const progress = verifyProgress(tracker);
     const request = {
       bundle,
       target,
@@ -97,7 +100,7 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
       ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}),
       ...(signal ? { signal } : {}),
       ...(tracker ? { onEvent: tracker.onEvent } : {}),
-      ...(onVerifyBytes ? { onVerifyBytes } : {}),
+      ...(progress ? { onVerifyBytes: progress.onBytes, onVerifyTotal: progress.onTotal } : {}),
     };
     const summary = request.dryRun
       ? await importBundle(request, registries)

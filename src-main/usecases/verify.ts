@@ -10,9 +10,7 @@ import type { JobContext } from './job-context.ts';
 
 /** Verifies every byte of a bundle and answers with the plain-language report a security officer reads. */
 export async function runVerify(bundle: string, context: JobContext = {}): Promise<VerifyReport> {
-  const dir = resolve(bundle);
-  const onBytes = await verifyProgress(dir, context.tracker);
-  return verifyBundle(dir, { ...(context.signal ? { signal: context.signal } : {}), ...(onBytes ? { onBytes } : {}) });
+  return verifyBundle(resolve(bundle), { ...(context.signal ? { signal: context.signal } : {}), ...verifyProgress(context.tracker) });
 }
 
 // Front ends type the report without reaching below the use-case layer.
