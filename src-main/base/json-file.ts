@@ -7,9 +7,11 @@ import { readFile, stat } from 'node:fs/promises';
 import type { z } from 'zod';
 import { FerryError } from '../../src-shared/errors.ts';
 import { parseJsonDocument, type JsonDocumentKind } from '../../src-shared/schemas/document.ts';
+import { errnoCode } from './fs-errors.ts';
 
-function errnoCode(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? String(error);
+/** The errno code of a failure, or its text when it has none, for messages. */
+function reasonOf(error: unknown): string {
+  return errnoCode(error) ?? String(error);
 }
 
 /** The document at `path`, checked; undefined when there is no such file. Other read failures are IO_ERROR naming the file. */
@@ -22,7 +24,7 @@ export async function readJsonFile<Schema extends z.ZodType>(path: string, kind:
   } catch (error) {
     if (error instanceof FerryError) throw error;
     if (errnoCode(error) === 'ENOENT') return undefined;
-    throw new FerryError('IO_ERROR', `cannot read ${path}: ${errnoCode(error)}`, { file: path }, { cause: error });
+    throw new FerryError('IO_ERROR', `cannot read ${path}: ${reasonOf(error)}`, { file: path }, { cause: error });
   }
   if (size > kind.maxBytes) throw new FerryError(kind.code, `${path} is ${size} bytes, more than such a file may be (${kind.maxBytes})`, { file: path, path: '$', size, limit: kind.maxBytes });
   let bytes: Buffer;
@@ -30,7 +32,7 @@ export async function readJsonFile<Schema extends z.ZodType>(path: string, kind:
     bytes = await readFile(path);
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return undefined;
-    throw new FerryError('IO_ERROR', `cannot read ${path}: ${errnoCode(error)}`, { file: path }, { cause: error });
+    throw new FerryError('IO_ERROR', `cannot read ${path}: ${reasonOf(error)}`, { file: path }, { cause: error });
   }
   return parseJsonDocument(bytes, kind, path);
 }

@@ -17,6 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { FerryError } from '../../../src-shared/errors.ts';
+import { errnoCode } from '../../base/fs-errors.ts';
 
 /** What a registry accepts: a password for Basic auth / the token flow, or an OAuth2 refresh token. */
 export type Credential = { kind: 'basic'; username: string; password: string } | { kind: 'identity-token'; token: string };
@@ -338,11 +339,6 @@ function parseHelperOutput(stdout: string, fail: (why: string) => FerryError): C
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function errnoCode(error: unknown): string | undefined {
-  if (!isRecord(error)) return undefined;
-  return typeof error.code === 'string' ? error.code : undefined;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

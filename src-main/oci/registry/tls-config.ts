@@ -17,6 +17,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { FerryError } from '../../../src-shared/errors.ts';
+import { errnoCode } from '../../base/fs-errors.ts';
 
 /** The user's TLS flags, kept apart from transport code so the CLI and the app parse them once. */
 export interface TlsOptions {
@@ -229,9 +230,4 @@ async function defaultRootCertificates(): Promise<readonly string[]> {
 function checkHost(host: string): void {
   const ok = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:[0-9]{1,5})?$/.test(host) && !/^\.+(:|$)/.test(host);
   if (!ok) throw new FerryError('INVALID_ARGUMENT', `registry host "${host}" is not a host[:port]`, { host });
-}
-
-function errnoCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
-  return typeof error.code === 'string' ? error.code : undefined;
 }
