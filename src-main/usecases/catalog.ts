@@ -17,7 +17,7 @@ import {
 } from '../catalog/index.ts';
 
 /** Default and ceiling of a bundle listing, so one call cannot read the whole catalog into a screen. */
-export const BUNDLES_DEFAULT_LIMIT = 50;
+const BUNDLES_DEFAULT_LIMIT = 50;
 const BUNDLES_MAX_LIMIT = 1_000;
 
 /** Opens the catalog at `path`, else at FERRY_CATALOG or the per-OS default. */

@@ -44,7 +44,7 @@ async function requestsOf(images: CopySelection): Promise<CopyRequest[]> {
 }
 
 /** A platform selection from `os/arch` strings; none means every platform. */
-export function platformsOf(platforms: string[] | undefined): PlatformSelection {
+function platformsOf(platforms: string[] | undefined): PlatformSelection {
   return platforms !== undefined && platforms.length > 0 ? { kind: 'some', platforms: platforms.map(parsePlatform) } : ALL_PLATFORMS;
 }
 
