@@ -7,7 +7,7 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FerryError } from '../../src-shared/errors.ts';
-import { DURABLE_TEMP_PATTERN } from '../base/durable-write.ts';
+import { isFerryLeftover } from '../base/leftovers.ts';
 import { BUNDLE_FILES, type BundleManifest } from '../../src-shared/model/bundle.ts';
 import { readBundleManifestIfPresent } from './bundle-manifest.ts';
 import { EXPORT_STATE_FILE, readExportState, type ExportState } from './export-state.ts';
@@ -30,7 +30,7 @@ export interface FolderState {
  * (another tool's OCI layout is never reused, since its blobs were not verified by us).
  */
 export async function inspectFolder(dir: string): Promise<FolderState> {
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => !DURABLE_TEMP_PATTERN.test(name));
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => !isFerryLeftover(name));
   const foreign = names.filter((name) => !OWN_ENTRY.test(name));
   if (foreign.length > 0) {
     throw new FerryError('INVALID_ARGUMENT', `${dir} is not empty and is not a Ferry bundle (found ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}); choose an empty folder`, {
@@ -71,7 +71,7 @@ export async function partsStillThere(dir: string, parts: PartInfo[]): Promise<P
   return kept;
 }
 
-/** Removes temp files a killed durable write left at the top of the folder. */
+/** Removes Ferry's leftovers a kill left at the top of the folder (durable-write temps, a media write probe). */
 export async function sweepTempFiles(dir: string): Promise<void> {
-  for (const name of await readdir(dir).catch(() => [] as string[])) if (DURABLE_TEMP_PATTERN.test(name)) await rm(join(dir, name), { force: true });
+  for (const name of await readdir(dir).catch(() => [] as string[])) if (isFerryLeftover(name)) await rm(join(dir, name), { force: true });
 }

@@ -10,6 +10,7 @@ import { open, readFile, rm, stat, statfs } from 'node:fs/promises';
 import { dirname, resolve, win32 } from 'node:path';
 import { promisify } from 'node:util';
 import { FerryError } from '../../src-shared/errors.ts';
+import { WRITE_PROBE_PREFIX } from '../base/leftovers.ts';
 import type { FileSystemKind } from './filesystem.ts';
 import { findMount, linuxFileSystemKind, parseMountInfo } from './linux.ts';
 import { macFileSystemKind, parseMacMount } from './macos.ts';
@@ -123,7 +124,7 @@ export async function freeSpace(dir: string): Promise<number | undefined> {
  * alike. The name has no `:` so it is legal on FAT and NTFS.
  */
 export async function probeWritable(dir: string): Promise<boolean> {
-  const probe = resolve(dir, `.ferry-write-probe-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const probe = resolve(dir, `${WRITE_PROBE_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
   try {
     const handle = await open(probe, 'wx');
     await handle.close();
