@@ -1,0 +1,4 @@
+import type { RowResult } from './report.ts';
+export async function runRegistryFaults(..._args: unknown[]): Promise<RowResult> {
+  throw new Error('not yet');
+}

@@ -1,0 +1,136 @@
+/**
+ * Row 1: SIGKILL at random points of `ferry export` (directory and archive
+ * form). After each kill: `ferry verify` must refuse the folder unless it is
+ * the whole bundle; one rerun must finish it; the result must hold the same
+ * bytes as an uninterrupted export (ferry.json's bundleId and created, and in
+ * archive form the tar mtime derived from created, name the export and are
+ * compared apart, see the doc).
+ */
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { bundleDifferences, bytesUnder, fingerprintBundle } from './compare.ts';
+import { runFerryProcess, tailOf } from './ferry-process.ts';
+import type { RowResult } from './report.ts';
+import { median, type RowContext } from './row-context.ts';
+
+/** A rerun that needs longer than this is a hang; the uninterrupted export takes a few seconds. */
+const EXPORT_TIMEOUT_MS = 120_000;
+/** Reruns tried before a case counts as "rerun does not complete". */
+const MAX_RERUNS = 3;
+
+/** Where a kill landed, from what the folder held afterwards. */
+type Phase = 'before the folder' | 'journal only' | 'writing' | 'ferry.json written';
+
+/** The export arguments for one folder. */
+export function exportArgs(dir: string, refs: readonly string[], authFile: string, form: 'directory' | 'archive'): string[] {
+  return ['export', '--to', dir, ...refs, '--plain-http', '--authfile', authFile, ...(form === 'archive' ? ['--archive', '--part-size', '1MiB'] : [])];
+}
+
+/** Runs row 1 for one form; `reference` is left in place for the import row. */
+export async function runExportKills(ctx: RowContext, refs: readonly string[], authFile: string, form: 'directory' | 'archive', reference: string): Promise<RowResult> {
+  const started = Date.now();
+  const first = await runFerryProcess(exportArgs(reference, refs, authFile, form), { env: ctx.env, timeoutMs: EXPORT_TIMEOUT_MS });
+  if (first.code !== 0) throw new Error(`the uninterrupted ${form} export failed: ${tailOf(first.stderr)}`);
+  const verified = await runFerryProcess(['verify', reference, '--json'], { env: ctx.env, timeoutMs: EXPORT_TIMEOUT_MS });
+  if (verified.code !== 0) throw new Error(`the uninterrupted ${form} export does not verify: ${tailOf(verified.stdout)}`);
+  const expected = await fingerprintBundle(reference);
+  const totalBytes = await bytesUnder(reference);
+  // A second uninterrupted export with warm caches: the kill window is the faster of the two.
+  const warmDir = join(ctx.work, `export-${form}-warm`);
+  const warm = await runFerryProcess(exportArgs(warmDir, refs, authFile, form), { env: ctx.env, timeoutMs: EXPORT_TIMEOUT_MS });
+  await rm(warmDir, { recursive: true, force: true });
+  const window = Math.min(first.seconds, warm.code === 0 ? warm.seconds : first.seconds) * 1000;
+
+  const phases = new Map<Phase, number>();
+  const writtenShares: number[] = [];
+  const acceptedEarly: string[] = [];
+  const rerunFailures: string[] = [];
+  const differing: string[] = [];
+  const rerunSeconds: number[] = [];
+  const caseSeconds: number[] = [];
+  const rss: number[] = [];
+  let finishedBeforeKill = 0;
+  let maxReruns = 0;
+  let notCompleted = 0;
+  for (let i = 0; i < ctx.n; i += 1) {
+    const caseStarted = Date.now();
+    const dir = join(ctx.work, `export-${form}-${i}`);
+    const args = exportArgs(dir, refs, authFile, form);
+    const delay = Math.round(ctx.random() * window);
+    const killed = await runFerryProcess(args, { env: ctx.env, killAfterMs: delay, timeoutMs: EXPORT_TIMEOUT_MS });
+    if (killed.maxRssKiB !== undefined) rss.push(killed.maxRssKiB);
+    if (!killed.killed) finishedBeforeKill += 1;
+    const hasFerryJson = existsSync(join(dir, 'ferry.json'));
+    const bytes = await bytesUnder(dir);
+    const phase: Phase = !existsSync(dir) ? 'before the folder' : hasFerryJson ? 'ferry.json written' : bytes <= 1024 * 16 ? 'journal only' : 'writing';
+    phases.set(phase, (phases.get(phase) ?? 0) + 1);
+    writtenShares.push(Math.min(1, bytes / totalBytes));
+    if (existsSync(dir)) {
+      const check = await runFerryProcess(['verify', dir, '--json'], { env: ctx.env, timeoutMs: EXPORT_TIMEOUT_MS });
+      if (check.code === 0) {
+        const diff = bundleDifferences(expected, await fingerprintBundle(dir));
+        if (diff.length > 0) acceptedEarly.push(`#${i} (kill at ${delay} ms, ${phase}): ${diff.slice(0, 3).join(', ')}`);
+      } else if (check.timedOut) {
+        acceptedEarly.push(`#${i}: ferry verify hung on the killed folder`);
+      }
+    }
+    let reruns = 0;
+    let done = false;
+    while (!done && reruns < MAX_RERUNS) {
+      reruns += 1;
+      const rerun = await runFerryProcess(args, { env: ctx.env, timeoutMs: EXPORT_TIMEOUT_MS });
+      rerunSeconds.push(rerun.seconds);
+      if (rerun.maxRssKiB !== undefined) rss.push(rerun.maxRssKiB);
+      done = rerun.code === 0;
+      if (!done) rerunFailures.push(`#${i} (kill at ${delay} ms, ${phase}) rerun ${reruns}: ${rerun.timedOut ? 'hung' : `exit ${rerun.code}`}: ${tailOf(rerun.stderr)}`);
+    }
+    maxReruns = Math.max(maxReruns, reruns);
+    if (!done) notCompleted += 1;
+    if (done) {
+      const diff = bundleDifferences(expected, await fingerprintBundle(dir));
+      if (diff.length > 0) differing.push(`#${i} (kill at ${delay} ms, ${phase}): ${diff.slice(0, 4).join(', ')}`);
+    }
+    await rm(dir, { recursive: true, force: true });
+    caseSeconds.push((Date.now() - caseStarted) / 1000);
+  }
+  const sorted = [...writtenShares].sort((a, b) => a - b);
+  const pct = (share: number | undefined): string => `${Math.round((share ?? 0) * 100)}%`;
+  const phaseText = [...phases].map(([phase, count]) => `${count} ${phase}`).join(', ');
+  const buckets = [0, 0.25, 0.5, 0.75, 1].map((upper, b, all) => writtenShares.filter((s) => (b === 0 ? s === 0 : s > (all[b - 1] ?? 0) && s <= upper)).length);
+  return {
+    test: `SIGKILL during export, ${form} form`,
+    n: ctx.n,
+    seconds: (Date.now() - started) / 1000,
+    musts: [
+      { must: 'no folder accepted as a bundle unless complete', ok: acceptedEarly.length === 0, detail: `${acceptedEarly.length} of ${ctx.n} killed folders accepted while incomplete` },
+      { must: 'every rerun completes', ok: rerunFailures.length === 0, detail: `${ctx.n - notCompleted} of ${ctx.n} finished (${rerunFailures.length} failed reruns); most reruns needed: ${maxReruns}` },
+      {
+        must: 'result byte-identical to an uninterrupted export',
+        ok: differing.length === 0 && rerunFailures.length === 0,
+        detail: `${ctx.n - differing.length} of ${ctx.n} identical (every file's sha256; ferry.json but for bundleId/created${form === 'archive' ? '; parts but for the tar mtime = created' : ''})`,
+      },
+    ],
+    figures: [
+      `uninterrupted export ${(window / 1000).toFixed(2)} s, ${(totalBytes / 1e6).toFixed(1)} MB; kill delay uniform in 0–${Math.round(window)} ms`,
+      `kill points: ${phaseText}; ${finishedBeforeKill} finished before the kill`,
+      `bytes on disk at the kill: min ${pct(sorted[0])}, median ${pct(median(sorted))}, max ${pct(sorted.at(-1))}`,
+      `rerun ${median(rerunSeconds).toFixed(2)} s median; ${median(caseSeconds).toFixed(1)} s per case; max RSS ${(Math.max(0, ...rss) / 1024).toFixed(0)} MiB`,
+    ],
+    details: [
+      `Kill points by bytes already in the folder (share of the finished bundle): 0%: ${buckets[0]}, ≤25%: ${buckets[1]}, ≤50%: ${buckets[2]}, ≤75%: ${buckets[3]}, ≤100%: ${buckets[4]}.`,
+      `Phases: ${phaseText}. "journal only" means the folder held the resume journal (.ferry-export.json) and at most 16 KiB.`,
+      '',
+      `What is compared: the sha256 of every file in the folder, with no file missing or extra (a leftover journal or temp file counts as extra). ` +
+        `ferry.json is compared with \`bundleId\` and \`created\` taken out: both are fixed when an export starts (a random UUID and the start time, ` +
+        `kept in the journal so a rerun finishes *the same* bundle) and so necessarily differ between two separate exports.` +
+        (form === 'archive'
+          ? ' In archive form every tar header carries mtime = `created` (so a resumed export rewrites byte-identical parts), so the parts are compared with each ' +
+            "header's mtime and checksum zeroed, the parts' sha256 in ferry.json are left out for the same reason, and the run checks separately that every header's mtime equals the bundle's own `created`."
+          : ''),
+      ...(acceptedEarly.length > 0 ? ['', 'Accepted while incomplete:', ...acceptedEarly.map((line) => `- ${line}`)] : []),
+      ...(rerunFailures.length > 0 ? ['', 'Reruns that did not complete:', ...rerunFailures.map((line) => `- ${line}`)] : []),
+      ...(differing.length > 0 ? ['', 'Finished bundles that differ from the uninterrupted export:', ...differing.map((line) => `- ${line}`)] : []),
+    ],
+  };
+}

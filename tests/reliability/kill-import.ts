@@ -1,0 +1,145 @@
+/**
+ * Row 2: SIGKILL at random points of `ferry import` (cases alternate between
+ * the directory and the archive bundle), then one rerun. A recording proxy in
+ * front of the real registry counts completed blob uploads per digest per
+ * repository across both runs; the registry content afterwards must equal an
+ * uninterrupted import's.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { startFaultProxy, type RecordedRequest } from '../harness/fault-proxy.ts';
+import { startRegistry } from '../harness/registry.ts';
+import { contentDifferences, registryContent } from './compare.ts';
+import { runFerryProcess, tailOf } from './ferry-process.ts';
+import { exportArgs } from './kill-export.ts';
+import type { RowResult } from './report.ts';
+import { median, type RowContext } from './row-context.ts';
+
+const IMPORT_TIMEOUT_MS = 120_000;
+const MAX_RERUNS = 3;
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** A blob upload the registry completed (201 to the closing PUT, or to a monolithic POST with ?digest=), as "repository digest"; mounts are not uploads. */
+export function completedUpload(request: RecordedRequest): string | undefined {
+  if (request.status !== 201) return undefined;
+  const url = new URL(request.path, 'http://proxy');
+  const match = /^\/v2\/(.+)\/blobs\/uploads\/.*$/.exec(url.pathname);
+  const digest = url.searchParams.get('digest');
+  if (!match || digest === null || url.searchParams.has('mount')) return undefined;
+  if (request.method !== 'PUT' && request.method !== 'POST') return undefined;
+  return `${match[1] ?? ''} ${digest}`;
+}
+
+/** Requests that write to the registry (distribution-spec: POST/PUT/PATCH/DELETE). */
+export function isWrite(request: RecordedRequest): boolean {
+  return WRITES.has(request.method);
+}
+
+function importArgs(bundle: string, target: string, receipt: string): string[] {
+  return ['import', bundle, '--to', target, '--plain-http', '--receipt', receipt];
+}
+
+/** Runs row 2 against the reference bundles of row 1 (exported here when row 1 did not run). */
+export async function runImportKills(ctx: RowContext, refs: readonly string[], authFile: string, bundles: { directory: string; archive: string }): Promise<RowResult> {
+  const started = Date.now();
+  for (const form of ['directory', 'archive'] as const) {
+    if (existsSync(join(bundles[form], 'ferry.json'))) continue;
+    const made = await runFerryProcess(exportArgs(bundles[form], refs, authFile, form), { env: ctx.env, timeoutMs: IMPORT_TIMEOUT_MS });
+    if (made.code !== 0) throw new Error(`export for the import row failed: ${tailOf(made.stderr)}`);
+  }
+  const target = await startRegistry({ mode: 'anonymous' });
+  const proxy = await startFaultProxy({ upstream: target.url });
+  try {
+    const receipt = join(ctx.work, 'import-receipt.json');
+    const reference = await runFerryProcess(importArgs(bundles.directory, `${proxy.host}/reference`, receipt), { env: { ...ctx.env, FERRY_CATALOG: join(ctx.work, 'import-ref.sqlite') }, timeoutMs: IMPORT_TIMEOUT_MS });
+    if (reference.code !== 0) throw new Error(`the uninterrupted import failed: ${tailOf(reference.stderr)}`);
+    const expected = await registryContent(target.url, 'reference');
+    const uploadsPerImport = proxy.requests.filter((r) => completedUpload(r) !== undefined).length;
+    const window = reference.seconds * 1000;
+
+    const twice: string[] = [];
+    const rerunFailures: string[] = [];
+    const differing: string[] = [];
+    const phases = new Map<string, number>();
+    const uploadedShares: number[] = [];
+    const caseSeconds: number[] = [];
+    const rss: number[] = [];
+    let maxReruns = 0;
+    let notCompleted = 0;
+    for (let i = 0; i < ctx.n; i += 1) {
+      const caseStarted = Date.now();
+      const form = i % 2 === 0 ? 'directory' : 'archive';
+      const prefix = `kill-${i}`;
+      const env = { ...ctx.env, FERRY_CATALOG: join(ctx.work, `import-kill-${i}.sqlite`) };
+      const args = importArgs(bundles[form], `${proxy.host}/${prefix}`, receipt);
+      const from = proxy.requests.length;
+      const delay = Math.round(ctx.random() * window);
+      let atKill = { requests: 0, uploads: 0 };
+      const ours = (r: RecordedRequest): boolean => r.path.startsWith(`/v2/${prefix}/`);
+      const killed = await runFerryProcess(args, {
+        env,
+        killAfterMs: delay,
+        timeoutMs: IMPORT_TIMEOUT_MS,
+        beforeKill: () => {
+          const seen = proxy.requests.slice(from).filter(ours);
+          atKill = { requests: seen.length, uploads: seen.filter((r) => completedUpload(r) !== undefined).length };
+        },
+      });
+      if (killed.maxRssKiB !== undefined) rss.push(killed.maxRssKiB);
+      const phase = !killed.killed ? 'finished before the kill' : atKill.requests === 0 ? 'verifying (no registry request yet)' : atKill.uploads < uploadsPerImport ? 'pushing' : 'after the last upload';
+      phases.set(phase, (phases.get(phase) ?? 0) + 1);
+      if (killed.killed) uploadedShares.push(atKill.uploads / Math.max(1, uploadsPerImport));
+      let reruns = 0;
+      let done = false;
+      while (!done && reruns < MAX_RERUNS) {
+        reruns += 1;
+        const rerun = await runFerryProcess(args, { env, timeoutMs: IMPORT_TIMEOUT_MS });
+        if (rerun.maxRssKiB !== undefined) rss.push(rerun.maxRssKiB);
+        done = rerun.code === 0;
+        if (!done) rerunFailures.push(`#${i} (${form}, kill at ${delay} ms, ${phase}) rerun ${reruns}: ${rerun.timedOut ? 'hung' : `exit ${rerun.code}`}: ${tailOf(rerun.stderr)}`);
+      }
+      maxReruns = Math.max(maxReruns, reruns);
+      if (!done) notCompleted += 1;
+      const counts = new Map<string, number>();
+      for (const request of proxy.requests.slice(from).filter(ours)) {
+        const upload = completedUpload(request);
+        if (upload) counts.set(upload, (counts.get(upload) ?? 0) + 1);
+      }
+      const repeated = [...counts].filter(([, count]) => count > 1);
+      if (repeated.length > 0) twice.push(`#${i} (${form}, kill at ${delay} ms, ${phase}): ${repeated.map(([key, count]) => `${key.slice(0, 60)}… ×${count}`).join(', ')}`);
+      const diff = contentDifferences(expected, await registryContent(target.url, prefix));
+      if (diff.length > 0) differing.push(`#${i} (${form}, kill at ${delay} ms, ${phase}): ${diff.slice(0, 4).join(', ')}`);
+      caseSeconds.push((Date.now() - caseStarted) / 1000);
+    }
+    const shares = [...uploadedShares].sort((a, b) => a - b);
+    const pct = (share: number | undefined): string => `${Math.round((share ?? 0) * 100)}%`;
+    const phaseText = [...phases].map(([phase, count]) => `${count} ${phase}`).join(', ');
+    return {
+      test: 'SIGKILL during import',
+      n: ctx.n,
+      seconds: (Date.now() - started) / 1000,
+      musts: [
+        { must: 'every rerun completes', ok: notCompleted === 0, detail: `${ctx.n - notCompleted} of ${ctx.n} finished (${rerunFailures.length} failed reruns); most reruns needed: ${maxReruns}` },
+        { must: 'no blob uploaded twice across the runs', ok: twice.length === 0, detail: `${twice.length} of ${ctx.n} cases uploaded a blob twice to one repository` },
+        { must: 'registry content identical to an uninterrupted import', ok: differing.length === 0 && notCompleted === 0, detail: `${ctx.n - differing.length} of ${ctx.n} identical (${expected.size} tags → manifest digests)` },
+      ],
+      figures: [
+        `uninterrupted import ${reference.seconds.toFixed(2)} s, ${uploadsPerImport} blob uploads; kill delay uniform in 0–${Math.round(window)} ms`,
+        `kill points: ${phaseText}`,
+        `uploads done at the kill: min ${pct(shares[0])}, median ${pct(median(shares))}, max ${pct(shares.at(-1))}`,
+        `${median(caseSeconds).toFixed(1)} s per case; max RSS ${(Math.max(0, ...rss) / 1024).toFixed(0)} MiB`,
+      ],
+      details: [
+        `Cases alternate between the directory and the archive bundle of row 1; each imports into its own repository prefix of one registry, with its own catalog (the job journal a rerun resumes from).`,
+        `An upload counts when the registry answered 201 to its closing PUT (or to a monolithic POST ?digest=), as seen by a recording proxy in front of the registry; cross-repository mounts are not uploads.`,
+        `Registry content is compared as repository:tag → manifest digest (HEAD with every manifest media type) for every repository under the prefix.`,
+        ...(rerunFailures.length > 0 ? ['', 'Reruns that did not complete:', ...rerunFailures.map((line) => `- ${line}`)] : []),
+        ...(twice.length > 0 ? ['', 'Blobs uploaded twice:', ...twice.map((line) => `- ${line}`)] : []),
+        ...(differing.length > 0 ? ['', 'Content that differs from the uninterrupted import:', ...differing.map((line) => `- ${line}`)] : []),
+      ],
+    };
+  } finally {
+    await proxy.stop();
+    await target.stop();
+  }
+}
