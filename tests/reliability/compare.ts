@@ -118,14 +118,14 @@ const ACCEPT = [
   'application/vnd.docker.distribution.manifest.v2+json',
 ].join(', ');
 
-/** `repository:tag` → manifest digest for every repository under `prefix/` of a plain-HTTP registry, with the prefix taken off. */
-export async function registryContent(registryUrl: string, prefix: string): Promise<Map<string, string>> {
-  const listing = (await (await fetch(`${registryUrl}/v2/_catalog?n=1000`)).json()) as { repositories?: string[] };
+/** `repository:tag` → manifest digest for every repository under `prefix/` of a plain-HTTP registry (or proxy), with the prefix taken off. */
+export async function registryContent(registryUrl: string, prefix: string, headers: Record<string, string> = {}): Promise<Map<string, string>> {
+  const listing = (await (await fetch(`${registryUrl}/v2/_catalog?n=1000`, { headers })).json()) as { repositories?: string[] };
   const content = new Map<string, string>();
   for (const repository of (listing.repositories ?? []).filter((r) => r.startsWith(`${prefix}/`)).sort()) {
-    const tags = (await (await fetch(`${registryUrl}/v2/${repository}/tags/list`)).json()) as { tags?: string[] | null };
+    const tags = (await (await fetch(`${registryUrl}/v2/${repository}/tags/list`, { headers })).json()) as { tags?: string[] | null };
     for (const tag of [...(tags.tags ?? [])].sort()) {
-      const head = await fetch(`${registryUrl}/v2/${repository}/manifests/${tag}`, { method: 'HEAD', headers: { accept: ACCEPT } });
+      const head = await fetch(`${registryUrl}/v2/${repository}/manifests/${tag}`, { method: 'HEAD', headers: { ...headers, accept: ACCEPT } });
       content.set(`${repository.slice(prefix.length + 1)}:${tag}`, head.headers.get('docker-content-digest') ?? `(HEAD ${head.status})`);
     }
   }

@@ -14,6 +14,7 @@ import { addFileCases, addTarCases, CorpusBuilder, type CorpusCase, type GoodBun
 import { addJsonCases } from './corpus-json.ts';
 import { runFerryProcess, tailOf, type FerryRun } from './ferry-process.ts';
 import { isWrite } from './kill-import.ts';
+import { mapLimit } from '../harness/fixtures.ts';
 import type { RowResult } from './report.ts';
 import type { RowContext } from './row-context.ts';
 
@@ -89,10 +90,9 @@ async function runCase(ctx: RowContext, proxy: FaultProxy, entry: CorpusCase, in
     text = await runFerryProcess(['verify', entry.dir], { env, timeoutMs: CASE_TIMEOUT_MS });
     rawEscape = (text.stdout + text.stderr).includes('\u001b');
   }
-  const from = proxy.requests.length;
-  const imported = await runFerryProcess(['import', entry.dir, '--to', `${proxy.host}/corpus-${index}`, '--plain-http', '--receipt', join(ctx.work, 'corpus-receipt.json')], { env, timeoutMs: CASE_TIMEOUT_MS });
+  const imported = await runFerryProcess(['import', entry.dir, '--to', `${proxy.host}/corpus-${index}`, '--plain-http', '--receipt', join(ctx.work, `corpus-receipt-${index}.json`)], { env, timeoutMs: CASE_TIMEOUT_MS });
   const runs = [verify, imported, ...(text ? [text] : [])];
-  const writes = proxy.requests.slice(from).filter(isWrite).length;
+  const writes = proxy.requests.filter((r) => isWrite(r) && r.path.startsWith(`/v2/corpus-${index}/`)).length;
   const hangs = [verify.timedOut ? 'verify' : '', text?.timedOut ? 'verify (text)' : '', imported.timedOut ? 'import' : ''].filter((h) => h);
   const refused = verify.code === 1 && ok === false;
   return {
@@ -126,9 +126,8 @@ async function reusedIdCase(ctx: RowContext, proxy: FaultProxy, good: GoodBundle
   const receipt = ['--plain-http', '--receipt', join(ctx.work, 'corpus-receipt.json')];
   const one = await runFerryProcess(['import', good.directory, '--to', `${proxy.host}/reused-a`, ...receipt], { env, timeoutMs: 60_000 });
   if (one.code !== 0) throw new Error(`import of the first bundle of the reused-id case failed: ${tailOf(one.stderr)}`);
-  const from = proxy.requests.length;
   const two = await runFerryProcess(['import', other, '--to', `${proxy.host}/reused-b`, ...receipt], { env, timeoutMs: CASE_TIMEOUT_MS });
-  const writes = proxy.requests.slice(from).filter(isWrite).length;
+  const writes = proxy.requests.filter((r) => isWrite(r) && r.path.startsWith('/v2/reused-b/')).length;
   const refused = two.code !== 0 && !two.timedOut;
   return {
     name: 'reused bundle id (second bundle, other ferry.json, same catalog)',
@@ -159,16 +158,18 @@ export async function runCorpus(ctx: RowContext, source: RunningRegistry, fixtur
     await addTarCases(builder);
     await addJsonCases(builder);
     const built = (Date.now() - started) / 1000;
-    for (const [i, entry] of builder.cases.entries()) {
+    await mapLimit(builder.cases, ctx.parallel, async (entry, i) => {
       const outcome = await runCase(ctx, proxy, entry, i);
-      outcomes.push(outcome);
+      outcomes[i] = outcome;
       await rm(entry.dir, { recursive: true, force: true });
       if (!outcome.named || outcome.writes > 0 || outcome.hang || outcome.rawEscape) process.stdout.write(`   corpus: ${outcome.name} (${outcome.form}): ${outcome.refused ? 'refused' : 'NOT refused'} [${outcome.failed.join(', ')}], ${outcome.writes} writes${outcome.hang ? `, HUNG in ${outcome.hang}` : ''}${outcome.rawEscape ? ', raw ESC' : ''}\n`);
-    }
+    });
     outcomes.push(await reusedIdCase(ctx, proxy, good, source, fixtures, authFile));
     const n = outcomes.length;
     const named = outcomes.filter((o) => o.named).length;
-    const writes = outcomes.reduce((sum, o) => sum + o.writes, 0);
+    // Writes outside every case's own prefix would escape the per-case count: there must be none.
+    const stray = proxy.requests.filter((r) => isWrite(r) && !/^\/v2\/(corpus-\d+|reused-[ab])\//.test(r.path)).length;
+    const writes = outcomes.reduce((sum, o) => sum + o.writes, 0) + stray;
     const hung = outcomes.filter((o) => o.hang);
     const escaped = outcomes.filter((o) => o.rawEscape);
     const maxRss = Math.max(...outcomes.map((o) => o.rssKiB));

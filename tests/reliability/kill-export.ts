@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { bundleDifferences, bytesUnder, fingerprintBundle } from './compare.ts';
 import { runFerryProcess, tailOf } from './ferry-process.ts';
 import type { RowResult } from './report.ts';
+import { mapLimit } from '../harness/fixtures.ts';
 import { median, type RowContext } from './row-context.ts';
 
 /** A rerun that needs longer than this is a hang; the uninterrupted export takes a few seconds. */
@@ -42,58 +43,83 @@ export async function runExportKills(ctx: RowContext, refs: readonly string[], a
   await rm(warmDir, { recursive: true, force: true });
   const window = Math.min(first.seconds, warm.code === 0 ? warm.seconds : first.seconds) * 1000;
 
-  const phases = new Map<Phase, number>();
-  const writtenShares: number[] = [];
-  const acceptedEarly: string[] = [];
-  const rerunFailures: string[] = [];
-  const differing: string[] = [];
-  const rerunSeconds: number[] = [];
-  const caseSeconds: number[] = [];
-  const rss: number[] = [];
-  let finishedBeforeKill = 0;
-  let maxReruns = 0;
-  let notCompleted = 0;
-  for (let i = 0; i < ctx.n; i += 1) {
+  interface CaseResult {
+    phase: Phase;
+    share: number;
+    finishedBeforeKill: boolean;
+    acceptedEarly?: string;
+    rerunFailures: string[];
+    completed: boolean;
+    differs?: string;
+    reruns: number;
+    rerunSeconds: number[];
+    rss: number[];
+    seconds: number;
+  }
+  const runCase = async (i: number, delay: number): Promise<CaseResult> => {
     const caseStarted = Date.now();
     const dir = join(ctx.work, `export-${form}-${i}`);
     const args = exportArgs(dir, refs, authFile, form);
-    const delay = Math.round(ctx.random() * window);
     const killed = await runFerryProcess(args, { env: ctx.env, killAfterMs: delay, timeoutMs: EXPORT_TIMEOUT_MS });
-    if (killed.maxRssKiB !== undefined) rss.push(killed.maxRssKiB);
-    if (!killed.killed) finishedBeforeKill += 1;
+    const rss = killed.maxRssKiB === undefined ? [] : [killed.maxRssKiB];
     const hasFerryJson = existsSync(join(dir, 'ferry.json'));
     const bytes = await bytesUnder(dir);
     const phase: Phase = !existsSync(dir) ? 'before the folder' : hasFerryJson ? 'ferry.json written' : bytes <= 1024 * 16 ? 'journal only' : 'writing';
-    phases.set(phase, (phases.get(phase) ?? 0) + 1);
-    writtenShares.push(Math.min(1, bytes / totalBytes));
+    let acceptedEarly: string | undefined;
     if (existsSync(dir)) {
       const check = await runFerryProcess(['verify', dir, '--json'], { env: ctx.env, timeoutMs: EXPORT_TIMEOUT_MS });
       if (check.code === 0) {
         const diff = bundleDifferences(expected, await fingerprintBundle(dir));
-        if (diff.length > 0) acceptedEarly.push(`#${i} (kill at ${delay} ms, ${phase}): ${diff.slice(0, 3).join(', ')}`);
-      } else if (check.timedOut) {
-        acceptedEarly.push(`#${i}: ferry verify hung on the killed folder`);
-      }
+        if (diff.length > 0) acceptedEarly = `#${i} (kill at ${delay} ms, ${phase}): ${diff.slice(0, 3).join(', ')}`;
+      } else if (check.timedOut) acceptedEarly = `#${i}: ferry verify hung on the killed folder`;
     }
+    const rerunFailures: string[] = [];
+    const rerunSeconds: number[] = [];
     let reruns = 0;
-    let done = false;
-    while (!done && reruns < MAX_RERUNS) {
+    let completed = false;
+    while (!completed && reruns < MAX_RERUNS) {
       reruns += 1;
       const rerun = await runFerryProcess(args, { env: ctx.env, timeoutMs: EXPORT_TIMEOUT_MS });
       rerunSeconds.push(rerun.seconds);
       if (rerun.maxRssKiB !== undefined) rss.push(rerun.maxRssKiB);
-      done = rerun.code === 0;
-      if (!done) rerunFailures.push(`#${i} (kill at ${delay} ms, ${phase}) rerun ${reruns}: ${rerun.timedOut ? 'hung' : `exit ${rerun.code}`}: ${tailOf(rerun.stderr)}`);
+      completed = rerun.code === 0;
+      if (!completed) rerunFailures.push(`#${i} (kill at ${delay} ms, ${phase}) rerun ${reruns}: ${rerun.timedOut ? 'hung' : `exit ${rerun.code}`}: ${tailOf(rerun.stderr)}`);
     }
-    maxReruns = Math.max(maxReruns, reruns);
-    if (!done) notCompleted += 1;
-    if (done) {
+    let differs: string | undefined;
+    if (completed) {
       const diff = bundleDifferences(expected, await fingerprintBundle(dir));
-      if (diff.length > 0) differing.push(`#${i} (kill at ${delay} ms, ${phase}): ${diff.slice(0, 4).join(', ')}`);
+      if (diff.length > 0) differs = `#${i} (kill at ${delay} ms, ${phase}): ${diff.slice(0, 4).join(', ')}`;
     }
     await rm(dir, { recursive: true, force: true });
-    caseSeconds.push((Date.now() - caseStarted) / 1000);
-  }
+    return {
+      phase,
+      share: Math.min(1, bytes / totalBytes),
+      finishedBeforeKill: !killed.killed,
+      ...(acceptedEarly ? { acceptedEarly } : {}),
+      rerunFailures,
+      completed,
+      ...(differs ? { differs } : {}),
+      reruns,
+      rerunSeconds,
+      rss,
+      seconds: (Date.now() - caseStarted) / 1000,
+    };
+  };
+  // Kill points are drawn before any case runs, so the seed alone decides them whatever the interleaving.
+  const delays = Array.from({ length: ctx.n }, () => Math.round(ctx.random() * window));
+  const results = await mapLimit(delays, ctx.parallel, (delay, i) => runCase(i, delay));
+  const phases = new Map<Phase, number>();
+  for (const r of results) phases.set(r.phase, (phases.get(r.phase) ?? 0) + 1);
+  const writtenShares = results.map((r) => r.share);
+  const acceptedEarly = results.flatMap((r) => (r.acceptedEarly ? [r.acceptedEarly] : []));
+  const rerunFailures = results.flatMap((r) => r.rerunFailures);
+  const differing = results.flatMap((r) => (r.differs ? [r.differs] : []));
+  const rerunSeconds = results.flatMap((r) => r.rerunSeconds);
+  const caseSeconds = results.map((r) => r.seconds);
+  const rss = results.flatMap((r) => r.rss);
+  const finishedBeforeKill = results.filter((r) => r.finishedBeforeKill).length;
+  const maxReruns = Math.max(0, ...results.map((r) => r.reruns));
+  const notCompleted = results.filter((r) => !r.completed).length;
   const sorted = [...writtenShares].sort((a, b) => a - b);
   const pct = (share: number | undefined): string => `${Math.round((share ?? 0) * 100)}%`;
   const phaseText = [...phases].map(([phase, count]) => `${count} ${phase}`).join(', ');

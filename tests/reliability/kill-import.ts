@@ -13,6 +13,7 @@ import { contentDifferences, registryContent } from './compare.ts';
 import { runFerryProcess, tailOf } from './ferry-process.ts';
 import { exportArgs } from './kill-export.ts';
 import type { RowResult } from './report.ts';
+import { mapLimit } from '../harness/fixtures.ts';
 import { median, type RowContext } from './row-context.ts';
 
 const IMPORT_TIMEOUT_MS = 120_000;
@@ -57,60 +58,77 @@ export async function runImportKills(ctx: RowContext, refs: readonly string[], a
     const uploadsPerImport = proxy.requests.filter((r) => completedUpload(r) !== undefined).length;
     const window = reference.seconds * 1000;
 
-    const twice: string[] = [];
-    const rerunFailures: string[] = [];
-    const differing: string[] = [];
-    const phases = new Map<string, number>();
-    const uploadedShares: number[] = [];
-    const caseSeconds: number[] = [];
-    const rss: number[] = [];
-    let maxReruns = 0;
-    let notCompleted = 0;
-    for (let i = 0; i < ctx.n; i += 1) {
+    interface CaseResult {
+      phase: string;
+      uploadedShare: number | undefined;
+      rerunFailures: string[];
+      completed: boolean;
+      reruns: number;
+      twice?: string;
+      differs?: string;
+      rss: number[];
+      seconds: number;
+    }
+    const runCase = async (i: number, delay: number): Promise<CaseResult> => {
       const caseStarted = Date.now();
       const form = i % 2 === 0 ? 'directory' : 'archive';
       const prefix = `kill-${i}`;
       const env = { ...ctx.env, FERRY_CATALOG: join(ctx.work, `import-kill-${i}.sqlite`) };
-      const args = importArgs(bundles[form], `${proxy.host}/${prefix}`, receipt);
-      const from = proxy.requests.length;
-      const delay = Math.round(ctx.random() * window);
-      let atKill = { requests: 0, uploads: 0 };
+      const args = importArgs(bundles[form], `${proxy.host}/${prefix}`, join(ctx.work, `import-receipt-${i}.json`));
       const ours = (r: RecordedRequest): boolean => r.path.startsWith(`/v2/${prefix}/`);
+      let atKill = { requests: 0, uploads: 0 };
       const killed = await runFerryProcess(args, {
         env,
         killAfterMs: delay,
         timeoutMs: IMPORT_TIMEOUT_MS,
         beforeKill: () => {
-          const seen = proxy.requests.slice(from).filter(ours);
+          const seen = proxy.requests.filter(ours);
           atKill = { requests: seen.length, uploads: seen.filter((r) => completedUpload(r) !== undefined).length };
         },
       });
-      if (killed.maxRssKiB !== undefined) rss.push(killed.maxRssKiB);
+      const rss = killed.maxRssKiB === undefined ? [] : [killed.maxRssKiB];
       const phase = !killed.killed ? 'finished before the kill' : atKill.requests === 0 ? 'verifying (no registry request yet)' : atKill.uploads < uploadsPerImport ? 'pushing' : 'after the last upload';
-      phases.set(phase, (phases.get(phase) ?? 0) + 1);
-      if (killed.killed) uploadedShares.push(atKill.uploads / Math.max(1, uploadsPerImport));
+      const rerunFailures: string[] = [];
       let reruns = 0;
-      let done = false;
-      while (!done && reruns < MAX_RERUNS) {
+      let completed = false;
+      while (!completed && reruns < MAX_RERUNS) {
         reruns += 1;
         const rerun = await runFerryProcess(args, { env, timeoutMs: IMPORT_TIMEOUT_MS });
         if (rerun.maxRssKiB !== undefined) rss.push(rerun.maxRssKiB);
-        done = rerun.code === 0;
-        if (!done) rerunFailures.push(`#${i} (${form}, kill at ${delay} ms, ${phase}) rerun ${reruns}: ${rerun.timedOut ? 'hung' : `exit ${rerun.code}`}: ${tailOf(rerun.stderr)}`);
+        completed = rerun.code === 0;
+        if (!completed) rerunFailures.push(`#${i} (${form}, kill at ${delay} ms, ${phase}) rerun ${reruns}: ${rerun.timedOut ? 'hung' : `exit ${rerun.code}`}: ${tailOf(rerun.stderr)}`);
       }
-      maxReruns = Math.max(maxReruns, reruns);
-      if (!done) notCompleted += 1;
       const counts = new Map<string, number>();
-      for (const request of proxy.requests.slice(from).filter(ours)) {
+      for (const request of proxy.requests.filter(ours)) {
         const upload = completedUpload(request);
         if (upload) counts.set(upload, (counts.get(upload) ?? 0) + 1);
       }
       const repeated = [...counts].filter(([, count]) => count > 1);
-      if (repeated.length > 0) twice.push(`#${i} (${form}, kill at ${delay} ms, ${phase}): ${repeated.map(([key, count]) => `${key.slice(0, 60)}… ×${count}`).join(', ')}`);
       const diff = contentDifferences(expected, await registryContent(target.url, prefix));
-      if (diff.length > 0) differing.push(`#${i} (${form}, kill at ${delay} ms, ${phase}): ${diff.slice(0, 4).join(', ')}`);
-      caseSeconds.push((Date.now() - caseStarted) / 1000);
-    }
+      return {
+        phase,
+        uploadedShare: killed.killed ? atKill.uploads / Math.max(1, uploadsPerImport) : undefined,
+        rerunFailures,
+        completed,
+        reruns,
+        ...(repeated.length > 0 ? { twice: `#${i} (${form}, kill at ${delay} ms, ${phase}): ${repeated.map(([key, count]) => `${key.slice(0, 60)}… ×${count}`).join(', ')}` } : {}),
+        ...(diff.length > 0 ? { differs: `#${i} (${form}, kill at ${delay} ms, ${phase}): ${diff.slice(0, 4).join(', ')}` } : {}),
+        rss,
+        seconds: (Date.now() - caseStarted) / 1000,
+      };
+    };
+    const delays = Array.from({ length: ctx.n }, () => Math.round(ctx.random() * window));
+    const results = await mapLimit(delays, ctx.parallel, (delay, i) => runCase(i, delay));
+    const phases = new Map<string, number>();
+    for (const r of results) phases.set(r.phase, (phases.get(r.phase) ?? 0) + 1);
+    const uploadedShares = results.flatMap((r) => (r.uploadedShare === undefined ? [] : [r.uploadedShare]));
+    const rerunFailures = results.flatMap((r) => r.rerunFailures);
+    const twice = results.flatMap((r) => (r.twice ? [r.twice] : []));
+    const differing = results.flatMap((r) => (r.differs ? [r.differs] : []));
+    const caseSeconds = results.map((r) => r.seconds);
+    const rss = results.flatMap((r) => r.rss);
+    const maxReruns = Math.max(0, ...results.map((r) => r.reruns));
+    const notCompleted = results.filter((r) => !r.completed).length;
     const shares = [...uploadedShares].sort((a, b) => a - b);
     const pct = (share: number | undefined): string => `${Math.round((share ?? 0) * 100)}%`;
     const phaseText = [...phases].map(([phase, count]) => `${count} ${phase}`).join(', ');

@@ -14,6 +14,8 @@ export interface RowContext {
   random: () => number;
   /** Cases per kill loop. */
   n: number;
+  /** Cases run at once: the loops wait on fsync and process start as much as on CPU. */
+  parallel: number;
 }
 
 /** The middle value of a list (NaN for none). */

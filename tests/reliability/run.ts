@@ -51,6 +51,7 @@ async function main(): Promise<number> {
     env: { FERRY_CATALOG: join(work, 'catalog.sqlite'), XDG_DATA_HOME: join(work, 'data') },
     random: seededRandom(seed),
     n,
+    parallel: Number(process.env.FERRY_RELIABILITY_PARALLEL ?? 2),
   };
   const record = (row: RowResult): void => {
     rows.push(row);
@@ -74,7 +75,7 @@ async function main(): Promise<number> {
     if (wanted('import')) record(await runImportKills(ctx, refs, emptyAuthFile, references));
     if (wanted('corpus')) record(await runCorpus(ctx, source, fixtures, emptyAuthFile));
     if (wanted('faults')) record(await runRegistryFaults(ctx, fixtures));
-    if (wanted('media')) record(await runMediaSwap(ctx, source, fixtures));
+    if (wanted('media')) record(await runMediaSwap(ctx, source, fixtures, emptyAuthFile));
   } finally {
     await teardown.run();
     await rm(work, { recursive: true, force: true });
