@@ -148,7 +148,13 @@ export async function addFileCases(b: CorpusBuilder): Promise<void> {
     if (kind === 'ferry.json') await flipDigitAfter(pathOf(dir), '"blobs": [');
     else if (kind === 'index.json') await flipDigitAfter(pathOf(dir), '"digest": "sha256:');
     else await flipMiddle(pathOf(dir));
-    b.add({ name: `${kind} bit-flipped`, form: 'directory', group: 'file', dir, expect: kind === 'ferry.json' ? ['schema', 'graph', 'blobs', 'files'] : shape === 'blob' ? ['blobs'] : ['graph', 'files'] });
+    b.add({
+      name: `${kind} bit-flipped`,
+      form: 'directory',
+      group: 'file',
+      dir,
+      expect: kind === 'ferry.json' ? ['schema', 'graph', 'blobs', 'files'] : shape === 'blob' ? ['blobs'] : ['graph', 'files'],
+    });
 
     dir = await b.copy(`${slug}-truncated`, 'directory');
     const size = (await readFile(pathOf(dir))).length;
@@ -253,7 +259,13 @@ export async function addTarCases(b: CorpusBuilder): Promise<void> {
   const cases: Array<[string, (entries: TarEntry[]) => TarEntry[], ((stream: Buffer) => void)?]> = [
     ['entry named ../../etc/cron.d/ferry', beforeIndex([{ name: '../../etc/cron.d/ferry', data: payload }])],
     ['absolute entry name /etc/cron.d/ferry', beforeIndex([{ name: '/etc/cron.d/ferry', data: payload }])],
-    ['pax header overriding the path to ../../x', beforeIndex([{ name: 'PaxHeaders/x', type: 'x', data: paxRecord('path', '../../etc/cron.d/ferry') }, { name: fake, data: payload }])],
+    [
+      'pax header overriding the path to ../../x',
+      beforeIndex([
+        { name: 'PaxHeaders/x', type: 'x', data: paxRecord('path', '../../etc/cron.d/ferry') },
+        { name: fake, data: payload },
+      ]),
+    ],
     [
       'pax header overriding the size',
       (entries) => {
@@ -263,7 +275,13 @@ export async function addTarCases(b: CorpusBuilder): Promise<void> {
         return [...entries.slice(0, at), { name: 'PaxHeaders/size', type: 'x', data: paxRecord('size', String(target.data.length + 1024)) }, ...entries.slice(at)];
       },
     ],
-    ['GNU long name record', beforeIndex([{ name: '././@LongLink', type: 'L', data: Buffer.from(`../../${'long/'.repeat(40)}ferry\0`) }, { name: fake, data: payload }])],
+    [
+      'GNU long name record',
+      beforeIndex([
+        { name: '././@LongLink', type: 'L', data: Buffer.from(`../../${'long/'.repeat(40)}ferry\0`) },
+        { name: fake, data: payload },
+      ]),
+    ],
     ['GNU sparse entry', beforeIndex([{ name: fake, type: 'S', data: payload }])],
     [
       'duplicate entry (a blob twice)',

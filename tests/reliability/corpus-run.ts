@@ -90,7 +90,10 @@ async function runCase(ctx: RowContext, proxy: FaultProxy, entry: CorpusCase, in
     text = await runFerryProcess(['verify', entry.dir], { env, timeoutMs: CASE_TIMEOUT_MS });
     rawEscape = (text.stdout + text.stderr).includes('\u001b');
   }
-  const imported = await runFerryProcess(['import', entry.dir, '--to', `${proxy.host}/corpus-${index}`, '--plain-http', '--receipt', join(ctx.work, `corpus-receipt-${index}.json`)], { env, timeoutMs: CASE_TIMEOUT_MS });
+  const imported = await runFerryProcess(['import', entry.dir, '--to', `${proxy.host}/corpus-${index}`, '--plain-http', '--receipt', join(ctx.work, `corpus-receipt-${index}.json`)], {
+    env,
+    timeoutMs: CASE_TIMEOUT_MS,
+  });
   const runs = [verify, imported, ...(text ? [text] : [])];
   const writes = proxy.requests.filter((r) => isWrite(r) && r.path.startsWith(`/v2/corpus-${index}/`)).length;
   const hangs = [verify.timedOut ? 'verify' : '', text?.timedOut ? 'verify (text)' : '', imported.timedOut ? 'import' : ''].filter((h) => h);
@@ -162,7 +165,10 @@ export async function runCorpus(ctx: RowContext, source: RunningRegistry, fixtur
       const outcome = await runCase(ctx, proxy, entry, i);
       outcomes[i] = outcome;
       await rm(entry.dir, { recursive: true, force: true });
-      if (!outcome.named || outcome.writes > 0 || outcome.hang || outcome.rawEscape) process.stdout.write(`   corpus: ${outcome.name} (${outcome.form}): ${outcome.refused ? 'refused' : 'NOT refused'} [${outcome.failed.join(', ')}], ${outcome.writes} writes${outcome.hang ? `, HUNG in ${outcome.hang}` : ''}${outcome.rawEscape ? ', raw ESC' : ''}\n`);
+      if (!outcome.named || outcome.writes > 0 || outcome.hang || outcome.rawEscape)
+        process.stdout.write(
+          `   corpus: ${outcome.name} (${outcome.form}): ${outcome.refused ? 'refused' : 'NOT refused'} [${outcome.failed.join(', ')}], ${outcome.writes} writes${outcome.hang ? `, HUNG in ${outcome.hang}` : ''}${outcome.rawEscape ? ', raw ESC' : ''}\n`,
+        );
     });
     outcomes.push(await reusedIdCase(ctx, proxy, good, source, fixtures, authFile));
     const n = outcomes.length;
@@ -189,7 +195,11 @@ export async function runCorpus(ctx: RowContext, source: RunningRegistry, fixtur
         },
         { must: '0 requests that write reach the registry on import', ok: writes === 0, detail: `${writes} writing requests over ${n} imports` },
         { must: `no hang (hard timeout ${CASE_TIMEOUT_MS / 1000} s per process)`, ok: hung.length === 0, detail: `${hung.length} of ${n} hung` },
-        { must: 'memory under 200 MB (peak RSS of every ferry process)', ok: heavy.length === 0, detail: `max ${mib(maxRss)}${heavy.length > 0 ? `; over the limit: ${heavy.map((o) => o.name).join(', ')}` : ''}` },
+        {
+          must: 'memory under 200 MB (peak RSS of every ferry process)',
+          ok: heavy.length === 0,
+          detail: `max ${mib(maxRss)}${heavy.length > 0 ? `; over the limit: ${heavy.map((o) => o.name).join(', ')}` : ''}`,
+        },
       ],
       figures: [
         `cases: ${groups}`,

@@ -166,7 +166,8 @@ export async function runRegistryFaults(ctx: RowContext, fixtures: Record<Fixtur
         '| Job | Fault | Fired | Completed | Identical | s | Note |',
         '|---|---|---|---|---|---|---|',
         ...outcomes.map(
-          (o) => `| ${o.job} | ${o.fault} | ${o.fired ? 'yes' : '**no**'} | ${o.completed ? 'yes' : '**no**'} | ${o.identical ? 'yes' : '**no**'} | ${o.seconds.toFixed(1)} | ${o.note.replace(/\|/g, '\\|').slice(0, 200)} |`,
+          (o) =>
+            `| ${o.job} | ${o.fault} | ${o.fired ? 'yes' : '**no**'} | ${o.completed ? 'yes' : '**no**'} | ${o.identical ? 'yes' : '**no**'} | ${o.seconds.toFixed(1)} | ${o.note.replace(/\|/g, '\\|').slice(0, 200)} |`,
         ),
       ],
     };

@@ -102,15 +102,15 @@ export async function runFerryProcess(args: readonly string[], options: FerryRun
   void findPid().then((pid) => {
     if (pid !== undefined) options.onStart?.(pid);
   });
-  let killed = false;
-  let timedOut = false;
+  // Set from the timers' callbacks: an object, so the checks after the exit read what they wrote.
+  const sent = { kill: false, timeout: false };
   const killFerry = async (why: 'kill' | 'timeout'): Promise<void> => {
     const pid = await findPid();
     if (ended || pid === undefined) return;
     if (why === 'kill') {
       options.beforeKill?.();
-      killed = true;
-    } else timedOut = true;
+      sent.kill = true;
+    } else sent.timeout = true;
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
@@ -129,7 +129,7 @@ export async function runFerryProcess(args: readonly string[], options: FerryRun
   const maxRssKiB = /^\d+$/.test(lastLine) ? Number(lastLine) : undefined;
   // GNU time exits with the child's code, or 128+signal when a signal ended it.
   const signalled = /terminated by signal/.test(rssText);
-  return { code: signalled ? null : timeCode, killed: killed && signalled, timedOut: timedOut && signalled, seconds, maxRssKiB, stdout, stderr };
+  return { code: signalled ? null : timeCode, killed: sent.kill && signalled, timedOut: sent.timeout && signalled, seconds, maxRssKiB, stdout, stderr };
 }
 
 /** A small seeded generator (mulberry32), so a run's kill points can be replayed from its printed seed. */

@@ -130,7 +130,11 @@ export async function runExportKills(ctx: RowContext, refs: readonly string[], a
     seconds: (Date.now() - started) / 1000,
     musts: [
       { must: 'no folder accepted as a bundle unless complete', ok: acceptedEarly.length === 0, detail: `${acceptedEarly.length} of ${ctx.n} killed folders accepted while incomplete` },
-      { must: 'every rerun completes', ok: rerunFailures.length === 0, detail: `${ctx.n - notCompleted} of ${ctx.n} finished (${rerunFailures.length} failed reruns); most reruns needed: ${maxReruns}` },
+      {
+        must: 'every rerun completes',
+        ok: rerunFailures.length === 0,
+        detail: `${ctx.n - notCompleted} of ${ctx.n} finished (${rerunFailures.length} failed reruns); most reruns needed: ${maxReruns}`,
+      },
       {
         must: 'result byte-identical to an uninterrupted export',
         ok: differing.length === 0 && rerunFailures.length === 0,

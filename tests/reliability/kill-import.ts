@@ -52,7 +52,10 @@ export async function runImportKills(ctx: RowContext, refs: readonly string[], a
   const proxy = await startFaultProxy({ upstream: target.url });
   try {
     const receipt = join(ctx.work, 'import-receipt.json');
-    const reference = await runFerryProcess(importArgs(bundles.directory, `${proxy.host}/reference`, receipt), { env: { ...ctx.env, FERRY_CATALOG: join(ctx.work, 'import-ref.sqlite') }, timeoutMs: IMPORT_TIMEOUT_MS });
+    const reference = await runFerryProcess(importArgs(bundles.directory, `${proxy.host}/reference`, receipt), {
+      env: { ...ctx.env, FERRY_CATALOG: join(ctx.work, 'import-ref.sqlite') },
+      timeoutMs: IMPORT_TIMEOUT_MS,
+    });
     if (reference.code !== 0) throw new Error(`the uninterrupted import failed: ${tailOf(reference.stderr)}`);
     const expected = await registryContent(target.url, 'reference');
     const uploadsPerImport = proxy.requests.filter((r) => completedUpload(r) !== undefined).length;
@@ -87,7 +90,13 @@ export async function runImportKills(ctx: RowContext, refs: readonly string[], a
         },
       });
       const rss = killed.maxRssKiB === undefined ? [] : [killed.maxRssKiB];
-      const phase = !killed.killed ? 'finished before the kill' : atKill.requests === 0 ? 'verifying (no registry request yet)' : atKill.uploads < uploadsPerImport ? 'pushing' : 'after the last upload';
+      const phase = !killed.killed
+        ? 'finished before the kill'
+        : atKill.requests === 0
+          ? 'verifying (no registry request yet)'
+          : atKill.uploads < uploadsPerImport
+            ? 'pushing'
+            : 'after the last upload';
       const rerunFailures: string[] = [];
       let reruns = 0;
       let completed = false;
@@ -139,7 +148,11 @@ export async function runImportKills(ctx: RowContext, refs: readonly string[], a
       musts: [
         { must: 'every rerun completes', ok: notCompleted === 0, detail: `${ctx.n - notCompleted} of ${ctx.n} finished (${rerunFailures.length} failed reruns); most reruns needed: ${maxReruns}` },
         { must: 'no blob uploaded twice across the runs', ok: twice.length === 0, detail: `${twice.length} of ${ctx.n} cases uploaded a blob twice to one repository` },
-        { must: 'registry content identical to an uninterrupted import', ok: differing.length === 0 && notCompleted === 0, detail: `${ctx.n - differing.length} of ${ctx.n} identical (${expected.size} tags → manifest digests)` },
+        {
+          must: 'registry content identical to an uninterrupted import',
+          ok: differing.length === 0 && notCompleted === 0,
+          detail: `${ctx.n - differing.length} of ${ctx.n} identical (${expected.size} tags → manifest digests)`,
+        },
       ],
       figures: [
         `uninterrupted import ${reference.seconds.toFixed(2)} s, ${uploadsPerImport} blob uploads; kill delay uniform in 0–${Math.round(window)} ms`,

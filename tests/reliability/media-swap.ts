@@ -48,10 +48,14 @@ async function traces(registry: RunningRegistry, prefix: string, a: FixtureImage
   for (const repository of repositories) {
     if (repository !== `${prefix}/${a.repository}`) found.push(`repository ${repository}`);
     if (await exists(`${registry.url}/v2/${repository}/manifests/${b.manifestDigest}`)) found.push(`${repository}@${b.manifestDigest.slice(0, 19)}…`);
-    for (const blob of b.blobs) if (!aDigests.has(blob.digest) && (await exists(`${registry.url}/v2/${repository}/blobs/${blob.digest}`))) found.push(`blob ${blob.digest.slice(0, 19)}… in ${repository}`);
+    for (const blob of b.blobs)
+      if (!aDigests.has(blob.digest) && (await exists(`${registry.url}/v2/${repository}/blobs/${blob.digest}`))) found.push(`blob ${blob.digest.slice(0, 19)}… in ${repository}`);
     const tags = (await (await fetch(`${registry.url}/v2/${repository}/tags/list`)).json()) as { tags?: string[] | null };
     for (const tag of tags.tags ?? []) {
-      const head = await fetch(`${registry.url}/v2/${repository}/manifests/${tag}`, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' } });
+      const head = await fetch(`${registry.url}/v2/${repository}/manifests/${tag}`, {
+        method: 'HEAD',
+        headers: { accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' },
+      });
       const digest = head.headers.get('docker-content-digest') ?? '';
       if (!aDigests.has(digest)) found.push(`${repository}:${tag} → ${digest.slice(0, 19)}…`);
     }
@@ -71,10 +75,13 @@ export async function runMediaSwap(ctx: RowContext, source: RunningRegistry, fix
       ['b', b],
     ] as const) {
       const dir = join(ctx.work, `swap-${form}-${key}`);
-      const made = await runFerryProcess(['export', '--to', dir, `${source.host}/${fixture.repository}:${fixture.tag}`, '--plain-http', '--authfile', authFile, ...(form === 'archive' ? ['--archive'] : [])], {
-        env: ctx.env,
-        timeoutMs: 120_000,
-      });
+      const made = await runFerryProcess(
+        ['export', '--to', dir, `${source.host}/${fixture.repository}:${fixture.tag}`, '--plain-http', '--authfile', authFile, ...(form === 'archive' ? ['--archive'] : [])],
+        {
+          env: ctx.env,
+          timeoutMs: 120_000,
+        },
+      );
       if (made.code !== 0) throw new Error(`export for the media row failed: ${tailOf(made.stderr)}`);
       bundles[`${form}-${key}`] = dir;
     }
@@ -90,12 +97,12 @@ export async function runMediaSwap(ctx: RowContext, source: RunningRegistry, fix
       const fromA = bundles[`${swap.form}-a`] ?? '';
       const fromB = bundles[`${swap.form}-b`] ?? '';
       await cp(fromA, dir, { recursive: true });
-      let hookRan = false;
+      const hook = { ran: false };
       const request: WithHook = {
         bundle: dir,
         target: { registry: target.host, prefix: `swap-${i}`, keepRegistryHost: false },
         onVerified: async () => {
-          hookRan = true;
+          hook.ran = true;
           const names = await readdir(fromB);
           const chosen = swap.files ? swap.files(names) : names;
           if (!swap.files) for (const name of await readdir(dir)) await rm(join(dir, name), { recursive: true, force: true });
@@ -107,9 +114,9 @@ export async function runMediaSwap(ctx: RowContext, source: RunningRegistry, fix
         (error: unknown) => `import refused: ${error instanceof Error ? error.message.slice(0, 120) : String(error)}`,
       );
       const found = await traces(target, `swap-${i}`, a, b);
-      if (!hookRan) hookMissing += 1;
+      if (!hook.ran) hookMissing += 1;
       if (found.length > 0) pushedUnverified += 1;
-      lines.push(`| ${swap.form} | ${swap.what} | ${hookRan ? 'yes' : '**no**'} | ${outcome.replace(/\|/g, '\\|')} | ${found.length === 0 ? 'nothing' : `**${found.slice(0, 4).join(', ')}**`} |`);
+      lines.push(`| ${swap.form} | ${swap.what} | ${hook.ran ? 'yes' : '**no**'} | ${outcome.replace(/\|/g, '\\|')} | ${found.length === 0 ? 'nothing' : `**${found.slice(0, 4).join(', ')}**`} |`);
       await rm(dir, { recursive: true, force: true });
     }
   } finally {
@@ -132,7 +139,7 @@ export async function runMediaSwap(ctx: RowContext, source: RunningRegistry, fix
     ],
     figures: [`${SWAPS.length} swaps (directory: every file, index.json, ferry.json; archive: every file, ferry.json, the parts), in-process import with the test hook`],
     details: [
-      'Bundle A (oci-single) is verified; the hook then copies bundle B (docker-schema2) over it. The registry is then searched for anything of B: a repository other than A\'s, B\'s manifest or its blobs, or a tag that resolves to anything but A\'s manifests.',
+      "Bundle A (oci-single) is verified; the hook then copies bundle B (docker-schema2) over it. The registry is then searched for anything of B: a repository other than A's, B's manifest or its blobs, or a tag that resolves to anything but A's manifests.",
       'An import that finishes (pushing only what it verified) or refuses both keep the must.',
       '',
       '| Form | Swapped after verification | Hook ran | Outcome | Of the unverified bundle in the registry |',
