@@ -233,12 +233,12 @@ export async function addFileCases(b: CorpusBuilder): Promise<void> {
   const specials: Array<[string, 'directory' | 'archive', (dir: string) => string, CheckId[], (path: string) => Promise<void>]> = [
     ['ferry.json is a FIFO', 'directory', (x) => join(x, 'ferry.json'), ['schema'], (p) => b.fifo(p)],
     ['index.json is a FIFO', 'directory', (x) => join(x, 'index.json'), ['graph', 'files'], (p) => b.fifo(p)],
-    ['a layer blob is a FIFO', 'directory', (x) => blobPath(x, d.layer), ['blobs'], (p) => b.fifo(p)],
+    ['a layer blob is a FIFO', 'directory', (x) => blobPath(x, d.layer), ['blobs', 'graph', 'files'], (p) => b.fifo(p)],
     ['a part is a FIFO', 'archive', (x) => join(x, p1.name), ['parts'], (p) => b.fifo(p)],
     ['ferry.json is a device (zero)', 'directory', (x) => join(x, 'ferry.json'), ['schema'], (p) => b.device(p, 5)],
-    ['a layer blob is a device (urandom)', 'directory', (x) => blobPath(x, d.layer), ['blobs'], (p) => b.device(p, 9)],
+    ['a layer blob is a device (urandom)', 'directory', (x) => blobPath(x, d.layer), ['blobs', 'graph', 'files'], (p) => b.device(p, 9)],
     ['a part is a device (zero)', 'archive', (x) => join(x, p1.name), ['parts'], (p) => b.device(p, 5)],
-    ['a layer blob is a socket', 'directory', (x) => blobPath(x, d.layer), ['blobs'], (p) => b.socket(p)],
+    ['a layer blob is a socket', 'directory', (x) => blobPath(x, d.layer), ['blobs', 'graph', 'files'], (p) => b.socket(p)],
     ['index.json is a socket', 'directory', (x) => join(x, 'index.json'), ['graph', 'files'], (p) => b.socket(p)],
   ];
   for (const [what, form, pathOf, expect, make] of specials) {

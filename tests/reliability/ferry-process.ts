@@ -32,8 +32,14 @@ export interface FerryRun {
 export interface FerryRunOptions {
   /** Environment added to this process's (catalog and data folder of the run). */
   env?: Record<string, string>;
-  /** Send SIGKILL after this many milliseconds (a crash at a random point). */
+  /** Send SIGKILL this many milliseconds after `killAnchor` turned true (or after the start without one): a crash at a random point. */
   killAfterMs?: number;
+  /**
+   * Polled every few milliseconds from the start: the kill delay counts from the moment it first returns true
+   * (e.g. the export journal appeared), so kill points land in the phase under test however loaded the machine is.
+   * When the process ends before it turns true, there is no kill.
+   */
+  killAnchor?: () => boolean;
   /** A hang: SIGKILL after this many milliseconds and report timedOut. */
   timeoutMs: number;
   /** Called once the ferry process is known to exist, with its pid. */
@@ -61,6 +67,23 @@ function childOf(parent: number): number | undefined {
     }
   }
   return undefined;
+}
+
+/** How often a kill anchor is polled: fine enough for exports that write for a second or two. */
+const ANCHOR_POLL_MS = 5;
+
+/** Records when each condition first held while `body` runs (ms from the start), to measure a reference run's phases. */
+export async function timePhases<T>(conditions: Record<string, () => boolean>, body: () => Promise<T>): Promise<{ result: T; at: Record<string, number | undefined> }> {
+  const started = Date.now();
+  const at: Record<string, number | undefined> = {};
+  const poll = setInterval(() => {
+    for (const [name, holds] of Object.entries(conditions)) if (at[name] === undefined && holds()) at[name] = Date.now() - started;
+  }, ANCHOR_POLL_MS);
+  try {
+    return { result: await body(), at };
+  } finally {
+    clearInterval(poll);
+  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -117,7 +140,18 @@ export async function runFerryProcess(args: readonly string[], options: FerryRun
       // It exited on its own a moment ago.
     }
   };
-  const killTimer = options.killAfterMs === undefined ? undefined : setTimeout(() => void killFerry('kill'), options.killAfterMs);
+  let killTimer: NodeJS.Timeout | undefined;
+  const { killAfterMs, killAnchor } = options;
+  if (killAfterMs !== undefined && killAnchor === undefined) killTimer = setTimeout(() => void killFerry('kill'), killAfterMs);
+  if (killAfterMs !== undefined && killAnchor !== undefined) {
+    const poll = setInterval(() => {
+      if (ended) clearInterval(poll);
+      else if (killAnchor()) {
+        clearInterval(poll);
+        killTimer = setTimeout(() => void killFerry('kill'), killAfterMs);
+      }
+    }, ANCHOR_POLL_MS);
+  }
   const hangTimer = setTimeout(() => void killFerry('timeout'), options.timeoutMs);
   const timeCode = await exited;
   clearTimeout(killTimer);

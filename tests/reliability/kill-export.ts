@@ -10,13 +10,19 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bundleDifferences, bytesUnder, fingerprintBundle } from './compare.ts';
-import { runFerryProcess, tailOf } from './ferry-process.ts';
+import { runFerryProcess, tailOf, timePhases } from './ferry-process.ts';
 import type { RowResult } from './report.ts';
 import { mapLimit } from '../harness/fixtures.ts';
 import { median, type RowContext } from './row-context.ts';
 
 /** A rerun that needs longer than this is a hang; the uninterrupted export takes a few seconds. */
 const EXPORT_TIMEOUT_MS = 120_000;
+/** The export journal: its appearance marks the end of start-up and planning, and the first write. */
+const JOURNAL = '.ferry-export.json';
+/** One case in this many is killed during start-up instead of while writing. */
+const STARTUP_EVERY = 5;
+/** The write window is stretched by this much, so some kills land after ferry.json (catalog record, journal removal). */
+const TAIL_FACTOR = 1.15;
 /** Reruns tried before a case counts as "rerun does not complete". */
 const MAX_RERUNS = 3;
 
@@ -31,17 +37,27 @@ export function exportArgs(dir: string, refs: readonly string[], authFile: strin
 /** Runs row 1 for one form; `reference` is left in place for the import row. */
 export async function runExportKills(ctx: RowContext, refs: readonly string[], authFile: string, form: 'directory' | 'archive', reference: string): Promise<RowResult> {
   const started = Date.now();
-  const first = await runFerryProcess(exportArgs(reference, refs, authFile, form), { env: ctx.env, timeoutMs: EXPORT_TIMEOUT_MS });
-  if (first.code !== 0) throw new Error(`the uninterrupted ${form} export failed: ${tailOf(first.stderr)}`);
+  // Two uninterrupted exports (the second with warm caches), timed by phase: start-up until the journal appears, then writing.
+  const timed = async (dir: string) =>
+    timePhases({ journal: () => existsSync(join(dir, JOURNAL)) }, () => runFerryProcess(exportArgs(dir, refs, authFile, form), { env: ctx.env, timeoutMs: EXPORT_TIMEOUT_MS }));
+  const first = await timed(reference);
+  if (first.result.code !== 0) throw new Error(`the uninterrupted ${form} export failed: ${tailOf(first.result.stderr)}`);
   const verified = await runFerryProcess(['verify', reference, '--json'], { env: ctx.env, timeoutMs: EXPORT_TIMEOUT_MS });
   if (verified.code !== 0) throw new Error(`the uninterrupted ${form} export does not verify: ${tailOf(verified.stdout)}`);
   const expected = await fingerprintBundle(reference);
   const totalBytes = await bytesUnder(reference);
-  // A second uninterrupted export with warm caches: the kill window is the faster of the two.
   const warmDir = join(ctx.work, `export-${form}-warm`);
-  const warm = await runFerryProcess(exportArgs(warmDir, refs, authFile, form), { env: ctx.env, timeoutMs: EXPORT_TIMEOUT_MS });
+  const warm = await timed(warmDir);
   await rm(warmDir, { recursive: true, force: true });
-  const window = Math.min(first.seconds, warm.code === 0 ? warm.seconds : first.seconds) * 1000;
+  const phaseMs = (run: typeof first): { startup: number; writing: number; total: number } => ({
+    startup: run.at.journal ?? run.result.seconds * 1000,
+    writing: (run.result.seconds * 1000 - (run.at.journal ?? 0)) * TAIL_FACTOR,
+    total: run.result.seconds * 1000,
+  });
+  const runs = warm.result.code === 0 ? [phaseMs(first), phaseMs(warm)] : [phaseMs(first)];
+  const startupMs = Math.min(...runs.map((r) => r.startup));
+  const writingMs = Math.min(...runs.map((r) => r.writing));
+  const uninterruptedMs = Math.min(...runs.map((r) => r.total));
 
   interface CaseResult {
     phase: Phase;
@@ -60,7 +76,14 @@ export async function runExportKills(ctx: RowContext, refs: readonly string[], a
     const caseStarted = Date.now();
     const dir = join(ctx.work, `export-${form}-${i}`);
     const args = exportArgs(dir, refs, authFile, form);
-    const killed = await runFerryProcess(args, { env: ctx.env, killAfterMs: delay, timeoutMs: EXPORT_TIMEOUT_MS });
+    // One case in five is killed during start-up (planning, before any write); the others after the journal appeared.
+    const duringStartup = i % STARTUP_EVERY === 0;
+    const killed = await runFerryProcess(args, {
+      env: ctx.env,
+      killAfterMs: delay,
+      ...(duringStartup ? {} : { killAnchor: () => existsSync(join(dir, JOURNAL)) }),
+      timeoutMs: EXPORT_TIMEOUT_MS,
+    });
     const rss = killed.maxRssKiB === undefined ? [] : [killed.maxRssKiB];
     const hasFerryJson = existsSync(join(dir, 'ferry.json'));
     const bytes = await bytesUnder(dir);
@@ -106,7 +129,7 @@ export async function runExportKills(ctx: RowContext, refs: readonly string[], a
     };
   };
   // Kill points are drawn before any case runs, so the seed alone decides them whatever the interleaving.
-  const delays = Array.from({ length: ctx.n }, () => Math.round(ctx.random() * window));
+  const delays = Array.from({ length: ctx.n }, (_, i) => Math.round(ctx.random() * (i % STARTUP_EVERY === 0 ? startupMs : writingMs)));
   const results = await mapLimit(delays, ctx.parallel, (delay, i) => runCase(i, delay));
   const phases = new Map<Phase, number>();
   for (const r of results) phases.set(r.phase, (phases.get(r.phase) ?? 0) + 1);
@@ -142,7 +165,7 @@ export async function runExportKills(ctx: RowContext, refs: readonly string[], a
       },
     ],
     figures: [
-      `uninterrupted export ${(window / 1000).toFixed(2)} s, ${(totalBytes / 1e6).toFixed(1)} MB; kill delay uniform in 0–${Math.round(window)} ms`,
+      `uninterrupted export ${(uninterruptedMs / 1000).toFixed(2)} s, ${(totalBytes / 1e6).toFixed(1)} MB; kill delay: 1 case in ${STARTUP_EVERY} uniform in the start-up (0–${Math.round(startupMs)} ms), the rest uniform in 0–${Math.round(writingMs)} ms after the journal appeared`,
       `kill points: ${phaseText}; ${finishedBeforeKill} finished before the kill`,
       `bytes on disk at the kill: min ${pct(sorted[0])}, median ${pct(median(sorted))}, max ${pct(sorted.at(-1))}`,
       `rerun ${median(rerunSeconds).toFixed(2)} s median; ${median(caseSeconds).toFixed(1)} s per case; max RSS ${(Math.max(0, ...rss) / 1024).toFixed(0)} MiB`,

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { startFaultProxy, type RecordedRequest } from '../harness/fault-proxy.ts';
 import { startRegistry } from '../harness/registry.ts';
 import { contentDifferences, registryContent } from './compare.ts';
-import { runFerryProcess, tailOf } from './ferry-process.ts';
+import { runFerryProcess, tailOf, timePhases } from './ferry-process.ts';
 import { exportArgs } from './kill-export.ts';
 import type { RowResult } from './report.ts';
 import { mapLimit } from '../harness/fixtures.ts';
@@ -18,6 +18,10 @@ import { median, type RowContext } from './row-context.ts';
 
 const IMPORT_TIMEOUT_MS = 120_000;
 const MAX_RERUNS = 3;
+/** One case in this many is killed during start-up and verification instead of while pushing. */
+const STARTUP_EVERY = 5;
+/** The push window is stretched by this much, so some kills land after the last upload (tags, receipt, catalog). */
+const TAIL_FACTOR = 1.15;
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** A blob upload the registry completed (201 to the closing PUT, or to a monolithic POST with ?digest=), as "repository digest"; mounts are not uploads. */
@@ -52,14 +56,19 @@ export async function runImportKills(ctx: RowContext, refs: readonly string[], a
   const proxy = await startFaultProxy({ upstream: target.url });
   try {
     const receipt = join(ctx.work, 'import-receipt.json');
-    const reference = await runFerryProcess(importArgs(bundles.directory, `${proxy.host}/reference`, receipt), {
-      env: { ...ctx.env, FERRY_CATALOG: join(ctx.work, 'import-ref.sqlite') },
-      timeoutMs: IMPORT_TIMEOUT_MS,
-    });
+    // Timed by phase: start-up and verification until the first request under the prefix, then pushing.
+    const timedRef = await timePhases({ pushing: () => proxy.requests.some((r) => r.path.startsWith('/v2/reference/')) }, () =>
+      runFerryProcess(importArgs(bundles.directory, `${proxy.host}/reference`, receipt), {
+        env: { ...ctx.env, FERRY_CATALOG: join(ctx.work, 'import-ref.sqlite') },
+        timeoutMs: IMPORT_TIMEOUT_MS,
+      }),
+    );
+    const reference = timedRef.result;
     if (reference.code !== 0) throw new Error(`the uninterrupted import failed: ${tailOf(reference.stderr)}`);
     const expected = await registryContent(target.url, 'reference');
     const uploadsPerImport = proxy.requests.filter((r) => completedUpload(r) !== undefined).length;
-    const window = reference.seconds * 1000;
+    const startupMs = timedRef.at.pushing ?? reference.seconds * 1000;
+    const pushingMs = (reference.seconds * 1000 - startupMs) * TAIL_FACTOR;
 
     interface CaseResult {
       phase: string;
@@ -80,9 +89,19 @@ export async function runImportKills(ctx: RowContext, refs: readonly string[], a
       const args = importArgs(bundles[form], `${proxy.host}/${prefix}`, join(ctx.work, `import-receipt-${i}.json`));
       const ours = (r: RecordedRequest): boolean => r.path.startsWith(`/v2/${prefix}/`);
       let atKill = { requests: 0, uploads: 0 };
+      let scanned = proxy.requests.length;
+      // One case in five is killed during start-up and verification; the others after the first request under its prefix.
+      const anchor = (): boolean => {
+        for (; scanned < proxy.requests.length; scanned += 1) {
+          const request = proxy.requests[scanned];
+          if (request && ours(request)) return true;
+        }
+        return false;
+      };
       const killed = await runFerryProcess(args, {
         env,
         killAfterMs: delay,
+        ...(i % STARTUP_EVERY === 0 ? {} : { killAnchor: anchor }),
         timeoutMs: IMPORT_TIMEOUT_MS,
         beforeKill: () => {
           const seen = proxy.requests.filter(ours);
@@ -126,7 +145,7 @@ export async function runImportKills(ctx: RowContext, refs: readonly string[], a
         seconds: (Date.now() - caseStarted) / 1000,
       };
     };
-    const delays = Array.from({ length: ctx.n }, () => Math.round(ctx.random() * window));
+    const delays = Array.from({ length: ctx.n }, (_, i) => Math.round(ctx.random() * (i % STARTUP_EVERY === 0 ? startupMs : pushingMs)));
     const results = await mapLimit(delays, ctx.parallel, (delay, i) => runCase(i, delay));
     const phases = new Map<string, number>();
     for (const r of results) phases.set(r.phase, (phases.get(r.phase) ?? 0) + 1);
@@ -155,7 +174,7 @@ export async function runImportKills(ctx: RowContext, refs: readonly string[], a
         },
       ],
       figures: [
-        `uninterrupted import ${reference.seconds.toFixed(2)} s, ${uploadsPerImport} blob uploads; kill delay uniform in 0–${Math.round(window)} ms`,
+        `uninterrupted import ${reference.seconds.toFixed(2)} s, ${uploadsPerImport} blob uploads; kill delay: 1 case in ${STARTUP_EVERY} uniform in start-up and verification (0–${Math.round(startupMs)} ms), the rest uniform in 0–${Math.round(pushingMs)} ms after the first request under its prefix`,
         `kill points: ${phaseText}`,
         `uploads done at the kill: min ${pct(shares[0])}, median ${pct(median(shares))}, max ${pct(shares.at(-1))}`,
         `${median(caseSeconds).toFixed(1)} s per case; max RSS ${(Math.max(0, ...rss) / 1024).toFixed(0)} MiB`,

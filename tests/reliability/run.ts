@@ -10,7 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { buildFixtures, seedFixtures, type FixtureName } from '../harness/fixtures.ts';
@@ -42,6 +42,7 @@ const say = (line: string): void => {
 
 async function main(): Promise<number> {
   const started = new Date();
+  const loadBefore = loadavg()[0] ?? 0;
   say(`reliability: seed ${seed}, N ${n}, rows ${(only ?? ROWS).join(', ')}`);
   const work = await mkdtemp(join(tmpdir(), 'ferry-reliability-'));
   const teardown = new Teardown();
@@ -82,7 +83,8 @@ async function main(): Promise<number> {
   }
   const seconds = (Date.now() - started.getTime()) / 1000;
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${process.platform}`;
+  // The load average says how much else ran: the run shares its cores with whatever else the machine does.
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${process.platform}; load average ${loadBefore.toFixed(1)} at the start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end`;
   if (out) {
     await writeReport(out, { started, seconds, seed, machine, commit }, rows);
     say(`wrote ${out}`);
