@@ -41,6 +41,8 @@ export interface ImportRequest {
   onVerifyTotal?: (bytes: number) => void;
   /** The catalog's job journal: blobs an interrupted run already pushed are not asked about again. */
   journal?: TransferJournal;
+  /** Tests only: runs between verification and the first read for the push, to change the media as a hostile device could. */
+  afterVerify?: () => Promise<void>;
 }
 
 /** The result of an import (or of its dry run). */
@@ -247,6 +249,7 @@ export async function importBundle(request: ImportRequest, registries: Registrie
       { problems },
     );
   }
+  await request.afterVerify?.();
   const opened = await openBundle(request.bundle);
   const plan = planImport(opened, request.target);
   const client = await registries.client(request.target.registry);
