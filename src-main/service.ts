@@ -18,6 +18,7 @@ import { ferryVersion } from './version.ts';
 import { argsObject, optionalString, requireString, settingsFrom, stringList } from './service/access.ts';
 import { defaultCatalogPath, listBundles, openCatalog as openCatalogAt, queryCatalog, type Catalog } from './usecases/catalog.ts';
 import { testRegistry } from './usecases/registry-test.ts';
+import { VerifiedBundles } from './usecases/verify.ts';
 import { EventHub } from './service/events.ts';
 import { findBundles, listFolder } from './service/files.ts';
 import { exportInput, planExport, runExportJob } from './service/export.ts';
@@ -59,6 +60,8 @@ export function createService(options: ServiceOptions): Service {
   const vault = new CredentialVault(vaultPathFor(catalogPath), options.cipher);
   const savedLogin = (host: string) => vault.lookup(host);
   const openCatalog = (): Catalog => (catalog ??= openCatalogAt(catalogPath));
+  // The import wizard's last verified bundles: inspect and mirror:config use their views instead of reading a bundle again.
+  const verified = new VerifiedBundles();
   // The drive watch starts with the first `drives:changed` subscriber, so a service nobody watches drives on never polls.
   let stopDriveWatch: (() => void) | undefined;
 
@@ -86,18 +89,18 @@ export function createService(options: ServiceOptions): Service {
       const title = `Export ${references.length === 1 ? references[0] : `${references.length} sources`} to ${input.target}`;
       return { jobId: jobs.start('export', title, (context) => runExportJob(input, openCatalog(), context, savedLogin)) };
     },
-    'import:inspect': (args) => inspectBundle(args, openCatalog),
+    'import:inspect': (args) => inspectBundle(args, verified, openCatalog),
     'import:run': async (args) => {
       const input = importInput(args);
-      return { jobId: jobs.start('import', `Import ${input.bundle} to ${input.target}`, (context) => runImportJob(input, openCatalog(), context, savedLogin)) };
+      return { jobId: jobs.start('import', `Import ${input.bundle} to ${input.target}`, (context) => runImportJob(input, openCatalog(), context, verified, savedLogin)) };
     },
     'bundle:verify': async (args) => {
       const bundle = requireString(argsObject(args), 'bundle');
-      return { jobId: jobs.start('verify', `Verify ${bundle}`, (context) => runVerifyJob(bundle, context)) };
+      return { jobId: jobs.start('verify', `Verify ${bundle}`, (context) => runVerifyJob(bundle, context, verified)) };
     },
     'job:cancel': async (args) => ({ cancelled: jobs.cancel(requireString(argsObject(args), 'jobId')) }),
     'job:list': async () => jobs.list(),
-    'mirror:config': (args) => mirrorConfig(args),
+    'mirror:config': (args) => mirrorConfig(args, verified),
     'registry:test': async (args) => {
       const input = argsObject(args);
       return testRegistry(requireString(input, 'registry'), settingsFrom(input.access, savedLogin));

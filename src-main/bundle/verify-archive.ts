@@ -27,7 +27,8 @@ const READ_HIGH_WATER_MARK = 1024 * 1024;
 /** What the archive pass hands to the graph check. */
 export interface ArchiveRead {
   bytes: number;
-  indexText?: string;
+  /** index.json's exact bytes, when the archive holds one within its size cap. */
+  index?: Buffer;
   /** False when the tar stream could not be read to its end, so absent blobs are unknown rather than missing. */
   complete: boolean;
 }
@@ -79,7 +80,7 @@ export async function verifyArchive(dir: string, manifest: BundleManifest, facts
 
   const expected = new Map(manifest.blobs.map((blob) => [blob.digest, blob]));
   const guard = new TarEntryGuard();
-  const small = new Map<string, string>();
+  const small = new Map<string, Buffer>();
   const unlisted: string[] = [];
   /** Blobs whose entry was read to its end, intact or not; the rest are unknown when the stream breaks. */
   const settled = new Set<string>();
@@ -107,7 +108,7 @@ export async function verifyArchive(dir: string, manifest: BundleManifest, facts
           if (length <= INDEX_LIMIT) chunks.push(chunk as Buffer);
         }
         if (length > INDEX_LIMIT) recorder.fail('files', `the archive's ${header.name} is larger than ${INDEX_LIMIT} bytes (in ${where})`);
-        else small.set(header.name, Buffer.concat(chunks).toString('utf8'));
+        else small.set(header.name, Buffer.concat(chunks));
         continue;
       }
       const digest = `sha256:${header.name.slice('blobs/sha256/'.length)}`;
@@ -189,12 +190,12 @@ export async function verifyArchive(dir: string, manifest: BundleManifest, facts
     return { bytes: blobBytes, complete: false };
   }
   for (const digest of unlisted) recorder.fail('graph', `the bundle holds files ferry.json does not list: blobs/sha256/${digest.slice('sha256:'.length)} (in the archive)`);
-  const layout = small.get(BUNDLE_FILES.ociLayout);
+  const layout = small.get(BUNDLE_FILES.ociLayout)?.toString('utf8');
   if (layout === undefined) recorder.fail('files', `the archive lacks ${BUNDLE_FILES.ociLayout}`);
   else if (layout !== OCI_LAYOUT_CONTENT) recorder.fail('files', `the archive's ${BUNDLE_FILES.ociLayout} is not an OCI layout version 1.0.0 marker`);
   if (!small.has(BUNDLE_FILES.index)) recorder.fail('files', `the archive lacks ${BUNDLE_FILES.index}`);
-  const indexText = small.get(BUNDLE_FILES.index);
-  return indexText === undefined ? { bytes: blobBytes, complete: true } : { bytes: blobBytes, indexText, complete: true };
+  const index = small.get(BUNDLE_FILES.index);
+  return index === undefined ? { bytes: blobBytes, complete: true } : { bytes: blobBytes, index, complete: true };
 }
 
 /**

@@ -5,6 +5,9 @@
  * first. A bad bundle never throws; only cancellation and programming errors
  * do. Also reads any plain OCI image layout (skopeo, oras, crane) without
  * ferry.json. Every byte is streamed once; memory holds only manifests.
+ * A bundle that passes comes back with its verified view (bundle-view.ts):
+ * the exact ferry.json, index.json and manifests this pass read, which is all
+ * import, inspect and the catalog use afterwards.
  */
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile, stat } from 'node:fs/promises';
@@ -16,12 +19,13 @@ import { parseJsonDocument } from '../../src-shared/schemas/document.ts';
 import { LAYOUT_MARKER_DOCUMENT } from '../../src-shared/schemas/oci.ts';
 import { asBuffer, CheckingSink, copyBlob, type BlobSource } from '../oci/blob-io.ts';
 import { isDigest } from '../oci/digest.ts';
-import { bundleGraphProblems, checkGraph, ManifestCollector, newBlobFacts, parseIndexEntries, type BlobFacts } from './bundle-graph.ts';
+import { checkBundleGraph, checkGraph, ManifestCollector, newBlobFacts, parseIndexEntries, type BlobFacts } from './bundle-graph.ts';
+import { verifiedView, type VerifiedBundle, type VerifiedParts } from './bundle-view.ts';
 import { OCI_LAYOUT_CONTENT } from './layout.ts';
 import { verifyArchive } from './verify-archive.ts';
 import { CheckRecorder, INDEX_LIMIT, throwIfCancelled, TOLERATED_LEFTOVER, type VerifyOptions, type VerifyReport } from './verify-report.ts';
 
-export { CHECK_ORDER, type VerifyCheck, type VerifyCheckId, type VerifyOptions, type VerifyReport } from './verify-report.ts';
+export { CHECK_ORDER, verificationFailed, type VerifyCheck, type VerifyCheckId, type VerifyOptions, type VerifyReport } from './verify-report.ts';
 
 /** The export journal; a folder holding it but no ferry.json is an export that has not finished. */
 const EXPORT_JOURNAL = '.ferry-export.json';
@@ -29,11 +33,13 @@ const EXPORT_JOURNAL = '.ferry-export.json';
 /** 1 MiB reads: removable media is far faster with large sequential reads. */
 const READ_HIGH_WATER_MARK = 1024 * 1024;
 
-/** The full outcome: the report, plus what readBack needs (the parsed ferry.json and the recorder with error codes). */
+/** The full outcome: the report, what readBack needs (the parsed ferry.json and the recorder with error codes), and the verified view. */
 export interface VerifyOutcome {
   report: VerifyReport;
   manifest?: BundleManifest;
   recorder: CheckRecorder;
+  /** Present when, and only when, every check passed: what this pass read and checked, for import, inspect and the catalog. */
+  view?: VerifiedBundle;
 }
 
 /** Verifies a bundle (either form) or a plain OCI layout; never throws for a bad bundle. */
@@ -41,32 +47,40 @@ export async function verifyBundle(dir: string, options: VerifyOptions = {}): Pr
   return (await verifyBundleDetailed(dir, options)).report;
 }
 
-/** verifyBundle with the parsed ferry.json and the recorded error codes, for readBack. */
+/** verifyBundle with the parsed ferry.json, the recorded error codes (for readBack) and, when it passed, the verified view. */
 export async function verifyBundleDetailed(dir: string, options: VerifyOptions = {}): Promise<VerifyOutcome> {
   const recorder = new CheckRecorder();
   const report: VerifyReport = { ok: false, bundle: dir, checks: [], images: 0, blobs: 0, bytes: 0 };
-  const finish = (manifest?: BundleManifest): VerifyOutcome => {
+  const finish = (manifest?: BundleManifest, parts?: VerifiedParts): VerifyOutcome => {
     report.checks = recorder.checks();
     report.ok = report.checks.length > 0 && report.checks.every((c) => c.ok);
-    return manifest ? { report, manifest, recorder } : { report, recorder };
+    const outcome: VerifyOutcome = manifest ? { report, manifest, recorder } : { report, recorder };
+    if (report.ok && parts) outcome.view = verifiedView(parts);
+    return outcome;
   };
   recorder.open('schema');
   const loaded = await loadFerryJson(dir, recorder);
   if (loaded === 'oci-layout') {
     report.form = 'oci-layout';
-    Object.assign(report, await verifyLayout(dir, recorder, options));
-    return finish();
+    const layout = await verifyLayout(dir, recorder, options);
+    Object.assign(report, layout.counts);
+    return finish(undefined, layout.parts);
   }
   if (!loaded) return finish();
-  const manifest = loaded;
+  const { manifest, bytes: ferryBytes } = loaded;
   Object.assign(report, { form: manifest.form, bundleId: manifest.bundleId, images: manifest.images.length, blobs: manifest.blobs.length });
   const facts = newBlobFacts();
   options.onTotal?.((manifest.form === 'archive' ? manifest.parts : manifest.blobs).reduce((sum, item) => sum + item.size, 0));
   const read = manifest.form === 'directory' ? await verifyDirectory(dir, manifest, facts, recorder, options) : await verifyArchive(dir, manifest, facts, recorder, options);
   report.bytes = read.bytes;
-  if (read.complete) for (const problem of bundleGraphProblems(manifest, read.indexText, facts)) recorder.fail('graph', problem);
-  else recorder.fail('graph', 'not checked: the bundle could not be read to the end (see the checks above)');
-  return finish(manifest);
+  if (!read.complete) {
+    recorder.fail('graph', 'not checked: the bundle could not be read to the end (see the checks above)');
+    return finish(manifest);
+  }
+  const graph = checkBundleGraph(manifest, read.index, facts);
+  for (const problem of graph.problems) recorder.fail('graph', problem);
+  const index = read.index && graph.entries ? { bytes: read.index, entries: graph.entries } : undefined;
+  return finish(manifest, index && { dir, form: manifest.form, ferry: { bytes: ferryBytes, manifest }, index, manifests: graph.reached, sizes: facts.present });
 }
 
 /**
@@ -74,7 +88,7 @@ export async function verifyBundleDetailed(dir: string, options: VerifyOptions =
  * within its size cap) and matches the schema; 'oci-layout' for a plain
  * layout without one. Every problem names its JSON path.
  */
-async function loadFerryJson(dir: string, recorder: CheckRecorder): Promise<BundleManifest | 'oci-layout' | undefined> {
+async function loadFerryJson(dir: string, recorder: CheckRecorder): Promise<{ manifest: BundleManifest; bytes: Buffer } | 'oci-layout' | undefined> {
   const path = join(dir, BUNDLE_FILES.manifest);
   const info = await stat(path).catch((error: unknown) => error as NodeJS.ErrnoException);
   if (info instanceof Error) {
@@ -92,7 +106,8 @@ async function loadFerryJson(dir: string, recorder: CheckRecorder): Promise<Bund
     return undefined;
   }
   try {
-    return parseJsonDocument(await readFile(path), BUNDLE_MANIFEST_DOCUMENT, path);
+    const bytes = await readFile(path);
+    return { manifest: parseJsonDocument(bytes, BUNDLE_MANIFEST_DOCUMENT, path), bytes };
   } catch (error) {
     if (!(error instanceof FerryError)) {
       recorder.fail('schema', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 'IO_ERROR');
@@ -113,10 +128,10 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Reads a small file whole, or undefined when it is missing or larger than `limit`. */
-async function readSmall(path: string, limit: number): Promise<string | undefined> {
+async function readSmall(path: string, limit: number): Promise<Buffer | undefined> {
   const info = await stat(path).catch(() => undefined);
   if (!info?.isFile() || info.size > limit) return undefined;
-  return readFile(path, 'utf8').catch(() => undefined);
+  return readFile(path).catch(() => undefined);
 }
 
 /**
@@ -164,7 +179,7 @@ async function verifyDirectory(
   facts: BlobFacts,
   recorder: CheckRecorder,
   options: VerifyOptions,
-): Promise<{ bytes: number; indexText?: string; complete: boolean }> {
+): Promise<{ bytes: number; index?: Buffer; complete: boolean }> {
   for (const id of ['blobs', 'graph', 'files'] as const) recorder.open(id);
   const allowedTop = new Set<string>([BUNDLE_FILES.ociLayout, BUNDLE_FILES.index, BUNDLE_FILES.manifest, 'blobs']);
   const extra = (await readdir(dir).catch(() => [] as string[])).filter((name) => !allowedTop.has(name) && !TOLERATED_LEFTOVER.test(name));
@@ -176,10 +191,10 @@ async function verifyDirectory(
   if (extra.length > 0) recorder.fail('files', `the bundle folder holds files ferry.json does not list: ${extra.slice(0, 10).join(', ')}${extra.length > 10 ? `, … (${extra.length} in all)` : ''}`);
   const unlisted = names.filter((name) => /^[a-f0-9]{64}$/.test(name) && !listed.has(name));
   for (const name of unlisted) recorder.fail('graph', `the bundle holds files ferry.json does not list: blobs/sha256/${name}`);
-  const layoutText = await readSmall(join(dir, BUNDLE_FILES.ociLayout), 4096);
+  const layoutText = (await readSmall(join(dir, BUNDLE_FILES.ociLayout), 4096))?.toString('utf8');
   if (layoutText !== OCI_LAYOUT_CONTENT) recorder.fail('files', `${BUNDLE_FILES.ociLayout} is missing or not an OCI layout version 1.0.0 marker`);
-  const indexText = await readSmall(join(dir, BUNDLE_FILES.index), INDEX_LIMIT);
-  if (indexText === undefined) recorder.fail('files', `${BUNDLE_FILES.index} is missing or larger than ${INDEX_LIMIT} bytes`);
+  const index = await readSmall(join(dir, BUNDLE_FILES.index), INDEX_LIMIT);
+  if (index === undefined) recorder.fail('files', `${BUNDLE_FILES.index} is missing or larger than ${INDEX_LIMIT} bytes`);
   const present = new Set(names);
   let bytes = 0;
   for (const blob of manifest.blobs) {
@@ -196,7 +211,7 @@ async function verifyDirectory(
     facts.present.set(blob.digest, info.size);
     bytes += await verifyBlobFile(path, blob.digest, blob.size, facts, recorder, options);
   }
-  return indexText === undefined ? { bytes, complete: true } : { bytes, indexText, complete: true };
+  return index === undefined ? { bytes, complete: true } : { bytes, index, complete: true };
 }
 
 /**
@@ -205,7 +220,7 @@ async function verifyDirectory(
  * name is, and every image's graph from index.json.
  * https://github.com/opencontainers/image-spec/blob/main/image-layout.md
  */
-async function verifyLayout(dir: string, recorder: CheckRecorder, options: VerifyOptions): Promise<{ images: number; blobs: number; bytes: number }> {
+async function verifyLayout(dir: string, recorder: CheckRecorder, options: VerifyOptions): Promise<{ counts: { images: number; blobs: number; bytes: number }; parts?: VerifiedParts }> {
   recorder.open('schema', 'oci-layout marker and index.json are valid');
   for (const id of ['blobs', 'graph'] as const) recorder.open(id);
   const marker = await readSmall(join(dir, BUNDLE_FILES.ociLayout), 4096);
@@ -216,8 +231,8 @@ async function verifyLayout(dir: string, recorder: CheckRecorder, options: Verif
     version = undefined;
   }
   if (version === undefined) recorder.fail('schema', `${BUNDLE_FILES.ociLayout} is not an OCI layout marker (no imageLayoutVersion)`);
-  const indexText = await readSmall(join(dir, BUNDLE_FILES.index), INDEX_LIMIT);
-  const parsed = indexText === undefined ? { problem: `${BUNDLE_FILES.index} is missing or larger than ${INDEX_LIMIT} bytes` } : parseIndexEntries(indexText);
+  const index = await readSmall(join(dir, BUNDLE_FILES.index), INDEX_LIMIT);
+  const parsed = index === undefined ? { problem: `${BUNDLE_FILES.index} is missing or larger than ${INDEX_LIMIT} bytes` } : parseIndexEntries(index);
   if ('problem' in parsed) recorder.fail('schema', parsed.problem);
   const facts = newBlobFacts();
   let bytes = 0;
@@ -242,8 +257,12 @@ async function verifyLayout(dir: string, recorder: CheckRecorder, options: Verif
     facts.present.set(digest, size);
     bytes += await verifyBlobFile(path, digest, size, facts, recorder, options);
   }
-  const blobs = files.length;
-  if ('entries' in parsed) for (const problem of checkGraph(parsed.entries, facts)) recorder.fail('graph', problem);
-  else recorder.fail('graph', 'not checked: index.json cannot be read');
-  return { images: 'entries' in parsed ? parsed.entries.length : 0, blobs, bytes };
+  const counts = { images: 'entries' in parsed ? parsed.entries.length : 0, blobs: files.length, bytes };
+  if (!('entries' in parsed) || index === undefined) {
+    recorder.fail('graph', 'not checked: index.json cannot be read');
+    return { counts };
+  }
+  const graph = checkGraph(parsed.entries, facts);
+  for (const problem of graph.problems) recorder.fail('graph', problem);
+  return { counts, parts: { dir, form: 'oci-layout', index: { bytes: index, entries: parsed.entries }, manifests: graph.reached, sizes: facts.present } };
 }

@@ -8,14 +8,21 @@ import type { ImportReceipt } from '../bundle/receipt.ts';
 import type { Catalog } from '../catalog/index.ts';
 import type { ImportSummary } from '../transfer/import.ts';
 
+/** A bundle as the catalog records it: its ferry.json, parsed, and the digest of its exact bytes (what identifies it beside its id). */
+export interface RecordedBundle {
+  manifest: BundleManifest;
+  ferryJsonDigest: string;
+}
+
 /** Records a finished export: its bundle (from the ferry.json the export wrote) and an audit entry. */
-export function recordExport(catalog: Catalog, bundle: string, manifest: BundleManifest, site: string | undefined): void {
+export function recordExport(catalog: Catalog, bundle: string, { manifest }: RecordedBundle, site: string | undefined): void {
   catalog.recordBundle(manifest, { path: bundle, direction: 'export', ...(site ? { site } : {}) });
   catalog.audit('export', manifest.bundleId, { path: bundle, images: manifest.images.length, blobs: manifest.blobs.length, parent: manifest.parent, site: site ?? null });
 }
 
-/** Records a finished import: the bundle when it is a Ferry bundle, the site and its receipt when named, and an audit entry. */
-export function recordImport(catalog: Catalog, summary: ImportSummary, manifest: BundleManifest | undefined, receipt: ImportReceipt, site: string | undefined): void {
+/** Records a finished import: the bundle (from the ferry.json verification read) when it is a Ferry bundle, the site and its receipt when named, and an audit entry. */
+export function recordImport(catalog: Catalog, summary: ImportSummary, bundle: RecordedBundle | undefined, receipt: ImportReceipt, site: string | undefined): void {
+  const manifest = bundle?.manifest;
   if (manifest !== undefined) catalog.recordBundle(manifest, { path: summary.bundle, direction: 'import', ...(site ? { site } : {}) });
   if (site) {
     catalog.ensureSite(site, [summary.target]);

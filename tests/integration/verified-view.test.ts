@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importBundle } from '../../src-main/transfer/import.ts';
 import { inspectBundle, mirrorConfig } from '../../src-main/service/import.ts';
+import { VerifiedBundles } from '../../src-main/usecases/verify.ts';
 import type { BundleManifest } from '../../src-shared/model/bundle.ts';
 import { emptyAuthFile, registriesFor } from '../harness/ferry-access.ts';
 import { buildFixtures, seedFixtures, type FixtureImage, type FixtureName } from '../harness/fixtures.ts';
@@ -69,13 +70,13 @@ async function registryContent(registry: RunningRegistry): Promise<Record<string
   return out;
 }
 
-/** Imports `bundle` into a fresh registry, running `afterVerify` between verification and the first write. */
-async function importWithSwap(bundle: string, afterVerify: () => Promise<void>): Promise<{ registry: RunningRegistry; result: Awaited<ReturnType<typeof importBundle>> | Error }> {
+/** Imports `bundle` into a fresh registry, running `onVerified` between verification and the first write. */
+async function importWithSwap(bundle: string, onVerified: () => Promise<void>): Promise<{ registry: RunningRegistry; result: Awaited<ReturnType<typeof importBundle>> | Error }> {
   const registry = await startRegistry({ mode: 'anonymous' });
   teardown.add(registry, (started) => started.stop());
   const registries = registriesFor(registry);
   try {
-    const result = await importBundle({ bundle, target: { registry: registry.host, prefix: 'site', keepRegistryHost: false }, afterVerify }, registries).catch((error: unknown) => error as Error);
+    const result = await importBundle({ bundle, target: { registry: registry.host, prefix: 'site', keepRegistryHost: false }, onVerified }, registries).catch((error: unknown) => error as Error);
     return { registry, result };
   } finally {
     await registries.close();
@@ -143,10 +144,10 @@ describe('the app verifies before it inspects a bundle or renders its mirror con
     const bytes = await readFile(path);
     bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] ?? 0) ^ 1;
     await writeFile(path, bytes);
-    const inspected = await failure(inspectBundle({ bundle: a }));
+    const inspected = await failure(inspectBundle({ bundle: a }, new VerifiedBundles()));
     expect(inspected.code).toBe('BUNDLE_INVALID');
     expect(inspected.message).toMatch(/failed verification[\s\S]*digest/);
-    const rendered = await failure(mirrorConfig({ bundle: a, target: 'mirror.local:5000' }));
+    const rendered = await failure(mirrorConfig({ bundle: a, target: 'mirror.local:5000' }, new VerifiedBundles()));
     expect(rendered.code).toBe('BUNDLE_INVALID');
   });
 });
