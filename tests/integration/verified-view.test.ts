@@ -17,7 +17,13 @@ import { emptyAuthFile, registriesFor } from '../harness/ferry-access.ts';
 import { buildFixtures, seedFixtures, type FixtureImage, type FixtureName } from '../harness/fixtures.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
 import { Teardown } from '../harness/teardown.ts';
+import { putManifestRaw } from '../harness/raw-push.ts';
 import { failure, runFerry } from '../harness/test-helpers.ts';
+import { resolveImageGraph } from '../../src-main/oci/image-graph.ts';
+import { MAX_INDEX_NESTING } from '../../src-main/oci/media-types.ts';
+import { ALL_PLATFORMS } from '../../src-main/oci/platform.ts';
+import { parseReference } from '../../src-main/oci/reference.ts';
+import { sha256Digest } from '../harness/fixture-content.ts';
 
 let source: RunningRegistry;
 let fixtures: Record<FixtureName, FixtureImage>;
@@ -149,5 +155,53 @@ describe('the app verifies before it inspects a bundle or renders its mirror con
     expect(inspected.message).toMatch(/failed verification[\s\S]*digest/);
     const rendered = await failure(mirrorConfig({ bundle: a, target: 'mirror.local:5000' }, new VerifiedBundles()));
     expect(rendered.code).toBe('BUNDLE_INVALID');
+  });
+});
+
+describe('the app keeps the view of the verify job it ran', () => {
+  it('inspect and mirror:config use it while ferry.json is unchanged, and verify again when it is not', async () => {
+    const a = await copyOf(bundles.directory.a, 'app-kept');
+    const verified = new VerifiedBundles();
+    const { runVerifyJob } = await import('../../src-main/service/import.ts');
+    expect((await runVerifyJob(a, {}, verified)).ok).toBe(true);
+    // A layer damaged after the verify job: the inspector shows what was verified, without reading the bundle again.
+    const layer = fixtures['oci-single'].blobs.at(-1);
+    if (!layer) throw new Error('fixture without blobs');
+    await writeFile(join(a, 'blobs', 'sha256', layer.digest.slice('sha256:'.length)), 'damaged');
+    const inspection = await inspectBundle({ bundle: a, target: 'mirror.local:5000/site' }, verified);
+    expect(inspection.images.map((image) => image.digest)).toEqual([fixtures['oci-single'].manifestDigest]);
+    expect(inspection.images[0]?.destination).toContain(`mirror.local:5000/site/${fixtures['oci-single'].repository}`);
+    expect((await mirrorConfig({ bundle: a, target: 'mirror.local:5000/site' }, verified)).files.length).toBeGreaterThan(0);
+    // Another ferry.json in the folder: the kept view no longer applies, and the damaged bundle is verified (and refused).
+    await writeFile(join(a, 'ferry.json'), `${(await readFile(join(a, 'ferry.json'), 'utf8')).trimEnd()} \n`);
+    expect((await failure(inspectBundle({ bundle: a }, verified))).message).toMatch(/failed verification \(blobs/);
+  });
+});
+
+describe('indexes nested in a registry', () => {
+  it(`resolving refuses indexes nested more than ${MAX_INDEX_NESTING} levels, naming the reference and depth; ${MAX_INDEX_NESTING} levels resolve`, async () => {
+    const fixture = fixtures['oci-single'];
+    const push = async (tag: string, levels: number): Promise<void> => {
+      let top = { mediaType: fixture.mediaType, digest: fixture.manifestDigest, size: fixture.manifests[0]?.size ?? 0 };
+      for (let level = 0; level < levels; level += 1) {
+        const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [top] }));
+        const digest = sha256Digest(bytes);
+        await putManifestRaw(source, fixture.repository, level === levels - 1 ? tag : digest, 'application/vnd.oci.image.index.v1+json', bytes);
+        top = { mediaType: 'application/vnd.oci.image.index.v1+json', digest, size: bytes.length };
+      }
+    };
+    await push('nested-ok', MAX_INDEX_NESTING + 1);
+    await push('nested-deep', MAX_INDEX_NESTING + 2);
+    const registries = registriesFor(source);
+    try {
+      const client = await registries.client(source.host);
+      const ok = await resolveImageGraph(client, parseReference(`${source.host}/${fixture.repository}:nested-ok`), ALL_PLATFORMS);
+      expect(ok.blobs.map((blob) => blob.digest).sort()).toEqual(fixture.blobs.map((blob) => blob.digest).sort());
+      const deep = await failure(resolveImageGraph(client, parseReference(`${source.host}/${fixture.repository}:nested-deep`), ALL_PLATFORMS));
+      expect(deep.code).toBe('INVALID_MANIFEST');
+      expect(deep.message).toMatch(new RegExp(`nested-deep: index sha256:[0-9a-f]{64} is nested more than ${MAX_INDEX_NESTING} levels below the root \\(at depth ${MAX_INDEX_NESTING + 1}\\)`));
+    } finally {
+      await registries.close();
+    }
   });
 });

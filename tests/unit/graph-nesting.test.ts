@@ -2,13 +2,17 @@
  * Issue 11, finding 5: manifest graphs are walked without recursion and with a
  * nesting limit. A chain of 20,000 nested indexes must give verify's report (a
  * failed graph check naming the image and the depth), never a RangeError, and
- * a chain just within the limit still verifies.
+ * a chain just within the limit still verifies; the import plan's walk over
+ * the verified view refuses the same depth with a clear error.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { VerifiedBundle, VerifiedManifest } from '../../src-main/bundle/bundle-view.ts';
 import { verifyBundle } from '../../src-main/bundle/verify.ts';
+import { graphOf, planImport } from '../../src-main/transfer/import-plan.ts';
+import { FerryError } from '../../src-shared/errors.ts';
 import { MAX_INDEX_NESTING } from '../../src-main/oci/media-types.ts';
 import { describe as descriptorOf, imageConfig, imageManifest, imageIndex, jsonContent, MediaTypes, writeOciLayout, type Content } from '../harness/fixture-content.ts';
 
@@ -54,5 +58,59 @@ describe('nested indexes', () => {
     expect(within.checks.find((check) => !check.ok)).toBeUndefined();
     const beyond = await verifyBundle(await nestedLayout('beyond', MAX_INDEX_NESTING + 2));
     expect(beyond.checks.find((check) => check.id === 'graph')?.problems.join('\n')).toMatch(/image example.com\/nested\/beyond:v1: .*nested more than/);
+  });
+});
+
+describe('the import plan walks the verified view without recursion', () => {
+  /** A verified view (as verification would hand it over) of one image wrapped in `levels` nested indexes. */
+  function nestedView(levels: number): { view: VerifiedBundle; root: string } {
+    const config = jsonContent(MediaTypes.ociConfig, { os: 'linux', architecture: 'amd64' });
+    const layer = jsonContent(MediaTypes.ociLayerTar, { layer: 1 });
+    let top = imageManifest(MediaTypes.ociManifest, config, [layer]);
+    const manifests = new Map<string, VerifiedManifest>([
+      [top.digest, { bytes: top.data, mediaType: top.mediaType, kind: 'image', children: [{ role: 'config', descriptor: descriptorOf(config) }, { role: 'layer', descriptor: descriptorOf(layer) }] }],
+    ]);
+    for (let level = 0; level < levels; level += 1) {
+      const child = descriptorOf(top, { platform: { os: 'linux', architecture: 'amd64' } });
+      top = imageIndex(MediaTypes.ociIndex, [child]);
+      manifests.set(top.digest, { bytes: top.data, mediaType: top.mediaType, kind: 'index', children: [{ role: 'manifest', descriptor: child }] });
+    }
+    const index = Buffer.from('{}');
+    const view: VerifiedBundle = {
+      dir: '/media/nested',
+      form: 'oci-layout',
+      manifest: undefined,
+      ferryJson: undefined,
+      ferryJsonDigest: undefined,
+      index: { bytes: index, entries: [] },
+      indexDigest: 'sha256:0',
+      images: [{ name: 'example.com/nested:v1', source: 'example.com/nested:v1', digest: top.digest, mediaType: top.mediaType }],
+      manifests,
+      sizes: new Map(),
+    };
+    return { view, root: top.digest };
+  }
+
+  it('a chain within the limit gives every manifest, children first, and the platforms', () => {
+    const { view, root } = nestedView(MAX_INDEX_NESTING + 1);
+    const graph = graphOf(view, root);
+    expect(graph.manifests).toHaveLength(MAX_INDEX_NESTING + 2);
+    expect(graph.manifests.at(-1)?.digest).toBe(root);
+    expect(graph.manifests[0]?.mediaType).toBe(MediaTypes.ociManifest);
+    expect(graph.blobs).toHaveLength(2);
+    expect(graph.platforms).toEqual(['linux/amd64']);
+  });
+
+  it('20,000 nested indexes: a clear BUNDLE_INVALID naming the image and depth, not a RangeError', () => {
+    const { view } = nestedView(20_000);
+    let error: unknown;
+    try {
+      planImport(view, { registry: 'mirror.local:5000', prefix: '', keepRegistryHost: false });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(FerryError);
+    expect((error as FerryError).code).toBe('BUNDLE_INVALID');
+    expect((error as FerryError).message).toMatch(new RegExp(`image example.com/nested:v1: index sha256:[0-9a-f]{64} is nested more than ${MAX_INDEX_NESTING} levels .*at depth ${MAX_INDEX_NESTING + 1}`));
   });
 });
