@@ -173,7 +173,8 @@ export function checkGraph(entries: IndexEntry[], facts: BlobFacts, omitted: Rea
         report(descriptor.digest, `image ${image}: ${role} ${descriptor.digest} is missing from the bundle${where}`);
         continue;
       }
-      if (size !== descriptor.size) report(`${descriptor.digest} ${descriptor.size}`, `image ${image}: ${role} ${descriptor.digest} is ${size} bytes, but its descriptor says ${descriptor.size}${where}`);
+      if (size !== descriptor.size)
+        report(`${descriptor.digest} ${descriptor.size}`, `image ${image}: ${role} ${descriptor.digest} is ${size} bytes, but its descriptor says ${descriptor.size}${where}`);
       if (facts.damaged.has(descriptor.digest) || role === 'config' || role === 'layer') continue;
       const manifest = facts.manifests.get(descriptor.digest);
       if (!manifest) {
@@ -183,7 +184,10 @@ export function checkGraph(entries: IndexEntry[], facts: BlobFacts, omitted: Rea
       // Pushed under the type its descriptor lists, as registries serve it; that type must be of the same kind as the bytes.
       const listedAs = isManifestMediaType(descriptor.mediaType) ? descriptor.mediaType : manifest.mediaType;
       if (isIndexMediaType(listedAs) !== (manifest.kind === 'index')) {
-        report(`${descriptor.digest} kind`, `image ${image}: ${role} ${descriptor.digest} is listed as ${descriptor.mediaType}, but it is an ${manifest.kind === 'index' ? 'index' : 'image manifest'}${where}`);
+        report(
+          `${descriptor.digest} kind`,
+          `image ${image}: ${role} ${descriptor.digest} is listed as ${descriptor.mediaType}, but it is an ${manifest.kind === 'index' ? 'index' : 'image manifest'}${where}`,
+        );
         continue;
       }
       if (manifest.kind === 'index' && depth > MAX_INDEX_NESTING) {

@@ -83,7 +83,8 @@ export async function resolveImageGraph(client: RegistryClient, reference: Refer
   for (let depth = 0; level.length > 0; depth += 1) {
     const listing = level.filter((item): item is { node: ManifestNode; fetched: Extract<FetchedManifest, { kind: 'index' }> } => item.fetched.kind === 'index');
     const deep = depth > MAX_INDEX_NESTING ? listing[0] : undefined;
-    if (deep) throw new FerryError('INVALID_MANIFEST', `${subject}: index ${deep.node.digest} is nested more than ${MAX_INDEX_NESTING} levels below the root (at depth ${depth})`, { reference: subject });
+    if (deep)
+      throw new FerryError('INVALID_MANIFEST', `${subject}: index ${deep.node.digest} is nested more than ${MAX_INDEX_NESTING} levels below the root (at depth ${depth})`, { reference: subject });
     // Each manifest not seen yet is fetched once, all of this level at once.
     const fresh = new Map<string, Descriptor>();
     for (const { node, fetched } of listing) {

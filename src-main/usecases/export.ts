@@ -164,9 +164,13 @@ export async function runExport(input: ExportJobInput, catalog: Catalog, context
       tracker?.setPhase('verifying');
       const result = await readBack(summary.bundle, undefined, signal);
       if (written && result.view.ferryJsonDigest !== written.ferryJsonDigest) {
-        throw new FerryError('BUNDLE_INVALID', `${summary.bundle}: the ferry.json on the media (${String(result.view.ferryJsonDigest)}) is not the one this export wrote (${written.ferryJsonDigest})`, {
-          path: summary.bundle,
-        });
+        throw new FerryError(
+          'BUNDLE_INVALID',
+          `${summary.bundle}: the ferry.json on the media (${String(result.view.ferryJsonDigest)}) is not the one this export wrote (${written.ferryJsonDigest})`,
+          {
+            path: summary.bundle,
+          },
+        );
       }
       outcome.verified = { blobs: result.blobs, bytes: result.bytes };
     }

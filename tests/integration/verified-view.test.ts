@@ -124,7 +124,10 @@ describe('media that changes after verification: nothing unverified is pushed', 
     });
     if (result instanceof Error) throw result;
     expect(await registryContent(registry)).toEqual(verifiedA());
-    const head = await fetch(`${registry.url}/v2/site/${fixtures['oci-single'].repository}/manifests/${fixtures['oci-single'].tag}`, { method: 'HEAD', headers: { accept: fixtures['oci-single'].mediaType } });
+    const head = await fetch(`${registry.url}/v2/site/${fixtures['oci-single'].repository}/manifests/${fixtures['oci-single'].tag}`, {
+      method: 'HEAD',
+      headers: { accept: fixtures['oci-single'].mediaType },
+    });
     expect(head.headers.get('docker-content-digest')).toBe(fixtures['oci-single'].manifestDigest);
   });
 

@@ -68,7 +68,18 @@ describe('the import plan walks the verified view without recursion', () => {
     const layer = jsonContent(MediaTypes.ociLayerTar, { layer: 1 });
     let top = imageManifest(MediaTypes.ociManifest, config, [layer]);
     const manifests = new Map<string, VerifiedManifest>([
-      [top.digest, { bytes: top.data, mediaType: top.mediaType, kind: 'image', children: [{ role: 'config', descriptor: descriptorOf(config) }, { role: 'layer', descriptor: descriptorOf(layer) }] }],
+      [
+        top.digest,
+        {
+          bytes: top.data,
+          mediaType: top.mediaType,
+          kind: 'image',
+          children: [
+            { role: 'config', descriptor: descriptorOf(config) },
+            { role: 'layer', descriptor: descriptorOf(layer) },
+          ],
+        },
+      ],
     ]);
     for (let level = 0; level < levels; level += 1) {
       const child = descriptorOf(top, { platform: { os: 'linux', architecture: 'amd64' } });
@@ -111,6 +122,8 @@ describe('the import plan walks the verified view without recursion', () => {
     }
     expect(error).toBeInstanceOf(FerryError);
     expect((error as FerryError).code).toBe('BUNDLE_INVALID');
-    expect((error as FerryError).message).toMatch(new RegExp(`image example.com/nested:v1: index sha256:[0-9a-f]{64} is nested more than ${MAX_INDEX_NESTING} levels .*at depth ${MAX_INDEX_NESTING + 1}`));
+    expect((error as FerryError).message).toMatch(
+      new RegExp(`image example.com/nested:v1: index sha256:[0-9a-f]{64} is nested more than ${MAX_INDEX_NESTING} levels .*at depth ${MAX_INDEX_NESTING + 1}`),
+    );
   });
 });
