@@ -21,7 +21,7 @@ import { registryAccessFor, type RegistrySettings } from './access.ts';
 import { withCatalogJob } from './catalog-job.ts';
 import { deckhouseLicense } from './deckhouse-license.ts';
 import { incrementalBase } from './incremental.ts';
-import { recordExport, type RecordedBundle } from './job-records.ts';
+import { recordExport, type IdentifiedBundle } from './job-records.ts';
 import type { JobContext } from './job-context.ts';
 
 /** The name a pasted image list gets in ferry.json and messages. */
@@ -139,7 +139,7 @@ export async function runExport(input: ExportJobInput, catalog: Catalog, context
     if (input.dryRun === true) return { summary: await exportBundle({ ...request, target: request.target || '.', dryRun: true, ...(signal ? { signal } : {}) }, registries), notes };
     const target = resolve(request.target);
     // The bundle folder keeps the byte-level resume state; the catalog job records which blobs are written, for the record and the UI.
-    let written: RecordedBundle | undefined;
+    let written: IdentifiedBundle | undefined;
     const summary = await withCatalogJob(catalog, 'export', target, { target, images: request.references.length, site: input.site ?? null }, (journal) =>
       exportBundle(
         {
@@ -150,8 +150,8 @@ export async function runExport(input: ExportJobInput, catalog: Catalog, context
             if (event.type === 'blob' && (event.progress.state === 'finished' || event.progress.state === 'skipped')) journal.markDone(event.progress.digest, event.progress.total);
             tracker?.onEvent(event);
           },
-          onWritten: (bundle) => {
-            written = bundle;
+          onWritten: ({ manifest, ferryJsonDigest }) => {
+            written = { manifest, manifestDigest: ferryJsonDigest };
           },
         },
         registries,
@@ -163,14 +163,10 @@ export async function runExport(input: ExportJobInput, catalog: Catalog, context
     if (input.verify === true) {
       tracker?.setPhase('verifying');
       const result = await readBack(summary.bundle, undefined, signal);
-      if (written && result.view.ferryJsonDigest !== written.ferryJsonDigest) {
-        throw new FerryError(
-          'BUNDLE_INVALID',
-          `${summary.bundle}: the ferry.json on the media (${String(result.view.ferryJsonDigest)}) is not the one this export wrote (${written.ferryJsonDigest})`,
-          {
-            path: summary.bundle,
-          },
-        );
+      if (written && result.view.ferryJsonDigest !== written.manifestDigest) {
+        throw new FerryError('BUNDLE_INVALID', `${summary.bundle}: the ferry.json on the media (${String(result.view.ferryJsonDigest)}) is not the one this export wrote (${written.manifestDigest})`, {
+          path: summary.bundle,
+        });
       }
       outcome.verified = { blobs: result.blobs, bytes: result.bytes };
     }

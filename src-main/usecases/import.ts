@@ -134,7 +134,7 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
       outcome.receipt = await writeReceipt(receipt, { bundleDir: bundle, ...(input.receiptFile !== undefined ? { file: input.receiptFile } : {}) });
       // From the ferry.json verification read, never from the media again; a plain OCI layout has none and is not recorded as a bundle.
       const { manifest, ferryJsonDigest } = verified;
-      recordImport(catalog, summary, manifest && ferryJsonDigest ? { manifest, ferryJsonDigest } : undefined, receipt, input.site);
+      recordImport(catalog, summary, manifest && ferryJsonDigest ? { manifest, manifestDigest: ferryJsonDigest } : undefined, receipt, input.site);
     }
     return outcome;
   } finally {

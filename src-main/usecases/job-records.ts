@@ -8,22 +8,21 @@ import type { ImportReceipt } from '../bundle/receipt.ts';
 import type { Catalog } from '../catalog/index.ts';
 import type { ImportSummary } from '../transfer/import.ts';
 
-/** A bundle as the catalog records it: its ferry.json, parsed, and the digest of its exact bytes (what identifies it beside its id). */
-export interface RecordedBundle {
+/** A bundle as the catalog identifies it: its ferry.json, parsed, and the sha256 of its exact bytes (from the verified view, or as the export wrote them). */
+export interface IdentifiedBundle {
   manifest: BundleManifest;
-  ferryJsonDigest: string;
+  manifestDigest: string;
 }
 
 /** Records a finished export: its bundle (from the ferry.json the export wrote) and an audit entry. */
-export function recordExport(catalog: Catalog, bundle: string, { manifest }: RecordedBundle, site: string | undefined): void {
-  catalog.recordBundle(manifest, { path: bundle, direction: 'export', ...(site ? { site } : {}) });
+export function recordExport(catalog: Catalog, bundle: string, { manifest, manifestDigest }: IdentifiedBundle, site: string | undefined): void {
+  catalog.recordBundle(manifest, { path: bundle, direction: 'export', manifestDigest, ...(site ? { site } : {}) });
   catalog.audit('export', manifest.bundleId, { path: bundle, images: manifest.images.length, blobs: manifest.blobs.length, parent: manifest.parent, site: site ?? null });
 }
 
 /** Records a finished import: the bundle (from the ferry.json verification read) when it is a Ferry bundle, the site and its receipt when named, and an audit entry. */
-export function recordImport(catalog: Catalog, summary: ImportSummary, bundle: RecordedBundle | undefined, receipt: ImportReceipt, site: string | undefined): void {
-  const manifest = bundle?.manifest;
-  if (manifest !== undefined) catalog.recordBundle(manifest, { path: summary.bundle, direction: 'import', ...(site ? { site } : {}) });
+export function recordImport(catalog: Catalog, summary: ImportSummary, bundle: IdentifiedBundle | undefined, receipt: ImportReceipt, site: string | undefined): void {
+  if (bundle !== undefined) catalog.recordBundle(bundle.manifest, { path: summary.bundle, direction: 'import', manifestDigest: bundle.manifestDigest, ...(site ? { site } : {}) });
   if (site) {
     catalog.ensureSite(site, [summary.target]);
     catalog.addReceipt(receipt, site);

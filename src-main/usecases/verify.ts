@@ -7,12 +7,11 @@
  * views (VerifiedBundles) so its wizard does not read a big bundle again.
  */
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { BUNDLE_FILES } from '../../src-shared/model/bundle.ts';
 import { FERRY_JSON_LIMIT } from '../../src-shared/schemas/bundle-manifest.ts';
 import { LAYOUT_INDEX_LIMIT } from '../../src-shared/schemas/oci.ts';
+import { readBundleFile } from '../base/safe-file.ts';
 import type { VerifiedBundle } from '../bundle/bundle-view.ts';
 import { verificationFailed, verifyBundleDetailed, type VerifyReport } from '../bundle/verify.ts';
 import { verifyProgress } from './import.ts';
@@ -70,20 +69,9 @@ export class VerifiedBundles {
  */
 async function identityDigest(view: VerifiedBundle): Promise<string | undefined> {
   const [name, limit] = view.ferryJsonDigest !== undefined ? [BUNDLE_FILES.manifest, FERRY_JSON_LIMIT] : [BUNDLE_FILES.index, LAYOUT_INDEX_LIMIT];
-  // No symlink, and no FIFO or device that could block the read: only a regular file within its cap is hashed.
-  const handle = await open(join(view.dir, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => undefined);
-  if (!handle) return undefined;
-  try {
-    const info = await handle.stat();
-    if (!info.isFile() || info.size > limit) return undefined;
-    const hash = createHash('sha256');
-    for await (const chunk of handle.createReadStream({ autoClose: false, end: limit })) hash.update(chunk as Buffer);
-    return `sha256:${hash.digest('hex')}`;
-  } catch {
-    return undefined;
-  } finally {
-    await handle.close().catch(() => undefined);
-  }
+  // Opened safely (no symlink, FIFO or device; capped): whatever is refused here is verified, and reported, again.
+  const bytes = await readBundleFile(view.dir, name, { limit }).catch(() => undefined);
+  return bytes === undefined ? undefined : `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
 // Front ends type the report and the view without reaching below the use-case layer.
