@@ -51,7 +51,7 @@ describe('nested indexes', () => {
     expect(graph?.ok).toBe(false);
     expect(graph?.problems.join('\n')).toMatch(new RegExp(`image example.com/nested/deep:v1: .*nested more than ${MAX_INDEX_NESTING} levels`));
     expect(report.checks.filter((check) => check.id !== 'graph').every((check) => check.ok)).toBe(true);
-  }, 120_000);
+  }, 300_000);
 
   it('a chain within the limit verifies; one level more is refused', async () => {
     const within = await verifyBundle(await nestedLayout('within', MAX_INDEX_NESTING + 1));
