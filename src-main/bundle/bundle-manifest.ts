@@ -6,7 +6,6 @@
  * bundle finder and an export into an existing folder read ferry.json here.
  */
 import { join } from 'node:path';
-import { FerryError } from '../../src-shared/errors.ts';
 import { BUNDLE_FILES, type BundleManifest } from '../../src-shared/model/bundle.ts';
 import { BUNDLE_MANIFEST_DOCUMENT } from '../../src-shared/schemas/bundle-manifest.ts';
 import { parseJsonDocument } from '../../src-shared/schemas/document.ts';
