@@ -172,7 +172,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     // https://webpack.js.org/configuration/dev-server/#devserverallowedhosts is the model: the exact names this server is reached by, nothing else.
     if (!allowedHosts.has(req.headers.host ?? '') || (req.headers.origin !== undefined && !allowedOrigins.has(req.headers.origin))) {
-      sendError(res, 403, { code: 'DENIED', message: 'this address is not Ferry\'s; open the address `ferry ui` printed' });
+      sendError(res, 403, { code: 'DENIED', message: "this address is not Ferry's; open the address `ferry ui` printed" });
       return;
     }
     const url = new URL(req.url ?? '/', origin);

@@ -42,7 +42,8 @@ async function privateFolder(folder: string): Promise<void> {
   const info = await lstat(folder);
   if (!info.isDirectory()) throw new FerryError('IO_ERROR', `${folder} is not a folder (a symlink?); browser mode will not write its address there`, { path: folder });
   if (process.platform === 'win32') return;
-  if (typeof process.getuid === 'function' && info.uid !== process.getuid()) throw new FerryError('IO_ERROR', `${folder} belongs to another user; browser mode will not write its address there`, { path: folder });
+  if (typeof process.getuid === 'function' && info.uid !== process.getuid())
+    throw new FerryError('IO_ERROR', `${folder} belongs to another user; browser mode will not write its address there`, { path: folder });
   if ((info.mode & 0o077) !== 0) await chmod(folder, 0o700);
 }
 
@@ -68,7 +69,9 @@ export async function writeRedirectFile(url: string, folder: string = redirectFo
     '</html>',
     '',
   ].join('\n');
-  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
+  // O_EXCL: a new file, never one someone placed there; O_NOFOLLOW (absent on Windows): never through a symlink.
+  const noFollow = process.platform === 'win32' ? 0 : constants.O_NOFOLLOW;
+  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | noFollow, 0o600);
   try {
     await handle.writeFile(html, 'utf8');
   } finally {

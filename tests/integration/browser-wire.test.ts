@@ -47,7 +47,8 @@ function openingFetch(): { impl: typeof fetch; opened: Promise<void> } {
   });
   const impl: typeof fetch = async (input, init) => {
     const response = await fetch(input, init);
-    if (String(input).endsWith(EVENTS_PATH) && response.ok) markOpen();
+    const url = input instanceof URL ? input.href : typeof input === 'string' ? input : input.url;
+    if (url.endsWith(EVENTS_PATH) && response.ok) markOpen();
     return response;
   };
   return { impl, opened };
@@ -88,7 +89,9 @@ describe('browser mode speaks the shared wire names', () => {
     await expect(createApiClient(reloaded)['app:info']({})).resolves.toMatchObject({ mode: 'browser' });
     expect(reloaded.replaced).toEqual([]);
     // Another tab (empty sessionStorage) without the address is refused.
-    const refused = await createApiClient(pageAt(`${origin}/`))['app:info']({}).catch((error: unknown) => error);
+    const refused = await createApiClient(pageAt(`${origin}/`))
+      ['app:info']({})
+      .catch((error: unknown) => error);
     expect(refused).toMatchObject({ code: 'UNAUTHORIZED' });
   });
 

@@ -192,9 +192,7 @@ describe('browser mode with the token', () => {
     const res = await raw(`/?${TOKEN_QUERY}=${server.token}`);
     expect(res.status).toBe(200);
     expect(res.body).toContain('<title>Ferry</title>');
-    expect(res.headers['content-security-policy']).toBe(
-      "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'",
-    );
+    expect(res.headers['content-security-policy']).toBe("default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'");
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     const asset = await raw('/assets/app.js');
     expect(asset.status).toBe(200);
