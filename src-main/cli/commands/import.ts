@@ -11,6 +11,7 @@ import { catalogFlag, withCatalog } from '../catalog-flags.ts';
 import { formatBytes } from '../../../src-shared/units.ts';
 import { runJob } from '../job.ts';
 import { registryFlags, registrySettings } from '../registry-flags.ts';
+import { shown, terminalSafe } from '../terminal-text.ts';
 
 /** The flags and help of `ferry import`. */
 export const importSpec: CommandSpec = {
@@ -78,13 +79,13 @@ export async function runImport(args: ParsedArgs, { out, err }: CommandIo): Prom
     out.write(`${JSON.stringify({ ...summary, receipt, mirrorConfig }, null, 2)}\n`);
     return 0;
   }
-  for (const image of summary.images) out.write(`${summary.dryRun ? 'would import' : 'imported'} ${image.source} -> ${image.destination}\n`);
+  for (const image of summary.images) out.write(`${summary.dryRun ? 'would import' : 'imported'} ${shown`${image.source} -> ${image.destination}`}\n`);
   if (!summary.dryRun) {
     out.write(
       `${summary.images.length} image(s) in ${summary.seconds.toFixed(1)} s: blobs ${summary.blobs.copied} pushed (${formatBytes(summary.bytesPushed)}), ${summary.blobs.mounted} mounted, ${summary.blobs.skipped} already there; ${summary.manifestsPushed} manifests and tags pushed\n`,
     );
-    out.write(`receipt: ${receipt}\n`);
+    out.write(shown`receipt: ${receipt}\n`);
   }
-  if (mirrorConfig.length > 0) out.write(`mirror configuration: ${mirrorConfig.join(', ')} in ${input.mirrorConfigDir}\n`);
+  if (mirrorConfig.length > 0) out.write(`mirror configuration: ${mirrorConfig.map(terminalSafe).join(', ')} in ${terminalSafe(input.mirrorConfigDir)}\n`);
   return 0;
 }
