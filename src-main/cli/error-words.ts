@@ -15,11 +15,11 @@ export function hintAsFlags(hint: ErrorHint): string {
   const host = 'host' in hint ? terminalSafe(hint.host) : '';
   switch (hint.kind) {
     case 'credentials':
-      return `give credentials for ${host} with --creds USER:PASSWORD, or an auth file that holds them with --authfile FILE`;
+      return `give credentials for ${host}: --username USER --password-stdin (the password on standard input), --creds-file FILE (USER:PASSWORD, chmod 600) or --creds USER:PASSWORD, or an auth file that holds them with --authfile FILE`;
     case 'auth-file-per-registry':
       return "--creds is for one registry; put each registry's login in an auth file and pass it with --authfile FILE";
     case 'mirror-login':
-      return `--pull-secret writes the login of the mirror into the secret: add --creds USER:PASSWORD for ${host}`;
+      return `--pull-secret writes the login of the mirror into the secret: add --username USER --password-stdin, --creds-file FILE or --creds USER:PASSWORD for ${host}`;
     case 'ca-certificate':
       return `trust the CA that signed the certificate of ${host}: --ca-cert FILE, or FILE saved as ${host}/ca.crt in a certs.d folder (--cert-dir DIR); --tls-verify=false skips the check, for a test registry only`;
     case 'tls-verify':

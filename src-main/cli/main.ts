@@ -53,13 +53,8 @@ function overview(): string {
   ].join('\n');
 }
 
-/** Runs the CLI with `argv` (without node and script) and returns the process exit code. */
-export async function main(
-  argv: string[],
-  rawOut: NodeJS.WritableStream = process.stdout,
-  rawErr: NodeJS.WritableStream = process.stderr,
-  input: NodeJS.ReadableStream = process.stdin,
-): Promise<number> {
+/** Runs the CLI with `argv` (without node and script) and returns the process exit code; `input` stands in for process.stdin (tests). */
+export async function main(argv: string[], rawOut: NodeJS.WritableStream = process.stdout, rawErr: NodeJS.WritableStream = process.stderr, input?: NodeJS.ReadableStream): Promise<number> {
   const out = new TerminalGuard(rawOut);
   const err = new TerminalGuard(rawErr);
   const [name, ...rest] = argv;
@@ -83,7 +78,7 @@ export async function main(
       out.write(helpText(command.spec));
       return 0;
     }
-    return await command.run(args, { out, err, input });
+    return await command.run(args, { out, err, ...(input ? { input } : {}) });
   } catch (error) {
     const envelope = toErrorEnvelope(error);
     err.write(errorLines(name, envelope));

@@ -10,7 +10,7 @@ import { concurrencyFlag, platformFlags, type CommandIo, type CommandSpec, type 
 import { hintAsFlags, messageLines } from '../error-words.ts';
 import { formatBytes } from '../../../src-shared/units.ts';
 import { runJob } from '../job.ts';
-import { registryFlags, registrySettings } from '../registry-flags.ts';
+import { registryFlags, registrySides } from '../registry-flags.ts';
 import { shown, terminalSafe } from '../terminal-text.ts';
 
 /** The flags and help of `ferry copy`. */
@@ -50,14 +50,13 @@ function selectionOf(args: ParsedArgs): CopySelection {
 }
 
 /** Runs `ferry copy`; returns the exit code (1 when any image failed). */
-export async function runCopy(args: ParsedArgs, { out, err }: CommandIo): Promise<number> {
-  const input = {
-    images: selectionOf(args),
-    platforms: platformFlags(args.values),
-    concurrency: concurrencyFlag(args.values, DEFAULT_COPY_CONCURRENCY),
-    source: registrySettings(args.values, 'src-'),
-    destination: registrySettings(args.values, 'dest-'),
-  };
+export async function runCopy(args: ParsedArgs, io: CommandIo): Promise<number> {
+  const { out, err } = io;
+  const images = selectionOf(args);
+  const platforms = platformFlags(args.values);
+  const concurrency = concurrencyFlag(args.values, DEFAULT_COPY_CONCURRENCY);
+  const sides = await registrySides(args.values, ['src-', 'dest-'] as const, io);
+  const input = { images, platforms, concurrency, source: sides['src-'], destination: sides['dest-'] };
   const summary = await runJob('copy', err, async ({ signal, tracker, endProgress }) => {
     try {
       return await copyImages(input, { signal, tracker });

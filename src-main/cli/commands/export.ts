@@ -43,7 +43,7 @@ export const exportSpec: CommandSpec = {
 };
 
 /** The export the flags ask for. */
-function exportInput(args: ParsedArgs): ExportJobInput {
+async function exportInput(args: ParsedArgs, io: CommandIo): Promise<ExportJobInput> {
   const target = args.values.to;
   if (typeof target !== 'string') throw new FerryError('INVALID_ARGUMENT', '--to DIR is required (see ferry export --help)');
   const setFile = args.values.set;
@@ -58,7 +58,7 @@ function exportInput(args: ParsedArgs): ExportJobInput {
     concurrency: concurrencyFlag(args.values, DEFAULT_EXPORT_CONCURRENCY),
     dryRun: args.values['dry-run'] === true,
     verify: args.values.verify === true && args.values['dry-run'] !== true,
-    registry: registrySettings(args.values, ''),
+    registry: await registrySettings(args.values, io),
   };
   if (typeof setFile === 'string') input.setFile = setFile;
   if (args.values.archive === true) input.archive = true;
@@ -81,8 +81,9 @@ function printPlan({ summary }: ExportOutcome, out: NodeJS.WritableStream): void
 }
 
 /** Runs `ferry export`; returns the exit code. */
-export async function runExport(args: ParsedArgs, { out, err }: CommandIo): Promise<number> {
-  const input = exportInput(args);
+export async function runExport(args: ParsedArgs, io: CommandIo): Promise<number> {
+  const { out, err } = io;
+  const input = await exportInput(args, io);
   const outcome = await withCatalog(args.values, (catalog) =>
     runJob('export', err, async ({ signal, tracker, endProgress }) => {
       try {

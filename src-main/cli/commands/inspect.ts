@@ -25,10 +25,11 @@ export const inspectSpec: CommandSpec = {
 };
 
 /** Runs `ferry inspect`; returns the exit code. */
-export async function runInspect(args: ParsedArgs, { out }: CommandIo): Promise<number> {
+export async function runInspect(args: ParsedArgs, io: CommandIo): Promise<number> {
+  const { out } = io;
   const [ref, ...extra] = args.positionals;
   if (ref === undefined || extra.length > 0) throw new FerryError('INVALID_ARGUMENT', 'give exactly one image reference (see ferry inspect --help)');
-  const settings = registrySettings(args.values, '');
+  const settings = await registrySettings(args.values, io);
   if (args.values.raw === true) {
     // Exact bytes for a pipe (`| sha256sum` gives the digest); a terminal gets them through the guard, which cannot be driven by them.
     const raw = exactStream(out);
