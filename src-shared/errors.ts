@@ -12,7 +12,8 @@
  *   journal, pull secret) → INVALID_CONTENT, naming the file and the part;
  * - a bundle on media is not what its ferry.json vouches for, or ferry.json
  *   itself is broken → BUNDLE_INVALID (DIGEST_MISMATCH, SIZE_MISMATCH when a
- *   checksum or a length is what failed);
+ *   checksum or a length is what failed); a bundle whose id the catalog knows
+ *   with another ferry.json → BUNDLE_CONFLICT;
  * - a registry answered something Ferry cannot accept → INVALID_MANIFEST (its
  *   manifest), UNSUPPORTED_MEDIA_TYPE, MANIFEST_TOO_LARGE, or its own refusal
  *   UNAUTHORIZED, DENIED, NOT_FOUND, REGISTRY_ERROR;
@@ -37,6 +38,8 @@ export type ErrorCode =
   | 'INVALID_MANIFEST'
   /** A bundle is damaged, incomplete or not a Ferry bundle: its ferry.json, layout, parts or files. */
   | 'BUNDLE_INVALID'
+  /** A bundle carries the id of a bundle the catalog already knows, with other contents (another ferry.json): refused, never merged. */
+  | 'BUNDLE_CONFLICT'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'MANIFEST_TOO_LARGE'
   | 'DIGEST_MISMATCH'

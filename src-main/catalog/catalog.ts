@@ -15,7 +15,9 @@ import type {
   AuditAnchor,
   AuditCheck,
   AuditEntry,
+  BundleConflict,
   BundleRef,
+  BundleSighting,
   BundleSummary,
   CatalogBlob,
   CatalogImage,
@@ -31,6 +33,7 @@ import type {
 } from './types.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { appendAudit, auditHead, auditLog, checkAudit } from './audit.ts';
+import { bundleConflicts, checkBundleIdentity } from './identity.ts';
 import * as journal from './jobs.ts';
 import { migrate } from './migrations.ts';
 import * as read from './queries.ts';
@@ -94,9 +97,19 @@ export class Catalog {
 
   // Records
 
-  /** Records a bundle from its ferry.json after an export or import; re-recording the same bundle id replaces it. */
+  /** Records a bundle from its ferry.json after an export or import; re-recording the same bundle replaces it, another ferry.json under its id is refused (BUNDLE_CONFLICT). */
   recordBundle(manifest: BundleManifest, options: RecordBundleOptions): void {
     this.#do('record bundle', (sql) => write.recordBundle(sql, manifest, options));
+  }
+
+  /** Refuses (and records as a conflict) a bundle whose id the catalog knows with another ferry.json: run before an import writes anything. */
+  checkBundleIdentity(bundleId: string, seen: BundleSighting): void {
+    this.#do('check bundle identity', (sql) => checkBundleIdentity(sql, bundleId, seen));
+  }
+
+  /** Bundles refused because their id was known with another ferry.json, newest first. */
+  bundleConflicts(limit: number = DEFAULT_LIMIT): BundleConflict[] {
+    return this.#do('list bundle conflicts', (sql) => bundleConflicts(sql, limit));
   }
 
   // Sites and receipts

@@ -155,6 +155,22 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX site_digests_unsized ON site_digests(digest) WHERE size IS NULL;
   CREATE INDEX jobs_started ON jobs(started);
   `,
+  // 6: bundle identity. A bundle is its id AND the sha256 of its ferry.json
+  // bytes; rows recorded before this version have no digest and adopt the
+  // first one seen. Another ferry.json under a known id is kept here, refused.
+  `
+  ALTER TABLE bundles ADD COLUMN manifest_digest TEXT;
+  CREATE TABLE bundle_conflicts (
+    id INTEGER PRIMARY KEY,
+    bundle_id TEXT NOT NULL,
+    known_digest TEXT NOT NULL,
+    manifest_digest TEXT NOT NULL,
+    path TEXT NOT NULL,
+    direction TEXT NOT NULL CHECK (direction IN ('export', 'import')),
+    seen_at TEXT NOT NULL
+  );
+  CREATE INDEX bundle_conflicts_bundle ON bundle_conflicts(bundle_id);
+  `,
 ];
 
 /** The schema version this build writes: a catalog above it came from a newer Ferry and is left untouched. */

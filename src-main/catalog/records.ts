@@ -8,6 +8,7 @@ import type { ImportReceipt } from '../bundle/receipt.ts';
 import type { CatalogImage, RecordBundleOptions } from './types.ts';
 import { FerryError, type ErrorHint } from '../../src-shared/errors.ts';
 import { parseStrings } from './sanitise.ts';
+import { checkBundleIdentity } from './identity.ts';
 import { nowIso, type Sql } from './sql.ts';
 import { requireDigest, requireOneOf, requireRegistry, requireSiteName, requireSize, requireText, requireTime } from './validate.ts';
 
@@ -51,10 +52,11 @@ function checkBlobs(manifest: BundleManifest): Map<string, number> {
 }
 
 /**
- * Records a bundle and everything it holds in one transaction. The bundle
- * row is keyed by bundle id, so recording the same bundle again replaces its
- * row and links instead of duplicating them. Unknown manifest fields (such as
- * a future `omitted` list) are ignored.
+ * Records a bundle and everything it holds in one transaction. A bundle is
+ * its id and its ferry.json digest: recording the same bundle again replaces
+ * its row and links instead of duplicating them, while another ferry.json
+ * under a known id is refused as a conflict (identity.ts). Unknown manifest
+ * fields (such as a future `omitted` list) are ignored.
  */
 export function recordBundle(sql: Sql, manifest: BundleManifest, options: RecordBundleOptions): void {
   const id = requireText('bundleId', manifest.bundleId);
@@ -65,6 +67,7 @@ export function recordBundle(sql: Sql, manifest: BundleManifest, options: Record
   const path = requireText('path', options.path);
   const direction = requireOneOf('direction', options.direction, ['export', 'import'] as const);
   const site = options.site === undefined ? null : requireSiteName(options.site);
+  const manifestDigest = requireDigest('manifestDigest', options.manifestDigest);
   const images = checkImages(manifest);
   const blobs = checkBlobs(manifest);
   let bytes = 0;
@@ -85,15 +88,16 @@ export function recordBundle(sql: Sql, manifest: BundleManifest, options: Record
   // Receipts may name digests before any bundle gave their size; fill them in (a partial index keeps this a no-op lookup).
   const sizeSiteDigest = sql.statement('UPDATE site_digests SET size = ? WHERE digest = ? AND size IS NULL');
 
+  checkBundleIdentity(sql, id, { path, direction, manifestDigest });
   sql.write(() => {
     if (site !== null) ensureSite(sql, site);
     sql.run(
-      `INSERT INTO bundles (id, form, path, created, sequence, parent, bytes, blob_count, image_count, direction, site, recorded_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO bundles (id, form, path, created, sequence, parent, bytes, blob_count, image_count, direction, site, recorded_at, manifest_digest)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET form = excluded.form, path = excluded.path, created = excluded.created,
          sequence = excluded.sequence, parent = excluded.parent, bytes = excluded.bytes, blob_count = excluded.blob_count,
          image_count = excluded.image_count, direction = excluded.direction, site = coalesce(excluded.site, bundles.site),
-         recorded_at = excluded.recorded_at`,
+         recorded_at = excluded.recorded_at, manifest_digest = excluded.manifest_digest`,
       id,
       form,
       path,
@@ -106,6 +110,7 @@ export function recordBundle(sql: Sql, manifest: BundleManifest, options: Record
       direction,
       site,
       nowIso(),
+      manifestDigest,
     );
     sql.run('DELETE FROM bundle_images WHERE bundle_id = ?', id);
     sql.run('DELETE FROM bundle_blobs WHERE bundle_id = ?', id);

@@ -12,6 +12,23 @@ export interface RecordBundleOptions {
   path: string;
   direction: BundleDirection;
   site?: string;
+  /** sha256 of the exact ferry.json bytes: with the bundle id, what identifies a bundle (another digest under a known id is a conflict). */
+  manifestDigest: string;
+}
+
+/** Where a bundle whose identity is checked was seen, for the conflict record. */
+export type BundleSighting = Pick<RecordBundleOptions, 'path' | 'direction' | 'manifestDigest'>;
+
+/** A bundle refused because its id was known with another ferry.json, as `ferry catalog conflicts` lists it. */
+export interface BundleConflict {
+  bundleId: string;
+  /** The ferry.json digest the catalog recorded first for this id. */
+  knownDigest: string;
+  /** The ferry.json digest of the bundle that was refused. */
+  manifestDigest: string;
+  path: string;
+  direction: BundleDirection;
+  seenAt: string;
 }
 
 /** One image of a bundle, as `ferry catalog images BUNDLE` lists it. */

@@ -7,6 +7,7 @@ import {
   Catalog,
   defaultCatalogPath,
   type AuditCheck,
+  type BundleConflict,
   type BundleSummary,
   type CatalogBlob,
   type CatalogImage,
@@ -37,7 +38,8 @@ export type CatalogQuery =
   | { kind: 'site'; name: string }
   | { kind: 'history'; repository: string }
   | { kind: 'totals' }
-  | { kind: 'audit' };
+  | { kind: 'audit' }
+  | { kind: 'conflicts' };
 
 /** The typed answer of each query. */
 export interface CatalogAnswers {
@@ -49,6 +51,7 @@ export interface CatalogAnswers {
   history: TagHistoryEntry[];
   totals: MonthTotals[];
   audit: AuditCheck;
+  conflicts: BundleConflict[];
 }
 
 /** The bundles recorded, newest first: all of them up to a clamped limit, or only those holding a reference, repository or digest. */
@@ -79,6 +82,8 @@ export function queryCatalog(catalog: Catalog, query: CatalogQuery): CatalogAnsw
       return catalog.totalsPerMonth();
     case 'audit':
       return catalog.checkAudit();
+    case 'conflicts':
+      return catalog.bundleConflicts();
   }
 }
 

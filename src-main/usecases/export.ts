@@ -10,7 +10,6 @@ import type { ExportPlanResult, PlannedImage } from '../../src-shared/api/contra
 import { FerryError } from '../../src-shared/errors.ts';
 import type { BundleImage, BundleImageSet } from '../../src-shared/model/bundle.ts';
 import type { Reference } from '../../src-shared/model/oci.ts';
-import { readBundleManifest } from '../bundle/bundle-manifest.ts';
 import { readBack } from '../bundle/read-back.ts';
 import type { Catalog } from '../catalog/index.ts';
 import { ALL_PLATFORMS, parsePlatform, type PlatformSelection } from '../oci/platform.ts';
@@ -22,7 +21,7 @@ import { registryAccessFor, type RegistrySettings } from './access.ts';
 import { withCatalogJob } from './catalog-job.ts';
 import { deckhouseLicense } from './deckhouse-license.ts';
 import { incrementalBase } from './incremental.ts';
-import { recordExport } from './job-records.ts';
+import { identifyBundle, recordExport } from './job-records.ts';
 import type { JobContext } from './job-context.ts';
 
 /** The name a pasted image list gets in ferry.json and messages. */
@@ -154,7 +153,7 @@ export async function runExport(input: ExportJobInput, catalog: Catalog, context
         registries,
       ),
     );
-    if (!summary.alreadyComplete && summary.bundleId) recordExport(catalog, summary.bundle, await readBundleManifest(summary.bundle), input.site);
+    if (!summary.alreadyComplete && summary.bundleId) recordExport(catalog, summary.bundle, await identifyBundle(summary.bundle), input.site);
     const outcome: ExportOutcome = { summary, notes };
     if (input.verify === true) {
       tracker?.setPhase('verifying');

@@ -7,7 +7,6 @@
  */
 import { resolve } from 'node:path';
 import { FerryError, type ErrorHint } from '../../src-shared/errors.ts';
-import { readBundleManifest } from '../bundle/bundle-manifest.ts';
 import { writeReceipt, type ImportReceipt } from '../bundle/receipt.ts';
 import type { Catalog } from '../catalog/index.ts';
 import { parseRegistryPrefix } from '../oci/reference.ts';
@@ -17,7 +16,7 @@ import { importBundle, type ImportSummary } from '../transfer/import.ts';
 import { registryAccessFor, type RegistrySettings } from './access.ts';
 import { withCatalogJob } from './catalog-job.ts';
 import type { JobContext } from './job-context.ts';
-import { recordImport } from './job-records.ts';
+import { identifyBundle, recordImport } from './job-records.ts';
 
 /** What to import and where, as every front end asks for it. */
 export interface ImportJobInput {
@@ -125,8 +124,8 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
       };
       outcome.receipt = await writeReceipt(receipt, { bundleDir: bundle, ...(input.receiptFile !== undefined ? { file: input.receiptFile } : {}) });
       // A plain OCI layout has no ferry.json: only a Ferry bundle is recorded as a bundle.
-      const manifest = summary.bundleId !== undefined ? await readBundleManifest(bundle) : undefined;
-      recordImport(catalog, summary, manifest, receipt, input.site);
+      const identified = summary.bundleId !== undefined ? await identifyBundle(bundle) : undefined;
+      recordImport(catalog, summary, identified, receipt, input.site);
     }
     return outcome;
   } finally {

@@ -15,6 +15,8 @@ const ADVICE: Record<ErrorCode, string> = {
   INVALID_CONTENT: 'A file Ferry read is malformed (an image set, image list, receipt, settings or journal). The message names the file and the part to correct.',
   INVALID_MANIFEST: 'A registry returned a manifest Ferry cannot read. The image may be damaged at its source.',
   BUNDLE_INVALID: 'The bundle is damaged, incomplete or not a Ferry bundle. Do not import it; export it again on the connected side.',
+  BUNDLE_CONFLICT:
+    'This bundle carries the id of another bundle the catalog already knows, but its contents differ. It was refused and recorded as a conflict; ask who made it, and export it again on the connected side.',
   UNSUPPORTED_MEDIA_TYPE: 'An image uses a format Ferry does not carry.',
   MANIFEST_TOO_LARGE: 'A manifest is larger than Ferry accepts, which usually means it is not a real image.',
   DIGEST_MISMATCH: 'Some content does not match its checksum. The media or the transfer corrupted it; do not trust this copy.',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BundleManifest } from '../../src-shared/model/bundle.ts';
 import type { ImportReceipt } from '../../src-main/bundle/receipt.ts';
 import { FerryError } from '../../src-shared/errors.ts';
-import { Catalog, defaultCatalogPath, SCHEMA_VERSION } from '../../src-main/catalog/index.ts';
+import { Catalog, defaultCatalogPath, SCHEMA_VERSION, type RecordBundleOptions } from '../../src-main/catalog/index.ts';
 import { defaultReceiptDir } from '../../src-main/bundle/receipt.ts';
 
 /** A deterministic digest for a number, so fixtures read as "blob 7". */
@@ -37,6 +38,12 @@ function manifest(id: string, options: { created: string; blobs: number[]; image
     parent: options.parent ?? null,
   };
 }
+
+/** The ferry.json digest a bundle is identified by, as the exporter's bytes would give it. */
+const manifestDigest = (m: BundleManifest): string => `sha256:${createHash('sha256').update(JSON.stringify(m)).digest('hex')}`;
+
+/** Records a bundle under the digest of its ferry.json. */
+const record = (m: BundleManifest, options: Omit<RecordBundleOptions, 'manifestDigest'>): void => catalog.recordBundle(m, { ...options, manifestDigest: manifestDigest(m) });
 
 function receipt(bundleId: string | null, digests: number[], importedAt: string): ImportReceipt {
   return {
@@ -139,8 +146,8 @@ describe('bundles', () => {
   const second = manifest('b2', { created: '2025-02-01T12:00:00+02:00', blobs: [3, 4], images: [['docker.io/library/nginx', '1.26', 102]], sequence: 2, parent: 'b1' });
 
   it('round-trips a recorded bundle through every query', () => {
-    catalog.recordBundle(first, { path: '/media/b1', direction: 'export' });
-    catalog.recordBundle(second, { path: '/media/b2', direction: 'import', site: 'plant' });
+    record(first, { path: '/media/b1', direction: 'export' });
+    record(second, { path: '/media/b2', direction: 'import', site: 'plant' });
     expect(catalog.bundles()).toEqual([
       { id: 'b2', form: 'directory', path: '/media/b2', created: '2025-02-01T10:00:00.000Z', sequence: 2, parent: 'b1', bytes: 700, blobs: 2, images: 1, direction: 'import', site: 'plant' },
       { id: 'b1', form: 'directory', path: '/media/b1', created: '2025-01-10T10:00:00.000Z', sequence: 1, parent: null, bytes: 600, blobs: 3, images: 2, direction: 'export', site: null },
@@ -195,39 +202,82 @@ describe('bundles', () => {
     expect(catalog.sites().map((s) => s.name)).toEqual(['plant']);
   });
 
-  it('re-recording a bundle replaces its links instead of duplicating them', () => {
-    catalog.recordBundle(first, { path: '/media/b1', direction: 'export' });
-    catalog.recordBundle(first, { path: '/media/b1', direction: 'export' });
-    const smaller = manifest('b1', { created: '2025-01-10T10:00:00Z', blobs: [1, 2, 2], images: [['docker.io/library/nginx', '1.25', 100]] });
-    catalog.recordBundle(smaller, { path: '/moved/b1', direction: 'export' });
+  it('re-recording the same bundle (same id and ferry.json) replaces its row instead of duplicating it', () => {
+    record(first, { path: '/media/b1', direction: 'export' });
+    record(first, { path: '/media/b1', direction: 'export' });
+    record(first, { path: '/moved/b1', direction: 'import', site: 'plant' });
     expect(catalog.bundles()).toHaveLength(1);
-    expect(catalog.bundle('b1')).toMatchObject({ path: '/moved/b1', blobs: 2, images: 1, bytes: 300 });
-    expect(catalog.bundleBlobs('b1').map((b) => b.digest)).toEqual([digest(1), digest(2)]);
+    expect(catalog.bundle('b1')).toMatchObject({ path: '/moved/b1', blobs: 3, images: 2, bytes: 600, direction: 'import' });
+    expect(catalog.bundleConflicts()).toEqual([]);
     catalog.close();
     const raw = new Database(catalog.path, { readonly: true });
     try {
       expect(raw.prepare('SELECT count(*) FROM images').pluck().get()).toBe(2);
       expect(raw.prepare('SELECT count(*) FROM blobs').pluck().get()).toBe(3);
-      expect(raw.prepare('SELECT count(*) FROM bundle_images').pluck().get()).toBe(1);
+      expect(raw.prepare('SELECT count(*) FROM bundle_images').pluck().get()).toBe(2);
+      expect(raw.prepare('SELECT count(*) FROM bundle_blobs').pluck().get()).toBe(3);
     } finally {
       raw.close();
     }
   });
 
+  it('refuses another ferry.json under a known bundle id: recorded as a conflict and audited, never merged', () => {
+    record(first, { path: '/media/b1', direction: 'export' });
+    const impostor = manifest('b1', { created: '2025-01-10T10:00:00Z', blobs: [1, 2, 9], images: [['docker.io/library/nginx', '1.25', 666]] });
+    let refused: unknown;
+    try {
+      record(impostor, { path: '/media/usb/b1', direction: 'import', site: 'plant' });
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(FerryError);
+    expect((refused as FerryError).code).toBe('BUNDLE_CONFLICT');
+    expect((refused as FerryError).message).toContain('/media/usb/b1');
+    expect((refused as FerryError).details).toMatchObject({ bundleId: 'b1', manifestDigest: manifestDigest(impostor), knownDigest: manifestDigest(first) });
+    // The first bundle's row and links are untouched; the site named by the refused import was not created.
+    expect(catalog.bundle('b1')).toMatchObject({ path: '/media/b1', blobs: 3, images: 2, bytes: 600, direction: 'export', site: null });
+    expect(catalog.bundleBlobs('b1').map((b) => b.digest)).toEqual([digest(1), digest(2), digest(3)]);
+    expect(catalog.bundlesContaining(digest(666))).toEqual([]);
+    expect(catalog.sites()).toEqual([]);
+    expect(catalog.bundleConflicts()).toEqual([
+      { bundleId: 'b1', knownDigest: manifestDigest(first), manifestDigest: manifestDigest(impostor), path: '/media/usb/b1', direction: 'import', seenAt: expect.any(String) as string },
+    ]);
+    expect(catalog.auditLog(1)[0]).toMatchObject({ action: 'bundle-conflict', subject: 'b1' });
+    expect(catalog.checkAudit().ok).toBe(true);
+    // The check alone (what an import runs before its first write) refuses the same way, and passes the known bundle.
+    expect(codeOf(() => catalog.checkBundleIdentity('b1', { path: '/x', direction: 'import', manifestDigest: manifestDigest(impostor) }))).toBe('BUNDLE_CONFLICT');
+    expect(codeOf(() => catalog.checkBundleIdentity('b1', { path: '/x', direction: 'import', manifestDigest: manifestDigest(first) }))).toBeUndefined();
+    expect(codeOf(() => catalog.checkBundleIdentity('b9', { path: '/x', direction: 'import', manifestDigest: manifestDigest(impostor) }))).toBeUndefined();
+    expect(catalog.bundleConflicts()).toHaveLength(2);
+  });
+
+  it('a bundle recorded before digests were kept adopts the first ferry.json digest it is seen with', () => {
+    record(first, { path: '/media/b1', direction: 'export' });
+    catalog.close();
+    const raw = new Database(catalog.path);
+    raw.prepare('UPDATE bundles SET manifest_digest = NULL').run();
+    raw.close();
+    catalog = Catalog.open(catalog.path);
+    record(first, { path: '/media/b1', direction: 'import' });
+    expect(catalog.bundleConflicts()).toEqual([]);
+    expect(codeOf(() => catalog.checkBundleIdentity('b1', { path: '/x', direction: 'import', manifestDigest: digest(5) }))).toBe('BUNDLE_CONFLICT');
+  });
+
   it('ignores manifest fields it does not know (a future `omitted` list)', () => {
     const withOmitted = { ...first, omitted: [{ digest: digest(50), size: 5 }] } as BundleManifest;
-    catalog.recordBundle(withOmitted, { path: '/media/b1', direction: 'export' });
+    record(withOmitted, { path: '/media/b1', direction: 'export' });
     expect(catalog.bundle('b1')?.blobs).toBe(3);
   });
 
   it('reports bad input as INVALID_ARGUMENT and unknown bundles as NOT_FOUND', () => {
     const bad: Array<[string, () => unknown]> = [
-      ['empty id', () => catalog.recordBundle({ ...first, bundleId: '' }, { path: '/p', direction: 'export' })],
-      ['bad digest', () => catalog.recordBundle({ ...first, blobs: [{ digest: 'sha256:xyz', size: 1 }] }, { path: '/p', direction: 'export' })],
-      ['negative size', () => catalog.recordBundle({ ...first, blobs: [{ digest: digest(1), size: -1 }] }, { path: '/p', direction: 'export' })],
-      ['bad created', () => catalog.recordBundle({ ...first, created: 'yesterday' }, { path: '/p', direction: 'export' })],
-      ['bad direction', () => catalog.recordBundle(first, { path: '/p', direction: 'sideways' as 'export' })],
-      ['empty path', () => catalog.recordBundle(first, { path: '', direction: 'export' })],
+      ['empty id', () => record({ ...first, bundleId: '' }, { path: '/p', direction: 'export' })],
+      ['bad digest', () => record({ ...first, blobs: [{ digest: 'sha256:xyz', size: 1 }] }, { path: '/p', direction: 'export' })],
+      ['negative size', () => record({ ...first, blobs: [{ digest: digest(1), size: -1 }] }, { path: '/p', direction: 'export' })],
+      ['bad created', () => record({ ...first, created: 'yesterday' }, { path: '/p', direction: 'export' })],
+      ['bad direction', () => record(first, { path: '/p', direction: 'sideways' as 'export' })],
+      ['empty path', () => record(first, { path: '', direction: 'export' })],
+      ['bad manifest digest', () => catalog.recordBundle(first, { path: '/p', direction: 'export', manifestDigest: 'sha256:../x' })],
       ['zero limit', () => catalog.bundles(0)],
     ];
     for (const [name, fn] of bad) expect(codeOf(fn), name).toBe('INVALID_ARGUMENT');
@@ -239,7 +289,7 @@ describe('bundles', () => {
 
 describe('sites and receipts', () => {
   it('stores receipts under the given site and answers what the site has', () => {
-    catalog.recordBundle(manifest('b1', { created: '2025-01-10T10:00:00Z', blobs: [1, 2], images: [], sequence: 3 }), { path: '/m', direction: 'export' });
+    record(manifest('b1', { created: '2025-01-10T10:00:00Z', blobs: [1, 2], images: [], sequence: 3 }), { path: '/m', direction: 'export' });
     const first = catalog.addReceipt({ ...receipt('b1', [1, 2, 7], '2025-01-11T00:00:00Z'), site: 'ignored' }, 'plant');
     expect(first.digests).toBe(4); // 1, 2, 7 and the image digest 900
     expect(catalog.addReceipt({ ...receipt('b1', [1, 2, 7], '2025-01-11T00:00:00Z'), site: 'ignored' }, 'plant')).toEqual(first);
@@ -252,7 +302,7 @@ describe('sites and receipts', () => {
       unsized: 2,
     });
     // A bundle recorded later gives the unsized digests their size.
-    catalog.recordBundle(manifest('b0', { created: '2024-12-01T00:00:00Z', blobs: [7], images: [] }), { path: '/m0', direction: 'export' });
+    record(manifest('b0', { created: '2024-12-01T00:00:00Z', blobs: [7], images: [] }), { path: '/m0', direction: 'export' });
     expect(catalog.siteContents('plant')).toMatchObject({ bytes: 1000, unsized: 1 });
 
     catalog.addReceipt(receipt('unknown-bundle', [8], '2025-02-01T00:00:00Z'), 'plant');

@@ -12,8 +12,9 @@ import { terminalSafe } from '../terminal-text.ts';
 /** The flags and help of `ferry catalog`. */
 export const catalogSpec: CommandSpec = {
   name: 'catalog',
-  usage: 'ferry catalog bundles|images BUNDLE|blobs BUNDLE|sites|site NAME|history REPOSITORY|totals|audit [flags]',
-  summary: "Show what the catalog recorded: bundles (newest first), a bundle's images and blobs, sites, tag history, monthly totals, the audit log.",
+  usage: 'ferry catalog bundles|images BUNDLE|blobs BUNDLE|sites|site NAME|history REPOSITORY|totals|audit|conflicts [flags]',
+  summary:
+    "Show what the catalog recorded: bundles (newest first), a bundle's images and blobs, sites, tag history, monthly totals, the audit log, bundles refused because another ferry.json carried a known id.",
   flags: {
     contains: { type: 'string', value: 'REF|DIGEST', description: 'with bundles: only bundles holding this reference, repository or digest' },
     check: { type: 'boolean', description: 'with audit: verify the hash chain of the audit log; exit 1 if it was tampered with' },
@@ -77,6 +78,8 @@ function query(catalog: Catalog, args: ParsedArgs): { rows: unknown; columns?: s
       return { rows: queryCatalog(catalog, { kind: 'history', repository: argument(args, 'a repository') }), columns: ['tag', 'digest', 'bundleId', 'created'] };
     case 'totals':
       return { rows: queryCatalog(catalog, { kind: 'totals' }), columns: ['month', 'bundles', 'exports', 'imports', 'bytes'] };
+    case 'conflicts':
+      return { rows: queryCatalog(catalog, { kind: 'conflicts' }), columns: ['bundleId', 'seenAt', 'direction', 'path', 'manifestDigest', 'knownDigest'] };
     case 'audit': {
       const result = queryCatalog(catalog, { kind: 'audit' });
       return { rows: result, exit: result.ok ? 0 : 1 };
