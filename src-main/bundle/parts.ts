@@ -201,7 +201,9 @@ export class PartWriter {
         // lstat only: a symlink, FIFO or device in place of a completed part is not ours.
         const info = await entryKind(this.dir, part.name);
         if (info === undefined) throw Object.assign(new Error('it does not exist'), { code: 'ENOENT' });
-        if (info.kind !== 'file') throw new FerryError('BUNDLE_INVALID', `completed part ${part.name} in ${this.dir} is ${KIND_WORDS[info.kind]}, not a regular file`, { part: part.name, kind: info.kind });
+        if (info.kind !== 'file') {
+          throw new FerryError('BUNDLE_INVALID', `completed part ${part.name} in ${this.dir} is ${KIND_WORDS[info.kind]}, not a regular file`, { part: part.name, kind: info.kind });
+        }
         size = info.size;
       } catch (error) {
         throw ioError('find completed part', path, error);
