@@ -27,6 +27,7 @@ import { JobRunner } from './service/jobs.ts';
 import { CredentialVault, vaultPathFor, type SecretCipher } from './service/credential-vault.ts';
 import { listSavedSets, saveSet, setsFolderFor } from './service/saved-sets.ts';
 import { readSettings, saveSettings, settingsPathFor } from './service/settings.ts';
+import { refuseUserInfo } from '../src-shared/registry-address.ts';
 
 /** How a service is created: where its catalog is and which front end hosts it. */
 export interface ServiceOptions {
@@ -49,6 +50,12 @@ export type Service = ApiClient & {
 /** True when `name` is one of the contract's methods (the adapters refuse anything else). */
 export function isApiMethod(name: string): name is ApiMethod {
   return (API_METHODS as readonly string[]).includes(name);
+}
+
+/** An import's registry target (`target`), refused when it carries a login, before it can reach a job title, an event or the catalog. */
+function refuseRegistryTarget(args: unknown): void {
+  const target = optionalString(argsObject(args), 'target');
+  if (target !== undefined) refuseUserInfo(target, 'target');
 }
 
 /** Creates the service; the catalog opens on first use and stays open until `close()`. */
@@ -86,11 +93,17 @@ export function createService(options: ServiceOptions): Service {
         ...(input.imageListFile ? [`list ${input.imageListFile}`] : []),
         ...(input.imageListText ? ['pasted list'] : []),
       ];
+      // A login inside an address would reach the job title and every event: refused first, never echoed.
+      for (const reference of input.references) refuseUserInfo(reference, 'references', 'reference');
       const title = `Export ${references.length === 1 ? references[0] : `${references.length} sources`} to ${input.target}`;
       return { jobId: jobs.start('export', title, (context) => runExportJob(input, openCatalog(), context, savedLogin)) };
     },
-    'import:inspect': (args) => inspectBundle(args, verified, openCatalog),
+    'import:inspect': (args) => {
+      refuseRegistryTarget(args);
+      return inspectBundle(args, verified, openCatalog);
+    },
     'import:run': async (args) => {
+      refuseRegistryTarget(args);
       const input = importInput(args);
       return { jobId: jobs.start('import', `Import ${input.bundle} to ${input.target}`, (context) => runImportJob(input, openCatalog(), context, verified, savedLogin)) };
     },
@@ -100,9 +113,13 @@ export function createService(options: ServiceOptions): Service {
     },
     'job:cancel': async (args) => ({ cancelled: jobs.cancel(requireString(argsObject(args), 'jobId')) }),
     'job:list': async () => jobs.list(),
-    'mirror:config': (args) => mirrorConfig(args, verified),
+    'mirror:config': (args) => {
+      refuseRegistryTarget(args);
+      return mirrorConfig(args, verified);
+    },
     'registry:test': async (args) => {
       const input = argsObject(args);
+      refuseUserInfo(requireString(input, 'registry'), 'registry');
       return testRegistry(requireString(input, 'registry'), settingsFrom(input.access, savedLogin));
     },
     'catalog:bundles': async (args) => {
@@ -119,6 +136,7 @@ export function createService(options: ServiceOptions): Service {
     'credentials:status': () => vault.status(),
     'credentials:save': async (args) => {
       const input = argsObject(args);
+      refuseUserInfo(requireString(input, 'registry'), 'registry');
       await vault.save(requireString(input, 'registry'), requireString(input, 'username'), typeof input.password === 'string' ? input.password : '');
       return { saved: true };
     },

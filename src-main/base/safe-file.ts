@@ -126,12 +126,16 @@ export function bundleNameParts(relative: string, code: ErrorCode = 'BUNDLE_INVA
   return parts;
 }
 
-/** The root's real path: the user chose the folder (it may sit under a symlinked mount point); below it nothing is followed. */
-async function realRoot(root: string, code: ErrorCode): Promise<string> {
+/**
+ * The root's real path: the user chose the folder (it may sit under a
+ * symlinked mount point); below it nothing is followed. Undefined when it
+ * does not exist, so everything under it is simply missing.
+ */
+async function realRoot(root: string): Promise<string | undefined> {
   try {
     return await realpath(root);
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT') throw refusal('missing', code, root, '.', `${root} does not exist`, {}, error);
+    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return undefined;
     throw refusal('io', 'IO_ERROR', root, '.', `cannot read ${root}: ${errnoCode(error) ?? String(error)}`, { errno: errnoCode(error) }, error);
   }
 }
@@ -178,8 +182,8 @@ async function checkFolders(root: string, folders: string[], code: ErrorCode, si
 export async function entryKind(root: string, relative: string, options: SafeFileOptions = {}): Promise<{ kind: EntryKind; size: number } | undefined> {
   const code = options.code ?? 'BUNDLE_INVALID';
   const parts = bundleNameParts(relative, code);
-  const base = await realRoot(root, code);
-  if ((await checkFolders(base, parts.slice(0, -1), code, options.signal, relative)) !== undefined) return undefined;
+  const base = await realRoot(root);
+  if (base === undefined || (await checkFolders(base, parts.slice(0, -1), code, options.signal, relative)) !== undefined) return undefined;
   const info = await lstatUnder(base, relative, code);
   return info === undefined ? undefined : { kind: kindOf(info), size: info.size };
 }
@@ -215,8 +219,8 @@ export async function openBundleFileIfPresent(root: string, relative: string, op
   const code = options.code ?? 'BUNDLE_INVALID';
   const { signal } = options;
   const parts = bundleNameParts(relative, code);
-  const base = await realRoot(root, code);
-  if ((await checkFolders(base, parts.slice(0, -1), code, signal, relative)) !== undefined) return undefined;
+  const base = await realRoot(root);
+  if (base === undefined || (await checkFolders(base, parts.slice(0, -1), code, signal, relative)) !== undefined) return undefined;
   const before = await lstatUnder(base, relative, code);
   if (before === undefined) return undefined;
   const kind = kindOf(before);
@@ -312,6 +316,8 @@ export async function readBundleFileIfPresent(root: string, relative: string, op
 export interface StreamOptions extends SafeFileOptions {
   /** The byte to start at (a resumed blob); 0 when not given. */
   start?: number;
+  /** The most bytes to read from `start`; to the end of the file when not given. */
+  length?: number;
   /** Called once the file is open, with its size then (before the first chunk). */
   onOpen?: (size: number) => void;
 }
@@ -329,18 +335,20 @@ export async function* streamBundleFile(root: string, relative: string, options:
   try {
     options.onOpen?.(file.size);
     let position = options.start ?? 0;
-    for (;;) {
+    const end = options.length === undefined ? Infinity : position + options.length;
+    while (position < end) {
       throwIfAborted(signal, root, relative);
-      const buffer = Buffer.allocUnsafe(SAFE_READ_CHUNK);
+      const want = Math.min(SAFE_READ_CHUNK, end - position);
+      const buffer = Buffer.allocUnsafe(want);
       let bytesRead: number;
       try {
-        ({ bytesRead } = await file.handle.read(buffer, 0, SAFE_READ_CHUNK, position));
+        ({ bytesRead } = await file.handle.read(buffer, 0, want, position));
       } catch (error) {
         throw refusal('io', 'IO_ERROR', root, relative, `cannot read ${shown(relative)} in ${root}: ${errnoCode(error) ?? String(error)}`, { errno: errnoCode(error) }, error);
       }
       if (bytesRead === 0) return;
       position += bytesRead;
-      yield bytesRead === SAFE_READ_CHUNK ? buffer : buffer.subarray(0, bytesRead);
+      yield bytesRead === want ? buffer : buffer.subarray(0, bytesRead);
     }
   } finally {
     await file.handle.close().catch(() => undefined);
@@ -355,7 +363,8 @@ export async function* streamBundleFile(root: string, relative: string, options:
  */
 export async function listBundleFolder(root: string, relative: string, options: SafeFileOptions = {}): Promise<SafeDirEntry[] | undefined> {
   const code = options.code ?? 'BUNDLE_INVALID';
-  const base = await realRoot(root, code);
+  const base = await realRoot(root);
+  if (base === undefined) return undefined;
   let path = base;
   if (relative !== '') {
     const parts = bundleNameParts(relative, code);

@@ -11,11 +11,11 @@ import { BUNDLE_MANIFEST_DOCUMENT } from '../../src-shared/schemas/bundle-manife
 import { parseJsonDocument } from '../../src-shared/schemas/document.ts';
 import { LAYOUT_INDEX_DOCUMENT } from '../../src-shared/schemas/oci.ts';
 import type { IndexEntry } from './layout.ts';
-import { readJsonFile } from '../base/json-file.ts';
+import { readMediaJson } from '../base/json-file.ts';
 
 /** The bundle's ferry.json, checked; undefined when the folder has none (a plain OCI layout, or an unfinished export). */
 export async function readBundleManifestIfPresent(bundleDir: string): Promise<BundleManifest | undefined> {
-  return readJsonFile(join(bundleDir, BUNDLE_FILES.manifest), BUNDLE_MANIFEST_DOCUMENT);
+  return readMediaJson(bundleDir, BUNDLE_FILES.manifest, BUNDLE_MANIFEST_DOCUMENT);
 }
 
 /** The entries of an index.json (a bundle's or a plain layout's), checked; `file` is what errors name. */

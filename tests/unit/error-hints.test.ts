@@ -31,9 +31,9 @@ const EVERY_HINT: Record<ErrorHint['kind'], ErrorHint> = {
 
 /** The flag each kind must name on the command line. */
 const FLAG: Record<ErrorHint['kind'], RegExp> = {
-  credentials: /--creds USER:PASSWORD.*--authfile FILE/,
+  credentials: /--password-stdin.*--creds-file FILE.*--creds USER:PASSWORD.*--authfile FILE/,
   'auth-file-per-registry': /--creds.*--authfile FILE/,
-  'mirror-login': /--pull-secret.*--creds USER:PASSWORD for mirror\.local:5000/,
+  'mirror-login': /--pull-secret.*--password-stdin.*--creds USER:PASSWORD for mirror\.local:5000/,
   'ca-certificate': /--ca-cert FILE.*mirror\.local:5000\/ca\.crt.*--cert-dir DIR.*--tls-verify=false/,
   'tls-verify': /--tls-verify=false/,
   'plain-http': /--plain-http/,
