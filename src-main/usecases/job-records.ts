@@ -4,11 +4,11 @@
  * the same record.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BUNDLE_FILES, type BundleManifest } from '../../src-shared/model/bundle.ts';
-import { BUNDLE_MANIFEST_DOCUMENT } from '../../src-shared/schemas/bundle-manifest.ts';
+import { BUNDLE_MANIFEST_DOCUMENT, FERRY_JSON_LIMIT } from '../../src-shared/schemas/bundle-manifest.ts';
 import { parseJsonDocument } from '../../src-shared/schemas/document.ts';
+import { readBundleFile } from '../base/safe-file.ts';
 import type { ImportReceipt } from '../bundle/receipt.ts';
 import type { Catalog } from '../catalog/index.ts';
 import type { ImportSummary } from '../transfer/import.ts';
@@ -22,7 +22,8 @@ export interface IdentifiedBundle {
 /** Reads a finished bundle's ferry.json once: the parsed manifest and the digest of the very bytes parsed. */
 export async function identifyBundle(dir: string): Promise<IdentifiedBundle> {
   const file = join(dir, BUNDLE_FILES.manifest);
-  const bytes = await readFile(file);
+  // The bundle is on media: opened safely (no symlink, FIFO or device) and capped like every read of ferry.json.
+  const bytes = await readBundleFile(dir, BUNDLE_FILES.manifest, { limit: FERRY_JSON_LIMIT, what: BUNDLE_FILES.manifest });
   return { manifest: parseJsonDocument(bytes, BUNDLE_MANIFEST_DOCUMENT, file), manifestDigest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
 }
 
