@@ -55,7 +55,7 @@ export async function verifyBundleDetailed(dir: string, options: VerifyOptions =
     return outcome;
   };
   recorder.open('schema');
-  const loaded = await loadFerryJson(dir, recorder);
+  const loaded = await loadFerryJson(dir, recorder, options.signal);
   if (loaded === 'oci-layout') {
     report.form = 'oci-layout';
     const layout = await verifyLayout(dir, recorder, options);
@@ -84,11 +84,11 @@ export async function verifyBundleDetailed(dir: string, options: VerifyOptions =
  * within its size cap) and matches the schema; 'oci-layout' for a plain
  * layout without one. Every problem names its JSON path.
  */
-async function loadFerryJson(dir: string, recorder: CheckRecorder): Promise<{ manifest: BundleManifest; bytes: Buffer } | 'oci-layout' | undefined> {
+async function loadFerryJson(dir: string, recorder: CheckRecorder, signal: AbortSignal | undefined): Promise<{ manifest: BundleManifest; bytes: Buffer } | 'oci-layout' | undefined> {
   const path = join(dir, BUNDLE_FILES.manifest);
   try {
     // Opened safely: a symlink, FIFO or device in its place is refused by name, never read; the size cap holds while reading too.
-    const bytes = await readBundleFileIfPresent(dir, BUNDLE_FILES.manifest, { limit: FERRY_JSON_LIMIT, what: BUNDLE_FILES.manifest });
+    const bytes = await readBundleFileIfPresent(dir, BUNDLE_FILES.manifest, { limit: FERRY_JSON_LIMIT, what: BUNDLE_FILES.manifest, ...(signal ? { signal } : {}) });
     if (bytes === undefined) {
       const [journal, layout] = await Promise.all([isFile(dir, EXPORT_JOURNAL), isFile(dir, BUNDLE_FILES.ociLayout)]);
       if (layout && !journal) return 'oci-layout';
@@ -97,6 +97,7 @@ async function loadFerryJson(dir: string, recorder: CheckRecorder): Promise<{ ma
     }
     return { manifest: parseJsonDocument(bytes, BUNDLE_MANIFEST_DOCUMENT, path), bytes };
   } catch (error) {
+    throwIfCancelled(signal);
     if (!(error instanceof FerryError)) {
       recorder.fail('schema', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 'IO_ERROR');
       return undefined;
@@ -118,9 +119,9 @@ async function isFile(dir: string, name: string): Promise<boolean> {
  * their text, or the problem in plain words (missing, larger than `limit`, or
  * not a regular file, named by kind and never read).
  */
-async function readSmall(dir: string, name: string, limit: number): Promise<{ bytes: Buffer; text: string } | { problem: string }> {
+async function readSmall(dir: string, name: string, limit: number, signal: AbortSignal | undefined): Promise<{ bytes: Buffer; text: string } | { problem: string }> {
   try {
-    const bytes = await readBundleFileIfPresent(dir, name, { limit, what: name });
+    const bytes = await readBundleFileIfPresent(dir, name, { limit, what: name, ...(signal ? { signal } : {}) });
     return bytes === undefined ? { problem: `${name} is missing` } : { bytes, text: bytes.toString('utf8') };
   } catch (error) {
     if (safeFileProblem(error) === 'cancelled') throw error;
@@ -129,9 +130,9 @@ async function readSmall(dir: string, name: string, limit: number): Promise<{ by
 }
 
 /** A bundle folder's entries through the safe lister; a refusal (a symlinked folder) is recorded under `check` and the folder counts as empty. */
-async function listFolder(dir: string, folder: string, recorder: CheckRecorder, check: 'files' | 'blobs'): Promise<SafeDirEntry[]> {
+async function listFolder(dir: string, folder: string, recorder: CheckRecorder, check: 'files' | 'blobs', signal: AbortSignal | undefined): Promise<SafeDirEntry[]> {
   try {
-    return (await listBundleFolder(dir, folder)) ?? [];
+    return (await listBundleFolder(dir, folder, signal ? { signal } : {})) ?? [];
   } catch (error) {
     if (safeFileProblem(error) === 'cancelled' || !(error instanceof FerryError)) throw error;
     recorder.fail(check, error.message, error.code);
@@ -187,19 +188,19 @@ async function verifyDirectory(
 ): Promise<{ bytes: number; index?: Buffer; complete: boolean }> {
   for (const id of ['blobs', 'graph', 'files'] as const) recorder.open(id);
   const allowedTop = new Set<string>([BUNDLE_FILES.ociLayout, BUNDLE_FILES.index, BUNDLE_FILES.manifest, 'blobs']);
-  const extra = (await listFolder(dir, '', recorder, 'files')).map((entry) => entry.name).filter((name) => !allowedTop.has(name) && !TOLERATED_LEFTOVER.test(name));
-  const algorithms = (await listFolder(dir, 'blobs', recorder, 'blobs')).map((entry) => entry.name);
+  const extra = (await listFolder(dir, '', recorder, 'files', options.signal)).map((entry) => entry.name).filter((name) => !allowedTop.has(name) && !TOLERATED_LEFTOVER.test(name));
+  const algorithms = (await listFolder(dir, 'blobs', recorder, 'blobs', options.signal)).map((entry) => entry.name);
   extra.push(...algorithms.filter((name) => name !== 'sha256').map((name) => `blobs/${name}`));
-  const names = algorithms.includes('sha256') ? (await listFolder(dir, 'blobs/sha256', recorder, 'blobs')).map((entry) => entry.name) : [];
+  const names = algorithms.includes('sha256') ? (await listFolder(dir, 'blobs/sha256', recorder, 'blobs', options.signal)).map((entry) => entry.name) : [];
   const listed = new Map(manifest.blobs.map((blob) => [blob.digest.slice('sha256:'.length), blob]));
   extra.push(...names.filter((name) => !/^[a-f0-9]{64}$/.test(name)).map((name) => `blobs/sha256/${name}`));
   if (extra.length > 0) recorder.fail('files', `the bundle folder holds files ferry.json does not list: ${extra.slice(0, 10).join(', ')}${extra.length > 10 ? `, … (${extra.length} in all)` : ''}`);
   const unlisted = names.filter((name) => /^[a-f0-9]{64}$/.test(name) && !listed.has(name));
   for (const name of unlisted) recorder.fail('graph', `the bundle holds files ferry.json does not list: blobs/sha256/${name}`);
-  const layout = await readSmall(dir, BUNDLE_FILES.ociLayout, 4096);
+  const layout = await readSmall(dir, BUNDLE_FILES.ociLayout, 4096, options.signal);
   if ('problem' in layout) recorder.fail('files', layout.problem);
   else if (layout.text !== OCI_LAYOUT_CONTENT) recorder.fail('files', `${BUNDLE_FILES.ociLayout} is not an OCI layout version 1.0.0 marker`);
-  const index = await readSmall(dir, BUNDLE_FILES.index, INDEX_LIMIT);
+  const index = await readSmall(dir, BUNDLE_FILES.index, INDEX_LIMIT, options.signal);
   if ('problem' in index) recorder.fail('files', index.problem);
   const indexBytes = 'bytes' in index ? index.bytes : undefined;
   const present = new Set(names);
@@ -230,7 +231,7 @@ async function verifyDirectory(
 async function verifyLayout(dir: string, recorder: CheckRecorder, options: VerifyOptions): Promise<{ counts: { images: number; blobs: number; bytes: number }; parts?: VerifiedParts }> {
   recorder.open('schema', 'oci-layout marker and index.json are valid');
   for (const id of ['blobs', 'graph'] as const) recorder.open(id);
-  const marker = await readSmall(dir, BUNDLE_FILES.ociLayout, 4096);
+  const marker = await readSmall(dir, BUNDLE_FILES.ociLayout, 4096, options.signal);
   let version: string | undefined;
   try {
     version = 'text' in marker ? parseJsonDocument(marker.text, LAYOUT_MARKER_DOCUMENT, BUNDLE_FILES.ociLayout).imageLayoutVersion : undefined;
@@ -239,19 +240,19 @@ async function verifyLayout(dir: string, recorder: CheckRecorder, options: Verif
   }
   if ('problem' in marker) recorder.fail('schema', marker.problem);
   else if (version === undefined) recorder.fail('schema', `${BUNDLE_FILES.ociLayout} is not an OCI layout marker (no imageLayoutVersion)`);
-  const index = await readSmall(dir, BUNDLE_FILES.index, INDEX_LIMIT);
+  const index = await readSmall(dir, BUNDLE_FILES.index, INDEX_LIMIT, options.signal);
   const parsed = 'problem' in index ? index : parseIndexEntries(index.bytes);
   if ('problem' in parsed) recorder.fail('schema', parsed.problem);
   const facts = newBlobFacts();
   let bytes = 0;
   // Listed first, so the pass can say how many bytes it will read before it reads them.
   const files: Array<{ digest: string; relative: string; size: number }> = [];
-  for (const algorithm of await listFolder(dir, 'blobs', recorder, 'blobs')) {
+  for (const algorithm of await listFolder(dir, 'blobs', recorder, 'blobs', options.signal)) {
     if (algorithm.kind !== 'directory') {
       recorder.fail('blobs', `blobs/${algorithm.name} is ${KIND_WORDS[algorithm.kind]}, not a folder of blobs`);
       continue;
     }
-    for (const entry of await listFolder(dir, `blobs/${algorithm.name}`, recorder, 'blobs')) {
+    for (const entry of await listFolder(dir, `blobs/${algorithm.name}`, recorder, 'blobs', options.signal)) {
       throwIfCancelled(options.signal);
       const digest = `${algorithm.name}:${entry.name}`;
       const relative = `blobs/${algorithm.name}/${entry.name}`;

@@ -173,6 +173,12 @@ describe('the crafted bundle', () => {
     const report = await verifyBundle(good);
     expect(report.ok, problemsOf(report)).toBe(true);
   });
+
+  it('verification cancelled before the first read throws CANCELLED rather than reporting ferry.json as bad', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    expect((await failure(verifyBundle(good, { signal: controller.signal }))).code).toBe('CANCELLED');
+  });
 });
 
 posixOnly('FIFOs: refused by name, never opened, so nothing blocks', () => {
