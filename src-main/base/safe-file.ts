@@ -188,6 +188,12 @@ export async function entryKind(root: string, relative: string, options: SafeFil
   return info === undefined ? undefined : { kind: kindOf(info), size: info.size };
 }
 
+/** Two real paths name the same place: exactly on Linux; ignoring case on macOS and Windows, whose usual file systems fold it (a folder renamed `Blobs` is still the folder). */
+function samePath(real: string | undefined, expected: string): boolean {
+  if (real === undefined) return false;
+  return process.platform === 'linux' ? real === expected : real.toLowerCase() === expected.toLowerCase();
+}
+
 /**
  * True when the opened handle is the file at `path`: on Linux the kernel's own
  * name for the descriptor; elsewhere the real path of its folder (a folder
@@ -198,7 +204,7 @@ async function openedAt(handle: FileHandle, path: string, folder: string): Promi
     const named = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
     if (named !== undefined) return named === path;
   }
-  return (await realpath(folder).catch(() => undefined)) === folder;
+  return samePath(await realpath(folder).catch(() => undefined), folder);
 }
 
 /**
@@ -382,7 +388,7 @@ export async function listBundleFolder(root: string, relative: string, options: 
     throw refusal('io', 'IO_ERROR', base, relative || '.', `cannot list ${shown(relative || root)}${relative ? ` in ${root}` : ''}: ${errno ?? String(error)}`, { errno }, error);
   }
   // The folder's own real path must still be where it was checked: a folder swapped for a symlink meanwhile would list another folder.
-  if (relative !== '' && (await realpath(path).catch(() => undefined)) !== path) {
+  if (relative !== '' && !samePath(await realpath(path).catch(() => undefined), path)) {
     throw refusal('changed', code, base, relative, `${shown(relative)} in ${root} changed while it was being listed (it was replaced): it is not read`);
   }
   return entries.map((entry) => ({ name: entry.name, kind: kindOf(entry) }));
