@@ -1,0 +1,395 @@
+/**
+ * Opening the files of a bundle (or any folder Ferry did not write) safely.
+ * A drive anyone could have touched may put a symlink, FIFO, device or socket
+ * where a file belongs, or make `blobs` a symlink to a host folder. So every
+ * path is resolved under the bundle root from a relative name (no `..`, no
+ * absolute path, no NUL), every directory component below the root is checked
+ * to be a real directory (lstat, never followed), the last component is
+ * lstat-ed and refused unless it is a regular file — without opening it — and
+ * only then opened with O_NOFOLLOW | O_NONBLOCK (so a swapped-in FIFO never
+ * blocks the open and a swapped-in symlink fails), fstat-ed again and checked
+ * to be the same file at the same real path. Readers are capped (whole-file
+ * reads check the cap against fstat's size AND while reading) and cancellable.
+ * Refusals name the relative path and what it is, never a byte of its content.
+ */
+import { constants, type Dirent, type Stats } from 'node:fs';
+import { lstat, open, readdir, readlink, realpath, type FileHandle } from 'node:fs/promises';
+import { isAbsolute, join, posix, win32 } from 'node:path';
+import { FerryError, type ErrorCode } from '../../src-shared/errors.ts';
+import { errnoCode } from './fs-errors.ts';
+
+/** What a directory entry or path is, in the words refusals use. */
+export type EntryKind = 'file' | 'directory' | 'symlink' | 'fifo' | 'socket' | 'character-device' | 'block-device' | 'unknown';
+
+/** How messages call each kind: "blobs/sha256 is a symbolic link". */
+export const KIND_WORDS: Readonly<Record<EntryKind, string>> = {
+  file: 'a regular file',
+  directory: 'a directory',
+  symlink: 'a symbolic link',
+  fifo: 'a FIFO (named pipe)',
+  socket: 'a socket',
+  'character-device': 'a character device',
+  'block-device': 'a block device',
+  unknown: 'not a regular file',
+};
+
+/** Why a safe open refused, in `details.reason`, so a caller can tell a missing file from a hostile one. */
+export type SafeFileProblem = 'missing' | 'bad-name' | 'symlink' | 'not-a-file' | 'not-a-directory' | 'too-large' | 'changed' | 'io' | 'cancelled';
+
+/** Options every safe reader takes. */
+export interface SafeFileOptions {
+  /** Cancels between reads (a read already handed to the OS finishes first); the reader then throws CANCELLED. */
+  signal?: AbortSignal;
+  /** The code of a refusal that is the bundle's fault (a symlink, a FIFO, too large); BUNDLE_INVALID when not given. I/O failures are IO_ERROR. */
+  code?: ErrorCode;
+}
+
+/** One entry of a safe directory listing: its name and kind, read from the directory without opening the entry. */
+export interface SafeDirEntry {
+  name: string;
+  kind: EntryKind;
+}
+
+/** An opened regular file: its handle (the caller closes it), size at open, and the names errors use. */
+export interface SafeFile {
+  handle: FileHandle;
+  /** Absolute path (under the real path of the root). */
+  path: string;
+  /** The relative name messages use, e.g. `blobs/sha256/ab…`. */
+  relative: string;
+  size: number;
+}
+
+/** 1 MiB reads: removable media is far faster with large sequential reads than with Node's 64 KiB default. */
+export const SAFE_READ_CHUNK = 1024 * 1024;
+
+/** Open flags: read only, never follow a final symlink (ELOOP), never block on a FIFO or device. Windows has neither flag: lstat checks stand alone there. */
+const OPEN_FLAGS = constants.O_RDONLY | flagIfDefined('O_NOFOLLOW') | flagIfDefined('O_NONBLOCK');
+
+/** A POSIX open flag, or 0 where the platform has none (Node leaves it out of fs.constants on Windows). */
+function flagIfDefined(name: 'O_NOFOLLOW' | 'O_NONBLOCK'): number {
+  return name in constants ? constants[name] : 0;
+}
+
+/** The kind of a Stats or Dirent, without following a symlink (pass lstat's Stats). */
+export function kindOf(entry: Stats | Dirent): EntryKind {
+  if (entry.isSymbolicLink()) return 'symlink';
+  if (entry.isFile()) return 'file';
+  if (entry.isDirectory()) return 'directory';
+  if (entry.isFIFO()) return 'fifo';
+  if (entry.isSocket()) return 'socket';
+  if (entry.isCharacterDevice()) return 'character-device';
+  if (entry.isBlockDevice()) return 'block-device';
+  return 'unknown';
+}
+
+/** The problem a safe reader's error stands for, or undefined when it is no such error. */
+export function safeFileProblem(error: unknown): SafeFileProblem | undefined {
+  if (!(error instanceof FerryError)) return undefined;
+  const reason = error.details?.safeFile;
+  return typeof reason === 'string' ? (reason as SafeFileProblem) : undefined;
+}
+
+/** Shows a relative name safely: control characters escaped and cut short, so a hostile name cannot drive a terminal. */
+function shown(relative: string): string {
+  const cut = relative.length > 160 ? `${relative.slice(0, 160)}…` : relative;
+  return JSON.stringify(cut).slice(1, -1);
+}
+
+function refusal(problem: SafeFileProblem, code: ErrorCode, root: string, relative: string, message: string, extra: Record<string, unknown> = {}, cause?: unknown): FerryError {
+  const details = { file: join(root, relative), relative, safeFile: problem, ...extra };
+  return new FerryError(code, message, details, cause === undefined ? undefined : { cause });
+}
+
+function throwIfAborted(signal: AbortSignal | undefined, root: string, relative: string): void {
+  if (signal?.aborted) throw refusal('cancelled', 'CANCELLED', root, relative, `reading ${shown(relative)} in ${root} was cancelled`);
+}
+
+/**
+ * The components of a bundle-relative name (`blobs/sha256/<hex>`), or a
+ * refusal: empty, absolute, `.`/`..`, a backslash or NUL anywhere. Names come
+ * from ferry.json or a listing on the media, so none may reach outside the root.
+ */
+export function bundleNameParts(relative: string, code: ErrorCode = 'BUNDLE_INVALID'): string[] {
+  const bad = (why: string): never => {
+    throw new FerryError(code, `the bundle names a file that is not allowed: "${shown(relative)}" (${why})`, { relative, safeFile: 'bad-name' });
+  };
+  if (relative === '') bad('an empty name');
+  if (relative.includes('\0')) bad('a NUL character');
+  if (relative.includes('\\')) bad('a backslash');
+  if (isAbsolute(relative) || posix.isAbsolute(relative) || win32.isAbsolute(relative) || /^[A-Za-z]:/.test(relative)) bad('an absolute path');
+  const parts = relative.split('/');
+  for (const part of parts) {
+    if (part === '') bad('an empty path component');
+    if (part === '.' || part === '..') bad(`a "${part}" path component`);
+  }
+  return parts;
+}
+
+/**
+ * The root's real path: the user chose the folder (it may sit under a
+ * symlinked mount point); below it nothing is followed. Undefined when it
+ * does not exist, so everything under it is simply missing.
+ */
+async function realRoot(root: string): Promise<string | undefined> {
+  try {
+    return await realpath(root);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return undefined;
+    throw refusal('io', 'IO_ERROR', root, '.', `cannot read ${root}: ${errnoCode(error) ?? String(error)}`, { errno: errnoCode(error) }, error);
+  }
+}
+
+/** lstat that reports a failure as a refusal naming the relative path; undefined when the path does not exist. */
+async function lstatUnder(root: string, relative: string, code: ErrorCode): Promise<Stats | undefined> {
+  try {
+    return await lstat(join(root, ...relative.split('/')));
+  } catch (error) {
+    const errno = errnoCode(error);
+    if (errno === 'ENOENT') return undefined;
+    if (errno === 'ENOTDIR') throw refusal('not-a-directory', code, root, relative, `${shown(relative)} in ${root} cannot exist: a folder on its path is not a folder`, { errno }, error);
+    throw refusal('io', 'IO_ERROR', root, relative, `cannot read ${shown(relative)} in ${root}: ${errno ?? String(error)}`, { errno }, error);
+  }
+}
+
+/**
+ * Checks the folders `folders[0]`, `folders[0]/folders[1]`, … below the
+ * (real) root: each must exist and be a directory, never a symlink. Returns
+ * the relative name of the first missing one, or undefined when all are there.
+ */
+async function checkFolders(root: string, folders: string[], code: ErrorCode, signal: AbortSignal | undefined, relative: string): Promise<string | undefined> {
+  for (let depth = 1; depth <= folders.length; depth += 1) {
+    throwIfAborted(signal, root, relative);
+    const folder = folders.slice(0, depth).join('/');
+    const info = await lstatUnder(root, folder, code);
+    if (info === undefined) return folder;
+    const kind = kindOf(info);
+    if (kind !== 'directory') {
+      throw refusal(
+        kind === 'symlink' ? 'symlink' : 'not-a-directory',
+        code,
+        root,
+        relative,
+        `${shown(folder)} in ${root} is ${KIND_WORDS[kind]}, not a folder: ${shown(relative)} is not read through it`,
+        { kind, folder },
+      );
+    }
+  }
+  return undefined;
+}
+
+/** What a bundle path is, found with lstat only (nothing is opened or followed); undefined when it (or a folder on its way) does not exist. */
+export async function entryKind(root: string, relative: string, options: SafeFileOptions = {}): Promise<{ kind: EntryKind; size: number } | undefined> {
+  const code = options.code ?? 'BUNDLE_INVALID';
+  const parts = bundleNameParts(relative, code);
+  const base = await realRoot(root);
+  if (base === undefined || (await checkFolders(base, parts.slice(0, -1), code, options.signal, relative)) !== undefined) return undefined;
+  const info = await lstatUnder(base, relative, code);
+  return info === undefined ? undefined : { kind: kindOf(info), size: info.size };
+}
+
+/** Two real paths name the same place: exactly on Linux; ignoring case on macOS and Windows, whose usual file systems fold it (a folder renamed `Blobs` is still the folder). */
+function samePath(real: string | undefined, expected: string): boolean {
+  if (real === undefined) return false;
+  return process.platform === 'linux' ? real === expected : real.toLowerCase() === expected.toLowerCase();
+}
+
+/**
+ * True when the opened handle is the file at `path`: on Linux the kernel's own
+ * name for the descriptor; elsewhere the real path of its folder (a folder
+ * swapped for a symlink after the checks shows up in either).
+ */
+async function openedAt(handle: FileHandle, path: string, folder: string): Promise<boolean> {
+  if (process.platform === 'linux') {
+    const named = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
+    if (named !== undefined) return named === path;
+  }
+  return samePath(await realpath(folder).catch(() => undefined), folder);
+}
+
+/**
+ * Opens a regular file of a bundle for reading. Refuses (never opening it) a
+ * name that is not allowed, a symlink at any level below the root, and
+ * anything but a regular file; a missing file is a refusal with reason
+ * `missing` (see openBundleFileIfPresent). The caller closes the handle.
+ */
+export async function openBundleFile(root: string, relative: string, options: SafeFileOptions = {}): Promise<SafeFile> {
+  const code = options.code ?? 'BUNDLE_INVALID';
+  const opened = await openBundleFileIfPresent(root, relative, options);
+  if (opened === undefined) throw refusal('missing', code, root, relative, `${shown(relative)} is missing from ${root}`);
+  return opened;
+}
+
+/** openBundleFile, but undefined when the file (or a folder on its way) does not exist. */
+export async function openBundleFileIfPresent(root: string, relative: string, options: SafeFileOptions = {}): Promise<SafeFile | undefined> {
+  const code = options.code ?? 'BUNDLE_INVALID';
+  const { signal } = options;
+  const parts = bundleNameParts(relative, code);
+  const base = await realRoot(root);
+  if (base === undefined || (await checkFolders(base, parts.slice(0, -1), code, signal, relative)) !== undefined) return undefined;
+  const before = await lstatUnder(base, relative, code);
+  if (before === undefined) return undefined;
+  const kind = kindOf(before);
+  if (kind !== 'file')
+    throw refusal(kind === 'symlink' ? 'symlink' : 'not-a-file', code, base, relative, `${shown(relative)} in ${root} is ${KIND_WORDS[kind]}, not a regular file: it is not read`, { kind });
+  throwIfAborted(signal, base, relative);
+  const path = join(base, ...parts);
+  let handle: FileHandle;
+  try {
+    handle = await open(path, OPEN_FLAGS);
+  } catch (error) {
+    const errno = errnoCode(error);
+    if (errno === 'ENOENT') return undefined;
+    // ELOOP: the file became a symlink after the lstat above.
+    if (errno === 'ELOOP') throw refusal('symlink', code, base, relative, `${shown(relative)} in ${root} is a symbolic link, not a regular file: it is not read`, { kind: 'symlink' }, error);
+    throw refusal('io', 'IO_ERROR', base, relative, `cannot open ${shown(relative)} in ${root}: ${errno ?? String(error)}`, { errno }, error);
+  }
+  try {
+    const info = await handle.stat();
+    const now = kindOf(info);
+    if (now !== 'file') throw refusal('not-a-file', code, base, relative, `${shown(relative)} in ${root} is ${KIND_WORDS[now]}, not a regular file: it is not read`, { kind: now });
+    const folder = parts.length > 1 ? join(base, ...parts.slice(0, -1)) : base;
+    if (info.ino !== before.ino || info.dev !== before.dev || !(await openedAt(handle, path, folder))) {
+      throw refusal('changed', code, base, relative, `${shown(relative)} in ${root} changed while it was being opened (a folder or the file was replaced): it is not read`);
+    }
+    return { handle, path, relative, size: info.size };
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    if (error instanceof FerryError) throw error;
+    throw refusal('io', 'IO_ERROR', base, relative, `cannot read ${shown(relative)} in ${root}: ${errnoCode(error) ?? String(error)}`, { errno: errnoCode(error) }, error);
+  }
+}
+
+/** Options of a whole-file read: the size cap is required, since the content goes to memory. */
+export interface CappedReadOptions extends SafeFileOptions {
+  /** The largest file accepted, in bytes; checked against the size at open and again while reading, so a growing file cannot pass it. */
+  limit: number;
+  /** What messages call the file ("ferry.json", "the export journal"); its relative name when not given. */
+  what?: string;
+}
+
+/** Reads an opened file whole, up to `limit` bytes; a larger (or growing) file is refused with reason `too-large`. */
+async function readOpened(file: SafeFile, root: string, options: CappedReadOptions): Promise<Buffer> {
+  const code = options.code ?? 'BUNDLE_INVALID';
+  const { limit, signal } = options;
+  const what = options.what ?? shown(file.relative);
+  const tooLarge = (size: number | string): FerryError =>
+    refusal('too-large', code, root, file.relative, `${what} in ${root} is ${size} bytes, more than such a file may be (${limit})`, { size, limit });
+  if (file.size > limit) throw tooLarge(file.size);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    throwIfAborted(signal, root, file.relative);
+    // One byte past the cap is enough to know a growing file went over it.
+    const want = Math.min(SAFE_READ_CHUNK, limit + 1 - total);
+    const buffer = Buffer.allocUnsafe(want);
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await file.handle.read(buffer, 0, want, total));
+    } catch (error) {
+      throw refusal('io', 'IO_ERROR', root, file.relative, `cannot read ${what} in ${root}: ${errnoCode(error) ?? String(error)}`, { errno: errnoCode(error) }, error);
+    }
+    if (bytesRead === 0) break;
+    total += bytesRead;
+    if (total > limit) throw tooLarge(`over ${limit}`);
+    chunks.push(buffer.subarray(0, bytesRead));
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** A bundle file's bytes, whole and capped; refuses what openBundleFile refuses and a missing file (reason `missing`). */
+export async function readBundleFile(root: string, relative: string, options: CappedReadOptions): Promise<Buffer> {
+  const file = await openBundleFile(root, relative, options);
+  try {
+    return await readOpened(file, root, options);
+  } finally {
+    await file.handle.close().catch(() => undefined);
+  }
+}
+
+/** readBundleFile, but undefined when the file does not exist. */
+export async function readBundleFileIfPresent(root: string, relative: string, options: CappedReadOptions): Promise<Buffer | undefined> {
+  const file = await openBundleFileIfPresent(root, relative, options);
+  if (file === undefined) return undefined;
+  try {
+    return await readOpened(file, root, options);
+  } finally {
+    await file.handle.close().catch(() => undefined);
+  }
+}
+
+/** Options of a streamed read (blobs, parts). */
+export interface StreamOptions extends SafeFileOptions {
+  /** The byte to start at (a resumed blob); 0 when not given. */
+  start?: number;
+  /** The most bytes to read from `start`; to the end of the file when not given. */
+  length?: number;
+  /** Called once the file is open, with its size then (before the first chunk). */
+  onOpen?: (size: number) => void;
+}
+
+/**
+ * A bundle file's bytes from `start`, in 1 MiB chunks, over one safely opened
+ * handle (opened at the first read, closed when the loop ends or breaks).
+ * Cancelled between chunks by the signal (CANCELLED). It stops at end of
+ * file, so a file that grows while read yields its extra bytes: the caller's
+ * size check (the digest verifier) refuses them.
+ */
+export async function* streamBundleFile(root: string, relative: string, options: StreamOptions = {}): AsyncGenerator<Buffer> {
+  const { signal } = options;
+  const file = await openBundleFile(root, relative, options);
+  try {
+    options.onOpen?.(file.size);
+    let position = options.start ?? 0;
+    const end = options.length === undefined ? Infinity : position + options.length;
+    while (position < end) {
+      throwIfAborted(signal, root, relative);
+      const want = Math.min(SAFE_READ_CHUNK, end - position);
+      const buffer = Buffer.allocUnsafe(want);
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await file.handle.read(buffer, 0, want, position));
+      } catch (error) {
+        throw refusal('io', 'IO_ERROR', root, relative, `cannot read ${shown(relative)} in ${root}: ${errnoCode(error) ?? String(error)}`, { errno: errnoCode(error) }, error);
+      }
+      if (bytesRead === 0) return;
+      position += bytesRead;
+      yield bytesRead === want ? buffer : buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await file.handle.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The entries of a bundle folder (`''` for the root itself) with their kinds,
+ * read from the directory alone: no entry is opened, stat-ed through a
+ * symlink or followed. The folder and every folder above it (below the root)
+ * must be real directories; undefined when it does not exist.
+ */
+export async function listBundleFolder(root: string, relative: string, options: SafeFileOptions = {}): Promise<SafeDirEntry[] | undefined> {
+  const code = options.code ?? 'BUNDLE_INVALID';
+  const base = await realRoot(root);
+  if (base === undefined) return undefined;
+  let path = base;
+  if (relative !== '') {
+    const parts = bundleNameParts(relative, code);
+    if ((await checkFolders(base, parts, code, options.signal, relative)) !== undefined) return undefined;
+    path = join(base, ...parts);
+  }
+  throwIfAborted(options.signal, base, relative || '.');
+  let entries: Dirent[];
+  try {
+    entries = await readdir(path, { withFileTypes: true });
+  } catch (error) {
+    const errno = errnoCode(error);
+    if (errno === 'ENOENT') return undefined;
+    if (errno === 'ENOTDIR') throw refusal('not-a-directory', code, base, relative || '.', `${shown(relative || root)} is not a folder`, { errno }, error);
+    throw refusal('io', 'IO_ERROR', base, relative || '.', `cannot list ${shown(relative || root)}${relative ? ` in ${root}` : ''}: ${errno ?? String(error)}`, { errno }, error);
+  }
+  // The folder's own real path must still be where it was checked: a folder swapped for a symlink meanwhile would list another folder.
+  if (relative !== '' && !samePath(await realpath(path).catch(() => undefined), path)) {
+    throw refusal('changed', code, base, relative, `${shown(relative)} in ${root} changed while it was being listed (it was replaced): it is not read`);
+  }
+  return entries.map((entry) => ({ name: entry.name, kind: kindOf(entry) }));
+}
