@@ -106,6 +106,10 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
       ...(progress ? { onVerifyBytes: progress.onBytes, onVerifyTotal: progress.onTotal } : {}),
       onVerified: (view: VerifiedBundle) => {
         verified = view;
+        // A known id with another ferry.json is refused (and recorded as a conflict) before the first write, dry run included.
+        if (view.manifest !== undefined && view.ferryJsonDigest !== undefined) {
+          catalog.checkBundleIdentity(view.manifest.bundleId, { path: bundle, direction: 'import', manifestDigest: view.ferryJsonDigest });
+        }
       },
     };
     const summary = request.dryRun
