@@ -18,6 +18,7 @@ import { ferryVersion } from './version.ts';
 import { argsObject, optionalString, requireString, settingsFrom, stringList } from './service/access.ts';
 import { defaultCatalogPath, listBundles, openCatalog as openCatalogAt, queryCatalog, type Catalog } from './usecases/catalog.ts';
 import { testRegistry } from './usecases/registry-test.ts';
+import { VerifiedBundles } from './usecases/verify.ts';
 import { EventHub } from './service/events.ts';
 import { findBundles, listFolder } from './service/files.ts';
 import { exportInput, planExport, runExportJob } from './service/export.ts';
@@ -26,6 +27,7 @@ import { JobRunner } from './service/jobs.ts';
 import { CredentialVault, vaultPathFor, type SecretCipher } from './service/credential-vault.ts';
 import { listSavedSets, saveSet, setsFolderFor } from './service/saved-sets.ts';
 import { readSettings, saveSettings, settingsPathFor } from './service/settings.ts';
+import { refuseUserInfo } from '../src-shared/registry-address.ts';
 
 /** How a service is created: where its catalog is and which front end hosts it. */
 export interface ServiceOptions {
@@ -50,6 +52,12 @@ export function isApiMethod(name: string): name is ApiMethod {
   return (API_METHODS as readonly string[]).includes(name);
 }
 
+/** An import's registry target (`target`), refused when it carries a login, before it can reach a job title, an event or the catalog. */
+function refuseRegistryTarget(args: unknown): void {
+  const target = optionalString(argsObject(args), 'target');
+  if (target !== undefined) refuseUserInfo(target, 'target');
+}
+
 /** Creates the service; the catalog opens on first use and stays open until `close()`. */
 export function createService(options: ServiceOptions): Service {
   const catalogPath = options.catalogPath ?? defaultCatalogPath();
@@ -59,6 +67,8 @@ export function createService(options: ServiceOptions): Service {
   const vault = new CredentialVault(vaultPathFor(catalogPath), options.cipher);
   const savedLogin = (host: string) => vault.lookup(host);
   const openCatalog = (): Catalog => (catalog ??= openCatalogAt(catalogPath));
+  // The import wizard's last verified bundles: inspect and mirror:config use their views instead of reading a bundle again.
+  const verified = new VerifiedBundles();
   // The drive watch starts with the first `drives:changed` subscriber, so a service nobody watches drives on never polls.
   let stopDriveWatch: (() => void) | undefined;
 
@@ -83,23 +93,33 @@ export function createService(options: ServiceOptions): Service {
         ...(input.imageListFile ? [`list ${input.imageListFile}`] : []),
         ...(input.imageListText ? ['pasted list'] : []),
       ];
+      // A login inside an address would reach the job title and every event: refused first, never echoed.
+      for (const reference of input.references) refuseUserInfo(reference, 'references', 'reference');
       const title = `Export ${references.length === 1 ? references[0] : `${references.length} sources`} to ${input.target}`;
       return { jobId: jobs.start('export', title, (context) => runExportJob(input, openCatalog(), context, savedLogin)) };
     },
-    'import:inspect': (args) => inspectBundle(args, openCatalog),
+    'import:inspect': (args) => {
+      refuseRegistryTarget(args);
+      return inspectBundle(args, verified, openCatalog);
+    },
     'import:run': async (args) => {
+      refuseRegistryTarget(args);
       const input = importInput(args);
-      return { jobId: jobs.start('import', `Import ${input.bundle} to ${input.target}`, (context) => runImportJob(input, openCatalog(), context, savedLogin)) };
+      return { jobId: jobs.start('import', `Import ${input.bundle} to ${input.target}`, (context) => runImportJob(input, openCatalog(), context, verified, savedLogin)) };
     },
     'bundle:verify': async (args) => {
       const bundle = requireString(argsObject(args), 'bundle');
-      return { jobId: jobs.start('verify', `Verify ${bundle}`, (context) => runVerifyJob(bundle, context)) };
+      return { jobId: jobs.start('verify', `Verify ${bundle}`, (context) => runVerifyJob(bundle, context, verified)) };
     },
     'job:cancel': async (args) => ({ cancelled: jobs.cancel(requireString(argsObject(args), 'jobId')) }),
     'job:list': async () => jobs.list(),
-    'mirror:config': (args) => mirrorConfig(args),
+    'mirror:config': (args) => {
+      refuseRegistryTarget(args);
+      return mirrorConfig(args, verified);
+    },
     'registry:test': async (args) => {
       const input = argsObject(args);
+      refuseUserInfo(requireString(input, 'registry'), 'registry');
       return testRegistry(requireString(input, 'registry'), settingsFrom(input.access, savedLogin));
     },
     'catalog:bundles': async (args) => {
@@ -116,6 +136,7 @@ export function createService(options: ServiceOptions): Service {
     'credentials:status': () => vault.status(),
     'credentials:save': async (args) => {
       const input = argsObject(args);
+      refuseUserInfo(requireString(input, 'registry'), 'registry');
       await vault.save(requireString(input, 'registry'), requireString(input, 'username'), typeof input.password === 'string' ? input.password : '');
       return { saved: true };
     },

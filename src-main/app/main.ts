@@ -15,6 +15,7 @@ import { createService } from '../service.ts';
 import { APP_PAGE_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler, isAllowedRequest, isAppPage } from './app-protocol.ts';
 import { forwardEvents, registerIpcHandlers } from './ipc.ts';
 import { keychainCipher } from './keychain-cipher.ts';
+import { denyAllPermissions } from './session-policy.ts';
 
 const rendererDir = fileURLToPath(new URL('../renderer', import.meta.url));
 const preloadFile = fileURLToPath(new URL('./preload.cjs', import.meta.url));
@@ -89,12 +90,13 @@ async function start(): Promise<void> {
     callback({
       responseHeaders: {
         ...details.responseHeaders,
-        'Content-Security-Policy': ["default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'"],
+        'Content-Security-Policy': ["default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'"],
       },
     });
   });
   // https://www.electronjs.org/docs/latest/tutorial/security#5-handle-session-permission-requests-from-remote-content
-  session.defaultSession.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));
+  // Checks, requests and devices: all denied (session-policy.ts).
+  denyAllPermissions(session.defaultSession);
   // No remote content: any request outside app://ferry/ (and devtools:) is cancelled, file: included (registries and disks are reached by the main process, never the page).
   session.defaultSession.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !isAllowedRequest(details.url) }));
 

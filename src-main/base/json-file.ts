@@ -4,10 +4,12 @@
  * before a byte is read, so an oversized file never reaches memory.
  */
 import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { z } from 'zod';
 import { FerryError } from '../../src-shared/errors.ts';
 import { parseJsonDocument, type JsonDocumentKind } from '../../src-shared/schemas/document.ts';
 import { errnoCode } from './fs-errors.ts';
+import { readBundleFileIfPresent } from './safe-file.ts';
 
 /** The errno code of a failure, or its text when it has none, for messages. */
 function reasonOf(error: unknown): string {
@@ -35,4 +37,17 @@ export async function readJsonFile<Schema extends z.ZodType>(path: string, kind:
     throw new FerryError('IO_ERROR', `cannot read ${path}: ${reasonOf(error)}`, { file: path }, { cause: error });
   }
   return parseJsonDocument(bytes, kind, path);
+}
+
+/**
+ * A JSON document on media Ferry did not write for itself (a bundle's
+ * ferry.json, the export journal in a bundle folder, a receipt carried back):
+ * `name` in `dir`, opened through the safe reader (a symlink at any level
+ * below `dir`, a FIFO, device or socket is refused by name and never read),
+ * capped at the kind's size while reading, then read strictly and checked.
+ * Undefined when there is no such file.
+ */
+export async function readMediaJson<Schema extends z.ZodType>(dir: string, name: string, kind: JsonDocumentKind<Schema>, signal?: AbortSignal): Promise<z.output<Schema> | undefined> {
+  const bytes = await readBundleFileIfPresent(dir, name, { limit: kind.maxBytes, code: kind.code, what: name, ...(signal ? { signal } : {}) });
+  return bytes === undefined ? undefined : parseJsonDocument(bytes, kind, join(dir, name));
 }

@@ -63,6 +63,9 @@ export interface SafeFile {
 /** 1 MiB reads: removable media is far faster with large sequential reads than with Node's 64 KiB default. */
 export const SAFE_READ_CHUNK = 1024 * 1024;
 
+/** The smallest read of a stream: a file that grows past the size it had at open is read on in steps this big. */
+const SMALL_READ = 8 * 1024;
+
 /** Open flags: read only, never follow a final symlink (ELOOP), never block on a FIFO or device. Windows has neither flag: lstat checks stand alone there. */
 const OPEN_FLAGS = constants.O_RDONLY | flagIfDefined('O_NOFOLLOW') | flagIfDefined('O_NONBLOCK');
 
@@ -126,12 +129,16 @@ export function bundleNameParts(relative: string, code: ErrorCode = 'BUNDLE_INVA
   return parts;
 }
 
-/** The root's real path: the user chose the folder (it may sit under a symlinked mount point); below it nothing is followed. */
-async function realRoot(root: string, code: ErrorCode): Promise<string> {
+/**
+ * The root's real path: the user chose the folder (it may sit under a
+ * symlinked mount point); below it nothing is followed. Undefined when it
+ * does not exist, so everything under it is simply missing.
+ */
+async function realRoot(root: string): Promise<string | undefined> {
   try {
     return await realpath(root);
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT') throw refusal('missing', code, root, '.', `${root} does not exist`, {}, error);
+    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return undefined;
     throw refusal('io', 'IO_ERROR', root, '.', `cannot read ${root}: ${errnoCode(error) ?? String(error)}`, { errno: errnoCode(error) }, error);
   }
 }
@@ -152,13 +159,28 @@ async function lstatUnder(root: string, relative: string, code: ErrorCode): Prom
  * Checks the folders `folders[0]`, `folders[0]/folders[1]`, … below the
  * (real) root: each must exist and be a directory, never a symlink. Returns
  * the relative name of the first missing one, or undefined when all are there.
+ * With `file`, that path is lstat-ed in the same round and its Stats returned
+ * (undefined when missing). The lstats run at once — one round of the thread
+ * pool instead of one per level, which is most of the cost of a small blob —
+ * and are judged in path order, so the message names the first bad level.
  */
-async function checkFolders(root: string, folders: string[], code: ErrorCode, signal: AbortSignal | undefined, relative: string): Promise<string | undefined> {
-  for (let depth = 1; depth <= folders.length; depth += 1) {
-    throwIfAborted(signal, root, relative);
-    const folder = folders.slice(0, depth).join('/');
-    const info = await lstatUnder(root, folder, code);
-    if (info === undefined) return folder;
+async function checkFolders(
+  root: string,
+  folders: string[],
+  code: ErrorCode,
+  signal: AbortSignal | undefined,
+  relative: string,
+  file?: string,
+): Promise<{ missing: string } | { stats: Stats | undefined }> {
+  throwIfAborted(signal, root, relative);
+  const paths = folders.map((_, index) => folders.slice(0, index + 1).join('/'));
+  const found = await Promise.allSettled([...paths, ...(file === undefined ? [] : [file])].map((path) => lstatUnder(root, path, code)));
+  for (const [index, folder] of paths.entries()) {
+    const result = found[index];
+    if (result === undefined) break;
+    if (result.status === 'rejected') throw result.reason;
+    const info = result.value;
+    if (info === undefined) return { missing: folder };
     const kind = kindOf(info);
     if (kind !== 'directory') {
       throw refusal(
@@ -171,17 +193,26 @@ async function checkFolders(root: string, folders: string[], code: ErrorCode, si
       );
     }
   }
-  return undefined;
+  const last = file === undefined ? undefined : found[paths.length];
+  if (last?.status === 'rejected') throw last.reason;
+  return { stats: last?.value };
 }
 
 /** What a bundle path is, found with lstat only (nothing is opened or followed); undefined when it (or a folder on its way) does not exist. */
 export async function entryKind(root: string, relative: string, options: SafeFileOptions = {}): Promise<{ kind: EntryKind; size: number } | undefined> {
   const code = options.code ?? 'BUNDLE_INVALID';
   const parts = bundleNameParts(relative, code);
-  const base = await realRoot(root, code);
-  if ((await checkFolders(base, parts.slice(0, -1), code, options.signal, relative)) !== undefined) return undefined;
-  const info = await lstatUnder(base, relative, code);
+  const base = await realRoot(root);
+  if (base === undefined) return undefined;
+  const checked = await checkFolders(base, parts.slice(0, -1), code, options.signal, relative, relative);
+  const info = 'stats' in checked ? checked.stats : undefined;
   return info === undefined ? undefined : { kind: kindOf(info), size: info.size };
+}
+
+/** Two real paths name the same place: exactly on Linux; ignoring case on macOS and Windows, whose usual file systems fold it (a folder renamed `Blobs` is still the folder). */
+function samePath(real: string | undefined, expected: string): boolean {
+  if (real === undefined) return false;
+  return process.platform === 'linux' ? real === expected : real.toLowerCase() === expected.toLowerCase();
 }
 
 /**
@@ -194,7 +225,7 @@ async function openedAt(handle: FileHandle, path: string, folder: string): Promi
     const named = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
     if (named !== undefined) return named === path;
   }
-  return (await realpath(folder).catch(() => undefined)) === folder;
+  return samePath(await realpath(folder).catch(() => undefined), folder);
 }
 
 /**
@@ -215,9 +246,10 @@ export async function openBundleFileIfPresent(root: string, relative: string, op
   const code = options.code ?? 'BUNDLE_INVALID';
   const { signal } = options;
   const parts = bundleNameParts(relative, code);
-  const base = await realRoot(root, code);
-  if ((await checkFolders(base, parts.slice(0, -1), code, signal, relative)) !== undefined) return undefined;
-  const before = await lstatUnder(base, relative, code);
+  const base = await realRoot(root);
+  if (base === undefined) return undefined;
+  const checked = await checkFolders(base, parts.slice(0, -1), code, signal, relative, relative);
+  const before = 'stats' in checked ? checked.stats : undefined;
   if (before === undefined) return undefined;
   const kind = kindOf(before);
   if (kind !== 'file')
@@ -235,11 +267,11 @@ export async function openBundleFileIfPresent(root: string, relative: string, op
     throw refusal('io', 'IO_ERROR', base, relative, `cannot open ${shown(relative)} in ${root}: ${errno ?? String(error)}`, { errno }, error);
   }
   try {
-    const info = await handle.stat();
+    const folder = parts.length > 1 ? join(base, ...parts.slice(0, -1)) : base;
+    const [info, sameFile] = await Promise.all([handle.stat(), openedAt(handle, path, folder)]);
     const now = kindOf(info);
     if (now !== 'file') throw refusal('not-a-file', code, base, relative, `${shown(relative)} in ${root} is ${KIND_WORDS[now]}, not a regular file: it is not read`, { kind: now });
-    const folder = parts.length > 1 ? join(base, ...parts.slice(0, -1)) : base;
-    if (info.ino !== before.ino || info.dev !== before.dev || !(await openedAt(handle, path, folder))) {
+    if (info.ino !== before.ino || info.dev !== before.dev || !sameFile) {
       throw refusal('changed', code, base, relative, `${shown(relative)} in ${root} changed while it was being opened (a folder or the file was replaced): it is not read`);
     }
     return { handle, path, relative, size: info.size };
@@ -271,7 +303,7 @@ async function readOpened(file: SafeFile, root: string, options: CappedReadOptio
   for (;;) {
     throwIfAborted(signal, root, file.relative);
     // One byte past the cap is enough to know a growing file went over it.
-    const want = Math.min(SAFE_READ_CHUNK, limit + 1 - total);
+    const want = Math.min(SAFE_READ_CHUNK, limit + 1 - total, Math.max(file.size - total + 1, SMALL_READ));
     const buffer = Buffer.allocUnsafe(want);
     let bytesRead: number;
     try {
@@ -312,6 +344,8 @@ export async function readBundleFileIfPresent(root: string, relative: string, op
 export interface StreamOptions extends SafeFileOptions {
   /** The byte to start at (a resumed blob); 0 when not given. */
   start?: number;
+  /** The most bytes to read from `start`; to the end of the file when not given. */
+  length?: number;
   /** Called once the file is open, with its size then (before the first chunk). */
   onOpen?: (size: number) => void;
 }
@@ -329,18 +363,21 @@ export async function* streamBundleFile(root: string, relative: string, options:
   try {
     options.onOpen?.(file.size);
     let position = options.start ?? 0;
-    for (;;) {
+    const end = options.length === undefined ? Infinity : position + options.length;
+    while (position < end) {
       throwIfAborted(signal, root, relative);
-      const buffer = Buffer.allocUnsafe(SAFE_READ_CHUNK);
+      // Sized to what the file holds (plus one byte to see its end): a 1 MiB buffer per 300-byte manifest costs more than the read.
+      const want = Math.min(SAFE_READ_CHUNK, end - position, Math.max(file.size - position + 1, SMALL_READ));
+      const buffer = Buffer.allocUnsafe(want);
       let bytesRead: number;
       try {
-        ({ bytesRead } = await file.handle.read(buffer, 0, SAFE_READ_CHUNK, position));
+        ({ bytesRead } = await file.handle.read(buffer, 0, want, position));
       } catch (error) {
         throw refusal('io', 'IO_ERROR', root, relative, `cannot read ${shown(relative)} in ${root}: ${errnoCode(error) ?? String(error)}`, { errno: errnoCode(error) }, error);
       }
       if (bytesRead === 0) return;
       position += bytesRead;
-      yield bytesRead === SAFE_READ_CHUNK ? buffer : buffer.subarray(0, bytesRead);
+      yield bytesRead === want ? buffer : buffer.subarray(0, bytesRead);
     }
   } finally {
     await file.handle.close().catch(() => undefined);
@@ -355,11 +392,12 @@ export async function* streamBundleFile(root: string, relative: string, options:
  */
 export async function listBundleFolder(root: string, relative: string, options: SafeFileOptions = {}): Promise<SafeDirEntry[] | undefined> {
   const code = options.code ?? 'BUNDLE_INVALID';
-  const base = await realRoot(root, code);
+  const base = await realRoot(root);
+  if (base === undefined) return undefined;
   let path = base;
   if (relative !== '') {
     const parts = bundleNameParts(relative, code);
-    if ((await checkFolders(base, parts, code, options.signal, relative)) !== undefined) return undefined;
+    if ('missing' in (await checkFolders(base, parts, code, options.signal, relative))) return undefined;
     path = join(base, ...parts);
   }
   throwIfAborted(options.signal, base, relative || '.');
@@ -373,7 +411,7 @@ export async function listBundleFolder(root: string, relative: string, options: 
     throw refusal('io', 'IO_ERROR', base, relative || '.', `cannot list ${shown(relative || root)}${relative ? ` in ${root}` : ''}: ${errno ?? String(error)}`, { errno }, error);
   }
   // The folder's own real path must still be where it was checked: a folder swapped for a symlink meanwhile would list another folder.
-  if (relative !== '' && (await realpath(path).catch(() => undefined)) !== path) {
+  if (relative !== '' && !samePath(await realpath(path).catch(() => undefined), path)) {
     throw refusal('changed', code, base, relative, `${shown(relative)} in ${root} changed while it was being listed (it was replaced): it is not read`);
   }
   return entries.map((entry) => ({ name: entry.name, kind: kindOf(entry) }));

@@ -6,9 +6,11 @@
  * checked as the walk streams it (openPartsStream).
  */
 import tarStream from 'tar-stream';
+import { FerryError } from '../../src-shared/errors.ts';
 import type { BlobRef, BlobStream } from '../oci/blob-io.ts';
 import { openPartsStream, type PartInfo } from './parts.ts';
 import { writeToExtract } from './tar-feed.ts';
+import { TarEntryGuard, type TarEntryHeader } from './tar-safety.ts';
 
 /** Visits one blob entry; it must read the stream or leave it (the walk drains what is left). */
 export type ArchiveBlobVisitor = (blob: BlobRef, content: BlobStream) => Promise<void>;
@@ -28,9 +30,13 @@ export class ArchiveBlobs {
   /** Walks the entries in order, handing each blob (with the size its tar header gives) to `visit`. */
   async forEach(visit: ArchiveBlobVisitor, signal?: AbortSignal): Promise<void> {
     const extract = tarStream.extract();
+    // The same tar safety verify applies: the media may have changed since, so a link or device entry is refused here too, never visited.
+    const guard = new TarEntryGuard();
     const walking = (async () => {
       for await (const entry of extract) {
         const name = entry.header.name;
+        const refused = guard.check(entry.header as unknown as TarEntryHeader);
+        if (refused.length > 0) throw new FerryError('BUNDLE_INVALID', `${this.dir}: ${refused.join('; ')}`, { path: this.dir, entry: name });
         try {
           if (name.startsWith('blobs/sha256/')) await visit({ digest: `sha256:${name.slice('blobs/sha256/'.length)}`, size: entry.header.size }, { stream: entry as AsyncIterable<Buffer> });
         } finally {

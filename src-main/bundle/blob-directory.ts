@@ -5,12 +5,12 @@
  * verified; a `.partial` is resumed (its bytes are re-hashed first) or restarted.
  * The same folder is a blob source when a layout is imported.
  */
-import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isContentMismatch, type BlobContent, type BlobRef, type BlobSink, type BlobSource } from '../oci/blob-io.ts';
 import { parseDigest } from '../oci/digest.ts';
 import { fsyncDir } from '../base/durable-write.ts';
+import { entryKind, streamBundleFile } from '../base/safe-file.ts';
 import { ioError } from '../base/fs-errors.ts';
 
 /** How a blob got into the store. */
@@ -18,9 +18,6 @@ export type BlobOutcome = 'present' | 'resumed' | 'written';
 
 /** Suffix of a blob being written; never a name the OCI layout or a bundle reader accepts as content. */
 export const PARTIAL_SUFFIX = '.partial';
-
-/** 1 MiB reads: removable media is far faster with large sequential reads than with Node's 64 KiB default. */
-const READ_HIGH_WATER_MARK = 1024 * 1024;
 
 /** The content-addressed blob folder of one bundle or OCI layout: a blob source for import, a blob sink for export. */
 export class BlobDirectory implements BlobSource, BlobSink {
@@ -35,9 +32,14 @@ export class BlobDirectory implements BlobSource, BlobSink {
     return `blob ${blob.digest} (${this.path(blob.digest)})`;
   }
 
-  /** The blob file's raw bytes from `start`. */
+  /** The blob file's raw bytes from `start`, opened safely: a symlink at any level below the root, a FIFO or a device is refused by name. */
   open(blob: BlobRef, start: number, signal?: AbortSignal): AsyncIterable<Uint8Array> {
-    return createReadStream(this.path(blob.digest), { start, highWaterMark: READ_HIGH_WATER_MARK, ...(signal ? { signal } : {}) }) as AsyncIterable<Buffer>;
+    return streamBundleFile(this.root, this.relative(blob.digest), { start, ...(signal ? { signal } : {}) });
+  }
+
+  /** The blob's name under the root (`blobs/sha256/<hex>`), as the safe reader takes it. */
+  private relative(digest: string, suffix = ''): string {
+    return `blobs/sha256/${parseDigest(digest).hex}${suffix}`;
   }
 
   /** Where a blob lives in the layout (`blobs/sha256/<hex>`). */
@@ -59,25 +61,31 @@ export class BlobDirectory implements BlobSource, BlobSink {
     let total = 0;
     for (const blob of blobs) {
       if (await this.has(blob)) total += blob.size;
-      else total += Math.min(blob.size, (await stat(`${this.path(blob.digest)}${PARTIAL_SUFFIX}`).catch(() => undefined))?.size ?? 0);
+      else total += Math.min(blob.size, (await this.fileSize(this.relative(blob.digest, PARTIAL_SUFFIX))) ?? 0);
     }
     return total;
   }
 
   /** True when the blob is stored under its final name with the right size (it was verified before the rename). */
   async has(blob: { digest: string; size: number }): Promise<boolean> {
-    const info = await stat(this.path(blob.digest)).catch(() => undefined);
-    return info !== undefined && info.isFile() && info.size === blob.size;
+    return (await this.fileSize(this.relative(blob.digest))) === blob.size;
   }
 
-  /** Bytes already in the `.partial` file of a blob (0 when there is none or it is too long to be right). */
-  private async partialBytes(partial: string, size: number): Promise<number> {
-    const info = await stat(partial).catch(() => undefined);
-    if (!info?.isFile() || info.size > size) {
+  /** The size of a regular file under the root (lstat: a symlink, FIFO or device is not one), or undefined. */
+  private async fileSize(relative: string): Promise<number | undefined> {
+    const info = await entryKind(this.root, relative).catch(() => undefined);
+    return info?.kind === 'file' ? info.size : undefined;
+  }
+
+  /** Bytes already in the `.partial` file of a blob (0 when there is none, it is not a regular file, or it is too long to be right). */
+  private async partialBytes(partial: string, digest: string, size: number): Promise<number> {
+    const bytes = await this.fileSize(this.relative(digest, PARTIAL_SUFFIX));
+    if (bytes === undefined || bytes > size) {
+      // rm removes a symlink itself, never what it points to.
       await rm(partial, { force: true });
       return 0;
     }
-    return info.size;
+    return bytes;
   }
 
   /**
@@ -94,7 +102,7 @@ export class BlobDirectory implements BlobSource, BlobSink {
     const { blob } = content;
     if (await this.has(blob)) return 'present';
     const partial = `${this.path(blob.digest)}${PARTIAL_SUFFIX}`;
-    const already = await this.partialBytes(partial, blob.size);
+    const already = await this.partialBytes(partial, blob.digest, blob.size);
     try {
       await this.stream(content, partial, already);
       return already > 0 ? 'resumed' : 'written';
@@ -116,7 +124,7 @@ export class BlobDirectory implements BlobSource, BlobSink {
       throw ioError('create', partial, error);
     });
     try {
-      const held = already > 0 ? (createReadStream(partial, { end: already - 1, highWaterMark: READ_HIGH_WATER_MARK }) as AsyncIterable<Buffer>) : undefined;
+      const held = already > 0 ? streamBundleFile(this.root, this.relative(content.blob.digest, PARTIAL_SUFFIX), { length: already }) : undefined;
       for await (const chunk of content.from(already, held)) {
         await handle.write(chunk).catch((error: unknown) => {
           throw ioError('write', partial, error);

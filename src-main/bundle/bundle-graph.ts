@@ -3,20 +3,24 @@
  * from the index.json entries, every manifest's children must be present —
  * index → manifests, image manifest → config + layers — while `subject` may
  * point outside the bundle (image-spec manifest.md "subject"). Manifests are
- * collected while the blobs stream past, so the check needs no second read.
+ * collected, bytes and all, while the blobs stream past, so neither the check
+ * nor the verified view built from it (bundle-view.ts) needs a second read.
  */
 import { FerryError } from '../../src-shared/errors.ts';
 import type { BundleManifest } from '../../src-shared/model/bundle.ts';
 import type { Descriptor } from '../../src-shared/model/oci.ts';
 import { ImageIndexSchema, ImageManifestSchema, MANIFEST_SIZE_LIMIT } from '../../src-shared/schemas/oci.ts';
 import { parseStrictJson } from '../../src-shared/strict-json.ts';
-import { detectManifestMediaType, isIndexMediaType, isManifestMediaType } from '../oci/media-types.ts';
+import { detectManifestMediaType, isIndexMediaType, isManifestMediaType, MAX_INDEX_NESTING } from '../oci/media-types.ts';
 import { parseLayoutIndex } from './bundle-manifest.ts';
 import { REF_NAME_ANNOTATION, type IndexEntry } from './layout.ts';
 
-/** A manifest found among the blobs: its children by kind, for the walk. */
+/** A manifest found among the blobs: its exact bytes, its kind and its children, for the walk and the verified view. */
 export interface CollectedManifest {
+  /** The media type the bytes declare (or their shape implies); in the graph walk's result, the one its descriptor lists it under. */
   mediaType: string;
+  kind: 'index' | 'image';
+  bytes: Buffer;
   children: Array<{ role: 'manifest' | 'config' | 'layer'; descriptor: Descriptor }>;
 }
 
@@ -59,27 +63,33 @@ export class ManifestCollector {
   /** The blob as a manifest, if it is one (call only after its digest verified): strict JSON of a manifest's shape, or undefined. */
   result(): CollectedManifest | undefined {
     if (!this.live || this.length === 0) return undefined;
+    const bytes = Buffer.concat(this.chunks);
+    this.chunks = [];
     let parsed: unknown;
     try {
-      parsed = parseStrictJson(Buffer.concat(this.chunks), { file: 'manifest', maxBytes: MANIFEST_SIZE_LIMIT, code: 'INVALID_MANIFEST' });
+      parsed = parseStrictJson(bytes, { file: 'manifest', maxBytes: MANIFEST_SIZE_LIMIT, code: 'INVALID_MANIFEST' });
     } catch {
       return undefined;
     }
-    this.chunks = [];
     const mediaType = detectManifestMediaType(parsed, undefined);
     if (mediaType === undefined) return undefined;
     if (isIndexMediaType(mediaType)) {
       const index = ImageIndexSchema.safeParse(parsed);
-      return index.success ? { mediaType, children: index.data.manifests.map((descriptor) => ({ role: 'manifest', descriptor })) } : undefined;
+      return index.success ? { mediaType, kind: 'index', bytes, children: index.data.manifests.map((descriptor) => ({ role: 'manifest', descriptor })) } : undefined;
     }
     const manifest = ImageManifestSchema.safeParse(parsed);
     if (!manifest.success) return undefined;
-    return { mediaType, children: [{ role: 'config', descriptor: manifest.data.config }, ...manifest.data.layers.map((descriptor) => ({ role: 'layer' as const, descriptor }))] };
+    return {
+      mediaType,
+      kind: 'image',
+      bytes,
+      children: [{ role: 'config', descriptor: manifest.data.config }, ...manifest.data.layers.map((descriptor) => ({ role: 'layer' as const, descriptor }))],
+    };
   }
 }
 
-/** Parses index.json text into its entries; a problem string (naming the JSON path) when it is not an OCI index. */
-export function parseIndexEntries(text: string): { entries: IndexEntry[] } | { problem: string } {
+/** Parses index.json into its entries; a problem string (naming the JSON path) when it is not an OCI index. */
+export function parseIndexEntries(text: string | Uint8Array): { entries: IndexEntry[] } | { problem: string } {
   try {
     return { entries: parseLayoutIndex(text, 'index.json') };
   } catch (error) {
@@ -94,12 +104,10 @@ export function entryName(entry: IndexEntry): string {
   return entry.annotations?.[REF_NAME_ANNOTATION] ?? entry.digest;
 }
 
-/** Checks that index.json names exactly the images ferry.json lists, with the same digests and media types. */
-export function checkIndex(text: string, manifest: BundleManifest): string[] {
-  const parsed = parseIndexEntries(text);
-  if ('problem' in parsed) return [parsed.problem];
+/** Checks that index.json's entries name exactly the images ferry.json lists, with the same digests and media types. */
+export function checkIndex(entries: IndexEntry[], manifest: BundleManifest): string[] {
   const key = (name: string | undefined, digest: string, mediaType: string): string => `${String(name)}@${digest}:${mediaType}`;
-  const inIndex = parsed.entries.map((e) => key(e.annotations?.[REF_NAME_ANNOTATION], e.digest, e.mediaType));
+  const inIndex = entries.map((e) => key(e.annotations?.[REF_NAME_ANNOTATION], e.digest, e.mediaType));
   const listed = manifest.images.map((i) => key(i.name, i.digest, i.mediaType));
   if ([...inIndex].sort().join('\n') === [...listed].sort().join('\n')) return [];
   const indexSet = new Set(inIndex);
@@ -107,52 +115,100 @@ export function checkIndex(text: string, manifest: BundleManifest): string[] {
   return [
     `index.json does not list the images ferry.json lists (${inIndex.length} entries against ${listed.length} images)`,
     ...manifest.images.filter((_, i) => !indexSet.has(listed[i] ?? '')).map((image) => `image ${image.name} (${image.digest}) is in ferry.json but not in index.json`),
-    ...parsed.entries.filter((_, i) => !listedSet.has(inIndex[i] ?? '')).map((entry) => `index.json entry ${entryName(entry)} (${entry.digest}) is not an image ferry.json lists`),
+    ...entries.filter((_, i) => !listedSet.has(inIndex[i] ?? '')).map((entry) => `index.json entry ${entryName(entry)} (${entry.digest}) is not an image ferry.json lists`),
   ];
 }
 
+/** What the graph walk found: the problems, and every manifest of the images' graphs as listed (the verified view's manifests). */
+export interface GraphCheck {
+  problems: string[];
+  /** Manifests reached from the index.json entries, by digest, with the media type their descriptor lists them under. */
+  reached: Map<string, CollectedManifest>;
+}
+
+/** One step of the walk: a descriptor, what it is to its parent, who listed it and how many indexes lie above it. */
+interface GraphStep {
+  descriptor: Descriptor;
+  role: 'root manifest' | 'manifest' | 'index' | 'config' | 'layer';
+  parent: string | undefined;
+  depth: number;
+}
+
 /**
- * Walks every image from its index.json entry and reports each child that is
- * missing, has the wrong size, or should be a manifest but is not one. Damaged
- * blobs are already reported by the blob check and are not followed.
+ * Walks every image from its index.json entry, breadth first and without
+ * recursion, and reports each child that is missing, has the wrong size, or
+ * should be a manifest but is not one (or is one of the other kind), and each
+ * index nested more than MAX_INDEX_NESTING levels below the entry. Damaged
+ * blobs are already reported by the blob check and are not followed. Each
+ * image is walked on its own, so its depths are its own; a problem with a
+ * shared blob is reported once.
  */
-export function checkGraph(entries: IndexEntry[], facts: BlobFacts, omitted: ReadonlyMap<string, number> = new Map()): string[] {
+export function checkGraph(entries: IndexEntry[], facts: BlobFacts, omitted: ReadonlyMap<string, number> = new Map()): GraphCheck {
   const problems: string[] = [];
-  const visited = new Set<string>();
-  const visit = (image: string, descriptor: Descriptor, role: string, parent: string | undefined): void => {
-    const where = parent ? `, referenced by ${parent}` : '';
-    const size = facts.present.get(descriptor.digest);
-    if (size === undefined) {
-      // Non-distributable ("foreign") layers live at their URLs, not in registries or bundles (image-spec layer.md).
-      if (role === 'layer' && (descriptor.urls?.length ?? 0) > 0 && /nondistributable|foreign/.test(descriptor.mediaType)) return;
-      // An incremental bundle leaves out configs and layers its parent carried; ferry.json lists them as omitted.
-      if ((role === 'layer' || role === 'config') && omitted.get(descriptor.digest) === descriptor.size) return;
-      problems.push(`image ${image}: ${role} ${descriptor.digest} is missing from the bundle${where}`);
-      return;
-    }
-    if (size !== descriptor.size) problems.push(`image ${image}: ${role} ${descriptor.digest} is ${size} bytes, but its descriptor says ${descriptor.size}${where}`);
-    if (facts.damaged.has(descriptor.digest) || visited.has(descriptor.digest)) return;
-    visited.add(descriptor.digest);
-    if (role !== 'manifest' && role !== 'index' && role !== 'root manifest') return;
-    const manifest = facts.manifests.get(descriptor.digest);
-    if (!manifest) {
-      problems.push(`image ${image}: ${role} ${descriptor.digest} is not a valid image manifest or index${where}`);
-      return;
-    }
-    for (const child of manifest.children) {
-      const childRole = child.role === 'manifest' ? (isIndexMediaType(child.descriptor.mediaType) ? 'index' : 'manifest') : child.role;
-      visit(image, child.descriptor, childRole, descriptor.digest);
-    }
+  const reached = new Map<string, CollectedManifest>();
+  const reported = new Set<string>();
+  const report = (key: string, problem: string): void => {
+    if (reported.has(key)) return;
+    reported.add(key);
+    problems.push(problem);
   };
   for (const entry of entries) {
-    const name = entryName(entry);
+    const image = entryName(entry);
     if (!isManifestMediaType(entry.mediaType)) {
-      problems.push(`image ${name}: index.json gives it the media type ${entry.mediaType}, which is not a manifest type`);
+      problems.push(`image ${image}: index.json gives it the media type ${entry.mediaType}, which is not a manifest type`);
       continue;
     }
-    visit(name, entry, 'root manifest', undefined);
+    const queue: GraphStep[] = [{ descriptor: entry, role: 'root manifest', parent: undefined, depth: 0 }];
+    const seen = new Set<string>([entry.digest]);
+    for (let next = 0; next < queue.length; next += 1) {
+      const step = queue[next] as GraphStep;
+      const { descriptor, role, depth } = step;
+      const where = step.parent ? `, referenced by ${step.parent}` : '';
+      const size = facts.present.get(descriptor.digest);
+      if (size === undefined) {
+        // Non-distributable ("foreign") layers live at their URLs, not in registries or bundles (image-spec layer.md).
+        if (role === 'layer' && (descriptor.urls?.length ?? 0) > 0 && /nondistributable|foreign/.test(descriptor.mediaType)) continue;
+        // An incremental bundle leaves out configs and layers its parent carried; ferry.json lists them as omitted.
+        if ((role === 'layer' || role === 'config') && omitted.get(descriptor.digest) === descriptor.size) continue;
+        report(descriptor.digest, `image ${image}: ${role} ${descriptor.digest} is missing from the bundle${where}`);
+        continue;
+      }
+      if (size !== descriptor.size)
+        report(`${descriptor.digest} ${descriptor.size}`, `image ${image}: ${role} ${descriptor.digest} is ${size} bytes, but its descriptor says ${descriptor.size}${where}`);
+      if (facts.damaged.has(descriptor.digest) || role === 'config' || role === 'layer') continue;
+      const manifest = facts.manifests.get(descriptor.digest);
+      if (!manifest) {
+        report(`${descriptor.digest} manifest`, `image ${image}: ${role} ${descriptor.digest} is not a valid image manifest or index${where}`);
+        continue;
+      }
+      // Pushed under the type its descriptor lists, as registries serve it; that type must be of the same kind as the bytes.
+      const listedAs = isManifestMediaType(descriptor.mediaType) ? descriptor.mediaType : manifest.mediaType;
+      if (isIndexMediaType(listedAs) !== (manifest.kind === 'index')) {
+        report(
+          `${descriptor.digest} kind`,
+          `image ${image}: ${role} ${descriptor.digest} is listed as ${descriptor.mediaType}, but it is an ${manifest.kind === 'index' ? 'index' : 'image manifest'}${where}`,
+        );
+        continue;
+      }
+      if (manifest.kind === 'index' && depth > MAX_INDEX_NESTING) {
+        report(`${descriptor.digest} depth`, `image ${image}: index ${descriptor.digest} is nested more than ${MAX_INDEX_NESTING} levels below its index.json entry (at depth ${depth})${where}`);
+        continue;
+      }
+      if (!reached.has(descriptor.digest)) reached.set(descriptor.digest, { ...manifest, mediaType: listedAs });
+      for (const child of manifest.children) {
+        if (seen.has(child.descriptor.digest)) continue;
+        seen.add(child.descriptor.digest);
+        const childRole = child.role === 'manifest' ? (isIndexMediaType(child.descriptor.mediaType) ? 'index' : 'manifest') : child.role;
+        queue.push({ descriptor: child.descriptor, role: childRole, parent: descriptor.digest, depth: depth + 1 });
+      }
+    }
   }
-  return problems;
+  return { problems, reached };
+}
+
+/** The graph check of a Ferry bundle, with index.json's entries when it could be read. */
+export interface BundleGraphCheck extends GraphCheck {
+  entries?: IndexEntry[];
 }
 
 /**
@@ -161,12 +217,13 @@ export function checkGraph(entries: IndexEntry[], facts: BlobFacts, omitted: Rea
  * complete. Blobs present but unlisted are reported by the caller, which
  * knows where it found them.
  */
-export function bundleGraphProblems(manifest: BundleManifest, indexText: string | undefined, facts: BlobFacts): string[] {
+export function checkBundleGraph(manifest: BundleManifest, indexBytes: Buffer | undefined, facts: BlobFacts): BundleGraphCheck {
   const problems: string[] = [];
   for (const blob of manifest.blobs) if (!facts.present.has(blob.digest)) problems.push(`blob ${blob.digest} is listed in ferry.json but missing from the bundle`);
-  if (indexText === undefined) return [...problems, 'index.json is missing, so no image can be followed'];
-  const index = checkIndex(indexText, manifest);
-  const parsed = parseIndexEntries(indexText);
+  if (indexBytes === undefined) return { problems: [...problems, 'index.json is missing, so no image can be followed'], reached: new Map() };
+  const parsed = parseIndexEntries(indexBytes);
+  if ('problem' in parsed) return { problems: [...problems, parsed.problem], reached: new Map() };
   const omitted = new Map((manifest.omitted ?? []).map((blob) => [blob.digest, blob.size]));
-  return [...problems, ...index, ...('entries' in parsed ? checkGraph(parsed.entries, facts, omitted) : [])];
+  const graph = checkGraph(parsed.entries, facts, omitted);
+  return { problems: [...problems, ...checkIndex(parsed.entries, manifest), ...graph.problems], reached: graph.reached, entries: parsed.entries };
 }

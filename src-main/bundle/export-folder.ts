@@ -4,10 +4,11 @@
  * of an earlier, different job are removed after the new journal is durable,
  * so a kill at any instant leaves a journal that describes what is on disk.
  */
-import { readdir, rm, stat } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FerryError } from '../../src-shared/errors.ts';
 import { isFerryLeftover } from '../base/leftovers.ts';
+import { entryKind } from '../base/safe-file.ts';
 import { BUNDLE_FILES, type BundleManifest } from '../../src-shared/model/bundle.ts';
 import { readBundleManifestIfPresent } from './bundle-manifest.ts';
 import { EXPORT_STATE_FILE, readExportState, type ExportState } from './export-state.ts';
@@ -64,8 +65,9 @@ export async function removeStale(dir: string, previous: ExportState, form: 'dir
 export async function partsStillThere(dir: string, parts: PartInfo[]): Promise<PartInfo[]> {
   const kept: PartInfo[] = [];
   for (const part of parts) {
-    const info = await stat(join(dir, part.name)).catch(() => undefined);
-    if (info?.size !== part.size) break;
+    // lstat only: a symlink or FIFO in place of a part is not a part this export wrote.
+    const info = await entryKind(dir, part.name).catch(() => undefined);
+    if (info?.kind !== 'file' || info.size !== part.size) break;
     kept.push(part);
   }
   return kept;

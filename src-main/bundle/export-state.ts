@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { EXPORT_STATE_DOCUMENT, type ExportStateSchema } from '../../src-shared/schemas/export-state.ts';
-import { readJsonFile } from '../base/json-file.ts';
+import { readMediaJson } from '../base/json-file.ts';
 import { writeFileDurable } from '../base/durable-write.ts';
 
 /** The journal's file name: a dot file, outside the OCI layout and never inside a tar part. */
@@ -23,7 +23,7 @@ export type ExportState = z.infer<typeof ExportStateSchema>;
  */
 export async function readExportState(dir: string): Promise<ExportState | undefined> {
   try {
-    return await readJsonFile(join(dir, EXPORT_STATE_FILE), EXPORT_STATE_DOCUMENT);
+    return await readMediaJson(dir, EXPORT_STATE_FILE, EXPORT_STATE_DOCUMENT);
   } catch {
     return undefined;
   }

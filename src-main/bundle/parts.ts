@@ -9,14 +9,14 @@
  * Tar format: POSIX.1-1988 ustar, https://pubs.opengroup.org/onlinepubs/9699919799/utilities/pax.html#tag_20_92_13_06
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { FerryError } from '../../src-shared/errors.ts';
 import { DigestVerifier, verifyingStream } from '../oci/digest.ts';
 import { fsyncDir } from '../base/durable-write.ts';
-import { errnoCode, ioError } from '../base/fs-errors.ts';
+import { ioError } from '../base/fs-errors.ts';
+import { entryKind, KIND_WORDS, safeFileProblem, streamBundleFile } from '../base/safe-file.ts';
 
 /** One finished part as `ferry.json` lists it; `sha256` is bare lowercase hex of the part file. */
 export type PartInfo = { name: string; size: number; sha256: string };
@@ -28,9 +28,6 @@ export const FAT32_PART_SIZE = 4 * 1024 ** 3 - 1;
 const PART_INDEX_DIGITS = 6;
 const MAX_PART_INDEX = 10 ** PART_INDEX_DIGITS - 1;
 const PART_NAME = /^part-\d{6}\.tar$/;
-
-/** 1 MiB reads: USB mass storage is far faster with large sequential reads than with Node's 64 KiB default. */
-const READ_HIGH_WATER_MARK = 1024 * 1024;
 
 /** Tar blocks are 512 bytes; a ustar header is one block (POSIX pax "ustar Interchange Format"). */
 const TAR_BLOCK = 512;
@@ -201,7 +198,13 @@ export class PartWriter {
       const path = join(this.dir, part.name);
       let size: number;
       try {
-        size = (await stat(path)).size;
+        // lstat only: a symlink, FIFO or device in place of a completed part is not ours.
+        const info = await entryKind(this.dir, part.name);
+        if (info === undefined) throw Object.assign(new Error('it does not exist'), { code: 'ENOENT' });
+        if (info.kind !== 'file') {
+          throw new FerryError('BUNDLE_INVALID', `completed part ${part.name} in ${this.dir} is ${KIND_WORDS[info.kind]}, not a regular file`, { part: part.name, kind: info.kind });
+        }
+        size = info.size;
       } catch (error) {
         throw ioError('find completed part', path, error);
       }
@@ -302,26 +305,27 @@ export async function* openPartsStream(dir: string, parts: PartInfo[], options: 
   });
   for (const part of parts) {
     throwIfCancelled(signal, part.name);
-    const path = join(dir, part.name);
-    const raw = readPart(path, part.name, signal);
+    const raw = readPart(dir, part.name, signal);
     const chunks = verify ? verifyingStream(raw, new DigestVerifier(`sha256:${part.sha256}`, part.size, `part ${part.name}`)) : raw;
     yield* chunks;
   }
 }
 
-/** Streams one part file with large reads; a missing or unreadable file is IO_ERROR naming it. */
-async function* readPart(path: string, name: string, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
-  const stream = createReadStream(path, signal ? { highWaterMark: READ_HIGH_WATER_MARK, signal } : { highWaterMark: READ_HIGH_WATER_MARK });
+/**
+ * Streams one part file with large reads, opened safely (a symlink, FIFO or
+ * device in its place is refused by name, never read); a missing or
+ * unreadable file is IO_ERROR naming it.
+ */
+async function* readPart(dir: string, name: string, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+  const path = join(dir, name);
   try {
-    for await (const chunk of stream) yield chunk as Buffer;
+    yield* streamBundleFile(dir, name, signal ? { signal } : {});
   } catch (error) {
     throwIfCancelled(signal, name);
-    if (errnoCode(error) === 'ENOENT') {
-      throw new FerryError('IO_ERROR', `part ${name} is missing from ${path}`, { part: name, path }, { cause: error });
-    }
+    const problem = safeFileProblem(error);
+    if (problem === 'missing') throw new FerryError('IO_ERROR', `part ${name} is missing from ${path}`, { part: name, path }, { cause: error });
+    if (problem !== undefined && problem !== 'io') throw error;
     throw ioError(`read part ${name} at`, path, error);
-  } finally {
-    stream.destroy();
   }
 }
 

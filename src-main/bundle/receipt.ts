@@ -7,9 +7,9 @@ import { access, constants, mkdir } from 'node:fs/promises';
 import type { z } from 'zod';
 import { FerryError } from '../../src-shared/errors.ts';
 import { RECEIPT_DOCUMENT, type ImportReceiptSchema } from '../../src-shared/schemas/receipt.ts';
-import { readJsonFile } from '../base/json-file.ts';
+import { readMediaJson } from '../base/json-file.ts';
 import { homedir } from 'node:os';
-import { dirname, join, posix, win32 } from 'node:path';
+import { basename, dirname, join, posix, win32 } from 'node:path';
 import { catalogFolder } from '../base/data-folder.ts';
 import { writeFileDurable } from '../base/durable-write.ts';
 
@@ -45,9 +45,13 @@ export async function writeReceipt(receipt: ImportReceipt, options: { file?: str
   return path;
 }
 
-/** Reads a receipt file strictly and checks it against its schema; a bad one is INVALID_CONTENT naming the file and the JSON path. */
+/**
+ * Reads a receipt file strictly and checks it against its schema; a bad one is
+ * INVALID_CONTENT naming the file and the JSON path. It comes back from a site
+ * on media, so it is opened safely: a symlink, FIFO or device is refused, never read.
+ */
 export async function readReceipt(path: string): Promise<ImportReceipt> {
-  const receipt = await readJsonFile(path, RECEIPT_DOCUMENT);
+  const receipt = await readMediaJson(dirname(path), basename(path), RECEIPT_DOCUMENT);
   if (receipt === undefined) throw new FerryError('INVALID_ARGUMENT', `cannot read receipt ${path}: there is no such file`, { file: path, argument: 'receipt' });
   return receipt;
 }

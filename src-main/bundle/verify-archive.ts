@@ -7,12 +7,10 @@
  * read on as long as it stays aligned (a part of the right size).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import tarStream from 'tar-stream';
 import { FerryError } from '../../src-shared/errors.ts';
 import { BUNDLE_FILES, type BundleManifest } from '../../src-shared/model/bundle.ts';
+import { entryKind, KIND_WORDS, listBundleFolder, safeFileProblem, streamBundleFile } from '../base/safe-file.ts';
 import { asBuffer, CheckingSink, copyBlob } from '../oci/blob-io.ts';
 import { ManifestCollector, type BlobFacts } from './bundle-graph.ts';
 import { OCI_LAYOUT_CONTENT } from './layout.ts';
@@ -21,13 +19,11 @@ import { TarEntryGuard, type TarEntryHeader } from './tar-safety.ts';
 import { INDEX_LIMIT, throwIfCancelled, TOLERATED_LEFTOVER, type CheckRecorder, type VerifyOptions } from './verify-report.ts';
 import { writeToExtract } from './tar-feed.ts';
 
-/** 1 MiB reads: removable media is far faster with large sequential reads. */
-const READ_HIGH_WATER_MARK = 1024 * 1024;
-
 /** What the archive pass hands to the graph check. */
 export interface ArchiveRead {
   bytes: number;
-  indexText?: string;
+  /** index.json's exact bytes, when the archive holds one within its size cap. */
+  index?: Buffer;
   /** False when the tar stream could not be read to its end, so absent blobs are unknown rather than missing. */
   complete: boolean;
 }
@@ -53,7 +49,12 @@ export async function verifyArchive(dir: string, manifest: BundleManifest, facts
 
   // The bundle folder: ferry.json and the listed parts only.
   const allowedTop = new Set<string>([BUNDLE_FILES.manifest, ...parts.map((p) => p.name)]);
-  const extra = (await readdir(dir).catch(() => [] as string[])).filter((name) => !allowedTop.has(name) && !TOLERATED_LEFTOVER.test(name));
+  const listed = await listBundleFolder(dir, '').catch((error: unknown) => {
+    if (!(error instanceof FerryError) || safeFileProblem(error) === 'cancelled') throw error;
+    recorder.fail('files', error.message, error.code);
+    return [];
+  });
+  const extra = (listed ?? []).map((entry) => entry.name).filter((name) => !allowedTop.has(name) && !TOLERATED_LEFTOVER.test(name));
   if (extra.length > 0) recorder.fail('files', `the bundle folder holds files ferry.json does not list: ${extra.slice(0, 10).join(', ')}${extra.length > 10 ? `, … (${extra.length} in all)` : ''}`);
 
   // Sizes first (cheap): the tar stream is aligned only up to the first part that is misnamed, missing or of the wrong size.
@@ -63,13 +64,16 @@ export async function verifyArchive(dir: string, manifest: BundleManifest, facts
     let problem: string | undefined;
     if (part.name !== partName(Math.min(index, 999_999))) problem = `part ${index + 1} of ${parts.length} is named "${part.name}" in ferry.json, expected ${partName(Math.min(index, 999_999))}`;
     else {
-      const info = await stat(join(dir, part.name)).catch(() => undefined);
-      if (!info?.isFile()) problem = `part ${part.name} is missing`;
+      // lstat only: a symlink, FIFO or device in place of a part is refused by kind, never opened.
+      const info = await entryKind(dir, part.name).catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
+      if (info === undefined) problem = `part ${part.name} is missing`;
+      else if (typeof info === 'string') problem = info;
+      else if (info.kind !== 'file') problem = `part ${part.name} in ${dir} is ${KIND_WORDS[info.kind]}, not a regular file: it is not read`;
       else if (info.size !== part.size) problem = `part ${part.name} is ${info.size} bytes, ferry.json says ${part.size}${info.size < part.size ? ' (truncated)' : ''}`;
     }
     usable.push(problem === undefined);
     if (problem !== undefined) {
-      recorder.fail('parts', problem, problem.includes('missing') ? 'IO_ERROR' : 'SIZE_MISMATCH');
+      recorder.fail('parts', problem, problem.includes(' bytes, ferry.json says ') ? 'SIZE_MISMATCH' : problem.endsWith('is missing') ? 'IO_ERROR' : 'BUNDLE_INVALID');
       alignedParts = Math.min(alignedParts, index);
     }
   }
@@ -79,7 +83,7 @@ export async function verifyArchive(dir: string, manifest: BundleManifest, facts
 
   const expected = new Map(manifest.blobs.map((blob) => [blob.digest, blob]));
   const guard = new TarEntryGuard();
-  const small = new Map<string, string>();
+  const small = new Map<string, Buffer>();
   const unlisted: string[] = [];
   /** Blobs whose entry was read to its end, intact or not; the rest are unknown when the stream breaks. */
   const settled = new Set<string>();
@@ -107,7 +111,7 @@ export async function verifyArchive(dir: string, manifest: BundleManifest, facts
           if (length <= INDEX_LIMIT) chunks.push(chunk as Buffer);
         }
         if (length > INDEX_LIMIT) recorder.fail('files', `the archive's ${header.name} is larger than ${INDEX_LIMIT} bytes (in ${where})`);
-        else small.set(header.name, Buffer.concat(chunks).toString('utf8'));
+        else small.set(header.name, Buffer.concat(chunks));
         continue;
       }
       const digest = `sha256:${header.name.slice('blobs/sha256/'.length)}`;
@@ -150,9 +154,7 @@ export async function verifyArchive(dir: string, manifest: BundleManifest, facts
     throwIfCancelled(signal);
     const hash = createHash('sha256');
     try {
-      const stream = createReadStream(join(dir, part.name), signal ? { highWaterMark: READ_HIGH_WATER_MARK, signal } : { highWaterMark: READ_HIGH_WATER_MARK });
-      for await (const chunk of stream) {
-        const bytes = chunk as Buffer;
+      for await (const bytes of streamBundleFile(dir, part.name, signal ? { signal } : {})) {
         hash.update(bytes);
         onBytes?.(bytes.length);
         if (feeding && index < alignedParts && tarFailure === undefined) {
@@ -162,7 +164,8 @@ export async function verifyArchive(dir: string, manifest: BundleManifest, facts
       }
     } catch (error) {
       throwIfCancelled(signal);
-      recorder.fail('parts', `part ${part.name} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, 'IO_ERROR');
+      if (error instanceof FerryError && safeFileProblem(error) !== undefined) recorder.fail('parts', error.message, error.code);
+      else recorder.fail('parts', `part ${part.name} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, 'IO_ERROR');
       stopFeeding();
       continue;
     }
@@ -189,12 +192,12 @@ export async function verifyArchive(dir: string, manifest: BundleManifest, facts
     return { bytes: blobBytes, complete: false };
   }
   for (const digest of unlisted) recorder.fail('graph', `the bundle holds files ferry.json does not list: blobs/sha256/${digest.slice('sha256:'.length)} (in the archive)`);
-  const layout = small.get(BUNDLE_FILES.ociLayout);
+  const layout = small.get(BUNDLE_FILES.ociLayout)?.toString('utf8');
   if (layout === undefined) recorder.fail('files', `the archive lacks ${BUNDLE_FILES.ociLayout}`);
   else if (layout !== OCI_LAYOUT_CONTENT) recorder.fail('files', `the archive's ${BUNDLE_FILES.ociLayout} is not an OCI layout version 1.0.0 marker`);
   if (!small.has(BUNDLE_FILES.index)) recorder.fail('files', `the archive lacks ${BUNDLE_FILES.index}`);
-  const indexText = small.get(BUNDLE_FILES.index);
-  return indexText === undefined ? { bytes: blobBytes, complete: true } : { bytes: blobBytes, indexText, complete: true };
+  const index = small.get(BUNDLE_FILES.index);
+  return index === undefined ? { bytes: blobBytes, complete: true } : { bytes: blobBytes, index, complete: true };
 }
 
 /**

@@ -116,6 +116,20 @@ export class CheckRecorder {
   }
 }
 
+/**
+ * The error for a bundle that did not pass verification, naming every failed
+ * check and its first problems; `consequence` says what was not done.
+ */
+export function verificationFailed(report: VerifyReport, consequence: string): FerryError {
+  const problems = report.checks.flatMap((check) => check.problems.map((problem) => `${check.title}: ${problem}`));
+  const failed = report.checks.filter((check) => !check.ok).map((check) => check.id);
+  return new FerryError(
+    'BUNDLE_INVALID',
+    `${report.bundle} failed verification (${failed.join(', ') || 'nothing could be checked'}); ${consequence}:\n  ${problems.slice(0, 10).join('\n  ')}${problems.length > 10 ? `\n  … and ${problems.length - 10} more` : ''}`,
+    { problems, checks: failed },
+  );
+}
+
 /** Turns an aborted signal into the CANCELLED error every job reports. */
 export function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new FerryError('CANCELLED', 'bundle verification was cancelled');

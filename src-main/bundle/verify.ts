@@ -5,35 +5,37 @@
  * first. A bad bundle never throws; only cancellation and programming errors
  * do. Also reads any plain OCI image layout (skopeo, oras, crane) without
  * ferry.json. Every byte is streamed once; memory holds only manifests.
+ * A bundle that passes comes back with its verified view (bundle-view.ts):
+ * the exact ferry.json, index.json and manifests this pass read, which is all
+ * import, inspect and the catalog use afterwards.
  */
-import { createReadStream } from 'node:fs';
-import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FerryError } from '../../src-shared/errors.ts';
 import { BUNDLE_FILES, type BundleManifest } from '../../src-shared/model/bundle.ts';
 import { BUNDLE_MANIFEST_DOCUMENT, FERRY_JSON_LIMIT } from '../../src-shared/schemas/bundle-manifest.ts';
 import { parseJsonDocument } from '../../src-shared/schemas/document.ts';
 import { LAYOUT_MARKER_DOCUMENT } from '../../src-shared/schemas/oci.ts';
+import { entryKind, KIND_WORDS, listBundleFolder, readBundleFileIfPresent, safeFileProblem, streamBundleFile, type SafeDirEntry } from '../base/safe-file.ts';
 import { asBuffer, CheckingSink, copyBlob, type BlobSource } from '../oci/blob-io.ts';
 import { isDigest } from '../oci/digest.ts';
-import { bundleGraphProblems, checkGraph, ManifestCollector, newBlobFacts, parseIndexEntries, type BlobFacts } from './bundle-graph.ts';
+import { checkBundleGraph, checkGraph, ManifestCollector, newBlobFacts, parseIndexEntries, type BlobFacts } from './bundle-graph.ts';
+import { verifiedView, type VerifiedBundle, type VerifiedParts } from './bundle-view.ts';
 import { OCI_LAYOUT_CONTENT } from './layout.ts';
 import { verifyArchive } from './verify-archive.ts';
 import { CheckRecorder, INDEX_LIMIT, throwIfCancelled, TOLERATED_LEFTOVER, type VerifyOptions, type VerifyReport } from './verify-report.ts';
 
-export { CHECK_ORDER, type VerifyCheck, type VerifyCheckId, type VerifyOptions, type VerifyReport } from './verify-report.ts';
+export { CHECK_ORDER, verificationFailed, type VerifyCheck, type VerifyCheckId, type VerifyOptions, type VerifyReport } from './verify-report.ts';
 
 /** The export journal; a folder holding it but no ferry.json is an export that has not finished. */
 const EXPORT_JOURNAL = '.ferry-export.json';
 
-/** 1 MiB reads: removable media is far faster with large sequential reads. */
-const READ_HIGH_WATER_MARK = 1024 * 1024;
-
-/** The full outcome: the report, plus what readBack needs (the parsed ferry.json and the recorder with error codes). */
+/** The full outcome: the report, what readBack needs (the parsed ferry.json and the recorder with error codes), and the verified view. */
 export interface VerifyOutcome {
   report: VerifyReport;
   manifest?: BundleManifest;
   recorder: CheckRecorder;
+  /** Present when, and only when, every check passed: what this pass read and checked, for import, inspect and the catalog. */
+  view?: VerifiedBundle;
 }
 
 /** Verifies a bundle (either form) or a plain OCI layout; never throws for a bad bundle. */
@@ -41,32 +43,40 @@ export async function verifyBundle(dir: string, options: VerifyOptions = {}): Pr
   return (await verifyBundleDetailed(dir, options)).report;
 }
 
-/** verifyBundle with the parsed ferry.json and the recorded error codes, for readBack. */
+/** verifyBundle with the parsed ferry.json, the recorded error codes (for readBack) and, when it passed, the verified view. */
 export async function verifyBundleDetailed(dir: string, options: VerifyOptions = {}): Promise<VerifyOutcome> {
   const recorder = new CheckRecorder();
   const report: VerifyReport = { ok: false, bundle: dir, checks: [], images: 0, blobs: 0, bytes: 0 };
-  const finish = (manifest?: BundleManifest): VerifyOutcome => {
+  const finish = (manifest?: BundleManifest, parts?: VerifiedParts): VerifyOutcome => {
     report.checks = recorder.checks();
     report.ok = report.checks.length > 0 && report.checks.every((c) => c.ok);
-    return manifest ? { report, manifest, recorder } : { report, recorder };
+    const outcome: VerifyOutcome = manifest ? { report, manifest, recorder } : { report, recorder };
+    if (report.ok && parts) outcome.view = verifiedView(parts);
+    return outcome;
   };
   recorder.open('schema');
-  const loaded = await loadFerryJson(dir, recorder);
+  const loaded = await loadFerryJson(dir, recorder, options.signal);
   if (loaded === 'oci-layout') {
     report.form = 'oci-layout';
-    Object.assign(report, await verifyLayout(dir, recorder, options));
-    return finish();
+    const layout = await verifyLayout(dir, recorder, options);
+    Object.assign(report, layout.counts);
+    return finish(undefined, layout.parts);
   }
   if (!loaded) return finish();
-  const manifest = loaded;
+  const { manifest, bytes: ferryBytes } = loaded;
   Object.assign(report, { form: manifest.form, bundleId: manifest.bundleId, images: manifest.images.length, blobs: manifest.blobs.length });
   const facts = newBlobFacts();
   options.onTotal?.((manifest.form === 'archive' ? manifest.parts : manifest.blobs).reduce((sum, item) => sum + item.size, 0));
   const read = manifest.form === 'directory' ? await verifyDirectory(dir, manifest, facts, recorder, options) : await verifyArchive(dir, manifest, facts, recorder, options);
   report.bytes = read.bytes;
-  if (read.complete) for (const problem of bundleGraphProblems(manifest, read.indexText, facts)) recorder.fail('graph', problem);
-  else recorder.fail('graph', 'not checked: the bundle could not be read to the end (see the checks above)');
-  return finish(manifest);
+  if (!read.complete) {
+    recorder.fail('graph', 'not checked: the bundle could not be read to the end (see the checks above)');
+    return finish(manifest);
+  }
+  const graph = checkBundleGraph(manifest, read.index, facts);
+  for (const problem of graph.problems) recorder.fail('graph', problem);
+  const index = read.index && graph.entries ? { bytes: read.index, entries: graph.entries } : undefined;
+  return finish(manifest, index && { dir, form: manifest.form, ferry: { bytes: ferryBytes, manifest }, index, manifests: graph.reached, sizes: facts.present });
 }
 
 /**
@@ -74,26 +84,20 @@ export async function verifyBundleDetailed(dir: string, options: VerifyOptions =
  * within its size cap) and matches the schema; 'oci-layout' for a plain
  * layout without one. Every problem names its JSON path.
  */
-async function loadFerryJson(dir: string, recorder: CheckRecorder): Promise<BundleManifest | 'oci-layout' | undefined> {
+async function loadFerryJson(dir: string, recorder: CheckRecorder, signal: AbortSignal | undefined): Promise<{ manifest: BundleManifest; bytes: Buffer } | 'oci-layout' | undefined> {
   const path = join(dir, BUNDLE_FILES.manifest);
-  const info = await stat(path).catch((error: unknown) => error as NodeJS.ErrnoException);
-  if (info instanceof Error) {
-    if (info.code !== 'ENOENT') {
-      recorder.fail('schema', `cannot read ${path}: ${info.code ?? info.message}`, 'IO_ERROR');
+  try {
+    // Opened safely: a symlink, FIFO or device in its place is refused by name, never read; the size cap holds while reading too.
+    const bytes = await readBundleFileIfPresent(dir, BUNDLE_FILES.manifest, { limit: FERRY_JSON_LIMIT, what: BUNDLE_FILES.manifest, ...(signal ? { signal } : {}) });
+    if (bytes === undefined) {
+      const [journal, layout] = await Promise.all([isFile(dir, EXPORT_JOURNAL), isFile(dir, BUNDLE_FILES.ociLayout)]);
+      if (layout && !journal) return 'oci-layout';
+      recorder.fail('schema', `${dir} has no ${BUNDLE_FILES.manifest}: it is not a finished bundle (an export may have stopped early; run it again to finish)`);
       return undefined;
     }
-    const [journal, layout] = await Promise.all([exists(join(dir, EXPORT_JOURNAL)), exists(join(dir, BUNDLE_FILES.ociLayout))]);
-    if (layout && !journal) return 'oci-layout';
-    recorder.fail('schema', `${dir} has no ${BUNDLE_FILES.manifest}: it is not a finished bundle (an export may have stopped early; run it again to finish)`);
-    return undefined;
-  }
-  if (info.size > FERRY_JSON_LIMIT) {
-    recorder.fail('schema', `${path} is ${info.size} bytes, more than any bundle's ferry.json (${FERRY_JSON_LIMIT})`, 'BUNDLE_INVALID');
-    return undefined;
-  }
-  try {
-    return parseJsonDocument(await readFile(path), BUNDLE_MANIFEST_DOCUMENT, path);
+    return { manifest: parseJsonDocument(bytes, BUNDLE_MANIFEST_DOCUMENT, path), bytes };
   } catch (error) {
+    throwIfCancelled(signal);
     if (!(error instanceof FerryError)) {
       recorder.fail('schema', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 'IO_ERROR');
       return undefined;
@@ -105,18 +109,35 @@ async function loadFerryJson(dir: string, recorder: CheckRecorder): Promise<Bund
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
+/** True when `name` in the bundle is a regular file (found with lstat: nothing is opened or followed). */
+async function isFile(dir: string, name: string): Promise<boolean> {
+  return (await entryKind(dir, name).catch(() => undefined))?.kind === 'file';
 }
 
-/** Reads a small file whole, or undefined when it is missing or larger than `limit`. */
-async function readSmall(path: string, limit: number): Promise<string | undefined> {
-  const info = await stat(path).catch(() => undefined);
-  if (!info?.isFile() || info.size > limit) return undefined;
-  return readFile(path, 'utf8').catch(() => undefined);
+/**
+ * Reads a small bundle file whole through the safe reader: its exact bytes and
+ * their text, or the problem in plain words (missing, larger than `limit`, or
+ * not a regular file, named by kind and never read).
+ */
+async function readSmall(dir: string, name: string, limit: number, signal: AbortSignal | undefined): Promise<{ bytes: Buffer; text: string } | { problem: string }> {
+  try {
+    const bytes = await readBundleFileIfPresent(dir, name, { limit, what: name, ...(signal ? { signal } : {}) });
+    return bytes === undefined ? { problem: `${name} is missing` } : { bytes, text: bytes.toString('utf8') };
+  } catch (error) {
+    if (safeFileProblem(error) === 'cancelled') throw error;
+    return { problem: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** A bundle folder's entries through the safe lister; a refusal (a symlinked folder) is recorded under `check` and the folder counts as empty. */
+async function listFolder(dir: string, folder: string, recorder: CheckRecorder, check: 'files' | 'blobs', signal: AbortSignal | undefined): Promise<SafeDirEntry[]> {
+  try {
+    return (await listBundleFolder(dir, folder, signal ? { signal } : {})) ?? [];
+  } catch (error) {
+    if (safeFileProblem(error) === 'cancelled' || !(error instanceof FerryError)) throw error;
+    recorder.fail(check, error.message, error.code);
+    return [];
+  }
 }
 
 /**
@@ -124,13 +145,13 @@ async function readSmall(path: string, limit: number): Promise<string | undefine
  * keeps nothing but a manifest it may be. Returns the bytes read; problems go
  * to the blobs check.
  */
-async function verifyBlobFile(path: string, digest: string, size: number, facts: BlobFacts, recorder: CheckRecorder, options: VerifyOptions): Promise<number> {
+async function verifyBlobFile(dir: string, relative: string, digest: string, size: number, facts: BlobFacts, recorder: CheckRecorder, options: VerifyOptions): Promise<number> {
   const collector = new ManifestCollector(size);
   let read = 0;
   const source: BlobSource = {
     describe: () => `blob ${digest}`,
     open: (_blob, start, signal) =>
-      counted(createReadStream(path, { start, highWaterMark: READ_HIGH_WATER_MARK, ...(signal ? { signal } : {}) }) as AsyncIterable<Buffer>, (bytes) => {
+      counted(streamBundleFile(dir, relative, { start, ...(signal ? { signal } : {}) }), (bytes) => {
         read += bytes;
         options.onBytes?.(bytes);
       }),
@@ -164,39 +185,41 @@ async function verifyDirectory(
   facts: BlobFacts,
   recorder: CheckRecorder,
   options: VerifyOptions,
-): Promise<{ bytes: number; indexText?: string; complete: boolean }> {
+): Promise<{ bytes: number; index?: Buffer; complete: boolean }> {
   for (const id of ['blobs', 'graph', 'files'] as const) recorder.open(id);
   const allowedTop = new Set<string>([BUNDLE_FILES.ociLayout, BUNDLE_FILES.index, BUNDLE_FILES.manifest, 'blobs']);
-  const extra = (await readdir(dir).catch(() => [] as string[])).filter((name) => !allowedTop.has(name) && !TOLERATED_LEFTOVER.test(name));
-  const algorithms = await readdir(join(dir, 'blobs')).catch(() => [] as string[]);
+  const extra = (await listFolder(dir, '', recorder, 'files', options.signal)).map((entry) => entry.name).filter((name) => !allowedTop.has(name) && !TOLERATED_LEFTOVER.test(name));
+  const algorithms = (await listFolder(dir, 'blobs', recorder, 'blobs', options.signal)).map((entry) => entry.name);
   extra.push(...algorithms.filter((name) => name !== 'sha256').map((name) => `blobs/${name}`));
-  const names = await readdir(join(dir, 'blobs', 'sha256')).catch(() => [] as string[]);
+  const names = algorithms.includes('sha256') ? (await listFolder(dir, 'blobs/sha256', recorder, 'blobs', options.signal)).map((entry) => entry.name) : [];
   const listed = new Map(manifest.blobs.map((blob) => [blob.digest.slice('sha256:'.length), blob]));
   extra.push(...names.filter((name) => !/^[a-f0-9]{64}$/.test(name)).map((name) => `blobs/sha256/${name}`));
   if (extra.length > 0) recorder.fail('files', `the bundle folder holds files ferry.json does not list: ${extra.slice(0, 10).join(', ')}${extra.length > 10 ? `, … (${extra.length} in all)` : ''}`);
   const unlisted = names.filter((name) => /^[a-f0-9]{64}$/.test(name) && !listed.has(name));
   for (const name of unlisted) recorder.fail('graph', `the bundle holds files ferry.json does not list: blobs/sha256/${name}`);
-  const layoutText = await readSmall(join(dir, BUNDLE_FILES.ociLayout), 4096);
-  if (layoutText !== OCI_LAYOUT_CONTENT) recorder.fail('files', `${BUNDLE_FILES.ociLayout} is missing or not an OCI layout version 1.0.0 marker`);
-  const indexText = await readSmall(join(dir, BUNDLE_FILES.index), INDEX_LIMIT);
-  if (indexText === undefined) recorder.fail('files', `${BUNDLE_FILES.index} is missing or larger than ${INDEX_LIMIT} bytes`);
+  const layout = await readSmall(dir, BUNDLE_FILES.ociLayout, 4096, options.signal);
+  if ('problem' in layout) recorder.fail('files', layout.problem);
+  else if (layout.text !== OCI_LAYOUT_CONTENT) recorder.fail('files', `${BUNDLE_FILES.ociLayout} is not an OCI layout version 1.0.0 marker`);
+  const index = await readSmall(dir, BUNDLE_FILES.index, INDEX_LIMIT, options.signal);
+  if ('problem' in index) recorder.fail('files', index.problem);
+  const indexBytes = 'bytes' in index ? index.bytes : undefined;
   const present = new Set(names);
   let bytes = 0;
   for (const blob of manifest.blobs) {
     throwIfCancelled(options.signal);
     const hex = blob.digest.slice('sha256:'.length);
     if (!present.has(hex)) continue;
-    const path = join(dir, 'blobs', 'sha256', hex);
+    const relative = `blobs/sha256/${hex}`;
     // lstat: a symlink, device or fifo in place of a blob is refused, never followed or read.
-    const info = await lstat(path).catch(() => undefined);
-    if (!info?.isFile()) {
-      recorder.fail('blobs', `blob ${blob.digest} is not a plain file (blobs/sha256/${hex})`);
+    const info = await entryKind(dir, relative).catch(() => undefined);
+    if (info?.kind !== 'file') {
+      recorder.fail('blobs', `blob ${blob.digest} is not a plain file (${relative} is ${KIND_WORDS[info?.kind ?? 'unknown']})`);
       continue;
     }
     facts.present.set(blob.digest, info.size);
-    bytes += await verifyBlobFile(path, blob.digest, blob.size, facts, recorder, options);
+    bytes += await verifyBlobFile(dir, relative, blob.digest, blob.size, facts, recorder, options);
   }
-  return indexText === undefined ? { bytes, complete: true } : { bytes, indexText, complete: true };
+  return indexBytes === undefined ? { bytes, complete: true } : { bytes, index: indexBytes, complete: true };
 }
 
 /**
@@ -205,45 +228,58 @@ async function verifyDirectory(
  * name is, and every image's graph from index.json.
  * https://github.com/opencontainers/image-spec/blob/main/image-layout.md
  */
-async function verifyLayout(dir: string, recorder: CheckRecorder, options: VerifyOptions): Promise<{ images: number; blobs: number; bytes: number }> {
+async function verifyLayout(dir: string, recorder: CheckRecorder, options: VerifyOptions): Promise<{ counts: { images: number; blobs: number; bytes: number }; parts?: VerifiedParts }> {
   recorder.open('schema', 'oci-layout marker and index.json are valid');
   for (const id of ['blobs', 'graph'] as const) recorder.open(id);
-  const marker = await readSmall(join(dir, BUNDLE_FILES.ociLayout), 4096);
+  const marker = await readSmall(dir, BUNDLE_FILES.ociLayout, 4096, options.signal);
   let version: string | undefined;
   try {
-    version = marker === undefined ? undefined : parseJsonDocument(marker, LAYOUT_MARKER_DOCUMENT, BUNDLE_FILES.ociLayout).imageLayoutVersion;
+    version = 'text' in marker ? parseJsonDocument(marker.text, LAYOUT_MARKER_DOCUMENT, BUNDLE_FILES.ociLayout).imageLayoutVersion : undefined;
   } catch {
     version = undefined;
   }
-  if (version === undefined) recorder.fail('schema', `${BUNDLE_FILES.ociLayout} is not an OCI layout marker (no imageLayoutVersion)`);
-  const indexText = await readSmall(join(dir, BUNDLE_FILES.index), INDEX_LIMIT);
-  const parsed = indexText === undefined ? { problem: `${BUNDLE_FILES.index} is missing or larger than ${INDEX_LIMIT} bytes` } : parseIndexEntries(indexText);
+  if ('problem' in marker) recorder.fail('schema', marker.problem);
+  else if (version === undefined) recorder.fail('schema', `${BUNDLE_FILES.ociLayout} is not an OCI layout marker (no imageLayoutVersion)`);
+  const index = await readSmall(dir, BUNDLE_FILES.index, INDEX_LIMIT, options.signal);
+  const parsed = 'problem' in index ? index : parseIndexEntries(index.bytes);
   if ('problem' in parsed) recorder.fail('schema', parsed.problem);
   const facts = newBlobFacts();
   let bytes = 0;
   // Listed first, so the pass can say how many bytes it will read before it reads them.
-  const files: Array<{ digest: string; path: string; size: number }> = [];
-  for (const algorithm of await readdir(join(dir, 'blobs')).catch(() => [] as string[])) {
-    for (const name of await readdir(join(dir, 'blobs', algorithm)).catch(() => [] as string[])) {
+  const files: Array<{ digest: string; relative: string; size: number }> = [];
+  for (const algorithm of await listFolder(dir, 'blobs', recorder, 'blobs', options.signal)) {
+    if (algorithm.kind !== 'directory') {
+      recorder.fail('blobs', `blobs/${algorithm.name} is ${KIND_WORDS[algorithm.kind]}, not a folder of blobs`);
+      continue;
+    }
+    for (const entry of await listFolder(dir, `blobs/${algorithm.name}`, recorder, 'blobs', options.signal)) {
       throwIfCancelled(options.signal);
-      const digest = `${algorithm}:${name}`;
-      const path = join(dir, 'blobs', algorithm, name);
-      const info = await lstat(path).catch(() => undefined);
-      if (!isDigest(digest) || !info?.isFile()) {
-        recorder.fail('blobs', `blobs/${algorithm}/${name} is not a blob named by a digest Ferry can verify`);
+      const digest = `${algorithm.name}:${entry.name}`;
+      const relative = `blobs/${algorithm.name}/${entry.name}`;
+      if (!isDigest(digest)) {
+        recorder.fail('blobs', `${relative} is not a blob named by a digest Ferry can verify`);
         continue;
       }
-      files.push({ digest, path, size: info.size });
+      const info = entry.kind === 'file' ? await entryKind(dir, relative).catch(() => undefined) : undefined;
+      if (info?.kind !== 'file') {
+        recorder.fail('blobs', `${relative} is ${KIND_WORDS[info?.kind ?? entry.kind]}, not a plain file: it is not read`);
+        continue;
+      }
+      files.push({ digest, relative, size: info.size });
     }
   }
   options.onTotal?.(files.reduce((sum, file) => sum + file.size, 0));
-  for (const { digest, path, size } of files) {
+  for (const { digest, relative, size } of files) {
     throwIfCancelled(options.signal);
     facts.present.set(digest, size);
-    bytes += await verifyBlobFile(path, digest, size, facts, recorder, options);
+    bytes += await verifyBlobFile(dir, relative, digest, size, facts, recorder, options);
   }
-  const blobs = files.length;
-  if ('entries' in parsed) for (const problem of checkGraph(parsed.entries, facts)) recorder.fail('graph', problem);
-  else recorder.fail('graph', 'not checked: index.json cannot be read');
-  return { images: 'entries' in parsed ? parsed.entries.length : 0, blobs, bytes };
+  const counts = { images: 'entries' in parsed ? parsed.entries.length : 0, blobs: files.length, bytes };
+  if (!('entries' in parsed) || !('bytes' in index)) {
+    recorder.fail('graph', 'not checked: index.json cannot be read');
+    return { counts };
+  }
+  const graph = checkGraph(parsed.entries, facts);
+  for (const problem of graph.problems) recorder.fail('graph', problem);
+  return { counts, parts: { dir, form: 'oci-layout', index: { bytes: index.bytes, entries: parsed.entries }, manifests: graph.reached, sizes: facts.present } };
 }

@@ -7,13 +7,12 @@
  * entry cut by the resume point is re-verified over its bytes on disk plus the
  * rest from the registry.
  */
-import { createReadStream } from 'node:fs';
-import { join } from 'node:path';
 import tarStream from 'tar-stream';
 import { FerryError } from '../../src-shared/errors.ts';
 import { BUNDLE_FILES } from '../../src-shared/model/bundle.ts';
 import { copyBlob, type BlobContent, type BlobRef, type BlobSink } from '../oci/blob-io.ts';
 import { parseDigest } from '../oci/digest.ts';
+import { streamBundleFile } from '../base/safe-file.ts';
 import { OCI_LAYOUT_CONTENT } from './layout.ts';
 import { PartWriter, tarLayout, type PartInfo, type TarEntryOffset } from './parts.ts';
 import type { FormWriterContext } from './write-directory.ts';
@@ -57,7 +56,8 @@ async function* readFromParts(dir: string, parts: PartInfo[], start: number, end
     if (partEnd > start && partStart < end) {
       const from = Math.max(start, partStart) - partStart;
       const to = Math.min(end, partEnd) - partStart;
-      for await (const chunk of createReadStream(join(dir, part.name), { start: from, end: to - 1, highWaterMark: 1024 * 1024 })) yield chunk as Buffer;
+      // Opened safely: the parts are on media, and a part swapped for a symlink or FIFO since the last run is refused, never read.
+      yield* streamBundleFile(dir, part.name, { start: from, length: to - from });
     }
     partStart = partEnd;
   }

@@ -24,10 +24,11 @@ export interface CommandSpec {
   examples?: string[];
 }
 
-/** Where a command writes: results to `out`, progress and diagnostics to `err`. */
+/** Where a command writes: results to `out`, progress and diagnostics to `err` (both terminal-safe, see terminal-text.ts); `input` stands in for process.stdin (tests), read only for --password-stdin. */
 export interface CommandIo {
   out: NodeJS.WritableStream;
   err: NodeJS.WritableStream;
+  input?: NodeJS.ReadableStream;
 }
 
 /** Parsed flags and positional arguments. */

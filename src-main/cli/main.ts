@@ -1,11 +1,14 @@
 /**
  * The `ferry` command: dispatches to a command, prints errors as one clear
  * line and, when the error carries a hint, the flags that fix it (or a JSON
- * envelope with --json), and maps them to exit codes.
+ * envelope with --json), and maps them to exit codes. Everything it and
+ * the commands print passes a TerminalGuard (terminal-text.ts), so no name
+ * from a bundle or a registry can drive the terminal.
  */
 import { ferryVersion } from '../version.ts';
 import { toErrorEnvelope } from '../../src-shared/errors.ts';
 import { errorLines } from './error-words.ts';
+import { TerminalGuard } from './terminal-text.ts';
 import { helpText, parseCommandArgs, type CommandIo, type CommandSpec, type ParsedArgs } from './args.ts';
 import { copySpec, runCopy } from './commands/copy.ts';
 import { inspectSpec, runInspect } from './commands/inspect.ts';
@@ -50,8 +53,10 @@ function overview(): string {
   ].join('\n');
 }
 
-/** Runs the CLI with `argv` (without node and script) and returns the process exit code. */
-export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+/** Runs the CLI with `argv` (without node and script) and returns the process exit code; `input` stands in for process.stdin (tests). */
+export async function main(argv: string[], rawOut: NodeJS.WritableStream = process.stdout, rawErr: NodeJS.WritableStream = process.stderr, input?: NodeJS.ReadableStream): Promise<number> {
+  const out = new TerminalGuard(rawOut);
+  const err = new TerminalGuard(rawErr);
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     out.write(overview());
@@ -73,7 +78,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
       out.write(helpText(command.spec));
       return 0;
     }
-    return await command.run(args, { out, err });
+    return await command.run(args, { out, err, ...(input ? { input } : {}) });
   } catch (error) {
     const envelope = toErrorEnvelope(error);
     err.write(errorLines(name, envelope));

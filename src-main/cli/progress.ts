@@ -5,6 +5,7 @@
  */
 import type { JobProgress, TransferEvent } from '../../src-shared/model/progress.ts';
 import { formatBytes, formatEta, formatRate } from '../../src-shared/units.ts';
+import { exactStream } from './terminal-text.ts';
 
 /** One status line for a snapshot, e.g. `[######....]  42%  1.2 GiB/2.9 GiB  38.1 MiB/s  ETA 46 s  blobs 12/30`. */
 export function progressLine(progress: JobProgress): string {
@@ -19,8 +20,12 @@ export function progressLine(progress: JobProgress): string {
 export class ProgressRenderer {
   private readonly tty: boolean;
 
-  constructor(private readonly stream: NodeJS.WritableStream = process.stderr) {
-    this.tty = Boolean((stream as { isTTY?: boolean }).isTTY);
+  private readonly stream: NodeJS.WritableStream;
+
+  /** `stream` may be a TerminalGuard: the redrawn line is Ferry's own terminal control (numbers only), so it goes to the stream underneath. */
+  constructor(stream: NodeJS.WritableStream = process.stderr) {
+    this.stream = exactStream(stream);
+    this.tty = Boolean((this.stream as { isTTY?: boolean }).isTTY);
   }
 
   /** Feeds one event (usually from a ProgressTracker). */

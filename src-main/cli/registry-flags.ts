@@ -3,16 +3,16 @@
  * verification, plain HTTP), with `--src-*` / `--dest-*` variants for copies
  * whose two sides differ.
  */
-import { FerryError } from '../../src-shared/errors.ts';
-import type { RegistrySettings } from '../usecases/access.ts';
-import { booleanFlag, type FlagSpec, type ParsedArgs } from './args.ts';
+import type { Login, RegistrySettings } from '../usecases/access.ts';
+import { booleanFlag, type CommandIo, type FlagSpec, type ParsedArgs } from './args.ts';
+import { loginFlags, resolveLogins, type FlagPrefix } from './login-flags.ts';
 
 /** The flags of one side; `prefix` is '' for both sides, or 'src-' / 'dest-'. */
-export function registryFlags(prefix: '' | 'src-' | 'dest-'): Record<string, FlagSpec> {
+export function registryFlags(prefix: FlagPrefix): Record<string, FlagSpec> {
   const side = prefix === 'src-' ? ' for the source' : prefix === 'dest-' ? ' for the destination' : '';
   return {
     [`${prefix}authfile`]: { type: 'string', value: 'FILE', description: `auth file (containers auth.json or Docker config.json)${side}; default: REGISTRY_AUTH_FILE, then the usual locations` },
-    [`${prefix}creds`]: { type: 'string', value: 'USER:PASSWORD', description: `credentials${side}; they win over any auth file and are never logged` },
+    ...loginFlags(prefix, side),
     [`${prefix}ca-cert`]: { type: 'string', multiple: true, value: 'FILE', description: `extra CA certificate (PEM) to trust${side}` },
     [`${prefix}cert-dir`]: {
       type: 'string',
@@ -26,14 +26,14 @@ export function registryFlags(prefix: '' | 'src-' | 'dest-'): Record<string, Fla
 
 /**
  * The registry settings of one side from its flags: the side's own flag wins,
- * then the flag without prefix, then the default. A `--creds` login binds to
- * the one registry of its side in the use case, which refuses it for several.
+ * then the flag without prefix, then the default. `login` is the side's, as
+ * resolveLogins read it; the use case binds it to the one registry of its
+ * side and refuses it for several.
  */
-export function registrySettings(values: ParsedArgs['values'], prefix: '' | 'src-' | 'dest-'): RegistrySettings {
+function settingsOf(values: ParsedArgs['values'], prefix: FlagPrefix, login: Login | undefined): RegistrySettings {
   const pick = (name: string): ParsedArgs['values'][string] => values[`${prefix}${name}`] ?? values[name];
   const pickedName = (name: string): string => (values[`${prefix}${name}`] !== undefined ? `${prefix}${name}` : name);
   const authFile = pick('authfile');
-  const creds = pick('creds');
   const caCerts = pick('ca-cert');
   const certDir = pick('cert-dir');
   const settings: RegistrySettings = {
@@ -43,10 +43,19 @@ export function registrySettings(values: ParsedArgs['values'], prefix: '' | 'src
     plainHttp: pick('plain-http') === true,
   };
   if (typeof authFile === 'string') settings.authFile = authFile;
-  if (typeof creds === 'string') {
-    const colon = creds.indexOf(':');
-    if (colon <= 0) throw new FerryError('INVALID_ARGUMENT', `--${pickedName('creds')} must be USER:PASSWORD`);
-    settings.login = { username: creds.slice(0, colon), password: creds.slice(colon + 1) };
-  }
+  if (login !== undefined) settings.login = login;
   return settings;
+}
+
+/** The registry settings of each side a command has (`['']`, or a copy's `['src-', 'dest-']`), the logins read from their flags, stdin or file. */
+export async function registrySides<P extends FlagPrefix>(values: ParsedArgs['values'], prefixes: readonly P[], io: CommandIo): Promise<Record<P, RegistrySettings>> {
+  const logins = await resolveLogins(values, prefixes, io);
+  const sides = {} as Record<P, RegistrySettings>;
+  for (const prefix of prefixes) sides[prefix] = settingsOf(values, prefix, logins[prefix]);
+  return sides;
+}
+
+/** The registry settings of a command with one side (export, import, inspect). */
+export async function registrySettings(values: ParsedArgs['values'], io: CommandIo): Promise<RegistrySettings> {
+  return (await registrySides(values, [''] as const, io))[''];
 }

@@ -1,19 +1,18 @@
 /**
  * Resolves a reference into the whole graph a copy needs: the root manifest,
  * the child manifests of an index (filtered by platform) and every blob, with
- * exact bytes kept so digests survive the trip.
+ * exact bytes kept so digests survive the trip. The graph is fetched level by
+ * level without recursion, each manifest once (a manifest listed twice is one
+ * node), and indexes nested deeper than MAX_INDEX_NESTING are refused.
  */
 import type { Descriptor, Platform, Reference } from '../../src-shared/model/oci.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { sha256Digest } from './digest.ts';
-import { OCI_INDEX } from './media-types.ts';
+import { MAX_INDEX_NESTING, OCI_INDEX } from './media-types.ts';
 import { formatPlatform, selects, type PlatformSelection } from './platform.ts';
 import { formatReference, manifestIdentifier } from './reference.ts';
 import type { RegistryClient } from './registry/client.ts';
 import { getManifest, type FetchedManifest } from './registry/manifests.ts';
-
-/** Indexes nested deeper than this are refused: real images use one level, a loop would never end. */
-const MAX_INDEX_DEPTH = 4;
 
 /** One manifest in the graph, with its exact bytes and what it points to. */
 export interface ManifestNode {
@@ -43,14 +42,24 @@ export interface ImageGraph {
   totalSize: number;
 }
 
-/** Child manifests in push order: deepest first, so an index is pushed only after what it lists. */
+/** Every manifest of the graph once, in push order: an index only after everything below it, children in their listed order, the root last. */
 export function manifestsInPushOrder(root: ManifestNode): ManifestNode[] {
   const out: ManifestNode[] = [];
-  const visit = (node: ManifestNode): void => {
-    node.children.forEach(visit);
-    out.push(node);
-  };
-  visit(root);
+  const placed = new Set<string>();
+  const entered = new Set<string>();
+  const stack: Array<{ node: ManifestNode; after: boolean }> = [{ node: root, after: false }];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const { node, after } = top;
+    if (after) {
+      if (!placed.has(node.digest)) out.push(node);
+      placed.add(node.digest);
+      continue;
+    }
+    if (entered.has(node.digest)) continue;
+    entered.add(node.digest);
+    stack.push({ node, after: true });
+    for (const child of [...node.children].reverse()) if (!entered.has(child.digest)) stack.push({ node: child, after: false });
+  }
   return out;
 }
 
@@ -64,18 +73,37 @@ function toNode(fetched: FetchedManifest, platform: Platform | undefined): Manif
 /** Fetches the manifest graph of a reference from a registry, keeping only the selected platforms. */
 export async function resolveImageGraph(client: RegistryClient, reference: Reference, selection: PlatformSelection, signal?: AbortSignal): Promise<ImageGraph> {
   const subject = formatReference(reference);
-  const fetchNode = async (identifier: string, platform: Platform | undefined, depth: number, filter: boolean): Promise<ManifestNode> => {
-    const fetched = await getManifest(client, reference.repository, identifier, { signal, subject: identifier === manifestIdentifier(reference) ? subject : `${subject} (manifest ${identifier})` });
-    const node = toNode(fetched, platform);
-    if (fetched.kind === 'index') {
-      if (depth >= MAX_INDEX_DEPTH) throw new FerryError('INVALID_MANIFEST', `${subject}: indexes nested more than ${MAX_INDEX_DEPTH} deep`);
-      const wanted = fetched.index.manifests.filter((d) => !filter || selects(selection, d.platform));
-      node.children = await Promise.all(wanted.map((d) => fetchNode(d.digest, d.platform, depth + 1, false)));
-      if (filter && wanted.length !== fetched.index.manifests.length) return rewriteIndex(node, fetched, wanted, selection, subject);
+  const rootFetched = await getManifest(client, reference.repository, manifestIdentifier(reference), { signal, subject });
+  const nodes = new Map<string, ManifestNode>();
+  const top = toNode(rootFetched, undefined);
+  nodes.set(top.digest, top);
+  // Only the root index is filtered by platform; an index below it is kept whole, since its digest must not change.
+  const rootWanted = rootFetched.kind === 'index' ? rootFetched.index.manifests.filter((d) => selects(selection, d.platform)) : [];
+  let level: Array<{ node: ManifestNode; fetched: FetchedManifest }> = [{ node: top, fetched: rootFetched }];
+  for (let depth = 0; level.length > 0; depth += 1) {
+    const listing = level.filter((item): item is { node: ManifestNode; fetched: Extract<FetchedManifest, { kind: 'index' }> } => item.fetched.kind === 'index');
+    const deep = depth > MAX_INDEX_NESTING ? listing[0] : undefined;
+    if (deep)
+      throw new FerryError('INVALID_MANIFEST', `${subject}: index ${deep.node.digest} is nested more than ${MAX_INDEX_NESTING} levels below the root (at depth ${depth})`, { reference: subject });
+    // Each manifest not seen yet is fetched once, all of this level at once.
+    const fresh = new Map<string, Descriptor>();
+    for (const { node, fetched } of listing) {
+      for (const d of node === top ? rootWanted : fetched.index.manifests) if (!nodes.has(d.digest) && !fresh.has(d.digest)) fresh.set(d.digest, d);
     }
-    return node;
-  };
-  const root = await fetchNode(manifestIdentifier(reference), undefined, 0, true);
+    const next = await Promise.all(
+      [...fresh.values()].map(async (d) => {
+        const fetched = await getManifest(client, reference.repository, d.digest, { signal, subject: `${subject} (manifest ${d.digest})` });
+        const node = toNode(fetched, d.platform);
+        nodes.set(d.digest, node);
+        return { node, fetched };
+      }),
+    );
+    for (const { node, fetched } of listing) {
+      node.children = (node === top ? rootWanted : fetched.index.manifests).flatMap((d) => nodes.get(d.digest) ?? []);
+    }
+    level = next;
+  }
+  const root = rootFetched.kind === 'index' && rootWanted.length !== rootFetched.index.manifests.length ? rewriteIndex(top, rootFetched, rootWanted, selection, subject) : top;
   const rootRewritten = root.sourceDigest !== undefined;
   const unique = new Map<string, Descriptor>();
   const platforms: Platform[] = [];

@@ -14,6 +14,14 @@ export const DOCKER_MANIFEST_LIST = 'application/vnd.docker.distribution.manifes
 /** The empty JSON descriptor's media type, used as the config of artifacts. */
 export const OCI_EMPTY = 'application/vnd.oci.empty.v1+json';
 
+/**
+ * How deep indexes may nest below an image's root (its index.json entry or the
+ * reference asked for): real images use one level, rarely two. Every walk over
+ * a manifest graph — the registry resolver, verify's graph check, the import
+ * plan — refuses an index deeper than this, naming the image and the depth.
+ */
+export const MAX_INDEX_NESTING = 8;
+
 /** Every manifest type Ferry accepts, in the order sent in `Accept` (distribution-spec "Pulling manifests"). */
 export const MANIFEST_MEDIA_TYPES: readonly string[] = [OCI_INDEX, OCI_MANIFEST, DOCKER_MANIFEST_LIST, DOCKER_MANIFEST];
 

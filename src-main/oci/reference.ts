@@ -5,6 +5,7 @@
  */
 import type { Reference } from '../../src-shared/model/oci.ts';
 import { FerryError } from '../../src-shared/errors.ts';
+import { refuseUserInfo } from '../../src-shared/registry-address.ts';
 import { parseDigest } from './digest.ts';
 
 /** Docker Hub's canonical name; references without a registry host land here (Docker normalisation). */
@@ -26,6 +27,8 @@ export function parseReference(input: string): Reference {
   const fail = (part: string, why: string): never => {
     throw new FerryError('INVALID_REFERENCE', `invalid reference "${input}": ${part} ${why}`, { reference: input, part });
   };
+  // Before anything that echoes the input: a login in it must reach no message, event or log.
+  refuseUserInfo(input, 'the reference', 'reference', 'INVALID_REFERENCE');
   if (input.length === 0) fail('reference', 'is empty');
   if (input !== input.trim()) fail('reference', 'has leading or trailing spaces');
 
@@ -119,6 +122,7 @@ export function withDigest(reference: Reference, digest: string): Reference {
 
 /** Parses a `REGISTRY[/PREFIX]` destination such as `mirror.local:5000/ocp`, as `--to` takes it. */
 export function parseRegistryPrefix(input: string): { registry: string; prefix: string } {
+  refuseUserInfo(input, 'the destination', 'address', 'INVALID_REFERENCE');
   const trimmed = input.replace(/\/+$/, '');
   const slash = trimmed.indexOf('/');
   const registry = slash < 0 ? trimmed : trimmed.slice(0, slash);

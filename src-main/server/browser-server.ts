@@ -4,29 +4,35 @@
  *
  * The contract with the renderer's HTTP client; every name is a constant of
  * src-shared/api/wire.ts, which both ends import, so they cannot drift:
- * - The server prints `http://127.0.0.1:PORT/?TOKEN_QUERY=T`. Loading that
- *   page sets an HttpOnly, SameSite=Strict cookie TOKEN_COOKIE, so the page's
- *   own scripts, styles and reloads are authorised. The page cannot read that
- *   cookie; it reads the token from `location.search` once at start, keeps it
- *   in memory (and may drop it from the address bar with history.replaceState).
+ * - Every request whose `Host` is not exactly `127.0.0.1:PORT` or
+ *   `localhost:PORT` gets 403 before anything else is looked at: a page of
+ *   another site that a rebinding DNS name points here is refused even if it
+ *   learnt the token.
+ * - The page and its assets are served to anyone on this machine (they are the
+ *   public renderer build, no secret). `ferry ui` opens
+ *   `http://127.0.0.1:PORT/?TOKEN_QUERY=T`; the page reads the token from the
+ *   address once, keeps it in sessionStorage (bound to this origin, port
+ *   included) and removes it from the address bar with history.replaceState.
+ * - No cookie is ever set: browsers send a cookie to every port of
+ *   127.0.0.1, whatever its name, so a token in a cookie would reach any other
+ *   local listener the user opens.
  * - Methods: `POST methodPath(method)` (API_PATH_PREFIX + a name from
  *   API_METHODS), header TOKEN_HEADER: T, `Content-Type: application/json`,
  *   body = the method's args as JSON. The answer is always JSON:
  *   `{ ok: true, result }` (200) or `{ ok: false, error: { code, message,
- *   details } }` with 400 (bad arguments), 401 (no token), 404 (unknown
- *   method), 413 (body over 1 MiB), 415 (not JSON), 422 (the engine refused:
- *   read error.code) or 500 (INTERNAL).
- * - Events: `GET EVENTS_PATH` as server-sent events, one `event:
- *   eventChannel(name)` per API_EVENTS entry, `data:` its JSON payload.
- *   EventSource cannot send headers; it is authorised by the cookie (or the
- *   token in the query).
- * - Every request without the token, the page included, gets 401.
+ *   details } }` with 400 (bad arguments), 401 (no or malformed token), 403
+ *   (foreign Host or Origin), 404 (unknown method), 413 (body over 1 MiB), 415
+ *   (not JSON), 422 (the engine refused: read error.code) or 500 (INTERNAL).
+ * - Events: `GET EVENTS_PATH` with header TOKEN_HEADER: T, as server-sent
+ *   events, one `event: eventChannel(name)` per API_EVENTS entry, `data:` its
+ *   JSON payload. The client reads the stream with fetch (EventSource cannot
+ *   send a header); the token is never accepted from a URL.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { API_EVENTS, type ApiEvent } from '../../src-shared/api/contract.ts';
-import { API_PATH_PREFIX, eventChannel, EVENTS_PATH, TOKEN_COOKIE, TOKEN_HEADER, TOKEN_QUERY } from '../../src-shared/api/wire.ts';
+import { API_PATH_PREFIX, eventChannel, EVENTS_PATH, TOKEN_HEADER, TOKEN_QUERY } from '../../src-shared/api/wire.ts';
 import { FerryError, toErrorEnvelope, type ErrorEnvelope } from '../../src-shared/errors.ts';
 import { isApiMethod, type Service } from '../service.ts';
 import { lookupStatic, realRoot, SECURITY_HEADERS, sendFile } from './static-files.ts';
@@ -58,26 +64,13 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /** A comment line this often keeps idle SSE connections open through proxies and sleep-happy browsers. */
 const SSE_HEARTBEAT_MS = 25_000;
 
-function sameToken(given: string | undefined, token: string): boolean {
-  if (given === undefined || given.length !== token.length) return false;
-  return timingSafeEqual(Buffer.from(given), Buffer.from(token));
-}
+/** The one shape a session token has (32 random bytes in lower-case hex); anything else is refused before comparing. */
+const TOKEN_SHAPE = /^[0-9a-f]{64}$/;
 
-function cookieToken(header: string | undefined): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const [name, ...value] = part.trim().split('=');
-    if (name === TOKEN_COOKIE) return value.join('=');
-  }
-  return undefined;
-}
-
-/** How a request proved it holds the token, or undefined. */
-function authorisedBy(req: IncomingMessage, url: URL, token: string): 'header' | 'cookie' | 'query' | undefined {
-  const header = req.headers[TOKEN_HEADER.toLowerCase()];
-  if (sameToken(Array.isArray(header) ? header[0] : header, token)) return 'header';
-  if (sameToken(cookieToken(req.headers.cookie), token)) return 'cookie';
-  if (sameToken(url.searchParams.get(TOKEN_QUERY) ?? undefined, token)) return 'query';
-  return undefined;
+/** Whether a request's token header is the session token: malformed values are refused as such, well-formed ones compared in constant time. */
+function sameToken(given: string | string[] | undefined, token: string): boolean {
+  if (typeof given !== 'string' || !TOKEN_SHAPE.test(given)) return false;
+  return timingSafeEqual(Buffer.from(given, 'ascii'), Buffer.from(token, 'ascii'));
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -120,8 +113,10 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   const token = randomBytes(32).toString('hex');
   const streams = new Set<ServerResponse>();
   let origin = '';
+  let allowedHosts = new Set<string>();
+  let allowedOrigins = new Set<string>();
 
-  const callMethod = async (req: IncomingMessage, res: ServerResponse, method: string, by: 'header' | 'cookie' | 'query'): Promise<void> => {
+  const callMethod = async (req: IncomingMessage, res: ServerResponse, method: string): Promise<void> => {
     if (!isApiMethod(method)) {
       sendError(res, 404, { code: 'NOT_FOUND', message: `unknown method ${method}` });
       return;
@@ -131,13 +126,9 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       sendError(res, 405, { code: 'INVALID_ARGUMENT', message: `${method} is called with POST` });
       return;
     }
-    // A cookie alone also rides along on requests other local pages make; such calls must come from this origin, as JSON (which needs a CORS preflight cross-origin).
+    // JSON needs a CORS preflight cross-origin, which this server never answers: one more reason a foreign page cannot call in.
     if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
       sendError(res, 415, { code: 'INVALID_ARGUMENT', message: 'send the arguments as application/json' });
-      return;
-    }
-    if (by !== 'header' && req.headers.origin !== undefined && req.headers.origin !== origin) {
-      sendError(res, 401, { code: 'UNAUTHORIZED', message: 'cross-origin call refused' });
       return;
     }
     let args: unknown;
@@ -179,13 +170,17 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    // https://webpack.js.org/configuration/dev-server/#devserverallowedhosts is the model: the exact names this server is reached by, nothing else.
+    if (!allowedHosts.has(req.headers.host ?? '') || (req.headers.origin !== undefined && !allowedOrigins.has(req.headers.origin))) {
+      sendError(res, 403, { code: 'DENIED', message: "this address is not Ferry's; open the address `ferry ui` printed" });
+      return;
+    }
     const url = new URL(req.url ?? '/', origin);
-    const by = authorisedBy(req, url, token);
-    if (by === undefined) {
+    const isApi = url.pathname === EVENTS_PATH || url.pathname.startsWith(API_PATH_PREFIX);
+    if (isApi && !sameToken(req.headers[TOKEN_HEADER.toLowerCase()], token)) {
       sendError(res, 401, { code: 'UNAUTHORIZED', message: 'open Ferry with the address `ferry ui` printed; it carries the session token' });
       return;
     }
-    if (by === 'query') res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
     if (url.pathname === EVENTS_PATH) {
       if (req.method !== 'GET') {
         sendError(res, 405, { code: 'INVALID_ARGUMENT', message: `${EVENTS_PATH} is read with GET` });
@@ -202,7 +197,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
         sendError(res, 404, { code: 'NOT_FOUND', message: 'unknown method' });
         return;
       }
-      return callMethod(req, res, method, by);
+      return callMethod(req, res, method);
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendError(res, 405, { code: 'INVALID_ARGUMENT', message: 'static files are read with GET' });
@@ -233,6 +228,8 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   });
   const { port } = server.address() as AddressInfo;
   origin = `http://${options.host}:${port}`;
+  allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  allowedOrigins = new Set([...allowedHosts].map((host) => `http://${host}`));
   return {
     url: `${origin}/?${new URLSearchParams({ [TOKEN_QUERY]: token }).toString()}`,
     token,

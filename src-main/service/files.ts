@@ -14,6 +14,7 @@ import type { FolderListing, FoundBundle } from '../../src-shared/api/contract.t
 import { FerryError } from '../../src-shared/errors.ts';
 import { BUNDLE_FILES, type BundleManifest } from '../../src-shared/model/bundle.ts';
 import { readBundleManifestIfPresent } from '../bundle/bundle-manifest.ts';
+import { entryKind } from '../base/safe-file.ts';
 
 /** A folder with more entries than this is cut, with `truncated` set, so one call stays small. */
 const MAX_ENTRIES = 2_000;
@@ -58,11 +59,23 @@ export async function listFolder(path: string | undefined): Promise<FolderListin
   return { path: folder, parent: parent === folder ? null : parent, entries, truncated: visible.length > shown.length };
 }
 
-/** What `folder` holds: a Ferry bundle (with its summary), a plain OCI layout, or neither. */
+/** The kind of `name` in `folder` from lstat alone (nothing is opened or followed), or undefined when it is missing or cannot be looked at. */
+async function kindIn(folder: string, name: string): Promise<string | undefined> {
+  return (await entryKind(folder, name).catch(() => undefined))?.kind;
+}
+
+/**
+ * What `folder` holds: a Ferry bundle (with its summary), a plain OCI layout,
+ * or neither. A ferry.json or oci-layout that is not a regular file (a FIFO,
+ * device, socket or symlink) is skipped without being opened, so the finder,
+ * which runs by itself when the import wizard opens, can never block on one.
+ */
 async function bundleAt(folder: string, drive: string | null): Promise<FoundBundle | undefined> {
+  const [ferryJson, ociLayout] = await Promise.all([kindIn(folder, BUNDLE_FILES.manifest), kindIn(folder, BUNDLE_FILES.ociLayout)]);
+  if (ferryJson !== undefined && ferryJson !== 'file') return undefined;
   let manifest: BundleManifest | undefined;
   try {
-    manifest = await readBundleManifestIfPresent(folder);
+    manifest = ferryJson === 'file' ? await readBundleManifestIfPresent(folder) : undefined;
   } catch (error) {
     return { path: folder, drive, kind: 'ferry', problem: `ferry.json cannot be read: ${(error as Error).message}` };
   }
@@ -80,8 +93,7 @@ async function bundleAt(folder: string, drive: string | null): Promise<FoundBund
       problem: null,
     };
   }
-  const layout = await stat(join(folder, BUNDLE_FILES.ociLayout)).catch(() => undefined);
-  return layout?.isFile() ? { path: folder, drive, kind: 'oci-layout', problem: null } : undefined;
+  return ociLayout === 'file' ? { path: folder, drive, kind: 'oci-layout', problem: null } : undefined;
 }
 
 /**

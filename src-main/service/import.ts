@@ -3,14 +3,17 @@
  * inspect a bundle, verify it as a job, import it as a job (verify, push,
  * receipt, catalog record with the site — exactly as `ferry import`), and
  * render the mirror configuration for a mapping. Untrusted arguments are
- * checked into typed inputs here; nothing else happens here.
+ * checked into typed inputs here. The inspector and the mirror configuration
+ * use only a verified view: the one the wizard's last verify (or import) job
+ * left in `verified`, while the folder still holds that bundle, else one
+ * verified now; a bundle that fails is refused, naming the failed checks.
  */
 import type { BundleInspection, ImportInput, ImportJobResult, VerifyJobResult } from '../../src-shared/api/contract.ts';
 import type { Catalog } from '../usecases/catalog.ts';
 import { inspectBundle as inspect, renderMirrorConfig } from '../usecases/inspect-bundle.ts';
 import { runImport } from '../usecases/import.ts';
 import type { JobContext } from '../usecases/job-context.ts';
-import { runVerify } from '../usecases/verify.ts';
+import { verifyWithView, type VerifiedBundles } from '../usecases/verify.ts';
 import { argsObject, optionalString, requireString, settingsFrom, type SavedLogin } from './access.ts';
 
 /** Checks the input of import:run. */
@@ -25,21 +28,25 @@ export function importInput(raw: unknown): ImportInput {
 }
 
 /** import:inspect — what the bundle holds and, given a target, where each image would land and what is new here. */
-export async function inspectBundle(raw: unknown, catalog?: () => Catalog): Promise<BundleInspection> {
+export async function inspectBundle(raw: unknown, verified: VerifiedBundles, catalog?: () => Catalog): Promise<BundleInspection> {
   const args = argsObject(raw);
   const target = optionalString(args, 'target');
-  return inspect(requireString(args, 'bundle'), target === undefined ? undefined : { target, keepRegistryHost: args.keepRegistryHost === true }, catalog?.());
+  const view = await verified.view(requireString(args, 'bundle'), 'it cannot be inspected');
+  return inspect(view, target === undefined ? undefined : { target, keepRegistryHost: args.keepRegistryHost === true }, catalog?.());
 }
 
-/** bundle:verify's body: the verify use case, with its bytes read fed to the job's progress. */
-export async function runVerifyJob(bundle: string, context: JobContext): Promise<VerifyJobResult> {
-  return runVerify(bundle, context);
+/** bundle:verify's body: the verify use case, with its bytes read fed to the job's progress; a bundle that passes is kept for the wizard. */
+export async function runVerifyJob(bundle: string, context: JobContext, verified: VerifiedBundles): Promise<VerifyJobResult> {
+  const { report, view } = await verifyWithView(bundle, context);
+  if (view) verified.remember(view);
+  return report;
 }
 
 /** import:run's body: the import use case as a job (its mirror configuration is rendered by `mirror:config`). */
-export async function runImportJob(input: ImportInput, catalog: Catalog, context: JobContext, savedLogin?: SavedLogin): Promise<ImportJobResult> {
+export async function runImportJob(input: ImportInput, catalog: Catalog, context: JobContext, verified: VerifiedBundles, savedLogin?: SavedLogin): Promise<ImportJobResult> {
   const job = { bundle: input.bundle, target: input.target, keepRegistryHost: input.keepRegistryHost === true, registry: settingsFrom(input.registry, savedLogin) };
-  const { summary, receipt } = await runImport(input.site !== undefined ? { ...job, site: input.site } : job, catalog, context);
+  const { summary, receipt, view } = await runImport(input.site !== undefined ? { ...job, site: input.site } : job, catalog, context);
+  verified.remember(view);
   return {
     bundleId: summary.bundleId,
     target: summary.target,
@@ -53,7 +60,9 @@ export async function runImportJob(input: ImportInput, catalog: Catalog, context
 }
 
 /** mirror:config — every format `ferry import --mirror-config` writes, as text. */
-export async function mirrorConfig(raw: unknown): Promise<{ files: Array<{ path: string; text: string }> }> {
+export async function mirrorConfig(raw: unknown, verified: VerifiedBundles): Promise<{ files: Array<{ path: string; text: string }> }> {
   const args = argsObject(raw);
-  return { files: await renderMirrorConfig(requireString(args, 'bundle'), { target: requireString(args, 'target'), keepRegistryHost: args.keepRegistryHost === true }) };
+  const target = { target: requireString(args, 'target'), keepRegistryHost: args.keepRegistryHost === true };
+  const view = await verified.view(requireString(args, 'bundle'), 'no mirror configuration is made for it');
+  return { files: await renderMirrorConfig(view, target) };
 }

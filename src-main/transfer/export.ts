@@ -52,6 +52,8 @@ export interface ExportRequest {
   concurrency?: number;
   signal?: AbortSignal;
   onEvent?: (event: TransferEvent) => void;
+  /** Told the ferry.json just written and the digest of its exact bytes, so the catalog records what was written without reading it back. */
+  onWritten?: (written: { manifest: BundleManifest; ferryJsonDigest: string }) => void;
   /**
    * Told once, after resolving: by image name, the config and layer digests this bundle carries
    * and the bytes an incremental bundle leaves out (the app maps blob progress to images).
@@ -250,8 +252,10 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
     ...(omitted.length > 0 ? { omitted } : {}),
   };
   await sweepTempFiles(dir);
-  await writeFileDurable(join(dir, BUNDLE_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
+  const ferryJson = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFileDurable(join(dir, BUNDLE_FILES.manifest), ferryJson);
   await clearExportState(dir);
+  request.onWritten?.({ manifest, ferryJsonDigest: `sha256:${createHash('sha256').update(ferryJson).digest('hex')}` });
   return { ...summary, seconds: (Date.now() - started) / 1000 };
 }
 

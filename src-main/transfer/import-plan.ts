@@ -1,15 +1,15 @@
 /**
- * The plan of an import: where each image of a bundle lands in the site's
- * registry, which repository needs which blob, and in what order manifests
- * are pushed. Two sources landing on one repository are refused here, before
- * any write.
+ * The plan of an import, made from the verified view of the bundle (never
+ * from the media): where each image lands in the site's registry, which
+ * repository needs which blob, and in what order manifests are pushed. Two
+ * sources landing on one repository are refused here, before any write.
  */
 import type { Descriptor, Reference } from '../../src-shared/model/oci.ts';
 import { FerryError, type ErrorHint } from '../../src-shared/errors.ts';
+import { MAX_INDEX_NESTING } from '../oci/media-types.ts';
 import { formatPlatform } from '../oci/platform.ts';
 import { parseReference, repositoryName } from '../oci/reference.ts';
-import { parseManifest } from '../oci/registry/manifests.ts';
-import type { OpenedBundle } from '../bundle/bundle-reader.ts';
+import type { VerifiedBundle, VerifiedManifest } from '../bundle/bundle-view.ts';
 import type { RepositoryMapping } from '../mirror-config/mapping.ts';
 
 /** Where images go: `--to REGISTRY[/PREFIX]` and `--keep-registry-host`. */
@@ -55,61 +55,87 @@ export function targetRepository(source: Reference, target: ImportTarget): strin
   return target.prefix === '' ? path : `${target.prefix}/${path}`;
 }
 
-/** Parses a manifest kept in a bundle: one that cannot be read makes the bundle invalid, it is no registry's answer. */
-function parseBundledManifest(bytes: Buffer, mediaType: string, digest: string, dir: string): ReturnType<typeof parseManifest> {
-  try {
-    return parseManifest(bytes, mediaType, digest, `manifest ${digest}`);
-  } catch (error) {
-    if (error instanceof FerryError && error.code === 'INVALID_MANIFEST') throw new FerryError('BUNDLE_INVALID', `${dir}: ${error.message}`, { ...error.details, path: dir }, { cause: error });
-    throw error;
-  }
-}
-
 /**
- * The manifests of one image's graph in push order, its blobs, and the
- * platforms its indexes list (exported for the app's inspector, which needs
- * them for plain OCI layouts that carry no ferry.json).
+ * The manifests of one image's graph in push order (children before the
+ * indexes that list them, the root last), its blobs, and the platforms its
+ * indexes list, all from the verified view. Walked without recursion, each
+ * manifest once, and refusing indexes nested deeper than MAX_INDEX_NESTING
+ * (verification refuses them already; the plan does not rely on it).
  */
-export function graphOf(opened: OpenedBundle, root: string, rootMediaType: string): Pick<ImportImage, 'manifests' | 'blobs'> & { platforms: string[] } {
-  const manifests: ImportImage['manifests'] = [];
+export function graphOf(view: VerifiedBundle, root: string, image: string = root): Pick<ImportImage, 'manifests' | 'blobs'> & { platforms: string[] } {
   const blobs = new Map<string, Descriptor>();
-  const platforms: string[] = [];
-  const visit = (digest: string, mediaType: string): void => {
-    const found = opened.manifests.get(digest);
-    if (!found) throw new FerryError('BUNDLE_INVALID', `${opened.dir}: manifest ${digest} is missing`, { digest, path: opened.dir });
-    const parsed = parseBundledManifest(found.bytes, mediaType, digest, opened.dir);
-    if (parsed.kind === 'index') {
-      for (const child of parsed.index.manifests) {
-        if (child.platform) platforms.push(formatPlatform(child.platform));
-        visit(child.digest, child.mediaType);
-      }
-    } else for (const blob of [parsed.manifest.config, ...parsed.manifest.layers]) blobs.set(blob.digest, blob);
-    if (!manifests.some((m) => m.digest === digest)) manifests.push({ digest, mediaType: found.mediaType, bytes: found.bytes });
+  const platforms = new Set<string>();
+  const manifestOf = (digest: string): VerifiedManifest => {
+    const found = view.manifests.get(digest);
+    if (!found) throw new FerryError('BUNDLE_INVALID', `${view.dir}: image ${image}: manifest ${digest} is not among the verified manifests`, { digest, image, path: view.dir });
+    return found;
   };
-  visit(root, rootMediaType);
-  return { manifests, blobs: [...blobs.values()], platforms: [...new Set(platforms)] };
+  // Breadth first: each manifest at its least depth, so the nesting limit does not depend on the order of the children.
+  const depths = new Map<string, number>([[root, 0]]);
+  const queue = [root];
+  for (let next = 0; next < queue.length; next += 1) {
+    const digest = queue[next] as string;
+    const depth = depths.get(digest) ?? 0;
+    const manifest = manifestOf(digest);
+    if (manifest.kind === 'index' && depth > MAX_INDEX_NESTING) {
+      throw new FerryError('BUNDLE_INVALID', `${view.dir}: image ${image}: index ${digest} is nested more than ${MAX_INDEX_NESTING} levels below its index.json entry (at depth ${depth})`, {
+        digest,
+        image,
+        path: view.dir,
+      });
+    }
+    for (const { role, descriptor } of manifest.children) {
+      if (role !== 'manifest') {
+        blobs.set(descriptor.digest, descriptor);
+        continue;
+      }
+      if (descriptor.platform) platforms.add(formatPlatform(descriptor.platform));
+      if (depths.has(descriptor.digest)) continue;
+      depths.set(descriptor.digest, depth + 1);
+      queue.push(descriptor.digest);
+    }
+  }
+  // Depth first, children in their listed order, each manifest after everything below it.
+  const manifests: ImportImage['manifests'] = [];
+  const placed = new Set<string>();
+  const entered = new Set<string>();
+  const stack: Array<{ digest: string; after: boolean }> = [{ digest: root, after: false }];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const manifest = manifestOf(top.digest);
+    if (top.after) {
+      if (!placed.has(top.digest)) manifests.push({ digest: top.digest, mediaType: manifest.mediaType, bytes: manifest.bytes });
+      placed.add(top.digest);
+      continue;
+    }
+    if (entered.has(top.digest)) continue;
+    entered.add(top.digest);
+    stack.push({ digest: top.digest, after: true });
+    const children = manifest.children.filter((child) => child.role === 'manifest').map((child) => child.descriptor.digest);
+    for (const child of children.reverse()) if (!entered.has(child)) stack.push({ digest: child, after: false });
+  }
+  return { manifests, blobs: [...blobs.values()], platforms: [...platforms] };
 }
 
-/** Plans the import of an opened bundle; refuses a mapping where two source repositories share a target. */
-export function planImport(opened: OpenedBundle, target: ImportTarget): ImportPlan {
+/** Plans the import of a verified bundle; refuses a mapping where two source repositories share a target. */
+export function planImport(view: VerifiedBundle, target: ImportTarget): ImportPlan {
   const images: ImportImage[] = [];
   const bySource = new Map<string, string>();
   const byTarget = new Map<string, string>();
   const conflicts: string[] = [];
   const blobRepositories = new Map<string, string[]>();
   const sizes = new Map<string, number>();
-  for (const image of opened.images) {
+  for (const image of view.images) {
     let source: Reference;
     try {
       source = parseReference(image.source);
     } catch (error) {
-      throw new FerryError('BUNDLE_INVALID', `${opened.dir}: image "${image.name}" has a source reference Ferry cannot read: ${error instanceof Error ? error.message : String(error)}`, {
+      throw new FerryError('BUNDLE_INVALID', `${view.dir}: image "${image.name}" has a source reference Ferry cannot read: ${error instanceof Error ? error.message : String(error)}`, {
         image: image.name,
-        path: opened.dir,
+        path: view.dir,
       });
     }
     const sourceRepository = repositoryName(source);
-    const graph = graphOf(opened, image.digest, image.mediaType);
+    const graph = graphOf(view, image.digest, image.name);
     // An image set may place an image somewhere else than its source path, under one or more tags.
     const placements = image.targets?.length
       ? image.targets.map((t) => ({ repository: target.prefix === '' ? t.path : `${target.prefix}/${t.path}`, tag: t.tag }))

@@ -1,6 +1,9 @@
 /**
  * The import job: bundle → the site's registry. The whole bundle is verified
- * before the first write; then blobs go up (HEAD skips what exists, mounts
+ * before the first write, and everything after uses only the verified view
+ * (bundle-view.ts): images, targets, tags and manifest bytes as verification
+ * read them; the media is read again for blob content alone, which is checked
+ * against its digest once more as it streams. Then blobs go up (HEAD skips what exists, mounts
  * reuse what this import already pushed, the rest streams from the media),
  * then child manifests, then indexes, each by digest, and tags last. Rerunning
  * it after a crash or an outage pushes only what is still missing.
@@ -19,8 +22,8 @@ import { blobExists, mountBlob } from '../oci/registry/uploads.ts';
 import { RegistryError } from '../oci/registry/errors.ts';
 import { ArchiveBlobs } from '../bundle/archive-blobs.ts';
 import { BlobDirectory } from '../bundle/blob-directory.ts';
-import { openBundle, type OpenedBundle } from '../bundle/bundle-reader.ts';
-import { verifyBundle } from '../bundle/verify.ts';
+import type { VerifiedBundle } from '../bundle/bundle-view.ts';
+import { verificationFailed, verifyBundleDetailed } from '../bundle/verify.ts';
 import { BlobMover, type MoverCounts, type TransferJournal } from './blob-mover.ts';
 import { planImport, type ImportImage, type ImportPlan, type ImportTarget } from './import-plan.ts';
 
@@ -41,13 +44,18 @@ export interface ImportRequest {
   onVerifyTotal?: (bytes: number) => void;
   /** The catalog's job journal: blobs an interrupted run already pushed are not asked about again. */
   journal?: TransferJournal;
+  /**
+   * Told the verified view once verification passed, and awaited before anything is planned or written: the use case
+   * records the catalog from it, the app keeps it for the wizard; tests change the media here, as a hostile device could.
+   */
+  onVerified?: (view: VerifiedBundle) => void | Promise<void>;
 }
 
 /** The result of an import (or of its dry run). */
 export interface ImportSummary {
   bundle: string;
   bundleId: string | undefined;
-  form: OpenedBundle['form'];
+  form: VerifiedBundle['form'];
   target: string;
   images: Array<{ name: string; source: string; destination: string; digest: string }>;
   blobs: MoverCounts;
@@ -61,9 +69,9 @@ export interface ImportSummary {
 }
 
 /** Pushes the blobs of a directory bundle or layout, concurrently across all images; each is verified again as it streams (the media may have changed since verify ran). */
-async function pushFromDirectory(opened: OpenedBundle, plan: ImportPlan, client: RegistryClient, mover: BlobMover): Promise<void> {
+async function pushFromDirectory(view: VerifiedBundle, plan: ImportPlan, client: RegistryClient, mover: BlobMover): Promise<void> {
   const work: Array<Promise<void>> = [];
-  const origin = { source: new BlobDirectory(opened.dir) };
+  const origin = { source: new BlobDirectory(view.dir) };
   for (const image of plan.images) {
     for (const blob of image.blobs) work.push(mover.ensure(client, image.destination.repository, blob, origin));
   }
@@ -130,11 +138,11 @@ async function mountOrDefer(client: RegistryClient, repository: string, blob: De
  * lacking it and is mounted into the others; nothing is extracted to disk.
  * A repository that refuses the mount gets the blob in a further pass.
  */
-async function pushFromArchive(opened: OpenedBundle, plan: ImportPlan, client: RegistryClient, mover: BlobMover, limiter: Limiter, signal?: AbortSignal): Promise<void> {
+async function pushFromArchive(view: VerifiedBundle, plan: ImportPlan, client: RegistryClient, mover: BlobMover, limiter: Limiter, signal?: AbortSignal): Promise<void> {
   const blobs = new Map<string, Descriptor>();
   for (const image of plan.images) for (const blob of image.blobs) blobs.set(blob.digest, blob);
   let pending = await missingBlobs(plan, blobs, client, mover, limiter, signal);
-  const archive = new ArchiveBlobs(opened.dir, opened.manifest?.parts ?? []);
+  const archive = new ArchiveBlobs(view.dir, view.manifest?.parts ?? []);
   for (let pass = 1; pending.size > 0; pass += 1) {
     if (pass > MAX_ARCHIVE_PASSES) throw new FerryError('REGISTRY_ERROR', `${client.registry} refused to take ${pending.size} blob(s) after ${MAX_ARCHIVE_PASSES} passes over the bundle`);
     const deferred = new Map<string, string[]>();
@@ -203,8 +211,8 @@ async function pushTag(image: ImportImage, client: RegistryClient, signal?: Abor
  * it is needed, and name the parent bundle when it does not. The left-out
  * blobs are then dropped from the push plan.
  */
-async function checkOmitted(opened: OpenedBundle, plan: ImportPlan, client: RegistryClient, signal?: AbortSignal): Promise<void> {
-  const omitted = new Set((opened.manifest?.omitted ?? []).map((blob) => blob.digest));
+async function checkOmitted(view: VerifiedBundle, plan: ImportPlan, client: RegistryClient, signal?: AbortSignal): Promise<void> {
+  const omitted = new Set((view.manifest?.omitted ?? []).map((blob) => blob.digest));
   if (omitted.size === 0) return;
   const lacking: string[] = [];
   const limiter = new Limiter(DEFAULT_IMPORT_CONCURRENCY);
@@ -220,10 +228,10 @@ async function checkOmitted(opened: OpenedBundle, plan: ImportPlan, client: Regi
       ),
   );
   if (lacking.length > 0) {
-    const parent = opened.manifest?.parent ?? 'its parent bundle';
+    const parent = view.manifest?.parent ?? 'its parent bundle';
     throw new FerryError(
       'BUNDLE_INVALID',
-      `${opened.dir} is an incremental bundle that leaves out ${omitted.size} blob(s) the site should already have, but ${client.registry} lacks ${lacking.length} of them (e.g. ${lacking[0]}): import bundle ${parent} first; nothing was written`,
+      `${view.dir} is an incremental bundle that leaves out ${omitted.size} blob(s) the site should already have, but ${client.registry} lacks ${lacking.length} of them (e.g. ${lacking[0]}): import bundle ${parent} first; nothing was written`,
       { parent, lacking: lacking.slice(0, 100) },
     );
   }
@@ -234,29 +242,22 @@ async function checkOmitted(opened: OpenedBundle, plan: ImportPlan, client: Regi
 /** Runs an import; see the module comment for the order of things. */
 export async function importBundle(request: ImportRequest, registries: Registries): Promise<ImportSummary> {
   const started = Date.now();
-  const report = await verifyBundle(request.bundle, {
+  const { report, view } = await verifyBundleDetailed(request.bundle, {
     ...(request.signal ? { signal: request.signal } : {}),
     ...(request.onVerifyBytes ? { onBytes: request.onVerifyBytes } : {}),
     ...(request.onVerifyTotal ? { onTotal: request.onVerifyTotal } : {}),
   });
-  if (!report.ok) {
-    const problems = report.checks.flatMap((check) => check.problems.map((problem) => `${check.title}: ${problem}`));
-    throw new FerryError(
-      'BUNDLE_INVALID',
-      `${request.bundle} failed verification; nothing was written to ${request.target.registry}:\n  ${problems.slice(0, 10).join('\n  ')}${problems.length > 10 ? `\n  … and ${problems.length - 10} more` : ''}`,
-      { problems },
-    );
-  }
-  const opened = await openBundle(request.bundle);
-  const plan = planImport(opened, request.target);
+  if (!report.ok || !view) throw verificationFailed(report, `nothing was written to ${request.target.registry}`);
+  await request.onVerified?.(view);
+  const plan = planImport(view, request.target);
   const client = await registries.client(request.target.registry);
-  await checkOmitted(opened, plan, client, request.signal);
+  await checkOmitted(view, plan, client, request.signal);
   request.onEvent?.({ type: 'planned', images: plan.images.length, blobs: [...plan.blobRepositories.values()].reduce((n, repos) => n + repos.length, 0), bytes: plan.bytes });
   const target = request.target.prefix ? `${request.target.registry}/${request.target.prefix}` : request.target.registry;
   const summary: ImportSummary = {
     bundle: request.bundle,
-    bundleId: opened.manifest?.bundleId,
-    form: opened.form,
+    bundleId: view.manifest?.bundleId,
+    form: view.form,
     target,
     images: plan.images.map((image) => ({ name: image.name, source: formatReference(image.source), destination: formatReference(image.destination), digest: image.digest })),
     blobs: { copied: 0, skipped: 0, mounted: 0 },
@@ -271,8 +272,8 @@ export async function importBundle(request: ImportRequest, registries: Registrie
 
   const limiter = new Limiter(request.concurrency ?? DEFAULT_IMPORT_CONCURRENCY);
   const mover = new BlobMover(limiter, request.onEvent, request.signal, request.journal);
-  if (opened.form === 'archive') await pushFromArchive(opened, plan, client, mover, limiter, request.signal);
-  else await pushFromDirectory(opened, plan, client, mover);
+  if (view.form === 'archive') await pushFromArchive(view, plan, client, mover, limiter, request.signal);
+  else await pushFromDirectory(view, plan, client, mover);
   // Child manifests and indexes by digest (children first within each image), then every tag last.
   const shared = new Map<string, Promise<boolean>>();
   const pushed = await Promise.all(plan.images.map((image) => limiter.run(() => pushManifests(image, client, shared, request.signal))));
@@ -281,7 +282,7 @@ export async function importBundle(request: ImportRequest, registries: Registrie
   summary.blobs = mover.counts;
   summary.bytesPushed = mover.bytesCopied;
   summary.manifestsPushed = pushed.reduce((a, b) => a + b, 0) + tags;
-  const omitted = (opened.manifest?.omitted ?? []).map((blob) => blob.digest);
+  const omitted = (view.manifest?.omitted ?? []).map((blob) => blob.digest);
   summary.present = [...new Set([...plan.images.flatMap((image) => image.manifests.map((m) => m.digest)), ...plan.blobRepositories.keys(), ...omitted])].sort();
   summary.seconds = (Date.now() - started) / 1000;
   return summary;

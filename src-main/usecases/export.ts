@@ -21,7 +21,7 @@ import { registryAccessFor, type RegistrySettings } from './access.ts';
 import { withCatalogJob } from './catalog-job.ts';
 import { deckhouseLicense } from './deckhouse-license.ts';
 import { incrementalBase } from './incremental.ts';
-import { identifyBundle, recordExport } from './job-records.ts';
+import { recordExport, type IdentifiedBundle } from './job-records.ts';
 import type { JobContext } from './job-context.ts';
 
 /** The name a pasted image list gets in ferry.json and messages. */
@@ -139,6 +139,7 @@ export async function runExport(input: ExportJobInput, catalog: Catalog, context
     if (input.dryRun === true) return { summary: await exportBundle({ ...request, target: request.target || '.', dryRun: true, ...(signal ? { signal } : {}) }, registries), notes };
     const target = resolve(request.target);
     // The bundle folder keeps the byte-level resume state; the catalog job records which blobs are written, for the record and the UI.
+    let written: IdentifiedBundle | undefined;
     const summary = await withCatalogJob(catalog, 'export', target, { target, images: request.references.length, site: input.site ?? null }, (journal) =>
       exportBundle(
         {
@@ -149,15 +150,24 @@ export async function runExport(input: ExportJobInput, catalog: Catalog, context
             if (event.type === 'blob' && (event.progress.state === 'finished' || event.progress.state === 'skipped')) journal.markDone(event.progress.digest, event.progress.total);
             tracker?.onEvent(event);
           },
+          onWritten: ({ manifest, ferryJsonDigest }) => {
+            written = { manifest, manifestDigest: ferryJsonDigest };
+          },
         },
         registries,
       ),
     );
-    if (!summary.alreadyComplete && summary.bundleId) recordExport(catalog, summary.bundle, await identifyBundle(summary.bundle), input.site);
+    // The ferry.json this export wrote, as it wrote it: never read back from the media for the record.
+    if (!summary.alreadyComplete && written) recordExport(catalog, summary.bundle, written, input.site);
     const outcome: ExportOutcome = { summary, notes };
     if (input.verify === true) {
       tracker?.setPhase('verifying');
       const result = await readBack(summary.bundle, undefined, signal);
+      if (written && result.view.ferryJsonDigest !== written.manifestDigest) {
+        throw new FerryError('BUNDLE_INVALID', `${summary.bundle}: the ferry.json on the media (${String(result.view.ferryJsonDigest)}) is not the one this export wrote (${written.manifestDigest})`, {
+          path: summary.bundle,
+        });
+      }
       outcome.verified = { blobs: result.blobs, bytes: result.bytes };
     }
     return outcome;

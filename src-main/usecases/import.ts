@@ -7,6 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { FerryError, type ErrorHint } from '../../src-shared/errors.ts';
+import type { VerifiedBundle } from '../bundle/bundle-view.ts';
 import { writeReceipt, type ImportReceipt } from '../bundle/receipt.ts';
 import type { Catalog } from '../catalog/index.ts';
 import { parseRegistryPrefix } from '../oci/reference.ts';
@@ -16,7 +17,7 @@ import { importBundle, type ImportSummary } from '../transfer/import.ts';
 import { registryAccessFor, type RegistrySettings } from './access.ts';
 import { withCatalogJob } from './catalog-job.ts';
 import type { JobContext } from './job-context.ts';
-import { identifyBundle, recordImport } from './job-records.ts';
+import { recordImport } from './job-records.ts';
 
 /** What to import and where, as every front end asks for it. */
 export interface ImportJobInput {
@@ -46,6 +47,8 @@ export interface ImportOutcome {
   summary: ImportSummary;
   receipt?: string;
   mirrorConfig: string[];
+  /** The bundle as the import's verification read it (the app keeps it for the wizard's mirror configuration). */
+  view: VerifiedBundle;
 }
 
 /** The target of an import as the engine takes it. */
@@ -92,6 +95,7 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
   const registries = new Registries(registryAccessFor(input.registry, [target.registry], 'destination'));
   try {
     const progress = verifyProgress(tracker);
+    let verified: VerifiedBundle | undefined;
     const request = {
       bundle,
       target,
@@ -100,6 +104,13 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
       ...(signal ? { signal } : {}),
       ...(tracker ? { onEvent: tracker.onEvent } : {}),
       ...(progress ? { onVerifyBytes: progress.onBytes, onVerifyTotal: progress.onTotal } : {}),
+      onVerified: (view: VerifiedBundle) => {
+        verified = view;
+        // A known id with another ferry.json is refused (and recorded as a conflict) before the first write, dry run included.
+        if (view.manifest !== undefined && view.ferryJsonDigest !== undefined) {
+          catalog.checkBundleIdentity(view.manifest.bundleId, { path: bundle, direction: 'import', manifestDigest: view.ferryJsonDigest });
+        }
+      },
     };
     const summary = request.dryRun
       ? await importBundle(request, registries)
@@ -111,7 +122,9 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
     // The YAML and TOML writers load only for an import that asks for mirror configuration.
     const mirrorConfig =
       input.mirrorConfigDir !== undefined ? await (await import('../mirror-config/write.ts')).writeMirrorConfig(input.mirrorConfigDir, summary.mappings, { mirrorRegistry: target.registry }) : [];
-    const outcome: ImportOutcome = { summary, mirrorConfig };
+    // importBundle tells the view before it plans anything; without one it has thrown.
+    if (verified === undefined) throw new FerryError('INTERNAL', `${bundle}: the import finished without a verified view`);
+    const outcome: ImportOutcome = { summary, mirrorConfig, view: verified };
     if (!summary.dryRun) {
       const receipt: ImportReceipt = {
         receiptVersion: 1,
@@ -123,9 +136,9 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
         digests: summary.present,
       };
       outcome.receipt = await writeReceipt(receipt, { bundleDir: bundle, ...(input.receiptFile !== undefined ? { file: input.receiptFile } : {}) });
-      // A plain OCI layout has no ferry.json: only a Ferry bundle is recorded as a bundle.
-      const identified = summary.bundleId !== undefined ? await identifyBundle(bundle) : undefined;
-      recordImport(catalog, summary, identified, receipt, input.site);
+      // From the ferry.json verification read, never from the media again; a plain OCI layout has none and is not recorded as a bundle.
+      const { manifest, ferryJsonDigest } = verified;
+      recordImport(catalog, summary, manifest && ferryJsonDigest ? { manifest, manifestDigest: ferryJsonDigest } : undefined, receipt, input.site);
     }
     return outcome;
   } finally {

@@ -3,27 +3,15 @@
  * the site and its receipt, and an audit entry — so every front end leaves
  * the same record.
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { BUNDLE_FILES, type BundleManifest } from '../../src-shared/model/bundle.ts';
-import { BUNDLE_MANIFEST_DOCUMENT } from '../../src-shared/schemas/bundle-manifest.ts';
-import { parseJsonDocument } from '../../src-shared/schemas/document.ts';
+import type { BundleManifest } from '../../src-shared/model/bundle.ts';
 import type { ImportReceipt } from '../bundle/receipt.ts';
 import type { Catalog } from '../catalog/index.ts';
 import type { ImportSummary } from '../transfer/import.ts';
 
-/** A bundle as the catalog identifies it: its ferry.json, parsed, and the sha256 of its exact bytes. */
+/** A bundle as the catalog identifies it: its ferry.json, parsed, and the sha256 of its exact bytes (from the verified view, or as the export wrote them). */
 export interface IdentifiedBundle {
   manifest: BundleManifest;
   manifestDigest: string;
-}
-
-/** Reads a finished bundle's ferry.json once: the parsed manifest and the digest of the very bytes parsed. */
-export async function identifyBundle(dir: string): Promise<IdentifiedBundle> {
-  const file = join(dir, BUNDLE_FILES.manifest);
-  const bytes = await readFile(file);
-  return { manifest: parseJsonDocument(bytes, BUNDLE_MANIFEST_DOCUMENT, file), manifestDigest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
 }
 
 /** Records a finished export: its bundle (from the ferry.json the export wrote) and an audit entry. */
@@ -32,7 +20,7 @@ export function recordExport(catalog: Catalog, bundle: string, { manifest, manif
   catalog.audit('export', manifest.bundleId, { path: bundle, images: manifest.images.length, blobs: manifest.blobs.length, parent: manifest.parent, site: site ?? null });
 }
 
-/** Records a finished import: the bundle when it is a Ferry bundle, the site and its receipt when named, and an audit entry. */
+/** Records a finished import: the bundle (from the ferry.json verification read) when it is a Ferry bundle, the site and its receipt when named, and an audit entry. */
 export function recordImport(catalog: Catalog, summary: ImportSummary, bundle: IdentifiedBundle | undefined, receipt: ImportReceipt, site: string | undefined): void {
   if (bundle !== undefined) catalog.recordBundle(bundle.manifest, { path: summary.bundle, direction: 'import', manifestDigest: bundle.manifestDigest, ...(site ? { site } : {}) });
   if (site) {

@@ -7,7 +7,7 @@
  */
 import { API_EVENTS, API_METHODS } from '../../src-shared/api/contract.ts';
 import type { ApiClient, ApiEvent, ApiEvents, ApiMethod, ApiMethods } from '../../src-shared/api/contract.ts';
-import { BRIDGE_GLOBAL, eventChannel, EVENTS_PATH, methodPath, TOKEN_HEADER, TOKEN_QUERY, type FerryBridge } from '../../src-shared/api/wire.ts';
+import { BRIDGE_GLOBAL, eventChannel, EVENTS_PATH, methodPath, TOKEN_HEADER, TOKEN_QUERY, TOKEN_STORAGE_KEY, type FerryBridge } from '../../src-shared/api/wire.ts';
 import type { ErrorCode, ErrorEnvelope } from '../../src-shared/errors.ts';
 
 /** A failed call, keeping the engine's code and details so screens can explain it. */
@@ -70,16 +70,43 @@ export function preloadTransport(bridge: FerryBridge): Transport {
   };
 }
 
-/** What the HTTP transport needs of an EventSource: open the stream, listen for named events (the browser's, or any other implementation). */
-export type EventSourceConstructor = new (url: string) => { addEventListener(type: string, listener: (event: Event) => void): void };
-
-/** Browser mode: where the API lives and the session token read once from the page address. */
+/** Browser mode: where the API lives and the session token of this page. */
 export interface HttpTransportOptions {
   /** The server's origin (`http://127.0.0.1:PORT/`); the API paths are absolute below it. */
   baseUrl: string;
   token: string;
+  /** Used for the calls and for the event stream (the browser's fetch by default). */
   fetchImpl?: typeof fetch;
-  eventSourceImpl?: EventSourceConstructor;
+}
+
+/** How long the event stream waits before it reconnects after a drop, like EventSource's default retry. */
+const EVENTS_RETRY_MS = 3000;
+
+/** One server-sent event as the stream carries it: its `event:` name and its `data:` lines joined. */
+interface StreamEvent {
+  name: string;
+  data: string;
+}
+
+/** Splits a server-sent events text into the complete events it holds and the unfinished rest. */
+function parseEventBlocks(buffer: string): { events: StreamEvent[]; rest: string } {
+  const blocks = buffer.replace(/\r\n?/g, '\n').split('\n\n');
+  const rest = blocks.pop() ?? '';
+  const events: StreamEvent[] = [];
+  for (const block of blocks) {
+    let name = 'message';
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'event') name = value;
+      else if (field === 'data') data.push(value);
+    }
+    if (data.length > 0) events.push({ name, data: data.join('\n') });
+  }
+  return { events, rest };
 }
 
 /** Maps an HTTP status without an envelope to the closest error code. */
@@ -90,32 +117,57 @@ function statusCode(status: number): ErrorCode {
   return 'INTERNAL';
 }
 
-/** Transport over browser mode's HTTP API and its one server-sent events stream. */
+/**
+ * Transport over browser mode's HTTP API and its one server-sent events
+ * stream, which is read with fetch so it can carry the token header: the
+ * server takes the token from no URL and no cookie.
+ */
 export function httpTransport(options: HttpTransportOptions): Transport {
   const doFetch = options.fetchImpl ?? fetch.bind(globalThis);
   const listeners = new Map<ApiEvent, Set<(payload: unknown) => void>>();
-  let source: InstanceType<EventSourceConstructor> | null = null;
+  const byChannel = new Map<string, ApiEvent>(API_EVENTS.map((event) => [eventChannel(event), event]));
+  let streaming = false;
+
+  function dispatch(event: StreamEvent): void {
+    const name = byChannel.get(event.name);
+    if (name === undefined) return;
+    let payload: unknown;
+    try {
+      payload = JSON.parse(event.data);
+    } catch {
+      return; // a malformed event is dropped rather than crashing every screen
+    }
+    for (const listener of listeners.get(name) ?? []) listener(payload);
+  }
+
+  /** Reads the stream until it ends; false when the server refused it (retrying cannot help). */
+  async function readStream(): Promise<boolean> {
+    const response = await doFetch(new URL(EVENTS_PATH, options.baseUrl), { headers: { Accept: 'text/event-stream', [TOKEN_HEADER]: options.token } });
+    if (response.status === 401 || response.status === 403) return false;
+    if (!response.ok || !response.body) return true;
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return true;
+      const parsed = parseEventBlocks(buffer + decoder.decode(value, { stream: true }));
+      buffer = parsed.rest;
+      for (const event of parsed.events) dispatch(event);
+    }
+  }
 
   function connect(): void {
-    if (source) return;
-    // Looked up on the first subscription only: a client that only calls methods needs no EventSource.
-    const EventSourceImpl: EventSourceConstructor = options.eventSourceImpl ?? EventSource;
-    const url = new URL(EVENTS_PATH, options.baseUrl);
-    url.searchParams.set(TOKEN_QUERY, options.token);
-    source = new EventSourceImpl(url.toString());
-    for (const name of API_EVENTS) {
-      // A MessageEvent; its data is read through `in`, so any EventSource implementation fits (the wire test runs undici's).
-      source.addEventListener(eventChannel(name), (message: Event) => {
-        const data = 'data' in message ? message.data : undefined;
-        let payload: unknown;
-        try {
-          payload = JSON.parse(String(data));
-        } catch {
-          return; // a malformed event is dropped rather than crashing every screen
-        }
-        for (const listener of listeners.get(name) ?? []) listener(payload);
-      });
-    }
+    if (streaming) return;
+    // Opened on the first subscription only: a client that only calls methods needs no stream.
+    streaming = true;
+    void (async () => {
+      for (;;) {
+        const retry = await readStream().catch(() => true);
+        if (!retry) return;
+        await new Promise((resolvePromise) => setTimeout(resolvePromise, EVENTS_RETRY_MS));
+      }
+    })();
   }
 
   return {
@@ -157,21 +209,48 @@ export function clientOver(transport: Transport): ApiClient {
   return { ...(methods as { [M in ApiMethod]: (args: ApiMethods[M]['args']) => Promise<ApiMethods[M]['result']> }), on };
 }
 
-/** Where the page runs: the address, and the Electron bridge if the preload installed one. */
+/** Where the page runs: the address, the Electron bridge if the preload installed one, and (in a browser) its history and sessionStorage. */
 export interface PageEnvironment {
   location: { href: string; search: string };
+  history?: { replaceState(data: unknown, unused: string, url?: string): void } | undefined;
+  sessionStorage?: { getItem(key: string): string | null; setItem(key: string, value: string): void } | undefined;
   [BRIDGE_GLOBAL]?: FerryBridge | undefined;
 }
 
 /**
+ * Browser mode's session token for this page: taken from the address on the
+ * first load, then removed from the address bar and the tab's history entry
+ * (history.replaceState) and kept in sessionStorage, which is bound to this
+ * origin, port included, so a reload keeps working; '' when there is none.
+ */
+export function takeSessionToken(env: PageEnvironment): string {
+  const address = new URL(env.location.href);
+  const fromAddress = address.searchParams.get(TOKEN_QUERY);
+  if (fromAddress === null) {
+    try {
+      return env.sessionStorage?.getItem(TOKEN_STORAGE_KEY) ?? '';
+    } catch {
+      return ''; // storage disabled: the address printed by `ferry ui` opens the app again
+    }
+  }
+  address.searchParams.delete(TOKEN_QUERY);
+  env.history?.replaceState(null, '', `${address.pathname}${address.search}${address.hash}`);
+  try {
+    env.sessionStorage?.setItem(TOKEN_STORAGE_KEY, fromAddress);
+  } catch {
+    // storage disabled: the token lives in memory only, and a reload needs the printed address again
+  }
+  return fromAddress;
+}
+
+/**
  * The client for this page (by default the page's global object, `window`):
- * Electron's bridge if present, else HTTP with the token read once from the
- * page address.
+ * Electron's bridge if present, else HTTP with the token of
+ * `takeSessionToken`.
  */
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed where this file compiles without the DOM lib (tsconfig.json, via tests/integration/browser-wire.test.ts)
 export function createApiClient(env: PageEnvironment = globalThis as unknown as PageEnvironment): ApiClient {
   const bridge = env[BRIDGE_GLOBAL];
   if (bridge) return clientOver(preloadTransport(bridge));
-  const token = new URLSearchParams(env.location.search).get(TOKEN_QUERY) ?? '';
-  return clientOver(httpTransport({ baseUrl: new URL('/', env.location.href).toString(), token }));
+  return clientOver(httpTransport({ baseUrl: new URL('/', env.location.href).toString(), token: takeSessionToken(env) }));
 }

@@ -39,11 +39,16 @@ export function eventChannel(event: ApiEvent): string {
 /** The header every browser-mode API call carries the session token in (header names are case-insensitive; Node reads them lower-cased). */
 export const TOKEN_HEADER = 'X-Ferry-Token';
 
-/** The HttpOnly cookie the server sets from the token in the page address, so page loads and EventSource (which cannot send headers) are authorised. */
-export const TOKEN_COOKIE = 'ferry_token';
-
-/** The query parameter of the address `ferry ui` prints (`/?token=…`), which the page reads its token from once. */
+/**
+ * The query parameter of the address `ferry ui` opens (`/?token=…`). The page
+ * reads its token from it once and removes it from the address bar; the
+ * server never accepts a token from a URL (nor from a cookie: browsers send
+ * cookies to every port of 127.0.0.1).
+ */
 export const TOKEN_QUERY = 'token';
+
+/** Where the page keeps its token for reloads: sessionStorage, which is bound to the origin (port included) and this tab, and never sent anywhere. */
+export const TOKEN_STORAGE_KEY = 'ferry-session-token';
 
 /** Where browser mode's API lives: every method at `POST /api/<method>`. */
 export const API_PATH_PREFIX = '/api/';

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { parseSize } from '../units.ts';
+import { addressCarriesUserInfo, USER_INFO_MESSAGE } from '../registry-address.ts';
 import type { JsonDocumentKind } from './document.ts';
 
 /** A file path; blank or null means none. */
@@ -46,6 +47,7 @@ export const RegistrySettingSchema = z
         z
           .string()
           .min(1, 'is required')
+          .refine((value) => !addressCarriesUserInfo(value), USER_INFO_MESSAGE)
           .regex(/^(?![a-z]+:\/\/)/i, 'write the registry address without a scheme (registry.example.com:5000); tick plain HTTP for a registry without TLS')
           .regex(/^\S+$/, 'cannot contain spaces'),
       ),

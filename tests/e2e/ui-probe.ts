@@ -2,7 +2,7 @@
  * A measuring probe installed in the page before the app loads (an init
  * script, so production code has no test hook): long tasks from a
  * PerformanceObserver, every `job:progress` and `job:blobs` server-sent event
- * (by wrapping the page's EventSource), and input latency as the time from a
+ * (by reading a copy of the event stream the page fetches), and input latency as the time from a
  * real click's event timestamp to the moment the DOM shows the result (a
  * MutationObserver, so the time spent queued behind a busy main thread counts).
  *
@@ -59,7 +59,8 @@ interface ProbeState extends Omit<ProbeSnapshot, 'now'> {
 /** The page's globals the probe touches, typed by hand (no DOM library in this tsconfig). */
 interface ProbeGlobals {
   __ferryProbe?: ProbeState;
-  EventSource: new (url: string, init?: unknown) => { addEventListener(name: string, listener: (message: { data: string }) => void): void };
+  fetch: (input: unknown, init?: unknown) => Promise<{ clone(): { body: { getReader(): { read(): Promise<{ value?: Uint8Array; done: boolean }> } } | null } }>;
+  TextDecoder: new () => { decode(bytes?: Uint8Array, options?: { stream: boolean }): string };
   PerformanceObserver: new (callback: (list: { getEntries(): Array<{ startTime: number; duration: number }> }) => void) => {
     observe(options: { type: string; buffered?: boolean }): void;
   };
@@ -83,20 +84,40 @@ function installInPage(expectations: ClickExpectation[]): void {
     for (const entry of list.getEntries()) state.longTasks.push({ start: entry.startTime, duration: entry.duration });
   }).observe({ type: 'longtask', buffered: true });
 
-  const Native = g.EventSource;
-  g.EventSource = class CountingEventSource extends Native {
-    constructor(url: string, init?: unknown) {
-      super(url, init);
-      this.addEventListener('job:blobs', (message) => {
-        const payload = JSON.parse(message.data) as { jobId: string; blobs: Array<{ state: string }> };
-        const done = payload.blobs.filter((b) => b.state === 'finished' || b.state === 'skipped' || b.state === 'mounted').length;
-        state.events.push({ name: 'job:blobs', at: g.performance.now(), jobId: payload.jobId, blobs: payload.blobs.length, done });
-      });
-      this.addEventListener('job:progress', (message) => {
-        const payload = JSON.parse(message.data) as { jobId: string; progress: { blobsDone: number } };
-        state.events.push({ name: 'job:progress', at: g.performance.now(), jobId: payload.jobId, blobs: 0, done: payload.progress.blobsDone });
-      });
+  const record = (name: string, data: string): void => {
+    if (name === 'job:blobs') {
+      const payload = JSON.parse(data) as { jobId: string; blobs: Array<{ state: string }> };
+      const done = payload.blobs.filter((b) => b.state === 'finished' || b.state === 'skipped' || b.state === 'mounted').length;
+      state.events.push({ name: 'job:blobs', at: g.performance.now(), jobId: payload.jobId, blobs: payload.blobs.length, done });
+    } else if (name === 'job:progress') {
+      const payload = JSON.parse(data) as { jobId: string; progress: { blobsDone: number } };
+      state.events.push({ name: 'job:progress', at: g.performance.now(), jobId: payload.jobId, blobs: 0, done: payload.progress.blobsDone });
     }
+  };
+  // The app reads its event stream with fetch (the token travels in a header); a copy of that answer is read here, event by event.
+  const nativeFetch = g.fetch.bind(globalThis);
+  g.fetch = async (input, init) => {
+    const response = await nativeFetch(input, init);
+    if (!String(input).endsWith('/api/events')) return response;
+    const reader = response.clone().body?.getReader();
+    if (!reader) return response;
+    const decoder = new g.TextDecoder();
+    void (async () => {
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        const blocks = buffer.split('\n\n');
+        buffer = blocks.pop() ?? '';
+        for (const block of blocks) {
+          const name = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (name !== undefined && data !== undefined) record(name, data);
+        }
+      }
+    })();
+    return response;
   };
 
   // A watched click keeps its own timestamp: when the browser received the input, before it waited for the main thread.

@@ -9,14 +9,13 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventSource } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobOfKind, type JobState } from '../../src-shared/api/contract.ts';
-import { API_PATH_PREFIX, BRIDGE_GLOBAL, EVENTS_PATH, methodPath, TOKEN_COOKIE, TOKEN_HEADER, TOKEN_QUERY } from '../../src-shared/api/wire.ts';
+import { API_PATH_PREFIX, BRIDGE_GLOBAL, EVENTS_PATH, methodPath, TOKEN_HEADER, TOKEN_QUERY, TOKEN_STORAGE_KEY } from '../../src-shared/api/wire.ts';
 import { buildPreloadApi, registerIpcHandlers } from '../../src-main/app/ipc.ts';
 import { startBrowserServer, type BrowserServer } from '../../src-main/server/browser-server.ts';
 import { createService, type Service } from '../../src-main/service.ts';
-import { ApiError, clientOver, createApiClient, httpTransport, type EventSourceConstructor } from '../../src-renderer/api/client.ts';
+import { ApiError, clientOver, createApiClient, httpTransport, type PageEnvironment } from '../../src-renderer/api/client.ts';
 import { Teardown } from '../harness/teardown.ts';
 
 let work: string;
@@ -40,38 +39,60 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-/** A real EventSource that also tells when its stream is open, so no event is sent before the test listens. */
-function openingEventSource(): { impl: EventSourceConstructor; opened: Promise<void> } {
+/** The browser's fetch, telling when the event stream's answer has arrived, so no event is sent before the test listens. */
+function openingFetch(): { impl: typeof fetch; opened: Promise<void> } {
   let markOpen: () => void = () => undefined;
   const opened = new Promise<void>((resolve) => {
     markOpen = resolve;
   });
-  class Opening extends EventSource {
-    constructor(url: string) {
-      super(url);
-      this.addEventListener('open', () => markOpen());
-    }
-  }
-  return { impl: Opening, opened };
+  const impl: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    const url = input instanceof URL ? input.href : typeof input === 'string' ? input : input.url;
+    if (url.endsWith(EVENTS_PATH) && response.ok) markOpen();
+    return response;
+  };
+  return { impl, opened };
+}
+
+/** A page as the browser gives it to the client: its address, a history that records replaceState, and a sessionStorage. */
+function pageAt(href: string, storage = new Map<string, string>()): PageEnvironment & { replaced: string[]; storage: Map<string, string> } {
+  const url = new URL(href);
+  const replaced: string[] = [];
+  return {
+    location: { href: url.href, search: url.search },
+    history: { replaceState: (_data, _unused, next) => replaced.push(String(next)) },
+    sessionStorage: { getItem: (key) => storage.get(key) ?? null, setItem: (key, value) => void storage.set(key, value) },
+    replaced,
+    storage,
+  };
 }
 
 describe('browser mode speaks the shared wire names', () => {
-  it('prints the page address with the token under TOKEN_QUERY, and the page sets the TOKEN_COOKIE cookie', async () => {
+  it('prints the page address with the token under TOKEN_QUERY; the page comes without a cookie', async () => {
     const printed = new URL(server.url);
     expect(printed.hostname).toBe('127.0.0.1');
     expect(printed.searchParams.get(TOKEN_QUERY)).toBe(server.token);
     const page = await fetch(server.url, { redirect: 'manual' });
     expect(page.status).toBe(200);
-    expect(page.headers.get('set-cookie')).toMatch(new RegExp(`^${TOKEN_COOKIE}=${server.token};`));
-    const byCookie = await fetch(`${origin}/`, { headers: { Cookie: `${TOKEN_COOKIE}=${server.token}` } });
-    expect(byCookie.status).toBe(200);
+    expect(page.headers.get('set-cookie')).toBeNull();
   });
 
-  it('answers the renderer client created from that address, as the page creates it', async () => {
-    const printed = new URL(server.url);
-    const client = createApiClient({ location: { href: printed.href, search: printed.search } });
+  it('answers the renderer client created from that address, which drops the token from the address and keeps it for reloads', async () => {
+    const first = pageAt(`${server.url}#/start`);
+    const client = createApiClient(first);
+    expect(first.replaced).toEqual(['/#/start']);
+    expect(first.storage.get(TOKEN_STORAGE_KEY)).toBe(server.token);
     await expect(client['app:info']({})).resolves.toMatchObject({ mode: 'browser' });
     await expect(client['catalog:bundles']({ limit: 5 })).resolves.toEqual([]);
+    // The reload: no token in the address any more, the tab's sessionStorage still has it.
+    const reloaded = pageAt(`${origin}/#/start`, first.storage);
+    await expect(createApiClient(reloaded)['app:info']({})).resolves.toMatchObject({ mode: 'browser' });
+    expect(reloaded.replaced).toEqual([]);
+    // Another tab (empty sessionStorage) without the address is refused.
+    const refused = await createApiClient(pageAt(`${origin}/`))
+      ['app:info']({})
+      .catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'UNAUTHORIZED' });
   });
 
   it('answers a request built from methodPath and TOKEN_HEADER (in any letter case), and refuses it without the token', async () => {
@@ -99,8 +120,8 @@ describe('browser mode speaks the shared wire names', () => {
   });
 
   it('delivers job events on EVENTS_PATH under their contract names, typed per kind', async () => {
-    const { impl, opened } = openingEventSource();
-    const client = clientOver(httpTransport({ baseUrl: `${origin}/`, token: server.token, eventSourceImpl: impl }));
+    const { impl, opened } = openingFetch();
+    const client = clientOver(httpTransport({ baseUrl: `${origin}/`, token: server.token, fetchImpl: impl }));
     const states: JobState[] = [];
     let ended: (state: JobState) => void = () => undefined;
     const end = new Promise<JobState>((resolve) => {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobOfKind, type BundleSummary, type JobState } from '../../src-shared/api/contract.ts';
-import { API_PATH_PREFIX, EVENTS_PATH, methodPath, TOKEN_COOKIE, TOKEN_HEADER, TOKEN_QUERY } from '../../src-shared/api/wire.ts';
+import { API_PATH_PREFIX, EVENTS_PATH, methodPath, TOKEN_HEADER, TOKEN_QUERY } from '../../src-shared/api/wire.ts';
 import { startBrowserServer, type BrowserServer } from '../../src-main/server/browser-server.ts';
 import { createService, type Service } from '../../src-main/service.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
@@ -124,22 +124,35 @@ async function events(until: (name: string, data: unknown) => boolean, timeoutMs
 }
 
 describe('browser mode without the token', () => {
-  it('refuses every request with 401: page, API, events, assets, traversal', async () => {
+  it('refuses the API and the event stream with 401, whatever the page address, a cookie or a malformed token carry', async () => {
     for (const [path, method] of [
-      ['/', 'GET'],
-      ['/index.html', 'GET'],
-      ['/assets/app.js', 'GET'],
       [methodPath('app:info'), 'POST'],
       [EVENTS_PATH, 'GET'],
       [`${API_PATH_PREFIX}no:such`, 'POST'],
-      ['/../package.json', 'GET'],
-      [`/?${TOKEN_QUERY}=wrong`, 'GET'],
+      [`${EVENTS_PATH}?${TOKEN_QUERY}=${server.token}`, 'GET'],
+      [`${methodPath('app:info')}?${TOKEN_QUERY}=${server.token}`, 'POST'],
     ] as const) {
       const res = await raw(path, { method, headers: method === 'POST' ? { 'Content-Type': 'application/json' } : {} });
       expect(res.status, `${method} ${path}`).toBe(401);
       expect(res.body).not.toContain('Ferry</title>');
     }
-    expect((await raw('/', { headers: { Cookie: `${TOKEN_COOKIE}=nope`, [TOKEN_HEADER]: 'nope' } })).status).toBe(401);
+    // No cookie authorises anything: a cookie is sent to every port of 127.0.0.1, so the token never travels in one.
+    expect((await raw(EVENTS_PATH, { headers: { Cookie: `ferry_token=${server.token}; ferry_token_${new URL(origin).port}=${server.token}` } })).status).toBe(401);
+    // Malformed tokens are 401, never 500: 64 characters that are not 64 bytes, the wrong length, upper case, spaces.
+    for (const bad of ['é'.repeat(64), 'ä'.repeat(32), server.token.slice(1), `${server.token}0`, server.token.toUpperCase(), ` ${server.token.slice(1)}`, '']) {
+      const res = await raw(EVENTS_PATH, { headers: { [TOKEN_HEADER]: bad } });
+      expect(res.status, JSON.stringify(bad)).toBe(401);
+      expect(JSON.parse(res.body)).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
+    }
+  });
+
+  it('serves the page and its assets without the token and never sets a cookie (they hold no secret; the token stays in the page)', async () => {
+    for (const path of ['/', '/index.html', '/assets/app.js', `/?${TOKEN_QUERY}=${server.token}`]) {
+      const res = await raw(path);
+      expect(res.status, path).toBe(200);
+      expect(res.headers['set-cookie'], path).toBeUndefined();
+    }
+    expect((await raw('/../package.json')).status).toBe(403);
   });
 
   it('listens on 127.0.0.1 only, with a 32-byte hex token in the printed URL', () => {
@@ -147,17 +160,41 @@ describe('browser mode without the token', () => {
   });
 });
 
+describe('the Host allow-list (DNS rebinding)', () => {
+  it('answers 403 to a foreign Host before looking at the token, valid token or not', async () => {
+    const port = new URL(origin).port;
+    for (const host of ['evil.example', `evil.example:${port}`, `127.0.0.1:${Number(port) + 1}`, '127.0.0.1', `localhost.evil.example:${port}`, `[::1]:${port}`, `0.0.0.0:${port}`]) {
+      for (const [path, method] of [
+        [methodPath('app:info'), 'POST'],
+        [EVENTS_PATH, 'GET'],
+        ['/', 'GET'],
+      ] as const) {
+        const res = await raw(path, { method, headers: withToken({ Host: host, 'Content-Type': 'application/json' }) });
+        expect(res.status, `${method} ${path} Host: ${host}`).toBe(403);
+        expect(res.body).not.toContain('browser');
+      }
+    }
+    const malformed = await raw(EVENTS_PATH, { headers: { Host: 'evil.example', [TOKEN_HEADER]: 'é'.repeat(64) } });
+    expect(malformed.status).toBe(403);
+  });
+
+  it('accepts 127.0.0.1:PORT and localhost:PORT', async () => {
+    const port = new URL(origin).port;
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`]) {
+      const res = await raw(methodPath('app:info'), { method: 'POST', headers: withToken({ Host: host, 'Content-Type': 'application/json' }), body: '{}' });
+      expect(res.status, host).toBe(200);
+    }
+  });
+});
+
 describe('browser mode with the token', () => {
-  it('serves the page with the token in the URL, sets an HttpOnly SameSite=Strict cookie, and sends CSP and nosniff', async () => {
+  it('sends the page with CSP (no inline styles) and nosniff', async () => {
     const res = await raw(`/?${TOKEN_QUERY}=${server.token}`);
     expect(res.status).toBe(200);
     expect(res.body).toContain('<title>Ferry</title>');
-    expect(String(res.headers['set-cookie'])).toMatch(new RegExp(`^${TOKEN_COOKIE}=[0-9a-f]{64}; HttpOnly; SameSite=Strict; Path=/`));
-    expect(res.headers['content-security-policy']).toBe(
-      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'",
-    );
+    expect(res.headers['content-security-policy']).toBe("default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'");
     expect(res.headers['x-content-type-options']).toBe('nosniff');
-    const asset = await raw('/assets/app.js', { headers: { Cookie: `${TOKEN_COOKIE}=${server.token}` } });
+    const asset = await raw('/assets/app.js');
     expect(asset.status).toBe(200);
     expect(asset.headers['content-type']).toMatch(/^text\/javascript/);
   });

@@ -114,13 +114,16 @@ describe('CLI flags', () => {
 
 describe('registry flags bind credentials to one host', () => {
   it('refuses --src-creds for images from several registries, and binds them otherwise', async () => {
-    const { registrySettings } = await import('../../src-main/cli/registry-flags.ts');
+    const { registrySides } = await import('../../src-main/cli/registry-flags.ts');
     const { registryAccessFor } = await import('../../src-main/usecases/access.ts');
-    const source = registrySettings({ 'src-creds': 'u:p' }, 'src-');
+    const { Capture } = await import('../harness/test-helpers.ts');
+    const io = { out: new Capture(), err: new Capture() };
+    const side = async (values: Record<string, string>, prefix: 'src-' | 'dest-' | '') => (await registrySides(values, [prefix], io))[prefix];
+    const source = await side({ 'src-creds': 'u:p' }, 'src-');
     expect(() => registryAccessFor(source, ['quay.io', 'docker.io'], 'source')).toThrow(/a typed login is for one registry, but these images come from quay.io, docker.io/);
-    expect(registryAccessFor(registrySettings({ creds: 'u:p:x' }, 'dest-'), ['mirror:5000', 'mirror:5000']).creds).toEqual({ username: 'u', password: 'p:x', host: 'mirror:5000' });
-    expect(() => registrySettings({ 'dest-tls-verify': 'maybe' }, 'dest-')).toThrow('--dest-tls-verify takes true or false, got "maybe"');
-    expect(() => registrySettings({ creds: 'nopassword' }, '')).toThrow('--creds must be USER:PASSWORD');
+    expect(registryAccessFor(await side({ creds: 'u:p:x' }, 'dest-'), ['mirror:5000', 'mirror:5000']).creds).toEqual({ username: 'u', password: 'p:x', host: 'mirror:5000' });
+    await expect(side({ 'dest-tls-verify': 'maybe' }, 'dest-')).rejects.toThrow('--dest-tls-verify takes true or false, got "maybe"');
+    await expect(side({ creds: 'nopassword' }, '')).rejects.toThrow('--creds must be USER:PASSWORD');
   });
 });
 

@@ -13,7 +13,7 @@ import { errorLines, hintAsFlags } from '../../src-main/cli/error-words.ts';
 import { Catalog } from '../../src-main/catalog/index.ts';
 import { incrementalBase } from '../../src-main/usecases/incremental.ts';
 import { planImport } from '../../src-main/transfer/import-plan.ts';
-import type { OpenedBundle } from '../../src-main/bundle/bundle-reader.ts';
+import type { VerifiedBundle } from '../../src-main/bundle/bundle-view.ts';
 import { sha256Digest } from '../../src-main/oci/digest.ts';
 import { runFerry } from '../harness/test-helpers.ts';
 
@@ -31,9 +31,9 @@ const EVERY_HINT: Record<ErrorHint['kind'], ErrorHint> = {
 
 /** The flag each kind must name on the command line. */
 const FLAG: Record<ErrorHint['kind'], RegExp> = {
-  credentials: /--creds USER:PASSWORD.*--authfile FILE/,
+  credentials: /--password-stdin.*--creds-file FILE.*--creds USER:PASSWORD.*--authfile FILE/,
   'auth-file-per-registry': /--creds.*--authfile FILE/,
-  'mirror-login': /--pull-secret.*--creds USER:PASSWORD for mirror\.local:5000/,
+  'mirror-login': /--pull-secret.*--password-stdin.*--creds USER:PASSWORD for mirror\.local:5000/,
   'ca-certificate': /--ca-cert FILE.*mirror\.local:5000\/ca\.crt.*--cert-dir DIR.*--tls-verify=false/,
   'tls-verify': /--tls-verify=false/,
   'plain-http': /--plain-http/,
@@ -152,15 +152,21 @@ describe('engine errors outside the registry client carry hints, not flags', () 
     );
     const digest = sha256Digest(bytes);
     const mediaType = 'application/vnd.oci.image.manifest.v1+json';
-    const opened: OpenedBundle = {
+    const config = { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256Digest(Buffer.from('{}')), size: 2 };
+    const index = Buffer.from('{}');
+    const opened: VerifiedBundle = {
       dir: '/media/bundle',
-      form: 'directory',
+      form: 'oci-layout',
       manifest: undefined,
+      ferryJson: undefined,
+      ferryJsonDigest: undefined,
+      index: { bytes: index, entries: [] },
+      indexDigest: sha256Digest(index),
       images: [
         { name: 'a', source: 'docker.io/library/app:v1', digest, mediaType },
         { name: 'b', source: 'quay.io/library/app:v1', digest, mediaType },
       ],
-      manifests: new Map([[digest, { bytes, mediaType }]]),
+      manifests: new Map([[digest, { bytes, mediaType, kind: 'image' as const, children: [{ role: 'config' as const, descriptor: config }] }]]),
       sizes: new Map(),
     };
     const error = thrown(() => planImport(opened, { registry: 'mirror.local:5000', prefix: '', keepRegistryHost: false }));

@@ -81,3 +81,32 @@ describe('parseRegistryPrefix', () => {
     expect(() => parseRegistryPrefix('mirror.local/Bad')).toThrow(/prefix component "Bad"/);
   });
 });
+
+describe('a login in a reference or destination (issue 11, finding 8)', () => {
+  const secret = 'ref-secret-4417';
+  it.each([`alice:${secret}@registry.local/app:v1`, `alice:${secret}@registry.local:5000/app@sha256:${'a'.repeat(64)}`, `alice:${secret}@localhost:5000`, `${secret}@registry.local/app`])(
+    'parseReference refuses %s without echoing it',
+    (input) => {
+      let caught: unknown;
+      try {
+        parseReference(input);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toMatchObject({ code: 'INVALID_REFERENCE', message: expect.stringMatching(/user name\/password/) });
+      expect(JSON.stringify(caught)).not.toContain(secret);
+      expect((caught as Error).message).not.toContain(secret);
+    },
+  );
+
+  it('parseRegistryPrefix refuses a login without echoing it', () => {
+    expect(() => parseRegistryPrefix(`alice:${secret}@mirror.local:5000/ocp`)).toThrow(/user name\/password/);
+    expect(() => parseRegistryPrefix(`alice:${secret}@mirror.local:5000/ocp`)).not.toThrow(new RegExp(secret));
+  });
+
+  it('a digest reference is still a digest reference', () => {
+    expect(parseReference(`registry.local/app@sha256:${'a'.repeat(64)}`).digest).toBe(`sha256:${'a'.repeat(64)}`);
+    expect(() => parseReference('registry.local/app@sha256:short')).toThrow(/digest/);
+    expect(() => parseReference('app:v1@sha256:short')).toThrow(/digest/);
+  });
+});

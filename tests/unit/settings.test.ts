@@ -85,3 +85,43 @@ describe('settings:get and settings:save', () => {
     expect(JSON.parse(text)).toEqual(settings);
   });
 });
+
+describe('a registry address that carries a login (issue 11, finding 8)', () => {
+  const secret = 'pa55-in-address-93c1';
+  const expectRefusedQuietly = (error: unknown): void => {
+    expect(error).toMatchObject({ message: expect.stringMatching(/user name\/password/) });
+    expect(JSON.stringify(error)).not.toContain(secret);
+    expect((error as Error).message).not.toContain(secret);
+  };
+  const rejection = (promise: Promise<unknown>): Promise<unknown> =>
+    promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+  it.each([`alice:${secret}@registry.local:5000`, `alice:${secret}@registry.local/mirror`, `${secret}@registry.local`])(
+    'settings:save refuses %s without echoing it and writes nothing',
+    async (address) => {
+      const error = await rejection(service.call('settings:save', { registries: [{ address, plainHttp: false, tlsVerify: true }], defaults: {} }));
+      expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', details: { argument: 'registries[0].address' } });
+      expectRefusedQuietly(error);
+      await expect(stat(join(dir, 'data', 'settings.json'))).rejects.toThrow();
+    },
+  );
+
+  it('import, export, the connection test and a saved login refuse it before any job starts, and no job title or event holds it', async () => {
+    const events: unknown[] = [];
+    const off = service.on('job:state', (event) => events.push(event));
+    const calls: Array<Promise<unknown>> = [
+      service.call('import:run', { bundle: join(dir, 'bundle'), target: `alice:${secret}@registry.local:5000/site` }),
+      service.call('import:inspect', { bundle: join(dir, 'bundle'), target: `alice:${secret}@registry.local:5000/site` }),
+      service.call('export:run', { references: [`alice:${secret}@registry.local:5000/app:v1`], target: join(dir, 'out') }),
+      service.call('registry:test', { registry: `alice:${secret}@registry.local:5000` }),
+      service.call('credentials:save', { registry: `alice:${secret}@registry.local:5000`, username: 'alice', password: 'x' }),
+    ];
+    for (const call of calls) expectRefusedQuietly(await rejection(call));
+    expect(JSON.stringify(await service['job:list']({}))).not.toContain(secret);
+    expect(JSON.stringify(events)).not.toContain(secret);
+    off();
+  });
+});

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { contentTypeFor, lookupStatic, realRoot, resolveStaticPath, UNKNOWN_CONTENT_TYPE } from '../../src-main/server/static-files.ts';
+import { contentTypeFor, lookupStatic, realRoot, resolveStaticPath, SECURITY_HEADERS, UNKNOWN_CONTENT_TYPE } from '../../src-main/server/static-files.ts';
 
 /** A renderer folder beside a secret the resolver must never reach. */
 let root = '';
@@ -114,5 +114,28 @@ describe('contentTypeFor', () => {
     ['Makefile', UNKNOWN_CONTENT_TYPE],
   ])('%s is %s', (path, type) => {
     expect(contentTypeFor(path)).toBe(type);
+  });
+});
+
+describe('SECURITY_HEADERS: the CSP both front ends send', () => {
+  /** The CSP as a map of directive to its sources. */
+  const directives = new Map(
+    SECURITY_HEADERS['Content-Security-Policy']
+      ?.split(';')
+      .map((part) => part.trim().split(/\s+/))
+      .map(([name, ...sources]) => [name ?? '', sources]),
+  );
+
+  it('allows styles from the renderer files only: no inline <style> or style attribute (React style props go through CSSOM)', () => {
+    expect(directives.get('style-src')).toEqual(["'self'"]);
+    expect(SECURITY_HEADERS['Content-Security-Policy']).not.toContain('unsafe');
+  });
+
+  it('allows scripts from the renderer files only, no plugins, no framing', () => {
+    expect(directives.get('script-src')).toEqual(["'self'"]);
+    expect(directives.get('default-src')).toEqual(["'self'"]);
+    expect(directives.get('object-src')).toEqual(["'none'"]);
+    expect(directives.get('frame-ancestors')).toEqual(["'none'"]);
+    expect(SECURITY_HEADERS['Referrer-Policy']).toBe('no-referrer');
   });
 });

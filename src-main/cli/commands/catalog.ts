@@ -7,6 +7,7 @@ import { queryCatalog, type Catalog } from '../../usecases/catalog.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
 import { catalogFlag, withCatalog } from '../catalog-flags.ts';
 import { formatBytes } from '../../../src-shared/units.ts';
+import { terminalSafe } from '../terminal-text.ts';
 
 /** The flags and help of `ferry catalog`. */
 export const catalogSpec: CommandSpec = {
@@ -32,9 +33,10 @@ function table(rows: Rows, columns: string[]): string {
     const value = row[column];
     if (column === 'bytes' || column === 'size') return formatBytes(Number(value ?? 0));
     if (value === null || value === undefined) return '-';
-    if (Array.isArray(value)) return value.join(',');
-    if (typeof value === 'string') return value;
-    return typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+    // Names, tags and sites come from bundles and receipts: escaped here, so the column widths count what is shown.
+    if (Array.isArray(value)) return terminalSafe(value.join(','));
+    if (typeof value === 'string') return terminalSafe(value);
+    return typeof value === 'number' || typeof value === 'boolean' ? String(value) : terminalSafe(JSON.stringify(value));
   };
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r, c).length)));
   const line = (values: string[]): string =>

@@ -7,10 +7,11 @@
 import { errorHint, FerryError } from '../../../src-shared/errors.ts';
 import { DEFAULT_COPY_CONCURRENCY, runCopy as copyImages, type CopySelection } from '../../usecases/copy.ts';
 import { concurrencyFlag, platformFlags, type CommandIo, type CommandSpec, type ParsedArgs } from '../args.ts';
-import { hintAsFlags } from '../error-words.ts';
+import { hintAsFlags, messageLines } from '../error-words.ts';
 import { formatBytes } from '../../../src-shared/units.ts';
 import { runJob } from '../job.ts';
-import { registryFlags, registrySettings } from '../registry-flags.ts';
+import { registryFlags, registrySides } from '../registry-flags.ts';
+import { shown, terminalSafe } from '../terminal-text.ts';
 
 /** The flags and help of `ferry copy`. */
 export const copySpec: CommandSpec = {
@@ -49,14 +50,13 @@ function selectionOf(args: ParsedArgs): CopySelection {
 }
 
 /** Runs `ferry copy`; returns the exit code (1 when any image failed). */
-export async function runCopy(args: ParsedArgs, { out, err }: CommandIo): Promise<number> {
-  const input = {
-    images: selectionOf(args),
-    platforms: platformFlags(args.values),
-    concurrency: concurrencyFlag(args.values, DEFAULT_COPY_CONCURRENCY),
-    source: registrySettings(args.values, 'src-'),
-    destination: registrySettings(args.values, 'dest-'),
-  };
+export async function runCopy(args: ParsedArgs, io: CommandIo): Promise<number> {
+  const { out, err } = io;
+  const images = selectionOf(args);
+  const platforms = platformFlags(args.values);
+  const concurrency = concurrencyFlag(args.values, DEFAULT_COPY_CONCURRENCY);
+  const sides = await registrySides(args.values, ['src-', 'dest-'] as const, io);
+  const input = { images, platforms, concurrency, source: sides['src-'], destination: sides['dest-'] };
   const summary = await runJob('copy', err, async ({ signal, tracker, endProgress }) => {
     try {
       return await copyImages(input, { signal, tracker });
@@ -71,10 +71,10 @@ export async function runCopy(args: ParsedArgs, { out, err }: CommandIo): Promis
     out.write(
       `${summary.images.length} image(s) copied, ${summary.failed.length} failed; blobs: ${summary.blobs.copied} copied, ${summary.blobs.mounted} mounted, ${summary.blobs.skipped} already present; ${formatBytes(summary.bytesCopied)} in ${seconds.toFixed(1)} s\n`,
     );
-    for (const image of summary.images) if (image.rootRewritten) out.write(`note: ${image.destination} is a filtered index with a new digest ${image.digest}\n`);
+    for (const image of summary.images) if (image.rootRewritten) out.write(shown`note: ${image.destination} is a filtered index with a new digest ${image.digest}\n`);
     for (const failure of summary.failed) {
       const hint = errorHint(failure.error.details);
-      out.write(`failed: ${failure.source}: ${failure.error.message}\n${hint ? `  hint: ${hintAsFlags(hint)}\n` : ''}`);
+      out.write(`failed: ${terminalSafe(failure.source)}: ${messageLines(failure.error.message)}\n${hint ? `  hint: ${hintAsFlags(hint)}\n` : ''}`);
     }
   }
   return summary.failed.length === 0 ? 0 : 1;

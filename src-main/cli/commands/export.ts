@@ -10,6 +10,7 @@ import { concurrencyFlag, platformFlags, stringsFlag, type CommandIo, type Comma
 import { catalogFlag, withCatalog } from '../catalog-flags.ts';
 import { runJob } from '../job.ts';
 import { registryFlags, registrySettings } from '../registry-flags.ts';
+import { shown, terminalSafe } from '../terminal-text.ts';
 
 /** The flags and help of `ferry export`. */
 export const exportSpec: CommandSpec = {
@@ -42,7 +43,7 @@ export const exportSpec: CommandSpec = {
 };
 
 /** The export the flags ask for. */
-function exportInput(args: ParsedArgs): ExportJobInput {
+async function exportInput(args: ParsedArgs, io: CommandIo): Promise<ExportJobInput> {
   const target = args.values.to;
   if (typeof target !== 'string') throw new FerryError('INVALID_ARGUMENT', '--to DIR is required (see ferry export --help)');
   const setFile = args.values.set;
@@ -57,7 +58,7 @@ function exportInput(args: ParsedArgs): ExportJobInput {
     concurrency: concurrencyFlag(args.values, DEFAULT_EXPORT_CONCURRENCY),
     dryRun: args.values['dry-run'] === true,
     verify: args.values.verify === true && args.values['dry-run'] !== true,
-    registry: registrySettings(args.values, ''),
+    registry: await registrySettings(args.values, io),
   };
   if (typeof setFile === 'string') input.setFile = setFile;
   if (args.values.archive === true) input.archive = true;
@@ -70,18 +71,19 @@ function exportInput(args: ParsedArgs): ExportJobInput {
 
 /** The plan of a dry run, one line per image. */
 function printPlan({ summary }: ExportOutcome, out: NodeJS.WritableStream): void {
-  const platformsShown = [...new Set(summary.images.flatMap((i) => i.platforms))].join(', ') || 'single-platform';
+  const platformsShown = [...new Set(summary.images.flatMap((i) => i.platforms))].map(terminalSafe).join(', ') || 'single-platform';
   out.write(`plan: ${summary.images.length} image(s) (${platformsShown}), ${summary.blobs} blobs, ${formatBytes(summary.bytes)} unique, ${formatBytes(summary.savedByDedup)} saved by dedup\n`);
-  if (summary.parent) out.write(`incremental on top of bundle ${summary.parent}: ${formatBytes(summary.savedByIncremental)} left out because the site already has it\n`);
+  if (summary.parent) out.write(`incremental on top of bundle ${terminalSafe(summary.parent)}: ${formatBytes(summary.savedByIncremental)} left out because the site already has it\n`);
   for (const image of summary.images) {
-    const where = image.targets?.length ? `  -> ${image.targets.map((t) => `${t.path}${t.tag ? `:${t.tag}` : ''}`).join(', ')}` : '';
-    out.write(`  ${image.name}  ${image.digest}  ${formatBytes(image.size)}${image.section ? `  [${image.section}]` : ''}${where}\n`);
+    const where = image.targets?.length ? `  -> ${image.targets.map((t) => terminalSafe(`${t.path}${t.tag ? `:${t.tag}` : ''}`)).join(', ')}` : '';
+    out.write(`  ${shown`${image.name}  ${image.digest}`}  ${formatBytes(image.size)}${image.section ? shown`  [${image.section}]` : ''}${where}\n`);
   }
 }
 
 /** Runs `ferry export`; returns the exit code. */
-export async function runExport(args: ParsedArgs, { out, err }: CommandIo): Promise<number> {
-  const input = exportInput(args);
+export async function runExport(args: ParsedArgs, io: CommandIo): Promise<number> {
+  const { out, err } = io;
+  const input = await exportInput(args, io);
   const outcome = await withCatalog(args.values, (catalog) =>
     runJob('export', err, async ({ signal, tracker, endProgress }) => {
       try {
@@ -96,16 +98,16 @@ export async function runExport(args: ParsedArgs, { out, err }: CommandIo): Prom
     out.write(`${JSON.stringify({ ...summary, notes, verified: verified !== undefined }, null, 2)}\n`);
     return 0;
   }
-  for (const note of notes) out.write(`note: ${note}\n`);
+  for (const note of notes) out.write(`note: ${terminalSafe(note)}\n`);
   if (summary.dryRun) {
     printPlan(outcome, out);
     return 0;
   }
   const what = summary.alreadyComplete ? 'already complete' : `written in ${summary.seconds.toFixed(1)} s`;
   out.write(
-    `bundle ${summary.bundleId} at ${summary.bundle} (${summary.form}${summary.parts.length ? `, ${summary.parts.length} parts` : ''}) ${what}: ${summary.images.length} image(s), ${summary.blobs} blobs, ${formatBytes(summary.bytes)}\n`,
+    `${shown`bundle ${summary.bundleId} at ${summary.bundle}`} (${summary.form}${summary.parts.length ? `, ${summary.parts.length} parts` : ''}) ${what}: ${summary.images.length} image(s), ${summary.blobs} blobs, ${formatBytes(summary.bytes)}\n`,
   );
-  if (summary.parent) out.write(`incremental on top of bundle ${summary.parent}: ${formatBytes(summary.savedByIncremental)} left out\n`);
+  if (summary.parent) out.write(`incremental on top of bundle ${terminalSafe(summary.parent)}: ${formatBytes(summary.savedByIncremental)} left out\n`);
   if (verified) out.write(`verified: ${verified.blobs} blobs, ${formatBytes(verified.bytes)} read back and checked\n`);
   return 0;
 }

@@ -11,6 +11,7 @@ import { catalogFlag, withCatalog } from '../catalog-flags.ts';
 import { formatBytes } from '../../../src-shared/units.ts';
 import { runJob } from '../job.ts';
 import { registryFlags, registrySettings } from '../registry-flags.ts';
+import { shown, terminalSafe } from '../terminal-text.ts';
 
 /** The flags and help of `ferry import`. */
 export const importSpec: CommandSpec = {
@@ -22,7 +23,11 @@ export const importSpec: CommandSpec = {
     'keep-registry-host': { type: 'boolean', description: 'keep the source host in the path: REGISTRY/PREFIX/SRC_HOST/path/name (a :port becomes _port)' },
     'dry-run': { type: 'boolean', description: 'verify and print where every image would land; write nothing' },
     'mirror-config': { type: 'string', value: 'DIR', description: 'write registries.conf, IDMS/ITMS/ICSP and containerd hosts.toml for this mapping into DIR' },
-    'pull-secret': { type: 'string', value: 'FILE', description: 'add the --creds of the mirror to this .dockerconfigjson pull secret, keeping its other entries' },
+    'pull-secret': {
+      type: 'string',
+      value: 'FILE',
+      description: 'add the login of the mirror (--creds, --password-stdin or --creds-file) to this .dockerconfigjson pull secret, keeping its other entries',
+    },
     receipt: { type: 'string', value: 'FILE', description: 'where to write ferry-receipt.json (default: the bundle folder when writable, else a receipts folder beside the catalog)' },
     site: { type: 'string', value: 'NAME', description: 'the site name recorded in the receipt' },
     concurrency: { type: 'string', value: 'N', description: `blobs in flight at once (default ${DEFAULT_IMPORT_CONCURRENCY})` },
@@ -34,7 +39,7 @@ export const importSpec: CommandSpec = {
 };
 
 /** The import the flags ask for. */
-function importInput(args: ParsedArgs): ImportJobInput {
+async function importInput(args: ParsedArgs, io: CommandIo): Promise<ImportJobInput> {
   const [bundle, ...extra] = args.positionals;
   const to = args.values.to;
   if (bundle === undefined || extra.length > 0) throw new FerryError('INVALID_ARGUMENT', 'give exactly one BUNDLE folder (see ferry import --help)');
@@ -45,7 +50,7 @@ function importInput(args: ParsedArgs): ImportJobInput {
     keepRegistryHost: args.values['keep-registry-host'] === true,
     dryRun: args.values['dry-run'] === true,
     concurrency: concurrencyFlag(args.values, DEFAULT_IMPORT_CONCURRENCY),
-    registry: registrySettings(args.values, ''),
+    registry: await registrySettings(args.values, io),
   };
   const text = (name: string): string | undefined => (typeof args.values[name] === 'string' ? args.values[name] : undefined);
   const site = text('site');
@@ -56,15 +61,17 @@ function importInput(args: ParsedArgs): ImportJobInput {
   if (receipt !== undefined) input.receiptFile = receipt;
   if (mirrorConfig !== undefined) input.mirrorConfigDir = mirrorConfig;
   if (pullSecret !== undefined) {
-    if (input.registry.login === undefined) throw new FerryError('INVALID_ARGUMENT', '--pull-secret needs --creds USER:PASSWORD for the mirror registry');
+    if (input.registry.login === undefined)
+      throw new FerryError('INVALID_ARGUMENT', '--pull-secret needs the login of the mirror registry: --username USER --password-stdin, --creds-file FILE or --creds USER:PASSWORD');
     input.pullSecretFile = pullSecret;
   }
   return input;
 }
 
 /** Runs `ferry import`; returns the exit code. */
-export async function runImport(args: ParsedArgs, { out, err }: CommandIo): Promise<number> {
-  const input = importInput(args);
+export async function runImport(args: ParsedArgs, io: CommandIo): Promise<number> {
+  const { out, err } = io;
+  const input = await importInput(args, io);
   const { summary, receipt, mirrorConfig } = await withCatalog(args.values, (catalog) =>
     runJob('import', err, async ({ signal, tracker, endProgress }) => {
       try {
@@ -78,13 +85,13 @@ export async function runImport(args: ParsedArgs, { out, err }: CommandIo): Prom
     out.write(`${JSON.stringify({ ...summary, receipt, mirrorConfig }, null, 2)}\n`);
     return 0;
   }
-  for (const image of summary.images) out.write(`${summary.dryRun ? 'would import' : 'imported'} ${image.source} -> ${image.destination}\n`);
+  for (const image of summary.images) out.write(`${summary.dryRun ? 'would import' : 'imported'} ${shown`${image.source} -> ${image.destination}`}\n`);
   if (!summary.dryRun) {
     out.write(
       `${summary.images.length} image(s) in ${summary.seconds.toFixed(1)} s: blobs ${summary.blobs.copied} pushed (${formatBytes(summary.bytesPushed)}), ${summary.blobs.mounted} mounted, ${summary.blobs.skipped} already there; ${summary.manifestsPushed} manifests and tags pushed\n`,
     );
-    out.write(`receipt: ${receipt}\n`);
+    out.write(shown`receipt: ${receipt}\n`);
   }
-  if (mirrorConfig.length > 0) out.write(`mirror configuration: ${mirrorConfig.join(', ')} in ${input.mirrorConfigDir}\n`);
+  if (mirrorConfig.length > 0) out.write(`mirror configuration: ${mirrorConfig.map(terminalSafe).join(', ')} in ${terminalSafe(input.mirrorConfigDir)}\n`);
   return 0;
 }

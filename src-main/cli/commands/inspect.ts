@@ -8,6 +8,7 @@ import { inspectImage, rawManifest } from '../../usecases/inspect-image.ts';
 import { stringsFlag, type CommandIo, type CommandSpec, type ParsedArgs } from '../args.ts';
 import { formatBytes } from '../../../src-shared/units.ts';
 import { registryFlags, registrySettings } from '../registry-flags.ts';
+import { exactStream, shown, terminalSafe } from '../terminal-text.ts';
 
 /** The flags and help of `ferry inspect`. */
 export const inspectSpec: CommandSpec = {
@@ -24,12 +25,15 @@ export const inspectSpec: CommandSpec = {
 };
 
 /** Runs `ferry inspect`; returns the exit code. */
-export async function runInspect(args: ParsedArgs, { out }: CommandIo): Promise<number> {
+export async function runInspect(args: ParsedArgs, io: CommandIo): Promise<number> {
+  const { out } = io;
   const [ref, ...extra] = args.positionals;
   if (ref === undefined || extra.length > 0) throw new FerryError('INVALID_ARGUMENT', 'give exactly one image reference (see ferry inspect --help)');
-  const settings = registrySettings(args.values, '');
+  const settings = await registrySettings(args.values, io);
   if (args.values.raw === true) {
-    out.write(await rawManifest(ref, settings));
+    // Exact bytes for a pipe (`| sha256sum` gives the digest); a terminal gets them through the guard, which cannot be driven by them.
+    const raw = exactStream(out);
+    ((raw as { isTTY?: boolean }).isTTY ? out : raw).write(await rawManifest(ref, settings));
     return 0;
   }
   const report = await inspectImage(ref, settings, stringsFlag(args.values, 'platform'));
@@ -38,15 +42,15 @@ export async function runInspect(args: ParsedArgs, { out }: CommandIo): Promise<
     return 0;
   }
   const lines = [
-    `Name:       ${report.reference}`,
-    `Digest:     ${report.digest}`,
-    `Media type: ${report.mediaType}`,
-    `Platforms:  ${report.platforms.join(', ') || '(single image)'}`,
+    shown`Name:       ${report.reference}`,
+    shown`Digest:     ${report.digest}`,
+    shown`Media type: ${report.mediaType}`,
+    `Platforms:  ${report.platforms.map(terminalSafe).join(', ') || '(single image)'}`,
     `Total size: ${formatBytes(report.totalSize)} (${report.totalSize} bytes, unique blobs and manifests)`,
   ];
   for (const image of report.manifests) {
-    lines.push('', `${image.platform ?? 'image'}  ${image.digest}  ${image.layers.length} layers  ${formatBytes(image.size)}`);
-    for (const layer of image.layers) lines.push(`  ${layer.digest}  ${formatBytes(layer.size).padStart(10)}  ${layer.mediaType}`);
+    lines.push('', shown`${image.platform ?? 'image'}  ${image.digest}  ${image.layers.length} layers  ${formatBytes(image.size)}`);
+    for (const layer of image.layers) lines.push(shown`  ${layer.digest}  ${formatBytes(layer.size).padStart(10)}  ${layer.mediaType}`);
   }
   out.write(`${lines.join('\n')}\n`);
   return 0;

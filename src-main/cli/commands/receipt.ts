@@ -7,6 +7,7 @@ import { FerryError } from '../../../src-shared/errors.ts';
 import { addReceipt } from '../../usecases/receipt.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
 import { catalogFlag, withCatalog } from '../catalog-flags.ts';
+import { shown } from '../terminal-text.ts';
 
 /** The flags and help of `ferry receipt`. */
 export const receiptSpec: CommandSpec = {
@@ -29,7 +30,7 @@ export async function runReceipt(args: ParsedArgs, { out }: CommandIo): Promise<
   return withCatalog(args.values, async (catalog) => {
     const added = await addReceipt(catalog, file, site);
     if (args.values.json === true) out.write(`${JSON.stringify({ site: added.site, receiptId: added.receiptId, digests: added.digests, catalog: catalog.path }, null, 2)}\n`);
-    else out.write(`site ${added.site}: receipt of bundle ${added.bundleId ?? '(unknown)'} recorded, ${added.digests} digests present at ${added.registry}\n`);
+    else out.write(shown`site ${added.site}: receipt of bundle ${added.bundleId ?? '(unknown)'} recorded, ${added.digests} digests present at ${added.registry}\n`);
     return 0;
   });
 }

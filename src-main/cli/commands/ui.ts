@@ -14,7 +14,10 @@ export const uiSpec: CommandSpec = {
   summary: 'Open Ferry in a web browser (browser mode): the app on 127.0.0.1 behind a session token.',
   flags: {
     port: { type: 'string', value: 'N', description: 'the port on 127.0.0.1 (default: a free one)' },
-    'no-open': { type: 'boolean', description: 'print the address but do not open a browser' },
+    'no-open': {
+      type: 'boolean',
+      description: "print the address but do not open a browser (else $BROWSER, or the desktop's default, is given a private redirect file: the address is never in its arguments)",
+    },
     ...catalogFlag,
   },
   examples: ['ferry ui', 'ferry ui --port 8377 --no-open'],

@@ -8,6 +8,7 @@ import { FerryError } from '../../../src-shared/errors.ts';
 import { runVerify as verifyBundle, type VerifyReport } from '../../usecases/verify.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
 import { formatBytes } from '../../../src-shared/units.ts';
+import { terminalSafe } from '../terminal-text.ts';
 
 /** The flags and help of `ferry verify`. */
 export const verifySpec: CommandSpec = {
@@ -22,12 +23,13 @@ export const verifySpec: CommandSpec = {
 
 /** The report as text: a summary line, one line per check, each problem indented below its check. */
 export function formatVerifyReport(report: VerifyReport): string {
-  const what = report.form === undefined ? 'unreadable bundle' : `${report.form}${report.bundleId ? ` bundle ${report.bundleId}` : ''}`;
-  const lines = [`${report.bundle}: ${what}, ${report.images} image(s), ${report.blobs} blob(s), ${formatBytes(report.bytes)} checked`];
+  const what = report.form === undefined ? 'unreadable bundle' : `${report.form}${report.bundleId ? ` bundle ${terminalSafe(report.bundleId)}` : ''}`;
+  const lines = [`${terminalSafe(report.bundle)}: ${what}, ${report.images} image(s), ${report.blobs} blob(s), ${formatBytes(report.bytes)} checked`];
   const width = 'FAILED'.length;
   for (const check of report.checks) {
     lines.push(`  ${(check.ok ? 'ok' : 'FAILED').padEnd(width)}  ${check.title}`);
-    for (const problem of check.problems) lines.push(`            - ${problem.split('\n').join('\n              ')}`);
+    // A problem is one line: a newline in it comes from a name on the media and is shown as \n, so it cannot forge a line of the report.
+    for (const problem of check.problems) lines.push(`            - ${terminalSafe(problem)}`);
   }
   if (report.form === undefined) lines.push('          (the other checks need a readable ferry.json and were not run)');
   const failed = report.checks.filter((c) => !c.ok).length;
