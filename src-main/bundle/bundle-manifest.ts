@@ -5,7 +5,6 @@
  * inspect and the catalog use what verification parsed (bundle-view.ts); the
  * bundle finder and an export into an existing folder read ferry.json here.
  */
-import { join } from 'node:path';
 import { BUNDLE_FILES, type BundleManifest } from '../../src-shared/model/bundle.ts';
 import { BUNDLE_MANIFEST_DOCUMENT } from '../../src-shared/schemas/bundle-manifest.ts';
 import { parseJsonDocument } from '../../src-shared/schemas/document.ts';
