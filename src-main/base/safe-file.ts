@@ -63,7 +63,7 @@ export interface SafeFile {
 /** 1 MiB reads: removable media is far faster with large sequential reads than with Node's 64 KiB default. */
 export const SAFE_READ_CHUNK = 1024 * 1024;
 
-/** The smallest read of a stream: a file that grows past the size it had at open is read on in steps this big. */
+/** The smallest step of a whole-file read: a file that grows past the size it had at open is read on (to its cap) in steps this big. */
 const SMALL_READ = 8 * 1024;
 
 /** Open flags: read only, never follow a final symlink (ELOOP), never block on a FIFO or device. Windows has neither flag: lstat checks stand alone there. */
@@ -130,13 +130,41 @@ export function bundleNameParts(relative: string, code: ErrorCode = 'BUNDLE_INVA
 }
 
 /**
+ * How long a root's real path, and a folder found to be a real directory, are
+ * taken as checked: a verification opens thousands of files under one folder
+ * within this, and re-checking each folder for each file was most of its cost.
+ * A root or folder swapped meanwhile is still caught where it matters: after
+ * an open (openedAt: the opened file's real path must be the expected one) and
+ * after a listing (the folder's own real path); an entryKind through it could
+ * see a host file's kind and size, never its content.
+ */
+const CHECKED_FOR_MS = 2_000;
+const checkedPaths = new Map<string, { value: string; at: number }>();
+
+/** The value remembered under `key` if it was checked less than CHECKED_FOR_MS ago. */
+function recentlyChecked(key: string): string | undefined {
+  const kept = checkedPaths.get(key);
+  return kept !== undefined && Date.now() - kept.at < CHECKED_FOR_MS ? kept.value : undefined;
+}
+
+/** Remembers a check's answer for CHECKED_FOR_MS (the map is bounded: it starts over past a few thousand keys). */
+function rememberChecked(key: string, value: string): void {
+  if (checkedPaths.size > 4096) checkedPaths.clear();
+  checkedPaths.set(key, { value, at: Date.now() });
+}
+
+/**
  * The root's real path: the user chose the folder (it may sit under a
  * symlinked mount point); below it nothing is followed. Undefined when it
  * does not exist, so everything under it is simply missing.
  */
 async function realRoot(root: string): Promise<string | undefined> {
+  const kept = recentlyChecked(`root:${root}`);
+  if (kept !== undefined) return kept;
   try {
-    return await realpath(root);
+    const real = await realpath(root);
+    rememberChecked(`root:${root}`, real);
+    return real;
   } catch (error) {
     if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return undefined;
     throw refusal('io', 'IO_ERROR', root, '.', `cannot read ${root}: ${errnoCode(error) ?? String(error)}`, { errno: errnoCode(error) }, error);
@@ -174,15 +202,18 @@ async function checkFolders(
 ): Promise<{ missing: string } | { stats: Stats | undefined }> {
   throwIfAborted(signal, root, relative);
   const paths = folders.map((_, index) => folders.slice(0, index + 1).join('/'));
-  const found = await Promise.allSettled([...paths, ...(file === undefined ? [] : [file])].map((path) => lstatUnder(root, path, code)));
+  const known = paths.map((path) => recentlyChecked(`dir:${join(root, path)}`) !== undefined);
+  const found = await Promise.allSettled([...paths, ...(file === undefined ? [] : [file])].map((path, index) => (known[index] === true ? Promise.resolve(undefined) : lstatUnder(root, path, code))));
   for (const [index, folder] of paths.entries()) {
     const result = found[index];
     if (result === undefined) break;
     if (result.status === 'rejected') throw result.reason;
+    if (known[index] === true) continue;
     const info = result.value;
     if (info === undefined) return { missing: folder };
     const kind = kindOf(info);
-    if (kind !== 'directory') {
+    if (kind === 'directory') rememberChecked(`dir:${join(root, folder)}`, '');
+    else {
       throw refusal(
         kind === 'symlink' ? 'symlink' : 'not-a-directory',
         code,
@@ -272,6 +303,9 @@ export async function openBundleFileIfPresent(root: string, relative: string, op
     const now = kindOf(info);
     if (now !== 'file') throw refusal('not-a-file', code, base, relative, `${shown(relative)} in ${root} is ${KIND_WORDS[now]}, not a regular file: it is not read`, { kind: now });
     if (info.ino !== before.ino || info.dev !== before.dev || !sameFile) {
+      // Checked afresh, a folder swapped for a symlink is named as such; otherwise the file itself changed.
+      for (let depth = 1; depth < parts.length; depth += 1) checkedPaths.delete(`dir:${join(base, ...parts.slice(0, depth))}`);
+      await checkFolders(base, parts.slice(0, -1), code, signal, relative);
       throw refusal('changed', code, base, relative, `${shown(relative)} in ${root} changed while it was being opened (a folder or the file was replaced): it is not read`);
     }
     return { handle, path, relative, size: info.size };
@@ -353,9 +387,10 @@ export interface StreamOptions extends SafeFileOptions {
 /**
  * A bundle file's bytes from `start`, in 1 MiB chunks, over one safely opened
  * handle (opened at the first read, closed when the loop ends or breaks).
- * Cancelled between chunks by the signal (CANCELLED). It stops at end of
- * file, so a file that grows while read yields its extra bytes: the caller's
- * size check (the digest verifier) refuses them.
+ * Cancelled between chunks by the signal (CANCELLED). It reads the file as
+ * large as it was when opened (a file that shrinks meanwhile ends early):
+ * the caller's digest and size check judges those bytes, and no extra round
+ * is spent asking for an end of file the size already told.
  */
 export async function* streamBundleFile(root: string, relative: string, options: StreamOptions = {}): AsyncGenerator<Buffer> {
   const { signal } = options;
@@ -363,11 +398,11 @@ export async function* streamBundleFile(root: string, relative: string, options:
   try {
     options.onOpen?.(file.size);
     let position = options.start ?? 0;
-    const end = options.length === undefined ? Infinity : position + options.length;
+    const end = Math.min(file.size, options.length === undefined ? Infinity : position + options.length);
     while (position < end) {
       throwIfAborted(signal, root, relative);
-      // Sized to what the file holds (plus one byte to see its end): a 1 MiB buffer per 300-byte manifest costs more than the read.
-      const want = Math.min(SAFE_READ_CHUNK, end - position, Math.max(file.size - position + 1, SMALL_READ));
+      // Sized to what is left: a 1 MiB buffer per 300-byte manifest costs more than the read.
+      const want = Math.min(SAFE_READ_CHUNK, end - position);
       const buffer = Buffer.allocUnsafe(want);
       let bytesRead: number;
       try {
@@ -380,7 +415,8 @@ export async function* streamBundleFile(root: string, relative: string, options:
       yield bytesRead === want ? buffer : buffer.subarray(0, bytesRead);
     }
   } finally {
-    await file.handle.close().catch(() => undefined);
+    // Not awaited: the bytes are all read, and the next file need not wait for this one's close.
+    void file.handle.close().catch(() => undefined);
   }
 }
 

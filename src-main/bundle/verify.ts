@@ -10,11 +10,12 @@
  * import, inspect and the catalog use afterwards.
  */
 import { join } from 'node:path';
-import { FerryError } from '../../src-shared/errors.ts';
+import { FerryError, type ErrorCode } from '../../src-shared/errors.ts';
 import { BUNDLE_FILES, type BundleManifest } from '../../src-shared/model/bundle.ts';
 import { BUNDLE_MANIFEST_DOCUMENT, FERRY_JSON_LIMIT } from '../../src-shared/schemas/bundle-manifest.ts';
 import { parseJsonDocument } from '../../src-shared/schemas/document.ts';
 import { LAYOUT_MARKER_DOCUMENT } from '../../src-shared/schemas/oci.ts';
+import { Limiter } from '../base/limiter.ts';
 import { entryKind, KIND_WORDS, listBundleFolder, readBundleFileIfPresent, safeFileProblem, streamBundleFile, type SafeDirEntry } from '../base/safe-file.ts';
 import { asBuffer, CheckingSink, copyBlob, type BlobSource } from '../oci/blob-io.ts';
 import { isDigest } from '../oci/digest.ts';
@@ -140,18 +141,37 @@ async function listFolder(dir: string, folder: string, recorder: CheckRecorder, 
   }
 }
 
+/** A blob file to verify: its digest, its name under the bundle root, and the size it should have. */
+interface BlobFile {
+  digest: string;
+  relative: string;
+  size: number;
+}
+
+/** What verifying one blob file gave: the bytes read, and the problem for the blobs check, if any. */
+interface BlobFileOutcome {
+  bytes: number;
+  failure?: { message: string; code: ErrorCode };
+}
+
+/** Blobs up to this size are verified SMALL_BLOB_CONCURRENCY at a time; larger ones one at a time, as removable media reads best. */
+const SMALL_BLOB = 1024 * 1024;
+/** A small blob (a manifest, a config) costs file system round trips, not bandwidth: eight in flight hide them. */
+const SMALL_BLOB_CONCURRENCY = 8;
+
 /**
  * Streams one blob file through the copy-and-verify routine into a check that
- * keeps nothing but a manifest it may be. Returns the bytes read; problems go
- * to the blobs check.
+ * keeps nothing but a manifest it may be. The file counts as present from the
+ * moment it is (safely) opened, with its size then.
  */
-async function verifyBlobFile(dir: string, relative: string, digest: string, size: number, facts: BlobFacts, recorder: CheckRecorder, options: VerifyOptions): Promise<number> {
+async function verifyBlobFile(dir: string, file: BlobFile, facts: BlobFacts, options: VerifyOptions): Promise<BlobFileOutcome> {
+  const { digest, relative, size } = file;
   const collector = new ManifestCollector(size);
   let read = 0;
   const source: BlobSource = {
     describe: () => `blob ${digest}`,
     open: (_blob, start, signal) =>
-      counted(streamBundleFile(dir, relative, { start, ...(signal ? { signal } : {}) }), (bytes) => {
+      counted(streamBundleFile(dir, relative, { start, onOpen: (found) => facts.present.set(digest, found), ...(signal ? { signal } : {}) }), (bytes) => {
         read += bytes;
         options.onBytes?.(bytes);
       }),
@@ -161,13 +181,36 @@ async function verifyBlobFile(dir: string, relative: string, digest: string, siz
   } catch (error) {
     throwIfCancelled(options.signal);
     facts.damaged.add(digest);
-    if (error instanceof FerryError) recorder.fail('blobs', error.message, error.code);
-    else recorder.fail('blobs', `blob ${digest} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, 'IO_ERROR');
-    return read;
+    if (error instanceof FerryError) return { bytes: read, failure: { message: error.message, code: error.code } };
+    return { bytes: read, failure: { message: `blob ${digest} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, code: 'IO_ERROR' } };
   }
   const manifest = collector.result();
   if (manifest) facts.manifests.set(digest, manifest);
-  return read;
+  return { bytes: read };
+}
+
+/**
+ * Verifies blob files, small ones several at a time and large ones in turn,
+ * and reports their problems to the blobs check in the order of `files`, so
+ * the report reads the same however the reads interleave. Returns the bytes read.
+ */
+async function verifyBlobFiles(dir: string, files: BlobFile[], facts: BlobFacts, recorder: CheckRecorder, options: VerifyOptions): Promise<number> {
+  const small = new Limiter(SMALL_BLOB_CONCURRENCY);
+  const large = new Limiter(1);
+  const outcomes = await Promise.all(
+    files.map((file) =>
+      (file.size <= SMALL_BLOB ? small : large).run(async () => {
+        throwIfCancelled(options.signal);
+        return verifyBlobFile(dir, file, facts, options);
+      }),
+    ),
+  );
+  let bytes = 0;
+  for (const { bytes: read, failure } of outcomes) {
+    bytes += read;
+    if (failure) recorder.fail('blobs', failure.message, failure.code);
+  }
+  return bytes;
 }
 
 /** Passes a file's chunks on, counting them as they are read (before the check), for progress and the report. */
@@ -191,7 +234,8 @@ async function verifyDirectory(
   const extra = (await listFolder(dir, '', recorder, 'files', options.signal)).map((entry) => entry.name).filter((name) => !allowedTop.has(name) && !TOLERATED_LEFTOVER.test(name));
   const algorithms = (await listFolder(dir, 'blobs', recorder, 'blobs', options.signal)).map((entry) => entry.name);
   extra.push(...algorithms.filter((name) => name !== 'sha256').map((name) => `blobs/${name}`));
-  const names = algorithms.includes('sha256') ? (await listFolder(dir, 'blobs/sha256', recorder, 'blobs', options.signal)).map((entry) => entry.name) : [];
+  const entries = algorithms.includes('sha256') ? await listFolder(dir, 'blobs/sha256', recorder, 'blobs', options.signal) : [];
+  const names = entries.map((entry) => entry.name);
   const listed = new Map(manifest.blobs.map((blob) => [blob.digest.slice('sha256:'.length), blob]));
   extra.push(...names.filter((name) => !/^[a-f0-9]{64}$/.test(name)).map((name) => `blobs/sha256/${name}`));
   if (extra.length > 0) recorder.fail('files', `the bundle folder holds files ferry.json does not list: ${extra.slice(0, 10).join(', ')}${extra.length > 10 ? `, … (${extra.length} in all)` : ''}`);
@@ -203,22 +247,18 @@ async function verifyDirectory(
   const index = await readSmall(dir, BUNDLE_FILES.index, INDEX_LIMIT, options.signal);
   if ('problem' in index) recorder.fail('files', index.problem);
   const indexBytes = 'bytes' in index ? index.bytes : undefined;
-  const present = new Set(names);
-  let bytes = 0;
+  // The listing's kinds refuse a symlink, device or FIFO in place of a blob without following or opening it.
+  const kinds = new Map(entries.map((entry) => [entry.name, entry.kind]));
+  const files: BlobFile[] = [];
   for (const blob of manifest.blobs) {
-    throwIfCancelled(options.signal);
     const hex = blob.digest.slice('sha256:'.length);
-    if (!present.has(hex)) continue;
+    const kind = kinds.get(hex);
+    if (kind === undefined) continue;
     const relative = `blobs/sha256/${hex}`;
-    // lstat: a symlink, device or fifo in place of a blob is refused, never followed or read.
-    const info = await entryKind(dir, relative).catch(() => undefined);
-    if (info?.kind !== 'file') {
-      recorder.fail('blobs', `blob ${blob.digest} is not a plain file (${relative} is ${KIND_WORDS[info?.kind ?? 'unknown']})`);
-      continue;
-    }
-    facts.present.set(blob.digest, info.size);
-    bytes += await verifyBlobFile(dir, relative, blob.digest, blob.size, facts, recorder, options);
+    if (kind !== 'file') recorder.fail('blobs', `blob ${blob.digest} is not a plain file (${relative} is ${KIND_WORDS[kind]})`);
+    else files.push({ digest: blob.digest, relative, size: blob.size });
   }
+  const bytes = await verifyBlobFiles(dir, files, facts, recorder, options);
   return indexBytes === undefined ? { bytes, complete: true } : { bytes, index: indexBytes, complete: true };
 }
 
@@ -244,36 +284,37 @@ async function verifyLayout(dir: string, recorder: CheckRecorder, options: Verif
   const parsed = 'problem' in index ? index : parseIndexEntries(index.bytes);
   if ('problem' in parsed) recorder.fail('schema', parsed.problem);
   const facts = newBlobFacts();
-  let bytes = 0;
-  // Listed first, so the pass can say how many bytes it will read before it reads them.
-  const files: Array<{ digest: string; relative: string; size: number }> = [];
+  // Listed and sized first, so the pass can say how many bytes it will read before it reads them.
+  const candidates: Array<{ digest: string; relative: string }> = [];
   for (const algorithm of await listFolder(dir, 'blobs', recorder, 'blobs', options.signal)) {
     if (algorithm.kind !== 'directory') {
       recorder.fail('blobs', `blobs/${algorithm.name} is ${KIND_WORDS[algorithm.kind]}, not a folder of blobs`);
       continue;
     }
     for (const entry of await listFolder(dir, `blobs/${algorithm.name}`, recorder, 'blobs', options.signal)) {
-      throwIfCancelled(options.signal);
       const digest = `${algorithm.name}:${entry.name}`;
       const relative = `blobs/${algorithm.name}/${entry.name}`;
-      if (!isDigest(digest)) {
-        recorder.fail('blobs', `${relative} is not a blob named by a digest Ferry can verify`);
-        continue;
-      }
-      const info = entry.kind === 'file' ? await entryKind(dir, relative).catch(() => undefined) : undefined;
-      if (info?.kind !== 'file') {
-        recorder.fail('blobs', `${relative} is ${KIND_WORDS[info?.kind ?? entry.kind]}, not a plain file: it is not read`);
-        continue;
-      }
-      files.push({ digest, relative, size: info.size });
+      if (!isDigest(digest)) recorder.fail('blobs', `${relative} is not a blob named by a digest Ferry can verify`);
+      else if (entry.kind !== 'file') recorder.fail('blobs', `${relative} is ${KIND_WORDS[entry.kind]}, not a plain file: it is not read`);
+      else candidates.push({ digest, relative });
     }
   }
-  options.onTotal?.(files.reduce((sum, file) => sum + file.size, 0));
-  for (const { digest, relative, size } of files) {
-    throwIfCancelled(options.signal);
-    facts.present.set(digest, size);
-    bytes += await verifyBlobFile(dir, relative, digest, size, facts, recorder, options);
+  const sizing = new Limiter(SMALL_BLOB_CONCURRENCY);
+  const sized = await Promise.all(
+    candidates.map((candidate) =>
+      sizing.run(async () => {
+        throwIfCancelled(options.signal);
+        return { ...candidate, info: await entryKind(dir, candidate.relative).catch(() => undefined) };
+      }),
+    ),
+  );
+  const files: BlobFile[] = [];
+  for (const { digest, relative, info } of sized) {
+    if (info?.kind === 'file') files.push({ digest, relative, size: info.size });
+    else recorder.fail('blobs', `${relative} is ${KIND_WORDS[info?.kind ?? 'unknown']}, not a plain file: it is not read`);
   }
+  options.onTotal?.(files.reduce((sum, file) => sum + file.size, 0));
+  const bytes = await verifyBlobFiles(dir, files, facts, recorder, options);
   const counts = { images: 'entries' in parsed ? parsed.entries.length : 0, blobs: files.length, bytes };
   if (!('entries' in parsed) || !('bytes' in index)) {
     recorder.fail('graph', 'not checked: index.json cannot be read');

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { BUNDLE_FORMAT_VERSION, type BundleManifest } from '../model/bundle.ts';
 import { parseJsonDocument, type JsonDocumentKind } from './document.ts';
+import { printableName } from './printable.ts';
 
 /** `sha256:` and 64 lowercase hex digits: the only digest a bundle holds. */
 export const SHA256_DIGEST = /^sha256:[a-f0-9]{64}$/;
@@ -22,6 +23,8 @@ export const Sha256DigestSchema = z.string().regex(SHA256_DIGEST, 'must be a sha
 /** A byte count. */
 export const SizeSchema = z.number().int('must be a whole number').min(0, 'must be at least 0');
 const Text = z.string().max(4096, 'is longer than 4096 characters');
+/** A name shown to people and used in references: no control or invisible character (printable.ts). */
+const Name = printableName(4096);
 const TextList = z.array(Text);
 
 /** Who wrote a bundle, for the security officer's review. */
@@ -50,13 +53,13 @@ export const BundleTargetSchema = z.strictObject({
 /** One exported image: where it came from and the root manifest it resolved to. */
 export const BundleImageSchema = z.strictObject({
   /** The name in index.json (`org.opencontainers.image.ref.name`), usable as `oci:BUNDLE:NAME`. */
-  name: Text,
+  name: Name,
   /** The source reference as given, normalised. */
-  source: Text,
-  tag: Text.optional(),
+  source: Name,
+  tag: Name.optional(),
   digest: Sha256DigestSchema,
-  mediaType: Text,
-  platforms: TextList,
+  mediaType: Name,
+  platforms: z.array(Name),
   /** Bytes of the image's manifests and unique blobs. */
   size: SizeSchema,
   /** Where the image set wants it on import; absent means the default mapping. */
@@ -96,8 +99,12 @@ export const BundleManifestSchema = z.strictObject({
   omitted: z.array(BundleBlobSchema).optional(),
 });
 
-/** ferry.json of even a huge bundle (a million blobs) is far below this; more is an attack on the reader's memory. */
-export const FERRY_JSON_LIMIT = 256 * 1024 * 1024;
+/**
+ * ferry.json of even a huge bundle (20,000 images, 200,000 blobs: about 30 MB)
+ * stays below this; more is an attack on the reader's memory, which needs
+ * several times the file's size to parse and check it.
+ */
+export const FERRY_JSON_LIMIT = 32 * 1024 * 1024;
 
 /** How ferry.json is read: a broken one is a broken bundle (BUNDLE_INVALID), never a registry's bad manifest. */
 export const BUNDLE_MANIFEST_DOCUMENT: JsonDocumentKind<typeof BundleManifestSchema> = {

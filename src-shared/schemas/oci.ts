@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import type { JsonDocumentKind } from './document.ts';
+import { CONTROL_OR_INVISIBLE, CONTROL_OR_INVISIBLE_MESSAGE } from './printable.ts';
 
 /** A digest Ferry can verify: sha256 or sha512, lowercase hex of the right length. */
 export const VERIFIABLE_DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
@@ -83,9 +84,20 @@ export const IMAGE_INDEX_DOCUMENT: JsonDocumentKind<typeof ImageIndexSchema> = {
   keepUnknownKeys: true,
 };
 
+/** The annotation that names an image in a layout's index.json (image-spec annotations.md). */
+const REF_NAME = 'org.opencontainers.image.ref.name';
+
+/** A layout's index.json: an image index whose image names (`ref.name`) hold no control or invisible character. */
+export const LayoutIndexSchema = ImageIndexSchema.superRefine((index, context) => {
+  index.manifests.forEach((entry, position) => {
+    const name = entry.annotations?.[REF_NAME];
+    if (name !== undefined && CONTROL_OR_INVISIBLE.test(name)) context.addIssue({ code: 'custom', path: ['manifests', position, 'annotations', REF_NAME], message: CONTROL_OR_INVISIBLE_MESSAGE });
+  });
+});
+
 /** How a bundle's or layout's index.json is read: a broken one is a broken bundle (BUNDLE_INVALID). */
-export const LAYOUT_INDEX_DOCUMENT: JsonDocumentKind<typeof ImageIndexSchema> = {
-  schema: ImageIndexSchema,
+export const LAYOUT_INDEX_DOCUMENT: JsonDocumentKind<typeof LayoutIndexSchema> = {
+  schema: LayoutIndexSchema,
   name: 'the OCI image index schema',
   maxBytes: LAYOUT_INDEX_LIMIT,
   code: 'BUNDLE_INVALID',

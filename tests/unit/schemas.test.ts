@@ -100,6 +100,23 @@ describe('ferry.json schema', () => {
     });
   });
 
+  it('refuses image names, sources, tags and media types holding control or invisible characters, naming the path but not the text', () => {
+    const image = valid.images[0];
+    if (!image) throw new Error('fixture has no image');
+    for (const [field, value] of [
+      ['name', 'example.com/app:v1\u001b[2J\u001b[1;1Hverified'],
+      ['source', 'example.com/app:v1\u009b8m'],
+      ['tag', 'v1\u202e'],
+      ['mediaType', 'application/vnd.oci.image.index.v1+json\n'],
+    ] as const) {
+      const error = refusal({ ...valid, images: [{ ...image, [field]: value }] }, BUNDLE_MANIFEST_DOCUMENT, 'ferry.json');
+      expect(error.code, field).toBe('BUNDLE_INVALID');
+      expect(error.message, field).toContain(`$.images[0].${field}: must not hold control characters`);
+      expect(error.message, field).not.toMatch(/[\u001b\u009b\u202e]/);
+    }
+    expect(parseBundleManifest(JSON.stringify({ ...valid, images: [{ ...image, name: 'registry.example.com/été/app:v1' }] }), 'ferry.json').images[0]?.name).toBe('registry.example.com/été/app:v1');
+  });
+
   it('refuses text that is not JSON, naming the file', () => {
     expect(() => parseBundleManifest('{"formatVersion": 1,', 'x/ferry.json')).toThrow(/x\/ferry.json is not valid JSON/);
   });
@@ -121,6 +138,8 @@ describe('OCI shapes', () => {
     expect(error.message).toContain('$.manifests[1].digest: must be a sha256 or sha512 digest');
     expect(refusal({ schemaVersion: 2 }, LAYOUT_INDEX_DOCUMENT).message).toContain('$.manifests: is missing');
     expect(refusal({ schemaVersion: 2, manifests: [{ ...config, annotations: { a: 1 } }] }, LAYOUT_INDEX_DOCUMENT).message).toContain('$.manifests[0].annotations.a');
+    const hostileName = { schemaVersion: 2, manifests: [{ ...config, annotations: { 'org.opencontainers.image.ref.name': 'v1\u202e' } }] };
+    expect(refusal(hostileName, LAYOUT_INDEX_DOCUMENT).message).toContain('must not hold control characters');
   });
 
   it('keeps fields the schema does not name, as the image spec asks', () => {
