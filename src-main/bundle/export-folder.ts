@@ -8,7 +8,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FerryError } from '../../src-shared/errors.ts';
 import { isFerryLeftover } from '../base/leftovers.ts';
-import { entryKind } from '../base/safe-file.ts';
+import { entryKind, KIND_WORDS, listBundleFolder, type SafeDirEntry } from '../base/safe-file.ts';
 import { BUNDLE_FILES, type BundleManifest } from '../../src-shared/model/bundle.ts';
 import { readBundleManifestIfPresent } from './bundle-manifest.ts';
 import { EXPORT_STATE_FILE, readExportState, type ExportState } from './export-state.ts';
@@ -31,13 +31,15 @@ export interface FolderState {
  * (another tool's OCI layout is never reused, since its blobs were not verified by us).
  */
 export async function inspectFolder(dir: string): Promise<FolderState> {
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => !isFerryLeftover(name));
+  const entries = ((await listBundleFolder(dir, '', { code: 'INVALID_ARGUMENT' })) ?? []).filter((entry) => !isFerryLeftover(entry.name));
+  const names = entries.map((entry) => entry.name);
   const foreign = names.filter((name) => !OWN_ENTRY.test(name));
   if (foreign.length > 0) {
     throw new FerryError('INVALID_ARGUMENT', `${dir} is not empty and is not a Ferry bundle (found ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}); choose an empty folder`, {
       path: dir,
     });
   }
+  await refuseOddKinds(dir, entries);
   const finished = names.includes(BUNDLE_FILES.manifest) ? await readBundleManifestIfPresent(dir) : undefined;
   const journal = await readExportState(dir);
   if (!finished && !journal && names.length > 0) {
@@ -48,6 +50,26 @@ export async function inspectFolder(dir: string): Promise<FolderState> {
     );
   }
   return { finished, journal };
+}
+
+/**
+ * Refuses a folder whose export names are not what an export writes: `blobs`
+ * and `blobs/sha256` real folders, everything else a regular file. A symlink
+ * there (to a host folder, say) would have the export write through it.
+ */
+async function refuseOddKinds(dir: string, entries: SafeDirEntry[]): Promise<void> {
+  const odd = (name: string, kind: SafeDirEntry['kind'], wanted: 'directory' | 'file'): FerryError =>
+    new FerryError('INVALID_ARGUMENT', `${dir} holds ${name} as ${KIND_WORDS[kind]} where an export writes ${KIND_WORDS[wanted]}: it was not written by an export; choose an empty folder`, {
+      path: join(dir, name),
+    });
+  for (const entry of entries) {
+    const wanted = entry.name === 'blobs' ? 'directory' : 'file';
+    if (entry.kind !== wanted) throw odd(entry.name, entry.kind, wanted);
+  }
+  if (!entries.some((entry) => entry.name === 'blobs')) return;
+  for (const entry of (await listBundleFolder(dir, 'blobs', { code: 'INVALID_ARGUMENT' })) ?? []) {
+    if (entry.name === 'sha256' && entry.kind !== 'directory') throw odd('blobs/sha256', entry.kind, 'directory');
+  }
 }
 
 /** Removes what an earlier job left that the new one cannot use: all its parts, and for an archive the layout files too. */

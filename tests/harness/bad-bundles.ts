@@ -55,13 +55,8 @@ async function digitAfter(path: string, marker: string): Promise<number> {
 const hex = (digest: string): string => digest.slice('sha256:'.length);
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
-/**
- * Writes an archive-form bundle whose parts and ferry.json are self-consistent
- * (one tiny OCI image, every hash right) but whose tar stream also holds
- * `evil`: a `../` path, a symlink, or whatever the caller needs to refuse.
- */
-export async function craftArchiveBundle(dir: string, evil: { name: string; type?: 'file' | 'symlink' | 'link' | 'directory' | 'fifo'; linkname?: string; content?: Buffer }): Promise<BundleManifest> {
-  await mkdir(dir, { recursive: true });
+/** The blobs of one tiny OCI image (its layer is not a real tar; every digest is right), for crafted bundles. */
+export function tinyImageBlobs(): { config: Buffer; layer: Buffer; manifest: Buffer } {
   const layer = Buffer.from('not really a tar layer, but a blob all the same\n');
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${sha256(layer)}`] } }));
   const manifest = Buffer.from(
@@ -72,6 +67,17 @@ export async function craftArchiveBundle(dir: string, evil: { name: string; type
       layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${sha256(layer)}`, size: layer.length }],
     }),
   );
+  return { config, layer, manifest };
+}
+
+/**
+ * Writes an archive-form bundle whose parts and ferry.json are self-consistent
+ * (one tiny OCI image, every hash right) but whose tar stream also holds
+ * `evil`: a `../` path, a symlink, or whatever the caller needs to refuse.
+ */
+export async function craftArchiveBundle(dir: string, evil: { name: string; type?: 'file' | 'symlink' | 'link' | 'directory' | 'fifo'; linkname?: string; content?: Buffer }): Promise<BundleManifest> {
+  await mkdir(dir, { recursive: true });
+  const { config, layer, manifest } = tinyImageBlobs();
   const blobs = [config, layer, manifest];
   const name = 'example.com/crafted/app:v1';
   const index = Buffer.from(indexJson([{ name, source: name, digest: `sha256:${sha256(manifest)}`, mediaType: OCI_MANIFEST, manifestSize: manifest.length }]));

@@ -24,7 +24,7 @@ import { verifyBundle } from '../../src-main/bundle/verify.ts';
 import { OCI_MANIFEST } from '../../src-main/oci/media-types.ts';
 import { findBundles } from '../../src-main/service/files.ts';
 import type { BundleManifest } from '../../src-shared/model/bundle.ts';
-import { craftArchiveBundle } from '../harness/bad-bundles.ts';
+import { craftArchiveBundle, tinyImageBlobs } from '../harness/bad-bundles.ts';
 import { failure } from '../harness/test-helpers.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -45,16 +45,7 @@ let hostBlobs: string;
 
 /** A directory-form bundle of one tiny image, every hash right. */
 async function craftDirectoryBundle(dir: string): Promise<BundleManifest> {
-  const layer = Buffer.from('not really a tar layer, but a blob all the same\n');
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${sha256(layer)}`] } }));
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: OCI_MANIFEST,
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha256(config)}`, size: config.length },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${sha256(layer)}`, size: layer.length }],
-    }),
-  );
+  const { config, layer, manifest } = tinyImageBlobs();
   const blobs = [config, layer, manifest];
   await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
   for (const blob of blobs) await writeFile(join(dir, 'blobs', 'sha256', sha256(blob)), blob);

@@ -3,7 +3,7 @@
  * durable write's temp file, the media write probe): the rerun must still
  * take the folder as its own, and the sweep before sealing removes them.
  */
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -38,5 +38,22 @@ describe('an export folder after a kill', () => {
     const dir = await folderWith(['oci-layout', ...leftovers]);
     await sweepTempFiles(dir);
     expect(await readdir(dir)).toEqual(['oci-layout']);
+  });
+});
+
+describe('an export folder on media someone else prepared', () => {
+  it('is refused when an export name is a symlink or not the kind an export writes, naming it', async () => {
+    const host = await folderWith([]);
+    const cases: Array<[string, (dir: string) => Promise<void>, RegExp]> = [
+      ['blobs -> host folder', (dir) => symlink(host, join(dir, 'blobs')), /blobs as a symbolic link where an export writes a directory/],
+      ['blobs/sha256 -> host folder', async (dir) => mkdir(join(dir, 'blobs')).then(() => symlink(host, join(dir, 'blobs', 'sha256'))), /blobs\/sha256 as a symbolic link/],
+      ['index.json a folder', (dir) => mkdir(join(dir, 'index.json')), /index\.json as a directory where an export writes a regular file/],
+      ['journal -> host file', (dir) => symlink(join(host, 'x'), join(dir, '.ferry-export.json')), /\.ferry-export\.json as a symbolic link/],
+    ];
+    for (const [name, prepare, message] of cases) {
+      const dir = await folderWith([]);
+      await prepare(dir);
+      await expect(inspectFolder(dir), name).rejects.toThrow(message);
+    }
   });
 });
