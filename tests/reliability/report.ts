@@ -4,6 +4,7 @@
  * measured figures), then each row's details.
  */
 import { writeFile } from 'node:fs/promises';
+import { format, resolveConfig } from 'prettier';
 
 /** One "must" of a row and whether this run kept it. */
 export interface MustResult {
@@ -68,5 +69,7 @@ export async function writeReport(path: string, facts: RunFacts, rows: readonly 
   }
   if (broken.length > 0) lines.push('', '## Broken musts', '', ...broken.map((b) => `- ${b}`));
   for (const row of rows) lines.push('', `## ${row.test}`, '', ...row.details);
-  await writeFile(path, `${lines.join('\n')}\n`);
+  // Formatted as the repository's `prettier --check .` expects, so the generated file passes `npm test`.
+  const options = (await resolveConfig(path)) ?? {};
+  await writeFile(path, await format(`${lines.join('\n')}\n`, { ...options, filepath: path }));
 }
