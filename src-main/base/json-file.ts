@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { FerryError } from '../../src-shared/errors.ts';
 import { parseJsonDocument, type JsonDocumentKind } from '../../src-shared/schemas/document.ts';
 import { errnoCode } from './fs-errors.ts';
-import { readBundleFileIfPresent } from './safe-file.ts';
+import { readBundleFileIfPresent } from './safe-read.ts';
 
 /** The errno code of a failure, or its text when it has none, for messages. */
 function reasonOf(error: unknown): string {

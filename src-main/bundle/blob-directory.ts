@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { isContentMismatch, type BlobContent, type BlobRef, type BlobSink, type BlobSource } from '../oci/blob-io.ts';
 import { parseDigest } from '../oci/digest.ts';
 import { fsyncDir } from '../base/durable-write.ts';
-import { entryKind, streamBundleFile } from '../base/safe-file.ts';
+import { entryKind } from '../base/safe-file.ts';
+import { streamBundleFile } from '../base/safe-read.ts';
 import { ioError } from '../base/fs-errors.ts';
 
 /** How a blob got into the store. */

@@ -16,7 +16,8 @@ import { FerryError } from '../../src-shared/errors.ts';
 import { DigestVerifier, verifyingStream } from '../oci/digest.ts';
 import { fsyncDir } from '../base/durable-write.ts';
 import { ioError } from '../base/fs-errors.ts';
-import { entryKind, KIND_WORDS, safeFileProblem, streamBundleFile } from '../base/safe-file.ts';
+import { entryKind, KIND_WORDS, safeFileProblem } from '../base/safe-file.ts';
+import { streamBundleFile } from '../base/safe-read.ts';
 
 /** One finished part as `ferry.json` lists it; `sha256` is bare lowercase hex of the part file. */
 export type PartInfo = { name: string; size: number; sha256: string };

@@ -16,7 +16,8 @@ import { BUNDLE_MANIFEST_DOCUMENT, FERRY_JSON_LIMIT } from '../../src-shared/sch
 import { parseJsonDocument } from '../../src-shared/schemas/document.ts';
 import { LAYOUT_MARKER_DOCUMENT } from '../../src-shared/schemas/oci.ts';
 import { Limiter } from '../base/limiter.ts';
-import { entryKind, KIND_WORDS, listBundleFolder, readBundleFileIfPresent, safeFileProblem, streamBundleFile, type SafeDirEntry } from '../base/safe-file.ts';
+import { entryKind, KIND_WORDS, listBundleFolder, safeFileProblem, type SafeDirEntry } from '../base/safe-file.ts';
+import { readBundleFileIfPresent, streamBundleFile } from '../base/safe-read.ts';
 import { asBuffer, CheckingSink, copyBlob, type BlobSource } from '../oci/blob-io.ts';
 import { isDigest } from '../oci/digest.ts';
 import { checkBundleGraph, checkGraph, ManifestCollector, newBlobFacts, parseIndexEntries, type BlobFacts } from './bundle-graph.ts';

@@ -12,7 +12,7 @@ import { FerryError } from '../../src-shared/errors.ts';
 import { BUNDLE_FILES } from '../../src-shared/model/bundle.ts';
 import { copyBlob, type BlobContent, type BlobRef, type BlobSink } from '../oci/blob-io.ts';
 import { parseDigest } from '../oci/digest.ts';
-import { streamBundleFile } from '../base/safe-file.ts';
+import { streamBundleFile } from '../base/safe-read.ts';
 import { OCI_LAYOUT_CONTENT } from './layout.ts';
 import { PartWriter, tarLayout, type PartInfo, type TarEntryOffset } from './parts.ts';
 import type { FormWriterContext } from './write-directory.ts';

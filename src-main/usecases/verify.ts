@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { BUNDLE_FILES } from '../../src-shared/model/bundle.ts';
 import { FERRY_JSON_LIMIT } from '../../src-shared/schemas/bundle-manifest.ts';
 import { LAYOUT_INDEX_LIMIT } from '../../src-shared/schemas/oci.ts';
-import { readBundleFile } from '../base/safe-file.ts';
+import { readBundleFile } from '../base/safe-read.ts';
 import type { VerifiedBundle } from '../bundle/bundle-view.ts';
 import { verificationFailed, verifyBundleDetailed, type VerifyReport } from '../bundle/verify.ts';
 import { verifyProgress } from './import.ts';

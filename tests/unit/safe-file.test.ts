@@ -10,7 +10,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleNameParts, entryKind, listBundleFolder, openBundleFile, readBundleFile, readBundleFileIfPresent, safeFileProblem, streamBundleFile } from '../../src-main/base/safe-file.ts';
+import { bundleNameParts, entryKind, listBundleFolder, openBundleFile, safeFileProblem } from '../../src-main/base/safe-file.ts';
+import { readBundleFile, readBundleFileIfPresent, streamBundleFile } from '../../src-main/base/safe-read.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { failure } from '../harness/test-helpers.ts';
 

@@ -1,0 +1,120 @@
+/**
+ * Reading the files of a bundle once they are opened safely (safe-file.ts):
+ * whole and capped for JSON documents, streamed in 1 MiB chunks for blobs and
+ * parts. Both can be cancelled between reads, and neither reads past what it
+ * was asked for, so a file on hostile media can neither hang the job nor grow
+ * memory without bound.
+ */
+import { FerryError } from '../../src-shared/errors.ts';
+import { errnoCode } from './fs-errors.ts';
+import { openBundleFile, openBundleFileIfPresent, refusal, shown, throwIfAborted, type SafeFile, type SafeFileOptions } from './safe-file.ts';
+
+/** 1 MiB reads: removable media is far faster with large sequential reads than with Node's 64 KiB default. */
+export const SAFE_READ_CHUNK = 1024 * 1024;
+
+/** The smallest step of a whole-file read: a file that grows past the size it had at open is read on (to its cap) in steps this big. */
+const SMALL_READ = 8 * 1024;
+
+/** Options of a whole-file read: the size cap is required, since the content goes to memory. */
+export interface CappedReadOptions extends SafeFileOptions {
+  /** The largest file accepted, in bytes; checked against the size at open and again while reading, so a growing file cannot pass it. */
+  limit: number;
+  /** What messages call the file ("ferry.json", "the export journal"); its relative name when not given. */
+  what?: string;
+}
+
+/** Reads an opened file whole, up to `limit` bytes; a larger (or growing) file is refused with reason `too-large`. */
+async function readOpened(file: SafeFile, root: string, options: CappedReadOptions): Promise<Buffer> {
+  const code = options.code ?? 'BUNDLE_INVALID';
+  const { limit, signal } = options;
+  const what = options.what ?? shown(file.relative);
+  const tooLarge = (size: number | string): FerryError =>
+    refusal('too-large', code, root, file.relative, `${what} in ${root} is ${size} bytes, more than such a file may be (${limit})`, { size, limit });
+  if (file.size > limit) throw tooLarge(file.size);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    throwIfAborted(signal, root, file.relative);
+    // One byte past the cap is enough to know a growing file went over it.
+    const want = Math.min(SAFE_READ_CHUNK, limit + 1 - total, Math.max(file.size - total + 1, SMALL_READ));
+    const buffer = Buffer.allocUnsafe(want);
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await file.handle.read(buffer, 0, want, total));
+    } catch (error) {
+      throw refusal('io', 'IO_ERROR', root, file.relative, `cannot read ${what} in ${root}: ${errnoCode(error) ?? String(error)}`, { errno: errnoCode(error) }, error);
+    }
+    if (bytesRead === 0) break;
+    total += bytesRead;
+    if (total > limit) throw tooLarge(`over ${limit}`);
+    chunks.push(buffer.subarray(0, bytesRead));
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** A bundle file's bytes, whole and capped; refuses what openBundleFile refuses and a missing file (reason `missing`). */
+export async function readBundleFile(root: string, relative: string, options: CappedReadOptions): Promise<Buffer> {
+  const file = await openBundleFile(root, relative, options);
+  try {
+    return await readOpened(file, root, options);
+  } finally {
+    await file.handle.close().catch(() => undefined);
+  }
+}
+
+/** readBundleFile, but undefined when the file does not exist. */
+export async function readBundleFileIfPresent(root: string, relative: string, options: CappedReadOptions): Promise<Buffer | undefined> {
+  const file = await openBundleFileIfPresent(root, relative, options);
+  if (file === undefined) return undefined;
+  try {
+    return await readOpened(file, root, options);
+  } finally {
+    await file.handle.close().catch(() => undefined);
+  }
+}
+
+/** Options of a streamed read (blobs, parts). */
+export interface StreamOptions extends SafeFileOptions {
+  /** The byte to start at (a resumed blob); 0 when not given. */
+  start?: number;
+  /** The most bytes to read from `start`; to the end of the file when not given. */
+  length?: number;
+  /** Called once the file is open, with its size then (before the first chunk). */
+  onOpen?: (size: number) => void;
+}
+
+/**
+ * A bundle file's bytes from `start`, in 1 MiB chunks, over one safely opened
+ * handle (opened at the first read, closed when the loop ends or breaks).
+ * Cancelled between chunks by the signal (CANCELLED). It reads the file as
+ * large as it was when opened (a file that shrinks meanwhile ends early):
+ * the caller's digest and size check judges those bytes, and no extra round
+ * is spent asking for an end of file the size already told.
+ */
+export async function* streamBundleFile(root: string, relative: string, options: StreamOptions = {}): AsyncGenerator<Buffer> {
+  const { signal } = options;
+  const file = await openBundleFile(root, relative, options);
+  try {
+    options.onOpen?.(file.size);
+    let position = options.start ?? 0;
+    const end = Math.min(file.size, options.length === undefined ? Infinity : position + options.length);
+    while (position < end) {
+      throwIfAborted(signal, root, relative);
+      // Sized to what is left: a 1 MiB buffer per 300-byte manifest costs more than the read.
+      const want = Math.min(SAFE_READ_CHUNK, end - position);
+      const buffer = Buffer.allocUnsafe(want);
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await file.handle.read(buffer, 0, want, position));
+      } catch (error) {
+        throw refusal('io', 'IO_ERROR', root, relative, `cannot read ${shown(relative)} in ${root}: ${errnoCode(error) ?? String(error)}`, { errno: errnoCode(error) }, error);
+      }
+      if (bytesRead === 0) return;
+      position += bytesRead;
+      yield bytesRead === want ? buffer : buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    // Not awaited: the bytes are all read, and the next file need not wait for this one's close.
+    void file.handle.close().catch(() => undefined);
+  }
+}
