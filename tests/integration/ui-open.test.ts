@@ -63,9 +63,13 @@ describe('ferry ui opens the browser', () => {
     await chmod(runtime, 0o700);
     const opened = join(work, 'opened.txt');
     const release = join(work, 'release');
-    // The stand-in browser records its arguments and stays alive (its own argv visible in /proc) until the test releases it.
+    // The stand-in browser records its arguments and stays alive (its own argv visible in /proc) until the test releases it, or 2 minutes pass.
     const browser = join(work, 'fake-browser.sh');
-    await writeFile(browser, `#!/bin/sh\nprintf '%s\\n' "$@" > '${opened}.part' && mv '${opened}.part' '${opened}'\nwhile [ ! -e '${release}' ]; do sleep 0.05; done\n`, { mode: 0o755 });
+    await writeFile(
+      browser,
+      `#!/bin/sh\nprintf '%s\\n' "$@" > '${opened}.part' && mv '${opened}.part' '${opened}'\ni=0\nwhile [ ! -e '${release}' ] && [ $i -lt 2400 ]; do sleep 0.05; i=$((i + 1)); done\n`,
+      { mode: 0o755 },
+    );
 
     const env: NodeJS.ProcessEnv = { ...process.env, BROWSER: browser, XDG_RUNTIME_DIR: runtime, XDG_DATA_HOME: join(work, 'data'), FERRY_CATALOG: join(work, 'catalog.sqlite') };
     const started = spawn(process.execPath, [BIN, 'ui', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
