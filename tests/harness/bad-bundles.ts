@@ -70,6 +70,23 @@ export function tinyImageBlobs(): { config: Buffer; layer: Buffer; manifest: Buf
   return { config, layer, manifest };
 }
 
+/** The ferry.json of a crafted bundle of the tiny image, `name` its one image and `manifest` its root. */
+export function tinyFerryJson(form: BundleManifest['form'], bundleId: string, name: string, manifest: Buffer, blobs: Buffer[], parts: BundleManifest['parts']): BundleManifest {
+  return {
+    formatVersion: 1,
+    bundleId,
+    sequence: 1,
+    created: new Date(0).toISOString(),
+    exporter: { host: 'h', user: 'u', ferryVersion: '0' },
+    form,
+    imageSet: { references: [name], lists: [], platforms: [] },
+    images: [{ name, source: name, digest: `sha256:${sha256(manifest)}`, mediaType: OCI_MANIFEST, platforms: ['linux/amd64'], size: blobs.reduce((s, b) => s + b.length, 0) }],
+    blobs: blobs.map((blob) => ({ digest: `sha256:${sha256(blob)}`, size: blob.length })),
+    parts,
+    parent: null,
+  };
+}
+
 /**
  * Writes an archive-form bundle whose parts and ferry.json are self-consistent
  * (one tiny OCI image, every hash right) but whose tar stream also holds
@@ -96,19 +113,7 @@ export async function craftArchiveBundle(dir: string, evil: { name: string; type
   pack.finalize();
   await pumping;
   const parts = await writer.finish();
-  const ferry: BundleManifest = {
-    formatVersion: 1,
-    bundleId: '0f8fad5b-d9cb-469f-a165-70867728950e',
-    sequence: 1,
-    created: new Date(0).toISOString(),
-    exporter: { host: 'h', user: 'u', ferryVersion: '0' },
-    form: 'archive',
-    imageSet: { references: [name], lists: [], platforms: [] },
-    images: [{ name, source: name, digest: `sha256:${sha256(manifest)}`, mediaType: OCI_MANIFEST, platforms: ['linux/amd64'], size: blobs.reduce((s, b) => s + b.length, 0) }],
-    blobs: blobs.map((blob) => ({ digest: `sha256:${sha256(blob)}`, size: blob.length })),
-    parts,
-    parent: null,
-  };
+  const ferry = tinyFerryJson('archive', '0f8fad5b-d9cb-469f-a165-70867728950e', name, manifest, blobs, parts);
   await writeFile(join(dir, 'ferry.json'), `${JSON.stringify(ferry, null, 2)}\n`);
   return ferry;
 }

@@ -6,7 +6,7 @@ import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { buildFixtures, seedFixtures, type FixtureImage, type FixtureName } from '../harness/fixtures.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
 import { Teardown } from '../harness/teardown.ts';
-import { runSkopeo, skopeoFlags } from '../harness/skopeo.ts';
+import { skopeoCopy } from '../harness/skopeo.ts';
 import { runFerry } from '../harness/test-helpers.ts';
 
 let source: RunningRegistry;
@@ -15,18 +15,8 @@ let work: string;
 const flags = ['--plain-http', '--authfile', emptyAuthFile];
 
 async function tag(from: FixtureName, to: string): Promise<void> {
-  const src = skopeoFlags(source, 'src-');
-  const dest = skopeoFlags(source, 'dest-');
-  await runSkopeo([
-    'copy',
-    '--quiet',
-    '--all',
-    '--preserve-digests',
-    ...src.args,
-    ...dest.args,
-    `docker://${source.host}/${fixtures[from].repository}:${fixtures[from].tag}`,
-    `docker://${source.host}/${to}`,
-  ]);
+  const image = fixtures[from];
+  await skopeoCopy({ ref: `docker://${source.host}/${image.repository}:${image.tag}`, registry: source }, { ref: `docker://${source.host}/${to}`, registry: source });
 }
 
 const teardown = new Teardown();

@@ -9,7 +9,7 @@ import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.ts';
 import { buildFixtures, seedFixtures, type FixtureImage, type FixtureName } from '../harness/fixtures.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
 import { Teardown } from '../harness/teardown.ts';
-import { runSkopeo, skopeoFlags, skopeoInspectRawDigest } from '../harness/skopeo.ts';
+import { skopeoCopy, skopeoInspectRawDigest } from '../harness/skopeo.ts';
 import { runFerry } from '../harness/test-helpers.ts';
 
 let source: RunningRegistry;
@@ -21,18 +21,8 @@ let catalog: string;
 const registryFlags = ['--plain-http', '--authfile', emptyAuthFile];
 /** Points `to` in the source registry at a fixture's image, with skopeo (the way an upstream release moves a tag). */
 async function retag(from: FixtureName, to: string): Promise<void> {
-  const src = skopeoFlags(source, 'src-');
-  const dest = skopeoFlags(source, 'dest-');
-  await runSkopeo([
-    'copy',
-    '--quiet',
-    '--all',
-    '--preserve-digests',
-    ...src.args,
-    ...dest.args,
-    `docker://${source.host}/${fixtures[from].repository}:${fixtures[from].tag}`,
-    `docker://${source.host}/${to}`,
-  ]);
+  const image = fixtures[from];
+  await skopeoCopy({ ref: `docker://${source.host}/${image.repository}:${image.tag}`, registry: source }, { ref: `docker://${source.host}/${to}`, registry: source });
 }
 const ferryJson = async (dir: string) => JSON.parse(await readFile(join(dir, 'ferry.json'), 'utf8')) as BundleManifest;
 

@@ -24,7 +24,7 @@ import { verifyBundle } from '../../src-main/bundle/verify.ts';
 import { OCI_MANIFEST } from '../../src-main/oci/media-types.ts';
 import { findBundles } from '../../src-main/service/files.ts';
 import type { BundleManifest } from '../../src-shared/model/bundle.ts';
-import { craftArchiveBundle, tinyImageBlobs } from '../harness/bad-bundles.ts';
+import { craftArchiveBundle, tinyFerryJson, tinyImageBlobs } from '../harness/bad-bundles.ts';
 import { failure } from '../harness/test-helpers.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -52,19 +52,7 @@ async function craftDirectoryBundle(dir: string): Promise<BundleManifest> {
   const name = 'example.com/crafted/app:v1';
   await writeFile(join(dir, 'oci-layout'), OCI_LAYOUT_CONTENT);
   await writeFile(join(dir, 'index.json'), indexJson([{ name, source: name, digest: `sha256:${sha256(manifest)}`, mediaType: OCI_MANIFEST, manifestSize: manifest.length }]));
-  const ferry: BundleManifest = {
-    formatVersion: 1,
-    bundleId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
-    sequence: 1,
-    created: new Date(0).toISOString(),
-    exporter: { host: 'h', user: 'u', ferryVersion: '0' },
-    form: 'directory',
-    imageSet: { references: [name], lists: [], platforms: [] },
-    images: [{ name, source: name, digest: `sha256:${sha256(manifest)}`, mediaType: OCI_MANIFEST, platforms: ['linux/amd64'], size: blobs.reduce((s, b) => s + b.length, 0) }],
-    blobs: blobs.map((blob) => ({ digest: `sha256:${sha256(blob)}`, size: blob.length })),
-    parts: [],
-    parent: null,
-  };
+  const ferry = tinyFerryJson('directory', '7c9e6679-7425-40de-944b-e07fc1f90ae7', name, manifest, blobs, []);
   await writeFile(join(dir, 'ferry.json'), `${JSON.stringify(ferry, null, 2)}\n`);
   return ferry;
 }
