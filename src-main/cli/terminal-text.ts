@@ -14,10 +14,11 @@
  * C0 are JSON's own (`\u202e`), so `--json` output parses to the same values.
  */
 import { Writable } from 'node:stream';
+import { CONTROL_OR_INVISIBLE_CLASS } from '../../src-shared/printable-text.ts';
 
-/** Control (Cc), format (Cf: bidi overrides and isolates, zero-width and other invisible characters), line/paragraph separators, lone surrogates. */
-const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
-const UNSAFE_BUT_NEWLINE = /(?!\n)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+/** Control (Cc), format (Cf: bidi overrides and isolates, zero-width and other invisible characters), line/paragraph separators (as the schemas refuse them), and lone surrogates. */
+const UNSAFE = new RegExp(`[${CONTROL_OR_INVISIBLE_CLASS}\\p{Cs}]`, 'gu');
+const UNSAFE_BUT_NEWLINE = new RegExp(`(?!\\n)[${CONTROL_OR_INVISIBLE_CLASS}\\p{Cs}]`, 'gu');
 
 const SHORT: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 

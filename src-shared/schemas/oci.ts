@@ -9,7 +9,8 @@
  */
 import { z } from 'zod';
 import type { JsonDocumentKind } from './document.ts';
-import { CONTROL_OR_INVISIBLE, CONTROL_OR_INVISIBLE_MESSAGE } from './printable.ts';
+import { CONTROL_OR_INVISIBLE } from '../printable-text.ts';
+import { CONTROL_OR_INVISIBLE_MESSAGE } from './printable.ts';
 
 /** A digest Ferry can verify: sha256 or sha512, lowercase hex of the right length. */
 export const VERIFIABLE_DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;

@@ -6,12 +6,10 @@
  * repaint a terminal or disguise a name; a document holding one is refused.
  */
 import { z } from 'zod';
+import { CONTROL_OR_INVISIBLE_CLASS } from '../printable-text.ts';
 
-/** Any control or invisible format character. */
-export const CONTROL_OR_INVISIBLE = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
-
-/** Text without one. */
-const PRINTABLE = /^[^\p{Cc}\p{Cf}\u2028\u2029]*$/u;
+/** Text without a control or invisible format character. */
+const PRINTABLE = new RegExp(`^[^${CONTROL_OR_INVISIBLE_CLASS}]*$`, 'u');
 
 /** What a refusal says about such a name. */
 export const CONTROL_OR_INVISIBLE_MESSAGE = 'must not hold control characters or invisible format characters (escape sequences, bidi overrides)';
