@@ -234,6 +234,75 @@ export type OperatorPackageSelection = z.output<typeof operatorPackageSchema>;
 /** One catalog selection of the `openshift:` section. */
 export type OperatorCatalogSelection = z.output<typeof operatorCatalogSchema>;
 
+// ---- charts: -----------------------------------------------------------
+
+/** A Helm chart name as `helm create` and chart repositories allow it (Helm refuses path separators in names). */
+const CHART_NAME = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/;
+/** A target repository path under the import prefix: lowercase path components. */
+const TARGET_PATH = /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$/;
+
+/** Where a chart comes from: an HTTP chart repository (its `index.yaml`) or an OCI registry path that `helm push` wrote to. */
+export type ChartRepository = { kind: 'http'; url: URL } | { kind: 'oci'; registry: string; path: string };
+
+/** `https://charts.example.com/stable` or `oci://registry.example.com/charts`: checked and split, a login in it refused without echoing it. */
+const chartRepository = z
+  .string({ error: (issue) => `${issue.input === undefined ? 'is required:' : 'must be'} a chart repository URL such as https://charts.example.com or oci://registry.example.com/charts` })
+  .transform((value, ctx): ChartRepository => {
+    let url: URL;
+    try {
+      url = new URL(value.trim());
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'is not a URL: a chart repository is https://…, http://… or oci://…' });
+      return z.NEVER;
+    }
+    if (url.username !== '' || url.password !== '') {
+      ctx.addIssue({ code: 'custom', message: 'must not hold a login (user:password@): chart repository logins are not read from the image set' });
+      return z.NEVER;
+    }
+    if (url.hash !== '') {
+      ctx.addIssue({ code: 'custom', message: 'must not have a #fragment' });
+      return z.NEVER;
+    }
+    if (url.protocol === 'https:' || url.protocol === 'http:') return { kind: 'http', url };
+    if (url.protocol !== 'oci:') {
+      ctx.addIssue({ code: 'custom', message: `has scheme "${url.protocol}": a chart repository is https://…, http://… or oci://…` });
+      return z.NEVER;
+    }
+    const path = url.pathname.replace(/^\/+|\/+$/g, '');
+    if (url.search !== '' || !TARGET_PATH.test(path)) {
+      ctx.addIssue({ code: 'custom', message: 'must be oci://HOST[:PORT]/PATH with a lowercase repository path (helm push oci://… form)' });
+      return z.NEVER;
+    }
+    return { kind: 'oci', registry: url.host, path };
+  });
+
+/** A chart version: an exact SemVer 2 version (`4.11.3`, `1.0.0-rc.1`) or a node-semver range (`~4.11`, `>=1 <2`, `*`); the newest match is carried. */
+const chartVersion = textOrNumber.transform((value, ctx): { exact: string } | { range: VersionRange } => {
+  const trimmed = value.trim();
+  const exact = anyVersion(trimmed);
+  if (exact) return { exact: trimmed };
+  const parsed = parseRange(trimmed);
+  if (parsed) return { range: parsed };
+  ctx.addIssue({ code: 'custom', message: `is neither a chart version such as 4.11.3 nor a range such as "~4.11" or ">=1.2 <2": "${trimmed}"` });
+  return z.NEVER;
+});
+
+/** One `charts:` entry: a chart by repository, name and version, where it lands, and whether its images come along. */
+export const chartSchema = closed({
+  repository: chartRepository,
+  name: z.string({ error: 'must be a chart name such as ingress-nginx' }).regex(CHART_NAME, { error: 'must be a chart name such as ingress-nginx (lowercase letters, digits, ".", "_", "-")' }),
+  version: chartVersion,
+  target: z
+    .string({ error: 'must be a repository path such as charts/ingress-nginx' })
+    .transform((value) => value.trim().replace(/^\/+|\/+$/g, ''))
+    .refine((value) => TARGET_PATH.test(value), { error: 'must be a repository path such as charts/ingress-nginx (lowercase, "/" between parts)' })
+    .optional(),
+  images: z.boolean({ error: 'must be true or false' }).default(true),
+});
+
+/** A checked `charts:` entry. */
+export type ChartSelection = z.output<typeof chartSchema>;
+
 // ---- the file ----------------------------------------------------------
 
 /** A whole image set file; a section left empty (`images:`) is the same as one left out. */
@@ -245,6 +314,7 @@ export const imageSetSchema = closed(
     tags: list(tagRuleSchema, 'must be a list of rules').nullish(),
     deckhouse: deckhouseSchema.nullish(),
     openshift: openShiftSchema.nullish(),
+    charts: list(chartSchema, 'must be a list of charts').nullish(),
   },
   'section',
 );

@@ -17,7 +17,7 @@ import { checkContent } from './content-check.ts';
 import { readImageList } from './image-list.ts';
 import { imageSetSchema, type ImageSet, type ImageSetDocument } from './image-set-schema.ts';
 import { resolveTagRules } from './tag-rules.ts';
-import type { ResolveContext, ResolvedImage, ResolvedSection } from './types.ts';
+import type { LocalArtifact, ResolveContext, ResolvedImage, ResolvedSection } from './types.ts';
 
 export type { ImageSet, ImageSetDocument } from './image-set-schema.ts';
 
@@ -49,9 +49,11 @@ export async function resolveImageSet(set: ImageSetFile, context: Omit<ResolveCo
   const full: ResolveContext = { ...context, baseDir: dirname(set.path) };
   const { sections } = set;
   const images: ResolvedImage[] = [];
+  const artifacts: LocalArtifact[] = [];
   const notes: string[] = [];
   const add = (section: ResolvedSection): void => {
     images.push(...section.images);
+    artifacts.push(...(section.artifacts ?? []));
     notes.push(...section.notes);
   };
   for (const source of sections.images ?? []) images.push({ source, section: 'images' });
@@ -68,8 +70,12 @@ export async function resolveImageSet(set: ImageSetFile, context: Omit<ResolveCo
     const { resolveOpenShiftConfig } = await import('./openshift.ts');
     add(await resolveOpenShiftConfig(sections.openshift, full));
   }
-  if (images.length === 0) throw new FerryError('INVALID_CONTENT', `${set.path} resolves to no images`, { file: set.path });
-  return { images, notes };
+  if (sections.charts) {
+    const { resolveCharts } = await import('./charts.ts');
+    add(await resolveCharts(sections.charts, full));
+  }
+  if (images.length === 0 && artifacts.length === 0) throw new FerryError('INVALID_CONTENT', `${set.path} resolves to no images`, { file: set.path });
+  return { images, notes, ...(artifacts.length > 0 ? { artifacts } : {}) };
 }
 
 /** Where resolved images should land, by formatted source reference, as the export engine takes them. */
