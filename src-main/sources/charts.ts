@@ -9,7 +9,6 @@
  * set under section `charts` and are listed per chart in the plan.
  */
 import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
 import type { Reference } from '../../src-shared/model/oci.ts';
@@ -157,7 +156,10 @@ async function ociChart(chart: ChartSelection, context: ResolveContext, section:
 export async function resolveCharts(charts: readonly ChartSelection[], context: ResolveContext): Promise<ResolvedSection> {
   const section: ResolvedSection = { images: [], notes: [] };
   let folder: Promise<string> | undefined;
-  const staging = (): Promise<string> => (folder ??= context.staging !== undefined ? mkdtemp(join(context.staging, 'charts-')) : mkdtemp(join(tmpdir(), 'ferry-charts-')));
+  const staging = (): Promise<string> => {
+    if (context.staging === undefined) throw new FerryError('INTERNAL', 'no staging folder was given to the image set resolvers');
+    return (folder ??= mkdtemp(join(context.staging, 'charts-')));
+  };
   try {
     for (const chart of charts) {
       if (chart.repository.kind === 'http') await httpChart(chart, context, staging, section);

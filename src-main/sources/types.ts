@@ -6,7 +6,14 @@
  */
 import type { Reference } from '../../src-shared/model/oci.ts';
 import type { PlatformSelection } from '../oci/platform.ts';
+import type { LocalArtifact } from '../oci/local-artifact.ts';
 import type { Registries } from '../oci/registry/registries.ts';
+
+/**
+ * Non-image content built into an OCI artifact on the connected side (local files, package repositories, charts from HTTP repositories).
+ * Declared in oci/local-artifact.ts, beside the code that builds its manifest, because the export engine (transfer/) takes it too and may not import sources/.
+ */
+export type { LocalArtifact } from '../oci/local-artifact.ts';
 
 /** One image a resolver wants carried. */
 export interface ResolvedImage {
@@ -21,26 +28,12 @@ export interface ResolvedImage {
   section: string;
 }
 
-/** Non-image content built into an OCI artifact on the connected side (local files, package repositories, charts from HTTP repositories). */
-export interface LocalArtifact {
-  /** What it was made from, shown in the plan and recorded as the bundle image's source, e.g. `file:repo/debs` or `https://charts.example.com/nginx-1.2.3.tgz`. */
-  source: string;
-  /** Where it lands under the import prefix. */
-  target: { path: string; tag: string };
-  section: string;
-  artifactType: string;
-  /** The config blob; files use the OCI empty descriptor (`application/vnd.oci.empty.v1+json`, bytes `{}`). */
-  config: { mediaType: string; bytes: Buffer };
-  /** One layer per regular file on local disk; each is hashed while planning and re-hashed while copied. */
-  layers: Array<{ mediaType: string; file: string; title: string; annotations?: Record<string, string> }>;
-  annotations?: Record<string, string>;
-}
-
-/** A resolver's answer: the images, artifacts built locally, and plain-language notes for the plan (requirements, disruptions). */
+/** A resolver's answer: the images, and plain-language notes for the plan (requirements, disruptions). */
 export interface ResolvedSection {
   images: ResolvedImage[];
-  artifacts?: LocalArtifact[];
   notes: string[];
+  /** Non-image content to build into OCI artifacts (`files:`, `packageRepositories:`, charts from HTTP repositories). */
+  artifacts?: LocalArtifact[];
 }
 
 /** What resolvers get to work with: registry reads only. */
@@ -50,11 +43,6 @@ export interface ResolveContext {
   signal?: AbortSignal;
   /** Folder of the image set file, for relative paths inside it. */
   baseDir: string;
-  /**
-   * A folder resolvers may download into (charts from HTTP repositories), kept
-   * until the export has copied the artifacts made from it; the caller removes
-   * it. Without one, a resolver that must download makes its own under the OS
-   * temporary folder.
-   */
+  /** A private folder for what resolvers download or build on the connected side (`files:` URLs, packed package repositories, charts from HTTP repositories); the export use case removes it after the export. */
   staging?: string;
 }
