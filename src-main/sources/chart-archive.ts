@@ -107,6 +107,9 @@ async function walk(archive: Readable | Buffer, source: string, prefix: string, 
   } catch (error) {
     if (error instanceof FerryError) throw error;
     throw new FerryError('INVALID_CONTENT', `${where} is not a readable chart archive (gzip + tar): ${error instanceof Error ? error.message : String(error)}`, { source }, { cause: error });
+  } finally {
+    // A refused or short archive must not leave its file open: the reader stops before the end.
+    input.destroy();
   }
   if (top === undefined) return;
   // The chart and its unpacked subcharts, shallowest first: `charts/a/charts/b/Chart.yaml` → `top/charts/a/charts/b`.

@@ -181,12 +181,11 @@ function indexDigest(value: unknown, what: string): string | undefined {
   return `sha256:${hex}`;
 }
 
-/**
- * Fetches a repository's index.yaml and picks the chart version: the exact
- * version asked for, or the newest in the range (pre-releases only where the
- * range names one, as node-semver decides).
- */
-export async function findChart(registries: Registries, repository: URL, name: string, wanted: { exact: string } | { range: VersionRange }, signal?: AbortSignal): Promise<IndexedChart> {
+/** Indexes already read in one job, by index URL: a set naming several charts of one repository fetches and parses its index once. */
+export type IndexCache = Map<string, Promise<Record<string, unknown>>>;
+
+/** Fetches and strictly parses a repository's index.yaml; answers its `entries` mapping. */
+async function readIndex(registries: Registries, repository: URL, signal: AbortSignal | undefined): Promise<Record<string, unknown>> {
   const index = indexUrl(repository);
   const where = redactUrl(index.href);
   const response = await get(registries, index, `chart repository ${redactUrl(repository.href)}`, signal);
@@ -199,6 +198,28 @@ export async function findChart(registries: Registries, repository: URL, name: s
   const document = mapping(readYaml(bytes.toString('utf8'), where, { maxBytes: INDEX_SIZE_LIMIT }).value);
   const entries = mapping(document?.entries);
   if (!entries) throw new FerryError('INVALID_CONTENT', `${where} is not a chart repository index: it has no entries`, {});
+  return entries;
+}
+
+/**
+ * Fetches a repository's index.yaml (once per job when given a cache) and
+ * picks the chart version: the exact version asked for, or the newest in the
+ * range (pre-releases only where the range names one, as node-semver decides).
+ */
+export async function findChart(
+  registries: Registries,
+  repository: URL,
+  name: string,
+  wanted: { exact: string } | { range: VersionRange },
+  options: { signal?: AbortSignal; indexes?: IndexCache } = {},
+): Promise<IndexedChart> {
+  const where = redactUrl(indexUrl(repository).href);
+  let pending = options.indexes?.get(where);
+  if (!pending) {
+    pending = readIndex(registries, repository, options.signal);
+    options.indexes?.set(where, pending);
+  }
+  const entries = await pending;
   const listed = entries[name];
   if (!Array.isArray(listed) || listed.length === 0) throw new FerryError('NOT_FOUND', `${where} lists no chart "${name}"`, { chart: name });
   let best: { entry: Record<string, unknown>; version: Version; text: string } | undefined;

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
 import type { Reference } from '../../src-shared/model/oci.ts';
 import { FerryError } from '../../src-shared/errors.ts';
-import { formatReference } from '../oci/reference.ts';
+import { formatReference, parseReference } from '../oci/reference.ts';
 import { readBlobToBuffer } from '../oci/registry/blobs.ts';
 import { getManifest } from '../oci/registry/manifests.ts';
 import { listTags } from '../oci/registry/tags.ts';
@@ -30,7 +30,7 @@ import {
   type ChartArchive,
 } from './chart-archive.ts';
 import { declaredImages } from './chart-images.ts';
-import { closeChartConnections, downloadChart, findChart } from './chart-repository.ts';
+import { closeChartConnections, downloadChart, findChart, type IndexCache } from './chart-repository.ts';
 import type { ChartSelection } from './image-set-schema.ts';
 import type { LocalArtifact, ResolveContext, ResolvedImage, ResolvedSection } from './types.ts';
 import { anyVersion, compareVersions, satisfies, type Version } from './versions.ts';
@@ -52,8 +52,8 @@ function tagVersion(tag: string): Version | undefined {
 /** An `oci://` chart: the reference of the version asked for, its tags listed when a range was given. */
 async function ociChartReference(chart: ChartSelection, context: ResolveContext): Promise<Reference> {
   if (chart.repository.kind !== 'oci') throw new FerryError('INTERNAL', 'not an OCI chart');
-  const { registry, path } = chart.repository;
-  const repository = `${path}/${chart.name}`;
+  // Through the reference grammar: Docker Hub's hosts normalise to docker.io, and a name no repository may hold is refused by name.
+  const { registry, repository } = parseReference(`${chart.repository.registry}/${chart.repository.path}/${chart.name}`);
   const { version } = chart;
   if ('exact' in version) return { registry, repository, tag: chartTag(version.exact) };
   const client = await context.registries.client(registry);
@@ -120,9 +120,9 @@ function checkChart(archive: ChartArchive, name: string, version: string, source
 }
 
 /** Resolves one chart from an HTTP repository into a LocalArtifact, after checking what was downloaded. */
-async function httpChart(chart: ChartSelection, context: ResolveContext, staging: () => Promise<string>, section: ResolvedSection): Promise<void> {
+async function httpChart(chart: ChartSelection, context: ResolveContext, staging: () => Promise<string>, indexes: IndexCache, section: ResolvedSection): Promise<void> {
   if (chart.repository.kind !== 'http') throw new FerryError('INTERNAL', 'not an HTTP chart');
-  const found = await findChart(context.registries, chart.repository.url, chart.name, chart.version, context.signal);
+  const found = await findChart(context.registries, chart.repository.url, chart.name, chart.version, { indexes, ...(context.signal ? { signal: context.signal } : {}) });
   const download = await downloadChart(context.registries, found, await mkdtemp(join(await staging(), 'chart-')), context.signal);
   const source = found.url.href;
   const archive = await readChartArchive(createReadStream(download.file), source);
@@ -156,13 +156,14 @@ async function ociChart(chart: ChartSelection, context: ResolveContext, section:
 export async function resolveCharts(charts: readonly ChartSelection[], context: ResolveContext): Promise<ResolvedSection> {
   const section: ResolvedSection = { images: [], notes: [] };
   let folder: Promise<string> | undefined;
+  const indexes: IndexCache = new Map();
   const staging = (): Promise<string> => {
     if (context.staging === undefined) throw new FerryError('INTERNAL', 'no staging folder was given to the image set resolvers');
     return (folder ??= mkdtemp(join(context.staging, 'charts-')));
   };
   try {
     for (const chart of charts) {
-      if (chart.repository.kind === 'http') await httpChart(chart, context, staging, section);
+      if (chart.repository.kind === 'http') await httpChart(chart, context, staging, indexes, section);
       else await ociChart(chart, context, section);
     }
   } finally {

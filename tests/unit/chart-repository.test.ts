@@ -205,6 +205,19 @@ describe('charts: in an image set', () => {
     expect(escape.message).toMatch(/climbs out of the repository/);
   });
 
+  it('reads a repository index once for every chart of it', async () => {
+    const set = join(work, 'twice.yaml');
+    await writeFile(
+      set,
+      `charts:\n  - repository: ${server.url}/repo\n    name: web\n    version: 1.1.0\n  - repository: ${server.url}/repo\n    name: web\n    version: 1.2.3\n    target: web/newer\n`,
+    );
+    const { sections } = await readImageSet(set);
+    const before = server.hits.get('/repo/index.yaml') ?? 0;
+    const resolved = await resolveCharts(sections.charts ?? [], { registries, platforms: { kind: 'all' }, baseDir: work, staging: await mkdtemp(join(work, 'staging-')) });
+    expect(resolved.artifacts?.map((a) => `${a.target.path}:${a.target.tag}`)).toEqual(['charts/web:1.1.0', 'web/newer:1.2.3']);
+    expect((server.hits.get('/repo/index.yaml') ?? 0) - before).toBe(1);
+  });
+
   it('the schema refuses bad entries by path', async () => {
     const set = join(work, 'bad.yaml');
     await writeFile(
