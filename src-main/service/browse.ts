@@ -8,13 +8,7 @@
  * field. A file's preview is its first BROWSE_PREVIEW_BYTES, handed over as
  * text only when those bytes are UTF-8 without NUL.
  */
-import {
-  BROWSE_PREVIEW_BYTES,
-  type BrowseFileEntry,
-  type BrowseFilePreview,
-  type BrowsePlatforms,
-  type ApiMethods,
-} from '../../src-shared/api/contract.ts';
+import { BROWSE_PREVIEW_BYTES, type BrowseFileEntry, type BrowseFilePreview, type BrowsePlatforms, type ApiMethods } from '../../src-shared/api/contract.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import type { BrowseSource } from '../../src-shared/model/browse.ts';
 import { parseDigest } from '../oci/digest.ts';
@@ -52,7 +46,8 @@ function sourceFrom(raw: unknown, savedLogin?: SavedLogin): CheckedSource {
 /** A short text argument without NUL (a page marker, a path inside an image). */
 function shortText(args: Record<string, unknown>, name: string): string | undefined {
   const value = optionalString(args, name);
-  if (value !== undefined && (value.length > MAX_TEXT || value.includes('\0'))) throw new FerryError('INVALID_ARGUMENT', `${name} must be a text of at most ${MAX_TEXT} characters`, { argument: name });
+  if (value !== undefined && (value.length > MAX_TEXT || value.includes('\0')))
+    throw new FerryError('INVALID_ARGUMENT', `${name} must be a text of at most ${MAX_TEXT} characters`, { argument: name });
   return value;
 }
 
@@ -176,4 +171,3 @@ export function browseMethods(savedLogin?: SavedLogin): {
     },
   };
 }
-
