@@ -155,7 +155,7 @@ export function createService(options: ServiceOptions): Service {
       return findBundles(drives.map((drive) => ({ path: drive.path, drive: drive.label })));
     },
     // The browser reads registries with the same saved logins as the wizards, and bundles as `ferry ls` does.
-    ...browseMethods(savedLogin),
+    ...browseMethods({ savedLogin, verified }),
   };
 
   return {

@@ -4,18 +4,18 @@
  * untrusted: its source, page, repository, tag, digest, platform and path are
  * checked here into the use case's typed arguments (a login inside a registry
  * address is refused before it can be echoed; repository, tag and digest are
- * parsed by the reference grammar), and what goes back is built field by
- * field. A file's preview is its first BROWSE_PREVIEW_BYTES, handed over as
+ * parsed by the reference grammar). A file's preview is its first BROWSE_PREVIEW_BYTES, handed over as
  * text only when those bytes are UTF-8 without NUL.
  */
-import { BROWSE_PREVIEW_BYTES, type BrowseFileEntry, type BrowseFilePreview, type BrowsePlatforms, type ApiMethods } from '../../src-shared/api/contract.ts';
+import { BROWSE_PREVIEW_BYTES, type ApiMethods, type BrowseFilePreview } from '../../src-shared/api/contract.ts';
 import { FerryError } from '../../src-shared/errors.ts';
-import type { BrowseSource } from '../../src-shared/model/browse.ts';
+import type { BrowseImageRef, BrowseSource } from '../../src-shared/model/browse.ts';
 import { parseDigest } from '../oci/digest.ts';
 import { parsePlatform } from '../oci/platform.ts';
-import { parseRegistryPrefix } from '../oci/reference.ts';
+import { parseReference, parseRegistryPrefix } from '../oci/reference.ts';
 import type { RegistrySettings } from '../usecases/access.ts';
-import { browseFiles, browsePlatforms, browseReadFile, browseRepositories, browseTags } from '../usecases/browse.ts';
+import { browseFiles, browsePlatforms, browseReadFile, browseRepositories, browseTags, type BrowseContext } from '../usecases/browse.ts';
+import type { VerifiedBundles } from '../usecases/verify.ts';
 import { argsObject, optionalString, requireString, settingsFrom, type SavedLogin } from './access.ts';
 
 /** The most entries one page may ask for; registries cap `n` themselves, this keeps one answer small. */
@@ -71,38 +71,45 @@ const TAG = /^[\w][\w.-]{0,127}$/;
 /** A repository name's longest length (distribution's NameTotalLengthMax). */
 const NAME_MAX_LENGTH = 255;
 
-/** A repository name of the source: path components of the reference grammar, nothing that could carry a tag, digest or host. */
-function repositoryFrom(args: Record<string, unknown>): string {
+/**
+ * A repository name of the source: in a registry, path components of the
+ * reference grammar below the host; in a bundle, an image name as the bundle
+ * records it (host included). Nothing that could carry a tag or a digest.
+ */
+function repositoryFrom(args: Record<string, unknown>, source: BrowseSource): string {
   const repository = requireString(args, 'repository');
-  if (repository.length > NAME_MAX_LENGTH || !repository.split('/').every((component) => PATH_COMPONENT.test(component))) {
-    throw new FerryError('INVALID_ARGUMENT', 'repository must be lowercase path components separated by "/"', { argument: 'repository' });
+  const refuse = (): never => {
+    throw new FerryError('INVALID_ARGUMENT', 'repository must be a repository name: lowercase path components separated by "/"', { argument: 'repository' });
+  };
+  if (repository.length > NAME_MAX_LENGTH || repository.includes('@')) refuse();
+  if (source.kind === 'registry') {
+    if (!repository.split('/').every((component) => PATH_COMPONENT.test(component))) refuse();
+  } else {
+    let tag: string | undefined;
+    try {
+      tag = parseReference(`${repository}:latest`).tag;
+    } catch {
+      refuse();
+    }
+    if (tag !== 'latest') refuse();
   }
   return repository;
 }
 
-/**
- * The image a call names, as the reference the use case takes: for a
- * registry `host/repository:tag` (or `@digest`), for a bundle
- * `repository:tag` as the bundle records it.
- */
-function imageFrom(raw: unknown, savedLogin?: SavedLogin): CheckedSource & { args: Record<string, unknown>; reference: string } {
+/** The image a call names: a repository of the source and a tag or a digest in it. */
+function imageFrom(raw: unknown, savedLogin?: SavedLogin): CheckedSource & { args: Record<string, unknown>; image: BrowseImageRef } {
   const args = argsObject(raw);
   const checked = sourceFrom(args.source, savedLogin);
-  const repository = repositoryFrom(args);
+  const repository = repositoryFrom(args, checked.source);
   const digest = optionalString(args, 'digest');
-  const tag = optionalString(args, 'tag');
-  let suffix: string;
   if (digest !== undefined) {
     parseDigest(digest);
-    suffix = `@${digest}`;
-  } else if (tag !== undefined) {
-    if (!TAG.test(tag)) throw new FerryError('INVALID_ARGUMENT', 'tag must be 1-128 letters, digits, "_", "." or "-", not starting with "." or "-"', { argument: 'tag' });
-    suffix = `:${tag}`;
-  } else {
-    throw new FerryError('INVALID_ARGUMENT', 'name a tag or a digest of the repository', { argument: 'tag' });
+    return { ...checked, args, image: { repository, digest } };
   }
-  const reference = checked.source.kind === 'registry' ? `${checked.source.registry}/${repository}${suffix}` : `${repository}${suffix}`;
-  return { ...checked, args, reference };
+  const tag = optionalString(args, 'tag');
+  if (tag === undefined) throw new FerryError('INVALID_ARGUMENT', 'name a tag or a digest of the repository', { argument: 'tag' });
+  if (!TAG.test(tag)) throw new FerryError('INVALID_ARGUMENT', 'tag must be 1-128 letters, digits, "_", "." or "-", not starting with "." or "-"', { argument: 'tag' });
+  return { ...checked, args, image: { repository, tag } };
 }
 
 /** The optional platform of an index to look into (`os/arch[/variant]`). */
@@ -126,48 +133,42 @@ export function previewOf(path: string, read: { bytes: Uint8Array; size: number;
   }
 }
 
-/** The browse:* methods, each checking its untrusted arguments first. */
-export function browseMethods(savedLogin?: SavedLogin): {
+/**
+ * The browse:* methods, each checking its untrusted arguments first. Bundles
+ * are read through `verified`, the views the app keeps, so a bundle is
+ * verified once rather than on every click.
+ */
+export function browseMethods(options: { savedLogin?: SavedLogin; verified: VerifiedBundles }): {
   [M in 'browse:repositories' | 'browse:tags' | 'browse:platforms' | 'browse:files' | 'browse:read']: (args: ApiMethods[M]['args']) => Promise<ApiMethods[M]['result']>;
 } {
+  const { savedLogin } = options;
+  const context: BrowseContext = { bundles: options.verified };
   return {
     'browse:repositories': async (raw) => {
       const args = argsObject(raw);
       const { source, access } = sourceFrom(args.source, savedLogin);
-      const page = await browseRepositories(source, access, pageFrom(args));
-      return { repositories: [...page.repositories], ...(page.next !== undefined ? { next: page.next } : {}) };
+      return browseRepositories(source, access, pageFrom(args), context);
     },
     'browse:tags': async (raw) => {
       const args = argsObject(raw);
       const { source, access } = sourceFrom(args.source, savedLogin);
-      const page = await browseTags(source, access, repositoryFrom(args), pageFrom(args), { digests: args.digests === true });
-      const tags = page.tags.map((t) => (t.digest !== undefined ? { tag: t.tag, digest: t.digest } : { tag: t.tag }));
-      return { tags, ...(page.next !== undefined ? { next: page.next } : {}) };
+      return browseTags(source, access, repositoryFrom(args, source), pageFrom(args), { digests: args.digests === true }, context);
     },
     'browse:platforms': async (raw) => {
-      const { source, access, reference } = imageFrom(raw, savedLogin);
-      const found = await browsePlatforms(source, access, reference);
-      const result: BrowsePlatforms = { digest: found.digest, mediaType: found.mediaType, platforms: found.platforms.map((p) => ({ platform: p.platform, digest: p.digest, size: p.size })) };
-      if (found.artifactType !== undefined) result.artifactType = found.artifactType;
-      return result;
+      const { source, access, image } = imageFrom(raw, savedLogin);
+      return browsePlatforms(source, access, image, context);
     },
     'browse:files': async (raw) => {
-      const { source, access, reference, args } = imageFrom(raw, savedLogin);
+      const { source, access, image, args } = imageFrom(raw, savedLogin);
       const path = shortText(args, 'path');
-      const listing = await browseFiles(source, access, reference, { ...platformFrom(args), ...(path !== undefined ? { path } : {}) });
-      const entries = listing.entries.map((e): BrowseFileEntry => {
-        const entry: BrowseFileEntry = { path: e.path, type: e.type, size: e.size, mode: e.mode };
-        if (e.linkTarget !== undefined) entry.linkTarget = e.linkTarget;
-        return entry;
-      });
-      return { entries };
+      return browseFiles(source, access, image, { ...platformFrom(args), ...(path !== undefined ? { path } : {}) }, context);
     },
     'browse:read': async (raw) => {
-      const { source, access, reference, args } = imageFrom(raw, savedLogin);
+      const { source, access, image, args } = imageFrom(raw, savedLogin);
       const path = shortText(args, 'path');
       if (path === undefined) throw new FerryError('INVALID_ARGUMENT', 'path is required', { argument: 'path' });
-      const read = await browseReadFile(source, access, reference, path, { ...platformFrom(args), maxBytes: BROWSE_PREVIEW_BYTES });
-      return previewOf(path, read);
+      const read = await browseReadFile(source, access, image, path, { ...platformFrom(args), maxBytes: BROWSE_PREVIEW_BYTES }, context);
+      return previewOf(read.path, read);
     },
   };
 }

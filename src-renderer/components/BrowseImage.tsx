@@ -7,7 +7,7 @@
 import { formatBytes } from '../../src-shared/units.ts';
 import type { TreeNode } from '../file-tree.ts';
 import { shortDigest } from '../format.ts';
-import { useBrowse } from '../stores/browse-store.ts';
+import { isSingleImage, useBrowse } from '../stores/browse-store.ts';
 import { VisibleText } from './VisibleText.tsx';
 
 function Platforms() {
@@ -39,12 +39,12 @@ function Platforms() {
           </div>
         )}
       </dl>
-      {manifest.platforms.length > 0 && (
+      {!isSingleImage(manifest) && (
         <ul className="browse-platforms" aria-label="Platforms">
           {manifest.platforms.map((p) => (
-            <li key={`${p.platform}@${p.digest}`}>
-              <button type="button" aria-pressed={s.platform === p.platform} onClick={() => void s.choosePlatform(p.platform)}>
-                <VisibleText text={p.platform} />
+            <li key={p.digest}>
+              <button type="button" aria-pressed={s.platform?.digest === p.digest} onClick={() => void s.choosePlatform(p)}>
+                <VisibleText text={p.platform ?? shortDigest(p.digest)} />
               </button>
               <span className="hint mono" title={p.digest}>
                 {' '}
@@ -74,13 +74,20 @@ function Entry({ node }: { node: TreeNode }) {
       </li>
     );
   }
-  if (node.type === 'file') {
+  if (node.type === 'file' || node.type === 'hardlink') {
     return (
       <li>
         <button type="button" className="link" aria-pressed={previewing} onClick={() => void previewFile(node.path)}>
           <VisibleText text={node.name} />
         </button>
-        <span className="hint"> {formatBytes(node.size)}</span>
+        {node.type === 'hardlink' ? (
+          <span className="hint">
+            {' '}
+            (hard link to <VisibleText text={node.linkTarget ?? ''} />)
+          </span>
+        ) : (
+          <span className="hint"> {formatBytes(node.size)}</span>
+        )}
       </li>
     );
   }
@@ -150,7 +157,7 @@ export function BrowseImage() {
   return (
     <>
       <Platforms />
-      {s.manifest && s.manifest.platforms.length > 0 && !s.platform && <p className="hint">Choose a platform to see its files.</p>}
+      {s.manifest && !isSingleImage(s.manifest) && !s.platform && <p className="hint">Choose a platform to see its files.</p>}
       {showFiles && (
         <section aria-labelledby="browse-files">
           <h3 id="browse-files">Files</h3>

@@ -99,7 +99,11 @@ function Trail() {
             :<VisibleText text={s.tag} />
           </li>
         )}
-        {s.platform && <li>{s.platform}</li>}
+        {s.platform && (
+          <li className="mono">
+            <VisibleText text={s.platform.platform ?? s.platform.digest} />
+          </li>
+        )}
       </ol>
     </nav>
   );

@@ -7,7 +7,7 @@
  * export wizard's list ("Pick from the registry").
  */
 import { create } from 'zustand';
-import type { ApiClient, BrowseFilePreview, BrowseImageInput, BrowsePlatforms, BrowseSourceInput } from '../../src-shared/api/contract.ts';
+import type { ApiClient, BrowseFilePreview, BrowseImageInput, BrowseManifest, BrowsePlatform, BrowseSourceInput } from '../../src-shared/api/contract.ts';
 import type { ErrorEnvelope } from '../../src-shared/errors.ts';
 import { envelopeOf } from '../api/explain.ts';
 import { mergeEntries, listsDeeper, type FileTree } from '../file-tree.ts';
@@ -36,8 +36,9 @@ interface Walk {
   tagsNext: string | null;
   digests: boolean;
   tag: string | null;
-  manifest: BrowsePlatforms | null;
-  platform: string | null;
+  manifest: BrowseManifest | null;
+  /** The image manifest of an index the user chose (its files are listed by this digest); null for a single image. */
+  platform: BrowsePlatform | null;
   tree: FileTree | null;
   /** Folders already listed (lazy listings), by path; the root is ''. */
   listed: Record<string, true>;
@@ -77,7 +78,7 @@ export interface BrowseStore extends Walk {
   loadMoreTags: () => Promise<void>;
   showDigests: () => Promise<void>;
   chooseTag: (tag: string) => Promise<void>;
-  choosePlatform: (platform: string) => Promise<void>;
+  choosePlatform: (platform: BrowsePlatform) => Promise<void>;
   toggleFolder: (path: string) => Promise<void>;
   previewFile: (path: string) => Promise<void>;
   /** Adds `registry/repository:tag` to the export wizard's references (once). */
@@ -121,6 +122,11 @@ function requireClient(): ApiClient {
   return client;
 }
 
+/** True when a manifest is one image rather than an index: it offers only itself. */
+export function isSingleImage(manifest: BrowseManifest): boolean {
+  return manifest.platforms.length === 1 && manifest.platforms[0]?.digest === manifest.digest;
+}
+
 /** The host part of what was typed as a registry (`https://host:5000/team` → `host:5000`). */
 export function registryHost(typed: string): string {
   return (
@@ -144,18 +150,18 @@ export const useBrowse = create<BrowseStore>()((set, get) => {
       if (mine === generation) set({ loading: null, error: envelopeOf(error) });
     }
   }
-  /** The image the walk stands on. */
+  /** The image the walk stands on: the chosen platform's manifest by digest, else the tag. */
   function image(): BrowseImageInput | null {
-    const { source, repository, tag } = get();
-    return source && repository && tag ? { source, repository, tag } : null;
+    const { source, repository, tag, platform } = get();
+    if (!source || !repository || !tag) return null;
+    return platform ? { source, repository, digest: platform.digest } : { source, repository, tag };
   }
   async function listFolder(folder: string): Promise<void> {
     const at = image();
     if (!at) return;
-    const platform = get().platform;
     await step(
       'files',
-      (api) => api['browse:files']({ ...at, ...(platform ? { platform } : {}), ...(folder ? { path: folder } : {}) }),
+      (api) => api['browse:files']({ ...at, ...(folder ? { path: folder } : {}) }),
       ({ entries }) => ({
         tree: mergeEntries(get().tree ?? {}, entries),
         listed: { ...get().listed, [folder]: true },
@@ -249,9 +255,9 @@ export const useBrowse = create<BrowseStore>()((set, get) => {
         (api) => api['browse:platforms'](at),
         (manifest) => ({ manifest }),
       );
-      // A single image (no platforms to choose from) opens its files at once.
+      // A single image (it offers only itself) opens its files at once.
       const manifest = get().manifest;
-      if (manifest && manifest.platforms.length === 0 && get().tag === tag) await listFolder('');
+      if (manifest && isSingleImage(manifest) && get().tag === tag) await listFolder('');
     },
     async choosePlatform(platform) {
       set({ ...BELOW.platform, platform });
@@ -270,11 +276,10 @@ export const useBrowse = create<BrowseStore>()((set, get) => {
     async previewFile(path) {
       const at = image();
       if (!at) return;
-      const platform = get().platform;
       set({ previewPath: path, preview: null });
       await step(
         'preview',
-        (api) => api['browse:read']({ ...at, ...(platform ? { platform } : {}), path }),
+        (api) => api['browse:read']({ ...at, path }),
         (preview) => ({ preview }),
       );
     },

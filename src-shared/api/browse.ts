@@ -1,49 +1,23 @@
 /**
  * The browser's part of the contract (`browse:*` in contract.ts): where it
- * reads from, and what it shows of repositories, tags, platforms, file trees
- * and a small file's start. The engine's own types are in model/browse.ts;
- * these are what crosses to the renderer (text instead of bytes).
+ * reads from and what a small file's preview carries. Repositories, tags,
+ * manifests and file trees cross as the browse use case's own shapes
+ * (model/browse.ts); a file's bytes cross as text, and only when they are text.
  */
+import type { BrowseImageRef } from '../model/browse.ts';
 import type { RegistryAccessInput } from './contract.ts';
+
+export type { BrowseFileEntry, BrowseFiles, BrowseImageRef, BrowseManifest, BrowsePage, BrowsePlatform, BrowseTag, RepositoryPage, TagPage } from '../model/browse.ts';
 
 /**
  * Where the app's browser reads from: a registry (its `host[:port]`, with the
  * access to reach it; a saved login is looked up on the engine side) or a
- * bundle folder on the engine's machine.
+ * bundle folder on the engine's machine (verified before anything is listed).
  */
 export type BrowseSourceInput = { kind: 'registry'; registry: string; access?: RegistryAccessInput } | { kind: 'bundle'; path: string };
 
-/** One page of a listing the browser walks with "load more": `last` is the `next` of the previous page. */
-export interface BrowsePage {
-  last?: string;
-  /** Entries per page; the engine caps it. */
-  n?: number;
-}
-
-/** An image in the browser: a repository of the source and a tag in it, or a digest (which wins). */
-export interface BrowseImageInput {
-  source: BrowseSourceInput;
-  repository: string;
-  tag?: string;
-  digest?: string;
-}
-
-/** What the browser shows of one tag or digest: its manifest, and for an index the platforms it holds. */
-export interface BrowsePlatforms {
-  digest: string;
-  mediaType: string;
-  artifactType?: string;
-  platforms: Array<{ platform: string; digest: string; size: number }>;
-}
-
-/** One entry of an image's file tree (its layers applied in order), with the path from the root. */
-export interface BrowseFileEntry {
-  path: string;
-  type: 'file' | 'dir' | 'symlink' | 'other';
-  size: number;
-  mode: number;
-  linkTarget?: string;
-}
+/** An image in the browser: a repository of the source (in a bundle, the image name without its tag) and a tag in it, or a digest (which wins). */
+export type BrowseImageInput = BrowseImageRef & { source: BrowseSourceInput };
 
 /**
  * A small file out of an image for the preview: at most `BROWSE_PREVIEW_BYTES`
@@ -52,6 +26,7 @@ export interface BrowseFileEntry {
  * with control and bidi characters made visible.
  */
 export interface BrowseFilePreview {
+  /** The path read, after the image's symlinks and hard links were followed. */
   path: string;
   /** The file's whole size. */
   size: number;

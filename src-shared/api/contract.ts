@@ -12,7 +12,7 @@ import type { BundleImage, BundleManifest } from '../model/bundle.ts';
 import type { BundleSummary, MonthTotals } from '../model/catalog.ts';
 import type { BlobProgress } from '../model/oci.ts';
 import type { JobProgress } from '../model/progress.ts';
-import type { BrowseFileEntry, BrowseFilePreview, BrowseImageInput, BrowsePage, BrowsePlatforms, BrowseSourceInput } from './browse.ts';
+import type { BrowseFilePreview, BrowseFiles, BrowseImageInput, BrowseManifest, BrowsePage, BrowseSourceInput, RepositoryPage, TagPage } from './browse.ts';
 import type { JobState } from './jobs.ts';
 import type { z } from 'zod';
 import type { RegistrySettingSchema, SettingsSchema } from '../schemas/settings.ts';
@@ -213,13 +213,13 @@ export interface ApiMethods {
   /** Saves references (and platforms) as a named image set, replacing one of the same name. */
   'sets:save': { args: { name: string; references: string[]; platforms?: string[] }; result: SavedSet };
   /** The browser: one page of the source's repositories. */
-  'browse:repositories': { args: { source: BrowseSourceInput } & BrowsePage; result: { repositories: string[]; next?: string } };
+  'browse:repositories': { args: { source: BrowseSourceInput } & BrowsePage; result: RepositoryPage };
   /** One page of a repository's tags; with `digests`, each tag's manifest digest too (one request per tag). */
-  'browse:tags': { args: { source: BrowseSourceInput; repository: string; digests?: boolean } & BrowsePage; result: { tags: Array<{ tag: string; digest?: string }>; next?: string } };
-  /** A tag's or digest's manifest, and the platforms of an index. */
-  'browse:platforms': { args: BrowseImageInput; result: BrowsePlatforms };
+  'browse:tags': { args: { source: BrowseSourceInput; repository: string; digests?: boolean } & BrowsePage; result: TagPage };
+  /** A tag's or digest's manifest, and the image manifests (platforms) it offers. */
+  'browse:platforms': { args: BrowseImageInput; result: BrowseManifest };
   /** The file tree of an image (one platform of an index), below `path` when given. */
-  'browse:files': { args: BrowseImageInput & { platform?: string; path?: string }; result: { entries: BrowseFileEntry[] } };
+  'browse:files': { args: BrowseImageInput & { platform?: string; path?: string }; result: BrowseFiles };
   /** The start of one file of an image, for the preview (see BrowseFilePreview). */
   'browse:read': { args: BrowseImageInput & { platform?: string; path: string }; result: BrowseFilePreview };
 }

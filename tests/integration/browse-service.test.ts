@@ -121,9 +121,11 @@ describe('browse:* against a registry, through browser mode', () => {
     expect(big.text).toBe(bigText().subarray(0, BROWSE_PREVIEW_BYTES).toString('utf8'));
   });
 
-  it('lists a single-platform image at once, with no platforms to choose', async () => {
+  it('offers a single-platform image as itself, and lists its files without a platform', async () => {
     const image = { source, repository: 'deckhouse/ee', tag: 'v1.60.1' };
-    expect((await client['browse:platforms'](image)).platforms).toEqual([]);
+    const manifest = await client['browse:platforms'](image);
+    expect(manifest.platforms.map((p) => ({ platform: p.platform, digest: p.digest }))).toEqual([{ platform: 'linux/amd64', digest: fixture.plain.digest }]);
+    expect(manifest.digest).toBe(fixture.plain.digest);
     const { entries } = await client['browse:files'](image);
     expect(entries.map((e) => e.path.replace(/^\.?\//, ''))).toContain('deckhouse/version');
   });
