@@ -1,7 +1,7 @@
 /**
  * The issue-12 browser end to end, in Chromium against browser mode: a real
  * registry started here holds a Deckhouse-shaped release channel; the Browse
- * screen walks repositories → tags (load more, digests) → platforms → files
+ * screen walks repositories (load more) → tags (digests) → platforms → files
  * and previews version.json as text with its bidi override shown as an
  * escape; the export wizard's "Pick from the registry" adds a tag to its list
  * and plans it; the inspector opens the browser on the bundle being inspected
@@ -13,7 +13,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { BIDI_NAME, buildBrowseUiFixture, CHANNEL_REPOSITORY, CHANNEL_TAGS, EXTRA_TAG_COUNT, PLAIN_REPOSITORIES, seedBrowseUiFixture, type BrowseUiFixture } from '../harness/browse-ui-fixture.ts';
+import {
+  BIDI_NAME,
+  buildBrowseUiFixture,
+  CHANNEL_REPOSITORY,
+  CHANNEL_TAGS,
+  EXTRA_REPOSITORY_COUNT,
+  EXTRA_TAG_COUNT,
+  PLAIN_REPOSITORIES,
+  seedBrowseUiFixture,
+  type BrowseUiFixture,
+} from '../harness/browse-ui-fixture.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
 import { Teardown } from '../harness/teardown.ts';
@@ -26,6 +36,7 @@ import { StartScreen } from './pages/start.ts';
 
 const RENDERER_DIR = 'dist/renderer';
 const TAG_COUNT = CHANNEL_TAGS.length + EXTRA_TAG_COUNT;
+const REPOSITORY_COUNT = 1 + PLAIN_REPOSITORIES.length + EXTRA_REPOSITORY_COUNT;
 
 let registry: RunningRegistry;
 let fixture: BrowseUiFixture;
@@ -57,12 +68,14 @@ test('the browser walks a registry: repositories → tags → platforms → file
   const browse = new BrowseScreen(page);
   await browse.open();
   await browse.openRegistry(registry.host);
-  await browse.expectRepositories([CHANNEL_REPOSITORY, ...PLAIN_REPOSITORIES].sort());
+  await browse.expectRepositoryCount(100, true);
+  await browse.expectRepositories([CHANNEL_REPOSITORY, ...PLAIN_REPOSITORIES]);
   await browse.capture('browse-1-repositories');
+  await browse.loadMoreRepositories();
+  await browse.expectRepositoryCount(REPOSITORY_COUNT, false);
 
   await browse.chooseRepository(CHANNEL_REPOSITORY);
-  await browse.expectTagCount(100, true);
-  await browse.loadMoreTags();
+  await browse.loadAllTags();
   await browse.expectTagCount(TAG_COUNT, false);
   await browse.showDigests();
   await expect(browse.tagRow('stable').getByRole('cell', { name: `sha256:${fixture.channel.digest.slice(7, 19)}` })).toBeVisible();
@@ -85,7 +98,7 @@ test('the browser walks a registry: repositories → tags → platforms → file
   await browse.expandFolder('notes');
   await expect(page.getByRole('button', { name: BIDI_NAME.replace('notes/', '').replace('\u202E', '\\u202e'), exact: true })).toBeVisible();
   await browse.expandFolder('bin');
-  const binary = await browse.previewFile('tool');
+  const binary = await browse.previewFile('tool', 'bin/tool');
   await expect(binary).toContainText('This file is not text; it is not shown.');
 });
 

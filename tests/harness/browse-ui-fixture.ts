@@ -3,8 +3,9 @@
  * multi-platform release-channel image whose layer holds version.json (with a
  * bidi override in one field, as untrusted text), a changelog, a nested
  * images_digests.json, a binary file and a file whose name carries a bidi
- * override, and a text file larger than the preview reads; many version tags on it, for "load more"; and two single-platform
- * images beside it, so there are several repositories to page through.
+ * override, and a text file larger than the preview reads; many version tags
+ * on it; and a single-platform image in two repositories beside it and in
+ * more than a browser page of `mirror/app-NNN` repositories, for "load more".
  * Same bytes on every run.
  */
 import { mkdtemp } from 'node:fs/promises';
@@ -21,6 +22,8 @@ import { dockerRef, skopeoCopy } from './skopeo.ts';
 export const CHANNEL_REPOSITORY = 'deckhouse/ee/release-channel';
 /** Two more repositories holding one single-platform image each. */
 export const PLAIN_REPOSITORIES = ['deckhouse/ee', 'deckhouse/ee/install'] as const;
+/** More repositories than one browser page (100), each holding the plain image: `mirror/app-000` … */
+export const EXTRA_REPOSITORY_COUNT = 105;
 /** The tags seeded through skopeo; `EXTRA_TAGS` more are put by manifest PUT. */
 export const CHANNEL_TAGS = ['alpha', 'stable', 'v1.60.1'] as const;
 /** How many `v1.0.N` tags are added to the channel, more than one browser page (100). */
@@ -45,6 +48,18 @@ export function bigText(): Buffer {
     length += line.length;
   }
   return Buffer.from(lines.join(''));
+}
+
+/** The extra repositories, `mirror/app-000` … */
+export function extraRepositories(): string[] {
+  return Array.from({ length: EXTRA_REPOSITORY_COUNT }, (_, i) => `mirror/app-${String(i).padStart(3, '0')}`);
+}
+
+/** Mounts a blob from one repository into another (distribution's cross-repository mount; an anonymous registry answers 201). */
+async function mountBlob(registry: RunningRegistry, repository: string, from: string, digest: string): Promise<void> {
+  const response = await fetch(`${registry.url}/v2/${repository}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`, { method: 'POST' });
+  await response.arrayBuffer();
+  if (response.status !== 201) throw new Error(`mount of ${digest} into ${repository}: HTTP ${response.status}`);
 }
 
 /** The extra tags, `v1.0.0` … */
@@ -118,6 +133,15 @@ export async function seedBrowseUiFixture(registry: RunningRegistry, fixture: Br
     const index = fixture.content.find((c) => c.digest === fixture.channel.digest);
     if (!index) throw new Error('the channel index is missing from the fixture');
     await mapLimit(extraTags(), 8, (tag) => putManifestRaw(registry, CHANNEL_REPOSITORY, tag, index.mediaType, index.data));
+    // The extra repositories reuse the plain image's blobs by mount, then get its manifest.
+    const plain = fixture.content.find((c) => c.digest === fixture.plain.digest);
+    if (!plain) throw new Error('the plain image is missing from the fixture');
+    const blobs = JSON.parse(plain.data.toString('utf8')) as { config: Descriptor; layers: Descriptor[] };
+    const from = PLAIN_REPOSITORIES[0];
+    await mapLimit(extraRepositories(), 8, async (repository) => {
+      for (const blob of [blobs.config, ...blobs.layers]) await mountBlob(registry, repository, from, blob.digest);
+      await putManifestRaw(registry, repository, CHANNEL_VERSION, plain.mediaType, plain.data);
+    });
   } finally {
     removeDir(work);
   }

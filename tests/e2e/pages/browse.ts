@@ -28,9 +28,14 @@ export class BrowseScreen extends Screen {
   tags(): Locator {
     return this.page.getByRole('table', { name: /tags/ });
   }
+  async expectRepositoryCount(count: number, more: boolean): Promise<void> {
+    await expect(this.repositories()).toHaveAccessibleName(`${count} repositories${more ? ' (more to load)' : ''}`);
+  }
   async expectRepositories(names: string[]): Promise<void> {
-    await expect(this.repositories()).toHaveAccessibleName(`${names.length} repositories`);
     for (const name of names) await expect(this.repositories().getByRole('button', { name, exact: true })).toBeVisible();
+  }
+  async loadMoreRepositories(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Load more repositories' }).click();
   }
   async chooseRepository(name: string): Promise<void> {
     await this.repositories().getByRole('button', { name, exact: true }).click();
@@ -39,8 +44,13 @@ export class BrowseScreen extends Screen {
   async expectTagCount(count: number, more: boolean): Promise<void> {
     await expect(this.tags()).toHaveAccessibleName(`${count} tags${more ? ' (more to load)' : ''}`);
   }
-  async loadMoreTags(): Promise<void> {
-    await this.page.getByRole('button', { name: 'Load more tags' }).click();
+  /** Clicks "Load more tags" until every page is in (a registry that ignores `n` sends them all at once). */
+  async loadAllTags(): Promise<void> {
+    const more = this.page.getByRole('button', { name: 'Load more tags' });
+    for (let pages = 0; pages < 10 && (await more.count()) > 0; pages += 1) {
+      await more.click();
+      await expect(this.page.getByRole('status').filter({ hasText: 'Loading tags…' })).toHaveCount(0);
+    }
   }
   async showDigests(): Promise<void> {
     await this.page.getByRole('button', { name: 'Show digests' }).click();
@@ -71,9 +81,10 @@ export class BrowseScreen extends Screen {
     await this.page.getByRole('button', { name: `${name}/`, exact: true }).click();
     await expect(this.page.getByRole('list', { name: `Entries in ${name}` })).toBeVisible();
   }
-  async previewFile(name: string): Promise<Locator> {
-    await this.page.getByRole('button', { name, exact: true }).click();
-    const preview = this.page.getByRole('region', { name: `Preview of ${name}` });
+  /** Clicks the file named `name` in the tree; the preview is headed with its whole path. */
+  async previewFile(name: string, path: string = name): Promise<Locator> {
+    await this.files().getByRole('button', { name, exact: true }).click();
+    const preview = this.page.getByRole('region', { name: `Preview of ${path}` });
     await expect(preview).toBeVisible();
     return preview;
   }
