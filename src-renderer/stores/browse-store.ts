@@ -214,11 +214,17 @@ export const useBrowse = create<BrowseStore>()((set, get) => {
       const s = get();
       let source: BrowseSourceInput;
       if (s.kind === 'bundle') {
-        if (!s.bundleText.trim()) return set({ error: { code: 'INVALID_ARGUMENT', message: 'Type or choose the bundle folder to browse.' } });
+        if (!s.bundleText.trim()) {
+          set({ error: { code: 'INVALID_ARGUMENT', message: 'Type or choose the bundle folder to browse.' } });
+          return;
+        }
         source = { kind: 'bundle', path: s.bundleText.trim() };
       } else {
         const registry = registryHost(s.registryText);
-        if (!registry) return set({ error: { code: 'INVALID_ARGUMENT', message: 'Type or choose the registry to browse (host or host:port).' } });
+        if (!registry) {
+          set({ error: { code: 'INVALID_ARGUMENT', message: 'Type or choose the registry to browse (host or host:port).' } });
+          return;
+        }
         source = { kind: 'registry', registry, access: accessInput(s.access) };
       }
       set({ ...BELOW.source, source });
@@ -266,9 +272,8 @@ export const useBrowse = create<BrowseStore>()((set, get) => {
     async toggleFolder(path) {
       const { expanded, wholeTree, listed } = get();
       if (expanded[path]) {
-        const next = { ...expanded };
-        delete next[path];
-        return set({ expanded: next });
+        set({ expanded: Object.fromEntries(Object.entries(expanded).filter(([folder]) => folder !== path)) });
+        return;
       }
       set({ expanded: { ...expanded, [path]: true } });
       if (!wholeTree && !listed[path]) await listFolder(path);
