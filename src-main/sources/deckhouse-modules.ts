@@ -52,7 +52,7 @@ async function resolveModule(reads: DeckhouseReads, spec: DeckhouseModule, expli
   await reads.carryVersions(versions, { image: path, release: `${path}/release`, extras: [] }, `${spec.name} `, known, false);
   const lists = await mapBounded(versions, (version) => moduleComponents(reads, path, version));
   const added = await carryComponents(reads, path, lists, label, true);
-  if (added > 0) plan.notes.push(`${label}: ${added} component and extra image(s) from ${versions.length} version(s)`);
+  if (added > 0) plan.notes.push(`${label}: ${added} component image(s) from ${versions.length} version(s), extra images included`);
   return true;
 }
 

@@ -44,7 +44,7 @@ export async function pushTree(registry: RunningRegistry, pushes: readonly TreeP
       }
       return pending;
     };
-    await mapLimit(pushes, options.concurrency ?? 8, async (p) => {
+    await mapLimit(pushes, options.concurrency ?? 16, async (p) => {
       const manifest = blobs.get(p.descriptor.digest);
       if (!manifest) throw new Error(`fixture has no manifest ${p.descriptor.digest}`);
       const parsed = JSON.parse(manifest.data.toString('utf8')) as { config: Descriptor; layers: Descriptor[] };

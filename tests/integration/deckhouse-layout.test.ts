@@ -7,10 +7,11 @@
  * does) and found identical. `excludeModules` and a module constraint remove
  * exactly what they should.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BundleManifest } from '../../src-shared/model/bundle.ts';
 import { ALL_PLATFORMS } from '../../src-main/oci/platform.ts';
 import { formatReference } from '../../src-main/oci/reference.ts';
 import { resolveDeckhouse } from '../../src-main/sources/deckhouse.ts';
@@ -141,13 +142,28 @@ it('export → import under REGISTRY/PATH: the target equals the expected source
   expect(plan.stdout).toContain(`note: deckhouse modules: ${[...MODULE_NAMES].sort().join(', ')}`);
 
   const bundle = join(work, 'bundle');
-  const exported = await runFerry('export', '--to', bundle, '--set', set, ...flags);
+  const catalog = join(work, 'catalog.sqlite');
+  const exported = await runFerry('export', '--to', bundle, '--set', set, ...flags, '--catalog', catalog);
   expect(exported.code, exported.stderr).toBe(0);
   const refused = await runFerry('import', bundle, '--to', site.host, ...flags);
   expect(refused.code).not.toBe(0);
   expect(refused.stderr).toContain('needs a path after the registry: REGISTRY/PATH');
-  const imported = await runFerry('import', bundle, '--to', `${site.host}/dkp`, ...flags, '--receipt', join(work, 'receipt.json'));
+  const receipt = join(work, 'receipt.json');
+  const imported = await runFerry('import', bundle, '--to', `${site.host}/dkp`, ...flags, '--receipt', receipt, '--site', 'dkp-1', '--catalog', join(work, 'site.sqlite'));
   expect(imported.code, imported.stderr).toBe(0);
+
+  // "Update only what changed": with the site's receipt in the catalog, the next export of the same set is built on it like any other set's.
+  expect((await runFerry('receipt', 'add', receipt, '--site', 'dkp-1', '--catalog', catalog)).code).toBe(0);
+  const next = join(work, 'bundle-2');
+  const update = await runFerry('export', '--to', next, '--set', set, ...flags, '--catalog', catalog, '--site', 'dkp-1');
+  expect(update.code, update.stderr).toBe(0);
+  const [one, two] = await Promise.all([bundle, next].map(async (b) => JSON.parse(await readFile(join(b, 'ferry.json'), 'utf8')) as BundleManifest));
+  expect(two?.parent).toBe(one?.bundleId);
+  expect(two?.images.length).toBe(one?.images.length);
+  // Nothing changed upstream, so every config and layer is left out and only manifests travel.
+  expect((two?.omitted ?? []).length).toBeGreaterThan(100);
+  const manifests = new Set(two?.images.map((i) => i.digest));
+  expect(two?.blobs.filter((b) => !manifests.has(b.digest))).toEqual([]);
 
   const target = treeLines(await readTree(site))
     .map((line) => (line.startsWith('dkp:') ? line.slice('dkp'.length) : line.replace(/^dkp\//, '')))
