@@ -22,6 +22,10 @@ export interface BundleImageRef {
   mediaType: string;
   /** Where the image set wants it (repository path under the prefix, tag), from ferry.json. */
   targets?: Array<{ path: string; tag?: string }>;
+  /** A local artifact (ferry.json format 2): its artifactType; its `source` then describes what it was made from and is no reference. */
+  artifactType?: string;
+  /** The image set section that brought it, from ferry.json. */
+  section?: string;
 }
 
 /** One manifest of an image's graph as verified: exact bytes, the media type it is pushed with, its kind and children. */
@@ -86,6 +90,8 @@ function imagesOf(entries: IndexEntry[], dir: string, manifest: BundleManifest |
       digest: entry.digest,
       mediaType: entry.mediaType,
       ...(listed?.targets ? { targets: listed.targets } : {}),
+      ...(listed?.artifactType !== undefined ? { artifactType: listed.artifactType } : {}),
+      ...(listed?.section !== undefined ? { section: listed.section } : {}),
     };
   });
 }

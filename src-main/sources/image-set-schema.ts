@@ -246,6 +246,129 @@ export type OperatorPackageSelection = z.output<typeof operatorPackageSchema>;
 /** One catalog selection of the `openshift:` section. */
 export type OperatorCatalogSelection = z.output<typeof operatorCatalogSchema>;
 
+// ---- files: and packageRepositories: ------------------------------------
+
+/** A repository path as the distribution grammar allows it (lowercase components separated by /). */
+const REPOSITORY_PATH = /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$/;
+/** A media type (RFC 6838 type/subtype, with the +suffix and parameters OCI types use). */
+const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
+
+/** Where a local artifact lands: `repository[:tag]` under the import prefix; the tag defaults to `latest`. */
+const artifactTarget = text.transform((value, ctx): { path: string; tag: string } => {
+  const colon = value.lastIndexOf(':');
+  const path = colon > value.lastIndexOf('/') ? value.slice(0, colon) : value;
+  const tag = colon > value.lastIndexOf('/') ? value.slice(colon + 1) : 'latest';
+  if (!REPOSITORY_PATH.test(path)) ctx.addIssue({ code: 'custom', message: `"${value}": "${path}" is not a repository path (lowercase names separated by /, e.g. ket/packages)` });
+  else if (!TAG.test(tag)) ctx.addIssue({ code: 'custom', message: `"${value}": "${tag}" is not a tag (letters, digits, _ . -, up to 128)` });
+  else return { path, tag };
+  return z.NEVER;
+});
+
+/** A media type such as application/vnd.example.config.v1+json. */
+const mediaType = text.regex(MEDIA_TYPE, { error: 'must be a media type such as application/vnd.example.file.v1' });
+
+/** One `files:` entry: a local file or folder (relative to the set file), or a URL downloaded on the connected side, carried as one OCI artifact. */
+export const fileEntrySchema = closed({
+  path: text.optional(),
+  url: text.refine((value) => URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol), { error: 'must be an http:// or https:// URL' }).optional(),
+  /** The file name a download gets in the artifact; default the URL's last path segment. */
+  name: text.optional(),
+  /** The download's expected sha256 (64 hex digits). */
+  sha256: z
+    .string({ error: 'must be 64 hex digits' })
+    .regex(/^[A-Fa-f0-9]{64}$/, { error: 'must be 64 hex digits' })
+    .transform((hex) => hex.toLowerCase())
+    .optional(),
+  target: artifactTarget,
+  artifactType: mediaType.optional(),
+  mediaType: mediaType.optional(),
+}).superRefine((entry, ctx) => {
+  if ((entry.path === undefined) === (entry.url === undefined)) ctx.addIssue({ code: 'custom', message: 'needs exactly one of path (a file or folder) and url' });
+  if (entry.url === undefined && entry.sha256 !== undefined) ctx.addIssue({ code: 'custom', path: ['sha256'], message: 'checks a download: it needs url' });
+  if (entry.url === undefined && entry.name !== undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: 'names a download: it needs url (a local file keeps its own name)' });
+});
+
+/** A checked `files:` entry. */
+export type FileEntry = z.output<typeof fileEntrySchema>;
+
+/** One `packageRepositories:` entry: a folder holding a Debian (apt) or RPM repository, carried as one tar layer. */
+export const packageRepositorySchema = closed({
+  path: text,
+  target: artifactTarget,
+  /** apt or rpm; found from the folder's files when left out. */
+  kind: z.enum(['apt', 'rpm'], { error: 'must be apt or rpm' }).optional(),
+});
+
+/** A checked `packageRepositories:` entry. */
+export type PackageRepositoryEntry = z.output<typeof packageRepositorySchema>;
+
+// ---- charts: -----------------------------------------------------------
+
+/** A Helm chart name as `helm create` and chart repositories allow it (Helm refuses path separators in names). */
+const CHART_NAME = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/;
+
+/** Where a chart comes from: an HTTP chart repository (its `index.yaml`) or an OCI registry path that `helm push` wrote to. */
+export type ChartRepository = { kind: 'http'; url: URL } | { kind: 'oci'; registry: string; path: string };
+
+/** `https://charts.example.com/stable` or `oci://registry.example.com/charts`: checked and split, a login in it refused without echoing it. */
+const chartRepository = z
+  .string({ error: (issue) => `${issue.input === undefined ? 'is required:' : 'must be'} a chart repository URL such as https://charts.example.com or oci://registry.example.com/charts` })
+  .transform((value, ctx): ChartRepository => {
+    let url: URL;
+    try {
+      url = new URL(value.trim());
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'is not a URL: a chart repository is https://…, http://… or oci://…' });
+      return z.NEVER;
+    }
+    if (url.username !== '' || url.password !== '') {
+      ctx.addIssue({ code: 'custom', message: 'must not hold a login (user:password@): chart repository logins are not read from the image set' });
+      return z.NEVER;
+    }
+    if (url.hash !== '') {
+      ctx.addIssue({ code: 'custom', message: 'must not have a #fragment' });
+      return z.NEVER;
+    }
+    if (url.protocol === 'https:' || url.protocol === 'http:') return { kind: 'http', url };
+    if (url.protocol !== 'oci:') {
+      ctx.addIssue({ code: 'custom', message: `has scheme "${url.protocol}": a chart repository is https://…, http://… or oci://…` });
+      return z.NEVER;
+    }
+    const path = url.pathname.replace(/^\/+|\/+$/g, '');
+    if (url.search !== '' || !REPOSITORY_PATH.test(path)) {
+      ctx.addIssue({ code: 'custom', message: 'must be oci://HOST[:PORT]/PATH with a lowercase repository path (helm push oci://… form)' });
+      return z.NEVER;
+    }
+    return { kind: 'oci', registry: url.host, path };
+  });
+
+/** A chart version: an exact SemVer 2 version (`4.11.3`, `1.0.0-rc.1`) or a node-semver range (`~4.11`, `>=1 <2`, `*`); the newest match is carried. */
+const chartVersion = textOrNumber.transform((value, ctx): { exact: string } | { range: VersionRange } => {
+  const trimmed = value.trim();
+  const exact = anyVersion(trimmed);
+  if (exact) return { exact: trimmed };
+  const parsed = parseRange(trimmed);
+  if (parsed) return { range: parsed };
+  ctx.addIssue({ code: 'custom', message: `is neither a chart version such as 4.11.3 nor a range such as "~4.11" or ">=1.2 <2": "${trimmed}"` });
+  return z.NEVER;
+});
+
+/** One `charts:` entry: a chart by repository, name and version, where it lands, and whether its images come along. */
+export const chartSchema = closed({
+  repository: chartRepository,
+  name: z.string({ error: 'must be a chart name such as ingress-nginx' }).regex(CHART_NAME, { error: 'must be a chart name such as ingress-nginx (lowercase letters, digits, ".", "_", "-")' }),
+  version: chartVersion,
+  target: z
+    .string({ error: 'must be a repository path such as charts/ingress-nginx' })
+    .transform((value) => value.trim().replace(/^\/+|\/+$/g, ''))
+    .refine((value) => REPOSITORY_PATH.test(value), { error: 'must be a repository path such as charts/ingress-nginx (lowercase, "/" between parts)' })
+    .optional(),
+  images: z.boolean({ error: 'must be true or false' }).default(true),
+});
+
+/** A checked `charts:` entry. */
+export type ChartSelection = z.output<typeof chartSchema>;
+
 // ---- the file ----------------------------------------------------------
 
 /** A whole image set file; a section left empty (`images:`) is the same as one left out. */
@@ -257,6 +380,9 @@ export const imageSetSchema = closed(
     tags: list(tagRuleSchema, 'must be a list of rules').nullish(),
     deckhouse: deckhouseSchema.nullish(),
     openshift: openShiftSchema.nullish(),
+    files: list(fileEntrySchema, 'must be a list of files, folders or URLs').nullish(),
+    packageRepositories: list(packageRepositorySchema, 'must be a list of package repository folders').nullish(),
+    charts: list(chartSchema, 'must be a list of charts').nullish(),
   },
   'section',
 );

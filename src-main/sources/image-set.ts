@@ -17,7 +17,7 @@ import { checkContent } from './content-check.ts';
 import { readImageList } from './image-list.ts';
 import { imageSetSchema, type ImageSet, type ImageSetDocument } from './image-set-schema.ts';
 import { resolveTagRules } from './tag-rules.ts';
-import type { ResolveContext, ResolvedImage, ResolvedSection } from './types.ts';
+import type { LocalArtifact, ResolveContext, ResolvedImage, ResolvedSection } from './types.ts';
 
 export type { ImageSet, ImageSetDocument } from './image-set-schema.ts';
 
@@ -50,9 +50,11 @@ export async function resolveImageSet(set: ImageSetFile, context: Omit<ResolveCo
   const { sections } = set;
   const images: ResolvedImage[] = [];
   const notes: string[] = [];
+  const artifacts: LocalArtifact[] = [];
   const add = (section: ResolvedSection): void => {
     images.push(...section.images);
     notes.push(...section.notes);
+    artifacts.push(...(section.artifacts ?? []));
   };
   for (const source of sections.images ?? []) images.push({ source, section: 'images' });
   for (const list of sections.imageLists ?? []) {
@@ -68,8 +70,17 @@ export async function resolveImageSet(set: ImageSetFile, context: Omit<ResolveCo
     const { resolveOpenShiftConfig } = await import('./openshift.ts');
     add(await resolveOpenShiftConfig(sections.openshift, full));
   }
-  if (images.length === 0) throw new FerryError('INVALID_CONTENT', `${set.path} resolves to no images`, { file: set.path });
-  return { images, notes };
+  if (sections.files?.length || sections.packageRepositories?.length) {
+    const { resolveFiles, resolvePackageRepositories } = await import('./local-files.ts');
+    if (sections.files?.length) add(await resolveFiles(sections.files, full));
+    if (sections.packageRepositories?.length) add(await resolvePackageRepositories(sections.packageRepositories, full));
+  }
+  if (sections.charts?.length) {
+    const { resolveCharts } = await import('./charts.ts');
+    add(await resolveCharts(sections.charts, full));
+  }
+  if (images.length === 0 && artifacts.length === 0) throw new FerryError('INVALID_CONTENT', `${set.path} resolves to no images`, { file: set.path });
+  return { images, notes, artifacts };
 }
 
 /** Where resolved images should land, by formatted source reference, as the export engine takes them. */
@@ -77,11 +88,19 @@ export type Placements = Map<string, { targets: Array<{ path: string; tag?: stri
 
 /**
  * Resolves a set for an export: appends its references (each once, however
- * many sections name it) to `references`, records the set in `imageSet`, and
- * returns where every image should land. Shared by the CLI and the app.
+ * many sections name it) to `references` and its local artifacts to
+ * `artifacts`, records the set in `imageSet`, and returns where every image
+ * should land. Shared by the CLI and the app.
  */
-export async function placeImageSet(set: ImageSetFile, context: Omit<ResolveContext, 'baseDir'>, imageSet: BundleImageSet, references: Reference[]): Promise<Placements> {
+export async function placeImageSet(
+  set: ImageSetFile,
+  context: Omit<ResolveContext, 'baseDir'>,
+  imageSet: BundleImageSet,
+  references: Reference[],
+  artifacts: LocalArtifact[] = [],
+): Promise<Placements> {
   const resolved = await resolveImageSet(set, context);
+  artifacts.push(...(resolved.artifacts ?? []));
   const placements: Placements = new Map();
   for (const image of resolved.images) {
     const key = formatReference(image.source);

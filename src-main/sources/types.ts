@@ -6,7 +6,14 @@
  */
 import type { Reference } from '../../src-shared/model/oci.ts';
 import type { PlatformSelection } from '../oci/platform.ts';
+import type { LocalArtifact } from '../oci/local-artifact.ts';
 import type { Registries } from '../oci/registry/registries.ts';
+
+/**
+ * Non-image content built into an OCI artifact on the connected side (local files, package repositories, charts from HTTP repositories).
+ * Declared in oci/local-artifact.ts, beside the code that builds its manifest, because the export engine (transfer/) takes it too and may not import sources/.
+ */
+export type { LocalArtifact } from '../oci/local-artifact.ts';
 
 /** One image a resolver wants carried. */
 export interface ResolvedImage {
@@ -25,6 +32,8 @@ export interface ResolvedImage {
 export interface ResolvedSection {
   images: ResolvedImage[];
   notes: string[];
+  /** Non-image content to build into OCI artifacts (`files:`, `packageRepositories:`, charts from HTTP repositories). */
+  artifacts?: LocalArtifact[];
 }
 
 /** What resolvers get to work with: registry reads only. */
@@ -34,4 +43,6 @@ export interface ResolveContext {
   signal?: AbortSignal;
   /** Folder of the image set file, for relative paths inside it. */
   baseDir: string;
+  /** A private folder for what resolvers download or build on the connected side (`files:` URLs, packed package repositories, charts from HTTP repositories); the export use case removes it after the export. */
+  staging?: string;
 }

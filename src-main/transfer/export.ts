@@ -10,11 +10,13 @@ import { mkdir } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FerryError } from '../../src-shared/errors.ts';
-import { BUNDLE_FILES, BUNDLE_FORMAT_VERSION, type BundleImage, type BundleImageSet, type BundleManifest } from '../../src-shared/model/bundle.ts';
+import { BUNDLE_FILES, BUNDLE_FORMAT_ARTIFACTS, BUNDLE_FORMAT_PLAIN, type BundleImage, type BundleImageSet, type BundleManifest } from '../../src-shared/model/bundle.ts';
 import type { Reference } from '../../src-shared/model/oci.ts';
 import type { TransferEvent } from '../../src-shared/model/progress.ts';
 import type { ImageGraph } from '../oci/image-graph.ts';
 import { MemoryBlobSource, type BlobRef, type BlobSource } from '../oci/blob-io.ts';
+import { LocalFileBlobSource, type LocalArtifact, type LocalArtifactGraph, type PlannedFile } from '../oci/local-artifact.ts';
+import { OCI_MANIFEST } from '../oci/media-types.ts';
 import { formatPlatform, type PlatformSelection } from '../oci/platform.ts';
 import { formatReference } from '../oci/reference.ts';
 import type { Registries } from '../oci/registry/registries.ts';
@@ -29,7 +31,7 @@ import { writeArchiveForm } from '../bundle/write-archive.ts';
 import { writeDirectoryForm, type FormWriterContext } from '../bundle/write-directory.ts';
 import { checkFreeSpace, chooseBundleForm, inspectTarget } from '../media/filesystem.ts';
 import { ferryVersion } from '../version.ts';
-import { resolveAll, planContent, type ExportPlan, type PlannedContent } from './plan.ts';
+import { buildAllArtifacts, resolveAll, planContent, type ExportPlan, type PlannedContent } from './plan.ts';
 
 /** Eight blobs in flight: keeps a USB 3 drive and a registry busy without thrashing a spinning disk. */
 export const DEFAULT_EXPORT_CONCURRENCY = 8;
@@ -43,6 +45,8 @@ export interface ImageBlobShare {
 /** What to export and where. */
 export interface ExportRequest {
   references: Reference[];
+  /** Non-image content to build into OCI artifacts (image sets' `files:`, package repositories, charts from HTTP repositories). */
+  artifacts?: LocalArtifact[];
   imageSet: BundleImageSet;
   target: string;
   platforms: PlatformSelection;
@@ -109,6 +113,33 @@ function describeImages(graphs: ImageGraph[], placements: ExportRequest['placeme
   });
 }
 
+/**
+ * Local artifacts as ferry.json and index.json describe them: named by their
+ * target (`path:tag`, which no pulled image's full reference can be), with the
+ * artifact type that tells readers the source is a description, not a reference.
+ */
+function describeArtifacts(artifacts: LocalArtifactGraph[], images: ReadonlyArray<{ name: string }>): Array<BundleImage & { manifestSize: number }> {
+  const taken = new Set(images.map((image) => image.name));
+  return artifacts.map(({ artifact, root, totalSize }) => {
+    const name = `${artifact.target.path}:${artifact.target.tag}`;
+    if (taken.has(name)) throw new FerryError('INVALID_ARGUMENT', `${artifact.source} would be named ${name}, which another image of this export already is`, { name });
+    taken.add(name);
+    return {
+      name,
+      source: artifact.source,
+      tag: artifact.target.tag,
+      digest: root.digest,
+      mediaType: OCI_MANIFEST,
+      artifactType: artifact.artifactType,
+      platforms: [],
+      size: totalSize,
+      targets: [{ path: artifact.target.path, tag: artifact.target.tag }],
+      section: artifact.section,
+      manifestSize: root.bytes.length,
+    };
+  });
+}
+
 /** True when a finished bundle in the folder holds exactly this plan's images and content. */
 function sameBundle(existing: BundleManifest, plan: ExportPlan, images: BundleImage[]): boolean {
   const key = (list: Array<{ name: string; digest: string }>): string =>
@@ -134,14 +165,22 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
   const started = Date.now();
   const dir = resolve(request.target);
   const graphs = await resolveAll(request.references, registries, request.platforms, request.signal);
-  const { plan, omitted } = leaveOut(planContent(graphs), request.incremental?.siteHas);
-  const images = describeImages(graphs, request.placements);
+  const artifacts = await buildAllArtifacts(request.artifacts ?? [], request.signal);
+  const { plan, omitted } = leaveOut(planContent(graphs, artifacts), request.incremental?.siteHas);
+  const pulled = describeImages(graphs, request.placements);
+  const images = [...pulled, ...describeArtifacts(artifacts, pulled)];
   if (request.onImageBlobs) {
     const left = new Set(omitted.map((blob) => blob.digest));
     const byImage = new Map<string, ImageBlobShare>();
     for (const graph of graphs) {
       const name = formatReference(graph.reference);
       if (byImage.has(name)) continue;
+      const carried = graph.blobs.filter((blob) => !left.has(blob.digest)).map((blob) => blob.digest);
+      const omittedBytes = graph.blobs.filter((blob) => left.has(blob.digest)).reduce((sum, blob) => sum + blob.size, 0);
+      byImage.set(name, { carried, omittedBytes });
+    }
+    for (const [i, graph] of artifacts.entries()) {
+      const name = images[pulled.length + i]?.name ?? graph.artifact.source;
       const carried = graph.blobs.filter((blob) => !left.has(blob.digest)).map((blob) => blob.digest);
       const omittedBytes = graph.blobs.filter((blob) => left.has(blob.digest)).reduce((sum, blob) => sum + blob.size, 0);
       byImage.set(name, { carried, omittedBytes });
@@ -238,7 +277,8 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
     await writeDirectoryForm(context);
   }
   const manifest: BundleManifest = {
-    formatVersion: BUNDLE_FORMAT_VERSION,
+    // A bundle without local artifacts stays at the plain version, which every earlier Ferry reads.
+    formatVersion: artifacts.length > 0 ? BUNDLE_FORMAT_ARTIFACTS : BUNDLE_FORMAT_PLAIN,
     bundleId: state.bundleId,
     sequence: (request.incremental?.parent.sequence ?? 0) + 1,
     created: state.created,
@@ -270,31 +310,40 @@ function leaveOut(plan: ExportPlan, siteHas: ReadonlySet<string> | undefined): {
   return { plan: { ...plan, content, uniqueBytes: content.reduce((sum, item) => sum + item.size, 0) }, omitted };
 }
 
-/** Where an export reads its content: manifests from memory (fetched and verified while planning), blobs from the repository each was planned from. */
+/**
+ * Where an export reads its content: manifests from memory (fetched and verified, or built, while planning),
+ * blobs from the repository each was planned from, local artifacts' files from disk (hashed again as they copy).
+ */
 class PlannedSource implements BlobSource {
   private readonly manifests: MemoryBlobSource;
   private readonly origins = new Map<string, Reference>();
+  private readonly files: LocalFileBlobSource;
 
   constructor(
     content: PlannedContent[],
     private readonly registries: Registries,
   ) {
     const bytes = new Map<string, Uint8Array>();
+    const files = new Map<string, PlannedFile>();
     for (const item of content) {
       if (item.bytes) bytes.set(item.digest, item.bytes);
+      else if (item.source && 'file' in item.source) files.set(item.digest, item.source.file);
       else if (item.source) this.origins.set(item.digest, item.source.reference);
     }
     this.manifests = new MemoryBlobSource(bytes, 'fetched while planning');
+    this.files = new LocalFileBlobSource(files);
   }
 
-  /** Names the blob by the repository it is read from. */
+  /** Names the blob by the repository or file it is read from. */
   describe(blob: BlobRef): string {
     const reference = this.origins.get(blob.digest);
+    if (this.files.has(blob.digest)) return this.files.describe(blob);
     return reference ? `blob ${blob.digest} in ${reference.registry}/${reference.repository}` : this.manifests.describe(blob);
   }
 
-  /** The blob's raw bytes from `start`, from memory or its repository. */
+  /** The blob's raw bytes from `start`, from memory, its local file or its repository. */
   open(blob: BlobRef, start: number, signal?: AbortSignal): AsyncIterable<Uint8Array> {
+    if (this.files.has(blob.digest)) return this.files.open(blob, start, signal);
     const reference = this.origins.get(blob.digest);
     if (!reference) return this.manifests.open(blob, start);
     const registries = this.registries;

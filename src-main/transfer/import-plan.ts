@@ -8,7 +8,7 @@ import type { Descriptor, Reference } from '../../src-shared/model/oci.ts';
 import { FerryError, type ErrorHint } from '../../src-shared/errors.ts';
 import { MAX_INDEX_NESTING } from '../oci/media-types.ts';
 import { formatPlatform } from '../oci/platform.ts';
-import { parseReference, repositoryName } from '../oci/reference.ts';
+import { formatReference, parseReference, repositoryName } from '../oci/reference.ts';
 import type { VerifiedBundle, VerifiedManifest } from '../bundle/bundle-view.ts';
 import type { RepositoryMapping } from '../mirror-config/mapping.ts';
 
@@ -22,7 +22,8 @@ export interface ImportTarget {
 /** One image of the import. */
 export interface ImportImage {
   name: string;
-  source: Reference;
+  /** The source reference, or for a local artifact what it was made from (`file:debs`). */
+  source: string;
   destination: Reference;
   digest: string;
   mediaType: string;
@@ -135,6 +136,18 @@ export function graphOf(view: VerifiedBundle, root: string, image: string = root
   return { manifests, blobs: [...blobs.values()], platforms: [...platforms] };
 }
 
+/** An image's source reference, parsed; a bundle whose ferry.json holds one Ferry cannot read is broken. */
+function sourceReference(view: VerifiedBundle, name: string, text: string): Reference {
+  try {
+    return parseReference(text);
+  } catch (error) {
+    throw new FerryError('BUNDLE_INVALID', `${view.dir}: image "${name}" has a source reference Ferry cannot read: ${error instanceof Error ? error.message : String(error)}`, {
+      image: name,
+      path: view.dir,
+    });
+  }
+}
+
 /** Plans the import of a verified bundle; refuses a mapping where two source repositories share a target. */
 export function planImport(view: VerifiedBundle, target: ImportTarget): ImportPlan {
   const images: ImportImage[] = [];
@@ -144,25 +157,24 @@ export function planImport(view: VerifiedBundle, target: ImportTarget): ImportPl
   const blobRepositories = new Map<string, string[]>();
   const sizes = new Map<string, number>();
   for (const image of view.images) {
-    let source: Reference;
-    try {
-      source = parseReference(image.source);
-    } catch (error) {
-      throw new FerryError('BUNDLE_INVALID', `${view.dir}: image "${image.name}" has a source reference Ferry cannot read: ${error instanceof Error ? error.message : String(error)}`, {
-        image: image.name,
-        path: view.dir,
-      });
-    }
-    const sourceRepository = repositoryName(source);
+    // A local artifact (files, a package repository) has no source registry: it lands at its targets and no mirror configuration names it.
+    const local = image.artifactType !== undefined;
+    const source = local ? undefined : sourceReference(view, image.name, image.source);
+    const sourceRepository = source ? repositoryName(source) : image.source;
     const graph = graphOf(view, image.digest, image.name);
     // An image set may place an image somewhere else than its source path, under one or more tags.
-    const placements = image.targets?.length ? image.targets.map((t) => ({ repository: placedRepository(t.path, target, image.name), tag: t.tag })) : [{ repository: targetRepository(source, target), tag: source.tag }];
+    const placements = image.targets?.length
+      ? image.targets.map((t) => ({ repository: placedRepository(t.path, target, image.name), tag: t.tag }))
+      : source
+        ? [{ repository: targetRepository(source, target), tag: source.tag }]
+        : [];
+    if (placements.length === 0) throw new FerryError('BUNDLE_INVALID', `${view.dir}: local artifact "${image.name}" names no target`, { image: image.name, path: view.dir });
     for (const placement of placements) {
       const { repository } = placement;
       const earlier = byTarget.get(repository);
       if (earlier !== undefined && earlier !== sourceRepository) conflicts.push(`${earlier} and ${sourceRepository} would both land in ${target.registry}/${repository}`);
       byTarget.set(repository, sourceRepository);
-      bySource.set(sourceRepository, repository);
+      if (source) bySource.set(sourceRepository, repository);
       const destination: Reference = { registry: target.registry, repository, digest: image.digest };
       if (placement.tag !== undefined) destination.tag = placement.tag;
       for (const blob of graph.blobs) {
@@ -171,7 +183,7 @@ export function planImport(view: VerifiedBundle, target: ImportTarget): ImportPl
         blobRepositories.set(blob.digest, needing);
         sizes.set(blob.digest, blob.size);
       }
-      images.push({ name: image.name, source, destination, digest: image.digest, mediaType: image.mediaType, ...graph });
+      images.push({ name: image.name, source: source ? formatReference(source) : image.source, destination, digest: image.digest, mediaType: image.mediaType, ...graph });
     }
   }
   if (conflicts.length > 0) {

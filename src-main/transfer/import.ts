@@ -259,7 +259,7 @@ export async function importBundle(request: ImportRequest, registries: Registrie
     bundleId: view.manifest?.bundleId,
     form: view.form,
     target,
-    images: plan.images.map((image) => ({ name: image.name, source: formatReference(image.source), destination: formatReference(image.destination), digest: image.digest })),
+    images: plan.images.map((image) => ({ name: image.name, source: image.source, destination: formatReference(image.destination), digest: image.digest })),
     blobs: { copied: 0, skipped: 0, mounted: 0 },
     bytesPushed: 0,
     manifestsPushed: 0,

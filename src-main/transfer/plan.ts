@@ -6,6 +6,7 @@
 import type { Reference } from '../../src-shared/model/oci.ts';
 import { FerryError, toErrorEnvelope } from '../../src-shared/errors.ts';
 import { manifestsInPushOrder, resolveImageGraph, type ImageGraph, type ManifestNode } from '../oci/image-graph.ts';
+import { buildArtifactGraph, type LocalArtifact, type LocalArtifactGraph, type PlannedFile } from '../oci/local-artifact.ts';
 import type { PlatformSelection } from '../oci/platform.ts';
 import { formatReference } from '../oci/reference.ts';
 import type { Registries } from '../oci/registry/registries.ts';
@@ -40,15 +41,17 @@ export async function resolveAll(references: Reference[], registries: Registries
 export interface PlannedContent {
   digest: string;
   size: number;
-  /** The repository to fetch it from, for blobs; manifests carry their bytes. */
-  source?: { reference: Reference };
-  /** Exact bytes, for manifests (already fetched while planning). */
+  /** Where to read it, for blobs: the repository it was resolved from, or the local file hashed while planning; manifests carry their bytes. */
+  source?: { reference: Reference } | { file: PlannedFile };
+  /** Exact bytes, for manifests (already fetched or built while planning) and the configs of local artifacts. */
   bytes?: Buffer;
 }
 
 /** Everything an export will write, with dedup across images already applied. */
 export interface ExportPlan {
   graphs: ImageGraph[];
+  /** Local artifacts, their manifests built from the files hashed while planning. */
+  artifacts: LocalArtifactGraph[];
   /** Unique content: every manifest (with its bytes), then every other blob, each in order of first appearance. */
   content: PlannedContent[];
   uniqueBytes: number;
@@ -56,8 +59,25 @@ export interface ExportPlan {
   savedByDedup: number;
 }
 
-/** Collects the unique blobs and manifests of resolved images in a deterministic order. */
-export function planContent(graphs: ImageGraph[]): ExportPlan {
+/**
+ * Builds every local artifact's manifest, hashing its files (one at a time:
+ * they share one disk); refuses two artifacts landing on the same target.
+ */
+export async function buildAllArtifacts(artifacts: readonly LocalArtifact[], signal?: AbortSignal): Promise<LocalArtifactGraph[]> {
+  const targets = new Map<string, string>();
+  for (const artifact of artifacts) {
+    const target = `${artifact.target.path}:${artifact.target.tag}`;
+    const earlier = targets.get(target);
+    if (earlier !== undefined) throw new FerryError('INVALID_ARGUMENT', `${earlier} and ${artifact.source} would both land at ${target}`, { target });
+    targets.set(target, artifact.source);
+  }
+  const graphs: LocalArtifactGraph[] = [];
+  for (const artifact of artifacts) graphs.push(await buildArtifactGraph(artifact, signal));
+  return graphs;
+}
+
+/** Collects the unique blobs and manifests of resolved images and local artifacts in a deterministic order. */
+export function planContent(graphs: ImageGraph[], artifacts: LocalArtifactGraph[] = []): ExportPlan {
   const blobs = new Map<string, PlannedContent>();
   const manifests = new Map<string, PlannedContent>();
   let separateTotal = 0;
@@ -68,10 +88,17 @@ export function planContent(graphs: ImageGraph[]): ExportPlan {
       addManifest(manifests, node);
     }
   }
+  for (const artifact of artifacts) {
+    separateTotal += artifact.totalSize;
+    addManifest(manifests, artifact.root);
+    // The config rides with the manifests: a few bytes, already in memory.
+    if (!manifests.has(artifact.config.digest)) manifests.set(artifact.config.digest, { digest: artifact.config.digest, size: artifact.config.bytes.length, bytes: artifact.config.bytes });
+    for (const [digest, file] of artifact.files) if (!blobs.has(digest)) blobs.set(digest, { digest, size: file.size, source: { file } });
+  }
   // Manifests first: a reader streaming an archive learns the whole graph before the first layer arrives.
   const content = [...manifests.values(), ...[...blobs.values()].filter((b) => !manifests.has(b.digest))];
   const uniqueBytes = content.reduce((sum, item) => sum + item.size, 0);
-  return { graphs, content, uniqueBytes, savedByDedup: Math.max(0, separateTotal - uniqueBytes) };
+  return { graphs, artifacts, content, uniqueBytes, savedByDedup: Math.max(0, separateTotal - uniqueBytes) };
 }
 
 function addManifest(manifests: Map<string, PlannedContent>, node: ManifestNode): void {

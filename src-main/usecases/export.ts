@@ -5,7 +5,9 @@
  * catalog job and record, and the read-back. `ferry export` and the app's
  * export wizard both enter here, so they cannot drift apart.
  */
-import { basename, resolve } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import type { ExportPlanResult, PlannedImage } from '../../src-shared/api/contract.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import type { BundleImage, BundleImageSet } from '../../src-shared/model/bundle.ts';
@@ -17,6 +19,7 @@ import { formatReference, parseReference } from '../oci/reference.ts';
 import { Registries } from '../oci/registry/registries.ts';
 import { exportBundle, type ExportRequest, type ExportSummary, type ImageBlobShare } from '../transfer/export.ts';
 import { parseImageList, readImageList } from '../sources/image-list.ts';
+import type { LocalArtifact } from '../sources/types.ts';
 import { registryAccessFor, type RegistrySettings } from './access.ts';
 import { withCatalogJob } from './catalog-job.ts';
 import { deckhouseLicense } from './deckhouse-license.ts';
@@ -69,6 +72,8 @@ export interface ExportOutcome {
 interface PreparedExport {
   request: ExportRequest;
   registries: Registries;
+  /** Closes the registry clients and removes what resolvers downloaded or packed. */
+  close: () => Promise<void>;
 }
 
 /** The references of the input and where each came from, for ferry.json's image set. */
@@ -118,22 +123,33 @@ async function prepare(input: ExportJobInput, catalog: () => Catalog, signal: Ab
   if (input.archive === true) request.archive = true;
   if (input.partSize !== undefined) request.partSize = input.partSize;
   if (input.concurrency !== undefined) request.concurrency = input.concurrency;
+  // Downloads and packed package repositories live in a private folder until the export ends.
+  let staging: string | undefined;
+  const close = async (): Promise<void> => {
+    await registries.close();
+    if (staging !== undefined) await rm(staging, { recursive: true, force: true });
+  };
   if (set && imageSets) {
     try {
-      request.placements = await imageSets.placeImageSet(set, { registries, platforms, ...(signal ? { signal } : {}) }, imageSet, references);
+      const httpCharts = set.sections.charts?.filter((chart) => chart.repository.kind === 'http').length ?? 0;
+      const needsStaging = (set.sections.files?.length ?? 0) + (set.sections.packageRepositories?.length ?? 0) + httpCharts > 0;
+      if (needsStaging) staging = await mkdtemp(join(tmpdir(), 'ferry-stage-'));
+      const artifacts: LocalArtifact[] = [];
+      request.placements = await imageSets.placeImageSet(set, { registries, platforms, ...(signal ? { signal } : {}), ...(staging ? { staging } : {}) }, imageSet, references, artifacts);
+      if (artifacts.length > 0) request.artifacts = artifacts;
     } catch (error) {
-      await registries.close();
+      await close();
       throw error;
     }
   }
-  return { request, registries };
+  return { request, registries, close };
 }
 
 /** Runs the export (or its dry run), recorded in the catalog, and reads the bundle back when asked. */
 export async function runExport(input: ExportJobInput, catalog: Catalog, context: JobContext = {}): Promise<ExportOutcome> {
   const { signal, tracker } = context;
   if (input.dryRun !== true && input.target.trim() === '') throw new FerryError('INVALID_ARGUMENT', 'choose where to write the bundle (a drive or a folder)', { argument: 'target' });
-  const { request, registries } = await prepare(input, () => catalog, signal);
+  const { request, registries, close } = await prepare(input, () => catalog, signal);
   try {
     const notes = request.imageSet.notes ?? [];
     if (input.dryRun === true) return { summary: await exportBundle({ ...request, target: request.target || '.', dryRun: true, ...(signal ? { signal } : {}) }, registries), notes };
@@ -172,7 +188,7 @@ export async function runExport(input: ExportJobInput, catalog: Catalog, context
     }
     return outcome;
   } finally {
-    await registries.close();
+    await close();
   }
 }
 
@@ -199,7 +215,7 @@ function resolveProblems(error: unknown): Array<{ reference: string; message: st
  * become `problems` beside the planned rest, so the wizard can show both.
  */
 export async function planExport(input: ExportJobInput, catalog: () => Catalog): Promise<ExportPlanResult> {
-  const { request, registries } = await prepare(input, catalog, undefined);
+  const { request, registries, close } = await prepare(input, catalog, undefined);
   try {
     const imageBlobs = new Map<string, ImageBlobShare>();
     const onImageBlobs = (found: ReadonlyMap<string, ImageBlobShare>): void => found.forEach((blobs, name) => imageBlobs.set(name, blobs));
@@ -230,7 +246,7 @@ export async function planExport(input: ExportJobInput, catalog: () => Catalog):
     }
     return result;
   } finally {
-    await registries.close();
+    await close();
   }
 }
 

@@ -7,8 +7,12 @@
 import type { z } from 'zod';
 import type { BundleBlobSchema, BundleExporterSchema, BundleImageSchema, BundleImageSetSchema, BundleManifestSchema, BundlePartSchema } from '../schemas/bundle-manifest.ts';
 
-/** The format version this build writes and reads; bump it for any change a reader must know about. */
-export const BUNDLE_FORMAT_VERSION = 1;
+/** The format version of a bundle of pulled images only: what every Ferry reads, so it is still written whenever it suffices. */
+export const BUNDLE_FORMAT_PLAIN = 1;
+/** The format version of a bundle that carries local artifacts (images with `artifactType` and a source that is no reference); an older reader refuses it by its version. */
+export const BUNDLE_FORMAT_ARTIFACTS = 2;
+/** The newest format version this build writes and reads; bump it for any change a reader must know about. */
+export const BUNDLE_FORMAT_VERSION = BUNDLE_FORMAT_ARTIFACTS;
 
 /** File names of a bundle; the tar parts of the archive form may contain only the first three and blobs. */
 export const BUNDLE_FILES = {

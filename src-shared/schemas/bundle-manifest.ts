@@ -5,7 +5,7 @@
  * src-shared/model/bundle.ts are inferred from it.
  */
 import { z } from 'zod';
-import { BUNDLE_FORMAT_VERSION, type BundleManifest } from '../model/bundle.ts';
+import { BUNDLE_FORMAT_ARTIFACTS, BUNDLE_FORMAT_PLAIN, type BundleManifest } from '../model/bundle.ts';
 import { parseJsonDocument, type JsonDocumentKind } from './document.ts';
 import { printableName } from './printable.ts';
 
@@ -67,6 +67,11 @@ export const BundleImageSchema = z.strictObject({
   targets: z.array(BundleTargetSchema).optional(),
   /** The image set section that brought it (`images`, `deckhouse`, `openshift.release`, …). */
   section: Text.optional(),
+  /**
+   * Format 2: set for a local artifact Ferry built on the connected side (files, a package repository, a chart fetched over HTTP):
+   * its manifest's artifactType. Its `source` then describes what it was made from (`file:debs`) and is no reference; it lands at its `targets`.
+   */
+  artifactType: Name.optional(),
 });
 
 /** A blob the bundle holds (configs, layers and manifests alike), or one it leaves out. */
@@ -79,26 +84,34 @@ export const BundlePartSchema = z.strictObject({
   sha256: z.string().regex(/^[a-f0-9]{64}$/, 'must be 64 lowercase hex digits'),
 });
 
-/** The whole of ferry.json, format version 1. */
-export const BundleManifestSchema = z.strictObject({
-  formatVersion: z.literal(BUNDLE_FORMAT_VERSION, `must be ${BUNDLE_FORMAT_VERSION}`),
-  bundleId: z.string().regex(UUID, 'must be a lowercase UUID'),
-  /** 1 for a first bundle; an incremental bundle is its parent's sequence + 1. */
-  sequence: z.number().int('must be a whole number').min(1, 'must be at least 1'),
-  created: z.string().regex(ISO_TIME, 'must be an ISO 8601 time'),
-  expires: z.string().regex(ISO_TIME, 'must be an ISO 8601 time').optional(),
-  exporter: BundleExporterSchema,
-  form: z.enum(['directory', 'archive'], 'must be "directory" or "archive"'),
-  imageSet: BundleImageSetSchema,
-  images: z.array(BundleImageSchema),
-  blobs: z.array(BundleBlobSchema),
-  /** Archive form only; empty for the directory form. */
-  parts: z.array(BundlePartSchema),
-  /** The bundle this one builds on (incremental bundles), or null. */
-  parent: z.string().nullable(),
-  /** Incremental bundles only: configs and layers the images need but this bundle leaves out, because the site already holds them. */
-  omitted: z.array(BundleBlobSchema).optional(),
-});
+/** The whole of ferry.json, format version 1 (pulled images only) or 2 (local artifacts too). */
+export const BundleManifestSchema = z
+  .strictObject({
+    formatVersion: z.literal([BUNDLE_FORMAT_PLAIN, BUNDLE_FORMAT_ARTIFACTS], `must be ${BUNDLE_FORMAT_PLAIN} or ${BUNDLE_FORMAT_ARTIFACTS}`),
+    bundleId: z.string().regex(UUID, 'must be a lowercase UUID'),
+    /** 1 for a first bundle; an incremental bundle is its parent's sequence + 1. */
+    sequence: z.number().int('must be a whole number').min(1, 'must be at least 1'),
+    created: z.string().regex(ISO_TIME, 'must be an ISO 8601 time'),
+    expires: z.string().regex(ISO_TIME, 'must be an ISO 8601 time').optional(),
+    exporter: BundleExporterSchema,
+    form: z.enum(['directory', 'archive'], 'must be "directory" or "archive"'),
+    imageSet: BundleImageSetSchema,
+    images: z.array(BundleImageSchema),
+    blobs: z.array(BundleBlobSchema),
+    /** Archive form only; empty for the directory form. */
+    parts: z.array(BundlePartSchema),
+    /** The bundle this one builds on (incremental bundles), or null. */
+    parent: z.string().nullable(),
+    /** Incremental bundles only: configs and layers the images need but this bundle leaves out, because the site already holds them. */
+    omitted: z.array(BundleBlobSchema).optional(),
+  })
+  .superRefine((manifest, context) => {
+    manifest.images.forEach((image, i) => {
+      if (image.artifactType === undefined) return;
+      if (manifest.formatVersion < BUNDLE_FORMAT_ARTIFACTS) context.addIssue({ code: 'custom', path: ['images', i, 'artifactType'], message: `needs formatVersion ${BUNDLE_FORMAT_ARTIFACTS}` });
+      if (!image.targets?.length) context.addIssue({ code: 'custom', path: ['images', i, 'targets'], message: 'must name where a local artifact lands' });
+    });
+  });
 
 /**
  * ferry.json of even a huge bundle (20,000 images, 200,000 blobs: about 30 MB)

@@ -132,7 +132,7 @@ describe('valid image sets', () => {
 
 describe('refused image sets name the file, the line:column and the path', () => {
   it.each([
-    ['an unknown section', 'images: [a/b:1]\nimagez:\n  - a\n', 2, 1, 'imagez is not a known section (sections: platforms, images, imageLists, tags, deckhouse, openshift)'],
+    ['an unknown section', 'images: [a/b:1]\nimagez:\n  - a\n', 2, 1, 'imagez is not a known section (sections: platforms, images, imageLists, tags, deckhouse, openshift'],
     ['__proto__ as a section', 'images: [a/b:1]\n__proto__: {}\n', 2, 1, '__proto__ is not a known section'],
     ['constructor as a key', 'tags:\n  - repository: r/x\n    semver: "^1"\n    constructor: 1\n', 4, 5, 'tags[0].constructor is not a known key'],
     ['not a mapping', '- a/b:1\n', 1, 1, 'the image set must be a mapping'],

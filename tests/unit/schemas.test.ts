@@ -57,7 +57,7 @@ describe('ferry.json schema', () => {
   });
 
   it('names every broken field and the file, as BUNDLE_INVALID', () => {
-    const broken = { ...valid, formatVersion: 2, extra: true, blobs: [{ digest: 'sha256:XYZ', size: -1 }], parts: [{ name: '../etc/passwd', size: 1, sha256: 'b'.repeat(64) }] } as Record<
+    const broken = { ...valid, formatVersion: 3, extra: true, blobs: [{ digest: 'sha256:XYZ', size: -1 }], parts: [{ name: '../etc/passwd', size: 1, sha256: 'b'.repeat(64) }] } as Record<
       string,
       unknown
     >;
@@ -66,7 +66,7 @@ describe('ferry.json schema', () => {
     expect(error.code).toBe('BUNDLE_INVALID');
     expect(error.message).toContain('/media/usb/b/ferry.json does not match the bundle schema');
     for (const problem of [
-      '$.formatVersion: must be 1',
+      '$.formatVersion: must be 1 or 2',
       '$.bundleId: is missing',
       '$.extra: is not allowed',
       '$.blobs[0].digest: must be a sha256 digest',
@@ -75,6 +75,16 @@ describe('ferry.json schema', () => {
     ])
       expect(error.message).toContain(problem);
     expect(error.details).toMatchObject({ file: '/media/usb/b/ferry.json', path: '$.formatVersion' });
+  });
+
+  it('a local artifact needs format 2 and a target, so an older reader refuses such a bundle by its version', () => {
+    const image = { name: 'ket/debs:v1', source: 'file:debs', digest: `sha256:${'c'.repeat(64)}`, mediaType: 'application/vnd.oci.image.manifest.v1+json', platforms: [], size: 10 };
+    const artifact = { ...image, artifactType: 'application/vnd.ferry.package-repository.v1', targets: [{ path: 'ket/debs', tag: 'v1' }] };
+    expect(parseBundleManifest(JSON.stringify({ ...valid, formatVersion: 2, images: [artifact] }), 'ferry.json').images[0]?.artifactType).toBe(artifact.artifactType);
+    expect(refusal({ ...valid, formatVersion: 1, images: [artifact] }, BUNDLE_MANIFEST_DOCUMENT, 'ferry.json').message).toContain('$.images[0].artifactType: needs formatVersion 2');
+    expect(refusal({ ...valid, formatVersion: 2, images: [{ ...image, artifactType: artifact.artifactType }] }, BUNDLE_MANIFEST_DOCUMENT, 'ferry.json').message).toContain(
+      '$.images[0].targets: must name where a local artifact lands',
+    );
   });
 
   it('refuses keys a plain lookup would find on Object.prototype, at any depth', () => {
