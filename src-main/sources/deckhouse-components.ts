@@ -110,11 +110,7 @@ export async function carryComponents(reads: DeckhouseReads, path: string, lists
   const tags = [...new Set(lists.flatMap((l) => l.tags))].sort();
   const extras = [...new Map(lists.flatMap((l) => l.extras).map((e) => [`${e.name}:${e.tag}`, e])).values()];
   let added = 0;
-  const checked = await mapBounded(
-    digests,
-    async (d) => ({ digest: d, present: !checkDigests || (await reads.exists(path, d)), vex: await reads.exists(path, vexTag(d)) }),
-    HEAD_CONCURRENCY,
-  );
+  const checked = await mapBounded(digests, async (d) => ({ digest: d, present: !checkDigests || (await reads.exists(path, d)), vex: await reads.exists(path, vexTag(d)) }), HEAD_CONCURRENCY);
   const missing: string[] = [];
   for (const { digest: d, present, vex } of checked) {
     if (!present) {
@@ -128,7 +124,8 @@ export async function carryComponents(reads: DeckhouseReads, path: string, lists
       added += 1;
     }
   }
-  if (missing.length > 0) reads.plan.notes.push(`${label}: ${missing.length} listed component image(s) are absent from ${reads.registry}/${below(reads.root, path)} and not carried (first ${missing[0] ?? ''})`);
+  if (missing.length > 0)
+    reads.plan.notes.push(`${label}: ${missing.length} listed component image(s) are absent from ${reads.registry}/${below(reads.root, path)} and not carried (first ${missing[0] ?? ''})`);
   for (const t of tags) reads.plan.addTag(path, t);
   added += tags.length;
   const present = await mapBounded(extras, async (e) => ({ ...e, present: await reads.exists(`${path}/extra/${e.name}`, e.tag) }), HEAD_CONCURRENCY);

@@ -27,7 +27,10 @@ async function resolveModule(reads: DeckhouseReads, spec: DeckhouseModule, expli
   const label = `module ${spec.name}`;
   const channels = await reads.channels(`${path}/release`, label, false);
   if (!channels) {
-    if (explicit) throw new FerryError('NOT_FOUND', `${reads.registry}/${reads.root}/${path}/release: none of the channels ${reads.config.channels.join(', ')} exists`, { repository: `${reads.root}/${path}/release` });
+    if (explicit)
+      throw new FerryError('NOT_FOUND', `${reads.registry}/${reads.root}/${path}/release: none of the channels ${reads.config.channels.join(', ')} exists`, {
+        repository: `${reads.root}/${path}/release`,
+      });
     plan.notes.push(`${label}: no release channel exists, module not carried`);
     return false;
   }

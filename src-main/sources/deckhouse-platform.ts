@@ -6,7 +6,7 @@
  * image lists (deckhouse-components.ts), as `d8 mirror pull` carries them.
  */
 import { FerryError } from '../../src-shared/errors.ts';
-import { carryComponents, platformComponents, type ComponentList } from './deckhouse-components.ts';
+import { carryComponents, platformComponents } from './deckhouse-components.ts';
 import { mapBounded, type DeckhouseReads } from './deckhouse-reads.ts';
 import { sequentialMinors, withChannelVersions } from './deckhouse-release.ts';
 import { compareVersions, formatVersion } from './versions.ts';
@@ -60,7 +60,7 @@ export async function resolvePlatform(reads: DeckhouseReads): Promise<void> {
     return list;
   });
   if (lists.length === 0) return;
-  const added = await carryComponents(reads, '', lists as ComponentList[], 'deckhouse', false);
+  const added = await carryComponents(reads, '', lists, 'deckhouse', false);
   const listed = lists.map((l, i) => `${withInstaller[i] ?? ''} ${l.digests.length + l.tags.length}`).join(', ');
   reads.plan.notes.push(`deckhouse: ${added} component image(s) from ${lists.length} installer image(s) (${listed} listed)`);
 }

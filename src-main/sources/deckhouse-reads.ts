@@ -175,7 +175,13 @@ export class DeckhouseReads {
    * version's plan notes: requirements and disruptions, canary, changelog.
    * `requireNote` notes a version without any release metadata too.
    */
-  async carryVersions(versions: readonly string[], repos: { image: string; release: string; extras: string[] }, label: string, known: ReadonlyMap<string, ReleaseInfo>, requireNote: boolean): Promise<Array<{ tag: string; extras: string[] }>> {
+  async carryVersions(
+    versions: readonly string[],
+    repos: { image: string; release: string; extras: string[] },
+    label: string,
+    known: ReadonlyMap<string, ReleaseInfo>,
+    requireNote: boolean,
+  ): Promise<Array<{ tag: string; extras: string[] }>> {
     const found = await mapBounded(versions, async (tag) => {
       const hasRelease = await this.exists(repos.release, tag);
       const info = hasRelease ? await this.readRelease(repos.release, tag) : known.get(tag);
@@ -186,7 +192,8 @@ export class DeckhouseReads {
       this.plan.addTag(repos.image, tag);
       if (hasRelease) this.plan.addTag(repos.release, tag);
       for (const extra of extras) this.plan.addTag(extra, tag);
-      if (info && (requireNote || Object.keys(info.requirements).length > 0 || (info.disruptions[minorKey(info.version)] ?? []).length > 0)) this.plan.notes.push(describeRelease(`${label}${tag}`, info));
+      if (info && (requireNote || Object.keys(info.requirements).length > 0 || (info.disruptions[minorKey(info.version)] ?? []).length > 0))
+        this.plan.notes.push(describeRelease(`${label}${tag}`, info));
       else if (requireNote) this.plan.notes.push(`${label}${tag}: no release metadata found (${this.name(repos.release, tag)} is absent)`);
       if (info) this.plan.notes.push(...releaseDetails(`${label}${tag}`, info));
     }

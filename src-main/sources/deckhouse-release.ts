@@ -56,11 +56,17 @@ const changelogSchema = z.record(z.string(), z.looseObject({ features: z.array(c
 
 /** Parses `version.json` of a release image; INVALID_CONTENT naming the image and the file when it is not what Deckhouse writes. */
 export function parseReleaseInfo(bytes: Buffer, subject: string): ReleaseInfo {
-  const doc = parseJsonDocument(bytes, { schema: versionJsonSchema, name: 'the version.json of a Deckhouse release', maxBytes: RELEASE_FILE_LIMIT, code: 'INVALID_CONTENT' }, `${subject} version.json`);
+  const doc = parseJsonDocument(
+    bytes,
+    { schema: versionJsonSchema, name: 'the version.json of a Deckhouse release', maxBytes: RELEASE_FILE_LIMIT, code: 'INVALID_CONTENT' },
+    `${subject} version.json`,
+  );
   const version = releaseVersion(doc.version);
   if (!version) throw new FerryError('INVALID_CONTENT', `${subject} version.json has no valid "version"`);
   const requirements: Record<string, string> = {};
-  for (const [k, val] of Object.entries(doc.requirements ?? {})) if (val !== '' && val !== null && val !== undefined) requirements[k] = String(val);
+  for (const [k, val] of Object.entries(doc.requirements ?? {})) {
+    if (typeof val === 'string' ? val !== '' : typeof val === 'number' || typeof val === 'boolean') requirements[k] = String(val);
+  }
   const disruptions: Record<string, string[]> = {};
   for (const [k, val] of Object.entries(doc.disruptions ?? {})) if (Array.isArray(val)) disruptions[k] = val.map(String);
   const canary: Record<string, Canary> = {};

@@ -179,8 +179,7 @@ export const deckhouseSchema = closed({
   for (const [i, name] of config.excludeModules.entries()) {
     if (config.modules.some((m) => m.name === name)) ctx.addIssue({ code: 'custom', path: ['excludeModules', i], message: `names module "${name}", which modules: asks for` });
   }
-  if (config.noPlatform && config.noModules && config.securityDatabases === false)
-    ctx.addIssue({ code: 'custom', message: 'selects nothing: enable the platform, modules or securityDatabases' });
+  if (config.noPlatform && config.noModules && config.securityDatabases === false) ctx.addIssue({ code: 'custom', message: 'selects nothing: enable the platform, modules or securityDatabases' });
 });
 
 /** A checked `deckhouse:` section, with defaults filled in. */

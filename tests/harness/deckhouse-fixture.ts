@@ -174,11 +174,13 @@ export async function buildDeckhouseFixture(): Promise<DeckhouseFixture> {
   const content = new Map<string, Content>();
   const pushes: DeckhousePush[] = [];
   const lists = new Map<string, string[]>();
-  const listed = (at: string) => async (c: ComponentImage): Promise<string> => {
-    const digest = await component(at.slice(0, at.lastIndexOf(':')).replace(/\/install$/, ''), c);
-    lists.set(at, [...(lists.get(at) ?? []), c.tag ?? digest]);
-    return digest;
-  };
+  const listed =
+    (at: string) =>
+    async (c: ComponentImage): Promise<string> => {
+      const digest = await component(at.slice(0, at.lastIndexOf(':')).replace(/\/install$/, ''), c);
+      lists.set(at, [...(lists.get(at) ?? []), c.tag ?? digest]);
+      return digest;
+    };
   const cache = new Map<string, Descriptor>();
 
   const image = async (label: string, files: { name: string; data: Buffer }[]): Promise<Descriptor> => {
@@ -209,7 +211,8 @@ export async function buildDeckhouseFixture(): Promise<DeckhouseFixture> {
   const component = async (repository: string, c: ComponentImage): Promise<string> => {
     const descriptor = await image(`${repository} component ${c.id}`, [{ name: `bin/${c.id}`, data: Buffer.from(`${c.id}\n`) }]);
     push(repository, c.tag, descriptor);
-    if (VEX_COMPONENTS.has(c.id)) push(repository, `sha256-${descriptor.digest.slice('sha256:'.length)}.att`, await image(`vex ${c.id}`, [{ name: 'vex.json', data: Buffer.from(`{"vex":"${c.id}"}`) }]));
+    if (VEX_COMPONENTS.has(c.id))
+      push(repository, `sha256-${descriptor.digest.slice('sha256:'.length)}.att`, await image(`vex ${c.id}`, [{ name: 'vex.json', data: Buffer.from(`{"vex":"${c.id}"}`) }]));
     return descriptor.digest;
   };
 
@@ -218,7 +221,12 @@ export async function buildDeckhouseFixture(): Promise<DeckhouseFixture> {
     for (const tag of line.tags) {
       const files: { name: string; data: Buffer }[] = [{ name: 'deckhouse/version', data: Buffer.from(`${tag}\n`) }];
       // A module image lists its own components and extra images.
-      if (moduleName !== undefined) files.push(...(await moduleFiles(moduleName, tag, listed(`${line.image}:${tag}`), (extra, t) => image(`${line.image}/extra/${extra}:${t}`, [{ name: 'extra', data: Buffer.from(`${extra}:${t}\n`) }]).then((d) => push(`${line.image}/extra/${extra}`, t, d)))));
+      if (moduleName !== undefined)
+        files.push(
+          ...(await moduleFiles(moduleName, tag, listed(`${line.image}:${tag}`), (extra, t) =>
+            image(`${line.image}/extra/${extra}:${t}`, [{ name: 'extra', data: Buffer.from(`${extra}:${t}\n`) }]).then((d) => push(`${line.image}/extra/${extra}`, t, d)),
+          )),
+        );
       push(line.image, tag, await image(`${line.image}:${tag}`, files));
     }
     for (const version of line.releaseTags) push(line.release, version, await release(line, version));

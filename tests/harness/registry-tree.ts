@@ -24,7 +24,12 @@ export interface TreePush {
 export type RegistryTree = Map<string, Map<string, string>>;
 
 /** Pushes every manifest with its config and layers, repositories in parallel, each blob once per repository. */
-export async function pushTree(registry: RunningRegistry, pushes: readonly TreePush[], content: readonly Content[], options: { creds?: { username: string; password: string }; concurrency?: number } = {}): Promise<void> {
+export async function pushTree(
+  registry: RunningRegistry,
+  pushes: readonly TreePush[],
+  content: readonly Content[],
+  options: { creds?: { username: string; password: string }; concurrency?: number } = {},
+): Promise<void> {
   const blobs = new Map(content.map((c) => [c.digest, c]));
   const registries = registriesFor(registry, options.creds ? { creds: { ...options.creds, host: registry.host } } : {});
   try {
@@ -62,7 +67,7 @@ export async function readTree(registry: RunningRegistry): Promise<RegistryTree>
   try {
     const client = await registries.client(registry.host);
     const repositories: string[] = [];
-    for (let path: string | undefined = '/v2/_catalog?n=1000'; path !== undefined; ) {
+    for (let path: string | undefined = '/v2/_catalog?n=1000'; path !== undefined;) {
       const response = await client.send({ method: 'GET', path, scopes: [], expect: [200], subject: 'catalog' });
       repositories.push(...((await response.body.json()) as { repositories: string[] }).repositories);
       path = nextLink(response.headers.link);

@@ -42,7 +42,13 @@ const MODULE_VERSIONS: Record<string, string[]> = {
   stronghold: ['v1.16.2', 'v1.17.0'],
   virtualization: ['v0.15.3', 'v0.16.0'],
 };
-const MODULE_CHANNELS: Record<string, string[]> = { console: CHANNELS, 'commander-agent': ['alpha', 'stable'], 'csi-nfs': ['alpha', 'stable'], stronghold: ['alpha', 'stable'], virtualization: ['alpha', 'stable'] };
+const MODULE_CHANNELS: Record<string, string[]> = {
+  console: CHANNELS,
+  'commander-agent': ['alpha', 'stable'],
+  'csi-nfs': ['alpha', 'stable'],
+  stronghold: ['alpha', 'stable'],
+  virtualization: ['alpha', 'stable'],
+};
 const EXTRAS = ['modules/commander-agent/extra/scanner:3', 'modules/csi-nfs/extra/nfs-utils:v2.6', 'modules/virtualization/extra/dvcr:v0.16.0'];
 
 beforeAll(async () => {
@@ -111,7 +117,13 @@ function expectedLines(platform: string[], modules: Record<string, string[]>): s
       if (name !== 'virtualization' || versions.includes(tag)) tagged(where, tag);
     }
   }
-  for (const [db, tag] of [['trivy-db', '2'], ['trivy-java-db', '1'], ['trivy-checks', '0'], ['trivy-bdu', '1']] as const) tagged(`security/${db}`, tag);
+  for (const [db, tag] of [
+    ['trivy-db', '2'],
+    ['trivy-java-db', '1'],
+    ['trivy-checks', '0'],
+    ['trivy-bdu', '1'],
+  ] as const)
+    tagged(`security/${db}`, tag);
   return [...lines].sort();
 }
 

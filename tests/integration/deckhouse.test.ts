@@ -194,7 +194,10 @@ describe('pinned tag', () => {
       ...['common-init-base', 'common-pause-base', 'registrypackages-d8-69'].map((t) => `${SUSPENDED_ROOT}:${t}`),
       `${SUSPENDED_ROOT}:v1.69.1`,
     ]);
-    expect(core(section.notes)).toEqual(['deckhouse: release channels not consulted, tag v1.69.1 is pinned', `v1.69.1: no release metadata found (${suspendedRoot}/release-channel:v1.69.1 is absent)`]);
+    expect(core(section.notes)).toEqual([
+      'deckhouse: release channels not consulted, tag v1.69.1 is pinned',
+      `v1.69.1: no release metadata found (${suspendedRoot}/release-channel:v1.69.1 is absent)`,
+    ]);
   });
 
   it('adds the versioned release and install images of the pinned version', async () => {
@@ -218,7 +221,9 @@ describe('modules', () => {
 
   it('console@~1.35 carries only 1.35 (newest patch plus the stable channel version) and every module channel image', async () => {
     const section = await resolveDeckhouse({ source: root, ...MODULES_ONLY, modules: ['console@~1.35'] }, context);
-    expect(plan(section)).toEqual([listing('console'), ...CHANNELS.map((c) => rel('console', c)), mod('console', 'v1.35.2'), mod('console', 'v1.35.3'), rel('console', 'v1.35.2'), rel('console', 'v1.35.3')].sort());
+    expect(plan(section)).toEqual(
+      [listing('console'), ...CHANNELS.map((c) => rel('console', c)), mod('console', 'v1.35.2'), mod('console', 'v1.35.3'), rel('console', 'v1.35.2'), rel('console', 'v1.35.3')].sort(),
+    );
     expect(core(section.notes)).toEqual([
       'module console channels: alpha v1.37.1, beta v1.36.0, early-access v1.36.0, stable v1.35.2, rock-solid v1.34.1',
       'module console: channel alpha points at v1.37.1, which is not carried',

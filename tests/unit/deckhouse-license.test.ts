@@ -14,6 +14,9 @@ import { failure } from '../harness/test-helpers.ts';
 
 let dir: string;
 const VARIABLE = 'FERRY_UNIT_DECKHOUSE_LICENSE';
+const unset = (): void => {
+  Reflect.deleteProperty(process.env, VARIABLE);
+};
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ferry-license-'));
@@ -21,7 +24,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  delete process.env[VARIABLE];
+  unset();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -42,7 +45,7 @@ describe('deckhouse.license', () => {
     process.env[VARIABLE] = 'KEY-FROM-ENV';
     expect((await deckhouseLicense(await setWith(`env:${VARIABLE}`)))?.password).toBe('KEY-FROM-ENV');
     expect((await deckhouseLicense(await setWith(VARIABLE)))?.password).toBe('KEY-FROM-ENV');
-    delete process.env[VARIABLE];
+    unset();
   });
 
   it('a missing key is CREDENTIALS_ERROR naming where it was looked for, never a value', async () => {
