@@ -209,7 +209,8 @@ export async function buildDeckhouseFixture(): Promise<DeckhouseFixture> {
     ]);
   /** A component image: untagged by default, as the registry holds them; the digest lands in the lists. */
   const component = async (repository: string, c: ComponentImage): Promise<string> => {
-    const descriptor = await image(`${repository} component ${c.id}`, [{ name: `bin/${c.id}`, data: Buffer.from(`${c.id}\n`) }]);
+    // One shared layer, a config of its own: every component has its own digest, and seeding uploads one blob per component, not two.
+    const descriptor = await image(`${repository} component ${c.id}`, [{ name: 'bin/component', data: Buffer.from('component\n') }]);
     push(repository, c.tag, descriptor);
     if (VEX_COMPONENTS.has(c.id))
       push(repository, `sha256-${descriptor.digest.slice('sha256:'.length)}.att`, await image(`vex ${c.id}`, [{ name: 'vex.json', data: Buffer.from(`{"vex":"${c.id}"}`) }]));
