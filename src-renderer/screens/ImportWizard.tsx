@@ -112,7 +112,7 @@ function VerifyStep() {
 }
 
 type InspectedImage = NonNullable<ReturnType<typeof useImport.getState>['inspection']>['images'][number];
-const targetOf = (img: InspectedImage): string => img.destination ?? (img.targets?.length ? img.targets.map((t) => t.path).join(', ') : 'set in step 4');
+const targetOf = (img: InspectedImage): string => img.destination ?? (img.targets?.length ? img.targets.map((t) => t.path || '(the import path)').join(', ') : 'set in step 4');
 /** New, or which earlier bundle in this side's catalog already carried the same image. */
 const carriedText = (img: InspectedImage): string => (img.carriedBefore ? `carried by ${img.carriedBefore.bundleId.slice(0, 8)} on ${img.carriedBefore.created.slice(0, 10)}` : 'new');
 const INSPECT_COLUMNS: VirtualColumn<InspectedImage>[] = [
