@@ -118,7 +118,11 @@ const deckhouseModule = z.string({ error: 'must be a string such as "console" or
   return { name, constraint };
 });
 
-/** The `deckhouse:` section. `license` is only checked to be a credential name; its value never reaches the plan. */
+/** Where a Deckhouse license key is read from: `env:NAME` or a bare NAME (an environment variable), or `file:PATH` (relative to the image set file). */
+const LICENSE = /^(?:(?:env:)?[A-Za-z_][A-Za-z0-9_]*|file:.+)$/;
+const LICENSE_HINT = 'must say where the license key is read from: env:VARIABLE (or a bare VARIABLE) or file:PATH';
+
+/** The `deckhouse:` section. `license` only says where the key is read from; its value never reaches the plan. */
 export const deckhouseSchema = closed({
   source: z.string({ error: (issue) => `${issue.input === undefined ? 'is required:' : 'must be'} a repository such as registry.example.com/deckhouse/ee` }).transform((value, ctx) => {
     let source: Reference;
@@ -134,7 +138,7 @@ export const deckhouseSchema = closed({
     }
     return { registry: source.registry, repository: source.repository };
   }),
-  license: z.string({ error: 'must be the name of a credential' }).min(1, { error: 'must be the name of a credential' }).optional(),
+  license: z.string({ error: LICENSE_HINT }).regex(LICENSE, { error: LICENSE_HINT }).optional(),
   sinceVersion: z
     .string({ error: VERSION_HINT })
     .transform((value, ctx) => {
@@ -153,6 +157,7 @@ export const deckhouseSchema = closed({
     .min(1, { error: `must be a non-empty list of channels (${DEFAULT_CHANNELS.join(', ')})` })
     .default([...DEFAULT_CHANNELS])
     .transform((channels) => [...new Set(channels)]),
+  /** Narrows the modules to these (each optionally constrained); empty means every module of the source's listing. */
   modules: list(deckhouseModule, 'must be a list such as ["console@~1.35"]')
     .default([])
     .superRefine((modules, ctx) => {
@@ -162,13 +167,19 @@ export const deckhouseSchema = closed({
         seen.add(m.name);
       }
     }),
+  excludeModules: list(z.string({ error: 'must be a module name' }).regex(MODULE_NAME, { error: 'must be a module name' }), 'must be a list of module names')
+    .default([])
+    .transform((names) => [...new Set(names)]),
   noPlatform: flag,
   noModules: flag,
-  securityDatabases: flag,
+  /** Absent means "carry them where the edition has them" (d8's default); `true` insists, `false` leaves them out (d8's --no-security-db). */
+  securityDatabases: z.boolean({ error: 'must be true or false' }).optional(),
 }).superRefine((config, ctx) => {
   if (config.tag !== undefined && config.sinceVersion !== undefined) ctx.addIssue({ code: 'custom', path: ['tag'], message: 'pins one version and cannot be combined with sinceVersion' });
-  if (config.noPlatform && (config.noModules || config.modules.length === 0) && !config.securityDatabases)
-    ctx.addIssue({ code: 'custom', message: 'selects nothing: enable the platform, modules or securityDatabases' });
+  for (const [i, name] of config.excludeModules.entries()) {
+    if (config.modules.some((m) => m.name === name)) ctx.addIssue({ code: 'custom', path: ['excludeModules', i], message: `names module "${name}", which modules: asks for` });
+  }
+  if (config.noPlatform && config.noModules && config.securityDatabases === false) ctx.addIssue({ code: 'custom', message: 'selects nothing: enable the platform, modules or securityDatabases' });
 });
 
 /** A checked `deckhouse:` section, with defaults filled in. */

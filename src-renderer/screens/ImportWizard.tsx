@@ -10,6 +10,7 @@ import { StepHeading } from '../components/StepHeading.tsx';
 import { VirtualTable, type VirtualColumn } from '../components/VirtualTable.tsx';
 import { formatBytes } from '../../src-shared/units.ts';
 import { shortDigest } from '../format.ts';
+import { useBrowse } from '../stores/browse-store.ts';
 import { IMPORT_STEPS, useImport } from '../stores/import-store.ts';
 import { VerifyReport } from './ExportWizard.tsx';
 
@@ -111,7 +112,7 @@ function VerifyStep() {
 }
 
 type InspectedImage = NonNullable<ReturnType<typeof useImport.getState>['inspection']>['images'][number];
-const targetOf = (img: InspectedImage): string => img.destination ?? (img.targets?.length ? img.targets.map((t) => t.path).join(', ') : 'set in step 4');
+const targetOf = (img: InspectedImage): string => img.destination ?? (img.targets?.length ? img.targets.map((t) => t.path || '(the import path)').join(', ') : 'set in step 4');
 /** New, or which earlier bundle in this side's catalog already carried the same image. */
 const carriedText = (img: InspectedImage): string => (img.carriedBefore ? `carried by ${img.carriedBefore.bundleId.slice(0, 8)} on ${img.carriedBefore.created.slice(0, 10)}` : 'new');
 const INSPECT_COLUMNS: VirtualColumn<InspectedImage>[] = [
@@ -128,6 +129,7 @@ const newCount = (images: readonly InspectedImage[]): number => images.filter((i
 
 function InspectStep() {
   const s = useImport();
+  const startBrowse = useBrowse((b) => b.startBundle);
   const inspection = s.inspection;
   if (!inspection) return null;
   const m = inspection.manifest;
@@ -172,6 +174,9 @@ function InspectStep() {
       <div className="actions">
         <button type="button" onClick={() => s.goTo('verify')}>
           Back
+        </button>
+        <button type="button" onClick={() => startBrowse(s.bundle.trim())}>
+          Browse the bundle&apos;s files
         </button>
         <button type="button" className="primary" onClick={() => s.goTo('target')}>
           Choose target registry
