@@ -37,9 +37,9 @@ export const TITLE_ANNOTATION = 'org.opencontainers.image.title';
 const GZIP_MAGIC = [0x1f, 0x8b];
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 
-/** True for layer media types that hold a tar (image layers of any compression, Helm chart content). */
+/** True for layer media types that hold a tar: OCI layers of any compression (`…tar`, `…tar+gzip`), Docker's (`…diff.tar.gzip`, foreign too), Helm chart content. */
 export function isTarLayer(mediaType: string): boolean {
-  return /\.tar(\+|$)|rootfs\.diff\.tar/.test(mediaType);
+  return /\.tar(?:[+.]|$)/.test(mediaType);
 }
 
 function startsWith(bytes: Uint8Array, magic: number[]): boolean {
