@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BundleManifest } from '../../src-shared/model/bundle.ts';
 import { ALL_PLATFORMS } from '../../src-main/oci/platform.ts';
 import { formatReference } from '../../src-main/oci/reference.ts';
+import { planExport } from '../../src-main/service/export.ts';
 import { resolveDeckhouse } from '../../src-main/sources/deckhouse.ts';
 import type { ResolveContext } from '../../src-main/sources/types.ts';
 import { buildDeckhouseFixture, DECKHOUSE_ROOT, MODULE_NAMES, seedDeckhouseFixture, type DeckhouseFixture } from '../harness/deckhouse-fixture.ts';
@@ -152,6 +153,18 @@ it('export → import under REGISTRY/PATH: the target equals the expected source
   expect(plan.stdout).toContain('note: v1.70.3 changelog: 1 feature(s), 1 fix(es) in candi, ingress-nginx');
   expect(plan.stdout).toContain('note: v1.70.3 impact (ingress-nginx): ingress controllers restart');
   expect(plan.stdout).toContain(`note: deckhouse modules: ${[...MODULE_NAMES].sort().join(', ')}`);
+
+  // The app's plan (the export wizard's export:plan) carries the same notes the CLI prints.
+  const appPlan = await planExport({ references: [], target: '', setFile: set, registry: { plainHttp: true, authFile: emptyAuthFile } }, () => {
+    throw new Error('a plan without a site needs no catalog');
+  });
+  const cliNotes = plan.stdout
+    .split('\n')
+    .filter((line) => line.startsWith('note: '))
+    .map((line) => line.slice('note: '.length));
+  expect(appPlan.notes).toEqual(cliNotes);
+  expect(appPlan.notes).toContain('v1.70.3 changelog: 1 feature(s), 1 fix(es) in candi, ingress-nginx');
+  expect(appPlan.images.filter((i) => i.section === 'deckhouse').length).toBe(expectedLines(PLATFORM, MODULE_VERSIONS).length);
 
   const bundle = join(work, 'bundle');
   const catalog = join(work, 'catalog.sqlite');
