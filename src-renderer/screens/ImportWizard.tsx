@@ -10,6 +10,7 @@ import { StepHeading } from '../components/StepHeading.tsx';
 import { VirtualTable, type VirtualColumn } from '../components/VirtualTable.tsx';
 import { formatBytes } from '../../src-shared/units.ts';
 import { shortDigest } from '../format.ts';
+import { useBrowse } from '../stores/browse-store.ts';
 import { IMPORT_STEPS, useImport } from '../stores/import-store.ts';
 import { VerifyReport } from './ExportWizard.tsx';
 
@@ -128,6 +129,7 @@ const newCount = (images: readonly InspectedImage[]): number => images.filter((i
 
 function InspectStep() {
   const s = useImport();
+  const startBrowse = useBrowse((b) => b.startBundle);
   const inspection = s.inspection;
   if (!inspection) return null;
   const m = inspection.manifest;
@@ -172,6 +174,9 @@ function InspectStep() {
       <div className="actions">
         <button type="button" onClick={() => s.goTo('verify')}>
           Back
+        </button>
+        <button type="button" onClick={() => startBrowse(s.bundle.trim())}>
+          Browse the bundle&apos;s files
         </button>
         <button type="button" className="primary" onClick={() => s.goTo('target')}>
           Choose target registry
