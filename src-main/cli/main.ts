@@ -18,6 +18,8 @@ import { importSpec, runImport } from './commands/import.ts';
 import { catalogSpec, runCatalog } from './commands/catalog.ts';
 import { receiptSpec, runReceipt } from './commands/receipt.ts';
 import { uiSpec, runUi } from './commands/ui.ts';
+import { lsSpec, runLs } from './commands/ls.ts';
+import { catSpec, runCat } from './commands/cat.ts';
 
 interface Command {
   spec: CommandSpec;
@@ -27,6 +29,8 @@ interface Command {
 /** Every command, in the order `ferry --help` lists them. */
 const COMMANDS: Command[] = [
   { spec: inspectSpec, run: runInspect },
+  { spec: lsSpec, run: runLs },
+  { spec: catSpec, run: runCat },
   { spec: copySpec, run: runCopy },
   { spec: exportSpec, run: runExport },
   { spec: verifySpec, run: runVerify },

@@ -8,7 +8,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
-import { FIXED_TIME, MediaTypes, jsonContent, sha256Digest, toContent, type Content } from './fixture-content.ts';
+import { FIXED_TIME, MediaTypes, jsonContent, seededBytes, sha256Digest, toContent, type Content } from './fixture-content.ts';
 import type { RunningRegistry } from './registry.ts';
 
 /** One tar entry: a file, folder or symlink. */
@@ -58,8 +58,8 @@ export async function tarOf(entries: readonly FixtureEntry[]): Promise<Buffer> {
 /** The old and new version.json of the fixture, as Deckhouse's release-channel image holds it. */
 export const OLD_VERSION = Buffer.from('{"version":"v1.69.3"}\n');
 export const NEW_VERSION = Buffer.from(`${JSON.stringify({ version: 'v1.70.2', requirements: { k8s: '1.27' }, disruptions: { '1.70': [] } }, null, 2)}\n`);
-/** A file big enough to flow past cat's in-memory hold in the tests (they set a small hold). */
-export const BIG_FILE = Buffer.alloc(300_000, 'ferry-browse\n');
+/** A file big enough to flow past cat's in-memory hold in the tests (they set a small hold), incompressible so its layer streams in many chunks. */
+export const BIG_FILE = seededBytes('browse-big', 300_000);
 
 /** Everything the fixture image is made of. */
 export interface BrowseImage {
@@ -68,18 +68,18 @@ export interface BrowseImage {
   manifest: Content;
 }
 
-/** Builds the two-layer release-channel-like image. */
-export async function buildBrowseImage(): Promise<BrowseImage> {
+/** Builds the two-layer release-channel-like image; another `version` gives an image with its own upper layer. */
+export async function buildBrowseImage(version: Buffer = NEW_VERSION, big: Buffer = BIG_FILE): Promise<BrowseImage> {
   const lower = await tarOf([
     { name: 'version.json', data: OLD_VERSION },
     { name: 'changelog.yaml', data: Buffer.from('v1.69.3: fixes\n') },
     { name: 'gone.txt', data: Buffer.from('deleted above\n') },
     { name: 'cache/', type: 'directory' },
     { name: 'cache/old', data: Buffer.from('hidden by an opaque folder\n') },
-    { name: 'big.bin', data: BIG_FILE },
+    { name: 'big.bin', data: big },
   ]);
   const upper = await tarOf([
-    { name: 'version.json', data: NEW_VERSION },
+    { name: 'version.json', data: version },
     { name: '.wh.gone.txt' },
     { name: 'cache/', type: 'directory' },
     { name: 'cache/.wh..wh..opq' },
@@ -133,4 +133,10 @@ export async function pushTags(registry: RunningRegistry, repository: string, ma
 export async function pushBrowseImage(registry: RunningRegistry, repository: string, image: BrowseImage, tags: readonly string[]): Promise<void> {
   for (const blob of [image.config, ...image.layers]) await pushBlob(registry, repository, blob);
   await pushTags(registry, repository, image.manifest, tags);
+}
+
+/** Where Distribution keeps a blob's bytes under its storage root. */
+export function registryBlobFile(registry: RunningRegistry, digest: string): string {
+  const hex = digest.slice('sha256:'.length);
+  return `${registry.storageDir}/docker/registry/v2/blobs/sha256/${hex.slice(0, 2)}/${hex}/data`;
 }
