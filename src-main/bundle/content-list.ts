@@ -5,22 +5,12 @@
  * files (layer titles). Read from the verified view only.
  */
 import type { Descriptor } from '../../src-shared/model/oci.ts';
-import { contentKind, type ContentKind } from '../../src-shared/model/content-kind.ts';
+import { contentKind, type ListedContent } from '../../src-shared/model/content-kind.ts';
 import { parseManifest } from '../oci/registry/manifests.ts';
 import { TITLE_ANNOTATION } from '../oci/local-artifact.ts';
 import type { BundleImageRef, VerifiedBundle, VerifiedManifest } from './bundle-view.ts';
 
-/** One entry of a bundle as listings show it. */
-export interface ListedContent {
-  name: string;
-  source: string;
-  kind: ContentKind;
-  artifactType?: string;
-  /** Bytes of its manifests and unique blobs. */
-  size: number;
-  /** For an artifact: its layers, by title (the layer digest when it has none), with their sizes. */
-  files?: Array<{ title: string; size: number; mediaType: string }>;
-}
+export type { ListedContent } from '../../src-shared/model/content-kind.ts';
 
 /** An image manifest's artifactType and config media type, and its layers; undefined fields for an index. */
 export function manifestFacts(manifest: VerifiedManifest, digest: string): { artifactType?: string; configMediaType?: string; layers: Descriptor[] } {

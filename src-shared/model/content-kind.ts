@@ -28,6 +28,18 @@ export function contentKind(artifactType: string | undefined, configMediaType: s
   return 'artifact';
 }
 
+/** One entry of a bundle as `ferry verify`, `ferry inspect` and the inspector list it. */
+export interface ListedContent {
+  name: string;
+  source: string;
+  kind: ContentKind;
+  artifactType?: string;
+  /** Bytes of its manifests and unique blobs. */
+  size: number;
+  /** For an artifact: its layers by title (the layer digest when it has none), with their sizes. */
+  files?: Array<{ title: string; size: number; mediaType: string }>;
+}
+
 /** How listings name each kind, singular. */
 export const CONTENT_KIND_WORDS: Readonly<Record<ContentKind, string>> = {
   image: 'image',

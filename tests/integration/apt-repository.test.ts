@@ -139,6 +139,8 @@ describe('a KET package repository', () => {
     const bundle = join(work, 'bundle');
     const exported = await runFerry('export', '--to', bundle, '--set', set, ...flags);
     expect(exported.code, exported.stderr).toBe(0);
+    const verified = await runFerry('verify', bundle);
+    expect(verified.stdout).toMatch(/\n {2}package repository +ket\/packages:v1\.6 +[\d.]+ \w*B +\(1 file: debs\)\n/);
     const imported = await runFerry('import', bundle, '--to', `${target.host}/site`, ...flags);
     expect(imported.code, imported.stderr).toBe(0);
 

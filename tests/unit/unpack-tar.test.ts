@@ -17,7 +17,9 @@ async function tarOf(entries: Entry[]): Promise<Buffer> {
   })();
   for (const entry of entries) {
     const type = entry.type ?? 'file';
-    pack.entry({ name: entry.name, type, ...(entry.linkname ? { linkname: entry.linkname } : {}) }, type === 'file' ? (entry.body ?? '') : undefined);
+    const header = { name: entry.name, type, ...(entry.linkname ? { linkname: entry.linkname } : {}) };
+    if (type === 'file') pack.entry(header, entry.body ?? '');
+    else pack.entry(header, '');
   }
   pack.finalize();
   await done;
