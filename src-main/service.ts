@@ -19,6 +19,7 @@ import { argsObject, optionalString, requireString, settingsFrom, stringList } f
 import { defaultCatalogPath, listBundles, openCatalog as openCatalogAt, queryCatalog, type Catalog } from './usecases/catalog.ts';
 import { testRegistry } from './usecases/registry-test.ts';
 import { VerifiedBundles } from './usecases/verify.ts';
+import { browseMethods } from './service/browse.ts';
 import { EventHub } from './service/events.ts';
 import { findBundles, listFolder } from './service/files.ts';
 import { exportInput, planExport, runExportJob } from './service/export.ts';
@@ -153,6 +154,8 @@ export function createService(options: ServiceOptions): Service {
       const drives = (await listDrives()).filter((drive) => drive.removable);
       return findBundles(drives.map((drive) => ({ path: drive.path, drive: drive.label })));
     },
+    // The browser reads registries with the same saved logins as the wizards, and bundles as `ferry ls` does.
+    ...browseMethods({ savedLogin, verified }),
   };
 
   return {

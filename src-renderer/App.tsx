@@ -1,4 +1,4 @@
-/** The app shell: header, navigation between the five screens, and the engine connection state. */
+/** The app shell: header, navigation between the six screens, and the engine connection state. */
 import { useEffect, useState } from 'react';
 import type { ApiClient, ApiMethods } from '../src-shared/api/contract.ts';
 import type { ErrorEnvelope } from '../src-shared/errors.ts';
@@ -9,21 +9,23 @@ import { ExportWizard } from './screens/ExportWizard.tsx';
 import { ImportWizard } from './screens/ImportWizard.tsx';
 import { SettingsScreen } from './screens/SettingsScreen.tsx';
 import { PathPicker } from './components/PathPicker.tsx';
+import { BrowserScreen } from './screens/BrowserScreen.tsx';
 import { StartScreen } from './screens/StartScreen.tsx';
+import { useNav, type Screen } from './stores/nav-store.ts';
 
-/** The screens the navigation offers. */
-export type Screen = 'start' | 'export' | 'import' | 'catalog' | 'settings';
 const SCREENS: Array<{ id: Screen; label: string }> = [
   { id: 'start', label: 'Start' },
   { id: 'export', label: 'Export' },
   { id: 'import', label: 'Import' },
+  { id: 'browse', label: 'Browse' },
   { id: 'catalog', label: 'Catalog' },
   { id: 'settings', label: 'Settings' },
 ];
 
 /** The whole UI; stores were initialised with the same client before the first render. */
 export function App({ client }: { client: ApiClient }) {
-  const [screen, setScreen] = useState<Screen>('start');
+  const screen = useNav((s) => s.screen);
+  const setScreen = useNav((s) => s.go);
   const [info, setInfo] = useState<ApiMethods['app:info']['result'] | null>(null);
   const [error, setError] = useState<ErrorEnvelope | null>(null);
   useEffect(() => {
@@ -54,6 +56,7 @@ export function App({ client }: { client: ApiClient }) {
         {screen === 'start' && <StartScreen onExport={() => setScreen('export')} onImport={() => setScreen('import')} />}
         {screen === 'export' && <ExportWizard />}
         {screen === 'import' && <ImportWizard />}
+        {screen === 'browse' && <BrowserScreen />}
         {screen === 'catalog' && <CatalogScreen />}
         {screen === 'settings' && <SettingsScreen />}
       </main>

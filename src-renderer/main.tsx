@@ -2,6 +2,7 @@
 import { createRoot } from 'react-dom/client';
 import { createApiClient } from './api/client.ts';
 import { App } from './App.tsx';
+import { useBrowse } from './stores/browse-store.ts';
 import { useCatalog } from './stores/catalog-store.ts';
 import { useDrives } from './stores/drives-store.ts';
 import { useExport } from './stores/export-store.ts';
@@ -11,6 +12,7 @@ import { usePicker } from './stores/picker-store.ts';
 import { useSavedSets } from './stores/saved-sets-store.ts';
 import { useSettings } from './stores/settings-store.ts';
 import './styles.css';
+import './browser.css';
 
 const client = createApiClient();
 // The one place stores subscribe to engine events (STYLE.md: one explicit init, never at import time).
@@ -22,6 +24,7 @@ useExport.getState().init(client);
 useImport.getState().init(client);
 usePicker.getState().init(client);
 useSavedSets.getState().init(client);
+useBrowse.getState().init(client);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

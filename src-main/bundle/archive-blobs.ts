@@ -7,7 +7,8 @@
  */
 import tarStream from 'tar-stream';
 import { FerryError } from '../../src-shared/errors.ts';
-import type { BlobRef, BlobStream } from '../oci/blob-io.ts';
+import { verifiedContent, type BlobRef, type BlobStream } from '../oci/blob-io.ts';
+import type { LayerReader } from '../oci/image-files.ts';
 import { openPartsStream, type PartInfo } from './parts.ts';
 import { writeToExtract } from './tar-feed.ts';
 import { TarEntryGuard, type TarEntryHeader } from './tar-safety.ts';
@@ -59,4 +60,36 @@ export class ArchiveBlobs {
       throw error;
     }
   }
+}
+
+/**
+ * An archive's blobs as a layer reader (oci/image-files.ts): one pass over
+ * the parts visits the wanted blobs in stream order, each checked against
+ * its descriptor's digest and size as it streams, and the pass stops once
+ * every wanted blob was visited.
+ */
+export function archiveLayerReader(archive: ArchiveBlobs): LayerReader {
+  return {
+    randomAccess: false,
+    async each(blobs, visit, signal) {
+      const wanted = new Map(blobs.map((blob) => [blob.digest, blob]));
+      if (wanted.size === 0) return;
+      const stop = new AbortController();
+      try {
+        await archive.forEach(
+          async (found, content) => {
+            const blob = wanted.get(found.digest);
+            if (!blob) return;
+            wanted.delete(found.digest);
+            await visit(blob, () => verifiedContent(blob, content, { subject: archive.describe(blob) }).from(0));
+            if (wanted.size === 0) stop.abort();
+          },
+          signal ? AbortSignal.any([signal, stop.signal]) : stop.signal,
+        );
+      } catch (error) {
+        // The pass was stopped on purpose once everything wanted was read: that is its end, not a failure.
+        if (!(stop.signal.aborted && wanted.size === 0 && !signal?.aborted)) throw error;
+      }
+    },
+  };
 }

@@ -20,6 +20,8 @@ import { receiptSpec, runReceipt } from './commands/receipt.ts';
 import { uiSpec, runUi } from './commands/ui.ts';
 import { extractSpec, runExtract } from './commands/extract.ts';
 import { serveSpec, runServe } from './commands/serve.ts';
+import { lsSpec, runLs } from './commands/ls.ts';
+import { catSpec, runCat } from './commands/cat.ts';
 
 interface Command {
   spec: CommandSpec;
@@ -29,6 +31,8 @@ interface Command {
 /** Every command, in the order `ferry --help` lists them. */
 const COMMANDS: Command[] = [
   { spec: inspectSpec, run: runInspect },
+  { spec: lsSpec, run: runLs },
+  { spec: catSpec, run: runCat },
   { spec: copySpec, run: runCopy },
   { spec: exportSpec, run: runExport },
   { spec: verifySpec, run: runVerify },

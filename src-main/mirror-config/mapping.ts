@@ -123,7 +123,8 @@ export function groupMappings(mappings: readonly RepositoryMapping[], options: M
   for (const mapping of mappings) {
     const source = normaliseSource(mapping.source);
     const mirror = checkMirror(mapping.mirror);
-    if (!mirror.startsWith(under)) {
+    // A Deckhouse edition root lands at the prefix itself.
+    if (!mirror.startsWith(under) && !(target.prefix !== '' && mirror === `${target.registry}/${target.prefix}`)) {
       throw invalid(`mapping mirror "${mirror}" is not under the mirror registry "${options.mirrorRegistry}"`, { source, mirror, mirrorRegistry: options.mirrorRegistry });
     }
     if (mirror === source) {

@@ -1,18 +1,17 @@
 /**
  * Reads files out of an image's layers without extracting anything to disk:
- * each layer streams from the registry (verified), is gunzipped on the fly and
- * walked with tar-stream until the wanted paths are found. Release channels,
- * OpenShift release payloads and file-based operator catalogs are all read this way.
+ * the generic reader is oci/image-files.ts (layers streamed and verified,
+ * whiteouts honoured); this picks the image of a registry reference.
+ * Release channels, OpenShift release payloads and file-based operator
+ * catalogs are all read this way.
  */
-import { createGunzip } from 'node:zlib';
-import { Readable } from 'node:stream';
-import tarStream from 'tar-stream';
 import type { Reference } from '../../src-shared/model/oci.ts';
 import { FerryError } from '../../src-shared/errors.ts';
+import { ImageLayers, sourceLayerReader } from '../oci/image-files.ts';
 import { formatReference, manifestIdentifier } from '../oci/reference.ts';
-import { readBlob } from '../oci/registry/blobs.ts';
 import { getManifest } from '../oci/registry/manifests.ts';
 import type { Registries } from '../oci/registry/registries.ts';
+import { RepositoryBlobs } from '../oci/registry/repository-blobs.ts';
 import { parsePlatform, platformMatches } from '../oci/platform.ts';
 
 /** A file found in an image is read into memory only up to this size (version.json, image-references, catalog.json). */
@@ -24,9 +23,9 @@ function clean(name: string): string {
 }
 
 /**
- * Returns the files of an image whose paths `want` accepts, read from the
- * layers top-down (an upper layer's copy wins). For a multi-platform image the
- * `platform` (default linux/amd64) picks the manifest.
+ * Returns the files of an image whose paths `want` accepts, each from the
+ * highest layer that holds it and not deleted by a layer above. For a
+ * multi-platform image the `platform` (default linux/amd64) picks the manifest.
  */
 export async function readImageFiles(
   registries: Registries,
@@ -44,33 +43,8 @@ export async function readImageFiles(
     manifest = await getManifest(client, reference.repository, entry.digest, { ...(options.signal ? { signal: options.signal } : {}) });
   }
   if (manifest.kind !== 'image') throw new FerryError('INVALID_MANIFEST', `${subject}: nested indexes are not supported here`);
-  const found = new Map<string, Buffer>();
-  for (const layer of [...manifest.manifest.layers].reverse()) {
-    const gzipped = layer.mediaType.includes('gzip') || layer.mediaType.endsWith('.tar.gz');
-    const plain = Readable.from(readBlob(client, reference.repository, layer, options.signal ? { signal: options.signal } : {}));
-    const tar = gzipped ? plain.pipe(createGunzip()) : plain;
-    const extract = tarStream.extract();
-    tar.on('error', (error) => extract.destroy(error));
-    tar.pipe(extract);
-    for await (const entry of extract) {
-      const path = clean(entry.header.name);
-      if (entry.header.type === 'file' && want(path) && !found.has(path)) {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        for await (const chunk of entry) {
-          size += (chunk as Buffer).length;
-          if (size > FILE_LIMIT) throw new FerryError('INVALID_MANIFEST', `${subject}: ${path} is larger than ${FILE_LIMIT} bytes`);
-          chunks.push(chunk as Buffer);
-        }
-        found.set(path, Buffer.concat(chunks));
-      } else {
-        for await (const _chunk of entry) {
-          /* skip */
-        }
-      }
-    }
-  }
-  return found;
+  const layers = new ImageLayers(manifest.manifest.layers, sourceLayerReader(new RepositoryBlobs(client, reference.repository)), subject);
+  return layers.readMatching(want, FILE_LIMIT, options.signal);
 }
 
 /** Reads one file from an image; a missing file is an error naming the image and the path. */

@@ -118,7 +118,11 @@ const deckhouseModule = z.string({ error: 'must be a string such as "console" or
   return { name, constraint };
 });
 
-/** The `deckhouse:` section. `license` is only checked to be a credential name; its value never reaches the plan. */
+/** Where a Deckhouse license key is read from: `env:NAME` or a bare NAME (an environment variable), or `file:PATH` (relative to the image set file). */
+const LICENSE = /^(?:(?:env:)?[A-Za-z_][A-Za-z0-9_]*|file:.+)$/;
+const LICENSE_HINT = 'must say where the license key is read from: env:VARIABLE (or a bare VARIABLE) or file:PATH';
+
+/** The `deckhouse:` section. `license` only says where the key is read from; its value never reaches the plan. */
 export const deckhouseSchema = closed({
   source: z.string({ error: (issue) => `${issue.input === undefined ? 'is required:' : 'must be'} a repository such as registry.example.com/deckhouse/ee` }).transform((value, ctx) => {
     let source: Reference;
@@ -134,7 +138,7 @@ export const deckhouseSchema = closed({
     }
     return { registry: source.registry, repository: source.repository };
   }),
-  license: z.string({ error: 'must be the name of a credential' }).min(1, { error: 'must be the name of a credential' }).optional(),
+  license: z.string({ error: LICENSE_HINT }).regex(LICENSE, { error: LICENSE_HINT }).optional(),
   sinceVersion: z
     .string({ error: VERSION_HINT })
     .transform((value, ctx) => {
@@ -153,6 +157,7 @@ export const deckhouseSchema = closed({
     .min(1, { error: `must be a non-empty list of channels (${DEFAULT_CHANNELS.join(', ')})` })
     .default([...DEFAULT_CHANNELS])
     .transform((channels) => [...new Set(channels)]),
+  /** Narrows the modules to these (each optionally constrained); empty means every module of the source's listing. */
   modules: list(deckhouseModule, 'must be a list such as ["console@~1.35"]')
     .default([])
     .superRefine((modules, ctx) => {
@@ -162,13 +167,19 @@ export const deckhouseSchema = closed({
         seen.add(m.name);
       }
     }),
+  excludeModules: list(z.string({ error: 'must be a module name' }).regex(MODULE_NAME, { error: 'must be a module name' }), 'must be a list of module names')
+    .default([])
+    .transform((names) => [...new Set(names)]),
   noPlatform: flag,
   noModules: flag,
-  securityDatabases: flag,
+  /** Absent means "carry them where the edition has them" (d8's default); `true` insists, `false` leaves them out (d8's --no-security-db). */
+  securityDatabases: z.boolean({ error: 'must be true or false' }).optional(),
 }).superRefine((config, ctx) => {
   if (config.tag !== undefined && config.sinceVersion !== undefined) ctx.addIssue({ code: 'custom', path: ['tag'], message: 'pins one version and cannot be combined with sinceVersion' });
-  if (config.noPlatform && (config.noModules || config.modules.length === 0) && !config.securityDatabases)
-    ctx.addIssue({ code: 'custom', message: 'selects nothing: enable the platform, modules or securityDatabases' });
+  for (const [i, name] of config.excludeModules.entries()) {
+    if (config.modules.some((m) => m.name === name)) ctx.addIssue({ code: 'custom', path: ['excludeModules', i], message: `names module "${name}", which modules: asks for` });
+  }
+  if (config.noPlatform && config.noModules && config.securityDatabases === false) ctx.addIssue({ code: 'custom', message: 'selects nothing: enable the platform, modules or securityDatabases' });
 });
 
 /** A checked `deckhouse:` section, with defaults filled in. */
@@ -290,6 +301,73 @@ export const packageRepositorySchema = closed({
 /** A checked `packageRepositories:` entry. */
 export type PackageRepositoryEntry = z.output<typeof packageRepositorySchema>;
 
+// ---- charts: -----------------------------------------------------------
+
+/** A Helm chart name as `helm create` and chart repositories allow it (Helm refuses path separators in names). */
+const CHART_NAME = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/;
+
+/** Where a chart comes from: an HTTP chart repository (its `index.yaml`) or an OCI registry path that `helm push` wrote to. */
+export type ChartRepository = { kind: 'http'; url: URL } | { kind: 'oci'; registry: string; path: string };
+
+/** `https://charts.example.com/stable` or `oci://registry.example.com/charts`: checked and split, a login in it refused without echoing it. */
+const chartRepository = z
+  .string({ error: (issue) => `${issue.input === undefined ? 'is required:' : 'must be'} a chart repository URL such as https://charts.example.com or oci://registry.example.com/charts` })
+  .transform((value, ctx): ChartRepository => {
+    let url: URL;
+    try {
+      url = new URL(value.trim());
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'is not a URL: a chart repository is https://…, http://… or oci://…' });
+      return z.NEVER;
+    }
+    if (url.username !== '' || url.password !== '') {
+      ctx.addIssue({ code: 'custom', message: 'must not hold a login (user:password@): chart repository logins are not read from the image set' });
+      return z.NEVER;
+    }
+    if (url.hash !== '') {
+      ctx.addIssue({ code: 'custom', message: 'must not have a #fragment' });
+      return z.NEVER;
+    }
+    if (url.protocol === 'https:' || url.protocol === 'http:') return { kind: 'http', url };
+    if (url.protocol !== 'oci:') {
+      ctx.addIssue({ code: 'custom', message: `has scheme "${url.protocol}": a chart repository is https://…, http://… or oci://…` });
+      return z.NEVER;
+    }
+    const path = url.pathname.replace(/^\/+|\/+$/g, '');
+    if (url.search !== '' || !REPOSITORY_PATH.test(path)) {
+      ctx.addIssue({ code: 'custom', message: 'must be oci://HOST[:PORT]/PATH with a lowercase repository path (helm push oci://… form)' });
+      return z.NEVER;
+    }
+    return { kind: 'oci', registry: url.host, path };
+  });
+
+/** A chart version: an exact SemVer 2 version (`4.11.3`, `1.0.0-rc.1`) or a node-semver range (`~4.11`, `>=1 <2`, `*`); the newest match is carried. */
+const chartVersion = textOrNumber.transform((value, ctx): { exact: string } | { range: VersionRange } => {
+  const trimmed = value.trim();
+  const exact = anyVersion(trimmed);
+  if (exact) return { exact: trimmed };
+  const parsed = parseRange(trimmed);
+  if (parsed) return { range: parsed };
+  ctx.addIssue({ code: 'custom', message: `is neither a chart version such as 4.11.3 nor a range such as "~4.11" or ">=1.2 <2": "${trimmed}"` });
+  return z.NEVER;
+});
+
+/** One `charts:` entry: a chart by repository, name and version, where it lands, and whether its images come along. */
+export const chartSchema = closed({
+  repository: chartRepository,
+  name: z.string({ error: 'must be a chart name such as ingress-nginx' }).regex(CHART_NAME, { error: 'must be a chart name such as ingress-nginx (lowercase letters, digits, ".", "_", "-")' }),
+  version: chartVersion,
+  target: z
+    .string({ error: 'must be a repository path such as charts/ingress-nginx' })
+    .transform((value) => value.trim().replace(/^\/+|\/+$/g, ''))
+    .refine((value) => REPOSITORY_PATH.test(value), { error: 'must be a repository path such as charts/ingress-nginx (lowercase, "/" between parts)' })
+    .optional(),
+  images: z.boolean({ error: 'must be true or false' }).default(true),
+});
+
+/** A checked `charts:` entry. */
+export type ChartSelection = z.output<typeof chartSchema>;
+
 // ---- the file ----------------------------------------------------------
 
 /** A whole image set file; a section left empty (`images:`) is the same as one left out. */
@@ -303,6 +381,7 @@ export const imageSetSchema = closed(
     openshift: openShiftSchema.nullish(),
     files: list(fileEntrySchema, 'must be a list of files, folders or URLs').nullish(),
     packageRepositories: list(packageRepositorySchema, 'must be a list of package repository folders').nullish(),
+    charts: list(chartSchema, 'must be a list of charts').nullish(),
   },
   'section',
 );

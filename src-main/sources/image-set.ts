@@ -75,6 +75,10 @@ export async function resolveImageSet(set: ImageSetFile, context: Omit<ResolveCo
     if (sections.files?.length) add(await resolveFiles(sections.files, full));
     if (sections.packageRepositories?.length) add(await resolvePackageRepositories(sections.packageRepositories, full));
   }
+  if (sections.charts?.length) {
+    const { resolveCharts } = await import('./charts.ts');
+    add(await resolveCharts(sections.charts, full));
+  }
   if (images.length === 0 && artifacts.length === 0) throw new FerryError('INVALID_CONTENT', `${set.path} resolves to no images`, { file: set.path });
   return { images, notes, artifacts };
 }

@@ -43,6 +43,6 @@ export interface ResolveContext {
   signal?: AbortSignal;
   /** Folder of the image set file, for relative paths inside it. */
   baseDir: string;
-  /** A private folder for what resolvers download or build on the connected side (`files:` URLs, packed package repositories); the export use case removes it after the export. */
+  /** A private folder for what resolvers download or build on the connected side (`files:` URLs, packed package repositories, charts from HTTP repositories); the export use case removes it after the export. */
   staging?: string;
 }

@@ -57,6 +57,25 @@ export function targetRepository(source: Reference, target: ImportTarget): strin
 }
 
 /**
+ * The repository an image set's placement lands in: `PREFIX/path`, or the
+ * prefix itself for an empty path (a Deckhouse edition root). An empty path
+ * with no prefix has nowhere to land, so the import is refused before any write.
+ */
+export function placedRepository(path: string, target: ImportTarget, image: string): string {
+  if (path === '') {
+    if (target.prefix === '') {
+      throw new FerryError(
+        'INVALID_ARGUMENT',
+        `image ${image} belongs at the registry path a cluster is configured with (a Deckhouse edition root), so the import target needs a path after the registry: REGISTRY/PATH, such as ${target.registry}/deckhouse`,
+        { image, registry: target.registry },
+      );
+    }
+    return target.prefix;
+  }
+  return target.prefix === '' ? path : `${target.prefix}/${path}`;
+}
+
+/**
  * The manifests of one image's graph in push order (children before the
  * indexes that list them, the root last), its blobs, and the platforms its
  * indexes list, all from the verified view. Walked without recursion, each
@@ -145,7 +164,7 @@ export function planImport(view: VerifiedBundle, target: ImportTarget): ImportPl
     const graph = graphOf(view, image.digest, image.name);
     // An image set may place an image somewhere else than its source path, under one or more tags.
     const placements = image.targets?.length
-      ? image.targets.map((t) => ({ repository: target.prefix === '' ? t.path : `${target.prefix}/${t.path}`, tag: t.tag }))
+      ? image.targets.map((t) => ({ repository: placedRepository(t.path, target, image.name), tag: t.tag }))
       : source
         ? [{ repository: targetRepository(source, target), tag: source.tag }]
         : [];

@@ -10,6 +10,7 @@ import { driveHolding } from '../drive-match.ts';
 import { SITE_LABEL } from '../field-labels.ts';
 import { formatBytes } from '../../src-shared/units.ts';
 import { parseReferences, shortDigest } from '../format.ts';
+import { useBrowse } from '../stores/browse-store.ts';
 import { useDrives } from '../stores/drives-store.ts';
 import { EXPORT_STEPS, useExport } from '../stores/export-store.ts';
 
@@ -20,6 +21,7 @@ const PLATFORM_CHOICES = ['linux/amd64', 'linux/arm64'] as const;
 
 function WhatStep() {
   const s = useExport();
+  const startPick = useBrowse((b) => b.startPick);
   const count = parseReferences(s.referencesText).length;
   return (
     <form
@@ -34,6 +36,11 @@ function WhatStep() {
         <p id="references-hint" className="hint">
           {count} reference{count === 1 ? '' : 's'}. Example: registry.example.com/team/app:1.2
         </p>
+      </div>
+      <div className="actions">
+        <button type="button" onClick={startPick}>
+          Pick from the registry
+        </button>
       </div>
       <SaveAsSet references={parseReferences(s.referencesText)} platforms={s.platforms} />
       <SavedSets chosen={s.setFile} onChoose={(setFile) => s.set({ setFile })} />

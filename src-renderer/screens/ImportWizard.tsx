@@ -11,6 +11,7 @@ import { VirtualTable, type VirtualColumn } from '../components/VirtualTable.tsx
 import { CONTENT_KIND_WORDS } from '../../src-shared/model/content-kind.ts';
 import { formatBytes } from '../../src-shared/units.ts';
 import { shortDigest } from '../format.ts';
+import { useBrowse } from '../stores/browse-store.ts';
 import { IMPORT_STEPS, useImport } from '../stores/import-store.ts';
 import { VerifyReport } from './ExportWizard.tsx';
 
@@ -112,7 +113,7 @@ function VerifyStep() {
 }
 
 type InspectedImage = NonNullable<ReturnType<typeof useImport.getState>['inspection']>['images'][number];
-const targetOf = (img: InspectedImage): string => img.destination ?? (img.targets?.length ? img.targets.map((t) => t.path).join(', ') : 'set in step 4');
+const targetOf = (img: InspectedImage): string => img.destination ?? (img.targets?.length ? img.targets.map((t) => t.path || '(the import path)').join(', ') : 'set in step 4');
 /** New, or which earlier bundle in this side's catalog already carried the same image. */
 const carriedText = (img: InspectedImage): string => (img.carriedBefore ? `carried by ${img.carriedBefore.bundleId.slice(0, 8)} on ${img.carriedBefore.created.slice(0, 10)}` : 'new');
 /** Image, or which kind of artifact, with its file count: files, charts and package repositories are listed beside images. */
@@ -133,6 +134,7 @@ const newCount = (images: readonly InspectedImage[]): number => images.filter((i
 
 function InspectStep() {
   const s = useImport();
+  const startBrowse = useBrowse((b) => b.startBundle);
   const inspection = s.inspection;
   if (!inspection) return null;
   const m = inspection.manifest;
@@ -177,6 +179,9 @@ function InspectStep() {
       <div className="actions">
         <button type="button" onClick={() => s.goTo('verify')}>
           Back
+        </button>
+        <button type="button" onClick={() => startBrowse(s.bundle.trim())}>
+          Browse the bundle&apos;s files
         </button>
         <button type="button" className="primary" onClick={() => s.goTo('target')}>
           Choose target registry

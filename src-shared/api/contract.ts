@@ -13,11 +13,13 @@ import type { BundleSummary, MonthTotals } from '../model/catalog.ts';
 import type { ContentKind, ListedContent } from '../model/content-kind.ts';
 import type { BlobProgress } from '../model/oci.ts';
 import type { JobProgress } from '../model/progress.ts';
+import type { BrowseFilePreview, BrowseFiles, BrowseImageInput, BrowseManifest, BrowsePage, BrowseSourceInput, RepositoryPage, TagPage } from './browse.ts';
 import type { JobState } from './jobs.ts';
 import type { z } from 'zod';
 import type { RegistrySettingSchema, SettingsSchema } from '../schemas/settings.ts';
 
 export * from './jobs.ts';
+export * from './browse.ts';
 export type { BundleSummary, MonthTotals } from '../model/catalog.ts';
 
 /** Registry access as the UI collects it; credentials never leave the engine side again. */
@@ -217,6 +219,16 @@ export interface ApiMethods {
   'sets:list': { args: Record<string, never>; result: SavedSet[] };
   /** Saves references (and platforms) as a named image set, replacing one of the same name. */
   'sets:save': { args: { name: string; references: string[]; platforms?: string[] }; result: SavedSet };
+  /** The browser: one page of the source's repositories. */
+  'browse:repositories': { args: { source: BrowseSourceInput } & BrowsePage; result: RepositoryPage };
+  /** One page of a repository's tags; with `digests`, each tag's manifest digest too (one request per tag). */
+  'browse:tags': { args: { source: BrowseSourceInput; repository: string; digests?: boolean } & BrowsePage; result: TagPage };
+  /** A tag's or digest's manifest, and the image manifests (platforms) it offers. */
+  'browse:platforms': { args: BrowseImageInput; result: BrowseManifest };
+  /** The file tree of an image (one platform of an index), below `path` when given. */
+  'browse:files': { args: BrowseImageInput & { platform?: string; path?: string }; result: BrowseFiles };
+  /** The start of one file of an image, for the preview (see BrowseFilePreview). */
+  'browse:read': { args: BrowseImageInput & { platform?: string; path: string }; result: BrowseFilePreview };
 }
 
 /** Every event the engine pushes to front ends. */
@@ -258,6 +270,11 @@ export const API_METHODS = [
   'bundles:find',
   'sets:list',
   'sets:save',
+  'browse:repositories',
+  'browse:tags',
+  'browse:platforms',
+  'browse:files',
+  'browse:read',
 ] as const satisfies readonly ApiMethod[];
 
 /** The event names at run time. */

@@ -46,7 +46,8 @@ export const BundleImageSetSchema = z.strictObject({
 
 /** Where an image set wants an image on import: a repository path under the prefix, and a tag. */
 export const BundleTargetSchema = z.strictObject({
-  path: z.string().regex(REPOSITORY_PATH, 'must be a repository path (lowercase names separated by /)'),
+  /** Empty for the import prefix itself (a Deckhouse edition root lands at `REGISTRY/PATH`). */
+  path: z.union([z.literal(''), z.string().regex(REPOSITORY_PATH, 'must be a repository path (lowercase names separated by /)')]),
   tag: z.string().regex(TAG, 'must be a tag (letters, digits, _ . -, up to 128)').optional(),
 });
 

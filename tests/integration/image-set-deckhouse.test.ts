@@ -46,13 +46,14 @@ it('export --set (Deckhouse) → import lands every image under its path and tag
   expect(manifest.images.length).toBeGreaterThan(10);
   for (const image of manifest.images) {
     for (const target of image.targets ?? []) {
-      const landed = `docker://${site.host}/mirror/${target.path}${target.tag ? `:${target.tag}` : `@${image.digest}`}`;
+      const landed = `docker://${site.host}/mirror${target.path === '' ? '' : `/${target.path}`}${target.tag ? `:${target.tag}` : `@${image.digest}`}`;
       expect(await skopeoInspectRawDigest(landed, site), landed).toBe(image.digest);
     }
   }
-  // The platform keeps d8's layout: <prefix>/deckhouse/ee:<version>, release channels beside it.
-  expect(manifest.images.map((i) => i.targets?.[0]?.path)).toContain(DECKHOUSE_ROOT);
-  expect(manifest.images.some((i) => i.targets?.[0]?.path === `${DECKHOUSE_ROOT}/release-channel`)).toBe(true);
+  // d8 mirror push's layout: the edition root lands at the import path itself (<prefix>:<version>), everything else below it, no edition level kept.
+  expect(manifest.images.filter((i) => i.source === `${source.host}/${DECKHOUSE_ROOT}:v1.70.3`).map((i) => i.targets)).toEqual([[{ path: '', tag: 'v1.70.3' }]]);
+  expect(manifest.images.some((i) => i.targets?.[0]?.path === 'release-channel')).toBe(true);
+  expect(manifest.images.some((i) => i.targets?.some((t) => t.path.startsWith('deckhouse/')))).toBe(false);
 });
 
 it('the license from the set authenticates to the Deckhouse registry and is never written to the bundle', async () => {

@@ -51,7 +51,7 @@ tags:
     latest: 3
 deckhouse:
   source: registry.deckhouse.io/deckhouse/ee
-  license: deckhouse-license
+  license: env:DECKHOUSE_LICENSE
   sinceVersion: v1.68
   ignoreSuspend: false
   modules:
@@ -87,7 +87,7 @@ describe('valid image sets', () => {
     ]);
     expect(sections.deckhouse).toMatchObject({
       source: { registry: 'registry.deckhouse.io', repository: 'deckhouse/ee' },
-      license: 'deckhouse-license',
+      license: 'env:DECKHOUSE_LICENSE',
       sinceVersion: { major: 1, minor: 68, patch: 0 },
       channels: ['alpha', 'beta', 'early-access', 'stable', 'rock-solid'],
       ignoreSuspend: false,
@@ -132,7 +132,7 @@ describe('valid image sets', () => {
 
 describe('refused image sets name the file, the line:column and the path', () => {
   it.each([
-    ['an unknown section', 'images: [a/b:1]\nimagez:\n  - a\n', 2, 1, 'imagez is not a known section (sections: platforms, images, imageLists, tags, deckhouse, openshift)'],
+    ['an unknown section', 'images: [a/b:1]\nimagez:\n  - a\n', 2, 1, 'imagez is not a known section (sections: platforms, images, imageLists, tags, deckhouse, openshift'],
     ['__proto__ as a section', 'images: [a/b:1]\n__proto__: {}\n', 2, 1, '__proto__ is not a known section'],
     ['constructor as a key', 'tags:\n  - repository: r/x\n    semver: "^1"\n    constructor: 1\n', 4, 5, 'tags[0].constructor is not a known key'],
     ['not a mapping', '- a/b:1\n', 1, 1, 'the image set must be a mapping'],
@@ -145,7 +145,7 @@ describe('refused image sets name the file, the line:column and the path', () =>
     ['latest zero', 'tags:\n  - repository: r/x\n    regex: x\n    latest: 0\n', 4, 13, 'tags[0].latest must be a positive integer'],
     ['a misspelt deckhouse key', 'deckhouse:\n  source: r.example/d8/ee\n  sinceVersoin: v1.68\n', 3, 3, 'deckhouse.sinceVersoin is not a known key'],
     ['a bad module constraint', 'deckhouse:\n  source: r.example/d8/ee\n  modules: [console, "csi-nfs@~one"]\n', 3, 22, 'deckhouse.modules[1] has an invalid version constraint "~one"'],
-    ['a deckhouse section that selects nothing', 'deckhouse:\n  source: r.example/d8/ee\n  noPlatform: true\n', 2, 3, 'deckhouse selects nothing'],
+    ['a deckhouse section that selects nothing', 'deckhouse:\n  source: r.example/d8/ee\n  noPlatform: true\n  noModules: true\n  securityDatabases: false\n', 2, 3, 'deckhouse selects nothing'],
     [
       'an operator version that is no semver',
       'openshift:\n  operators:\n    - catalog: r.io/c:1\n      packages:\n        - name: a\n          minVersion: latest\n',

@@ -109,6 +109,22 @@ describe('registriesConf', () => {
     });
   });
 
+  it('maps a Deckhouse edition root to the import path itself, and what lies below it to the paths below', () => {
+    const deckhouse: RepositoryMapping[] = [
+      { source: 'registry.deckhouse.io/deckhouse/ee', mirror: 'mirror.local:5000/dkp' },
+      { source: 'registry.deckhouse.io/deckhouse/ee/modules/console', mirror: 'mirror.local:5000/dkp/modules/console' },
+    ];
+    const parsed = parseToml(registriesConf(deckhouse, { mirrorRegistry: 'mirror.local:5000/dkp' })) as { registry: Array<{ prefix: string; mirror: Array<{ location: string }> }> };
+    expect(parsed.registry.map((r) => [r.prefix, r.mirror.map((m) => m.location)])).toEqual([
+      ['registry.deckhouse.io/deckhouse/ee', ['mirror.local:5000/dkp']],
+      ['registry.deckhouse.io/deckhouse/ee/modules/console', ['mirror.local:5000/dkp/modules/console']],
+    ]);
+    // The bare registry is no path below the import path: still refused.
+    expect(thrown(() => registriesConf([{ source: 'registry.deckhouse.io/deckhouse/ee', mirror: 'mirror.local:5000/other' }], { mirrorRegistry: 'mirror.local:5000/dkp' })).code).toBe(
+      'INVALID_ARGUMENT',
+    );
+  });
+
   it('marks mirrors insecure for a plain-HTTP mirror', () => {
     const parsed = parseToml(registriesConf(mappings, { ...options, insecure: true })) as { registry: { mirror: { insecure?: boolean }[] }[] };
     expect(parsed.registry.flatMap((registry) => registry.mirror.map((mirror) => mirror.insecure))).toEqual([true, true, true, true, true]);

@@ -75,7 +75,7 @@ function printPlan({ summary }: ExportOutcome, out: NodeJS.WritableStream): void
   out.write(`plan: ${summary.images.length} image(s) (${platformsShown}), ${summary.blobs} blobs, ${formatBytes(summary.bytes)} unique, ${formatBytes(summary.savedByDedup)} saved by dedup\n`);
   if (summary.parent) out.write(`incremental on top of bundle ${terminalSafe(summary.parent)}: ${formatBytes(summary.savedByIncremental)} left out because the site already has it\n`);
   for (const image of summary.images) {
-    const where = image.targets?.length ? `  -> ${image.targets.map((t) => terminalSafe(`${t.path}${t.tag ? `:${t.tag}` : ''}`)).join(', ')}` : '';
+    const where = image.targets?.length ? `  -> ${image.targets.map((t) => terminalSafe(`${t.path === '' ? '(the import path)' : t.path}${t.tag ? `:${t.tag}` : ''}`)).join(', ')}` : '';
     // A local artifact (files, a package repository) says what it was made from.
     const from = image.artifactType !== undefined ? shown`  from ${image.source}` : '';
     out.write(`  ${shown`${image.name}  ${image.digest}`}  ${formatBytes(image.size)}${image.section ? shown`  [${image.section}]` : ''}${from}${where}\n`);

@@ -9,11 +9,15 @@ import { FerryError, type ErrorHint } from '../../../src-shared/errors.ts';
 import type { Credential } from './credentials.ts';
 import { errorForNetwork, errorForStatus, redactUrl } from './errors.ts';
 
-/** Access a request needs on one repository; a mount needs push on the target and pull on the source. */
+/** Access a request needs on one repository; a mount needs push on the target and pull on the source. With `type: 'registry'` a registry-wide resource instead: the catalog (`registry:catalog:*`). */
 export interface Scope {
+  type?: 'registry';
   repository: string;
-  actions: Array<'pull' | 'push'>;
+  actions: Array<'pull' | 'push' | '*'>;
 }
+
+/** The scope `GET /v2/_catalog` needs (distribution's token scope documentation). */
+export const CATALOG_SCOPE: Scope = { type: 'registry', repository: 'catalog', actions: ['*'] };
 
 /** One parsed `WWW-Authenticate` challenge. */
 export interface Challenge {
@@ -78,15 +82,17 @@ export function parseChallenges(header: string | string[] | undefined): Challeng
 export function scopeStrings(scopes: Scope[]): string[] {
   const merged = new Map<string, Set<string>>();
   for (const scope of scopes) {
-    const actions = merged.get(scope.repository) ?? new Set<string>();
+    const key = `${scope.type ?? 'repository'}:${scope.repository}`;
+    const actions = merged.get(key) ?? new Set<string>();
     for (const action of scope.actions) actions.add(action);
-    merged.set(scope.repository, actions);
+    merged.set(key, actions);
   }
-  return [...merged.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([repository, actions]) => `repository:${repository}:${[...actions].sort().join(',')}`);
+  return [...merged.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([resource, actions]) => `${resource}:${[...actions].sort().join(',')}`);
 }
 
 /** Parses a scope string from a challenge back into a Scope, or undefined for non-repository scopes. */
 function parseScopeString(scope: string): Scope | undefined {
+  if (scope === 'registry:catalog:*') return CATALOG_SCOPE;
   const match = /^repository(?:\([^)]*\))?:([^:]+):(.+)$/.exec(scope);
   if (!match) return undefined;
   const actions = (match[2] ?? '').split(',').filter((a): a is 'pull' | 'push' => a === 'pull' || a === 'push');

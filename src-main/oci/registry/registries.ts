@@ -3,7 +3,7 @@
  * RegistryClient (and so one connection pool and one token cache) per host,
  * shared by every image of a job.
  */
-import { resolveTlsForHost, type TlsOptions } from './tls-config.ts';
+import { resolveTlsForHost, type ResolvedTls, type TlsOptions } from './tls-config.ts';
 import { loadCredentialStore, type Credential, type CredentialStore } from './credentials.ts';
 import { DEFAULT_MAX_CONNECTIONS, RegistryClient, type RetryPolicy } from './client.ts';
 
@@ -51,6 +51,15 @@ export class Registries {
       pending.catch(() => this.clients.delete(registry));
     }
     return pending;
+  }
+
+  /**
+   * The TLS settings for any HTTPS host of the job, from the same flags and
+   * certs.d folders as its registries: a chart repository behind the same
+   * private CA is trusted the same way.
+   */
+  tlsFor(host: string): Promise<ResolvedTls> {
+    return resolveTlsForHost(host, this.access.tls);
   }
 
   /** Closes every connection pool. */

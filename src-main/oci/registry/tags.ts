@@ -1,8 +1,10 @@
 /**
- * Tag listing with `Link` pagination.
+ * Tag and repository listing with `n`/`last` and `Link` pagination.
  * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#listing-tags
+ * https://distribution.github.io/distribution/spec/api/#listing-repositories
  */
 import { FerryError } from '../../../src-shared/errors.ts';
+import { CATALOG_SCOPE } from './auth.ts';
 import { readCapped, type RegistryClient } from './client.ts';
 
 /** Tags asked for per page; registries cap it themselves, this only saves round trips. */
@@ -44,4 +46,72 @@ export async function listTags(client: RegistryClient, repository: string, optio
     path = nextLink(response.headers.link);
   }
   return tags;
+}
+
+/** One page of a listing: the names (sorted by code point), and the `last` to ask for the next page when the registry says there is one. */
+export interface ListingPage {
+  names: string[];
+  next?: string;
+}
+
+/**
+ * The `last` the next page starts after: the `last` parameter of the `Link`
+ * header's target (as distribution writes it), else the last name of this
+ * page when a next page is announced without one.
+ */
+function nextLast(link: string | undefined, names: string[]): string | undefined {
+  if (link === undefined) return undefined;
+  let last: string | null = null;
+  try {
+    last = new URL(link, 'http://registry.invalid').searchParams.get('last');
+  } catch {
+    last = null;
+  }
+  return last ?? names.at(-1);
+}
+
+/** Reads one page of `_catalog` or `tags/list`: its JSON's string array under `key`, refusing anything else by name. */
+async function listingPage(
+  client: RegistryClient,
+  path: string,
+  key: 'repositories' | 'tags',
+  request: { scopes: Parameters<RegistryClient['send']>[0]['scopes']; subject: string; signal: AbortSignal | undefined },
+): Promise<ListingPage> {
+  const { subject } = request;
+  const response = await client.send({ method: 'GET', path, scopes: request.scopes, expect: [200], subject, signal: request.signal });
+  const body = await readCapped(response.body, PAGE_BYTES_LIMIT, subject, 'REGISTRY_ERROR');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new FerryError('REGISTRY_ERROR', `${subject}: the answer is not JSON`);
+  }
+  const list = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>)[key] : undefined;
+  // distribution answers `"tags": null` for a repository whose tags were all deleted.
+  if (list !== undefined && list !== null && !(Array.isArray(list) && list.every((name) => typeof name === 'string'))) {
+    throw new FerryError('REGISTRY_ERROR', `${subject}: "${key}" is not a list of names`);
+  }
+  // Sorted by code point, as distribution-spec asks of paginated lists; Distribution 2.8 sends an unpaginated tag list in storage order.
+  const names = [...(list ?? [])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const next = nextLast(nextLink(response.headers.link), names);
+  return next === undefined ? { names } : { names, next };
+}
+
+/** The query of a page request: `n` (when given) and `last`. */
+function pageQuery(page: { last?: string; n?: number }): string {
+  const query = new URLSearchParams();
+  if (page.n !== undefined) query.set('n', String(page.n));
+  if (page.last !== undefined) query.set('last', page.last);
+  const text = query.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+/** One page of a registry's repositories (`GET /v2/_catalog`), which needs the `registry:catalog:*` scope. */
+export function listRepositoriesPage(client: RegistryClient, page: { last?: string; n?: number } = {}, signal?: AbortSignal): Promise<ListingPage> {
+  return listingPage(client, `/v2/_catalog${pageQuery(page)}`, 'repositories', { scopes: [CATALOG_SCOPE], subject: `repositories of ${client.registry}`, signal });
+}
+
+/** One page of a repository's tags (`GET /v2/<name>/tags/list`). */
+export function listTagsPage(client: RegistryClient, repository: string, page: { last?: string; n?: number } = {}, signal?: AbortSignal): Promise<ListingPage> {
+  return listingPage(client, `/v2/${repository}/tags/list${pageQuery(page)}`, 'tags', { scopes: [{ repository, actions: ['pull'] }], subject: `tags of ${client.registry}/${repository}`, signal });
 }

@@ -1,0 +1,179 @@
+/**
+ * The files of one image, read out of its layers without extracting anything
+ * to disk: the tree the layers make when applied in order, and one file's
+ * bytes from the layer that wins for it (layer-tree.ts holds the rules).
+ * Every layer is read through the digest check of its store — a registry
+ * repository, a bundle folder, an archive's parts — to its last byte.
+ * `ferry ls --files`, `ferry cat`, the app's browser and the resolvers that
+ * read release metadata out of images (sources/image-files.ts) all use this.
+ */
+import type { BrowseFileEntry } from '../../src-shared/model/browse.ts';
+import { FerryError } from '../../src-shared/errors.ts';
+import { verifiedContent, type BlobRef, type BlobSource } from './blob-io.ts';
+import { layerVerdict, mergeLayers, normaliseLayerPath, throughLink, type LayerEntry } from './layer-tree.ts';
+import { scanLayer, type CaptureChooser, type FileCapture, type LayerBlob } from './layer-scan.ts';
+
+/** Symlinks and hard links followed for one read before giving up (Linux's MAXSYMLINKS). */
+const MAX_LINK_HOPS = 40;
+
+/** Hands out layers' verified bytes: one at a time in any order (a registry, a folder), or all in one pass in the store's own order (an archive's parts). */
+export interface LayerReader {
+  readonly randomAccess: boolean;
+  /** Calls `visit` with each wanted blob's verified bytes: in the order given when randomAccess, else in the store's order. */
+  each(blobs: readonly BlobRef[], visit: (blob: BlobRef, bytes: () => AsyncIterable<Uint8Array>) => Promise<void>, signal?: AbortSignal): Promise<void>;
+}
+
+/** A blob store with random access (registry repository, layout folder) as a layer reader; every byte passes its DigestVerifier. */
+export function sourceLayerReader(source: BlobSource): LayerReader {
+  return {
+    randomAccess: true,
+    async each(blobs, visit, signal) {
+      for (const blob of blobs) await visit(blob, () => verifiedContent(blob, source, signal ? { signal } : {}).from(0));
+    },
+  };
+}
+
+/** Where a read ended: the path whose bytes were captured (links followed) and its size. */
+export interface ReadFileResult {
+  path: string;
+  size: number;
+}
+
+/** The layers of one image manifest, read on demand; headers of layers already read are kept, so following a link reads no layer twice for its listing. */
+export class ImageLayers {
+  private readonly scanned = new Map<string, LayerEntry[]>();
+
+  constructor(
+    private readonly layers: readonly LayerBlob[],
+    private readonly reader: LayerReader,
+    private readonly subject: string,
+  ) {}
+
+  private describe(layer: LayerBlob): string {
+    return `${this.subject}: layer ${layer.digest}`;
+  }
+
+  /** Reads the layers not yet read (all of them in one pass for an archive), with an optional capture per layer. */
+  private async scan(wanted: readonly LayerBlob[], choose?: (layer: LayerBlob) => CaptureChooser | undefined, signal?: AbortSignal): Promise<void> {
+    const byDigest = new Map(wanted.filter((layer) => !this.scanned.has(layer.digest)).map((layer) => [layer.digest, layer]));
+    if (byDigest.size === 0) return;
+    await this.reader.each(
+      [...byDigest.values()],
+      async (blob, bytes) => {
+        const layer = byDigest.get(blob.digest);
+        if (!layer || this.scanned.has(layer.digest)) return;
+        this.scanned.set(layer.digest, await scanLayer(layer, bytes, this.describe(layer), choose?.(layer), signal));
+      },
+      signal,
+    );
+    const missing = [...byDigest.values()].find((layer) => !this.scanned.has(layer.digest));
+    if (missing) throw new FerryError('NOT_FOUND', `${this.describe(missing)} is not in the store`, { digest: missing.digest });
+  }
+
+  private entriesOf(layer: LayerBlob): LayerEntry[] {
+    const entries = this.scanned.get(layer.digest);
+    if (!entries) throw new FerryError('INTERNAL', `${this.describe(layer)} was not read`);
+    return entries;
+  }
+
+  /** The merged file tree: every layer read, lowest first applied. */
+  async tree(signal?: AbortSignal): Promise<BrowseFileEntry[]> {
+    await this.scan(this.layers, undefined, signal);
+    return mergeLayers(this.layers.map((layer) => this.entriesOf(layer)));
+  }
+
+  /**
+   * Streams one file's bytes to `capture`: the layers are looked at from the
+   * top, the first that decides the path wins (its entry, a whiteout, a
+   * folder made opaque), and symlinks and hard links inside the image are
+   * followed. A registry or folder reads layers from the top only until one
+   * decides; an archive is read in one pass for the headers, then again for
+   * the winning layer's bytes. Each capture call follows the digest check
+   * of everything before it, and the read returns only once the whole layer
+   * the bytes came from has matched its digest.
+   */
+  async readFile(path: string, capture: FileCapture, signal?: AbortSignal): Promise<ReadFileResult> {
+    const asked = normaliseLayerPath(path);
+    if (asked === undefined) throw new FerryError('INVALID_ARGUMENT', `${this.subject}: "${path}" is the image root or outside it, not a file`, { path });
+    let wanted = asked;
+    for (let hop = 0; hop <= MAX_LINK_HOPS; hop += 1) {
+      if (!this.reader.randomAccess) await this.scan(this.layers, undefined, signal);
+      const step = await this.lookup(wanted, capture, signal);
+      if (step.kind === 'read') return { path: wanted, size: step.size };
+      wanted = step.path;
+    }
+    throw new FerryError('NOT_FOUND', `${this.subject}: ${asked} has more than ${MAX_LINK_HOPS} links in a row`, { path: asked });
+  }
+
+  /** One pass from the top layer down for `wanted`: its bytes read, or the path a link leads to. */
+  private async lookup(wanted: string, capture: FileCapture, signal?: AbortSignal): Promise<{ kind: 'read'; size: number } | { kind: 'follow'; path: string }> {
+    for (let i = this.layers.length - 1; i >= 0; i -= 1) {
+      const layer = this.layers[i];
+      if (!layer) continue;
+      let captured: number | undefined;
+      const choose: CaptureChooser = (entry) => {
+        if (entry.path !== wanted || captured !== undefined) return undefined;
+        captured = 0;
+        return async (chunk) => {
+          captured = (captured ?? 0) + chunk.length;
+          await capture(chunk);
+        };
+      };
+      // A registry or folder layer is read here for the first time with the capture on: if it holds the file, that read was the one.
+      if (!this.scanned.has(layer.digest)) await this.scan([layer], () => choose, signal);
+      const verdict = layerVerdict(this.entriesOf(layer), wanted);
+      if (verdict.kind === 'none') continue;
+      if (verdict.kind === 'hidden') throw new FerryError('NOT_FOUND', `${this.subject} has no file ${wanted}: ${verdict.why}`, { path: wanted });
+      if (verdict.kind === 'redirect') return { kind: 'follow', path: verdict.path };
+      const entry = verdict.entry;
+      if (entry.type === 'symlink' && entry.linkTarget !== undefined) return { kind: 'follow', path: throughLink(wanted, entry.linkTarget, wanted) };
+      if (entry.type === 'hardlink' && entry.linkTarget !== undefined) {
+        const target = normaliseLayerPath(entry.linkTarget);
+        if (target === undefined) throw new FerryError('NOT_FOUND', `${this.subject}: ${wanted} is a hard link to "${entry.linkTarget}", outside the image`, { path: wanted });
+        return { kind: 'follow', path: target };
+      }
+      if (entry.type === 'dir') throw new FerryError('INVALID_ARGUMENT', `${this.subject}: ${wanted} is a folder, not a file`, { path: wanted });
+      if (entry.type !== 'file') throw new FerryError('INVALID_ARGUMENT', `${this.subject}: ${wanted} is not a regular file`, { path: wanted });
+      if (captured === undefined) {
+        // Known from an earlier read (or an archive's header pass): read that one layer again for the bytes.
+        this.scanned.delete(layer.digest);
+        await this.scan([layer], () => choose, signal);
+      }
+      return { kind: 'read', size: captured ?? 0 };
+    }
+    throw new FerryError('NOT_FOUND', `${this.subject} has no file ${wanted}`, { path: wanted });
+  }
+
+  /**
+   * The files `want` accepts, each from the highest layer that holds it and
+   * only where no higher layer deleted or hid it: read from the top until
+   * every layer is read (the resolvers' form: release metadata, catalogs).
+   * Each file is held in memory up to `limit` bytes.
+   */
+  async readMatching(want: (path: string) => boolean, limit: number, signal?: AbortSignal): Promise<Map<string, Buffer>> {
+    const found = new Map<string, Buffer>();
+    const above: LayerEntry[][] = [];
+    for (let i = this.layers.length - 1; i >= 0; i -= 1) {
+      const layer = this.layers[i];
+      if (!layer) continue;
+      const reading = new Map<string, Buffer[]>();
+      const choose: CaptureChooser = (entry) => {
+        if (!want(entry.path) || found.has(entry.path) || reading.has(entry.path) || above.some((entries) => layerVerdict(entries, entry.path).kind !== 'none')) return undefined;
+        const chunks: Buffer[] = [];
+        reading.set(entry.path, chunks);
+        let size = 0;
+        return (chunk) => {
+          size += chunk.length;
+          if (size > limit) throw new FerryError('INVALID_MANIFEST', `${this.subject}: ${entry.path} is larger than ${limit} bytes`, { path: entry.path, limit });
+          chunks.push(chunk);
+        };
+      };
+      this.scanned.delete(layer.digest);
+      await this.scan([layer], () => choose, signal);
+      // Only now, with the whole layer matched against its digest, are its files kept.
+      for (const [path, chunks] of reading) found.set(path, Buffer.concat(chunks));
+      above.push(this.entriesOf(layer));
+    }
+    return found;
+  }
+}

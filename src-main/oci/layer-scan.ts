@@ -1,0 +1,192 @@
+/**
+ * Walks one layer's tar headers as its verified bytes stream past, never
+ * writing anything to disk: the compression is told by the bytes themselves
+ * (gzip's and zstd's magic numbers, as crane and containerd do), gzip is
+ * inflated on the fly, and tar-stream reads the headers. One entry's content
+ * can be handed to a capture while the walk goes on; the rest is skipped.
+ * The walk always reads the layer to its end, so the digest check over the
+ * whole blob has run before it returns, and a mismatch is its error.
+ */
+import { pipeline, Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import tarStream from 'tar-stream';
+import type { BrowseFileEntry } from '../../src-shared/model/browse.ts';
+import { FerryError } from '../../src-shared/errors.ts';
+import { classifyPath, fileTypeOf, normaliseLayerPath, type LayerEntry } from './layer-tree.ts';
+
+/** A layer as a manifest lists it. */
+export interface LayerBlob {
+  digest: string;
+  size: number;
+  mediaType: string;
+  annotations?: Record<string, string> | undefined;
+}
+
+/** Receives one file's bytes as the walk reaches them; awaited, so a slow writer slows the walk. */
+export type FileCapture = (chunk: Buffer) => Promise<void> | void;
+
+/** Asked for each regular file the walk reaches: a capture to receive its bytes, or undefined to skip them. */
+export type CaptureChooser = (entry: Omit<BrowseFileEntry, 'layer'>) => FileCapture | undefined;
+
+/** A layer with more entries than this is refused rather than held in memory. */
+export const MAX_LAYER_ENTRIES = 1_000_000;
+
+/** The annotation oras (and Ferry's file artifacts) give a layer that is one file, not a tar. */
+export const TITLE_ANNOTATION = 'org.opencontainers.image.title';
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
+
+/** True for layer media types that hold a tar (image layers of any compression, Helm chart content). */
+export function isTarLayer(mediaType: string): boolean {
+  return /\.tar(\+|$)|rootfs\.diff\.tar/.test(mediaType);
+}
+
+function startsWith(bytes: Uint8Array, magic: number[]): boolean {
+  return bytes.length >= magic.length && magic.every((byte, i) => bytes[i] === byte);
+}
+
+/** The stream's first bytes (at least 4, unless it is shorter), the stream again from its start, and a way to read what is left of it after a failure. */
+async function sniff(stream: AsyncIterable<Uint8Array>): Promise<{ head: Uint8Array; all: AsyncIterable<Uint8Array>; drain: () => Promise<void> }> {
+  const iterator = stream[Symbol.asyncIterator]();
+  const held: Uint8Array[] = [];
+  let length = 0;
+  while (length < 4) {
+    const next = await iterator.next();
+    if (next.done) break;
+    held.push(next.value);
+    length += next.value.byteLength;
+  }
+  const head = Buffer.concat(held);
+  async function* all(): AsyncGenerator<Uint8Array> {
+    if (head.length > 0) yield head;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+  }
+  const drain = async (): Promise<void> => {
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      /* only the digest check matters now */
+    }
+  };
+  return { head, all: all(), drain };
+}
+
+/**
+ * The layer's tar bytes: inflated when they are gzip, refused by name when
+ * they are another compression. `drain` reads the rest of the raw stream
+ * after a failure, so bytes that broke gunzip or the tar reader are reported
+ * as the digest mismatch they are, not as a format error.
+ */
+async function tarBytes(layer: LayerBlob, stream: AsyncIterable<Uint8Array>, subject: string): Promise<{ tar: AsyncIterable<Uint8Array>; drain: () => Promise<void> }> {
+  const { head, all, drain } = await sniff(stream);
+  if (startsWith(head, ZSTD_MAGIC)) {
+    throw new FerryError('UNSUPPORTED_MEDIA_TYPE', `${subject}: the layer is zstd-compressed, which Ferry cannot read yet (gzip and uncompressed tar layers are read)`, {
+      digest: layer.digest,
+      mediaType: layer.mediaType,
+    });
+  }
+  if (!startsWith(head, GZIP_MAGIC)) return { tar: all, drain };
+  // pipeline destroys every stage with the first error, so reading the gunzip's output rejects with a digest mismatch from the source.
+  return { tar: pipeline(Readable.from(all), createGunzip(), () => undefined), drain };
+}
+
+/** Writes one chunk into the extractor, waiting while it is full; false once it is destroyed. */
+async function feed(extract: ReturnType<typeof tarStream.extract>, chunk: Uint8Array): Promise<boolean> {
+  if (extract.destroyed) return false;
+  if (extract.write(chunk)) return true;
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      extract.off('drain', done);
+      extract.off('close', done);
+      resolve();
+    };
+    extract.on('drain', done);
+    extract.on('close', done);
+  });
+  return !extract.destroyed;
+}
+
+/** A tar header's modification time as ISO 8601, when it is a real date. */
+function isoTime(mtime: Date | undefined): string | undefined {
+  return mtime instanceof Date && !Number.isNaN(mtime.getTime()) ? mtime.toISOString() : undefined;
+}
+
+/**
+ * The entries of one layer from its verified bytes (`bytes` must check the
+ * digest, as verifiedContent's stream does), handing the content of the
+ * files `choose` picks to their captures. A layer that is not a tar (an
+ * artifact's file) is one entry named by its title annotation, or nothing.
+ */
+export async function scanLayer(layer: LayerBlob, bytes: () => AsyncIterable<Uint8Array>, subject: string, choose?: CaptureChooser, signal?: AbortSignal): Promise<LayerEntry[]> {
+  if (!isTarLayer(layer.mediaType)) return scanSingleFile(layer, bytes, choose);
+  const entries: LayerEntry[] = [];
+  // A capture's own failure (a closed pipe) is passed on as it is, never blamed on the layer.
+  let captureFailure: { error: unknown } | undefined;
+  const extract = tarStream.extract();
+  const source = await tarBytes(layer, bytes(), subject);
+  const feeding = (async () => {
+    for await (const chunk of source.tar) {
+      if (!(await feed(extract, chunk))) return;
+    }
+    extract.end(Buffer.alloc(0));
+  })();
+  feeding.catch((error: unknown) => extract.destroy(error instanceof Error ? error : new Error(String(error))));
+  try {
+    for await (const entry of extract) {
+      const header = entry.header;
+      const path = normaliseLayerPath(header.name);
+      const role = path === undefined ? undefined : classifyPath(path);
+      let capture: FileCapture | undefined;
+      if (path !== undefined && role?.kind === 'entry') {
+        const type = fileTypeOf(header.type);
+        const mtime = isoTime(header.mtime);
+        const file: Omit<BrowseFileEntry, 'layer'> = {
+          path,
+          type,
+          size: type === 'file' ? header.size : 0,
+          mode: header.mode & 0o7777,
+          ...(header.linkname && (type === 'symlink' || type === 'hardlink') ? { linkTarget: header.linkname } : {}),
+          ...(mtime ? { mtime } : {}),
+        };
+        entries.push({ kind: 'entry', ...file });
+        if (type === 'file') capture = choose?.(file);
+      } else if (role?.kind === 'whiteout' || role?.kind === 'opaque') {
+        entries.push({ kind: role.kind, path: role.path });
+      }
+      if (entries.length > MAX_LAYER_ENTRIES) throw new FerryError('UNSUPPORTED_MEDIA_TYPE', `${subject}: the layer has more than ${MAX_LAYER_ENTRIES} entries`, { digest: layer.digest });
+      for await (const chunk of entry) {
+        if (capture) {
+          try {
+            await capture(chunk as Buffer);
+          } catch (error) {
+            captureFailure = { error };
+            throw error;
+          }
+        }
+      }
+    }
+    await feeding;
+  } catch (error) {
+    extract.destroy();
+    await feeding.catch(() => undefined);
+    if (captureFailure) throw captureFailure.error;
+    if (signal?.aborted) throw new FerryError('CANCELLED', `${subject}: reading the layer was cancelled`, { digest: layer.digest });
+    if (error instanceof FerryError) throw error;
+    // Undecodable bytes are most often altered ones: the digest check over the rest of the blob says so by name.
+    await source.drain();
+    throw error instanceof FerryError
+      ? error
+      : new FerryError('INVALID_MANIFEST', `${subject}: the layer is not a readable tar (${error instanceof Error ? error.message : String(error)})`, { digest: layer.digest });
+  }
+  return entries;
+}
+
+/** A layer that is one file (an OCI artifact's): its title is its path, its bytes the file's. */
+async function scanSingleFile(layer: LayerBlob, bytes: () => AsyncIterable<Uint8Array>, choose?: CaptureChooser): Promise<LayerEntry[]> {
+  const title = layer.annotations?.[TITLE_ANNOTATION];
+  const path = title === undefined ? undefined : normaliseLayerPath(title);
+  if (path === undefined) return [];
+  const file: Omit<BrowseFileEntry, 'layer'> = { path, type: 'file', size: layer.size, mode: 0o644 };
+  const capture = choose?.(file);
+  if (capture) for await (const chunk of bytes()) await capture(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  return [{ kind: 'entry', ...file }];
+}

@@ -1,0 +1,311 @@
+/**
+ * The registry and bundle browser: which source is open, and the path the
+ * user walked down it — repositories (paged) → tags (paged, digests on
+ * demand) → platforms of an index → the file tree → a small file's preview.
+ * Choosing a level clears everything below it; an answer that arrives after
+ * the user moved on is dropped. A tag of a registry can be added to the
+ * export wizard's list ("Pick from the registry").
+ */
+import { create } from 'zustand';
+import type { ApiClient, BrowseFilePreview, BrowseImageInput, BrowseManifest, BrowsePlatform, BrowseSourceInput } from '../../src-shared/api/contract.ts';
+import type { ErrorEnvelope } from '../../src-shared/errors.ts';
+import { envelopeOf } from '../api/explain.ts';
+import { mergeEntries, listsDeeper, type FileTree } from '../file-tree.ts';
+import { parseReferences } from '../format.ts';
+import { accessInput, DEFAULT_ACCESS, prefillFromSettings, useExport, type AccessForm } from './export-store.ts';
+import { useNav, type Screen } from './nav-store.ts';
+
+/** Repositories and tags asked for per "load more". */
+export const BROWSE_PAGE = 100;
+
+/** A level of the walk, for the busy indicator and for going back up. */
+export type BrowseLevel = 'repositories' | 'tags' | 'platforms' | 'files' | 'preview';
+
+/** One tag row; `digest` once digests were asked for. */
+export interface TagRow {
+  tag: string;
+  digest?: string;
+}
+
+/** Everything below the source, cleared when another source is opened. */
+interface Walk {
+  repositories: string[];
+  repositoriesNext: string | null;
+  repository: string | null;
+  tags: TagRow[];
+  tagsNext: string | null;
+  digests: boolean;
+  tag: string | null;
+  manifest: BrowseManifest | null;
+  /** The image manifest of an index the user chose (its files are listed by this digest); null for a single image. */
+  platform: BrowsePlatform | null;
+  tree: FileTree | null;
+  /** Folders already listed (lazy listings), by path; the root is ''. */
+  listed: Record<string, true>;
+  /** True once a listing held the whole tree: folders then expand without asking again. */
+  wholeTree: boolean;
+  expanded: Record<string, true>;
+  preview: BrowseFilePreview | null;
+  previewPath: string | null;
+}
+
+/** The browser's store. */
+export interface BrowseStore extends Walk {
+  kind: 'registry' | 'bundle';
+  /** The registry's `host[:port]` as typed (a saved address with a path is cut to its host). */
+  registryText: string;
+  access: AccessForm;
+  prefilledFrom: string | null;
+  bundleText: string;
+  /** The source being walked; null until "Open". */
+  source: BrowseSourceInput | null;
+  /** Where "Back" leads: the wizard that opened the browser. */
+  returnTo: Screen | null;
+  /** References added to the export wizard from here. */
+  picked: string[];
+  loading: BrowseLevel | null;
+  error: ErrorEnvelope | null;
+  init: (client: ApiClient) => void;
+  setForm: (patch: Partial<Pick<BrowseStore, 'kind' | 'registryText' | 'bundleText'>>) => void;
+  setAccess: (patch: Partial<AccessForm>) => void;
+  /** From the export wizard: browse a registry and add tags to its list. */
+  startPick: () => void;
+  /** From the inspector: browse the bundle at `path`. */
+  startBundle: (path: string) => void;
+  openSource: () => Promise<void>;
+  loadMoreRepositories: () => Promise<void>;
+  chooseRepository: (repository: string) => Promise<void>;
+  loadMoreTags: () => Promise<void>;
+  showDigests: () => Promise<void>;
+  chooseTag: (tag: string) => Promise<void>;
+  choosePlatform: (platform: BrowsePlatform) => Promise<void>;
+  toggleFolder: (path: string) => Promise<void>;
+  previewFile: (path: string) => Promise<void>;
+  /** Adds `registry/repository:tag` to the export wizard's references (once). */
+  pick: (tag: string) => void;
+  /** Back to the wizard that opened the browser. */
+  goBack: () => void;
+}
+
+const EMPTY_WALK: Walk = {
+  repositories: [],
+  repositoriesNext: null,
+  repository: null,
+  tags: [],
+  tagsNext: null,
+  digests: false,
+  tag: null,
+  manifest: null,
+  platform: null,
+  tree: null,
+  listed: {},
+  wholeTree: false,
+  expanded: {},
+  preview: null,
+  previewPath: null,
+};
+
+/** What a level's choice clears: the levels below it. */
+const BELOW: Record<'source' | 'repository' | 'tag' | 'platform', Partial<Walk>> = {
+  source: EMPTY_WALK,
+  repository: { tag: null, manifest: null, platform: null, tree: null, listed: {}, wholeTree: false, expanded: {}, preview: null, previewPath: null },
+  tag: { manifest: null, platform: null, tree: null, listed: {}, wholeTree: false, expanded: {}, preview: null, previewPath: null },
+  platform: { tree: null, listed: {}, wholeTree: false, expanded: {}, preview: null, previewPath: null },
+};
+
+let client: ApiClient | null = null;
+/** Bumped whenever the walk moves, so an answer for a level the user already left is dropped. */
+let generation = 0;
+
+function requireClient(): ApiClient {
+  if (!client) throw new Error('the browse store was used before init(client)');
+  return client;
+}
+
+/** True when a manifest is one image rather than an index: it offers only itself. */
+export function isSingleImage(manifest: BrowseManifest): boolean {
+  return manifest.platforms.length === 1 && manifest.platforms[0]?.digest === manifest.digest;
+}
+
+/** The host part of what was typed as a registry (`https://host:5000/team` → `host:5000`). */
+export function registryHost(typed: string): string {
+  return (
+    typed
+      .trim()
+      .replace(/^[a-z]+:\/\//i, '')
+      .split('/')[0] ?? ''
+  );
+}
+
+/** Hook and store of the browser. */
+export const useBrowse = create<BrowseStore>()((set, get) => {
+  /** Runs one call for `level`; its answer applies only if the walk has not moved since. */
+  async function step<T>(level: BrowseLevel, call: (api: ApiClient) => Promise<T>, apply: (result: T) => Partial<BrowseStore>): Promise<void> {
+    const mine = ++generation;
+    set({ loading: level, error: null });
+    try {
+      const result = await call(requireClient());
+      if (mine === generation) set({ ...apply(result), loading: null });
+    } catch (error) {
+      if (mine === generation) set({ loading: null, error: envelopeOf(error) });
+    }
+  }
+  /** The image the walk stands on: the chosen platform's manifest by digest, else the tag. */
+  function image(): BrowseImageInput | null {
+    const { source, repository, tag, platform } = get();
+    if (!source || !repository || !tag) return null;
+    return platform ? { source, repository, digest: platform.digest } : { source, repository, tag };
+  }
+  async function listFolder(folder: string): Promise<void> {
+    const at = image();
+    if (!at) return;
+    await step(
+      'files',
+      (api) => api['browse:files']({ ...at, ...(folder ? { path: folder } : {}) }),
+      ({ entries }) => ({
+        tree: mergeEntries(get().tree ?? {}, entries),
+        listed: { ...get().listed, [folder]: true },
+        wholeTree: get().wholeTree || listsDeeper(entries, folder),
+      }),
+    );
+  }
+  async function tagsPage(more: boolean): Promise<void> {
+    const { source, repository, tagsNext, digests } = get();
+    if (!source || !repository) return;
+    await step(
+      'tags',
+      (api) => api['browse:tags']({ source, repository, n: BROWSE_PAGE, ...(digests ? { digests: true } : {}), ...(more && tagsNext ? { last: tagsNext } : {}) }),
+      (page) => ({ tags: more ? [...get().tags, ...page.tags] : page.tags, tagsNext: page.next ?? null }),
+    );
+  }
+
+  return {
+    ...EMPTY_WALK,
+    kind: 'registry',
+    registryText: '',
+    access: DEFAULT_ACCESS,
+    prefilledFrom: null,
+    bundleText: '',
+    source: null,
+    returnTo: null,
+    picked: [],
+    loading: null,
+    error: null,
+    init(api) {
+      client = api;
+    },
+    setForm(patch) {
+      const prefill = patch.registryText === undefined ? {} : prefillFromSettings(registryHost(patch.registryText), get().access, get().prefilledFrom);
+      set({ ...patch, ...prefill });
+    },
+    setAccess(patch) {
+      set((s) => ({ access: { ...s.access, ...patch } }));
+    },
+    startPick() {
+      set({ kind: 'registry', returnTo: 'export', picked: [], error: null });
+      useNav.getState().go('browse');
+    },
+    startBundle(path) {
+      set({ kind: 'bundle', bundleText: path, returnTo: 'import', error: null });
+      useNav.getState().go('browse');
+      void get().openSource();
+    },
+    async openSource() {
+      const s = get();
+      let source: BrowseSourceInput;
+      if (s.kind === 'bundle') {
+        if (!s.bundleText.trim()) {
+          set({ error: { code: 'INVALID_ARGUMENT', message: 'Type or choose the bundle folder to browse.' } });
+          return;
+        }
+        source = { kind: 'bundle', path: s.bundleText.trim() };
+      } else {
+        const registry = registryHost(s.registryText);
+        if (!registry) {
+          set({ error: { code: 'INVALID_ARGUMENT', message: 'Type or choose the registry to browse (host or host:port).' } });
+          return;
+        }
+        source = { kind: 'registry', registry, access: accessInput(s.access) };
+      }
+      set({ ...BELOW.source, source });
+      await step(
+        'repositories',
+        (api) => api['browse:repositories']({ source, n: BROWSE_PAGE }),
+        (page) => ({ repositories: page.repositories, repositoriesNext: page.next ?? null }),
+      );
+    },
+    async loadMoreRepositories() {
+      const { source, repositoriesNext } = get();
+      if (!source || !repositoriesNext) return;
+      await step(
+        'repositories',
+        (api) => api['browse:repositories']({ source, n: BROWSE_PAGE, last: repositoriesNext }),
+        (page) => ({ repositories: [...get().repositories, ...page.repositories], repositoriesNext: page.next ?? null }),
+      );
+    },
+    async chooseRepository(repository) {
+      set({ ...BELOW.repository, repository, tags: [], tagsNext: null, digests: false });
+      await tagsPage(false);
+    },
+    loadMoreTags: () => tagsPage(true),
+    async showDigests() {
+      set({ digests: true });
+      await tagsPage(false);
+    },
+    async chooseTag(tag) {
+      set({ ...BELOW.tag, tag });
+      const at = image();
+      if (!at) return;
+      await step(
+        'platforms',
+        (api) => api['browse:platforms'](at),
+        (manifest) => ({ manifest }),
+      );
+      // A single image (it offers only itself) opens its files at once.
+      const manifest = get().manifest;
+      if (manifest && isSingleImage(manifest) && get().tag === tag) await listFolder('');
+    },
+    async choosePlatform(platform) {
+      set({ ...BELOW.platform, platform });
+      await listFolder('');
+    },
+    async toggleFolder(path) {
+      const { expanded, wholeTree, listed } = get();
+      if (expanded[path]) {
+        set({ expanded: Object.fromEntries(Object.entries(expanded).filter(([folder]) => folder !== path)) });
+        return;
+      }
+      set({ expanded: { ...expanded, [path]: true } });
+      if (!wholeTree && !listed[path]) await listFolder(path);
+    },
+    async previewFile(path) {
+      const at = image();
+      if (!at) return;
+      set({ previewPath: path, preview: null });
+      await step(
+        'preview',
+        (api) => api['browse:read']({ ...at, path }),
+        (preview) => ({ preview }),
+      );
+    },
+    pick(tag) {
+      const { source, repository, access, picked } = get();
+      if (source?.kind !== 'registry' || !repository) return;
+      const reference = `${source.registry}/${repository}:${tag}`;
+      const exporter = useExport.getState();
+      const existing = parseReferences(exporter.referencesText);
+      if (!existing.includes(reference)) {
+        const text = exporter.referencesText.trimEnd();
+        exporter.set({ referencesText: text ? `${text}\n${reference}\n` : `${reference}\n` });
+        // A first reference carries the access it was browsed with, unless Settings filled it in.
+        if (existing.length === 0 && useExport.getState().prefilledFrom === null) exporter.setAccess(access);
+      }
+      if (!picked.includes(reference)) set({ picked: [...picked, reference] });
+    },
+    goBack() {
+      const to = get().returnTo;
+      set({ returnTo: null });
+      useNav.getState().go(to ?? 'start');
+    },
+  };
+});
