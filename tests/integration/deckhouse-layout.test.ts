@@ -49,7 +49,7 @@ const MODULE_CHANNELS: Record<string, string[]> = {
   'commander-agent': ['alpha', 'stable'],
   'csi-nfs': ['alpha', 'stable'],
   stronghold: ['alpha', 'stable'],
-  virtualization: ['alpha', 'stable'],
+  virtualization: ['alpha', 'stable', 'lts'],
 };
 const EXTRAS = ['modules/commander-agent/extra/scanner:3', 'modules/csi-nfs/extra/nfs-utils:v2.6', 'modules/virtualization/extra/dvcr:v0.16.0'];
 
