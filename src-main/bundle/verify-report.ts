@@ -5,6 +5,7 @@
  * grow the report without limit.
  */
 import { FerryError, type ErrorCode } from '../../src-shared/errors.ts';
+import type { ListedContent } from '../../src-shared/model/content-kind.ts';
 import { LAYOUT_INDEX_LIMIT } from '../../src-shared/schemas/oci.ts';
 
 /** The checks, in the order the report lists them. */
@@ -31,6 +32,8 @@ export interface VerifyReport {
   images: number;
   blobs: number;
   bytes: number;
+  /** When every check passed: what the bundle holds, images beside files, charts and package repositories, with sizes. */
+  contents?: ListedContent[];
 }
 
 /** Options of verifyBundle. */

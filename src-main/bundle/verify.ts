@@ -20,6 +20,7 @@ import { entryKind, KIND_WORDS, listBundleFolder, safeFileProblem, type SafeDirE
 import { readBundleFileIfPresent, streamBundleFile } from '../base/safe-read.ts';
 import { asBuffer, CheckingSink, copyBlob, type BlobSource } from '../oci/blob-io.ts';
 import { isDigest } from '../oci/digest.ts';
+import { listContent } from './content-list.ts';
 import { checkBundleGraph, checkGraph, ManifestCollector, newBlobFacts, parseIndexEntries, type BlobFacts } from './bundle-graph.ts';
 import { verifiedView, type VerifiedBundle, type VerifiedParts } from './bundle-view.ts';
 import { OCI_LAYOUT_CONTENT } from './layout.ts';
@@ -53,7 +54,10 @@ export async function verifyBundleDetailed(dir: string, options: VerifyOptions =
     report.checks = recorder.checks();
     report.ok = report.checks.length > 0 && report.checks.every((c) => c.ok);
     const outcome: VerifyOutcome = manifest ? { report, manifest, recorder } : { report, recorder };
-    if (report.ok && parts) outcome.view = verifiedView(parts);
+    if (report.ok && parts) {
+      outcome.view = verifiedView(parts);
+      report.contents = listContent(outcome.view);
+    }
     return outcome;
   };
   recorder.open('schema');

@@ -18,6 +18,8 @@ import { importSpec, runImport } from './commands/import.ts';
 import { catalogSpec, runCatalog } from './commands/catalog.ts';
 import { receiptSpec, runReceipt } from './commands/receipt.ts';
 import { uiSpec, runUi } from './commands/ui.ts';
+import { extractSpec, runExtract } from './commands/extract.ts';
+import { serveSpec, runServe } from './commands/serve.ts';
 import { lsSpec, runLs } from './commands/ls.ts';
 import { catSpec, runCat } from './commands/cat.ts';
 
@@ -35,6 +37,8 @@ const COMMANDS: Command[] = [
   { spec: exportSpec, run: runExport },
   { spec: verifySpec, run: runVerify },
   { spec: importSpec, run: runImport },
+  { spec: extractSpec, run: runExtract },
+  { spec: serveSpec, run: runServe },
   { spec: receiptSpec, run: runReceipt },
   { spec: catalogSpec, run: runCatalog },
   { spec: uiSpec, run: runUi },

@@ -13,16 +13,13 @@ import { basename, isAbsolute, join, sep } from 'node:path';
 import tarStream from 'tar-stream';
 import { fetch } from 'undici';
 import { FerryError } from '../../src-shared/errors.ts';
+import { FILES_ARTIFACT_TYPE, PACKAGE_REPOSITORY_ARTIFACT_TYPE } from '../../src-shared/model/content-kind.ts';
 import { EMPTY_CONFIG, type LocalArtifact } from '../oci/local-artifact.ts';
 import type { FileEntry, PackageRepositoryEntry } from './image-set-schema.ts';
 import type { ResolveContext, ResolvedSection } from './types.ts';
 
-/** What `files:` artifacts are typed when the entry names no artifactType. */
-export const FILES_ARTIFACT_TYPE = 'application/vnd.ferry.files.v1';
 /** What a `files:` layer is typed when the entry names no mediaType: bytes as they are. */
 export const FILE_LAYER_TYPE = 'application/octet-stream';
-/** The artifactType of a package repository carried as one tar layer. */
-export const PACKAGE_REPOSITORY_ARTIFACT_TYPE = 'application/vnd.ferry.package-repository.v1';
 /** The layer media type of a package repository: an uncompressed tar (packages are compressed already). */
 export const TAR_LAYER_TYPE = 'application/vnd.oci.image.layer.v1.tar';
 /** The manifest annotation naming a package repository's kind (`apt` or `rpm`). */

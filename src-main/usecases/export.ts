@@ -199,6 +199,7 @@ function planned(image: BundleImage, blobs: ReadonlyMap<string, ImageBlobShare>)
   if (own && own.omittedBytes > 0) out.omittedBytes = own.omittedBytes;
   if (image.section !== undefined) out.section = image.section;
   if (image.targets?.length) out.targets = image.targets;
+  if (image.artifactType !== undefined) out.artifactType = image.artifactType;
   return out;
 }
 

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BundleInspection } from '../../src-shared/api/contract.ts';
 import type { VerifiedBundle } from '../bundle/bundle-view.ts';
+import { listEntry } from '../bundle/content-list.ts';
 import type { Catalog } from '../catalog/index.ts';
 import { formatReference } from '../oci/reference.ts';
 import { graphOf, planImport } from '../transfer/import-plan.ts';
@@ -50,8 +51,11 @@ export function inspectBundle(view: VerifiedBundle, to: BundleTarget | undefined
     const omittedBytes = all.reduce((sum, digest) => sum + (omitted.get(digest) ?? 0), 0);
     // What is new for this site: the newest other bundle in the catalog that carried the same image (same manifest digest).
     const earlier = catalog?.bundlesContaining(ref.digest).find((row) => row.id !== view.manifest?.bundleId);
+    const content = listEntry(view, ref);
     return {
       ...image,
+      kind: content.kind,
+      ...(content.files ? { files: content.files } : {}),
       ...(destination === undefined ? {} : { destination }),
       blobs,
       ...(omittedBytes > 0 ? { omittedBytes } : {}),

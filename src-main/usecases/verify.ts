@@ -76,3 +76,5 @@ async function identityDigest(view: VerifiedBundle): Promise<string | undefined>
 
 // Front ends type the report and the view without reaching below the use-case layer.
 export type { VerifyReport, VerifiedBundle };
+// The error a front end throws for a bundle that failed, worded like the import's.
+export { verificationFailed };

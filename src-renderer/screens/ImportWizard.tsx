@@ -8,6 +8,7 @@ import { JobProgressView } from '../components/JobProgressView.tsx';
 import { PathField } from '../components/PathField.tsx';
 import { StepHeading } from '../components/StepHeading.tsx';
 import { VirtualTable, type VirtualColumn } from '../components/VirtualTable.tsx';
+import { CONTENT_KIND_WORDS } from '../../src-shared/model/content-kind.ts';
 import { formatBytes } from '../../src-shared/units.ts';
 import { shortDigest } from '../format.ts';
 import { useBrowse } from '../stores/browse-store.ts';
@@ -115,8 +116,12 @@ type InspectedImage = NonNullable<ReturnType<typeof useImport.getState>['inspect
 const targetOf = (img: InspectedImage): string => img.destination ?? (img.targets?.length ? img.targets.map((t) => t.path || '(the import path)').join(', ') : 'set in step 4');
 /** New, or which earlier bundle in this side's catalog already carried the same image. */
 const carriedText = (img: InspectedImage): string => (img.carriedBefore ? `carried by ${img.carriedBefore.bundleId.slice(0, 8)} on ${img.carriedBefore.created.slice(0, 10)}` : 'new');
+/** Image, or which kind of artifact, with its file count: files, charts and package repositories are listed beside images. */
+const kindText = (img: InspectedImage): string => `${CONTENT_KIND_WORDS[img.kind]}${img.files ? ` (${img.files.length} file${img.files.length === 1 ? '' : 's'})` : ''}`;
+const filesText = (img: InspectedImage): string => (img.files ?? []).map((f) => `${f.title} (${formatBytes(f.size)})`).join('\n');
 const INSPECT_COLUMNS: VirtualColumn<InspectedImage>[] = [
-  { key: 'source', header: 'Source', className: 'mono', cell: (img) => img.source, title: (img) => img.source, width: '24%' },
+  { key: 'kind', header: 'Kind', cell: kindText, title: (img) => filesText(img) || kindText(img), width: '9rem' },
+  { key: 'source', header: 'Source', className: 'mono', cell: (img) => img.source, title: (img) => img.source, width: '22%' },
   { key: 'target', header: 'Target', className: 'mono', cell: targetOf, title: targetOf, width: '20%' },
   { key: 'tag', header: 'Tag', cell: (img) => img.tag ?? '—' },
   { key: 'digest', header: 'Digest', className: 'mono', cell: (img) => shortDigest(img.digest), title: (img) => img.digest, width: '13.5rem' },

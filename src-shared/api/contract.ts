@@ -10,6 +10,7 @@
 import type { ErrorEnvelope, ErrorHint } from '../errors.ts';
 import type { BundleImage, BundleManifest } from '../model/bundle.ts';
 import type { BundleSummary, MonthTotals } from '../model/catalog.ts';
+import type { ContentKind, ListedContent } from '../model/content-kind.ts';
 import type { BlobProgress } from '../model/oci.ts';
 import type { JobProgress } from '../model/progress.ts';
 import type { BrowseFilePreview, BrowseFiles, BrowseImageInput, BrowseManifest, BrowsePage, BrowseSourceInput, RepositoryPage, TagPage } from './browse.ts';
@@ -56,6 +57,8 @@ export interface PlannedImage {
   omittedBytes?: number;
   section?: string;
   targets?: Array<{ path: string; tag?: string }>;
+  /** A local artifact (files, a package repository, a chart fetched over HTTP): its artifactType; `reference` is then its target name. */
+  artifactType?: string;
 }
 
 /** What `planExport` answers: the images, sizes, savings, and the references that could not be resolved. */
@@ -106,6 +109,10 @@ export interface BundleInspection {
   /** `blobs` and `omittedBytes`: as in PlannedImage (what this bundle carries, what an incremental one left out). */
   images: Array<
     BundleImage & {
+      /** Image, files, Helm chart, package repository or other artifact (from the manifest's artifactType and config). */
+      kind: ContentKind;
+      /** For an artifact: its files (layer titles) and their sizes. */
+      files?: ListedContent['files'];
       destination?: string;
       blobs: string[];
       omittedBytes?: number;

@@ -5,6 +5,7 @@
  */
 import type { ErrorEnvelope } from '../errors.ts';
 import type { BundleManifest } from '../model/bundle.ts';
+import type { ListedContent } from '../model/content-kind.ts';
 import type { JobProgress } from '../model/progress.ts';
 
 /** The verify report, as `ferry verify --json` prints it. */
@@ -14,6 +15,8 @@ export interface VerifyResult {
   images: number;
   blobs: number;
   bytes: number;
+  /** When it passed: images, files, charts and package repositories, with their sizes. */
+  contents?: ListedContent[];
 }
 
 /** What a verify job answers when it ends: the report, for the bundle (or plain OCI layout) it read. */

@@ -26,6 +26,11 @@ export const SYSTEM_DEPS: readonly SystemDep[] = [
   { command: 'fusermount', debianPackage: 'fuse' },
   { command: 'setpriv', debianPackage: 'util-linux' },
   { command: '/usr/bin/time', debianPackage: 'time' },
+  // The package-repository test builds a Debian repository and reads it with apt-get (tests/integration/apt-repository.test.ts).
+  { command: 'dpkg-deb', debianPackage: 'dpkg' },
+  { command: 'dpkg-scanpackages', debianPackage: 'dpkg-dev' },
+  { command: 'apt-get', debianPackage: 'apt' },
+  { command: 'gzip', debianPackage: 'gzip' },
 ];
 
 /** True when `command` (a bare name looked up on PATH, or an absolute path) is an executable file. */

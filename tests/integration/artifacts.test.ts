@@ -83,6 +83,14 @@ describe('files: artifacts', () => {
 
       const verified = await runFerry('verify', bundle);
       expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+      // The report lists the artifacts with their sizes and files beside the image.
+      expect(verified.stdout).toMatch(/\n {2}image +\S+\/oci-single:\S+ +[\d.]+ \w*B\n/);
+      expect(verified.stdout).toMatch(/\n {2}files +ket\/docs:v1\.6 +[\d.]+ \w*B +\(2 files: README\.md, guides\/upgrade\.md\)\n/);
+      const inspected = await runFerry('inspect', bundle, '--json');
+      expect(inspected.code, inspected.stderr).toBe(0);
+      const listing = JSON.parse(inspected.stdout) as { images: Array<{ name: string; kind: string; files?: Array<{ title: string; size: number }> }> };
+      expect(listing.images.find((i) => i.name === 'ket/plan:v1.6')).toMatchObject({ kind: 'files', files: [{ title: 'plan.yaml', size: 21 }] });
+      expect(listing.images.find((i) => i.name.includes('oci-single'))?.kind).toBe('image');
 
       const imported = await runFerry('import', bundle, '--to', `${target.host}/site-${form}`, ...flags);
       expect(imported.code, imported.stderr).toBe(0);

@@ -3,8 +3,9 @@
  * and the renderer's own client, against a real registry and a bundle the
  * service exported from it: repositories and tags paged, digests on demand,
  * the platforms of an index, an image's file tree, version.json previewed as
- * text, a binary file flagged, a big file cut at the preview cap, and the
- * renderer's bad arguments refused before they reach the engine.
+ * text, a binary file flagged, a big file cut at the preview cap, the
+ * renderer's bad arguments refused before they reach the engine, and a
+ * registry behind a password read with the login the desktop app saved.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,8 +29,10 @@ import {
   type BrowseUiFixture,
 } from '../harness/browse-ui-fixture.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
+import { buildFixtures, seedFixtures } from '../harness/fixtures.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
 import { Teardown } from '../harness/teardown.ts';
+import { testCipher } from '../harness/test-cipher.ts';
 
 let work: string;
 let registry: RunningRegistry;
@@ -183,5 +186,24 @@ describe('browse:* against a bundle the service exported', () => {
     expect((await client['browse:platforms'](image)).platforms.map((p) => p.platform)).toEqual(['linux/amd64', 'linux/arm64']);
     const version = await client['browse:read']({ ...image, platform: 'linux/amd64', path: 'version.json' });
     expect(version).toMatchObject({ binary: false, truncated: false, text: channelVersionJson().toString('utf8') });
+  }, 120_000);
+});
+
+describe('browse:* with a login saved in the desktop app', () => {
+  it('reads a TLS + htpasswd registry with the saved login, and is refused before it is saved', async () => {
+    const secured = teardown.add(await startRegistry({ mode: 'tls-basic' }), (started) => started.stop());
+    const image = (await buildFixtures())['oci-single'];
+    await seedFixtures(secured, [image]);
+    const app = teardown.add(createService({ mode: 'electron', catalogPath: join(work, 'app', 'catalog.sqlite'), cipher: testCipher() }), (created) => created.close());
+    const securedSource: BrowseSourceInput = { kind: 'registry', registry: secured.host, access: { caCertFiles: [secured.caFile ?? ''], authFile: emptyAuthFile } };
+    // Through `call`, as the IPC adapter hands the renderer's untrusted arguments over.
+    const refused = await app.call('browse:repositories', { source: securedSource }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(refused).toMatchObject({ code: 'UNAUTHORIZED' });
+    await app['credentials:save']({ registry: secured.host, username: secured.username ?? '', password: secured.password ?? '' });
+    expect(await app.call('browse:repositories', { source: securedSource })).toEqual({ repositories: [image.repository] });
+    expect(await app.call('browse:tags', { source: securedSource, repository: image.repository, digests: true })).toEqual({ tags: [{ tag: image.tag, digest: image.manifestDigest }] });
   }, 120_000);
 });

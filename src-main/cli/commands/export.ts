@@ -20,7 +20,7 @@ export const exportSpec: CommandSpec = {
   flags: {
     to: { type: 'string', value: 'DIR', description: 'the bundle folder, usually on a USB drive; created if missing, must be empty or hold this export' },
     images: { type: 'string', multiple: true, value: 'FILE', description: 'export every reference in FILE (one per line, # comments)' },
-    set: { type: 'string', value: 'FILE', description: 'an image set file (YAML): images, imageLists, tags, deckhouse, openshift sections; see docs/image-sets.md' },
+    set: { type: 'string', value: 'FILE', description: 'an image set file (YAML): images, imageLists, tags, deckhouse, openshift, files, packageRepositories sections; see docs/image-sets.md' },
     'all-platforms': { type: 'boolean', description: 'every platform of a multi-platform image (the default)' },
     platform: { type: 'string', multiple: true, value: 'OS/ARCH', description: 'only this platform; the index is rewritten, so its digest changes' },
     archive: { type: 'boolean', description: 'write ordered tar parts instead of a folder of blobs (automatic on FAT32)' },
@@ -76,7 +76,9 @@ function printPlan({ summary }: ExportOutcome, out: NodeJS.WritableStream): void
   if (summary.parent) out.write(`incremental on top of bundle ${terminalSafe(summary.parent)}: ${formatBytes(summary.savedByIncremental)} left out because the site already has it\n`);
   for (const image of summary.images) {
     const where = image.targets?.length ? `  -> ${image.targets.map((t) => terminalSafe(`${t.path === '' ? '(the import path)' : t.path}${t.tag ? `:${t.tag}` : ''}`)).join(', ')}` : '';
-    out.write(`  ${shown`${image.name}  ${image.digest}`}  ${formatBytes(image.size)}${image.section ? shown`  [${image.section}]` : ''}${where}\n`);
+    // A local artifact (files, a package repository) says what it was made from.
+    const from = image.artifactType !== undefined ? shown`  from ${image.source}` : '';
+    out.write(`  ${shown`${image.name}  ${image.digest}`}  ${formatBytes(image.size)}${image.section ? shown`  [${image.section}]` : ''}${from}${where}\n`);
   }
 }
 

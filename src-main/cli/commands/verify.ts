@@ -5,6 +5,7 @@
  * The check is the verify use case's; this file prints it.
  */
 import { FerryError } from '../../../src-shared/errors.ts';
+import { CONTENT_KIND_WORDS, type ListedContent } from '../../../src-shared/model/content-kind.ts';
 import { runVerify as verifyBundle, type VerifyReport } from '../../usecases/verify.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
 import { formatBytes } from '../../../src-shared/units.ts';
@@ -21,6 +22,30 @@ export const verifySpec: CommandSpec = {
   examples: ['ferry verify /media/usb/bundle', 'ferry verify E:\\bundle --json'],
 };
 
+/** Images listed one by one up to this many; past it, one line counts them (a 20,000-image bundle's report stays readable). */
+const IMAGES_LISTED = 50;
+/** File titles shown per artifact. */
+const TITLES_SHOWN = 3;
+
+/** What the bundle holds: artifacts (files, charts, package repositories) each with its size and files, beside the images. */
+export function contentLines(contents: readonly ListedContent[]): string[] {
+  const images = contents.filter((c) => c.kind === 'image');
+  const artifacts = contents.filter((c) => c.kind !== 'image');
+  const width = Math.max(...contents.map((c) => CONTENT_KIND_WORDS[c.kind].length));
+  const line = (c: ListedContent): string => {
+    const files = c.files ?? [];
+    const titles = files.slice(0, TITLES_SHOWN).map((f) => f.title);
+    const more = files.length > TITLES_SHOWN ? `, … ${files.length - TITLES_SHOWN} more` : '';
+    const detail = c.kind === 'image' ? '' : `  (${files.length} file${files.length === 1 ? '' : 's'}: ${titles.join(', ')}${more})`;
+    return `  ${CONTENT_KIND_WORDS[c.kind].padEnd(width)}  ${terminalSafe(c.name)}  ${formatBytes(c.size)}${terminalSafe(detail)}`;
+  };
+  const lines = ['contents:'];
+  if (images.length <= IMAGES_LISTED) lines.push(...images.map(line));
+  else lines.push(`  ${images.length} images, ${formatBytes(images.reduce((sum, c) => sum + c.size, 0))}`);
+  lines.push(...artifacts.map(line));
+  return lines;
+}
+
 /** The report as text: a summary line, one line per check, each problem indented below its check. */
 export function formatVerifyReport(report: VerifyReport): string {
   const what = report.form === undefined ? 'unreadable bundle' : `${report.form}${report.bundleId ? ` bundle ${terminalSafe(report.bundleId)}` : ''}`;
@@ -32,6 +57,7 @@ export function formatVerifyReport(report: VerifyReport): string {
     for (const problem of check.problems) lines.push(`            - ${terminalSafe(problem)}`);
   }
   if (report.form === undefined) lines.push('          (the other checks need a readable ferry.json and were not run)');
+  if (report.contents?.length) lines.push(...contentLines(report.contents));
   const failed = report.checks.filter((c) => !c.ok).length;
   lines.push(report.ok ? 'verified: the bundle is intact' : `NOT VERIFIED: ${failed} of ${report.checks.length} check(s) failed; do not import this bundle`);
   return `${lines.join('\n')}\n`;
