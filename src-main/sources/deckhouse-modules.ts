@@ -12,7 +12,7 @@ import { FerryError } from '../../src-shared/errors.ts';
 import { carryComponents, moduleComponents } from './deckhouse-components.ts';
 import { mapBounded, type DeckhouseReads } from './deckhouse-reads.ts';
 import { sequentialMinors, withChannelVersions } from './deckhouse-release.ts';
-import type { DeckhouseModule } from './image-set-schema.ts';
+import { DEFAULT_CHANNELS, type DeckhouseModule } from './image-set-schema.ts';
 import { compareVersions, formatVersion, rangeFloor, satisfies, type Version } from './versions.ts';
 
 /** The repository whose tags list the modules, relative to the root. */
@@ -20,12 +20,20 @@ const LISTING = 'modules';
 /** A module name as a repository path component (the listing may hold other tags, which are ignored). */
 const MODULE_NAME = /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$/;
 
+/** A module's long-term-support channel: d8 carries `release:lts` where a module has one, beside the five channels. */
+const LTS = 'lts';
+
+/** Whether the section keeps Deckhouse's five channels (then a module's lts comes along too, as d8 carries it). */
+function defaultChannels(channels: readonly string[]): boolean {
+  return channels.length === DEFAULT_CHANNELS.length && DEFAULT_CHANNELS.every((c) => channels.includes(c));
+}
+
 /** Resolves one module; `explicit` modules (named under `modules:`) must have channels, discovered ones without any are noted and skipped. */
 async function resolveModule(reads: DeckhouseReads, spec: DeckhouseModule, explicit: boolean, listed: boolean): Promise<boolean> {
   const { plan } = reads;
   const path = `${LISTING}/${spec.name}`;
   const label = `module ${spec.name}`;
-  const channels = await reads.channels(`${path}/release`, label, false);
+  const channels = await reads.channels(`${path}/release`, label, false, defaultChannels(reads.config.channels) ? [LTS] : []);
   if (!channels) {
     if (explicit)
       throw new FerryError('NOT_FOUND', `${reads.registry}/${reads.root}/${path}/release: none of the channels ${reads.config.channels.join(', ')} exists`, {

@@ -135,20 +135,23 @@ export class DeckhouseReads {
   }
 
   /** Reads every configured channel of a release repository, in the configured order; absent channels come back without info. */
-  async readChannels(path: string): Promise<ChannelRead[]> {
-    return mapBounded(this.config.channels, async (channel): Promise<ChannelRead> => ({ channel, info: (await this.exists(path, channel)) ? await this.readRelease(path, channel) : undefined }));
+  async readChannels(path: string, channels: readonly string[] = this.config.channels): Promise<ChannelRead[]> {
+    return mapBounded(channels, async (channel): Promise<ChannelRead> => ({ channel, info: (await this.exists(path, channel)) ? await this.readRelease(path, channel) : undefined }));
   }
 
   /**
    * Reads the channels, adds the channel images, and notes what it found.
    * `suspend` is enforced for the platform only (the guide documents
-   * suspension for platform channels). Undefined when no channel exists.
+   * suspension for platform channels). `optional` channels are read too,
+   * but their absence goes unmentioned. Undefined when no channel exists.
    */
-  async channels(path: string, label: string, enforceSuspend: boolean): Promise<Map<string, ReleaseInfo> | undefined> {
+  async channels(path: string, label: string, enforceSuspend: boolean, optional: readonly string[] = []): Promise<Map<string, ReleaseInfo> | undefined> {
     const found = new Map<string, ReleaseInfo>();
-    for (const { channel, info } of await this.readChannels(path)) {
+    const extra = optional.filter((c) => !this.config.channels.includes(c));
+    for (const { channel, info } of await this.readChannels(path, [...this.config.channels, ...extra])) {
       if (!info) {
-        this.plan.notes.push(`${label}: channel ${channel} not found (${this.name(path, channel)}), skipped`);
+        // An optional channel (a module's lts) is carried where it exists and absent without a word, as d8 does.
+        if (!extra.includes(channel)) this.plan.notes.push(`${label}: channel ${channel} not found (${this.name(path, channel)}), skipped`);
         continue;
       }
       if (info.suspend && enforceSuspend) {

@@ -131,8 +131,9 @@ function PlanStep() {
       )}
       {plan.notes.length > 0 && (
         <ul className="notes" aria-label="Notes">
-          {plan.notes.map((n) => (
-            <li key={n}>{n}</li>
+          {plan.notes.map((n, i) => (
+            // A Deckhouse plan has a note per version and module, and two may read the same.
+            <li key={`${String(i)} ${n}`}>{n}</li>
           ))}
         </ul>
       )}

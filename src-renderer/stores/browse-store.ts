@@ -114,8 +114,15 @@ const BELOW: Record<'source' | 'repository' | 'tag' | 'platform', Partial<Walk>>
 };
 
 let client: ApiClient | null = null;
-/** Bumped whenever the walk moves, so an answer for a level the user already left is dropped. */
-let generation = 0;
+/** The levels from the top of the walk down. */
+const LEVELS: readonly BrowseLevel[] = ['repositories', 'tags', 'platforms', 'files', 'preview'];
+/** Per level: bumped when a call replaces the level's content or the walk moves above it, so a stale answer is dropped. */
+const generations: Record<BrowseLevel, number> = { repositories: 0, tags: 0, platforms: 0, files: 0, preview: 0 };
+
+/** The walk moved at `level`: answers still coming for it and every level below it no longer apply. */
+function invalidateFrom(level: BrowseLevel): void {
+  for (const below of LEVELS.slice(LEVELS.indexOf(level))) generations[below] += 1;
+}
 
 function requireClient(): ApiClient {
   if (!client) throw new Error('the browse store was used before init(client)');
@@ -139,15 +146,22 @@ export function registryHost(typed: string): string {
 
 /** Hook and store of the browser. */
 export const useBrowse = create<BrowseStore>()((set, get) => {
-  /** Runs one call for `level`; its answer applies only if the walk has not moved since. */
-  async function step<T>(level: BrowseLevel, call: (api: ApiClient) => Promise<T>, apply: (result: T) => Partial<BrowseStore>): Promise<void> {
-    const mine = ++generation;
+  /**
+   * Runs one call for `level`; its answer applies only if the walk has not
+   * moved at or above the level since. A call that replaces the level's
+   * content drops an earlier one still running; one that adds to it (a
+   * folder's listing) does not.
+   */
+  async function step<T>(level: BrowseLevel, call: (api: ApiClient) => Promise<T>, apply: (result: T) => Partial<BrowseStore>, replaces = true): Promise<void> {
+    if (replaces) generations[level] += 1;
+    const mine = generations[level];
     set({ loading: level, error: null });
+    const done = (): Partial<BrowseStore> => (get().loading === level ? { loading: null } : {});
     try {
       const result = await call(requireClient());
-      if (mine === generation) set({ ...apply(result), loading: null });
+      if (mine === generations[level]) set({ ...apply(result), ...done() });
     } catch (error) {
-      if (mine === generation) set({ loading: null, error: envelopeOf(error) });
+      if (mine === generations[level]) set({ ...done(), error: envelopeOf(error) });
     }
   }
   /** The image the walk stands on: the chosen platform's manifest by digest, else the tag. */
@@ -167,6 +181,7 @@ export const useBrowse = create<BrowseStore>()((set, get) => {
         listed: { ...get().listed, [folder]: true },
         wholeTree: get().wholeTree || listsDeeper(entries, folder),
       }),
+      false,
     );
   }
   async function tagsPage(more: boolean): Promise<void> {
@@ -227,6 +242,7 @@ export const useBrowse = create<BrowseStore>()((set, get) => {
         }
         source = { kind: 'registry', registry, access: accessInput(s.access) };
       }
+      invalidateFrom('repositories');
       set({ ...BELOW.source, source });
       await step(
         'repositories',
@@ -244,6 +260,7 @@ export const useBrowse = create<BrowseStore>()((set, get) => {
       );
     },
     async chooseRepository(repository) {
+      invalidateFrom('tags');
       set({ ...BELOW.repository, repository, tags: [], tagsNext: null, digests: false });
       await tagsPage(false);
     },
@@ -253,6 +270,7 @@ export const useBrowse = create<BrowseStore>()((set, get) => {
       await tagsPage(false);
     },
     async chooseTag(tag) {
+      invalidateFrom('platforms');
       set({ ...BELOW.tag, tag });
       const at = image();
       if (!at) return;
@@ -266,6 +284,7 @@ export const useBrowse = create<BrowseStore>()((set, get) => {
       if (manifest && isSingleImage(manifest) && get().tag === tag) await listFolder('');
     },
     async choosePlatform(platform) {
+      invalidateFrom('files');
       set({ ...BELOW.platform, platform });
       await listFolder('');
     },

@@ -104,7 +104,7 @@ const MODULES: ReleaseLine[] = [
   moduleLine('commander-agent', { stable: 'v1.2.4', alpha: 'v1.3.0' }, ['v1.2.0', 'v1.2.4', 'v1.3.0'], ['v1.2.4', 'v1.3.0']),
   moduleLine('csi-nfs', { stable: 'v1.4.1', alpha: 'v1.5.0' }, ['v1.4.0', 'v1.4.1', 'v1.5.0'], ['v1.4.1', 'v1.5.0']),
   moduleLine('stronghold', { stable: 'v1.16.2', alpha: 'v1.17.0' }, ['v1.16.2', 'v1.17.0'], ['v1.16.2', 'v1.17.0']),
-  moduleLine('virtualization', { stable: 'v0.15.3', alpha: 'v0.16.0' }, ['v0.15.3', 'v0.16.0'], ['v0.15.3', 'v0.16.0']),
+  moduleLine('virtualization', { stable: 'v0.15.3', alpha: 'v0.16.0', lts: 'v0.15.3' }, ['v0.15.3', 'v0.16.0'], ['v0.15.3', 'v0.16.0']),
 ];
 
 /** The module names of the main root's listing (`deckhouse/ee/modules:<name>`). */

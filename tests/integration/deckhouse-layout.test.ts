@@ -10,10 +10,12 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BundleManifest } from '../../src-shared/model/bundle.ts';
 import { ALL_PLATFORMS } from '../../src-main/oci/platform.ts';
 import { formatReference } from '../../src-main/oci/reference.ts';
+import { planExport } from '../../src-main/service/export.ts';
 import { resolveDeckhouse } from '../../src-main/sources/deckhouse.ts';
 import type { ResolveContext } from '../../src-main/sources/types.ts';
 import { buildDeckhouseFixture, DECKHOUSE_ROOT, MODULE_NAMES, seedDeckhouseFixture, type DeckhouseFixture } from '../harness/deckhouse-fixture.ts';
@@ -47,7 +49,7 @@ const MODULE_CHANNELS: Record<string, string[]> = {
   'commander-agent': ['alpha', 'stable'],
   'csi-nfs': ['alpha', 'stable'],
   stronghold: ['alpha', 'stable'],
-  virtualization: ['alpha', 'stable'],
+  virtualization: ['alpha', 'stable', 'lts'],
 };
 const EXTRAS = ['modules/commander-agent/extra/scanner:3', 'modules/csi-nfs/extra/nfs-utils:v2.6', 'modules/virtualization/extra/dvcr:v0.16.0'];
 
@@ -153,6 +155,18 @@ it('export → import under REGISTRY/PATH: the target equals the expected source
   expect(plan.stdout).toContain('note: v1.70.3 impact (ingress-nginx): ingress controllers restart');
   expect(plan.stdout).toContain(`note: deckhouse modules: ${[...MODULE_NAMES].sort().join(', ')}`);
 
+  // The app's plan (the export wizard's export:plan) carries the same notes the CLI prints.
+  const appPlan = await planExport({ references: [], target: '', setFile: set, registry: { plainHttp: true, authFile: emptyAuthFile } }, () => {
+    throw new Error('a plan without a site needs no catalog');
+  });
+  const cliNotes = plan.stdout
+    .split('\n')
+    .filter((line) => line.startsWith('note: '))
+    .map((line) => line.slice('note: '.length));
+  expect(appPlan.notes).toEqual(cliNotes);
+  expect(appPlan.notes).toContain('v1.70.3 changelog: 1 feature(s), 1 fix(es) in candi, ingress-nginx');
+  expect(appPlan.images.filter((i) => i.section === 'deckhouse').length).toBe(expectedLines(PLATFORM, MODULE_VERSIONS).length);
+
   const bundle = join(work, 'bundle');
   const catalog = join(work, 'catalog.sqlite');
   const exported = await runFerry('export', '--to', bundle, '--set', set, ...flags, '--catalog', catalog);
@@ -161,8 +175,28 @@ it('export → import under REGISTRY/PATH: the target equals the expected source
   expect(refused.code).not.toBe(0);
   expect(refused.stderr).toContain('needs a path after the registry: REGISTRY/PATH');
   const receipt = join(work, 'receipt.json');
-  const imported = await runFerry('import', bundle, '--to', `${site.host}/dkp`, ...flags, '--receipt', receipt, '--site', 'dkp-1', '--catalog', join(work, 'site.sqlite'));
+  const mirrorConfig = join(work, 'mirror-config');
+  const imported = await runFerry(
+    'import',
+    bundle,
+    '--to',
+    `${site.host}/dkp`,
+    ...flags,
+    '--receipt',
+    receipt,
+    '--site',
+    'dkp-1',
+    '--catalog',
+    join(work, 'site.sqlite'),
+    '--mirror-config',
+    mirrorConfig,
+  );
   expect(imported.code, imported.stderr).toBe(0);
+  // The mirror configuration maps the edition root to the import path itself, and what lies below it to the paths below.
+  const conf = parseToml(await readFile(join(mirrorConfig, 'registries.conf.d', '99-ferry-mirror.conf'), 'utf8')) as { registry: Array<{ prefix: string; mirror: Array<{ location: string }> }> };
+  const mirrors = new Map(conf.registry.map((r) => [r.prefix, r.mirror.map((m) => m.location)]));
+  expect(mirrors.get(`${source.host}/${DECKHOUSE_ROOT}`)).toEqual([`${site.host}/dkp`]);
+  expect(mirrors.get(`${source.host}/${DECKHOUSE_ROOT}/modules/console/release`)).toEqual([`${site.host}/dkp/modules/console/release`]);
 
   // "Update only what changed": with the site's receipt in the catalog, the next export of the same set is built on it like any other set's.
   expect((await runFerry('receipt', 'add', receipt, '--site', 'dkp-1', '--catalog', catalog)).code).toBe(0);
