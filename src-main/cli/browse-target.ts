@@ -11,6 +11,7 @@ import { statSync } from 'node:fs';
 import type { BrowseImageRef, BrowseSource } from '../../src-shared/model/browse.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { parseReference } from '../oci/reference.ts';
+import { terminalSafe } from './terminal-text.ts';
 
 /** One argument of `ferry ls` / `ferry cat`, resolved: the source, and the repository or image inside it when one is named. */
 export interface BrowseTarget {
@@ -96,4 +97,9 @@ export function targetImage(target: BrowseTarget, argument: string): BrowseImage
     throw new FerryError('INVALID_ARGUMENT', `"${argument}" is ${what}`, { argument });
   }
   return { repository: target.repository, ...(target.tag !== undefined ? { tag: target.tag } : {}), ...(target.digest !== undefined ? { digest: target.digest } : {}) };
+}
+
+/** On a terminal, says why a bundle takes a while before its first line: it is verified in full first (nothing on a pipe, so scripts see only results). */
+export function noteBundleCheck(target: BrowseTarget, err: NodeJS.WritableStream): void {
+  if (target.source.kind === 'bundle' && (err as { isTTY?: boolean }).isTTY === true) err.write(`verifying ${terminalSafe(target.source.path)} before reading it (every byte)…\n`);
 }

@@ -37,17 +37,23 @@ export const TITLE_ANNOTATION = 'org.opencontainers.image.title';
 const GZIP_MAGIC = [0x1f, 0x8b];
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 
-/** True for layer media types that hold a tar (image layers of any compression, Helm chart content). */
+/** True for layer media types that hold a tar: OCI layers of any compression (`…tar`, `…tar+gzip`), Docker's (`…diff.tar.gzip`, foreign too), Helm chart content. */
 export function isTarLayer(mediaType: string): boolean {
-  return /\.tar(\+|$)|rootfs\.diff\.tar/.test(mediaType);
+  return /\.tar(?:[+.]|$)/.test(mediaType);
 }
 
 function startsWith(bytes: Uint8Array, magic: number[]): boolean {
   return bytes.length >= magic.length && magic.every((byte, i) => bytes[i] === byte);
 }
 
-/** The stream's first bytes (at least 4, unless it is shorter), the stream again from its start, and a way to read what is left of it after a failure. */
-async function sniff(stream: AsyncIterable<Uint8Array>): Promise<{ head: Uint8Array; all: AsyncIterable<Uint8Array>; drain: () => Promise<void> }> {
+/** What the walk reads: the layer's bytes, and what to do with the rest of them after a failure (read them for the digest check, or let them go). */
+interface LayerBytes {
+  drain: () => Promise<void>;
+  close: () => Promise<void>;
+}
+
+/** The stream's first bytes (at least 4, unless it is shorter), the stream again from its start, and how to end it after a failure. */
+async function sniff(stream: AsyncIterable<Uint8Array>): Promise<LayerBytes & { head: Uint8Array; all: AsyncIterable<Uint8Array> }> {
   const iterator = stream[Symbol.asyncIterator]();
   const held: Uint8Array[] = [];
   let length = 0;
@@ -67,7 +73,11 @@ async function sniff(stream: AsyncIterable<Uint8Array>): Promise<{ head: Uint8Ar
       /* only the digest check matters now */
     }
   };
-  return { head, all: all(), drain };
+  // Ends the source (a registry response, an open file) that nobody reads any more, so its connection or handle is released.
+  const close = async (): Promise<void> => {
+    await iterator.return?.();
+  };
+  return { head, all: all(), drain, close };
 }
 
 /**
@@ -76,17 +86,18 @@ async function sniff(stream: AsyncIterable<Uint8Array>): Promise<{ head: Uint8Ar
  * after a failure, so bytes that broke gunzip or the tar reader are reported
  * as the digest mismatch they are, not as a format error.
  */
-async function tarBytes(layer: LayerBlob, stream: AsyncIterable<Uint8Array>, subject: string): Promise<{ tar: AsyncIterable<Uint8Array>; drain: () => Promise<void> }> {
-  const { head, all, drain } = await sniff(stream);
+async function tarBytes(layer: LayerBlob, stream: AsyncIterable<Uint8Array>, subject: string): Promise<LayerBytes & { tar: AsyncIterable<Uint8Array> }> {
+  const { head, all, drain, close } = await sniff(stream);
   if (startsWith(head, ZSTD_MAGIC)) {
+    await close();
     throw new FerryError('UNSUPPORTED_MEDIA_TYPE', `${subject}: the layer is zstd-compressed, which Ferry cannot read yet (gzip and uncompressed tar layers are read)`, {
       digest: layer.digest,
       mediaType: layer.mediaType,
     });
   }
-  if (!startsWith(head, GZIP_MAGIC)) return { tar: all, drain };
+  if (!startsWith(head, GZIP_MAGIC)) return { tar: all, drain, close };
   // pipeline destroys every stage with the first error, so reading the gunzip's output rejects with a digest mismatch from the source.
-  return { tar: pipeline(Readable.from(all), createGunzip(), () => undefined), drain };
+  return { tar: pipeline(Readable.from(all), createGunzip(), () => undefined), drain, close };
 }
 
 /** Writes one chunk into the extractor, waiting while it is full; false once it is destroyed. */
@@ -168,6 +179,7 @@ export async function scanLayer(layer: LayerBlob, bytes: () => AsyncIterable<Uin
   } catch (error) {
     extract.destroy();
     await feeding.catch(() => undefined);
+    if (captureFailure || signal?.aborted || error instanceof FerryError) await source.close().catch(() => undefined);
     if (captureFailure) throw captureFailure.error;
     if (signal?.aborted) throw new FerryError('CANCELLED', `${subject}: reading the layer was cancelled`, { digest: layer.digest });
     if (error instanceof FerryError) throw error;

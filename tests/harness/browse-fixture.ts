@@ -11,10 +11,10 @@ import { pack } from 'tar-stream';
 import { FIXED_TIME, MediaTypes, jsonContent, seededBytes, sha256Digest, toContent, type Content } from './fixture-content.ts';
 import type { RunningRegistry } from './registry.ts';
 
-/** One tar entry: a file, folder or symlink. */
+/** One tar entry: a file, folder, symlink or hard link (`link`). */
 export interface FixtureEntry {
   name: string;
-  type?: 'file' | 'directory' | 'symlink';
+  type?: 'file' | 'directory' | 'symlink' | 'link';
   data?: Buffer;
   linkname?: string;
 }

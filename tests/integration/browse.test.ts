@@ -6,6 +6,7 @@
  * case and through `ferry ls` / `ferry cat`, against the registry and
  * against bundles Ferry exported from it (folder and archive form).
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -179,6 +180,21 @@ describe('ferry ls and ferry cat against the registry', () => {
     expect(gone.stdout).toBe('');
     expect(gone.stderr).toContain('gone.txt was deleted by a later layer');
   });
+
+  it('ends quietly with 141, as a program killed by SIGPIPE does, when the reader closes the pipe early (| head)', async () => {
+    // Bigger than the 16 MiB cat holds, so bytes flow while the registry is still sending the layer.
+    await pushBrowseImage(registry, 'deckhouse/ee/big', await buildBrowseImage(NEW_VERSION, seededBytes('big-cat', 20_000_000)), ['v1']);
+    const bin = join(process.cwd(), 'src-main', 'cli', 'bin.mjs');
+    const child = spawn('bash', ['-c', `node "${bin}" cat --plain-http ${registry.host}/deckhouse/ee/big:v1 big.bin | head -c 10 >/dev/null; echo "\${PIPESTATUS[0]}"`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await new Promise((resolve) => child.on('close', resolve));
+    expect({ status: stdout.trim(), stderr }).toEqual({ status: '141', stderr: '' });
+  }, 60_000);
 });
 
 describe('the same through bundles Ferry exported', () => {

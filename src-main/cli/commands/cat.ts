@@ -14,7 +14,7 @@
 import { FerryError } from '../../../src-shared/errors.ts';
 import { browseStreamFile } from '../../usecases/browse.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
-import { parseBrowseTarget, targetImage } from '../browse-target.ts';
+import { noteBundleCheck, parseBrowseTarget, targetImage } from '../browse-target.ts';
 import { registryFlags, registrySettings } from '../registry-flags.ts';
 import { exactStream } from '../terminal-text.ts';
 
@@ -48,6 +48,7 @@ export async function runCat(args: ParsedArgs, io: CommandIo): Promise<number> {
   if (argument === undefined || path === undefined || extra.length > 0) throw new FerryError('INVALID_ARGUMENT', 'give one IMAGE and one PATH (see ferry cat --help)');
   const target = parseBrowseTarget(argument);
   const image = targetImage(target, argument);
+  noteBundleCheck(target, io.err);
   const settings = await registrySettings(args.values, io);
   const raw = exactStream(io.out);
   const terminal = Boolean((raw as { isTTY?: boolean }).isTTY);
@@ -55,11 +56,19 @@ export async function runCat(args: ParsedArgs, io: CommandIo): Promise<number> {
   const platform = typeof args.values.platform === 'string' ? args.values.platform : undefined;
   const controller = new AbortController();
   const stop = (): void => controller.abort(new FerryError('CANCELLED', 'ferry cat cancelled'));
+  // A reader that stops early (`| head`) closes the pipe: the write's own callback reports it, so the stream's error event is not left unheard.
+  const quiet = (): void => undefined;
+  out.on('error', quiet);
   process.once('SIGINT', stop);
   try {
     await browseStreamFile(target.source, settings, image, path, platform ? { platform } : {}, (chunk) => writeChunk(out, chunk), { signal: controller.signal });
+  } catch (error) {
+    // As a program killed by SIGPIPE ends (128 + 13), without a stack trace: the reader chose to stop reading.
+    if ((error as { code?: unknown }).code === 'EPIPE') return 141;
+    throw error;
   } finally {
     process.removeListener('SIGINT', stop);
+    out.removeListener('error', quiet);
   }
   return 0;
 }

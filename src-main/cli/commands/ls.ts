@@ -10,7 +10,7 @@ import { FerryError } from '../../../src-shared/errors.ts';
 import { browseFiles, browseRepositories, browseTags } from '../../usecases/browse.ts';
 import type { RegistrySettings } from '../../usecases/access.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
-import { parseBrowseTarget, targetImage } from '../browse-target.ts';
+import { noteBundleCheck, parseBrowseTarget, targetImage } from '../browse-target.ts';
 import { registryFlags, registrySettings } from '../registry-flags.ts';
 import { shown, terminalSafe } from '../terminal-text.ts';
 
@@ -87,6 +87,7 @@ export async function runLs(args: ParsedArgs, io: CommandIo): Promise<number> {
   }
   if (!files && typeof args.values.platform === 'string') throw new FerryError('INVALID_ARGUMENT', '--platform goes with --files');
   const target = parseBrowseTarget(argument);
+  noteBundleCheck(target, io.err);
   const settings = await registrySettings(args.values, io);
   const json = args.values.json === true;
   if (files) {
