@@ -274,7 +274,7 @@ export const fileEntrySchema = closed({
   name: text.optional(),
   /** The download's expected sha256 (64 hex digits). */
   sha256: z
-    .string({ error: 'must be 64 hex digits' })
+    .string({ error: (issue) => (typeof issue.input === 'number' ? 'must be 64 hex digits in quotes (YAML read this one as a number)' : 'must be 64 hex digits') })
     .regex(/^[A-Fa-f0-9]{64}$/, { error: 'must be 64 hex digits' })
     .transform((hex) => hex.toLowerCase())
     .optional(),

@@ -11,7 +11,7 @@ import { createReadStream } from 'node:fs';
 import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, sep } from 'node:path';
 import tarStream from 'tar-stream';
-import { fetch } from 'undici';
+import { Agent, interceptors } from 'undici';
 import { FerryError } from '../../src-shared/errors.ts';
 import { FILES_ARTIFACT_TYPE, PACKAGE_REPOSITORY_ARTIFACT_TYPE } from '../../src-shared/model/content-kind.ts';
 import { EMPTY_CONFIG, type LocalArtifact } from '../oci/local-artifact.ts';
@@ -89,20 +89,29 @@ async function download(entry: FileEntry & { url: string }, context: ResolveCont
   const url = new URL(entry.url);
   const title = downloadName(url, entry.name);
   const file = join(staging(context), `download-${index}`);
-  const response = await fetch(url, { redirect: 'follow', ...(context.signal ? { signal: context.signal } : {}) }).catch((error: unknown) => {
-    throw new FerryError('NETWORK_ERROR', `cannot download ${url.href}: ${error instanceof Error ? error.message : String(error)}`, { url: url.href });
-  });
-  if (!response.ok || !response.body) throw new FerryError('NOT_FOUND', `cannot download ${url.href}: HTTP ${response.status}`, { url: url.href, status: response.status });
+  // A few redirects are followed (release downloads usually redirect to a CDN); nothing is sent but the GET.
+  const agent = new Agent().compose(interceptors.redirect({ maxRedirections: 5 }));
   const hash = createHash('sha256');
-  const handle = await open(file, 'wx');
   try {
-    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-      hash.update(chunk);
-      await handle.write(chunk);
+    const response = await agent.request({ origin: url.origin, path: url.pathname + url.search, method: 'GET', ...(context.signal ? { signal: context.signal } : {}) }).catch((error: unknown) => {
+      throw new FerryError('NETWORK_ERROR', `cannot download ${url.href}: ${error instanceof Error ? error.message : String(error)}`, { url: url.href });
+    });
+    if (response.statusCode !== 200) {
+      await response.body.dump();
+      throw new FerryError('NOT_FOUND', `cannot download ${url.href}: HTTP ${response.statusCode}`, { url: url.href, status: response.statusCode });
     }
-    await handle.sync();
+    const handle = await open(file, 'wx');
+    try {
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        hash.update(chunk);
+        await handle.write(chunk);
+      }
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
   } finally {
-    await handle.close();
+    await agent.close();
   }
   const actual = hash.digest('hex');
   if (entry.sha256 !== undefined && actual !== entry.sha256) {

@@ -5,13 +5,15 @@
  * OCI artifact whose layers are the very bytes of the files, titled as oras does.
  */
 import { appendFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getManifest } from '../../src-main/oci/registry/manifests.ts';
 import { readBlobToBuffer } from '../../src-main/oci/registry/blobs.ts';
 import { exportBundle } from '../../src-main/transfer/export.ts';
+import { startFileServer } from '../../src-main/server/file-server.ts';
 import { ALL_PLATFORMS } from '../../src-main/oci/platform.ts';
 import { emptyAuthFile, registriesFor } from '../harness/ferry-access.ts';
 import { buildFixtures, seedFixtures, type FixtureImage, type FixtureName } from '../harness/fixtures.ts';
@@ -164,6 +166,42 @@ describe('files: artifacts', () => {
     } finally {
       await registries.close();
     }
+  });
+
+  it('a URL is downloaded on the connected side and checked against its sha256', async () => {
+    const served = join(work, 'served');
+    await mkdir(served, { recursive: true });
+    const tool = Buffer.from('#!/bin/sh\necho kismatic\n');
+    await writeFile(join(served, 'kismatic.sh'), tool);
+    const server = await startFileServer({ root: served, host: '127.0.0.1', port: 0 });
+    try {
+      const hex = createHash('sha256').update(tool).digest('hex');
+      const set = join(work, 'url.yaml');
+      const entry = (sha: string): string => ['files:', `  - url: ${server.url}kismatic.sh`, `    sha256: '${sha}'`, '    target: ket/tools:v1', ''].join('\n');
+      await writeFile(set, entry(hex));
+      const bundle = join(work, 'bundle-url');
+      const exported = await runFerry('export', '--to', bundle, '--set', set, ...flags);
+      expect(exported.code, exported.stderr).toBe(0);
+      const extracted = await runFerry('extract', bundle, 'ket/tools:v1', '--to', join(work, 'tools'));
+      expect(extracted.code, extracted.stderr).toBe(0);
+      expect(await readFile(join(work, 'tools', 'kismatic.sh'))).toEqual(tool);
+      await writeFile(set, entry('0'.repeat(64)));
+      const refused = await runFerry('export', '--to', join(work, 'never'), '--set', set, ...flags, '--dry-run');
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain(`${server.url}kismatic.sh: downloaded content has sha256 ${hex}, the image set expects ${'0'.repeat(64)}`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a symlink leading out of a files: folder is refused by name', async () => {
+    await mkdir(join(work, 'leaky'), { recursive: true });
+    await writeFile(join(work, 'leaky', 'ok.txt'), 'ok');
+    await symlink(join(work, 'plan.yaml'), join(work, 'leaky', 'out.yaml'));
+    const set = join(work, 'leaky.yaml');
+    await writeFile(set, 'files:\n  - path: leaky\n    target: ket/leaky\n');
+    const refused = await runFerry('export', '--to', join(work, 'never'), '--set', set, ...flags, '--dry-run');
+    expect(refused.stderr).toContain('out.yaml is a symlink leading out of');
   });
 
   it('an unknown key of a files: entry is refused by name, and so is an entry with neither path nor url', async () => {

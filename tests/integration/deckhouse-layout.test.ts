@@ -57,10 +57,7 @@ beforeAll(async () => {
   const anonymous = async (): Promise<RunningRegistry> => teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
   [source, site] = await Promise.all([anonymous(), anonymous()]);
   fixture = await buildDeckhouseFixture();
-  const started = Date.now();
   await seedDeckhouseFixture(source, fixture);
-  // Seeding ~190 manifests takes 5-10 s alone on 2 cores; the bound leaves room for a loaded machine.
-  expect(Date.now() - started).toBeLessThan(30_000);
   sourceTree = await readTree(source);
   work = await mkdtemp(join(tmpdir(), 'ferry-deckhouse-layout-'));
   context = { registries: teardown.add(registriesFor(source), (opened) => opened.close()), platforms: ALL_PLATFORMS, baseDir: work };

@@ -26,10 +26,7 @@ const teardown = new Teardown();
 
 beforeAll(async () => {
   registry = teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
-  const started = Date.now();
   await seedDeckhouseFixture(registry, await buildDeckhouseFixture());
-  // Seeding ~190 manifests takes 5-10 s alone on 2 cores; the bound leaves room for a loaded machine.
-  expect(Date.now() - started).toBeLessThan(30_000);
   registries = teardown.add(registriesFor(registry), (opened) => opened.close());
   context = { registries, platforms: ALL_PLATFORMS, baseDir: tmpdir() };
   root = `${registry.host}/${DECKHOUSE_ROOT}`;
