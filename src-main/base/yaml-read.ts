@@ -187,3 +187,8 @@ export async function readYamlFile(path: string, options: YamlReadOptions = {}):
   }
   return readYaml(text, path, options);
 }
+
+/** A parsed YAML value as a mapping (a plain object), or undefined when it is a scalar, a list or null: for walking documents whose shape is not trusted. */
+export function asMapping(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}

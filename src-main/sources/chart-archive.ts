@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import tarStream from 'tar-stream';
 import { FerryError } from '../../src-shared/errors.ts';
-import { readYaml } from '../base/yaml-read.ts';
+import { asMapping, readYaml } from '../base/yaml-read.ts';
 
 /** Helm's own media types for a chart pushed to an OCI registry (HIP 0017, `helm push`). */
 export const HELM_CONFIG_MEDIA_TYPE = 'application/vnd.cncf.helm.config.v1+json';
@@ -133,14 +133,9 @@ async function walk(archive: Readable | Buffer, source: string, prefix: string, 
   }
 }
 
-/** A mapping, or undefined. */
-function mapping(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
 /** Chart.yaml's metadata as a plain value, parsed strictly; `name` and `version` must be strings. */
 export function parseChartYaml(bytes: Buffer, file: string): Record<string, unknown> & { name: string; version: string } {
-  const value = mapping(readYaml(bytes.toString('utf8'), file, { maxBytes: FILE_LIMIT }).value);
+  const value = asMapping(readYaml(bytes.toString('utf8'), file, { maxBytes: FILE_LIMIT }).value);
   if (!value) throw new FerryError('INVALID_CONTENT', `${file} is not a mapping`, { file });
   const { name, version } = value;
   if (typeof name !== 'string' || name === '') throw new FerryError('INVALID_CONTENT', `${file} has no name`, { file });
@@ -177,7 +172,7 @@ const STRING_KEYS = new Set(['name', 'home', 'version', 'description', 'icon', '
 function empty(value: unknown): boolean {
   if (value === undefined || value === null || value === false || value === '' || value === 0) return true;
   if (Array.isArray(value)) return value.length === 0;
-  const map = mapping(value);
+  const map = asMapping(value);
   return map !== undefined && Object.keys(map).length === 0;
 }
 
@@ -191,7 +186,7 @@ function ordered(value: Record<string, unknown>, order: readonly string[], neste
     const inner = nested[key];
     if (inner && Array.isArray(field)) {
       field = (field as unknown[]).map((item): unknown => {
-        const itemMap = mapping(item);
+        const itemMap = asMapping(item);
         return itemMap ? ordered(itemMap, inner) : item;
       });
     }
@@ -206,7 +201,19 @@ function ordered(value: Record<string, unknown>, order: readonly string[], neste
  * empty ones left out). Keys Helm does not know are not carried, as in Helm.
  */
 export function helmConfig(metadata: Record<string, unknown>): Buffer {
-  return Buffer.from(JSON.stringify(ordered(metadata, METADATA_KEYS, { maintainers: MAINTAINER_KEYS, dependencies: DEPENDENCY_KEYS })), 'utf8');
+  return Buffer.from(goJson(ordered(metadata, METADATA_KEYS, { maintainers: MAINTAINER_KEYS, dependencies: DEPENDENCY_KEYS })), 'utf8');
+}
+
+/** What Go's json.Marshal escapes and JSON.stringify writes raw (HTML-safe escaping, and the JavaScript line separators). */
+const GO_ESCAPES: Readonly<Record<string, string>> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };
+
+/**
+ * JSON text as Go's json.Marshal writes it, so the config digest is the one
+ * `helm push` gives. These characters only ever stand inside strings (keys or
+ * values) of JSON text, so replacing them after JSON.stringify is exact.
+ */
+function goJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c] ?? c);
 }
 
 /** The manifest annotations `helm push` sets from Chart.yaml (title, version, description, url, source), without the push time. */

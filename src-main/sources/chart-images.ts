@@ -9,7 +9,7 @@
  */
 import type { Reference } from '../../src-shared/model/oci.ts';
 import { FerryError } from '../../src-shared/errors.ts';
-import { readYaml } from '../base/yaml-read.ts';
+import { asMapping, readYaml } from '../base/yaml-read.ts';
 import { formatReference, parseReference } from '../oci/reference.ts';
 
 /** One image found in a chart: the reference and where it was declared. */
@@ -30,10 +30,6 @@ export const IMAGES_ANNOTATION = 'artifacthub.io/images';
 
 /** Values nested deeper than this are not searched (real charts stay below ten levels). */
 const MAX_DEPTH = 32;
-
-function mapping(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
 
 /** A scalar as text (`tag: 1.25` is read by YAML as a number); undefined for nothing or "". */
 function scalar(value: unknown): string | undefined {
@@ -110,7 +106,7 @@ function walkValues(value: unknown, path: string[], key: string | undefined, out
     value.forEach((item, i) => walkValues(item, [...path, `[${i}]`], key, out, depth + 1));
     return;
   }
-  const map = mapping(value);
+  const map = asMapping(value);
   if (map) {
     if (out.addSpec(map, key, pathOf(path))) return;
     for (const [k, v] of Object.entries(map)) walkValues(v, [...path, k], k, out, depth + 1);
@@ -122,7 +118,7 @@ function walkValues(value: unknown, path: string[], key: string | undefined, out
 
 /** The `artifacthub.io/images` annotation, read strictly as YAML: a list of `{name, image}`. */
 function annotationImages(chart: Record<string, unknown>, file: string, out: Collector): void {
-  const text = mapping(chart.annotations)?.[IMAGES_ANNOTATION];
+  const text = asMapping(chart.annotations)?.[IMAGES_ANNOTATION];
   if (text === undefined) return;
   let listed: unknown;
   try {
@@ -136,9 +132,9 @@ function annotationImages(chart: Record<string, unknown>, file: string, out: Col
     return;
   }
   listed.forEach((item, i) => {
-    const image = scalar(mapping(item)?.image);
+    const image = scalar(asMapping(item)?.image);
     if (image === undefined) out.problems.push(`${file}: annotation ${IMAGES_ANNOTATION}[${i}] has no image`);
-    else out.add(image, `${IMAGES_ANNOTATION}[${i}]${scalar(mapping(item)?.name) ? ` (${String(scalar(mapping(item)?.name))})` : ''}`);
+    else out.add(image, `${IMAGES_ANNOTATION}[${i}]${scalar(asMapping(item)?.name) ? ` (${String(scalar(asMapping(item)?.name))})` : ''}`);
   });
 }
 

@@ -7,28 +7,18 @@
  * in the index may be relative (resolved against the repository URL, as Helm
  * does) or absolute http(s); anything else is refused by name.
  */
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, type Dispatcher } from 'undici';
 import { FerryError } from '../../src-shared/errors.ts';
-import { readYaml } from '../base/yaml-read.ts';
-import { readCapped } from '../oci/registry/client.ts';
-import { errorForNetwork, errorForStatus, isTemporary, redactUrl } from '../oci/registry/errors.ts';
+import { asMapping, readYaml } from '../base/yaml-read.ts';
+import { redactUrl } from '../oci/registry/errors.ts';
 import type { Registries } from '../oci/registry/registries.ts';
 import { CHART_SIZE_LIMIT } from './chart-archive.ts';
+import { downloadToFile, httpGetCapped } from './http-download.ts';
 import { anyVersion, compareVersions, satisfies, type Version, type VersionRange } from './versions.ts';
 
 /** An index.yaml may list every version of hundreds of charts; bigger than this is refused (Bitnami's full index was ~20 MiB). */
 export const INDEX_SIZE_LIMIT = 64 * 1024 * 1024;
-/** Hops followed for one download (GitHub release assets redirect once). */
-const MAX_REDIRECTS = 5;
-/** Attempts of one request when the failure is temporary (a dropped connection, 429, 5xx). */
-const ATTEMPTS = 3;
 
 /** The chart version a repository's index offers, as chosen. */
 export interface IndexedChart {
@@ -91,87 +81,6 @@ export function chartUrl(entry: string, repository: URL, what: string): URL {
   return url;
 }
 
-/** One HTTP GET with the job's TLS, following redirects by hand (never to another scheme than http(s), never https → http), retrying temporary failures. */
-async function get(registries: Registries, url: URL, subject: string, signal: AbortSignal | undefined): Promise<Dispatcher.ResponseData> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await getOnce(registries, url, subject, signal);
-    } catch (error) {
-      if (attempt >= ATTEMPTS || !isTemporary(error) || signal?.aborted === true) throw error;
-      await sleep(250 * 2 ** attempt, undefined, { signal });
-    }
-  }
-}
-
-/** Agents by TLS settings of a host, so index and archive of one repository share connections. */
-const agents = new WeakMap<Registries, Map<string, Agent>>();
-
-async function agentFor(registries: Registries, url: URL): Promise<Agent> {
-  let byHost = agents.get(registries);
-  if (!byHost) {
-    byHost = new Map();
-    agents.set(registries, byHost);
-  }
-  const key = `${url.protocol}//${url.host}`;
-  let agent = byHost.get(key);
-  if (!agent) {
-    const tls = url.protocol === 'https:' ? await registries.tlsFor(url.host) : undefined;
-    agent = new Agent({
-      connections: 4,
-      headersTimeout: 60_000,
-      bodyTimeout: 300_000,
-      ...(tls ? { connect: { rejectUnauthorized: tls.rejectUnauthorized, ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}) } } : {}),
-    });
-    byHost.set(key, agent);
-  }
-  return agent;
-}
-
-/** Closes the connections the chart downloads of a job opened. */
-export async function closeChartConnections(registries: Registries): Promise<void> {
-  const byHost = agents.get(registries);
-  agents.delete(registries);
-  await Promise.all([...(byHost?.values() ?? [])].map((agent) => agent.close()));
-}
-
-async function getOnce(registries: Registries, start: URL, subject: string, signal: AbortSignal | undefined): Promise<Dispatcher.ResponseData> {
-  let url = start;
-  for (let hop = 0; ; hop += 1) {
-    signal?.throwIfAborted();
-    const agent = await agentFor(registries, url);
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await agent.request({ origin: url.origin, path: `${url.pathname}${url.search}`, method: 'GET', headers: { 'user-agent': 'ferry/0.1' }, signal });
-    } catch (error) {
-      throw errorForNetwork(error, { method: 'GET', url: url.href, subject });
-    }
-    const { statusCode } = response;
-    if (statusCode === 200) return response;
-    const body = await readCapped(response.body, 64 * 1024, subject, 'REGISTRY_ERROR').catch(() => Buffer.alloc(0));
-    const location = response.headers.location;
-    if ([301, 302, 303, 307, 308].includes(statusCode) && typeof location === 'string') {
-      if (hop >= MAX_REDIRECTS) throw new FerryError('REGISTRY_ERROR', `${subject}: more than ${MAX_REDIRECTS} redirects from ${redactUrl(start.href)}`);
-      const next = new URL(location, url);
-      if ((next.protocol !== 'https:' && next.protocol !== 'http:') || (url.protocol === 'https:' && next.protocol === 'http:')) {
-        throw new FerryError('INSECURE_REDIRECT', `${subject}: ${redactUrl(url.href)} redirects to ${next.protocol}//${next.host}, which is refused`, { url: redactUrl(url.href) });
-      }
-      url = next;
-      continue;
-    }
-    if (statusCode === 401 || statusCode === 403) {
-      throw new FerryError(statusCode === 401 ? 'UNAUTHORIZED' : 'DENIED', `${subject}: GET ${redactUrl(url.href)} returned ${statusCode}: chart repositories that need a login are not supported`, {
-        url: redactUrl(url.href),
-      });
-    }
-    const retryAfter = response.headers['retry-after'];
-    throw errorForStatus({ status: statusCode, method: 'GET', url: url.href, subject, body: body.toString('utf8'), ...(typeof retryAfter === 'string' ? { retryAfter } : {}) });
-  }
-}
-
-function mapping(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
 /** `sha256:<hex>` from an index `digest` (Helm writes bare hex); undefined when absent; refused when it is not sha256. */
 function indexDigest(value: unknown, what: string): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
@@ -188,15 +97,9 @@ export type IndexCache = Map<string, Promise<Record<string, unknown>>>;
 async function readIndex(registries: Registries, repository: URL, signal: AbortSignal | undefined): Promise<Record<string, unknown>> {
   const index = indexUrl(repository);
   const where = redactUrl(index.href);
-  const response = await get(registries, index, `chart repository ${redactUrl(repository.href)}`, signal);
-  const declared = Number(response.headers['content-length'] ?? '0');
-  if (declared > INDEX_SIZE_LIMIT) {
-    response.body.destroy();
-    throw new FerryError('INVALID_CONTENT', `${where} is ${declared} bytes, more than the ${INDEX_SIZE_LIMIT} bytes an index may have`, { limit: INDEX_SIZE_LIMIT });
-  }
-  const bytes = await readCapped(response.body, INDEX_SIZE_LIMIT, where, 'REGISTRY_ERROR');
-  const document = mapping(readYaml(bytes.toString('utf8'), where, { maxBytes: INDEX_SIZE_LIMIT }).value);
-  const entries = mapping(document?.entries);
+  const bytes = await httpGetCapped(registries, index, `chart repository ${redactUrl(repository.href)}`, INDEX_SIZE_LIMIT, signal);
+  const document = asMapping(readYaml(bytes.toString('utf8'), where, { maxBytes: INDEX_SIZE_LIMIT }).value);
+  const entries = asMapping(document?.entries);
   if (!entries) throw new FerryError('INVALID_CONTENT', `${where} is not a chart repository index: it has no entries`, {});
   return entries;
 }
@@ -214,17 +117,17 @@ export async function findChart(
   options: { signal?: AbortSignal; indexes?: IndexCache } = {},
 ): Promise<IndexedChart> {
   const where = redactUrl(indexUrl(repository).href);
-  let pending = options.indexes?.get(where);
+  let pending = options.indexes?.get(indexUrl(repository).href);
   if (!pending) {
     pending = readIndex(registries, repository, options.signal);
-    options.indexes?.set(where, pending);
+    options.indexes?.set(indexUrl(repository).href, pending);
   }
   const entries = await pending;
   const listed = entries[name];
   if (!Array.isArray(listed) || listed.length === 0) throw new FerryError('NOT_FOUND', `${where} lists no chart "${name}"`, { chart: name });
   let best: { entry: Record<string, unknown>; version: Version; text: string } | undefined;
   for (const item of listed) {
-    const entry = mapping(item);
+    const entry = asMapping(item);
     const text = typeof entry?.version === 'string' ? entry.version : typeof entry?.version === 'number' ? String(entry.version) : undefined;
     const version = text === undefined ? undefined : anyVersion(text);
     if (!entry || !version || text === undefined) continue;
@@ -248,33 +151,13 @@ export async function findChart(
 export async function downloadChart(registries: Registries, chart: IndexedChart, folder: string, signal?: AbortSignal): Promise<DownloadedChart> {
   const subject = `chart ${chart.name} ${chart.version}`;
   const file = join(folder, `${chart.name}-${chart.version.replace(/[^\w.-]/g, '_')}.tgz`);
-  const response = await get(registries, chart.url, subject, signal);
-  const hash = createHash('sha256');
-  let size = 0;
-  const count = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      size += chunk.length;
-      if (size > CHART_SIZE_LIMIT) {
-        done(new FerryError('INVALID_CONTENT', `${subject}: ${redactUrl(chart.url.href)} is larger than ${CHART_SIZE_LIMIT} bytes`, { limit: CHART_SIZE_LIMIT }));
-        return;
-      }
-      hash.update(chunk);
-      done(null, chunk);
-    },
-  });
-  try {
-    await pipeline(response.body, count, createWriteStream(file, { flags: 'wx' }), signal ? { signal } : {});
-    const digest = `sha256:${hash.digest('hex')}`;
-    if (chart.digest !== undefined && digest !== chart.digest) {
-      throw new FerryError('DIGEST_MISMATCH', `${subject}: ${redactUrl(chart.url.href)} has digest ${digest}, not the ${chart.digest} its repository index gives`, {
-        expected: chart.digest,
-        actual: digest,
-      });
-    }
-    return { file, digest, size };
-  } catch (error) {
+  const downloaded = await downloadToFile(registries, chart.url, file, { subject, limit: CHART_SIZE_LIMIT, signal });
+  if (chart.digest !== undefined && downloaded.digest !== chart.digest) {
     await rm(file, { force: true });
-    if (error instanceof FerryError) throw error;
-    throw errorForNetwork(error, { method: 'GET', url: chart.url.href, subject });
+    throw new FerryError('DIGEST_MISMATCH', `${subject}: ${redactUrl(chart.url.href)} has digest ${downloaded.digest}, not the ${chart.digest} its repository index gives`, {
+      expected: chart.digest,
+      actual: downloaded.digest,
+    });
   }
+  return { file, ...downloaded };
 }

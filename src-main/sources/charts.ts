@@ -16,6 +16,7 @@ import { FerryError } from '../../src-shared/errors.ts';
 import { formatReference, parseReference } from '../oci/reference.ts';
 import { readBlobToBuffer } from '../oci/registry/blobs.ts';
 import { getManifest } from '../oci/registry/manifests.ts';
+import { redactUrl } from '../oci/registry/errors.ts';
 import { listTags } from '../oci/registry/tags.ts';
 import {
   chartTag,
@@ -30,7 +31,8 @@ import {
   type ChartArchive,
 } from './chart-archive.ts';
 import { declaredImages } from './chart-images.ts';
-import { closeChartConnections, downloadChart, findChart, type IndexCache } from './chart-repository.ts';
+import { downloadChart, findChart, type IndexCache } from './chart-repository.ts';
+import { closeHttpConnections } from './http-download.ts';
 import type { ChartSelection } from './image-set-schema.ts';
 import type { LocalArtifact, ResolveContext, ResolvedImage, ResolvedSection } from './types.ts';
 import { anyVersion, compareVersions, satisfies, type Version } from './versions.ts';
@@ -123,8 +125,17 @@ function checkChart(archive: ChartArchive, name: string, version: string, source
 async function httpChart(chart: ChartSelection, context: ResolveContext, staging: () => Promise<string>, indexes: IndexCache, section: ResolvedSection): Promise<void> {
   if (chart.repository.kind !== 'http') throw new FerryError('INTERNAL', 'not an HTTP chart');
   const found = await findChart(context.registries, chart.repository.url, chart.name, chart.version, { indexes, ...(context.signal ? { signal: context.signal } : {}) });
+  // Recorded in ferry.json, shown in the plan and in errors: an index URL may carry a token or a signature in its query.
+  const source = redactUrl(found.url.href);
+  if (found.digest === undefined && (chart.repository.url.protocol === 'http:' || found.url.protocol === 'http:')) {
+    // Over plain HTTP nothing vouches for the bytes: neither TLS nor a digest.
+    throw new FerryError(
+      'INVALID_CONTENT',
+      `charts: ${found.name} ${found.version}: its index gives no digest and it would come over plain http (${source}); serve the repository over https, or index it with digests (helm repo index writes them)`,
+      { chart: found.name, version: found.version },
+    );
+  }
   const download = await downloadChart(context.registries, found, await mkdtemp(join(await staging(), 'chart-')), context.signal);
-  const source = found.url.href;
   const archive = await readChartArchive(createReadStream(download.file), source);
   const metadata = checkChart(archive, found.name, found.version, source);
   const artifact: LocalArtifact = {
@@ -137,7 +148,7 @@ async function httpChart(chart: ChartSelection, context: ResolveContext, staging
     annotations: helmAnnotations(metadata),
   };
   (section.artifacts ??= []).push(artifact);
-  if (found.digest === undefined) section.notes.push(`charts: the index gives no digest for ${found.name} ${found.version}; carried as downloaded (${download.digest})`);
+  if (found.digest === undefined) section.notes.push(`charts: the index gives no digest for ${found.name} ${found.version}; carried as downloaded over https (${download.digest})`);
   if (chart.images) chartImages({ label: `${found.name} ${found.version}`, archive }, section);
 }
 
@@ -167,7 +178,7 @@ export async function resolveCharts(charts: readonly ChartSelection[], context: 
       else await ociChart(chart, context, section);
     }
   } finally {
-    await closeChartConnections(context.registries);
+    await closeHttpConnections(context.registries);
   }
   return section;
 }

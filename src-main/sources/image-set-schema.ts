@@ -269,7 +269,14 @@ const mediaType = text.regex(MEDIA_TYPE, { error: 'must be a media type such as 
 /** One `files:` entry: a local file or folder (relative to the set file), or a URL downloaded on the connected side, carried as one OCI artifact. */
 export const fileEntrySchema = closed({
   path: text.optional(),
-  url: text.refine((value) => URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol), { error: 'must be an http:// or https:// URL' }).optional(),
+  /** Downloaded with nothing but a GET: a login in it is refused without echoing it (it would land in ferry.json and logs). */
+  url: text
+    .superRefine((value, ctx) => {
+      const url = URL.canParse(value) ? new URL(value) : undefined;
+      if (!url || !['http:', 'https:'].includes(url.protocol)) ctx.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL' });
+      else if (url.username !== '' || url.password !== '') ctx.addIssue({ code: 'custom', message: 'must not hold a login (user:password@): downloads are made without one, and it would be written into the bundle' });
+    })
+    .optional(),
   /** The file name a download gets in the artifact; default the URL's last path segment. */
   name: text.optional(),
   /** The download's expected sha256 (64 hex digits). */

@@ -6,15 +6,15 @@
  * the export engine hashes the files and builds the manifests. Folders are
  * walked without following a symlink out of them.
  */
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
+import { lstat, open, readdir, realpath, rm, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, sep } from 'node:path';
 import tarStream from 'tar-stream';
-import { Agent, interceptors } from 'undici';
 import { FerryError } from '../../src-shared/errors.ts';
 import { FILES_ARTIFACT_TYPE, PACKAGE_REPOSITORY_ARTIFACT_TYPE } from '../../src-shared/model/content-kind.ts';
 import { EMPTY_CONFIG, type LocalArtifact } from '../oci/local-artifact.ts';
+import { redactUrl } from '../oci/registry/errors.ts';
+import { closeHttpConnections, downloadToFile } from './http-download.ts';
 import type { FileEntry, PackageRepositoryEntry } from './image-set-schema.ts';
 import type { ResolveContext, ResolvedSection } from './types.ts';
 
@@ -22,6 +22,8 @@ import type { ResolveContext, ResolvedSection } from './types.ts';
 export const FILE_LAYER_TYPE = 'application/octet-stream';
 /** The layer media type of a package repository: an uncompressed tar (packages are compressed already). */
 export const TAR_LAYER_TYPE = 'application/vnd.oci.image.layer.v1.tar';
+/** Largest `files:` download (a DVD image fits); anything bigger is refused mid-stream rather than filling the staging disk. Fetch it yourself and give `path:`. */
+export const FILE_DOWNLOAD_LIMIT = 8 * 1024 ** 3;
 /** The manifest annotation naming a package repository's kind (`apt` or `rpm`). */
 export const PACKAGE_KIND_ANNOTATION = 'io.ferry.package-repository.kind';
 
@@ -79,56 +81,48 @@ export async function walkFolder(root: string, what: string): Promise<FolderFile
 function downloadName(url: URL, given: string | undefined): string {
   const name = given ?? decodeURIComponent(url.pathname.split('/').at(-1) ?? '');
   if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\\')) {
-    throw new FerryError('INVALID_ARGUMENT', `${url.href}: cannot take a file name from the URL; give the entry a name:`, { url: url.href });
+    throw new FerryError('INVALID_ARGUMENT', `${redactUrl(url.href)}: cannot take a file name from the URL; give the entry a name:`, { url: redactUrl(url.href) });
   }
   return name;
 }
 
-/** Downloads a URL into the staging folder, hashing as it writes; refuses a sha256 that does not match. */
+/**
+ * Downloads a URL into the staging folder through the one HTTP download of the
+ * connected side (the job's TLS trust, redirects by hand and never https →
+ * http, a byte cap), then refuses a sha256 that does not match.
+ */
 async function download(entry: FileEntry & { url: string }, context: ResolveContext, index: number): Promise<{ file: string; title: string }> {
   const url = new URL(entry.url);
   const title = downloadName(url, entry.name);
   const file = join(staging(context), `download-${index}`);
-  // A few redirects are followed (release downloads usually redirect to a CDN); nothing is sent but the GET.
-  const agent = new Agent().compose(interceptors.redirect({ maxRedirections: 5 }));
-  const hash = createHash('sha256');
-  try {
-    const response = await agent.request({ origin: url.origin, path: url.pathname + url.search, method: 'GET', ...(context.signal ? { signal: context.signal } : {}) }).catch((error: unknown) => {
-      throw new FerryError('NETWORK_ERROR', `cannot download ${url.href}: ${error instanceof Error ? error.message : String(error)}`, { url: url.href });
-    });
-    if (response.statusCode !== 200) {
-      await response.body.dump();
-      throw new FerryError('NOT_FOUND', `cannot download ${url.href}: HTTP ${response.statusCode}`, { url: url.href, status: response.statusCode });
-    }
-    const handle = await open(file, 'wx');
-    try {
-      for await (const chunk of response.body as AsyncIterable<Buffer>) {
-        hash.update(chunk);
-        await handle.write(chunk);
-      }
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } finally {
-    await agent.close();
-  }
-  const actual = hash.digest('hex');
+  const shown = redactUrl(url.href);
+  const { digest } = await downloadToFile(context.registries, url, file, { subject: `files: ${shown}`, limit: FILE_DOWNLOAD_LIMIT, signal: context.signal });
+  const actual = digest.slice('sha256:'.length);
   if (entry.sha256 !== undefined && actual !== entry.sha256) {
-    throw new FerryError('DIGEST_MISMATCH', `${url.href}: downloaded content has sha256 ${actual}, the image set expects ${entry.sha256}`, { url: url.href, expected: entry.sha256, actual });
+    await rm(file, { force: true });
+    throw new FerryError('DIGEST_MISMATCH', `${shown}: downloaded content has sha256 ${actual}, the image set expects ${entry.sha256}`, { url: shown, expected: entry.sha256, actual });
   }
   return { file, title };
 }
 
 /** Resolves `files:` into one artifact per entry: a file is one layer, a folder one layer per file (titled by its path inside the folder). */
 export async function resolveFiles(entries: readonly FileEntry[], context: ResolveContext): Promise<ResolvedSection> {
+  try {
+    return await resolveFileEntries(entries, context);
+  } finally {
+    await closeHttpConnections(context.registries);
+  }
+}
+
+async function resolveFileEntries(entries: readonly FileEntry[], context: ResolveContext): Promise<ResolvedSection> {
   const artifacts: LocalArtifact[] = [];
   for (const [index, entry] of entries.entries()) {
     let layers: Array<{ file: string; title: string }>;
     let source: string;
     if (entry.url !== undefined) {
       layers = [await download({ ...entry, url: entry.url }, context, index)];
-      source = entry.url;
+      // Recorded in ferry.json and shown in the plan: no query (signed URLs carry their secret there), no login.
+      source = redactUrl(entry.url);
     } else {
       const path = located(entry.path ?? '', context);
       source = `file:${entry.path ?? ''}`;

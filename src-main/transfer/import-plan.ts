@@ -160,7 +160,7 @@ export function planImport(view: VerifiedBundle, target: ImportTarget): ImportPl
     // A local artifact (files, a package repository) has no source registry: it lands at its targets and no mirror configuration names it.
     const local = image.artifactType !== undefined;
     const source = local ? undefined : sourceReference(view, image.name, image.source);
-    const sourceRepository = source ? repositoryName(source) : image.source;
+    const sourceRepository = source ? repositoryName(source) : undefined;
     const graph = graphOf(view, image.digest, image.name);
     // An image set may place an image somewhere else than its source path, under one or more tags.
     const placements = image.targets?.length
@@ -171,10 +171,13 @@ export function planImport(view: VerifiedBundle, target: ImportTarget): ImportPl
     if (placements.length === 0) throw new FerryError('BUNDLE_INVALID', `${view.dir}: local artifact "${image.name}" names no target`, { image: image.name, path: view.dir });
     for (const placement of placements) {
       const { repository } = placement;
+      // A local artifact is keyed by where it lands: two versions of one chart (or two files: entries with one path) share a repository
+      // by design, and building the bundle already refused one path:tag twice. It still conflicts with an image from a registry.
+      const key = sourceRepository ?? `local artifacts of ${repository}`;
       const earlier = byTarget.get(repository);
-      if (earlier !== undefined && earlier !== sourceRepository) conflicts.push(`${earlier} and ${sourceRepository} would both land in ${target.registry}/${repository}`);
-      byTarget.set(repository, sourceRepository);
-      if (source) bySource.set(sourceRepository, repository);
+      if (earlier !== undefined && earlier !== key) conflicts.push(`${earlier} and ${sourceRepository ?? image.source} would both land in ${target.registry}/${repository}`);
+      byTarget.set(repository, key);
+      if (sourceRepository !== undefined) bySource.set(sourceRepository, repository);
       const destination: Reference = { registry: target.registry, repository, digest: image.digest };
       if (placement.tag !== undefined) destination.tag = placement.tag;
       for (const blob of graph.blobs) {
