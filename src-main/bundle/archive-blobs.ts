@@ -10,7 +10,7 @@ import { FerryError } from '../../src-shared/errors.ts';
 import { verifiedContent, type BlobRef, type BlobStream } from '../oci/blob-io.ts';
 import type { LayerReader } from '../oci/image-files.ts';
 import { openPartsStream, type PartInfo } from './parts.ts';
-import { writeToExtract } from './tar-feed.ts';
+import { writeToExtract } from '../oci/tar-feed.ts';
 import { TarEntryGuard, type TarEntryHeader } from './tar-safety.ts';
 
 /** Visits one blob entry; it must read the stream or leave it (the walk drains what is left). */

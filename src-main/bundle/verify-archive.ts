@@ -18,7 +18,7 @@ import { OCI_LAYOUT_CONTENT } from './layout.ts';
 import { partName } from './parts.ts';
 import { TarEntryGuard, type TarEntryHeader } from './tar-safety.ts';
 import { INDEX_LIMIT, throwIfCancelled, TOLERATED_LEFTOVER, type CheckRecorder, type VerifyOptions } from './verify-report.ts';
-import { writeToExtract } from './tar-feed.ts';
+import { writeToExtract } from '../oci/tar-feed.ts';
 
 /** What the archive pass hands to the graph check. */
 export interface ArchiveRead {

@@ -12,7 +12,9 @@ import { createGunzip } from 'node:zlib';
 import tarStream from 'tar-stream';
 import type { BrowseFileEntry } from '../../src-shared/model/browse.ts';
 import { FerryError } from '../../src-shared/errors.ts';
+import { TITLE_ANNOTATION } from './local-artifact.ts';
 import { classifyPath, fileTypeOf, normaliseLayerPath, type LayerEntry } from './layer-tree.ts';
+import { writeToExtract } from './tar-feed.ts';
 
 /** A layer as a manifest lists it. */
 export interface LayerBlob {
@@ -31,8 +33,13 @@ export type CaptureChooser = (entry: Omit<BrowseFileEntry, 'layer'>) => FileCapt
 /** A layer with more entries than this is refused rather than held in memory. */
 export const MAX_LAYER_ENTRIES = 1_000_000;
 
-/** The annotation oras (and Ferry's file artifacts) give a layer that is one file, not a tar. */
-export const TITLE_ANNOTATION = 'org.opencontainers.image.title';
+/**
+ * Bytes of names (paths, link targets, pax records) a layer's headers may hold
+ * in all: 128 per entry at the entry cap. The entry cap alone lets a layer of
+ * few entries with megabyte-long pax paths fill memory; real layers stay far
+ * below (500 000 files of 100-byte paths are 50 MB).
+ */
+export const MAX_LAYER_NAME_BYTES = 128 * 1024 * 1024;
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
@@ -100,20 +107,13 @@ async function tarBytes(layer: LayerBlob, stream: AsyncIterable<Uint8Array>, sub
   return { tar: pipeline(Readable.from(all), createGunzip(), () => undefined), drain, close };
 }
 
-/** Writes one chunk into the extractor, waiting while it is full; false once it is destroyed. */
-async function feed(extract: ReturnType<typeof tarStream.extract>, chunk: Uint8Array): Promise<boolean> {
-  if (extract.destroyed) return false;
-  if (extract.write(chunk)) return true;
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      extract.off('drain', done);
-      extract.off('close', done);
-      resolve();
-    };
-    extract.on('drain', done);
-    extract.on('close', done);
-  });
-  return !extract.destroyed;
+/** What one header holds in memory beyond its fixed fields: its name, its link target and its pax records. */
+function headerNameBytes(header: { name: string; linkname?: string | null; pax?: unknown }): number {
+  let bytes = Buffer.byteLength(header.name) + Buffer.byteLength(header.linkname ?? '');
+  if (typeof header.pax === 'object' && header.pax !== null) {
+    for (const [key, value] of Object.entries(header.pax)) bytes += Buffer.byteLength(key) + (typeof value === 'string' ? Buffer.byteLength(value) : 0);
+  }
+  return bytes;
 }
 
 /** A tar header's modification time as ISO 8601, when it is a real date. */
@@ -130,13 +130,14 @@ function isoTime(mtime: Date | undefined): string | undefined {
 export async function scanLayer(layer: LayerBlob, bytes: () => AsyncIterable<Uint8Array>, subject: string, choose?: CaptureChooser, signal?: AbortSignal): Promise<LayerEntry[]> {
   if (!isTarLayer(layer.mediaType)) return scanSingleFile(layer, bytes, choose);
   const entries: LayerEntry[] = [];
+  let nameBytes = 0;
   // A capture's own failure (a closed pipe) is passed on as it is, never blamed on the layer.
   let captureFailure: { error: unknown } | undefined;
   const extract = tarStream.extract();
   const source = await tarBytes(layer, bytes(), subject);
   const feeding = (async () => {
     for await (const chunk of source.tar) {
-      if (!(await feed(extract, chunk))) return;
+      if (!(await writeToExtract(extract, chunk))) return;
     }
     extract.end(Buffer.alloc(0));
   })();
@@ -163,6 +164,8 @@ export async function scanLayer(layer: LayerBlob, bytes: () => AsyncIterable<Uin
       } else if (role?.kind === 'whiteout' || role?.kind === 'opaque') {
         entries.push({ kind: role.kind, path: role.path });
       }
+      nameBytes += headerNameBytes(header);
+      if (nameBytes > MAX_LAYER_NAME_BYTES) throw new FerryError('UNSUPPORTED_MEDIA_TYPE', `${subject}: the layer's entry names take more than ${MAX_LAYER_NAME_BYTES} bytes`, { digest: layer.digest });
       if (entries.length > MAX_LAYER_ENTRIES) throw new FerryError('UNSUPPORTED_MEDIA_TYPE', `${subject}: the layer has more than ${MAX_LAYER_ENTRIES} entries`, { digest: layer.digest });
       for await (const chunk of entry) {
         if (capture) {

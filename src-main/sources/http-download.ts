@@ -104,12 +104,18 @@ export async function httpGet(registries: Registries, url: URL, subject: string,
   }
 }
 
+/** Drops a response's body unread, releasing its connection (undici reports the abort as an error nobody needs). */
+function discard(response: Dispatcher.ResponseData): void {
+  response.body.on('error', () => undefined);
+  response.body.destroy();
+}
+
 /** A body read whole into memory, refused past `limit` bytes (declared or actual). */
 export async function httpGetCapped(registries: Registries, url: URL, subject: string, limit: number, signal: AbortSignal | undefined): Promise<Buffer> {
   const response = await httpGet(registries, url, subject, signal);
   const declared = Number(response.headers['content-length'] ?? '0');
   if (declared > limit) {
-    response.body.destroy();
+    discard(response);
     throw new FerryError('INVALID_CONTENT', `${subject}: ${redactUrl(url.href)} is ${declared} bytes, more than the ${limit} bytes allowed`, { limit });
   }
   return readCapped(response.body, limit, `${subject}: ${redactUrl(url.href)}`, 'REGISTRY_ERROR');
@@ -148,7 +154,7 @@ export async function downloadToFile(registries: Registries, url: URL, file: str
     await pipeline(response.body, count, createWriteStream(file, { flags: 'wx' }), signal ? { signal } : {});
     return { digest: `sha256:${hash.digest('hex')}`, size };
   } catch (error) {
-    response.body.destroy();
+    discard(response);
     await rm(file, { force: true });
     if (error instanceof FerryError) throw error;
     throw errorForNetwork(error, { method: 'GET', url: url.href, subject });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import tarStream from 'tar-stream';
 import { FerryError } from '../../src-shared/errors.ts';
 import { writeFileDurable } from '../base/durable-write.ts';
-import { writeToExtract } from '../bundle/tar-feed.ts';
+import { writeToExtract } from '../oci/tar-feed.ts';
 
 /** One file written out, by its path inside the folder (`/`-separated), and its size. */
 export interface WrittenFile {

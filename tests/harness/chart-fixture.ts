@@ -6,7 +6,8 @@
  * lays it out.
  */
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import tarStream from 'tar-stream';
@@ -67,11 +68,11 @@ export interface StaticServer {
   close: () => Promise<void>;
 }
 
-/** Starts a static server for a chart repository's files (index.yaml, archives, redirects). */
-export async function startStaticServer(): Promise<StaticServer> {
+/** Starts a static server for a chart repository's files (index.yaml, archives, redirects); over https with `tls` (a leaf certificate and key, PEM). */
+export async function startStaticServer(tls?: { cert: string; key: string }): Promise<StaticServer> {
   const files: StaticServer['files'] = new Map();
   const hits = new Map<string, number>();
-  const server: Server = createServer((request, response) => {
+  const handler = (request: IncomingMessage, response: ServerResponse): void => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     hits.set(path, (hits.get(path) ?? 0) + 1);
     const file = files.get(path);
@@ -80,11 +81,12 @@ export async function startStaticServer(): Promise<StaticServer> {
       return;
     }
     response.writeHead(file.status ?? 200, { 'content-length': String(file.body.length), ...file.headers }).end(file.body);
-  });
+  };
+  const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     files,
     hits,
     close: () =>

@@ -184,4 +184,19 @@ describe('charts: through export, verify and import', () => {
       await registries.close();
     }
   });
+
+  it('carries two versions of one HTTP chart into one repository: the import takes both tags', async () => {
+    const set = join(work, 'two.yaml');
+    await writeFile(
+      set,
+      ['charts:', ...['1.1.0', '1.2.3'].flatMap((version) => [`  - repository: ${repo.url}/stable`, '    name: web', `    version: ${version}`, '    images: false']), ''].join('\n'),
+    );
+    const bundle = join(work, 'bundle-two');
+    const exported = await runFerry('export', '--to', bundle, '--set', set, ...flags);
+    expect(exported.code, exported.stderr).toBe(0);
+    const imported = await runFerry('import', bundle, '--to', `${site.host}/two`, ...flags);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect((await pullChart('two/charts/web', '1.2.3')).archive.equals(webArchive)).toBe(true);
+    expect((await pullChart('two/charts/web', '1.1.0')).config).toEqual({ name: 'web', version: '1.1.0', apiVersion: 'v2', type: 'application' });
+  });
 });

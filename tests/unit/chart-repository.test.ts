@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ACCESS, Registries } from '../../src-main/oci/registry/registries.ts';
 import { chartTag, helmConfig, parseChartYaml, readChartArchive } from '../../src-main/sources/chart-archive.ts';
-import { chartUrl, closeChartConnections, downloadChart, findChart } from '../../src-main/sources/chart-repository.ts';
+import { chartUrl, downloadChart, findChart } from '../../src-main/sources/chart-repository.ts';
+import { closeHttpConnections } from '../../src-main/sources/http-download.ts';
 import { resolveCharts } from '../../src-main/sources/charts.ts';
 import { readImageSet } from '../../src-main/sources/image-set.ts';
 import { parseRange } from '../../src-main/sources/versions.ts';
@@ -85,7 +86,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await closeChartConnections(registries);
+  await closeHttpConnections(registries);
   await registries.close();
   await server.close();
   await rm(work, { recursive: true, force: true });
@@ -105,6 +106,12 @@ describe('chart archives', () => {
     expect(config.maintainers).toEqual([{ name: 'Ops', email: 'ops@example.com' }]);
     expect(Object.keys((config.dependencies as Array<Record<string, unknown>>)[0] ?? {})).toEqual(['name', 'version', 'repository']);
     expect(chartTag('1.2.3+build.4')).toBe('1.2.3_build.4');
+  });
+
+  it("escapes <, > and & in the config as Go's json.Marshal does, so its digest is the one helm push gives", () => {
+    const config = helmConfig(parseChartYaml(Buffer.from('apiVersion: v2\nname: web\nversion: 1.0.0\ndescription: "<b>&\u2028"\n'), 'Chart.yaml'));
+    expect(config.toString('utf8')).toBe('{"name":"web","version":"1.0.0","description":"\\u003cb\\u003e\\u0026\\u2028","apiVersion":"v2"}');
+    expect(JSON.parse(config.toString('utf8'))).toEqual({ name: 'web', version: '1.0.0', description: '<b>&\u2028', apiVersion: 'v2' });
   });
 
   it('refuses what is not a chart archive, and a file over the cap', async () => {

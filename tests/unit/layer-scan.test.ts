@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryBlobSource, verifiedContent } from '../../src-main/oci/blob-io.ts';
 import { sha256Digest } from '../../src-main/oci/digest.ts';
 import { ImageLayers, sourceLayerReader } from '../../src-main/oci/image-files.ts';
-import { isTarLayer, scanLayer, type LayerBlob } from '../../src-main/oci/layer-scan.ts';
+import { isTarLayer, MAX_LAYER_NAME_BYTES, scanLayer, type LayerBlob } from '../../src-main/oci/layer-scan.ts';
 import { tarOf } from '../harness/browse-fixture.ts';
 import { failure } from '../harness/test-helpers.ts';
 
@@ -52,6 +52,16 @@ describe('scanLayer', () => {
       'file:a:3',
       'symlink:l:0>a',
     ]);
+  });
+
+  it('refuses a layer whose entry names add up to more than the cap, however few entries it has', async () => {
+    // One entry with a 3 MiB pax path (tar-stream reads pax headers up to 4 MiB), repeated past the cap, then the end-of-archive blocks.
+    const long = 3 * 1024 * 1024;
+    const one = await tarOf([{ name: `d/${'n'.repeat(long)}` }]);
+    const entry = one.subarray(0, one.length - 1024);
+    const tar = Buffer.concat([...Array.from({ length: Math.floor(MAX_LAYER_NAME_BYTES / long) + 1 }, () => entry), Buffer.alloc(1024)]);
+    const error = await failure(scan(layer(gzipSync(tar, { level: 1 }), GZIP)));
+    expect([error.code, error.message]).toEqual(['UNSUPPORTED_MEDIA_TYPE', `test layer: the layer's entry names take more than ${MAX_LAYER_NAME_BYTES} bytes`]);
   });
 
   it('refuses zstd by name and fails an altered layer with DIGEST_MISMATCH, not a tar error', async () => {
