@@ -55,7 +55,8 @@ export interface YamlReadOptions {
  * The strict parse options: YAML 1.2's core schema with no custom tags and
  * none of YAML 1.1's (`!!binary`, `!!timestamp`, …), so an unknown tag such as
  * `!!python/object` is a warning, which this reader refuses; unique keys; keys
- * that are strings (a `? [a]` key is refused, not stringified); no `<<` merges.
+ * that are strings (a `? [a]` key is refused, not stringified); no `<<` merges;
+ * unique keys (checked by {@link duplicateKey}).
  */
 const PARSE_OPTIONS: Readonly<ParseOptions & DocumentOptions & SchemaOptions> = {
   version: '1.2',
@@ -63,7 +64,9 @@ const PARSE_OPTIONS: Readonly<ParseOptions & DocumentOptions & SchemaOptions> = 
   customTags: [],
   resolveKnownTags: false,
   merge: false,
-  uniqueKeys: true,
+  // Checked after parsing, in one pass (duplicateKey): the library compares each new key with every earlier one of its
+  // mapping, so a document of a few MiB holding one mapping of many short keys would take minutes.
+  uniqueKeys: false,
   stringKeys: true,
   strict: true,
   prettyErrors: false,
@@ -98,6 +101,28 @@ function checkJson(text: string, file: string): void {
     const at = offset !== undefined ? Number(offset) : end;
     throw invalid(file, at === undefined ? undefined : positionOf(text, at), `not valid JSON: ${reason}`);
   }
+}
+
+/** The first key that repeats an earlier one of its mapping (scalar keys compared by value, as the library does), in one pass over the document. */
+function duplicateKey(doc: Document): Node | undefined {
+  let found: Node | undefined;
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const value: unknown = pair.key.value;
+        const id = `${typeof value}:${String(value)}`;
+        if (seen.has(id)) {
+          found = pair.key;
+          return visit.BREAK;
+        }
+        seen.add(id);
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 /** The first alias of a document, to place an alias error that the library reports without a position. */
@@ -154,6 +179,8 @@ export function readYaml(text: string, file: string, options: YamlReadOptions = 
   };
   const problem = doc.errors[0] ?? doc.warnings[0];
   if (problem) throw invalid(file, at(problem.pos[0]), problem.message);
+  const repeated = duplicateKey(doc);
+  if (repeated) throw invalid(file, at(repeated.range?.[0]), 'Map keys must be unique');
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });

@@ -149,3 +149,29 @@ describe('parseManifest', () => {
 it('referrersFallbackTag replaces the colon', () => {
   expect(referrersFallbackTag(`sha256:${'b'.repeat(64)}`)).toBe(`sha256-${'b'.repeat(64)}`);
 });
+
+describe('tag and catalog pages', () => {
+  it('are read as strict JSON against their schema: a repeated key or a list of non-names is refused by name', async () => {
+    const { startStaticServer } = await import('../harness/chart-fixture.ts');
+    const { listTagsPage, listRepositoriesPage } = await import('../../src-main/oci/registry/tags.ts');
+    const { DEFAULT_ACCESS, Registries } = await import('../../src-main/oci/registry/registries.ts');
+    const server = await startStaticServer();
+    const registries = new Registries({ ...DEFAULT_ACCESS, plainHttp: true });
+    try {
+      const json = (text: string) => ({ body: Buffer.from(text), headers: { 'content-type': 'application/json' } });
+      server.files.set('/v2/', json('{}'));
+      server.files.set('/v2/good/tags/list', json('{"name":"good","tags":["b","a"]}'));
+      server.files.set('/v2/twice/tags/list', json('{"tags":["a"],"tags":["b"]}'));
+      server.files.set('/v2/_catalog', json('{"repositories":[1,2]}'));
+      const client = await registries.client(new URL(server.url).host);
+      expect((await listTagsPage(client, 'good')).names).toEqual(['a', 'b']);
+      const twice = await listTagsPage(client, 'twice').then(() => undefined, (error: unknown) => error as FerryError);
+      expect([twice?.code, twice?.message]).toEqual(['REGISTRY_ERROR', `tags of ${new URL(server.url).host}/twice: the key "tags" appears twice in one object (line 1) at $.tags`]);
+      const catalog = await listRepositoriesPage(client).then(() => undefined, (error: unknown) => error as FerryError);
+      expect(catalog?.message).toBe(`repositories of ${new URL(server.url).host}: "repositories" is not a list of names`);
+    } finally {
+      await registries.close();
+      await server.close();
+    }
+  });
+});

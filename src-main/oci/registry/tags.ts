@@ -4,6 +4,8 @@
  * https://distribution.github.io/distribution/spec/api/#listing-repositories
  */
 import { FerryError } from '../../../src-shared/errors.ts';
+import { CatalogPageSchema, TagListPageSchema } from '../../../src-shared/schemas/registry-listing.ts';
+import { parseStrictJson } from '../../../src-shared/strict-json.ts';
 import { CATALOG_SCOPE } from './auth.ts';
 import { readCapped, type RegistryClient } from './client.ts';
 
@@ -80,17 +82,10 @@ async function listingPage(
   const { subject } = request;
   const response = await client.send({ method: 'GET', path, scopes: request.scopes, expect: [200], subject, signal: request.signal });
   const body = await readCapped(response.body, PAGE_BYTES_LIMIT, subject, 'REGISTRY_ERROR');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new FerryError('REGISTRY_ERROR', `${subject}: the answer is not JSON`);
-  }
-  const list = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>)[key] : undefined;
-  // distribution answers `"tags": null` for a repository whose tags were all deleted.
-  if (list !== undefined && list !== null && !(Array.isArray(list) && list.every((name) => typeof name === 'string'))) {
-    throw new FerryError('REGISTRY_ERROR', `${subject}: "${key}" is not a list of names`);
-  }
+  const parsed = parseStrictJson(body, { file: subject, maxBytes: PAGE_BYTES_LIMIT, code: 'REGISTRY_ERROR' });
+  const checked = (key === 'tags' ? TagListPageSchema : CatalogPageSchema).safeParse(parsed);
+  if (!checked.success) throw new FerryError('REGISTRY_ERROR', `${subject}: "${key}" is not a list of names`);
+  const list = 'tags' in checked.data ? checked.data.tags : 'repositories' in checked.data ? checked.data.repositories : undefined;
   // Sorted by code point, as distribution-spec asks of paginated lists; Distribution 2.8 sends an unpaginated tag list in storage order.
   const names = [...(list ?? [])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const next = nextLast(nextLink(response.headers.link), names);
