@@ -165,7 +165,8 @@ export async function scanLayer(layer: LayerBlob, bytes: () => AsyncIterable<Uin
         entries.push({ kind: role.kind, path: role.path });
       }
       nameBytes += headerNameBytes(header);
-      if (nameBytes > MAX_LAYER_NAME_BYTES) throw new FerryError('UNSUPPORTED_MEDIA_TYPE', `${subject}: the layer's entry names take more than ${MAX_LAYER_NAME_BYTES} bytes`, { digest: layer.digest });
+      if (nameBytes > MAX_LAYER_NAME_BYTES)
+        throw new FerryError('UNSUPPORTED_MEDIA_TYPE', `${subject}: the layer's entry names take more than ${MAX_LAYER_NAME_BYTES} bytes`, { digest: layer.digest });
       if (entries.length > MAX_LAYER_ENTRIES) throw new FerryError('UNSUPPORTED_MEDIA_TYPE', `${subject}: the layer has more than ${MAX_LAYER_ENTRIES} entries`, { digest: layer.digest });
       for await (const chunk of entry) {
         if (capture) {

@@ -274,7 +274,8 @@ export const fileEntrySchema = closed({
     .superRefine((value, ctx) => {
       const url = URL.canParse(value) ? new URL(value) : undefined;
       if (!url || !['http:', 'https:'].includes(url.protocol)) ctx.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL' });
-      else if (url.username !== '' || url.password !== '') ctx.addIssue({ code: 'custom', message: 'must not hold a login (user:password@): downloads are made without one, and it would be written into the bundle' });
+      else if (url.username !== '' || url.password !== '')
+        ctx.addIssue({ code: 'custom', message: 'must not hold a login (user:password@): downloads are made without one, and it would be written into the bundle' });
     })
     .optional(),
   /** The file name a download gets in the artifact; default the URL's last path segment. */

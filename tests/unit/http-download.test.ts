@@ -89,9 +89,14 @@ describe('redirects', () => {
 
   it('refuses a redirect from https to plain http, for an index and for a files: URL', async () => {
     const index = await failure(findChart(trusting, new URL(`${secure.url}/down`), 'web', { exact: '1.0.0' }));
-    expect([index.code, index.message]).toEqual(['INSECURE_REDIRECT', `chart repository ${secure.url}/down: ${secure.url}/down/index.yaml redirects to http://${new URL(plain.url).host}, which is refused`]);
+    expect([index.code, index.message]).toEqual([
+      'INSECURE_REDIRECT',
+      `chart repository ${secure.url}/down: ${secure.url}/down/index.yaml redirects to http://${new URL(plain.url).host}, which is refused`,
+    ]);
     const staging = await mkdtemp(join(work, 'staging-'));
-    const file = await failure(resolveFiles([{ url: `${secure.url}/tools/down.sh`, target: { path: 'tools/sh', tag: 'v1' } }], { registries: trusting, platforms: { kind: 'all' }, baseDir: work, staging }));
+    const file = await failure(
+      resolveFiles([{ url: `${secure.url}/tools/down.sh`, target: { path: 'tools/sh', tag: 'v1' } }], { registries: trusting, platforms: { kind: 'all' }, baseDir: work, staging }),
+    );
     expect(file.code).toBe('INSECURE_REDIRECT');
     expect(await readdir(staging)).toEqual([]);
   });
@@ -110,7 +115,9 @@ describe('files: URLs', () => {
     const untrusted = await failure(resolveFiles([entry], { registries: untrusting, platforms: { kind: 'all' }, baseDir: work, staging: await mkdtemp(join(work, 'staging-')) }));
     expect(untrusted.code).toBe('TLS_ERROR');
     expect(untrusted.message).not.toContain('s3cret');
-    const wrong = await failure(resolveFiles([{ ...entry, sha256: '0'.repeat(64) }], { registries: trusting, platforms: { kind: 'all' }, baseDir: work, staging: await mkdtemp(join(work, 'staging-')) }));
+    const wrong = await failure(
+      resolveFiles([{ ...entry, sha256: '0'.repeat(64) }], { registries: trusting, platforms: { kind: 'all' }, baseDir: work, staging: await mkdtemp(join(work, 'staging-')) }),
+    );
     expect(wrong.message).toBe(`${secure.url}/tools/ferry.sh: downloaded content has sha256 ${sha256Hex(TOOL)}, the image set expects ${'0'.repeat(64)}`);
   });
 

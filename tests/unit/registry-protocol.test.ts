@@ -165,9 +165,15 @@ describe('tag and catalog pages', () => {
       server.files.set('/v2/_catalog', json('{"repositories":[1,2]}'));
       const client = await registries.client(new URL(server.url).host);
       expect((await listTagsPage(client, 'good')).names).toEqual(['a', 'b']);
-      const twice = await listTagsPage(client, 'twice').then(() => undefined, (error: unknown) => error as FerryError);
+      const twice = await listTagsPage(client, 'twice').then(
+        () => undefined,
+        (error: unknown) => error as FerryError,
+      );
       expect([twice?.code, twice?.message]).toEqual(['REGISTRY_ERROR', `tags of ${new URL(server.url).host}/twice: the key "tags" appears twice in one object (line 1) at $.tags`]);
-      const catalog = await listRepositoriesPage(client).then(() => undefined, (error: unknown) => error as FerryError);
+      const catalog = await listRepositoriesPage(client).then(
+        () => undefined,
+        (error: unknown) => error as FerryError,
+      );
       expect(catalog?.message).toBe(`repositories of ${new URL(server.url).host}: "repositories" is not a list of names`);
     } finally {
       await registries.close();
