@@ -145,16 +145,18 @@ async function chooseImage(
   return chosen === undefined ? { manifest } : { manifest, platform: chosen };
 }
 
-async function imageLayers(store: BrowseStore, image: BrowseImageRef, platform: string | undefined, signal?: AbortSignal): Promise<{ layers: ImageLayers; digest: string; platform?: string }> {
-  const chosen = await chooseImage(store, image, platform, signal);
-  const layers = new ImageLayers(chosen.manifest.manifest.layers, store.layers(image.repository), `${describe(store, image)}@${chosen.manifest.digest}`);
+async function imageLayers(store: BrowseStore, image: BrowseImageRef, platform: string | undefined, context: BrowseContext): Promise<{ layers: ImageLayers; digest: string; platform?: string }> {
+  const chosen = await chooseImage(store, image, platform, context.signal);
+  // The caller's cache is keyed by the manifest just fetched from this store, so headers are shared only with what it was allowed to read.
+  const scanned = context.layerCache?.of(store.name, chosen.manifest.digest);
+  const layers = new ImageLayers(chosen.manifest.manifest.layers, store.layers(image.repository), `${describe(store, image)}@${chosen.manifest.digest}`, scanned);
   return { layers, digest: chosen.manifest.digest, ...(chosen.platform ? { platform: chosen.platform } : {}) };
 }
 
 /** The file tree of an image (one platform of an index): every layer read and applied in order; only `path` and below when given. */
 export async function browseFiles(source: BrowseSource, settings: RegistrySettings, image: BrowseImageRef, options: BrowseFilesOptions = {}, context: BrowseContext = {}): Promise<BrowseFiles> {
   return withStore(source, settings, context, async (store) => {
-    const { layers, digest, platform } = await imageLayers(store, image, options.platform, context.signal);
+    const { layers, digest, platform } = await imageLayers(store, image, options.platform, context);
     const entries = selectEntries(await layers.tree(context.signal), options.path, options.depth);
     if (options.path !== undefined && entries.length === 0) throw new FerryError('NOT_FOUND', `${describe(store, image)} has nothing at ${options.path}`, { path: options.path });
     return { digest, ...(platform ? { platform } : {}), entries };
@@ -171,7 +173,7 @@ export async function browseReadFile(
   context: BrowseContext = {},
 ): Promise<BrowseFileContent> {
   return withStore(source, settings, context, async (store) => {
-    const { layers } = await imageLayers(store, image, options.platform, context.signal);
+    const { layers } = await imageLayers(store, image, options.platform, context);
     const chunks: Buffer[] = [];
     let kept = 0;
     const read = await layers.readFile(
@@ -221,7 +223,7 @@ export async function browseStreamFile(
   };
   try {
     return await withStore(source, settings, context, async (store) => {
-      const { layers } = await imageLayers(store, image, options.platform, context.signal);
+      const { layers } = await imageLayers(store, image, options.platform, context);
       const read = await layers.readFile(
         path,
         async (chunk) => {
