@@ -42,6 +42,7 @@ let server: ChildProcess | undefined;
 let webArchive: Buffer;
 let apiArchive: Buffer;
 let apiDigest: string;
+let oddArchive: Buffer;
 const teardown = new Teardown();
 
 beforeAll(async () => {
@@ -68,6 +69,9 @@ beforeAll(async () => {
   const apiChartYaml = 'apiVersion: v2\nname: api\nversion: 0.3.1\n';
   apiArchive = await packChart({ name: 'api', version: '0.3.1', chartYaml: apiChartYaml });
   apiDigest = await pushOciChart(source, 'charts/api', '0.3.1', apiArchive, helmConfig(parseChartYaml(Buffer.from(apiChartYaml), 'Chart.yaml')));
+  // One whose config names a path: extract keeps the digest name rather than write outside its folder.
+  oddArchive = await packChart({ name: 'odd', version: '1.0.0' });
+  await pushOciChart(source, 'charts/odd', '1.0.0', oddArchive, Buffer.from('{"name":"../../odd","version":"1.0.0","apiVersion":"v2"}'));
 });
 
 afterAll(async () => {
@@ -139,6 +143,9 @@ describe('a KET-style set', () => {
         `  - repository: oci://${source.host}/charts`,
         '    name: api',
         "    version: '~0.3'",
+        `  - repository: oci://${source.host}/charts`,
+        '    name: odd',
+        '    version: 1.0.0',
         '',
       ].join('\n'),
     );
@@ -190,6 +197,10 @@ describe('a KET-style set', () => {
     expect((await readdir(out)).sort()).toEqual(['api-0.3.1.tgz', 'debs', 'web-1.2.3.tgz']);
     expect((await readFile(join(out, 'web-1.2.3.tgz'))).equals(webArchive)).toBe(true);
     expect((await readFile(join(out, 'api-0.3.1.tgz'))).equals(apiArchive)).toBe(true);
+    const odd = await runFerry('extract', bundle, `${source.host}/charts/odd:1.0.0`, '--to', join(work, 'odd'));
+    expect(odd.stdout).toContain(`note: ${source.host}/charts/odd:1.0.0: config sha256:`);
+    expect(odd.stdout).toContain(`: the chart's name and version "../../odd-1.0.0" holds a path separator; the chart keeps its digest name`);
+    expect(await readdir(join(work, 'odd'))).toEqual([`sha256-${sha256Hex(oddArchive)}`]);
     expect((await readdir(join(out, 'debs'))).sort()).toEqual(['Packages', 'Packages.gz', 'Release', `${PACKAGE}_1.0.0_all.deb`]);
     // A plain image is refused clearly, and nothing existing is overwritten.
     expect((await runFerry('extract', bundle, `${source.host}/${single.repository}:${single.tag}`, '--to', out)).stderr).toContain('is a container image, not an artifact');
