@@ -178,8 +178,23 @@ class BundleStore implements BrowseStore {
   }
 
   layers(): LayerReader {
-    if (this.view.form === 'archive') return archiveLayerReader(new ArchiveBlobs(this.view.dir, this.view.manifest?.parts ?? []));
-    return sourceLayerReader(new BlobDirectory(this.view.dir));
+    const reader = this.view.form === 'archive' ? archiveLayerReader(new ArchiveBlobs(this.view.dir, this.view.manifest?.parts ?? [])) : sourceLayerReader(new BlobDirectory(this.view.dir));
+    const { sizes, dir } = this.view;
+    return {
+      randomAccess: reader.randomAccess,
+      each(blobs, visit, signal) {
+        // An incremental bundle leaves out blobs the site already has: said plainly, before any file is opened.
+        const absent = blobs.find((blob) => !sizes.has(blob.digest));
+        if (absent) {
+          return Promise.reject(
+            new FerryError('NOT_FOUND', `${dir} does not hold blob ${absent.digest} (an incremental bundle leaves out what the site already has; read it from the registry it was imported into)`, {
+              digest: absent.digest,
+            }),
+          );
+        }
+        return reader.each(blobs, visit, signal);
+      },
+    };
   }
 
   async close(): Promise<void> {

@@ -140,3 +140,36 @@ export function registryBlobFile(registry: RunningRegistry, digest: string): str
   const hex = digest.slice('sha256:'.length);
   return `${registry.storageDir}/docker/registry/v2/blobs/sha256/${hex.slice(0, 2)}/${hex}/data`;
 }
+
+/** An index over images pushed to `repository`, each under its platform, plus an attestation manifest (`unknown/unknown`) as BuildKit adds one; pushed under `tag`. */
+export async function pushBrowseIndex(
+  registry: RunningRegistry,
+  repository: string,
+  images: ReadonlyArray<{ image: BrowseImage; platform: { os: string; architecture: string } }>,
+  tag: string,
+): Promise<Content> {
+  for (const { image } of images) {
+    for (const blob of [image.config, ...image.layers]) await pushBlob(registry, repository, blob);
+    await pushTags(registry, repository, image.manifest, [`m-${image.manifest.digest.slice(7, 19)}`]);
+  }
+  const emptyConfig = toContent(MediaTypes.ociEmpty, Buffer.from('{}'));
+  const statement = toContent('application/vnd.in-toto+json', Buffer.from('{"_type":"https://in-toto.io/Statement/v0.1"}'));
+  for (const blob of [emptyConfig, statement]) await pushBlob(registry, repository, blob);
+  const attestation = jsonContent(MediaTypes.ociManifest, {
+    schemaVersion: 2,
+    mediaType: MediaTypes.ociManifest,
+    config: { mediaType: emptyConfig.mediaType, digest: emptyConfig.digest, size: emptyConfig.size },
+    layers: [{ mediaType: statement.mediaType, digest: statement.digest, size: statement.size }],
+  });
+  await pushTags(registry, repository, attestation, ['attestation']);
+  const index = jsonContent(MediaTypes.ociIndex, {
+    schemaVersion: 2,
+    mediaType: MediaTypes.ociIndex,
+    manifests: [
+      ...images.map(({ image, platform }) => ({ mediaType: image.manifest.mediaType, digest: image.manifest.digest, size: image.manifest.size, platform })),
+      { mediaType: attestation.mediaType, digest: attestation.digest, size: attestation.size, platform: { os: 'unknown', architecture: 'unknown' } },
+    ],
+  });
+  await pushTags(registry, repository, index, [tag]);
+  return index;
+}

@@ -16,7 +16,7 @@ import type { BrowseSource } from '../../src-shared/model/browse.ts';
 import { parseReference } from '../../src-main/oci/reference.ts';
 import { readImageFile } from '../../src-main/sources/image-files.ts';
 import { registriesFor } from '../harness/ferry-access.ts';
-import { BIG_FILE, NEW_VERSION, buildBrowseImage, pushBrowseImage, pushTags, registryBlobFile, type BrowseImage } from '../harness/browse-fixture.ts';
+import { BIG_FILE, NEW_VERSION, buildBrowseImage, pushBrowseImage, pushBrowseIndex, pushTags, registryBlobFile, type BrowseImage } from '../harness/browse-fixture.ts';
 import { removeDir, trackDir } from '../harness/cleanup.ts';
 import { seededBytes } from '../harness/fixture-content.ts';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.ts';
@@ -147,11 +147,56 @@ describe('the files of an image', () => {
   });
 });
 
+describe('a multi-platform image', () => {
+  const MULTI = 'deckhouse/ee/multi';
+  const ARM_VERSION = Buffer.from('{"version":"v1.70.2-arm64"}\n');
+  let arm: BrowseImage;
+
+  beforeAll(async () => {
+    arm = await buildBrowseImage(ARM_VERSION, seededBytes('arm', 1000));
+    await pushBrowseIndex(
+      registry,
+      MULTI,
+      [
+        { image, platform: { os: 'linux', architecture: 'amd64' } },
+        { image: arm, platform: { os: 'linux', architecture: 'arm64' } },
+      ],
+      'both',
+    );
+    await pushBrowseIndex(registry, MULTI, [{ image: arm, platform: { os: 'linux', architecture: 'arm64' } }], 'arm-only');
+  });
+
+  it('lists every manifest of the index with its platform, attestations included', async () => {
+    const manifest = await browsePlatforms(source, settings, { repository: MULTI, tag: 'both' });
+    expect(manifest.platforms.map((p) => `${p.platform}:${p.digest === image.manifest.digest ? 'amd' : p.digest === arm.manifest.digest ? 'arm' : 'other'}`)).toEqual([
+      'linux/amd64:amd',
+      'linux/arm64:arm',
+      'unknown/unknown:other',
+    ]);
+  });
+
+  it('reads the platform asked for, else linux/amd64, else the only real one, and names the platforms when none fits', async () => {
+    const read = async (tag: string, platform?: string): Promise<string> =>
+      Buffer.from((await browseReadFile(source, settings, { repository: MULTI, tag }, 'version.json', { maxBytes: 1000, ...(platform ? { platform } : {}) })).bytes).toString();
+    expect(await read('both')).toBe(NEW_VERSION.toString());
+    expect(await read('both', 'linux/arm64')).toBe(ARM_VERSION.toString());
+    expect(await read('arm-only')).toBe(ARM_VERSION.toString());
+    const missing = await failure(read('both', 'linux/s390x'));
+    expect(missing.code).toBe('PLATFORM_NOT_FOUND');
+    expect(missing.message).toContain('linux/amd64, linux/arm64');
+    const files = await browseFiles(source, settings, { repository: MULTI, tag: 'both' }, { platform: 'linux/arm64', path: 'version.json' });
+    expect(files).toMatchObject({ digest: arm.manifest.digest, platform: 'linux/arm64', entries: [{ path: 'version.json', size: ARM_VERSION.length }] });
+  });
+});
+
 describe('ferry ls and ferry cat against the registry', () => {
   it('lists the repositories, and all 130 tags of a repository in order', async () => {
     const repositories = await runFerry('ls', '--plain-http', registry.host);
     expect(repositories).toMatchObject({ code: 0, stderr: '' });
-    expect(repositories.stdout).toBe(`a/one\nb/two\nc/three\n${MANY}\n${RELEASE}\n`);
+    // Every repository the registry holds by now (earlier tests push more), once each and in order.
+    const lines = repositories.stdout.split('\n').slice(0, -1);
+    expect(lines).toEqual([...new Set(lines)].sort());
+    expect(lines).toEqual(expect.arrayContaining(['a/one', 'b/two', 'c/three', 'deckhouse/ee/multi', MANY, RELEASE]));
     const tags = await runFerry('ls', '--plain-http', `${registry.host}/${MANY}`);
     expect(tags.code).toBe(0);
     expect(tags.stdout).toBe(TAGS.map((tag) => `${tag}\n`).join(''));
