@@ -81,7 +81,11 @@ afterAll(async () => {
 });
 
 /** An artifact pulled back from the target registry by digest: its config media type, config JSON and every layer's bytes with its title. */
-async function pullByDigest(client: RegistryClient, repository: string, digest: string): Promise<{ configMediaType: string; config: unknown; layers: Array<{ mediaType: string; title?: string; bytes: Buffer }> }> {
+async function pullByDigest(
+  client: RegistryClient,
+  repository: string,
+  digest: string,
+): Promise<{ configMediaType: string; config: unknown; layers: Array<{ mediaType: string; title?: string; bytes: Buffer }> }> {
   const pulled = await getManifest(client, repository, digest);
   if (pulled.kind !== 'image') throw new Error(`${repository}@${digest} is not an image manifest`);
   expect(pulled.digest).toBe(digest);
@@ -155,6 +159,7 @@ describe('a KET-style set', () => {
     const verified = await runFerry('verify', bundle);
     expect(verified.code, verified.stderr).toBe(0);
     expect(verified.stdout).toMatch(/\n {2}package repository +ket\/packages:v1\.6 +[\d.]+ \w*B +\(1 file: debs\)\n/);
+    expect(verified.stdout).toMatch(/\n {2}Helm chart +charts\/web:1\.2\.3 +[\d.]+ \w*B +\(1 file: web-1\.2\.3\.tgz\)\n/);
     const imported = await runFerry('import', bundle, '--to', `${target.host}/site`, ...flags);
     expect(imported.code, imported.stderr).toBe(0);
 
