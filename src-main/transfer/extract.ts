@@ -161,10 +161,13 @@ export async function extractArtifact(view: VerifiedBundle, wanted: string, toDi
     const helmSuffix = unpack ? undefined : helmLayerSuffix(layer.mediaType);
     return { layer, title: safeRelativePath(layer.digest.replace(':', '-'), `${ref.name}: layer ${layer.digest}`), unpack, ...(helmSuffix !== undefined ? { helmSuffix } : {}) };
   });
-  const config = helmConfigToRead(
+  const helmConfig = helmConfigToRead(
     manifest?.children.find((child) => child.role === 'config')?.descriptor,
     plans.filter((plan) => plan.helmSuffix !== undefined).map((plan) => plan.layer),
   );
+  // An incremental bundle may leave the config out (its parent carried it): the chart then keeps its digest name.
+  const configOmitted = helmConfig !== undefined && (view.manifest?.omitted ?? []).some((blob) => blob.digest === helmConfig.digest);
+  const config = configOmitted ? undefined : helmConfig;
   const titles = new Set<string>();
   for (const plan of plans) {
     if (titles.has(plan.title)) throw new FerryError('INVALID_CONTENT', `${ref.name}: two layers are both titled "${plan.title}"; nothing was written`, { title: plan.title });
@@ -201,6 +204,7 @@ export async function extractArtifact(view: VerifiedBundle, wanted: string, toDi
       signal,
     );
     const notes = config ? await nameHelmLayers(staging, plans, titles, files, firstOf, helmChartBaseName(Buffer.concat(configChunks), `${ref.name}: config ${config.digest}`)) : [];
+    if (configOmitted) notes.push(`${ref.name}: its config is left out of ${view.dir} (an incremental bundle); the chart keeps its digest name`);
     // Two layers with the same bytes are read once; the second file is a copy of the first, verified already.
     for (const plan of plans) {
       const first = firstOf.get(plan.layer.digest);
