@@ -31,13 +31,14 @@ import type { FetchedManifest } from '../oci/registry/manifests.ts';
 import type { RegistrySettings } from './access.ts';
 import { openStore, type BrowseContext, type BrowseStore } from './browse-stores.ts';
 import { imagePlatform } from './browse-config.ts';
+import { HeldOutput } from './held-output.ts';
 
 export type { BrowseContext };
 
 /** HEAD requests in flight at once when tags are listed with their digests. */
 const DIGEST_CONCURRENCY = 8;
 
-/** What `browseStreamFile` holds in memory until its layer matched its digest: a file this small is never written before it is verified. */
+/** What `browseStreamFile` holds in memory until its layer matched its digest; a bigger file waits in a private temporary file. */
 export const DEFAULT_HOLD_BYTES = 16 * 1024 * 1024;
 
 async function withStore<T>(source: BrowseSource, settings: RegistrySettings, context: BrowseContext, use: (store: BrowseStore) => Promise<T>): Promise<T> {
@@ -192,12 +193,11 @@ export async function browseReadFile(
 }
 
 /**
- * Streams one file of an image to `write`, unbounded (`ferry cat`). The
- * first `holdBytes` are held until the layer they come from has matched its
- * digest, so a file that small is written only once verified; a bigger one
- * flows as it is read, and a mismatch found at the layer's end is thrown
- * with the count of bytes already written, so the caller can say the output
- * is not to be trusted.
+ * Streams one file of an image to `write`, unbounded (`ferry cat`), and only
+ * once the layer it comes from has matched its digest: up to `holdBytes` is
+ * held in memory, a bigger file is spooled to a private temporary file
+ * (held-output.ts) and copied out after the check. A layer that fails its
+ * check writes nothing; the spool is removed whatever the outcome.
  */
 export async function browseStreamFile(
   source: BrowseSource,
@@ -208,36 +208,16 @@ export async function browseStreamFile(
   write: (chunk: Uint8Array) => Promise<void>,
   context: BrowseContext = {},
 ): Promise<{ path: string; size: number }> {
-  const hold = options.holdBytes ?? DEFAULT_HOLD_BYTES;
-  let held: Buffer[] = [];
-  let heldBytes = 0;
-  let written = 0;
-  const flush = async (): Promise<void> => {
-    const out = held;
-    held = [];
-    heldBytes = 0;
-    for (const chunk of out) {
-      await write(chunk);
-      written += chunk.length;
-    }
-  };
+  const held = new HeldOutput(options.holdBytes ?? DEFAULT_HOLD_BYTES);
   try {
-    return await withStore(source, settings, context, async (store) => {
+    const read = await withStore(source, settings, context, async (store) => {
       const { layers } = await imageLayers(store, image, options.platform, context);
-      const read = await layers.readFile(
-        path,
-        async (chunk) => {
-          held.push(Buffer.from(chunk));
-          heldBytes += chunk.length;
-          if (written > 0 || heldBytes > hold) await flush();
-        },
-        context.signal,
-      );
-      await flush();
-      return read;
+      return layers.readFile(path, (chunk) => held.add(chunk), context.signal);
     });
-  } catch (error) {
-    if (written === 0 || !(error instanceof FerryError)) throw error;
-    throw new FerryError(error.code, `${error.message} (${written} bytes of ${path} were already written before the check failed: do not use them)`, { ...error.details, writtenBytes: written });
+    // readFile returned: the layer the bytes came from matched its digest. Only now does anything reach `write`.
+    await held.release(write, context.signal);
+    return read;
+  } finally {
+    await held.discard();
   }
 }
