@@ -75,7 +75,7 @@ describe('browse:* calls of one service', () => {
 
   it('stops a call whose caller went away, while a layer is still coming slowly', async () => {
     const methods = browseMethods({ verified: new VerifiedBundles() });
-    proxy.addFault({ method: 'GET', path: BLOB_GET, times: 1, fault: { kind: 'slow-body', bytesPerSecond: 64 } });
+    proxy.addFault({ method: 'GET', path: BLOB_GET, times: 1, fault: { kind: 'slow-body', bytesPerSecond: 8 } });
     const caller = new AbortController();
     const started = Date.now();
     const call = methods['browse:files']({ source, repository: CHANNEL_REPOSITORY, tag: 'stable', platform: 'linux/arm64' }, { signal: caller.signal });
@@ -87,7 +87,7 @@ describe('browse:* calls of one service', () => {
 
   it('stops a call that runs past its time limit', async () => {
     const methods = browseMethods({ verified: new VerifiedBundles(), timeLimitMs: 700 });
-    proxy.addFault({ method: 'GET', path: BLOB_GET, times: 1, fault: { kind: 'slow-body', bytesPerSecond: 64 } });
+    proxy.addFault({ method: 'GET', path: BLOB_GET, times: 1, fault: { kind: 'slow-body', bytesPerSecond: 8 } });
     const started = Date.now();
     expect(await codeOf(methods['browse:files']({ source, repository: 'deckhouse/ee', tag: 'v1.60.1' }))).toBe('CANCELLED');
     expect(Date.now() - started).toBeLessThan(10_000);
