@@ -19,7 +19,7 @@ import { argsObject, optionalString, requireString, settingsFrom, stringList } f
 import { defaultCatalogPath, listBundles, openCatalog as openCatalogAt, queryCatalog, type Catalog } from './usecases/catalog.ts';
 import { testRegistry } from './usecases/registry-test.ts';
 import { VerifiedBundles } from './usecases/verify.ts';
-import { browseMethods } from './service/browse.ts';
+import { browseMethods, type BrowseCallOptions } from './service/browse.ts';
 import { EventHub } from './service/events.ts';
 import { findBundles, listFolder } from './service/files.ts';
 import { exportInput, planExport, runExportJob } from './service/export.ts';
@@ -40,8 +40,8 @@ export interface ServiceOptions {
 
 /** The contract's client, plus what the host process needs. */
 export type Service = ApiClient & {
-  /** Calls a method by name with untrusted arguments: what the IPC and HTTP adapters use. */
-  call(method: ApiMethod, args: unknown): Promise<unknown>;
+  /** Calls a method by name with untrusted arguments: what the IPC and HTTP adapters use; `signal` aborts when the caller went away (browse:* stop). */
+  call(method: ApiMethod, args: unknown, options?: BrowseCallOptions): Promise<unknown>;
   /** Waits for a job to end (tests). */
   settled(jobId: string): Promise<ApiMethods['job:list']['result'][number] | undefined>;
   /** Cancels running jobs and closes the catalog. */
@@ -164,10 +164,10 @@ export function createService(options: ServiceOptions): Service {
       if (event === 'drives:changed') stopDriveWatch ??= watchDrives((drives) => events.emit('drives:changed', { drives }));
       return events.on(event, listener);
     },
-    call: async (method, args) => {
+    call: async (method, args, callOptions) => {
       if (!isApiMethod(method)) throw new FerryError('NOT_FOUND', `unknown method ${String(method)}`);
-      const run = methods[method] as (args: unknown) => Promise<unknown>;
-      return run(argsObject(args));
+      const run = methods[method] as (args: unknown, call?: BrowseCallOptions) => Promise<unknown>;
+      return run(argsObject(args), callOptions);
     },
     settled: (jobId) => jobs.settled(jobId),
     close: async () => {

@@ -3,6 +3,8 @@
  * folders the browser's tree expands: each folder's direct children, folders
  * first. Folders a listing only implies (a tar need not list `etc/` before
  * `etc/os-release`) are made up, so every file has a parent to sit under.
+ * Paths come from the image: the tree is a Map, so a folder named
+ * `__proto__` or `constructor` is a folder like any other.
  */
 import type { BrowseFileEntry } from '../src-shared/api/contract.ts';
 
@@ -15,8 +17,11 @@ export interface TreeNode {
   linkTarget?: string;
 }
 
-/** Each folder's children by the folder's path; the root is `''`. */
-export type FileTree = Readonly<Record<string, readonly TreeNode[]>>;
+/** Each folder's children by the folder's path; the root is `''`. A Map, not an object: its keys are untrusted paths. */
+export type FileTree = ReadonlyMap<string, readonly TreeNode[]>;
+
+/** The tree before anything was listed. */
+export const EMPTY_TREE: FileTree = new Map();
 
 /** A path as the tree keys it: `./etc/` and `/etc` are both `etc`. */
 export function treePath(path: string): string {
@@ -36,7 +41,7 @@ function byKindThenName(a: TreeNode, b: TreeNode): number {
 /** The tree with `entries` added (an entry already there is replaced; implied folders are added). */
 export function mergeEntries(tree: FileTree, entries: readonly BrowseFileEntry[]): FileTree {
   const nodes = new Map<string, TreeNode>();
-  for (const children of Object.values(tree)) for (const node of children) nodes.set(node.path, node);
+  for (const children of tree.values()) for (const node of children) nodes.set(node.path, node);
   for (const entry of entries) {
     const path = treePath(entry.path);
     if (path === '') continue;
@@ -47,9 +52,14 @@ export function mergeEntries(tree: FileTree, entries: readonly BrowseFileEntry[]
       nodes.set(parent, { path: parent, name: parent.slice(parent.lastIndexOf('/') + 1), type: 'dir', size: 0 });
     }
   }
-  const next: Record<string, TreeNode[]> = { '': [] };
-  for (const node of nodes.values()) (next[parentOf(node.path)] ??= []).push(node);
-  for (const children of Object.values(next)) children.sort(byKindThenName);
+  const next = new Map<string, TreeNode[]>([['', []]]);
+  for (const node of nodes.values()) {
+    const parent = parentOf(node.path);
+    const siblings = next.get(parent);
+    if (siblings) siblings.push(node);
+    else next.set(parent, [node]);
+  }
+  for (const children of next.values()) children.sort(byKindThenName);
   return next;
 }
 

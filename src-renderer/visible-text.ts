@@ -7,25 +7,12 @@
  * escape (`\u202e`), so a name cannot reorder or hide what follows it. React
  * escapes markup; nothing here is ever used as HTML.
  */
-import { CONTROL_OR_INVISIBLE_CLASS } from '../src-shared/printable-text.ts';
+import { CONTROL_OR_INVISIBLE_CLASS, visibleEscape } from '../src-shared/printable-text.ts';
 
 /** One run of text: shown as it is, or one character shown as its escape. */
 export type TextPart = { text: string } | { escape: string; codePoint: number };
 
 const INVISIBLE = new RegExp(`[${CONTROL_OR_INVISIBLE_CLASS}\\p{Cs}]`, 'gu');
-const SHORT: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-
-/** The escape a character is shown as: `\n`, `\t`, `\x1b` for C0, JSON's `\u202e` for the rest (one per UTF-16 unit). */
-function escapeOf(char: string): string {
-  const short = SHORT[char];
-  if (short !== undefined) return short;
-  const code = char.codePointAt(0) ?? 0;
-  if (code < 0x20) return `\\x${code.toString(16).padStart(2, '0')}`;
-  let out = '';
-  for (let i = 0; i < char.length; i += 1) out += `\\u${char.charCodeAt(i).toString(16).padStart(4, '0')}`;
-  return out;
-}
-
 /**
  * Splits `text` into runs. A name (`lines: false`) shows every such character,
  * newlines included; a file's contents (`lines: true`) keep their line breaks
@@ -43,7 +30,7 @@ export function visibleParts(text: string, options: { lines: boolean }): TextPar
     const keep = options.lines && (char === '\n' || char === '\t' || (char === '\r' && text.charAt(at + 1) === '\n'));
     if (keep) continue;
     plain(at);
-    parts.push({ escape: escapeOf(char), codePoint: char.codePointAt(0) ?? 0 });
+    parts.push({ escape: visibleEscape(char), codePoint: char.codePointAt(0) ?? 0 });
     start = at + char.length;
   }
   plain(text.length);

@@ -14,33 +14,20 @@
  * C0 are JSON's own (`\u202e`), so `--json` output parses to the same values.
  */
 import { Writable } from 'node:stream';
-import { CONTROL_OR_INVISIBLE_CLASS } from '../../src-shared/printable-text.ts';
+import { CONTROL_OR_INVISIBLE_CLASS, visibleEscape } from '../../src-shared/printable-text.ts';
 
 /** Control (Cc), format (Cf: bidi overrides and isolates, zero-width and other invisible characters), line/paragraph separators (as the schemas refuse them), and lone surrogates. */
 const UNSAFE = new RegExp(`[${CONTROL_OR_INVISIBLE_CLASS}\\p{Cs}]`, 'gu');
 const UNSAFE_BUT_NEWLINE = new RegExp(`(?!\\n)[${CONTROL_OR_INVISIBLE_CLASS}\\p{Cs}]`, 'gu');
 
-const SHORT: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-
-function escapeOne(char: string): string {
-  const short = SHORT[char];
-  if (short !== undefined) return short;
-  const code = char.codePointAt(0) ?? 0;
-  // C0 as \xNN (never raw in JSON text); everything else as JSON's \uNNNN, one per UTF-16 unit.
-  if (code < 0x20) return `\\x${code.toString(16).padStart(2, '0')}`;
-  let out = '';
-  for (let i = 0; i < char.length; i += 1) out += `\\u${char.charCodeAt(i).toString(16).padStart(4, '0')}`;
-  return out;
-}
-
 /** One untrusted value (a name, a tag, a message from a registry) made safe to print: every invisible or controlling character, newlines included, shown as an escape. */
 export function terminalSafe(value: unknown): string {
-  return String(value).replace(UNSAFE, escapeOne);
+  return String(value).replace(UNSAFE, visibleEscape);
 }
 
 /** Whole lines of output made safe to print: like `terminalSafe`, but the newlines between lines stay. */
 export function terminalLines(text: string): string {
-  return text.replace(UNSAFE_BUT_NEWLINE, escapeOne);
+  return text.replace(UNSAFE_BUT_NEWLINE, visibleEscape);
 }
 
 /** A template tag that passes Ferry's own text through and makes every interpolated value `terminalSafe`. */

@@ -39,34 +39,73 @@ export interface ReadFileResult {
   size: number;
 }
 
-/** The layers of one image manifest, read on demand; headers of layers already read are kept, so following a link reads no layer twice for its listing. */
-export class ImageLayers {
-  private readonly scanned = new Map<string, LayerEntry[]>();
+/** Layer headers of one image by layer digest: every entry of a layer, kept only once the whole layer matched its digest. */
+export type ScannedLayers = Map<string, LayerEntry[]>;
 
+/**
+ * Layer headers kept across calls for the last few images browsed (least
+ * recently used dropped first), so opening a folder or previewing a file of
+ * an image just listed downloads no layer again for its listing. Keyed by the
+ * store and the image manifest's digest, which the caller fetched (and so
+ * was allowed to read) in the same call; file bytes are never kept.
+ */
+export class ScannedLayerCache {
+  private readonly images = new Map<string, ScannedLayers>();
+
+  constructor(private readonly maxImages = 4) {}
+
+  /** The headers kept for one image, now its most recently used; an empty set for one not seen (or dropped). */
+  of(store: string, manifestDigest: string): ScannedLayers {
+    const key = `${store}\n${manifestDigest}`;
+    const scanned = this.images.get(key) ?? new Map<string, LayerEntry[]>();
+    this.images.delete(key);
+    this.images.set(key, scanned);
+    for (const oldest of this.images.keys()) {
+      if (this.images.size <= this.maxImages) break;
+      this.images.delete(oldest);
+    }
+    return scanned;
+  }
+}
+
+/**
+ * The layers of one image manifest, read on demand; headers of layers already
+ * read are kept (in `scanned`, which a ScannedLayerCache may share between
+ * calls), so following a link or a second call reads no layer twice for its listing.
+ */
+export class ImageLayers {
   constructor(
     private readonly layers: readonly LayerBlob[],
     private readonly reader: LayerReader,
     private readonly subject: string,
+    private readonly scanned: ScannedLayers = new Map(),
   ) {}
 
   private describe(layer: LayerBlob): string {
     return `${this.subject}: layer ${layer.digest}`;
   }
 
-  /** Reads the layers not yet read (all of them in one pass for an archive), with an optional capture per layer. */
-  private async scan(wanted: readonly LayerBlob[], choose?: (layer: LayerBlob) => CaptureChooser | undefined, signal?: AbortSignal): Promise<void> {
-    const byDigest = new Map(wanted.filter((layer) => !this.scanned.has(layer.digest)).map((layer) => [layer.digest, layer]));
+  /**
+   * Reads the layers not yet read (all of them in one pass for an archive),
+   * with an optional capture per layer; `again` reads them even if read before
+   * (for a file's bytes). Headers are replaced, never removed, so another call
+   * sharing them never finds a layer it read missing.
+   */
+  private async scan(wanted: readonly LayerBlob[], choose?: (layer: LayerBlob) => CaptureChooser | undefined, signal?: AbortSignal, again = false): Promise<void> {
+    const byDigest = new Map(wanted.filter((layer) => again || !this.scanned.has(layer.digest)).map((layer) => [layer.digest, layer]));
     if (byDigest.size === 0) return;
+    const done = new Set<string>();
     await this.reader.each(
       [...byDigest.values()],
       async (blob, bytes) => {
         const layer = byDigest.get(blob.digest);
-        if (!layer || this.scanned.has(layer.digest)) return;
+        if (!layer || done.has(layer.digest)) return;
         this.scanned.set(layer.digest, await scanLayer(layer, bytes, this.describe(layer), choose?.(layer), signal));
+        done.add(layer.digest);
       },
       signal,
     );
-    const missing = [...byDigest.values()].find((layer) => !this.scanned.has(layer.digest));
+    const missing = [...byDigest.values()].find((layer) => !done.has(layer.digest));
     if (missing) throw new FerryError('NOT_FOUND', `${this.describe(missing)} is not in the store`, { digest: missing.digest });
   }
 
@@ -136,8 +175,7 @@ export class ImageLayers {
       if (entry.type !== 'file') throw new FerryError('INVALID_ARGUMENT', `${this.subject}: ${wanted} is not a regular file`, { path: wanted });
       if (captured === undefined) {
         // Known from an earlier read (or an archive's header pass): read that one layer again for the bytes.
-        this.scanned.delete(layer.digest);
-        await this.scan([layer], () => choose, signal);
+        await this.scan([layer], () => choose, signal, true);
       }
       return { kind: 'read', size: captured ?? 0 };
     }
@@ -168,8 +206,7 @@ export class ImageLayers {
           chunks.push(chunk);
         };
       };
-      this.scanned.delete(layer.digest);
-      await this.scan([layer], () => choose, signal);
+      await this.scan([layer], () => choose, signal, true);
       // Only now, with the whole layer matched against its digest, are its files kept.
       for (const [path, chunks] of reading) found.set(path, Buffer.concat(chunks));
       above.push(this.entriesOf(layer));

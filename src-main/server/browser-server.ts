@@ -140,8 +140,13 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       sendError(res, status, status === 413 ? toErrorEnvelope(error) : { code: 'INVALID_ARGUMENT', message: 'the request body is not valid JSON' });
       return;
     }
+    // A client that disconnects before its answer (page closed, fetch aborted) cancels the call: a browse call stops reading layers.
+    const gone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableEnded) gone.abort();
+    });
     try {
-      sendJson(res, 200, { ok: true, result: await service.call(method, args) });
+      sendJson(res, 200, { ok: true, result: await service.call(method, args, { signal: gone.signal }) });
     } catch (error) {
       const envelope = toErrorEnvelope(error);
       sendError(res, statusFor(envelope), envelope);

@@ -6,6 +6,21 @@
  * address is refused before it can be echoed; repository, tag and digest are
  * parsed by the reference grammar). A file's preview is its first BROWSE_PREVIEW_BYTES, handed over as
  * text only when those bytes are UTF-8 without NUL.
+ *
+ * Cancellation: the contract has no per-call cancel (only jobs have ids), so
+ * each call runs under its own AbortSignal that ends it when the front end
+ * that asked goes away (browser mode: the HTTP client disconnected, e.g. the
+ * page navigated or the fetch was aborted; the adapter passes that signal in)
+ * or after BROWSE_CALL_TIME_LIMIT_MS, whichever comes first. An answer the
+ * renderer no longer wants (the user moved on) is dropped there and, in the
+ * Electron app, runs on to that bound; what it read is still kept in the
+ * layer cache for the next click. The cache (the headers of the last few
+ * images' layers, by manifest digest) lives as long as the service.
+ *
+ * A fresh Registries per call is kept on purpose: it caches the saved login
+ * per host, so one reused across calls would keep using a login the user has
+ * just changed or removed in Settings; a call costs one token and TLS
+ * handshake, not a layer download.
  */
 import { BROWSE_PREVIEW_BYTES, type ApiMethods, type BrowseFilePreview } from '../../src-shared/api/contract.ts';
 import { FerryError } from '../../src-shared/errors.ts';
@@ -14,9 +29,20 @@ import { parseDigest } from '../oci/digest.ts';
 import { parsePlatform } from '../oci/platform.ts';
 import { parseReference, parseRegistryPrefix } from '../oci/reference.ts';
 import type { RegistrySettings } from '../usecases/access.ts';
+import { ScannedLayerCache } from '../oci/image-files.ts';
 import { browseFiles, browsePlatforms, browseReadFile, browseRepositories, browseTags, type BrowseContext } from '../usecases/browse.ts';
 import type { VerifiedBundles } from '../usecases/verify.ts';
 import { argsObject, optionalString, requireString, settingsFrom, type SavedLogin } from './access.ts';
+
+/** The longest one browse call may run (a whole image's layers over a slow link) before it is stopped; what it read is kept for the next one. */
+export const BROWSE_CALL_TIME_LIMIT_MS = 10 * 60 * 1000;
+/** Images whose layer headers are kept between calls. */
+const CACHED_IMAGES = 4;
+
+/** What the adapter that received a call knows about it: `signal` aborts when its client went away. */
+export interface BrowseCallOptions {
+  signal?: AbortSignal;
+}
 
 /** The most entries one page may ask for; registries cap `n` themselves, this keeps one answer small. */
 export const BROWSE_MAX_PAGE = 1000;
@@ -133,41 +159,71 @@ export function previewOf(path: string, read: { bytes: Uint8Array; size: number;
   }
 }
 
+/** Runs one call under its own signal: aborted (CANCELLED) when the caller's is, or when `limitMs` passed. */
+async function limited<T>(limitMs: number, outer: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new FerryError('CANCELLED', `browsing stopped after ${Math.round(limitMs / 1000)} s; ask again to go on from what was read`, { timeLimitMs: limitMs })),
+    limitMs,
+  );
+  timer.unref();
+  const stop = (): void => controller.abort(new FerryError('CANCELLED', 'browsing was cancelled: the window or page that asked has gone'));
+  if (outer?.aborted) stop();
+  outer?.addEventListener('abort', stop, { once: true });
+  try {
+    return await run(controller.signal);
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', stop);
+  }
+}
+
+type BrowseMethod = 'browse:repositories' | 'browse:tags' | 'browse:platforms' | 'browse:files' | 'browse:read';
+
 /**
  * The browse:* methods, each checking its untrusted arguments first. Bundles
  * are read through `verified`, the views the app keeps, so a bundle is
- * verified once rather than on every click.
+ * verified once rather than on every click; layer headers are kept for the
+ * last few images. Each call ends when `call.signal` aborts or after
+ * `timeLimitMs` (BROWSE_CALL_TIME_LIMIT_MS unless a test shortens it).
  */
-export function browseMethods(options: { savedLogin?: SavedLogin; verified: VerifiedBundles }): {
-  [M in 'browse:repositories' | 'browse:tags' | 'browse:platforms' | 'browse:files' | 'browse:read']: (args: ApiMethods[M]['args']) => Promise<ApiMethods[M]['result']>;
+export function browseMethods(options: { savedLogin?: SavedLogin; verified: VerifiedBundles; timeLimitMs?: number }): {
+  [M in BrowseMethod]: (args: ApiMethods[M]['args'], call?: BrowseCallOptions) => Promise<ApiMethods[M]['result']>;
 } {
   const { savedLogin } = options;
-  const context: BrowseContext = { bundles: options.verified };
+  const kept: BrowseContext = { bundles: options.verified, layerCache: new ScannedLayerCache(CACHED_IMAGES) };
+  const limitMs = options.timeLimitMs ?? BROWSE_CALL_TIME_LIMIT_MS;
+  const within = <T>(call: BrowseCallOptions | undefined, run: (context: BrowseContext) => Promise<T>): Promise<T> => limited(limitMs, call?.signal, (signal) => run({ ...kept, signal }));
   return {
-    'browse:repositories': async (raw) => {
+    'browse:repositories': async (raw, call) => {
       const args = argsObject(raw);
       const { source, access } = sourceFrom(args.source, savedLogin);
-      return browseRepositories(source, access, pageFrom(args), context);
+      const page = pageFrom(args);
+      return within(call, (context) => browseRepositories(source, access, page, context));
     },
-    'browse:tags': async (raw) => {
+    'browse:tags': async (raw, call) => {
       const args = argsObject(raw);
       const { source, access } = sourceFrom(args.source, savedLogin);
-      return browseTags(source, access, repositoryFrom(args, source), pageFrom(args), { digests: args.digests === true }, context);
+      const repository = repositoryFrom(args, source);
+      const page = pageFrom(args);
+      return within(call, (context) => browseTags(source, access, repository, page, { digests: args.digests === true }, context));
     },
-    'browse:platforms': async (raw) => {
+    'browse:platforms': async (raw, call) => {
       const { source, access, image } = imageFrom(raw, savedLogin);
-      return browsePlatforms(source, access, image, context);
+      return within(call, (context) => browsePlatforms(source, access, image, context));
     },
-    'browse:files': async (raw) => {
+    'browse:files': async (raw, call) => {
       const { source, access, image, args } = imageFrom(raw, savedLogin);
       const path = shortText(args, 'path');
-      return browseFiles(source, access, image, { ...platformFrom(args), ...(path !== undefined ? { path } : {}) }, context);
+      const wanted = { ...platformFrom(args), ...(path !== undefined ? { path } : {}) };
+      return within(call, (context) => browseFiles(source, access, image, wanted, context));
     },
-    'browse:read': async (raw) => {
+    'browse:read': async (raw, call) => {
       const { source, access, image, args } = imageFrom(raw, savedLogin);
       const path = shortText(args, 'path');
       if (path === undefined) throw new FerryError('INVALID_ARGUMENT', 'path is required', { argument: 'path' });
-      const read = await browseReadFile(source, access, image, path, { ...platformFrom(args), maxBytes: BROWSE_PREVIEW_BYTES }, context);
+      const platform = platformFrom(args);
+      const read = await within(call, (context) => browseReadFile(source, access, image, path, { ...platform, maxBytes: BROWSE_PREVIEW_BYTES }, context));
       return previewOf(read.path, read);
     },
   };

@@ -1,7 +1,8 @@
 /**
  * Writes an artifact's files out of a verified bundle (`ferry extract`): each
- * layer becomes the file its `org.opencontainers.image.title` names, and a tar
- * layer (a package repository) is unpacked safely (unpack-tar.ts). Blob bytes
+ * layer becomes the file its `org.opencontainers.image.title` names (a Helm
+ * chart's untitled layers the names Helm gives them, chart-file-name.ts), and
+ * a tar layer (a package repository) is unpacked safely (unpack-tar.ts). Blob bytes
  * are read from the media again and checked against their digests as they
  * stream; everything lands first in a private folder inside the destination
  * and is moved into place only once every layer passed, so a bad blob leaves
@@ -20,6 +21,7 @@ import { BlobDirectory } from '../bundle/blob-directory.ts';
 import type { BundleImageRef, VerifiedBundle } from '../bundle/bundle-view.ts';
 import { listEntry } from '../bundle/content-list.ts';
 import { TITLE_ANNOTATION } from '../oci/local-artifact.ts';
+import { helmChartBaseName, helmConfigToRead, helmLayerSuffix } from './chart-file-name.ts';
 import { safeRelativePath, unpackTar, type WrittenFile } from './unpack-tar.ts';
 
 /** The layer media type that is unpacked rather than written as one file. */
@@ -35,6 +37,8 @@ export interface ExtractSummary {
   /** Every file written, relative to `to`. */
   files: WrittenFile[];
   bytes: number;
+  /** What the operator should know, e.g. why a chart's file kept its digest name. */
+  notes?: string[];
 }
 
 /**
@@ -49,7 +53,7 @@ export function findEntry(view: VerifiedBundle, wanted: string): BundleImageRef 
   if (unique.length === 1 && only) return only;
   if (unique.length > 1)
     throw new FerryError('INVALID_ARGUMENT', `"${wanted}" names ${unique.length} entries of ${view.dir} (${unique.map((r) => r.name).join(', ')}); give the full name`, { wanted });
-  const artifacts = view.images.filter((ref) => ref.artifactType !== undefined).map((ref) => ref.name);
+  const artifacts = view.images.filter((ref) => listEntry(view, ref).kind !== 'image').map((ref) => ref.name);
   throw new FerryError('NOT_FOUND', `${view.dir} holds no "${wanted}"${artifacts.length > 0 ? ` (its artifacts: ${artifacts.join(', ')})` : ' and no local artifact'}`, { wanted });
 }
 
@@ -58,6 +62,8 @@ interface LayerPlan {
   layer: Descriptor;
   title: string;
   unpack: boolean;
+  /** For a layer without a title that Helm names: the suffix of that name (the file is written under its digest name first). */
+  helmSuffix?: string;
 }
 
 /** Reads every wanted layer once, verified, in the order the media holds them. */
@@ -99,6 +105,41 @@ async function checkFree(staging: string, to: string): Promise<string[]> {
   return names;
 }
 
+/**
+ * Renames the untitled Helm layers written under their digest names to the
+ * names Helm gives them (`<base><suffix>`), updating the plans and the written
+ * files; returns notes for those that keep the digest name (no usable name in
+ * the config, two such layers of one kind, or a name another layer has).
+ */
+async function nameHelmLayers(
+  staging: string,
+  plans: LayerPlan[],
+  titles: Set<string>,
+  files: WrittenFile[],
+  firstOf: Map<string, string>,
+  named: { base: string } | { problem: string },
+): Promise<string[]> {
+  const helmPlans = plans.filter((plan) => plan.helmSuffix !== undefined);
+  if ('problem' in named) return [`${named.problem}; the chart keeps its digest name`];
+  const notes: string[] = [];
+  for (const plan of helmPlans) {
+    const title = `${named.base}${plan.helmSuffix ?? ''}`;
+    if (helmPlans.filter((other) => other.helmSuffix === plan.helmSuffix).length > 1 || titles.has(title)) {
+      notes.push(`more than one layer would be named ${title}; ${plan.title} keeps its digest name`);
+      continue;
+    }
+    const old = plan.title;
+    titles.delete(old);
+    titles.add(title);
+    plan.title = title;
+    if (firstOf.get(plan.layer.digest) !== old) continue;
+    await rename(join(staging, old), join(staging, title));
+    firstOf.set(plan.layer.digest, title);
+    for (const file of files) if (file.path === old) file.path = title;
+  }
+  return notes;
+}
+
 /** Extracts the artifact `wanted` names from a verified bundle into `to` (created if missing). */
 export async function extractArtifact(view: VerifiedBundle, wanted: string, toDir: string, signal?: AbortSignal): Promise<ExtractSummary> {
   const ref = findEntry(view, wanted);
@@ -114,9 +155,19 @@ export async function extractArtifact(view: VerifiedBundle, wanted: string, toDi
   const layers = manifest?.children.filter((child) => child.role === 'layer').map((child) => child.descriptor) ?? [];
   const plans: LayerPlan[] = layers.map((layer) => {
     const title = layer.annotations?.[TITLE_ANNOTATION];
-    // A layer without a title (a chart pushed by helm) is named by its digest.
-    return { layer, title: safeRelativePath(title ?? layer.digest.replace(':', '-'), `${ref.name}: layer ${layer.digest}`), unpack: layer.mediaType === TAR_LAYER };
+    const unpack = layer.mediaType === TAR_LAYER;
+    if (title !== undefined) return { layer, title: safeRelativePath(title, `${ref.name}: layer ${layer.digest}`), unpack };
+    // A layer without a title (a chart pushed by helm) is named by its digest, and renamed as Helm names it once its config is read.
+    const helmSuffix = unpack ? undefined : helmLayerSuffix(layer.mediaType);
+    return { layer, title: safeRelativePath(layer.digest.replace(':', '-'), `${ref.name}: layer ${layer.digest}`), unpack, ...(helmSuffix !== undefined ? { helmSuffix } : {}) };
   });
+  const helmConfig = helmConfigToRead(
+    manifest?.children.find((child) => child.role === 'config')?.descriptor,
+    plans.filter((plan) => plan.helmSuffix !== undefined).map((plan) => plan.layer),
+  );
+  // An incremental bundle may leave the config out (its parent carried it): the chart then keeps its digest name.
+  const configOmitted = helmConfig !== undefined && (view.manifest?.omitted ?? []).some((blob) => blob.digest === helmConfig.digest);
+  const config = configOmitted ? undefined : helmConfig;
   const titles = new Set<string>();
   for (const plan of plans) {
     if (titles.has(plan.title)) throw new FerryError('INVALID_CONTENT', `${ref.name}: two layers are both titled "${plan.title}"; nothing was written`, { title: plan.title });
@@ -129,10 +180,15 @@ export async function extractArtifact(view: VerifiedBundle, wanted: string, toDi
   try {
     const files: WrittenFile[] = [];
     const firstOf = new Map<string, string>();
+    const configChunks: Uint8Array[] = [];
     await forEachLayer(
       view,
-      plans.map((plan) => plan.layer),
+      [...plans.map((plan) => plan.layer), ...(config ? [config] : [])],
       async (layer, stream) => {
+        if (layer.digest === config?.digest) {
+          for await (const chunk of stream) configChunks.push(chunk);
+          return;
+        }
         const plan = plans.find((p) => p.layer.digest === layer.digest);
         if (!plan) return;
         if (plan.unpack) {
@@ -147,6 +203,8 @@ export async function extractArtifact(view: VerifiedBundle, wanted: string, toDi
       },
       signal,
     );
+    const notes = config ? await nameHelmLayers(staging, plans, titles, files, firstOf, helmChartBaseName(Buffer.concat(configChunks), `${ref.name}: config ${config.digest}`)) : [];
+    if (configOmitted) notes.push(`${ref.name}: its config is left out of ${view.dir} (an incremental bundle); the chart keeps its digest name`);
     // Two layers with the same bytes are read once; the second file is a copy of the first, verified already.
     for (const plan of plans) {
       const first = firstOf.get(plan.layer.digest);
@@ -160,6 +218,7 @@ export async function extractArtifact(view: VerifiedBundle, wanted: string, toDi
     await fsyncDir(to);
     const summary: ExtractSummary = { name: ref.name, source: ref.source, kind: listed.kind, to, files, bytes: files.reduce((sum, file) => sum + file.size, 0) };
     if (listed.artifactType !== undefined) summary.artifactType = listed.artifactType;
+    if (notes.length > 0) summary.notes = notes;
     return summary;
   } finally {
     await rm(staging, { recursive: true, force: true });

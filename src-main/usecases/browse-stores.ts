@@ -12,7 +12,7 @@ import { archiveLayerReader, ArchiveBlobs } from '../bundle/archive-blobs.ts';
 import { BlobDirectory } from '../bundle/blob-directory.ts';
 import type { VerifiedBundle } from '../bundle/bundle-view.ts';
 import { isDigest } from '../oci/digest.ts';
-import { sourceLayerReader, type LayerReader } from '../oci/image-files.ts';
+import { sourceLayerReader, type LayerReader, type ScannedLayerCache } from '../oci/image-files.ts';
 import { parseManifest, getManifest, headManifest, type FetchedManifest } from '../oci/registry/manifests.ts';
 import { Registries } from '../oci/registry/registries.ts';
 import { RepositoryBlobs } from '../oci/registry/repository-blobs.ts';
@@ -36,10 +36,16 @@ export interface BrowseStore {
   close(): Promise<void>;
 }
 
-/** Verified bundles the caller keeps (the app's), so browsing a bundle does not read every byte of it again on each click. */
+/**
+ * What a caller that browses again and again (the app) keeps between calls:
+ * verified bundles, so a bundle is not read in full again on each click, and
+ * the layer headers of the last images listed, so a folder or a preview does
+ * not download every layer again. `signal` cancels the one call.
+ */
 export interface BrowseContext {
   signal?: AbortSignal;
   bundles?: VerifiedBundles;
+  layerCache?: ScannedLayerCache;
 }
 
 /** Opens the store of a source: a registry's clients, or the verified view of a bundle (verified now unless the caller keeps it). */

@@ -31,13 +31,14 @@ import type { FetchedManifest } from '../oci/registry/manifests.ts';
 import type { RegistrySettings } from './access.ts';
 import { openStore, type BrowseContext, type BrowseStore } from './browse-stores.ts';
 import { imagePlatform } from './browse-config.ts';
+import { HeldOutput } from './held-output.ts';
 
 export type { BrowseContext };
 
 /** HEAD requests in flight at once when tags are listed with their digests. */
 const DIGEST_CONCURRENCY = 8;
 
-/** What `browseStreamFile` holds in memory until its layer matched its digest: a file this small is never written before it is verified. */
+/** What `browseStreamFile` holds in memory until its layer matched its digest; a bigger file waits in a private temporary file. */
 export const DEFAULT_HOLD_BYTES = 16 * 1024 * 1024;
 
 async function withStore<T>(source: BrowseSource, settings: RegistrySettings, context: BrowseContext, use: (store: BrowseStore) => Promise<T>): Promise<T> {
@@ -145,16 +146,18 @@ async function chooseImage(
   return chosen === undefined ? { manifest } : { manifest, platform: chosen };
 }
 
-async function imageLayers(store: BrowseStore, image: BrowseImageRef, platform: string | undefined, signal?: AbortSignal): Promise<{ layers: ImageLayers; digest: string; platform?: string }> {
-  const chosen = await chooseImage(store, image, platform, signal);
-  const layers = new ImageLayers(chosen.manifest.manifest.layers, store.layers(image.repository), `${describe(store, image)}@${chosen.manifest.digest}`);
+async function imageLayers(store: BrowseStore, image: BrowseImageRef, platform: string | undefined, context: BrowseContext): Promise<{ layers: ImageLayers; digest: string; platform?: string }> {
+  const chosen = await chooseImage(store, image, platform, context.signal);
+  // The caller's cache is keyed by the manifest just fetched from this store, so headers are shared only with what it was allowed to read.
+  const scanned = context.layerCache?.of(store.name, chosen.manifest.digest);
+  const layers = new ImageLayers(chosen.manifest.manifest.layers, store.layers(image.repository), `${describe(store, image)}@${chosen.manifest.digest}`, scanned);
   return { layers, digest: chosen.manifest.digest, ...(chosen.platform ? { platform: chosen.platform } : {}) };
 }
 
 /** The file tree of an image (one platform of an index): every layer read and applied in order; only `path` and below when given. */
 export async function browseFiles(source: BrowseSource, settings: RegistrySettings, image: BrowseImageRef, options: BrowseFilesOptions = {}, context: BrowseContext = {}): Promise<BrowseFiles> {
   return withStore(source, settings, context, async (store) => {
-    const { layers, digest, platform } = await imageLayers(store, image, options.platform, context.signal);
+    const { layers, digest, platform } = await imageLayers(store, image, options.platform, context);
     const entries = selectEntries(await layers.tree(context.signal), options.path, options.depth);
     if (options.path !== undefined && entries.length === 0) throw new FerryError('NOT_FOUND', `${describe(store, image)} has nothing at ${options.path}`, { path: options.path });
     return { digest, ...(platform ? { platform } : {}), entries };
@@ -171,7 +174,7 @@ export async function browseReadFile(
   context: BrowseContext = {},
 ): Promise<BrowseFileContent> {
   return withStore(source, settings, context, async (store) => {
-    const { layers } = await imageLayers(store, image, options.platform, context.signal);
+    const { layers } = await imageLayers(store, image, options.platform, context);
     const chunks: Buffer[] = [];
     let kept = 0;
     const read = await layers.readFile(
@@ -190,12 +193,11 @@ export async function browseReadFile(
 }
 
 /**
- * Streams one file of an image to `write`, unbounded (`ferry cat`). The
- * first `holdBytes` are held until the layer they come from has matched its
- * digest, so a file that small is written only once verified; a bigger one
- * flows as it is read, and a mismatch found at the layer's end is thrown
- * with the count of bytes already written, so the caller can say the output
- * is not to be trusted.
+ * Streams one file of an image to `write`, unbounded (`ferry cat`), and only
+ * once the layer it comes from has matched its digest: up to `holdBytes` is
+ * held in memory, a bigger file is spooled to a private temporary file
+ * (held-output.ts) and copied out after the check. A layer that fails its
+ * check writes nothing; the spool is removed whatever the outcome.
  */
 export async function browseStreamFile(
   source: BrowseSource,
@@ -206,36 +208,16 @@ export async function browseStreamFile(
   write: (chunk: Uint8Array) => Promise<void>,
   context: BrowseContext = {},
 ): Promise<{ path: string; size: number }> {
-  const hold = options.holdBytes ?? DEFAULT_HOLD_BYTES;
-  let held: Buffer[] = [];
-  let heldBytes = 0;
-  let written = 0;
-  const flush = async (): Promise<void> => {
-    const out = held;
-    held = [];
-    heldBytes = 0;
-    for (const chunk of out) {
-      await write(chunk);
-      written += chunk.length;
-    }
-  };
+  const held = new HeldOutput(options.holdBytes ?? DEFAULT_HOLD_BYTES);
   try {
-    return await withStore(source, settings, context, async (store) => {
-      const { layers } = await imageLayers(store, image, options.platform, context.signal);
-      const read = await layers.readFile(
-        path,
-        async (chunk) => {
-          held.push(Buffer.from(chunk));
-          heldBytes += chunk.length;
-          if (written > 0 || heldBytes > hold) await flush();
-        },
-        context.signal,
-      );
-      await flush();
-      return read;
+    const read = await withStore(source, settings, context, async (store) => {
+      const { layers } = await imageLayers(store, image, options.platform, context);
+      return layers.readFile(path, (chunk) => held.add(chunk), context.signal);
     });
-  } catch (error) {
-    if (written === 0 || !(error instanceof FerryError)) throw error;
-    throw new FerryError(error.code, `${error.message} (${written} bytes of ${path} were already written before the check failed: do not use them)`, { ...error.details, writtenBytes: written });
+    // readFile returned: the layer the bytes came from matched its digest. Only now does anything reach `write`.
+    await held.release(write, context.signal);
+    return read;
+  } finally {
+    await held.discard();
   }
 }

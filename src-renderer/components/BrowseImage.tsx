@@ -59,7 +59,7 @@ function Platforms() {
 }
 
 function Entry({ node }: { node: TreeNode }) {
-  const expanded = useBrowse((s) => s.expanded[node.path] === true);
+  const expanded = useBrowse((s) => s.expanded.has(node.path));
   const previewing = useBrowse((s) => s.previewPath === node.path);
   const toggleFolder = useBrowse((s) => s.toggleFolder);
   const previewFile = useBrowse((s) => s.previewFile);
@@ -109,8 +109,8 @@ function Entry({ node }: { node: TreeNode }) {
 }
 
 function Folder({ path }: { path: string }) {
-  const children = useBrowse((s) => s.tree?.[path]);
-  const listed = useBrowse((s) => s.wholeTree || s.listed[path] === true);
+  const children = useBrowse((s) => s.tree?.get(path));
+  const listed = useBrowse((s) => s.wholeTree || s.listed.has(path));
   if (!children || children.length === 0) return <p className="hint">{listed ? 'Empty folder.' : 'Listing…'}</p>;
   return (
     <ul className="browse-tree" aria-label={path === '' ? 'Files' : `Entries in ${path}`}>

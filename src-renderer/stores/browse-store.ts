@@ -10,7 +10,7 @@ import { create } from 'zustand';
 import type { ApiClient, BrowseFilePreview, BrowseImageInput, BrowseManifest, BrowsePlatform, BrowseSourceInput } from '../../src-shared/api/contract.ts';
 import type { ErrorEnvelope } from '../../src-shared/errors.ts';
 import { envelopeOf } from '../api/explain.ts';
-import { mergeEntries, listsDeeper, type FileTree } from '../file-tree.ts';
+import { EMPTY_TREE, mergeEntries, listsDeeper, type FileTree } from '../file-tree.ts';
 import { parseReferences } from '../format.ts';
 import { accessInput, DEFAULT_ACCESS, prefillFromSettings, useExport, type AccessForm } from './export-store.ts';
 import { useNav, type Screen } from './nav-store.ts';
@@ -40,11 +40,11 @@ interface Walk {
   /** The image manifest of an index the user chose (its files are listed by this digest); null for a single image. */
   platform: BrowsePlatform | null;
   tree: FileTree | null;
-  /** Folders already listed (lazy listings), by path; the root is ''. */
-  listed: Record<string, true>;
+  /** Folders already listed (lazy listings), by path; the root is ''. Sets, not objects: the paths come from the image. */
+  listed: ReadonlySet<string>;
   /** True once a listing held the whole tree: folders then expand without asking again. */
   wholeTree: boolean;
-  expanded: Record<string, true>;
+  expanded: ReadonlySet<string>;
   preview: BrowseFilePreview | null;
   previewPath: string | null;
 }
@@ -98,9 +98,9 @@ const EMPTY_WALK: Walk = {
   manifest: null,
   platform: null,
   tree: null,
-  listed: {},
+  listed: new Set(),
   wholeTree: false,
-  expanded: {},
+  expanded: new Set(),
   preview: null,
   previewPath: null,
 };
@@ -108,9 +108,9 @@ const EMPTY_WALK: Walk = {
 /** What a level's choice clears: the levels below it. */
 const BELOW: Record<'source' | 'repository' | 'tag' | 'platform', Partial<Walk>> = {
   source: EMPTY_WALK,
-  repository: { tag: null, manifest: null, platform: null, tree: null, listed: {}, wholeTree: false, expanded: {}, preview: null, previewPath: null },
-  tag: { manifest: null, platform: null, tree: null, listed: {}, wholeTree: false, expanded: {}, preview: null, previewPath: null },
-  platform: { tree: null, listed: {}, wholeTree: false, expanded: {}, preview: null, previewPath: null },
+  repository: { tag: null, manifest: null, platform: null, tree: null, listed: new Set(), wholeTree: false, expanded: new Set(), preview: null, previewPath: null },
+  tag: { manifest: null, platform: null, tree: null, listed: new Set(), wholeTree: false, expanded: new Set(), preview: null, previewPath: null },
+  platform: { tree: null, listed: new Set(), wholeTree: false, expanded: new Set(), preview: null, previewPath: null },
 };
 
 let client: ApiClient | null = null;
@@ -177,8 +177,8 @@ export const useBrowse = create<BrowseStore>()((set, get) => {
       'files',
       (api) => api['browse:files']({ ...at, ...(folder ? { path: folder } : {}) }),
       ({ entries }) => ({
-        tree: mergeEntries(get().tree ?? {}, entries),
-        listed: { ...get().listed, [folder]: true },
+        tree: mergeEntries(get().tree ?? EMPTY_TREE, entries),
+        listed: new Set(get().listed).add(folder),
         wholeTree: get().wholeTree || listsDeeper(entries, folder),
       }),
       false,
@@ -290,12 +290,14 @@ export const useBrowse = create<BrowseStore>()((set, get) => {
     },
     async toggleFolder(path) {
       const { expanded, wholeTree, listed } = get();
-      if (expanded[path]) {
-        set({ expanded: Object.fromEntries(Object.entries(expanded).filter(([folder]) => folder !== path)) });
+      if (expanded.has(path)) {
+        const rest = new Set(expanded);
+        rest.delete(path);
+        set({ expanded: rest });
         return;
       }
-      set({ expanded: { ...expanded, [path]: true } });
-      if (!wholeTree && !listed[path]) await listFolder(path);
+      set({ expanded: new Set(expanded).add(path) });
+      if (!wholeTree && !listed.has(path)) await listFolder(path);
     },
     async previewFile(path) {
       const at = image();

@@ -26,7 +26,7 @@ export const SYSTEM_DEPS: readonly SystemDep[] = [
   { command: 'fusermount', debianPackage: 'fuse' },
   { command: 'setpriv', debianPackage: 'util-linux' },
   { command: '/usr/bin/time', debianPackage: 'time' },
-  // The package-repository test builds a Debian repository and reads it with apt-get (tests/integration/apt-repository.test.ts).
+  // The package-repository test builds a Debian repository and reads it with apt-get (tests/integration/ket-round-trip.test.ts, tests/harness/debian-repository.ts).
   { command: 'dpkg-deb', debianPackage: 'dpkg' },
   { command: 'dpkg-scanpackages', debianPackage: 'dpkg-dev' },
   { command: 'apt-get', debianPackage: 'apt' },

@@ -7,6 +7,7 @@
  * against bundles Ferry exported from it (folder and archive form).
  */
 import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +52,20 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(() => teardown.run());
+
+/** Runs `run` with the system temp folder pointed at a fresh folder under `work`; returns its result and what was left in that folder. */
+async function withOwnTmp<T>(work: string, run: (tmp: string) => Promise<T>): Promise<{ result: T; left: string[] }> {
+  const tmp = await mkdtemp(join(work, 'tmp-'));
+  const before = process.env.TMPDIR;
+  process.env.TMPDIR = tmp;
+  try {
+    const result = await run(tmp);
+    return { result, left: await readdir(tmp) };
+  } finally {
+    if (before === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = before;
+  }
+}
 
 describe('listing a registry', () => {
   it('pages through the catalog with n and last, following the Link header', async () => {
@@ -137,13 +152,25 @@ describe('the files of an image', () => {
     }
   });
 
-  it('streams a file bigger than the hold unbounded', async () => {
+  it('streams a file bigger than the hold in full, out of a private temporary file it then removes', async () => {
     const chunks: Uint8Array[] = [];
-    const read = await browseStreamFile(source, settings, { repository: RELEASE, tag: 'alpha' }, 'big.bin', { holdBytes: 1024 }, async (chunk) => {
-      chunks.push(chunk);
-    });
+    const spools: string[] = [];
+    const { result: read, left } = await withOwnTmp(work, (tmp) =>
+      browseStreamFile(source, settings, { repository: RELEASE, tag: 'alpha' }, 'big.bin', { holdBytes: 1024 }, async (chunk) => {
+        if (chunks.length === 0)
+          spools.push(
+            ...readdirSync(tmp)
+              .map((name) => statSync(join(tmp, name)).mode & 0o777)
+              .map((mode) => mode.toString(8)),
+          );
+        chunks.push(chunk);
+      }),
+    );
     expect(read.size).toBe(BIG_FILE.length);
     expect(Buffer.concat(chunks).equals(BIG_FILE)).toBe(true);
+    // While the verified bytes were copied out, they sat in one folder only the user can enter; nothing is left after.
+    expect(spools).toEqual(['700']);
+    expect(left).toEqual([]);
   });
 });
 
@@ -227,7 +254,7 @@ describe('ferry ls and ferry cat against the registry', () => {
   });
 
   it('ends quietly with 141, as a program killed by SIGPIPE does, when the reader closes the pipe early (| head)', async () => {
-    // Bigger than the 16 MiB cat holds, so bytes flow while the registry is still sending the layer.
+    // Bigger than the 16 MiB cat holds in memory, so it is copied out of the temporary file when the reader stops.
     await pushBrowseImage(registry, 'deckhouse/ee/big', await buildBrowseImage(NEW_VERSION, seededBytes('big-cat', 20_000_000)), ['v1']);
     const bin = join(process.cwd(), 'src-main', 'cli', 'bin.mjs');
     const child = spawn('bash', ['-c', `node "${bin}" cat --plain-http ${registry.host}/deckhouse/ee/big:v1 big.bin | head -c 10 >/dev/null; echo "\${PIPESTATUS[0]}"`], {
@@ -291,11 +318,12 @@ describe('the same through bundles Ferry exported', () => {
 describe('a layer altered on the registry', () => {
   const UPPER = 'deckhouse/ee/altered-upper';
   const LOWER = 'deckhouse/ee/altered-lower';
+  const HUGE = 'deckhouse/ee/altered-huge';
   let upperAltered: BrowseImage;
 
   /** Pushes an image with layers of its own (so altering them touches no other test's blobs) and returns it. */
-  async function pushOwn(repository: string, seed: string): Promise<BrowseImage> {
-    const own = await buildBrowseImage(Buffer.from(`{"version":"${seed}"}\n`), seededBytes(seed, 300_000));
+  async function pushOwn(repository: string, seed: string, bigBytes = 300_000): Promise<BrowseImage> {
+    const own = await buildBrowseImage(Buffer.from(`{"version":"${seed}"}\n`), seededBytes(seed, bigBytes));
     await pushBrowseImage(registry, repository, own, ['v1']);
     return own;
   }
@@ -315,6 +343,17 @@ describe('a layer altered on the registry', () => {
     // The gzip trailer's CRC: gunzip hands out every byte of big.bin before it can tell.
     const lowerAltered = await pushOwn(LOWER, 'v8.8.8');
     await alter(lowerAltered.layers[0]?.digest, (bytes) => bytes.length - 6);
+    // Past the 16 MiB ferry cat holds in memory.
+    const hugeAltered = await pushOwn(HUGE, 'v7.7.7', 17_000_000);
+    await alter(hugeAltered.layers[0]?.digest, (bytes) => bytes.length - 6);
+  });
+
+  it('makes ferry cat of a file past its memory hold print nothing when the layer fails its check at the end', async () => {
+    const { result: cat, left } = await withOwnTmp(work, () => runFerry('cat', '--plain-http', `${registry.host}/${HUGE}:v1`, 'big.bin'));
+    expect(cat.code).toBe(1);
+    expect(cat.stdoutBytes.length).toBe(0);
+    expect(cat.stderr).toContain('does not match');
+    expect(left).toEqual([]);
   });
 
   it('makes ferry cat fail with the layer named, printing nothing of a small file', async () => {
@@ -329,16 +368,18 @@ describe('a layer altered on the registry', () => {
     expect(gzipped.stderr).toContain('does not match');
   });
 
-  it("fails a big file that already flowed out at its layer's end, saying how much was written", async () => {
+  it('writes nothing of a file bigger than the hold whose layer fails its check at the end, and leaves no temporary file', async () => {
     let written = 0;
-    const error = await failure(
-      browseStreamFile(source, settings, { repository: LOWER, tag: 'v1' }, 'big.bin', { holdBytes: 1024 }, async (chunk) => {
-        written += chunk.length;
-      }),
+    const { result: error, left } = await withOwnTmp(work, () =>
+      failure(
+        browseStreamFile(source, settings, { repository: LOWER, tag: 'v1' }, 'big.bin', { holdBytes: 1024 }, async (chunk) => {
+          written += chunk.length;
+        }),
+      ),
     );
     expect(error.code).toBe('DIGEST_MISMATCH');
-    expect(written).toBeGreaterThan(0);
-    expect(error.message).toContain(`${written} bytes of big.bin were already written`);
+    expect(written).toBe(0);
+    expect(left).toEqual([]);
     expect((await failure(browseFiles(source, settings, { repository: LOWER, tag: 'v1' }))).code).toBe('DIGEST_MISMATCH');
   });
 });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { previewOf } from '../../src-main/service/browse.ts';
-import { listsDeeper, mergeEntries, treePath } from '../../src-renderer/file-tree.ts';
+import { EMPTY_TREE, listsDeeper, mergeEntries, treePath } from '../../src-renderer/file-tree.ts';
 import { visibleParts } from '../../src-renderer/visible-text.ts';
 import type { BrowseFileEntry } from '../../src-shared/api/contract.ts';
 
@@ -37,18 +37,31 @@ const entry = (path: string, type: BrowseFileEntry['type'] = 'file', size = 1): 
 
 describe('the file tree', () => {
   it('puts every entry under its folder, folders first, and makes up folders a listing only implies', () => {
-    const tree = mergeEntries({}, [entry('./version.json'), entry('deckhouse/candi/images_digests.json'), entry('/bin', 'dir', 0), entry('bin/sh', 'symlink', 0)]);
-    expect(tree['']?.map((n) => `${n.type}:${n.path}`)).toEqual(['dir:bin', 'dir:deckhouse', 'file:version.json']);
-    expect(tree['deckhouse']?.map((n) => n.path)).toEqual(['deckhouse/candi']);
-    expect(tree['deckhouse/candi']?.map((n) => n.name)).toEqual(['images_digests.json']);
-    expect(tree['bin']?.map((n) => n.name)).toEqual(['sh']);
+    const tree = mergeEntries(EMPTY_TREE, [entry('./version.json'), entry('deckhouse/candi/images_digests.json'), entry('/bin', 'dir', 0), entry('bin/sh', 'symlink', 0)]);
+    expect(tree.get('')?.map((n) => `${n.type}:${n.path}`)).toEqual(['dir:bin', 'dir:deckhouse', 'file:version.json']);
+    expect(tree.get('deckhouse')?.map((n) => n.path)).toEqual(['deckhouse/candi']);
+    expect(tree.get('deckhouse/candi')?.map((n) => n.name)).toEqual(['images_digests.json']);
+    expect(tree.get('bin')?.map((n) => n.name)).toEqual(['sh']);
   });
 
   it('adds a folder listed later without losing what was there, replacing an entry listed twice', () => {
-    const first = mergeEntries({}, [entry('etc', 'dir', 0), entry('version.json', 'file', 10)]);
+    const first = mergeEntries(EMPTY_TREE, [entry('etc', 'dir', 0), entry('version.json', 'file', 10)]);
     const next = mergeEntries(first, [entry('etc/os-release', 'file', 5), entry('version.json', 'file', 12)]);
-    expect(next['']?.map((n) => `${n.path}:${n.size}`)).toEqual(['etc:0', 'version.json:12']);
-    expect(next['etc']?.map((n) => n.path)).toEqual(['etc/os-release']);
+    expect(next.get('')?.map((n) => `${n.path}:${n.size}`)).toEqual(['etc:0', 'version.json:12']);
+    expect(next.get('etc')?.map((n) => n.path)).toEqual(['etc/os-release']);
+  });
+
+  it('takes folders named like Object.prototype members from an untrusted image as plain folders', () => {
+    const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+    const tree = mergeEntries(
+      EMPTY_TREE,
+      names.map((name) => entry(`${name}/x`)),
+    );
+    expect(tree.get('')?.map((n) => `${n.type}:${n.path}`)).toEqual(names.sort().map((name) => `dir:${name}`));
+    for (const name of names) expect(tree.get(name)?.map((n) => n.path)).toEqual([`${name}/x`]);
+    const again = mergeEntries(tree, [entry('__proto__/y'), entry('constructor', 'dir', 0)]);
+    expect(again.get('__proto__')?.map((n) => n.name)).toEqual(['x', 'y']);
+    expect(again.get('unlisted')).toBeUndefined();
   });
 
   it('tells a whole tree from one folder', () => {

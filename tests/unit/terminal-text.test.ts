@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProgressRenderer } from '../../src-main/cli/progress.ts';
+import { visibleParts } from '../../src-renderer/visible-text.ts';
+import { visibleEscape } from '../../src-shared/printable-text.ts';
 import { exactStream, shown, TerminalGuard, terminalLines, terminalSafe } from '../../src-main/cli/terminal-text.ts';
 import { Capture } from '../harness/test-helpers.ts';
 
@@ -56,5 +58,16 @@ describe('terminalLines and the guard', () => {
     expect(exactStream(guard)).toBe(capture);
     new ProgressRenderer(guard).close();
     expect(capture.text).toBe('\r\x1b[K');
+  });
+});
+
+describe('one escape for the terminal and the screen', () => {
+  it('shows each character the same way in `ferry ls` output and in the app, from src-shared/printable-text.ts', () => {
+    const chars = ['\n', '\r', '\t', '\0', '\x1b', '\x7f', '\x9b', '\u200b', '\u202e', '\u2028', '\u2066', '\ufeff', '\ud800'];
+    expect(chars.map(visibleEscape)).toEqual(['\\n', '\\r', '\\t', '\\x00', '\\x1b', '\\u007f', '\\u009b', '\\u200b', '\\u202e', '\\u2028', '\\u2066', '\\ufeff', '\\ud800']);
+    for (const char of chars) {
+      expect(terminalSafe(char)).toBe(visibleEscape(char));
+      expect(visibleParts(char, { lines: false })).toEqual([{ escape: visibleEscape(char), codePoint: char.codePointAt(0) }]);
+    }
   });
 });

@@ -2,10 +2,10 @@
  * `ferry cat IMAGE PATH`: one file of an image on stdout, as `crane export
  * IMAGE - | tar -Oxf - PATH` gives it — the layers looked at from the top,
  * whiteouts honoured, symlinks and hard links inside the image followed —
- * from a registry or a bundle. Every layer is checked against its digest; a
- * file up to 16 MiB is written only after that check passed, a bigger one
- * flows as it is read and a failed check at its layer's end is reported on
- * stderr with exit code 1 (the bytes already written are not to be used).
+ * from a registry or a bundle. Every layer is checked against its digest and
+ * nothing is written before that check passed: a file up to 16 MiB waits in
+ * memory, a bigger one in a private temporary file (usecases/held-output.ts);
+ * a failed check is reported on stderr with exit code 1 and empty stdout.
  *
  * The bytes are the file's, unescaped, only when stdout is not a terminal
  * (a pipe or a file) or with --raw; on a terminal they pass the same guard

@@ -40,6 +40,7 @@ export async function runExtract(args: ParsedArgs, { out }: CommandIo): Promise<
       return 0;
     }
     for (const file of summary.files) out.write(`  ${shown`${file.path}`}  ${formatBytes(file.size)}\n`);
+    for (const note of summary.notes ?? []) out.write(`${shown`note: ${note}`}\n`);
     out.write(shown`extracted ${CONTENT_KIND_WORDS[summary.kind]} ${summary.name} (${summary.source}): ${String(summary.files.length)} file(s), ${formatBytes(summary.bytes)} into ${summary.to}`);
     out.write('\n');
     return 0;
