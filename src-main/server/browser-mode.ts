@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { untilInterrupted } from '../base/interrupt.ts';
 import { createService } from '../service.ts';
 import { startBrowserServer } from './browser-server.ts';
 import { openInBrowser, writeRedirectFile, type RedirectFile } from './open-browser.ts';
@@ -50,15 +51,7 @@ export async function runBrowserMode(options: BrowserModeOptions): Promise<numbe
       options.err.write(`ferry ui: not opening a browser: ${error instanceof Error ? error.message : String(error)}\n`);
     }
   }
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilInterrupted();
   await redirect?.remove();
   await server.close();
   await service.close();

@@ -7,53 +7,8 @@
  * applied in order. `pushTags` PUTs one manifest under many tags quickly.
  */
 import { gzipSync } from 'node:zlib';
-import { pack } from 'tar-stream';
-import { FIXED_TIME, MediaTypes, jsonContent, seededBytes, sha256Digest, toContent, type Content } from './fixture-content.ts';
+import { FIXED_TIME, MediaTypes, jsonContent, seededBytes, sha256Digest, tarOf, toContent, type Content } from './fixture-content.ts';
 import type { RunningRegistry } from './registry.ts';
-
-/** One tar entry: a file, folder, symlink or hard link (`link`). */
-export interface FixtureEntry {
-  name: string;
-  type?: 'file' | 'directory' | 'symlink' | 'link';
-  data?: Buffer;
-  linkname?: string;
-}
-
-/** A tar with the entries in the given order (fixed time, root owner). */
-export async function tarOf(entries: readonly FixtureEntry[]): Promise<Buffer> {
-  const tar = pack();
-  const chunks: Buffer[] = [];
-  tar.on('data', (chunk: unknown) => {
-    if (Buffer.isBuffer(chunk)) chunks.push(chunk);
-  });
-  const done = new Promise<void>((resolve, reject) => {
-    tar.on('end', resolve);
-    tar.on('error', reject);
-  });
-  for (const entry of entries) {
-    const type = entry.type ?? 'file';
-    const data = entry.data ?? Buffer.alloc(0);
-    await new Promise<void>((resolve, reject) =>
-      tar.entry(
-        {
-          name: entry.name,
-          type,
-          size: type === 'file' ? data.length : 0,
-          mode: type === 'directory' ? 0o755 : 0o644,
-          mtime: FIXED_TIME,
-          uid: 0,
-          gid: 0,
-          ...(entry.linkname ? { linkname: entry.linkname } : {}),
-        },
-        type === 'file' ? data : Buffer.alloc(0),
-        (error) => (error ? reject(error) : resolve()),
-      ),
-    );
-  }
-  tar.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
 
 /** The old and new version.json of the fixture, as Deckhouse's release-channel image holds it. */
 export const OLD_VERSION = Buffer.from('{"version":"v1.69.3"}\n');

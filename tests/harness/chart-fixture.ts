@@ -55,6 +55,19 @@ export async function packChart(spec: ChartSpec): Promise<Buffer> {
   return packTarGz(files);
 }
 
+/** A chart repository's index.yaml, written by hand (as a repository could serve it) so tests control every field: `{ name: [{ version, urls, digest, … }] }`. */
+export function chartIndex(entries: Record<string, Array<Record<string, unknown>>>): Buffer {
+  const lines = ['apiVersion: v1', 'entries:'];
+  for (const [name, versions] of Object.entries(entries)) {
+    lines.push(`  ${name}:`);
+    for (const v of versions) {
+      lines.push(`  - name: ${name}`);
+      for (const [k, value] of Object.entries(v)) lines.push(`    ${k}: ${JSON.stringify(value)}`);
+    }
+  }
+  return Buffer.from(`${lines.join('\n')}\ngenerated: "2026-11-30T00:00:00Z"\n`);
+}
+
 /** sha256 hex of bytes, as a chart index writes it. */
 export function sha256Hex(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');

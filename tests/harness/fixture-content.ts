@@ -71,8 +71,16 @@ export interface TarFile {
   data: Buffer;
 }
 
-/** A reproducible tar: fixed mtime, uid/gid 0, no user names, mode 0644, entries in the given order. */
-export async function makeTar(files: readonly TarFile[]): Promise<Buffer> {
+/** One tar entry of any kind the tests need: a file (the default), folder, symlink, hard link (`link`) or FIFO. */
+export interface TarEntry {
+  name: string;
+  type?: 'file' | 'directory' | 'symlink' | 'link' | 'fifo';
+  data?: Buffer;
+  linkname?: string;
+}
+
+/** A reproducible tar: fixed mtime, uid/gid 0, no user names, mode 0644 (folders 0755), entries in the given order (names as given, however hostile). */
+export async function tarOf(entries: readonly TarEntry[]): Promise<Buffer> {
   const tar = pack();
   const chunks: Buffer[] = [];
   tar.on('data', (chunk: unknown) => {
@@ -82,16 +90,22 @@ export async function makeTar(files: readonly TarFile[]): Promise<Buffer> {
     tar.on('end', resolve);
     tar.on('error', reject);
   });
-  for (const file of files) {
+  for (const entry of entries) {
+    const type = entry.type ?? 'file';
+    const data = type === 'file' ? (entry.data ?? Buffer.alloc(0)) : Buffer.alloc(0);
+    const header = { name: entry.name, type, size: data.length, mode: type === 'directory' ? 0o755 : 0o644, mtime: FIXED_TIME, uid: 0, gid: 0, uname: '', gname: '' };
     await new Promise<void>((resolve, reject) => {
-      tar.entry({ name: file.name, size: file.data.length, mtime: FIXED_TIME, uid: 0, gid: 0, uname: '', gname: '', mode: 0o644, type: 'file' }, file.data, (error) =>
-        error ? reject(error) : resolve(),
-      );
+      tar.entry(entry.linkname ? { ...header, linkname: entry.linkname } : header, data, (error) => (error ? reject(error) : resolve()));
     });
   }
   tar.finalize();
   await done;
   return Buffer.concat(chunks);
+}
+
+/** A reproducible tar of regular files only. */
+export async function makeTar(files: readonly TarFile[]): Promise<Buffer> {
+  return tarOf(files);
 }
 
 /** Reproducible gzip: fixed level, mtime 0 (Node's default) and a fixed OS byte. */

@@ -17,7 +17,7 @@ import { resolveCharts } from '../../src-main/sources/charts.ts';
 import { readImageSet } from '../../src-main/sources/image-set.ts';
 import { parseRange } from '../../src-main/sources/versions.ts';
 import { FerryError } from '../../src-shared/errors.ts';
-import { packChart, packTarGz, sha256Hex, startStaticServer, type StaticServer } from '../harness/chart-fixture.ts';
+import { chartIndex as index, packChart, packTarGz, sha256Hex, startStaticServer, type StaticServer } from '../harness/chart-fixture.ts';
 import { failure } from '../harness/test-helpers.ts';
 
 let server: StaticServer;
@@ -48,18 +48,6 @@ unknownKey: dropped
 `;
 
 let webArchive: Buffer;
-
-function index(entries: Record<string, Array<Record<string, unknown>>>): Buffer {
-  const lines = ['apiVersion: v1', 'entries:'];
-  for (const [name, versions] of Object.entries(entries)) {
-    lines.push(`  ${name}:`);
-    for (const v of versions) {
-      lines.push(`  - name: ${name}`);
-      for (const [k, value] of Object.entries(v)) lines.push(`    ${k}: ${JSON.stringify(value)}`);
-    }
-  }
-  return Buffer.from(`${lines.join('\n')}\ngenerated: "2026-11-30T00:00:00Z"\n`);
-}
 
 beforeAll(async () => {
   server = await startStaticServer();

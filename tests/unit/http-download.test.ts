@@ -17,7 +17,7 @@ import { closeHttpConnections, downloadToFile, MAX_REDIRECTS } from '../../src-m
 import { readImageSet } from '../../src-main/sources/image-set.ts';
 import type { ChartSelection } from '../../src-main/sources/image-set-schema.ts';
 import { resolveFiles } from '../../src-main/sources/local-files.ts';
-import { packChart, sha256Hex, startStaticServer, type StaticServer } from '../harness/chart-fixture.ts';
+import { chartIndex as index, packChart, sha256Hex, startStaticServer, type StaticServer } from '../harness/chart-fixture.ts';
 import { makePki } from '../harness/pki.ts';
 import { failure } from '../harness/test-helpers.ts';
 
@@ -29,18 +29,6 @@ let trusting: Registries;
 const untrusting = new Registries(DEFAULT_ACCESS);
 const TOOL = Buffer.from('#!/bin/sh\necho ferry\n');
 let webArchive: Buffer;
-
-function index(entries: Record<string, Array<Record<string, unknown>>>): Buffer {
-  const lines = ['apiVersion: v1', 'entries:'];
-  for (const [name, versions] of Object.entries(entries)) {
-    lines.push(`  ${name}:`);
-    for (const v of versions) {
-      lines.push(`  - name: ${name}`);
-      for (const [k, value] of Object.entries(v)) lines.push(`    ${k}: ${JSON.stringify(value)}`);
-    }
-  }
-  return Buffer.from(`${lines.join('\n')}\n`);
-}
 
 const redirect = (location: string): { body: Buffer; status: number; headers: Record<string, string> } => ({ body: Buffer.alloc(0), status: 302, headers: { location } });
 

@@ -4,7 +4,7 @@ import { MemoryBlobSource, verifiedContent } from '../../src-main/oci/blob-io.ts
 import { sha256Digest } from '../../src-main/oci/digest.ts';
 import { ImageLayers, sourceLayerReader } from '../../src-main/oci/image-files.ts';
 import { isTarLayer, MAX_LAYER_NAME_BYTES, scanLayer, type LayerBlob } from '../../src-main/oci/layer-scan.ts';
-import { tarOf } from '../harness/browse-fixture.ts';
+import { tarOf } from '../harness/fixture-content.ts';
 import { failure } from '../harness/test-helpers.ts';
 
 const TAR = 'application/vnd.oci.image.layer.v1.tar';

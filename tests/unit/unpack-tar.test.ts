@@ -1,30 +1,10 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import tarStream from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { safeRelativePath, unpackTar } from '../../src-main/transfer/unpack-tar.ts';
+import { tarOf, type TarEntry } from '../harness/fixture-content.ts';
 import { failure } from '../harness/test-helpers.ts';
-
-type Entry = { name: string; type?: 'file' | 'directory' | 'symlink' | 'link' | 'fifo'; body?: string; linkname?: string };
-
-/** A tar in memory, entries as given (tar-stream writes whatever name it is told). */
-async function tarOf(entries: Entry[]): Promise<Buffer> {
-  const pack = tarStream.pack();
-  const chunks: Buffer[] = [];
-  const done = (async () => {
-    for await (const chunk of pack as AsyncIterable<Buffer>) chunks.push(chunk);
-  })();
-  for (const entry of entries) {
-    const type = entry.type ?? 'file';
-    const header = { name: entry.name, type, ...(entry.linkname ? { linkname: entry.linkname } : {}) };
-    if (type === 'file') pack.entry(header, entry.body ?? '');
-    else pack.entry(header, '');
-  }
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
 
 async function* once(bytes: Buffer): AsyncGenerator<Buffer> {
   yield bytes;
@@ -42,8 +22,8 @@ describe('unpackTar', () => {
   it('writes files and folders under the folder it is given', async () => {
     const tar = await tarOf([
       { name: 'debs/', type: 'directory' },
-      { name: 'debs/Packages', body: 'Package: x\n' },
-      { name: './debs/pool/x.deb', body: 'deb' },
+      { name: 'debs/Packages', data: Buffer.from('Package: x\n') },
+      { name: './debs/pool/x.deb', data: Buffer.from('deb') },
     ]);
     const written = await unpackTar(once(tar), dir, 'layer', tar.length);
     expect(written).toEqual([
@@ -54,13 +34,13 @@ describe('unpackTar', () => {
   });
 
   for (const [what, entries, message] of [
-    ['an absolute path', [{ name: '/etc/evil', body: 'x' }], 'is an absolute path'],
-    ['a path climbing out', [{ name: 'debs/../../evil', body: 'x' }], 'climbs out of its folder'],
+    ['an absolute path', [{ name: '/etc/evil', data: Buffer.from('x') }], 'is an absolute path'],
+    ['a path climbing out', [{ name: 'debs/../../evil', data: Buffer.from('x') }], 'climbs out of its folder'],
     ['a symlink', [{ name: 'debs/link', type: 'symlink', linkname: '/etc/passwd' }], 'is a symlink'],
     [
       'a hard link',
       [
-        { name: 'a', body: 'x' },
+        { name: 'a', data: Buffer.from('x') },
         { name: 'b', type: 'link', linkname: 'a' },
       ],
       'is a link',
@@ -68,13 +48,13 @@ describe('unpackTar', () => {
     [
       'a name twice',
       [
-        { name: 'a', body: 'x' },
-        { name: './a', body: 'y' },
+        { name: 'a', data: Buffer.from('x') },
+        { name: './a', data: Buffer.from('y') },
       ],
       'appears twice',
     ],
-    ['a backslash', [{ name: '..\\evil', body: 'x' }], 'holds a backslash'],
-  ] as Array<[string, Entry[], string]>) {
+    ['a backslash', [{ name: '..\\evil', data: Buffer.from('x') }], 'holds a backslash'],
+  ] as Array<[string, TarEntry[], string]>) {
     it(`refuses ${what}, naming the entry`, async () => {
       const tar = await tarOf(entries);
       const error = await failure(unpackTar(once(tar), dir, 'ket/packages: layer debs', tar.length));
@@ -85,7 +65,7 @@ describe('unpackTar', () => {
   }
 
   it('refuses files adding up to more than the layer size', async () => {
-    const tar = await tarOf([{ name: 'a', body: 'x'.repeat(100) }]);
+    const tar = await tarOf([{ name: 'a', data: Buffer.from('x'.repeat(100)) }]);
     expect((await failure(unpackTar(once(tar), dir, 'layer', 50))).message).toContain("more than the layer's 50 bytes");
     expect(await readdir(dir)).toEqual([]);
   });

@@ -5,6 +5,7 @@
  * `ferry serve` (issue 15) joins this command beside `--files`.
  */
 import { FerryError } from '../../../src-shared/errors.ts';
+import { untilInterrupted } from '../../base/interrupt.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
 import { shown } from '../terminal-text.ts';
 
@@ -48,15 +49,7 @@ export async function runServe(args: ParsedArgs, { out, err }: CommandIo): Promi
     ...(quiet ? {} : { onRequest: ({ method, path, status }: { method: string; path: string; status: number }) => err.write(shown`${method} ${path} ${String(status)}\n`) }),
   });
   out.write(shown`serving ${files} read-only at ${server.url} (Ctrl-C stops)\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilInterrupted();
   await server.close();
   return 0;
 }
