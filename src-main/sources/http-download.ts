@@ -53,14 +53,14 @@ export async function closeHttpConnections(registries: Registries): Promise<void
   await Promise.all([...(byHost?.values() ?? [])].map((agent) => agent.close()));
 }
 
-async function getOnce(registries: Registries, start: URL, subject: string, signal: AbortSignal | undefined): Promise<Dispatcher.ResponseData> {
+async function getOnce(registries: Registries, start: URL, subject: string, signal: AbortSignal | undefined, headers: Readonly<Record<string, string>>): Promise<Dispatcher.ResponseData> {
   let url = start;
   for (let hop = 0; ; hop += 1) {
     signal?.throwIfAborted();
     const agent = await agentFor(registries, url);
     let response: Dispatcher.ResponseData;
     try {
-      response = await agent.request({ origin: url.origin, path: `${url.pathname}${url.search}`, method: 'GET', headers: { 'user-agent': 'ferry/0.1' }, signal });
+      response = await agent.request({ origin: url.origin, path: `${url.pathname}${url.search}`, method: 'GET', headers: { ...headers, 'user-agent': 'ferry/0.1' }, signal });
     } catch (error) {
       throw errorForNetwork(error, { method: 'GET', url: url.href, subject });
     }
@@ -92,11 +92,11 @@ async function getOnce(registries: Registries, start: URL, subject: string, sign
   }
 }
 
-/** One GET answered 200, after redirects and retries of temporary failures; the caller reads (and caps) the body. */
-export async function httpGet(registries: Registries, url: URL, subject: string, signal: AbortSignal | undefined): Promise<Dispatcher.ResponseData> {
+/** One GET answered 200, after redirects and retries of temporary failures; the caller reads (and caps) the body. `headers` (such as `accept`) go with every hop. */
+export async function httpGet(registries: Registries, url: URL, subject: string, signal: AbortSignal | undefined, headers: Readonly<Record<string, string>> = {}): Promise<Dispatcher.ResponseData> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await getOnce(registries, url, subject, signal);
+      return await getOnce(registries, url, subject, signal, headers);
     } catch (error) {
       if (attempt >= ATTEMPTS || !isTemporary(error) || signal?.aborted === true) throw error;
       await sleep(250 * 2 ** attempt, undefined, { signal });
@@ -110,9 +110,16 @@ function discard(response: Dispatcher.ResponseData): void {
   response.body.destroy();
 }
 
-/** A body read whole into memory, refused past `limit` bytes (declared or actual). */
-export async function httpGetCapped(registries: Registries, url: URL, subject: string, limit: number, signal: AbortSignal | undefined): Promise<Buffer> {
-  const response = await httpGet(registries, url, subject, signal);
+/** A body read whole into memory, refused past `limit` bytes (declared or actual); `headers` as for httpGet. */
+export async function httpGetCapped(
+  registries: Registries,
+  url: URL,
+  subject: string,
+  limit: number,
+  signal: AbortSignal | undefined,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<Buffer> {
+  const response = await httpGet(registries, url, subject, signal, headers);
   const declared = Number(response.headers['content-length'] ?? '0');
   if (declared > limit) {
     discard(response);
