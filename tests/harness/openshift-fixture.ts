@@ -160,7 +160,12 @@ export interface OpenShiftFixture {
 }
 
 /** A tiny OCI image: one gzip layer with the given files, a config with optional labels (amd64 unless `architecture`); the operator catalog fixtures build theirs with it too. */
-export async function tinyImage(label: string, files: { name: string; data: Buffer }[], labels: Record<string, string> = {}, architecture = 'amd64'): Promise<{ manifest: Content; content: Content[] }> {
+export async function tinyImage(
+  label: string,
+  files: { name: string; data: Buffer }[],
+  labels: Record<string, string> = {},
+  architecture = 'amd64',
+): Promise<{ manifest: Content; content: Content[] }> {
   const layer = await makeLayer(MediaTypes.ociLayerGzip, files.length > 0 ? files : [{ name: `etc/ferry/${label}`, data: Buffer.from(`${label}\n`) }]);
   const config = jsonContent(MediaTypes.ociConfig, {
     created: FIXED_TIME.toISOString(),
