@@ -8,7 +8,8 @@
 import { z } from 'zod';
 import type { Reference } from '../../src-shared/model/oci.ts';
 import { parseReference } from '../oci/reference.ts';
-import { anyVersion, compareVersions, parseRange, releaseVersion, type VersionRange } from './versions.ts';
+import { anyVersion, parseRange, releaseVersion, type VersionRange } from './versions.ts';
+import { closed, list, reason, reference, range, text, textOrNumber } from './schema-parts.ts';
 
 /** Deckhouse's five release channels, least to most conservative (d8 mirror pulls all of them by default). */
 export const DEFAULT_CHANNELS: readonly string[] = ['alpha', 'beta', 'early-access', 'stable', 'rock-solid'];
@@ -16,47 +17,6 @@ export const DEFAULT_CHANNELS: readonly string[] = ['alpha', 'beta', 'early-acce
 const TAG = /^[\w][\w.-]{0,127}$/;
 /** A Deckhouse module name: a repository path component. */
 const MODULE_NAME = /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$/;
-
-function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** A closed mapping: an unknown key is refused by name, with the known ones listed. */
-function closed<T extends z.core.$ZodLooseShape>(shape: T, noun = 'key') {
-  const known = Object.keys(shape).join(', ');
-  return z.strictObject(shape, {
-    error: (issue) => (issue.code === 'unrecognized_keys' ? `is not a known ${noun} (${noun}s: ${known})` : `must be a mapping (${noun}s: ${known})`),
-  });
-}
-
-/** A list, with the wording for a value that is not one. */
-function list<T extends z.ZodType>(item: T, what = 'must be a list') {
-  return z.array(item, { error: what });
-}
-
-/** A trimmed, non-empty string. */
-const text = z.string({ error: 'must be a non-empty string' }).trim().min(1, { error: 'must be a non-empty string' });
-
-/** A string or a number written as text (YAML reads `semver: 1.2` as a number). */
-const textOrNumber = z.union([z.string(), z.number()], { error: 'must be a string' }).transform(String);
-
-/** An image reference, parsed. */
-const reference = text.transform((value, ctx): Reference => {
-  try {
-    return parseReference(value);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `is not an image reference: ${reason(error)}` });
-    return z.NEVER;
-  }
-});
-
-/** An npm-style range, compiled by node-semver. */
-const range = textOrNumber.transform((value, ctx): VersionRange => {
-  const parsed = parseRange(value);
-  if (parsed) return parsed;
-  ctx.addIssue({ code: 'custom', message: `is not a version range such as ">=1.2 <2", "~1.35" or "^1.2": "${value}"` });
-  return z.NEVER;
-});
 
 // ---- tags: -------------------------------------------------------------
 
@@ -187,63 +147,12 @@ export type DeckhouseConfig = z.output<typeof deckhouseSchema>;
 /** One module of a `deckhouse:` section and its optional constraint. */
 export type DeckhouseModule = DeckhouseConfig['modules'][number];
 
-// ---- openshift: --------------------------------------------------------
+// ---- openshift: (openshift-schema.ts) -----------------------------------
 
-/** A semantic version (pre-releases allowed), kept as written. */
-const semanticVersion = textOrNumber.transform((value, ctx) => {
-  const trimmed = value.trim();
-  if (anyVersion(trimmed)) return trimmed;
-  ctx.addIssue({ code: 'custom', message: `must be a semantic version such as 4.2.0, got "${trimmed}"` });
-  return z.NEVER;
-});
+import { blockedImagesSchema, openShiftSchema } from './openshift-schema.ts';
 
-/** One operator package to carry, as the image set names it. */
-export const operatorPackageSchema = closed({
-  name: text,
-  /** Channels to carry; default the package's defaultChannel. */
-  channels: list(text)
-    .min(1, { error: 'must name at least one channel (leave it out for the default channel)' })
-    .transform((channels) => [...new Set(channels)])
-    .optional(),
-  /** Inclusive lower bound on the bundle's olm.package version. */
-  minVersion: semanticVersion.optional(),
-  /** Inclusive upper bound on the bundle's olm.package version. */
-  maxVersion: semanticVersion.optional(),
-}).superRefine((selection, ctx) => {
-  const min = selection.minVersion === undefined ? undefined : anyVersion(selection.minVersion);
-  const max = selection.maxVersion === undefined ? undefined : anyVersion(selection.maxVersion);
-  if (min && max && compareVersions(min, max) > 0) ctx.addIssue({ code: 'custom', path: ['minVersion'], message: `(${selection.minVersion}) is above maxVersion (${selection.maxVersion})` });
-});
-
-/** One catalog and the packages to carry from it. */
-export const operatorCatalogSchema = closed({
-  catalog: reference,
-  packages: list(operatorPackageSchema)
-    .min(1, { error: 'must list at least one package' })
-    .superRefine((packages, ctx) => {
-      const names = new Set<string>();
-      for (const [j, p] of packages.entries()) {
-        if (names.has(p.name)) ctx.addIssue({ code: 'custom', path: [j, 'name'], message: `repeats package "${p.name}"` });
-        names.add(p.name);
-      }
-    }),
-});
-
-/** The `openshift:` section: releases, operator catalogs, additional images; at least one. */
-export const openShiftSchema = closed({
-  releases: list(reference).default([]),
-  operators: list(operatorCatalogSchema).default([]),
-  additionalImages: list(reference).default([]),
-}).superRefine((config, ctx) => {
-  if (config.releases.length + config.operators.length + config.additionalImages.length === 0) ctx.addIssue({ code: 'custom', message: 'needs at least one of releases, operators, additionalImages' });
-});
-
-/** A checked `openshift:` section. */
-export type OpenShiftConfig = z.output<typeof openShiftSchema>;
-/** One package selection of an operator catalog. */
-export type OperatorPackageSelection = z.output<typeof operatorPackageSchema>;
-/** One catalog selection of the `openshift:` section. */
-export type OperatorCatalogSelection = z.output<typeof operatorCatalogSchema>;
+export { openShiftSchema, blockedImagesSchema };
+export type { OpenShiftConfig, OperatorPackageSelection, OperatorCatalogSelection, PlatformSelection, ReleaseChannelSelection } from './openshift-schema.ts';
 
 // ---- files: and packageRepositories: ------------------------------------
 
@@ -387,6 +296,7 @@ export const imageSetSchema = closed(
     tags: list(tagRuleSchema, 'must be a list of rules').nullish(),
     deckhouse: deckhouseSchema.nullish(),
     openshift: openShiftSchema.nullish(),
+    blockedImages: blockedImagesSchema.nullish(),
     files: list(fileEntrySchema, 'must be a list of files, folders or URLs').nullish(),
     packageRepositories: list(packageRepositorySchema, 'must be a list of package repository folders').nullish(),
     charts: list(chartSchema, 'must be a list of charts').nullish(),

@@ -17,6 +17,12 @@ import type { Registries } from '../oci/registry/registries.ts';
 import { httpGetCapped } from './http-download.ts';
 import { anyVersion, compareVersions, type Version } from './versions.ts';
 
+/** The public OpenShift update service, oc-mirror's default graph endpoint (`--update-service` overrides it). */
+export const DEFAULT_UPDATE_SERVICE = 'https://api.openshift.com/api/upgrades_info/v1/graph';
+
+/** The public release signature store (`<store>/sha256=<hex>/signature-<n>`), as oc-mirror reads it (`--signature-store` overrides it). */
+export const DEFAULT_SIGNATURE_STORE = 'https://mirror.openshift.com/pub/openshift-v4/signatures/openshift/release';
+
 /** One release of the graph: its version, its release image by digest and the service's metadata. */
 export interface GraphRelease {
   version: Version;

@@ -172,9 +172,9 @@ async function readPackages(
 
 function selectBundles(subject: string, pkg: Package, selection: OperatorPackageSelection): { channels: string[]; bundles: Bundle[] } {
   const known = [...pkg.channels.keys()].sort();
-  let channels = selection.channels;
+  let channels = selection.channels?.map((c) => c.name);
   if (channels === undefined || channels.length === 0) {
-    const fallback = pkg.defaultChannel ?? (known.length === 1 ? known[0] : undefined);
+    const fallback = selection.defaultChannel ?? pkg.defaultChannel ?? (known.length === 1 ? known[0] : undefined);
     if (fallback === undefined)
       throw new FerryError('INVALID_CONTENT', `${subject}: package ${pkg.name} has no defaultChannel; name channels (known: ${known.join(', ')})`, { package: pkg.name, channels: known });
     channels = [fallback];

@@ -45,4 +45,8 @@ export interface ResolveContext {
   baseDir: string;
   /** A private folder for what resolvers download or build on the connected side (`files:` URLs, packed package repositories, charts from HTTP repositories); the export use case removes it after the export. */
   staging?: string;
+  /** The OpenShift update service's graph endpoint (Cincinnati); absent means openshift-graph.ts's DEFAULT_UPDATE_SERVICE. */
+  updateService?: string;
+  /** The OpenShift release signature store's base URL; absent means openshift-graph.ts's DEFAULT_SIGNATURE_STORE. */
+  signatureStore?: string;
 }

@@ -226,7 +226,15 @@ describe('config validation', () => {
     ['releases not a list', { releases: 'quay.io/a/b:1' }, 'openshift.releases must be a list'],
     ['bad release reference', { releases: ['Quay.io/A B'] }, 'openshift.releases[0] is not an image reference'],
     ['catalog missing', { operators: [{ packages: [{ name: 'a' }] }] }, 'openshift.operators[0].catalog must be a non-empty string'],
-    ['no packages', { operators: [{ catalog: 'r.io/c:1', packages: [] }] }, 'openshift.operators[0].packages must list at least one package'],
+    ['a platform without channels', { platform: { channels: [] } }, 'openshift.platform.channels must list at least one channel'],
+    ['an unknown channel type', { platform: { channels: [{ name: 'stable-4.16', type: 'rhel' }] } }, 'openshift.platform.channels[0].type must be ocp or okd'],
+    ['a repeated release channel', { platform: { channels: [{ name: 'stable-4.16' }, { name: 'stable-4.16' }] } }, 'openshift.platform.channels[1].name repeats channel "stable-4.16"'],
+    ['an unknown architecture', { platform: { channels: [{ name: 'stable-4.16' }], architectures: ['x86_64'] } }, 'openshift.platform.architectures[0] must be one of amd64'],
+    [
+      'a channel mapping with an unknown key',
+      { operators: [{ catalog: 'r.io/c:1', packages: [{ name: 'a', channels: [{ name: 'stable', head: true }] }] }] },
+      'openshift.operators[0].packages[0].channels[0]',
+    ],
     ['package without name', { operators: [{ catalog: 'r.io/c:1', packages: [{ channels: ['a'] }] }] }, 'openshift.operators[0].packages[0].name'],
     ['channels not a list', { operators: [{ catalog: 'r.io/c:1', packages: [{ name: 'a', channels: 'stable' }] }] }, 'openshift.operators[0].packages[0].channels must be a list'],
     ['bad minVersion', { operators: [{ catalog: 'r.io/c:1', packages: [{ name: 'a', minVersion: 'latest' }] }] }, 'openshift.operators[0].packages[0].minVersion must be a semantic version'],
@@ -253,6 +261,24 @@ describe('config validation', () => {
       additionalImages: ['registry.redhat.io/ubi9/ubi:latest'],
     });
     expect(parsed.releases[0]).toEqual({ registry: 'quay.io', repository: 'openshift-release-dev/ocp-release', tag: '4.16.12-x86_64' });
-    expect(parsed.operators[0]?.packages[0]).toEqual({ name: 'a', channels: ['stable'], minVersion: '1.0.0', maxVersion: '1.2.0' });
+    expect(parsed.operators[0]?.packages[0]).toEqual({ name: 'a', channels: [{ name: 'stable' }], minVersion: '1.0.0', maxVersion: '1.2.0' });
+    expect(parsed.operators[0]).toMatchObject({ full: false, skipDependencies: false });
+  });
+
+  it('reads platform channels with oc-mirror defaults, and an empty package list as every package', () => {
+    const parsed = parseOpenShiftConfig({
+      platform: { channels: [{ name: 'stable-4.16', minVersion: '4.16.1', maxVersion: '4.16.12', shortestPath: true }] },
+      operators: [
+        { catalog: 'r.io/c:1', full: true, packages: [{ name: 'a', channels: ['stable', { name: 'fast', minVersion: '1.1.0' }, 'stable'], defaultChannel: 'fast' }] },
+        { catalog: 'r.io/d:1' },
+      ],
+    });
+    expect(parsed.platform).toEqual({
+      channels: [{ name: 'stable-4.16', type: 'ocp', minVersion: '4.16.1', maxVersion: '4.16.12', shortestPath: true, full: false }],
+      architectures: ['amd64'],
+      graph: false,
+    });
+    expect(parsed.operators[0]?.packages[0]?.channels).toEqual([{ name: 'stable' }, { name: 'fast', minVersion: '1.1.0' }]);
+    expect(parsed.operators[1]?.packages).toEqual([]);
   });
 });

@@ -100,7 +100,7 @@ describe('valid image sets', () => {
       ['stronghold', '^1.2.3'],
     ]);
     expect(sections.openshift?.operators[0]?.packages).toEqual([
-      { name: 'cluster-logging', channels: ['stable-6.0'], minVersion: '6.0.1' },
+      { name: 'cluster-logging', channels: [{ name: 'stable-6.0' }], minVersion: '6.0.1' },
       { name: 'loki-operator', maxVersion: '6.1.0-rc.1' },
     ]);
     expect(sections.openshift?.additionalImages).toEqual([]);
