@@ -7,6 +7,7 @@
 import { formatReference } from '../oci/reference.ts';
 import { checkContent } from './content-check.ts';
 import { openShiftSchema, type OpenShiftConfig } from './image-set-schema.ts';
+import { resolveGraphImage } from './openshift-graph-image.ts';
 import { resolveCatalog } from './openshift-operators.ts';
 import { resolveReleases } from './openshift-release.ts';
 import type { ResolveContext, ResolvedImage, ResolvedSection } from './types.ts';
@@ -34,6 +35,7 @@ export async function resolveOpenShiftConfig(parsed: OpenShiftConfig, context: R
   const parts: ResolvedSection[] = [await resolveReleases(context, parsed.releases)];
   for (const catalog of parsed.operators) parts.push(await resolveCatalog(context, catalog));
   parts.push({ images: parsed.additionalImages.map((source): ResolvedImage => ({ source, section: ADDITIONAL_SECTION })), notes: [] });
+  if (parsed.platform?.graph) parts.push(await resolveGraphImage(context));
 
   const images: ResolvedImage[] = [];
   const seen = new Set<string>();
@@ -43,5 +45,5 @@ export async function resolveOpenShiftConfig(parsed: OpenShiftConfig, context: R
     seen.add(key);
     images.push(image);
   }
-  return { images, notes: parts.flatMap((p) => p.notes) };
+  return { images, notes: parts.flatMap((p) => p.notes), artifacts: parts.flatMap((p) => p.artifacts ?? []) };
 }
