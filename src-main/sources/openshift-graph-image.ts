@@ -97,18 +97,18 @@ async function repackGraphData(archive: string, into: string, source: string): P
     for await (const entry of extract) {
       const { header } = entry;
       if (header.type !== 'file' && header.type !== 'directory' && header.type !== 'symlink') {
-        throw new FerryError('INVALID_CONTENT', `${source}: entry "${header.name}" is a ${String(header.type)}; the graph data holds only files, folders and symlinks`, { entry: header.name });
+        throw new FerryError('INVALID_CONTENT', `${source}: entry "${header.name}" is a ${header.type}; the graph data holds only files, folders and symlinks`, { entry: header.name });
       }
       const name = layerPath(header.name, source);
-      const size = header.type === 'file' ? (header.size ?? 0) : 0;
+      const size = header.type === 'file' ? header.size : 0;
       unpacked += size;
       if (unpacked > GRAPH_DATA_UNPACKED_LIMIT) throw new FerryError('INVALID_CONTENT', `${source} unpacks to more than ${GRAPH_DATA_UNPACKED_LIMIT} bytes`, { limit: GRAPH_DATA_UNPACKED_LIMIT });
-      const common = { mode: header.mode ?? (header.type === 'directory' ? 0o755 : 0o644), mtime: header.mtime ?? new Date(0), uid: 0, gid: 0, uname: '', gname: '' };
+      const common = { mode: header.mode, mtime: header.mtime, uid: 0, gid: 0, uname: '', gname: '' };
       if (header.type === 'directory') {
         pack.entry({ ...common, name: `${name}/`, type: 'directory' });
         entry.resume();
       } else if (header.type === 'symlink') {
-        pack.entry({ ...common, name, type: 'symlink', linkname: header.linkname ?? '' });
+        pack.entry({ ...common, name, type: 'symlink', linkname: header.linkname });
         entry.resume();
       } else {
         files += 1;
@@ -169,7 +169,8 @@ export async function resolveGraphImage(context: ResolveContext, options: GraphI
   for (const node of manifestsInPushOrder(graph.root)) {
     const [config] = node.blobs;
     if (!config || !RUNNABLE_CONFIGS.includes(config.mediaType) || configs.has(config.digest)) continue;
-    if (config.size > IMAGE_CONFIG_LIMIT) throw new FerryError('INVALID_MANIFEST', `${formatReference(base)}: config ${config.digest} is ${config.size} bytes, more than ${IMAGE_CONFIG_LIMIT}`, { digest: config.digest });
+    if (config.size > IMAGE_CONFIG_LIMIT)
+      throw new FerryError('INVALID_MANIFEST', `${formatReference(base)}: config ${config.digest} is ${config.size} bytes, more than ${IMAGE_CONFIG_LIMIT}`, { digest: config.digest });
     configs.set(config.digest, await readBlobToBuffer(client, base.repository, config, signal));
   }
   // Pinned to the digest the base resolved to (the registry's, even when platform filtering rewrote the index).
@@ -186,7 +187,9 @@ export async function resolveGraphImage(context: ResolveContext, options: GraphI
   const platforms = graph.platforms.length > 0 ? ` (${graph.platforms.length} platform(s))` : '';
   return {
     images: [],
-    notes: [`${SUBJECT}: the update graph data (${files} files from ${shown}) on ${formatReference(pinned)}${platforms}, carried as ${GRAPH_IMAGE_TARGET.path}:${GRAPH_IMAGE_TARGET.tag} for an UpdateService`],
+    notes: [
+      `${SUBJECT}: the update graph data (${files} files from ${shown}) on ${formatReference(pinned)}${platforms}, carried as ${GRAPH_IMAGE_TARGET.path}:${GRAPH_IMAGE_TARGET.tag} for an UpdateService`,
+    ],
     artifacts: [artifact],
   };
 }

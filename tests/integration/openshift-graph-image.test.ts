@@ -23,6 +23,7 @@ import { getManifest } from '../../src-main/oci/registry/manifests.ts';
 import type { Registries } from '../../src-main/oci/registry/registries.ts';
 import { GRAPH_IMAGE_CMD, graphDataUrl, resolveGraphImage } from '../../src-main/sources/openshift-graph-image.ts';
 import type { ResolveContext } from '../../src-main/sources/types.ts';
+import { resolveOpenShiftConfig, type OpenShiftConfig } from '../../src-main/sources/openshift.ts';
 import { exportBundle } from '../../src-main/transfer/export.ts';
 import { startStaticServer, type StaticServer } from '../harness/chart-fixture.ts';
 import { emptyAuthFile, registriesFor } from '../harness/ferry-access.ts';
@@ -73,7 +74,7 @@ async function entriesOf(tar: Buffer): Promise<Array<{ name: string; type: strin
     const chunks: Buffer[] = [];
     for await (const chunk of entry as AsyncIterable<Buffer>) chunks.push(chunk);
     const { name, type, uid, gid } = entry.header;
-    out.push({ name, type: String(type), uid: uid ?? -1, gid: gid ?? -1, ...(type === 'file' ? { text: Buffer.concat(chunks).toString('utf8') } : {}) });
+    out.push({ name, type, uid, gid, ...(type === 'file' ? { text: Buffer.concat(chunks).toString('utf8') } : {}) });
   }
   return out;
 }
@@ -112,15 +113,25 @@ describe('the update graph data image', () => {
     await mkdir(staging);
     const resolved = await resolveGraphImage(context(staging, `${server.url}/api/upgrades_info/v1/graph`), { baseImage: `${source.host}/${base.repository}:${base.tag}` });
     expect(resolved.images).toEqual([]);
-    expect(resolved.notes.join('\n')).toMatch(/4 files from http:\/\/127\.0\.0\.1:\d+\/api\/upgrades_info\/graph-data\) on .*oci-index@sha256:[0-9a-f]{64} \(2 platform\(s\)\), carried as openshift\/graph-image:latest/);
+    expect(resolved.notes.join('\n')).toMatch(
+      /4 files from http:\/\/127\.0\.0\.1:\d+\/api\/upgrades_info\/graph-data\) on .*oci-index@sha256:[0-9a-f]{64} \(2 platform\(s\)\), carried as openshift\/graph-image:latest/,
+    );
     const [artifact] = resolved.artifacts ?? [];
     expect(artifact?.section).toBe('openshift.graph');
     expect(artifact?.target).toEqual({ path: 'openshift/graph-image', tag: 'latest' });
 
     const bundle = join(work, 'bundle-index');
-    const summary = await exportBundle({ references: [], artifacts: resolved.artifacts ?? [], imageSet: { references: [], lists: [], platforms: [] }, target: bundle, platforms: ALL_PLATFORMS }, registries);
+    const summary = await exportBundle(
+      { references: [], artifacts: resolved.artifacts ?? [], imageSet: { references: [], lists: [], platforms: [] }, target: bundle, platforms: ALL_PLATFORMS },
+      registries,
+    );
     const entry = summary.images.find((image) => image.name === 'openshift/graph-image:latest');
-    expect(entry).toMatchObject({ section: 'openshift.graph', mediaType: 'application/vnd.oci.image.index.v1+json', platforms: ['linux/amd64', 'linux/arm64/v8'], targets: [{ path: 'openshift/graph-image', tag: 'latest' }] });
+    expect(entry).toMatchObject({
+      section: 'openshift.graph',
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      platforms: ['linux/amd64', 'linux/arm64/v8'],
+      targets: [{ path: 'openshift/graph-image', tag: 'latest' }],
+    });
 
     for (const arch of ['amd64', 'arm64']) {
       const config = JSON.parse((await runSkopeo(['inspect', '--override-arch', arch, '--config', `oci:${bundle}:openshift/graph-image:latest`])).toString('utf8')) as {
@@ -188,7 +199,10 @@ describe('the update graph data image', () => {
     await mkdir(staging);
     const resolved = await resolveGraphImage(context(staging, server.url), { baseImage: `${source.host}/${base.repository}:${base.tag}` });
     const bundle = join(work, 'bundle-docker');
-    const summary = await exportBundle({ references: [], artifacts: resolved.artifacts ?? [], imageSet: { references: [], lists: [], platforms: [] }, target: bundle, platforms: ALL_PLATFORMS }, registries);
+    const summary = await exportBundle(
+      { references: [], artifacts: resolved.artifacts ?? [], imageSet: { references: [], lists: [], platforms: [] }, target: bundle, platforms: ALL_PLATFORMS },
+      registries,
+    );
     const [entry] = summary.images;
     expect(entry?.mediaType).toBe('application/vnd.docker.distribution.manifest.v2+json');
     // skopeo 1.9 reads only OCI media types from a layout's index.json: the manifest and config are read from the bundle's blobs.
@@ -198,6 +212,24 @@ describe('the update graph data image', () => {
     const config = JSON.parse(await blob(manifest.config.digest)) as { config: { Cmd: string[] }; rootfs: { diff_ids: string[] } };
     expect(config.config.Cmd).toEqual(GRAPH_IMAGE_CMD);
     expect(config.rootfs.diff_ids.length).toBe(manifest.layers.length);
+  });
+
+  it("is asked for by openshift.platform.graph, from the job's update service, and only then", async () => {
+    const staging = join(work, 'stage-wiring');
+    await mkdir(staging);
+    const config = (graph: boolean): OpenShiftConfig => ({ platform: { channels: [], architectures: ['amd64'], graph }, releases: [], operators: [], additionalImages: [] });
+    const served = server.files.get(GRAPH_DATA);
+    const before = server.hits.get(GRAPH_DATA) ?? 0;
+    try {
+      // A tarball that is no tarball stops the resolver before it reaches for the default base image (registry.access.redhat.com).
+      server.files.set(GRAPH_DATA, { body: Buffer.from('not a tarball') });
+      expect(await resolveOpenShiftConfig(config(false), context(staging, server.url))).toEqual({ images: [], notes: [], artifacts: [] });
+      expect(server.hits.get(GRAPH_DATA) ?? 0).toBe(before);
+      await expect(resolveOpenShiftConfig(config(true), context(staging, `${server.url}/api/upgrades_info/v1/graph`))).rejects.toThrow(/graph-data is not a readable graph-data archive/);
+      expect(server.hits.get(GRAPH_DATA)).toBe(before + 1);
+    } finally {
+      if (served) server.files.set(GRAPH_DATA, served);
+    }
   });
 
   it('refuses a tarball that is not one, or whose entries leave the graph data folder, naming the URL', async () => {
