@@ -5,12 +5,15 @@
  * (internal/pkg/api/v2alpha1/type_config.go, type_config_include.go): every
  * object is strict, so a typo is refused with its path, and every key oc-mirror
  * knows that Ferry does not carry out yet is refused by name, never ignored.
- * Not yet wired into readImageSet: a caller reads the file with readYaml and
- * passes the content to {@link parseImageSetConfiguration}.
+ * readImageSet (image-set.ts) sends a file whose `kind` is ImageSetConfiguration
+ * here, and image-set-config.ts translates the checked file into Ferry's own
+ * sections; every value those sections check again (references, regular
+ * expressions) is checked here first, so a problem is named at its line.
  */
 import { z } from 'zod';
 import type { YamlContent } from '../base/yaml-read.ts';
 import { checkContent } from './content-check.ts';
+import { parseReference } from '../oci/reference.ts';
 import { anyVersion, compareVersions, releaseVersion } from './versions.ts';
 
 /** The `kind` that marks an oc-mirror file, so a reader can tell it from Ferry's own sets before checking it. */
@@ -23,6 +26,29 @@ export const IMAGE_SET_CONFIGURATION_API_VERSION = 'mirror.openshift.io/v2alpha1
 const unsupported = z.never({ error: 'is an oc-mirror key Ferry does not support yet' }).optional();
 
 const name = z.string().trim().min(1);
+
+/** An image reference as Ferry's sections take it: a registry reference; oc-mirror's other transports (oci://, docker://) are refused by name. */
+const imageName = name.superRefine((value, ctx) => {
+  const transport = /^([a-z][a-z0-9+.-]*):\/\//.exec(value);
+  if (transport) {
+    ctx.addIssue({ code: 'custom', message: `uses the ${transport[1]}:// transport, which Ferry does not support: name the image in a registry (registry.example.com/path:tag)` });
+    return;
+  }
+  try {
+    parseReference(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `is not an image reference: ${error instanceof Error ? error.message : String(error)}` });
+  }
+});
+
+/** A regular expression, as oc-mirror matches `blockedImages` names. */
+const pattern = name.superRefine((value, ctx) => {
+  try {
+    new RegExp(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `is not a valid regular expression (${error instanceof Error ? error.message : String(error)})` });
+  }
+});
 
 /** An OpenShift release version (`4.18.1`): no range, no pre-release, as the update graph names them. */
 const releaseText = z.string().refine((text) => releaseVersion(text) !== undefined, { error: 'must be a release version such as 4.18.1' });
@@ -51,15 +77,20 @@ const releaseChannelSchema = z
   .superRefine(orderedRange);
 
 /** `mirror.platform`: release channels, their architectures and the update graph image. */
-const platformSchema = z.strictObject({
-  channels: z.array(releaseChannelSchema).default([]),
-  // oc-mirror's default when none is listed (DefaultPlatformArchitecture).
-  architectures: z.array(z.enum(['amd64', 'arm64', 'ppc64le', 's390x', 'multi'], { error: 'must be amd64, arm64, ppc64le, s390x or multi' })).default(['amd64']),
-  graph: z.boolean().default(false),
-  platforms: unsupported,
-  release: unsupported,
-  kubeVirtContainer: unsupported,
-});
+const platformSchema = z
+  .strictObject({
+    channels: z.array(releaseChannelSchema).default([]),
+    // oc-mirror's default when none is listed (DefaultPlatformArchitecture).
+    architectures: z.array(z.enum(['amd64', 'arm64', 'ppc64le', 's390x', 'multi'], { error: 'must be amd64, arm64, ppc64le, s390x or multi' })).default(['amd64']),
+    graph: z.boolean().default(false),
+    platforms: unsupported,
+    release: unsupported,
+    kubeVirtContainer: unsupported,
+  })
+  .superRefine((platform, ctx) => {
+    // Only reached when nothing else is wrong: a `release:` instead of channels is named above, as unsupported.
+    if (platform.channels.length === 0) ctx.addIssue({ code: 'custom', path: ['channels'], message: 'must list at least one release channel' });
+  });
 
 /** A bundle version range of a package or one of its channels. */
 const bundleRange = { minVersion: bundleText.optional(), maxVersion: bundleText.optional() };
@@ -72,7 +103,7 @@ const includePackageSchema = z.strictObject({ name, channels: z.array(includeCha
 
 /** `mirror.operators[]`: one catalog image and the packages taken from it (all of them when `packages` is absent). */
 const operatorSchema = z.strictObject({
-  catalog: name,
+  catalog: imageName,
   full: z.boolean().default(false),
   skipDependencies: z.boolean().default(false),
   packages: z.array(includePackageSchema).default([]),
@@ -83,22 +114,33 @@ const operatorSchema = z.strictObject({
 });
 
 /** `mirror.additionalImages[]`: one image reference carried as is. */
-const additionalImageSchema = z.strictObject({ name, targetRepo: unsupported, targetTag: unsupported, platforms: unsupported });
+const additionalImageSchema = z.strictObject({ name: imageName, targetRepo: unsupported, targetTag: unsupported, platforms: unsupported });
 
 /** `mirror.blockedImages[]`: an image name (oc-mirror matches it as a regular expression) removed from the plan. */
-const blockedImageSchema = z.strictObject({ name });
+const blockedImageSchema = z.strictObject({ name: pattern });
 
 /** A chart of a Helm repository: a version, or the repository's newest when absent. */
-const repositoryChartSchema = z.strictObject({ name, version: z.string().trim().min(1).optional(), path: unsupported, imagePaths: unsupported, platforms: unsupported });
+const repositoryChartSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/, { error: 'must be a chart name such as podinfo (lowercase letters, digits, ".", "_", "-")' }),
+  version: z.string().trim().min(1).optional(),
+  path: unsupported,
+  imagePaths: unsupported,
+  platforms: unsupported,
+});
 
 /** `mirror.helm.repositories[]`: an HTTP chart repository (index.yaml) and the charts taken from it. */
 const helmRepositorySchema = z.strictObject({ name, url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }), charts: z.array(repositoryChartSchema).min(1) });
 
-/** `mirror.helm.local[]`: a chart archive or folder on local disk. */
-const localChartSchema = z.strictObject({ name, path: name, version: z.string().trim().min(1).optional(), imagePaths: unsupported, platforms: unsupported });
+/**
+ * `mirror.helm.local[]` (a chart folder or archive on local disk) is refused: Ferry's `charts:` take a chart from an
+ * HTTP repository or an OCI registry, whose digests vouch for the bytes.
+ */
+const localCharts = z
+  .never({ error: 'is an oc-mirror key Ferry does not support yet (a chart on local disk): serve the chart from an HTTP chart repository or push it to an OCI registry, and name it there' })
+  .optional();
 
-/** `mirror.helm`: Helm charts from repositories or local disk, and the images they name. */
-const helmSchema = z.strictObject({ repositories: z.array(helmRepositorySchema).default([]), local: z.array(localChartSchema).default([]) });
+/** `mirror.helm`: Helm charts from HTTP repositories, and the images they name. */
+const helmSchema = z.strictObject({ repositories: z.array(helmRepositorySchema).default([]), local: localCharts });
 
 /** `mirror`: what to carry. */
 const mirrorSchema = z.strictObject({
@@ -117,6 +159,9 @@ export const imageSetConfigurationSchema = z.strictObject({
   mirror: mirrorSchema,
   archiveSize: unsupported,
 });
+
+/** An ImageSetConfiguration as written (what the file may hold). */
+export type ImageSetConfigurationDocument = z.input<typeof imageSetConfigurationSchema>;
 
 /** A checked ImageSetConfiguration with oc-mirror's defaults filled in (channel type `ocp`, architecture `amd64`, `full` false). */
 export type ImageSetConfiguration = z.output<typeof imageSetConfigurationSchema>;

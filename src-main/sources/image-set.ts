@@ -5,7 +5,9 @@
  * strict YAML reader and checked against its schema (image-set-schema.ts)
  * before any registry is asked anything; each section is then resolved by its
  * own module using registry reads only, and the plan remembers which section
- * brought each image.
+ * brought each image. A file whose `kind` is oc-mirror's ImageSetConfiguration
+ * is checked against its own schema and translated into Ferry's sections
+ * (image-set-config.ts). `blockedImages:` is applied last, over every section.
  */
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { FerryError } from '../../src-shared/errors.ts';
@@ -15,6 +17,8 @@ import { readYamlFile } from '../base/yaml-read.ts';
 import { formatReference } from '../oci/reference.ts';
 import { checkContent } from './content-check.ts';
 import { readImageList } from './image-list.ts';
+import { imageSetFromConfiguration } from './image-set-config.ts';
+import { IMAGE_SET_CONFIGURATION_KIND, isImageSetConfiguration, parseImageSetConfiguration, type ImageSetConfigurationDocument } from './image-set-config-schema.ts';
 import { imageSetSchema, type ImageSet, type ImageSetDocument } from './image-set-schema.ts';
 import { resolveTagRules } from './tag-rules.ts';
 import type { LocalArtifact, ResolveContext, ResolvedImage, ResolvedSection } from './types.ts';
@@ -24,8 +28,10 @@ export type { ImageSet, ImageSetDocument } from './image-set-schema.ts';
 /** A read and checked image set file, still unresolved. */
 export interface ImageSetFile {
   path: string;
-  /** The file as written (checked against the schema), e.g. for the Deckhouse `license:` a front end turns into a login. */
-  document: ImageSetDocument;
+  /** The file as written (checked against its schema): a Ferry image set, or oc-mirror's ImageSetConfiguration. */
+  document: ImageSetDocument | ImageSetConfigurationDocument;
+  /** For an oc-mirror ImageSetConfiguration: the Ferry image set it was translated into, which `sections` are read from. */
+  translated?: ImageSetDocument;
   /** The same sections parsed: references, ranges and defaults, as the resolvers take them. */
   sections: ImageSet;
   /** `platforms:` of the file, if any (`os/arch`). */
@@ -35,10 +41,18 @@ export interface ImageSetFile {
 /**
  * Reads and checks an image set file: a `.json` file must be JSON, any other
  * YAML. Every problem (syntax, a duplicate or unknown key, a bad value) is
- * INVALID_CONTENT naming the file, the line:column and the key's path.
+ * INVALID_CONTENT naming the file, the line:column and the key's path. A file
+ * of `kind: ImageSetConfiguration` is read as oc-mirror's, an oc-mirror key
+ * Ferry does not carry out refused by name.
  */
 export async function readImageSet(path: string): Promise<ImageSetFile> {
   const content = await readYamlFile(path, { format: path.toLowerCase().endsWith('.json') ? 'json' : 'yaml', what: 'image set' });
+  if (isImageSetConfiguration(content.value)) {
+    const translated = imageSetFromConfiguration(parseImageSetConfiguration(content, path));
+    // Everything was checked at its line above; this only turns the text into what the resolvers take.
+    const sections = checkContent(imageSetSchema, translated, { file: path, subject: `the ${IMAGE_SET_CONFIGURATION_KIND} (as a Ferry image set)` });
+    return { path, document: content.value as ImageSetConfigurationDocument, translated, sections, platforms: [] };
+  }
   const sections = checkContent(imageSetSchema, content.value, { file: path, subject: 'the image set', position: content.position });
   // A successful check means the value has the schema's input shape.
   return { path, document: content.value as ImageSetDocument, sections, platforms: sections.platforms ?? [] };
@@ -79,8 +93,45 @@ export async function resolveImageSet(set: ImageSetFile, context: Omit<ResolveCo
     const { resolveCharts } = await import('./charts.ts');
     add(await resolveCharts(sections.charts, full));
   }
-  if (images.length === 0 && artifacts.length === 0) throw new FerryError('INVALID_CONTENT', `${set.path} resolves to no images`, { file: set.path });
-  return { images, notes, artifacts };
+  const kept = sections.blockedImages?.length ? blockImages(images, sections.blockedImages, notes) : images;
+  if (kept.length === 0 && artifacts.length === 0) {
+    const blocked = images.length > 0 ? ` (blockedImages removed all ${images.length})` : '';
+    throw new FerryError('INVALID_CONTENT', `${set.path} resolves to no images${blocked}`, { file: set.path });
+  }
+  return { images: kept, notes, artifacts };
+}
+
+/** How many blocked references a plan note lists before it only counts the rest. */
+const BLOCKED_LISTED = 20;
+
+/**
+ * Leaves out every image whose source reference (formatted, without a
+ * transport) matches one of the patterns anywhere, as oc-mirror's
+ * excludeImages matches `blockedImages`; notes say which images each pattern
+ * blocked, or that it blocked nothing.
+ */
+export function blockImages(images: readonly ResolvedImage[], patterns: readonly RegExp[], notes: string[]): ResolvedImage[] {
+  // A pattern with the g or y flag would keep state between tests: matched without them.
+  const blocked = new Map<RegExp, Set<string>>(patterns.map((pattern) => [new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '')), new Set()]));
+  const kept = images.filter((image) => {
+    const name = formatReference(image.source);
+    // The first pattern that matches is the one the note names.
+    const pattern = [...blocked.keys()].find((p) => p.test(name));
+    if (pattern) blocked.get(pattern)?.add(`${name} [${image.section}]`);
+    return pattern === undefined;
+  });
+  for (const [pattern, names] of blocked) {
+    // As written: RegExp#source escapes every "/".
+    const written = pattern.source.replaceAll('\\/', '/');
+    if (names.size === 0) {
+      notes.push(`blockedImages: "${written}" blocks nothing: no image of the set matches it`);
+      continue;
+    }
+    const listed = [...names].slice(0, BLOCKED_LISTED).join(', ');
+    const more = names.size > BLOCKED_LISTED ? ` and ${names.size - BLOCKED_LISTED} more` : '';
+    notes.push(`blockedImages: "${written}" blocked ${names.size} image${names.size === 1 ? '' : 's'}: ${listed}${more}`);
+  }
+  return kept;
 }
 
 /** Where resolved images should land, by formatted source reference, as the export engine takes them. */

@@ -10,7 +10,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { FerryError } from '../../src-shared/errors.ts';
-import { parseReference } from '../oci/reference.ts';
 import type { ImageSetFile } from '../sources/image-set.ts';
 
 /** The user name the Deckhouse registry expects with a license key (d8 mirror's convention). */
@@ -29,8 +28,8 @@ export function licenseSource(license: string, setPath: string): { kind: 'env'; 
 
 /** The registry login a set's Deckhouse license stands for, bound to the Deckhouse source host; undefined when the set names none. */
 export async function deckhouseLicense(set: ImageSetFile): Promise<{ username: string; password: string; host: string } | undefined> {
-  const license = set.document.deckhouse?.license;
-  const source = set.document.deckhouse?.source;
+  const license = set.sections.deckhouse?.license;
+  const source = set.sections.deckhouse?.source;
   if (license === undefined || source === undefined) return undefined;
   const from = licenseSource(license, set.path);
   let password: string | undefined;
@@ -45,5 +44,5 @@ export async function deckhouseLicense(set: ImageSetFile): Promise<{ username: s
       path: 'deckhouse.license',
     });
   }
-  return { username: LICENSE_USER, password, host: parseReference(source).registry };
+  return { username: LICENSE_USER, password, host: source.registry };
 }

@@ -217,6 +217,7 @@ describe('the update graph data image', () => {
   it("is asked for by openshift.platform.graph, from the job's update service, and only then", async () => {
     const staging = join(work, 'stage-wiring');
     await mkdir(staging);
+    // No channel (the schema asks for one; the channels' releases are openshift-platform.test.ts's): only the graph image is at stake here.
     const config = (graph: boolean): OpenShiftConfig => ({ platform: { channels: [], architectures: ['amd64'], graph }, releases: [], operators: [], additionalImages: [] });
     const served = server.files.get(GRAPH_DATA);
     const before = server.hits.get(GRAPH_DATA) ?? 0;

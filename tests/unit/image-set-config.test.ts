@@ -1,9 +1,10 @@
 /**
  * oc-mirror v2 ImageSetConfiguration files (sources/image-set-config-schema.ts):
- * a realistic file and oc-mirror's own example are accepted with oc-mirror's
+ * a realistic file and oc-mirror's own example (its local chart left out) are accepted with oc-mirror's
  * defaults; keys oc-mirror knows but Ferry does not carry out are refused by
  * path as unsupported; typos and wrong types are refused with file:line:col.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,7 +55,7 @@ const REALISTIC = `${HEAD}mirror:
         maxVersion: 1.2.0
     - name: 3scale-operator
       minVersion: 0.11.0
-  - catalog: oci:///home/user/catalogs/community
+  - catalog: registry.example.com/catalogs/community:v1
     full: true
     skipDependencies: true
   additionalImages:
@@ -89,20 +90,28 @@ describe('accepted ImageSetConfiguration files', () => {
     expect(isImageSetConfiguration({ images: [] })).toBe(false);
   });
 
-  it("reads oc-mirror's own documentation example", async () => {
+  it("reads oc-mirror's own documentation example once its local chart is left out", async () => {
     const file = join(FIXTURES, 'image-set-config.yaml');
-    const isc = parseImageSetConfiguration(readYaml(await readFile(file, 'utf8'), file), file);
+    const text = (await readFile(file, 'utf8')).replace(/^    local:\n(?:     .*\n?)+/m, '');
+    const isc = parseImageSetConfiguration(readYaml(text, file), file);
     expect(isc.mirror.platform).toEqual({
       channels: [{ name: 'stable-4.18', type: 'ocp', minVersion: '4.18.1', maxVersion: '4.18.1', shortestPath: false, full: false }],
       architectures: ['amd64'],
       graph: true,
     });
     expect(isc.mirror.operators[0]?.packages.map((p) => p.name)).toEqual(['aws-load-balancer-operator', '3scale-operator', 'node-observability-operator']);
-    expect(isc.mirror.helm?.local).toEqual([{ name: 'helm-empty-image', path: '/home/aguidi/go/src/github.com/aguidirh/oc-mirror/alex-tests/helm-empty-image' }]);
+    expect(isc.mirror.helm).toEqual({ repositories: [{ name: 'cosigned', url: 'https://sigstore.github.io/helm-charts', charts: [{ name: 'cosigned', version: '0.1.23' }] }] });
   });
 });
 
 describe('refused ImageSetConfiguration files', () => {
+  it("names the local chart of oc-mirror's own documentation example, with its line", async () => {
+    const file = join(FIXTURES, 'image-set-config.yaml');
+    expect(() => parseImageSetConfiguration(readYaml(readFileSync(file, 'utf8'), file), file)).toThrow(
+      `${file}:28:6: mirror.helm.local is an oc-mirror key Ferry does not support yet (a chart on local disk)`,
+    );
+  });
+
   it("names the unsupported key of oc-mirror's own happy-path file, with its line", async () => {
     const file = join(FIXTURES, 'isc-happy-path.yaml');
     const content = readYaml(await readFile(file, 'utf8'), file);
