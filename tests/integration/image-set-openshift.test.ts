@@ -73,7 +73,8 @@ it('export --set with platform channels → import carries the releases of the g
   const bundle = join(work, 'channels-bundle');
   const exported = await runFerry('export', '--to', bundle, '--set', set, ...flags, '--update-service', services.updateService, '--signature-store', services.signatureStore, '--json');
   expect(exported.code, exported.stderr).toBe(0);
-  const imported = await runFerry('import', bundle, '--to', `${site.host}/channels`, ...flags, '--receipt', join(work, 'channels-receipt.json'));
+  const mirror = join(work, 'channels-mirror-config');
+  const imported = await runFerry('import', bundle, '--to', `${site.host}/channels`, ...flags, '--mirror-config', mirror, '--receipt', join(work, 'channels-receipt.json'));
   expect(imported.code, imported.stderr).toBe(0);
   const registries = teardown.add(registriesFor(site), (opened) => opened.close());
   const client = await registries.client(site.host);
@@ -92,6 +93,10 @@ it('export --set with platform channels → import carries the releases of the g
     for (const [i, layer] of artifact.manifest.layers.entries()) {
       expect(await readBlobToBuffer(client, 'channels/openshift/release-signatures', layer)).toEqual(services.signatures.get(`sha256=${hex}/signature-${i + 1}`));
     }
+    // The import writes the cluster's signature ConfigMap from the artifact's layers.
+    const configMap = parse(await readFile(join(mirror, 'openshift', 'release-signatures', `sha256-${hex}.yaml`), 'utf8')) as { binaryData: Record<string, string> };
+    expect(Object.keys(configMap.binaryData)).toEqual(Array.from({ length: count }, (_, i) => `sha256-${hex}-${i + 1}`));
+    expect(Buffer.from(configMap.binaryData[`sha256-${hex}-1`] ?? '', 'base64')).toEqual(services.signatures.get(`sha256=${hex}/signature-1`));
   }
   // 4.16.1 and 4.16.3 are in the range but not on the shortest path.
   for (const tag of ['4.16.1-x86_64', '4.16.3-x86_64']) await expect(getManifest(client, 'channels/openshift/release-images', tag)).rejects.toMatchObject({ code: 'NOT_FOUND' });
