@@ -32,9 +32,14 @@ export interface SignatureSite {
 }
 
 /** A release signature is an armored or binary OpenPGP message of about a kilobyte; anything near a ConfigMap's 1 MiB is not one. */
-const SIGNATURE_MAX_BYTES = 256 * 1024;
+export const SIGNATURE_MAX_BYTES = 256 * 1024;
 /** The key a signature layer's title must be (library-go's digestToKeyPrefix, then the signature's number from 1). */
 const SIGNATURE_KEY = /^sha256-[0-9a-f]{64}-[1-9][0-9]{0,5}$/;
+
+/** Whether a layer title is a signature's ConfigMap key `sha256-<hex>-<n>`; the bundle reader and `ferry copy --set` check titles alike. */
+export function isReleaseSignatureKey(title: string | undefined): title is string {
+  return title !== undefined && SIGNATURE_KEY.test(title);
+}
 
 function broken(view: VerifiedBundle, image: BundleImageRef, why: string, details: Record<string, unknown> = {}): FerryError {
   return new FerryError('BUNDLE_INVALID', `${view.dir}: release signatures ${image.name}: ${why}`, { image: image.name, ...details });
@@ -52,7 +57,7 @@ function signatureLayers(view: VerifiedBundle, image: BundleImageRef): Array<{ l
     .map(({ descriptor: layer }) => {
       const key = layer.annotations?.[TITLE_ANNOTATION];
       if (layer.mediaType !== RELEASE_SIGNATURE_MEDIA_TYPE) throw broken(view, image, `layer ${layer.digest} is ${layer.mediaType}, not ${RELEASE_SIGNATURE_MEDIA_TYPE}`, { digest: layer.digest });
-      if (key === undefined || !SIGNATURE_KEY.test(key)) throw broken(view, image, `layer ${layer.digest} is not titled sha256-<hex>-<n>`, { digest: layer.digest });
+      if (!isReleaseSignatureKey(key)) throw broken(view, image, `layer ${layer.digest} is not titled sha256-<hex>-<n>`, { digest: layer.digest });
       if (layer.size > SIGNATURE_MAX_BYTES) throw broken(view, image, `layer ${key} holds ${layer.size} bytes, more than a release signature (${SIGNATURE_MAX_BYTES})`, { digest: layer.digest });
       return { layer, key, release };
     });

@@ -7,13 +7,16 @@
  * repository an UpdateService, and the release signatures the bundle carries
  * (`openshift.signatures`) the signature ConfigMaps.
  */
+import { readFile, stat } from 'node:fs/promises';
+import { FerryError } from '../../src-shared/errors.ts';
 import type { VerifiedBundle } from '../bundle/bundle-view.ts';
 import type { ClusterResourcesInput } from '../mirror-config/openshift-resources.ts';
-import { CATALOG_SECTION, GRAPH_SECTION } from '../oci/openshift-artifacts.ts';
+import type { LocalArtifact } from '../oci/local-artifact.ts';
+import { CATALOG_SECTION, GRAPH_SECTION, RELEASE_SIGNATURE_MEDIA_TYPE, RELEASE_SIGNATURES_ARTIFACT_TYPE, RELEASE_SIGNATURES_SECTION } from '../oci/openshift-artifacts.ts';
 import { parseReference, repositoryName } from '../oci/reference.ts';
 import type { RegistryClient } from '../oci/registry/client.ts';
 import { RELEASE_IMAGES_PATH, RELEASE_SECTION } from '../sources/openshift-release.ts';
-import { readReleaseSignatures, type CarriedSignature } from '../transfer/release-signatures.ts';
+import { isReleaseSignatureKey, readReleaseSignatures, SIGNATURE_MAX_BYTES, type CarriedSignature } from '../transfer/release-signatures.ts';
 
 /** One image as a job landed it in the mirror: the plain data the cluster resources are built from. */
 export interface LandedImage {
@@ -98,4 +101,27 @@ export async function clusterResourcesOfBundle(
   };
   const signatures = await readReleaseSignatures(view, site ? { client: site, repositoryOf: (image) => repositoryOf(image.name) } : undefined, signal);
   return clusterResourcesFrom(images, signatures);
+}
+
+/**
+ * The release signatures of a plan's signature artifacts (section
+ * `openshift.signatures`), read from the files the resolver wrote on this
+ * side: for `ferry copy --set`, which has no bundle. Each layer must carry the
+ * signature media type and a `sha256-<hex>-<n>` title; a file bigger than a
+ * signature is refused before it is read.
+ */
+export async function signaturesOfArtifacts(artifacts: readonly LocalArtifact[]): Promise<CarriedSignature[]> {
+  const signatures: CarriedSignature[] = [];
+  for (const artifact of artifacts.filter((candidate) => candidate.section === RELEASE_SIGNATURES_SECTION)) {
+    const refuse = (why: string): FerryError => new FerryError('INVALID_CONTENT', `release signatures ${artifact.source}: ${why}`, { source: artifact.source });
+    if (artifact.artifactType !== RELEASE_SIGNATURES_ARTIFACT_TYPE) throw refuse(`its artifactType is ${artifact.artifactType}, not ${RELEASE_SIGNATURES_ARTIFACT_TYPE}`);
+    for (const layer of artifact.layers) {
+      if (layer.mediaType !== RELEASE_SIGNATURE_MEDIA_TYPE || !isReleaseSignatureKey(layer.title))
+        throw refuse(`layer ${layer.title} is not a ${RELEASE_SIGNATURE_MEDIA_TYPE} titled sha256-<hex>-<n>`);
+      const { size } = await stat(layer.file);
+      if (size > SIGNATURE_MAX_BYTES) throw refuse(`${layer.file} holds ${size} bytes, more than a release signature (${SIGNATURE_MAX_BYTES})`);
+      signatures.push({ key: layer.title, bytes: await readFile(layer.file), release: artifact.target.tag });
+    }
+  }
+  return signatures;
 }
