@@ -132,9 +132,9 @@ async function prepare(input: ExportJobInput, catalog: () => Catalog, signal: Ab
   if (set && imageSets) {
     try {
       const httpCharts = set.sections.charts?.filter((chart) => chart.repository.kind === 'http').length ?? 0;
-      // OpenShift releases bring their signature files.
-      const releases = set.sections.openshift ? set.sections.openshift.releases.length + (set.sections.openshift.platform ? 1 : 0) : 0;
-      const needsStaging = (set.sections.files?.length ?? 0) + (set.sections.packageRepositories?.length ?? 0) + httpCharts + releases > 0;
+      // OpenShift releases bring their signature files, `platform.graph` its graph data.
+      const openshift = set.sections.openshift ? set.sections.openshift.releases.length + (set.sections.openshift.platform ? 1 : 0) : 0;
+      const needsStaging = (set.sections.files?.length ?? 0) + (set.sections.packageRepositories?.length ?? 0) + httpCharts + openshift > 0;
       if (needsStaging) staging = await mkdtemp(join(tmpdir(), 'ferry-stage-'));
       const artifacts: LocalArtifact[] = [];
       request.placements = await imageSets.placeImageSet(set, { registries, platforms, ...(signal ? { signal } : {}), ...(staging ? { staging } : {}) }, imageSet, references, artifacts);
