@@ -58,6 +58,5 @@ export async function resolveOpenShiftConfig(parsed: OpenShiftConfig, context: R
     seen.add(key);
     images.push(image);
   }
-  const artifacts = parts.flatMap((p) => p.artifacts ?? []);
-  return { images, notes: parts.flatMap((p) => p.notes), ...(artifacts.length > 0 ? { artifacts } : {}) };
+  return { images, notes: parts.flatMap((p) => p.notes), artifacts: parts.flatMap((p) => p.artifacts ?? []) };
 }
