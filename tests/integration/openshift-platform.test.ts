@@ -125,6 +125,30 @@ describe('platform channels', () => {
     expect(resolved.notes.join('\n')).toContain('upgrade path from 4.15.1 (stable-4.15) to 4.16.12 (stable-4.16); adds 4.16.1');
   });
 
+  it('stops the cross-channel path at the goal release when the next channel does not hold the version reached', async () => {
+    const key = 'stable-4.16/amd64';
+    const original = services.graphs.get(key);
+    if (!original) throw new Error(key);
+    // The same channel without 4.15.2: the walk from stable-4.15 cannot enter it.
+    const kept = original.nodes.filter((node) => node.version !== '4.15.2');
+    const at = (index: number): number => {
+      const node = original.nodes[index];
+      return node ? kept.indexOf(node) : -1;
+    };
+    services.graphs.set(key, {
+      nodes: kept,
+      edges: original.edges.filter(([from, to]) => at(from) >= 0 && at(to) >= 0).map(([from, to]): [number, number] => [at(from), at(to)]),
+      conditionalEdges: [],
+    });
+    try {
+      const resolved = await resolveOpenShift(platform([{ name: 'stable-4.15', full: true }, { name: 'stable-4.16' }]), context);
+      expect(releaseTags(resolved)).toEqual(['4.15.1-x86_64', '4.15.2-x86_64', '4.16.12-x86_64']);
+      expect(resolved.notes.join('\n')).toContain('stable-4.16 does not hold 4.15.2, so the path stops at 4.16.12');
+    } finally {
+      services.graphs.set(key, original);
+    }
+  });
+
   it('resolves each architecture from its own graph', async () => {
     const resolved = await resolveOpenShift(platform([{ name: 'stable-4.16', minVersion: '4.16.2', maxVersion: '4.16.3' }], ['amd64', 'arm64']), context);
     expect(releaseTags(resolved)).toEqual(['4.16.2-x86_64', '4.16.3-x86_64', '4.16.2-aarch64', '4.16.3-aarch64']);
