@@ -138,12 +138,14 @@ export async function readRelease(context: ResolveContext, reference: Reference)
   return { image, version, arch, components: stream.components };
 }
 
-/** Resolves release images into the payload plan: release image plus every component, all by digest. */
-export async function resolveReleases(context: ResolveContext, releases: readonly Reference[]): Promise<ResolvedSection> {
+/** Resolves release images into the payload plan: release image plus every component, all by digest; `releases` says what each payload is (for its signatures). */
+export async function resolveReleases(context: ResolveContext, references: readonly Reference[]): Promise<ResolvedSection & { releases: ReleaseInfo[] }> {
   const images: ResolvedImage[] = [];
   const notes: string[] = [];
-  for (const reference of releases) {
+  const releases: ReleaseInfo[] = [];
+  for (const reference of references) {
     const release = await readRelease(context, reference);
+    releases.push(release);
     images.push({ source: release.image, target: { path: RELEASE_IMAGES_PATH, tag: `${release.version}-${release.arch}` }, section: RELEASE_SECTION });
     for (const component of release.components) {
       images.push({ source: component.image, target: { path: RELEASE_COMPONENTS_PATH, tag: `${release.version}-${release.arch}-${component.name}` }, section: RELEASE_SECTION });
@@ -154,5 +156,5 @@ export async function resolveReleases(context: ResolveContext, releases: readonl
         `source repositories ${[repositoryName(release.image), ...componentRepos].join(', ')} (mirror both for the IDMS)`,
     );
   }
-  return { images, notes };
+  return { images, notes, releases };
 }

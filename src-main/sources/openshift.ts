@@ -1,13 +1,15 @@
 /**
- * The `openshift:` section of an image set (issue 6): release payloads,
- * operator catalogs and additional images, resolved from registry reads alone
- * (no update-service call), as `oc adm release mirror` and
- * `oc adm catalog mirror` / oc-mirror would lay them out.
+ * The `openshift:` section of an image set (issues 6 and 13): release
+ * channels through the update graph (openshift-platform.ts), release payloads,
+ * operator catalogs and additional images, as `oc adm release mirror` and
+ * `oc adm catalog mirror` / oc-mirror v2 would lay them out.
  */
 import { formatReference } from '../oci/reference.ts';
 import { checkContent } from './content-check.ts';
+import { closeHttpConnections } from './http-download.ts';
 import { openShiftSchema, type OpenShiftConfig } from './image-set-schema.ts';
 import { resolveCatalog } from './openshift-operators.ts';
+import { selectPlatformReleases } from './openshift-platform.ts';
 import { resolveReleases } from './openshift-release.ts';
 import type { ResolveContext, ResolvedImage, ResolvedSection } from './types.ts';
 
@@ -31,7 +33,15 @@ export async function resolveOpenShift(config: unknown, context: ResolveContext)
 
 /** Resolves a checked `openshift:` section into exact images with their targets; the first occurrence of a source wins. */
 export async function resolveOpenShiftConfig(parsed: OpenShiftConfig, context: ResolveContext): Promise<ResolvedSection> {
-  const parts: ResolvedSection[] = [await resolveReleases(context, parsed.releases)];
+  const parts: ResolvedSection[] = [];
+  try {
+    // Channels first: the payloads the update graph names join the explicit releases and are read the same way.
+    const platform = parsed.platform ? await selectPlatformReleases(parsed.platform, context) : { payloads: [], notes: [] };
+    const releases = await resolveReleases(context, [...parsed.releases, ...platform.payloads]);
+    parts.push({ images: releases.images, notes: [...platform.notes, ...releases.notes] });
+  } finally {
+    await closeHttpConnections(context.registries);
+  }
   for (const catalog of parsed.operators) parts.push(await resolveCatalog(context, catalog));
   parts.push({ images: parsed.additionalImages.map((source): ResolvedImage => ({ source, section: ADDITIONAL_SECTION })), notes: [] });
 

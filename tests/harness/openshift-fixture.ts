@@ -27,6 +27,8 @@ export const RELEASE_ARCH = 'x86_64';
 export const RELEASE_REPOSITORY = 'openshift-release-dev/ocp-release';
 /** Where the untagged component images live, as on quay.io; the second repository an IDMS must map. */
 export const COMPONENTS_REPOSITORY = 'openshift-release-dev/ocp-v4.0-art-dev';
+/** Where OKD release images live, as on quay.io (tagged by version alone). */
+export const OKD_REPOSITORY = 'openshift/okd';
 /** The catalog index image, as on registry.redhat.io. */
 export const CATALOG_REPOSITORY = 'redhat/redhat-operator-index';
 /** The catalog's tag. */
@@ -47,6 +49,27 @@ export const RELEASE_COMPONENTS = [
   'pod',
   'thanos',
 ] as const;
+
+/** One more release for the update-graph fixture (release-services.ts): its version, architecture as release tags name it, and product. */
+export interface FixtureReleaseSpec {
+  version: string;
+  arch: 'x86_64' | 'aarch64';
+  type: 'ocp' | 'okd';
+}
+
+/** Releases besides RELEASE_VERSION, so channels, ranges and upgrade paths have something to choose from. */
+export const GRAPH_RELEASES: readonly FixtureReleaseSpec[] = [
+  ...['4.15.1', '4.15.2', '4.16.0', '4.16.1', '4.16.2', '4.16.3'].map((version): FixtureReleaseSpec => ({ version, arch: 'x86_64', type: 'ocp' })),
+  ...['4.16.2', '4.16.3'].map((version): FixtureReleaseSpec => ({ version, arch: 'aarch64', type: 'ocp' })),
+  ...['4.15.0-0.okd-2024-03-10-010116', '4.16.0-0.okd-2024-08-01-000000'].map((version): FixtureReleaseSpec => ({ version, arch: 'x86_64', type: 'okd' })),
+];
+
+/** A release of the fixture: its image and its components by name (all shared with RELEASE_VERSION but the cluster-version-operator). */
+export interface FixtureRelease {
+  spec: FixtureReleaseSpec;
+  image: OpenShiftImage;
+  components: Map<string, OpenShiftImage>;
+}
 
 /** One bundle of the generated catalog. */
 export interface FixtureBundle {
@@ -123,6 +146,8 @@ export interface OpenShiftFixture {
   /** Component name → image (in COMPONENTS_REPOSITORY, untagged). */
   components: Map<string, OpenShiftImage>;
   catalog: OpenShiftImage;
+  /** Every release by `<version>-<arch>`: RELEASE_VERSION and GRAPH_RELEASES. */
+  releases: Map<string, FixtureRelease>;
   /** Bundle name → bundle image digest. */
   bundleDigests: Map<string, string>;
   /** `<repository>@<version>` → operand image digest (one image per operand repository and bundle version). */
@@ -131,14 +156,13 @@ export interface OpenShiftFixture {
   content: Content[];
 }
 
-const AMD64 = { os: 'linux', architecture: 'amd64' };
-
-/** A tiny OCI image: one gzip layer with the given files, a config with optional labels. */
-async function tinyImage(label: string, files: { name: string; data: Buffer }[], labels: Record<string, string> = {}): Promise<{ manifest: Content; content: Content[] }> {
+/** A tiny OCI image: one gzip layer with the given files, a config with optional labels (amd64 unless `architecture`). */
+async function tinyImage(label: string, files: { name: string; data: Buffer }[], labels: Record<string, string> = {}, architecture = 'amd64'): Promise<{ manifest: Content; content: Content[] }> {
   const layer = await makeLayer(MediaTypes.ociLayerGzip, files.length > 0 ? files : [{ name: `etc/ferry/${label}`, data: Buffer.from(`${label}\n`) }]);
   const config = jsonContent(MediaTypes.ociConfig, {
     created: FIXED_TIME.toISOString(),
-    ...AMD64,
+    os: 'linux',
+    architecture,
     config: { Labels: { 'dev.ferry.fixture': label, ...labels } },
     rootfs: { type: 'layers', diff_ids: [layer.diffId] },
   });
@@ -168,6 +192,32 @@ function catalogJson(host: string, pkg: FixturePackage, digestOf: (repository: s
   return `${objects.map((o) => JSON.stringify(o, null, 2)).join('\n')}\n`;
 }
 
+/** The payload files of a release: a manifest, image-references naming `components` by digest, release-metadata. */
+function releaseFiles(host: string, version: string, components: Map<string, OpenShiftImage>, previous: string[]): { name: string; data: Buffer }[] {
+  const imageReferences = {
+    kind: 'ImageStream',
+    apiVersion: 'image.openshift.io/v1',
+    metadata: { name: version, creationTimestamp: FIXED_TIME.toISOString(), annotations: { 'release.openshift.io/from-image-stream': 'ocp/4.16-art-latest' } },
+    spec: {
+      lookupPolicy: { local: false },
+      tags: RELEASE_COMPONENTS.map((name) => ({
+        name,
+        annotations: { 'io.openshift.build.source-location': `https://github.com/openshift/${name}` },
+        from: { kind: 'DockerImage', name: `${host}/${COMPONENTS_REPOSITORY}@${components.get(name)?.manifest.digest ?? ''}` },
+        generation: null,
+        importPolicy: {},
+        referencePolicy: { type: 'Source' },
+      })),
+    },
+  };
+  const releaseMetadata = { kind: 'cincinnati-metadata-v0', version, previous, metadata: { url: 'https://access.redhat.com/errata/RHSA-2024:0000' } };
+  return [
+    { name: 'release-manifests/0000_00_cluster-version-operator_00_namespace.yaml', data: Buffer.from('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: openshift-cluster-version\n') },
+    { name: 'release-manifests/image-references', data: Buffer.from(JSON.stringify(imageReferences, null, 2)) },
+    { name: 'release-manifests/release-metadata', data: Buffer.from(JSON.stringify(releaseMetadata, null, 2)) },
+  ];
+}
+
 /** Builds every image of the OpenShift-like source for a registry at `host`; same host, same bytes. */
 export async function buildOpenShiftFixture(host: string): Promise<OpenShiftFixture> {
   const images: OpenShiftImage[] = [];
@@ -181,36 +231,21 @@ export async function buildOpenShiftFixture(host: string): Promise<OpenShiftFixt
 
   const components = new Map<string, OpenShiftImage>();
   for (const name of RELEASE_COMPONENTS) components.set(name, add(COMPONENTS_REPOSITORY, undefined, await tinyImage(`ocp-${name}`, [])));
-  const imageReferences = {
-    kind: 'ImageStream',
-    apiVersion: 'image.openshift.io/v1',
-    metadata: { name: RELEASE_VERSION, creationTimestamp: FIXED_TIME.toISOString(), annotations: { 'release.openshift.io/from-image-stream': 'ocp/4.16-art-latest' } },
-    spec: {
-      lookupPolicy: { local: false },
-      tags: RELEASE_COMPONENTS.map((name) => ({
-        name,
-        annotations: { 'io.openshift.build.source-location': `https://github.com/openshift/${name}` },
-        from: { kind: 'DockerImage', name: `${host}/${COMPONENTS_REPOSITORY}@${components.get(name)?.manifest.digest ?? ''}` },
-        generation: null,
-        importPolicy: {},
-        referencePolicy: { type: 'Source' },
-      })),
-    },
+  const releases = new Map<string, FixtureRelease>();
+  const addRelease = async (spec: FixtureReleaseSpec, parts: Map<string, OpenShiftImage>, previous: string[]): Promise<OpenShiftImage> => {
+    const goarch = spec.arch === 'aarch64' ? 'arm64' : 'amd64';
+    const built = await tinyImage(`${spec.type}-release-${spec.version}-${spec.arch}`, releaseFiles(host, spec.version, parts, previous), { 'io.openshift.release': spec.version }, goarch);
+    const image = add(spec.type === 'okd' ? OKD_REPOSITORY : RELEASE_REPOSITORY, spec.type === 'okd' ? spec.version : `${spec.version}-${spec.arch}`, built);
+    releases.set(`${spec.version}-${spec.arch}`, { spec, image, components: parts });
+    return image;
   };
-  const releaseMetadata = { kind: 'cincinnati-metadata-v0', version: RELEASE_VERSION, previous: ['4.15.30', '4.16.11'], metadata: { url: 'https://access.redhat.com/errata/RHSA-2024:0000' } };
-  const release = add(
-    RELEASE_REPOSITORY,
-    `${RELEASE_VERSION}-${RELEASE_ARCH}`,
-    await tinyImage(
-      'ocp-release',
-      [
-        { name: 'release-manifests/0000_00_cluster-version-operator_00_namespace.yaml', data: Buffer.from('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: openshift-cluster-version\n') },
-        { name: 'release-manifests/image-references', data: Buffer.from(JSON.stringify(imageReferences, null, 2)) },
-        { name: 'release-manifests/release-metadata', data: Buffer.from(JSON.stringify(releaseMetadata, null, 2)) },
-      ],
-      { 'io.openshift.release': RELEASE_VERSION },
-    ),
-  );
+  const release = await addRelease({ version: RELEASE_VERSION, arch: 'x86_64', type: 'ocp' }, components, ['4.15.30', '4.16.11']);
+  for (const spec of GRAPH_RELEASES) {
+    // Each release brings its own cluster-version-operator (of its architecture); the other components are shared.
+    const goarch = spec.arch === 'aarch64' ? 'arm64' : 'amd64';
+    const cvo = add(COMPONENTS_REPOSITORY, undefined, await tinyImage(`${spec.type}-cluster-version-operator-${spec.version}-${spec.arch}`, [], {}, goarch));
+    await addRelease(spec, new Map([...components, ['cluster-version-operator', cvo]]), []);
+  }
 
   const bundleDigests = new Map<string, string>();
   const operandDigests = new Map<string, string>();
@@ -232,7 +267,7 @@ export async function buildOpenShiftFixture(host: string): Promise<OpenShiftFixt
   const catalog = add(CATALOG_REPOSITORY, CATALOG_TAG, await tinyImage('operator-index', catalogFiles, { 'operators.operatorframework.io.index.configs.v1': '/configs' }));
 
   const unique = new Map(content.map((c) => [c.digest, c]));
-  return { host, release, components, catalog, bundleDigests, operandDigests, images, content: [...unique.values()] };
+  return { host, release, components, catalog, releases, bundleDigests, operandDigests, images, content: [...unique.values()] };
 }
 
 /** Seeds every image with `skopeo copy --preserve-digests` from one OCI layout; untagged images are pushed by digest. */
