@@ -137,13 +137,7 @@ async function prepare(input: ExportJobInput, catalog: () => Catalog, signal: Ab
       const needsStaging = (set.sections.files?.length ?? 0) + (set.sections.packageRepositories?.length ?? 0) + httpCharts > 0;
       if (needsStaging) staging = await mkdtemp(join(tmpdir(), 'ferry-stage-'));
       const artifacts: LocalArtifact[] = [];
-      request.placements = await imageSets.placeImageSet(
-        set,
-        { registries, platforms, ...endpoints, ...(signal ? { signal } : {}), ...(staging ? { staging } : {}) },
-        imageSet,
-        references,
-        artifacts,
-      );
+      request.placements = await imageSets.placeImageSet(set, { registries, platforms, ...endpoints, ...(signal ? { signal } : {}), ...(staging ? { staging } : {}) }, imageSet, references, artifacts);
       if (artifacts.length > 0) request.artifacts = artifacts;
     } catch (error) {
       await close();

@@ -21,7 +21,12 @@ export const exportSpec: CommandSpec = {
   flags: {
     to: { type: 'string', value: 'DIR', description: 'the bundle folder, usually on a USB drive; created if missing, must be empty or hold this export' },
     images: { type: 'string', multiple: true, value: 'FILE', description: 'export every reference in FILE (one per line, # comments)' },
-    set: { type: 'string', value: 'FILE', description: "an image set file (YAML): images, imageLists, tags, deckhouse, openshift, files, packageRepositories, charts, blockedImages sections, or oc-mirror's ImageSetConfiguration; see docs/image-sets.md" },
+    set: {
+      type: 'string',
+      value: 'FILE',
+      description:
+        "an image set file (YAML): images, imageLists, tags, deckhouse, openshift, files, packageRepositories, charts, blockedImages sections, or oc-mirror's ImageSetConfiguration; see docs/image-sets.md",
+    },
     'all-platforms': { type: 'boolean', description: 'every platform of a multi-platform image (the default)' },
     platform: { type: 'string', multiple: true, value: 'OS/ARCH', description: 'only this platform; the index is rewritten, so its digest changes' },
     archive: { type: 'boolean', description: 'write ordered tar parts instead of a folder of blobs (automatic on FAT32)' },
