@@ -9,6 +9,7 @@ import { writeFileDurable } from '../base/durable-write.ts';
 import { containerdHostsToml } from './containerd.ts';
 import type { MirrorConfigOptions, RepositoryMapping } from './mapping.ts';
 import { imageContentSourcePolicy, imageDigestMirrorSet, imageTagMirrorSet } from './openshift.ts';
+import { renderClusterResources, type ClusterResourcesInput } from './openshift-resources.ts';
 import { registriesConf } from './registries-conf.ts';
 
 /**
@@ -16,10 +17,14 @@ import { registriesConf } from './registries-conf.ts';
  * failure leaves no half-written folder; each file is written durably (temp
  * file, fsync, rename), so a file from an earlier run is replaced whole or
  * left as it was, never truncated in place. containerd hosts that cannot be
- * expressed are listed in `containerd/SKIPPED.txt` instead. Returns the
- * written paths relative to `dir`, with "/" separators.
+ * expressed are listed in `containerd/SKIPPED.txt` instead. With `resources`,
+ * the OpenShift cluster resources (openshift-resources.ts: CatalogSource and
+ * ClusterCatalog per catalog, release-signature ConfigMaps under
+ * `openshift/release-signatures/`, the UpdateService) are rendered with the
+ * rest and written in the same pass. Returns the written paths relative to
+ * `dir`, with "/" separators.
  */
-export async function writeMirrorConfig(dir: string, mappings: readonly RepositoryMapping[], options: MirrorConfigOptions): Promise<string[]> {
+export async function writeMirrorConfig(dir: string, mappings: readonly RepositoryMapping[], options: MirrorConfigOptions, resources?: ClusterResourcesInput): Promise<string[]> {
   const files = new Map<string, string>([
     ['registries.conf.d/99-ferry-mirror.conf', registriesConf(mappings, options)],
     ['openshift/imagedigestmirrorset.yaml', imageDigestMirrorSet(mappings, options)],
@@ -31,6 +36,7 @@ export async function writeMirrorConfig(dir: string, mappings: readonly Reposito
   for (const [path, text] of containerdHostsToml(mappings, options, skipped)) files.set(`containerd/${path}`, text);
   if (skipped.length > 0)
     files.set('containerd/SKIPPED.txt', `Ferry wrote no hosts.toml for these source hosts:\n${skipped.map((s) => `- ${s}`).join('\n')}\nUse registries.conf or the OpenShift objects for them.\n`);
+  if (resources) for (const [path, text] of renderClusterResources(resources, options)) files.set(path, text);
 
   const written: string[] = [];
   for (const [relative, text] of files) {

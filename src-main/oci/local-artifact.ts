@@ -12,11 +12,12 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import type { Descriptor } from '../../src-shared/model/oci.ts';
+import type { Descriptor, Platform, Reference } from '../../src-shared/model/oci.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import type { BlobRef, BlobSource } from './blob-io.ts';
+import { buildOnBase, hashGzipLayer, type BaseImage } from './built-image.ts';
 import { sha256Digest } from './digest.ts';
-import type { ManifestNode } from './image-graph.ts';
+import { manifestsInPushOrder, type ManifestNode } from './image-graph.ts';
 import { OCI_EMPTY, OCI_MANIFEST } from './media-types.ts';
 
 /** The annotation oras reads as a layer's file name (image-spec annotations.md). */
@@ -37,6 +38,14 @@ export interface LocalArtifact {
   /** One layer per regular file on local disk; each is hashed while planning and re-hashed while copied. */
   layers: Array<{ mediaType: string; file: string; title: string; annotations?: Record<string, string> }>;
   annotations?: Record<string, string>;
+  /**
+   * Set for a runnable image built on a pulled one (oci/built-image.ts: the OpenShift update graph data image): each
+   * platform of the base gets `layers` (gzip tar files; their titles name them in errors only) appended and its config
+   * edited, and the base's own layers are read from its repository by digest when copied. `config` and `annotations`
+   * are then unused (give EMPTY_CONFIG) and `artifactType` goes into ferry.json only, marking the entry as built here
+   * (it lands at its target, its source is a description), never into the image's manifests.
+   */
+  base?: BaseImage;
 }
 
 /** A layer file as hashed while planning: what the copy must find again. */
@@ -51,12 +60,16 @@ export interface PlannedFile {
 /** An artifact with its manifest built: the graph export plans and copies like a pulled image's. */
 export interface LocalArtifactGraph {
   artifact: LocalArtifact;
-  /** The manifest (exact bytes) with the config and layer descriptors as its blobs. */
+  /** The manifest (exact bytes) with the config and layer descriptors as its blobs; for a built image on a multi-platform base, an index over one manifest per platform. */
   root: ManifestNode;
-  /** The config's bytes, carried from memory. */
-  config: { digest: string; bytes: Buffer };
+  /** Config blobs carried from memory, by digest: an artifact's one config, or a built image's new configs. */
+  configs: Map<string, Buffer>;
   /** Layer files by digest (one file per digest: two identical files are one blob). */
   files: Map<string, PlannedFile>;
+  /** A built image's base layers: read from the base's repository by digest when copied, and checked against it. */
+  pulled?: { reference: Reference; blobs: Descriptor[] };
+  /** A built image's platforms; empty for an artifact. */
+  platforms: Platform[];
   /** Unique blobs: the config, then the layers. */
   blobs: Descriptor[];
   /** Bytes of the manifest and its unique blobs. */
@@ -94,6 +107,7 @@ function sorted(annotations: Record<string, string>): Record<string, string> {
  * the same digest for unchanged files.
  */
 export async function buildArtifactGraph(artifact: LocalArtifact, signal?: AbortSignal): Promise<LocalArtifactGraph> {
+  if (artifact.base) return buildImageGraph(artifact, artifact.base, signal);
   if (artifact.layers.length === 0) throw new FerryError('INVALID_ARGUMENT', `${artifact.source}: holds no file to carry`, { source: artifact.source });
   const titles = new Set<string>();
   for (const layer of artifact.layers) {
@@ -125,10 +139,41 @@ export async function buildArtifactGraph(artifact: LocalArtifact, signal?: Abort
   return {
     artifact,
     root,
-    config: { digest: configDescriptor.digest, bytes: artifact.config.bytes },
+    configs: new Map([[configDescriptor.digest, artifact.config.bytes]]),
     files,
+    platforms: [],
     blobs,
     totalSize: bytes.length + blobs.reduce((sum, blob) => sum + blob.size, 0),
+  };
+}
+
+/** A built image's graph: its added layer files hashed (digest and diff_id), the manifests built over the base (oci/built-image.ts). */
+async function buildImageGraph(artifact: LocalArtifact, base: BaseImage, signal?: AbortSignal): Promise<LocalArtifactGraph> {
+  if (artifact.layers.length === 0) throw new FerryError('INVALID_ARGUMENT', `${artifact.source}: adds no layer to its base image`, { source: artifact.source });
+  const added = [];
+  for (const layer of artifact.layers) {
+    signal?.throwIfAborted();
+    added.push(await hashGzipLayer(layer.file, signal));
+  }
+  const built = buildOnBase(base, added, artifact.source);
+  const files = new Map<string, PlannedFile>();
+  for (const { planned } of added) if (!files.has(planned.digest)) files.set(planned.digest, planned);
+  const unique = new Map<string, Descriptor>();
+  let manifestBytes = 0;
+  for (const node of manifestsInPushOrder(built.root)) {
+    manifestBytes += node.bytes.length;
+    for (const blob of node.blobs) if (!unique.has(blob.digest)) unique.set(blob.digest, blob);
+  }
+  const blobs = [...unique.values()];
+  return {
+    artifact,
+    root: built.root,
+    configs: built.configs,
+    files,
+    pulled: { reference: base.reference, blobs: built.pulled },
+    platforms: built.platforms,
+    blobs,
+    totalSize: manifestBytes + blobs.reduce((sum, blob) => sum + blob.size, 0),
   };
 }
 

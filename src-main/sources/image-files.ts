@@ -8,6 +8,7 @@
 import type { Reference } from '../../src-shared/model/oci.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { ImageLayers, sourceLayerReader } from '../oci/image-files.ts';
+import type { FileCapture } from '../oci/layer-scan.ts';
 import { formatReference, manifestIdentifier } from '../oci/reference.ts';
 import { getManifest } from '../oci/registry/manifests.ts';
 import type { Registries } from '../oci/registry/registries.ts';
@@ -33,6 +34,12 @@ export async function readImageFiles(
   want: (path: string) => boolean,
   options: { platform?: string; signal?: AbortSignal } = {},
 ): Promise<Map<string, Buffer>> {
+  const layers = await imageLayersOf(registries, reference, options);
+  return layers.readMatching(want, FILE_LIMIT, options.signal);
+}
+
+/** The layers of the image a reference names; for a multi-platform image the `platform` (default linux/amd64) picks the manifest. */
+async function imageLayersOf(registries: Registries, reference: Reference, options: { platform?: string; signal?: AbortSignal }): Promise<ImageLayers> {
   const client = await registries.client(reference.registry);
   const subject = formatReference(reference);
   let manifest = await getManifest(client, reference.repository, manifestIdentifier(reference), { ...(options.signal ? { signal: options.signal } : {}) });
@@ -43,8 +50,7 @@ export async function readImageFiles(
     manifest = await getManifest(client, reference.repository, entry.digest, { ...(options.signal ? { signal: options.signal } : {}) });
   }
   if (manifest.kind !== 'image') throw new FerryError('INVALID_MANIFEST', `${subject}: nested indexes are not supported here`);
-  const layers = new ImageLayers(manifest.manifest.layers, sourceLayerReader(new RepositoryBlobs(client, reference.repository)), subject);
-  return layers.readMatching(want, FILE_LIMIT, options.signal);
+  return new ImageLayers(manifest.manifest.layers, sourceLayerReader(new RepositoryBlobs(client, reference.repository)), subject);
 }
 
 /** Reads one file from an image; a missing file is an error naming the image and the path. */
@@ -53,4 +59,21 @@ export async function readImageFile(registries: Registries, reference: Reference
   const file = files.get(clean(path));
   if (!file) throw new FerryError('NOT_FOUND', `${formatReference(reference)} has no file ${clean(path)}`, { reference: formatReference(reference), path });
   return file;
+}
+
+/**
+ * Streams one file of an image to `capture` without holding it in memory (an
+ * operator index database can be hundreds of megabytes). The bytes are only
+ * trustworthy once this returns: the layer they came from has then matched its
+ * digest to its last byte. Links inside the image are followed.
+ */
+export async function streamImageFile(
+  registries: Registries,
+  reference: Reference,
+  path: string,
+  capture: FileCapture,
+  options: { platform?: string; signal?: AbortSignal } = {},
+): Promise<{ path: string; size: number }> {
+  const layers = await imageLayersOf(registries, reference, options);
+  return layers.readFile(path, capture, options.signal);
 }

@@ -25,6 +25,10 @@ export interface OlmBundle {
   package: string;
   version: Version | undefined;
   versionText: string | undefined;
+  /** The bundle image (`image` of the FBC object, `bundlepath` of an index database); undefined when the catalog names none. */
+  image: string | undefined;
+  /** `relatedImages`: the operator and operand images the bundle runs (the bundle image may be among them). */
+  relatedImages: string[];
   provides: Gvk[];
   requiresPackages: Array<{ packageName: string; versionRange: string }>;
   requiresGvks: Gvk[];
@@ -71,7 +75,14 @@ const entrySchema = z.object({ name: z.string().min(1), replaces: z.string().opt
 const objectSchema = z.discriminatedUnion('schema', [
   z.object({ schema: z.literal('olm.package'), name: z.string().min(1), defaultChannel: z.string().optional() }),
   z.object({ schema: z.literal('olm.channel'), name: z.string().min(1), package: z.string().min(1), entries: z.array(entrySchema) }),
-  z.object({ schema: z.literal('olm.bundle'), name: z.string().min(1), package: z.string().min(1), properties: z.array(z.object({ type: z.string(), value: z.unknown() })).default([]) }),
+  z.object({
+    schema: z.literal('olm.bundle'),
+    name: z.string().min(1),
+    package: z.string().min(1),
+    image: z.string().optional(),
+    properties: z.array(z.object({ type: z.string(), value: z.unknown() })).default([]),
+    relatedImages: z.array(z.object({ name: z.string().optional(), image: z.string().min(1) })).default([]),
+  }),
 ]);
 const KNOWN_SCHEMAS = new Set(['olm.package', 'olm.channel', 'olm.bundle']);
 
@@ -103,7 +114,17 @@ export function readOlmCatalog(objects: readonly unknown[], where: string): OlmC
     else if (o.schema === 'olm.channel') get(o.package).channels.set(o.name, o.entries);
     else {
       const at = `${where}: bundle ${o.name}`;
-      const bundle: OlmBundle = { name: o.name, package: o.package, version: undefined, versionText: undefined, provides: [], requiresPackages: [], requiresGvks: [] };
+      const bundle: OlmBundle = {
+        name: o.name,
+        package: o.package,
+        version: undefined,
+        versionText: undefined,
+        image: o.image === undefined || o.image === '' ? undefined : o.image,
+        relatedImages: [...new Set(o.relatedImages.map((r) => r.image))],
+        provides: [],
+        requiresPackages: [],
+        requiresGvks: [],
+      };
       for (const property of o.properties) {
         if (property.type === 'olm.package') {
           bundle.versionText = parseProperty(packageValue, property.value, at, property.type).version;

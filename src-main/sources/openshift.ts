@@ -8,6 +8,7 @@ import { formatReference } from '../oci/reference.ts';
 import { checkContent } from './content-check.ts';
 import { closeHttpConnections } from './http-download.ts';
 import { openShiftSchema, type OpenShiftConfig } from './image-set-schema.ts';
+import { resolveGraphImage } from './openshift-graph-image.ts';
 import { resolveCatalog } from './openshift-operators.ts';
 import { selectPlatformReleases } from './openshift-platform.ts';
 import { resolveReleases } from './openshift-release.ts';
@@ -44,6 +45,7 @@ export async function resolveOpenShiftConfig(parsed: OpenShiftConfig, context: R
   }
   for (const catalog of parsed.operators) parts.push(await resolveCatalog(context, catalog));
   parts.push({ images: parsed.additionalImages.map((source): ResolvedImage => ({ source, section: ADDITIONAL_SECTION })), notes: [] });
+  if (parsed.platform?.graph) parts.push(await resolveGraphImage(context));
 
   const images: ResolvedImage[] = [];
   const seen = new Set<string>();
@@ -53,5 +55,5 @@ export async function resolveOpenShiftConfig(parsed: OpenShiftConfig, context: R
     seen.add(key);
     images.push(image);
   }
-  return { images, notes: parts.flatMap((p) => p.notes) };
+  return { images, notes: parts.flatMap((p) => p.notes), artifacts: parts.flatMap((p) => p.artifacts ?? []) };
 }

@@ -16,7 +16,6 @@ import type { TransferEvent } from '../../src-shared/model/progress.ts';
 import type { ImageGraph } from '../oci/image-graph.ts';
 import { MemoryBlobSource, type BlobRef, type BlobSource } from '../oci/blob-io.ts';
 import { LocalFileBlobSource, type LocalArtifact, type LocalArtifactGraph, type PlannedFile } from '../oci/local-artifact.ts';
-import { OCI_MANIFEST } from '../oci/media-types.ts';
 import { formatPlatform, type PlatformSelection } from '../oci/platform.ts';
 import { formatReference } from '../oci/reference.ts';
 import type { Registries } from '../oci/registry/registries.ts';
@@ -120,7 +119,7 @@ function describeImages(graphs: ImageGraph[], placements: ExportRequest['placeme
  */
 function describeArtifacts(artifacts: LocalArtifactGraph[], images: ReadonlyArray<{ name: string }>): Array<BundleImage & { manifestSize: number }> {
   const taken = new Set(images.map((image) => image.name));
-  return artifacts.map(({ artifact, root, totalSize }) => {
+  return artifacts.map(({ artifact, root, platforms, totalSize }) => {
     const name = `${artifact.target.path}:${artifact.target.tag}`;
     if (taken.has(name)) throw new FerryError('INVALID_ARGUMENT', `${artifact.source} would be named ${name}, which another image of this export already is`, { name });
     taken.add(name);
@@ -129,9 +128,9 @@ function describeArtifacts(artifacts: LocalArtifactGraph[], images: ReadonlyArra
       source: artifact.source,
       tag: artifact.target.tag,
       digest: root.digest,
-      mediaType: OCI_MANIFEST,
+      mediaType: root.mediaType,
       artifactType: artifact.artifactType,
-      platforms: [],
+      platforms: platforms.map(formatPlatform),
       size: totalSize,
       targets: [{ path: artifact.target.path, tag: artifact.target.tag }],
       section: artifact.section,

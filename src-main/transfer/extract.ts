@@ -66,8 +66,18 @@ interface LayerPlan {
   helmSuffix?: string;
 }
 
-/** Reads every wanted layer once, verified, in the order the media holds them. */
-async function forEachLayer(view: VerifiedBundle, layers: Descriptor[], visit: (layer: Descriptor, stream: AsyncIterable<Uint8Array>) => Promise<void>, signal?: AbortSignal): Promise<void> {
+/**
+ * Reads every wanted layer of a verified bundle once, each checked against its
+ * digest as it streams, in the order the media holds them (one pass over an
+ * archive's parts); refuses a layer an incremental bundle leaves out. Extract
+ * writes files from it; the import reads release signatures with it.
+ */
+export async function forEachVerifiedLayer(
+  view: VerifiedBundle,
+  layers: Descriptor[],
+  visit: (layer: Descriptor, stream: AsyncIterable<Uint8Array>) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
   const wanted = new Map(layers.map((layer) => [layer.digest, layer]));
   const omitted = new Set((view.manifest?.omitted ?? []).map((blob) => blob.digest));
   for (const layer of wanted.values()) {
@@ -181,7 +191,7 @@ export async function extractArtifact(view: VerifiedBundle, wanted: string, toDi
     const files: WrittenFile[] = [];
     const firstOf = new Map<string, string>();
     const configChunks: Uint8Array[] = [];
-    await forEachLayer(
+    await forEachVerifiedLayer(
       view,
       [...plans.map((plan) => plan.layer), ...(config ? [config] : [])],
       async (layer, stream) => {

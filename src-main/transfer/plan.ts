@@ -90,10 +90,13 @@ export function planContent(graphs: ImageGraph[], artifacts: LocalArtifactGraph[
   }
   for (const artifact of artifacts) {
     separateTotal += artifact.totalSize;
-    addManifest(manifests, artifact.root);
-    // The config rides with the manifests: a few bytes, already in memory.
-    if (!manifests.has(artifact.config.digest)) manifests.set(artifact.config.digest, { digest: artifact.config.digest, size: artifact.config.bytes.length, bytes: artifact.config.bytes });
+    for (const node of manifestsInPushOrder(artifact.root)) addManifest(manifests, node);
+    // Configs ride with the manifests: a few bytes, already in memory.
+    for (const [digest, bytes] of artifact.configs) if (!manifests.has(digest)) manifests.set(digest, { digest, size: bytes.length, bytes });
     for (const [digest, file] of artifact.files) if (!blobs.has(digest)) blobs.set(digest, { digest, size: file.size, source: { file } });
+    // A built image's base layers are read from the base's repository, like any pulled image's.
+    const pulled = artifact.pulled;
+    if (pulled) for (const blob of pulled.blobs) if (!blobs.has(blob.digest)) blobs.set(blob.digest, { digest: blob.digest, size: blob.size, source: { reference: pulled.reference } });
   }
   // Manifests first: a reader streaming an archive learns the whole graph before the first layer arrives.
   const content = [...manifests.values(), ...[...blobs.values()].filter((b) => !manifests.has(b.digest))];

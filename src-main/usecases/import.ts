@@ -16,6 +16,7 @@ import type { ImportTarget } from '../transfer/import-plan.ts';
 import { importBundle, type ImportSummary } from '../transfer/import.ts';
 import { registryAccessFor, type RegistrySettings } from './access.ts';
 import { withCatalogJob } from './catalog-job.ts';
+import { clusterResourcesOfBundle } from './cluster-resources.ts';
 import type { JobContext } from './job-context.ts';
 import { recordImport } from './job-records.ts';
 
@@ -81,6 +82,20 @@ export function verifyProgress(tracker: JobContext['tracker']): VerifyProgress |
   };
 }
 
+/**
+ * Writes the mirror configuration of an import, with the OpenShift cluster
+ * resources the bundle calls for (catalogs, release signatures, the update
+ * graph): built from the verified view and where the images landed; a
+ * signature layer an incremental bundle left out is read from the site's registry.
+ */
+async function writeImportMirrorConfig(dir: string, view: VerifiedBundle, summary: ImportSummary, registry: string, registries: Registries, signal: AbortSignal | undefined): Promise<string[]> {
+  // The YAML and TOML writers load only for an import that asks for mirror configuration.
+  const { writeMirrorConfig } = await import('../mirror-config/write.ts');
+  const { hasClusterResources } = await import('../mirror-config/openshift-resources.ts');
+  const resources = await clusterResourcesOfBundle(view, summary.images, await registries.client(registry), signal);
+  return writeMirrorConfig(dir, summary.mappings, { mirrorRegistry: registry }, hasClusterResources(resources) ? resources : undefined);
+}
+
 /** Runs the import (or its dry run) and everything that follows it: pull secret, mirror configuration, receipt, catalog. */
 export async function runImport(input: ImportJobInput, catalog: Catalog, context: JobContext = {}): Promise<ImportOutcome> {
   const { signal, tracker } = context;
@@ -119,11 +134,9 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
       const { mergePullSecretFile } = await import('../mirror-config/pull-secret.ts');
       await mergePullSecretFile(input.pullSecretFile, target.registry, input.registry.login);
     }
-    // The YAML and TOML writers load only for an import that asks for mirror configuration.
-    const mirrorConfig =
-      input.mirrorConfigDir !== undefined ? await (await import('../mirror-config/write.ts')).writeMirrorConfig(input.mirrorConfigDir, summary.mappings, { mirrorRegistry: target.registry }) : [];
     // importBundle tells the view before it plans anything; without one it has thrown.
     if (verified === undefined) throw new FerryError('INTERNAL', `${bundle}: the import finished without a verified view`);
+    const mirrorConfig = input.mirrorConfigDir !== undefined ? await writeImportMirrorConfig(input.mirrorConfigDir, verified, summary, target.registry, registries, signal) : [];
     const outcome: ImportOutcome = { summary, mirrorConfig, view: verified };
     if (!summary.dryRun) {
       const receipt: ImportReceipt = {

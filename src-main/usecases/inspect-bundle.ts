@@ -4,7 +4,7 @@
  * the mirror configuration a mapping needs — the same files `ferry import
  * --mirror-config` writes, rendered as text for the app. Both work on a
  * bundle's verified view only (usecases/verify.ts): nothing of a bundle is
- * read or parsed here.
+ * parsed here, and only release-signature layers are read, digest-checked.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { listEntry } from '../bundle/content-list.ts';
 import type { Catalog } from '../catalog/index.ts';
 import { formatReference } from '../oci/reference.ts';
 import { graphOf, planImport } from '../transfer/import-plan.ts';
+import { clusterResourcesOfBundle } from './cluster-resources.ts';
 import { importTarget } from './import.ts';
 
 /** Where a bundle would go: `REGISTRY[/PREFIX]` and whether the source host is kept in the path. */
@@ -76,7 +77,13 @@ export async function renderMirrorConfig(view: VerifiedBundle, to: BundleTarget)
   const dir = await mkdtemp(join(tmpdir(), 'ferry-mirror-config-'));
   try {
     const { writeMirrorConfig } = await import('../mirror-config/write.ts');
-    const written = await writeMirrorConfig(dir, plan.mappings, { mirrorRegistry: target.registry });
+    const { hasClusterResources } = await import('../mirror-config/openshift-resources.ts');
+    // Without the site's registry, a signature layer an incremental bundle leaves out is left out of this preview; the import reads it from the registry.
+    const resources = await clusterResourcesOfBundle(
+      view,
+      plan.images.map((image) => ({ name: image.name, destination: formatReference(image.destination) })),
+    );
+    const written = await writeMirrorConfig(dir, plan.mappings, { mirrorRegistry: target.registry }, hasClusterResources(resources) ? resources : undefined);
     return await Promise.all(written.map(async (path) => ({ path, text: await readFile(join(dir, ...path.split('/')), 'utf8') })));
   } finally {
     await rm(dir, { recursive: true, force: true });

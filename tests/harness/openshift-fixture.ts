@@ -3,7 +3,8 @@
  * image whose `release-manifests/image-references` lists a dozen tiny component
  * images by digest (pushed untagged, as quay's ocp-v4.0-art-dev holds them), and
  * a file-based operator catalog with two JSON packages (several channels,
- * bundles with relatedImages) plus a YAML-only package that must never be read.
+ * bundles with relatedImages) plus a package stored as YAML (one file of
+ * several `---` documents), read like the JSON ones.
  * Digests depend on the registry host, since the payload and catalog name it.
  */
 import { mkdtemp } from 'node:fs/promises';
@@ -129,8 +130,10 @@ export const CATALOG_PACKAGES: readonly FixturePackage[] = [
   },
 ];
 
-/** A package folder stored only as YAML: listed among known packages, never read. */
+/** A package stored as YAML (configs/<name>/catalog.yaml, several documents): one channel `stable`, one bundle. */
 export const YAML_PACKAGE = 'yaml-only-operator';
+/** The YAML package's only bundle, its version and its image repository. */
+export const YAML_BUNDLE = { name: `${YAML_PACKAGE}.v0.1.0`, version: '0.1.0', repository: 'yaml-only/operator-bundle' } as const;
 
 /** One image to seed: repository, tag (undefined = push by digest only) and manifest. */
 export interface OpenShiftImage {
@@ -156,8 +159,13 @@ export interface OpenShiftFixture {
   content: Content[];
 }
 
-/** A tiny OCI image: one gzip layer with the given files, a config with optional labels (amd64 unless `architecture`). */
-async function tinyImage(label: string, files: { name: string; data: Buffer }[], labels: Record<string, string> = {}, architecture = 'amd64'): Promise<{ manifest: Content; content: Content[] }> {
+/** A tiny OCI image: one gzip layer with the given files, a config with optional labels (amd64 unless `architecture`); the operator catalog fixtures build theirs with it too. */
+export async function tinyImage(
+  label: string,
+  files: { name: string; data: Buffer }[],
+  labels: Record<string, string> = {},
+  architecture = 'amd64',
+): Promise<{ manifest: Content; content: Content[] }> {
   const layer = await makeLayer(MediaTypes.ociLayerGzip, files.length > 0 ? files : [{ name: `etc/ferry/${label}`, data: Buffer.from(`${label}\n`) }]);
   const config = jsonContent(MediaTypes.ociConfig, {
     created: FIXED_TIME.toISOString(),
@@ -263,7 +271,19 @@ export async function buildOpenShiftFixture(host: string): Promise<OpenShiftFixt
   }
   const digestOf = (repository: string, label: string): string => bundleDigests.get(label) ?? operandDigests.get(`${repository}@${label}`) ?? '';
   const catalogFiles = CATALOG_PACKAGES.map((pkg) => ({ name: `configs/${pkg.name}/${pkg.file}`, data: Buffer.from(catalogJson(host, pkg, digestOf)) }));
-  catalogFiles.push({ name: `configs/${YAML_PACKAGE}/catalog.yaml`, data: Buffer.from(`---\nschema: olm.package\nname: ${YAML_PACKAGE}\ndefaultChannel: stable\n`) });
+  const yamlBundle = add(YAML_BUNDLE.repository, undefined, await tinyImage(`bundle-${YAML_BUNDLE.name}`, []));
+  bundleDigests.set(YAML_BUNDLE.name, yamlBundle.manifest.digest);
+  const yamlImage = `${host}/${YAML_BUNDLE.repository}@${yamlBundle.manifest.digest}`;
+  catalogFiles.push({
+    name: `configs/${YAML_PACKAGE}/catalog.yaml`,
+    data: Buffer.from(
+      [
+        `---\nschema: olm.package\nname: ${YAML_PACKAGE}\ndefaultChannel: stable\n`,
+        `---\nschema: olm.channel\npackage: ${YAML_PACKAGE}\nname: stable\nentries:\n  - name: ${YAML_BUNDLE.name}\n`,
+        `---\nschema: olm.bundle\nname: ${YAML_BUNDLE.name}\npackage: ${YAML_PACKAGE}\nimage: ${yamlImage}\nproperties:\n  - type: olm.package\n    value:\n      packageName: ${YAML_PACKAGE}\n      version: ${YAML_BUNDLE.version}\nrelatedImages:\n  - name: bundle\n    image: ${yamlImage}\n`,
+      ].join(''),
+    ),
+  });
   const catalog = add(CATALOG_REPOSITORY, CATALOG_TAG, await tinyImage('operator-index', catalogFiles, { 'operators.operatorframework.io.index.configs.v1': '/configs' }));
 
   const unique = new Map(content.map((c) => [c.digest, c]));
@@ -272,14 +292,19 @@ export async function buildOpenShiftFixture(host: string): Promise<OpenShiftFixt
 
 /** Seeds every image with `skopeo copy --preserve-digests` from one OCI layout; untagged images are pushed by digest. */
 export async function seedOpenShiftFixture(registry: RunningRegistry, fixture: OpenShiftFixture): Promise<void> {
+  await seedImages(registry, fixture.images, fixture.content);
+}
+
+/** Seeds images (with the blobs they need in `content`) through one OCI layout and skopeo; untagged images are pushed by digest. */
+export async function seedImages(registry: RunningRegistry, images: readonly OpenShiftImage[], content: readonly Content[]): Promise<void> {
   const workDir = await mkdtemp(join(tmpdir(), 'ferry-seed-openshift-'));
   trackDir(workDir);
   try {
     const layout = join(workDir, 'layout');
-    const refs: LayoutRef[] = fixture.images.map((image, i) => ({ refName: `image-${i}`, descriptor: describe(image.manifest) }));
-    await writeOciLayout(layout, fixture.content, refs);
+    const refs: LayoutRef[] = images.map((image, i) => ({ refName: `image-${i}`, descriptor: describe(image.manifest) }));
+    await writeOciLayout(layout, content, refs);
     await mapByRepository(
-      fixture.images,
+      images,
       (image) => image.repository,
       SEED_CONCURRENCY,
       async (image, i) => {

@@ -1,7 +1,9 @@
 /**
  * The `openshift:` resolver against an OpenShift-like source seeded with
- * skopeo: release payloads, operator catalogs (channel filter, version range,
- * unknown names) and additional images, asserted as exact plans.
+ * skopeo: release payloads, operator catalogs (channel heads, version ranges,
+ * a YAML package beside JSON ones, unknown names) and additional images,
+ * asserted as exact plans. tests/integration/openshift-catalogs.test.ts
+ * covers YAML and SQLite catalogs, dependencies and `full`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FerryError } from '../../src-shared/errors.ts';
@@ -18,6 +20,7 @@ import {
   COMPONENTS_REPOSITORY,
   RELEASE_COMPONENTS,
   RELEASE_REPOSITORY,
+  YAML_BUNDLE,
   YAML_PACKAGE,
   buildOpenShiftFixture,
   seedOpenShiftFixture,
@@ -56,7 +59,7 @@ function line(source: string, target: string, section: string): string {
 /** Expected lines for a catalog selection: bundle versions per package, operands at each bundle's version. */
 function operatorLines(bundles: Record<string, string[]>): string[] {
   const h = fixture.host;
-  const lines = new Set<string>([line(`${h}/${CATALOG_REPOSITORY}@${fixture.catalog.manifest.digest}`, `${CATALOG_REPOSITORY}:${CATALOG_TAG}`, 'openshift.operators')]);
+  const lines = new Set<string>([line(`${h}/${CATALOG_REPOSITORY}@${fixture.catalog.manifest.digest}`, `${CATALOG_REPOSITORY}:${CATALOG_TAG}`, 'openshift.catalog')]);
   const repos: Record<string, { bundle: string; related: string[] }> = {
     'cluster-logging': { bundle: 'openshift-logging/cluster-logging-operator-bundle', related: ['openshift-logging/cluster-logging-rhel9-operator', 'openshift-logging/vector-rhel9'] },
     'compliance-operator': { bundle: 'compliance/openshift-compliance-operator-bundle', related: ['compliance/openshift-compliance-rhel8-operator', 'compliance/openshift-compliance-content-rhel8'] },
@@ -118,25 +121,31 @@ describe('release payload', () => {
 describe('operator catalog', () => {
   const catalog = (): string => `${fixture.host}/${CATALOG_REPOSITORY}:${CATALOG_TAG}`;
 
-  it('carries the catalog, the bundles of the chosen channels and their related images', async () => {
+  it('carries the catalog, the head of each chosen channel and its related images', async () => {
     const resolved = await resolveOpenShift(
       {
         operators: [{ catalog: catalog(), packages: [{ name: 'cluster-logging', channels: ['stable-5.9'] }, { name: 'compliance-operator' }] }],
       },
       context,
     );
-    expect(plan(resolved)).toEqual(operatorLines({ 'cluster-logging': ['5.9.0', '5.9.1', '5.9.2'], 'compliance-operator': ['1.5.0', '1.5.1', '1.6.0'] }));
-    // 1 catalog + 6 bundles + operands 5.9 (2), 1.5 (2), 1.6 (2), shared by patch releases.
-    expect(resolved.images).toHaveLength(13);
+    // Without a range or full, oc-mirror v2 carries each channel's head only.
+    expect(plan(resolved)).toEqual(operatorLines({ 'cluster-logging': ['5.9.2'], 'compliance-operator': ['1.6.0'] }));
+    // 1 catalog + 2 bundles + operands 5.9 (2), 1.6 (2).
+    expect(resolved.images).toHaveLength(7);
     expect(resolved.notes.join('\n')).toContain('operator cluster-logging from');
   });
 
   it('uses the default channel when none is named', async () => {
     const resolved = await resolveOpenShift({ operators: [{ catalog: catalog(), packages: [{ name: 'cluster-logging' }] }] }, context);
-    expect(plan(resolved)).toEqual(operatorLines({ 'cluster-logging': ['6.0.0', '6.0.1'] }));
+    expect(plan(resolved)).toEqual(operatorLines({ 'cluster-logging': ['6.0.1'] }));
   });
 
-  it('applies an inclusive version range across channels', async () => {
+  it('carries every bundle of the chosen channels with full', async () => {
+    const resolved = await resolveOpenShift({ operators: [{ catalog: catalog(), full: true, packages: [{ name: 'cluster-logging', channels: ['stable-5.9'] }] }] }, context);
+    expect(plan(resolved)).toEqual(operatorLines({ 'cluster-logging': ['5.9.0', '5.9.1', '5.9.2'] }));
+  });
+
+  it('applies an inclusive version range across channels, keeping each channel head', async () => {
     const resolved = await resolveOpenShift(
       {
         operators: [
@@ -151,7 +160,9 @@ describe('operator catalog', () => {
       },
       context,
     );
-    expect(plan(resolved)).toEqual(operatorLines({ 'compliance-operator': ['1.5.1', '1.6.0'], 'cluster-logging': ['5.9.2', '6.0.0', '6.0.1'] }));
+    // candidate's head 1.7.0-rc.1 lies above the range and still comes, as oc-mirror keeps heads for upgrades across channels.
+    expect(plan(resolved)).toEqual(operatorLines({ 'compliance-operator': ['1.5.1', '1.6.0', '1.7.0-rc.1'], 'cluster-logging': ['5.9.2', '6.0.0', '6.0.1'] }));
+    expect(resolved.notes.join('\n')).toContain('channel heads kept outside the range: candidate 1.7.0-rc.1');
   });
 
   it('orders prereleases below their release', async () => {
@@ -177,10 +188,13 @@ describe('operator catalog', () => {
     expect(error.message).toContain('versions: 6.0.0, 6.0.1');
   });
 
-  it('explains that a YAML-only package must be rendered as JSON', async () => {
-    const error = await rejection(resolveOpenShift({ operators: [{ catalog: catalog(), packages: [{ name: YAML_PACKAGE }] }] }, context));
-    expect(error.code).toBe('INVALID_CONTENT');
-    expect(error.message).toContain('opm render --output json');
+  it('reads a package stored as YAML documents beside the JSON ones', async () => {
+    const resolved = await resolveOpenShift({ operators: [{ catalog: catalog(), packages: [{ name: YAML_PACKAGE }] }] }, context);
+    const h = fixture.host;
+    expect(plan(resolved)).toEqual([
+      line(`${h}/${CATALOG_REPOSITORY}@${fixture.catalog.manifest.digest}`, `${CATALOG_REPOSITORY}:${CATALOG_TAG}`, 'openshift.catalog'),
+      line(`${h}/${YAML_BUNDLE.repository}@${fixture.bundleDigests.get(YAML_BUNDLE.name)}`, `${YAML_BUNDLE.repository}:`, 'openshift.operators'),
+    ]);
   });
 });
 
@@ -204,7 +218,7 @@ describe('additional images and the whole section', () => {
     );
     const counts = new Map<string, number>();
     for (const i of resolved.images) counts.set(i.section, (counts.get(i.section) ?? 0) + 1);
-    expect(Object.fromEntries(counts)).toEqual({ 'openshift.release': 13, 'openshift.operators': 5, 'openshift.additional': 1 });
+    expect(Object.fromEntries(counts)).toEqual({ 'openshift.release': 13, 'openshift.catalog': 1, 'openshift.operators': 3, 'openshift.additional': 1 });
     // Every image the release and catalog name really exists in the seeded registry, with the pinned digest.
     const client = await registries.client(registry.host);
     for (const image of resolved.images.filter((i) => i.source.registry === registry.host)) {
