@@ -130,7 +130,9 @@ export async function copyImages(requests: CopyRequest[], from: Registries, to: 
       const graph = artifacts[i];
       if (!graph) return;
       try {
-        summary.images.push(await pushArtifact(graph, destination, await to.client(destination.registry), mover, options));
+        // A built image (the update graph image) reads its base layers from the source side.
+        const sides = { ...(graph.pulled ? { from: await from.client(graph.pulled.reference.registry) } : {}), to: await to.client(destination.registry) };
+        summary.images.push(await pushArtifact(graph, destination, sides, mover, options));
       } catch (error) {
         summary.failed.push({ source: artifact.source, destination: formatReference(destination), error: toErrorEnvelope(error) });
       }
@@ -186,36 +188,60 @@ async function copyOne(graph: ImageGraph, request: CopyRequest, sides: Sides, mo
   };
 }
 
-/** A local artifact's blobs: the config from memory, the layers from their files (re-checked against what was hashed while planning). */
+/** A local artifact's blobs: configs from memory, layer files from disk (re-checked against what was hashed while planning), a built image's base layers from the base's repository. */
 class ArtifactBlobs implements BlobSource {
-  private readonly config: MemoryBlobSource;
+  private readonly configs: MemoryBlobSource;
   private readonly files: LocalFileBlobSource;
 
-  constructor(graph: LocalArtifactGraph) {
-    this.config = new MemoryBlobSource(new Map([[graph.config.digest, graph.config.bytes]]), `the config of ${graph.artifact.source}`);
+  constructor(
+    private readonly graph: LocalArtifactGraph,
+    private readonly base: RepositoryBlobs | undefined,
+  ) {
+    this.configs = new MemoryBlobSource(graph.configs, `built for ${graph.artifact.source}`);
     this.files = new LocalFileBlobSource(graph.files);
   }
 
-  /** Names the blob by its file, or as the artifact's config. */
+  /** Where a blob is read from: a layer file, the memory of what was built, or the base image's repository. */
+  private storeOf(blob: BlobRef): BlobSource {
+    if (this.files.has(blob.digest)) return this.files;
+    return this.base && !this.graph.configs.has(blob.digest) ? this.base : this.configs;
+  }
+
+  /** Names the blob by its file, its base repository, or as built here. */
   describe(blob: BlobRef): string {
-    return this.files.has(blob.digest) ? this.files.describe(blob) : this.config.describe(blob);
+    return this.storeOf(blob).describe(blob);
   }
 
   /** The blob's bytes from `start`; copyBlob checks them against the digest. */
   open(blob: BlobRef, start: number, signal?: AbortSignal): AsyncIterable<Uint8Array> {
-    return this.files.has(blob.digest) ? this.files.open(blob, start, signal) : this.config.open(blob, start);
+    return this.storeOf(blob).open(blob, start, signal);
   }
 }
 
-/** Pushes one local artifact: its blobs, then its manifest under the destination's tag (or digest). */
-async function pushArtifact(graph: LocalArtifactGraph, destination: Reference, to: RegistryClient, mover: BlobMover, options: CopyOptions): Promise<CopiedImage> {
-  const source = new ArtifactBlobs(graph);
-  const moved = await Promise.allSettled(graph.blobs.map((blob) => mover.ensure(to, destination.repository, blob, { source })));
+/** Pushes one local artifact: its blobs, then its manifests children first, the root under the destination's tag (or digest). */
+async function pushArtifact(graph: LocalArtifactGraph, destination: Reference, sides: { from?: RegistryClient; to: RegistryClient }, mover: BlobMover, options: CopyOptions): Promise<CopiedImage> {
+  const { pulled } = graph;
+  const source = new ArtifactBlobs(graph, pulled && sides.from ? new RepositoryBlobs(sides.from, pulled.reference.repository) : undefined);
+  const blobs = new Map(graph.blobs.map((blob) => [blob.digest, blob]));
+  for (const blob of pulled?.blobs ?? []) if (!blobs.has(blob.digest)) blobs.set(blob.digest, blob);
+  const moved = await Promise.allSettled([...blobs.values()].map((blob) => mover.ensure(sides.to, destination.repository, blob, { source })));
   const failed = moved.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failed) throw failed.reason;
   const { root } = graph;
-  await putManifest(to, destination.repository, destination.tag ?? root.digest, root.bytes, root.mediaType, options.signal);
+  for (const node of manifestsInPushOrder(root)) {
+    if (node !== root) await putManifest(sides.to, destination.repository, node.digest, node.bytes, node.mediaType, options.signal);
+  }
+  await putManifest(sides.to, destination.repository, destination.tag ?? root.digest, root.bytes, root.mediaType, options.signal);
   const landed = formatReference({ ...destination, digest: root.digest });
   options.onEvent?.({ type: 'image', source: graph.artifact.source, destination: landed, digest: root.digest });
-  return { source: graph.artifact.source, destination: landed, digest: root.digest, mediaType: root.mediaType, platforms: [], rootRewritten: false, blobs: graph.blobs.length, bytes: graph.totalSize };
+  return {
+    source: graph.artifact.source,
+    destination: landed,
+    digest: root.digest,
+    mediaType: root.mediaType,
+    platforms: graph.platforms.map(formatPlatform),
+    rootRewritten: false,
+    blobs: blobs.size,
+    bytes: graph.totalSize,
+  };
 }

@@ -27,8 +27,11 @@ import { checkedEndpoints, type OpenShiftEndpoints } from './openshift-endpoints
 export interface SetCopy {
   requests: CopyRequest[];
   artifacts: ArtifactCopyRequest[];
-  /** Source → mirror repositories, exactly as an import of the same set maps them, and the mirror registry they name. */
-  mirror: { mappings: RepositoryMapping[]; registry: string };
+  /**
+   * Source → mirror repositories, exactly as an import of the same set maps them, the mirror registry they name, and
+   * the set section of every source (a formatted reference, or a local artifact's `source`) for the cluster resources.
+   */
+  mirror: { mappings: RepositoryMapping[]; registry: string; sections: Map<string, string> };
   /** The resolvers' plan notes (dependencies, blocked images, chart images). */
   notes: string[];
   platforms: PlatformSelection;
@@ -96,7 +99,11 @@ export async function resolveSetCopy(input: SetCopyInput): Promise<SetCopy> {
     const artifactRequests = artifacts.flatMap((artifact, j) =>
       (landings[references.length + j] ?? []).map(({ repository, tag }) => ({ artifact, destination: destinationOf(input.target, repository, tag) })),
     );
-    return { requests, artifacts: artifactRequests, mirror: { mappings, registry: input.target.registry }, notes: imageSet.notes ?? [], platforms, from, close };
+    const sections = new Map<string, string>([
+      ...[...placements].map(([name, placement]): [string, string] => [name, placement.section]),
+      ...artifacts.map((a): [string, string] => [a.source, a.section]),
+    ]);
+    return { requests, artifacts: artifactRequests, mirror: { mappings, registry: input.target.registry, sections }, notes: imageSet.notes ?? [], platforms, from, close };
   } catch (error) {
     await close();
     throw error;

@@ -7,7 +7,7 @@
  */
 import { FerryError } from '../../src-shared/errors.ts';
 import { ALL_PLATFORMS, parsePlatform, type PlatformSelection } from '../oci/platform.ts';
-import { parseReference, parseRegistryPrefix } from '../oci/reference.ts';
+import { formatReference, parseReference, parseRegistryPrefix } from '../oci/reference.ts';
 import { Registries } from '../oci/registry/registries.ts';
 import { copyImages, type ArtifactCopyRequest, type CopyRequest, type CopySummary } from '../transfer/copy.ts';
 import { mirrorDestination, readImageList } from '../sources/image-list.ts';
@@ -94,6 +94,25 @@ async function prepare(input: CopyJobInput, signal: AbortSignal | undefined): Pr
   return { requests, artifacts: [] as ArtifactCopyRequest[], notes: [], platforms: platformsOf(input.platforms), from, close: () => from.close() };
 }
 
+/**
+ * Writes a set copy's mirror configuration as an import of the same set writes
+ * it: the repository mappings, and the OpenShift cluster resources (catalogs,
+ * release signatures, the update graph) built from where the images landed.
+ */
+async function writeSetMirrorConfig(dir: string, mirror: SetCopy['mirror'], summary: CopySummary, artifacts: readonly ArtifactCopyRequest[]): Promise<string[]> {
+  // The YAML and TOML writers load only for a copy that asks for mirror configuration.
+  const { writeMirrorConfig } = await import('../mirror-config/write.ts');
+  const { hasClusterResources } = await import('../mirror-config/openshift-resources.ts');
+  const { clusterResourcesFrom, signaturesOfArtifacts } = await import('./cluster-resources.ts');
+  const landed = summary.images.map((image) => {
+    // Where it landed, pinned: `host/repository[:tag]@digest`, as an import summary spells it.
+    const destination = parseReference(image.destination);
+    return { section: mirror.sections.get(image.source), source: image.source, destination: formatReference({ ...destination, digest: image.digest }) };
+  });
+  const resources = clusterResourcesFrom(landed, await signaturesOfArtifacts(artifacts.map((a) => a.artifact)));
+  return writeMirrorConfig(dir, mirror.mappings, { mirrorRegistry: mirror.registry }, hasClusterResources(resources) ? resources : undefined);
+}
+
 /** Copies the images; failed images are listed in the summary, and nothing is written if any source cannot be resolved. */
 export async function runCopy(input: CopyJobInput, context: JobContext = {}): Promise<CopyOutcome> {
   const { requests, artifacts, mirror, notes, platforms, from, close } = await prepare(input, context.signal);
@@ -108,12 +127,9 @@ export async function runCopy(input: CopyJobInput, context: JobContext = {}): Pr
       ...(context.signal ? { signal: context.signal } : {}),
       ...(context.tracker ? { onEvent: context.tracker.onEvent } : {}),
     });
-    let mirrorConfig: string[] = [];
-    // Written only once everything landed: a cluster pointed at a mirror missing some images fails its pulls.
-    if (input.mirrorConfigDir !== undefined && mirror !== undefined && summary.failed.length === 0) {
-      const { writeMirrorConfig } = await import('../mirror-config/write.ts');
-      mirrorConfig = await writeMirrorConfig(input.mirrorConfigDir, mirror.mappings, { mirrorRegistry: mirror.registry });
-    }
+    // Written only once everything landed (a cluster pointed at a mirror missing some images fails its pulls), before close() removes the signature files.
+    const mirrorConfig =
+      input.mirrorConfigDir !== undefined && mirror !== undefined && summary.failed.length === 0 ? await writeSetMirrorConfig(input.mirrorConfigDir, mirror, summary, artifacts) : [];
     return { ...summary, notes, mirrorConfig };
   } finally {
     await Promise.all([close(), to?.close()]);

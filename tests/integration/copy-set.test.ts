@@ -60,8 +60,12 @@ beforeAll(async () => {
       '      - name: stable-4.16',
       '        minVersion: 4.16.1',
       '        maxVersion: 4.16.2',
+      '  operators:',
+      `    - catalog: ${source.host}/${CATALOG_REPOSITORY}:${CATALOG_TAG}`,
+      '      packages:',
+      '        - name: cluster-logging',
       '  additionalImages:',
-      `    - ${source.host}/${CATALOG_REPOSITORY}:${CATALOG_TAG}`,
+      `    - ${source.host}/${plain.images[1]?.repository ?? ''}:v1`,
       'files:',
       '  - path: notes.txt',
       '    target: site/notes:v1',
@@ -76,6 +80,16 @@ afterAll(async () => {
   await teardown.run();
   if (work) await rm(work, { recursive: true, force: true });
 });
+
+/** The images of an import or copy summary, as JSON prints them. */
+interface Landed {
+  images: Array<{ destination: string; digest: string }>;
+}
+
+/** Where each image landed, `repository[:tag]@digest` without the site's host, sorted. */
+function landings(summary: Landed, site: RunningRegistry): string[] {
+  return summary.images.map((image) => `${image.destination.replace(`${site.host}/`, '').replace(/@sha256:[0-9a-f]{64}$/, '')}@${image.digest}`).sort();
+}
 
 /** Every file of a mirror configuration folder with the site's host written as SITE, so two sites compare. */
 async function mirrorFiles(dir: string, site: RunningRegistry): Promise<Map<string, string>> {
@@ -94,15 +108,22 @@ describe('ferry copy --set', () => {
     const exported = await runFerry('export', '--to', bundle, '--set', setFile, ...endpoints, ...flags);
     expect(exported.code, exported.stderr).toBe(0);
     const importConfig = join(work, 'import-config');
-    const importing = await runFerry('import', bundle, '--to', `${imported.host}/mirror`, ...flags, '--mirror-config', importConfig, '--receipt', join(work, 'receipt.json'));
+    const importing = await runFerry('import', bundle, '--to', `${imported.host}/mirror`, ...flags, '--mirror-config', importConfig, '--receipt', join(work, 'receipt.json'), '--json');
     expect(importing.code, importing.stderr).toBe(0);
 
     const copyConfig = join(work, 'copy-config');
-    const copying = await runFerry('copy', '--set', setFile, '--to', `${copied.host}/mirror`, '--mirror-config', copyConfig, ...endpoints, ...flags);
+    const copying = await runFerry('copy', '--set', setFile, '--to', `${copied.host}/mirror`, '--mirror-config', copyConfig, ...endpoints, ...flags, '--json');
     expect(copying.code, copying.stderr).toBe(0);
-    expect(copying.stdout).toContain(`note: blockedImages: "/${fixtures['docker-schema2'].repository}:" blocked 1 image: ${source.host}/${fixtures['docker-schema2'].repository}:`);
-    expect(copying.stdout).toMatch(/mirror configuration: .*openshift\/imagedigestmirrorset\.yaml/);
+    const copy = JSON.parse(copying.stdout) as Landed & { notes: string[]; mirrorConfig: string[]; failed: unknown[] };
+    expect(copy.failed).toEqual([]);
+    expect(copy.notes).toContain(`blockedImages: "/${fixtures['docker-schema2'].repository}:" blocked 1 image: ${source.host}/${fixtures['docker-schema2'].repository}:${fixtures['docker-schema2'].tag} [images]`);
+    expect(copy.mirrorConfig).toContain('openshift/imagedigestmirrorset.yaml');
     expect(services.requests.filter((r) => r.startsWith('/graph?'))).not.toHaveLength(0);
+
+    // Every landing, the digest-only ones (operator bundles and operands, release components) included.
+    const fromImport = landings(JSON.parse(importing.stdout) as Landed, imported);
+    expect(fromImport.length).toBeGreaterThan(30);
+    expect(landings(copy, copied)).toEqual(fromImport);
 
     const viaBundle = treeLines(await readTree(imported));
     const viaCopy = treeLines(await readTree(copied));
@@ -122,9 +143,11 @@ describe('ferry copy --set', () => {
     expect(viaCopy.some((line) => line.startsWith('mirror/site/notes:v1@sha256:'))).toBe(true);
     expect(viaCopy.some((line) => line.includes(fixtures['docker-schema2'].repository))).toBe(false);
 
-    const fromImport = await mirrorFiles(importConfig, imported);
-    expect([...fromImport.keys()]).toEqual(expect.arrayContaining(['openshift/imagedigestmirrorset.yaml', 'registries.conf.d/99-ferry-mirror.conf']));
-    expect(await mirrorFiles(copyConfig, copied)).toEqual(fromImport);
+    const importFiles = await mirrorFiles(importConfig, imported);
+    expect([...importFiles.keys()]).toEqual(expect.arrayContaining(['openshift/imagedigestmirrorset.yaml', 'registries.conf.d/99-ferry-mirror.conf']));
+    // The operator catalog gets its CatalogSource both ways.
+    expect([...importFiles.keys()].filter((name) => /^openshift\/c[sc]-/.test(name))).toHaveLength(2);
+    expect(await mirrorFiles(copyConfig, copied)).toEqual(importFiles);
   });
 
   it('refuses an update service or signature store that is not an http(s) URL, naming the flag', async () => {
