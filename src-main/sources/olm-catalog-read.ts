@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Reference } from '../../src-shared/model/oci.ts';
 import { FerryError } from '../../src-shared/errors.ts';
+import { parsePlatform, platformMatches } from '../oci/platform.ts';
 import { formatReference, manifestIdentifier } from '../oci/reference.ts';
 import { readBlobToBuffer } from '../oci/registry/blobs.ts';
 import { getManifest } from '../oci/registry/manifests.ts';
@@ -44,15 +45,16 @@ function record(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
-/** The image config's labels (the first manifest of an index). */
+/** The image config's labels; of an index, the linux/amd64 manifest's (else the first), the one whose files are read. */
 async function imageLabels(context: ResolveContext, catalog: Reference): Promise<Record<string, unknown>> {
   const client = await context.registries.client(catalog.registry);
   const options = context.signal ? { signal: context.signal } : {};
   let manifest = await getManifest(client, catalog.repository, manifestIdentifier(catalog), options);
   if (manifest.kind === 'index') {
-    const first = manifest.index.manifests[0];
-    if (!first) return {};
-    manifest = await getManifest(client, catalog.repository, first.digest, options);
+    const amd64 = parsePlatform('linux/amd64');
+    const entry = manifest.index.manifests.find((d) => platformMatches(d.platform, amd64)) ?? manifest.index.manifests[0];
+    if (!entry) return {};
+    manifest = await getManifest(client, catalog.repository, entry.digest, options);
   }
   if (manifest.kind !== 'image') return {};
   const bytes = await readBlobToBuffer(client, catalog.repository, manifest.manifest.config, context.signal);

@@ -101,7 +101,11 @@ function objectsOf(db: Database.Database, where: string): unknown[] {
   const byName = new Map(bundles.map((b) => [b.name, b]));
   const group = <T extends { operatorbundle_name: string }>(rows: T[]): Map<string, T[]> => {
     const map = new Map<string, T[]>();
-    for (const r of rows) map.set(r.operatorbundle_name, [...(map.get(r.operatorbundle_name) ?? []), r]);
+    for (const r of rows) {
+      const list = map.get(r.operatorbundle_name);
+      if (list) list.push(r);
+      else map.set(r.operatorbundle_name, [r]);
+    }
     return map;
   };
   const imagesOf = group(images);
@@ -134,7 +138,8 @@ function objectsOf(db: Database.Database, where: string): unknown[] {
       }),
     });
   }
-  for (const [name, pkg] of [...packageOf.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+  // packageOf follows channel_entry's ORDER BY; bundles come out in the same order every time.
+  for (const [name, pkg] of packageOf) {
     const b = byName.get(name);
     if (!b) continue;
     const props: Array<{ type: string; value: unknown }> = [];

@@ -101,10 +101,13 @@ export async function resolveCatalog(context: ResolveContext, selection: Operato
   const images = new Map<string, ResolvedImage>();
   images.set(formatReference(pinned), { source: pinned, target: { path: pinned.repository, ...(selection.catalog.tag ? { tag: selection.catalog.tag } : {}) }, section: CATALOG_SECTION });
   const sources = new Set<string>([repositoryName(pinned)]);
+  const pinnedByInput = new Map<string, ResolvedImage>();
   for (const bundle of [...bundles].sort((a, b) => a.package.localeCompare(b.package) || byVersion(a, b))) {
     if (bundle.image === undefined) throw new FerryError('INVALID_MANIFEST', `${subject}: bundle ${bundle.name} of ${bundle.package} has no image`, { bundle: bundle.name });
     for (const image of [bundle.image, ...bundle.relatedImages]) {
-      const resolved = await operandImage(context, image, `${subject} ${bundle.name}`);
+      // Bundles share operands; a tag-only one is looked up once.
+      const resolved = pinnedByInput.get(image) ?? (await operandImage(context, image, `${subject} ${bundle.name}`));
+      pinnedByInput.set(image, resolved);
       const key = formatReference(resolved.source);
       if (!images.has(key)) images.set(key, resolved);
       sources.add(repositoryName(resolved.source));

@@ -171,6 +171,14 @@ function fbcObjects(host: string, pkg: OlmFixturePackage, bundleDigests: Map<str
   return { pkg: { schema: 'olm.package', name: pkg.name, defaultChannel: pkg.defaultChannel }, channels, bundles };
 }
 
+/** Every FBC object of OLM_PACKAGES (what the YAML catalog holds), images by digest at `host`: for comparing formats without a registry. */
+export function olmFbcObjects(host: string, bundleDigests: Map<string, string>, operandDigests: Map<string, string>): object[] {
+  return OLM_PACKAGES.flatMap((pkg) => {
+    const o = fbcObjects(host, pkg, bundleDigests, operandDigests);
+    return [o.pkg, ...o.channels, ...o.bundles];
+  });
+}
+
 const yamlStream = (docs: readonly object[]): string => docs.map((d) => `---\n${stringify(d)}`).join('');
 
 /** The YAML catalog's files: most packages one multi-document catalog.yaml; storage-base-operator split over package.yaml, channels.yml and a JSON stream. */
