@@ -116,7 +116,9 @@ describe('ferry copy --set', () => {
     expect(copying.code, copying.stderr).toBe(0);
     const copy = JSON.parse(copying.stdout) as Landed & { notes: string[]; mirrorConfig: string[]; failed: unknown[] };
     expect(copy.failed).toEqual([]);
-    expect(copy.notes).toContain(`blockedImages: "/${fixtures['docker-schema2'].repository}:" blocked 1 image: ${source.host}/${fixtures['docker-schema2'].repository}:${fixtures['docker-schema2'].tag} [images]`);
+    expect(copy.notes).toContain(
+      `blockedImages: "/${fixtures['docker-schema2'].repository}:" blocked 1 image: ${source.host}/${fixtures['docker-schema2'].repository}:${fixtures['docker-schema2'].tag} [images]`,
+    );
     expect(copy.mirrorConfig).toContain('openshift/imagedigestmirrorset.yaml');
     expect(services.requests.filter((r) => r.startsWith('/graph?'))).not.toHaveLength(0);
 
