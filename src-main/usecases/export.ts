@@ -134,8 +134,9 @@ async function prepare(input: ExportJobInput, catalog: () => Catalog, signal: Ab
   if (set && imageSets) {
     try {
       const httpCharts = set.sections.charts?.filter((chart) => chart.repository.kind === 'http').length ?? 0;
-      const graphImage = set.sections.openshift?.platform?.graph === true ? 1 : 0;
-      const needsStaging = (set.sections.files?.length ?? 0) + (set.sections.packageRepositories?.length ?? 0) + httpCharts + graphImage > 0;
+      // OpenShift releases bring their signature files, `platform.graph` its graph data.
+      const openshift = set.sections.openshift ? set.sections.openshift.releases.length + (set.sections.openshift.platform ? 1 : 0) : 0;
+      const needsStaging = (set.sections.files?.length ?? 0) + (set.sections.packageRepositories?.length ?? 0) + httpCharts + openshift > 0;
       if (needsStaging) staging = await mkdtemp(join(tmpdir(), 'ferry-stage-'));
       const artifacts: LocalArtifact[] = [];
       request.placements = await imageSets.placeImageSet(set, { registries, platforms, ...endpoints, ...(signal ? { signal } : {}), ...(staging ? { staging } : {}) }, imageSet, references, artifacts);
