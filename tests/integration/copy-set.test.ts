@@ -143,12 +143,18 @@ describe('ferry copy --set', () => {
       'mirror/openshift/release-images:4.16.2-x86_64',
     ]);
     expect(viaCopy.some((line) => line.startsWith('mirror/site/notes:v1@sha256:'))).toBe(true);
+    // The release signatures from the signature store land as artifacts, and become signature ConfigMaps both ways.
+    expect(viaCopy.filter((line) => line.startsWith('mirror/openshift/release-signatures:')).map((line) => line.split('@')[0])).toEqual([
+      'mirror/openshift/release-signatures:4.16.1-x86_64',
+      'mirror/openshift/release-signatures:4.16.2-x86_64',
+    ]);
     expect(viaCopy.some((line) => line.includes(fixtures['docker-schema2'].repository))).toBe(false);
 
     const importFiles = await mirrorFiles(importConfig, imported);
     expect([...importFiles.keys()]).toEqual(expect.arrayContaining(['openshift/imagedigestmirrorset.yaml', 'registries.conf.d/99-ferry-mirror.conf']));
     // The operator catalog gets its CatalogSource both ways.
     expect([...importFiles.keys()].filter((name) => /^openshift\/c[sc]-/.test(name))).toHaveLength(2);
+    expect([...importFiles.keys()].filter((name) => name.startsWith('openshift/release-signatures/'))).toHaveLength(2);
     expect(await mirrorFiles(copyConfig, copied)).toEqual(importFiles);
   });
 
