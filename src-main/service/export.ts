@@ -35,6 +35,11 @@ export function exportInput(raw: unknown): ExportInput {
   if (site !== undefined) input.site = site;
   const sinceReceipt = trimmed('sinceReceipt');
   if (sinceReceipt !== undefined) input.sinceReceipt = sinceReceipt;
+  // Checked as http(s) URLs by the use case, which names the field.
+  const updateService = trimmed('updateService');
+  if (updateService !== undefined) input.updateService = updateService;
+  const signatureStore = trimmed('signatureStore');
+  if (signatureStore !== undefined) input.signatureStore = signatureStore;
   if (args.archive === true) input.archive = true;
   const partSize = optionalString(args, 'partSize');
   if (partSize !== undefined) input.partSize = partSize;
@@ -57,6 +62,8 @@ function jobInput(input: ExportInput, savedLogin: SavedLogin | undefined): Expor
   if (input.setFile !== undefined) job.setFile = input.setFile;
   if (input.site !== undefined) job.site = input.site;
   if (input.sinceReceipt !== undefined) job.sinceReceipt = input.sinceReceipt;
+  if (input.updateService !== undefined) job.updateService = input.updateService;
+  if (input.signatureStore !== undefined) job.signatureStore = input.signatureStore;
   if (input.archive === true) job.archive = true;
   if (input.partSize !== undefined) job.partSize = parseSize(input.partSize);
   return job;

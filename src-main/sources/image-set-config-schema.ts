@@ -129,7 +129,16 @@ const repositoryChartSchema = z.strictObject({
 });
 
 /** `mirror.helm.repositories[]`: an HTTP chart repository (index.yaml) and the charts taken from it. */
-const helmRepositorySchema = z.strictObject({ name, url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }), charts: z.array(repositoryChartSchema).min(1) });
+const helmRepositorySchema = z.strictObject({
+  name,
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).superRefine((value, ctx) => {
+    const url = new URL(value);
+    // Not echoed: it would reach ferry.json, logs and the plan.
+    if (url.username !== '' || url.password !== '') ctx.addIssue({ code: 'custom', message: 'must not hold a login (user:password@): chart repository logins are not read from the image set' });
+    if (url.hash !== '') ctx.addIssue({ code: 'custom', message: 'must not have a #fragment' });
+  }),
+  charts: z.array(repositoryChartSchema).min(1),
+});
 
 /**
  * `mirror.helm.local[]` (a chart folder or archive on local disk) is refused: Ferry's `charts:` take a chart from an

@@ -3,12 +3,16 @@
  * blob-level concurrency across all of them. Plans first (resolving every
  * image, reporting every failure together), then moves blobs (skip what
  * exists, mount what the target registry already holds, stream the rest),
- * then pushes manifests children-first and tags last.
+ * then pushes manifests children-first and tags last. Local artifacts (an
+ * image set's charts from HTTP repositories, files, release signatures) are
+ * built from their files as export builds them and pushed the same way.
  */
 import type { Reference } from '../../src-shared/model/oci.ts';
 import type { TransferEvent } from '../../src-shared/model/progress.ts';
 import { FerryError, toErrorEnvelope, type ErrorEnvelope } from '../../src-shared/errors.ts';
+import { MemoryBlobSource, type BlobRef, type BlobSource } from '../oci/blob-io.ts';
 import { manifestsInPushOrder, type ImageGraph } from '../oci/image-graph.ts';
+import { LocalFileBlobSource, type LocalArtifact, type LocalArtifactGraph } from '../oci/local-artifact.ts';
 import { formatPlatform, type PlatformSelection } from '../oci/platform.ts';
 import { formatReference } from '../oci/reference.ts';
 import type { RegistryClient } from '../oci/registry/client.ts';
@@ -17,7 +21,7 @@ import { headManifest, putManifest } from '../oci/registry/manifests.ts';
 import type { Registries } from '../oci/registry/registries.ts';
 import { RepositoryBlobs } from '../oci/registry/repository-blobs.ts';
 import { Limiter } from '../base/limiter.ts';
-import { resolveAll } from './plan.ts';
+import { buildAllArtifacts, resolveAll } from './plan.ts';
 
 /** Eight blobs in flight: saturates a loopback or LAN registry on two cores without starving manifest requests. */
 export const DEFAULT_BLOB_CONCURRENCY = 8;
@@ -25,6 +29,13 @@ export const DEFAULT_BLOB_CONCURRENCY = 8;
 /** One image to copy. */
 export interface CopyRequest {
   source: Reference;
+  destination: Reference;
+}
+
+/** One local artifact to build from its files and push. */
+export interface ArtifactCopyRequest {
+  artifact: LocalArtifact;
+  /** Where it lands; the tag is where the manifest is pushed. */
   destination: Reference;
 }
 
@@ -37,6 +48,8 @@ export interface CopyOptions {
   concurrency?: number;
   signal?: AbortSignal;
   onEvent?: (event: CopyEvent) => void;
+  /** Local artifacts to push beside the images (built and hashed before anything is written). */
+  artifacts?: ArtifactCopyRequest[];
 }
 
 /** One image as it landed. */
@@ -76,6 +89,11 @@ export async function copyImages(requests: CopyRequest[], from: Registries, to: 
     options.platforms,
     options.signal,
   );
+  const artifactRequests = options.artifacts ?? [];
+  const artifacts = await buildAllArtifacts(
+    artifactRequests.map((a) => a.artifact),
+    options.signal,
+  );
   // Bytes count each digest once (a shared blob crosses the wire once); blobs count each repository that needs one.
   const uniqueBytes = new Map<string, number>();
   const perRepository = new Set<string>();
@@ -86,12 +104,19 @@ export async function copyImages(requests: CopyRequest[], from: Registries, to: 
       perRepository.add(`${target?.registry}/${target?.repository}@${blob.digest}`);
     }
   });
-  options.onEvent?.({ type: 'planned', images: graphs.length, blobs: perRepository.size, bytes: [...uniqueBytes.values()].reduce((a, b) => a + b, 0) });
+  artifacts.forEach((graph, i) => {
+    const target = artifactRequests[i]?.destination;
+    for (const blob of graph.blobs) {
+      uniqueBytes.set(blob.digest, blob.size);
+      perRepository.add(`${target?.registry}/${target?.repository}@${blob.digest}`);
+    }
+  });
+  options.onEvent?.({ type: 'planned', images: graphs.length + artifacts.length, blobs: perRepository.size, bytes: [...uniqueBytes.values()].reduce((a, b) => a + b, 0) });
 
   const mover = new BlobMover(new Limiter(options.concurrency ?? DEFAULT_BLOB_CONCURRENCY), options.onEvent, options.signal);
   const summary: CopySummary = { images: [], failed: [], blobs: mover.counts, bytesCopied: 0, durationMs: 0 };
-  await Promise.all(
-    requests.map(async (request, i) => {
+  await Promise.all([
+    ...requests.map(async (request, i) => {
       const graph = graphs[i];
       if (!graph) return;
       try {
@@ -101,7 +126,18 @@ export async function copyImages(requests: CopyRequest[], from: Registries, to: 
         summary.failed.push({ source: formatReference(request.source), destination: formatReference(request.destination), error: toErrorEnvelope(error) });
       }
     }),
-  );
+    ...artifactRequests.map(async ({ artifact, destination }, i) => {
+      const graph = artifacts[i];
+      if (!graph) return;
+      try {
+        // A built image (the update graph image) reads its base layers from the source side.
+        const sides = { ...(graph.pulled ? { from: await from.client(graph.pulled.reference.registry) } : {}), to: await to.client(destination.registry) };
+        summary.images.push(await pushArtifact(graph, destination, sides, mover, options));
+      } catch (error) {
+        summary.failed.push({ source: artifact.source, destination: formatReference(destination), error: toErrorEnvelope(error) });
+      }
+    }),
+  ]);
   summary.bytesCopied = mover.bytesCopied;
   summary.durationMs = Date.now() - started;
   return summary;
@@ -148,6 +184,64 @@ async function copyOne(graph: ImageGraph, request: CopyRequest, sides: Sides, mo
     platforms: graph.platforms.map(formatPlatform),
     rootRewritten: graph.rootRewritten,
     blobs: graph.blobs.length,
+    bytes: graph.totalSize,
+  };
+}
+
+/** A local artifact's blobs: configs from memory, layer files from disk (re-checked against what was hashed while planning), a built image's base layers from the base's repository. */
+class ArtifactBlobs implements BlobSource {
+  private readonly configs: MemoryBlobSource;
+  private readonly files: LocalFileBlobSource;
+
+  constructor(
+    private readonly graph: LocalArtifactGraph,
+    private readonly base: RepositoryBlobs | undefined,
+  ) {
+    this.configs = new MemoryBlobSource(graph.configs, `built for ${graph.artifact.source}`);
+    this.files = new LocalFileBlobSource(graph.files);
+  }
+
+  /** Where a blob is read from: a layer file, the memory of what was built, or the base image's repository. */
+  private storeOf(blob: BlobRef): BlobSource {
+    if (this.files.has(blob.digest)) return this.files;
+    return this.base && !this.graph.configs.has(blob.digest) ? this.base : this.configs;
+  }
+
+  /** Names the blob by its file, its base repository, or as built here. */
+  describe(blob: BlobRef): string {
+    return this.storeOf(blob).describe(blob);
+  }
+
+  /** The blob's bytes from `start`; copyBlob checks them against the digest. */
+  open(blob: BlobRef, start: number, signal?: AbortSignal): AsyncIterable<Uint8Array> {
+    return this.storeOf(blob).open(blob, start, signal);
+  }
+}
+
+/** Pushes one local artifact: its blobs, then its manifests children first, the root under the destination's tag (or digest). */
+async function pushArtifact(graph: LocalArtifactGraph, destination: Reference, sides: { from?: RegistryClient; to: RegistryClient }, mover: BlobMover, options: CopyOptions): Promise<CopiedImage> {
+  const { pulled } = graph;
+  const source = new ArtifactBlobs(graph, pulled && sides.from ? new RepositoryBlobs(sides.from, pulled.reference.repository) : undefined);
+  const blobs = new Map(graph.blobs.map((blob) => [blob.digest, blob]));
+  for (const blob of pulled?.blobs ?? []) if (!blobs.has(blob.digest)) blobs.set(blob.digest, blob);
+  const moved = await Promise.allSettled([...blobs.values()].map((blob) => mover.ensure(sides.to, destination.repository, blob, { source })));
+  const failed = moved.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  const { root } = graph;
+  for (const node of manifestsInPushOrder(root)) {
+    if (node !== root) await putManifest(sides.to, destination.repository, node.digest, node.bytes, node.mediaType, options.signal);
+  }
+  await putManifest(sides.to, destination.repository, destination.tag ?? root.digest, root.bytes, root.mediaType, options.signal);
+  const landed = formatReference({ ...destination, digest: root.digest });
+  options.onEvent?.({ type: 'image', source: graph.artifact.source, destination: landed, digest: root.digest });
+  return {
+    source: graph.artifact.source,
+    destination: landed,
+    digest: root.digest,
+    mediaType: root.mediaType,
+    platforms: graph.platforms.map(formatPlatform),
+    rootRewritten: false,
+    blobs: blobs.size,
     bytes: graph.totalSize,
   };
 }

@@ -148,36 +148,79 @@ function sourceReference(view: VerifiedBundle, name: string, text: string): Refe
   }
 }
 
-/** Plans the import of a verified bundle; refuses a mapping where two source repositories share a target. */
-export function planImport(view: VerifiedBundle, target: ImportTarget): ImportPlan {
-  const images: ImportImage[] = [];
+/** One image (or local artifact) to place under an import target: its source reference, none for a local artifact, and the image set's targets, if any. */
+export interface Placeable {
+  name: string;
+  source?: Reference;
+  /** What a local artifact was made from (`file:debs`, a chart's URL), for messages. */
+  from?: string;
+  targets?: ReadonlyArray<{ path: string; tag?: string }>;
+}
+
+/** Where a placeable lands: a repository under the target, and its tag (none: by digest only). */
+export interface Landing {
+  repository: string;
+  tag?: string;
+}
+
+/**
+ * Where every image lands under an import target (an image set's targets,
+ * else the source path and tag), and the source → mirror repository mappings
+ * for the mirror configuration. Shared by import's plan and `ferry copy --set`,
+ * so a set lands at the same places both ways. Two sources landing in one
+ * repository are refused, all of them listed.
+ */
+export function landImages(items: readonly Placeable[], target: ImportTarget): { landings: Landing[][]; mappings: RepositoryMapping[] } {
   const bySource = new Map<string, string>();
   const byTarget = new Map<string, string>();
   const conflicts: string[] = [];
-  const blobRepositories = new Map<string, string[]>();
-  const sizes = new Map<string, number>();
-  for (const image of view.images) {
-    // A local artifact (files, a package repository) has no source registry: it lands at its targets and no mirror configuration names it.
-    const local = image.artifactType !== undefined;
-    const source = local ? undefined : sourceReference(view, image.name, image.source);
+  const landings = items.map(({ name, source, from, targets }) => {
     const sourceRepository = source ? repositoryName(source) : undefined;
-    const graph = graphOf(view, image.digest, image.name);
     // An image set may place an image somewhere else than its source path, under one or more tags.
-    const placements = image.targets?.length
-      ? image.targets.map((t) => ({ repository: placedRepository(t.path, target, image.name), tag: t.tag }))
+    const placements: Landing[] = targets?.length
+      ? targets.map((t) => ({ repository: placedRepository(t.path, target, name), ...(t.tag !== undefined ? { tag: t.tag } : {}) }))
       : source
-        ? [{ repository: targetRepository(source, target), tag: source.tag }]
+        ? [{ repository: targetRepository(source, target), ...(source.tag !== undefined ? { tag: source.tag } : {}) }]
         : [];
-    if (placements.length === 0) throw new FerryError('BUNDLE_INVALID', `${view.dir}: local artifact "${image.name}" names no target`, { image: image.name, path: view.dir });
-    for (const placement of placements) {
-      const { repository } = placement;
+    for (const { repository } of placements) {
       // A local artifact is keyed by where it lands: two versions of one chart (or two files: entries with one path) share a repository
       // by design, and building the bundle already refused one path:tag twice. It still conflicts with an image from a registry.
       const key = sourceRepository ?? `local artifacts of ${repository}`;
       const earlier = byTarget.get(repository);
-      if (earlier !== undefined && earlier !== key) conflicts.push(`${earlier} and ${sourceRepository ?? image.source} would both land in ${target.registry}/${repository}`);
+      if (earlier !== undefined && earlier !== key) conflicts.push(`${earlier} and ${sourceRepository ?? from ?? name} would both land in ${target.registry}/${repository}`);
       byTarget.set(repository, key);
       if (sourceRepository !== undefined) bySource.set(sourceRepository, repository);
+    }
+    return placements;
+  });
+  if (conflicts.length > 0) {
+    throw new FerryError('INVALID_ARGUMENT', `the repository mapping has conflicts:\n  ${conflicts.join('\n  ')}\n(keeping each source's registry host in the target paths separates them)`, {
+      conflicts,
+      hint: { kind: 'keep-source-host', registry: target.registry } satisfies ErrorHint,
+    });
+  }
+  const mappings = [...bySource.entries()].map(([source, repository]) => ({ source, mirror: `${target.registry}/${repository}` }));
+  return { landings, mappings };
+}
+
+/** Plans the import of a verified bundle; refuses a mapping where two source repositories share a target. */
+export function planImport(view: VerifiedBundle, target: ImportTarget): ImportPlan {
+  // A local artifact (files, a package repository) has no source registry: it lands at its targets and no mirror configuration names it.
+  const sources = view.images.map((image) => (image.artifactType !== undefined ? undefined : sourceReference(view, image.name, image.source)));
+  const { landings, mappings } = landImages(
+    view.images.map((image, i) => ({ name: image.name, from: image.source, ...(sources[i] ? { source: sources[i] } : {}), ...(image.targets ? { targets: image.targets } : {}) })),
+    target,
+  );
+  const images: ImportImage[] = [];
+  const blobRepositories = new Map<string, string[]>();
+  const sizes = new Map<string, number>();
+  for (const [i, image] of view.images.entries()) {
+    const source = sources[i];
+    const placements = landings[i] ?? [];
+    if (placements.length === 0) throw new FerryError('BUNDLE_INVALID', `${view.dir}: local artifact "${image.name}" names no target`, { image: image.name, path: view.dir });
+    const graph = graphOf(view, image.digest, image.name);
+    for (const placement of placements) {
+      const { repository } = placement;
       const destination: Reference = { registry: target.registry, repository, digest: image.digest };
       if (placement.tag !== undefined) destination.tag = placement.tag;
       for (const blob of graph.blobs) {
@@ -189,12 +232,5 @@ export function planImport(view: VerifiedBundle, target: ImportTarget): ImportPl
       images.push({ name: image.name, source: source ? formatReference(source) : image.source, destination, digest: image.digest, mediaType: image.mediaType, ...graph });
     }
   }
-  if (conflicts.length > 0) {
-    throw new FerryError('INVALID_ARGUMENT', `the repository mapping has conflicts:\n  ${conflicts.join('\n  ')}\n(keeping each source's registry host in the target paths separates them)`, {
-      conflicts,
-      hint: { kind: 'keep-source-host', registry: target.registry } satisfies ErrorHint,
-    });
-  }
-  const mappings = [...bySource.entries()].map(([source, repository]) => ({ source, mirror: `${target.registry}/${repository}` }));
   return { images, mappings, blobRepositories, bytes: [...sizes.values()].reduce((a, b) => a + b, 0) };
 }

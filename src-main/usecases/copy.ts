@@ -1,22 +1,32 @@
 /**
- * The copy use case: registry to registry, one image or a whole list, digests
- * preserved (OpenShift's "connected mirroring", `oc image mirror`, `skopeo
- * sync`). Every source is resolved before anything is written.
+ * The copy use case: registry to registry, one image, a whole list or an
+ * image set, digests preserved (OpenShift's "connected mirroring", `oc image
+ * mirror`, `skopeo sync`, `oc-mirror --v2 mirror-to-mirror`). Every source is
+ * resolved before anything is written. A set lands where an export and import
+ * of it would (copy-set.ts), with the same mirror configuration.
  */
 import { FerryError } from '../../src-shared/errors.ts';
 import { ALL_PLATFORMS, parsePlatform, type PlatformSelection } from '../oci/platform.ts';
-import { parseReference, parseRegistryPrefix } from '../oci/reference.ts';
+import { formatReference, parseReference, parseRegistryPrefix } from '../oci/reference.ts';
 import { Registries } from '../oci/registry/registries.ts';
-import { copyImages, type CopyRequest, type CopySummary } from '../transfer/copy.ts';
+import { copyImages, type ArtifactCopyRequest, type CopyRequest, type CopySummary } from '../transfer/copy.ts';
 import { mirrorDestination, readImageList } from '../sources/image-list.ts';
 import { registryAccessFor, type RegistrySettings } from './access.ts';
+import { resolveSetCopy, type SetCopy } from './copy-set.ts';
+import { importTarget } from './import.ts';
 import type { JobContext } from './job-context.ts';
+import type { OpenShiftEndpoints } from './openshift-endpoints.ts';
 
-/** What to copy: one image to one place, or every image of a list under a registry prefix. */
-export type CopySelection = { kind: 'one'; source: string; destination: string } | { kind: 'list'; imagesFile: string; to: string };
+/**
+ * What to copy: one image to one place, every image of a list under a
+ * registry prefix, or an image set placed as an import of it would place it
+ * (`keepRegistryHost` as `ferry import --keep-registry-host`).
+ */
+export type CopySelection =
+  { kind: 'one'; source: string; destination: string } | { kind: 'list'; imagesFile: string; to: string } | { kind: 'set'; setFile: string; to: string; keepRegistryHost?: boolean };
 
-/** A copy, as every front end asks for it. */
-export interface CopyJobInput {
+/** A copy, as every front end asks for it; `updateService` and `signatureStore` serve a set's OpenShift release channels. */
+export interface CopyJobInput extends OpenShiftEndpoints {
   images: CopySelection;
   /** `os/arch[/variant]` to keep; empty or absent means every platform. */
   platforms?: string[];
@@ -24,10 +34,18 @@ export interface CopyJobInput {
   concurrency?: number;
   source: RegistrySettings;
   destination: RegistrySettings;
+  /** With a set: write registries.conf, IDMS/ITMS/ICSP and containerd hosts.toml for its mappings into this folder, as an import would. */
+  mirrorConfigDir?: string;
 }
 
-/** The source → destination pairs of a selection. */
-async function requestsOf(images: CopySelection): Promise<CopyRequest[]> {
+/** What a copy answers: the engine's summary, a set's plan notes, and the mirror configuration files written. */
+export interface CopyOutcome extends CopySummary {
+  notes: string[];
+  mirrorConfig: string[];
+}
+
+/** The source → destination pairs of a one-image or list selection. */
+async function requestsOf(images: Exclude<CopySelection, { kind: 'set' }>): Promise<CopyRequest[]> {
   if (images.kind === 'list') {
     const { registry, prefix } = parseRegistryPrefix(images.to);
     return (await readImageList(images.imagesFile)).map(({ reference }) => ({ source: reference, destination: mirrorDestination(reference, registry, prefix) }));
@@ -48,9 +66,23 @@ function platformsOf(platforms: string[] | undefined): PlatformSelection {
   return platforms !== undefined && platforms.length > 0 ? { kind: 'some', platforms: platforms.map(parsePlatform) } : ALL_PLATFORMS;
 }
 
-/** Copies the images; failed images are listed in the summary, and nothing is written if any source cannot be resolved. */
-export async function runCopy(input: CopyJobInput, context: JobContext = {}): Promise<CopySummary> {
-  const requests = await requestsOf(input.images);
+/** A set copy's requests and mappings, or a plain selection's requests with the source clients for them. */
+async function prepare(input: CopyJobInput, signal: AbortSignal | undefined): Promise<Omit<SetCopy, 'mirror'> & { mirror?: SetCopy['mirror'] }> {
+  const { images } = input;
+  if (images.kind === 'set') {
+    const target = importTarget(images.to, images.keepRegistryHost);
+    return resolveSetCopy({
+      setFile: images.setFile,
+      target,
+      platforms: platformsOf(input.platforms),
+      source: input.source,
+      ...(input.updateService !== undefined ? { updateService: input.updateService } : {}),
+      ...(input.signatureStore !== undefined ? { signatureStore: input.signatureStore } : {}),
+      ...(signal ? { signal } : {}),
+    });
+  }
+  if (input.mirrorConfigDir !== undefined) throw new FerryError('INVALID_ARGUMENT', 'mirror configuration is written for an image set copy (--set FILE --to REGISTRY)', { argument: 'mirrorConfig' });
+  const requests = await requestsOf(images);
   if (requests.length === 0) throw new FerryError('INVALID_CONTENT', 'the image list names no image', { argument: 'images' });
   const from = new Registries(
     registryAccessFor(
@@ -59,22 +91,48 @@ export async function runCopy(input: CopyJobInput, context: JobContext = {}): Pr
       'source',
     ),
   );
-  const to = new Registries(
-    registryAccessFor(
-      input.destination,
-      requests.map((r) => r.destination.registry),
-      'destination',
-    ),
-  );
+  return { requests, artifacts: [] as ArtifactCopyRequest[], notes: [], platforms: platformsOf(input.platforms), from, close: () => from.close() };
+}
+
+/**
+ * Writes a set copy's mirror configuration as an import of the same set writes
+ * it: the repository mappings, and the OpenShift cluster resources (catalogs,
+ * release signatures, the update graph) built from where the images landed.
+ */
+async function writeSetMirrorConfig(dir: string, mirror: SetCopy['mirror'], summary: CopySummary, artifacts: readonly ArtifactCopyRequest[]): Promise<string[]> {
+  // The YAML and TOML writers load only for a copy that asks for mirror configuration.
+  const { writeMirrorConfig } = await import('../mirror-config/write.ts');
+  const { hasClusterResources } = await import('../mirror-config/openshift-resources.ts');
+  const { clusterResourcesFrom, signaturesOfArtifacts } = await import('./cluster-resources.ts');
+  const landed = summary.images.map((image) => {
+    // Where it landed, pinned: `host/repository[:tag]@digest`, as an import summary spells it.
+    const destination = parseReference(image.destination);
+    return { section: mirror.sections.get(image.source), source: image.source, destination: formatReference({ ...destination, digest: image.digest }) };
+  });
+  const resources = clusterResourcesFrom(landed, await signaturesOfArtifacts(artifacts.map((a) => a.artifact)));
+  return writeMirrorConfig(dir, mirror.mappings, { mirrorRegistry: mirror.registry }, hasClusterResources(resources) ? resources : undefined);
+}
+
+/** Copies the images; failed images are listed in the summary, and nothing is written if any source cannot be resolved. */
+export async function runCopy(input: CopyJobInput, context: JobContext = {}): Promise<CopyOutcome> {
+  const { requests, artifacts, mirror, notes, platforms, from, close } = await prepare(input, context.signal);
+  const destinationHosts = [...requests.map((r) => r.destination.registry), ...artifacts.map((a) => a.destination.registry)];
+  let to: Registries | undefined;
   try {
-    return await copyImages(requests, from, to, {
-      platforms: platformsOf(input.platforms),
+    to = new Registries(registryAccessFor(input.destination, destinationHosts, 'destination'));
+    const summary = await copyImages(requests, from, to, {
+      platforms,
+      ...(artifacts.length > 0 ? { artifacts } : {}),
       ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}),
       ...(context.signal ? { signal: context.signal } : {}),
       ...(context.tracker ? { onEvent: context.tracker.onEvent } : {}),
     });
+    // Written only once everything landed (a cluster pointed at a mirror missing some images fails its pulls), before close() removes the signature files.
+    const mirrorConfig =
+      input.mirrorConfigDir !== undefined && mirror !== undefined && summary.failed.length === 0 ? await writeSetMirrorConfig(input.mirrorConfigDir, mirror, summary, artifacts) : [];
+    return { ...summary, notes, mirrorConfig };
   } finally {
-    await Promise.all([from.close(), to.close()]);
+    await Promise.all([close(), to?.close()]);
   }
 }
 

@@ -26,12 +26,13 @@ import { deckhouseLicense } from './deckhouse-license.ts';
 import { incrementalBase } from './incremental.ts';
 import { recordExport, type IdentifiedBundle } from './job-records.ts';
 import type { JobContext } from './job-context.ts';
+import { checkedEndpoints, type OpenShiftEndpoints } from './openshift-endpoints.ts';
 
 /** The name a pasted image list gets in ferry.json and messages. */
 const PASTED_LIST = 'pasted image list';
 
-/** What to export, as every front end asks for it. */
-export interface ExportJobInput {
+/** What to export, as every front end asks for it; `updateService` and `signatureStore` serve a set's OpenShift release channels. */
+export interface ExportJobInput extends OpenShiftEndpoints {
   /** The bundle folder; may be empty for a plan. */
   target: string;
   /** Image references typed by the user. */
@@ -98,6 +99,7 @@ async function referencesOf(input: ExportJobInput): Promise<{ references: Refere
 
 /** Resolves the input into the engine's request: references, incremental base, platforms, set placements and registry access. */
 async function prepare(input: ExportJobInput, catalog: () => Catalog, signal: AbortSignal | undefined): Promise<PreparedExport> {
+  const endpoints = checkedEndpoints(input);
   const { references, imageSet } = await referencesOf(input);
   // Before any registry is asked: an unknown site or a bad receipt fails at once. The catalog is opened only for them.
   const incremental = input.site !== undefined || input.sinceReceipt !== undefined ? await incrementalBase(catalog(), input.site, input.sinceReceipt) : undefined;
@@ -132,11 +134,12 @@ async function prepare(input: ExportJobInput, catalog: () => Catalog, signal: Ab
   if (set && imageSets) {
     try {
       const httpCharts = set.sections.charts?.filter((chart) => chart.repository.kind === 'http').length ?? 0;
-      const graphImage = set.sections.openshift?.platform?.graph === true ? 1 : 0;
-      const needsStaging = (set.sections.files?.length ?? 0) + (set.sections.packageRepositories?.length ?? 0) + httpCharts + graphImage > 0;
+      // OpenShift releases bring their signature files, `platform.graph` its graph data.
+      const openshift = set.sections.openshift ? set.sections.openshift.releases.length + (set.sections.openshift.platform ? 1 : 0) : 0;
+      const needsStaging = (set.sections.files?.length ?? 0) + (set.sections.packageRepositories?.length ?? 0) + httpCharts + openshift > 0;
       if (needsStaging) staging = await mkdtemp(join(tmpdir(), 'ferry-stage-'));
       const artifacts: LocalArtifact[] = [];
-      request.placements = await imageSets.placeImageSet(set, { registries, platforms, ...(signal ? { signal } : {}), ...(staging ? { staging } : {}) }, imageSet, references, artifacts);
+      request.placements = await imageSets.placeImageSet(set, { registries, platforms, ...endpoints, ...(signal ? { signal } : {}), ...(staging ? { staging } : {}) }, imageSet, references, artifacts);
       if (artifacts.length > 0) request.artifacts = artifacts;
     } catch (error) {
       await close();

@@ -90,6 +90,10 @@ export interface ExportInput {
   site?: string;
   /** Incremental from a receipt file the site sent back (wins over `site`), like `ferry export --since-receipt`. */
   sinceReceipt?: string;
+  /** The OpenShift update service's graph endpoint for a set's release channels, like `ferry export --update-service`; absent means OpenShift's public one. */
+  updateService?: string;
+  /** Where a set's release signatures are fetched from, like `ferry export --signature-store`; absent means OpenShift's public store. */
+  signatureStore?: string;
   registry?: RegistryAccessInput;
 }
 

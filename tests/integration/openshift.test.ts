@@ -5,6 +5,9 @@
  * asserted as exact plans. tests/integration/openshift-catalogs.test.ts
  * covers YAML and SQLite catalogs, dependencies and `full`.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FerryError } from '../../src-shared/errors.ts';
 import { formatReference } from '../../src-main/oci/reference.ts';
@@ -27,6 +30,7 @@ import {
 } from '../harness/openshift-fixture.ts';
 import type { OpenShiftFixture } from '../harness/openshift-fixture.ts';
 import { startRegistry } from '../harness/registry.ts';
+import { startReleaseServices } from '../harness/release-services.ts';
 import type { RunningRegistry } from '../harness/registry.ts';
 import { Teardown } from '../harness/teardown.ts';
 
@@ -34,6 +38,7 @@ let registry: RunningRegistry;
 let fixture: OpenShiftFixture;
 let registries: Registries;
 let context: ResolveContext;
+let staging: string;
 
 const teardown = new Teardown();
 
@@ -42,10 +47,16 @@ beforeAll(async () => {
   fixture = await buildOpenShiftFixture(registry.host);
   await seedOpenShiftFixture(registry, fixture);
   registries = teardown.add(registriesFor(registry), (opened) => opened.close());
-  context = { registries, platforms: ALL_PLATFORMS, baseDir: process.cwd() };
+  // Releases carry their signatures: a loopback store holds them (openshift-platform.test.ts covers them).
+  const services = teardown.add(await startReleaseServices(fixture), (started) => started.close());
+  staging = await mkdtemp(join(tmpdir(), 'ferry-openshift-'));
+  context = { registries, platforms: ALL_PLATFORMS, baseDir: process.cwd(), staging, signatureStore: services.signatureStore };
 });
 
-afterAll(() => teardown.run());
+afterAll(async () => {
+  await teardown.run();
+  if (staging) await rm(staging, { recursive: true, force: true });
+});
 
 /** A plan as sorted `source → path:tag [section]` lines. */
 function plan(section: ResolvedSection): string[] {

@@ -146,7 +146,7 @@ describe('an ImageSetConfiguration read as an image set', () => {
     }
   });
 
-  it('refuses what Ferry cannot resolve at its line: an oci:// catalog, a bad reference, a bad pattern, a platform without channels', async () => {
+  it('refuses what Ferry cannot resolve at its line: an oci:// catalog, a bad reference, a bad pattern, a platform without channels, a chart repository login', async () => {
     const error = await refusal(
       await setFile(`${HEAD}mirror:
   platform:
@@ -157,6 +157,12 @@ describe('an ImageSetConfiguration read as an image set', () => {
   - name: Not A Reference
   blockedImages:
   - name: "([a-z"
+  helm:
+    repositories:
+    - name: private
+      url: https://robot:s3cret@charts.example.com/
+      charts:
+      - name: app
 `),
     );
     const problems = (error.details?.problems as Array<{ path: string; message: string; line?: number }>).map((p) => `${p.line}: ${p.message}`);
@@ -166,8 +172,10 @@ describe('an ImageSetConfiguration read as an image set', () => {
         expect.stringMatching(/^7: mirror\.operators\[0\]\.catalog uses the oci:\/\/ transport, which Ferry does not support/),
         expect.stringMatching(/^9: mirror\.additionalImages\[0\]\.name is not an image reference/),
         expect.stringMatching(/^11: mirror\.blockedImages\[0\]\.name is not a valid regular expression/),
+        '15: mirror.helm.repositories[0].url must not hold a login (user:password@): chart repository logins are not read from the image set',
       ]),
     );
+    expect(error.message).not.toContain('s3cret');
   });
 
   it('still refuses a Ferry key in an ImageSetConfiguration, and an oc-mirror key in a Ferry set', async () => {

@@ -6,6 +6,7 @@
 import { FerryError } from '../../../src-shared/errors.ts';
 import { formatBytes, parseSize } from '../../../src-shared/units.ts';
 import { DEFAULT_EXPORT_CONCURRENCY, runExport as exportImages, type ExportJobInput, type ExportOutcome } from '../../usecases/export.ts';
+import { endpointFlags, openShiftEndpoints } from '../openshift-flags.ts';
 import { concurrencyFlag, platformFlags, stringsFlag, type CommandIo, type CommandSpec, type ParsedArgs } from '../args.ts';
 import { catalogFlag, withCatalog } from '../catalog-flags.ts';
 import { runJob } from '../job.ts';
@@ -20,7 +21,12 @@ export const exportSpec: CommandSpec = {
   flags: {
     to: { type: 'string', value: 'DIR', description: 'the bundle folder, usually on a USB drive; created if missing, must be empty or hold this export' },
     images: { type: 'string', multiple: true, value: 'FILE', description: 'export every reference in FILE (one per line, # comments)' },
-    set: { type: 'string', value: 'FILE', description: 'an image set file (YAML): images, imageLists, tags, deckhouse, openshift, files, packageRepositories sections; see docs/image-sets.md' },
+    set: {
+      type: 'string',
+      value: 'FILE',
+      description:
+        "an image set file (YAML): images, imageLists, tags, deckhouse, openshift, files, packageRepositories, charts, blockedImages sections, or oc-mirror's ImageSetConfiguration; see docs/image-sets.md",
+    },
     'all-platforms': { type: 'boolean', description: 'every platform of a multi-platform image (the default)' },
     platform: { type: 'string', multiple: true, value: 'OS/ARCH', description: 'only this platform; the index is rewritten, so its digest changes' },
     archive: { type: 'boolean', description: 'write ordered tar parts instead of a folder of blobs (automatic on FAT32)' },
@@ -31,6 +37,7 @@ export const exportSpec: CommandSpec = {
     site: { type: 'string', value: 'NAME', description: 'incremental: leave out what site NAME already has (from its receipts in the catalog) and record the parent bundle' },
     'since-receipt': { type: 'string', value: 'FILE', description: 'incremental: leave out what this receipt says the site has' },
     json: { type: 'boolean', description: 'print one JSON summary on stdout' },
+    ...endpointFlags,
     ...catalogFlag,
     ...registryFlags(''),
   },
@@ -39,6 +46,7 @@ export const exportSpec: CommandSpec = {
     'ferry export --to /media/usb/bundle --images images.txt --platform linux/amd64 --verify',
     'ferry export --to E:\\bundle --images images.txt --archive --part-size 700MB',
     'ferry export --to /media/usb/june --images images.txt --site plant-7 --dry-run',
+    'ferry export --to /media/usb/ocp --set imageset-config.yaml --update-service https://updates.example.com/api/upgrades_info/v1/graph',
   ],
 };
 
@@ -58,6 +66,7 @@ async function exportInput(args: ParsedArgs, io: CommandIo): Promise<ExportJobIn
     concurrency: concurrencyFlag(args.values, DEFAULT_EXPORT_CONCURRENCY),
     dryRun: args.values['dry-run'] === true,
     verify: args.values.verify === true && args.values['dry-run'] !== true,
+    ...openShiftEndpoints(args.values),
     registry: await registrySettings(args.values, io),
   };
   if (typeof setFile === 'string') input.setFile = setFile;
