@@ -18,9 +18,10 @@
  */
 import type { Reference } from '../../src-shared/model/oci.ts';
 import { FerryError } from '../../src-shared/errors.ts';
-import { parseReference } from '../oci/reference.ts';
+import { formatReference, parseReference } from '../oci/reference.ts';
 import { redactUrl } from '../oci/registry/errors.ts';
 import { DEFAULT_UPDATE_SERVICE, fetchUpdateGraph, shortestPath, versionsInRange, type GraphRelease, type UpdateGraph } from './openshift-graph.ts';
+import type { ReleaseInfo } from './openshift-release.ts';
 import type { PlatformSelection, ReleaseChannelSelection } from './openshift-schema.ts';
 import type { ResolveContext } from './types.ts';
 import { anyVersion, compareVersions } from './versions.ts';
@@ -41,6 +42,8 @@ export const RELEASE_ARCHITECTURE_NAMES: Readonly<Record<PlatformSelection['arch
 export interface PlatformReleases {
   payloads: Reference[];
   notes: string[];
+  /** What the graph says each payload is, by digest: checked against what the release image says (checkPayloads). */
+  expected: Map<string, { version: string; arch: string; subject: string }>;
 }
 
 /** A channel with its bounds filled in, as oc-mirror's resolveChannelVersions leaves it. */
@@ -180,6 +183,7 @@ async function crossChannelPath(graphs: GraphCache, url: string, arch: string, c
 export async function selectPlatformReleases(platform: PlatformSelection, context: ResolveContext): Promise<PlatformReleases> {
   const graphs = new GraphCache(context);
   const payloads: Reference[] = [];
+  const expected: PlatformReleases['expected'] = new Map();
   const seen = new Set<string>();
   const notes: string[] = [];
   for (const architecture of platform.architectures) {
@@ -205,8 +209,28 @@ export async function selectPlatformReleases(platform: PlatformSelection, contex
     for (const release of ordered) {
       if (seen.has(release.payload)) continue;
       seen.add(release.payload);
-      payloads.push(parseReference(release.payload));
+      const payload = parseReference(release.payload);
+      payloads.push(payload);
+      if (payload.digest) expected.set(payload.digest, { version: release.version.version, arch: RELEASE_ARCHITECTURE_NAMES[architecture].release, subject: `update graph (${architecture})` });
     }
   }
-  return { payloads, notes };
+  return { payloads, notes, expected };
+}
+
+/**
+ * Refuses a payload that is not the release the graph says it is (another
+ * version or architecture): its tags and signatures would be filed under the
+ * wrong name. The graph is only a pointer; the release image is what counts.
+ */
+export function checkPayloads(selected: PlatformReleases, releases: readonly Pick<ReleaseInfo, 'image' | 'version' | 'arch'>[]): void {
+  for (const release of releases) {
+    const wanted = release.image.digest ? selected.expected.get(release.image.digest) : undefined;
+    if (!wanted) continue;
+    if (versionKey(release.version) === wanted.version && release.arch === wanted.arch) continue;
+    throw new FerryError(
+      'INVALID_CONTENT',
+      `${wanted.subject} names ${formatReference(release.image)} as ${wanted.version} (${wanted.arch}), but the release image says it is ${release.version} (${release.arch})`,
+      { reference: formatReference(release.image), version: wanted.version },
+    );
+  }
 }

@@ -10,7 +10,7 @@ import { closeHttpConnections } from './http-download.ts';
 import { openShiftSchema, type OpenShiftConfig } from './image-set-schema.ts';
 import { resolveGraphImage } from './openshift-graph-image.ts';
 import { resolveCatalog } from './openshift-operators.ts';
-import { selectPlatformReleases } from './openshift-platform.ts';
+import { checkPayloads, selectPlatformReleases } from './openshift-platform.ts';
 import { resolveReleases } from './openshift-release.ts';
 import { fetchReleaseSignatures } from './openshift-signatures.ts';
 import type { ResolveContext, ResolvedImage, ResolvedSection } from './types.ts';
@@ -38,8 +38,9 @@ export async function resolveOpenShiftConfig(parsed: OpenShiftConfig, context: R
   const parts: ResolvedSection[] = [];
   try {
     // Channels first: the payloads the update graph names join the explicit releases and are read the same way.
-    const platform = parsed.platform ? await selectPlatformReleases(parsed.platform, context) : { payloads: [], notes: [] };
+    const platform = parsed.platform ? await selectPlatformReleases(parsed.platform, context) : { payloads: [], notes: [], expected: new Map() };
     const releases = await resolveReleases(context, [...parsed.releases, ...platform.payloads]);
+    checkPayloads(platform, releases.releases);
     // Every release travels with its signatures, or the cluster would refuse to update to it.
     const signatures = await fetchReleaseSignatures(context, releases.releases);
     parts.push({ images: releases.images, notes: [...platform.notes, ...releases.notes, ...signatures.notes], artifacts: signatures.artifacts });

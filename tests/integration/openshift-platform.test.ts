@@ -165,6 +165,22 @@ describe('platform channels', () => {
     expect(resolved.notes.join('\n')).toContain('OKD channel stable-4 (amd64)');
   });
 
+  it('refuses a payload that is not the release the graph names', async () => {
+    const key = 'stable-4.16/amd64';
+    const original = services.graphs.get(key);
+    if (!original) throw new Error(key);
+    const arm = fixture.releases.get('4.16.2-aarch64');
+    const wrong = `${fixture.host}/${arm?.image.repository}@${arm?.image.manifest.digest}`;
+    services.graphs.set(key, { ...original, nodes: original.nodes.map((node) => (node.version === '4.16.12' ? { ...node, payload: wrong } : node)) });
+    try {
+      const error = await rejection(resolveOpenShift(platform([{ name: 'stable-4.16' }]), context));
+      expect(error.code).toBe('INVALID_CONTENT');
+      expect(error.message).toContain(`update graph (amd64) names ${wrong} as 4.16.12 (x86_64), but the release image says it is 4.16.2 (aarch64)`);
+    } finally {
+      services.graphs.set(key, original);
+    }
+  });
+
   it('names a version the channel does not hold', async () => {
     const error = await rejection(resolveOpenShift(platform([{ name: 'stable-4.16', minVersion: '4.16.5', maxVersion: '4.16.12', shortestPath: true }]), context));
     expect(error.code).toBe('NOT_FOUND');
