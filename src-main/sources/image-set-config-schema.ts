@@ -83,13 +83,17 @@ const platformSchema = z
     // oc-mirror's default when none is listed (DefaultPlatformArchitecture).
     architectures: z.array(z.enum(['amd64', 'arm64', 'ppc64le', 's390x', 'multi'], { error: 'must be amd64, arm64, ppc64le, s390x or multi' })).default(['amd64']),
     graph: z.boolean().default(false),
+    /** One release image named outright (oc-mirror reads no channel then): Ferry's `openshift.releases`. */
+    release: imageName.optional(),
     platforms: unsupported,
-    release: unsupported,
     kubeVirtContainer: unsupported,
   })
   .superRefine((platform, ctx) => {
-    // Only reached when nothing else is wrong: a `release:` instead of channels is named above, as unsupported.
-    if (platform.channels.length === 0) ctx.addIssue({ code: 'custom', path: ['channels'], message: 'must list at least one release channel' });
+    if (platform.release !== undefined) {
+      // oc-mirror silently ignores the channels when a release is named; Ferry says so instead.
+      if (platform.channels.length > 0) ctx.addIssue({ code: 'custom', path: ['release'], message: 'names one release image, and oc-mirror then ignores channels: keep one of release and channels' });
+      if (platform.graph) ctx.addIssue({ code: 'custom', path: ['graph'], message: 'needs release channels: Ferry builds the update graph image for channels, not for a release named by release' });
+    } else if (platform.channels.length === 0) ctx.addIssue({ code: 'custom', path: ['channels'], message: 'must list at least one release channel (or name one release image with release)' });
   });
 
 /** A bundle version range of a package or one of its channels. */

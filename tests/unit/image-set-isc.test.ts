@@ -127,23 +127,41 @@ describe('an ImageSetConfiguration read as an image set', () => {
   });
 
   it('reads or refuses each vendored oc-mirror example, naming exactly the unsupported keys', async () => {
+    // The file name → the unsupported keys it is refused for; none means it reads.
     const expected: Record<string, string[]> = {
       // helm.local: a chart on local disk.
       'image-set-config.yaml': ['mirror.helm.local'],
-      // platform.release: a release image named outright instead of channels.
-      'isc-happy-path.yaml': ['mirror.platform.release'],
+      'isc-happy-path.yaml': [],
     };
     const files = (await readdir(FIXTURES)).filter((name) => name.endsWith('.yaml')).sort();
     expect(files).toEqual(Object.keys(expected).sort());
     for (const name of files) {
-      const error = await refusal(join(FIXTURES, name));
-      const problems = error.details?.problems as Array<{ path: string; message: string }>;
+      const file = join(FIXTURES, name);
+      if (expected[name]?.length === 0) {
+        await readImageSet(file);
+        continue;
+      }
+      const problems = (await refusal(file)).details?.problems as Array<{ path: string; message: string }>;
       expect(
         problems.map((p) => p.path),
         name,
       ).toEqual(expected[name]);
       for (const problem of problems) expect(problem.message, name).toContain('is an oc-mirror key Ferry does not support yet');
     }
+  });
+
+  it("translates oc-mirror's happy-path file: its release image, catalog, additional image and chart", async () => {
+    const set = await readImageSet(join(FIXTURES, 'isc-happy-path.yaml'));
+    expect(set.translated).toEqual({
+      openshift: {
+        releases: ['quay.io/oc-mirror/release/test-release-index:v0.0.1'],
+        operators: [{ catalog: 'quay.io/oc-mirror/oc-mirror-dev:test-catalog-latest', full: false, skipDependencies: false, packages: [{ name: 'foo' }, { name: 'bar' }, { name: 'baz' }] }],
+        additionalImages: ['quay.io/openshifttest/hello-openshift@sha256:61b8f5e1a3b5dbd9e2c35fd448dc5106337d7a299873dd3a6f0cd8d4891ecc27'],
+      },
+      charts: [{ repository: 'https://stefanprodan.github.io/podinfo', name: 'podinfo', version: '5.0.0' }],
+    });
+    expect(set.sections.openshift?.platform).toBeUndefined();
+    expect(set.sections.openshift?.releases.map(formatReference)).toEqual(['quay.io/oc-mirror/release/test-release-index:v0.0.1']);
   });
 
   it('refuses what Ferry cannot resolve at its line: an oci:// catalog, a bad reference, a bad pattern, a platform without channels, a chart repository login', async () => {
@@ -168,7 +186,7 @@ describe('an ImageSetConfiguration read as an image set', () => {
     const problems = (error.details?.problems as Array<{ path: string; message: string; line?: number }>).map((p) => `${p.line}: ${p.message}`);
     expect(problems).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^5: mirror\.platform\.channels must list at least one release channel$/),
+        expect.stringMatching(/^5: mirror\.platform\.channels must list at least one release channel \(or name one release image with release\)$/),
         expect.stringMatching(/^7: mirror\.operators\[0\]\.catalog uses the oci:\/\/ transport, which Ferry does not support/),
         expect.stringMatching(/^9: mirror\.additionalImages\[0\]\.name is not an image reference/),
         expect.stringMatching(/^11: mirror\.blockedImages\[0\]\.name is not a valid regular expression/),
