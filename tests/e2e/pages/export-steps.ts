@@ -20,6 +20,18 @@ export class ExportWhatStep extends WizardStep {
     await expect(this.page.getByRole('status').filter({ hasText: /^Saved as / })).toBeVisible();
     await expect(this.page.getByRole('list', { name: 'Saved sets' }).getByRole('button', { name: `Use set ${name}` })).toBeVisible();
   }
+  /** Types a path into "Image set file", as `ferry export --set` takes it. */
+  async enterSetFile(path: string): Promise<void> {
+    await this.page.getByLabel(/^Image set file/).fill(path);
+  }
+  /** Opens the folded "OpenShift update service and signature store" fields and enters both URLs (`--update-service`, `--signature-store`). */
+  async enterOpenShiftEndpoints(updateService: string, signatureStore: string): Promise<void> {
+    const fold = this.page.locator('details').filter({ has: this.page.getByText('OpenShift update service and signature store (optional)', { exact: true }) });
+    await fold.getByText('OpenShift update service and signature store (optional)', { exact: true }).click();
+    await expect(fold).toHaveAttribute('open', '');
+    await this.page.getByLabel('Update service graph URL').fill(updateService);
+    await this.page.getByLabel('Release signature store URL').fill(signatureStore);
+  }
   async usePlainHttp(): Promise<void> {
     await this.page.getByLabel(/Plain HTTP/).check();
   }
@@ -37,6 +49,15 @@ export class ExportPlanStep extends WizardStep {
   async expectImages(references: string[]): Promise<void> {
     for (const ref of references) await expect(this.imagesTable().getByRole('cell', { name: ref, exact: true })).toBeVisible();
     await expect(this.page.getByRole('alert')).toHaveCount(0);
+  }
+  /** The plan's notes (why images came in or were left out), one list item each. */
+  notes(): Locator {
+    return this.page.getByRole('list', { name: 'Notes' }).getByRole('listitem');
+  }
+  /** The "Images" fact under the table. */
+  async expectImageCount(count: number): Promise<void> {
+    await expect(this.page.getByRole('definition').filter({ hasText: new RegExp(`^${count}$`) }).first()).toBeVisible();
+    await expect(this.imagesTable()).toHaveAttribute('aria-rowcount', String(count + 1));
   }
   async next(): Promise<void> {
     await this.page.getByRole('button', { name: 'Choose where' }).click();

@@ -176,4 +176,12 @@ export class ImportMirrorStep extends WizardStep {
     await expect(this.page.getByRole('button', { name: /^Copy / }).first()).toBeVisible();
     await expect(this.page.getByRole('button', { name: /^Save / }).first()).toBeVisible();
   }
+  /** Every file's path, as the step's headings name them, in order. */
+  async paths(): Promise<string[]> {
+    return (await this.page.getByRole('heading', { level: 3 }).allTextContents()).map((path) => path.trim());
+  }
+  /** One file's text, as its "Contents of <path>" block shows it. */
+  async text(path: string): Promise<string> {
+    return (await this.page.getByLabel(`Contents of ${path}`, { exact: true }).textContent()) ?? '';
+  }
 }
