@@ -132,7 +132,8 @@ function PlanStep() {
         </p>
       )}
       {plan.notes.length > 0 && (
-        <ul className="notes" aria-label="Notes">
+        // The list scrolls past 16rem (styles.css), so it takes focus: a keyboard user can scroll it too.
+        <ul className="notes" aria-label="Notes" tabIndex={0}>
           {plan.notes.map((n, i) => (
             // A Deckhouse plan has a note per version and module, and two may read the same.
             <li key={`${String(i)} ${n}`}>{n}</li>

@@ -54,11 +54,6 @@ export class ExportPlanStep extends WizardStep {
   notes(): Locator {
     return this.page.getByRole('list', { name: 'Notes' }).getByRole('listitem');
   }
-  /** The "Images" fact under the table. */
-  async expectImageCount(count: number): Promise<void> {
-    await expect(this.page.getByRole('definition').filter({ hasText: new RegExp(`^${count}$`) }).first()).toBeVisible();
-    await expect(this.imagesTable()).toHaveAttribute('aria-rowcount', String(count + 1));
-  }
   async next(): Promise<void> {
     await this.page.getByRole('button', { name: 'Choose where' }).click();
   }
