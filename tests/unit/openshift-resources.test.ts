@@ -19,6 +19,8 @@ import { parse, parseAllDocuments } from 'yaml';
 import type { MirrorConfigOptions, RepositoryMapping } from '../../src-main/mirror-config/mapping.ts';
 import { catalogObjectName, renderClusterResources, type ClusterResourcesInput } from '../../src-main/mirror-config/openshift-resources.ts';
 import { writeMirrorConfig } from '../../src-main/mirror-config/write.ts';
+import { RELEASE_SIGNATURE_KEY, releaseSignatureKey } from '../../src-main/oci/openshift-artifacts.ts';
+import { isReleaseSignatureKey } from '../../src-main/transfer/release-signatures.ts';
 
 const CRD_DIR = join(import.meta.dirname, '..', 'fixtures', 'crds');
 
@@ -318,6 +320,23 @@ describe('cluster resource input is checked', () => {
     expect(() => render({ updateService: { graphImage: `mirror.local:5000/ocp/openshift/graph-image@${GRAPH_DIGEST}`, releases: 'quay.io/openshift-release-dev/ocp-release' } })).toThrow(
       /is not under the mirror registry/,
     );
+  });
+
+  it('checks a signature key with the one pattern the bundle reader and the ConfigMap writer share', () => {
+    const keys = [releaseSignatureKey(`sha256:${RELEASE_A}`, 1), releaseSignatureKey(`sha256:${RELEASE_B}`, 999_999), `sha256-${RELEASE_A}-0`, `sha256-${RELEASE_A}-1000000`, `sha256-${'A'.repeat(64)}-1`, `sha512-${RELEASE_A}-1`, `sha256-${RELEASE_A}-1\n`];
+    const accepted = (key: string): boolean => {
+      try {
+        render({ signatures: [{ key, bytes: signatureBytes(1), release: '4.16.12-x86_64' }] });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(keys.map((key) => RELEASE_SIGNATURE_KEY.test(key))).toEqual([true, true, false, false, false, false, false]);
+    for (const key of keys) {
+      expect(isReleaseSignatureKey(key), key).toBe(RELEASE_SIGNATURE_KEY.test(key));
+      expect(accepted(key), key).toBe(RELEASE_SIGNATURE_KEY.test(key));
+    }
   });
 
   it('gives two catalogs that would share a name distinct names, and one catalog listed twice one pair of objects', () => {
