@@ -107,7 +107,10 @@ export async function writeMirrorConfig(dir: string, mappings: readonly Reposito
   const skipped: string[] = [];
   for (const [path, text] of containerdHostsToml(mappings, options, skipped)) files.set(`containerd/${path}`, text);
   if (skipped.length > 0)
-    files.set('containerd/SKIPPED.txt', `${MARK.toString()}\nFerry wrote no hosts.toml for these source hosts:\n${skipped.map((s) => `- ${s}`).join('\n')}\nUse registries.conf or the OpenShift objects for them.\n`);
+    files.set(
+      'containerd/SKIPPED.txt',
+      `${MARK.toString()}\nFerry wrote no hosts.toml for these source hosts:\n${skipped.map((s) => `- ${s}`).join('\n')}\nUse registries.conf or the OpenShift objects for them.\n`,
+    );
   if (resources) for (const [path, text] of renderClusterResources(resources, options)) files.set(path, text);
 
   const written: string[] = [];

@@ -132,7 +132,9 @@ export async function runCopy(input: CopyJobInput, context: JobContext = {}): Pr
     });
     // Written only once everything landed (a cluster pointed at a mirror missing some images fails its pulls), before close() removes the signature files.
     const written =
-      input.mirrorConfigDir !== undefined && mirror !== undefined && summary.failed.length === 0 ? await writeSetMirrorConfig(input.mirrorConfigDir, mirror, summary, artifacts) : { written: [], removed: [] };
+      input.mirrorConfigDir !== undefined && mirror !== undefined && summary.failed.length === 0
+        ? await writeSetMirrorConfig(input.mirrorConfigDir, mirror, summary, artifacts)
+        : { written: [], removed: [] };
     return { ...summary, notes, mirrorConfig: written.written, mirrorConfigRemoved: written.removed };
   } finally {
     await Promise.all([close(), to?.close()]);

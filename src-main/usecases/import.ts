@@ -91,7 +91,14 @@ export function verifyProgress(tracker: JobContext['tracker']): VerifyProgress |
  * graph): built from the verified view and where the images landed; a
  * signature layer an incremental bundle left out is read from the site's registry.
  */
-async function writeImportMirrorConfig(dir: string, view: VerifiedBundle, summary: ImportSummary, registry: string, registries: Registries, signal: AbortSignal | undefined): Promise<MirrorConfigWrite> {
+async function writeImportMirrorConfig(
+  dir: string,
+  view: VerifiedBundle,
+  summary: ImportSummary,
+  registry: string,
+  registries: Registries,
+  signal: AbortSignal | undefined,
+): Promise<MirrorConfigWrite> {
   // The YAML and TOML writers load only for an import that asks for mirror configuration.
   const { writeMirrorConfig } = await import('../mirror-config/write.ts');
   const { hasClusterResources } = await import('../mirror-config/openshift-resources.ts');

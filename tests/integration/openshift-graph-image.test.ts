@@ -256,7 +256,7 @@ describe('the update graph data image', () => {
       for await (const entry of extract) {
         entry.resume();
         const { name, type, mode, linkname } = entry.header;
-        modes.set(name, `${type} ${(mode ?? 0).toString(8)}${linkname ? ` -> ${linkname}` : ''}`);
+        modes.set(name, `${type} ${mode.toString(8)}${linkname ? ` -> ${linkname}` : ''}`);
       }
       const dir = 'var/lib/cincinnati-graph-data';
       expect(Object.fromEntries(modes)).toMatchObject({

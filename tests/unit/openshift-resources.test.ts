@@ -323,7 +323,15 @@ describe('cluster resource input is checked', () => {
   });
 
   it('checks a signature key with the one pattern the bundle reader and the ConfigMap writer share', () => {
-    const keys = [releaseSignatureKey(`sha256:${RELEASE_A}`, 1), releaseSignatureKey(`sha256:${RELEASE_B}`, 999_999), `sha256-${RELEASE_A}-0`, `sha256-${RELEASE_A}-1000000`, `sha256-${'A'.repeat(64)}-1`, `sha512-${RELEASE_A}-1`, `sha256-${RELEASE_A}-1\n`];
+    const keys = [
+      releaseSignatureKey(`sha256:${RELEASE_A}`, 1),
+      releaseSignatureKey(`sha256:${RELEASE_B}`, 999_999),
+      `sha256-${RELEASE_A}-0`,
+      `sha256-${RELEASE_A}-1000000`,
+      `sha256-${'A'.repeat(64)}-1`,
+      `sha512-${RELEASE_A}-1`,
+      `sha256-${RELEASE_A}-1\n`,
+    ];
     const accepted = (key: string): boolean => {
       try {
         render({ signatures: [{ key, bytes: signatureBytes(1), release: '4.16.12-x86_64' }] });
