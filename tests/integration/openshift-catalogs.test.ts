@@ -169,7 +169,9 @@ describe.each(FORMATS)('selection over the %s catalog', (format) => {
     const low = await resolve([{ catalog: catalogRef(format), skipDependencies: true, packages: [{ name: OLM_A, maxVersion: '1.0.0' }] }]);
     // stable 1.0.0 is in range and its head 1.1.0 stays; fast holds nothing below 1.1.0 and is left out.
     expect(plan(low)).toEqual(expected(format, { [OLM_A]: ['1.0.0', '1.1.0'] }));
-    expect(low.notes.join('\n')).toContain(`operator ${OLM_A} from ${catalogRef(format)}: channels stable; bundles 1.0.0, 1.1.0 (kept outside the range so each channel's upgrade chain reaches its head: stable 1.1.0 (head)); channels left out, nothing in the range: fast`);
+    expect(low.notes.join('\n')).toContain(
+      `operator ${OLM_A} from ${catalogRef(format)}: channels stable; bundles 1.0.0, 1.1.0 (kept outside the range so each channel's upgrade chain reaches its head: stable 1.1.0 (head)); channels left out, nothing in the range: fast`,
+    );
   });
 
   it('keeps the upgrade chain from the head down to the range, bundles outside it included', async () => {
@@ -215,7 +217,10 @@ describe.each(FORMATS)('selection over the %s catalog', (format) => {
   });
 
   it.each([
-    [{ name: OLM_A, defaultChannel: 'fast', channels: [{ name: 'fast', minVersion: '2.0.0' }] }, 'no bundle of etcd-backup-operator in channel fast lies within 2.0.0..* (versions: 1.1.0, 1.2.0, 1.3.0)'],
+    [
+      { name: OLM_A, defaultChannel: 'fast', channels: [{ name: 'fast', minVersion: '2.0.0' }] },
+      'no bundle of etcd-backup-operator in channel fast lies within 2.0.0..* (versions: 1.1.0, 1.2.0, 1.3.0)',
+    ],
     [
       { name: OLM_A, channels: [{ name: 'fast' }] },
       `package ${OLM_A}: the channels chosen (fast) leave out the catalog's default channel "stable"; set defaultChannel to one of them, as oc-mirror requires`,
@@ -224,7 +229,10 @@ describe.each(FORMATS)('selection over the %s catalog', (format) => {
       { name: OLM_A, minVersion: '1.1.0', channels: [{ name: 'stable' }, { name: 'fast', maxVersion: '1.3.0' }] },
       `package ${OLM_A}: minVersion/maxVersion is set on the package and on channel fast; oc-mirror refuses both at once`,
     ],
-    [{ name: OLM_A, minVersion: '1.2.0' }, `package ${OLM_A}: no bundle of its default channel stable lies within 1.2.0..* (versions: 1.0.0, 1.1.0); oc-mirror refuses a range that empties the default channel`],
+    [
+      { name: OLM_A, minVersion: '1.2.0' },
+      `package ${OLM_A}: no bundle of its default channel stable lies within 1.2.0..* (versions: 1.0.0, 1.1.0); oc-mirror refuses a range that empties the default channel`,
+    ],
     [{ name: OLM_A, defaultChannel: 'fast', channels: [{ name: 'stable' }] }, 'defaultChannel "fast" is not among its channels (stable)'],
     [{ name: OLM_A, defaultChannel: 'beta' }, 'has no channel "beta" (its defaultChannel) (known: fast, stable)'],
   ])('refuses %j', async (pkg, message) => {
