@@ -15,6 +15,7 @@ import type { YamlContent } from '../base/yaml-read.ts';
 import { checkContent } from './content-check.ts';
 import { parseReference } from '../oci/reference.ts';
 import { anyVersion, compareVersions, releaseVersion } from './versions.ts';
+import { compileBlockedPattern } from './openshift-schema.ts';
 
 /** The `kind` that marks an oc-mirror file, so a reader can tell it from Ferry's own sets before checking it. */
 export const IMAGE_SET_CONFIGURATION_KIND = 'ImageSetConfiguration';
@@ -44,7 +45,7 @@ const imageName = name.superRefine((value, ctx) => {
 /** A regular expression, as oc-mirror matches `blockedImages` names. */
 const pattern = name.superRefine((value, ctx) => {
   try {
-    new RegExp(value);
+    compileBlockedPattern(value);
   } catch (error) {
     ctx.addIssue({ code: 'custom', message: `is not a valid regular expression (${error instanceof Error ? error.message : String(error)})` });
   }

@@ -14,6 +14,7 @@ import { Registries } from '../../src-main/oci/registry/registries.ts';
 import { ALL_PLATFORMS } from '../../src-main/oci/platform.ts';
 import { formatReference, parseReference } from '../../src-main/oci/reference.ts';
 import { blockImages, readImageSet, resolveImageSet } from '../../src-main/sources/image-set.ts';
+import { compileBlockedPattern } from '../../src-main/sources/openshift-schema.ts';
 import type { ResolvedImage } from '../../src-main/sources/types.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
@@ -244,5 +245,29 @@ describe('blockedImages', () => {
     } finally {
       await registries.close();
     }
+  });
+});
+
+describe('blockedImages as oc-mirror writes them', () => {
+  const image = (reference: string, target?: { path: string; tag?: string }): ResolvedImage => ({ source: parseReference(reference), section: 'images', ...(target ? { target } : {}) });
+
+  it("reads Go's leading flag group as RegExp flags, in a Ferry set and in an ImageSetConfiguration", async () => {
+    expect(compileBlockedPattern('(?i)UBI-Minimal').test('registry.redhat.io/ubi9/ubi-minimal:9.4')).toBe(true);
+    expect(compileBlockedPattern('(?is)a.b').flags).toBe('is');
+    expect(() => compileBlockedPattern('(?U)a+')).toThrow(/ungreedy/);
+    const set = await readImageSet(await setFile(`${HEAD}mirror:\n  additionalImages:\n  - name: quay.io/org/app:v1\n  blockedImages:\n  - name: "(?i)APP-DEBUG"\n`));
+    expect(set.sections.blockedImages?.map((p) => [p.source, p.flags])).toEqual([['APP-DEBUG', 'i']]);
+  });
+
+  it('matches the reference as written (a tag next to a pinned digest) and where the image lands', () => {
+    const notes: string[] = [];
+    const digest = `sha256:${'d'.repeat(64)}`;
+    const kept = blockImages(
+      [image(`quay.io/org/app:v1@${digest}`), image(`quay.io/org/tool@${digest}`, { path: 'openshift/release', tag: '4.16.12-x86_64-tools' }), image('quay.io/org/keep:v2')],
+      [/app:v1$/, /^openshift\/release:.*-tools$/],
+      notes,
+    );
+    expect(kept.map((i) => formatReference(i.source))).toEqual(['quay.io/org/keep:v2']);
+    expect(notes).toHaveLength(2);
   });
 });
