@@ -15,6 +15,7 @@ import type { YamlContent } from '../base/yaml-read.ts';
 import { checkContent } from './content-check.ts';
 import { parseReference } from '../oci/reference.ts';
 import { anyVersion, compareVersions, releaseVersion } from './versions.ts';
+import { compileBlockedPattern } from './openshift-schema.ts';
 
 /** The `kind` that marks an oc-mirror file, so a reader can tell it from Ferry's own sets before checking it. */
 export const IMAGE_SET_CONFIGURATION_KIND = 'ImageSetConfiguration';
@@ -44,7 +45,7 @@ const imageName = name.superRefine((value, ctx) => {
 /** A regular expression, as oc-mirror matches `blockedImages` names. */
 const pattern = name.superRefine((value, ctx) => {
   try {
-    new RegExp(value);
+    compileBlockedPattern(value);
   } catch (error) {
     ctx.addIssue({ code: 'custom', message: `is not a valid regular expression (${error instanceof Error ? error.message : String(error)})` });
   }
@@ -83,13 +84,17 @@ const platformSchema = z
     // oc-mirror's default when none is listed (DefaultPlatformArchitecture).
     architectures: z.array(z.enum(['amd64', 'arm64', 'ppc64le', 's390x', 'multi'], { error: 'must be amd64, arm64, ppc64le, s390x or multi' })).default(['amd64']),
     graph: z.boolean().default(false),
+    /** One release image named outright (oc-mirror reads no channel then): Ferry's `openshift.releases`. */
+    release: imageName.optional(),
     platforms: unsupported,
-    release: unsupported,
     kubeVirtContainer: unsupported,
   })
   .superRefine((platform, ctx) => {
-    // Only reached when nothing else is wrong: a `release:` instead of channels is named above, as unsupported.
-    if (platform.channels.length === 0) ctx.addIssue({ code: 'custom', path: ['channels'], message: 'must list at least one release channel' });
+    if (platform.release !== undefined) {
+      // oc-mirror silently ignores the channels when a release is named; Ferry says so instead.
+      if (platform.channels.length > 0) ctx.addIssue({ code: 'custom', path: ['release'], message: 'names one release image, and oc-mirror then ignores channels: keep one of release and channels' });
+      if (platform.graph) ctx.addIssue({ code: 'custom', path: ['graph'], message: 'needs release channels: Ferry builds the update graph image for channels, not for a release named by release' });
+    } else if (platform.channels.length === 0) ctx.addIssue({ code: 'custom', path: ['channels'], message: 'must list at least one release channel (or name one release image with release)' });
   });
 
 /** A bundle version range of a package or one of its channels. */

@@ -1,8 +1,8 @@
 /**
  * oc-mirror v2's ImageSetConfiguration as a Ferry image set: the checked file
  * (image-set-config-schema.ts) translated key for key into Ferry's own
- * sections — `mirror.platform`, `operators` and `additionalImages` into
- * `openshift:`, `mirror.blockedImages` into the top-level `blockedImages:`,
+ * sections — `mirror.platform` (its channels, or the one `release` image),
+ * `operators` and `additionalImages` into `openshift:`, `mirror.blockedImages` into the top-level `blockedImages:`,
  * `mirror.helm.repositories` into `charts:` — so both kinds of file are
  * resolved by the same code and land at the same places.
  */
@@ -20,7 +20,8 @@ function bounds(range: { minVersion?: string | undefined; maxVersion?: string | 
 /** The `openshift:` section an ImageSetConfiguration's platform, operators and additional images make; undefined when it has none of them. */
 function openShiftSection(mirror: ImageSetConfiguration['mirror']): OpenShiftDocument | undefined {
   const section: OpenShiftDocument = {};
-  if (mirror.platform) {
+  if (mirror.platform?.release !== undefined) section.releases = [mirror.platform.release];
+  if (mirror.platform && mirror.platform.channels.length > 0) {
     const { channels, architectures, graph } = mirror.platform;
     section.platform = {
       channels: channels.map((channel) => ({ name: channel.name, type: channel.type, ...bounds(channel), shortestPath: channel.shortestPath, full: channel.full })),

@@ -101,6 +101,22 @@ export async function resolveImageSet(set: ImageSetFile, context: Omit<ResolveCo
   return { images: kept, notes, artifacts };
 }
 
+/**
+ * The names a blockedImages pattern is tried on: the pinned reference, the
+ * reference as a set writes it (`repo:tag`, `repo@digest`), and where it lands
+ * (`path[:tag]` under the prefix) — oc-mirror matches both the source as
+ * written and the destination, so `:v1$` and a target path both work.
+ */
+function blockableNames(image: ResolvedImage): string[] {
+  const { source, target } = image;
+  const repository = `${source.registry}/${source.repository}`;
+  const forms = [formatReference(source)];
+  if (source.tag !== undefined) forms.push(`${repository}:${source.tag}`);
+  if (source.digest !== undefined) forms.push(`${repository}@${source.digest}`);
+  if (target) forms.push(target.tag === undefined ? target.path : `${target.path}:${target.tag}`);
+  return forms;
+}
+
 /** How many blocked references a plan note lists before it only counts the rest. */
 const BLOCKED_LISTED = 20;
 
@@ -115,8 +131,9 @@ export function blockImages(images: readonly ResolvedImage[], patterns: readonly
   const blocked = new Map<RegExp, Set<string>>(patterns.map((pattern) => [new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '')), new Set()]));
   const kept = images.filter((image) => {
     const name = formatReference(image.source);
+    const forms = blockableNames(image);
     // The first pattern that matches is the one the note names.
-    const pattern = [...blocked.keys()].find((p) => p.test(name));
+    const pattern = [...blocked.keys()].find((p) => forms.some((form) => p.test(form)));
     if (pattern) blocked.get(pattern)?.add(`${name} [${image.section}]`);
     return pattern === undefined;
   });

@@ -117,11 +117,25 @@ export const openShiftSchema = closed({
     ctx.addIssue({ code: 'custom', message: 'needs at least one of platform, releases, operators, additionalImages' });
 });
 
-/** `blockedImages:`: regular expressions (unanchored, as oc-mirror matches them) whose matching source references leave the plan. */
+/** A Go regular expression's leading flag group: i, m, s (and U, refused). */
+const GO_FLAGS = /^\(\?([imsU]+)\)/;
+
+/**
+ * A blockedImages pattern as oc-mirror writes it (Go's RE2 syntax) compiled
+ * as a JavaScript RegExp: a leading flag group (`(?i)…`), which JavaScript
+ * has no inline form of, becomes RegExp flags. Throws with the reason.
+ */
+export function compileBlockedPattern(pattern: string): RegExp {
+  const flags = GO_FLAGS.exec(pattern);
+  if (flags?.[1]?.includes('U')) throw new Error("Go's U (ungreedy) flag has no JavaScript equivalent: write lazy quantifiers (*?, +?) instead");
+  return flags ? new RegExp(pattern.slice(flags[0].length), [...new Set(flags[1])].join('')) : new RegExp(pattern);
+}
+
+/** `blockedImages:`: regular expressions (unanchored, as oc-mirror matches them) whose matching images leave the plan (image-set.ts blockImages says on which names). */
 export const blockedImagesSchema = list(
   text.transform((pattern, ctx): RegExp => {
     try {
-      return new RegExp(pattern);
+      return compileBlockedPattern(pattern);
     } catch (error) {
       ctx.addIssue({ code: 'custom', message: `is not a valid regular expression (${reason(error)})` });
       return z.NEVER;

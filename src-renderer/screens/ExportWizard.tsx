@@ -1,6 +1,7 @@
 /** The export wizard, connected side: what → plan → where → run → done. */
 import { AccessFields } from '../components/AccessFields.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { OpenShiftEndpoints } from '../components/OpenShiftEndpoints.tsx';
 import { PathField } from '../components/PathField.tsx';
 import { SaveAsSet, SavedSets } from '../components/SavedSets.tsx';
 import { JobProgressView } from '../components/JobProgressView.tsx';
@@ -58,8 +59,9 @@ function WhatStep() {
         kind="file"
         value={s.setFile}
         onChange={(setFile) => s.set({ setFile })}
-        hint="A YAML image set (images, image lists, Deckhouse, OpenShift), as for ferry export --set."
+        hint="A YAML image set (images, image lists, Deckhouse, OpenShift) or an oc-mirror ImageSetConfiguration, as for ferry export --set."
       />
+      <OpenShiftEndpoints values={{ updateService: s.updateService, signatureStore: s.signatureStore }} onChange={(patch) => s.set(patch)} />
       <AccessFields legend="Source registry access" idPrefix="source" access={s.access} onChange={s.setAccess} prefilledFrom={s.prefilledFrom} />
       <ErrorNotice error={s.error} />
       <div className="actions">

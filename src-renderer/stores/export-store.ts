@@ -49,6 +49,10 @@ export interface ExportForm {
   imageListFile: string;
   /** An image set file (YAML) on the engine's machine. */
   setFile: string;
+  /** OpenShift update service graph URL for release channels; empty for the public one. */
+  updateService: string;
+  /** OpenShift release signature store URL; empty for Red Hat's. */
+  signatureStore: string;
   access: AccessForm;
   target: string;
   archive: boolean;
@@ -106,6 +110,8 @@ function input(s: ExportForm): ExportInput {
   const value: ExportInput = { references: parseReferences(s.referencesText), target: s.target.trim(), archive: s.archive, registry: accessInput(s.access) };
   if (s.imageListFile.trim()) value.imageListFile = s.imageListFile.trim();
   if (s.setFile.trim()) value.setFile = s.setFile.trim();
+  if (s.updateService.trim()) value.updateService = s.updateService.trim();
+  if (s.signatureStore.trim()) value.signatureStore = s.signatureStore.trim();
   if (s.archive && s.partSize.trim()) value.partSize = s.partSize.trim();
   if (s.platforms.length > 0) value.platforms = [...s.platforms];
   if (s.site.trim()) value.site = s.site.trim();
@@ -117,6 +123,8 @@ const initial = {
   referencesText: '',
   imageListFile: '',
   setFile: '',
+  updateService: '',
+  signatureStore: '',
   access: DEFAULT_ACCESS,
   prefilledFrom: null as string | null,
   optionsTouched: false,

@@ -104,6 +104,12 @@ describe('accepted ImageSetConfiguration files', () => {
   });
 });
 
+it("reads oc-mirror's own happy-path file, its release image named outright", async () => {
+  const file = join(FIXTURES, 'isc-happy-path.yaml');
+  const isc = parseImageSetConfiguration(readYaml(await readFile(file, 'utf8'), file), file);
+  expect(isc.mirror.platform).toEqual({ channels: [], architectures: ['amd64'], graph: false, release: 'quay.io/oc-mirror/release/test-release-index:v0.0.1' });
+});
+
 describe('refused ImageSetConfiguration files', () => {
   it("names the local chart of oc-mirror's own documentation example, with its line", async () => {
     const file = join(FIXTURES, 'image-set-config.yaml');
@@ -112,11 +118,16 @@ describe('refused ImageSetConfiguration files', () => {
     );
   });
 
-  it("names the unsupported key of oc-mirror's own happy-path file, with its line", async () => {
-    const file = join(FIXTURES, 'isc-happy-path.yaml');
-    const content = readYaml(await readFile(file, 'utf8'), file);
-    expect(() => parseImageSetConfiguration(content, file)).toThrow(FerryError);
-    expect(() => parseImageSetConfiguration(content, file)).toThrow(`${file}:9:14: mirror.platform.release is an oc-mirror key Ferry does not support yet`);
+  it('refuses a release named beside channels (oc-mirror would ignore the channels), and graph without channels', () => {
+    const error = refusal(`${HEAD}mirror:
+  platform:
+    release: quay.io/openshift-release-dev/ocp-release:4.18.1-x86_64
+    graph: true
+    channels:
+    - name: stable-4.18
+`);
+    expect(error.message).toContain('isc.yaml:5:14: mirror.platform.release names one release image, and oc-mirror then ignores channels: keep one of release and channels');
+    expect(error.message).toContain('isc.yaml:6:12: mirror.platform.graph needs release channels');
   });
 
   it('refuses every unsupported key by path, all in one error', () => {

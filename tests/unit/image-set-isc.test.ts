@@ -14,6 +14,7 @@ import { Registries } from '../../src-main/oci/registry/registries.ts';
 import { ALL_PLATFORMS } from '../../src-main/oci/platform.ts';
 import { formatReference, parseReference } from '../../src-main/oci/reference.ts';
 import { blockImages, readImageSet, resolveImageSet } from '../../src-main/sources/image-set.ts';
+import { compileBlockedPattern } from '../../src-main/sources/openshift-schema.ts';
 import type { ResolvedImage } from '../../src-main/sources/types.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
@@ -127,23 +128,41 @@ describe('an ImageSetConfiguration read as an image set', () => {
   });
 
   it('reads or refuses each vendored oc-mirror example, naming exactly the unsupported keys', async () => {
+    // The file name → the unsupported keys it is refused for; none means it reads.
     const expected: Record<string, string[]> = {
       // helm.local: a chart on local disk.
       'image-set-config.yaml': ['mirror.helm.local'],
-      // platform.release: a release image named outright instead of channels.
-      'isc-happy-path.yaml': ['mirror.platform.release'],
+      'isc-happy-path.yaml': [],
     };
     const files = (await readdir(FIXTURES)).filter((name) => name.endsWith('.yaml')).sort();
     expect(files).toEqual(Object.keys(expected).sort());
     for (const name of files) {
-      const error = await refusal(join(FIXTURES, name));
-      const problems = error.details?.problems as Array<{ path: string; message: string }>;
+      const file = join(FIXTURES, name);
+      if (expected[name]?.length === 0) {
+        await readImageSet(file);
+        continue;
+      }
+      const problems = (await refusal(file)).details?.problems as Array<{ path: string; message: string }>;
       expect(
         problems.map((p) => p.path),
         name,
       ).toEqual(expected[name]);
       for (const problem of problems) expect(problem.message, name).toContain('is an oc-mirror key Ferry does not support yet');
     }
+  });
+
+  it("translates oc-mirror's happy-path file: its release image, catalog, additional image and chart", async () => {
+    const set = await readImageSet(join(FIXTURES, 'isc-happy-path.yaml'));
+    expect(set.translated).toEqual({
+      openshift: {
+        releases: ['quay.io/oc-mirror/release/test-release-index:v0.0.1'],
+        operators: [{ catalog: 'quay.io/oc-mirror/oc-mirror-dev:test-catalog-latest', full: false, skipDependencies: false, packages: [{ name: 'foo' }, { name: 'bar' }, { name: 'baz' }] }],
+        additionalImages: ['quay.io/openshifttest/hello-openshift@sha256:61b8f5e1a3b5dbd9e2c35fd448dc5106337d7a299873dd3a6f0cd8d4891ecc27'],
+      },
+      charts: [{ repository: 'https://stefanprodan.github.io/podinfo', name: 'podinfo', version: '5.0.0' }],
+    });
+    expect(set.sections.openshift?.platform).toBeUndefined();
+    expect(set.sections.openshift?.releases.map(formatReference)).toEqual(['quay.io/oc-mirror/release/test-release-index:v0.0.1']);
   });
 
   it('refuses what Ferry cannot resolve at its line: an oci:// catalog, a bad reference, a bad pattern, a platform without channels, a chart repository login', async () => {
@@ -168,7 +187,7 @@ describe('an ImageSetConfiguration read as an image set', () => {
     const problems = (error.details?.problems as Array<{ path: string; message: string; line?: number }>).map((p) => `${p.line}: ${p.message}`);
     expect(problems).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^5: mirror\.platform\.channels must list at least one release channel$/),
+        expect.stringMatching(/^5: mirror\.platform\.channels must list at least one release channel \(or name one release image with release\)$/),
         expect.stringMatching(/^7: mirror\.operators\[0\]\.catalog uses the oci:\/\/ transport, which Ferry does not support/),
         expect.stringMatching(/^9: mirror\.additionalImages\[0\]\.name is not an image reference/),
         expect.stringMatching(/^11: mirror\.blockedImages\[0\]\.name is not a valid regular expression/),
@@ -226,5 +245,29 @@ describe('blockedImages', () => {
     } finally {
       await registries.close();
     }
+  });
+});
+
+describe('blockedImages as oc-mirror writes them', () => {
+  const image = (reference: string, target?: { path: string; tag?: string }): ResolvedImage => ({ source: parseReference(reference), section: 'images', ...(target ? { target } : {}) });
+
+  it("reads Go's leading flag group as RegExp flags, in a Ferry set and in an ImageSetConfiguration", async () => {
+    expect(compileBlockedPattern('(?i)UBI-Minimal').test('registry.redhat.io/ubi9/ubi-minimal:9.4')).toBe(true);
+    expect(compileBlockedPattern('(?is)a.b').flags).toBe('is');
+    expect(() => compileBlockedPattern('(?U)a+')).toThrow(/ungreedy/);
+    const set = await readImageSet(await setFile(`${HEAD}mirror:\n  additionalImages:\n  - name: quay.io/org/app:v1\n  blockedImages:\n  - name: "(?i)APP-DEBUG"\n`));
+    expect(set.sections.blockedImages?.map((p) => [p.source, p.flags])).toEqual([['APP-DEBUG', 'i']]);
+  });
+
+  it('matches the reference as written (a tag next to a pinned digest) and where the image lands', () => {
+    const notes: string[] = [];
+    const digest = `sha256:${'d'.repeat(64)}`;
+    const kept = blockImages(
+      [image(`quay.io/org/app:v1@${digest}`), image(`quay.io/org/tool@${digest}`, { path: 'openshift/release', tag: '4.16.12-x86_64-tools' }), image('quay.io/org/keep:v2')],
+      [/app:v1$/, /^openshift\/release:.*-tools$/],
+      notes,
+    );
+    expect(kept.map((i) => formatReference(i.source))).toEqual(['quay.io/org/keep:v2']);
+    expect(notes).toHaveLength(2);
   });
 });
