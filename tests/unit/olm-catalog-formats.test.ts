@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FerryError } from '../../src-shared/errors.ts';
-import { channelHead, readOlmCatalog, type OlmCatalog } from '../../src-main/sources/olm-dependencies.ts';
+import { channelHead, readOlmCatalog, resolveDependencies, type OlmCatalog } from '../../src-main/sources/olm-dependencies.ts';
 import { parseCatalogFile } from '../../src-main/sources/olm-fbc.ts';
-import { readIndexDatabase } from '../../src-main/sources/olm-sqlite.ts';
-import { OLM_A, OLM_B, OLM_PACKAGES, olmFbcObjects, writeIndexDatabase, type OlmFixtureBundle } from '../harness/olm-catalog-fixture.ts';
+import { INDEX_DATABASE_LIMITS, readIndexDatabase } from '../../src-main/sources/olm-sqlite.ts';
+import { OLM_A, OLM_B, OLM_C, OLM_PACKAGES, VOLUME_GVK, olmFbcObjects, writeIndexDatabase, type OlmFixtureBundle } from '../harness/olm-catalog-fixture.ts';
 
 const HOST = 'registry.example.com';
 const digest = (label: string): string => `sha256:${Buffer.from(label).toString('hex').padEnd(64, '0').slice(0, 64)}`;
@@ -131,5 +131,91 @@ describe('SQLite index database', () => {
     const error = caught(() => readIndexDatabase(file, 'idx'));
     expect(error.code).toBe('INVALID_MANIFEST');
     expect(error.message).toContain('idx: table sqlite_master: file is not a database');
+  });
+});
+
+describe('SQLite index database from a hostile image', () => {
+  /** The good database with `change` applied (foreign keys off, as opm leaves them). */
+  function hostile(name: string, change: (db: Database.Database) => void): string {
+    const file = join(dir, `${name}.db`);
+    writeIndexDatabase(file, OLM_PACKAGES, imageOf);
+    const db = new Database(file);
+    try {
+      db.pragma('foreign_keys = OFF');
+      change(db);
+    } finally {
+      db.close();
+    }
+    return file;
+  }
+
+  it('refuses a table that is a view, before SQLite computes a row of it', () => {
+    // 2,000,000 rows from a few hundred bytes of schema: read whole, this took 15 s and 700 MB.
+    const file = hostile('view', (db) =>
+      db.exec("DROP TABLE package; CREATE VIEW package AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 2000000) SELECT 'p' || i AS name, NULL AS default_channel FROM n"),
+    );
+    const started = Date.now();
+    const error = caught(() => readIndexDatabase(file, 'idx'));
+    expect(error.code).toBe('INVALID_MANIFEST');
+    expect(error.message).toBe('idx: package is a view, not a table; only stored tables of an index database are read');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('refuses a generated column, which would build 200 MB per row', () => {
+    const file = hostile('generated', (db) =>
+      db.exec("DROP TABLE package; CREATE TABLE package (real_name TEXT, name AS (zeroblob(200000000)), default_channel TEXT); INSERT INTO package (real_name) VALUES ('a'), ('b')"),
+    );
+    const error = caught(() => readIndexDatabase(file, 'idx'));
+    expect(error.message).toBe('idx: table package: column name is generated or hidden; only stored columns of an index database are read');
+  });
+
+  it('refuses a virtual table', () => {
+    const file = hostile('virtual', (db) => db.exec('DROP TABLE related_image; CREATE VIRTUAL TABLE related_image USING fts5(image, operatorbundle_name)'));
+    expect(caught(() => readIndexDatabase(file, 'idx')).message).toBe('idx: related_image is a virtual, not a table; only stored tables of an index database are read');
+  });
+
+  it('refuses more rows, more bytes or a longer value than the caps allow, naming the table', () => {
+    const file = join(dir, 'caps.db');
+    writeIndexDatabase(file, OLM_PACKAGES, imageOf);
+    const rows = caught(() => readIndexDatabase(file, 'idx', { ...INDEX_DATABASE_LIMITS, rowsPerTable: 10 }));
+    expect(rows.message).toMatch(/^idx: table \w+ has \d+ rows, more than the 10 an index database may hold$/);
+    const bytes = caught(() => readIndexDatabase(file, 'idx', { ...INDEX_DATABASE_LIMITS, totalBytes: 2000 }));
+    expect(bytes.message).toMatch(/^idx: table \w+, row \d+: the index database holds more than 2000 bytes of catalog text$/);
+    const long = hostile('long-value', (db) => db.prepare('UPDATE operatorbundle SET bundlepath = ? WHERE name = ?').run('x'.repeat(INDEX_DATABASE_LIMITS.valueBytes + 1), `${OLM_A}.v1.0.0`));
+    expect(caught(() => readIndexDatabase(long, 'idx')).message).toBe(
+      `idx: table operatorbundle holds a value of ${INDEX_DATABASE_LIMITS.valueBytes + 1} bytes, more than the ${INDEX_DATABASE_LIMITS.valueBytes} an index database value may hold`,
+    );
+    // A real catalog's size stays far inside the defaults.
+    expect(readOlmCatalog(readIndexDatabase(file, 'idx'), 'idx').size).toBe(OLM_PACKAGES.length);
+  });
+});
+
+describe('SQLite index database before migration 009', () => {
+  it('reads provided and required APIs from api_provider and api_requirer, so dependencies by API resolve', () => {
+    const file = join(dir, 'pre-009.db');
+    writeIndexDatabase(file, OLM_PACKAGES, imageOf);
+    const db = new Database(file);
+    db.exec("DELETE FROM properties WHERE type = 'olm.gvk'; DELETE FROM dependencies WHERE type = 'olm.gvk'");
+    db.close();
+    const catalog = readOlmCatalog(readIndexDatabase(file, 'sqlite'), 'sqlite');
+    expect(catalog.get(OLM_C)?.bundles.get(`${OLM_C}.v1.0.0`)?.provides).toEqual([VOLUME_GVK]);
+    expect(catalog.get(OLM_B)?.bundles.get(`${OLM_B}.v2.1.0`)?.requiresGvks).toEqual([VOLUME_GVK]);
+    const fromFbc = readOlmCatalog(olmFbcObjects(HOST, bundleDigests, operandDigests), 'fbc');
+    expect(summary(catalog)).toEqual(summary(fromFbc));
+    const resolved = resolveDependencies(catalog, new Map([[OLM_B, [`${OLM_B}.v2.1.0`]]]));
+    expect(resolved.added.map((a) => a.package)).toContain(OLM_C);
+  });
+
+  it('reads api_provider rows that name a channel entry (before migration 006)', () => {
+    const file = join(dir, 'pre-006.db');
+    writeIndexDatabase(file, OLM_PACKAGES, imageOf);
+    const db = new Database(file);
+    db.exec(`DELETE FROM properties WHERE type = 'olm.gvk';
+      CREATE TABLE api_provider_old (group_name TEXT, version TEXT, kind TEXT, channel_entry_id INTEGER);
+      INSERT INTO api_provider_old SELECT p.group_name, p.version, p.kind, e.entry_id FROM api_provider p JOIN channel_entry e ON e.operatorbundle_name = p.operatorbundle_name;
+      DROP TABLE api_provider; ALTER TABLE api_provider_old RENAME TO api_provider;`);
+    db.close();
+    const catalog = readOlmCatalog(readIndexDatabase(file, 'sqlite'), 'sqlite');
+    expect(catalog.get(OLM_C)?.bundles.get(`${OLM_C}.v0.9.0`)?.provides).toEqual([VOLUME_GVK]);
   });
 });
