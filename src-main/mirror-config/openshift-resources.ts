@@ -10,6 +10,7 @@
  */
 import { FerryError } from '../../src-shared/errors.ts';
 import { sha256Digest } from '../oci/digest.ts';
+import { RELEASE_SIGNATURE_KEY } from '../oci/openshift-artifacts.ts';
 import { parseReference, parseRegistryPrefix, repositoryName } from '../oci/reference.ts';
 import { checkMirror, compareText, type MirrorConfigOptions } from './mapping.ts';
 import { GENERATED_BY, yamlText } from './stringify.ts';
@@ -37,8 +38,6 @@ export const UPDATE_SERVICE_NAME = 'ferry-update-service';
 /** Where the signature ConfigMaps are written under the mirror-configuration folder (one file per release digest, `oc apply -f` the folder). */
 export const SIGNATURES_FOLDER = 'openshift/release-signatures';
 
-/** A binaryData key of a release signature: the digest's algorithm and hex, then the signature's number from 1 (library-go's digestToKeyPrefix). */
-const SIGNATURE_KEY = /^(sha256-[0-9a-f]{64})-([1-9][0-9]{0,5})$/;
 /** A release's `<version>-<arch>`, a tag by the distribution grammar; it appears in comments only. */
 const RELEASE_NAME = /^[\w][\w.-]{0,127}$/;
 /** Characters oc-mirror's suffixes keep (its toRFC1035); everything else becomes "-". */
@@ -177,7 +176,7 @@ interface SignatureGroup {
 function groupSignatures(signatures: ClusterResourcesInput['signatures']): SignatureGroup[] {
   const groups = new Map<string, SignatureGroup>();
   for (const signature of signatures) {
-    const match = SIGNATURE_KEY.exec(signature.key);
+    const match = RELEASE_SIGNATURE_KEY.exec(signature.key);
     if (!match?.[1] || !match[2]) throw invalid(`release signature "${signature.key}" is not named sha256-<64 hex digits>-<number>`, { key: signature.key });
     if (!RELEASE_NAME.test(signature.release)) throw invalid(`release signature ${signature.key}: release "${signature.release}" is not a <version>-<arch> tag`, { key: signature.key });
     if (signature.bytes.length === 0) throw invalid(`release signature ${signature.key} is empty`, { key: signature.key });

@@ -24,6 +24,14 @@ export const CATALOG_SECTION = 'openshift.catalog';
 /** The plan section of the update graph data image, so the import can write an UpdateService for it. */
 export const GRAPH_SECTION = 'openshift.graph';
 
+/**
+ * A signature file's name and ConfigMap binaryData key as the bundle reader,
+ * `ferry copy --set` and the ConfigMap writer all check it: the release
+ * digest's algorithm and hex (group 1, library-go's digestToKeyPrefix, also
+ * the ConfigMap's name), then the signature's number from 1 (group 2).
+ */
+export const RELEASE_SIGNATURE_KEY = /^(sha256-[0-9a-f]{64})-([1-9][0-9]{0,5})$/;
+
 /** A signature file's name and ConfigMap key: `sha256-<hex of the release digest>-<n>`, n from 1. */
 export function releaseSignatureKey(releaseDigest: string, index: number): string {
   return `${releaseDigest.replace(':', '-')}-${index}`;

@@ -4,8 +4,8 @@
  * builds it (internal/pkg/release/graph.go, const.go, imagebuilder): the
  * graph-data tarball of the update service's host
  * (`/api/upgrades_info/graph-data`), unpacked under
- * /var/lib/cincinnati-graph-data (owner 0:0, modes and times as in the
- * tarball) into one gzip layer on top of ubi9 (every platform the export
+ * /var/lib/cincinnati-graph-data (owner 0:0, folders 0755, files 0644, times
+ * as in the tarball) into one gzip layer on top of ubi9 (every platform the export
  * selects), whose Cmd copies it into the UpdateService's graph-data volume.
  * It travels as section `openshift.graph`, landing at
  * `openshift/graph-image:latest` under the import prefix.
@@ -77,10 +77,35 @@ function layerPath(name: string, source: string): string {
   return [GRAPH_DATA_DIR.slice(1), ...parts].join('/');
 }
 
+/** The modes every entry gets, whatever the tarball says: no setuid, setgid, sticky or group/world-writable bit reaches the UpdateService pod, whose `cp -rp` keeps them. */
+const MODES = { directory: 0o755, file: 0o644, symlink: 0o777 } as const;
+
+/**
+ * Takes a symlink only when its target is relative and never climbs (no
+ * `..`): such a link resolves at or below its own folder, even through other
+ * such links, so the copied data cannot point the UpdateService anywhere
+ * outside it. A lexical check of `..` would not do: it is fooled by a link
+ * that itself points up. oc-mirror's tarball has no symlink at all.
+ */
+function checkSymlink(name: string, target: string | null | undefined, source: string): string {
+  if (!target || target.startsWith('/') || target.split('/').includes('..')) {
+    throw new FerryError(
+      'INVALID_CONTENT',
+      `${source}: symlink "${name}" points to ${JSON.stringify(target ?? '')}, outside the graph data folder or liable to lead out of it (a symlink must name a path below its own folder, without ..)`,
+      { entry: name, target: target ?? '' },
+    );
+  }
+  return target;
+}
+
 /**
  * Repacks the graph-data tarball into a gzip layer: every entry under
  * var/lib/cincinnati-graph-data/, owned by 0:0 (oc-mirror's uid and gid),
- * mode and time kept. Files, folders and symlinks only. Returns the count of files.
+ * time kept, modes made plain (MODES). Files, folders and symlinks that stay
+ * below their folder only (checkSymlink). oc-mirror's tarball (its testdata
+ * graph-assets) holds no symlink, and oc-mirror copies the tarball's modes;
+ * Ferry is stricter on both, since the image's `cp -rp` carries them into the
+ * UpdateService pod. Returns the count of files.
  */
 async function repackGraphData(archive: string, into: string, source: string): Promise<number> {
   const input = createReadStream(archive);
@@ -103,12 +128,12 @@ async function repackGraphData(archive: string, into: string, source: string): P
       const size = header.type === 'file' ? header.size : 0;
       unpacked += size;
       if (unpacked > GRAPH_DATA_UNPACKED_LIMIT) throw new FerryError('INVALID_CONTENT', `${source} unpacks to more than ${GRAPH_DATA_UNPACKED_LIMIT} bytes`, { limit: GRAPH_DATA_UNPACKED_LIMIT });
-      const common = { mode: header.mode, mtime: header.mtime, uid: 0, gid: 0, uname: '', gname: '' };
+      const common = { mode: MODES[header.type], mtime: header.mtime, uid: 0, gid: 0, uname: '', gname: '' };
       if (header.type === 'directory') {
         pack.entry({ ...common, name: `${name}/`, type: 'directory' });
         entry.resume();
       } else if (header.type === 'symlink') {
-        pack.entry({ ...common, name, type: 'symlink', linkname: header.linkname });
+        pack.entry({ ...common, name, type: 'symlink', linkname: checkSymlink(header.name, header.linkname, source) });
         entry.resume();
       } else {
         files += 1;

@@ -41,7 +41,7 @@ async function operandImage(context: ResolveContext, input: string, subject: str
   return { source: { ...reference, digest: head.digest }, target: { path: reference.repository, ...(reference.tag ? { tag: reference.tag } : {}) }, section: OPERATORS_SECTION };
 }
 
-/** The package selections to apply: the ones listed, or every package of the catalog (default channel head, or all with `full`). */
+/** The package selections to apply: the ones listed, or every package of the catalog (each channel's head, or every bundle with `full`). */
 function packagesToSelect(selection: OperatorCatalogSelection, catalog: OlmCatalog): OperatorPackageSelection[] {
   if (selection.packages.length > 0) return selection.packages;
   return [...catalog.values()]
@@ -68,20 +68,28 @@ export async function resolveCatalog(context: ResolveContext, selection: Operato
   const pinned = withDigest(selection.catalog, top.digest);
   // The dependency closure needs the whole catalog; without it only the listed packages' folders are read.
   const wanted = selection.skipDependencies && selection.packages.length > 0 ? new Set(selection.packages.map((p) => p.name)) : undefined;
-  const read = await readCatalogImage(context, pinned, subject, wanted);
-  const notes: string[] = [`catalog ${subject}: ${read.format === 'sqlite' ? 'SQLite index database' : 'file-based catalog'} at ${read.location}, ${read.catalog.size} packages read`];
+  let read = await readCatalogImage(context, pinned, subject, wanted);
+  // Folders need not be named after packages (one configs/index.json, say): a listed package missing from the narrow read sends the reader over the whole catalog.
+  const missing = wanted ? [...wanted].filter((name) => !read.catalog.get(name)?.channels.size) : [];
+  if (missing.length > 0) read = await readCatalogImage(context, pinned, subject, undefined);
+  const notes: string[] = [
+    `catalog ${subject}: ${read.format === 'sqlite' ? 'SQLite index database' : 'file-based catalog'} at ${read.location}, ${read.catalog.size} packages read${missing.length > 0 ? ` (whole catalog: no folder named ${missing.join(', ')})` : ''}`,
+    `catalog ${subject} is carried as is, not rebuilt from the selection as oc-mirror rebuilds it: OperatorHub on the cluster lists every package it holds, mirrored or not, and no defaultChannel set here reaches the cluster`,
+  ];
 
   const chosen = new Map<string, OlmBundle[]>();
   for (const want of packagesToSelect(selection, read.catalog)) {
     const pkg = read.catalog.get(want.name);
     if (!pkg || pkg.channels.size === 0) {
-      const known = [...read.known].sort();
+      // A listed package missing from a narrow read sent the reader over the whole catalog, so its own package names are the known ones (not folder names).
+      const known = [...read.catalog.keys()].sort();
       throw new FerryError('INVALID_CONTENT', `${subject}: unknown package "${want.name}" (known: ${known.join(', ')})`, { package: want.name, packages: known });
     }
     const choice = selectPackage(subject, pkg, want, selection.full);
     chosen.set(pkg.name, choice.bundles);
-    const heads = choice.headsOutsideRange.length > 0 ? ` (channel heads kept outside the range: ${choice.headsOutsideRange.join(', ')})` : '';
-    notes.push(`operator ${pkg.name} from ${subject}: channels ${choice.channels.join(', ')}; bundles ${choice.bundles.map((b) => b.versionText ?? b.name).join(', ')}${heads}`);
+    const outside = choice.outsideRange.length > 0 ? ` (kept outside the range so each channel's upgrade chain reaches its head: ${choice.outsideRange.join(', ')})` : '';
+    const empty = choice.emptyChannels.length > 0 ? `; channels left out, nothing in the range: ${choice.emptyChannels.join(', ')}` : '';
+    notes.push(`operator ${pkg.name} from ${subject}: channels ${choice.channels.join(', ')}; bundles ${choice.bundles.map((b) => b.versionText ?? b.name).join(', ')}${outside}${empty}`);
   }
 
   const bundles: OlmBundle[] = [...chosen.values()].flat();

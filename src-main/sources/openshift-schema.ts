@@ -56,20 +56,20 @@ const packageChannelSchema = z.union(
 /** One operator package to carry, as the image set names it. */
 export const operatorPackageSchema = closed({
   name: text,
-  /** Channels to carry; default the package's defaultChannel (or `defaultChannel` below). */
+  /** Channels to carry; none named means every channel of the package (oc-mirror v2). */
   channels: list(packageChannelSchema)
-    .min(1, { error: 'must name at least one channel (leave it out for the default channel)' })
+    .min(1, { error: 'must name at least one channel (leave it out for every channel)' })
     .transform((channels) => channels.filter((c, i) => channels.findIndex((d) => d.name === c.name) === i))
     .optional(),
-  /** The channel to use when none is named, and the one the mirrored catalog declares as default (oc-mirror's defaultChannel). */
+  /** oc-mirror's defaultChannel: required when the channels named leave out the catalog's default one; Ferry checks it but carries the catalog as is, so it does not reach the cluster. */
   defaultChannel: text.optional(),
-  /** Inclusive lower bound on the bundle's olm.package version, over the selected channels. */
+  /** Inclusive lower bound on the bundle's olm.package version, over every selected channel; exclusive with a channel's own range. */
   minVersion: semanticVersion.optional(),
   /** Inclusive upper bound on the bundle's olm.package version. */
   maxVersion: semanticVersion.optional(),
 }).superRefine(orderedRange);
 
-/** One catalog and the packages to carry from it; no packages means every package (its default channel head, or all of it with `full`). */
+/** One catalog and the packages to carry from it; no packages means every package (the head of each channel, or all of it with `full`). */
 export const operatorCatalogSchema = closed({
   catalog: reference,
   /** Every bundle of the selected channels rather than the channel heads (oc-mirror's `full`). */

@@ -4,16 +4,17 @@
  * trusts, and a disconnected cluster reads them from ConfigMaps in
  * `openshift-config-managed` (written on import from this artifact). They are
  * fetched on the connected side from the signature store, laid out as
- * `<store>/sha256=<hex>/signature-<n>`, n = 1, 2, … until the first 404.
+ * `<store>/sha256=<hex>/signature-<n>`, n = 1, 2, … until the store answers
+ * a client error (404, or 403 as a CDN answers for a file it does not hold).
  *
  * oc-mirror v2 (internal/pkg/release/signature.go) reads only `signature-1`,
  * fails when it is missing (unless `--ignore-release-signature`, which Ferry
  * does not have), and checks it against Red Hat's key. Ferry takes every
  * signature the store has, also fails without at least one, and does NOT parse
- * or verify them here: the bytes are carried as they are, capped in size, and
- * the cluster verifies them against its own keyring, the only check that
- * counts. Their digests are fixed here, so the bundle carries exactly what was
- * fetched.
+ * or verify them: the bytes are carried as they are, capped in size, and the
+ * cluster verifies them against its own keyring when it is asked to update,
+ * the only check that counts. Their digests are fixed here, so the bundle
+ * carries exactly what was fetched.
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ import type { LocalArtifact } from '../oci/local-artifact.ts';
 import { EMPTY_CONFIG } from '../oci/local-artifact.ts';
 import { RELEASE_SIGNATURE_MEDIA_TYPE, RELEASE_SIGNATURES_ARTIFACT_TYPE, RELEASE_SIGNATURES_PATH, RELEASE_SIGNATURES_SECTION, releaseSignatureKey } from '../oci/openshift-artifacts.ts';
 import { formatReference } from '../oci/reference.ts';
-import { redactUrl } from '../oci/registry/errors.ts';
+import { RegistryError, redactUrl } from '../oci/registry/errors.ts';
 import { httpGetCapped } from './http-download.ts';
 import { DEFAULT_SIGNATURE_STORE } from './openshift-graph.ts';
 import type { ReleaseInfo } from './openshift-release.ts';
@@ -47,7 +48,26 @@ function storeUrl(store: string): URL {
   return url;
 }
 
-/** Fetches every signature of one release into `folder`; refuses a release without any, naming it and the URL asked. */
+/**
+ * The status of a store's final "no such file" answer: any 4xx but the
+ * temporary ones (408, 425, 429, already retried), which say nothing about
+ * whether the file exists. undefined for a 5xx or a network failure.
+ */
+function missingStatus(error: unknown): number | undefined {
+  if (!(error instanceof FerryError)) return undefined;
+  // http-download answers 401 and 403 itself, without a status.
+  if (error.code === 'UNAUTHORIZED') return 401;
+  if (error.code === 'DENIED') return 403;
+  if (!(error instanceof RegistryError) || error.temporary || error.status === undefined) return undefined;
+  return error.status >= 400 && error.status < 500 ? error.status : undefined;
+}
+
+/**
+ * Fetches every signature of one release into `folder`, n = 1, 2, … until the
+ * store answers a 4xx; refuses a release without the first, naming it and the
+ * URL asked. A 5xx or a network failure fails the export at any n, rather than
+ * carrying fewer signatures than the store holds.
+ */
 async function fetchOne(context: ResolveContext, base: URL, release: SignedRelease, folder: string): Promise<LocalArtifact> {
   const digest = release.image.digest ?? '';
   const hex = /^sha256:([0-9a-f]{64})$/.exec(digest)?.[1];
@@ -65,12 +85,15 @@ async function fetchOne(context: ResolveContext, base: URL, release: SignedRelea
     try {
       bytes = await httpGetCapped(context.registries, url, `signature ${index} of ${name}`, SIGNATURE_LIMIT, context.signal);
     } catch (error) {
-      if (!(error instanceof FerryError) || error.code !== 'NOT_FOUND') throw error;
+      const status = missingStatus(error);
+      if (status === undefined) throw error;
       if (index > 1) break;
-      throw new FerryError('NOT_FOUND', `${name} has no signature in the signature store: ${redactUrl(url.href)} was not found (the cluster refuses an update to an unsigned release)`, {
-        reference: formatReference(release.image),
-        url: redactUrl(url.href),
-      });
+      throw new FerryError(
+        'NOT_FOUND',
+        `${name} has no signature in the signature store: ${redactUrl(url.href)} answered ${status} (the cluster refuses an update to an unsigned release). Point --signature-store at a store that holds this release's signatures and that this machine can reach.`,
+        { reference: formatReference(release.image), url: redactUrl(url.href), status },
+        { cause: error },
+      );
     }
     if (bytes.length === 0) throw new FerryError('INVALID_CONTENT', `${name}: ${redactUrl(url.href)} is empty`, { url: redactUrl(url.href) });
     const title = releaseSignatureKey(digest, index);

@@ -11,7 +11,7 @@ import type { Descriptor } from '../../src-shared/model/oci.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import type { BundleImageRef, VerifiedBundle } from '../bundle/bundle-view.ts';
 import { TITLE_ANNOTATION } from '../oci/local-artifact.ts';
-import { RELEASE_SIGNATURE_MEDIA_TYPE, RELEASE_SIGNATURES_ARTIFACT_TYPE, RELEASE_SIGNATURES_PATH, RELEASE_SIGNATURES_SECTION } from '../oci/openshift-artifacts.ts';
+import { RELEASE_SIGNATURE_KEY, RELEASE_SIGNATURE_MEDIA_TYPE, RELEASE_SIGNATURES_ARTIFACT_TYPE, RELEASE_SIGNATURES_PATH, RELEASE_SIGNATURES_SECTION } from '../oci/openshift-artifacts.ts';
 import { readBlobToBuffer } from '../oci/registry/blobs.ts';
 import type { RegistryClient } from '../oci/registry/client.ts';
 import { forEachVerifiedLayer } from './extract.ts';
@@ -33,12 +33,10 @@ export interface SignatureSite {
 
 /** A release signature is an armored or binary OpenPGP message of about a kilobyte; anything near a ConfigMap's 1 MiB is not one. */
 export const SIGNATURE_MAX_BYTES = 256 * 1024;
-/** The key a signature layer's title must be (library-go's digestToKeyPrefix, then the signature's number from 1). */
-const SIGNATURE_KEY = /^sha256-[0-9a-f]{64}-[1-9][0-9]{0,5}$/;
 
 /** Whether a layer title is a signature's ConfigMap key `sha256-<hex>-<n>`; the bundle reader and `ferry copy --set` check titles alike. */
 export function isReleaseSignatureKey(title: string | undefined): title is string {
-  return title !== undefined && SIGNATURE_KEY.test(title);
+  return title !== undefined && RELEASE_SIGNATURE_KEY.test(title);
 }
 
 function broken(view: VerifiedBundle, image: BundleImageRef, why: string, details: Record<string, unknown> = {}): FerryError {

@@ -6,6 +6,7 @@
  * of it would (copy-set.ts), with the same mirror configuration.
  */
 import { FerryError } from '../../src-shared/errors.ts';
+import type { MirrorConfigWrite } from '../mirror-config/write.ts';
 import { ALL_PLATFORMS, parsePlatform, type PlatformSelection } from '../oci/platform.ts';
 import { formatReference, parseReference, parseRegistryPrefix } from '../oci/reference.ts';
 import { Registries } from '../oci/registry/registries.ts';
@@ -42,6 +43,8 @@ export interface CopyJobInput extends OpenShiftEndpoints {
 export interface CopyOutcome extends CopySummary {
   notes: string[];
   mirrorConfig: string[];
+  /** Files an earlier run wrote into the mirror configuration folder that this one did not, removed so `oc apply -f` does not apply them again. */
+  mirrorConfigRemoved: string[];
 }
 
 /** The source → destination pairs of a one-image or list selection. */
@@ -99,7 +102,7 @@ async function prepare(input: CopyJobInput, signal: AbortSignal | undefined): Pr
  * it: the repository mappings, and the OpenShift cluster resources (catalogs,
  * release signatures, the update graph) built from where the images landed.
  */
-async function writeSetMirrorConfig(dir: string, mirror: SetCopy['mirror'], summary: CopySummary, artifacts: readonly ArtifactCopyRequest[]): Promise<string[]> {
+async function writeSetMirrorConfig(dir: string, mirror: SetCopy['mirror'], summary: CopySummary, artifacts: readonly ArtifactCopyRequest[]): Promise<MirrorConfigWrite> {
   // The YAML and TOML writers load only for a copy that asks for mirror configuration.
   const { writeMirrorConfig } = await import('../mirror-config/write.ts');
   const { hasClusterResources } = await import('../mirror-config/openshift-resources.ts');
@@ -128,9 +131,11 @@ export async function runCopy(input: CopyJobInput, context: JobContext = {}): Pr
       ...(context.tracker ? { onEvent: context.tracker.onEvent } : {}),
     });
     // Written only once everything landed (a cluster pointed at a mirror missing some images fails its pulls), before close() removes the signature files.
-    const mirrorConfig =
-      input.mirrorConfigDir !== undefined && mirror !== undefined && summary.failed.length === 0 ? await writeSetMirrorConfig(input.mirrorConfigDir, mirror, summary, artifacts) : [];
-    return { ...summary, notes, mirrorConfig };
+    const written =
+      input.mirrorConfigDir !== undefined && mirror !== undefined && summary.failed.length === 0
+        ? await writeSetMirrorConfig(input.mirrorConfigDir, mirror, summary, artifacts)
+        : { written: [], removed: [] };
+    return { ...summary, notes, mirrorConfig: written.written, mirrorConfigRemoved: written.removed };
   } finally {
     await Promise.all([close(), to?.close()]);
   }

@@ -8,6 +8,7 @@
 import { resolve } from 'node:path';
 import { FerryError, type ErrorHint } from '../../src-shared/errors.ts';
 import type { VerifiedBundle } from '../bundle/bundle-view.ts';
+import type { MirrorConfigWrite } from '../mirror-config/write.ts';
 import { writeReceipt, type ImportReceipt } from '../bundle/receipt.ts';
 import type { Catalog } from '../catalog/index.ts';
 import { parseRegistryPrefix } from '../oci/reference.ts';
@@ -48,6 +49,8 @@ export interface ImportOutcome {
   summary: ImportSummary;
   receipt?: string;
   mirrorConfig: string[];
+  /** Files an earlier run wrote into the mirror configuration folder that this one did not, removed so `oc apply -f` does not apply them again. */
+  mirrorConfigRemoved: string[];
   /** The bundle as the import's verification read it (the app keeps it for the wizard's mirror configuration). */
   view: VerifiedBundle;
 }
@@ -88,7 +91,14 @@ export function verifyProgress(tracker: JobContext['tracker']): VerifyProgress |
  * graph): built from the verified view and where the images landed; a
  * signature layer an incremental bundle left out is read from the site's registry.
  */
-async function writeImportMirrorConfig(dir: string, view: VerifiedBundle, summary: ImportSummary, registry: string, registries: Registries, signal: AbortSignal | undefined): Promise<string[]> {
+async function writeImportMirrorConfig(
+  dir: string,
+  view: VerifiedBundle,
+  summary: ImportSummary,
+  registry: string,
+  registries: Registries,
+  signal: AbortSignal | undefined,
+): Promise<MirrorConfigWrite> {
   // The YAML and TOML writers load only for an import that asks for mirror configuration.
   const { writeMirrorConfig } = await import('../mirror-config/write.ts');
   const { hasClusterResources } = await import('../mirror-config/openshift-resources.ts');
@@ -136,8 +146,8 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
     }
     // importBundle tells the view before it plans anything; without one it has thrown.
     if (verified === undefined) throw new FerryError('INTERNAL', `${bundle}: the import finished without a verified view`);
-    const mirrorConfig = input.mirrorConfigDir !== undefined ? await writeImportMirrorConfig(input.mirrorConfigDir, verified, summary, target.registry, registries, signal) : [];
-    const outcome: ImportOutcome = { summary, mirrorConfig, view: verified };
+    const mirror = input.mirrorConfigDir !== undefined ? await writeImportMirrorConfig(input.mirrorConfigDir, verified, summary, target.registry, registries, signal) : { written: [], removed: [] };
+    const outcome: ImportOutcome = { summary, mirrorConfig: mirror.written, mirrorConfigRemoved: mirror.removed, view: verified };
     if (!summary.dryRun) {
       const receipt: ImportReceipt = {
         receiptVersion: 1,

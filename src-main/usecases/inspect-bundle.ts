@@ -83,7 +83,7 @@ export async function renderMirrorConfig(view: VerifiedBundle, to: BundleTarget)
       view,
       plan.images.map((image) => ({ name: image.name, destination: formatReference(image.destination) })),
     );
-    const written = await writeMirrorConfig(dir, plan.mappings, { mirrorRegistry: target.registry }, hasClusterResources(resources) ? resources : undefined);
+    const { written } = await writeMirrorConfig(dir, plan.mappings, { mirrorRegistry: target.registry }, hasClusterResources(resources) ? resources : undefined);
     return await Promise.all(written.map(async (path) => ({ path, text: await readFile(join(dir, ...path.split('/')), 'utf8') })));
   } finally {
     await rm(dir, { recursive: true, force: true });

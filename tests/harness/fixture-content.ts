@@ -77,9 +77,11 @@ export interface TarEntry {
   type?: 'file' | 'directory' | 'symlink' | 'link' | 'fifo';
   data?: Buffer;
   linkname?: string;
+  /** The entry's mode when a test needs another (setuid, sticky, group-writable); 0644 (folders 0755) otherwise. */
+  mode?: number;
 }
 
-/** A reproducible tar: fixed mtime, uid/gid 0, no user names, mode 0644 (folders 0755), entries in the given order (names as given, however hostile). */
+/** A reproducible tar: fixed mtime, uid/gid 0, no user names, mode 0644 (folders 0755) unless the entry says, entries in the given order (names as given, however hostile). */
 export async function tarOf(entries: readonly TarEntry[]): Promise<Buffer> {
   const tar = pack();
   const chunks: Buffer[] = [];
@@ -93,7 +95,7 @@ export async function tarOf(entries: readonly TarEntry[]): Promise<Buffer> {
   for (const entry of entries) {
     const type = entry.type ?? 'file';
     const data = type === 'file' ? (entry.data ?? Buffer.alloc(0)) : Buffer.alloc(0);
-    const header = { name: entry.name, type, size: data.length, mode: type === 'directory' ? 0o755 : 0o644, mtime: FIXED_TIME, uid: 0, gid: 0, uname: '', gname: '' };
+    const header = { name: entry.name, type, size: data.length, mode: entry.mode ?? (type === 'directory' ? 0o755 : 0o644), mtime: FIXED_TIME, uid: 0, gid: 0, uname: '', gname: '' };
     await new Promise<void>((resolve, reject) => {
       tar.entry(entry.linkname ? { ...header, linkname: entry.linkname } : header, data, (error) => (error ? reject(error) : resolve()));
     });

@@ -28,6 +28,10 @@ export interface ReleaseServices {
   signatures: Map<string, Buffer>;
   /** Every request, `path?query`, in order. */
   requests: string[];
+  /** The status a signature the store does not hold is answered with (404 unless a test sets another, as a CDN answering 403 does). */
+  missingStatus: number;
+  /** `sha256=<hex>/signature-<n>` → a status answered instead of the file (a store failing on one file). */
+  failures: Map<string, number>;
   close: () => Promise<void>;
 }
 
@@ -114,6 +118,8 @@ export async function startReleaseServices(fixture: OpenShiftFixture): Promise<R
   const graphs = fixtureGraphs(fixture);
   const signatures = fixtureSignatures(fixture);
   const requests: string[] = [];
+  const failures = new Map<string, number>();
+  let missingStatus = 404;
   const handler = (request: IncomingMessage, response: ServerResponse): void => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     requests.push(`${url.pathname}${url.search}`);
@@ -123,9 +129,13 @@ export async function startReleaseServices(fixture: OpenShiftFixture): Promise<R
       response.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length) }).end(body);
       return;
     }
-    const signature = url.pathname.startsWith('/signatures/') ? signatures.get(url.pathname.slice('/signatures/'.length)) : undefined;
-    if (signature) {
-      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(signature.length) }).end(signature);
+    if (url.pathname.startsWith('/signatures/')) {
+      const key = url.pathname.slice('/signatures/'.length);
+      const failure = failures.get(key);
+      const signature = signatures.get(key);
+      if (failure !== undefined) response.writeHead(failure).end('failed');
+      else if (signature) response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(signature.length) }).end(signature);
+      else response.writeHead(missingStatus).end('no such signature');
       return;
     }
     response.writeHead(404).end('not found');
@@ -140,6 +150,13 @@ export async function startReleaseServices(fixture: OpenShiftFixture): Promise<R
     graphs,
     signatures,
     requests,
+    get missingStatus() {
+      return missingStatus;
+    },
+    set missingStatus(status: number) {
+      missingStatus = status;
+    },
+    failures,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

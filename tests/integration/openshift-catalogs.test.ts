@@ -3,9 +3,11 @@
  * a YAML file-based catalog whose root only its configs label names, an
  * SQLite index image in opm's table layout, and broken index images; the
  * same selections over both formats give the same bundles (every package,
- * `full`, channel heads, per-channel ranges, `defaultChannel`), and the
- * dependency chain package → package (range) → API comes in with notes
- * saying why, unless `skipDependencies`.
+ * `full`, the head of every channel, package and channel ranges with the
+ * upgrade chain up to the head, `defaultChannel`), and the dependency chain
+ * package → package (range) → API comes in with notes saying why, unless
+ * `skipDependencies`; a catalog whose folders are not named after packages
+ * (one configs/index.json) is read whole when a listed package is not found.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FerryError } from '../../src-shared/errors.ts';
@@ -27,12 +29,13 @@ import {
   YAML_CATALOG,
   buildOlmCatalogFixture,
   bundleRepository,
+  olmFbcObjects,
   operandRepository,
   seedOlmCatalogFixture,
   type OlmCatalogFixture,
 } from '../harness/olm-catalog-fixture.ts';
 import { pushBlob, pushTags } from '../harness/browse-fixture.ts';
-import { tinyImage } from '../harness/openshift-fixture.ts';
+import { seedImages, tinyImage } from '../harness/openshift-fixture.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
 import { Teardown } from '../harness/teardown.ts';
 
@@ -101,6 +104,20 @@ describe('catalog formats', () => {
     expect(error.message).toContain(`unknown package "decoy-operator" (known: ${OLM_A}, ${OLM_D}, ${OLM_B}, ${OLM_C})`);
   });
 
+  it('reads the whole catalog when a listed package has no folder of its name (one configs/index.json)', async () => {
+    const objects = olmFbcObjects(fixture.host, fixture.bundleDigests, fixture.operandDigests);
+    const built = await tinyImage('olm-index-json', [{ name: 'configs/index.json', data: Buffer.from(objects.map((o) => JSON.stringify(o)).join('\n')) }], {
+      'operators.operatorframework.io.index.configs.v1': '/configs',
+    });
+    await seedImages(registry, [{ repository: 'olm/index-json', tag: 'v1', manifest: built.manifest }], built.content);
+    const ref = `${fixture.host}/olm/index-json:v1`;
+    const resolved = await resolve([{ catalog: ref, skipDependencies: true, packages: [{ name: OLM_D }] }]);
+    expect(plan(resolved).filter((l) => !l.includes('[openshift.catalog]'))).toEqual(expected('yaml', { [OLM_D]: ['0.2.0'] }).filter((l) => !l.includes('[openshift.catalog]')));
+    expect(resolved.notes.join('\n')).toContain(`4 packages read (whole catalog: no folder named ${OLM_D})`);
+    const error = await rejection(resolve([{ catalog: ref, skipDependencies: true, packages: [{ name: 'decoy-operator' }] }]));
+    expect(error.message).toContain(`unknown package "decoy-operator" (known: ${OLM_A}, ${OLM_D}, ${OLM_B}, ${OLM_C})`);
+  });
+
   it('reads an SQLite index image through opm tables into the same bundles', async () => {
     const resolved = await resolve([{ catalog: catalogRef('sqlite'), packages: [{ name: OLM_D }] }]);
     expect(plan(resolved)).toEqual(expected('sqlite', { [OLM_D]: ['0.2.0'] }));
@@ -126,7 +143,7 @@ describe('catalog formats', () => {
 describe.each(FORMATS)('selection over the %s catalog', (format) => {
   it('brings a package chain: package by range, then the API provider, saying why', async () => {
     const resolved = await resolve([{ catalog: catalogRef(format), packages: [{ name: OLM_A }] }]);
-    expect(plan(resolved)).toEqual(expected(format, { [OLM_A]: ['1.1.0'], [OLM_B]: ['2.1.0'], [OLM_C]: ['1.0.0'] }));
+    expect(plan(resolved)).toEqual(expected(format, { [OLM_A]: ['1.1.0', '1.3.0'], [OLM_B]: ['2.1.0'], [OLM_C]: ['1.0.0'] }));
     const notes = resolved.notes.join('\n');
     expect(notes).toContain(`that came in as dependencies: ${OLM_B}, ${OLM_C}`);
     expect(notes).toContain(`${OLM_B} 2.1.0: required by ${OLM_A} 1.1.0 (olm.package.required >=2.0.0 <3.0.0)`);
@@ -135,13 +152,37 @@ describe.each(FORMATS)('selection over the %s catalog', (format) => {
 
   it('leaves dependencies out with skipDependencies', async () => {
     const resolved = await resolve([{ catalog: catalogRef(format), skipDependencies: true, packages: [{ name: OLM_A }] }]);
-    expect(plan(resolved)).toEqual(expected(format, { [OLM_A]: ['1.1.0'] }));
+    // A package listed without channels brings the head of every channel: stable 1.1.0, fast 1.3.0.
+    expect(plan(resolved)).toEqual(expected(format, { [OLM_A]: ['1.1.0', '1.3.0'] }));
     expect(resolved.notes.join('\n')).not.toContain('came in as dependencies');
   });
 
-  it('carries the default channel head of every package when none is listed', async () => {
+  it('carries the head of every channel of every package when none is listed, and says the catalog goes as is', async () => {
     const resolved = await resolve([{ catalog: catalogRef(format) }]);
-    expect(plan(resolved)).toEqual(expected(format, { [OLM_A]: ['1.1.0'], [OLM_B]: ['2.1.0'], [OLM_C]: ['1.0.0'], [OLM_D]: ['0.2.0'] }));
+    expect(plan(resolved)).toEqual(expected(format, { [OLM_A]: ['1.1.0', '1.3.0'], [OLM_B]: ['2.1.0', '3.0.0'], [OLM_C]: ['1.0.0'], [OLM_D]: ['0.2.0'] }));
+    const notes = resolved.notes.filter((n) => n.includes('is carried as is'));
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toContain('OperatorHub on the cluster lists every package it holds, mirrored or not, and no defaultChannel set here reaches the cluster');
+  });
+
+  it('applies a package range to every channel, dropping a channel it empties', async () => {
+    const all = await resolve([{ catalog: catalogRef(format), skipDependencies: true, packages: [{ name: OLM_A, minVersion: '1.1.0' }] }]);
+    expect(plan(all)).toEqual(expected(format, { [OLM_A]: ['1.1.0', '1.2.0', '1.3.0'] }));
+    const low = await resolve([{ catalog: catalogRef(format), skipDependencies: true, packages: [{ name: OLM_A, maxVersion: '1.0.0' }] }]);
+    // stable 1.0.0 is in range and its head 1.1.0 stays; fast holds nothing below 1.1.0 and is left out.
+    expect(plan(low)).toEqual(expected(format, { [OLM_A]: ['1.0.0', '1.1.0'] }));
+    expect(low.notes.join('\n')).toContain(
+      `operator ${OLM_A} from ${catalogRef(format)}: channels stable; bundles 1.0.0, 1.1.0 (kept outside the range so each channel's upgrade chain reaches its head: stable 1.1.0 (head)); channels left out, nothing in the range: fast`,
+    );
+  });
+
+  it('keeps the upgrade chain from the head down to the range, bundles outside it included', async () => {
+    const resolved = await resolve([
+      { catalog: catalogRef(format), skipDependencies: true, packages: [{ name: OLM_A, defaultChannel: 'fast', channels: [{ name: 'fast', minVersion: '1.1.0', maxVersion: '1.1.0' }] }] },
+    ]);
+    // fast: 1.3.0 replaces 1.2.0 replaces 1.1.0; without 1.2.0 the head would not reach 1.1.0.
+    expect(plan(resolved)).toEqual(expected(format, { [OLM_A]: ['1.1.0', '1.2.0', '1.3.0'] }));
+    expect(resolved.notes.join('\n')).toContain("kept outside the range so each channel's upgrade chain reaches its head: fast 1.3.0 (head), fast 1.2.0");
   });
 
   it('carries every bundle of every channel with full and no packages', async () => {
@@ -161,24 +202,39 @@ describe.each(FORMATS)('selection over the %s catalog', (format) => {
       },
     ]);
     expect(plan(resolved)).toEqual(expected(format, { [OLM_A]: ['1.1.0', '1.2.0', '1.3.0'] }));
-    expect(resolved.notes.join('\n')).toContain('channel heads kept outside the range: fast 1.3.0');
+    expect(resolved.notes.join('\n')).toContain("kept outside the range so each channel's upgrade chain reaches its head: fast 1.3.0 (head)");
   });
 
   it('gives one reason per requiring bundle when several need the same dependency', async () => {
-    const resolved = await resolve([{ catalog: catalogRef(format), packages: [{ name: OLM_A, channels: [{ name: 'fast', minVersion: '1.2.0' }] }] }]);
+    const resolved = await resolve([{ catalog: catalogRef(format), packages: [{ name: OLM_A, defaultChannel: 'fast', channels: [{ name: 'fast', minVersion: '1.2.0' }] }] }]);
     expect(plan(resolved)).toEqual(expected(format, { [OLM_A]: ['1.2.0', '1.3.0'], [OLM_B]: ['2.1.0'], [OLM_C]: ['1.0.0'] }));
     const line = resolved.notes.find((n) => n.includes(`${OLM_B} 2.1.0: `)) ?? '';
     expect(line).toContain(`required by ${OLM_A} 1.2.0 (olm.package.required >=2.0.0 <3.0.0)`);
     expect(line).toContain(`required by ${OLM_A} 1.3.0 (olm.package.required >=2.0.0 <3.0.0)`);
   });
 
-  it('takes defaultChannel as the channel when none is listed', async () => {
+  it('takes every channel when none is listed, defaultChannel or not', async () => {
     const resolved = await resolve([{ catalog: catalogRef(format), skipDependencies: true, packages: [{ name: OLM_A, defaultChannel: 'fast' }] }]);
-    expect(plan(resolved)).toEqual(expected(format, { [OLM_A]: ['1.3.0'] }));
+    expect(plan(resolved)).toEqual(expected(format, { [OLM_A]: ['1.1.0', '1.3.0'] }));
   });
 
   it.each([
-    [{ name: OLM_A, channels: [{ name: 'fast', minVersion: '2.0.0' }] }, 'no bundle of etcd-backup-operator in channel fast lies within 2.0.0..* (versions: 1.1.0, 1.2.0, 1.3.0)'],
+    [
+      { name: OLM_A, defaultChannel: 'fast', channels: [{ name: 'fast', minVersion: '2.0.0' }] },
+      'no bundle of etcd-backup-operator in channel fast lies within 2.0.0..* (versions: 1.1.0, 1.2.0, 1.3.0)',
+    ],
+    [
+      { name: OLM_A, channels: [{ name: 'fast' }] },
+      `package ${OLM_A}: the channels chosen (fast) leave out the catalog's default channel "stable"; set defaultChannel to one of them, as oc-mirror requires`,
+    ],
+    [
+      { name: OLM_A, minVersion: '1.1.0', channels: [{ name: 'stable' }, { name: 'fast', maxVersion: '1.3.0' }] },
+      `package ${OLM_A}: minVersion/maxVersion is set on the package and on channel fast; oc-mirror refuses both at once`,
+    ],
+    [
+      { name: OLM_A, minVersion: '1.2.0' },
+      `package ${OLM_A}: no bundle of its default channel stable lies within 1.2.0..* (versions: 1.0.0, 1.1.0); oc-mirror refuses a range that empties the default channel`,
+    ],
     [{ name: OLM_A, defaultChannel: 'fast', channels: [{ name: 'stable' }] }, 'defaultChannel "fast" is not among its channels (stable)'],
     [{ name: OLM_A, defaultChannel: 'beta' }, 'has no channel "beta" (its defaultChannel) (known: fast, stable)'],
   ])('refuses %j', async (pkg, message) => {

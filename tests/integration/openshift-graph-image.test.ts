@@ -233,6 +233,46 @@ describe('the update graph data image', () => {
     }
   });
 
+  it("gives every entry oc-mirror's plain modes (folders 0755, files 0644), never setuid, setgid or sticky, and keeps a symlink that stays inside", async () => {
+    const base = fixtures['oci-index'];
+    const staging = join(work, 'stage-modes');
+    await mkdir(staging);
+    const served = server.files.get(GRAPH_DATA);
+    server.files.set(GRAPH_DATA, {
+      body: await graphData([
+        { name: './bin/', type: 'directory', mode: 0o3777 },
+        { name: './bin/setuid', data: Buffer.from('#!/bin/sh\n'), mode: 0o6755 },
+        { name: './raw/shared.json', data: Buffer.from('{}'), mode: 0o1666 },
+        { name: './channels/latest.yaml', type: 'symlink', linkname: 'stable-4.16.yaml' },
+        { name: './raw/data.json', type: 'symlink', linkname: './metadata.json' },
+      ]),
+    });
+    try {
+      const resolved = await resolveGraphImage(context(staging, server.url), { baseImage: `${source.host}/${base.repository}:${base.tag}` });
+      const layer = resolved.artifacts?.[0]?.layers[0]?.file ?? '';
+      const extract = tarStream.extract();
+      Readable.from([gunzipSync(await readFile(layer))]).pipe(extract);
+      const modes = new Map<string, string>();
+      for await (const entry of extract) {
+        entry.resume();
+        const { name, type, mode, linkname } = entry.header;
+        modes.set(name, `${type} ${mode.toString(8)}${linkname ? ` -> ${linkname}` : ''}`);
+      }
+      const dir = 'var/lib/cincinnati-graph-data';
+      expect(Object.fromEntries(modes)).toMatchObject({
+        [`${dir}/`]: 'directory 755',
+        [`${dir}/bin/`]: 'directory 755',
+        [`${dir}/bin/setuid`]: 'file 644',
+        [`${dir}/raw/shared.json`]: 'file 644',
+        [`${dir}/version`]: 'file 644',
+        [`${dir}/channels/latest.yaml`]: 'symlink 777 -> stable-4.16.yaml',
+        [`${dir}/raw/data.json`]: 'symlink 777 -> ./metadata.json',
+      });
+    } finally {
+      if (served) server.files.set(GRAPH_DATA, served);
+    }
+  });
+
   it('refuses a tarball that is not one, or whose entries leave the graph data folder, naming the URL', async () => {
     const base = fixtures['oci-index'];
     const staging = join(work, 'stage-bad');
@@ -249,6 +289,15 @@ describe('the update graph data image', () => {
       await expect(resolveGraphImage(context(staging, server.url), { baseImage })).rejects.toThrow(/entry "\.\/channels\/\.\.\/\.\.\/etc\/passwd" leads out of the graph data folder/);
       serve(await graphData([{ name: './fifo', type: 'fifo' }]));
       await expect(resolveGraphImage(context(staging, server.url), { baseImage })).rejects.toThrow(/entry "\.\/fifo" is a fifo/);
+      serve(await graphData([{ name: './channels/passwd', type: 'symlink', linkname: '/etc/passwd' }]));
+      await expect(resolveGraphImage(context(staging, server.url), { baseImage })).rejects.toThrow(/symlink "\.\/channels\/passwd" points to "\/etc\/passwd", outside the graph data folder/);
+      // Lexically inside, but `up` points to the root, so `up/../etc` would resolve above it.
+      serve(await graphData([{ name: './channels/up', type: 'symlink', linkname: '..' }]));
+      await expect(resolveGraphImage(context(staging, server.url), { baseImage })).rejects.toThrow(/symlink "\.\/channels\/up" points to "\.\."/);
+      serve(await graphData([{ name: './channels/etc', type: 'symlink', linkname: '../raw/../../etc' }]));
+      await expect(resolveGraphImage(context(staging, server.url), { baseImage })).rejects.toThrow(/symlink "\.\/channels\/etc" points to "\.\.\/raw\/\.\.\/\.\.\/etc", outside the graph data folder/);
+      serve(await graphData([{ name: './channels/nowhere', type: 'symlink', linkname: '' }]));
+      await expect(resolveGraphImage(context(staging, server.url), { baseImage })).rejects.toThrow(/symlink "\.\/channels\/nowhere" points to ""/);
     } finally {
       if (served) server.files.set(GRAPH_DATA, served);
     }

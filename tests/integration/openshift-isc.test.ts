@@ -104,9 +104,10 @@ function expectedPlan(): string[] {
   }
   lines.push(line('openshift.catalog', `${host}/olm/yaml-catalog@${olm.yamlCatalog.manifest.digest}`, { path: 'olm/yaml-catalog', tag: 'v1' }));
   lines.push(line('openshift.catalog', `${host}/olm/sqlite-index@${olm.sqliteCatalog.manifest.digest}`, { path: 'olm/sqlite-index', tag: 'v1' }));
-  // A's default channel head; B by A's range (its head 2.1.0 fits); C because it provides the API B requires; D's alpha from 0.1.0 up.
+  // A's channel heads (stable 1.1.0, fast 1.3.0: no channel named, so every channel); B by A's range (its head 2.1.0 fits); C because it provides the API B requires; D's alpha from 0.1.0 up.
   for (const [pkg, version] of [
     [OLM_A, '1.1.0'],
+    [OLM_A, '1.3.0'],
     [OLM_B, '2.1.0'],
     [OLM_C, '1.0.0'],
     [OLM_D, '0.1.0'],

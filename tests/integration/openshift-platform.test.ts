@@ -240,8 +240,33 @@ describe('release signatures', () => {
       expect(error.code).toBe('NOT_FOUND');
       expect(error.message).toContain(`OpenShift 4.16.2 (aarch64) ${fixture.host}/${RELEASE_REPOSITORY}@sha256:${hex} has no signature`);
       expect(error.message).toContain(`${services.signatureStore}/${key}`);
+      expect(error.message).toContain('--signature-store');
     } finally {
       if (saved) services.signatures.set(key, saved);
+    }
+  });
+
+  it('ends the list at any 4xx after the first signature, as a CDN answers 403 for a file it does not hold', async () => {
+    services.missingStatus = 403;
+    try {
+      const resolved = await resolveOpenShift({ releases: [`${fixture.host}/${RELEASE_REPOSITORY}:4.15.1-x86_64`] }, context);
+      const hex = hexOf('4.15.1-x86_64');
+      expect(resolved.artifacts?.map((a) => a.layers.map((l) => l.title))).toEqual([[`sha256-${hex}-1`]]);
+      expect(services.requests).toContain(`/signatures/sha256=${hex}/signature-2`);
+    } finally {
+      services.missingStatus = 404;
+    }
+  });
+
+  it('fails on a 5xx after the first signature, naming the URL, rather than carrying fewer signatures', async () => {
+    const key = `sha256=${hexOf('4.15.1-x86_64')}/signature-2`;
+    services.failures.set(key, 501);
+    try {
+      const error = await rejection(resolveOpenShift({ releases: [`${fixture.host}/${RELEASE_REPOSITORY}:4.15.1-x86_64`] }, context));
+      expect(error.message).toContain(`${services.signatureStore}/${key}`);
+      expect(error.message).toContain('501');
+    } finally {
+      services.failures.delete(key);
     }
   });
 

@@ -135,24 +135,31 @@ describe('operator catalog', () => {
   it('carries the catalog, the head of each chosen channel and its related images', async () => {
     const resolved = await resolveOpenShift(
       {
-        operators: [{ catalog: catalog(), packages: [{ name: 'cluster-logging', channels: ['stable-5.9'] }, { name: 'compliance-operator' }] }],
+        operators: [{ catalog: catalog(), packages: [{ name: 'cluster-logging', channels: ['stable-5.9'], defaultChannel: 'stable-5.9' }, { name: 'compliance-operator' }] }],
       },
       context,
     );
-    // Without a range or full, oc-mirror v2 carries each channel's head only.
-    expect(plan(resolved)).toEqual(operatorLines({ 'cluster-logging': ['5.9.2'], 'compliance-operator': ['1.6.0'] }));
-    // 1 catalog + 2 bundles + operands 5.9 (2), 1.6 (2).
-    expect(resolved.images).toHaveLength(7);
+    // Without a range or full, oc-mirror v2 carries each channel's head only: compliance-operator names no channel, so both of its channels.
+    expect(plan(resolved)).toEqual(operatorLines({ 'cluster-logging': ['5.9.2'], 'compliance-operator': ['1.6.0', '1.7.0-rc.1'] }));
     expect(resolved.notes.join('\n')).toContain('operator cluster-logging from');
   });
 
-  it('uses the default channel when none is named', async () => {
+  it('takes the head of every channel when none is named', async () => {
     const resolved = await resolveOpenShift({ operators: [{ catalog: catalog(), packages: [{ name: 'cluster-logging' }] }] }, context);
-    expect(plan(resolved)).toEqual(operatorLines({ 'cluster-logging': ['6.0.1'] }));
+    expect(plan(resolved)).toEqual(operatorLines({ 'cluster-logging': ['5.9.2', '6.0.1'] }));
+  });
+
+  it('refuses channels that leave out the default channel unless defaultChannel names one of them', async () => {
+    const error = await rejection(resolveOpenShift({ operators: [{ catalog: catalog(), packages: [{ name: 'cluster-logging', channels: ['stable-5.9'] }] }] }, context));
+    expect(error.code).toBe('INVALID_CONTENT');
+    expect(error.message).toContain(`package cluster-logging: the channels chosen (stable-5.9) leave out the catalog's default channel "stable-6.0"; set defaultChannel to one of them`);
   });
 
   it('carries every bundle of the chosen channels with full', async () => {
-    const resolved = await resolveOpenShift({ operators: [{ catalog: catalog(), full: true, packages: [{ name: 'cluster-logging', channels: ['stable-5.9'] }] }] }, context);
+    const resolved = await resolveOpenShift(
+      { operators: [{ catalog: catalog(), full: true, packages: [{ name: 'cluster-logging', channels: ['stable-5.9'], defaultChannel: 'stable-5.9' }] }] },
+      context,
+    );
     expect(plan(resolved)).toEqual(operatorLines({ 'cluster-logging': ['5.9.0', '5.9.1', '5.9.2'] }));
   });
 
@@ -171,13 +178,16 @@ describe('operator catalog', () => {
       },
       context,
     );
-    // candidate's head 1.7.0-rc.1 lies above the range and still comes, as oc-mirror keeps heads for upgrades across channels.
+    // candidate's head 1.7.0-rc.1 lies above the range and still comes: Ferry always keeps the head (oc-mirror would stop at 1.6.0).
     expect(plan(resolved)).toEqual(operatorLines({ 'compliance-operator': ['1.5.1', '1.6.0', '1.7.0-rc.1'], 'cluster-logging': ['5.9.2', '6.0.0', '6.0.1'] }));
-    expect(resolved.notes.join('\n')).toContain('channel heads kept outside the range: candidate 1.7.0-rc.1');
+    expect(resolved.notes.join('\n')).toContain("kept outside the range so each channel's upgrade chain reaches its head: candidate 1.7.0-rc.1 (head)");
   });
 
   it('orders prereleases below their release', async () => {
-    const resolved = await resolveOpenShift({ operators: [{ catalog: catalog(), packages: [{ name: 'compliance-operator', channels: ['candidate'], minVersion: '1.6.1' }] }] }, context);
+    const resolved = await resolveOpenShift(
+      { operators: [{ catalog: catalog(), packages: [{ name: 'compliance-operator', channels: ['candidate'], defaultChannel: 'candidate', minVersion: '1.6.1' }] }] },
+      context,
+    );
     expect(plan(resolved)).toEqual(operatorLines({ 'compliance-operator': ['1.7.0-rc.1'] }));
   });
 
@@ -196,7 +206,8 @@ describe('operator catalog', () => {
   it('says when a range selects nothing', async () => {
     const error = await rejection(resolveOpenShift({ operators: [{ catalog: catalog(), packages: [{ name: 'cluster-logging', minVersion: '7.0.0' }] }] }, context));
     expect(error.code).toBe('INVALID_CONTENT');
-    expect(error.message).toContain('versions: 6.0.0, 6.0.1');
+    // With no channel named, the range runs over every channel, and the error lists all their versions.
+    expect(error.message).toContain('no bundle of cluster-logging in stable-5.9, stable-6.0 lies within 7.0.0..* (versions: 5.9.0, 5.9.1, 5.9.2, 6.0.0, 6.0.1)');
   });
 
   it('reads a package stored as YAML documents beside the JSON ones', async () => {
@@ -229,7 +240,7 @@ describe('additional images and the whole section', () => {
     );
     const counts = new Map<string, number>();
     for (const i of resolved.images) counts.set(i.section, (counts.get(i.section) ?? 0) + 1);
-    expect(Object.fromEntries(counts)).toEqual({ 'openshift.release': 13, 'openshift.catalog': 1, 'openshift.operators': 3, 'openshift.additional': 1 });
+    expect(Object.fromEntries(counts)).toEqual({ 'openshift.release': 13, 'openshift.catalog': 1, 'openshift.operators': 6, 'openshift.additional': 1 }); // heads 5.9.2 and 6.0.1, each with its two operands
     // Every image the release and catalog name really exists in the seeded registry, with the pinned digest.
     const client = await registries.client(registry.host);
     for (const image of resolved.images.filter((i) => i.source.registry === registry.host)) {

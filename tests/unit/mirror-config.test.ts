@@ -279,7 +279,7 @@ describe('writeMirrorConfig', () => {
 
   it('writes every format where it says and returns the relative paths', async () => {
     const dir = join(root, 'ok');
-    const written = await writeMirrorConfig(dir, mappings, options);
+    const { written } = await writeMirrorConfig(dir, mappings, options);
     expect([...written].sort()).toEqual([
       'containerd/certs.d/127.0.0.1_5000_/hosts.toml',
       'containerd/certs.d/docker.io/hosts.toml',
@@ -296,7 +296,7 @@ describe('writeMirrorConfig', () => {
 
   it('writes every other format, and says which containerd hosts it could not express', async () => {
     const dir = join(root, 'partly');
-    const written = await writeMirrorConfig(
+    const { written } = await writeMirrorConfig(
       dir,
       [
         { source: 'quay.io/a/one', mirror: `${MIRROR}/release` },

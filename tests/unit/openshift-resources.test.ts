@@ -18,6 +18,8 @@ import { parseAllDocuments } from 'yaml';
 import type { MirrorConfigOptions, RepositoryMapping } from '../../src-main/mirror-config/mapping.ts';
 import { catalogObjectName, renderClusterResources, type ClusterResourcesInput } from '../../src-main/mirror-config/openshift-resources.ts';
 import { writeMirrorConfig } from '../../src-main/mirror-config/write.ts';
+import { RELEASE_SIGNATURE_KEY, releaseSignatureKey } from '../../src-main/oci/openshift-artifacts.ts';
+import { isReleaseSignatureKey } from '../../src-main/transfer/release-signatures.ts';
 import { field, isObject, loadChecks, problems, type Json, type KindCheck } from '../harness/crd-schemas.ts';
 
 const options: MirrorConfigOptions = { mirrorRegistry: 'mirror.local:5000/ocp' };
@@ -76,7 +78,7 @@ async function writtenObjects(dir: string, written: string[]): Promise<Array<{ f
 
 describe('cluster resources against the vendored CRD schemas', () => {
   it('writes every object under openshift/, each parsing back with yaml and valid against its CRD', async () => {
-    const written = await writeMirrorConfig(root, mappings, options, resources);
+    const { written } = await writeMirrorConfig(root, mappings, options, resources);
     expect(written.filter((path) => path.startsWith('openshift/')).sort()).toEqual([
       'openshift/cc-my-catalog-idx-0123456789ab.yaml',
       'openshift/cc-redhat-operator-index-v4-18.yaml',
@@ -97,7 +99,7 @@ describe('cluster resources against the vendored CRD schemas', () => {
   });
 
   it('points each catalog object at the mirrored catalog by digest, named as oc-mirror v2 names them', async () => {
-    const written = await writeMirrorConfig(root, mappings, options, resources);
+    const { written } = await writeMirrorConfig(root, mappings, options, resources);
     const objects = await writtenObjects(root, written);
     const catalogSources = objects.filter(({ object }) => object.kind === 'CatalogSource').map(({ object }) => object);
     expect(catalogSources).toContainEqual({
@@ -117,7 +119,7 @@ describe('cluster resources against the vendored CRD schemas', () => {
   });
 
   it('writes one signature ConfigMap per release digest, binaryData the base64 of each signature under its key', async () => {
-    const written = await writeMirrorConfig(root, mappings, options, resources);
+    const { written } = await writeMirrorConfig(root, mappings, options, resources);
     const objects = await writtenObjects(root, written);
     const configMaps = objects.filter(({ object }) => object.kind === 'ConfigMap');
     expect(configMaps.map(({ object }) => field(object, 'metadata', 'name'))).toEqual([`sha256-${RELEASE_A}`, `sha256-${RELEASE_B}`]);
@@ -131,14 +133,14 @@ describe('cluster resources against the vendored CRD schemas', () => {
   });
 
   it('writes the UpdateService over the mirrored graph image and release repository', async () => {
-    const written = await writeMirrorConfig(root, mappings, options, resources);
+    const { written } = await writeMirrorConfig(root, mappings, options, resources);
     const update = (await writtenObjects(root, written)).find(({ object }) => object.kind === 'UpdateService')?.object;
     expect(field(update, 'metadata')).toEqual({ name: 'ferry-update-service', namespace: 'openshift-update-service' });
     expect(field(update, 'spec')).toEqual({ replicas: 2, releases: 'mirror.local:5000/ocp/openshift/release-images', graphDataImage: `mirror.local:5000/ocp/openshift/graph-image@${GRAPH_DIGEST}` });
   });
 
   it('writes no cluster resource without the input, and nothing at all when the input is refused', async () => {
-    expect((await writeMirrorConfig(join(root, 'plain'), mappings, options)).filter((path) => /openshift\/(c[sc]-|release-|update)/.test(path))).toEqual([]);
+    expect((await writeMirrorConfig(join(root, 'plain'), mappings, options)).written.filter((path) => /openshift\/(c[sc]-|release-|update)/.test(path))).toEqual([]);
     const bad: ClusterResourcesInput = { ...resources, signatures: [{ key: `sha256-${RELEASE_A}-0`, bytes: signatureBytes(0), release: '4.16.12-x86_64' }] };
     await expect(writeMirrorConfig(join(root, 'refused'), mappings, options, bad)).rejects.toThrow(/sha256-a{64}-0" is not named sha256-<64 hex digits>-<number>/);
     await expect(readdir(join(root, 'refused'))).rejects.toThrow(/ENOENT/);
@@ -161,6 +163,31 @@ describe('cluster resource input is checked', () => {
     expect(() => render({ updateService: { graphImage: `mirror.local:5000/ocp/openshift/graph-image@${GRAPH_DIGEST}`, releases: 'quay.io/openshift-release-dev/ocp-release' } })).toThrow(
       /is not under the mirror registry/,
     );
+  });
+
+  it('checks a signature key with the one pattern the bundle reader and the ConfigMap writer share', () => {
+    const keys = [
+      releaseSignatureKey(`sha256:${RELEASE_A}`, 1),
+      releaseSignatureKey(`sha256:${RELEASE_B}`, 999_999),
+      `sha256-${RELEASE_A}-0`,
+      `sha256-${RELEASE_A}-1000000`,
+      `sha256-${'A'.repeat(64)}-1`,
+      `sha512-${RELEASE_A}-1`,
+      `sha256-${RELEASE_A}-1\n`,
+    ];
+    const accepted = (key: string): boolean => {
+      try {
+        render({ signatures: [{ key, bytes: signatureBytes(1), release: '4.16.12-x86_64' }] });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(keys.map((key) => RELEASE_SIGNATURE_KEY.test(key))).toEqual([true, true, false, false, false, false, false]);
+    for (const key of keys) {
+      expect(isReleaseSignatureKey(key), key).toBe(RELEASE_SIGNATURE_KEY.test(key));
+      expect(accepted(key), key).toBe(RELEASE_SIGNATURE_KEY.test(key));
+    }
   });
 
   it('gives two catalogs that would share a name distinct names, and one catalog listed twice one pair of objects', () => {
@@ -190,7 +217,7 @@ describe('cluster resource input is checked', () => {
 describe('the schema checks refuse a broken object of every kind', () => {
   /** The valid rendered object of a kind, to break one field of. */
   async function valid(kind: string): Promise<Json> {
-    const written = await writeMirrorConfig(root, mappings, options, resources);
+    const { written } = await writeMirrorConfig(root, mappings, options, resources);
     const found = (await writtenObjects(root, written)).find(({ object }) => object.kind === kind)?.object;
     if (!found) throw new Error(`no ${kind} written`);
     expect(problems(checks, found)).toEqual([]);

@@ -103,6 +103,8 @@ export async function runCopy(args: ParsedArgs, io: CommandIo): Promise<number> 
     }
     if (summary.mirrorConfig.length > 0) out.write(`mirror configuration: ${summary.mirrorConfig.map(terminalSafe).join(', ')} in ${terminalSafe(input.mirrorConfigDir)}\n`);
     else if (input.mirrorConfigDir !== undefined) out.write(`no mirror configuration written: ${summary.failed.length} image(s) failed\n`);
+    if (summary.mirrorConfigRemoved.length > 0)
+      out.write(`removed from the mirror configuration (an earlier run wrote them, this one did not): ${summary.mirrorConfigRemoved.map(terminalSafe).join(', ')}\n`);
   }
   return summary.failed.length === 0 ? 0 : 1;
 }

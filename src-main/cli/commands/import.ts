@@ -72,7 +72,7 @@ async function importInput(args: ParsedArgs, io: CommandIo): Promise<ImportJobIn
 export async function runImport(args: ParsedArgs, io: CommandIo): Promise<number> {
   const { out, err } = io;
   const input = await importInput(args, io);
-  const { summary, receipt, mirrorConfig } = await withCatalog(args.values, (catalog) =>
+  const { summary, receipt, mirrorConfig, mirrorConfigRemoved } = await withCatalog(args.values, (catalog) =>
     runJob('import', err, async ({ signal, tracker, endProgress }) => {
       try {
         return await importBundle(input, catalog, { signal, tracker });
@@ -82,7 +82,7 @@ export async function runImport(args: ParsedArgs, io: CommandIo): Promise<number
     }),
   );
   if (args.values.json === true) {
-    out.write(`${JSON.stringify({ ...summary, receipt, mirrorConfig }, null, 2)}\n`);
+    out.write(`${JSON.stringify({ ...summary, receipt, mirrorConfig, mirrorConfigRemoved }, null, 2)}\n`);
     return 0;
   }
   for (const image of summary.images) out.write(`${summary.dryRun ? 'would import' : 'imported'} ${shown`${image.source} -> ${image.destination}`}\n`);
@@ -93,5 +93,6 @@ export async function runImport(args: ParsedArgs, io: CommandIo): Promise<number
     out.write(shown`receipt: ${receipt}\n`);
   }
   if (mirrorConfig.length > 0) out.write(`mirror configuration: ${mirrorConfig.map(terminalSafe).join(', ')} in ${terminalSafe(input.mirrorConfigDir)}\n`);
+  if (mirrorConfigRemoved.length > 0) out.write(`removed from the mirror configuration (an earlier run wrote them, this one did not): ${mirrorConfigRemoved.map(terminalSafe).join(', ')}\n`);
   return 0;
 }
