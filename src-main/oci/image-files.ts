@@ -189,26 +189,51 @@ export class ImageLayers {
    * Each file is held in memory up to `limit` bytes.
    */
   async readMatching(want: (path: string) => boolean, limit: number, signal?: AbortSignal): Promise<Map<string, Buffer>> {
-    const found = new Map<string, Buffer>();
+    return this.foldMatching(want, limit, (_path, bytes) => bytes, signal);
+  }
+
+  /**
+   * The files readMatching picks, each handed to `take` as soon as its last
+   * byte is read and its bytes then dropped: only one file's bytes are held
+   * at a time, for readers that keep far less than a file (a catalog's
+   * objects). What `take` made of a file is kept only once the whole layer
+   * matched its digest; a `take` that throws ends the read.
+   */
+  async foldMatching<T>(want: (path: string) => boolean, limit: number, take: (path: string, bytes: Buffer) => T, signal?: AbortSignal): Promise<Map<string, T>> {
+    const found = new Map<string, T>();
     const above: LayerEntry[][] = [];
     for (let i = this.layers.length - 1; i >= 0; i -= 1) {
       const layer = this.layers[i];
       if (!layer) continue;
-      const reading = new Map<string, Buffer[]>();
+      const claimed = new Set<string>();
+      const taken = new Map<string, T>();
+      const pending = new Map<string, Buffer[]>();
       const choose: CaptureChooser = (entry) => {
-        if (!want(entry.path) || found.has(entry.path) || reading.has(entry.path) || above.some((entries) => layerVerdict(entries, entry.path).kind !== 'none')) return undefined;
+        if (!want(entry.path) || found.has(entry.path) || claimed.has(entry.path) || above.some((entries) => layerVerdict(entries, entry.path).kind !== 'none')) return undefined;
+        claimed.add(entry.path);
+        if (entry.size === 0) {
+          taken.set(entry.path, take(entry.path, Buffer.alloc(0)));
+          return undefined;
+        }
         const chunks: Buffer[] = [];
-        reading.set(entry.path, chunks);
+        pending.set(entry.path, chunks);
         let size = 0;
         return (chunk) => {
           size += chunk.length;
           if (size > limit) throw new FerryError('INVALID_MANIFEST', `${this.subject}: ${entry.path} is larger than ${limit} bytes`, { path: entry.path, limit });
           chunks.push(chunk);
+          // The tar header's size is the entry's length exactly: the last chunk is here.
+          if (size === entry.size) {
+            pending.delete(entry.path);
+            taken.set(entry.path, take(entry.path, Buffer.concat(chunks, size)));
+          }
         };
       };
       await this.scan([layer], () => choose, signal, true);
+      // A file whose length its header did not tell (an artifact layer) ends with the layer.
+      for (const [path, chunks] of pending) taken.set(path, take(path, Buffer.concat(chunks)));
       // Only now, with the whole layer matched against its digest, are its files kept.
-      for (const [path, chunks] of reading) found.set(path, Buffer.concat(chunks));
+      for (const [path, value] of taken) found.set(path, value);
       above.push(this.entriesOf(layer));
     }
     return found;

@@ -12,9 +12,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FerryError } from '../../src-shared/errors.ts';
 import { CATALOG_SECTION } from '../../src-main/oci/openshift-artifacts.ts';
-import { formatReference } from '../../src-main/oci/reference.ts';
+import { formatReference, parseReference } from '../../src-main/oci/reference.ts';
 import { ALL_PLATFORMS } from '../../src-main/oci/platform.ts';
 import type { Registries } from '../../src-main/oci/registry/registries.ts';
+import { CATALOG_READ_LIMITS, DATABASE_LABEL, readCatalogImage } from '../../src-main/sources/olm-catalog-read.ts';
 import { resolveOpenShift } from '../../src-main/sources/openshift.ts';
 import type { ResolveContext, ResolvedSection } from '../../src-main/sources/types.ts';
 import { registriesFor } from '../harness/ferry-access.ts';
@@ -33,6 +34,7 @@ import {
   seedOlmCatalogFixture,
   type OlmCatalogFixture,
 } from '../harness/olm-catalog-fixture.ts';
+import { pushBlob, pushTags } from '../harness/browse-fixture.ts';
 import { seedImages, tinyImage } from '../harness/openshift-fixture.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
 import { Teardown } from '../harness/teardown.ts';
@@ -245,5 +247,38 @@ describe.each(FORMATS)('selection over the %s catalog', (format) => {
     const error = await rejection(resolve([{ catalog: catalogRef(format), full: true, packages: [{ name: OLM_B, minVersion: '2.0.0' }] }]));
     expect(error.code).toBe('INVALID_CONTENT');
     expect(error.message).toContain('full: true carries every bundle');
+  });
+});
+
+describe('catalog images that try to exhaust Ferry', () => {
+  const pinned = (repository: string, digest: string): string => `${fixture.host}/${repository}@${digest}`;
+
+  it('refuses an image config larger than the config limit before reading it', async () => {
+    const built = await tinyImage('olm-huge-config', [], { [DATABASE_LABEL]: '/database/index.db', padding: 'x'.repeat(5 * 1024 * 1024) });
+    // skopeo refuses to push such a config; the registry takes it over plain HTTP.
+    for (const blob of built.content) if (blob !== built.manifest) await pushBlob(registry, 'olm/huge-config', blob);
+    await pushTags(registry, 'olm/huge-config', built.manifest, ['v1']);
+    const ref = `${fixture.host}/olm/huge-config:v1`;
+    const error = await rejection(resolve([{ catalog: ref, packages: [{ name: OLM_D }] }]));
+    expect(error.code).toBe('INVALID_MANIFEST');
+    expect(error.message).toMatch(/: the image config sha256:[0-9a-f]{64} is \d+ bytes, more than the 4194304 an image config may take$/);
+  });
+
+  it('stops writing an index database at the byte cap, naming the catalog and the path', async () => {
+    const ref = pinned(SQLITE_CATALOG.repository, fixture.sqliteCatalog.manifest.digest);
+    const limits = { ...CATALOG_READ_LIMITS, indexDatabaseBytes: 16 * 1024 };
+    const error = await rejection(readCatalogImage(context, parseReference(ref), ref, undefined, limits));
+    expect(error.code).toBe('INVALID_MANIFEST');
+    expect(error.message).toBe(`${ref}: /database/index.db: the index database is larger than 16384 bytes`);
+    // Within the cap the same image reads.
+    expect((await readCatalogImage(context, parseReference(ref), ref, undefined)).catalog.size).toBe(4);
+  });
+
+  it('stops parsing a file-based catalog at the total byte cap', async () => {
+    const ref = pinned(YAML_CATALOG.repository, fixture.yamlCatalog.manifest.digest);
+    const limits = { ...CATALOG_READ_LIMITS, fileBasedBytes: 4096 };
+    const error = await rejection(readCatalogImage(context, parseReference(ref), ref, undefined, limits));
+    expect(error.code).toBe('INVALID_MANIFEST');
+    expect(error.message).toContain(`${ref}: the file-based catalog at /configs-yaml holds more than 4096 bytes (at configs-yaml/`);
   });
 });
