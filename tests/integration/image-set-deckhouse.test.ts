@@ -29,6 +29,7 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
+// A whole Deckhouse edition exported and imported: 16 s with the machine at load 6, over 60 s at load 17 (a mid-session full run timed out).
 it('export --set (Deckhouse) → import lands every image under its path and tag, digests intact', async () => {
   const set = join(work, 'deckhouse.yaml');
   await writeFile(set, ['deckhouse:', `  source: ${source.host}/${DECKHOUSE_ROOT}`, '  sinceVersion: v1.69', '  modules: [console@~1.37]', '  securityDatabases: true', ''].join('\n'));
@@ -54,7 +55,7 @@ it('export --set (Deckhouse) → import lands every image under its path and tag
   expect(manifest.images.filter((i) => i.source === `${source.host}/${DECKHOUSE_ROOT}:v1.70.3`).map((i) => i.targets)).toEqual([[{ path: '', tag: 'v1.70.3' }]]);
   expect(manifest.images.some((i) => i.targets?.[0]?.path === 'release-channel')).toBe(true);
   expect(manifest.images.some((i) => i.targets?.some((t) => t.path.startsWith('deckhouse/')))).toBe(false);
-});
+}, 180_000);
 
 it('the license from the set authenticates to the Deckhouse registry and is never written to the bundle', async () => {
   const licensed = await startRegistry({ mode: 'tls-basic', users: [{ username: 'license-token', password: 'LICENSE-KEY-42' }] });
