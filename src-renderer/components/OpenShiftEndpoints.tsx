@@ -10,41 +10,40 @@ export interface OpenShiftEndpointValues {
   signatureStore: string;
 }
 
+/** One URL field with its hint; the placeholder shows the default it stands for. */
+function UrlField({ id, label, value, placeholder, hint, onChange }: { id: string; label: string; value: string; placeholder: string; hint: string; onChange: (value: string) => void }) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input id={id} type="url" spellCheck={false} placeholder={placeholder} value={value} aria-describedby={`${id}-hint`} onChange={(e) => onChange(e.target.value)} />
+      <p id={`${id}-hint`} className="hint">
+        {hint}
+      </p>
+    </div>
+  );
+}
+
 /** The export wizard's optional OpenShift endpoint fields. */
 export function OpenShiftEndpoints({ values, onChange }: { values: OpenShiftEndpointValues; onChange: (patch: Partial<OpenShiftEndpointValues>) => void }) {
   return (
     <details className="field" open={values.updateService !== '' || values.signatureStore !== ''}>
       <summary>OpenShift update service and signature store (optional)</summary>
-      <div className="field">
-        <label htmlFor="update-service">Update service graph URL</label>
-        <input
-          id="update-service"
-          type="url"
-          spellCheck={false}
-          placeholder="https://api.openshift.com/api/upgrades_info/v1/graph"
-          value={values.updateService}
-          aria-describedby="update-service-hint"
-          onChange={(e) => onChange({ updateService: e.target.value })}
-        />
-        <p id="update-service-hint" className="hint">
-          Where release channels (platform.channels) are resolved; empty uses the public service, as ferry export --update-service.
-        </p>
-      </div>
-      <div className="field">
-        <label htmlFor="signature-store">Release signature store URL</label>
-        <input
-          id="signature-store"
-          type="url"
-          spellCheck={false}
-          placeholder="https://mirror.openshift.com/pub/openshift-v4/signatures/openshift/release"
-          value={values.signatureStore}
-          aria-describedby="signature-store-hint"
-          onChange={(e) => onChange({ signatureStore: e.target.value })}
-        />
-        <p id="signature-store-hint" className="hint">
-          Where each release&apos;s signatures are fetched to carry them; empty uses Red Hat&apos;s store, as ferry export --signature-store.
-        </p>
-      </div>
+      <UrlField
+        id="update-service"
+        label="Update service graph URL"
+        placeholder="https://api.openshift.com/api/upgrades_info/v1/graph"
+        value={values.updateService}
+        hint="Where release channels (platform.channels) are resolved; empty uses the public service, as ferry export --update-service."
+        onChange={(updateService) => onChange({ updateService })}
+      />
+      <UrlField
+        id="signature-store"
+        label="Release signature store URL"
+        placeholder="https://mirror.openshift.com/pub/openshift-v4/signatures/openshift/release"
+        value={values.signatureStore}
+        hint="Where each release's signatures are fetched to carry them; empty uses Red Hat's store, as ferry export --signature-store."
+        onChange={(signatureStore) => onChange({ signatureStore })}
+      />
     </details>
   );
 }
