@@ -4,7 +4,8 @@
  * earlier run wrote that this one does not (an earlier import's catalogs,
  * signatures or UpdateService), since `oc apply -f DIR` would apply them again.
  */
-import { mkdir, open, readdir, rmdir, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, readdir, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { FerryError } from '../../src-shared/errors.ts';
 import { writeFileDurable } from '../base/durable-write.ts';
@@ -13,7 +14,7 @@ import type { MirrorConfigOptions, RepositoryMapping } from './mapping.ts';
 import { imageContentSourcePolicy, imageDigestMirrorSet, imageTagMirrorSet } from './openshift.ts';
 import { renderClusterResources, type ClusterResourcesInput } from './openshift-resources.ts';
 import { registriesConf } from './registries-conf.ts';
-import { GENERATED_BY } from './stringify.ts';
+import { GENERATED_BY, GENERATED_BY_PREFIX } from './stringify.ts';
 
 /** What a write did, paths relative to the folder with "/" separators: the files written, and those of an earlier run removed. */
 export interface MirrorConfigWrite {
@@ -21,17 +22,30 @@ export interface MirrorConfigWrite {
   removed: string[];
 }
 
-/** The folders Ferry writes into; only these are searched for files of an earlier run, so a folder given as DIR is never walked whole. */
-const OWN_FOLDERS = ['registries.conf.d', 'openshift', 'containerd'] as const;
-/** How deep below those folders Ferry writes (containerd/certs.d/<host>/hosts.toml). */
-const MAX_DEPTH = 3;
-/** The first line of every file Ferry writes (YAML and TOML comments alike), which marks a file as Ferry's to replace or remove. */
-const MARK = Buffer.from(`# ${GENERATED_BY}\n`);
+/** The files Ferry writes under fixed names: only these and STALE_PATTERNS are ever removed. */
+const FIXED_NAMES: ReadonlySet<string> = new Set([
+  'registries.conf.d/99-ferry-mirror.conf',
+  'openshift/imagedigestmirrorset.yaml',
+  'openshift/imagetagmirrorset.yaml',
+  'openshift/imagecontentsourcepolicy.yaml',
+  'openshift/updateservice.yaml',
+  'containerd/SKIPPED.txt',
+]);
+/** The names Ferry gives per catalog, release digest and source host; a file named otherwise (the user's `openshift/my-idms.yaml`) is never removed. */
+const STALE_PATTERNS: readonly RegExp[] = [/^openshift\/c[sc]-[^/]+\.yaml$/, /^openshift\/release-signatures\/sha256-[0-9a-f]{64}\.yaml$/, /^containerd\/certs\.d\/[^/]+\/hosts\.toml$/];
+/** The start of the first line of every file Ferry writes (YAML and TOML comments alike): a stable prefix, so rewording the rest of the header still recognises files an older Ferry wrote. */
+const MARK = Buffer.from(`# ${GENERATED_BY_PREFIX}`);
 
-/** Whether a file starts with Ferry's header line; only its first bytes are read. */
+/** Whether Ferry could have written a file of this relative path (fixed name or one of its patterns). */
+function ferryName(relative: string): boolean {
+  return FIXED_NAMES.has(relative) || STALE_PATTERNS.some((pattern) => pattern.test(relative));
+}
+
+/** Whether a regular file starts with Ferry's header; only its first bytes are read, and a symlink is never opened (O_NOFOLLOW). */
 async function writtenByFerry(path: string): Promise<boolean> {
-  const file = await open(path, 'r');
+  const file = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
+    if (!(await file.stat()).isFile()) return false;
     const head = Buffer.alloc(MARK.length);
     const { bytesRead } = await file.read(head, 0, MARK.length, 0);
     return bytesRead === MARK.length && head.equals(MARK);
@@ -40,43 +54,69 @@ async function writtenByFerry(path: string): Promise<boolean> {
   }
 }
 
-/** Regular files under `relative` in `root` (paths relative to `root`, "/"-separated), symlinks neither followed nor listed; a missing folder has none. */
-async function filesUnder(root: string, relative: string, depth: number): Promise<string[]> {
-  let entries;
+/** What a path is without following a symlink: missing, a real folder, or something else (a symlink, a file). */
+async function kindOf(path: string): Promise<'missing' | 'folder' | 'other'> {
   try {
-    entries = await readdir(join(root, ...relative.split('/')), { withFileTypes: true });
+    return (await lstat(path)).isDirectory() ? 'folder' : 'other';
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
     throw error;
   }
-  const out: string[] = [];
-  for (const entry of entries) {
-    const path = `${relative}/${entry.name}`;
-    if (entry.isFile()) out.push(path);
-    else if (entry.isDirectory() && depth < MAX_DEPTH) out.push(...(await filesUnder(root, path, depth + 1)));
-  }
-  return out;
 }
 
 /**
- * Removes the files under Ferry's folders that carry its header line but are
- * not in `keep`, then any folder below those that the removal left empty. A
- * file without the header (the user's own) is never touched.
+ * Refuses, before anything is written, a folder on the way to a file Ferry
+ * writes that is a symlink (or not a folder): writing would follow it out of
+ * DIR, and removing an earlier run's files would delete files there. DIR
+ * itself may be a symlink; the folders inside it may not.
+ */
+async function refuseLinkedFolders(dir: string, relatives: Iterable<string>): Promise<void> {
+  const folders = new Set<string>();
+  for (const relative of relatives) for (let parent = posix.dirname(relative); parent !== '.'; parent = posix.dirname(parent)) folders.add(parent);
+  for (const folder of [...folders].sort()) {
+    const path = join(dir, ...folder.split('/'));
+    if ((await kindOf(path)) === 'other')
+      throw new FerryError('INVALID_ARGUMENT', `${path} is a symbolic link or a file, not a folder: Ferry writes its mirror configuration only into real folders inside ${dir}`, { path });
+  }
+}
+
+/** Regular files directly in a folder (relative, "/"-separated) and its real subfolders; a symlink is neither followed nor listed, a missing or linked folder has none. */
+async function entriesOf(dir: string, relative: string): Promise<{ files: string[]; folders: string[] }> {
+  const path = join(dir, ...relative.split('/'));
+  if ((await kindOf(path)) !== 'folder') return { files: [], folders: [] };
+  const entries = await readdir(path, { withFileTypes: true });
+  return {
+    files: entries.filter((entry) => entry.isFile()).map((entry) => `${relative}/${entry.name}`),
+    folders: entries.filter((entry) => entry.isDirectory()).map((entry) => `${relative}/${entry.name}`),
+  };
+}
+
+/** The files under DIR whose paths Ferry could have written: only the folders it writes into are listed, each checked with lstat, never through a symlink. */
+async function candidates(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const folder of ['registries.conf.d', 'openshift', 'openshift/release-signatures', 'containerd']) out.push(...(await entriesOf(dir, folder)).files);
+  for (const host of (await entriesOf(dir, 'containerd/certs.d')).folders) out.push(...(await entriesOf(dir, host)).files);
+  return out.filter(ferryName);
+}
+
+/**
+ * Removes the files of an earlier run that this one did not write: only a
+ * path Ferry itself could have written (ferryName) whose file starts with its
+ * header, then any folder below DIR's top-level ones that the removal left
+ * empty. The user's own files (another name, or no header) are never touched.
  */
 async function removeStale(dir: string, keep: ReadonlySet<string>): Promise<string[]> {
   const removed: string[] = [];
-  for (const folder of OWN_FOLDERS) {
-    for (const relative of await filesUnder(dir, folder, 1)) {
-      const path = join(dir, ...relative.split('/'));
-      if (keep.has(relative) || !(await writtenByFerry(path))) continue;
-      await unlink(path);
-      removed.push(relative);
-      for (let parent = posix.dirname(relative); parent.includes('/'); parent = posix.dirname(parent)) {
-        try {
-          await rmdir(join(dir, ...parent.split('/')));
-        } catch {
-          break; // not empty (or gone): the folders above it are not empty either
-        }
+  for (const relative of await candidates(dir)) {
+    const path = join(dir, ...relative.split('/'));
+    if (keep.has(relative) || !(await writtenByFerry(path))) continue;
+    await unlink(path);
+    removed.push(relative);
+    for (let parent = posix.dirname(relative); parent.includes('/'); parent = posix.dirname(parent)) {
+      try {
+        await rmdir(join(dir, ...parent.split('/')));
+      } catch {
+        break; // not empty (or gone): the folders above it are not empty either
       }
     }
   }
@@ -93,8 +133,10 @@ async function removeStale(dir: string, keep: ReadonlySet<string>): Promise<stri
  * ClusterCatalog per catalog, release-signature ConfigMaps under
  * `openshift/release-signatures/`, the UpdateService) are rendered with the
  * rest and written in the same pass. Once all are written, the files of an
- * earlier run this one did not write are removed (removeStale: only files
- * carrying Ferry's header line). Returns both lists.
+ * earlier run this one did not write are removed (removeStale: only paths
+ * Ferry writes whose file carries its header). A folder inside DIR on the way
+ * to a file is never a symlink: such a folder is refused before anything is
+ * written. Returns both lists.
  */
 export async function writeMirrorConfig(dir: string, mappings: readonly RepositoryMapping[], options: MirrorConfigOptions, resources?: ClusterResourcesInput): Promise<MirrorConfigWrite> {
   const files = new Map<string, string>([
@@ -109,10 +151,11 @@ export async function writeMirrorConfig(dir: string, mappings: readonly Reposito
   if (skipped.length > 0)
     files.set(
       'containerd/SKIPPED.txt',
-      `${MARK.toString()}\nFerry wrote no hosts.toml for these source hosts:\n${skipped.map((s) => `- ${s}`).join('\n')}\nUse registries.conf or the OpenShift objects for them.\n`,
+      `# ${GENERATED_BY}\n\nFerry wrote no hosts.toml for these source hosts:\n${skipped.map((s) => `- ${s}`).join('\n')}\nUse registries.conf or the OpenShift objects for them.\n`,
     );
   if (resources) for (const [path, text] of renderClusterResources(resources, options)) files.set(path, text);
 
+  await refuseLinkedFolders(dir, files.keys());
   const written: string[] = [];
   for (const [relative, text] of files) {
     const target = join(dir, ...relative.split('/'));
