@@ -50,6 +50,8 @@ export interface CopyOptions {
   onEvent?: (event: CopyEvent) => void;
   /** Local artifacts to push beside the images (built and hashed before anything is written). */
   artifacts?: ArtifactCopyRequest[];
+  /** Told the artifacts' graphs once they are planned (in `artifacts` order): the digests their pushes are checked against, for a caller that reads the same files again (the signature ConfigMaps of `ferry copy --set`). */
+  onArtifactsPlanned?: (graphs: readonly LocalArtifactGraph[]) => void;
 }
 
 /** One image as it landed. */
@@ -94,6 +96,7 @@ export async function copyImages(requests: CopyRequest[], from: Registries, to: 
     artifactRequests.map((a) => a.artifact),
     options.signal,
   );
+  options.onArtifactsPlanned?.(artifacts);
   // Bytes count each digest once (a shared blob crosses the wire once); blobs count each repository that needs one.
   const uniqueBytes = new Map<string, number>();
   const perRepository = new Set<string>();

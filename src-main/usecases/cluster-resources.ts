@@ -11,7 +11,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { FerryError } from '../../src-shared/errors.ts';
 import type { VerifiedBundle } from '../bundle/bundle-view.ts';
 import type { ClusterResourcesInput } from '../mirror-config/openshift-resources.ts';
-import type { LocalArtifact } from '../oci/local-artifact.ts';
+import { sha256Digest } from '../oci/digest.ts';
+import { TITLE_ANNOTATION, type LocalArtifactGraph } from '../oci/local-artifact.ts';
 import { CATALOG_SECTION, GRAPH_SECTION, RELEASE_SIGNATURE_MEDIA_TYPE, RELEASE_SIGNATURES_ARTIFACT_TYPE, RELEASE_SIGNATURES_SECTION } from '../oci/openshift-artifacts.ts';
 import { parseReference, repositoryName } from '../oci/reference.ts';
 import type { RegistryClient } from '../oci/registry/client.ts';
@@ -104,23 +105,39 @@ export async function clusterResourcesOfBundle(
 }
 
 /**
- * The release signatures of a plan's signature artifacts (section
+ * The release signatures of a copy's signature artifacts (section
  * `openshift.signatures`), read from the files the resolver wrote on this
- * side: for `ferry copy --set`, which has no bundle. Each layer must carry the
- * signature media type and a `sha256-<hex>-<n>` title; a file bigger than a
- * signature is refused before it is read.
+ * side: for `ferry copy --set`, which has no bundle. Each graph is the one
+ * the copy planned and pushed (transfer/copy.ts `onArtifactsPlanned`), so
+ * every file is read once and its bytes checked against its layer's planned
+ * digest, the blob the registry now holds: a file changed since is refused
+ * (DIGEST_MISMATCH) rather than written into a ConfigMap the mirror does not
+ * back. Each layer must carry the signature media type and a
+ * `sha256-<hex>-<n>` title; a file bigger than a signature is refused before
+ * it is read.
  */
-export async function signaturesOfArtifacts(artifacts: readonly LocalArtifact[]): Promise<CarriedSignature[]> {
+export async function signaturesOfArtifacts(graphs: readonly LocalArtifactGraph[]): Promise<CarriedSignature[]> {
   const signatures: CarriedSignature[] = [];
-  for (const artifact of artifacts.filter((candidate) => candidate.section === RELEASE_SIGNATURES_SECTION)) {
+  for (const { artifact, root } of graphs.filter((candidate) => candidate.artifact.section === RELEASE_SIGNATURES_SECTION)) {
     const refuse = (why: string): FerryError => new FerryError('INVALID_CONTENT', `release signatures ${artifact.source}: ${why}`, { source: artifact.source });
     if (artifact.artifactType !== RELEASE_SIGNATURES_ARTIFACT_TYPE) throw refuse(`its artifactType is ${artifact.artifactType}, not ${RELEASE_SIGNATURES_ARTIFACT_TYPE}`);
+    // The planned layers by title (titles are unique within an artifact; identical files share one digest).
+    const planned = new Map(root.blobs.flatMap((blob) => (blob.annotations?.[TITLE_ANNOTATION] !== undefined ? [[blob.annotations[TITLE_ANNOTATION], blob.digest] as const] : [])));
     for (const layer of artifact.layers) {
       if (layer.mediaType !== RELEASE_SIGNATURE_MEDIA_TYPE || !isReleaseSignatureKey(layer.title))
         throw refuse(`layer ${layer.title} is not a ${RELEASE_SIGNATURE_MEDIA_TYPE} titled sha256-<hex>-<n>`);
       const { size } = await stat(layer.file);
       if (size > SIGNATURE_MAX_BYTES) throw refuse(`${layer.file} holds ${size} bytes, more than a release signature (${SIGNATURE_MAX_BYTES})`);
-      signatures.push({ key: layer.title, bytes: await readFile(layer.file), release: artifact.target.tag });
+      const bytes = await readFile(layer.file);
+      const expected = planned.get(layer.title);
+      const actual = sha256Digest(bytes);
+      if (expected !== actual)
+        throw new FerryError(
+          'DIGEST_MISMATCH',
+          `release signatures ${artifact.source}: ${layer.file} (${layer.title}) now hashes to ${actual}, not the ${expected ?? 'no'} digest pushed for it: it changed after the copy planned it; run the copy again`,
+          { source: artifact.source, path: layer.file, expected: expected ?? null, actual },
+        );
+      signatures.push({ key: layer.title, bytes, release: artifact.target.tag });
     }
   }
   return signatures;

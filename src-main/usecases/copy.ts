@@ -7,6 +7,7 @@
  */
 import { FerryError } from '../../src-shared/errors.ts';
 import type { MirrorConfigWrite } from '../mirror-config/write.ts';
+import type { LocalArtifactGraph } from '../oci/local-artifact.ts';
 import { ALL_PLATFORMS, parsePlatform, type PlatformSelection } from '../oci/platform.ts';
 import { formatReference, parseReference, parseRegistryPrefix } from '../oci/reference.ts';
 import { Registries } from '../oci/registry/registries.ts';
@@ -102,7 +103,7 @@ async function prepare(input: CopyJobInput, signal: AbortSignal | undefined): Pr
  * it: the repository mappings, and the OpenShift cluster resources (catalogs,
  * release signatures, the update graph) built from where the images landed.
  */
-async function writeSetMirrorConfig(dir: string, mirror: SetCopy['mirror'], summary: CopySummary, artifacts: readonly ArtifactCopyRequest[]): Promise<MirrorConfigWrite> {
+async function writeSetMirrorConfig(dir: string, mirror: SetCopy['mirror'], summary: CopySummary, artifacts: readonly LocalArtifactGraph[]): Promise<MirrorConfigWrite> {
   // The YAML and TOML writers load only for a copy that asks for mirror configuration.
   const { writeMirrorConfig } = await import('../mirror-config/write.ts');
   const { hasClusterResources } = await import('../mirror-config/openshift-resources.ts');
@@ -112,7 +113,7 @@ async function writeSetMirrorConfig(dir: string, mirror: SetCopy['mirror'], summ
     const destination = parseReference(image.destination);
     return { section: mirror.sections.get(image.source), source: image.source, destination: formatReference({ ...destination, digest: image.digest }) };
   });
-  const resources = clusterResourcesFrom(landed, await signaturesOfArtifacts(artifacts.map((a) => a.artifact)));
+  const resources = clusterResourcesFrom(landed, await signaturesOfArtifacts(artifacts));
   return writeMirrorConfig(dir, mirror.mappings, { mirrorRegistry: mirror.registry }, hasClusterResources(resources) ? resources : undefined);
 }
 
@@ -123,9 +124,11 @@ export async function runCopy(input: CopyJobInput, context: JobContext = {}): Pr
   let to: Registries | undefined;
   try {
     to = new Registries(registryAccessFor(input.destination, destinationHosts, 'destination'));
+    // The artifacts as planned and pushed: the signature ConfigMaps are checked against these digests.
+    let planned: readonly LocalArtifactGraph[] = [];
     const summary = await copyImages(requests, from, to, {
       platforms,
-      ...(artifacts.length > 0 ? { artifacts } : {}),
+      ...(artifacts.length > 0 ? { artifacts, onArtifactsPlanned: (graphs: readonly LocalArtifactGraph[]) => (planned = graphs) } : {}),
       ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}),
       ...(context.signal ? { signal: context.signal } : {}),
       ...(context.tracker ? { onEvent: context.tracker.onEvent } : {}),
@@ -133,7 +136,7 @@ export async function runCopy(input: CopyJobInput, context: JobContext = {}): Pr
     // Written only once everything landed (a cluster pointed at a mirror missing some images fails its pulls), before close() removes the signature files.
     const written =
       input.mirrorConfigDir !== undefined && mirror !== undefined && summary.failed.length === 0
-        ? await writeSetMirrorConfig(input.mirrorConfigDir, mirror, summary, artifacts)
+        ? await writeSetMirrorConfig(input.mirrorConfigDir, mirror, summary, planned)
         : { written: [], removed: [] };
     return { ...summary, notes, mirrorConfig: written.written, mirrorConfigRemoved: written.removed };
   } finally {
