@@ -29,7 +29,12 @@ export const copySpec: CommandSpec = {
     },
     to: { type: 'string', value: 'REGISTRY[/PREFIX]', description: 'with --images or --set: each image lands at REGISTRY/PREFIX/<source path> (source host dropped) or where the set places it' },
     'keep-registry-host': { type: 'boolean', description: "with --set: keep each source's registry host in the path, REGISTRY/PREFIX/SRC_HOST/path (as ferry import does)" },
-    'mirror-config': { type: 'string', value: 'DIR', description: 'with --set: write registries.conf, IDMS/ITMS/ICSP and containerd hosts.toml for the copied set into DIR, as ferry import does' },
+    'mirror-config': {
+      type: 'string',
+      value: 'DIR',
+      description:
+        'with --set: write registries.conf, IDMS/ITMS/ICSP, containerd hosts.toml and the OpenShift cluster resources (CatalogSource, ClusterCatalog, release-signature ConfigMaps, UpdateService) for the copied set into DIR, as ferry import does',
+    },
     ...endpointFlags,
     'all-platforms': { type: 'boolean', description: 'copy every platform of a multi-platform image (the default)' },
     platform: { type: 'string', multiple: true, value: 'OS/ARCH', description: 'copy only this platform; the index is rewritten, so its digest changes' },

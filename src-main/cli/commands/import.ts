@@ -22,7 +22,11 @@ export const importSpec: CommandSpec = {
     to: { type: 'string', value: 'REGISTRY[/PREFIX]', description: 'the site registry; SRC_HOST/path/name lands at REGISTRY/PREFIX/path/name' },
     'keep-registry-host': { type: 'boolean', description: 'keep the source host in the path: REGISTRY/PREFIX/SRC_HOST/path/name (a :port becomes _port)' },
     'dry-run': { type: 'boolean', description: 'verify and print where every image would land; write nothing' },
-    'mirror-config': { type: 'string', value: 'DIR', description: 'write registries.conf, IDMS/ITMS/ICSP and containerd hosts.toml for this mapping into DIR' },
+    'mirror-config': {
+      type: 'string',
+      value: 'DIR',
+      description: 'write registries.conf, IDMS/ITMS/ICSP, containerd hosts.toml and, for OpenShift content, CatalogSource/ClusterCatalog, release-signature ConfigMaps and UpdateService into DIR',
+    },
     'pull-secret': {
       type: 'string',
       value: 'FILE',
