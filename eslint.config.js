@@ -18,8 +18,8 @@ const root = import.meta.dirname;
 const SHARED = ['src-shared'];
 const BASE = [...SHARED, 'base'];
 const OCI = [...BASE, 'oci'];
-/** bundle, mirror-config and media are siblings: none imports another. */
-const STORAGE = [...OCI, 'bundle', 'mirror-config', 'media'];
+/** bundle, mirror-config, media and trust are siblings: none imports another. */
+const STORAGE = [...OCI, 'bundle', 'mirror-config', 'media', 'trust'];
 /** catalog, sources and transfer are siblings: none imports another (catalog reads bundle types, which are below it). */
 const ENGINE = [...STORAGE, 'catalog', 'sources', 'transfer'];
 /**
@@ -36,6 +36,7 @@ export const LAYERS = {
   bundle: OCI,
   'mirror-config': OCI,
   media: OCI,
+  trust: OCI,
   catalog: STORAGE,
   sources: STORAGE,
   transfer: STORAGE,
@@ -56,7 +57,7 @@ const ELEMENTS = [
   // Ferry's own version number is a base helper: engine and front ends both report it. Single files need
   // mode 'full' (deprecated in eslint-plugin-boundaries 7, which only classifies folders otherwise).
   { type: 'base', pattern: 'src-main/version.ts', mode: 'full' },
-  ...['oci', 'bundle', 'mirror-config', 'media', 'catalog', 'sources', 'transfer', 'usecases', 'service', 'server', 'app', 'cli'].map((type) => ({ type, pattern: `src-main/${type}` })),
+  ...['oci', 'bundle', 'mirror-config', 'media', 'trust', 'catalog', 'sources', 'transfer', 'usecases', 'service', 'server', 'app', 'cli'].map((type) => ({ type, pattern: `src-main/${type}` })),
   { type: 'service', pattern: 'src-main/service.ts', mode: 'full' },
   { type: 'renderer', pattern: 'src-renderer' },
   { type: 'tests', pattern: 'tests' },

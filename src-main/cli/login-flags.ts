@@ -80,12 +80,16 @@ async function readAll(stream: NodeJS.ReadableStream, what: string): Promise<str
 }
 
 /** Drops one trailing newline (`\n` or `\r\n`), as `docker login --password-stdin` does. */
-function withoutTrailingNewline(text: string): string {
+export function withoutTrailingNewline(text: string): string {
   return text.endsWith('\r\n') ? text.slice(0, -2) : text.endsWith('\n') ? text.slice(0, -1) : text;
 }
 
-/** The login in a credentials file: a regular file only its owner can read, holding USER:PASSWORD. */
-async function readCredsFile(path: string, flag: string): Promise<Login> {
+/**
+ * The text of a file that holds a secret (a login, a key's passphrase): a
+ * regular file only its owner can read, no larger than a secret could be.
+ * Refusals name the flag and the file, never a byte of its content.
+ */
+export async function readPrivateFile(path: string, flag: string): Promise<string> {
   // O_NONBLOCK: a FIFO given by mistake is refused below instead of waiting for a writer forever.
   const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK).catch((error: unknown) => {
     throw new FerryError('INVALID_ARGUMENT', `${flag} ${path}: cannot open it (${error instanceof Error && 'code' in error ? String(error.code) : 'error'})`, { path });
@@ -96,14 +100,19 @@ async function readCredsFile(path: string, flag: string): Promise<Login> {
     if (process.platform !== 'win32' && (info.mode & 0o077) !== 0) {
       throw new FerryError('INVALID_ARGUMENT', `${flag} ${path} can be read by other users (mode ${(info.mode & 0o777).toString(8)}); make it private with chmod 600 ${path}`, { path });
     }
-    if (info.size > MAX_SECRET_BYTES) throw new FerryError('INVALID_ARGUMENT', `${flag} ${path} is larger than a login (${info.size} bytes)`, { path });
-    const text = withoutTrailingNewline((await handle.readFile()).toString('utf8'));
-    const colon = text.indexOf(':');
-    if (colon <= 0 || text.includes('\n')) throw new FerryError('INVALID_ARGUMENT', `${flag} ${path} must hold one line USER:PASSWORD`, { path });
-    return { username: text.slice(0, colon), password: text.slice(colon + 1) };
+    if (info.size > MAX_SECRET_BYTES) throw new FerryError('INVALID_ARGUMENT', `${flag} ${path} is larger than a secret (${info.size} bytes)`, { path });
+    return (await handle.readFile()).toString('utf8');
   } finally {
     await handle.close();
   }
+}
+
+/** The login in a credentials file: a private file (readPrivateFile) holding USER:PASSWORD. */
+async function readCredsFile(path: string, flag: string): Promise<Login> {
+  const text = withoutTrailingNewline(await readPrivateFile(path, flag));
+  const colon = text.indexOf(':');
+  if (colon <= 0 || text.includes('\n')) throw new FerryError('INVALID_ARGUMENT', `${flag} ${path} must hold one line USER:PASSWORD`, { path });
+  return { username: text.slice(0, colon), password: text.slice(colon + 1) };
 }
 
 /**

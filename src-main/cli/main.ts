@@ -22,6 +22,7 @@ import { extractSpec, runExtract } from './commands/extract.ts';
 import { serveSpec, runServe } from './commands/serve.ts';
 import { lsSpec, runLs } from './commands/ls.ts';
 import { catSpec, runCat } from './commands/cat.ts';
+import { keySpec, runKey } from './commands/key.ts';
 
 interface Command {
   spec: CommandSpec;
@@ -41,6 +42,7 @@ const COMMANDS: Command[] = [
   { spec: serveSpec, run: runServe },
   { spec: receiptSpec, run: runReceipt },
   { spec: catalogSpec, run: runCatalog },
+  { spec: keySpec, run: runKey },
   { spec: uiSpec, run: runUi },
 ];
 
