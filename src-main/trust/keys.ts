@@ -61,7 +61,9 @@ export function defaultKeysFolder(env: NodeJS.ProcessEnv = process.env): string 
 /** Refuses a key name that is not a plain, safe file name, naming it. */
 export function checkKeyName(name: string): void {
   if (!KEY_NAME_PATTERN.test(name)) {
-    throw new FerryError('INVALID_ARGUMENT', `key name ${JSON.stringify(name)} is not allowed: use letters, digits, '.', '_' and '-' (starting with a letter or digit, at most 100 characters)`, { name });
+    throw new FerryError('INVALID_ARGUMENT', `key name ${JSON.stringify(name)} is not allowed: use letters, digits, '.', '_' and '-' (starting with a letter or digit, at most 100 characters)`, {
+      name,
+    });
   }
 }
 

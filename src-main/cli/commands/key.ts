@@ -18,12 +18,13 @@ export const keySpec: CommandSpec = {
   summary: 'Make, list and export the signing keys bundles are signed with (ECDSA P-256).',
   flags: {
     name: { type: 'string', value: 'NAME', description: 'generate: the new key\'s name (letters, digits, ".", "_", "-"); writes NAME.pub and NAME.key' },
-    out: { type: 'string', value: 'DIR', description: 'generate: the keys folder to write into (default: keys/ in Ferry\'s data folder)' },
-    dir: { type: 'string', value: 'DIR', description: 'list, export-public: the keys folder to read (default: keys/ in Ferry\'s data folder)' },
+    out: { type: 'string', value: 'DIR', description: "generate: the keys folder to write into (default: keys/ in Ferry's data folder)" },
+    dir: { type: 'string', value: 'DIR', description: "list, export-public: the keys folder to read (default: keys/ in Ferry's data folder)" },
     'passphrase-file': {
       type: 'string',
       value: 'FILE',
-      description: 'generate: a file holding the passphrase that seals the private key (one line; refused if other users can read it, chmod 600). Without it the passphrase is typed twice on the terminal',
+      description:
+        'generate: a file holding the passphrase that seals the private key (one line; refused if other users can read it, chmod 600). Without it the passphrase is typed twice on the terminal',
     },
     json: { type: 'boolean', description: 'print JSON on stdout' },
   },
