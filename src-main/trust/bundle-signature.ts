@@ -9,13 +9,14 @@
  *
  * Library only: export and verify do not call it yet.
  */
-import { createHash, createPublicKey, sign, type KeyObject } from 'node:crypto';
+import { createPublicKey, sign, type KeyObject } from 'node:crypto';
 import { bundleFromJSON, bundleToJSON, isBundleWithDsseEnvelope, type SerializedBundle } from '@sigstore/bundle';
 import { DSSEBundleBuilder, type Signer } from '@sigstore/sign';
 import { Verifier, toSignedEntity, type TrustMaterial } from '@sigstore/verify';
 import { z } from 'zod';
 import { FerryError } from '../../src-shared/errors.ts';
 import { parseStrictJson } from '../../src-shared/strict-json.ts';
+import { sha256Digest } from '../oci/digest.ts';
 import { keyFingerprint } from './keys.ts';
 
 /** The only Sigstore bundle media type Ferry writes or accepts. */
@@ -66,9 +67,9 @@ const statementSchema = z
   })
   .strict();
 
-/** The hex SHA-256 of some bytes. */
+/** The hex SHA-256 of some bytes, as in-toto subjects write it (the project's digest helper without its `sha256:` prefix). */
 function sha256Hex(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return sha256Digest(bytes).slice('sha256:'.length);
 }
 
 /** A plain JSON object (not null, not an array). */
