@@ -6,8 +6,6 @@
  * certificate, no timestamp. Verifying checks the exact bundle shape, the
  * signature with a trusted key (before the payload is read), then the
  * statement and its subject digest against the ferry.json bytes at hand.
- *
- * Library only: export and verify do not call it yet.
  */
 import { createPublicKey, sign, type KeyObject } from 'node:crypto';
 import { bundleFromJSON, bundleToJSON, isBundleWithDsseEnvelope, type SerializedBundle } from '@sigstore/bundle';
@@ -27,6 +25,8 @@ export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 export const IN_TOTO_STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 /** Ferry's predicate type: "the signer vouches for this ferry.json"; an identifier, never fetched. */
 export const FERRY_JSON_PREDICATE_TYPE = 'https://ferry.dev/attestations/ferry-json/v1';
+/** The predicate type of an officer's decision on a bundle (approval or rejection, docs/trust.md "Approvals"). */
+export const APPROVAL_PREDICATE_TYPE = 'https://ferry.dev/attestations/approval/v1';
 /** The subject name the statement gives ferry.json. */
 export const FERRY_JSON_SUBJECT = 'ferry.json';
 
@@ -87,6 +87,14 @@ function refuse(reason: string, details: Record<string, unknown> = {}, cause?: u
  * can find the public key by it.
  */
 export async function signFerryJson(ferryJson: Buffer, signer: FerrySigner, predicate: FerryPredicate = {}): Promise<SerializedBundle> {
+  return signFerryStatement(ferryJson, signer, FERRY_JSON_PREDICATE_TYPE, predicate);
+}
+
+/**
+ * Signs a statement of any Ferry predicate type over ferry.json's exact bytes
+ * (the exporter's signature, an officer's approval or rejection).
+ */
+export async function signFerryStatement(ferryJson: Buffer, signer: FerrySigner, predicateType: string, predicate: FerryPredicate): Promise<SerializedBundle> {
   const publicKey = createPublicKey(signer.privateKey);
   const fingerprint = keyFingerprint(publicKey);
   if (signer.keyId !== fingerprint) {
@@ -95,7 +103,7 @@ export async function signFerryJson(ferryJson: Buffer, signer: FerrySigner, pred
   const statement = {
     _type: IN_TOTO_STATEMENT_TYPE,
     subject: [{ name: FERRY_JSON_SUBJECT, digest: { sha256: sha256Hex(ferryJson) } }],
-    predicateType: FERRY_JSON_PREDICATE_TYPE,
+    predicateType,
     predicate,
   };
   const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();

@@ -7,10 +7,10 @@
  * replaced. The passphrase is the caller's (a terminal or a private file);
  * nothing here logs or stores it.
  */
-import { createHash, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import { lstat, mkdir, open, readdir, rm } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { FerryError } from '../../src-shared/errors.ts';
 import { defaultDataFolder } from '../base/data-folder.ts';
@@ -31,8 +31,8 @@ export const KEY_ALGORITHM = 'ECDSA P-256';
 /** The cipher that seals a private key file (OpenSSL's name, as PKCS#8 PEM records it). */
 const PRIVATE_KEY_CIPHER = 'aes-256-cbc';
 
-/** A public key file larger than this is not one P-256 key. */
-const MAX_PUBLIC_KEY_BYTES = 16 * 1024;
+/** A key file larger than this is not one P-256 or Ed25519 key (public or encrypted private). */
+const MAX_KEY_FILE_BYTES = 16 * 1024;
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -126,26 +126,61 @@ export async function generateSigningKey(dir: string, name: string, passphrase: 
   return { name, algorithm: algorithmOf(publicKey), fingerprint: keyFingerprint(publicKey), publicKeyPath, privateKeyPath };
 }
 
-/** Reads a public key file (a regular file, never through a symlink, capped) and parses it, naming the file when it is not a public key. */
-async function readPublicKeyFile(path: string): Promise<KeyObject> {
+/** Reads a small key file whole: a regular file, never through a symlink, never waited on, capped; names the file when it is not one. */
+async function readKeyFileText(path: string, what: string): Promise<string> {
   // O_NOFOLLOW | O_NONBLOCK: a symlink or FIFO put where a key belongs is refused, not followed or waited on.
   const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((error: unknown) => {
-    if (errnoCode(error) === 'ENOENT') throw new FerryError('NOT_FOUND', `no public key at ${path}`, { path });
+    if (errnoCode(error) === 'ENOENT') throw new FerryError('NOT_FOUND', `no ${what} at ${path}`, { path });
     throw ioError('open', path, error);
   });
   try {
     const info = await handle.stat();
     if (!info.isFile()) throw new FerryError('INVALID_CONTENT', `${path} is not a regular file`, { path });
-    if (info.size > MAX_PUBLIC_KEY_BYTES) throw new FerryError('INVALID_CONTENT', `${path} is larger than a public key (${info.size} bytes)`, { path });
-    const text = (await handle.readFile()).toString('utf8');
-    try {
-      return createPublicKey({ key: text, format: 'pem' });
-    } catch (error) {
-      throw new FerryError('INVALID_CONTENT', `${path} does not hold a PEM public key (${error instanceof Error ? error.message : String(error)})`, { path });
-    }
+    if (info.size > MAX_KEY_FILE_BYTES) throw new FerryError('INVALID_CONTENT', `${path} is larger than a ${what} (${info.size} bytes)`, { path });
+    return (await handle.readFile()).toString('utf8');
   } finally {
     await handle.close();
   }
+}
+
+/** Reads a public key file (SPKI PEM) and parses it, naming the file when it is not a public key. */
+export async function readPublicKeyFile(path: string): Promise<KeyObject> {
+  const text = await readKeyFileText(path, 'public key');
+  try {
+    return createPublicKey({ key: text, format: 'pem' });
+  } catch (error) {
+    throw new FerryError('INVALID_CONTENT', `${path} does not hold a PEM public key (${error instanceof Error ? error.message : String(error)})`, { path });
+  }
+}
+
+/** A private key opened for signing: the key, its id (the public key's fingerprint) and the name its file gives it. */
+export interface SigningKey {
+  name: string;
+  privateKey: KeyObject;
+  keyId: string;
+}
+
+/**
+ * Opens a private key for signing: `key` is a key name in `dir` (NAME.key) or
+ * a path to a `.key` file. A wrong passphrase, or a file that is not an
+ * encrypted private key, is refused by name; the passphrase is never echoed.
+ */
+export async function readSigningKey(key: string, passphrase: string, dir: string): Promise<SigningKey> {
+  const isName = KEY_NAME_PATTERN.test(key) && !key.endsWith(PRIVATE_KEY_SUFFIX);
+  const path = isName ? join(dir, `${key}${PRIVATE_KEY_SUFFIX}`) : key;
+  const name = isName ? key : basename(path).replace(/\.key$/, '');
+  const text = await readKeyFileText(path, 'private key');
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey({ key: text, format: 'pem', passphrase });
+  } catch (error) {
+    const reason = error instanceof Error && /decrypt|bad pass|interrupted or cancelled/i.test(error.message) ? 'the passphrase is wrong' : 'it does not hold an encrypted PEM private key';
+    throw new FerryError('INVALID_ARGUMENT', `cannot open the signing key ${path}: ${reason}`, { path });
+  }
+  if (privateKey.asymmetricKeyType !== 'ec' && privateKey.asymmetricKeyType !== 'ed25519') {
+    throw new FerryError('INVALID_ARGUMENT', `${path} is a ${String(privateKey.asymmetricKeyType)} key; Ferry signs with ECDSA P-256 or Ed25519 keys`, { path });
+  }
+  return { name, privateKey, keyId: keyFingerprint(createPublicKey(privateKey)) };
 }
 
 /** Describes one key of a folder from its public key file. */

@@ -19,6 +19,8 @@ export const BUNDLE_FILES = {
   ociLayout: 'oci-layout',
   index: 'index.json',
   manifest: 'ferry.json',
+  /** The folder beside ferry.json holding signatures and approvals (`*.sigstore.json`), outside the parts, so one can be added on the drive later. */
+  signatures: 'signatures',
 } as const;
 
 // The types are inferred from the schema (src-shared/schemas/bundle-manifest.ts), so they cannot drift from what is checked.

@@ -72,6 +72,12 @@ export const BundleImageSchema = z.strictObject({
    * its manifest's artifactType. Its `source` then describes what it was made from (`file:debs`) and is no reference; it lands at its `targets`.
    */
   artifactType: Name.optional(),
+  /**
+   * Set for a referrer carried with its image (issue 14): a signature, attestation or SBOM whose manifest names
+   * `subject` (the image's digest) or that the cosign tag fallback (`sha256-<hex>.sig|.att|.sbom`) ties to it.
+   * It lands in the same repositories as its subject.
+   */
+  referrer: z.strictObject({ subject: Sha256DigestSchema, kind: z.enum(['signature', 'attestation', 'sbom', 'other'], 'must be signature, attestation, sbom or other') }).optional(),
 });
 
 /** A blob the bundle holds (configs, layers and manifests alike), or one it leaves out. */
@@ -104,6 +110,20 @@ export const BundleManifestSchema = z
     parent: z.string().nullable(),
     /** Incremental bundles only: configs and layers the images need but this bundle leaves out, because the site already holds them. */
     omitted: z.array(BundleBlobSchema).optional(),
+    /**
+     * The digest and size of index.json's exact bytes, so that ferry.json pins every other byte of the bundle
+     * (index.json here, every blob in `blobs`, every part in `parts`) and one signature over ferry.json covers all of it.
+     * Written by every export since issue 14; a bundle without it verifies but cannot be signed.
+     */
+    index: BundleBlobSchema.optional(),
+    /**
+     * The export channel (connected site + image set) whose `sequence` this is: the disconnected side refuses a
+     * sequence at or below the highest it imported on the channel (rollback protection), unless an officer allows it.
+     */
+    channel: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,199}$/, 'must be a channel name (letters, digits, . _ : / @ -, up to 200)')
+      .optional(),
   })
   .superRefine((manifest, context) => {
     manifest.images.forEach((image, i) => {
