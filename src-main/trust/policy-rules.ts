@@ -59,6 +59,8 @@ export interface PolicyFacts {
   signatures: readonly SignatureFinding[];
   images: readonly PolicyImage[];
   landings: readonly PolicyLanding[];
+  /** False when no import target was given (`ferry verify --policy` alone): the target rules are then left to the import. */
+  targetKnown?: boolean;
   /** Each target tag against what the site holds. */
   tagChanges: readonly TagChange[];
   /** Tags whose present state could not be read (the registry did not answer): overwriteTags: false cannot vouch for them. */
@@ -283,7 +285,11 @@ function blockedImagesRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleRe
   return rule('blocked-images', found.length === 0, found.length > 0 ? found : [`none of ${facts.images.length} image(s) is blocked`]);
 }
 
+/** What the target rules say when no target was given. */
+const NO_TARGET = 'not checked: no import target was given (the import checks it)';
+
 function allowedTargetsRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleResult {
+  if (facts.targetKnown === false) return rule('allowed-targets', true, [NO_TARGET]);
   if (policy.allowedTargets === undefined) return rule('allowed-targets', true, ['the policy allows any target']);
   const prefixes = policy.allowedTargets;
   const outside = new Set<string>();
@@ -296,6 +302,7 @@ function allowedTargetsRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleR
 }
 
 function overwriteTagsRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleResult {
+  if (facts.targetKnown === false) return rule('overwrite-tags', true, [NO_TARGET]);
   const moved = facts.tagChanges.filter((c) => c.status === 'moved').map((c) => `${c.repository}:${c.tag} moves from ${c.previous ?? 'an unknown digest'} to ${c.digest}`);
   if (policy.overwriteTags) return rule('overwrite-tags', true, [moved.length > 0 ? `${moved.length} tag(s) move; the policy allows it` : 'no tag moves', ...moved]);
   const unknown = (facts.tagProblems ?? []).map((p) => `could not read what a tag holds now: ${p}`);

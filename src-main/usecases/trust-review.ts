@@ -114,7 +114,6 @@ export interface PolicyCheck {
   verdict: PolicyVerdict;
   signatures: SignatureFinding[];
   changes: TagChange[];
-  plan: ImportPlan;
 }
 
 /**
@@ -122,11 +121,18 @@ export interface PolicyCheck {
  * import target. `client` is the target registry, asked with HEAD only; without
  * one the catalog's record stands for what the tags hold.
  */
-export async function checkPolicy(view: VerifiedBundle, policy: SitePolicy, target: ImportTarget, catalog: Catalog, client: RegistryClient | undefined, signal?: AbortSignal): Promise<PolicyCheck> {
-  const plan = planImport(view, target);
+export async function checkPolicy(
+  view: VerifiedBundle,
+  policy: SitePolicy,
+  target: ImportTarget | undefined,
+  catalog: Catalog,
+  client: RegistryClient | undefined,
+  signal?: AbortSignal,
+): Promise<PolicyCheck> {
+  const plan = target !== undefined ? planImport(view, target) : undefined;
   const manifest = view.manifest;
   const signatures = await statementsOf(view, policy);
-  const { changes, problems } = await tagChanges(plan, catalog, client, signal);
+  const { changes, problems } = plan !== undefined ? await tagChanges(plan, catalog, client, signal) : { changes: [], problems: [] };
   const known = manifest ? catalog.bundle(manifest.bundleId) : undefined;
   const facts: PolicyFacts = {
     now: new Date(),
@@ -137,12 +143,13 @@ export async function checkPolicy(view: VerifiedBundle, policy: SitePolicy, targ
     alreadyImported: known?.direction === 'import',
     signatures,
     images: policyImages(view),
-    landings: landingsOf(plan),
+    landings: plan !== undefined ? landingsOf(plan) : [],
+    targetKnown: plan !== undefined,
     tagChanges: changes,
     tagProblems: problems,
     imageSignaturesUnavailable: 'image signatures are not checked by this build',
   };
-  return { verdict: evaluatePolicy(policy, facts), signatures, changes, plan };
+  return { verdict: evaluatePolicy(policy, facts), signatures, changes };
 }
 
 /** The channel's highest imported sequence, when the catalog knows the channel. */
@@ -183,6 +190,41 @@ export function policyRefused(verdict: PolicyVerdict, bundle: string, registry: 
   });
 }
 
+/** What `ferry verify --policy` judges a verified bundle against: the policy file, and optionally the import target and how to reach it. */
+export interface TrustCheckInput {
+  policyPath?: string;
+  /** `REGISTRY[/PREFIX]`: with it, the target rules (allowed targets, moved tags) are checked too. */
+  target?: string;
+  keepRegistryHost?: boolean;
+  registry?: RegistrySettings;
+}
+
+/**
+ * The trust section of a verify report under the site policy: signatures and
+ * approvals checked with the policy's keys and the verdict rule by rule;
+ * undefined when the site has no policy (the report then speaks of the
+ * signatures alone). Reads the target registry (HEAD only) when a target is given.
+ */
+export async function policyTrustReport(view: VerifiedBundle, input: TrustCheckInput, catalog: Catalog, context: JobContext = {}): Promise<TrustReport | undefined> {
+  const policy = await readSitePolicy(input.policyPath, catalog.path);
+  if (policy === undefined) return undefined;
+  const target = input.target !== undefined ? targetOf(input.target, input.keepRegistryHost) : undefined;
+  const registries = target !== undefined && input.registry !== undefined ? new Registries(registryAccessFor(input.registry, [target.registry], 'destination')) : undefined;
+  try {
+    const client = target !== undefined ? await registries?.client(target.registry) : undefined;
+    const { verdict, signatures } = await checkPolicy(view, policy, target, catalog, client, context.signal);
+    return { summary: trustSummary(signatures, verdict), signed: signatures.some((s) => s.ok && s.kind === 'export'), signatures, policy: verdict };
+  } finally {
+    await registries?.close();
+  }
+}
+
+/** An import target from its `REGISTRY[/PREFIX]` text. */
+function targetOf(text: string, keepRegistryHost: boolean | undefined): ImportTarget {
+  const { registry, prefix } = parseRegistryPrefix(text);
+  return { registry, prefix, keepRegistryHost: keepRegistryHost === true };
+}
+
 /** Per image, which referrers travel with it (signature, attestation, SBOM). */
 function referrersOf(view: VerifiedBundle): ReferrerPresence[] {
   const listed = view.manifest?.images ?? [];
@@ -220,8 +262,7 @@ function sourcesOf(view: VerifiedBundle): ReviewReport['sources'] {
  * when the policy file changed.
  */
 export async function reviewBundle(view: VerifiedBundle, input: ReviewInput, catalog: Catalog, context: JobContext = {}): Promise<ReviewReport> {
-  const { registry, prefix } = parseRegistryPrefix(input.target);
-  const target: ImportTarget = { registry, prefix, keepRegistryHost: input.keepRegistryHost === true };
+  const target = targetOf(input.target, input.keepRegistryHost);
   const policy = await readSitePolicy(input.policyPath, catalog.path);
   const registries = new Registries(registryAccessFor(input.registry, [target.registry], 'destination'));
   try {

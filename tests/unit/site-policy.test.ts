@@ -192,6 +192,12 @@ describe('evaluating', () => {
     expect(failedRules(evaluatePolicy(policy, facts(extra())))).toEqual(failed);
   });
 
+  it('leaves the target rules to the import when no target is given', () => {
+    const verdict = evaluatePolicy(policy, facts({ targetKnown: false, landings: [], tagChanges: [], tagProblems: ['unreadable'] }));
+    expect(failedRules(verdict)).toEqual([]);
+    expect(verdict.rules.find((r) => r.id === 'allowed-targets')?.details[0]).toMatch(/no import target/);
+  });
+
   it('lets an officer allow a rollback, and a re-import of the same bundle through', () => {
     const allowed = facts({ sequence: 3, signatures: [finding(ids.exporter, 'export'), finding(ids.officer, 'approval', { time: '2026-12-02T10:00:00Z', allowRollback: true })] });
     expect(failedRules(evaluatePolicy(policy, allowed))).toEqual([]);
