@@ -214,7 +214,8 @@ function landReferrers(view: VerifiedBundle, subjects: ReadonlyArray<{ digest: s
     if (image.referrer === undefined) return [];
     const { subject } = image.referrer;
     const repositories = [...new Set(subjects.filter((s) => s.digest === subject).flatMap((s) => s.placements.map((placement) => placement.repository)))];
-    if (repositories.length === 0) throw new FerryError('BUNDLE_INVALID', `${view.dir}: referrer ${image.name} belongs to ${subject}, which the bundle does not carry`, { image: image.name, path: view.dir });
+    if (repositories.length === 0)
+      throw new FerryError('BUNDLE_INVALID', `${view.dir}: referrer ${image.name} belongs to ${subject}, which the bundle does not carry`, { image: image.name, path: view.dir });
     const tag = sourceReference(view, image.name, image.source).tag;
     return repositories.map((repository) => ({ repository, ...(tag !== undefined ? { tag } : {}) }));
   });

@@ -26,7 +26,12 @@ export function referrersFallbackTag(digest: string): string {
  * Undefined when the registry answers 404: it has no referrers API (Distribution 2.8, older Harbor),
  * and the caller decides whether the tag fallback applies.
  */
-export async function queryReferrersApi(client: RegistryClient, repository: string, digest: string, options: { artifactType?: string; signal?: AbortSignal } = {}): Promise<{ descriptors: Descriptor[]; filtered: boolean } | undefined> {
+export async function queryReferrersApi(
+  client: RegistryClient,
+  repository: string,
+  digest: string,
+  options: { artifactType?: string; signal?: AbortSignal } = {},
+): Promise<{ descriptors: Descriptor[]; filtered: boolean } | undefined> {
   const subject = `referrers of ${client.registry}/${repository}@${digest}`;
   const query = options.artifactType ? `?artifactType=${encodeURIComponent(options.artifactType)}` : '';
   const response = await client.send({
