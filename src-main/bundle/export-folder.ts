@@ -14,8 +14,8 @@ import { readBundleManifestIfPresent } from './bundle-manifest.ts';
 import { EXPORT_STATE_FILE, readExportState, type ExportState } from './export-state.ts';
 import { partName, type PartInfo } from './parts.ts';
 
-/** Every name an export writes at the top of its folder. */
-const OWN_ENTRY = /^(oci-layout|index\.json|ferry\.json|blobs|\.ferry-export\.json|part-\d{6}\.tar(\.partial)?)$/;
+/** Every name an export writes at the top of its folder (`signatures/` when it signs the bundle). */
+const OWN_ENTRY = /^(oci-layout|index\.json|ferry\.json|blobs|signatures|\.ferry-export\.json|part-\d{6}\.tar(\.partial)?)$/;
 
 /** What the folder holds before an export starts. */
 export interface FolderState {
@@ -63,7 +63,7 @@ async function refuseOddKinds(dir: string, entries: SafeDirEntry[]): Promise<voi
       path: join(dir, name),
     });
   for (const entry of entries) {
-    const wanted = entry.name === 'blobs' ? 'directory' : 'file';
+    const wanted = entry.name === 'blobs' || entry.name === BUNDLE_FILES.signatures ? 'directory' : 'file';
     if (entry.kind !== wanted) throw odd(entry.name, entry.kind, wanted);
   }
   if (!entries.some((entry) => entry.name === 'blobs')) return;

@@ -16,6 +16,7 @@ import { asBuffer, CheckingSink, copyBlob } from '../oci/blob-io.ts';
 import { ManifestCollector, type BlobFacts } from './bundle-graph.ts';
 import { OCI_LAYOUT_CONTENT } from './layout.ts';
 import { partName } from './parts.ts';
+import { checkSignaturesFolder } from './signatures-folder.ts';
 import { TarEntryGuard, type TarEntryHeader } from './tar-safety.ts';
 import { INDEX_LIMIT, throwIfCancelled, TOLERATED_LEFTOVER, type CheckRecorder, type VerifyOptions } from './verify-report.ts';
 import { writeToExtract } from '../oci/tar-feed.ts';
@@ -49,7 +50,7 @@ export async function verifyArchive(dir: string, manifest: BundleManifest, facts
   const parts = manifest.parts;
 
   // The bundle folder: ferry.json and the listed parts only.
-  const allowedTop = new Set<string>([BUNDLE_FILES.manifest, ...parts.map((p) => p.name)]);
+  const allowedTop = new Set<string>([BUNDLE_FILES.manifest, BUNDLE_FILES.signatures, ...parts.map((p) => p.name)]);
   const listed = await listBundleFolder(dir, '').catch((error: unknown) => {
     if (!(error instanceof FerryError) || safeFileProblem(error) === 'cancelled') throw error;
     recorder.fail('files', error.message, error.code);
@@ -57,6 +58,7 @@ export async function verifyArchive(dir: string, manifest: BundleManifest, facts
   });
   const extra = (listed ?? []).map((entry) => entry.name).filter((name) => !allowedTop.has(name) && !TOLERATED_LEFTOVER.test(name));
   if (extra.length > 0) recorder.fail('files', `the bundle folder holds files ferry.json does not list: ${extra.slice(0, 10).join(', ')}${extra.length > 10 ? `, … (${extra.length} in all)` : ''}`);
+  await checkSignaturesFolder(dir, listed ?? [], recorder, signal);
 
   // Sizes first (cheap): the tar stream is aligned only up to the first part that is misnamed, missing or of the wrong size.
   let alignedParts = parts.length;

@@ -19,11 +19,12 @@ import { Limiter } from '../base/limiter.ts';
 import { entryKind, KIND_WORDS, listBundleFolder, safeFileProblem, type SafeDirEntry } from '../base/safe-file.ts';
 import { readBundleFileIfPresent, streamBundleFile } from '../base/safe-read.ts';
 import { asBuffer, CheckingSink, copyBlob, type BlobSource } from '../oci/blob-io.ts';
-import { isDigest } from '../oci/digest.ts';
+import { isDigest, sha256Digest } from '../oci/digest.ts';
 import { listContent } from './content-list.ts';
 import { checkBundleGraph, checkGraph, ManifestCollector, newBlobFacts, parseIndexEntries, type BlobFacts } from './bundle-graph.ts';
 import { verifiedView, type VerifiedBundle, type VerifiedParts } from './bundle-view.ts';
 import { OCI_LAYOUT_CONTENT } from './layout.ts';
+import { checkSignaturesFolder } from './signatures-folder.ts';
 import { verifyArchive } from './verify-archive.ts';
 import { CheckRecorder, INDEX_LIMIT, throwIfCancelled, TOLERATED_LEFTOVER, type VerifyOptions, type VerifyReport } from './verify-report.ts';
 
@@ -79,10 +80,29 @@ export async function verifyBundleDetailed(dir: string, options: VerifyOptions =
     recorder.fail('graph', 'not checked: the bundle could not be read to the end (see the checks above)');
     return finish(manifest);
   }
+  if (read.index !== undefined) checkIndexPin(manifest, read.index, recorder);
   const graph = checkBundleGraph(manifest, read.index, facts);
   for (const problem of graph.problems) recorder.fail('graph', problem);
   const index = read.index && graph.entries ? { bytes: read.index, entries: graph.entries } : undefined;
   return finish(manifest, index && { dir, form: manifest.form, ferry: { bytes: ferryBytes, manifest }, index, manifests: graph.reached, sizes: facts.present });
+}
+
+/**
+ * ferry.json's pin of index.json (`index`, written since issue 14): the exact
+ * bytes read must have that size and digest, so a signature over ferry.json
+ * covers index.json too. A bundle without the pin verifies as before.
+ */
+function checkIndexPin(manifest: BundleManifest, index: Buffer, recorder: CheckRecorder): void {
+  const pin = manifest.index;
+  if (pin === undefined) return;
+  const digest = sha256Digest(index);
+  if (index.length !== pin.size || digest !== pin.digest) {
+    recorder.fail(
+      'files',
+      `${BUNDLE_FILES.index} does not match its pin in ferry.json (content ${digest}, ${index.length} bytes; ferry.json says ${pin.digest}, ${pin.size} bytes)`,
+      index.length !== pin.size ? 'SIZE_MISMATCH' : 'DIGEST_MISMATCH',
+    );
+  }
 }
 
 /**
@@ -235,8 +255,10 @@ async function verifyDirectory(
   options: VerifyOptions,
 ): Promise<{ bytes: number; index?: Buffer; complete: boolean }> {
   for (const id of ['blobs', 'graph', 'files'] as const) recorder.open(id);
-  const allowedTop = new Set<string>([BUNDLE_FILES.ociLayout, BUNDLE_FILES.index, BUNDLE_FILES.manifest, 'blobs']);
-  const extra = (await listFolder(dir, '', recorder, 'files', options.signal)).map((entry) => entry.name).filter((name) => !allowedTop.has(name) && !TOLERATED_LEFTOVER.test(name));
+  const allowedTop = new Set<string>([BUNDLE_FILES.ociLayout, BUNDLE_FILES.index, BUNDLE_FILES.manifest, 'blobs', BUNDLE_FILES.signatures]);
+  const top = await listFolder(dir, '', recorder, 'files', options.signal);
+  const extra = top.map((entry) => entry.name).filter((name) => !allowedTop.has(name) && !TOLERATED_LEFTOVER.test(name));
+  await checkSignaturesFolder(dir, top, recorder, options.signal);
   const algorithms = (await listFolder(dir, 'blobs', recorder, 'blobs', options.signal)).map((entry) => entry.name);
   extra.push(...algorithms.filter((name) => name !== 'sha256').map((name) => `blobs/${name}`));
   const entries = algorithms.includes('sha256') ? await listFolder(dir, 'blobs/sha256', recorder, 'blobs', options.signal) : [];

@@ -14,7 +14,7 @@
  * Guide: https://deckhouse.io/products/kubernetes-platform/guides/airgapped-update.html
  */
 import { FerryError } from '../../src-shared/errors.ts';
-import { checkContent } from './content-check.ts';
+import { checkContent } from '../base/content-check.ts';
 import { resolveModules } from './deckhouse-modules.ts';
 import { resolvePlatform } from './deckhouse-platform.ts';
 import { DeckhousePlan, DeckhouseReads, mapBounded } from './deckhouse-reads.ts';

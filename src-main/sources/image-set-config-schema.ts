@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import type { YamlContent } from '../base/yaml-read.ts';
-import { checkContent } from './content-check.ts';
+import { checkContent } from '../base/content-check.ts';
 import { parseReference } from '../oci/reference.ts';
 import { anyVersion, compareVersions, releaseVersion } from './versions.ts';
 import { compileBlockedPattern } from './openshift-schema.ts';

@@ -15,7 +15,7 @@ import type { BundleImageSet } from '../../src-shared/model/bundle.ts';
 import type { Reference } from '../../src-shared/model/oci.ts';
 import { readYamlFile } from '../base/yaml-read.ts';
 import { formatReference } from '../oci/reference.ts';
-import { checkContent } from './content-check.ts';
+import { checkContent } from '../base/content-check.ts';
 import { readImageList } from './image-list.ts';
 import { imageSetFromConfiguration } from './image-set-config.ts';
 import { IMAGE_SET_CONFIGURATION_KIND, isImageSetConfiguration, parseImageSetConfiguration, type ImageSetConfigurationDocument } from './image-set-config-schema.ts';

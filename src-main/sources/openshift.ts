@@ -5,7 +5,7 @@
  * `oc adm catalog mirror` / oc-mirror v2 would lay them out.
  */
 import { formatReference } from '../oci/reference.ts';
-import { checkContent } from './content-check.ts';
+import { checkContent } from '../base/content-check.ts';
 import { closeHttpConnections } from './http-download.ts';
 import { openShiftSchema, type OpenShiftConfig } from './image-set-schema.ts';
 import { resolveGraphImage } from './openshift-graph-image.ts';

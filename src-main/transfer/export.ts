@@ -14,6 +14,7 @@ import { BUNDLE_FILES, BUNDLE_FORMAT_ARTIFACTS, BUNDLE_FORMAT_PLAIN, type Bundle
 import type { Reference } from '../../src-shared/model/oci.ts';
 import type { TransferEvent } from '../../src-shared/model/progress.ts';
 import type { ImageGraph } from '../oci/image-graph.ts';
+import { sha256Digest } from '../oci/digest.ts';
 import { MemoryBlobSource, type BlobRef, type BlobSource } from '../oci/blob-io.ts';
 import { LocalFileBlobSource, type LocalArtifact, type LocalArtifactGraph, type PlannedFile } from '../oci/local-artifact.ts';
 import { formatPlatform, type PlatformSelection } from '../oci/platform.ts';
@@ -326,6 +327,8 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
     parts: summary.parts,
     parent: summary.parent,
     ...(omitted.length > 0 ? { omitted } : {}),
+    // The pin of index.json's exact bytes: with it, ferry.json covers every byte of the bundle, and one signature over it does too.
+    index: { digest: sha256Digest(index), size: Buffer.byteLength(index) },
   };
   await sweepTempFiles(dir);
   const ferryJson = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);

@@ -110,7 +110,8 @@ export async function signFerryStatement(ferryJson: Buffer, signer: FerrySigner,
   const dsseSigner: Signer = {
     // `data` is the DSSE PAE the builder made from payloadType and payload.
     sign: async (data) => ({
-      signature: sign('sha256', data, signer.privateKey),
+      // ECDSA signs a SHA-256 digest; Ed25519 signs the message itself (Node takes no digest name for it).
+      signature: sign(signer.privateKey.asymmetricKeyType === 'ed25519' ? null : 'sha256', data, signer.privateKey),
       key: { $case: 'publicKey', publicKey: publicKeyPem, hint: signer.keyId },
     }),
   };

@@ -25,8 +25,15 @@ export const PUBLIC_KEY_SUFFIX = '.pub';
 /** File name suffix of a private key (encrypted PKCS#8 PEM). */
 export const PRIVATE_KEY_SUFFIX = '.key';
 
-/** The only algorithm `ferry key generate` makes today, in the words `ferry key list` prints. */
+/** The default algorithm of `ferry key generate`, in the words `ferry key list` prints. */
 export const KEY_ALGORITHM = 'ECDSA P-256';
+/** Ed25519, in the words `ferry key list` prints. */
+export const ED25519_ALGORITHM = 'Ed25519';
+
+/** The algorithms `ferry key generate --algorithm` makes: both verify with @sigstore/verify from the public key alone (docs/trust.md "Keys"). */
+export const KEY_ALGORITHMS = ['ecdsa-p256', 'ed25519'] as const;
+/** One of KEY_ALGORITHMS. */
+export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
 
 /** The cipher that seals a private key file (OpenSSL's name, as PKCS#8 PEM records it). */
 const PRIVATE_KEY_CIPHER = 'aes-256-cbc';
@@ -77,6 +84,7 @@ export function keyFingerprint(key: KeyObject): string {
 function algorithmOf(key: KeyObject): string {
   const curve = key.asymmetricKeyDetails?.namedCurve;
   if (key.asymmetricKeyType === 'ec' && curve === 'prime256v1') return KEY_ALGORITHM;
+  if (key.asymmetricKeyType === 'ed25519') return ED25519_ALGORITHM;
   return curve === undefined ? (key.asymmetricKeyType ?? 'unknown') : `${key.asymmetricKeyType ?? 'unknown'} ${curve}`;
 }
 
@@ -92,12 +100,16 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /**
- * Makes an ECDSA P-256 key pair and writes it to `dir` as `NAME.pub` and
- * `NAME.key` (mode 0600, encrypted under `passphrase`). Refuses a bad name,
- * an empty passphrase, and a name either file already exists for.
+ * Makes a key pair (ECDSA P-256 unless Ed25519 is asked for) and writes it to
+ * `dir` as `NAME.pub` and `NAME.key` (mode 0600, encrypted under
+ * `passphrase`). Refuses a bad name, an unknown algorithm, an empty
+ * passphrase, and a name either file already exists for.
  */
-export async function generateSigningKey(dir: string, name: string, passphrase: string): Promise<GeneratedKey> {
+export async function generateSigningKey(dir: string, name: string, passphrase: string, algorithm: KeyAlgorithm = 'ecdsa-p256'): Promise<GeneratedKey> {
   checkKeyName(name);
+  if (!KEY_ALGORITHMS.includes(algorithm)) {
+    throw new FerryError('INVALID_ARGUMENT', `key algorithm ${JSON.stringify(algorithm)} is not one Ferry makes: ${KEY_ALGORITHMS.join(' or ')}`, { algorithm });
+  }
   if (passphrase === '') throw new FerryError('INVALID_ARGUMENT', 'an empty passphrase is not allowed: the private key would be readable by anyone who copies the file');
   const publicKeyPath = join(dir, `${name}${PUBLIC_KEY_SUFFIX}`);
   const privateKeyPath = join(dir, `${name}${PRIVATE_KEY_SUFFIX}`);
@@ -109,11 +121,11 @@ export async function generateSigningKey(dir: string, name: string, passphrase: 
   for (const path of [privateKeyPath, publicKeyPath]) {
     if (await exists(path)) throw new FerryError('INVALID_ARGUMENT', `key ${name} already exists (${path}); choose another name, or remove the old key first`, { name, path });
   }
-  const pair = await generateKeyPairAsync('ec', {
-    namedCurve: 'prime256v1',
+  const encodings = {
     publicKeyEncoding: { type: 'spki', format: 'pem' },
     privateKeyEncoding: { type: 'pkcs8', format: 'pem', cipher: PRIVATE_KEY_CIPHER, passphrase },
-  });
+  } as const;
+  const pair = algorithm === 'ed25519' ? await generateKeyPairAsync('ed25519', encodings) : await generateKeyPairAsync('ec', { namedCurve: 'prime256v1', ...encodings });
   // The private key first: a .pub without its .key would block the name for nothing.
   await writeFileDurable(privateKeyPath, pair.privateKey, { mode: 0o600 });
   try {

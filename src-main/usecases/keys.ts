@@ -4,17 +4,19 @@
  * falls back to `keys/` in Ferry's data folder. The key files themselves are
  * trust/keys.ts's business.
  */
-import { defaultKeysFolder, exportPublicKey, generateSigningKey, listSigningKeys, type GeneratedKey, type KeyInfo } from '../trust/keys.ts';
+import { defaultKeysFolder, exportPublicKey, generateSigningKey, listSigningKeys, type GeneratedKey, type KeyAlgorithm, type KeyInfo } from '../trust/keys.ts';
 
 /** The keys folder a command works in: the one given, else the default in the data folder. */
 export function keysFolder(dir?: string): string {
   return dir !== undefined && dir !== '' ? dir : defaultKeysFolder();
 }
 
-/** Makes a new ECDSA P-256 signing key `name` in `dir`, its private key sealed by `passphrase`. */
-export async function generateKey(name: string, passphrase: string, dir?: string): Promise<GeneratedKey> {
-  return generateSigningKey(keysFolder(dir), name, passphrase);
+/** Makes a new signing key `name` in `dir` (ECDSA P-256, or Ed25519 when asked), its private key sealed by `passphrase`. */
+export async function generateKey(name: string, passphrase: string, dir?: string, algorithm?: KeyAlgorithm): Promise<GeneratedKey> {
+  return generateSigningKey(keysFolder(dir), name, passphrase, algorithm);
 }
+
+export { KEY_ALGORITHMS, type KeyAlgorithm } from '../trust/keys.ts';
 
 /** The keys a folder holds, with algorithm and fingerprint, for listing. */
 export async function listKeys(dir?: string): Promise<KeyInfo[]> {

@@ -23,6 +23,22 @@ export const BUNDLE_FILES = {
   signatures: 'signatures',
 } as const;
 
+/** The suffix of every statement file under `signatures/` (a Sigstore bundle: an export signature, an approval or a rejection). */
+export const STATEMENT_FILE_SUFFIX = '.sigstore.json';
+
+/**
+ * The names a statement file under `signatures/` may have: a plain name (letters, digits, `.`, `_`, `-`, starting with a
+ * letter or digit) ending in `.sigstore.json`, e.g. `exporter-1.sigstore.json` or `officer-1.approval.sigstore.json`.
+ * Verification refuses anything else in the folder by name.
+ */
+export const STATEMENT_FILE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,150}\.sigstore\.json$/;
+
+/** A statement file is a few KiB; one larger than this is refused unread. */
+export const MAX_STATEMENT_FILE_BYTES = 1024 * 1024;
+
+/** At most this many statement files in `signatures/`: more is no review, but an attack on the reader. */
+export const MAX_STATEMENT_FILES = 100;
+
 // The types are inferred from the schema (src-shared/schemas/bundle-manifest.ts), so they cannot drift from what is checked.
 
 /** Who wrote a bundle, for the security officer's review. */

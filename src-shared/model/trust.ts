@@ -8,8 +8,8 @@
 /** What a statement beside ferry.json says: the exporter vouches for it, or an officer approves or rejects it. */
 export type StatementKind = 'export' | 'approval' | 'rejection';
 
-/** A role a trusted key holds in the site policy. */
-export type KeyRole = 'exporter' | 'officer';
+/** A role a trusted key holds in the site policy: exporters sign bundles, officers decide on them, image signers sign images (cosign, `requireImageSignatures`). */
+export type KeyRole = 'exporter' | 'officer' | 'image-signer';
 
 /** One file under `signatures/`, as checked: who made it, what it says, and whether it verified. */
 export interface SignatureFinding {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import tarStream from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBack } from '../../src-main/bundle/read-back.ts';
+import { verifyBundle } from '../../src-main/bundle/verify.ts';
 import { PartWriter } from '../../src-main/bundle/parts.ts';
 import { sameJob, type ExportState } from '../../src-main/bundle/export-state.ts';
 import type { BundleManifest } from '../../src-shared/model/bundle.ts';
@@ -45,7 +46,10 @@ describe('read-back refuses what ferry.json does not vouch for', () => {
     const first = index.manifests[0];
     if (first) first.annotations['org.opencontainers.image.ref.name'] = 'evil.example.com/other:v1';
     await writeFile(join(clean, 'index.json'), JSON.stringify(index));
-    await expect(readBack(clean)).rejects.toThrow(/index.json does not list the images ferry.json lists/);
+    // ferry.json pins index.json's bytes (issue 14): the pin is what readBack names first; the graph check sees the other images too.
+    await expect(readBack(clean)).rejects.toThrow(/index.json does not match its pin in ferry.json/);
+    const report = await verifyBundle(clean);
+    expect(report.checks.find((c) => c.id === 'graph')?.problems.join('\n')).toMatch(/index.json does not list the images ferry.json lists/);
   });
 
   it('an archive whose parts check out but hold an entry that is not allowed: refused, not hung', async () => {

@@ -1,12 +1,12 @@
 /**
- * Checking a parsed image set (or one of its sections) against its zod schema,
- * and turning every problem zod finds into one INVALID_CONTENT error that
- * names the file, the line:column and the path of each bad part
- * (`deckhouse.modules[1] has an invalid version constraint …`).
+ * Checking a parsed YAML file (an image set or one of its sections, the site
+ * policy) against its zod schema, and turning every problem zod finds into one
+ * INVALID_CONTENT error that names the file, the line:column and the path of
+ * each bad part (`deckhouse.modules[1] has an invalid version constraint …`).
  */
 import { z } from 'zod';
 import { FerryError } from '../../src-shared/errors.ts';
-import type { TextPosition, ValuePath, YamlContent } from '../base/yaml-read.ts';
+import type { TextPosition, ValuePath, YamlContent } from './yaml-read.ts';
 
 /** One problem in a file: its path, wording and, when known, where it was written. */
 export interface ContentProblem {
