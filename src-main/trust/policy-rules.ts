@@ -51,10 +51,8 @@ export interface PolicyFacts {
   expires?: string;
   channel?: string;
   sequence?: number;
-  /** The highest sequence this site imported on the channel; undefined when it imported none. */
+  /** The highest sequence this site imported on the channel from another bundle (importing the same bundle again is no rollback); undefined when none. */
   highestSequence?: number;
-  /** True when the catalog recorded this very bundle (same id and ferry.json) imported before: importing it again is no rollback. */
-  alreadyImported?: boolean;
   /** The statements beside ferry.json, checked with the policy's keys. */
   signatures: readonly SignatureFinding[];
   images: readonly PolicyImage[];
@@ -234,7 +232,6 @@ function rollbackRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleResult 
   const where = `channel ${facts.channel}`;
   if (facts.highestSequence === undefined) return rule('rollback', true, [`sequence ${facts.sequence} is the first imported on ${where}`]);
   if (facts.sequence > facts.highestSequence) return rule('rollback', true, [`sequence ${facts.sequence} follows ${facts.highestSequence}, the highest imported on ${where}`]);
-  if (facts.sequence === facts.highestSequence && facts.alreadyImported === true) return rule('rollback', true, [`sequence ${facts.sequence}: this very bundle was imported before on ${where}`]);
   const exporters = new Set(facts.signatures.filter((f) => f.ok && f.kind === 'export').map((f) => f.keyId));
   const allowing = facts.signatures
     .filter((f) => f.ok && f.kind === 'approval' && f.allowRollback === true && !exporters.has(f.keyId))

@@ -19,7 +19,11 @@ import type { RegistryClient } from '../oci/registry/client.ts';
 import { headManifest } from '../oci/registry/manifests.ts';
 import { Registries } from '../oci/registry/registries.ts';
 import { graphOf, planImport, type ImportPlan, type ImportTarget } from '../transfer/import-plan.ts';
+import { checkImageSignatures } from '../trust/image-signatures.ts';
 import { readSitePolicy, type SitePolicy } from '../trust/policy.ts';
+import { localKnownKeys, readStatements } from '../trust/statements.ts';
+import { viewBlobReader } from '../bundle/view-blobs.ts';
+import { keysFolder } from './keys.ts';
 import { evaluatePolicy, failedRules, type PolicyFacts, type PolicyImage, type PolicyLanding } from '../trust/policy-rules.ts';
 import { registryAccessFor, type RegistrySettings } from './access.ts';
 import type { JobContext } from './job-context.ts';
@@ -38,11 +42,11 @@ export interface ReviewInput {
 const TAG_READS_IN_FLIGHT = 8;
 
 /** The statements beside ferry.json, checked with the policy's keys. */
-async function statementsOf(view: VerifiedBundle, policy: SitePolicy | undefined): Promise<SignatureFinding[]> {
+async function statementsOf(view: VerifiedBundle, policy: SitePolicy | undefined, signal?: AbortSignal): Promise<SignatureFinding[]> {
   if (view.ferryJson === undefined) return [];
-  const { readStatements } = await import('../trust/statements.ts');
-  const keys = policy?.trustedKeys.map((key) => ({ keyId: key.keyId, name: key.name, role: key.role, publicKey: key.publicKey })) ?? [];
-  return readStatements(view.dir, view.ferryJson, keys);
+  // With a policy, its keys and roles; without one, the local keys folder's keys, roles unknown (as `ferry verify` reports them).
+  const keys = policy ? policy.trustedKeys.map((key) => ({ keyId: key.keyId, name: key.name, role: key.role, publicKey: key.publicKey })) : await localKnownKeys(keysFolder());
+  return readStatements(view.dir, view.ferryJson, keys, signal);
 }
 
 /** Each tag the import would set against what the site holds: the registry's answer (read only), else the catalog's record. */
@@ -131,31 +135,37 @@ export async function checkPolicy(
 ): Promise<PolicyCheck> {
   const plan = target !== undefined ? planImport(view, target) : undefined;
   const manifest = view.manifest;
-  const signatures = await statementsOf(view, policy);
+  const signatures = await statementsOf(view, policy, signal);
   const { changes, problems } = plan !== undefined ? await tagChanges(plan, catalog, client, signal) : { changes: [], problems: [] };
-  const known = manifest ? catalog.bundle(manifest.bundleId) : undefined;
   const facts: PolicyFacts = {
     now: new Date(),
     ...(manifest ? { created: manifest.created, sequence: manifest.sequence } : {}),
     ...(manifest?.expires !== undefined ? { expires: manifest.expires } : {}),
     ...(manifest?.channel !== undefined ? { channel: manifest.channel } : {}),
-    ...highestOf(catalog, manifest?.channel),
-    alreadyImported: known?.direction === 'import',
+    ...highestOf(catalog, manifest?.channel, manifest?.bundleId),
     signatures,
     images: policyImages(view),
     landings: plan !== undefined ? landingsOf(plan) : [],
     targetKnown: plan !== undefined,
     tagChanges: changes,
     tagProblems: problems,
-    imageSignaturesUnavailable: 'image signatures are not checked by this build',
+    ...(await imageSignatureFacts(view, policy, signal)),
   };
   return { verdict: evaluatePolicy(policy, facts), signatures, changes };
 }
 
-/** The channel's highest imported sequence, when the catalog knows the channel. */
-function highestOf(catalog: Catalog, channel: string | undefined): { highestSequence?: number } {
+/** Per image, whose cosign signatures verify (trust/image-signatures.ts), read only when the policy requires image signatures. */
+async function imageSignatureFacts(view: VerifiedBundle, policy: SitePolicy, signal?: AbortSignal): Promise<Pick<PolicyFacts, 'imageSignatures'>> {
+  if (policy.requireImageSignatures.length === 0) return {};
+  const results = await checkImageSignatures(view, policy.trustedKeys, viewBlobReader(view), signal);
+  const names = new Map(view.images.map((image) => [image.digest, image.name]));
+  return { imageSignatures: [...results.entries()].map(([digest, result]) => ({ image: names.get(digest) ?? digest, digest, signedBy: result.signedBy, problems: result.problems })) };
+}
+
+/** The highest sequence this site imported on the channel from any other bundle (so importing the same bundle again is no rollback). */
+function highestOf(catalog: Catalog, channel: string | undefined, bundleId: string | undefined): { highestSequence?: number } {
   if (channel === undefined) return {};
-  const highest = catalog.highestSequence(channel, 'import');
+  const highest = catalog.highestSequence(channel, 'import', bundleId);
   return highest === undefined ? {} : { highestSequence: highest };
 }
 
@@ -274,7 +284,7 @@ export async function reviewBundle(view: VerifiedBundle, input: ReviewInput, cat
       notePolicyDigest(catalog, policy);
       ({ verdict, signatures, changes } = await checkPolicy(view, policy, target, catalog, client, context.signal));
     } else {
-      signatures = await statementsOf(view, undefined);
+      signatures = await statementsOf(view, undefined, context.signal);
       ({ changes } = await tagChanges(planImport(view, target), catalog, client, context.signal));
     }
     const trust: TrustReport = { summary: trustSummary(signatures, verdict), signed: signatures.some((s) => s.ok && s.kind === 'export'), signatures, ...(verdict ? { policy: verdict } : {}) };
