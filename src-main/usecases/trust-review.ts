@@ -26,6 +26,7 @@ import { viewBlobReader } from '../bundle/view-blobs.ts';
 import { keysFolder } from './keys.ts';
 import { evaluatePolicy, failedRules, type PolicyFacts, type PolicyImage, type PolicyLanding } from '../trust/policy-rules.ts';
 import { registryAccessFor, type RegistrySettings } from './access.ts';
+import { defaultCatalogPath, openCatalog } from './catalog.ts';
 import type { JobContext } from './job-context.ts';
 
 /** What a review is of: the import target it would write to, how to reach that registry, and the policy file (default: beside the catalog). */
@@ -226,6 +227,22 @@ export async function policyTrustReport(view: VerifiedBundle, input: TrustCheckI
     return { summary: trustSummary(signatures, verdict), signed: signatures.some((s) => s.ok && s.kind === 'export'), signatures, policy: verdict };
   } finally {
     await registries?.close();
+  }
+}
+
+/**
+ * `ferry verify`'s policy part: the site policy's trust report for a verified
+ * bundle, or undefined when the site has no policy. The catalog (the
+ * channel's highest sequence, recorded tags) is opened only when a policy exists.
+ */
+export async function verifyTrust(view: VerifiedBundle, input: TrustCheckInput & { catalogPath?: string }, context: JobContext = {}): Promise<TrustReport | undefined> {
+  const catalogPath = input.catalogPath ?? defaultCatalogPath();
+  if ((await readSitePolicy(input.policyPath, catalogPath)) === undefined) return undefined;
+  const catalog = openCatalog(catalogPath);
+  try {
+    return await policyTrustReport(view, input, catalog, context);
+  } finally {
+    catalog.close();
   }
 }
 

@@ -185,6 +185,10 @@ describe('site policy at import', () => {
     await approve(dir, officer);
     const policy = await policyFile('good', TWO_PERSON);
     const catalogFile = join(work, 'site-good.sqlite');
+    const verified = await runFerry('verify', dir, '--policy', policy, '--to', `${proxy.host}/mirror`, ...plain, '--catalog', catalogFile);
+    expect(verified.code, verified.stdout).toBe(0);
+    expect(verified.stdout).toMatch(/ok {6}approvals: .*\n {12}- approved by officer-1 \(1 of 1 required\)/);
+    expect(verified.stdout).toContain('accepted by the site policy');
     const result = await importThrough(dir, policy, catalogFile);
     expect(result.code, result.stdout).toBe(0);
     expect(result.writes.length).toBeGreaterThan(0);
@@ -235,7 +239,12 @@ describe('site policy at import', () => {
   it("refuses the exporter's key alone under a two-person policy", async () => {
     const dir = await copyBundle('two-person');
     await sign(dir, exporter);
-    await expectRefused(dir, await policyFile('two-person', TWO_PERSON), 'approvals');
+    const policy = await policyFile('two-person', TWO_PERSON);
+    const verified = await runFerry('verify', dir, '--policy', policy, '--catalog', join(work, 'verify.sqlite'));
+    expect(verified.code).toBe(1);
+    expect(verified.stdout).toMatch(/FAILED {2}approvals: .*\n {12}- no counted officer approval \(0 of 1 required\)/);
+    expect(verified.stdout).toContain('allowed-targets: every write under an allowed target\n            - not checked: no import target was given');
+    await expectRefused(dir, policy, 'approvals');
   });
 
   it('refuses an expired bundle', async () => {
