@@ -193,12 +193,16 @@ export function trustSummary(signatures: readonly SignatureFinding[], verdict: P
 export function policyRefused(verdict: PolicyVerdict, bundle: string, registry: string): FerryError {
   const failed = verdict.rules.filter((r) => !r.ok);
   const lines = failed.map((r) => `${r.id} (${r.title}): ${r.details.join('; ')}`);
-  return new FerryError('POLICY_REFUSED', `${bundle}: the site policy ${verdict.path} refuses this bundle (${failed.map((r) => r.id).join(', ')}):\n  ${lines.join('\n  ')}\nnothing was written to ${registry}`, {
-    policy: verdict.path,
-    policyDigest: verdict.digest,
-    failed: failed.map((r) => r.id),
-    rules: verdict.rules,
-  });
+  return new FerryError(
+    'POLICY_REFUSED',
+    `${bundle}: the site policy ${verdict.path} refuses this bundle (${failed.map((r) => r.id).join(', ')}):\n  ${lines.join('\n  ')}\nnothing was written to ${registry}`,
+    {
+      policy: verdict.path,
+      policyDigest: verdict.digest,
+      failed: failed.map((r) => r.id),
+      rules: verdict.rules,
+    },
+  );
 }
 
 /** What `ferry verify --policy` judges a verified bundle against: the policy file, and optionally the import target and how to reach it. */

@@ -18,6 +18,8 @@ import { bundleFromJSON } from '@sigstore/bundle';
 import { toSignedEntity, Verifier, type TrustMaterial } from '@sigstore/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Catalog } from '../../src-main/catalog/index.ts';
+import { reviewBundle } from '../../src-main/usecases/trust-review.ts';
+import { verifyWithView } from '../../src-main/usecases/verify.ts';
 import { APPROVAL_PREDICATE_TYPE, signFerryJson, signFerryStatement } from '../../src-main/trust/bundle-signature.ts';
 import { keyFingerprint } from '../../src-main/trust/keys.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
@@ -114,7 +116,12 @@ async function policyFile(name: string, rules: string): Promise<string> {
 const TWO_PERSON = 'require: {exporter: 1, officer: 1}\n';
 
 /** Runs an import through the proxy; returns the result and the write requests the registry saw. */
-async function importThrough(dir: string, policy: string, catalogFile: string, extra: string[] = []): Promise<{ code: number; error?: { code: string; message: string }; writes: string[]; stdout: string }> {
+async function importThrough(
+  dir: string,
+  policy: string,
+  catalogFile: string,
+  extra: string[] = [],
+): Promise<{ code: number; error?: { code: string; message: string }; writes: string[]; stdout: string }> {
   proxy.requests.length = 0;
   const result = await runFerry('import', dir, '--to', `${proxy.host}/mirror`, ...plain, '--catalog', catalogFile, '--policy', policy, '--json', ...extra);
   const writes = proxy.requests.filter((r) => WRITES.has(r.method)).map((r) => `${r.method} ${r.path}`);
@@ -285,7 +292,25 @@ describe('site policy at import', () => {
     const copied = await runFerry('copy', refOf('docker-schema2'), target, ...plain);
     expect(copied.code, copied.stderr).toBe(0);
     const dir = await copyBundle('moved');
-    await expectRefused(dir, await policyFile('moved', 'overwriteTags: false\n'), 'overwrite-tags');
+    const policy = await policyFile('moved', 'overwriteTags: false\n');
+    await expectRefused(dir, policy, 'overwrite-tags');
+    // The Review step shows the same: the tag moves (old digest → new), and the push is not allowed, saying why.
+    const { view } = await verifyWithView(dir);
+    if (!view) throw new Error('the bundle did not verify');
+    const catalog = Catalog.open(join(work, 'review.sqlite'));
+    try {
+      proxy.requests.length = 0;
+      const review = await reviewBundle(view, { target: `${proxy.host}/mirror`, registry: { plainHttp: true, authFile: emptyAuthFile }, policyPath: policy }, catalog);
+      expect(review.changes).toEqual([
+        expect.objectContaining({ tag: fixtures['oci-single'].tag, status: 'moved', previous: fixtures['docker-schema2'].manifestDigest, digest: fixtures['oci-single'].manifestDigest }),
+      ]);
+      expect(review.pushAllowed).toBe(false);
+      expect(review.blockedReason).toContain('overwrite-tags');
+      expect(review.trust.summary).toBe('policy failed: overwrite-tags');
+      expect(proxy.requests.filter((r) => WRITES.has(r.method))).toEqual([]);
+    } finally {
+      catalog.close();
+    }
   });
 });
 
