@@ -218,9 +218,10 @@ describe('ferry reject', () => {
         code: 'INVALID_ARGUMENT',
         message: expect.stringContaining('a rejection needs a note'),
       });
-      await expect(decideBundle({ bundle, key: 'officer-1', keysDir: keys, passphrase: PASSPHRASE, decision: 'reject', note: 'no', allowRollback: true }, opened)).rejects.toMatchObject({
-        code: 'INVALID_ARGUMENT',
-      });
+      const base = { bundle, key: 'officer-1', keysDir: keys, passphrase: PASSPHRASE, decision: 'reject' } as const;
+      for (const bad of [{ note: 'no', allowRollback: true }, { note: 'escape \u001b[31m red' }, { note: 'x'.repeat(4001) }, { note: 'ok', reviewer: 'two\nlines' }, { note: 'ok', reviewer: ' ' }]) {
+        await expect(decideBundle({ ...base, ...bad }, opened), JSON.stringify(bad).slice(0, 60)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      }
     } finally {
       opened.close();
     }
