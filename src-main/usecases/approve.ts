@@ -147,9 +147,7 @@ export async function decideBundle(input: DecisionInput, catalog: Catalog, conte
   const signed = await signFerryStatement(ferryJson, { privateKey: key.privateKey, keyId: key.keyId }, APPROVAL_PREDICATE_TYPE, predicate);
   // Checked as any reader will check it, with the public key only, before it is written: what lands on the drive verifies.
   verifyFerryJsonSignature(signed, ferryJson, new Map([[key.keyId, createPublicKey(key.privateKey)]]));
-  const fileName = statementFileName(key.name, kind);
-  await writeStatement(bundle, fileName, `${JSON.stringify(signed, null, 2)}\n`);
-  const file = `${BUNDLE_FILES.signatures}/${fileName}`;
+  const file = await writeStatement(bundle, statementFileName(key.name, kind), `${JSON.stringify(signed, null, 2)}\n`);
 
   try {
     catalog.audit(decision, manifest.bundleId, {
