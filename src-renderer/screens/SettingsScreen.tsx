@@ -1,8 +1,9 @@
-/** Settings: the registries the user works with (address, TLS, CA, auth file) and export defaults. Never a password. */
+/** Settings: the registries the user works with (address, TLS, CA, auth file), export defaults and the site policy. Never a password. */
 import type { SubmitEvent } from 'react';
 import { ConnectionTestNotice } from '../components/ConnectionTestNotice.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PathField } from '../components/PathField.tsx';
+import { PolicyEditor } from '../components/PolicyEditor.tsx';
 import { ACCESS_LABELS } from '../field-labels.ts';
 import { savedLoginFor, useSettings, type RegistryDraft } from '../stores/settings-store.ts';
 
@@ -126,6 +127,7 @@ export function SettingsScreen() {
           <span role="status">{savedNote ? 'Settings saved.' : ''}</span>
         </div>
       </form>
+      <PolicyEditor />
     </section>
   );
 }

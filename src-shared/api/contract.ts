@@ -13,13 +13,16 @@ import type { BundleSummary, MonthTotals } from '../model/catalog.ts';
 import type { ContentKind, ListedContent } from '../model/content-kind.ts';
 import type { BlobProgress } from '../model/oci.ts';
 import type { JobProgress } from '../model/progress.ts';
+import type { ReferrerPresence } from '../model/trust.ts';
 import type { BrowseFilePreview, BrowseFiles, BrowseImageInput, BrowseManifest, BrowsePage, BrowseSourceInput, RepositoryPage, TagPage } from './browse.ts';
 import type { JobState } from './jobs.ts';
+import type { PolicyDocument, SigningKeyInfo } from './trust.ts';
 import type { z } from 'zod';
 import type { RegistrySettingSchema, SettingsSchema } from '../schemas/settings.ts';
 
 export * from './jobs.ts';
 export * from './browse.ts';
+export * from './trust.ts';
 export type { BundleSummary, MonthTotals } from '../model/catalog.ts';
 
 /** Registry access as the UI collects it; credentials never leave the engine side again. */
@@ -125,6 +128,8 @@ export interface BundleInspection {
     }
   >;
   form: 'directory' | 'archive' | 'oci-layout';
+  /** Per image: whether a signature, an attestation and an SBOM travel with it (issue 14). */
+  referrers?: ReferrerPresence[];
 }
 
 /**
@@ -233,6 +238,12 @@ export interface ApiMethods {
   'browse:files': { args: BrowseImageInput & { platform?: string; path?: string }; result: BrowseFiles };
   /** The start of one file of an image, for the preview (see BrowseFilePreview). */
   'browse:read': { args: BrowseImageInput & { platform?: string; path: string }; result: BrowseFilePreview };
+  /** The site policy file (beside the catalog), as text. */
+  'policy:get': { args: Record<string, never>; result: PolicyDocument };
+  /** Checks the policy text and writes it durably; a change is recorded in the audit log. Invalid text is refused naming the line. */
+  'policy:save': { args: { text: string }; result: PolicyDocument };
+  /** The signing keys in the local keys folder (names and fingerprints). */
+  'keys:list': { args: Record<string, never>; result: SigningKeyInfo[] };
 }
 
 /** Every event the engine pushes to front ends. */
@@ -279,6 +290,9 @@ export const API_METHODS = [
   'browse:platforms',
   'browse:files',
   'browse:read',
+  'policy:get',
+  'policy:save',
+  'keys:list',
 ] as const satisfies readonly ApiMethod[];
 
 /** The event names at run time. */

@@ -72,9 +72,9 @@ export interface AttachedReferrer extends AttachedManifest {
   index: Content;
 }
 
-/** Makes a fresh ECDSA P-256 key pair, the kind cosign's key-based signing uses. */
-export function makeFixtureKey(): FixtureKey {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+/** Makes a fresh ECDSA P-256 key pair, the kind cosign's key-based signing uses (or Ed25519, which cosign also accepts). */
+export function makeFixtureKey(algorithm: 'p256' | 'ed25519' = 'p256'): FixtureKey {
+  const { privateKey, publicKey } = algorithm === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return { privateKey, publicKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
 }
 
@@ -90,9 +90,9 @@ export function simpleSigningPayload(dockerReference: string, digest: string, op
   return Buffer.from(JSON.stringify(payload));
 }
 
-/** Base64 of an ECDSA (DER) signature with SHA-256 over `bytes`, what the signature annotation holds. */
+/** Base64 of an ECDSA (DER) signature with SHA-256 (or an Ed25519 signature) over `bytes`, what the signature annotation holds. */
 export function signBytes(key: FixtureKey, bytes: Buffer): string {
-  return sign('sha256', bytes, key.privateKey).toString('base64');
+  return sign(key.privateKey.asymmetricKeyType === 'ed25519' ? null : 'sha256', bytes, key.privateKey).toString('base64');
 }
 
 /** DSSE pre-authentication encoding (DSSE protocol.md): what the envelope's signature covers. */
@@ -157,21 +157,47 @@ export interface SignatureOptions {
   optional?: Record<string, string> | null;
   /** Exact payload bytes instead of the built ones (malformed payload tests). */
   payload?: Buffer;
+  /** The annotation's text instead of a real signature over the payload (bad signature tests). */
+  signature?: string;
 }
 
-function signatureLayer(subject: SubjectImage, key: FixtureKey, options: SignatureOptions): { payload: Content; signature: string } {
-  const bytes = options.payload ?? simpleSigningPayload(options.dockerReference ?? dockerReference(subject), options.payloadDigest ?? subject.digest, options.optional ?? null);
-  const signature = signBytes(key, bytes);
+function signatureLayer(subjectDigest: string, reference: string, key: FixtureKey, options: SignatureOptions): { payload: Content; signature: string } {
+  const bytes = options.payload ?? simpleSigningPayload(options.dockerReference ?? reference, options.payloadDigest ?? subjectDigest, options.optional ?? null);
+  const signature = options.signature ?? signBytes(key, bytes);
   return { payload: { ...toContent(CosignTypes.simpleSigning, bytes), annotations: { [CosignTypes.signatureAnnotation]: signature } }, signature };
+}
+
+/** A signature manifest and its blobs, not pushed anywhere (bundles written straight to disk use these). */
+export interface BuiltSignature {
+  manifest: Content;
+  config: Content;
+  layers: Content[];
+  payload: Content;
+  signature: string;
+}
+
+/** Builds cosign's tag-fallback signature manifest (`.sig`) for the image `subjectDigest`, as pulled from `reference`. */
+export function buildCosignSignature(subjectDigest: string, reference: string, key: FixtureKey, options: SignatureOptions = {}): BuiltSignature {
+  const { payload, signature } = signatureLayer(subjectDigest, reference, key, options);
+  const config = cosignConfig([payload]);
+  return { manifest: imageManifest(MediaTypes.ociManifest, config, [payload]), config, layers: [payload], payload, signature };
+}
+
+/** Builds a signature manifest in the referrers shape (`subject`, cosign's artifactType, empty config), as cosign's OCI 1.1 mode writes it. */
+export function buildReferrerSignature(subject: Descriptor, reference: string, key: FixtureKey, options: SignatureOptions = {}): BuiltSignature {
+  const { payload, signature } = signatureLayer(subject.digest, reference, key, options);
+  const config = emptyConfig();
+  const annotations = { 'org.opencontainers.image.created': FIXED_TIME.toISOString() };
+  const subjectField = { mediaType: subject.mediaType, digest: subject.digest, size: subject.size };
+  const manifest = imageManifest(MediaTypes.ociManifest, config, [payload], { artifactType: CosignTypes.artifactSignature, subject: subjectField, annotations });
+  return { manifest, config, layers: [payload], payload, signature };
 }
 
 /** Pushes a cosign signature for the subject under `sha256-<hex>.sig`, as `cosign sign --key` does against a registry without referrers. */
 export async function attachCosignSignature(subject: SubjectImage, key: FixtureKey, options: SignatureOptions = {}): Promise<AttachedSignature> {
-  const { payload, signature } = signatureLayer(subject, key, options);
-  const config = cosignConfig([payload]);
-  const manifest = imageManifest(MediaTypes.ociManifest, config, [payload]);
-  const pushed = await pushManifest(subject, config, [payload], manifest, fallbackTag(subject.digest, 'sig'));
-  return { ...pushed, payload, signature };
+  const built = buildCosignSignature(subject.digest, dockerReference(subject), key, options);
+  const pushed = await pushManifest(subject, built.config, built.layers, built.manifest, fallbackTag(subject.digest, 'sig'));
+  return { ...pushed, payload: built.payload, signature: built.signature };
 }
 
 /** Pushes an in-toto attestation (DSSE envelope) under `sha256-<hex>.att`, as `cosign attest --key` does. */
@@ -184,7 +210,7 @@ export async function attachCosignAttestation(
   const statement = Buffer.from(
     JSON.stringify({ _type: 'https://in-toto.io/Statement/v0.1', predicateType, subject: [{ name: dockerReference(subject), digest: { sha256: subject.digest.slice('sha256:'.length) } }], predicate }),
   );
-  const sig = sign('sha256', dssePae(CosignTypes.inTotoPayload, statement), key.privateKey).toString('base64');
+  const sig = signBytes(key, dssePae(CosignTypes.inTotoPayload, statement));
   const envelopeBytes = Buffer.from(JSON.stringify({ payloadType: CosignTypes.inTotoPayload, payload: statement.toString('base64'), signatures: [{ keyid: '', sig }] }));
   const envelope: Content = { ...toContent(CosignTypes.dsseEnvelope, envelopeBytes), annotations: { [CosignTypes.signatureAnnotation]: '', predicateType } };
   const config = cosignConfig([envelope]);
@@ -250,12 +276,10 @@ export async function attachSbomReferrer(subject: SubjectImage, artifactType: st
 
 /** Pushes a simple signing signature in the referrers shape, as cosign's OCI 1.1 mode does, and lists it in the fallback index. */
 export async function attachReferrerSignature(subject: SubjectImage, key: FixtureKey, options: SignatureOptions = {}): Promise<AttachedReferrer & AttachedSignature> {
-  const { payload, signature } = signatureLayer(subject, key, options);
-  const config = emptyConfig();
+  const built = buildReferrerSignature(subjectDescriptor(subject), dockerReference(subject), key, options);
   const annotations = { 'org.opencontainers.image.created': FIXED_TIME.toISOString() };
-  const manifest = imageManifest(MediaTypes.ociManifest, config, [payload], { artifactType: CosignTypes.artifactSignature, subject: subjectDescriptor(subject), annotations });
-  const pushed = await pushReferrer(subject, config, [payload], manifest, CosignTypes.artifactSignature, annotations);
-  return { ...pushed, payload, signature };
+  const pushed = await pushReferrer(subject, built.config, built.layers, built.manifest, CosignTypes.artifactSignature, annotations);
+  return { ...pushed, payload: built.payload, signature: built.signature };
 }
 
 /** Pushes a one-layer linux/amd64 OCI image under `tag` (its file says `label`, so each label is its own digest): a subject to sign. */

@@ -36,6 +36,7 @@ export const exportSpec: CommandSpec = {
     concurrency: { type: 'string', value: 'N', description: `blobs in flight at once across all images (default ${DEFAULT_EXPORT_CONCURRENCY})` },
     site: { type: 'string', value: 'NAME', description: 'incremental: leave out what site NAME already has (from its receipts in the catalog) and record the parent bundle' },
     'since-receipt': { type: 'string', value: 'FILE', description: 'incremental: leave out what this receipt says the site has' },
+    'no-referrers': { type: 'boolean', description: "leave out the images' signatures, attestations and SBOMs (by default they travel with their images)" },
     json: { type: 'boolean', description: 'print one JSON summary on stdout' },
     ...endpointFlags,
     ...catalogFlag,
@@ -71,6 +72,7 @@ async function exportInput(args: ParsedArgs, io: CommandIo): Promise<ExportJobIn
   };
   if (typeof setFile === 'string') input.setFile = setFile;
   if (args.values.archive === true) input.archive = true;
+  if (args.values['no-referrers'] === true) input.referrers = false;
   const partSize = args.values['part-size'];
   if (typeof partSize === 'string') input.partSize = parseSize(partSize);
   if (typeof args.values.site === 'string') input.site = args.values.site;
@@ -86,7 +88,7 @@ function printPlan({ summary }: ExportOutcome, out: NodeJS.WritableStream): void
   for (const image of summary.images) {
     const where = image.targets?.length ? `  -> ${image.targets.map((t) => terminalSafe(`${t.path === '' ? '(the import path)' : t.path}${t.tag ? `:${t.tag}` : ''}`)).join(', ')}` : '';
     // A local artifact (files, a package repository) says what it was made from.
-    const from = image.artifactType !== undefined ? shown`  from ${image.source}` : '';
+    const from = image.artifactType !== undefined ? shown`  from ${image.source}` : image.referrer ? shown`  ${image.referrer.kind} of ${image.referrer.subject}` : '';
     out.write(`  ${shown`${image.name}  ${image.digest}`}  ${formatBytes(image.size)}${image.section ? shown`  [${image.section}]` : ''}${from}${where}\n`);
   }
 }
