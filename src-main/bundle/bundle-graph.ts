@@ -14,6 +14,7 @@ import { parseStrictJson } from '../../src-shared/strict-json.ts';
 import { detectManifestMediaType, isIndexMediaType, isManifestMediaType, MAX_INDEX_NESTING } from '../oci/media-types.ts';
 import { parseLayoutIndex } from './bundle-manifest.ts';
 import { REF_NAME_ANNOTATION, type IndexEntry } from './layout.ts';
+import { checkReferrers } from './referrer-check.ts';
 
 /** A manifest found among the blobs: its exact bytes, its kind and its children, for the walk and the verified view. */
 export interface CollectedManifest {
@@ -22,6 +23,8 @@ export interface CollectedManifest {
   kind: 'index' | 'image';
   bytes: Buffer;
   children: Array<{ role: 'manifest' | 'config' | 'layer'; descriptor: Descriptor }>;
+  /** The manifest this one is attached to (a signature's, an SBOM's image): never followed, since it may lie outside the bundle. */
+  subject?: Descriptor;
 }
 
 /** What the blob pass learned: which blobs exist (and their sizes), which are damaged, and the manifests among them. */
@@ -75,7 +78,9 @@ export class ManifestCollector {
     if (mediaType === undefined) return undefined;
     if (isIndexMediaType(mediaType)) {
       const index = ImageIndexSchema.safeParse(parsed);
-      return index.success ? { mediaType, kind: 'index', bytes, children: index.data.manifests.map((descriptor) => ({ role: 'manifest', descriptor })) } : undefined;
+      if (!index.success) return undefined;
+      const children = index.data.manifests.map((descriptor) => ({ role: 'manifest' as const, descriptor }));
+      return { mediaType, kind: 'index', bytes, children, ...(index.data.subject ? { subject: index.data.subject } : {}) };
     }
     const manifest = ImageManifestSchema.safeParse(parsed);
     if (!manifest.success) return undefined;
@@ -84,6 +89,7 @@ export class ManifestCollector {
       kind: 'image',
       bytes,
       children: [{ role: 'config', descriptor: manifest.data.config }, ...manifest.data.layers.map((descriptor) => ({ role: 'layer' as const, descriptor }))],
+      ...(manifest.data.subject ? { subject: manifest.data.subject } : {}),
     };
   }
 }
@@ -225,5 +231,6 @@ export function checkBundleGraph(manifest: BundleManifest, indexBytes: Buffer | 
   if ('problem' in parsed) return { problems: [...problems, parsed.problem], reached: new Map() };
   const omitted = new Map((manifest.omitted ?? []).map((blob) => [blob.digest, blob.size]));
   const graph = checkGraph(parsed.entries, facts, omitted);
-  return { problems: [...problems, ...checkIndex(parsed.entries, manifest), ...graph.problems], reached: graph.reached, entries: parsed.entries };
+  const referrers = checkReferrers(manifest, graph.reached);
+  return { problems: [...problems, ...checkIndex(parsed.entries, manifest), ...graph.problems, ...referrers], reached: graph.reached, entries: parsed.entries };
 }

@@ -26,6 +26,8 @@ export interface BundleImageRef {
   artifactType?: string;
   /** The image set section that brought it, from ferry.json. */
   section?: string;
+  /** A signature, attestation or SBOM carried with its subject image (ferry.json's `referrer`): it lands where the subject lands. */
+  referrer?: { subject: string; kind: 'signature' | 'attestation' | 'sbom' | 'other' };
 }
 
 /** One manifest of an image's graph as verified: exact bytes, the media type it is pushed with, its kind and children. */
@@ -92,6 +94,7 @@ function imagesOf(entries: IndexEntry[], dir: string, manifest: BundleManifest |
       ...(listed?.targets ? { targets: listed.targets } : {}),
       ...(listed?.artifactType !== undefined ? { artifactType: listed.artifactType } : {}),
       ...(listed?.section !== undefined ? { section: listed.section } : {}),
+      ...(listed?.referrer !== undefined ? { referrer: listed.referrer } : {}),
     };
   });
 }

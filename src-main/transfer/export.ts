@@ -32,6 +32,7 @@ import { writeDirectoryForm, type FormWriterContext } from '../bundle/write-dire
 import { checkFreeSpace, chooseBundleForm, inspectTarget } from '../media/filesystem.ts';
 import { ferryVersion } from '../version.ts';
 import { buildAllArtifacts, resolveAll, planContent, type ExportPlan, type PlannedContent } from './plan.ts';
+import { discoverReferrers, type DiscoveredReferrer } from './referrers.ts';
 
 /** Eight blobs in flight: keeps a USB 3 drive and a registry busy without thrashing a spinning disk. */
 export const DEFAULT_EXPORT_CONCURRENCY = 8;
@@ -65,6 +66,8 @@ export interface ExportRequest {
   onImageBlobs?: (blobs: ReadonlyMap<string, ImageBlobShare>) => void;
   /** Where image-set resolvers want images to land, by formatted source reference (recorded in ferry.json, honoured by import). */
   placements?: ReadonlyMap<string, { targets: Array<{ path: string; tag?: string }>; section: string }>;
+  /** False leaves out the images' signatures, attestations and SBOMs (`--no-referrers`); by default they travel with their images. */
+  referrers?: boolean;
   /** An incremental bundle: leave out the configs and layers the site already holds, and record the parent. */
   incremental?: { parent: { bundleId: string; sequence: number }; siteHas: ReadonlySet<string> };
   /** The export channel ferry.json names (connected site + image set): what `sequence` counts on. */
@@ -91,6 +94,8 @@ export interface ExportSummary {
   /** The folder already held this very bundle; nothing was written. */
   alreadyComplete: boolean;
   seconds: number;
+  /** Referrer lookups a registry failed (other than "none here"): the images travel without those referrers. */
+  referrerNotes?: string[];
 }
 
 /** The images as ferry.json and index.json describe them. */
@@ -114,6 +119,32 @@ function describeImages(graphs: ImageGraph[], placements: ExportRequest['placeme
     if (placement?.targets.length) image.targets = placement.targets;
     if (placement?.section) image.section = placement.section;
     return [image];
+  });
+}
+
+/**
+ * Referrers as ferry.json and index.json describe them: named by their full
+ * reference (a cosign tag keeps its tag, one from the referrers API is named by
+ * digest), tied to their subject's digest; they land where the subject lands.
+ */
+function describeReferrers(referrers: readonly DiscoveredReferrer[], images: ReadonlyArray<{ name: string }>): Array<BundleImage & { manifestSize: number }> {
+  const taken = new Set(images.map((image) => image.name));
+  return referrers.flatMap(({ graph, subject, kind }) => {
+    const name = formatReference(graph.reference);
+    if (taken.has(name)) return [];
+    taken.add(name);
+    const referrer: BundleImage & { manifestSize: number } = {
+      name,
+      source: name,
+      digest: graph.root.digest,
+      mediaType: graph.root.mediaType,
+      platforms: graph.platforms.map(formatPlatform),
+      size: graph.totalSize,
+      referrer: { subject, kind },
+      manifestSize: graph.root.bytes.length,
+    };
+    if (graph.reference.tag !== undefined) referrer.tag = graph.reference.tag;
+    return [referrer];
   });
 }
 
@@ -168,10 +199,14 @@ function exporter(): BundleManifest['exporter'] {
 export async function exportBundle(request: ExportRequest, registries: Registries): Promise<ExportSummary> {
   const started = Date.now();
   const dir = resolve(request.target);
-  const graphs = await resolveAll(request.references, registries, request.platforms, request.signal);
+  const subjects = await resolveAll(request.references, registries, request.platforms, request.signal);
+  const discovery = request.referrers === false ? { referrers: [], notes: [] } : await discoverReferrers(subjects, registries, request.signal);
   const artifacts = await buildAllArtifacts(request.artifacts ?? [], request.signal);
+  // Referrers are graphs like any image's: planned, deduplicated and verified the same way.
+  const graphs = [...subjects, ...discovery.referrers.map((referrer) => referrer.graph)];
   const { plan, omitted } = leaveOut(planContent(graphs, artifacts), request.incremental?.siteHas);
-  const pulled = describeImages(graphs, request.placements);
+  const described = describeImages(subjects, request.placements);
+  const pulled = [...described, ...describeReferrers(discovery.referrers, described)];
   const images = [...pulled, ...describeArtifacts(artifacts, pulled)];
   if (request.onImageBlobs) {
     const left = new Set(omitted.map((blob) => blob.digest));
@@ -207,6 +242,7 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
     dryRun: request.dryRun === true,
     alreadyComplete: false,
     seconds: 0,
+    ...(discovery.notes.length > 0 ? { referrerNotes: discovery.notes } : {}),
   };
   if (request.dryRun) return { ...summary, seconds: (Date.now() - started) / 1000 };
 
@@ -288,7 +324,8 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
     created: state.created,
     exporter: exporter(),
     form: summary.form,
-    imageSet: request.imageSet,
+    // Failed referrer lookups join the plan's notes, so the importing side's officer reads them too.
+    imageSet: discovery.notes.length > 0 ? { ...request.imageSet, notes: [...(request.imageSet.notes ?? []), ...discovery.notes] } : request.imageSet,
     images: summary.images,
     blobs: plan.content.map(({ digest, size }) => ({ digest, size })),
     parts: summary.parts,

@@ -31,6 +31,8 @@ export interface ImportImage {
   manifests: Array<{ digest: string; mediaType: string; bytes: Buffer }>;
   /** Configs and layers, unique. */
   blobs: Descriptor[];
+  /** Set for a signature, attestation or SBOM: the image it belongs to (it lands where that image lands). */
+  referrer?: { subject: string; kind: string };
 }
 
 /** The whole import. */
@@ -203,18 +205,48 @@ export function landImages(items: readonly Placeable[], target: ImportTarget): {
   return { landings, mappings };
 }
 
+/**
+ * Where each referrer lands: in every repository its subject lands in (so a subject an image set
+ * places elsewhere keeps its signatures beside it), under its cosign tag if it has one, else by digest.
+ */
+function landReferrers(view: VerifiedBundle, subjects: ReadonlyArray<{ digest: string; placements: Landing[] }>): Landing[][] {
+  return view.images.map((image) => {
+    if (image.referrer === undefined) return [];
+    const { subject } = image.referrer;
+    const repositories = [...new Set(subjects.filter((s) => s.digest === subject).flatMap((s) => s.placements.map((placement) => placement.repository)))];
+    if (repositories.length === 0)
+      throw new FerryError('BUNDLE_INVALID', `${view.dir}: referrer ${image.name} belongs to ${subject}, which the bundle does not carry`, { image: image.name, path: view.dir });
+    const tag = sourceReference(view, image.name, image.source).tag;
+    return repositories.map((repository) => ({ repository, ...(tag !== undefined ? { tag } : {}) }));
+  });
+}
+
 /** Plans the import of a verified bundle; refuses a mapping where two source repositories share a target. */
 export function planImport(view: VerifiedBundle, target: ImportTarget): ImportPlan {
   // A local artifact (files, a package repository) has no source registry: it lands at its targets and no mirror configuration names it.
-  const sources = view.images.map((image) => (image.artifactType !== undefined ? undefined : sourceReference(view, image.name, image.source)));
-  const { landings, mappings } = landImages(
-    view.images.map((image, i) => ({ name: image.name, from: image.source, ...(sources[i] ? { source: sources[i] } : {}), ...(image.targets ? { targets: image.targets } : {}) })),
+  // A referrer follows its subject and is placed after the images.
+  const placeable = view.images.map((image, i) => ({ image, i })).filter(({ image }) => image.referrer === undefined);
+  const sources = view.images.map((image) => (image.artifactType !== undefined || image.referrer !== undefined ? undefined : sourceReference(view, image.name, image.source)));
+  const landed = landImages(
+    placeable.map(({ image, i }) => ({ name: image.name, from: image.source, ...(sources[i] ? { source: sources[i] } : {}), ...(image.targets ? { targets: image.targets } : {}) })),
     target,
   );
+  const landings: Landing[][] = landReferrers(
+    view,
+    placeable.map(({ image }, k) => ({ digest: image.digest, placements: landed.landings[k] ?? [] })),
+  );
+  placeable.forEach(({ i }, k) => {
+    landings[i] = landed.landings[k] ?? [];
+  });
+  const { mappings } = landed;
   const images: ImportImage[] = [];
   const blobRepositories = new Map<string, string[]>();
   const sizes = new Map<string, number>();
-  for (const [i, image] of view.images.entries()) {
+  // Subjects first, referrers after: a registry with the referrers API may want the subject before what refers to it.
+  const order = [...placeable.map(({ i }) => i), ...view.images.flatMap((image, i) => (image.referrer !== undefined ? [i] : []))];
+  for (const i of order) {
+    const image = view.images[i];
+    if (!image) continue;
     const source = sources[i];
     const placements = landings[i] ?? [];
     if (placements.length === 0) throw new FerryError('BUNDLE_INVALID', `${view.dir}: local artifact "${image.name}" names no target`, { image: image.name, path: view.dir });
@@ -229,7 +261,15 @@ export function planImport(view: VerifiedBundle, target: ImportTarget): ImportPl
         blobRepositories.set(blob.digest, needing);
         sizes.set(blob.digest, blob.size);
       }
-      images.push({ name: image.name, source: source ? formatReference(source) : image.source, destination, digest: image.digest, mediaType: image.mediaType, ...graph });
+      images.push({
+        name: image.name,
+        source: source ? formatReference(source) : image.source,
+        destination,
+        digest: image.digest,
+        mediaType: image.mediaType,
+        ...graph,
+        ...(image.referrer ? { referrer: image.referrer } : {}),
+      });
     }
   }
   return { images, mappings, blobRepositories, bytes: [...sizes.values()].reduce((a, b) => a + b, 0) };

@@ -26,6 +26,7 @@ import type { VerifiedBundle } from '../bundle/bundle-view.ts';
 import { verificationFailed, verifyBundleDetailed } from '../bundle/verify.ts';
 import { BlobMover, type MoverCounts, type TransferJournal } from './blob-mover.ts';
 import { planImport, type ImportImage, type ImportPlan, type ImportTarget } from './import-plan.ts';
+import { indexReferrersWithoutApi } from './referrers-push.ts';
 
 /** Eight blobs in flight from a directory bundle: a USB 3 drive and a LAN registry both stay busy. */
 export const DEFAULT_IMPORT_CONCURRENCY = 8;
@@ -279,6 +280,8 @@ export async function importBundle(request: ImportRequest, registries: Registrie
   const pushed = await Promise.all(plan.images.map((image) => limiter.run(() => pushManifests(image, client, shared, request.signal))));
   let tags = 0;
   for (const image of plan.images) tags += await pushTag(image, client, request.signal);
+  // Referrers with a subject are found by digest through the referrers API, or through the fallback tag this writes where there is none.
+  tags += await indexReferrersWithoutApi(view, plan.images, client, request.signal);
   summary.blobs = mover.counts;
   summary.bytesPushed = mover.bytesCopied;
   summary.manifestsPushed = pushed.reduce((a, b) => a + b, 0) + tags;

@@ -56,6 +56,8 @@ export interface ExportJobInput extends OpenShiftEndpoints {
   site?: string;
   /** Incremental: leave out what this receipt file says the site holds (wins over `site`). */
   sinceReceipt?: string;
+  /** False leaves out the images' signatures, attestations and SBOMs; by default they travel with their images. */
+  referrers?: boolean;
   /** Plan only: resolve everything, write nothing. */
   dryRun?: boolean;
   /** Read the whole bundle back from the media after writing and check every byte. */
@@ -126,6 +128,7 @@ async function prepare(input: ExportJobInput, catalog: () => Catalog, signal: Ab
   const request: ExportRequest = { references, imageSet, target: input.target, platforms };
   if (incremental) request.incremental = incremental;
   if (input.archive === true) request.archive = true;
+  if (input.referrers === false) request.referrers = false;
   if (input.partSize !== undefined) request.partSize = input.partSize;
   if (input.concurrency !== undefined) request.concurrency = input.concurrency;
   // Downloads and packed package repositories live in a private folder until the export ends.
@@ -189,7 +192,10 @@ export async function runExport(input: ExportJobInput, catalog: Catalog, context
   const { request, registries, close } = await prepare(input, () => catalog, signal);
   try {
     const notes = request.imageSet.notes ?? [];
-    if (input.dryRun === true) return { summary: await exportBundle({ ...request, target: request.target || '.', dryRun: true, ...(signal ? { signal } : {}) }, registries), notes };
+    if (input.dryRun === true) {
+      const summary = await exportBundle({ ...request, target: request.target || '.', dryRun: true, ...(signal ? { signal } : {}) }, registries);
+      return { summary, notes: [...notes, ...(summary.referrerNotes ?? [])] };
+    }
     const target = resolve(request.target);
     // The bundle folder keeps the byte-level resume state; the catalog job records which blobs are written, for the record and the UI.
     let written: IdentifiedBundle | undefined;
@@ -214,7 +220,7 @@ export async function runExport(input: ExportJobInput, catalog: Catalog, context
     );
     // The ferry.json this export wrote, as it wrote it: never read back from the media for the record.
     if (!summary.alreadyComplete && written) recordExport(catalog, summary.bundle, written, input.site);
-    const outcome: ExportOutcome = { summary, notes };
+    const outcome: ExportOutcome = { summary, notes: [...notes, ...(summary.referrerNotes ?? [])] };
     if (input.verify === true) {
       tracker?.setPhase('verifying');
       const result = await readBack(summary.bundle, undefined, signal);
@@ -277,7 +283,7 @@ export async function planExport(input: ExportJobInput, catalog: () => Catalog):
       blobs: summary?.blobs ?? 0,
       bytes: summary?.bytes ?? 0,
       savedByDedup: summary?.savedByDedup ?? 0,
-      notes: request.imageSet.notes ?? [],
+      notes: [...(request.imageSet.notes ?? []), ...(summary?.referrerNotes ?? [])],
       problems,
     };
     if (summary?.parent) {

@@ -10,6 +10,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BundleInspection } from '../../src-shared/api/contract.ts';
+import type { ReferrerPresence } from '../../src-shared/model/trust.ts';
 import type { VerifiedBundle } from '../bundle/bundle-view.ts';
 import { listEntry } from '../bundle/content-list.ts';
 import type { Catalog } from '../catalog/index.ts';
@@ -63,7 +64,28 @@ export function inspectBundle(view: VerifiedBundle, to: BundleTarget | undefined
       carriedBefore: earlier ? { bundleId: earlier.id, created: earlier.created } : null,
     };
   });
-  return { manifest: view.manifest ?? null, images, form: view.form };
+  return { manifest: view.manifest ?? null, images, form: view.form, referrers: referrerPresence(view) };
+}
+
+/**
+ * Per image the bundle carries (referrers themselves aside): whether a signature, an attestation
+ * and an SBOM travel with it, from ferry.json's `referrer` entries of the verified view. What the
+ * inspector and the officer's Review step show; it says "present", not "valid" (image-signature checks do that).
+ */
+export function referrerPresence(view: VerifiedBundle): ReferrerPresence[] {
+  const kinds = new Map<string, Set<string>>();
+  for (const image of view.images) {
+    if (image.referrer === undefined) continue;
+    const found = kinds.get(image.referrer.subject) ?? new Set<string>();
+    found.add(image.referrer.kind);
+    kinds.set(image.referrer.subject, found);
+  }
+  return view.images
+    .filter((image) => image.referrer === undefined && image.artifactType === undefined)
+    .map((image) => {
+      const found = kinds.get(image.digest);
+      return { image: image.name, digest: image.digest, signature: found?.has('signature') === true, attestation: found?.has('attestation') === true, sbom: found?.has('sbom') === true };
+    });
 }
 
 /**

@@ -13,6 +13,7 @@ import type { BundleSummary, MonthTotals } from '../model/catalog.ts';
 import type { ContentKind, ListedContent } from '../model/content-kind.ts';
 import type { BlobProgress } from '../model/oci.ts';
 import type { JobProgress } from '../model/progress.ts';
+import type { ReferrerPresence } from '../model/trust.ts';
 import type { BrowseFilePreview, BrowseFiles, BrowseImageInput, BrowseManifest, BrowsePage, BrowseSourceInput, RepositoryPage, TagPage } from './browse.ts';
 import type { JobState } from './jobs.ts';
 import type { PolicyDocument, SigningKeyInfo } from './trust.ts';
@@ -127,6 +128,8 @@ export interface BundleInspection {
     }
   >;
   form: 'directory' | 'archive' | 'oci-layout';
+  /** Per image: whether a signature, an attestation and an SBOM travel with it (issue 14). */
+  referrers?: ReferrerPresence[];
 }
 
 /**

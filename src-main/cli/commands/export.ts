@@ -41,6 +41,7 @@ export const exportSpec: CommandSpec = {
       value: 'NAME',
       description: "the export channel the bundle's sequence counts on (default: this host and the set file's name, e.g. build-1/images); the disconnected side refuses an older sequence on it",
     },
+    'no-referrers': { type: 'boolean', description: "leave out the images' signatures, attestations and SBOMs (by default they travel with their images)" },
     json: { type: 'boolean', description: 'print one JSON summary on stdout' },
     ...endpointFlags,
     ...catalogFlag,
@@ -76,6 +77,7 @@ async function exportInput(args: ParsedArgs, io: CommandIo): Promise<ExportJobIn
   };
   if (typeof setFile === 'string') input.setFile = setFile;
   if (args.values.archive === true) input.archive = true;
+  if (args.values['no-referrers'] === true) input.referrers = false;
   const partSize = args.values['part-size'];
   if (typeof partSize === 'string') input.partSize = parseSize(partSize);
   if (typeof args.values.site === 'string') input.site = args.values.site;
@@ -92,7 +94,7 @@ function printPlan({ summary }: ExportOutcome, out: NodeJS.WritableStream): void
   for (const image of summary.images) {
     const where = image.targets?.length ? `  -> ${image.targets.map((t) => terminalSafe(`${t.path === '' ? '(the import path)' : t.path}${t.tag ? `:${t.tag}` : ''}`)).join(', ')}` : '';
     // A local artifact (files, a package repository) says what it was made from.
-    const from = image.artifactType !== undefined ? shown`  from ${image.source}` : '';
+    const from = image.artifactType !== undefined ? shown`  from ${image.source}` : image.referrer ? shown`  ${image.referrer.kind} of ${image.referrer.subject}` : '';
     out.write(`  ${shown`${image.name}  ${image.digest}`}  ${formatBytes(image.size)}${image.section ? shown`  [${image.section}]` : ''}${from}${where}\n`);
   }
 }

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FerryError } from '../../../src-shared/errors.ts';
 import { CONTENT_KIND_WORDS } from '../../../src-shared/model/content-kind.ts';
+import type { ReferrerPresence } from '../../../src-shared/model/trust.ts';
 import { inspectImage, rawManifest } from '../../usecases/inspect-image.ts';
 import { stringsFlag, type CommandIo, type CommandSpec, type ParsedArgs } from '../args.ts';
 import { formatBytes } from '../../../src-shared/units.ts';
@@ -63,6 +64,12 @@ export async function runInspect(args: ParsedArgs, io: CommandIo): Promise<numbe
   return 0;
 }
 
+/** "signature, attestation, SBOM present" for what travels with one image; "no signature, attestation or SBOM" when nothing does. */
+function referrerWords(presence: ReferrerPresence): string {
+  const present = [presence.signature ? 'signature' : '', presence.attestation ? 'attestation' : '', presence.sbom ? 'SBOM' : ''].filter((word) => word !== '');
+  return present.length > 0 ? `${present.join(', ')} present` : 'no signature, attestation or SBOM';
+}
+
 /** `ferry inspect BUNDLE`: verified first (nothing unverified is listed), then every entry with its kind, size and files. */
 async function inspectBundleFolder(bundle: string, args: ParsedArgs, { out }: CommandIo): Promise<number> {
   if (args.values.raw === true || args.values.platform !== undefined) throw new FerryError('INVALID_ARGUMENT', '--raw and --platform inspect an image in a registry, not a bundle');
@@ -78,10 +85,14 @@ async function inspectBundleFolder(bundle: string, args: ParsedArgs, { out }: Co
   const m = inspection.manifest;
   const lines = [shown`Bundle:  ${view.dir}`, `Form:    ${inspection.form}${m ? shown`, bundle ${m.bundleId}, sequence ${String(m.sequence)}, created ${m.created}` : ''}`];
   const width = Math.max(...inspection.images.map((i) => CONTENT_KIND_WORDS[i.kind].length));
+  const presence = new Map((inspection.referrers ?? []).map((r) => [r.image, referrerWords(r)]));
   for (const image of inspection.images) {
     const where = image.targets?.length ? shown` -> ${image.targets.map((t) => `${t.path}${t.tag ? `:${t.tag}` : ''}`).join(', ')}` : '';
     lines.push(shown`  ${CONTENT_KIND_WORDS[image.kind].padEnd(width)}  ${image.name}  ${formatBytes(image.size)}  from ${image.source}` + where);
     for (const file of image.files ?? []) lines.push(shown`      ${file.title}  ${formatBytes(file.size)}  ${file.mediaType}`);
+    if (image.referrer) lines.push(shown`      ${image.referrer.kind} of ${image.referrer.subject}`);
+    const attached = presence.get(image.name);
+    if (attached) lines.push(`      ${attached}`);
   }
   out.write(`${lines.join('\n')}\n`);
   return 0;

@@ -8,7 +8,7 @@ import { FerryError } from '../../../src-shared/errors.ts';
 import { parseDigest } from '../digest.ts';
 import { OCI_INDEX } from '../media-types.ts';
 import { readCapped, type RegistryClient } from './client.ts';
-import { getManifest, MANIFEST_SIZE_LIMIT, parseManifest } from './manifests.ts';
+import { getManifest, MANIFEST_SIZE_LIMIT, parseManifest, putManifest } from './manifests.ts';
 import { RegistryError } from './errors.ts';
 import { nextLink } from './tags.ts';
 
@@ -21,8 +21,17 @@ export function referrersFallbackTag(digest: string): string {
   return `${algorithm}-${hex}`;
 }
 
-/** Lists the manifests that name `digest` as their subject, optionally only of one artifact type. */
-export async function listReferrers(client: RegistryClient, repository: string, digest: string, options: { artifactType?: string; signal?: AbortSignal } = {}): Promise<Descriptor[]> {
+/**
+ * Asks the referrers API alone for the manifests naming `digest` as their subject, every page.
+ * Undefined when the registry answers 404: it has no referrers API (Distribution 2.8, older Harbor),
+ * and the caller decides whether the tag fallback applies.
+ */
+export async function queryReferrersApi(
+  client: RegistryClient,
+  repository: string,
+  digest: string,
+  options: { artifactType?: string; signal?: AbortSignal } = {},
+): Promise<{ descriptors: Descriptor[]; filtered: boolean } | undefined> {
   const subject = `referrers of ${client.registry}/${repository}@${digest}`;
   const query = options.artifactType ? `?artifactType=${encodeURIComponent(options.artifactType)}` : '';
   const response = await client.send({
@@ -33,30 +42,57 @@ export async function listReferrers(client: RegistryClient, repository: string, 
     subject,
     signal: options.signal,
   });
-  let descriptors: Descriptor[] = [];
-  let filtered = false;
-  if (response.statusCode === 200) {
-    // The answer may be paginated with Link headers, like tag lists.
-    let page: typeof response | undefined = response;
-    for (let pages = 0; page !== undefined; pages += 1) {
-      if (pages >= MAX_PAGES) throw new FerryError('REGISTRY_ERROR', `${subject}: more than ${MAX_PAGES} pages`);
-      const bytes = await readCapped(page.body, MANIFEST_SIZE_LIMIT, subject);
-      const parsed = parseManifest(bytes, OCI_INDEX, '', subject);
-      if (parsed.kind !== 'index') throw new FerryError('INVALID_MANIFEST', `${subject}: the referrers answer is not an index`);
-      descriptors.push(...parsed.index.manifests);
-      filtered ||= page.headers['oci-filters-applied'] !== undefined;
-      const next = nextLink(page.headers.link);
-      page = next === undefined ? undefined : await client.send({ method: 'GET', path: next, scopes: [{ repository, actions: ['pull'] }], expect: [200], subject, signal: options.signal });
-    }
-  } else {
+  if (response.statusCode === 404) {
     await response.body.dump();
-    try {
-      const fallback = await getManifest(client, repository, referrersFallbackTag(digest), { signal: options.signal, subject });
-      descriptors = fallback.kind === 'index' ? fallback.index.manifests : [];
-    } catch (error) {
-      if (error instanceof RegistryError && error.status === 404) return [];
-      throw error;
-    }
+    return undefined;
   }
-  return options.artifactType && !filtered ? descriptors.filter((d) => d.artifactType === options.artifactType) : descriptors;
+  const descriptors: Descriptor[] = [];
+  let filtered = false;
+  // The answer may be paginated with Link headers, like tag lists.
+  let page: typeof response | undefined = response;
+  for (let pages = 0; page !== undefined; pages += 1) {
+    if (pages >= MAX_PAGES) throw new FerryError('REGISTRY_ERROR', `${subject}: more than ${MAX_PAGES} pages`);
+    const bytes = await readCapped(page.body, MANIFEST_SIZE_LIMIT, subject);
+    const parsed = parseManifest(bytes, OCI_INDEX, '', subject);
+    if (parsed.kind !== 'index') throw new FerryError('INVALID_MANIFEST', `${subject}: the referrers answer is not an index`);
+    descriptors.push(...parsed.index.manifests);
+    filtered ||= page.headers['oci-filters-applied'] !== undefined;
+    const next = nextLink(page.headers.link);
+    page = next === undefined ? undefined : await client.send({ method: 'GET', path: next, scopes: [{ repository, actions: ['pull'] }], expect: [200], subject, signal: options.signal });
+  }
+  return { descriptors, filtered };
+}
+
+/** The descriptors the fallback tag `sha256-<hex>` lists; empty when the tag does not exist or is no index. */
+export async function readReferrersFallback(client: RegistryClient, repository: string, digest: string, signal?: AbortSignal): Promise<Descriptor[]> {
+  try {
+    const fallback = await getManifest(client, repository, referrersFallbackTag(digest), { ...(signal ? { signal } : {}), subject: `referrers of ${client.registry}/${repository}@${digest}` });
+    return fallback.kind === 'index' ? fallback.index.manifests : [];
+  } catch (error) {
+    if (error instanceof RegistryError && error.status === 404) return [];
+    throw error;
+  }
+}
+
+/** Lists the manifests that name `digest` as their subject, optionally only of one artifact type: the API, else the fallback tag. */
+export async function listReferrers(client: RegistryClient, repository: string, digest: string, options: { artifactType?: string; signal?: AbortSignal } = {}): Promise<Descriptor[]> {
+  const answer = await queryReferrersApi(client, repository, digest, options);
+  const descriptors = answer?.descriptors ?? (await readReferrersFallback(client, repository, digest, options.signal));
+  return options.artifactType && !answer?.filtered ? descriptors.filter((d) => d.artifactType === options.artifactType) : descriptors;
+}
+
+/**
+ * Adds referrers to the fallback tag `sha256-<hex>` of a registry without the referrers API, as the
+ * distribution-spec asks of a client pushing a manifest with a `subject` there: read the index the tag
+ * holds (none: a new one), add each descriptor it lacks, push it back. Returns how many were added;
+ * nothing is written when the tag lists them all already.
+ */
+export async function addToReferrersFallback(client: RegistryClient, repository: string, subject: string, referrers: readonly Descriptor[], signal?: AbortSignal): Promise<number> {
+  const listed = await readReferrersFallback(client, repository, subject, signal);
+  const known = new Set(listed.map((d) => d.digest));
+  const added = referrers.filter((d) => !known.has(d.digest) && (known.add(d.digest), true));
+  if (added.length === 0) return 0;
+  const index = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [...listed, ...added] };
+  await putManifest(client, repository, referrersFallbackTag(subject), Buffer.from(JSON.stringify(index)), OCI_INDEX, signal);
+  return added.length;
 }
