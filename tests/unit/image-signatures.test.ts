@@ -14,7 +14,7 @@ import type { VerifiedBundle } from '../../src-main/bundle/bundle-view.ts';
 import { viewBlobReader } from '../../src-main/bundle/view-blobs.ts';
 import { checkImageSignatures, type ImageSignatureKey } from '../../src-main/trust/image-signatures.ts';
 import { removeDir, trackDir } from '../harness/cleanup.ts';
-import { smallImageEntry, writeDirectoryBundle, type BundleEntry } from '../harness/signed-bundle.ts';
+import { smallImageEntry, writeBundle, type BundleEntry } from '../harness/signed-bundle.ts';
 import { buildCosignSignature, buildReferrerSignature, makeFixtureKey, simpleSigningPayload, type BuiltSignature, type FixtureKey, type SignatureOptions } from '../harness/signed-images.ts';
 import { failure } from '../harness/test-helpers.ts';
 
@@ -49,11 +49,11 @@ function tagSignature(image: BundleEntry, key: FixtureKey, options: SignatureOpt
   return signatureEntry(image, buildCosignSignature(image.manifest.digest, REFERENCE, key, options), suffix);
 }
 
-async function bundleOf(entries: BundleEntry[]): Promise<VerifiedBundle> {
+async function bundleOf(entries: BundleEntry[], form: 'directory' | 'archive' = 'directory', omit: string[] = []): Promise<VerifiedBundle> {
   const dir = await mkdtemp(join(tmpdir(), 'ferry-image-signatures-'));
   trackDir(dir);
   dirs.push(dir);
-  await writeDirectoryBundle(dir, entries);
+  await writeBundle(dir, entries, form, omit);
   const outcome = await verifyBundleDetailed(dir);
   expect(outcome.report.checks.filter((check) => !check.ok)).toEqual([]);
   if (!outcome.view) throw new Error('no verified view');
@@ -80,6 +80,16 @@ describe('checkImageSignatures', () => {
     const none = await check(view, []);
     expect(none.get(signed.manifest.digest)?.signedBy).toEqual([]);
     expect(none.get(signed.manifest.digest)?.problems[0]).toMatch(/made by no trusted key/);
+  });
+
+  it('reads payloads out of the parts of an archive bundle in one pass', async () => {
+    const signed = await smallImageEntry(`${REFERENCE}:v1`, 'archived');
+    const unsigned = await smallImageEntry(`${REFERENCE}:v2`, 'archived-unsigned');
+    const view = await bundleOf([signed, unsigned, tagSignature(signed, exporter), tagSignature(signed, vendor, {}, 'v')], 'archive');
+    expect(view.form).toBe('archive');
+    const results = await check(view);
+    expect(results.get(signed.manifest.digest)).toEqual({ signedBy: ['exporter-1', 'vendor'], problems: [] });
+    expect(results.get(unsigned.manifest.digest)).toEqual({ signedBy: [], problems: [] });
   });
 
   it('does not count a genuine signature of another image moved next to this one', async () => {
@@ -140,6 +150,17 @@ describe('checkImageSignatures', () => {
     expect(text).toContain('dev.cosignproject.cosign/signature annotation that is not base64');
     expect(result?.problems.filter((problem) => /made by no trusted key/.test(problem))).toHaveLength(3);
     expect(result?.problems).toHaveLength(4);
+  });
+
+  it('says so when an incremental bundle left a payload out', async () => {
+    const image = await smallImageEntry(`${REFERENCE}:v1`, 'incremental');
+    const signature = tagSignature(image, exporter);
+    const payload = signature.blobs[1];
+    if (!payload) throw new Error('no payload');
+    const view = await bundleOf([image, signature], 'directory', [payload.digest]);
+    expect(view.sizes.has(payload.digest)).toBe(false);
+    const result = (await check(view)).get(image.manifest.digest);
+    expect(result).toEqual({ signedBy: [], problems: [expect.stringContaining(`its payload ${payload.digest} is not in this bundle`)] });
   });
 
   it('refuses a payload whose bytes changed on disk after verification', async () => {
