@@ -23,6 +23,7 @@ import { serveSpec, runServe } from './commands/serve.ts';
 import { lsSpec, runLs } from './commands/ls.ts';
 import { catSpec, runCat } from './commands/cat.ts';
 import { keySpec, runKey } from './commands/key.ts';
+import { approveSpec, rejectSpec, runApprove, runReject } from './commands/approve.ts';
 
 interface Command {
   spec: CommandSpec;
@@ -43,6 +44,8 @@ const COMMANDS: Command[] = [
   { spec: receiptSpec, run: runReceipt },
   { spec: catalogSpec, run: runCatalog },
   { spec: keySpec, run: runKey },
+  { spec: approveSpec, run: runApprove },
+  { spec: rejectSpec, run: runReject },
   { spec: uiSpec, run: runUi },
 ];
 

@@ -24,6 +24,8 @@ import type { LayerReader } from '../oci/image-files.ts';
 
 /** The layer media type of a cosign simple signing payload. */
 export const SIMPLE_SIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
+/** The media type prefix of a Sigstore bundle, what cosign's new bundle format stores instead of simple signing (not checked here). */
+const SIGSTORE_BUNDLE_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle';
 /** The layer annotation holding the base64 signature over the payload. */
 export const COSIGN_SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
 /** cosign stops at 1000 layers in one signature manifest; so does this check, per manifest. */
@@ -100,7 +102,14 @@ function candidatesOf(digest: string, subject: string, view: ImageSignatureView)
   const problems: string[] = [];
   if (manifest.subject !== undefined && manifest.subject.digest !== subject) problems.push(`${where}: its manifest's subject is ${manifest.subject.digest}, not the image ${subject}`);
   const payloads = manifest.layers.map((layer, i) => ({ layer, i })).filter(({ layer }) => layer.mediaType === SIMPLE_SIGNING_MEDIA_TYPE);
-  if (payloads.length === 0) problems.push(`${where}: holds no ${SIMPLE_SIGNING_MEDIA_TYPE} layer`);
+  if (payloads.length === 0) {
+    const sigstore = [manifest.artifactType, ...manifest.layers.map((layer) => layer.mediaType)].some((type) => type?.startsWith(SIGSTORE_BUNDLE_MEDIA_TYPE) === true);
+    problems.push(
+      sigstore
+        ? `${where}: is a Sigstore bundle (cosign's new bundle format), which this check does not read: only simple signing signatures count`
+        : `${where}: holds no ${SIMPLE_SIGNING_MEDIA_TYPE} layer, so it is no cosign simple signing signature (the only kind checked)`,
+    );
+  }
   if (payloads.length > MAX_SIGNATURE_LAYERS) return { candidates: [], problems: [...problems, `${where}: has ${payloads.length} payload layers, more than ${MAX_SIGNATURE_LAYERS}`] };
   const candidates: Candidate[] = [];
   for (const { layer, i } of payloads) {

@@ -17,6 +17,7 @@ import { removeDir, trackDir } from '../harness/cleanup.ts';
 import { smallImageEntry, writeBundle, type BundleEntry } from '../harness/signed-bundle.ts';
 import { buildCosignSignature, buildReferrerSignature, makeFixtureKey, simpleSigningPayload, type BuiltSignature, type FixtureKey, type SignatureOptions } from '../harness/signed-images.ts';
 import { failure } from '../harness/test-helpers.ts';
+import { imageManifest, MediaTypes, toContent } from '../harness/fixture-content.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -150,6 +151,25 @@ describe('checkImageSignatures', () => {
     expect(text).toContain('dev.cosignproject.cosign/signature annotation that is not base64');
     expect(result?.problems.filter((problem) => /made by no trusted key/.test(problem))).toHaveLength(3);
     expect(result?.problems).toHaveLength(4);
+  });
+
+  it('names signature manifests of other kinds (a Sigstore bundle, anything else) as not checked', async () => {
+    const image = await smallImageEntry(`${REFERENCE}:v1`, 'other-kinds');
+    const subject = { mediaType: image.manifest.mediaType, digest: image.manifest.digest, size: image.manifest.size };
+    const asSigstore = (built: BuiltSignature, mediaType: string): BuiltSignature => {
+      const layer = toContent(mediaType, Buffer.from('{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"}'));
+      const manifest = imageManifest(MediaTypes.ociManifest, built.config, [layer], { artifactType: mediaType, subject });
+      return { ...built, manifest, layers: [layer] };
+    };
+    const base = buildReferrerSignature(subject, REFERENCE, exporter);
+    const view = await bundleOf([
+      image,
+      signatureEntry(image, asSigstore(base, 'application/vnd.dev.sigstore.bundle.v0.3+json'), 'bundle'),
+      signatureEntry(image, asSigstore(base, 'application/vnd.cncf.notary.signature'), 'notary'),
+    ]);
+    const result = (await check(view)).get(image.manifest.digest);
+    expect(result?.signedBy).toEqual([]);
+    expect(result?.problems).toEqual([expect.stringContaining("is a Sigstore bundle (cosign's new bundle format)"), expect.stringContaining('so it is no cosign simple signing signature')]);
   });
 
   it('says so when an incremental bundle left a payload out', async () => {

@@ -7,16 +7,15 @@
  * of ferry.json or of the signature is refused.
  */
 import { execFile } from 'node:child_process';
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { bundleFromJSON } from '@sigstore/bundle';
-import { Verifier, toSignedEntity, type TrustMaterial } from '@sigstore/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPROVAL_PREDICATE_TYPE, signFerryStatement, verifyFerryJsonSignature } from '../../src-main/trust/bundle-signature.ts';
 import { keyFingerprint, readSigningKey } from '../../src-main/trust/keys.ts';
+import { sigstoreVerify } from '../harness/sigstore-check.ts';
 import { runFerry } from '../harness/test-helpers.ts';
 
 const run = promisify(execFile);
@@ -34,21 +33,6 @@ beforeAll(async () => {
 afterAll(async () => {
   if (root !== '') await rm(root, { recursive: true, force: true });
 });
-
-/** Verifies a serialized Sigstore bundle with @sigstore/verify alone, trusting one public key under its hint. */
-function sigstoreVerify(json: unknown, publicKey: KeyObject, hint: string): void {
-  const trust: TrustMaterial = {
-    certificateAuthorities: [],
-    timestampAuthorities: [],
-    tlogs: [],
-    ctlogs: [],
-    publicKey: (asked) => {
-      if (asked !== hint) throw new Error(`unknown key ${asked}`);
-      return { publicKey, validFor: () => true };
-    },
-  };
-  new Verifier(trust, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 }).verify(toSignedEntity(bundleFromJSON(json)));
-}
 
 describe('Ed25519 keys', () => {
   it('generate --algorithm ed25519 writes an Ed25519 key sealed by the passphrase, listed as Ed25519', async () => {
