@@ -139,6 +139,14 @@ export class Catalog {
     return this.#do('find latest bundle for site', (sql) => write.latestBundleForSite(sql, site));
   }
 
+  /**
+   * The highest sequence recorded on an export channel (ferry.json's `channel`): by exports, imports, or either
+   * when no direction is given; `except` leaves one bundle out. Exports number on from it; imports refuse a replay.
+   */
+  highestSequence(channel: string, direction?: 'export' | 'import', except?: string): number | undefined {
+    return this.#do('read highest sequence', (sql) => write.highestSequence(sql, channel, direction, except));
+  }
+
   // Jobs
 
   /** Starts a job, or resumes the unfinished one with the same kind and key. */

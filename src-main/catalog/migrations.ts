@@ -171,6 +171,13 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX bundle_conflicts_bundle ON bundle_conflicts(bundle_id);
   `,
+  // 7: export channels (issue 14). A bundle's ferry.json names the channel (connected site + image set) its
+  // sequence counts on; recorded on export and import, so the next export on a channel numbers on from the
+  // highest, and an import can refuse a replayed older sequence. Rows before this version have none.
+  `
+  ALTER TABLE bundles ADD COLUMN channel TEXT;
+  CREATE INDEX bundles_channel ON bundles(channel, direction, sequence);
+  `,
 ];
 
 /** The schema version this build writes: a catalog above it came from a newer Ferry and is left untouched. */

@@ -68,6 +68,7 @@ export function recordBundle(sql: Sql, manifest: BundleManifest, options: Record
   const direction = requireOneOf('direction', options.direction, ['export', 'import'] as const);
   const site = options.site === undefined ? null : requireSiteName(options.site);
   const manifestDigest = requireDigest('manifestDigest', options.manifestDigest);
+  const channel = manifest.channel === undefined ? null : requireText('channel', manifest.channel);
   const images = checkImages(manifest);
   const blobs = checkBlobs(manifest);
   let bytes = 0;
@@ -92,12 +93,12 @@ export function recordBundle(sql: Sql, manifest: BundleManifest, options: Record
   sql.write(() => {
     if (site !== null) ensureSite(sql, site);
     sql.run(
-      `INSERT INTO bundles (id, form, path, created, sequence, parent, bytes, blob_count, image_count, direction, site, recorded_at, manifest_digest)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO bundles (id, form, path, created, sequence, parent, bytes, blob_count, image_count, direction, site, recorded_at, manifest_digest, channel)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET form = excluded.form, path = excluded.path, created = excluded.created,
          sequence = excluded.sequence, parent = excluded.parent, bytes = excluded.bytes, blob_count = excluded.blob_count,
          image_count = excluded.image_count, direction = excluded.direction, site = coalesce(excluded.site, bundles.site),
-         recorded_at = excluded.recorded_at, manifest_digest = excluded.manifest_digest`,
+         recorded_at = excluded.recorded_at, manifest_digest = excluded.manifest_digest, channel = excluded.channel`,
       id,
       form,
       path,
@@ -111,6 +112,7 @@ export function recordBundle(sql: Sql, manifest: BundleManifest, options: Record
       site,
       nowIso(),
       manifestDigest,
+      channel,
     );
     sql.run('DELETE FROM bundle_images WHERE bundle_id = ?', id);
     sql.run('DELETE FROM bundle_blobs WHERE bundle_id = ?', id);
@@ -216,4 +218,23 @@ export function latestBundleForSite(sql: Sql, siteName: string): { bundleId: str
     site,
   );
   return row === undefined ? undefined : { bundleId: row.bundleId, sequence: row.sequence ?? 0 };
+}
+
+/**
+ * The highest sequence the catalog recorded for a bundle on `channel`: exported
+ * (the next export numbers on from it), imported (an import at or below it is a
+ * replay), or either when `direction` is not given. `except` leaves one bundle
+ * out (the one being judged). Undefined when the channel has none.
+ */
+export function highestSequence(sql: Sql, channel: string, direction?: 'export' | 'import', except?: string): number | undefined {
+  const name = requireText('channel', channel);
+  const row = sql.get<{ highest: number | null }>(
+    `SELECT max(sequence) AS highest FROM bundles WHERE channel = ? AND (? IS NULL OR direction = ?) AND (? IS NULL OR id <> ?)`,
+    name,
+    direction ?? null,
+    direction ?? null,
+    except ?? null,
+    except ?? null,
+  );
+  return row?.highest ?? undefined;
 }

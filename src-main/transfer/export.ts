@@ -70,6 +70,10 @@ export interface ExportRequest {
   referrers?: boolean;
   /** An incremental bundle: leave out the configs and layers the site already holds, and record the parent. */
   incremental?: { parent: { bundleId: string; sequence: number }; siteHas: ReadonlySet<string> };
+  /** The export channel ferry.json names (connected site + image set): what `sequence` counts on. */
+  channel?: string;
+  /** The bundle's sequence on its channel; the incremental parent's + 1 (or 1) when not given. */
+  sequence?: number;
 }
 
 /** The result of an export (or of its dry run). */
@@ -316,7 +320,7 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
     // A bundle without local artifacts stays at the plain version, which every earlier Ferry reads.
     formatVersion: artifacts.length > 0 ? BUNDLE_FORMAT_ARTIFACTS : BUNDLE_FORMAT_PLAIN,
     bundleId: state.bundleId,
-    sequence: (request.incremental?.parent.sequence ?? 0) + 1,
+    sequence: request.sequence ?? (request.incremental?.parent.sequence ?? 0) + 1,
     created: state.created,
     exporter: exporter(),
     form: summary.form,
@@ -327,6 +331,7 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
     parts: summary.parts,
     parent: summary.parent,
     ...(omitted.length > 0 ? { omitted } : {}),
+    ...(request.channel !== undefined ? { channel: request.channel } : {}),
     // The pin of index.json's exact bytes: with it, ferry.json covers every byte of the bundle, and one signature over it does too.
     index: { digest: sha256Digest(index), size: Buffer.byteLength(index) },
   };

@@ -6,11 +6,12 @@
  * export wizard both enter here, so they cannot drift apart.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { ExportPlanResult, PlannedImage } from '../../src-shared/api/contract.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import type { BundleImage, BundleImageSet } from '../../src-shared/model/bundle.ts';
+import { CHANNEL_PATTERN } from '../../src-shared/schemas/bundle-manifest.ts';
 import type { Reference } from '../../src-shared/model/oci.ts';
 import { readBack } from '../bundle/read-back.ts';
 import type { Catalog } from '../catalog/index.ts';
@@ -61,6 +62,8 @@ export interface ExportJobInput extends OpenShiftEndpoints {
   dryRun?: boolean;
   /** Read the whole bundle back from the media after writing and check every byte. */
   verify?: boolean;
+  /** The export channel the bundle's sequence counts on; `<this host>/<set file name or "images">` when not given. */
+  channel?: string;
   registry: RegistrySettings;
 }
 
@@ -152,10 +155,40 @@ async function prepare(input: ExportJobInput, catalog: () => Catalog, signal: Ab
   return { request, registries, close };
 }
 
+/**
+ * The channel an export's sequence counts on: the one asked for (refused by
+ * name unless it is a channel name), else `<this host>/<set file base name
+ * without extension, or "images">`, with any other character made a `-`.
+ */
+export function exportChannel(input: Pick<ExportJobInput, 'channel' | 'setFile'>, host: string = hostname()): string {
+  if (input.channel !== undefined) {
+    if (!CHANNEL_PATTERN.test(input.channel)) {
+      throw new FerryError(
+        'INVALID_ARGUMENT',
+        `channel ${JSON.stringify(input.channel)} is not allowed: use letters, digits, '.', '_', ':', '/', '@' and '-' (starting with a letter or digit, at most 200)`,
+        {
+          argument: 'channel',
+        },
+      );
+    }
+    return input.channel;
+  }
+  const set = input.setFile === undefined ? 'images' : basename(input.setFile).replace(/\.(ya?ml|json)$/i, '');
+  const raw = `${host || 'localhost'}/${set || 'images'}`.replace(/[^A-Za-z0-9._:/@-]/g, '-');
+  const channel = (/^[A-Za-z0-9]/.test(raw) ? raw : `x${raw}`).slice(0, 200);
+  return channel;
+}
+
+/** The sequence of a new bundle on `channel`: one above the highest this catalog recorded there and the incremental parent's. */
+function nextSequence(catalog: Catalog, channel: string, request: ExportRequest): number {
+  return Math.max(catalog.highestSequence(channel) ?? 0, request.incremental?.parent.sequence ?? 0) + 1;
+}
+
 /** Runs the export (or its dry run), recorded in the catalog, and reads the bundle back when asked. */
 export async function runExport(input: ExportJobInput, catalog: Catalog, context: JobContext = {}): Promise<ExportOutcome> {
   const { signal, tracker } = context;
   if (input.dryRun !== true && input.target.trim() === '') throw new FerryError('INVALID_ARGUMENT', 'choose where to write the bundle (a drive or a folder)', { argument: 'target' });
+  const channel = exportChannel(input);
   const { request, registries, close } = await prepare(input, () => catalog, signal);
   try {
     const notes = request.imageSet.notes ?? [];
@@ -171,6 +204,8 @@ export async function runExport(input: ExportJobInput, catalog: Catalog, context
         {
           ...request,
           target,
+          channel,
+          sequence: nextSequence(catalog, channel, request),
           ...(signal ? { signal } : {}),
           onEvent: (event) => {
             if (event.type === 'blob' && (event.progress.state === 'finished' || event.progress.state === 'skipped')) journal.markDone(event.progress.digest, event.progress.total);

@@ -18,6 +18,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const REPOSITORY_PATH = /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 
+/** An export channel's name (ferry.json `channel`): letters, digits, `. _ : / @ -`, starting with a letter or digit, up to 200. */
+export const CHANNEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,199}$/;
+
 /** A sha256 digest string. */
 export const Sha256DigestSchema = z.string().regex(SHA256_DIGEST, 'must be a sha256 digest (sha256: and 64 lowercase hex digits)');
 /** A byte count. */
@@ -120,10 +123,7 @@ export const BundleManifestSchema = z
      * The export channel (connected site + image set) whose `sequence` this is: the disconnected side refuses a
      * sequence at or below the highest it imported on the channel (rollback protection), unless an officer allows it.
      */
-    channel: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,199}$/, 'must be a channel name (letters, digits, . _ : / @ -, up to 200)')
-      .optional(),
+    channel: z.string().regex(CHANNEL_PATTERN, 'must be a channel name (letters, digits, . _ : / @ -, up to 200)').optional(),
   })
   .superRefine((manifest, context) => {
     manifest.images.forEach((image, i) => {

@@ -36,6 +36,11 @@ export const exportSpec: CommandSpec = {
     concurrency: { type: 'string', value: 'N', description: `blobs in flight at once across all images (default ${DEFAULT_EXPORT_CONCURRENCY})` },
     site: { type: 'string', value: 'NAME', description: 'incremental: leave out what site NAME already has (from its receipts in the catalog) and record the parent bundle' },
     'since-receipt': { type: 'string', value: 'FILE', description: 'incremental: leave out what this receipt says the site has' },
+    channel: {
+      type: 'string',
+      value: 'NAME',
+      description: "the export channel the bundle's sequence counts on (default: this host and the set file's name, e.g. build-1/images); the disconnected side refuses an older sequence on it",
+    },
     'no-referrers': { type: 'boolean', description: "leave out the images' signatures, attestations and SBOMs (by default they travel with their images)" },
     json: { type: 'boolean', description: 'print one JSON summary on stdout' },
     ...endpointFlags,
@@ -77,6 +82,7 @@ async function exportInput(args: ParsedArgs, io: CommandIo): Promise<ExportJobIn
   if (typeof partSize === 'string') input.partSize = parseSize(partSize);
   if (typeof args.values.site === 'string') input.site = args.values.site;
   if (typeof args.values['since-receipt'] === 'string') input.sinceReceipt = args.values['since-receipt'];
+  if (typeof args.values.channel === 'string') input.channel = args.values.channel;
   return input;
 }
 
