@@ -10,7 +10,16 @@ import { evaluatePolicy, failedRules, normaliseRepositoryName, type PolicyFacts,
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 
 function policy(extra: Partial<SitePolicy>): SitePolicy {
-  return { path: 'policy.yaml', digest: `sha256:${'0'.repeat(64)}`, trustedKeys: [], require: { exporter: 0, officer: 0 }, blockedImages: [], overwriteTags: true, requireImageSignatures: [], ...extra };
+  return {
+    path: 'policy.yaml',
+    digest: `sha256:${'0'.repeat(64)}`,
+    trustedKeys: [],
+    require: { exporter: 0, officer: 0 },
+    blockedImages: [],
+    overwriteTags: true,
+    requireImageSignatures: [],
+    ...extra,
+  };
 }
 
 function facts(source: string): PolicyFacts {
