@@ -6,6 +6,7 @@
  */
 import { FerryError } from '../../../src-shared/errors.ts';
 import { CONTENT_KIND_WORDS, type ListedContent } from '../../../src-shared/model/content-kind.ts';
+import type { TrustReport } from '../../../src-shared/model/trust.ts';
 import { runVerify as verifyBundle, type VerifyReport } from '../../usecases/verify.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
 import { formatBytes } from '../../../src-shared/units.ts';
@@ -46,6 +47,35 @@ export function contentLines(contents: readonly ListedContent[]): string[] {
   return lines;
 }
 
+/** Words for what a statement says. */
+const STATEMENT_WORDS = { export: 'signed', approval: 'approved', rejection: 'REJECTED' } as const;
+
+/**
+ * The trust section: the summary, then one line per statement file (what it
+ * says and by which key, or why it does not count), then the policy's rules
+ * when the site has a policy.
+ */
+export function trustLines(trust: TrustReport): string[] {
+  const lines = [`trust: ${terminalSafe(trust.summary)}`];
+  for (const finding of trust.signatures) {
+    const who = `${finding.keyName ?? 'unknown key'}${finding.role ? ` (${finding.role})` : ''} ${finding.keyId}`.trim();
+    if (finding.ok && finding.kind) {
+      const note = finding.note !== undefined ? `: ${finding.note}` : '';
+      lines.push(`  ok      ${terminalSafe(`${STATEMENT_WORDS[finding.kind]} by ${who}${finding.time ? ` at ${finding.time}` : ''}${note}  (${finding.file})`)}`);
+    } else {
+      lines.push(`  FAILED  ${terminalSafe(`${finding.file}: ${finding.problem ?? 'does not verify'}`)}`);
+    }
+  }
+  if (trust.policy) {
+    lines.push(`policy ${terminalSafe(trust.policy.path)} (${trust.policy.digest}): ${trust.policy.ok ? 'passed' : 'FAILED'}`);
+    for (const rule of trust.policy.rules) {
+      lines.push(`  ${rule.ok ? 'ok    ' : 'FAILED'}  ${terminalSafe(rule.title)}`);
+      for (const detail of rule.details) lines.push(`            - ${terminalSafe(detail)}`);
+    }
+  }
+  return lines;
+}
+
 /** The report as text: a summary line, one line per check, each problem indented below its check. */
 export function formatVerifyReport(report: VerifyReport): string {
   const what = report.form === undefined ? 'unreadable bundle' : `${report.form}${report.bundleId ? ` bundle ${terminalSafe(report.bundleId)}` : ''}`;
@@ -58,8 +88,10 @@ export function formatVerifyReport(report: VerifyReport): string {
   }
   if (report.form === undefined) lines.push('          (the other checks need a readable ferry.json and were not run)');
   if (report.contents?.length) lines.push(...contentLines(report.contents));
+  if (report.trust) lines.push(...trustLines(report.trust));
   const failed = report.checks.filter((c) => !c.ok).length;
-  lines.push(report.ok ? 'verified: the bundle is intact' : `NOT VERIFIED: ${failed} of ${report.checks.length} check(s) failed; do not import this bundle`);
+  const trust = report.trust ? `, ${terminalSafe(report.trust.summary)}` : '';
+  lines.push(report.ok ? `verified: the bundle is intact${trust}` : `NOT VERIFIED: ${failed} of ${report.checks.length} check(s) failed; do not import this bundle`);
   return `${lines.join('\n')}\n`;
 }
 
