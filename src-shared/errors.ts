@@ -17,7 +17,10 @@
  * - a registry answered something Ferry cannot accept → INVALID_MANIFEST (its
  *   manifest), UNSUPPORTED_MEDIA_TYPE, MANIFEST_TOO_LARGE, or its own refusal
  *   UNAUTHORIZED, DENIED, NOT_FOUND, REGISTRY_ERROR;
- * - the way to it failed → NETWORK_ERROR, TLS_ERROR, INSECURE_REDIRECT.
+ * - the way to it failed → NETWORK_ERROR, TLS_ERROR, INSECURE_REDIRECT;
+ * - a verified bundle the site policy does not let in (unsigned, unapproved,
+ *   too old, a blocked image, a target outside the allowed ones) → POLICY_REFUSED,
+ *   naming each failing rule.
  *
  * Messages are plain words for every front end: no command-line flag and no
  * form field. What a person can change is an {@link ErrorHint} in
@@ -40,6 +43,8 @@ export type ErrorCode =
   | 'BUNDLE_INVALID'
   /** A bundle carries the id of a bundle the catalog already knows, with other contents (another ferry.json): refused, never merged. */
   | 'BUNDLE_CONFLICT'
+  /** The bundle is intact, but the site policy refuses it (docs/trust.md "Site policy"); details name each failing rule. Nothing was written. */
+  | 'POLICY_REFUSED'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'MANIFEST_TOO_LARGE'
   | 'DIGEST_MISMATCH'

@@ -84,6 +84,14 @@ export function auditLog(sql: Sql, limit: number): AuditEntry[] {
   }));
 }
 
+/** The newest row of one action, or undefined: e.g. the last `policy.changed`, to tell whether the policy file changed since. */
+export function latestAudit(sql: Sql, action: string): AuditEntry | undefined {
+  const row = sql.get<AuditRow>('SELECT * FROM audit WHERE action = ? ORDER BY id DESC LIMIT 1', requireText('action', action));
+  return row === undefined
+    ? undefined
+    : { id: row.id, at: row.at, actor: row.actor, action: row.action, subject: row.subject, details: parseObject(row.details), prevHash: row.prev_hash, hash: row.hash };
+}
+
 /** The chain's head, to note outside the catalog and pass to `checkAudit` later. */
 export function auditHead(sql: Sql): AuditAnchor {
   const last = sql.get<{ id: number; hash: string }>('SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1');

@@ -32,7 +32,7 @@ import type {
   TagHistoryEntry,
 } from './types.ts';
 import { FerryError } from '../../src-shared/errors.ts';
-import { appendAudit, auditHead, auditLog, checkAudit } from './audit.ts';
+import { appendAudit, auditHead, auditLog, checkAudit, latestAudit } from './audit.ts';
 import { bundleConflicts, checkBundleIdentity } from './identity.ts';
 import * as journal from './jobs.ts';
 import { migrate } from './migrations.ts';
@@ -191,6 +191,11 @@ export class Catalog {
     return this.#do('list audit log', (sql) => auditLog(sql, limit));
   }
 
+  /** The newest audit row of one action (`policy.changed`), or undefined when there is none. */
+  latestAudit(action: string): AuditEntry | undefined {
+    return this.#do('read audit log', (sql) => latestAudit(sql, action));
+  }
+
   /** The chain's current head, to keep outside the catalog (a report, a ticket) and check against later. */
   auditHead(): AuditAnchor {
     return this.#do('read audit head', (sql) => auditHead(sql));
@@ -231,6 +236,11 @@ export class Catalog {
   /** The history of one repository's tags across bundles, newest first. */
   tagHistory(repository: string): TagHistoryEntry[] {
     return this.#do('read tag history', (sql) => read.tagHistory(sql, repository));
+  }
+
+  /** The digest the site's receipts last recorded at a target tag (`registry/repository`, tag), or undefined. */
+  recordedTagDigest(repository: string, tag: string): string | undefined {
+    return this.#do('read recorded tag', (sql) => read.recordedTagDigest(sql, repository, tag));
   }
 
   /** Bundle counts and bytes per month, newest month first. */

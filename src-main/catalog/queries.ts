@@ -136,6 +136,21 @@ export function tagHistory(sql: Sql, repository: string): TagHistoryEntry[] {
   );
 }
 
+/**
+ * The digest the site's receipts last recorded at one target tag
+ * (`registry/repository:tag`), for the Review step's "moved" tags when the
+ * registry cannot be asked; undefined when no receipt names it.
+ */
+export function recordedTagDigest(sql: Sql, repository: string, tag: string): string | undefined {
+  const prefix = `${requireText('repository', repository)}:${requireText('tag', tag)}@`;
+  return sql.get<{ digest: string }>(
+    `SELECT ri.digest AS digest FROM receipt_images ri JOIN receipts r ON r.id = ri.receipt_id
+     WHERE substr(ri.destination, 1, ?) = ? ORDER BY r.imported_at DESC, r.id DESC LIMIT 1`,
+    prefix.length,
+    prefix,
+  )?.digest;
+}
+
 /** Bundles, bytes, exports and imports per calendar month (UTC, by bundle creation), newest month first. */
 export function totalsPerMonth(sql: Sql): MonthTotals[] {
   return sql.all<MonthTotals>(

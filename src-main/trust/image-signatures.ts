@@ -30,6 +30,12 @@ const SIGSTORE_BUNDLE_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle';
 export const COSIGN_SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
 /** cosign stops at 1000 layers in one signature manifest; so does this check, per manifest. */
 export const MAX_SIGNATURE_LAYERS = 1000;
+/**
+ * Payload bytes read for one check at most: real bundles carry a few hundred
+ * bytes per signed image, so 64 MiB covers ~100,000 signatures while a drive
+ * stuffed with fake signature layers cannot exhaust memory or CPU.
+ */
+export const MAX_PAYLOAD_BYTES_TOTAL = 64 * 1024 * 1024;
 
 /** What this check needs of a trusted key: its name (what reports and the policy say) and public key. trust/statements.ts KnownKey fits. */
 export interface ImageSignatureKey {
@@ -124,6 +130,27 @@ function candidatesOf(digest: string, subject: string, view: ImageSignatureView)
   return { candidates, problems };
 }
 
+/** Splits candidates into those whose distinct payloads fit MAX_PAYLOAD_BYTES_TOTAL (in bundle order) and the rest, which are not read. */
+function withinPayloadBudget(candidates: readonly Candidate[]): { kept: Candidate[]; dropped: Candidate[] } {
+  const counted = new Set<string>();
+  let bytes = 0;
+  const kept: Candidate[] = [];
+  const dropped: Candidate[] = [];
+  for (const candidate of candidates) {
+    const fresh = !counted.has(candidate.payload.digest);
+    if (fresh && bytes + candidate.payload.size > MAX_PAYLOAD_BYTES_TOTAL) {
+      dropped.push(candidate);
+      continue;
+    }
+    if (fresh) {
+      counted.add(candidate.payload.digest);
+      bytes += candidate.payload.size;
+    }
+    kept.push(candidate);
+  }
+  return { kept, dropped };
+}
+
 /** Reads every wanted payload through the reader's digest check (and checks it again here, since these bytes decide trust). */
 async function readPayloads(blobs: LayerReader, wanted: readonly BlobRef[], signal?: AbortSignal): Promise<Map<string, Buffer>> {
   const unique = [...new Map(wanted.map((blob) => [blob.digest, blob])).values()];
@@ -193,12 +220,15 @@ export async function checkImageSignatures(view: ImageSignatureView, keys: reado
     candidates.push(...found.candidates);
   }
   if (candidates.length === 0) return results;
+  const within = withinPayloadBudget(candidates);
+  for (const candidate of within.dropped)
+    results.get(candidate.subject)?.problems.push(`${candidate.where}: not checked, the bundle's signature payloads exceed ${MAX_PAYLOAD_BYTES_TOTAL} bytes in all`);
   const payloads = await readPayloads(
     blobs,
-    candidates.map((candidate) => candidate.payload),
+    within.kept.map((candidate) => candidate.payload),
     signal,
   );
-  for (const candidate of candidates) {
+  for (const candidate of within.kept) {
     const result = results.get(candidate.subject);
     const payload = payloads.get(candidate.payload.digest);
     if (!result) continue;

@@ -74,9 +74,18 @@ export function checkKeyName(name: string): void {
   }
 }
 
-/** The SHA-256 fingerprint of a public key: over its SPKI DER bytes, so any tool can compute it from the .pub file. */
+/**
+ * The SHA-256 fingerprint of a public key: over its canonical SPKI DER bytes,
+ * so any tool can compute it from a .pub file Ferry wrote
+ * (`openssl pkey -pubin -outform DER | sha256sum`). Canonical means re-encoded
+ * through JWK, which always gives an EC point uncompressed: the same key
+ * written with a compressed point gets the same fingerprint, so one key can
+ * never pass as two (the two-person rule counts distinct fingerprints).
+ */
 export function keyFingerprint(key: KeyObject): string {
-  const der = key.export({ type: 'spki', format: 'der' });
+  const publicKey = key.type === 'private' ? createPublicKey(key) : key;
+  const canonical = createPublicKey({ key: publicKey.export({ format: 'jwk' }), format: 'jwk' });
+  const der = canonical.export({ type: 'spki', format: 'der' });
   return `sha256:${createHash('sha256').update(der).digest('hex')}`;
 }
 

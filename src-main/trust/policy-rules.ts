@@ -51,14 +51,14 @@ export interface PolicyFacts {
   expires?: string;
   channel?: string;
   sequence?: number;
-  /** The highest sequence this site imported on the channel; undefined when it imported none. */
+  /** The highest sequence this site imported on the channel from another bundle (importing the same bundle again is no rollback); undefined when none. */
   highestSequence?: number;
-  /** True when the catalog recorded this very bundle (same id and ferry.json) imported before: importing it again is no rollback. */
-  alreadyImported?: boolean;
   /** The statements beside ferry.json, checked with the policy's keys. */
   signatures: readonly SignatureFinding[];
   images: readonly PolicyImage[];
   landings: readonly PolicyLanding[];
+  /** False when no import target was given (`ferry verify --policy` alone): the target rules are then left to the import. */
+  targetKnown?: boolean;
   /** Each target tag against what the site holds. */
   tagChanges: readonly TagChange[];
   /** Tags whose present state could not be read (the registry did not answer): overwriteTags: false cannot vouch for them. */
@@ -232,7 +232,6 @@ function rollbackRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleResult 
   const where = `channel ${facts.channel}`;
   if (facts.highestSequence === undefined) return rule('rollback', true, [`sequence ${facts.sequence} is the first imported on ${where}`]);
   if (facts.sequence > facts.highestSequence) return rule('rollback', true, [`sequence ${facts.sequence} follows ${facts.highestSequence}, the highest imported on ${where}`]);
-  if (facts.sequence === facts.highestSequence && facts.alreadyImported === true) return rule('rollback', true, [`sequence ${facts.sequence}: this very bundle was imported before on ${where}`]);
   const exporters = new Set(facts.signatures.filter((f) => f.ok && f.kind === 'export').map((f) => f.keyId));
   const allowing = facts.signatures
     .filter((f) => f.ok && f.kind === 'approval' && f.allowRollback === true && !exporters.has(f.keyId))
@@ -283,7 +282,11 @@ function blockedImagesRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleRe
   return rule('blocked-images', found.length === 0, found.length > 0 ? found : [`none of ${facts.images.length} image(s) is blocked`]);
 }
 
+/** What the target rules say when no target was given. */
+const NO_TARGET = 'not checked: no import target was given (the import checks it)';
+
 function allowedTargetsRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleResult {
+  if (facts.targetKnown === false) return rule('allowed-targets', true, [NO_TARGET]);
   if (policy.allowedTargets === undefined) return rule('allowed-targets', true, ['the policy allows any target']);
   const prefixes = policy.allowedTargets;
   const outside = new Set<string>();
@@ -296,6 +299,7 @@ function allowedTargetsRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleR
 }
 
 function overwriteTagsRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleResult {
+  if (facts.targetKnown === false) return rule('overwrite-tags', true, [NO_TARGET]);
   const moved = facts.tagChanges.filter((c) => c.status === 'moved').map((c) => `${c.repository}:${c.tag} moves from ${c.previous ?? 'an unknown digest'} to ${c.digest}`);
   if (policy.overwriteTags) return rule('overwrite-tags', true, [moved.length > 0 ? `${moved.length} tag(s) move; the policy allows it` : 'no tag moves', ...moved]);
   const unknown = (facts.tagProblems ?? []).map((p) => `could not read what a tag holds now: ${p}`);

@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { FerryError } from '../../src-shared/errors.ts';
 import { BUNDLE_FILES, MAX_STATEMENT_FILE_BYTES, MAX_STATEMENT_FILES, STATEMENT_FILE_PATTERN, STATEMENT_FILE_SUFFIX } from '../../src-shared/model/bundle.ts';
 import type { KeyRole, SignatureFinding, StatementKind } from '../../src-shared/model/trust.ts';
+import { IsoTimeSchema } from '../../src-shared/schemas/bundle-manifest.ts';
 import { parseStrictJson } from '../../src-shared/strict-json.ts';
 import { DURABLE_TEMP_PATTERN, writeFileDurable } from '../base/durable-write.ts';
 import { errnoCode, ioError } from '../base/fs-errors.ts';
@@ -90,7 +91,7 @@ export async function writeStatement(bundleDir: string, fileName: string, serial
 const decisionSchema = z.object({
   decision: z.enum(['approve', 'reject']),
   reviewer: z.string().max(4096).optional(),
-  time: z.string().max(64).optional(),
+  time: IsoTimeSchema.optional(),
   note: z.string().max(16384).nullable().optional(),
   policyDigest: z.string().max(256).nullable().optional(),
   allowRollback: z.boolean().optional(),

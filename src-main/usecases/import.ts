@@ -1,5 +1,6 @@
 /**
- * The import use case, whole: verify the bundle, push it into the site's
+ * The import use case, whole: verify the bundle, judge it by the site policy
+ * when there is one (before the first write, the dry run too), push it into the site's
  * registry (resumable through the catalog's journal), merge the pull secret,
  * write the mirror configuration, the receipt and the catalog record with the
  * site. `ferry import` and the app's import wizard both enter here, so the app
@@ -20,6 +21,8 @@ import { withCatalogJob } from './catalog-job.ts';
 import { clusterResourcesOfBundle } from './cluster-resources.ts';
 import type { JobContext } from './job-context.ts';
 import { recordImport } from './job-records.ts';
+import { readSitePolicy } from '../trust/policy.ts';
+import { checkPolicy, notePolicyDigest, policyRefused, type PolicyCheck } from './trust-review.ts';
 
 /** What to import and where, as every front end asks for it. */
 export interface ImportJobInput {
@@ -41,6 +44,8 @@ export interface ImportJobInput {
   mirrorConfigDir?: string;
   /** Add the mirror's login to this .dockerconfigjson pull secret, keeping its other entries. */
   pullSecretFile?: string;
+  /** The site policy file; absent: `policy.yaml` beside the catalog when there is one, else no policy (as before issue 14). */
+  policyPath?: string;
   registry: RegistrySettings;
 }
 
@@ -53,6 +58,8 @@ export interface ImportOutcome {
   mirrorConfigRemoved: string[];
   /** The bundle as the import's verification read it (the app keeps it for the wizard's mirror configuration). */
   view: VerifiedBundle;
+  /** The site policy's verdict (it passed, or the import would have been refused); absent without a policy. */
+  policy?: PolicyCheck['verdict'];
 }
 
 /** The target of an import as the engine takes it. */
@@ -106,6 +113,12 @@ async function writeImportMirrorConfig(
   return writeMirrorConfig(dir, summary.mappings, { mirrorRegistry: registry }, hasClusterResources(resources) ? resources : undefined);
 }
 
+/** The policy's decision as the receipt keeps it: digest, verdict, each rule, and who signed and approved. */
+function receiptPolicy({ verdict, signatures }: PolicyCheck): NonNullable<ImportReceipt['policy']> {
+  const names = (kind: string): string[] => [...new Set(signatures.filter((s) => s.ok && s.kind === kind).map((s) => s.keyName ?? s.keyId))].sort();
+  return { digest: verdict.digest, ok: verdict.ok, rules: verdict.rules.map(({ id, ok }) => ({ id, ok })), signedBy: names('export'), approvedBy: names('approval') };
+}
+
 /** Runs the import (or its dry run) and everything that follows it: pull secret, mirror configuration, receipt, catalog. */
 export async function runImport(input: ImportJobInput, catalog: Catalog, context: JobContext = {}): Promise<ImportOutcome> {
   const { signal, tracker } = context;
@@ -117,10 +130,13 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
       hint: { kind: 'mirror-login', host: target.registry } satisfies ErrorHint,
     });
   }
+  // Read before anything else: a broken policy stops the import before verification starts.
+  const policy = await readSitePolicy(input.policyPath, catalog.path);
   const registries = new Registries(registryAccessFor(input.registry, [target.registry], 'destination'));
   try {
     const progress = verifyProgress(tracker);
     let verified: VerifiedBundle | undefined;
+    let judged: PolicyCheck | undefined;
     const request = {
       bundle,
       target,
@@ -129,11 +145,26 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
       ...(signal ? { signal } : {}),
       ...(tracker ? { onEvent: tracker.onEvent } : {}),
       ...(progress ? { onVerifyBytes: progress.onBytes, onVerifyTotal: progress.onTotal } : {}),
-      onVerified: (view: VerifiedBundle) => {
+      onVerified: async (view: VerifiedBundle) => {
         verified = view;
         // A known id with another ferry.json is refused (and recorded as a conflict) before the first write, dry run included.
         if (view.manifest !== undefined && view.ferryJsonDigest !== undefined) {
           catalog.checkBundleIdentity(view.manifest.bundleId, { path: bundle, direction: 'import', manifestDigest: view.ferryJsonDigest });
+        }
+        // The site policy, judged on the verified view and the target (read only) before the first write, dry run included.
+        if (policy !== undefined) {
+          notePolicyDigest(catalog, policy);
+          judged = await checkPolicy(view, policy, target, catalog, await registries.client(target.registry), signal);
+          const { verdict } = judged;
+          const failed = verdict.rules.filter((r) => !r.ok).map((r) => r.id);
+          catalog.audit(verdict.ok ? 'import.policy-passed' : 'import.policy-refused', view.manifest?.bundleId ?? bundle, {
+            policy: verdict.path,
+            policyDigest: verdict.digest,
+            target: input.target,
+            dryRun: input.dryRun === true,
+            failed,
+          });
+          if (!verdict.ok) throw policyRefused(verdict, bundle, target.registry);
         }
       },
     };
@@ -147,7 +178,7 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
     // importBundle tells the view before it plans anything; without one it has thrown.
     if (verified === undefined) throw new FerryError('INTERNAL', `${bundle}: the import finished without a verified view`);
     const mirror = input.mirrorConfigDir !== undefined ? await writeImportMirrorConfig(input.mirrorConfigDir, verified, summary, target.registry, registries, signal) : { written: [], removed: [] };
-    const outcome: ImportOutcome = { summary, mirrorConfig: mirror.written, mirrorConfigRemoved: mirror.removed, view: verified };
+    const outcome: ImportOutcome = { summary, mirrorConfig: mirror.written, mirrorConfigRemoved: mirror.removed, view: verified, ...(judged ? { policy: judged.verdict } : {}) };
     if (!summary.dryRun) {
       const receipt: ImportReceipt = {
         receiptVersion: 1,
@@ -157,6 +188,7 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
         importedAt: new Date().toISOString(),
         images: summary.images,
         digests: summary.present,
+        ...(judged ? { policy: receiptPolicy(judged) } : {}),
       };
       outcome.receipt = await writeReceipt(receipt, { bundleDir: bundle, ...(input.receiptFile !== undefined ? { file: input.receiptFile } : {}) });
       // From the ferry.json verification read, never from the media again; a plain OCI layout has none and is not recorded as a bundle.

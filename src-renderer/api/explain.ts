@@ -17,6 +17,8 @@ const ADVICE: Record<ErrorCode, string> = {
   BUNDLE_INVALID: 'The bundle is damaged, incomplete or not a Ferry bundle. Do not import it; export it again on the connected side.',
   BUNDLE_CONFLICT:
     'This bundle carries the id of another bundle the catalog already knows, but its contents differ. It was refused and recorded as a conflict; ask who made it, and export it again on the connected side.',
+  POLICY_REFUSED:
+    "The bundle is intact, but this site's policy does not let it in: the message names each failing rule (a missing signature or approval, its age, a blocked image or a target outside the allowed ones). Nothing was written; ask an officer to review it.",
   UNSUPPORTED_MEDIA_TYPE: 'An image uses a format Ferry does not carry.',
   MANIFEST_TOO_LARGE: 'A manifest is larger than Ferry accepts, which usually means it is not a real image.',
   DIGEST_MISMATCH: 'Some content does not match its checksum. The media or the transfer corrupted it; do not trust this copy.',

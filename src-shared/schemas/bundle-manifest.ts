@@ -12,7 +12,6 @@ import { printableName } from './printable.ts';
 /** `sha256:` and 64 lowercase hex digits: the only digest a bundle holds. */
 export const SHA256_DIGEST = /^sha256:[a-f0-9]{64}$/;
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** A repository path as the distribution spec's grammar allows it. */
 const REPOSITORY_PATH = /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$/;
@@ -20,6 +19,16 @@ const TAG = /^[\w][\w.-]{0,127}$/;
 
 /** An export channel's name (ferry.json `channel`): letters, digits, `. _ : / @ -`, starting with a letter or digit, up to 200. */
 export const CHANNEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,199}$/;
+
+/**
+ * A time as RFC 3339 writes it: date, time, optional fraction and a zone (`Z` or
+ * `+hh:mm`). A time without a zone would be read in the reader's local zone,
+ * shifting ages and expiry checks by hours, so it is refused.
+ */
+export const IsoTimeSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/, 'must be an RFC 3339 time with a zone, e.g. 2026-12-02T12:00:00Z')
+  .refine((text) => !Number.isNaN(Date.parse(text)), 'must be a real date and time');
 
 /** A sha256 digest string. */
 export const Sha256DigestSchema = z.string().regex(SHA256_DIGEST, 'must be a sha256 digest (sha256: and 64 lowercase hex digits)');
@@ -100,8 +109,8 @@ export const BundleManifestSchema = z
     bundleId: z.string().regex(UUID, 'must be a lowercase UUID'),
     /** 1 for a first bundle; an incremental bundle is its parent's sequence + 1. */
     sequence: z.number().int('must be a whole number').min(1, 'must be at least 1'),
-    created: z.string().regex(ISO_TIME, 'must be an ISO 8601 time'),
-    expires: z.string().regex(ISO_TIME, 'must be an ISO 8601 time').optional(),
+    created: IsoTimeSchema,
+    expires: IsoTimeSchema.optional(),
     exporter: BundleExporterSchema,
     form: z.enum(['directory', 'archive'], 'must be "directory" or "archive"'),
     imageSet: BundleImageSetSchema,

@@ -10,6 +10,19 @@ import type { JsonDocumentKind } from './document.ts';
 /** One imported image: where it came from and where it now is. */
 export const ReceiptImageSchema = z.strictObject({ name: z.string(), source: z.string(), destination: z.string(), digest: Sha256DigestSchema });
 
+/**
+ * The site policy's decision on the import (issue 14): the policy file's
+ * digest, that it passed (a refused import writes no receipt), each rule's
+ * result, and the keys that signed and approved. Absent without a policy.
+ */
+export const ReceiptPolicySchema = z.strictObject({
+  digest: Sha256DigestSchema,
+  ok: z.boolean(),
+  rules: z.array(z.strictObject({ id: z.string(), ok: z.boolean() })),
+  signedBy: z.array(z.string()),
+  approvedBy: z.array(z.string()),
+});
+
 /** The content of a receipt, version 1. No credential is ever part of it. */
 export const ImportReceiptSchema = z.strictObject({
   receiptVersion: z.literal(1, 'must be 1'),
@@ -21,6 +34,8 @@ export const ImportReceiptSchema = z.strictObject({
   images: z.array(ReceiptImageSchema),
   /** Every blob and manifest digest the registry now holds for this bundle. */
   digests: z.array(Sha256DigestSchema),
+  /** Added by issue 14, optional: how the site policy judged the bundle. */
+  policy: ReceiptPolicySchema.optional(),
 });
 
 /** How a receipt is read: a malformed one is INVALID_CONTENT naming the file and the JSON path. */

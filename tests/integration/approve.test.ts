@@ -18,6 +18,7 @@ import { Catalog } from '../../src-main/catalog/index.ts';
 import { main } from '../../src-main/cli/main.ts';
 import { APPROVAL_PREDICATE_TYPE, verifyFerryJsonSignature } from '../../src-main/trust/bundle-signature.ts';
 import { keyFingerprint } from '../../src-main/trust/keys.ts';
+import { localKnownKeys, readStatements } from '../../src-main/trust/statements.ts';
 import { decideBundle } from '../../src-main/usecases/approve.ts';
 import type { BundleManifest } from '../../src-shared/model/bundle.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
@@ -191,10 +192,15 @@ describe('ferry approve', () => {
 describe('ferry reject', () => {
   it('is recorded in the audit log, and replaces the same key’s earlier approval', async () => {
     const { bundle, catalog } = await freshSite();
-    expect((await decide('approve', bundle, catalog, '--key', 'officer-1')).code).toBe(0);
-    const result = await decide('reject', bundle, catalog, '--key', 'officer-1', '--note', 'image not cleared by CAB');
+    const approved = await decide('approve', bundle, catalog, '--key', 'officer-1');
+    expect(approved.code).toBe(0);
+    expect(approved.stdout).toContain('approved');
+    const result = await decide('reject', bundle, catalog, '--key', 'officer-1', '--note', 'image not cleared by CAB', '--json');
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain('rejected');
+    // What the command answers is what the statements reader finds on the drive.
+    const found = await readStatements(bundle, await readFile(join(bundle, 'ferry.json')), await localKnownKeys(keys));
+    expect(found).toEqual([JSON.parse(result.stdout)]);
+    expect(found[0]).toMatchObject({ kind: 'rejection', ok: true, keyName: 'officer-1', note: 'image not cleared by CAB' });
     expect(await readdir(join(bundle, 'signatures'))).toEqual(['officer-1.approval.sigstore.json']);
     const { publicKey, keyId } = await publicKeyOf('officer-1');
     const verified = verifyFerryJsonSignature(await statementOf(bundle, 'officer-1'), await readFile(join(bundle, 'ferry.json')), new Map([[keyId, publicKey]]));

@@ -5,7 +5,7 @@
  * signature made with the key by Node.
  */
 import { execFile } from 'node:child_process';
-import { createPrivateKey, createSign } from 'node:crypto';
+import { createPrivateKey, createPublicKey, createSign } from 'node:crypto';
 import { chmod, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src-main/cli/main.ts';
+import { keyFingerprint } from '../../src-main/trust/keys.ts';
 import { runFerry } from '../harness/test-helpers.ts';
 
 const run = promisify(execFile);
@@ -90,6 +91,14 @@ describe('ferry key generate', () => {
     expect(out.toString()).toContain('Verified OK');
     await writeFile(messageFile, 'other bytes');
     await expect(openssl(['dgst', '-sha256', '-verify', join(dir, 'exporter-1.pub'), '-signature', signatureFile, messageFile])).rejects.toThrow();
+  });
+
+  it('gives one key one fingerprint however its point is written (compressed or not), so it cannot pass as two keys', async () => {
+    const compressed = (await openssl(['ec', '-pubin', '-in', join(dir, 'exporter-1.pub'), '-conv_form', 'compressed'])).toString();
+    const original = createPublicKey(await readFile(join(dir, 'exporter-1.pub')));
+    const recompressed = createPublicKey(compressed);
+    expect(recompressed.export({ type: 'spki', format: 'der' }).length).toBeLessThan(original.export({ type: 'spki', format: 'der' }).length);
+    expect(keyFingerprint(recompressed)).toBe(keyFingerprint(original));
   });
 
   it('export-public prints the same public key PEM', async () => {

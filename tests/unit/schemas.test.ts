@@ -190,6 +190,15 @@ describe('receipts, journals, settings and the vault', () => {
     expect(refusal({ ...receipt, receiptVersion: 2 }, RECEIPT_DOCUMENT).message).toContain('$.receiptVersion: must be 1');
   });
 
+  it('ferry.json times must carry a zone: a local time would shift ages and expiry by hours', () => {
+    for (const created of ['2026-12-02T12:00:00+02:00', '2026-12-02T12:00:00.123456Z'])
+      expect(parseJsonDocument(JSON.stringify({ ...valid, created }), BUNDLE_MANIFEST_DOCUMENT, 'f').created).toBe(created);
+    for (const created of ['2026-12-02T12:00:00', '2026-12-02T', '12/02/2026', '2026-13-45T12:00:00Z']) {
+      expect(refusal({ ...valid, created }, BUNDLE_MANIFEST_DOCUMENT).details).toMatchObject({ path: '$.created' });
+    }
+    expect(refusal({ ...valid, expires: '2027-01-01T00:00:00' }, BUNDLE_MANIFEST_DOCUMENT).details).toMatchObject({ path: '$.expires' });
+  });
+
   it('an export journal is refused when a part or a digest is malformed', () => {
     const state = {
       version: 1,

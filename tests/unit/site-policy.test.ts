@@ -192,10 +192,15 @@ describe('evaluating', () => {
     expect(failedRules(evaluatePolicy(policy, facts(extra())))).toEqual(failed);
   });
 
-  it('lets an officer allow a rollback, and a re-import of the same bundle through', () => {
+  it('leaves the target rules to the import when no target is given', () => {
+    const verdict = evaluatePolicy(policy, facts({ targetKnown: false, landings: [], tagChanges: [], tagProblems: ['unreadable'] }));
+    expect(failedRules(verdict)).toEqual([]);
+    expect(verdict.rules.find((r) => r.id === 'allowed-targets')?.details[0]).toMatch(/no import target/);
+  });
+
+  it('lets an officer allow a rollback', () => {
     const allowed = facts({ sequence: 3, signatures: [finding(ids.exporter, 'export'), finding(ids.officer, 'approval', { time: '2026-12-02T10:00:00Z', allowRollback: true })] });
     expect(failedRules(evaluatePolicy(policy, allowed))).toEqual([]);
-    expect(failedRules(evaluatePolicy(policy, facts({ sequence: 4, alreadyImported: true })))).toEqual([]);
   });
 
   it('requires image signatures by name, and fails when none could be checked', async () => {

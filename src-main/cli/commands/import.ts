@@ -34,6 +34,7 @@ export const importSpec: CommandSpec = {
     },
     receipt: { type: 'string', value: 'FILE', description: 'where to write ferry-receipt.json (default: the bundle folder when writable, else a receipts folder beside the catalog)' },
     site: { type: 'string', value: 'NAME', description: 'the site name recorded in the receipt' },
+    policy: { type: 'string', value: 'FILE', description: 'the site policy to enforce before the first write (default: policy.yaml beside the catalog, when it exists)' },
     concurrency: { type: 'string', value: 'N', description: `blobs in flight at once (default ${DEFAULT_IMPORT_CONCURRENCY})` },
     json: { type: 'boolean', description: 'print one JSON summary on stdout' },
     ...catalogFlag,
@@ -61,7 +62,9 @@ async function importInput(args: ParsedArgs, io: CommandIo): Promise<ImportJobIn
   const receipt = text('receipt');
   const mirrorConfig = text('mirror-config');
   const pullSecret = text('pull-secret');
+  const policy = text('policy');
   if (site !== undefined) input.site = site;
+  if (policy !== undefined) input.policyPath = policy;
   if (receipt !== undefined) input.receiptFile = receipt;
   if (mirrorConfig !== undefined) input.mirrorConfigDir = mirrorConfig;
   if (pullSecret !== undefined) {
@@ -76,7 +79,7 @@ async function importInput(args: ParsedArgs, io: CommandIo): Promise<ImportJobIn
 export async function runImport(args: ParsedArgs, io: CommandIo): Promise<number> {
   const { out, err } = io;
   const input = await importInput(args, io);
-  const { summary, receipt, mirrorConfig, mirrorConfigRemoved } = await withCatalog(args.values, (catalog) =>
+  const { summary, receipt, mirrorConfig, mirrorConfigRemoved, policy } = await withCatalog(args.values, (catalog) =>
     runJob('import', err, async ({ signal, tracker, endProgress }) => {
       try {
         return await importBundle(input, catalog, { signal, tracker });
@@ -86,9 +89,10 @@ export async function runImport(args: ParsedArgs, io: CommandIo): Promise<number
     }),
   );
   if (args.values.json === true) {
-    out.write(`${JSON.stringify({ ...summary, receipt, mirrorConfig, mirrorConfigRemoved }, null, 2)}\n`);
+    out.write(`${JSON.stringify({ ...summary, receipt, mirrorConfig, mirrorConfigRemoved, ...(policy ? { policy } : {}) }, null, 2)}\n`);
     return 0;
   }
+  if (policy) out.write(shown`site policy ${policy.path} (${policy.digest}): passed\n`);
   for (const image of summary.images) out.write(`${summary.dryRun ? 'would import' : 'imported'} ${shown`${image.source} -> ${image.destination}`}\n`);
   if (!summary.dryRun) {
     out.write(

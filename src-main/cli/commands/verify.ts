@@ -7,20 +7,28 @@
 import { FerryError } from '../../../src-shared/errors.ts';
 import { CONTENT_KIND_WORDS, type ListedContent } from '../../../src-shared/model/content-kind.ts';
 import type { TrustReport } from '../../../src-shared/model/trust.ts';
-import { runVerify as verifyBundle, type VerifyReport } from '../../usecases/verify.ts';
+import { verifyTrust } from '../../usecases/trust-review.ts';
+import { verifyWithTrust, type VerifyReport } from '../../usecases/verify.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
+import { catalogFlag } from '../catalog-flags.ts';
+import { registryFlags, registrySettings } from '../registry-flags.ts';
 import { formatBytes } from '../../../src-shared/units.ts';
 import { terminalSafe } from '../terminal-text.ts';
 
 /** The flags and help of `ferry verify`. */
 export const verifySpec: CommandSpec = {
   name: 'verify',
-  usage: 'ferry verify BUNDLE [--json]',
+  usage: 'ferry verify BUNDLE [--policy FILE] [--to REGISTRY[/PREFIX]] [--json]',
   summary: 'Check a bundle (or any OCI layout folder) byte by byte: ferry.json, parts, blobs, image graph and tar safety.',
   flags: {
     json: { type: 'boolean', description: 'print the report as one JSON object on stdout' },
+    policy: { type: 'string', value: 'FILE', description: 'judge the bundle by this site policy (default: policy.yaml beside the catalog, when it exists), rule by rule' },
+    to: { type: 'string', value: 'REGISTRY[/PREFIX]', description: 'with a policy: the import target, so allowed targets and moved tags are checked too (read only)' },
+    'keep-registry-host': { type: 'boolean', description: 'with --to: the import would keep the source host in the path' },
+    ...catalogFlag,
+    ...registryFlags(''),
   },
-  examples: ['ferry verify /media/usb/bundle', 'ferry verify E:\\bundle --json'],
+  examples: ['ferry verify /media/usb/bundle', 'ferry verify E:\\bundle --json', 'ferry verify /media/usb/bundle --policy policy.yaml --to mirror.local:5000/ocp'],
 };
 
 /** Images listed one by one up to this many; past it, one line counts them (a 20,000-image bundle's report stays readable). */
@@ -51,9 +59,9 @@ export function contentLines(contents: readonly ListedContent[]): string[] {
 const STATEMENT_WORDS = { export: 'signed', approval: 'approved', rejection: 'REJECTED' } as const;
 
 /**
- * The trust section: the summary, then one line per statement file (what it
- * says and by which key, or why it does not count), then the policy's rules
- * when the site has a policy.
+ * The trust section: the summary, then one line per statement file under
+ * signatures/ (what it says and by which key, or why it does not count). The
+ * policy's rules, when the site has a policy, follow in formatPolicyVerdict.
  */
 export function trustLines(trust: TrustReport): string[] {
   const lines = [`trust: ${terminalSafe(trust.summary)}`];
@@ -64,13 +72,6 @@ export function trustLines(trust: TrustReport): string[] {
       lines.push(`  ok      ${terminalSafe(`${STATEMENT_WORDS[finding.kind]} by ${who}${finding.time ? ` at ${finding.time}` : ''}${note}  (${finding.file})`)}`);
     } else {
       lines.push(`  FAILED  ${terminalSafe(`${finding.file}: ${finding.problem ?? 'does not verify'}`)}`);
-    }
-  }
-  if (trust.policy) {
-    lines.push(`policy ${terminalSafe(trust.policy.path)} (${trust.policy.digest}): ${trust.policy.ok ? 'passed' : 'FAILED'}`);
-    for (const rule of trust.policy.rules) {
-      lines.push(`  ${rule.ok ? 'ok    ' : 'FAILED'}  ${terminalSafe(rule.title)}`);
-      for (const detail of rule.details) lines.push(`            - ${terminalSafe(detail)}`);
     }
   }
   return lines;
@@ -95,17 +96,49 @@ export function formatVerifyReport(report: VerifyReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Runs `ferry verify`; exit 0 when the bundle is intact, 1 when it is not. */
-export async function runVerify(args: ParsedArgs, { out }: CommandIo): Promise<number> {
+/** The site policy's verdict as text: the summary, then one line per rule with its findings below it. */
+export function formatPolicyVerdict(trust: TrustReport): string {
+  const verdict = trust.policy;
+  if (verdict === undefined) return '';
+  const width = 'FAILED'.length;
+  const lines = [`site policy ${terminalSafe(verdict.path)} (${verdict.digest}): ${terminalSafe(trust.summary)}`];
+  for (const rule of verdict.rules) {
+    lines.push(`  ${(rule.ok ? 'ok' : 'FAILED').padEnd(width)}  ${rule.id}: ${rule.title}`);
+    for (const detail of rule.details) lines.push(`            - ${terminalSafe(detail)}`);
+  }
+  lines.push(verdict.ok ? 'accepted by the site policy' : 'NOT ACCEPTED by the site policy: the import would be refused');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Runs `ferry verify`; exit 0 when the bundle is intact (and the site policy, if any, accepts it), 1 when not. */
+export async function runVerify(args: ParsedArgs, io: CommandIo): Promise<number> {
+  const { out } = io;
   const [bundle, ...extra] = args.positionals;
   if (bundle === undefined || extra.length > 0) throw new FerryError('INVALID_ARGUMENT', 'give exactly one bundle folder (see ferry verify --help)');
   const controller = new AbortController();
   const stop = (): void => controller.abort();
   process.once('SIGINT', stop);
   try {
-    const report = await verifyBundle(bundle, { signal: controller.signal });
-    out.write(args.values.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatVerifyReport(report));
-    return report.ok ? 0 : 1;
+    // Without a policy the report's trust section names the signers, checked with the local keys folder; a policy's report replaces it.
+    const { report, view } = await verifyWithTrust(bundle, { signal: controller.signal });
+    const text = (name: string): string | undefined => (typeof args.values[name] === 'string' ? args.values[name] : undefined);
+    const [policyPath, target, catalogPath] = [text('policy'), text('to'), text('catalog')];
+    const trust = view
+      ? await verifyTrust(
+          view,
+          {
+            ...(policyPath !== undefined ? { policyPath } : {}),
+            ...(catalogPath !== undefined ? { catalogPath } : {}),
+            ...(target !== undefined ? { target, keepRegistryHost: args.values['keep-registry-host'] === true, registry: await registrySettings(args.values, io) } : {}),
+          },
+          { signal: controller.signal },
+        )
+      : undefined;
+    if (trust) report.trust = trust;
+    const accepted = report.ok && trust?.policy?.ok !== false;
+    if (args.values.json === true) out.write(`${JSON.stringify(report, null, 2)}\n`);
+    else out.write(formatVerifyReport(report) + (trust ? formatPolicyVerdict(trust) : ''));
+    return accepted ? 0 : 1;
   } finally {
     process.removeListener('SIGINT', stop);
   }
