@@ -35,18 +35,24 @@ export interface KnownKey {
   publicKey: KeyObject;
 }
 
-/** The middle of an approval or rejection file's name: `<key>.approval.sigstore.json` (one decision per key, the later replacing the earlier). */
+/** The middle of an approval or rejection file's name: `<key>-<fp>.approval.sigstore.json` (one decision per key, the later replacing the earlier). */
 const DECISION_INFIX = '.approval';
 
 /**
- * The file name a statement is written under in `signatures/`: `<key>.sigstore.json`
- * for the exporter's signature, `<key>.approval.sigstore.json` for an approval
- * or a rejection (one decision per key: a new one replaces the old). Refuses a
- * key name that is not a plain file name.
+ * The file name a statement is written under in `signatures/`:
+ * `<key>-<fp>.sigstore.json` for the exporter's signature and
+ * `<key>-<fp>.approval.sigstore.json` for an approval or a rejection, where
+ * `<fp>` is the first 16 hex digits of the key's fingerprint. One decision per
+ * key: a new one replaces that key's old one, and never another key's, even
+ * when two people named their keys alike (an approval by one "officer" must
+ * not erase a rejection by another). Refuses a key name that is not a plain
+ * file name.
  */
-export function statementFileName(keyName: string, kind: StatementKind): string {
+export function statementFileName(keyName: string, kind: StatementKind, keyId: string): string {
   checkKeyName(keyName);
-  return `${keyName}${kind === 'export' ? '' : DECISION_INFIX}${STATEMENT_FILE_SUFFIX}`;
+  const hex = /^sha256:([a-f0-9]{64})$/.exec(keyId)?.[1];
+  if (hex === undefined) throw new FerryError('INVALID_ARGUMENT', `key id ${JSON.stringify(keyId)} is not a key fingerprint (sha256: and 64 hex digits)`, { keyId });
+  return `${keyName}-${hex.slice(0, 16)}${kind === 'export' ? '' : DECISION_INFIX}${STATEMENT_FILE_SUFFIX}`;
 }
 
 /**

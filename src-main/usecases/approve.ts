@@ -96,7 +96,7 @@ function checkedReviewer(reviewer: string): string {
 /**
  * Approves or rejects a bundle with a signing key: verifies the whole bundle,
  * signs an approval statement over its ferry.json, writes it to
- * `signatures/<key>.approval.sigstore.json` (replacing this key's earlier
+ * `signatures/<key>-<fp>.approval.sigstore.json` (replacing this key's earlier
  * decision) and records the decision in the audit log. Returns the statement
  * as verify reports it. Refuses a plain OCI layout, a bundle whose ferry.json
  * does not pin index.json, a rejection without a note, and a key it cannot open.
@@ -147,7 +147,7 @@ export async function decideBundle(input: DecisionInput, catalog: Catalog, conte
   const signed = await signFerryStatement(ferryJson, { privateKey: key.privateKey, keyId: key.keyId }, APPROVAL_PREDICATE_TYPE, predicate);
   // Checked as any reader will check it, with the public key only, before it is written: what lands on the drive verifies.
   verifyFerryJsonSignature(signed, ferryJson, new Map([[key.keyId, createPublicKey(key.privateKey)]]));
-  const file = await writeStatement(bundle, statementFileName(key.name, kind), `${JSON.stringify(signed, null, 2)}\n`);
+  const file = await writeStatement(bundle, statementFileName(key.name, kind, key.keyId), `${JSON.stringify(signed, null, 2)}\n`);
 
   try {
     catalog.audit(decision, manifest.bundleId, {

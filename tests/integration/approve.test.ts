@@ -18,7 +18,7 @@ import { Catalog } from '../../src-main/catalog/index.ts';
 import { main } from '../../src-main/cli/main.ts';
 import { APPROVAL_PREDICATE_TYPE, verifyFerryJsonSignature } from '../../src-main/trust/bundle-signature.ts';
 import { keyFingerprint } from '../../src-main/trust/keys.ts';
-import { localKnownKeys, readStatements } from '../../src-main/trust/statements.ts';
+import { localKnownKeys, readStatements, statementFileName } from '../../src-main/trust/statements.ts';
 import { decideBundle } from '../../src-main/usecases/approve.ts';
 import type { BundleManifest } from '../../src-shared/model/bundle.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
@@ -83,9 +83,14 @@ async function publicKeyOf(name: string): Promise<{ publicKey: KeyObject; keyId:
   return { publicKey, keyId: keyFingerprint(publicKey) };
 }
 
+/** The file name a test key's decision is written under (its name and fingerprint). */
+async function decisionFileName(name: string): Promise<string> {
+  return statementFileName(name, 'approval', (await publicKeyOf(name)).keyId);
+}
+
 /** The statement file a key's decision is written to, parsed. */
 async function statementOf(bundle: string, name: string): Promise<unknown> {
-  return JSON.parse(await readFile(join(bundle, 'signatures', `${name}.approval.sigstore.json`), 'utf8')) as unknown;
+  return JSON.parse(await readFile(join(bundle, 'signatures', await decisionFileName(name)), 'utf8')) as unknown;
 }
 
 /** The audit rows a catalog holds, oldest first. */
@@ -104,10 +109,10 @@ describe('ferry approve', () => {
     const { bundle, catalog } = await freshSite();
     const result = await decide('approve', bundle, catalog, '--key', 'officer-1', '--note', 'CHG-1234 reviewed');
     expect(result.code, result.stderr).toBe(0);
-    const file = join(bundle, 'signatures', 'officer-1.approval.sigstore.json');
+    const file = join(bundle, 'signatures', await decisionFileName('officer-1'));
     expect(result.stdout).toContain(`wrote ${file}`);
     expect(result.stdout).toContain('no site policy');
-    expect(await readdir(join(bundle, 'signatures'))).toEqual(['officer-1.approval.sigstore.json']);
+    expect(await readdir(join(bundle, 'signatures'))).toEqual([await decisionFileName('officer-1')]);
     const text = await readFile(file, 'utf8');
     expect(text + result.stdout + result.stderr).not.toContain(PASSPHRASE);
 
@@ -136,7 +141,7 @@ describe('ferry approve', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
       subject: manifest.bundleId,
-      details: { keyId, keyName: 'officer-1', note: 'CHG-1234 reviewed', file: 'signatures/officer-1.approval.sigstore.json', policyDigest: null },
+      details: { keyId, keyName: 'officer-1', note: 'CHG-1234 reviewed', file: `signatures/${await decisionFileName('officer-1')}`, policyDigest: null },
     });
   });
 
@@ -150,7 +155,14 @@ describe('ferry approve', () => {
     const approved = await decide('approve', bundle, catalog, '--key', 'officer-1', '--allow-rollback', '--json');
     expect(approved.code, approved.stderr).toBe(0);
     expect(approved.stderr).not.toContain('warning');
-    expect(JSON.parse(approved.stdout)).toMatchObject({ file: 'signatures/officer-1.approval.sigstore.json', kind: 'approval', role: 'officer', policyDigest: digest, allowRollback: true, ok: true });
+    expect(JSON.parse(approved.stdout)).toMatchObject({
+      file: `signatures/${await decisionFileName('officer-1')}`,
+      kind: 'approval',
+      role: 'officer',
+      policyDigest: digest,
+      allowRollback: true,
+      ok: true,
+    });
     const { publicKey, keyId } = await publicKeyOf('officer-1');
     const verified = verifyFerryJsonSignature(await statementOf(bundle, 'officer-1'), await readFile(join(bundle, 'ferry.json')), new Map([[keyId, publicKey]]));
     expect(verified.predicate).toMatchObject({ policyDigest: digest, allowRollback: true, note: null });
@@ -201,7 +213,7 @@ describe('ferry reject', () => {
     const found = await readStatements(bundle, await readFile(join(bundle, 'ferry.json')), await localKnownKeys(keys));
     expect(found).toEqual([JSON.parse(result.stdout)]);
     expect(found[0]).toMatchObject({ kind: 'rejection', ok: true, keyName: 'officer-1', note: 'image not cleared by CAB' });
-    expect(await readdir(join(bundle, 'signatures'))).toEqual(['officer-1.approval.sigstore.json']);
+    expect(await readdir(join(bundle, 'signatures'))).toEqual([await decisionFileName('officer-1')]);
     const { publicKey, keyId } = await publicKeyOf('officer-1');
     const verified = verifyFerryJsonSignature(await statementOf(bundle, 'officer-1'), await readFile(join(bundle, 'ferry.json')), new Map([[keyId, publicKey]]));
     expect(verified.predicate).toMatchObject({ decision: 'reject', note: 'image not cleared by CAB', allowRollback: false });

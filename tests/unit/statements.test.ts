@@ -50,21 +50,28 @@ async function bundleDir(): Promise<string> {
 const serialize = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
 async function signExport(dir: string, key: SigningKey, bytes: Buffer = ferryJson): Promise<void> {
-  await writeStatement(dir, statementFileName(key.name, 'export'), serialize(await signFerryJson(bytes, { privateKey: key.privateKey, keyId: key.keyId })));
+  await writeStatement(dir, statementFileName(key.name, 'export', key.keyId), serialize(await signFerryJson(bytes, { privateKey: key.privateKey, keyId: key.keyId })));
 }
 
 async function decide(dir: string, key: SigningKey, decision: 'approve' | 'reject', note: string | null): Promise<void> {
   const predicate = { decision, reviewer: `${key.name} person`, time: '2026-12-02T12:00:00.000Z', note, policyDigest: null, allowRollback: false };
   const signed = await signFerryStatement(ferryJson, { privateKey: key.privateKey, keyId: key.keyId }, APPROVAL_PREDICATE_TYPE, predicate);
-  await writeStatement(dir, statementFileName(key.name, decision === 'approve' ? 'approval' : 'rejection'), serialize(signed));
+  await writeStatement(dir, statementFileName(key.name, decision === 'approve' ? 'approval' : 'rejection', key.keyId), serialize(signed));
 }
 
 describe('statement file names', () => {
   it('export, approval and rejection names; a bad key name is refused', () => {
-    expect(statementFileName('exporter-1', 'export')).toBe('exporter-1.sigstore.json');
-    expect(statementFileName('officer-1', 'approval')).toBe('officer-1.approval.sigstore.json');
-    expect(statementFileName('officer-1', 'rejection')).toBe('officer-1.approval.sigstore.json');
-    expect(() => statementFileName('../evil', 'export')).toThrow(/key name "..\/evil" is not allowed/);
+    const id = `sha256:${'0123456789abcdef'.repeat(4)}`;
+    const other = `sha256:${'fedcba9876543210'.repeat(4)}`;
+    expect(statementFileName('exporter-1', 'export', id)).toBe('exporter-1-0123456789abcdef.sigstore.json');
+    expect(statementFileName('officer-1', 'approval', id)).toBe('officer-1-0123456789abcdef.approval.sigstore.json');
+    expect(statementFileName('officer-1', 'rejection', id)).toBe('officer-1-0123456789abcdef.approval.sigstore.json');
+    // Two keys named alike never share a file: one officer's approval cannot replace another's rejection.
+    expect(statementFileName('officer', 'approval', other)).not.toBe(statementFileName('officer', 'rejection', id));
+    // An exporter key named like an officer's decision file cannot collide with it either.
+    expect(statementFileName('x.approval', 'export', id)).not.toBe(statementFileName('x', 'approval', id));
+    expect(() => statementFileName('../evil', 'export', id)).toThrow(/key name "..\/evil" is not allowed/);
+    expect(() => statementFileName('officer', 'export', 'sha256:abc')).toThrow(/not a key fingerprint/);
   });
 });
 
@@ -79,9 +86,9 @@ describe('readStatements', () => {
     await decide(dir, officer, 'approve', 'looks right');
     const findings = await readStatements(dir, ferryJson, known);
     expect(findings).toEqual([
-      { file: 'signatures/exporter-1.sigstore.json', keyId: exporter.keyId, keyName: 'exporter-1', role: 'exporter', kind: 'export', ok: true },
+      { file: `signatures/${statementFileName('exporter-1', 'export', exporter.keyId)}`, keyId: exporter.keyId, keyName: 'exporter-1', role: 'exporter', kind: 'export', ok: true },
       {
-        file: 'signatures/officer-1.approval.sigstore.json',
+        file: `signatures/${statementFileName('officer-1', 'approval', officer.keyId)}`,
         keyId: officer.keyId,
         keyName: 'officer-1',
         role: 'officer',
@@ -110,7 +117,7 @@ describe('readStatements', () => {
     await signExport(dir, exporter, Buffer.from('{"another":"ferry.json"}\n'));
     await decide(dir, officer, 'approve', null);
     // One byte of the officer's signature changed.
-    const path = join(dir, 'signatures', 'officer-1.approval.sigstore.json');
+    const path = join(dir, 'signatures', statementFileName('officer-1', 'approval', officer.keyId));
     const text = await readFile(path, 'utf8');
     const json = JSON.parse(text) as { dsseEnvelope: { signatures: Array<{ sig: string }> } };
     const sig = Buffer.from(json.dsseEnvelope.signatures[0]?.sig ?? '', 'base64');
@@ -123,9 +130,9 @@ describe('readStatements', () => {
     const findings = await readStatements(dir, ferryJson, known);
     const byFile = new Map(findings.map((f) => [f.file, f]));
     expect(findings.every((f) => !f.ok && f.kind === undefined && typeof f.problem === 'string')).toBe(true);
-    expect(byFile.get('signatures/stranger.sigstore.json')).toMatchObject({ keyId: stranger.keyId, problem: expect.stringMatching(/not a trusted key/) });
-    expect(byFile.get('signatures/exporter-1.sigstore.json')).toMatchObject({ keyName: 'exporter-1', problem: expect.stringMatching(/is not this ferry.json's/) });
-    expect(byFile.get('signatures/officer-1.approval.sigstore.json')).toMatchObject({ keyName: 'officer-1', problem: expect.stringMatching(/does not verify/) });
+    expect(byFile.get(`signatures/${statementFileName('stranger', 'export', stranger.keyId)}`)).toMatchObject({ keyId: stranger.keyId, problem: expect.stringMatching(/not a trusted key/) });
+    expect(byFile.get(`signatures/${statementFileName('exporter-1', 'export', exporter.keyId)}`)).toMatchObject({ keyName: 'exporter-1', problem: expect.stringMatching(/is not this ferry.json's/) });
+    expect(byFile.get(`signatures/${statementFileName('officer-1', 'approval', officer.keyId)}`)).toMatchObject({ keyName: 'officer-1', problem: expect.stringMatching(/does not verify/) });
     expect(byFile.get('signatures/junk.sigstore.json')?.problem).toMatch(/appears twice/);
     expect(byFile.get('signatures/readme.txt')?.problem).toMatch(/not a statement file name/);
     expect(byFile.get('signatures/link.sigstore.json')?.problem).toMatch(/symbolic link/);
