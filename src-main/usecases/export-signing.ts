@@ -47,7 +47,7 @@ export interface ExportSignature {
  */
 export async function openExportSigner(signing: ExportSigning): Promise<SigningKey> {
   const key = await readSigningKey(signing.key, signing.passphrase, keysFolder(signing.keysDir));
-  statementFileName(key.name, 'export');
+  statementFileName(key.name, 'export', key.keyId);
   return key;
 }
 
@@ -102,7 +102,7 @@ export async function signExportedBundle(
     );
   }
   const signed = await signFerryJson(bytes, { privateKey: key.privateKey, keyId: key.keyId });
-  const file = await writeStatement(bundle, statementFileName(key.name, 'export'), `${JSON.stringify(signed, null, 2)}\n`);
+  const file = await writeStatement(bundle, statementFileName(key.name, 'export', key.keyId), `${JSON.stringify(signed, null, 2)}\n`);
   const ferryJsonDigest = sha256Digest(bytes);
   catalog.audit('sign', manifest.bundleId, { bundle, file, keyId: key.keyId, keyName: key.name, ferryJsonDigest });
   return { file, keyName: key.name, keyId: key.keyId, ferryJsonDigest };
