@@ -9,8 +9,9 @@
  */
 import type { PolicyRuleId, PolicyRuleResult, PolicyVerdict, SignatureFinding, TagChange } from '../../src-shared/model/trust.ts';
 import { POLICY_RULE_ORDER } from '../../src-shared/model/trust.ts';
-import { DOCKER_HUB, parseReference } from '../oci/reference.ts';
+import { parseReference } from '../oci/reference.ts';
 import type { PolicyKey, SitePolicy } from './policy.ts';
+import { normaliseRepositoryName } from './policy-names.ts';
 
 /** One image of the bundle as the rules see it. */
 export interface PolicyImage {
@@ -53,6 +54,8 @@ export interface PolicyFacts {
   sequence?: number;
   /** The highest sequence this site imported on the channel from another bundle (importing the same bundle again is no rollback); undefined when none. */
   highestSequence?: number;
+  /** Whether ferry.json pins index.json (`index`): only then does a statement over ferry.json cover every byte of the bundle. */
+  pinned: boolean;
   /** The statements beside ferry.json, checked with the policy's keys. */
   signatures: readonly SignatureFinding[];
   images: readonly PolicyImage[];
@@ -106,28 +109,6 @@ export function globExpression(pattern: string): RegExp {
   return new RegExp(`^${parts.join('.*')}$`);
 }
 
-/** Other names of Docker Hub's registry, as parseReference folds them. */
-const DOCKER_HUB_ALIASES: ReadonlySet<string> = new Set(['index.docker.io', 'registry-1.docker.io']);
-
-/**
- * One spelling of a `registry/repository` name (or pattern), so a policy entry
- * and a source compare as the registry sees them: the host lowercased (hosts
- * are case-insensitive), a default `:443` dropped, Docker Hub's other names
- * folded into `docker.io` and its short names given `library/`. Without it
- * `Quay.IO/evil/img` or `quay.io:443/evil/img` would escape `quay.io/evil/**`,
- * and `docker.io/nginx` would never block `docker.io/library/nginx`.
- */
-export function normaliseRepositoryName(name: string): string {
-  const slash = name.indexOf('/');
-  if (slash < 0) return name;
-  let registry = name.slice(0, slash).toLowerCase();
-  const path = name.slice(slash + 1);
-  if (registry.endsWith(':443')) registry = registry.slice(0, -':443'.length);
-  if (DOCKER_HUB_ALIASES.has(registry)) registry = DOCKER_HUB;
-  const library = registry === DOCKER_HUB && !path.includes('/') && !path.includes('**') ? 'library/' : '';
-  return `${registry}/${library}${path}`;
-}
-
 /** `registry/repository` of a source reference (normalised as policy entries are), or undefined when it is no reference. */
 function sourceRepository(image: PolicyImage): { repository: string; tag?: string } | undefined {
   if (image.local) return undefined;
@@ -151,6 +132,9 @@ function trustedKey(policy: SitePolicy, finding: SignatureFinding): PolicyKey | 
   return finding.ok ? policy.trustedKeys.find((key) => key.keyId === finding.keyId) : undefined;
 }
 
+/** Why no signature or approval counts on a ferry.json without the index pin. */
+const UNPINNED = 'ferry.json carries no index pin (made before pins): a statement over it does not cover index.json, so none counts; re-export the bundle';
+
 function rule(id: PolicyRuleId, ok: boolean, details: string[]): PolicyRuleResult {
   return { id, title: TITLES[id], ok, details: capped(details) };
 }
@@ -163,7 +147,7 @@ function signaturesRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleResul
       details.push(`${finding.file} did not verify: ${finding.problem ?? 'unknown reason'}`);
       continue;
     }
-    if (finding.kind !== 'export') continue;
+    if (finding.kind !== 'export' || !facts.pinned) continue;
     const key = trustedKey(policy, finding);
     if (key?.role === 'exporter') signers.set(key.keyId, key.name);
     else details.push(`${finding.file}: signed by ${finding.keyName ?? finding.keyId}, which the policy does not trust as an exporter: not counted`);
@@ -171,7 +155,7 @@ function signaturesRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleResul
   const needed = policy.require.exporter;
   const names = [...signers.values()].sort();
   const head = names.length > 0 ? `signed by ${names.join(', ')}` : 'no trusted exporter signature';
-  return rule('signatures', names.length >= needed, [`${head} (${names.length} of ${needed} required)`, ...details]);
+  return rule('signatures', names.length >= needed, [`${head} (${names.length} of ${needed} required)`, ...(facts.pinned ? [] : [UNPINNED]), ...details]);
 }
 
 function approvalsRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleResult {
@@ -181,7 +165,7 @@ function approvalsRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleResult
   const approvers = new Map<string, string>();
   const details: string[] = [];
   for (const finding of facts.signatures) {
-    if (!finding.ok || finding.kind !== 'approval') continue;
+    if (!finding.ok || finding.kind !== 'approval' || !facts.pinned) continue;
     const key = trustedKey(policy, finding);
     const who = key?.name ?? finding.keyName ?? finding.keyId;
     if (key?.role !== 'officer') {
@@ -212,7 +196,7 @@ function approvalsRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleResult
   const needed = policy.require.officer;
   const names = [...approvers.values()].sort();
   const head = names.length > 0 ? `approved by ${names.join(', ')}` : 'no counted officer approval';
-  return rule('approvals', names.length >= needed, [`${head} (${names.length} of ${needed} required)`, ...details]);
+  return rule('approvals', names.length >= needed, [`${head} (${names.length} of ${needed} required)`, ...(facts.pinned ? [] : [UNPINNED]), ...details]);
 }
 
 function rejectionsRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleResult {
@@ -252,13 +236,15 @@ function maxAgeRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleResult {
 }
 
 function rollbackRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleResult {
-  if (facts.channel === undefined || facts.sequence === undefined) return rule('rollback', true, ['the bundle names no channel (made before channels): nothing to compare']);
+  // Export names a channel on every bundle, so under a policy a bundle without one cannot be placed on any channel's order.
+  if (facts.channel === undefined || facts.sequence === undefined)
+    return rule('rollback', false, ['the bundle names no channel: it predates channels, so a replay cannot be told apart; re-export it']);
   const where = `channel ${facts.channel}`;
   if (facts.highestSequence === undefined) return rule('rollback', true, [`sequence ${facts.sequence} is the first imported on ${where}`]);
   if (facts.sequence > facts.highestSequence) return rule('rollback', true, [`sequence ${facts.sequence} follows ${facts.highestSequence}, the highest imported on ${where}`]);
   const exporters = new Set(facts.signatures.filter((f) => f.ok && f.kind === 'export').map((f) => f.keyId));
   const allowing = facts.signatures
-    .filter((f) => f.ok && f.kind === 'approval' && f.allowRollback === true && !exporters.has(f.keyId))
+    .filter((f) => facts.pinned && f.ok && f.kind === 'approval' && f.allowRollback === true && !exporters.has(f.keyId))
     .map((f) => trustedKey(policy, f))
     .filter((key): key is PolicyKey => key?.role === 'officer');
   const head = `sequence ${facts.sequence} is not above ${facts.highestSequence}, the highest imported on ${where}`;

@@ -147,6 +147,7 @@ export async function checkPolicy(
     ...(manifest?.expires !== undefined ? { expires: manifest.expires } : {}),
     ...(manifest?.channel !== undefined ? { channel: manifest.channel } : {}),
     ...highestOf(catalog, manifest?.channel, manifest?.bundleId),
+    pinned: manifest?.index !== undefined,
     signatures,
     images: policyImages(view),
     landings: plan !== undefined ? landingsOf(plan) : [],

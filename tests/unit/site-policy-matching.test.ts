@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { SitePolicy } from '../../src-main/trust/policy.ts';
-import { evaluatePolicy, failedRules, normaliseRepositoryName, type PolicyFacts, type PolicyImage } from '../../src-main/trust/policy-rules.ts';
+import { normaliseRepositoryName } from '../../src-main/trust/policy-names.ts';
+import { evaluatePolicy, failedRules, type PolicyFacts, type PolicyImage } from '../../src-main/trust/policy-rules.ts';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 
@@ -24,7 +25,7 @@ function policy(extra: Partial<SitePolicy>): SitePolicy {
 
 function facts(source: string): PolicyFacts {
   const image: PolicyImage = { name: 'img', source, digest: DIGEST, manifests: [DIGEST], local: false };
-  return { now: new Date('2026-12-02T12:00:00Z'), channel: 'c', sequence: 1, signatures: [], images: [image], landings: [], targetKnown: false, tagChanges: [] };
+  return { now: new Date('2026-12-02T12:00:00Z'), channel: 'c', sequence: 1, pinned: true, signatures: [], images: [image], landings: [], targetKnown: false, tagChanges: [] };
 }
 
 describe('normalising registry names', () => {

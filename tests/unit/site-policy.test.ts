@@ -133,6 +133,7 @@ describe('evaluating', () => {
     channel: 'connected/images',
     sequence: 5,
     highestSequence: 4,
+    pinned: true,
     signatures: [finding(ids.exporter, 'export'), finding(ids.officer, 'approval', { time: '2026-12-02T10:00:00Z' })],
     images: [image],
     landings: [{ repository: 'mirror.local:5000/ocp/org/app', tag: 'v1', digest: DIGEST_A, image: 'app' }],
