@@ -61,6 +61,8 @@ export interface PolicyFacts {
   targetKnown?: boolean;
   /** Each target tag against what the site holds. */
   tagChanges: readonly TagChange[];
+  /** False when the tags were not compared (an import under a policy that lets tags move skips the reads). */
+  tagsCompared?: boolean;
   /** Tags whose present state could not be read (the registry did not answer): overwriteTags: false cannot vouch for them. */
   tagProblems?: readonly string[];
   /** Per image, from the image signature checker; undefined when none could run. */
@@ -301,6 +303,7 @@ function allowedTargetsRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleR
 function overwriteTagsRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleResult {
   if (facts.targetKnown === false) return rule('overwrite-tags', true, [NO_TARGET]);
   const moved = facts.tagChanges.filter((c) => c.status === 'moved').map((c) => `${c.repository}:${c.tag} moves from ${c.previous ?? 'an unknown digest'} to ${c.digest}`);
+  if (policy.overwriteTags && facts.tagsCompared === false) return rule('overwrite-tags', true, ['the policy lets tags move: not compared']);
   if (policy.overwriteTags) return rule('overwrite-tags', true, [moved.length > 0 ? `${moved.length} tag(s) move; the policy allows it` : 'no tag moves', ...moved]);
   const unknown = (facts.tagProblems ?? []).map((p) => `could not read what a tag holds now: ${p}`);
   const bad = [...moved, ...unknown];

@@ -154,7 +154,7 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
         // The site policy, judged on the verified view and the target (read only) before the first write, dry run included.
         if (policy !== undefined) {
           notePolicyDigest(catalog, policy);
-          judged = await checkPolicy(view, policy, target, catalog, await registries.client(target.registry), signal);
+          judged = await checkPolicy(view, policy, target, catalog, await registries.client(target.registry), signal, { compareTags: !policy.overwriteTags });
           const { verdict } = judged;
           const failed = verdict.rules.filter((r) => !r.ok).map((r) => r.id);
           catalog.audit(verdict.ok ? 'import.policy-passed' : 'import.policy-refused', view.manifest?.bundleId ?? bundle, {

@@ -124,7 +124,8 @@ export interface PolicyCheck {
 /**
  * Gathers the facts and evaluates the policy for a verified bundle and an
  * import target. `client` is the target registry, asked with HEAD only; without
- * one the catalog's record stands for what the tags hold.
+ * one the catalog's record stands for what the tags hold. `compareTags: false`
+ * skips the tag reads when the policy lets tags move (the import's case).
  */
 export async function checkPolicy(
   view: VerifiedBundle,
@@ -133,11 +134,14 @@ export async function checkPolicy(
   catalog: Catalog,
   client: RegistryClient | undefined,
   signal?: AbortSignal,
+  options: { compareTags?: boolean } = {},
 ): Promise<PolicyCheck> {
   const plan = target !== undefined ? planImport(view, target) : undefined;
   const manifest = view.manifest;
   const signatures = await statementsOf(view, policy, signal);
-  const { changes, problems } = plan !== undefined ? await tagChanges(plan, catalog, client, signal) : { changes: [], problems: [] };
+  // Every tag is read unless the caller only needs the verdict and the policy lets tags move (an import of 20,000 images saves 20,000 HEADs).
+  const compareTags = options.compareTags ?? true;
+  const { changes, problems } = plan !== undefined && compareTags ? await tagChanges(plan, catalog, client, signal) : { changes: [], problems: [] };
   const facts: PolicyFacts = {
     now: new Date(),
     ...(manifest ? { created: manifest.created, sequence: manifest.sequence } : {}),
@@ -148,6 +152,7 @@ export async function checkPolicy(
     images: policyImages(view),
     landings: plan !== undefined ? landingsOf(plan) : [],
     targetKnown: plan !== undefined,
+    tagsCompared: compareTags,
     tagChanges: changes,
     tagProblems: problems,
     ...(await imageSignatureFacts(view, policy, signal)),

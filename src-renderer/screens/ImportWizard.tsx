@@ -118,7 +118,15 @@ const targetOf = (img: InspectedImage): string => img.destination ?? (img.target
 /** New, or which earlier bundle in this side's catalog already carried the same image. */
 const carriedText = (img: InspectedImage): string => (img.carriedBefore ? `carried by ${img.carriedBefore.bundleId.slice(0, 8)} on ${img.carriedBefore.created.slice(0, 10)}` : 'new');
 /** Image, or which kind of artifact, with its file count: files, charts and package repositories are listed beside images. */
-const kindText = (img: InspectedImage): string => `${CONTENT_KIND_WORDS[img.kind]}${img.files ? ` (${img.files.length} file${img.files.length === 1 ? '' : 's'})` : ''}`;
+const kindText = (img: InspectedImage): string =>
+  img.referrer
+    ? `${REFERRER_WORDS[img.referrer.kind]} of ${shortDigest(img.referrer.subject)}`
+    : `${CONTENT_KIND_WORDS[img.kind]}${img.files ? ` (${img.files.length} file${img.files.length === 1 ? '' : 's'})` : ''}`;
+/** A referrer's kind in words (issue 14): what travels with an image. */
+const REFERRER_WORDS = { signature: 'Signature', attestation: 'Attestation', sbom: 'SBOM', other: 'Referrer' } as const;
+/** How many images carry a signature, an attestation and an SBOM. */
+const referrersText = (presence: ReadonlyArray<{ signature: boolean; attestation: boolean; sbom: boolean }>): string =>
+  `Of ${presence.length} images, ${presence.filter((p) => p.signature).length} carry a signature, ${presence.filter((p) => p.attestation).length} an attestation and ${presence.filter((p) => p.sbom).length} an SBOM.`;
 const filesText = (img: InspectedImage): string => (img.files ?? []).map((f) => `${f.title} (${formatBytes(f.size)})`).join('\n');
 const INSPECT_COLUMNS: VirtualColumn<InspectedImage>[] = [
   { key: 'kind', header: 'Kind', cell: kindText, title: (img) => filesText(img) || kindText(img), width: '9rem' },
@@ -170,6 +178,7 @@ function InspectStep() {
       <p role="status">
         {newCount(inspection.images)} of {inspection.images.length} images are new compared with this side&apos;s catalog.
       </p>
+      {inspection.referrers && inspection.referrers.length > 0 && <p>{referrersText(inspection.referrers)}</p>}
       <VirtualTable
         caption={`Images in the bundle (${inspection.images.length})`}
         label="Images in the bundle, scrollable"

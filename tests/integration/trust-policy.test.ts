@@ -22,6 +22,7 @@ import { reviewBundle } from '../../src-main/usecases/trust-review.ts';
 import { verifyWithView } from '../../src-main/usecases/verify.ts';
 import { APPROVAL_PREDICATE_TYPE, signFerryJson, signFerryStatement } from '../../src-main/trust/bundle-signature.ts';
 import { keyFingerprint } from '../../src-main/trust/keys.ts';
+import { statementFileName } from '../../src-main/trust/statements.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.ts';
 import { buildFixtures, seedFixtures, type FixtureImage, type FixtureName } from '../harness/fixtures.ts';
@@ -95,7 +96,7 @@ async function copyBundle(name: string, edit?: (manifest: Record<string, unknown
 async function sign(dir: string, key: TestKey): Promise<void> {
   const bundle = await signFerryJson(await readFile(join(dir, 'ferry.json')), { privateKey: key.privateKey, keyId: key.keyId });
   await mkdir(join(dir, 'signatures'), { recursive: true });
-  await writeFile(join(dir, 'signatures', `${key.name}.sigstore.json`), JSON.stringify(bundle));
+  await writeFile(join(dir, 'signatures', statementFileName(key.name, 'export', key.keyId)), JSON.stringify(bundle));
 }
 
 /** Writes an officer's approval of ferry.json, as `ferry approve` does. */
@@ -103,7 +104,7 @@ async function approve(dir: string, key: TestKey, extra: { allowRollback?: boole
   const predicate = { decision: 'approve', reviewer: 'Olga Officer', time: extra.time ?? new Date().toISOString(), note: 'checked', policyDigest: null, allowRollback: extra.allowRollback === true };
   const bundle = await signFerryStatement(await readFile(join(dir, 'ferry.json')), { privateKey: key.privateKey, keyId: key.keyId }, APPROVAL_PREDICATE_TYPE, predicate);
   await mkdir(join(dir, 'signatures'), { recursive: true });
-  await writeFile(join(dir, 'signatures', `${key.name}.approval.sigstore.json`), JSON.stringify(bundle));
+  await writeFile(join(dir, 'signatures', statementFileName(key.name, 'approval', key.keyId)), JSON.stringify(bundle));
 }
 
 /** A policy file trusting the two keys, with `rules` appended. */
@@ -229,7 +230,7 @@ describe('site policy at import', () => {
     for (const [name, fileOf, marker, rule] of [
       // A digit of ferry.json's creation time: still a valid ferry.json, so only the signature can tell.
       ['byte-ferry', (dir: string) => join(dir, 'ferry.json'), '"created": "2', 'signatures'],
-      ['byte-signature', (dir: string) => join(dir, 'signatures', 'exporter-1.sigstore.json'), '"sig":"', 'signatures'],
+      ['byte-signature', (dir: string) => join(dir, 'signatures', statementFileName(exporter.name, 'export', exporter.keyId)), '"sig":"', 'signatures'],
       ['byte-blob', blob, undefined, 'blob'],
     ] as const) {
       const dir = await copyBundle(name);

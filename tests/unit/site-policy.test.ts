@@ -198,6 +198,12 @@ describe('evaluating', () => {
     expect(verdict.rules.find((r) => r.id === 'allowed-targets')?.details[0]).toMatch(/no import target/);
   });
 
+  it('says the tags were not compared when a policy that lets them move skipped the reads', async () => {
+    const moving = await load('overwriteTags: true\n');
+    const verdict = evaluatePolicy(moving, facts({ tagsCompared: false, tagChanges: [] }));
+    expect(verdict.rules.find((r) => r.id === 'overwrite-tags')).toMatchObject({ ok: true, details: ['the policy lets tags move: not compared'] });
+  });
+
   it('lets an officer allow a rollback', () => {
     const allowed = facts({ sequence: 3, signatures: [finding(ids.exporter, 'export'), finding(ids.officer, 'approval', { time: '2026-12-02T10:00:00Z', allowRollback: true })] });
     expect(failedRules(evaluatePolicy(policy, allowed))).toEqual([]);
