@@ -8,6 +8,7 @@
  */
 import type { BundleImage } from '../../src-shared/model/bundle.ts';
 import type { ImageManifest } from './registry/manifests.ts';
+import { referrersFallbackTag } from './registry/referrers.ts';
 
 /** The kinds ferry.json's `referrer.kind` allows. */
 export type ReferrerKind = NonNullable<BundleImage['referrer']>['kind'];
@@ -18,6 +19,17 @@ export const COSIGN_TAG_SUFFIXES: ReadonlyArray<{ suffix: string; kind: Referrer
   { suffix: 'att', kind: 'attestation' },
   { suffix: 'sbom', kind: 'sbom' },
 ];
+
+/**
+ * The one tag a referrer of `kind` may carry for `subject`: cosign's `sha256-<hex>.sig|.att|.sbom`, the only
+ * tags export keeps (a referrer found through the referrers API or the fallback index travels by digest, and
+ * the fallback index itself does not travel). Undefined for 'other': it has no tag. Verification and the import
+ * plan refuse any other tag, so a referrer entry cannot set or move an image's tag on the mirror.
+ */
+export function referrerTagFor(subject: string, kind: ReferrerKind): string | undefined {
+  const suffix = COSIGN_TAG_SUFFIXES.find((entry) => entry.kind === kind)?.suffix;
+  return suffix === undefined ? undefined : `${referrersFallbackTag(subject)}.${suffix}`;
+}
 
 /** Sigstore bundles carry both signatures and attestations; cosign names the predicate in this annotation. */
 const SIGSTORE_BUNDLE = 'application/vnd.dev.sigstore.bundle';

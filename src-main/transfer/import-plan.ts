@@ -9,6 +9,7 @@ import { FerryError, type ErrorHint } from '../../src-shared/errors.ts';
 import { MAX_INDEX_NESTING } from '../oci/media-types.ts';
 import { formatPlatform } from '../oci/platform.ts';
 import { formatReference, parseReference, repositoryName } from '../oci/reference.ts';
+import { referrerTagFor } from '../oci/referrer-kind.ts';
 import type { VerifiedBundle, VerifiedManifest } from '../bundle/bundle-view.ts';
 import type { RepositoryMapping } from '../mirror-config/mapping.ts';
 
@@ -217,11 +218,32 @@ function landReferrers(view: VerifiedBundle, subjects: ReadonlyArray<{ digest: s
     if (repositories.length === 0)
       throw new FerryError('BUNDLE_INVALID', `${view.dir}: referrer ${image.name} belongs to ${subject}, which the bundle does not carry`, { image: image.name, path: view.dir });
     const tag = sourceReference(view, image.name, image.source).tag;
+    // Verification refuses any other tag already; the plan does not rely on it, as a referrer's tag could replace an image's.
+    if (tag !== undefined && tag !== referrerTagFor(subject, image.referrer.kind)) {
+      throw new FerryError('BUNDLE_INVALID', `${view.dir}: referrer ${image.name} is tagged "${tag}", which is no cosign tag of its subject ${subject}`, { image: image.name, path: view.dir });
+    }
     return repositories.map((repository) => ({ repository, ...(tag !== undefined ? { tag } : {}) }));
   });
 }
 
-/** Plans the import of a verified bundle; refuses a mapping where two source repositories share a target. */
+/**
+ * Refuses a plan in which two images would set one repository:tag to different manifests: whichever
+ * pushed last would silently win (a referrer's tag, or two images an image set placed at one path and tag).
+ */
+function refuseTagCollisions(images: readonly ImportImage[], target: ImportTarget): void {
+  const byTag = new Map<string, ImportImage>();
+  const conflicts: string[] = [];
+  for (const image of images) {
+    if (image.destination.tag === undefined) continue;
+    const key = `${image.destination.repository}:${image.destination.tag}`;
+    const earlier = byTag.get(key);
+    if (earlier === undefined) byTag.set(key, image);
+    else if (earlier.digest !== image.digest) conflicts.push(`${earlier.source} (${earlier.digest}) and ${image.source} (${image.digest}) would both land at ${target.registry}/${key}`);
+  }
+  if (conflicts.length > 0) throw new FerryError('INVALID_ARGUMENT', `two images would set one tag:\n  ${conflicts.join('\n  ')}`, { conflicts });
+}
+
+/** Plans the import of a verified bundle; refuses a mapping where two source repositories share a target, or two images share a tag. */
 export function planImport(view: VerifiedBundle, target: ImportTarget): ImportPlan {
   // A local artifact (files, a package repository) has no source registry: it lands at its targets and no mirror configuration names it.
   // A referrer follows its subject and is placed after the images.
@@ -272,5 +294,6 @@ export function planImport(view: VerifiedBundle, target: ImportTarget): ImportPl
       });
     }
   }
+  refuseTagCollisions(images, target);
   return { images, mappings, blobRepositories, bytes: [...sizes.values()].reduce((a, b) => a + b, 0) };
 }

@@ -136,6 +136,13 @@ export const BundleManifestSchema = z
   })
   .superRefine((manifest, context) => {
     manifest.images.forEach((image, i) => {
+      // A referrer lands where its subject lands, under its own cosign tag or none: a place or kind of its own would be ignored, or worse obeyed.
+      if (image.referrer !== undefined) {
+        for (const key of ['targets', 'artifactType'] as const) {
+          if (image[key] !== undefined) context.addIssue({ code: 'custom', path: ['images', i, key], message: 'is not allowed on a referrer (it lands where its subject lands)' });
+        }
+        return;
+      }
       if (image.artifactType === undefined) return;
       if (manifest.formatVersion < BUNDLE_FORMAT_ARTIFACTS) context.addIssue({ code: 'custom', path: ['images', i, 'artifactType'], message: `needs formatVersion ${BUNDLE_FORMAT_ARTIFACTS}` });
       if (!image.targets?.length) context.addIssue({ code: 'custom', path: ['images', i, 'targets'], message: 'must name where a local artifact lands' });

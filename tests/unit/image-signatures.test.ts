@@ -35,11 +35,12 @@ const trusted: ImageSignatureKey[] = [
 ];
 const REFERENCE = 'registry.example/team/app';
 
+/** A signature entry: under the image's cosign `.sig` tag, or (any other `suffix`, for more than one per image) by digest, as export carries those found through the referrers API. */
 function signatureEntry(image: BundleEntry, built: BuiltSignature, suffix = 'sig'): BundleEntry {
-  const tag = `${image.manifest.digest.replace(':', '-')}.${suffix}`;
+  const name = suffix === 'sig' ? `${REFERENCE}:${image.manifest.digest.replace(':', '-')}.sig` : `${REFERENCE}@${built.manifest.digest}`;
   return {
-    name: `${REFERENCE}:${tag}`,
-    source: `${REFERENCE}:${tag}`,
+    name,
+    source: name,
     manifest: built.manifest,
     blobs: [built.config, ...built.layers],
     referrer: { subject: image.manifest.digest, kind: 'signature' },

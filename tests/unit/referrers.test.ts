@@ -152,9 +152,11 @@ describe('referrers in a bundle', () => {
     const elsewhere = `sha256:${'e'.repeat(64)}`;
     const orphan = { ...manifest, images: manifest.images.map((i) => (i.referrer ? { ...i, referrer: { subject: elsewhere, kind: 'signature' as const } } : i)) };
     const problems = checkReferrers(orphan, view.manifests);
-    expect(problems).toHaveLength(2);
+    expect(problems).toHaveLength(3);
     expect(problems[0]).toMatch(/belongs to sha256:e+, which is not an image this bundle carries/);
     expect(problems[1]).toContain(`its manifest is attached to ${image.digest}`);
+    // Its cosign tag names the real image, not the one ferry.json now ties it to.
+    expect(problems[2]).toMatch(/may carry only the tag sha256-e+\.sig, or none/);
   });
 
   it('the inspector says per image what travels with it', () => {
