@@ -41,6 +41,7 @@ export function exportInput(raw: unknown): ExportInput {
   const signatureStore = trimmed('signatureStore');
   if (signatureStore !== undefined) input.signatureStore = signatureStore;
   if (args.archive === true) input.archive = true;
+  if (args.referrers === false) input.referrers = false;
   const partSize = optionalString(args, 'partSize');
   if (partSize !== undefined) input.partSize = partSize;
   const platforms = stringList(args, 'platforms');
@@ -65,6 +66,7 @@ function jobInput(input: ExportInput, savedLogin: SavedLogin | undefined): Expor
   if (input.updateService !== undefined) job.updateService = input.updateService;
   if (input.signatureStore !== undefined) job.signatureStore = input.signatureStore;
   if (input.archive === true) job.archive = true;
+  if (input.referrers === false) job.referrers = false;
   if (input.partSize !== undefined) job.partSize = parseSize(input.partSize);
   return job;
 }

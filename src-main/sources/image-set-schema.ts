@@ -300,6 +300,8 @@ export const imageSetSchema = closed(
     files: list(fileEntrySchema, 'must be a list of files, folders or URLs').nullish(),
     packageRepositories: list(packageRepositorySchema, 'must be a list of package repository folders').nullish(),
     charts: list(chartSchema, 'must be a list of charts').nullish(),
+    /** false: the images travel without their signatures, attestations and SBOMs (as `--no-referrers`). */
+    referrers: z.boolean({ error: 'must be true or false' }).nullish(),
   },
   'section',
 );

@@ -128,7 +128,8 @@ async function prepare(input: ExportJobInput, catalog: () => Catalog, signal: Ab
   const request: ExportRequest = { references, imageSet, target: input.target, platforms };
   if (incremental) request.incremental = incremental;
   if (input.archive === true) request.archive = true;
-  if (input.referrers === false) request.referrers = false;
+  // `--no-referrers` or the set's `referrers: false` leave them out.
+  if (input.referrers === false || set?.sections.referrers === false) request.referrers = false;
   if (input.partSize !== undefined) request.partSize = input.partSize;
   if (input.concurrency !== undefined) request.concurrency = input.concurrency;
   // Downloads and packed package repositories live in a private folder until the export ends.

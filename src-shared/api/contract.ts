@@ -97,6 +97,8 @@ export interface ExportInput {
   updateService?: string;
   /** Where a set's release signatures are fetched from, like `ferry export --signature-store`; absent means OpenShift's public store. */
   signatureStore?: string;
+  /** False leaves out the images' signatures, attestations and SBOMs, like `ferry export --no-referrers`. */
+  referrers?: boolean;
   registry?: RegistryAccessInput;
 }
 

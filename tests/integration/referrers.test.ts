@@ -8,7 +8,7 @@
  * API (one with it). `--no-referrers` leaves them out; a registry that fails
  * the referrers lookup does not stop the export and is noted in the plan.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -184,6 +184,14 @@ describe('referrers travel with their images', () => {
     const manifest = await readFerryJson(dir);
     expect(manifest.images.map((image) => image.digest).sort()).toEqual([signed.digest, apiOnly.digest].sort());
     expect(manifest.images.some((image) => image.referrer !== undefined)).toBe(false);
+  });
+
+  it("an image set's `referrers: false` leaves them out too", async () => {
+    const set = join(work, 'no-referrers.yaml');
+    await writeFile(set, `referrers: false\nimages:\n  - ${through(shim, signed)}\n`);
+    const dir = join(work, 'set-no-referrers');
+    await ferry('export', '--to', dir, '--set', set, ...access);
+    expect((await readFerryJson(dir)).images.map((image) => image.digest)).toEqual([signed.digest]);
   });
 
   it('a registry that fails the referrers lookup does not stop the export; the plan notes it', async () => {
