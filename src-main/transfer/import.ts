@@ -26,7 +26,7 @@ import type { VerifiedBundle } from '../bundle/bundle-view.ts';
 import { verificationFailed, verifyBundleDetailed } from '../bundle/verify.ts';
 import { BlobMover, type MoverCounts, type TransferJournal } from './blob-mover.ts';
 import { planImport, type ImportImage, type ImportPlan, type ImportTarget } from './import-plan.ts';
-import { indexReferrersWithoutApi } from './referrers-push.ts';
+import { checkReferrersFallbackTags, indexReferrersWithoutApi } from './referrers-push.ts';
 
 /** Eight blobs in flight from a directory bundle: a USB 3 drive and a LAN registry both stay busy. */
 export const DEFAULT_IMPORT_CONCURRENCY = 8;
@@ -270,6 +270,7 @@ export async function importBundle(request: ImportRequest, registries: Registrie
     present: [],
   };
   if (request.dryRun) return { ...summary, seconds: (Date.now() - started) / 1000 };
+  await checkReferrersFallbackTags(view, plan.images, client, request.signal);
 
   const limiter = new Limiter(request.concurrency ?? DEFAULT_IMPORT_CONCURRENCY);
   const mover = new BlobMover(limiter, request.onEvent, request.signal, request.journal);

@@ -8,11 +8,11 @@
  * Review step, `ferry verify --policy` and the import (before its first
  * write) all go through {@link checkPolicy}, so each shows the same verdict.
  */
-import type { ReferrerPresence, ReviewReport, SignatureFinding, TagChange, TrustReport } from '../../src-shared/model/trust.ts';
-import type { PolicyVerdict } from '../../src-shared/model/trust.ts';
+import type { PolicyVerdict, ReferrerPresence, ReviewReport, SignatureFinding, TagChange, TrustReport } from '../../src-shared/model/trust.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { Limiter } from '../base/limiter.ts';
 import type { VerifiedBundle } from '../bundle/bundle-view.ts';
+import { viewBlobReader } from '../bundle/view-blobs.ts';
 import type { Catalog } from '../catalog/index.ts';
 import { parseReference, parseRegistryPrefix } from '../oci/reference.ts';
 import type { RegistryClient } from '../oci/registry/client.ts';
@@ -21,13 +21,12 @@ import { Registries } from '../oci/registry/registries.ts';
 import { graphOf, planImport, type ImportPlan, type ImportTarget } from '../transfer/import-plan.ts';
 import { checkImageSignatures } from '../trust/image-signatures.ts';
 import { readSitePolicy, type SitePolicy } from '../trust/policy.ts';
-import { localKnownKeys, readStatements } from '../trust/statements.ts';
-import { viewBlobReader } from '../bundle/view-blobs.ts';
-import { keysFolder } from './keys.ts';
 import { evaluatePolicy, failedRules, type PolicyFacts, type PolicyImage, type PolicyLanding } from '../trust/policy-rules.ts';
+import { localKnownKeys, readStatements } from '../trust/statements.ts';
 import { registryAccessFor, type RegistrySettings } from './access.ts';
 import { defaultCatalogPath, openCatalog } from './catalog.ts';
 import type { JobContext } from './job-context.ts';
+import { keysFolder } from './keys.ts';
 
 /** What a review is of: the import target it would write to, how to reach that registry, and the policy file (default: beside the catalog). */
 export interface ReviewInput {

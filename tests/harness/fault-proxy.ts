@@ -13,7 +13,8 @@ import { join } from 'node:path';
 
 /** One fault to inject in place of (or into) the upstream answer. */
 export type Fault =
-  | { kind: 'status'; status: 429 | 500 | 503; retryAfter?: string }
+  /** 400 and 405 stand for a registry that has no route for the request (e.g. no referrers API) and says so that way. */
+  | { kind: 'status'; status: 400 | 405 | 429 | 500 | 503; retryAfter?: string }
   | { kind: 'reset-mid-body'; afterBytes: number }
   | { kind: 'slow-body'; bytesPerSecond: number }
   | { kind: 'ignore-range' }
@@ -175,7 +176,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     };
     if (fault?.kind === 'status') {
       req.resume();
-      const code = fault.status === 429 ? 'TOOMANYREQUESTS' : 'UNAVAILABLE';
+      const code = fault.status === 429 ? 'TOOMANYREQUESTS' : fault.status === 400 || fault.status === 405 ? 'UNSUPPORTED' : 'UNAVAILABLE';
       const body = JSON.stringify({ errors: [{ code, message: `injected ${fault.status}`, detail: null }] });
       writeHead(fault.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}) });
       res.end(body);
