@@ -202,6 +202,10 @@ function WhereStep() {
         <p id="archive-hint" className="hint">
           Needed on FAT32 drives and for file-transfer gateways.
         </p>
+        <div className="check">
+          <input id="referrers" type="checkbox" checked={s.referrers} onChange={(e) => s.set({ referrers: e.target.checked })} />
+          <label htmlFor="referrers">Carry the images&apos; signatures, attestations and SBOMs</label>
+        </div>
         <div className="field">
           <label htmlFor="part-size">Part size (for example 4GiB; empty for the default)</label>
           <input id="part-size" type="text" value={s.partSize} disabled={!s.archive} onChange={(e) => s.set({ partSize: e.target.value })} />

@@ -61,6 +61,8 @@ export interface ExportForm {
   platforms: string[];
   /** Incremental for this site (from its receipts in the catalog); empty for a full bundle. */
   site: string;
+  /** Carry the images' signatures, attestations and SBOMs (the default; off is `--no-referrers`). */
+  referrers: boolean;
 }
 
 /** Where "safely remove drive" stands on the done step. */
@@ -115,6 +117,7 @@ function input(s: ExportForm): ExportInput {
   if (s.archive && s.partSize.trim()) value.partSize = s.partSize.trim();
   if (s.platforms.length > 0) value.platforms = [...s.platforms];
   if (s.site.trim()) value.site = s.site.trim();
+  if (!s.referrers) value.referrers = false;
   return value;
 }
 
@@ -133,6 +136,7 @@ const initial = {
   partSize: '',
   platforms: [] as string[],
   site: '',
+  referrers: true,
   busy: false,
   error: null,
   plan: null,
