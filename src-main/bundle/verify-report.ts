@@ -6,6 +6,7 @@
  */
 import { FerryError, type ErrorCode } from '../../src-shared/errors.ts';
 import type { ListedContent } from '../../src-shared/model/content-kind.ts';
+import type { TrustReport } from '../../src-shared/model/trust.ts';
 import { LAYOUT_INDEX_LIMIT } from '../../src-shared/schemas/oci.ts';
 
 /** The checks, in the order the report lists them. */
@@ -34,6 +35,8 @@ export interface VerifyReport {
   bytes: number;
   /** When every check passed: what the bundle holds, images beside files, charts and package repositories, with sizes. */
   contents?: ListedContent[];
+  /** When every check passed and the verify use case was asked: signers, approvals and rejections (usecases/bundle-trust.ts), and the policy's verdict if any. */
+  trust?: TrustReport;
 }
 
 /** Options of verifyBundle. */

@@ -13,7 +13,7 @@ import type { Catalog } from '../usecases/catalog.ts';
 import { inspectBundle as inspect, renderMirrorConfig } from '../usecases/inspect-bundle.ts';
 import { runImport } from '../usecases/import.ts';
 import type { JobContext } from '../usecases/job-context.ts';
-import { verifyWithView, type VerifiedBundles } from '../usecases/verify.ts';
+import { verifyWithTrust, type VerifiedBundles } from '../usecases/verify.ts';
 import { argsObject, optionalString, requireString, settingsFrom, type SavedLogin } from './access.ts';
 
 /** Checks the input of import:run. */
@@ -37,7 +37,7 @@ export async function inspectBundle(raw: unknown, verified: VerifiedBundles, cat
 
 /** bundle:verify's body: the verify use case, with its bytes read fed to the job's progress; a bundle that passes is kept for the wizard. */
 export async function runVerifyJob(bundle: string, context: JobContext, verified: VerifiedBundles): Promise<VerifyJobResult> {
-  const { report, view } = await verifyWithView(bundle, context);
+  const { report, view } = await verifyWithTrust(bundle, context);
   if (view) verified.remember(view);
   return report;
 }

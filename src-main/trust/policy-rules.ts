@@ -9,7 +9,7 @@
  */
 import type { PolicyRuleId, PolicyRuleResult, PolicyVerdict, SignatureFinding, TagChange } from '../../src-shared/model/trust.ts';
 import { POLICY_RULE_ORDER } from '../../src-shared/model/trust.ts';
-import { parseReference } from '../oci/reference.ts';
+import { DOCKER_HUB, parseReference } from '../oci/reference.ts';
 import type { PolicyKey, SitePolicy } from './policy.ts';
 
 /** One image of the bundle as the rules see it. */
@@ -106,12 +106,34 @@ export function globExpression(pattern: string): RegExp {
   return new RegExp(`^${parts.join('.*')}$`);
 }
 
-/** `registry/repository` of a source reference, or undefined when it is no reference. */
+/** Other names of Docker Hub's registry, as parseReference folds them. */
+const DOCKER_HUB_ALIASES: ReadonlySet<string> = new Set(['index.docker.io', 'registry-1.docker.io']);
+
+/**
+ * One spelling of a `registry/repository` name (or pattern), so a policy entry
+ * and a source compare as the registry sees them: the host lowercased (hosts
+ * are case-insensitive), a default `:443` dropped, Docker Hub's other names
+ * folded into `docker.io` and its short names given `library/`. Without it
+ * `Quay.IO/evil/img` or `quay.io:443/evil/img` would escape `quay.io/evil/**`,
+ * and `docker.io/nginx` would never block `docker.io/library/nginx`.
+ */
+export function normaliseRepositoryName(name: string): string {
+  const slash = name.indexOf('/');
+  if (slash < 0) return name;
+  let registry = name.slice(0, slash).toLowerCase();
+  const path = name.slice(slash + 1);
+  if (registry.endsWith(':443')) registry = registry.slice(0, -':443'.length);
+  if (DOCKER_HUB_ALIASES.has(registry)) registry = DOCKER_HUB;
+  const library = registry === DOCKER_HUB && !path.includes('/') && !path.includes('**') ? 'library/' : '';
+  return `${registry}/${library}${path}`;
+}
+
+/** `registry/repository` of a source reference (normalised as policy entries are), or undefined when it is no reference. */
 function sourceRepository(image: PolicyImage): { repository: string; tag?: string } | undefined {
   if (image.local) return undefined;
   try {
     const reference = parseReference(image.source);
-    return { repository: `${reference.registry}/${reference.repository}`, ...(reference.tag !== undefined ? { tag: reference.tag } : {}) };
+    return { repository: normaliseRepositoryName(`${reference.registry}/${reference.repository}`), ...(reference.tag !== undefined ? { tag: reference.tag } : {}) };
   } catch {
     return undefined;
   }
@@ -246,7 +268,7 @@ function rollbackRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleResult 
 
 function allowedSourcesRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleResult {
   if (policy.allowedSources === undefined) return rule('allowed-sources', true, ['the policy allows any source']);
-  const patterns = policy.allowedSources.map(globExpression);
+  const patterns = policy.allowedSources.map((pattern) => globExpression(normaliseRepositoryName(pattern)));
   const refused: string[] = [];
   let local = 0;
   for (const image of facts.images) {
@@ -260,26 +282,45 @@ function allowedSourcesRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleR
   return rule('allowed-sources', true, [`all ${facts.images.length - local} image(s) from allowed sources`, ...notes]);
 }
 
-/** Whether a blockedImages entry matches an image: a digest anywhere in its graph, or its source repository (with tag or digest when the entry has one). */
-function blocks(entry: string, image: PolicyImage): boolean {
-  if (entry.startsWith('sha256:')) return image.digest === entry || image.manifests.includes(entry);
-  const source = sourceRepository(image);
-  if (source === undefined) return false;
-  const [name = '', digest] = entry.split('@');
+/** A blockedImages entry compiled once per evaluation: a digest, or a normalised repository pattern with an optional tag pattern and digest. */
+interface BlockedEntry {
+  text: string;
+  digest?: string;
+  repository?: RegExp;
+  tag?: RegExp;
+}
+
+function blockedEntry(text: string): BlockedEntry {
+  if (text.startsWith('sha256:')) return { text, digest: text };
+  const [name = '', digest] = text.split('@');
   const slash = name.lastIndexOf('/');
   const colon = name.lastIndexOf(':');
   const [repository, tag] = colon > slash ? [name.slice(0, colon), name.slice(colon + 1)] : [name, undefined];
-  if (!globExpression(repository).test(source.repository)) return false;
-  if (tag !== undefined && !globExpression(tag).test(source.tag ?? '')) return false;
-  return digest === undefined || image.digest === digest || image.manifests.includes(digest);
+  return {
+    text,
+    repository: globExpression(normaliseRepositoryName(repository)),
+    ...(tag !== undefined ? { tag: globExpression(tag) } : {}),
+    ...(digest !== undefined ? { digest } : {}),
+  };
+}
+
+/** Whether a blockedImages entry matches an image: a digest anywhere in its graph, or its source repository (with tag or digest when the entry has one). */
+function blocks(entry: BlockedEntry, image: PolicyImage, source: { repository: string; tag?: string } | undefined): boolean {
+  const hasDigest = entry.digest === undefined || image.digest === entry.digest || image.manifests.includes(entry.digest);
+  if (entry.repository === undefined) return hasDigest;
+  if (source === undefined || !entry.repository.test(source.repository)) return false;
+  if (entry.tag !== undefined && !entry.tag.test(source.tag ?? '')) return false;
+  return hasDigest;
 }
 
 function blockedImagesRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleResult {
   if (policy.blockedImages.length === 0) return rule('blocked-images', true, ['the policy blocks no image']);
+  const entries = policy.blockedImages.map(blockedEntry);
   const found: string[] = [];
   for (const image of facts.images) {
-    const entry = policy.blockedImages.find((e) => blocks(e, image));
-    if (entry !== undefined) found.push(`${image.source} (${image.digest}) is blocked by "${entry}"`);
+    const source = sourceRepository(image);
+    const entry = entries.find((e) => blocks(e, image, source));
+    if (entry !== undefined) found.push(`${image.source} (${image.digest}) is blocked by "${entry.text}"`);
   }
   return rule('blocked-images', found.length === 0, found.length > 0 ? found : [`none of ${facts.images.length} image(s) is blocked`]);
 }

@@ -25,6 +25,7 @@ import { registryAccessFor, type RegistrySettings } from './access.ts';
 import { withCatalogJob } from './catalog-job.ts';
 import { deckhouseLicense } from './deckhouse-license.ts';
 import { incrementalBase } from './incremental.ts';
+import { openExportSigner, signExportedBundle, type ExportSignature, type ExportSigning } from './export-signing.ts';
 import { recordExport, type IdentifiedBundle } from './job-records.ts';
 import type { JobContext } from './job-context.ts';
 import { checkedEndpoints, type OpenShiftEndpoints } from './openshift-endpoints.ts';
@@ -64,6 +65,8 @@ export interface ExportJobInput extends OpenShiftEndpoints {
   verify?: boolean;
   /** The export channel the bundle's sequence counts on; `<this host>/<set file name or "images">` when not given. */
   channel?: string;
+  /** Sign the bundle once it is sealed: the key (name or `.key` path) and its passphrase, opened before the export starts. */
+  sign?: ExportSigning;
   registry: RegistrySettings;
 }
 
@@ -72,6 +75,8 @@ export interface ExportOutcome {
   summary: ExportSummary;
   notes: string[];
   verified?: { blobs: number; bytes: number };
+  /** The signature written beside ferry.json, when the export was asked to sign. */
+  signature?: ExportSignature;
 }
 
 /** An input resolved into the engine's request, with the registry clients it will use. */
@@ -190,6 +195,10 @@ export async function runExport(input: ExportJobInput, catalog: Catalog, context
   const { signal, tracker } = context;
   if (input.dryRun !== true && input.target.trim() === '') throw new FerryError('INVALID_ARGUMENT', 'choose where to write the bundle (a drive or a folder)', { argument: 'target' });
   const channel = exportChannel(input);
+  if (input.sign !== undefined && input.dryRun === true)
+    throw new FerryError('INVALID_ARGUMENT', 'a dry run writes no bundle, so there is nothing to sign: leave out the dry run or the key', { argument: 'sign' });
+  // Opened first: a wrong passphrase or a missing key is told before anything is resolved or copied.
+  const signer = input.sign !== undefined ? await openExportSigner(input.sign) : undefined;
   const { request, registries, close } = await prepare(input, () => catalog, signal);
   try {
     const notes = request.imageSet.notes ?? [];
@@ -222,6 +231,10 @@ export async function runExport(input: ExportJobInput, catalog: Catalog, context
     // The ferry.json this export wrote, as it wrote it: never read back from the media for the record.
     if (!summary.alreadyComplete && written) recordExport(catalog, summary.bundle, written, input.site);
     const outcome: ExportOutcome = { summary, notes: [...notes, ...(summary.referrerNotes ?? [])] };
+    if (signer !== undefined) {
+      const expected = summary.alreadyComplete || !written ? { images: summary.images } : { written: written.manifestDigest, images: summary.images };
+      outcome.signature = await signExportedBundle(summary.bundle, signer, expected, catalog, signal);
+    }
     if (input.verify === true) {
       tracker?.setPhase('verifying');
       const result = await readBack(summary.bundle, undefined, signal);

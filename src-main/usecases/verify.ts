@@ -14,12 +14,24 @@ import { LAYOUT_INDEX_LIMIT } from '../../src-shared/schemas/oci.ts';
 import { readBundleFile } from '../base/safe-read.ts';
 import type { VerifiedBundle } from '../bundle/bundle-view.ts';
 import { verificationFailed, verifyBundleDetailed, type VerifyReport } from '../bundle/verify.ts';
+import { trustOfBundle } from './bundle-trust.ts';
 import { verifyProgress } from './import.ts';
 import type { JobContext } from './job-context.ts';
 
-/** Verifies every byte of a bundle and answers with the plain-language report a security officer reads. */
+/**
+ * Verifies every byte of a bundle and answers with the plain-language report a
+ * security officer reads, with its trust section when it passed: who signed,
+ * approved or rejected it, checked with the local keys folder's keys.
+ */
 export async function runVerify(bundle: string, context: JobContext = {}): Promise<VerifyReport> {
-  return (await verifyWithView(bundle, context)).report;
+  return (await verifyWithTrust(bundle, context)).report;
+}
+
+/** verifyWithView, and for a bundle that passed its trust report without a policy (usecases/bundle-trust.ts): what `ferry verify` and the app's verify job show. */
+export async function verifyWithTrust(bundle: string, context: JobContext = {}): Promise<{ report: VerifyReport; view?: VerifiedBundle }> {
+  const verified = await verifyWithView(bundle, context);
+  if (verified.view) verified.report.trust = await trustOfBundle(verified.view, undefined, context.signal);
+  return verified;
 }
 
 /** Verifies a bundle: the report, and the verified view when (and only when) every check passed. */

@@ -7,6 +7,7 @@ import type { ErrorEnvelope } from '../errors.ts';
 import type { BundleManifest } from '../model/bundle.ts';
 import type { ListedContent } from '../model/content-kind.ts';
 import type { JobProgress } from '../model/progress.ts';
+import type { TrustReport } from '../model/trust.ts';
 
 /** The verify report, as `ferry verify --json` prints it. */
 export interface VerifyResult {
@@ -17,6 +18,8 @@ export interface VerifyResult {
   bytes: number;
   /** When it passed: images, files, charts and package repositories, with their sizes. */
   contents?: ListedContent[];
+  /** When it passed: who signed, approved or rejected the bundle (and the policy's verdict when the site has one). */
+  trust?: TrustReport;
 }
 
 /** What a verify job answers when it ends: the report, for the bundle (or plain OCI layout) it read. */

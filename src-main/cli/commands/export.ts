@@ -10,6 +10,7 @@ import { endpointFlags, openShiftEndpoints } from '../openshift-flags.ts';
 import { concurrencyFlag, platformFlags, stringsFlag, type CommandIo, type CommandSpec, type ParsedArgs } from '../args.ts';
 import { catalogFlag, withCatalog } from '../catalog-flags.ts';
 import { runJob } from '../job.ts';
+import { existingPassphrase } from '../passphrase.ts';
 import { registryFlags, registrySettings } from '../registry-flags.ts';
 import { shown, terminalSafe } from '../terminal-text.ts';
 
@@ -42,6 +43,16 @@ export const exportSpec: CommandSpec = {
       description: "the export channel the bundle's sequence counts on (default: this host and the set file's name, e.g. build-1/images); the disconnected side refuses an older sequence on it",
     },
     'no-referrers': { type: 'boolean', description: "leave out the images' signatures, attestations and SBOMs (by default they travel with their images)" },
+    sign: {
+      type: 'string',
+      value: 'KEY',
+      description: "sign the bundle once it is sealed: a key name in Ferry's keys folder or a path to a .key file (see ferry key); writes signatures/KEY-<fingerprint>.sigstore.json beside ferry.json",
+    },
+    'passphrase-file': {
+      type: 'string',
+      value: 'FILE',
+      description: "with --sign: a file holding the key's passphrase (one line, chmod 600); without it the passphrase is typed on the terminal before the export starts",
+    },
     json: { type: 'boolean', description: 'print one JSON summary on stdout' },
     ...endpointFlags,
     ...catalogFlag,
@@ -52,6 +63,7 @@ export const exportSpec: CommandSpec = {
     'ferry export --to /media/usb/bundle --images images.txt --platform linux/amd64 --verify',
     'ferry export --to E:\\bundle --images images.txt --archive --part-size 700MB',
     'ferry export --to /media/usb/june --images images.txt --site plant-7 --dry-run',
+    'ferry export --to /media/usb/bundle --images images.txt --sign exporter-1 --passphrase-file ~/.ferry-pass',
     'ferry export --to /media/usb/ocp --set imageset-config.yaml --update-service https://updates.example.com/api/upgrades_info/v1/graph',
   ],
 };
@@ -83,6 +95,14 @@ async function exportInput(args: ParsedArgs, io: CommandIo): Promise<ExportJobIn
   if (typeof args.values.site === 'string') input.site = args.values.site;
   if (typeof args.values['since-receipt'] === 'string') input.sinceReceipt = args.values['since-receipt'];
   if (typeof args.values.channel === 'string') input.channel = args.values.channel;
+  const key = args.values.sign;
+  if (typeof key === 'string') {
+    if (input.dryRun === true) throw new FerryError('INVALID_ARGUMENT', '--sign with --dry-run: a dry run writes no bundle, so there is nothing to sign');
+    // Asked before the export starts, so nobody has to wait at the terminal for the copy to end.
+    input.sign = { key, passphrase: await existingPassphrase(args.values, io, key, 'ferry export --sign') };
+  } else if (args.values['passphrase-file'] !== undefined) {
+    throw new FerryError('INVALID_ARGUMENT', '--passphrase-file is for --sign KEY; give the key to sign with');
+  }
   return input;
 }
 
@@ -114,7 +134,7 @@ export async function runExport(args: ParsedArgs, io: CommandIo): Promise<number
   );
   const { summary, notes, verified } = outcome;
   if (args.values.json === true) {
-    out.write(`${JSON.stringify({ ...summary, notes, verified: verified !== undefined }, null, 2)}\n`);
+    out.write(`${JSON.stringify({ ...summary, notes, verified: verified !== undefined, ...(outcome.signature ? { signature: outcome.signature } : {}) }, null, 2)}\n`);
     return 0;
   }
   for (const note of notes) out.write(`note: ${terminalSafe(note)}\n`);
@@ -127,6 +147,7 @@ export async function runExport(args: ParsedArgs, io: CommandIo): Promise<number
     `${shown`bundle ${summary.bundleId} at ${summary.bundle}`} (${summary.form}${summary.parts.length ? `, ${summary.parts.length} parts` : ''}) ${what}: ${summary.images.length} image(s), ${summary.blobs} blobs, ${formatBytes(summary.bytes)}\n`,
   );
   if (summary.parent) out.write(`incremental on top of bundle ${terminalSafe(summary.parent)}: ${formatBytes(summary.savedByIncremental)} left out\n`);
+  if (outcome.signature) out.write(shown`signed by ${outcome.signature.keyName} (${outcome.signature.keyId}): ${outcome.signature.file}\n`);
   if (verified) out.write(`verified: ${verified.blobs} blobs, ${formatBytes(verified.bytes)} read back and checked\n`);
   return 0;
 }

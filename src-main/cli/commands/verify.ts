@@ -8,7 +8,7 @@ import { FerryError } from '../../../src-shared/errors.ts';
 import { CONTENT_KIND_WORDS, type ListedContent } from '../../../src-shared/model/content-kind.ts';
 import type { TrustReport } from '../../../src-shared/model/trust.ts';
 import { verifyTrust } from '../../usecases/trust-review.ts';
-import { verifyWithView, type VerifyReport } from '../../usecases/verify.ts';
+import { verifyWithTrust, type VerifyReport } from '../../usecases/verify.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
 import { catalogFlag } from '../catalog-flags.ts';
 import { registryFlags, registrySettings } from '../registry-flags.ts';
@@ -55,6 +55,28 @@ export function contentLines(contents: readonly ListedContent[]): string[] {
   return lines;
 }
 
+/** Words for what a statement says. */
+const STATEMENT_WORDS = { export: 'signed', approval: 'approved', rejection: 'REJECTED' } as const;
+
+/**
+ * The trust section: the summary, then one line per statement file under
+ * signatures/ (what it says and by which key, or why it does not count). The
+ * policy's rules, when the site has a policy, follow in formatPolicyVerdict.
+ */
+export function trustLines(trust: TrustReport): string[] {
+  const lines = [`trust: ${terminalSafe(trust.summary)}`];
+  for (const finding of trust.signatures) {
+    const who = `${finding.keyName ?? 'unknown key'}${finding.role ? ` (${finding.role})` : ''} ${finding.keyId}`.trim();
+    if (finding.ok && finding.kind) {
+      const note = finding.note !== undefined ? `: ${finding.note}` : '';
+      lines.push(`  ok      ${terminalSafe(`${STATEMENT_WORDS[finding.kind]} by ${who}${finding.time ? ` at ${finding.time}` : ''}${note}  (${finding.file})`)}`);
+    } else {
+      lines.push(`  FAILED  ${terminalSafe(`${finding.file}: ${finding.problem ?? 'does not verify'}`)}`);
+    }
+  }
+  return lines;
+}
+
 /** The report as text: a summary line, one line per check, each problem indented below its check. */
 export function formatVerifyReport(report: VerifyReport): string {
   const what = report.form === undefined ? 'unreadable bundle' : `${report.form}${report.bundleId ? ` bundle ${terminalSafe(report.bundleId)}` : ''}`;
@@ -67,8 +89,10 @@ export function formatVerifyReport(report: VerifyReport): string {
   }
   if (report.form === undefined) lines.push('          (the other checks need a readable ferry.json and were not run)');
   if (report.contents?.length) lines.push(...contentLines(report.contents));
+  if (report.trust) lines.push(...trustLines(report.trust));
   const failed = report.checks.filter((c) => !c.ok).length;
-  lines.push(report.ok ? 'verified: the bundle is intact' : `NOT VERIFIED: ${failed} of ${report.checks.length} check(s) failed; do not import this bundle`);
+  const trust = report.trust ? `, ${terminalSafe(report.trust.summary)}` : '';
+  lines.push(report.ok ? `verified: the bundle is intact${trust}` : `NOT VERIFIED: ${failed} of ${report.checks.length} check(s) failed; do not import this bundle`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -95,7 +119,8 @@ export async function runVerify(args: ParsedArgs, io: CommandIo): Promise<number
   const stop = (): void => controller.abort();
   process.once('SIGINT', stop);
   try {
-    const { report, view } = await verifyWithView(bundle, { signal: controller.signal });
+    // Without a policy the report's trust section names the signers, checked with the local keys folder; a policy's report replaces it.
+    const { report, view } = await verifyWithTrust(bundle, { signal: controller.signal });
     const text = (name: string): string | undefined => (typeof args.values[name] === 'string' ? args.values[name] : undefined);
     const [policyPath, target, catalogPath] = [text('policy'), text('to'), text('catalog')];
     const trust = view
@@ -109,8 +134,9 @@ export async function runVerify(args: ParsedArgs, io: CommandIo): Promise<number
           { signal: controller.signal },
         )
       : undefined;
+    if (trust) report.trust = trust;
     const accepted = report.ok && trust?.policy?.ok !== false;
-    if (args.values.json === true) out.write(`${JSON.stringify(trust ? { ...report, trust } : report, null, 2)}\n`);
+    if (args.values.json === true) out.write(`${JSON.stringify(report, null, 2)}\n`);
     else out.write(formatVerifyReport(report) + (trust ? formatPolicyVerdict(trust) : ''));
     return accepted ? 0 : 1;
   } finally {
