@@ -152,7 +152,7 @@ export default defineConfig(
   },
   {
     // The renderer (and the two renderer unit tests) compile under tsconfig.renderer.json: DOM, JSX, bundler resolution.
-    files: ['src-renderer/**/*.{ts,tsx}', 'tests/unit/virtual-table.test.ts', 'tests/unit/virtual-range.test.ts'],
+    files: ['src-renderer/**/*.{ts,tsx}', 'tests/unit/virtual-table.test.ts', 'tests/unit/virtual-range.test.ts', 'tests/unit/review-panel.test.ts'],
     languageOptions: {
       parserOptions: { projectService: false, project: ['./tsconfig.renderer.json'], tsconfigRootDir: root },
     },

@@ -28,7 +28,7 @@ import { JobRunner } from './service/jobs.ts';
 import { CredentialVault, vaultPathFor, type SecretCipher } from './service/credential-vault.ts';
 import { listSavedSets, saveSet, setsFolderFor } from './service/saved-sets.ts';
 import { readSettings, saveSettings, settingsPathFor } from './service/settings.ts';
-import { readPolicy, savePolicy, signingKeys } from './service/trust.ts';
+import { decideOnBundle, readPolicy, reviewBundleFor, savePolicy, signingKeys } from './service/trust.ts';
 import { refuseUserInfo } from '../src-shared/registry-address.ts';
 
 /** How a service is created: where its catalog is and which front end hosts it. */
@@ -155,6 +155,12 @@ export function createService(options: ServiceOptions): Service {
       const drives = (await listDrives()).filter((drive) => drive.removable);
       return findBundles(drives.map((drive) => ({ path: drive.path, drive: drive.label })));
     },
+    // The officer's Review step: the bundle is verified first; the passphrase of a decision lives for that one call.
+    'bundle:review': (args) => {
+      refuseRegistryTarget(args);
+      return reviewBundleFor(args, verified, openCatalog, savedLogin);
+    },
+    'bundle:decide': (args) => decideOnBundle(args, openCatalog),
     // Beside the catalog, like the settings: import reads the same file.
     'policy:get': () => readPolicy(catalogPath),
     'policy:save': (args) => savePolicy(catalogPath, args, openCatalog),

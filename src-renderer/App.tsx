@@ -11,6 +11,7 @@ import { SettingsScreen } from './screens/SettingsScreen.tsx';
 import { PathPicker } from './components/PathPicker.tsx';
 import { BrowserScreen } from './screens/BrowserScreen.tsx';
 import { StartScreen } from './screens/StartScreen.tsx';
+import { useImport } from './stores/import-store.ts';
 import { useNav, type Screen } from './stores/nav-store.ts';
 
 const SCREENS: Array<{ id: Screen; label: string }> = [
@@ -53,7 +54,16 @@ export function App({ client }: { client: ApiClient }) {
       </header>
       <main id="main">
         <ErrorNotice error={error} />
-        {screen === 'start' && <StartScreen onExport={() => setScreen('export')} onImport={() => setScreen('import')} />}
+        {screen === 'start' && (
+          <StartScreen
+            onExport={() => setScreen('export')}
+            onImport={() => setScreen('import')}
+            onReview={() => {
+              useImport.getState().startReview();
+              setScreen('import');
+            }}
+          />
+        )}
         {screen === 'export' && <ExportWizard />}
         {screen === 'import' && <ImportWizard />}
         {screen === 'browse' && <BrowserScreen />}

@@ -1,4 +1,4 @@
-/** The import wizard, disconnected side: bundle → verify → inspect → target → push → mirror configuration. */
+/** The import wizard, disconnected side: bundle → verify → inspect → target → review → push → mirror configuration. */
 import { useEffect, useState } from 'react';
 import type { FoundBundle } from '../../src-shared/api/contract.ts';
 import { AccessFields } from '../components/AccessFields.tsx';
@@ -14,8 +14,9 @@ import { shortDigest } from '../format.ts';
 import { useBrowse } from '../stores/browse-store.ts';
 import { IMPORT_STEPS, useImport } from '../stores/import-store.ts';
 import { VerifyReport } from './ExportWizard.tsx';
+import { ReviewStep } from './ReviewStep.tsx';
 
-const TITLES = { bundle: 'Find the bundle', verify: 'Verify', inspect: 'Inspect', target: 'Target registry', push: 'Push', mirror: 'Mirror configuration' } as const;
+const TITLES = { bundle: 'Find the bundle', verify: 'Verify', inspect: 'Inspect', target: 'Target registry', review: 'Review', push: 'Push', mirror: 'Mirror configuration' } as const;
 const STEP_NAMES = IMPORT_STEPS.map((s) => TITLES[s]);
 
 /** One found bundle, in words: what it is and what it holds, before any verification. */
@@ -206,7 +207,7 @@ function TargetStep() {
     <form
       onSubmit={(e) => {
         e.preventDefault();
-        void s.push();
+        void s.review();
       }}
     >
       <div className="field">
@@ -248,7 +249,7 @@ function TargetStep() {
           Back
         </button>
         <button type="submit" className="primary" disabled={s.busy}>
-          Push images
+          Review before pushing
         </button>
       </div>
     </form>
@@ -363,6 +364,7 @@ export function ImportWizard() {
       {step === 'verify' && <VerifyStep />}
       {step === 'inspect' && <InspectStep />}
       {step === 'target' && <TargetStep />}
+      {step === 'review' && <ReviewStep />}
       {step === 'push' && <PushStep />}
       {step === 'mirror' && <MirrorStep />}
     </section>

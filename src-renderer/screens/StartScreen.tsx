@@ -7,8 +7,8 @@ import { useCatalog } from '../stores/catalog-store.ts';
 /** How many jobs the start screen lists; the catalog keeps the full history. */
 const JOBS_SHOWN = 10;
 
-/** Two big choices, the session's jobs (live) and the catalog's last bundles. */
-export function StartScreen({ onExport, onImport }: { onExport: () => void; onImport: () => void }) {
+/** Three big choices (export, import, an officer's review), the session's jobs (live) and the catalog's last bundles. */
+export function StartScreen({ onExport, onImport, onReview }: { onExport: () => void; onImport: () => void; onReview: () => void }) {
   const bundles = useCatalog((s) => s.bundles);
   const error = useCatalog((s) => s.error);
   return (
@@ -22,6 +22,10 @@ export function StartScreen({ onExport, onImport }: { onExport: () => void; onIm
         <button type="button" className="choice" onClick={onImport}>
           <span className="choice-title">I am on the disconnected side</span>
           <span>Verify a bundle, inspect it and push it into the local registry.</span>
+        </button>
+        <button type="button" className="choice" onClick={onReview}>
+          <span className="choice-title">Review a bundle</span>
+          <span>For officers: see who signed it and what it changes, check it against the site policy, approve or reject it.</span>
         </button>
       </div>
       <h2>Jobs</h2>

@@ -1,4 +1,4 @@
-/** The import wizard: find, verify and inspect a bundle, choose the target registry, push, then mirror configuration. */
+/** The import wizard: find, verify and inspect a bundle, choose the target registry, review it (signers, policy, tag changes), push, then mirror configuration. */
 import { create } from 'zustand';
 import type { ApiClient, BundleInspection, FoundBundle, ImportInput, JobStateOf, RegistryTestResult, VerifyJobResult } from '../../src-shared/api/contract.ts';
 import type { ErrorEnvelope } from '../../src-shared/errors.ts';
@@ -6,9 +6,10 @@ import { ApiError } from '../api/client.ts';
 import { envelopeOf } from '../api/explain.ts';
 import { accessInput, DEFAULT_ACCESS, prefillFromSettings, type AccessForm } from './export-store.ts';
 import { whenJobEnds } from './job-watch.ts';
+import { useReview } from './review-store.ts';
 
 /** The wizard's steps, in order. */
-export const IMPORT_STEPS = ['bundle', 'verify', 'inspect', 'target', 'push', 'mirror'] as const;
+export const IMPORT_STEPS = ['bundle', 'verify', 'inspect', 'target', 'review', 'push', 'mirror'] as const;
 /** One step of the import wizard. */
 export type ImportStep = (typeof IMPORT_STEPS)[number];
 
@@ -45,6 +46,10 @@ export interface ImportStore {
   startVerify: () => Promise<void>;
   inspect: () => Promise<void>;
   testConnection: () => Promise<void>;
+  /** Reviews the bundle for the target (the Review step): signers, approvals, the policy's verdict, tag changes. */
+  review: () => Promise<void>;
+  /** The start screen's "Review a bundle": a fresh wizard opened at the Review step, which then asks for the bundle and target. */
+  startReview: () => void;
   push: () => Promise<void>;
   cancel: () => Promise<void>;
   loadMirror: () => Promise<void>;
@@ -132,6 +137,18 @@ export const useImport = create<ImportStore>()((set, get) => {
         const inspection = await api['import:inspect'](args);
         set({ inspection, step: 'inspect' });
       }),
+    review: () =>
+      guarded(async () => {
+        if (!get().bundle.trim()) throw new ApiError({ code: 'INVALID_ARGUMENT', message: 'Type the folder that holds the bundle (the one with ferry.json).' });
+        if (!get().target.trim()) throw new ApiError({ code: 'INVALID_ARGUMENT', message: 'Type the target registry address, for example registry.local:5000/mirror.' });
+        set({ step: 'review' });
+        const { bundle, target, registry } = importInput();
+        await useReview.getState().load({ bundle, target, ...(registry ? { registry } : {}) });
+      }),
+    startReview() {
+      set({ ...initial, step: 'review' });
+      useReview.getState().clear();
+    },
     testConnection: () =>
       guarded(async (api) => {
         set({ test: null });
@@ -141,6 +158,9 @@ export const useImport = create<ImportStore>()((set, get) => {
     push: () =>
       guarded(async (api) => {
         if (!get().target.trim()) throw new ApiError({ code: 'INVALID_ARGUMENT', message: 'Type the target registry address, for example registry.local:5000/mirror.' });
+        // The engine enforces the policy again before its first write; this only keeps the wizard honest.
+        const report = useReview.getState().report;
+        if (!report?.pushAllowed) throw new ApiError({ code: 'INVALID_ARGUMENT', message: report?.blockedReason ?? 'Review the bundle for this target before pushing it.' });
         set({ importJob: null, mirror: null });
         const { jobId } = await api['import:run'](importInput());
         set({ importJobId: jobId, step: 'push' });
@@ -163,6 +183,7 @@ export const useImport = create<ImportStore>()((set, get) => {
       }),
     reset() {
       set(initial);
+      useReview.getState().clear();
     },
   };
 });

@@ -16,7 +16,7 @@ import type { JobProgress } from '../model/progress.ts';
 import type { ReferrerPresence } from '../model/trust.ts';
 import type { BrowseFilePreview, BrowseFiles, BrowseImageInput, BrowseManifest, BrowsePage, BrowseSourceInput, RepositoryPage, TagPage } from './browse.ts';
 import type { JobState } from './jobs.ts';
-import type { PolicyDocument, SigningKeyInfo } from './trust.ts';
+import type { DecisionInput, PolicyDocument, ReviewInput, ReviewReport, SignatureFinding, SigningKeyInfo } from './trust.ts';
 import type { z } from 'zod';
 import type { RegistrySettingSchema, SettingsSchema } from '../schemas/settings.ts';
 
@@ -240,6 +240,10 @@ export interface ApiMethods {
   'browse:files': { args: BrowseImageInput & { platform?: string; path?: string }; result: BrowseFiles };
   /** The start of one file of an image, for the preview (see BrowseFilePreview). */
   'browse:read': { args: BrowseImageInput & { platform?: string; path: string }; result: BrowseFilePreview };
+  /** The officer's Review step: signers, approvals, the policy's verdict and what the bundle would change on the target (verifies the bundle first). */
+  'bundle:review': { args: ReviewInput; result: ReviewReport };
+  /** Approve or reject a bundle with a key: a signed statement beside ferry.json and an audit entry; answers the new statement as checked. */
+  'bundle:decide': { args: DecisionInput; result: SignatureFinding };
   /** The site policy file (beside the catalog), as text. */
   'policy:get': { args: Record<string, never>; result: PolicyDocument };
   /** Checks the policy text and writes it durably; a change is recorded in the audit log. Invalid text is refused naming the line. */
@@ -292,6 +296,8 @@ export const API_METHODS = [
   'browse:platforms',
   'browse:files',
   'browse:read',
+  'bundle:review',
+  'bundle:decide',
   'policy:get',
   'policy:save',
   'keys:list',

@@ -218,9 +218,12 @@ describe('site policy at import', () => {
     await rewriteConsistently(dir);
     const verified = await runFerry('verify', dir, '--json');
     expect(verified.code, verified.stdout).toBe(0);
-    const report = JSON.parse(verified.stdout) as { ok: boolean; trust?: { summary: string } };
+    const report = JSON.parse(verified.stdout) as { ok: boolean; trust?: { summary: string; signed: boolean } };
     expect(report.ok).toBe(true);
-    if (report.trust) expect(report.trust.summary).toBe('unsigned');
+    expect(report.trust).toMatchObject({ summary: 'unsigned', signed: false });
+    const text = await runFerry('verify', dir);
+    expect(text.stdout).toContain('verified: the bundle is intact');
+    expect(text.stdout).toContain('unsigned');
     await expectRefused(dir, await policyFile('rewritten', 'require: {exporter: 1}\n'), 'signatures');
   });
 

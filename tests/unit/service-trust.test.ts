@@ -55,10 +55,9 @@ describe('policy:get and policy:save', () => {
     await service.close();
     const catalog = openCatalog(catalogPath);
     try {
-      const entries = catalog.auditLog(10).filter((entry) => entry.action === 'policy.save');
+      const entries = catalog.auditLog(10).filter((entry) => entry.action === 'policy.changed');
       expect(entries).toHaveLength(1);
       expect(entries[0]).toMatchObject({ subject: policyPath, details: { digest: saved.digest, previous: null } });
-      expect(JSON.stringify(entries[0])).toContain('officer-1');
     } finally {
       catalog.close();
     }
@@ -90,5 +89,18 @@ describe('keys:list', () => {
     const keys = await service['keys:list']({});
     expect(keys).toContainEqual({ name: 'reviewer-a', algorithm: key.algorithm, fingerprint: key.fingerprint, canSign: true });
     expect(JSON.stringify(keys)).not.toContain('PRIVATE KEY');
+  });
+});
+
+describe('bundle:decide input', () => {
+  const passphrase = 'never-echo-this-passphrase';
+  it('refuses a rejection without a note, an unknown decision and a missing passphrase, never echoing the passphrase', async () => {
+    const noNote = await refusal(service['bundle:decide']({ bundle: dir, decision: 'reject', key: 'officer-1', passphrase }));
+    expect(noNote.details).toMatchObject({ argument: 'note' });
+    const other = await refusal(service.call('bundle:decide', { bundle: dir, decision: 'maybe', key: 'officer-1', passphrase }));
+    expect(other.details).toMatchObject({ argument: 'decision' });
+    const empty = await refusal(service['bundle:decide']({ bundle: dir, decision: 'approve', key: 'officer-1', passphrase: '' }));
+    expect(empty.details).toMatchObject({ argument: 'passphrase' });
+    for (const error of [noNote, other, empty]) expect(JSON.stringify({ message: error.message, details: error.details })).not.toContain(passphrase);
   });
 });

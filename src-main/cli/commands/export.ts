@@ -46,7 +46,7 @@ export const exportSpec: CommandSpec = {
     sign: {
       type: 'string',
       value: 'KEY',
-      description: "sign the bundle once it is sealed: a key name in Ferry's keys folder or a path to a .key file (see ferry key); writes signatures/KEY.sigstore.json beside ferry.json",
+      description: "sign the bundle once it is sealed: a key name in Ferry's keys folder or a path to a .key file (see ferry key); writes signatures/KEY-<fingerprint>.sigstore.json beside ferry.json",
     },
     'passphrase-file': {
       type: 'string',

@@ -1,6 +1,7 @@
 /** Page objects of the import wizard, one per step. */
 import { expect, type Locator } from '@playwright/test';
 import { WizardStep } from './base.ts';
+import { ImportReviewStep } from './review.ts';
 
 /** The percentage at the end of a bar's accessible name ("…: 42%"). */
 function percentOf(label: string | null): number {
@@ -114,8 +115,11 @@ export class ImportTargetStep extends WizardStep {
     await this.page.getByRole('button', { name: 'Test connection' }).click();
     await expect(this.page.getByRole('status').filter({ hasText: 'Connection works.' })).toBeVisible();
   }
+  /** Goes on to the Review step (without a site policy the push is allowed there) and pushes from it. */
   async push(): Promise<void> {
-    await this.page.getByRole('button', { name: 'Push images' }).click();
+    await this.page.getByRole('button', { name: 'Review before pushing' }).click();
+    const review = await new ImportReviewStep(this.page).expectShown();
+    await review.push();
   }
 }
 
