@@ -20,7 +20,9 @@ const RepositoryPattern = z
   .string()
   .min(1)
   .max(512, 'is longer than 512 characters')
-  .regex(/^[a-z0-9*][a-z0-9._:/*-]*$/, 'must be a registry/repository pattern (lowercase letters, digits, . _ : / - and * or **)');
+  .regex(/^[a-z0-9*][a-z0-9._:/*-]*$/, 'must be a registry/repository pattern (lowercase letters, digits, . _ : / - and * or **)')
+  // `quay.io/org**` would match quay.io/organisation-evil/…, `quay.io**` quay.io.evil.com: `**` spans whole segments only.
+  .refine((pattern) => !/[^/]\*\*|\*\*[^/]/.test(pattern), '** must stand for whole path segments: write it as /**/ or /** (or **/ at the start)');
 
 /**
  * A blocked image: a digest (`sha256:<hex>`), or a repository pattern with an
@@ -33,7 +35,8 @@ const BlockedImage = z
   .regex(
     /^(?:sha256:[a-f0-9]{64}|[a-z0-9*][a-z0-9._:/*-]*(?:@sha256:[a-f0-9]{64})?)$/,
     'must be a digest (sha256: and 64 lowercase hex digits) or a repository pattern with an optional :tag or @sha256:digest',
-  );
+  )
+  .refine((entry) => !/[^/]\*\*|\*\*(?![/:@]|$)/.test(entry.split('@')[0] ?? ''), '** must stand for whole path segments: write it as /**/ or /** (or **/ at the start)');
 
 /** A target an import may write under: `registry[:port]` or `registry[:port]/path` (a prefix of whole path segments). */
 const TargetPrefix = z

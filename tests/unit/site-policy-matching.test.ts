@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { SitePolicy } from '../../src-main/trust/policy.ts';
+import { SitePolicySchema } from '../../src-shared/schemas/policy.ts';
 import { normaliseRepositoryName } from '../../src-main/trust/policy-names.ts';
 import { evaluatePolicy, failedRules, type PolicyFacts, type PolicyImage } from '../../src-main/trust/policy-rules.ts';
 
@@ -70,5 +71,31 @@ describe('allowedSources', () => {
     expect(failedRules(evaluatePolicy(policy({ allowedSources: ['docker.io/nginx'] }), facts('nginx:1')))).toEqual([]);
     expect(failedRules(evaluatePolicy(policy({ allowedSources: ['quay.io:443/org/*'] }), facts('quay.io/org/app')))).toEqual([]);
     expect(failedRules(evaluatePolicy(policy({ allowedSources: ['quay.io/org/*'] }), facts('quay.io:8443/org/app')))).toEqual(['allowed-sources']);
+  });
+});
+
+describe('** at load', () => {
+  it.each([
+    ['allowedSources', 'quay.io/org**'],
+    ['allowedSources', 'quay.io**'],
+    ['allowedSources', 'quay.io/**x/app'],
+    ['allowedSources', 'quay.io/***'],
+    ['blockedImages', 'quay.io/evil**'],
+    ['blockedImages', 'quay.io**:1'],
+  ])('refuses %s entry %s', (field, pattern) => {
+    const result = SitePolicySchema.safeParse({ [field]: [pattern] });
+    expect(result.success).toBe(false);
+    expect(JSON.stringify(result.error?.issues)).toContain('** must stand for whole path segments');
+  });
+
+  it.each([
+    ['allowedSources', 'quay.io/**'],
+    ['allowedSources', '**/app'],
+    ['allowedSources', 'quay.io/**/app'],
+    ['blockedImages', 'quay.io/evil/**'],
+    ['blockedImages', 'quay.io/evil/**:1'],
+    ['blockedImages', `quay.io/**@${DIGEST}`],
+  ])('accepts %s entry %s', (field, pattern) => {
+    expect(SitePolicySchema.safeParse({ [field]: [pattern] }).success).toBe(true);
   });
 });
