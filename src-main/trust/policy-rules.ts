@@ -158,6 +158,15 @@ function signaturesRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleResul
   return rule('signatures', names.length >= needed, [`${head} (${names.length} of ${needed} required)`, ...(facts.pinned ? [] : [UNPINNED]), ...details]);
 }
 
+/** Why an approval's time keeps it from counting (none, in the future, older than maxAge); undefined when it may count. */
+function staleApproval(policy: SitePolicy, finding: SignatureFinding, now: number): string | undefined {
+  const time = timeOf(finding.time);
+  if (time === undefined) return 'it carries no readable time';
+  if (time > now + CLOCK_SKEW_MS) return `dated in the future (${finding.time ?? ''})`;
+  if (policy.maxAge !== undefined && now - time > policy.maxAge.ms) return `made ${finding.time ?? ''}, older than ${policy.maxAge.text}`;
+  return undefined;
+}
+
 function approvalsRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleResult {
   const now = facts.now.getTime();
   // Two-person rule: a key that vouched for the bundle as its exporter never counts as its officer, whatever its role.
@@ -176,17 +185,9 @@ function approvalsRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleResult
       details.push(`approval by ${who}: the same key signed the bundle as its exporter, not counted (two-person rule)`);
       continue;
     }
-    const time = timeOf(finding.time);
-    if (time === undefined) {
-      details.push(`approval by ${who}: it carries no readable time, not counted`);
-      continue;
-    }
-    if (time > now + CLOCK_SKEW_MS) {
-      details.push(`approval by ${who}: dated in the future (${finding.time ?? ''}), not counted`);
-      continue;
-    }
-    if (policy.maxAge !== undefined && now - time > policy.maxAge.ms) {
-      details.push(`approval by ${who}: made ${finding.time ?? ''}, older than ${policy.maxAge.text}, not counted`);
+    const stale = staleApproval(policy, finding, now);
+    if (stale !== undefined) {
+      details.push(`approval by ${who}: ${stale}, not counted`);
       continue;
     }
     // Counted either way: the officer approved this bundle; a policy changed since then is shown, so the change is visible.
@@ -244,7 +245,7 @@ function rollbackRule(policy: SitePolicy, facts: PolicyFacts): PolicyRuleResult 
   if (facts.sequence > facts.highestSequence) return rule('rollback', true, [`sequence ${facts.sequence} follows ${facts.highestSequence}, the highest imported on ${where}`]);
   const exporters = new Set(facts.signatures.filter((f) => f.ok && f.kind === 'export').map((f) => f.keyId));
   const allowing = facts.signatures
-    .filter((f) => facts.pinned && f.ok && f.kind === 'approval' && f.allowRollback === true && !exporters.has(f.keyId))
+    .filter((f) => facts.pinned && f.ok && f.kind === 'approval' && f.allowRollback === true && !exporters.has(f.keyId) && staleApproval(policy, f, facts.now.getTime()) === undefined)
     .map((f) => trustedKey(policy, f))
     .filter((key): key is PolicyKey => key?.role === 'officer');
   const head = `sequence ${facts.sequence} is not above ${facts.highestSequence}, the highest imported on ${where}`;

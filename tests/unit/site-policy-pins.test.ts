@@ -81,3 +81,14 @@ describe('a bundle without a channel', () => {
     expect(verdict.rules.find((r) => r.id === 'rollback')?.details[0]).toMatch(/names no channel: it predates channels.*re-export/);
   });
 });
+
+describe('an allowRollback approval', () => {
+  it('allows a rollback only when its time would let it count as an approval', () => {
+    const aged: SitePolicy = { ...policy, maxAge: { text: '30d', ms: 30 * 86_400_000 } };
+    for (const time of ['2026-09-01T00:00:00Z', '2027-01-01T00:00:00Z', undefined]) {
+      const approval = statement(officer, 'approval', { allowRollback: true, ...(time !== undefined ? { time } : {}) });
+      const verdict = evaluatePolicy(aged, facts({ sequence: 3, signatures: [statement(exporter, 'export'), approval] }));
+      expect(failedRules(verdict)).toEqual(['approvals', 'rollback']);
+    }
+  });
+});
