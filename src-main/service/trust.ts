@@ -87,9 +87,18 @@ async function readPolicyFile(path: string): Promise<Buffer | undefined> {
   }
 }
 
+/**
+ * The digest approvals name for these policy bytes: the loaded policy's (which
+ * covers keys kept in .pub files, trust/policy.ts), or for a file that does not
+ * load, the plain digest of its bytes, so the editor still shows one.
+ */
+async function digestOf(bytes: Buffer, path: string): Promise<string> {
+  return (await parseSitePolicy(bytes, path).catch(() => undefined))?.digest ?? sha256Digest(bytes);
+}
+
 /** The document the editor shows for these bytes. */
-function policyDocument(path: string, bytes: Buffer | undefined): PolicyDocument {
-  return bytes === undefined ? { path, text: null, digest: null } : { path, text: bytes.toString('utf8'), digest: sha256Digest(bytes) };
+async function policyDocument(path: string, bytes: Buffer | undefined): Promise<PolicyDocument> {
+  return bytes === undefined ? { path, text: null, digest: null } : { path, text: bytes.toString('utf8'), digest: await digestOf(bytes, path) };
 }
 
 /** policy:get — the site policy beside the catalog, as text (null text: the site has none). */
@@ -112,7 +121,7 @@ export async function savePolicy(catalogPath: string, raw: unknown, catalog: () 
   if (bytes.length > YAML_MAX_BYTES) throw new FerryError('INVALID_CONTENT', `the policy is ${bytes.length} bytes, more than the ${YAML_MAX_BYTES} bytes a policy may have`, { file: path });
   const policy = await parseSitePolicy(bytes, path);
   const before = await readPolicyFile(path);
-  const previous = before === undefined ? null : sha256Digest(before);
+  const previous = before === undefined ? null : await digestOf(before, path);
   if (previous === policy.digest) return policyDocument(path, bytes);
   await mkdir(dirname(path), { recursive: true });
   await writeFileDurable(path, bytes);

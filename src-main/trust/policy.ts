@@ -81,7 +81,7 @@ function at(content: YamlContent, path: readonly PropertyKey[]): string {
 async function parseKey(text: string, policyPath: string, where: string, name: string): Promise<KeyObject> {
   const problem = (message: string): FerryError => new FerryError('INVALID_CONTENT', `${policyPath}${where}: trusted key "${name}": ${message}`, { file: policyPath, key: name });
   const trimmed = text.trim();
-  if (trimmed.startsWith('-----BEGIN')) {
+  if (isInlinePem(trimmed)) {
     if (!/^-----BEGIN PUBLIC KEY-----/.test(trimmed)) throw problem('publicKey must be a public key (-----BEGIN PUBLIC KEY-----), never a private key');
     try {
       return createPublicKey({ key: trimmed, format: 'pem' });
@@ -97,6 +97,23 @@ async function parseKey(text: string, policyPath: string, where: string, name: s
   }
 }
 
+/** True when a trustedKeys entry's publicKey is the PEM itself rather than the path of a .pub file. */
+function isInlinePem(publicKey: string): boolean {
+  return publicKey.trim().startsWith('-----BEGIN');
+}
+
+/**
+ * The policy's digest, what approvals name and the audit log records: the
+ * sha256 of the file's exact bytes when every key is written inline (so
+ * `sha256sum policy.yaml` gives it), else of those bytes followed by one line
+ * `# key NAME sha256:<fingerprint>` per key given as a .pub path, in order.
+ * Replacing a .pub file beside the policy changes who is trusted, so it must
+ * change the digest too.
+ */
+function policyDigest(bytes: Buffer, fileKeyLines: readonly string[]): string {
+  return sha256Digest(fileKeyLines.length === 0 ? bytes : Buffer.concat([bytes, Buffer.from(fileKeyLines.join(''), 'utf8')]));
+}
+
 /** Parses policy text (the file's exact bytes): syntax, schema, keys. Exported for the app's Settings editor, which checks before it saves. */
 export async function parseSitePolicy(bytes: Buffer, path: string): Promise<SitePolicy> {
   let text: string;
@@ -108,10 +125,12 @@ export async function parseSitePolicy(bytes: Buffer, path: string): Promise<Site
   const content = readYaml(text, path);
   const document = checkContent(SitePolicySchema, content.value ?? {}, { file: path, subject: 'the policy', position: content.position });
   const trustedKeys: PolicyKey[] = [];
+  const fileKeyLines: string[] = [];
   const seen = new Map<string, string>();
   for (const [i, key] of document.trustedKeys.entries()) {
     const where = at(content, ['trustedKeys', i, 'publicKey']);
     const publicKey = await parseKey(key.publicKey, path, where, key.name);
+    if (!isInlinePem(key.publicKey)) fileKeyLines.push(`\n# key ${key.name} ${keyFingerprint(publicKey)}`);
     const keyId = keyFingerprint(publicKey);
     const earlier = seen.get(keyId);
     if (earlier !== undefined) {
@@ -122,7 +141,7 @@ export async function parseSitePolicy(bytes: Buffer, path: string): Promise<Site
   }
   return {
     path,
-    digest: sha256Digest(bytes),
+    digest: policyDigest(bytes, fileKeyLines),
     trustedKeys,
     require: document.require,
     ...(document.allowedSources !== undefined ? { allowedSources: document.allowedSources } : {}),

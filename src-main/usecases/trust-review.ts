@@ -184,7 +184,8 @@ export function notePolicyDigest(catalog: Catalog, policy: SitePolicy): void {
   const last = catalog.latestAudit('policy.changed');
   const previous = typeof last?.details.digest === 'string' ? last.details.digest : null;
   if (previous === policy.digest) return;
-  catalog.audit('policy.changed', policy.path, { digest: policy.digest, previous });
+  const keys = policy.trustedKeys.map(({ name, role, keyId }) => ({ name, role, keyId }));
+  catalog.audit('policy.changed', policy.path, { digest: policy.digest, previous, keys });
 }
 
 /** The one line people read: "policy passed", "policy failed: approvals, max-age", or without a policy "unsigned" / "signed by X, not checked against a policy". */

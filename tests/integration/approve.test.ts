@@ -150,7 +150,8 @@ describe('ferry approve', () => {
     const policyText = `# site policy\ntrustedKeys:\n  - name: officer-1\n    role: officer\n    publicKey: ${join(keys, 'officer-1.pub')}\n`;
     await writeFile(join(site, 'policy.yaml'), policyText);
     const { sha256Digest } = await import('../../src-main/oci/digest.ts');
-    const digest = sha256Digest(Buffer.from(policyText));
+    // The key lives in a .pub file, so its fingerprint follows the policy's bytes in the digest (docs/trust.md "Site policy").
+    const digest = sha256Digest(Buffer.from(`${policyText}\n# key officer-1 ${(await publicKeyOf('officer-1')).keyId}`));
 
     const approved = await decide('approve', bundle, catalog, '--key', 'officer-1', '--allow-rollback', '--json');
     expect(approved.code, approved.stderr).toBe(0);

@@ -65,7 +65,22 @@ describe('reading the policy', () => {
     expect(policy.maxAge).toEqual({ text: '30d', ms: 30 * 86_400_000 });
     expect(policy.overwriteTags).toBe(true);
     expect(policy.allowedSources).toBeUndefined();
-    expect(policy.digest).toBe(sha256Digest(Buffer.from(policyYaml('require:\n  exporter: 1\n  officer: 1\nmaxAge: 30d\n'))));
+    // officer-1's key lives in officer.pub: its fingerprint is part of the digest, so replacing that file changes the digest too.
+    const bytes = Buffer.from(policyYaml('require:\n  exporter: 1\n  officer: 1\nmaxAge: 30d\n'));
+    expect(policy.digest).toBe(sha256Digest(Buffer.concat([bytes, Buffer.from(`\n# key officer-1 ${policy.trustedKeys[1]?.keyId ?? ''}`)])));
+    expect(policy.digest).not.toBe(sha256Digest(bytes));
+  });
+
+  it('changes its digest when a key kept in a .pub file is replaced, the policy text unchanged', async () => {
+    const before = await load('maxAge: 30d\n');
+    await writeFile(join(root, 'officer.pub'), pem());
+    try {
+      const after = await load('maxAge: 30d\n');
+      expect(after.digest).not.toBe(before.digest);
+      expect(after.trustedKeys[1]?.keyId).not.toBe(before.trustedKeys[1]?.keyId);
+    } finally {
+      await writeFile(join(root, 'officer.pub'), officerPem);
+    }
   });
 
   it.each([
