@@ -201,7 +201,9 @@ describe('site policy at import', () => {
     expect(result.code, result.stdout).toBe(0);
     expect(result.writes.length).toBeGreaterThan(0);
     const receipt = JSON.parse(await readFile(join(dir, 'ferry-receipt.json'), 'utf8')) as { policy?: { ok: boolean; digest: string; signedBy: string[]; approvedBy: string[] } };
-    expect(receipt.policy).toMatchObject({ ok: true, digest: sha256(await readFile(policy)), signedBy: ['exporter-1'], approvedBy: ['officer-1'] });
+    // Both keys are .pub files: their fingerprints follow the policy's bytes in its digest.
+    const policyDigest = sha256(Buffer.concat([await readFile(policy), Buffer.from(`\n# key exporter-1 ${exporter.keyId}\n# key officer-1 ${officer.keyId}`)]));
+    expect(receipt.policy).toMatchObject({ ok: true, digest: policyDigest, signedBy: ['exporter-1'], approvedBy: ['officer-1'] });
     const catalog = Catalog.open(catalogFile);
     try {
       const actions = catalog.auditLog(50).map((entry) => entry.action);
