@@ -93,6 +93,8 @@ export async function writeBundle(
     parent: omitted.size > 0 ? '0f8fad5b-d9cb-469f-a165-70867728950e' : null,
     ...(omitted.size > 0 ? { omitted: [...omitted.values()].map((blob) => ({ digest: blob.digest, size: blob.size })) } : {}),
     index: { digest: sha256Digest(index), size: index.length },
+    // Every export writes its channel; a bundle without one fails a policy's rollback rule.
+    channel: 'build-1/test',
   };
   await writeFile(join(dir, 'ferry.json'), `${JSON.stringify(ferry, null, 2)}\n`);
   return ferry;
