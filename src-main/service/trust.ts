@@ -8,14 +8,14 @@
  * The passphrase of `bundle:decide` lives in the checked input for the one
  * call: it is never logged, stored, put into an error or sent back.
  */
-import { open, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { DecisionInput, PolicyDocument, ReviewInput, ReviewReport, SignatureFinding, SigningKeyInfo } from '../../src-shared/api/contract.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { writeFileDurable } from '../base/durable-write.ts';
 import { YAML_MAX_BYTES } from '../base/yaml-read.ts';
 import { sha256Digest } from '../oci/digest.ts';
-import { defaultPolicyPath, parseSitePolicy } from '../trust/policy.ts';
+import { defaultPolicyPath, parseSitePolicy, readPolicyBytes } from '../trust/policy.ts';
 import { decideBundle } from '../usecases/approve.ts';
 import type { Catalog } from '../usecases/catalog.ts';
 import { listKeys } from '../usecases/keys.ts';
@@ -69,24 +69,6 @@ export async function signingKeys(): Promise<SigningKeyInfo[]> {
   return (await listKeys()).map((key) => ({ name: key.name, algorithm: key.algorithm, fingerprint: key.fingerprint, canSign: key.privateKeyPath !== undefined }));
 }
 
-/** The policy file's exact bytes, within the YAML cap; undefined when there is none. */
-async function readPolicyFile(path: string): Promise<Buffer | undefined> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new FerryError('IO_ERROR', `cannot read policy ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { file: path }, { cause: error });
-  }
-  try {
-    const { size } = await handle.stat();
-    if (size > YAML_MAX_BYTES) throw new FerryError('INVALID_CONTENT', `${path} is ${size} bytes, more than the ${YAML_MAX_BYTES} bytes a policy may have`, { file: path, size });
-    return await handle.readFile();
-  } finally {
-    await handle.close();
-  }
-}
-
 /**
  * The digest approvals name for these policy bytes: the loaded policy's (which
  * covers keys kept in .pub files, trust/policy.ts), or for a file that does not
@@ -104,7 +86,7 @@ async function policyDocument(path: string, bytes: Buffer | undefined): Promise<
 /** policy:get — the site policy beside the catalog, as text (null text: the site has none). */
 export async function readPolicy(catalogPath: string): Promise<PolicyDocument> {
   const path = defaultPolicyPath(catalogPath);
-  return policyDocument(path, await readPolicyFile(path));
+  return policyDocument(path, await readPolicyBytes(path));
 }
 
 /**
@@ -120,7 +102,7 @@ export async function savePolicy(catalogPath: string, raw: unknown, catalog: () 
   const bytes = Buffer.from(text, 'utf8');
   if (bytes.length > YAML_MAX_BYTES) throw new FerryError('INVALID_CONTENT', `the policy is ${bytes.length} bytes, more than the ${YAML_MAX_BYTES} bytes a policy may have`, { file: path });
   const policy = await parseSitePolicy(bytes, path);
-  const before = await readPolicyFile(path);
+  const before = await readPolicyBytes(path);
   const previous = before === undefined ? null : await digestOf(before, path);
   if (previous === policy.digest) return policyDocument(path, bytes);
   await mkdir(dirname(path), { recursive: true });

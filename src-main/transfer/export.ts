@@ -98,6 +98,21 @@ export interface ExportSummary {
   referrerNotes?: string[];
 }
 
+/** One resolved graph as a ferry.json entry (name, digest, media type, platforms, size, tag), with its root manifest's size. */
+function describeGraph(graph: ImageGraph, name: string): BundleImage & { manifestSize: number } {
+  const entry: BundleImage & { manifestSize: number } = {
+    name,
+    source: name,
+    digest: graph.root.digest,
+    mediaType: graph.root.mediaType,
+    platforms: graph.platforms.map(formatPlatform),
+    size: graph.totalSize,
+    manifestSize: graph.root.bytes.length,
+  };
+  if (graph.reference.tag !== undefined) entry.tag = graph.reference.tag;
+  return entry;
+}
+
 /** The images as ferry.json and index.json describe them. */
 function describeImages(graphs: ImageGraph[], placements: ExportRequest['placements']): Array<BundleImage & { manifestSize: number }> {
   const seen = new Set<string>();
@@ -105,16 +120,7 @@ function describeImages(graphs: ImageGraph[], placements: ExportRequest['placeme
     const name = formatReference(graph.reference);
     if (seen.has(name)) return [];
     seen.add(name);
-    const image: BundleImage & { manifestSize: number } = {
-      name,
-      source: name,
-      digest: graph.root.digest,
-      mediaType: graph.root.mediaType,
-      platforms: graph.platforms.map(formatPlatform),
-      size: graph.totalSize,
-      manifestSize: graph.root.bytes.length,
-    };
-    if (graph.reference.tag !== undefined) image.tag = graph.reference.tag;
+    const image = describeGraph(graph, name);
     const placement = placements?.get(name);
     if (placement?.targets.length) image.targets = placement.targets;
     if (placement?.section) image.section = placement.section;
@@ -133,18 +139,7 @@ function describeReferrers(referrers: readonly DiscoveredReferrer[], images: Rea
     const name = formatReference(graph.reference);
     if (taken.has(name)) return [];
     taken.add(name);
-    const referrer: BundleImage & { manifestSize: number } = {
-      name,
-      source: name,
-      digest: graph.root.digest,
-      mediaType: graph.root.mediaType,
-      platforms: graph.platforms.map(formatPlatform),
-      size: graph.totalSize,
-      referrer: { subject, kind },
-      manifestSize: graph.root.bytes.length,
-    };
-    if (graph.reference.tag !== undefined) referrer.tag = graph.reference.tag;
-    return [referrer];
+    return [{ ...describeGraph(graph, name), referrer: { subject, kind } }];
   });
 }
 

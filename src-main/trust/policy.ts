@@ -53,8 +53,8 @@ export function defaultPolicyPath(catalogPath?: string): string {
   return catalogPath === undefined || catalogPath === ':memory:' ? join(catalogFolder(), POLICY_FILE) : join(dirname(catalogPath), POLICY_FILE);
 }
 
-/** Reads the file's bytes within the YAML cap; undefined when there is no such file. */
-async function readPolicyBytes(path: string): Promise<Buffer | undefined> {
+/** Reads a policy file's exact bytes within the YAML cap; undefined when there is no such file. Shared with the Settings editor, which shows and digests the same bytes. */
+export async function readPolicyBytes(path: string): Promise<Buffer | undefined> {
   try {
     const handle = await open(path, 'r');
     try {
