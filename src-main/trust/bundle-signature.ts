@@ -8,14 +8,28 @@
  * statement and its subject digest against the ferry.json bytes at hand.
  */
 import { createPublicKey, sign, type KeyObject } from 'node:crypto';
-import { bundleFromJSON, bundleToJSON, isBundleWithDsseEnvelope, type SerializedBundle } from '@sigstore/bundle';
-import { DSSEBundleBuilder, type Signer } from '@sigstore/sign';
-import { Verifier, toSignedEntity, type TrustMaterial } from '@sigstore/verify';
+import { createRequire } from 'node:module';
+import type { SerializedBundle } from '@sigstore/bundle';
+import type { Signer } from '@sigstore/sign';
+import type { TrustMaterial } from '@sigstore/verify';
 import { z } from 'zod';
 import { FerryError } from '../../src-shared/errors.ts';
 import { parseStrictJson } from '../../src-shared/strict-json.ts';
 import { sha256Digest } from '../oci/digest.ts';
 import { keyFingerprint } from './keys.ts';
+
+/**
+ * The Sigstore libraries (about 90 modules, the sign side with a network
+ * stack) load on the first signature made or checked, never at start-up:
+ * every CLI command reaches this file through the use cases, and most never
+ * sign. They are CommonJS, so a synchronous require keeps verification sync.
+ */
+const requireLazily = createRequire(import.meta.url);
+const sigstore = {
+  bundle: (): typeof import('@sigstore/bundle') => requireLazily('@sigstore/bundle') as typeof import('@sigstore/bundle'),
+  sign: (): typeof import('@sigstore/sign') => requireLazily('@sigstore/sign') as typeof import('@sigstore/sign'),
+  verify: (): typeof import('@sigstore/verify') => requireLazily('@sigstore/verify') as typeof import('@sigstore/verify'),
+};
 
 /** The only Sigstore bundle media type Ferry writes or accepts. */
 export const SIGSTORE_BUNDLE_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
@@ -115,9 +129,9 @@ export async function signFerryStatement(ferryJson: Buffer, signer: FerrySigner,
       key: { $case: 'publicKey', publicKey: publicKeyPem, hint: signer.keyId },
     }),
   };
-  const builder = new DSSEBundleBuilder({ signer: dsseSigner, witnesses: [] });
+  const builder = new (sigstore.sign().DSSEBundleBuilder)({ signer: dsseSigner, witnesses: [] });
   const bundle = await builder.create({ data: Buffer.from(JSON.stringify(statement), 'utf8'), type: IN_TOTO_PAYLOAD_TYPE });
-  return bundleToJSON(bundle);
+  return sigstore.bundle().bundleToJSON(bundle);
 }
 
 /**
@@ -140,11 +154,11 @@ export function verifyFerryJsonSignature(bundleJson: unknown, ferryJson: Buffer,
   }
   let bundle;
   try {
-    bundle = bundleFromJSON(bundleJson);
+    bundle = sigstore.bundle().bundleFromJSON(bundleJson);
   } catch (error) {
     refuse(`not a valid Sigstore bundle: ${error instanceof Error ? error.message : String(error)}`, {}, error);
   }
-  if (!isBundleWithDsseEnvelope(bundle)) refuse('the Sigstore bundle holds no DSSE envelope');
+  if (!sigstore.bundle().isBundleWithDsseEnvelope(bundle)) refuse('the Sigstore bundle holds no DSSE envelope');
   const material = bundle.verificationMaterial.content;
   if (material.$case !== 'publicKey') refuse(`verification material is ${material.$case}; Ferry signs with a public key only`);
   const keyId = material.publicKey.hint;
@@ -162,6 +176,7 @@ export function verifyFerryJsonSignature(bundleJson: unknown, ferryJson: Buffer,
     },
   };
   try {
+    const { Verifier, toSignedEntity } = sigstore.verify();
     new Verifier(trust, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 }).verify(toSignedEntity(bundle));
   } catch (error) {
     refuse(`the DSSE signature does not verify with key ${keyId}`, { keyId }, error);
