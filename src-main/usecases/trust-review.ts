@@ -24,6 +24,7 @@ import { readSitePolicy, type SitePolicy } from '../trust/policy.ts';
 import { evaluatePolicy, failedRules, type PolicyFacts, type PolicyImage, type PolicyLanding } from '../trust/policy-rules.ts';
 import { localKnownKeys, readStatements } from '../trust/statements.ts';
 import { registryAccessFor, type RegistrySettings } from './access.ts';
+import { trustSummary as summaryWithoutPolicy } from './bundle-trust.ts';
 import { defaultCatalogPath, openCatalog } from './catalog.ts';
 import type { JobContext } from './job-context.ts';
 import { keysFolder } from './keys.ts';
@@ -188,11 +189,10 @@ export function notePolicyDigest(catalog: Catalog, policy: SitePolicy): void {
   catalog.audit('policy.changed', policy.path, { digest: policy.digest, previous, keys });
 }
 
-/** The one line people read: "policy passed", "policy failed: approvals, max-age", or without a policy "unsigned" / "signed by X, not checked against a policy". */
+/** The one line people read: "policy passed", "policy failed: approvals, max-age", or without a policy the line `ferry verify` prints (bundle-trust.ts). */
 export function trustSummary(signatures: readonly SignatureFinding[], verdict: PolicyVerdict | undefined): string {
   if (verdict !== undefined) return verdict.ok ? 'policy passed' : `policy failed: ${failedRules(verdict).join(', ')}`;
-  const signers = [...new Set(signatures.filter((s) => s.ok && s.kind === 'export').map((s) => s.keyName ?? s.keyId))];
-  return signers.length === 0 ? 'unsigned' : `signed by ${signers.join(', ')}, not checked against a policy`;
+  return summaryWithoutPolicy(signatures);
 }
 
 /** The error an import refused by the policy throws: each failing rule named with its findings; nothing was written. */
