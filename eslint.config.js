@@ -20,8 +20,8 @@ const BASE = [...SHARED, 'base'];
 const OCI = [...BASE, 'oci'];
 /** bundle, mirror-config, media and trust are siblings: none imports another. */
 const STORAGE = [...OCI, 'bundle', 'mirror-config', 'media', 'trust'];
-/** catalog, sources and transfer are siblings: none imports another (catalog reads bundle types, which are below it). */
-const ENGINE = [...STORAGE, 'catalog', 'sources', 'transfer'];
+/** catalog, sources, transfer and serve are siblings: none imports another (catalog reads bundle types, which are below it). */
+const ENGINE = [...STORAGE, 'catalog', 'sources', 'transfer', 'serve'];
 /**
  * The front ends see the use cases and what lies below the engine (oci, bundle, media…), never the engine's
  * catalog, sources or transfer themselves: the use cases are their only callers from above (DESIGN.md).
@@ -40,6 +40,8 @@ export const LAYERS = {
   catalog: STORAGE,
   sources: STORAGE,
   transfer: STORAGE,
+  // The embedded registry (`ferry serve`): its store, HTTP server, TLS and auth; it serves a bundle through bundle/.
+  serve: STORAGE,
   usecases: ENGINE,
   // The front ends. The service is the contract's adapter: it never reaches into the CLI or the app.
   service: USECASES,
@@ -57,7 +59,7 @@ const ELEMENTS = [
   // Ferry's own version number is a base helper: engine and front ends both report it. Single files need
   // mode 'full' (deprecated in eslint-plugin-boundaries 7, which only classifies folders otherwise).
   { type: 'base', pattern: 'src-main/version.ts', mode: 'full' },
-  ...['oci', 'bundle', 'mirror-config', 'media', 'trust', 'catalog', 'sources', 'transfer', 'usecases', 'service', 'server', 'app', 'cli'].map((type) => ({ type, pattern: `src-main/${type}` })),
+  ...['oci', 'bundle', 'mirror-config', 'media', 'trust', 'catalog', 'sources', 'transfer', 'serve', 'usecases', 'service', 'server', 'app', 'cli'].map((type) => ({ type, pattern: `src-main/${type}` })),
   { type: 'service', pattern: 'src-main/service.ts', mode: 'full' },
   { type: 'renderer', pattern: 'src-renderer' },
   { type: 'tests', pattern: 'tests' },

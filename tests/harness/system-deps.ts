@@ -31,6 +31,9 @@ export const SYSTEM_DEPS: readonly SystemDep[] = [
   { command: 'dpkg-scanpackages', debianPackage: 'dpkg-dev' },
   { command: 'apt-get', debianPackage: 'apt' },
   { command: 'gzip', debianPackage: 'gzip' },
+  // Mirror configuration and `ferry serve` are read by a real containerd (tests/harness/containerd.ts).
+  { command: 'containerd', debianPackage: 'containerd' },
+  { command: 'ctr', debianPackage: 'containerd' },
 ];
 
 /** True when `command` (a bare name looked up on PATH, or an absolute path) is an executable file. */
