@@ -59,7 +59,10 @@ const ELEMENTS = [
   // Ferry's own version number is a base helper: engine and front ends both report it. Single files need
   // mode 'full' (deprecated in eslint-plugin-boundaries 7, which only classifies folders otherwise).
   { type: 'base', pattern: 'src-main/version.ts', mode: 'full' },
-  ...['oci', 'bundle', 'mirror-config', 'media', 'trust', 'catalog', 'sources', 'transfer', 'serve', 'usecases', 'service', 'server', 'app', 'cli'].map((type) => ({ type, pattern: `src-main/${type}` })),
+  ...['oci', 'bundle', 'mirror-config', 'media', 'trust', 'catalog', 'sources', 'transfer', 'serve', 'usecases', 'service', 'server', 'app', 'cli'].map((type) => ({
+    type,
+    pattern: `src-main/${type}`,
+  })),
   { type: 'service', pattern: 'src-main/service.ts', mode: 'full' },
   { type: 'renderer', pattern: 'src-renderer' },
   { type: 'tests', pattern: 'tests' },
