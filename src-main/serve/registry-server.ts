@@ -67,6 +67,12 @@ const ROUTE_METHODS: Readonly<Record<RegistryRoute['kind'], readonly string[]>> 
 const IDLE_TIMEOUT_MS = 5 * 60_000;
 /** Time allowed for a request's headers (a slow-loris guard); bodies are unbounded in time, large blobs take long. */
 const HEADERS_TIMEOUT_MS = 60_000;
+/**
+ * How long an idle keep-alive connection stays open: longer than Go's 90 s
+ * idle-connection timeout (skopeo, containerd, Docker), so the client closes
+ * first and never sends a PATCH or PUT into a socket the server is closing.
+ */
+const KEEP_ALIVE_MS = 100_000;
 /** Grace for requests in flight at close() before their connections are cut. */
 const CLOSE_GRACE_MS = 3_000;
 /**
@@ -194,7 +200,7 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
     });
     void answer(options, accepted, request, response, url.pathname, url.searchParams);
   };
-  const serverOptions = { requestTimeout: 0, headersTimeout: HEADERS_TIMEOUT_MS };
+  const serverOptions = { requestTimeout: 0, headersTimeout: HEADERS_TIMEOUT_MS, keepAliveTimeout: KEEP_ALIVE_MS };
   const server: Server = options.tls ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handler) : createHttpServer(serverOptions, handler);
   server.setTimeout(IDLE_TIMEOUT_MS);
   await new Promise<void>((resolve, reject) => {
