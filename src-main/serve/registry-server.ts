@@ -13,7 +13,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import { isIPv6, type AddressInfo } from 'node:net';
 import { RegistryProblem } from './problems.ts';
-import { hasBody, sendError, sendJson } from './http-answer.ts';
+import { ClientLeft, hasBody, sendError, sendJson } from './http-answer.ts';
 import type { RouteContext } from './route-context.ts';
 import { blobRoute } from './routes-blobs.ts';
 import { catalogRoute, tagsRoute } from './routes-listing.ts';
@@ -67,6 +67,12 @@ const ROUTE_METHODS: Readonly<Record<RegistryRoute['kind'], readonly string[]>> 
 const IDLE_TIMEOUT_MS = 5 * 60_000;
 /** Time allowed for a request's headers (a slow-loris guard); bodies are unbounded in time, large blobs take long. */
 const HEADERS_TIMEOUT_MS = 60_000;
+/**
+ * How long an idle keep-alive connection stays open: longer than Go's 90 s
+ * idle-connection timeout (skopeo, containerd, Docker), so the client closes
+ * first and never sends a PATCH or PUT into a socket the server is closing.
+ */
+const KEEP_ALIVE_MS = 100_000;
 /** Grace for requests in flight at close() before their connections are cut. */
 const CLOSE_GRACE_MS = 3_000;
 /**
@@ -125,8 +131,8 @@ function dispatch(route: RegistryRoute, context: RouteContext): Promise<void> {
 }
 
 /** True when the client closed the connection before the answer was complete. */
-function clientGone(request: IncomingMessage, response: ServerResponse): boolean {
-  return !response.writableFinished && (request.socket.destroyed || response.destroyed);
+function clientGone(request: IncomingMessage, error: unknown): boolean {
+  return error instanceof ClientLeft || (!request.complete && request.socket.destroyed);
 }
 
 /** The status the request log shows for a request whose client left before the answer was complete (nginx's convention). */
@@ -159,17 +165,17 @@ async function answer(options: RegistryServerOptions, accepted: AcceptedCredenti
     }
     await dispatch(route, { request, response, query, reader: options.reader });
   } catch (error) {
-    if (clientGone(request, response)) {
+    if (clientGone(request, error)) {
       // The client went away (mid-upload or mid-download): nothing to answer, and no server fault to report.
       response.destroy();
       return;
     }
+    if (!(error instanceof RegistryProblem)) options.onError?.(error, { method: request.method ?? '?', path: pathname });
     if (response.headersSent) {
       // The body was under way: cutting the connection is the only honest way to say it is incomplete.
-      response.destroy(error instanceof Error ? error : undefined);
+      response.destroy();
       return;
     }
-    if (!(error instanceof RegistryProblem)) options.onError?.(error, { method: request.method ?? '?', path: pathname });
     // A body left unread would be read as the next request; close the connection instead of draining it.
     if (!request.readableEnded && hasBody(request)) extraHeaders.Connection = 'close';
     sendError(request, response, error, extraHeaders);
@@ -194,7 +200,7 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
     });
     void answer(options, accepted, request, response, url.pathname, url.searchParams);
   };
-  const serverOptions = { requestTimeout: 0, headersTimeout: HEADERS_TIMEOUT_MS };
+  const serverOptions = { requestTimeout: 0, headersTimeout: HEADERS_TIMEOUT_MS, keepAliveTimeout: KEEP_ALIVE_MS };
   const server: Server = options.tls ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handler) : createHttpServer(serverOptions, handler);
   server.setTimeout(IDLE_TIMEOUT_MS);
   await new Promise<void>((resolve, reject) => {
