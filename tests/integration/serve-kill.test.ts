@@ -102,8 +102,8 @@ async function startServe(storage: string): Promise<Server> {
     : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   trackChild(child);
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => done(new Error(`ferry serve printed no start line in ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS);
     const onData = (): void => {
@@ -112,12 +112,12 @@ async function startServe(storage: string): Promise<Server> {
     const onExit = (code: number | null): void => done(new Error(`ferry serve exited (${code}) before serving:\n${output}`));
     const done = (error?: Error): void => {
       clearTimeout(timer);
-      child.stdout?.off('data', onData);
+      child.stdout.off('data', onData);
       child.off('exit', onExit);
       if (error) reject(error);
       else resolve();
     };
-    child.stdout?.on('data', onData);
+    child.stdout.on('data', onData);
     child.once('exit', onExit);
   });
   return { url: `http://127.0.0.1:${port}`, child, agent: new Agent({ connections: WORKERS + 2 }), killed: false };
@@ -300,11 +300,16 @@ describe('ferry serve under SIGKILL', () => {
           await checkBlobFiles(storage, last ? undefined : hashedFiles);
           if (round === ROUNDS) break;
           // Each worker's failure is caught at once (a rejection awaited only after the kill would count as unhandled).
-          const workers = Array.from({ length: WORKERS }, (_, worker) => pushUntilKilled(server, ledger, `r${round}w${worker}`).then(() => undefined, (error: unknown) => error));
+          const workers = Array.from({ length: WORKERS }, (_, worker) =>
+            pushUntilKilled(server, ledger, `r${round}w${worker}`).then(
+              () => undefined,
+              (error: unknown) => error,
+            ),
+          );
           await new Promise((resolve) => setTimeout(resolve, between(0, KILL_WINDOW_MS)));
           await kill(server);
-          const failures = (await Promise.all(workers)).filter((failure) => failure !== undefined);
-          if (failures.length > 0) throw failures[0];
+          const [failure] = (await Promise.all(workers)).filter((outcome) => outcome !== undefined);
+          if (failure !== undefined) throw failure instanceof Error ? failure : new Error(JSON.stringify(failure));
         } finally {
           await kill(server);
         }
