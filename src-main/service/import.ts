@@ -64,5 +64,6 @@ export async function mirrorConfig(raw: unknown, verified: VerifiedBundles): Pro
   const args = argsObject(raw);
   const target = { target: requireString(args, 'target'), keepRegistryHost: args.keepRegistryHost === true };
   const view = await verified.view(requireString(args, 'bundle'), 'no mirror configuration is made for it');
-  return { files: await renderMirrorConfig(view, target) };
+  const mirrorCa = optionalString(args, 'mirrorCa');
+  return { files: await renderMirrorConfig(view, target, { registry: settingsFrom(args.registry), ...(mirrorCa !== undefined ? { mirrorCa } : {}) }) };
 }

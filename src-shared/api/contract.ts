@@ -211,7 +211,14 @@ export interface ApiMethods {
   'bundle:verify': { args: { bundle: string }; result: { jobId: string } };
   'job:cancel': { args: { jobId: string }; result: { cancelled: boolean } };
   'job:list': { args: Record<string, never>; result: JobState[] };
-  'mirror:config': { args: { bundle: string; target: string; keepRegistryHost?: boolean }; result: { files: Array<{ path: string; text: string }> } };
+  /**
+   * Every mirror-configuration file as text. `registry`: how the import reaches the mirror (plain HTTP, --tls-verify=false, its
+   * CA files, its login), written as the nodes must reach it; `mirrorCa`: the mirror's CA, a PEM path or PEM text (default: registry.caCertFiles).
+   */
+  'mirror:config': {
+    args: { bundle: string; target: string; keepRegistryHost?: boolean; registry?: RegistryAccessInput; mirrorCa?: string };
+    result: { files: Array<{ path: string; text: string }> };
+  };
   'registry:test': { args: { registry: string; access?: RegistryAccessInput }; result: RegistryTestResult };
   /** Newest first; with `contains` (a reference, repository or digest), the bundles that carried it. */
   'catalog:bundles': { args: { contains?: string; limit?: number }; result: BundleSummary[] };
