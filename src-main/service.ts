@@ -23,7 +23,8 @@ import { browseMethods, type BrowseCallOptions } from './service/browse.ts';
 import { EventHub } from './service/events.ts';
 import { findBundles, listFolder } from './service/files.ts';
 import { exportInput, planExport, runExportJob } from './service/export.ts';
-import { importInput, inspectBundle, mirrorConfig, runImportJob, runVerifyJob } from './service/import.ts';
+import { importInput, inspectBundle, runImportJob, runVerifyJob } from './service/import.ts';
+import { mirrorConfig, saveMirrorConfig } from './service/mirror.ts';
 import { JobRunner } from './service/jobs.ts';
 import { CredentialVault, vaultPathFor, type SecretCipher } from './service/credential-vault.ts';
 import { listSavedSets, saveSet, setsFolderFor } from './service/saved-sets.ts';
@@ -118,6 +119,10 @@ export function createService(options: ServiceOptions): Service {
     'mirror:config': (args) => {
       refuseRegistryTarget(args);
       return mirrorConfig(args, verified);
+    },
+    'mirror:save': (args) => {
+      refuseRegistryTarget(args);
+      return saveMirrorConfig(args, verified);
     },
     'registry:test': async (args) => {
       const input = argsObject(args);

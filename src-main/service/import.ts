@@ -1,16 +1,15 @@
 /**
  * The import wizard's calls as the contract's adapter over the use cases:
  * inspect a bundle, verify it as a job, import it as a job (verify, push,
- * receipt, catalog record with the site — exactly as `ferry import`), and
- * render the mirror configuration for a mapping. Untrusted arguments are
- * checked into typed inputs here. The inspector and the mirror configuration
- * use only a verified view: the one the wizard's last verify (or import) job
- * left in `verified`, while the folder still holds that bundle, else one
+ * receipt, catalog record with the site — exactly as `ferry import`); the
+ * mirror configuration is service/mirror.ts. Untrusted arguments are checked
+ * into typed inputs here. The inspector uses only a verified view: the one
+ * the wizard's last verify (or import) job left in `verified`, while the folder still holds that bundle, else one
  * verified now; a bundle that fails is refused, naming the failed checks.
  */
 import type { BundleInspection, ImportInput, ImportJobResult, VerifyJobResult } from '../../src-shared/api/contract.ts';
 import type { Catalog } from '../usecases/catalog.ts';
-import { inspectBundle as inspect, renderMirrorConfig } from '../usecases/inspect-bundle.ts';
+import { inspectBundle as inspect } from '../usecases/inspect-bundle.ts';
 import { runImport } from '../usecases/import.ts';
 import type { JobContext } from '../usecases/job-context.ts';
 import { verifyWithTrust, type VerifiedBundles } from '../usecases/verify.ts';
@@ -57,13 +56,4 @@ export async function runImportJob(input: ImportInput, catalog: Catalog, context
     receipt: receipt ?? '',
     seconds: summary.seconds,
   };
-}
-
-/** mirror:config — every format `ferry import --mirror-config` writes, as text. */
-export async function mirrorConfig(raw: unknown, verified: VerifiedBundles): Promise<{ files: Array<{ path: string; text: string }> }> {
-  const args = argsObject(raw);
-  const target = { target: requireString(args, 'target'), keepRegistryHost: args.keepRegistryHost === true };
-  const view = await verified.view(requireString(args, 'bundle'), 'no mirror configuration is made for it');
-  const mirrorCa = optionalString(args, 'mirrorCa');
-  return { files: await renderMirrorConfig(view, target, { registry: settingsFrom(args.registry), ...(mirrorCa !== undefined ? { mirrorCa } : {}) }) };
 }

@@ -17,12 +17,14 @@ import type { ReferrerPresence } from '../model/trust.ts';
 import type { BrowseFilePreview, BrowseFiles, BrowseImageInput, BrowseManifest, BrowsePage, BrowseSourceInput, RepositoryPage, TagPage } from './browse.ts';
 import type { JobState } from './jobs.ts';
 import type { DecisionInput, PolicyDocument, ReviewInput, ReviewReport, SignatureFinding, SigningKeyInfo } from './trust.ts';
+import type { MirrorConfigInput, MirrorFile } from './serve.ts';
 import type { z } from 'zod';
 import type { RegistrySettingSchema, SettingsSchema } from '../schemas/settings.ts';
 
 export * from './jobs.ts';
 export * from './browse.ts';
 export * from './trust.ts';
+export * from './serve.ts';
 export type { BundleSummary, MonthTotals } from '../model/catalog.ts';
 
 /** Registry access as the UI collects it; credentials never leave the engine side again. */
@@ -211,14 +213,10 @@ export interface ApiMethods {
   'bundle:verify': { args: { bundle: string }; result: { jobId: string } };
   'job:cancel': { args: { jobId: string }; result: { cancelled: boolean } };
   'job:list': { args: Record<string, never>; result: JobState[] };
-  /**
-   * Every mirror-configuration file as text. `registry`: how the import reaches the mirror (plain HTTP, --tls-verify=false, its
-   * CA files, its login), written as the nodes must reach it; `mirrorCa`: the mirror's CA, a PEM path or PEM text (default: registry.caCertFiles).
-   */
-  'mirror:config': {
-    args: { bundle: string; target: string; keepRegistryHost?: boolean; registry?: RegistryAccessInput; mirrorCa?: string };
-    result: { files: Array<{ path: string; text: string }> };
-  };
+  /** Every mirror configuration file for the bundle and target, with where each goes and the command that applies it. */
+  'mirror:config': { args: MirrorConfigInput; result: { files: MirrorFile[] } };
+  /** Writes the same files into `folder`, each at its relative path (folders kept, so same-named files never collide). */
+  'mirror:save': { args: MirrorConfigInput & { folder: string }; result: { folder: string; written: string[] } };
   'registry:test': { args: { registry: string; access?: RegistryAccessInput }; result: RegistryTestResult };
   /** Newest first; with `contains` (a reference, repository or digest), the bundles that carried it. */
   'catalog:bundles': { args: { contains?: string; limit?: number }; result: BundleSummary[] };
@@ -308,6 +306,7 @@ export const API_METHODS = [
   'policy:get',
   'policy:save',
   'keys:list',
+  'mirror:save',
 ] as const satisfies readonly ApiMethod[];
 
 /** The event names at run time. */

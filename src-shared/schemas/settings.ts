@@ -66,11 +66,29 @@ export const ExportDefaultsSchema = z
   })
   .transform(withoutUndefined);
 
+/**
+ * The app's own registry (issue 15) as it was last started, so "start it with
+ * the app" can start it again. A user name at most: its password lives only
+ * as a bcrypt hash in the htpasswd file beside these settings.
+ */
+export const ServeSettingSchema = z
+  .strictObject({
+    storage: z.string('must be a folder path').trim().min(1, 'is required'),
+    port: z.int('must be a port number').min(0, 'must be a port number').max(65535, 'must be a port number'),
+    listen: z.string('must be an address').trim().min(1).optional(),
+    name: z.string('must be a host name').trim().min(1).optional(),
+    tls: z.boolean('must be true or false').default(true),
+    user: z.string('must be a user name').trim().min(1).optional(),
+    startWithApp: z.boolean('must be true or false').default(false),
+  })
+  .transform(withoutUndefined);
+
 /** The whole of the settings. */
 export const SettingsSchema = z
   .strictObject({
     registries: z.array(RegistrySettingSchema, 'must be a list').default([]),
     defaults: ExportDefaultsSchema.default({}),
+    serve: ServeSettingSchema.optional(),
   })
   .superRefine((settings, context) => {
     const seen = new Set<string>();
