@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { BundleInspection } from '../../src-shared/api/contract.ts';
 import type { ReferrerPresence } from '../../src-shared/model/trust.ts';
 import type { VerifiedBundle } from '../bundle/bundle-view.ts';
+import type { InstallStep } from '../mirror-config/install-guide.ts';
 import { listEntry } from '../bundle/content-list.ts';
 import type { Catalog } from '../catalog/index.ts';
 import { formatReference } from '../oci/reference.ts';
@@ -90,6 +91,13 @@ export function referrerPresence(view: VerifiedBundle): ReferrerPresence[] {
     });
 }
 
+/** One rendered file: its relative path, its text and, when it is installed somewhere, where and how (mirror-config/install-guide.ts). */
+export interface RenderedMirrorFile {
+  path: string;
+  text: string;
+  install?: InstallStep;
+}
+
 /** How the import reaches the mirror (its settings and CA), so the rendered files say how the nodes must reach it. */
 export interface MirrorAccess {
   registry?: RegistrySettings;
@@ -102,7 +110,7 @@ export interface MirrorAccess {
  * written by the import's own writer into a private temp folder and read
  * back, so the app and the CLI can never disagree on a file.
  */
-export async function renderMirrorConfig(view: VerifiedBundle, to: BundleTarget, access: MirrorAccess = {}): Promise<Array<{ path: string; text: string }>> {
+export async function renderMirrorConfig(view: VerifiedBundle, to: BundleTarget, access: MirrorAccess = {}): Promise<RenderedMirrorFile[]> {
   const target = importTarget(to.target, to.keepRegistryHost);
   const trust = await mirrorTrust(access.registry ?? {}, access.mirrorCa);
   const plan = planImport(view, target);
@@ -116,7 +124,13 @@ export async function renderMirrorConfig(view: VerifiedBundle, to: BundleTarget,
       plan.images.map((image) => ({ name: image.name, destination: formatReference(image.destination) })),
     );
     const { written } = await writeMirrorConfig(dir, plan.mappings, { mirrorRegistry: targetText(target), ...trust }, hasClusterResources(resources) ? resources : undefined);
-    return await Promise.all(written.map(async (path) => ({ path, text: await readFile(join(dir, ...path.split('/')), 'utf8') })));
+    const { installGuide } = await import('../mirror-config/install-guide.ts');
+    return await Promise.all(
+      written.map(async (path) => {
+        const install = installGuide(path);
+        return { path, text: await readFile(join(dir, ...path.split('/')), 'utf8'), ...(install !== undefined ? { install } : {}) };
+      }),
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
