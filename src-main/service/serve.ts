@@ -44,7 +44,9 @@ export function serveStartInput(raw: unknown): ServeStartInput {
   if (args.user !== undefined && args.user !== null) {
     const user = argsObject(args.user);
     const userName = optionalString(user, 'name')?.trim();
-    if (userName) input.user = { name: userName, password: typeof user.password === 'string' ? user.password : '' };
+    const password = typeof user.password === 'string' ? user.password : '';
+    if (userName && password === '') throw new FerryError('INVALID_ARGUMENT', `type a password for the registry user ${userName}`, { argument: 'user.password' });
+    if (userName) input.user = { name: userName, password };
   }
   return input;
 }
@@ -75,7 +77,7 @@ export class AppRegistry {
   }
 
   /** serve:start — stops a running one first (one registry per app), starts this one, remembers its settings. */
-  start(raw: unknown): Promise<ServeRunning> {
+  async start(raw: unknown): Promise<ServeRunning> {
     const input = serveStartInput(raw);
     return this.serial(async () => {
       if (input.user) await writeAppHtpasswd(this.htpasswdPath, input.user.name, input.user.password);

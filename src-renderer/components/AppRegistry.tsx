@@ -4,6 +4,7 @@
  * (address, CA, what its store holds) and the start screen's panel with
  * start and stop. The import wizard's target step uses the form and facts.
  */
+import { useEffect } from 'react';
 import type { ServeStatus } from '../../src-shared/api/contract.ts';
 import { formatBytes } from '../../src-shared/units.ts';
 import { useServe } from '../stores/serve-store.ts';
@@ -118,9 +119,12 @@ export function RegistryState({ status }: { status: ServeStatus | null }) {
   );
 }
 
-/** The start screen's panel: state, facts, and start (with the form) or stop. */
+/** The start screen's panel: state, facts, and start (with the form) or stop; what the store holds is read again each time it shows. */
 export function RegistryPanel() {
-  const { status, busy, error, start, stop } = useServe();
+  const { status, busy, error, start, stop, refresh } = useServe();
+  useEffect(() => {
+    void refresh();
+  }, [refresh]);
   return (
     <section aria-labelledby="registry-title">
       <h2 id="registry-title">Ferry&apos;s registry</h2>

@@ -44,7 +44,7 @@ function MirrorFileView({ file }: { file: MirrorFile }) {
           </div>
         </dl>
       ) : (
-        <p className="hint">Saved as {path} inside the folder you choose below.</p>
+        <p className="hint">Saved as {path} inside the folder "Save all files" writes to.</p>
       )}
       <pre tabIndex={0} aria-label={`Contents of ${path}`}>
         {text}

@@ -15,7 +15,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { buildFixtures, seedFixtures, type FixtureImage } from '../harness/fixtures.ts';
 import { freePort, startRegistry, type RunningRegistry } from '../harness/registry.ts';
@@ -66,12 +66,9 @@ test.afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-/** A README picture: the viewport with `heading` at its top. */
-async function docShot(page: Page, name: string, heading: string): Promise<void> {
-  await page
-    .getByRole('heading', { name: heading, exact: true })
-    .first()
-    .evaluate((element: { scrollIntoView(): void }) => element.scrollIntoView());
+/** A README picture: the viewport with `top` at its top. */
+async function docShot(page: Page, name: string, top: Locator): Promise<void> {
+  await top.first().evaluate((element: { scrollIntoView(): void }) => element.scrollIntoView());
   await page.screenshot({ path: join(DOC_IMAGES, `${name}.png`) });
 }
 
@@ -106,7 +103,7 @@ test('a site with no registry: run Ferry’s registry from the import wizard, im
   await here.open();
   await here.fill({ storage, port, listen: '127.0.0.1', name: '127.0.0.1', tls: true, user: USER, password: PASSWORD });
   await targetStep.capture('serve-1-run-here');
-  await docShot(page, 'serve-run-registry', 'No registry at this site?');
+  await docShot(page, 'serve-run-registry', here.section);
 
   const address = await here.startAndUse();
   expect(address).toBe(`127.0.0.1:${port}`);
@@ -118,7 +115,7 @@ test('a site with no registry: run Ferry’s registry from the import wizard, im
   await expect(page.getByLabel('CA certificate file', { exact: true })).toHaveValue(caFile);
   await targetStep.testConnection();
   await targetStep.capture('serve-2-running');
-  await docShot(page, 'serve-registry-running', 'No registry at this site?');
+  await docShot(page, 'serve-registry-running', here.section);
   await targetStep.push();
 
   const push = await new ImportPushStep(page).expectShown();
@@ -136,7 +133,7 @@ test('a site with no registry: run Ferry’s registry from the import wizard, im
   for (const path of paths) expect(await readFile(join(folder, ...path.split('/')), 'utf8')).toBe(await mirror.text(path));
   expect((await mirror.targets()).length).toBeGreaterThan(1);
   await mirror.capture('serve-3-mirror');
-  await docShot(page, 'serve-mirror-configuration', 'Save all files');
+  await docShot(page, 'serve-mirror-configuration', page.getByRole('group', { name: 'Save all files' }));
 
   // The oracle: the image in Ferry's registry is the fixture, read with only its CA trusted.
   expect(await servedDigest(`docker://${address}/${fixture.repository}:${fixture.tag}`, caFile)).toBe(fixture.manifestDigest);
@@ -146,7 +143,7 @@ test('a site with no registry: run Ferry’s registry from the import wizard, im
   await panel.expectRunning(address);
   expect(await panel.fact('Holds')).toMatch(/^1 image in 1 repository · /);
   await start.capture('serve-4-start');
-  await docShot(page, 'serve-start-screen', "Ferry's registry");
+  await docShot(page, 'serve-start-screen', panel.section);
 
   // Settings: start it with the app (offered while it runs, since each start saves its folder, port and user).
   const settings = new SettingsScreen(page);
