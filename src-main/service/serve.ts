@@ -12,7 +12,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import type { ServeRunning, ServeStartInput, ServeStatus } from '../../src-shared/api/contract.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import type { ServeInput, ServeHandle } from '../usecases/serve.ts';
-import { writeAppHtpasswd } from '../usecases/serve-app.ts';
+import { appStoreStats, writeAppHtpasswd } from '../usecases/serve-app.ts';
 import { argsObject, optionalString, requireString } from './access.ts';
 import { readSettings, saveSettings } from './settings.ts';
 
@@ -103,8 +103,7 @@ export class AppRegistry {
     if (!this.running) return status;
     status.registry = this.running;
     try {
-      const { serveStats } = await import('../usecases/serve.ts');
-      status.stats = await serveStats(this.running.storage);
+      status.stats = await appStoreStats(this.running.storage);
     } catch {
       // The numbers are a courtesy of the start screen: a store that cannot be counted still serves.
     }

@@ -1,7 +1,7 @@
 /**
  * What the app's own registry needs beyond `startServe` (usecases/serve.ts):
  * the htpasswd file for its one user, so "start with the app" can restart it
- * without ever keeping the password.
+ * without ever keeping the password, and the store's numbers.
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -25,4 +25,10 @@ export async function writeAppHtpasswd(file: string, name: string, password: str
   const hash = (await bcrypt.hash(password, BCRYPT_COST)).replace(/^\$2[ab]\$/, '$2y$');
   await mkdir(dirname(file), { recursive: true });
   await writeFileDurable(file, `${name}:${hash}\n`, { mode: HTPASSWD_MODE });
+}
+
+/** Repositories, images (tags) and bytes of a store folder, as the start screen shows them; the service reaches the serve layer only through here. */
+export async function appStoreStats(storage: string): Promise<{ repositories: number; images: number; bytes: number }> {
+  const { storeStats } = await import('../serve/store-stats.ts');
+  return storeStats(storage);
 }
