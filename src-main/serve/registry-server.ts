@@ -35,7 +35,7 @@ export interface RegistryServerOptions {
   authenticate?: (authorization: string | undefined) => Promise<boolean>;
   /** The realm of `WWW-Authenticate: Basic realm="…"`. */
   realm?: string;
-  /** Told every answered request; never carries the Authorization header or the query. */
+  /** Told every answered request (status 499 when the client left before the answer was complete); never carries the Authorization header or the query. */
   onRequest?: (line: { method: string; path: string; status: number }) => void;
   /** Told every fault that is not a refusal (a 500), so the operator's log has the cause the client is not shown. */
   onError?: (error: unknown, line: { method: string; path: string }) => void;
@@ -67,6 +67,12 @@ const ROUTE_METHODS: Readonly<Record<RegistryRoute['kind'], readonly string[]>> 
 const IDLE_TIMEOUT_MS = 5 * 60_000;
 /** Time allowed for a request's headers (a slow-loris guard); bodies are unbounded in time, large blobs take long. */
 const HEADERS_TIMEOUT_MS = 60_000;
+/**
+ * How long an idle keep-alive connection stays open: longer than Go's 90 s
+ * idle-connection timeout (skopeo, containerd, Docker), so the client closes
+ * first and never sends a PATCH or PUT into a socket the server is closing.
+ */
+const KEEP_ALIVE_MS = 100_000;
 /** Grace for requests in flight at close() before their connections are cut. */
 const CLOSE_GRACE_MS = 3_000;
 /**
@@ -124,6 +130,14 @@ function dispatch(route: RegistryRoute, context: RouteContext): Promise<void> {
   }
 }
 
+/** True when the client closed the connection before the answer was complete. */
+function clientGone(request: IncomingMessage, response: ServerResponse): boolean {
+  return !response.writableFinished && (request.socket.destroyed || response.destroyed);
+}
+
+/** The status the request log shows for a request whose client left before the answer was complete (nginx's convention). */
+const CLIENT_CLOSED_STATUS = 499;
+
 /** A header value safe inside a quoted string. */
 function quoted(text: string): string {
   return `"${text.replace(/["\\\r\n]/g, '')}"`;
@@ -151,6 +165,11 @@ async function answer(options: RegistryServerOptions, accepted: AcceptedCredenti
     }
     await dispatch(route, { request, response, query, reader: options.reader });
   } catch (error) {
+    if (clientGone(request, response)) {
+      // The client went away (mid-upload or mid-download): nothing to answer, and no server fault to report.
+      response.destroy();
+      return;
+    }
     if (response.headersSent) {
       // The body was under way: cutting the connection is the only honest way to say it is incomplete.
       response.destroy(error instanceof Error ? error : undefined);
@@ -176,11 +195,12 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
     response.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
     response.setHeader('X-Content-Type-Options', 'nosniff');
     response.once('close', () => {
-      options.onRequest?.({ method: request.method ?? '?', path: url.pathname, status: response.statusCode });
+      const status = response.writableFinished ? response.statusCode : CLIENT_CLOSED_STATUS;
+      options.onRequest?.({ method: request.method ?? '?', path: url.pathname, status });
     });
     void answer(options, accepted, request, response, url.pathname, url.searchParams);
   };
-  const serverOptions = { requestTimeout: 0, headersTimeout: HEADERS_TIMEOUT_MS };
+  const serverOptions = { requestTimeout: 0, headersTimeout: HEADERS_TIMEOUT_MS, keepAliveTimeout: KEEP_ALIVE_MS };
   const server: Server = options.tls ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handler) : createHttpServer(serverOptions, handler);
   server.setTimeout(IDLE_TIMEOUT_MS);
   await new Promise<void>((resolve, reject) => {

@@ -79,5 +79,6 @@ export async function blobRoute(context: RouteContext, name: string, rawDigest: 
   if (!(await storage.deleteBlob(name, digest))) {
     throw new RegistryProblem('BLOB_UNKNOWN', `blob ${digest} is not in repository ${name}`, { detail: { digest } });
   }
-  sendEmpty(context.response, 202, { 'Docker-Content-Digest': digest });
+  // No Docker-Content-Digest here: the spec lists none for end-10 and Distribution sends none.
+  sendEmpty(context.response, 202);
 }

@@ -44,7 +44,8 @@ async function openSession(storage: RegistryStorage, name: string, id: string): 
 /**
  * The first byte a chunk's `Content-Range: <start>-<end>` says it holds, or
  * undefined when the header is absent (a streamed chunk, appended at the
- * session's offset). A range that disagrees with Content-Length is refused.
+ * session's offset). A range that disagrees with Content-Length is refused
+ * with SIZE_INVALID before a byte is appended.
  */
 function chunkStart(context: RouteContext): number | undefined {
   const header = context.request.headers['content-range'];
@@ -53,9 +54,13 @@ function chunkStart(context: RouteContext): number | undefined {
   if (!match) throw new RegistryProblem('BLOB_UPLOAD_INVALID', `Content-Range "${header}" is not <start>-<end>`, { detail: { contentRange: header } });
   const start = Number(match[1]);
   const end = Number(match[2]);
+  if (end < start) throw new RegistryProblem('BLOB_UPLOAD_INVALID', `Content-Range "${header}" ends before it starts`, { detail: { contentRange: header } });
   const length = context.request.headers['content-length'];
-  if (end < start || (length !== undefined && Number(length) !== end - start + 1)) {
-    throw new RegistryProblem('RANGE_INVALID', `Content-Range "${header}" does not match Content-Length ${length ?? '(none)'}`, { detail: { contentRange: header } });
+  // The spec's code for "provided length did not match content length" (code-10), as Distribution 3 answers; nothing is appended.
+  if (length !== undefined && Number(length) !== end - start + 1) {
+    throw new RegistryProblem('SIZE_INVALID', `Content-Range "${header}" announces ${end - start + 1} bytes but Content-Length is ${length}`, {
+      detail: { contentRange: header, contentLength: Number(length) },
+    });
   }
   return start;
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Descriptor } from '../../src-shared/model/oci.ts';
 import { DescriptorSchema } from '../../src-shared/schemas/oci.ts';
 import { errnoCode, ioError } from '../base/fs-errors.ts';
-import { isTagName, listFolder, type StoreLayout } from './store-layout.ts';
+import { digestOfLinkName, isTagName, listFolder, type StoreLayout } from './store-layout.ts';
 import type { StoredManifest } from './storage.ts';
 
 /** A file's text, or undefined when it does not exist. */
@@ -116,4 +116,41 @@ export async function listReferrers(layout: StoreLayout, repository: string, sub
 /** Sorts strings by code point (the order `_catalog` and tag lists use), not by locale. */
 function byCodePoint(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** One file under `blobs/`: a committed blob (with its digest) or a leftover (a temp file a kill left, or a stray file). */
+export interface BlobFileEntry {
+  path: string;
+  size: number;
+  /** The digest the file's name spells; undefined for anything that is not a committed blob. */
+  digest?: string;
+}
+
+/** Every file under `blobs/<alg>/<2 hex>/`, for gc and the store's size. */
+export async function* blobFileEntries(layout: StoreLayout): AsyncGenerator<BlobFileEntry> {
+  for (const algorithm of await listFolder(layout.blobsRoot)) {
+    for (const prefix of await listFolder(join(layout.blobsRoot, algorithm))) {
+      const folder = join(layout.blobsRoot, algorithm, prefix);
+      for (const name of await listFolder(folder)) {
+        const path = join(folder, name);
+        const info = await stat(path).catch(() => undefined);
+        if (info === undefined || !info.isFile()) continue;
+        const digest = digestOfLinkName(algorithm, name);
+        yield digest !== undefined && name.startsWith(prefix) ? { path, size: info.size, digest } : { path, size: info.size };
+      }
+    }
+  }
+}
+
+/** Every repository folder that has anything (`_layers` or `_manifests`), manifests or not, for gc's mark phase. */
+export async function repositoryFolders(layout: StoreLayout): Promise<string[]> {
+  const found: string[] = [];
+  const pending = [layout.repositoriesRoot];
+  while (pending.length > 0) {
+    const folder = pending.pop() as string;
+    const names = await listFolder(folder);
+    for (const name of names) if (!name.startsWith('_') && !name.startsWith('.')) pending.push(join(folder, name));
+    if (names.includes('_layers') || names.includes('_manifests')) found.push(layout.repositoryOf(folder));
+  }
+  return found.sort(byCodePoint);
 }

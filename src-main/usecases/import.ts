@@ -15,7 +15,7 @@ import type { Catalog } from '../catalog/index.ts';
 import { parseRegistryPrefix } from '../oci/reference.ts';
 import { Registries } from '../oci/registry/registries.ts';
 import type { ImportTarget } from '../transfer/import-plan.ts';
-import { importBundle, type ImportSummary } from '../transfer/import.ts';
+import { importBundle, type ImportRequest, type ImportSummary } from '../transfer/import.ts';
 import { registryAccessFor, type RegistrySettings } from './access.ts';
 import { withCatalogJob } from './catalog-job.ts';
 import { clusterResourcesOfBundle } from './cluster-resources.ts';
@@ -46,6 +46,11 @@ export interface ImportJobInput {
   pullSecretFile?: string;
   /** The site policy file; absent: `policy.yaml` beside the catalog when there is one, else no policy (as before issue 14). */
   policyPath?: string;
+  /**
+   * Write straight into this `ferry serve` store folder instead of pushing over HTTP (`--to-store`,
+   * import-to-store.ts); `target` is then the address clients will use to reach it.
+   */
+  store?: string;
   registry: RegistrySettings;
 }
 
@@ -154,7 +159,9 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
         // The site policy, judged on the verified view and the target (read only) before the first write, dry run included.
         if (policy !== undefined) {
           notePolicyDigest(catalog, policy);
-          judged = await checkPolicy(view, policy, target, catalog, await registries.client(target.registry), signal, { compareTags: !policy.overwriteTags });
+          // A store is not asked over HTTP: the catalog's record stands for what its tags hold.
+          const client = input.store === undefined ? await registries.client(target.registry) : undefined;
+          judged = await checkPolicy(view, policy, target, catalog, client, signal, { compareTags: !policy.overwriteTags });
           const { verdict } = judged;
           const failed = verdict.rules.filter((r) => !r.ok).map((r) => r.id);
           catalog.audit(verdict.ok ? 'import.policy-passed' : 'import.policy-refused', view.manifest?.bundleId ?? bundle, {
@@ -168,9 +175,13 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
         }
       },
     };
+    const { store } = input;
+    const run = store === undefined ? (r: ImportRequest) => importBundle(r, registries) : async (r: ImportRequest) => (await import('./import-to-store.ts')).importToStore(r, store);
     const summary = request.dryRun
-      ? await importBundle(request, registries)
-      : await withCatalogJob(catalog, 'import', `${bundle} -> ${input.target}`, { bundle, target: input.target }, (journal) => importBundle({ ...request, journal }, registries));
+      ? await run(request)
+      : await withCatalogJob(catalog, 'import', `${bundle} -> ${input.target}`, { bundle, target: input.target, ...(store !== undefined ? { store: resolve(store) } : {}) }, (journal) =>
+          run({ ...request, journal }),
+        );
     if (input.pullSecretFile !== undefined && input.registry.login !== undefined && !summary.dryRun) {
       const { mergePullSecretFile } = await import('../mirror-config/pull-secret.ts');
       await mergePullSecretFile(input.pullSecretFile, target.registry, input.registry.login);

@@ -6,6 +6,7 @@ import { runCopyBench } from './copy-bench.ts';
 import { runExportBench } from './export-bench.ts';
 import { runImportBench } from './import-bench.ts';
 import { runCatalogBench } from './catalog-bench.ts';
+import { runServeBench } from './serve-bench.ts';
 
 const only = process.env.FERRY_BENCH_ONLY;
 const benches = (
@@ -14,6 +15,7 @@ const benches = (
     ['export', runExportBench],
     ['import', runImportBench],
     ['catalog', runCatalogBench],
+    ['serve', runServeBench],
   ] as Array<[string, () => Promise<string[]>]>
 ).filter(([name]) => !only || only === name);
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -7,10 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FerryError } from '../../src-shared/errors.ts';
 import { openBundleReader } from '../../src-main/serve/bundle-reader.ts';
 import { RegistryProblem } from '../../src-main/serve/problems.ts';
+import { startRegistryServer } from '../../src-main/serve/registry-server.ts';
 import type { RegistryReader } from '../../src-main/serve/storage.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { buildFixtures, seedFixtures, SIGNATURE_ARTIFACT_TYPE, type FixtureImage, type FixtureName } from '../harness/fixtures.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { runSkopeo } from '../harness/skopeo.ts';
 import { Teardown } from '../harness/teardown.ts';
 import { failure, runFerry } from '../harness/test-helpers.ts';
 
@@ -140,6 +142,21 @@ describe('openBundleReader: a verified directory bundle served read-only', () =>
     // Untouched blobs are still served.
     const small = fixtures['oci-single'].blobs[0];
     expect(small && sha256(await readAll(await served.openBlob(fixtures['oci-single'].repository, small.digest)))).toBe(small?.digest);
+  });
+
+  it('is pulled by skopeo over HTTP with identical digests, every platform and blob', async () => {
+    const server = teardown.add(await startRegistryServer({ reader, host: '127.0.0.1', port: 0 }), (s) => s.close());
+    for (const name of NAMES) {
+      const fixture = fixtures[name];
+      const ref = `docker://${server.address}/${fixture.repository}:${fixture.tag}`;
+      const pulled = join(work, `pulled-${name}`);
+      await runSkopeo(['copy', '--quiet', '--all', '--preserve-digests', '--src-tls-verify=false', ref, `dir:${pulled}`]);
+      expect(sha256(await readFile(join(pulled, 'manifest.json'))), name).toBe(fixture.manifestDigest);
+    }
+    // Read-only: a push is refused.
+    const push = await fetch(`${server.url}/v2/${fixtures['oci-single'].repository}/blobs/uploads/`, { method: 'POST' });
+    expect(push.status).toBe(405);
+    await server.close();
   });
 
   it('refuses a bundle that fails verification, serving nothing', async () => {

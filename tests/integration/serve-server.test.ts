@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
@@ -161,6 +162,8 @@ describe('ferry serve: blob uploads', () => {
     expect([first.status, header(first, 'range')]).toEqual([202, '0-7']);
     const wrong = await call('PATCH', header(first, 'location') ?? '', { body: bytes.subarray(2, 6), headers: { 'content-range': '2-5' } });
     expect([wrong.status, wrong.codes, header(wrong, 'range')]).toEqual([416, ['RANGE_INVALID'], '0-7']);
+    const tooShort = await call('PATCH', location, { body: bytes.subarray(8, 12), headers: { 'content-range': '8-19' } });
+    expect([tooShort.status, tooShort.codes]).toEqual([400, ['SIZE_INVALID']]);
     const status = await call('GET', location);
     expect([status.status, header(status, 'range'), header(status, 'location')]).toEqual([204, '0-7', location]);
     // A chunk streamed without Content-Range is appended at the offset (docker and containerd do this).
@@ -198,6 +201,37 @@ describe('ferry serve: blob uploads', () => {
     const missing = await call('POST', `/v2/up/target2/blobs/uploads/?mount=${digest}&from=up/nowhere`);
     expect(missing.status).toBe(202);
     expect(header(missing, 'location')).toMatch(/^\/v2\/up\/target2\/blobs\/uploads\//);
+  });
+});
+
+describe('ferry serve: clients that leave', () => {
+  it('survives a client that drops mid-upload and mid-download: logged as 499, no server fault, the session still answers', async () => {
+    const faults: unknown[] = [];
+    const lines: string[] = [];
+    const watched = await startRegistryServer({ reader: store, host: '127.0.0.1', port: 0, onError: (error) => faults.push(error), onRequest: (line) => lines.push(`${line.method} ${line.status}`) });
+    try {
+      const location = header(await call('POST', '/v2/leave/app/blobs/uploads/', { base: watched.url }), 'location') ?? '';
+      const big = await pushBlob('leave/app', Buffer.alloc(4 * 1024 * 1024, 7), watched.url);
+      const port = Number(new URL(watched.url).port);
+      const drop = (head: string, body?: Buffer): Promise<void> =>
+        new Promise((resolve) => {
+          const socket = connect(port, '127.0.0.1', () => {
+            socket.write(head);
+            if (body) socket.write(body);
+            setTimeout(() => socket.destroy(), 150);
+          });
+          socket.on('error', () => undefined);
+          socket.on('close', () => resolve());
+        });
+      await drop(`PATCH ${location} HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n`, Buffer.alloc(64 * 1024, 1));
+      await drop(`GET /v2/leave/app/blobs/${big} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      const status = await call('GET', location, { base: watched.url });
+      expect(status.status).toBe(204);
+      expect(lines).toEqual(expect.arrayContaining(['PATCH 499', 'GET 499']));
+      expect(faults).toEqual([]);
+    } finally {
+      await watched.close();
+    }
   });
 });
 

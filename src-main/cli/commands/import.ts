@@ -20,6 +20,11 @@ export const importSpec: CommandSpec = {
   summary: 'Verify a bundle (or any OCI image layout folder) and push it into a registry; nothing is written unless every byte checks out.',
   flags: {
     to: { type: 'string', value: 'REGISTRY[/PREFIX]', description: 'the site registry; SRC_HOST/path/name lands at REGISTRY/PREFIX/path/name' },
+    'to-store': {
+      type: 'string',
+      value: 'DIR',
+      description: 'write straight into this `ferry serve` store folder (created on first use) at disk speed, not over HTTP; --to then names the address clients will use (default localhost)',
+    },
     'keep-registry-host': { type: 'boolean', description: 'keep the source host in the path: REGISTRY/PREFIX/SRC_HOST/path/name (a :port becomes _port)' },
     'dry-run': { type: 'boolean', description: 'verify and print where every image would land; write nothing' },
     'mirror-config': {
@@ -40,15 +45,24 @@ export const importSpec: CommandSpec = {
     ...catalogFlag,
     ...registryFlags(''),
   },
-  examples: ['ferry import /media/usb/bundle --to mirror.local:5000/ocp --mirror-config ./mirror-config', 'ferry import ./bundle --to 127.0.0.1:5000 --plain-http --dry-run'],
+  examples: [
+    'ferry import /media/usb/bundle --to mirror.local:5000/ocp --mirror-config ./mirror-config',
+    'ferry import /media/usb/bundle --to-store /srv/ferry-store --to mirror.local:5000',
+    'ferry import ./bundle --to 127.0.0.1:5000 --plain-http --dry-run',
+  ],
 };
 
 /** The import the flags ask for. */
 async function importInput(args: ParsedArgs, io: CommandIo): Promise<ImportJobInput> {
   const [bundle, ...extra] = args.positionals;
-  const to = args.values.to;
+  const store = typeof args.values['to-store'] === 'string' ? args.values['to-store'] : undefined;
+  if (store !== undefined && typeof args.values.to !== 'string' && typeof args.values['mirror-config'] === 'string') {
+    throw new FerryError('INVALID_ARGUMENT', '--mirror-config with --to-store needs --to HOST:PORT[/PREFIX]: the address clients will reach `ferry serve` at');
+  }
+  // A store's images land at their source paths under localhost unless --to names the served address.
+  const to = store !== undefined && args.values.to === undefined ? 'localhost' : args.values.to;
   if (bundle === undefined || extra.length > 0) throw new FerryError('INVALID_ARGUMENT', 'give exactly one BUNDLE folder (see ferry import --help)');
-  if (typeof to !== 'string') throw new FerryError('INVALID_ARGUMENT', '--to REGISTRY[/PREFIX] is required (see ferry import --help)');
+  if (typeof to !== 'string') throw new FerryError('INVALID_ARGUMENT', '--to REGISTRY[/PREFIX] (or --to-store DIR) is required (see ferry import --help)');
   const input: ImportJobInput = {
     bundle,
     target: to,
@@ -63,6 +77,7 @@ async function importInput(args: ParsedArgs, io: CommandIo): Promise<ImportJobIn
   const mirrorConfig = text('mirror-config');
   const pullSecret = text('pull-secret');
   const policy = text('policy');
+  if (store !== undefined) input.store = store;
   if (site !== undefined) input.site = site;
   if (policy !== undefined) input.policyPath = policy;
   if (receipt !== undefined) input.receiptFile = receipt;
@@ -98,6 +113,7 @@ export async function runImport(args: ParsedArgs, io: CommandIo): Promise<number
     out.write(
       `${summary.images.length} image(s) in ${summary.seconds.toFixed(1)} s: blobs ${summary.blobs.copied} pushed (${formatBytes(summary.bytesPushed)}), ${summary.blobs.mounted} mounted, ${summary.blobs.skipped} already there; ${summary.manifestsPushed} manifests and tags pushed\n`,
     );
+    if (input.store !== undefined) out.write(shown`written into the store ${input.store} (serve it with ferry serve --storage ${input.store})\n`);
     out.write(shown`receipt: ${receipt}\n`);
   }
   if (mirrorConfig.length > 0) out.write(`mirror configuration: ${mirrorConfig.map(terminalSafe).join(', ')} in ${terminalSafe(input.mirrorConfigDir)}\n`);
