@@ -1,7 +1,8 @@
 /**
  * Differential conformance: the same scripted raw-HTTP sequence
  * (tests/harness/conformance-script.ts) goes to Debian's Distribution 2.8 and
- * to `ferry serve`, anonymous over HTTP and with TLS + htpasswd, and the
+ * to `ferry serve` (startServe, what the CLI runs), anonymous over HTTP and
+ * with `--tls auto` + htpasswd (verified against the CA it wrote), and the
  * normalised transcripts must agree — except for the differences listed in
  * conformance-allow-list.ts, each of which is a row of docs/serve.md's
  * "Differences from Distribution" with the reason (the spec's text wins over
@@ -14,10 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { htpasswdAuthenticator } from '../../src-main/serve/auth.ts';
-import { startRegistryServer } from '../../src-main/serve/registry-server.ts';
-import { openStore } from '../../src-main/serve/store.ts';
-import { ensureAutoTls } from '../../src-main/serve/tls-auto.ts';
+import { startServe } from '../../src-main/usecases/serve.ts';
 import { removeDir, trackDir } from '../harness/cleanup.ts';
 import { CONFORMANCE_ALLOWANCES } from '../harness/conformance-allow-list.ts';
 import { checkAllowList, diffTranscripts } from '../harness/conformance-diff.ts';
@@ -46,31 +44,34 @@ async function distributionTranscript(mode: Mode): Promise<TranscriptEntry[]> {
   }
 }
 
-/** ferry serve's parts wired as `ferry serve --storage DIR [--tls auto --htpasswd FILE]` wires them: the store, its TLS folder, the htpasswd file. */
+/** `ferry serve --storage DIR --listen 127.0.0.1:0 [--tls auto --htpasswd FILE]`, started through the use case the CLI calls. */
 async function ferryTranscript(mode: Mode): Promise<TranscriptEntry[]> {
   const dir = await mkdtemp(join(tmpdir(), `ferry-conformance-${mode}-`));
   trackDir(dir);
   teardown.add(dir, removeDir);
-  const store = await openStore(join(dir, 'store'));
-  let options: { tls?: { cert: string; key: string }; authenticate?: (authorization: string | undefined) => Promise<boolean>; realm?: string } = {};
-  let caPem: string | undefined;
+  let htpasswd: string | undefined;
   if (mode === 'tls-basic') {
-    const htpasswd = join(dir, 'htpasswd');
+    htpasswd = join(dir, 'htpasswd');
     const { stdout } = await execFileAsync('htpasswd', ['-Bbn', USER.username, USER.password], { timeout: 30_000 });
     await writeFile(htpasswd, stdout);
-    const tls = await ensureAutoTls(join(dir, 'store', 'tls'), ['127.0.0.1']);
-    caPem = tls.caPem;
-    options = { tls: { cert: tls.certPem, key: tls.keyPem }, authenticate: await htpasswdAuthenticator(htpasswd), realm: 'ferry' };
   }
   const faults: string[] = [];
-  const server = await startRegistryServer({ reader: store, host: '127.0.0.1', port: 0, ...options, onError: (error, line) => faults.push(`${line.method} ${line.path}: ${String(error)}`) });
+  const served = await startServe({
+    storage: join(dir, 'store'),
+    listen: { host: '127.0.0.1', port: 0 },
+    ...(htpasswd !== undefined ? { tls: { mode: 'auto' as const, names: [] }, htpasswd } : {}),
+    onRequest: (line) => {
+      if (line.status >= 500) faults.push(`${line.method} ${line.path}: ${line.status}`);
+    },
+  });
   try {
-    const transcript = await runConformanceScript({ url: server.url, ...(caPem ? { caPem, credentials: USER } : {}) });
-    expect(faults, 'ferry serve answered 500 to').toEqual([]);
+    expect(served.url.startsWith(mode === 'tls-basic' ? 'https://' : 'http://')).toBe(true);
+    const caPem = served.caFile !== undefined ? await readFile(served.caFile, 'utf8') : undefined;
+    const transcript = await runConformanceScript({ url: served.url, ...(caPem !== undefined ? { caPem, credentials: USER } : {}) });
+    expect(faults, 'ferry serve answered 5xx to').toEqual([]);
     return transcript;
   } finally {
-    await server.close();
-    await store.close();
+    await served.close();
   }
 }
 
