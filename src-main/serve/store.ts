@@ -174,8 +174,7 @@ class Store implements StoreFolder {
   async finishUpload(repository: string, id: string, digest: string, tail?: Readable): Promise<Descriptor> {
     this.writable(repository);
     checkDigest(digest, `the upload ${id} to ${repository}`);
-    const size = await this.uploads.finish(repository, id, digest, tail);
-    await this.linkBlob(repository, digest);
+    const size = await this.uploads.finish(repository, id, digest, tail, () => this.linkBlob(repository, digest));
     return { mediaType: 'application/octet-stream', digest, size };
   }
 
