@@ -15,6 +15,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OCI_INDEX, OCI_MANIFEST } from '../../src-main/oci/media-types.ts';
 import { RegistryProblem, type RegistryProblemCode } from '../../src-main/serve/problems.ts';
 import { openStore, type StoreFolder } from '../../src-main/serve/store.ts';
+import { StoreLayout } from '../../src-main/serve/store-layout.ts';
+import { UploadSessions } from '../../src-main/serve/store-uploads.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 
 let root: string;
@@ -169,6 +171,23 @@ describe('the store folder', () => {
     expect(await readdir(join(dir, 'uploads'))).toEqual([]);
     expect((await readAll(await target.openBlob('team/app', digestOf(content)))).equals(content)).toBe(true);
     await expectProblem(target.appendUpload('team/app', session.id, 0, Readable.from([])), 'BLOB_UPLOAD_UNKNOWN');
+  });
+
+  it('drops the running hash of a session left idle, and still finishes that session from its bytes on disk', async () => {
+    await store();
+    let now = 0;
+    const sessions = new UploadSessions(new StoreLayout(dir), new Set(), { now: () => now, idleMs: 1000 });
+    const content = blob('an abandoned upload');
+    const abandoned = await sessions.start('app');
+    await sessions.append('app', abandoned.id, 0, Readable.from([content.bytes]));
+    expect(sessions.runningHashes).toBe(1);
+    now = 500;
+    await sessions.start('app');
+    expect(sessions.runningHashes).toBe(2);
+    now = 5000;
+    await sessions.start('app');
+    expect(sessions.runningHashes).toBe(1);
+    expect(await sessions.finish('app', abandoned.id, content.digest, undefined, () => Promise.resolve())).toBe(content.size);
   });
 
   it('finishes a monolithic and an empty upload, cancels a session, and mounts only from a repository that has the blob', async () => {
