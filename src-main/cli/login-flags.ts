@@ -66,8 +66,8 @@ function planFor(values: ParsedArgs['values'], prefix: FlagPrefix): LoginPlan {
   return { kind: 'none' };
 }
 
-/** Reads a stream to its end, refusing more than a password could be. */
-async function readAll(stream: NodeJS.ReadableStream, what: string): Promise<string> {
+/** Reads a stream to its end, refusing more than a password could be (also `ferry serve --password-stdin`). */
+export async function readAll(stream: NodeJS.ReadableStream, what: string): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {

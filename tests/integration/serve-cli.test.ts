@@ -1,0 +1,184 @@
+/**
+ * `ferry serve` as its operators run it: the real CLI in a child process
+ * with `--storage --tls auto --user --password-stdin`, pushed to and read by
+ * skopeo trusting only the printed CA (and refused without the login), SIGTERM
+ * closing it cleanly (exit 0, store lock released), the CA kept across
+ * restarts, a `--read-only` start refusing pushes, `ferry serve gc` refused
+ * while a server holds the store and run after it stopped, `--print-service`
+ * with absolute paths, and `--files` still serving a folder.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { access, chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildFixtures, writeFixtureLayout, type FixtureImage } from '../harness/fixtures.ts';
+import { runSkopeo, SkopeoError } from '../harness/skopeo.ts';
+import { Teardown } from '../harness/teardown.ts';
+import { runFerry } from '../harness/test-helpers.ts';
+
+const execFileAsync = promisify(execFile);
+const BIN = resolve('src-main/cli/bin.mjs');
+/** Starting the CLI through tsx on a busy 2-core machine takes a few seconds; never wait forever. */
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 15_000;
+const USER = 'alice';
+const PASSWORD = 'served-secret-41c9';
+
+const teardown = new Teardown();
+let work = '';
+let storage = '';
+let layout = '';
+let fixture: FixtureImage;
+
+/** A running `ferry serve` child: its printed line, URL, address, CA file, and everything it wrote. */
+interface ServeProcess {
+  child: ChildProcess;
+  line: string;
+  url: string;
+  address: string;
+  caFile?: string;
+  stderr(): string;
+}
+
+/** Spawns `ferry serve ARGS`, feeding `stdin`, and waits for its "serving" line. */
+async function startCli(args: string[], stdin = ''): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  teardown.add(child, (c) => (c.exitCode === null && c.signalCode === null ? c.kill('SIGKILL') : undefined));
+  child.stdin.end(stdin);
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const line = await new Promise<string>((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`ferry serve did not start in time: ${err}`)), START_TIMEOUT_MS);
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const first = out.split('\n').find((l) => l.startsWith('serving '));
+      if (first !== undefined && out.includes('\n')) {
+        clearTimeout(timer);
+        done(first);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`ferry serve exited (${String(code)}) before serving: ${err}`));
+    });
+  });
+  const url = /at (https?:\/\/\S+)/.exec(line)?.[1] ?? '';
+  const caFile = /\(CA: (.+)\)$/.exec(line)?.[1];
+  return { child, line, url, address: new URL(url).host, ...(caFile ? { caFile } : {}), stderr: () => err };
+}
+
+/** Sends SIGTERM and waits for the exit code. */
+async function stopCli(serve: ServeProcess): Promise<number | null> {
+  const exited = new Promise<number | null>((done, fail) => {
+    const timer = setTimeout(() => fail(new Error('ferry serve did not stop after SIGTERM')), STOP_TIMEOUT_MS);
+    serve.child.once('exit', (code) => {
+      clearTimeout(timer);
+      done(code);
+    });
+  });
+  serve.child.kill('SIGTERM');
+  return exited;
+}
+
+/** skopeo's --cert-dir for a CA file: a folder holding only ca.crt. */
+async function certDir(caFile: string, name: string): Promise<string> {
+  const dir = join(work, name);
+  await mkdir(dir, { recursive: true });
+  await copyFile(caFile, join(dir, 'ca.crt'));
+  return dir;
+}
+
+beforeAll(async () => {
+  work = teardown.add(await mkdtemp(join(tmpdir(), 'ferry-serve-cli-')), (dir) => rm(dir, { recursive: true, force: true }));
+  storage = join(work, 'store');
+  layout = join(work, 'layout');
+  fixture = (await buildFixtures({ repositoryPrefix: 'cli' }))['oci-single'];
+  await writeFixtureLayout(fixture, layout);
+});
+
+afterAll(() => teardown.run());
+
+describe('ferry serve --storage', () => {
+  it('serves TLS auto with one user: skopeo pushes and reads back with only the CA, and is refused without the login', async () => {
+    const serve = await startCli(['--storage', storage, '--listen', '127.0.0.1:0', '--tls', 'auto', '--user', USER, '--password-stdin', '--quiet'], `${PASSWORD}\n`);
+    expect(serve.line).toMatch(new RegExp(`^serving registry ${storage} at https://127\\.0\\.0\\.1:\\d+ \\(CA: ${join(storage, 'tls', 'ca.crt')}\\)$`));
+    const certs = await certDir(serve.caFile ?? '', 'certs-1');
+    const push = fixture.pushes[0];
+    const target = `docker://${serve.address}/cli/single:v1`;
+    await runSkopeo(['copy', '--quiet', '--preserve-digests', '--dest-cert-dir', certs, '--dest-creds', `${USER}:${PASSWORD}`, `oci:${layout}:${push?.refName ?? ''}`, target], [PASSWORD]);
+    const raw = await runSkopeo(['inspect', '--raw', '--cert-dir', certs, '--creds', `${USER}:${PASSWORD}`, target], [PASSWORD]);
+    expect(raw.equals(fixture.content.find((c) => c.digest === fixture.manifestDigest)?.data ?? Buffer.alloc(0))).toBe(true);
+    const anonymous = await runSkopeo(['inspect', '--raw', '--cert-dir', certs, '--no-creds', target]).catch((error: unknown) => error);
+    expect(anonymous).toBeInstanceOf(SkopeoError);
+    expect((anonymous as SkopeoError).stderr).toMatch(/401|unauthorized|authentication required/i);
+    expect(serve.stderr()).not.toContain(PASSWORD);
+
+    expect(await stopCli(serve)).toBe(0);
+    await expect(access(join(storage, 'serve.lock'))).rejects.toThrow();
+  });
+
+  it('keeps its CA across restarts, and a --read-only start serves pulls but refuses pushes', async () => {
+    const caBefore = await readFile(join(storage, 'tls', 'ca.crt'), 'utf8');
+    const serve = await startCli(['--storage', storage, '--listen', '127.0.0.1:0', '--tls', 'auto', '--read-only']);
+    expect(serve.line).toMatch(/^serving registry .* read-only at https:/);
+    expect(await readFile(join(storage, 'tls', 'ca.crt'), 'utf8')).toBe(caBefore);
+    const certs = await certDir(serve.caFile ?? '', 'certs-2');
+    const pulled = join(work, 'pulled');
+    await runSkopeo(['copy', '--quiet', '--src-cert-dir', certs, '--src-no-creds', `docker://${serve.address}/cli/single:v1`, `oci:${pulled}:v1`]);
+    const index = JSON.parse(await readFile(join(pulled, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
+    expect(index.manifests[0]?.digest).toBe(fixture.manifestDigest);
+    const refused = await runSkopeo(['copy', '--quiet', '--dest-cert-dir', certs, '--dest-no-creds', `oci:${pulled}:v1`, `docker://${serve.address}/cli/other:v1`]).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(SkopeoError);
+    expect(await stopCli(serve)).toBe(0);
+  });
+});
+
+describe('ferry serve flags', () => {
+  it('prints a service definition with absolute paths and the password by file, starting nothing', async () => {
+    const passwordFile = join(work, 'password');
+    await writeFile(passwordFile, `${PASSWORD}\n`);
+    await chmod(passwordFile, 0o600);
+    const relative = join('relative-store');
+    const printed = await execFileAsync(
+      process.execPath,
+      [BIN, 'serve', '--storage', relative, '--tls', 'auto', '--name', 'registry.site.lan', '--user', USER, '--password-file', passwordFile, '--print-service', 'systemd'],
+      {
+        timeout: START_TIMEOUT_MS,
+      },
+    );
+    const execStart = /^ExecStart=(.*)$/m.exec(printed.stdout)?.[1];
+    expect(execStart).toBe(`${process.execPath} ${BIN} serve --storage ${resolve(relative)} --tls auto --name registry.site.lan --user ${USER} --password-file ${passwordFile}`);
+    expect(printed.stdout).not.toContain(PASSWORD);
+    expect(printed.stderr).toContain('save this as ferry-serve.service');
+    await expect(access(resolve(relative))).rejects.toThrow();
+    const stdinService = await runFerry('serve', '--storage', relative, '--user', USER, '--password-stdin', '--print-service', 'launchd');
+    expect(stdinService.stderr).toMatch(/a service has no standard input/);
+  });
+
+  it.each([
+    [['--storage', 'x', '--files', 'y'], /--storage does not apply to --files/],
+    [['--storage', 'x', '--tls', 'manual'], /--tls takes auto/],
+    [['--storage', 'x', '--user', 'u'], /exactly one of --password-stdin or --password-file/],
+    [['--storage', 'x', '--name', 'h'], /--name is for --tls auto/],
+    [['--storage', 'x', '--cert', 'c'], /--cert and --key go together/],
+    [['--storage', 'x', '--bundle', 'y'], /give one of --storage/],
+    [['--storage', 'x', '--dry-run'], /--dry-run is for ferry serve gc/],
+  ])('refuses %j by name', async (args, message) => {
+    const result = await runFerry('serve', ...args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it('still serves a folder with --files', async () => {
+    const folder = join(work, 'files');
+    await mkdir(folder);
+    await writeFile(join(folder, 'hello.txt'), 'hello');
+    const serve = await startCli(['--files', folder, '--listen', '127.0.0.1:0', '--quiet']);
+    expect(serve.line).toMatch(/^serving .* read-only at http:\/\/127\.0\.0\.1:\d+/);
+    expect(await (await fetch(`${serve.url}/hello.txt`)).text()).toBe('hello');
+    expect(await stopCli(serve)).toBe(0);
+  });
+});
