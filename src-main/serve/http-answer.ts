@@ -93,10 +93,28 @@ export async function discardBody(request: IncomingMessage): Promise<void> {
   });
 }
 
+/** A download the client stopped reading (it closed the connection): no fault of the server's. */
+export class ClientLeft extends Error {
+  constructor(cause: unknown) {
+    super('the client closed the connection before the body was complete', { cause });
+    this.name = 'ClientLeft';
+  }
+}
+
 /**
  * Streams a blob to the client with backpressure (pipeline waits on the
  * socket's drain), closing the file when the client goes away mid-body.
+ * Whichever side failed first decides the error: the client leaving is
+ * ClientLeft, the source failing (a drive read, a digest re-check) is the
+ * source's own error, so the operator's log tells the two apart.
  */
 export async function streamBody(source: Readable, response: ServerResponse): Promise<void> {
-  await pipeline(source, response);
+  let first: 'source' | 'client' | undefined;
+  source.once('error', () => (first ??= 'source'));
+  response.once('close', () => (first ??= response.writableFinished ? undefined : 'client'));
+  try {
+    await pipeline(source, response);
+  } catch (error) {
+    throw first === 'source' ? error : new ClientLeft(error);
+  }
 }

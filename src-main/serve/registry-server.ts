@@ -13,7 +13,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import { isIPv6, type AddressInfo } from 'node:net';
 import { RegistryProblem } from './problems.ts';
-import { hasBody, sendError, sendJson } from './http-answer.ts';
+import { ClientLeft, hasBody, sendError, sendJson } from './http-answer.ts';
 import type { RouteContext } from './route-context.ts';
 import { blobRoute } from './routes-blobs.ts';
 import { catalogRoute, tagsRoute } from './routes-listing.ts';
@@ -131,8 +131,8 @@ function dispatch(route: RegistryRoute, context: RouteContext): Promise<void> {
 }
 
 /** True when the client closed the connection before the answer was complete. */
-function clientGone(request: IncomingMessage, response: ServerResponse): boolean {
-  return !response.writableFinished && (request.socket.destroyed || response.destroyed);
+function clientGone(request: IncomingMessage, error: unknown): boolean {
+  return error instanceof ClientLeft || (!request.complete && request.socket.destroyed);
 }
 
 /** The status the request log shows for a request whose client left before the answer was complete (nginx's convention). */
@@ -165,17 +165,17 @@ async function answer(options: RegistryServerOptions, accepted: AcceptedCredenti
     }
     await dispatch(route, { request, response, query, reader: options.reader });
   } catch (error) {
-    if (clientGone(request, response)) {
+    if (clientGone(request, error)) {
       // The client went away (mid-upload or mid-download): nothing to answer, and no server fault to report.
       response.destroy();
       return;
     }
+    if (!(error instanceof RegistryProblem)) options.onError?.(error, { method: request.method ?? '?', path: pathname });
     if (response.headersSent) {
       // The body was under way: cutting the connection is the only honest way to say it is incomplete.
-      response.destroy(error instanceof Error ? error : undefined);
+      response.destroy();
       return;
     }
-    if (!(error instanceof RegistryProblem)) options.onError?.(error, { method: request.method ?? '?', path: pathname });
     // A body left unread would be read as the next request; close the connection instead of draining it.
     if (!request.readableEnded && hasBody(request)) extraHeaders.Connection = 'close';
     sendError(request, response, error, extraHeaders);

@@ -15,6 +15,7 @@ import { defaultDataFolder } from '../base/data-folder.ts';
 import { ioError } from '../base/fs-errors.ts';
 import { htpasswdAuthenticator, singleUserAuthenticator, type Authenticator } from '../serve/auth.ts';
 import { openBundleReader } from '../serve/bundle-reader.ts';
+import { collectGarbage, type GarbageReport } from '../serve/gc.ts';
 import { startRegistryServer } from '../serve/registry-server.ts';
 import { parseServiceKind, serviceDefinition, type ServiceDefinition } from '../serve/service-definition.ts';
 import type { RegistryReader } from '../serve/storage.ts';
@@ -196,6 +197,11 @@ export async function startServe(input: ServeInput): Promise<ServeHandle> {
     await closeAll().catch(() => undefined);
     throw error;
   }
+}
+
+/** `ferry serve gc`: removes blobs no repository needs, stale uploads and kill leftovers from a store no server has open. */
+export async function serveGarbage(storage: string, dryRun: boolean): Promise<GarbageReport> {
+  return collectGarbage(resolve(storage), { dryRun });
 }
 
 /** `ferry serve --print-service KIND`: the service definition that runs `command` (absolute paths) at boot; KIND is checked by name. */

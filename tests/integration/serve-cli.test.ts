@@ -116,6 +116,10 @@ describe('ferry serve --storage', () => {
     expect((anonymous as SkopeoError).stderr).toMatch(/401|unauthorized|authentication required/i);
     expect(serve.stderr()).not.toContain(PASSWORD);
 
+    const gcWhileServing = await runFerry('serve', 'gc', '--storage', storage, '--dry-run');
+    expect(gcWhileServing.code).not.toBe(0);
+    expect(gcWhileServing.stderr).toMatch(/in use by ferry serve/);
+
     expect(await stopCli(serve)).toBe(0);
     await expect(access(join(storage, 'serve.lock'))).rejects.toThrow();
   });
@@ -133,6 +137,32 @@ describe('ferry serve --storage', () => {
     const refused = await runSkopeo(['copy', '--quiet', '--dest-cert-dir', certs, '--dest-no-creds', `oci:${pulled}:v1`, `docker://${serve.address}/cli/other:v1`]).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(SkopeoError);
     expect(await stopCli(serve)).toBe(0);
+  });
+});
+
+describe('ferry serve gc', () => {
+  it("removes nothing while every blob is used, and the deleted image's blobs once it is deleted (dry run first)", async () => {
+    const untouched = await runFerry('serve', 'gc', '--storage', storage, '--dry-run');
+    expect(untouched.code).toBe(0);
+    expect(untouched.stdout).toMatch(/^dry run: would free 0 B in 0 blob\(s\); \d+ blob\(s\) still referenced$/m);
+
+    const serve = await startCli(['--storage', storage, '--listen', '127.0.0.1:0', '--quiet']);
+    await runSkopeo(['delete', '--tls-verify=false', '--no-creds', `docker://${serve.address}/cli/single:v1`]);
+    expect(await stopCli(serve)).toBe(0);
+
+    const dry = await runFerry('serve', 'gc', '--storage', storage, '--dry-run');
+    expect(dry.code).toBe(0);
+    const wouldGo = [...dry.stdout.matchAll(/^would remove (sha256:[0-9a-f]{64})/gm)].map((m) => m[1]);
+    expect(wouldGo.sort()).toEqual([fixture.manifestDigest, ...fixture.blobs.map((b) => b.digest)].sort());
+    const blobFile = (digest: string): string => join(storage, 'blobs', 'sha256', digest.slice(7, 9), digest.slice(7));
+    await expect(access(blobFile(fixture.manifestDigest))).resolves.toBeUndefined();
+
+    const real = await runFerry('serve', 'gc', '--storage', storage);
+    expect(real.code).toBe(0);
+    expect(real.stdout).toMatch(new RegExp(`^freed .* in ${wouldGo.length} blob\\(s\\)`, 'm'));
+    await expect(access(blobFile(fixture.manifestDigest))).rejects.toThrow();
+    expect((await runFerry('serve', 'gc', '--storage', storage, '--dry-run')).stdout).toMatch(/would free 0 B in 0 blob\(s\)/);
+    await expect(access(join(storage, 'tls', 'ca.crt'))).resolves.toBeUndefined();
   });
 });
 
@@ -166,6 +196,8 @@ describe('ferry serve flags', () => {
     [['--storage', 'x', '--cert', 'c'], /--cert and --key go together/],
     [['--storage', 'x', '--bundle', 'y'], /give one of --storage/],
     [['--storage', 'x', '--dry-run'], /--dry-run is for ferry serve gc/],
+    [['gc'], /usage: ferry serve gc --storage DIR/],
+    [['gc', '--storage', 'x', '--tls', 'auto'], /--tls does not apply to ferry serve gc/],
   ])('refuses %j by name', async (args, message) => {
     const result = await runFerry('serve', ...args);
     expect(result.code).toBe(2);

@@ -235,6 +235,32 @@ describe('ferry serve: clients that leave', () => {
   });
 });
 
+describe('ferry serve: a source that fails mid-body', () => {
+  it('cuts the connection (the client sees a short body, never a complete-looking one) and reports the fault', async () => {
+    const bytes = Buffer.alloc(2 * 1024 * 1024, 9);
+    const digest = await pushBlob('fail/app', bytes);
+    const faults: unknown[] = [];
+    // The real store's stream, failing after its first chunk, as a drive read error or a failed re-check would.
+    const failing = overlay(store, {
+      openBlob: async (...args: Parameters<RegistryReader['openBlob']>) => {
+        const source = await store.openBlob(...args);
+        source.once('data', () => source.destroy(new Error('read error on the drive')));
+        return source;
+      },
+    });
+    const broken = await startRegistryServer({ reader: failing, host: '127.0.0.1', port: 0, onError: (error) => faults.push(error) });
+    try {
+      const response = await request(new URL(`/v2/fail/app/blobs/${digest}`, broken.url));
+      expect(response.statusCode).toBe(200);
+      await expect(response.body.arrayBuffer()).rejects.toThrow();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(faults.map((fault) => (fault as Error).message)).toEqual(['read error on the drive']);
+    } finally {
+      await broken.close();
+    }
+  });
+});
+
 describe('ferry serve: blob reads', () => {
   it('serves ranges: 206 for A-B, A- and -N, 416 with bytes */size when unsatisfiable, 404 BLOB_UNKNOWN for an unknown digest', async () => {
     const bytes = Buffer.from('abcdefghijklmnopqrstuvwxyz');

@@ -102,9 +102,20 @@ async function runFileServer(args: ParsedArgs, { out, err }: CommandIo, files: s
   return 0;
 }
 
-/** `ferry serve gc --storage DIR [--dry-run]`: lands with the store's collectGarbage (serve/gc.ts). */
-function runGarbage(): Promise<number> {
-  return Promise.reject(new FerryError('INVALID_ARGUMENT', 'ferry serve gc is not available in this build yet'));
+/** `ferry serve gc --storage DIR [--dry-run]`: removes what no repository needs, from a store no server has open. */
+async function runGarbage(args: ParsedArgs, { out }: CommandIo): Promise<number> {
+  refuseFlags(args.values, ['files', 'listen', 'quiet', ...REGISTRY_FLAGS], 'to ferry serve gc');
+  const storage = stringFlag(args.values, 'storage');
+  if (storage === undefined || args.positionals.length > 1) throw new FerryError('INVALID_ARGUMENT', 'usage: ferry serve gc --storage DIR [--dry-run] (stop ferry serve on that store first)');
+  const dryRun = args.values['dry-run'] === true;
+  const [{ serveGarbage }, { formatBytes }] = await Promise.all([import('../../usecases/serve.ts'), import('../../../src-shared/units.ts')]);
+  const report = await serveGarbage(storage, dryRun);
+  const verb = dryRun ? 'would remove' : 'removed';
+  for (const blob of report.removed) out.write(shown`${verb} ${blob.digest} (${formatBytes(blob.size)})\n`);
+  for (const upload of report.removedUploads) out.write(shown`${verb} upload ${upload.id} (${formatBytes(upload.size)}, abandoned)\n`);
+  if (report.removedLeftovers > 0) out.write(shown`${verb} ${String(report.removedLeftovers)} temporary file(s) a kill left\n`);
+  out.write(shown`${dryRun ? 'dry run: would free' : 'freed'} ${formatBytes(report.bytesFreed)} in ${String(report.removed.length)} blob(s); ${String(report.keptBlobs)} blob(s) still referenced\n`);
+  return 0;
 }
 
 /** --user's password, from --password-stdin or --password-file (never a flag value); undefined without --user. */
@@ -197,7 +208,7 @@ async function printService(kindText: string, values: ParsedArgs['values'], io: 
 /** Runs `ferry serve` until SIGINT or SIGTERM; returns the exit code. */
 export async function runServe(args: ParsedArgs, io: CommandIo): Promise<number> {
   const [verb, ...rest] = args.positionals;
-  if (verb === 'gc') return runGarbage();
+  if (verb === 'gc') return runGarbage(args, io);
   if (verb !== undefined || rest.length > 0) throw new FerryError('INVALID_ARGUMENT', `ferry serve takes no arguments except gc, got "${verb ?? ''}" (see ferry serve --help)`);
   const files = stringFlag(args.values, 'files');
   if (files !== undefined) {
