@@ -25,6 +25,7 @@ import { findBundles, listFolder } from './service/files.ts';
 import { exportInput, planExport, runExportJob } from './service/export.ts';
 import { importInput, inspectBundle, runImportJob, runVerifyJob } from './service/import.ts';
 import { mirrorConfig, saveMirrorConfig } from './service/mirror.ts';
+import { AppRegistry } from './service/serve.ts';
 import { JobRunner } from './service/jobs.ts';
 import { CredentialVault, vaultPathFor, type SecretCipher } from './service/credential-vault.ts';
 import { listSavedSets, saveSet, setsFolderFor } from './service/saved-sets.ts';
@@ -38,6 +39,8 @@ export interface ServiceOptions {
   mode: 'electron' | 'browser';
   /** The system keychain (Electron safeStorage); without it no password is kept and `credentials:save` is refused. */
   cipher?: SecretCipher;
+  /** False keeps Settings' "start the registry with the app" from starting it (tests of other features); default true. */
+  autoStartRegistry?: boolean;
 }
 
 /** The contract's client, plus what the host process needs. */
@@ -46,7 +49,9 @@ export type Service = ApiClient & {
   call(method: ApiMethod, args: unknown, options?: BrowseCallOptions): Promise<unknown>;
   /** Waits for a job to end (tests). */
   settled(jobId: string): Promise<ApiMethods['job:list']['result'][number] | undefined>;
-  /** Cancels running jobs and closes the catalog. */
+  /** Resolves once "start the registry with the app" has been tried (tests). */
+  registryStarted(): Promise<void>;
+  /** Cancels running jobs, stops the app's registry and closes the catalog. */
   close(): Promise<void>;
 };
 
@@ -74,6 +79,9 @@ export function createService(options: ServiceOptions): Service {
   const verified = new VerifiedBundles();
   // The drive watch starts with the first `drives:changed` subscriber, so a service nobody watches drives on never polls.
   let stopDriveWatch: (() => void) | undefined;
+  // The app's own registry (one at a time); Settings' "start it with the app" starts it now, in the background.
+  const registry = new AppRegistry({ settingsPath: settingsPathFor(catalogPath), emit: (status) => events.emit('serve:state', status) });
+  const autoStarted = options.autoStartRegistry === false ? Promise.resolve() : registry.autoStart();
 
   const methods: { [M in ApiMethod]: (args: ApiMethods[M]['args']) => Promise<ApiMethods[M]['result']> } = {
     'app:info': async () => ({ version: ferryVersion(), mode: options.mode, catalog: catalogPath }),
@@ -172,6 +180,9 @@ export function createService(options: ServiceOptions): Service {
     'keys:list': () => signingKeys(),
     // The browser reads registries with the same saved logins as the wizards, and bundles as `ferry ls` does.
     ...browseMethods({ savedLogin, verified }),
+    'serve:start': (args) => registry.start(args),
+    'serve:stop': () => registry.stop(),
+    'serve:status': () => registry.status(),
   };
 
   return {
@@ -186,10 +197,12 @@ export function createService(options: ServiceOptions): Service {
       return run(argsObject(args), callOptions);
     },
     settled: (jobId) => jobs.settled(jobId),
+    registryStarted: () => autoStarted,
     close: async () => {
       stopDriveWatch?.();
       stopDriveWatch = undefined;
       await jobs.stopAll();
+      await registry.close();
       catalog?.close();
       catalog = undefined;
     },

@@ -12,6 +12,7 @@ import { usePicker } from './stores/picker-store.ts';
 import { useSavedSets } from './stores/saved-sets-store.ts';
 import { usePolicy } from './stores/policy-store.ts';
 import { useReview } from './stores/review-store.ts';
+import { useServe } from './stores/serve-store.ts';
 import { useSettings } from './stores/settings-store.ts';
 import './styles.css';
 import './browser.css';
@@ -29,6 +30,7 @@ useReview.getState().init(client);
 usePicker.getState().init(client);
 useSavedSets.getState().init(client);
 useBrowse.getState().init(client);
+useServe.getState().init(client);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

@@ -14,7 +14,7 @@
 import { FerryError } from '../../src-shared/errors.ts';
 import { DOCKER_HUB, apiHost } from '../oci/reference.ts';
 import { compareText, groupMappings, splitRepository } from './mapping.ts';
-import type { MirrorConfigOptions, MirrorGroup, RepositoryMapping } from './mapping.ts';
+import type { MirrorConfigOptions, MirrorGroup, MirrorTransport, RepositoryMapping } from './mapping.ts';
 import { GENERATED_BY, tomlText } from './stringify.ts';
 
 /** Capabilities of the mirror: pull blobs and resolve tags/digests, never push (hosts.md "capabilities field"). */
@@ -72,24 +72,53 @@ function hostMirrors(host: string, groups: readonly MirrorGroup[]): HostMirror[]
   return expected ?? [];
 }
 
-/** The mirror URL containerd should call; with a prefix the `/v2` root must be spelled out and override_path set (hosts.md "override_path field"). */
-function hostUrl(entry: HostMirror, insecure: boolean): string {
-  // http:// plus skip_verify makes containerd (1.7.x with a port, 2.x always)
-  // try HTTPS without verification first and fall back to plain HTTP, which
-  // matches what registries.conf's `insecure = true` allows.
-  const scheme = insecure ? 'http' : 'https';
+/**
+ * The mirror URL containerd should call, in the scheme the mirror really
+ * speaks: `http://` for a plain-HTTP mirror (containerd 1.6 then never tries
+ * TLS), `https://` otherwise. With a prefix the `/v2` root must be spelled out
+ * and override_path set (hosts.md "override_path field").
+ */
+function hostUrl(entry: HostMirror, transport: MirrorTransport): string {
+  const scheme = transport === 'http' ? 'http' : 'https';
   return entry.prefix === '' ? `${scheme}://${entry.mirrorHost}` : `${scheme}://${entry.mirrorHost}/v2/${entry.prefix}`;
 }
 
+/**
+ * Where hosts.toml finds the mirror's CA: relative to the folder holding
+ * hosts.toml (containerd resolves a relative `ca` against it, see
+ * parseHostConfig in core/remotes/docker/config), so the tree works wherever
+ * it is installed (`config_path` differs between distributions).
+ */
+export function containerdCaReference(mirrorHost: string): string {
+  return `../${hostFolder(mirrorHost)}/ca.crt`;
+}
+
+/** Header lines that say how the mirror is trusted, and why skipping verification is risky. */
+function trustNote(options: MirrorConfigOptions): string[] {
+  switch (options.transport ?? 'https') {
+    case 'http':
+      return ['The mirror speaks plain HTTP: nothing it sends is encrypted, and only digest pulls are checked by content.'];
+    case 'https-skip-verify':
+      return [
+        'RISK: skip_verify = true, because the import ran with --tls-verify=false. Any machine that can answer',
+        "for the mirror's address can serve these nodes its own tag answers, and credentials go to it unchecked.",
+        'Give Ferry the CA (--mirror-ca FILE) to drop skip_verify.',
+      ];
+    default:
+      return options.caPem !== undefined ? ["The mirror's certificate is checked against its CA, installed beside this file's folder (ca = ...)."] : [];
+  }
+}
+
 function hostsToml(host: string, mirrors: readonly HostMirror[], options: MirrorConfigOptions): string {
+  const transport = options.transport ?? 'https';
   // Key order is host priority: containerd tries the [host."URL"] tables in file order.
   const hosts: Record<string, Record<string, unknown>> = {};
   for (const entry of mirrors) {
     const settings: Record<string, unknown> = { capabilities: [...MIRROR_CAPABILITIES] };
     if (entry.prefix !== '') settings.override_path = true;
-    if (options.caCertPath !== undefined) settings.ca = options.caCertPath;
-    if (options.insecure === true) settings.skip_verify = true;
-    hosts[hostUrl(entry, options.insecure === true)] = settings;
+    if (transport === 'https' && options.caPem !== undefined) settings.ca = containerdCaReference(entry.mirrorHost);
+    if (transport === 'https-skip-verify') settings.skip_verify = true;
+    hosts[hostUrl(entry, transport)] = settings;
   }
   // The server is the fallback when no mirror answers; Docker Hub's API lives on registry-1.docker.io.
   return tomlText({ server: `https://${host === DOCKER_HUB ? apiHost(DOCKER_HUB) : host}`, host: hosts }, [
@@ -97,6 +126,7 @@ function hostsToml(host: string, mirrors: readonly HostMirror[], options: Mirror
     `containerd mirrors for every repository of ${host}, served by ${options.mirrorRegistry}.`,
     `Install as ${CONTAINERD_CERTS_DIR}/${hostFolder(host)}/hosts.toml.`,
     ...portFolderNote(host),
+    ...trustNote(options),
   ]);
 }
 

@@ -20,11 +20,25 @@ export interface MirrorConfigOptions {
   mirrorRegistry: string;
   /** metadata.name of the OpenShift objects; defaults to {@link DEFAULT_OBJECT_NAME}. */
   name?: string;
-  /** CA bundle path on the nodes, written as containerd's `ca`. */
-  caCertPath?: string;
-  /** The mirror serves plain HTTP (or TLS the nodes cannot verify). */
-  insecure?: boolean;
+  /** How the nodes reach the mirror, as the import itself reached it; default 'https' (TLS, verified). */
+  transport?: MirrorTransport;
+  /**
+   * The CA certificate(s) of the mirror, PEM text already checked by
+   * mirror-ca.ts: written as `certs.d/<host:port>/ca.crt` and referenced by
+   * every format that takes a CA (containerd `ca`, OpenShift additionalTrustedCA,
+   * KET's plan, Deckhouse's registryCA).
+   */
+  caPem?: string;
+  /** The mirror login, for the formats that carry one (Deckhouse's dockercfg, KET's plan); those files are written 0600. */
+  login?: { username: string; password: string };
 }
+
+/**
+ * How a client reaches the mirror: 'https' verified TLS; 'http' plain HTTP
+ * (`--plain-http`); 'https-skip-verify' TLS whose certificate is not checked
+ * (`--tls-verify=false`), which every format must spell as the risk it is.
+ */
+export type MirrorTransport = 'https' | 'http' | 'https-skip-verify';
 
 /** Default metadata.name: one fixed name so re-applying the config replaces Ferry's objects instead of adding more. */
 export const DEFAULT_OBJECT_NAME = 'ferry-mirror';
@@ -112,12 +126,7 @@ export function groupMappings(mappings: readonly RepositoryMapping[], options: M
   if (mappings.length === 0) {
     throw invalid('no repository mappings: there is nothing to mirror', {});
   }
-  let target: { registry: string; prefix: string };
-  try {
-    target = parseRegistryPrefix(options.mirrorRegistry);
-  } catch (error) {
-    throw invalid(`mirror registry "${options.mirrorRegistry}" is not a valid REGISTRY[/PREFIX]: ${reason(error)}`, { mirrorRegistry: options.mirrorRegistry }, error);
-  }
+  const target = mirrorRegistryParts(options);
   const under = target.prefix === '' ? `${target.registry}/` : `${target.registry}/${target.prefix}/`;
   const groups = new Map<string, MirrorGroup>();
   for (const mapping of mappings) {
@@ -139,6 +148,19 @@ export function groupMappings(mappings: readonly RepositoryMapping[], options: M
     if (!group.mirrors.includes(mirror)) group.mirrors.push(mirror);
   }
   return [...groups.values()].sort((a, b) => compareText(a.source, b.source));
+}
+
+/**
+ * The registry host (`host[:port]`) of `options.mirrorRegistry`: the name
+ * certs.d folders, ConfigMap keys and plan files are keyed by. Throws
+ * INVALID_ARGUMENT for a malformed REGISTRY[/PREFIX].
+ */
+export function mirrorRegistryParts(options: MirrorConfigOptions): { registry: string; prefix: string } {
+  try {
+    return parseRegistryPrefix(options.mirrorRegistry);
+  } catch (error) {
+    throw invalid(`mirror registry "${options.mirrorRegistry}" is not a valid REGISTRY[/PREFIX]: ${reason(error)}`, { mirrorRegistry: options.mirrorRegistry }, error);
+  }
 }
 
 /** Code-unit order, independent of the machine's locale, so two machines write identical files. */

@@ -5,16 +5,19 @@
  * signatures or UpdateService), since `oc apply -f DIR` would apply them again.
  */
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, rmdir, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { FerryError } from '../../src-shared/errors.ts';
 import { writeFileDurable } from '../base/durable-write.ts';
-import { containerdHostsToml } from './containerd.ts';
+import { containerdHostsToml, hostFolder } from './containerd.ts';
+import { deckhouseFiles } from './deckhouse.ts';
+import { ketPlanRegistry } from './ket.ts';
 import type { MirrorConfigOptions, RepositoryMapping } from './mapping.ts';
 import { imageContentSourcePolicy, imageDigestMirrorSet, imageTagMirrorSet } from './openshift.ts';
 import { renderClusterResources, type ClusterResourcesInput } from './openshift-resources.ts';
 import { registriesConf } from './registries-conf.ts';
 import { GENERATED_BY, GENERATED_BY_PREFIX } from './stringify.ts';
+import { trustFiles } from './trust-files.ts';
 
 /** What a write did, paths relative to the folder with "/" separators: the files written, and those of an earlier run removed. */
 export interface MirrorConfigWrite {
@@ -30,9 +33,22 @@ const FIXED_NAMES: ReadonlySet<string> = new Set([
   'openshift/imagecontentsourcepolicy.yaml',
   'openshift/updateservice.yaml',
   'containerd/SKIPPED.txt',
+  'openshift/additional-trusted-ca.yaml',
+  'ket/plan-docker-registry.yaml',
+  'deckhouse/init-configuration.yaml',
+  'deckhouse/module-source.yaml',
 ]);
+/** Files that may hold the mirror's login (KET's password, Deckhouse's dockerCfg): readable by the owner only. */
+const PRIVATE_FILES: ReadonlySet<string> = new Set(['ket/plan-docker-registry.yaml', 'deckhouse/init-configuration.yaml', 'deckhouse/module-source.yaml']);
+/** Mode of a file holding credentials. */
+const PRIVATE_MODE = 0o600;
 /** The names Ferry gives per catalog, release digest and source host; a file named otherwise (the user's `openshift/my-idms.yaml`) is never removed. */
-const STALE_PATTERNS: readonly RegExp[] = [/^openshift\/c[sc]-[^/]+\.yaml$/, /^openshift\/release-signatures\/sha256-[0-9a-f]{64}\.yaml$/, /^containerd\/certs\.d\/[^/]+\/hosts\.toml$/];
+const STALE_PATTERNS: readonly RegExp[] = [
+  /^openshift\/c[sc]-[^/]+\.yaml$/,
+  /^openshift\/release-signatures\/sha256-[0-9a-f]{64}\.yaml$/,
+  /^containerd\/certs\.d\/[^/]+\/(hosts\.toml|ca\.crt)$/,
+  /^certs\.d\/[^/]+\/ca\.crt$/,
+];
 /** The start of the first line of every file Ferry writes (YAML and TOML comments alike): a stable prefix, so rewording the rest of the header still recognises files an older Ferry wrote. */
 const MARK = Buffer.from(`# ${GENERATED_BY_PREFIX}`);
 
@@ -94,8 +110,8 @@ async function entriesOf(dir: string, relative: string): Promise<{ files: string
 /** The files under DIR whose paths Ferry could have written: only the folders it writes into are listed, each checked with lstat, never through a symlink. */
 async function candidates(dir: string): Promise<string[]> {
   const out: string[] = [];
-  for (const folder of ['registries.conf.d', 'openshift', 'openshift/release-signatures', 'containerd']) out.push(...(await entriesOf(dir, folder)).files);
-  for (const host of (await entriesOf(dir, 'containerd/certs.d')).folders) out.push(...(await entriesOf(dir, host)).files);
+  for (const folder of ['registries.conf.d', 'openshift', 'openshift/release-signatures', 'containerd', 'ket', 'deckhouse']) out.push(...(await entriesOf(dir, folder)).files);
+  for (const parent of ['containerd/certs.d', 'certs.d']) for (const host of (await entriesOf(dir, parent)).folders) out.push(...(await entriesOf(dir, host)).files);
   return out.filter(ferryName);
 }
 
@@ -121,6 +137,43 @@ async function removeStale(dir: string, keep: ReadonlySet<string>): Promise<stri
     }
   }
   return removed.sort();
+}
+
+/** Whether DIR's file system takes ":" in a name (FAT32, exFAT and Windows do not); probed with a file created and removed at once. */
+async function colonAllowed(dir: string): Promise<boolean> {
+  if (process.platform === 'win32') return false;
+  await mkdir(dir, { recursive: true });
+  const probe = join(dir, `.ferry-name-probe:${process.pid}`);
+  try {
+    await writeFile(probe, '', { flag: 'wx' });
+  } catch {
+    return false;
+  }
+  await unlink(probe);
+  return true;
+}
+
+/**
+ * Docker's and containers' certs.d folder is `host:port`. Where DIR cannot
+ * hold a ":" (a FAT32 or exFAT stick, Windows), the folder is written as
+ * containerd spells it, `host_port_` (hostFolder), and the file's header and
+ * installGuide give the real destination with the ":".
+ */
+async function portableNames(dir: string, files: Map<string, string>): Promise<void> {
+  const colons = [...files.keys()].filter((relative) => relative.includes(':'));
+  // A DIR that cannot even be created keeps the names: the write below then fails with IO_ERROR naming the file.
+  if (colons.length === 0 || (await colonAllowed(dir).catch(() => true))) return;
+  for (const relative of colons) {
+    const text = files.get(relative) ?? '';
+    files.delete(relative);
+    files.set(
+      relative
+        .split('/')
+        .map((part) => (part.includes(':') ? hostFolder(part) : part))
+        .join('/'),
+      text,
+    );
+  }
 }
 
 /**
@@ -154,6 +207,10 @@ export async function writeMirrorConfig(dir: string, mappings: readonly Reposito
       `# ${GENERATED_BY}\n\nFerry wrote no hosts.toml for these source hosts:\n${skipped.map((s) => `- ${s}`).join('\n')}\nUse registries.conf or the OpenShift objects for them.\n`,
     );
   if (resources) for (const [path, text] of renderClusterResources(resources, options)) files.set(path, text);
+  for (const [path, text] of trustFiles(options)) files.set(path, text);
+  files.set('ket/plan-docker-registry.yaml', ketPlanRegistry(options));
+  for (const [path, text] of deckhouseFiles(mappings, options)) files.set(path, text);
+  await portableNames(dir, files);
 
   await refuseLinkedFolders(dir, files.keys());
   const written: string[] = [];
@@ -161,7 +218,7 @@ export async function writeMirrorConfig(dir: string, mappings: readonly Reposito
     const target = join(dir, ...relative.split('/'));
     try {
       await mkdir(dirname(target), { recursive: true });
-      await writeFileDurable(target, text);
+      await writeFileDurable(target, text, PRIVATE_FILES.has(relative) ? { mode: PRIVATE_MODE } : {});
     } catch (caught) {
       // writeFileDurable wraps the OS error; the message names its errno code.
       const error = caught instanceof FerryError ? caught.cause : caught;

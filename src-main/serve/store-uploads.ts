@@ -89,9 +89,11 @@ export class UploadSessions {
   /**
    * Ends a session: appends `tail`, checks the content against `digest`
    * (DIGEST_INVALID, and the session stays), commits the blob under its
-   * digest and removes the session. Returns the blob's size.
+   * digest, calls `link` (which links it into the repository) and only then
+   * removes the session, so a kill in between leaves a session the client
+   * can still finish. Returns the blob's size.
    */
-  finish(repository: string, id: string, digest: string, tail: Readable | undefined): Promise<number> {
+  finish(repository: string, id: string, digest: string, tail: Readable | undefined, link: () => Promise<void>): Promise<number> {
     return this.serial(id, async () => {
       const state = await this.existing(repository, id);
       const size = tail === undefined ? state.offset : await this.write(id, state.offset, tail);
@@ -111,6 +113,7 @@ export class UploadSessions {
         });
         await fsyncDir(this.layout.blobFolder(digest));
       }
+      await link();
       await this.remove(id);
       return size;
     });

@@ -54,23 +54,31 @@ export interface StoreFolder extends RegistryStorage {
 
 /**
  * Opens (and on first use creates) a store folder. Read-write opens take
- * `serve.lock`, so gc and a second server refuse while it is open; a
- * read-only open needs an existing store and takes no lock.
+ * `serve.lock`, so gc and a second server refuse while it is open. A
+ * read-only open needs an existing store; it takes the lock too when it can
+ * (so gc waits for a `--read-only` server as well), and goes without on a
+ * folder it cannot write or while another process holds the lock (its reads
+ * are safe beside a writer: every file appears whole).
  */
 export async function openStore(dir: string, options: { readOnly?: boolean } = {}): Promise<StoreFolder> {
   const layout = new StoreLayout(dir);
   const readOnly = options.readOnly === true;
   await checkOrCreateMarker(layout, readOnly);
-  if (!readOnly) {
-    await acquireStoreLock(layout.lockFile, 'serve', dir);
-    try {
-      for (const folder of [layout.blobsRoot, layout.uploadsRoot, layout.repositoriesRoot]) await ensureFolder(folder);
-    } catch (error) {
-      await releaseStoreLock(layout.lockFile);
-      throw error;
-    }
+  if (readOnly) {
+    const locked = await acquireStoreLock(layout.lockFile, 'serve', dir).then(
+      () => true,
+      () => false,
+    );
+    return new Store(layout, true, locked);
   }
-  return new Store(layout, readOnly);
+  await acquireStoreLock(layout.lockFile, 'serve', dir);
+  try {
+    for (const folder of [layout.blobsRoot, layout.uploadsRoot, layout.repositoriesRoot]) await ensureFolder(folder);
+  } catch (error) {
+    await releaseStoreLock(layout.lockFile);
+    throw error;
+  }
+  return new Store(layout, false, true);
 }
 
 /** Makes the marker in a new or empty folder; refuses a folder that holds something else. */
@@ -104,6 +112,7 @@ class Store implements StoreFolder {
   constructor(
     private readonly layout: StoreLayout,
     readonly readOnly: boolean,
+    private readonly locked: boolean,
   ) {
     this.uploads = new UploadSessions(layout, this.folders);
   }
@@ -115,7 +124,7 @@ class Store implements StoreFolder {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (!this.readOnly) await releaseStoreLock(this.layout.lockFile);
+    if (this.locked) await releaseStoreLock(this.layout.lockFile);
   }
 
   repositories(): Promise<string[]> {
@@ -174,8 +183,7 @@ class Store implements StoreFolder {
   async finishUpload(repository: string, id: string, digest: string, tail?: Readable): Promise<Descriptor> {
     this.writable(repository);
     checkDigest(digest, `the upload ${id} to ${repository}`);
-    const size = await this.uploads.finish(repository, id, digest, tail);
-    await this.linkBlob(repository, digest);
+    const size = await this.uploads.finish(repository, id, digest, tail, () => this.linkBlob(repository, digest));
     return { mediaType: 'application/octet-stream', digest, size };
   }
 

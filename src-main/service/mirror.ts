@@ -13,7 +13,7 @@ import { FerryError } from '../../src-shared/errors.ts';
 import { writeFileDurable } from '../base/durable-write.ts';
 import { renderMirrorConfig } from '../usecases/inspect-bundle.ts';
 import type { VerifiedBundles } from '../usecases/verify.ts';
-import { argsObject, optionalString, requireString } from './access.ts';
+import { argsObject, optionalString, requireString, settingsFrom } from './access.ts';
 
 /** Checks the untrusted arguments of `mirror:config` and `mirror:save`. */
 export function mirrorConfigInput(raw: unknown): MirrorConfigInput {
@@ -36,7 +36,8 @@ export function mirrorConfigInput(raw: unknown): MirrorConfigInput {
 export async function mirrorConfig(raw: unknown, verified: VerifiedBundles): Promise<{ files: MirrorFile[] }> {
   const input = mirrorConfigInput(raw);
   const view = await verified.view(input.bundle, 'no mirror configuration is made for it');
-  return { files: await renderMirrorConfig(view, { target: input.target, keepRegistryHost: input.keepRegistryHost === true }) };
+  const access = { registry: settingsFrom(input.registry), ...(input.mirrorCa !== undefined ? { mirrorCa: input.mirrorCa } : {}) };
+  return { files: await renderMirrorConfig(view, { target: input.target, keepRegistryHost: input.keepRegistryHost === true }, access) };
 }
 
 /** Where a generated file lands inside `folder`; a path that would leave it is refused (the paths are Ferry's own, this is a guard). */

@@ -6,6 +6,7 @@
  * of it would (copy-set.ts), with the same mirror configuration.
  */
 import { FerryError } from '../../src-shared/errors.ts';
+import type { MirrorConfigOptions } from '../mirror-config/mapping.ts';
 import type { MirrorConfigWrite } from '../mirror-config/write.ts';
 import type { LocalArtifactGraph } from '../oci/local-artifact.ts';
 import { ALL_PLATFORMS, parsePlatform, type PlatformSelection } from '../oci/platform.ts';
@@ -17,6 +18,7 @@ import { registryAccessFor, type RegistrySettings } from './access.ts';
 import { resolveSetCopy, type SetCopy } from './copy-set.ts';
 import { importTarget } from './import.ts';
 import type { JobContext } from './job-context.ts';
+import { mirrorTrust, targetText } from './mirror-trust.ts';
 import type { OpenShiftEndpoints } from './openshift-endpoints.ts';
 
 /**
@@ -38,6 +40,8 @@ export interface CopyJobInput extends OpenShiftEndpoints {
   destination: RegistrySettings;
   /** With a set: write registries.conf, IDMS/ITMS/ICSP and containerd hosts.toml for its mappings into this folder, as an import would. */
   mirrorConfigDir?: string;
+  /** With mirrorConfigDir: the mirror's CA (PEM file or text); default the destination's `caCertFiles`. */
+  mirrorCa?: string;
 }
 
 /** What a copy answers: the engine's summary, a set's plan notes, and the mirror configuration files written. */
@@ -103,7 +107,7 @@ async function prepare(input: CopyJobInput, signal: AbortSignal | undefined): Pr
  * it: the repository mappings, and the OpenShift cluster resources (catalogs,
  * release signatures, the update graph) built from where the images landed.
  */
-async function writeSetMirrorConfig(dir: string, mirror: SetCopy['mirror'], summary: CopySummary, artifacts: readonly LocalArtifactGraph[]): Promise<MirrorConfigWrite> {
+async function writeSetMirrorConfig(dir: string, mirror: SetCopy['mirror'], summary: CopySummary, artifacts: readonly LocalArtifactGraph[], options: MirrorConfigOptions): Promise<MirrorConfigWrite> {
   // The YAML and TOML writers load only for a copy that asks for mirror configuration.
   const { writeMirrorConfig } = await import('../mirror-config/write.ts');
   const { hasClusterResources } = await import('../mirror-config/openshift-resources.ts');
@@ -114,11 +118,13 @@ async function writeSetMirrorConfig(dir: string, mirror: SetCopy['mirror'], summ
     return { section: mirror.sections.get(image.source), source: image.source, destination: formatReference({ ...destination, digest: image.digest }) };
   });
   const resources = clusterResourcesFrom(landed, await signaturesOfArtifacts(artifacts));
-  return writeMirrorConfig(dir, mirror.mappings, { mirrorRegistry: mirror.registry }, hasClusterResources(resources) ? resources : undefined);
+  return writeMirrorConfig(dir, mirror.mappings, options, hasClusterResources(resources) ? resources : undefined);
 }
 
 /** Copies the images; failed images are listed in the summary, and nothing is written if any source cannot be resolved. */
 export async function runCopy(input: CopyJobInput, context: JobContext = {}): Promise<CopyOutcome> {
+  // A wrong mirror CA is refused before anything is resolved or copied.
+  const trust = input.mirrorConfigDir !== undefined ? await mirrorTrust(input.destination, input.mirrorCa) : {};
   const { requests, artifacts, mirror, notes, platforms, from, close } = await prepare(input, context.signal);
   const destinationHosts = [...requests.map((r) => r.destination.registry), ...artifacts.map((a) => a.destination.registry)];
   let to: Registries | undefined;
@@ -136,7 +142,10 @@ export async function runCopy(input: CopyJobInput, context: JobContext = {}): Pr
     // Written only once everything landed (a cluster pointed at a mirror missing some images fails its pulls), before close() removes the signature files.
     const written =
       input.mirrorConfigDir !== undefined && mirror !== undefined && summary.failed.length === 0
-        ? await writeSetMirrorConfig(input.mirrorConfigDir, mirror, summary, planned)
+        ? await writeSetMirrorConfig(input.mirrorConfigDir, mirror, summary, planned, {
+            mirrorRegistry: input.images.kind === 'set' ? targetText(importTarget(input.images.to, false)) : mirror.registry,
+            ...trust,
+          })
         : { written: [], removed: [] };
     return { ...summary, notes, mirrorConfig: written.written, mirrorConfigRemoved: written.removed };
   } finally {

@@ -9,6 +9,7 @@
 import { resolve } from 'node:path';
 import { FerryError, type ErrorHint } from '../../src-shared/errors.ts';
 import type { VerifiedBundle } from '../bundle/bundle-view.ts';
+import type { MirrorConfigOptions } from '../mirror-config/mapping.ts';
 import type { MirrorConfigWrite } from '../mirror-config/write.ts';
 import { writeReceipt, type ImportReceipt } from '../bundle/receipt.ts';
 import type { Catalog } from '../catalog/index.ts';
@@ -21,6 +22,7 @@ import { withCatalogJob } from './catalog-job.ts';
 import { clusterResourcesOfBundle } from './cluster-resources.ts';
 import type { JobContext } from './job-context.ts';
 import { recordImport } from './job-records.ts';
+import { mirrorTrust, targetText } from './mirror-trust.ts';
 import { readSitePolicy } from '../trust/policy.ts';
 import { checkPolicy, notePolicyDigest, policyRefused, type PolicyCheck } from './trust-review.ts';
 
@@ -42,6 +44,8 @@ export interface ImportJobInput {
   receiptFile?: string;
   /** Write registries.conf, IDMS/ITMS/ICSP and containerd hosts.toml for this mapping into this folder. */
   mirrorConfigDir?: string;
+  /** The mirror's CA for the mirror configuration (PEM file or text); default: `registry.caCertFiles`. */
+  mirrorCa?: string;
   /** Add the mirror's login to this .dockerconfigjson pull secret, keeping its other entries. */
   pullSecretFile?: string;
   /** The site policy file; absent: `policy.yaml` beside the catalog when there is one, else no policy (as before issue 14). */
@@ -110,12 +114,13 @@ async function writeImportMirrorConfig(
   registry: string,
   registries: Registries,
   signal: AbortSignal | undefined,
+  options: MirrorConfigOptions,
 ): Promise<MirrorConfigWrite> {
   // The YAML and TOML writers load only for an import that asks for mirror configuration.
   const { writeMirrorConfig } = await import('../mirror-config/write.ts');
   const { hasClusterResources } = await import('../mirror-config/openshift-resources.ts');
   const resources = await clusterResourcesOfBundle(view, summary.images, await registries.client(registry), signal);
-  return writeMirrorConfig(dir, summary.mappings, { mirrorRegistry: registry }, hasClusterResources(resources) ? resources : undefined);
+  return writeMirrorConfig(dir, summary.mappings, options, hasClusterResources(resources) ? resources : undefined);
 }
 
 /** The policy's decision as the receipt keeps it: digest, verdict, each rule, and who signed and approved. */
@@ -135,8 +140,9 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
       hint: { kind: 'mirror-login', host: target.registry } satisfies ErrorHint,
     });
   }
-  // Read before anything else: a broken policy stops the import before verification starts.
+  // Read before anything else: a broken policy or mirror CA stops the import before verification starts.
   const policy = await readSitePolicy(input.policyPath, catalog.path);
+  const trust = input.mirrorConfigDir !== undefined ? await mirrorTrust(input.registry, input.mirrorCa) : {};
   const registries = new Registries(registryAccessFor(input.registry, [target.registry], 'destination'));
   try {
     const progress = verifyProgress(tracker);
@@ -188,7 +194,10 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
     }
     // importBundle tells the view before it plans anything; without one it has thrown.
     if (verified === undefined) throw new FerryError('INTERNAL', `${bundle}: the import finished without a verified view`);
-    const mirror = input.mirrorConfigDir !== undefined ? await writeImportMirrorConfig(input.mirrorConfigDir, verified, summary, target.registry, registries, signal) : { written: [], removed: [] };
+    const mirror =
+      input.mirrorConfigDir !== undefined
+        ? await writeImportMirrorConfig(input.mirrorConfigDir, verified, summary, target.registry, registries, signal, { mirrorRegistry: targetText(target), ...trust })
+        : { written: [], removed: [] };
     const outcome: ImportOutcome = { summary, mirrorConfig: mirror.written, mirrorConfigRemoved: mirror.removed, view: verified, ...(judged ? { policy: judged.verdict } : {}) };
     if (!summary.dryRun) {
       const receipt: ImportReceipt = {

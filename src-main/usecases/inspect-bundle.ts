@@ -12,12 +12,15 @@ import { join } from 'node:path';
 import type { BundleInspection } from '../../src-shared/api/contract.ts';
 import type { ReferrerPresence } from '../../src-shared/model/trust.ts';
 import type { VerifiedBundle } from '../bundle/bundle-view.ts';
+import type { InstallStep } from '../mirror-config/install-guide.ts';
 import { listEntry } from '../bundle/content-list.ts';
 import type { Catalog } from '../catalog/index.ts';
 import { formatReference } from '../oci/reference.ts';
 import { graphOf, planImport } from '../transfer/import-plan.ts';
 import { clusterResourcesOfBundle } from './cluster-resources.ts';
+import type { RegistrySettings } from './access.ts';
 import { importTarget } from './import.ts';
+import { mirrorTrust, targetText } from './mirror-trust.ts';
 
 /** Where a bundle would go: `REGISTRY[/PREFIX]` and whether the source host is kept in the path. */
 export interface BundleTarget {
@@ -88,13 +91,28 @@ export function referrerPresence(view: VerifiedBundle): ReferrerPresence[] {
     });
 }
 
+/** One rendered file: its relative path, its text and, when it is installed somewhere, where and how (mirror-config/install-guide.ts). */
+export interface RenderedMirrorFile {
+  path: string;
+  text: string;
+  install?: InstallStep;
+}
+
+/** How the import reaches the mirror (its settings and CA), so the rendered files say how the nodes must reach it. */
+export interface MirrorAccess {
+  registry?: RegistrySettings;
+  /** The mirror's CA: a PEM path or PEM text; default `registry.caCertFiles`. */
+  mirrorCa?: string;
+}
+
 /**
  * Every mirror configuration file an import to `to` needs, as text. They are
  * written by the import's own writer into a private temp folder and read
  * back, so the app and the CLI can never disagree on a file.
  */
-export async function renderMirrorConfig(view: VerifiedBundle, to: BundleTarget): Promise<Array<{ path: string; text: string }>> {
+export async function renderMirrorConfig(view: VerifiedBundle, to: BundleTarget, access: MirrorAccess = {}): Promise<RenderedMirrorFile[]> {
   const target = importTarget(to.target, to.keepRegistryHost);
+  const trust = await mirrorTrust(access.registry ?? {}, access.mirrorCa);
   const plan = planImport(view, target);
   const dir = await mkdtemp(join(tmpdir(), 'ferry-mirror-config-'));
   try {
@@ -105,8 +123,14 @@ export async function renderMirrorConfig(view: VerifiedBundle, to: BundleTarget)
       view,
       plan.images.map((image) => ({ name: image.name, destination: formatReference(image.destination) })),
     );
-    const { written } = await writeMirrorConfig(dir, plan.mappings, { mirrorRegistry: target.registry }, hasClusterResources(resources) ? resources : undefined);
-    return await Promise.all(written.map(async (path) => ({ path, text: await readFile(join(dir, ...path.split('/')), 'utf8') })));
+    const { written } = await writeMirrorConfig(dir, plan.mappings, { mirrorRegistry: targetText(target), ...trust }, hasClusterResources(resources) ? resources : undefined);
+    const { installGuide } = await import('../mirror-config/install-guide.ts');
+    return await Promise.all(
+      written.map(async (path) => {
+        const install = installGuide(path);
+        return { path, text: await readFile(join(dir, ...path.split('/')), 'utf8'), ...(install !== undefined ? { install } : {}) };
+      }),
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,11 +1,13 @@
 /** The import wizard, disconnected side: bundle → verify → inspect → target → review → push → mirror configuration. */
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import type { FoundBundle } from '../../src-shared/api/contract.ts';
 import { AccessFields } from '../components/AccessFields.tsx';
 import { ConnectionTestNotice } from '../components/ConnectionTestNotice.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { JobProgressView } from '../components/JobProgressView.tsx';
+import { MirrorStep } from '../components/MirrorFiles.tsx';
 import { PathField } from '../components/PathField.tsx';
+import { RunRegistryHere } from '../components/RunRegistryHere.tsx';
 import { StepHeading } from '../components/StepHeading.tsx';
 import { VirtualTable, type VirtualColumn } from '../components/VirtualTable.tsx';
 import { CONTENT_KIND_WORDS } from '../../src-shared/model/content-kind.ts';
@@ -210,6 +212,7 @@ function TargetStep() {
         void s.review();
       }}
     >
+      <RunRegistryHere />
       <div className="field">
         <label htmlFor="registry">Registry address and prefix</label>
         <input
@@ -289,66 +292,6 @@ function PushStep() {
             Show mirror configuration
           </button>
         )}
-      </div>
-    </>
-  );
-}
-
-function MirrorFile({ path, text }: { path: string; text: string }) {
-  const [note, setNote] = useState('');
-  const id = `file-${path.replace(/[^a-z0-9]+/gi, '-')}`;
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(text);
-      setNote('Copied to the clipboard.');
-    } catch {
-      setNote('The clipboard is not available here: select the text and copy it.');
-    }
-  };
-  const save = () => {
-    const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = path.split(/[\\/]/).pop() ?? 'mirror.conf';
-    a.click();
-    URL.revokeObjectURL(url);
-    setNote(`Saved as ${a.download}.`);
-  };
-  return (
-    <article aria-labelledby={`${id}-title`}>
-      <h3 id={`${id}-title`} className="mono">
-        {path}
-      </h3>
-      <pre tabIndex={0} aria-label={`Contents of ${path}`}>
-        {text}
-      </pre>
-      <div className="actions">
-        <button type="button" onClick={() => void copy()}>
-          Copy {path}
-        </button>
-        <button type="button" onClick={save}>
-          Save {path}
-        </button>
-        <span role="status">{note}</span>
-      </div>
-    </article>
-  );
-}
-
-function MirrorStep() {
-  const s = useImport();
-  return (
-    <>
-      <p>
-        Give these files to the clusters that pull from <span className="mono">{s.target}</span>.
-      </p>
-      {(s.mirror ?? []).map((f) => (
-        <MirrorFile key={f.path} path={f.path} text={f.text} />
-      ))}
-      <div className="actions">
-        <button type="button" onClick={() => s.reset()}>
-          Import another bundle
-        </button>
       </div>
     </>
   );

@@ -5,6 +5,7 @@ import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PathField } from '../components/PathField.tsx';
 import { PolicyEditor } from '../components/PolicyEditor.tsx';
 import { ACCESS_LABELS } from '../field-labels.ts';
+import { useServe } from '../stores/serve-store.ts';
 import { savedLoginFor, useSettings, type RegistryDraft } from '../stores/settings-store.ts';
 
 /** Where credentials live when the keychain can keep them (DESIGN.md decision 2; issue 7 "Settings"). */
@@ -87,7 +88,10 @@ function RegistryFields({ index, entry }: { index: number; entry: RegistryDraft 
 
 /** The Settings screen; the engine's `credentials:status` says where passwords can live. */
 export function SettingsScreen() {
-  const { draft, busy, error, savedNote, addRegistry, setDefaults, save, logins } = useSettings();
+  const { draft, busy, error, savedNote, addRegistry, setDefaults, save, logins, saved } = useSettings();
+  // Ferry's registry can start with the app once it was started here (its folder, port and user are what each start saves).
+  const registryRuns = useServe((s) => s.status?.registry !== undefined);
+  const registryKnown = saved?.serve !== undefined || registryRuns;
   const submit = (event: SubmitEvent) => {
     event.preventDefault();
     void save();
@@ -118,6 +122,26 @@ export function SettingsScreen() {
             <label htmlFor="default-part-size">Default part size (for example 4GiB; empty for Ferry's default)</label>
             <input id="default-part-size" type="text" value={draft.partSize} onChange={(e) => setDefaults({ partSize: e.target.value })} />
           </div>
+        </fieldset>
+        <h3>Ferry&apos;s registry</h3>
+        <fieldset>
+          <legend>Ferry&apos;s registry</legend>
+          <div className="check">
+            <input
+              id="registry-with-app"
+              type="checkbox"
+              aria-describedby="registry-with-app-hint"
+              disabled={!registryKnown}
+              checked={draft.startRegistryWithApp}
+              onChange={(e) => setDefaults({ startRegistryWithApp: e.target.checked })}
+            />
+            <label htmlFor="registry-with-app">Start Ferry&apos;s registry with the app</label>
+          </div>
+          <p id="registry-with-app-hint" className="hint">
+            {registryKnown
+              ? 'It starts with the storage folder, port, TLS and user it was last started with; its password is kept only as a hash.'
+              : 'Start the registry once (on the start screen, or in the import wizard: "I have no registry — run one here"); then it can start with the app.'}
+          </p>
         </fieldset>
         <ErrorNotice error={error} />
         <div className="actions">

@@ -2,12 +2,13 @@
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { BundlesTable } from '../components/BundlesTable.tsx';
 import { JobsTable } from '../components/JobsTable.tsx';
+import { RegistryPanel } from '../components/AppRegistry.tsx';
 import { useCatalog } from '../stores/catalog-store.ts';
 
 /** How many jobs the start screen lists; the catalog keeps the full history. */
 const JOBS_SHOWN = 10;
 
-/** Three big choices (export, import, an officer's review), the session's jobs (live) and the catalog's last bundles. */
+/** Three big choices (export, import, an officer's review), Ferry's registry with start/stop, the session's jobs (live) and the catalog's last bundles. */
 export function StartScreen({ onExport, onImport, onReview }: { onExport: () => void; onImport: () => void; onReview: () => void }) {
   const bundles = useCatalog((s) => s.bundles);
   const error = useCatalog((s) => s.error);
@@ -28,6 +29,7 @@ export function StartScreen({ onExport, onImport, onReview }: { onExport: () => 
           <span>For officers: see who signed it and what it changes, check it against the site policy, approve or reject it.</span>
         </button>
       </div>
+      <RegistryPanel />
       <h2>Jobs</h2>
       <JobsTable caption={`Jobs of this session, newest first (up to ${JOBS_SHOWN})`} limit={JOBS_SHOWN} />
       <h2>Last bundles</h2>

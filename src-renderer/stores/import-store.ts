@@ -1,6 +1,17 @@
 /** The import wizard: find, verify and inspect a bundle, choose the target registry, review it (signers, policy, tag changes), push, then mirror configuration. */
 import { create } from 'zustand';
-import type { ApiClient, BundleInspection, FoundBundle, ImportInput, JobStateOf, RegistryTestResult, VerifyJobResult } from '../../src-shared/api/contract.ts';
+import type {
+  ApiClient,
+  BundleInspection,
+  FoundBundle,
+  ImportInput,
+  JobStateOf,
+  MirrorConfigInput,
+  MirrorFile,
+  RegistryTestResult,
+  ServeRunning,
+  VerifyJobResult,
+} from '../../src-shared/api/contract.ts';
 import type { ErrorEnvelope } from '../../src-shared/errors.ts';
 import { ApiError } from '../api/client.ts';
 import { envelopeOf } from '../api/explain.ts';
@@ -36,9 +47,17 @@ export interface ImportStore {
   test: RegistryTestResult | null;
   importJobId: string | null;
   importJob: JobStateOf<'import'> | null;
-  mirror: Array<{ path: string; text: string }> | null;
+  mirror: MirrorFile[] | null;
+  /** The mirror's CA for the mirror configuration (a PEM file path): Ferry's registry's CA when the import goes there. */
+  mirrorCa: string;
+  /** The folder "Save all files" writes the mirror configuration into. */
+  mirrorFolder: string;
+  /** What the last "Save all files" wrote. */
+  mirrorSaved: { folder: string; written: string[] } | null;
   init: (client: ApiClient) => void;
-  set: (patch: Partial<Pick<ImportStore, 'bundle' | 'target' | 'site' | 'searchFolder'>>) => void;
+  set: (patch: Partial<Pick<ImportStore, 'bundle' | 'target' | 'site' | 'searchFolder' | 'mirrorFolder'>>) => void;
+  /** Imports into Ferry's own registry: its address as the target, its CA trusted for the push and passed as the mirror CA, its user. */
+  targetAppRegistry: (registry: ServeRunning, login: { username: string; password: string }) => void;
   /** Looks for bundles in searchFolder, or on the removable drives when it is empty. */
   findBundles: () => Promise<void>;
   setAccess: (patch: Partial<AccessForm>) => void;
@@ -53,6 +72,8 @@ export interface ImportStore {
   push: () => Promise<void>;
   cancel: () => Promise<void>;
   loadMirror: () => Promise<void>;
+  /** Writes every mirror configuration file into mirrorFolder, keeping their folders. */
+  saveMirror: () => Promise<void>;
   reset: () => void;
 }
 
@@ -82,6 +103,9 @@ const initial = {
   importJobId: null,
   importJob: null,
   mirror: null,
+  mirrorCa: '',
+  mirrorFolder: '',
+  mirrorSaved: null as { folder: string; written: string[] } | null,
 };
 
 /** Hook and store of the import wizard. */
@@ -100,6 +124,13 @@ export const useImport = create<ImportStore>()((set, get) => {
     const site = get().site.trim();
     return { bundle: get().bundle.trim(), target: get().target.trim(), ...(site ? { site } : {}), registry: accessInput(get().access) };
   };
+  /** The mirror configuration's input: the target as pushed to, its real access (no credentials) and the mirror's CA. */
+  const mirrorInput = (): MirrorConfigInput => {
+    const { plainHttp, tlsVerify, caCertFiles } = accessInput(get().access);
+    const registry = { ...(plainHttp ? { plainHttp } : {}), ...(tlsVerify === false ? { tlsVerify } : {}), ...(caCertFiles ? { caCertFiles } : {}) };
+    const mirrorCa = get().mirrorCa.trim();
+    return { bundle: get().bundle.trim(), target: get().target.trim(), registry, ...(mirrorCa ? { mirrorCa } : {}) };
+  };
 
   return {
     ...initial,
@@ -109,6 +140,16 @@ export const useImport = create<ImportStore>()((set, get) => {
     set(patch) {
       const prefill: Partial<ReturnType<typeof prefillFromSettings>> = patch.target === undefined ? {} : prefillFromSettings(patch.target, get().access, get().prefilledFrom);
       set({ ...patch, ...prefill, ...(prefill.access ? { test: null } : {}) });
+    },
+    targetAppRegistry(registry, login) {
+      set((s) => ({
+        target: registry.address,
+        access: { ...s.access, plainHttp: !registry.tls, tlsVerify: true, caCertFile: registry.caFile ?? '', authFile: '', username: login.username, password: login.password },
+        prefilledFrom: null,
+        mirrorCa: registry.caFile ?? '',
+        test: null,
+        error: null,
+      }));
     },
     setAccess(patch) {
       set((s) => ({ access: { ...s.access, ...patch }, test: null }));
@@ -178,8 +219,15 @@ export const useImport = create<ImportStore>()((set, get) => {
     },
     loadMirror: () =>
       guarded(async (api) => {
-        const { files } = await api['mirror:config']({ bundle: get().bundle.trim(), target: get().target.trim() });
-        set({ mirror: files, step: 'mirror' });
+        const { files } = await api['mirror:config'](mirrorInput());
+        set({ mirror: files, mirrorSaved: null, step: 'mirror' });
+      }),
+    saveMirror: () =>
+      guarded(async (api) => {
+        const folder = get().mirrorFolder.trim();
+        if (!folder) throw new ApiError({ code: 'INVALID_ARGUMENT', message: 'Choose the folder to save the mirror configuration in.', details: { argument: 'folder' } });
+        set({ mirrorSaved: null });
+        set({ mirrorSaved: await api['mirror:save']({ ...mirrorInput(), folder }) });
       }),
     reset() {
       set(initial);

@@ -21,6 +21,8 @@ export interface SettingsDraft {
   registries: RegistryDraft[];
   archive: boolean;
   partSize: string;
+  /** Start Ferry's registry (as last started) when the app opens. */
+  startRegistryWithApp: boolean;
 }
 
 /** The Settings store. */
@@ -42,7 +44,7 @@ export interface SettingsStore {
   addRegistry: () => void;
   updateRegistry: (index: number, patch: Partial<RegistryDraft>) => void;
   removeRegistry: (index: number) => void;
-  setDefaults: (patch: Partial<Pick<SettingsDraft, 'archive' | 'partSize'>>) => void;
+  setDefaults: (patch: Partial<Pick<SettingsDraft, 'archive' | 'partSize' | 'startRegistryWithApp'>>) => void;
   testRegistry: (index: number) => Promise<void>;
   /** Seals the entry's user name and password in the keychain, then forgets the password typed. */
   saveLogin: (index: number) => Promise<void>;
@@ -66,6 +68,7 @@ function draftOf(settings: FerrySettings): SettingsDraft {
     registries: settings.registries.map((r) => ({ ...emptyRegistry(), ...r, caCertFile: r.caCertFile ?? '', authFile: r.authFile ?? '' })),
     archive: settings.defaults.archive ?? false,
     partSize: settings.defaults.partSize ?? '',
+    startRegistryWithApp: settings.serve?.startWithApp === true,
   };
 }
 
@@ -77,17 +80,20 @@ export function registrySetting(draft: RegistryDraft): RegistrySetting {
   return entry;
 }
 
-function settingsOf(draft: SettingsDraft): FerrySettings {
+/** The settings to save; `current` is what the engine holds now, whose registry block (written by each start) is kept but for the "with the app" choice. */
+function settingsOf(draft: SettingsDraft, current: FerrySettings): FerrySettings {
   const defaults: FerrySettings['defaults'] = {};
   if (draft.archive) defaults.archive = true;
   if (draft.partSize.trim()) defaults.partSize = draft.partSize.trim();
-  return { registries: draft.registries.filter((r) => r.address.trim() !== '').map(registrySetting), defaults };
+  const settings: FerrySettings = { registries: draft.registries.filter((r) => r.address.trim() !== '').map(registrySetting), defaults };
+  if (current.serve) settings.serve = { ...current.serve, startWithApp: draft.startRegistryWithApp };
+  return settings;
 }
 
 /** Hook and store of Settings. */
 export const useSettings = create<SettingsStore>()((set, get) => ({
   saved: null,
-  draft: { registries: [], archive: false, partSize: '' },
+  draft: { registries: [], archive: false, partSize: '', startRegistryWithApp: false },
   busy: false,
   error: null,
   savedNote: false,
@@ -109,7 +115,8 @@ export const useSettings = create<SettingsStore>()((set, get) => ({
   async save() {
     set({ busy: true, error: null, savedNote: false });
     try {
-      const settings = settingsOf(get().draft);
+      // Read again first: starting Ferry's registry rewrites its block of the settings while this screen is open.
+      const settings = settingsOf(get().draft, await requireClient()['settings:get']({}));
       await requireClient()['settings:save'](settings);
       const saved = await requireClient()['settings:get']({});
       set((s) => ({

@@ -17,7 +17,7 @@ import type { ReferrerPresence } from '../model/trust.ts';
 import type { BrowseFilePreview, BrowseFiles, BrowseImageInput, BrowseManifest, BrowsePage, BrowseSourceInput, RepositoryPage, TagPage } from './browse.ts';
 import type { JobState } from './jobs.ts';
 import type { DecisionInput, PolicyDocument, ReviewInput, ReviewReport, SignatureFinding, SigningKeyInfo } from './trust.ts';
-import type { MirrorConfigInput, MirrorFile } from './serve.ts';
+import type { MirrorConfigInput, MirrorFile, ServeStartInput, ServeRunning, ServeStatus } from './serve.ts';
 import type { z } from 'zod';
 import type { RegistrySettingSchema, SettingsSchema } from '../schemas/settings.ts';
 
@@ -255,6 +255,12 @@ export interface ApiMethods {
   'policy:save': { args: { text: string }; result: PolicyDocument };
   /** The signing keys in the local keys folder (names and fingerprints). */
   'keys:list': { args: Record<string, never>; result: SigningKeyInfo[] };
+  /** Starts the app's own registry (one at a time) and remembers its settings for "start with the app". */
+  'serve:start': { args: ServeStartInput; result: ServeRunning };
+  /** Stops the app's registry; its store stays on disk. */
+  'serve:stop': { args: Record<string, never>; result: { stopped: boolean } };
+  /** Whether the app's registry runs, where, and what its store holds. */
+  'serve:status': { args: Record<string, never>; result: ServeStatus };
 }
 
 /** Every event the engine pushes to front ends. */
@@ -264,6 +270,8 @@ export interface ApiEvents {
   /** Per-blob states of a job, batched: at most one every 250 ms, holding only the blobs that changed since the last one. */
   'job:blobs': { jobId: string; blobs: BlobProgress[] };
   'drives:changed': { drives: DriveInfo[] };
+  /** The app's registry started or stopped (or failed to start with the app). */
+  'serve:state': ServeStatus;
 }
 
 /** A method name. */
@@ -307,10 +315,13 @@ export const API_METHODS = [
   'policy:save',
   'keys:list',
   'mirror:save',
+  'serve:start',
+  'serve:stop',
+  'serve:status',
 ] as const satisfies readonly ApiMethod[];
 
 /** The event names at run time. */
-export const API_EVENTS = ['job:progress', 'job:state', 'job:blobs', 'drives:changed'] as const satisfies readonly ApiEvent[];
+export const API_EVENTS = ['job:progress', 'job:state', 'job:blobs', 'drives:changed', 'serve:state'] as const satisfies readonly ApiEvent[];
 
 /** The typed client every front end gets: one async function per method, and a subscription to events. */
 export type ApiClient = {

@@ -141,6 +141,7 @@ async function uploadSteps(send: Send, c: ConformanceContent): Promise<void> {
   await s.step('upload/gap/patch-skipping-first-chunk', { method: 'PATCH', headers: octet({ 'content-range': range(1) }), body: chunk(1) });
   s = await openSession(send, 'upload/wrong-length/post', repo);
   await s.step('upload/wrong-length/patch-range-longer-than-body', { method: 'PATCH', headers: octet({ 'content-range': `0-${CHUNK_BYTES * 2 - 1}` }), body: chunk(0) });
+  await s.step('upload/wrong-length/status-after', { method: 'GET' });
   s = await openSession(send, 'upload/final-wrong-offset/post', repo);
   await s.step('upload/final-wrong-offset/patch-0', { method: 'PATCH', headers: octet({ 'content-range': range(0) }), body: chunk(0) });
   await s.step('upload/final-wrong-offset/put', { method: 'PUT', headers: octet({ 'content-range': range(0) }), body: chunk(2) }, c.chunked.digest);

@@ -96,7 +96,9 @@ async function mirrorFiles(dir: string, site: RunningRegistry): Promise<Map<stri
   const files = new Map<string, string>();
   for (const name of (await readdir(dir, { recursive: true })).sort()) {
     const text = await readFile(join(dir, name), 'utf8').catch(() => undefined);
-    if (text !== undefined) files.set(name.replaceAll(site.host.replace(':', '_'), 'SITE'), text.replaceAll(site.host, 'SITE'));
+    // KET's plan file spells the port as its own field.
+    const port = `port: ${site.host.slice(site.host.lastIndexOf(':') + 1)}\n`;
+    if (text !== undefined) files.set(name.replaceAll(site.host.replace(':', '_'), 'SITE'), text.replaceAll(site.host, 'SITE').replaceAll(port, 'port: SITE_PORT\n'));
   }
   return files;
 }

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import type { BundleManifest } from '../../src-shared/model/bundle.ts';
 import { ALL_PLATFORMS } from '../../src-main/oci/platform.ts';
 import { formatReference } from '../../src-main/oci/reference.ts';
@@ -194,6 +195,9 @@ it('export → import under REGISTRY/PATH: the target equals the expected source
   const mirrors = new Map(conf.registry.map((r) => [r.prefix, r.mirror.map((m) => m.location)]));
   expect(mirrors.get(`${source.host}/${DECKHOUSE_ROOT}`)).toEqual([`${site.host}/dkp`]);
   expect(mirrors.get(`${source.host}/${DECKHOUSE_ROOT}/modules/console/release`)).toEqual([`${site.host}/dkp/modules/console/release`]);
+  // Deckhouse's own registry settings point at the edition root as the import reached it (plain HTTP here).
+  const init = parseYaml(await readFile(join(mirrorConfig, 'deckhouse', 'init-configuration.yaml'), 'utf8')) as { deckhouse: Record<string, string> };
+  expect(init.deckhouse).toMatchObject({ imagesRepo: `${site.host}/dkp`, registryScheme: 'HTTP' });
 
   // "Update only what changed": with the site's receipt in the catalog, the next export of the same set is built on it like any other set's.
   expect((await runFerry('receipt', 'add', receipt, '--site', 'dkp-1', '--catalog', catalog)).code).toBe(0);

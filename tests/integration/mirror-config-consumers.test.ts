@@ -50,7 +50,7 @@ describe('registries.conf read by skopeo', () => {
   it('sends digest pulls of the source to the mirror, and tag pulls to the source', async () => {
     const source = `${SOURCE_HOST}/${fixture.repository}`;
     const conf = join(work, 'registries.conf');
-    await writeFile(conf, registriesConf([{ source, mirror: `${mirror.host}/${fixture.repository}` }], { mirrorRegistry: mirror.host, insecure: true }));
+    await writeFile(conf, registriesConf([{ source, mirror: `${mirror.host}/${fixture.repository}` }], { mirrorRegistry: mirror.host, transport: 'http' }));
     const byDigest = await inspectRaw(`docker://${source}@${fixture.manifestDigest}`, conf);
     expect(byDigest).toEqual({ ok: true, digest: fixture.manifestDigest });
 

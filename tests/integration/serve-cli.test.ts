@@ -9,6 +9,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { access, chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,6 +18,8 @@ import { buildFixtures, writeFixtureLayout, type FixtureImage } from '../harness
 import { runSkopeo, SkopeoError } from '../harness/skopeo.ts';
 import { Teardown } from '../harness/teardown.ts';
 import { runFerry } from '../harness/test-helpers.ts';
+import { ensureAutoTls } from '../../src-main/serve/tls-auto.ts';
+import { startServe } from '../../src-main/usecases/serve.ts';
 
 const execFileAsync = promisify(execFile);
 const BIN = resolve('src-main/cli/bin.mjs');
@@ -163,6 +166,39 @@ describe('ferry serve gc', () => {
     await expect(access(blobFile(fixture.manifestDigest))).rejects.toThrow();
     expect((await runFerry('serve', 'gc', '--storage', storage, '--dry-run')).stdout).toMatch(/would free 0 B in 0 blob\(s\)/);
     await expect(access(join(storage, 'tls', 'ca.crt'))).resolves.toBeUndefined();
+  });
+});
+
+describe('startServe with --cert/--key and --htpasswd', () => {
+  it('serves HTTPS with the given certificate files and lets in only the htpasswd users', async () => {
+    const pki = await ensureAutoTls(join(work, 'own-pki'), ['127.0.0.1']);
+    const htpasswd = join(work, 'htpasswd');
+    const made = execFileAsync('htpasswd', ['-c', '-B', '-i', htpasswd, USER]);
+    made.child.stdin?.end(PASSWORD);
+    await made;
+    const handle = teardown.add(
+      await startServe({ storage: join(work, 'store-files'), listen: { host: '127.0.0.1', port: 0 }, tls: { mode: 'files', certFile: pki.certFile, keyFile: pki.keyFile }, htpasswd }),
+      (h) => h.close(),
+    );
+    expect(handle.caFile).toBeUndefined();
+    expect(handle.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const get = (authorization?: string): Promise<{ status: number; headers: Record<string, unknown> }> =>
+      new Promise((done, fail) => {
+        httpsGet(`${handle.url}/v2/`, { ca: pki.caPem, headers: authorization ? { authorization } : {} }, (res) => {
+          res.resume();
+          done({ status: res.statusCode ?? 0, headers: res.headers });
+        }).on('error', fail);
+      });
+    const anonymous = await get();
+    expect(anonymous.status).toBe(401);
+    expect(String(anonymous.headers['www-authenticate'])).toMatch(/^Basic realm="Ferry registry"/);
+    expect((await get(`Basic ${Buffer.from(`${USER}:wrong`).toString('base64')}`)).status).toBe(401);
+    const ok = await get(`Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`);
+    expect(ok.status).toBe(200);
+    expect(ok.headers['docker-distribution-api-version']).toBe('registry/2.0');
+    await expect(startServe({ storage: join(work, 'store-files'), listen: { host: '127.0.0.1', port: 0 }, tls: { mode: 'files', certFile: htpasswd, keyFile: pki.keyFile } })).rejects.toThrow(
+      /--cert .*htpasswd is not a PEM file/,
+    );
   });
 });
 

@@ -130,6 +130,14 @@ describe('collectGarbage', () => {
     expect(await storeStats(dir)).toEqual({ repositories: 0, images: 0, bytes: 0 });
   });
 
+  it('waits for a read-only server too, and runs once it has closed', async () => {
+    await (await openStore(dir)).close();
+    const reader = await openStore(dir, { readOnly: true });
+    await expect(collectGarbage(dir, { dryRun: false })).rejects.toThrow(/in use by ferry serve/);
+    await reader.close();
+    expect((await collectGarbage(dir, { dryRun: false })).removed).toEqual([]);
+  });
+
   it('refuses a folder that is not a store, and storeStats counts a missing one as empty', async () => {
     await expect(collectGarbage(root, { dryRun: true })).rejects.toThrow(/not a Ferry store/);
     expect(await storeStats(join(root, 'absent'))).toEqual({ repositories: 0, images: 0, bytes: 0 });

@@ -125,9 +125,14 @@ describe('registriesConf', () => {
     );
   });
 
-  it('marks mirrors insecure for a plain-HTTP mirror', () => {
-    const parsed = parseToml(registriesConf(mappings, { ...options, insecure: true })) as { registry: { mirror: { insecure?: boolean }[] }[] };
-    expect(parsed.registry.flatMap((registry) => registry.mirror.map((mirror) => mirror.insecure))).toEqual([true, true, true, true, true]);
+  it('marks mirrors insecure for a plain-HTTP mirror and for unverified TLS (saying why), never for verified TLS', () => {
+    const insecureOf = (text: string): Array<boolean | undefined> =>
+      (parseToml(text) as { registry: { mirror: { insecure?: boolean }[] }[] }).registry.flatMap((registry) => registry.mirror.map((mirror) => mirror.insecure));
+    expect(insecureOf(registriesConf(mappings, { ...options, transport: 'http' }))).toEqual([true, true, true, true, true]);
+    const skipVerify = registriesConf(mappings, { ...options, transport: 'https-skip-verify' });
+    expect(insecureOf(skipVerify)).toEqual([true, true, true, true, true]);
+    expect(skipVerify).toMatch(/^# RISK: insecure = true, because the import ran with --tls-verify=false/m);
+    expect(insecureOf(registriesConf(mappings, { ...options, transport: 'https' }))).toEqual([undefined, undefined, undefined, undefined, undefined]);
   });
 
   it('normalises Docker Hub sources the way runtimes match them', () => {
@@ -229,12 +234,26 @@ describe('containerdHostsToml', () => {
     });
   });
 
-  it('adds ca and, for an insecure mirror, an http URL with skip_verify', () => {
-    const caCertPath = 'C:\\Ferry certs\\"site" #1.pem';
-    const files = containerdHostsToml([{ source: 'quay.io/a/b', mirror: `${MIRROR}/a/b` }], { ...options, caCertPath, insecure: true });
+  it('writes the scheme the mirror speaks: http:// for plain HTTP (no skip_verify), https:// + skip_verify for unverified TLS', () => {
+    const mapping = [{ source: 'quay.io/a/b', mirror: `${MIRROR}/a/b` }];
+    const plain = containerdHostsToml(mapping, { ...options, transport: 'http', caPem: 'unused' }).get('certs.d/quay.io/hosts.toml') ?? '';
+    expect(parseToml(plain)).toEqual({
+      server: 'https://quay.io',
+      host: { 'http://mirror.local:5000/v2/ocp': { capabilities: ['pull', 'resolve'], override_path: true } },
+    });
+    const unverified = containerdHostsToml(mapping, { ...options, transport: 'https-skip-verify' }).get('certs.d/quay.io/hosts.toml') ?? '';
+    expect(parseToml(unverified)).toEqual({
+      server: 'https://quay.io',
+      host: { 'https://mirror.local:5000/v2/ocp': { capabilities: ['pull', 'resolve'], override_path: true, skip_verify: true } },
+    });
+    expect(unverified).toMatch(/^# RISK: skip_verify = true, because the import ran with --tls-verify=false/m);
+  });
+
+  it("points ca at the mirror's CA beside the host folder, relative so the tree works under any config_path", () => {
+    const files = containerdHostsToml([{ source: 'quay.io/a/b', mirror: `${MIRROR}/a/b` }], { ...options, caPem: '-----BEGIN CERTIFICATE-----' });
     expect(parseToml(files.get('certs.d/quay.io/hosts.toml') ?? '')).toEqual({
       server: 'https://quay.io',
-      host: { 'http://mirror.local:5000/v2/ocp': { capabilities: ['pull', 'resolve'], override_path: true, ca: caCertPath, skip_verify: true } },
+      host: { 'https://mirror.local:5000/v2/ocp': { capabilities: ['pull', 'resolve'], override_path: true, ca: '../mirror.local_5000_/ca.crt' } },
     });
   });
 
@@ -284,6 +303,7 @@ describe('writeMirrorConfig', () => {
       'containerd/certs.d/127.0.0.1_5000_/hosts.toml',
       'containerd/certs.d/docker.io/hosts.toml',
       'containerd/certs.d/quay.io/hosts.toml',
+      'ket/plan-docker-registry.yaml',
       'openshift/imagecontentsourcepolicy.yaml',
       'openshift/imagedigestmirrorset.yaml',
       'openshift/imagetagmirrorset.yaml',

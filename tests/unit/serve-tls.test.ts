@@ -9,11 +9,12 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import { connect } from 'node:tls';
-import { tmpdir } from 'node:os';
+import { hostname, networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAutoTls, normaliseNames, type AutoTls } from '../../src-main/serve/tls-auto.ts';
+import { certificateNames } from '../../src-main/usecases/serve.ts';
 import { Teardown } from '../harness/teardown.ts';
 
 const run = promisify(execFile);
@@ -111,5 +112,26 @@ describe('normaliseNames', () => {
 
   it.each([[['']], [['bad_name']], [['-x.example']], [['a b']], [[]]])('refuses %j', (names) => {
     expect(() => normaliseNames(names)).toThrow(/--name|at least one name/);
+  });
+});
+
+describe('certificateNames (what --tls auto covers)', () => {
+  it.each([
+    ['127.0.0.1', [], ['127.0.0.1', 'localhost']],
+    ['127.0.0.1', ['registry.site.lan'], ['127.0.0.1', 'localhost', 'registry.site.lan']],
+    ['10.0.0.5', ['Registry.Site.Lan'], ['10.0.0.5', 'registry.site.lan']],
+    ['::1', [], ['127.0.0.1', '::1', 'localhost']],
+  ])('listening on %s with --name %j covers %j', (host, names, expected) => {
+    expect(certificateNames(host, names)).toEqual(expected);
+  });
+
+  it("on 0.0.0.0 covers the names, this machine's name and addresses, and loopback", () => {
+    const covered = certificateNames('0.0.0.0', ['registry.site.lan']);
+    expect(covered).toEqual(expect.arrayContaining(['registry.site.lan', 'localhost', '127.0.0.1', hostname().toLowerCase()]));
+    for (const list of Object.values(networkInterfaces())) for (const entry of list ?? []) if (!entry.internal && entry.family === 'IPv4') expect(covered).toContain(entry.address);
+  });
+
+  it('refuses a malformed --name by name', () => {
+    expect(() => certificateNames('127.0.0.1', ['bad name'])).toThrow(/--name "bad name"/);
   });
 });

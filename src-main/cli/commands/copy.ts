@@ -35,6 +35,7 @@ export const copySpec: CommandSpec = {
       description:
         'with --set: write registries.conf, IDMS/ITMS/ICSP, containerd hosts.toml and the OpenShift cluster resources (CatalogSource, ClusterCatalog, release-signature ConfigMaps, UpdateService) for the copied set into DIR, as ferry import does',
     },
+    'mirror-ca': { type: 'string', value: 'FILE', description: "with --mirror-config: the mirror's CA (PEM) for the trust files, as ferry import writes them (default: the --dest-ca-cert files)" },
     ...endpointFlags,
     'all-platforms': { type: 'boolean', description: 'copy every platform of a multi-platform image (the default)' },
     platform: { type: 'string', multiple: true, value: 'OS/ARCH', description: 'copy only this platform; the index is rewritten, so its digest changes' },
@@ -56,7 +57,7 @@ function selectionOf(args: ParsedArgs): CopySelection {
   const list = args.values.images;
   const set = args.values.set;
   const to = args.values.to;
-  const setOnly = (['keep-registry-host', 'mirror-config', 'update-service', 'signature-store'] as const).find((flag) => args.values[flag] !== undefined);
+  const setOnly = (['keep-registry-host', 'mirror-config', 'mirror-ca', 'update-service', 'signature-store'] as const).find((flag) => args.values[flag] !== undefined);
   if (typeof set === 'string') {
     if (args.positionals.length > 0 || typeof list === 'string') throw new FerryError('INVALID_ARGUMENT', 'give one of --set FILE, --images FILE or SRC_REF DST_REF');
     if (typeof to !== 'string') throw new FerryError('INVALID_ARGUMENT', '--set needs --to REGISTRY[/PREFIX]');
@@ -86,6 +87,11 @@ export async function runCopy(args: ParsedArgs, io: CommandIo): Promise<number> 
   const input: CopyJobInput = { images, platforms, concurrency, ...endpoints, source: sides['src-'], destination: sides['dest-'] };
   const mirrorConfigDir = args.values['mirror-config'];
   if (typeof mirrorConfigDir === 'string') input.mirrorConfigDir = mirrorConfigDir;
+  const mirrorCa = args.values['mirror-ca'];
+  if (typeof mirrorCa === 'string') {
+    if (input.mirrorConfigDir === undefined) throw new FerryError('INVALID_ARGUMENT', '--mirror-ca goes with --mirror-config DIR');
+    input.mirrorCa = mirrorCa;
+  }
   const summary = await runJob('copy', err, async ({ signal, tracker, endProgress }) => {
     try {
       return await copyImages(input, { signal, tracker });

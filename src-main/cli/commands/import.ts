@@ -32,6 +32,12 @@ export const importSpec: CommandSpec = {
       value: 'DIR',
       description: 'write registries.conf, IDMS/ITMS/ICSP, containerd hosts.toml and, for OpenShift content, CatalogSource/ClusterCatalog, release-signature ConfigMaps and UpdateService into DIR',
     },
+    'mirror-ca': {
+      type: 'string',
+      value: 'FILE',
+      description:
+        "with --mirror-config: the mirror's CA (PEM), written as certs.d/<host:port>/ca.crt, containerd's ca, the OpenShift additionalTrustedCA ConfigMap and the KET/Deckhouse CA fields (default: the --ca-cert files)",
+    },
     'pull-secret': {
       type: 'string',
       value: 'FILE',
@@ -82,6 +88,11 @@ async function importInput(args: ParsedArgs, io: CommandIo): Promise<ImportJobIn
   if (policy !== undefined) input.policyPath = policy;
   if (receipt !== undefined) input.receiptFile = receipt;
   if (mirrorConfig !== undefined) input.mirrorConfigDir = mirrorConfig;
+  const mirrorCa = text('mirror-ca');
+  if (mirrorCa !== undefined) {
+    if (mirrorConfig === undefined) throw new FerryError('INVALID_ARGUMENT', '--mirror-ca goes with --mirror-config DIR');
+    input.mirrorCa = mirrorCa;
+  }
   if (pullSecret !== undefined) {
     if (input.registry.login === undefined)
       throw new FerryError('INVALID_ARGUMENT', '--pull-secret needs the login of the mirror registry: --username USER --password-stdin, --creds-file FILE or --creds USER:PASSWORD');

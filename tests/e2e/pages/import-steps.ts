@@ -172,17 +172,36 @@ export class ImportPushStep extends WizardStep {
   }
 }
 
-/** Step 6: mirror configuration files with copy and save. */
+/** Step 7: mirror configuration files grouped per target, with copy, where each goes, and "Save all files". */
 export class ImportMirrorStep extends WizardStep {
   protected readonly title = 'Mirror configuration';
   async expectFiles(): Promise<void> {
     await expect(this.page.getByLabel(/^Contents of /).first()).toBeVisible();
     await expect(this.page.getByRole('button', { name: /^Copy / }).first()).toBeVisible();
-    await expect(this.page.getByRole('button', { name: /^Save / }).first()).toBeVisible();
+    await expect(this.page.getByRole('button', { name: 'Save all files' })).toBeVisible();
   }
-  /** Every file's path, as the step's headings name them, in order. */
+  /** Every file's path, as the step's file headings name them, in order. */
   async paths(): Promise<string[]> {
-    return (await this.page.getByRole('heading', { level: 3 }).allTextContents()).map((path) => path.trim());
+    return (await this.page.getByRole('heading', { level: 4 }).allTextContents()).map((path) => path.trim());
+  }
+  /** The targets the files are grouped under ("For containerd" …), in order. */
+  async targets(): Promise<string[]> {
+    return (await this.page.getByRole('heading', { level: 3 }).allTextContents()).map((title) => title.trim().replace(/^For /, ''));
+  }
+  /** Where one file goes and the command that applies it, as its facts show them; undefined when the step shows no guide for it. */
+  async installOf(path: string): Promise<{ destination: string; command: string } | undefined> {
+    const facts = this.page.getByLabel(`Where ${path} goes`, { exact: true });
+    if ((await facts.count()) === 0) return undefined;
+    const values = (await facts.getByRole('definition').allTextContents()).map((text) => text.trim());
+    return { destination: values[0] ?? '', command: values[1] ?? '' };
+  }
+  /** Saves every file into `folder` with "Save all files" and answers the paths the step says it wrote. */
+  async saveAll(folder: string): Promise<string[]> {
+    await this.page.getByLabel('Folder to save the mirror configuration in', { exact: true }).fill(folder);
+    await this.page.getByRole('button', { name: 'Save all files' }).click();
+    const list = this.page.getByRole('list', { name: 'Files saved' });
+    await expect(list).toBeVisible();
+    return (await list.getByRole('listitem').allTextContents()).map((path) => path.trim());
   }
   /** One file's text, as its "Contents of <path>" block shows it. */
   async text(path: string): Promise<string> {

@@ -41,6 +41,12 @@ export class SettingsScreen extends Screen {
     await this.page.getByLabel(/Archive form \(tar parts\) by default/).setChecked(defaults.archive);
     await this.page.getByLabel(/Default part size/).fill(defaults.partSize);
   }
+  /** Ticks or clears "Start Ferry's registry with the app" (enabled once the registry was started here). */
+  async startRegistryWithApp(on: boolean): Promise<void> {
+    const box = this.page.getByLabel("Start Ferry's registry with the app", { exact: true });
+    await expect(box).toBeEnabled();
+    await box.setChecked(on);
+  }
   async save(): Promise<void> {
     await this.page.getByRole('button', { name: 'Save settings' }).click();
     await expect(this.page.getByRole('status').filter({ hasText: 'Settings saved.' })).toBeVisible();

@@ -1,0 +1,41 @@
+/**
+ * The registry fields of a KET (Kismatic Enterprise Toolkit) plan file, as
+ * KET's disconnected-upgrade guide names them (`docker_registry.address`,
+ * `.port`, `.CA`, plus `.username`/`.password`): the site's registry is set in
+ * the plan so KET pulls every image from it. `CA` is an absolute path on the
+ * machine running KET; Ferry points it at `/etc/docker/certs.d/<host:port>/ca.crt`,
+ * where the same guide has the CA copied so docker trusts the registry too.
+ */
+import { mirrorRegistryParts, type MirrorConfigOptions } from './mapping.ts';
+import { GENERATED_BY, yamlText } from './stringify.ts';
+import { DOCKER_CERTS_DIR } from './trust-files.ts';
+
+/** The ports a registry address without one is reached on, by scheme. */
+const DEFAULT_PORTS = { http: 80, https: 443 } as const;
+
+/** Splits `host[:port]` into KET's address and port fields. */
+function addressAndPort(host: string, transport: MirrorConfigOptions['transport']): { address: string; port: number } {
+  const colon = host.lastIndexOf(':');
+  if (colon > 0 && !host.endsWith(']')) return { address: host.slice(0, colon), port: Number(host.slice(colon + 1)) };
+  return { address: host, port: transport === 'http' ? DEFAULT_PORTS.http : DEFAULT_PORTS.https };
+}
+
+/** `ket/plan-docker-registry.yaml`: the `docker_registry` section to merge into `kismatic-cluster.yaml`. Holds the login when one is known (written 0600). */
+export function ketPlanRegistry(options: MirrorConfigOptions): string {
+  const { registry, prefix } = mirrorRegistryParts(options);
+  const fields: Record<string, unknown> = { ...addressAndPort(registry, options.transport) };
+  if (options.caPem !== undefined) fields.CA = `${DOCKER_CERTS_DIR}/${registry}/ca.crt`;
+  fields.username = options.login?.username ?? '';
+  fields.password = options.login?.password ?? '';
+  return yamlText({ docker_registry: fields }, [
+    GENERATED_BY,
+    `The docker_registry section of a KET plan file (kismatic-cluster.yaml) for the mirror ${registry}.`,
+    'Merge it into the plan, then run the install or upgrade; empty username and password mean anonymous access.',
+    ...(options.caPem !== undefined ? [`Copy certs.d/${registry}/ca.crt to the CA path below first (KET reads it from there).`] : []),
+    'KET releases that replaced address and port with one field take server: "<address>:<port>" instead.',
+    ...(prefix !== '' ? [`The import placed images under ${registry}/${prefix}/; KET looks for them at the registry root, so import with no prefix for KET.`] : []),
+    ...(options.transport === 'http' ? ['The mirror speaks plain HTTP: docker on every node must list it under insecure-registries.'] : []),
+    ...(options.transport === 'https-skip-verify' ? ["RISK: the import ran with --tls-verify=false, so the mirror's certificate was never checked; give Ferry the CA (--mirror-ca FILE)."] : []),
+    ...(options.login !== undefined ? ['This file holds the registry password: keep it private.'] : []),
+  ]);
+}

@@ -1,0 +1,54 @@
+/**
+ * How the nodes will reach and trust the mirror, from the settings the import
+ * (or `ferry copy --set`) itself used for it, so the mirror configuration says
+ * what is true: plain HTTP when the job spoke plain HTTP, unverified TLS
+ * (spelled as a risk) when it ran with --tls-verify=false and no CA is known,
+ * and the mirror's CA (`--mirror-ca`, else the job's `--ca-cert` files) checked
+ * before the first byte is pushed, so a wrong CA file never costs an import.
+ */
+import { FerryError } from '../../src-shared/errors.ts';
+import type { MirrorConfigOptions } from '../mirror-config/mapping.ts';
+import type { RegistrySettings } from './access.ts';
+
+/** The trust part of the mirror-configuration options. */
+export type MirrorTrust = Pick<MirrorConfigOptions, 'transport' | 'caPem' | 'login'>;
+
+/**
+ * Reads and checks the mirror CA and decides the transport. `mirrorCa` is a
+ * PEM file path or PEM text; without it the job's `--ca-cert` files are the
+ * mirror's CA. A CA for a plain-HTTP mirror is refused as a contradiction.
+ */
+export async function mirrorTrust(settings: RegistrySettings, mirrorCa?: string): Promise<MirrorTrust> {
+  const trust: MirrorTrust = {};
+  if (settings.login !== undefined) trust.login = { username: settings.login.username, password: settings.login.password };
+  if (settings.plainHttp === true) {
+    if (mirrorCa !== undefined) {
+      throw new FerryError('INVALID_ARGUMENT', 'a mirror CA (--mirror-ca) was given for a plain-HTTP mirror (--plain-http): plain HTTP has no certificate to check', { argument: 'mirrorCa' });
+    }
+    return { ...trust, transport: 'http' };
+  }
+  const caFiles = settings.caCertFiles ?? [];
+  if (mirrorCa !== undefined || caFiles.length > 0) {
+    const { readMirrorCa, readMirrorCaFiles } = await import('../mirror-config/mirror-ca.ts');
+    const ca =
+      mirrorCa !== undefined
+        ? await readMirrorCa(mirrorCa)
+        : await readMirrorCaFiles(caFiles).catch((error: unknown) => {
+            throw fromCaCert(error);
+          });
+    // With the CA the nodes can verify the mirror, even if this job itself skipped the check.
+    return { ...trust, transport: 'https', caPem: ca.pem };
+  }
+  return { ...trust, transport: settings.tlsVerify === false ? 'https-skip-verify' : 'https' };
+}
+
+/** A --ca-cert file that is no CA: the same refusal, saying why it was read as the mirror's CA and how to name another. */
+function fromCaCert(error: unknown): unknown {
+  if (!(error instanceof FerryError)) return error;
+  return new FerryError(error.code, `${error.message} (the --ca-cert files are taken as the mirror's CA for the mirror configuration; name it with --mirror-ca FILE)`, error.details, { cause: error });
+}
+
+/** The import target as mirror configuration names it, `REGISTRY[/PREFIX]`: every mirror lies under it, and a Deckhouse edition root lands at it. */
+export function targetText(target: { registry: string; prefix: string }): string {
+  return target.prefix === '' ? target.registry : `${target.registry}/${target.prefix}`;
+}
