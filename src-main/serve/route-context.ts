@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isDigest } from '../oci/digest.ts';
 import { RegistryProblem } from './problems.ts';
 import type { RegistryReader, RegistryStorage } from './storage.ts';
+import type { UploadLimiter } from './upload-limits.ts';
 
 /** One request as a route handler sees it. */
 export interface RouteContext {
@@ -17,6 +18,8 @@ export interface RouteContext {
   /** The request's query parameters. */
   query: URLSearchParams;
   reader: RegistryReader | RegistryStorage;
+  /** The bound on open upload sessions, shared by every request of one server. */
+  uploads: UploadLimiter;
 }
 
 /** The write side of the served storage, or UNSUPPORTED (405) when the registry is read-only. */

@@ -10,7 +10,8 @@
  */
 import { isDigest } from '../oci/digest.ts';
 import { RegistryProblem } from './problems.ts';
-import { readBoundedBody, sendEmpty, sendJson } from './http-answer.ts';
+import { sendEmpty, sendJson } from './http-answer.ts';
+import { readBoundedBody } from './request-body.ts';
 import { checkDigest, writable, type RouteContext } from './route-context.ts';
 import { isTag, registryPath } from './routes-path.ts';
 
