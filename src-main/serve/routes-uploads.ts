@@ -11,7 +11,8 @@ import { RegistryProblem } from './problems.ts';
 import { problemOf, sendEmpty, sendError } from './http-answer.ts';
 import { bodyStream, discardBody, hasBody } from './request-body.ts';
 import { checkDigest, writable, type RouteContext } from './route-context.ts';
-import { checkRepositoryName, registryPath } from './routes-path.ts';
+import { registryPath } from './routes-path.ts';
+import { checkRepositoryName } from './store-layout.ts';
 import type { RegistryStorage, UploadState } from './storage.ts';
 
 /**
