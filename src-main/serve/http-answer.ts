@@ -1,6 +1,6 @@
 /**
  * The small pieces every `ferry serve` route answers with: JSON bodies, the
- * spec's error body, bounded request bodies and streamed blob bodies. Kept
+ * spec's error body and streamed blob bodies (request bodies: request-body.ts). Kept
  * apart from the routes so each route file reads as the spec's section for it.
  * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#error-codes
  */
@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FerryError } from '../../src-shared/errors.ts';
 import { RegistryProblem } from './problems.ts';
+import { ClientLeft } from './request-body.ts';
 
 /** One error in the spec's `{"errors":[…]}` body. */
 interface ErrorBodyEntry {
@@ -50,55 +51,10 @@ export function sendError(request: IncomingMessage, response: ServerResponse, er
   const entry: ErrorBodyEntry = problem
     ? { code: problem.code, message: problem.message, ...(problem.detail === undefined ? {} : { detail: problem.detail }) }
     : { code: 'UNKNOWN', message: 'the registry failed to answer this request; see the server log' };
-  sendJson(request, response, problem?.status ?? 500, { errors: [entry] }, headers);
-}
-
-/** Throws the RegistryProblem for a body over `limit` bytes; status 413 as the spec asks for manifests. */
-function tooLarge(limit: number, what: string): RegistryProblem {
-  return new RegistryProblem('MANIFEST_INVALID', `${what} is larger than the ${limit} bytes this registry accepts`, { status: 413, detail: { limit } });
-}
-
-/**
- * Reads a whole request body of at most `limit` bytes (manifests): refused
- * by its Content-Length before a byte is read, or as soon as it grows past
- * the limit, so a client cannot make the server hold more than `limit`.
- */
-export async function readBoundedBody(request: IncomingMessage, limit: number, what: string): Promise<Buffer> {
-  const declared = Number(request.headers['content-length'] ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit, what);
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total > limit) throw tooLarge(limit, what);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, total);
-}
-
-/** True when the request carries a body (a non-zero Content-Length or a chunked transfer). */
-export function hasBody(request: IncomingMessage): boolean {
-  const length = request.headers['content-length'];
-  if (length !== undefined) return Number(length) > 0;
-  return request.headers['transfer-encoding'] !== undefined;
-}
-
-/** Reads and drops a body the endpoint does not use, so the connection can carry the next request. */
-export async function discardBody(request: IncomingMessage): Promise<void> {
-  if (request.readableEnded) return;
-  request.resume();
-  await new Promise<void>((resolve) => {
-    request.once('end', resolve);
-    request.once('close', resolve);
-  });
-}
-
-/** A download the client stopped reading (it closed the connection): no fault of the server's. */
-export class ClientLeft extends Error {
-  constructor(cause: unknown) {
-    super('the client closed the connection before the body was complete', { cause });
-    this.name = 'ClientLeft';
-  }
+  // A 429 says when to come back (RFC 6585 §4, as the spec asks).
+  const retryAfter = (problem?.detail as { retryAfter?: unknown } | undefined)?.retryAfter;
+  const extra: Record<string, string> = problem?.code === 'TOOMANYREQUESTS' && typeof retryAfter === 'number' ? { 'Retry-After': String(retryAfter) } : {};
+  sendJson(request, response, problem?.status ?? 500, { errors: [entry] }, { ...headers, ...extra });
 }
 
 /**

@@ -8,12 +8,12 @@
  * body. Bodies stream in both directions; nothing holds a whole blob.
  * https://github.com/opencontainers/distribution-spec/blob/main/spec.md
  */
-import { createHash } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { isIPv6, type AddressInfo } from 'node:net';
 import { RegistryProblem } from './problems.ts';
-import { ClientLeft, hasBody, sendError, sendJson } from './http-answer.ts';
+import { sendError, sendJson } from './http-answer.ts';
+import { hasBody, isClientAbort } from './request-body.ts';
 import type { RouteContext } from './route-context.ts';
 import { blobRoute } from './routes-blobs.ts';
 import { catalogRoute, tagsRoute } from './routes-listing.ts';
@@ -21,6 +21,7 @@ import { manifestRoute, referrersRoute } from './routes-manifests.ts';
 import { parseRegistryPath, type RegistryRoute } from './routes-path.ts';
 import { uploadRoute, uploadsRoute } from './routes-uploads.ts';
 import type { RegistryReader, RegistryStorage } from './storage.ts';
+import { UploadLimiter } from './upload-limits.ts';
 
 /** How to run the registry; see TEAM.md's `server` section for the contract with `ferry serve`. */
 export interface RegistryServerOptions {
@@ -37,6 +38,8 @@ export interface RegistryServerOptions {
   realm?: string;
   /** Told every answered request (status 499 when the client left before the answer was complete); never carries the Authorization header or the query. */
   onRequest?: (line: { method: string; path: string; status: number }) => void;
+  /** Bounds on open upload sessions; defaults in upload-limits.ts (MAX_OPEN_UPLOADS, SESSION_IDLE_MS). */
+  limits?: { maxOpenUploads?: number; uploadIdleMs?: number };
   /** Told every fault that is not a refusal (a 500), so the operator's log has the cause the client is not shown. */
   onError?: (error: unknown, line: { method: string; path: string }) => void;
 }
@@ -54,13 +57,13 @@ export interface RunningRegistryServer {
 /** The methods each endpoint has (a 405 with `Allow` for any other). */
 const ROUTE_METHODS: Readonly<Record<RegistryRoute['kind'], readonly string[]>> = {
   base: ['GET', 'HEAD'],
-  catalog: ['GET'],
-  tags: ['GET'],
+  catalog: ['GET', 'HEAD'],
+  tags: ['GET', 'HEAD'],
   manifest: ['GET', 'HEAD', 'PUT', 'DELETE'],
   blob: ['GET', 'HEAD', 'DELETE'],
   uploads: ['POST'],
   upload: ['GET', 'PATCH', 'PUT', 'DELETE'],
-  referrers: ['GET'],
+  referrers: ['GET', 'HEAD'],
 };
 
 /** Idle time after which a connection is dropped: long enough for a slow client between chunks, short enough to free stuck sockets. */
@@ -76,36 +79,15 @@ const KEEP_ALIVE_MS = 100_000;
 /** Grace for requests in flight at close() before their connections are cut. */
 const CLOSE_GRACE_MS = 3_000;
 /**
- * How long an accepted Authorization header is remembered: bcrypt costs
- * ~100 ms a check and a pull makes dozens of requests; a minute bounds how
- * long a removed user keeps access.
+ * Authentication checks running at once: a bcrypt compare costs a core for
+ * milliseconds, so a flood of wrong passwords is answered with 429 beyond
+ * this instead of queueing CPU work without end (auth.ts remembers good logins).
  */
-const AUTH_CACHE_MS = 60_000;
-/** How many accepted credentials are remembered at once. */
-const AUTH_CACHE_ENTRIES = 64;
-
-/** Remembers accepted Authorization headers (by their SHA-256, never the text) for AUTH_CACHE_MS. */
-class AcceptedCredentials {
-  readonly #until = new Map<string, number>();
-
-  /** True when this header was accepted within the cache time. */
-  has(authorization: string): boolean {
-    const key = createHash('sha256').update(authorization).digest('hex');
-    const until = this.#until.get(key);
-    if (until !== undefined && until > Date.now()) return true;
-    this.#until.delete(key);
-    return false;
-  }
-
-  /** Records an accepted header, dropping the oldest when full. */
-  add(authorization: string): void {
-    if (this.#until.size >= AUTH_CACHE_ENTRIES) {
-      const oldest = this.#until.keys().next().value;
-      if (oldest !== undefined) this.#until.delete(oldest);
-    }
-    this.#until.set(createHash('sha256').update(authorization).digest('hex'), Date.now() + AUTH_CACHE_MS);
-  }
-}
+const MAX_AUTH_IN_FLIGHT = 8;
+/** Seconds a client refused for too many logins at once is asked to wait. */
+const AUTH_RETRY_AFTER_SECONDS = 1;
+/** Connections served at once; beyond it the kernel queues them. Bounds sockets held by slow or idle clients. */
+const MAX_CONNECTIONS = 512;
 
 /** The handler of one endpoint. */
 function dispatch(route: RegistryRoute, context: RouteContext): Promise<void> {
@@ -130,13 +112,43 @@ function dispatch(route: RegistryRoute, context: RouteContext): Promise<void> {
   }
 }
 
-/** True when the client closed the connection before the answer was complete. */
-function clientGone(request: IncomingMessage, error: unknown): boolean {
-  return error instanceof ClientLeft || (!request.complete && request.socket.destroyed);
-}
-
 /** The status the request log shows for a request whose client left before the answer was complete (nginx's convention). */
 const CLIENT_CLOSED_STATUS = 499;
+/** The status the request log shows for a request cut by a server fault after its answer had begun. */
+const SERVER_FAULT_STATUS = 500;
+
+/** What one server shares between its requests. */
+interface ServerState {
+  options: RegistryServerOptions;
+  uploads: UploadLimiter;
+  /** Authentication checks in flight. */
+  authenticating: number;
+}
+
+/** What the request log says about one request that did not end with a complete answer. */
+interface RequestOutcome {
+  fault: boolean;
+}
+
+/** Checks the request's credentials (when the server has users), refusing with 401 or, under a login flood, 429. */
+async function authenticate(state: ServerState, request: IncomingMessage, extraHeaders: Record<string, string>): Promise<void> {
+  const check = state.options.authenticate;
+  if (check === undefined) return;
+  if (state.authenticating >= MAX_AUTH_IN_FLIGHT) {
+    throw new RegistryProblem('TOOMANYREQUESTS', 'too many logins are being checked at once; retry shortly', { detail: { retryAfter: AUTH_RETRY_AFTER_SECONDS } });
+  }
+  state.authenticating += 1;
+  let accepted: boolean;
+  try {
+    accepted = await check(request.headers.authorization);
+  } finally {
+    state.authenticating -= 1;
+  }
+  if (!accepted) {
+    extraHeaders['WWW-Authenticate'] = `Basic realm=${quoted(state.options.realm ?? 'ferry')}`;
+    throw new RegistryProblem('UNAUTHORIZED', 'authentication required: send a user name and password (HTTP Basic)');
+  }
+}
 
 /** A header value safe inside a quoted string. */
 function quoted(text: string): string {
@@ -144,18 +156,11 @@ function quoted(text: string): string {
 }
 
 /** Answers one request; never throws. */
-async function answer(options: RegistryServerOptions, accepted: AcceptedCredentials, request: IncomingMessage, response: ServerResponse, pathname: string, query: URLSearchParams): Promise<void> {
+async function answer(state: ServerState, request: IncomingMessage, response: ServerResponse, url: URL, outcome: RequestOutcome): Promise<void> {
   const extraHeaders: Record<string, string> = {};
+  const pathname = url.pathname;
   try {
-    if (options.authenticate) {
-      const authorization = request.headers.authorization;
-      const known = authorization !== undefined && accepted.has(authorization);
-      if (!known && !(await options.authenticate(authorization))) {
-        extraHeaders['WWW-Authenticate'] = `Basic realm=${quoted(options.realm ?? 'ferry')}`;
-        throw new RegistryProblem('UNAUTHORIZED', 'authentication required: send a user name and password (HTTP Basic)');
-      }
-      if (!known && authorization !== undefined) accepted.add(authorization);
-    }
+    await authenticate(state, request, extraHeaders);
     const route = parseRegistryPath(pathname);
     if (route === undefined) throw new RegistryProblem('UNSUPPORTED', `no registry endpoint at ${pathname}`, { status: 404 });
     const allowed = ROUTE_METHODS[route.kind];
@@ -163,15 +168,20 @@ async function answer(options: RegistryServerOptions, accepted: AcceptedCredenti
       extraHeaders.Allow = allowed.join(', ');
       throw new RegistryProblem('UNSUPPORTED', `method ${request.method ?? '?'} is not supported on ${pathname} (allowed: ${allowed.join(', ')})`);
     }
-    await dispatch(route, { request, response, query, reader: options.reader });
+    // `Expect: 100-continue` is answered only now, after authentication, so a refused client never sends its body.
+    if (request.headers.expect?.toLowerCase() === '100-continue') response.writeContinue();
+    await dispatch(route, { request, response, query: url.searchParams, reader: state.options.reader, uploads: state.uploads });
   } catch (error) {
-    if (clientGone(request, error)) {
+    if (isClientAbort(error)) {
       // The client went away (mid-upload or mid-download): nothing to answer, and no server fault to report.
       response.destroy();
       return;
     }
-    if (!(error instanceof RegistryProblem)) options.onError?.(error, { method: request.method ?? '?', path: pathname });
-    if (response.headersSent) {
+    if (!(error instanceof RegistryProblem)) {
+      outcome.fault = true;
+      state.options.onError?.(error, { method: request.method ?? '?', path: pathname });
+    }
+    if (response.headersSent || response.destroyed) {
       // The body was under way: cutting the connection is the only honest way to say it is incomplete.
       response.destroy();
       return;
@@ -189,20 +199,35 @@ function clientAddress(host: string, port: number): string {
 
 /** Starts the registry and resolves once it listens. */
 export async function startRegistryServer(options: RegistryServerOptions): Promise<RunningRegistryServer> {
-  const accepted = new AcceptedCredentials();
+  const state: ServerState = {
+    options,
+    uploads: new UploadLimiter({
+      ...(options.limits?.maxOpenUploads === undefined ? {} : { max: options.limits.maxOpenUploads }),
+      ...(options.limits?.uploadIdleMs === undefined ? {} : { idleMs: options.limits.uploadIdleMs }),
+    }),
+    authenticating: 0,
+  };
   const handler = (request: IncomingMessage, response: ServerResponse): void => {
     const url = new URL(request.url ?? '/', 'http://registry.invalid');
+    const outcome: RequestOutcome = { fault: false };
     response.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
     response.setHeader('X-Content-Type-Options', 'nosniff');
     response.once('close', () => {
-      const status = response.writableFinished ? response.statusCode : CLIENT_CLOSED_STATUS;
+      const status = response.writableFinished ? response.statusCode : outcome.fault ? SERVER_FAULT_STATUS : CLIENT_CLOSED_STATUS;
       options.onRequest?.({ method: request.method ?? '?', path: url.pathname, status });
     });
-    void answer(options, accepted, request, response, url.pathname, url.searchParams);
+    answer(state, request, response, url, outcome).catch((error: unknown) => {
+      // answer() catches everything; this is the last guard so no request can ever end the process.
+      options.onError?.(error, { method: request.method ?? '?', path: url.pathname });
+      response.destroy();
+    });
   };
   const serverOptions = { requestTimeout: 0, headersTimeout: HEADERS_TIMEOUT_MS, keepAliveTimeout: KEEP_ALIVE_MS };
   const server: Server = options.tls ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handler) : createHttpServer(serverOptions, handler);
   server.setTimeout(IDLE_TIMEOUT_MS);
+  server.maxConnections = MAX_CONNECTIONS;
+  // With this listener Node no longer sends `100 Continue` by itself; answer() sends it after authentication.
+  server.on('checkContinue', handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

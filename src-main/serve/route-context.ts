@@ -6,9 +6,10 @@
  * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#content-management
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isDigest } from '../oci/digest.ts';
 import { RegistryProblem } from './problems.ts';
 import type { RegistryReader, RegistryStorage } from './storage.ts';
+import { checkDigest as checkStoreDigest } from './store-layout.ts';
+import type { UploadLimiter } from './upload-limits.ts';
 
 /** One request as a route handler sees it. */
 export interface RouteContext {
@@ -17,6 +18,8 @@ export interface RouteContext {
   /** The request's query parameters. */
   query: URLSearchParams;
   reader: RegistryReader | RegistryStorage;
+  /** The bound on open upload sessions, shared by every request of one server. */
+  uploads: UploadLimiter;
 }
 
 /** The write side of the served storage, or UNSUPPORTED (405) when the registry is read-only. */
@@ -27,10 +30,8 @@ export function writable(context: RouteContext, what: string): RegistryStorage {
   return context.reader as RegistryStorage;
 }
 
-/** Refuses a digest Ferry cannot verify (malformed or an unsupported algorithm) with DIGEST_INVALID (400), naming it. */
+/** Refuses a digest Ferry cannot verify (malformed or an unsupported algorithm) with DIGEST_INVALID (400), naming it; returns it checked. */
 export function checkDigest(digest: string): string {
-  if (!isDigest(digest)) {
-    throw new RegistryProblem('DIGEST_INVALID', `invalid digest "${digest}": expected sha256:<64 hex> or sha512:<128 hex>`, { detail: { digest } });
-  }
+  checkStoreDigest(digest, 'this request');
   return digest;
 }

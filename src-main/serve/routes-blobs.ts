@@ -62,7 +62,8 @@ async function getBlob(context: RouteContext, name: string, digest: string): Pro
     ...(range ? { 'Content-Range': `bytes ${range.start}-${range.end}/${size}` } : {}),
   };
   if (request.method === 'HEAD') {
-    response.writeHead(200, headers).end();
+    // The headers GET would send for the same Range, without the body.
+    response.writeHead(range ? 206 : 200, headers).end();
     return;
   }
   // Opened before the status goes out, so a blob that cannot be read is an error status, not a cut body.

@@ -10,9 +10,11 @@
  */
 import { isDigest } from '../oci/digest.ts';
 import { RegistryProblem } from './problems.ts';
-import { readBoundedBody, sendEmpty, sendJson } from './http-answer.ts';
+import { sendEmpty, sendJson } from './http-answer.ts';
+import { readBoundedBody } from './request-body.ts';
 import { checkDigest, writable, type RouteContext } from './route-context.ts';
-import { isTag, registryPath } from './routes-path.ts';
+import { registryPath } from './routes-path.ts';
+import { isTagName } from './store-layout.ts';
 
 /** The largest manifest accepted: the spec asks registries to take at least 4 MB, and Distribution caps at 4 MiB too. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
@@ -26,7 +28,7 @@ const MAX_TAGS_PER_PUT = 32;
 /** A tag or digest reference, checked; anything else cannot name a manifest. */
 function checkReference(reference: string, forWrite: boolean): string {
   if (reference.includes(':')) return checkDigest(reference);
-  if (isTag(reference)) return reference;
+  if (isTagName(reference)) return reference;
   const message = `invalid tag "${reference}": tags match [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`;
   throw forWrite ? new RegistryProblem('MANIFEST_INVALID', message, { detail: { tag: reference } }) : new RegistryProblem('MANIFEST_UNKNOWN', message, { detail: { tag: reference } });
 }

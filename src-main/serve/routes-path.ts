@@ -3,21 +3,10 @@
  * may hold slashes (`library/alpine`, `team/app/api`), so the endpoint is
  * read from the path's end: `…/manifests/<ref>`, `…/blobs/<digest>`,
  * `…/blobs/uploads/[<id>]`, `…/tags/list`, `…/referrers/<digest>`; what
- * precedes it is the name. https://github.com/opencontainers/distribution-spec/blob/main/spec.md#endpoints
+ * precedes it is the name, checked with the store's one copy of the spec's
+ * grammar (store-layout.ts). https://github.com/opencontainers/distribution-spec/blob/main/spec.md#endpoints
  */
-import { RegistryProblem } from './problems.ts';
-
-/** The spec's `<name>` grammar (one component; components are joined by `/`). */
-const NAME_COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
-
-/**
- * Longest name accepted: many clients cap `host[:port]/name` at 255
- * characters (spec "Implementers note"), so a longer name could never be pulled.
- */
-const MAX_NAME_LENGTH = 255;
-
-/** The spec's tag grammar: `[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`. */
-const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
+import { checkRepositoryName } from './store-layout.ts';
 
 /** One endpoint of the API with the parts its path carries. */
 export type RegistryRoute =
@@ -29,30 +18,6 @@ export type RegistryRoute =
   | { kind: 'uploads'; name: string }
   | { kind: 'upload'; name: string; id: string }
   | { kind: 'referrers'; name: string; digest: string };
-
-/** True when `name` is a repository name the spec allows (and short enough for clients to use). */
-export function isRepositoryName(name: string): boolean {
-  return name.length > 0 && name.length <= MAX_NAME_LENGTH && name.split('/').every((part) => NAME_COMPONENT.test(part));
-}
-
-/** True when `reference` is a tag by the spec's grammar. */
-export function isTag(reference: string): boolean {
-  return TAG.test(reference);
-}
-
-/** Refuses a repository name outside the spec's grammar with NAME_INVALID, naming it. */
-export function checkRepositoryName(name: string): string {
-  if (!isRepositoryName(name)) {
-    throw new RegistryProblem(
-      'NAME_INVALID',
-      `invalid repository name "${name}": components must match [a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)* and the name must be at most ${MAX_NAME_LENGTH} characters`,
-      {
-        detail: { name },
-      },
-    );
-  }
-  return name;
-}
 
 /** Decoded path segments after `/v2`, or undefined when the path is not under `/v2` or does not decode. */
 function segmentsAfterV2(pathname: string): string[] | undefined {
@@ -81,7 +46,11 @@ export function parseRegistryPath(pathname: string): RegistryRoute | undefined {
   if (segments.length === 1 && segments[0] === '_catalog') return { kind: 'catalog' };
   const n = segments.length;
   const at = (fromEnd: number): string | undefined => segments[n - fromEnd];
-  const nameBefore = (count: number): string => checkRepositoryName(segments.slice(0, n - count).join('/'));
+  const nameBefore = (count: number): string => {
+    const name = segments.slice(0, n - count).join('/');
+    checkRepositoryName(name);
+    return name;
+  };
   if (n >= 3 && at(2) === 'manifests') return { kind: 'manifest', name: nameBefore(2), reference: at(1) ?? '' };
   if (n >= 3 && at(2) === 'tags' && at(1) === 'list') return { kind: 'tags', name: nameBefore(2) };
   if (n >= 3 && at(2) === 'referrers') return { kind: 'referrers', name: nameBefore(2), digest: at(1) ?? '' };

@@ -8,9 +8,11 @@
  */
 import type { ServerResponse } from 'node:http';
 import { RegistryProblem } from './problems.ts';
-import { discardBody, hasBody, problemOf, sendEmpty, sendError } from './http-answer.ts';
+import { problemOf, sendEmpty, sendError } from './http-answer.ts';
+import { bodyStream, discardBody, hasBody } from './request-body.ts';
 import { checkDigest, writable, type RouteContext } from './route-context.ts';
-import { checkRepositoryName, registryPath } from './routes-path.ts';
+import { registryPath } from './routes-path.ts';
+import { checkRepositoryName } from './store-layout.ts';
 import type { RegistryStorage, UploadState } from './storage.ts';
 
 /**
@@ -34,20 +36,24 @@ function unknownUpload(name: string, id: string): RegistryProblem {
   return new RegistryProblem('BLOB_UPLOAD_UNKNOWN', `upload ${id} is not open in repository ${name}`, { detail: { id } });
 }
 
-/** The open session `id` of repository `name`, or BLOB_UPLOAD_UNKNOWN (404). */
-async function openSession(storage: RegistryStorage, name: string, id: string): Promise<UploadState> {
+/** The open session `id` of repository `name`, or BLOB_UPLOAD_UNKNOWN (404, and the limiter stops counting it). */
+async function openSession(context: RouteContext, storage: RegistryStorage, name: string, id: string): Promise<UploadState> {
   const state = UPLOAD_ID.test(id) ? await storage.uploadStatus(name, id) : undefined;
-  if (state === undefined) throw unknownUpload(name, id);
+  if (state === undefined) {
+    context.uploads.forget(id);
+    throw unknownUpload(name, id);
+  }
   return state;
 }
 
 /**
- * The first byte a chunk's `Content-Range: <start>-<end>` says it holds, or
- * undefined when the header is absent (a streamed chunk, appended at the
- * session's offset). A range that disagrees with Content-Length is refused
- * with SIZE_INVALID before a byte is appended.
+ * Where a chunk's `Content-Range: <start>-<end>` says it starts and how long
+ * it is, or undefined when the header is absent (a streamed chunk, appended
+ * at the session's offset). A range that disagrees with Content-Length is
+ * refused with SIZE_INVALID before a byte is appended; a chunked body is held
+ * to the range's length as it streams (request-body.ts).
  */
-function chunkStart(context: RouteContext): number | undefined {
+function chunkRange(context: RouteContext): { start: number; length: number } | undefined {
   const header = context.request.headers['content-range'];
   if (header === undefined) return undefined;
   const match = /^(?:bytes[= ])?(\d+)-(\d+)(?:\/\d+|\/\*)?$/.exec(header.trim());
@@ -62,7 +68,7 @@ function chunkStart(context: RouteContext): number | undefined {
       detail: { contentRange: header, contentLength: Number(length) },
     });
   }
-  return start;
+  return { start, length: end - start + 1 };
 }
 
 /** Answers 416 for a chunk that does not start at the session's offset, with the session's headers so the client can resume. */
@@ -72,8 +78,10 @@ async function sendOutOfOrder(context: RouteContext, storage: RegistryStorage, n
   sendError(context.request, context.response, problem, state ? sessionHeaders(state) : {});
 }
 
-/** Appends `start`-checked bytes, turning an out-of-order chunk into the 416 answer. */
-async function appendChecked(context: RouteContext, storage: RegistryStorage, state: UploadState, start: number | undefined): Promise<UploadState | undefined> {
+/** Appends the request's body as one range-checked chunk, turning an out-of-order chunk into the 416 answer. */
+async function appendChecked(context: RouteContext, storage: RegistryStorage, state: UploadState): Promise<UploadState | undefined> {
+  const range = chunkRange(context);
+  const start = range?.start;
   if (start !== undefined && start !== state.offset) {
     await sendOutOfOrder(
       context,
@@ -85,7 +93,8 @@ async function appendChecked(context: RouteContext, storage: RegistryStorage, st
     return undefined;
   }
   try {
-    return await storage.appendUpload(state.repository, state.id, state.offset, context.request);
+    const chunk = bodyStream(context.request, `upload ${state.id} to ${state.repository}`, range?.length);
+    return await storage.appendUpload(state.repository, state.id, state.offset, chunk);
   } catch (error) {
     if (problemOf(error)?.code !== 'RANGE_INVALID') throw error;
     await sendOutOfOrder(context, storage, state.repository, state.id, error);
@@ -119,7 +128,8 @@ async function postUpload(context: RouteContext, name: string): Promise<void> {
     const digest = checkDigest(digestParameter);
     const state = await storage.startUpload(name);
     try {
-      const stored = await storage.finishUpload(name, state.id, digest, hasBody(request) ? request : undefined);
+      const body = hasBody(request) ? bodyStream(request, `blob ${digest} to ${name}`) : undefined;
+      const stored = await storage.finishUpload(name, state.id, digest, body);
       sendCreatedBlob(response, name, stored.digest);
     } catch (error) {
       // Nobody holds this session's id, so it cannot be resumed: drop it with its bytes.
@@ -129,15 +139,17 @@ async function postUpload(context: RouteContext, name: string): Promise<void> {
     return;
   }
   await discardBody(request);
+  await context.uploads.makeRoom(storage);
   const state = await storage.startUpload(name);
+  context.uploads.opened(name, state.id);
   sendEmpty(response, 202, sessionHeaders(state));
 }
 
 /** PATCH: one chunk, in order (416 otherwise). */
 async function patchUpload(context: RouteContext, name: string, id: string): Promise<void> {
   const storage = writable(context, 'pushing a blob');
-  const state = await openSession(storage, name, id);
-  const next = await appendChecked(context, storage, state, chunkStart(context));
+  const state = await openSession(context, storage, name, id);
+  const next = await appendChecked(context, storage, state);
   if (next) sendEmpty(context.response, 202, sessionHeaders(next));
 }
 
@@ -149,15 +161,16 @@ async function putUpload(context: RouteContext, name: string, id: string): Promi
     throw new RegistryProblem('DIGEST_INVALID', `closing upload ${id} needs ?digest=<digest of the whole blob>`, { detail: { id } });
   }
   const digest = checkDigest(digestParameter);
-  let state = await openSession(storage, name, id);
+  let state = await openSession(context, storage, name, id);
   if (hasBody(context.request)) {
-    const next = await appendChecked(context, storage, state, chunkStart(context));
+    const next = await appendChecked(context, storage, state);
     if (next === undefined) return;
     state = next;
   } else {
     await discardBody(context.request);
   }
   const stored = await storage.finishUpload(name, state.id, digest);
+  context.uploads.forget(id);
   sendCreatedBlob(context.response, name, stored.digest);
 }
 
@@ -169,14 +182,17 @@ export async function uploadsRoute(context: RouteContext, name: string): Promise
 /** Answers `/v2/<name>/blobs/uploads/<id>`: PATCH, PUT, GET (status, 204) or DELETE (cancel, 204). */
 export async function uploadRoute(context: RouteContext, name: string, id: string): Promise<void> {
   const method = context.request.method;
-  if (method === 'PATCH') return patchUpload(context, name, id);
-  if (method === 'PUT') return putUpload(context, name, id);
   const storage = writable(context, 'pushing a blob');
   if (method === 'DELETE') {
+    context.uploads.forget(id);
     if (!UPLOAD_ID.test(id) || !(await storage.cancelUpload(name, id))) throw unknownUpload(name, id);
     sendEmpty(context.response, 204);
     return;
   }
-  const state = await openSession(storage, name, id);
-  sendEmpty(context.response, 204, sessionHeaders(state));
+  await context.uploads.during(name, id, async () => {
+    if (method === 'PATCH') return patchUpload(context, name, id);
+    if (method === 'PUT') return putUpload(context, name, id);
+    const state = await openSession(context, storage, name, id);
+    sendEmpty(context.response, 204, sessionHeaders(state));
+  });
 }

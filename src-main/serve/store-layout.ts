@@ -173,7 +173,7 @@ export async function ensureFolder(path: string, known?: Set<string>): Promise<v
   if (known?.has(path)) return;
   let first: string | undefined;
   try {
-    first = await mkdir(path, { recursive: true });
+    first = await mkdir(path, { recursive: true, mode: 0o750 }); // not world-readable: a local user must not read blobs past --htpasswd
   } catch (error) {
     throw ioError('create folder', path, error);
   }

@@ -34,7 +34,7 @@ import { RegistryProblem } from './problems.ts';
 import { committedBlobSize, writeBlob } from './store-blobs.ts';
 import { checkDigest, checkRepositoryName, ensureFolder, isTagName, listFolder, StoreLayout } from './store-layout.ts';
 import { acquireStoreLock, releaseStoreLock } from './store-lock.ts';
-import { readManifestFacts } from './store-manifests.ts';
+import { readManifestFacts, type SizedDigest } from './store-manifests.ts';
 import { listReferrers, listRepositories, listTags, readRevision, revisionExists, tagsPointingAt } from './store-read.ts';
 import { UploadSessions } from './store-uploads.ts';
 import type { ByteRange, PutManifestResult, RegistryStorage, StoredManifest, UploadState } from './storage.ts';
@@ -230,14 +230,21 @@ class Store implements StoreFolder {
     }
     const facts = readManifestFacts(repository, reference, bytes, mediaType);
     for (const blob of facts.blobs) {
-      const present = (await this.linked(this.layout.layerLink(repository, blob))) && (await committedBlobSize(this.layout, blob)) !== undefined;
-      if (!present)
-        throw new RegistryProblem('MANIFEST_BLOB_UNKNOWN', `manifest ${reference} of ${repository} references blob ${blob}, which ${repository} does not have`, { detail: { digest: blob } });
+      const size = (await this.linked(this.layout.layerLink(repository, blob.digest))) ? await committedBlobSize(this.layout, blob.digest) : undefined;
+      if (size === undefined)
+        throw new RegistryProblem('MANIFEST_BLOB_UNKNOWN', `manifest ${reference} of ${repository} references blob ${blob.digest}, which ${repository} does not have`, {
+          detail: { digest: blob.digest },
+        });
+      this.checkDescriptorSize(repository, reference, 'blob', blob, size);
     }
     for (const child of facts.manifests) {
-      if (!(await revisionExists(this.layout, repository, child))) {
-        throw new RegistryProblem('MANIFEST_BLOB_UNKNOWN', `index ${reference} of ${repository} references manifest ${child}, which ${repository} does not have`, { detail: { digest: child } });
+      const size = (await revisionExists(this.layout, repository, child.digest)) ? await committedBlobSize(this.layout, child.digest) : undefined;
+      if (size === undefined) {
+        throw new RegistryProblem('MANIFEST_BLOB_UNKNOWN', `index ${reference} of ${repository} references manifest ${child.digest}, which ${repository} does not have`, {
+          detail: { digest: child.digest },
+        });
       }
+      this.checkDescriptorSize(repository, reference, 'manifest', child, size);
     }
     if ((await committedBlobSize(this.layout, digest)) !== bytes.byteLength) {
       await ensureFolder(this.layout.blobFolder(digest), this.folders);
@@ -301,6 +308,14 @@ class Store implements StoreFolder {
     if (!isTagName(reference)) {
       throw new RegistryProblem('MANIFEST_INVALID', `invalid tag "${reference}" for ${repository}: expected [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`, { detail: { tag: reference } });
     }
+  }
+
+  /** Refuses a descriptor whose size is not the byte count the store holds for its digest (clients would fail later, at pull). */
+  private checkDescriptorSize(repository: string, reference: string, kind: 'blob' | 'manifest', claimed: SizedDigest, held: number): void {
+    if (claimed.size === held) return;
+    throw new RegistryProblem('MANIFEST_INVALID', `manifest ${reference} of ${repository} says ${kind} ${claimed.digest} has ${claimed.size} bytes, but it has ${held}`, {
+      detail: { digest: claimed.digest, size: claimed.size, stored: held },
+    });
   }
 
   private writable(repository: string): void {

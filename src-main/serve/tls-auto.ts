@@ -131,7 +131,7 @@ interface CaMaterial {
 }
 
 /** The folder's CA: read back when both files exist, made when neither does; half a CA (one file without the other) is refused rather than replaced. */
-async function ensureCa(x509: X509Module, dir: string): Promise<CaMaterial> {
+async function ensureCa(x509: X509Module, dir: string, create: boolean): Promise<CaMaterial> {
   const certFile = join(dir, 'ca.crt');
   const keyFile = join(dir, 'ca.key');
   const [certPem, keyPem] = await Promise.all([readOptional(certFile), readOptional(keyFile)]);
@@ -152,6 +152,11 @@ async function ensureCa(x509: X509Module, dir: string): Promise<CaMaterial> {
   if (certPem !== undefined || keyPem !== undefined) {
     const missing = certPem === undefined ? certFile : keyFile;
     throw new FerryError('INVALID_CONTENT', `${missing} is missing while its pair is there; restore it, or move the tls folder away to make a new CA`, { path: missing });
+  }
+  if (!create) {
+    throw new FerryError('INVALID_ARGUMENT', `--read-only --tls auto writes nothing, and ${certFile} does not exist yet: start once without --read-only to make the CA, or give --cert/--key`, {
+      path: certFile,
+    });
   }
   const keys = await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify']);
   const now = Date.now();
@@ -224,18 +229,24 @@ async function issueServerCert(x509: X509Module, ca: CaMaterial, names: readonly
  * The CA and a server certificate for `names` in the TLS folder `dir`,
  * made on first use and reused afterwards; the server certificate is
  * reissued (same CA, so clients keep trusting it) whenever the names differ
- * from the ones it covers, the CA changed, or it nears its end.
+ * from the ones it covers, the CA changed, or it nears its end. With
+ * `readOnly` (a `--read-only` store) nothing is written: the CA must exist,
+ * and a server certificate that needs reissuing is made in memory only
+ * (then certFile and keyFile name the stale files on disk, not certPem/keyPem).
  */
-export async function ensureAutoTls(dir: string, names: string[]): Promise<AutoTls> {
+export async function ensureAutoTls(dir: string, names: string[], options: { readOnly?: boolean } = {}): Promise<AutoTls> {
   const wanted = normaliseNames(names);
   const x509 = await loadX509();
-  try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    if (process.platform !== 'win32') await chmod(dir, 0o700);
-  } catch (error) {
-    throw ioError('create', dir, error);
+  const readOnly = options.readOnly === true;
+  if (!readOnly) {
+    try {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      if (process.platform !== 'win32') await chmod(dir, 0o700);
+    } catch (error) {
+      throw ioError('create', dir, error);
+    }
   }
-  const ca = await ensureCa(x509, dir);
+  const ca = await ensureCa(x509, dir, !readOnly);
   const caFile = join(dir, 'ca.crt');
   const certFile = join(dir, 'server.crt');
   const keyFile = join(dir, 'server.key');
@@ -244,6 +255,8 @@ export async function ensureAutoTls(dir: string, names: string[]): Promise<AutoT
     return { caFile, certFile, keyFile, caPem: ca.pem, certPem, keyPem };
   }
   const issued = await issueServerCert(x509, ca, wanted);
+  // Read-only: the certificate lives only in memory for this run (same CA, so clients trust it); the folder stays as it was.
+  if (readOnly) return { caFile, certFile, keyFile, caPem: ca.pem, ...issued };
   // Key before certificate: a kill between leaves a pair that does not match, which the next start's fit check reissues.
   await writeFileDurable(keyFile, issued.keyPem, { mode: 0o600 });
   await writeFileDurable(certFile, issued.certPem);

@@ -22,7 +22,7 @@ import { withCatalogJob } from './catalog-job.ts';
 import { clusterResourcesOfBundle } from './cluster-resources.ts';
 import type { JobContext } from './job-context.ts';
 import { recordImport } from './job-records.ts';
-import { mirrorTrust, targetText } from './mirror-trust.ts';
+import { mirrorTrust, storeMirrorCa, targetText } from './mirror-trust.ts';
 import { readSitePolicy } from '../trust/policy.ts';
 import { checkPolicy, notePolicyDigest, policyRefused, type PolicyCheck } from './trust-review.ts';
 
@@ -142,7 +142,7 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
   }
   // Read before anything else: a broken policy or mirror CA stops the import before verification starts.
   const policy = await readSitePolicy(input.policyPath, catalog.path);
-  const trust = input.mirrorConfigDir !== undefined ? await mirrorTrust(input.registry, input.mirrorCa) : {};
+  const trust = input.mirrorConfigDir !== undefined ? await mirrorTrust(input.registry, await storeMirrorCa(input.store, input.registry, input.mirrorCa)) : {};
   const registries = new Registries(registryAccessFor(input.registry, [target.registry], 'destination'));
   try {
     const progress = verifyProgress(tracker);

@@ -6,6 +6,8 @@
  * and the mirror's CA (`--mirror-ca`, else the job's `--ca-cert` files) checked
  * before the first byte is pushed, so a wrong CA file never costs an import.
  */
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
 import { FerryError } from '../../src-shared/errors.ts';
 import type { MirrorConfigOptions } from '../mirror-config/mapping.ts';
 import type { RegistrySettings } from './access.ts';
@@ -51,4 +53,21 @@ function fromCaCert(error: unknown): unknown {
 /** The import target as mirror configuration names it, `REGISTRY[/PREFIX]`: every mirror lies under it, and a Deckhouse edition root lands at it. */
 export function targetText(target: { registry: string; prefix: string }): string {
   return target.prefix === '' ? target.registry : `${target.registry}/${target.prefix}`;
+}
+
+/**
+ * The CA `ferry serve --tls auto` keeps in a store (`<store>/tls/ca.crt`), as
+ * the default mirror CA of an import written straight into that store
+ * (`--to-store`): undefined when the job names a CA itself, speaks plain
+ * HTTP, or the store has no such file (it is not served with --tls auto).
+ */
+export async function storeMirrorCa(store: string | undefined, settings: RegistrySettings, mirrorCa: string | undefined): Promise<string | undefined> {
+  if (store === undefined || mirrorCa !== undefined || settings.plainHttp === true || (settings.caCertFiles ?? []).length > 0) return mirrorCa;
+  const file = join(store, 'tls', 'ca.crt');
+  try {
+    await access(file);
+    return file;
+  } catch {
+    return undefined;
+  }
 }

@@ -6,7 +6,7 @@
  * user), and start the OCI Distribution server on it. `serveGarbage` gives
  * the front ends the store's gc without reaching below the use-case layer.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -42,6 +42,10 @@ export interface ServeInput {
   readOnly?: boolean;
   /** Told every answered request (never the Authorization header). */
   onRequest?: (line: { method: string; path: string; status: number }) => void;
+  /** Told the cause of every server fault (a 500, a failed write such as a full disk) that the client is only told to look up in the server log; carries no headers. */
+  onError?: (error: unknown, line: { method: string; path: string }) => void;
+  /** Told what the operator should know before trusting the setup: a registry open to the network, logins in clear text, a key file others can read. */
+  onWarning?: (message: string) => void;
   /** Told while a bundle is verified before it is served. */
   onVerifyBytes?: (n: number) => void;
   signal?: AbortSignal;
@@ -59,7 +63,7 @@ export interface ServeHandle {
   readOnly: boolean;
   /** The store folder, absolute (absent when a bundle is served). */
   storage?: string;
-  /** Stops the server (in-flight answers finish) and releases the store. */
+  /** Stops the server (answers in flight get a few seconds to finish, then are cut) and releases the store. */
   close(): Promise<void>;
 }
 
@@ -103,6 +107,35 @@ export function certificateNames(listenHost: string, names: readonly string[]): 
     if (ok !== undefined) wanted.push(ok);
   }
   return normaliseNames(wanted.length > 0 ? wanted : ['localhost']);
+}
+
+/**
+ * What an operator should hear about a registry reachable beyond this
+ * machine (`address` is where it listens): anonymous access anyone on the
+ * network can use, and Basic logins sent in clear text over plain HTTP.
+ * Loopback-only listening is what the default is for, so it says nothing.
+ */
+export function exposureWarnings(input: Pick<ServeInput, 'listen' | 'tls' | 'htpasswd' | 'user' | 'readOnly' | 'bundle'>, address: string): string[] {
+  if (isLoopback(input.listen.host)) return [];
+  const login = input.htpasswd !== undefined || input.user !== undefined;
+  if (!login) {
+    const readOnly = input.readOnly === true || input.bundle !== undefined;
+    return [
+      readOnly
+        ? `anyone who reaches ${address} can pull every image (add --htpasswd or --user to require a login)`
+        : `anyone who reaches ${address} can push and delete images (add --htpasswd or --user, or --read-only)`,
+    ];
+  }
+  if (input.tls === undefined) return [`logins to ${address} cross the network in clear text over plain HTTP (add --tls auto or --cert/--key)`];
+  return [];
+}
+
+/** A warning when a private key file is readable by every local user (POSIX only), else undefined. */
+async function exposedKeyWarning(path: string, what: string): Promise<string | undefined> {
+  if (process.platform === 'win32') return undefined;
+  const info = await stat(path).catch(() => undefined);
+  if (info === undefined || (info.mode & 0o004) === 0) return undefined;
+  return `${what} ${path} is readable by every local user (mode ${(info.mode & 0o777).toString(8)}): chmod 600 it`;
 }
 
 /** Reads a PEM file the operator named with --cert/--key; a missing or oversized one is named. */
@@ -164,13 +197,17 @@ export async function startServe(input: ServeInput): Promise<ServeHandle> {
     }
     let tls: { cert: string; key: string } | undefined;
     let ca: { caFile: string; caPem: string } | undefined;
+    const keyFiles: Array<[string, string]> = [];
     if (input.tls?.mode === 'auto') {
       const dir = storage !== undefined ? join(storage, 'tls') : join(defaultDataFolder(), 'serve-tls');
-      const made = await ensureAutoTls(dir, certificateNames(input.listen.host, input.tls.names));
+      // A --read-only store is not written to: the CA must exist, and a certificate for new names is made in memory only.
+      const made = await ensureAutoTls(dir, certificateNames(input.listen.host, input.tls.names), { readOnly: storage !== undefined && input.readOnly === true });
       tls = { cert: made.certPem, key: made.keyPem };
       ca = { caFile: made.caFile, caPem: made.caPem };
+      keyFiles.push([join(dir, 'ca.key'), 'the CA key'], [made.keyFile, 'the server key']);
     } else if (input.tls?.mode === 'files') {
       tls = { cert: await readPem(resolve(input.tls.certFile), '--cert'), key: await readPem(resolve(input.tls.keyFile), '--key') };
+      keyFiles.push([resolve(input.tls.keyFile), '--key']);
     }
     const server = await startRegistryServer({
       reader,
@@ -179,11 +216,17 @@ export async function startServe(input: ServeInput): Promise<ServeHandle> {
       ...(tls ? { tls } : {}),
       ...(authenticate ? { authenticate, realm: AUTH_REALM } : {}),
       ...(input.onRequest ? { onRequest: input.onRequest } : {}),
+      ...(input.onError ? { onError: input.onError } : {}),
     });
     closers.push(() => server.close());
     const port = new URL(server.url).port;
     const address = hostPort(clientHost(input.listen.host, input.tls), port);
     const url = `${tls ? 'https' : 'http'}://${address}`;
+    if (input.onWarning) {
+      const warnings = exposureWarnings(input, address);
+      for (const [file, what] of keyFiles) warnings.push(...[await exposedKeyWarning(file, what)].filter((w): w is string => w !== undefined));
+      for (const warning of warnings) input.onWarning(warning);
+    }
     let closed: Promise<void> | undefined;
     return {
       url,

@@ -216,7 +216,7 @@ it('export → import under REGISTRY/PATH: the target equals the expected source
     .map((line) => (line.startsWith('dkp:') ? line.slice('dkp'.length) : line.replace(/^dkp\//, '')))
     .sort();
   expect(target).toEqual(expectedLines(PLATFORM, MODULE_VERSIONS));
-});
+}, 180_000); // a whole Deckhouse export → import with its mirror configuration: over a minute when the machine is busy
 
 describe('narrowing the modules', () => {
   it('excludeModules removes exactly the excluded modules, listing tag and components included', async () => {

@@ -98,7 +98,8 @@ describe('export → verify → import round trip, digests checked with skopeo',
       } finally {
         await target.stop();
       }
-    });
+      // Two imports (both forms) with skopeo checks of every image: over a minute when the machine is busy.
+    }, 180_000);
   }
 });
 

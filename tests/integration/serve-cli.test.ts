@@ -8,7 +8,7 @@
  * with absolute paths, and `--files` still serving a folder.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { access, chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -199,6 +199,43 @@ describe('startServe with --cert/--key and --htpasswd', () => {
     await expect(startServe({ storage: join(work, 'store-files'), listen: { host: '127.0.0.1', port: 0 }, tls: { mode: 'files', certFile: htpasswd, keyFile: pki.keyFile } })).rejects.toThrow(
       /--cert .*htpasswd is not a PEM file/,
     );
+  });
+});
+
+describe('ferry serve faults, warnings and permissions', () => {
+  it('prints a server fault with --quiet (method, path, cause; no login), warns about a world-readable --key, and makes a new store 0750', async () => {
+    const pki = await ensureAutoTls(join(work, 'pki-open'), ['127.0.0.1']);
+    const openKey = join(work, 'open.key');
+    await copyFile(pki.keyFile, openKey);
+    await chmod(openKey, 0o644);
+    const store = join(work, 'store-faults');
+    const serve = await startCli(['--storage', store, '--listen', '127.0.0.1:0', '--cert', pki.certFile, '--key', openKey, '--user', USER, '--password-stdin', '--quiet'], `${PASSWORD}\n`);
+    expect(serve.stderr()).toContain(`ferry: warning: --key ${openKey} is readable by every local user (mode 644): chmod 600 it`);
+    for (const folder of [store, join(store, 'blobs'), join(store, 'repositories')]) expect((await stat(folder)).mode & 0o777).toBe(0o750);
+    // A tag link that is a folder: reading it fails with EISDIR, a fault of the server's disk, not of the request.
+    await mkdir(join(store, 'repositories', 'cli', 'broken', '_manifests', 'tags', 'v1', 'link'), { recursive: true });
+    const authorization = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
+    const status = await new Promise<number>((done, fail) => {
+      httpsGet(`${serve.url}/v2/cli/broken/manifests/v1?secret=query`, { ca: pki.caPem, headers: { authorization } }, (res) => {
+        res.resume();
+        done(res.statusCode ?? 0);
+      }).on('error', fail);
+    });
+    expect(status).toBe(500);
+    for (let i = 0; i < 100 && !serve.stderr().includes('ferry: error:'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(serve.stderr()).toMatch(/^ferry: error: GET \/v2\/cli\/broken\/manifests\/v1: .*(EISDIR|directory)/m);
+    for (const secret of [PASSWORD, authorization.slice(6), 'secret=query']) expect(serve.stderr()).not.toContain(secret);
+    expect(await stopCli(serve)).toBe(0);
+  });
+
+  it('--read-only --tls auto writes nothing into the store: without a CA there it is refused by name', async () => {
+    const store = join(work, 'store-ro-tls');
+    await (await startServe({ storage: store, listen: { host: '127.0.0.1', port: 0 } })).close();
+    await expect(startServe({ storage: store, listen: { host: '127.0.0.1', port: 0 }, tls: { mode: 'auto', names: [] }, readOnly: true })).rejects.toThrow(
+      /--read-only --tls auto writes nothing, and .*ca\.crt does not exist yet: start once without --read-only/,
+    );
+    await expect(access(join(store, 'tls'))).rejects.toThrow();
+    await expect(access(join(store, 'serve.lock'))).rejects.toThrow();
   });
 });
 

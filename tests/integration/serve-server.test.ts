@@ -2,13 +2,17 @@
  * `ferry serve`'s HTTP registry (serve/registry-server.ts) over a real store
  * folder (serve/store.ts) and real sockets: every distribution-spec endpoint
  * by raw HTTP (undici), good and bad, plus read-only, Basic auth, TLS, blob
- * streaming with backpressure, and skopeo pushing and pulling fixture images
- * with their digests unchanged.
+ * streaming with backpressure, bounded bodies and sessions, clients that leave,
+ * a disk that fills (a real 2 MiB tmpfs, when run as root), and skopeo pushing
+ * and pulling fixture images with their digests unchanged. The one in-process
+ * fault (a blob stream failing mid-body) wraps the real store: it is a storage
+ * read failing, which tests/harness/fault-proxy.ts (a network proxy) cannot make.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
@@ -211,7 +215,8 @@ describe('ferry serve: clients that leave', () => {
     const watched = await startRegistryServer({ reader: store, host: '127.0.0.1', port: 0, onError: (error) => faults.push(error), onRequest: (line) => lines.push(`${line.method} ${line.status}`) });
     try {
       const location = header(await call('POST', '/v2/leave/app/blobs/uploads/', { base: watched.url }), 'location') ?? '';
-      const big = await pushBlob('leave/app', Buffer.alloc(4 * 1024 * 1024, 7), watched.url);
+      // Larger than loopback socket buffers hold, so the server cannot finish sending before the client leaves.
+      const big = await pushBlob('leave/app', Buffer.alloc(16 * 1024 * 1024, 7), watched.url);
       const port = Number(new URL(watched.url).port);
       const drop = (head: string, body?: Buffer): Promise<void> =>
         new Promise((resolve) => {
@@ -227,6 +232,8 @@ describe('ferry serve: clients that leave', () => {
       await drop(`GET /v2/leave/app/blobs/${big} HTTP/1.1\r\nHost: x\r\n\r\n`);
       const status = await call('GET', location, { base: watched.url });
       expect(status.status).toBe(204);
+      // The server logs a request when its side of the connection closes, which may trail the client's close a little.
+      for (let i = 0; i < 40 && !(lines.includes('PATCH 499') && lines.includes('GET 499')); i++) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(lines).toEqual(expect.arrayContaining(['PATCH 499', 'GET 499']));
       expect(faults).toEqual([]);
     } finally {
@@ -257,6 +264,115 @@ describe('ferry serve: a source that fails mid-body', () => {
       expect(faults.map((fault) => (fault as Error).message)).toEqual(['read error on the drive']);
     } finally {
       await broken.close();
+    }
+  });
+});
+
+/** One raw HTTP/1.1 exchange over a socket: what the server sent back before it closed or `waitMs` passed. */
+function rawExchange(base: string, head: string, body: (socket: Socket) => void = () => undefined, waitMs = 1_000): Promise<string> {
+  const url = new URL(base);
+  return new Promise((resolve) => {
+    let got = '';
+    const socket = connect(Number(url.port), url.hostname, () => {
+      socket.write(head);
+      body(socket);
+    });
+    const timer = setTimeout(() => socket.destroy(), waitMs);
+    socket.on('data', (data: Buffer) => (got += data.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(got);
+    });
+  });
+}
+
+describe('ferry serve: bodies, limits and faults', () => {
+  it('answers an oversized chunked manifest with 413 (no reset) and keeps serving', async () => {
+    const piece = Buffer.alloc(256 * 1024, 32);
+    const got = await rawExchange(server.url, `PUT /v2/limits/app/manifests/v1 HTTP/1.1\r\nHost: x\r\nContent-Type: ${OCI_MANIFEST}\r\nTransfer-Encoding: chunked\r\n\r\n`, (socket) => {
+      for (let i = 0; i < 20; i++) socket.write(`${piece.length.toString(16)}\r\n${piece.toString('latin1')}\r\n`, 'latin1');
+    });
+    expect(got).toMatch(/^HTTP\/1\.1 413 /);
+    expect(got).toContain('MANIFEST_INVALID');
+    expect((await call('GET', '/v2/')).status).toBe(200);
+  });
+
+  it('holds a chunked PATCH to the length its Content-Range announces (SIZE_INVALID, nothing appended)', async () => {
+    const location = header(await call('POST', '/v2/limits/range/blobs/uploads/'), 'location') ?? '';
+    const wrong = await call('PATCH', location, { body: Readable.from([Buffer.from('world')]), headers: { 'content-range': '0-0' } });
+    expect([wrong.status, wrong.codes]).toEqual([400, ['SIZE_INVALID']]);
+    const short = await call('PATCH', location, { body: Readable.from([Buffer.from('ab')]), headers: { 'content-range': '0-9' } });
+    expect([short.status, short.codes]).toEqual([400, ['SIZE_INVALID']]);
+    expect(header(await call('GET', location), 'range')).toBe('0-0');
+    const right = await call('PATCH', location, { body: Readable.from([Buffer.from('world')]), headers: { 'content-range': '0-4' } });
+    expect([right.status, header(right, 'range')]).toEqual([202, '0-4']);
+  });
+
+  it('answers HEAD with a Range as GET would (206 and Content-Range, no body)', async () => {
+    const digest = await pushBlob('limits/head', Buffer.from('hello world'));
+    const head = await call('HEAD', `/v2/limits/head/blobs/${digest}`, { headers: { range: 'bytes=0-3' } });
+    expect([head.status, header(head, 'content-range'), header(head, 'content-length'), head.body.length]).toEqual([206, 'bytes 0-3/11', '4', 0]);
+  });
+
+  it('sends 100 Continue only after authentication', async () => {
+    const good = `Basic ${Buffer.from('ferry:s3cret').toString('base64')}`;
+    const guarded = await startRegistryServer({ reader: store, host: '127.0.0.1', port: 0, authenticate: (authorization) => Promise.resolve(authorization === good) });
+    try {
+      const head = (authorization: string): string =>
+        `POST /v2/limits/expect/blobs/uploads/?digest=${sha256('0123456789')} HTTP/1.1\r\nHost: x\r\n${authorization}Content-Length: 10\r\nExpect: 100-continue\r\n\r\n`;
+      const refused = await rawExchange(guarded.url, head(''), undefined, 500);
+      expect(refused).toMatch(/^HTTP\/1\.1 401 /);
+      const accepted = await rawExchange(guarded.url, head(`Authorization: ${good}\r\n`), (socket) => setTimeout(() => socket.write('0123456789'), 100), 800);
+      expect(accepted).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 201 /);
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it('bounds open upload sessions: 429 with Retry-After at the cap, idle sessions cancelled to make room', async () => {
+    const limited = await startRegistryServer({ reader: store, host: '127.0.0.1', port: 0, limits: { maxOpenUploads: 3, uploadIdleMs: 300 } });
+    try {
+      const base = limited.url;
+      const sessions: string[] = [];
+      for (let i = 0; i < 3; i++) sessions.push(header(await call('POST', '/v2/limits/cap/blobs/uploads/', { base }), 'location') ?? '');
+      const refused = await call('POST', '/v2/limits/cap/blobs/uploads/', { base });
+      expect([refused.status, refused.codes, header(refused, 'retry-after')]).toEqual([429, ['TOOMANYREQUESTS'], '30']);
+      // A session in use stays; the idle ones go once they pass the idle time.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect((await call('PATCH', sessions[2] ?? '', { base, body: 'x' })).status).toBe(202);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect((await call('POST', '/v2/limits/cap/blobs/uploads/', { base })).status).toBe(202);
+      expect((await call('GET', sessions[0] ?? '', { base })).status).toBe(404);
+      expect((await call('GET', sessions[2] ?? '', { base })).status).toBe(204);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('survives a disk that fills mid-PATCH: a 500 reported through onError, the session unchanged', async () => {
+    const mount = join(work, 'full');
+    await mkdir(mount);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mount]);
+    const faults: unknown[] = [];
+    const lines: string[] = [];
+    try {
+      const small = await openStore(join(mount, 'store'));
+      const full = await startRegistryServer({ reader: small, host: '127.0.0.1', port: 0, onError: (error) => faults.push(error), onRequest: (line) => lines.push(`${line.method} ${line.status}`) });
+      try {
+        const location = header(await call('POST', '/v2/full/app/blobs/uploads/', { base: full.url }), 'location') ?? '';
+        const got = await rawExchange(full.url, `PATCH ${location} HTTP/1.1\r\nHost: x\r\nContent-Length: ${5 << 20}\r\n\r\n`, (socket) => socket.write(Buffer.alloc(5 << 20, 1)), 3_000);
+        expect(got).toMatch(/^HTTP\/1\.1 500 /);
+        expect(faults).toHaveLength(1);
+        expect(lines).toContain('PATCH 500');
+        expect((await call('GET', '/v2/', { base: full.url })).status).toBe(200);
+        expect(header(await call('GET', location, { base: full.url }), 'range')).toBe('0-0');
+      } finally {
+        await full.close();
+        await (small as { close?: () => Promise<void> }).close?.();
+      }
+    } finally {
+      execFileSync('umount', [mount]);
     }
   });
 });

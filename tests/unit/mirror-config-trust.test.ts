@@ -5,7 +5,7 @@
  * the install guide, the transport decision the use cases make from the job's
  * own registry settings, and writeMirrorConfig writing it all (secrets 0600).
  */
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ import type { MirrorConfigOptions, RepositoryMapping } from '../../src-main/mirr
 import { checkMirrorCa, readMirrorCa } from '../../src-main/mirror-config/mirror-ca.ts';
 import { trustFiles, trustedCaKey } from '../../src-main/mirror-config/trust-files.ts';
 import { writeMirrorConfig } from '../../src-main/mirror-config/write.ts';
-import { mirrorTrust } from '../../src-main/usecases/mirror-trust.ts';
+import { mirrorTrust, storeMirrorCa } from '../../src-main/usecases/mirror-trust.ts';
 import { makePki, type Pki } from '../harness/pki.ts';
 import { failure, runFerry } from '../harness/test-helpers.ts';
 
@@ -79,6 +79,18 @@ describe('the transport the use cases pass', () => {
     expect(fromCaCert.caPem).toContain('BEGIN CERTIFICATE');
     // With the CA the nodes can verify, even when the job itself skipped the check.
     expect((await mirrorTrust({ tlsVerify: false }, pki.caCertFile)).transport).toBe('https');
+  });
+
+  it("takes a store's `ferry serve --tls auto` CA for an import --to-store, unless the job names a CA or speaks plain HTTP", async () => {
+    const store = join(work, 'store');
+    expect(await storeMirrorCa(store, {}, undefined)).toBeUndefined();
+    await mkdir(join(store, 'tls'), { recursive: true });
+    await copyFile(pki.caCertFile, join(store, 'tls', 'ca.crt'));
+    expect(await storeMirrorCa(store, {}, undefined)).toBe(join(store, 'tls', 'ca.crt'));
+    expect(await storeMirrorCa(store, {}, other.caCertFile)).toBe(other.caCertFile);
+    expect(await storeMirrorCa(store, { caCertFiles: [other.caCertFile] }, undefined)).toBeUndefined();
+    expect(await storeMirrorCa(store, { plainHttp: true }, undefined)).toBeUndefined();
+    expect(await storeMirrorCa(undefined, {}, undefined)).toBeUndefined();
   });
 
   it('refuses a CA for a plain-HTTP mirror, and a --ca-cert that is no CA with a pointer to --mirror-ca', async () => {

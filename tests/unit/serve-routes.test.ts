@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { RegistryProblem } from '../../src-main/serve/problems.ts';
 import { parseByteRange } from '../../src-main/serve/routes-blobs.ts';
-import { isRepositoryName, isTag, parseRegistryPath, registryPath } from '../../src-main/serve/routes-path.ts';
+import { parseRegistryPath, registryPath } from '../../src-main/serve/routes-path.ts';
+import { isRepositoryName, isTagName as isTag } from '../../src-main/serve/store-layout.ts';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 

@@ -233,6 +233,22 @@ describe('the store folder', () => {
     expect(await target.tags('app')).toEqual(['v1']);
   });
 
+  it('refuses a manifest or index whose descriptor sizes are not the sizes of the stored blobs and child manifests', async () => {
+    const target = await store();
+    const image = await pushImage(target, 'app', 'v1');
+    const manifest = JSON.parse(image.bytes.toString()) as { layers: [{ size: number }] };
+    const held = manifest.layers[0].size;
+    manifest.layers[0].size = 999;
+    const wrong = await expectProblem(target.putManifest('app', 'v2', Buffer.from(JSON.stringify(manifest)), OCI_MANIFEST), 'MANIFEST_INVALID');
+    expect(wrong.message).toContain(image.layer);
+    expect(wrong.message).toMatch(new RegExp(`999 bytes, but it has ${held}\\b`));
+    expect(wrong.detail).toEqual({ digest: image.layer, size: 999, stored: held });
+    const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: OCI_MANIFEST, digest: image.digest, size: image.bytes.length + 1 }] }));
+    const child = await expectProblem(target.putManifest('app', 'multi', index, OCI_INDEX), 'MANIFEST_INVALID');
+    expect(child.detail).toEqual({ digest: image.digest, size: image.bytes.length + 1, stored: image.bytes.length });
+    expect(await target.tags('app')).toEqual(['v1']);
+  });
+
   it('indexes referrers by subject, with artifactType and annotations, and drops them with their manifest', async () => {
     const target = await store();
     const image = await pushImage(target, 'app', 'v1');

@@ -93,6 +93,26 @@ describe('ensureAutoTls', () => {
     expect(await modulus(['pkey', '-in', repaired.keyFile, '-pubout'])).toBe(await modulus(['x509', '-in', repaired.certFile, '-noout', '-pubkey']));
   });
 
+  it('read-only writes nothing: new names get an in-memory certificate from the same CA, and a missing CA is refused', async () => {
+    const dir = join(work, 'read-only');
+    const first = await ensureAutoTls(dir, ['localhost']);
+    const files = ['ca.crt', 'ca.key', 'server.crt', 'server.key'];
+    const before = await Promise.all(files.map(async (f) => `${await readFile(join(dir, f), 'utf8')}${(await stat(join(dir, f))).mtimeMs}`));
+    const wider = await ensureAutoTls(dir, ['localhost', 'ro.site.example'], { readOnly: true });
+    expect(await Promise.all(files.map(async (f) => `${await readFile(join(dir, f), 'utf8')}${(await stat(join(dir, f))).mtimeMs}`))).toEqual(before);
+    expect(wider.caPem).toBe(first.caPem);
+    expect(wider.certPem).not.toBe(first.certPem);
+    const memory = join(work, 'read-only-cert.pem');
+    await writeFile(memory, wider.certPem);
+    expect((await run('openssl', ['verify', '-CAfile', wider.caFile, memory])).stdout).toContain(': OK');
+    expect((await run('openssl', ['x509', '-in', memory, '-noout', '-ext', 'subjectAltName'])).stdout).toContain('DNS:ro.site.example');
+    const same = await ensureAutoTls(dir, ['localhost'], { readOnly: true });
+    expect(same.certPem).toBe(first.certPem);
+    const empty = join(work, 'read-only-none');
+    await expect(ensureAutoTls(empty, ['localhost'], { readOnly: true })).rejects.toThrow(/--read-only --tls auto writes nothing, and .*ca\.crt does not exist yet/);
+    await expect(stat(empty)).rejects.toThrow(/ENOENT/);
+  });
+
   it('refuses half a CA by name instead of replacing it', async () => {
     const dir = join(work, 'half');
     await ensureAutoTls(dir, ['localhost']);

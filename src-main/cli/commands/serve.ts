@@ -49,7 +49,7 @@ export const serveSpec: CommandSpec = {
     'read-only': { type: 'boolean', description: 'serve the store without accepting pushes or deletes' },
     'print-service': { type: 'string', value: 'KIND', description: 'print a systemd, launchd or windows service definition for these flags and exit (installs nothing)' },
     'dry-run': { type: 'boolean', description: 'gc: list what would be removed, remove nothing' },
-    quiet: { type: 'boolean', description: 'do not print a line per request' },
+    quiet: { type: 'boolean', description: 'do not print a line per request (faults and warnings are still printed)' },
   },
   examples: [
     'ferry serve --storage /srv/ferry-registry --listen 0.0.0.0:5000 --tls auto --name registry.site.lan',
@@ -225,6 +225,9 @@ export async function runServe(args: ParsedArgs, io: CommandIo): Promise<number>
   const handle = await startServe({
     ...input,
     ...(quiet ? {} : { onRequest: ({ method, path, status }: { method: string; path: string; status: number }) => io.err.write(shown`${method} ${path} ${String(status)}\n`) }),
+    // Faults and warnings go out even with --quiet: they are what the operator must act on. Never a header (so never a login).
+    onError: (error: unknown, { method, path }: { method: string; path: string }) => io.err.write(shown`ferry: error: ${method} ${path}: ${error instanceof Error ? error.message : String(error)}\n`),
+    onWarning: (message: string) => io.err.write(shown`ferry: warning: ${message}\n`),
   });
   const what = input.storage !== undefined ? `registry ${handle.storage ?? input.storage}` : `bundle ${resolve(input.bundle ?? '')}`;
   const mode = handle.readOnly ? ' read-only' : '';
