@@ -18,7 +18,9 @@
  * (base/durable-write.ts), and always in the order content → link → tag: a
  * kill at any moment leaves each file either absent or whole, never a half
  * blob under a final name, never a link to missing content. Deletions only
- * remove links; `ferry serve gc` (gc.ts) removes what nothing links.
+ * remove links; `ferry serve gc` (gc.ts) removes what nothing links. Every
+ * removal (tag, manifest, upload session, gc) syncs the parent folder after,
+ * so a deletion is as durable as a write.
  * Tags are folder names: on a case-insensitive disk (macOS, Windows) two
  * tags that differ only in case are one tag.
  */
@@ -27,7 +29,7 @@ import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { FerryError } from '../../src-shared/errors.ts';
 import type { Descriptor } from '../../src-shared/model/oci.ts';
-import { writeFileDurable } from '../base/durable-write.ts';
+import { fsyncDir, writeFileDurable } from '../base/durable-write.ts';
 import { errnoCode, ioError } from '../base/fs-errors.ts';
 import { digestWithAlgorithmOf, isDigest, sha256Digest } from '../oci/digest.ts';
 import { RegistryProblem } from './problems.ts';
@@ -344,10 +346,12 @@ class Store implements StoreFolder {
     }
   }
 
+  /** Removes a file or folder and syncs its parent, so a deleted tag or manifest stays deleted after a power cut. */
   private async remove(path: string): Promise<void> {
     await rm(path, { recursive: true, force: true }).catch((error: unknown) => {
       throw ioError('remove', path, error);
     });
+    await fsyncDir(dirname(path));
   }
 }
 
