@@ -100,7 +100,9 @@ export function parseHtpasswd(text: string, file: string): Map<string, string> {
  * start (restart `ferry serve` after changing it). An unknown user costs a
  * bcrypt check too, so timing does not tell which users exist. Verified
  * logins are remembered by a keyed hash of the header (never the password
- * itself), so a pull's many requests cost one bcrypt check.
+ * itself), so a pull's many requests cost one bcrypt check; this is the
+ * only login cache (the server keeps none), and it lives as long as the
+ * file's users do: until restart.
  */
 export async function htpasswdAuthenticator(file: string): Promise<Authenticator> {
   let text: string;

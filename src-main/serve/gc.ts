@@ -18,9 +18,9 @@
  * them again on retry.
  */
 import { readFile, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { FerryError } from '../../src-shared/errors.ts';
-import { DURABLE_TEMP_PATTERN } from '../base/durable-write.ts';
+import { DURABLE_TEMP_PATTERN, fsyncDir } from '../base/durable-write.ts';
 import { errnoCode, ioError } from '../base/fs-errors.ts';
 import { digestOfLinkName, listFolder, StoreLayout } from './store-layout.ts';
 import { acquireStoreLock, releaseStoreLock } from './store-lock.ts';
@@ -115,6 +115,8 @@ async function sweep(layout: StoreLayout, live: Set<string>, options: GarbageOpt
     await rm(path, { recursive: true, force: true }).catch((error: unknown) => {
       throw ioError('remove', path, error);
     });
+    // Deletions are made durable like writes: a removed blob or session does not come back after a power cut.
+    await fsyncDir(dirname(path));
   };
   for await (const entry of blobFileEntries(layout)) {
     if (entry.digest !== undefined && live.has(entry.digest)) {

@@ -13,12 +13,25 @@ import { IMAGE_INDEX_DOCUMENT, IMAGE_MANIFEST_DOCUMENT, MANIFEST_SIZE_LIMIT } fr
 import { isIndexMediaType, isManifestMediaType, MANIFEST_MEDIA_TYPES } from '../oci/media-types.ts';
 import { RegistryProblem } from './problems.ts';
 
+/** A descriptor's digest and the byte count it claims (checked against what the store holds). */
+export interface SizedDigest {
+  digest: string;
+  size: number;
+}
+
+/** One entry per distinct digest and size (a digest named twice with two sizes stays twice, so both are checked). */
+function distinct(descriptors: SizedDigest[]): SizedDigest[] {
+  const seen = new Map<string, SizedDigest>();
+  for (const { digest, size } of descriptors) seen.set(`${digest} ${size}`, { digest, size });
+  return [...seen.values()];
+}
+
 /** What a stored manifest names, and its descriptor as the referrers API lists it. */
 export interface ManifestFacts {
-  /** Blobs (config, layers) that must be linked in the repository. */
-  blobs: string[];
-  /** Child manifests (of an index) that must be in the repository. */
-  manifests: string[];
+  /** Blobs (config, layers) that must be linked in the repository, with the size each descriptor claims. */
+  blobs: SizedDigest[];
+  /** Child manifests (of an index) that must be in the repository, with the size each descriptor claims. */
+  manifests: SizedDigest[];
   /** The digest of the manifest this one refers to, if any. */
   subject?: string;
   /** How the referrers API lists this manifest (without digest and size, which the store fills in). */
@@ -35,18 +48,18 @@ export function readManifestFacts(repository: string, reference: string, bytes: 
   if (!isManifestMediaType(mediaType)) invalid(`media type "${mediaType}" is not one Ferry serves (${MANIFEST_MEDIA_TYPES.join(', ')})`);
   const index = isIndexMediaType(mediaType);
   let parsed: { mediaType?: string | undefined; artifactType?: string | undefined; annotations?: Record<string, string> | undefined; subject?: Descriptor | undefined };
-  let blobs: string[] = [];
-  let manifests: string[] = [];
+  let blobs: SizedDigest[] = [];
+  let manifests: SizedDigest[] = [];
   let configType: string | undefined;
   try {
     if (index) {
       const document = parseJsonDocument(bytes, IMAGE_INDEX_DOCUMENT, name);
-      manifests = document.manifests.map((entry) => entry.digest);
+      manifests = document.manifests.map(({ digest, size }) => ({ digest, size }));
       parsed = document;
     } else {
       const document = parseJsonDocument(bytes, IMAGE_MANIFEST_DOCUMENT, name);
       // A layer with `urls` (Docker's foreign layers) is fetched from elsewhere; registries do not hold it.
-      blobs = [document.config.digest, ...document.layers.filter((layer) => (layer.urls ?? []).length === 0).map((layer) => layer.digest)];
+      blobs = [document.config, ...document.layers.filter((layer) => (layer.urls ?? []).length === 0)].map(({ digest, size }) => ({ digest, size }));
       configType = document.config.mediaType;
       parsed = document;
     }
@@ -62,7 +75,7 @@ export function readManifestFacts(repository: string, reference: string, bytes: 
   const referrer: ManifestFacts['referrer'] = { mediaType };
   if (artifactType !== undefined) referrer.artifactType = artifactType;
   if (parsed.annotations !== undefined) referrer.annotations = parsed.annotations;
-  const facts: ManifestFacts = { blobs: [...new Set(blobs)], manifests: [...new Set(manifests)], referrer };
+  const facts: ManifestFacts = { blobs: distinct(blobs), manifests: distinct(manifests), referrer };
   if (parsed.subject !== undefined) facts.subject = parsed.subject.digest;
   return facts;
 }

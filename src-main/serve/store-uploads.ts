@@ -15,7 +15,7 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fsyncDir, writeFileDurable } from '../base/durable-write.ts';
 import { errnoCode, ioError } from '../base/fs-errors.ts';
@@ -34,6 +34,17 @@ const INFO = 'info.json';
 interface RunningHash {
   hash: Hash;
   bytes: number;
+  /** When a chunk last used it (ms, the sessions' clock): idle ones are dropped. */
+  used: number;
+}
+
+/** A running hash unused this long is dropped (an abandoned session); a later finish rebuilds it from `data`, as after a restart. */
+export const RUNNING_HASH_IDLE_MS = 10 * 60 * 1000;
+
+/** Options for tests: a clock, and how long a running hash may stay idle. */
+export interface UploadSessionsOptions {
+  now?: () => number;
+  idleMs?: number;
 }
 
 /** One process's view of the sessions in a store folder; chunks of one session are applied one at a time. */
@@ -41,10 +52,31 @@ export class UploadSessions {
   private readonly hashes = new Map<string, RunningHash>();
   private readonly queues = new Map<string, Promise<unknown>>();
 
+  private readonly now: () => number;
+  private readonly idleMs: number;
+  private lastSweep = 0;
+
   constructor(
     private readonly layout: StoreLayout,
     private readonly folders: Set<string>,
-  ) {}
+    options: UploadSessionsOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.idleMs = options.idleMs ?? RUNNING_HASH_IDLE_MS;
+  }
+
+  /** How many sessions hold a running hash in memory (what abandoned sessions would otherwise grow). */
+  get runningHashes(): number {
+    return this.hashes.size;
+  }
+
+  /** Drops running hashes idle for longer than the limit (at most once per tenth of it, so a busy server pays little). */
+  private dropIdleHashes(): void {
+    const now = this.now();
+    if (now - this.lastSweep < this.idleMs / 10) return;
+    this.lastSweep = now;
+    for (const [id, running] of this.hashes) if (now - running.used > this.idleMs) this.hashes.delete(id);
+  }
 
   /** Opens a session: its folder and info file are durable before the id is handed out. */
   async start(repository: string): Promise<UploadState> {
@@ -52,7 +84,8 @@ export class UploadSessions {
     const folder = this.layout.uploadFolder(id);
     await ensureFolder(folder);
     await writeFileDurable(join(folder, INFO), `${JSON.stringify({ repository, started: new Date().toISOString() })}\n`);
-    this.hashes.set(id, { hash: createHash('sha256'), bytes: 0 });
+    this.dropIdleHashes();
+    this.hashes.set(id, { hash: createHash('sha256'), bytes: 0, used: this.now() });
     return { id, repository, offset: 0 };
   }
 
@@ -140,6 +173,8 @@ export class UploadSessions {
     const running = this.hashes.get(id);
     const hashing = running !== undefined && running.bytes === offset ? running : undefined;
     if (hashing === undefined) this.hashes.delete(id);
+    else hashing.used = this.now();
+    this.dropIdleHashes();
     const handle = await open(data, 'a').catch((error: unknown) => {
       chunk.destroy();
       throw ioError('write', data, error);
@@ -158,6 +193,8 @@ export class UploadSessions {
       }
       await pipeline.drain();
       await handle.sync();
+      // The first chunk created `data`: sync its folder too, so the entry survives a power cut with info.json.
+      if (offset === 0) await fsyncDir(this.layout.uploadFolder(id));
     } catch (error) {
       // A chunk cut off midway is not acknowledged: put the file back as it was, and rebuild the hash later.
       await pipeline.settle();
@@ -201,6 +238,7 @@ export class UploadSessions {
     } finally {
       await handle.close();
     }
+    await fsyncDir(dirname(path));
   }
 
   private async remove(id: string): Promise<void> {
@@ -208,6 +246,7 @@ export class UploadSessions {
     await rm(this.layout.uploadFolder(id), { recursive: true, force: true }).catch((error: unknown) => {
       throw ioError('remove', this.layout.uploadFolder(id), error);
     });
+    await fsyncDir(this.layout.uploadsRoot);
   }
 
   /** Runs `task` after every earlier task of the same session (two PATCHes of one session never interleave). */

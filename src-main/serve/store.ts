@@ -18,7 +18,9 @@
  * (base/durable-write.ts), and always in the order content → link → tag: a
  * kill at any moment leaves each file either absent or whole, never a half
  * blob under a final name, never a link to missing content. Deletions only
- * remove links; `ferry serve gc` (gc.ts) removes what nothing links.
+ * remove links; `ferry serve gc` (gc.ts) removes what nothing links. Every
+ * removal (tag, manifest, upload session, gc) syncs the parent folder after,
+ * so a deletion is as durable as a write.
  * Tags are folder names: on a case-insensitive disk (macOS, Windows) two
  * tags that differ only in case are one tag.
  */
@@ -27,14 +29,14 @@ import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { FerryError } from '../../src-shared/errors.ts';
 import type { Descriptor } from '../../src-shared/model/oci.ts';
-import { writeFileDurable } from '../base/durable-write.ts';
+import { fsyncDir, writeFileDurable } from '../base/durable-write.ts';
 import { errnoCode, ioError } from '../base/fs-errors.ts';
 import { digestWithAlgorithmOf, isDigest, sha256Digest } from '../oci/digest.ts';
 import { RegistryProblem } from './problems.ts';
 import { committedBlobSize, writeBlob } from './store-blobs.ts';
 import { checkDigest, checkRepositoryName, ensureFolder, isTagName, listFolder, StoreLayout } from './store-layout.ts';
 import { acquireStoreLock, releaseStoreLock } from './store-lock.ts';
-import { readManifestFacts } from './store-manifests.ts';
+import { readManifestFacts, type SizedDigest } from './store-manifests.ts';
 import { listReferrers, listRepositories, listTags, readRevision, revisionExists, tagsPointingAt } from './store-read.ts';
 import { UploadSessions } from './store-uploads.ts';
 import type { ByteRange, PutManifestResult, RegistryStorage, StoredManifest, UploadState } from './storage.ts';
@@ -230,14 +232,21 @@ class Store implements StoreFolder {
     }
     const facts = readManifestFacts(repository, reference, bytes, mediaType);
     for (const blob of facts.blobs) {
-      const present = (await this.linked(this.layout.layerLink(repository, blob))) && (await committedBlobSize(this.layout, blob)) !== undefined;
-      if (!present)
-        throw new RegistryProblem('MANIFEST_BLOB_UNKNOWN', `manifest ${reference} of ${repository} references blob ${blob}, which ${repository} does not have`, { detail: { digest: blob } });
+      const size = (await this.linked(this.layout.layerLink(repository, blob.digest))) ? await committedBlobSize(this.layout, blob.digest) : undefined;
+      if (size === undefined)
+        throw new RegistryProblem('MANIFEST_BLOB_UNKNOWN', `manifest ${reference} of ${repository} references blob ${blob.digest}, which ${repository} does not have`, {
+          detail: { digest: blob.digest },
+        });
+      this.checkDescriptorSize(repository, reference, 'blob', blob, size);
     }
     for (const child of facts.manifests) {
-      if (!(await revisionExists(this.layout, repository, child))) {
-        throw new RegistryProblem('MANIFEST_BLOB_UNKNOWN', `index ${reference} of ${repository} references manifest ${child}, which ${repository} does not have`, { detail: { digest: child } });
+      const size = (await revisionExists(this.layout, repository, child.digest)) ? await committedBlobSize(this.layout, child.digest) : undefined;
+      if (size === undefined) {
+        throw new RegistryProblem('MANIFEST_BLOB_UNKNOWN', `index ${reference} of ${repository} references manifest ${child.digest}, which ${repository} does not have`, {
+          detail: { digest: child.digest },
+        });
       }
+      this.checkDescriptorSize(repository, reference, 'manifest', child, size);
     }
     if ((await committedBlobSize(this.layout, digest)) !== bytes.byteLength) {
       await ensureFolder(this.layout.blobFolder(digest), this.folders);
@@ -303,6 +312,14 @@ class Store implements StoreFolder {
     }
   }
 
+  /** Refuses a descriptor whose size is not the byte count the store holds for its digest (clients would fail later, at pull). */
+  private checkDescriptorSize(repository: string, reference: string, kind: 'blob' | 'manifest', claimed: SizedDigest, held: number): void {
+    if (claimed.size === held) return;
+    throw new RegistryProblem('MANIFEST_INVALID', `manifest ${reference} of ${repository} says ${kind} ${claimed.digest} has ${claimed.size} bytes, but it has ${held}`, {
+      detail: { digest: claimed.digest, size: claimed.size, stored: held },
+    });
+  }
+
   private writable(repository: string): void {
     if (this.readOnly) throw new RegistryProblem('UNSUPPORTED', `the store ${this.layout.root} is open read-only`);
     if (this.closed) throw new FerryError('INTERNAL', `the store ${this.layout.root} was closed`);
@@ -329,10 +346,12 @@ class Store implements StoreFolder {
     }
   }
 
+  /** Removes a file or folder and syncs its parent, so a deleted tag or manifest stays deleted after a power cut. */
   private async remove(path: string): Promise<void> {
     await rm(path, { recursive: true, force: true }).catch((error: unknown) => {
       throw ioError('remove', path, error);
     });
+    await fsyncDir(dirname(path));
   }
 }
 

@@ -15,6 +15,9 @@ import { renderMirrorConfig } from '../usecases/inspect-bundle.ts';
 import type { VerifiedBundles } from '../usecases/verify.ts';
 import { argsObject, optionalString, requireString, settingsFrom } from './access.ts';
 
+/** Saved files are the owner's only until installed. */
+const SAVED_FILE_MODE = 0o600;
+
 /** Checks the untrusted arguments of `mirror:config` and `mirror:save`. */
 export function mirrorConfigInput(raw: unknown): MirrorConfigInput {
   const args = argsObject(raw);
@@ -28,6 +31,11 @@ export function mirrorConfigInput(raw: unknown): MirrorConfigInput {
     if (registry.plainHttp === true) input.registry.plainHttp = true;
     if (registry.tlsVerify === false) input.registry.tlsVerify = false;
     if (Array.isArray(registry.caCertFiles)) input.registry.caCertFiles = registry.caCertFiles.filter((file): file is string => typeof file === 'string');
+    // The login goes into the one file that carries it (Deckhouse's dockerCfg), as `ferry import --mirror-config` writes it.
+    const username = optionalString(registry, 'username');
+    if (username !== undefined) input.registry.username = username;
+    const password = optionalString(registry, 'password');
+    if (password !== undefined) input.registry.password = password;
   }
   return input;
 }
@@ -59,7 +67,8 @@ export async function saveMirrorConfig(raw: unknown, verified: VerifiedBundles):
   for (const file of files) {
     const target = placeIn(folder, file.path);
     await mkdir(dirname(target), { recursive: true });
-    await writeFileDurable(target, file.text);
+    // Owner-only: a file may carry the registry login (Deckhouse's dockerCfg); the install commands set the mode each file needs.
+    await writeFileDurable(target, file.text, { mode: SAVED_FILE_MODE });
     written.push(join(folder, ...file.path.split('/')));
   }
   return { folder, written };

@@ -227,8 +227,8 @@ export async function importIntoStore(request: ImportRequest, storage: RegistryS
   // Child manifests and indexes by digest (children first within each image), then every tag last.
   const shared = new Map<string, Promise<boolean>>();
   const stored = await Promise.all(plan.images.map((image) => limiter.run(() => putManifests(image, storage, shared))));
-  let tags = 0;
-  for (const image of plan.images) tags += await putTag(image, storage);
+  // Tags only once every manifest is in; among themselves they are independent, so they go in together.
+  const tags = (await Promise.all(plan.images.map((image) => limiter.run(() => putTag(image, storage))))).reduce((a, b) => a + b, 0);
   for (const image of plan.images) request.onEvent?.({ type: 'image', source: image.source, destination: formatReference(image.destination), digest: image.digest });
   summary.bytesPushed = write.bytes;
   summary.manifestsPushed = stored.reduce((a, b) => a + b, 0) + tags;

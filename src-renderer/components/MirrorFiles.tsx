@@ -82,7 +82,14 @@ function SaveAll() {
   return (
     <fieldset>
       <legend>Save all files</legend>
-      <PathField id="mirror-folder" label="Folder to save the mirror configuration in" kind="folder" value={s.mirrorFolder} onChange={(mirrorFolder) => s.set({ mirrorFolder })} />
+      <PathField
+        id="mirror-folder"
+        label="Folder to save the mirror configuration in"
+        kind="folder"
+        value={s.mirrorFolder}
+        onChange={(mirrorFolder) => s.set({ mirrorFolder })}
+        hint="Each file keeps its folders. Copy the folder to the machine that uses it and run the commands below from inside it."
+      />
       <ErrorNotice error={s.error} />
       <div className="actions">
         <button type="button" className="primary" disabled={s.busy} onClick={() => void s.saveMirror()}>

@@ -124,12 +124,10 @@ export const useImport = create<ImportStore>()((set, get) => {
     const site = get().site.trim();
     return { bundle: get().bundle.trim(), target: get().target.trim(), ...(site ? { site } : {}), registry: accessInput(get().access) };
   };
-  /** The mirror configuration's input: the target as pushed to, its real access (no credentials) and the mirror's CA. */
+  /** The mirror configuration's input: the target as pushed to, its real access (the login only for the file that carries one) and the mirror's CA. */
   const mirrorInput = (): MirrorConfigInput => {
-    const { plainHttp, tlsVerify, caCertFiles } = accessInput(get().access);
-    const registry = { ...(plainHttp ? { plainHttp } : {}), ...(tlsVerify === false ? { tlsVerify } : {}), ...(caCertFiles ? { caCertFiles } : {}) };
     const mirrorCa = get().mirrorCa.trim();
-    return { bundle: get().bundle.trim(), target: get().target.trim(), registry, ...(mirrorCa ? { mirrorCa } : {}) };
+    return { bundle: get().bundle.trim(), target: get().target.trim(), registry: accessInput(get().access), ...(mirrorCa ? { mirrorCa } : {}) };
   };
 
   return {

@@ -109,7 +109,8 @@ test('a site with no registry: run Ferry’s registry from the import wizard, im
   expect(address).toBe(`127.0.0.1:${port}`);
   const caFile = join(storage, 'tls', 'ca.crt');
   expect(await here.fact('CA')).toBe(caFile);
-  expect(await here.caPem()).toBe(await readFile(caFile, 'utf8'));
+  const caPem = await readFile(caFile, 'utf8');
+  expect(await here.caPem()).toBe(caPem);
   // The wizard now pushes there: its address as the target, its CA and user as the access.
   await expect(page.getByLabel('Registry address and prefix')).toHaveValue(address);
   await expect(page.getByLabel('CA certificate file', { exact: true })).toHaveValue(caFile);
@@ -129,9 +130,18 @@ test('a site with no registry: run Ferry’s registry from the import wizard, im
   expect(new Set(paths).size).toBe(paths.length);
   const folder = join(work, 'mirror-config');
   const written = await mirror.saveAll(folder);
-  expect(written).toEqual(paths.map((path) => join(folder, ...path.split('/'))));
+  // (The step groups files per target, so its order differs from the order they are written in.)
+  expect([...written].sort()).toEqual(paths.map((path) => join(folder, ...path.split('/'))).sort());
   for (const path of paths) expect(await readFile(join(folder, ...path.split('/')), 'utf8')).toBe(await mirror.text(path));
   expect((await mirror.targets()).length).toBeGreaterThan(1);
+  // Per target, where each file goes and the command that applies it (mirror-config/install-guide.ts).
+  const registriesConf = await mirror.installOf('registries.conf.d/99-ferry-mirror.conf');
+  expect(registriesConf?.destination).toBe('/etc/containers/registries.conf.d/99-ferry-mirror.conf');
+  expect(registriesConf?.command).toContain('registries.conf.d/99-ferry-mirror.conf');
+  // The registry's CA travels for the runtimes: certs.d/<host:port>/ca.crt files holding Ferry's CA.
+  const caPaths = paths.filter((path) => /(^|\/)certs\.d\/[^/]+\/ca\.crt$/.test(path));
+  expect(caPaths.length).toBeGreaterThan(0);
+  for (const path of caPaths) expect(await mirror.text(path)).toContain(caPem.trim());
   await mirror.capture('serve-3-mirror');
   await docShot(page, 'serve-mirror-configuration', page.getByRole('group', { name: 'Save all files' }));
 

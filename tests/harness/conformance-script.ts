@@ -28,7 +28,7 @@ const ACCEPT_ALL = [MediaTypes.ociManifest, MediaTypes.ociIndex, MediaTypes.dock
 
 type Send = (step: string, req: StepRequest) => Promise<StepResult>;
 
-/** Runs the whole script against one registry and returns its transcript; `auth` adds the unauthenticated steps. */
+/** Runs the whole script against one registry and returns its transcript; a target with credentials also gets the unauthenticated steps. */
 export async function runConformanceScript(target: ConformanceTarget): Promise<TranscriptEntry[]> {
   const client = openClient(target);
   const transcript: TranscriptEntry[] = [];

@@ -70,6 +70,25 @@ describe('htpasswdAuthenticator', () => {
     expect(String(error)).not.toContain(dave.slice('dave:'.length));
   });
 
+  it('remembers a verified login, so repeated requests cost no bcrypt check (the server keeps no cache of its own)', async () => {
+    const costly = join(work, 'costly');
+    await writeFile(costly, `${await htpasswdLine(['-B', '-C', '10'], 'carol', 'slow pw')}\n`);
+    const check = await htpasswdAuthenticator(costly);
+    const timed = async (header: string): Promise<[boolean, number]> => {
+      const start = performance.now();
+      const ok = await check(header);
+      return [ok, performance.now() - start];
+    };
+    const [first, firstMs] = await timed(basic('carol', 'slow pw'));
+    const [again, againMs] = await timed(basic('carol', 'slow pw'));
+    expect([first, again]).toEqual([true, true]);
+    // Cost 10 is 1024 rounds (tens to hundreds of ms in bcryptjs); a remembered login is one HMAC.
+    expect(againMs).toBeLessThan(firstMs / 10);
+    const [wrong, wrongMs] = await timed(basic('carol', 'wrong'));
+    expect(wrong).toBe(false);
+    expect(wrongMs).toBeGreaterThan(againMs * 10);
+  });
+
   it('refuses a duplicate user, a line without a colon, an empty file and a missing one', async () => {
     const line = await htpasswdLine(['-B'], 'eve', 'pw');
     expect(() => parseHtpasswd(`${line}\n${line}\n`, 'f')).toThrow(/f line 2: user "eve" appears a second time/);

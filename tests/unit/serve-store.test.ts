@@ -6,7 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -14,6 +15,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OCI_INDEX, OCI_MANIFEST } from '../../src-main/oci/media-types.ts';
 import { RegistryProblem, type RegistryProblemCode } from '../../src-main/serve/problems.ts';
 import { openStore, type StoreFolder } from '../../src-main/serve/store.ts';
+import { StoreLayout } from '../../src-main/serve/store-layout.ts';
+import { UploadSessions } from '../../src-main/serve/store-uploads.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 
 let root: string;
@@ -170,6 +173,23 @@ describe('the store folder', () => {
     await expectProblem(target.appendUpload('team/app', session.id, 0, Readable.from([])), 'BLOB_UPLOAD_UNKNOWN');
   });
 
+  it('drops the running hash of a session left idle, and still finishes that session from its bytes on disk', async () => {
+    await store();
+    let now = 0;
+    const sessions = new UploadSessions(new StoreLayout(dir), new Set(), { now: () => now, idleMs: 1000 });
+    const content = blob('an abandoned upload');
+    const abandoned = await sessions.start('app');
+    await sessions.append('app', abandoned.id, 0, Readable.from([content.bytes]));
+    expect(sessions.runningHashes).toBe(1);
+    now = 500;
+    await sessions.start('app');
+    expect(sessions.runningHashes).toBe(2);
+    now = 5000;
+    await sessions.start('app');
+    expect(sessions.runningHashes).toBe(1);
+    expect(await sessions.finish('app', abandoned.id, content.digest, undefined, () => Promise.resolve())).toBe(content.size);
+  });
+
   it('finishes a monolithic and an empty upload, cancels a session, and mounts only from a repository that has the blob', async () => {
     const target = await store();
     const one = blob('monolithic');
@@ -230,6 +250,22 @@ describe('the store folder', () => {
     const child = await expectProblem(target.putManifest('elsewhere', 'multi', index, OCI_INDEX), 'MANIFEST_BLOB_UNKNOWN');
     expect(child.detail).toEqual({ digest: image.digest });
     expect((await target.putManifest('app', digestOf(index), index, OCI_INDEX)).digest).toBe(digestOf(index));
+    expect(await target.tags('app')).toEqual(['v1']);
+  });
+
+  it('refuses a manifest or index whose descriptor sizes are not the sizes of the stored blobs and child manifests', async () => {
+    const target = await store();
+    const image = await pushImage(target, 'app', 'v1');
+    const manifest = JSON.parse(image.bytes.toString()) as { layers: [{ size: number }] };
+    const held = manifest.layers[0].size;
+    manifest.layers[0].size = 999;
+    const wrong = await expectProblem(target.putManifest('app', 'v2', Buffer.from(JSON.stringify(manifest)), OCI_MANIFEST), 'MANIFEST_INVALID');
+    expect(wrong.message).toContain(image.layer);
+    expect(wrong.message).toMatch(new RegExp(`999 bytes, but it has ${held}\\b`));
+    expect(wrong.detail).toEqual({ digest: image.layer, size: 999, stored: held });
+    const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: OCI_MANIFEST, digest: image.digest, size: image.bytes.length + 1 }] }));
+    const child = await expectProblem(target.putManifest('app', 'multi', index, OCI_INDEX), 'MANIFEST_INVALID');
+    expect(child.detail).toEqual({ digest: image.digest, size: image.bytes.length + 1, stored: image.bytes.length });
     expect(await target.tags('app')).toEqual(['v1']);
   });
 
@@ -299,5 +335,57 @@ describe('serve.lock', () => {
     }
     // The holder is gone: its lock is stale.
     expect((await store()).readOnly).toBe(false);
+  });
+
+  it('counts an empty lock as live while young and stale when old, without overwriting a young one', async () => {
+    const made = await store();
+    await made.close();
+    const lockFile = join(dir, 'serve.lock');
+    await writeFile(lockFile, '');
+    const refused = await openStore(dir).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(FerryError);
+    expect((refused as FerryError).message).toContain('its lock is being written');
+    expect(await readFile(lockFile, 'utf8')).toBe('');
+    const old = new Date(Date.now() - 60_000);
+    await utimes(lockFile, old, old);
+    await store();
+    expect((await readFile(lockFile, 'utf8')).split(' ').slice(0, 2)).toEqual([String(process.pid), 'serve']);
+  });
+
+  it.runIf(existsSync('/proc/sys/kernel/random/boot_id'))('treats a live pid from another boot, or with another start time, as stale', async () => {
+    const made = await store();
+    await made.close();
+    const lockFile = join(dir, 'serve.lock');
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    try {
+      const pid = sleeper.pid ?? 0;
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const started = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+      const boot = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim();
+      // The same boot and start time: live.
+      await writeFile(lockFile, `${pid} serve ${boot} ${started}\n`);
+      await expect(openStore(dir)).rejects.toThrow(`pid ${pid}`);
+      // The pid was written before a reboot: stale, though a process with that pid runs now.
+      await writeFile(lockFile, `${pid} serve 00000000-0000-0000-0000-000000000000 ${started}\n`);
+      await (await openStore(dir)).close();
+      // The same boot, but the pid was reused by a later process.
+      await writeFile(lockFile, `${pid} gc ${boot} 1\n`);
+      await (await openStore(dir)).close();
+    } finally {
+      sleeper.kill('SIGKILL');
+      await new Promise((resolve) => sleeper.once('exit', resolve));
+    }
+  });
+
+  it('writes pid, purpose, boot id and start time, and leaves no temp file beside the lock', async () => {
+    await store();
+    const [pid, purpose, boot, started] = (await readFile(join(dir, 'serve.lock'), 'utf8')).trim().split(' ');
+    expect([pid, purpose]).toEqual([String(process.pid), 'serve']);
+    expect(boot).toMatch(/^([0-9a-f-]{36}|-)$/);
+    expect(started).toMatch(/^(\d+|-)$/);
+    expect((await readdir(dir)).filter((name) => name.startsWith('serve.lock'))).toEqual(['serve.lock']);
   });
 });
