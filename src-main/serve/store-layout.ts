@@ -7,7 +7,13 @@
  *   be spelled), https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-manifests
  * - tags follow `[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}` (no `/`, never `.` or `..`),
  * - digests are sha256/sha512 with lowercase hex of the right length (oci/digest.ts),
- * - upload ids are 32 lowercase hex digits Ferry made itself.
+ * - upload ids are 32 lowercase hex digits Ferry made itself,
+ * - on Windows (process.platform win32), a repository component or tag that
+ *   Windows cannot hold as a file name is refused with a clear problem instead
+ *   of failing at the disk: a reserved device name (CON, PRN, AUX, NUL,
+ *   COM1-9, LPT1-9, with or without an extension, any case) or a trailing
+ *   dot (Windows strips it, so `v1.` would be `v1`). Tags that differ only in
+ *   case are one tag on macOS and Windows disks (see store.ts).
  * The folder layout itself is described in store.ts.
  */
 import { mkdir, readdir } from 'node:fs/promises';
@@ -28,13 +34,31 @@ const TAG_NAME = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 /** Upload session ids: 16 random bytes in hex, made by startUpload. */
 const UPLOAD_ID = /^[0-9a-f]{32}$/;
 
-/** True when `name` is a repository name the spec allows. */
+/** Windows device names: a file named so (with any extension) cannot be created. */
+const WINDOWS_RESERVED = /^(?:con|prn|aux|nul|com[1-9]|lpt[1-9])(?:\..*)?$/i;
+
+/**
+ * Why Windows cannot hold a repository name or tag as folder names, or
+ * undefined when it can (always undefined on other platforms).
+ */
+export function windowsNameProblem(name: string, platform: string = process.platform): string | undefined {
+  if (platform !== 'win32') return undefined;
+  for (const component of name.split('/')) {
+    if (WINDOWS_RESERVED.test(component)) return `"${component}" is a device name Windows reserves`;
+    if (component.endsWith('.')) return `"${component}" ends in a dot, which Windows strips`;
+  }
+  return undefined;
+}
+
+/** True when `name` is a repository name the spec allows (and, on Windows, one the disk can hold). */
 export function isRepositoryName(name: string): boolean {
-  return name.length <= MAX_REPOSITORY_LENGTH && REPOSITORY_NAME.test(name);
+  return name.length <= MAX_REPOSITORY_LENGTH && REPOSITORY_NAME.test(name) && windowsNameProblem(name) === undefined;
 }
 
 /** Refuses a repository name the spec does not allow with NAME_INVALID, before any path is built from it. */
 export function checkRepositoryName(name: string): void {
+  const windows = REPOSITORY_NAME.test(name) ? windowsNameProblem(name) : undefined;
+  if (windows !== undefined) throw new RegistryProblem('NAME_INVALID', `invalid repository name "${name}" for a store on Windows: ${windows}`, { detail: { name } });
   if (!isRepositoryName(name)) {
     throw new RegistryProblem(
       'NAME_INVALID',
@@ -46,9 +70,9 @@ export function checkRepositoryName(name: string): void {
   }
 }
 
-/** True when `tag` is a tag the spec allows. */
+/** True when `tag` is a tag the spec allows (and, on Windows, one the disk can hold). */
 export function isTagName(tag: string): boolean {
-  return TAG_NAME.test(tag);
+  return TAG_NAME.test(tag) && windowsNameProblem(tag) === undefined;
 }
 
 /** True when `id` is an upload id this store could have made. */

@@ -22,8 +22,8 @@ async function readIfPresent(path: string): Promise<string | undefined> {
   }
 }
 
-/** True when a path is a regular file. */
-async function isFile(path: string): Promise<boolean> {
+/** True when a path is a regular file (a link, a tag, a revision): the one existence check of the store's files. */
+export async function isFile(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isFile();
   } catch (error) {
@@ -74,18 +74,23 @@ export async function tagsPointingAt(layout: StoreLayout, repository: string, di
 }
 
 /** Every repository holding at least one manifest, sorted by code point. */
-export async function listRepositories(layout: StoreLayout): Promise<string[]> {
+export function listRepositories(layout: StoreLayout): Promise<string[]> {
+  return walkRepositories(layout, async (folder, names) => names.includes('_manifests') && (await hasRevision(join(folder, '_manifests', 'revisions'))));
+}
+
+/**
+ * The repositories whose folder `accept` takes, sorted by code point: a
+ * depth-first walk over the name components, where `_x` folders belong to the
+ * repository above them. Bounded by the folder tree.
+ */
+async function walkRepositories(layout: StoreLayout, accept: (folder: string, names: string[]) => Promise<boolean>): Promise<string[]> {
   const found: string[] = [];
-  // Depth-first over the name components; `_x` folders belong to the repository above them. Bounded by the folder tree.
   const pending = [layout.repositoriesRoot];
   while (pending.length > 0) {
     const folder = pending.pop() as string;
     const names = await listFolder(folder);
-    for (const name of names) {
-      if (name.startsWith('_') || name.startsWith('.')) continue;
-      pending.push(join(folder, name));
-    }
-    if (names.includes('_manifests') && (await hasRevision(join(folder, '_manifests', 'revisions')))) found.push(layout.repositoryOf(folder));
+    for (const name of names) if (!name.startsWith('_') && !name.startsWith('.')) pending.push(join(folder, name));
+    if (await accept(folder, names)) found.push(layout.repositoryOf(folder));
   }
   return found.sort(byCodePoint);
 }
@@ -143,14 +148,6 @@ export async function* blobFileEntries(layout: StoreLayout): AsyncGenerator<Blob
 }
 
 /** Every repository folder that has anything (`_layers` or `_manifests`), manifests or not, for gc's mark phase. */
-export async function repositoryFolders(layout: StoreLayout): Promise<string[]> {
-  const found: string[] = [];
-  const pending = [layout.repositoriesRoot];
-  while (pending.length > 0) {
-    const folder = pending.pop() as string;
-    const names = await listFolder(folder);
-    for (const name of names) if (!name.startsWith('_') && !name.startsWith('.')) pending.push(join(folder, name));
-    if (names.includes('_layers') || names.includes('_manifests')) found.push(layout.repositoryOf(folder));
-  }
-  return found.sort(byCodePoint);
+export function repositoryFolders(layout: StoreLayout): Promise<string[]> {
+  return walkRepositories(layout, (_folder, names) => Promise.resolve(names.includes('_layers') || names.includes('_manifests')));
 }

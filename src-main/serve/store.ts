@@ -34,10 +34,10 @@ import { errnoCode, ioError } from '../base/fs-errors.ts';
 import { digestWithAlgorithmOf, isDigest, sha256Digest } from '../oci/digest.ts';
 import { RegistryProblem } from './problems.ts';
 import { committedBlobSize, writeBlob } from './store-blobs.ts';
-import { checkDigest, checkRepositoryName, ensureFolder, isTagName, listFolder, StoreLayout } from './store-layout.ts';
+import { checkDigest, checkRepositoryName, ensureFolder, isTagName, listFolder, StoreLayout, windowsNameProblem } from './store-layout.ts';
 import { acquireStoreLock, releaseStoreLock } from './store-lock.ts';
 import { readManifestFacts, type SizedDigest } from './store-manifests.ts';
-import { listReferrers, listRepositories, listTags, readRevision, revisionExists, tagsPointingAt } from './store-read.ts';
+import { isFile, listReferrers, listRepositories, listTags, readRevision, revisionExists, tagsPointingAt } from './store-read.ts';
 import { UploadSessions } from './store-uploads.ts';
 import type { ByteRange, PutManifestResult, RegistryStorage, StoredManifest, UploadState } from './storage.ts';
 
@@ -308,7 +308,9 @@ class Store implements StoreFolder {
   private checkReference(repository: string, reference: string): void {
     if (reference.includes(':')) checkDigest(reference, `a manifest of ${repository}`);
     if (!isTagName(reference)) {
-      throw new RegistryProblem('MANIFEST_INVALID', `invalid tag "${reference}" for ${repository}: expected [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`, { detail: { tag: reference } });
+      const windows = windowsNameProblem(reference);
+      const why = windows === undefined ? 'expected [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}' : `a store on Windows cannot hold it: ${windows}`;
+      throw new RegistryProblem('MANIFEST_INVALID', `invalid tag "${reference}" for ${repository}: ${why}`, { detail: { tag: reference } });
     }
   }
 
@@ -337,13 +339,8 @@ class Store implements StoreFolder {
     await writeFileDurable(path, content);
   }
 
-  private async linked(path: string): Promise<boolean> {
-    try {
-      return (await stat(path)).isFile();
-    } catch (error) {
-      if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return false;
-      throw ioError('read', path, error);
-    }
+  private linked(path: string): Promise<boolean> {
+    return isFile(path);
   }
 
   /** Removes a file or folder and syncs its parent, so a deleted tag or manifest stays deleted after a power cut. */

@@ -305,6 +305,26 @@ describe('the store folder', () => {
     expect(await target.manifest('a', '..')).toBeUndefined();
   });
 
+  it('on Windows refuses device names and trailing dots in tags and repository names, naming why, and allows them elsewhere', async () => {
+    const target = await store();
+    const image = await pushImage(target, 'app', 'v1');
+    const platform = Object.getOwnPropertyDescriptor(process, 'platform');
+    Object.defineProperty(process, 'platform', { value: 'win32' });
+    try {
+      const tag = await expectProblem(target.putManifest('app', 'v1.', image.bytes, OCI_MANIFEST), 'MANIFEST_INVALID');
+      expect(tag.message).toContain('ends in a dot');
+      expect((await expectProblem(target.putManifest('app', 'Con', image.bytes, OCI_MANIFEST), 'MANIFEST_INVALID')).message).toContain('device name');
+      const repository = await expectProblem(target.startUpload('team/aux'), 'NAME_INVALID');
+      expect(repository.message).toContain('"aux" is a device name Windows reserves');
+      await expectProblem(target.putManifest('lpt1.x/app', 'v1', image.bytes, OCI_MANIFEST), 'NAME_INVALID');
+    } finally {
+      if (platform !== undefined) Object.defineProperty(process, 'platform', platform);
+    }
+    expect(process.platform).not.toBe('win32');
+    await target.putManifest('app', 'v1.', image.bytes, OCI_MANIFEST);
+    expect(await target.tags('app')).toEqual(['v1', 'v1.']);
+  });
+
   it('answers every write of a read-only store with UNSUPPORTED', async () => {
     const writer = await store();
     await pushImage(writer, 'app', 'v1');
