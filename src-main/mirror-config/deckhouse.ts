@@ -10,6 +10,9 @@
  *   (deckhouse-cli internal/mirror/api/v1alpha1/module_source.go).
  * The header of each names the `d8-system/deckhouse-registry` Secret fields
  * (address, path, scheme, ca) a running cluster keeps, which `d8 status` reads.
+ * dockerCfg is always anonymous (`{"auths":{"<host>":{}}}`): the job's login
+ * pushed the images and must not land in a cluster object; the header gives
+ * the command that makes the value for a pull-only user.
  */
 import { groupMappings, mirrorRegistryParts, type MirrorConfigOptions, type RepositoryMapping } from './mapping.ts';
 import { GENERATED_BY, yamlText } from './stringify.ts';
@@ -22,15 +25,13 @@ export function deckhouseFiles(mappings: readonly RepositoryMapping[], options: 
   if (prefix === '' || !groupMappings(mappings, options).some((group) => group.mirrors.includes(imagesRepo))) return files;
   // Deckhouse has no "skip verification" setting: anything but plain HTTP is HTTPS, checked against registryCA or the system roots.
   const scheme = options.transport === 'http' ? 'HTTP' : 'HTTPS';
-  const dockerCfg = Buffer.from(
-    JSON.stringify({ auths: { [registry]: options.login ? { auth: Buffer.from(`${options.login.username}:${options.login.password}`).toString('base64') } : {} } }),
-  ).toString('base64');
+  const dockerCfg = Buffer.from(JSON.stringify({ auths: { [registry]: {} } })).toString('base64');
   const notes = [
     `Deckhouse's d8-system/deckhouse-registry Secret then holds address: ${registry}, path: /${prefix}, scheme: ${scheme.toLowerCase()}${options.caPem !== undefined ? ', ca: the PEM below' : ''}.`,
     ...(options.transport === 'https-skip-verify'
       ? ["RISK: the import ran with --tls-verify=false; Deckhouse always verifies TLS, so give Ferry the mirror's CA (--mirror-ca FILE) or nodes will refuse the mirror."]
       : []),
-    'The dockerCfg value holds the registry login when one was given: keep this file private.',
+    ...pullLoginLines(registry),
   ];
   const init: Record<string, unknown> = { imagesRepo, registryDockerCfg: dockerCfg, registryScheme: scheme };
   if (options.caPem !== undefined && scheme === 'HTTPS') init.registryCA = options.caPem;
@@ -55,4 +56,17 @@ export function deckhouseFiles(mappings: readonly RepositoryMapping[], options: 
     ]),
   );
   return files;
+}
+
+/**
+ * The header lines saying how to replace the anonymous dockerCfg with a
+ * pull-only login: one POSIX command printing the base64 value Deckhouse
+ * expects (base64 of a docker config.json whose auth is base64 of USER:PASS).
+ */
+function pullLoginLines(registry: string): string[] {
+  return [
+    `dockerCfg below is anonymous (base64 of {"auths":{"${registry}":{}}}); Ferry never writes the login the import pushed with.`,
+    `If ${registry} requires a login, replace the value with the output of (PULL-ONLY user; keep the edited file private):`,
+    `  printf '{"auths":{"%s":{"auth":"%s"}}}' '${registry}' "$(printf %s 'USER:PASSWORD' | base64 -w0)" | base64 -w0`,
+  ];
 }

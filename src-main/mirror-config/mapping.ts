@@ -29,8 +29,6 @@ export interface MirrorConfigOptions {
    * KET's plan, Deckhouse's registryCA).
    */
   caPem?: string;
-  /** The mirror login, for the formats that carry one (Deckhouse's dockercfg, KET's plan); those files are written 0600. */
-  login?: { username: string; password: string };
 }
 
 /**

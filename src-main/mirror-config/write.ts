@@ -38,7 +38,7 @@ const FIXED_NAMES: ReadonlySet<string> = new Set([
   'deckhouse/init-configuration.yaml',
   'deckhouse/module-source.yaml',
 ]);
-/** Files that may hold the mirror's login (KET's password, Deckhouse's dockerCfg): readable by the owner only. */
+/** Files the user fills with the nodes' pull login (KET's password, Deckhouse's dockerCfg): readable by the owner only. Ferry writes none in. */
 const PRIVATE_FILES: ReadonlySet<string> = new Set(['ket/plan-docker-registry.yaml', 'deckhouse/init-configuration.yaml', 'deckhouse/module-source.yaml']);
 /** Mode of a file holding credentials. */
 const PRIVATE_MODE = 0o600;

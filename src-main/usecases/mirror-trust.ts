@@ -13,7 +13,7 @@ import type { MirrorConfigOptions } from '../mirror-config/mapping.ts';
 import type { RegistrySettings } from './access.ts';
 
 /** The trust part of the mirror-configuration options. */
-export type MirrorTrust = Pick<MirrorConfigOptions, 'transport' | 'caPem' | 'login'>;
+export type MirrorTrust = Pick<MirrorConfigOptions, 'transport' | 'caPem'>;
 
 /**
  * Reads and checks the mirror CA and decides the transport. `mirrorCa` is a
@@ -21,8 +21,8 @@ export type MirrorTrust = Pick<MirrorConfigOptions, 'transport' | 'caPem' | 'log
  * mirror's CA. A CA for a plain-HTTP mirror is refused as a contradiction.
  */
 export async function mirrorTrust(settings: RegistrySettings, mirrorCa?: string): Promise<MirrorTrust> {
+  // The job's login (the PUSH login) is deliberately not passed on: nodes need a pull-only login, which the user fills in (see ket.ts, deckhouse.ts).
   const trust: MirrorTrust = {};
-  if (settings.login !== undefined) trust.login = { username: settings.login.username, password: settings.login.password };
   if (settings.plainHttp === true) {
     if (mirrorCa !== undefined) {
       throw new FerryError('INVALID_ARGUMENT', 'a mirror CA (--mirror-ca) was given for a plain-HTTP mirror (--plain-http): plain HTTP has no certificate to check', { argument: 'mirrorCa' });

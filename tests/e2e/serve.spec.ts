@@ -81,6 +81,8 @@ async function servedDigest(reference: string, caFile: string): Promise<string> 
 }
 
 test('a site with no registry: run Ferry’s registry from the import wizard, import into it, save the mirror configuration', async ({ page }) => {
+  // The longest walks of the suite (two wizards, real registries, accessibility scans): over 4 minutes when the machine is busy.
+  test.setTimeout(600_000);
   const port = await freePort();
   const storage = join(work, 'registry-store');
   await page.goto(server.url);

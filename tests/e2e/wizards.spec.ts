@@ -76,6 +76,8 @@ test('without the session token, the API and the event stream answer 401 (the pa
 });
 
 test('export two images, then import them into a second registry, through the UI only', async ({ page }) => {
+  // The longest walks of the suite (two wizards, real registries, accessibility scans): over 4 minutes when the machine is busy.
+  test.setTimeout(600_000);
   // An empty folder standing in for the USB drive; the file picker walks into it.
   await mkdir(join(work, 'usb'));
   const bundle = join(work, 'usb');

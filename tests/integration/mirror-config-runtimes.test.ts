@@ -16,7 +16,7 @@
  * against the API's own schema (tests/harness/crd-schemas.ts).
  */
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
@@ -166,6 +166,18 @@ describe('a TLS mirror with a private CA', () => {
   const dir = (): string => join(work, 'tls');
   const conf = (): string => join(dir(), 'registries.conf.d', '99-ferry-mirror.conf');
   const user = (): string => `${tlsMirror.username ?? ''}:${tlsMirror.password ?? ''}`;
+
+  it("writes the copy's --dest-creds login into no file, in clear or base64 (nodes get a pull login the user fills in)", async () => {
+    const password = tlsMirror.password ?? 'missing';
+    const b64 = (text: string): string => Buffer.from(text).toString('base64');
+    const forbidden = [password, b64(password), b64(user())];
+    const files = (await readdir(dir(), { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile());
+    expect(files.map((entry) => entry.name)).toContain('plan-docker-registry.yaml');
+    for (const entry of files) {
+      const text = await readFile(join(entry.parentPath, entry.name), 'utf8');
+      for (const secret of forbidden) expect(text.includes(secret), `${entry.name} holds the login`).toBe(false);
+    }
+  });
 
   it('writes the CA as certs.d/<host:port>/ca.crt and containerd ca = beside the host folders, https:// without skip_verify', async () => {
     const caPem = (tlsMirror.caPem ?? '').trim();

@@ -3,10 +3,12 @@
  * CA and leaf from the harness PKI), the trust files (certs.d, containerd,
  * the OpenShift ConfigMap), KET's plan fields, Deckhouse's registry settings,
  * the install guide, the transport decision the use cases make from the job's
- * own registry settings, and writeMirrorConfig writing it all (secrets 0600).
+ * own registry settings, and writeMirrorConfig writing it all (no login ever written; the files to fill 0600).
  */
+import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -74,8 +76,9 @@ describe('the transport the use cases pass', () => {
     expect(await mirrorTrust({ plainHttp: true })).toEqual({ transport: 'http' });
     expect(await mirrorTrust({ tlsVerify: false })).toEqual({ transport: 'https-skip-verify' });
     expect(await mirrorTrust({})).toEqual({ transport: 'https' });
+    // The job's (push) login is never passed on to the mirror configuration.
     const fromCaCert = await mirrorTrust({ caCertFiles: [pki.caCertFile], login: { username: 'u', password: 'p' } });
-    expect(fromCaCert).toMatchObject({ transport: 'https', login: { username: 'u', password: 'p' } });
+    expect(fromCaCert).toEqual({ transport: 'https', caPem: expect.stringContaining('BEGIN CERTIFICATE') as unknown });
     expect(fromCaCert.caPem).toContain('BEGIN CERTIFICATE');
     // With the CA the nodes can verify, even when the job itself skipped the check.
     expect((await mirrorTrust({ tlsVerify: false }, pki.caCertFile)).transport).toBe('https');
@@ -144,9 +147,10 @@ describe('the trust files', () => {
 });
 
 describe("KET's plan fields", () => {
-  it('writes docker_registry address, port, CA path and login as the KET guide names them', () => {
-    const plan = parseYaml(ketPlanRegistry({ mirrorRegistry: MIRROR, caPem: pki.caCertPem, login: { username: 'ket', password: 's3cret' } })) as unknown;
-    expect(plan).toEqual({ docker_registry: { address: 'mirror.local', port: 5000, CA: '/etc/docker/certs.d/mirror.local:5000/ca.crt', username: 'ket', password: 's3cret' } });
+  it('writes docker_registry address, port, CA path and an empty login to fill in, as the KET guide names them', () => {
+    const text = ketPlanRegistry({ mirrorRegistry: MIRROR, caPem: pki.caCertPem });
+    expect(parseYaml(text)).toEqual({ docker_registry: { address: 'mirror.local', port: 5000, CA: '/etc/docker/certs.d/mirror.local:5000/ca.crt', username: '', password: '' } });
+    expect(text).toMatch(/# .*PULL-ONLY user of mirror\.local:5000/);
     const bare = parseYaml(ketPlanRegistry({ mirrorRegistry: 'mirror.local', transport: 'http' })) as unknown;
     expect(bare).toEqual({ docker_registry: { address: 'mirror.local', port: 80, username: '', password: '' } });
   });
@@ -158,11 +162,16 @@ describe("Deckhouse's registry settings", () => {
     { source: 'registry.deckhouse.io/deckhouse/ee/modules/console', mirror: `${MIRROR}/dkp/modules/console` },
   ];
 
-  it('writes InitConfiguration and ModuleSource with imagesRepo, scheme, CA and a base64 dockercfg', () => {
-    const files = deckhouseFiles(edition, options({ caPem: pki.caCertPem, login: { username: 'd8', password: 'pw' } }));
-    const init = parseYaml(files.get('deckhouse/init-configuration.yaml') ?? '') as { deckhouse: Record<string, string> };
+  it('writes InitConfiguration and ModuleSource with imagesRepo, scheme, CA and an anonymous base64 dockercfg with the command to fill it', async () => {
+    const files = deckhouseFiles(edition, options({ caPem: pki.caCertPem }));
+    const initText = files.get('deckhouse/init-configuration.yaml') ?? '';
+    const init = parseYaml(initText) as { deckhouse: Record<string, string> };
     expect(init.deckhouse).toMatchObject({ imagesRepo: `${MIRROR}/dkp`, registryScheme: 'HTTPS', registryCA: pki.caCertPem });
-    expect(JSON.parse(Buffer.from(init.deckhouse.registryDockerCfg ?? '', 'base64').toString('utf8'))).toEqual({ auths: { [MIRROR]: { auth: Buffer.from('d8:pw').toString('base64') } } });
+    expect(JSON.parse(Buffer.from(init.deckhouse.registryDockerCfg ?? '', 'base64').toString('utf8'))).toEqual({ auths: { [MIRROR]: {} } });
+    // The header's command, run by sh, makes the value Deckhouse expects for a pull-only user.
+    const command = /^# +(printf .*)$/m.exec(initText)?.[1] ?? 'missing';
+    const { stdout: made } = await promisify(execFile)('sh', ['-c', command.replace('USER:PASSWORD', 'puller:pw')]);
+    expect(JSON.parse(Buffer.from(made, 'base64').toString('utf8'))).toEqual({ auths: { [MIRROR]: { auth: Buffer.from('puller:pw').toString('base64') } } });
     const source = parseYaml(files.get('deckhouse/module-source.yaml') ?? '') as { kind: string; spec: { registry: Record<string, string> } };
     expect(source.kind).toBe('ModuleSource');
     expect(source.spec.registry).toMatchObject({ repo: `${MIRROR}/dkp/modules`, scheme: 'HTTPS', ca: pki.caCertPem, dockerCfg: init.deckhouse.registryDockerCfg });
@@ -207,13 +216,37 @@ describe('the install guide', () => {
 });
 
 describe('writeMirrorConfig with a CA and a login', () => {
-  it('writes the trust, KET and Deckhouse files, those holding the login 0600, and removes a stale CA', async () => {
+  it("never writes the job's login into any file, in clear or base64", async () => {
+    const dir = join(work, 'no-secrets');
+    const login = { username: 'pusher', password: 'Pa55-never-in-files' };
+    const mappings: RepositoryMapping[] = [
+      { source: 'registry.deckhouse.io/deckhouse/ee', mirror: `${MIRROR}/dkp` },
+      { source: 'quay.io/a/b', mirror: `${MIRROR}/dkp/a/b` },
+    ];
+    // As import.ts / copy.ts do: the job's registry settings (with its login) → mirrorTrust → writeMirrorConfig.
+    const trust = await mirrorTrust({ caCertFiles: [pki.caCertFile], login });
+    const result = await writeMirrorConfig(dir, mappings, options(trust));
+    expect(result.written).toEqual(expect.arrayContaining(['ket/plan-docker-registry.yaml', 'deckhouse/init-configuration.yaml', 'deckhouse/module-source.yaml']));
+    const b64 = (text: string): string => Buffer.from(text).toString('base64');
+    const forbidden = [
+      login.password,
+      b64(login.password),
+      b64(`${login.username}:${login.password}`),
+      b64(JSON.stringify({ auths: { [MIRROR]: { auth: b64(`${login.username}:${login.password}`) } } })),
+    ];
+    for (const relative of result.written) {
+      const text = await readFile(join(dir, ...relative.split('/')), 'utf8');
+      for (const secret of forbidden) expect(text.includes(secret), `${relative} holds the login`).toBe(false);
+    }
+  });
+
+  it('writes the trust, KET and Deckhouse files, those to be filled with a login 0600, and removes a stale CA', async () => {
     const dir = join(work, 'written');
     const mappings: RepositoryMapping[] = [
       { source: 'registry.deckhouse.io/deckhouse/ee', mirror: `${MIRROR}/dkp` },
       { source: 'quay.io/a/b', mirror: `${MIRROR}/dkp/a/b` },
     ];
-    const first = await writeMirrorConfig(dir, mappings, options({ caPem: pki.caCertPem, login: { username: 'u', password: 'p' } }));
+    const first = await writeMirrorConfig(dir, mappings, options({ caPem: pki.caCertPem }));
     expect(first.written).toEqual(
       expect.arrayContaining([
         `certs.d/${MIRROR}/ca.crt`,
