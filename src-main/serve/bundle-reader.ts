@@ -35,6 +35,7 @@ import { verificationFailed, verifyBundleDetailed } from '../bundle/verify.ts';
 import { DigestVerifier, isDigest, verifyingStream } from '../oci/digest.ts';
 import { servedRepositories, type ServedRepository } from './bundle-placement.ts';
 import { RegistryProblem } from './problems.ts';
+import { checkRepositoryName } from './store-layout.ts';
 import type { ByteRange, RegistryReader, StoredManifest } from './storage.ts';
 
 /** Options of openBundleReader: cancel the verification pass, and hear its bytes for progress. */
@@ -44,13 +45,8 @@ export interface BundleReaderOptions {
   onBytes?: (n: number) => void;
 }
 
-/** The distribution-spec repository name grammar (spec.md "Pulling manifests": `<name>`). */
-const REPOSITORY_NAME = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
-
-/** Refuses a name that is not a repository name before anything is looked up. */
-function checkName(repository: string): void {
-  if (!REPOSITORY_NAME.test(repository)) throw new RegistryProblem('NAME_INVALID', `invalid repository name "${repository}"`, { detail: { name: repository } });
-}
+/** Refuses a name that is not a repository name before anything is looked up (the one grammar, store-layout.ts). */
+const checkName = checkRepositoryName;
 
 /** The refusal of an archive bundle, naming what to do instead. */
 function archiveRefused(dir: string): FerryError {

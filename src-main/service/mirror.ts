@@ -6,17 +6,12 @@
  * share a base name, never overwrite each other. Both use only a verified
  * view of the bundle (see service/import.ts).
  */
-import { mkdir } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { MirrorConfigInput, MirrorFile } from '../../src-shared/api/contract.ts';
 import { FerryError } from '../../src-shared/errors.ts';
-import { writeFileDurable } from '../base/durable-write.ts';
-import { renderMirrorConfig } from '../usecases/inspect-bundle.ts';
+import { renderMirrorConfig, saveMirrorConfigFiles, type MirrorAccess } from '../usecases/inspect-bundle.ts';
 import type { VerifiedBundles } from '../usecases/verify.ts';
 import { argsObject, optionalString, requireString, settingsFrom } from './access.ts';
-
-/** Saved files are the owner's only until installed. */
-const SAVED_FILE_MODE = 0o600;
 
 /** Checks the untrusted arguments of `mirror:config` and `mirror:save`. */
 export function mirrorConfigInput(raw: unknown): MirrorConfigInput {
@@ -44,32 +39,26 @@ export function mirrorConfigInput(raw: unknown): MirrorConfigInput {
 export async function mirrorConfig(raw: unknown, verified: VerifiedBundles): Promise<{ files: MirrorFile[] }> {
   const input = mirrorConfigInput(raw);
   const view = await verified.view(input.bundle, 'no mirror configuration is made for it');
-  const access = { registry: settingsFrom(input.registry), ...(input.mirrorCa !== undefined ? { mirrorCa: input.mirrorCa } : {}) };
-  return { files: await renderMirrorConfig(view, { target: input.target, keepRegistryHost: input.keepRegistryHost === true }, access) };
+  return { files: await renderMirrorConfig(view, { target: input.target, keepRegistryHost: input.keepRegistryHost === true }, accessOf(input)) };
 }
 
-/** Where a generated file lands inside `folder`; a path that would leave it is refused (the paths are Ferry's own, this is a guard). */
-function placeIn(folder: string, path: string): string {
-  const parts = path.split('/');
-  if (isAbsolute(path) || parts.some((part) => part === '' || part === '.' || part === '..'))
-    throw new FerryError('INTERNAL', `mirror configuration file ${path} has no plain relative path`, { path });
-  const placed = resolve(folder, ...parts);
-  if (!placed.startsWith(resolve(folder) + sep)) throw new FerryError('INTERNAL', `mirror configuration file ${path} would be written outside ${folder}`, { path });
-  return placed;
+/** How the import reaches the mirror, from the checked input. */
+function accessOf(input: MirrorConfigInput): MirrorAccess {
+  return { registry: settingsFrom(input.registry), ...(input.mirrorCa !== undefined ? { mirrorCa: input.mirrorCa } : {}) };
 }
 
-/** mirror:save — writes every file under `folder` at its relative path (durably, each replacing an older one), and lists what it wrote. */
+/**
+ * mirror:save — writes every file under `folder` at its relative path through
+ * the import's one writer (writeMirrorConfig), so modes, portable folder
+ * names, refusal of a symlinked folder, removal of an earlier run's files and
+ * errors naming the file are those of `ferry import --mirror-config`; lists
+ * what it wrote.
+ */
 export async function saveMirrorConfig(raw: unknown, verified: VerifiedBundles): Promise<{ folder: string; written: string[] }> {
   const folder = requireString(argsObject(raw), 'folder').trim();
   if (!isAbsolute(folder)) throw new FerryError('INVALID_ARGUMENT', `choose the folder to save into as an absolute path, not ${folder}`, { argument: 'folder' });
-  const { files } = await mirrorConfig(raw, verified);
-  const written: string[] = [];
-  for (const file of files) {
-    const target = placeIn(folder, file.path);
-    await mkdir(dirname(target), { recursive: true });
-    // Owner-only: a file may carry the registry login (Deckhouse's dockerCfg); the install commands set the mode each file needs.
-    await writeFileDurable(target, file.text, { mode: SAVED_FILE_MODE });
-    written.push(join(folder, ...file.path.split('/')));
-  }
-  return { folder, written };
+  const input = mirrorConfigInput(raw);
+  const view = await verified.view(input.bundle, 'no mirror configuration is made for it');
+  const { written } = await saveMirrorConfigFiles(view, { target: input.target, keepRegistryHost: input.keepRegistryHost === true }, accessOf(input), folder);
+  return { folder, written: written.map((path) => join(folder, ...path.split('/'))) };
 }

@@ -106,24 +106,33 @@ export interface MirrorAccess {
 }
 
 /**
+ * Writes every mirror configuration file an import to `to` needs into `dir`
+ * with the import's own writer (writeMirrorConfig: file modes, portable
+ * folder names, symlinked folders refused, an earlier run's files removed).
+ */
+async function writeMirrorFiles(view: VerifiedBundle, to: BundleTarget, access: MirrorAccess, dir: string): Promise<{ written: string[]; removed: string[] }> {
+  const target = importTarget(to.target, to.keepRegistryHost);
+  const trust = await mirrorTrust(access.registry ?? {}, access.mirrorCa);
+  const plan = planImport(view, target);
+  const { writeMirrorConfig } = await import('../mirror-config/write.ts');
+  const { hasClusterResources } = await import('../mirror-config/openshift-resources.ts');
+  // Without the site's registry, a signature layer an incremental bundle leaves out is left out of this preview; the import reads it from the registry.
+  const resources = await clusterResourcesOfBundle(
+    view,
+    plan.images.map((image) => ({ name: image.name, destination: formatReference(image.destination) })),
+  );
+  return writeMirrorConfig(dir, plan.mappings, { mirrorRegistry: targetText(target), ...trust }, hasClusterResources(resources) ? resources : undefined);
+}
+
+/**
  * Every mirror configuration file an import to `to` needs, as text. They are
  * written by the import's own writer into a private temp folder and read
  * back, so the app and the CLI can never disagree on a file.
  */
 export async function renderMirrorConfig(view: VerifiedBundle, to: BundleTarget, access: MirrorAccess = {}): Promise<RenderedMirrorFile[]> {
-  const target = importTarget(to.target, to.keepRegistryHost);
-  const trust = await mirrorTrust(access.registry ?? {}, access.mirrorCa);
-  const plan = planImport(view, target);
   const dir = await mkdtemp(join(tmpdir(), 'ferry-mirror-config-'));
   try {
-    const { writeMirrorConfig } = await import('../mirror-config/write.ts');
-    const { hasClusterResources } = await import('../mirror-config/openshift-resources.ts');
-    // Without the site's registry, a signature layer an incremental bundle leaves out is left out of this preview; the import reads it from the registry.
-    const resources = await clusterResourcesOfBundle(
-      view,
-      plan.images.map((image) => ({ name: image.name, destination: formatReference(image.destination) })),
-    );
-    const { written } = await writeMirrorConfig(dir, plan.mappings, { mirrorRegistry: targetText(target), ...trust }, hasClusterResources(resources) ? resources : undefined);
+    const { written } = await writeMirrorFiles(view, to, access, dir);
     const { installGuide } = await import('../mirror-config/install-guide.ts');
     return await Promise.all(
       written.map(async (path) => {
@@ -134,4 +143,13 @@ export async function renderMirrorConfig(view: VerifiedBundle, to: BundleTarget,
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Writes the same files into the folder the user chose (the app's "Save
+ * all"), exactly as `ferry import --mirror-config DIR` does, so both share one
+ * writer. Returns the relative paths written and removed.
+ */
+export async function saveMirrorConfigFiles(view: VerifiedBundle, to: BundleTarget, access: MirrorAccess, folder: string): Promise<{ written: string[]; removed: string[] }> {
+  return writeMirrorFiles(view, to, access, folder);
 }

@@ -9,7 +9,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -107,6 +107,15 @@ describe('serve:start, serve:status, serve:stop and start-with-app', () => {
     expect(new Set(saved.written).size).toBe(files.length);
     for (const file of files) expect(await readFile(join(folder, ...file.path.split('/')), 'utf8')).toBe(file.text);
     expect(await failure(service['mirror:save']({ ...mirrorInput, folder: 'relative' }))).toMatchObject({ code: 'INVALID_ARGUMENT', details: { argument: 'folder' } });
+    // The CLI's one writer: a symlinked subfolder is refused before anything is written, and nothing lands where it points.
+    const linked = join(work, 'mirror-linked');
+    const elsewhere = join(work, 'elsewhere');
+    await mkdir(linked, { recursive: true });
+    await mkdir(elsewhere, { recursive: true });
+    await symlink(elsewhere, join(linked, 'openshift'));
+    const refused = await failure(service['mirror:save']({ ...mirrorInput, folder: linked }));
+    expect(refused).toMatchObject({ code: 'INVALID_ARGUMENT', details: { path: join(linked, 'openshift') } });
+    expect(await readdir(elsewhere)).toEqual([]);
 
     expect(await service['serve:stop']({})).toEqual({ stopped: true });
     expect((await service['serve:status']({})).running).toBe(false);
