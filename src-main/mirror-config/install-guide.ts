@@ -8,7 +8,7 @@
 import { CONTAINERD_CERTS_DIR } from './containerd.ts';
 import { DEFAULT_OBJECT_NAME } from './mapping.ts';
 import { REGISTRIES_CONF_DROP_IN } from './registries-conf.ts';
-import { CONTAINERS_CERTS_DIR, DOCKER_CERTS_DIR, additionalTrustedCaPatch } from './trust-files.ts';
+import { CONTAINERS_CERTS_DIR, DOCKER_CERTS_DIR, additionalTrustedCaPatch, trustedCaConfigMapName } from './trust-files.ts';
 
 /** One file's installation: who reads it, where it goes, and how to apply it. */
 export interface InstallStep {
@@ -42,6 +42,19 @@ function hostOfFolder(folder: string): string {
 }
 
 /**
+ * Applies the CA ConfigMap, then points the cluster at it only when the
+ * cluster names no other additionalTrustedCA ConfigMap (the patch would
+ * replace it and drop the CAs it holds); otherwise it says what to do and
+ * fails (`false`, never `exit`, so a person's shell stays open).
+ */
+function trustedCaCommand(relativePath: string, name: string): string {
+  const configMap = trustedCaConfigMapName({ mirrorRegistry: '', name });
+  const current = `current="$(oc get image.config.openshift.io/cluster -o jsonpath='{.spec.additionalTrustedCA.name}')"`;
+  const refuse = `echo "the cluster already trusts the CAs of ConfigMap $current in openshift-config: add the data entry of ${relativePath} to it (oc -n openshift-config edit configmap $current) instead of patching" >&2; false`;
+  return `oc apply -f ${sh(relativePath)} && ${current} && if [ -z "$current" ] || [ "$current" = ${configMap} ]; then ${additionalTrustedCaPatch({ mirrorRegistry: '', name })}; else ${refuse}; fi`;
+}
+
+/**
  * The install step of one file writeMirrorConfig wrote, by its relative path;
  * undefined for a file nobody installs (containerd/SKIPPED.txt) or one Ferry
  * did not write.
@@ -67,7 +80,7 @@ export function installGuide(relativePath: string, options: InstallGuideOptions 
     return {
       consumer: 'OpenShift (image.config.openshift.io/cluster additionalTrustedCA)',
       destination: 'the cluster: ConfigMap in openshift-config',
-      command: `oc apply -f ${relativePath} && ${additionalTrustedCaPatch({ mirrorRegistry: '', name: options.name ?? DEFAULT_OBJECT_NAME })}`,
+      command: trustedCaCommand(relativePath, options.name ?? DEFAULT_OBJECT_NAME),
     };
   }
   if (/^openshift\/([^/]+|release-signatures\/[^/]+)\.yaml$/.test(relativePath)) {

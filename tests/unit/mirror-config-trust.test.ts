@@ -200,13 +200,42 @@ describe('the install guide', () => {
       /mirror\.local_5000_\/ca\.crt \/etc\/docker\/certs\.d\/mirror\.local:5000\/ca\.crt/,
     ],
     ['openshift/imagedigestmirrorset.yaml', 'the cluster', /^oc apply -f openshift\/imagedigestmirrorset\.yaml$/],
-    ['openshift/additional-trusted-ca.yaml', 'the cluster: ConfigMap in openshift-config', /^oc apply -f openshift\/additional-trusted-ca\.yaml && oc patch image\.config\.openshift\.io\/cluster/],
+    [
+      'openshift/additional-trusted-ca.yaml',
+      'the cluster: ConfigMap in openshift-config',
+      /^oc apply -f openshift\/additional-trusted-ca\.yaml && current=.*oc patch image\.config\.openshift\.io\/cluster/,
+    ],
     ['deckhouse/module-source.yaml', 'the cluster', /^d8 k apply -f deckhouse\/module-source\.yaml$/],
   ])('%s goes to %s', (path, destination, command) => {
     const step = installGuide(path);
     expect(step?.destination).toBe(destination);
     expect(step?.command).toMatch(command);
     expect(step?.consumer.length).toBeGreaterThan(0);
+  });
+
+  it('patches additionalTrustedCA only when the cluster names no other ConfigMap (run by sh against a recording oc)', async () => {
+    const bin = join(work, 'fake-oc');
+    await mkdir(bin, { recursive: true });
+    // A stand-in oc that records its arguments and answers `get` with $CURRENT, the ConfigMap the cluster names.
+    await writeFile(join(bin, 'oc'), '#!/bin/sh\necho "$*" >> "$LOG"\nif [ "$1" = get ]; then printf %s "$CURRENT"; fi\n', { mode: 0o755 });
+    const command = installGuide('openshift/additional-trusted-ca.yaml')?.command ?? 'missing';
+    const run = async (current: string): Promise<{ code: number; calls: string[]; stderr: string }> => {
+      const log = join(bin, `log-${current || 'none'}`);
+      const result = await promisify(execFile)('sh', ['-c', command], { env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, LOG: log, CURRENT: current } }).then(
+        (done) => ({ code: 0, stderr: done.stderr }),
+        (error: unknown) => ({ code: (error as { code: number }).code, stderr: (error as { stderr: string }).stderr }),
+      );
+      return { ...result, calls: (await readFile(log, 'utf8')).trim().split('\n') };
+    };
+    for (const current of ['', 'ferry-mirror-ca']) {
+      const { code, calls } = await run(current);
+      expect(code).toBe(0);
+      expect(calls.map((call) => call.split(' ')[0])).toEqual(['apply', 'get', 'patch']);
+    }
+    const other = await run('site-cas');
+    expect(other.code).not.toBe(0);
+    expect(other.calls.map((call) => call.split(' ')[0])).toEqual(['apply', 'get']);
+    expect(other.stderr).toContain('ConfigMap site-cas');
   });
 
   it('has no step for files nobody installs', () => {
