@@ -6,11 +6,12 @@
  * the settings), so Settings' "start it with the app" can start the same
  * registry again when the app opens. Every change is pushed as `serve:state`.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { ServeRunning, ServeStartInput, ServeStatus } from '../../src-shared/api/contract.ts';
 import { FerryError } from '../../src-shared/errors.ts';
+import { ioError } from '../base/fs-errors.ts';
 import type { ServeInput, ServeHandle } from '../usecases/serve.ts';
 import { appStoreStats, writeAppHtpasswd } from '../usecases/serve-app.ts';
 import { argsObject, optionalString, requireString } from './access.ts';
@@ -80,8 +81,30 @@ export class AppRegistry {
   async start(raw: unknown): Promise<ServeRunning> {
     const input = serveStartInput(raw);
     return this.serial(async () => {
-      if (input.user) await writeAppHtpasswd(this.htpasswdPath, input.user.name, input.user.password);
-      const running = await this.launch(input, input.user?.name);
+      if (!input.user) {
+        const running = await this.launch(input, undefined);
+        await this.remember(input, running);
+        return running;
+      }
+      // The new login goes to a temp file beside the old one and replaces it only once the registry started on it: a failed start keeps the saved login.
+      const next = `${this.htpasswdPath}.next`;
+      await writeAppHtpasswd(next, input.user.name, input.user.password);
+      let running: ServeRunning;
+      try {
+        running = await this.launch(input, input.user.name, next);
+      } catch (error) {
+        await rm(next, { force: true }).catch(() => undefined);
+        throw error;
+      }
+      try {
+        await rename(next, this.htpasswdPath);
+      } catch (error) {
+        await this.shutdown();
+        await rm(next, { force: true }).catch(() => undefined);
+        this.problem = `Ferry's registry was stopped: its login file ${this.htpasswdPath} could not be replaced`;
+        this.options.emit(await this.status());
+        throw ioError('replace the registry login file', this.htpasswdPath, error);
+      }
       await this.remember(input, running);
       return running;
     });
@@ -138,15 +161,15 @@ export class AppRegistry {
     return handle ? handle.close().then(() => true) : Promise.resolve(false);
   }
 
-  /** Starts `startServe` for the input; `user` names the htpasswd file's one user (absent: anonymous). */
-  private async launch(input: ServeStartInput, user: string | undefined): Promise<ServeRunning> {
+  /** Starts `startServe` for the input; `user` names the htpasswd file's one user (absent: anonymous), read from `htpasswd` (default: the saved one). */
+  private async launch(input: ServeStartInput, user: string | undefined, htpasswd = this.htpasswdPath): Promise<ServeRunning> {
     await this.shutdown();
     const listen = input.listen ?? DEFAULT_LISTEN;
     const name = input.name ?? hostname();
     const serve: ServeInput = { storage: input.storage, listen: { host: listen, port: input.port } };
     // startServe adds the listen address (and localhost on loopback) to the certificate's names.
     if (input.tls) serve.tls = { mode: 'auto', names: [name] };
-    if (user !== undefined) serve.htpasswd = this.htpasswdPath;
+    if (user !== undefined) serve.htpasswd = htpasswd;
     try {
       const { startServe } = await import('../usecases/serve.ts');
       this.handle = await startServe(serve);

@@ -10,6 +10,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -120,6 +121,16 @@ describe('serve:start, serve:status, serve:stop and start-with-app', () => {
     expect(await service['serve:stop']({})).toEqual({ stopped: true });
     expect((await service['serve:status']({})).running).toBe(false);
     expect(await service['serve:stop']({})).toEqual({ stopped: false });
+
+    // A start that fails (its port is taken) keeps the saved login: the new one is swapped in only after a successful start.
+    const holder = createServer();
+    teardown.add(holder, (server) => new Promise<void>((done) => server.close(() => done())));
+    await new Promise<void>((done) => holder.listen(0, '127.0.0.1', done));
+    const taken = (holder.address() as AddressInfo).port;
+    const failed = await failure(service['serve:start']({ storage, port: taken, tls: true, listen: '127.0.0.1', name: '127.0.0.1', user: { name: 'someone-else', password: 'another password' } }));
+    expect(failed).toMatchObject({ code: 'INVALID_ARGUMENT', details: { argument: 'port', address: `127.0.0.1:${String(taken)}` } });
+    expect(await readFile(join(work, 'app', 'registry.htpasswd'), 'utf8')).toBe(htpasswd);
+    expect((await readdir(join(work, 'app'))).filter((name) => name.startsWith('registry.htpasswd'))).toEqual(['registry.htpasswd']);
   }, 180_000);
 
   it('starts again with the app when Settings say so, with the same address, user and store', async () => {
