@@ -171,6 +171,26 @@ function hostPort(host: string, port: string): string {
 }
 
 /**
+ * Starts the server; a port another program holds, or one this user may not
+ * open, becomes a FerryError naming the address and saying to pick another
+ * port, instead of Node's bare "listen EADDRINUSE".
+ */
+async function listenOrExplain(listen: ServeInput['listen'], options: Parameters<typeof startRegistryServer>[0]): ReturnType<typeof startRegistryServer> {
+  try {
+    return await startRegistryServer(options);
+  } catch (error) {
+    const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+    const address = hostPort(listen.host === '' ? '0.0.0.0' : listen.host, String(listen.port));
+    const details = { argument: 'port', address };
+    if (code === 'EADDRINUSE')
+      throw new FerryError('INVALID_ARGUMENT', `port ${String(listen.port)} on ${address} is already in use by another program: choose another port`, details, { cause: error });
+    if (code === 'EACCES')
+      throw new FerryError('INVALID_ARGUMENT', `this user may not listen on ${address} (ports below 1024 need extra privileges): choose another port, above 1023`, details, { cause: error });
+    throw error;
+  }
+}
+
+/**
  * Starts `ferry serve` as a registry. A store folder is created on first use
  * and locked while served (gc and a second server refuse); a bundle is
  * verified first and refused when it fails. Nothing of a password is kept
@@ -209,7 +229,7 @@ export async function startServe(input: ServeInput): Promise<ServeHandle> {
       tls = { cert: await readPem(resolve(input.tls.certFile), '--cert'), key: await readPem(resolve(input.tls.keyFile), '--key') };
       keyFiles.push([resolve(input.tls.keyFile), '--key']);
     }
-    const server = await startRegistryServer({
+    const server = await listenOrExplain(input.listen, {
       reader,
       host: input.listen.host,
       port: input.listen.port,

@@ -10,6 +10,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { access, chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { get as httpsGet } from 'node:https';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,6 +21,7 @@ import { Teardown } from '../harness/teardown.ts';
 import { runFerry } from '../harness/test-helpers.ts';
 import { ensureAutoTls } from '../../src-main/serve/tls-auto.ts';
 import { startServe } from '../../src-main/usecases/serve.ts';
+import { FerryError } from '../../src-shared/errors.ts';
 
 const execFileAsync = promisify(execFile);
 const BIN = resolve('src-main/cli/bin.mjs');
@@ -236,6 +238,24 @@ describe('ferry serve faults, warnings and permissions', () => {
     );
     await expect(access(join(store, 'tls'))).rejects.toThrow();
     await expect(access(join(store, 'serve.lock'))).rejects.toThrow();
+  });
+
+  it('a port another program holds is refused by address in plain words, and the store is released', async () => {
+    const holder = createServer();
+    teardown.add(holder, (server) => new Promise<void>((done) => server.close(() => done())));
+    await new Promise<void>((done) => holder.listen(0, '127.0.0.1', done));
+    const port = (holder.address() as AddressInfo).port;
+    const store = join(work, 'store-port-taken');
+    const refused = await startServe({ storage: store, listen: { host: '127.0.0.1', port } }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(FerryError);
+    expect((refused as FerryError).message).toBe(`port ${String(port)} on 127.0.0.1:${String(port)} is already in use by another program: choose another port`);
+    expect((refused as FerryError).message).not.toMatch(/EADDRINUSE|listen /);
+    expect((refused as FerryError).details).toMatchObject({ argument: 'port', address: `127.0.0.1:${String(port)}` });
+    // The store's lock was released: the same store starts on a free port.
+    await (await startServe({ storage: store, listen: { host: '127.0.0.1', port: 0 } })).close();
   });
 });
 
