@@ -13,7 +13,7 @@
  */
 import { FerryError } from '../../src-shared/errors.ts';
 import { DOCKER_HUB, apiHost } from '../oci/reference.ts';
-import { compareText, groupMappings, splitRepository } from './mapping.ts';
+import { compareText, groupMappings, splitHostPort, splitRepository } from './mapping.ts';
 import type { MirrorConfigOptions, MirrorGroup, MirrorTransport, RepositoryMapping } from './mapping.ts';
 import { GENERATED_BY, tomlText } from './stringify.ts';
 
@@ -146,9 +146,8 @@ function portFolderNote(host: string): string[] {
  * looks that name up first.
  */
 export function hostFolder(host: string): string {
-  const colon = host.lastIndexOf(':');
-  if (colon <= 0 || host.endsWith(']')) return host;
-  return `${host.slice(0, colon)}_${host.slice(colon + 1)}_`;
+  const parts = splitHostPort(host);
+  return parts.port === undefined ? host : `${parts.host}_${parts.port}_`;
 }
 
 /**

@@ -8,7 +8,7 @@
  * machine running KET; Ferry points it at `/etc/docker/certs.d/<host:port>/ca.crt`,
  * where the same guide has the CA copied so docker trusts the registry too.
  */
-import { mirrorRegistryParts, type MirrorConfigOptions } from './mapping.ts';
+import { mirrorRegistryParts, splitHostPort, type MirrorConfigOptions } from './mapping.ts';
 import { GENERATED_BY, yamlText } from './stringify.ts';
 import { DOCKER_CERTS_DIR } from './trust-files.ts';
 
@@ -17,8 +17,8 @@ const DEFAULT_PORTS = { http: 80, https: 443 } as const;
 
 /** Splits `host[:port]` into KET's address and port fields. */
 function addressAndPort(host: string, transport: MirrorConfigOptions['transport']): { address: string; port: number } {
-  const colon = host.lastIndexOf(':');
-  if (colon > 0 && !host.endsWith(']')) return { address: host.slice(0, colon), port: Number(host.slice(colon + 1)) };
+  const parts = splitHostPort(host);
+  if (parts.port !== undefined) return { address: parts.host, port: Number(parts.port) };
   return { address: host, port: transport === 'http' ? DEFAULT_PORTS.http : DEFAULT_PORTS.https };
 }
 

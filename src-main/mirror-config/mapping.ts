@@ -165,3 +165,15 @@ export function mirrorRegistryParts(options: MirrorConfigOptions): { registry: s
 export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * Splits a registry host `host[:port]` at its port, the one place every
+ * format (containerd's `host_port_` folder, OpenShift's `host..port` key,
+ * KET's address/port) takes it apart; a bracketed IPv6 literal without a port
+ * (`[::1]`) has none.
+ */
+export function splitHostPort(host: string): { host: string; port?: string } {
+  const colon = host.lastIndexOf(':');
+  if (colon <= 0 || host.endsWith(']')) return { host };
+  return { host: host.slice(0, colon), port: host.slice(colon + 1) };
+}

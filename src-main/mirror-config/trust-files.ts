@@ -14,7 +14,7 @@
  */
 import { FerryError } from '../../src-shared/errors.ts';
 import { hostFolder } from './containerd.ts';
-import { mirrorRegistryParts, objectName, type MirrorConfigOptions } from './mapping.ts';
+import { mirrorRegistryParts, objectName, splitHostPort, type MirrorConfigOptions } from './mapping.ts';
 import { GENERATED_BY, yamlText } from './stringify.ts';
 
 /** Where Docker reads per-registry CAs; containers/image reads /etc/containers/certs.d the same way. */
@@ -31,8 +31,8 @@ export function trustedCaConfigMapName(options: MirrorConfigOptions): string {
 
 /** The additionalTrustedCA key of a registry host: `host..port` (a ":" cannot appear in a ConfigMap key), or the host alone. */
 export function trustedCaKey(host: string): string {
-  const colon = host.lastIndexOf(':');
-  const key = colon > 0 && !host.endsWith(']') ? `${host.slice(0, colon)}..${host.slice(colon + 1)}` : host;
+  const parts = splitHostPort(host);
+  const key = parts.port === undefined ? host : `${parts.host}..${parts.port}`;
   if (!CONFIG_MAP_KEY.test(key)) {
     throw new FerryError('INVALID_ARGUMENT', `the mirror host "${host}" cannot be an OpenShift additionalTrustedCA key (letters, digits, "-", "." and "_" only)`, { host });
   }
