@@ -240,19 +240,32 @@ async function checkOmitted(view: VerifiedBundle, plan: ImportPlan, client: Regi
   for (const image of plan.images) image.blobs = image.blobs.filter((blob) => !omitted.has(blob.digest));
 }
 
-/** Runs an import; see the module comment for the order of things. */
-export async function importBundle(request: ImportRequest, registries: Registries): Promise<ImportSummary> {
-  const started = Date.now();
+/** An import verified and planned, before anything is written: what every import destination (a registry, a store folder) starts from. */
+export interface StartedImport {
+  view: VerifiedBundle;
+  plan: ImportPlan;
+  /** The summary with nothing written yet; the destination fills in the counts. */
+  summary: ImportSummary;
+}
+
+/**
+ * Verifies the whole bundle (nothing is written to `destination` when it
+ * fails), hands the verified view to onVerified, plans the import and
+ * starts its summary. `beforePlanned` runs between the plan and the
+ * `planned` event (the registry import checks an incremental bundle's
+ * left-out blobs there). Shared by importBundle and the store import, so
+ * both follow one order.
+ */
+export async function startImport(request: ImportRequest, destination: string, beforePlanned?: (view: VerifiedBundle, plan: ImportPlan) => Promise<void>): Promise<StartedImport> {
   const { report, view } = await verifyBundleDetailed(request.bundle, {
     ...(request.signal ? { signal: request.signal } : {}),
     ...(request.onVerifyBytes ? { onBytes: request.onVerifyBytes } : {}),
     ...(request.onVerifyTotal ? { onTotal: request.onVerifyTotal } : {}),
   });
-  if (!report.ok || !view) throw verificationFailed(report, `nothing was written to ${request.target.registry}`);
+  if (!report.ok || !view) throw verificationFailed(report, `nothing was written to ${destination}`);
   await request.onVerified?.(view);
   const plan = planImport(view, request.target);
-  const client = await registries.client(request.target.registry);
-  await checkOmitted(view, plan, client, request.signal);
+  await beforePlanned?.(view, plan);
   request.onEvent?.({ type: 'planned', images: plan.images.length, blobs: [...plan.blobRepositories.values()].reduce((n, repos) => n + repos.length, 0), bytes: plan.bytes });
   const target = request.target.prefix ? `${request.target.registry}/${request.target.prefix}` : request.target.registry;
   const summary: ImportSummary = {
@@ -269,7 +282,19 @@ export async function importBundle(request: ImportRequest, registries: Registrie
     seconds: 0,
     present: [],
   };
-  if (request.dryRun) return { ...summary, seconds: (Date.now() - started) / 1000 };
+  return { view, plan, summary };
+}
+
+/** Runs an import; see the module comment for the order of things. */
+export async function importBundle(request: ImportRequest, registries: Registries): Promise<ImportSummary> {
+  const started = Date.now();
+  let opened: RegistryClient | undefined;
+  const { view, plan, summary } = await startImport(request, request.target.registry, async (verified, planned) => {
+    opened = await registries.client(request.target.registry);
+    await checkOmitted(verified, planned, opened, request.signal);
+  });
+  const client = opened;
+  if (request.dryRun || client === undefined) return { ...summary, seconds: (Date.now() - started) / 1000 };
   await checkReferrersFallbackTags(view, plan.images, client, request.signal);
 
   const limiter = new Limiter(request.concurrency ?? DEFAULT_IMPORT_CONCURRENCY);

@@ -28,12 +28,11 @@ import { Limiter } from '../base/limiter.ts';
 import { ArchiveBlobs } from '../bundle/archive-blobs.ts';
 import { BlobDirectory } from '../bundle/blob-directory.ts';
 import type { VerifiedBundle } from '../bundle/bundle-view.ts';
-import { verificationFailed, verifyBundleDetailed } from '../bundle/verify.ts';
 import { formatReference } from '../oci/reference.ts';
 import { RegistryProblem } from '../serve/problems.ts';
 import type { RegistryStorage } from '../serve/storage.ts';
-import { DEFAULT_IMPORT_CONCURRENCY, type ImportRequest, type ImportSummary } from '../transfer/import.ts';
-import { planImport, type ImportImage, type ImportPlan } from '../transfer/import-plan.ts';
+import { DEFAULT_IMPORT_CONCURRENCY, startImport, type ImportRequest, type ImportSummary } from '../transfer/import.ts';
+import type { ImportImage, ImportPlan } from '../transfer/import-plan.ts';
 
 /** Blob outcomes as an import summary counts them. */
 type Counts = ImportSummary['blobs'];
@@ -192,30 +191,7 @@ async function putTag(image: ImportImage, storage: RegistryStorage): Promise<num
  */
 export async function importIntoStore(request: ImportRequest, storage: RegistryStorage | undefined, storeDir: string): Promise<ImportSummary> {
   const started = Date.now();
-  const { report, view } = await verifyBundleDetailed(request.bundle, {
-    ...(request.signal ? { signal: request.signal } : {}),
-    ...(request.onVerifyBytes ? { onBytes: request.onVerifyBytes } : {}),
-    ...(request.onVerifyTotal ? { onTotal: request.onVerifyTotal } : {}),
-  });
-  if (!report.ok || !view) throw verificationFailed(report, `nothing was written to the store ${storeDir}`);
-  await request.onVerified?.(view);
-  const plan = planImport(view, request.target);
-  request.onEvent?.({ type: 'planned', images: plan.images.length, blobs: [...plan.blobRepositories.values()].reduce((n, repos) => n + repos.length, 0), bytes: plan.bytes });
-  const target = request.target.prefix ? `${request.target.registry}/${request.target.prefix}` : request.target.registry;
-  const summary: ImportSummary = {
-    bundle: request.bundle,
-    bundleId: view.manifest?.bundleId,
-    form: view.form,
-    target,
-    images: plan.images.map((image) => ({ name: image.name, source: image.source, destination: formatReference(image.destination), digest: image.digest })),
-    blobs: { copied: 0, skipped: 0, mounted: 0 },
-    bytesPushed: 0,
-    manifestsPushed: 0,
-    mappings: plan.mappings,
-    dryRun: request.dryRun === true,
-    seconds: 0,
-    present: [],
-  };
+  const { view, plan, summary } = await startImport(request, `the store ${storeDir}`);
   if (request.dryRun) return { ...summary, seconds: (Date.now() - started) / 1000 };
   if (storage === undefined) throw new FerryError('INTERNAL', `an import into ${storeDir} ran without its store open`);
   const omitted = (view.manifest?.omitted ?? []).map((blob) => blob.digest);
