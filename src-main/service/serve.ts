@@ -49,7 +49,19 @@ export function serveStartInput(raw: unknown): ServeStartInput {
     if (userName && password === '') throw new FerryError('INVALID_ARGUMENT', `type a password for the registry user ${userName}`, { argument: 'user.password' });
     if (userName) input.user = { name: userName, password };
   }
+  if (input.user === undefined && !isLoopback(input.listen ?? DEFAULT_LISTEN))
+    throw new FerryError(
+      'INVALID_ARGUMENT',
+      `a registry other machines can reach (listening on ${input.listen ?? DEFAULT_LISTEN}) needs a user: without one anyone on the network could push and delete images. Type a user and password, or listen on 127.0.0.1 only`,
+      { argument: 'user.name' },
+    );
   return input;
+}
+
+/** Whether only this machine can reach the address: the app allows a registry without a user only there. */
+function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
 }
 
 /** Brackets an IPv6 literal for `host:port`. */

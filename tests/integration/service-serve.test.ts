@@ -57,6 +57,8 @@ afterAll(async () => {
 describe('serve:start, serve:status, serve:stop and start-with-app', () => {
   it('refuses a relative storage folder and a user without a password, naming the field', async () => {
     expect(await failure(service['serve:start']({ storage: 'relative/store', port: 0, tls: true }))).toMatchObject({ code: 'INVALID_ARGUMENT', details: { argument: 'storage' } });
+    // Reachable from the network (the default listen address) with no user: refused, naming the user field.
+    expect(await failure(service['serve:start']({ storage: join(work, 'store'), port: 0, tls: true }))).toMatchObject({ code: 'INVALID_ARGUMENT', details: { argument: 'user.name' } });
     const noPassword = await failure(service['serve:start']({ storage: join(work, 'store'), port: 0, tls: true, listen: '127.0.0.1', user: { name: USER, password: '' } }));
     expect(noPassword).toMatchObject({ code: 'INVALID_ARGUMENT', details: { argument: 'user.password' } });
     expect((await service['serve:status']({})).running).toBe(false);
