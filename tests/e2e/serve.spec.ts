@@ -153,7 +153,8 @@ test('a site with no registry: run Ferry’s registry from the import wizard, im
   // The start screen shows the registry's state and what it holds, with stop and start.
   await start.open();
   await panel.expectRunning(address);
-  expect(await panel.fact('Holds')).toMatch(/^1 image in 1 repository · /);
+  // The numbers are read again each time the start screen shows: wait for that read, not the first paint.
+  await expect.poll(() => panel.fact('Holds'), { timeout: 30_000 }).toMatch(/^1 image in 1 repository · /);
   await start.capture('serve-4-start');
   await docShot(page, 'serve-start-screen', panel.section);
 
