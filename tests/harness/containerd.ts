@@ -7,12 +7,12 @@
  * own parsers. Needs root (containerd refuses to run otherwise).
  */
 import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeDir, trackChild, trackDir } from './cleanup.ts';
+import { killChild } from './registry.ts';
 
 /** How long the daemon may take to answer `ctr version`: it starts in well under a second here, even on 2 busy cores. */
 const READY_TIMEOUT_MS = 20_000;
@@ -135,15 +135,6 @@ function runCtr(address: string, args: readonly string[], secrets: readonly stri
   });
 }
 
-async function killChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-  await exited;
-  clearTimeout(timer);
-}
-
 /** Starts containerd with a private config under a fresh temp folder and waits until ctr reaches it. */
 export async function startContainerd(): Promise<RunningContainerd> {
   if (process.getuid?.() !== 0) throw new Error('startContainerd needs root: containerd refuses to run as another user');
@@ -180,7 +171,7 @@ export async function startContainerd(): Promise<RunningContainerd> {
       await new Promise((r) => setTimeout(r, READY_POLL_MS));
     }
   } catch (error) {
-    await killChild(child);
+    await killChild(child, STOP_GRACE_MS);
     removeDir(dir);
     throw error;
   }
@@ -207,7 +198,7 @@ export async function startContainerd(): Promise<RunningContainerd> {
         .filter((line) => line.length > 0),
     readLog: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
     stop: async () => {
-      await killChild(child);
+      await killChild(child, STOP_GRACE_MS);
       removeDir(dir);
     },
   };

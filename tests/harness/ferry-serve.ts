@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { removeDir, trackChild, trackDir } from './cleanup.ts';
-import { freePort } from './registry.ts';
+import { freePort, killChild } from './registry.ts';
 import type { BasicUser, RunningRegistry } from './registry.ts';
 
 const execFileAsync = promisify(execFile);
@@ -67,15 +67,6 @@ function waitForBanner(child: ChildProcess, logFile: string, log: () => string):
   });
 }
 
-async function killChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-  await exited;
-  clearTimeout(timer);
-}
-
 /** Starts `ferry serve --storage … --listen 127.0.0.1:PORT [--tls auto] [--htpasswd FILE]` and waits for its start line. */
 export async function startFerryServe(options: FerryServeOptions = {}): Promise<RunningFerryServe> {
   const runDir = await mkdtemp(join(tmpdir(), 'ferry-serve-run-'));
@@ -104,7 +95,7 @@ export async function startFerryServe(options: FerryServeOptions = {}): Promise<
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   const stop = async (): Promise<void> => {
-    await killChild(child);
+    await killChild(child, STOP_GRACE_MS);
     await writeFile(logFile, output).catch(() => undefined);
     removeDir(runDir);
   };

@@ -179,11 +179,12 @@ async function waitReady(child: ChildProcess, url: string, caPem: string | undef
   throw new Error(`docker-registry not ready after ${READY_TIMEOUT_MS} ms (${lastError}):\n${tail(logFile)}`);
 }
 
-async function killChild(child: ChildProcess): Promise<void> {
+/** Stops a child process: SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. Shared by every harness that runs a server. */
+export async function killChild(child: ChildProcess, graceMs = STOP_GRACE_MS): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
 }
