@@ -112,6 +112,7 @@ export async function startFerryServe(options: FerryServeOptions = {}): Promise<
       storage,
       banner: output.trim(),
       logFile,
+      pid: child.pid ?? 0,
       readLog: () => output,
       stop,
     };

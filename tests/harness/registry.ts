@@ -65,6 +65,8 @@ export interface RunningRegistry {
   tokenIssuer?: TokenIssuer;
   /** Registry stdout+stderr; removed on stop() unless FERRY_HARNESS_KEEP=1. */
   logFile: string;
+  /** The registry's process id, so benchmarks can read its CPU time from /proc. */
+  pid: number;
   /** Current log text, for failure messages. */
   readLog(): string;
   stop(): Promise<void>;
@@ -269,6 +271,7 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
       ...(username !== undefined && password !== undefined ? { username, password } : {}),
       ...(tokenIssuer ? { tokenIssuer } : {}),
       logFile,
+      pid: running.pid ?? 0,
       readLog: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
       stop: async () => {
         await killChild(running);

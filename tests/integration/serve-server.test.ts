@@ -581,7 +581,16 @@ describe('ferry serve: skopeo', () => {
   let asRegistry: RunningRegistry;
   beforeAll(async () => {
     fixtures = await buildFixtures({ repositoryPrefix: 'skopeo', bigLayerBytes: 2 * 1024 * 1024, bigLayerCount: 2 });
-    asRegistry = { mode: 'anonymous', host: server.address, url: server.url, storageDir: join(work, 'store'), logFile: '', readLog: () => log.join('\n'), stop: () => Promise.resolve() };
+    asRegistry = {
+      mode: 'anonymous',
+      host: server.address,
+      url: server.url,
+      storageDir: join(work, 'store'),
+      logFile: '',
+      pid: process.pid,
+      readLog: () => log.join('\n'),
+      stop: () => Promise.resolve(),
+    };
   });
 
   it.each(['oci-index', 'docker-list', 'docker-schema2', 'artifact-referrer', 'big-layers'])('takes a push of %s with every digest unchanged', async (name) => {
