@@ -24,7 +24,7 @@ import { RegistryError } from '../oci/registry/errors.ts';
 import { ArchiveBlobs } from '../bundle/archive-blobs.ts';
 import { BlobDirectory } from '../bundle/blob-directory.ts';
 import type { VerifiedBundle } from '../bundle/bundle-view.ts';
-import { verificationFailed, verifyBundleDetailed } from '../bundle/verify.ts';
+import { verificationFailed, verifyBundleDetailed, type VerifyOptions } from '../bundle/verify.ts';
 import { BlobMover, type MoverCounts, type TransferJournal } from './blob-mover.ts';
 import { planImport, type ImportImage, type ImportPlan, type ImportTarget } from './import-plan.ts';
 import { checkReferrersFallbackTags, indexReferrersWithoutApi } from './referrers-push.ts';
@@ -267,11 +267,18 @@ export interface StartedImport {
  * fails), hands the verified view to onVerified, plans the import and
  * starts its summary. `beforePlanned` runs between the plan and the
  * `planned` event (the registry import checks an incremental bundle's
- * left-out blobs there). Shared by importBundle and the store import, so
+ * left-out blobs there). `keepBlob` keeps each blob's bytes as verification
+ * reads them (the store import stages them in the store, unlinked). Shared by importBundle and the store import, so
  * both follow one order.
  */
-export async function startImport(request: ImportRequest, destination: string, beforePlanned?: (view: VerifiedBundle, plan: ImportPlan) => Promise<void>): Promise<StartedImport> {
+export async function startImport(
+  request: ImportRequest,
+  destination: string,
+  beforePlanned?: (view: VerifiedBundle, plan: ImportPlan) => Promise<void>,
+  keepBlob?: VerifyOptions['keepBlob'],
+): Promise<StartedImport> {
   const { report, view } = await verifyBundleDetailed(request.bundle, {
+    ...(keepBlob ? { keepBlob } : {}),
     ...(request.signal ? { signal: request.signal } : {}),
     ...(request.onVerifyBytes ? { onBytes: request.onVerifyBytes } : {}),
     ...(request.onVerifyTotal ? { onTotal: request.onVerifyTotal } : {}),

@@ -7,6 +7,7 @@ import { runExportBench } from './export-bench.ts';
 import { runImportBench } from './import-bench.ts';
 import { runCatalogBench } from './catalog-bench.ts';
 import { runServeBench } from './serve-bench.ts';
+import { runStartupBench } from './startup-bench.ts';
 import { runVerifyBench } from './verify-bench.ts';
 
 const only = process.env.FERRY_BENCH_ONLY;
@@ -17,6 +18,7 @@ const benches = (
     ['import', runImportBench],
     ['catalog', runCatalogBench],
     ['serve', runServeBench],
+    ['startup', runStartupBench],
     ['verify', runVerifyBench],
   ] as Array<[string, () => Promise<string[]>]>
 ).filter(([name]) => !only || only === name);
