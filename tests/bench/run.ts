@@ -9,6 +9,7 @@ import { runCatalogBench } from './catalog-bench.ts';
 import { runServeBench } from './serve-bench.ts';
 import { runSmallImagesBench } from './small-images-bench.ts';
 import { runStartupBench } from './startup-bench.ts';
+import { runVerifyBench } from './verify-bench.ts';
 
 const only = process.env.FERRY_BENCH_ONLY;
 const benches = (
@@ -20,6 +21,7 @@ const benches = (
     ['serve', runServeBench],
     ['small', runSmallImagesBench],
     ['startup', runStartupBench],
+    ['verify', runVerifyBench],
   ] as Array<[string, () => Promise<string[]>]>
 ).filter(([name]) => !only || only === name);
 
