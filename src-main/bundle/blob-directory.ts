@@ -15,7 +15,7 @@ import { parseDigest } from '../oci/digest.ts';
 import { fsyncDir } from '../base/durable-write.ts';
 import { writeGathered } from '../base/gathered-write.ts';
 import { entryKind } from '../base/safe-file.ts';
-import { streamBundleFile } from '../base/safe-read.ts';
+import { streamBundleFile, type ReadBuffers } from '../base/safe-read.ts';
 import { ioError } from '../base/fs-errors.ts';
 
 /** How a blob got into the store. */
@@ -28,7 +28,11 @@ export const PARTIAL_SUFFIX = '.partial';
 export class BlobDirectory implements BlobSource, BlobSink {
   readonly dir: string;
 
-  constructor(readonly root: string) {
+  /** `buffers`: read blobs into buffers of this lease (safe-read.ts), for a consumer that hashes and sends each chunk before the next. */
+  constructor(
+    readonly root: string,
+    private readonly options: { buffers?: ReadBuffers } = {},
+  ) {
     this.dir = join(root, 'blobs', 'sha256');
   }
 
@@ -39,7 +43,7 @@ export class BlobDirectory implements BlobSource, BlobSink {
 
   /** The blob file's raw bytes from `start`, opened safely: a symlink at any level below the root, a FIFO or a device is refused by name. */
   open(blob: BlobRef, start: number, signal?: AbortSignal): AsyncIterable<Uint8Array> {
-    return streamBundleFile(this.root, this.relative(blob.digest), { start, ...(signal ? { signal } : {}) });
+    return streamBundleFile(this.root, this.relative(blob.digest), { start, ...(this.options.buffers ? { buffers: this.options.buffers } : {}), ...(signal ? { signal } : {}) });
   }
 
   /** The blob's name under the root (`blobs/sha256/<hex>`), as the safe reader takes it. */

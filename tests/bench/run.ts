@@ -8,6 +8,7 @@ import { runImportBench } from './import-bench.ts';
 import { runCatalogBench } from './catalog-bench.ts';
 import { runServeBench } from './serve-bench.ts';
 import { runStartupBench } from './startup-bench.ts';
+import { runVerifyBench } from './verify-bench.ts';
 
 const only = process.env.FERRY_BENCH_ONLY;
 const benches = (
@@ -18,6 +19,7 @@ const benches = (
     ['catalog', runCatalogBench],
     ['serve', runServeBench],
     ['startup', runStartupBench],
+    ['verify', runVerifyBench],
   ] as Array<[string, () => Promise<string[]>]>
 ).filter(([name]) => !only || only === name);
 
