@@ -7,6 +7,7 @@ import { runExportBench } from './export-bench.ts';
 import { runImportBench } from './import-bench.ts';
 import { runCatalogBench } from './catalog-bench.ts';
 import { runServeBench } from './serve-bench.ts';
+import { runScaleBench } from './scale-bench.ts';
 
 const only = process.env.FERRY_BENCH_ONLY;
 const benches = (
@@ -16,6 +17,7 @@ const benches = (
     ['import', runImportBench],
     ['catalog', runCatalogBench],
     ['serve', runServeBench],
+    ['scale', runScaleBench],
   ] as Array<[string, () => Promise<string[]>]>
 ).filter(([name]) => !only || only === name);
 
