@@ -47,16 +47,13 @@ function format(row: JobRow, megabytes: number): string {
 
 /** Runs `work` with Ferry's catalog and data folder pointed into `home`, so the bench never touches the user's own. */
 async function withIsolatedData<T>(home: string, work: () => Promise<T>): Promise<T> {
-  const saved = { XDG_DATA_HOME: process.env.XDG_DATA_HOME, FERRY_CATALOG: process.env.FERRY_CATALOG };
+  const saved = { ...process.env };
   process.env.XDG_DATA_HOME = join(home, 'data');
   process.env.FERRY_CATALOG = join(home, 'catalog.sqlite');
   try {
     return await work();
   } finally {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    process.env = saved;
   }
 }
 
@@ -71,9 +68,13 @@ async function oneSize(work: string, gib: number, lines: string[]): Promise<JobR
     const seedStarted = process.hrtime.bigint();
     const set = await seedBigImages(source, imageCount, LAYERS_PER_IMAGE, LAYER_BYTES);
     const megabytes = set.totalBytes / 1e6;
-    lines.push(`${gib} GiB: ${set.images.length} images, ${set.layerCount} layers of ${LAYER_BYTES / 1048576} MiB, ${megabytes.toFixed(0)} MB (seeded in ${(Number(process.hrtime.bigint() - seedStarted) / 1e9).toFixed(0)} s)`);
+    lines.push(
+      `${gib} GiB: ${set.images.length} images, ${set.layerCount} layers of ${LAYER_BYTES / 1048576} MiB, ${megabytes.toFixed(0)} MB (seeded in ${(Number(process.hrtime.bigint() - seedStarted) / 1e9).toFixed(0)} s)`,
+    );
     const from = source;
-    const exported = await withProcessCpu([from.pid], () => timed(process.execPath, [ferryBin, 'export', '--to', bundle, ...set.images.map((i) => `${from.host}/${i.repository}:${i.tag}`), '--plain-http']));
+    const exported = await withProcessCpu([from.pid], () =>
+      timed(process.execPath, [ferryBin, 'export', '--to', bundle, ...set.images.map((i) => `${from.host}/${i.repository}:${i.tag}`), '--plain-http']),
+    );
     rows.push({ job: 'export', gib, run: exported.result, registryCpu: exported.cpuSeconds[0] ?? null });
     lines.push(format(rows.at(-1) as JobRow, megabytes));
     await source.stop();

@@ -8,6 +8,7 @@
  * every manifest's references). Exists for the large-bundle memory benchmark.
  */
 import { createCipheriv, createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -67,9 +68,9 @@ async function storeKeystreamLayer(registry: RunningRegistry, repository: string
   const feed = (async () => {
     for (let left = payloadBytes; left > 0; left -= CHUNK_BYTES) {
       const chunk = cipher.update(left >= CHUNK_BYTES ? zeros : zeros.subarray(0, left));
-      if (!entry.write(chunk)) await new Promise((resolve) => entry.once('drain', resolve));
+      if (!entry.write(chunk)) await once(entry, 'drain');
     }
-    entry.end();
+    entry.end(Buffer.alloc(0));
     tar.finalize();
   })();
   const hash = createHash('sha256');
