@@ -101,10 +101,12 @@ export async function runScaleBench(): Promise<string[]> {
   try {
     const rows = await withIsolatedData(work, async () => {
       const all: JobRow[] = [];
+      let shown = 0;
       for (const gib of sizesGiB()) {
         all.push(...(await oneSize(work, gib, lines)));
         // Streamed so a long FERRY_BENCH_BIG run shows progress before it ends.
-        if (process.env.FERRY_BENCH_SCALE_STREAM === '1') process.stderr.write(`${lines.join('\n')}\n`);
+        if (process.env.FERRY_BENCH_SCALE_STREAM === '1') process.stderr.write(`${lines.slice(shown).join('\n')}\n`);
+        shown = lines.length;
       }
       return all;
     });
