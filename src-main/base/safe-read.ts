@@ -81,6 +81,43 @@ export interface StreamOptions extends SafeFileOptions {
   length?: number;
   /** Called once the file is open, with its size then (before the first chunk). */
   onOpen?: (size: number) => void;
+  /**
+   * Read into buffers lent by `buffers` (a ring of REUSED_BUFFERS per stream) instead of a fresh one per
+   * chunk: fresh memory must be faulted in and zeroed by the kernel and freed by the collector, which cost
+   * more CPU than hashing the bytes. A chunk then stays valid only until REUSED_BUFFERS - 1 further chunks
+   * have been pulled: for consumers that hash, write and await each chunk before asking for more (holding
+   * at most a few back), never for one that keeps chunks.
+   */
+  buffers?: ReadBuffers;
+}
+
+/** Buffers in a lending stream's ring: the chunk being read, one held back by a verifier, one queued and one in a socket write. */
+export const REUSED_BUFFERS = 4;
+/** Idle read buffers kept for the next lease; more are left to the collector. */
+const KEPT_BUFFERS = 32;
+const idleBuffers: Buffer[] = [];
+
+/**
+ * Read buffers of SAFE_READ_CHUNK bytes lent to the streams of one piece of
+ * work (one blob's check or upload) and given back by `release` once it has
+ * ended well: nothing can still read from them then. A failed piece of work
+ * does not release its lease (a broken upload may still hold a chunk), so
+ * those buffers are left to the collector.
+ */
+export class ReadBuffers {
+  private readonly lent: Buffer[] = [];
+
+  /** A buffer for a stream of this lease: an idle one, or a new one. */
+  take(): Buffer {
+    const buffer = idleBuffers.pop() ?? Buffer.allocUnsafeSlow(SAFE_READ_CHUNK);
+    this.lent.push(buffer);
+    return buffer;
+  }
+
+  /** Gives every buffer of the lease back; call only once no chunk read into them is used any more. */
+  release(): void {
+    for (const buffer of this.lent.splice(0)) if (idleBuffers.length < KEPT_BUFFERS) idleBuffers.push(buffer);
+  }
 }
 
 /**
@@ -98,11 +135,19 @@ export async function* streamBundleFile(root: string, relative: string, options:
     options.onOpen?.(file.size);
     let position = options.start ?? 0;
     const end = Math.min(file.size, options.length === undefined ? Infinity : position + options.length);
+    const ring: Buffer[] = [];
+    let turn = 0;
     while (position < end) {
       throwIfAborted(signal, root, relative);
       // Sized to what is left: a 1 MiB buffer per 300-byte manifest costs more than the read.
       const want = Math.min(SAFE_READ_CHUNK, end - position);
-      const buffer = Buffer.allocUnsafe(want);
+      let buffer: Buffer;
+      if (options.buffers) {
+        const slot = turn++ % REUSED_BUFFERS;
+        buffer = ring[slot] ??= options.buffers.take();
+      } else {
+        buffer = Buffer.allocUnsafe(want);
+      }
       let bytesRead: number;
       try {
         ({ bytesRead } = await file.handle.read(buffer, 0, want, position));
@@ -111,7 +156,7 @@ export async function* streamBundleFile(root: string, relative: string, options:
       }
       if (bytesRead === 0) return;
       position += bytesRead;
-      yield bytesRead === want ? buffer : buffer.subarray(0, bytesRead);
+      yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
     }
   } finally {
     // Not awaited: the bytes are all read, and the next file need not wait for this one's close.

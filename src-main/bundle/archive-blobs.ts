@@ -3,7 +3,7 @@
  * one tar stream read in order, so this source is walked rather than opened
  * at random: each blob entry is handed on as a one-pass BlobStream, checked
  * by copyBlob like any other source. Each part's own size and sha256 are
- * checked as the walk streams it (openPartsStream).
+ * checked as the walk streams it (openPartsStream), unless the caller verified them already.
  */
 import tarStream from 'tar-stream';
 import { FerryError } from '../../src-shared/errors.ts';
@@ -18,9 +18,15 @@ export type ArchiveBlobVisitor = (blob: BlobRef, content: BlobStream) => Promise
 
 /** The blobs of one archive bundle, walked in stream order. */
 export class ArchiveBlobs {
+  /**
+   * `checkParts: false` skips re-hashing each part as the walk streams it, for a caller that verified the
+   * parts already and checks every blob it uses against its digest as it streams (the import's push):
+   * what is written is still checked byte for byte, only the parts' own second hash is saved.
+   */
   constructor(
     readonly dir: string,
     private readonly parts: PartInfo[],
+    private readonly options: { checkParts?: boolean } = {},
   ) {}
 
   /** Names a blob of this archive in errors. */
@@ -50,7 +56,7 @@ export class ArchiveBlobs {
     })();
     walking.catch(() => undefined);
     try {
-      for await (const chunk of openPartsStream(this.dir, this.parts, signal ? { signal } : {})) {
+      for await (const chunk of openPartsStream(this.dir, this.parts, { verify: this.options.checkParts ?? true, ...(signal ? { signal } : {}) })) {
         if (!(await writeToExtract(extract, chunk))) break;
       }
       if (!extract.destroyed) extract.end(Buffer.alloc(0));

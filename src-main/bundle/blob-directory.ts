@@ -1,8 +1,11 @@
 /**
  * The `blobs/sha256/` store of a directory-form bundle. Every blob follows one
- * sequence: stream into `<hex>.partial`, verify, fsync, rename, fsync the
- * folder. A file under its final name is therefore always complete and
+ * sequence: stream into `<hex>.partial` (in large gathered writes), verify,
+ * fsync, rename. A file under its final name is therefore always complete and
  * verified; a `.partial` is resumed (its bytes are re-hashed first) or restarted.
+ * The folder itself is fsynced once, by `syncFolder` before the bundle is
+ * sealed, not after every rename: a rename a crash loses leaves a complete
+ * `.partial`, which the next run re-hashes and renames, never trusts.
  * The same folder is a blob source when a layout is imported.
  */
 import { mkdir, open, rename, rm } from 'node:fs/promises';
@@ -10,8 +13,9 @@ import { join } from 'node:path';
 import { isContentMismatch, type BlobContent, type BlobRef, type BlobSink, type BlobSource } from '../oci/blob-io.ts';
 import { parseDigest } from '../oci/digest.ts';
 import { fsyncDir } from '../base/durable-write.ts';
+import { writeGathered } from '../base/gathered-write.ts';
 import { entryKind } from '../base/safe-file.ts';
-import { streamBundleFile } from '../base/safe-read.ts';
+import { streamBundleFile, type ReadBuffers } from '../base/safe-read.ts';
 import { ioError } from '../base/fs-errors.ts';
 
 /** How a blob got into the store. */
@@ -24,7 +28,11 @@ export const PARTIAL_SUFFIX = '.partial';
 export class BlobDirectory implements BlobSource, BlobSink {
   readonly dir: string;
 
-  constructor(readonly root: string) {
+  /** `buffers`: read blobs into buffers of this lease (safe-read.ts), for a consumer that hashes and sends each chunk before the next. */
+  constructor(
+    readonly root: string,
+    private readonly options: { buffers?: ReadBuffers } = {},
+  ) {
     this.dir = join(root, 'blobs', 'sha256');
   }
 
@@ -35,7 +43,7 @@ export class BlobDirectory implements BlobSource, BlobSink {
 
   /** The blob file's raw bytes from `start`, opened safely: a symlink at any level below the root, a FIFO or a device is refused by name. */
   open(blob: BlobRef, start: number, signal?: AbortSignal): AsyncIterable<Uint8Array> {
-    return streamBundleFile(this.root, this.relative(blob.digest), { start, ...(signal ? { signal } : {}) });
+    return streamBundleFile(this.root, this.relative(blob.digest), { start, ...(this.options.buffers ? { buffers: this.options.buffers } : {}), ...(signal ? { signal } : {}) });
   }
 
   /** The blob's name under the root (`blobs/sha256/<hex>`), as the safe reader takes it. */
@@ -126,12 +134,10 @@ export class BlobDirectory implements BlobSource, BlobSink {
     });
     try {
       const held = already > 0 ? streamBundleFile(this.root, this.relative(content.blob.digest, PARTIAL_SUFFIX), { length: already }) : undefined;
-      for await (const chunk of content.from(already, held)) {
-        await handle.write(chunk).catch((error: unknown) => {
-          throw ioError('write', partial, error);
-        });
-      }
-      await handle.sync();
+      await writeGathered(handle, content.from(already, held), partial);
+      await handle.sync().catch((error: unknown) => {
+        throw ioError('fsync', partial, error);
+      });
     } finally {
       await handle.close();
     }
@@ -139,6 +145,10 @@ export class BlobDirectory implements BlobSource, BlobSink {
     await rename(partial, final).catch((error: unknown) => {
       throw ioError('rename', partial, error);
     });
+  }
+
+  /** Makes every rename so far durable (one folder fsync for all the blobs written); call before sealing the bundle. */
+  async syncFolder(): Promise<void> {
     await fsyncDir(this.dir);
   }
 }

@@ -59,7 +59,8 @@ export class ManifestCollector {
     if (this.length === 0 && chunk.length > 0 && chunk.subarray(0, 16).toString('latin1').trimStart()[0] !== '{') this.live = false;
     this.length += chunk.length;
     if (this.length > MANIFEST_SIZE_LIMIT) this.live = false;
-    if (this.live) this.chunks.push(chunk);
+    // A copy: readers reuse their buffers once a chunk is handed on (safe-read.ts `reuse`); only JSON-looking blobs get here.
+    if (this.live) this.chunks.push(Buffer.from(chunk));
     else this.chunks = [];
   }
 

@@ -8,6 +8,7 @@ import { FerryError, type ErrorCode } from '../../src-shared/errors.ts';
 import type { ListedContent } from '../../src-shared/model/content-kind.ts';
 import type { TrustReport } from '../../src-shared/model/trust.ts';
 import { LAYOUT_INDEX_LIMIT } from '../../src-shared/schemas/oci.ts';
+import type { BlobRef, BlobSink } from '../oci/blob-io.ts';
 
 /** The checks, in the order the report lists them. */
 export const CHECK_ORDER = ['schema', 'parts', 'blobs', 'graph', 'tar-safety', 'files'] as const;
@@ -47,6 +48,15 @@ export interface VerifyOptions {
   onBytes?: (bytes: number) => void;
   /** Called once, before the first byte is read, with the bytes the pass will read (the parts, or the blob files), for progress. */
   onTotal?: (bytes: number) => void;
+  /**
+   * Where a caller keeps each blob file's verified bytes as this pass reads
+   * them (directory bundles and OCI layouts; an archive's parts are not blob
+   * files): an import into a local store reads the media once instead of
+   * twice. The sink gets the same verified content a check reads (its last
+   * chunk only once digest and size matched) and must read all of it; an
+   * error it throws counts against the blob.
+   */
+  keepBlob?: (blob: BlobRef) => BlobSink;
 }
 
 /** Titles of the checks as the report shows them. */

@@ -17,8 +17,8 @@ import { parseJsonDocument } from '../../src-shared/schemas/document.ts';
 import { LAYOUT_MARKER_DOCUMENT } from '../../src-shared/schemas/oci.ts';
 import { Limiter } from '../base/limiter.ts';
 import { entryKind, KIND_WORDS, listBundleFolder, safeFileProblem, type SafeDirEntry } from '../base/safe-file.ts';
-import { readBundleFileIfPresent, streamBundleFile } from '../base/safe-read.ts';
-import { asBuffer, CheckingSink, copyBlob, type BlobSource } from '../oci/blob-io.ts';
+import { readBundleFileIfPresent, ReadBuffers, streamBundleFile } from '../base/safe-read.ts';
+import { asBuffer, CheckingSink, copyBlob, type BlobSink, type BlobSource } from '../oci/blob-io.ts';
 import { isDigest, sha256Digest } from '../oci/digest.ts';
 import { listContent } from './content-list.ts';
 import { checkBundleGraph, checkGraph, ManifestCollector, newBlobFacts, parseIndexEntries, type BlobFacts } from './bundle-graph.ts';
@@ -193,16 +193,22 @@ async function verifyBlobFile(dir: string, file: BlobFile, facts: BlobFacts, opt
   const { digest, relative, size } = file;
   const collector = new ManifestCollector(size);
   let read = 0;
+  // Lent read buffers, given back once the check has read the whole blob (the collector copies what it keeps).
+  // Not for a caller's keepBlob sink: it may hold chunks longer than the ring lets them live.
+  const buffers = options.keepBlob ? undefined : new ReadBuffers();
   const source: BlobSource = {
     describe: () => `blob ${digest}`,
     open: (_blob, start, signal) =>
-      counted(streamBundleFile(dir, relative, { start, onOpen: (found) => facts.present.set(digest, found), ...(signal ? { signal } : {}) }), (bytes) => {
+      counted(streamBundleFile(dir, relative, { start, ...(buffers ? { buffers } : {}), onOpen: (found) => facts.present.set(digest, found), ...(signal ? { signal } : {}) }), (bytes) => {
         read += bytes;
         options.onBytes?.(bytes);
       }),
   };
   try {
-    await copyBlob({ digest, size }, source, new CheckingSink((chunk) => collector.update(asBuffer(chunk))), options.signal ? { signal: options.signal } : {});
+    const inspect = (chunk: Uint8Array): void => collector.update(asBuffer(chunk));
+    const sink = options.keepBlob ? inspecting(options.keepBlob({ digest, size }), inspect) : new CheckingSink(inspect);
+    await copyBlob({ digest, size }, source, sink, options.signal ? { signal: options.signal } : {});
+    buffers?.release();
   } catch (error) {
     throwIfCancelled(options.signal);
     facts.damaged.add(digest);
@@ -212,6 +218,22 @@ async function verifyBlobFile(dir: string, file: BlobFile, facts: BlobFacts, opt
   const manifest = collector.result();
   if (manifest) facts.manifests.set(digest, manifest);
   return { bytes: read };
+}
+
+/** A caller's sink (VerifyOptions.keepBlob) that lets this pass see every verified chunk it reads too (to collect manifests). */
+function inspecting(sink: BlobSink, inspect: (chunk: Uint8Array) => void): BlobSink {
+  return {
+    has: (blob, signal) => sink.has(blob, signal),
+    write: (content, signal) => sink.write({ blob: content.blob, subject: content.subject, from: (offset, held) => tapped(content.from(offset, held), inspect) }, signal),
+  };
+}
+
+/** Passes chunks on after `inspect` saw them. */
+async function* tapped(stream: AsyncIterable<Uint8Array>, inspect: (chunk: Uint8Array) => void): AsyncGenerator<Uint8Array> {
+  for await (const chunk of stream) {
+    inspect(chunk);
+    yield chunk;
+  }
 }
 
 /**

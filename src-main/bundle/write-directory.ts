@@ -13,6 +13,9 @@ import { writeFileDurable } from '../base/durable-write.ts';
 import { BUNDLE_FILES } from '../../src-shared/model/bundle.ts';
 import { OCI_LAYOUT_CONTENT } from './layout.ts';
 
+/** A blob's `active` progress is reported when it has moved at least this far (and at its end). */
+export const PROGRESS_STEP_BYTES = 1024 * 1024;
+
 /** What a form writer needs from the exporter: the content, where to read it, and where to report. */
 export interface FormWriterContext {
   dir: string;
@@ -38,8 +41,12 @@ export async function writeDirectoryForm(context: FormWriterContext): Promise<vo
         context.signal?.throwIfAborted();
         const total = item.size;
         let complete = 0;
+        let reported = 0;
         const onPosition = (position: number): void => {
           complete = position;
+          // Coalesced: an event per network chunk would cost more than the bytes it reports.
+          if (position - reported < PROGRESS_STEP_BYTES && position !== total) return;
+          reported = position;
           context.report({ digest: item.digest, state: 'active', complete, total });
         };
         if (await store.has(item)) {
@@ -60,6 +67,7 @@ export async function writeDirectoryForm(context: FormWriterContext): Promise<vo
   const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failed) throw failed.reason;
   await removeUnlisted(store, new Set(context.content.map((item) => store.path(item.digest))));
+  await store.syncFolder();
   await writeFileDurable(join(context.dir, BUNDLE_FILES.index), context.indexJson);
 }
 

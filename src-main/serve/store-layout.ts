@@ -191,9 +191,11 @@ export function digestOfLinkName(algorithm: string, name: string): string | unde
 /**
  * Creates a folder and its missing parents, and fsyncs the parent of each
  * folder it created, so a new folder's entry is as durable as the files
- * later renamed into it. Folders already known to exist are skipped.
+ * later renamed into it. Folders already known to exist are skipped. With
+ * `toSync`, the parents are added there instead of synced, for a batch
+ * (store-bulk.ts) that syncs each folder once at its barrier.
  */
-export async function ensureFolder(path: string, known?: Set<string>): Promise<void> {
+export async function ensureFolder(path: string, known?: Set<string>, toSync?: Set<string>): Promise<void> {
   if (known?.has(path)) return;
   let first: string | undefined;
   try {
@@ -205,7 +207,8 @@ export async function ensureFolder(path: string, known?: Set<string>): Promise<v
     // mkdir made `first` and every folder below it down to `path`: sync each new entry's parent.
     let folder = path;
     for (;;) {
-      await fsyncDir(dirname(folder));
+      if (toSync) toSync.add(dirname(folder));
+      else await fsyncDir(dirname(folder));
       if (folder === first) break;
       folder = dirname(folder);
     }

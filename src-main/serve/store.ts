@@ -34,6 +34,7 @@ import { errnoCode, ioError } from '../base/fs-errors.ts';
 import { digestWithAlgorithmOf, isDigest, sha256Digest } from '../oci/digest.ts';
 import { RegistryProblem } from './problems.ts';
 import { committedBlobSize, writeBlob } from './store-blobs.ts';
+import { StoreBulkWriter } from './store-bulk.ts';
 import { checkDigest, checkRepositoryName, ensureFolder, isTagName, listFolder, StoreLayout, windowsNameProblem } from './store-layout.ts';
 import { acquireStoreLock, releaseStoreLock } from './store-lock.ts';
 import { readManifestFacts, type SizedDigest } from './store-manifests.ts';
@@ -52,6 +53,8 @@ export interface StoreFolder extends RegistryStorage {
   readonly dir: string;
   /** Releases the store's lock (read-write); the store must not be used afterwards. */
   close(): Promise<void>;
+  /** Batched, staged writes for `ferry import --to-store` (store-bulk.ts): one barrier per batch instead of fsyncs per file. */
+  bulk(): StoreBulkWriter;
 }
 
 /**
@@ -127,6 +130,12 @@ class Store implements StoreFolder {
     if (this.closed) return;
     this.closed = true;
     if (this.locked) await releaseStoreLock(this.layout.lockFile);
+  }
+
+  bulk(): StoreBulkWriter {
+    if (this.readOnly) throw new RegistryProblem('UNSUPPORTED', `the store ${this.layout.root} is open read-only`);
+    if (this.closed) throw new FerryError('INTERNAL', `the store ${this.layout.root} was closed`);
+    return new StoreBulkWriter(this.layout);
   }
 
   repositories(): Promise<string[]> {

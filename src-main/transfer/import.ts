@@ -12,6 +12,7 @@ import type { Descriptor } from '../../src-shared/model/oci.ts';
 import type { TransferEvent } from '../../src-shared/model/progress.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { Limiter } from '../base/limiter.ts';
+import { ReadBuffers } from '../base/safe-read.ts';
 import { copyBlob, type BlobStream } from '../oci/blob-io.ts';
 import { formatReference } from '../oci/reference.ts';
 import type { RegistryClient } from '../oci/registry/client.ts';
@@ -23,7 +24,7 @@ import { RegistryError } from '../oci/registry/errors.ts';
 import { ArchiveBlobs } from '../bundle/archive-blobs.ts';
 import { BlobDirectory } from '../bundle/blob-directory.ts';
 import type { VerifiedBundle } from '../bundle/bundle-view.ts';
-import { verificationFailed, verifyBundleDetailed } from '../bundle/verify.ts';
+import { verificationFailed, verifyBundleDetailed, type VerifyOptions } from '../bundle/verify.ts';
 import { BlobMover, type MoverCounts, type TransferJournal } from './blob-mover.ts';
 import { planImport, type ImportImage, type ImportPlan, type ImportTarget } from './import-plan.ts';
 import { checkReferrersFallbackTags, indexReferrersWithoutApi } from './referrers-push.ts';
@@ -72,9 +73,14 @@ export interface ImportSummary {
 /** Pushes the blobs of a directory bundle or layout, concurrently across all images; each is verified again as it streams (the media may have changed since verify ran). */
 async function pushFromDirectory(view: VerifiedBundle, plan: ImportPlan, client: RegistryClient, mover: BlobMover): Promise<void> {
   const work: Array<Promise<void>> = [];
-  const origin = { source: new BlobDirectory(view.dir) };
   for (const image of plan.images) {
-    for (const blob of image.blobs) work.push(mover.ensure(client, image.destination.repository, blob, origin));
+    for (const blob of image.blobs) {
+      // Read into lent buffers (safe-read.ts): the upload hashes and sends each chunk before it asks for more, and
+      // the buffers go back only once the blob is in place (a failed upload keeps its lease: a chunk may still be held).
+      const buffers = new ReadBuffers();
+      const origin = { source: new BlobDirectory(view.dir, { buffers }) };
+      work.push(mover.ensure(client, image.destination.repository, blob, origin).then(() => buffers.release()));
+    }
   }
   const results = await Promise.allSettled(work);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -143,15 +149,17 @@ async function pushFromArchive(view: VerifiedBundle, plan: ImportPlan, client: R
   const blobs = new Map<string, Descriptor>();
   for (const image of plan.images) for (const blob of image.blobs) blobs.set(blob.digest, blob);
   let pending = await missingBlobs(plan, blobs, client, mover, limiter, signal);
-  const archive = new ArchiveBlobs(view.dir, view.manifest?.parts ?? []);
+  // The parts' own sha256 was checked by the verification before; every blob pushed is checked against its digest as it streams.
+  const archive = new ArchiveBlobs(view.dir, view.manifest?.parts ?? [], { checkParts: false });
   for (let pass = 1; pending.size > 0; pass += 1) {
     if (pass > MAX_ARCHIVE_PASSES) throw new FerryError('REGISTRY_ERROR', `${client.registry} refused to take ${pending.size} blob(s) after ${MAX_ARCHIVE_PASSES} passes over the bundle`);
     const deferred = new Map<string, string[]>();
     const mounts: Array<Promise<void>> = [];
+    const unseen = new Set(pending.keys());
     await archive.forEach(async ({ digest }, entry) => {
       const blob = blobs.get(digest);
       const [first, ...others] = pending.get(digest) ?? [];
-      if (!blob || first === undefined) return;
+      if (!blob || first === undefined || !unseen.delete(digest)) return;
       await uploadFromEntry(client, first, blob, entry, mover, archive.describe(blob), signal);
       for (const repository of others) {
         const mounting = limiter
@@ -166,6 +174,12 @@ async function pushFromArchive(view: VerifiedBundle, plan: ImportPlan, client: R
     }, signal);
     const failed = (await Promise.allSettled(mounts)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    if (unseen.size > 0) {
+      const first = [...unseen][0];
+      throw new FerryError('BUNDLE_INVALID', `${view.dir} changed since it was verified: ${unseen.size} blob(s) it held are no longer in its parts (e.g. ${first}); nothing of them was pushed`, {
+        missing: [...unseen].slice(0, 100),
+      });
+    }
     pending = deferred;
   }
 }
@@ -253,11 +267,18 @@ export interface StartedImport {
  * fails), hands the verified view to onVerified, plans the import and
  * starts its summary. `beforePlanned` runs between the plan and the
  * `planned` event (the registry import checks an incremental bundle's
- * left-out blobs there). Shared by importBundle and the store import, so
+ * left-out blobs there). `keepBlob` keeps each blob's bytes as verification
+ * reads them (the store import stages them in the store, unlinked). Shared by importBundle and the store import, so
  * both follow one order.
  */
-export async function startImport(request: ImportRequest, destination: string, beforePlanned?: (view: VerifiedBundle, plan: ImportPlan) => Promise<void>): Promise<StartedImport> {
+export async function startImport(
+  request: ImportRequest,
+  destination: string,
+  beforePlanned?: (view: VerifiedBundle, plan: ImportPlan) => Promise<void>,
+  keepBlob?: VerifyOptions['keepBlob'],
+): Promise<StartedImport> {
   const { report, view } = await verifyBundleDetailed(request.bundle, {
+    ...(keepBlob ? { keepBlob } : {}),
     ...(request.signal ? { signal: request.signal } : {}),
     ...(request.onVerifyBytes ? { onBytes: request.onVerifyBytes } : {}),
     ...(request.onVerifyTotal ? { onTotal: request.onVerifyTotal } : {}),

@@ -7,6 +7,10 @@
  * more image of the bundle (a graph like any other, verified the same way).
  * A registry that fails a lookup with anything but 404 does not stop the
  * export: the lookup is noted in the plan and the image travels without them.
+ * Requests are kept few: each repository's tags are listed once and only the
+ * cosign and fallback tags it holds are read (each is probed only where the
+ * list cannot be had in one page), and a registry that says it has no
+ * referrers API is not asked again for the next image.
  */
 import type { Descriptor, Reference } from '../../src-shared/model/oci.ts';
 import { toErrorEnvelope } from '../../src-shared/errors.ts';
@@ -21,6 +25,7 @@ import { RegistryError } from '../oci/registry/errors.ts';
 import { parseManifest, type ImageManifest } from '../oci/registry/manifests.ts';
 import { queryReferrersApi, readReferrersFallback, referrersFallbackTag } from '../oci/registry/referrers.ts';
 import type { Registries } from '../oci/registry/registries.ts';
+import { listTagsPage } from '../oci/registry/tags.ts';
 
 /** Subjects looked up at once: a handful of small requests each, latency-bound. */
 const LOOKUP_CONCURRENCY = 8;
@@ -63,8 +68,63 @@ function words(error: unknown): string {
   return toErrorEnvelope(error).message;
 }
 
+/** What the lookups of one export share: each repository's tag list, and which registries have no referrers API. */
+class LookupShare {
+  private readonly tagLists = new Map<string, Promise<ReadonlySet<string> | undefined>>();
+  private readonly firstApiAnswers = new Map<string, Promise<void>>();
+  private readonly withoutApi = new Set<string>();
+
+  constructor(private readonly signal: AbortSignal | undefined) {}
+
+  /**
+   * The repository's tags, listed once for all its subjects; undefined when
+   * the list fails or spans pages (probing a few tags is then cheaper and
+   * surer than reading every page), so each tag is asked for by name.
+   */
+  tags(client: RegistryClient, repository: string): Promise<ReadonlySet<string> | undefined> {
+    const key = `${client.registry}/${repository}`;
+    let list = this.tagLists.get(key);
+    if (!list) {
+      list = listTagsPage(client, repository, {}, this.signal).then(
+        (page) => (page.next === undefined ? new Set(page.names) : undefined),
+        (error: unknown) => {
+          if (this.signal?.aborted) throw error;
+          return undefined;
+        },
+      );
+      this.tagLists.set(key, list);
+    }
+    return list;
+  }
+
+  /**
+   * The referrers API's answer for one subject. The first subject of each
+   * registry asks first; once a registry has said it has no API (404, 400,
+   * 405: the distribution-spec's "not supported"), the others skip the request.
+   */
+  async queryApi(client: RegistryClient, repository: string, digest: string): Promise<Awaited<ReturnType<typeof queryReferrersApi>>> {
+    const options = this.signal ? { signal: this.signal } : {};
+    const first = this.firstApiAnswers.get(client.registry);
+    if (!first) {
+      const answer = queryReferrersApi(client, repository, digest, options);
+      this.firstApiAnswers.set(
+        client.registry,
+        answer.then(
+          (result) => {
+            if (result === undefined) this.withoutApi.add(client.registry);
+          },
+          () => undefined,
+        ),
+      );
+      return answer;
+    }
+    await first;
+    return this.withoutApi.has(client.registry) ? undefined : queryReferrersApi(client, repository, digest, options);
+  }
+}
+
 /** Looks up one subject's referrers; every failure but "not found" becomes a note. */
-async function referrersOf(client: RegistryClient, subject: Reference & { digest: string }, carried: ReadonlySet<string>, signal?: AbortSignal): Promise<ReferrerDiscovery> {
+async function referrersOf(client: RegistryClient, subject: Reference & { digest: string }, carried: ReadonlySet<string>, share: LookupShare, signal?: AbortSignal): Promise<ReferrerDiscovery> {
   const found: DiscoveredReferrer[] = [];
   const notes: string[] = [];
   const name = formatReference(subject);
@@ -76,8 +136,10 @@ async function referrersOf(client: RegistryClient, subject: Reference & { digest
     found.push({ graph, subject: subject.digest, kind });
   };
   const base = { registry: subject.registry, repository: subject.repository };
+  const tags = await share.tags(client, subject.repository);
   for (const { suffix } of COSIGN_TAG_SUFFIXES) {
     const tag = `${referrersFallbackTag(subject.digest)}.${suffix}`;
+    if (tags && !tags.has(tag)) continue;
     try {
       const graph = await resolveImageGraph(client, { ...base, tag }, ALL_PLATFORMS, signal);
       keep(graph, referrerKind(rootManifest(graph), { cosignTagSuffix: suffix }));
@@ -88,8 +150,9 @@ async function referrersOf(client: RegistryClient, subject: Reference & { digest
   }
   let listed: Descriptor[] = [];
   try {
-    const answer = await queryReferrersApi(client, subject.repository, subject.digest, signal ? { signal } : {});
-    listed = answer?.descriptors ?? (await readReferrersFallback(client, subject.repository, subject.digest, signal));
+    const answer = await share.queryApi(client, subject.repository, subject.digest);
+    const fallbackListed = !tags || tags.has(referrersFallbackTag(subject.digest));
+    listed = answer?.descriptors ?? (fallbackListed ? await readReferrersFallback(client, subject.repository, subject.digest, signal) : []);
   } catch (error) {
     if (signal?.aborted) throw error;
     notes.push(`referrers of ${name} could not be listed (${words(error)}); they are not carried`);
@@ -128,7 +191,8 @@ export async function discoverReferrers(graphs: readonly ImageGraph[], registrie
     subjects.set(formatReference(subject), subject);
   }
   const limiter = new Limiter(LOOKUP_CONCURRENCY);
-  const results = await Promise.all([...subjects.values()].map((subject) => limiter.run(async () => referrersOf(await registries.client(subject.registry), subject, carried, signal))));
+  const share = new LookupShare(signal);
+  const results = await Promise.all([...subjects.values()].map((subject) => limiter.run(async () => referrersOf(await registries.client(subject.registry), subject, carried, share, signal))));
   const referrers: DiscoveredReferrer[] = [];
   const taken = new Set<string>();
   for (const result of results) {

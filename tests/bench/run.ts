@@ -8,6 +8,8 @@ import { runImportBench } from './import-bench.ts';
 import { runCatalogBench } from './catalog-bench.ts';
 import { runServeBench } from './serve-bench.ts';
 import { runScaleBench } from './scale-bench.ts';
+import { runStartupBench } from './startup-bench.ts';
+import { runVerifyBench } from './verify-bench.ts';
 
 const only = process.env.FERRY_BENCH_ONLY;
 const benches = (
@@ -17,6 +19,8 @@ const benches = (
     ['import', runImportBench],
     ['catalog', runCatalogBench],
     ['serve', runServeBench],
+    ['startup', runStartupBench],
+    ['verify', runVerifyBench],
     ['scale', runScaleBench],
   ] as Array<[string, () => Promise<string[]>]>
 ).filter(([name]) => !only || only === name);

@@ -9,6 +9,8 @@
  *   straight into a fresh store folder. Target: the store import at least
  *   2× faster than the import into Distribution (ratio <= 0.50).
  * Every server runs as its own process on loopback, anonymous plain HTTP.
+ * Each row prints the client's CPU (skopeo or Ferry, user+sys) and the
+ * server's CPU over the same run (from /proc; none for --to-store).
  * With FERRY_BENCH_BIG unset (or not 0) the imports also run once on a set
  * of 4 images with 128 MiB layers.
  */
@@ -18,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeImageSet, seedImageSet, type ImageSet } from '../harness/fixtures.ts';
 import { freePort, startRegistry, type RunningRegistry } from '../harness/registry.ts';
-import { median, timed, type RunResult } from './measure.ts';
+import { median, timed, withProcessCpu, type RunResult } from './measure.ts';
 
 /** Runs per measurement; the median is reported. */
 const RUNS = Number(process.env.FERRY_BENCH_RUNS ?? 3);
@@ -37,7 +39,21 @@ const ferryBin = join(process.cwd(), 'src-main', 'cli', 'bin.mjs');
 /** One running `ferry serve` process. */
 interface FerryServe {
   host: string;
+  /** Its process id, for its CPU time. */
+  pid: number;
   stop(): Promise<void>;
+}
+
+/** One timed run of a client (ferry import, or the skopeo pulls) and the CPU the server on the other end spent meanwhile (0 for --to-store: there is none). */
+interface Measured extends RunResult {
+  serverCpuSeconds: number;
+}
+
+/** Times a client command while reading the CPU time of the server process it talks to. */
+async function timedAgainst(serverPid: number | undefined, command: string, args: string[]): Promise<Measured> {
+  if (serverPid === undefined) return { ...(await timed(command, args)), serverCpuSeconds: 0 };
+  const { result, cpuSeconds } = await withProcessCpu([serverPid], () => timed(command, args));
+  return { ...result, serverCpuSeconds: cpuSeconds[0] ?? Number.NaN };
 }
 
 /** Starts `ferry serve` with the given storage flags on a free loopback port and waits until /v2/ answers. */
@@ -61,16 +77,28 @@ async function startFerryServe(flags: string[]): Promise<FerryServe> {
       (response) => response.status === 200,
       () => false,
     );
-    if (ready) return { host, stop };
+    if (ready) return { host, pid: child.pid ?? 0, stop };
     await new Promise((resolve) => setTimeout(resolve, SERVE_POLL_MS));
   }
   await stop();
   throw new Error(`ferry serve ${flags.join(' ')} did not answer within ${SERVE_READY_MS} ms: ${stderr.slice(-2000)}`);
 }
 
-function row(name: string, megabytes: number, runs: RunResult[]): string {
+/** One row: median wall time and throughput, the client's and the server's CPU (user+sys, medians), the client's peak RSS, every run's wall time. */
+function row(name: string, megabytes: number, runs: Measured[], client: string): string {
   const seconds = median(runs.map((r) => r.seconds));
-  return `${name.padEnd(30)} ${seconds.toFixed(2).padStart(7)} s  ${(megabytes / seconds).toFixed(1).padStart(7)} MB/s  peak RSS ${(median(runs.map((r) => r.peakRssKiB)) / 1024).toFixed(0).padStart(4)} MiB  runs: ${runs.map((r) => r.seconds.toFixed(2)).join(', ')}`;
+  const cpu = `${client} CPU ${median(runs.map((r) => r.cpuSeconds))
+    .toFixed(2)
+    .padStart(5)} s  server CPU ${median(runs.map((r) => r.serverCpuSeconds))
+    .toFixed(2)
+    .padStart(5)} s`;
+  return `${name.padEnd(30)} ${seconds.toFixed(2).padStart(7)} s  ${(megabytes / seconds).toFixed(1).padStart(7)} MB/s  ${cpu}  peak RSS ${(median(runs.map((r) => r.peakRssKiB)) / 1024).toFixed(0).padStart(4)} MiB  runs: ${runs.map((r) => r.seconds.toFixed(2)).join(', ')}`;
+}
+
+/** Ratio of the medians of the CPU both ends spent (client + server), a machine-load-independent view of the same comparison. */
+function cpuRatio(a: Measured[], b: Measured[]): string {
+  const total = (runs: Measured[]): number => median(runs.map((r) => r.cpuSeconds + r.serverCpuSeconds));
+  return (total(a) / total(b)).toFixed(2);
 }
 
 function ratio(a: RunResult[], b: RunResult[]): string {
@@ -78,21 +106,21 @@ function ratio(a: RunResult[], b: RunResult[]): string {
 }
 
 /** Pulls every image of the set from `host` (repositories under `prefix`) with one skopeo process each, into a fresh OCI layout. */
-async function pull(work: string, host: string, prefix: string, set: ImageSet, label: string, run: number): Promise<RunResult> {
+async function pull(work: string, server: { host: string; pid: number }, prefix: string, set: ImageSet, label: string, run: number): Promise<Measured> {
   const out = join(work, `pulled-${label}-${run}`);
   const script = join(work, `pull-${label}.sh`);
-  const lines = set.images.map((image) => `skopeo copy --quiet --src-tls-verify=false docker://${host}/${prefix}${image.repository}:${image.tag} oci:${out}:${image.repository}`);
+  const lines = set.images.map((image) => `skopeo copy --quiet --src-tls-verify=false docker://${server.host}/${prefix}${image.repository}:${image.tag} oci:${out}:${image.repository}`);
   await writeFile(script, `set -e\n${lines.join('\n')}\n`);
   try {
-    return await timed('sh', [script]);
+    return await timedAgainst(server.pid, 'sh', [script]);
   } finally {
     await rm(out, { recursive: true, force: true });
   }
 }
 
 /** The three imports of one bundle, each into a fresh target; returns their runs. */
-async function importRuns(work: string, bundle: string, runs: number): Promise<{ distribution: RunResult[]; serve: RunResult[]; store: RunResult[] }> {
-  const result = { distribution: [] as RunResult[], serve: [] as RunResult[], store: [] as RunResult[] };
+async function importRuns(work: string, bundle: string, runs: number): Promise<{ distribution: Measured[]; serve: Measured[]; store: Measured[] }> {
+  const result = { distribution: [] as Measured[], serve: [] as Measured[], store: [] as Measured[] };
   const receipt = ['--receipt', join(work, 'receipt.json'), '--catalog', join(work, 'catalog.sqlite')];
   for (let run = 0; run < runs; run += 1) {
     const order = run % 2 === 0 ? (['distribution', 'serve', 'store'] as const) : (['store', 'serve', 'distribution'] as const);
@@ -102,19 +130,19 @@ async function importRuns(work: string, bundle: string, runs: number): Promise<{
         if (kind === 'distribution') {
           const target = await startRegistry({ mode: 'anonymous' });
           try {
-            result.distribution.push(await timed(process.execPath, [ferryBin, 'import', bundle, '--to', `${target.host}/ferry`, '--plain-http', ...receipt]));
+            result.distribution.push(await timedAgainst(target.pid, process.execPath, [ferryBin, 'import', bundle, '--to', `${target.host}/ferry`, '--plain-http', ...receipt]));
           } finally {
             await target.stop();
           }
         } else if (kind === 'serve') {
           const served = await startFerryServe(['--storage', storage]);
           try {
-            result.serve.push(await timed(process.execPath, [ferryBin, 'import', bundle, '--to', `${served.host}/ferry`, '--plain-http', ...receipt]));
+            result.serve.push(await timedAgainst(served.pid, process.execPath, [ferryBin, 'import', bundle, '--to', `${served.host}/ferry`, '--plain-http', ...receipt]));
           } finally {
             await served.stop();
           }
         } else {
-          result.store.push(await timed(process.execPath, [ferryBin, 'import', bundle, '--to-store', storage, '--to', 'localhost/ferry', ...receipt]));
+          result.store.push(await timedAgainst(undefined, process.execPath, [ferryBin, 'import', bundle, '--to-store', storage, '--to', 'localhost/ferry', ...receipt]));
         }
       } finally {
         await rm(storage, { recursive: true, force: true });
@@ -153,7 +181,7 @@ export async function runServeBench(): Promise<string[]> {
     // Pull: each server holds the bundle's images, imported once.
     const distribution = await startRegistry({ mode: 'anonymous' });
     const storage = join(work, 'pull-store');
-    const pulls = { distribution: [] as RunResult[], store: [] as RunResult[], bundle: [] as RunResult[] };
+    const pulls = { distribution: [] as Measured[], store: [] as Measured[], bundle: [] as Measured[] };
     try {
       await timed(process.execPath, [ferryBin, 'import', bundle, '--to', `${distribution.host}/ferry`, '--plain-http', '--receipt', join(work, 'r.json'), '--catalog', join(work, 'catalog.sqlite')]);
       await timed(process.execPath, [ferryBin, 'import', bundle, '--to-store', storage, '--to', 'localhost/ferry', '--receipt', join(work, 'r.json'), '--catalog', join(work, 'catalog.sqlite')]);
@@ -161,9 +189,9 @@ export async function runServeBench(): Promise<string[]> {
       const fromBundle = await startFerryServe(['--bundle', bundle]);
       try {
         for (let run = 0; run < RUNS; run += 1) {
-          pulls.distribution.push(await pull(work, distribution.host, 'ferry/', set, 'distribution', run));
-          pulls.store.push(await pull(work, fromStore.host, 'ferry/', set, 'store', run));
-          pulls.bundle.push(await pull(work, fromBundle.host, '', set, 'bundle', run));
+          pulls.distribution.push(await pull(work, distribution, 'ferry/', set, 'distribution', run));
+          pulls.store.push(await pull(work, fromStore, 'ferry/', set, 'store', run));
+          pulls.bundle.push(await pull(work, fromBundle, '', set, 'bundle', run));
         }
       } finally {
         await fromStore.stop();
@@ -174,19 +202,20 @@ export async function runServeBench(): Promise<string[]> {
     }
     lines.push(
       `pull: ${IMAGES} images, ${LAYER_BYTES / 1048576} MiB layers, ${megabytes.toFixed(1)} MB unique, skopeo copy (one process per image) to an OCI layout, median of ${RUNS}`,
-      row('from Distribution', megabytes, pulls.distribution),
-      row('from ferry serve --storage', megabytes, pulls.store),
-      row('from ferry serve --bundle', megabytes, pulls.bundle),
+      row('from Distribution', megabytes, pulls.distribution, 'skopeo'),
+      row('from ferry serve --storage', megabytes, pulls.store, 'skopeo'),
+      row('from ferry serve --bundle', megabytes, pulls.bundle, 'skopeo'),
       `ratio ferry serve --storage / Distribution pull time: ${ratio(pulls.store, pulls.distribution)}; --bundle / Distribution: ${ratio(pulls.bundle, pulls.distribution)}`,
     );
 
     const imports = await importRuns(work, bundle, RUNS);
     lines.push(
       `import: the same bundle on local disk, into a fresh target per run, median of ${RUNS} (every ferry import verifies the whole bundle first)`,
-      row('into Distribution (HTTP)', megabytes, imports.distribution),
-      row('into ferry serve (HTTP)', megabytes, imports.serve),
-      row('--to-store (disk)', megabytes, imports.store),
+      row('into Distribution (HTTP)', megabytes, imports.distribution, 'Ferry'),
+      row('into ferry serve (HTTP)', megabytes, imports.serve, 'Ferry'),
+      row('--to-store (disk)', megabytes, imports.store, 'Ferry'),
       `ratio --to-store / Distribution import time: ${ratio(imports.store, imports.distribution)} (target <= 0.50); ferry serve HTTP / Distribution: ${ratio(imports.serve, imports.distribution)}`,
+      `CPU (Ferry + server) --to-store / Distribution: ${cpuRatio(imports.store, imports.distribution)}; ferry serve HTTP / Distribution: ${cpuRatio(imports.serve, imports.distribution)}`,
     );
 
     if (process.env.FERRY_BENCH_BIG !== '0') {
@@ -198,9 +227,9 @@ export async function runServeBench(): Promise<string[]> {
       const bigImports = await importRuns(work, bigBundle, 1);
       lines.push(
         `import: ${BIG_IMAGES} images, ${BIG_LAYER_BYTES / 1048576} MiB layers, ${(big.uniqueSize / 1024 ** 3).toFixed(2)} GiB unique, one run each`,
-        row('into Distribution (HTTP)', bigMegabytes, bigImports.distribution),
-        row('into ferry serve (HTTP)', bigMegabytes, bigImports.serve),
-        row('--to-store (disk)', bigMegabytes, bigImports.store),
+        row('into Distribution (HTTP)', bigMegabytes, bigImports.distribution, 'Ferry'),
+        row('into ferry serve (HTTP)', bigMegabytes, bigImports.serve, 'Ferry'),
+        row('--to-store (disk)', bigMegabytes, bigImports.store, 'Ferry'),
         `ratio --to-store / Distribution import time: ${ratio(bigImports.store, bigImports.distribution)}`,
       );
     }

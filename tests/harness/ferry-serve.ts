@@ -34,6 +34,10 @@ export interface FerryServeOptions {
   /** Reuse a storage folder (e.g. to restart on the same store); default a fresh temp folder. */
   storage?: string;
   readOnly?: boolean;
+  /** More `ferry serve` flags, after the ones above (e.g. `--user u --password-keychain`). */
+  extraArgs?: readonly string[];
+  /** The child's environment (default this process's), e.g. a keychain's GNUPGHOME and PASSWORD_STORE_DIR. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A running ferry serve, usable wherever the harness takes a RunningRegistry. */
@@ -78,6 +82,7 @@ export async function startFerryServe(options: FerryServeOptions = {}): Promise<
   if (options.tls) args.push('--tls', 'auto');
   for (const name of options.names ?? []) args.push('--name', name);
   if (options.readOnly) args.push('--read-only');
+  args.push(...(options.extraArgs ?? []));
   const user = options.users?.[0];
   if (options.users && options.users.length > 0) {
     const lines = await Promise.all(options.users.map(async (u) => (await execFileAsync('htpasswd', ['-Bbn', u.username, u.password], { timeout: 30_000 })).stdout.trim()));
@@ -88,8 +93,8 @@ export async function startFerryServe(options: FerryServeOptions = {}): Promise<
   // setpriv --pdeathsig: the kernel kills ferry serve even if the test worker is SIGKILLed.
   const usePdeath = existsSync('/usr/bin/setpriv');
   const child = usePdeath
-    ? spawn('/usr/bin/setpriv', ['--pdeathsig', 'KILL', process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    ? spawn('/usr/bin/setpriv', ['--pdeathsig', 'KILL', process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env })
+    : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
   trackChild(child);
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));

@@ -348,6 +348,45 @@ export async function makeImageSet(count: number, layerBytes: number, options: {
   return { images, baseLayer: { digest: base.content.digest, size: base.content.size }, uniqueSize: unique.reduce((s, c) => s + c.size, 0) };
 }
 
+/** Images and layer size of the issue-16 bench set: 20 single-platform images and 4 amd64+arm64 indexes, 31 layers of 12 MiB (~390 MB). */
+const BENCH_SET_SINGLE = 20;
+const BENCH_SET_MULTI = 4;
+const BENCH_SET_LAYER_BYTES = 12 * 1024 * 1024;
+
+/**
+ * The bench set export, import and copy are measured on (issue 16): 24 images
+ * whose blobs dedupe the way real ones do. Two amd64 bases are each shared by
+ * half of the single-platform images, the 4 multi-platform images (OCI
+ * indexes, amd64 + arm64) share one amd64 base and one arm64 base, and every
+ * platform manifest has one layer of its own. Incompressible 12 MiB layers.
+ */
+export async function makeBenchSet(options: { repositoryPrefix?: string; layerBytes?: number } = {}): Promise<ImageSet> {
+  const prefix = options.repositoryPrefix ?? 'bench';
+  const bytes = options.layerBytes ?? BENCH_SET_LAYER_BYTES;
+  const layer = (label: string): Promise<Layer> => makeLayer(MediaTypes.ociLayerGzip, [{ name: `app/${label}.bin`, data: seededBytes(`bench-set/${label}`, bytes) }], BIG_LAYER_GZIP_LEVEL);
+  const bases = [await layer('base-a'), await layer('base-b')];
+  const armBase = await layer('base-arm64');
+  const images: FixtureImage[] = [];
+  for (let i = 0; i < BENCH_SET_SINGLE; i++) {
+    const label = `app-${String(i).padStart(2, '0')}`;
+    const base = bases[i % bases.length] ?? armBase;
+    const img = await singleImage('oci', `bench-${label}`, AMD64, [base, await layer(label)]);
+    images.push(assemble(label, `${prefix}/${label}`, 'v1', img.manifest, img.content, [AMD64]));
+  }
+  for (let i = 0; i < BENCH_SET_MULTI; i++) {
+    const label = `multi-${String(i).padStart(2, '0')}`;
+    const amd = await singleImage('oci', `bench-${label}-amd64`, AMD64, [bases[0] ?? armBase, await layer(`${label}-amd64`)]);
+    const arm = await singleImage('oci', `bench-${label}-arm64`, ARM64, [armBase, await layer(`${label}-arm64`)]);
+    const index = imageIndex(MediaTypes.ociIndex, [describe(amd.manifest, { platform: AMD64 }), describe(arm.manifest, { platform: ARM64 })]);
+    images.push(assemble(label, `${prefix}/${label}`, 'v1', index, [amd.manifest, ...amd.content, arm.manifest, ...arm.content], [AMD64, ARM64]));
+  }
+  // One shared seeding layout holds every image: each needs its own ref name there.
+  for (const image of images) image.pushes = image.pushes.map((push) => ({ ...push, refName: image.name }));
+  const unique = uniqueContent(images.flatMap((i) => i.content));
+  const first = bases[0]?.content ?? armBase.content;
+  return { images, baseLayer: { digest: first.digest, size: first.size }, uniqueSize: unique.reduce((s, c) => s + c.size, 0) };
+}
+
 /** Seeds an image set from one shared OCI layout with bounded parallel skopeo copies. */
 export async function seedImageSet(registry: RunningRegistry, set: ImageSet, options: SeedOptions = {}): Promise<void> {
   const workDir = await mkdtemp(join(tmpdir(), 'ferry-seed-set-'));

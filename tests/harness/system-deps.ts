@@ -34,6 +34,11 @@ export const SYSTEM_DEPS: readonly SystemDep[] = [
   // Mirror configuration and `ferry serve` are read by a real containerd (tests/harness/containerd.ts).
   { command: 'containerd', debianPackage: 'containerd' },
   { command: 'ctr', debianPackage: 'containerd' },
+  // `ferry serve --password-keychain` reads its password through a real docker-credential-helpers program over a throwaway pass store (tests/integration/serve-keychain.test.ts).
+  { command: 'docker-credential-pass', debianPackage: 'golang-docker-credential-helpers' },
+  { command: 'pass', debianPackage: 'pass' },
+  { command: 'gpg', debianPackage: 'gnupg' },
+  { command: 'gpgconf', debianPackage: 'gnupg' },
 ];
 
 /** True when `command` (a bare name looked up on PATH, or an absolute path) is an executable file. */

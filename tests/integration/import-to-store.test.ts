@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -138,6 +138,9 @@ describe('ferry import --to-store: straight into a ferry serve store', () => {
     expect(result.stderr).toContain('nothing was written to the store');
     const reader = await openStore(store, { readOnly: true });
     expect(await reader.repositories()).toEqual([]);
+    // Verification staged the good blobs in the store as it read them: none stays, not even as a temp file.
+    const left = (await readdir(join(store, 'blobs'), { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile());
+    expect(left.map((entry) => entry.name)).toEqual([]);
 
     const dry = join(work, 'store-dry');
     const dryRun = await runFerry('import', bundle, '--to-store', dry, '--dry-run', '--catalog', join(work, 'catalog-dry.sqlite'));

@@ -279,12 +279,21 @@ describe('ferry serve flags', () => {
     await expect(access(resolve(relative))).rejects.toThrow();
     const stdinService = await runFerry('serve', '--storage', relative, '--user', USER, '--password-stdin', '--print-service', 'launchd');
     expect(stdinService.stderr).toMatch(/a service has no standard input/);
+    const keychainService = await runFerry('serve', '--storage', relative, '--user', USER, '--password-keychain', '--credential-helper', 'pass', '--print-service', 'systemd');
+    expect(keychainService.code).toBe(0);
+    expect(/^ExecStart=(.*)$/m.exec(keychainService.stdout)?.[1]).toMatch(/ serve --storage \S+ --user alice --password-keychain --credential-helper pass$/);
+    expect(keychainService.stderr).toMatch(/reads the password from the keychain of the account it runs as/);
   });
 
   it.each([
     [['--storage', 'x', '--files', 'y'], /--storage does not apply to --files/],
     [['--storage', 'x', '--tls', 'manual'], /--tls takes auto/],
-    [['--storage', 'x', '--user', 'u'], /exactly one of --password-stdin or --password-file/],
+    [['--storage', 'x', '--user', 'u'], /exactly one of --password-stdin, --password-file FILE or --password-keychain/],
+    [['--storage', 'x', '--user', 'u', '--credential-helper', 'pass'], /--credential-helper names the keychain of --password-keychain/],
+    [['--storage', 'x', '--user', 'u', '--password-stdin', '--password-keychain'], /exactly one of --password-stdin, --password-file FILE or --password-keychain/],
+    [['password', 'set'], /usage: ferry serve password set\|delete --user NAME/],
+    [['password', 'show', '--user', 'u'], /usage: ferry serve password set\|delete --user NAME/],
+    [['password', 'set', '--user', 'u', '--storage', 'x'], /--storage does not apply to ferry serve password/],
     [['--storage', 'x', '--name', 'h'], /--name is for --tls auto/],
     [['--storage', 'x', '--cert', 'c'], /--cert and --key go together/],
     [['--storage', 'x', '--bundle', 'y'], /give one of --storage/],

@@ -17,6 +17,7 @@ import type { ServeInput } from '../../usecases/serve.ts';
 import { stringsFlag, type CommandIo, type CommandSpec, type ParsedArgs } from '../args.ts';
 import { readAll, readPrivateFile, withoutTrailingNewline } from '../login-flags.ts';
 import { shown } from '../terminal-text.ts';
+import { runServePassword } from './serve-password.ts';
 
 /** Where `ferry serve --files` listens unless told otherwise: loopback only; a wider address must be asked for. */
 const DEFAULT_LISTEN = '127.0.0.1:8080';
@@ -27,7 +28,7 @@ const DEFAULT_REGISTRY_LISTEN = '127.0.0.1:5000';
 export const serveSpec: CommandSpec = {
   name: 'serve',
   usage:
-    'ferry serve --storage DIR | --bundle DIR [--listen HOST:PORT] [--tls auto [--name HOST]... | --cert FILE --key FILE] [--htpasswd FILE | --user NAME --password-stdin|--password-file FILE] [--read-only] [--print-service systemd|launchd|windows] | ferry serve gc --storage DIR [--dry-run] | ferry serve --files DIR [--listen HOST:PORT]',
+    'ferry serve --storage DIR | --bundle DIR [--listen HOST:PORT] [--tls auto [--name HOST]... | --cert FILE --key FILE] [--htpasswd FILE | --user NAME --password-stdin|--password-file FILE|--password-keychain [--credential-helper NAME]] [--read-only] [--print-service systemd|launchd|windows] | ferry serve gc --storage DIR [--dry-run] | ferry serve password set|delete --user NAME [--credential-helper NAME] | ferry serve --files DIR [--listen HOST:PORT]',
   summary: 'Run an OCI registry from a store folder or a bundle (or serve a folder read-only over HTTP with --files).',
   flags: {
     storage: { type: 'string', value: 'DIR', description: 'the registry store folder (created on first use; pushes land here)' },
@@ -43,9 +44,18 @@ export const serveSpec: CommandSpec = {
     cert: { type: 'string', value: 'FILE', description: 'HTTPS with your certificate chain (PEM); needs --key' },
     key: { type: 'string', value: 'FILE', description: 'the private key (PEM) of --cert' },
     htpasswd: { type: 'string', value: 'FILE', description: 'require a login from this htpasswd file (bcrypt hashes, as htpasswd -B writes)' },
-    user: { type: 'string', value: 'NAME', description: 'require this one user; the password comes from --password-stdin or --password-file' },
+    user: { type: 'string', value: 'NAME', description: 'require this one user; the password comes from --password-stdin, --password-file or --password-keychain' },
     'password-stdin': { type: 'boolean', description: "read --user's password from standard input (one trailing newline dropped)" },
     'password-file': { type: 'string', value: 'FILE', description: "read --user's password from a file only you can read (chmod 600); what a service uses" },
+    'password-keychain': {
+      type: 'boolean',
+      description: "read --user's password from the system keychain, where ferry serve password set put it (through a docker-credential-helpers program)",
+    },
+    'credential-helper': {
+      type: 'string',
+      value: 'NAME',
+      description: 'the keychain of --password-keychain and ferry serve password: docker-credential-NAME (osxkeychain, wincred, secretservice, pass); default: credsStore in ~/.docker/config.json',
+    },
     'read-only': { type: 'boolean', description: 'serve the store without accepting pushes or deletes' },
     'print-service': { type: 'string', value: 'KIND', description: 'print a systemd, launchd or windows service definition for these flags and exit (installs nothing)' },
     'dry-run': { type: 'boolean', description: 'gc: list what would be removed, remove nothing' },
@@ -56,6 +66,8 @@ export const serveSpec: CommandSpec = {
     'ferry serve --storage /srv/ferry-registry --tls auto --htpasswd /etc/ferry/htpasswd --print-service systemd',
     'ferry serve --bundle /media/usb/bundle --listen 0.0.0.0:5000',
     'ferry serve gc --storage /srv/ferry-registry --dry-run',
+    'ferry serve password set --user site --credential-helper secretservice < password.txt',
+    'ferry serve --storage /srv/ferry-registry --tls auto --user site --password-keychain --credential-helper secretservice',
     'ferry serve --files /srv/repo/debs --listen 0.0.0.0:8080',
   ],
 };
@@ -82,7 +94,7 @@ function refuseFlags(values: ParsedArgs['values'], names: readonly string[], why
 }
 
 /** The registry flags that --files and gc do not take. */
-const REGISTRY_FLAGS = ['bundle', 'tls', 'name', 'cert', 'key', 'htpasswd', 'user', 'password-stdin', 'password-file', 'read-only', 'print-service'] as const;
+const REGISTRY_FLAGS = ['bundle', 'tls', 'name', 'cert', 'key', 'htpasswd', 'user', 'password-stdin', 'password-file', 'password-keychain', 'credential-helper', 'read-only', 'print-service'] as const;
 
 /** `ferry serve --files`: the plain HTTP folder server, as before issue 15. */
 async function runFileServer(args: ParsedArgs, { out, err }: CommandIo, files: string): Promise<number> {
@@ -118,16 +130,25 @@ async function runGarbage(args: ParsedArgs, { out }: CommandIo): Promise<number>
   return 0;
 }
 
-/** --user's password, from --password-stdin or --password-file (never a flag value); undefined without --user. */
+/** --user's password, from --password-stdin, --password-file or --password-keychain (never a flag value); undefined without --user. */
 async function userLogin(values: ParsedArgs['values'], io: CommandIo): Promise<{ name: string; password: string } | undefined> {
   const name = stringFlag(values, 'user');
   const stdin = values['password-stdin'] === true;
   const file = stringFlag(values, 'password-file');
+  const keychain = values['password-keychain'] === true;
+  const helper = stringFlag(values, 'credential-helper');
   if (name === undefined) {
-    if (stdin || file !== undefined) throw new FerryError('INVALID_ARGUMENT', '--password-stdin and --password-file need --user NAME');
+    if (stdin || file !== undefined || keychain) throw new FerryError('INVALID_ARGUMENT', '--password-stdin, --password-file and --password-keychain need --user NAME');
     return undefined;
   }
-  if (stdin === (file !== undefined)) throw new FerryError('INVALID_ARGUMENT', `--user ${name} needs its password from exactly one of --password-stdin or --password-file FILE`);
+  if ([stdin, file !== undefined, keychain].filter(Boolean).length !== 1)
+    throw new FerryError('INVALID_ARGUMENT', `--user ${name} needs its password from exactly one of --password-stdin, --password-file FILE or --password-keychain`);
+  if (keychain) {
+    const { readServePassword } = await import('../../usecases/serve-keychain.ts');
+    const { password, entry } = await readServePassword(name, helper !== undefined ? { helper } : {});
+    io.err.write(shown`ferry: the password of user ${name} comes from ${entry.program} (key ${entry.key})\n`);
+    return { name, password };
+  }
   const password = withoutTrailingNewline(file !== undefined ? await readPrivateFile(file, '--password-file') : await readAll(io.input ?? process.stdin, 'standard input'));
   if (password === '' || password.includes('\n')) throw new FerryError('INVALID_ARGUMENT', `the password of --user ${name} must be one non-empty line`);
   return { name, password };
@@ -150,6 +171,8 @@ async function serveInput(values: ParsedArgs['values'], io: CommandIo, readPassw
   if (names.length > 0 && tlsMode !== 'auto') throw new FerryError('INVALID_ARGUMENT', '--name is for --tls auto (the names its certificate covers)');
   const htpasswd = stringFlag(values, 'htpasswd');
   if (htpasswd !== undefined && values.user !== undefined) throw new FerryError('INVALID_ARGUMENT', '--htpasswd and --user exclude each other: put every user in the htpasswd file');
+  if (values['credential-helper'] !== undefined && values['password-keychain'] !== true)
+    throw new FerryError('INVALID_ARGUMENT', '--credential-helper names the keychain of --password-keychain: add --password-keychain');
   const user = readPassword ? await userLogin(values, io) : undefined;
   return {
     ...(storage !== undefined ? { storage } : {}),
@@ -171,8 +194,8 @@ function serviceCommand(values: ParsedArgs['values']): string[] {
   if (values['password-stdin'] === true) {
     throw new FerryError('INVALID_ARGUMENT', 'a service has no standard input for --password-stdin: give --password-file FILE (chmod 600), or use --htpasswd FILE');
   }
-  if (values.user !== undefined && values['password-file'] === undefined)
-    throw new FerryError('INVALID_ARGUMENT', '--user in a service needs --password-file FILE (chmod 600): a service has no standard input');
+  if (values.user !== undefined && values['password-file'] === undefined && values['password-keychain'] !== true)
+    throw new FerryError('INVALID_ARGUMENT', '--user in a service needs --password-file FILE (chmod 600) or --password-keychain: a service has no standard input');
   const script = process.argv[1];
   if (script === undefined) throw new FerryError('INTERNAL', 'cannot tell where the ferry script is');
   const command = [process.execPath, realpathSync(script), 'serve'];
@@ -201,6 +224,8 @@ async function printService(kindText: string, values: ParsedArgs['values'], io: 
     process.platform !== 'win32' && account.uid !== 0 ? account.username : undefined,
   );
   io.err.write(shown`ferry: save this as ${definition.fileName}; nothing was installed\n`);
+  if (values['password-keychain'] === true)
+    io.err.write('ferry: note: the service reads the password from the keychain of the account it runs as, which must be reachable and unlocked without a person (see docs/serve.md)\n');
   io.out.write(definition.text);
   return 0;
 }
@@ -209,7 +234,15 @@ async function printService(kindText: string, values: ParsedArgs['values'], io: 
 export async function runServe(args: ParsedArgs, io: CommandIo): Promise<number> {
   const [verb, ...rest] = args.positionals;
   if (verb === 'gc') return runGarbage(args, io);
-  if (verb !== undefined || rest.length > 0) throw new FerryError('INVALID_ARGUMENT', `ferry serve takes no arguments except gc, got "${verb ?? ''}" (see ferry serve --help)`);
+  if (verb === 'password') {
+    refuseFlags(
+      args.values,
+      ['storage', 'bundle', 'files', 'listen', 'quiet', 'dry-run', 'tls', 'name', 'cert', 'key', 'htpasswd', 'password-keychain', 'read-only', 'print-service'],
+      'to ferry serve password',
+    );
+    return runServePassword(rest, args.values, io);
+  }
+  if (verb !== undefined || rest.length > 0) throw new FerryError('INVALID_ARGUMENT', `ferry serve takes no arguments except gc and password, got "${verb ?? ''}" (see ferry serve --help)`);
   const files = stringFlag(args.values, 'files');
   if (files !== undefined) {
     if (files === '') throw new FerryError('INVALID_ARGUMENT', '--files needs a folder');

@@ -12,12 +12,12 @@
  * Secrets never enter an error message, a `details` object or an error
  * `cause`: errors name the file, the key or the helper, never the content.
  */
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { FerryError } from '../../../src-shared/errors.ts';
 import { errnoCode } from '../../base/fs-errors.ts';
+import { credentialHelperGet, isCredentialHelperName } from './credential-helper.ts';
 
 /** What a registry accepts: a password for Basic auth / the token flow, or an OAuth2 refresh token. */
 export type Credential = { kind: 'basic'; username: string; password: string } | { kind: 'identity-token'; token: string };
@@ -41,16 +41,10 @@ export interface CredentialStoreOptions {
   homeDir?: string;
 }
 
-/** docker-credential-helpers' timeout is ours too: a helper waiting on a GUI prompt must not hang a copy forever. */
-const HELPER_TIMEOUT_MS = 10_000;
-/** Helpers answer a few hundred bytes; anything near this is broken output, not credentials. */
-const HELPER_MAX_OUTPUT_BYTES = 1024 * 1024;
 /** The key `docker login` writes for Docker Hub, and the server URL docker passes to helpers for it. */
 const DOCKER_HUB_LEGACY_KEY = 'https://index.docker.io/v1/';
 /** Aliases of Docker Hub that must share one credential (containers/image normalizeRegistry). */
 const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
-/** A helper name becomes part of an executable name, so a path separator must never get in. */
-const HELPER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 interface RawAuthEntry {
   auth?: unknown;
@@ -79,6 +73,11 @@ interface Found {
  * Why async and eager: a broken auth file should fail at startup, naming the file.
  */
 export async function loadCredentialStore(options: CredentialStoreOptions): Promise<CredentialStore> {
+  return new FileCredentialStore(await readAuthFiles(options), options.env ?? process.env);
+}
+
+/** The auth files that exist, in lookup order: the one named (flag or REGISTRY_AUTH_FILE) alone, else the fallbacks. */
+async function readAuthFiles(options: CredentialStoreOptions): Promise<AuthFile[]> {
   const env = options.env ?? process.env;
   const home = options.homeDir ?? homedir();
   const files: AuthFile[] = [];
@@ -94,7 +93,23 @@ export async function loadCredentialStore(options: CredentialStoreOptions): Prom
       if (file !== undefined) files.push(file);
     }
   }
-  return new FileCredentialStore(files, env);
+  return files;
+}
+
+/**
+ * The default keychain the user chose for logins: the first `credsStore`
+ * among the auth files registry logins are read from (usually
+ * ~/.docker/config.json, where Docker Desktop writes "desktop",
+ * "osxkeychain" or "wincred"), with the file that names it; `searched` lists
+ * the files read, for an error that says where to set one. `ferry serve`
+ * keeps its password in the same keychain unless told another.
+ */
+export async function configuredCredsStore(options: CredentialStoreOptions): Promise<{ helper: string; file: string } | { helper: undefined; searched: string[] }> {
+  const files = await readAuthFiles(options);
+  for (const file of files) if (file.credsStore !== undefined) return { helper: file.credsStore, file: file.path };
+  const env = options.env ?? process.env;
+  const explicit = options.authFile ?? nonEmpty(env.REGISTRY_AUTH_FILE);
+  return { helper: undefined, searched: explicit !== undefined ? [explicit] : fallbackAuthPaths(env, options.homeDir ?? homedir()) };
 }
 
 /** The implicit auth file locations, first match wins; exported so `ferry doctor`-style output can list them. */
@@ -246,13 +261,13 @@ function parseAuthFile(path: string, json: Record<string, unknown>): AuthFile {
   if (json.credHelpers !== undefined && json.credHelpers !== null) {
     if (!isRecord(json.credHelpers)) throw invalid('credHelpers');
     for (const [key, value] of Object.entries(json.credHelpers)) {
-      if (typeof value !== 'string' || !HELPER_NAME.test(value)) throw invalid(`credHelpers.${key}`);
+      if (typeof value !== 'string' || !isCredentialHelperName(value)) throw invalid(`credHelpers.${key}`);
       credHelpers.set(normalizeKey(key, true), value);
     }
   }
   let credsStore: string | undefined;
   if (json.credsStore !== undefined && json.credsStore !== null && json.credsStore !== '') {
-    if (typeof json.credsStore !== 'string' || !HELPER_NAME.test(json.credsStore)) throw invalid('credsStore');
+    if (typeof json.credsStore !== 'string' || !isCredentialHelperName(json.credsStore)) throw invalid('credsStore');
     credsStore = json.credsStore;
   }
   return { path, auths, credHelpers, credsStore };
@@ -285,56 +300,13 @@ function decodeEntry(entry: RawAuthEntry, path: string, key: string): Credential
 async function runHelper(name: string, host: string, env: NodeJS.ProcessEnv): Promise<Credential | undefined> {
   const serverUrls = host === 'docker.io' ? [DOCKER_HUB_LEGACY_KEY, 'docker.io'] : [host];
   for (const serverUrl of serverUrls) {
-    const credential = await runHelperOnce(name, serverUrl, env);
-    if (credential !== undefined) return credential;
+    const found = await credentialHelperGet(name, serverUrl, env);
+    if (found === undefined) continue;
+    // docker-credential-helpers marks identity tokens with this username.
+    if (found.username === '<token>') return { kind: 'identity-token', token: found.secret };
+    return { kind: 'basic', username: found.username, password: found.secret };
   }
   return undefined;
-}
-
-function runHelperOnce(name: string, serverUrl: string, env: NodeJS.ProcessEnv): Promise<Credential | undefined> {
-  const program = `docker-credential-${name}`;
-  const fail = (why: string): FerryError => new FerryError('CREDENTIALS_ERROR', `credential helper ${program} ${why} (server ${serverUrl})`, { helper: program, serverUrl });
-  return new Promise((resolve, reject) => {
-    const child = execFile(program, ['get'], { env, timeout: HELPER_TIMEOUT_MS, maxBuffer: HELPER_MAX_OUTPUT_BYTES, encoding: 'utf8', windowsHide: true }, (error, stdout, stderr) => {
-      if (error !== null) {
-        const code = errnoCode(error);
-        if (code === 'ENOENT') return reject(fail('was not found on PATH'));
-        if (code === 'EACCES') return reject(fail('is not executable'));
-        // The protocol reports "not found" as a failing exit with this text on stdout.
-        if (/credentials not found/i.test(`${stdout}\n${stderr}`)) return resolve(undefined);
-        // Node sets `signal` to null (not undefined, as its type says) when the helper exited by itself.
-        if (error.killed === true || typeof error.signal === 'string') {
-          return reject(fail(error.signal === 'SIGTERM' ? `timed out after ${HELPER_TIMEOUT_MS / 1000}s` : `was killed by ${String(error.signal)}`));
-        }
-        // Helper output is withheld on purpose: a confused helper may print the secret.
-        return reject(fail(`failed with exit code ${String(error.code)}`));
-      }
-      try {
-        resolve(parseHelperOutput(stdout, fail));
-      } catch (parseError) {
-        reject(parseError instanceof Error ? parseError : fail('printed output Ferry cannot read'));
-      }
-    });
-    // A helper that exits before reading stdin makes the write fail with EPIPE; the exit status reports it.
-    child.stdin?.on('error', () => undefined);
-    child.stdin?.end(serverUrl);
-  });
-}
-
-function parseHelperOutput(stdout: string, fail: (why: string) => FerryError): Credential | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(stdout);
-  } catch {
-    throw fail('printed output that is not JSON');
-  }
-  if (!isRecord(parsed) || typeof parsed.Username !== 'string' || typeof parsed.Secret !== 'string') {
-    throw fail('printed JSON without string "Username" and "Secret" fields');
-  }
-  if (parsed.Secret === '') return undefined;
-  // docker-credential-helpers marks identity tokens with this username.
-  if (parsed.Username === '<token>') return { kind: 'identity-token', token: parsed.Secret };
-  return { kind: 'basic', username: parsed.Username, password: parsed.Secret };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -56,10 +56,9 @@ export async function blobExists(client: RegistryClient, repository: string, dig
  */
 export async function mountBlob(client: RegistryClient, repository: string, digest: string, fromRepository: string, signal?: AbortSignal): Promise<'mounted' | { location: string }> {
   const subject = `mount of ${digest} from ${fromRepository} into ${client.registry}/${repository}`;
-  const query = new URLSearchParams({ mount: digest, from: fromRepository });
   const response = await client.send({
     method: 'POST',
-    path: `/v2/${repository}/blobs/uploads/?${query.toString()}`,
+    path: `/v2/${repository}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(fromRepository)}`,
     scopes: [
       { repository, actions: ['pull', 'push'] },
       { repository: fromRepository, actions: ['pull'] },
@@ -106,31 +105,40 @@ async function uploadedBytes(client: RegistryClient, repository: string, session
   return { bytes: Number(match[1]) + 1, location: next };
 }
 
+/**
+ * The session URL with `digest=` added for the final PUT. Appended to the query as it stands rather than set
+ * through URLSearchParams, which re-encodes every parameter (Distribution's long `_state`) character by character.
+ */
 function withDigest(sessionUrl: string, digest: string, baseUrl: string): string {
   const url = new URL(sessionUrl, baseUrl);
-  url.searchParams.set('digest', digest);
+  const parameter = `digest=${encodeURIComponent(digest)}`;
+  url.search = url.search.length > 1 ? `${url.search}&${parameter}` : parameter;
   return url.href;
 }
 
-/** Splits a stream into buffers of exactly `size` bytes (the last may be shorter), for chunked PATCH. */
+/**
+ * Splits a stream into buffers of exactly `size` bytes (the last may be shorter), for chunked PATCH: each
+ * chunk is copied once into the buffer it is sent from, so no source chunk is held (sources may reuse theirs).
+ */
 async function* rechunk(source: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Buffer> {
-  let parts: Buffer[] = [];
+  let buffer: Buffer | undefined;
   let length = 0;
   for await (const chunk of source) {
-    let rest = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    while (rest.length > 0) {
-      const take = Math.min(size - length, rest.length);
-      parts.push(rest.subarray(0, take));
+    let offset = 0;
+    while (offset < chunk.byteLength) {
+      buffer ??= Buffer.allocUnsafe(size);
+      const take = Math.min(size - length, chunk.byteLength - offset);
+      buffer.set(chunk.subarray(offset, offset + take), length);
       length += take;
-      rest = rest.subarray(take);
+      offset += take;
       if (length === size) {
-        yield Buffer.concat(parts, length);
-        parts = [];
+        yield buffer;
+        buffer = undefined;
         length = 0;
       }
     }
   }
-  if (length > 0) yield Buffer.concat(parts, length);
+  if (buffer !== undefined && length > 0) yield buffer.subarray(0, length);
 }
 
 /**

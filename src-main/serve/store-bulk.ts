@@ -1,0 +1,430 @@
+/**
+ * Writes into a store folder in batches, for `ferry import --to-store`: the
+ * same files in the same order as one request at a time through
+ * RegistryStorage (content → blob links → manifests, children before the
+ * indexes naming them → tags), made durable per batch instead of per file.
+ *
+ * Every file whose bytes a reader uses goes temp → write → fsync → rename →
+ * fsync its folder, as base/durable-write.ts does one file at a time; a batch
+ * does each step for all of its files, then syncs every folder it touched
+ * once (new folders' parents included). A batch ends with that barrier, and
+ * the next batch starts only after it, so a kill at any moment leaves a
+ * prefix of the sequence: content is durable before a link names it, links
+ * before the manifests that need them, manifests before tags.
+ *
+ * Blob links (`_layers/<alg>/<hex>`) are the one exception: their name is
+ * their meaning (readers and gc only ask whether the file exists; the digest
+ * inside is for people), so they are written in place and only their folders
+ * synced. A kill can leave one empty, which still says the truth: its blob was
+ * durable before the link was written.
+ *
+ * Blobs are staged: `stage` gives a sink that writes a blob's verified bytes
+ * to a temp file beside its final name (the import hands it to verification,
+ * VerifyOptions.keepBlob, so the media is read and hashed once), and its data
+ * is synced in the background. Nothing staged is visible: `commit` renames
+ * the blobs the import needs only after the whole bundle passed, and `discard`
+ * removes every temp file when it did not (a kill leaves `*.tmp-*` files,
+ * which no reader lists and `ferry serve gc` removes).
+ */
+import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Descriptor } from '../../src-shared/model/oci.ts';
+import { fsyncDir, tempPathFor } from '../base/durable-write.ts';
+import { ioError } from '../base/fs-errors.ts';
+import { Limiter } from '../base/limiter.ts';
+import type { BlobContent, BlobRef, BlobSink } from '../oci/blob-io.ts';
+import { digestWithAlgorithmOf } from '../oci/digest.ts';
+import { RegistryProblem } from './problems.ts';
+import { committedBlobSize, PipelinedWriter } from './store-blobs.ts';
+import { checkDigest, checkRepositoryName, ensureFolder, type StoreLayout } from './store-layout.ts';
+import { readManifestFacts } from './store-manifests.ts';
+import { isFile, readRevision } from './store-read.ts';
+
+/** fsyncs in flight at once: enough for the file system to fold them into few journal commits, few enough to leave reads a thread. */
+const SYNC_CONCURRENCY = 4;
+/** Background data syncs of staged blobs while verification still reads: two, so the reads keep threads. */
+const STAGE_SYNC_CONCURRENCY = 2;
+
+/** One manifest to store by digest in a repository. */
+export interface BulkManifest {
+  repository: string;
+  digest: string;
+  bytes: Buffer;
+  mediaType: string;
+}
+
+/** One tag to point at a manifest the repository holds. */
+export interface BulkTag {
+  repository: string;
+  tag: string;
+  digest: string;
+}
+
+/** A staged blob: its temp file, and the background sync that must finish before it may be renamed. */
+interface Staged {
+  temp: string;
+  final: string;
+  size: number;
+  synced: Promise<void>;
+}
+
+/** A file a batch writes: where, and its bytes. */
+interface BatchFile {
+  path: string;
+  content: string | Buffer;
+}
+
+/** Reads a verified content stream to its end without keeping it (verification still checks every byte). */
+async function drain(content: BlobContent): Promise<void> {
+  for await (const chunk of content.from(0)) if (chunk.byteLength < 0) break;
+}
+
+/** Writes all of `bytes` at the end of an open file. */
+async function writeAll(handle: FileHandle, bytes: Uint8Array, path: string): Promise<void> {
+  try {
+    let offset = 0;
+    while (offset < bytes.byteLength) offset += (await handle.write(bytes, offset, bytes.byteLength - offset)).bytesWritten;
+  } catch (error) {
+    throw ioError('write', path, error);
+  }
+}
+
+/** Batched, staged writes into one store folder; see the module comment. Made by StoreFolder.bulk(). */
+export class StoreBulkWriter {
+  private readonly staged = new Map<string, Staged>();
+  private readonly stageSyncs = new Limiter(STAGE_SYNC_CONCURRENCY);
+  /** Folders this writer made or found (its own set: a folder made in a batch is only durable once the batch's barrier passed). */
+  private readonly known = new Set<string>();
+  /** Sizes of blobs known to be committed (stored or found), so manifests are checked without a stat per blob. */
+  private readonly committed = new Map<string, number>();
+  /** Layer links known to exist. */
+  private readonly linked = new Set<string>();
+  private storeFailure: Error | undefined;
+  /** Parents of folders made since the last barrier, synced at the next one. */
+  private toSync = new Set<string>();
+
+  constructor(private readonly layout: StoreLayout) {}
+
+  /** The first write error of a staged blob (the store's disk, not the bundle): the import fails with it once verification ends. */
+  get failure(): Error | undefined {
+    return this.storeFailure;
+  }
+
+  /**
+   * A sink that stages one blob's verified bytes: a temp file beside its
+   * final name, written as verification reads and hashes (the last chunk
+   * only arrives once digest and size matched), its data synced in the
+   * background. A blob the store already holds is only read through. A
+   * content mismatch throws (the temp file removed); a disk error is kept
+   * for `failure` and the content still read to its end, so verification's
+   * report stays about the bundle.
+   */
+  stage(blob: BlobRef): BlobSink {
+    return { has: async () => false, write: (content) => this.writeStaged(blob, content) };
+  }
+
+  private async writeStaged(blob: BlobRef, content: BlobContent): Promise<void> {
+    checkDigest(blob.digest, 'a blob of the bundle');
+    const final = this.layout.blobFile(blob.digest);
+    if (this.storeFailure !== undefined || this.staged.has(blob.digest)) {
+      await drain(content);
+      return;
+    }
+    const held = await committedBlobSize(this.layout, blob.digest).catch((error: unknown) => {
+      this.fail(error);
+      return -1;
+    });
+    if (held !== undefined) {
+      if (held === blob.size) this.committed.set(blob.digest, held);
+      else if (held >= 0) {
+        this.storeFailure ??= new RegistryProblem('SIZE_INVALID', `blob ${blob.digest}: the store holds it with ${held} bytes, not ${blob.size}`, { detail: { digest: blob.digest, size: held } });
+      }
+      await drain(content);
+      return;
+    }
+    let handle: FileHandle | undefined;
+    const temp = tempPathFor(final);
+    try {
+      await ensureFolder(dirname(final), this.known, this.toSync);
+      handle = await open(temp, 'wx', 0o640);
+    } catch (error) {
+      this.fail(ioError('write', final, error));
+      await drain(content);
+      return;
+    }
+    const file = handle;
+    const pipeline = new PipelinedWriter((chunk) => writeAll(file, chunk, temp));
+    const written = { ok: true };
+    try {
+      for await (const chunk of content.from(0)) {
+        if (written.ok) await pipeline.push(chunk).catch((error: unknown) => this.fail(error, written));
+      }
+      if (written.ok) await pipeline.drain().catch((error: unknown) => this.fail(error, written));
+    } catch (error) {
+      // The bundle's bytes are wrong (or unreadable): nothing of them stays.
+      await pipeline.settle();
+      await file.close().catch(() => undefined);
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw error;
+    }
+    if (!written.ok) {
+      await file.close().catch(() => undefined);
+      await rm(temp, { force: true }).catch(() => undefined);
+      return;
+    }
+    const synced = this.stageSyncs.run(async () => {
+      try {
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+    });
+    // Judged at commit; a failure must not surface before as an unhandled rejection.
+    synced.catch(() => undefined);
+    this.staged.set(blob.digest, { temp, final, size: blob.size, synced });
+  }
+
+  /** Keeps the first store error (the disk's, not the bundle's); `written` says the blob at hand is lost. */
+  private fail(error: unknown, written?: { ok: boolean }): void {
+    this.storeFailure ??= error instanceof Error ? error : new Error(String(error));
+    if (written) written.ok = false;
+  }
+
+  /**
+   * Makes the staged blobs named in `keep` committed blobs (their data synced,
+   * renamed into place, each folder synced once) and removes the rest.
+   * Returns the digests it stored; afterwards nothing is staged.
+   */
+  async commit(keep: ReadonlySet<string>): Promise<Set<string>> {
+    const entries = [...this.staged.entries()];
+    this.staged.clear();
+    const stored = new Set<string>();
+    try {
+      if (this.storeFailure !== undefined) throw this.storeFailure;
+      const synced = await Promise.allSettled(entries.map(([, staged]) => staged.synced));
+      const failed = synced.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (failed) throw ioError('fsync', entries[synced.indexOf(failed)]?.[1].final ?? this.layout.blobsRoot, failed.reason);
+      for (const [digest, staged] of entries) {
+        if (!keep.has(digest)) continue;
+        await rename(staged.temp, staged.final).catch((error: unknown) => {
+          throw ioError('write', staged.final, error);
+        });
+        stored.add(digest);
+        this.committed.set(digest, staged.size);
+      }
+    } finally {
+      await Promise.all(
+        entries
+          .filter(([digest]) => !stored.has(digest))
+          .map(([, staged]) =>
+            staged.synced
+              .then(
+                () => rm(staged.temp, { force: true }),
+                () => rm(staged.temp, { force: true }),
+              )
+              .catch(() => undefined),
+          ),
+      );
+    }
+    await this.barrier(entries.filter(([digest]) => stored.has(digest)).map(([, staged]) => dirname(staged.final)));
+    return stored;
+  }
+
+  /** Removes every staged temp file (the bundle failed, or the import was cancelled): nothing of it stays in the store. */
+  async discard(): Promise<void> {
+    const entries = [...this.staged.values()];
+    this.staged.clear();
+    await Promise.all(
+      entries.map((staged) =>
+        staged.synced
+          .then(
+            () => rm(staged.temp, { force: true }),
+            () => rm(staged.temp, { force: true }),
+          )
+          .catch(() => undefined),
+      ),
+    );
+  }
+
+  /**
+   * Links committed blobs into repositories (one link per repository and
+   * digest, written in place, see the module comment), then syncs their
+   * folders once. Returns how many links it wrote.
+   */
+  async link(links: ReadonlyArray<{ repository: string; digest: string }>): Promise<number> {
+    const folders: string[] = [];
+    let written = 0;
+    for (const { repository, digest } of links) {
+      checkRepositoryName(repository);
+      const path = this.layout.layerLink(repository, digest);
+      if (this.linked.has(path) || (await isFile(path))) {
+        this.linked.add(path);
+        continue;
+      }
+      if ((await this.committedSize(digest)) === undefined) {
+        throw new RegistryProblem('BLOB_UNKNOWN', `blob ${digest} cannot be linked into ${repository}: the store does not hold it`, { detail: { digest } });
+      }
+      await ensureFolder(dirname(path), this.known, this.toSync);
+      await writeFile(path, `${digest}\n`, { mode: 0o640 }).catch((error: unknown) => {
+        throw ioError('write', path, error);
+      });
+      this.linked.add(path);
+      folders.push(dirname(path));
+      written += 1;
+    }
+    await this.barrier(folders);
+    return written;
+  }
+
+  /**
+   * Stores manifests by digest, as RegistryStorage.putManifest does (the
+   * store's own checks: the bytes match the digest and parse as their media
+   * type, every blob is linked with the size the manifest says, every child
+   * manifest is in the repository), in rounds: manifest bytes first, then
+   * the revisions of those whose children are in, one barrier each, until
+   * all are. Those the repository already has are skipped. Returns how many
+   * it stored.
+   */
+  async putManifests(manifests: readonly BulkManifest[]): Promise<number> {
+    const pending: Array<BulkManifest & { facts: ReturnType<typeof readManifestFacts> }> = [];
+    const present = new Set<string>();
+    for (const manifest of manifests) {
+      const { repository, digest, bytes, mediaType } = manifest;
+      checkRepositoryName(repository);
+      const actual = digestWithAlgorithmOf(digest, bytes);
+      if (actual !== digest) throw new RegistryProblem('DIGEST_INVALID', `manifest for ${repository}: its bytes have digest ${actual}, not ${digest}`, { detail: { expected: digest, actual } });
+      if (await readRevision(this.layout, repository, digest)) present.add(`${repository}@${digest}`);
+      else pending.push({ ...manifest, facts: readManifestFacts(repository, digest, bytes, mediaType) });
+    }
+    // Content first: every manifest's bytes as a committed blob.
+    const contents = new Map<string, BatchFile>();
+    for (const { digest, bytes } of pending) if ((await this.committedSize(digest)) !== bytes.byteLength) contents.set(digest, { path: this.layout.blobFile(digest), content: bytes });
+    await this.writeBatch([...contents.values()]);
+    for (const { digest, bytes } of pending) this.committed.set(digest, bytes.byteLength);
+    let stored = 0;
+    let left = pending;
+    while (left.length > 0) {
+      const ready = left.filter(({ repository, facts }) => facts.manifests.every((child) => present.has(`${repository}@${child.digest}`)));
+      if (ready.length === 0) {
+        const [{ repository, digest, facts }] = left as [(typeof left)[number]];
+        const child = facts.manifests.find((c) => !present.has(`${repository}@${c.digest}`));
+        throw new RegistryProblem('MANIFEST_BLOB_UNKNOWN', `index ${digest} of ${repository} references manifest ${child?.digest}, which ${repository} does not have`, {
+          detail: { digest: child?.digest },
+        });
+      }
+      const files: BatchFile[] = [];
+      for (const { repository, digest, bytes, mediaType, facts } of ready) {
+        await this.checkBlobs(repository, digest, facts.blobs);
+        for (const child of facts.manifests) this.checkSize(repository, digest, 'manifest', child, await this.committedSize(child.digest));
+        files.push({ path: this.layout.revisionLink(repository, digest), content: `${JSON.stringify({ mediaType })}\n` });
+        if (facts.subject !== undefined) {
+          const entry: Descriptor = { ...facts.referrer, digest, size: bytes.byteLength };
+          files.push({ path: this.layout.referrerEntry(repository, facts.subject, digest), content: `${JSON.stringify(entry)}\n` });
+        }
+      }
+      await this.writeBatch(files);
+      for (const { repository, digest } of ready) present.add(`${repository}@${digest}`);
+      stored += ready.length;
+      left = left.filter((manifest) => !ready.includes(manifest));
+    }
+    return stored;
+  }
+
+  /** Points tags at manifests the repositories hold, one batch; a tag already there is left alone. Returns how many it wrote. */
+  async putTags(tags: readonly BulkTag[]): Promise<number> {
+    const files: BatchFile[] = [];
+    for (const { repository, tag, digest } of tags) {
+      const path = this.layout.tagLink(repository, tag);
+      const current = await readFile(path, 'utf8').then(
+        (text) => text.trim(),
+        () => undefined,
+      );
+      if (current === digest) continue;
+      if (!(await isFile(this.layout.revisionLink(repository, digest)))) {
+        throw new RegistryProblem('MANIFEST_UNKNOWN', `tag ${tag} of ${repository} cannot point at ${digest}: the repository does not have it`, { detail: { digest } });
+      }
+      files.push({ path, content: `${digest}\n` });
+    }
+    await this.writeBatch(files);
+    return files.length;
+  }
+
+  /** Refuses a manifest whose blobs are not linked in its repository with the sizes it says (as putManifest does). */
+  private async checkBlobs(repository: string, digest: string, blobs: ReadonlyArray<{ digest: string; size: number }>): Promise<void> {
+    for (const blob of blobs) {
+      const path = this.layout.layerLink(repository, blob.digest);
+      const linked = this.linked.has(path) || (await isFile(path));
+      const size = linked ? await this.committedSize(blob.digest) : undefined;
+      if (size === undefined) {
+        throw new RegistryProblem('MANIFEST_BLOB_UNKNOWN', `manifest ${digest} of ${repository} references blob ${blob.digest}, which ${repository} does not have`, {
+          detail: { digest: blob.digest },
+        });
+      }
+      this.checkSize(repository, digest, 'blob', blob, size);
+    }
+  }
+
+  private checkSize(repository: string, reference: string, kind: 'blob' | 'manifest', claimed: { digest: string; size: number }, held: number | undefined): void {
+    if (claimed.size === held) return;
+    throw new RegistryProblem('MANIFEST_INVALID', `manifest ${reference} of ${repository} says ${kind} ${claimed.digest} has ${claimed.size} bytes, but it has ${held ?? 'none'}`, {
+      detail: { digest: claimed.digest, size: claimed.size, stored: held },
+    });
+  }
+
+  private async committedSize(digest: string): Promise<number | undefined> {
+    const known = this.committed.get(digest);
+    if (known !== undefined) return known;
+    const size = await committedBlobSize(this.layout, digest);
+    if (size !== undefined) this.committed.set(digest, size);
+    return size;
+  }
+
+  /**
+   * Writes files durably as one batch: every temp file written, every one
+   * synced, every one renamed over its final name, then each folder synced
+   * once (the barrier). On a failure the temp files are removed.
+   */
+  private async writeBatch(files: readonly BatchFile[]): Promise<void> {
+    if (files.length === 0) return;
+    const temps = files.map((file) => tempPathFor(file.path));
+    const syncs = new Limiter(SYNC_CONCURRENCY);
+    try {
+      for (const { path } of files) await ensureFolder(dirname(path), this.known, this.toSync);
+      await Promise.all(
+        files.map((file, index) =>
+          syncs.run(async () => {
+            const temp = temps[index] ?? tempPathFor(file.path);
+            const handle = await open(temp, 'wx', 0o640).catch((error: unknown) => {
+              throw ioError('write', file.path, error);
+            });
+            try {
+              await writeAll(handle, typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : file.content, temp);
+              await handle.sync().catch((error: unknown) => {
+                throw ioError('fsync', file.path, error);
+              });
+            } finally {
+              await handle.close();
+            }
+          }),
+        ),
+      );
+      for (const [index, { path }] of files.entries()) {
+        await rename(temps[index] ?? '', path).catch((error: unknown) => {
+          throw ioError('write', path, error);
+        });
+      }
+    } catch (error) {
+      await Promise.all(temps.map((temp) => rm(temp, { force: true }).catch(() => undefined)));
+      throw error;
+    }
+    await this.barrier(files.map((file) => dirname(file.path)));
+  }
+
+  /** Syncs every folder touched since the last barrier, each once, a few at a time. */
+  private async barrier(folders: readonly string[]): Promise<void> {
+    const all = new Set([...this.toSync, ...folders]);
+    this.toSync = new Set();
+    const syncs = new Limiter(SYNC_CONCURRENCY);
+    await Promise.all([...all].map((folder) => syncs.run(() => fsyncDir(folder))));
+  }
+}
