@@ -8,6 +8,7 @@ import { runImportBench } from './import-bench.ts';
 import { runCatalogBench } from './catalog-bench.ts';
 import { runServeBench } from './serve-bench.ts';
 import { runScaleBench } from './scale-bench.ts';
+import { runSmallImagesBench } from './small-images-bench.ts';
 import { runStartupBench } from './startup-bench.ts';
 import { runVerifyBench } from './verify-bench.ts';
 
@@ -19,6 +20,7 @@ const benches = (
     ['import', runImportBench],
     ['catalog', runCatalogBench],
     ['serve', runServeBench],
+    ['small', runSmallImagesBench],
     ['startup', runStartupBench],
     ['verify', runVerifyBench],
     ['scale', runScaleBench],
