@@ -39,6 +39,8 @@ export interface ServiceOptions {
   mode: 'electron' | 'browser';
   /** The system keychain (Electron safeStorage); without it no password is kept and `credentials:save` is refused. */
   cipher?: SecretCipher;
+  /** Where the app's registry logs its faults and warnings; default standard error (the app's log). */
+  log?: (line: string) => void;
   /** False keeps Settings' "start the registry with the app" from starting it (tests of other features); default true. */
   autoStartRegistry?: boolean;
 }
@@ -80,7 +82,7 @@ export function createService(options: ServiceOptions): Service {
   // The drive watch starts with the first `drives:changed` subscriber, so a service nobody watches drives on never polls.
   let stopDriveWatch: (() => void) | undefined;
   // The app's own registry (one at a time); Settings' "start it with the app" starts it now, in the background.
-  const registry = new AppRegistry({ settingsPath: settingsPathFor(catalogPath), emit: (status) => events.emit('serve:state', status) });
+  const registry = new AppRegistry({ settingsPath: settingsPathFor(catalogPath), emit: (status) => events.emit('serve:state', status), ...(options.log ? { log: options.log } : {}) });
   const autoStarted = options.autoStartRegistry === false ? Promise.resolve() : registry.autoStart();
 
   const methods: { [M in ApiMethod]: (args: ApiMethods[M]['args']) => Promise<ApiMethods[M]['result']> } = {

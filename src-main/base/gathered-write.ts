@@ -70,15 +70,15 @@ async function writeAll(handle: FileHandle, buffers: Uint8Array[], bytes: number
       const { bytesWritten } = pending.length === 1 ? await handle.write(pending[0] as Uint8Array) : await handle.writev(pending);
       if (bytesWritten <= 0) throw new Error(`the OS accepted no bytes with ${left} of ${bytes} still to write`);
       left -= bytesWritten;
-      if (left > 0) pending = remainder(pending, bytesWritten);
+      if (left > 0) pending = buffersAfter(pending, bytesWritten);
     }
   } catch (error) {
     throw ioError('write', path, error);
   }
 }
 
-/** The buffers after the first `skip` bytes, sharing their memory. */
-function remainder(buffers: Uint8Array[], skip: number): Uint8Array[] {
+/** The buffers after their first `skip` bytes, sharing their memory (what a short writev left to write). */
+export function buffersAfter(buffers: Uint8Array[], skip: number): Uint8Array[] {
   const rest: Uint8Array[] = [];
   let left = skip;
   for (const buffer of buffers) {

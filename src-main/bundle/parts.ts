@@ -16,6 +16,7 @@ import { FerryError } from '../../src-shared/errors.ts';
 import { DigestVerifier, verifyingStream } from '../oci/digest.ts';
 import { fsyncDir } from '../base/durable-write.ts';
 import { ioError } from '../base/fs-errors.ts';
+import { buffersAfter } from '../base/gathered-write.ts';
 import { entryKind, KIND_WORDS, safeFileProblem } from '../base/safe-file.ts';
 import { streamBundleFile } from '../base/safe-read.ts';
 
@@ -117,20 +118,40 @@ export class PartWriter {
 
   /** Appends the next bytes of the tar stream; await it before writing again (that is the backpressure). */
   async write(chunk: Uint8Array): Promise<void> {
+    await this.writeMany([chunk]);
+  }
+
+  /**
+   * Appends several chunks of the tar stream in order, as one positional
+   * writev per part they land in (gathered chunks, never concatenated): the
+   * archive writer's way of turning many small tar chunks into few writes.
+   */
+  async writeMany(chunks: readonly Uint8Array[]): Promise<void> {
     await this.run(async () => {
-      let rest = chunk;
-      if (this.toSkip > 0) {
-        const skipped = Math.min(this.toSkip, rest.byteLength);
-        this.toSkip -= skipped;
-        rest = rest.subarray(skipped);
+      let group: Uint8Array[] = [];
+      let groupBytes = 0;
+      for (const chunk of chunks) {
+        let rest = chunk;
+        if (this.toSkip > 0) {
+          const skipped = Math.min(this.toSkip, rest.byteLength);
+          this.toSkip -= skipped;
+          rest = rest.subarray(skipped);
+        }
+        while (rest.byteLength > 0) {
+          const part = this.current ?? (await this.openPart(this.completed.length));
+          const take = Math.min(this.partSize - part.size - groupBytes, rest.byteLength);
+          group.push(take === rest.byteLength ? rest : rest.subarray(0, take));
+          groupBytes += take;
+          rest = rest.subarray(take);
+          if (part.size + groupBytes === this.partSize) {
+            await this.writeToPart(part, group, groupBytes);
+            group = [];
+            groupBytes = 0;
+            await this.completePart(part);
+          }
+        }
       }
-      while (rest.byteLength > 0) {
-        const part = this.current ?? (await this.openPart(this.completed.length));
-        const take = Math.min(this.partSize - part.size, rest.byteLength);
-        await this.writeToPart(part, rest.subarray(0, take));
-        rest = rest.subarray(take);
-        if (part.size === this.partSize) await this.completePart(part);
-      }
+      if (groupBytes > 0 && this.current) await this.writeToPart(this.current, group, groupBytes);
     });
   }
 
@@ -234,19 +255,22 @@ export class PartWriter {
     return this.current;
   }
 
-  /** Writes all of `bytes` (a positional write may be short) and hashes exactly what was written. */
-  private async writeToPart(part: OpenPart, bytes: Uint8Array): Promise<void> {
-    let offset = 0;
+  /** Writes all of `buffers` at the part's end in one positional writev (continued if short) and hashes exactly what was written. */
+  private async writeToPart(part: OpenPart, buffers: Uint8Array[], bytes: number): Promise<void> {
+    let pending = buffers;
+    let written = 0;
     try {
-      while (offset < bytes.byteLength) {
-        const { bytesWritten } = await part.handle.write(bytes, offset, bytes.byteLength - offset, part.size + offset);
-        offset += bytesWritten;
+      while (written < bytes) {
+        const { bytesWritten } = await part.handle.writev(pending, part.size + written);
+        if (bytesWritten <= 0) throw new Error(`the OS accepted no bytes with ${bytes - written} still to write`);
+        written += bytesWritten;
+        if (written < bytes) pending = buffersAfter(pending, bytesWritten);
       }
     } catch (error) {
       throw ioError('write', part.partialPath, error);
     }
-    part.hash.update(bytes);
-    part.size += bytes.byteLength;
+    for (const buffer of buffers) part.hash.update(buffer);
+    part.size += bytes;
   }
 
   /** fsync, close, rename to the final name, fsync the folder, then let the caller journal it. */

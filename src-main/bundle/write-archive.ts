@@ -12,6 +12,7 @@ import { FerryError } from '../../src-shared/errors.ts';
 import { BUNDLE_FILES } from '../../src-shared/model/bundle.ts';
 import { copyBlob, type BlobContent, type BlobRef, type BlobSink } from '../oci/blob-io.ts';
 import { parseDigest } from '../oci/digest.ts';
+import { GATHER_BYTES } from '../base/gathered-write.ts';
 import { streamBundleFile } from '../base/safe-read.ts';
 import { OCI_LAYOUT_CONTENT } from './layout.ts';
 import { PartWriter, tarLayout, type PartInfo, type TarEntryOffset } from './parts.ts';
@@ -169,7 +170,18 @@ export async function writeArchiveForm(context: ArchiveWriterContext): Promise<P
   const writer = new PartWriter({ dir: context.dir, partSize: context.partSize, resumeFrom: context.completedParts, onPartComplete: (_part, all) => context.onPartComplete(all) });
   const pack = tarStream.pack();
   const pump = (async () => {
-    for await (const chunk of pack) await writer.write(chunk as Buffer);
+    // Tar headers and data chunks gathered into large writes (the chunks are held, not copied).
+    let batch: Buffer[] = [];
+    let bytes = 0;
+    for await (const chunk of pack) {
+      batch.push(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+      if (bytes < GATHER_BYTES) continue;
+      await writer.writeMany(batch);
+      batch = [];
+      bytes = 0;
+    }
+    if (batch.length > 0) await writer.writeMany(batch);
   })();
   pump.catch(() => undefined);
   const sink = new TarPartsSink(entries, layout.offsets, pack, pump, writer.resumeOffset, context);

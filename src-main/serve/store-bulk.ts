@@ -27,9 +27,10 @@
  * which no reader lists and `ferry serve gc` removes).
  */
 import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { syncFolders, writeAll, writeFilesSynced, type BatchFile } from './store-batch.ts';
 import { dirname } from 'node:path';
 import type { Descriptor } from '../../src-shared/model/oci.ts';
-import { fsyncDir, tempPathFor } from '../base/durable-write.ts';
+import { tempPathFor } from '../base/durable-write.ts';
 import { ioError } from '../base/fs-errors.ts';
 import { Limiter } from '../base/limiter.ts';
 import type { BlobContent, BlobRef, BlobSink } from '../oci/blob-io.ts';
@@ -40,8 +41,6 @@ import { checkDigest, checkRepositoryName, ensureFolder, type StoreLayout } from
 import { readManifestFacts } from './store-manifests.ts';
 import { isFile, readRevision } from './store-read.ts';
 
-/** fsyncs in flight at once: enough for the file system to fold them into few journal commits, few enough to leave reads a thread. */
-const SYNC_CONCURRENCY = 4;
 /** Background data syncs of staged blobs while verification still reads: two, so the reads keep threads. */
 const STAGE_SYNC_CONCURRENCY = 2;
 
@@ -68,25 +67,9 @@ interface Staged {
   synced: Promise<void>;
 }
 
-/** A file a batch writes: where, and its bytes. */
-interface BatchFile {
-  path: string;
-  content: string | Buffer;
-}
-
 /** Reads a verified content stream to its end without keeping it (verification still checks every byte). */
 async function drain(content: BlobContent): Promise<void> {
   for await (const chunk of content.from(0)) if (chunk.byteLength < 0) break;
-}
-
-/** Writes all of `bytes` at the end of an open file. */
-async function writeAll(handle: FileHandle, bytes: Uint8Array, path: string): Promise<void> {
-  try {
-    let offset = 0;
-    while (offset < bytes.byteLength) offset += (await handle.write(bytes, offset, bytes.byteLength - offset)).bytesWritten;
-  } catch (error) {
-    throw ioError('write', path, error);
-  }
 }
 
 /** Batched, staged writes into one store folder; see the module comment. Made by StoreFolder.bulk(). */
@@ -379,44 +362,11 @@ export class StoreBulkWriter {
     return size;
   }
 
-  /**
-   * Writes files durably as one batch: every temp file written, every one
-   * synced, every one renamed over its final name, then each folder synced
-   * once (the barrier). On a failure the temp files are removed.
-   */
+  /** Writes files durably as one batch (store-batch.ts), then the barrier. */
   private async writeBatch(files: readonly BatchFile[]): Promise<void> {
     if (files.length === 0) return;
-    const temps = files.map((file) => tempPathFor(file.path));
-    const syncs = new Limiter(SYNC_CONCURRENCY);
-    try {
-      for (const { path } of files) await ensureFolder(dirname(path), this.known, this.toSync);
-      await Promise.all(
-        files.map((file, index) =>
-          syncs.run(async () => {
-            const temp = temps[index] ?? tempPathFor(file.path);
-            const handle = await open(temp, 'wx', 0o640).catch((error: unknown) => {
-              throw ioError('write', file.path, error);
-            });
-            try {
-              await writeAll(handle, typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : file.content, temp);
-              await handle.sync().catch((error: unknown) => {
-                throw ioError('fsync', file.path, error);
-              });
-            } finally {
-              await handle.close();
-            }
-          }),
-        ),
-      );
-      for (const [index, { path }] of files.entries()) {
-        await rename(temps[index] ?? '', path).catch((error: unknown) => {
-          throw ioError('write', path, error);
-        });
-      }
-    } catch (error) {
-      await Promise.all(temps.map((temp) => rm(temp, { force: true }).catch(() => undefined)));
-      throw error;
-    }
+    for (const { path } of files) await ensureFolder(dirname(path), this.known, this.toSync);
+    await writeFilesSynced(files);
     await this.barrier(files.map((file) => dirname(file.path)));
   }
 
@@ -424,7 +374,6 @@ export class StoreBulkWriter {
   private async barrier(folders: readonly string[]): Promise<void> {
     const all = new Set([...this.toSync, ...folders]);
     this.toSync = new Set();
-    const syncs = new Limiter(SYNC_CONCURRENCY);
-    await Promise.all([...all].map((folder) => syncs.run(() => fsyncDir(folder))));
+    await syncFolders(all);
   }
 }

@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { ServeRunning, ServeStartInput, ServeStatus } from '../../src-shared/api/contract.ts';
 import { FerryError } from '../../src-shared/errors.ts';
+import { CONTROL_OR_INVISIBLE_CLASS, visibleEscape } from '../../src-shared/printable-text.ts';
 import { ioError } from '../base/fs-errors.ts';
 import type { ServeInput, ServeHandle } from '../usecases/serve.ts';
 import { appStoreStats, writeAppHtpasswd } from '../usecases/serve-app.ts';
@@ -27,6 +28,13 @@ const DEFAULT_LISTEN = '0.0.0.0';
 export interface AppRegistryOptions {
   settingsPath: string;
   emit: (status: ServeStatus) => void;
+  /** Where the registry's faults (a 500's cause) and warnings go; default standard error, which is the app's log (the Electron main process's output). */
+  log?: (line: string) => void;
+}
+
+/** Control and invisible characters (a client's path may hold any) shown as escapes, so a log line cannot forge others or hide text. */
+function visibleLine(text: string): string {
+  return text.replace(new RegExp(`[${CONTROL_OR_INVISIBLE_CLASS}]`, 'gu'), visibleEscape);
 }
 
 /** Checks `serve:start`'s untrusted arguments. */
@@ -182,6 +190,10 @@ export class AppRegistry {
     // startServe adds the listen address (and localhost on loopback) to the certificate's names.
     if (input.tls) serve.tls = { mode: 'auto', names: [name] };
     if (user !== undefined) serve.htpasswd = htpasswd;
+    // As `ferry serve` prints them: the cause of a fault the client was only told to look up in the server log, and what the operator should fix. Never a header, so never a login.
+    const log = this.options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    serve.onError = (error, { method, path }) => log(`ferry registry: error: ${visibleLine(`${method} ${path}: ${error instanceof Error ? error.message : String(error)}`)}`);
+    serve.onWarning = (message) => log(`ferry registry: warning: ${visibleLine(message)}`);
     try {
       const { startServe } = await import('../usecases/serve.ts');
       this.handle = await startServe(serve);

@@ -20,6 +20,13 @@ export interface BlobOrigin {
   source: BlobSource;
   /** A repository on the destination registry that already holds the blob (same-registry copy). */
   mountFrom?: string;
+  /**
+   * Blobs of at most this many bytes are uploaded without asking HEAD first:
+   * for a small blob the upload costs the registry about what the HEAD does,
+   * so where most blobs are missing (a copy whose image is not there yet)
+   * the HEAD is a wasted request. Unset: always HEAD first.
+   */
+  uploadWithoutHeadUpTo?: number;
 }
 
 /**
@@ -139,7 +146,8 @@ export class BlobMover {
       return;
     }
     const sink = new RepositoryBlobs(to, repository, mounted ? { location: mounted.location } : {});
-    if (mounted === undefined && (await sink.has(blob, this.signal))) {
+    const askFirst = origin.uploadWithoutHeadUpTo === undefined || total > origin.uploadWithoutHeadUpTo;
+    if (mounted === undefined && askFirst && (await sink.has(blob, this.signal))) {
       this.report({ digest: blob.digest, state: 'skipped', complete: total, total }, 'skipped');
       return;
     }

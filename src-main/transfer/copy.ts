@@ -26,6 +26,15 @@ import { buildAllArtifacts, resolveAll } from './plan.ts';
 /** Eight blobs in flight: saturates a loopback or LAN registry on two cores without starving manifest requests. */
 export const DEFAULT_BLOB_CONCURRENCY = 8;
 
+/**
+ * Blobs up to this size go up without a HEAD first (BlobOrigin.uploadWithoutHeadUpTo):
+ * a copy only moves blobs when the image's manifest is missing at the destination,
+ * so most are missing too, and for configs and small layers the POST + PUT cost
+ * about what the HEAD does. Bigger blobs are still asked about, so a re-run never
+ * sends a large layer twice.
+ */
+export const UPLOAD_WITHOUT_HEAD_BYTES = 64 * 1024;
+
 /** One image to copy. */
 export interface CopyRequest {
   source: Reference;
@@ -166,7 +175,11 @@ async function copyOne(graph: ImageGraph, request: CopyRequest, sides: Sides, mo
   if (present === undefined) {
     // A registry accepts a manifest only once its blobs exist, so a present root means the whole graph is there.
     // allSettled, not all: no transfer of this image may still be running when its failure is reported.
-    const origin: BlobOrigin = { source: new RepositoryBlobs(sides.from, request.source.repository), ...(sides.from.registry === sides.to.registry ? { mountFrom: request.source.repository } : {}) };
+    const origin: BlobOrigin = {
+      source: new RepositoryBlobs(sides.from, request.source.repository),
+      uploadWithoutHeadUpTo: UPLOAD_WITHOUT_HEAD_BYTES,
+      ...(sides.from.registry === sides.to.registry ? { mountFrom: request.source.repository } : {}),
+    };
     const moved = await Promise.allSettled(graph.blobs.map((blob) => mover.ensure(sides.to, dst.repository, blob, origin)));
     const failed = moved.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed) throw failed.reason;

@@ -19,6 +19,7 @@ import { MemoryBlobSource, type BlobRef, type BlobSource } from '../oci/blob-io.
 import { LocalFileBlobSource, type LocalArtifact, type LocalArtifactGraph, type PlannedFile } from '../oci/local-artifact.ts';
 import { formatPlatform, type PlatformSelection } from '../oci/platform.ts';
 import { formatReference } from '../oci/reference.ts';
+import type { RegistryClient } from '../oci/registry/client.ts';
 import type { Registries } from '../oci/registry/registries.ts';
 import { RepositoryBlobs } from '../oci/registry/repository-blobs.ts';
 import { clearExportState, saveExportState, sameJob, type ExportState } from '../bundle/export-state.ts';
@@ -291,7 +292,7 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
     content: plan.content,
     indexJson: index,
     concurrency: request.concurrency ?? DEFAULT_EXPORT_CONCURRENCY,
-    source: new PlannedSource(plan.content, registries),
+    source: await PlannedSource.open(plan.content, registries),
     report: (progress) => request.onEvent?.({ type: 'blob', progress }),
     ...(request.signal ? { signal: request.signal } : {}),
   };
@@ -357,8 +358,19 @@ class PlannedSource implements BlobSource {
   private readonly manifests: MemoryBlobSource;
   private readonly origins = new Map<string, Reference>();
   private readonly files: LocalFileBlobSource;
+  /** The registries' clients, fetched once up front, so a blob's bytes reach the writer without a wrapping stream per blob. */
+  private readonly clients = new Map<string, RegistryClient>();
 
-  constructor(
+  /** The source with a client for every registry the plan reads from (planning made them already, so this only looks them up). */
+  static async open(content: PlannedContent[], registries: Registries): Promise<PlannedSource> {
+    const source = new PlannedSource(content, registries);
+    for (const registry of new Set([...source.origins.values()].map((reference) => reference.registry))) {
+      source.clients.set(registry, await registries.client(registry));
+    }
+    return source;
+  }
+
+  private constructor(
     content: PlannedContent[],
     private readonly registries: Registries,
   ) {
@@ -385,6 +397,8 @@ class PlannedSource implements BlobSource {
     if (this.files.has(blob.digest)) return this.files.open(blob, start, signal);
     const reference = this.origins.get(blob.digest);
     if (!reference) return this.manifests.open(blob, start);
+    const client = this.clients.get(reference.registry);
+    if (client) return new RepositoryBlobs(client, reference.repository).open(blob, start, signal);
     const registries = this.registries;
     return (async function* () {
       yield* new RepositoryBlobs(await registries.client(reference.registry), reference.repository).open(blob, start, signal);

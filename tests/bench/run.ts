@@ -7,6 +7,7 @@ import { runExportBench } from './export-bench.ts';
 import { runImportBench } from './import-bench.ts';
 import { runCatalogBench } from './catalog-bench.ts';
 import { runServeBench } from './serve-bench.ts';
+import { runSmallImagesBench } from './small-images-bench.ts';
 import { runStartupBench } from './startup-bench.ts';
 import { runVerifyBench } from './verify-bench.ts';
 
@@ -18,6 +19,7 @@ const benches = (
     ['import', runImportBench],
     ['catalog', runCatalogBench],
     ['serve', runServeBench],
+    ['small', runSmallImagesBench],
     ['startup', runStartupBench],
     ['verify', runVerifyBench],
   ] as Array<[string, () => Promise<string[]>]>

@@ -188,6 +188,36 @@ describe('PartWriter', () => {
     }
   });
 
+  it('writeMany: gathered chunks crossing part boundaries and a resume point give the same parts as one chunk at a time', async () => {
+    const stream = await packTar(bundleEntries());
+    const reference = await mkdtemp(join(tmpdir(), 'ferry-parts-ref-'));
+    try {
+      const single = new PartWriter({ dir: reference, partSize: PART_SIZE });
+      await feed(single, stream, 65_536);
+      const expected = await single.finish();
+      // Resumed after two parts, fed in batches of uneven chunks, each batch spanning at least one part boundary.
+      const resumeFrom = expected.slice(0, 2);
+      for (const part of resumeFrom) await writeFile(join(root, part.name), await readFile(join(reference, part.name)));
+      const gathered = new PartWriter({ dir: root, partSize: PART_SIZE, resumeFrom });
+      const sizes = [1, 511, 70_000, 3, 400_001, 9];
+      let offset = 0;
+      for (let batch = 0; offset < stream.length; batch += 1) {
+        const chunks: Buffer[] = [];
+        for (let i = 0; i < 7 && offset < stream.length; i += 1) {
+          const size = sizes[(batch + i) % sizes.length] ?? 1;
+          chunks.push(stream.subarray(offset, offset + size));
+          offset += size;
+        }
+        await gathered.writeMany(chunks);
+      }
+      const parts = await gathered.finish();
+      expect(parts).toEqual(expected);
+      expect((await readParts(root, parts)).equals(stream)).toBe(true);
+    } finally {
+      await rm(reference, { recursive: true, force: true });
+    }
+  });
+
   it('refuses to resume from parts that are missing or have the wrong size on disk', async () => {
     const stream = await packTar(bundleEntries());
     const first = new PartWriter({ dir: root, partSize: PART_SIZE });
