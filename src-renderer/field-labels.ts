@@ -14,5 +14,8 @@ export const ACCESS_LABELS = {
   password: 'Password',
 } as const;
 
+/** The port field of Ferry's own registry (the import wizard's "run one here" and the start screen). */
+export const REGISTRY_PORT_LABEL = 'Port';
+
 /** The export wizard's incremental field. */
 export const SITE_LABEL = 'Incremental for site (empty for a full bundle)';

@@ -88,7 +88,9 @@ export type ErrorHint =
   /** An incremental export for `site`, which has no receipt in the catalog: add the site's receipt, or export a full bundle. */
   | { kind: 'site-receipt'; site: string }
   /** Sources from different registries would land in one target repository: keep each source's registry host in the target paths. */
-  | { kind: 'keep-source-host'; registry: string };
+  | { kind: 'keep-source-host'; registry: string }
+  /** Ferry's registry cannot listen at `address` (`host:port`): another program holds the port, or it is below 1024 without privileges; choose another port. */
+  | { kind: 'listen-port'; address: string };
 
 /** Every hint kind, for code that must check a hint that crossed a process boundary. */
 export const ERROR_HINT_KINDS = [
@@ -100,6 +102,7 @@ export const ERROR_HINT_KINDS = [
   'plain-http',
   'site-receipt',
   'keep-source-host',
+  'listen-port',
 ] as const satisfies readonly ErrorHint['kind'][];
 /** Fails typecheck when a hint kind is missing from ERROR_HINT_KINDS (and so could never be read back). */
 export const EVERY_HINT_KIND_LISTED: [Exclude<ErrorHint['kind'], (typeof ERROR_HINT_KINDS)[number]>] extends [never] ? true : never = true;
@@ -133,6 +136,10 @@ export function errorHint(details: Record<string, unknown> | undefined): ErrorHi
     case 'keep-source-host': {
       const registry = text('registry');
       return registry === undefined ? undefined : { kind, registry };
+    }
+    case 'listen-port': {
+      const address = text('address');
+      return address === undefined ? undefined : { kind, address };
     }
     default:
       return kind satisfies never;

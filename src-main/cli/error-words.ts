@@ -30,6 +30,8 @@ export function hintAsFlags(hint: ErrorHint): string {
       return `add a receipt from the site first (ferry receipt add FILE --site ${terminalSafe(hint.site)}), or leave out --site for a full bundle`;
     case 'keep-source-host':
       return `add --keep-registry-host to keep each source's registry host in its path under ${terminalSafe(hint.registry)}`;
+    case 'listen-port':
+      return `${terminalSafe(hint.address)} cannot be listened on: give --listen HOST:PORT with another port (above 1023; port 0 picks a free one)`;
     default:
       return hint satisfies never;
   }

@@ -10,7 +10,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
-import { FerryError } from '../../src-shared/errors.ts';
+import { FerryError, type ErrorHint } from '../../src-shared/errors.ts';
 import { defaultDataFolder } from '../base/data-folder.ts';
 import { ioError } from '../base/fs-errors.ts';
 import { htpasswdAuthenticator, singleUserAuthenticator, type Authenticator } from '../serve/auth.ts';
@@ -181,7 +181,7 @@ async function listenOrExplain(listen: ServeInput['listen'], options: Parameters
   } catch (error) {
     const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
     const address = hostPort(listen.host === '' ? '0.0.0.0' : listen.host, String(listen.port));
-    const details = { argument: 'port', address };
+    const details = { argument: 'port', address, hint: { kind: 'listen-port', address } satisfies ErrorHint };
     if (code === 'EADDRINUSE')
       throw new FerryError('INVALID_ARGUMENT', `port ${String(listen.port)} on ${address} is already in use by another program: choose another port`, details, { cause: error });
     if (code === 'EACCES')

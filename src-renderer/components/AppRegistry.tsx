@@ -7,6 +7,7 @@
 import { useEffect } from 'react';
 import type { ServeStatus } from '../../src-shared/api/contract.ts';
 import { formatBytes } from '../../src-shared/units.ts';
+import { REGISTRY_PORT_LABEL } from '../field-labels.ts';
 import { useServe } from '../stores/serve-store.ts';
 import { ErrorNotice } from './ErrorNotice.tsx';
 import { PathField } from './PathField.tsx';
@@ -29,7 +30,7 @@ export function RegistryForm({ idPrefix }: { idPrefix: string }) {
       />
       <div className="row">
         <div className="field">
-          <label htmlFor={id('port')}>Port</label>
+          <label htmlFor={id('port')}>{REGISTRY_PORT_LABEL}</label>
           <input id={id('port')} type="text" inputMode="numeric" value={form.port} onChange={(e) => setForm({ port: e.target.value })} />
         </div>
         <div className="field">

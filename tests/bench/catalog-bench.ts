@@ -1,17 +1,26 @@
 /**
  * Benchmark: the catalog at scale. Builds a synthetic, deterministic catalog
  * of 5,000 images, 100,000 blobs and 500 bundles (plus a site with 100
- * receipts and a few jobs), then times recording a 10,000-blob bundle and
- * every query the CLI and UI use, median of 5 runs each, against the targets
- * (recording < 1 s, each query < 20 ms).
+ * receipts, jobs and audit rows), and the same shape ten times larger
+ * (1,000,000 blobs, 5,000 bundles, 1,000 receipts), then times recording a
+ * 10,000-blob bundle, what an incremental export and an import ask of the
+ * catalog, and every query the CLI and UI use, median of 5 runs each, against
+ * the targets (recording < 1 s, each query < 20 ms). The two sizes are
+ * printed side by side, so a figure that grows faster than the catalog shows.
+ * FERRY_BENCH_CATALOG_SCALES=1 runs the 100,000-blob size alone.
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { BundleManifest } from '../../src-shared/model/bundle.ts';
 import type { ImportReceipt } from '../../src-main/bundle/receipt.ts';
 import { Catalog } from '../../src-main/catalog/index.ts';
+import { addReceipt, recordBundle } from '../../src-main/catalog/records.ts';
+import { finishJob, markItem, startJob } from '../../src-main/catalog/jobs.ts';
+import { appendAudit } from '../../src-main/catalog/audit.ts';
+import { Sql } from '../../src-main/catalog/sql.ts';
 import { median } from './measure.ts';
 
 /** What identifies a bundle beside its id: the digest of its ferry.json bytes (here, of the manifest as JSON). */
@@ -19,11 +28,11 @@ function ferryJsonDigest(manifest: BundleManifest): string {
   return `sha256:${createHash('sha256').update(JSON.stringify(manifest)).digest('hex')}`;
 }
 
-/** The scale the issue asks for. */
+/** The shape at scale 1 (the issue's 100,000 blobs); scale k multiplies images, blobs, bundles, repositories, receipts, jobs and audit rows by k. */
 const IMAGES = 5_000;
 const BLOBS = 100_000;
 const BUNDLES = 500;
-/** Images per bundle, and repositories they are spread over (so each repository has IMAGES / REPOSITORIES tags). */
+/** Images per bundle, and repositories per scale unit (so each repository has IMAGES / REPOSITORIES = 5 tags at every scale). */
 const IMAGES_PER_BUNDLE = IMAGES / BUNDLES;
 const REPOSITORIES = 1_000;
 /** Blobs each image owns; the first SHARED_BLOBS of them double as base layers every image also uses two of. */
@@ -31,6 +40,8 @@ const BLOBS_PER_IMAGE = BLOBS / IMAGES;
 const SHARED_BLOBS = 100;
 /** Every RECEIPT_EVERY-th bundle was imported at the site, so it holds about a fifth of everything. */
 const RECEIPT_EVERY = 5;
+const JOBS = 20;
+const AUDIT_ROWS = 1_000;
 /** The big bundle recorded under the clock. */
 const BIG_BUNDLE_BLOBS = 10_000;
 const BIG_BUNDLE_IMAGES = 50;
@@ -45,9 +56,12 @@ const digestOf = (name: string): string => `sha256:${createHash('sha256').update
 const DAY_MS = 86_400_000;
 const EPOCH = Date.parse('2024-01-01T00:00:00Z');
 
-function imageOf(index: number): BundleManifest['images'][number] {
-  const repository = `registry.example.com/team${index % 50}/app${index % REPOSITORIES}`;
-  const tag = `v${Math.floor(index / REPOSITORIES)}`;
+const bundleId = (b: number): string => `bundle-${String(b).padStart(5, '0')}`;
+
+function imageOf(index: number, scale: number): BundleManifest['images'][number] {
+  const repositories = REPOSITORIES * scale;
+  const repository = `registry.example.com/team${index % 50}/app${index % repositories}`;
+  const tag = `v${Math.floor(index / repositories)}`;
   return {
     name: `${repository}:${tag}`,
     source: `${repository}:${tag}`,
@@ -80,35 +94,59 @@ function manifest(id: string, created: number, images: BundleManifest['images'],
   };
 }
 
-function bundleManifest(b: number): BundleManifest {
+function bundleManifest(b: number, scale: number): BundleManifest {
   const indexes = Array.from({ length: IMAGES_PER_BUNDLE }, (_, i) => b * IMAGES_PER_BUNDLE + i);
   const blobs = [...new Set(indexes.flatMap(blobsOfImage))];
-  return manifest(`bundle-${String(b).padStart(4, '0')}`, EPOCH + b * DAY_MS, indexes.map(imageOf), blobs);
+  return manifest(
+    bundleId(b),
+    EPOCH + b * DAY_MS,
+    indexes.map((i) => imageOf(i, scale)),
+    blobs,
+  );
 }
 
-function build(catalog: Catalog): void {
-  for (let b = 0; b < BUNDLES; b += 1) {
-    const m = bundleManifest(b);
-    catalog.recordBundle(m, { path: `/media/${m.bundleId}`, direction: b % 3 === 0 ? 'import' : 'export', manifestDigest: ferryJsonDigest(m) });
-    if (b % RECEIPT_EVERY === 0) {
-      const receipt: ImportReceipt = {
-        receiptVersion: 1,
-        site: 'plant',
-        registry: 'mirror.plant.local:5000',
-        bundleId: m.bundleId,
-        importedAt: new Date(EPOCH + b * DAY_MS + 3_600_000).toISOString(),
-        images: m.images.map((image) => ({ name: image.name, source: image.source, destination: `mirror.plant.local:5000/${image.name}`, digest: image.digest })),
-        digests: m.blobs.map((blob) => blob.digest),
-      };
-      catalog.addReceipt(receipt, 'plant');
-    }
+function receiptFor(m: BundleManifest, importedAt: number): ImportReceipt {
+  return {
+    receiptVersion: 1,
+    site: 'plant',
+    registry: 'mirror.plant.local:5000',
+    bundleId: m.bundleId,
+    importedAt: new Date(importedAt).toISOString(),
+    images: m.images.map((image) => ({ name: image.name, source: image.source, destination: `mirror.plant.local:5000/${image.name}`, digest: image.digest })),
+    digests: m.blobs.map((blob) => blob.digest),
+  };
+}
+
+/**
+ * Fills the catalog file through the catalog's own write functions (so the
+ * rows are exactly what Ferry writes), all inside one transaction on one
+ * connection without fsync: the per-record transactions nest as savepoints,
+ * and 1,000,000 blobs take tens of seconds instead of many minutes.
+ */
+function build(path: string, scale: number): void {
+  Catalog.open(path).close(); // creates and migrates the file
+  const db = new Database(path);
+  try {
+    db.pragma('synchronous = OFF');
+    db.pragma('foreign_keys = ON');
+    const sql = new Sql(db);
+    db.transaction(() => {
+      for (let b = 0; b < BUNDLES * scale; b += 1) {
+        const m = bundleManifest(b, scale);
+        recordBundle(sql, m, { path: `/media/${m.bundleId}`, direction: b % 3 === 0 ? 'import' : 'export', manifestDigest: ferryJsonDigest(m) });
+        if (b % RECEIPT_EVERY === 0) addReceipt(sql, receiptFor(m, EPOCH + b * DAY_MS + 3_600_000), 'plant');
+      }
+      for (let j = 0; j < JOBS * scale; j += 1) {
+        const job = startJob(sql, 'export', `/media/job-${j}`, { images: 10 });
+        for (let i = 0; i < 200; i += 1) markItem(sql, job.id, digestOf(`blob-${j * 200 + i}`), 'done', 1000);
+        if (j % 2 === 0) finishJob(sql, job.id, 'succeeded');
+      }
+      for (let a = 0; a < AUDIT_ROWS * scale; a += 1) appendAudit(sql, 'export', `bundle-${a}`, { n: a }, 'bench');
+    })();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
   }
-  for (let j = 0; j < 20; j += 1) {
-    const job = catalog.startJob('export', `/media/job-${j}`, { images: 10 });
-    for (let i = 0; i < 200; i += 1) catalog.markItem(job.id, digestOf(`blob-${j * 200 + i}`), 'done', 1000);
-    if (j % 2 === 0) catalog.finishJob(job.id, 'succeeded');
-  }
-  for (let a = 0; a < 1_000; a += 1) catalog.audit('export', `bundle-${a}`, { n: a }, 'bench');
 }
 
 function timeMs(fn: () => unknown): number {
@@ -117,72 +155,149 @@ function timeMs(fn: () => unknown): number {
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
-function line(label: string, ms: number, target: number): string {
-  return `${label.padEnd(44)} ${ms.toFixed(2).padStart(9)} ms   target < ${target} ms   ${ms < target ? 'ok' : 'OVER'}`;
+/** Wall and CPU (user + system) milliseconds of one call: on a loaded machine the CPU figure is the one that shows growth. */
+function timeBoth(fn: () => unknown): { wall: number; cpu: number } {
+  const cpuBefore = process.cpuUsage();
+  const wall = timeMs(fn);
+  const cpu = process.cpuUsage(cpuBefore);
+  return { wall, cpu: (cpu.user + cpu.system) / 1000 };
+}
+
+/** One measured figure: its label, its target and its median at each scale. */
+interface Figure {
+  label: string;
+  target: number | null;
+  /** Median wall milliseconds per scale. */
+  ms: number[];
+  /** Median CPU milliseconds per scale. */
+  cpu: number[];
+}
+
+/** The figures of one catalog size, in a fixed order so sizes line up. */
+function measure(catalog: Catalog, scale: number): { figures: Figure[]; note: string } {
+  const figures: Figure[] = [];
+  const runs = (fn: (run: number) => unknown): { wall: number; cpu: number } => {
+    const all = Array.from({ length: RUNS }, (_, run) => timeBoth(() => fn(run)));
+    return { wall: median(all.map((t) => t.wall)), cpu: median(all.map((t) => t.cpu)) };
+  };
+  const add = (label: string, target: number | null, time: { wall: number; cpu: number }): void => {
+    figures.push({ label, target, ms: [time.wall], cpu: [time.cpu] });
+  };
+  const bundles = BUNDLES * scale;
+  const big = (run: number): BundleManifest =>
+    manifest(
+      `big-${run}`,
+      EPOCH + (bundles + run) * DAY_MS,
+      Array.from({ length: BIG_BUNDLE_IMAGES }, (_, i) => imageOf(i * 97, scale)),
+      Array.from({ length: BIG_BUNDLE_BLOBS }, (_, i) => i),
+      `big-${run}-blob`,
+    );
+  add(
+    `recordBundle (${BIG_BUNDLE_BLOBS} new blobs)`,
+    RECORD_TARGET_MS,
+    runs((run) => {
+      const bundle = big(run);
+      catalog.recordBundle(bundle, { path: '/media/big', direction: 'export', site: 'plant', manifestDigest: ferryJsonDigest(bundle) });
+    }),
+  );
+  const again = big(0);
+  const againDigest = ferryJsonDigest(again);
+  add(
+    'recordBundle again (same id, idempotent)',
+    RECORD_TARGET_MS,
+    runs(() => catalog.recordBundle(again, { path: '/media/big', direction: 'export', manifestDigest: againDigest })),
+  );
+  // An import at the site: the bundle is recorded (direction import) and its receipt added (220 digests, most already known).
+  add(
+    'record import (recordBundle + addReceipt)',
+    RECORD_TARGET_MS,
+    runs((run) => {
+      const m = { ...bundleManifest(run * 7 + 1, scale), bundleId: `imported-${run}` };
+      catalog.recordBundle(m, { path: '/media/imported', direction: 'import', site: 'plant', manifestDigest: ferryJsonDigest(m) });
+      catalog.addReceipt(receiptFor(m, EPOCH + (bundles + 100 + run) * DAY_MS), 'plant');
+    }),
+  );
+  // What an incremental export asks before planning (usecases/incremental.ts, export.ts): the parent, the site's digests, the next sequence.
+  let lacking = 0;
+  add(
+    'incremental export: what the site lacks',
+    null,
+    runs(() => {
+      catalog.latestBundleForSite('plant');
+      const has = catalog.siteDigests('plant');
+      catalog.highestSequence('plant/set');
+      lacking = bundleManifest(bundles - 1, scale).blobs.filter((blob) => !has.has(blob.digest)).length;
+    }),
+  );
+
+  const popularBlob = digestOf('blob-3');
+  const popularIn = catalog.bundlesContaining(popularBlob).length;
+  const queries: Array<[string, () => unknown]> = [
+    ['bundles(50)', () => catalog.bundles()],
+    ['bundleImages(10-image bundle)', () => catalog.bundleImages(bundleId(250))],
+    [`bundleBlobs(${BIG_BUNDLE_BLOBS}-blob bundle)`, () => catalog.bundleBlobs('big-0')],
+    ['bundleBlobs(220-blob bundle)', () => catalog.bundleBlobs(bundleId(250))],
+    ['bundlesContaining(reference)', () => catalog.bundlesContaining('registry.example.com/team7/app257:v2')],
+    ['bundlesContaining(repository)', () => catalog.bundlesContaining('registry.example.com/team7/app257')],
+    ['bundlesContaining(layer digest, ~2% of bundles)', () => catalog.bundlesContaining(popularBlob)],
+    ['bundlesContaining(manifest digest)', () => catalog.bundlesContaining(digestOf('manifest-4242'))],
+    ['siteContents(site)', () => catalog.siteContents('plant')],
+    ['tagHistory(repository)', () => catalog.tagHistory('registry.example.com/team7/app257')],
+    ['totalsPerMonth()', () => catalog.totalsPerMonth()],
+    ['sites()', () => catalog.sites()],
+    ['latestBundleForSite()', () => catalog.latestBundleForSite('plant')],
+    ['jobs(50)', () => catalog.jobs()],
+  ];
+  for (const [label, query] of queries) add(label, QUERY_TARGET_MS, runs(query));
+  const siteSize = catalog.siteContents('plant').blobs;
+  add(
+    `siteDigests (${siteSize} digests)`,
+    null,
+    runs(() => catalog.siteDigests('plant')),
+  );
+  add(
+    `checkAudit (${AUDIT_ROWS * scale} rows)`,
+    null,
+    runs(() => catalog.checkAudit()),
+  );
+  return { figures, note: `  site holds ${siteSize} digests; the newest bundle lacks ${lacking} of its 220 blobs there; the popular layer is in ${popularIn} bundles` };
+}
+
+function line(figure: Figure, scales: number[]): string {
+  const cells = figure.ms.map((ms, i) => `${ms.toFixed(2).padStart(9)} (${(figure.cpu[i] ?? Number.NaN).toFixed(1).padStart(7)})`).join(' ');
+  const growth = (values: number[]): string => ((values.at(-1) ?? Number.NaN) / (values[0] ?? Number.NaN)).toFixed(1);
+  const growths = scales.length > 1 ? `  ×${growth(figure.ms).padStart(5)} (×${growth(figure.cpu)})` : '';
+  const verdict = figure.target === null ? '' : `  target < ${figure.target} ms ${figure.ms.every((ms) => ms < (figure.target ?? 0)) ? 'ok' : 'OVER'}`;
+  return `${figure.label.padEnd(50)} ${cells}${growths}${verdict}`;
 }
 
 /** Runs the catalog benchmark and returns its printed lines. */
 export async function runCatalogBench(): Promise<string[]> {
+  const scales = (process.env.FERRY_BENCH_CATALOG_SCALES ?? '1,10').split(',').map(Number);
   const dir = await mkdtemp(join(tmpdir(), 'ferry-catalog-bench-'));
-  const catalog = Catalog.open(join(dir, 'catalog.sqlite'));
+  const lines: string[] = [];
+  let table: Figure[] = [];
   try {
-    const buildMs = timeMs(() => build(catalog));
-    const lines = [`built: ${IMAGES} images, ${BLOBS} blobs, ${BUNDLES} bundles, ${BUNDLES / RECEIPT_EVERY} receipts in ${(buildMs / 1000).toFixed(1)} s (runs: median of ${RUNS})`];
-
-    const big = (run: number): BundleManifest =>
-      manifest(
-        `big-${run}`,
-        EPOCH + (BUNDLES + run) * DAY_MS,
-        Array.from({ length: BIG_BUNDLE_IMAGES }, (_, i) => imageOf(i * 97)),
-        Array.from({ length: BIG_BUNDLE_BLOBS }, (_, i) => i),
-        `big-${run}-blob`,
+    for (const scale of scales) {
+      const path = join(dir, `catalog-${scale}.sqlite`);
+      const buildMs = timeMs(() => build(path, scale));
+      lines.push(
+        `built: ${IMAGES * scale} images, ${BLOBS * scale} blobs, ${BUNDLES * scale} bundles, ${(BUNDLES * scale) / RECEIPT_EVERY} receipts in ${(buildMs / 1000).toFixed(1)} s (one transaction)`,
       );
-    const again = big(0);
-    const againDigest = ferryJsonDigest(again);
-    const runs = (fn: (run: number) => unknown): number => median(Array.from({ length: RUNS }, (_, run) => timeMs(() => fn(run))));
-    lines.push(
-      line(
-        `recordBundle (${BIG_BUNDLE_BLOBS} new blobs)`,
-        runs((run) => {
-          const bundle = big(run);
-          catalog.recordBundle(bundle, { path: '/media/big', direction: 'export', site: 'plant', manifestDigest: ferryJsonDigest(bundle) });
-        }),
-        RECORD_TARGET_MS,
-      ),
-    );
-    lines.push(
-      line(
-        `recordBundle again (same id, idempotent)`,
-        runs(() => catalog.recordBundle(again, { path: '/media/big', direction: 'export', manifestDigest: againDigest })),
-        RECORD_TARGET_MS,
-      ),
-    );
-
-    const popularBlob = digestOf('blob-3');
-    const queries: Array<[string, () => unknown]> = [
-      ['bundles(50)', () => catalog.bundles()],
-      ['bundleImages(10-image bundle)', () => catalog.bundleImages('bundle-0250')],
-      [`bundleBlobs(${BIG_BUNDLE_BLOBS}-blob bundle)`, () => catalog.bundleBlobs('big-0')],
-      ['bundleBlobs(220-blob bundle)', () => catalog.bundleBlobs('bundle-0250')],
-      ['bundlesContaining(reference)', () => catalog.bundlesContaining('registry.example.com/team7/app257:v2')],
-      ['bundlesContaining(repository)', () => catalog.bundlesContaining('registry.example.com/team7/app257')],
-      ['bundlesContaining(layer digest, in ~100)', () => catalog.bundlesContaining(popularBlob)],
-      ['bundlesContaining(manifest digest)', () => catalog.bundlesContaining(digestOf('manifest-4242'))],
-      ['siteContents(site with 100 receipts)', () => catalog.siteContents('plant')],
-      ['tagHistory(repository)', () => catalog.tagHistory('registry.example.com/team7/app257')],
-      ['totalsPerMonth()', () => catalog.totalsPerMonth()],
-      ['sites()', () => catalog.sites()],
-      ['latestBundleForSite()', () => catalog.latestBundleForSite('plant')],
-      ['jobs(50)', () => catalog.jobs()],
-    ];
-    for (const [label, query] of queries) lines.push(line(label, runs(query), QUERY_TARGET_MS));
-    const siteSize = catalog.siteContents('plant').blobs;
-    lines.push(
-      `(not a listed query) siteDigests(${siteSize} digests): ${runs(() => catalog.siteDigests('plant')).toFixed(2)} ms; checkAudit(1,000 rows): ${runs(() => catalog.checkAudit()).toFixed(2)} ms`,
-    );
+      const catalog = Catalog.open(path);
+      try {
+        const { figures, note } = measure(catalog, scale);
+        lines.push(note);
+        table = table.length === 0 ? figures : table.map((figure, i) => ({ ...figure, ms: [...figure.ms, ...(figures[i]?.ms ?? [])], cpu: [...figure.cpu, ...(figures[i]?.cpu ?? [])] }));
+      } finally {
+        catalog.close();
+        await rm(path, { force: true });
+      }
+    }
+    lines.push(`${'wall ms (CPU ms), median of 5'.padEnd(50)} ${scales.map((s) => `${BLOBS * s} blobs`.padStart(19)).join(' ')}${scales.length > 1 ? '  growth' : ''}`);
+    for (const figure of table) lines.push(line(figure, scales));
     return lines;
   } finally {
-    catalog.close();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -7,6 +7,7 @@ import { runExportBench } from './export-bench.ts';
 import { runImportBench } from './import-bench.ts';
 import { runCatalogBench } from './catalog-bench.ts';
 import { runServeBench } from './serve-bench.ts';
+import { runScaleBench } from './scale-bench.ts';
 import { runSmallImagesBench } from './small-images-bench.ts';
 import { runStartupBench } from './startup-bench.ts';
 import { runVerifyBench } from './verify-bench.ts';
@@ -22,6 +23,7 @@ const benches = (
     ['small', runSmallImagesBench],
     ['startup', runStartupBench],
     ['verify', runVerifyBench],
+    ['scale', runScaleBench],
   ] as Array<[string, () => Promise<string[]>]>
 ).filter(([name]) => !only || only === name);
 

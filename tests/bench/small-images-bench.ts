@@ -11,7 +11,7 @@
  * from its access log.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
 import { checkSmallImages, makeSmallImages, seedSmallImages, type SmallImageSet } from '../harness/small-images.ts';
@@ -22,6 +22,8 @@ import { perImage, withRequestCounts, type RequestCounts } from './registry-requ
 const IMAGE_COUNT = Number(process.env.FERRY_BENCH_SMALL_IMAGES ?? 1000);
 /** Runs per tool; the median is reported. */
 const RUNS = Number(process.env.FERRY_BENCH_RUNS ?? 3);
+/** Runs of the export comparison; FERRY_BENCH_SMALL_EXPORT_RUNS lowers it when the copy is what is being measured. */
+const EXPORT_RUNS = Number(process.env.FERRY_BENCH_SMALL_EXPORT_RUNS ?? RUNS);
 const ferryBin = join(process.cwd(), 'src-main', 'cli', 'bin.mjs');
 
 /** One measured run: the tool's time and CPU, each registry's CPU, and the requests each answered. */
@@ -98,7 +100,7 @@ async function exportRows(work: string, source: RunningRegistry, list: string, y
   const catalog = process.env.FERRY_CATALOG;
   process.env.FERRY_CATALOG = join(work, 'catalog.sqlite');
   try {
-    for (let run = 0; run < RUNS; run += 1) {
+    for (let run = 0; run < EXPORT_RUNS; run += 1) {
       for (const tool of run % 2 === 0 ? ['ferry', 'skopeo'] : ['skopeo', 'ferry']) {
         const dir = await mkdtemp(join(work, `${tool}-`));
         try {
@@ -135,7 +137,7 @@ export async function runSmallImagesBench(): Promise<string[]> {
     await writeFile(list, `${set.images.map((i) => `${source.host}/${i.repository}:${i.tag}`).join('\n')}\n`);
     const yaml = await skopeoYaml(work, source, set);
     return [
-      `small images: ${IMAGE_COUNT} images (one repository each, a config and two layers of tens of KB), ${(set.totalBytes / 1e6).toFixed(1)} MB in all, seeded in ${seedSeconds.toFixed(1)} s; median of ${RUNS} runs`,
+      `small images: ${IMAGE_COUNT} images (one repository each, a config and two layers of tens of KB), ${(set.totalBytes / 1e6).toFixed(1)} MB in all, seeded in ${seedSeconds.toFixed(1)} s; median of ${RUNS} copy runs and ${EXPORT_RUNS} export runs; load ${loadavg()[0]?.toFixed(1)} at the start`,
       ...(await copyRows(work, source, set, list, yaml)),
       ...(await exportRows(work, source, list, yaml)),
     ];

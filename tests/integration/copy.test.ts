@@ -13,6 +13,7 @@ import { buildFixtures, makeImageSet, seedFixtures, seedImageSet, type FixtureIm
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
 import { Teardown } from '../harness/teardown.ts';
 import { skopeoInspectRawDigest } from '../harness/skopeo.ts';
+import { countRequests } from '../bench/registry-requests.ts';
 
 let source: RunningRegistry;
 let target: RunningRegistry;
@@ -37,6 +38,7 @@ describe('ferry copy --images', () => {
   it('copies a 20-image set into a prefix with byte-identical manifests, blobs deduplicated across images', async () => {
     const list = join(workDir, 'set.txt');
     await writeFile(list, ['# the benchmark set', ...imageSet.images.map((i) => `${source.host}/${i.repository}:${i.tag}`), ''].join('\n'));
+    const logBefore = target.readLog().length;
     const result = await ferry('copy', '--images', list, '--to', `${target.host}/mirror`, '--plain-http', '--authfile', emptyAuthFile, '--json');
     expect(result.stderr).not.toMatch(/error/i);
     expect(result.code).toBe(0);
@@ -45,6 +47,9 @@ describe('ferry copy --images', () => {
     // 20 own layers + 20 configs + 1 shared base: the base moves once and is mounted into the other 19 repositories.
     expect(summary.blobs.copied).toBe(41);
     expect(summary.blobs.mounted).toBe(19);
+    // Only the 21 layers (256 KiB) are asked about before their upload; the 20 configs (under 64 KiB) go up at once.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(countRequests(target.readLog().slice(logBefore)).byKind.get('HEAD blob')).toBe(21);
     for (const image of imageSet.images) {
       const digest = await skopeoInspectRawDigest(`docker://${target.host}/mirror/${image.repository}:${image.tag}`, target);
       expect(digest).toBe(image.manifestDigest);

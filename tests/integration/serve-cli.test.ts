@@ -253,7 +253,10 @@ describe('ferry serve faults, warnings and permissions', () => {
     expect(refused).toBeInstanceOf(FerryError);
     expect((refused as FerryError).message).toBe(`port ${String(port)} on 127.0.0.1:${String(port)} is already in use by another program: choose another port`);
     expect((refused as FerryError).message).not.toMatch(/EADDRINUSE|listen /);
-    expect((refused as FerryError).details).toMatchObject({ argument: 'port', address: `127.0.0.1:${String(port)}` });
+    expect((refused as FerryError).details).toMatchObject({ argument: 'port', address: `127.0.0.1:${String(port)}`, hint: { kind: 'listen-port', address: `127.0.0.1:${String(port)}` } });
+    const cli = await runFerry('serve', '--storage', store, '--listen', `127.0.0.1:${String(port)}`);
+    expect(cli.code).not.toBe(0);
+    expect(cli.stderr).toContain(`  hint: 127.0.0.1:${String(port)} cannot be listened on: give --listen HOST:PORT with another port`);
     // The store's lock was released: the same store starts on a free port.
     await (await startServe({ storage: store, listen: { host: '127.0.0.1', port: 0 } })).close();
   });

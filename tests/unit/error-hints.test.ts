@@ -27,6 +27,7 @@ const EVERY_HINT: Record<ErrorHint['kind'], ErrorHint> = {
   'plain-http': { kind: 'plain-http', host: 'mirror.local:5000' },
   'site-receipt': { kind: 'site-receipt', site: 'plant-7' },
   'keep-source-host': { kind: 'keep-source-host', registry: 'mirror.local:5000' },
+  'listen-port': { kind: 'listen-port', address: '0.0.0.0:5000' },
 };
 
 /** The flag each kind must name on the command line. */
@@ -39,6 +40,7 @@ const FLAG: Record<ErrorHint['kind'], RegExp> = {
   'plain-http': /--plain-http/,
   'site-receipt': /ferry receipt add FILE --site plant-7.*--site/,
   'keep-source-host': /--keep-registry-host/,
+  'listen-port': /^0\.0\.0\.0:5000 .*--listen HOST:PORT with another port/,
 };
 
 function thrown(fn: () => unknown): FerryError {

@@ -1,7 +1,7 @@
 /** The app words each error hint as the field of its forms that fixes it, never as a command-line flag. */
 import { describe, expect, it } from 'vitest';
 import { hintAsFields } from '../../src-renderer/api/hint-words.ts';
-import { ACCESS_LABELS, SITE_LABEL } from '../../src-renderer/field-labels.ts';
+import { ACCESS_LABELS, REGISTRY_PORT_LABEL, SITE_LABEL } from '../../src-renderer/field-labels.ts';
 import { ERROR_HINT_KINDS, type ErrorHint } from '../../src-shared/errors.ts';
 
 /** Each kind, and the labels of the fields its advice must name (as the forms show them). */
@@ -14,6 +14,7 @@ const CASES: Record<ErrorHint['kind'], { hint: ErrorHint; fields: string[] }> = 
   'plain-http': { hint: { kind: 'plain-http', host: 'mirror.local:5000' }, fields: [ACCESS_LABELS.plainHttp] },
   'site-receipt': { hint: { kind: 'site-receipt', site: 'plant-7' }, fields: [SITE_LABEL] },
   'keep-source-host': { hint: { kind: 'keep-source-host', registry: 'mirror.local:5000' }, fields: [] },
+  'listen-port': { hint: { kind: 'listen-port', address: '0.0.0.0:5000' }, fields: [REGISTRY_PORT_LABEL] },
 };
 
 describe('hintAsFields', () => {
@@ -21,7 +22,7 @@ describe('hintAsFields', () => {
     const { hint, fields } = CASES[kind];
     const words = hintAsFields(hint);
     for (const field of fields) expect(words).toContain(`“${field}”`);
-    const about = 'host' in hint ? hint.host : 'site' in hint ? hint.site : 'registry' in hint ? hint.registry : undefined;
+    const about = 'host' in hint ? hint.host : 'site' in hint ? hint.site : 'registry' in hint ? hint.registry : 'address' in hint ? hint.address : undefined;
     if (about !== undefined) expect(words).toContain(about);
     expect(words).not.toMatch(/--[a-z]/);
   });
