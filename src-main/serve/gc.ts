@@ -145,6 +145,7 @@ async function sweep(layout: StoreLayout, live: Set<string>, options: GarbageOpt
     await remove(layout.uploadFolder(id));
   }
   report.removedLeftovers += await sweepLinkLeftovers(layout.repositoriesRoot, remove);
+  report.removedLeftovers += await sweepLockLeftovers(dirname(layout.lockFile), remove);
   return report;
 }
 
@@ -160,6 +161,24 @@ async function sessionAge(folder: string): Promise<{ idleMs: number; size: numbe
   }
   if (newest === 0) newest = (await stat(folder).catch(() => undefined))?.mtimeMs ?? 0;
   return { idleMs: Date.now() - newest, size };
+}
+
+/** A lock's temp file (`serve.lock.new-HEX`, store-lock.ts) lives for milliseconds while a lock is taken; one this old was left by a kill. */
+const LOCK_TEMP_MAX_AGE_MS = 60_000;
+/** The name store-lock.ts gives a lock's temp file. */
+const LOCK_TEMP_PATTERN = /^serve\.lock\.new-[0-9a-f]+$/;
+
+/** Removes the lock temp files a kill left in the store folder (only stale ones: another process may be taking the lock right now); returns how many. */
+async function sweepLockLeftovers(root: string, remove: (path: string) => Promise<void>): Promise<number> {
+  let count = 0;
+  for (const name of await listFolder(root)) {
+    if (!LOCK_TEMP_PATTERN.test(name)) continue;
+    const info = await stat(join(root, name)).catch(() => undefined);
+    if (info === undefined || !info.isFile() || Date.now() - info.mtimeMs < LOCK_TEMP_MAX_AGE_MS) continue;
+    count += 1;
+    await remove(join(root, name));
+  }
+  return count;
 }
 
 /** Removes the temp files of link writes a kill left anywhere under `repositories/`; returns how many. */

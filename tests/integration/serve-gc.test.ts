@@ -79,6 +79,10 @@ describe('collectGarbage', () => {
     const blobTemp = join(dir, 'blobs', 'sha256', orphan.slice(7, 9), `${orphan.slice(7)}.tmp-0123456789ab`);
     await writeFile(blobTemp, 'half a blob');
     await writeFile(join(dir, 'repositories', 'team', 'a', '_layers', 'sha256', `${a.own.slice(7)}.tmp-0123456789ab`), 'half a link');
+    // A lock temp a kill left long ago is swept; a fresh one may be another process taking the lock right now, and stays.
+    await writeFile(join(dir, 'serve.lock.new-00aa11bb22cc'), 'pid 1 serve');
+    await utimes(join(dir, 'serve.lock.new-00aa11bb22cc'), dayAgo, dayAgo);
+    await writeFile(join(dir, 'serve.lock.new-33dd44ee55ff'), 'pid 1 serve');
 
     expect(await storeStats(dir)).toEqual({ repositories: 2, images: 2, bytes: expect.any(Number) as number });
     await expect(collectGarbage(dir, { dryRun: true })).rejects.toThrow(/in use by ferry serve \(pid \d+/);
@@ -87,7 +91,7 @@ describe('collectGarbage', () => {
     const planned = await collectGarbage(dir, { dryRun: true });
     expect(planned.removed).toEqual([{ digest: orphan, size: orphanBytes.length }]);
     expect(planned.removedUploads).toEqual([{ id: stale.id, size: expect.any(Number) as number }]);
-    expect(planned.removedLeftovers).toBe(2);
+    expect(planned.removedLeftovers).toBe(3);
     expect(planned.keptBlobs).toBe(7);
     expect(await blobExists(orphan)).toBe(true);
     expect((await readdir(join(dir, 'uploads'))).sort()).toEqual([fresh.id, stale.id].sort());
@@ -99,6 +103,8 @@ describe('collectGarbage', () => {
     expect(await readdir(join(dir, 'uploads'))).toEqual([fresh.id]);
     expect(await readdir(join(dir, 'blobs', 'sha256', orphan.slice(7, 9)))).not.toContain(`${orphan.slice(7)}.tmp-0123456789ab`);
     expect(await readdir(dir)).not.toContain('serve.lock');
+    expect(await readdir(dir)).not.toContain('serve.lock.new-00aa11bb22cc');
+    expect(await readdir(dir)).toContain('serve.lock.new-33dd44ee55ff');
 
     // Deleting image a frees its own content, not the layer b still uses.
     store = await openStore(dir);
