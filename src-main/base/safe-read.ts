@@ -156,7 +156,11 @@ export async function* streamBundleFile(root: string, relative: string, options:
       }
       if (bytesRead === 0) return;
       position += bytesRead;
-      yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+      if (bytesRead === buffer.length) yield buffer;
+      // A short read mid-file (FUSE, NFS, SMB) lends no ring slot: a small chunk may not make a socket write wait,
+      // so the consumer could pull REUSED_BUFFERS more before it is sent, and the ring would wrap onto it.
+      else if (options.buffers && position < end) yield Buffer.from(buffer.subarray(0, bytesRead));
+      else yield buffer.subarray(0, bytesRead);
     }
   } finally {
     // Not awaited: the bytes are all read, and the next file need not wait for this one's close.
