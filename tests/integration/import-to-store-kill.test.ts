@@ -23,10 +23,10 @@ import { buildFixtures, seedFixtures, type FixtureImage, type FixtureName } from
 import { startRegistry } from '../harness/registry.ts';
 import { Teardown } from '../harness/teardown.ts';
 import { runFerry } from '../harness/test-helpers.ts';
+import { bundleCliForTest } from '../harness/cli-bundle.ts';
 
 const ROUNDS = 8;
 const NAMES: FixtureName[] = ['oci-single', 'docker-schema2', 'oci-index', 'docker-list', 'artifact-referrer', 'empty-layer', 'big-layers'];
-const REPO = new URL('../..', import.meta.url).pathname;
 const SEED = Number(process.env.FERRY_KILL_SEED ?? Date.now() % 1_000_000);
 const DIGEST_NAME = /^[a-f0-9]{64}$/;
 
@@ -43,22 +43,7 @@ afterAll(async () => {
 
 beforeAll(async () => {
   // The CLI bundled as `npm run build:cli` does it, in a folder of its own: it starts in a second where tsx takes ten.
-  const { build } = await import('esbuild');
-  const outdir = join(REPO, 'dist', 'import-store-kill-cli');
-  await build({
-    entryPoints: [join(REPO, 'src-main', 'cli', 'main.ts')],
-    bundle: true,
-    splitting: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outdir,
-    outExtension: { '.js': '.mjs' },
-    logLevel: 'warning',
-  });
-  ferryBin = join(outdir, 'ferry.mjs');
-  await writeFile(ferryBin, "import { main } from './main.mjs';\nprocess.exitCode = await main(process.argv.slice(2));\n");
+  ferryBin = await bundleCliForTest('import-store-kill-cli');
   const source = teardown.add(await startRegistry({ mode: 'anonymous' }), (started) => started.stop());
   fixtures = await buildFixtures();
   await seedFixtures(source, Object.values(fixtures));

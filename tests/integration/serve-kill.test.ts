@@ -16,7 +16,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
@@ -27,6 +27,7 @@ import { buildFixtures, writeFixtureLayout } from '../harness/fixtures.ts';
 import { runSkopeo } from '../harness/skopeo.ts';
 import { freePort } from '../harness/registry.ts';
 import { Teardown } from '../harness/teardown.ts';
+import { bundleCliForTest } from '../harness/cli-bundle.ts';
 
 /** The issue asks for at least 20 kills. */
 const ROUNDS = 22;
@@ -41,8 +42,6 @@ const KILL_WINDOW_MS = 400;
 /** A start on a loaded 2-core machine can be slow (the CLI may load through tsx). */
 const START_TIMEOUT_MS = 60_000;
 const REPOSITORY = 'kill/test';
-/** The checkout's root; the CLI is bundled from its sources. */
-const REPO = new URL('../..', import.meta.url).pathname;
 const SEED = Number(process.env.FERRY_KILL_SEED ?? Date.now() % 1_000_000);
 
 const teardown = new Teardown();
@@ -56,23 +55,7 @@ afterAll(() => teardown.run());
  */
 let ferryBin = '';
 beforeAll(async () => {
-  const { build } = await import('esbuild');
-  const outdir = join(REPO, 'dist', 'serve-kill-cli');
-  await build({
-    entryPoints: [join(REPO, 'src-main', 'cli', 'main.ts')],
-    bundle: true,
-    splitting: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outdir,
-    outExtension: { '.js': '.mjs' },
-    logLevel: 'warning',
-  });
-  // What bin.mjs does with the bundle.
-  ferryBin = join(outdir, 'ferry.mjs');
-  await writeFile(ferryBin, "import { main } from './main.mjs';\nprocess.exitCode = await main(process.argv.slice(2));\n");
+  ferryBin = await bundleCliForTest('serve-kill-cli');
 }, 120_000);
 
 /** mulberry32: a small seeded generator, so a failing run can be replayed with FERRY_KILL_SEED. */
