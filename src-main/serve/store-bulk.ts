@@ -83,6 +83,8 @@ export class StoreBulkWriter {
   /** Layer links known to exist. */
   private readonly linked = new Set<string>();
   private storeFailure: Error | undefined;
+  /** Blob writes still running: `discard` waits for them, so a write cut short by a cancel leaves no temp file behind. */
+  private readonly writing = new Set<Promise<void>>();
   /** Parents of folders made since the last barrier, synced at the next one. */
   private toSync = new Set<string>();
 
@@ -103,7 +105,19 @@ export class StoreBulkWriter {
    * report stays about the bundle.
    */
   stage(blob: BlobRef): BlobSink {
-    return { has: async () => false, write: (content) => this.writeStaged(blob, content) };
+    return {
+      has: async () => false,
+      write: (content) => {
+        const written = this.writeStaged(blob, content);
+        const settled = written.then(
+          () => undefined,
+          () => undefined,
+        );
+        this.writing.add(settled);
+        void settled.then(() => this.writing.delete(settled));
+        return written;
+      },
+    };
   }
 
   private async writeStaged(blob: BlobRef, content: BlobContent): Promise<void> {
@@ -215,6 +229,7 @@ export class StoreBulkWriter {
 
   /** Removes every staged temp file (the bundle failed, or the import was cancelled): nothing of it stays in the store. */
   async discard(): Promise<void> {
+    await Promise.all(this.writing);
     const entries = [...this.staged.values()];
     this.staged.clear();
     await Promise.all(
