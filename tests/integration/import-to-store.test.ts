@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Catalog } from '../../src-main/catalog/index.ts';
 import { startRegistryServer } from '../../src-main/serve/registry-server.ts';
 import { openStore } from '../../src-main/serve/store.ts';
+import { importToStore } from '../../src-main/usecases/import-to-store.ts';
 import type { RegistryReader } from '../../src-main/serve/storage.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { buildFixtures, seedFixtures, type FixtureImage, type FixtureName } from '../harness/fixtures.ts';
@@ -147,6 +148,28 @@ describe('ferry import --to-store: straight into a ferry serve store', () => {
     expect(dryRun.code, dryRun.stderr).toBe(0);
     expect(dryRun.stdout).toContain('would import');
     await expect(openStore(dry, { readOnly: true })).rejects.toThrow(/does not exist/);
+  });
+
+  it('leaves no staged blob behind when the import is cancelled during verification', async () => {
+    const store = join(work, 'store-cancelled');
+    const controller = new AbortController();
+    let read = 0;
+    const importing = importToStore(
+      {
+        bundle,
+        target: { registry: 'localhost', prefix: 'ferry', keepRegistryHost: false },
+        signal: controller.signal,
+        onVerifyBytes: (bytes) => {
+          read += bytes;
+          if (read > 1024 * 1024) controller.abort();
+        },
+      },
+      store,
+    );
+    await expect(importing).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(read).toBeGreaterThan(1024 * 1024);
+    const left = (await readdir(join(store, 'blobs'), { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile());
+    expect(left.map((entry) => entry.name)).toEqual([]);
   });
 
   it('refuses --mirror-config without the served address', async () => {
