@@ -24,6 +24,7 @@ import { startRegistry } from '../harness/registry.ts';
 import { Teardown } from '../harness/teardown.ts';
 import { runFerry } from '../harness/test-helpers.ts';
 import { bundleCliForTest } from '../harness/cli-bundle.ts';
+import { seededRandom } from '../harness/seeded-random.ts';
 
 const ROUNDS = 8;
 const NAMES: FixtureName[] = ['oci-single', 'docker-schema2', 'oci-index', 'docker-list', 'artifact-referrer', 'empty-layer', 'big-layers'];
@@ -54,18 +55,6 @@ beforeAll(async () => {
   const result = await runFerry('export', '--to', bundle, '--images', list, '--plain-http', '--authfile', emptyAuthFile);
   if (result.code !== 0) throw new Error(`export failed: ${result.stderr}`);
 }, 300_000);
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed with FERRY_KILL_SEED. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sha256 = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
@@ -127,7 +116,7 @@ async function storeProblems(store: string): Promise<string[]> {
 
 describe('ferry import --to-store killed at random moments', () => {
   it(`leaves only whole, linked-in-order files and completes on rerun (${ROUNDS} kills)`, { timeout: 900_000 }, async () => {
-    const random = generator(SEED);
+    const random = seededRandom(SEED);
     const full = await importInto(join(work, 'store-calibrate'), 0);
     expect(full.code).toBe(0);
     let killedMidway = 0;

@@ -28,6 +28,7 @@ import { runSkopeo } from '../harness/skopeo.ts';
 import { freePort } from '../harness/registry.ts';
 import { Teardown } from '../harness/teardown.ts';
 import { bundleCliForTest } from '../harness/cli-bundle.ts';
+import { seededRandom } from '../harness/seeded-random.ts';
 
 /** The issue asks for at least 20 kills. */
 const ROUNDS = 22;
@@ -58,18 +59,7 @@ beforeAll(async () => {
   ferryBin = await bundleCliForTest('serve-kill-cli');
 }, 120_000);
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed with FERRY_KILL_SEED. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = generator(SEED);
+const random = seededRandom(SEED);
 const between = (low: number, high: number): number => low + Math.floor(random() * (high - low + 1));
 
 function sha256(bytes: Buffer): string {

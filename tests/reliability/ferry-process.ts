@@ -166,18 +166,6 @@ export async function runFerryProcess(args: readonly string[], options: FerryRun
   return { code: signalled ? null : timeCode, killed: sent.kill && signalled, timedOut: sent.timeout && signalled, seconds, maxRssKiB, stdout, stderr };
 }
 
-/** A small seeded generator (mulberry32), so a run's kill points can be replayed from its printed seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The last lines of a process's stderr, for a failure note. */
 export function tailOf(text: string, lines = 3): string {
   return text.trim().split('\n').slice(-lines).join(' | ').slice(0, 400);

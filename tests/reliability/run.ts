@@ -17,7 +17,7 @@ import { buildFixtures, seedFixtures, type FixtureName } from '../harness/fixtur
 import { startRegistry } from '../harness/registry.ts';
 import { Teardown } from '../harness/teardown.ts';
 import { runCorpus } from './corpus-run.ts';
-import { seededRandom } from './ferry-process.ts';
+import { seededRandom } from '../harness/seeded-random.ts';
 import { runRegistryFaults } from './faults.ts';
 import { runExportKills } from './kill-export.ts';
 import { runImportKills } from './kill-import.ts';
