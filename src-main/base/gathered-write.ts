@@ -34,7 +34,7 @@ export async function writeGathered(handle: FileHandle, chunks: AsyncIterable<Ui
   let written = 0;
   let inFlight: Promise<void> | undefined;
   const flush = async (buffers: Uint8Array[], bytes: number): Promise<void> => {
-    await writeAll(handle, buffers, bytes, path);
+    await writeAll(handle, buffers, path);
     written += bytes;
     options.onWritten?.(written);
   };
@@ -61,8 +61,13 @@ export async function writeGathered(handle: FileHandle, chunks: AsyncIterable<Ui
   return written;
 }
 
-/** One writev of `buffers`, continued until every byte is down (a write may be short). */
-async function writeAll(handle: FileHandle, buffers: Uint8Array[], bytes: number, path: string): Promise<void> {
+/**
+ * Appends every byte of `buffers` at the file's position: one writev (or
+ * write), continued until every byte is down, since a write may be short.
+ * Shared by every writer that appends whole buffers; `path` names the file in errors.
+ */
+export async function writeAll(handle: FileHandle, buffers: Uint8Array[], path: string): Promise<void> {
+  const bytes = buffers.reduce((sum, buffer) => sum + buffer.byteLength, 0);
   let pending = buffers;
   let left = bytes;
   try {

@@ -5,9 +5,10 @@
  * and folders synced once each, a few at a time, so the file system can fold
  * many syncs into few journal commits.
  */
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { fsyncDir, tempPathFor } from '../base/durable-write.ts';
 import { ioError } from '../base/fs-errors.ts';
+import { writeAll } from '../base/gathered-write.ts';
 import { Limiter } from '../base/limiter.ts';
 
 /** fsyncs in flight at once: enough for the file system to fold them into few journal commits, few enough to leave reads a thread. */
@@ -17,16 +18,6 @@ const SYNC_CONCURRENCY = 4;
 export interface BatchFile {
   path: string;
   content: string | Buffer;
-}
-
-/** Writes all of `bytes` at the end of an open file (a single write may be short). */
-export async function writeAll(handle: FileHandle, bytes: Uint8Array, path: string): Promise<void> {
-  try {
-    let offset = 0;
-    while (offset < bytes.byteLength) offset += (await handle.write(bytes, offset, bytes.byteLength - offset)).bytesWritten;
-  } catch (error) {
-    throw ioError('write', path, error);
-  }
 }
 
 /**
@@ -46,7 +37,7 @@ export async function writeFilesSynced(files: readonly BatchFile[]): Promise<voi
             throw ioError('write', file.path, error);
           });
           try {
-            await writeAll(handle, typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : file.content, temp);
+            await writeAll(handle, [typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : file.content], temp);
             await handle.sync().catch((error: unknown) => {
               throw ioError('fsync', file.path, error);
             });

@@ -27,11 +27,12 @@
  * which no reader lists and `ferry serve gc` removes).
  */
 import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
-import { syncFolders, writeAll, writeFilesSynced, type BatchFile } from './store-batch.ts';
+import { syncFolders, writeFilesSynced, type BatchFile } from './store-batch.ts';
 import { dirname } from 'node:path';
 import type { Descriptor } from '../../src-shared/model/oci.ts';
 import { tempPathFor } from '../base/durable-write.ts';
 import { ioError } from '../base/fs-errors.ts';
+import { writeAll } from '../base/gathered-write.ts';
 import { Limiter } from '../base/limiter.ts';
 import type { BlobContent, BlobRef, BlobSink } from '../oci/blob-io.ts';
 import { digestWithAlgorithmOf } from '../oci/digest.ts';
@@ -150,7 +151,7 @@ export class StoreBulkWriter {
       return;
     }
     const file = handle;
-    const pipeline = new PipelinedWriter((chunk) => writeAll(file, chunk, temp));
+    const pipeline = new PipelinedWriter((chunk) => writeAll(file, [chunk], temp));
     const written = { ok: true };
     try {
       for await (const chunk of content.from(0)) {
