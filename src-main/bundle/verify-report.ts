@@ -57,6 +57,8 @@ export interface VerifyOptions {
    * error it throws counts against the blob.
    */
   keepBlob?: (blob: BlobRef) => BlobSink;
+  /** Archive form: hash the parts on a second thread (true) or on this one (false); by the archive's size when not given. For tests of both ways. */
+  hashThread?: boolean;
 }
 
 /** Titles of the checks as the report shows them. */
