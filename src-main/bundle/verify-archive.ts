@@ -6,16 +6,15 @@
  * not stop the report: the other parts are still hashed, and the tar stream is
  * read on as long as it stays aligned (a part of the right size).
  */
-import { createHash } from 'node:crypto';
 import tarStream from 'tar-stream';
 import { FerryError } from '../../src-shared/errors.ts';
 import { BUNDLE_FILES, type BundleManifest } from '../../src-shared/model/bundle.ts';
 import { entryKind, KIND_WORDS, listBundleFolder, safeFileProblem } from '../base/safe-file.ts';
-import { streamBundleFile } from '../base/safe-read.ts';
 import { asBuffer, CheckingSink, copyBlob } from '../oci/blob-io.ts';
 import { ManifestCollector, type BlobFacts } from './bundle-graph.ts';
 import { OCI_LAYOUT_CONTENT } from './layout.ts';
 import { partName } from './parts.ts';
+import { PartReader } from './part-reader.ts';
 import { checkSignaturesFolder } from './signatures-folder.ts';
 import { TarEntryGuard, type TarEntryHeader } from './tar-safety.ts';
 import { INDEX_LIMIT, throwIfCancelled, TOLERATED_LEFTOVER, type CheckRecorder, type VerifyOptions } from './verify-report.ts';
@@ -29,6 +28,12 @@ export interface ArchiveRead {
   /** False when the tar stream could not be read to its end, so absent blobs are unknown rather than missing. */
   complete: boolean;
 }
+
+/**
+ * Archives from this size on hash their parts on a second thread (part-reader.ts): below it, starting the
+ * thread costs more than the second core saves.
+ */
+const HASH_THREAD_FROM = 64 * 1024 * 1024;
 
 /** Names the part(s) an entry's data lies in, so a bad blob points at the files to look at. */
 function partsOf(offsets: number[], names: string[], start: number, size: number): string {
@@ -93,26 +98,30 @@ export async function verifyArchive(dir: string, manifest: BundleManifest, facts
   let blobBytes = 0;
   let abandoned = false;
   let tarFailure: unknown;
+  const total = parts.reduce((sum, part) => sum + part.size, 0);
+  const reader = new PartReader({ hashThread: options.hashThread ?? total >= HASH_THREAD_FROM });
   const extract = tarStream.extract();
   const reading = (async () => {
     for await (const entry of extract) {
       const header = entry.header as unknown as TarEntryHeader & { size: number; byteOffset: number };
+      const dataStart = header.byteOffset;
+      // Every byte before this entry's data is finished with: earlier entries, padding, this header (decoded into strings).
+      reader.release(dataStart);
       const refused = guard.check(header);
       if (refused.length > 0) {
         for (const problem of refused) recorder.fail('tar-safety', problem);
-        for await (const _ of entry) {
-          /* drained unread: a refused entry is never used */
-        }
+        // Drained unread: a refused entry is never used.
+        await consumed(entry as AsyncIterable<Buffer>, (read) => reader.release(dataStart + read));
         continue;
       }
       const where = partsOf(offsets, names, header.byteOffset, header.size);
       if (header.name === BUNDLE_FILES.index || header.name === BUNDLE_FILES.ociLayout) {
         const chunks: Buffer[] = [];
-        let length = 0;
-        for await (const chunk of entry) {
-          length += (chunk as Buffer).length;
-          if (length <= INDEX_LIMIT) chunks.push(chunk as Buffer);
-        }
+        // Copies: the parts' buffers are reused once released.
+        const length = await consumed(entry as AsyncIterable<Buffer>, (read, chunk) => {
+          if (read <= INDEX_LIMIT) chunks.push(Buffer.from(chunk));
+          reader.release(dataStart + read);
+        });
         if (length > INDEX_LIMIT) recorder.fail('files', `the archive's ${header.name} is larger than ${INDEX_LIMIT} bytes (in ${where})`);
         else small.set(header.name, Buffer.concat(chunks));
         continue;
@@ -125,15 +134,24 @@ export async function verifyArchive(dir: string, manifest: BundleManifest, facts
       const collector = new ManifestCollector(header.size);
       // The size check only where ferry.json and the header agree; a wrong size is reported above, the digest is still checked.
       const blob = { digest, size: listed && header.size === listed.size ? listed.size : -1 };
+      let inspected = 0;
+      // A chunk is released once the check has hashed it and the collector has seen (and copied what it keeps of) it.
+      const inspect = (chunk: Uint8Array): void => {
+        collector.update(asBuffer(chunk));
+        inspected += chunk.byteLength;
+        reader.release(dataStart + inspected);
+      };
       let intact = true;
       try {
-        await copyBlob(blob, { stream: drained(entry as AsyncIterable<Buffer>) }, new CheckingSink((chunk) => collector.update(asBuffer(chunk))), { subject: `blob ${digest} (in ${where})` });
+        const stream = drained(entry as AsyncIterable<Buffer>, (read) => reader.release(dataStart + read));
+        await copyBlob(blob, { stream }, new CheckingSink(inspect), { subject: `blob ${digest} (in ${where})` });
       } catch (error) {
         if (!(error instanceof FerryError)) throw error;
         intact = false;
         facts.damaged.add(digest);
         recorder.fail('blobs', error.message, error.code);
       }
+      reader.release(dataStart + header.size);
       settled.add(digest);
       if (intact && !facts.damaged.has(digest)) {
         blobBytes += header.size;
@@ -142,6 +160,8 @@ export async function verifyArchive(dir: string, manifest: BundleManifest, facts
       }
     }
   })().catch((error: unknown) => {
+    // The entry reader reads no buffer any more: the ones it held are left to it, never refilled.
+    reader.dropTarHolds();
     if (!abandoned) tarFailure = error;
   });
 
@@ -151,37 +171,47 @@ export async function verifyArchive(dir: string, manifest: BundleManifest, facts
     feeding = false;
     abandoned = true;
     extract.destroy();
+    reader.dropTarHolds();
   };
-  for (const [index, part] of parts.entries()) {
-    if (!usable[index]) continue;
-    throwIfCancelled(signal);
-    const hash = createHash('sha256');
-    try {
-      for await (const bytes of streamBundleFile(dir, part.name, signal ? { signal } : {})) {
-        hash.update(bytes);
-        onBytes?.(bytes.length);
-        if (feeding && index < alignedParts && tarFailure === undefined) {
-          // A failing entry reader destroys the extractor, which ends this wait too (see tar-feed.ts).
-          await writeToExtract(extract, bytes);
-        }
-      }
-    } catch (error) {
+  try {
+    for (const [index, part] of parts.entries()) {
+      if (!usable[index]) continue;
       throwIfCancelled(signal);
-      if (error instanceof FerryError && safeFileProblem(error) !== undefined) recorder.fail('parts', error.message, error.code);
-      else recorder.fail('parts', `part ${part.name} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, 'IO_ERROR');
-      stopFeeding();
-      continue;
+      try {
+        for await (const chunk of reader.read(dir, part.name, signal)) {
+          onBytes?.(chunk.bytes.length);
+          if (feeding && index < alignedParts && tarFailure === undefined) {
+            reader.holdForTar(chunk);
+            // A failing entry reader destroys the extractor, which ends this wait too (see tar-feed.ts).
+            if (!(await writeToExtract(extract, chunk.bytes))) reader.dropTarHolds();
+          }
+        }
+      } catch (error) {
+        throwIfCancelled(signal);
+        if (error instanceof FerryError && error.code === 'INTERNAL') throw error;
+        if (error instanceof FerryError && safeFileProblem(error) !== undefined) recorder.fail('parts', error.message, error.code);
+        else recorder.fail('parts', `part ${part.name} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, 'IO_ERROR');
+        stopFeeding();
+        continue;
+      }
+      const actual = await reader.partDigest();
+      if (actual !== part.sha256) recorder.fail('parts', `part ${part.name} does not match its sha256 in ferry.json (content sha256 ${actual}, expected ${part.sha256})`, 'DIGEST_MISMATCH');
+      if (index + 1 === alignedParts && alignedParts < parts.length) stopFeeding();
     }
-    const actual = hash.digest('hex');
-    if (actual !== part.sha256) recorder.fail('parts', `part ${part.name} does not match its sha256 in ferry.json (content sha256 ${actual}, expected ${part.sha256})`, 'DIGEST_MISMATCH');
-    if (index + 1 === alignedParts && alignedParts < parts.length) stopFeeding();
-  }
-  if (feeding && alignedParts === parts.length && tarFailure === undefined) extract.end(Buffer.alloc(0));
-  else {
+    if (feeding && alignedParts === parts.length && tarFailure === undefined) extract.end(Buffer.alloc(0));
+    else {
+      abandoned = true;
+      extract.destroy();
+    }
+    await reading;
+  } catch (error) {
+    // Cancelled, or the hash thread failed: the entry reader is stopped and not waited for.
     abandoned = true;
     extract.destroy();
+    throw error;
+  } finally {
+    await reader.close();
   }
-  await reading;
 
   const complete = !abandoned && tarFailure === undefined;
   if (tarFailure !== undefined) {
@@ -206,15 +236,31 @@ export async function verifyArchive(dir: string, manifest: BundleManifest, facts
 /**
  * A tar entry's chunks that drain the rest of the entry when the reader stops
  * early (a blob failed its check), so the stream stays aligned and the next
- * entries are still checked.
+ * entries are still checked. `onDrained` hears how far into the entry the
+ * drain got (those chunks are read by nobody).
  */
-async function* drained(entry: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+async function* drained(entry: AsyncIterable<Uint8Array>, onDrained: (read: number) => void): AsyncGenerator<Uint8Array> {
   const chunks = entry[Symbol.asyncIterator]();
+  let read = 0;
   try {
-    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+      read += next.value.byteLength;
+      yield next.value;
+    }
   } finally {
     for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
-      /* drained unread */
+      read += next.value.byteLength;
+      onDrained(read);
     }
   }
+}
+
+/** Reads a tar entry to its end, telling `onChunk` each chunk and the bytes read so far (it must copy what it keeps); returns the entry's length. */
+async function consumed(entry: AsyncIterable<Uint8Array>, onChunk: (read: number, chunk: Uint8Array) => void): Promise<number> {
+  let read = 0;
+  for await (const chunk of entry) {
+    read += chunk.byteLength;
+    onChunk(read, chunk);
+  }
+  return read;
 }

@@ -59,6 +59,8 @@ export interface VerifyOptions {
    * whole (BlobKeeper.copyFrom) is asked first.
    */
   keepBlob?: (blob: BlobRef) => BlobKeeper;
+  /** Archive form: hash the parts on a second thread (true) or on this one (false); by the archive's size when not given. For tests of both ways. */
+  hashThread?: boolean;
 }
 
 /**

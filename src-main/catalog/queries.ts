@@ -116,10 +116,8 @@ export function siteContents(sql: Sql, siteName: string): SiteContents {
      GROUP BY ri.source, ri.digest, ri.destination ORDER BY ri.source, max(r.imported_at) DESC`,
     site,
   );
-  const totals = sql.get<{ blobs: number; bytes: number; unsized: number }>(
-    'SELECT count(*) AS blobs, coalesce(sum(size), 0) AS bytes, count(*) - count(size) AS unsized FROM site_digests WHERE site = ?',
-    site,
-  );
+  // Kept on the site's row as digests are added and sized (migration 8), not summed over every digest here.
+  const totals = sql.get<{ blobs: number; bytes: number; unsized: number }>('SELECT digests AS blobs, digest_bytes AS bytes, unsized_digests AS unsized FROM sites WHERE name = ?', site);
   return { images, blobs: totals?.blobs ?? 0, bytes: totals?.bytes ?? 0, unsized: totals?.unsized ?? 0 };
 }
 
@@ -142,12 +140,14 @@ export function tagHistory(sql: Sql, repository: string): TagHistoryEntry[] {
  * registry cannot be asked; undefined when no receipt names it.
  */
 export function recordedTagDigest(sql: Sql, repository: string, tag: string): string | undefined {
+  // Destinations starting with `repository:tag@`, as a range on the destination index (migration 8): from the
+  // prefix up to, not including, the prefix with its final '@' raised to 'A'.
   const prefix = `${requireText('repository', repository)}:${requireText('tag', tag)}@`;
   return sql.get<{ digest: string }>(
     `SELECT ri.digest AS digest FROM receipt_images ri JOIN receipts r ON r.id = ri.receipt_id
-     WHERE substr(ri.destination, 1, ?) = ? ORDER BY r.imported_at DESC, r.id DESC LIMIT 1`,
-    prefix.length,
+     WHERE ri.destination >= ? AND ri.destination < ? ORDER BY r.imported_at DESC, r.id DESC LIMIT 1`,
     prefix,
+    `${prefix.slice(0, -1)}A`,
   )?.digest;
 }
 

@@ -123,7 +123,7 @@ function receiptFor(m: BundleManifest, importedAt: number): ImportReceipt {
  * connection without fsync: the per-record transactions nest as savepoints,
  * and 1,000,000 blobs take tens of seconds instead of many minutes.
  */
-function build(path: string, scale: number): void {
+export function build(path: string, scale: number): void {
   Catalog.open(path).close(); // creates and migrates the file
   const db = new Database(path);
   try {

@@ -5,6 +5,7 @@
  * reading a registry back as a tree (repository → tag → digest) through the
  * distribution API, the way d8's e2e test compares source and target.
  */
+import { readCapped } from '../../src-main/oci/registry/client.ts';
 import { uploadBlob } from '../../src-main/oci/registry/uploads.ts';
 import { headManifest, putManifest } from '../../src-main/oci/registry/manifests.ts';
 import { listTags, nextLink } from '../../src-main/oci/registry/tags.ts';
@@ -69,7 +70,7 @@ export async function readTree(registry: RunningRegistry): Promise<RegistryTree>
     const repositories: string[] = [];
     for (let path: string | undefined = '/v2/_catalog?n=1000'; path !== undefined;) {
       const response = await client.send({ method: 'GET', path, scopes: [], expect: [200], subject: 'catalog' });
-      repositories.push(...((await response.body.json()) as { repositories: string[] }).repositories);
+      repositories.push(...(JSON.parse((await readCapped(response.body, 16 * 1024 * 1024, 'catalog')).toString()) as { repositories: string[] }).repositories);
       path = nextLink(response.headers.link);
     }
     const tree: RegistryTree = new Map();

@@ -141,6 +141,15 @@ describe('the bad-bundle corpus', () => {
     expect((await failure(readBack(bad.dir))).message).toContain(bad.mentions);
   });
 
+  it('parts hashed on a second thread give the same report as on this one, for the good archive and every corpus entry', async () => {
+    for (const dir of [good.archive, ...corpus.map((bad) => bad.dir)]) {
+      const one = await verifyBundle(dir, { hashThread: false });
+      const two = await verifyBundle(dir, { hashThread: true });
+      expect(two.checks, dir).toEqual(one.checks);
+      expect(two.ok, dir).toBe(one.ok);
+    }
+  });
+
   it('a missing part does not stop the other parts being hashed', async () => {
     const bad = corpus.find((b) => b.name === 'missing-part');
     if (!bad) throw new Error('no missing-part');
@@ -241,5 +250,9 @@ describe('ferry verify', () => {
     const controller = new AbortController();
     controller.abort();
     expect((await failure(verifyBundle(good.archive, { signal: controller.signal }))).code).toBe('CANCELLED');
+    // Mid-pass, with the parts on the hash thread: it stops too (and the thread with it).
+    const midway = new AbortController();
+    const cancelled = verifyBundle(good.archive, { hashThread: true, signal: midway.signal, onBytes: () => midway.abort() });
+    expect((await failure(cancelled)).code).toBe('CANCELLED');
   });
 });

@@ -312,6 +312,50 @@ describe('sites and receipts', () => {
     expect(catalog.sites().some((s) => s.name === 'ignored')).toBe(false);
   });
 
+  it("keeps each site's totals on its row equal to what its digests add up to", () => {
+    // Two sites share unsized digests (7, 8, and the image digest 900); one bundle then sizes 7 and 8 at both.
+    const totalsOf = (site: string): unknown => {
+      const raw = new Database(catalog.path, { readonly: true });
+      try {
+        return raw.prepare('SELECT count(*) AS blobs, coalesce(sum(size), 0) AS bytes, count(*) - count(size) AS unsized FROM site_digests WHERE site = ?').get(site);
+      } finally {
+        raw.close();
+      }
+    };
+    const totals = (site: string): unknown => {
+      const { blobs, bytes, unsized } = catalog.siteContents(site);
+      return { blobs, bytes, unsized };
+    };
+    record(manifest('b1', { created: '2025-01-10T10:00:00Z', blobs: [1, 2], images: [] }), { path: '/m', direction: 'export' });
+    catalog.addReceipt(receipt('b1', [1, 2, 7, 8], '2025-01-11T00:00:00Z'), 'plant');
+    catalog.addReceipt(receipt('b1', [2, 7, 8, 9], '2025-01-12T00:00:00Z'), 'plant');
+    catalog.addReceipt(receipt('b1', [7, 8], '2025-01-12T00:00:00Z'), 'lab');
+    expect(totals('plant')).toEqual({ blobs: 6, bytes: 300, unsized: 4 });
+    expect(totals('lab')).toEqual({ blobs: 3, bytes: 0, unsized: 3 });
+    record(manifest('b2', { created: '2025-01-13T00:00:00Z', blobs: [7, 8, 3], images: [] }), { path: '/m2', direction: 'import', site: 'lab' });
+    expect(totals('plant')).toEqual({ blobs: 6, bytes: 1800, unsized: 2 });
+    expect(totals('lab')).toEqual({ blobs: 3, bytes: 1500, unsized: 1 });
+    // Recording the same bundle again sizes nothing twice.
+    record(manifest('b2', { created: '2025-01-13T00:00:00Z', blobs: [7, 8, 3], images: [] }), { path: '/m2', direction: 'import', site: 'lab' });
+    for (const site of ['plant', 'lab']) expect(totals(site)).toEqual(totalsOf(site));
+  });
+
+  it('finds the digest last recorded at a tag, and only at that tag', () => {
+    const at = (destination: string, d: number, importedAt: string): ImportReceipt => ({
+      ...receipt(null, [], importedAt),
+      images: [{ name: destination, source: `src/${destination}`, destination: `${destination}@${digest(d)}`, digest: digest(d) }],
+    });
+    catalog.addReceipt(at('mirror.local/app:1', 1, '2025-01-01T00:00:00Z'), 'plant');
+    catalog.addReceipt(at('mirror.local/app:1', 2, '2025-01-02T00:00:00Z'), 'plant');
+    catalog.addReceipt(at('mirror.local/app:10', 3, '2025-01-03T00:00:00Z'), 'plant');
+    catalog.addReceipt(at('mirror.local/app:1A', 4, '2025-01-04T00:00:00Z'), 'plant');
+    catalog.addReceipt(at('mirror.local/app-x:1', 5, '2025-01-05T00:00:00Z'), 'plant');
+    expect(catalog.recordedTagDigest('mirror.local/app', '1')).toBe(digest(2));
+    expect(catalog.recordedTagDigest('mirror.local/app', '10')).toBe(digest(3));
+    expect(catalog.recordedTagDigest('mirror.local/app', '2')).toBeUndefined();
+    expect(catalog.recordedTagDigest('mirror.local/ap', 'p:1')).toBeUndefined();
+  });
+
   it('keeps sites apart, merges registries, and names unknown sites', () => {
     catalog.ensureSite('lab', ['a.local:5000']);
     catalog.ensureSite('lab', ['b.local', 'a.local:5000']);

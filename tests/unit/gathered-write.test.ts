@@ -1,17 +1,14 @@
 /**
- * The two halves of export's hot path on real files and real streams:
- * writeGathered turns many small chunks into a few large writes with every
- * byte in order, and stops at a failing source with only the bytes before it
- * on disk; bodyChunks hands out a body's chunks themselves (no concatenation),
- * pauses a body that runs ahead and destroys one left early.
+ * The disk half of export's hot path on real files: writeGathered turns many
+ * small chunks into a few large writes with every byte in order, and stops at
+ * a failing source with only the bytes before it on disk. (The network half,
+ * a body's chunks handed out as they came, is response-body.test.ts.)
  */
 import { open, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GATHER_BYTES, writeGathered } from '../../src-main/base/gathered-write.ts';
-import { bodyChunks } from '../../src-main/oci/registry/blobs.ts';
 
 let root: string;
 beforeEach(async () => {
@@ -90,58 +87,5 @@ describe('writeGathered', () => {
     } finally {
       await readOnly.close();
     }
-  });
-});
-
-describe('bodyChunks', () => {
-  it('hands out the very chunks the body delivered, in order, and ends with the body', async () => {
-    const body = new PassThrough();
-    const sent = [chunkOf(1, 1000), chunkOf(2, 2000), chunkOf(3, 3000)];
-    for (const chunk of sent) body.write(chunk);
-    body.end();
-    const got: Buffer[] = [];
-    for await (const chunk of bodyChunks(body)) got.push(chunk);
-    expect(got).toHaveLength(3);
-    got.forEach((chunk, i) => expect(chunk.equals(sent[i] as Buffer)).toBe(true));
-  });
-
-  it('hands out what arrived before an error, then throws it', async () => {
-    const body = new PassThrough();
-    const broken = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-    body.write(chunkOf(1, 500));
-    setImmediate(() => body.destroy(broken));
-    const got: Buffer[] = [];
-    await expect(
-      (async () => {
-        for await (const chunk of bodyChunks(body)) got.push(chunk);
-      })(),
-    ).rejects.toBe(broken);
-    expect(got.map((chunk) => chunk.length)).toEqual([500]);
-  });
-
-  it('pauses a body that runs ahead of its reader and resumes it when the reader catches up', async () => {
-    const body = new PassThrough({ highWaterMark: 64 * 1024 });
-    const iterator = bodyChunks(body)[Symbol.asyncIterator]();
-    const first = iterator.next();
-    for (let i = 0; i < 40; i++) body.write(chunkOf(i, 64 * 1024));
-    await first;
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(body.isPaused()).toBe(true);
-    let bytes = 64 * 1024;
-    body.end();
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) break;
-      bytes += next.value.length;
-    }
-    expect(bytes).toBe(40 * 64 * 1024);
-  });
-
-  it('destroys a body its reader leaves early, so the request is closed', async () => {
-    const body = new PassThrough();
-    body.write(chunkOf(1, 100));
-    body.write(chunkOf(2, 100));
-    for await (const _chunk of bodyChunks(body)) break;
-    expect(body.destroyed).toBe(true);
   });
 });

@@ -4,7 +4,6 @@
  * server that ignores Range is handled by skipping what we already have.
  * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-blobs
  */
-import { finished, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FerryError } from '../../../src-shared/errors.ts';
 import { DigestVerifier, verifyingStream } from '../digest.ts';
@@ -15,13 +14,6 @@ import { isTemporary } from './errors.ts';
 const MAX_STALLED_RESUMES = 5;
 /** Hard cap on resumes of one blob, whatever progress each made, so a hostile server cannot loop forever. */
 const MAX_TOTAL_RESUMES = 100;
-
-/**
- * Bytes a body may have queued before it is paused: about one gathered disk
- * write's worth (blob-directory.ts), so the network keeps filling the next
- * batch while the last one is hashed and written.
- */
-const BODY_QUEUE_BYTES = 1024 * 1024;
 
 /** Options of a blob read. */
 export interface ReadBlobOptions {
@@ -89,7 +81,7 @@ export async function* readBlobBytes(client: RegistryClient, repository: string,
     }
     const before = offset;
     try {
-      for await (const raw of bodyChunks(response.body)) {
+      for await (const raw of response.body) {
         let chunk = raw;
         if (position < offset) {
           const skip = Math.min(chunk.length, offset - position);
@@ -114,59 +106,6 @@ export async function* readBlobBytes(client: RegistryClient, repository: string,
     }
     // A body that ended cleanly is the whole answer; a short one fails the size check.
     done = true;
-  }
-}
-
-/**
- * A response body's chunks exactly as the socket delivered them. A readable's
- * own async iterator calls `read()`, which concatenates whatever is buffered
- * into a new Buffer: a copy of every byte of every blob, and the garbage to
- * collect after it. 'data' events hand out the chunks themselves; the body is
- * paused while BODY_QUEUE_BYTES wait, so memory stays bounded. Chunks that
- * arrived before an error are handed out before the error is thrown (a resume
- * starts after them); a body left early is destroyed, closing its request.
- */
-export async function* bodyChunks(body: Readable): AsyncGenerator<Buffer> {
-  let queue: Buffer[] = [];
-  let queued = 0;
-  const state: { ended: boolean; failure: Error | undefined; wake: (() => void) | undefined } = { ended: false, failure: undefined, wake: undefined };
-  const notify = (): void => {
-    const resolve = state.wake;
-    state.wake = undefined;
-    resolve?.();
-  };
-  const onData = (chunk: Buffer): void => {
-    queue.push(chunk);
-    queued += chunk.length;
-    if (queued >= BODY_QUEUE_BYTES) body.pause();
-    notify();
-  };
-  body.on('data', onData);
-  const stopWatching = finished(body, (error) => {
-    if (error) state.failure = error;
-    else state.ended = true;
-    notify();
-  });
-  try {
-    for (;;) {
-      if (queue.length > 0) {
-        const batch = queue;
-        queue = [];
-        queued = 0;
-        if (body.isPaused()) body.resume();
-        for (const chunk of batch) yield chunk;
-        continue;
-      }
-      if (state.failure) throw state.failure;
-      if (state.ended) return;
-      await new Promise<void>((resolve) => {
-        state.wake = resolve;
-      });
-    }
-  } finally {
-    body.off('data', onData);
-    stopWatching();
-    if (!state.ended) body.destroy();
   }
 }
 

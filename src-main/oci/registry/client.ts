@@ -3,16 +3,34 @@
  * authentication, manual redirects and retries of temporary failures.
  * Everything above (manifests, blobs, uploads) goes through `send`.
  */
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, type Dispatcher } from 'undici';
-import { FerryError } from '../../../src-shared/errors.ts';
+import { setFlagsFromString } from 'node:v8';
 import { apiHost } from '../reference.ts';
 import { Authenticator, parseChallenges, type Scope } from './auth.ts';
 import type { Credential } from './credentials.ts';
 import type { ResolvedTls } from './tls-config.ts';
 import { errorForNetwork, errorForStatus, isTemporary, redactUrl, RegistryError } from './errors.ts';
+import { dispatchRequest, readCapped, type RegistryResponse } from './response-body.ts';
+import { Agent } from './undici-agent.ts';
+
+export { readCapped };
+export type { RegistryResponse, ResponseBody, ResponseHeaders } from './response-body.ts';
+
+/**
+ * undici parses HTTP with llhttp compiled to WebAssembly, which V8 compiles
+ * twice by default: with its baseline compiler (Liftoff) when the first
+ * connection opens, and again with its optimising compiler (TurboFan) on
+ * background threads: about 0.2 s of CPU per process, more than the parsing
+ * of a whole 390 MB export costs. The baseline code is enough: a blob body
+ * with a Content-Length is handed on as spans, so parsing is a few calls per
+ * chunk and headers are a few hundred bytes. The flag is process-wide and
+ * must be set before undici compiles its parser (on its first connection),
+ * which is why it is set as this module loads: every request Ferry sends,
+ * and sources/http-download.ts, import this module first.
+ */
+setFlagsFromString('--liftoff-only');
 
 /** How often and how patiently to retry temporary failures. */
 export interface RetryPolicy {
@@ -71,21 +89,6 @@ export interface RegistryRequest {
   signal?: AbortSignal;
 }
 
-/** Reads a response body into memory, refusing more than `limit` bytes (manifests, error bodies). */
-export async function readCapped(body: Dispatcher.ResponseData['body'], limit: number, subject: string, code: 'MANIFEST_TOO_LARGE' | 'REGISTRY_ERROR' = 'MANIFEST_TOO_LARGE'): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    total += (chunk as Buffer).length;
-    if (total > limit) {
-      body.destroy();
-      throw new FerryError(code, `${subject}: response is larger than ${limit} bytes`, { limit });
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 /**
  * One parsed TLS context per client. Handing `ca` to every connection makes
  * Node parse the whole trust list (the ~140 system roots plus the extra CAs) again
@@ -126,7 +129,7 @@ export class RegistryClient {
   }
 
   /** Sends a request, retrying temporary failures when the body can be replayed. */
-  async send(request: RegistryRequest): Promise<Dispatcher.ResponseData> {
+  async send(request: RegistryRequest): Promise<RegistryResponse> {
     const replayable = typeof request.body !== 'function' && request.noRetry !== true;
     for (let attempt = 1; ; attempt += 1) {
       try {
@@ -162,9 +165,9 @@ export class RegistryClient {
     if (this.auth.knowsChallenge) return;
     this.ping ??= (async () => {
       const url = `${this.baseUrl}/v2/`;
-      let response: Dispatcher.ResponseData;
+      let response: RegistryResponse;
       try {
-        response = await this.dispatcher.request({ origin: this.baseUrl, path: '/v2/', method: 'GET', headers: { 'user-agent': this.userAgent }, signal });
+        response = await dispatchRequest(this.dispatcher, { origin: this.baseUrl, path: '/v2/', method: 'GET', headers: { 'user-agent': this.userAgent }, signal });
       } catch (error) {
         throw errorForNetwork(error, { method: 'GET', url, subject: this.registry });
       }
@@ -185,7 +188,7 @@ export class RegistryClient {
   }
 
   /** One attempt: authorise, send, answer one 401 by re-authenticating, follow redirects by hand. */
-  private async sendOnce(request: RegistryRequest): Promise<Dispatcher.ResponseData> {
+  private async sendOnce(request: RegistryRequest): Promise<RegistryResponse> {
     // A cancelled job must not open connections only to tear them down (undici connects before it checks the signal).
     request.signal?.throwIfAborted();
     await this.ensurePinged(request.signal);
@@ -198,14 +201,16 @@ export class RegistryClient {
       const headers: Record<string, string> = { 'user-agent': this.userAgent, ...request.headers };
       // Credentials go only to the registry itself, never to a redirect target (blob storage, CDN).
       if (authorization && sameHost) headers.authorization = authorization;
-      const body = typeof request.body === 'function' ? Readable.from(request.body(), { objectMode: false }) : request.body;
-      let response: Dispatcher.ResponseData;
+      // A stream body goes to undici as the async iterable it is (undici's documented `AsyncIterable` body, missing from
+      // its types): wrapping it in a Readable added a stream buffer, events and a promise hop per chunk, for nothing.
+      const body = typeof request.body === 'function' ? (request.body() as unknown as Readable) : request.body;
+      let response: RegistryResponse;
       this.count(request.method);
       try {
         // undici closes the connection after every HEAD unless told otherwise (for servers that wrongly send a body);
         // registries answer HEAD without one, and a new TCP + TLS connection per existence check is the costlier risk.
         const keepAlive = request.method === 'HEAD' ? { reset: false } : {};
-        response = await this.dispatcher.request({ origin: url.origin, path: url.pathname + url.search, method: request.method, headers, body, signal: request.signal, ...keepAlive });
+        response = await dispatchRequest(this.dispatcher, { origin: url.origin, path: url.pathname + url.search, method: request.method, headers, body, signal: request.signal, ...keepAlive });
       } catch (error) {
         throw errorForNetwork(error, { method: request.method, url: url.href, subject: request.subject });
       }
