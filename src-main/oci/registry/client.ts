@@ -7,15 +7,15 @@ import type { Readable } from 'node:stream';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
-import { Agent } from 'undici';
-import { FerryError } from '../../../src-shared/errors.ts';
 import { apiHost } from '../reference.ts';
 import { Authenticator, parseChallenges, type Scope } from './auth.ts';
 import type { Credential } from './credentials.ts';
 import type { ResolvedTls } from './tls-config.ts';
 import { errorForNetwork, errorForStatus, isTemporary, redactUrl, RegistryError } from './errors.ts';
-import { dispatchRequest, type RegistryResponse } from './response-body.ts';
+import { dispatchRequest, readCapped, type RegistryResponse } from './response-body.ts';
+import { Agent } from './undici-agent.ts';
 
+export { readCapped };
 export type { RegistryResponse, ResponseBody, ResponseHeaders } from './response-body.ts';
 
 /**
@@ -87,26 +87,6 @@ export interface RegistryRequest {
   /** Never retry inside `send`: the caller must first ask the registry what state it is in (upload chunks). */
   noRetry?: boolean;
   signal?: AbortSignal;
-}
-
-/** Reads a response body into memory, refusing more than `limit` bytes (manifests, error bodies). */
-export async function readCapped(
-  body: AsyncIterable<Uint8Array> & { destroy(): void },
-  limit: number,
-  subject: string,
-  code: 'MANIFEST_TOO_LARGE' | 'REGISTRY_ERROR' = 'MANIFEST_TOO_LARGE',
-): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    total += chunk.byteLength;
-    if (total > limit) {
-      body.destroy();
-      throw new FerryError(code, `${subject}: response is larger than ${limit} bytes`, { limit });
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 /**
