@@ -91,7 +91,10 @@ export interface StreamOptions extends SafeFileOptions {
   buffers?: ReadBuffers;
 }
 
-/** Buffers in a lending stream's ring: the chunk being read, one held back by a verifier, one queued and one in a socket write. */
+/**
+ * Buffers in a lending stream's ring: the chunk being read, one held back by a verifier, one in a socket write
+ * (undici pulls the next chunk of an upload body only once a full-size one has drained), and one to spare.
+ */
 export const REUSED_BUFFERS = 4;
 /** Idle read buffers kept for the next lease; more are left to the collector. */
 const KEPT_BUFFERS = 32;

@@ -6,8 +6,8 @@
  */
 import type { Descriptor } from '../../src-shared/model/oci.ts';
 import { contentKind, type ListedContent } from '../../src-shared/model/content-kind.ts';
-import { parseManifest } from '../oci/registry/manifests.ts';
-import { TITLE_ANNOTATION } from '../oci/local-artifact.ts';
+import { parseManifest } from '../oci/manifest-parse.ts';
+import { TITLE_ANNOTATION } from '../oci/media-types.ts';
 import type { BundleImageRef, VerifiedBundle, VerifiedManifest } from './bundle-view.ts';
 
 export type { ListedContent } from '../../src-shared/model/content-kind.ts';

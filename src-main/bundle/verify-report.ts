@@ -8,6 +8,7 @@ import { FerryError, type ErrorCode } from '../../src-shared/errors.ts';
 import type { ListedContent } from '../../src-shared/model/content-kind.ts';
 import type { TrustReport } from '../../src-shared/model/trust.ts';
 import { LAYOUT_INDEX_LIMIT } from '../../src-shared/schemas/oci.ts';
+import type { SafeFile } from '../base/safe-file.ts';
 import type { BlobRef, BlobSink } from '../oci/blob-io.ts';
 
 /** The checks, in the order the report lists them. */
@@ -54,11 +55,41 @@ export interface VerifyOptions {
    * files): an import into a local store reads the media once instead of
    * twice. The sink gets the same verified content a check reads (its last
    * chunk only once digest and size matched) and must read all of it; an
-   * error it throws counts against the blob.
+   * error it throws counts against the blob. A keeper that can copy the file
+   * whole (BlobKeeper.copyFrom) is asked first.
    */
-  keepBlob?: (blob: BlobRef) => BlobSink;
+  keepBlob?: (blob: BlobRef) => BlobKeeper;
   /** Archive form: hash the parts on a second thread (true) or on this one (false); by the archive's size when not given. For tests of both ways. */
   hashThread?: boolean;
+}
+
+/**
+ * A caller's keeper of one blob file (VerifyOptions.keepBlob): a sink for
+ * the verified bytes as this pass streams them, and optionally a faster way
+ * for a large file on a local disk — copy it whole without the bytes passing
+ * through the process, then let this pass check the copy's bytes, so what is
+ * kept is exactly what was checked.
+ */
+export interface BlobKeeper extends BlobSink {
+  /**
+   * Copies the opened (safely, regular) bundle file into the keeper's own
+   * file and returns that copy for checking, or undefined when it does not
+   * (then the file is streamed into the sink as usual; any failure of the
+   * copy itself also ends so, the stream telling the bundle's faults from
+   * the keeper's).
+   */
+  copyFrom?(file: SafeFile, signal?: AbortSignal): Promise<KeptCopy | undefined>;
+}
+
+/** A keeper's copy of a blob file, to be checked before it counts. */
+export interface KeptCopy {
+  /** The copy's bytes from its start. Chunks may be reused once the next one is asked for: a check inspects each as it comes. */
+  bytes(): AsyncIterable<Uint8Array>;
+  /**
+   * The check's verdict: true keeps the copy (it matched digest and size),
+   * false removes it. Called exactly once, also when reading it failed.
+   */
+  settle(matched: boolean): Promise<void>;
 }
 
 /** Titles of the checks as the report shows them. */

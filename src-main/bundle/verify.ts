@@ -26,7 +26,8 @@ import { verifiedView, type VerifiedBundle, type VerifiedParts } from './bundle-
 import { OCI_LAYOUT_CONTENT } from './layout.ts';
 import { checkSignaturesFolder } from './signatures-folder.ts';
 import { verifyArchive } from './verify-archive.ts';
-import { CheckRecorder, INDEX_LIMIT, throwIfCancelled, TOLERATED_LEFTOVER, type VerifyOptions, type VerifyReport } from './verify-report.ts';
+import { CopyChecks, verifyThroughCopy } from './verify-copy.ts';
+import { CheckRecorder, INDEX_LIMIT, throwIfCancelled, TOLERATED_LEFTOVER, type BlobKeeper, type VerifyOptions, type VerifyReport } from './verify-report.ts';
 
 export { CHECK_ORDER, verificationFailed, type VerifyCheck, type VerifyCheckId, type VerifyOptions, type VerifyReport } from './verify-report.ts';
 
@@ -189,7 +190,7 @@ const SMALL_BLOB_CONCURRENCY = 8;
  * keeps nothing but a manifest it may be. The file counts as present from the
  * moment it is (safely) opened, with its size then.
  */
-async function verifyBlobFile(dir: string, file: BlobFile, facts: BlobFacts, options: VerifyOptions): Promise<BlobFileOutcome> {
+async function verifyBlobFile(dir: string, file: BlobFile, facts: BlobFacts, options: VerifyOptions, keeper: BlobKeeper | undefined): Promise<BlobFileOutcome> {
   const { digest, relative, size } = file;
   const collector = new ManifestCollector(size);
   let read = 0;
@@ -206,7 +207,7 @@ async function verifyBlobFile(dir: string, file: BlobFile, facts: BlobFacts, opt
   };
   try {
     const inspect = (chunk: Uint8Array): void => collector.update(asBuffer(chunk));
-    const sink = options.keepBlob ? inspecting(options.keepBlob({ digest, size }), inspect) : new CheckingSink(inspect);
+    const sink = keeper ? inspecting(keeper, inspect) : new CheckingSink(inspect);
     await copyBlob({ digest, size }, source, sink, options.signal ? { signal: options.signal } : {});
     buffers?.release();
   } catch (error) {
@@ -244,13 +245,21 @@ async function* tapped(stream: AsyncIterable<Uint8Array>, inspect: (chunk: Uint8
 async function verifyBlobFiles(dir: string, files: BlobFile[], facts: BlobFacts, recorder: CheckRecorder, options: VerifyOptions): Promise<number> {
   const small = new Limiter(SMALL_BLOB_CONCURRENCY);
   const large = new Limiter(1);
+  const checks = new CopyChecks();
   const outcomes = await Promise.all(
-    files.map((file) =>
-      (file.size <= SMALL_BLOB ? small : large).run(async () => {
-        throwIfCancelled(options.signal);
-        return verifyBlobFile(dir, file, facts, options);
-      }),
-    ),
+    files.map(async (file) => {
+      const media = file.size <= SMALL_BLOB ? small : large;
+      const keeper = options.keepBlob?.({ digest: file.digest, size: file.size });
+      // A keeper's copy reads the media in the file's turn; its check reads the copy after that turn, beside the next file's.
+      const copied = keeper && (await verifyThroughCopy(dir, file, keeper, facts, options, { media, checks }));
+      return (
+        copied ??
+        media.run(async () => {
+          throwIfCancelled(options.signal);
+          return verifyBlobFile(dir, file, facts, options, keeper);
+        })
+      );
+    }),
   );
   let bytes = 0;
   for (const { bytes: read, failure } of outcomes) {

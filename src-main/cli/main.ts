@@ -132,9 +132,8 @@ function overview(): string {
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the process exit code; `input` stands in for process.stdin (tests). */
-export async function main(argv: string[], rawOut: NodeJS.WritableStream = process.stdout, rawErr: NodeJS.WritableStream = process.stderr, input?: NodeJS.ReadableStream): Promise<number> {
+export async function main(argv: string[], rawOut: NodeJS.WritableStream = process.stdout, rawErr?: NodeJS.WritableStream, input?: NodeJS.ReadableStream): Promise<number> {
   const out = new TerminalGuard(rawOut);
-  const err = new TerminalGuard(rawErr);
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     out.write(overview());
@@ -144,6 +143,9 @@ export async function main(argv: string[], rawOut: NodeJS.WritableStream = proce
     out.write(`ferry ${ferryVersion()}\n`);
     return 0;
   }
+  // Past --version and --help only: Node builds process.stderr on first use (a socket on a pipe, a tty stream on a
+  // terminal), which those two answers never need (docs/performance.md, "Start-up").
+  const err = new TerminalGuard(rawErr ?? process.stderr);
   const entry = COMMANDS.find((c) => c.name === name);
   if (!entry) {
     err.write(`ferry: unknown command "${name}" (commands: ${COMMANDS.map((c) => c.name).join(', ')})\n`);

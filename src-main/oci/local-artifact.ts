@@ -18,10 +18,9 @@ import type { BlobRef, BlobSource } from './blob-io.ts';
 import { buildOnBase, hashGzipLayer, type BaseImage } from './built-image.ts';
 import { sha256Digest } from './digest.ts';
 import { manifestsInPushOrder, type ManifestNode } from './image-graph.ts';
-import { OCI_EMPTY, OCI_MANIFEST } from './media-types.ts';
+import { OCI_EMPTY, OCI_MANIFEST, TITLE_ANNOTATION } from './media-types.ts';
 
-/** The annotation oras reads as a layer's file name (image-spec annotations.md). */
-export const TITLE_ANNOTATION = 'org.opencontainers.image.title';
+export { TITLE_ANNOTATION };
 /** The OCI empty JSON blob: the config of an artifact that has none of its own. */
 export const EMPTY_CONFIG = { mediaType: OCI_EMPTY, bytes: Buffer.from('{}') };
 

@@ -3,6 +3,8 @@
  * tell them apart. https://github.com/opencontainers/image-spec/blob/main/media-types.md
  */
 
+/** The annotation oras reads as a layer's file name (image-spec annotations.md). */
+export const TITLE_ANNOTATION = 'org.opencontainers.image.title';
 /** OCI image manifest. */
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 /** OCI image index. */

@@ -7,8 +7,14 @@
  * (image-signature checks read the manifests themselves).
  */
 import type { BundleImage } from '../../src-shared/model/bundle.ts';
-import type { ImageManifest } from './registry/manifests.ts';
-import { referrersFallbackTag } from './registry/referrers.ts';
+import { parseDigest } from './digest.ts';
+import type { ImageManifest } from './manifest-parse.ts';
+
+/** The fallback tag that stands for a subject's referrers list (`sha256:abc…` → `sha256-abc…`); registry/referrers.ts reads and writes it. */
+export function referrersFallbackTag(digest: string): string {
+  const { algorithm, hex } = parseDigest(digest);
+  return `${algorithm}-${hex}`;
+}
 
 /** The kinds ferry.json's `referrer.kind` allows. */
 export type ReferrerKind = NonNullable<BundleImage['referrer']>['kind'];

@@ -18,32 +18,25 @@
  * synced. A kill can leave one empty, which still says the truth: its blob was
  * durable before the link was written.
  *
- * Blobs are staged: `stage` gives a sink that writes a blob's verified bytes
- * to a temp file beside its final name (the import hands it to verification,
- * VerifyOptions.keepBlob, so the media is read and hashed once), and its data
- * is synced in the background. Nothing staged is visible: `commit` renames
- * the blobs the import needs only after the whole bundle passed, and `discard`
- * removes every temp file when it did not (a kill leaves `*.tmp-*` files,
- * which no reader lists and `ferry serve gc` removes).
+ * Blobs are staged first (store-staging.ts): verification hands each blob
+ * to `stage`, its bytes land in a temp file beside its final name, nothing
+ * visible; `commit` renames those the import needs only after the whole
+ * bundle passed, and `discard` removes every temp file when it did not.
  */
-import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
-import { syncFolders, writeFilesSynced, type BatchFile } from './store-batch.ts';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Descriptor } from '../../src-shared/model/oci.ts';
-import { tempPathFor } from '../base/durable-write.ts';
 import { ioError } from '../base/fs-errors.ts';
-import { writeAll } from '../base/gathered-write.ts';
-import { Limiter } from '../base/limiter.ts';
-import type { BlobContent, BlobRef, BlobSink } from '../oci/blob-io.ts';
+import type { BlobKeeper } from '../bundle/verify-report.ts';
+import type { BlobRef } from '../oci/blob-io.ts';
 import { digestWithAlgorithmOf } from '../oci/digest.ts';
 import { RegistryProblem } from './problems.ts';
-import { committedBlobSize, PipelinedWriter } from './store-blobs.ts';
-import { checkDigest, checkRepositoryName, ensureFolder, type StoreLayout } from './store-layout.ts';
+import { committedBlobSize } from './store-blobs.ts';
+import { syncFolders, writeFilesSynced, type BatchFile } from './store-batch.ts';
+import { checkRepositoryName, ensureFolder, type StoreLayout } from './store-layout.ts';
 import { readManifestFacts } from './store-manifests.ts';
 import { isFile, readRevision } from './store-read.ts';
-
-/** Background data syncs of staged blobs while verification still reads: two, so the reads keep threads. */
-const STAGE_SYNC_CONCURRENCY = 2;
+import { BlobStaging } from './store-staging.ts';
 
 /** One manifest to store by digest in a repository. */
 export interface BulkManifest {
@@ -60,132 +53,30 @@ export interface BulkTag {
   digest: string;
 }
 
-/** A staged blob: its temp file, and the background sync that must finish before it may be renamed. */
-interface Staged {
-  temp: string;
-  final: string;
-  size: number;
-  synced: Promise<void>;
-}
-
-/** Reads a verified content stream to its end without keeping it (verification still checks every byte). */
-async function drain(content: BlobContent): Promise<void> {
-  for await (const chunk of content.from(0)) if (chunk.byteLength < 0) break;
-}
-
 /** Batched, staged writes into one store folder; see the module comment. Made by StoreFolder.bulk(). */
 export class StoreBulkWriter {
-  private readonly staged = new Map<string, Staged>();
-  private readonly stageSyncs = new Limiter(STAGE_SYNC_CONCURRENCY);
   /** Folders this writer made or found (its own set: a folder made in a batch is only durable once the batch's barrier passed). */
   private readonly known = new Set<string>();
   /** Sizes of blobs known to be committed (stored or found), so manifests are checked without a stat per blob. */
   private readonly committed = new Map<string, number>();
   /** Layer links known to exist. */
   private readonly linked = new Set<string>();
-  private storeFailure: Error | undefined;
-  /** Blob writes still running: `discard` waits for them, so a write cut short by a cancel leaves no temp file behind. */
-  private readonly writing = new Set<Promise<void>>();
   /** Parents of folders made since the last barrier, synced at the next one. */
   private toSync = new Set<string>();
+  private readonly staging: BlobStaging;
 
-  constructor(private readonly layout: StoreLayout) {}
+  constructor(private readonly layout: StoreLayout) {
+    this.staging = new BlobStaging({ layout, known: this.known, toSync: () => this.toSync, committed: this.committed });
+  }
 
   /** The first write error of a staged blob (the store's disk, not the bundle): the import fails with it once verification ends. */
   get failure(): Error | undefined {
-    return this.storeFailure;
+    return this.staging.failure;
   }
 
-  /**
-   * A sink that stages one blob's verified bytes: a temp file beside its
-   * final name, written as verification reads and hashes (the last chunk
-   * only arrives once digest and size matched), its data synced in the
-   * background. A blob the store already holds is only read through. A
-   * content mismatch throws (the temp file removed); a disk error is kept
-   * for `failure` and the content still read to its end, so verification's
-   * report stays about the bundle.
-   */
-  stage(blob: BlobRef): BlobSink {
-    return {
-      has: async () => false,
-      write: (content) => {
-        const written = this.writeStaged(blob, content);
-        const settled = written.then(
-          () => undefined,
-          () => undefined,
-        );
-        this.writing.add(settled);
-        void settled.then(() => this.writing.delete(settled));
-        return written;
-      },
-    };
-  }
-
-  private async writeStaged(blob: BlobRef, content: BlobContent): Promise<void> {
-    checkDigest(blob.digest, 'a blob of the bundle');
-    const final = this.layout.blobFile(blob.digest);
-    if (this.storeFailure !== undefined || this.staged.has(blob.digest)) {
-      await drain(content);
-      return;
-    }
-    const held = await committedBlobSize(this.layout, blob.digest).catch((error: unknown) => {
-      this.fail(error);
-      return -1;
-    });
-    if (held !== undefined) {
-      if (held === blob.size) this.committed.set(blob.digest, held);
-      else if (held >= 0) {
-        this.storeFailure ??= new RegistryProblem('SIZE_INVALID', `blob ${blob.digest}: the store holds it with ${held} bytes, not ${blob.size}`, { detail: { digest: blob.digest, size: held } });
-      }
-      await drain(content);
-      return;
-    }
-    let handle: FileHandle | undefined;
-    const temp = tempPathFor(final);
-    try {
-      await ensureFolder(dirname(final), this.known, this.toSync);
-      handle = await open(temp, 'wx', 0o640);
-    } catch (error) {
-      this.fail(ioError('write', final, error));
-      await drain(content);
-      return;
-    }
-    const file = handle;
-    const pipeline = new PipelinedWriter((chunk) => writeAll(file, [chunk], temp));
-    const written = { ok: true };
-    try {
-      for await (const chunk of content.from(0)) {
-        if (written.ok) await pipeline.push(chunk).catch((error: unknown) => this.fail(error, written));
-      }
-      if (written.ok) await pipeline.drain().catch((error: unknown) => this.fail(error, written));
-    } catch (error) {
-      // The bundle's bytes are wrong (or unreadable): nothing of them stays.
-      await pipeline.settle();
-      await file.close().catch(() => undefined);
-      await rm(temp, { force: true }).catch(() => undefined);
-      throw error;
-    }
-    if (!written.ok) {
-      await file.close().catch(() => undefined);
-      await rm(temp, { force: true }).catch(() => undefined);
-      return;
-    }
-    const synced = this.stageSyncs.run(async () => {
-      try {
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-    });
-    // Judged at commit; a failure must not surface before as an unhandled rejection.
-    synced.catch(() => undefined);
-    this.staged.set(blob.digest, { temp, final, size: blob.size, synced });
-  }
-
-  /** Keeps the first store error (the disk's, not the bundle's); `written` says the blob at hand is lost. */
-  private fail(error: unknown, written?: { ok: boolean }): void {
-    this.storeFailure ??= error instanceof Error ? error : new Error(String(error));
-    if (written) written.ok = false;
+  /** A keeper that stages one blob as verification reads it (VerifyOptions.keepBlob); see store-staging.ts. */
+  stage(blob: BlobRef): BlobKeeper {
+    return this.staging.stage(blob);
   }
 
   /**
@@ -194,55 +85,14 @@ export class StoreBulkWriter {
    * Returns the digests it stored; afterwards nothing is staged.
    */
   async commit(keep: ReadonlySet<string>): Promise<Set<string>> {
-    const entries = [...this.staged.entries()];
-    this.staged.clear();
-    const stored = new Set<string>();
-    try {
-      if (this.storeFailure !== undefined) throw this.storeFailure;
-      const synced = await Promise.allSettled(entries.map(([, staged]) => staged.synced));
-      const failed = synced.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-      if (failed) throw ioError('fsync', entries[synced.indexOf(failed)]?.[1].final ?? this.layout.blobsRoot, failed.reason);
-      for (const [digest, staged] of entries) {
-        if (!keep.has(digest)) continue;
-        await rename(staged.temp, staged.final).catch((error: unknown) => {
-          throw ioError('write', staged.final, error);
-        });
-        stored.add(digest);
-        this.committed.set(digest, staged.size);
-      }
-    } finally {
-      await Promise.all(
-        entries
-          .filter(([digest]) => !stored.has(digest))
-          .map(([, staged]) =>
-            staged.synced
-              .then(
-                () => rm(staged.temp, { force: true }),
-                () => rm(staged.temp, { force: true }),
-              )
-              .catch(() => undefined),
-          ),
-      );
-    }
-    await this.barrier(entries.filter(([digest]) => stored.has(digest)).map(([, staged]) => dirname(staged.final)));
+    const { stored, folders } = await this.staging.commit(keep);
+    await this.barrier(folders);
     return stored;
   }
 
   /** Removes every staged temp file (the bundle failed, or the import was cancelled): nothing of it stays in the store. */
   async discard(): Promise<void> {
-    await Promise.all(this.writing);
-    const entries = [...this.staged.values()];
-    this.staged.clear();
-    await Promise.all(
-      entries.map((staged) =>
-        staged.synced
-          .then(
-            () => rm(staged.temp, { force: true }),
-            () => rm(staged.temp, { force: true }),
-          )
-          .catch(() => undefined),
-      ),
-    );
+    await this.staging.discard();
   }
 
   /**

@@ -11,9 +11,10 @@ import { rm } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, type Dispatcher } from 'undici';
 import { FerryError } from '../../src-shared/errors.ts';
-import { readCapped } from '../oci/registry/client.ts';
+import { readCapped, type RegistryResponse } from '../oci/registry/client.ts';
+import { dispatchRequest } from '../oci/registry/response-body.ts';
+import { Agent } from '../oci/registry/undici-agent.ts';
 import { errorForNetwork, errorForStatus, isTemporary, redactUrl } from '../oci/registry/errors.ts';
 import type { Registries } from '../oci/registry/registries.ts';
 
@@ -53,14 +54,14 @@ export async function closeHttpConnections(registries: Registries): Promise<void
   await Promise.all([...(byHost?.values() ?? [])].map((agent) => agent.close()));
 }
 
-async function getOnce(registries: Registries, start: URL, subject: string, signal: AbortSignal | undefined, headers: Readonly<Record<string, string>>): Promise<Dispatcher.ResponseData> {
+async function getOnce(registries: Registries, start: URL, subject: string, signal: AbortSignal | undefined, headers: Readonly<Record<string, string>>): Promise<RegistryResponse> {
   let url = start;
   for (let hop = 0; ; hop += 1) {
     signal?.throwIfAborted();
     const agent = await agentFor(registries, url);
-    let response: Dispatcher.ResponseData;
+    let response: RegistryResponse;
     try {
-      response = await agent.request({ origin: url.origin, path: `${url.pathname}${url.search}`, method: 'GET', headers: { ...headers, 'user-agent': 'ferry/0.1' }, signal });
+      response = await dispatchRequest(agent, { origin: url.origin, path: `${url.pathname}${url.search}`, method: 'GET', headers: { ...headers, 'user-agent': 'ferry/0.1' }, signal });
     } catch (error) {
       throw errorForNetwork(error, { method: 'GET', url: url.href, subject });
     }
@@ -93,7 +94,7 @@ async function getOnce(registries: Registries, start: URL, subject: string, sign
 }
 
 /** One GET answered 200, after redirects and retries of temporary failures; the caller reads (and caps) the body. `headers` (such as `accept`) go with every hop. */
-export async function httpGet(registries: Registries, url: URL, subject: string, signal: AbortSignal | undefined, headers: Readonly<Record<string, string>> = {}): Promise<Dispatcher.ResponseData> {
+export async function httpGet(registries: Registries, url: URL, subject: string, signal: AbortSignal | undefined, headers: Readonly<Record<string, string>> = {}): Promise<RegistryResponse> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await getOnce(registries, url, subject, signal, headers);
@@ -104,9 +105,8 @@ export async function httpGet(registries: Registries, url: URL, subject: string,
   }
 }
 
-/** Drops a response's body unread, releasing its connection (undici reports the abort as an error nobody needs). */
-function discard(response: Dispatcher.ResponseData): void {
-  response.body.on('error', () => undefined);
+/** Drops a response's body unread, releasing its connection. */
+function discard(response: RegistryResponse): void {
   response.body.destroy();
 }
 

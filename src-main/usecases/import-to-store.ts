@@ -31,7 +31,7 @@ import { formatReference } from '../oci/reference.ts';
 import type { RegistryStorage } from '../serve/storage.ts';
 import type { StoreFolder } from '../serve/store.ts';
 import type { BulkManifest, BulkTag, StoreBulkWriter } from '../serve/store-bulk.ts';
-import { startImport, type ImportRequest, type ImportSummary } from '../transfer/import.ts';
+import { startImport, type ImportRequest, type ImportSummary } from '../transfer/import-start.ts';
 import type { ImportImage, ImportPlan } from '../transfer/import-plan.ts';
 
 /** A stream that fails when read: the content of a blob that must already be in the store (putBlob links it without reading). */

@@ -14,17 +14,16 @@ import type { MirrorConfigWrite } from '../mirror-config/write.ts';
 import { writeReceipt, type ImportReceipt } from '../bundle/receipt.ts';
 import type { Catalog } from '../catalog/index.ts';
 import { parseRegistryPrefix } from '../oci/reference.ts';
-import { Registries } from '../oci/registry/registries.ts';
+import type { Registries } from '../oci/registry/registries.ts';
 import type { ImportTarget } from '../transfer/import-plan.ts';
-import { importBundle, type ImportRequest, type ImportSummary } from '../transfer/import.ts';
+import type { ImportRequest, ImportSummary } from '../transfer/import-start.ts';
 import { registryAccessFor, type RegistrySettings } from './access.ts';
 import { withCatalogJob } from './catalog-job.ts';
-import { clusterResourcesOfBundle } from './cluster-resources.ts';
 import type { JobContext } from './job-context.ts';
 import { recordImport } from './job-records.ts';
 import { mirrorTrust, storeMirrorCa, targetText } from './mirror-trust.ts';
 import { readSitePolicy } from '../trust/policy.ts';
-import { checkPolicy, notePolicyDigest, policyRefused, type PolicyCheck } from './trust-review.ts';
+import type { PolicyCheck } from './trust-review.ts';
 
 /** What to import and where, as every front end asks for it. */
 export interface ImportJobInput {
@@ -119,6 +118,7 @@ async function writeImportMirrorConfig(
   // The YAML and TOML writers load only for an import that asks for mirror configuration.
   const { writeMirrorConfig } = await import('../mirror-config/write.ts');
   const { hasClusterResources } = await import('../mirror-config/openshift-resources.ts');
+  const { clusterResourcesOfBundle } = await import('./cluster-resources.ts');
   const resources = await clusterResourcesOfBundle(view, summary.images, await registries.client(registry), signal);
   return writeMirrorConfig(dir, summary.mappings, options, hasClusterResources(resources) ? resources : undefined);
 }
@@ -143,7 +143,10 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
   // Read before anything else: a broken policy or mirror CA stops the import before verification starts.
   const policy = await readSitePolicy(input.policyPath, catalog.path);
   const trust = input.mirrorConfigDir !== undefined ? await mirrorTrust(input.registry, await storeMirrorCa(input.store, input.registry, input.mirrorCa)) : {};
-  const registries = new Registries(registryAccessFor(input.registry, [target.registry], 'destination'));
+  // Opened on first use: an import into a store folder that asks no registry anything loads no registry client.
+  let opened: Promise<Registries> | undefined;
+  const registries = (): Promise<Registries> =>
+    (opened ??= import('../oci/registry/registries.ts').then(({ Registries }) => new Registries(registryAccessFor(input.registry, [target.registry], 'destination'))));
   try {
     const progress = verifyProgress(tracker);
     let verified: VerifiedBundle | undefined;
@@ -164,9 +167,11 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
         }
         // The site policy, judged on the verified view and the target (read only) before the first write, dry run included.
         if (policy !== undefined) {
+          // The review (and the registry client it may ask) loads only for a site with a policy.
+          const { checkPolicy, notePolicyDigest, policyRefused } = await import('./trust-review.ts');
           notePolicyDigest(catalog, policy);
           // A store is not asked over HTTP: the catalog's record stands for what its tags hold.
-          const client = input.store === undefined ? await registries.client(target.registry) : undefined;
+          const client = input.store === undefined ? await (await registries()).client(target.registry) : undefined;
           judged = await checkPolicy(view, policy, target, catalog, client, signal, { compareTags: !policy.overwriteTags });
           const { verdict } = judged;
           const failed = verdict.rules.filter((r) => !r.ok).map((r) => r.id);
@@ -182,7 +187,10 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
       },
     };
     const { store } = input;
-    const run = store === undefined ? (r: ImportRequest) => importBundle(r, registries) : async (r: ImportRequest) => (await import('./import-to-store.ts')).importToStore(r, store);
+    const run =
+      store === undefined
+        ? async (r: ImportRequest) => (await import('../transfer/import.ts')).importBundle(r, await registries())
+        : async (r: ImportRequest) => (await import('./import-to-store.ts')).importToStore(r, store);
     const summary = request.dryRun
       ? await run(request)
       : await withCatalogJob(catalog, 'import', `${bundle} -> ${input.target}`, { bundle, target: input.target, ...(store !== undefined ? { store: resolve(store) } : {}) }, (journal) =>
@@ -196,7 +204,7 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
     if (verified === undefined) throw new FerryError('INTERNAL', `${bundle}: the import finished without a verified view`);
     const mirror =
       input.mirrorConfigDir !== undefined
-        ? await writeImportMirrorConfig(input.mirrorConfigDir, verified, summary, target.registry, registries, signal, { mirrorRegistry: targetText(target), ...trust })
+        ? await writeImportMirrorConfig(input.mirrorConfigDir, verified, summary, target.registry, await registries(), signal, { mirrorRegistry: targetText(target), ...trust })
         : { written: [], removed: [] };
     const outcome: ImportOutcome = { summary, mirrorConfig: mirror.written, mirrorConfigRemoved: mirror.removed, view: verified, ...(judged ? { policy: judged.verdict } : {}) };
     if (!summary.dryRun) {
@@ -217,9 +225,9 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
     }
     return outcome;
   } finally {
-    await registries.close();
+    if (opened !== undefined) await (await opened).close();
   }
 }
 
 // The default front ends show in their help, without reaching below the use-case layer.
-export { DEFAULT_IMPORT_CONCURRENCY } from '../transfer/import.ts';
+export { DEFAULT_IMPORT_CONCURRENCY } from '../transfer/import-start.ts';

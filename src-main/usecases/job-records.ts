@@ -6,7 +6,7 @@
 import type { BundleManifest } from '../../src-shared/model/bundle.ts';
 import type { ImportReceipt } from '../bundle/receipt.ts';
 import type { Catalog } from '../catalog/index.ts';
-import type { ImportSummary } from '../transfer/import.ts';
+import type { ImportSummary } from '../transfer/import-start.ts';
 
 /** A bundle as the catalog identifies it: its ferry.json, parsed, and the sha256 of its exact bytes (from the verified view, or as the export wrote them). */
 export interface IdentifiedBundle {

@@ -14,11 +14,14 @@ export interface RunResult {
   cpuSeconds: number;
 }
 
-/** Runs a command under /usr/bin/time to get its wall time, CPU time and peak RSS; fails loudly on a non-zero exit. */
-export function timed(command: string, args: string[]): Promise<RunResult> {
+/**
+ * Runs a command under /usr/bin/time to get its wall time, CPU time and peak RSS; fails loudly on a non-zero exit.
+ * `env` replaces the environment (time looks `command` up on its PATH, as a shell would).
+ */
+export function timed(command: string, args: string[], env?: NodeJS.ProcessEnv): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-f', '%M %U %S', command, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', '%M %U %S', command, ...args], { stdio: ['ignore', 'ignore', 'pipe'], ...(env === undefined ? {} : { env }) });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();

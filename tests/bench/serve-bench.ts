@@ -12,7 +12,8 @@
  * Each row prints the client's CPU (skopeo or Ferry, user+sys) and the
  * server's CPU over the same run (from /proc; none for --to-store).
  * With FERRY_BENCH_BIG unset (or not 0) the imports also run once on a set
- * of 4 images with 128 MiB layers.
+ * of 4 images with 128 MiB layers. FERRY_BENCH_SERVE_PULL=0 skips the pulls
+ * (the imports alone, e.g. while working on one of them).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -152,6 +153,38 @@ async function importRuns(work: string, bundle: string, runs: number): Promise<{
   return result;
 }
 
+/** Pulls: each server holds the bundle's images, imported once; every image pulled from each, RUNS times. Returns the printed lines. */
+async function pullRuns(work: string, bundle: string, set: ImageSet, megabytes: number): Promise<string[]> {
+  const distribution = await startRegistry({ mode: 'anonymous' });
+  const storage = join(work, 'pull-store');
+  const pulls = { distribution: [] as Measured[], store: [] as Measured[], bundle: [] as Measured[] };
+  try {
+    await timed(process.execPath, [ferryBin, 'import', bundle, '--to', `${distribution.host}/ferry`, '--plain-http', '--receipt', join(work, 'r.json'), '--catalog', join(work, 'catalog.sqlite')]);
+    await timed(process.execPath, [ferryBin, 'import', bundle, '--to-store', storage, '--to', 'localhost/ferry', '--receipt', join(work, 'r.json'), '--catalog', join(work, 'catalog.sqlite')]);
+    const fromStore = await startFerryServe(['--storage', storage, '--read-only']);
+    const fromBundle = await startFerryServe(['--bundle', bundle]);
+    try {
+      for (let run = 0; run < RUNS; run += 1) {
+        pulls.distribution.push(await pull(work, distribution, 'ferry/', set, 'distribution', run));
+        pulls.store.push(await pull(work, fromStore, 'ferry/', set, 'store', run));
+        pulls.bundle.push(await pull(work, fromBundle, '', set, 'bundle', run));
+      }
+    } finally {
+      await fromStore.stop();
+      await fromBundle.stop();
+    }
+  } finally {
+    await distribution.stop();
+  }
+  return [
+    `pull: ${IMAGES} images, ${LAYER_BYTES / 1048576} MiB layers, ${megabytes.toFixed(1)} MB unique, skopeo copy (one process per image) to an OCI layout, median of ${RUNS}`,
+    row('from Distribution', megabytes, pulls.distribution, 'skopeo'),
+    row('from ferry serve --storage', megabytes, pulls.store, 'skopeo'),
+    row('from ferry serve --bundle', megabytes, pulls.bundle, 'skopeo'),
+    `ratio ferry serve --storage / Distribution pull time: ${ratio(pulls.store, pulls.distribution)}; --bundle / Distribution: ${ratio(pulls.bundle, pulls.distribution)}`,
+  ];
+}
+
 /** Exports a set from the source registry into a directory bundle. */
 async function exportBundle(source: RunningRegistry, set: ImageSet, bundle: string): Promise<void> {
   await timed(process.execPath, [
@@ -178,35 +211,7 @@ export async function runServeBench(): Promise<string[]> {
     await exportBundle(source, set, bundle);
     const megabytes = set.uniqueSize / 1e6;
 
-    // Pull: each server holds the bundle's images, imported once.
-    const distribution = await startRegistry({ mode: 'anonymous' });
-    const storage = join(work, 'pull-store');
-    const pulls = { distribution: [] as Measured[], store: [] as Measured[], bundle: [] as Measured[] };
-    try {
-      await timed(process.execPath, [ferryBin, 'import', bundle, '--to', `${distribution.host}/ferry`, '--plain-http', '--receipt', join(work, 'r.json'), '--catalog', join(work, 'catalog.sqlite')]);
-      await timed(process.execPath, [ferryBin, 'import', bundle, '--to-store', storage, '--to', 'localhost/ferry', '--receipt', join(work, 'r.json'), '--catalog', join(work, 'catalog.sqlite')]);
-      const fromStore = await startFerryServe(['--storage', storage, '--read-only']);
-      const fromBundle = await startFerryServe(['--bundle', bundle]);
-      try {
-        for (let run = 0; run < RUNS; run += 1) {
-          pulls.distribution.push(await pull(work, distribution, 'ferry/', set, 'distribution', run));
-          pulls.store.push(await pull(work, fromStore, 'ferry/', set, 'store', run));
-          pulls.bundle.push(await pull(work, fromBundle, '', set, 'bundle', run));
-        }
-      } finally {
-        await fromStore.stop();
-        await fromBundle.stop();
-      }
-    } finally {
-      await distribution.stop();
-    }
-    lines.push(
-      `pull: ${IMAGES} images, ${LAYER_BYTES / 1048576} MiB layers, ${megabytes.toFixed(1)} MB unique, skopeo copy (one process per image) to an OCI layout, median of ${RUNS}`,
-      row('from Distribution', megabytes, pulls.distribution, 'skopeo'),
-      row('from ferry serve --storage', megabytes, pulls.store, 'skopeo'),
-      row('from ferry serve --bundle', megabytes, pulls.bundle, 'skopeo'),
-      `ratio ferry serve --storage / Distribution pull time: ${ratio(pulls.store, pulls.distribution)}; --bundle / Distribution: ${ratio(pulls.bundle, pulls.distribution)}`,
-    );
+    if (process.env.FERRY_BENCH_SERVE_PULL !== '0') lines.push(...(await pullRuns(work, bundle, set, megabytes)));
 
     const imports = await importRuns(work, bundle, RUNS);
     lines.push(

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -98,6 +98,10 @@ describe('ferry import --to-store: straight into a ferry serve store', () => {
 
     const reader = await openStore(store, { readOnly: true });
     await expectAllInStore(reader, '');
+    // No blob is readable by other users, those the kernel copied (which start with the bundle file's mode) included.
+    for (const entry of await readdir(join(store, 'blobs'), { recursive: true, withFileTypes: true })) {
+      if (entry.isFile()) expect((await stat(join(entry.parentPath, entry.name))).mode & 0o007, entry.name).toBe(0);
+    }
     const server = teardown.add(await startRegistryServer({ reader, host: '127.0.0.1', port: 0 }), (s) => s.close());
     for (const name of NAMES) {
       const fixture = fixtures[name];
@@ -142,6 +146,23 @@ describe('ferry import --to-store: straight into a ferry serve store', () => {
     // Verification staged the good blobs in the store as it read them: none stays, not even as a temp file.
     const left = (await readdir(join(store, 'blobs'), { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile());
     expect(left.map((entry) => entry.name)).toEqual([]);
+
+    // The same size with one byte changed: a large blob is copied into the store whole and the copy checked (store-staging.ts); the copy that fails goes too.
+    const flipped = join(work, 'flipped');
+    await cp(bundle, flipped, { recursive: true });
+    const layer = fixtures['big-layers'].blobs.reduce((largest, candidate) => (candidate.size > largest.size ? candidate : largest));
+    const layerFile = join(flipped, 'blobs', 'sha256', layer.digest.slice('sha256:'.length));
+    const bytes = await readFile(layerFile);
+    const middle = bytes.length >> 1;
+    bytes.writeUInt8((bytes.readUInt8(middle) + 1) & 0xff, middle);
+    await writeFile(layerFile, bytes);
+    const flippedStore = join(work, 'store-flipped');
+    const refused = await runFerry('import', flipped, '--to-store', flippedStore, '--catalog', join(work, 'catalog-flipped.sqlite'));
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(layer.digest);
+    expect(refused.stderr).toContain('nothing was written to the store');
+    const staged = (await readdir(join(flippedStore, 'blobs'), { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile());
+    expect(staged.map((entry) => entry.name)).toEqual([]);
 
     const dry = join(work, 'store-dry');
     const dryRun = await runFerry('import', bundle, '--to-store', dry, '--dry-run', '--catalog', join(work, 'catalog-dry.sqlite'));

@@ -8,6 +8,7 @@ import type { Dispatcher } from 'undici';
 import { FerryError, type ErrorHint } from '../../../src-shared/errors.ts';
 import type { Credential } from './credentials.ts';
 import { errorForNetwork, errorForStatus, redactUrl } from './errors.ts';
+import { dispatchRequest, readCapped, type RegistryResponse } from './response-body.ts';
 
 /** Access a request needs on one repository; a mount needs push on the target and pull on the source. With `type: 'registry'` a registry-wide resource instead: the catalog (`registry:catalog:*`). */
 export interface Scope {
@@ -31,6 +32,8 @@ const TOKEN_EXPIRY_MARGIN_MS = 10_000;
 const DEFAULT_TOKEN_LIFETIME_S = 60;
 /** Sent as client_id in the OAuth2 flow, as the spec asks. */
 const CLIENT_ID = 'ferry';
+/** A token answer is read this far: tokens are a few kilobytes, a larger answer is not one. */
+const TOKEN_BODY_LIMIT = 1024 * 1024;
 
 /** Parses one or more challenges (`Bearer realm="…",service="…", Basic realm="…"`), quoted strings included. */
 export function parseChallenges(header: string | string[] | undefined): Challenge[] {
@@ -191,13 +194,13 @@ export class Authenticator {
     const scopeList = scopeStrings(scopes);
     this.tokenRequests += 1;
     const subject = `token for ${this.registry}`;
-    let response: Dispatcher.ResponseData;
+    let response: RegistryResponse;
     try {
       if (credential?.kind === 'identity-token') {
         const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: credential.token, client_id: CLIENT_ID });
         if (params.service) form.set('service', params.service);
         if (scopeList.length > 0) form.set('scope', scopeList.join(' '));
-        response = await this.dispatcher.request({
+        response = await dispatchRequest(this.dispatcher, {
           origin: realmUrl.origin,
           path: realmUrl.pathname + realmUrl.search,
           method: 'POST',
@@ -211,12 +214,12 @@ export class Authenticator {
         if (credential?.kind === 'basic') realmUrl.searchParams.set('account', credential.username);
         const headers: Record<string, string> = {};
         if (credential?.kind === 'basic') headers.authorization = `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`;
-        response = await this.dispatcher.request({ origin: realmUrl.origin, path: realmUrl.pathname + realmUrl.search, method: 'GET', headers, signal });
+        response = await dispatchRequest(this.dispatcher, { origin: realmUrl.origin, path: realmUrl.pathname + realmUrl.search, method: 'GET', headers, signal });
       }
     } catch (error) {
       throw errorForNetwork(error, { method: 'GET', url: realmUrl.href, subject });
     }
-    const body = await response.body.text();
+    const body = (await readCapped(response.body, TOKEN_BODY_LIMIT, subject, 'REGISTRY_ERROR')).toString('utf8');
     if (response.statusCode !== 200) {
       throw errorForStatus({ status: response.statusCode, method: 'GET', url: realmUrl.href, subject, body, registry: this.registry });
     }

@@ -3,19 +3,19 @@
  * authentication, manual redirects and retries of temporary failures.
  * Everything above (manifests, blobs, uploads) goes through `send`.
  */
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
-import { Agent } from 'undici';
-import { FerryError } from '../../../src-shared/errors.ts';
 import { apiHost } from '../reference.ts';
 import { Authenticator, parseChallenges, type Scope } from './auth.ts';
 import type { Credential } from './credentials.ts';
 import type { ResolvedTls } from './tls-config.ts';
 import { errorForNetwork, errorForStatus, isTemporary, redactUrl, RegistryError } from './errors.ts';
-import { dispatchRequest, type RegistryResponse } from './response-body.ts';
+import { dispatchRequest, readCapped, type RegistryResponse } from './response-body.ts';
+import { Agent } from './undici-agent.ts';
 
+export { readCapped };
 export type { RegistryResponse, ResponseBody, ResponseHeaders } from './response-body.ts';
 
 /**
@@ -87,26 +87,6 @@ export interface RegistryRequest {
   /** Never retry inside `send`: the caller must first ask the registry what state it is in (upload chunks). */
   noRetry?: boolean;
   signal?: AbortSignal;
-}
-
-/** Reads a response body into memory, refusing more than `limit` bytes (manifests, error bodies). */
-export async function readCapped(
-  body: AsyncIterable<Uint8Array> & { destroy(): void },
-  limit: number,
-  subject: string,
-  code: 'MANIFEST_TOO_LARGE' | 'REGISTRY_ERROR' = 'MANIFEST_TOO_LARGE',
-): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    total += chunk.byteLength;
-    if (total > limit) {
-      body.destroy();
-      throw new FerryError(code, `${subject}: response is larger than ${limit} bytes`, { limit });
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 /**
@@ -221,7 +201,9 @@ export class RegistryClient {
       const headers: Record<string, string> = { 'user-agent': this.userAgent, ...request.headers };
       // Credentials go only to the registry itself, never to a redirect target (blob storage, CDN).
       if (authorization && sameHost) headers.authorization = authorization;
-      const body = typeof request.body === 'function' ? Readable.from(request.body(), { objectMode: false }) : request.body;
+      // A stream body goes to undici as the async iterable it is (undici's documented `AsyncIterable` body, missing from
+      // its types): wrapping it in a Readable added a stream buffer, events and a promise hop per chunk, for nothing.
+      const body = typeof request.body === 'function' ? (request.body() as unknown as Readable) : request.body;
       let response: RegistryResponse;
       this.count(request.method);
       try {

@@ -5,8 +5,8 @@
  */
 import type { Descriptor } from '../../../src-shared/model/oci.ts';
 import { FerryError } from '../../../src-shared/errors.ts';
-import { parseDigest } from '../digest.ts';
 import { OCI_INDEX } from '../media-types.ts';
+import { referrersFallbackTag } from '../referrer-kind.ts';
 import { readCapped, type RegistryClient } from './client.ts';
 import { getManifest, MANIFEST_SIZE_LIMIT, parseManifest, putManifest, type FetchedManifest } from './manifests.ts';
 import { RegistryError } from './errors.ts';
@@ -15,11 +15,7 @@ import { nextLink } from './tags.ts';
 /** A referrers list longer than this many pages is a server bug or a loop. */
 const MAX_PAGES = 1000;
 
-/** The fallback tag that stands for a subject's referrers list (`sha256:abc…` → `sha256-abc…`). */
-export function referrersFallbackTag(digest: string): string {
-  const { algorithm, hex } = parseDigest(digest);
-  return `${algorithm}-${hex}`;
-}
+export { referrersFallbackTag };
 
 /**
  * Answers that mean "this registry has no referrers API": 404 (Distribution 2.8, older Harbor), and

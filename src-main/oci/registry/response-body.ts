@@ -13,6 +13,7 @@
  */
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { FerryError } from '../../../src-shared/errors.ts';
 
 /** Response headers as undici parses them: lower-case names, repeated ones as arrays. */
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
@@ -214,4 +215,24 @@ export function dispatchRequest(dispatcher: Dispatcher, options: DispatchRequest
       reject(failure);
     }
   });
+}
+
+/** Reads a response body into memory, refusing more than `limit` bytes (manifests, error bodies). */
+export async function readCapped(
+  body: AsyncIterable<Uint8Array> & { destroy(): void },
+  limit: number,
+  subject: string,
+  code: 'MANIFEST_TOO_LARGE' | 'REGISTRY_ERROR' = 'MANIFEST_TOO_LARGE',
+): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.byteLength;
+    if (total > limit) {
+      body.destroy();
+      throw new FerryError(code, `${subject}: response is larger than ${limit} bytes`, { limit });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
 }
