@@ -8,7 +8,9 @@
 // build-stamp.json (written by build-cli.ts, which documents it) lists each
 // source the bundle holds with its mtime and size as the build read them.
 // `--version` and `--help` run only main.ts and its few static imports, so
-// only those are stat'ed for them; a command stats every listed source.
+// only those are stat'ed for them, as listed in build-stamp-startup.json
+// (the stamp cut down to them, read only while build-stamp.json is there);
+// a command stats every listed source.
 // Without a stamp (a bundle built some other way) every source under
 // src-main and src-shared is compared with the bundle's time, as before.
 // Without sources beside it (an installed copy holding only the bundle)
@@ -34,9 +36,20 @@ function newestSource(dir) {
   return newest;
 }
 
+const atStartup = argv.length === 0 || ANSWERED_AT_STARTUP.has(argv[0]);
+
+/** A stamp file of the bundle's folder, or undefined when it is missing or not JSON. */
+function readStamp(name) {
+  try {
+    return JSON.parse(readFileSync(join(root, 'dist', 'cli', name), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether every source the stamp lists for this run still has the time and size the build read. */
 function matchesStamp(stamp) {
-  const paths = argv.length === 0 || ANSWERED_AT_STARTUP.has(argv[0]) ? stamp.startup : Object.keys(stamp.sources);
+  const paths = atStartup ? stamp.startup : Object.keys(stamp.sources);
   for (const path of paths) {
     const recorded = stamp.sources[path];
     const now = statSync(join(root, path), { throwIfNoEntry: false });
@@ -47,12 +60,8 @@ function matchesStamp(stamp) {
 
 function bundleIsCurrent() {
   if (!existsSync(join(root, 'src-main', 'cli', 'main.ts'))) return true;
-  let stamp;
-  try {
-    stamp = JSON.parse(readFileSync(join(root, 'dist', 'cli', 'build-stamp.json'), 'utf8'));
-  } catch {
-    stamp = undefined;
-  }
+  let stamp = atStartup && existsSync(join(root, 'dist', 'cli', 'build-stamp.json')) ? readStamp('build-stamp-startup.json') : undefined;
+  if (stamp?.version !== 1 || !Array.isArray(stamp.startup)) stamp = readStamp('build-stamp.json');
   if (stamp?.version === 1) return existsSync(bundle) && matchesStamp(stamp);
   return existsSync(bundle) && statSync(bundle).mtimeMs >= Math.max(newestSource(join(root, 'src-main')), newestSource(join(root, 'src-shared')));
 }

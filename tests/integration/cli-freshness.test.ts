@@ -94,6 +94,20 @@ describe('bin.mjs', () => {
     expect(await ferry('run')).toBe('command 3 from sources');
   });
 
+  it('--version reads the startup stamp, and the full stamp when that one is missing or unreadable', async () => {
+    await buildCli();
+    expect(await ferry('--version')).toBe('version 3 from bundle');
+    await writeFile(join(tree, 'dist', 'cli', 'build-stamp-startup.json'), '{ "version": 1, "sources": {}, "startup": ["src-shared/word.ts"] }\n');
+    await expect(ferry('--version')).resolves.toBe('version 3 from sources');
+    await writeFile(join(tree, 'dist', 'cli', 'build-stamp-startup.json'), 'not json');
+    expect(await ferry('--version')).toBe('version 3 from bundle');
+    await rm(join(tree, 'dist', 'cli', 'build-stamp-startup.json'));
+    expect(await ferry('--version')).toBe('version 3 from bundle');
+    await edit('src-shared/word.ts', "export const word = 'version 4';\n");
+    expect(await ferry('--version')).toBe('version 4 from sources');
+    await edit('src-shared/word.ts', "export const word = 'version 3';\n");
+  });
+
   it('without a stamp compares every source with the bundle; without sources runs the bundle', async () => {
     await buildCli();
     await rm(join(tree, 'dist', 'cli', 'build-stamp.json'));
