@@ -27,6 +27,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Descriptor } from '../../src-shared/model/oci.ts';
 import { ioError } from '../base/fs-errors.ts';
+import { Limiter } from '../base/limiter.ts';
 import type { BlobKeeper } from '../bundle/verify-report.ts';
 import type { BlobRef } from '../oci/blob-io.ts';
 import { digestWithAlgorithmOf } from '../oci/digest.ts';
@@ -37,6 +38,9 @@ import { checkRepositoryName, ensureFolder, type StoreLayout } from './store-lay
 import { readManifestFacts } from './store-manifests.ts';
 import { isFile, readRevision } from './store-read.ts';
 import { BlobStaging } from './store-staging.ts';
+
+/** Links written at once: each is a few small file system calls, so several in flight hide their round trips. */
+const LINK_CONCURRENCY = 8;
 
 /** One manifest to store by digest in a repository. */
 export interface BulkManifest {
@@ -101,26 +105,31 @@ export class StoreBulkWriter {
    * folders once. Returns how many links it wrote.
    */
   async link(links: ReadonlyArray<{ repository: string; digest: string }>): Promise<number> {
+    for (const { repository } of links) checkRepositoryName(repository);
     const folders: string[] = [];
     let written = 0;
-    for (const { repository, digest } of links) {
-      checkRepositoryName(repository);
-      const path = this.layout.layerLink(repository, digest);
-      if (this.linked.has(path) || (await isFile(path))) {
-        this.linked.add(path);
-        continue;
-      }
-      if ((await this.committedSize(digest)) === undefined) {
-        throw new RegistryProblem('BLOB_UNKNOWN', `blob ${digest} cannot be linked into ${repository}: the store does not hold it`, { detail: { digest } });
-      }
-      await ensureFolder(dirname(path), this.known, this.toSync);
-      await writeFile(path, `${digest}\n`, { mode: 0o640 }).catch((error: unknown) => {
-        throw ioError('write', path, error);
-      });
-      this.linked.add(path);
-      folders.push(dirname(path));
-      written += 1;
-    }
+    const limiter = new Limiter(LINK_CONCURRENCY);
+    await Promise.all(
+      links.map(({ repository, digest }) =>
+        limiter.run(async () => {
+          const path = this.layout.layerLink(repository, digest);
+          if (this.linked.has(path) || (await isFile(path))) {
+            this.linked.add(path);
+            return;
+          }
+          if ((await this.committedSize(digest)) === undefined) {
+            throw new RegistryProblem('BLOB_UNKNOWN', `blob ${digest} cannot be linked into ${repository}: the store does not hold it`, { detail: { digest } });
+          }
+          await ensureFolder(dirname(path), this.known, this.toSync);
+          await writeFile(path, `${digest}\n`, { mode: 0o640 }).catch((error: unknown) => {
+            throw ioError('write', path, error);
+          });
+          this.linked.add(path);
+          folders.push(dirname(path));
+          written += 1;
+        }),
+      ),
+    );
     await this.barrier(folders);
     return written;
   }
