@@ -25,7 +25,7 @@
  * hold no file handles while they wait).
  */
 import { constants } from 'node:fs';
-import { chmod, copyFile, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { chmod, copyFile, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { tempPathFor } from '../base/durable-write.ts';
 import { ioError } from '../base/fs-errors.ts';
@@ -216,6 +216,10 @@ export class BlobStaging {
       await copyFile(`/proc/self/fd/${file.handle.fd}`, temp, constants.COPYFILE_EXCL);
       // copyFile gives the copy the bundle file's mode; the store's blobs are 0640.
       await chmod(temp, 0o640);
+      // copyFile copies the file as long as it is by then: one that grew since it was opened (a shared mount, a hostile
+      // medium) would leave bytes past the listed size that the check never reads. Such a copy is dropped; the streamed
+      // way then refuses the byte too many.
+      if ((await stat(temp)).size !== blob.size) throw new Error('the copy is not the listed size');
     } catch {
       // A failed copy (the media or the store): the streamed way finds out which, and says so.
       await rm(temp, { force: true }).catch(() => undefined);
