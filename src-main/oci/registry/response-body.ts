@@ -146,9 +146,10 @@ export class ResponseBody implements AsyncIterable<Buffer> {
 }
 
 /**
- * Destroys a streamed request body of a failed request (as undici's request()
- * does), so the generator behind it runs its cleanup now instead of waiting,
- * suspended, for the garbage collector.
+ * Destroys a Readable request body of a failed request (as undici's request()
+ * does), so it releases what it holds now. The registry client's uploads are
+ * async iterables instead (client.ts): undici ends those itself, leaving its
+ * `for await` on the socket's error, which runs the generator's cleanup.
  */
 function releaseRequestBody(body: Dispatcher.DispatchOptions['body'], error: Error): void {
   if (body instanceof Readable && !body.destroyed) {
