@@ -149,7 +149,8 @@ test('the inspector shows full digests, each image in detail and the plan notes,
   const [saved] = await readdir(reports);
   expect(saved).toMatch(/\.html$/);
   const html = await readFile(join(reports, saved ?? ''), 'utf8');
-  for (const text of [index.manifestDigest, fixtures[SINGLE].manifestDigest, ...index.blobs.map((b) => b.digest), 'Every check passed', 'Signatures', ...NOTES]) expect(html).toContain(text);
+  for (const text of [index.manifestDigest, fixtures[SINGLE].manifestDigest, ...index.blobs.map((b) => b.digest), 'Bundle verified: every check passed.', 'Signatures and approvals', ...NOTES])
+    expect(html).toContain(text);
   expect(html).not.toMatch(/<script/i);
 
   // Print: the browser's print, with a print stylesheet that leaves out navigation and buttons.
