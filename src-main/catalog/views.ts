@@ -43,17 +43,18 @@ export function searchBundleIds(sql: Sql, text: string): string[] {
       `SELECT id FROM bundles WHERE id IN (
          SELECT bundle_id FROM bundle_blobs WHERE digest >= ? AND digest < ?
          UNION SELECT bi.bundle_id FROM images i JOIN bundle_images bi ON bi.image_id = i.id WHERE i.digest >= ? AND i.digest < ?)
-       OR (id >= ? AND id < ?)
        ORDER BY created DESC, rowid DESC LIMIT ?`,
       prefix,
       prefixEnd(prefix),
       prefix,
       prefixEnd(prefix),
-      needle,
-      prefixEnd(needle),
       SEARCH_LIMIT,
     );
     for (const id of ids) found.add(id);
+  }
+  if (needle.length >= MIN_PREFIX) {
+    // A bundle id as the tables shorten it (its first 12 characters, a UUID's dash included).
+    for (const id of sql.column<string>('SELECT id FROM bundles WHERE id >= ? AND id < ? ORDER BY created DESC, rowid DESC LIMIT ?', needle, prefixEnd(needle), SEARCH_LIMIT)) found.add(id);
   }
   if (needle.length >= 2) {
     const pattern = `%${likeLiteral(needle)}%`;

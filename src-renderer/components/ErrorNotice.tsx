@@ -1,4 +1,4 @@
-/** An error in plain language: what to do next, the engine's message and its code. */
+/** An error in plain language: what to do next and the engine's message; the error's code only for support, folded away. */
 import type { ErrorEnvelope } from '../../src-shared/errors.ts';
 import { nextStepFor } from '../api/explain.ts';
 
@@ -8,9 +8,13 @@ export function ErrorNotice({ error }: { error: ErrorEnvelope | null | undefined
   return (
     <div role="alert" className="notice notice-error">
       <p className="notice-title">{nextStepFor(error)}</p>
-      <p>
-        {error.message} <span className="code">({error.code})</span>
-      </p>
+      <p>{error.message}</p>
+      <details className="notice-code">
+        <summary>For support</summary>
+        <p>
+          Error code <span className="code">{error.code}</span>
+        </p>
+      </details>
     </div>
   );
 }

@@ -100,12 +100,7 @@ test('the start screen shows a verify job by its verdict: a damaged bundle fails
   const damagedRow = rows.filter({ hasText: damaged });
   await expect(damagedRow).toContainText(/Failed verification: \d+ problems?/);
   await expect(damagedRow).not.toContainText('succeeded');
-  await expect(
-    rows
-      .filter({ hasText: bundle })
-      .filter({ hasNotText: damaged })
-      .first(),
-  ).toContainText('Verified');
+  await expect(rows.filter({ hasText: bundle }).filter({ hasNotText: damaged }).first()).toContainText('Verified');
   // Times are the operator's local ones, never the engine's ISO strings.
   await expect(page.getByRole('main')).not.toContainText(ISO_TIME);
   await start.capture('home-start-light');
@@ -164,28 +159,28 @@ test('the catalog has sites, receipts, the audit log and charts, in light and da
   await openApp(page);
   const catalog = new CatalogScreen(page);
   await catalog.open();
-  await page.getByRole('tab', { name: 'Sites' }).click();
+  await catalog.showTab('Sites');
   const sites = page.getByRole('table', { name: /Sites/ });
   await expect(sites.getByRole('row').filter({ hasText: SITE })).toContainText(/1 receipt/);
-  await page.getByRole('tab', { name: 'Receipts' }).click();
+  await catalog.showTab('Receipts');
   await expect(
     page
       .getByRole('table', { name: /Receipts/ })
       .getByRole('row')
       .filter({ hasText: SITE }),
   ).toContainText(bundleId.slice(0, 12));
-  await page.getByRole('tab', { name: 'Audit log' }).click();
+  await catalog.showTab('Audit log');
   await expect(page.getByRole('table', { name: /Audit log/ })).toContainText(/Imported|Exported/);
   await expect(page.getByText(/The audit log is intact/)).toBeVisible();
   await expect(page.getByRole('main')).not.toContainText(ISO_TIME);
-  await page.getByRole('tab', { name: 'Charts' }).click();
+  await catalog.showTab('Charts');
   await expect(page.getByRole('img', { name: /Bytes carried per month/ })).toBeVisible();
   await expect(page.getByRole('img', { name: /Bytes per site/ })).toBeVisible();
   await expect(page.getByRole('img', { name: /Images per bundle/ })).toBeVisible();
   await catalog.capture('home-catalog-charts-light');
   await page.emulateMedia({ colorScheme: 'dark' });
   await catalog.capture('home-catalog-charts-dark');
-  await page.getByRole('tab', { name: 'Sites' }).click();
+  await catalog.showTab('Sites');
   await catalog.capture('home-catalog-sites-dark');
   const settings = new SettingsScreen(page);
   await settings.open();

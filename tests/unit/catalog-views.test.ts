@@ -113,6 +113,7 @@ describe('the catalog search', () => {
   });
   it('finds a bundle by a bundle id prefix and by part of an image name', () => {
     expect(found('fedcba98')).toEqual(['fedcba9876543210']);
+    expect(found('0123456789ab')).toEqual(['0123456789abcdef0123']);
     expect(found('oci-single')).toEqual(['0123456789abcdef0123']);
     expect(found('fixtures/oci')).toEqual(['0123456789abcdef0123']);
   });
