@@ -4,6 +4,7 @@ import { BundlesTable } from '../components/BundlesTable.tsx';
 import { JobsTable } from '../components/JobsTable.tsx';
 import { RegistryPanel } from '../components/AppRegistry.tsx';
 import { FieldHelp } from '../components/FieldHelp.tsx';
+import { TryDemo } from '../components/DemoFlow.tsx';
 import { useCatalog } from '../stores/catalog-store.ts';
 import { useNav } from '../stores/nav-store.ts';
 
@@ -37,6 +38,7 @@ export function StartScreen({ onExport, onImport, onReview }: { onExport: () => 
           <span>For officers: see who signed it and what it changes, check it against the site policy, approve or reject it.</span>
         </button>
       </div>
+      <TryDemo />
       <RegistryPanel />
       <h2>Jobs</h2>
       <JobsTable caption={`Jobs of this session, newest first (up to ${JOBS_SHOWN})`} limit={JOBS_SHOWN} />
