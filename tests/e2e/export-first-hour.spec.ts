@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
@@ -197,4 +197,58 @@ test('problem 9 and cancel: a confirmed cancel, a resume, and progress in plain 
   proxy.clearFaults();
   await page.getByRole('button', { name: 'Run again (resumes)' }).click();
   await run.waitFinished();
+});
+
+test('the incremental loop: a receipt from the drive, what the site has, and what the plan leaves out; the Deckhouse license field', async ({ page }) => {
+  test.setTimeout(180_000);
+  const single = fixtures['oci-single'];
+  const what = await openExport(page);
+  // The license field shows for an image set file; it is a password field, never echoed.
+  await what.enterSetFile(join(work, 'deckhouse-set.yaml'));
+  await expect(page.getByLabel(/^Deckhouse license key/)).toHaveAttribute('type', 'password');
+  await what.enterSetFile('');
+  // The bundle the site imported: exported here first, so the catalog knows it.
+  await what.enterReferences([refOf('oci-single')]);
+  await what.usePlainHttp();
+  await what.plan();
+  await (await new ExportPlanStep(page).expectShown()).next();
+  const where = await new ExportWhereStep(page).expectShown();
+  const base = join(work, 'base');
+  await where.chooseFolder(base);
+  await where.start();
+  await new ExportRunStep(page).waitFinished();
+  const bundleId = (JSON.parse(await readFile(join(base, 'ferry.json'), 'utf8')) as { bundleId: string }).bundleId;
+  // The receipt the site sent back for it, on the drive.
+  const receipt = join(work, 'ferry-receipt.json');
+  await writeFile(
+    receipt,
+    JSON.stringify({
+      receiptVersion: 1,
+      site: null,
+      registry: 'mirror.plant.example/imported',
+      bundleId,
+      importedAt: '2026-12-01T10:00:00.000Z',
+      images: [{ name: refOf('oci-single'), source: refOf('oci-single'), destination: `mirror.plant.example/imported/${single.repository}:${single.tag}`, digest: single.manifestDigest }],
+      digests: [...single.manifests.map((m) => m.digest), ...single.blobs.map((b) => b.digest)],
+    }),
+  );
+  await page.getByRole('button', { name: 'Start over' }).click();
+  await what.expectShown();
+  await what.enterReferences(CARRIED.map((name) => refOf(name)));
+  await what.plan();
+  await (await new ExportPlanStep(page).expectShown()).next();
+  await where.expectShown();
+  await page.getByLabel(/^Incremental for site/).fill('plant-7');
+  await expect(page.getByText(/No receipt from site plant-7 yet/)).toBeVisible();
+  await page.getByLabel('Receipt file from the site (ferry-receipt.json)', { exact: true }).fill(receipt);
+  await page.getByRole('button', { name: 'Add receipt' }).click();
+  await expect(page.getByText(/^Receipt added for site plant-7/)).toBeVisible();
+  await expect(page.getByText(/^Site plant-7: 1 receipt, last import .*; it has 1 image/)).toBeVisible();
+  await where.capture('first-hour-export-3-site');
+  await page.getByRole('button', { name: 'Plan again for site plant-7' }).click();
+  const plan = await new ExportPlanStep(page).expectShown();
+  await expect(page.getByRole('term').filter({ hasText: 'Left out (the site has it)' })).toBeVisible();
+  await plan.next();
+  await where.expectShown();
+  await expect(page.getByText(/The plan leaves out .* the site has/)).toBeVisible();
 });

@@ -63,15 +63,21 @@ function SiteFields() {
         />
         <p id="site-summary" className={unknown ? 'field-error' : 'hint'} role="status">
           {summary?.known &&
-            `Site ${summary.name}: ${summary.receipts} receipt${summary.receipts === 1 ? '' : 's'}${summary.lastImport ? `, last import ${new Date(summary.lastImport).toLocaleString()}` : ''}; it has ${summary.images} image${summary.images === 1 ? '' : 's'} (${formatBytes(summary.bytes)}).`}
+            `Site ${summary.name}: ${summary.receipts} receipt${summary.receipts === 1 ? '' : 's'}${summary.lastImport ? `, last import ${new Date(summary.lastImport).toLocaleString()}` : ''}; it has ${summary.images} image${summary.images === 1 ? '' : 's'}${summary.bytes > 0 ? ` (${formatBytes(summary.bytes)})` : ''}.`}
           {unknown && `No receipt from site ${summary.name} yet, so nothing says what it holds: add its receipt below, or clear the field for a full bundle.`}
         </p>
         <p id="site-hint" className="hint">
           Leaves out what the site&apos;s receipts say it already has.
-          {summary?.known && plan?.parent === undefined && ' Plan again (Back, then Plan export) to see what it leaves out.'}
-          {summary?.known && plan?.parent !== undefined && ` The plan leaves out ${formatBytes(plan.savedByIncremental)} the site has.`}
+          {summary?.known && plan?.parent !== undefined && ` The plan leaves out ${formatBytes(plan.savedByIncremental)} the site has; the bundle needs ${formatBytes(plan.bytes)}.`}
         </p>
       </div>
+      {summary?.known && plan?.parent === undefined && (
+        <div className="actions">
+          <button type="button" disabled={s.busy} onClick={() => void s.planExport()}>
+            Plan again for site {summary.name}
+          </button>
+        </div>
+      )}
       <div className="row">
         <PathField id="receipt-file" label="Receipt file from the site (ferry-receipt.json)" kind="file" value={receipt} onChange={setReceipt} />
         <div className="field">
