@@ -28,11 +28,13 @@ import { exportInput, planExport, runExportJob } from './service/export.ts';
 import { importInput, inspectBundle, runImportJob, runVerifyJob } from './service/import.ts';
 import { mirrorConfig, saveMirrorConfig } from './service/mirror.ts';
 import { AppRegistry } from './service/serve.ts';
+import { DemoRegistries } from './service/demo.ts';
 import { JobRunner } from './service/jobs.ts';
 import { CredentialVault, vaultPathFor, type SecretCipher } from './service/credential-vault.ts';
 import { listSavedSets, saveSet, setsFolderFor } from './service/saved-sets.ts';
 import { readSettings, saveSettings, settingsPathFor } from './service/settings.ts';
 import { decideOnBundle, readPolicy, reviewBundleFor, savePolicy, signingKeys } from './service/trust.ts';
+import { imageDetailsFor, saveReport } from './service/inspector.ts';
 import { refuseUserInfo } from '../src-shared/registry-address.ts';
 
 /** How a service is created: where its catalog is and which front end hosts it. */
@@ -86,6 +88,8 @@ export function createService(options: ServiceOptions): Service {
   // The app's own registry (one at a time); Settings' "start it with the app" starts it now, in the background.
   const registry = new AppRegistry({ settingsPath: settingsPathFor(catalogPath), emit: (status) => events.emit('serve:state', status), ...(options.log ? { log: options.log } : {}) });
   const autoStarted = options.autoStartRegistry === false ? Promise.resolve() : registry.autoStart();
+  // "Try Ferry with sample images": two local registries in demo/ beside the catalog, stopped with the service.
+  const demo = new DemoRegistries(catalogPath);
 
   const methods: { [M in ApiMethod]: (args: ApiMethods[M]['args']) => Promise<ApiMethods[M]['result']> } = {
     'app:info': async () => ({ version: ferryVersion(), mode: options.mode, catalog: catalogPath }),
@@ -186,6 +190,8 @@ export function createService(options: ServiceOptions): Service {
       return reviewBundleFor(args, verified, openCatalog, savedLogin);
     },
     'bundle:decide': (args) => decideOnBundle(args, openCatalog),
+    'bundle:images': (args) => imageDetailsFor(args, verified),
+    'report:save': (args) => saveReport(args),
     // Beside the catalog, like the settings: import reads the same file.
     'policy:get': () => readPolicy(catalogPath),
     'policy:save': (args) => savePolicy(catalogPath, args, openCatalog),
@@ -195,6 +201,9 @@ export function createService(options: ServiceOptions): Service {
     'serve:start': (args) => registry.start(args),
     'serve:stop': () => registry.stop(),
     'serve:status': () => registry.status(),
+    'demo:start': () => demo.start(),
+    'demo:stop': () => demo.stop(),
+    'demo:status': () => demo.status(),
   };
 
   return {
@@ -215,6 +224,7 @@ export function createService(options: ServiceOptions): Service {
       stopDriveWatch = undefined;
       await jobs.stopAll();
       await registry.close();
+      await demo.close();
       catalog?.close();
       catalog = undefined;
     },

@@ -7,6 +7,7 @@ import { useCatalog } from './stores/catalog-store.ts';
 import { useDrives } from './stores/drives-store.ts';
 import { useExport } from './stores/export-store.ts';
 import { useImport } from './stores/import-store.ts';
+import { useInspector } from './stores/inspector-store.ts';
 import { useJobs } from './stores/jobs-store.ts';
 import { usePicker } from './stores/picker-store.ts';
 import { useSavedSets } from './stores/saved-sets-store.ts';
@@ -16,6 +17,7 @@ import { useServe } from './stores/serve-store.ts';
 import { useSettings } from './stores/settings-store.ts';
 import './styles.css';
 import './browser.css';
+import './inspector.css';
 
 const client = createApiClient();
 // The one place stores subscribe to engine events (STYLE.md: one explicit init, never at import time).
@@ -27,6 +29,7 @@ useExport.getState().init(client);
 useImport.getState().init(client);
 usePolicy.getState().init(client);
 useReview.getState().init(client);
+useInspector.getState().init(client);
 usePicker.getState().init(client);
 useSavedSets.getState().init(client);
 useBrowse.getState().init(client);

@@ -7,8 +7,6 @@ import { RunStep } from './export/RunStep.tsx';
 import { WhatStep } from './export/WhatStep.tsx';
 import { WhereStep } from './export/WhereStep.tsx';
 
-export { VerifyReport } from './export/VerifyReport.tsx';
-
 const TITLES = { what: 'What to carry', plan: 'The plan', where: 'Where to write it', run: 'Exporting', done: 'Done' } as const;
 const STEP_NAMES = EXPORT_STEPS.map((s) => TITLES[s]);
 

@@ -2,6 +2,7 @@
 import { useEffect } from 'react';
 import type { FoundBundle } from '../../src-shared/api/contract.ts';
 import { AccessFields } from '../components/AccessFields.tsx';
+import { BundleInspector } from '../components/BundleInspector.tsx';
 import { ConnectionTestNotice } from '../components/ConnectionTestNotice.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { JobProgressView } from '../components/JobProgressView.tsx';
@@ -9,13 +10,13 @@ import { MirrorStep } from '../components/MirrorFiles.tsx';
 import { PathField } from '../components/PathField.tsx';
 import { RunRegistryHere } from '../components/RunRegistryHere.tsx';
 import { StepHeading } from '../components/StepHeading.tsx';
+import { VerifyReport } from '../components/VerifyReport.tsx';
 import { VirtualTable, type VirtualColumn } from '../components/VirtualTable.tsx';
 import { CONTENT_KIND_WORDS } from '../../src-shared/model/content-kind.ts';
 import { formatBytes } from '../../src-shared/units.ts';
 import { shortDigest } from '../format.ts';
 import { useBrowse } from '../stores/browse-store.ts';
 import { IMPORT_STEPS, useImport } from '../stores/import-store.ts';
-import { VerifyReport } from './ExportWizard.tsx';
 import { ReviewStep } from './ReviewStep.tsx';
 
 const TITLES = { bundle: 'Find the bundle', verify: 'Verify', inspect: 'Inspect', target: 'Target registry', review: 'Review', push: 'Push', mirror: 'Mirror configuration' } as const;
@@ -94,7 +95,7 @@ function VerifyStep() {
     <>
       {!job && <JobProgressView jobId={s.verifyJobId} label="Verification progress" />}
       {job && job.status !== 'succeeded' && <ErrorNotice error={job.error ?? { code: 'BUNDLE_INVALID', message: `Verification ${job.status}.` }} />}
-      {s.verify && <VerifyReport result={s.verify} />}
+      {s.verify && <VerifyReport result={s.verify} side="import" bundle={s.bundle.trim()} />}
       <ErrorNotice error={s.error} />
       <div className="actions">
         {!job && (
@@ -188,6 +189,7 @@ function InspectStep() {
         rows={inspection.images}
         rowKey={(img) => `${img.name}@${img.digest}`}
       />
+      <BundleInspector bundle={s.bundle.trim()} manifest={inspection.manifest} verification={s.verify} />
       <div className="actions">
         <button type="button" onClick={() => s.goTo('verify')}>
           Back

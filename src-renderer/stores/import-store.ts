@@ -75,6 +75,8 @@ export interface ImportStore {
   /** Writes every mirror configuration file into mirrorFolder, keeping their folders. */
   saveMirror: () => Promise<void>;
   reset: () => void;
+  /** A fresh wizard with the bundle, where to look for it, the target and its access filled in (the sample flow); Settings' saved access is not applied over them. */
+  prefill: (form: Partial<Pick<ImportStore, 'bundle' | 'searchFolder' | 'target' | 'access' | 'mirrorFolder'>>) => void;
 }
 
 let client: ApiClient | null = null;
@@ -229,6 +231,10 @@ export const useImport = create<ImportStore>()((set, get) => {
       }),
     reset() {
       set(initial);
+      useReview.getState().clear();
+    },
+    prefill(form) {
+      set({ ...initial, ...form });
       useReview.getState().clear();
     },
   };

@@ -11,6 +11,7 @@ import type { ErrorEnvelope, ErrorHint } from '../errors.ts';
 import type { BundleImage, BundleManifest } from '../model/bundle.ts';
 import type { BundleSummary, MonthTotals } from '../model/catalog.ts';
 import type { ContentKind, ListedContent } from '../model/content-kind.ts';
+import type { ImageDetails } from '../model/image-detail.ts';
 import type { BlobProgress } from '../model/oci.ts';
 import type { JobProgress } from '../model/progress.ts';
 import type { ReferrerPresence } from '../model/trust.ts';
@@ -18,6 +19,7 @@ import type { BrowseFilePreview, BrowseFiles, BrowseImageInput, BrowseManifest, 
 import type { JobState } from './jobs.ts';
 import type { DecisionInput, PolicyDocument, ReviewInput, ReviewReport, SignatureFinding, SigningKeyInfo } from './trust.ts';
 import type { MirrorConfigInput, MirrorFile, ServeStartInput, ServeRunning, ServeStatus } from './serve.ts';
+import type { DemoStatus } from './demo.ts';
 import type { z } from 'zod';
 import type { RegistrySettingSchema, SettingsSchema } from '../schemas/settings.ts';
 
@@ -25,7 +27,9 @@ export * from './jobs.ts';
 export * from './browse.ts';
 export * from './trust.ts';
 export * from './serve.ts';
+export * from './demo.ts';
 export type { BundleSummary, MonthTotals } from '../model/catalog.ts';
+export type { ImageDetail, ImageDetails, LayerDetail, PlatformDetail } from '../model/image-detail.ts';
 
 /** Registry access as the UI collects it; credentials never leave the engine side again. */
 export interface RegistryAccessInput {
@@ -296,6 +300,10 @@ export interface ApiMethods {
   'bundle:review': { args: ReviewInput; result: ReviewReport };
   /** Approve or reject a bundle with a key: a signed statement beside ferry.json and an audit entry; answers the new statement as checked. */
   'bundle:decide': { args: DecisionInput; result: SignatureFinding };
+  /** The inspector's per-image detail of a verified bundle: platforms, layers (sizes, media types) and config labels (all images up to a cap when none is named; `labels: false` reads no config). */
+  'bundle:images': { args: { bundle: string; images?: string[]; labels?: boolean }; result: ImageDetails };
+  /** Writes a report the app made (the officer's "Save report": self-contained HTML) into `folder` as `name`, never replacing a file; answers the path written. */
+  'report:save': { args: { folder: string; name: string; text: string }; result: { path: string } };
   /** The site policy file (beside the catalog), as text. */
   'policy:get': { args: Record<string, never>; result: PolicyDocument };
   /** Checks the policy text and writes it durably; a change is recorded in the audit log. Invalid text is refused naming the line. */
@@ -308,6 +316,12 @@ export interface ApiMethods {
   'serve:stop': { args: Record<string, never>; result: { stopped: boolean } };
   /** Whether the app's registry runs, where, and what its store holds. */
   'serve:status': { args: Record<string, never>; result: ServeStatus };
+  /** "Try Ferry with sample images": starts two local registries (source with the samples, empty target) and names a folder standing in for the USB drive. */
+  'demo:start': { args: Record<string, never>; result: DemoStatus };
+  /** Stops the sample registries. */
+  'demo:stop': { args: Record<string, never>; result: { stopped: boolean } };
+  /** Whether the sample registries run, and where. */
+  'demo:status': { args: Record<string, never>; result: DemoStatus };
 }
 
 /** Every event the engine pushes to front ends. */
@@ -361,6 +375,8 @@ export const API_METHODS = [
   'browse:read',
   'bundle:review',
   'bundle:decide',
+  'bundle:images',
+  'report:save',
   'policy:get',
   'policy:save',
   'keys:list',
@@ -368,6 +384,9 @@ export const API_METHODS = [
   'serve:start',
   'serve:stop',
   'serve:status',
+  'demo:start',
+  'demo:stop',
+  'demo:status',
 ] as const satisfies readonly ApiMethod[];
 
 /** The event names at run time. */

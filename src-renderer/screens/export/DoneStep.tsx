@@ -6,7 +6,7 @@ import type { ExportJobResult } from '../../../src-shared/api/jobs.ts';
 import { formatBytes, formatEta } from '../../../src-shared/units.ts';
 import { useDrives } from '../../stores/drives-store.ts';
 import { useExport } from '../../stores/export-store.ts';
-import { VerifyReport } from './VerifyReport.tsx';
+import { VerifyReport } from '../../components/VerifyReport.tsx';
 
 /** How long a run took, in words: under a second reads "under 1 s", not "0 s". */
 function took(seconds: number): string {
