@@ -4,6 +4,7 @@ import { createApiClient } from './api/client.ts';
 import { App } from './App.tsx';
 import { useBrowse } from './stores/browse-store.ts';
 import { useCatalog } from './stores/catalog-store.ts';
+import { useDemo } from './stores/demo-store.ts';
 import { useDrives } from './stores/drives-store.ts';
 import { useExport } from './stores/export-store.ts';
 import { useImport } from './stores/import-store.ts';
@@ -34,6 +35,7 @@ usePicker.getState().init(client);
 useSavedSets.getState().init(client);
 useBrowse.getState().init(client);
 useServe.getState().init(client);
+useDemo.getState().init(client);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

@@ -96,7 +96,9 @@ function Signatures({ findings }: { findings: readonly SignatureFinding[] }) {
             </td>
             <td>{f.role ?? 'not trusted by the policy'}</td>
             <td>{f.ok ? 'Verified' : `Failed: ${f.problem ?? 'did not verify'}`}</td>
-            <td>{[f.reviewer, f.time, f.note ? `“${f.note}”` : undefined, f.allowRollback ? 'allows a rollback' : undefined].filter(Boolean).join(' · ') || '—'}</td>
+            <td>
+              {[f.reviewer, f.time ? formatLocalTime(f.time) : undefined, f.note ? `“${f.note}”` : undefined, f.allowRollback ? 'allows a rollback' : undefined].filter(Boolean).join(' · ') || '—'}
+            </td>
           </tr>
         ))}
       </tbody>

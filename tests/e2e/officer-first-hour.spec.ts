@@ -220,4 +220,13 @@ test("a damaged layer fails verification naming its image, in the receiving side
   await page.getByRole('button', { name: 'Print', exact: true }).click();
   expect(await printed(page)).toBe(1);
   await verify.capture('officer-3-damaged');
+
+  // The Review screen refuses the same bundle, and its refusal names the image too.
+  await new StartScreen(page).open();
+  await page.getByRole('button', { name: /Review a bundle/ }).click();
+  const review = await new ImportReviewStep(page).expectShown();
+  await review.reviewBundle(damaged, `${target.host}/mirror`, { plainHttp: true });
+  const refused = page.getByRole('alert').filter({ hasText: 'failed verification' });
+  await expect(refused).toContainText(`blob ${badLayer} belongs to image ${refOf(SINGLE)}`);
+  await review.capture('officer-4-review-damaged');
 });
