@@ -31,7 +31,7 @@ import type {
   ReceiptSummary,
   RecordBundleOptions,
   SiteContents,
-  SiteOverview,
+  SiteHoldings,
   SiteSummary,
   TagHistoryEntry,
 } from './types.ts';
@@ -274,7 +274,7 @@ export class Catalog {
   }
 
   /** Every site with what its receipts say it holds (images, digests, bytes) and when it last imported. */
-  siteOverviews(): SiteOverview[] {
+  siteOverviews(): SiteHoldings[] {
     return this.#do('list sites', (sql) => view.siteOverviews(sql));
   }
 

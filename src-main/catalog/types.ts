@@ -15,7 +15,7 @@ export type {
   CatalogImage,
   MonthTotals,
   ReceiptSummary,
-  SiteOverview,
+  SiteHoldings,
   SiteSummary,
 } from '../../src-shared/model/catalog.ts';
 

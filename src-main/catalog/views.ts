@@ -5,7 +5,7 @@
  * and receipts, the per-site view and the receipts list. The CLI's exact
  * queries stay in queries.ts.
  */
-import type { BundleDetail, ReceiptSummary, SiteOverview } from './types.ts';
+import type { BundleDetail, ReceiptSummary, SiteHoldings } from './types.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { bundle, bundleEvents, bundleImages, bundlesContaining, sites } from './queries.ts';
 import type { Sql } from './sql.ts';
@@ -90,7 +90,7 @@ export function receipts(sql: Sql, limit: number, where: { bundleId?: string } =
 }
 
 /** Every site with its registries, receipts, last import, images, digests and bytes (totals kept on the site's row, migration 8). */
-export function siteOverviews(sql: Sql): SiteOverview[] {
+export function siteOverviews(sql: Sql): SiteHoldings[] {
   const counts = new Map(
     sql
       .all<{ site: string; images: number; digests: number; bytes: number; unsized: number }>(

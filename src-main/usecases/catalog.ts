@@ -16,7 +16,7 @@ import {
   type MonthTotals,
   type ReceiptSummary,
   type SiteContents,
-  type SiteOverview,
+  type SiteHoldings,
   type SiteSummary,
   type TagHistoryEntry,
 } from '../catalog/index.ts';
@@ -61,7 +61,7 @@ export interface CatalogAnswers {
   audit: AuditCheck;
   conflicts: BundleConflict[];
   bundle: BundleDetail;
-  siteOverviews: SiteOverview[];
+  siteOverviews: SiteHoldings[];
   receipts: ReceiptSummary[];
   auditLog: { entries: AuditEntry[]; check: AuditCheck };
 }

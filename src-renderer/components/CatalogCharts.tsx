@@ -3,7 +3,7 @@
  * bytes per site and images per bundle. One inline SVG bar chart (no library,
  * no network), each with a text alternative naming every bar's value.
  */
-import type { CatalogBundle, MonthTotal, SiteOverview } from '../stores/catalog-store.ts';
+import type { CatalogBundle, MonthTotal, SiteHoldings } from '../stores/catalog-store.ts';
 import { formatBytes, formatMonth } from '../format.ts';
 import { shortBundleId } from './BundlesTable.tsx';
 
@@ -60,7 +60,7 @@ export function MonthChart({ totals }: { totals: MonthTotal[] }) {
 }
 
 /** What each site holds according to its receipts, in bytes. */
-export function SiteChart({ sites }: { sites: SiteOverview[] }) {
+export function SiteChart({ sites }: { sites: SiteHoldings[] }) {
   const bars = [...sites]
     .sort((a, b) => b.bytes - a.bytes)
     .slice(0, MAX_BARS)

@@ -4,7 +4,7 @@
  * bytes, last import); the receipts carried back; and the audit log with the
  * check of its hash chain. Plain tables: each is short (at most 100 rows).
  */
-import type { AuditView, BundleDetail, ReceiptSummary, SiteOverview } from '../stores/catalog-store.ts';
+import type { AuditView, BundleDetail, ReceiptSummary, SiteHoldings } from '../stores/catalog-store.ts';
 import { formatAgo, formatBytes, formatCount, formatFullTime, formatLocalTime, shortDigest } from '../format.ts';
 import { eventWord, shortBundleId } from './BundlesTable.tsx';
 import { FieldHelp } from './FieldHelp.tsx';
@@ -91,7 +91,7 @@ export function BundleDetailView({ detail, onClose }: { detail: BundleDetail; on
 }
 
 /** Which site has what: receipts, images, bytes and when it last imported. */
-export function SitesView({ sites }: { sites: SiteOverview[] }) {
+export function SitesView({ sites }: { sites: SiteHoldings[] }) {
   return (
     <>
       <FieldHelp term="site" />

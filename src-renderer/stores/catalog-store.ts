@@ -11,7 +11,7 @@ export type MonthTotal = ApiMethods['catalog:totals']['result'][number];
 /** A bundle opened from the catalog. */
 export type BundleDetail = ApiMethods['catalog:bundle']['result'];
 /** One site of `catalog:sites`. */
-export type SiteOverview = ApiMethods['catalog:sites']['result'][number];
+export type SiteHoldings = ApiMethods['catalog:sites']['result'][number];
 /** One receipt of `catalog:receipts`. */
 export type ReceiptSummary = ApiMethods['catalog:receipts']['result'][number];
 /** The audit log and its check, as `catalog:audit` answers. */
@@ -26,7 +26,7 @@ export interface CatalogStore {
   /** The newest bundles regardless of the search, for the start screen and the charts. */
   recent: CatalogBundle[];
   totals: MonthTotal[];
-  sites: SiteOverview[];
+  sites: SiteHoldings[];
   receipts: ReceiptSummary[];
   audit: AuditView | null;
   /** The search the bundles list answers (what was submitted, not what is being typed). */

@@ -98,7 +98,7 @@ export interface ReceiptSummary {
 }
 
 /** One site with what its receipts say it holds: the catalog's per-site view. */
-export interface SiteOverview extends SiteSummary {
+export interface SiteHoldings extends SiteSummary {
   /** Distinct images (source and digest) its receipts name. */
   images: number;
   /** Distinct blob and manifest digests, and the bytes of those the catalog knows a size for. */
