@@ -10,6 +10,7 @@ export function PathField({
   kind,
   hint,
   placeholder,
+  error,
 }: {
   id: string;
   label: string;
@@ -18,18 +19,34 @@ export function PathField({
   kind: 'file' | 'folder';
   hint?: string;
   placeholder?: string;
+  /** What is wrong with the value, shown beside the field (which is then marked invalid); undefined when nothing is. */
+  error?: string | undefined;
 }) {
   const open = usePicker((s) => s.open);
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
       <div className="path-row">
-        <input id={id} type="text" spellCheck={false} value={value} placeholder={placeholder} aria-describedby={hint ? `${id}-hint` : undefined} onChange={(e) => onChange(e.target.value)} />
+        <input
+          id={id}
+          type="text"
+          spellCheck={false}
+          value={value}
+          placeholder={placeholder}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={[error ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean).join(' ') || undefined}
+          onChange={(e) => onChange(e.target.value)}
+        />
         {/* Read out as "Browse… for <label>", so each button is told apart; the hidden words never label the input itself. */}
         <button type="button" onClick={() => void open({ title: label, kind, start: value, choose: onChange })}>
           Browse…<span className="visually-hidden"> for {label}</span>
         </button>
       </div>
+      {error && (
+        <p id={`${id}-error`} className="field-error">
+          {error}
+        </p>
+      )}
       {hint && (
         <p id={`${id}-hint`} className="hint">
           {hint}

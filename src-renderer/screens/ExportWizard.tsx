@@ -3,11 +3,11 @@ import { AccessFields } from '../components/AccessFields.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { OpenShiftEndpoints } from '../components/OpenShiftEndpoints.tsx';
 import { PathField } from '../components/PathField.tsx';
+import { SafelyRemove } from '../components/SafelyRemove.tsx';
 import { SaveAsSet, SavedSets } from '../components/SavedSets.tsx';
 import { JobProgressView } from '../components/JobProgressView.tsx';
 import { StepHeading } from '../components/StepHeading.tsx';
 import { VirtualTable, type VirtualColumn } from '../components/VirtualTable.tsx';
-import { driveHolding } from '../drive-match.ts';
 import { SITE_LABEL } from '../field-labels.ts';
 import { formatBytes } from '../../src-shared/units.ts';
 import { parseReferences, shortDigest } from '../format.ts';
@@ -309,42 +309,13 @@ function DoneStep() {
       {!s.verify && !s.verifyError && <JobProgressView jobId={s.verifyJobId} label="Verification progress" />}
       <ErrorNotice error={s.verifyError} />
       {s.verify && <VerifyReport result={s.verify} />}
-      <SafelyRemove bundle={result?.bundle ?? s.target} />
+      <SafelyRemove bundle={result?.bundle ?? s.target} eject={s.eject} onEject={(path) => void s.ejectDrive(path)} />
       <div className="actions">
         <button type="button" onClick={() => s.reset()}>
           Export another set
         </button>
       </div>
     </>
-  );
-}
-
-/** "Safely remove drive", when the bundle lies on a removable drive; the outcome is announced in a live region. */
-function SafelyRemove({ bundle }: { bundle: string }) {
-  const drives = useDrives((d) => d.drives);
-  const eject = useExport((s) => s.eject);
-  const ejectDrive = useExport((s) => s.ejectDrive);
-  const drive = driveHolding(
-    bundle,
-    drives.filter((d) => d.removable),
-  );
-  const path = drive?.path ?? (eject.state === 'idle' ? undefined : eject.path);
-  if (path === undefined) return null;
-  const name = drive?.label || path;
-  return (
-    <section aria-labelledby="remove-heading">
-      <h3 id="remove-heading">Removable drive</h3>
-      <div className="actions">
-        <button type="button" disabled={eject.state === 'ejecting' || eject.state === 'ejected'} onClick={() => void ejectDrive(path)}>
-          {eject.state === 'ejecting' ? 'Removing…' : 'Safely remove drive'}
-        </button>
-      </div>
-      <p role="status" aria-live="polite">
-        {eject.state === 'ejecting' && `Flushing and unmounting ${name}…`}
-        {eject.state === 'ejected' && `${name} can now be unplugged safely.`}
-      </p>
-      {eject.state === 'failed' && <ErrorNotice error={eject.error} />}
-    </section>
   );
 }
 
