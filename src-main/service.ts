@@ -27,6 +27,7 @@ import { importInput, inspectBundle, runImportJob, runVerifyJob } from './servic
 import { mergePullSecret, mirrorConfig, saveMirrorConfig } from './service/mirror.ts';
 import { lastImportPathFor, readLastImport, rememberImport } from './service/import-memory.ts';
 import { AppRegistry } from './service/serve.ts';
+import { DemoRegistries } from './service/demo.ts';
 import { JobRunner } from './service/jobs.ts';
 import { CredentialVault, vaultPathFor, type SecretCipher } from './service/credential-vault.ts';
 import { listSavedSets, saveSet, setsFolderFor } from './service/saved-sets.ts';
@@ -85,6 +86,8 @@ export function createService(options: ServiceOptions): Service {
   // The app's own registry (one at a time); Settings' "start it with the app" starts it now, in the background.
   const registry = new AppRegistry({ settingsPath: settingsPathFor(catalogPath), emit: (status) => events.emit('serve:state', status), ...(options.log ? { log: options.log } : {}) });
   const autoStarted = options.autoStartRegistry === false ? Promise.resolve() : registry.autoStart();
+  // "Try Ferry with sample images": two local registries in demo/ beside the catalog, stopped with the service.
+  const demo = new DemoRegistries(catalogPath);
 
   const methods: { [M in ApiMethod]: (args: ApiMethods[M]['args']) => Promise<ApiMethods[M]['result']> } = {
     'app:info': async () => ({ version: ferryVersion(), mode: options.mode, catalog: catalogPath }),
@@ -192,6 +195,9 @@ export function createService(options: ServiceOptions): Service {
     'serve:start': (args) => registry.start(args),
     'serve:stop': () => registry.stop(),
     'serve:status': () => registry.status(),
+    'demo:start': () => demo.start(),
+    'demo:stop': () => demo.stop(),
+    'demo:status': () => demo.status(),
   };
 
   return {
@@ -212,6 +218,7 @@ export function createService(options: ServiceOptions): Service {
       stopDriveWatch = undefined;
       await jobs.stopAll();
       await registry.close();
+      await demo.close();
       catalog?.close();
       catalog = undefined;
     },

@@ -112,6 +112,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: 'Open Ferry in a web browser (browser mode): the app on 127.0.0.1 behind a session token.',
     load: () => import('./commands/ui.ts').then((m) => ({ spec: m.uiSpec, run: m.runUi })),
   },
+  {
+    name: 'demo',
+    summary: 'Try Ferry with sample images and nothing external: two local registries, then export, verify, inspect, import and mirror configuration.',
+    load: () => import('./commands/demo.ts').then((m) => ({ spec: m.demoSpec, run: m.runDemo })),
+  },
 ];
 
 function overview(): string {

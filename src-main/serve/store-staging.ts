@@ -20,13 +20,19 @@
  *   waits for its writes: the copy of the next blob runs while this one is
  *   hashed. Whatever goes wrong with a copy sends the blob down the streamed
  *   way, which tells the bundle's faults from the store's.
+ *   The kernel copy takes the bundle file's mode until it is changed, so it
+ *   is made in a folder of its own that only Ferry's user can enter
+ *   (`uploads/import-copy-HEX/`, 0700; `ferry serve gc` sweeps one a kill
+ *   left, as it sweeps idle uploads): no one else can open it, for reading
+ *   or writing, before it is 0640 and renamed into place.
  * Either way a staged blob's data is fsynced in the background, a couple at
  * a time, each through a handle opened only for its sync (so staged blobs
  * hold no file handles while they wait).
  */
 import { constants } from 'node:fs';
-import { chmod, copyFile, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { chmod, copyFile, mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { tempPathFor } from '../base/durable-write.ts';
 import { ioError } from '../base/fs-errors.ts';
 import { writeAll } from '../base/gathered-write.ts';
@@ -106,6 +112,8 @@ export class BlobStaging {
   /** Blob writes and copies still running: `discard` waits for them, so one cut short by a cancel leaves no temp file behind. */
   private readonly writing = new Set<Promise<void>>();
   private discarded = false;
+  /** The private folder the kernel copies are made in, created with the first copy (see the module comment). */
+  private copyFolder: Promise<string> | undefined;
 
   constructor(private readonly context: StagingContext) {}
 
@@ -210,11 +218,13 @@ export class BlobStaging {
   private async copyStaged(blob: BlobRef, file: SafeFile): Promise<KeptCopy | undefined> {
     const target = await this.target(blob);
     if (target === undefined) return undefined;
-    const { final, temp } = target;
+    const { final } = target;
+    let temp: string | undefined;
     try {
+      temp = join(await this.privateCopyFolder(), blob.digest.replace(':', '-'));
       // copy_file_range from the handle verification opened (its /proc link reopens that very file, whatever its path holds now).
       await copyFile(`/proc/self/fd/${file.handle.fd}`, temp, constants.COPYFILE_EXCL);
-      // copyFile gives the copy the bundle file's mode; the store's blobs are 0640.
+      // copyFile gives the copy the bundle file's mode (in a folder no one else can enter); the store's blobs are 0640.
       await chmod(temp, 0o640);
       // copyFile copies the file as long as it is by then: one that grew since it was opened (a shared mount, a hostile
       // medium) would leave bytes past the listed size that the check never reads. Such a copy is dropped; the streamed
@@ -222,7 +232,7 @@ export class BlobStaging {
       if ((await stat(temp)).size !== blob.size) throw new Error('the copy is not the listed size');
     } catch {
       // A failed copy (the media or the store): the streamed way finds out which, and says so.
-      await rm(temp, { force: true }).catch(() => undefined);
+      if (temp !== undefined) await rm(temp, { force: true }).catch(() => undefined);
       return undefined;
     }
     const staged: Staged = { temp, final, size: blob.size, synced: this.syncInBackground(temp) };
@@ -241,6 +251,25 @@ export class BlobStaging {
           })(),
         ),
     };
+  }
+
+  /** The folder kernel copies are made in: under `uploads/`, entered only by Ferry's user (0700 whatever the umask). */
+  private privateCopyFolder(): Promise<string> {
+    this.copyFolder ??= (async () => {
+      const folder = join(this.context.layout.uploadsRoot, `import-copy-${randomBytes(8).toString('hex')}`);
+      await mkdir(folder, { recursive: true, mode: 0o700 });
+      await chmod(folder, 0o700);
+      return folder;
+    })();
+    return this.copyFolder;
+  }
+
+  /** Removes the private copy folder once no copy is left in it (what was kept has been renamed out). */
+  private async removeCopyFolder(): Promise<void> {
+    const folder = this.copyFolder;
+    this.copyFolder = undefined;
+    const path = await folder?.catch(() => undefined);
+    if (path !== undefined) await rm(path, { recursive: true, force: true }).catch(() => undefined);
   }
 
   /** Syncs a staged temp file's data in the background, through a handle of its own (so none is held while it waits); judged at commit. */
@@ -294,6 +323,7 @@ export class BlobStaging {
       if (refused) throw refused.reason;
     } finally {
       await Promise.all(entries.filter(([digest]) => !stored.has(digest)).map(([, staged]) => removeStaged(staged)));
+      if (this.copies.size === 0) await this.removeCopyFolder();
     }
     return { stored, folders: entries.filter(([digest]) => stored.has(digest)).map(([, staged]) => dirname(staged.final)) };
   }
@@ -306,6 +336,7 @@ export class BlobStaging {
     this.staged.clear();
     this.copies.clear();
     await Promise.all(entries.map(removeStaged));
+    await this.removeCopyFolder();
   }
 }
 

@@ -94,6 +94,8 @@ export interface ExportStore extends ExportForm {
   /** "Safely remove drive" for the drive mounted at `path`. */
   ejectDrive: (path: string) => Promise<void>;
   reset: () => void;
+  /** A fresh wizard with these fields filled in (the sample flow's references, access and folder); Settings' saved access is not applied over them. */
+  prefill: (form: Partial<ExportForm>) => void;
 }
 
 let client: ApiClient | null = null;
@@ -241,5 +243,8 @@ export const useExport = create<ExportStore>()((set, get) => ({
   },
   reset() {
     set({ ...initial, ...defaultsOf(useSettings.getState().saved) });
+  },
+  prefill(form) {
+    set({ ...initial, ...defaultsOf(useSettings.getState().saved), ...form, ...('archive' in form || 'partSize' in form ? { optionsTouched: true } : {}) });
   },
 }));

@@ -95,6 +95,8 @@ export interface ImportStore {
   /** Writes every mirror configuration file into mirrorFolder, keeping their folders. */
   saveMirror: () => Promise<void>;
   reset: () => void;
+  /** A fresh wizard with the bundle, where to look for it, the target and its access filled in (the sample flow); Settings' saved access is not applied over them. */
+  prefill: (form: Partial<Pick<ImportStore, 'bundle' | 'searchFolder' | 'target' | 'access' | 'mirrorFolder'>>) => void;
 }
 
 /** The mirror step's pull-secret fields. */
@@ -357,5 +359,9 @@ export const useImport = create<ImportStore>()((set, get) => {
         set({ pullSecretSaved: null });
         set({ pullSecretSaved: await api['mirror:pull-secret']({ file: file.trim(), saveAs: saveAs.trim(), target: get().target.trim(), username: username.trim(), password }) });
       }),
+    prefill(form) {
+      set({ ...initial, ...form });
+      useReview.getState().clear();
+    },
   };
 });

@@ -18,6 +18,7 @@ import type { BrowseFilePreview, BrowseFiles, BrowseImageInput, BrowseManifest, 
 import type { JobState } from './jobs.ts';
 import type { DecisionInput, PolicyDocument, ReviewInput, ReviewReport, SignatureFinding, SigningKeyInfo } from './trust.ts';
 import type { MirrorConfigInput, MirrorFile, ServeStartInput, ServeRunning, ServeStatus } from './serve.ts';
+import type { DemoStatus } from './demo.ts';
 import type { z } from 'zod';
 import type { RegistrySettingSchema, SettingsSchema } from '../schemas/settings.ts';
 
@@ -25,6 +26,7 @@ export * from './jobs.ts';
 export * from './browse.ts';
 export * from './trust.ts';
 export * from './serve.ts';
+export * from './demo.ts';
 export type { BundleSummary, MonthTotals } from '../model/catalog.ts';
 
 /** Registry access as the UI collects it; credentials never leave the engine side again. */
@@ -289,6 +291,12 @@ export interface ApiMethods {
   'serve:stop': { args: Record<string, never>; result: { stopped: boolean } };
   /** Whether the app's registry runs, where, and what its store holds. */
   'serve:status': { args: Record<string, never>; result: ServeStatus };
+  /** "Try Ferry with sample images": starts two local registries (source with the samples, empty target) and names a folder standing in for the USB drive. */
+  'demo:start': { args: Record<string, never>; result: DemoStatus };
+  /** Stops the sample registries. */
+  'demo:stop': { args: Record<string, never>; result: { stopped: boolean } };
+  /** Whether the sample registries run, and where. */
+  'demo:status': { args: Record<string, never>; result: DemoStatus };
 }
 
 /** Every event the engine pushes to front ends. */
@@ -348,6 +356,9 @@ export const API_METHODS = [
   'serve:start',
   'serve:stop',
   'serve:status',
+  'demo:start',
+  'demo:stop',
+  'demo:status',
 ] as const satisfies readonly ApiMethod[];
 
 /** The event names at run time. */

@@ -98,6 +98,8 @@ export interface SkopeoCopyOptions {
   preserveDigests?: boolean;
   /** --format for the destination manifest (e.g. 'v2s2'); default none, keep as is. */
   format?: string;
+  /** The copy is expected to be refused (a test of access rules): fail at once, without the retry meant for load flakes. */
+  expectRefusal?: boolean;
 }
 
 /** Copies an image with skopeo, deriving TLS and credential flags from the registries involved. */
@@ -121,7 +123,7 @@ export async function skopeoCopy(src: CopyEndpoint, dest: CopyEndpoint, options:
   try {
     await runSkopeo(args, secrets);
   } catch (first) {
-    if (!dest.registry) throw first;
+    if (!dest.registry || options.expectRefusal === true) throw first;
     // Seeding under heavy load once saw Distribution refuse a manifest PUT that
     // succeeded on rerun (skopeo then reports "Instructed to preserve digests"):
     // a copy is idempotent, so retry once and keep the evidence in the test log.

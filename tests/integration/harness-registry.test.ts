@@ -240,6 +240,7 @@ describe('token mode', () => {
       skopeoCopy(
         { ref, registry, creds: { username: reader.username, password: reader.password } },
         { ref: dockerRef(registry, 'fixtures/copy-by-reader', 'v1'), registry, creds: { username: reader.username, password: reader.password } },
+        { expectRefusal: true },
       ),
       /denied|unauthorized|authentication required/i,
     );
