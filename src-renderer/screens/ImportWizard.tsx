@@ -13,7 +13,7 @@ import { BundleStep, VerifyStep } from './import/BundleStep.tsx';
 import { InspectStep } from './import/InspectStep.tsx';
 import { PushStep } from './import/PushStep.tsx';
 import { TargetStep } from './import/TargetStep.tsx';
-import { count } from './import/words.ts';
+import { formatCount as count } from '../format.ts';
 import { ReviewStep } from './ReviewStep.tsx';
 
 const TITLES = { bundle: 'Find the bundle', verify: 'Verify', inspect: 'Inspect', target: 'Target registry', review: 'Review', push: 'Push', mirror: 'Mirror configuration' } as const;

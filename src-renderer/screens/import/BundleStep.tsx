@@ -8,7 +8,7 @@ import { PathField } from '../../components/PathField.tsx';
 import { useImport } from '../../stores/import-store.ts';
 import { VerifyReport } from '../ExportWizard.tsx';
 import { engineProblem, folderProblem } from './checks.ts';
-import { localTime } from './words.ts';
+import { formatLocalTime as localTime } from '../../format.ts';
 
 const FORM_WORDS = { directory: 'folder', archive: 'archive' } as const;
 

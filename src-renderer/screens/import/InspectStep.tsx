@@ -2,10 +2,9 @@
 import { CONTENT_KIND_WORDS } from '../../../src-shared/model/content-kind.ts';
 import { formatBytes } from '../../../src-shared/units.ts';
 import { VirtualTable, type VirtualColumn } from '../../components/VirtualTable.tsx';
-import { shortDigest } from '../../format.ts';
 import { useBrowse } from '../../stores/browse-store.ts';
 import { useImport } from '../../stores/import-store.ts';
-import { localDate, localTime } from './words.ts';
+import { formatLocalDate as localDate, formatLocalTime as localTime, shortDigest } from '../../format.ts';
 
 type InspectedImage = NonNullable<ReturnType<typeof useImport.getState>['inspection']>['images'][number];
 const targetOf = (img: InspectedImage): string => img.destination ?? (img.targets?.length ? img.targets.map((t) => t.path || '(the import path)').join(', ') : 'chosen in the next step');

@@ -10,7 +10,7 @@ import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { JobProgressView } from '../../components/JobProgressView.tsx';
 import { SafelyRemove } from '../../components/SafelyRemove.tsx';
 import { useImport } from '../../stores/import-store.ts';
-import { count, duration } from './words.ts';
+import { formatCount as count, formatDuration as duration } from '../../format.ts';
 
 /** Why the push's counts are not the bundle's: manifests apart, layers once per repository, what the registry had or could link. */
 function WhyTheNumbers({ result, bundle }: { result: ImportJobResult; bundle: VerifyJobResult | null }) {
@@ -23,7 +23,7 @@ function WhyTheNumbers({ result, bundle }: { result: ImportJobResult; bundle: Ve
           The bundle holds {count(bundle.blobs, 'blob')} ({formatBytes(bundle.bytes)}), its manifests among them.{' '}
         </>
       )}
-      The push counts layers and configurations once for each repository they go to ({pushed}) and sends the {count(result.manifestsPushed, 'manifest')} apart.{' '}
+      The push counts only layers and configurations, once for each repository they go to ({pushed}), and writes manifests and tags apart ({count(result.manifestsPushed, 'write')}).{' '}
       {skipped > 0 && <>{count(skipped, 'blob was', 'blobs were')} already in the registry and </>}
       {mounted > 0 && <>{count(mounted, 'blob was', 'blobs were')} linked from another repository of it, </>}
       {skipped + mounted > 0 ? 'so nothing was sent for them.' : 'Every one of them was sent.'}
