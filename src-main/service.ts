@@ -139,7 +139,7 @@ export function createService(options: ServiceOptions): Service {
       refuseRegistryTarget(args);
       return saveMirrorConfig(args, verified);
     },
-    'mirror:pull-secret': (args) => {
+    'pullsecret:merge': (args) => {
       refuseRegistryTarget(args);
       return mergePullSecret(args);
     },

@@ -63,7 +63,7 @@ export async function saveMirrorConfig(raw: unknown, verified: VerifiedBundles):
   return { folder, written: written.map((path) => join(folder, ...path.split('/'))) };
 }
 
-/** mirror:pull-secret — checks the untrusted arguments, merges the mirror's login into a copy of the pull secret; the answer never holds the password. */
+/** pullsecret:merge — checks the untrusted arguments, merges the mirror's login into a copy of the pull secret; the answer never holds the password. */
 export async function mergePullSecret(raw: unknown): Promise<{ saved: string; registry: string; registries: string[] }> {
   const args = argsObject(raw);
   const { savePullSecretWithMirror } = await import('../usecases/pull-secret.ts');

@@ -74,7 +74,7 @@ export interface ImportStore {
   startOver: () => void;
   ejectDrive: (path: string) => Promise<void>;
   setPullSecret: (patch: Partial<PullSecretForm>) => void;
-  /** Merges the mirror's login into a copy of the pull secret and saves it (`mirror:pull-secret`). */
+  /** Merges the mirror's login into a copy of the pull secret and saves it (`pullsecret:merge`). */
   mergePullSecret: () => Promise<void>;
   /** Imports into Ferry's own registry: its address as the target, its CA trusted for the push and passed as the mirror CA, its user. */
   targetAppRegistry: (registry: ServeRunning, login: { username: string; password: string }) => void;
@@ -357,7 +357,7 @@ export const useImport = create<ImportStore>()((set, get) => {
       guarded(async (api) => {
         const { file, saveAs, username, password } = get().pullSecret;
         set({ pullSecretSaved: null });
-        set({ pullSecretSaved: await api['mirror:pull-secret']({ file: file.trim(), saveAs: saveAs.trim(), target: get().target.trim(), username: username.trim(), password }) });
+        set({ pullSecretSaved: await api['pullsecret:merge']({ file: file.trim(), saveAs: saveAs.trim(), target: get().target.trim(), username: username.trim(), password }) });
       }),
     prefill(form) {
       set({ ...initial, ...form });

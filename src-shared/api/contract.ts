@@ -244,7 +244,7 @@ export interface ApiMethods {
   /** Writes the same files into `folder`, each at its relative path (folders kept, so same-named files never collide). */
   'mirror:save': { args: MirrorConfigInput & { folder: string }; result: { folder: string; written: string[] } };
   /** Adds the mirror's login to a copy of the cluster's pull secret; answers where it was saved and which registries it has logins for (never a password). */
-  'mirror:pull-secret': { args: PullSecretMergeInput; result: { saved: string; registry: string; registries: string[] } };
+  'pullsecret:merge': { args: PullSecretMergeInput; result: { saved: string; registry: string; registries: string[] } };
   /** The target, site and TLS choices of the last import started here; null before the first. */
   'import:last': { args: Record<string, never>; result: LastImportTarget | null };
   'registry:test': { args: { registry: string; access?: RegistryAccessInput }; result: RegistryTestResult };
@@ -351,7 +351,7 @@ export const API_METHODS = [
   'policy:save',
   'keys:list',
   'mirror:save',
-  'mirror:pull-secret',
+  'pullsecret:merge',
   'import:last',
   'serve:start',
   'serve:stop',

@@ -23,7 +23,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-describe('mirror:pull-secret', () => {
+describe('pullsecret:merge', () => {
   it('saves a merged copy keyed by the registry host, keeps the original and every other entry, and answers no secret', async () => {
     const file = join(root, 'pull-secret.json');
     const original = `${JSON.stringify({ auths: { 'quay.io': { auth: 'cXVheTp0b2tlbg==' } } })}\n`;
