@@ -33,6 +33,7 @@ import { CredentialVault, vaultPathFor, type SecretCipher } from './service/cred
 import { listSavedSets, saveSet, setsFolderFor } from './service/saved-sets.ts';
 import { readSettings, saveSettings, settingsPathFor } from './service/settings.ts';
 import { decideOnBundle, readPolicy, reviewBundleFor, savePolicy, signingKeys } from './service/trust.ts';
+import { imageDetailsFor, saveReport } from './service/inspector.ts';
 import { refuseUserInfo } from '../src-shared/registry-address.ts';
 
 /** How a service is created: where its catalog is and which front end hosts it. */
@@ -186,6 +187,8 @@ export function createService(options: ServiceOptions): Service {
       return reviewBundleFor(args, verified, openCatalog, savedLogin);
     },
     'bundle:decide': (args) => decideOnBundle(args, openCatalog),
+    'bundle:images': (args) => imageDetailsFor(args, verified),
+    'report:save': (args) => saveReport(args),
     // Beside the catalog, like the settings: import reads the same file.
     'policy:get': () => readPolicy(catalogPath),
     'policy:save': (args) => savePolicy(catalogPath, args, openCatalog),

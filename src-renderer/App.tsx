@@ -4,6 +4,7 @@ import type { ApiClient, ApiMethods } from '../src-shared/api/contract.ts';
 import type { ErrorEnvelope } from '../src-shared/errors.ts';
 import { envelopeOf } from './api/explain.ts';
 import { ErrorNotice } from './components/ErrorNotice.tsx';
+import { DemoBanner } from './components/DemoFlow.tsx';
 import { CatalogScreen } from './screens/CatalogScreen.tsx';
 import { ExportWizard } from './screens/ExportWizard.tsx';
 import { ImportWizard } from './screens/ImportWizard.tsx';
@@ -54,6 +55,7 @@ export function App({ client }: { client: ApiClient }) {
       </header>
       <main id="main">
         <ErrorNotice error={error} />
+        <DemoBanner />
         {screen === 'start' && (
           <StartScreen
             onExport={() => setScreen('export')}

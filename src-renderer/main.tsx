@@ -4,9 +4,11 @@ import { createApiClient } from './api/client.ts';
 import { App } from './App.tsx';
 import { useBrowse } from './stores/browse-store.ts';
 import { useCatalog } from './stores/catalog-store.ts';
+import { useDemo } from './stores/demo-store.ts';
 import { useDrives } from './stores/drives-store.ts';
 import { useExport } from './stores/export-store.ts';
 import { useImport } from './stores/import-store.ts';
+import { useInspector } from './stores/inspector-store.ts';
 import { useJobs } from './stores/jobs-store.ts';
 import { usePicker } from './stores/picker-store.ts';
 import { useSavedSets } from './stores/saved-sets-store.ts';
@@ -16,6 +18,7 @@ import { useServe } from './stores/serve-store.ts';
 import { useSettings } from './stores/settings-store.ts';
 import './styles.css';
 import './browser.css';
+import './inspector.css';
 
 const client = createApiClient();
 // The one place stores subscribe to engine events (STYLE.md: one explicit init, never at import time).
@@ -27,10 +30,12 @@ useExport.getState().init(client);
 useImport.getState().init(client);
 usePolicy.getState().init(client);
 useReview.getState().init(client);
+useInspector.getState().init(client);
 usePicker.getState().init(client);
 useSavedSets.getState().init(client);
 useBrowse.getState().init(client);
 useServe.getState().init(client);
+useDemo.getState().init(client);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

@@ -12,6 +12,7 @@ import type { Descriptor } from '../../src-shared/model/oci.ts';
 import { ImageIndexSchema, ImageManifestSchema, MANIFEST_SIZE_LIMIT } from '../../src-shared/schemas/oci.ts';
 import { parseStrictJson } from '../../src-shared/strict-json.ts';
 import { detectManifestMediaType, isIndexMediaType, isManifestMediaType, MAX_INDEX_NESTING } from '../oci/media-types.ts';
+import { formatPlatform } from '../oci/platform.ts';
 import { parseLayoutIndex } from './bundle-manifest.ts';
 import { REF_NAME_ANNOTATION, type IndexEntry } from './layout.ts';
 import { checkReferrers } from './referrer-check.ts';
@@ -131,6 +132,27 @@ export interface GraphCheck {
   problems: string[];
   /** Manifests reached from the index.json entries, by digest, with the media type their descriptor lists them under. */
   reached: Map<string, CollectedManifest>;
+  /** Each damaged blob an image's graph reaches, with every image (and platform) it belongs to, so the report ties a bad blob to its images. */
+  damagedIn: Map<string, DamagedBlobOwner[]>;
+}
+
+/** One image a damaged blob belongs to: the image (index.json entry name), what the blob is to it, and the platform when an index picks one. */
+export interface DamagedBlobOwner {
+  image: string;
+  role: string;
+  platform?: string;
+}
+
+/**
+ * One line per damaged blob naming the images it belongs to (`blob sha256:… belongs to
+ * image quay.io/app:v1 (layer of linux/amd64)`), for the blobs check: the owners are
+ * read from manifests that did verify, and `sourceOf` turns a bundle name into its source.
+ */
+export function damagedBlobLines(damagedIn: ReadonlyMap<string, readonly DamagedBlobOwner[]>, sourceOf: (image: string) => string = (image) => image): string[] {
+  return [...damagedIn.entries()].map(([digest, owners]) => {
+    const named = owners.map((owner) => `${sourceOf(owner.image)} (${owner.role}${owner.platform !== undefined ? ` of ${owner.platform}` : ''})`);
+    return `blob ${digest} belongs to image${owners.length === 1 ? '' : 's'} ${named.join(', ')}`;
+  });
 }
 
 /** One step of the walk: a descriptor, what it is to its parent, who listed it and how many indexes lie above it. */
@@ -139,6 +161,8 @@ interface GraphStep {
   role: 'root manifest' | 'manifest' | 'index' | 'config' | 'layer';
   parent: string | undefined;
   depth: number;
+  /** The platform an index listed this manifest (or its parent manifest) under. */
+  platform?: string;
 }
 
 /**
@@ -153,6 +177,7 @@ interface GraphStep {
 export function checkGraph(entries: IndexEntry[], facts: BlobFacts, omitted: ReadonlyMap<string, number> = new Map()): GraphCheck {
   const problems: string[] = [];
   const reached = new Map<string, CollectedManifest>();
+  const damagedIn = new Map<string, DamagedBlobOwner[]>();
   const reported = new Set<string>();
   const report = (key: string, problem: string): void => {
     if (reported.has(key)) return;
@@ -182,7 +207,13 @@ export function checkGraph(entries: IndexEntry[], facts: BlobFacts, omitted: Rea
       }
       if (size !== descriptor.size)
         report(`${descriptor.digest} ${descriptor.size}`, `image ${image}: ${role} ${descriptor.digest} is ${size} bytes, but its descriptor says ${descriptor.size}${where}`);
-      if (facts.damaged.has(descriptor.digest) || role === 'config' || role === 'layer') continue;
+      if (facts.damaged.has(descriptor.digest)) {
+        const owners = damagedIn.get(descriptor.digest) ?? [];
+        if (!owners.some((owner) => owner.image === image && owner.platform === step.platform)) owners.push({ image, role, ...(step.platform !== undefined ? { platform: step.platform } : {}) });
+        damagedIn.set(descriptor.digest, owners);
+        continue;
+      }
+      if (role === 'config' || role === 'layer') continue;
       const manifest = facts.manifests.get(descriptor.digest);
       if (!manifest) {
         report(`${descriptor.digest} manifest`, `image ${image}: ${role} ${descriptor.digest} is not a valid image manifest or index${where}`);
@@ -206,11 +237,12 @@ export function checkGraph(entries: IndexEntry[], facts: BlobFacts, omitted: Rea
         if (seen.has(child.descriptor.digest)) continue;
         seen.add(child.descriptor.digest);
         const childRole = child.role === 'manifest' ? (isIndexMediaType(child.descriptor.mediaType) ? 'index' : 'manifest') : child.role;
-        queue.push({ descriptor: child.descriptor, role: childRole, parent: descriptor.digest, depth: depth + 1 });
+        const platform = child.descriptor.platform !== undefined ? formatPlatform(child.descriptor.platform) : step.platform;
+        queue.push({ descriptor: child.descriptor, role: childRole, parent: descriptor.digest, depth: depth + 1, ...(platform !== undefined ? { platform } : {}) });
       }
     }
   }
-  return { problems, reached };
+  return { problems, reached, damagedIn };
 }
 
 /** The graph check of a Ferry bundle, with index.json's entries when it could be read. */
@@ -227,11 +259,11 @@ export interface BundleGraphCheck extends GraphCheck {
 export function checkBundleGraph(manifest: BundleManifest, indexBytes: Buffer | undefined, facts: BlobFacts): BundleGraphCheck {
   const problems: string[] = [];
   for (const blob of manifest.blobs) if (!facts.present.has(blob.digest)) problems.push(`blob ${blob.digest} is listed in ferry.json but missing from the bundle`);
-  if (indexBytes === undefined) return { problems: [...problems, 'index.json is missing, so no image can be followed'], reached: new Map() };
+  if (indexBytes === undefined) return { problems: [...problems, 'index.json is missing, so no image can be followed'], reached: new Map(), damagedIn: new Map() };
   const parsed = parseIndexEntries(indexBytes);
-  if ('problem' in parsed) return { problems: [...problems, parsed.problem], reached: new Map() };
+  if ('problem' in parsed) return { problems: [...problems, parsed.problem], reached: new Map(), damagedIn: new Map() };
   const omitted = new Map((manifest.omitted ?? []).map((blob) => [blob.digest, blob.size]));
   const graph = checkGraph(parsed.entries, facts, omitted);
   const referrers = checkReferrers(manifest, graph.reached);
-  return { problems: [...problems, ...checkIndex(parsed.entries, manifest), ...graph.problems, ...referrers], reached: graph.reached, entries: parsed.entries };
+  return { problems: [...problems, ...checkIndex(parsed.entries, manifest), ...graph.problems, ...referrers], reached: graph.reached, damagedIn: graph.damagedIn, entries: parsed.entries };
 }

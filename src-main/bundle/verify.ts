@@ -21,7 +21,7 @@ import { readBundleFileIfPresent, ReadBuffers, streamBundleFile } from '../base/
 import { asBuffer, CheckingSink, copyBlob, type BlobSink, type BlobSource } from '../oci/blob-io.ts';
 import { isDigest, sha256Digest } from '../oci/digest.ts';
 import { listContent } from './content-list.ts';
-import { checkBundleGraph, checkGraph, ManifestCollector, newBlobFacts, parseIndexEntries, type BlobFacts } from './bundle-graph.ts';
+import { checkBundleGraph, checkGraph, damagedBlobLines, ManifestCollector, newBlobFacts, parseIndexEntries, type BlobFacts } from './bundle-graph.ts';
 import { verifiedView, type VerifiedBundle, type VerifiedParts } from './bundle-view.ts';
 import { OCI_LAYOUT_CONTENT } from './layout.ts';
 import { checkSignaturesFolder } from './signatures-folder.ts';
@@ -84,6 +84,9 @@ export async function verifyBundleDetailed(dir: string, options: VerifyOptions =
   if (read.index !== undefined) checkIndexPin(manifest, read.index, recorder);
   const graph = checkBundleGraph(manifest, read.index, facts);
   for (const problem of graph.problems) recorder.fail('graph', problem);
+  // A damaged blob named with the images it belongs to (by their source), from the manifests that did verify.
+  const sources = new Map(manifest.images.map((image) => [image.name, image.source]));
+  for (const line of damagedBlobLines(graph.damagedIn, (image) => sources.get(image) ?? image)) recorder.fail('blobs', line);
   const index = read.index && graph.entries ? { bytes: read.index, entries: graph.entries } : undefined;
   return finish(manifest, index && { dir, form: manifest.form, ferry: { bytes: ferryBytes, manifest }, index, manifests: graph.reached, sizes: facts.present });
 }
@@ -380,5 +383,6 @@ async function verifyLayout(dir: string, recorder: CheckRecorder, options: Verif
   }
   const graph = checkGraph(parsed.entries, facts);
   for (const problem of graph.problems) recorder.fail('graph', problem);
+  for (const line of damagedBlobLines(graph.damagedIn)) recorder.fail('blobs', line);
   return { counts, parts: { dir, form: 'oci-layout', index: { bytes: index.bytes, entries: parsed.entries }, manifests: graph.reached, sizes: facts.present } };
 }

@@ -1,5 +1,6 @@
 /**
- * Running browser mode as a process: find the built renderer, start the
+ * Running browser mode as a process: find the built renderer (built first from
+ * the checkout when missing or stale, renderer-build.ts), start the
  * service and the server, print the address, optionally open it (through a
  * private redirect file, see open-browser.ts), and stop cleanly on
  * SIGINT/SIGTERM, removing that file. Shared by `ferry ui` and `npm start` where no
@@ -12,14 +13,18 @@ import { untilInterrupted } from '../base/interrupt.ts';
 import { createService } from '../service.ts';
 import { startBrowserServer } from './browser-server.ts';
 import { openInBrowser, writeRedirectFile, type RedirectFile } from './open-browser.ts';
+import { checkoutRoot, ensureRenderer } from './renderer-build.ts';
 
-/** Where the renderer build lands (`npm run build:renderer`), from the sources or from the bundled CLI in dist/cli. */
-export function rendererDir(): string | undefined {
-  for (const relative of ['../../dist/renderer', '../renderer']) {
-    const dir = fileURLToPath(new URL(relative, import.meta.url));
-    if (existsSync(join(dir, 'index.html'))) return dir;
-  }
-  return undefined;
+/**
+ * The renderer build to serve: the checkout's dist/renderer (built first when
+ * missing or older than its sources, with one line on `say`), else one beside
+ * the bundled CLI; undefined when there is none.
+ */
+export async function findOrBuildRenderer(say: NodeJS.WritableStream): Promise<string | undefined> {
+  const built = await ensureRenderer(checkoutRoot(), say, 'ferry ui');
+  if (built !== undefined) return built;
+  const beside = fileURLToPath(new URL('../renderer', import.meta.url));
+  return existsSync(join(beside, 'index.html')) ? beside : undefined;
 }
 
 /** Options of one browser-mode run. */
@@ -33,9 +38,9 @@ export interface BrowserModeOptions {
 
 /** Serves browser mode until SIGINT or SIGTERM; returns the exit code. */
 export async function runBrowserMode(options: BrowserModeOptions): Promise<number> {
-  const dir = rendererDir();
+  const dir = await findOrBuildRenderer(options.err);
   if (dir === undefined) {
-    options.err.write('ferry ui: the renderer is not built; run `npm run build:renderer` first\n');
+    options.err.write("ferry ui: the app's pages are not built here and their sources are not beside this copy of Ferry; run `npm run build:renderer` in a checkout\n");
     return 1;
   }
   const service = createService({ mode: 'browser', ...(options.catalogPath ? { catalogPath: options.catalogPath } : {}) });

@@ -9,7 +9,10 @@
  *   another site that a rebinding DNS name points here is refused even if it
  *   learnt the token.
  * - The page and its assets are served to anyone on this machine (they are the
- *   public renderer build, no secret). `ferry ui` opens
+ *   public renderer build, no secret). What a person's browser is refused
+ *   outside the API (no usable token on SESSION_NEEDED_PATH or in the page
+ *   address, an unknown path, a foreign Host) is a page in words saying where
+ *   the full address is (words-page.ts); the API answers JSON. `ferry ui` opens
  *   `http://127.0.0.1:PORT/?TOKEN_QUERY=T`; the page reads the token from the
  *   address once, keeps it in sessionStorage (bound to this origin, port
  *   included) and removes it from the address bar with history.replaceState.
@@ -32,10 +35,11 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { API_EVENTS, type ApiEvent } from '../../src-shared/api/contract.ts';
-import { API_PATH_PREFIX, eventChannel, EVENTS_PATH, TOKEN_HEADER, TOKEN_QUERY } from '../../src-shared/api/wire.ts';
+import { API_PATH_PREFIX, eventChannel, EVENTS_PATH, SESSION_NEEDED_PATH, TOKEN_HEADER, TOKEN_QUERY } from '../../src-shared/api/wire.ts';
 import { FerryError, toErrorEnvelope, type ErrorEnvelope } from '../../src-shared/errors.ts';
 import { isApiMethod, type Service } from '../service.ts';
 import { lookupStatic, realRoot, SECURITY_HEADERS, sendFile } from './static-files.ts';
+import { foreignHostPage, notFoundPage, refusedPathPage, sendWordsPage, sessionNeededPage, wrongMethodPage } from './words-page.ts';
 
 // Re-exported: browser mode sends these with every answer, API and events included.
 export { SECURITY_HEADERS };
@@ -176,8 +180,11 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     // https://webpack.js.org/configuration/dev-server/#devserverallowedhosts is the model: the exact names this server is reached by, nothing else.
+    const headOnly = req.method === 'HEAD';
     if (!allowedHosts.has(req.headers.host ?? '') || (req.headers.origin !== undefined && !allowedOrigins.has(req.headers.origin))) {
-      sendError(res, 403, { code: 'DENIED', message: "this address is not Ferry's; open the address `ferry ui` printed" });
+      // Refused before the URL is even parsed; only the form of the answer looks at the path: JSON for the API's client, words for a person.
+      if ((req.url ?? '/').startsWith(API_PATH_PREFIX)) sendError(res, 403, { code: 'DENIED', message: "this address is not Ferry's; open the address `ferry ui` printed" });
+      else sendWordsPage(res, foreignHostPage(origin), headOnly);
       return;
     }
     const url = new URL(req.url ?? '/', origin);
@@ -204,18 +211,26 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       }
       return callMethod(req, res, method);
     }
+    // Below here a person's browser is asking for a page: refusals are pages in words, not JSON.
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      sendError(res, 405, { code: 'INVALID_ARGUMENT', message: 'static files are read with GET' });
+      res.setHeader('Allow', 'GET, HEAD');
+      sendWordsPage(res, wrongMethodPage(origin));
+      return;
+    }
+    // The page opened with a token that is not this start's (an earlier start's address, or one cut short): words, not an app whose every call fails.
+    const pageToken = url.searchParams.get(TOKEN_QUERY);
+    if (url.pathname === SESSION_NEEDED_PATH || (pageToken !== null && !sameToken(pageToken, token))) {
+      sendWordsPage(res, sessionNeededPage(origin), headOnly);
       return;
     }
     // The raw path, not the URL parser's normalised one: `/../x` must be refused, not quietly turned into `/x`.
     const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
     const found = await lookupStatic(root, rawPath);
     if (found.kind === 'status') {
-      sendError(res, found.status, { code: found.status === 404 ? 'NOT_FOUND' : 'INVALID_ARGUMENT', message: found.status === 404 ? 'not found' : 'path refused' });
+      sendWordsPage(res, found.status === 404 ? notFoundPage(origin) : refusedPathPage(found.status, origin), headOnly);
       return;
     }
-    sendFile(res, found, req.method === 'HEAD');
+    sendFile(res, found, headOnly);
   };
 
   const server = createServer((req, res) => {

@@ -7,7 +7,7 @@
  */
 import { API_EVENTS, API_METHODS } from '../../src-shared/api/contract.ts';
 import type { ApiClient, ApiEvent, ApiEvents, ApiMethod, ApiMethods } from '../../src-shared/api/contract.ts';
-import { BRIDGE_GLOBAL, eventChannel, EVENTS_PATH, methodPath, TOKEN_HEADER, TOKEN_QUERY, TOKEN_STORAGE_KEY, type FerryBridge } from '../../src-shared/api/wire.ts';
+import { BRIDGE_GLOBAL, eventChannel, EVENTS_PATH, methodPath, SESSION_NEEDED_PATH, TOKEN_HEADER, TOKEN_QUERY, TOKEN_STORAGE_KEY, type FerryBridge } from '../../src-shared/api/wire.ts';
 import type { ErrorCode, ErrorEnvelope } from '../../src-shared/errors.ts';
 
 /** A failed call, keeping the engine's code and details so screens can explain it. */
@@ -77,6 +77,8 @@ export interface HttpTransportOptions {
   token: string;
   /** Used for the calls and for the event stream (the browser's fetch by default). */
   fetchImpl?: typeof fetch;
+  /** Called when the server refuses the token (401): the page's session is gone (an earlier start's token). */
+  onRefused?: () => void;
 }
 
 /** How long the event stream waits before it reconnects after a drop, like EventSource's default retry. */
@@ -143,6 +145,7 @@ export function httpTransport(options: HttpTransportOptions): Transport {
   /** Reads the stream until it ends; false when the server refused it (retrying cannot help). */
   async function readStream(): Promise<boolean> {
     const response = await doFetch(new URL(EVENTS_PATH, options.baseUrl), { headers: { Accept: 'text/event-stream', [TOKEN_HEADER]: options.token } });
+    if (response.status === 401) options.onRefused?.();
     if (response.status === 401 || response.status === 403) return false;
     if (!response.ok || !response.body) return true;
     const reader = response.body.getReader();
@@ -182,6 +185,7 @@ export function httpTransport(options: HttpTransportOptions): Transport {
       } catch (error) {
         throw new ApiError({ code: 'NETWORK_ERROR', message: `cannot reach Ferry's engine: ${error instanceof Error ? error.message : String(error)}` });
       }
+      if (response.status === 401) options.onRefused?.();
       let body: unknown;
       try {
         body = await response.json();
@@ -211,9 +215,10 @@ export function clientOver(transport: Transport): ApiClient {
 
 /** Where the page runs: the address, the Electron bridge if the preload installed one, and (in a browser) its history and sessionStorage. */
 export interface PageEnvironment {
-  location: { href: string; search: string };
+  /** `replace` is there in a browser: the page leaves for SESSION_NEEDED_PATH without a session. */
+  location: { href: string; search: string; replace?(url: string): void };
   history?: { replaceState(data: unknown, unused: string, url?: string): void } | undefined;
-  sessionStorage?: { getItem(key: string): string | null; setItem(key: string, value: string): void } | undefined;
+  sessionStorage?: { getItem(key: string): string | null; setItem(key: string, value: string): void; removeItem?(key: string): void } | undefined;
   [BRIDGE_GLOBAL]?: FerryBridge | undefined;
 }
 
@@ -244,13 +249,30 @@ export function takeSessionToken(env: PageEnvironment): string {
 }
 
 /**
+ * Browser mode without a session (no token in the address or the tab's
+ * storage, or one the server refuses): the tab forgets its token and shows
+ * the server's page in words on where the full address is, rather than an
+ * app whose every call fails.
+ */
+export function leaveWithoutSession(env: PageEnvironment): void {
+  try {
+    env.sessionStorage?.removeItem?.(TOKEN_STORAGE_KEY);
+  } catch {
+    // storage disabled: nothing kept to forget
+  }
+  env.location.replace?.(new URL(SESSION_NEEDED_PATH, env.location.href).toString());
+}
+
+/**
  * The client for this page (by default the page's global object, `window`):
  * Electron's bridge if present, else HTTP with the token of
- * `takeSessionToken`.
+ * `takeSessionToken`; without one the page leaves (`leaveWithoutSession`).
  */
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed where this file compiles without the DOM lib (tsconfig.json, via tests/integration/browser-wire.test.ts)
 export function createApiClient(env: PageEnvironment = globalThis as unknown as PageEnvironment): ApiClient {
   const bridge = env[BRIDGE_GLOBAL];
   if (bridge) return clientOver(preloadTransport(bridge));
-  return clientOver(httpTransport({ baseUrl: new URL('/', env.location.href).toString(), token: takeSessionToken(env) }));
+  const token = takeSessionToken(env);
+  if (token === '') leaveWithoutSession(env);
+  return clientOver(httpTransport({ baseUrl: new URL('/', env.location.href).toString(), token, onRefused: () => leaveWithoutSession(env) }));
 }

@@ -48,7 +48,7 @@ export function DecisionForm() {
           placeholder={signing[0]?.name ?? 'officer-1'}
           value={form.key}
           onChange={(key) => setForm({ key })}
-          hint="A key name from the keys folder (ferry key list), or the path of a private key file."
+          hint="A key name from this computer's keys folder, or the path of a private key file."
         />
         <div className="field">
           <label htmlFor="decision-passphrase">Passphrase of the key</label>

@@ -7,7 +7,13 @@
  */
 import type { PolicyRuleResult, ReviewReport, SignatureFinding, TagChange } from '../../src-shared/api/contract.ts';
 import { formatBytes } from '../../src-shared/units.ts';
-import { shortDigest } from '../format.ts';
+import { formatLocalTime } from '../format.ts';
+import { reportFileName, type ReportInput } from '../report-html.ts';
+import { useInspector } from '../stores/inspector-store.ts';
+import { PlanNotes } from './BundleInspector.tsx';
+import { Digest } from './Digest.tsx';
+import { ImageDetails } from './ImageDetails.tsx';
+import { ReportActions } from './ReportActions.tsx';
 
 /** The verdict in one notice: push allowed, or why not. */
 function Verdict({ report }: { report: ReviewReport }) {
@@ -32,7 +38,7 @@ function Facts({ report }: { report: ReviewReport }) {
     ['Bundle', report.bundleId ?? report.bundle, true],
     ['Channel', report.channel ?? '—'],
     ['Sequence', report.sequence === undefined ? '—' : String(report.sequence)],
-    ['Created', report.created ?? '—'],
+    ['Created', report.created ? formatLocalTime(report.created) : '—'],
     ['Exported by', report.exporter ? `${report.exporter.user}@${report.exporter.host} (Ferry ${report.exporter.ferryVersion})` : '—'],
     ['Size', formatBytes(report.bytes)],
   ];
@@ -47,8 +53,8 @@ function Facts({ report }: { report: ReviewReport }) {
       {report.ferryJsonDigest && (
         <div>
           <dt>ferry.json digest</dt>
-          <dd className="mono" title={report.ferryJsonDigest}>
-            {shortDigest(report.ferryJsonDigest)}
+          <dd>
+            <Digest value={report.ferryJsonDigest} of="ferry.json" />
           </dd>
         </div>
       )}
@@ -83,14 +89,16 @@ function Signatures({ findings }: { findings: readonly SignatureFinding[] }) {
             <td>
               {f.keyName ?? 'unknown key'}
               {f.keyId && (
-                <div className="hint mono" title={f.keyId}>
-                  {shortDigest(f.keyId)}
+                <div className="hint">
+                  <Digest value={f.keyId} of={`the key of ${f.file}`} />
                 </div>
               )}
             </td>
             <td>{f.role ?? 'not trusted by the policy'}</td>
             <td>{f.ok ? 'Verified' : `Failed: ${f.problem ?? 'did not verify'}`}</td>
-            <td>{[f.reviewer, f.time, f.note ? `“${f.note}”` : undefined, f.allowRollback ? 'allows a rollback' : undefined].filter(Boolean).join(' · ') || '—'}</td>
+            <td>
+              {[f.reviewer, f.time ? formatLocalTime(f.time) : undefined, f.note ? `“${f.note}”` : undefined, f.allowRollback ? 'allows a rollback' : undefined].filter(Boolean).join(' · ') || '—'}
+            </td>
           </tr>
         ))}
       </tbody>
@@ -178,16 +186,16 @@ function TagChanges({ changes }: { changes: readonly TagChange[] }) {
               <td className="mono">{c.repository}</td>
               <td className="mono">{c.tag}</td>
               <td>{c.status === 'moved' ? <strong>⚠ Moved</strong> : STATUS_WORDS[c.status]}</td>
-              <td className="mono">
+              <td>
                 {c.status === 'moved' && c.previous ? (
                   <>
-                    <span aria-hidden="true" title={`${c.previous} → ${c.digest}`}>
-                      {shortDigest(c.previous)} → {shortDigest(c.digest)}
+                    <span aria-hidden="true">
+                      <code className="digest">{c.previous}</code> → <code className="digest">{c.digest}</code>
                     </span>
                     <span className="visually-hidden">{`from ${c.previous} to ${c.digest}`}</span>
                   </>
                 ) : (
-                  <span title={c.digest}>{shortDigest(c.digest)}</span>
+                  <Digest value={c.digest} of={`${c.repository}:${c.tag}`} />
                 )}
               </td>
             </tr>
@@ -244,8 +252,10 @@ function Referrers({ report }: { report: ReviewReport }) {
         <tbody>
           {shown.map((r) => (
             <tr key={`${r.image}@${r.digest}`}>
-              <td className="mono" title={r.digest}>
-                {r.image}
+              <td>
+                <span className="mono">{r.image}</span>
+                <br />
+                <code className="digest">{r.digest}</code>
               </td>
               <td>{yesNo(r.signature)}</td>
               <td>{yesNo(r.attestation)}</td>
@@ -257,6 +267,35 @@ function Referrers({ report }: { report: ReviewReport }) {
       <MoreRows hidden={report.referrers.length - shown.length} what="images" />
     </>
   );
+}
+
+/** What the saved report of a review holds: the verification (a review is only made of a verified bundle), facts, notes, signatures, policy, tag changes, images. */
+function reviewReportInput(report: ReviewReport): ReportInput {
+  const { imagesForReport, more } = useInspector.getState();
+  const facts: Array<[string, string]> = [
+    ['Bundle id', report.bundleId ?? '—'],
+    ['ferry.json digest', report.ferryJsonDigest ?? '—'],
+    ['Channel', report.channel ?? '—'],
+    ['Sequence', report.sequence === undefined ? '—' : String(report.sequence)],
+    ['Created', report.created ? formatLocalTime(report.created) : '—'],
+    ['Exported by', report.exporter ? `${report.exporter.user}@${report.exporter.host} (Ferry ${report.exporter.ferryVersion})` : '—'],
+    ['Size', formatBytes(report.bytes)],
+    ['Verdict', report.pushAllowed ? `Push allowed: ${report.trust.summary}` : `Push blocked: ${report.blockedReason ?? report.trust.summary}`],
+  ];
+  return {
+    title: 'Ferry review report',
+    bundle: report.bundle,
+    verification: 'passed',
+    verdict: 'Bundle verified: every check passed (every byte matched its digest) before this review.',
+    facts,
+    notes: report.notes,
+    signatures: report.trust.signatures,
+    ...(report.trust.policy ? { policy: report.trust.policy } : {}),
+    changes: report.changes,
+    images: imagesForReport(),
+    moreImages: more,
+    referrers: report.referrers,
+  };
 }
 
 /** The whole review of one bundle for one target, read only; the decision form sits below it. */
@@ -272,18 +311,13 @@ export function ReviewPanel({ report }: { report: ReviewReport }) {
       <h3>What changes on this site</h3>
       <TagChanges changes={report.changes} />
       <Sources report={report} />
-      {report.notes.length > 0 && (
-        <>
-          <h3>Plan notes</h3>
-          <ul>
-            {report.notes.map((note) => (
-              <li key={note}>{note}</li>
-            ))}
-          </ul>
-        </>
-      )}
+      <PlanNotes notes={report.notes} />
       <h3>Signatures, attestations and SBOMs</h3>
       <Referrers report={report} />
+      <h3>Images in detail</h3>
+      <p className="hint">Full digests; open an image for its platforms, layers and labels, read from the verified bundle.</p>
+      <ImageDetails bundle={report.bundle} />
+      <ReportActions build={() => reviewReportInput(report)} fileName={reportFileName(report.bundleId)} />
     </>
   );
 }

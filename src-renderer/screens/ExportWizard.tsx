@@ -5,6 +5,7 @@ import { OpenShiftEndpoints } from '../components/OpenShiftEndpoints.tsx';
 import { PathField } from '../components/PathField.tsx';
 import { SafelyRemove } from '../components/SafelyRemove.tsx';
 import { SaveAsSet, SavedSets } from '../components/SavedSets.tsx';
+import { VerifyReport } from '../components/VerifyReport.tsx';
 import { JobProgressView } from '../components/JobProgressView.tsx';
 import { StepHeading } from '../components/StepHeading.tsx';
 import { VirtualTable, type VirtualColumn } from '../components/VirtualTable.tsx';
@@ -316,32 +317,6 @@ function DoneStep() {
         </button>
       </div>
     </>
-  );
-}
-
-/** The verify report: one line per check, then counts. */
-export function VerifyReport({ result }: { result: NonNullable<ReturnType<typeof useExport.getState>['verify']> }) {
-  return (
-    <div className={result.ok ? 'notice notice-ok' : 'notice notice-error'} role="status">
-      <p className="notice-title">{result.ok ? 'Bundle verified: every check passed.' : 'Verification failed: do not carry this bundle.'}</p>
-      <ul className="checks">
-        {result.checks.map((c) => (
-          <li key={c.id}>
-            {c.ok ? 'Passed' : 'Failed'}: {c.title}
-            {c.problems.length > 0 && (
-              <ul>
-                {c.problems.map((p) => (
-                  <li key={p}>{p}</li>
-                ))}
-              </ul>
-            )}
-          </li>
-        ))}
-      </ul>
-      <p>
-        {result.images} images, {result.blobs} blobs, {formatBytes(result.bytes)}.
-      </p>
-    </div>
   );
 }
 

@@ -3,6 +3,7 @@ import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { BundlesTable } from '../components/BundlesTable.tsx';
 import { JobsTable } from '../components/JobsTable.tsx';
 import { RegistryPanel } from '../components/AppRegistry.tsx';
+import { TryDemo } from '../components/DemoFlow.tsx';
 import { useCatalog } from '../stores/catalog-store.ts';
 
 /** How many jobs the start screen lists; the catalog keeps the full history. */
@@ -29,6 +30,7 @@ export function StartScreen({ onExport, onImport, onReview }: { onExport: () => 
           <span>For officers: see who signed it and what it changes, check it against the site policy, approve or reject it.</span>
         </button>
       </div>
+      <TryDemo />
       <RegistryPanel />
       <h2>Jobs</h2>
       <JobsTable caption={`Jobs of this session, newest first (up to ${JOBS_SHOWN})`} limit={JOBS_SHOWN} />

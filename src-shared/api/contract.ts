@@ -11,6 +11,7 @@ import type { ErrorEnvelope, ErrorHint } from '../errors.ts';
 import type { BundleImage, BundleManifest } from '../model/bundle.ts';
 import type { BundleSummary, MonthTotals } from '../model/catalog.ts';
 import type { ContentKind, ListedContent } from '../model/content-kind.ts';
+import type { ImageDetails } from '../model/image-detail.ts';
 import type { BlobProgress } from '../model/oci.ts';
 import type { JobProgress } from '../model/progress.ts';
 import type { ReferrerPresence } from '../model/trust.ts';
@@ -28,6 +29,7 @@ export * from './trust.ts';
 export * from './serve.ts';
 export * from './demo.ts';
 export type { BundleSummary, MonthTotals } from '../model/catalog.ts';
+export type { ImageDetail, ImageDetails, LayerDetail, PlatformDetail } from '../model/image-detail.ts';
 
 /** Registry access as the UI collects it; credentials never leave the engine side again. */
 export interface RegistryAccessInput {
@@ -279,6 +281,10 @@ export interface ApiMethods {
   'bundle:review': { args: ReviewInput; result: ReviewReport };
   /** Approve or reject a bundle with a key: a signed statement beside ferry.json and an audit entry; answers the new statement as checked. */
   'bundle:decide': { args: DecisionInput; result: SignatureFinding };
+  /** The inspector's per-image detail of a verified bundle: platforms, layers (sizes, media types) and config labels (all images up to a cap when none is named; `labels: false` reads no config). */
+  'bundle:images': { args: { bundle: string; images?: string[]; labels?: boolean }; result: ImageDetails };
+  /** Writes a report the app made (the officer's "Save report": self-contained HTML) into `folder` as `name`, never replacing a file; answers the path written. */
+  'report:save': { args: { folder: string; name: string; text: string }; result: { path: string } };
   /** The site policy file (beside the catalog), as text. */
   'policy:get': { args: Record<string, never>; result: PolicyDocument };
   /** Checks the policy text and writes it durably; a change is recorded in the audit log. Invalid text is refused naming the line. */
@@ -347,6 +353,8 @@ export const API_METHODS = [
   'browse:read',
   'bundle:review',
   'bundle:decide',
+  'bundle:images',
+  'report:save',
   'policy:get',
   'policy:save',
   'keys:list',

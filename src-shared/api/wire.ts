@@ -50,6 +50,12 @@ export const TOKEN_QUERY = 'token';
 /** Where the page keeps its token for reloads: sessionStorage, which is bound to the origin (port included) and this tab, and never sent anywhere. */
 export const TOKEN_STORAGE_KEY = 'ferry-session-token';
 
+/**
+ * Browser mode's page in words for a tab without a usable session token (none in the address or the tab's
+ * storage, or one the server refuses): the renderer goes there instead of showing an app whose every call fails.
+ */
+export const SESSION_NEEDED_PATH = '/session-needed';
+
 /** Where browser mode's API lives: every method at `POST /api/<method>`. */
 export const API_PATH_PREFIX = '/api/';
 

@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runSkopeo } from '../harness/skopeo.ts';
 import { buildSampleImages, type SampleImage } from '../../src-main/sources/sample-images.ts';
 import { startDemo } from '../../src-main/usecases/demo.ts';
+import { createService } from '../../src-main/service.ts';
 
 const FERRY_BIN = new URL('../../src-main/cli/bin.mjs', import.meta.url).pathname;
 const sha256 = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -129,5 +130,31 @@ describe('ferry demo', () => {
       code = await demo.stop();
     }
     expect(code).toBe(0);
+  });
+});
+
+describe('demo:start, demo:status and demo:stop', () => {
+  it('keeps one sample flow per service in demo/ beside the catalog, and stops its registries on demo:stop and when the service closes', async () => {
+    const folder = await tempFolder();
+    const service = createService({ mode: 'browser', catalogPath: join(folder, 'catalog.sqlite'), autoStartRegistry: false });
+    try {
+      expect(await service['demo:status']({})).toEqual({ running: false });
+      const first = (await service['demo:start']({})).demo;
+      expect(first?.drive).toBe(join(folder, 'demo', 'usb-drive'));
+      expect(first?.images.map((image) => image.reference)).toEqual(['hello', 'tools', 'docs'].map((name) => `${first?.source.address ?? ''}/samples/${name}:1.0`));
+      // Starting again replaces the running flow: the first source registry stops.
+      const second = (await service['demo:start']({})).demo;
+      expect((await service['demo:status']({})).demo).toEqual(second);
+      await expect(rawManifest(first?.images[0]?.reference ?? '')).rejects.toThrow();
+      expect(sha256(await rawManifest(second?.images[0]?.reference ?? ''))).toBe(second?.images[0]?.digest);
+      expect(await service['demo:stop']({})).toEqual({ stopped: true });
+      await expect(rawManifest(second?.images[0]?.reference ?? '')).rejects.toThrow();
+      expect(await service['demo:stop']({})).toEqual({ stopped: false });
+      const third = (await service['demo:start']({})).demo;
+      await service.close();
+      await expect(rawManifest(third?.images[0]?.reference ?? '')).rejects.toThrow();
+    } finally {
+      await service.close();
+    }
   });
 });

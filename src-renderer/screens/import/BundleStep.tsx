@@ -5,8 +5,8 @@ import { formatBytes } from '../../../src-shared/units.ts';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { JobProgressView } from '../../components/JobProgressView.tsx';
 import { PathField } from '../../components/PathField.tsx';
+import { VerifyReport } from '../../components/VerifyReport.tsx';
 import { useImport } from '../../stores/import-store.ts';
-import { VerifyReport } from '../ExportWizard.tsx';
 import { engineProblem, folderProblem } from './checks.ts';
 import { formatLocalTime as localTime } from '../../format.ts';
 
@@ -96,7 +96,7 @@ export function VerifyStep() {
     <>
       {!job && <JobProgressView jobId={s.verifyJobId} label="Verification progress" />}
       {job && job.status !== 'succeeded' && <ErrorNotice error={job.error ?? { code: 'BUNDLE_INVALID', message: `Verification ${job.status}.` }} />}
-      {s.verify && <VerifyReport result={s.verify} />}
+      {s.verify && <VerifyReport result={s.verify} side="import" bundle={s.bundle.trim()} />}
       <ErrorNotice error={s.error} />
       <div className="actions">
         {!job && (

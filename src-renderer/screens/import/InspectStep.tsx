@@ -1,6 +1,7 @@
 /** The import wizard's Inspect step: what the bundle holds, where each image would land and what is new on this side. */
 import { CONTENT_KIND_WORDS } from '../../../src-shared/model/content-kind.ts';
 import { formatBytes } from '../../../src-shared/units.ts';
+import { BundleInspector } from '../../components/BundleInspector.tsx';
 import { VirtualTable, type VirtualColumn } from '../../components/VirtualTable.tsx';
 import { useBrowse } from '../../stores/browse-store.ts';
 import { useImport } from '../../stores/import-store.ts';
@@ -81,6 +82,7 @@ export function InspectStep() {
         rows={inspection.images}
         rowKey={(img) => `${img.name}@${img.digest}`}
       />
+      <BundleInspector bundle={s.bundle.trim()} manifest={inspection.manifest} verification={s.verify} />
       <div className="actions">
         <button type="button" onClick={() => s.goTo('verify')}>
           Back
