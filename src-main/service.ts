@@ -18,6 +18,8 @@ import { ferryVersion } from './version.ts';
 import { argsObject, optionalString, requireString, settingsFrom, stringList } from './service/access.ts';
 import { defaultCatalogPath, listBundles, openCatalog as openCatalogAt, queryCatalog, type Catalog } from './usecases/catalog.ts';
 import { testRegistry } from './usecases/registry-test.ts';
+import { checkExportTarget } from './usecases/export-target.ts';
+import { addReceipt, siteOverview } from './usecases/receipt.ts';
 import { VerifiedBundles } from './usecases/verify.ts';
 import { browseMethods, type BrowseCallOptions } from './service/browse.ts';
 import { EventHub } from './service/events.ts';
@@ -102,6 +104,14 @@ export function createService(options: ServiceOptions): Service {
       return { ejected: true };
     },
     'export:plan': (args) => planExport(exportInput(args), openCatalog, savedLogin),
+    'export:target': (args) => checkExportTarget(requireString(argsObject(args), 'target')),
+    'receipt:add': async (args) => {
+      const input = argsObject(args);
+      const site = optionalString(input, 'site')?.trim();
+      const added = await addReceipt(openCatalog(), requireString(input, 'file'), site === '' ? undefined : site);
+      return { site: added.site, registry: added.registry, bundleId: added.bundleId, digests: added.digests };
+    },
+    'site:summary': async (args) => siteOverview(openCatalog(), requireString(argsObject(args), 'site')),
     'export:run': async (args) => {
       const input = exportInput(args);
       if (input.target.trim() === '') throw new FerryError('INVALID_ARGUMENT', 'choose where to write the bundle (a drive or a folder)', { argument: 'target' });

@@ -31,6 +31,8 @@ export function exportInput(raw: unknown): ExportInput {
   if (listFile !== undefined) input.imageListFile = listFile;
   const setFile = trimmed('setFile');
   if (setFile !== undefined) input.setFile = setFile;
+  const license = trimmed('deckhouseLicense');
+  if (license !== undefined) input.deckhouseLicense = license;
   const site = trimmed('site');
   if (site !== undefined) input.site = site;
   const sinceReceipt = trimmed('sinceReceipt');
@@ -62,6 +64,7 @@ function jobInput(input: ExportInput, savedLogin: SavedLogin | undefined): Expor
   if (input.imageListText !== undefined) job.imageListText = input.imageListText;
   if (input.setFile !== undefined) job.setFile = input.setFile;
   if (input.site !== undefined) job.site = input.site;
+  if (input.deckhouseLicense !== undefined) job.deckhouseLicense = input.deckhouseLicense;
   if (input.sinceReceipt !== undefined) job.sinceReceipt = input.sinceReceipt;
   if (input.updateService !== undefined) job.updateService = input.updateService;
   if (input.signatureStore !== undefined) job.signatureStore = input.signatureStore;

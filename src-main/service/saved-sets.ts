@@ -11,6 +11,7 @@ import { FerryError } from '../../src-shared/errors.ts';
 import { writeFileDurable } from '../base/durable-write.ts';
 import { parsePlatform } from '../oci/platform.ts';
 import { formatReference, parseReference } from '../oci/reference.ts';
+import { imagesOnly } from '../usecases/saved-set-contents.ts';
 
 /** Set names become file names: letters, digits, dot, dash, underscore and space, up to 64. */
 const SET_NAME = /^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$/;
@@ -34,7 +35,11 @@ export async function listSavedSets(folder: string): Promise<SavedSet[]> {
       .map(async (file) => {
         const path = join(folder, file);
         const info = await stat(path).catch(() => undefined);
-        return info?.isFile() ? { name: file.slice(0, -SET_EXTENSION.length), path, modified: info.mtime.toISOString() } : undefined;
+        if (!info?.isFile()) return undefined;
+        const set: SavedSet = { name: file.slice(0, -SET_EXTENSION.length), path, modified: info.mtime.toISOString() };
+        const only = await imagesOnly(path);
+        if (only) Object.assign(set, only);
+        return set;
       }),
   );
   return sets.filter((set): set is SavedSet => set !== undefined).sort((a, b) => b.modified.localeCompare(a.modified));

@@ -21,6 +21,14 @@ export class ProgressTracker {
   /** Bytes a verification pass has read, while one runs before any blob moves; undefined otherwise. */
   private verifiedBytes: number | undefined;
   private lastEmit = 0;
+  /**
+   * Bytes this run did not move: blobs already at the destination (skipped,
+   * mounted) and the part of a resumed blob written before. The rate counts
+   * only bytes moved in this run, so a resume does not show the bytes it found.
+   */
+  private foundBytes = 0;
+  /** Bytes each blob had when it first showed up (a resumed partial write starts above 0). */
+  private readonly startedAt = new Map<string, number>();
   private readonly samples: Array<{ at: number; bytes: number }> = [];
 
   /** `onBlob` sees every blob event, `active` ones included (the service batches them into `job:blobs`). */
@@ -68,11 +76,12 @@ export class ProgressTracker {
     let complete = this.verifiedBytes ?? this.doneBytes;
     if (this.verifiedBytes === undefined) for (const bytes of this.perBlob.values()) complete += bytes;
     const at = this.now();
-    this.samples.push({ at, bytes: complete });
+    this.samples.push({ at, bytes: complete - (this.verifiedBytes === undefined ? this.foundBytes : 0) });
     while (this.samples.length > 2 && (this.samples[0]?.at ?? at) < at - RATE_WINDOW_MS) this.samples.shift();
     const first = this.samples[0];
     const elapsed = first ? (at - first.at) / 1000 : 0;
-    const bytesPerSecond = first && elapsed > 0 ? (complete - first.bytes) / elapsed : 0;
+    const last = this.samples[this.samples.length - 1];
+    const bytesPerSecond = first && last && elapsed > 0 ? Math.max(0, last.bytes - first.bytes) / elapsed : 0;
     const remaining = Math.max(0, this.totalBytes - complete);
     return {
       phase: this.phase,
@@ -87,11 +96,21 @@ export class ProgressTracker {
 
   private onBlob(progress: BlobProgress): void {
     if (progress.state === 'started' || progress.state === 'active') {
+      if (!this.startedAt.has(progress.digest)) {
+        this.startedAt.set(progress.digest, progress.complete);
+        this.foundBytes += progress.complete;
+      }
       this.perBlob.set(progress.digest, progress.complete);
       return;
     }
     this.perBlob.delete(progress.digest);
-    if (progress.state === 'failed') return;
+    const before = this.startedAt.get(progress.digest) ?? 0;
+    this.startedAt.delete(progress.digest);
+    if (progress.state === 'failed') {
+      this.foundBytes -= before;
+      return;
+    }
+    if (progress.state === 'skipped' || progress.state === 'mounted') this.foundBytes += progress.total - before;
     this.blobsDone += 1;
     this.doneBytes += progress.total;
   }

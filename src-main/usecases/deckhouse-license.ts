@@ -26,10 +26,18 @@ export function licenseSource(license: string, setPath: string): { kind: 'env'; 
   return { kind: 'env', name: license.replace(/^env:/, '') };
 }
 
-/** The registry login a set's Deckhouse license stands for, bound to the Deckhouse source host; undefined when the set names none. */
-export async function deckhouseLicense(set: ImageSetFile): Promise<{ username: string; password: string; host: string } | undefined> {
+/**
+ * The registry login a set's Deckhouse license stands for, bound to the
+ * Deckhouse source host; undefined when the set names none. `typedKey` is the
+ * key an operator typed in the app's export wizard (the desktop app has no
+ * shell to set an environment variable in): it wins over the set's `license:`,
+ * and like it becomes only the registry password, never logged or written.
+ */
+export async function deckhouseLicense(set: ImageSetFile, typedKey?: string): Promise<{ username: string; password: string; host: string } | undefined> {
   const license = set.sections.deckhouse?.license;
   const source = set.sections.deckhouse?.source;
+  const typed = typedKey?.trim();
+  if (source !== undefined && typed) return { username: LICENSE_USER, password: typed, host: source.registry };
   if (license === undefined || source === undefined) return undefined;
   const from = licenseSource(license, set.path);
   let password: string | undefined;

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { ExportPlanResult, PlannedImage } from '../../src-shared/api/contract.ts';
-import { FerryError } from '../../src-shared/errors.ts';
+import { errorHint, FerryError } from '../../src-shared/errors.ts';
 import type { BundleImage, BundleImageSet } from '../../src-shared/model/bundle.ts';
 import { CHANNEL_PATTERN } from '../../src-shared/schemas/bundle-manifest.ts';
 import type { Reference } from '../../src-shared/model/oci.ts';
@@ -45,6 +45,8 @@ export interface ExportJobInput extends OpenShiftEndpoints {
   imageListText?: string;
   /** An image set file (YAML or JSON). */
   setFile?: string;
+  /** A Deckhouse license key typed in the app: the password of the set's Deckhouse source, in place of the set's `license:`. */
+  deckhouseLicense?: string;
   /** `os/arch[/variant]` to keep; empty or absent means every platform (or the set's own `platforms:`). */
   platforms?: string[];
   /** Write ordered tar parts instead of a folder of blobs. */
@@ -127,7 +129,7 @@ async function prepare(input: ExportJobInput, catalog: () => Catalog, signal: Ab
     input.registry,
     references.map((r) => r.registry),
   );
-  const license = set ? await deckhouseLicense(set) : undefined;
+  const license = set ? await deckhouseLicense(set, input.deckhouseLicense) : undefined;
   if (license && !access.creds) access.creds = license;
   const registries = new Registries(access);
   const request: ExportRequest = { references, imageSet, target: input.target, platforms };
@@ -262,12 +264,33 @@ function planned(image: BundleImage, blobs: ReadonlyMap<string, ImageBlobShare>)
   return out;
 }
 
-/** The per-reference failures `resolveAll` lists in its error's details, or undefined when the error is of another kind. */
-function resolveProblems(error: unknown): Array<{ reference: string; message: string }> | undefined {
+/**
+ * The per-reference failures `resolveAll` lists in its error's details, or
+ * undefined when the error is of another kind. Failures that carry the same
+ * hint (a registry without TLS, an untrusted CA, missing credentials) are one
+ * problem of that registry, listing every reference it stopped, not one per reference.
+ */
+function resolveProblems(error: unknown): ExportPlanResult['problems'] | undefined {
   if (!(error instanceof FerryError) || !Array.isArray(error.details?.problems)) return undefined;
-  const problems = error.details.problems as Array<{ reference?: unknown; error?: { message?: unknown } }>;
-  if (!problems.every((p) => typeof p.reference === 'string')) return undefined;
-  return problems.map((p) => ({ reference: String(p.reference), message: typeof p.error?.message === 'string' ? p.error.message : error.message }));
+  const found = error.details.problems as Array<{ reference?: unknown; error?: { message?: unknown; details?: Record<string, unknown> } }>;
+  if (!found.every((p) => typeof p.reference === 'string')) return undefined;
+  const problems: ExportPlanResult['problems'] = [];
+  const byHint = new Map<string, ExportPlanResult['problems'][number]>();
+  for (const p of found) {
+    const reference = String(p.reference);
+    const message = typeof p.error?.message === 'string' ? p.error.message : error.message;
+    const hint = errorHint(p.error?.details);
+    const key = hint === undefined ? undefined : JSON.stringify(hint);
+    const same = key === undefined ? undefined : byHint.get(key);
+    if (same) {
+      same.references = [...(same.references ?? [same.reference]), reference];
+      continue;
+    }
+    const problem: ExportPlanResult['problems'][number] = hint === undefined ? { reference, message } : { reference, message, hint, references: [reference] };
+    if (key !== undefined) byHint.set(key, problem);
+    problems.push(problem);
+  }
+  return problems;
 }
 
 /**
@@ -288,7 +311,7 @@ export async function planExport(input: ExportJobInput, catalog: () => Catalog):
       const found = resolveProblems(error);
       if (!found) throw error;
       problems = found;
-      const failed = new Set(found.map((p) => p.reference));
+      const failed = new Set(found.flatMap((p) => p.references ?? [p.reference]));
       const rest = request.references.filter((r) => !failed.has(formatReference(r)));
       if (rest.length > 0) summary = await dryRun(rest);
     }

@@ -3,6 +3,7 @@
  * into the catalog, so the next export for that site leaves out what it
  * already has.
  */
+import type { SiteOverview } from '../../src-shared/api/contract.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { readReceipt } from '../bundle/receipt.ts';
 import type { Catalog } from '../catalog/index.ts';
@@ -27,4 +28,13 @@ export async function addReceipt(catalog: Catalog, file: string, site: string | 
   const added = catalog.addReceipt(receipt, name);
   catalog.audit('receipt.add', name, { bundleId: receipt.bundleId, registry: receipt.registry, digests: added.digests });
   return { site: name, bundleId: receipt.bundleId, registry: receipt.registry, receiptId: added.receiptId, digests: added.digests };
+}
+
+/** What the catalog knows `site` holds, from its receipts: the export wizard shows it beside "Incremental for site". */
+export function siteOverview(catalog: Catalog, site: string): SiteOverview {
+  const name = site.trim();
+  const summary = catalog.sites().find((s) => s.name === name);
+  if (!summary || summary.receipts === 0) return { name, known: false, receipts: 0, lastImport: null, images: 0, blobs: 0, bytes: 0 };
+  const contents = catalog.siteContents(name);
+  return { name, known: true, receipts: summary.receipts, lastImport: summary.lastImport, images: contents.images.length, blobs: contents.blobs, bytes: contents.bytes };
 }

@@ -13,6 +13,22 @@ export interface ProgressImage {
   omittedBytes?: number;
 }
 
+/** The status line in words: a job that ended says only how it ended; a running one says what it is doing. */
+export function statusWords(status: string | undefined, phase: string | undefined): string {
+  switch (status) {
+    case 'succeeded':
+      return 'Finished';
+    case 'failed':
+      return 'Stopped by an error';
+    case 'cancelled':
+      return 'Cancelled';
+    case undefined:
+      return 'Starting';
+    default:
+      return phase === 'planning' ? 'Planning' : phase === 'verifying' ? 'Checking' : phase === 'done' ? 'Finishing' : 'Copying';
+  }
+}
+
 /** Per-image bars shown at most; the rest is summed up in a note, so a huge set stays cheap to render. */
 export const MAX_IMAGE_BARS = 200;
 
@@ -27,6 +43,7 @@ export function JobProgressView({ jobId, label, images }: { jobId: string | null
       (images ?? []).slice(0, MAX_IMAGE_BARS).map((image) => ({
         name: image.name,
         percent: succeeded ? 100 : imagePercent(image.blobs, states, image.size, image.omittedBytes),
+        size: image.size - (image.omittedBytes ?? 0),
       })),
     [images, states, succeeded],
   );
@@ -40,10 +57,7 @@ export function JobProgressView({ jobId, label, images }: { jobId: string | null
       <dl className="facts">
         <div>
           <dt>Status</dt>
-          <dd>
-            {job?.status ?? 'starting'}
-            {progress ? ` · ${progress.phase}` : ''}
-          </dd>
+          <dd>{statusWords(job?.status, progress?.phase)}</dd>
         </div>
         <div>
           <dt>Done</dt>
@@ -53,11 +67,12 @@ export function JobProgressView({ jobId, label, images }: { jobId: string | null
         </div>
         <div>
           <dt>Blobs</dt>
-          <dd>{progress ? `${progress.blobsDone} of ${progress.blobsTotal}` : '—'}</dd>
+          {/* Before the plan counts them (a verification pass, the planning), there is no total to show. */}
+          <dd>{progress && progress.blobsTotal > 0 ? `${progress.blobsDone} of ${progress.blobsTotal}` : '—'}</dd>
         </div>
         <div>
           <dt>Rate</dt>
-          <dd>{progress ? formatRate(progress.bytesPerSecond) : '—'}</dd>
+          <dd>{progress && !done ? formatRate(progress.bytesPerSecond) : '—'}</dd>
         </div>
         <div>
           <dt>Time left</dt>
@@ -72,6 +87,9 @@ export function JobProgressView({ jobId, label, images }: { jobId: string | null
               <li key={image.name}>
                 <span className="mono">{image.name}</span>
                 <progress max={100} value={image.percent} aria-label={`${image.name}: ${image.percent}%`} />
+                <span className="num">
+                  {image.percent}% · {formatBytes(Math.round((image.size * image.percent) / 100))} of {formatBytes(image.size)}
+                </span>
               </li>
             ))}
           </ul>

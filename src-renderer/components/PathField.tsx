@@ -10,7 +10,7 @@ export function PathField({
   kind,
   hint,
   placeholder,
-  error,
+  invalid,
 }: {
   id: string;
   label: string;
@@ -19,8 +19,8 @@ export function PathField({
   kind: 'file' | 'folder';
   hint?: string;
   placeholder?: string;
-  /** What is wrong with the value, shown beside the field (which is then marked invalid); undefined when nothing is. */
-  error?: string | undefined;
+  /** Why the value cannot be used: marks the input invalid and shows the reason beside it. */
+  invalid?: string | undefined;
 }) {
   const open = usePicker((s) => s.open);
   return (
@@ -33,8 +33,8 @@ export function PathField({
           spellCheck={false}
           value={value}
           placeholder={placeholder}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={[error ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean).join(' ') || undefined}
+          aria-invalid={invalid ? true : undefined}
+          aria-describedby={[invalid ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean).join(' ') || undefined}
           onChange={(e) => onChange(e.target.value)}
         />
         {/* Read out as "Browse… for <label>", so each button is told apart; the hidden words never label the input itself. */}
@@ -42,9 +42,9 @@ export function PathField({
           Browse…<span className="visually-hidden"> for {label}</span>
         </button>
       </div>
-      {error && (
+      {invalid && (
         <p id={`${id}-error`} className="field-error">
-          {error}
+          {invalid}
         </p>
       )}
       {hint && (

@@ -24,7 +24,7 @@ export function PullSecretMerge() {
         kind="file"
         value={file}
         onChange={(value) => s.setPullSecret({ file: value })}
-        error={folderProblem(file)?.replace('of the folder', 'of the file')}
+        invalid={folderProblem(file)?.replace('of the folder', 'of the file')}
         hint="The cluster's pull secret as JSON, for example from: oc get secret/pull-secret -n openshift-config"
       />
       <div className="field">
@@ -41,7 +41,7 @@ export function PullSecretMerge() {
         kind="file"
         value={saveAs}
         onChange={(value) => s.setPullSecret({ saveAs: value })}
-        error={folderProblem(saveAs)?.replace('of the folder', 'of the file')}
+        invalid={folderProblem(saveAs)?.replace('of the folder', 'of the file')}
         hint="Readable by you only. The original file is left as it was."
       />
       <div className="actions">

@@ -1,7 +1,9 @@
 /**
  * Saved image sets in the export wizard: save the references typed so far as
- * a named set, and pick a saved set as the image set file of this export.
+ * a named set, and pick a saved set: its references fill the reference box
+ * (a set with other sections becomes the image set file of this export).
  */
+import type { SavedSet } from '../../src-shared/api/contract.ts';
 import { ErrorNotice } from './ErrorNotice.tsx';
 import { useSavedSets } from '../stores/saved-sets-store.ts';
 
@@ -31,7 +33,7 @@ export function SaveAsSet({ references, platforms }: { references: string[]; pla
 }
 
 /** The saved sets, each one click from being the image set file of this export. */
-export function SavedSets({ chosen, onChoose }: { chosen: string; onChoose: (path: string) => void }) {
+export function SavedSets({ chosen, onChoose }: { chosen: string; onChoose: (set: SavedSet) => void }) {
   const sets = useSavedSets((s) => s.sets);
   if (sets.length === 0) return null;
   return (
@@ -40,10 +42,14 @@ export function SavedSets({ chosen, onChoose }: { chosen: string; onChoose: (pat
       <ul className="found-bundles" aria-label="Saved sets">
         {sets.map((set) => (
           <li key={set.path}>
-            <button type="button" aria-pressed={chosen === set.path} onClick={() => onChoose(set.path)}>
+            <button type="button" aria-pressed={chosen === set.path} onClick={() => onChoose(set)}>
               Use set {set.name}
             </button>
-            <span className="hint"> saved {set.modified.slice(0, 16).replace('T', ' ')}</span>
+            <span className="hint">
+              {' '}
+              {set.references ? `${set.references.length} reference${set.references.length === 1 ? '' : 's'}, ` : ''}saved{' '}
+              {new Date(set.modified).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}
+            </span>
           </li>
         ))}
       </ul>

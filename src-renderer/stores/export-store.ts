@@ -1,10 +1,23 @@
 /** The export wizard: what to carry, the plan, where to write it, the run and its verification. */
 import { create } from 'zustand';
-import type { ApiClient, ExportInput, ExportPlanResult, FerrySettings, JobStateOf, RegistryAccessInput, RegistrySetting, VerifyJobResult } from '../../src-shared/api/contract.ts';
+import type {
+  ApiClient,
+  ExportInput,
+  ExportPlanResult,
+  ExportTargetCheck,
+  FerrySettings,
+  JobStateOf,
+  RegistryAccessInput,
+  RegistrySetting,
+  SavedSet,
+  SiteOverview,
+  VerifyJobResult,
+} from '../../src-shared/api/contract.ts';
 import type { ErrorEnvelope } from '../../src-shared/errors.ts';
 import { envelopeOf } from '../api/explain.ts';
 import { parseReferences } from '../format.ts';
 import { savedRegistryFor } from '../registry-match.ts';
+import { partSizeProblem, rememberAccess, rememberedAccess } from './export-checks.ts';
 import { whenJobEnds } from './job-watch.ts';
 import { useSettings } from './settings-store.ts';
 
@@ -33,7 +46,7 @@ export const DEFAULT_ACCESS: AccessForm = { plainHttp: false, tlsVerify: true, c
  * the form keeps its values and only loses the "filled in from" note.
  */
 export function prefillFromSettings(typed: string, access: AccessForm, appliedFrom: string | null): { access?: AccessForm; prefilledFrom: string | null } {
-  const entry: RegistrySetting | undefined = savedRegistryFor(useSettings.getState().saved?.registries ?? [], typed);
+  const entry: RegistrySetting | undefined = savedRegistryFor(useSettings.getState().saved?.registries ?? [], typed) ?? rememberedAccess(typed);
   if (!entry) return { prefilledFrom: null };
   if (entry.address === appliedFrom) return { prefilledFrom: appliedFrom };
   return {
@@ -63,6 +76,8 @@ export interface ExportForm {
   site: string;
   /** Carry the images' signatures, attestations and SBOMs (the default; off is `--no-referrers`). */
   referrers: boolean;
+  /** A Deckhouse license key for an image set with a Deckhouse section; kept in memory only, never saved. */
+  deckhouseLicense: string;
 }
 
 /** Where "safely remove drive" stands on the done step. */
@@ -84,7 +99,22 @@ export interface ExportStore extends ExportForm {
   verify: VerifyJobResult | null;
   verifyError: ErrorEnvelope | null;
   eject: EjectState;
+  /** The "where" step's check of the folder typed (writable, free space), or null before one. */
+  targetCheck: ExportTargetCheck | null;
+  /** What the catalog knows the chosen site holds, or null with no site typed. */
+  siteSummary: SiteOverview | null;
+  /** The last receipt added from the "where" step, in words, for its status line. */
+  receiptNote: string | null;
+  receiptError: ErrorEnvelope | null;
   init: (client: ApiClient) => void;
+  /** Uses a saved set: its references fill the reference box (with the access remembered for their registry), or its file is the image set. */
+  chooseSet: (set: SavedSet) => void;
+  /** Checks the folder typed on the "where" step; true when it can be written. */
+  checkTarget: () => Promise<boolean>;
+  /** Reads what the catalog knows the typed site holds. */
+  loadSite: () => Promise<void>;
+  /** Records a receipt file carried back from the site, then refreshes the site's summary. */
+  addReceipt: (file: string) => Promise<void>;
   set: (patch: Partial<ExportForm>) => void;
   setAccess: (patch: Partial<AccessForm>) => void;
   goTo: (step: ExportStep) => void;
@@ -120,6 +150,7 @@ function input(s: ExportForm): ExportInput {
   if (s.platforms.length > 0) value.platforms = [...s.platforms];
   if (s.site.trim()) value.site = s.site.trim();
   if (!s.referrers) value.referrers = false;
+  if (s.setFile.trim() && s.deckhouseLicense.trim()) value.deckhouseLicense = s.deckhouseLicense.trim();
   return value;
 }
 
@@ -139,6 +170,11 @@ const initial = {
   platforms: [] as string[],
   site: '',
   referrers: true,
+  deckhouseLicense: '',
+  targetCheck: null as ExportTargetCheck | null,
+  siteSummary: null as SiteOverview | null,
+  receiptNote: null as string | null,
+  receiptError: null as ErrorEnvelope | null,
   busy: false,
   error: null,
   plan: null,
@@ -176,7 +212,53 @@ export const useExport = create<ExportStore>()((set, get) => ({
     const touched = 'archive' in patch || 'partSize' in patch ? { optionsTouched: true } : {};
     // The first reference names the source registry whose saved access applies.
     const prefill = patch.referencesText === undefined ? {} : prefillFromSettings(parseReferences(patch.referencesText)[0] ?? '', get().access, get().prefilledFrom);
-    set({ ...patch, ...touched, ...prefill });
+    const target = 'target' in patch ? { targetCheck: null } : {};
+    const site = 'site' in patch ? { siteSummary: null, receiptNote: null, receiptError: null } : {};
+    set({ ...patch, ...touched, ...prefill, ...target, ...site });
+  },
+  chooseSet(chosen) {
+    if (chosen.references && chosen.references.length > 0) {
+      get().set({ referencesText: [`# saved set ${chosen.name}`, ...chosen.references].join('\n'), setFile: '', platforms: chosen.platforms ?? [] });
+    } else get().set({ setFile: chosen.path });
+  },
+  async checkTarget() {
+    const target = get().target.trim();
+    if (!target) {
+      set({ targetCheck: { writable: false, problem: 'Choose a drive or type the folder to write the bundle to.' } });
+      return false;
+    }
+    try {
+      const check = await requireClient()['export:target']({ target });
+      if (get().target.trim() === target) set({ targetCheck: check });
+      return check.writable;
+    } catch (error) {
+      set({ error: envelopeOf(error) });
+      return false;
+    }
+  },
+  async loadSite() {
+    const site = get().site.trim();
+    if (!site) {
+      set({ siteSummary: null });
+      return;
+    }
+    try {
+      const summary = await requireClient()['site:summary']({ site });
+      if (get().site.trim() === site) set({ siteSummary: summary });
+    } catch (error) {
+      set({ receiptError: envelopeOf(error) });
+    }
+  },
+  async addReceipt(file) {
+    const site = get().site.trim();
+    set({ receiptNote: null, receiptError: null });
+    try {
+      const added = await requireClient()['receipt:add']({ file: file.trim(), ...(site ? { site } : {}) });
+      set({ site: added.site, receiptNote: `Receipt added for site ${added.site}: ${added.digests} items its registry ${added.registry} holds.` });
+      await get().loadSite();
+    } catch (error) {
+      set({ receiptError: envelopeOf(error) });
+    }
   },
   setAccess(patch) {
     set((s) => ({ access: { ...s.access, ...patch } }));
@@ -191,10 +273,13 @@ export const useExport = create<ExportStore>()((set, get) => ({
       set({ error: { code: 'INVALID_ARGUMENT', message: 'Enter at least one image reference, one per line, or the path of an image list or image set file.' } });
       return;
     }
-    set({ busy: true, error: null });
+    set({ busy: true, error: null, plan: null });
     try {
       const plan = await api['export:plan'](input(get()));
-      set({ plan, busy: false, step: 'plan' });
+      // The access that planned cleanly is remembered for each registry host, for the next export.
+      if (plan.problems.length === 0) rememberAccess(parseReferences(get().referencesText), get().access);
+      // A plan with problems stays on this step, where the fields that fix them are.
+      set({ plan, busy: false, step: plan.problems.length > 0 ? 'what' : 'plan' });
     } catch (error) {
       set({ busy: false, error: envelopeOf(error) });
     }
@@ -204,6 +289,11 @@ export const useExport = create<ExportStore>()((set, get) => ({
     if (!get().target.trim()) {
       set({ error: { code: 'INVALID_ARGUMENT', message: 'Choose a drive or type the folder to write the bundle to.' } });
       return;
+    }
+    // Values are checked on this step, beside their fields, before any job starts.
+    if (get().step === 'where') {
+      if (partSizeProblem(get().archive, get().partSize) !== undefined) return;
+      if (!(await get().checkTarget())) return;
     }
     set({ busy: true, error: null, job: null, verify: null, verifyError: null, eject: { state: 'idle' } });
     try {

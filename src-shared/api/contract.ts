@@ -77,11 +77,47 @@ export interface ExportPlanResult {
   bytes: number;
   savedByDedup: number;
   notes: string[];
-  /** Each unresolvable reference with why; the plan is unusable while this is not empty. */
-  problems: Array<{ reference: string; message: string }>;
+  /**
+   * Each unresolvable reference with why; the plan is unusable while this is not empty.
+   * Failures with the same remedy (`hint`: a registry without TLS, an untrusted CA, missing
+   * credentials) are one problem listing every reference in `references`, not one per reference.
+   */
+  problems: Array<{ reference: string; message: string; hint?: ErrorHint; references?: string[] }>;
   /** Incremental plans (`site`): the bundle this one builds on and the bytes left out because the site already has them. */
   parent?: string;
   savedByIncremental?: number;
+}
+
+/** The export wizard's check of the folder it will write to, before any job starts. */
+export interface ExportTargetCheck {
+  /** True when the folder (or its nearest existing parent) is a folder this process can write. */
+  writable: boolean;
+  /** Why it cannot be used, in plain words naming the folder. */
+  problem?: string;
+  /** Free bytes on the drive that holds it, when the system says. */
+  freeBytes?: number;
+}
+
+/** A receipt carried back from a site, now in the catalog (`receipt:add`, like `ferry receipt add`). */
+export interface ReceiptAddedResult {
+  site: string;
+  registry: string;
+  bundleId: string | null;
+  /** Digests the catalog now knows the site holds from this receipt. */
+  digests: number;
+}
+
+/** What the catalog knows a site holds, for the export wizard's incremental choice. */
+export interface SiteOverview {
+  name: string;
+  /** False when no receipt names this site yet (an incremental export for it is refused). */
+  known: boolean;
+  receipts: number;
+  /** When the newest receipt's import happened (ISO), or null. */
+  lastImport: string | null;
+  images: number;
+  blobs: number;
+  bytes: number;
 }
 
 /** Inputs of an export. */
@@ -91,6 +127,8 @@ export interface ExportInput {
   /** An image list file (one reference per line, # comments), read on the engine side like `ferry export --images`. */
   imageListFile?: string;
   setFile?: string;
+  /** A Deckhouse license key for the set's Deckhouse source, in place of the set's `license:` (never logged, never written into the bundle). */
+  deckhouseLicense?: string;
   target: string;
   archive?: boolean;
   partSize?: string;
@@ -219,6 +257,9 @@ export interface SavedSet {
   name: string;
   path: string;
   modified: string;
+  /** The set's references, when it holds nothing but images (and platforms): the wizard fills its reference box with them. */
+  references?: string[];
+  platforms?: string[];
 }
 
 /** The answer of `registry:test`: whether the registry answers, in words, and what to change when it does not. */
@@ -236,6 +277,12 @@ export interface ApiMethods {
   'drives:eject': { args: { path: string }; result: { ejected: true } };
   'export:plan': { args: ExportInput; result: ExportPlanResult };
   'export:run': { args: ExportInput; result: { jobId: string } };
+  /** Whether the bundle can be written to `target`, and the free space of its drive, for the "where" step. */
+  'export:target': { args: { target: string }; result: ExportTargetCheck };
+  /** Records a receipt file carried back from a site, so the next export for it leaves out what it has. */
+  'receipt:add': { args: { file: string; site?: string }; result: ReceiptAddedResult };
+  /** What the catalog knows the site holds, from its receipts. */
+  'site:summary': { args: { site: string }; result: SiteOverview };
   'import:inspect': { args: { bundle: string; target?: string; keepRegistryHost?: boolean }; result: BundleInspection };
   'import:run': { args: ImportInput; result: { jobId: string } };
   'bundle:verify': { args: { bundle: string }; result: { jobId: string } };
@@ -328,6 +375,9 @@ export const API_METHODS = [
   'drives:eject',
   'export:plan',
   'export:run',
+  'export:target',
+  'receipt:add',
+  'site:summary',
   'import:inspect',
   'import:run',
   'bundle:verify',

@@ -201,7 +201,7 @@ test('the UI stays responsive during a 10,000-blob job (progress events throttle
   const push = await new ImportPushStep(page).expectShown();
   const pushStarted = Date.now();
   // The import's own verification pass shows as the push's first phase, not as a bar stuck at 0%.
-  await expect(page.getByText(/running · verifying/)).toBeVisible({ timeout: JOB_START_TIMEOUT_MS });
+  await expect(page.getByText(/^Checking$/)).toBeVisible({ timeout: JOB_START_TIMEOUT_MS });
   await expect.poll(async () => (await readProbe(page)).events.filter((e) => e.name === 'job:blobs').length, { timeout: JOB_START_TIMEOUT_MS }).toBeGreaterThan(0);
   const firstBlobsMs = Date.now() - pushStarted;
   await expect.poll(async () => (await push.blobs()).total).toBe(layout.blobCount);

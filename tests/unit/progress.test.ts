@@ -29,6 +29,25 @@ describe('ProgressTracker', () => {
     expect(progressLine(last)).toMatch(/60%.*ETA \d+ s.*blobs 1\/2/);
   });
 
+  it('after a resume, counts in the rate only the bytes this run moves, not the blobs and the parts it found (issue 17)', () => {
+    let now = 1_000;
+    const tracker = new ProgressTracker(
+      () => undefined,
+      () => now,
+    );
+    tracker.onEvent({ type: 'planned', images: 1, blobs: 3, bytes: 100_000_000 });
+    tracker.snapshot();
+    // 60 MB already written by the cancelled run: one blob whole, one half.
+    tracker.onEvent({ type: 'blob', progress: { digest: 'a', state: 'skipped', complete: 40_000_000, total: 40_000_000 } });
+    tracker.onEvent({ type: 'blob', progress: { digest: 'b', state: 'started', complete: 20_000_000, total: 40_000_000 } });
+    now += 1_000;
+    // One second moves 1 MB.
+    tracker.onEvent({ type: 'blob', progress: { digest: 'b', state: 'active', complete: 21_000_000, total: 40_000_000 } });
+    const snapshot = tracker.snapshot();
+    expect(snapshot.completeBytes).toBe(61_000_000);
+    expect(snapshot.bytesPerSecond).toBeCloseTo(1_000_000, -3);
+  });
+
   it('reports a verification pass before the transfer, then the transfer alone once planned', () => {
     let now = 1_000;
     const tracker = new ProgressTracker(

@@ -54,7 +54,7 @@ function FoundBundles() {
         kind="folder"
         value={s.searchFolder}
         onChange={(searchFolder) => s.set({ searchFolder })}
-        error={folderProblem(s.searchFolder)}
+        invalid={folderProblem(s.searchFolder)}
       />
       <div className="actions">
         <button type="button" disabled={s.busy || folderProblem(s.searchFolder) !== undefined} onClick={() => void findBundles()}>
@@ -77,7 +77,7 @@ export function BundleStep() {
       }}
     >
       <FoundBundles />
-      <PathField id="bundle" label="Bundle folder (the folder holding ferry.json)" kind="folder" value={s.bundle} onChange={(bundle) => s.set({ bundle })} error={problem} />
+      <PathField id="bundle" label="Bundle folder (the folder holding ferry.json)" kind="folder" value={s.bundle} onChange={(bundle) => s.set({ bundle })} invalid={problem} />
       {!problem && <ErrorNotice error={s.error} />}
       <div className="actions">
         <button type="submit" className="primary" disabled={s.busy}>
