@@ -20,3 +20,7 @@ export function electronBinary(): string | undefined {
     return undefined;
   }
 }
+
+/** The one line `npm run dist` fails with where no Electron binary is installed. */
+export const NO_ELECTRON_BINARY =
+  'ferry dist: no Electron binary is installed here (npm ran with ELECTRON_SKIP_BINARY_DOWNLOAD=1), and the desktop packages are built around it: run npm install without that variable, then npm run dist again';

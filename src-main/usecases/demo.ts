@@ -12,7 +12,9 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DemoState } from '../../src-shared/api/demo.ts';
+import { FerryError } from '../../src-shared/errors.ts';
 import { Registries } from '../oci/registry/registries.ts';
+import { lockHolder } from '../serve/store-lock.ts';
 import { buildSampleImages, pushSampleImages, type SampleImage } from '../sources/sample-images.ts';
 import type { ServeHandle } from './serve.ts';
 
@@ -50,6 +52,15 @@ export async function startDemo(options: DemoStartOptions): Promise<DemoSession>
   const folder = resolve(options.folder);
   const path = (part: keyof typeof PARTS): string => join(folder, PARTS[part]);
   const step = options.onStep ?? (() => undefined);
+  // A sample registry another Ferry still serves from this folder (the app's sample flow, another `ferry demo --keep`) is never pulled from under it.
+  for (const part of ['source', 'target'] as const) {
+    const holder = await lockHolder(join(path(part), 'serve.lock'));
+    if (holder !== undefined)
+      throw new FerryError('INVALID_ARGUMENT', `the sample registries in ${folder} are in use by another Ferry (process ${holder.pid}): stop that sample flow first, or use another folder`, {
+        path: path(part),
+        pid: holder.pid,
+      });
+  }
   // Only the demo's own parts are removed, never the folder itself (a user may have chosen one that holds other files).
   for (const part of Object.keys(PARTS) as Array<keyof typeof PARTS>) await rm(path(part), { recursive: true, force: true });
   await mkdir(path('drive'), { recursive: true });

@@ -6,6 +6,7 @@
  */
 import { useDemo } from '../stores/demo-store.ts';
 import { useExport } from '../stores/export-store.ts';
+import { useNav } from '../stores/nav-store.ts';
 import { ErrorNotice } from './ErrorNotice.tsx';
 
 /** The start screen's choice: starts two local registries with sample images and opens the export wizard, filled in. */
@@ -37,7 +38,9 @@ export function DemoBanner() {
   const stop = useDemo((s) => s.stop);
   // The bundle is ready for the disconnected side once the export wrote it to the stand-in drive and it passed verification.
   const bundleReady = useExport((s) => demo !== null && s.target.trim() === demo.drive && s.verify !== null);
+  const screen = useNav((s) => s.screen);
   if (!demo) return null;
+  const offerImport = bundleReady && screen !== 'import';
   return (
     <aside className="notice notice-ok" aria-label="Sample flow">
       <p className="notice-title">You are in the sample flow: both registries run on this computer, and the folder below stands in for the USB drive.</p>
@@ -55,9 +58,11 @@ export function DemoBanner() {
           <dd>{demo.drive}</dd>
         </div>
       </dl>
-      {bundleReady && <p>The bundle is written and verified. Carry it to the disconnected side: the import wizard opens with it and the target registry filled in.</p>}
+      {offerImport && <p>The bundle is written and verified. Carry it to the disconnected side: the import wizard opens with it and the target registry filled in.</p>}
+      {!bundleReady && screen === 'export' && <p>The connected side: the sample images, their registry and the folder are filled in. Go through each step to write the bundle.</p>}
+      {screen === 'import' && <p>The disconnected side: the bundle and the target registry are filled in. Go through each step to the mirror configuration.</p>}
       <div className="actions">
-        {bundleReady && (
+        {offerImport && (
           <button type="button" onClick={continueToImport}>
             Continue on the disconnected side
           </button>

@@ -153,6 +153,11 @@ test('the inspector shows full digests, each image in detail and the plan notes,
     expect(html).toContain(text);
   expect(html).not.toMatch(/<script/i);
 
+  // Browser mode also downloads the same report.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download report', exact: true }).click()]);
+  expect(download.suggestedFilename()).toBe(saved);
+  expect(await readFile(await download.path(), 'utf8')).toContain(index.manifestDigest);
+
   // Print: the browser's print, with a print stylesheet that leaves out navigation and buttons.
   await page.getByRole('button', { name: 'Print', exact: true }).click();
   expect(await printed(page)).toBe(1);

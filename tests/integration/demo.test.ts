@@ -66,6 +66,8 @@ describe('the sample images', () => {
       expect(session.state.source.address).toMatch(/^127\.0\.0\.1:\d+$/);
       expect(session.state.target.address).not.toBe(session.state.source.address);
       for (const image of session.state.images) expect(sha256(await rawManifest(image.reference))).toBe(image.digest);
+      // A second sample flow in the same folder is refused while this one serves from it, and this one keeps serving.
+      await expect(startDemo({ folder })).rejects.toThrow(/in use by another Ferry/);
       const hello = session.state.images[0]?.reference ?? '';
       for (const arch of ['amd64', 'arm64']) {
         // skopeo picks the platform's manifest from the index and reads its config, checking both digests.
