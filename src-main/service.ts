@@ -26,7 +26,8 @@ import { EventHub } from './service/events.ts';
 import { findBundles, listFolder } from './service/files.ts';
 import { exportInput, planExport, runExportJob } from './service/export.ts';
 import { importInput, inspectBundle, runImportJob, runVerifyJob } from './service/import.ts';
-import { mirrorConfig, saveMirrorConfig } from './service/mirror.ts';
+import { mergePullSecret, mirrorConfig, saveMirrorConfig } from './service/mirror.ts';
+import { lastImportPathFor, readLastImport, rememberImport } from './service/import-memory.ts';
 import { AppRegistry } from './service/serve.ts';
 import { DemoRegistries } from './service/demo.ts';
 import { JobRunner } from './service/jobs.ts';
@@ -132,6 +133,7 @@ export function createService(options: ServiceOptions): Service {
     'import:run': async (args) => {
       refuseRegistryTarget(args);
       const input = importInput(args);
+      await rememberImport(lastImportPathFor(catalogPath), input);
       return { jobId: jobs.start('import', `Import ${input.bundle} to ${input.target}`, (context) => runImportJob(input, openCatalog(), context, verified, savedLogin)) };
     },
     'bundle:verify': async (args) => {
@@ -148,6 +150,11 @@ export function createService(options: ServiceOptions): Service {
       refuseRegistryTarget(args);
       return saveMirrorConfig(args, verified);
     },
+    'pullsecret:merge': (args) => {
+      refuseRegistryTarget(args);
+      return mergePullSecret(args);
+    },
+    'import:last': () => readLastImport(lastImportPathFor(catalogPath)),
     'registry:test': async (args) => {
       const input = argsObject(args);
       refuseUserInfo(requireString(input, 'registry'), 'registry');

@@ -86,6 +86,15 @@ function ioError(action: string, path: string, error: unknown): FerryError {
  * break every other pull.
  */
 export async function mergePullSecretFile(path: string, registry: string, credentials: PullSecretCredentials): Promise<void> {
+  await mergePullSecretInto(path, path, registry, credentials);
+}
+
+/**
+ * The same merge, saved as `to` (which may be `path` itself): the app offers
+ * the merged file to save beside the cluster's, leaving the original as it
+ * was. Answers the registries the saved secret has logins for (names only).
+ */
+export async function mergePullSecretInto(path: string, to: string, registry: string, credentials: PullSecretCredentials): Promise<string[]> {
   let existing: string;
   try {
     existing = await readFile(path, 'utf8');
@@ -100,9 +109,11 @@ export async function mergePullSecretFile(path: string, registry: string, creden
     throw error;
   }
   try {
-    await writeFileDurable(path, merged, { mode: SECRET_FILE_MODE });
+    await writeFileDurable(to, merged, { mode: SECRET_FILE_MODE });
   } catch (error) {
     // writeFileDurable wraps the OS error; keep this module's wording, which names its errno code.
-    throw ioError('write', path, error instanceof FerryError ? error.cause : error);
+    throw ioError('write', to, error instanceof FerryError ? error.cause : error);
   }
+  const { auths } = JSON.parse(merged) as { auths: JsonObject };
+  return Object.keys(auths);
 }

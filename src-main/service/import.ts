@@ -7,7 +7,7 @@
  * the wizard's last verify (or import) job left in `verified`, while the folder still holds that bundle, else one
  * verified now; a bundle that fails is refused, naming the failed checks.
  */
-import type { BundleInspection, ImportInput, ImportJobResult, VerifyJobResult } from '../../src-shared/api/contract.ts';
+import type { BundleInspection, ImportedSite, ImportInput, ImportJobResult, VerifyJobResult } from '../../src-shared/api/contract.ts';
 import type { Catalog } from '../usecases/catalog.ts';
 import { inspectBundle as inspect } from '../usecases/inspect-bundle.ts';
 import { runImport } from '../usecases/import.ts';
@@ -55,5 +55,14 @@ export async function runImportJob(input: ImportInput, catalog: Catalog, context
     manifestsPushed: summary.manifestsPushed,
     receipt: receipt ?? '',
     seconds: summary.seconds,
+    ...(input.site !== undefined ? { site: siteTotals(catalog, input.site) } : {}),
   };
+}
+
+/** What the catalog's receipts say a site holds now, for the wizard's "which site has what" after an import. */
+function siteTotals(catalog: Catalog, name: string): ImportedSite {
+  const contents = catalog.siteContents(name);
+  const images = new Set(contents.images.map((image) => `${image.reference}@${image.digest}`)).size;
+  const imports = catalog.sites().find((site) => site.name === name)?.receipts ?? 0;
+  return { name, images, blobs: contents.blobs, bytes: contents.bytes, imports };
 }

@@ -62,3 +62,16 @@ export async function saveMirrorConfig(raw: unknown, verified: VerifiedBundles):
   const { written } = await saveMirrorConfigFiles(view, { target: input.target, keepRegistryHost: input.keepRegistryHost === true }, accessOf(input), folder);
   return { folder, written: written.map((path) => join(folder, ...path.split('/'))) };
 }
+
+/** pullsecret:merge — checks the untrusted arguments, merges the mirror's login into a copy of the pull secret; the answer never holds the password. */
+export async function mergePullSecret(raw: unknown): Promise<{ saved: string; registry: string; registries: string[] }> {
+  const args = argsObject(raw);
+  const { savePullSecretWithMirror } = await import('../usecases/pull-secret.ts');
+  return savePullSecretWithMirror({
+    file: requireString(args, 'file').trim(),
+    saveAs: requireString(args, 'saveAs').trim(),
+    target: requireString(args, 'target').trim(),
+    username: requireString(args, 'username').trim(),
+    password: requireString(args, 'password'),
+  });
+}

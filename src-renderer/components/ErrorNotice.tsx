@@ -1,4 +1,4 @@
-/** An error in plain language: what to do next, the engine's message and its code. */
+/** An error in plain language: what to do next and the engine's message; the error's code only under "Details for support" (issue 17: no internal names in view). */
 import type { ErrorEnvelope } from '../../src-shared/errors.ts';
 import { nextStepFor } from '../api/explain.ts';
 
@@ -8,9 +8,11 @@ export function ErrorNotice({ error }: { error: ErrorEnvelope | null | undefined
   return (
     <div role="alert" className="notice notice-error">
       <p className="notice-title">{nextStepFor(error)}</p>
-      <p>
-        {error.message} <span className="code">({error.code})</span>
-      </p>
+      <p>{error.message}</p>
+      <details className="error-details">
+        <summary>Details for support</summary>
+        <span className="code">({error.code})</span>
+      </details>
     </div>
   );
 }

@@ -3,13 +3,16 @@
  * grouped by the runtime or tool that reads it, each with where it goes on
  * that machine and the command that applies it, and "Save all files", which
  * writes them into one folder keeping their folders (containerd's
- * `certs.d/<host>/hosts.toml` files share a base name and must not collide).
+ * `certs.d/<host>/hosts.toml` files share a base name and must not collide),
+ * in one action for every import (a folder is proposed), and the
+ * cluster's pull secret with the mirror's login merged in.
  */
 import { useState } from 'react';
 import type { MirrorFile } from '../../src-shared/api/contract.ts';
 import { useImport } from '../stores/import-store.ts';
 import { ErrorNotice } from './ErrorNotice.tsx';
 import { PathField } from './PathField.tsx';
+import { PullSecretMerge } from './PullSecretMerge.tsx';
 
 /** Copies text, saying in `setNote` whether it worked. */
 async function copyText(text: string, setNote: (note: string) => void, what: string): Promise<void> {
@@ -123,6 +126,7 @@ export function MirrorStep() {
         Give these files to the clusters that pull from <span className="mono">{s.target}</span>.
       </p>
       <SaveAll />
+      <PullSecretMerge />
       {byTarget(s.mirror ?? []).map(([target, files]) => (
         <section key={target} aria-label={`Files for ${target}`}>
           <h3>For {target}</h3>

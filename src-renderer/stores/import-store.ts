@@ -6,6 +6,7 @@ import type {
   FoundBundle,
   ImportInput,
   JobStateOf,
+  LastImportTarget,
   MirrorConfigInput,
   MirrorFile,
   RegistryTestResult,
@@ -14,6 +15,7 @@ import type {
 } from '../../src-shared/api/contract.ts';
 import type { ErrorEnvelope } from '../../src-shared/errors.ts';
 import { ApiError } from '../api/client.ts';
+import type { EjectState } from '../components/SafelyRemove.tsx';
 import { envelopeOf } from '../api/explain.ts';
 import { accessInput, DEFAULT_ACCESS, prefillFromSettings, type AccessForm } from './export-store.ts';
 import { whenJobEnds } from './job-watch.ts';
@@ -54,8 +56,26 @@ export interface ImportStore {
   mirrorFolder: string;
   /** What the last "Save all files" wrote. */
   mirrorSaved: { folder: string; written: string[] } | null;
+  /** Which confirmation is open: before the push writes anything, before a running push is cancelled. */
+  confirming: 'push' | 'cancel' | null;
+  /** "Safely remove drive" after the import, for the drive the bundle (and its receipt) lies on. */
+  eject: EjectState;
+  /** The pull-secret merge of the mirror step: the cluster's file, where to save the merged copy, the login the cluster pulls with. */
+  pullSecret: PullSecretForm;
+  /** What the last merge saved (never the password). */
+  pullSecretSaved: { saved: string; registry: string; registries: string[] } | null;
   init: (client: ApiClient) => void;
   set: (patch: Partial<Pick<ImportStore, 'bundle' | 'target' | 'site' | 'searchFolder' | 'mirrorFolder'>>) => void;
+  /** Asks the engine where the last import went and starts the target step there (when the operator has not typed one yet). */
+  recall: () => Promise<void>;
+  /** The open confirmation's answer: yes runs the push or the cancel, no closes it. */
+  answerConfirm: (yes: boolean) => Promise<void>;
+  /** "Start over": a fresh wizard at the first step, keeping the remembered target and its access choices. */
+  startOver: () => void;
+  ejectDrive: (path: string) => Promise<void>;
+  setPullSecret: (patch: Partial<PullSecretForm>) => void;
+  /** Merges the mirror's login into a copy of the pull secret and saves it (`pullsecret:merge`). */
+  mergePullSecret: () => Promise<void>;
   /** Imports into Ferry's own registry: its address as the target, its CA trusted for the push and passed as the mirror CA, its user. */
   targetAppRegistry: (registry: ServeRunning, login: { username: string; password: string }) => void;
   /** Looks for bundles in searchFolder, or on the removable drives when it is empty. */
@@ -77,6 +97,25 @@ export interface ImportStore {
   reset: () => void;
   /** A fresh wizard with the bundle, where to look for it, the target and its access filled in (the sample flow); Settings' saved access is not applied over them. */
   prefill: (form: Partial<Pick<ImportStore, 'bundle' | 'searchFolder' | 'target' | 'access' | 'mirrorFolder'>>) => void;
+}
+
+/** The mirror step's pull-secret fields. */
+export interface PullSecretForm {
+  file: string;
+  saveAs: string;
+  username: string;
+  password: string;
+}
+
+const EMPTY_PULL_SECRET: PullSecretForm = { file: '', saveAs: '', username: '', password: '' };
+
+/** `/a/b/pull-secret.json` → `/a/b/pull-secret-with-mirror.json`: beside the original, which stays as the cluster gave it. */
+export function mergedSecretPath(file: string): string {
+  const value = file.trim();
+  if (value === '') return '';
+  const cut = Math.max(value.lastIndexOf('/'), value.lastIndexOf('\\')) + 1;
+  const name = value.slice(cut).replace(/\.json$/i, '');
+  return `${value.slice(0, cut)}${name || 'pull-secret'}-with-mirror.json`;
 }
 
 let client: ApiClient | null = null;
@@ -108,7 +147,27 @@ const initial = {
   mirrorCa: '',
   mirrorFolder: '',
   mirrorSaved: null as { folder: string; written: string[] } | null,
+  confirming: null as 'push' | 'cancel' | null,
+  eject: { state: 'idle' } as EjectState,
+  pullSecret: EMPTY_PULL_SECRET,
+  pullSecretSaved: null as { saved: string; registry: string; registries: string[] } | null,
 };
+
+/** The target step's fields from the engine's memory of the last import (never a login). */
+function rememberedFields(last: LastImportTarget): Pick<typeof initial, 'target' | 'site' | 'access'> {
+  return {
+    target: last.target,
+    site: last.site ?? '',
+    access: { ...DEFAULT_ACCESS, plainHttp: last.plainHttp, tlsVerify: last.tlsVerify, caCertFile: last.caCertFile ?? '', authFile: last.authFile ?? '' },
+  };
+}
+
+/** `<home>/ferry-mirror-config`, with the home folder's own separator. */
+async function proposedMirrorFolder(api: ApiClient): Promise<string> {
+  const home = (await api['files:list']({})).path;
+  const separator = home.includes('\\') && !home.includes('/') ? '\\' : '/';
+  return `${home.replace(/[\\/]+$/, '')}${separator}ferry-mirror-config`;
+}
 
 /** Hook and store of the import wizard. */
 export const useImport = create<ImportStore>()((set, get) => {
@@ -132,10 +191,38 @@ export const useImport = create<ImportStore>()((set, get) => {
     return { bundle: get().bundle.trim(), target: get().target.trim(), registry: accessInput(get().access), ...(mirrorCa ? { mirrorCa } : {}) };
   };
 
+  /** The push itself, once confirmed. */
+  const startPush = (): Promise<void> =>
+    guarded(async (api) => {
+      set({ importJob: null, mirror: null, eject: { state: 'idle' } });
+      const { jobId } = await api['import:run'](importInput());
+      set({ importJobId: jobId, step: 'push' });
+      const job = await whenJobEnds(jobId, 'import');
+      set({ importJob: job });
+    });
+  async function cancelJob(jobId: string | null): Promise<void> {
+    if (!jobId) return;
+    try {
+      await requireClient()['job:cancel']({ jobId });
+    } catch (error) {
+      set({ error: envelopeOf(error) });
+    }
+  }
+
   return {
     ...initial,
     init(api) {
       client = api;
+      void get().recall();
+    },
+    async recall() {
+      try {
+        const last = await requireClient()['import:last']({});
+        // Only into an untouched target step: what the operator typed wins over the memory.
+        if (last && !get().target.trim()) set({ ...rememberedFields(last), prefilledFrom: null, test: null });
+      } catch {
+        // A memory that cannot be read is no error worth showing: the operator types the target.
+      }
     },
     set(patch) {
       const prefill: Partial<ReturnType<typeof prefillFromSettings>> = patch.target === undefined ? {} : prefillFromSettings(patch.target, get().access, get().prefilledFrom);
@@ -164,7 +251,7 @@ export const useImport = create<ImportStore>()((set, get) => {
       }),
     startVerify: () =>
       guarded(async (api) => {
-        if (!get().bundle.trim()) throw new ApiError({ code: 'INVALID_ARGUMENT', message: 'Type the folder that holds the bundle (the one with ferry.json).' });
+        if (!get().bundle.trim()) throw new ApiError({ code: 'INVALID_ARGUMENT', message: 'Type the folder that holds the bundle (the one with ferry.json).', details: { argument: 'bundle' } });
         set({ verify: null, verifyJob: null, inspection: null });
         const { jobId } = await api['bundle:verify']({ bundle: get().bundle.trim() });
         set({ verifyJobId: jobId, step: 'verify' });
@@ -180,8 +267,9 @@ export const useImport = create<ImportStore>()((set, get) => {
       }),
     review: () =>
       guarded(async () => {
-        if (!get().bundle.trim()) throw new ApiError({ code: 'INVALID_ARGUMENT', message: 'Type the folder that holds the bundle (the one with ferry.json).' });
-        if (!get().target.trim()) throw new ApiError({ code: 'INVALID_ARGUMENT', message: 'Type the target registry address, for example registry.local:5000/mirror.' });
+        if (!get().bundle.trim()) throw new ApiError({ code: 'INVALID_ARGUMENT', message: 'Type the folder that holds the bundle (the one with ferry.json).', details: { argument: 'bundle' } });
+        if (!get().target.trim())
+          throw new ApiError({ code: 'INVALID_ARGUMENT', message: 'Type the target registry address, for example registry.local:5000/mirror.', details: { argument: 'target' } });
         set({ step: 'review' });
         const { bundle, target, registry } = importInput();
         await useReview.getState().load({ bundle, target, ...(registry ? { registry } : {}) });
@@ -197,30 +285,39 @@ export const useImport = create<ImportStore>()((set, get) => {
         set({ test });
       }),
     push: () =>
-      guarded(async (api) => {
-        if (!get().target.trim()) throw new ApiError({ code: 'INVALID_ARGUMENT', message: 'Type the target registry address, for example registry.local:5000/mirror.' });
+      guarded(async () => {
+        if (!get().target.trim())
+          throw new ApiError({ code: 'INVALID_ARGUMENT', message: 'Type the target registry address, for example registry.local:5000/mirror.', details: { argument: 'target' } });
         // The engine enforces the policy again before its first write; this only keeps the wizard honest.
         const report = useReview.getState().report;
         if (!report?.pushAllowed) throw new ApiError({ code: 'INVALID_ARGUMENT', message: report?.blockedReason ?? 'Review the bundle for this target before pushing it.' });
-        set({ importJob: null, mirror: null });
-        const { jobId } = await api['import:run'](importInput());
-        set({ importJobId: jobId, step: 'push' });
-        const job = await whenJobEnds(jobId, 'import');
-        set({ importJob: job });
+        set({ confirming: 'push' });
       }),
+    async answerConfirm(yes) {
+      const asked = get().confirming;
+      set({ confirming: null });
+      if (!yes) return;
+      if (asked === 'push') await startPush();
+      if (asked === 'cancel') await cancelJob(get().importJobId);
+    },
     async cancel() {
-      const jobId = get().step === 'verify' ? get().verifyJobId : get().importJobId;
-      if (!jobId) return;
-      try {
-        await requireClient()['job:cancel']({ jobId });
-      } catch (error) {
-        set({ error: envelopeOf(error) });
-      }
+      // A running push asks first: what it pushed stays, but the operator should not lose it by a slip.
+      if (get().step === 'push') set({ confirming: 'cancel' });
+      else await cancelJob(get().verifyJobId);
     },
     loadMirror: () =>
       guarded(async (api) => {
         const { files } = await api['mirror:config'](mirrorInput());
-        set({ mirror: files, mirrorSaved: null, step: 'mirror' });
+        // One action for every import: a folder is proposed (in the home folder, not on the drive that may be removed by now).
+        const mirrorFolder = get().mirrorFolder.trim() || (await proposedMirrorFolder(api));
+        const { username, password } = get().access;
+        set((s) => ({
+          mirror: files,
+          mirrorSaved: null,
+          mirrorFolder,
+          step: 'mirror',
+          pullSecret: { ...s.pullSecret, username: s.pullSecret.username || username, password: s.pullSecret.password || password },
+        }));
       }),
     saveMirror: () =>
       guarded(async (api) => {
@@ -230,9 +327,38 @@ export const useImport = create<ImportStore>()((set, get) => {
         set({ mirrorSaved: await api['mirror:save']({ ...mirrorInput(), folder }) });
       }),
     reset() {
-      set(initial);
+      get().startOver();
+    },
+    startOver() {
+      if (get().importJob === null && get().importJobId !== null) return; // a push still runs: its page keeps the cancel button
+      const { target, site, access } = get();
+      set({ ...initial, target, site, access: { ...access, username: '', password: '' }, found: null });
       useReview.getState().clear();
     },
+    async ejectDrive(path) {
+      if (get().eject.state === 'ejecting') return;
+      set({ eject: { state: 'ejecting', path } });
+      try {
+        await requireClient()['drives:eject']({ path });
+        set({ eject: { state: 'ejected', path } });
+      } catch (error) {
+        set({ eject: { state: 'failed', path, error: envelopeOf(error) } });
+      }
+    },
+    setPullSecret(patch) {
+      set((s) => {
+        const next = { ...s.pullSecret, ...patch };
+        // The save-as path follows the file until the operator types one of their own.
+        if (patch.file !== undefined && (s.pullSecret.saveAs === '' || s.pullSecret.saveAs === mergedSecretPath(s.pullSecret.file))) next.saveAs = mergedSecretPath(patch.file);
+        return { pullSecret: next, pullSecretSaved: null };
+      });
+    },
+    mergePullSecret: () =>
+      guarded(async (api) => {
+        const { file, saveAs, username, password } = get().pullSecret;
+        set({ pullSecretSaved: null });
+        set({ pullSecretSaved: await api['pullsecret:merge']({ file: file.trim(), saveAs: saveAs.trim(), target: get().target.trim(), username: username.trim(), password }) });
+      }),
     prefill(form) {
       set({ ...initial, ...form });
       useReview.getState().clear();

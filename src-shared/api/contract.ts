@@ -156,6 +156,30 @@ export interface ImportInput {
   registry?: RegistryAccessInput;
 }
 
+/**
+ * The import wizard's pull-secret merge (`ferry import --pull-secret`, in the
+ * app): the cluster's pull secret `file` gets the mirror's login and is saved
+ * as `saveAs`, the original left as it was. The password only travels in.
+ */
+export interface PullSecretMergeInput {
+  file: string;
+  saveAs: string;
+  /** The import target (`REGISTRY[/PREFIX]`); the login is keyed by its registry host, as the CLI keys it. */
+  target: string;
+  username: string;
+  password: string;
+}
+
+/** Where the last import went, so the wizard starts there next time (issue 17); never a login. */
+export interface LastImportTarget {
+  target: string;
+  site?: string;
+  plainHttp: boolean;
+  tlsVerify: boolean;
+  caCertFile?: string;
+  authFile?: string;
+}
+
 /** What the import inspector shows: the bundle and where each image would land. */
 export interface BundleInspection {
   manifest: BundleManifest | null;
@@ -268,6 +292,10 @@ export interface ApiMethods {
   'mirror:config': { args: MirrorConfigInput; result: { files: MirrorFile[] } };
   /** Writes the same files into `folder`, each at its relative path (folders kept, so same-named files never collide). */
   'mirror:save': { args: MirrorConfigInput & { folder: string }; result: { folder: string; written: string[] } };
+  /** Adds the mirror's login to a copy of the cluster's pull secret; answers where it was saved and which registries it has logins for (never a password). */
+  'pullsecret:merge': { args: PullSecretMergeInput; result: { saved: string; registry: string; registries: string[] } };
+  /** The target, site and TLS choices of the last import started here; null before the first. */
+  'import:last': { args: Record<string, never>; result: LastImportTarget | null };
   'registry:test': { args: { registry: string; access?: RegistryAccessInput }; result: RegistryTestResult };
   /** Newest first; with `contains` (a reference, repository or digest), the bundles that carried it. */
   'catalog:bundles': { args: { contains?: string; limit?: number }; result: BundleSummary[] };
@@ -381,6 +409,8 @@ export const API_METHODS = [
   'policy:save',
   'keys:list',
   'mirror:save',
+  'pullsecret:merge',
+  'import:last',
   'serve:start',
   'serve:stop',
   'serve:status',

@@ -76,6 +76,20 @@ export interface ImportJobResult {
   /** The receipt file written beside the bundle, to carry back to the connected side. */
   receipt: string;
   seconds: number;
+  /** The site the import was recorded for, with what its receipts now say it holds (issue 17: which site has what). */
+  site?: ImportedSite;
+}
+
+/** One site's totals after an import, from its receipts in the catalog. */
+export interface ImportedSite {
+  name: string;
+  /** Distinct images (source reference and digest) the site's registry holds. */
+  images: number;
+  /** Distinct blob and manifest digests, and the bytes of those the catalog knows the size of. */
+  blobs: number;
+  bytes: number;
+  /** Imports recorded for the site, this one included. */
+  imports: number;
 }
 
 /** Each kind of long job and the result it ends with: the one table the job types below derive from. */

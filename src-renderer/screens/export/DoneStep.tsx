@@ -1,10 +1,9 @@
 /** Step 5 of the export wizard: what was written, in the operator's words, its verification, and removing the drive. */
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { JobProgressView } from '../../components/JobProgressView.tsx';
-import { driveHolding } from '../../drive-match.ts';
+import { SafelyRemove } from '../../components/SafelyRemove.tsx';
 import type { ExportJobResult } from '../../../src-shared/api/jobs.ts';
 import { formatBytes, formatEta } from '../../../src-shared/units.ts';
-import { useDrives } from '../../stores/drives-store.ts';
 import { useExport } from '../../stores/export-store.ts';
 import { VerifyReport } from '../../components/VerifyReport.tsx';
 
@@ -56,41 +55,12 @@ export function DoneStep() {
       {!s.verify && !s.verifyError && <JobProgressView jobId={s.verifyJobId} label="Verification progress" />}
       <ErrorNotice error={s.verifyError} />
       {s.verify && <VerifyReport result={s.verify} />}
-      <SafelyRemove bundle={result?.bundle ?? s.target} />
+      <SafelyRemove bundle={result?.bundle ?? s.target} eject={s.eject} onEject={(path) => void s.ejectDrive(path)} />
       <div className="actions">
         <button type="button" onClick={() => s.reset()}>
           Export another set
         </button>
       </div>
     </>
-  );
-}
-
-/** "Safely remove drive", when the bundle lies on a removable drive; the outcome is announced in a live region. */
-function SafelyRemove({ bundle }: { bundle: string }) {
-  const drives = useDrives((d) => d.drives);
-  const eject = useExport((s) => s.eject);
-  const ejectDrive = useExport((s) => s.ejectDrive);
-  const drive = driveHolding(
-    bundle,
-    drives.filter((d) => d.removable),
-  );
-  const path = drive?.path ?? (eject.state === 'idle' ? undefined : eject.path);
-  if (path === undefined) return null;
-  const name = drive?.label || path;
-  return (
-    <section aria-labelledby="remove-heading">
-      <h3 id="remove-heading">Removable drive</h3>
-      <div className="actions">
-        <button type="button" disabled={eject.state === 'ejecting' || eject.state === 'ejected'} onClick={() => void ejectDrive(path)}>
-          {eject.state === 'ejecting' ? 'Removing…' : 'Safely remove drive'}
-        </button>
-      </div>
-      <p role="status" aria-live="polite">
-        {eject.state === 'ejecting' && `Flushing and unmounting ${name}…`}
-        {eject.state === 'ejected' && `${name} can now be unplugged safely.`}
-      </p>
-      {eject.state === 'failed' && <ErrorNotice error={eject.error} />}
-    </section>
   );
 }

@@ -56,6 +56,30 @@ export abstract class Screen {
     expect(blocking.map((v) => `${v.impact}: ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
   }
 
+  /**
+   * Fails when the page shows words meant for developers (issue 17): field
+   * names, error codes in brackets, raw ISO times with milliseconds, seconds
+   * with decimals, byte counts without a unit, or Ferry CLI flags.
+   */
+  async expectNoInternalWords(): Promise<void> {
+    // File contents and commands to run are quoted as they are (YAML keys, `oc` flags): only the page's own words are checked.
+    let text = await this.page.locator('main').innerText();
+    for (const quoted of await this.page.locator('main pre, main code').allInnerTexts()) text = text.replace(quoted, ' ');
+    text = text.replace(/\s+/g, ' ');
+    const internal = [
+      /\bbundleId\b/,
+      /\balreadyComplete\b/,
+      /\b[a-z]+[A-Z][a-zA-Z]*\b(?=:)/,
+      /\([A-Z]+(?:_[A-Z]+)+\)/,
+      /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z/,
+      /\b\d+\.\d{2,} ?s\b/,
+      /\b\d{5,} ?bytes\b/,
+      /\bferry (?:import|export|serve)\b/,
+      /(?:^|\s)--[a-z][a-z-]+/,
+    ];
+    expect(internal.filter((pattern) => pattern.test(text)).map((pattern) => `${String(pattern)}: ${pattern.exec(text)?.[0] ?? ''}`)).toEqual([]);
+  }
+
   /** Screenshot and accessibility scan together, as every step gets both. */
   async capture(name: string): Promise<void> {
     await this.screenshot(name);
@@ -68,5 +92,19 @@ export abstract class WizardStep extends Screen {
   protected abstract readonly title: string;
   heading(): Locator {
     return this.page.getByRole('heading', { level: 2, name: new RegExp(`^Step \\d+ of \\d+: ${this.title}$`) });
+  }
+  /** A field the step marked as wrong where it was typed: aria-invalid and a description saying what fixes it. */
+  async expectInvalid(label: string | RegExp, message: RegExp): Promise<void> {
+    const field = this.page.getByLabel(label, typeof label === 'string' ? { exact: true } : {});
+    await expect(field).toHaveAttribute('aria-invalid', 'true');
+    await expect(field).toHaveAccessibleDescription(message);
+  }
+  /** A field the step no longer marks as wrong. */
+  async expectValid(label: string | RegExp): Promise<void> {
+    await expect(this.page.getByLabel(label, typeof label === 'string' ? { exact: true } : {})).not.toHaveAttribute('aria-invalid', 'true');
+  }
+  /** "Start over": back to the first step with a fresh wizard. */
+  async startOver(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Start over' }).click();
   }
 }

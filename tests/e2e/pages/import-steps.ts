@@ -160,12 +160,17 @@ export class ImportPushStep extends WizardStep {
   /** Presses the push's cancel button (below the per-image bars). */
   async cancel(): Promise<void> {
     await this.page.getByRole('button', { name: 'Cancel push' }).click();
+    await this.page.getByRole('dialog', { name: 'Cancel the push?' }).getByRole('button', { name: 'Cancel the push', exact: true }).click();
   }
   /** A cancelled push says so in an alert and offers to resume. */
   async expectCancelled(): Promise<void> {
     await expect(this.page.getByRole('alert').filter({ hasText: 'The job was cancelled.' })).toContainText('(CANCELLED)');
     await expect(this.page.getByRole('button', { name: 'Push again (resumes)' })).toBeVisible();
     await expect(this.page.getByRole('button', { name: 'Cancel push' })).toHaveCount(0);
+  }
+  /** The finished import's summary: what was pushed, what was already there, the receipt. */
+  summary(): Locator {
+    return this.page.getByRole('region', { name: 'Import summary' });
   }
   async next(): Promise<void> {
     await this.page.getByRole('button', { name: 'Show mirror configuration' }).click();
@@ -202,6 +207,19 @@ export class ImportMirrorStep extends WizardStep {
     const list = this.page.getByRole('list', { name: 'Files saved' });
     await expect(list).toBeVisible();
     return (await list.getByRole('listitem').allTextContents()).map((path) => path.trim());
+  }
+  /** Adds the mirror's login to a copy of the cluster's pull secret and saves it where the step proposes. */
+  async mergePullSecret(file: string, username: string, password: string): Promise<void> {
+    await this.page.getByLabel('Pull secret file', { exact: true }).fill(file);
+    await this.page.getByLabel('User name the cluster pulls with', { exact: true }).fill(username);
+    await this.page.getByLabel('Password the cluster pulls with', { exact: true }).fill(password);
+    await this.page.getByRole('button', { name: "Add the mirror's login and save" }).click();
+  }
+  /** Where the merged pull secret was saved, as the step says it. */
+  async mergedPullSecretPath(): Promise<string> {
+    const saved = this.page.getByRole('status').filter({ hasText: /^Merged pull secret saved as / });
+    await expect(saved).toBeVisible();
+    return ((await saved.locator('.mono').textContent()) ?? '').trim();
   }
   /** One file's text, as its "Contents of <path>" block shows it. */
   async text(path: string): Promise<string> {

@@ -37,9 +37,14 @@ export class ImportReviewStep extends WizardStep {
     if (note !== undefined) await this.page.getByLabel(/^Note/).fill(note);
     await this.page.getByRole('button', { name: 'Approve', exact: true }).click();
   }
+  /** Pushes, answering the confirmation the wizard asks before its first write. */
   async push(): Promise<void> {
     await expect(this.pushButton()).toBeEnabled();
     await this.pushButton().click();
+    await this.page
+      .getByRole('dialog', { name: /^Push to / })
+      .getByRole('button', { name: 'Push', exact: true })
+      .click();
   }
 }
 
