@@ -23,7 +23,7 @@ import { addReceipt, siteOverview } from './usecases/receipt.ts';
 import { VerifiedBundles } from './usecases/verify.ts';
 import { browseMethods, type BrowseCallOptions } from './service/browse.ts';
 import { EventHub } from './service/events.ts';
-import { findBundles, listFolder } from './service/files.ts';
+import { findBundles, listFolder, makeFolder } from './service/files.ts';
 import { exportInput, planExport, runExportJob } from './service/export.ts';
 import { importInput, inspectBundle, runImportJob, runVerifyJob } from './service/import.ts';
 import { mergePullSecret, mirrorConfig, saveMirrorConfig } from './service/mirror.ts';
@@ -71,6 +71,12 @@ export function isApiMethod(name: string): name is ApiMethod {
 function refuseRegistryTarget(args: unknown): void {
   const target = optionalString(argsObject(args), 'target');
   if (target !== undefined) refuseUserInfo(target, 'target');
+}
+
+/** A listing's `limit` from untrusted arguments, when it is a number (the use case clamps it). */
+function optionalLimit(args: unknown): { limit?: number } {
+  const limit = argsObject(args).limit;
+  return typeof limit === 'number' ? { limit } : {};
 }
 
 /** Creates the service; the catalog opens on first use and stays open until `close()`. */
@@ -167,6 +173,10 @@ export function createService(options: ServiceOptions): Service {
       return listBundles(openCatalog(), { ...(contains !== undefined ? { contains } : {}), ...(limit !== undefined ? { limit } : {}) }).map((row) => ({ ...row }));
     },
     'catalog:totals': async () => queryCatalog(openCatalog(), { kind: 'totals' }),
+    'catalog:bundle': async (args) => queryCatalog(openCatalog(), { kind: 'bundle', bundleId: requireString(argsObject(args), 'id') }),
+    'catalog:sites': async () => queryCatalog(openCatalog(), { kind: 'siteOverviews' }),
+    'catalog:receipts': async (args) => queryCatalog(openCatalog(), { kind: 'receipts', ...optionalLimit(args) }),
+    'catalog:audit': async (args) => queryCatalog(openCatalog(), { kind: 'auditLog', ...optionalLimit(args) }),
     // Beside the catalog, so FERRY_CATALOG and `ferry ui --catalog` move both together; never holds a secret.
     'settings:get': () => readSettings(settingsPathFor(catalogPath)),
     'settings:save': (args) => saveSettings(settingsPathFor(catalogPath), args),
@@ -185,6 +195,10 @@ export function createService(options: ServiceOptions): Service {
       return saveSet(setsFolderFor(catalogPath), requireString(input, 'name'), stringList(input, 'references'), stringList(input, 'platforms'));
     },
     'files:list': (args) => listFolder(optionalString(argsObject(args), 'path')),
+    'files:mkdir': (args) => {
+      const input = argsObject(args);
+      return makeFolder(requireString(input, 'parent'), requireString(input, 'name'));
+    },
     'bundles:find': async (args) => {
       const roots = stringList(argsObject(args), 'roots');
       if (roots.length > 0) return findBundles(roots.map((path) => ({ path, drive: null })));

@@ -16,6 +16,8 @@ import type {
   AuditCheck,
   AuditEntry,
   BundleConflict,
+  BundleDetail,
+  BundleEvent,
   BundleRef,
   BundleSighting,
   BundleSummary,
@@ -26,8 +28,10 @@ import type {
   JobStatus,
   JobSummary,
   MonthTotals,
+  ReceiptSummary,
   RecordBundleOptions,
   SiteContents,
+  SiteHoldings,
   SiteSummary,
   TagHistoryEntry,
 } from './types.ts';
@@ -38,6 +42,7 @@ import * as journal from './jobs.ts';
 import { migrate } from './migrations.ts';
 import * as read from './queries.ts';
 import * as write from './records.ts';
+import * as view from './views.ts';
 import { guarded, Sql } from './sql.ts';
 
 /** How long a writer waits for another process's lock before failing: long enough for a 10,000-blob record. */
@@ -241,6 +246,36 @@ export class Catalog {
   /** The digest the site's receipts last recorded at a target tag (`registry/repository`, tag), or undefined. */
   recordedTagDigest(repository: string, tag: string): string | undefined {
     return this.#do('read recorded tag', (sql) => read.recordedTagDigest(sql, repository, tag));
+  }
+
+  /** The export and import rows of the given bundles, newest first (a search's answer as the listing shows it). */
+  bundleRows(ids: readonly string[]): BundleSummary[] {
+    return this.#do('list bundles', (sql) => read.bundleRows(sql, ids));
+  }
+
+  /** Each time a bundle was recorded here (exported, imported), oldest first; NOT_FOUND for an unknown bundle. */
+  bundleEvents(bundleId: string): BundleEvent[] {
+    return this.#do('list bundle events', (sql) => read.bundleEvents(sql, bundleId));
+  }
+
+  /** Bundle ids matching the app's search: a reference, repository or digest, a digest or id prefix, or part of an image's name. */
+  searchBundleIds(text: string): string[] {
+    return this.#do('search bundles', (sql) => view.searchBundleIds(sql, text));
+  }
+
+  /** A bundle with its events, images and the receipts naming it; NOT_FOUND for an unknown bundle. */
+  bundleDetail(bundleId: string): BundleDetail {
+    return this.#do('read bundle', (sql) => view.bundleDetail(sql, bundleId));
+  }
+
+  /** The receipts carried back from sites, newest import first. */
+  receipts(limit: number = DEFAULT_LIMIT): ReceiptSummary[] {
+    return this.#do('list receipts', (sql) => view.receipts(sql, limit));
+  }
+
+  /** Every site with what its receipts say it holds (images, digests, bytes) and when it last imported. */
+  siteOverviews(): SiteHoldings[] {
+    return this.#do('list sites', (sql) => view.siteOverviews(sql));
   }
 
   /** Bundle counts and bytes per month, newest month first. */

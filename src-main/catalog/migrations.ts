@@ -192,6 +192,23 @@ export const MIGRATIONS: readonly string[] = [
     unsized_digests = (SELECT count(*) FROM site_digests WHERE site = sites.name AND size IS NULL);
   CREATE INDEX receipt_images_destination ON receipt_images(destination);
   `,
+  // 9: an export and an import of the same bundle are two events (issue 17): a machine that exports a bundle and
+  // imports it again (a lab on both sides) kept only the last, so the export vanished from the catalog and from the
+  // channel's highest exported sequence. One row per (bundle, direction) keeps each; the bundles row keeps what the
+  // bundle is. Backfilled with the one event every bundle row stands for.
+  `
+  CREATE TABLE bundle_events (
+    id INTEGER PRIMARY KEY,
+    bundle_id TEXT NOT NULL REFERENCES bundles(id) ON DELETE CASCADE,
+    direction TEXT NOT NULL CHECK (direction IN ('export', 'import')),
+    path TEXT NOT NULL,
+    site TEXT,
+    recorded_at TEXT NOT NULL,
+    UNIQUE (bundle_id, direction)
+  );
+  INSERT INTO bundle_events (bundle_id, direction, path, site, recorded_at) SELECT id, direction, path, site, recorded_at FROM bundles ORDER BY rowid;
+  CREATE INDEX bundle_events_direction ON bundle_events(direction, bundle_id);
+  `,
 ];
 
 /** The schema version this build writes: a catalog above it came from a newer Ferry and is left untouched. */

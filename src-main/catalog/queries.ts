@@ -3,7 +3,7 @@
  * show. Each query is answered from an index (see migration 5) so it stays
  * under 20 ms with 100,000 blobs and 500 bundles.
  */
-import type { BundleRef, BundleSummary, CatalogBlob, CatalogImage, MonthTotals, SiteContents, SiteSummary, TagHistoryEntry } from './types.ts';
+import type { BundleEvent, BundleRef, BundleSummary, CatalogBlob, CatalogImage, MonthTotals, SiteContents, SiteSummary, TagHistoryEntry } from './types.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { formatReference, parseReference, repositoryName } from '../oci/reference.ts';
 import { isDigest } from '../oci/digest.ts';
@@ -14,9 +14,30 @@ import { requireLimit, requireText } from './validate.ts';
 
 const BUNDLE_COLUMNS = `id, form, path, created, sequence, parent, bytes, blob_count AS blobs, image_count AS images, direction, site`;
 
-/** Bundles newest first, with their sizes. */
+/** One row per event (migration 9): the bundle's columns with the event's direction, path and site. */
+const EVENT_COLUMNS = `b.id AS id, b.form AS form, e.path AS path, b.created AS created, b.sequence AS sequence, b.parent AS parent, b.bytes AS bytes,
+  b.blob_count AS blobs, b.image_count AS images, e.direction AS direction, e.site AS site`;
+
+/** Bundles newest first, with their sizes: one row per export and per import, so a bundle both exported and imported here shows twice. */
 export function bundles(sql: Sql, limit: number): BundleSummary[] {
-  return sql.all<BundleSummary>(`SELECT ${BUNDLE_COLUMNS} FROM bundles ORDER BY created DESC, rowid DESC LIMIT ?`, requireLimit(limit));
+  return sql.all<BundleSummary>(`SELECT ${EVENT_COLUMNS} FROM bundles b JOIN bundle_events e ON e.bundle_id = b.id ORDER BY b.created DESC, b.rowid DESC, e.id DESC LIMIT ?`, requireLimit(limit));
+}
+
+/** The export and import rows of the given bundles, newest bundle first (a search's answer, as full rows). */
+export function bundleRows(sql: Sql, ids: readonly string[]): BundleSummary[] {
+  if (ids.length === 0) return [];
+  const wanted = ids.map((id) => requireText('bundle id', id));
+  return sql.all<BundleSummary>(
+    `SELECT ${EVENT_COLUMNS} FROM bundles b JOIN bundle_events e ON e.bundle_id = b.id WHERE b.id IN (SELECT value FROM json_each(?))
+     ORDER BY b.created DESC, b.rowid DESC, e.id DESC`,
+    JSON.stringify(wanted),
+  );
+}
+
+/** Each time a bundle was recorded here: exported, imported, where and for which site, in the order first recorded. */
+export function bundleEvents(sql: Sql, id: string): BundleEvent[] {
+  const bundleId = requireBundle(sql, id);
+  return sql.all<BundleEvent>('SELECT direction, path, site, recorded_at AS recordedAt FROM bundle_events WHERE bundle_id = ? ORDER BY id', bundleId);
 }
 
 /** One bundle by id, or undefined. */
@@ -151,11 +172,12 @@ export function recordedTagDigest(sql: Sql, repository: string, tag: string): st
   )?.digest;
 }
 
-/** Bundles, bytes, exports and imports per calendar month (UTC, by bundle creation), newest month first. */
+/** Bundles, bytes, exports and imports per calendar month (UTC, by bundle creation), newest month first; a bundle exported and imported here counts once in bundles and bytes, once in each of exports and imports. */
 export function totalsPerMonth(sql: Sql): MonthTotals[] {
   return sql.all<MonthTotals>(
-    `SELECT substr(created, 1, 7) AS month, count(*) AS bundles, coalesce(sum(bytes), 0) AS bytes,
-       sum(direction = 'export') AS exports, sum(direction = 'import') AS imports
-     FROM bundles GROUP BY month ORDER BY month DESC`,
+    `SELECT substr(b.created, 1, 7) AS month, count(*) AS bundles, coalesce(sum(b.bytes), 0) AS bytes,
+       coalesce(sum(EXISTS (SELECT 1 FROM bundle_events e WHERE e.bundle_id = b.id AND e.direction = 'export')), 0) AS exports,
+       coalesce(sum(EXISTS (SELECT 1 FROM bundle_events e WHERE e.bundle_id = b.id AND e.direction = 'import')), 0) AS imports
+     FROM bundles b GROUP BY month ORDER BY month DESC`,
   );
 }

@@ -54,7 +54,8 @@ function checkBlobs(manifest: BundleManifest): Map<string, number> {
 /**
  * Records a bundle and everything it holds in one transaction. A bundle is
  * its id and its ferry.json digest: recording the same bundle again replaces
- * its row and links instead of duplicating them, while another ferry.json
+ * its row and links instead of duplicating them (its export and its import
+ * stay two events, bundle_events), while another ferry.json
  * under a known id is refused as a conflict (identity.ts). Unknown manifest
  * fields (such as a future `omitted` list) are ignored.
  */
@@ -115,6 +116,16 @@ export function recordBundle(sql: Sql, manifest: BundleManifest, options: Record
       nowIso(),
       manifestDigest,
       channel,
+    );
+    // The event (migration 9): an export and an import of one bundle are two rows; recording the same one again updates it.
+    sql.run(
+      `INSERT INTO bundle_events (bundle_id, direction, path, site, recorded_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (bundle_id, direction) DO UPDATE SET path = excluded.path, site = coalesce(excluded.site, bundle_events.site), recorded_at = excluded.recorded_at`,
+      id,
+      direction,
+      path,
+      site,
+      nowIso(),
     );
     sql.run('DELETE FROM bundle_images WHERE bundle_id = ?', id);
     sql.run('DELETE FROM bundle_blobs WHERE bundle_id = ?', id);
@@ -253,7 +264,8 @@ export function latestBundleForSite(sql: Sql, siteName: string): { bundleId: str
 export function highestSequence(sql: Sql, channel: string, direction?: 'export' | 'import', except?: string): number | undefined {
   const name = requireText('channel', channel);
   const row = sql.get<{ highest: number | null }>(
-    `SELECT max(sequence) AS highest FROM bundles WHERE channel = ? AND (? IS NULL OR direction = ?) AND (? IS NULL OR id <> ?)`,
+    `SELECT max(sequence) AS highest FROM bundles b WHERE channel = ?
+       AND (? IS NULL OR EXISTS (SELECT 1 FROM bundle_events e WHERE e.bundle_id = b.id AND e.direction = ?)) AND (? IS NULL OR id <> ?)`,
     name,
     direction ?? null,
     direction ?? null,

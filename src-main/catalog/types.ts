@@ -5,7 +5,19 @@
 import type { BundleDirection } from '../../src-shared/model/catalog.ts';
 
 // The rows front ends receive (catalog:bundles, catalog:totals) are the contract's, declared once in src-shared.
-export type { BundleDirection, BundleSummary, MonthTotals } from '../../src-shared/model/catalog.ts';
+export type {
+  AuditCheck,
+  AuditEntry,
+  BundleDetail,
+  BundleDirection,
+  BundleEvent,
+  BundleSummary,
+  CatalogImage,
+  MonthTotals,
+  ReceiptSummary,
+  SiteHoldings,
+  SiteSummary,
+} from '../../src-shared/model/catalog.ts';
 
 /** How `recordBundle` places a bundle: where it lives, which way it went, for which site. */
 export interface RecordBundleOptions {
@@ -31,19 +43,6 @@ export interface BundleConflict {
   seenAt: string;
 }
 
-/** One image of a bundle, as `ferry catalog images BUNDLE` lists it. */
-export interface CatalogImage {
-  /** The image's name inside the bundle (index.json ref.name). */
-  name: string;
-  reference: string;
-  repository: string;
-  tag: string | null;
-  digest: string;
-  mediaType: string;
-  platforms: string[];
-  size: number;
-}
-
 /** One blob (config, layer or manifest) by digest and size. */
 export interface CatalogBlob {
   digest: string;
@@ -54,15 +53,6 @@ export interface CatalogBlob {
 export interface BundleRef {
   id: string;
   created: string;
-}
-
-/** A site as `ferry catalog sites` lists it. */
-export interface SiteSummary {
-  name: string;
-  registries: string[];
-  receipts: number;
-  /** `importedAt` of the newest receipt, or null before the first. */
-  lastImport: string | null;
 }
 
 /** What a site's registry holds according to its receipts. */
@@ -114,28 +104,8 @@ export interface JobSummary {
   bytes: number;
 }
 
-/** One row of the audit log, as `ferry catalog audit` prints it. */
-export interface AuditEntry {
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  subject: string;
-  details: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
-}
-
 /** The audit chain's head, to keep outside the catalog: it exposes a rewritten or truncated log. */
 export interface AuditAnchor {
   rows: number;
   hash: string;
-}
-
-/** The verdict of `checkAudit`; `brokenAt` is the 1-based row number of the first bad row. */
-export interface AuditCheck {
-  ok: boolean;
-  rows: number;
-  brokenAt?: number;
-  reason?: string;
 }

@@ -2,12 +2,13 @@
  * The app's own file picker and bundle finder. Browser mode has no native
  * open dialog that can hand the engine a path (a browser only gives the page
  * a file's bytes, never where it is), so the wizards browse folders through
- * the engine: `files:list` lists one folder, `bundles:find` looks on drives
- * for bundles and OCI layouts so the import wizard can offer them. Both only
- * read names and ferry.json; nothing is trusted before the verify step.
+ * the engine: `files:list` lists one folder, `files:mkdir` makes one (the
+ * picker's "New folder"), `bundles:find` looks on drives
+ * for bundles and OCI layouts so the import wizard can offer them. Listing
+ * and finding only read names and ferry.json; nothing is trusted before the verify step.
  */
 import type { Dirent } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { FolderListing, FoundBundle } from '../../src-shared/api/contract.ts';
@@ -29,6 +30,41 @@ function errnoMessage(error: unknown): string {
   if (code === 'EACCES' || code === 'EPERM') return 'cannot be read (permission denied)';
   if (code === 'ENOTDIR') return 'is not a folder';
   return (error as Error).message;
+}
+
+/** Longest folder name most file systems take (ext4, NTFS, FAT32 long names: 255). */
+const MAX_NAME = 255;
+
+function folderNameProblem(name: string): string | undefined {
+  if (name === '') return 'type a name for the new folder';
+  if (name === '.' || name === '..') return `"${name}" is not a folder name`;
+  if (/[/\\]/.test(name)) return 'a folder name cannot hold / or \\; make one folder at a time';
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'a folder name cannot hold control characters';
+  if (name.length > MAX_NAME) return `a folder name is at most ${MAX_NAME} characters`;
+  return undefined;
+}
+
+/**
+ * files:mkdir — makes one new folder `name` inside the existing folder
+ * `parent`, as a system dialog's "New folder" does. `name` is one plain name:
+ * no separator, not `.` or `..`, no control characters, so the call can never
+ * reach outside `parent` or make more than one folder. An existing name is
+ * refused, naming it, rather than silently reused.
+ */
+export async function makeFolder(parent: string, name: string): Promise<{ path: string }> {
+  const trimmed = name.trim();
+  const problem = folderNameProblem(trimmed);
+  if (problem !== undefined) throw new FerryError('INVALID_ARGUMENT', `Name of the new folder: ${problem}`, { field: 'name' });
+  const folder = resolve(parent.trim().replace(/^~(?=$|\/)/, homedir()));
+  const path = join(folder, trimmed);
+  try {
+    await mkdir(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new FerryError('INVALID_ARGUMENT', `Name of the new folder: ${path} already exists; choose another name`, { field: 'name', path });
+    throw new FerryError('IO_ERROR', `the folder ${path} could not be made: the folder ${folder} ${errnoMessage(error)}`, { path });
+  }
+  return { path };
 }
 
 /**

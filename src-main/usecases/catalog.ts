@@ -7,17 +7,21 @@ import {
   Catalog,
   defaultCatalogPath,
   type AuditCheck,
+  type AuditEntry,
   type BundleConflict,
+  type BundleDetail,
   type BundleSummary,
   type CatalogBlob,
   type CatalogImage,
   type MonthTotals,
+  type ReceiptSummary,
   type SiteContents,
+  type SiteHoldings,
   type SiteSummary,
   type TagHistoryEntry,
 } from '../catalog/index.ts';
 
-/** Default and ceiling of a bundle listing, so one call cannot read the whole catalog into a screen. */
+/** Default and ceiling of a listing (bundles, receipts, audit rows), so one call cannot read the whole catalog into a screen. */
 const BUNDLES_DEFAULT_LIMIT = 50;
 const BUNDLES_MAX_LIMIT = 1_000;
 
@@ -39,7 +43,11 @@ export type CatalogQuery =
   | { kind: 'history'; repository: string }
   | { kind: 'totals' }
   | { kind: 'audit' }
-  | { kind: 'conflicts' };
+  | { kind: 'conflicts' }
+  | { kind: 'bundle'; bundleId: string }
+  | { kind: 'siteOverviews' }
+  | { kind: 'receipts'; limit?: number }
+  | { kind: 'auditLog'; limit?: number };
 
 /** The typed answer of each query. */
 export interface CatalogAnswers {
@@ -52,14 +60,24 @@ export interface CatalogAnswers {
   totals: MonthTotals[];
   audit: AuditCheck;
   conflicts: BundleConflict[];
+  bundle: BundleDetail;
+  siteOverviews: SiteHoldings[];
+  receipts: ReceiptSummary[];
+  auditLog: { entries: AuditEntry[]; check: AuditCheck };
 }
 
-/** The bundles recorded, newest first: all of them up to a clamped limit, or only those holding a reference, repository or digest. */
+/** The bundles recorded, newest first, one row per export and per import: all of them up to a clamped limit, or only those a search finds (a reference, repository, digest or digest prefix, an image's name). */
 export function listBundles(catalog: Catalog, query: { limit?: number; contains?: string }): BundleSummary[] {
   // The search finds ids; it answers the same full rows as the listing, so a front end shows every column for a search too.
-  if (query.contains !== undefined) return catalog.bundlesContaining(query.contains).flatMap((found) => catalog.bundle(found.id) ?? []);
-  const limit = query.limit !== undefined && Number.isInteger(query.limit) && query.limit > 0 ? Math.min(query.limit, BUNDLES_MAX_LIMIT) : BUNDLES_DEFAULT_LIMIT;
-  return catalog.bundles(limit);
+  // A bundle exported and imported here answers both rows; the search also takes what the app shows (a digest's first
+  // characters, an id prefix, an image's short name).
+  if (query.contains !== undefined) return catalog.bundleRows(catalog.searchBundleIds(query.contains));
+  return catalog.bundles(clampLimit(query.limit));
+}
+
+/** A listing's limit from a front end: a positive integer up to the ceiling, else the default. */
+function clampLimit(limit: number | undefined): number {
+  return limit !== undefined && Number.isInteger(limit) && limit > 0 ? Math.min(limit, BUNDLES_MAX_LIMIT) : BUNDLES_DEFAULT_LIMIT;
 }
 
 /** Answers one catalog question. */
@@ -84,6 +102,14 @@ export function queryCatalog(catalog: Catalog, query: CatalogQuery): CatalogAnsw
       return catalog.checkAudit();
     case 'conflicts':
       return catalog.bundleConflicts();
+    case 'bundle':
+      return catalog.bundleDetail(query.bundleId);
+    case 'siteOverviews':
+      return catalog.siteOverviews();
+    case 'receipts':
+      return catalog.receipts(clampLimit(query.limit));
+    case 'auditLog':
+      return { entries: catalog.auditLog(clampLimit(query.limit)), check: catalog.checkAudit() };
   }
 }
 

@@ -1,66 +1,124 @@
-/** The catalog: bundles carried, searchable by reference or digest, and bytes carried per month. */
-import type { SubmitEvent } from 'react';
+/**
+ * The catalog: bundles carried (searchable by what the screen shows: a digest's
+ * first characters, a bundle id, an image's name; each row opens), which site
+ * has what, the receipts, the audit log and charts, as tabs.
+ */
+import { useEffect, useRef, type KeyboardEvent, type SubmitEvent } from 'react';
 import { BundlesTable } from '../components/BundlesTable.tsx';
+import { ImagesChart, MonthChart, SiteChart } from '../components/CatalogCharts.tsx';
+import { AuditView, BundleDetailView, ReceiptsView, SitesView } from '../components/CatalogViews.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
-import { formatBytes } from '../../src-shared/units.ts';
-import { useCatalog, type MonthTotal } from '../stores/catalog-store.ts';
+import { FieldHelp } from '../components/FieldHelp.tsx';
+import { useCatalog, type CatalogTab } from '../stores/catalog-store.ts';
 
-/** Chart geometry in SVG user units; the chart scales to its container. */
-const CHART = { width: 600, height: 200, pad: 30, maxSlot: 90 } as const;
+const TABS: Array<{ id: CatalogTab; label: string }> = [
+  { id: 'bundles', label: 'Bundles' },
+  { id: 'sites', label: 'Sites' },
+  { id: 'receipts', label: 'Receipts' },
+  { id: 'audit', label: 'Audit log' },
+  { id: 'charts', label: 'Charts' },
+];
 
-/** Bytes carried per month as an inline SVG bar chart (no library, no network), with a text alternative. */
-export function MonthChart({ totals }: { totals: MonthTotal[] }) {
-  if (totals.length === 0) return <p>Nothing carried yet.</p>;
-  const max = Math.max(1, ...totals.map((t) => t.bytes));
-  const slot = Math.min(CHART.maxSlot, (CHART.width - CHART.pad) / totals.length);
-  const summary = totals.map((t) => `${t.month}: ${formatBytes(t.bytes)}`).join('; ');
+/** The tab strip (WAI-ARIA tabs: arrow keys, Home and End move between tabs, one tab stop). */
+function Tabs({ tab, setTab }: { tab: CatalogTab; setTab: (tab: CatalogTab) => void }) {
+  const onKey = (event: KeyboardEvent<HTMLDivElement>) => {
+    const index = TABS.findIndex((t) => t.id === tab);
+    const next = event.key === 'ArrowRight' ? index + 1 : event.key === 'ArrowLeft' ? index - 1 : event.key === 'Home' ? 0 : event.key === 'End' ? TABS.length - 1 : null;
+    if (next === null) return;
+    event.preventDefault();
+    const target = TABS[(next + TABS.length) % TABS.length];
+    if (!target) return;
+    setTab(target.id);
+    document.getElementById(`catalog-tab-${target.id}`)?.focus();
+  };
   return (
-    <figure className="chart">
-      <svg viewBox={`0 0 ${CHART.width} ${CHART.height + CHART.pad}`} role="img" aria-label={`Bytes carried per month. ${summary}`}>
-        {totals.map((t, i) => {
-          const h = (t.bytes / max) * (CHART.height - CHART.pad);
-          const x = CHART.pad + i * slot + slot * 0.15;
-          return (
-            <g key={t.month}>
-              <rect x={x} y={CHART.height - h} width={slot * 0.7} height={h} className="bar" />
-              <text x={x + slot * 0.35} y={CHART.height + 18} textAnchor="middle">
-                {t.month}
-              </text>
-              <text x={x + slot * 0.35} y={CHART.height - h - 6} textAnchor="middle">
-                {formatBytes(t.bytes)}
-              </text>
-            </g>
-          );
-        })}
-      </svg>
-      <figcaption>Bytes carried per month (exports and imports).</figcaption>
-    </figure>
+    <div role="tablist" aria-label="Catalog views" className="tabs" onKeyDown={onKey}>
+      {TABS.map((t) => (
+        <button
+          key={t.id}
+          id={`catalog-tab-${t.id}`}
+          type="button"
+          role="tab"
+          aria-selected={tab === t.id}
+          aria-controls={`catalog-panel-${t.id}`}
+          tabIndex={tab === t.id ? 0 : -1}
+          onClick={() => setTab(t.id)}
+        >
+          {t.label}
+        </button>
+      ))}
+    </div>
   );
 }
 
-/** The catalog screen. */
-export function CatalogScreen() {
-  const { bundles, totals, search, loading, error, setSearch, load } = useCatalog();
+/** The bundles tab: search, the list (one row per export and per import) and the opened bundle. */
+function BundlesPanel() {
+  const { bundles, searched, search, loading, detail, setSearch, load, openBundle, closeBundle } = useCatalog();
+  const detailRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    // The opened bundle's heading takes focus, so a keyboard or screen reader user lands on what they opened.
+    if (detail) detailRef.current?.querySelector<HTMLElement>('h3')?.focus();
+  }, [detail]);
   const submit = (event: SubmitEvent) => {
     event.preventDefault();
     void load();
   };
   return (
-    <section aria-labelledby="catalog-title">
-      <h2 id="catalog-title">Catalog</h2>
+    <>
       <form role="search" onSubmit={submit} className="row">
         <div className="field grow">
           <label htmlFor="catalog-search">Search by image reference or digest</label>
-          <input id="catalog-search" type="search" value={search} onChange={(e) => setSearch(e.target.value)} />
+          <input id="catalog-search" type="search" value={search} aria-describedby="catalog-search-help" onChange={(e) => setSearch(e.target.value)} />
+          <p id="catalog-search-help" className="field-help">
+            An image name (nginx, team/app), a full reference, a digest or its first characters as shown here (sha256:0123abcd…), or a bundle id.
+          </p>
         </div>
         <button type="submit" disabled={loading}>
           Search
         </button>
       </form>
+      <FieldHelp term="bundle" />
+      <BundlesTable
+        bundles={bundles}
+        caption={searched ? `Bundles holding “${searched}”` : 'All bundles, newest first'}
+        onOpen={(id) => void openBundle(id)}
+        empty={searched ? `No bundle holds “${searched}”.` : 'No bundles yet.'}
+      />
+      <div ref={detailRef}>{detail && <BundleDetailView detail={detail} onClose={closeBundle} />}</div>
+    </>
+  );
+}
+
+/** The catalog screen. */
+export function CatalogScreen() {
+  const { tab, setTab, recent, totals, sites, receipts, audit, error, openBundle } = useCatalog();
+  return (
+    <section aria-labelledby="catalog-title">
+      <h2 id="catalog-title">Catalog</h2>
+      <FieldHelp term="catalog" />
+      <Tabs tab={tab} setTab={setTab} />
       <ErrorNotice error={error} />
-      <BundlesTable bundles={bundles} caption={search.trim() ? `Bundles holding “${search.trim()}”` : 'All bundles, newest first'} />
-      <h2>Bytes per month</h2>
-      <MonthChart totals={totals} />
+      <div role="tabpanel" id={`catalog-panel-${tab}`} aria-labelledby={`catalog-tab-${tab}`} className="tabpanel">
+        {tab === 'bundles' && <BundlesPanel />}
+        {tab === 'sites' && <SitesView sites={sites} />}
+        {tab === 'receipts' && (
+          <ReceiptsView
+            receipts={receipts}
+            onOpen={(id) => {
+              setTab('bundles');
+              void openBundle(id);
+            }}
+          />
+        )}
+        {tab === 'audit' && <AuditView audit={audit} />}
+        {tab === 'charts' && (
+          <>
+            <MonthChart totals={totals} />
+            <SiteChart sites={sites} />
+            <ImagesChart bundles={recent} />
+          </>
+        )}
+      </div>
     </section>
   );
 }

@@ -1,7 +1,8 @@
 /**
  * The app's file picker (one at a time): which field asked, the folder being
- * shown, and the choice handed back. Folders are listed by the engine
- * (`files:list`), because a browser page can never learn a file's path.
+ * shown, and the choice handed back. Folders are listed (`files:list`) and
+ * made (`files:mkdir`) by the engine, because a browser page can never learn
+ * a file's path.
  */
 import { create } from 'zustand';
 import type { ApiClient, FolderListing } from '../../src-shared/api/contract.ts';
@@ -28,6 +29,8 @@ export interface PickerStore {
   init: (client: ApiClient) => void;
   open: (request: PickerRequest) => Promise<void>;
   browse: (path?: string) => Promise<void>;
+  /** "New folder": makes `name` in the folder shown and opens it; false (with `error` set) when it could not be made. */
+  makeFolder: (name: string) => Promise<boolean>;
   choose: (path: string) => void;
   close: () => void;
 }
@@ -58,6 +61,20 @@ export const usePicker = create<PickerStore>()((set, get) => ({
       set({ listing, busy: false, error: null });
     } catch (error) {
       set({ busy: false, error: envelopeOf(error) });
+    }
+  },
+  async makeFolder(name) {
+    const parent = get().listing?.path;
+    if (!client || parent === undefined) return false;
+    set({ busy: true });
+    try {
+      const made = await client['files:mkdir']({ parent, name });
+      set({ busy: false });
+      await get().browse(made.path);
+      return true;
+    } catch (error) {
+      set({ busy: false, error: envelopeOf(error) });
+      return false;
     }
   },
   choose(path) {

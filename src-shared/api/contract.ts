@@ -9,7 +9,7 @@
  */
 import type { ErrorEnvelope, ErrorHint } from '../errors.ts';
 import type { BundleImage, BundleManifest } from '../model/bundle.ts';
-import type { BundleSummary, MonthTotals } from '../model/catalog.ts';
+import type { AuditCheck, AuditEntry, BundleDetail, BundleSummary, MonthTotals, ReceiptSummary, SiteHoldings } from '../model/catalog.ts';
 import type { ContentKind, ListedContent } from '../model/content-kind.ts';
 import type { ImageDetails } from '../model/image-detail.ts';
 import type { BlobProgress } from '../model/oci.ts';
@@ -28,7 +28,7 @@ export * from './browse.ts';
 export * from './trust.ts';
 export * from './serve.ts';
 export * from './demo.ts';
-export type { BundleSummary, MonthTotals } from '../model/catalog.ts';
+export type { AuditCheck, AuditEntry, BundleDetail, BundleEvent, BundleSummary, CatalogImage, MonthTotals, ReceiptSummary, SiteHoldings } from '../model/catalog.ts';
 export type { ImageDetail, ImageDetails, LayerDetail, PlatformDetail } from '../model/image-detail.ts';
 
 /** Registry access as the UI collects it; credentials never leave the engine side again. */
@@ -301,6 +301,14 @@ export interface ApiMethods {
   'catalog:bundles': { args: { contains?: string; limit?: number }; result: BundleSummary[] };
   /** Per calendar month, newest first. */
   'catalog:totals': { args: Record<string, never>; result: MonthTotals[] };
+  /** One bundle opened from the catalog: its export and import events, images with digests, and the receipts (sites) naming it. */
+  'catalog:bundle': { args: { id: string }; result: BundleDetail };
+  /** Every site with what its receipts say it holds: receipts, images, bytes, last import. */
+  'catalog:sites': { args: Record<string, never>; result: SiteHoldings[] };
+  /** The receipts carried back from sites, newest import first. */
+  'catalog:receipts': { args: { limit?: number }; result: ReceiptSummary[] };
+  /** The audit log newest first, and whether its hash chain is intact. */
+  'catalog:audit': { args: { limit?: number }; result: { entries: AuditEntry[]; check: AuditCheck } };
   'settings:get': { args: Record<string, never>; result: FerrySettings };
   'settings:save': { args: FerrySettings; result: { saved: true } };
   'credentials:status': { args: Record<string, never>; result: CredentialsStatus };
@@ -309,6 +317,8 @@ export interface ApiMethods {
   'credentials:delete': { args: { registry: string }; result: { deleted: boolean } };
   /** The app's file picker: one folder's entries (default: the home folder). */
   'files:list': { args: { path?: string }; result: FolderListing };
+  /** The file picker's "New folder": makes `name` (one folder name, no path) inside `parent`, which must exist. */
+  'files:mkdir': { args: { parent: string; name: string }; result: { path: string } };
   /** Bundles on the removable drives (or below the given folders), for the import wizard's first step. */
   'bundles:find': { args: { roots?: string[] }; result: FoundBundle[] };
   'sets:list': { args: Record<string, never>; result: SavedSet[] };
@@ -387,12 +397,17 @@ export const API_METHODS = [
   'registry:test',
   'catalog:bundles',
   'catalog:totals',
+  'catalog:bundle',
+  'catalog:sites',
+  'catalog:receipts',
+  'catalog:audit',
   'settings:get',
   'settings:save',
   'credentials:status',
   'credentials:save',
   'credentials:delete',
   'files:list',
+  'files:mkdir',
   'bundles:find',
   'sets:list',
   'sets:save',

@@ -221,8 +221,8 @@ test('the UI stays responsive during a 10,000-blob job (progress events throttle
   expect(atCancel.done, 'the push must still have been running when it was cancelled').toBeLessThan(atCancel.total);
   await push.screenshot('responsiveness-4-cancelled');
   await start.open();
-  await start.expectJob(/^Verify /, 'succeeded', 100);
-  await start.expectJob(/^Import /, 'cancelled');
+  await start.expectJob(/^Verify /, 'Verified', 100);
+  await start.expectJob(/^Import /, 'Cancelled');
 
   const probe = await readProbe(page);
   const verifyStats = windowStats(probe, verifyFrom, verifyTo);

@@ -202,11 +202,15 @@ describe('bundles', () => {
     expect(catalog.sites().map((s) => s.name)).toEqual(['plant']);
   });
 
-  it('re-recording the same bundle (same id and ferry.json) replaces its row instead of duplicating it', () => {
+  it('re-recording the same bundle (same id and ferry.json) replaces its row instead of duplicating it; its export and import stay two events', () => {
     record(first, { path: '/media/b1', direction: 'export' });
     record(first, { path: '/media/b1', direction: 'export' });
     record(first, { path: '/moved/b1', direction: 'import', site: 'plant' });
-    expect(catalog.bundles()).toHaveLength(1);
+    // One row per event: the export (recorded twice, kept once) and the import are two (issue 17, migration 9).
+    expect(catalog.bundles().map((row) => [row.direction, row.path])).toEqual([
+      ['import', '/moved/b1'],
+      ['export', '/media/b1'],
+    ]);
     expect(catalog.bundle('b1')).toMatchObject({ path: '/moved/b1', blobs: 3, images: 2, bytes: 600, direction: 'import' });
     expect(catalog.bundleConflicts()).toEqual([]);
     catalog.close();

@@ -44,7 +44,15 @@ export class CatalogScreen extends Screen {
     await this.page.getByLabel('Search by image reference or digest').fill(text);
     await this.page.getByRole('button', { name: 'Search' }).click();
   }
+  /** Shows one of the catalog's views (Bundles, Sites, Receipts, Audit log, Charts). */
+  async showTab(name: 'Bundles' | 'Sites' | 'Receipts' | 'Audit log' | 'Charts'): Promise<void> {
+    await this.page.getByRole('tab', { name, exact: true }).click();
+    await expect(this.page.getByRole('tab', { name, exact: true })).toHaveAttribute('aria-selected', 'true');
+  }
+  /** The charts are a tab of their own: shows it, checks the per-month chart, and comes back to the bundles. */
   async expectChart(): Promise<void> {
+    await this.showTab('Charts');
     await expect(this.page.getByRole('img', { name: /Bytes carried per month/ })).toBeVisible();
+    await this.showTab('Bundles');
   }
 }
