@@ -252,3 +252,60 @@ test('the incremental loop: a receipt from the drive, what the site has, and wha
   await where.expectShown();
   await expect(page.getByText(/The plan leaves out .* the site has/)).toBeVisible();
 });
+
+/** Presses Tab until `target` has the focus (at most `limit` presses), proving it is reachable by keyboard in tab order. */
+async function tabTo(page: Page, target: ReturnType<Page['getByRole']>, limit = 80): Promise<void> {
+  for (let i = 0; i < limit; i += 1) {
+    if (await target.evaluate((element) => (element as unknown as { matches: (selector: string) => boolean }).matches(':focus'))) return;
+    await page.keyboard.press('Tab');
+  }
+  await expect(target).toBeFocused();
+}
+
+test('keyboard only: the export wizard from the start screen to "Start over", with the fields issue 17 added', async ({ page }) => {
+  test.setTimeout(180_000);
+  await page.goto(server.url);
+  await new StartScreen(page).expectShown();
+  await tabTo(page, page.getByRole('button', { name: /I am on the connected side/ }));
+  await page.keyboard.press('Enter');
+  const what = await new ExportWhatStep(page).expectShown();
+  await tabTo(page, page.getByRole('textbox', { name: /Image references, one per line/ }));
+  await page.keyboard.type(refOf('oci-single'));
+  await tabTo(page, page.getByRole('checkbox', { name: /Plain HTTP/ }));
+  // The access remembered for this host may have ticked it already: Space sets it either way.
+  if (!(await page.getByRole('checkbox', { name: /Plain HTTP/ }).isChecked())) await page.keyboard.press('Space');
+  await expect(page.getByRole('checkbox', { name: /Plain HTTP/ })).toBeChecked();
+  await tabTo(page, page.getByRole('button', { name: 'Plan export' }));
+  await page.keyboard.press('Enter');
+  await new ExportPlanStep(page).expectShown();
+  await tabTo(page, page.getByRole('button', { name: 'Choose where' }));
+  await page.keyboard.press('Enter');
+  await new ExportWhereStep(page).expectShown();
+  await tabTo(page, page.getByRole('textbox', { name: 'Folder to write the bundle to' }));
+  await page.keyboard.type(join(work, 'keyboard'));
+  await tabTo(page, page.getByRole('checkbox', { name: 'Archive form (tar parts)' }));
+  await page.keyboard.press('Space');
+  const partSize = page.getByRole('textbox', { name: /^Part size/ });
+  await tabTo(page, partSize);
+  await page.keyboard.type('abc');
+  await page.keyboard.press('Tab');
+  await expect(partSize).toHaveAttribute('aria-invalid', 'true');
+  await partSize.focus();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('1GiB');
+  await expect(partSize).not.toHaveAttribute('aria-invalid', 'true');
+  await tabTo(page, page.getByRole('textbox', { name: /^Incremental for site/ }));
+  await tabTo(page, page.getByRole('textbox', { name: /^Receipt file from the site/ }));
+  await expect(page.getByText(/free; the bundle needs/)).toBeVisible();
+  await tabTo(page, page.getByRole('button', { name: 'Start export' }));
+  await page.keyboard.press('Enter');
+  const run = await new ExportRunStep(page).expectShown();
+  await run.waitFinished();
+  await tabTo(page, page.getByRole('button', { name: 'See the result' }));
+  await page.keyboard.press('Enter');
+  await (await new ExportDoneStep(page).expectShown()).expectVerified();
+  await tabTo(page, page.getByRole('button', { name: 'Start over' }));
+  await page.keyboard.press('Enter');
+  await what.expectShown();
+  await expect(page.getByRole('heading', { level: 2 })).toBeFocused();
+});

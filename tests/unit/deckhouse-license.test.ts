@@ -62,4 +62,10 @@ describe('deckhouse.license', () => {
     expect(error.code).toBe('INVALID_CONTENT');
     expect(error.message).toContain('deckhouse.license must say where the license key is read from');
   });
+  it("a key typed in the app wins over the set's license line and is only the registry password (an empty one is not a key)", async () => {
+    unset();
+    const set = await setWith('env:' + VARIABLE);
+    expect(await deckhouseLicense(set, '  TYPED-KEY  ')).toEqual({ username: 'license-token', password: 'TYPED-KEY', host: 'registry.example.com:5000' });
+    await expect(deckhouseLicense(set, '   ')).rejects.toMatchObject({ code: 'CREDENTIALS_ERROR' });
+  });
 });
