@@ -22,12 +22,19 @@ export interface Bar {
 
 /** A bar chart with a caption and a text alternative (`title. label: text; …`), so the numbers reach screen readers too. */
 export function BarChart({ title, caption, bars, empty }: { title: string; caption: string; bars: Bar[]; empty: string }) {
-  if (bars.length === 0) return <p>{empty}</p>;
+  if (bars.length === 0)
+    return (
+      <>
+        <h3>{title}</h3>
+        <p>{empty}</p>
+      </>
+    );
   const max = Math.max(1, ...bars.map((b) => b.value));
   const slot = Math.min(CHART.maxSlot, (CHART.width - CHART.pad) / bars.length);
   const summary = bars.map((b) => `${b.label}: ${b.text}`).join('; ');
   return (
     <figure className="chart">
+      <h3>{title}</h3>
       <svg viewBox={`0 0 ${CHART.width} ${CHART.height + CHART.pad}`} role="img" aria-label={`${title}. ${summary}`}>
         {bars.map((b, i) => {
           const h = (b.value / max) * (CHART.height - CHART.pad);
