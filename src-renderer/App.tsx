@@ -10,6 +10,7 @@ import { ExportWizard } from './screens/ExportWizard.tsx';
 import { ImportWizard } from './screens/ImportWizard.tsx';
 import { SettingsScreen } from './screens/SettingsScreen.tsx';
 import { PathPicker } from './components/PathPicker.tsx';
+import { JobToasts } from './components/JobToasts.tsx';
 import { BrowserScreen } from './screens/BrowserScreen.tsx';
 import { StartScreen } from './screens/StartScreen.tsx';
 import { useImport } from './stores/import-store.ts';
@@ -73,6 +74,7 @@ export function App({ client }: { client: ApiClient }) {
         {screen === 'settings' && <SettingsScreen />}
       </main>
       <PathPicker />
+      <JobToasts />
     </>
   );
 }

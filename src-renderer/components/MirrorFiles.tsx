@@ -8,6 +8,7 @@
  * cluster's pull secret with the mirror's login merged in.
  */
 import { useState } from 'react';
+import { FieldHelp } from './FieldHelp.tsx';
 import type { MirrorFile } from '../../src-shared/api/contract.ts';
 import { useImport } from '../stores/import-store.ts';
 import { ErrorNotice } from './ErrorNotice.tsx';
@@ -125,6 +126,8 @@ export function MirrorStep() {
       <p>
         Give these files to the clusters that pull from <span className="mono">{s.target}</span>.
       </p>
+      <FieldHelp term="mirror" />
+      <FieldHelp term="idms" />
       <SaveAll />
       <PullSecretMerge />
       {byTarget(s.mirror ?? []).map(([target, files]) => (

@@ -1,7 +1,8 @@
 /** Settings: the registries the user works with (address, TLS, CA, auth file), export defaults and the site policy. Never a password. */
-import type { SubmitEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { ConnectionTestNotice } from '../components/ConnectionTestNotice.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { FieldHelp } from '../components/FieldHelp.tsx';
 import { PathField } from '../components/PathField.tsx';
 import { PolicyEditor } from '../components/PolicyEditor.tsx';
 import { ACCESS_LABELS } from '../field-labels.ts';
@@ -10,6 +11,35 @@ import { savedLoginFor, useSettings, type RegistryDraft } from '../stores/settin
 
 /** Where credentials live when the keychain can keep them (DESIGN.md decision 2; issue 7 "Settings"). */
 const KEYCHAIN_NOTE = 'Passwords you save are sealed by the system keychain and kept apart from settings and the catalog. An auth file (containers auth.json) works too.';
+
+/** Whether the browser lets this page notify, in words, for the notifications setting. */
+function notificationState(): 'unsupported' | NotificationPermission {
+  return typeof Notification === 'undefined' ? 'unsupported' : Notification.permission;
+}
+
+/** "Tell me when a long job ends": asks the browser once (a click is required); the toast in the app shows either way. */
+function NotificationSetting() {
+  const [state, setState] = useState(notificationState);
+  const words = {
+    unsupported: 'This window cannot show system notifications; Ferry shows a message in the app when a job ends.',
+    default: 'Ferry shows a message in the app when a job ends. It can also show a system notification when Ferry is in the background.',
+    granted: 'System notifications are on: Ferry tells you when a job ends while you work in another window.',
+    denied: 'System notifications are blocked for this page; allow them in the browser’s site settings. Ferry still shows a message in the app.',
+  } as const;
+  return (
+    <>
+      <h3>Notifications</h3>
+      <p id="notify-hint" className="hint">
+        {words[state]}
+      </p>
+      {state === 'default' && (
+        <button type="button" aria-describedby="notify-hint" onClick={() => void Notification.requestPermission().then(setState, () => setState(notificationState()))}>
+          Notify me when a job ends
+        </button>
+      )}
+    </>
+  );
+}
 
 function RegistryFields({ index, entry }: { index: number; entry: RegistryDraft }) {
   const { updateRegistry, removeRegistry, testRegistry, saveLogin, forgetLogin, busy, logins } = useSettings();
@@ -102,6 +132,7 @@ export function SettingsScreen() {
       {logins && <p className="notice">{logins.available ? KEYCHAIN_NOTE : logins.reason}</p>}
       <form onSubmit={submit} aria-label="Settings">
         <h3>Registries</h3>
+        <FieldHelp term="mirror" />
         {draft.registries.length === 0 && <p>No registry saved yet.</p>}
         {draft.registries.map((entry, index) => (
           <RegistryFields key={index} index={index} entry={entry} />
@@ -114,6 +145,7 @@ export function SettingsScreen() {
         <h3>Export defaults</h3>
         <fieldset>
           <legend>Defaults for new exports</legend>
+          <FieldHelp term="form" />
           <div className="check">
             <input id="default-archive" type="checkbox" checked={draft.archive} onChange={(e) => setDefaults({ archive: e.target.checked })} />
             <label htmlFor="default-archive">Archive form (tar parts) by default</label>
@@ -151,6 +183,7 @@ export function SettingsScreen() {
           <span role="status">{savedNote ? 'Settings saved.' : ''}</span>
         </div>
       </form>
+      <NotificationSetting />
       <PolicyEditor />
     </section>
   );

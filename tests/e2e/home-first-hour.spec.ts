@@ -100,6 +100,8 @@ test('the start screen shows a verify job by its verdict: a damaged bundle fails
   const damagedRow = rows.filter({ hasText: damaged });
   await expect(damagedRow).toContainText(/Failed verification: \d+ problems?/);
   await expect(damagedRow).not.toContainText('succeeded');
+  // A job that ends while the operator looks elsewhere is announced in the app (a polite live region).
+  await expect(page.getByRole('status').filter({ hasText: damaged })).toContainText('Failed verification');
   await expect(rows.filter({ hasText: bundle }).filter({ hasNotText: damaged }).first()).toContainText('Verified');
   // Times are the operator's local ones, never the engine's ISO strings.
   await expect(page.getByRole('main')).not.toContainText(ISO_TIME);

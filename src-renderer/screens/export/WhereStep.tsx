@@ -5,6 +5,7 @@
  * drive), the part size, and the site an incremental bundle is for.
  */
 import { useEffect, useRef, useState } from 'react';
+import { FieldHelp } from '../../components/FieldHelp.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { PathField } from '../../components/PathField.tsx';
 import { SITE_LABEL } from '../../field-labels.ts';
@@ -51,6 +52,7 @@ function SiteFields() {
   return (
     <fieldset>
       <legend>Incremental bundle</legend>
+      <FieldHelp term="site" />
       <div className="field">
         <label htmlFor="site">{SITE_LABEL}</label>
         <input
@@ -150,6 +152,7 @@ export function WhereStep() {
       />
       <fieldset>
         <legend>Options</legend>
+        <FieldHelp term="form" />
         <div className="check">
           <input id="archive" type="checkbox" checked={s.archive} onChange={(e) => s.set({ archive: e.target.checked })} aria-describedby="archive-hint" />
           <label htmlFor="archive">Archive form (tar parts)</label>
@@ -181,6 +184,7 @@ export function WhereStep() {
         </div>
         <fieldset aria-describedby="platforms-hint">
           <legend>Platforms</legend>
+          <FieldHelp term="platform" />
           {PLATFORM_CHOICES.map((p) => {
             const id = `platform-${p.replace('/', '-')}`;
             return (

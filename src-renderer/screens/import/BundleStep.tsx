@@ -1,5 +1,6 @@
 /** The import wizard's first two steps: find the bundle (on a removable drive or in a folder), then verify it. */
 import { useEffect } from 'react';
+import { FieldHelp } from '../../components/FieldHelp.tsx';
 import type { FoundBundle } from '../../../src-shared/api/contract.ts';
 import { formatBytes } from '../../../src-shared/units.ts';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
@@ -30,6 +31,7 @@ function FoundBundles() {
   return (
     <fieldset>
       <legend>Bundles found</legend>
+      <FieldHelp term="bundle" />
       {found === null && <p role="status">Looking for bundles…</p>}
       {found?.length === 0 && <p role="status">No bundle found {where}. Search a folder below, or type the bundle folder.</p>}
       {found && found.length > 0 && (

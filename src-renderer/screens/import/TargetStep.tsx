@@ -1,5 +1,6 @@
 /** The import wizard's Target step: the registry (or Ferry's own), the site, access, and a connection test; the address is checked as it is typed. */
 import { AccessFields } from '../../components/AccessFields.tsx';
+import { FieldHelp } from '../../components/FieldHelp.tsx';
 import { ConnectionTestNotice } from '../../components/ConnectionTestNotice.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { RunRegistryHere } from '../../components/RunRegistryHere.tsx';
@@ -43,6 +44,7 @@ export function TargetStep() {
             Host, port and the path the images go under, without http://. Ferry remembers it for the next import.
           </p>
         )}
+        <FieldHelp term="prefix" />
       </div>
       <div className="field">
         <label htmlFor="site">Site name (optional: recorded in the receipt, so the next bundle for this site carries only what is new)</label>
