@@ -5,6 +5,7 @@
  */
 import type { SavedSet } from '../../src-shared/api/contract.ts';
 import { ErrorNotice } from './ErrorNotice.tsx';
+import { formatLocalTime } from '../format.ts';
 import { useSavedSets } from '../stores/saved-sets-store.ts';
 
 /** "Save these references as a set": the same references, by name, for next month's bundle. */
@@ -47,8 +48,7 @@ export function SavedSets({ chosen, onChoose }: { chosen: string; onChoose: (set
             </button>
             <span className="hint">
               {' '}
-              {set.references ? `${set.references.length} reference${set.references.length === 1 ? '' : 's'}, ` : ''}saved{' '}
-              {new Date(set.modified).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}
+              {set.references ? `${set.references.length} reference${set.references.length === 1 ? '' : 's'}, ` : ''}saved {formatLocalTime(set.modified)}
             </span>
           </li>
         ))}

@@ -3,14 +3,10 @@ import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { JobProgressView } from '../../components/JobProgressView.tsx';
 import { SafelyRemove } from '../../components/SafelyRemove.tsx';
 import type { ExportJobResult } from '../../../src-shared/api/jobs.ts';
-import { formatBytes, formatEta } from '../../../src-shared/units.ts';
+import { formatBytes } from '../../../src-shared/units.ts';
+import { formatDuration } from '../../format.ts';
 import { useExport } from '../../stores/export-store.ts';
 import { VerifyReport } from '../../components/VerifyReport.tsx';
-
-/** How long a run took, in words: under a second reads "under 1 s", not "0 s". */
-function took(seconds: number): string {
-  return seconds < 1 ? 'under 1 s' : formatEta(seconds);
-}
 
 /** The bundle's facts, each under a name an operator uses (no field names, sizes and durations formatted). */
 function BundleSummary({ result }: { result: ExportJobResult }) {
@@ -19,7 +15,7 @@ function BundleSummary({ result }: { result: ExportJobResult }) {
     ['Files (layers and configs)', String(result.blobs)],
     ['Size', formatBytes(result.bytes)],
     ['Form', result.form === 'archive' ? `archive, ${result.parts} part${result.parts === 1 ? '' : 's'}` : 'folder of files'],
-    ['Took', result.alreadyComplete ? 'nothing to do: the folder already held this bundle' : took(result.seconds)],
+    ['Took', result.alreadyComplete ? 'nothing to do: the folder already held this bundle' : formatDuration(result.seconds)],
   ];
   return (
     <>

@@ -9,6 +9,7 @@ import { FieldHelp } from '../../components/FieldHelp.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { PathField } from '../../components/PathField.tsx';
 import { SITE_LABEL } from '../../field-labels.ts';
+import { formatLocalTime } from '../../format.ts';
 import { formatBytes } from '../../../src-shared/units.ts';
 import { useDrives } from '../../stores/drives-store.ts';
 import { partSizeProblem } from '../../stores/export-checks.ts';
@@ -65,7 +66,7 @@ function SiteFields() {
         />
         <p id="site-summary" className={unknown ? 'field-error' : 'hint'} role="status">
           {summary?.known &&
-            `Site ${summary.name}: ${summary.receipts} receipt${summary.receipts === 1 ? '' : 's'}${summary.lastImport ? `, last import ${new Date(summary.lastImport).toLocaleString()}` : ''}; it has ${summary.images} image${summary.images === 1 ? '' : 's'}${summary.bytes > 0 ? ` (${formatBytes(summary.bytes)})` : ''}.`}
+            `Site ${summary.name}: ${summary.receipts} receipt${summary.receipts === 1 ? '' : 's'}${summary.lastImport ? `, last import ${formatLocalTime(summary.lastImport)}` : ''}; it has ${summary.images} image${summary.images === 1 ? '' : 's'}${summary.bytes > 0 ? ` (${formatBytes(summary.bytes)})` : ''}.`}
           {unknown && `No receipt from site ${summary.name} yet, so nothing says what it holds: add its receipt below, or clear the field for a full bundle.`}
         </p>
         <p id="site-hint" className="hint">
