@@ -139,7 +139,8 @@ export function createService(options: ServiceOptions): Service {
     'import:run': async (args) => {
       refuseRegistryTarget(args);
       const input = importInput(args);
-      await rememberImport(lastImportPathFor(catalogPath), input);
+      // A memory for the next run: a data folder that cannot be written must not stop the import.
+      await rememberImport(lastImportPathFor(catalogPath), input).catch(() => undefined);
       return { jobId: jobs.start('import', `Import ${input.bundle} to ${input.target}`, (context) => runImportJob(input, openCatalog(), context, verified, savedLogin)) };
     },
     'bundle:verify': async (args) => {

@@ -10,7 +10,7 @@
 import type { Dirent } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { FolderListing, FoundBundle } from '../../src-shared/api/contract.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { BUNDLE_FILES, type BundleManifest } from '../../src-shared/model/bundle.ts';
@@ -55,7 +55,10 @@ export async function makeFolder(parent: string, name: string): Promise<{ path: 
   const trimmed = name.trim();
   const problem = folderNameProblem(trimmed);
   if (problem !== undefined) throw new FerryError('INVALID_ARGUMENT', `Name of the new folder: ${problem}`, { field: 'name' });
-  const folder = resolve(parent.trim().replace(/^~(?=$|\/)/, homedir()));
+  const expanded = parent.trim().replace(/^~(?=$|\/)/, homedir());
+  // A relative folder would be resolved against the process's working folder (/ in the desktop app): refuse it.
+  if (!isAbsolute(expanded)) throw new FerryError('INVALID_ARGUMENT', `give the folder to make the new folder in as a full path, not ${parent}`, { field: 'parent' });
+  const folder = resolve(expanded);
   const path = join(folder, trimmed);
   try {
     await mkdir(path);

@@ -71,7 +71,15 @@ export async function startDemo(options: DemoStartOptions): Promise<DemoSession>
   const { startServe } = await import('./serve.ts');
   const handles: ServeHandle[] = [];
   const closeAll = async (): Promise<void> => {
-    for (const handle of handles.splice(0).reverse()) await handle.close();
+    // Every registry is closed even when one fails to; the first failure is still reported.
+    const closed = await Promise.allSettled(
+      handles
+        .splice(0)
+        .reverse()
+        .map((handle) => handle.close()),
+    );
+    const failed = closed.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason;
   };
   try {
     for (const part of ['source', 'target'] as const) {

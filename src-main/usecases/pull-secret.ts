@@ -4,7 +4,8 @@
  * the wizard instead offers the merged file to save (the original stays as
  * the cluster gave it), keyed by the target's registry host as the CLI keys it.
  */
-import { isAbsolute } from 'node:path';
+import { lstat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
 import { FerryError } from '../../src-shared/errors.ts';
 import { mergePullSecretInto } from '../mirror-config/pull-secret.ts';
 import { parseRegistryPrefix } from '../oci/reference.ts';
@@ -29,6 +30,16 @@ export async function savePullSecretWithMirror(input: PullSecretMerge): Promise<
   }
   if (input.username === '') throw new FerryError('INVALID_ARGUMENT', 'type the user name the cluster pulls from the mirror with', { argument: 'username' });
   if (input.password === '') throw new FerryError('INVALID_ARGUMENT', 'type the password the cluster pulls from the mirror with', { argument: 'password' });
+  // The original stays as the cluster gave it, and no other file (a login file, an earlier merge) is replaced.
+  if (resolve(input.saveAs) === resolve(input.file))
+    throw new FerryError('INVALID_ARGUMENT', `save the merged pull secret under another name than ${input.file}: the original stays as the cluster gave it`, { argument: 'saveAs' });
+  if (
+    await lstat(input.saveAs).then(
+      () => true,
+      () => false,
+    )
+  )
+    throw new FerryError('INVALID_ARGUMENT', `${input.saveAs} already exists: choose another name for the merged pull secret`, { argument: 'saveAs', path: input.saveAs });
   const { registry } = parseRegistryPrefix(input.target);
   const registries = await mergePullSecretInto(input.file, input.saveAs, registry, { username: input.username, password: input.password });
   return { saved: input.saveAs, registry, registries };

@@ -21,6 +21,8 @@ export const SYSTEM_DEPS: readonly SystemDep[] = [
   { command: '/usr/bin/chromium', debianPackage: 'chromium' },
   { command: 'htpasswd', debianPackage: 'apache2-utils' },
   { command: 'openssl', debianPackage: 'openssl' },
+  // The first-start e2e copies the checkout's git-listed files.
+  { command: 'git', debianPackage: 'git' },
   { command: 'mkfs.vfat', debianPackage: 'dosfstools' },
   { command: 'fusefat', debianPackage: 'fusefat' },
   { command: 'fusermount', debianPackage: 'fuse' },

@@ -44,6 +44,16 @@ describe('pullsecret:merge', () => {
     expect(relative.details).toMatchObject({ argument: 'file' });
     const missing = await failure(mergePullSecret({ file: join(root, 'missing.json'), saveAs: join(root, 'y.json'), target: 'mirror.local', username: 'u', password: PASSWORD }));
     expect(missing.code).toBe('IO_ERROR');
+    // Neither the original nor any existing file is replaced.
+    const file = join(root, 'pull-secret.json');
+    const original = await readFile(file, 'utf8');
+    const same = await failure(mergePullSecret({ file, saveAs: file, target: 'mirror.local', username: 'u', password: PASSWORD }));
+    expect(same.details).toMatchObject({ argument: 'saveAs' });
+    await writeFile(join(root, 'docker-config.json'), '{}');
+    const existing = await failure(mergePullSecret({ file, saveAs: join(root, 'docker-config.json'), target: 'mirror.local', username: 'u', password: PASSWORD }));
+    expect(existing.message).toContain('already exists');
+    expect(await readFile(file, 'utf8')).toBe(original);
+    expect(await readFile(join(root, 'docker-config.json'), 'utf8')).toBe('{}');
     expect(missing.message).toContain('missing.json');
     expect(`${missing.message}${JSON.stringify(missing.details)}`).not.toContain(PASSWORD);
   });
