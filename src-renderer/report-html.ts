@@ -8,6 +8,7 @@
  */
 import type { ImageDetail, PolicyVerdict, ReferrerPresence, SignatureFinding, TagChange, VerifyResult } from '../src-shared/api/contract.ts';
 import { formatBytes } from '../src-shared/units.ts';
+import { escapeHtml } from '../src-shared/html-text.ts';
 
 /** What a report holds; every part but the title and bundle is optional. */
 export interface ReportInput {
@@ -26,13 +27,6 @@ export interface ReportInput {
   /** Images the bundle holds beyond those listed. */
   moreImages?: number;
   referrers?: readonly ReferrerPresence[];
-}
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Text as HTML text: every markup character escaped. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 }
 
 const e = escapeHtml;

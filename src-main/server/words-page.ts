@@ -10,19 +10,13 @@
  * the token.
  */
 import type { ServerResponse } from 'node:http';
+import { escapeHtml } from '../../src-shared/html-text.ts';
 
 /** What one page says: a heading, then paragraphs of plain text (escaped here, never HTML; `backticks` mark a command). */
 export interface WordsPage {
   status: number;
   title: string;
   paragraphs: string[];
-}
-
-const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Text made safe to place between HTML tags or in an attribute. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
 }
 
 /** A paragraph's text as HTML: escaped, with `backticked` commands set as code. */
