@@ -17,6 +17,7 @@ import { useReview } from './stores/review-store.ts';
 import { useServe } from './stores/serve-store.ts';
 import { useSettings } from './stores/settings-store.ts';
 import './styles.css';
+import './screens.css';
 import './browser.css';
 import './inspector.css';
 

@@ -20,6 +20,7 @@ import type { JobState } from './jobs.ts';
 import type { DecisionInput, PolicyDocument, ReviewInput, ReviewReport, SignatureFinding, SigningKeyInfo } from './trust.ts';
 import type { MirrorConfigInput, MirrorFile, ServeStartInput, ServeRunning, ServeStatus } from './serve.ts';
 import type { DemoStatus } from './demo.ts';
+import type { ExportTargetCheck, LastImportTarget, PullSecretMergeInput, ReceiptAddedResult, SiteOverview } from './wizards.ts';
 import type { z } from 'zod';
 import type { RegistrySettingSchema, SettingsSchema } from '../schemas/settings.ts';
 
@@ -28,6 +29,7 @@ export * from './browse.ts';
 export * from './trust.ts';
 export * from './serve.ts';
 export * from './demo.ts';
+export * from './wizards.ts';
 export type { AuditCheck, AuditEntry, BundleDetail, BundleEvent, BundleSummary, CatalogImage, MonthTotals, ReceiptSummary, SiteHoldings } from '../model/catalog.ts';
 export type { ImageDetail, ImageDetails, LayerDetail, PlatformDetail } from '../model/image-detail.ts';
 
@@ -88,38 +90,6 @@ export interface ExportPlanResult {
   savedByIncremental?: number;
 }
 
-/** The export wizard's check of the folder it will write to, before any job starts. */
-export interface ExportTargetCheck {
-  /** True when the folder (or its nearest existing parent) is a folder this process can write. */
-  writable: boolean;
-  /** Why it cannot be used, in plain words naming the folder. */
-  problem?: string;
-  /** Free bytes on the drive that holds it, when the system says. */
-  freeBytes?: number;
-}
-
-/** A receipt carried back from a site, now in the catalog (`receipt:add`, like `ferry receipt add`). */
-export interface ReceiptAddedResult {
-  site: string;
-  registry: string;
-  bundleId: string | null;
-  /** Digests the catalog now knows the site holds from this receipt. */
-  digests: number;
-}
-
-/** What the catalog knows a site holds, for the export wizard's incremental choice. */
-export interface SiteOverview {
-  name: string;
-  /** False when no receipt names this site yet (an incremental export for it is refused). */
-  known: boolean;
-  receipts: number;
-  /** When the newest receipt's import happened (ISO), or null. */
-  lastImport: string | null;
-  images: number;
-  blobs: number;
-  bytes: number;
-}
-
 /** Inputs of an export. */
 export interface ExportInput {
   references: string[];
@@ -154,30 +124,6 @@ export interface ImportInput {
   /** The site this registry belongs to: recorded in the receipt and the catalog, like `ferry import --site`. */
   site?: string;
   registry?: RegistryAccessInput;
-}
-
-/**
- * The import wizard's pull-secret merge (`ferry import --pull-secret`, in the
- * app): the cluster's pull secret `file` gets the mirror's login and is saved
- * as `saveAs`, the original left as it was. The password only travels in.
- */
-export interface PullSecretMergeInput {
-  file: string;
-  saveAs: string;
-  /** The import target (`REGISTRY[/PREFIX]`); the login is keyed by its registry host, as the CLI keys it. */
-  target: string;
-  username: string;
-  password: string;
-}
-
-/** Where the last import went, so the wizard starts there next time (issue 17); never a login. */
-export interface LastImportTarget {
-  target: string;
-  site?: string;
-  plainHttp: boolean;
-  tlsVerify: boolean;
-  caCertFile?: string;
-  authFile?: string;
 }
 
 /** What the import inspector shows: the bundle and where each image would land. */
