@@ -3,13 +3,10 @@
  * write): shown when the bundle lies on a removable drive; flushes, unmounts
  * and powers it off through `drives:eject`, the outcome announced in a live region.
  */
-import type { ErrorEnvelope } from '../../src-shared/errors.ts';
 import { driveHolding } from '../drive-match.ts';
 import { useDrives } from '../stores/drives-store.ts';
+import type { EjectState } from '../stores/eject.ts';
 import { ErrorNotice } from './ErrorNotice.tsx';
-
-/** Where a removal stands; each wizard keeps its own, so one wizard's removal never shows in the other. */
-export type EjectState = { state: 'idle' } | { state: 'ejecting'; path: string } | { state: 'ejected'; path: string } | { state: 'failed'; path: string; error: ErrorEnvelope };
 
 /** The section, for the drive holding `bundle`; nothing when it lies on no removable drive. */
 export function SafelyRemove({ bundle, eject, onEject }: { bundle: string; eject: EjectState; onEject: (path: string) => void }) {

@@ -18,6 +18,7 @@ import { envelopeOf } from '../api/explain.ts';
 import { parseReferences } from '../format.ts';
 import { savedRegistryFor } from '../registry-match.ts';
 import { partSizeProblem, rememberAccess, rememberedAccess } from './export-checks.ts';
+import { ejectDriveInto, type EjectState } from './eject.ts';
 import { whenJobEnds } from './job-watch.ts';
 import { useSettings } from './settings-store.ts';
 
@@ -79,9 +80,6 @@ export interface ExportForm {
   /** A Deckhouse license key for an image set with a Deckhouse section; kept in memory only, never saved. */
   deckhouseLicense: string;
 }
-
-/** Where "safely remove drive" stands on the done step. */
-export type EjectState = { state: 'idle' } | { state: 'ejecting'; path: string } | { state: 'ejected'; path: string } | { state: 'failed'; path: string; error: ErrorEnvelope };
 
 /** The export wizard's store. */
 export interface ExportStore extends ExportForm {
@@ -321,15 +319,8 @@ export const useExport = create<ExportStore>()((set, get) => ({
       set({ error: envelopeOf(error) });
     }
   },
-  async ejectDrive(path) {
-    if (get().eject.state === 'ejecting') return;
-    set({ eject: { state: 'ejecting', path } });
-    try {
-      await requireClient()['drives:eject']({ path });
-      set({ eject: { state: 'ejected', path } });
-    } catch (error) {
-      set({ eject: { state: 'failed', path, error: envelopeOf(error) } });
-    }
+  ejectDrive(path) {
+    return ejectDriveInto(path, get, set, requireClient);
   },
   reset() {
     set({ ...initial, ...defaultsOf(useSettings.getState().saved) });

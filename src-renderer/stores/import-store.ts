@@ -15,7 +15,7 @@ import type {
 } from '../../src-shared/api/contract.ts';
 import type { ErrorEnvelope } from '../../src-shared/errors.ts';
 import { ApiError } from '../api/client.ts';
-import type { EjectState } from '../components/SafelyRemove.tsx';
+import { ejectDriveInto, type EjectState } from './eject.ts';
 import { envelopeOf } from '../api/explain.ts';
 import { accessInput, DEFAULT_ACCESS, prefillFromSettings, type AccessForm } from './export-store.ts';
 import { whenJobEnds } from './job-watch.ts';
@@ -335,15 +335,8 @@ export const useImport = create<ImportStore>()((set, get) => {
       set({ ...initial, target, site, access: { ...access, username: '', password: '' }, found: null });
       useReview.getState().clear();
     },
-    async ejectDrive(path) {
-      if (get().eject.state === 'ejecting') return;
-      set({ eject: { state: 'ejecting', path } });
-      try {
-        await requireClient()['drives:eject']({ path });
-        set({ eject: { state: 'ejected', path } });
-      } catch (error) {
-        set({ eject: { state: 'failed', path, error: envelopeOf(error) } });
-      }
+    ejectDrive(path) {
+      return ejectDriveInto(path, get, set, requireClient);
     },
     setPullSecret(patch) {
       set((s) => {
