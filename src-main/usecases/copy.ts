@@ -27,7 +27,9 @@ import type { OpenShiftEndpoints } from './openshift-endpoints.ts';
  * (`keepRegistryHost` as `ferry import --keep-registry-host`).
  */
 export type CopySelection =
-  { kind: 'one'; source: string; destination: string } | { kind: 'list'; imagesFile: string; to: string } | { kind: 'set'; setFile: string; to: string; keepRegistryHost?: boolean };
+  | { kind: 'one'; source: string; destination: string }
+  | { kind: 'list'; imagesFile: string; to: string }
+  | { kind: 'set'; setFile: string; to: string; keepRegistryHost?: boolean; maxNestedPaths?: number };
 
 /** A copy, as every front end asks for it; `updateService` and `signatureStore` serve a set's OpenShift release channels. */
 export interface CopyJobInput extends OpenShiftEndpoints {
@@ -80,7 +82,7 @@ function platformsOf(platforms: string[] | undefined): PlatformSelection {
 async function prepare(input: CopyJobInput, signal: AbortSignal | undefined): Promise<Omit<SetCopy, 'mirror'> & { mirror?: SetCopy['mirror'] }> {
   const { images } = input;
   if (images.kind === 'set') {
-    const target = importTarget(images.to, images.keepRegistryHost);
+    const target = importTarget(images.to, images.keepRegistryHost, images.maxNestedPaths);
     return resolveSetCopy({
       setFile: images.setFile,
       target,

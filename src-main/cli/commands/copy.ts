@@ -11,6 +11,7 @@ import { hintAsFlags, messageLines } from '../error-words.ts';
 import { formatBytes } from '../../../src-shared/units.ts';
 import { runJob } from '../job.ts';
 import { endpointFlags, openShiftEndpoints } from '../openshift-flags.ts';
+import { maxNestedPathsFlag, maxNestedPathsOf } from '../nesting-flags.ts';
 import { registryFlags, registrySides } from '../registry-flags.ts';
 import { shown, terminalSafe } from '../terminal-text.ts';
 import { exitCodeOf, KEEP_GOING_EXIT_CODES, keepGoingFlag, skippedLines } from '../keep-going.ts';
@@ -30,6 +31,7 @@ export const copySpec: CommandSpec = {
     },
     to: { type: 'string', value: 'REGISTRY[/PREFIX]', description: 'with --images or --set: each image lands at REGISTRY/PREFIX/<source path> (source host dropped) or where the set places it' },
     'keep-registry-host': { type: 'boolean', description: "with --set: keep each source's registry host in the path, REGISTRY/PREFIX/SRC_HOST/path (as ferry import does)" },
+    ...maxNestedPathsFlag('with --set: '),
     'mirror-config': {
       type: 'string',
       value: 'DIR',
@@ -61,11 +63,18 @@ function selectionOf(args: ParsedArgs): CopySelection {
   const list = args.values.images;
   const set = args.values.set;
   const to = args.values.to;
-  const setOnly = (['keep-registry-host', 'mirror-config', 'mirror-ca', 'update-service', 'signature-store'] as const).find((flag) => args.values[flag] !== undefined);
+  const setOnly = (['keep-registry-host', 'max-nested-paths', 'mirror-config', 'mirror-ca', 'update-service', 'signature-store'] as const).find((flag) => args.values[flag] !== undefined);
   if (typeof set === 'string') {
     if (args.positionals.length > 0 || typeof list === 'string') throw new FerryError('INVALID_ARGUMENT', 'give one of --set FILE, --images FILE or SRC_REF DST_REF');
     if (typeof to !== 'string') throw new FerryError('INVALID_ARGUMENT', '--set needs --to REGISTRY[/PREFIX]');
-    return { kind: 'set', setFile: set, to, ...(args.values['keep-registry-host'] === true ? { keepRegistryHost: true } : {}) };
+    const maxNestedPaths = maxNestedPathsOf(args.values);
+    return {
+      kind: 'set',
+      setFile: set,
+      to,
+      ...(args.values['keep-registry-host'] === true ? { keepRegistryHost: true } : {}),
+      ...(maxNestedPaths !== undefined ? { maxNestedPaths } : {}),
+    };
   }
   if (setOnly !== undefined) throw new FerryError('INVALID_ARGUMENT', `--${setOnly} goes with --set FILE`);
   if (typeof list === 'string') {
