@@ -22,7 +22,7 @@ export function checkRows(report: Omit<RegistryCheckReport, 'rows'>, details: Ro
   });
   const probed = report.reachable;
   const notProbed = 'not probed: the registry did not answer';
-  const tlsWords = report.tls === 'verified' ? 'TLS, certificate verified' : report.tls === 'unverified' ? 'TLS, certificate NOT verified (--tls-verify=false)' : 'plain HTTP, no TLS';
+  const tlsWords = report.tls === 'verified' ? 'TLS, certificate verified' : report.tls === 'unverified' ? 'TLS, but the certificate is not verified (verification turned off)' : 'plain HTTP, no TLS';
   const authWords = report.auth === 'anonymous' ? 'no login asked for' : report.auth === 'basic' ? 'Basic credentials' : 'bearer token from its token service';
   const depth = report.maxDepth;
   return [

@@ -88,7 +88,7 @@ async function chooseProbeRepository(client: RegistryClient, draft: Draft, detai
   const why = found.ok
     ? `${where} holds no repository yet, and a stored probe would leave a new repository listed`
     : `the registry keeps its repository list to itself (${refusalWords(found.refusal)}), so no existing repository could be picked`;
-  const notProbed = `not probed: ${why}; an import probes in the first repository it writes`;
+  const notProbed = `not probed: ${why}; an import probes in the first repository it writes, or name a repository to probe in`;
   for (const id of ['oci-index', 'docker-manifest-list', 'artifact-type', 'subject'] as const) details[id] = { detail: notProbed };
   return { createdByCheck: false };
 }
@@ -120,7 +120,7 @@ function depthDetails(draft: Draft, depth: DepthFinding, details: RowDetails): v
   if (depth.limitAt !== undefined) {
     draft.maxDepth = depth.limitAt - 1;
     details['max-depth'] = {
-      detail: `at most ${draft.maxDepth} levels: an upload ${depth.limitAt} levels deep answered ${refusal ? refusalWords(refusal) : 'a refusal'}; import with --max-nested-paths ${draft.maxDepth}${shallow ? ` (refused shallower: ${shallow})` : ''}`,
+      detail: `at most ${draft.maxDepth} levels: an upload ${depth.limitAt} levels deep answered ${refusal ? refusalWords(refusal) : 'a refusal'}; an import must nest deeper paths into ${draft.maxDepth} levels${shallow ? ` (refused shallower: ${shallow})` : ''}`,
     };
   } else if (depth.deepestAccepted === undefined) {
     details['max-depth'] = { state: 'unknown', detail: `no upload under the prefix was accepted at any depth${refusal ? ` (${refusalWords(refusal)})` : ''}` };

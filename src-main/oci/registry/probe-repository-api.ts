@@ -39,7 +39,7 @@ export async function probeRepositoryApi(client: RegistryClient, signal?: AbortS
   } catch {
     paths = undefined;
   }
-  if (typeof paths === 'object' && paths !== null && CREATE_PATH in paths) return { canCreate: true, words: `Quay's API: POST ${CREATE_PATH} (used only with --create-repositories)` };
+  if (typeof paths === 'object' && paths !== null && CREATE_PATH in paths) return { canCreate: true, words: `Quay's API: POST ${CREATE_PATH} (used only when asked to create repositories)` };
   return { canCreate: false, words: `${DISCOVERY_PATH} answered, but lists no ${CREATE_PATH}` };
 }
 
