@@ -13,6 +13,7 @@ import { Limiter } from '../base/limiter.ts';
 import { DOCKER_MANIFEST_LIST, OCI_INDEX } from '../oci/media-types.ts';
 import type { RegistryClient } from '../oci/registry/client.ts';
 import { RegistryError } from '../oci/registry/errors.ts';
+import { headManifest } from '../oci/registry/manifests.ts';
 import { listTagsPage } from '../oci/registry/tags.ts';
 import type { ImportImage, ImportPlan } from './import-plan.ts';
 
@@ -111,6 +112,24 @@ export async function missingRepositories(client: RegistryClient, repositories: 
     ),
   );
   return missing.sort();
+}
+
+/**
+ * Whether every image of the plan is in the registry already, by its root
+ * manifest's digest where it lands: then the push writes no content (at most
+ * tags), nothing it needs can be refused, and the check (which writes probes)
+ * is not worth running; a rerun of a finished import stays write-free. Asked
+ * in batches, stopping at the first batch with an image missing, so a fresh
+ * import spends a handful of HEADs on it.
+ */
+export async function everyImagePresent(plan: ImportPlan, client: RegistryClient, signal?: AbortSignal): Promise<boolean> {
+  const places = [...new Map(plan.images.map((image) => [`${image.destination.repository}@${image.digest}`, image])).values()];
+  for (let start = 0; start < places.length; start += EXISTENCE_CHECKS_IN_FLIGHT) {
+    const batch = places.slice(start, start + EXISTENCE_CHECKS_IN_FLIGHT);
+    const found = await Promise.all(batch.map((image) => headManifest(client, image.destination.repository, image.digest, signal).catch(() => undefined)));
+    if (found.some((answer) => answer === undefined)) return false;
+  }
+  return places.length > 0;
 }
 
 /** The problems a missing repository causes: every image that lands in one. */

@@ -15,20 +15,15 @@ import type { RegistryClient } from '../oci/registry/client.ts';
 import type { VerifiedBundle } from '../bundle/bundle-view.ts';
 import { Registries } from '../oci/registry/registries.ts';
 import { planImport, type ImportPlan } from '../transfer/import-plan.ts';
-import { compareWithReport, missingRepositories, missingRepositoryProblems, preflightRefusal, type PreflightProblem } from '../transfer/import-preflight.ts';
+import { compareWithReport, everyImagePresent, missingRepositories, missingRepositoryProblems, pathDepth, preflightRefusal, type PreflightProblem } from '../transfer/import-preflight.ts';
 import { registryAccessFor, type RegistrySettings } from './access.ts';
 import { importTarget } from './import.ts';
-import { checkRegistry } from './registry-check.ts';
-
-/** Creates repositories on a registry that needs them to exist before a push (full paths under the host, prefix included). */
-export type RepositoryCreator = (target: string, settings: RegistrySettings, repositories: readonly string[], signal?: AbortSignal) => Promise<void>;
+import { checkRegistry, createRepositories } from './registry-check.ts';
 
 /** What the preflight is asked to do besides checking. */
 export interface ImportPreflightOptions {
   /** Create the repositories the plan needs and the registry lacks, where it offers a way (`--create-repositories`). */
   createRepositories?: boolean;
-  /** How to create them (the registry check's repository creation); absent: no creation is possible. */
-  creator?: RepositoryCreator;
   signal?: AbortSignal;
   /** Told each step of the check, for progress. */
   onStep?: (label: string) => void;
@@ -36,7 +31,8 @@ export interface ImportPreflightOptions {
 
 /** What the preflight found and did, for the job's result. */
 export interface ImportPreflightResult {
-  report: RegistryCheckReport;
+  /** The check's report; absent when every image was in the registry already and no check ran. */
+  report?: RegistryCheckReport;
   /** Repositories created before the push (with `createRepositories`). */
   created: string[];
 }
@@ -58,9 +54,13 @@ async function assess(
   return { problems, missing };
 }
 
-/** The check with the repository the import pushes to first as the probe's place (registry-check.ts, probeRepository). */
+/**
+ * The check, its probes run in a repository the import pushes to anyway (registry-check.ts, probeRepository):
+ * the shallowest, so a registry that limits depth still takes the probes where it can.
+ */
 function checkFor(target: string, plan: ImportPlan | undefined, settings: RegistrySettings, signal: AbortSignal | undefined, onStep?: (label: string) => void): Promise<RegistryCheckReport> {
-  const first = plan?.images[0]?.destination.repository;
+  const repositories = (plan?.images ?? []).map((image) => image.destination.repository);
+  const first = repositories.reduce<string | undefined>((best, repository) => (best === undefined || pathDepth(repository) < pathDepth(best) ? repository : best), undefined);
   return checkRegistry(target, settings, { ...(signal ? { signal } : {}), ...(onStep ? { onStep } : {}), ...(first !== undefined ? { probeRepository: first } : {}) });
 }
 
@@ -72,14 +72,16 @@ function checkFor(target: string, plan: ImportPlan | undefined, settings: Regist
  */
 export async function runImportPreflight(target: string, plan: ImportPlan, settings: RegistrySettings, client: RegistryClient, options: ImportPreflightOptions = {}): Promise<ImportPreflightResult> {
   const { signal } = options;
+  // A rerun of a finished import writes no content: no probe writes either.
+  if (await everyImagePresent(plan, client, signal)) return { created: [] };
   const report = await checkFor(target, plan, settings, signal, options.onStep);
   if (!report.reachable) return { report, created: [] };
   const { problems, missing } = await assess(plan, report, client, signal, options.onStep);
   const creatable = missing.length > 0 && options.createRepositories === true && report.canCreateRepositories;
-  if (problems.length === 0 && creatable && options.creator !== undefined) {
+  if (problems.length === 0 && creatable) {
     options.onStep?.(`Creating ${missing.length} repositories`);
-    await options.creator(target, settings, missing, signal);
-    return { report, created: missing };
+    const created = await createRepositories(report.registry, missing, settings, signal ? { signal } : {});
+    return { report, created: created.filter((c) => c.outcome === 'created').map((c) => c.repository) };
   }
   if (missing.length > 0) problems.push(...missingRepositoryProblems(plan, missing, report));
   if (problems.length === 0) return { report, created: [] };

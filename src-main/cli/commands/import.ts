@@ -130,12 +130,12 @@ export async function runImport(args: ParsedArgs, io: CommandIo): Promise<number
     }),
   );
   if (args.values.json === true) {
-    const registryCheck = preflight ? { registryCheck: preflight.report, repositoriesCreated: preflight.created } : {};
+    const registryCheck = preflight?.report ? { registryCheck: preflight.report, repositoriesCreated: preflight.created } : {};
     out.write(`${JSON.stringify({ ...summary, receipt, mirrorConfig, mirrorConfigRemoved, ...(policy ? { policy } : {}), ...registryCheck }, null, 2)}\n`);
     return 0;
   }
   if (policy) out.write(shown`site policy ${policy.path} (${policy.digest}): passed\n`);
-  if (preflight?.report.reachable)
+  if (preflight?.report?.reachable)
     out.write(
       `registry check: passed in ${(preflight.report.durationMs / 1000).toFixed(1)} s${preflight.created.length > 0 ? `; created ${preflight.created.length} repositories: ${preflight.created.map(terminalSafe).join(', ')}` : ''}\n`,
     );
