@@ -19,6 +19,7 @@ import type { RegistryClient } from '../oci/registry/client.ts';
 import { BlobMover, type BlobOrigin } from './blob-mover.ts';
 import { headManifest, putManifest } from '../oci/registry/manifests.ts';
 import type { Registries } from '../oci/registry/registries.ts';
+import { RegistryManifests } from '../oci/registry/registry-manifests.ts';
 import { RepositoryBlobs } from '../oci/registry/repository-blobs.ts';
 import { Limiter } from '../base/limiter.ts';
 import { buildAllArtifacts, resolveAll } from './plan.ts';
@@ -94,11 +95,14 @@ interface Sides {
 export async function copyImages(requests: CopyRequest[], from: Registries, to: Registries, options: CopyOptions): Promise<CopySummary> {
   const started = Date.now();
   checkDistinctDestinations(requests);
+  // What a rerun finds at the destination is read from there, by digest, instead of from the source (its pull quota).
+  const held = requests.map((request) => new RegistryManifests(to, request.destination));
   const graphs = await resolveAll(
     requests.map((r) => r.source),
     from,
     options.platforms,
     options.signal,
+    (_reference, index) => held[index],
   );
   const artifactRequests = options.artifacts ?? [];
   const artifacts = await buildAllArtifacts(

@@ -22,6 +22,7 @@ import { formatReference } from '../oci/reference.ts';
 import type { RegistryClient } from '../oci/registry/client.ts';
 import type { Registries } from '../oci/registry/registries.ts';
 import { RepositoryBlobs } from '../oci/registry/repository-blobs.ts';
+import { FolderManifests } from '../bundle/folder-manifests.ts';
 import { clearExportState, saveExportState, sameJob, type ExportState } from '../bundle/export-state.ts';
 import { writeFileDurable } from '../base/durable-write.ts';
 import { indexJson, OCI_LAYOUT_CONTENT, type LayoutImage } from '../bundle/layout.ts';
@@ -195,7 +196,8 @@ function exporter(): BundleManifest['exporter'] {
 export async function exportBundle(request: ExportRequest, registries: Registries): Promise<ExportSummary> {
   const started = Date.now();
   const dir = resolve(request.target);
-  const subjects = await resolveAll(request.references, registries, request.platforms, request.signal);
+  const held = await FolderManifests.open(dir); // a rerun takes the manifests it wrote from its folder, not the source's pull quota
+  const subjects = await resolveAll(request.references, registries, request.platforms, request.signal, held ? () => held : undefined);
   const discovery = request.referrers === false ? { referrers: [], notes: [] } : await discoverReferrers(subjects, registries, request.signal);
   const artifacts = await buildAllArtifacts(request.artifacts ?? [], request.signal);
   // Referrers are graphs like any image's: planned, deduplicated and verified the same way.

@@ -5,6 +5,7 @@
  */
 import type { Reference } from '../../src-shared/model/oci.ts';
 import { FerryError, toErrorEnvelope } from '../../src-shared/errors.ts';
+import type { HeldManifests } from '../oci/held-manifests.ts';
 import { manifestsInPushOrder, resolveImageGraph, type ImageGraph, type ManifestNode } from '../oci/image-graph.ts';
 import { buildArtifactGraph, type LocalArtifact, type LocalArtifactGraph, type PlannedFile } from '../oci/local-artifact.ts';
 import type { PlatformSelection } from '../oci/platform.ts';
@@ -15,14 +16,23 @@ import { Limiter } from '../base/limiter.ts';
 /** Manifest graphs resolved at once; they are small requests, latency-bound. */
 const PLAN_CONCURRENCY = 8;
 
-/** Resolves every reference; throws one FerryError listing every reference that failed. */
-export async function resolveAll(references: Reference[], registries: Registries, platforms: PlatformSelection, signal?: AbortSignal): Promise<ImageGraph[]> {
+/**
+ * Resolves every reference; throws one FerryError listing every reference that failed. `held` names, per
+ * reference, manifests Ferry already holds (a rerun's bundle folder or destination), taken instead of fetched.
+ */
+export async function resolveAll(
+  references: Reference[],
+  registries: Registries,
+  platforms: PlatformSelection,
+  signal?: AbortSignal,
+  held?: (reference: Reference, index: number) => HeldManifests | undefined,
+): Promise<ImageGraph[]> {
   const limiter = new Limiter(PLAN_CONCURRENCY);
   const results = await Promise.allSettled(
-    references.map((reference) =>
+    references.map((reference, index) =>
       limiter.run(async () => {
         const client = await registries.client(reference.registry);
-        return resolveImageGraph(client, reference, platforms, signal);
+        return resolveImageGraph(client, reference, platforms, signal, held?.(reference, index));
       }),
     ),
   );
