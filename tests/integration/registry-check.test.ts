@@ -14,6 +14,7 @@ import { checkRegistry } from '../../src-main/usecases/registry-check.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
 import { pushSmallImage } from '../harness/signed-images.ts';
+import { dockerRef, skopeoCopy } from '../harness/skopeo.ts';
 import { Teardown } from '../harness/teardown.ts';
 import { runFerry } from '../harness/test-helpers.ts';
 
@@ -157,8 +158,9 @@ describe('ferry registry check against Distribution 2.8', () => {
     const login = (r: RunningRegistry) => ({ username: r.username ?? '', password: r.password ?? '' });
     const overTls = await checkRegistry(`${basic.host}/mirror`, { authFile: emptyAuthFile, caCertFiles: [basic.caFile ?? ''], login: login(basic) });
     expect(overTls).toMatchObject({ reachable: true, tls: 'verified', auth: 'basic', write: true, deletes: true, referrersApi: false });
+    await skopeoCopy({ ref: dockerRef(open, 'mirror/app', 'v1'), registry: open }, { ref: dockerRef(token, 'mirror/app', 'v1'), registry: token });
     const withToken = await checkRegistry(`${token.host}/mirror`, { ...plain, login: login(token) });
-    expect(withToken).toMatchObject({ reachable: true, tls: 'plain-http', auth: 'token', write: true, createsRepositoriesOnPush: true });
+    expect(withToken).toMatchObject({ reachable: true, tls: 'plain-http', auth: 'token', write: true, createsRepositoriesOnPush: true, deletes: true, leftovers: [] });
     const refused = await checkRegistry(`${basic.host}/mirror`, { authFile: emptyAuthFile, caCertFiles: [basic.caFile ?? ''], login: { username: 'nobody', password: 'wrong' } });
     expect(refused).toMatchObject({ reachable: false, write: false });
     expect(row(refused, 'reachable').detail).toMatch(/401/);
