@@ -4,7 +4,7 @@
  * so the user fixes the whole list in one go.
  */
 import type { Reference } from '../../src-shared/model/oci.ts';
-import { FerryError, toErrorEnvelope } from '../../src-shared/errors.ts';
+import { FerryError, toErrorEnvelope, type ErrorEnvelope } from '../../src-shared/errors.ts';
 import type { HeldManifests } from '../oci/held-manifests.ts';
 import { manifestsInPushOrder, resolveImageGraph, type ImageGraph, type ManifestNode } from '../oci/image-graph.ts';
 import { buildArtifactGraph, type LocalArtifact, type LocalArtifactGraph, type PlannedFile } from '../oci/local-artifact.ts';
@@ -16,17 +16,27 @@ import { Limiter } from '../base/limiter.ts';
 /** Manifest graphs resolved at once; they are small requests, latency-bound. */
 const PLAN_CONCURRENCY = 8;
 
+/** A reference that could not be resolved, with the error that stopped it. */
+export interface ResolveProblem {
+  reference: string;
+  error: ErrorEnvelope;
+}
+
+/** Per reference, the manifests Ferry already holds for it (a rerun's export folder or copy destination), taken instead of fetched. */
+export type HeldFor = (reference: Reference, index: number) => HeldManifests | undefined;
+
 /**
- * Resolves every reference; throws one FerryError listing every reference that failed. `held` names, per
- * reference, manifests Ferry already holds (a rerun's bundle folder or destination), taken instead of fetched.
+ * Resolves every reference, each on its own: the graphs line up with
+ * `references` (undefined where one failed) and every failure is listed.
+ * A cancelled job is thrown, never listed: it is no fault of a reference.
  */
-export async function resolveAll(
+export async function resolveEach(
   references: Reference[],
   registries: Registries,
   platforms: PlatformSelection,
   signal?: AbortSignal,
-  held?: (reference: Reference, index: number) => HeldManifests | undefined,
-): Promise<ImageGraph[]> {
+  held?: HeldFor,
+): Promise<{ graphs: Array<ImageGraph | undefined>; problems: ResolveProblem[] }> {
   const limiter = new Limiter(PLAN_CONCURRENCY);
   const results = await Promise.allSettled(
     references.map((reference, index) =>
@@ -36,15 +46,27 @@ export async function resolveAll(
       }),
     ),
   );
+  signal?.throwIfAborted();
   const problems = results.flatMap((result, i) =>
     result.status === 'rejected' ? [{ reference: formatReference(references[i] ?? { registry: '?', repository: '?' }), error: toErrorEnvelope(result.reason) }] : [],
   );
-  if (problems.length > 0) {
-    const first = problems[0]?.error;
-    const lines = problems.map((p) => `  ${p.error.message}`).join('\n');
-    throw new FerryError(first?.code ?? 'REGISTRY_ERROR', problems.length === 1 ? (first?.message ?? 'cannot resolve image') : `${problems.length} images cannot be resolved:\n${lines}`, { problems });
-  }
-  return results.map((result) => (result as PromiseFulfilledResult<ImageGraph>).value);
+  const cancelled = problems.find((p) => p.error.code === 'CANCELLED');
+  if (cancelled) throw new FerryError('CANCELLED', cancelled.error.message);
+  return { graphs: results.map((result) => (result.status === 'fulfilled' ? result.value : undefined)), problems };
+}
+
+/** One FerryError listing every reference that failed (its details' `problems` are what the app's plan shows). */
+export function unresolvedError(problems: readonly ResolveProblem[]): FerryError {
+  const first = problems[0]?.error;
+  const lines = problems.map((p) => `  ${p.error.message}`).join('\n');
+  return new FerryError(first?.code ?? 'REGISTRY_ERROR', problems.length === 1 ? (first?.message ?? 'cannot resolve image') : `${problems.length} images cannot be resolved:\n${lines}`, { problems });
+}
+
+/** Resolves every reference; throws one FerryError listing every reference that failed. */
+export async function resolveAll(references: Reference[], registries: Registries, platforms: PlatformSelection, signal?: AbortSignal, held?: HeldFor): Promise<ImageGraph[]> {
+  const { graphs, problems } = await resolveEach(references, registries, platforms, signal, held);
+  if (problems.length > 0) throw unresolvedError(problems);
+  return graphs.filter((graph): graph is ImageGraph => graph !== undefined);
 }
 
 /** A piece of content the bundle stores: a blob or a manifest (manifests are blobs in an OCI layout). */
