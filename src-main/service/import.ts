@@ -69,6 +69,7 @@ export async function runImportJob(input: ImportInput, catalog: Catalog, context
     receipt: receipt ?? '',
     seconds: summary.seconds,
     ...(input.site !== undefined ? { site: siteTotals(catalog, input.site) } : {}),
+    ...(view.manifest?.skipped?.length ? { skippedAtExport: view.manifest.skipped } : {}),
   };
 }
 
