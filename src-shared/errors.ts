@@ -89,6 +89,8 @@ export type ErrorHint =
   | { kind: 'site-receipt'; site: string }
   /** Sources from different registries would land in one target repository: keep each source's registry host in the target paths. */
   | { kind: 'keep-source-host'; registry: string }
+  /** The registry at `host` refused requests for coming too fast or too many (HTTP 429): wait for its window to reset, sign in (higher limits), or set a lower request rate for it. */
+  | { kind: 'rate-limit'; host: string }
   /** Ferry's registry cannot listen at `address` (`host:port`): another program holds the port, or it is below 1024 without privileges; choose another port. */
   | { kind: 'listen-port'; address: string };
 
@@ -103,6 +105,7 @@ export const ERROR_HINT_KINDS = [
   'site-receipt',
   'keep-source-host',
   'listen-port',
+  'rate-limit',
 ] as const satisfies readonly ErrorHint['kind'][];
 /** Fails typecheck when a hint kind is missing from ERROR_HINT_KINDS (and so could never be read back). */
 export const EVERY_HINT_KIND_LISTED: [Exclude<ErrorHint['kind'], (typeof ERROR_HINT_KINDS)[number]>] extends [never] ? true : never = true;
@@ -125,7 +128,8 @@ export function errorHint(details: Record<string, unknown> | undefined): ErrorHi
     case 'mirror-login':
     case 'ca-certificate':
     case 'tls-verify':
-    case 'plain-http': {
+    case 'plain-http':
+    case 'rate-limit': {
       const host = text('host');
       return host === undefined ? undefined : { kind, host };
     }

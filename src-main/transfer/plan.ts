@@ -32,7 +32,13 @@ export async function resolveAll(references: Reference[], registries: Registries
   if (problems.length > 0) {
     const first = problems[0]?.error;
     const lines = problems.map((p) => `  ${p.error.message}`).join('\n');
-    throw new FerryError(first?.code ?? 'REGISTRY_ERROR', problems.length === 1 ? (first?.message ?? 'cannot resolve image') : `${problems.length} images cannot be resolved:\n${lines}`, { problems });
+    // What a person can change (a login, a CA, a slower request rate) is kept when it is the same for every problem.
+    const hints = new Set(problems.map((p) => JSON.stringify(p.error.details?.hint ?? null)));
+    const hint = hints.size === 1 ? first?.details?.hint : undefined;
+    throw new FerryError(first?.code ?? 'REGISTRY_ERROR', problems.length === 1 ? (first?.message ?? 'cannot resolve image') : `${problems.length} images cannot be resolved:\n${lines}`, {
+      problems,
+      ...(hint ? { hint } : {}),
+    });
   }
   return results.map((result) => (result as PromiseFulfilledResult<ImageGraph>).value);
 }
