@@ -89,10 +89,15 @@ export type ErrorHint =
   | { kind: 'site-receipt'; site: string }
   /** Sources from different registries would land in one target repository: keep each source's registry host in the target paths. */
   | { kind: 'keep-source-host'; registry: string }
-  /** The registry at `host` refused requests for coming too fast or too many (HTTP 429): wait for its window to reset, sign in (higher limits), or set a lower request rate for it. */
-  | { kind: 'rate-limit'; host: string }
   /** Ferry's registry cannot listen at `address` (`host:port`): another program holds the port, or it is below 1024 without privileges; choose another port. */
-  | { kind: 'listen-port'; address: string };
+  | { kind: 'listen-port'; address: string }
+  /** The registry at `host` throttles Ferry (HTTP 429, HTTP/2 GOAWAY ENHANCE_YOUR_CALM): set a request rate for it. */
+  | { kind: 'rate-limit'; host: string }
+  /**
+   * The registry check before an import found what the registry cannot take: keep paths at most
+   * `maxNestedPaths` levels deep, and/or let Ferry create the missing repositories (`createRepositories`).
+   */
+  | { kind: 'registry-limits'; maxNestedPaths?: number; createRepositories?: boolean };
 
 /** Every hint kind, for code that must check a hint that crossed a process boundary. */
 export const ERROR_HINT_KINDS = [
@@ -106,6 +111,7 @@ export const ERROR_HINT_KINDS = [
   'keep-source-host',
   'listen-port',
   'rate-limit',
+  'registry-limits',
 ] as const satisfies readonly ErrorHint['kind'][];
 /** Fails typecheck when a hint kind is missing from ERROR_HINT_KINDS (and so could never be read back). */
 export const EVERY_HINT_KIND_LISTED: [Exclude<ErrorHint['kind'], (typeof ERROR_HINT_KINDS)[number]>] extends [never] ? true : never = true;
@@ -144,6 +150,14 @@ export function errorHint(details: Record<string, unknown> | undefined): ErrorHi
     case 'listen-port': {
       const address = text('address');
       return address === undefined ? undefined : { kind, address };
+    }
+    case 'registry-limits': {
+      const depth = fields.maxNestedPaths;
+      return {
+        kind,
+        ...(typeof depth === 'number' && Number.isInteger(depth) && depth > 0 ? { maxNestedPaths: depth } : {}),
+        ...(fields.createRepositories === true ? { createRepositories: true } : {}),
+      };
     }
     default:
       return kind satisfies never;

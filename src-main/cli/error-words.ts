@@ -34,6 +34,12 @@ export function hintAsFlags(hint: ErrorHint): string {
       return `${host} limits how many requests it takes: wait for its limit to reset, sign in for a higher one (--authfile FILE or --username USER --password-stdin), or send fewer requests a second with --rate-limit N/s (and fewer at once with --concurrency N)`;
     case 'listen-port':
       return `${terminalSafe(hint.address)} cannot be listened on: give --listen HOST:PORT with another port (above 1023; port 0 picks a free one)`;
+    case 'registry-limits':
+      return [
+        ...(hint.maxNestedPaths !== undefined ? [`add --max-nested-paths ${hint.maxNestedPaths} to fold deeper repository paths`] : []),
+        ...(hint.createRepositories === true ? ['add --create-repositories to create the missing repositories first'] : []),
+        '--skip-registry-check skips this check for a registry that answers it wrongly',
+      ].join('; ');
     default:
       return hint satisfies never;
   }

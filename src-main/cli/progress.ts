@@ -12,7 +12,7 @@ export function progressLine(progress: JobProgress): string {
   const ratio = progress.totalBytes > 0 ? Math.min(1, progress.completeBytes / progress.totalBytes) : 0;
   const width = 24;
   const bar = '#'.repeat(Math.round(ratio * width)).padEnd(width, '.');
-  const phase = progress.phase === 'verifying' ? 'verifying ' : '';
+  const phase = progress.phase === 'verifying' ? 'verifying ' : progress.phase === 'checking-registry' ? 'checking the registry ' : '';
   return `[${bar}] ${phase}${(ratio * 100).toFixed(0).padStart(3)}%  ${formatBytes(progress.completeBytes)}/${formatBytes(progress.totalBytes)}  ${formatRate(progress.bytesPerSecond)}  ETA ${formatEta(progress.etaSeconds)}  blobs ${progress.blobsDone}/${progress.blobsTotal}`;
 }
 

@@ -28,6 +28,7 @@ export function registryFlags(prefix: FlagPrefix): Record<string, FlagSpec> {
       value: 'N/s',
       description: `send at most N requests a second to each registry${side} (5/s, 0.5/s); retries and token requests count too`,
     },
+    [`${prefix}http2`]: { type: 'boolean', description: `offer HTTP/2 to TLS registries${side} (default HTTP/1.1)` },
   };
 }
 
@@ -63,6 +64,7 @@ function settingsOf(values: ParsedArgs['values'], prefix: FlagPrefix, login: Log
     certDirs: typeof certDir === 'string' ? [certDir] : [],
     plainHttp: pick('plain-http') === true,
   };
+  if (pick('http2') === true) settings.http2 = true;
   if (typeof authFile === 'string') settings.authFile = authFile;
   if (login !== undefined) settings.login = login;
   const rateLimit = pick('rate-limit');

@@ -12,12 +12,22 @@ import { formatReference, parseReference, repositoryName } from '../oci/referenc
 import { referrerTagFor } from '../oci/referrer-kind.ts';
 import type { VerifiedBundle, VerifiedManifest } from '../bundle/bundle-view.ts';
 import type { RepositoryMapping } from '../mirror-config/mapping.ts';
+import { checkPrefixRoom, nestPath } from './nested-paths.ts';
 
 /** Where images go: `--to REGISTRY[/PREFIX]` and `--keep-registry-host`. */
 export interface ImportTarget {
   registry: string;
   prefix: string;
   keepRegistryHost: boolean;
+  /** `--max-nested-paths N`: fold every repository path (prefix included) into at most N components (nested-paths.ts). */
+  maxNestedPaths?: number;
+}
+
+/** A target repository path with the target's nesting limit applied, when it has one. */
+function nested(path: string, target: ImportTarget): string {
+  if (target.maxNestedPaths === undefined) return path;
+  checkPrefixRoom(target.prefix, target.maxNestedPaths);
+  return nestPath(path, target.maxNestedPaths);
 }
 
 /** One image of the import. */
@@ -51,17 +61,19 @@ export interface ImportPlan {
  * The repository an image lands in: `SRC_HOST/path/name` → `PREFIX/path/name`
  * (source host dropped, as oc-mirror does), or with `keepRegistryHost`
  * `PREFIX/SRC_HOST/path/name`. A port cannot appear in a repository path, so
- * `host:5000` becomes `host_5000` there.
+ * `host:5000` becomes `host_5000` there. With `maxNestedPaths` the whole
+ * path is folded by nestPath.
  */
 export function targetRepository(source: Reference, target: ImportTarget): string {
   const host = source.registry.toLowerCase().replace(/[[\]]/g, '').replace(/:/g, '_');
   const path = target.keepRegistryHost ? `${host}/${source.repository}` : source.repository;
-  return target.prefix === '' ? path : `${target.prefix}/${path}`;
+  return nested(target.prefix === '' ? path : `${target.prefix}/${path}`, target);
 }
 
 /**
  * The repository an image set's placement lands in: `PREFIX/path`, or the
- * prefix itself for an empty path (a Deckhouse edition root). An empty path
+ * prefix itself for an empty path (a Deckhouse edition root), folded by
+ * nestPath under `maxNestedPaths`. An empty path
  * with no prefix has nowhere to land, so the import is refused before any write.
  */
 export function placedRepository(path: string, target: ImportTarget, image: string): string {
@@ -73,9 +85,9 @@ export function placedRepository(path: string, target: ImportTarget, image: stri
         { image, registry: target.registry },
       );
     }
-    return target.prefix;
+    return nested(target.prefix, target);
   }
-  return target.prefix === '' ? path : `${target.prefix}/${path}`;
+  return nested(target.prefix === '' ? path : `${target.prefix}/${path}`, target);
 }
 
 /**

@@ -27,7 +27,9 @@ import type { OpenShiftEndpoints } from './openshift-endpoints.ts';
  * (`keepRegistryHost` as `ferry import --keep-registry-host`).
  */
 export type CopySelection =
-  { kind: 'one'; source: string; destination: string } | { kind: 'list'; imagesFile: string; to: string } | { kind: 'set'; setFile: string; to: string; keepRegistryHost?: boolean };
+  | { kind: 'one'; source: string; destination: string }
+  | { kind: 'list'; imagesFile: string; to: string }
+  | { kind: 'set'; setFile: string; to: string; keepRegistryHost?: boolean; maxNestedPaths?: number };
 
 /** A copy, as every front end asks for it; `updateService` and `signatureStore` serve a set's OpenShift release channels. */
 export interface CopyJobInput extends OpenShiftEndpoints {
@@ -38,6 +40,8 @@ export interface CopyJobInput extends OpenShiftEndpoints {
   concurrency?: number;
   source: RegistrySettings;
   destination: RegistrySettings;
+  /** Keep going: sources that cannot be resolved are skipped (the summary's `skipped`, with reasons) and the rest is copied. */
+  keepGoing?: boolean;
   /** With a set: write registries.conf, IDMS/ITMS/ICSP and containerd hosts.toml for its mappings into this folder, as an import would. */
   mirrorConfigDir?: string;
   /** With mirrorConfigDir: the mirror's CA (PEM file or text); default the destination's `caCertFiles`. */
@@ -78,7 +82,7 @@ function platformsOf(platforms: string[] | undefined): PlatformSelection {
 async function prepare(input: CopyJobInput, signal: AbortSignal | undefined): Promise<Omit<SetCopy, 'mirror'> & { mirror?: SetCopy['mirror'] }> {
   const { images } = input;
   if (images.kind === 'set') {
-    const target = importTarget(images.to, images.keepRegistryHost);
+    const target = importTarget(images.to, images.keepRegistryHost, images.maxNestedPaths);
     return resolveSetCopy({
       setFile: images.setFile,
       target,
@@ -136,12 +140,14 @@ export async function runCopy(input: CopyJobInput, context: JobContext = {}): Pr
       platforms,
       ...(artifacts.length > 0 ? { artifacts, onArtifactsPlanned: (graphs: readonly LocalArtifactGraph[]) => (planned = graphs) } : {}),
       ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}),
+      ...(input.keepGoing === true ? { keepGoing: true } : {}),
       ...(context.signal ? { signal: context.signal } : {}),
       ...(context.tracker ? { onEvent: context.tracker.onEvent } : {}),
     });
-    // Written only once everything landed (a cluster pointed at a mirror missing some images fails its pulls), before close() removes the signature files.
+    // Written only once everything landed (a cluster pointed at a mirror missing some images fails its pulls), before close() removes the signature files;
+    // a keep-going copy asked for the rest without what it skipped, so it gets the configuration of what landed.
     const written =
-      input.mirrorConfigDir !== undefined && mirror !== undefined && summary.failed.length === 0
+      input.mirrorConfigDir !== undefined && mirror !== undefined && (summary.failed.length === 0 || input.keepGoing === true)
         ? await writeSetMirrorConfig(input.mirrorConfigDir, mirror, summary, planned, {
             mirrorRegistry: input.images.kind === 'set' ? targetText(importTarget(input.images.to, false)) : mirror.registry,
             ...trust,

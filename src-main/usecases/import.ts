@@ -16,6 +16,7 @@ import type { Catalog } from '../catalog/index.ts';
 import { parseRegistryPrefix } from '../oci/reference.ts';
 import type { Registries } from '../oci/registry/registries.ts';
 import type { ImportTarget } from '../transfer/import-plan.ts';
+import { checkMaxNestedPaths, checkPrefixRoom } from '../transfer/nested-paths.ts';
 import type { ImportRequest, ImportSummary } from '../transfer/import-start.ts';
 import { registryAccessFor, type RegistrySettings } from './access.ts';
 import { withCatalogJob } from './catalog-job.ts';
@@ -33,6 +34,8 @@ export interface ImportJobInput {
   target: string;
   /** Keep the source host in the path: REGISTRY/PREFIX/SRC_HOST/path/name. */
   keepRegistryHost?: boolean;
+  /** Fold every repository path (prefix included) into at most this many components (transfer/nested-paths.ts). */
+  maxNestedPaths?: number;
   /** Verify and plan only; write nothing. */
   dryRun?: boolean;
   /** Blobs in flight at once. */
@@ -70,10 +73,12 @@ export interface ImportOutcome {
   policy?: PolicyCheck['verdict'];
 }
 
-/** The target of an import as the engine takes it. */
-export function importTarget(target: string, keepRegistryHost: boolean | undefined): ImportTarget {
+/** The target of an import as the engine takes it; a nesting limit the prefix leaves no room under is refused here, before anything is read. */
+export function importTarget(target: string, keepRegistryHost: boolean | undefined, maxNestedPaths?: number): ImportTarget {
   const { registry, prefix } = parseRegistryPrefix(target);
-  return { registry, prefix, keepRegistryHost: keepRegistryHost === true };
+  if (maxNestedPaths === undefined) return { registry, prefix, keepRegistryHost: keepRegistryHost === true };
+  checkPrefixRoom(prefix, checkMaxNestedPaths(maxNestedPaths));
+  return { registry, prefix, keepRegistryHost: keepRegistryHost === true, maxNestedPaths };
 }
 
 /** A verification pass's progress callbacks: the verifier tells its total once, then every chunk it reads. */
@@ -133,7 +138,7 @@ function receiptPolicy({ verdict, signatures }: PolicyCheck): NonNullable<Import
 export async function runImport(input: ImportJobInput, catalog: Catalog, context: JobContext = {}): Promise<ImportOutcome> {
   const { signal, tracker } = context;
   const bundle = resolve(input.bundle);
-  const target = importTarget(input.target, input.keepRegistryHost);
+  const target = importTarget(input.target, input.keepRegistryHost, input.maxNestedPaths);
   if (input.pullSecretFile !== undefined && input.registry.login === undefined) {
     throw new FerryError('INVALID_ARGUMENT', 'merging a pull secret needs the login of the mirror registry', {
       argument: 'pullSecret',
@@ -231,3 +236,4 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
 
 // The default front ends show in their help, without reaching below the use-case layer.
 export { DEFAULT_IMPORT_CONCURRENCY } from '../transfer/import-start.ts';
+export { MAX_NESTED_PATHS_CEILING } from '../transfer/nested-paths.ts';

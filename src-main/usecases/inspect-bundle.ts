@@ -26,13 +26,15 @@ import { mirrorTrust, targetText } from './mirror-trust.ts';
 export interface BundleTarget {
   target: string;
   keepRegistryHost?: boolean;
+  /** The import's nesting limit (`--max-nested-paths`), so the preview lands images where the import will. */
+  maxNestedPaths?: number;
 }
 
 /** What a verified bundle holds and, given a target, where each image would land; with a catalog, which images are new here. */
 export function inspectBundle(view: VerifiedBundle, to: BundleTarget | undefined, catalog: Catalog | undefined): BundleInspection {
   const destinations = new Map<string, string>();
   if (to !== undefined) {
-    for (const image of planImport(view, importTarget(to.target, to.keepRegistryHost)).images) {
+    for (const image of planImport(view, importTarget(to.target, to.keepRegistryHost, to.maxNestedPaths)).images) {
       if (!destinations.has(image.name)) destinations.set(image.name, formatReference(image.destination));
     }
   }
@@ -111,7 +113,7 @@ export interface MirrorAccess {
  * folder names, symlinked folders refused, an earlier run's files removed).
  */
 async function writeMirrorFiles(view: VerifiedBundle, to: BundleTarget, access: MirrorAccess, dir: string): Promise<{ written: string[]; removed: string[] }> {
-  const target = importTarget(to.target, to.keepRegistryHost);
+  const target = importTarget(to.target, to.keepRegistryHost, to.maxNestedPaths);
   const trust = await mirrorTrust(access.registry ?? {}, access.mirrorCa);
   const plan = planImport(view, target);
   const { writeMirrorConfig } = await import('../mirror-config/write.ts');

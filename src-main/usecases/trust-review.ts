@@ -34,6 +34,8 @@ export interface ReviewInput {
   /** `REGISTRY[/PREFIX]`, as the import takes it. */
   target: string;
   keepRegistryHost?: boolean;
+  /** The import's nesting limit, so tags are read where the import will write them. */
+  maxNestedPaths?: number;
   registry: RegistrySettings;
   /** The policy file; absent: `policy.yaml` beside the catalog, if there is one. */
   policyPath?: string;
@@ -217,6 +219,7 @@ export interface TrustCheckInput {
   /** `REGISTRY[/PREFIX]`: with it, the target rules (allowed targets, moved tags) are checked too. */
   target?: string;
   keepRegistryHost?: boolean;
+  maxNestedPaths?: number;
   registry?: RegistrySettings;
 }
 
@@ -229,7 +232,7 @@ export interface TrustCheckInput {
 export async function policyTrustReport(view: VerifiedBundle, input: TrustCheckInput, catalog: Catalog, context: JobContext = {}): Promise<TrustReport | undefined> {
   const policy = await readSitePolicy(input.policyPath, catalog.path);
   if (policy === undefined) return undefined;
-  const target = input.target !== undefined ? targetOf(input.target, input.keepRegistryHost) : undefined;
+  const target = input.target !== undefined ? targetOf(input.target, input.keepRegistryHost, input.maxNestedPaths) : undefined;
   const registries = target !== undefined && input.registry !== undefined ? new Registries(registryAccessFor(input.registry, [target.registry], 'destination')) : undefined;
   try {
     const client = target !== undefined ? await registries?.client(target.registry) : undefined;
@@ -257,9 +260,9 @@ export async function verifyTrust(view: VerifiedBundle, input: TrustCheckInput &
 }
 
 /** An import target from its `REGISTRY[/PREFIX]` text. */
-function targetOf(text: string, keepRegistryHost: boolean | undefined): ImportTarget {
+function targetOf(text: string, keepRegistryHost: boolean | undefined, maxNestedPaths?: number): ImportTarget {
   const { registry, prefix } = parseRegistryPrefix(text);
-  return { registry, prefix, keepRegistryHost: keepRegistryHost === true };
+  return { registry, prefix, keepRegistryHost: keepRegistryHost === true, ...(maxNestedPaths !== undefined ? { maxNestedPaths } : {}) };
 }
 
 /** Per image, which referrers travel with it (signature, attestation, SBOM). */
@@ -299,7 +302,7 @@ function sourcesOf(view: VerifiedBundle): ReviewReport['sources'] {
  * when the policy file changed.
  */
 export async function reviewBundle(view: VerifiedBundle, input: ReviewInput, catalog: Catalog, context: JobContext = {}): Promise<ReviewReport> {
-  const target = targetOf(input.target, input.keepRegistryHost);
+  const target = targetOf(input.target, input.keepRegistryHost, input.maxNestedPaths);
   const policy = await readSitePolicy(input.policyPath, catalog.path);
   const registries = new Registries(registryAccessFor(input.registry, [target.registry], 'destination'));
   try {

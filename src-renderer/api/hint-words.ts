@@ -32,6 +32,12 @@ export function hintAsFields(hint: ErrorHint): string {
       return `${hint.host} limits how many requests it takes: wait for its limit to reset and try again, sign in for a higher limit, or add ${hint.host} in Settings → Registries with a lower “${RATE_LIMIT_LABEL}”.`;
     case 'listen-port':
       return `Ferry's registry cannot listen at ${hint.address}: another program uses that port, or ports below 1024 need privileges. Type another “${REGISTRY_PORT_LABEL}” (above 1023; 0 picks a free one).`;
+    case 'registry-limits':
+      return [
+        'Press “Check registry” on the Target step to see what the registry cannot take.',
+        ...(hint.maxNestedPaths !== undefined ? [`Choose “Keep paths at most ${hint.maxNestedPaths} levels deep” there.`] : []),
+        ...(hint.createRepositories === true ? ['Choose “Create missing repositories” there.'] : []),
+      ].join(' ');
     default:
       return hint satisfies never;
   }

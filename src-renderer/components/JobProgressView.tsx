@@ -25,7 +25,7 @@ export function statusWords(status: string | undefined, phase: string | undefine
     case undefined:
       return 'Starting';
     default:
-      return phase === 'planning' ? 'Planning' : phase === 'verifying' ? 'Checking' : phase === 'done' ? 'Finishing' : 'Copying';
+      return phase === 'planning' ? 'Planning' : phase === 'verifying' ? 'Checking' : phase === 'checking-registry' ? 'Checking the registry' : phase === 'done' ? 'Finishing' : 'Copying';
   }
 }
 

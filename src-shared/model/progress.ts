@@ -6,7 +6,8 @@ import type { BlobProgress } from './oci.ts';
 
 /** A throttled snapshot of a whole job. */
 export interface JobProgress {
-  phase: 'planning' | 'transferring' | 'verifying' | 'done';
+  /** `checking-registry`: an import asks the target registry what it can take (import-preflight.ts) before its first write. */
+  phase: 'planning' | 'checking-registry' | 'transferring' | 'verifying' | 'done';
   completeBytes: number;
   totalBytes: number;
   blobsDone: number;

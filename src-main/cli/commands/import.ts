@@ -10,6 +10,7 @@ import { concurrencyFlag, type CommandIo, type CommandSpec, type ParsedArgs } fr
 import { catalogFlag, withCatalog } from '../catalog-flags.ts';
 import { formatBytes } from '../../../src-shared/units.ts';
 import { runJob } from '../job.ts';
+import { maxNestedPathsFlag, maxNestedPathsOf } from '../nesting-flags.ts';
 import { registryFlags, registrySettings } from '../registry-flags.ts';
 import { shown, terminalSafe } from '../terminal-text.ts';
 
@@ -26,6 +27,7 @@ export const importSpec: CommandSpec = {
       description: 'write straight into this `ferry serve` store folder (created on first use) at disk speed, not over HTTP; --to then names the address clients will use (default localhost)',
     },
     'keep-registry-host': { type: 'boolean', description: 'keep the source host in the path: REGISTRY/PREFIX/SRC_HOST/path/name (a :port becomes _port)' },
+    ...maxNestedPathsFlag(),
     'dry-run': { type: 'boolean', description: 'verify and print where every image would land; write nothing' },
     'mirror-config': {
       type: 'string',
@@ -55,6 +57,7 @@ export const importSpec: CommandSpec = {
     'ferry import /media/usb/bundle --to mirror.local:5000/ocp --mirror-config ./mirror-config',
     'ferry import /media/usb/bundle --to-store /srv/ferry-store --to mirror.local:5000',
     'ferry import ./bundle --to 127.0.0.1:5000 --plain-http --dry-run',
+    'ferry import /media/usb/bundle --to quay.local/mirror --max-nested-paths 2 --mirror-config ./mirror-config',
   ],
 };
 
@@ -77,6 +80,8 @@ async function importInput(args: ParsedArgs, io: CommandIo): Promise<ImportJobIn
     concurrency: concurrencyFlag(args.values, DEFAULT_IMPORT_CONCURRENCY),
     registry: await registrySettings(args.values, io),
   };
+  const maxNestedPaths = maxNestedPathsOf(args.values);
+  if (maxNestedPaths !== undefined) input.maxNestedPaths = maxNestedPaths;
   const text = (name: string): string | undefined => (typeof args.values[name] === 'string' ? args.values[name] : undefined);
   const site = text('site');
   const receipt = text('receipt');

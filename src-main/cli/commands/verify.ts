@@ -11,9 +11,11 @@ import { verifyTrust } from '../../usecases/trust-review.ts';
 import { verifyWithTrust, type VerifyReport } from '../../usecases/verify.ts';
 import type { CommandIo, CommandSpec, ParsedArgs } from '../args.ts';
 import { catalogFlag } from '../catalog-flags.ts';
+import { maxNestedPathsFlag, maxNestedPathsOf } from '../nesting-flags.ts';
 import { registryFlags, registrySettings } from '../registry-flags.ts';
 import { formatBytes } from '../../../src-shared/units.ts';
 import { terminalSafe } from '../terminal-text.ts';
+import { skippedAtExportLines } from '../keep-going.ts';
 
 /** The flags and help of `ferry verify`. */
 export const verifySpec: CommandSpec = {
@@ -25,6 +27,7 @@ export const verifySpec: CommandSpec = {
     policy: { type: 'string', value: 'FILE', description: 'judge the bundle by this site policy (default: policy.yaml beside the catalog, when it exists), rule by rule' },
     to: { type: 'string', value: 'REGISTRY[/PREFIX]', description: 'with a policy: the import target, so allowed targets and moved tags are checked too (read only)' },
     'keep-registry-host': { type: 'boolean', description: 'with --to: the import would keep the source host in the path' },
+    ...maxNestedPathsFlag('with --to: the import would '),
     ...catalogFlag,
     ...registryFlags(''),
   },
@@ -89,6 +92,7 @@ export function formatVerifyReport(report: VerifyReport): string {
   }
   if (report.form === undefined) lines.push('          (the other checks need a readable ferry.json and were not run)');
   if (report.contents?.length) lines.push(...contentLines(report.contents));
+  if (report.skipped?.length) lines.push(...skippedAtExportLines(report.skipped));
   if (report.trust) lines.push(...trustLines(report.trust));
   const failed = report.checks.filter((c) => !c.ok).length;
   const trust = report.trust ? `, ${terminalSafe(report.trust.summary)}` : '';
@@ -123,13 +127,21 @@ export async function runVerify(args: ParsedArgs, io: CommandIo): Promise<number
     const { report, view } = await verifyWithTrust(bundle, { signal: controller.signal });
     const text = (name: string): string | undefined => (typeof args.values[name] === 'string' ? args.values[name] : undefined);
     const [policyPath, target, catalogPath] = [text('policy'), text('to'), text('catalog')];
+    const maxNestedPaths = maxNestedPathsOf(args.values);
     const trust = view
       ? await verifyTrust(
           view,
           {
             ...(policyPath !== undefined ? { policyPath } : {}),
             ...(catalogPath !== undefined ? { catalogPath } : {}),
-            ...(target !== undefined ? { target, keepRegistryHost: args.values['keep-registry-host'] === true, registry: await registrySettings(args.values, io) } : {}),
+            ...(target !== undefined
+              ? {
+                  target,
+                  keepRegistryHost: args.values['keep-registry-host'] === true,
+                  ...(maxNestedPaths !== undefined ? { maxNestedPaths } : {}),
+                  registry: await registrySettings(args.values, io),
+                }
+              : {}),
           },
           { signal: controller.signal },
         )

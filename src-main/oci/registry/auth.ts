@@ -134,6 +134,12 @@ export class Authenticator {
     return this.challenge !== undefined;
   }
 
+  /** The scheme the registry asked for on its challenge ('none' for no authentication), once known: `ferry registry check` reports it. */
+  get scheme(): 'none' | 'basic' | 'bearer' | undefined {
+    const scheme = this.challenge?.scheme.toLowerCase();
+    return scheme === 'none' || scheme === 'basic' || scheme === 'bearer' ? scheme : undefined;
+  }
+
   /** Records the registry's challenge (from the /v2/ ping or a 401); `null` means the registry wants no auth. */
   setChallenge(challenges: Challenge[] | null): void {
     if (challenges === null) {

@@ -52,13 +52,14 @@ export interface RetryPolicy {
 /** Five attempts waiting about 0.25 s, 0.5 s, 1 s, 2 s: rides out a registry restart without hanging a job. */
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 250, maxDelayMs: 8_000, maxRetryAfterMs: 60_000 };
 
-/** Attempts for a 429 without a policy's own: with no wait asked, about 1, 2, 4, 8, 8, 8, 8 s, under 40 s in all. */
+/** Attempts for a throttled request without a policy's own: with no wait asked, about 1, 2, 4, 8, 8, 8, 8 s, under 40 s in all. */
 const THROTTLED_ATTEMPTS = 8;
-/** A 429 that names no wait backs off this many times longer than a failure (1 s first by default): a budget refills in seconds. */
-const THROTTLED_DELAY_FACTOR = 4;
 
 /** Sixteen connections per host: enough to keep loopback and LAN registries busy, few enough not to trip rate limits. */
 export const DEFAULT_MAX_CONNECTIONS = 16;
+
+/** A throttled request (429 without Retry-After, GOAWAY ENHANCE_YOUR_CALM) backs off this many times longer: about 1 s, 2 s, 4 s, 8 s. */
+export const THROTTLED_BACKOFF_FACTOR = 4;
 
 /** How long close() waits for in-flight requests before destroying the pool. */
 const CLOSE_GRACE_MS = 2_000;
@@ -78,6 +79,13 @@ export interface RegistryClientOptions {
   userAgent?: string;
   /** Requests per second at most to this host (rate-limit.ts); none when undefined. */
   rateLimit?: number;
+  /**
+   * Offer HTTP/2 in the TLS handshake (ALPN); the registry picks. Off unless asked
+   * (docs/registry-client.md "HTTP/2"): over HTTP/2 undici multiplexes every
+   * request of a host onto one connection, which costs Ferry more CPU per byte
+   * than its HTTP/1.1 pool. Never used for plain HTTP (no h2c).
+   */
+  http2?: boolean;
 }
 
 /** A request body: bytes (replayable on retry) or a factory of a stream (sent once). */
@@ -143,6 +151,7 @@ export class RegistryClient {
       headersTimeout: 60_000,
       bodyTimeout: 300_000,
       connect: { rejectUnauthorized: options.tls.rejectUnauthorized, ...tlsContext(options.tls) },
+      allowH2: options.http2 === true && !options.plainHttp,
     });
     // A token realm on the registry's own host counts against its budget; one elsewhere (auth.docker.io) has its own.
     const pace = (origin: string, signal?: AbortSignal): Promise<void> | undefined => (origin === this.baseUrl ? this.pacer.turn(signal) : undefined);
@@ -156,7 +165,7 @@ export class RegistryClient {
       try {
         return await this.sendOnce(request);
       } catch (error) {
-        const attempts = isThrottled(error) ? (this.retry.throttledAttempts ?? THROTTLED_ATTEMPTS) : this.retry.attempts;
+        const attempts = error instanceof RegistryError && error.throttled ? (this.retry.throttledAttempts ?? THROTTLED_ATTEMPTS) : this.retry.attempts;
         if (!replayable || attempt >= attempts || !isTemporary(error) || request.signal?.aborted) throw error;
         await sleep(this.backoff(attempt, error), undefined, { signal: request.signal });
       }
@@ -168,10 +177,12 @@ export class RegistryClient {
    * asked (Retry-After, or its window's reset with nothing left) and holds
    * every request to the host that long; a wait beyond maxRetryAfterMs throws
    * the final error naming the limit. Otherwise the server's Retry-After
-   * (capped), else capped exponential with jitter, from 1 s for a 429.
+   * (capped), else capped exponential with jitter, starting
+   * THROTTLED_BACKOFF_FACTOR times longer when the server asked Ferry to slow
+   * down (a 429 without a wait, an HTTP/2 GOAWAY ENHANCE_YOUR_CALM).
    */
   backoff(attempt: number, error: unknown): number {
-    if (isThrottled(error)) {
+    if (isTooManyRequests(error)) {
       const asked = requestedWaitMs(error.retryAfterMs, error.rateLimit);
       if (asked !== undefined && asked > this.retry.maxRetryAfterMs) throw tooLongToWait(error, asked, this.retry.maxRetryAfterMs);
       if (asked !== undefined) {
@@ -181,7 +192,7 @@ export class RegistryClient {
     }
     const retryAfter = error instanceof RegistryError ? error.retryAfterMs : undefined;
     if (retryAfter !== undefined) return Math.min(retryAfter, this.retry.maxRetryAfterMs);
-    const base = isThrottled(error) ? this.retry.baseDelayMs * THROTTLED_DELAY_FACTOR : this.retry.baseDelayMs;
+    const base = error instanceof RegistryError && error.throttled ? this.retry.baseDelayMs * THROTTLED_BACKOFF_FACTOR : this.retry.baseDelayMs;
     const ceiling = Math.min(this.retry.maxDelayMs, base * 2 ** (attempt - 1));
     return ceiling / 2 + Math.random() * (ceiling / 2);
   }
@@ -298,7 +309,7 @@ export class RegistryClient {
 }
 
 /** A 429: the registry refused the request for its request budget, and backoff reads what it said about it. */
-function isThrottled(error: unknown): error is RegistryError {
+function isTooManyRequests(error: unknown): error is RegistryError {
   return error instanceof RegistryError && error.status === 429;
 }
 

@@ -41,6 +41,26 @@ const UNFIXABLE_BY_CA_CODES = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME
 /** What a TLS handshake to a server that speaks plain HTTP fails with: the HTTP reply is not a TLS record. */
 const PLAIN_HTTP_PEER = /WRONG_VERSION_NUMBER|wrong version number|PACKET_LENGTH_TOO_LONG|packet length too long|HTTP_REQUEST/i;
 
+/** HTTP/2's ENHANCE_YOUR_CALM error code (RFC 9113 §7): what nginx and envoy in front of Docker Hub and Harbor send in a GOAWAY to a client they throttle. */
+export const H2_ENHANCE_YOUR_CALM = 0xb;
+/**
+ * How undici (lib/dispatcher/client-h2.js, 7.x) reports a GOAWAY: a SocketError
+ * (UND_ERR_SOCKET) with this message, the only place the frame's error code
+ * surfaces. Every request in flight on that connection fails with it; undici
+ * does not read the frame's last stream id, so which of them the server had
+ * processed is unknown (send() retries only requests that can be replayed).
+ */
+const UNDICI_GOAWAY = /"GOAWAY" frame received with code (\d+)/;
+
+/** The error code of the HTTP/2 GOAWAY behind a network failure (its cause chain included), or undefined when it was none. */
+export function goAwayCode(error: unknown): number | undefined {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth += 1) {
+    const match = UNDICI_GOAWAY.exec(current.message);
+    if (match?.[1] !== undefined) return Number(match[1]);
+  }
+  return undefined;
+}
+
 /** One entry of a registry's `{"errors": [...]}` body. */
 export interface RegistryErrorEntry {
   code: string;
@@ -57,11 +77,26 @@ export class RegistryError extends FerryError {
   readonly rateLimit: RateLimitInfo | undefined;
   /** For a 429: what the message is made of, so a wait too long to sit out can be worded from the same parts. */
   readonly refusal: Refusal | undefined;
+  /**
+   * The registry asked Ferry to slow down (HTTP 429, or an HTTP/2 GOAWAY with
+   * ENHANCE_YOUR_CALM): the retry waits longer than after a plain reset, and
+   * the client counts it among its throttling observations.
+   */
+  readonly throttled: boolean;
 
   constructor(
     code: ErrorCode,
     message: string,
-    init: { status?: number; temporary: boolean; retryAfterMs?: number; rateLimit?: RateLimitInfo; refusal?: Refusal; details?: Record<string, unknown>; cause?: unknown },
+    init: {
+      status?: number;
+      temporary: boolean;
+      retryAfterMs?: number;
+      throttled?: boolean;
+      rateLimit?: RateLimitInfo;
+      refusal?: Refusal;
+      details?: Record<string, unknown>;
+      cause?: unknown;
+    },
   ) {
     super(code, message, { ...init.details, ...(init.status === undefined ? {} : { status: init.status }) }, { cause: init.cause });
     this.name = 'RegistryError';
@@ -70,6 +105,7 @@ export class RegistryError extends FerryError {
     this.retryAfterMs = init.retryAfterMs;
     this.rateLimit = init.rateLimit;
     this.refusal = init.refusal;
+    this.throttled = init.throttled === true;
   }
 }
 
@@ -190,6 +226,7 @@ export function errorForStatus(init: {
   return new RegistryError(code, message, {
     status: init.status,
     temporary: TEMPORARY_STATUSES.has(init.status),
+    throttled: init.status === 429,
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     ...(init.rateLimit === undefined ? {} : { rateLimit: init.rateLimit }),
     ...(refusal ? { refusal } : {}),
@@ -214,6 +251,15 @@ export function errorForNetwork(error: unknown, init: { method: string; url: str
   if (error instanceof FerryError) return error;
   const raw = (error as { code?: unknown } | null)?.code;
   const code = typeof raw === 'string' ? raw : '';
+  if (goAwayCode(error) === H2_ENHANCE_YOUR_CALM) {
+    const host = hostOf(init.url);
+    return new RegistryError('NETWORK_ERROR', `${init.subject}: ${init.method} ${redactUrl(init.url)} failed: ${host} sent HTTP/2 GOAWAY ENHANCE_YOUR_CALM: the registry asked Ferry to slow down`, {
+      temporary: true,
+      throttled: true,
+      details: { url: redactUrl(init.url), networkCode: code, goAway: 'ENHANCE_YOUR_CALM', hint: { kind: 'rate-limit', host } satisfies ErrorHint },
+      cause: error,
+    });
+  }
   // OpenSSL's messages end with a newline; the hint's words follow on the same line.
   const message = (error instanceof Error ? error.message : String(error)).trim();
   const tls = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/i.test(code + message);

@@ -31,6 +31,8 @@ export interface RegistryAccess {
   rateLimit?: number;
   /** The desktop app's saved request rate per registry host (Settings → Registries); the stricter of it and `rateLimit` applies. */
   savedRateLimit?: (host: string) => Promise<number | undefined>;
+  /** Offer HTTP/2 to TLS registries (the registry chooses in the handshake); HTTP/1.1 only when unset. */
+  http2?: boolean;
 }
 
 /** Defaults for a registry reached over HTTPS with system trust and the usual credential files. */
@@ -108,6 +110,7 @@ export class Registries {
       retry: this.access.retry,
       maxConnections: this.access.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
       userAgent: 'ferry/0.1',
+      ...(this.access.http2 === true ? { http2: true } : {}),
     });
   }
 }
