@@ -31,7 +31,7 @@ export function hintAsFlags(hint: ErrorHint): string {
     case 'keep-source-host':
       return `add --keep-registry-host to keep each source's registry host in its path under ${terminalSafe(hint.registry)}`;
     case 'rate-limit':
-      return `${host} limits how many requests it takes: wait for its limit to reset, sign in for a higher one (--authfile FILE or --username USER --password-stdin), or send fewer requests a second with --rate-limit N/s (and fewer at once with --concurrency N)`;
+      return `${host} throttles Ferry: send fewer requests a second with --rate-limit N/s (e.g. --rate-limit 5/s) and fewer at once with --concurrency N, wait for its limit to reset, or sign in for a higher one (--authfile FILE, or --username USER --password-stdin)`;
     case 'listen-port':
       return `${terminalSafe(hint.address)} cannot be listened on: give --listen HOST:PORT with another port (above 1023; port 0 picks a free one)`;
     case 'registry-limits':

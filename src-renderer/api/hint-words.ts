@@ -29,7 +29,7 @@ export function hintAsFields(hint: ErrorHint): string {
     case 'keep-source-host':
       return `Images from different registries would land in the same repository under ${hint.registry}. Keeping each source's registry host in the paths separates them; the app has no such option yet, so import these images from separate bundles, or with the command line.`;
     case 'rate-limit':
-      return `${hint.host} limits how many requests it takes: wait for its limit to reset and try again, sign in for a higher limit, or add ${hint.host} in Settings → Registries with a lower “${RATE_LIMIT_LABEL}”.`;
+      return `${hint.host} is throttling Ferry (it asked for fewer requests): set “${RATE_LIMIT_LABEL}” for ${hint.host} in Settings → Registries, or wait for its limit to reset, then try again. Signing in may give a higher limit.`;
     case 'listen-port':
       return `Ferry's registry cannot listen at ${hint.address}: another program uses that port, or ports below 1024 need privileges. Type another “${REGISTRY_PORT_LABEL}” (above 1023; 0 picks a free one).`;
     case 'registry-limits':

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { errorForStatus, parseRetryAfter, tooLongToWait } from '../../src-main/oci/registry/errors.ts';
 import { durationWords, rateLimitWords, readRateLimitHeaders, requestedWaitMs } from '../../src-main/oci/registry/rate-limit-headers.ts';
-import { ThrottlingLog } from '../../src-main/oci/registry/throttling.ts';
+import { ThrottlingLog, throttlingReport } from '../../src-main/oci/registry/throttling.ts';
 import { errorHint } from '../../src-shared/errors.ts';
 
 const NOW = Date.UTC(2026, 11, 3, 7, 0, 0);
@@ -140,6 +140,18 @@ describe('ThrottlingLog', () => {
     log.observe(200, { 'ratelimit-limit': '100;w=21600', 'ratelimit-remaining': '76;w=21600' });
     log.observe(429, { 'ratelimit-remaining': '0;w=21600', 'retry-after': '30' });
     log.observe(429, { 'retry-after': '2' });
-    expect(log.snapshot()).toEqual({ refusals: 2, limit: 100, windowSeconds: 21600, remaining: 0, longestWaitMs: 30_000 });
+    expect(log.snapshot()).toEqual({ refusals: 2, goAways: 0, limit: 100, windowSeconds: 21600, remaining: 0, longestWaitMs: 30_000 });
+    expect(throttlingReport({ ...log.snapshot(), rateLimit: 5 })).toEqual({
+      tooManyRequests: 2,
+      goaway: 0,
+      retryAfterMs: 30_000,
+      limit: '100;w=21600',
+      detail: '2 requests refused (429); rate limit 100 per 6 h reached (0 left); it asked to wait up to 30 s; Ferry held itself to 5 requests a second',
+    });
+  });
+
+  it('a budget stated with requests left is not "reached"; nothing stated and nothing refused is no report', () => {
+    expect(throttlingReport({ refusals: 0, goAways: 0, limit: 100, windowSeconds: 21600, remaining: 76 })?.detail).toBe('rate limit 100 per 6 h (76 left)');
+    expect(throttlingReport({ refusals: 0, goAways: 0, rateLimit: 5 })).toBeUndefined();
   });
 });

@@ -52,7 +52,7 @@ export interface RetryPolicy {
 /** Five attempts waiting about 0.25 s, 0.5 s, 1 s, 2 s: rides out a registry restart without hanging a job. */
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 250, maxDelayMs: 8_000, maxRetryAfterMs: 60_000 };
 
-/** Attempts for a throttled request without a policy's own: with no wait asked, about 1, 2, 4, 8, 8, 8, 8 s, under 40 s in all. */
+/** Attempts for a 429 without a policy's own: with no wait asked, about 1, 2, 4, 8, 8, 8, 8 s, under 40 s in all. */
 const THROTTLED_ATTEMPTS = 8;
 
 /** Sixteen connections per host: enough to keep loopback and LAN registries busy, few enough not to trip rate limits. */
@@ -165,7 +165,7 @@ export class RegistryClient {
       try {
         return await this.sendOnce(request);
       } catch (error) {
-        const attempts = error instanceof RegistryError && error.throttled ? (this.retry.throttledAttempts ?? THROTTLED_ATTEMPTS) : this.retry.attempts;
+        const attempts = isTooManyRequests(error) ? (this.retry.throttledAttempts ?? THROTTLED_ATTEMPTS) : this.retry.attempts;
         if (!replayable || attempt >= attempts || !isTemporary(error) || request.signal?.aborted) throw error;
         await sleep(this.backoff(attempt, error), undefined, { signal: request.signal });
       }
@@ -219,7 +219,7 @@ export class RegistryClient {
       try {
         response = await dispatchRequest(this.dispatcher, { origin: this.baseUrl, path: '/v2/', method: 'GET', headers: { 'user-agent': this.userAgent }, signal });
       } catch (error) {
-        throw errorForNetwork(error, { method: 'GET', url, subject: this.registry });
+        throw this.throttling.failed(errorForNetwork(error, { method: 'GET', url, subject: this.registry }));
       }
       const body = await readCapped(response.body, ERROR_BODY_LIMIT, this.registry).catch(() => Buffer.alloc(0));
       const rateLimit = this.throttling.observe(response.statusCode, response.headers);
@@ -273,7 +273,7 @@ export class RegistryClient {
         const keepAlive = request.method === 'HEAD' ? { reset: false } : {};
         response = await dispatchRequest(this.dispatcher, { origin: url.origin, path: url.pathname + url.search, method: request.method, headers, body, signal: request.signal, ...keepAlive });
       } catch (error) {
-        throw errorForNetwork(error, { method: request.method, url: url.href, subject: request.subject });
+        throw this.throttling.failed(errorForNetwork(error, { method: request.method, url: url.href, subject: request.subject }));
       }
       const status = response.statusCode;
       const rateLimit = sameHost ? this.throttling.observe(status, response.headers) : undefined;

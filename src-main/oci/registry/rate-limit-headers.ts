@@ -126,13 +126,15 @@ function windowWords(seconds: number): string {
 }
 
 /**
- * The budget in words for a message: `rate limit 100 per 6 h reached (0 left)`,
- * or as much of it as the registry said; undefined when it said nothing.
+ * The budget in words for a message: `rate limit 100 per 6 h reached (0 left)`
+ * (`rate limit 100 per 6 h (76 left)` while some are left), or as much of it
+ * as the registry said; undefined when it said nothing.
  */
 export function rateLimitWords(info: RateLimitInfo | undefined): string | undefined {
   if (info === undefined) return undefined;
   const left = info.remaining === undefined ? undefined : `${info.remaining} left`;
-  const limit = info.limit === undefined ? undefined : `rate limit ${info.limit}${info.windowSeconds === undefined ? '' : ` per ${windowWords(info.windowSeconds)}`} reached`;
+  const reached = info.remaining === undefined || info.remaining === 0 ? ' reached' : '';
+  const limit = info.limit === undefined ? undefined : `rate limit ${info.limit}${info.windowSeconds === undefined ? '' : ` per ${windowWords(info.windowSeconds)}`}${reached}`;
   const main = limit !== undefined ? `${limit}${left === undefined ? '' : ` (${left})`}` : left;
   const reset = info.resetMs === undefined ? undefined : `resets in ${durationWords(info.resetMs)}`;
   const parts = [main, reset].filter((part): part is string => part !== undefined);
