@@ -85,6 +85,16 @@ describe('ferry import --max-nested-paths', () => {
     expect(await inspectThrough(empty, `docker://${sourceHost}/${first.repository}@${first.manifestDigest}`)).toMatch(/^failed/);
   });
 
+  it('takes the same flag on copy --set only, and refuses a limit that is no whole number from 1', async () => {
+    const list = join(work, 'images.txt');
+    const copy = await runFerry('copy', '--images', list, '--to', `${target.host}/mirror`, '--max-nested-paths', '2');
+    expect(copy.code).toBe(2);
+    expect(copy.stderr).toContain('--max-nested-paths goes with --set FILE');
+    const zero = await runFerry('import', bundle, '--to', `${target.host}/mirror`, '--max-nested-paths', '0', '--plain-http');
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toContain('--max-nested-paths must be a whole number from 1 to 64, got "0"');
+  });
+
   it('refuses a target path that leaves no room under the limit, naming it and N, before anything is read', async () => {
     const result = await runFerry('import', bundle, '--to', `${target.host}/a/b`, '--max-nested-paths', '2', '--plain-http', '--authfile', emptyAuthFile);
     expect(result.code).not.toBe(0);
