@@ -179,6 +179,31 @@ export interface Landing {
 }
 
 /**
+ * A Deckhouse edition (an image set placing something at the edition root, the
+ * prefix itself) is pulled by clusters at fixed paths below that root
+ * (`install`, `modules/NAME`, mirror-config/deckhouse.ts): folding them with
+ * `--max-nested-paths` would leave a mirror Deckhouse cannot use, so it is
+ * refused, naming the first folded path.
+ */
+function refuseFoldedEditionRoot(items: readonly Placeable[], landings: readonly Landing[][], target: ImportTarget): void {
+  if (target.maxNestedPaths === undefined || !items.some((item) => item.targets?.some((t) => t.path === ''))) return;
+  const unfolded = { ...target, maxNestedPaths: undefined };
+  items.forEach((item, i) => {
+    (item.targets ?? []).forEach((t, k) => {
+      const plain = placedRepository(t.path, unfolded, item.name);
+      const landed = landings[i]?.[k]?.repository;
+      if (landed !== undefined && landed !== plain) {
+        throw new FerryError(
+          'INVALID_ARGUMENT',
+          `this bundle holds a Deckhouse edition, which clusters pull at fixed paths below ${target.registry}/${target.prefix} (such as ${target.registry}/${plain}): its paths cannot be kept at most ${target.maxNestedPaths} levels deep; import it into a registry that takes deeper paths`,
+          { argument: 'maxNestedPaths', repository: plain },
+        );
+      }
+    });
+  });
+}
+
+/**
  * Where every image lands under an import target (an image set's targets,
  * else the source path and tag), and the source → mirror repository mappings
  * for the mirror configuration. Shared by import's plan and `ferry copy --set`,
@@ -208,6 +233,7 @@ export function landImages(items: readonly Placeable[], target: ImportTarget): {
     }
     return placements;
   });
+  refuseFoldedEditionRoot(items, landings, target);
   if (conflicts.length > 0) {
     throw new FerryError('INVALID_ARGUMENT', `the repository mapping has conflicts:\n  ${conflicts.join('\n  ')}\n(keeping each source's registry host in the target paths separates them)`, {
       conflicts,

@@ -106,6 +106,15 @@ describe('placement under a nesting limit', () => {
     expect(skipped.join('\n')).toContain('does not end with the source path');
   });
 
+  it('refuses to fold a Deckhouse edition, whose paths below the edition root are fixed', () => {
+    const edition = [
+      { name: 'root', source: parseReference('registry.deckhouse.io/deckhouse/ee:v1.60.0'), targets: [{ path: '', tag: 'v1.60.0' }] },
+      { name: 'module', source: parseReference('registry.deckhouse.io/deckhouse/ee/modules/console:v1'), targets: [{ path: 'modules/console', tag: 'v1' }] },
+    ];
+    expect(() => landImages(edition, target)).toThrow(/Deckhouse edition.*quay\.local\/mirror\/modules\/console/);
+    expect(landImages(edition, { ...target, maxNestedPaths: 3 }).landings[1]).toEqual([{ repository: 'mirror/modules/console', tag: 'v1' }]);
+  });
+
   it('refuses two sources the fold would put on one path, naming both', () => {
     // Two hosts with one path land on one folded path as they would unfolded: the plan's conflict check names both.
     const items = ['one.example/a/b:1', 'two.example/a/b:1'].map((text) => ({ name: text, source: parseReference(text) }));
