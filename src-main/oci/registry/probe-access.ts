@@ -177,6 +177,11 @@ export async function deleteByDigest(client: RegistryClient, repository: string,
   }, signal);
 }
 
+/** True when a refusal is about who asks (401, 403, `DENIED`), not about what the registry does. */
+export function isAccessRefusal(refusal: ProbeRefusal): boolean {
+  return refusal.status === 401 || refusal.status === 403 || refusal.codes.includes('DENIED') || refusal.codes.includes('UNAUTHORIZED');
+}
+
 /** True when a refusal says the registry does not do this at all (405, `UNSUPPORTED`), rather than "not here" or "not you". */
 export function isUnsupported(refusal: ProbeRefusal): boolean {
   return refusal.status === 405 || refusal.codes.includes('UNSUPPORTED');
@@ -193,6 +198,7 @@ export async function probeDeleteRoute(client: RegistryClient, repository: strin
   const words = refusalWords(answer.refusal);
   if (isUnsupported(answer.refusal)) return { deletes: false, words: `a DELETE by digest answered ${words}` };
   if (answer.refusal.status === 404) return { deletes: true, words: `a DELETE of a manifest that does not exist answered ${words}, as where deletes are enabled` };
+  if (isAccessRefusal(answer.refusal)) return { deletes: undefined, words: `this login may not delete (a DELETE by digest answered ${words})` };
   return { deletes: undefined, words: `a DELETE by digest answered ${words}` };
 }
 
