@@ -39,6 +39,6 @@ describe('GOAWAY from undici', () => {
     if (!(error instanceof RegistryError)) throw error;
     expect(error.temporary).toBe(true);
     expect(error.throttled).toBe(false);
-    expect(error.details.hint).toBeUndefined();
+    expect(error.details?.hint).toBeUndefined();
   });
 });
