@@ -13,6 +13,7 @@ import { runJob } from '../job.ts';
 import { maxNestedPathsFlag, maxNestedPathsOf } from '../nesting-flags.ts';
 import { registryFlags, registrySettings } from '../registry-flags.ts';
 import { shown, terminalSafe } from '../terminal-text.ts';
+import { mirrorCheckLines } from './mirror-config.ts';
 
 /** The flags and help of `ferry import`. */
 export const importSpec: CommandSpec = {
@@ -110,7 +111,7 @@ async function importInput(args: ParsedArgs, io: CommandIo): Promise<ImportJobIn
 export async function runImport(args: ParsedArgs, io: CommandIo): Promise<number> {
   const { out, err } = io;
   const input = await importInput(args, io);
-  const { summary, receipt, mirrorConfig, mirrorConfigRemoved, policy } = await withCatalog(args.values, (catalog) =>
+  const { summary, receipt, mirrorConfig, mirrorConfigRemoved, policy, mirrorCheck } = await withCatalog(args.values, (catalog) =>
     runJob('import', err, async ({ signal, tracker, endProgress }) => {
       try {
         return await importBundle(input, catalog, { signal, tracker });
@@ -120,7 +121,7 @@ export async function runImport(args: ParsedArgs, io: CommandIo): Promise<number
     }),
   );
   if (args.values.json === true) {
-    out.write(`${JSON.stringify({ ...summary, receipt, mirrorConfig, mirrorConfigRemoved, ...(policy ? { policy } : {}) }, null, 2)}\n`);
+    out.write(`${JSON.stringify({ ...summary, receipt, mirrorConfig, mirrorConfigRemoved, ...(policy ? { policy } : {}), ...(mirrorCheck ? { mirrorCheck } : {}) }, null, 2)}\n`);
     return 0;
   }
   if (policy) out.write(shown`site policy ${policy.path} (${policy.digest}): passed\n`);
@@ -134,5 +135,6 @@ export async function runImport(args: ParsedArgs, io: CommandIo): Promise<number
   }
   if (mirrorConfig.length > 0) out.write(`mirror configuration: ${mirrorConfig.map(terminalSafe).join(', ')} in ${terminalSafe(input.mirrorConfigDir)}\n`);
   if (mirrorConfigRemoved.length > 0) out.write(`removed from the mirror configuration (an earlier run wrote them, this one did not): ${mirrorConfigRemoved.map(terminalSafe).join(', ')}\n`);
+  if (mirrorCheck) out.write(mirrorCheckLines(mirrorCheck));
   return 0;
 }
