@@ -91,6 +91,8 @@ export type ErrorHint =
   | { kind: 'keep-source-host'; registry: string }
   /** Ferry's registry cannot listen at `address` (`host:port`): another program holds the port, or it is below 1024 without privileges; choose another port. */
   | { kind: 'listen-port'; address: string }
+  /** The registry at `host` throttles Ferry (HTTP 429, HTTP/2 GOAWAY ENHANCE_YOUR_CALM): set a request rate for it. */
+  | { kind: 'rate-limit'; host: string }
   /**
    * The registry check before an import found what the registry cannot take: keep paths at most
    * `maxNestedPaths` levels deep, and/or let Ferry create the missing repositories (`createRepositories`).
@@ -108,6 +110,7 @@ export const ERROR_HINT_KINDS = [
   'site-receipt',
   'keep-source-host',
   'listen-port',
+  'rate-limit',
   'registry-limits',
 ] as const satisfies readonly ErrorHint['kind'][];
 /** Fails typecheck when a hint kind is missing from ERROR_HINT_KINDS (and so could never be read back). */
@@ -131,7 +134,8 @@ export function errorHint(details: Record<string, unknown> | undefined): ErrorHi
     case 'mirror-login':
     case 'ca-certificate':
     case 'tls-verify':
-    case 'plain-http': {
+    case 'plain-http':
+    case 'rate-limit': {
       const host = text('host');
       return host === undefined ? undefined : { kind, host };
     }

@@ -6,6 +6,7 @@
  */
 import { FerryError, type ErrorCode } from '../../src-shared/errors.ts';
 import type { ListedContent } from '../../src-shared/model/content-kind.ts';
+import type { BundleSkipped } from '../../src-shared/model/bundle.ts';
 import type { TrustReport } from '../../src-shared/model/trust.ts';
 import { LAYOUT_INDEX_LIMIT } from '../../src-shared/schemas/oci.ts';
 import type { SafeFile } from '../base/safe-file.ts';
@@ -35,6 +36,8 @@ export interface VerifyReport {
   images: number;
   blobs: number;
   bytes: number;
+  /** A partial bundle (`--keep-going` export): the references its ferry.json says it left out, with their reasons. */
+  skipped?: BundleSkipped[];
   /** When every check passed: what the bundle holds, images beside files, charts and package repositories, with sizes. */
   contents?: ListedContent[];
   /** When every check passed and the verify use case was asked: signers, approvals and rejections (usecases/bundle-trust.ts), and the policy's verdict if any. */

@@ -73,6 +73,8 @@ export async function verifyBundleDetailed(dir: string, options: VerifyOptions =
   if (!loaded) return finish();
   const { manifest, bytes: ferryBytes } = loaded;
   Object.assign(report, { form: manifest.form, bundleId: manifest.bundleId, images: manifest.images.length, blobs: manifest.blobs.length });
+  // A partial bundle is valid when it says what it left out; the report passes that on (it never claims them).
+  if (manifest.skipped?.length) report.skipped = manifest.skipped;
   const facts = newBlobFacts();
   options.onTotal?.((manifest.form === 'archive' ? manifest.parts : manifest.blobs).reduce((sum, item) => sum + item.size, 0));
   const read = manifest.form === 'directory' ? await verifyDirectory(dir, manifest, facts, recorder, options) : await verifyArchive(dir, manifest, facts, recorder, options);

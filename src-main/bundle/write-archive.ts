@@ -201,7 +201,10 @@ export async function writeArchiveForm(context: ArchiveWriterContext): Promise<P
       }
       context.report({ digest: blob.digest, state: 'started', complete: 0, total });
       const onPosition = (complete: number): void => context.report({ digest: blob.digest, state: 'active', complete, total });
-      await copyBlob(blob, context.source, sink, { onPosition, ...(context.signal ? { signal: context.signal } : {}) });
+      await copyBlob(blob, context.source, sink, { onPosition, ...(context.signal ? { signal: context.signal } : {}) }).catch((error: unknown) => {
+        if (!context.signal?.aborted) context.onBlobFailed?.(blob.digest, error);
+        throw error;
+      });
       context.report({ digest: blob.digest, state: 'finished', complete: total, total });
     }
     pack.finalize();

@@ -27,14 +27,24 @@ export interface FormWriterContext {
   concurrency: number;
   report: (progress: BlobProgress) => void;
   signal?: AbortSignal;
+  /**
+   * Keep-going exports: told each blob whose copy failed; answering true means the exporter will leave out the
+   * images that need it, so the directory writer copies the other blobs and returns without writing index.json
+   * (the exporter plans again without them). The archive writer tells it too, then stops: its stream cannot skip an entry.
+   */
+  onBlobFailed?: (digest: string, error: unknown) => boolean;
 }
 
-/** Writes every blob (skipping ones already complete), then `oci-layout` and `index.json`. */
-export async function writeDirectoryForm(context: FormWriterContext): Promise<void> {
+/**
+ * Writes every blob (skipping ones already complete), then `oci-layout` and `index.json`; answers false,
+ * without writing index.json, when blobs failed that onBlobFailed took on.
+ */
+export async function writeDirectoryForm(context: FormWriterContext): Promise<boolean> {
   const store = new BlobDirectory(context.dir);
   await store.prepare();
   await writeFileDurable(join(context.dir, BUNDLE_FILES.ociLayout), OCI_LAYOUT_CONTENT);
   const limiter = new Limiter(context.concurrency);
+  let leftOut = 0;
   const results = await Promise.allSettled(
     context.content.map((item) =>
       limiter.run(async () => {
@@ -58,6 +68,10 @@ export async function writeDirectoryForm(context: FormWriterContext): Promise<vo
           await copyBlob(item, context.source, store, { onPosition, ...(context.signal ? { signal: context.signal } : {}) });
         } catch (error) {
           context.report({ digest: item.digest, state: 'failed', complete, total });
+          if (!context.signal?.aborted && context.onBlobFailed?.(item.digest, error) === true) {
+            leftOut += 1;
+            return;
+          }
           throw error;
         }
         context.report({ digest: item.digest, state: 'finished', complete: total, total });
@@ -66,9 +80,11 @@ export async function writeDirectoryForm(context: FormWriterContext): Promise<vo
   );
   const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failed) throw failed.reason;
+  if (leftOut > 0) return false;
   await removeUnlisted(store, new Set(context.content.map((item) => store.path(item.digest))));
   await store.syncFolder();
   await writeFileDurable(join(context.dir, BUNDLE_FILES.index), context.indexJson);
+  return true;
 }
 
 /** Removes blob files an earlier, different export left behind, so the layout holds exactly what ferry.json lists. */

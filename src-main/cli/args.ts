@@ -22,6 +22,8 @@ export interface CommandSpec {
   flags: Record<string, FlagSpec>;
   /** Extra help text after the flags: examples. */
   examples?: string[];
+  /** Exit codes worth listing (a command with more than success and failure, e.g. 3 = partial). */
+  exitCodes?: string[];
 }
 
 /** Where a command writes: results to `out`, progress and diagnostics to `err` (both terminal-safe, see terminal-text.ts); `input` stands in for process.stdin (tests), read only for --password-stdin. */
@@ -84,6 +86,7 @@ export function helpText(spec: CommandSpec): string {
   const width = Math.max(...rows.map(([left]) => left.length));
   const lines = [`Usage: ${spec.usage}`, '', spec.summary, '', 'Flags:', ...rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`)];
   if (spec.examples?.length) lines.push('', 'Examples:', ...spec.examples.map((e) => `  ${e}`));
+  if (spec.exitCodes?.length) lines.push('', 'Exit codes:', ...spec.exitCodes.map((e) => `  ${e}`));
   return `${lines.join('\n')}\n`;
 }
 

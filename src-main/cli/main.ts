@@ -82,6 +82,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/serve.ts').then((m) => ({ spec: m.serveSpec, run: m.runServe })),
   },
   {
+    name: 'registry',
+    summary:
+      'Check what a registry will take before the first push: reachability, TLS and login, write access, the deepest repository path, OCI indexes, manifest lists, artifacts, referrers, repositories on push, deletes.',
+    load: () => import('./commands/registry.ts').then((m) => ({ spec: m.registrySpec, run: m.runRegistry })),
+  },
+  {
     name: 'receipt',
     summary: 'Record a receipt carried back from a disconnected site: what its registry now holds.',
     load: () => import('./commands/receipt.ts').then((m) => ({ spec: m.receiptSpec, run: m.runReceipt })),

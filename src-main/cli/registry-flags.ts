@@ -21,6 +21,7 @@ export function registryFlags(prefix: FlagPrefix): Record<string, FlagSpec> {
     },
     [`${prefix}tls-verify`]: { type: 'string', value: 'BOOL', description: `verify the registry's TLS certificate${side} (default true)` },
     [`${prefix}plain-http`]: { type: 'boolean', description: `use plain HTTP instead of HTTPS${side}; only for registries that have no TLS` },
+    [`${prefix}http2`]: { type: 'boolean', description: `offer HTTP/2 to TLS registries${side} (default HTTP/1.1)` },
   };
 }
 
@@ -42,6 +43,7 @@ function settingsOf(values: ParsedArgs['values'], prefix: FlagPrefix, login: Log
     certDirs: typeof certDir === 'string' ? [certDir] : [],
     plainHttp: pick('plain-http') === true,
   };
+  if (pick('http2') === true) settings.http2 = true;
   if (typeof authFile === 'string') settings.authFile = authFile;
   if (login !== undefined) settings.login = login;
   return settings;

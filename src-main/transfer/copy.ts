@@ -7,6 +7,7 @@
  * image set's charts from HTTP repositories, files, release signatures) are
  * built from their files as export builds them and pushed the same way.
  */
+import type { BundleSkipped } from '../../src-shared/model/bundle.ts';
 import type { Reference } from '../../src-shared/model/oci.ts';
 import type { TransferEvent } from '../../src-shared/model/progress.ts';
 import { FerryError, toErrorEnvelope, type ErrorEnvelope } from '../../src-shared/errors.ts';
@@ -21,7 +22,8 @@ import { headManifest, putManifest } from '../oci/registry/manifests.ts';
 import type { Registries } from '../oci/registry/registries.ts';
 import { RepositoryBlobs } from '../oci/registry/repository-blobs.ts';
 import { Limiter } from '../base/limiter.ts';
-import { buildAllArtifacts, resolveAll } from './plan.ts';
+import { buildAllArtifacts, resolveAll, resolveEach, unresolvedError } from './plan.ts';
+import { oneLine, skippedAtPlan } from './keep-going.ts';
 
 /** Eight blobs in flight: saturates a loopback or LAN registry on two cores without starving manifest requests. */
 export const DEFAULT_BLOB_CONCURRENCY = 8;
@@ -59,6 +61,11 @@ export interface CopyOptions {
   onEvent?: (event: CopyEvent) => void;
   /** Local artifacts to push beside the images (built and hashed before anything is written). */
   artifacts?: ArtifactCopyRequest[];
+  /**
+   * `--keep-going`: sources that cannot be resolved are skipped (listed in the summary's `skipped`) and the rest is
+   * copied; without it one unresolvable source stops the job before anything is written.
+   */
+  keepGoing?: boolean;
   /** Told the artifacts' graphs once they are planned (in `artifacts` order): the digests their pushes are checked against, for a caller that reads the same files again (the signature ConfigMaps of `ferry copy --set`). */
   onArtifactsPlanned?: (graphs: readonly LocalArtifactGraph[]) => void;
 }
@@ -80,6 +87,8 @@ export interface CopiedImage {
 export interface CopySummary {
   images: CopiedImage[];
   failed: Array<{ source: string; destination: string; error: ErrorEnvelope }>;
+  /** Keep-going only: every source left out, at the plan (unresolvable) or the copy (failed after its retries), with its reason. */
+  skipped: BundleSkipped[];
   blobs: { copied: number; skipped: number; mounted: number };
   bytesCopied: number;
   durationMs: number;
@@ -94,12 +103,7 @@ interface Sides {
 export async function copyImages(requests: CopyRequest[], from: Registries, to: Registries, options: CopyOptions): Promise<CopySummary> {
   const started = Date.now();
   checkDistinctDestinations(requests);
-  const graphs = await resolveAll(
-    requests.map((r) => r.source),
-    from,
-    options.platforms,
-    options.signal,
-  );
+  const { graphs, skipped } = await resolveSources(requests, from, options);
   const artifactRequests = options.artifacts ?? [];
   const artifacts = await buildAllArtifacts(
     artifactRequests.map((a) => a.artifact),
@@ -111,7 +115,7 @@ export async function copyImages(requests: CopyRequest[], from: Registries, to: 
   const perRepository = new Set<string>();
   graphs.forEach((graph, i) => {
     const target = requests[i]?.destination;
-    for (const blob of graph.blobs) {
+    for (const blob of graph?.blobs ?? []) {
       uniqueBytes.set(blob.digest, blob.size);
       perRepository.add(`${target?.registry}/${target?.repository}@${blob.digest}`);
     }
@@ -123,10 +127,15 @@ export async function copyImages(requests: CopyRequest[], from: Registries, to: 
       perRepository.add(`${target?.registry}/${target?.repository}@${blob.digest}`);
     }
   });
-  options.onEvent?.({ type: 'planned', images: graphs.length + artifacts.length, blobs: perRepository.size, bytes: [...uniqueBytes.values()].reduce((a, b) => a + b, 0) });
+  options.onEvent?.({
+    type: 'planned',
+    images: graphs.filter((graph) => graph !== undefined).length + artifacts.length,
+    blobs: perRepository.size,
+    bytes: [...uniqueBytes.values()].reduce((a, b) => a + b, 0),
+  });
 
   const mover = new BlobMover(new Limiter(options.concurrency ?? DEFAULT_BLOB_CONCURRENCY), options.onEvent, options.signal);
-  const summary: CopySummary = { images: [], failed: [], blobs: mover.counts, bytesCopied: 0, durationMs: 0 };
+  const summary: CopySummary = { images: [], failed: [], skipped, blobs: mover.counts, bytesCopied: 0, durationMs: 0 };
   await Promise.all([
     ...requests.map(async (request, i) => {
       const graph = graphs[i];
@@ -150,9 +159,21 @@ export async function copyImages(requests: CopyRequest[], from: Registries, to: 
       }
     }),
   ]);
+  if (options.keepGoing === true) for (const failure of summary.failed) skipped.push({ reference: failure.source, reason: oneLine(failure.error.message), stage: 'copy' });
   summary.bytesCopied = mover.bytesCopied;
   summary.durationMs = Date.now() - started;
   return summary;
+}
+
+/** Resolves every source: with keep-going, the ones that fail are skipped (all of them failing still fails the job). */
+async function resolveSources(requests: CopyRequest[], from: Registries, options: CopyOptions): Promise<{ graphs: Array<ImageGraph | undefined>; skipped: BundleSkipped[] }> {
+  const sources = requests.map((r) => r.source);
+  if (options.keepGoing !== true) return { graphs: await resolveAll(sources, from, options.platforms, options.signal), skipped: [] };
+  const { graphs, problems } = await resolveEach(sources, from, options.platforms, options.signal);
+  if (problems.length > 0 && graphs.every((graph) => graph === undefined) && (options.artifacts ?? []).length === 0) throw unresolvedError(problems);
+  // A source copied to several destinations is resolved once per request: listed once.
+  const seen = new Set<string>();
+  return { graphs, skipped: skippedAtPlan(problems.filter((p) => !seen.has(p.reference) && seen.add(p.reference))) };
 }
 
 function checkDistinctDestinations(requests: CopyRequest[]): void {

@@ -6,18 +6,18 @@
  * ferry.json last, so a folder without it is never a bundle.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FerryError } from '../../src-shared/errors.ts';
-import { BUNDLE_FILES, BUNDLE_FORMAT_ARTIFACTS, BUNDLE_FORMAT_PLAIN, type BundleImage, type BundleImageSet, type BundleManifest } from '../../src-shared/model/bundle.ts';
+import { BUNDLE_FILES, BUNDLE_FORMAT_ARTIFACTS, BUNDLE_FORMAT_PLAIN, type BundleImage, type BundleImageSet, type BundleManifest, type BundleSkipped } from '../../src-shared/model/bundle.ts';
 import type { Reference } from '../../src-shared/model/oci.ts';
 import type { TransferEvent } from '../../src-shared/model/progress.ts';
 import type { ImageGraph } from '../oci/image-graph.ts';
 import { sha256Digest } from '../oci/digest.ts';
 import { MemoryBlobSource, type BlobRef, type BlobSource } from '../oci/blob-io.ts';
 import { LocalFileBlobSource, type LocalArtifact, type LocalArtifactGraph, type PlannedFile } from '../oci/local-artifact.ts';
-import { formatPlatform, type PlatformSelection } from '../oci/platform.ts';
+import type { PlatformSelection } from '../oci/platform.ts';
 import { formatReference } from '../oci/reference.ts';
 import type { RegistryClient } from '../oci/registry/client.ts';
 import type { Registries } from '../oci/registry/registries.ts';
@@ -32,8 +32,10 @@ import { writeArchiveForm } from '../bundle/write-archive.ts';
 import { writeDirectoryForm, type FormWriterContext } from '../bundle/write-directory.ts';
 import { checkFreeSpace, chooseBundleForm, inspectTarget } from '../media/filesystem.ts';
 import { ferryVersion } from '../version.ts';
-import { buildAllArtifacts, resolveAll, planContent, type ExportPlan, type PlannedContent } from './plan.ts';
-import { discoverReferrers, type DiscoveredReferrer } from './referrers.ts';
+import { buildAllArtifacts, resolveAll, resolveEach, planContent, unresolvedError, type ExportPlan, type PlannedContent } from './plan.ts';
+import { discoverReferrers } from './referrers.ts';
+import { describeArtifacts, describeImages, describeReferrers, leaveOut, sameBundle, type DescribedImage, type Placements } from './export-entries.ts';
+import { dropFailed, isImageFault, skippedAtPlan, type CarriedGraphs } from './keep-going.ts';
 
 /** Eight blobs in flight: keeps a USB 3 drive and a registry busy without thrashing a spinning disk. */
 export const DEFAULT_EXPORT_CONCURRENCY = 8;
@@ -66,7 +68,7 @@ export interface ExportRequest {
    */
   onImageBlobs?: (blobs: ReadonlyMap<string, ImageBlobShare>) => void;
   /** Where image-set resolvers want images to land, by formatted source reference (recorded in ferry.json, honoured by import). */
-  placements?: ReadonlyMap<string, { targets: Array<{ path: string; tag?: string }>; section: string }>;
+  placements?: Placements;
   /** False leaves out the images' signatures, attestations and SBOMs (`--no-referrers`); by default they travel with their images. */
   referrers?: boolean;
   /** An incremental bundle: leave out the configs and layers the site already holds, and record the parent. */
@@ -75,6 +77,11 @@ export interface ExportRequest {
   channel?: string;
   /** The bundle's sequence on its channel; the incremental parent's + 1 (or 1) when not given. */
   sequence?: number;
+  /**
+   * `--keep-going`: a reference that cannot be resolved, or whose content fails to download after the retries, is
+   * skipped (listed in ferry.json's `skipped` with its reason) and the rest is carried; without it the first fails the job.
+   */
+  keepGoing?: boolean;
 }
 
 /** The result of an export (or of its dry run). */
@@ -97,88 +104,8 @@ export interface ExportSummary {
   seconds: number;
   /** Referrer lookups a registry failed (other than "none here"): the images travel without those referrers. */
   referrerNotes?: string[];
-}
-
-/** One resolved graph as a ferry.json entry (name, digest, media type, platforms, size, tag), with its root manifest's size. */
-function describeGraph(graph: ImageGraph, name: string): BundleImage & { manifestSize: number } {
-  const entry: BundleImage & { manifestSize: number } = {
-    name,
-    source: name,
-    digest: graph.root.digest,
-    mediaType: graph.root.mediaType,
-    platforms: graph.platforms.map(formatPlatform),
-    size: graph.totalSize,
-    manifestSize: graph.root.bytes.length,
-  };
-  if (graph.reference.tag !== undefined) entry.tag = graph.reference.tag;
-  return entry;
-}
-
-/** The images as ferry.json and index.json describe them. */
-function describeImages(graphs: ImageGraph[], placements: ExportRequest['placements']): Array<BundleImage & { manifestSize: number }> {
-  const seen = new Set<string>();
-  return graphs.flatMap((graph) => {
-    const name = formatReference(graph.reference);
-    if (seen.has(name)) return [];
-    seen.add(name);
-    const image = describeGraph(graph, name);
-    const placement = placements?.get(name);
-    if (placement?.targets.length) image.targets = placement.targets;
-    if (placement?.section) image.section = placement.section;
-    return [image];
-  });
-}
-
-/**
- * Referrers as ferry.json and index.json describe them: named by their full
- * reference (a cosign tag keeps its tag, one from the referrers API is named by
- * digest), tied to their subject's digest; they land where the subject lands.
- */
-function describeReferrers(referrers: readonly DiscoveredReferrer[], images: ReadonlyArray<{ name: string }>): Array<BundleImage & { manifestSize: number }> {
-  const taken = new Set(images.map((image) => image.name));
-  return referrers.flatMap(({ graph, subject, kind }) => {
-    const name = formatReference(graph.reference);
-    if (taken.has(name)) return [];
-    taken.add(name);
-    return [{ ...describeGraph(graph, name), referrer: { subject, kind } }];
-  });
-}
-
-/**
- * Local artifacts as ferry.json and index.json describe them: named by their
- * target (`path:tag`, which no pulled image's full reference can be), with the
- * artifact type that tells readers the source is a description, not a reference.
- */
-function describeArtifacts(artifacts: LocalArtifactGraph[], images: ReadonlyArray<{ name: string }>): Array<BundleImage & { manifestSize: number }> {
-  const taken = new Set(images.map((image) => image.name));
-  return artifacts.map(({ artifact, root, platforms, totalSize }) => {
-    const name = `${artifact.target.path}:${artifact.target.tag}`;
-    if (taken.has(name)) throw new FerryError('INVALID_ARGUMENT', `${artifact.source} would be named ${name}, which another image of this export already is`, { name });
-    taken.add(name);
-    return {
-      name,
-      source: artifact.source,
-      tag: artifact.target.tag,
-      digest: root.digest,
-      mediaType: root.mediaType,
-      artifactType: artifact.artifactType,
-      platforms: platforms.map(formatPlatform),
-      size: totalSize,
-      targets: [{ path: artifact.target.path, tag: artifact.target.tag }],
-      section: artifact.section,
-      manifestSize: root.bytes.length,
-    };
-  });
-}
-
-/** True when a finished bundle in the folder holds exactly this plan's images and content. */
-function sameBundle(existing: BundleManifest, plan: ExportPlan, images: BundleImage[]): boolean {
-  const key = (list: Array<{ name: string; digest: string }>): string =>
-    list
-      .map((i) => `${i.name}@${i.digest}`)
-      .sort()
-      .join();
-  return existing.blobs.length === plan.content.length && key(existing.images) === key(images);
+  /** References left out by a keep-going export (empty otherwise), as ferry.json records them. */
+  skipped: BundleSkipped[];
 }
 
 function exporter(): BundleManifest['exporter'] {
@@ -191,53 +118,95 @@ function exporter(): BundleManifest['exporter'] {
   return { host: hostname(), user, ferryVersion: ferryVersion() };
 }
 
+/** What the bundle will hold: the plan of its content (minus what the site has) and its ferry.json / index.json entries. */
+interface BundleLayout {
+  plan: ExportPlan;
+  omitted: Array<{ digest: string; size: number }>;
+  images: DescribedImage[];
+  /** The pulled images and referrers, in plan order. */
+  graphs: ImageGraph[];
+  /** How many of `images` are pulled (the rest are local artifacts). */
+  pulled: number;
+}
+
+/** Lays out the bundle for the images and referrers carried and the local artifacts. */
+function layoutOf(carried: CarriedGraphs, artifacts: LocalArtifactGraph[], request: ExportRequest): BundleLayout {
+  // Referrers are graphs like any image's: planned, deduplicated and verified the same way.
+  const graphs = [...carried.subjects, ...carried.referrers.map((referrer) => referrer.graph)];
+  const { plan, omitted } = leaveOut(planContent(graphs, artifacts), request.incremental?.siteHas);
+  const described = describeImages(carried.subjects, request.placements);
+  const pulled = [...described, ...describeReferrers(carried.referrers, described)];
+  return { plan, omitted, images: [...pulled, ...describeArtifacts(artifacts, pulled)], graphs, pulled: pulled.length };
+}
+
+/** By image name, the config and layer digests the bundle carries and the bytes it leaves out (ExportRequest.onImageBlobs). */
+function imageBlobShares(layout: BundleLayout, artifacts: LocalArtifactGraph[]): Map<string, ImageBlobShare> {
+  const left = new Set(layout.omitted.map((blob) => blob.digest));
+  const share = (blobs: ImageGraph['blobs']): ImageBlobShare => ({
+    carried: blobs.filter((blob) => !left.has(blob.digest)).map((blob) => blob.digest),
+    omittedBytes: blobs.filter((blob) => left.has(blob.digest)).reduce((sum, blob) => sum + blob.size, 0),
+  });
+  const byImage = new Map<string, ImageBlobShare>();
+  for (const graph of layout.graphs) {
+    const name = formatReference(graph.reference);
+    if (!byImage.has(name)) byImage.set(name, share(graph.blobs));
+  }
+  for (const [i, graph] of artifacts.entries()) byImage.set(layout.images[layout.pulled + i]?.name ?? graph.artifact.source, share(graph.blobs));
+  return byImage;
+}
+
+/** Resolves the references: with keep-going, the ones that fail are skipped (all of them failing still fails the job). */
+async function resolveSubjects(request: ExportRequest, registries: Registries): Promise<{ subjects: ImageGraph[]; skipped: BundleSkipped[] }> {
+  if (request.keepGoing !== true) return { subjects: await resolveAll(request.references, registries, request.platforms, request.signal), skipped: [] };
+  const { graphs, problems } = await resolveEach(request.references, registries, request.platforms, request.signal);
+  const subjects = graphs.filter((graph): graph is ImageGraph => graph !== undefined);
+  if (problems.length > 0 && subjects.length === 0 && (request.artifacts ?? []).length === 0) throw unresolvedError(problems);
+  return { subjects, skipped: skippedAtPlan(problems) };
+}
+
+/**
+ * A finished partial bundle in the folder, run again: its ferry.json (and the
+ * signatures over it) and its parts go, after the new journal is durable, so
+ * the export retries what it skipped and reuses the blobs it wrote.
+ */
+async function retirePartial(dir: string, finished: BundleManifest): Promise<void> {
+  await rm(join(dir, BUNDLE_FILES.manifest), { force: true });
+  await rm(join(dir, BUNDLE_FILES.signatures), { recursive: true, force: true });
+  for (const part of finished.parts) await rm(join(dir, part.name), { force: true });
+}
+
 /** Runs an export; see the module comment for the order of things. */
 export async function exportBundle(request: ExportRequest, registries: Registries): Promise<ExportSummary> {
   const started = Date.now();
   const dir = resolve(request.target);
-  const subjects = await resolveAll(request.references, registries, request.platforms, request.signal);
-  const discovery = request.referrers === false ? { referrers: [], notes: [] } : await discoverReferrers(subjects, registries, request.signal);
+  const resolved = await resolveSubjects(request, registries);
+  const discovery = request.referrers === false ? { referrers: [], notes: [] } : await discoverReferrers(resolved.subjects, registries, request.signal);
   const artifacts = await buildAllArtifacts(request.artifacts ?? [], request.signal);
-  // Referrers are graphs like any image's: planned, deduplicated and verified the same way.
-  const graphs = [...subjects, ...discovery.referrers.map((referrer) => referrer.graph)];
-  const { plan, omitted } = leaveOut(planContent(graphs, artifacts), request.incremental?.siteHas);
-  const described = describeImages(subjects, request.placements);
-  const pulled = [...described, ...describeReferrers(discovery.referrers, described)];
-  const images = [...pulled, ...describeArtifacts(artifacts, pulled)];
-  if (request.onImageBlobs) {
-    const left = new Set(omitted.map((blob) => blob.digest));
-    const byImage = new Map<string, ImageBlobShare>();
-    for (const graph of graphs) {
-      const name = formatReference(graph.reference);
-      if (byImage.has(name)) continue;
-      const carried = graph.blobs.filter((blob) => !left.has(blob.digest)).map((blob) => blob.digest);
-      const omittedBytes = graph.blobs.filter((blob) => left.has(blob.digest)).reduce((sum, blob) => sum + blob.size, 0);
-      byImage.set(name, { carried, omittedBytes });
-    }
-    for (const [i, graph] of artifacts.entries()) {
-      const name = images[pulled.length + i]?.name ?? graph.artifact.source;
-      const carried = graph.blobs.filter((blob) => !left.has(blob.digest)).map((blob) => blob.digest);
-      const omittedBytes = graph.blobs.filter((blob) => left.has(blob.digest)).reduce((sum, blob) => sum + blob.size, 0);
-      byImage.set(name, { carried, omittedBytes });
-    }
-    request.onImageBlobs(byImage);
-  }
-  request.onEvent?.({ type: 'planned', images: images.length, blobs: plan.content.length, bytes: plan.uniqueBytes, savedByDedup: plan.savedByDedup });
+  let carried: CarriedGraphs = { subjects: resolved.subjects, referrers: discovery.referrers };
+  let layout = layoutOf(carried, artifacts, request);
+  request.onImageBlobs?.(imageBlobShares(layout, artifacts));
+  const planned = (): void =>
+    request.onEvent?.({ type: 'planned', images: layout.images.length, blobs: layout.plan.content.length, bytes: layout.plan.uniqueBytes, savedByDedup: layout.plan.savedByDedup });
+  planned();
+  const summarise = (): Pick<ExportSummary, 'images' | 'blobs' | 'bytes' | 'savedByDedup' | 'savedByIncremental'> => ({
+    images: layout.images.map(({ manifestSize: _size, ...image }) => image),
+    blobs: layout.plan.content.length,
+    bytes: layout.plan.uniqueBytes,
+    savedByDedup: layout.plan.savedByDedup,
+    savedByIncremental: layout.omitted.reduce((sum, blob) => sum + blob.size, 0),
+  });
   const summary: ExportSummary = {
     bundle: dir,
     bundleId: undefined,
     form: undefined,
     formReason: undefined,
-    images: images.map(({ manifestSize: _size, ...image }) => image),
-    blobs: plan.content.length,
-    bytes: plan.uniqueBytes,
-    savedByDedup: plan.savedByDedup,
+    ...summarise(),
     parent: request.incremental?.parent.bundleId ?? null,
-    savedByIncremental: omitted.reduce((sum, blob) => sum + blob.size, 0),
     parts: [],
     dryRun: request.dryRun === true,
     alreadyComplete: false,
     seconds: 0,
+    skipped: resolved.skipped,
     ...(discovery.notes.length > 0 ? { referrerNotes: discovery.notes } : {}),
   };
   if (request.dryRun) return { ...summary, seconds: (Date.now() - started) / 1000 };
@@ -248,70 +217,95 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
   summary.form = form.archive ? 'archive' : 'directory';
   summary.formReason = form.reason;
   const folder = await inspectFolder(dir);
+  let partial: BundleManifest | undefined;
   if (folder.finished) {
-    if (!sameBundle(folder.finished, plan, summary.images)) {
+    if (sameBundle(folder.finished, layout.plan, summary.images)) {
+      await sweepTempFiles(dir);
+      await clearExportState(dir);
+      const done = folder.finished;
+      return { ...summary, bundleId: done.bundleId, form: done.form, parts: done.parts, alreadyComplete: true, seconds: (Date.now() - started) / 1000 };
+    }
+    if (!folder.finished.skipped?.length) {
       throw new FerryError('INVALID_ARGUMENT', `${dir} already holds bundle ${folder.finished.bundleId} (created ${folder.finished.created}) with other images; export into an empty folder`, {
         path: dir,
         bundleId: folder.finished.bundleId,
       });
     }
-    await sweepTempFiles(dir);
-    await clearExportState(dir);
-    const done = folder.finished;
-    return { ...summary, bundleId: done.bundleId, form: done.form, parts: done.parts, alreadyComplete: true, seconds: (Date.now() - started) / 1000 };
+    partial = folder.finished;
   }
 
-  const index = indexJson(images.map((image): LayoutImage => ({ name: image.name, source: image.source, digest: image.digest, mediaType: image.mediaType, manifestSize: image.manifestSize })));
-  const job = {
-    form: summary.form,
-    partSize: form.archive ? (form.partSize ?? null) : null,
-    content: plan.content.map((item) => item.digest),
-    index: createHash('sha256').update(index).digest('hex'),
-  };
-  const previous = folder.journal;
-  const state: ExportState =
-    previous && sameJob(previous, job)
-      ? { ...previous, parts: await partsStillThere(dir, previous.parts) }
-      : { version: 1, bundleId: randomUUID(), created: new Date().toISOString(), ...job, parts: [] };
-  const store = new BlobDirectory(dir);
-  const entries = [
-    { name: BUNDLE_FILES.ociLayout, size: OCI_LAYOUT_CONTENT.length },
-    { name: BUNDLE_FILES.index, size: Buffer.byteLength(index) },
-    ...plan.content.map((c) => ({ name: `blobs/sha256/${c.digest.slice(7)}`, size: c.size })),
-  ];
-  const written = form.archive ? state.parts.reduce((sum, part) => sum + part.size, 0) : await store.storedBytes(plan.content);
-  checkFreeSpace(target, Math.max(0, (form.archive ? tarLayout(entries).totalSize : plan.uniqueBytes) - written));
-  await mkdir(dir, { recursive: true });
-  // The new journal is durable before anything of the old job is removed: a kill in between leaves a journal that matches the disk.
-  await saveExportState(dir, state);
-  if (previous && previous.bundleId !== state.bundleId) await removeStale(dir, previous, state.form);
-  summary.bundleId = state.bundleId;
+  let previous = folder.journal;
+  let state: ExportState;
+  let index: string;
+  // Once per layout: a keep-going export whose blobs failed lays the bundle out again without the images they belonged to.
+  for (;;) {
+    const { plan } = layout;
+    index = indexJson(layout.images.map((image): LayoutImage => ({ name: image.name, source: image.source, digest: image.digest, mediaType: image.mediaType, manifestSize: image.manifestSize })));
+    const job = {
+      form: summary.form,
+      partSize: form.archive ? (form.partSize ?? null) : null,
+      content: plan.content.map((item) => item.digest),
+      index: createHash('sha256').update(index).digest('hex'),
+    };
+    state =
+      previous && sameJob(previous, job)
+        ? { ...previous, parts: await partsStillThere(dir, previous.parts) }
+        : { version: 1, bundleId: randomUUID(), created: new Date().toISOString(), ...job, parts: [] };
+    const store = new BlobDirectory(dir);
+    const entries = [
+      { name: BUNDLE_FILES.ociLayout, size: OCI_LAYOUT_CONTENT.length },
+      { name: BUNDLE_FILES.index, size: Buffer.byteLength(index) },
+      ...plan.content.map((c) => ({ name: `blobs/sha256/${c.digest.slice(7)}`, size: c.size })),
+    ];
+    const written = form.archive ? state.parts.reduce((sum, part) => sum + part.size, 0) : await store.storedBytes(plan.content);
+    checkFreeSpace(target, Math.max(0, (form.archive ? tarLayout(entries).totalSize : plan.uniqueBytes) - written));
+    await mkdir(dir, { recursive: true });
+    // The new journal is durable before anything of the old job is removed: a kill in between leaves a journal that matches the disk.
+    await saveExportState(dir, state);
+    if (previous && previous.bundleId !== state.bundleId) await removeStale(dir, previous, state.form);
+    if (partial) await retirePartial(dir, partial);
+    partial = undefined;
+    summary.bundleId = state.bundleId;
 
-  const context: FormWriterContext = {
-    dir,
-    content: plan.content,
-    indexJson: index,
-    concurrency: request.concurrency ?? DEFAULT_EXPORT_CONCURRENCY,
-    source: await PlannedSource.open(plan.content, registries),
-    report: (progress) => request.onEvent?.({ type: 'blob', progress }),
-    ...(request.signal ? { signal: request.signal } : {}),
-  };
-  if (form.archive && form.partSize !== undefined) {
-    const archive = { ...context, partSize: form.partSize, mtime: new Date(state.created), completedParts: state.parts };
-    const onPartComplete = async (parts: PartInfo[]): Promise<void> => saveExportState(dir, { ...state, parts });
+    const failures = new Map<string, unknown>();
+    const context: FormWriterContext = {
+      dir,
+      content: plan.content,
+      indexJson: index,
+      concurrency: request.concurrency ?? DEFAULT_EXPORT_CONCURRENCY,
+      source: await PlannedSource.open(plan.content, registries),
+      report: (progress) => request.onEvent?.({ type: 'blob', progress }),
+      ...(request.signal ? { signal: request.signal } : {}),
+      ...(request.keepGoing === true
+        ? {
+            onBlobFailed: (digest: string, error: unknown) => {
+              if (!isImageFault(error)) return false;
+              failures.set(digest, error);
+              return true;
+            },
+          }
+        : {}),
+    };
     try {
-      summary.parts = await writeArchiveForm({ ...archive, onPartComplete });
+      if (form.archive && form.partSize !== undefined) summary.parts = await writeArchive(context, form.partSize, state, dir);
+      else await writeDirectoryForm(context);
     } catch (error) {
-      // Bytes a killed run left in completed parts failed their blob's digest: start the archive over, once.
-      const badResume = state.parts.length > 0 && error instanceof FerryError && (error.code === 'DIGEST_MISMATCH' || error.code === 'SIZE_MISMATCH');
-      if (!badResume) throw error;
-      await saveExportState(dir, { ...state, parts: [] });
-      await removeStale(dir, state, 'directory');
-      summary.parts = await writeArchiveForm({ ...archive, completedParts: [], onPartComplete });
+      if (failures.size === 0 || !isImageFault(error)) throw error;
     }
-  } else {
-    await writeDirectoryForm(context);
+    if (failures.size === 0) break;
+    const dropped = dropFailed(carried, failures);
+    carried = dropped;
+    layout = layoutOf(carried, artifacts, request);
+    // A failed blob that a local artifact needs (its file changed, a built image's base layer) is no reference to skip.
+    const stillNeeded = layout.plan.content.find((item) => failures.has(item.digest));
+    if (stillNeeded) throw failures.get(stillNeeded.digest);
+    if (layout.images.length === 0) throw failures.values().next().value;
+    summary.skipped = [...summary.skipped, ...dropped.skipped];
+    Object.assign(summary, summarise());
+    planned();
+    previous = state;
   }
+  const { plan, omitted } = layout;
   const manifest: BundleManifest = {
     // A bundle without local artifacts stays at the plain version, which every earlier Ferry reads.
     formatVersion: artifacts.length > 0 ? BUNDLE_FORMAT_ARTIFACTS : BUNDLE_FORMAT_PLAIN,
@@ -330,6 +324,7 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
     ...(request.channel !== undefined ? { channel: request.channel } : {}),
     // The pin of index.json's exact bytes: with it, ferry.json covers every byte of the bundle, and one signature over it does too.
     index: { digest: sha256Digest(index), size: Buffer.byteLength(index) },
+    ...(summary.skipped.length > 0 ? { skipped: summary.skipped } : {}),
   };
   await sweepTempFiles(dir);
   const ferryJson = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
@@ -339,15 +334,20 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
   return { ...summary, seconds: (Date.now() - started) / 1000 };
 }
 
-/**
- * Leaves out of the plan the configs and layers a site already holds.
- * Manifests always stay: they are small, and tags cannot be set without them.
- */
-function leaveOut(plan: ExportPlan, siteHas: ReadonlySet<string> | undefined): { plan: ExportPlan; omitted: Array<{ digest: string; size: number }> } {
-  if (!siteHas || siteHas.size === 0) return { plan, omitted: [] };
-  const content = plan.content.filter((item) => item.bytes !== undefined || !siteHas.has(item.digest));
-  const omitted = plan.content.filter((item) => item.bytes === undefined && siteHas.has(item.digest)).map(({ digest, size }) => ({ digest, size }));
-  return { plan: { ...plan, content, uniqueBytes: content.reduce((sum, item) => sum + item.size, 0) }, omitted };
+/** Writes the archive form, starting the parts over once when bytes a killed run left in them fail their digest. */
+async function writeArchive(context: FormWriterContext, partSize: number, state: ExportState, dir: string): Promise<PartInfo[]> {
+  const archive = { ...context, partSize, mtime: new Date(state.created), completedParts: state.parts };
+  const onPartComplete = async (parts: PartInfo[]): Promise<void> => saveExportState(dir, { ...state, parts });
+  try {
+    return await writeArchiveForm({ ...archive, onPartComplete });
+  } catch (error) {
+    // Bytes a killed run left in completed parts failed their blob's digest: start the archive over, once.
+    const badResume = state.parts.length > 0 && error instanceof FerryError && (error.code === 'DIGEST_MISMATCH' || error.code === 'SIZE_MISMATCH');
+    if (!badResume) throw error;
+    await saveExportState(dir, { ...state, parts: [] });
+    await removeStale(dir, state, 'directory');
+    return writeArchiveForm({ ...archive, completedParts: [], onPartComplete });
+  }
 }
 
 /**

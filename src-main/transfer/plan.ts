@@ -4,7 +4,7 @@
  * so the user fixes the whole list in one go.
  */
 import type { Reference } from '../../src-shared/model/oci.ts';
-import { FerryError, toErrorEnvelope } from '../../src-shared/errors.ts';
+import { FerryError, toErrorEnvelope, type ErrorEnvelope } from '../../src-shared/errors.ts';
 import { manifestsInPushOrder, resolveImageGraph, type ImageGraph, type ManifestNode } from '../oci/image-graph.ts';
 import { buildArtifactGraph, type LocalArtifact, type LocalArtifactGraph, type PlannedFile } from '../oci/local-artifact.ts';
 import type { PlatformSelection } from '../oci/platform.ts';
@@ -15,8 +15,23 @@ import { Limiter } from '../base/limiter.ts';
 /** Manifest graphs resolved at once; they are small requests, latency-bound. */
 const PLAN_CONCURRENCY = 8;
 
-/** Resolves every reference; throws one FerryError listing every reference that failed. */
-export async function resolveAll(references: Reference[], registries: Registries, platforms: PlatformSelection, signal?: AbortSignal): Promise<ImageGraph[]> {
+/** A reference that could not be resolved, with the error that stopped it. */
+export interface ResolveProblem {
+  reference: string;
+  error: ErrorEnvelope;
+}
+
+/**
+ * Resolves every reference, each on its own: the graphs line up with
+ * `references` (undefined where one failed) and every failure is listed.
+ * A cancelled job is thrown, never listed: it is no fault of a reference.
+ */
+export async function resolveEach(
+  references: Reference[],
+  registries: Registries,
+  platforms: PlatformSelection,
+  signal?: AbortSignal,
+): Promise<{ graphs: Array<ImageGraph | undefined>; problems: ResolveProblem[] }> {
   const limiter = new Limiter(PLAN_CONCURRENCY);
   const results = await Promise.allSettled(
     references.map((reference) =>
@@ -26,15 +41,27 @@ export async function resolveAll(references: Reference[], registries: Registries
       }),
     ),
   );
+  signal?.throwIfAborted();
   const problems = results.flatMap((result, i) =>
     result.status === 'rejected' ? [{ reference: formatReference(references[i] ?? { registry: '?', repository: '?' }), error: toErrorEnvelope(result.reason) }] : [],
   );
-  if (problems.length > 0) {
-    const first = problems[0]?.error;
-    const lines = problems.map((p) => `  ${p.error.message}`).join('\n');
-    throw new FerryError(first?.code ?? 'REGISTRY_ERROR', problems.length === 1 ? (first?.message ?? 'cannot resolve image') : `${problems.length} images cannot be resolved:\n${lines}`, { problems });
-  }
-  return results.map((result) => (result as PromiseFulfilledResult<ImageGraph>).value);
+  const cancelled = problems.find((p) => p.error.code === 'CANCELLED');
+  if (cancelled) throw new FerryError('CANCELLED', cancelled.error.message);
+  return { graphs: results.map((result) => (result.status === 'fulfilled' ? result.value : undefined)), problems };
+}
+
+/** One FerryError listing every reference that failed (its details' `problems` are what the app's plan shows). */
+export function unresolvedError(problems: readonly ResolveProblem[]): FerryError {
+  const first = problems[0]?.error;
+  const lines = problems.map((p) => `  ${p.error.message}`).join('\n');
+  return new FerryError(first?.code ?? 'REGISTRY_ERROR', problems.length === 1 ? (first?.message ?? 'cannot resolve image') : `${problems.length} images cannot be resolved:\n${lines}`, { problems });
+}
+
+/** Resolves every reference; throws one FerryError listing every reference that failed. */
+export async function resolveAll(references: Reference[], registries: Registries, platforms: PlatformSelection, signal?: AbortSignal): Promise<ImageGraph[]> {
+  const { graphs, problems } = await resolveEach(references, registries, platforms, signal);
+  if (problems.length > 0) throw unresolvedError(problems);
+  return graphs.filter((graph): graph is ImageGraph => graph !== undefined);
 }
 
 /** A piece of content the bundle stores: a blob or a manifest (manifests are blobs in an OCI layout). */

@@ -27,6 +27,8 @@ export interface RegistrySettings {
   tlsVerify?: boolean;
   /** Talk plain HTTP: only for registries that have no TLS, never chosen silently. */
   plainHttp?: boolean;
+  /** Offer HTTP/2 to TLS registries (the registry chooses); HTTP/1.1 when unset (docs/registry-client.md "HTTP/2"). */
+  http2?: boolean;
   /** The desktop app's keychain lookup of saved logins, consulted per host after `login` and before auth files. */
   savedLogin?: RegistryAccess['savedLogin'];
 }
@@ -44,6 +46,7 @@ export function registryAccessFor(settings: RegistrySettings, hosts: string[], s
     plainHttp: settings.plainHttp === true,
   };
   if (settings.authFile !== undefined && settings.authFile !== '') access.authFile = settings.authFile;
+  if (settings.http2 === true) access.http2 = true;
   if (settings.savedLogin !== undefined) access.savedLogin = settings.savedLogin;
   if (settings.login !== undefined) {
     const { username, password } = settings.login;

@@ -40,6 +40,8 @@ export interface CopyJobInput extends OpenShiftEndpoints {
   concurrency?: number;
   source: RegistrySettings;
   destination: RegistrySettings;
+  /** Keep going: sources that cannot be resolved are skipped (the summary's `skipped`, with reasons) and the rest is copied. */
+  keepGoing?: boolean;
   /** With a set: write registries.conf, IDMS/ITMS/ICSP and containerd hosts.toml for its mappings into this folder, as an import would. */
   mirrorConfigDir?: string;
   /** With mirrorConfigDir: the mirror's CA (PEM file or text); default the destination's `caCertFiles`. */
@@ -138,12 +140,14 @@ export async function runCopy(input: CopyJobInput, context: JobContext = {}): Pr
       platforms,
       ...(artifacts.length > 0 ? { artifacts, onArtifactsPlanned: (graphs: readonly LocalArtifactGraph[]) => (planned = graphs) } : {}),
       ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}),
+      ...(input.keepGoing === true ? { keepGoing: true } : {}),
       ...(context.signal ? { signal: context.signal } : {}),
       ...(context.tracker ? { onEvent: context.tracker.onEvent } : {}),
     });
-    // Written only once everything landed (a cluster pointed at a mirror missing some images fails its pulls), before close() removes the signature files.
+    // Written only once everything landed (a cluster pointed at a mirror missing some images fails its pulls), before close() removes the signature files;
+    // a keep-going copy asked for the rest without what it skipped, so it gets the configuration of what landed.
     const written =
-      input.mirrorConfigDir !== undefined && mirror !== undefined && summary.failed.length === 0
+      input.mirrorConfigDir !== undefined && mirror !== undefined && (summary.failed.length === 0 || input.keepGoing === true)
         ? await writeSetMirrorConfig(input.mirrorConfigDir, mirror, summary, planned, {
             mirrorRegistry: input.images.kind === 'set' ? targetText(importTarget(input.images.to, false)) : mirror.registry,
             ...trust,

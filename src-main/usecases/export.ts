@@ -67,6 +67,11 @@ export interface ExportJobInput extends OpenShiftEndpoints {
   verify?: boolean;
   /** The export channel the bundle's sequence counts on; `<this host>/<set file name or "images">` when not given. */
   channel?: string;
+  /**
+   * Keep going: references that cannot be resolved, or whose content fails to download after the retries, are
+   * skipped and listed in ferry.json with their reasons; the rest is carried. Without it the first failure fails the job.
+   */
+  keepGoing?: boolean;
   /** Sign the bundle once it is sealed: the key (name or `.key` path) and its passphrase, opened before the export starts. */
   sign?: ExportSigning;
   registry: RegistrySettings;
@@ -139,6 +144,7 @@ async function prepare(input: ExportJobInput, catalog: () => Catalog, signal: Ab
   if (input.referrers === false || set?.sections.referrers === false) request.referrers = false;
   if (input.partSize !== undefined) request.partSize = input.partSize;
   if (input.concurrency !== undefined) request.concurrency = input.concurrency;
+  if (input.keepGoing === true) request.keepGoing = true;
   // Downloads and packed package repositories live in a private folder until the export ends.
   let staging: string | undefined;
   const close = async (): Promise<void> => {

@@ -17,7 +17,9 @@ export interface IdentifiedBundle {
 /** Records a finished export: its bundle (from the ferry.json the export wrote) and an audit entry. */
 export function recordExport(catalog: Catalog, bundle: string, { manifest, manifestDigest }: IdentifiedBundle, site: string | undefined): void {
   catalog.recordBundle(manifest, { path: bundle, direction: 'export', manifestDigest, ...(site ? { site } : {}) });
-  catalog.audit('export', manifest.bundleId, { path: bundle, images: manifest.images.length, blobs: manifest.blobs.length, parent: manifest.parent, site: site ?? null });
+  // A partial (keep-going) export says so in its audit entry, naming what it left out: the bundle row holds only what it carries.
+  const partial = manifest.skipped?.length ? { status: 'partial', skipped: manifest.skipped.map((s) => `${s.reference}: ${s.reason}`) } : {};
+  catalog.audit('export', manifest.bundleId, { path: bundle, images: manifest.images.length, blobs: manifest.blobs.length, parent: manifest.parent, site: site ?? null, ...partial });
 }
 
 /** Records a finished import: the bundle (from the ferry.json verification read) when it is a Ferry bundle, the site and its receipt when named, and an audit entry. */

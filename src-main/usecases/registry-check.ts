@@ -3,13 +3,30 @@
  * take, found out before an import's first write (docs/registries.md). The
  * CLI, the import preflight and the app's target step all enter here, with the
  * user's credentials and TLS settings, and get one RegistryCheckReport.
+ *
+ * What it leaves: nothing by tag, ever. Probes that complete a blob or store a
+ * manifest run only inside a repository that exists already under the prefix
+ * (or one the caller is about to push to anyway), and are deleted by digest
+ * afterwards; on an empty prefix only upload sessions are opened and
+ * cancelled, which creates no repository. Whatever could not be deleted is
+ * listed in `leftovers`.
  */
+import { randomBytes } from 'node:crypto';
 import type { RegistryCheckReport } from '../../src-shared/model/registry-check.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { parseRegistryPrefix } from '../oci/reference.ts';
+import type { RegistryClient } from '../oci/registry/client.ts';
 import { Registries } from '../oci/registry/registries.ts';
+import { cancelProbeUpload, findRepositoryUnder, patchProbeUpload, probe, probeDeleteRoute, pushProbeBlob, refusalWords, startProbeUpload } from '../oci/registry/probe-access.ts';
+import { depthName, probeDepth, type DepthFinding } from '../oci/registry/probe-depth.ts';
+import { probeReferrers, probeSet, pushProbeManifests, type ManifestFinding, type ProbeSet } from '../oci/registry/probe-manifests.ts';
+import { createRepository, probeRepositoryApi, type CreatedRepository } from '../oci/registry/probe-repository-api.ts';
+import { listTagsPage } from '../oci/registry/tags.ts';
 import { registryAccessFor, type RegistrySettings } from './access.ts';
 import { checkRows, type RowDetails } from './registry-check-rows.ts';
+import { cleanUpProbes, manifestRows } from './registry-check-manifests.ts';
+
+export type { CreatedRepository };
 
 /** How deep the depth probe goes: deeper than any mirror layout needs, few enough requests to stay quick. */
 export const DEPTH_CEILING = 8;
@@ -28,23 +45,20 @@ export interface RegistryCheckOptions {
   probeRepository?: string;
 }
 
-/** Checks `target` (`REGISTRY[/PREFIX]`) with the user's registry settings; never throws for what the registry answers, only for a bad target. */
-export async function checkRegistry(target: string, settings: RegistrySettings, options: RegistryCheckOptions = {}): Promise<RegistryCheckReport> {
-  const started = Date.now();
-  const { registry, prefix } = parseRegistryPrefix(target);
-  const registries = new Registries(registryAccessFor(settings, [registry]));
-  const details: RowDetails = {};
-  const tls = settings.plainHttp === true ? 'plain-http' : settings.tlsVerify === false ? 'unverified' : 'verified';
-  const base: Omit<RegistryCheckReport, 'rows'> = {
+/** The report being filled in, before its rows are built. */
+type Draft = Omit<RegistryCheckReport, 'rows'>;
+
+function emptyDraft(target: string, registry: string, prefix: string, settings: RegistrySettings): Draft {
+  return {
     target,
     registry,
     prefix,
     reachable: false,
-    tls,
+    tls: settings.plainHttp === true ? 'plain-http' : settings.tlsVerify === false ? 'unverified' : 'verified',
     auth: 'anonymous',
     write: false,
     maxDepth: null,
-    depthCeiling: DEPTH_CEILING,
+    depthCeiling: Math.max(DEPTH_CEILING, (prefix === '' ? 0 : prefix.split('/').length) + 1),
     accepts: { ociIndex: null, dockerManifestList: null, artifactType: null, subject: null },
     referrersApi: null,
     createsRepositoriesOnPush: null,
@@ -53,21 +67,178 @@ export async function checkRegistry(target: string, settings: RegistrySettings, 
     leftovers: [],
     durationMs: 0,
   };
+}
+
+/** True when `repository` exists (its tag list answers); false on 404, undefined when the registry would not say. */
+async function repositoryExists(client: RegistryClient, repository: string, signal?: AbortSignal): Promise<boolean | undefined> {
+  const answer = await probe(() => listTagsPage(client, repository, { n: 1 }, signal), signal);
+  if (answer.ok) return true;
+  return answer.refusal.status === 404 ? false : undefined;
+}
+
+/** Where the write and manifest probes run: a given or existing repository, or none (empty prefix). */
+async function chooseProbeRepository(client: RegistryClient, draft: Draft, details: RowDetails, options: RegistryCheckOptions): Promise<{ repository?: string; createdByCheck: boolean }> {
+  if (options.probeRepository !== undefined) {
+    const existed = await repositoryExists(client, options.probeRepository, options.signal);
+    return { repository: options.probeRepository, createdByCheck: existed === false };
+  }
+  const found = await findRepositoryUnder(client, draft.prefix, options.signal);
+  if (found.ok && found.value !== undefined) return { repository: found.value, createdByCheck: false };
+  const where = draft.prefix === '' ? 'the registry' : draft.prefix;
+  const why = found.ok
+    ? `${where} holds no repository yet, and a stored probe would leave a new repository listed`
+    : `the registry keeps its repository list to itself (${refusalWords(found.refusal)}), so no existing repository could be picked`;
+  const notProbed = `not probed: ${why}; an import probes in the first repository it writes, or name a repository to probe in`;
+  for (const id of ['oci-index', 'docker-manifest-list', 'artifact-type', 'subject'] as const) details[id] = { detail: notProbed };
+  return { createdByCheck: false };
+}
+
+/** Write access where no repository may be created: an upload opened, its bytes sent, and cancelled before it completes. */
+async function probeWriteWithoutRepository(client: RegistryClient, draft: Draft, set: ProbeSet, name: string, depth: DepthFinding, details: RowDetails, signal?: AbortSignal): Promise<void> {
+  if (depth.createsOnPush === false) {
+    details.write = { state: 'no', detail: `no repository under the prefix to write to, and the registry does not create them on push (${depth.createsWords})` };
+    return;
+  }
+  const started = await startProbeUpload(client, name, signal);
+  if (!started.ok) {
+    details.write = { state: 'no', detail: `an upload under the prefix was refused: ${started.refusal.message}` };
+    return;
+  }
+  const sent = await patchProbeUpload(client, name, started.value, set.config.bytes, signal);
+  if (!(await cancelProbeUpload(client, name, sent.ok ? sent.value : started.value, signal))) draft.leftovers.push(`an upload session in ${draft.registry}/${name} (it expires on its own)`);
+  if (!sent.ok) {
+    details.write = { state: 'no', detail: `an upload under the prefix was opened but its bytes refused: ${sent.refusal.message}` };
+    return;
+  }
+  draft.write = true;
+  details.write = { detail: `an upload under the prefix took the probe's bytes and was cancelled before completing, so no repository was created (the prefix holds none yet)` };
+}
+
+function depthDetails(draft: Draft, depth: DepthFinding, details: RowDetails): void {
+  const refusal = depth.refusal;
+  const shallow = depth.refusedShallow.map((r) => `${r.depth} level${r.depth === 1 ? '' : 's'}: ${refusalWords(r.refusal)}`).join('; ');
+  if (depth.limitAt !== undefined) {
+    draft.maxDepth = depth.limitAt - 1;
+    details['max-depth'] = {
+      detail: `at most ${draft.maxDepth} levels: an upload ${depth.limitAt} levels deep answered ${refusal ? refusalWords(refusal) : 'a refusal'}; an import must nest deeper paths into ${draft.maxDepth} levels${shallow ? ` (refused shallower: ${shallow})` : ''}`,
+    };
+  } else if (depth.deepestAccepted === undefined) {
+    details['max-depth'] = { state: 'unknown', detail: `no upload under the prefix was accepted at any depth${refusal ? ` (${refusalWords(refusal)})` : ''}` };
+  } else if (shallow) {
+    details['max-depth'] = { detail: `no limit found up to ${depth.ceiling} levels, but refused shallower: ${shallow} (Harbor wants a project: give a prefix)` };
+  }
+  draft.createsRepositoriesOnPush = depth.createsOnPush ?? (depth.deepestAccepted === undefined ? null : true);
+  details['creates-repositories'] = { detail: depth.createsWords || (depth.deepestAccepted === undefined ? 'could not tell: no upload was accepted' : 'an upload at a new, deeper name was accepted') };
+  for (const session of depth.uncancelled) draft.leftovers.push(`${session} (it expires on its own)`);
+}
+
+/** Runs every probe against a reachable registry, filling in `draft` and `details`. */
+async function runProbes(client: RegistryClient, draft: Draft, details: RowDetails, options: RegistryCheckOptions): Promise<void> {
+  const { signal, onStep } = options;
+  const nonce = randomBytes(6).toString('hex');
+  const set = probeSet(nonce);
+  onStep?.(draft.prefix === '' ? 'Looking for a repository' : `Looking for a repository under ${draft.prefix}`);
+  const chosen = await chooseProbeRepository(client, draft, details, options);
+  const repository = chosen.repository;
+  onStep?.('Opening uploads at increasing depth');
+  const depth = await probeDepth(client, draft.prefix, nonce, draft.depthCeiling, signal);
+  depthDetails(draft, depth, details);
+  const freshName = depthName(draft.prefix, nonce, (draft.prefix === '' ? 0 : draft.prefix.split('/').length) + 1);
+  let manifests: ManifestFinding | undefined;
+  if (repository === undefined) {
+    onStep?.('Sending a probe upload (cancelled before it completes)');
+    await probeWriteWithoutRepository(client, draft, set, freshName, depth, details, signal);
+  } else {
+    draft.probeRepository = repository;
+    onStep?.(`Pushing a probe blob into ${repository}`);
+    const pushed = await pushProbeBlob(client, repository, set.config, signal);
+    draft.write = pushed.ok;
+    details.write = pushed.ok ? { detail: `pushed a probe blob into ${repository}` } : { detail: `a probe blob was refused in ${repository}: ${pushed.refusal.message}` };
+    if (pushed.ok) {
+      onStep?.('Pushing probe manifests by digest');
+      manifests = await pushProbeManifests(client, repository, set, signal);
+      manifestRows(draft, details, manifests, repository);
+    } else {
+      for (const id of ['oci-index', 'docker-manifest-list', 'artifact-type', 'subject'] as const) details[id] = { detail: 'not probed: the probe blob was refused' };
+    }
+  }
+  onStep?.('Asking for the referrers API');
+  const imageStored = manifests?.image.state === 'stored';
+  const referrers = await probeReferrers(
+    client,
+    repository ?? freshName,
+    imageStored ? set.image.digest : `sha256:${'0'.repeat(64)}`,
+    imageStored && manifests?.referrer.state === 'stored' ? set.referrer.digest : undefined,
+    signal,
+  );
+  draft.referrersApi = referrers.api ?? null;
+  details['referrers-api'] = { detail: referrers.words };
+  onStep?.('Looking for a repository-creation API');
+  const api = await probeRepositoryApi(client, signal);
+  draft.canCreateRepositories = api.canCreate;
+  details['can-create-repositories'] = { detail: api.words };
+  onStep?.('Cleaning up');
+  if (repository !== undefined && manifests !== undefined) await cleanUpProbes(client, draft, details, repository, manifests, signal);
+  else if (repository !== undefined && draft.write) await cleanUpProbes(client, draft, details, repository, { manifestsToDelete: [], blobsToDelete: [set.config] }, signal);
+  else {
+    const route = await probeDeleteRoute(client, freshName, signal);
+    draft.deletes = route.deletes ?? null;
+    details.deletes = { detail: route.words };
+  }
+  if (chosen.createdByCheck && draft.write) {
+    draft.leftovers.push(`${draft.registry}/${repository ?? ''}: the repository itself, which the check created (the import that named it writes there next); it holds no tag`);
+  }
+}
+
+/** Checks `target` (`REGISTRY[/PREFIX]`) with the user's registry settings; never throws for what the registry answers, only for a bad target or a cancellation. */
+export async function checkRegistry(target: string, settings: RegistrySettings, options: RegistryCheckOptions = {}): Promise<RegistryCheckReport> {
+  const started = Date.now();
+  const { registry, prefix } = parseRegistryPrefix(target);
+  const registries = new Registries(registryAccessFor(settings, [registry]));
+  const details: RowDetails = {};
+  const draft = emptyDraft(target, registry, prefix, settings);
   try {
     options.onStep?.(`Connecting to ${registry}`);
     const client = await registries.client(registry);
-    try {
-      await client.send({ method: 'GET', path: '/v2/', scopes: [], expect: [200], subject: registry, noRetry: true, signal: options.signal });
-      base.reachable = true;
+    const ping = await probe(async () => {
+      const response = await client.send({ method: 'GET', path: '/v2/', scopes: [], expect: [200], subject: registry, noRetry: true, signal: options.signal });
+      await response.body.dump();
+    }, options.signal);
+    if (ping.ok) {
+      draft.reachable = true;
       const scheme = client.auth.scheme;
-      base.auth = scheme === 'basic' ? 'basic' : scheme === 'bearer' ? 'token' : 'anonymous';
-    } catch (error) {
-      if (error instanceof FerryError && error.code === 'CANCELLED') throw error;
-      details.reachable = error instanceof Error ? error.message : String(error);
+      draft.auth = scheme === 'basic' ? 'basic' : scheme === 'bearer' ? 'token' : 'anonymous';
+      await runProbes(client, draft, details, options);
+    } else {
+      details.reachable = { detail: ping.refusal.message };
     }
   } finally {
     await registries.close();
   }
-  base.durationMs = Date.now() - started;
-  return { ...base, rows: checkRows(base, details) };
+  draft.durationMs = Date.now() - started;
+  return { ...draft, rows: checkRows(draft, details) };
+}
+
+/**
+ * Creates `repositories` (paths under the registry, `namespace/name…`) where the registry offers an API for
+ * it (Quay's); refused with the list when it offers none, so an administrator can create them. Wired to
+ * `--create-repositories`: Ferry never creates a repository unless asked.
+ */
+export async function createRepositories(registry: string, repositories: readonly string[], settings: RegistrySettings, options: { signal?: AbortSignal } = {}): Promise<CreatedRepository[]> {
+  const registries = new Registries(registryAccessFor(settings, [registry]));
+  try {
+    const client = await registries.client(registry);
+    const api = await probeRepositoryApi(client, options.signal);
+    if (!api.canCreate) {
+      throw new FerryError('REGISTRY_ERROR', `${registry} offers no way to create repositories (${api.words}); create these first: ${repositories.join(', ')}`, {
+        registry,
+        repositories: [...repositories],
+      });
+    }
+    const created: CreatedRepository[] = [];
+    for (const repository of new Set(repositories)) created.push(await createRepository(client, repository, options.signal));
+    return created;
+  } finally {
+    await registries.close();
+  }
 }

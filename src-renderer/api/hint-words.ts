@@ -30,6 +30,8 @@ export function hintAsFields(hint: ErrorHint): string {
       return `Images from different registries would land in the same repository under ${hint.registry}. Keeping each source's registry host in the paths separates them; the app has no such option yet, so import these images from separate bundles, or with the command line.`;
     case 'listen-port':
       return `Ferry's registry cannot listen at ${hint.address}: another program uses that port, or ports below 1024 need privileges. Type another “${REGISTRY_PORT_LABEL}” (above 1023; 0 picks a free one).`;
+    case 'rate-limit':
+      return `${hint.host} is throttling Ferry (it asked for fewer requests): set a request rate for ${hint.host} in Settings → Registries, then try again.`;
     case 'registry-limits':
       return [
         'Press “Check registry” on the Target step to see what the registry cannot take.',

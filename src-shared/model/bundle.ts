@@ -5,7 +5,7 @@
  * The format is described in docs/bundle-format.md.
  */
 import type { z } from 'zod';
-import type { BundleBlobSchema, BundleExporterSchema, BundleImageSchema, BundleImageSetSchema, BundleManifestSchema, BundlePartSchema } from '../schemas/bundle-manifest.ts';
+import type { BundleBlobSchema, BundleExporterSchema, BundleImageSchema, BundleImageSetSchema, BundleManifestSchema, BundlePartSchema, BundleSkippedSchema } from '../schemas/bundle-manifest.ts';
 
 /** The format version of a bundle of pulled images only: what every Ferry reads, so it is still written whenever it suffices. */
 export const BUNDLE_FORMAT_PLAIN = 1;
@@ -55,6 +55,9 @@ export type BundleBlob = z.infer<typeof BundleBlobSchema>;
 
 /** One tar part of the archive form. */
 export type BundlePart = z.infer<typeof BundlePartSchema>;
+
+/** A reference a partial (`--keep-going`) export or copy left out, with its reason and the stage it failed at. */
+export type BundleSkipped = z.infer<typeof BundleSkippedSchema>;
 
 /** The whole of `ferry.json`. */
 export type BundleManifest = z.infer<typeof BundleManifestSchema>;

@@ -95,6 +95,17 @@ export const BundleImageSchema = z.strictObject({
 /** A blob the bundle holds (configs, layers and manifests alike), or one it leaves out. */
 export const BundleBlobSchema = z.strictObject({ digest: Sha256DigestSchema, size: SizeSchema });
 
+/**
+ * A reference a `--keep-going` export left out, and why: `plan` when it could not be resolved (unknown tag,
+ * missing repository, refused access, platform not present, bad manifest), `copy` when its content failed to
+ * download after the usual retries. The bundle carries nothing of it: no image entry, no index.json entry, no referrer.
+ */
+export const BundleSkippedSchema = z.strictObject({
+  reference: Text,
+  reason: Text,
+  stage: z.enum(['plan', 'copy'], 'must be "plan" or "copy"'),
+});
+
 /** One tar part of the archive form; `sha256` is bare lowercase hex of the part file. */
 export const BundlePartSchema = z.strictObject({
   name: z.string().regex(SAFE_NAME, 'must be a plain file name (letters, digits, . _ -)'),
@@ -133,6 +144,8 @@ export const BundleManifestSchema = z
      * sequence at or below the highest it imported on the channel (rollback protection), unless an officer allows it.
      */
     channel: z.string().regex(CHANNEL_PATTERN, 'must be a channel name (letters, digits, . _ : / @ -, up to 200)').optional(),
+    /** A partial bundle (`--keep-going`): the references asked for that it does not carry, with their reasons. Absent when nothing was skipped. */
+    skipped: z.array(BundleSkippedSchema).optional(),
   })
   .superRefine((manifest, context) => {
     manifest.images.forEach((image, i) => {

@@ -5,6 +5,7 @@
 import { runCopyBench } from './copy-bench.ts';
 import { runExportBench } from './export-bench.ts';
 import { runImportBench } from './import-bench.ts';
+import { runH2Bench } from './h2-bench.ts';
 import { runCatalogBench } from './catalog-bench.ts';
 import { runServeBench } from './serve-bench.ts';
 import { runScaleBench } from './scale-bench.ts';
@@ -18,6 +19,7 @@ const benches = (
     ['copy', runCopyBench],
     ['export', runExportBench],
     ['import', runImportBench],
+    ['h2', runH2Bench],
     ['catalog', runCatalogBench],
     ['serve', runServeBench],
     ['small', runSmallImagesBench],

@@ -10,6 +10,7 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, Server,
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { RegistryQuirks, type QuirkOptions } from './registry-quirks.ts';
 
 /** One fault to inject in place of (or into) the upstream answer. */
 export type Fault =
@@ -55,6 +56,8 @@ export interface RedirectHost {
 /** Where to forward: a URL plus the CA if it is HTTPS, and Distribution's storage root for the redirect host. */
 export interface FaultProxyOptions {
   upstream: string | { url: string; caPem?: string; storageDir?: string };
+  /** Registry quirks to play in front of the registry (registry-quirks.ts): depth limit, refused manifest types, repositories that must exist. */
+  quirks?: QuirkOptions;
 }
 
 /** A running proxy. Point clients at `url`; faults are consumed in the order they were added. */
@@ -63,6 +66,8 @@ export interface FaultProxy {
   host: string;
   requests: RecordedRequest[];
   redirectHost: RedirectHost;
+  /** The quirks being played, with the repositories they know (absent without `quirks`). */
+  quirks?: RegistryQuirks;
   addFault(rule: FaultRule): void;
   /** Faults still armed (sum of remaining `times`), to assert that every injected fault fired. */
   pendingFaults(): number;
@@ -119,6 +124,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const rules: FaultRule[] = [];
   const requests: RecordedRequest[] = [];
   const redirectRequests: RecordedRequest[] = [];
+  const quirks = options.quirks ? new RegistryQuirks(options.quirks) : undefined;
   let proxyUrl = '';
   let redirectUrl = '';
 
@@ -168,6 +174,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   };
 
   const handleProxy = async (req: IncomingMessage, res: ServerResponse, record: RecordedRequest): Promise<void> => {
+    if (quirks !== undefined && (await quirks.answer(req, res, (status) => (record.status = status)))) return;
     const fault = takeFault(req);
     record.fault = fault?.kind ?? null;
     const writeHead = (status: number, headers: OutgoingHttpHeaders): void => {
@@ -333,6 +340,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     host: proxyAddr.host,
     requests,
     redirectHost: { url: redirectAddr.url, host: redirectAddr.host, requests: redirectRequests },
+    ...(quirks ? { quirks } : {}),
     addFault: (rule) => {
       rules.push({ ...rule });
     },

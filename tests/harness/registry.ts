@@ -32,7 +32,7 @@ export interface BasicUser {
 }
 
 /** Options per mode; every field has a default so `{ mode }` alone is enough. */
-export type StartRegistryOptions =
+export type StartRegistryOptions = (
   | { mode: 'anonymous' }
   | { mode: 'tls-basic'; users?: readonly BasicUser[] }
   | {
@@ -43,7 +43,11 @@ export type StartRegistryOptions =
       anonymous?: AccessPolicy;
       /** Serve the registry itself over HTTPS too; default false (plain HTTP on loopback, the issuer is always HTTP). */
       tls?: boolean;
-    };
+    }
+) & {
+  /** Distribution's `storage.delete.enabled` (default true); false makes every DELETE answer 405 UNSUPPORTED, as many site registries do. */
+  deleteEnabled?: boolean;
+};
 
 /** A running registry and everything a client needs to reach it. */
 export interface RunningRegistry {
@@ -103,7 +107,7 @@ async function htpasswdLine(user: BasicUser): Promise<string> {
   return stdout.trim();
 }
 
-function renderConfig(fields: { addr: string; storage: string; tls?: { cert: string; key: string }; auth: string[] }): string {
+function renderConfig(fields: { addr: string; storage: string; tls?: { cert: string; key: string }; auth: string[]; deleteEnabled: boolean }): string {
   const q = (s: string): string => JSON.stringify(s);
   const lines = [
     'version: 0.1',
@@ -114,7 +118,7 @@ function renderConfig(fields: { addr: string; storage: string; tls?: { cert: str
     '  filesystem:',
     `    rootdirectory: ${q(fields.storage)}`,
     '  delete:',
-    '    enabled: true',
+    `    enabled: ${fields.deleteEnabled ? 'true' : 'false'}`,
     '  maintenance:',
     '    uploadpurging:',
     '      enabled: false',
@@ -248,7 +252,7 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
       const port = await freePort();
       host = `127.0.0.1:${port}`;
       url = `${useTls ? 'https' : 'http'}://${host}`;
-      await writeFile(configFile, renderConfig({ addr: host, storage: storageDir, auth, ...(tls ? { tls } : {}) }));
+      await writeFile(configFile, renderConfig({ addr: host, storage: storageDir, auth, deleteEnabled: options.deleteEnabled ?? true, ...(tls ? { tls } : {}) }));
       const candidate = spawnRegistry(configFile, logFile);
       try {
         await waitReady(candidate, url, caPem, logFile);

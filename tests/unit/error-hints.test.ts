@@ -28,6 +28,7 @@ const EVERY_HINT: Record<ErrorHint['kind'], ErrorHint> = {
   'site-receipt': { kind: 'site-receipt', site: 'plant-7' },
   'keep-source-host': { kind: 'keep-source-host', registry: 'mirror.local:5000' },
   'listen-port': { kind: 'listen-port', address: '0.0.0.0:5000' },
+  'rate-limit': { kind: 'rate-limit', host: 'mirror.local:5000' },
   'registry-limits': { kind: 'registry-limits', maxNestedPaths: 2, createRepositories: true },
 };
 
@@ -42,6 +43,7 @@ const FLAG: Record<ErrorHint['kind'], RegExp> = {
   'site-receipt': /ferry receipt add FILE --site plant-7.*--site/,
   'keep-source-host': /--keep-registry-host/,
   'listen-port': /^0\.0\.0\.0:5000 .*--listen HOST:PORT with another port/,
+  'rate-limit': /mirror\.local:5000 .*--rate-limit N\/s/,
   'registry-limits': /--max-nested-paths 2.*--create-repositories.*--skip-registry-check/,
 };
 

@@ -15,6 +15,7 @@ const CASES: Record<ErrorHint['kind'], { hint: ErrorHint; fields: string[] }> = 
   'site-receipt': { hint: { kind: 'site-receipt', site: 'plant-7' }, fields: [SITE_LABEL] },
   'keep-source-host': { hint: { kind: 'keep-source-host', registry: 'mirror.local:5000' }, fields: [] },
   'listen-port': { hint: { kind: 'listen-port', address: '0.0.0.0:5000' }, fields: [REGISTRY_PORT_LABEL] },
+  'rate-limit': { hint: { kind: 'rate-limit', host: 'mirror.local:5000' }, fields: [] },
   'registry-limits': { hint: { kind: 'registry-limits', maxNestedPaths: 2, createRepositories: true }, fields: ['Keep paths at most 2 levels deep', 'Create missing repositories'] },
 };
 

@@ -14,6 +14,7 @@ import { endpointFlags, openShiftEndpoints } from '../openshift-flags.ts';
 import { maxNestedPathsFlag, maxNestedPathsOf } from '../nesting-flags.ts';
 import { registryFlags, registrySides } from '../registry-flags.ts';
 import { shown, terminalSafe } from '../terminal-text.ts';
+import { exitCodeOf, KEEP_GOING_EXIT_CODES, keepGoingFlag, skippedLines } from '../keep-going.ts';
 
 /** The flags and help of `ferry copy`. */
 export const copySpec: CommandSpec = {
@@ -42,7 +43,8 @@ export const copySpec: CommandSpec = {
     'all-platforms': { type: 'boolean', description: 'copy every platform of a multi-platform image (the default)' },
     platform: { type: 'string', multiple: true, value: 'OS/ARCH', description: 'copy only this platform; the index is rewritten, so its digest changes' },
     concurrency: { type: 'string', value: 'N', description: `blobs in flight at once across all images (default ${DEFAULT_COPY_CONCURRENCY})` },
-    json: { type: 'boolean', description: 'print one JSON summary on stdout' },
+    ...keepGoingFlag,
+    json: { type: 'boolean', description: 'print one JSON summary on stdout (with "skipped": the sources left out and why)' },
     ...registryFlags(''),
     ...registryFlags('src-'),
     ...registryFlags('dest-'),
@@ -51,7 +53,9 @@ export const copySpec: CommandSpec = {
     'ferry copy quay.io/org/app:v1 mirror.local:5000/org/app:v1',
     'ferry copy --images images.txt --to mirror.local:5000/ocp --dest-authfile auth.json',
     'ferry copy --set imageset-config.yaml --to mirror.local:5000/ocp --mirror-config ./mirror-config',
+    'ferry copy --images images.txt --to mirror.local:5000/ocp --keep-going',
   ],
+  exitCodes: KEEP_GOING_EXIT_CODES,
 };
 
 /** The images the flags and arguments name. */
@@ -85,7 +89,7 @@ function selectionOf(args: ParsedArgs): CopySelection {
   return { kind: 'one', source, destination };
 }
 
-/** Runs `ferry copy`; returns the exit code (1 when any image failed). */
+/** Runs `ferry copy`; returns the exit code (1 when any image failed; with --keep-going 3 when any was skipped). */
 export async function runCopy(args: ParsedArgs, io: CommandIo): Promise<number> {
   const { out, err } = io;
   const images = selectionOf(args);
@@ -94,6 +98,7 @@ export async function runCopy(args: ParsedArgs, io: CommandIo): Promise<number> 
   const endpoints = openShiftEndpoints(args.values);
   const sides = await registrySides(args.values, ['src-', 'dest-'] as const, io);
   const input: CopyJobInput = { images, platforms, concurrency, ...endpoints, source: sides['src-'], destination: sides['dest-'] };
+  if (args.values['keep-going'] === true) input.keepGoing = true;
   const mirrorConfigDir = args.values['mirror-config'];
   if (typeof mirrorConfigDir === 'string') input.mirrorConfigDir = mirrorConfigDir;
   const mirrorCa = args.values['mirror-ca'];
@@ -125,6 +130,10 @@ export async function runCopy(args: ParsedArgs, io: CommandIo): Promise<number> 
     else if (input.mirrorConfigDir !== undefined) out.write(`no mirror configuration written: ${summary.failed.length} image(s) failed\n`);
     if (summary.mirrorConfigRemoved.length > 0)
       out.write(`removed from the mirror configuration (an earlier run wrote them, this one did not): ${summary.mirrorConfigRemoved.map(terminalSafe).join(', ')}\n`);
+  }
+  if (input.keepGoing === true) {
+    err.write(skippedLines(summary.skipped, summary.images.length));
+    return exitCodeOf(summary.skipped);
   }
   return summary.failed.length === 0 ? 0 : 1;
 }

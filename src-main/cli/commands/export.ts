@@ -13,6 +13,7 @@ import { runJob } from '../job.ts';
 import { existingPassphrase } from '../passphrase.ts';
 import { registryFlags, registrySettings } from '../registry-flags.ts';
 import { shown, terminalSafe } from '../terminal-text.ts';
+import { exitCodeOf, KEEP_GOING_EXIT_CODES, keepGoingFlag, skippedLines } from '../keep-going.ts';
 
 /** The flags and help of `ferry export`. */
 export const exportSpec: CommandSpec = {
@@ -53,7 +54,8 @@ export const exportSpec: CommandSpec = {
       value: 'FILE',
       description: "with --sign: a file holding the key's passphrase (one line, chmod 600); without it the passphrase is typed on the terminal before the export starts",
     },
-    json: { type: 'boolean', description: 'print one JSON summary on stdout' },
+    ...keepGoingFlag,
+    json: { type: 'boolean', description: 'print one JSON summary on stdout (with "skipped": the references left out and why)' },
     ...endpointFlags,
     ...catalogFlag,
     ...registryFlags(''),
@@ -65,7 +67,9 @@ export const exportSpec: CommandSpec = {
     'ferry export --to /media/usb/june --images images.txt --site plant-7 --dry-run',
     'ferry export --to /media/usb/bundle --images images.txt --sign exporter-1 --passphrase-file ~/.ferry-pass',
     'ferry export --to /media/usb/ocp --set imageset-config.yaml --update-service https://updates.example.com/api/upgrades_info/v1/graph',
+    'ferry export --to /media/usb/bundle --images images.txt --keep-going',
   ],
+  exitCodes: KEEP_GOING_EXIT_CODES,
 };
 
 /** The export the flags ask for. */
@@ -83,6 +87,7 @@ async function exportInput(args: ParsedArgs, io: CommandIo): Promise<ExportJobIn
     platforms: platformFlags(args.values),
     concurrency: concurrencyFlag(args.values, DEFAULT_EXPORT_CONCURRENCY),
     dryRun: args.values['dry-run'] === true,
+    ...(args.values['keep-going'] === true ? { keepGoing: true } : {}),
     verify: args.values.verify === true && args.values['dry-run'] !== true,
     ...openShiftEndpoints(args.values),
     registry: await registrySettings(args.values, io),
@@ -111,6 +116,10 @@ function printPlan({ summary }: ExportOutcome, out: NodeJS.WritableStream): void
   const platformsShown = [...new Set(summary.images.flatMap((i) => i.platforms))].map(terminalSafe).join(', ') || 'single-platform';
   out.write(`plan: ${summary.images.length} image(s) (${platformsShown}), ${summary.blobs} blobs, ${formatBytes(summary.bytes)} unique, ${formatBytes(summary.savedByDedup)} saved by dedup\n`);
   if (summary.parent) out.write(`incremental on top of bundle ${terminalSafe(summary.parent)}: ${formatBytes(summary.savedByIncremental)} left out because the site already has it\n`);
+  if (summary.skipped.length > 0) {
+    out.write(`would skip ${summary.skipped.length} reference(s) (with --keep-going; without it the export stops):\n`);
+    for (const skipped of summary.skipped) out.write(`  ${terminalSafe(skipped.reference)}: ${terminalSafe(skipped.reason)}\n`);
+  }
   for (const image of summary.images) {
     const where = image.targets?.length ? `  -> ${image.targets.map((t) => terminalSafe(`${t.path === '' ? '(the import path)' : t.path}${t.tag ? `:${t.tag}` : ''}`)).join(', ')}` : '';
     // A local artifact (files, a package repository) says what it was made from.
@@ -119,7 +128,7 @@ function printPlan({ summary }: ExportOutcome, out: NodeJS.WritableStream): void
   }
 }
 
-/** Runs `ferry export`; returns the exit code. */
+/** Runs `ferry export`; returns the exit code (3 when --keep-going skipped references). */
 export async function runExport(args: ParsedArgs, io: CommandIo): Promise<number> {
   const { out, err } = io;
   const input = await exportInput(args, io);
@@ -135,12 +144,13 @@ export async function runExport(args: ParsedArgs, io: CommandIo): Promise<number
   const { summary, notes, verified } = outcome;
   if (args.values.json === true) {
     out.write(`${JSON.stringify({ ...summary, notes, verified: verified !== undefined, ...(outcome.signature ? { signature: outcome.signature } : {}) }, null, 2)}\n`);
-    return 0;
+    err.write(skippedLines(summary.skipped, summary.images.length));
+    return exitCodeOf(summary.skipped);
   }
   for (const note of notes) out.write(`note: ${terminalSafe(note)}\n`);
   if (summary.dryRun) {
     printPlan(outcome, out);
-    return 0;
+    return exitCodeOf(summary.skipped);
   }
   const what = summary.alreadyComplete ? 'already complete' : `written in ${summary.seconds.toFixed(1)} s`;
   out.write(
@@ -149,5 +159,6 @@ export async function runExport(args: ParsedArgs, io: CommandIo): Promise<number
   if (summary.parent) out.write(`incremental on top of bundle ${terminalSafe(summary.parent)}: ${formatBytes(summary.savedByIncremental)} left out\n`);
   if (outcome.signature) out.write(shown`signed by ${outcome.signature.keyName} (${outcome.signature.keyId}): ${outcome.signature.file}\n`);
   if (verified) out.write(`verified: ${verified.blobs} blobs, ${formatBytes(verified.bytes)} read back and checked\n`);
-  return 0;
+  err.write(skippedLines(summary.skipped, summary.images.length));
+  return exitCodeOf(summary.skipped);
 }

@@ -8,6 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { skippedAtExportLines } from '../keep-going.ts';
 import { FerryError } from '../../../src-shared/errors.ts';
 import { CONTENT_KIND_WORDS } from '../../../src-shared/model/content-kind.ts';
 import type { ReferrerPresence } from '../../../src-shared/model/trust.ts';
@@ -94,6 +95,7 @@ async function inspectBundleFolder(bundle: string, args: ParsedArgs, { out }: Co
     const attached = presence.get(image.name);
     if (attached) lines.push(`      ${attached}`);
   }
+  if (m?.skipped?.length) lines.push(...skippedAtExportLines(m.skipped));
   out.write(`${lines.join('\n')}\n`);
   return 0;
 }

@@ -15,6 +15,7 @@ import { maxNestedPathsFlag, maxNestedPathsOf } from '../nesting-flags.ts';
 import { registryFlags, registrySettings } from '../registry-flags.ts';
 import { formatBytes } from '../../../src-shared/units.ts';
 import { terminalSafe } from '../terminal-text.ts';
+import { skippedAtExportLines } from '../keep-going.ts';
 
 /** The flags and help of `ferry verify`. */
 export const verifySpec: CommandSpec = {
@@ -91,6 +92,7 @@ export function formatVerifyReport(report: VerifyReport): string {
   }
   if (report.form === undefined) lines.push('          (the other checks need a readable ferry.json and were not run)');
   if (report.contents?.length) lines.push(...contentLines(report.contents));
+  if (report.skipped?.length) lines.push(...skippedAtExportLines(report.skipped));
   if (report.trust) lines.push(...trustLines(report.trust));
   const failed = report.checks.filter((c) => !c.ok).length;
   const trust = report.trust ? `, ${terminalSafe(report.trust.summary)}` : '';

@@ -50,6 +50,9 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 250, maxDe
 /** Sixteen connections per host: enough to keep loopback and LAN registries busy, few enough not to trip rate limits. */
 export const DEFAULT_MAX_CONNECTIONS = 16;
 
+/** A throttled request (429 without Retry-After, GOAWAY ENHANCE_YOUR_CALM) backs off this many times longer: about 1 s, 2 s, 4 s, 8 s. */
+export const THROTTLED_BACKOFF_FACTOR = 4;
+
 /** How long close() waits for in-flight requests before destroying the pool. */
 const CLOSE_GRACE_MS = 2_000;
 /** A redirect chain longer than this is a loop (Go's net/http uses 10; registries need one hop). */
@@ -66,6 +69,13 @@ export interface RegistryClientOptions {
   retry?: RetryPolicy;
   maxConnections?: number;
   userAgent?: string;
+  /**
+   * Offer HTTP/2 in the TLS handshake (ALPN); the registry picks. Off unless asked
+   * (docs/registry-client.md "HTTP/2"): over HTTP/2 undici multiplexes every
+   * request of a host onto one connection, which costs Ferry more CPU per byte
+   * than its HTTP/1.1 pool. Never used for plain HTTP (no h2c).
+   */
+  http2?: boolean;
 }
 
 /** A request body: bytes (replayable on retry) or a factory of a stream (sent once). */
@@ -124,6 +134,7 @@ export class RegistryClient {
       headersTimeout: 60_000,
       bodyTimeout: 300_000,
       connect: { rejectUnauthorized: options.tls.rejectUnauthorized, ...tlsContext(options.tls) },
+      allowH2: options.http2 === true && !options.plainHttp,
     });
     this.auth = new Authenticator(options.registry, options.credential, this.dispatcher, options.plainHttp);
   }
@@ -141,11 +152,16 @@ export class RegistryClient {
     }
   }
 
-  /** Backoff before the next attempt: the server's Retry-After if it gave one, else capped exponential with jitter. */
+  /**
+   * Backoff before the next attempt: the server's Retry-After if it gave one, else capped exponential with jitter,
+   * starting THROTTLED_BACKOFF_FACTOR times longer when the server asked Ferry to slow down (a 429 without Retry-After,
+   * an HTTP/2 GOAWAY ENHANCE_YOUR_CALM) than after a plain reset.
+   */
   backoff(attempt: number, error: unknown): number {
     const retryAfter = error instanceof RegistryError ? error.retryAfterMs : undefined;
     if (retryAfter !== undefined) return Math.min(retryAfter, this.retry.maxRetryAfterMs);
-    const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+    const base = error instanceof RegistryError && error.throttled ? this.retry.baseDelayMs * THROTTLED_BACKOFF_FACTOR : this.retry.baseDelayMs;
+    const ceiling = Math.min(this.retry.maxDelayMs, base * 2 ** (attempt - 1));
     return ceiling / 2 + Math.random() * (ceiling / 2);
   }
 

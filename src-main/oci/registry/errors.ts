@@ -40,6 +40,26 @@ const UNFIXABLE_BY_CA_CODES = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME
 /** What a TLS handshake to a server that speaks plain HTTP fails with: the HTTP reply is not a TLS record. */
 const PLAIN_HTTP_PEER = /WRONG_VERSION_NUMBER|wrong version number|PACKET_LENGTH_TOO_LONG|packet length too long|HTTP_REQUEST/i;
 
+/** HTTP/2's ENHANCE_YOUR_CALM error code (RFC 9113 §7): what nginx and envoy in front of Docker Hub and Harbor send in a GOAWAY to a client they throttle. */
+export const H2_ENHANCE_YOUR_CALM = 0xb;
+/**
+ * How undici (lib/dispatcher/client-h2.js, 7.x) reports a GOAWAY: a SocketError
+ * (UND_ERR_SOCKET) with this message, the only place the frame's error code
+ * surfaces. Every request in flight on that connection fails with it; undici
+ * does not read the frame's last stream id, so which of them the server had
+ * processed is unknown (send() retries only requests that can be replayed).
+ */
+const UNDICI_GOAWAY = /"GOAWAY" frame received with code (\d+)/;
+
+/** The error code of the HTTP/2 GOAWAY behind a network failure (its cause chain included), or undefined when it was none. */
+export function goAwayCode(error: unknown): number | undefined {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth += 1) {
+    const match = UNDICI_GOAWAY.exec(current.message);
+    if (match?.[1] !== undefined) return Number(match[1]);
+  }
+  return undefined;
+}
+
 /** One entry of a registry's `{"errors": [...]}` body. */
 export interface RegistryErrorEntry {
   code: string;
@@ -52,13 +72,20 @@ export class RegistryError extends FerryError {
   readonly temporary: boolean;
   /** Milliseconds the server asked us to wait (Retry-After), if it said. */
   readonly retryAfterMs: number | undefined;
+  /**
+   * The registry asked Ferry to slow down (HTTP 429, or an HTTP/2 GOAWAY with
+   * ENHANCE_YOUR_CALM): the retry waits longer than after a plain reset, and
+   * the client counts it among its throttling observations.
+   */
+  readonly throttled: boolean;
 
-  constructor(code: ErrorCode, message: string, init: { status?: number; temporary: boolean; retryAfterMs?: number; details?: Record<string, unknown>; cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, init: { status?: number; temporary: boolean; retryAfterMs?: number; throttled?: boolean; details?: Record<string, unknown>; cause?: unknown }) {
     super(code, message, { ...init.details, ...(init.status === undefined ? {} : { status: init.status }) }, { cause: init.cause });
     this.name = 'RegistryError';
     this.status = init.status;
     this.temporary = init.temporary;
     this.retryAfterMs = init.retryAfterMs;
+    this.throttled = init.throttled === true;
   }
 }
 
@@ -125,6 +152,7 @@ export function errorForStatus(init: { status: number; method: string; url: stri
   return new RegistryError(code, `${init.subject}: ${init.method} ${redactUrl(init.url)} returned ${init.status} (${registrySays})${words}`, {
     status: init.status,
     temporary: TEMPORARY_STATUSES.has(init.status),
+    throttled: init.status === 429,
     retryAfterMs: parseRetryAfter(init.retryAfter),
     details: { registryCodes: entries.map((entry) => entry.code), url: redactUrl(init.url), ...(hint ? { hint } : {}) },
   });
@@ -147,6 +175,15 @@ export function errorForNetwork(error: unknown, init: { method: string; url: str
   if (error instanceof FerryError) return error;
   const raw = (error as { code?: unknown } | null)?.code;
   const code = typeof raw === 'string' ? raw : '';
+  if (goAwayCode(error) === H2_ENHANCE_YOUR_CALM) {
+    const host = hostOf(init.url);
+    return new RegistryError('NETWORK_ERROR', `${init.subject}: ${init.method} ${redactUrl(init.url)} failed: ${host} sent HTTP/2 GOAWAY ENHANCE_YOUR_CALM: the registry asked Ferry to slow down`, {
+      temporary: true,
+      throttled: true,
+      details: { url: redactUrl(init.url), networkCode: code, goAway: 'ENHANCE_YOUR_CALM', hint: { kind: 'rate-limit', host } satisfies ErrorHint },
+      cause: error,
+    });
+  }
   // OpenSSL's messages end with a newline; the hint's words follow on the same line.
   const message = (error instanceof Error ? error.message : String(error)).trim();
   const tls = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/i.test(code + message);

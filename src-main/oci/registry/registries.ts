@@ -27,6 +27,8 @@ export interface RegistryAccess {
   plainHttp: boolean;
   maxConnections?: number;
   retry?: RetryPolicy;
+  /** Offer HTTP/2 to TLS registries (the registry chooses in the handshake); HTTP/1.1 only when unset. */
+  http2?: boolean;
 }
 
 /** Defaults for a registry reached over HTTPS with system trust and the usual credential files. */
@@ -100,6 +102,7 @@ export class Registries {
       retry: this.access.retry,
       maxConnections: this.access.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
       userAgent: 'ferry/0.1',
+      ...(this.access.http2 === true ? { http2: true } : {}),
     });
   }
 }

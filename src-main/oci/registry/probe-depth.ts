@@ -1,0 +1,86 @@
+/**
+ * How deep a repository path the registry takes, and whether a push creates a
+ * repository: upload sessions opened at fresh names under the prefix, one
+ * level deeper each time, every one cancelled at once. An upload that is
+ * started and cancelled completes no blob, so Distribution lists no new
+ * repository afterwards (it lists a name once a blob was linked into it).
+ */
+import type { RegistryClient } from './client.ts';
+import { cancelProbeUpload, refusalWords, startProbeUpload, type ProbeRefusal } from './probe-access.ts';
+
+/** What the depth probe found. */
+export interface DepthFinding {
+  /** The deepest depth (components after the host) an upload was accepted at; undefined when none was. */
+  deepestAccepted: number | undefined;
+  /** The shallowest depth refused after an accepted one: the limit is one less. */
+  limitAt: number | undefined;
+  /** Depths refused before any was accepted (Harbor's root, a prefix the user may not write to). */
+  refusedShallow: Array<{ depth: number; refusal: ProbeRefusal }>;
+  /** The refusal that ended the probe. */
+  refusal: ProbeRefusal | undefined;
+  /** The deepest depth tried. */
+  ceiling: number;
+  /** An upload at a fresh name one level under the prefix was accepted (202), refused as NAME_UNKNOWN (404), or neither. */
+  createsOnPush: boolean | undefined;
+  /** The words for the "creates repositories" row. */
+  createsWords: string;
+  /** Upload sessions that could not be cancelled (they expire on their own; nothing is listed for them). */
+  uncancelled: string[];
+}
+
+/** The probe repository at `depth` under the prefix: `prefix/ferry-check-<nonce>/l3/l4…`. */
+export function depthName(prefix: string, nonce: string, depth: number): string {
+  const parts = prefix === '' ? [] : prefix.split('/');
+  parts.push(`ferry-check-${nonce}`);
+  while (parts.length < depth) parts.push(`l${parts.length + 1}`);
+  return parts.join('/');
+}
+
+/** A refusal that means "this name does not exist here and a push will not make it" (ECR's answer). */
+function isNameUnknown(refusal: ProbeRefusal): boolean {
+  return refusal.codes.includes('NAME_UNKNOWN') || (refusal.status === 404 && refusal.codes.length === 0);
+}
+
+/** A refusal about who is asking, not about the name: no depth can be read from it. */
+function isAccessRefusal(refusal: ProbeRefusal): boolean {
+  return refusal.status === 401 || refusal.status === 403 || refusal.codes.includes('DENIED') || refusal.codes.includes('UNAUTHORIZED');
+}
+
+/**
+ * Starts (and cancels) uploads at fresh names from one level under the prefix down to `ceiling`, and stops
+ * at the first refusal after an accepted depth: limits are monotone, so a deeper try would say nothing new.
+ */
+export async function probeDepth(client: RegistryClient, prefix: string, nonce: string, ceiling: number, signal?: AbortSignal): Promise<DepthFinding> {
+  const first = (prefix === '' ? 0 : prefix.split('/').length) + 1;
+  const finding: DepthFinding = { deepestAccepted: undefined, limitAt: undefined, refusedShallow: [], refusal: undefined, ceiling, createsOnPush: undefined, createsWords: '', uncancelled: [] };
+  for (let depth = first; depth <= ceiling; depth += 1) {
+    const name = depthName(prefix, nonce, depth);
+    const answer = await startProbeUpload(client, name, signal);
+    if (answer.ok) {
+      if (!(await cancelProbeUpload(client, name, answer.value, signal))) finding.uncancelled.push(`an upload session in ${client.registry}/${name}`);
+      finding.deepestAccepted = depth;
+      if (depth === first) {
+        finding.createsOnPush = true;
+        finding.createsWords = `an upload at a new name (${name}) was accepted and cancelled`;
+      }
+      continue;
+    }
+    const { refusal } = answer;
+    finding.refusal = refusal;
+    if (finding.deepestAccepted !== undefined) {
+      finding.limitAt = depth;
+      break;
+    }
+    if (depth === first) {
+      if (isNameUnknown(refusal)) {
+        finding.createsOnPush = false;
+        finding.createsWords = `an upload at a new name (${name}) answered ${refusalWords(refusal)}: repositories must exist before a push`;
+        break;
+      }
+      finding.createsWords = `an upload at a new name (${name}) answered ${refusalWords(refusal)}`;
+    }
+    finding.refusedShallow.push({ depth, refusal });
+    if (isAccessRefusal(refusal)) break;
+  }
+  return finding;
+}
