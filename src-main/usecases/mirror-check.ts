@@ -13,6 +13,7 @@ import { Limiter } from '../base/limiter.ts';
 import { readMirrorConfiguration, resolvePull, type MirrorConfiguration, type Resolution } from '../mirror-config/resolve.ts';
 import { parseReference, parseRegistryPrefix } from '../oci/reference.ts';
 import type { Registries } from '../oci/registry/registries.ts';
+import type { VerifiedBundle } from '../bundle/bundle-view.ts';
 import { registryAccessFor, type RegistrySettings } from './access.ts';
 
 /** One image to check: its source reference (a tag, if any, is used for ITMS) and its manifest digest. */
@@ -204,4 +205,23 @@ export async function imagesFromBundle(bundle: string): Promise<CheckedImage[]> 
   const { report, view } = await verifyWithView(bundle);
   if (view === undefined) throw verificationFailed(report, 'its images are not checked against the mirror configuration');
   return view.images.filter((image) => image.artifactType === undefined).map((image) => ({ source: image.source, digest: image.digest }));
+}
+
+/**
+ * The app's check of the files its Mirror configuration step saved: the
+ * bundle's images against the target with the wizard's access. Undefined when
+ * the check itself could not run (the registry unreachable): the files are
+ * saved either way, and the wizard says nothing rather than something wrong.
+ */
+export async function checkSavedMapping(dir: string, target: string, view: VerifiedBundle, settings: RegistrySettings): Promise<MirrorCheckReport | undefined> {
+  const images = view.images.filter((image) => image.artifactType === undefined).map((image) => ({ source: image.source, digest: image.digest }));
+  if (images.length === 0) return undefined;
+  try {
+    const report = await runMirrorCheck({ config: dir, registry: target, images, settings });
+    // A registry that answered none of the questions (unreachable, or the push's login is not in these settings) proves nothing either way.
+    return report.rows.length > 0 && report.rows.every((row) => row.state === 'error') ? undefined : report;
+  } catch (error) {
+    if (error instanceof FerryError) return undefined;
+    throw error;
+  }
 }
