@@ -4,7 +4,7 @@
  * plan, the license of a set, the incremental base, the catalog record and
  * the read-back are the use case's, exactly as for `ferry export`.
  */
-import type { ExportInput, ExportJobResult, ExportPlanResult } from '../../src-shared/api/contract.ts';
+import type { ExportInput, ExportJobResult, ExportPlanResult, ExportRunOptions } from '../../src-shared/api/contract.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { parseSize } from '../../src-shared/units.ts';
 import type { Catalog } from '../usecases/catalog.ts';
@@ -13,9 +13,9 @@ import type { JobContext } from '../usecases/job-context.ts';
 import { argsObject, optionalString, settingsFrom, stringList, type SavedLogin } from './access.ts';
 
 /** Checks the input of export:plan and export:run. */
-export function exportInput(raw: unknown): ExportInput {
+export function exportInput(raw: unknown): ExportInput & ExportRunOptions {
   const args = argsObject(raw);
-  const input: ExportInput = {
+  const input: ExportInput & ExportRunOptions = {
     references: stringList(args, 'references')
       .map((r) => r.trim())
       .filter((r) => r !== ''),
@@ -44,6 +44,8 @@ export function exportInput(raw: unknown): ExportInput {
   if (signatureStore !== undefined) input.signatureStore = signatureStore;
   if (args.archive === true) input.archive = true;
   if (args.referrers === false) input.referrers = false;
+  // "Continue without these": the references the plan could not resolve are skipped, not fatal.
+  if (args.keepGoing === true) input.keepGoing = true;
   const partSize = optionalString(args, 'partSize');
   if (partSize !== undefined) input.partSize = partSize;
   const platforms = stringList(args, 'platforms');
@@ -53,7 +55,7 @@ export function exportInput(raw: unknown): ExportInput {
 }
 
 /** The use case's input for a checked contract input. */
-function jobInput(input: ExportInput, savedLogin: SavedLogin | undefined): ExportJobInput {
+function jobInput(input: ExportInput & ExportRunOptions, savedLogin: SavedLogin | undefined): ExportJobInput {
   const job: ExportJobInput = {
     target: input.target,
     references: input.references,
@@ -70,6 +72,7 @@ function jobInput(input: ExportInput, savedLogin: SavedLogin | undefined): Expor
   if (input.signatureStore !== undefined) job.signatureStore = input.signatureStore;
   if (input.archive === true) job.archive = true;
   if (input.referrers === false) job.referrers = false;
+  if (input.keepGoing === true) job.keepGoing = true;
   if (input.partSize !== undefined) job.partSize = parseSize(input.partSize);
   return job;
 }
@@ -80,7 +83,7 @@ export async function planExport(input: ExportInput, catalog: () => Catalog, sav
 }
 
 /** export:run's body: the export use case as a job. */
-export async function runExportJob(input: ExportInput, catalog: Catalog, context: JobContext, savedLogin?: SavedLogin): Promise<ExportJobResult> {
+export async function runExportJob(input: ExportInput & ExportRunOptions, catalog: Catalog, context: JobContext, savedLogin?: SavedLogin): Promise<ExportJobResult> {
   if (input.target.trim() === '') throw new FerryError('INVALID_ARGUMENT', 'choose where to write the bundle (a drive or a folder)', { argument: 'target' });
   const { summary } = await runExport(jobInput(input, savedLogin), catalog, context);
   return {
@@ -94,5 +97,7 @@ export async function runExportJob(input: ExportInput, catalog: Catalog, context
     parts: summary.parts.length,
     alreadyComplete: summary.alreadyComplete,
     seconds: summary.seconds,
+    // Signatures and SBOMs travel with their images: "carried" counts what was asked for.
+    ...(summary.skipped.length > 0 ? { skipped: summary.skipped, carried: summary.images.filter((image) => image.referrer === undefined).length } : {}),
   };
 }

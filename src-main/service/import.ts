@@ -56,6 +56,7 @@ export async function runImportJob(input: ImportInput, catalog: Catalog, context
     receipt: receipt ?? '',
     seconds: summary.seconds,
     ...(input.site !== undefined ? { site: siteTotals(catalog, input.site) } : {}),
+    ...(view.manifest?.skipped?.length ? { skippedAtExport: view.manifest.skipped } : {}),
   };
 }
 

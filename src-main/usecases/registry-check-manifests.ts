@@ -5,7 +5,7 @@
  */
 import type { RegistryCheckReport } from '../../src-shared/model/registry-check.ts';
 import type { RegistryClient } from '../oci/registry/client.ts';
-import { deleteByDigest, isUnsupported, refusalWords, type ProbeRefusal } from '../oci/registry/probe-access.ts';
+import { deleteByDigest, isAccessRefusal, isUnsupported, refusalWords, type ProbeRefusal } from '../oci/registry/probe-access.ts';
 import type { KindAnswer, ManifestFinding, ProbeContent } from '../oci/registry/probe-manifests.ts';
 import type { RowDetails } from './registry-check-rows.ts';
 
@@ -65,6 +65,7 @@ export async function cleanUpProbes(
     details.deletes = { detail: `deleted ${deleted} of ${total} probe manifests and blobs by digest` };
   } else {
     draft.deletes = isUnsupported(first.refusal) ? false : null;
-    details.deletes = { detail: `a DELETE by digest answered ${refusalWords(first.refusal)}; the probes stay, untagged (see leftovers)` };
+    const who = isAccessRefusal(first.refusal) ? 'this login may not delete: ' : '';
+    details.deletes = { detail: `${who}a DELETE by digest answered ${refusalWords(first.refusal)}; the probes stay, untagged (see leftovers)` };
   }
 }

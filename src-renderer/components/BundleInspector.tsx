@@ -6,6 +6,7 @@
  * screen's panel (ReviewPanel.tsx), so both read alike.
  */
 import type { VerifyResult } from '../../src-shared/api/contract.ts';
+import { SkippedReferences } from './SkippedReferences.tsx';
 import type { BundleManifest } from '../../src-shared/model/bundle.ts';
 import { formatBytes, formatLocalTime } from '../format.ts';
 import { reportFileName, type ReportInput } from '../report-html.ts';
@@ -43,6 +44,7 @@ export function manifestFacts(manifest: BundleManifest | null): Array<[string, s
     ['Exported by', `${manifest.exporter.user}@${manifest.exporter.host} (Ferry ${manifest.exporter.ferryVersion})`],
     ['Form', manifest.form],
     ['Size', formatBytes(manifest.images.reduce((sum, image) => sum + image.size, 0))],
+    ...(manifest.skipped?.length ? [['Skipped at export', `${manifest.skipped.length}: ${manifest.skipped.map((s) => s.reference).join(', ')}`] as [string, string]] : []),
   ];
 }
 
@@ -67,6 +69,7 @@ export function BundleInspector({ bundle, manifest, verification }: { bundle: st
   return (
     <section aria-labelledby="inspector-heading">
       <PlanNotes notes={notes} />
+      <SkippedReferences skipped={manifest?.skipped ?? []} />
       <h3 id="inspector-heading">Images in detail</h3>
       <p className="hint">Full digests; open an image for its platforms, layers and labels, read from the verified bundle.</p>
       <ImageDetails bundle={bundle} />

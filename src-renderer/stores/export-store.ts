@@ -91,6 +91,8 @@ export interface ExportStore extends ExportForm {
   busy: boolean;
   error: ErrorEnvelope | null;
   plan: ExportPlanResult | null;
+  /** True once the user chose "Continue without these" for a plan with references it cannot carry: the run skips them. */
+  keepGoing: boolean;
   jobId: string | null;
   job: JobStateOf<'export'> | null;
   verifyJobId: string | null;
@@ -117,6 +119,8 @@ export interface ExportStore extends ExportForm {
   setAccess: (patch: Partial<AccessForm>) => void;
   goTo: (step: ExportStep) => void;
   planExport: () => Promise<void>;
+  /** "Continue without these": the plan's unresolvable references are left out (listed in the bundle as skipped) and the wizard moves on. */
+  continueWithout: () => void;
   run: () => Promise<void>;
   cancel: () => Promise<void>;
   /** "Safely remove drive" for the drive mounted at `path`. */
@@ -176,6 +180,7 @@ const initial = {
   busy: false,
   error: null,
   plan: null,
+  keepGoing: false,
   jobId: null,
   job: null,
   verifyJobId: null,
@@ -271,7 +276,7 @@ export const useExport = create<ExportStore>()((set, get) => ({
       set({ error: { code: 'INVALID_ARGUMENT', message: 'Enter at least one image reference, one per line, or the path of an image list or image set file.' } });
       return;
     }
-    set({ busy: true, error: null, plan: null });
+    set({ busy: true, error: null, plan: null, keepGoing: false });
     try {
       const plan = await api['export:plan'](input(get()));
       // The access that planned cleanly is remembered for each registry host, for the next export.
@@ -281,6 +286,9 @@ export const useExport = create<ExportStore>()((set, get) => ({
     } catch (error) {
       set({ busy: false, error: envelopeOf(error) });
     }
+  },
+  continueWithout() {
+    set({ keepGoing: true, step: 'plan', error: null });
   },
   async run() {
     const api = requireClient();
@@ -295,7 +303,7 @@ export const useExport = create<ExportStore>()((set, get) => ({
     }
     set({ busy: true, error: null, job: null, verify: null, verifyError: null, eject: { state: 'idle' } });
     try {
-      const { jobId } = await api['export:run'](input(get()));
+      const { jobId } = await api['export:run']({ ...input(get()), ...(get().keepGoing ? { keepGoing: true } : {}) });
       set({ jobId, busy: false, step: 'run' });
       const job = await whenJobEnds(jobId, 'export');
       set({ job });

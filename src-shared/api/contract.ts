@@ -20,7 +20,7 @@ import type { JobState } from './jobs.ts';
 import type { DecisionInput, PolicyDocument, ReviewInput, ReviewReport, SignatureFinding, SigningKeyInfo } from './trust.ts';
 import type { MirrorConfigInput, MirrorFile, MirrorSaveResult, ServeStartInput, ServeRunning, ServeStatus } from './serve.ts';
 import type { DemoStatus } from './demo.ts';
-import type { ExportTargetCheck, LastImportTarget, PullSecretMergeInput, ReceiptAddedResult, SiteOverview } from './wizards.ts';
+import type { ExportRunOptions, ExportTargetCheck, LastImportTarget, PullSecretMergeInput, ReceiptAddedResult, SiteOverview } from './wizards.ts';
 import type { z } from 'zod';
 import type { RegistrySettingSchema, SettingsSchema } from '../schemas/settings.ts';
 
@@ -222,7 +222,7 @@ export interface ApiMethods {
   /** "Safely remove drive": flush, unmount and power off the drive mounted at `path` (a `drives:list` path). */
   'drives:eject': { args: { path: string }; result: { ejected: true } };
   'export:plan': { args: ExportInput; result: ExportPlanResult };
-  'export:run': { args: ExportInput; result: { jobId: string } };
+  'export:run': { args: ExportInput & ExportRunOptions; result: { jobId: string } };
   /** Whether the bundle can be written to `target`, and the free space of its drive, for the "where" step. */
   'export:target': { args: { target: string }; result: ExportTargetCheck };
   /** Records a receipt file carried back from a site, so the next export for it leaves out what it has. */

@@ -4,10 +4,11 @@
  * export's bundle or a verify report without a cast.
  */
 import type { ErrorEnvelope } from '../errors.ts';
-import type { BundleManifest } from '../model/bundle.ts';
+import type { BundleManifest, BundleSkipped } from '../model/bundle.ts';
 import type { ListedContent } from '../model/content-kind.ts';
 import type { JobProgress } from '../model/progress.ts';
 import type { TrustReport } from '../model/trust.ts';
+import type { ExportSkippedResult } from './wizards.ts';
 
 /** The verify report, as `ferry verify --json` prints it. */
 export interface VerifyResult {
@@ -20,6 +21,8 @@ export interface VerifyResult {
   contents?: ListedContent[];
   /** When it passed: who signed, approved or rejected the bundle (and the policy's verdict when the site has one). */
   trust?: TrustReport;
+  /** A partial bundle: the references its export skipped, with their reasons (it does not carry them). */
+  skipped?: BundleSkipped[];
 }
 
 /** What a verify job answers when it ends: the report, for the bundle (or plain OCI layout) it read. */
@@ -31,8 +34,8 @@ export interface VerifyJobResult extends VerifyResult {
   form?: BundleManifest['form'] | 'oci-layout';
 }
 
-/** What an export job answers when it ends. */
-export interface ExportJobResult {
+/** What an export job answers when it ends (`skipped` and `carried`: what a keep-going export left out). */
+export interface ExportJobResult extends Partial<ExportSkippedResult> {
   /** Absent only when the export wrote no ferry.json (it always does unless it failed). */
   bundleId?: string;
   /** The bundle folder, absolute. */
@@ -78,6 +81,8 @@ export interface ImportJobResult {
   seconds: number;
   /** The site the import was recorded for, with what its receipts now say it holds (issue 17: which site has what). */
   site?: ImportedSite;
+  /** A partial bundle: the references its export skipped, with their reasons (not carried, so not imported). */
+  skippedAtExport?: BundleSkipped[];
 }
 
 /** One site's totals after an import, from its receipts in the catalog. */

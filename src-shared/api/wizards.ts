@@ -5,6 +5,24 @@
  * which re-exports them, so the contract file stays one screen of methods.
  */
 
+import type { BundleSkipped } from '../model/bundle.ts';
+
+/**
+ * How the export wizard runs a plan that has references it cannot carry: "Continue without these" runs it
+ * with `keepGoing`, so those references (and any whose download fails) are skipped and listed in ferry.json.
+ */
+export interface ExportRunOptions {
+  keepGoing?: boolean;
+}
+
+/** What a keep-going export left out, for the Done page: "Carried N of M; skipped: …". */
+export interface ExportSkippedResult {
+  /** References (images and local artifacts, not the signatures that travel with them) the bundle carries. */
+  carried: number;
+  /** Each reference left out, with its reason; empty when nothing was skipped. */
+  skipped: BundleSkipped[];
+}
+
 /** The export wizard's check of the folder it will write to, before any job starts. */
 export interface ExportTargetCheck {
   /** True when the folder (or its nearest existing parent) is a folder this process can write. */

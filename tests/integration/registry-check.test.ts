@@ -11,9 +11,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RegistryCheckReport } from '../../src-shared/model/registry-check.ts';
 import { checkRegistry } from '../../src-main/usecases/registry-check.ts';
+import { Registries } from '../../src-main/oci/registry/registries.ts';
+import { listRepositoriesPage, listTagsPage } from '../../src-main/oci/registry/tags.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
 import { pushSmallImage } from '../harness/signed-images.ts';
+import { dockerRef, skopeoCopy } from '../harness/skopeo.ts';
 import { Teardown } from '../harness/teardown.ts';
 import { runFerry } from '../harness/test-helpers.ts';
 
@@ -31,6 +34,19 @@ async function visible(registry: RunningRegistry): Promise<Record<string, string
     seen[repository] = [...(tags.tags ?? [])].sort();
   }
   return seen;
+}
+
+/** What a client logged in to a token registry sees: the catalog and every tag list, through Ferry's own client. */
+async function visibleWith(registry: RunningRegistry, login: { username: string; password: string }): Promise<Record<string, string[]>> {
+  const registries = new Registries({ plainHttp: true, tls: { verify: true, caCertFiles: [], certDirs: [] }, authFile: emptyAuthFile, creds: { ...login, host: registry.host } });
+  try {
+    const client = await registries.client(registry.host);
+    const seen: Record<string, string[]> = {};
+    for (const repository of (await listRepositoriesPage(client)).names) seen[repository] = (await listTagsPage(client, repository)).names;
+    return seen;
+  } finally {
+    await registries.close();
+  }
 }
 
 /** The manifest revisions and blob links Distribution keeps for a repository (a delete by digest removes the `link` file, not its folder). */
@@ -152,13 +168,29 @@ describe('ferry registry check against Distribution 2.8', () => {
   it('names TLS with a verified certificate and Basic login, and a token service', async () => {
     const [basic, token] = await Promise.all([
       startRegistry({ mode: 'tls-basic' }).then((r) => teardown.add(r, (s) => s.stop())),
-      startRegistry({ mode: 'token' }).then((r) => teardown.add(r, (s) => s.stop())),
+      startRegistry({
+        mode: 'token',
+        users: [
+          { username: 'ferry', password: 'full-access', access: { '*': ['*'] } },
+          { username: 'pusher', password: 'no-deletes', access: { 'mirror/*': ['pull', 'push'] } },
+        ],
+      }).then((r) => teardown.add(r, (s) => s.stop())),
     ]);
     const login = (r: RunningRegistry) => ({ username: r.username ?? '', password: r.password ?? '' });
     const overTls = await checkRegistry(`${basic.host}/mirror`, { authFile: emptyAuthFile, caCertFiles: [basic.caFile ?? ''], login: login(basic) });
     expect(overTls).toMatchObject({ reachable: true, tls: 'verified', auth: 'basic', write: true, deletes: true, referrersApi: false });
+    await skopeoCopy({ ref: dockerRef(open, 'mirror/app', 'v1'), registry: open }, { ref: dockerRef(token, 'mirror/app', 'v1'), registry: token });
     const withToken = await checkRegistry(`${token.host}/mirror`, { ...plain, login: login(token) });
-    expect(withToken).toMatchObject({ reachable: true, tls: 'plain-http', auth: 'token', write: true, createsRepositoriesOnPush: true });
+    expect(withToken).toMatchObject({ reachable: true, tls: 'plain-http', auth: 'token', write: true, createsRepositoriesOnPush: true, deletes: true, leftovers: [] });
+    // A login that may push but not delete: nothing can be cleaned up, and everything that stays is listed.
+    const before = await visibleWith(token, { username: 'ferry', password: 'full-access' });
+    const pusher = await checkRegistry(`${token.host}/mirror`, { ...plain, login: { username: 'pusher', password: 'no-deletes' } });
+    expect(pusher).toMatchObject({ write: true, deletes: null, createsRepositoriesOnPush: true });
+    expect(row(pusher, 'deletes').detail).toMatch(/^this login may not delete \(a DELETE by digest answered 401/);
+    // It may not list the catalog either, so nothing was stored: what stays are the upload sessions it could not cancel (seven depths and the write probe).
+    expect(pusher.leftovers).toHaveLength(8);
+    for (const leftover of pusher.leftovers) expect(leftover).toMatch(new RegExp(`^an upload session in ${token.host}/mirror/ferry-check-[0-9a-f]{12}[/l0-9]* \\(it expires on its own\\)$`));
+    expect(await visibleWith(token, { username: 'ferry', password: 'full-access' })).toEqual(before);
     const refused = await checkRegistry(`${basic.host}/mirror`, { authFile: emptyAuthFile, caCertFiles: [basic.caFile ?? ''], login: { username: 'nobody', password: 'wrong' } });
     expect(refused).toMatchObject({ reachable: false, write: false });
     expect(row(refused, 'reachable').detail).toMatch(/401/);

@@ -14,6 +14,7 @@ import { maxNestedPathsFlag, maxNestedPathsOf } from '../nesting-flags.ts';
 import { registryFlags, registrySettings } from '../registry-flags.ts';
 import { shown, terminalSafe } from '../terminal-text.ts';
 import { mirrorCheckLines } from './mirror-config.ts';
+import { skippedAtExportLines } from '../keep-going.ts';
 
 /** The flags and help of `ferry import`. */
 export const importSpec: CommandSpec = {
@@ -111,7 +112,7 @@ async function importInput(args: ParsedArgs, io: CommandIo): Promise<ImportJobIn
 export async function runImport(args: ParsedArgs, io: CommandIo): Promise<number> {
   const { out, err } = io;
   const input = await importInput(args, io);
-  const { summary, receipt, mirrorConfig, mirrorConfigRemoved, policy, mirrorCheck } = await withCatalog(args.values, (catalog) =>
+  const { summary, receipt, mirrorConfig, mirrorConfigRemoved, policy, view, mirrorCheck } = await withCatalog(args.values, (catalog) =>
     runJob('import', err, async ({ signal, tracker, endProgress }) => {
       try {
         return await importBundle(input, catalog, { signal, tracker });
@@ -121,7 +122,10 @@ export async function runImport(args: ParsedArgs, io: CommandIo): Promise<number
     }),
   );
   if (args.values.json === true) {
-    out.write(`${JSON.stringify({ ...summary, receipt, mirrorConfig, mirrorConfigRemoved, ...(policy ? { policy } : {}), ...(mirrorCheck ? { mirrorCheck } : {}) }, null, 2)}\n`);
+    const skippedAtExport = view.manifest?.skipped;
+    out.write(
+      `${JSON.stringify({ ...summary, receipt, mirrorConfig, mirrorConfigRemoved, ...(policy ? { policy } : {}), ...(skippedAtExport?.length ? { skippedAtExport } : {}), ...(mirrorCheck ? { mirrorCheck } : {}) }, null, 2)}\n`,
+    );
     return 0;
   }
   if (policy) out.write(shown`site policy ${policy.path} (${policy.digest}): passed\n`);
@@ -136,5 +140,7 @@ export async function runImport(args: ParsedArgs, io: CommandIo): Promise<number
   if (mirrorConfig.length > 0) out.write(`mirror configuration: ${mirrorConfig.map(terminalSafe).join(', ')} in ${terminalSafe(input.mirrorConfigDir)}\n`);
   if (mirrorConfigRemoved.length > 0) out.write(`removed from the mirror configuration (an earlier run wrote them, this one did not): ${mirrorConfigRemoved.map(terminalSafe).join(', ')}\n`);
   if (mirrorCheck) out.write(mirrorCheckLines(mirrorCheck));
+  // A partial bundle: what its export left out is not at the site either.
+  if (view.manifest?.skipped?.length) out.write(`${skippedAtExportLines(view.manifest.skipped).join('\n')}\n`);
   return 0;
 }

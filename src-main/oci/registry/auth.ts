@@ -14,7 +14,8 @@ import { dispatchRequest, readCapped, type RegistryResponse } from './response-b
 export interface Scope {
   type?: 'registry';
   repository: string;
-  actions: Array<'pull' | 'push' | '*'>;
+  /** `delete` is what Distribution's token auth asks for any DELETE (a manifest, a blob, an upload's cancel). */
+  actions: Array<'pull' | 'push' | 'delete' | '*'>;
 }
 
 /** The scope `GET /v2/_catalog` needs (distribution's token scope documentation). */

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { FerryError } from '../../../src-shared/errors.ts';
+import type { Scope } from './auth.ts';
 import type { RegistryClient } from './client.ts';
 import { RegistryError } from './errors.ts';
 import { listRepositoriesPage } from './tags.ts';
@@ -57,6 +58,16 @@ export function absentDigest(): string {
   return `sha256:${randomBytes(32).toString('hex')}`;
 }
 
+/**
+ * The access every probe request in a repository asks for: pushing, and deleting again what it pushed (an
+ * upload's cancel included: Distribution's token auth wants `delete` for any DELETE). One scope set per
+ * repository, so one token covers a probe's upload, its cancel and its clean-up. A token service grants
+ * what the user may have; a missing `delete` only leaves the probes listed as leftovers.
+ */
+export function probeScopes(repository: string): Scope[] {
+  return [{ repository, actions: ['pull', 'push', 'delete'] }];
+}
+
 function headerText(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
@@ -68,7 +79,7 @@ export async function startProbeUpload(client: RegistryClient, repository: strin
     const response = await client.send({
       method: 'POST',
       path: `/v2/${repository}/blobs/uploads/`,
-      scopes: [{ repository, actions: ['pull', 'push'] }],
+      scopes: probeScopes(repository),
       expect: [202],
       subject,
       signal,
@@ -88,7 +99,7 @@ export async function patchProbeUpload(client: RegistryClient, repository: strin
     const response = await client.send({
       method: 'PATCH',
       path: location,
-      scopes: [{ repository, actions: ['pull', 'push'] }],
+      scopes: probeScopes(repository),
       expect: [202],
       subject,
       signal,
@@ -107,7 +118,7 @@ export async function cancelProbeUpload(client: RegistryClient, repository: stri
     const response = await client.send({
       method: 'DELETE',
       path: location,
-      scopes: [{ repository, actions: ['pull', 'push'] }],
+      scopes: probeScopes(repository),
       expect: [200, 202, 204, 404],
       subject: `cancel of a probe upload in ${client.registry}/${repository}`,
       signal,
@@ -140,7 +151,7 @@ export async function probeBlobExists(client: RegistryClient, repository: string
     const response = await client.send({
       method: 'HEAD',
       path: `/v2/${repository}/blobs/${digest}`,
-      scopes: [{ repository, actions: ['pull', 'push'] }],
+      scopes: probeScopes(repository),
       expect: [200, 404],
       subject: `blob ${digest}`,
       signal,
@@ -157,13 +168,18 @@ export async function deleteByDigest(client: RegistryClient, repository: string,
     const response = await client.send({
       method: 'DELETE',
       path: `/v2/${repository}/${kind}/${digest}`,
-      scopes: [{ repository, actions: ['pull', 'push', '*'] }],
+      scopes: probeScopes(repository),
       expect: [200, 202, 204],
       subject: `${client.registry}/${repository}@${digest}`,
       signal,
     });
     await response.body.dump();
   }, signal);
+}
+
+/** True when a refusal is about who asks (401, 403, `DENIED`), not about what the registry does. */
+export function isAccessRefusal(refusal: ProbeRefusal): boolean {
+  return refusal.status === 401 || refusal.status === 403 || refusal.codes.includes('DENIED') || refusal.codes.includes('UNAUTHORIZED');
 }
 
 /** True when a refusal says the registry does not do this at all (405, `UNSUPPORTED`), rather than "not here" or "not you". */
@@ -182,6 +198,7 @@ export async function probeDeleteRoute(client: RegistryClient, repository: strin
   const words = refusalWords(answer.refusal);
   if (isUnsupported(answer.refusal)) return { deletes: false, words: `a DELETE by digest answered ${words}` };
   if (answer.refusal.status === 404) return { deletes: true, words: `a DELETE of a manifest that does not exist answered ${words}, as where deletes are enabled` };
+  if (isAccessRefusal(answer.refusal)) return { deletes: undefined, words: `this login may not delete (a DELETE by digest answered ${words})` };
   return { deletes: undefined, words: `a DELETE by digest answered ${words}` };
 }
 

@@ -6,7 +6,7 @@
  * repository afterwards (it lists a name once a blob was linked into it).
  */
 import type { RegistryClient } from './client.ts';
-import { cancelProbeUpload, refusalWords, startProbeUpload, type ProbeRefusal } from './probe-access.ts';
+import { cancelProbeUpload, isAccessRefusal, refusalWords, startProbeUpload, type ProbeRefusal } from './probe-access.ts';
 
 /** What the depth probe found. */
 export interface DepthFinding {
@@ -41,11 +41,6 @@ function isNameUnknown(refusal: ProbeRefusal): boolean {
   return refusal.codes.includes('NAME_UNKNOWN') || (refusal.status === 404 && refusal.codes.length === 0);
 }
 
-/** A refusal about who is asking, not about the name: no depth can be read from it. */
-function isAccessRefusal(refusal: ProbeRefusal): boolean {
-  return refusal.status === 401 || refusal.status === 403 || refusal.codes.includes('DENIED') || refusal.codes.includes('UNAUTHORIZED');
-}
-
 /**
  * Starts (and cancels) uploads at fresh names from one level under the prefix down to `ceiling`, and stops
  * at the first refusal after an accepted depth: limits are monotone, so a deeper try would say nothing new.
@@ -57,11 +52,12 @@ export async function probeDepth(client: RegistryClient, prefix: string, nonce: 
     const name = depthName(prefix, nonce, depth);
     const answer = await startProbeUpload(client, name, signal);
     if (answer.ok) {
-      if (!(await cancelProbeUpload(client, name, answer.value, signal))) finding.uncancelled.push(`an upload session in ${client.registry}/${name}`);
+      const cancelled = await cancelProbeUpload(client, name, answer.value, signal);
+      if (!cancelled) finding.uncancelled.push(`an upload session in ${client.registry}/${name}`);
       finding.deepestAccepted = depth;
       if (depth === first) {
         finding.createsOnPush = true;
-        finding.createsWords = `an upload at a new name (${name}) was accepted and cancelled`;
+        finding.createsWords = `an upload at a new name (${name}) was accepted${cancelled ? ' and cancelled' : ', but its cancel was refused'}`;
       }
       continue;
     }

@@ -7,6 +7,7 @@ import { formatBytes } from '../../../src-shared/units.ts';
 import { formatDuration } from '../../format.ts';
 import { useExport } from '../../stores/export-store.ts';
 import { VerifyReport } from '../../components/VerifyReport.tsx';
+import { SkippedReferences } from '../../components/SkippedReferences.tsx';
 
 /** The bundle's facts, each under a name an operator uses (no field names, sizes and durations formatted). */
 function BundleSummary({ result }: { result: ExportJobResult }) {
@@ -47,6 +48,12 @@ export function DoneStep() {
         The bundle was written to <span className="mono">{s.target}</span>.
       </p>
       {result && <BundleSummary result={result} />}
+      {result?.skipped && result.skipped.length > 0 && (
+        <SkippedReferences
+          skipped={result.skipped}
+          heading={`Carried ${result.carried ?? 0} of ${(result.carried ?? 0) + result.skipped.length}; skipped ${result.skipped.length} (the bundle lists ${result.skipped.length === 1 ? 'it' : 'them'} with the reason):`}
+        />
+      )}
       <h3>Verification</h3>
       {!s.verify && !s.verifyError && <JobProgressView jobId={s.verifyJobId} label="Verification progress" />}
       <ErrorNotice error={s.verifyError} />

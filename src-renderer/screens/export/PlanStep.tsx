@@ -12,12 +12,15 @@ import { useExport } from '../../stores/export-store.ts';
  * field that fixes it and the references it stopped; the engine's own text
  * stays folded under "Details".
  */
-export function PlanProblems({ problems }: { problems: ExportPlanResult['problems'] }) {
+export function PlanProblems({ problems, onContinue, leftOut = false }: { problems: ExportPlanResult['problems']; onContinue?: () => void; leftOut?: boolean }) {
   const stopped = problems.reduce((n, p) => n + (p.references?.length ?? 1), 0);
+  const these = `${stopped} reference${stopped === 1 ? '' : 's'}`;
   return (
-    <div role="alert" className="notice notice-error">
+    <div role={leftOut ? 'note' : 'alert'} aria-label={leftOut ? 'References left out' : undefined} className={leftOut ? 'notice' : 'notice notice-error'}>
       <p className="notice-title">
-        {stopped} reference{stopped === 1 ? '' : 's'} could not be resolved. Fix what is named below (or remove the reference), then plan again.
+        {leftOut
+          ? `${these} will not be carried; the bundle lists ${stopped === 1 ? 'it' : 'them'} as skipped, with the reason.`
+          : `${these} could not be resolved. Fix what is named below (or remove the reference), then plan again${onContinue ? ', or continue without them' : ''}.`}
       </p>
       <ul>
         {problems.map((p) => (
@@ -44,6 +47,13 @@ export function PlanProblems({ problems }: { problems: ExportPlanResult['problem
           </li>
         ))}
       </ul>
+      {onContinue && (
+        <div className="actions">
+          <button type="button" onClick={onContinue}>
+            Continue without these
+          </button>
+        </div>
+      )}
     </div>
   );
 }
@@ -63,7 +73,7 @@ export function PlanStep() {
   if (!plan) return null;
   return (
     <>
-      {plan.problems.length > 0 && <PlanProblems problems={plan.problems} />}
+      {plan.problems.length > 0 && <PlanProblems problems={plan.problems} leftOut={s.keepGoing} />}
       <VirtualTable caption="Images in the plan" label="Images in the plan, scrollable" columns={PLAN_COLUMNS} rows={plan.images} rowKey={(img) => `${img.reference}@${img.digest}`} />
       <dl className="facts" aria-label="Totals">
         <div>
@@ -107,7 +117,7 @@ export function PlanStep() {
         <button type="button" onClick={() => s.goTo('what')}>
           Back
         </button>
-        <button type="button" className="primary" disabled={plan.problems.length > 0 || plan.images.length === 0} onClick={() => s.goTo('where')}>
+        <button type="button" className="primary" disabled={(plan.problems.length > 0 && !s.keepGoing) || plan.images.length === 0} onClick={() => s.goTo('where')}>
           Choose where
         </button>
       </div>

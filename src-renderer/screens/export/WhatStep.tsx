@@ -70,7 +70,10 @@ export function WhatStep() {
       )}
       <OpenShiftEndpoints values={{ updateService: s.updateService, signatureStore: s.signatureStore }} onChange={(patch) => s.set(patch)} />
       <AccessFields legend="Source registry access" idPrefix="source" access={s.access} onChange={s.setAccess} prefilledFrom={s.prefilledFrom} />
-      {s.plan && s.plan.problems.length > 0 && <PlanProblems problems={s.plan.problems} />}
+      {s.plan && s.plan.problems.length > 0 && (
+        // With some references resolved, the rest can go without the ones named (they are listed in the bundle as skipped).
+        <PlanProblems problems={s.plan.problems} {...(s.plan.images.length > 0 ? { onContinue: () => s.continueWithout() } : {})} />
+      )}
       <ErrorNotice error={s.error} />
       <div className="actions">
         <button type="submit" className="primary" disabled={s.busy}>

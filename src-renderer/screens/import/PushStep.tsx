@@ -9,6 +9,7 @@ import { formatBytes } from '../../../src-shared/units.ts';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { JobProgressView } from '../../components/JobProgressView.tsx';
 import { SafelyRemove } from '../../components/SafelyRemove.tsx';
+import { SkippedReferences } from '../../components/SkippedReferences.tsx';
 import { useImport } from '../../stores/import-store.ts';
 import { formatCount as count, formatDuration as duration } from '../../format.ts';
 
@@ -61,6 +62,7 @@ function Summary({ result }: { result: ImportJobResult }) {
         </div>
       </dl>
       <WhyTheNumbers result={result} bundle={s.verify} />
+      <SkippedReferences skipped={result.skippedAtExport ?? []} />
       {result.receipt && (
         <p>
           The receipt for the trip back was written beside the bundle: <span className="mono">{result.receipt}</span>. Carry it to the connected side, so the next export for{' '}

@@ -38,6 +38,10 @@ export class ExportWhatStep extends WizardStep {
   async plan(): Promise<void> {
     await this.page.getByRole('button', { name: 'Plan export' }).click();
   }
+  /** "Continue without these" under the plan's problems: the references named there are left out (keep-going). */
+  async continueWithout(): Promise<void> {
+    await this.page.getByRole('alert').getByRole('button', { name: 'Continue without these' }).click();
+  }
 }
 
 /** Step 2: the plan's images, totals and problems. */
@@ -102,5 +106,11 @@ export class ExportDoneStep extends WizardStep {
   protected readonly title = 'Done';
   async expectVerified(): Promise<void> {
     await expect(this.page.getByText('Bundle verified: every check passed.')).toBeVisible();
+  }
+  /** A partial export's "Carried N of M; skipped …" with each skipped reference named. */
+  async expectSkipped(carried: number, asked: number, references: string[]): Promise<void> {
+    const note = this.page.getByRole('note', { name: 'Skipped references' });
+    await expect(note).toContainText(`Carried ${carried} of ${asked}`);
+    for (const reference of references) await expect(note.getByRole('listitem').filter({ hasText: reference })).toBeVisible();
   }
 }

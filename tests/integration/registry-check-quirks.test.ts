@@ -1,0 +1,105 @@
+/**
+ * `ferry registry check` against registries that are not Distribution (issue
+ * 18), each played by the fault proxy's quirk modes in front of the real
+ * Distribution registry: a path-depth limit (Quay, GitLab), manifest media
+ * types refused (Harbor's "unknown: artifact", Nexus's 400), and repositories
+ * that must exist (ECR) with Quay's creation API, which `createRepositories`
+ * then uses so that a push succeeds.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RegistryCheckReport } from '../../src-shared/model/registry-check.ts';
+import { checkRegistry, createRepositories } from '../../src-main/usecases/registry-check.ts';
+import { DOCKER_MANIFEST_LIST, OCI_INDEX } from '../../src-main/oci/media-types.ts';
+import { emptyAuthFile } from '../harness/ferry-access.ts';
+import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.ts';
+import type { QuirkOptions } from '../harness/registry-quirks.ts';
+import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
+import { pushSmallImage } from '../harness/signed-images.ts';
+import { runSkopeo } from '../harness/skopeo.ts';
+import { Teardown } from '../harness/teardown.ts';
+import { failure, runFerry } from '../harness/test-helpers.ts';
+
+const teardown = new Teardown();
+const plain = { plainHttp: true, authFile: emptyAuthFile };
+let upstream: RunningRegistry;
+
+async function proxyWith(quirks: QuirkOptions): Promise<FaultProxy> {
+  return teardown.add(await startFaultProxy({ upstream: upstream.url, quirks }), (p) => p.stop());
+}
+
+function row(report: RegistryCheckReport, id: string): { state: string; detail: string } {
+  const found = report.rows.find((r) => r.id === id);
+  if (!found) throw new Error(`no row ${id}`);
+  return found;
+}
+
+async function catalog(): Promise<string[]> {
+  return ((await (await fetch(`${upstream.url}/v2/_catalog`)).json()) as { repositories: string[] }).repositories;
+}
+
+beforeAll(async () => {
+  upstream = teardown.add(await startRegistry({ mode: 'anonymous' }), (r) => r.stop());
+  await pushSmallImage(upstream, 'mirror/app', 'v1', 'app');
+});
+
+afterAll(() => teardown.run());
+
+describe('registry quirks, as ferry registry check reports them', () => {
+  it('a path-depth limit (Quay, GitLab): maxDepth is the limit, named with the refusal', async () => {
+    const proxy = await proxyWith({ maxDepth: 3 });
+    const report = await checkRegistry(`${proxy.host}/mirror`, plain);
+    expect(report).toMatchObject({ reachable: true, write: true, maxDepth: 3, createsRepositoriesOnPush: true, probeRepository: 'mirror/app' });
+    expect(row(report, 'max-depth')).toMatchObject({ state: 'no', detail: expect.stringMatching(/^at most 3 levels: an upload 4 levels deep answered 400 NAME_INVALID/) as unknown });
+    // Three uploads at fresh names (depths 2 and 3 accepted and cancelled, 4 refused) and none deeper: the probe stops at the limit.
+    const depthPosts = proxy.requests.filter((r) => r.method === 'POST' && r.path.includes('/ferry-check-'));
+    expect(depthPosts.map((r) => r.status)).toEqual([202, 202, 400]);
+    expect(proxy.requests.filter((r) => r.method === 'DELETE' && r.path.includes('/ferry-check-')).map((r) => r.status)).toEqual([204, 204]);
+    const shallow = await checkRegistry(`${(await proxyWith({ maxDepth: 2 })).host}/mirror`, plain);
+    expect(shallow.maxDepth).toBe(2);
+  });
+
+  it("manifest media types refused: Harbor's unknown: artifact for OCI indexes, Nexus's 400 for manifest lists", async () => {
+    const harbor = await proxyWith({ refuseManifestTypes: { mediaTypes: [OCI_INDEX], style: 'harbor' } });
+    const report = await checkRegistry(`${harbor.host}/mirror`, plain);
+    expect(report.accepts).toEqual({ ociIndex: false, dockerManifestList: true, artifactType: true, subject: true });
+    expect(row(report, 'oci-index')).toMatchObject({ state: 'no', detail: expect.stringMatching(/refused: .*400 \(UNKNOWN: artifact mirror\/app: unsupported media type/) as unknown });
+    expect(report.leftovers).toEqual([]);
+    const nexus = await proxyWith({ refuseManifestTypes: { mediaTypes: [OCI_INDEX, DOCKER_MANIFEST_LIST], style: 'nexus' } });
+    const refused = await checkRegistry(`${nexus.host}/mirror`, plain);
+    expect(refused.accepts).toEqual({ ociIndex: false, dockerManifestList: false, artifactType: true, subject: true });
+    expect(row(refused, 'docker-manifest-list').detail).toMatch(/MANIFEST_INVALID/);
+  });
+
+  it('repositories that must exist (ECR) with a creation API (Quay): reported, and createRepositories makes the push succeed', async () => {
+    const proxy = await proxyWith({ repositoriesMustExist: { known: ['mirror/app'] }, creationApi: true });
+    const before = await catalog();
+    const report = await checkRegistry(`${proxy.host}/mirror`, plain);
+    expect(report).toMatchObject({ write: true, createsRepositoriesOnPush: false, canCreateRepositories: true, probeRepository: 'mirror/app', leftovers: [] });
+    expect(row(report, 'creates-repositories').detail).toMatch(/404 NAME_UNKNOWN: repositories must exist before a push/);
+    expect(row(report, 'max-depth').state).toBe('unknown');
+    expect(proxy.quirks?.created).toEqual([]);
+    expect(await catalog()).toEqual(before);
+
+    const copy = ['copy', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${upstream.host}/mirror/app:v1`, `docker://${proxy.host}/mirror/new:v1`];
+    await expect(runSkopeo(copy)).rejects.toThrow(/does not exist/);
+    const created = await createRepositories(proxy.host, ['mirror/new', 'mirror/new'], plain);
+    expect(created).toEqual([{ repository: 'mirror/new', outcome: 'created' }]);
+    await runSkopeo(copy);
+    expect(await catalog()).toContain('mirror/new');
+    expect(await createRepositories(proxy.host, ['mirror/new'], plain)).toEqual([{ repository: 'mirror/new', outcome: 'existed' }]);
+  });
+
+  it('an empty prefix on a registry whose pushes create no repository is not writable: exit 1, and the hint names the flag', async () => {
+    const proxy = await proxyWith({ repositoriesMustExist: { known: [] }, creationApi: true });
+    const result = await runFerry('registry', 'check', '--plain-http', '--authfile', emptyAuthFile, `${proxy.host}/site`);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^Write access under the prefix +no +no repository under the prefix to write to/m);
+    expect(result.stdout).toContain('Pushes do not create repositories: import with --create-repositories, or create them first.');
+  });
+
+  it('createRepositories refuses, naming the repositories, where the registry offers no way to create them', async () => {
+    const proxy = await proxyWith({ repositoriesMustExist: { known: [] } });
+    const error = await failure(createRepositories(proxy.host, ['mirror/a', 'mirror/b'], plain));
+    expect(error.message).toMatch(/offers no way to create repositories .*create these first: mirror\/a, mirror\/b$/);
+  });
+});
