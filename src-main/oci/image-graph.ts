@@ -7,12 +7,13 @@
  */
 import type { Descriptor, Platform, Reference } from '../../src-shared/model/oci.ts';
 import { FerryError } from '../../src-shared/errors.ts';
-import { sha256Digest } from './digest.ts';
+import { isDigest, sha256Digest } from './digest.ts';
 import { MAX_INDEX_NESTING, OCI_INDEX } from './media-types.ts';
 import { formatPlatform, selects, type PlatformSelection } from './platform.ts';
 import { formatReference, manifestIdentifier } from './reference.ts';
 import type { RegistryClient } from './registry/client.ts';
-import { getManifest, type FetchedManifest } from './registry/manifests.ts';
+import { getManifest, headManifest, type FetchedManifest } from './registry/manifests.ts';
+import { heldManifest, type HeldManifests } from './held-manifests.ts';
 
 /** One manifest in the graph, with its exact bytes and what it points to. */
 export interface ManifestNode {
@@ -70,10 +71,47 @@ function toNode(fetched: FetchedManifest, platform: Platform | undefined): Manif
   return node;
 }
 
-/** Fetches the manifest graph of a reference from a registry, keeping only the selected platforms. */
-export async function resolveImageGraph(client: RegistryClient, reference: Reference, selection: PlatformSelection, signal?: AbortSignal): Promise<ImageGraph> {
+/**
+ * The root manifest, and whether it was held: fetched as today without held
+ * manifests. With them (a rerun), a digest is looked up there first, and a
+ * tag is first resolved to its current digest by HEAD (Docker Hub counts
+ * manifest GETs, not HEADs), so the source is asked for the bytes only when
+ * they are not held. A HEAD without a usable digest falls back to the GET by tag.
+ */
+async function rootManifest(
+  client: RegistryClient,
+  reference: Reference,
+  held: HeldManifests | undefined,
+  subject: string,
+  signal?: AbortSignal,
+): Promise<{ fetched: FetchedManifest; held: boolean }> {
+  const fetch = async (identifier: string): Promise<{ fetched: FetchedManifest; held: boolean }> => ({
+    fetched: await getManifest(client, reference.repository, identifier, { signal, subject }),
+    held: false,
+  });
+  if (held === undefined) return fetch(manifestIdentifier(reference));
+  let digest = reference.digest;
+  if (digest === undefined) {
+    const head = await headManifest(client, reference.repository, manifestIdentifier(reference), signal);
+    digest = head?.digest !== undefined && isDigest(head.digest) ? head.digest : undefined;
+  }
+  if (digest === undefined) return fetch(manifestIdentifier(reference));
+  const fromHeld = await heldManifest(held, digest, subject, signal);
+  return fromHeld ? { fetched: fromHeld, held: true } : fetch(digest);
+}
+
+/**
+ * Fetches the manifest graph of a reference from a registry, keeping only the
+ * selected platforms; manifests in `held` (checked against their digests) are
+ * taken from there instead of the source.
+ */
+export async function resolveImageGraph(client: RegistryClient, reference: Reference, selection: PlatformSelection, signal?: AbortSignal, held?: HeldManifests): Promise<ImageGraph> {
   const subject = formatReference(reference);
-  const rootFetched = await getManifest(client, reference.repository, manifestIdentifier(reference), { signal, subject });
+  const rootLookup = await rootManifest(client, reference, held, subject, signal);
+  const rootFetched = rootLookup.fetched;
+  // A holder that has the root has its children too (a registry accepts a manifest only after its children, an
+  // export writes children first); one that lacks the root is not asked about each child (a request apiece at a destination).
+  const childrenHeld = rootLookup.held ? held : undefined;
   const nodes = new Map<string, ManifestNode>();
   const top = toNode(rootFetched, undefined);
   nodes.set(top.digest, top);
@@ -92,7 +130,8 @@ export async function resolveImageGraph(client: RegistryClient, reference: Refer
     }
     const next = await Promise.all(
       [...fresh.values()].map(async (d) => {
-        const fetched = await getManifest(client, reference.repository, d.digest, { signal, subject: `${subject} (manifest ${d.digest})` });
+        const childSubject = `${subject} (manifest ${d.digest})`;
+        const fetched = (await heldManifest(childrenHeld, d.digest, childSubject, signal)) ?? (await getManifest(client, reference.repository, d.digest, { signal, subject: childSubject }));
         const node = toNode(fetched, d.platform);
         nodes.set(d.digest, node);
         return { node, fetched };

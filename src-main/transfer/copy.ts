@@ -20,6 +20,7 @@ import type { RegistryClient } from '../oci/registry/client.ts';
 import { BlobMover, type BlobOrigin } from './blob-mover.ts';
 import { headManifest, putManifest } from '../oci/registry/manifests.ts';
 import type { Registries } from '../oci/registry/registries.ts';
+import { RegistryManifests } from '../oci/registry/registry-manifests.ts';
 import { RepositoryBlobs } from '../oci/registry/repository-blobs.ts';
 import { Limiter } from '../base/limiter.ts';
 import { buildAllArtifacts, resolveAll, resolveEach, unresolvedError } from './plan.ts';
@@ -103,7 +104,7 @@ interface Sides {
 export async function copyImages(requests: CopyRequest[], from: Registries, to: Registries, options: CopyOptions): Promise<CopySummary> {
   const started = Date.now();
   checkDistinctDestinations(requests);
-  const { graphs, skipped } = await resolveSources(requests, from, options);
+  const { graphs, skipped } = await resolveSources(requests, from, to, options);
   const artifactRequests = options.artifacts ?? [];
   const artifacts = await buildAllArtifacts(
     artifactRequests.map((a) => a.artifact),
@@ -166,10 +167,13 @@ export async function copyImages(requests: CopyRequest[], from: Registries, to: 
 }
 
 /** Resolves every source: with keep-going, the ones that fail are skipped (all of them failing still fails the job). */
-async function resolveSources(requests: CopyRequest[], from: Registries, options: CopyOptions): Promise<{ graphs: Array<ImageGraph | undefined>; skipped: BundleSkipped[] }> {
+async function resolveSources(requests: CopyRequest[], from: Registries, to: Registries, options: CopyOptions): Promise<{ graphs: Array<ImageGraph | undefined>; skipped: BundleSkipped[] }> {
   const sources = requests.map((r) => r.source);
-  if (options.keepGoing !== true) return { graphs: await resolveAll(sources, from, options.platforms, options.signal), skipped: [] };
-  const { graphs, problems } = await resolveEach(sources, from, options.platforms, options.signal);
+  // What a rerun finds at the destination is read from there, by digest, instead of from the source (its pull quota).
+  const destinations = requests.map((request) => new RegistryManifests(to, request.destination));
+  const held = (_reference: Reference, index: number): RegistryManifests | undefined => destinations[index];
+  if (options.keepGoing !== true) return { graphs: await resolveAll(sources, from, options.platforms, options.signal, held), skipped: [] };
+  const { graphs, problems } = await resolveEach(sources, from, options.platforms, options.signal, held);
   if (problems.length > 0 && graphs.every((graph) => graph === undefined) && (options.artifacts ?? []).length === 0) throw unresolvedError(problems);
   // A source copied to several destinations is resolved once per request: listed once.
   const seen = new Set<string>();

@@ -22,6 +22,7 @@ import { formatReference } from '../oci/reference.ts';
 import type { RegistryClient } from '../oci/registry/client.ts';
 import type { Registries } from '../oci/registry/registries.ts';
 import { RepositoryBlobs } from '../oci/registry/repository-blobs.ts';
+import { FolderManifests } from '../bundle/folder-manifests.ts';
 import { clearExportState, saveExportState, sameJob, type ExportState } from '../bundle/export-state.ts';
 import { writeFileDurable } from '../base/durable-write.ts';
 import { indexJson, OCI_LAYOUT_CONTENT, type LayoutImage } from '../bundle/layout.ts';
@@ -156,9 +157,11 @@ function imageBlobShares(layout: BundleLayout, artifacts: LocalArtifactGraph[]):
 }
 
 /** Resolves the references: with keep-going, the ones that fail are skipped (all of them failing still fails the job). */
-async function resolveSubjects(request: ExportRequest, registries: Registries): Promise<{ subjects: ImageGraph[]; skipped: BundleSkipped[] }> {
-  if (request.keepGoing !== true) return { subjects: await resolveAll(request.references, registries, request.platforms, request.signal), skipped: [] };
-  const { graphs, problems } = await resolveEach(request.references, registries, request.platforms, request.signal);
+async function resolveSubjects(request: ExportRequest, registries: Registries, dir: string): Promise<{ subjects: ImageGraph[]; skipped: BundleSkipped[] }> {
+  const folder = await FolderManifests.open(dir); // a rerun takes the manifests it wrote from its folder, not the source's pull quota
+  const held = folder ? () => folder : undefined;
+  if (request.keepGoing !== true) return { subjects: await resolveAll(request.references, registries, request.platforms, request.signal, held), skipped: [] };
+  const { graphs, problems } = await resolveEach(request.references, registries, request.platforms, request.signal, held);
   const subjects = graphs.filter((graph): graph is ImageGraph => graph !== undefined);
   if (problems.length > 0 && subjects.length === 0 && (request.artifacts ?? []).length === 0) throw unresolvedError(problems);
   return { subjects, skipped: skippedAtPlan(problems) };
@@ -179,7 +182,7 @@ async function retirePartial(dir: string, finished: BundleManifest): Promise<voi
 export async function exportBundle(request: ExportRequest, registries: Registries): Promise<ExportSummary> {
   const started = Date.now();
   const dir = resolve(request.target);
-  const resolved = await resolveSubjects(request, registries);
+  const resolved = await resolveSubjects(request, registries, dir);
   const discovery = request.referrers === false ? { referrers: [], notes: [] } : await discoverReferrers(resolved.subjects, registries, request.signal);
   const artifacts = await buildAllArtifacts(request.artifacts ?? [], request.signal);
   let carried: CarriedGraphs = { subjects: resolved.subjects, referrers: discovery.referrers };

@@ -5,6 +5,7 @@
  */
 import type { Reference } from '../../src-shared/model/oci.ts';
 import { FerryError, toErrorEnvelope, type ErrorEnvelope } from '../../src-shared/errors.ts';
+import type { HeldManifests } from '../oci/held-manifests.ts';
 import { manifestsInPushOrder, resolveImageGraph, type ImageGraph, type ManifestNode } from '../oci/image-graph.ts';
 import { buildArtifactGraph, type LocalArtifact, type LocalArtifactGraph, type PlannedFile } from '../oci/local-artifact.ts';
 import type { PlatformSelection } from '../oci/platform.ts';
@@ -21,6 +22,9 @@ export interface ResolveProblem {
   error: ErrorEnvelope;
 }
 
+/** Per reference, the manifests Ferry already holds for it (a rerun's export folder or copy destination), taken instead of fetched. */
+export type HeldFor = (reference: Reference, index: number) => HeldManifests | undefined;
+
 /**
  * Resolves every reference, each on its own: the graphs line up with
  * `references` (undefined where one failed) and every failure is listed.
@@ -31,13 +35,14 @@ export async function resolveEach(
   registries: Registries,
   platforms: PlatformSelection,
   signal?: AbortSignal,
+  held?: HeldFor,
 ): Promise<{ graphs: Array<ImageGraph | undefined>; problems: ResolveProblem[] }> {
   const limiter = new Limiter(PLAN_CONCURRENCY);
   const results = await Promise.allSettled(
-    references.map((reference) =>
+    references.map((reference, index) =>
       limiter.run(async () => {
         const client = await registries.client(reference.registry);
-        return resolveImageGraph(client, reference, platforms, signal);
+        return resolveImageGraph(client, reference, platforms, signal, held?.(reference, index));
       }),
     ),
   );
@@ -58,8 +63,8 @@ export function unresolvedError(problems: readonly ResolveProblem[]): FerryError
 }
 
 /** Resolves every reference; throws one FerryError listing every reference that failed. */
-export async function resolveAll(references: Reference[], registries: Registries, platforms: PlatformSelection, signal?: AbortSignal): Promise<ImageGraph[]> {
-  const { graphs, problems } = await resolveEach(references, registries, platforms, signal);
+export async function resolveAll(references: Reference[], registries: Registries, platforms: PlatformSelection, signal?: AbortSignal, held?: HeldFor): Promise<ImageGraph[]> {
+  const { graphs, problems } = await resolveEach(references, registries, platforms, signal, held);
   if (problems.length > 0) throw unresolvedError(problems);
   return graphs.filter((graph): graph is ImageGraph => graph !== undefined);
 }

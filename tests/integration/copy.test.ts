@@ -85,8 +85,9 @@ describe('ferry copy --images', () => {
       expect(result.stderr).toContain('2 images cannot be resolved');
       expect(result.stderr).toContain(`${source.host}/nope/one:v1`);
       expect(result.stderr).toContain(`${source.host}/nope/two:v1`);
+      // Planning may read the destination (a rerun takes the manifests it already holds from there), never write to it.
       expect(proxy.requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD')).toEqual([]);
-      expect(proxy.requests).toEqual([]);
+      expect(proxy.requests.filter((r) => r.method === 'GET' && !/^\/v2\/(|.*\/manifests\/sha256:[0-9a-f]{64})$/.test(r.path))).toEqual([]);
     } finally {
       await proxy.stop();
     }

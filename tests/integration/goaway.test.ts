@@ -36,7 +36,7 @@ beforeAll(async () => {
   [source, target] = await Promise.all([anonymous(), anonymous()]);
   fixtures = await buildFixtures();
   imageSet = await makeImageSet(6, 256 * 1024, { repositoryPrefix: 'goaway' });
-  await Promise.all([seedFixtures(source, [fixtures['oci-index'], fixtures['big-layers']]), seedImageSet(source, imageSet)]);
+  await Promise.all([seedFixtures(source, [fixtures['oci-index'], fixtures['big-layers'], fixtures['empty-layer']]), seedImageSet(source, imageSet)]);
   sourceProxy = teardown.add(await startH2Proxy({ upstream: source.url }), (started) => started.stop());
   targetProxy = teardown.add(await startH2Proxy({ upstream: target.url }), (started) => started.stop());
   workDir = await mkdtemp(join(tmpdir(), 'ferry-goaway-test-'));
@@ -48,7 +48,8 @@ afterAll(() => teardown.run());
 function sourceReferences(): string[] {
   return [
     ...imageSet.images.map((image) => `${sourceProxy.host}/${image.repository}:${image.tag}`),
-    ...[fixtures['oci-index'], fixtures['big-layers']].map((fixture) => `${sourceProxy.host}/${fixture.repository}:${fixture.tag}`),
+    // empty-layer has a zero-length blob: undici's HTTP/2 path would never end its upload stream if it were sent as a body.
+    ...[fixtures['oci-index'], fixtures['big-layers'], fixtures['empty-layer']].map((fixture) => `${sourceProxy.host}/${fixture.repository}:${fixture.tag}`),
   ];
 }
 
@@ -99,7 +100,7 @@ describe('GOAWAY ENHANCE_YOUR_CALM mid-job', () => {
     for (const image of imageSet.images) {
       expect(await skopeoInspectRawDigest(`docker://${target.host}/mirror/${image.repository}:${image.tag}`, target)).toBe(image.manifestDigest);
     }
-    for (const fixture of [fixtures['oci-index'], fixtures['big-layers']]) {
+    for (const fixture of [fixtures['oci-index'], fixtures['big-layers'], fixtures['empty-layer']]) {
       expect(await skopeoInspectRawDigest(`docker://${target.host}/mirror/${fixture.repository}:${fixture.tag}`, target)).toBe(fixture.manifestDigest);
     }
   });

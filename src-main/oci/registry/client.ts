@@ -219,7 +219,10 @@ export class RegistryClient {
       if (authorization && sameHost) headers.authorization = authorization;
       // A stream body goes to undici as the async iterable it is (undici's documented `AsyncIterable` body, missing from
       // its types): wrapping it in a Readable added a stream buffer, events and a promise hop per chunk, for nothing.
-      const body = typeof request.body === 'function' ? (request.body() as unknown as Readable) : request.body;
+      // An empty body goes as none: undici's HTTP/2 path (7.x, client-h2.js) never ends a stream whose body is present but
+      // empty, so a zero-length PUT (an empty blob, the closing PUT of a chunked upload) would wait out the headers timeout.
+      const empty = request.headers?.['content-length'] === '0';
+      const body = empty ? undefined : typeof request.body === 'function' ? (request.body() as unknown as Readable) : request.body;
       let response: RegistryResponse;
       this.count(request.method);
       try {
