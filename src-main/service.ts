@@ -15,7 +15,7 @@ import { watchDrives } from './media/drive-watch.ts';
 import { listDrives } from './media/drives.ts';
 import { ejectDrive } from './media/eject.ts';
 import { ferryVersion } from './version.ts';
-import { argsObject, optionalString, requireString, settingsFrom, stringList } from './service/access.ts';
+import { argsObject, optionalString, requireString, settingsFrom, stringList, type SavedLogin } from './service/access.ts';
 import { defaultCatalogPath, listBundles, openCatalog as openCatalogAt, queryCatalog, type Catalog } from './usecases/catalog.ts';
 import { testRegistry } from './usecases/registry-test.ts';
 import { checkExportTarget } from './usecases/export-target.ts';
@@ -33,7 +33,7 @@ import { DemoRegistries } from './service/demo.ts';
 import { JobRunner } from './service/jobs.ts';
 import { CredentialVault, vaultPathFor, type SecretCipher } from './service/credential-vault.ts';
 import { listSavedSets, saveSet, setsFolderFor } from './service/saved-sets.ts';
-import { readSettings, saveSettings, settingsPathFor } from './service/settings.ts';
+import { readSettings, savedRateLimitFor, saveSettings, settingsPathFor } from './service/settings.ts';
 import { decideOnBundle, readPolicy, reviewBundleFor, savePolicy, signingKeys } from './service/trust.ts';
 import { imageDetailsFor, saveReport } from './service/inspector.ts';
 import { refuseUserInfo } from '../src-shared/registry-address.ts';
@@ -86,7 +86,8 @@ export function createService(options: ServiceOptions): Service {
   const jobs = new JobRunner(events);
   let catalog: Catalog | undefined;
   const vault = new CredentialVault(vaultPathFor(catalogPath), options.cipher);
-  const savedLogin = (host: string) => vault.lookup(host);
+  // The saved login (keychain) and the saved request rate (Settings → Registries) of a host, looked up as a job opens its client.
+  const savedLogin: SavedLogin = Object.assign((host: string) => vault.lookup(host), { rateLimit: savedRateLimitFor(settingsPathFor(catalogPath)) });
   const openCatalog = (): Catalog => (catalog ??= openCatalogAt(catalogPath));
   // The import wizard's last verified bundles: inspect and mirror:config use their views instead of reading a bundle again.
   const verified = new VerifiedBundles();

@@ -14,6 +14,9 @@ export const ACCESS_LABELS = {
   password: 'Password',
 } as const;
 
+/** The request-rate field of a registry in Settings → Registries. */
+export const RATE_LIMIT_LABEL = 'Requests per second at most';
+
 /** The port field of Ferry's own registry (the import wizard's "run one here" and the start screen). */
 export const REGISTRY_PORT_LABEL = 'Port';
 

@@ -30,10 +30,10 @@ export function hintAsFlags(hint: ErrorHint): string {
       return `add a receipt from the site first (ferry receipt add FILE --site ${terminalSafe(hint.site)}), or leave out --site for a full bundle`;
     case 'keep-source-host':
       return `add --keep-registry-host to keep each source's registry host in its path under ${terminalSafe(hint.registry)}`;
+    case 'rate-limit':
+      return `${host} throttles Ferry: send fewer requests a second with --rate-limit N/s (e.g. --rate-limit 5/s) and fewer at once with --concurrency N, wait for its limit to reset, or sign in for a higher one (--authfile FILE, or --username USER --password-stdin)`;
     case 'listen-port':
       return `${terminalSafe(hint.address)} cannot be listened on: give --listen HOST:PORT with another port (above 1023; port 0 picks a free one)`;
-    case 'rate-limit':
-      return `${host} throttles Ferry: send fewer requests a second with --rate-limit N/s (e.g. --rate-limit 5/s), and fewer at once with --concurrency N`;
     case 'registry-limits':
       return [
         ...(hint.maxNestedPaths !== undefined ? [`add --max-nested-paths ${hint.maxNestedPaths} to fold deeper repository paths`] : []),

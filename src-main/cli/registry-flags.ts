@@ -3,6 +3,8 @@
  * verification, plain HTTP), with `--src-*` / `--dest-*` variants for copies
  * whose two sides differ.
  */
+import { FerryError } from '../../src-shared/errors.ts';
+import { RATE_LIMIT_RANGE } from '../../src-shared/model/throttling.ts';
 import type { Login, RegistrySettings } from '../usecases/access.ts';
 import { booleanFlag, type CommandIo, type FlagSpec, type ParsedArgs } from './args.ts';
 import { loginFlags, resolveLogins, type FlagPrefix } from './login-flags.ts';
@@ -21,8 +23,27 @@ export function registryFlags(prefix: FlagPrefix): Record<string, FlagSpec> {
     },
     [`${prefix}tls-verify`]: { type: 'string', value: 'BOOL', description: `verify the registry's TLS certificate${side} (default true)` },
     [`${prefix}plain-http`]: { type: 'boolean', description: `use plain HTTP instead of HTTPS${side}; only for registries that have no TLS` },
+    [`${prefix}rate-limit`]: {
+      type: 'string',
+      value: 'N/s',
+      description: `send at most N requests a second to each registry${side} (5/s, 0.5/s); retries and token requests count too`,
+    },
     [`${prefix}http2`]: { type: 'boolean', description: `offer HTTP/2 to TLS registries${side} (default HTTP/1.1)` },
   };
+}
+
+/**
+ * Reads `--rate-limit`: requests per second as `N/s` or a bare `N`, decimals
+ * allowed (`0.5/s` is one request every two seconds). Anything else is
+ * refused naming the flag, never guessed at.
+ */
+export function parseRateLimit(text: string, flag = 'rate-limit'): number {
+  const match = /^\s*(\d{1,6}(?:\.\d{1,6})?|\.\d{1,6})\s*(?:\/\s*s(?:ec(?:ond)?)?)?\s*$/i.exec(text);
+  const value = match?.[1] === undefined ? Number.NaN : Number(match[1]);
+  if (!(value >= RATE_LIMIT_RANGE.min && value <= RATE_LIMIT_RANGE.max)) {
+    throw new FerryError('INVALID_ARGUMENT', `--${flag} must be requests per second, such as 5/s or 0.5/s (more than 0, at most ${RATE_LIMIT_RANGE.max}/s), got "${text}"`, { argument: flag });
+  }
+  return value;
 }
 
 /**
@@ -46,6 +67,8 @@ function settingsOf(values: ParsedArgs['values'], prefix: FlagPrefix, login: Log
   if (pick('http2') === true) settings.http2 = true;
   if (typeof authFile === 'string') settings.authFile = authFile;
   if (login !== undefined) settings.login = login;
+  const rateLimit = pick('rate-limit');
+  if (typeof rateLimit === 'string') settings.rateLimit = parseRateLimit(rateLimit, pickedName('rate-limit'));
   return settings;
 }
 

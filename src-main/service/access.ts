@@ -7,8 +7,13 @@ import type { RegistryAccessInput } from '../../src-shared/api/contract.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import type { RegistrySettings } from '../usecases/access.ts';
 
-/** The desktop app's per-host keychain lookup, handed to the registry clients of a call. */
-export type SavedLogin = NonNullable<RegistrySettings['savedLogin']>;
+/**
+ * The desktop app's per-host keychain lookup, handed to the registry clients
+ * of a call. It carries the per-host lookup of the request rate saved in
+ * Settings → Registries as well, so every call that hands the saved login on
+ * to a job hands the saved rate on with it, and no call can forget one.
+ */
+export type SavedLogin = NonNullable<RegistrySettings['savedLogin']> & { rateLimit?: NonNullable<RegistrySettings['savedRateLimit']> };
 
 /** The part of a call's arguments that says how to reach registries, checked field by field. */
 function accessInput(raw: unknown): RegistryAccessInput {
@@ -42,6 +47,7 @@ export function settingsFrom(raw: unknown, savedLogin?: SavedLogin): RegistrySet
   const password = input.password ?? '';
   if (username !== '' || password !== '') settings.login = { username, password };
   if (savedLogin !== undefined) settings.savedLogin = savedLogin;
+  if (savedLogin?.rateLimit !== undefined) settings.savedRateLimit = savedLogin.rateLimit;
   return settings;
 }
 

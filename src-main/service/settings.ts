@@ -62,6 +62,25 @@ export async function readSettings(path: string): Promise<FerrySettings> {
   return (await readJsonFile(path, SETTINGS_DOCUMENT)) ?? emptySettings();
 }
 
+/** The host of a saved registry address (`host[:port][/prefix]`), Docker Hub's aliases folded into `docker.io` as references name it. */
+function addressHost(address: string): string {
+  const host = address.split('/')[0] ?? address;
+  return host === 'index.docker.io' || host === 'registry-1.docker.io' ? 'docker.io' : host;
+}
+
+/**
+ * The request rate saved for a registry host (Settings → Registries), read
+ * when a job opens its client for that host: the strictest of the entries on
+ * that host (one per prefix may exist), undefined when none sets one.
+ */
+export function savedRateLimitFor(settingsPath: string): (host: string) => Promise<number | undefined> {
+  return async (host) => {
+    const wanted = addressHost(host);
+    const rates = (await readSettings(settingsPath)).registries.flatMap((entry) => (entry.rateLimit !== undefined && addressHost(entry.address) === wanted ? [entry.rateLimit] : []));
+    return rates.length > 0 ? Math.min(...rates) : undefined;
+  };
+}
+
 /**
  * settings:save — checks, then writes durably (temp file, fsync, rename), so
  * a crash never leaves a half-written file.

@@ -59,7 +59,13 @@ export async function resolveEach(
 export function unresolvedError(problems: readonly ResolveProblem[]): FerryError {
   const first = problems[0]?.error;
   const lines = problems.map((p) => `  ${p.error.message}`).join('\n');
-  return new FerryError(first?.code ?? 'REGISTRY_ERROR', problems.length === 1 ? (first?.message ?? 'cannot resolve image') : `${problems.length} images cannot be resolved:\n${lines}`, { problems });
+  // What a person can change (a login, a CA, a slower request rate) is kept when it is the same for every problem.
+  const hints = new Set(problems.map((p) => JSON.stringify(p.error.details?.hint ?? null)));
+  const hint = hints.size === 1 ? first?.details?.hint : undefined;
+  return new FerryError(first?.code ?? 'REGISTRY_ERROR', problems.length === 1 ? (first?.message ?? 'cannot resolve image') : `${problems.length} images cannot be resolved:\n${lines}`, {
+    problems,
+    ...(hint ? { hint } : {}),
+  });
 }
 
 /** Resolves every reference; throws one FerryError listing every reference that failed. */

@@ -31,6 +31,10 @@ export interface RegistrySettings {
   http2?: boolean;
   /** The desktop app's keychain lookup of saved logins, consulted per host after `login` and before auth files. */
   savedLogin?: RegistryAccess['savedLogin'];
+  /** Requests per second at most to each registry of this side (`--rate-limit N/s`). */
+  rateLimit?: number;
+  /** The desktop app's saved request rate per registry host; where both are set, the stricter applies. */
+  savedRateLimit?: RegistryAccess['savedRateLimit'];
 }
 
 /** Which side of a job a login was given for, so an error names it the way the user gave it. */
@@ -48,6 +52,8 @@ export function registryAccessFor(settings: RegistrySettings, hosts: string[], s
   if (settings.authFile !== undefined && settings.authFile !== '') access.authFile = settings.authFile;
   if (settings.http2 === true) access.http2 = true;
   if (settings.savedLogin !== undefined) access.savedLogin = settings.savedLogin;
+  if (settings.rateLimit !== undefined) access.rateLimit = settings.rateLimit;
+  if (settings.savedRateLimit !== undefined) access.savedRateLimit = settings.savedRateLimit;
   if (settings.login !== undefined) {
     const { username, password } = settings.login;
     if (username === '' || username.includes(':')) throw new FerryError('INVALID_ARGUMENT', 'a registry user name is required and cannot contain ":"', { argument: 'login', side });

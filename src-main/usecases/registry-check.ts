@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import type { RegistryCheckReport } from '../../src-shared/model/registry-check.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { parseRegistryPrefix } from '../oci/reference.ts';
+import { throttlingReport } from '../oci/registry/throttling.ts';
 import type { RegistryClient } from '../oci/registry/client.ts';
 import { Registries } from '../oci/registry/registries.ts';
 import { cancelProbeUpload, findRepositoryUnder, patchProbeUpload, probe, probeDeleteRoute, pushProbeBlob, refusalWords, startProbeUpload } from '../oci/registry/probe-access.ts';
@@ -212,6 +213,8 @@ export async function checkRegistry(target: string, settings: RegistrySettings, 
     } else {
       details.reachable = { detail: ping.refusal.message };
     }
+    const throttling = throttlingReport(client.throttling.snapshot());
+    if (throttling !== undefined) draft.throttling = throttling;
   } finally {
     await registries.close();
   }

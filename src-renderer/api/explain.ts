@@ -1,5 +1,5 @@
 /** Plain-language explanations of engine error codes: what happened and what to do next. */
-import { errorHint, type ErrorCode, type ErrorEnvelope } from '../../src-shared/errors.ts';
+import { errorHint, FerryError, type ErrorCode, type ErrorEnvelope } from '../../src-shared/errors.ts';
 import { hintAsFields } from './hint-words.ts';
 import { ApiError } from './client.ts';
 
@@ -52,6 +52,8 @@ export function nextStepFor(error: ErrorEnvelope): string {
 /** Turns anything a call rejected with into the wire envelope screens store. */
 export function envelopeOf(error: unknown): ErrorEnvelope {
   if (error instanceof ApiError) return error.toEnvelope();
+  // A form's own check (the settings' request rate) refuses with a FerryError before anything is sent.
+  if (error instanceof FerryError) return error.toEnvelope();
   if (error instanceof Error) return { code: 'INTERNAL', message: error.message };
   return { code: 'INTERNAL', message: String(error) };
 }

@@ -4,7 +4,7 @@
  * that fixes it. The CLI words the same hints as flags (src-main/cli/error-words.ts).
  */
 import type { ErrorHint } from '../../src-shared/errors.ts';
-import { ACCESS_LABELS, REGISTRY_PORT_LABEL, SITE_LABEL } from '../field-labels.ts';
+import { ACCESS_LABELS, RATE_LIMIT_LABEL, REGISTRY_PORT_LABEL, SITE_LABEL } from '../field-labels.ts';
 
 /** Where the registry access fields are, for every hint that points at one. */
 const ACCESS_PLACE = 'in the registry access fields (or in Settings → Registries)';
@@ -28,10 +28,10 @@ export function hintAsFields(hint: ErrorHint): string {
       return `The catalog has no receipt from site “${hint.site}” yet, so nothing says what it already holds: clear “${SITE_LABEL}” to export a full bundle.`;
     case 'keep-source-host':
       return `Images from different registries would land in the same repository under ${hint.registry}. Keeping each source's registry host in the paths separates them; the app has no such option yet, so import these images from separate bundles, or with the command line.`;
+    case 'rate-limit':
+      return `${hint.host} is throttling Ferry (it asked for fewer requests): set “${RATE_LIMIT_LABEL}” for ${hint.host} in Settings → Registries, or wait for its limit to reset, then try again. Signing in may give a higher limit.`;
     case 'listen-port':
       return `Ferry's registry cannot listen at ${hint.address}: another program uses that port, or ports below 1024 need privileges. Type another “${REGISTRY_PORT_LABEL}” (above 1023; 0 picks a free one).`;
-    case 'rate-limit':
-      return `${hint.host} is throttling Ferry (it asked for fewer requests): set a request rate for ${hint.host} in Settings → Registries, then try again.`;
     case 'registry-limits':
       return [
         'Press “Check registry” on the Target step to see what the registry cannot take.',

@@ -5,7 +5,7 @@ import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { FieldHelp } from '../components/FieldHelp.tsx';
 import { PathField } from '../components/PathField.tsx';
 import { PolicyEditor } from '../components/PolicyEditor.tsx';
-import { ACCESS_LABELS } from '../field-labels.ts';
+import { ACCESS_LABELS, RATE_LIMIT_LABEL } from '../field-labels.ts';
 import { useServe } from '../stores/serve-store.ts';
 import { savedLoginFor, useSettings, type RegistryDraft } from '../stores/settings-store.ts';
 
@@ -77,6 +77,21 @@ function RegistryFields({ index, entry }: { index: number; entry: RegistryDraft 
       <div className="row">
         <PathField id={`${id}-ca`} label={ACCESS_LABELS.caCertFile} kind="file" placeholder="/etc/pki/registry-ca.pem" value={entry.caCertFile} onChange={(caCertFile) => change({ caCertFile })} />
         <PathField id={`${id}-auth`} label={ACCESS_LABELS.authFile} kind="file" placeholder="~/.config/containers/auth.json" value={entry.authFile} onChange={(authFile) => change({ authFile })} />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-rate`}>{RATE_LIMIT_LABEL}</label>
+        <input
+          id={`${id}-rate`}
+          type="text"
+          inputMode="decimal"
+          placeholder="no limit"
+          aria-describedby={`${id}-rate-hint`}
+          value={entry.rateLimit}
+          onChange={(e) => change({ rateLimit: e.target.value })}
+        />
+        <p id={`${id}-rate-hint`} className="hint">
+          For registries that refuse requests that come too fast (Docker Hub, Harbor, Quay): every job that talks to this registry sends at most this many a second. 0.5 is one every two seconds.
+        </p>
       </div>
       <div className="row">
         <div className="field">

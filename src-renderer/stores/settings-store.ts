@@ -7,13 +7,17 @@
  */
 import { create } from 'zustand';
 import type { ApiClient, CredentialsStatus, FerrySettings, RegistrySetting, RegistryTestResult } from '../../src-shared/api/contract.ts';
-import type { ErrorEnvelope } from '../../src-shared/errors.ts';
+import { FerryError, type ErrorEnvelope } from '../../src-shared/errors.ts';
+import { RATE_LIMIT_RANGE } from '../../src-shared/model/throttling.ts';
 import { envelopeOf } from '../api/explain.ts';
+import { RATE_LIMIT_LABEL } from '../field-labels.ts';
 import type { AccessForm } from './export-store.ts';
 
 /** One registry as the form edits it: every field a string or a flag, credentials for the test only. */
 export interface RegistryDraft extends AccessForm {
   address: string;
+  /** Requests per second at most, as typed (empty: no limit). */
+  rateLimit: string;
 }
 
 /** The settings form. */
@@ -60,12 +64,18 @@ function requireClient(): ApiClient {
 
 /** A new, empty registry row: TLS verified unless the user says otherwise. */
 export function emptyRegistry(): RegistryDraft {
-  return { address: '', plainHttp: false, tlsVerify: true, caCertFile: '', authFile: '', username: '', password: '' };
+  return { address: '', plainHttp: false, tlsVerify: true, caCertFile: '', authFile: '', username: '', password: '', rateLimit: '' };
 }
 
 function draftOf(settings: FerrySettings): SettingsDraft {
   return {
-    registries: settings.registries.map((r) => ({ ...emptyRegistry(), ...r, caCertFile: r.caCertFile ?? '', authFile: r.authFile ?? '' })),
+    registries: settings.registries.map((r) => ({
+      ...emptyRegistry(),
+      ...r,
+      caCertFile: r.caCertFile ?? '',
+      authFile: r.authFile ?? '',
+      rateLimit: r.rateLimit === undefined ? '' : String(r.rateLimit),
+    })),
     archive: settings.defaults.archive ?? false,
     partSize: settings.defaults.partSize ?? '',
     startRegistryWithApp: settings.serve?.startWithApp === true,
@@ -77,6 +87,18 @@ export function registrySetting(draft: RegistryDraft): RegistrySetting {
   const entry: RegistrySetting = { address: draft.address.trim(), plainHttp: draft.plainHttp, tlsVerify: draft.tlsVerify };
   if (draft.caCertFile.trim()) entry.caCertFile = draft.caCertFile.trim();
   if (draft.authFile.trim()) entry.authFile = draft.authFile.trim();
+  const rate = draft.rateLimit.trim();
+  if (rate !== '') {
+    const value = /^\d*\.?\d+$/.test(rate) ? Number(rate) : Number.NaN;
+    if (!(value >= RATE_LIMIT_RANGE.min && value <= RATE_LIMIT_RANGE.max)) {
+      throw new FerryError(
+        'INVALID_ARGUMENT',
+        `${entry.address || 'A registry'}: “${RATE_LIMIT_LABEL}” must be a number above 0, such as 5 or 0.5 (one request every two seconds), or empty for no limit`,
+        { argument: 'rateLimit' },
+      );
+    }
+    entry.rateLimit = value;
+  }
   return entry;
 }
 

@@ -7,6 +7,7 @@
  * so a credential cannot slip in under another name.
  */
 import { z } from 'zod';
+import { RATE_LIMIT_RANGE } from '../model/throttling.ts';
 import { parseSize } from '../units.ts';
 import { addressCarriesUserInfo, USER_INFO_MESSAGE } from '../registry-address.ts';
 import type { JsonDocumentKind } from './document.ts';
@@ -36,6 +37,16 @@ function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as T;
 }
 
+/** Requests per second at most (0.5 = one every two seconds); blank or null means no limit. */
+const OptionalRateLimit = z
+  .number('must be a number of requests per second')
+  .positive('must be more than 0 requests per second')
+  .min(RATE_LIMIT_RANGE.min, 'must be at least one request a day')
+  .max(RATE_LIMIT_RANGE.max, `must be at most ${RATE_LIMIT_RANGE.max} requests per second`)
+  .nullish()
+  .transform((value) => value ?? undefined)
+  .optional();
+
 /** One registry the user works with. */
 export const RegistrySettingSchema = z
   .strictObject({
@@ -55,6 +66,8 @@ export const RegistrySettingSchema = z
     tlsVerify: z.boolean('must be true or false').default(true),
     caCertFile: OptionalPath,
     authFile: OptionalPath,
+    /** Requests per second at most, applied to every job that talks to this registry's host. */
+    rateLimit: OptionalRateLimit,
   })
   .transform(withoutUndefined);
 

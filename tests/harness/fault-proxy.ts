@@ -15,7 +15,8 @@ import { RegistryQuirks, type QuirkOptions } from './registry-quirks.ts';
 /** One fault to inject in place of (or into) the upstream answer. */
 export type Fault =
   /** 400 and 405 stand for a registry that has no route for the request (e.g. no referrers API) and says so that way. */
-  | { kind: 'status'; status: 400 | 405 | 429 | 500 | 503; retryAfter?: string }
+  /** `headers` are sent with it: a 429's rate-limit headers (`ratelimit-limit: 100;w=21600`, `x-ratelimit-reset`). */
+  | { kind: 'status'; status: 400 | 405 | 429 | 500 | 503; retryAfter?: string; headers?: Record<string, string> }
   | { kind: 'reset-mid-body'; afterBytes: number }
   | { kind: 'slow-body'; bytesPerSecond: number }
   | { kind: 'ignore-range' }
@@ -43,6 +44,8 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   /** Status sent to the client (0 until the head is written). */
   status: number;
+  /** When the request's head arrived, in ms on performance.now()'s clock: request rates are measured from these. */
+  at: number;
   fault: Fault['kind'] | null;
 }
 
@@ -81,6 +84,20 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'p
 const SLOW_TICK_MS = 100;
 /** Pause between the last partial write and the reset, so the bytes leave the socket before the RST. */
 const RESET_FLUSH_MS = 25;
+
+/**
+ * The most requests that arrived within any window of `windowMs` (sliding:
+ * every window that starts at a request), for the request-rate tests.
+ */
+export function maxInAnyWindow(requests: readonly { at: number }[], windowMs = 1000): number {
+  const times = requests.map((r) => r.at).sort((a, b) => a - b);
+  let most = 0;
+  for (let start = 0, end = 0; start < times.length; start += 1) {
+    while (end < times.length && (times[end] as number) < (times[start] as number) + windowMs) end += 1;
+    most = Math.max(most, end - start);
+  }
+  return most;
+}
 
 /** An HTTP-date (RFC 9110 §5.6.7) `seconds` from now, for Retry-After in date form. */
 export function httpDateAfter(seconds: number): string {
@@ -185,7 +202,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       req.resume();
       const code = fault.status === 429 ? 'TOOMANYREQUESTS' : fault.status === 400 || fault.status === 405 ? 'UNSUPPORTED' : 'UNAVAILABLE';
       const body = JSON.stringify({ errors: [{ code, message: `injected ${fault.status}`, detail: null }] });
-      writeHead(fault.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}) });
+      writeHead(fault.status, {
+        ...fault.headers,
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}),
+      });
       res.end(body);
       return;
     }
@@ -264,7 +286,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   };
 
   const server = createServer((req, res) => {
-    const record: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, status: 0, fault: null };
+    const record: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, status: 0, fault: null, at: performance.now() };
     requests.push(record);
     handleProxy(req, res, record).catch((error: unknown) => {
       if (!res.headersSent) {
@@ -323,7 +345,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   };
 
   const redirectServer = createServer((req, res) => {
-    const record: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, status: 0, fault: null };
+    const record: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, status: 0, fault: null, at: performance.now() };
     redirectRequests.push(record);
     handleRedirect(req, res, record).catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });

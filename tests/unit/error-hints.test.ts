@@ -43,7 +43,7 @@ const FLAG: Record<ErrorHint['kind'], RegExp> = {
   'site-receipt': /ferry receipt add FILE --site plant-7.*--site/,
   'keep-source-host': /--keep-registry-host/,
   'listen-port': /^0\.0\.0\.0:5000 .*--listen HOST:PORT with another port/,
-  'rate-limit': /mirror\.local:5000 .*--rate-limit N\/s/,
+  'rate-limit': /^mirror\.local:5000 throttles Ferry: .*--rate-limit N\/s/,
   'registry-limits': /--max-nested-paths 2.*--create-repositories.*--skip-registry-check/,
 };
 

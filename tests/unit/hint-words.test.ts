@@ -1,7 +1,7 @@
 /** The app words each error hint as the field of its forms that fixes it, never as a command-line flag. */
 import { describe, expect, it } from 'vitest';
 import { hintAsFields } from '../../src-renderer/api/hint-words.ts';
-import { ACCESS_LABELS, REGISTRY_PORT_LABEL, SITE_LABEL } from '../../src-renderer/field-labels.ts';
+import { ACCESS_LABELS, RATE_LIMIT_LABEL, REGISTRY_PORT_LABEL, SITE_LABEL } from '../../src-renderer/field-labels.ts';
 import { ERROR_HINT_KINDS, type ErrorHint } from '../../src-shared/errors.ts';
 
 /** Each kind, and the labels of the fields its advice must name (as the forms show them). */
@@ -15,7 +15,7 @@ const CASES: Record<ErrorHint['kind'], { hint: ErrorHint; fields: string[] }> = 
   'site-receipt': { hint: { kind: 'site-receipt', site: 'plant-7' }, fields: [SITE_LABEL] },
   'keep-source-host': { hint: { kind: 'keep-source-host', registry: 'mirror.local:5000' }, fields: [] },
   'listen-port': { hint: { kind: 'listen-port', address: '0.0.0.0:5000' }, fields: [REGISTRY_PORT_LABEL] },
-  'rate-limit': { hint: { kind: 'rate-limit', host: 'mirror.local:5000' }, fields: [] },
+  'rate-limit': { hint: { kind: 'rate-limit', host: 'mirror.local:5000' }, fields: [RATE_LIMIT_LABEL] },
   'registry-limits': { hint: { kind: 'registry-limits', maxNestedPaths: 2, createRepositories: true }, fields: ['Keep paths at most 2 levels deep', 'Create missing repositories'] },
 };
 

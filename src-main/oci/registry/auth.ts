@@ -126,6 +126,8 @@ export class Authenticator {
     private readonly dispatcher: Dispatcher,
     /** Only a registry the user reaches over plain HTTP may send us to a plain-HTTP token realm. */
     private readonly allowHttpRealm = false,
+    /** Waits for a token request's turn under the registry's request rate (only for a realm on the registry's own host). */
+    private readonly pace?: (origin: string, signal?: AbortSignal) => Promise<void> | undefined,
   ) {}
 
   /** True once the registry has said which scheme it wants. */
@@ -202,6 +204,7 @@ export class Authenticator {
     this.tokenRequests += 1;
     const subject = `token for ${this.registry}`;
     let response: RegistryResponse;
+    await this.pace?.(realmUrl.origin, signal);
     try {
       if (credential?.kind === 'identity-token') {
         const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: credential.token, client_id: CLIENT_ID });

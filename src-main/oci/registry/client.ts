@@ -11,7 +11,10 @@ import { apiHost } from '../reference.ts';
 import { Authenticator, parseChallenges, type Scope } from './auth.ts';
 import type { Credential } from './credentials.ts';
 import type { ResolvedTls } from './tls-config.ts';
-import { errorForNetwork, errorForStatus, isTemporary, redactUrl, RegistryError } from './errors.ts';
+import { errorForNetwork, errorForStatus, isTemporary, redactUrl, RegistryError, tooLongToWait } from './errors.ts';
+import { sharedPacer, type RequestPacer } from './rate-limit.ts';
+import { requestedWaitMs } from './rate-limit-headers.ts';
+import { ThrottlingLog } from './throttling.ts';
 import { dispatchRequest, readCapped, type RegistryResponse } from './response-body.ts';
 import { Agent } from './undici-agent.ts';
 
@@ -40,12 +43,17 @@ export interface RetryPolicy {
   baseDelayMs: number;
   /** Ceiling for one backoff delay. */
   maxDelayMs: number;
-  /** Ceiling for a server's Retry-After, so a hostile value cannot stall a job for hours. */
+  /** Ceiling for a server's Retry-After (or rate-limit reset): a longer wait fails at once, naming the limit, instead of stalling a job for hours. */
   maxRetryAfterMs: number;
+  /** Total attempts for a request the registry refused with 429 (default 8): more patient than for a failure, still bounded. */
+  throttledAttempts?: number;
 }
 
-/** Five attempts waiting about 0.25 s, 0.5 s, 1 s, 2 s: rides out a registry restart or a burst of 429s without hanging a job. */
+/** Five attempts waiting about 0.25 s, 0.5 s, 1 s, 2 s: rides out a registry restart without hanging a job. */
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 250, maxDelayMs: 8_000, maxRetryAfterMs: 60_000 };
+
+/** Attempts for a 429 without a policy's own: with no wait asked, about 1, 2, 4, 8, 8, 8, 8 s, under 40 s in all. */
+const THROTTLED_ATTEMPTS = 8;
 
 /** Sixteen connections per host: enough to keep loopback and LAN registries busy, few enough not to trip rate limits. */
 export const DEFAULT_MAX_CONNECTIONS = 16;
@@ -69,6 +77,8 @@ export interface RegistryClientOptions {
   retry?: RetryPolicy;
   maxConnections?: number;
   userAgent?: string;
+  /** Requests per second at most to this host (rate-limit.ts); none when undefined. */
+  rateLimit?: number;
   /**
    * Offer HTTP/2 in the TLS handshake (ALPN); the registry picks. Off unless asked
    * (docs/registry-client.md "HTTP/2"): over HTTP/2 undici multiplexes every
@@ -121,12 +131,19 @@ export class RegistryClient {
   private ping: Promise<void> | undefined;
   /** Counts requests by method, for tests and benchmarks. */
   readonly requestCounts = new Map<string, number>();
+  /** Spaces the requests to this host (its rate limit) and holds them after a 429 asked for a pause; shared by every client of the host at that rate. */
+  readonly pacer: RequestPacer;
+  private readonly releasePacer: () => void;
+  /** What the registry said about its request budget, for `ferry registry check` and tests. */
+  readonly throttling = new ThrottlingLog();
 
   constructor(options: RegistryClientOptions) {
     this.registry = options.registry;
     this.baseUrl = `${options.plainHttp ? 'http' : 'https'}://${apiHost(options.registry)}`;
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.userAgent = options.userAgent ?? 'ferry';
+    ({ pacer: this.pacer, release: this.releasePacer } = sharedPacer(this.baseUrl, options.rateLimit));
+    if (options.rateLimit !== undefined) this.throttling.rateLimit = options.rateLimit;
     this.dispatcher = new Agent({
       connections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
       keepAliveTimeout: 30_000,
@@ -136,7 +153,9 @@ export class RegistryClient {
       connect: { rejectUnauthorized: options.tls.rejectUnauthorized, ...tlsContext(options.tls) },
       allowH2: options.http2 === true && !options.plainHttp,
     });
-    this.auth = new Authenticator(options.registry, options.credential, this.dispatcher, options.plainHttp);
+    // A token realm on the registry's own host counts against its budget; one elsewhere (auth.docker.io) has its own.
+    const pace = (origin: string, signal?: AbortSignal): Promise<void> | undefined => (origin === this.baseUrl ? this.pacer.turn(signal) : undefined);
+    this.auth = new Authenticator(options.registry, options.credential, this.dispatcher, options.plainHttp, pace);
   }
 
   /** Sends a request, retrying temporary failures when the body can be replayed. */
@@ -146,18 +165,31 @@ export class RegistryClient {
       try {
         return await this.sendOnce(request);
       } catch (error) {
-        if (!replayable || attempt >= this.retry.attempts || !isTemporary(error) || request.signal?.aborted) throw error;
+        const attempts = isTooManyRequests(error) ? (this.retry.throttledAttempts ?? THROTTLED_ATTEMPTS) : this.retry.attempts;
+        if (!replayable || attempt >= attempts || !isTemporary(error) || request.signal?.aborted) throw error;
         await sleep(this.backoff(attempt, error), undefined, { signal: request.signal });
       }
     }
   }
 
   /**
-   * Backoff before the next attempt: the server's Retry-After if it gave one, else capped exponential with jitter,
-   * starting THROTTLED_BACKOFF_FACTOR times longer when the server asked Ferry to slow down (a 429 without Retry-After,
-   * an HTTP/2 GOAWAY ENHANCE_YOUR_CALM) than after a plain reset.
+   * Backoff before the next attempt. A 429 waits as long as the registry
+   * asked (Retry-After, or its window's reset with nothing left) and holds
+   * every request to the host that long; a wait beyond maxRetryAfterMs throws
+   * the final error naming the limit. Otherwise the server's Retry-After
+   * (capped), else capped exponential with jitter, starting
+   * THROTTLED_BACKOFF_FACTOR times longer when the server asked Ferry to slow
+   * down (a 429 without a wait, an HTTP/2 GOAWAY ENHANCE_YOUR_CALM).
    */
   backoff(attempt: number, error: unknown): number {
+    if (isTooManyRequests(error)) {
+      const asked = requestedWaitMs(error.retryAfterMs, error.rateLimit);
+      if (asked !== undefined && asked > this.retry.maxRetryAfterMs) throw tooLongToWait(error, asked, this.retry.maxRetryAfterMs);
+      if (asked !== undefined) {
+        this.pacer.hold(asked);
+        return asked;
+      }
+    }
     const retryAfter = error instanceof RegistryError ? error.retryAfterMs : undefined;
     if (retryAfter !== undefined) return Math.min(retryAfter, this.retry.maxRetryAfterMs);
     const base = error instanceof RegistryError && error.throttled ? this.retry.baseDelayMs * THROTTLED_BACKOFF_FACTOR : this.retry.baseDelayMs;
@@ -171,6 +203,7 @@ export class RegistryClient {
    * process alive, so after a short grace period the pool is destroyed.
    */
   async close(): Promise<void> {
+    this.releasePacer();
     const graceful = this.dispatcher.close().then(() => true);
     const timedOut = sleep(CLOSE_GRACE_MS, false, { ref: false });
     if (!(await Promise.race([graceful, timedOut]))) await this.dispatcher.destroy();
@@ -182,16 +215,27 @@ export class RegistryClient {
     this.ping ??= (async () => {
       const url = `${this.baseUrl}/v2/`;
       let response: RegistryResponse;
+      await this.pacer.turn(signal);
       try {
         response = await dispatchRequest(this.dispatcher, { origin: this.baseUrl, path: '/v2/', method: 'GET', headers: { 'user-agent': this.userAgent }, signal });
       } catch (error) {
-        throw errorForNetwork(error, { method: 'GET', url, subject: this.registry });
+        throw this.throttling.failed(errorForNetwork(error, { method: 'GET', url, subject: this.registry }));
       }
       const body = await readCapped(response.body, ERROR_BODY_LIMIT, this.registry).catch(() => Buffer.alloc(0));
+      const rateLimit = this.throttling.observe(response.statusCode, response.headers);
       if (response.statusCode === 200) this.auth.setChallenge(null);
       else if (response.statusCode === 401) this.auth.setChallenge(parseChallenges(response.headers['www-authenticate']));
       else
-        throw errorForStatus({ status: response.statusCode, method: 'GET', url, subject: `${this.registry} is not an OCI registry or is unavailable`, body: body.toString(), registry: this.registry });
+        throw errorForStatus({
+          status: response.statusCode,
+          method: 'GET',
+          url,
+          subject: response.statusCode === 429 ? this.registry : `${this.registry} is not an OCI registry or is unavailable`,
+          body: body.toString(),
+          registry: this.registry,
+          retryAfter: firstHeader(response.headers['retry-after']),
+          rateLimit,
+        });
     })().catch((error: unknown) => {
       this.ping = undefined;
       throw error;
@@ -224,6 +268,7 @@ export class RegistryClient {
       const empty = request.headers?.['content-length'] === '0';
       const body = empty ? undefined : typeof request.body === 'function' ? (request.body() as unknown as Readable) : request.body;
       let response: RegistryResponse;
+      if (sameHost) await this.pacer.turn(request.signal);
       this.count(request.method);
       try {
         // undici closes the connection after every HEAD unless told otherwise (for servers that wrongly send a body);
@@ -231,9 +276,10 @@ export class RegistryClient {
         const keepAlive = request.method === 'HEAD' ? { reset: false } : {};
         response = await dispatchRequest(this.dispatcher, { origin: url.origin, path: url.pathname + url.search, method: request.method, headers, body, signal: request.signal, ...keepAlive });
       } catch (error) {
-        throw errorForNetwork(error, { method: request.method, url: url.href, subject: request.subject });
+        throw this.throttling.failed(errorForNetwork(error, { method: request.method, url: url.href, subject: request.subject }));
       }
       const status = response.statusCode;
+      const rateLimit = sameHost ? this.throttling.observe(status, response.headers) : undefined;
       if (status === 401 && sameHost && !reauthenticated && typeof request.body !== 'function') {
         await response.body.dump();
         const challenges = parseChallenges(response.headers['www-authenticate']);
@@ -251,7 +297,6 @@ export class RegistryClient {
       }
       if (request.expect.includes(status)) return response;
       const errorBody = await readCapped(response.body, ERROR_BODY_LIMIT, request.subject).catch(() => Buffer.alloc(0));
-      const retryAfter = response.headers['retry-after'];
       throw errorForStatus({
         status,
         method: request.method,
@@ -259,10 +304,21 @@ export class RegistryClient {
         subject: request.subject,
         body: errorBody.toString(),
         registry: this.registry,
-        retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+        retryAfter: firstHeader(response.headers['retry-after']),
+        rateLimit,
       });
     }
   }
+}
+
+/** A 429: the registry refused the request for its request budget, and backoff reads what it said about it. */
+function isTooManyRequests(error: unknown): error is RegistryError {
+  return error instanceof RegistryError && error.status === 429;
+}
+
+/** A header's first value: undici gives a repeated header as a list. */
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 /** Checks a redirect before following it: bounded hops, a Location present, and never from https down to http. */

@@ -5,6 +5,7 @@
  * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#error-codes
  */
 import { FerryError, type ErrorCode, type ErrorHint } from '../../../src-shared/errors.ts';
+import { durationWords, rateLimitWords, requestedWaitMs, type RateLimitInfo } from './rate-limit-headers.ts';
 
 /** Statuses worth another try: the server is overloaded, restarting or rate limiting. */
 const TEMPORARY_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
@@ -72,6 +73,10 @@ export class RegistryError extends FerryError {
   readonly temporary: boolean;
   /** Milliseconds the server asked us to wait (Retry-After), if it said. */
   readonly retryAfterMs: number | undefined;
+  /** The request budget the registry stated with this answer (rate-limit headers), if any. */
+  readonly rateLimit: RateLimitInfo | undefined;
+  /** For a 429: what the message is made of, so a wait too long to sit out can be worded from the same parts. */
+  readonly refusal: Refusal | undefined;
   /**
    * The registry asked Ferry to slow down (HTTP 429, or an HTTP/2 GOAWAY with
    * ENHANCE_YOUR_CALM): the retry waits longer than after a plain reset, and
@@ -79,14 +84,65 @@ export class RegistryError extends FerryError {
    */
   readonly throttled: boolean;
 
-  constructor(code: ErrorCode, message: string, init: { status?: number; temporary: boolean; retryAfterMs?: number; throttled?: boolean; details?: Record<string, unknown>; cause?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    init: {
+      status?: number;
+      temporary: boolean;
+      retryAfterMs?: number;
+      throttled?: boolean;
+      rateLimit?: RateLimitInfo;
+      refusal?: Refusal;
+      details?: Record<string, unknown>;
+      cause?: unknown;
+    },
+  ) {
     super(code, message, { ...init.details, ...(init.status === undefined ? {} : { status: init.status }) }, { cause: init.cause });
     this.name = 'RegistryError';
     this.status = init.status;
     this.temporary = init.temporary;
     this.retryAfterMs = init.retryAfterMs;
+    this.rateLimit = init.rateLimit;
+    this.refusal = init.refusal;
     this.throttled = init.throttled === true;
   }
+}
+
+/** The parts of a 429's message: what was refused, by which registry, and the HTTP exchange. */
+interface Refusal {
+  subject: string;
+  registry: string;
+  exchange: string;
+}
+
+/**
+ * A 429 in words that name the limit: `docker.io refused more requests: rate
+ * limit 100 per 6 h reached (0 left); it asked to wait 30 s`, then, when the
+ * wait is longer than Ferry sits out, that it stopped instead.
+ */
+function refusalMessage(refusal: Refusal, info: RateLimitInfo | undefined, waitMs: number | undefined, maxWaitMs?: number): string {
+  const words = rateLimitWords(info);
+  const wait = waitMs === undefined ? '' : `; it asked to wait ${durationWords(waitMs)}`;
+  const stopped = maxWaitMs === undefined ? '' : `, longer than Ferry waits for a registry (${durationWords(maxWaitMs)}), so it stopped`;
+  return `${refusal.subject}: ${refusal.registry} refused more requests${words === undefined ? ' (too many requests)' : `: ${words}`}${wait}${stopped} (${refusal.exchange})`;
+}
+
+/**
+ * The final error for a 429 whose requested wait (Retry-After, or the
+ * window's reset with nothing left) is longer than `maxWaitMs`: failing at
+ * once with the limit named beats sleeping for hours. Not temporary.
+ */
+export function tooLongToWait(error: RegistryError, waitMs: number, maxWaitMs: number): RegistryError {
+  if (error.refusal === undefined) return error;
+  return new RegistryError('REGISTRY_ERROR', refusalMessage(error.refusal, error.rateLimit, waitMs, maxWaitMs), {
+    status: error.status,
+    temporary: false,
+    retryAfterMs: waitMs,
+    ...(error.rateLimit === undefined ? {} : { rateLimit: error.rateLimit }),
+    details: { ...error.details, waitMs, maxWaitMs },
+    cause: error,
+  });
 }
 
 /** True when an error is worth retrying: a temporary status or a dropped connection. */
@@ -107,14 +163,18 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** Parses Retry-After as seconds or an HTTP-date into milliseconds from now. */
+/** The longest wait a Retry-After is read as: a larger (or endless) one is still "longer than Ferry waits", and stays a finite number. */
+const RETRY_AFTER_CEILING_MS = 366 * 24 * 3600 * 1000;
+
+/** Parses Retry-After as seconds or an HTTP-date into milliseconds from now, at most a year (hostile values included). */
 export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  if (/^\d+$/.test(trimmed)) return Math.min(Number(trimmed) * 1000, RETRY_AFTER_CEILING_MS);
+  if (trimmed.length > 100) return undefined;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - now);
+  return Math.min(Math.max(0, date - now), RETRY_AFTER_CEILING_MS);
 }
 
 /** Reads the distribution-spec error list out of a body, tolerating bodies that are not JSON. */
@@ -143,18 +203,34 @@ function hostOf(url: string): string {
  * the thing it concerns. A 401 carries a credentials hint for `registry` (the
  * registry the credentials are for; a token server's own host otherwise).
  */
-export function errorForStatus(init: { status: number; method: string; url: string; subject: string; body: string; retryAfter?: string; registry?: string }): RegistryError {
+export function errorForStatus(init: {
+  status: number;
+  method: string;
+  url: string;
+  subject: string;
+  body: string;
+  retryAfter?: string;
+  registry?: string;
+  rateLimit?: RateLimitInfo | undefined;
+}): RegistryError {
   const entries = parseErrorBody(init.body);
   const registrySays = entries.length > 0 ? entries.map((entry) => (entry.message ? `${entry.code}: ${entry.message}` : entry.code)).join('; ') : init.body.trim().slice(0, 200) || 'no details';
   const code: ErrorCode = init.status === 401 ? 'UNAUTHORIZED' : init.status === 403 ? 'DENIED' : init.status === 404 ? 'NOT_FOUND' : 'REGISTRY_ERROR';
-  const hint: ErrorHint | undefined = init.status === 401 ? { kind: 'credentials', host: init.registry ?? hostOf(init.url) } : undefined;
+  const host = init.registry ?? hostOf(init.url);
+  const hint: ErrorHint | undefined = init.status === 401 ? { kind: 'credentials', host } : init.status === 429 ? { kind: 'rate-limit', host } : undefined;
   const words = init.status === 401 ? ': it wants credentials, or refused the ones given' : '';
-  return new RegistryError(code, `${init.subject}: ${init.method} ${redactUrl(init.url)} returned ${init.status} (${registrySays})${words}`, {
+  const exchange = `${init.method} ${redactUrl(init.url)} returned ${init.status} (${registrySays})`;
+  const retryAfterMs = parseRetryAfter(init.retryAfter);
+  const refusal = init.status === 429 ? { subject: init.subject, registry: host, exchange } : undefined;
+  const message = refusal ? refusalMessage(refusal, init.rateLimit, requestedWaitMs(retryAfterMs, init.rateLimit)) : `${init.subject}: ${exchange}${words}`;
+  return new RegistryError(code, message, {
     status: init.status,
     temporary: TEMPORARY_STATUSES.has(init.status),
     throttled: init.status === 429,
-    retryAfterMs: parseRetryAfter(init.retryAfter),
-    details: { registryCodes: entries.map((entry) => entry.code), url: redactUrl(init.url), ...(hint ? { hint } : {}) },
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    ...(init.rateLimit === undefined ? {} : { rateLimit: init.rateLimit }),
+    ...(refusal ? { refusal } : {}),
+    details: { registryCodes: entries.map((entry) => entry.code), url: redactUrl(init.url), ...(hint ? { hint } : {}), ...(init.rateLimit ? { rateLimit: init.rateLimit } : {}) },
   });
 }
 

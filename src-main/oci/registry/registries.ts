@@ -27,6 +27,10 @@ export interface RegistryAccess {
   plainHttp: boolean;
   maxConnections?: number;
   retry?: RetryPolicy;
+  /** `--rate-limit N/s`: requests per second at most to each registry host of this side. */
+  rateLimit?: number;
+  /** The desktop app's saved request rate per registry host (Settings → Registries); the stricter of it and `rateLimit` applies. */
+  savedRateLimit?: (host: string) => Promise<number | undefined>;
   /** Offer HTTP/2 to TLS registries (the registry chooses in the handshake); HTTP/1.1 only when unset. */
   http2?: boolean;
 }
@@ -94,8 +98,12 @@ export class Registries {
       this.store ??= loadCredentialStore({ authFile: this.access.authFile, env: this.env });
       return (await this.store).get(registry);
     };
+    // A settings file that cannot be read leaves the host unpaced rather than failing the job: the flag still applies.
+    const saved = await this.access.savedRateLimit?.(registry).catch(() => undefined);
+    const rates = [this.access.rateLimit, saved].filter((rate): rate is number => rate !== undefined);
     return new RegistryClient({
       registry,
+      ...(rates.length > 0 ? { rateLimit: Math.min(...rates) } : {}),
       plainHttp: this.access.plainHttp,
       tls,
       credential,

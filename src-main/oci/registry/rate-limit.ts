@@ -1,0 +1,181 @@
+/**
+ * The client's side of a registry's request budget. Registries that throttle
+ * (Docker Hub, Harbor, Quay, GitLab) count requests per host, so one
+ * RequestPacer per RegistryClient gates every request Ferry sends to that
+ * host: the `/v2/` ping, each attempt and retry, each redirect hop that stays
+ * on the host, and token requests whose realm is the host itself.
+ *
+ * Two things can make a request wait its turn:
+ * - a request rate (`--rate-limit N/s`, or a registry's saved setting):
+ *   consecutive requests are handed to the connection pool at least
+ *   (1000 + PACING_SLACK_MS) / N ms apart, with no burst allowance, so any
+ *   window of T seconds holds at most ⌈N·T⌉ of them: never more than N in
+ *   any 1-second window for a whole N, one per 2 s at 0.5/s;
+ * - a hold: after a 429 the registry said how long to wait, and every request
+ *   to the host (not just the refused one) waits until then instead of
+ *   spending the budget on more refusals.
+ *
+ * Waiters are served in order; an aborted one leaves the queue at once (it
+ * never waits out the queue) and gives its turn to the next.
+ */
+import { FerryError } from '../../../src-shared/errors.ts';
+import { RATE_LIMIT_RANGE } from '../../../src-shared/model/throttling.ts';
+
+/**
+ * Slack added to every second of the budget: a request handed over exactly
+ * 1/N s after another can reach the registry a little sooner than it if the
+ * first one had to open a connection; 20 ms of spacing per second of budget
+ * absorbs that much jitter, for 2 % of the throughput.
+ */
+export const PACING_SLACK_MS = 20;
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+  signal: AbortSignal | undefined;
+  onAbort: () => void;
+}
+
+/** The reason a request that was cancelled while waiting carries: the signal's own, as undici would give. */
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('request aborted');
+}
+
+/** Paces the requests to one registry host; see the module comment for the guarantee. */
+export class RequestPacer {
+  /** Milliseconds between two requests, or undefined when no rate is set (holds only). */
+  readonly intervalMs: number | undefined;
+  /** When (on `now`'s clock) the next request may start at the earliest under the rate. */
+  private nextAt = Number.NEGATIVE_INFINITY;
+  /** Until when every request waits, after a 429 asked for a pause. */
+  private heldUntil = Number.NEGATIVE_INFINITY;
+  private readonly waiting: Waiter[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    /** Requests per second at most; undefined for no rate. */
+    readonly perSecond: number | undefined,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    if (perSecond !== undefined && !(perSecond >= RATE_LIMIT_RANGE.min && perSecond <= RATE_LIMIT_RANGE.max)) {
+      throw new FerryError('INVALID_ARGUMENT', `a request rate must be between one a day and ${RATE_LIMIT_RANGE.max} a second, got ${perSecond}`, { argument: 'rateLimit' });
+    }
+    this.intervalMs = perSecond === undefined ? undefined : (1000 + PACING_SLACK_MS) / perSecond;
+  }
+
+  /**
+   * Waits for this request's turn. Without a rate, a hold or a queue it
+   * returns at once without touching the clock (the unthrottled cost is one
+   * comparison). Rejects with the signal's reason as soon as it is aborted.
+   */
+  async turn(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) throw abortReason(signal);
+    if (this.closed) throw new FerryError('CANCELLED', 'the registry client was closed');
+    if (this.intervalMs === undefined && this.heldUntil === Number.NEGATIVE_INFINITY) return;
+    if (this.waiting.length === 0 && this.ready()) {
+      this.take();
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        signal,
+        onAbort: () => {
+          const index = this.waiting.indexOf(waiter);
+          if (index >= 0) this.waiting.splice(index, 1);
+          reject(abortReason(signal as AbortSignal));
+        },
+      };
+      signal?.addEventListener('abort', waiter.onAbort, { once: true });
+      this.waiting.push(waiter);
+      this.schedule();
+    });
+  }
+
+  /** Makes every request to the host wait `ms` from now (a 429's Retry-After or reset); a shorter hold never shortens a longer one. */
+  hold(ms: number): void {
+    if (!(ms > 0)) return;
+    this.heldUntil = Math.max(this.heldUntil, this.now() + ms);
+    // The timer may be set for an earlier turn; fire() re-checks and sets it again.
+  }
+
+  /** Requests waiting for their turn, for tests and the progress line. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /** Fails every waiting request (the client is closing) and stops the timer. */
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const waiter of this.waiting.splice(0)) {
+      waiter.signal?.removeEventListener('abort', waiter.onAbort);
+      waiter.reject(new FerryError('CANCELLED', 'the registry client was closed'));
+    }
+  }
+
+  private ready(): boolean {
+    const now = this.now();
+    return now >= this.nextAt && now >= this.heldUntil;
+  }
+
+  /** Uses the turn that starts now: the next one is a full interval later. */
+  private take(): void {
+    if (this.intervalMs !== undefined) this.nextAt = this.now() + this.intervalMs;
+  }
+
+  private schedule(): void {
+    if (this.timer !== undefined || this.waiting.length === 0) return;
+    const delay = Math.max(this.nextAt, this.heldUntil) - this.now();
+    // Node may fire a timer up to a millisecond early on this clock; fire() checks and waits again if so.
+    this.timer = setTimeout(() => this.fire(), Math.max(0, Math.ceil(delay)));
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    while (this.waiting.length > 0 && this.ready()) {
+      const waiter = this.waiting.shift() as Waiter;
+      waiter.signal?.removeEventListener('abort', waiter.onAbort);
+      this.take();
+      waiter.resolve();
+    }
+    this.schedule();
+  }
+}
+
+/** The pacers in use, one per host and rate, with how many clients hold each. */
+const shared = new Map<string, { pacer: RequestPacer; users: number }>();
+
+/**
+ * The pacer for requests to `origin` at `perSecond`, shared by every client of
+ * the process that talks to that host at that rate: a copy's source and
+ * destination on one registry, or two jobs of the app, spend one budget and
+ * wait out one 429's hold. `release()` when the client closes; the last one
+ * out fails whatever still waits.
+ */
+export function sharedPacer(origin: string, perSecond: number | undefined): { pacer: RequestPacer; release: () => void } {
+  const key = `${origin} ${perSecond ?? 'unpaced'}`;
+  let entry = shared.get(key);
+  if (entry === undefined) {
+    entry = { pacer: new RequestPacer(perSecond), users: 0 };
+    shared.set(key, entry);
+  }
+  entry.users += 1;
+  const held = entry;
+  let released = false;
+  return {
+    pacer: held.pacer,
+    release: () => {
+      if (released) return;
+      released = true;
+      held.users -= 1;
+      if (held.users === 0 && shared.get(key) === held) {
+        shared.delete(key);
+        held.pacer.close();
+      }
+    },
+  };
+}
