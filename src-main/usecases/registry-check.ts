@@ -100,6 +100,7 @@ async function probeWriteWithoutRepository(client: RegistryClient, draft: Draft,
     details.write = { state: 'no', detail: `no repository under the prefix to write to, and the registry does not create them on push (${depth.createsWords})` };
     return;
   }
+  const leftoversBefore = draft.leftovers.length;
   const started = await startProbeUpload(client, name, signal);
   if (!started.ok) {
     details.write = { state: 'no', detail: `an upload under the prefix was refused: ${started.refusal.message}` };
@@ -112,7 +113,8 @@ async function probeWriteWithoutRepository(client: RegistryClient, draft: Draft,
     return;
   }
   draft.write = true;
-  details.write = { detail: `an upload under the prefix took the probe's bytes and was cancelled before completing, so no repository was created (the prefix holds none yet)` };
+  const ending = draft.leftovers.length === leftoversBefore ? 'was cancelled before completing' : 'was left to expire without completing (its cancel was refused)';
+  details.write = { detail: `an upload under the prefix took the probe's bytes and ${ending}, so no repository was created (no existing one to probe in)` };
 }
 
 function depthDetails(draft: Draft, depth: DepthFinding, details: RowDetails): void {
