@@ -27,6 +27,7 @@ import { findBundles, listFolder, makeFolder } from './service/files.ts';
 import { exportInput, planExport, runExportJob } from './service/export.ts';
 import { importInput, inspectBundle, runImportJob, runVerifyJob } from './service/import.ts';
 import { mergePullSecret, mirrorConfig, saveMirrorConfig } from './service/mirror.ts';
+import { registryCheck } from './service/registries.ts';
 import { lastImportPathFor, readLastImport, rememberImport } from './service/import-memory.ts';
 import { AppRegistry } from './service/serve.ts';
 import { DemoRegistries } from './service/demo.ts';
@@ -168,6 +169,8 @@ export function createService(options: ServiceOptions): Service {
       refuseUserInfo(requireString(input, 'registry'), 'registry');
       return testRegistry(requireString(input, 'registry'), settingsFrom(input.access, savedLogin));
     },
+    // Probes the registry (a probe blob pushed and deleted, manifests by digest, never a tag): as the import's own check does.
+    'registry:check': (args) => registryCheck(args, verified, savedLogin),
     'catalog:bundles': async (args) => {
       const input = argsObject(args);
       const contains = optionalString(input, 'contains');

@@ -14,12 +14,16 @@ import { runImport } from '../usecases/import.ts';
 import type { JobContext } from '../usecases/job-context.ts';
 import { verifyWithTrust, type VerifiedBundles } from '../usecases/verify.ts';
 import { argsObject, optionalString, requireString, settingsFrom, type SavedLogin } from './access.ts';
+import { maxNestedPathsArg } from './registries.ts';
 
 /** Checks the input of import:run. */
 export function importInput(raw: unknown): ImportInput {
   const args = argsObject(raw);
   const input: ImportInput = { bundle: requireString(args, 'bundle'), target: requireString(args, 'target') };
   if (args.keepRegistryHost === true) input.keepRegistryHost = true;
+  const maxNestedPaths = maxNestedPathsArg(args);
+  if (maxNestedPaths !== undefined) input.maxNestedPaths = maxNestedPaths;
+  if (args.createRepositories === true) input.createRepositories = true;
   const site = optionalString(args, 'site')?.trim();
   if (site !== undefined && site !== '') input.site = site;
   if (args.registry !== undefined) input.registry = args.registry as ImportInput['registry'];
@@ -31,7 +35,9 @@ export async function inspectBundle(raw: unknown, verified: VerifiedBundles, cat
   const args = argsObject(raw);
   const target = optionalString(args, 'target');
   const view = await verified.view(requireString(args, 'bundle'), 'it cannot be inspected');
-  return inspect(view, target === undefined ? undefined : { target, keepRegistryHost: args.keepRegistryHost === true }, catalog?.());
+  const maxNestedPaths = maxNestedPathsArg(args);
+  const placement = { keepRegistryHost: args.keepRegistryHost === true, ...(maxNestedPaths !== undefined ? { maxNestedPaths } : {}) };
+  return inspect(view, target === undefined ? undefined : { target, ...placement }, catalog?.());
 }
 
 /** bundle:verify's body: the verify use case, with its bytes read fed to the job's progress; a bundle that passes is kept for the wizard. */
@@ -43,7 +49,14 @@ export async function runVerifyJob(bundle: string, context: JobContext, verified
 
 /** import:run's body: the import use case as a job (its mirror configuration is rendered by `mirror:config`). */
 export async function runImportJob(input: ImportInput, catalog: Catalog, context: JobContext, verified: VerifiedBundles, savedLogin?: SavedLogin): Promise<ImportJobResult> {
-  const job = { bundle: input.bundle, target: input.target, keepRegistryHost: input.keepRegistryHost === true, registry: settingsFrom(input.registry, savedLogin) };
+  const job = {
+    bundle: input.bundle,
+    target: input.target,
+    keepRegistryHost: input.keepRegistryHost === true,
+    ...(input.maxNestedPaths !== undefined ? { maxNestedPaths: input.maxNestedPaths } : {}),
+    ...(input.createRepositories === true ? { createRepositories: true } : {}),
+    registry: settingsFrom(input.registry, savedLogin),
+  };
   const { summary, receipt, view } = await runImport(input.site !== undefined ? { ...job, site: input.site } : job, catalog, context);
   verified.remember(view);
   return {

@@ -12,12 +12,20 @@ import { FerryError } from '../../src-shared/errors.ts';
 import { renderMirrorConfig, saveMirrorConfigFiles, type MirrorAccess } from '../usecases/inspect-bundle.ts';
 import type { VerifiedBundles } from '../usecases/verify.ts';
 import { argsObject, optionalString, requireString, settingsFrom } from './access.ts';
+import { maxNestedPathsArg } from './registries.ts';
+
+/** Where the images land, as the import places them. */
+function placementOf(input: MirrorConfigInput): { target: string; keepRegistryHost: boolean; maxNestedPaths?: number } {
+  return { target: input.target, keepRegistryHost: input.keepRegistryHost === true, ...(input.maxNestedPaths !== undefined ? { maxNestedPaths: input.maxNestedPaths } : {}) };
+}
 
 /** Checks the untrusted arguments of `mirror:config` and `mirror:save`. */
 export function mirrorConfigInput(raw: unknown): MirrorConfigInput {
   const args = argsObject(raw);
   const input: MirrorConfigInput = { bundle: requireString(args, 'bundle'), target: requireString(args, 'target') };
   if (args.keepRegistryHost === true) input.keepRegistryHost = true;
+  const maxNestedPaths = maxNestedPathsArg(args);
+  if (maxNestedPaths !== undefined) input.maxNestedPaths = maxNestedPaths;
   const mirrorCa = optionalString(args, 'mirrorCa');
   if (mirrorCa !== undefined) input.mirrorCa = mirrorCa;
   if (args.registry !== undefined && args.registry !== null) {
@@ -39,7 +47,7 @@ export function mirrorConfigInput(raw: unknown): MirrorConfigInput {
 export async function mirrorConfig(raw: unknown, verified: VerifiedBundles): Promise<{ files: MirrorFile[] }> {
   const input = mirrorConfigInput(raw);
   const view = await verified.view(input.bundle, 'no mirror configuration is made for it');
-  return { files: await renderMirrorConfig(view, { target: input.target, keepRegistryHost: input.keepRegistryHost === true }, accessOf(input)) };
+  return { files: await renderMirrorConfig(view, placementOf(input), accessOf(input)) };
 }
 
 /** How the import reaches the mirror, from the checked input. */
@@ -59,7 +67,7 @@ export async function saveMirrorConfig(raw: unknown, verified: VerifiedBundles):
   if (!isAbsolute(folder)) throw new FerryError('INVALID_ARGUMENT', `choose the folder to save into as an absolute path, not ${folder}`, { argument: 'folder' });
   const input = mirrorConfigInput(raw);
   const view = await verified.view(input.bundle, 'no mirror configuration is made for it');
-  const { written } = await saveMirrorConfigFiles(view, { target: input.target, keepRegistryHost: input.keepRegistryHost === true }, accessOf(input), folder);
+  const { written } = await saveMirrorConfigFiles(view, placementOf(input), accessOf(input), folder);
   return { folder, written: written.map((path) => join(folder, ...path.split('/'))) };
 }
 

@@ -22,12 +22,15 @@ import { listKeys } from '../usecases/keys.ts';
 import { notePolicyDigest, reviewBundle } from '../usecases/trust-review.ts';
 import type { VerifiedBundles } from '../usecases/verify.ts';
 import { argsObject, optionalString, requireString, settingsFrom, type SavedLogin } from './access.ts';
+import { maxNestedPathsArg } from './registries.ts';
 
 /** Checks the input of bundle:review. */
 export function reviewInput(raw: unknown): ReviewInput {
   const args = argsObject(raw);
   const input: ReviewInput = { bundle: requireString(args, 'bundle'), target: requireString(args, 'target') };
   if (args.keepRegistryHost === true) input.keepRegistryHost = true;
+  const maxNestedPaths = maxNestedPathsArg(args);
+  if (maxNestedPaths !== undefined) input.maxNestedPaths = maxNestedPaths;
   if (args.registry !== undefined) input.registry = args.registry as ReviewInput['registry'];
   return input;
 }
@@ -56,7 +59,8 @@ export function decisionInput(raw: unknown): DecisionInput {
 export async function reviewBundleFor(raw: unknown, verified: VerifiedBundles, catalog: () => Catalog, savedLogin?: SavedLogin): Promise<ReviewReport> {
   const input = reviewInput(raw);
   const view = await verified.view(input.bundle, 'it cannot be reviewed');
-  return reviewBundle(view, { target: input.target, keepRegistryHost: input.keepRegistryHost === true, registry: settingsFrom(input.registry, savedLogin) }, catalog());
+  const placement = { target: input.target, keepRegistryHost: input.keepRegistryHost === true, ...(input.maxNestedPaths !== undefined ? { maxNestedPaths: input.maxNestedPaths } : {}) };
+  return reviewBundle(view, { ...placement, registry: settingsFrom(input.registry, savedLogin) }, catalog());
 }
 
 /** bundle:decide — the approve use case (`ferry approve` / `ferry reject`): verifies the bundle, signs the decision, writes it beside ferry.json, records it in the audit log. */

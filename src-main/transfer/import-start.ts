@@ -9,6 +9,7 @@ import type { TransferEvent } from '../../src-shared/model/progress.ts';
 import type { VerifiedBundle } from '../bundle/bundle-view.ts';
 import { verificationFailed, verifyBundleDetailed, type VerifyOptions } from '../bundle/verify.ts';
 import { formatReference } from '../oci/reference.ts';
+import type { RegistryClient } from '../oci/registry/client.ts';
 import type { MoverCounts, TransferJournal } from './blob-mover.ts';
 import { planImport, type ImportPlan, type ImportTarget } from './import-plan.ts';
 
@@ -34,6 +35,11 @@ export interface ImportRequest {
    * records the catalog from it, the app keeps it for the wizard; tests change the media here, as a hostile device could.
    */
   onVerified?: (view: VerifiedBundle) => void | Promise<void>;
+  /**
+   * Awaited once the plan is made and before the first write (not in a dry run): the use case checks
+   * the registry can take the plan there (usecases/import-preflight.ts) and throws when it cannot.
+   */
+  preflight?: (plan: ImportPlan, client: RegistryClient) => Promise<void>;
 }
 
 /** The result of an import (or of its dry run). */

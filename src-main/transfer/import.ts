@@ -220,6 +220,7 @@ export async function importBundle(request: ImportRequest, registries: Registrie
   const { view, plan, summary } = await startImport(request, request.target.registry, async (verified, planned) => {
     opened = await registries.client(request.target.registry);
     await checkOmitted(verified, planned, opened, request.signal);
+    if (!request.dryRun) await request.preflight?.(planned, opened);
   });
   const client = opened;
   if (request.dryRun || client === undefined) return { ...summary, seconds: (Date.now() - started) / 1000 };

@@ -15,7 +15,8 @@ import { writeReceipt, type ImportReceipt } from '../bundle/receipt.ts';
 import type { Catalog } from '../catalog/index.ts';
 import { parseRegistryPrefix } from '../oci/reference.ts';
 import type { Registries } from '../oci/registry/registries.ts';
-import type { ImportTarget } from '../transfer/import-plan.ts';
+import type { ImportPlan, ImportTarget } from '../transfer/import-plan.ts';
+import type { RegistryClient } from '../oci/registry/client.ts';
 import { checkMaxNestedPaths, checkPrefixRoom } from '../transfer/nested-paths.ts';
 import type { ImportRequest, ImportSummary } from '../transfer/import-start.ts';
 import { registryAccessFor, type RegistrySettings } from './access.ts';
@@ -25,6 +26,7 @@ import { recordImport } from './job-records.ts';
 import { mirrorTrust, storeMirrorCa, targetText } from './mirror-trust.ts';
 import { readSitePolicy } from '../trust/policy.ts';
 import type { PolicyCheck } from './trust-review.ts';
+import type { ImportPreflightResult } from './import-preflight.ts';
 
 /** What to import and where, as every front end asks for it. */
 export interface ImportJobInput {
@@ -36,6 +38,10 @@ export interface ImportJobInput {
   keepRegistryHost?: boolean;
   /** Fold every repository path (prefix included) into at most this many components (transfer/nested-paths.ts). */
   maxNestedPaths?: number;
+  /** Where the registry needs repositories to exist and offers a way to create them, create the missing ones before the push. */
+  createRepositories?: boolean;
+  /** Leave out the registry check before the first write (import-preflight.ts), for a registry that answers it wrongly. */
+  skipRegistryCheck?: boolean;
   /** Verify and plan only; write nothing. */
   dryRun?: boolean;
   /** Blobs in flight at once. */
@@ -71,6 +77,8 @@ export interface ImportOutcome {
   view: VerifiedBundle;
   /** The site policy's verdict (it passed, or the import would have been refused); absent without a policy. */
   policy?: PolicyCheck['verdict'];
+  /** The registry check before the first write and the repositories it created; absent when it did not run (dry run, store folder, skipped). */
+  preflight?: ImportPreflightResult;
 }
 
 /** The target of an import as the engine takes it; a nesting limit the prefix leaves no room under is refused here, before anything is read. */
@@ -156,6 +164,7 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
     const progress = verifyProgress(tracker);
     let verified: VerifiedBundle | undefined;
     let judged: PolicyCheck | undefined;
+    let preflight: ImportPreflightResult | undefined;
     const request = {
       bundle,
       target,
@@ -164,6 +173,19 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
       ...(signal ? { signal } : {}),
       ...(tracker ? { onEvent: tracker.onEvent } : {}),
       ...(progress ? { onVerifyBytes: progress.onBytes, onVerifyTotal: progress.onTotal } : {}),
+      // The registry's capabilities against the plan, before the first write (a store folder is Ferry's own and needs none).
+      ...(input.store === undefined && input.skipRegistryCheck !== true
+        ? {
+            preflight: async (plan: ImportPlan, client: RegistryClient) => {
+              tracker?.setPhase('checking-registry');
+              const { runImportPreflight } = await import('./import-preflight.ts');
+              preflight = await runImportPreflight(targetText(target), plan, input.registry, client, {
+                ...(input.createRepositories === true ? { createRepositories: true } : {}),
+                ...(signal ? { signal } : {}),
+              });
+            },
+          }
+        : {}),
       onVerified: async (view: VerifiedBundle) => {
         verified = view;
         // A known id with another ferry.json is refused (and recorded as a conflict) before the first write, dry run included.
@@ -211,7 +233,14 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
       input.mirrorConfigDir !== undefined
         ? await writeImportMirrorConfig(input.mirrorConfigDir, verified, summary, target.registry, await registries(), signal, { mirrorRegistry: targetText(target), ...trust })
         : { written: [], removed: [] };
-    const outcome: ImportOutcome = { summary, mirrorConfig: mirror.written, mirrorConfigRemoved: mirror.removed, view: verified, ...(judged ? { policy: judged.verdict } : {}) };
+    const outcome: ImportOutcome = {
+      summary,
+      mirrorConfig: mirror.written,
+      mirrorConfigRemoved: mirror.removed,
+      view: verified,
+      ...(judged ? { policy: judged.verdict } : {}),
+      ...(preflight ? { preflight } : {}),
+    };
     if (!summary.dryRun) {
       const receipt: ImportReceipt = {
         receiptVersion: 1,

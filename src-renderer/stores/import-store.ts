@@ -20,6 +20,7 @@ import { envelopeOf } from '../api/explain.ts';
 import { accessInput, DEFAULT_ACCESS, prefillFromSettings, type AccessForm } from './export-store.ts';
 import { whenJobEnds } from './job-watch.ts';
 import { useReview } from './review-store.ts';
+import { checkBlocks, checkKey, chosenFixes, useRegistryCheck } from './registry-check-store.ts';
 
 /** The wizard's steps, in order. */
 export const IMPORT_STEPS = ['bundle', 'verify', 'inspect', 'target', 'review', 'push', 'mirror'] as const;
@@ -85,6 +86,8 @@ export interface ImportStore {
   startVerify: () => Promise<void>;
   inspect: () => Promise<void>;
   testConnection: () => Promise<void>;
+  /** "Check registry": what the registry can take, and what of this bundle it cannot (`registry:check`). */
+  checkRegistry: () => Promise<void>;
   /** Reviews the bundle for the target (the Review step): signers, approvals, the policy's verdict, tag changes. */
   review: () => Promise<void>;
   /** The start screen's "Review a bundle": a fresh wizard opened at the Review step, which then asks for the bundle and target. */
@@ -183,12 +186,20 @@ export const useImport = create<ImportStore>()((set, get) => {
   }
   const importInput = (): ImportInput => {
     const site = get().site.trim();
-    return { bundle: get().bundle.trim(), target: get().target.trim(), ...(site ? { site } : {}), registry: accessInput(get().access) };
+    // The fixes chosen after "Check registry" (keep paths shallow, create repositories) go with the push.
+    return { bundle: get().bundle.trim(), target: get().target.trim(), ...(site ? { site } : {}), registry: accessInput(get().access), ...chosenFixes(useRegistryCheck.getState()) };
   };
   /** The mirror configuration's input: the target as pushed to, its real access (the login only for the file that carries one) and the mirror's CA. */
   const mirrorInput = (): MirrorConfigInput => {
     const mirrorCa = get().mirrorCa.trim();
-    return { bundle: get().bundle.trim(), target: get().target.trim(), registry: accessInput(get().access), ...(mirrorCa ? { mirrorCa } : {}) };
+    const { maxNestedPaths } = chosenFixes(useRegistryCheck.getState());
+    return {
+      bundle: get().bundle.trim(),
+      target: get().target.trim(),
+      registry: accessInput(get().access),
+      ...(mirrorCa ? { mirrorCa } : {}),
+      ...(maxNestedPaths !== undefined ? { maxNestedPaths } : {}),
+    };
   };
 
   /** The push itself, once confirmed. */
@@ -226,6 +237,8 @@ export const useImport = create<ImportStore>()((set, get) => {
     },
     set(patch) {
       const prefill: Partial<ReturnType<typeof prefillFromSettings>> = patch.target === undefined ? {} : prefillFromSettings(patch.target, get().access, get().prefilledFrom);
+      // A check answers for one bundle, target and access: any change makes it stale.
+      if (patch.target !== undefined || patch.bundle !== undefined) useRegistryCheck.getState().clear();
       set({ ...patch, ...prefill, ...(prefill.access ? { test: null } : {}) });
     },
     targetAppRegistry(registry, login) {
@@ -239,6 +252,7 @@ export const useImport = create<ImportStore>()((set, get) => {
       }));
     },
     setAccess(patch) {
+      useRegistryCheck.getState().clear();
       set((s) => ({ access: { ...s.access, ...patch }, test: null }));
     },
     goTo(step) {
@@ -270,9 +284,11 @@ export const useImport = create<ImportStore>()((set, get) => {
         if (!get().bundle.trim()) throw new ApiError({ code: 'INVALID_ARGUMENT', message: 'Type the folder that holds the bundle (the one with ferry.json).', details: { argument: 'bundle' } });
         if (!get().target.trim())
           throw new ApiError({ code: 'INVALID_ARGUMENT', message: 'Type the target registry address, for example registry.local:5000/mirror.', details: { argument: 'target' } });
+        const blocked = checkBlocks(useRegistryCheck.getState());
+        if (blocked) throw new ApiError({ code: 'INVALID_ARGUMENT', message: blocked });
         set({ step: 'review' });
-        const { bundle, target, registry } = importInput();
-        await useReview.getState().load({ bundle, target, ...(registry ? { registry } : {}) });
+        const { bundle, target, registry, maxNestedPaths } = importInput();
+        await useReview.getState().load({ bundle, target, ...(registry ? { registry } : {}), ...(maxNestedPaths !== undefined ? { maxNestedPaths } : {}) });
       }),
     startReview() {
       set({ ...initial, step: 'review' });
@@ -284,6 +300,13 @@ export const useImport = create<ImportStore>()((set, get) => {
         const test = await api['registry:test']({ registry: get().target.trim(), access: accessInput(get().access) });
         set({ test });
       }),
+    checkRegistry: () =>
+      guarded(async (api) => {
+        const { bundle, target, registry } = importInput();
+        useRegistryCheck.getState().clear();
+        const answer = await api['registry:check']({ target, ...(bundle ? { bundle } : {}), ...(registry ? { access: registry } : {}) });
+        useRegistryCheck.getState().remember(answer, checkKey(bundle, target));
+      }),
     push: () =>
       guarded(async () => {
         if (!get().target.trim())
@@ -291,6 +314,8 @@ export const useImport = create<ImportStore>()((set, get) => {
         // The engine enforces the policy again before its first write; this only keeps the wizard honest.
         const report = useReview.getState().report;
         if (!report?.pushAllowed) throw new ApiError({ code: 'INVALID_ARGUMENT', message: report?.blockedReason ?? 'Review the bundle for this target before pushing it.' });
+        const blocked = checkBlocks(useRegistryCheck.getState());
+        if (blocked) throw new ApiError({ code: 'INVALID_ARGUMENT', message: blocked });
         set({ confirming: 'push' });
       }),
     async answerConfirm(yes) {
@@ -334,6 +359,7 @@ export const useImport = create<ImportStore>()((set, get) => {
       const { target, site, access } = get();
       set({ ...initial, target, site, access: { ...access, username: '', password: '' }, found: null });
       useReview.getState().clear();
+      useRegistryCheck.getState().clear();
     },
     ejectDrive(path) {
       return ejectDriveInto(path, get, set, requireClient);
@@ -355,6 +381,7 @@ export const useImport = create<ImportStore>()((set, get) => {
     prefill(form) {
       set({ ...initial, ...form });
       useReview.getState().clear();
+      useRegistryCheck.getState().clear();
     },
   };
 });

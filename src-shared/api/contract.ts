@@ -21,6 +21,7 @@ import type { DecisionInput, PolicyDocument, ReviewInput, ReviewReport, Signatur
 import type { MirrorConfigInput, MirrorFile, ServeStartInput, ServeRunning, ServeStatus } from './serve.ts';
 import type { DemoStatus } from './demo.ts';
 import type { ExportRunOptions, ExportTargetCheck, LastImportTarget, PullSecretMergeInput, ReceiptAddedResult, SiteOverview } from './wizards.ts';
+import type { ImportFixes, RegistryCheckAnswer, RegistryCheckInput, RegistryTestResult } from './registries.ts';
 import type { z } from 'zod';
 import type { RegistrySettingSchema, SettingsSchema } from '../schemas/settings.ts';
 
@@ -30,6 +31,7 @@ export * from './trust.ts';
 export * from './serve.ts';
 export * from './demo.ts';
 export * from './wizards.ts';
+export * from './registries.ts';
 export type { AuditCheck, AuditEntry, BundleDetail, BundleEvent, BundleSummary, CatalogImage, MonthTotals, ReceiptSummary, SiteHoldings } from '../model/catalog.ts';
 export type { ImageDetail, ImageDetails, LayerDetail, PlatformDetail } from '../model/image-detail.ts';
 
@@ -117,7 +119,7 @@ export interface ExportInput {
 }
 
 /** Inputs of an import. */
-export interface ImportInput {
+export interface ImportInput extends ImportFixes {
   bundle: string;
   target: string;
   keepRegistryHost?: boolean;
@@ -208,13 +210,6 @@ export interface SavedSet {
   platforms?: string[];
 }
 
-/** The answer of `registry:test`: whether the registry answers, in words, and what to change when it does not. */
-export interface RegistryTestResult {
-  ok: boolean;
-  message: string;
-  hint?: ErrorHint;
-}
-
 /** Every method: its argument and its result. */
 export interface ApiMethods {
   'app:info': { args: Record<string, never>; result: { version: string; mode: 'electron' | 'browser'; catalog: string } };
@@ -229,7 +224,7 @@ export interface ApiMethods {
   'receipt:add': { args: { file: string; site?: string }; result: ReceiptAddedResult };
   /** What the catalog knows the site holds, from its receipts. */
   'site:summary': { args: { site: string }; result: SiteOverview };
-  'import:inspect': { args: { bundle: string; target?: string; keepRegistryHost?: boolean }; result: BundleInspection };
+  'import:inspect': { args: { bundle: string; target?: string; keepRegistryHost?: boolean } & ImportFixes; result: BundleInspection };
   'import:run': { args: ImportInput; result: { jobId: string } };
   'bundle:verify': { args: { bundle: string }; result: { jobId: string } };
   'job:cancel': { args: { jobId: string }; result: { cancelled: boolean } };
@@ -243,6 +238,8 @@ export interface ApiMethods {
   /** The target, site and TLS choices of the last import started here; null before the first. */
   'import:last': { args: Record<string, never>; result: LastImportTarget | null };
   'registry:test': { args: { registry: string; access?: RegistryAccessInput }; result: RegistryTestResult };
+  /** The registry's capabilities, and with a bundle which of its images the registry cannot take and the fixes that would help. */
+  'registry:check': { args: RegistryCheckInput; result: RegistryCheckAnswer };
   /** Newest first; with `contains` (a reference, repository or digest), the bundles that carried it. */
   'catalog:bundles': { args: { contains?: string; limit?: number }; result: BundleSummary[] };
   /** Per calendar month, newest first. */
@@ -341,6 +338,7 @@ export const API_METHODS = [
   'job:list',
   'mirror:config',
   'registry:test',
+  'registry:check',
   'catalog:bundles',
   'catalog:totals',
   'catalog:bundle',

@@ -74,6 +74,8 @@ export interface MirrorConfigInput {
   bundle: string;
   target: string;
   keepRegistryHost?: boolean;
+  /** The import's "Keep paths at most N levels deep", so the files name the folded repositories. */
+  maxNestedPaths?: number;
   /** The mirror's CA: a PEM file path or PEM text (default: the target's first CA file). */
   mirrorCa?: string;
   /** How clients reach the mirror (plain HTTP, TLS verification, CA files), so the files say it as it is. */

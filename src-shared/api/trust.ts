@@ -15,6 +15,8 @@ export interface ReviewInput {
   bundle: string;
   target: string;
   keepRegistryHost?: boolean;
+  /** The import's "Keep paths at most N levels deep", so tags are read where the push will write them. */
+  maxNestedPaths?: number;
   /** How to reach the target registry, as the import wizard collects it. */
   registry?: RegistryAccessInput;
 }

@@ -117,6 +117,32 @@ describe('ferry export --keep-going', () => {
     }
   });
 
+  it('fails verification when ferry.json claims an image whose content the bundle does not hold', async () => {
+    const bundle = join(work, 'directory');
+    const manifest = await ferryJson(bundle);
+    const claimed = { name: at(broken()), source: at(broken()), tag: broken().tag, digest: broken().manifestDigest, mediaType: broken().mediaType, platforms: [], size: broken().totalSize };
+    await writeFile(join(bundle, 'ferry.json'), `${JSON.stringify({ ...manifest, images: [...manifest.images, claimed], skipped: manifest.skipped?.slice(0, 1) }, null, 2)}\n`);
+    const verify = await runFerry('verify', bundle);
+    expect(verify.code).toBe(1);
+    expect(verify.stdout).toContain(broken().manifestDigest);
+  });
+
+  it('run again into the folder of a partial bundle, retries what was skipped and reuses what was written', async () => {
+    for (const form of ['directory', 'archive']) {
+      const bundle = join(work, form);
+      const before = await ferryJson(bundle);
+      const again = await runFerry('export', '--to', bundle, ...(form === 'archive' ? ['--archive'] : []), ...good().map((image) => at(image)), unknownTag(), at(broken()), '--keep-going', ...access);
+      expect(again.code, again.stderr).toBe(3);
+      const after = await ferryJson(bundle);
+      expect(after.bundleId).not.toBe(before.bundleId);
+      expect(after.images.map((image) => image.digest).sort()).toEqual([...good(), broken()].map((image) => image.manifestDigest).sort());
+      expect(after.skipped).toEqual([{ reference: unknownTag(), reason: expect.stringContaining('no-such-tag'), stage: 'plan' }]);
+      const verify = await runFerry('verify', bundle);
+      expect(verify.code, verify.stdout).toBe(0);
+      expect(verify.stdout).toContain('1 reference was skipped at export');
+    }
+  });
+
   it('lists the unresolvable references in the dry run, and fails as before without --keep-going', async () => {
     const plan = await runFerry('export', '--to', join(work, 'plan'), '--dry-run', at(good()[0] as FixtureImage), unknownTag(), '--keep-going', ...access);
     expect(plan.code, plan.stderr).toBe(3);
@@ -133,16 +159,6 @@ describe('ferry export --keep-going', () => {
     } finally {
       proxy.clearFaults();
     }
-  });
-
-  it('fails verification when ferry.json claims an image whose content the bundle does not hold', async () => {
-    const bundle = join(work, 'directory');
-    const manifest = await ferryJson(bundle);
-    const claimed = { name: at(broken()), source: at(broken()), tag: broken().tag, digest: broken().manifestDigest, mediaType: broken().mediaType, platforms: [], size: broken().totalSize };
-    await writeFile(join(bundle, 'ferry.json'), `${JSON.stringify({ ...manifest, images: [...manifest.images, claimed], skipped: manifest.skipped?.slice(0, 1) }, null, 2)}\n`);
-    const verify = await runFerry('verify', bundle);
-    expect(verify.code).toBe(1);
-    expect(verify.stdout).toContain(broken().manifestDigest);
   });
 });
 

@@ -29,6 +29,14 @@ export const importSpec: CommandSpec = {
     },
     'keep-registry-host': { type: 'boolean', description: 'keep the source host in the path: REGISTRY/PREFIX/SRC_HOST/path/name (a :port becomes _port)' },
     ...maxNestedPathsFlag(),
+    'create-repositories': {
+      type: 'boolean',
+      description: 'where the registry needs repositories to exist before a push (as ECR does) and offers a way to create them, create the missing ones first',
+    },
+    'skip-registry-check': {
+      type: 'boolean',
+      description: "leave out the check of the registry's capabilities (path depth, media types, repositories) before the first write, for a registry that answers it wrongly",
+    },
     'dry-run': { type: 'boolean', description: 'verify and print where every image would land; write nothing' },
     'mirror-config': {
       type: 'string',
@@ -83,6 +91,8 @@ async function importInput(args: ParsedArgs, io: CommandIo): Promise<ImportJobIn
   };
   const maxNestedPaths = maxNestedPathsOf(args.values);
   if (maxNestedPaths !== undefined) input.maxNestedPaths = maxNestedPaths;
+  if (args.values['create-repositories'] === true) input.createRepositories = true;
+  if (args.values['skip-registry-check'] === true) input.skipRegistryCheck = true;
   const text = (name: string): string | undefined => (typeof args.values[name] === 'string' ? args.values[name] : undefined);
   const site = text('site');
   const receipt = text('receipt');
@@ -111,7 +121,7 @@ async function importInput(args: ParsedArgs, io: CommandIo): Promise<ImportJobIn
 export async function runImport(args: ParsedArgs, io: CommandIo): Promise<number> {
   const { out, err } = io;
   const input = await importInput(args, io);
-  const { summary, receipt, mirrorConfig, mirrorConfigRemoved, policy, view } = await withCatalog(args.values, (catalog) =>
+  const { summary, receipt, mirrorConfig, mirrorConfigRemoved, policy, view, preflight } = await withCatalog(args.values, (catalog) =>
     runJob('import', err, async ({ signal, tracker, endProgress }) => {
       try {
         return await importBundle(input, catalog, { signal, tracker });
@@ -121,11 +131,18 @@ export async function runImport(args: ParsedArgs, io: CommandIo): Promise<number
     }),
   );
   if (args.values.json === true) {
+    const registryCheck = preflight?.report ? { registryCheck: preflight.report, repositoriesCreated: preflight.created } : {};
     const skippedAtExport = view.manifest?.skipped;
-    out.write(`${JSON.stringify({ ...summary, receipt, mirrorConfig, mirrorConfigRemoved, ...(policy ? { policy } : {}), ...(skippedAtExport?.length ? { skippedAtExport } : {}) }, null, 2)}\n`);
+    out.write(
+      `${JSON.stringify({ ...summary, receipt, mirrorConfig, mirrorConfigRemoved, ...(policy ? { policy } : {}), ...(skippedAtExport?.length ? { skippedAtExport } : {}), ...registryCheck }, null, 2)}\n`,
+    );
     return 0;
   }
   if (policy) out.write(shown`site policy ${policy.path} (${policy.digest}): passed\n`);
+  if (preflight?.report?.reachable)
+    out.write(
+      `registry check: passed in ${(preflight.report.durationMs / 1000).toFixed(1)} s${preflight.created.length > 0 ? `; created ${preflight.created.length} repositories: ${preflight.created.map(terminalSafe).join(', ')}` : ''}\n`,
+    );
   for (const image of summary.images) out.write(`${summary.dryRun ? 'would import' : 'imported'} ${shown`${image.source} -> ${image.destination}`}\n`);
   if (!summary.dryRun) {
     out.write(

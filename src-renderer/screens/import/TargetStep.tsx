@@ -1,4 +1,4 @@
-/** The import wizard's Target step: the registry (or Ferry's own), the site, access, and a connection test; the address is checked as it is typed. */
+/** The import wizard's Target step: the registry (or Ferry's own), the site, access, a connection test and the registry check; the address is checked as it is typed. */
 import { AccessFields } from '../../components/AccessFields.tsx';
 import { FieldHelp } from '../../components/FieldHelp.tsx';
 import { ConnectionTestNotice } from '../../components/ConnectionTestNotice.tsx';
@@ -6,6 +6,7 @@ import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { RunRegistryHere } from '../../components/RunRegistryHere.tsx';
 import { useImport } from '../../stores/import-store.ts';
 import { engineProblem, registryAddressProblem } from './checks.ts';
+import { RegistryCheckResult } from './RegistryCheck.tsx';
 
 /** Step 4. */
 export function TargetStep() {
@@ -64,8 +65,16 @@ export function TargetStep() {
         <button type="button" disabled={s.busy || !s.target.trim() || typedProblem !== undefined} onClick={() => void s.testConnection()}>
           Test connection
         </button>
+        <button type="button" disabled={s.busy || !s.target.trim() || typedProblem !== undefined} onClick={() => void s.checkRegistry()}>
+          Check registry
+        </button>
       </div>
+      <p className="hint">
+        “Check registry” finds out what the registry takes (path depth, kinds of images, repositories) and whether this bundle fits, before anything is pushed. It writes a tiny test file and removes
+        it again.
+      </p>
       <ConnectionTestNotice test={s.test} />
+      <RegistryCheckResult />
       {!problem && <ErrorNotice error={s.error} />}
       <div className="actions">
         <button type="button" onClick={() => s.goTo('inspect')}>

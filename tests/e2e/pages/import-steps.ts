@@ -115,6 +115,21 @@ export class ImportTargetStep extends WizardStep {
     await this.page.getByRole('button', { name: 'Test connection' }).click();
     await expect(this.page.getByRole('status').filter({ hasText: 'Connection works.' })).toBeVisible();
   }
+  /** Presses "Check registry" and waits for its verdict (the first status line of the registry check). */
+  async checkRegistry(): Promise<Locator> {
+    await this.page.getByRole('button', { name: 'Check registry' }).click();
+    const verdict = this.page.getByRole('region', { name: 'Registry check' }).getByRole('status');
+    await expect(verdict).toBeVisible({ timeout: 60_000 });
+    return verdict;
+  }
+  /** The check's capability table. */
+  capabilityTable(): Locator {
+    return this.page.getByRole('table', { name: /^What .* can take$/ });
+  }
+  /** Ticks "Keep paths at most N levels deep". */
+  async keepPathsAtMost(levels: number): Promise<void> {
+    await this.page.getByLabel(new RegExp(`^Keep paths at most ${levels} levels deep`)).check();
+  }
   /** Goes on to the Review step (without a site policy the push is allowed there) and pushes from it. */
   async push(): Promise<void> {
     await this.page.getByRole('button', { name: 'Review before pushing' }).click();
