@@ -159,3 +159,19 @@ describe('a registry that keeps sending GOAWAY ENHANCE_YOUR_CALM', () => {
     }
   }, 60_000);
 });
+
+describe('ferry registry check through a registry that sends GOAWAY ENHANCE_YOUR_CALM', () => {
+  it('finishes the check and reports the throttling it met', async () => {
+    targetProxy.clearGoAways();
+    const before = targetProxy.goAways.length;
+    targetProxy.addGoAway({ afterRequests: 3, times: 1 });
+    const result = await ferry('registry', 'check', '--json', '--http2', '--ca-cert', targetProxy.caFile, '--authfile', emptyAuthFile, `${targetProxy.host}/checked`);
+    expect(targetProxy.goAways.length - before).toBe(1);
+    const report = JSON.parse(result.stdout) as { reachable: boolean; write: boolean; throttling?: { goaway: number; detail: string }; rows: Array<{ id: string; state: string; detail: string }> };
+    expect(report.reachable).toBe(true);
+    expect(report.write).toBe(true);
+    // One GOAWAY fails every request in flight on its connection; each counts, so at least one.
+    expect(report.throttling?.goaway).toBeGreaterThanOrEqual(1);
+    expect(report.rows.find((row) => row.id === 'throttling')).toMatchObject({ state: 'yes', detail: expect.stringMatching(/GOAWAY ENHANCE_YOUR_CALM/) as unknown });
+  }, 60_000);
+});

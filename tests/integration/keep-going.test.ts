@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BundleManifest } from '../../src-shared/model/bundle.ts';
+import { Catalog } from '../../src-main/catalog/index.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.ts';
 import { buildFixtures, seedFixtures, type FixtureImage, type FixtureName } from '../harness/fixtures.ts';
@@ -99,7 +100,8 @@ describe('ferry export --keep-going', () => {
     breakLayer();
     try {
       const bundle = join(work, 'directory');
-      const result = await runFerry('export', '--to', bundle, ...good().map((image) => at(image)), unknownTag(), at(broken()), '--keep-going', '--json', ...access);
+      const catalogPath = join(work, 'catalog.sqlite');
+      const result = await runFerry('export', '--to', bundle, ...good().map((image) => at(image)), unknownTag(), at(broken()), '--keep-going', '--json', '--catalog', catalogPath, ...access);
       expect(result.code, result.stderr).toBe(3);
       const summary = JSON.parse(result.stdout) as { skipped: unknown[]; images: unknown[] };
       expect(summary.skipped).toHaveLength(2);
@@ -107,6 +109,14 @@ describe('ferry export --keep-going', () => {
       expect(result.stderr).toContain(`skipped ${unknownTag()} (cannot be resolved)`);
       expect(result.stderr).toContain(`skipped ${at(broken())} (failed while copying)`);
       await expectHonestPartialBundle(bundle);
+      // The catalog records the partial export as such, with the images it carries only.
+      const catalog = Catalog.open(catalogPath);
+      try {
+        const entry = catalog.latestAudit('export');
+        expect(entry?.details).toMatchObject({ images: 2, status: 'partial', skipped: [expect.stringContaining(unknownTag()), expect.stringContaining(at(broken()))] });
+      } finally {
+        catalog.close();
+      }
 
       const archive = join(work, 'archive');
       const archived = await runFerry('export', '--to', archive, '--archive', ...good().map((image) => at(image)), unknownTag(), at(broken()), '--keep-going', ...access);
@@ -114,6 +124,32 @@ describe('ferry export --keep-going', () => {
       await expectHonestPartialBundle(archive);
     } finally {
       proxy.clearFaults();
+    }
+  });
+
+  it('fails verification when ferry.json claims an image whose content the bundle does not hold', async () => {
+    const bundle = join(work, 'directory');
+    const manifest = await ferryJson(bundle);
+    const claimed = { name: at(broken()), source: at(broken()), tag: broken().tag, digest: broken().manifestDigest, mediaType: broken().mediaType, platforms: [], size: broken().totalSize };
+    await writeFile(join(bundle, 'ferry.json'), `${JSON.stringify({ ...manifest, images: [...manifest.images, claimed], skipped: manifest.skipped?.slice(0, 1) }, null, 2)}\n`);
+    const verify = await runFerry('verify', bundle);
+    expect(verify.code).toBe(1);
+    expect(verify.stdout).toContain(broken().manifestDigest);
+  });
+
+  it('run again into the folder of a partial bundle, retries what was skipped and reuses what was written', async () => {
+    for (const form of ['directory', 'archive']) {
+      const bundle = join(work, form);
+      const before = await ferryJson(bundle);
+      const again = await runFerry('export', '--to', bundle, ...(form === 'archive' ? ['--archive'] : []), ...good().map((image) => at(image)), unknownTag(), at(broken()), '--keep-going', ...access);
+      expect(again.code, again.stderr).toBe(3);
+      const after = await ferryJson(bundle);
+      expect(after.bundleId).not.toBe(before.bundleId);
+      expect(after.images.map((image) => image.digest).sort()).toEqual([...good(), broken()].map((image) => image.manifestDigest).sort());
+      expect(after.skipped).toEqual([{ reference: unknownTag(), reason: expect.stringContaining('no-such-tag'), stage: 'plan' }]);
+      const verify = await runFerry('verify', bundle);
+      expect(verify.code, verify.stdout).toBe(0);
+      expect(verify.stdout).toContain('1 reference was skipped at export');
     }
   });
 
@@ -133,16 +169,6 @@ describe('ferry export --keep-going', () => {
     } finally {
       proxy.clearFaults();
     }
-  });
-
-  it('fails verification when ferry.json claims an image whose content the bundle does not hold', async () => {
-    const bundle = join(work, 'directory');
-    const manifest = await ferryJson(bundle);
-    const claimed = { name: at(broken()), source: at(broken()), tag: broken().tag, digest: broken().manifestDigest, mediaType: broken().mediaType, platforms: [], size: broken().totalSize };
-    await writeFile(join(bundle, 'ferry.json'), `${JSON.stringify({ ...manifest, images: [...manifest.images, claimed], skipped: manifest.skipped?.slice(0, 1) }, null, 2)}\n`);
-    const verify = await runFerry('verify', bundle);
-    expect(verify.code).toBe(1);
-    expect(verify.stdout).toContain(broken().manifestDigest);
   });
 });
 
