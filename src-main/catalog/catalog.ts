@@ -238,6 +238,11 @@ export class Catalog {
     return this.#do('read site contents', (sql) => read.siteContents(sql, site));
   }
 
+  /** Source and digest of every image the receipts record under `under` (`host/` or `host/prefix/`), for the mapping check. */
+  importedImages(under: string): Array<{ source: string; digest: string }> {
+    return this.#do('read imported images', (sql) => read.importedImages(sql, under));
+  }
+
   /** The history of one repository's tags across bundles, newest first. */
   tagHistory(repository: string): TagHistoryEntry[] {
     return this.#do('read tag history', (sql) => read.tagHistory(sql, repository));

@@ -181,3 +181,13 @@ export function totalsPerMonth(sql: Sql): MonthTotals[] {
      FROM bundles b GROUP BY month ORDER BY month DESC`,
   );
 }
+
+/**
+ * The images the receipts record as imported under `under` (`host/` or
+ * `host/prefix/`), by source and digest: what `ferry mirror-config check`
+ * checks by default (receipts exist for imports with a site).
+ */
+export function importedImages(sql: Sql, under: string): Array<{ source: string; digest: string }> {
+  const needle = requireText('registry', under);
+  return sql.all<{ source: string; digest: string }>('SELECT DISTINCT source, digest FROM receipt_images WHERE substr(destination, 1, ?) = ? ORDER BY source, digest', needle.length, needle);
+}

@@ -99,6 +99,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/catalog.ts').then((m) => ({ spec: m.catalogSpec, run: m.runCatalog })),
   },
   {
+    name: 'mirror-config',
+    summary: 'Check mirror configuration as the runtimes read it: every image resolves to a mirror location in the site registry that holds its digest.',
+    load: () => import('./commands/mirror-config.ts').then((m) => ({ spec: m.mirrorConfigSpec, run: m.runMirrorConfig })),
+  },
+  {
     name: 'key',
     summary: 'Make, list and export the signing keys bundles are signed and approved with (ECDSA P-256 or Ed25519).',
     load: () => import('./commands/key.ts').then((m) => ({ spec: m.keySpec, run: m.runKey })),

@@ -7,7 +7,7 @@
  * view of the bundle (see service/import.ts).
  */
 import { isAbsolute, join } from 'node:path';
-import type { MirrorConfigInput, MirrorFile } from '../../src-shared/api/contract.ts';
+import type { MirrorConfigInput, MirrorFile, MirrorSaveResult } from '../../src-shared/api/contract.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 import { renderMirrorConfig, saveMirrorConfigFiles, type MirrorAccess } from '../usecases/inspect-bundle.ts';
 import type { VerifiedBundles } from '../usecases/verify.ts';
@@ -62,13 +62,16 @@ function accessOf(input: MirrorConfigInput): MirrorAccess {
  * errors naming the file are those of `ferry import --mirror-config`; lists
  * what it wrote.
  */
-export async function saveMirrorConfig(raw: unknown, verified: VerifiedBundles): Promise<{ folder: string; written: string[] }> {
+export async function saveMirrorConfig(raw: unknown, verified: VerifiedBundles): Promise<MirrorSaveResult> {
   const folder = requireString(argsObject(raw), 'folder').trim();
   if (!isAbsolute(folder)) throw new FerryError('INVALID_ARGUMENT', `choose the folder to save into as an absolute path, not ${folder}`, { argument: 'folder' });
   const input = mirrorConfigInput(raw);
   const view = await verified.view(input.bundle, 'no mirror configuration is made for it');
   const { written } = await saveMirrorConfigFiles(view, placementOf(input), accessOf(input), folder);
-  return { folder, written: written.map((path) => join(folder, ...path.split('/'))) };
+  // The wizard saves after the push: the saved files are read back and every image asked for where a runtime would ask (the import's mapping check).
+  const { checkSavedMapping } = await import('../usecases/mirror-check.ts');
+  const check = await checkSavedMapping(folder, input.target, view, accessOf(input).registry ?? {});
+  return { folder, written: written.map((path) => join(folder, ...path.split('/'))), ...(check ? { check } : {}) };
 }
 
 /** pullsecret:merge — checks the untrusted arguments, merges the mirror's login into a copy of the pull secret; the answer never holds the password. */

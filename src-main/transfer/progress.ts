@@ -41,6 +41,13 @@ export class ProgressTracker {
   /** Feeds an engine event; passes it on and adds a throttled snapshot when due. */
   readonly onEvent = (event: TransferEvent): void => {
     if (event.type === 'planned') {
+      // A keep-going export that dropped images plans again and reports every blob it still holds: count afresh.
+      this.perBlob.clear();
+      this.startedAt.clear();
+      this.samples.length = 0;
+      this.doneBytes = 0;
+      this.blobsDone = 0;
+      this.foundBytes = 0;
       this.verifiedBytes = undefined;
       this.totalBytes = event.bytes;
       this.blobsTotal = event.blobs;

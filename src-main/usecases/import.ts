@@ -11,6 +11,7 @@ import { FerryError, type ErrorHint } from '../../src-shared/errors.ts';
 import type { VerifiedBundle } from '../bundle/bundle-view.ts';
 import type { MirrorConfigOptions } from '../mirror-config/mapping.ts';
 import type { MirrorConfigWrite } from '../mirror-config/write.ts';
+import type { MirrorCheckReport } from '../../src-shared/model/mirror-check.ts';
 import { writeReceipt, type ImportReceipt } from '../bundle/receipt.ts';
 import type { Catalog } from '../catalog/index.ts';
 import { parseRegistryPrefix } from '../oci/reference.ts';
@@ -75,6 +76,8 @@ export interface ImportOutcome {
   mirrorConfigRemoved: string[];
   /** The bundle as the import's verification read it (the app keeps it for the wizard's mirror configuration). */
   view: VerifiedBundle;
+  /** The mapping check of the mirror configuration written (usecases/mirror-check.ts); absent without one, for a dry run and a store. */
+  mirrorCheck?: MirrorCheckReport;
   /** The site policy's verdict (it passed, or the import would have been refused); absent without a policy. */
   policy?: PolicyCheck['verdict'];
   /** The registry check before the first write and the repositories it created; absent when it did not run (dry run, store folder, skipped). */
@@ -241,6 +244,11 @@ export async function runImport(input: ImportJobInput, catalog: Catalog, context
       ...(judged ? { policy: judged.verdict } : {}),
       ...(preflight ? { preflight } : {}),
     };
+    // The mapping, proven: each imported image resolved through the configuration just written and asked for where a runtime would ask.
+    if (input.mirrorConfigDir !== undefined && !summary.dryRun && input.store === undefined) {
+      const { checkImportedMapping } = await import('./mirror-check.ts');
+      outcome.mirrorCheck = await checkImportedMapping(input.mirrorConfigDir, targetText(target), summary.images, await registries(), signal);
+    }
     if (!summary.dryRun) {
       const receipt: ImportReceipt = {
         receiptVersion: 1,

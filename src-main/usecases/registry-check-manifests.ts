@@ -6,7 +6,7 @@
 import type { RegistryCheckReport } from '../../src-shared/model/registry-check.ts';
 import type { RegistryClient } from '../oci/registry/client.ts';
 import { deleteByDigest, isAccessRefusal, isUnsupported, refusalWords, type ProbeRefusal } from '../oci/registry/probe-access.ts';
-import type { KindAnswer, ManifestFinding, ProbeContent } from '../oci/registry/probe-manifests.ts';
+import type { KindAnswer, ManifestFinding, ProbeContent, ProbeTrail } from '../oci/registry/probe-manifests.ts';
 import type { RowDetails } from './registry-check-rows.ts';
 
 type Draft = Omit<RegistryCheckReport, 'rows'>;
@@ -40,14 +40,7 @@ function manifestWords(item: ProbeContent): string {
  * answer decides `deletes`: accepted, or refused as unsupported (405, `UNSUPPORTED`). Anything that stays
  * is listed in `leftovers`, with where it is.
  */
-export async function cleanUpProbes(
-  client: RegistryClient,
-  draft: Draft,
-  details: RowDetails,
-  repository: string,
-  found: Pick<ManifestFinding, 'manifestsToDelete' | 'blobsToDelete'>,
-  signal?: AbortSignal,
-): Promise<void> {
+export async function cleanUpProbes(client: RegistryClient, draft: Draft, details: RowDetails, repository: string, trail: ProbeTrail, signal?: AbortSignal): Promise<void> {
   let first: { ok: true } | { ok: false; refusal: ProbeRefusal } | undefined;
   let deleted = 0;
   const remove = async (kind: 'manifests' | 'blobs', item: ProbeContent, leftover: string): Promise<void> => {
@@ -56,9 +49,9 @@ export async function cleanUpProbes(
     if (answer.ok) deleted += 1;
     else draft.leftovers.push(`${draft.registry}/${repository}@${item.digest}: ${leftover} (${refusalWords(answer.refusal)})`);
   };
-  for (const item of found.manifestsToDelete) await remove('manifests', item, manifestWords(item));
-  for (const item of found.blobsToDelete) await remove('blobs', item, 'a probe blob no manifest references');
-  const total = found.manifestsToDelete.length + found.blobsToDelete.length;
+  for (const item of trail.manifests) await remove('manifests', item, manifestWords(item));
+  for (const item of trail.blobs) await remove('blobs', item, 'a probe blob no manifest references');
+  const total = trail.manifests.length + trail.blobs.length;
   if (first === undefined) return;
   if (first.ok) {
     draft.deletes = true;

@@ -20,7 +20,7 @@ import type { RegistryClient } from '../oci/registry/client.ts';
 import { Registries } from '../oci/registry/registries.ts';
 import { cancelProbeUpload, findRepositoryUnder, patchProbeUpload, probe, probeDeleteRoute, pushProbeBlob, refusalWords, startProbeUpload } from '../oci/registry/probe-access.ts';
 import { depthName, probeDepth, type DepthFinding } from '../oci/registry/probe-depth.ts';
-import { probeReferrers, probeSet, pushProbeManifests, type ManifestFinding, type ProbeSet } from '../oci/registry/probe-manifests.ts';
+import { probeReferrers, probeSet, pushProbeManifests, type ManifestFinding, type ProbeSet, type ProbeTrail } from '../oci/registry/probe-manifests.ts';
 import { createRepository, probeRepositoryApi, type CreatedRepository } from '../oci/registry/probe-repository-api.ts';
 import { listTagsPage } from '../oci/registry/tags.ts';
 import { registryAccessFor, type RegistrySettings } from './access.ts';
@@ -135,22 +135,26 @@ function depthDetails(draft: Draft, depth: DepthFinding, details: RowDetails): v
   for (const session of depth.uncancelled) draft.leftovers.push(`${session} (it expires on its own)`);
 }
 
-/** Runs every probe against a reachable registry, filling in `draft` and `details`. */
-async function runProbes(client: RegistryClient, draft: Draft, details: RowDetails, options: RegistryCheckOptions): Promise<void> {
+/** How long a cancelled check may spend deleting what it stored. */
+const CLEANUP_TIMEOUT_MS = 10_000;
+
+/** Where the content probes run and what they record for the clean-up. */
+interface ContentProbe {
+  set: ProbeSet;
+  repository: string | undefined;
+  freshName: string;
+  depth: DepthFinding;
+  trail: ProbeTrail;
+}
+
+/** Write access, manifest kinds, the referrers API and the creation API; deletes where nothing was stored. */
+async function probeContent(client: RegistryClient, draft: Draft, details: RowDetails, where: ContentProbe, options: RegistryCheckOptions): Promise<void> {
   const { signal, onStep } = options;
-  const nonce = randomBytes(6).toString('hex');
-  const set = probeSet(nonce);
-  onStep?.(draft.prefix === '' ? 'Looking for a repository' : `Looking for a repository under ${draft.prefix}`);
-  const chosen = await chooseProbeRepository(client, draft, details, options);
-  const repository = chosen.repository;
-  onStep?.('Opening uploads at increasing depth');
-  const depth = await probeDepth(client, draft.prefix, nonce, draft.depthCeiling, signal);
-  depthDetails(draft, depth, details);
-  const freshName = depthName(draft.prefix, nonce, (draft.prefix === '' ? 0 : draft.prefix.split('/').length) + 1);
+  const { set, repository, freshName, trail } = where;
   let manifests: ManifestFinding | undefined;
   if (repository === undefined) {
     onStep?.('Sending a probe upload (cancelled before it completes)');
-    await probeWriteWithoutRepository(client, draft, set, freshName, depth, details, signal);
+    await probeWriteWithoutRepository(client, draft, set, freshName, where.depth, details, signal);
   } else {
     draft.probeRepository = repository;
     onStep?.(`Pushing a probe blob into ${repository}`);
@@ -158,8 +162,9 @@ async function runProbes(client: RegistryClient, draft: Draft, details: RowDetai
     draft.write = pushed.ok;
     details.write = pushed.ok ? { detail: `pushed a probe blob into ${repository}` } : { detail: `a probe blob was refused in ${repository}: ${pushed.refusal.message}` };
     if (pushed.ok) {
+      trail.blobs.unshift(set.config);
       onStep?.('Pushing probe manifests by digest');
-      manifests = await pushProbeManifests(client, repository, set, signal);
+      manifests = await pushProbeManifests(client, repository, set, trail, signal);
       manifestRows(draft, details, manifests, repository);
     } else {
       for (const id of ['oci-index', 'docker-manifest-list', 'artifact-type', 'subject'] as const) details[id] = { detail: 'not probed: the probe blob was refused' };
@@ -180,13 +185,42 @@ async function runProbes(client: RegistryClient, draft: Draft, details: RowDetai
   const api = await probeRepositoryApi(client, signal);
   draft.canCreateRepositories = api.canCreate;
   details['can-create-repositories'] = { detail: api.words };
-  onStep?.('Cleaning up');
-  if (repository !== undefined && manifests !== undefined) await cleanUpProbes(client, draft, details, repository, manifests, signal);
-  else if (repository !== undefined && draft.write) await cleanUpProbes(client, draft, details, repository, { manifestsToDelete: [], blobsToDelete: [set.config] }, signal);
-  else {
-    const route = await probeDeleteRoute(client, freshName, signal);
+  if (trail.manifests.length + trail.blobs.length === 0) {
+    onStep?.('Asking whether deletes are allowed');
+    const route = await probeDeleteRoute(client, repository ?? freshName, signal);
     draft.deletes = route.deletes ?? null;
     details.deletes = { detail: route.words };
+  }
+}
+
+/** Runs every probe against a reachable registry, filling in `draft` and `details`. */
+async function runProbes(client: RegistryClient, draft: Draft, details: RowDetails, options: RegistryCheckOptions): Promise<void> {
+  const { signal, onStep } = options;
+  const nonce = randomBytes(6).toString('hex');
+  const set = probeSet(nonce);
+  onStep?.(draft.prefix === '' ? 'Looking for a repository' : `Looking for a repository under ${draft.prefix}`);
+  const chosen = await chooseProbeRepository(client, draft, details, options);
+  const repository = chosen.repository;
+  onStep?.('Opening uploads at increasing depth');
+  const depth = await probeDepth(client, draft.prefix, nonce, draft.depthCeiling, signal);
+  depthDetails(draft, depth, details);
+  const freshName = depthName(draft.prefix, nonce, (draft.prefix === '' ? 0 : draft.prefix.split('/').length) + 1);
+  const trail: ProbeTrail = { manifests: [], blobs: [] };
+  let completed = false;
+  try {
+    await probeContent(client, draft, details, { set, repository, freshName, depth, trail }, options);
+    completed = true;
+  } finally {
+    if (repository !== undefined && trail.manifests.length + trail.blobs.length > 0) {
+      // A cancelled check still deletes what it stored, with a short budget of its own.
+      const cleanupSignal = signal?.aborted === true ? AbortSignal.timeout(CLEANUP_TIMEOUT_MS) : signal;
+      try {
+        onStep?.('Cleaning up');
+        await cleanUpProbes(client, draft, details, repository, trail, cleanupSignal);
+      } catch (error) {
+        if (completed) throw error;
+      }
+    }
   }
   if (chosen.createdByCheck && draft.write) {
     draft.leftovers.push(`${draft.registry}/${repository ?? ''}: the repository itself, which the check created (the import that named it writes there next); it holds no tag`);

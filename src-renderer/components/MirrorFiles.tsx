@@ -10,6 +10,7 @@
 import { useState } from 'react';
 import { FieldHelp } from './FieldHelp.tsx';
 import type { MirrorFile } from '../../src-shared/api/contract.ts';
+import type { MirrorCheckReport } from '../../src-shared/model/mirror-check.ts';
 import { useImport } from '../stores/import-store.ts';
 import { ErrorNotice } from './ErrorNotice.tsx';
 import { PathField } from './PathField.tsx';
@@ -80,6 +81,31 @@ function byTarget(files: readonly MirrorFile[]): Array<[string, MirrorFile[]]> {
   return [...groups];
 }
 
+/** The saved files read back as the runtimes read them: one line when every image resolves, else each image that would not. */
+function MappingCheck({ check }: { check: MirrorCheckReport }) {
+  if (check.ok)
+    return (
+      <p>
+        Checked: {check.images === 1 ? 'the image resolves' : `all ${check.images} images resolve`} through these files ({check.formats.join(', ')}) to <span className="mono">{check.registry}</span>.
+      </p>
+    );
+  const failing = check.rows.filter((row) => row.state !== 'resolves');
+  return (
+    <div role="alert" className="notice notice-error">
+      <p>
+        {check.images - check.resolved} of {check.images} images would not resolve through these files:
+      </p>
+      <ul aria-label="Images that would not resolve">
+        {failing.map((row) => (
+          <li key={`${row.image} ${row.format}`} className="mono">
+            {row.format}: {row.detail}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 /** "Save all files": a folder and one button; says where each file was written. */
 function SaveAll() {
   const s = useImport();
@@ -112,6 +138,7 @@ function SaveAll() {
               </li>
             ))}
           </ul>
+          {s.mirrorSaved.check && <MappingCheck check={s.mirrorSaved.check} />}
         </div>
       )}
     </fieldset>

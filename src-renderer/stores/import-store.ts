@@ -1,6 +1,7 @@
 /** The import wizard: find, verify and inspect a bundle, choose the target registry, review it (signers, policy, tag changes), push, then mirror configuration. */
 import { create } from 'zustand';
 import type {
+  MirrorSaveResult,
   ApiClient,
   BundleInspection,
   FoundBundle,
@@ -56,7 +57,7 @@ export interface ImportStore {
   /** The folder "Save all files" writes the mirror configuration into. */
   mirrorFolder: string;
   /** What the last "Save all files" wrote. */
-  mirrorSaved: { folder: string; written: string[] } | null;
+  mirrorSaved: MirrorSaveResult | null;
   /** Which confirmation is open: before the push writes anything, before a running push is cancelled. */
   confirming: 'push' | 'cancel' | null;
   /** "Safely remove drive" after the import, for the drive the bundle (and its receipt) lies on. */
@@ -149,7 +150,7 @@ const initial = {
   mirror: null,
   mirrorCa: '',
   mirrorFolder: '',
-  mirrorSaved: null as { folder: string; written: string[] } | null,
+  mirrorSaved: null as MirrorSaveResult | null,
   confirming: null as 'push' | 'cancel' | null,
   eject: { state: 'idle' } as EjectState,
   pullSecret: EMPTY_PULL_SECRET,

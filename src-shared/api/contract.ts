@@ -18,7 +18,7 @@ import type { ReferrerPresence } from '../model/trust.ts';
 import type { BrowseFilePreview, BrowseFiles, BrowseImageInput, BrowseManifest, BrowsePage, BrowseSourceInput, RepositoryPage, TagPage } from './browse.ts';
 import type { JobState } from './jobs.ts';
 import type { DecisionInput, PolicyDocument, ReviewInput, ReviewReport, SignatureFinding, SigningKeyInfo } from './trust.ts';
-import type { MirrorConfigInput, MirrorFile, ServeStartInput, ServeRunning, ServeStatus } from './serve.ts';
+import type { MirrorConfigInput, MirrorFile, MirrorSaveResult, ServeStartInput, ServeRunning, ServeStatus } from './serve.ts';
 import type { DemoStatus } from './demo.ts';
 import type { ExportRunOptions, ExportTargetCheck, LastImportTarget, PullSecretMergeInput, ReceiptAddedResult, SiteOverview } from './wizards.ts';
 import type { ImportFixes, RegistryCheckAnswer, RegistryCheckInput, RegistryTestResult } from './registries.ts';
@@ -232,7 +232,7 @@ export interface ApiMethods {
   /** Every mirror configuration file for the bundle and target, with where each goes and the command that applies it. */
   'mirror:config': { args: MirrorConfigInput; result: { files: MirrorFile[] } };
   /** Writes the same files into `folder`, each at its relative path (folders kept, so same-named files never collide). */
-  'mirror:save': { args: MirrorConfigInput & { folder: string }; result: { folder: string; written: string[] } };
+  'mirror:save': { args: MirrorConfigInput & { folder: string }; result: MirrorSaveResult };
   /** Adds the mirror's login to a copy of the cluster's pull secret; answers where it was saved and which registries it has logins for (never a password). */
   'pullsecret:merge': { args: PullSecretMergeInput; result: { saved: string; registry: string; registries: string[] } };
   /** The target, site and TLS choices of the last import started here; null before the first. */

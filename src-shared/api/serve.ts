@@ -5,6 +5,7 @@
  * Also the mirror configuration's per-file install guide and the "save all"
  * call, which place each file where a runtime reads it.
  */
+import type { MirrorCheckReport } from '../model/mirror-check.ts';
 import type { RegistryAccessInput } from './contract.ts';
 
 /** What `serve:start` takes: the storage folder, where to listen, TLS and one user. */
@@ -80,4 +81,16 @@ export interface MirrorConfigInput {
   mirrorCa?: string;
   /** How clients reach the mirror (plain HTTP, TLS verification, CA files), so the files say it as it is. */
   registry?: RegistryAccessInput;
+}
+
+/**
+ * What `mirror:save` answers: the files written and the mapping check run on
+ * them (every image of the bundle resolved through the saved files and asked
+ * for in the mirror by digest), so the wizard can say the files work before
+ * they are carried to the nodes.
+ */
+export interface MirrorSaveResult {
+  folder: string;
+  written: string[];
+  check?: MirrorCheckReport;
 }

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BundleManifest } from '../../src-shared/model/bundle.ts';
+import { Catalog } from '../../src-main/catalog/index.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.ts';
 import { buildFixtures, seedFixtures, type FixtureImage, type FixtureName } from '../harness/fixtures.ts';
@@ -99,7 +100,8 @@ describe('ferry export --keep-going', () => {
     breakLayer();
     try {
       const bundle = join(work, 'directory');
-      const result = await runFerry('export', '--to', bundle, ...good().map((image) => at(image)), unknownTag(), at(broken()), '--keep-going', '--json', ...access);
+      const catalogPath = join(work, 'catalog.sqlite');
+      const result = await runFerry('export', '--to', bundle, ...good().map((image) => at(image)), unknownTag(), at(broken()), '--keep-going', '--json', '--catalog', catalogPath, ...access);
       expect(result.code, result.stderr).toBe(3);
       const summary = JSON.parse(result.stdout) as { skipped: unknown[]; images: unknown[] };
       expect(summary.skipped).toHaveLength(2);
@@ -107,6 +109,14 @@ describe('ferry export --keep-going', () => {
       expect(result.stderr).toContain(`skipped ${unknownTag()} (cannot be resolved)`);
       expect(result.stderr).toContain(`skipped ${at(broken())} (failed while copying)`);
       await expectHonestPartialBundle(bundle);
+      // The catalog records the partial export as such, with the images it carries only.
+      const catalog = Catalog.open(catalogPath);
+      try {
+        const entry = catalog.latestAudit('export');
+        expect(entry?.details).toMatchObject({ images: 2, status: 'partial', skipped: [expect.stringContaining(unknownTag()), expect.stringContaining(at(broken()))] });
+      } finally {
+        catalog.close();
+      }
 
       const archive = join(work, 'archive');
       const archived = await runFerry('export', '--to', archive, '--archive', ...good().map((image) => at(image)), unknownTag(), at(broken()), '--keep-going', ...access);

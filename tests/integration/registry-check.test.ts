@@ -9,6 +9,7 @@
 import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FerryError } from '../../src-shared/errors.ts';
 import type { RegistryCheckReport } from '../../src-shared/model/registry-check.ts';
 import { checkRegistry } from '../../src-main/usecases/registry-check.ts';
 import { Registries } from '../../src-main/oci/registry/registries.ts';
@@ -18,7 +19,7 @@ import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
 import { pushSmallImage } from '../harness/signed-images.ts';
 import { dockerRef, skopeoCopy } from '../harness/skopeo.ts';
 import { Teardown } from '../harness/teardown.ts';
-import { runFerry } from '../harness/test-helpers.ts';
+import { failure, runFerry } from '../harness/test-helpers.ts';
 
 const teardown = new Teardown();
 let open: RunningRegistry;
@@ -121,6 +122,20 @@ describe('ferry registry check against Distribution 2.8', () => {
     expect(before).toEqual({ 'mirror/app': ['v1'] });
     expect(await stored(open, 'mirror/app')).toEqual(storedBefore);
     expect(storedBefore.manifests).toEqual([seeded.slice('sha256:'.length)]);
+  });
+
+  it('a check cancelled after it stored its probes still deletes them', async () => {
+    const storedBefore = await stored(open, 'mirror/app');
+    const controller = new AbortController();
+    const steps: string[] = [];
+    const onStep = (label: string): void => {
+      steps.push(label);
+      if (label === 'Asking for the referrers API') controller.abort(new FerryError('CANCELLED', 'cancelled by the test'));
+    };
+    const error = await failure(checkRegistry(`${open.host}/mirror`, plain, { signal: controller.signal, onStep }));
+    expect(error.code).toBe('CANCELLED');
+    expect(steps.slice(-2)).toEqual(['Asking for the referrers API', 'Cleaning up']);
+    expect(await stored(open, 'mirror/app')).toEqual(storedBefore);
   });
 
   it('on an empty prefix stores nothing: writes are shown by an upload cancelled before it completes, manifest kinds stay unknown', async () => {

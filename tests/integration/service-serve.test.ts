@@ -109,6 +109,11 @@ describe('serve:start, serve:status, serve:stop and start-with-app', () => {
     expect(saved.written).toEqual(files.map((file) => join(folder, ...file.path.split('/'))));
     expect(new Set(saved.written).size).toBe(files.length);
     for (const file of files) expect(await readFile(join(folder, ...file.path.split('/')), 'utf8')).toBe(file.text);
+    // The saved files are read back and checked against the registry: without the login nothing could be asked, so no verdict;
+    // with it, every image resolves through every format written.
+    expect(saved.check).toBeUndefined();
+    const checked = await service['mirror:save']({ ...mirrorInput, registry: access, folder: join(work, 'mirror-checked') });
+    expect(checked.check).toMatchObject({ ok: true, images: 1, resolved: 1, formats: ['registries.conf', 'IDMS', 'ITMS', 'ICSP', 'hosts.toml'] });
     expect(await failure(service['mirror:save']({ ...mirrorInput, folder: 'relative' }))).toMatchObject({ code: 'INVALID_ARGUMENT', details: { argument: 'folder' } });
     // The CLI's one writer: a symlinked subfolder is refused before anything is written, and nothing lands where it points.
     const linked = join(work, 'mirror-linked');

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { FerryError } from '../../src-shared/errors.ts';
 import type { ImageGraph } from '../../src-main/oci/image-graph.ts';
 import { dropFailed, isImageFault } from '../../src-main/transfer/keep-going.ts';
+import { ProgressTracker } from '../../src-main/transfer/progress.ts';
 import type { DiscoveredReferrer } from '../../src-main/transfer/referrers.ts';
 
 const digest = (n: number): string => `sha256:${String(n).padStart(64, '0')}`;
@@ -50,5 +51,19 @@ describe('isImageFault', () => {
       expect(isImageFault(new FerryError(code, 'x'))).toBe(true);
     for (const code of ['IO_ERROR', 'CANCELLED', 'INTERNAL', 'INVALID_ARGUMENT'] as const) expect(isImageFault(new FerryError(code, 'x'))).toBe(false);
     expect(isImageFault(new Error('a bug'))).toBe(false);
+  });
+});
+
+describe('progress of a keep-going export that plans again', () => {
+  it('counts afresh after the second plan, so the bar ends at 100% of what the bundle carries', () => {
+    const tracker = new ProgressTracker(() => undefined);
+    tracker.onEvent({ type: 'planned', images: 2, blobs: 3, bytes: 300 });
+    tracker.onEvent({ type: 'blob', progress: { digest: 'a', state: 'finished', complete: 100, total: 100 } });
+    tracker.onEvent({ type: 'blob', progress: { digest: 'b', state: 'finished', complete: 100, total: 100 } });
+    tracker.onEvent({ type: 'blob', progress: { digest: 'c', state: 'failed', complete: 10, total: 100 } });
+    // The image that needed c is dropped; a and b are found on disk by the second pass.
+    tracker.onEvent({ type: 'planned', images: 1, blobs: 1, bytes: 100 });
+    tracker.onEvent({ type: 'blob', progress: { digest: 'a', state: 'skipped', complete: 100, total: 100 } });
+    expect(tracker.snapshot()).toMatchObject({ completeBytes: 100, totalBytes: 100, blobsDone: 1, blobsTotal: 1 });
   });
 });

@@ -13,6 +13,7 @@ import { runJob } from '../job.ts';
 import { maxNestedPathsFlag, maxNestedPathsOf } from '../nesting-flags.ts';
 import { registryFlags, registrySettings } from '../registry-flags.ts';
 import { shown, terminalSafe } from '../terminal-text.ts';
+import { mirrorCheckLines } from './mirror-config.ts';
 import { skippedAtExportLines } from '../keep-going.ts';
 
 /** The flags and help of `ferry import`. */
@@ -121,7 +122,7 @@ async function importInput(args: ParsedArgs, io: CommandIo): Promise<ImportJobIn
 export async function runImport(args: ParsedArgs, io: CommandIo): Promise<number> {
   const { out, err } = io;
   const input = await importInput(args, io);
-  const { summary, receipt, mirrorConfig, mirrorConfigRemoved, policy, view, preflight } = await withCatalog(args.values, (catalog) =>
+  const { summary, receipt, mirrorConfig, mirrorConfigRemoved, policy, view, preflight, mirrorCheck } = await withCatalog(args.values, (catalog) =>
     runJob('import', err, async ({ signal, tracker, endProgress }) => {
       try {
         return await importBundle(input, catalog, { signal, tracker });
@@ -134,7 +135,7 @@ export async function runImport(args: ParsedArgs, io: CommandIo): Promise<number
     const registryCheck = preflight?.report ? { registryCheck: preflight.report, repositoriesCreated: preflight.created } : {};
     const skippedAtExport = view.manifest?.skipped;
     out.write(
-      `${JSON.stringify({ ...summary, receipt, mirrorConfig, mirrorConfigRemoved, ...(policy ? { policy } : {}), ...(skippedAtExport?.length ? { skippedAtExport } : {}), ...registryCheck }, null, 2)}\n`,
+      `${JSON.stringify({ ...summary, receipt, mirrorConfig, mirrorConfigRemoved, ...(policy ? { policy } : {}), ...(skippedAtExport?.length ? { skippedAtExport } : {}), ...registryCheck, ...(mirrorCheck ? { mirrorCheck } : {}) }, null, 2)}\n`,
     );
     return 0;
   }
@@ -153,6 +154,7 @@ export async function runImport(args: ParsedArgs, io: CommandIo): Promise<number
   }
   if (mirrorConfig.length > 0) out.write(`mirror configuration: ${mirrorConfig.map(terminalSafe).join(', ')} in ${terminalSafe(input.mirrorConfigDir)}\n`);
   if (mirrorConfigRemoved.length > 0) out.write(`removed from the mirror configuration (an earlier run wrote them, this one did not): ${mirrorConfigRemoved.map(terminalSafe).join(', ')}\n`);
+  if (mirrorCheck) out.write(mirrorCheckLines(mirrorCheck));
   // A partial bundle: what its export left out is not at the site either.
   if (view.manifest?.skipped?.length) out.write(`${skippedAtExportLines(view.manifest.skipped).join('\n')}\n`);
   return 0;

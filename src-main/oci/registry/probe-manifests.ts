@@ -72,7 +72,7 @@ export function probeSet(nonce: string): ProbeSet {
 /** One manifest kind's answer: stored, refused (with the registry's words), or not tried because what it needs was refused. */
 export type KindAnswer = { state: 'stored' } | { state: 'refused'; refusal: ProbeRefusal } | { state: 'skipped'; why: string };
 
-/** What pushing the probe manifests found, and what now has to be deleted again (manifests first, in order). */
+/** What pushing the probe manifests found. */
 export interface ManifestFinding {
   image: KindAnswer;
   dockerImage: KindAnswer;
@@ -80,10 +80,17 @@ export interface ManifestFinding {
   dockerList: KindAnswer;
   artifact: KindAnswer;
   referrer: KindAnswer;
-  /** Manifests stored, in the order they must be deleted (referrers and lists before what they point at). */
-  manifestsToDelete: ProbeContent[];
-  /** Blobs this check added, to delete after the manifests (the empty descriptor only when it was not there before). */
-  blobsToDelete: ProbeContent[];
+}
+
+/**
+ * What a check stored and must delete again, recorded as each push succeeds, so a check that is cancelled
+ * or fails halfway still cleans up everything it stored.
+ */
+export interface ProbeTrail {
+  /** Manifests stored, newest first: the order they must be deleted in (referrers and lists before what they point at). */
+  manifests: ProbeContent[];
+  /** Blobs this check added, newest first, deleted after the manifests (the empty descriptor only when it was not there before). */
+  blobs: ProbeContent[];
 }
 
 async function put(client: RegistryClient, repository: string, item: ProbeContent, signal?: AbortSignal): Promise<KindAnswer> {
@@ -97,14 +104,13 @@ function needs(answer: KindAnswer, what: string): KindAnswer | undefined {
 
 /**
  * Pushes the probe manifests into `repository`, where the config blob is already (the write probe pushed it).
- * Each is pushed by digest; what one needs (its child, its subject, the empty blob) is pushed first.
+ * Each is pushed by digest; what one needs (its child, its subject, the empty blob) is pushed first. What is
+ * stored is added to `trail` as it is stored.
  */
-export async function pushProbeManifests(client: RegistryClient, repository: string, set: ProbeSet, signal?: AbortSignal): Promise<ManifestFinding> {
-  const stored: ProbeContent[] = [];
-  const blobsToDelete: ProbeContent[] = [set.config];
+export async function pushProbeManifests(client: RegistryClient, repository: string, set: ProbeSet, trail: ProbeTrail, signal?: AbortSignal): Promise<ManifestFinding> {
   const push = async (item: ProbeContent): Promise<KindAnswer> => {
     const answer = await put(client, repository, item, signal);
-    if (answer.state === 'stored') stored.push(item);
+    if (answer.state === 'stored') trail.manifests.unshift(item);
     return answer;
   };
   const image = await push(set.image);
@@ -119,11 +125,11 @@ export async function pushProbeManifests(client: RegistryClient, repository: str
   else {
     const pushed: ProbeAnswer<void> = await pushProbeBlob(client, repository, set.empty, signal);
     if (pushed.ok) {
-      blobsToDelete.unshift(set.empty);
+      trail.blobs.unshift(set.empty);
       artifact = await push(set.artifact);
     } else artifact = { state: 'skipped', why: `not tried: the empty config blob was refused (${refusalWords(pushed.refusal)})` };
   }
-  return { image, dockerImage, index, dockerList, artifact, referrer, manifestsToDelete: stored.reverse(), blobsToDelete };
+  return { image, dockerImage, index, dockerList, artifact, referrer };
 }
 
 /** A referrers list is a small index; more than this is not one. */
