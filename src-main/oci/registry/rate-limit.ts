@@ -74,6 +74,8 @@ export class RequestPacer {
     if (this.closed) throw new FerryError('CANCELLED', 'the registry client was closed');
     if (this.intervalMs === undefined && this.heldUntil === Number.NEGATIVE_INFINITY) return;
     if (this.waiting.length === 0 && this.ready()) {
+      // A hold that has ended is forgotten, so an unpaced host is back on the path without a clock read.
+      if (this.intervalMs === undefined) this.heldUntil = Number.NEGATIVE_INFINITY;
       this.take();
       return;
     }

@@ -37,6 +37,13 @@ export class SettingsScreen extends Screen {
     await group.getByLabel(/^User name/).fill(entry.username ?? '');
     await group.getByLabel(/^Password/).fill(entry.password ?? '');
   }
+  /** Types the n-th registry's "Requests per second at most" (empty for no limit). */
+  async setRateLimit(n: number, text: string): Promise<void> {
+    await this.registry(n).getByLabel('Requests per second at most').fill(text);
+  }
+  async expectRateLimit(n: number, text: string): Promise<void> {
+    await expect(this.registry(n).getByLabel('Requests per second at most')).toHaveValue(text);
+  }
   async setDefaults(defaults: { archive: boolean; partSize: string }): Promise<void> {
     await this.page.getByLabel(/Archive form \(tar parts\) by default/).setChecked(defaults.archive);
     await this.page.getByLabel(/Default part size/).fill(defaults.partSize);
