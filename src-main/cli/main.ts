@@ -100,7 +100,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'mirror-config',
-    summary: 'Check mirror configuration as the runtimes read it: every image resolves to a mirror location in the site registry that holds its digest.',
+    summary: 'Check mirror configuration (registries.conf, IDMS/ITMS/ICSP, containerd hosts.toml) as the runtimes read it: every image resolves to a mirror location that holds its digest.',
     load: () => import('./commands/mirror-config.ts').then((m) => ({ spec: m.mirrorConfigSpec, run: m.runMirrorConfig })),
   },
   {
