@@ -3,6 +3,8 @@
  * Ferry export (its journal or its ferry.json) is resumed or reused; leftovers
  * of an earlier, different job are removed after the new journal is durable,
  * so a kill at any instant leaves a journal that describes what is on disk.
+ * A partial bundle run again is retired the same way, and the archive form
+ * resumes from the parts the journal records.
  */
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,8 +13,10 @@ import { isFerryLeftover } from '../base/leftovers.ts';
 import { entryKind, KIND_WORDS, listBundleFolder, type SafeDirEntry } from '../base/safe-file.ts';
 import { BUNDLE_FILES, type BundleManifest } from '../../src-shared/model/bundle.ts';
 import { readBundleManifestIfPresent } from './bundle-manifest.ts';
-import { EXPORT_STATE_FILE, readExportState, type ExportState } from './export-state.ts';
+import { EXPORT_STATE_FILE, readExportState, saveExportState, type ExportState } from './export-state.ts';
 import { partName, type PartInfo } from './parts.ts';
+import { writeArchiveForm } from './write-archive.ts';
+import type { FormWriterContext } from './write-directory.ts';
 
 /** Every name an export writes at the top of its folder (`signatures/` when it signs the bundle). */
 const OWN_ENTRY = /^(oci-layout|index\.json|ferry\.json|blobs|signatures|\.ferry-export\.json|part-\d{6}\.tar(\.partial)?)$/;
@@ -98,4 +102,35 @@ export async function partsStillThere(dir: string, parts: PartInfo[]): Promise<P
 /** Removes Ferry's leftovers a kill left at the top of the folder (durable-write temps, a media write probe). */
 export async function sweepTempFiles(dir: string): Promise<void> {
   for (const name of await readdir(dir).catch(() => [] as string[])) if (isFerryLeftover(name)) await rm(join(dir, name), { force: true });
+}
+
+/**
+ * A finished partial bundle in the folder, run again: its ferry.json (and the
+ * signatures over it) and its parts go, after the new journal is durable, so
+ * the export retries what it skipped and reuses the blobs it wrote.
+ */
+export async function retirePartial(dir: string, finished: BundleManifest): Promise<void> {
+  await rm(join(dir, BUNDLE_FILES.manifest), { force: true });
+  await rm(join(dir, BUNDLE_FILES.signatures), { recursive: true, force: true });
+  for (const part of finished.parts) await rm(join(dir, part.name), { force: true });
+}
+
+/**
+ * Writes the archive form, resuming the parts a killed run completed (the
+ * journal records each one as it closes), and starts the parts over once when
+ * bytes a killed run left in them fail their digest.
+ */
+export async function writeArchive(context: FormWriterContext, partSize: number, state: ExportState, dir: string): Promise<PartInfo[]> {
+  const archive = { ...context, partSize, mtime: new Date(state.created), completedParts: state.parts };
+  const onPartComplete = async (parts: PartInfo[]): Promise<void> => saveExportState(dir, { ...state, parts });
+  try {
+    return await writeArchiveForm({ ...archive, onPartComplete });
+  } catch (error) {
+    // Bytes a killed run left in completed parts failed their blob's digest: start the archive over, once.
+    const badResume = state.parts.length > 0 && error instanceof FerryError && (error.code === 'DIGEST_MISMATCH' || error.code === 'SIZE_MISMATCH');
+    if (!badResume) throw error;
+    await saveExportState(dir, { ...state, parts: [] });
+    await removeStale(dir, state, 'directory');
+    return writeArchiveForm({ ...archive, completedParts: [], onPartComplete });
+  }
 }

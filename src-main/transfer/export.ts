@@ -6,7 +6,7 @@
  * ferry.json last, so a folder without it is never a bundle.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FerryError } from '../../src-shared/errors.ts';
@@ -27,9 +27,8 @@ import { clearExportState, saveExportState, sameJob, type ExportState } from '..
 import { writeFileDurable } from '../base/durable-write.ts';
 import { indexJson, OCI_LAYOUT_CONTENT, type LayoutImage } from '../bundle/layout.ts';
 import { BlobDirectory } from '../bundle/blob-directory.ts';
-import { inspectFolder, partsStillThere, removeStale, sweepTempFiles } from '../bundle/export-folder.ts';
+import { inspectFolder, partsStillThere, removeStale, retirePartial, sweepTempFiles, writeArchive } from '../bundle/export-folder.ts';
 import { tarLayout, type PartInfo } from '../bundle/parts.ts';
-import { writeArchiveForm } from '../bundle/write-archive.ts';
 import { writeDirectoryForm, type FormWriterContext } from '../bundle/write-directory.ts';
 import { checkFreeSpace, chooseBundleForm, inspectTarget } from '../media/filesystem.ts';
 import { ferryVersion } from '../version.ts';
@@ -165,17 +164,6 @@ async function resolveSubjects(request: ExportRequest, registries: Registries, d
   const subjects = graphs.filter((graph): graph is ImageGraph => graph !== undefined);
   if (problems.length > 0 && subjects.length === 0 && (request.artifacts ?? []).length === 0) throw unresolvedError(problems);
   return { subjects, skipped: skippedAtPlan(problems) };
-}
-
-/**
- * A finished partial bundle in the folder, run again: its ferry.json (and the
- * signatures over it) and its parts go, after the new journal is durable, so
- * the export retries what it skipped and reuses the blobs it wrote.
- */
-async function retirePartial(dir: string, finished: BundleManifest): Promise<void> {
-  await rm(join(dir, BUNDLE_FILES.manifest), { force: true });
-  await rm(join(dir, BUNDLE_FILES.signatures), { recursive: true, force: true });
-  for (const part of finished.parts) await rm(join(dir, part.name), { force: true });
 }
 
 /** Runs an export; see the module comment for the order of things. */
@@ -335,22 +323,6 @@ export async function exportBundle(request: ExportRequest, registries: Registrie
   await clearExportState(dir);
   request.onWritten?.({ manifest, ferryJsonDigest: `sha256:${createHash('sha256').update(ferryJson).digest('hex')}` });
   return { ...summary, seconds: (Date.now() - started) / 1000 };
-}
-
-/** Writes the archive form, starting the parts over once when bytes a killed run left in them fail their digest. */
-async function writeArchive(context: FormWriterContext, partSize: number, state: ExportState, dir: string): Promise<PartInfo[]> {
-  const archive = { ...context, partSize, mtime: new Date(state.created), completedParts: state.parts };
-  const onPartComplete = async (parts: PartInfo[]): Promise<void> => saveExportState(dir, { ...state, parts });
-  try {
-    return await writeArchiveForm({ ...archive, onPartComplete });
-  } catch (error) {
-    // Bytes a killed run left in completed parts failed their blob's digest: start the archive over, once.
-    const badResume = state.parts.length > 0 && error instanceof FerryError && (error.code === 'DIGEST_MISMATCH' || error.code === 'SIZE_MISMATCH');
-    if (!badResume) throw error;
-    await saveExportState(dir, { ...state, parts: [] });
-    await removeStale(dir, state, 'directory');
-    return writeArchiveForm({ ...archive, completedParts: [], onPartComplete });
-  }
 }
 
 /**
