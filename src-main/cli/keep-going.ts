@@ -24,7 +24,7 @@ export const keepGoingFlag: Record<'keep-going', FlagSpec> = {
 /** The exit codes the help of a keep-going command lists. */
 export const KEEP_GOING_EXIT_CODES = [
   '0  done: everything carried',
-  '1  failed (without --keep-going, the first reference that fails fails the job)',
+  '1  failed (without --keep-going, the first reference that fails fails the job; with it, nothing was carried, or a cancel, a full disk or an internal error stopped the job)',
   '2  bad arguments',
   '3  partial, with --keep-going: finished, but some references were skipped (listed on stderr and in --json as "skipped")',
 ];

@@ -24,7 +24,7 @@ import { RegistryManifests } from '../oci/registry/registry-manifests.ts';
 import { RepositoryBlobs } from '../oci/registry/repository-blobs.ts';
 import { Limiter } from '../base/limiter.ts';
 import { buildAllArtifacts, resolveAll, resolveEach, unresolvedError } from './plan.ts';
-import { oneLine, skippedAtPlan } from './keep-going.ts';
+import { isImageFault, oneLine, skippedAtPlan } from './keep-going.ts';
 
 /** Eight blobs in flight: saturates a loopback or LAN registry on two cores without starving manifest requests. */
 export const DEFAULT_BLOB_CONCURRENCY = 8;
@@ -87,8 +87,9 @@ export interface CopiedImage {
 /** The result of a copy job: what landed, what failed, and how the blobs got there. */
 export interface CopySummary {
   images: CopiedImage[];
+  /** The images that failed the job: every failure, or with keep-going those that are no one image's fault (a cancel, a full disk, a bug). */
   failed: Array<{ source: string; destination: string; error: ErrorEnvelope }>;
-  /** Keep-going only: every source left out, at the plan (unresolvable) or the copy (failed after its retries), with its reason. */
+  /** Keep-going only: every source left out, at the plan (unresolvable) or the copy (a registry or its bytes failed it after the retries), with its reason. */
   skipped: BundleSkipped[];
   blobs: { copied: number; skipped: number; mounted: number };
   bytesCopied: number;
@@ -137,6 +138,12 @@ export async function copyImages(requests: CopyRequest[], from: Registries, to: 
 
   const mover = new BlobMover(new Limiter(options.concurrency ?? DEFAULT_BLOB_CONCURRENCY), options.onEvent, options.signal);
   const summary: CopySummary = { images: [], failed: [], skipped, blobs: mover.counts, bytesCopied: 0, durationMs: 0 };
+  // Keep-going skips what is one image's fault, as export does; a cancel, a full disk, a bug or a failing local artifact (no reference) stays a failure of the job.
+  const fail = (source: string, destination: string, error: unknown, skippable = true): void => {
+    const envelope = toErrorEnvelope(error);
+    if (options.keepGoing === true && skippable && isImageFault(error)) skipped.push({ reference: source, reason: oneLine(envelope.message), stage: 'copy' });
+    else summary.failed.push({ source, destination, error: envelope });
+  };
   await Promise.all([
     ...requests.map(async (request, i) => {
       const graph = graphs[i];
@@ -145,7 +152,7 @@ export async function copyImages(requests: CopyRequest[], from: Registries, to: 
         const sides = { from: await from.client(request.source.registry), to: await to.client(request.destination.registry) };
         summary.images.push(await copyOne(graph, request, sides, mover, options));
       } catch (error) {
-        summary.failed.push({ source: formatReference(request.source), destination: formatReference(request.destination), error: toErrorEnvelope(error) });
+        fail(formatReference(request.source), formatReference(request.destination), error);
       }
     }),
     ...artifactRequests.map(async ({ artifact, destination }, i) => {
@@ -156,11 +163,10 @@ export async function copyImages(requests: CopyRequest[], from: Registries, to: 
         const sides = { ...(graph.pulled ? { from: await from.client(graph.pulled.reference.registry) } : {}), to: await to.client(destination.registry) };
         summary.images.push(await pushArtifact(graph, destination, sides, mover, options));
       } catch (error) {
-        summary.failed.push({ source: artifact.source, destination: formatReference(destination), error: toErrorEnvelope(error) });
+        fail(artifact.source, formatReference(destination), error, false);
       }
     }),
   ]);
-  if (options.keepGoing === true) for (const failure of summary.failed) skipped.push({ reference: failure.source, reason: oneLine(failure.error.message), stage: 'copy' });
   summary.bytesCopied = mover.bytesCopied;
   summary.durationMs = Date.now() - started;
   return summary;

@@ -6,11 +6,11 @@
  * of it would (copy-set.ts), with the same mirror configuration.
  */
 import { FerryError } from '../../src-shared/errors.ts';
-import type { MirrorConfigOptions } from '../mirror-config/mapping.ts';
+import type { MirrorConfigOptions, RepositoryMapping } from '../mirror-config/mapping.ts';
 import type { MirrorConfigWrite } from '../mirror-config/write.ts';
 import type { LocalArtifactGraph } from '../oci/local-artifact.ts';
 import { ALL_PLATFORMS, parsePlatform, type PlatformSelection } from '../oci/platform.ts';
-import { formatReference, parseReference, parseRegistryPrefix } from '../oci/reference.ts';
+import { formatReference, parseReference, parseRegistryPrefix, repositoryName } from '../oci/reference.ts';
 import { Registries } from '../oci/registry/registries.ts';
 import { copyImages, type ArtifactCopyRequest, type CopyRequest, type CopySummary } from '../transfer/copy.ts';
 import { mirrorDestination, readImageList } from '../sources/image-list.ts';
@@ -111,7 +111,14 @@ async function prepare(input: CopyJobInput, signal: AbortSignal | undefined): Pr
  * it: the repository mappings, and the OpenShift cluster resources (catalogs,
  * release signatures, the update graph) built from where the images landed.
  */
-async function writeSetMirrorConfig(dir: string, mirror: SetCopy['mirror'], summary: CopySummary, artifacts: readonly LocalArtifactGraph[], options: MirrorConfigOptions): Promise<MirrorConfigWrite> {
+async function writeSetMirrorConfig(
+  dir: string,
+  mirror: SetCopy['mirror'],
+  requests: readonly CopyRequest[],
+  summary: CopySummary,
+  artifacts: readonly LocalArtifactGraph[],
+  options: MirrorConfigOptions,
+): Promise<MirrorConfigWrite> {
   // The YAML and TOML writers load only for a copy that asks for mirror configuration.
   const { writeMirrorConfig } = await import('../mirror-config/write.ts');
   const { hasClusterResources } = await import('../mirror-config/openshift-resources.ts');
@@ -122,7 +129,18 @@ async function writeSetMirrorConfig(dir: string, mirror: SetCopy['mirror'], summ
     return { section: mirror.sections.get(image.source), source: image.source, destination: formatReference({ ...destination, digest: image.digest }) };
   });
   const resources = clusterResourcesFrom(landed, await signaturesOfArtifacts(artifacts));
-  return writeMirrorConfig(dir, mirror.mappings, options, hasClusterResources(resources) ? resources : undefined);
+  return writeMirrorConfig(dir, landedMappings(mirror.mappings, requests, summary), options, hasClusterResources(resources) ? resources : undefined);
+}
+
+/**
+ * The mappings of the source repositories at least one image landed from: a
+ * keep-going copy that skipped every image of a repository must not point a
+ * cluster at a mirror repository it never filled.
+ */
+function landedMappings(mappings: readonly RepositoryMapping[], requests: readonly CopyRequest[], summary: CopySummary): RepositoryMapping[] {
+  const landed = new Set(summary.images.map((image) => image.source));
+  const repositories = new Set(requests.filter((request) => landed.has(formatReference(request.source))).map((request) => repositoryName(request.source)));
+  return mappings.filter((mapping) => repositories.has(mapping.source));
 }
 
 /** Copies the images; failed images are listed in the summary, and nothing is written if any source cannot be resolved. */
@@ -145,10 +163,10 @@ export async function runCopy(input: CopyJobInput, context: JobContext = {}): Pr
       ...(context.tracker ? { onEvent: context.tracker.onEvent } : {}),
     });
     // Written only once everything landed (a cluster pointed at a mirror missing some images fails its pulls), before close() removes the signature files;
-    // a keep-going copy asked for the rest without what it skipped, so it gets the configuration of what landed.
+    // a keep-going copy asked for the rest without what it skipped, so it gets the configuration of what landed, if anything did.
     const written =
-      input.mirrorConfigDir !== undefined && mirror !== undefined && (summary.failed.length === 0 || input.keepGoing === true)
-        ? await writeSetMirrorConfig(input.mirrorConfigDir, mirror, summary, planned, {
+      input.mirrorConfigDir !== undefined && mirror !== undefined && summary.failed.length === 0 && (input.keepGoing !== true || summary.images.length > 0)
+        ? await writeSetMirrorConfig(input.mirrorConfigDir, mirror, requests, summary, planned, {
             mirrorRegistry: input.images.kind === 'set' ? targetText(importTarget(input.images.to, false)) : mirror.registry,
             ...trust,
           })

@@ -4,7 +4,9 @@
  * retries (fault proxy 500s) are skipped, the rest is carried, the job exits
  * 3, and the bundle is honest: ferry.json lists the skipped references with
  * their reasons and carries only the good images, `ferry verify` passes, and
- * skopeo reads the good images from it. Without --keep-going: exit 1.
+ * skopeo reads the good images from it. Without --keep-going: exit 1. A
+ * keep-going set copy writes mirror entries for what landed only; a copy that
+ * lands nothing exits 1, and a cancel stays a failure, never a skip.
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -12,7 +14,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BundleManifest } from '../../src-shared/model/bundle.ts';
+import { FerryError } from '../../src-shared/errors.ts';
 import { Catalog } from '../../src-main/catalog/index.ts';
+import { ALL_PLATFORMS } from '../../src-main/oci/platform.ts';
+import { parseReference } from '../../src-main/oci/reference.ts';
+import { Registries } from '../../src-main/oci/registry/registries.ts';
+import { copyImages } from '../../src-main/transfer/copy.ts';
+import { isImageFault } from '../../src-main/transfer/keep-going.ts';
+import { registryAccessFor } from '../../src-main/usecases/access.ts';
 import { emptyAuthFile } from '../harness/ferry-access.ts';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.ts';
 import { buildFixtures, seedFixtures, type FixtureImage, type FixtureName } from '../harness/fixtures.ts';
@@ -194,5 +203,79 @@ describe('ferry copy --keep-going', () => {
     expect(absent.status).toBe(404);
     const strict = await runFerry('copy', '--images', list, '--to', `${target.host}/strict`, ...access);
     expect(strict.code).toBe(1);
+  });
+
+  it('writes the mirror configuration of a set copy for what landed only: no entry for a repository none of whose images landed', async () => {
+    const setFile = join(work, 'keep-going-set.yaml');
+    // The unknown tag shares oci-single's repository, which the good image fills: its entry stays.
+    await writeFile(setFile, ['images:', ...[...good().map((image) => at(image)), unknownTag(), at(broken())].map((reference) => `  - ${reference}`), ''].join('\n'));
+    const config = join(work, 'keep-going-config');
+    breakLayer();
+    try {
+      const result = await runFerry('copy', '--set', setFile, '--to', `${target.host}/set`, '--keep-going', '--mirror-config', config, '--json', ...access);
+      expect(result.code, result.stderr).toBe(3);
+      const summary = JSON.parse(result.stdout) as { skipped: Array<{ reference: string; stage: string }>; failed: unknown[]; mirrorConfig: string[] };
+      expect(summary.failed).toEqual([]);
+      expect(summary.skipped.map((s) => [s.reference, s.stage])).toEqual([
+        [unknownTag(), 'plan'],
+        [at(broken()), 'copy'],
+      ]);
+      expect(summary.mirrorConfig).toContain('registries.conf.d/99-ferry-mirror.conf');
+    } finally {
+      proxy.clearFaults();
+    }
+    const registriesConf = await readFile(join(config, 'registries.conf.d', '99-ferry-mirror.conf'), 'utf8');
+    const idms = await readFile(join(config, 'openshift', 'imagedigestmirrorset.yaml'), 'utf8');
+    expect(good().some((image) => image.repository === broken().repository)).toBe(false);
+    for (const image of good()) {
+      expect(registriesConf).toContain(`prefix = "${proxy.host}/${image.repository}"`);
+      expect(registriesConf).toContain(`"${target.host}/set/${image.repository}"`);
+      expect(idms).toContain(`${target.host}/set/${image.repository}`);
+    }
+    expect(registriesConf).not.toContain(broken().repository);
+    expect(idms).not.toContain(broken().repository);
+  });
+
+  it('exits 1 when nothing was carried, and keeps a cancel a failure, not a skip', async () => {
+    const list = join(work, 'broken-only.txt');
+    await writeFile(list, `${at(broken())}\n`);
+    breakLayer();
+    try {
+      const result = await runFerry('copy', '--images', list, '--to', `${target.host}/none`, '--keep-going', '--json', ...access);
+      expect(result.code, result.stderr).toBe(1);
+      expect((JSON.parse(result.stdout) as { skipped: Array<{ reference: string; stage: string }> }).skipped).toEqual([
+        { reference: at(broken()), reason: expect.stringContaining('500'), stage: 'copy' },
+      ]);
+      expect(result.stderr).toContain('nothing was copied');
+    } finally {
+      proxy.clearFaults();
+    }
+
+    // Cancelled once the plan is made: every image fails the job, none is reported as skipped.
+    const settings = { plainHttp: true, authFile: emptyAuthFile };
+    const from = new Registries(registryAccessFor(settings, [proxy.host], 'source'));
+    const to = new Registries(registryAccessFor(settings, [target.host], 'destination'));
+    const cancel = new AbortController();
+    try {
+      const requests = good().map((image) => ({ source: parseReference(at(image)), destination: parseReference(`${target.host}/cancelled/${image.repository}:${image.tag}`) }));
+      const summary = await copyImages(requests, from, to, {
+        platforms: ALL_PLATFORMS,
+        keepGoing: true,
+        signal: cancel.signal,
+        onEvent: (event) => {
+          if (event.type === 'planned') cancel.abort();
+        },
+      });
+      expect(summary.images).toEqual([]);
+      expect(summary.skipped).toEqual([]);
+      expect(summary.failed.map((failure) => failure.source).sort()).toEqual(
+        good()
+          .map((image) => at(image))
+          .sort(),
+      );
+      for (const failure of summary.failed) expect(isImageFault(new FerryError(failure.error.code, failure.error.message))).toBe(false);
+    } finally {
+      await Promise.all([from.close(), to.close()]);
+    }
   });
 });

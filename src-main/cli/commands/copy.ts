@@ -89,7 +89,7 @@ function selectionOf(args: ParsedArgs): CopySelection {
   return { kind: 'one', source, destination };
 }
 
-/** Runs `ferry copy`; returns the exit code (1 when any image failed; with --keep-going 3 when any was skipped). */
+/** Runs `ferry copy`; returns the exit code (1 when any image failed or, with --keep-going, none landed; with --keep-going 3 when any was skipped). */
 export async function runCopy(args: ParsedArgs, io: CommandIo): Promise<number> {
   const { out, err } = io;
   const images = selectionOf(args);
@@ -127,13 +127,15 @@ export async function runCopy(args: ParsedArgs, io: CommandIo): Promise<number> 
       out.write(`failed: ${terminalSafe(failure.source)}: ${messageLines(failure.error.message)}\n${hint ? `  hint: ${hintAsFlags(hint)}\n` : ''}`);
     }
     if (summary.mirrorConfig.length > 0) out.write(`mirror configuration: ${summary.mirrorConfig.map(terminalSafe).join(', ')} in ${terminalSafe(input.mirrorConfigDir)}\n`);
-    else if (input.mirrorConfigDir !== undefined) out.write(`no mirror configuration written: ${summary.failed.length} image(s) failed\n`);
+    else if (input.mirrorConfigDir !== undefined) out.write(`no mirror configuration written: ${summary.failed.length > 0 ? `${summary.failed.length} image(s) failed` : 'no image was copied'}\n`);
     if (summary.mirrorConfigRemoved.length > 0)
       out.write(`removed from the mirror configuration (an earlier run wrote them, this one did not): ${summary.mirrorConfigRemoved.map(terminalSafe).join(', ')}\n`);
   }
   if (input.keepGoing === true) {
     err.write(skippedLines(summary.skipped, summary.images.length));
-    return exitCodeOf(summary.skipped);
+    // Partial means something was carried: a copy that landed nothing, or stopped on what is no image's fault, failed.
+    if (summary.images.length === 0) err.write('nothing was copied\n');
+    return summary.failed.length > 0 || summary.images.length === 0 ? 1 : exitCodeOf(summary.skipped);
   }
   return summary.failed.length === 0 ? 0 : 1;
 }
