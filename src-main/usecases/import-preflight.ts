@@ -55,13 +55,13 @@ async function assess(
 }
 
 /**
- * The check, its probes run in a repository the import pushes to anyway (registry-check.ts, probeRepository):
- * the shallowest, so a registry that limits depth still takes the probes where it can.
+ * The check, its probes run in a repository the import pushes to that exists already (registry-check.ts,
+ * candidates), shallowest first so a registry that limits depth still takes them; none is created by the
+ * check, so a refused import has written nothing at all.
  */
 function checkFor(target: string, plan: ImportPlan | undefined, settings: RegistrySettings, signal: AbortSignal | undefined, onStep?: (label: string) => void): Promise<RegistryCheckReport> {
-  const repositories = (plan?.images ?? []).map((image) => image.destination.repository);
-  const first = repositories.reduce<string | undefined>((best, repository) => (best === undefined || pathDepth(repository) < pathDepth(best) ? repository : best), undefined);
-  return checkRegistry(target, settings, { ...(signal ? { signal } : {}), ...(onStep ? { onStep } : {}), ...(first !== undefined ? { probeRepository: first } : {}) });
+  const candidates = [...new Set((plan?.images ?? []).map((image) => image.destination.repository))].sort((a, b) => pathDepth(a) - pathDepth(b));
+  return checkRegistry(target, settings, { ...(signal ? { signal } : {}), ...(onStep ? { onStep } : {}), candidates });
 }
 
 /**
