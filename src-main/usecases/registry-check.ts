@@ -145,10 +145,21 @@ async function probeWriteWithoutRepository(client: RegistryClient, draft: Draft,
 function depthDetails(draft: Draft, depth: DepthFinding, details: RowDetails): void {
   const refusal = depth.refusal;
   const shallow = depth.refusedShallow.map((r) => `${r.depth} level${r.depth === 1 ? '' : 's'}: ${refusalWords(r.refusal)}`).join('; ');
-  if (depth.limitAt !== undefined) {
+  if (depth.limitAt !== undefined && depth.deepestAccepted === undefined) {
+    draft.maxDepth = depth.limitAt - 1;
+    details['max-depth'] = {
+      detail: `at most ${draft.maxDepth} levels, which the prefix already uses: every upload under it answered ${refusal ? refusalWords(refusal) : 'a refusal'}; choose a shallower prefix`,
+    };
+  } else if (depth.limitAt !== undefined) {
     draft.maxDepth = depth.limitAt - 1;
     details['max-depth'] = {
       detail: `at most ${draft.maxDepth} levels: an upload ${depth.limitAt} levels deep answered ${refusal ? refusalWords(refusal) : 'a refusal'}; an import must nest deeper paths into ${draft.maxDepth} levels${shallow ? ` (refused shallower: ${shallow})` : ''}`,
+    };
+  } else if (depth.interrupted !== undefined) {
+    const { depth: at, refusal: why } = depth.interrupted;
+    details['max-depth'] = {
+      state: 'unknown',
+      detail: `${at - 1} levels were accepted; an upload ${at} levels deep answered ${refusalWords(why)}, which says nothing about depth (not a refusal of the name)`,
     };
   } else if (depth.deepestAccepted === undefined) {
     details['max-depth'] = { state: 'unknown', detail: `no upload under the prefix was accepted at any depth${refusal ? ` (${refusalWords(refusal)})` : ''}` };

@@ -98,6 +98,18 @@ describe('import preflight', () => {
     }
   });
 
+  it('stops before any write when the depth limit is at the prefix itself, quoting the check', async () => {
+    const { registry, proxy } = await quirkyRegistry({ maxDepth: 2 });
+    const before = await catalog(registry);
+    const refused = await runFerry('import', bundle, '--to', `${proxy.host}/mirror/deep`, '--plain-http', '--authfile', emptyAuthFile);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`${proxy.host}/mirror/deep takes no write under its prefix; nothing was written`);
+    expect(refused.stderr).toMatch(/write access under the prefix: an upload under the prefix was refused: .*400/);
+    expect(refused.stderr).toContain('deep repository paths: at most 2 levels, which the prefix already uses');
+    expect(bundleWrites(proxy)).toEqual([]);
+    expect(await catalog(registry)).toEqual(before);
+  });
+
   it('stops on a registry that refuses OCI indexes, naming only the image that has one, probing only in a repository that exists', async () => {
     const { registry, proxy } = await quirkyRegistry({ refuseManifestTypes: { mediaTypes: [OCI_INDEX], style: 'harbor' } });
     await pushSmallImage(registry, 'mirror/existing', 'v1', 'existing');

@@ -230,6 +230,8 @@ describe('ferry registry check (CLI)', () => {
     expect(result.stdout).toMatch(/^Referrers API +no +no: 404/m);
     expect(result.stdout).toMatch(/^Accepts OCI indexes +yes +stored by digest in mirror\/app$/m);
     expect(result.stdout).toMatch(/^Throttling +no +not observed$/m);
+    expect(result.stdout).toMatch(/^Accepts artifacts with an artifact type +yes /m);
+    expect(result.stdout).toMatch(/^Accepts signatures and other referrers +yes /m);
     expect(result.stdout).toContain('Left behind: nothing.');
     expect(result.stderr).toContain(`Connecting to ${open.host}…\n`);
   });
