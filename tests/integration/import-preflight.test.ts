@@ -124,7 +124,8 @@ describe('import preflight', () => {
   });
 
   it('stops on a registry where repositories must exist, listing them; --create-repositories creates them and the import goes through', async () => {
-    const { registry, proxy } = await quirkyRegistry({ repositoriesMustExist: { known: [] }, creationApi: true });
+    const token = 'quay-oauth-application-token-7f3a';
+    const { registry, proxy } = await quirkyRegistry({ repositoriesMustExist: { known: [] }, creationApi: { token } });
     const before = await catalog(registry);
     const refused = await importInto(proxy);
     expect(refused.code).toBe(1);
@@ -134,7 +135,7 @@ describe('import preflight', () => {
     expect(refused.stderr).toContain('--create-repositories');
     expect(bundleWrites(proxy)).toEqual([]);
 
-    const landed = await importInto(proxy, '--create-repositories');
+    const landed = await importInto(proxy, '--create-repositories', '--creds', `$oauthtoken:${token}`);
     expect(landed.code, landed.stderr).toBe(0);
     expect(proxy.quirks?.created).toEqual(expect.arrayContaining(NAMES.map((name) => `mirror/${fixtures[name].repository}`)));
     for (const name of NAMES) {

@@ -101,6 +101,11 @@ export interface RegistryRequest {
   expect: number[];
   /** What the request concerns, for error messages: a reference, blob or repository. */
   subject: string;
+  /**
+   * Headers to send. An `authorization` here is sent as given, in place of the
+   * registry login's (Quay's `/api/v1` takes the OAuth token itself as Bearer,
+   * not the `/v2` registry token), and only to the registry's own host.
+   */
   headers?: Record<string, string>;
   body?: RequestBody;
   followRedirects?: boolean;
@@ -134,6 +139,8 @@ export class RegistryClient {
   /** Spaces the requests to this host (its rate limit) and holds them after a 429 asked for a pause; shared by every client of the host at that rate. */
   readonly pacer: RequestPacer;
   private readonly releasePacer: () => void;
+  /** The stored login for this host, for APIs beside `/v2` that take its secret directly (Quay's `/api/v1`). Never logged. */
+  readonly credential: () => Promise<Credential | undefined>;
   /** What the registry said about its request budget, for `ferry registry check` and tests. */
   readonly throttling = new ThrottlingLog();
 
@@ -142,6 +149,7 @@ export class RegistryClient {
     this.baseUrl = `${options.plainHttp ? 'http' : 'https'}://${apiHost(options.registry)}`;
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.userAgent = options.userAgent ?? 'ferry';
+    this.credential = options.credential;
     ({ pacer: this.pacer, release: this.releasePacer } = sharedPacer(this.baseUrl, options.rateLimit));
     if (options.rateLimit !== undefined) this.throttling.rateLimit = options.rateLimit;
     this.dispatcher = new Agent({
@@ -254,13 +262,16 @@ export class RegistryClient {
     await this.ensurePinged(request.signal);
     let scopes = request.scopes;
     let url = new URL(request.path, this.baseUrl);
-    let authorization = await this.auth.authorization(scopes, request.signal);
+    // A caller's own authorization (an API token) replaces the registry login's and is never traded or refreshed.
+    const ownAuthorization = request.headers?.authorization !== undefined;
+    let authorization = ownAuthorization ? request.headers?.authorization : await this.auth.authorization(scopes, request.signal);
     let reauthenticated = false;
     for (let hop = 0; ;) {
       const sameHost = url.origin === this.baseUrl;
       const headers: Record<string, string> = { 'user-agent': this.userAgent, ...request.headers };
       // Credentials go only to the registry itself, never to a redirect target (blob storage, CDN).
       if (authorization && sameHost) headers.authorization = authorization;
+      else delete headers.authorization;
       // A stream body goes to undici as the async iterable it is (undici's documented `AsyncIterable` body, missing from
       // its types): wrapping it in a Readable added a stream buffer, events and a promise hop per chunk, for nothing.
       // An empty body goes as none: undici's HTTP/2 path (7.x, client-h2.js) never ends a stream whose body is present but
@@ -280,7 +291,7 @@ export class RegistryClient {
       }
       const status = response.statusCode;
       const rateLimit = sameHost ? this.throttling.observe(status, response.headers) : undefined;
-      if (status === 401 && sameHost && !reauthenticated && typeof request.body !== 'function') {
+      if (status === 401 && sameHost && !reauthenticated && !ownAuthorization && typeof request.body !== 'function') {
         await response.body.dump();
         const challenges = parseChallenges(response.headers['www-authenticate']);
         this.auth.setChallenge(challenges);
