@@ -61,6 +61,38 @@ describe('registry quirks, as ferry registry check reports them', () => {
     expect(shallow.maxDepth).toBe(2);
   });
 
+  it('a depth limit at the prefix itself: maxDepth is the prefix depth, write is refused, and nothing is listed', async () => {
+    const proxy = await proxyWith({ maxDepth: 2 });
+    const before = await catalog();
+    const report = await checkRegistry(`${proxy.host}/org/team`, plain);
+    expect(report).toMatchObject({ reachable: true, write: false, maxDepth: 2 });
+    expect(row(report, 'max-depth')).toMatchObject({
+      state: 'no',
+      detail: expect.stringMatching(/^at most 2 levels, which the prefix already uses: every upload under it answered 400 NAME_INVALID/) as unknown,
+    });
+    expect(row(report, 'write').state).toBe('no');
+    expect(await catalog()).toEqual(before);
+  });
+
+  it('a throttled or otherwise refused deeper upload is no depth limit: one 429 is retried, a 405 leaves the depth unknown', async () => {
+    const throttled = teardown.add(await startFaultProxy({ upstream: upstream.url }), (p) => p.stop());
+    throttled.addFault({ method: 'POST', path: /\/ferry-check-[0-9a-f]+\/l3\/blobs\/uploads\/$/, times: 1, fault: { kind: 'status', status: 429 } });
+    const report = await checkRegistry(`${throttled.host}/mirror`, plain);
+    expect(throttled.pendingFaults()).toBe(0);
+    expect(report).toMatchObject({ reachable: true, write: true, maxDepth: null });
+    expect(row(report, 'max-depth').state).toBe('yes');
+
+    const refusing = teardown.add(await startFaultProxy({ upstream: upstream.url }), (p) => p.stop());
+    refusing.addFault({ method: 'POST', path: /\/ferry-check-[0-9a-f]+\/l3\/blobs\/uploads\/$/, times: 1, fault: { kind: 'status', status: 405 } });
+    const unknown = await checkRegistry(`${refusing.host}/mirror`, plain);
+    expect(refusing.pendingFaults()).toBe(0);
+    expect(unknown.maxDepth).toBeNull();
+    expect(row(unknown, 'max-depth')).toMatchObject({
+      state: 'unknown',
+      detail: expect.stringMatching(/^2 levels were accepted; an upload 3 levels deep answered 405 UNSUPPORTED, which says nothing about depth/) as unknown,
+    });
+  });
+
   it("manifest media types refused: Harbor's unknown: artifact for OCI indexes, Nexus's 400 for manifest lists", async () => {
     const harbor = await proxyWith({ refuseManifestTypes: { mediaTypes: [OCI_INDEX], style: 'harbor' } });
     const report = await checkRegistry(`${harbor.host}/mirror`, plain);
