@@ -55,13 +55,21 @@ async function assess(
 }
 
 /**
- * The check, its probes run in a repository the import pushes to anyway (registry-check.ts, probeRepository):
- * the shallowest, so a registry that limits depth still takes the probes where it can.
+ * The check, its probes run in a repository the import pushes to that exists already (registry-check.ts,
+ * candidates), shallowest first so a registry that limits depth still takes them; none is created by the
+ * check, so a refused import has written nothing at all.
  */
 function checkFor(target: string, plan: ImportPlan | undefined, settings: RegistrySettings, signal: AbortSignal | undefined, onStep?: (label: string) => void): Promise<RegistryCheckReport> {
-  const repositories = (plan?.images ?? []).map((image) => image.destination.repository);
-  const first = repositories.reduce<string | undefined>((best, repository) => (best === undefined || pathDepth(repository) < pathDepth(best) ? repository : best), undefined);
-  return checkRegistry(target, settings, { ...(signal ? { signal } : {}), ...(onStep ? { onStep } : {}), ...(first !== undefined ? { probeRepository: first } : {}) });
+  const candidates = [...new Set((plan?.images ?? []).map((image) => image.destination.repository))].sort((a, b) => pathDepth(a) - pathDepth(b));
+  return checkRegistry(target, settings, { ...(signal ? { signal } : {}), ...(onStep ? { onStep } : {}), candidates });
+}
+
+/** The refusal of an import into a prefix the registry takes no write under, in the check's own words. */
+function writeRefusal(target: string, report: RegistryCheckReport): FerryError {
+  const said = (id: string): string | undefined => report.rows.find((row) => row.id === id)?.detail;
+  const lines = [`write access under the prefix: ${said('write') ?? 'refused'}`];
+  if (report.maxDepth !== null) lines.push(`deep repository paths: ${said('max-depth') ?? `at most ${report.maxDepth} levels`}`);
+  return new FerryError('REGISTRY_ERROR', `${target} takes no write under its prefix; nothing was written:\n  ${lines.join('\n  ')}`, { registry: report.registry, prefix: report.prefix });
 }
 
 /**
@@ -76,6 +84,9 @@ export async function runImportPreflight(target: string, plan: ImportPlan, setti
   if (await everyImagePresent(plan, client, signal)) return { created: [] };
   const report = await checkFor(target, plan, settings, signal, options.onStep);
   if (!report.reachable) return { report, created: [] };
+  // Nothing can be written under the prefix at all (a depth limit at the prefix itself, a login that may not
+  // push): no per-image problem says more. Where pushes create no repository, the missing ones say it instead.
+  if (!report.write && report.createsRepositoriesOnPush !== false) throw writeRefusal(target, report);
   const { problems, missing } = await assess(plan, report, client, signal, options.onStep);
   const creatable = missing.length > 0 && options.createRepositories === true && report.canCreateRepositories;
   if (problems.length === 0 && creatable) {

@@ -6,7 +6,7 @@
  *
  * What it leaves: nothing by tag, ever. Probes that complete a blob or store a
  * manifest run only inside a repository that exists already under the prefix
- * (or one the caller is about to push to anyway), and are deleted by digest
+ * (or one the user named with --probe-repository), and are deleted by digest
  * afterwards; on an empty prefix only upload sessions are opened and
  * cancelled, which creates no repository. Whatever could not be deleted is
  * listed in `leftovers`.
@@ -38,13 +38,24 @@ export interface RegistryCheckOptions {
   /** Told as each probe starts ("Pushing probe manifests by digest"), for progress lines. */
   onStep?: (label: string) => void;
   /**
-   * A repository under the prefix the caller is about to push to anyway (an import's first target): the
-   * write and manifest probes run there even when it does not exist yet, since the push creates it.
-   * Without it they run in an existing repository under the prefix, and on an empty prefix only
-   * what creates no repository is probed (docs/registries.md, "What the check leaves behind").
+   * A repository the user named to probe in (`--probe-repository`): the write and manifest probes run there
+   * even when it does not exist yet, which leaves it existing (listed in `leftovers`). Without it they run in
+   * an existing repository (one of `candidates`, else one found under the prefix), and where there is none
+   * only what creates no repository is probed (docs/registries.md, "What the check leaves behind").
    */
   probeRepository?: string;
+  /**
+   * Repositories the caller is about to push to (an import's targets), shallowest first: the probes run in
+   * the first that exists already, so a registry without a readable catalog is still probed fully. One that
+   * does not exist is never used: the check must not create a repository it then claims it did not write.
+   */
+  candidates?: readonly string[];
 }
+
+/** How many candidate repositories are asked about (tags/list) before the check falls back to the catalog. */
+const CANDIDATES_ASKED = 32;
+/** Candidate existence checks in flight at once. */
+const CANDIDATES_IN_FLIGHT = 8;
 
 /** The report being filled in, before its rows are built. */
 type Draft = Omit<RegistryCheckReport, 'rows'>;
@@ -77,19 +88,33 @@ async function repositoryExists(client: RegistryClient, repository: string, sign
   return answer.refusal.status === 404 ? false : undefined;
 }
 
+/** The first of `candidates` (up to {@link CANDIDATES_ASKED}) the registry says exists, asked a batch at a time. */
+async function firstExisting(client: RegistryClient, candidates: readonly string[], signal?: AbortSignal): Promise<string | undefined> {
+  const asked = [...new Set(candidates)].slice(0, CANDIDATES_ASKED);
+  for (let start = 0; start < asked.length; start += CANDIDATES_IN_FLIGHT) {
+    const batch = asked.slice(start, start + CANDIDATES_IN_FLIGHT);
+    const exists = await Promise.all(batch.map((repository) => repositoryExists(client, repository, signal)));
+    const found = batch.find((_, index) => exists[index] === true);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 /** Where the write and manifest probes run: a given or existing repository, or none (empty prefix). */
 async function chooseProbeRepository(client: RegistryClient, draft: Draft, details: RowDetails, options: RegistryCheckOptions): Promise<{ repository?: string; createdByCheck: boolean }> {
   if (options.probeRepository !== undefined) {
     const existed = await repositoryExists(client, options.probeRepository, options.signal);
     return { repository: options.probeRepository, createdByCheck: existed === false };
   }
+  const candidate = await firstExisting(client, options.candidates ?? [], options.signal);
+  if (candidate !== undefined) return { repository: candidate, createdByCheck: false };
   const found = await findRepositoryUnder(client, draft.prefix, options.signal);
   if (found.ok && found.value !== undefined) return { repository: found.value, createdByCheck: false };
   const where = draft.prefix === '' ? 'the registry' : draft.prefix;
   const why = found.ok
     ? `${where} holds no repository yet, and a stored probe would leave a new repository listed`
     : `the registry keeps its repository list to itself (${refusalWords(found.refusal)}), so no existing repository could be picked`;
-  const notProbed = `not probed: ${why}; an import probes in the first repository it writes, or name a repository to probe in`;
+  const notProbed = `not probed: ${why}; an import probes in the first of its repositories that exists, or name a repository to probe in`;
   for (const id of ['oci-index', 'docker-manifest-list', 'artifact-type', 'subject'] as const) details[id] = { detail: notProbed };
   return { createdByCheck: false };
 }
@@ -120,10 +145,21 @@ async function probeWriteWithoutRepository(client: RegistryClient, draft: Draft,
 function depthDetails(draft: Draft, depth: DepthFinding, details: RowDetails): void {
   const refusal = depth.refusal;
   const shallow = depth.refusedShallow.map((r) => `${r.depth} level${r.depth === 1 ? '' : 's'}: ${refusalWords(r.refusal)}`).join('; ');
-  if (depth.limitAt !== undefined) {
+  if (depth.limitAt !== undefined && depth.deepestAccepted === undefined) {
+    draft.maxDepth = depth.limitAt - 1;
+    details['max-depth'] = {
+      detail: `at most ${draft.maxDepth} levels, which the prefix already uses: every upload under it answered ${refusal ? refusalWords(refusal) : 'a refusal'}; choose a shallower prefix`,
+    };
+  } else if (depth.limitAt !== undefined) {
     draft.maxDepth = depth.limitAt - 1;
     details['max-depth'] = {
       detail: `at most ${draft.maxDepth} levels: an upload ${depth.limitAt} levels deep answered ${refusal ? refusalWords(refusal) : 'a refusal'}; an import must nest deeper paths into ${draft.maxDepth} levels${shallow ? ` (refused shallower: ${shallow})` : ''}`,
+    };
+  } else if (depth.interrupted !== undefined) {
+    const { depth: at, refusal: why } = depth.interrupted;
+    details['max-depth'] = {
+      state: 'unknown',
+      detail: `${at - 1} levels were accepted; an upload ${at} levels deep answered ${refusalWords(why)}, which says nothing about depth (not a refusal of the name)`,
     };
   } else if (depth.deepestAccepted === undefined) {
     details['max-depth'] = { state: 'unknown', detail: `no upload under the prefix was accepted at any depth${refusal ? ` (${refusalWords(refusal)})` : ''}` };
@@ -223,7 +259,7 @@ async function runProbes(client: RegistryClient, draft: Draft, details: RowDetai
     }
   }
   if (chosen.createdByCheck && draft.write) {
-    draft.leftovers.push(`${draft.registry}/${repository ?? ''}: the repository itself, which the check created (the import that named it writes there next); it holds no tag`);
+    draft.leftovers.push(`${draft.registry}/${repository ?? ''}: the repository itself, which the check created (it was named as the repository to probe in); it holds no tag`);
   }
 }
 

@@ -17,8 +17,8 @@ export interface QuirkOptions {
   refuseManifestTypes?: { mediaTypes: readonly string[]; style: 'harbor' | 'nexus' };
   /** Writes to a repository not in this list are refused with 404 NAME_UNKNOWN, as ECR answers; the creation API adds to it. */
   repositoriesMustExist?: { known: readonly string[] };
-  /** Serve Quay's API discovery document and `POST /api/v1/repository`. */
-  creationApi?: boolean;
+  /** Serve Quay's API discovery document and `POST /api/v1/repository`, which takes only `Authorization: Bearer <token>` (Quay's OAuth application token). */
+  creationApi?: { token: string };
 }
 
 /** A repository request the quirks look at: its name and what is asked of it. */
@@ -79,10 +79,11 @@ export class RegistryQuirks {
       res.end(body);
       return true;
     };
-    if (this.options.creationApi === true && path.split('?')[0] === '/api/v1/discovery' && method === 'GET') {
+    if (this.options.creationApi !== undefined && path.split('?')[0] === '/api/v1/discovery' && method === 'GET') {
       return send(200, JSON.stringify({ swagger: '2.0', info: { title: 'Quay Frontend', version: 'v1' }, paths: { '/api/v1/discovery': {}, '/api/v1/repository': {} } }));
     }
-    if (this.options.creationApi === true && path.split('?')[0] === '/api/v1/repository' && method === 'POST') {
+    if (this.options.creationApi !== undefined && path.split('?')[0] === '/api/v1/repository' && method === 'POST') {
+      if (req.headers.authorization !== `Bearer ${this.options.creationApi.token}`) return send(401, JSON.stringify({ status: 401, error_message: 'Requires authentication', title: 'unauthorized' }));
       return this.create(req, send);
     }
     const repository = repositoryRequest(path);

@@ -20,6 +20,7 @@ import { startRegistry, type RunningRegistry } from '../harness/registry.ts';
 import { skopeoInspectRawDigest } from '../harness/skopeo.ts';
 import { Teardown } from '../harness/teardown.ts';
 import { runFerry } from '../harness/test-helpers.ts';
+import { pushSmallImage } from '../harness/signed-images.ts';
 
 const NAMES: FixtureName[] = ['oci-single', 'oci-index', 'docker-list'];
 let fixtures: Record<FixtureName, FixtureImage>;
@@ -69,14 +70,21 @@ function bundleWrites(proxy: FaultProxy): string[] {
     .filter((line) => bundleDigests.some((digest) => line.includes(digest) || line.includes(encodeURIComponent(digest))) || /\/manifests\/(?!sha256:)[^/?]+/.test(line));
 }
 
+/** The repositories the registry lists: a refused import (its check included) must leave it unchanged. */
+async function catalog(registry: RunningRegistry): Promise<string[]> {
+  return ((await (await fetch(`${registry.url}/v2/_catalog`)).json()) as { repositories: string[] }).repositories;
+}
+
 const importInto = (proxy: FaultProxy, ...extra: string[]) => runFerry('import', bundle, '--to', `${proxy.host}/mirror`, '--plain-http', '--authfile', emptyAuthFile, ...extra);
 const sourceOf = (name: FixtureName): string => `${sourceHost}/${fixtures[name].repository}:${fixtures[name].tag}`;
 
 describe('import preflight', () => {
   it('stops before the first write on a registry that limits path depth, naming each image; --max-nested-paths then lands them all', async () => {
     const { registry, proxy } = await quirkyRegistry({ maxDepth: 2 });
+    const before = await catalog(registry);
     const refused = await importInto(proxy);
     expect(refused.code).toBe(1);
+    expect(await catalog(registry)).toEqual(before);
     for (const name of NAMES) expect(refused.stderr).toContain(`${sourceOf(name)} -> ${proxy.host}/mirror/${fixtures[name].repository}: path too deep`);
     expect(refused.stderr).toContain('--max-nested-paths 2');
     expect(bundleWrites(proxy)).toEqual([]);
@@ -90,10 +98,25 @@ describe('import preflight', () => {
     }
   });
 
-  it('stops on a registry that refuses OCI indexes, naming only the image that has one', async () => {
-    const { proxy } = await quirkyRegistry({ refuseManifestTypes: { mediaTypes: [OCI_INDEX], style: 'harbor' } });
+  it('stops before any write when the depth limit is at the prefix itself, quoting the check', async () => {
+    const { registry, proxy } = await quirkyRegistry({ maxDepth: 2 });
+    const before = await catalog(registry);
+    const refused = await runFerry('import', bundle, '--to', `${proxy.host}/mirror/deep`, '--plain-http', '--authfile', emptyAuthFile);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`${proxy.host}/mirror/deep takes no write under its prefix; nothing was written`);
+    expect(refused.stderr).toMatch(/write access under the prefix: an upload under the prefix was refused: .*400/);
+    expect(refused.stderr).toContain('deep repository paths: at most 2 levels, which the prefix already uses');
+    expect(bundleWrites(proxy)).toEqual([]);
+    expect(await catalog(registry)).toEqual(before);
+  });
+
+  it('stops on a registry that refuses OCI indexes, naming only the image that has one, probing only in a repository that exists', async () => {
+    const { registry, proxy } = await quirkyRegistry({ refuseManifestTypes: { mediaTypes: [OCI_INDEX], style: 'harbor' } });
+    await pushSmallImage(registry, 'mirror/existing', 'v1', 'existing');
+    const before = await catalog(registry);
     const refused = await importInto(proxy);
     expect(refused.code).toBe(1);
+    expect(await catalog(registry)).toEqual(before);
     expect(refused.stderr).toContain(`${sourceOf('oci-index')} -> ${proxy.host}/mirror/${fixtures['oci-index'].repository}: media type refused`);
     expect(refused.stderr).toContain('OCI image index');
     expect(refused.stderr).not.toContain(`${sourceOf('oci-single')} ->`);
@@ -101,15 +124,18 @@ describe('import preflight', () => {
   });
 
   it('stops on a registry where repositories must exist, listing them; --create-repositories creates them and the import goes through', async () => {
-    const { registry, proxy } = await quirkyRegistry({ repositoriesMustExist: { known: [] }, creationApi: true });
+    const token = 'quay-oauth-application-token-7f3a';
+    const { registry, proxy } = await quirkyRegistry({ repositoriesMustExist: { known: [] }, creationApi: { token } });
+    const before = await catalog(registry);
     const refused = await importInto(proxy);
     expect(refused.code).toBe(1);
+    expect(await catalog(registry)).toEqual(before);
     for (const name of NAMES) expect(refused.stderr).toContain(`${sourceOf(name)} -> ${proxy.host}/mirror/${fixtures[name].repository}: repository missing`);
     expect(refused.stderr).toContain(`repositories to create first (${NAMES.length})`);
     expect(refused.stderr).toContain('--create-repositories');
     expect(bundleWrites(proxy)).toEqual([]);
 
-    const landed = await importInto(proxy, '--create-repositories');
+    const landed = await importInto(proxy, '--create-repositories', '--creds', `$oauthtoken:${token}`);
     expect(landed.code, landed.stderr).toBe(0);
     expect(proxy.quirks?.created).toEqual(expect.arrayContaining(NAMES.map((name) => `mirror/${fixtures[name].repository}`)));
     for (const name of NAMES) {
@@ -118,9 +144,11 @@ describe('import preflight', () => {
   });
 
   it('stops naming the repositories where the registry offers no way to create them', async () => {
-    const { proxy } = await quirkyRegistry({ repositoriesMustExist: { known: [] } });
+    const { registry, proxy } = await quirkyRegistry({ repositoriesMustExist: { known: [] } });
+    const before = await catalog(registry);
     const refused = await importInto(proxy, '--create-repositories');
     expect(refused.code).toBe(1);
+    expect(await catalog(registry)).toEqual(before);
     expect(refused.stderr).toContain('repository missing');
     expect(refused.stderr).toContain('offers no way Ferry knows to create repositories');
     expect(bundleWrites(proxy)).toEqual([]);

@@ -21,6 +21,9 @@ import { failure, runFerry } from '../harness/test-helpers.ts';
 
 const teardown = new Teardown();
 const plain = { plainHttp: true, authFile: emptyAuthFile };
+/** Quay's OAuth application token, given as the login's password (Quay's own convention: user `$oauthtoken`). */
+const API_TOKEN = 'quay-oauth-application-token-7f3a';
+const quayLogin = { ...plain, login: { username: '$oauthtoken', password: API_TOKEN } };
 let upstream: RunningRegistry;
 
 async function proxyWith(quirks: QuirkOptions): Promise<FaultProxy> {
@@ -58,6 +61,38 @@ describe('registry quirks, as ferry registry check reports them', () => {
     expect(shallow.maxDepth).toBe(2);
   });
 
+  it('a depth limit at the prefix itself: maxDepth is the prefix depth, write is refused, and nothing is listed', async () => {
+    const proxy = await proxyWith({ maxDepth: 2 });
+    const before = await catalog();
+    const report = await checkRegistry(`${proxy.host}/org/team`, plain);
+    expect(report).toMatchObject({ reachable: true, write: false, maxDepth: 2 });
+    expect(row(report, 'max-depth')).toMatchObject({
+      state: 'no',
+      detail: expect.stringMatching(/^at most 2 levels, which the prefix already uses: every upload under it answered 400 NAME_INVALID/) as unknown,
+    });
+    expect(row(report, 'write').state).toBe('no');
+    expect(await catalog()).toEqual(before);
+  });
+
+  it('a throttled or otherwise refused deeper upload is no depth limit: one 429 is retried, a 405 leaves the depth unknown', async () => {
+    const throttled = teardown.add(await startFaultProxy({ upstream: upstream.url }), (p) => p.stop());
+    throttled.addFault({ method: 'POST', path: /\/ferry-check-[0-9a-f]+\/l3\/blobs\/uploads\/$/, times: 1, fault: { kind: 'status', status: 429 } });
+    const report = await checkRegistry(`${throttled.host}/mirror`, plain);
+    expect(throttled.pendingFaults()).toBe(0);
+    expect(report).toMatchObject({ reachable: true, write: true, maxDepth: null });
+    expect(row(report, 'max-depth').state).toBe('yes');
+
+    const refusing = teardown.add(await startFaultProxy({ upstream: upstream.url }), (p) => p.stop());
+    refusing.addFault({ method: 'POST', path: /\/ferry-check-[0-9a-f]+\/l3\/blobs\/uploads\/$/, times: 1, fault: { kind: 'status', status: 405 } });
+    const unknown = await checkRegistry(`${refusing.host}/mirror`, plain);
+    expect(refusing.pendingFaults()).toBe(0);
+    expect(unknown.maxDepth).toBeNull();
+    expect(row(unknown, 'max-depth')).toMatchObject({
+      state: 'unknown',
+      detail: expect.stringMatching(/^2 levels were accepted; an upload 3 levels deep answered 405 UNSUPPORTED, which says nothing about depth/) as unknown,
+    });
+  });
+
   it("manifest media types refused: Harbor's unknown: artifact for OCI indexes, Nexus's 400 for manifest lists", async () => {
     const harbor = await proxyWith({ refuseManifestTypes: { mediaTypes: [OCI_INDEX], style: 'harbor' } });
     const report = await checkRegistry(`${harbor.host}/mirror`, plain);
@@ -71,7 +106,7 @@ describe('registry quirks, as ferry registry check reports them', () => {
   });
 
   it('repositories that must exist (ECR) with a creation API (Quay): reported, and createRepositories makes the push succeed', async () => {
-    const proxy = await proxyWith({ repositoriesMustExist: { known: ['mirror/app'] }, creationApi: true });
+    const proxy = await proxyWith({ repositoriesMustExist: { known: ['mirror/app'] }, creationApi: { token: API_TOKEN } });
     const before = await catalog();
     const report = await checkRegistry(`${proxy.host}/mirror`, plain);
     expect(report).toMatchObject({ write: true, createsRepositoriesOnPush: false, canCreateRepositories: true, probeRepository: 'mirror/app', leftovers: [] });
@@ -82,15 +117,21 @@ describe('registry quirks, as ferry registry check reports them', () => {
 
     const copy = ['copy', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${upstream.host}/mirror/app:v1`, `docker://${proxy.host}/mirror/new:v1`];
     await expect(runSkopeo(copy)).rejects.toThrow(/does not exist/);
-    const created = await createRepositories(proxy.host, ['mirror/new', 'mirror/new'], plain);
+    const unauthorised = await failure(createRepositories(proxy.host, ['mirror/new'], plain));
+    expect(unauthorised.message).toMatch(/OAuth application token .*log in to .* with it as the password/);
+    const wrongToken = await failure(createRepositories(proxy.host, ['mirror/new'], { ...plain, login: { username: '$oauthtoken', password: 'not-the-token' } }));
+    expect(wrongToken.message).toMatch(/401/);
+    expect(wrongToken.message).not.toContain('not-the-token');
+    expect(proxy.quirks?.created).toEqual([]);
+    const created = await createRepositories(proxy.host, ['mirror/new', 'mirror/new'], quayLogin);
     expect(created).toEqual([{ repository: 'mirror/new', outcome: 'created' }]);
     await runSkopeo(copy);
     expect(await catalog()).toContain('mirror/new');
-    expect(await createRepositories(proxy.host, ['mirror/new'], plain)).toEqual([{ repository: 'mirror/new', outcome: 'existed' }]);
+    expect(await createRepositories(proxy.host, ['mirror/new'], quayLogin)).toEqual([{ repository: 'mirror/new', outcome: 'existed' }]);
   });
 
   it('an empty prefix on a registry whose pushes create no repository is not writable: exit 1, and the hint names the flag', async () => {
-    const proxy = await proxyWith({ repositoriesMustExist: { known: [] }, creationApi: true });
+    const proxy = await proxyWith({ repositoriesMustExist: { known: [] }, creationApi: { token: API_TOKEN } });
     const result = await runFerry('registry', 'check', '--plain-http', '--authfile', emptyAuthFile, `${proxy.host}/site`);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^Write access under the prefix +no +no repository under the prefix to write to/m);

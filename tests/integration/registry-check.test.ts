@@ -161,9 +161,19 @@ describe('ferry registry check against Distribution 2.8', () => {
     const registry = teardown.add(await startRegistry({ mode: 'anonymous' }), (s) => s.stop());
     const report = await checkRegistry(`${registry.host}/mirror`, plain, { probeRepository: 'mirror/first' });
     expect(report.accepts).toEqual({ ociIndex: true, dockerManifestList: true, artifactType: true, subject: true });
-    expect(report.leftovers).toEqual([`${registry.host}/mirror/first: the repository itself, which the check created (the import that named it writes there next); it holds no tag`]);
+    expect(report.leftovers).toEqual([`${registry.host}/mirror/first: the repository itself, which the check created (it was named as the repository to probe in); it holds no tag`]);
     expect(await visible(registry)).toEqual({ 'mirror/first': [] });
     expect(await stored(registry, 'mirror/first')).toEqual({ manifests: [], blobs: [] });
+  });
+
+  it("candidates (an import's targets) are probed in only when they exist: the first existing one, else none, and no repository appears", async () => {
+    const before = await visible(open);
+    const inExisting = await checkRegistry(`${open.host}/mirror`, plain, { candidates: ['mirror/absent', 'mirror/app'] });
+    expect(inExisting).toMatchObject({ probeRepository: 'mirror/app', leftovers: [], accepts: { ociIndex: true } });
+    const noneExists = await checkRegistry(`${open.host}/fresh`, plain, { candidates: ['fresh/a', 'fresh/b/c'] });
+    expect(noneExists.probeRepository).toBeUndefined();
+    expect(noneExists).toMatchObject({ write: true, leftovers: [], accepts: { ociIndex: null } });
+    expect(await visible(open)).toEqual(before);
   });
 
   it('with deletes disabled says so, lists what stays behind by digest, and still leaves no tag and no new repository', async () => {
@@ -220,6 +230,8 @@ describe('ferry registry check (CLI)', () => {
     expect(result.stdout).toMatch(/^Referrers API +no +no: 404/m);
     expect(result.stdout).toMatch(/^Accepts OCI indexes +yes +stored by digest in mirror\/app$/m);
     expect(result.stdout).toMatch(/^Throttling +no +not observed$/m);
+    expect(result.stdout).toMatch(/^Accepts artifacts with an artifact type +yes /m);
+    expect(result.stdout).toMatch(/^Accepts signatures and other referrers +yes /m);
     expect(result.stdout).toContain('Left behind: nothing.');
     expect(result.stderr).toContain(`Connecting to ${open.host}…\n`);
   });

@@ -52,6 +52,7 @@ describe('readRateLimitHeaders', () => {
     ['a reset years away', { 'ratelimit-reset': String(NOW / 1000 + 5 * 366 * 86400) }],
     ['a window years long', { 'ratelimit-policy': `;w=${400 * 86400}` }],
     ['a header kilobytes long', { 'ratelimit-limit': `100;w=60${' '.repeat(5000)}` }],
+    ['not a structured field', { 'ratelimit-limit': '100;;w=60', 'ratelimit-remaining': '0;w=60 junk' }],
   ])('ignores hostile values: %s', (_name, headers) => {
     const info = readRateLimitHeaders(headers, NOW);
     for (const value of Object.values(info ?? {})) {

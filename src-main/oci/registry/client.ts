@@ -12,6 +12,7 @@ import { Authenticator, parseChallenges, type Scope } from './auth.ts';
 import type { Credential } from './credentials.ts';
 import type { ResolvedTls } from './tls-config.ts';
 import { errorForNetwork, errorForStatus, isTemporary, redactUrl, RegistryError, tooLongToWait } from './errors.ts';
+import { InFlightSlots } from './in-flight-slots.ts';
 import { sharedPacer, type RequestPacer } from './rate-limit.ts';
 import { requestedWaitMs } from './rate-limit-headers.ts';
 import { ThrottlingLog } from './throttling.ts';
@@ -101,6 +102,11 @@ export interface RegistryRequest {
   expect: number[];
   /** What the request concerns, for error messages: a reference, blob or repository. */
   subject: string;
+  /**
+   * Headers to send. An `authorization` here is sent as given, in place of the
+   * registry login's (Quay's `/api/v1` takes the OAuth token itself as Bearer,
+   * not the `/v2` registry token), and only to the registry's own host.
+   */
   headers?: Record<string, string>;
   body?: RequestBody;
   followRedirects?: boolean;
@@ -134,6 +140,10 @@ export class RegistryClient {
   /** Spaces the requests to this host (its rate limit) and holds them after a 429 asked for a pause; shared by every client of the host at that rate. */
   readonly pacer: RequestPacer;
   private readonly releasePacer: () => void;
+  /** With a rate set, the requests out at once, bounded by the pool (in-flight-slots.ts), so a paced request never queues in undici. */
+  private readonly slots: InFlightSlots | undefined;
+  /** The stored login for this host, for APIs beside `/v2` that take its secret directly (Quay's `/api/v1`). Never logged. */
+  readonly credential: () => Promise<Credential | undefined>;
   /** What the registry said about its request budget, for `ferry registry check` and tests. */
   readonly throttling = new ThrottlingLog();
 
@@ -142,8 +152,10 @@ export class RegistryClient {
     this.baseUrl = `${options.plainHttp ? 'http' : 'https'}://${apiHost(options.registry)}`;
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.userAgent = options.userAgent ?? 'ferry';
+    this.credential = options.credential;
     ({ pacer: this.pacer, release: this.releasePacer } = sharedPacer(this.baseUrl, options.rateLimit));
     if (options.rateLimit !== undefined) this.throttling.rateLimit = options.rateLimit;
+    this.slots = options.rateLimit === undefined ? undefined : new InFlightSlots(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS);
     this.dispatcher = new Agent({
       connections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
       keepAliveTimeout: 30_000,
@@ -204,6 +216,7 @@ export class RegistryClient {
    */
   async close(): Promise<void> {
     this.releasePacer();
+    this.slots?.close();
     const graceful = this.dispatcher.close().then(() => true);
     const timedOut = sleep(CLOSE_GRACE_MS, false, { ref: false });
     if (!(await Promise.race([graceful, timedOut]))) await this.dispatcher.destroy();
@@ -215,9 +228,9 @@ export class RegistryClient {
     this.ping ??= (async () => {
       const url = `${this.baseUrl}/v2/`;
       let response: RegistryResponse;
-      await this.pacer.turn(signal);
+      const onDone = await this.slotAndTurn(signal);
       try {
-        response = await dispatchRequest(this.dispatcher, { origin: this.baseUrl, path: '/v2/', method: 'GET', headers: { 'user-agent': this.userAgent }, signal });
+        response = await dispatchRequest(this.dispatcher, { origin: this.baseUrl, path: '/v2/', method: 'GET', headers: { 'user-agent': this.userAgent }, signal, onDone });
       } catch (error) {
         throw this.throttling.failed(errorForNetwork(error, { method: 'GET', url, subject: this.registry }));
       }
@@ -243,6 +256,22 @@ export class RegistryClient {
     await this.ping;
   }
 
+  /**
+   * Waits for a free connection (with a rate set) and then for the pacer's
+   * turn, in that order: the turn is taken only when the request can leave at
+   * once. Returns the slot's release, for when undici is done with the request.
+   */
+  private async slotAndTurn(signal: AbortSignal | undefined): Promise<(() => void) | undefined> {
+    const release = await this.slots?.acquire(signal);
+    try {
+      await this.pacer.turn(signal);
+    } catch (error) {
+      release?.();
+      throw error;
+    }
+    return release;
+  }
+
   private count(method: string): void {
     this.requestCounts.set(method, (this.requestCounts.get(method) ?? 0) + 1);
   }
@@ -254,13 +283,16 @@ export class RegistryClient {
     await this.ensurePinged(request.signal);
     let scopes = request.scopes;
     let url = new URL(request.path, this.baseUrl);
-    let authorization = await this.auth.authorization(scopes, request.signal);
+    // A caller's own authorization (an API token) replaces the registry login's and is never traded or refreshed.
+    const ownAuthorization = request.headers?.authorization !== undefined;
+    let authorization = ownAuthorization ? request.headers?.authorization : await this.auth.authorization(scopes, request.signal);
     let reauthenticated = false;
     for (let hop = 0; ;) {
       const sameHost = url.origin === this.baseUrl;
       const headers: Record<string, string> = { 'user-agent': this.userAgent, ...request.headers };
       // Credentials go only to the registry itself, never to a redirect target (blob storage, CDN).
       if (authorization && sameHost) headers.authorization = authorization;
+      else delete headers.authorization;
       // A stream body goes to undici as the async iterable it is (undici's documented `AsyncIterable` body, missing from
       // its types): wrapping it in a Readable added a stream buffer, events and a promise hop per chunk, for nothing.
       // An empty body goes as none: undici's HTTP/2 path (7.x, client-h2.js) never ends a stream whose body is present but
@@ -268,19 +300,19 @@ export class RegistryClient {
       const empty = request.headers?.['content-length'] === '0';
       const body = empty ? undefined : typeof request.body === 'function' ? (request.body() as unknown as Readable) : request.body;
       let response: RegistryResponse;
-      if (sameHost) await this.pacer.turn(request.signal);
+      const onDone = sameHost ? await this.slotAndTurn(request.signal) : undefined;
       this.count(request.method);
       try {
         // undici closes the connection after every HEAD unless told otherwise (for servers that wrongly send a body);
         // registries answer HEAD without one, and a new TCP + TLS connection per existence check is the costlier risk.
         const keepAlive = request.method === 'HEAD' ? { reset: false } : {};
-        response = await dispatchRequest(this.dispatcher, { origin: url.origin, path: url.pathname + url.search, method: request.method, headers, body, signal: request.signal, ...keepAlive });
+        response = await dispatchRequest(this.dispatcher, { origin: url.origin, path: url.pathname + url.search, method: request.method, headers, body, signal: request.signal, onDone, ...keepAlive });
       } catch (error) {
         throw this.throttling.failed(errorForNetwork(error, { method: request.method, url: url.href, subject: request.subject }));
       }
       const status = response.statusCode;
       const rateLimit = sameHost ? this.throttling.observe(status, response.headers) : undefined;
-      if (status === 401 && sameHost && !reauthenticated && typeof request.body !== 'function') {
+      if (status === 401 && sameHost && !reauthenticated && !ownAuthorization && typeof request.body !== 'function') {
         await response.body.dump();
         const challenges = parseChallenges(response.headers['www-authenticate']);
         this.auth.setChallenge(challenges);

@@ -72,7 +72,11 @@ function headerText(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Opens an upload session in `repository` (`POST /v2/<name>/blobs/uploads/`) and returns its Location. */
+/**
+ * Opens an upload session in `repository` (`POST /v2/<name>/blobs/uploads/`) and returns its Location.
+ * Retried like any bodiless request (a 429, a 503, a dropped connection): one throttled answer must not
+ * read as a refusal. A retry whose first attempt did open a session leaves that one to expire.
+ */
 export async function startProbeUpload(client: RegistryClient, repository: string, signal?: AbortSignal): Promise<ProbeAnswer<string>> {
   const subject = `probe upload in ${client.registry}/${repository}`;
   return probe(async () => {
@@ -83,7 +87,6 @@ export async function startProbeUpload(client: RegistryClient, repository: strin
       expect: [202],
       subject,
       signal,
-      noRetry: true,
     });
     await response.body.dump();
     const location = headerText(response.headers.location);

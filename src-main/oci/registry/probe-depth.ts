@@ -12,8 +12,13 @@ import { cancelProbeUpload, isAccessRefusal, refusalWords, startProbeUpload, typ
 export interface DepthFinding {
   /** The deepest depth (components after the host) an upload was accepted at; undefined when none was. */
   deepestAccepted: number | undefined;
-  /** The shallowest depth refused after an accepted one: the limit is one less. */
+  /**
+   * The shallowest depth refused for its name (400 NAME_INVALID) after an accepted one, or at the first
+   * depth when every depth was refused so (the limit is at the prefix itself): the limit is one less.
+   */
   limitAt: number | undefined;
+  /** A refusal after an accepted depth that says nothing about names (429, 5xx, no answer, 401/403): the depth stays unknown. */
+  interrupted: { depth: number; refusal: ProbeRefusal } | undefined;
   /** Depths refused before any was accepted (Harbor's root, a prefix the user may not write to). */
   refusedShallow: Array<{ depth: number; refusal: ProbeRefusal }>;
   /** The refusal that ended the probe. */
@@ -36,6 +41,15 @@ export function depthName(prefix: string, nonce: string, depth: number): string 
   return parts.join('/');
 }
 
+/**
+ * A refusal of the name itself: 400 NAME_INVALID, what Quay and GitLab answer a path deeper than they allow
+ * (a bare 400 without error codes too). Only this marks a depth limit: a throttled, failing or refused-access
+ * upload says nothing about how deep a name may be.
+ */
+export function isNameRefusal(refusal: ProbeRefusal): boolean {
+  return refusal.codes.includes('NAME_INVALID') || (refusal.status === 400 && refusal.codes.length === 0);
+}
+
 /** A refusal that means "this name does not exist here and a push will not make it" (ECR's answer). */
 function isNameUnknown(refusal: ProbeRefusal): boolean {
   return refusal.codes.includes('NAME_UNKNOWN') || (refusal.status === 404 && refusal.codes.length === 0);
@@ -44,10 +58,21 @@ function isNameUnknown(refusal: ProbeRefusal): boolean {
 /**
  * Starts (and cancels) uploads at fresh names from one level under the prefix down to `ceiling`, and stops
  * at the first refusal after an accepted depth: limits are monotone, so a deeper try would say nothing new.
+ * Only a refusal of the name counts as the limit ({@link isNameRefusal}); any other ends the probe unknown.
  */
 export async function probeDepth(client: RegistryClient, prefix: string, nonce: string, ceiling: number, signal?: AbortSignal): Promise<DepthFinding> {
   const first = (prefix === '' ? 0 : prefix.split('/').length) + 1;
-  const finding: DepthFinding = { deepestAccepted: undefined, limitAt: undefined, refusedShallow: [], refusal: undefined, ceiling, createsOnPush: undefined, createsWords: '', uncancelled: [] };
+  const finding: DepthFinding = {
+    deepestAccepted: undefined,
+    limitAt: undefined,
+    interrupted: undefined,
+    refusedShallow: [],
+    refusal: undefined,
+    ceiling,
+    createsOnPush: undefined,
+    createsWords: '',
+    uncancelled: [],
+  };
   for (let depth = first; depth <= ceiling; depth += 1) {
     const name = depthName(prefix, nonce, depth);
     const answer = await startProbeUpload(client, name, signal);
@@ -64,7 +89,8 @@ export async function probeDepth(client: RegistryClient, prefix: string, nonce: 
     const { refusal } = answer;
     finding.refusal = refusal;
     if (finding.deepestAccepted !== undefined) {
-      finding.limitAt = depth;
+      if (isNameRefusal(refusal)) finding.limitAt = depth;
+      else finding.interrupted = { depth, refusal };
       break;
     }
     if (depth === first) {
@@ -78,5 +104,8 @@ export async function probeDepth(client: RegistryClient, prefix: string, nonce: 
     finding.refusedShallow.push({ depth, refusal });
     if (isAccessRefusal(refusal)) break;
   }
+  // Every depth under a non-empty prefix refused for its name: the prefix is as deep as the registry goes.
+  const everyNameRefused = finding.refusedShallow.length > 0 && finding.refusedShallow.every((r) => isNameRefusal(r.refusal));
+  if (finding.deepestAccepted === undefined && first > 1 && everyNameRefused) finding.limitAt = first;
   return finding;
 }

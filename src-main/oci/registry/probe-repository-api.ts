@@ -50,9 +50,25 @@ export interface CreatedRepository {
 }
 
 /**
+ * Quay's API takes an OAuth application token as `Authorization: Bearer`, not
+ * the `/v2` login (Basic) nor the registry token it is traded for: the token is
+ * the stored login's password (or identity token), sent as it is. Never logged.
+ */
+async function apiAuthorization(client: RegistryClient, subject: string): Promise<string> {
+  const credential = await client.credential();
+  const token = credential === undefined ? '' : credential.kind === 'basic' ? credential.password : credential.token;
+  if (token === '') {
+    throw new FerryError('UNAUTHORIZED', `${subject}: Quay's API needs an OAuth application token with the "Create Repositories" permission; log in to ${client.registry} with it as the password`, {
+      registry: client.registry,
+    });
+  }
+  return `Bearer ${token}`;
+}
+
+/**
  * Creates `repository` (`namespace/name…`) through Quay's API, private and
- * empty, with the credentials the registry's own auth flow gives for a push
- * there. A repository that exists already is not an error.
+ * empty, authorised by the OAuth application token stored as the login's
+ * password (apiAuthorization). A repository that exists already is not an error.
  */
 export async function createRepository(client: RegistryClient, repository: string, signal?: AbortSignal): Promise<CreatedRepository> {
   const slash = repository.indexOf('/');
@@ -66,10 +82,10 @@ export async function createRepository(client: RegistryClient, repository: strin
   const response = await client.send({
     method: 'POST',
     path: CREATE_PATH,
-    scopes: [{ repository, actions: ['pull', 'push'] }],
+    scopes: [],
     expect: [200, 201, 400, 409],
     subject,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: await apiAuthorization(client, subject) },
     body,
     signal,
   });

@@ -11,10 +11,13 @@
  *   `X-RateLimit-Reset` (epoch seconds; GitLab's `RateLimit-Reset` too).
  *
  * Every value comes from a server Ferry does not trust: a header longer than
- * a few hundred characters is ignored, numbers are digits only and capped, and
- * a value out of range is dropped rather than believed. Only the numbers are
- * read (each header's first list member); nothing here is echoed unparsed.
+ * a few hundred characters is ignored, each is parsed as an RFC 8941
+ * structured field by the structured-headers library (a malformed one is
+ * dropped whole), numbers are capped, and a value out of range is dropped
+ * rather than believed. Only the numbers are read (each header's first list
+ * member); nothing here is echoed unparsed.
  */
+import { parseList, type Item } from 'structured-headers';
 import type { ResponseHeaders } from './response-body.ts';
 
 /** The request budget a registry stated; every field is optional, as registries state different parts of it. */
@@ -46,40 +49,34 @@ function headerText(headers: ResponseHeaders, name: string): string | undefined 
   return value;
 }
 
-/** A whole number of at most 15 digits (an integer part of a decimal is taken), capped; undefined otherwise. */
-function wholeNumber(text: string | undefined, cap: number): number | undefined {
+/**
+ * The first member of a header read as an RFC 8941 structured-field list
+ * (`100;w=60, 1000;w=3600` → 100 with w=60): every family above spells its
+ * values that way, and structured-headers parses them strictly, so a
+ * malformed header is dropped whole rather than half-read.
+ */
+function firstMember(text: string | undefined): Item | undefined {
   if (text === undefined) return undefined;
-  const match = /^\s*(\d{1,15})(?:\.\d{1,6})?\s*$/.exec(text);
-  if (!match?.[1]) return undefined;
-  const value = Number(match[1]);
-  return value <= cap ? value : undefined;
-}
-
-/** The first member of a list header (`100;w=60, 1000;w=3600` → `100;w=60`). */
-function firstMember(text: string | undefined): string | undefined {
-  return text?.split(',')[0];
-}
-
-/** The bare value of a member before its parameters (`100;w=60` → `100`); undefined when it is a quoted name instead. */
-function bareValue(member: string | undefined): string | undefined {
-  return member?.split(';')[0];
-}
-
-/** A parameter of a member (`w` of `100;w=60`, `r` of `"default";r=0;t=30`). */
-function parameter(member: string | undefined, name: string): string | undefined {
-  if (member === undefined) return undefined;
-  for (const part of member.split(';').slice(1)) {
-    const [key, value] = part.split('=');
-    if (key?.trim().toLowerCase() === name) return value;
+  try {
+    const [first] = parseList(text);
+    return first !== undefined && !Array.isArray(first[0]) ? (first as Item) : undefined;
+  } catch {
+    return undefined;
   }
-  return undefined;
+}
+
+/** A member's bare value or one of its parameters as a whole number (a decimal's integer part), capped; undefined otherwise. */
+function wholeNumber(value: unknown, cap: number): number | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) return undefined;
+  const whole = Math.floor(value);
+  return whole <= cap ? whole : undefined;
 }
 
 /** A reset as milliseconds from `now`: seconds from now, or a Unix time in seconds when it is that large. */
-function resetFrom(text: string | undefined, now: number): number | undefined {
-  const value = wholeNumber(text, Number.MAX_SAFE_INTEGER);
-  if (value === undefined) return undefined;
-  const seconds = value >= EPOCH_THRESHOLD_S ? value - now / 1000 : value;
+function resetFrom(value: unknown, now: number): number | undefined {
+  const whole = wholeNumber(value, Number.MAX_SAFE_INTEGER);
+  if (whole === undefined) return undefined;
+  const seconds = whole >= EPOCH_THRESHOLD_S ? whole - now / 1000 : whole;
   if (seconds > MAX_SECONDS) return undefined;
   return Math.max(0, Math.round(seconds * 1000));
 }
@@ -92,19 +89,19 @@ function resetFrom(text: string | undefined, now: number): number | undefined {
 export function readRateLimitHeaders(headers: ResponseHeaders, now = Date.now()): RateLimitInfo | undefined {
   const limitHeader = firstMember(headerText(headers, 'ratelimit-limit') ?? headerText(headers, 'x-ratelimit-limit'));
   const remainingHeader = firstMember(headerText(headers, 'ratelimit-remaining') ?? headerText(headers, 'x-ratelimit-remaining'));
-  const resetHeader = headerText(headers, 'ratelimit-reset') ?? headerText(headers, 'x-ratelimit-reset');
+  const resetHeader = firstMember(headerText(headers, 'ratelimit-reset') ?? headerText(headers, 'x-ratelimit-reset'));
   const policy = firstMember(headerText(headers, 'ratelimit-policy'));
   const combined = firstMember(headerText(headers, 'ratelimit'));
   if (limitHeader === undefined && remainingHeader === undefined && resetHeader === undefined && policy === undefined && combined === undefined) return undefined;
 
   const info: RateLimitInfo = {};
-  const limit = wholeNumber(bareValue(limitHeader), MAX_COUNT) ?? wholeNumber(parameter(policy, 'q'), MAX_COUNT) ?? wholeNumber(bareValue(policy), MAX_COUNT);
+  const limit = wholeNumber(limitHeader?.[0], MAX_COUNT) ?? wholeNumber(policy?.[1].get('q'), MAX_COUNT) ?? wholeNumber(policy?.[0], MAX_COUNT);
   if (limit !== undefined) info.limit = limit;
-  const window = wholeNumber(parameter(limitHeader, 'w'), MAX_SECONDS) ?? wholeNumber(parameter(policy, 'w'), MAX_SECONDS) ?? wholeNumber(parameter(remainingHeader, 'w'), MAX_SECONDS);
+  const window = wholeNumber(limitHeader?.[1].get('w'), MAX_SECONDS) ?? wholeNumber(policy?.[1].get('w'), MAX_SECONDS) ?? wholeNumber(remainingHeader?.[1].get('w'), MAX_SECONDS);
   if (window !== undefined && window > 0) info.windowSeconds = window;
-  const remaining = wholeNumber(bareValue(remainingHeader), MAX_COUNT) ?? wholeNumber(parameter(combined, 'r'), MAX_COUNT);
+  const remaining = wholeNumber(remainingHeader?.[0], MAX_COUNT) ?? wholeNumber(combined?.[1].get('r'), MAX_COUNT);
   if (remaining !== undefined) info.remaining = remaining;
-  const reset = resetFrom(resetHeader, now) ?? resetFrom(parameter(combined, 't'), 0);
+  const reset = resetFrom(resetHeader?.[0], now) ?? resetFrom(combined?.[1].get('t'), 0);
   if (reset !== undefined) info.resetMs = reset;
   return Object.keys(info).length > 0 ? info : undefined;
 }
