@@ -171,7 +171,7 @@ function depthDetails(draft: Draft, depth: DepthFinding, details: RowDetails): v
   for (const session of depth.uncancelled) draft.leftovers.push(`${session} (it expires on its own)`);
 }
 
-/** How long a cancelled check may spend deleting what it stored. */
+/** How long the clean-up may spend deleting what the check stored, cancelled or not. */
 const CLEANUP_TIMEOUT_MS = 10_000;
 
 /** Where the content probes run and what they record for the clean-up. */
@@ -248,8 +248,8 @@ async function runProbes(client: RegistryClient, draft: Draft, details: RowDetai
     completed = true;
   } finally {
     if (repository !== undefined && trail.manifests.length + trail.blobs.length > 0) {
-      // A cancelled check still deletes what it stored, with a short budget of its own.
-      const cleanupSignal = signal?.aborted === true ? AbortSignal.timeout(CLEANUP_TIMEOUT_MS) : signal;
+      // What was stored is deleted even when the check is cancelled before or during the clean-up: on a budget of its own.
+      const cleanupSignal = AbortSignal.timeout(CLEANUP_TIMEOUT_MS);
       try {
         onStep?.('Cleaning up');
         await cleanUpProbes(client, draft, details, repository, trail, cleanupSignal);
