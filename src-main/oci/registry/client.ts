@@ -12,6 +12,7 @@ import { Authenticator, parseChallenges, type Scope } from './auth.ts';
 import type { Credential } from './credentials.ts';
 import type { ResolvedTls } from './tls-config.ts';
 import { errorForNetwork, errorForStatus, isTemporary, redactUrl, RegistryError, tooLongToWait } from './errors.ts';
+import { InFlightSlots } from './in-flight-slots.ts';
 import { sharedPacer, type RequestPacer } from './rate-limit.ts';
 import { requestedWaitMs } from './rate-limit-headers.ts';
 import { ThrottlingLog } from './throttling.ts';
@@ -139,6 +140,8 @@ export class RegistryClient {
   /** Spaces the requests to this host (its rate limit) and holds them after a 429 asked for a pause; shared by every client of the host at that rate. */
   readonly pacer: RequestPacer;
   private readonly releasePacer: () => void;
+  /** With a rate set, the requests out at once, bounded by the pool (in-flight-slots.ts), so a paced request never queues in undici. */
+  private readonly slots: InFlightSlots | undefined;
   /** The stored login for this host, for APIs beside `/v2` that take its secret directly (Quay's `/api/v1`). Never logged. */
   readonly credential: () => Promise<Credential | undefined>;
   /** What the registry said about its request budget, for `ferry registry check` and tests. */
@@ -152,6 +155,7 @@ export class RegistryClient {
     this.credential = options.credential;
     ({ pacer: this.pacer, release: this.releasePacer } = sharedPacer(this.baseUrl, options.rateLimit));
     if (options.rateLimit !== undefined) this.throttling.rateLimit = options.rateLimit;
+    this.slots = options.rateLimit === undefined ? undefined : new InFlightSlots(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS);
     this.dispatcher = new Agent({
       connections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
       keepAliveTimeout: 30_000,
@@ -212,6 +216,7 @@ export class RegistryClient {
    */
   async close(): Promise<void> {
     this.releasePacer();
+    this.slots?.close();
     const graceful = this.dispatcher.close().then(() => true);
     const timedOut = sleep(CLOSE_GRACE_MS, false, { ref: false });
     if (!(await Promise.race([graceful, timedOut]))) await this.dispatcher.destroy();
@@ -223,9 +228,9 @@ export class RegistryClient {
     this.ping ??= (async () => {
       const url = `${this.baseUrl}/v2/`;
       let response: RegistryResponse;
-      await this.pacer.turn(signal);
+      const onDone = await this.slotAndTurn(signal);
       try {
-        response = await dispatchRequest(this.dispatcher, { origin: this.baseUrl, path: '/v2/', method: 'GET', headers: { 'user-agent': this.userAgent }, signal });
+        response = await dispatchRequest(this.dispatcher, { origin: this.baseUrl, path: '/v2/', method: 'GET', headers: { 'user-agent': this.userAgent }, signal, onDone });
       } catch (error) {
         throw this.throttling.failed(errorForNetwork(error, { method: 'GET', url, subject: this.registry }));
       }
@@ -249,6 +254,22 @@ export class RegistryClient {
       throw error;
     });
     await this.ping;
+  }
+
+  /**
+   * Waits for a free connection (with a rate set) and then for the pacer's
+   * turn, in that order: the turn is taken only when the request can leave at
+   * once. Returns the slot's release, for when undici is done with the request.
+   */
+  private async slotAndTurn(signal: AbortSignal | undefined): Promise<(() => void) | undefined> {
+    const release = await this.slots?.acquire(signal);
+    try {
+      await this.pacer.turn(signal);
+    } catch (error) {
+      release?.();
+      throw error;
+    }
+    return release;
   }
 
   private count(method: string): void {
@@ -279,13 +300,13 @@ export class RegistryClient {
       const empty = request.headers?.['content-length'] === '0';
       const body = empty ? undefined : typeof request.body === 'function' ? (request.body() as unknown as Readable) : request.body;
       let response: RegistryResponse;
-      if (sameHost) await this.pacer.turn(request.signal);
+      const onDone = sameHost ? await this.slotAndTurn(request.signal) : undefined;
       this.count(request.method);
       try {
         // undici closes the connection after every HEAD unless told otherwise (for servers that wrongly send a body);
         // registries answer HEAD without one, and a new TCP + TLS connection per existence check is the costlier risk.
         const keepAlive = request.method === 'HEAD' ? { reset: false } : {};
-        response = await dispatchRequest(this.dispatcher, { origin: url.origin, path: url.pathname + url.search, method: request.method, headers, body, signal: request.signal, ...keepAlive });
+        response = await dispatchRequest(this.dispatcher, { origin: url.origin, path: url.pathname + url.search, method: request.method, headers, body, signal: request.signal, onDone, ...keepAlive });
       } catch (error) {
         throw this.throttling.failed(errorForNetwork(error, { method: request.method, url: url.href, subject: request.subject }));
       }

@@ -8,7 +8,9 @@
  * Two things can make a request wait its turn:
  * - a request rate (`--rate-limit N/s`, or a registry's saved setting):
  *   consecutive requests are handed to the connection pool at least
- *   (1000 + PACING_SLACK_MS) / N ms apart, with no burst allowance, so any
+ *   (1000 + PACING_SLACK_MS) / N ms apart, with no burst allowance (and, as
+ *   the client takes an in-flight slot before the turn, in-flight-slots.ts,
+ *   leave for the registry then instead of queueing in the pool), so any
  *   window of T seconds holds at most ⌈N·T⌉ of them: never more than N in
  *   any 1-second window for a whole N, one per 2 s at 0.5/s;
  * - a hold: after a 429 the registry said how long to wait, and every request
@@ -103,6 +105,19 @@ export class RequestPacer {
     // The timer may be set for an earlier turn; fire() re-checks and sets it again.
   }
 
+  /** When the next turn and the end of any hold fall, as epoch milliseconds, so a later pacer of the host can start from them. */
+  memory(): { nextAtEpochMs: number; heldUntilEpochMs: number } {
+    const offset = Date.now() - this.now();
+    return { nextAtEpochMs: this.nextAt + offset, heldUntilEpochMs: this.heldUntil + offset };
+  }
+
+  /** Starts from what an earlier pacer of the host left (memory()): its last turn still counts against the rate. */
+  resume(memory: { nextAtEpochMs: number; heldUntilEpochMs: number }): void {
+    const offset = this.now() - Date.now();
+    this.nextAt = Math.max(this.nextAt, memory.nextAtEpochMs + offset);
+    this.heldUntil = Math.max(this.heldUntil, memory.heldUntilEpochMs + offset);
+  }
+
   /** Requests waiting for their turn, for tests and the progress line. */
   get queued(): number {
     return this.waiting.length;
@@ -150,19 +165,28 @@ export class RequestPacer {
 
 /** The pacers in use, one per host and rate, with how many clients hold each. */
 const shared = new Map<string, { pacer: RequestPacer; users: number }>();
+/**
+ * The last turn (and hold) of each host and rate whose last client closed: the
+ * next client of the host (the app's check, then its push) starts paced from
+ * it instead of spending a fresh burst. Entries whose times have passed are dropped.
+ */
+const remembered = new Map<string, { nextAtEpochMs: number; heldUntilEpochMs: number }>();
 
 /**
  * The pacer for requests to `origin` at `perSecond`, shared by every client of
  * the process that talks to that host at that rate: a copy's source and
  * destination on one registry, or two jobs of the app, spend one budget and
  * wait out one 429's hold. `release()` when the client closes; the last one
- * out fails whatever still waits.
+ * out fails whatever still waits and leaves its next turn to the host's next pacer.
  */
 export function sharedPacer(origin: string, perSecond: number | undefined): { pacer: RequestPacer; release: () => void } {
   const key = `${origin} ${perSecond ?? 'unpaced'}`;
   let entry = shared.get(key);
   if (entry === undefined) {
     entry = { pacer: new RequestPacer(perSecond), users: 0 };
+    const memory = remembered.get(key);
+    if (memory !== undefined) entry.pacer.resume(memory);
+    remembered.delete(key);
     shared.set(key, entry);
   }
   entry.users += 1;
@@ -177,6 +201,10 @@ export function sharedPacer(origin: string, perSecond: number | undefined): { pa
       if (held.users === 0 && shared.get(key) === held) {
         shared.delete(key);
         held.pacer.close();
+        const now = Date.now();
+        for (const [other, memory] of remembered) if (Math.max(memory.nextAtEpochMs, memory.heldUntilEpochMs) <= now) remembered.delete(other);
+        const memory = held.pacer.memory();
+        if (Math.max(memory.nextAtEpochMs, memory.heldUntilEpochMs) > now) remembered.set(key, memory);
       }
     },
   };

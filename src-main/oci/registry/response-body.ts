@@ -61,7 +61,11 @@ export class ResponseBody implements AsyncIterable<Buffer> {
   private wake: (() => void) | undefined;
   private read = false;
 
-  constructor(private readonly controller: Dispatcher.DispatchController) {}
+  constructor(
+    private readonly controller: Dispatcher.DispatchController,
+    /** Called once when the body ends or fails (the connection is free again). */
+    private readonly onSettled?: () => void,
+  ) {}
 
   /** The handler's side: a chunk arrived. */
   push(chunk: Buffer): void {
@@ -75,6 +79,7 @@ export class ResponseBody implements AsyncIterable<Buffer> {
   /** The handler's side: the body ended cleanly. */
   end(): void {
     this.ended = true;
+    this.onSettled?.();
     this.notify();
   }
 
@@ -82,6 +87,7 @@ export class ResponseBody implements AsyncIterable<Buffer> {
   fail(error: Error): void {
     if (this.ended) return;
     this.failure ??= error;
+    this.onSettled?.();
     this.notify();
   }
 
@@ -163,8 +169,8 @@ function releaseRequestBody(body: Dispatcher.DispatchOptions['body'], error: Err
   }
 }
 
-/** Options of one dispatched request: undici's, plus the signal that aborts it. */
-export type DispatchRequest = Dispatcher.DispatchOptions & { signal?: AbortSignal | undefined };
+/** Options of one dispatched request: undici's, plus the signal that aborts it and a callback for when undici is done with it. */
+export type DispatchRequest = Dispatcher.DispatchOptions & { signal?: AbortSignal | undefined; onDone?: () => void };
 
 /**
  * Sends one request through `dispatcher` and resolves with its response once
@@ -172,7 +178,14 @@ export type DispatchRequest = Dispatcher.DispatchOptions & { signal?: AbortSigna
  * Connection errors before the headers reject; after them they fail the body.
  */
 export function dispatchRequest(dispatcher: Dispatcher, options: DispatchRequest): Promise<RegistryResponse> {
-  const { signal, ...dispatchOptions } = options;
+  const { signal, onDone, ...dispatchOptions } = options;
+  let finished = false;
+  // Once, whichever way the request ends: its body ended or failed, or it failed before any headers.
+  const done = (): void => {
+    if (finished) return;
+    finished = true;
+    onDone?.();
+  };
   return new Promise<RegistryResponse>((resolve, reject) => {
     let controller: Dispatcher.DispatchController | undefined;
     let body: ResponseBody | undefined;
@@ -184,6 +197,7 @@ export function dispatchRequest(dispatcher: Dispatcher, options: DispatchRequest
     const stopListening = (): void => signal?.removeEventListener('abort', onAbort);
     if (signal?.aborted) {
       onAbort();
+      done();
       return;
     }
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -195,7 +209,7 @@ export function dispatchRequest(dispatcher: Dispatcher, options: DispatchRequest
       onResponseStart(started, statusCode, headers) {
         // 1xx answers (100 Continue) are informational; the final response follows.
         if (statusCode < 200) return;
-        body = new ResponseBody(started);
+        body = new ResponseBody(started, done);
         resolve({ statusCode, headers, body });
       },
       onResponseData(_controller, chunk) {
@@ -204,12 +218,14 @@ export function dispatchRequest(dispatcher: Dispatcher, options: DispatchRequest
       onResponseEnd() {
         stopListening();
         body?.end();
+        done();
       },
       onResponseError(_controller, error) {
         stopListening();
         releaseRequestBody(dispatchOptions.body, error);
         if (body) body.fail(error);
         else reject(error);
+        done();
       },
     };
     try {
@@ -219,6 +235,7 @@ export function dispatchRequest(dispatcher: Dispatcher, options: DispatchRequest
       const failure = error instanceof Error ? error : new Error(String(error));
       releaseRequestBody(dispatchOptions.body, failure);
       reject(failure);
+      done();
     }
   });
 }
