@@ -120,6 +120,15 @@ export function withDigest(reference: Reference, digest: string): Reference {
   return { registry: reference.registry, repository: reference.repository, digest };
 }
 
+/**
+ * How many path components a repository path or prefix has (`mirror/a/b` is 3, the empty prefix 0): the
+ * one way repository depth is counted, by the registry check's `maxDepth`, the import preflight and
+ * `--max-nested-paths` alike.
+ */
+export function pathDepth(path: string): number {
+  return path === '' ? 0 : path.split('/').length;
+}
+
 /** Parses a `REGISTRY[/PREFIX]` destination such as `mirror.local:5000/ocp`, as `--to` takes it. */
 export function parseRegistryPrefix(input: string): { registry: string; prefix: string } {
   refuseUserInfo(input, 'the destination', 'address', 'INVALID_REFERENCE');

@@ -11,10 +11,10 @@ import { FerryError, type ErrorHint } from '../../src-shared/errors.ts';
 import type { RegistryCheckReport } from '../../src-shared/model/registry-check.ts';
 import { Limiter } from '../base/limiter.ts';
 import { DOCKER_MANIFEST_LIST, OCI_INDEX } from '../oci/media-types.ts';
+import { pathDepth } from '../oci/reference.ts';
 import type { RegistryClient } from '../oci/registry/client.ts';
-import { RegistryError } from '../oci/registry/errors.ts';
 import { headManifest } from '../oci/registry/manifests.ts';
-import { listTagsPage } from '../oci/registry/tags.ts';
+import { repositoryExists } from '../oci/registry/tags.ts';
 import type { ImportImage, ImportPlan } from './import-plan.ts';
 
 /** Why an image cannot go to this registry as planned. */
@@ -36,11 +36,6 @@ export interface PreflightFindings {
   problems: PreflightProblem[];
   /** Repositories the plan pushes to that do not exist, on a registry that does not create them on push. */
   missingRepositories: string[];
-}
-
-/** How many path components a repository has (`mirror/a/b` is 3), as the check counts its `maxDepth`. */
-export function pathDepth(repository: string): number {
-  return repository.split('/').length;
 }
 
 /** The manifest kinds of an image's graph that a registry may refuse, each with the report's answer for it. */
@@ -102,12 +97,7 @@ export async function missingRepositories(client: RegistryClient, repositories: 
   await Promise.all(
     repositories.map((repository) =>
       limiter.run(async () => {
-        try {
-          await listTagsPage(client, repository, { n: 1 }, signal);
-        } catch (error) {
-          if (error instanceof RegistryError && error.status === 404) missing.push(repository);
-          else throw error;
-        }
+        if (!(await repositoryExists(client, repository, signal))) missing.push(repository);
       }),
     ),
   );

@@ -16,6 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { FerryError } from '../../src-shared/errors.ts';
+import { pathDepth } from '../oci/reference.ts';
 
 /** Hex digits of the sha256 suffix: 32 bits, enough that two paths of one bundle meeting by chance is negligible (and the plan refuses it if they did). */
 const SUFFIX_HEX_DIGITS = 8;
@@ -39,7 +40,7 @@ export function checkMaxNestedPaths(maxNestedPaths: number): number {
  * would move every image out from under the prefix the site asked for.
  */
 export function checkPrefixRoom(prefix: string, maxNestedPaths: number): void {
-  const components = prefix === '' ? 0 : prefix.split('/').length;
+  const components = pathDepth(prefix);
   if (components >= maxNestedPaths) {
     throw new FerryError(
       'INVALID_ARGUMENT',

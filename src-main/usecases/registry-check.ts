@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RegistryCheckReport } from '../../src-shared/model/registry-check.ts';
 import { FerryError } from '../../src-shared/errors.ts';
-import { parseRegistryPrefix } from '../oci/reference.ts';
+import { parseRegistryPrefix, pathDepth } from '../oci/reference.ts';
 import { throttlingReport } from '../oci/registry/throttling.ts';
 import type { RegistryClient } from '../oci/registry/client.ts';
 import { Registries } from '../oci/registry/registries.ts';
@@ -22,7 +22,7 @@ import { cancelProbeUpload, findRepositoryUnder, patchProbeUpload, probe, probeD
 import { depthName, probeDepth, type DepthFinding } from '../oci/registry/probe-depth.ts';
 import { probeReferrers, probeSet, pushProbeManifests, type ManifestFinding, type ProbeSet, type ProbeTrail } from '../oci/registry/probe-manifests.ts';
 import { createRepository, probeRepositoryApi, type CreatedRepository } from '../oci/registry/probe-repository-api.ts';
-import { listTagsPage } from '../oci/registry/tags.ts';
+import { repositoryExists } from '../oci/registry/tags.ts';
 import { registryAccessFor, type RegistrySettings } from './access.ts';
 import { checkRows, type RowDetails } from './registry-check-rows.ts';
 import { cleanUpProbes, manifestRows } from './registry-check-manifests.ts';
@@ -70,7 +70,7 @@ function emptyDraft(target: string, registry: string, prefix: string, settings: 
     auth: 'anonymous',
     write: false,
     maxDepth: null,
-    depthCeiling: Math.max(DEPTH_CEILING, (prefix === '' ? 0 : prefix.split('/').length) + 1),
+    depthCeiling: Math.max(DEPTH_CEILING, pathDepth(prefix) + 1),
     accepts: { ociIndex: null, dockerManifestList: null, artifactType: null, subject: null },
     referrersApi: null,
     createsRepositoriesOnPush: null,
@@ -82,10 +82,9 @@ function emptyDraft(target: string, registry: string, prefix: string, settings: 
 }
 
 /** True when `repository` exists (its tag list answers); false on 404, undefined when the registry would not say. */
-async function repositoryExists(client: RegistryClient, repository: string, signal?: AbortSignal): Promise<boolean | undefined> {
-  const answer = await probe(() => listTagsPage(client, repository, { n: 1 }, signal), signal);
-  if (answer.ok) return true;
-  return answer.refusal.status === 404 ? false : undefined;
+async function existsOrUnknown(client: RegistryClient, repository: string, signal?: AbortSignal): Promise<boolean | undefined> {
+  const answer = await probe(() => repositoryExists(client, repository, signal), signal);
+  return answer.ok ? answer.value : undefined;
 }
 
 /** The first of `candidates` (up to {@link CANDIDATES_ASKED}) the registry says exists, asked a batch at a time. */
@@ -93,7 +92,7 @@ async function firstExisting(client: RegistryClient, candidates: readonly string
   const asked = [...new Set(candidates)].slice(0, CANDIDATES_ASKED);
   for (let start = 0; start < asked.length; start += CANDIDATES_IN_FLIGHT) {
     const batch = asked.slice(start, start + CANDIDATES_IN_FLIGHT);
-    const exists = await Promise.all(batch.map((repository) => repositoryExists(client, repository, signal)));
+    const exists = await Promise.all(batch.map((repository) => existsOrUnknown(client, repository, signal)));
     const found = batch.find((_, index) => exists[index] === true);
     if (found !== undefined) return found;
   }
@@ -103,7 +102,7 @@ async function firstExisting(client: RegistryClient, candidates: readonly string
 /** Where the write and manifest probes run: a given or existing repository, or none (empty prefix). */
 async function chooseProbeRepository(client: RegistryClient, draft: Draft, details: RowDetails, options: RegistryCheckOptions): Promise<{ repository?: string; createdByCheck: boolean }> {
   if (options.probeRepository !== undefined) {
-    const existed = await repositoryExists(client, options.probeRepository, options.signal);
+    const existed = await existsOrUnknown(client, options.probeRepository, options.signal);
     return { repository: options.probeRepository, createdByCheck: existed === false };
   }
   const candidate = await firstExisting(client, options.candidates ?? [], options.signal);
@@ -171,7 +170,7 @@ function depthDetails(draft: Draft, depth: DepthFinding, details: RowDetails): v
   for (const session of depth.uncancelled) draft.leftovers.push(`${session} (it expires on its own)`);
 }
 
-/** How long a cancelled check may spend deleting what it stored. */
+/** How long the clean-up may spend deleting what the check stored, cancelled or not. */
 const CLEANUP_TIMEOUT_MS = 10_000;
 
 /** Where the content probes run and what they record for the clean-up. */
@@ -240,7 +239,7 @@ async function runProbes(client: RegistryClient, draft: Draft, details: RowDetai
   onStep?.('Opening uploads at increasing depth');
   const depth = await probeDepth(client, draft.prefix, nonce, draft.depthCeiling, signal);
   depthDetails(draft, depth, details);
-  const freshName = depthName(draft.prefix, nonce, (draft.prefix === '' ? 0 : draft.prefix.split('/').length) + 1);
+  const freshName = depthName(draft.prefix, nonce, pathDepth(draft.prefix) + 1);
   const trail: ProbeTrail = { manifests: [], blobs: [] };
   let completed = false;
   try {
@@ -248,8 +247,8 @@ async function runProbes(client: RegistryClient, draft: Draft, details: RowDetai
     completed = true;
   } finally {
     if (repository !== undefined && trail.manifests.length + trail.blobs.length > 0) {
-      // A cancelled check still deletes what it stored, with a short budget of its own.
-      const cleanupSignal = signal?.aborted === true ? AbortSignal.timeout(CLEANUP_TIMEOUT_MS) : signal;
+      // What was stored is deleted even when the check is cancelled before or during the clean-up: on a budget of its own.
+      const cleanupSignal = AbortSignal.timeout(CLEANUP_TIMEOUT_MS);
       try {
         onStep?.('Cleaning up');
         await cleanUpProbes(client, draft, details, repository, trail, cleanupSignal);

@@ -138,6 +138,17 @@ describe('ferry registry check against Distribution 2.8', () => {
     expect(await stored(open, 'mirror/app')).toEqual(storedBefore);
   });
 
+  it('a check cancelled during its clean-up still deletes everything it stored', async () => {
+    const storedBefore = await stored(open, 'mirror/app');
+    const controller = new AbortController();
+    const onStep = (label: string): void => {
+      if (label === 'Cleaning up') controller.abort(new FerryError('CANCELLED', 'cancelled by the test'));
+    };
+    await Promise.allSettled([checkRegistry(`${open.host}/mirror`, plain, { signal: controller.signal, onStep })]);
+    expect(controller.signal.aborted).toBe(true);
+    expect(await stored(open, 'mirror/app')).toEqual(storedBefore);
+  });
+
   it('on an empty prefix stores nothing: writes are shown by an upload cancelled before it completes, manifest kinds stay unknown', async () => {
     const before = await visible(open);
     const report = await checkRegistry(`${open.host}/fresh/site`, plain);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatReference, parseReference, parseRegistryPrefix } from '../../src-main/oci/reference.ts';
+import { formatReference, parseReference, parseRegistryPrefix, pathDepth } from '../../src-main/oci/reference.ts';
 import { FerryError } from '../../src-shared/errors.ts';
 
 const D = `sha256:${'a'.repeat(64)}`;
@@ -70,6 +70,14 @@ describe('parseReference: bad names say which part is wrong', () => {
       expect((caught as FerryError).message).toContain(`"${input}"`);
     });
   }
+});
+
+describe('pathDepth', () => {
+  it('counts path components, the empty prefix as none', () => {
+    expect(pathDepth('')).toBe(0);
+    expect(pathDepth('mirror')).toBe(1);
+    expect(pathDepth('mirror/library/nginx')).toBe(3);
+  });
 });
 
 describe('parseRegistryPrefix', () => {

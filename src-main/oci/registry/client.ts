@@ -16,7 +16,7 @@ import { InFlightSlots } from './in-flight-slots.ts';
 import { sharedPacer, type RequestPacer } from './rate-limit.ts';
 import { requestedWaitMs } from './rate-limit-headers.ts';
 import { ThrottlingLog } from './throttling.ts';
-import { dispatchRequest, readCapped, type RegistryResponse } from './response-body.ts';
+import { dispatchRequest, firstHeader, readCapped, type RegistryResponse } from './response-body.ts';
 import { Agent } from './undici-agent.ts';
 
 export { readCapped };
@@ -348,14 +348,9 @@ function isTooManyRequests(error: unknown): error is RegistryError {
   return error instanceof RegistryError && error.status === 429;
 }
 
-/** A header's first value: undici gives a repeated header as a list. */
-function firstHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
 /** Checks a redirect before following it: bounded hops, a Location present, and never from https down to http. */
 export function redirectTarget(from: URL, location: string | string[] | undefined, hop: number, subject: string): URL {
-  const target = Array.isArray(location) ? location[0] : location;
+  const target = firstHeader(location);
   if (!target) throw new RegistryError('REGISTRY_ERROR', `${subject}: redirect from ${redactUrl(from.href)} without a Location`, { temporary: false });
   if (hop > MAX_REDIRECTS) throw new RegistryError('REGISTRY_ERROR', `${subject}: more than ${MAX_REDIRECTS} redirects`, { temporary: false });
   const next = new URL(target, from);

@@ -10,12 +10,9 @@ import { parseManifest, type FetchedManifest, type ImageIndex, type ImageManifes
 import { digestWithAlgorithmOf, isDigest, parseDigest, sha256Digest } from '../digest.ts';
 import { MANIFEST_MEDIA_TYPES } from '../media-types.ts';
 import { readCapped, type RegistryClient } from './client.ts';
+import { firstHeader } from './response-body.ts';
 
 export { MANIFEST_SIZE_LIMIT, parseManifest, type FetchedManifest, type ImageIndex, type ImageManifest };
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
 
 /** Fetches a manifest by tag or digest, verifying its digest and size cap. */
 export async function getManifest(client: RegistryClient, repository: string, identifier: string, options: { signal?: AbortSignal; subject?: string } = {}): Promise<FetchedManifest> {
@@ -29,19 +26,19 @@ export async function getManifest(client: RegistryClient, repository: string, id
     headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') },
     signal: options.signal,
   });
-  const declared = Number(headerValue(response.headers['content-length']) ?? '0');
+  const declared = Number(firstHeader(response.headers['content-length']) ?? '0');
   if (declared > MANIFEST_SIZE_LIMIT) {
     response.body.destroy();
     throw new FerryError('MANIFEST_TOO_LARGE', `${subject}: manifest is ${declared} bytes, over the ${MANIFEST_SIZE_LIMIT}-byte limit`, { size: declared });
   }
   const bytes = await readCapped(response.body, MANIFEST_SIZE_LIMIT, subject);
-  const served = headerValue(response.headers['docker-content-digest']);
+  const served = firstHeader(response.headers['docker-content-digest']);
   const expected = isDigest(identifier) ? identifier : served !== undefined && isDigest(served) ? served : undefined;
   const digest = expected ? digestWithAlgorithmOf(expected, bytes) : sha256Digest(bytes);
   if (expected !== undefined && digest !== expected) {
     throw new FerryError('DIGEST_MISMATCH', `${subject}: manifest digest ${digest} does not match ${expected}`, { expected, actual: digest });
   }
-  return parseManifest(bytes, headerValue(response.headers['content-type']), digest, subject);
+  return parseManifest(bytes, firstHeader(response.headers['content-type']), digest, subject);
 }
 
 /** Asks whether a manifest exists without fetching it; undefined when it does not. */
@@ -63,9 +60,9 @@ export async function headManifest(
   await response.body.dump();
   if (response.statusCode === 404) return undefined;
   return {
-    digest: headerValue(response.headers['docker-content-digest']),
-    mediaType: headerValue(response.headers['content-type']),
-    size: Number(headerValue(response.headers['content-length']) ?? '0'),
+    digest: firstHeader(response.headers['docker-content-digest']),
+    mediaType: firstHeader(response.headers['content-type']),
+    size: Number(firstHeader(response.headers['content-length']) ?? '0'),
   };
 }
 
@@ -87,7 +84,7 @@ export async function putManifest(client: RegistryClient, repository: string, id
     signal,
   });
   await response.body.dump();
-  const stored = headerValue(response.headers['docker-content-digest']);
+  const stored = firstHeader(response.headers['docker-content-digest']);
   if (stored !== undefined && isDigest(stored) && parseDigest(stored).algorithm === parseDigest(digest).algorithm && stored !== digest) {
     throw new FerryError('DIGEST_MISMATCH', `${subject}: registry stored the manifest as ${stored}, expected ${digest}`, { expected: digest, actual: stored });
   }

@@ -10,6 +10,7 @@ import { FerryError } from '../../../src-shared/errors.ts';
 import type { Scope } from './auth.ts';
 import type { RegistryClient } from './client.ts';
 import { RegistryError } from './errors.ts';
+import { firstHeader } from './response-body.ts';
 import { listRepositoriesPage } from './tags.ts';
 import { uploadBlob } from './uploads.ts';
 
@@ -68,10 +69,6 @@ export function probeScopes(repository: string): Scope[] {
   return [{ repository, actions: ['pull', 'push', 'delete'] }];
 }
 
-function headerText(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
 /**
  * Opens an upload session in `repository` (`POST /v2/<name>/blobs/uploads/`) and returns its Location.
  * Retried like any bodiless request (a 429, a 503, a dropped connection): one throttled answer must not
@@ -89,7 +86,7 @@ export async function startProbeUpload(client: RegistryClient, repository: strin
       signal,
     });
     await response.body.dump();
-    const location = headerText(response.headers.location);
+    const location = firstHeader(response.headers.location);
     if (!location) throw new FerryError('REGISTRY_ERROR', `${subject}: the registry opened an upload without a Location`);
     return location;
   }, signal);
@@ -111,7 +108,7 @@ export async function patchProbeUpload(client: RegistryClient, repository: strin
       body: bytes,
     });
     await response.body.dump();
-    return headerText(response.headers.location) ?? location;
+    return firstHeader(response.headers.location) ?? location;
   }, signal);
 }
 

@@ -5,6 +5,7 @@
  * started and cancelled completes no blob, so Distribution lists no new
  * repository afterwards (it lists a name once a blob was linked into it).
  */
+import { pathDepth } from '../reference.ts';
 import type { RegistryClient } from './client.ts';
 import { cancelProbeUpload, isAccessRefusal, refusalWords, startProbeUpload, type ProbeRefusal } from './probe-access.ts';
 
@@ -61,7 +62,7 @@ function isNameUnknown(refusal: ProbeRefusal): boolean {
  * Only a refusal of the name counts as the limit ({@link isNameRefusal}); any other ends the probe unknown.
  */
 export async function probeDepth(client: RegistryClient, prefix: string, nonce: string, ceiling: number, signal?: AbortSignal): Promise<DepthFinding> {
-  const first = (prefix === '' ? 0 : prefix.split('/').length) + 1;
+  const first = pathDepth(prefix) + 1;
   const finding: DepthFinding = {
     deepestAccepted: undefined,
     limitAt: undefined,

@@ -18,6 +18,11 @@ import { FerryError } from '../../../src-shared/errors.ts';
 /** Response headers as undici parses them: lower-case names, repeated ones as arrays. */
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
+/** The first value of a response header that may come repeated (undici gives an array then): Location, Content-Type, Retry-After. */
+export function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
 /** One response: the status and headers, and the body as the caller reads, dumps or destroys it. */
 export interface RegistryResponse {
   readonly statusCode: number;

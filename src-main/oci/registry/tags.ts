@@ -8,6 +8,7 @@ import { CatalogPageSchema, TagListPageSchema } from '../../../src-shared/schema
 import { parseStrictJson } from '../../../src-shared/strict-json.ts';
 import { CATALOG_SCOPE } from './auth.ts';
 import { readCapped, type RegistryClient } from './client.ts';
+import { RegistryError } from './errors.ts';
 
 /** Tags asked for per page; registries cap it themselves, this only saves round trips. */
 const PAGE_SIZE = 1000;
@@ -109,4 +110,19 @@ export function listRepositoriesPage(client: RegistryClient, page: { last?: stri
 /** One page of a repository's tags (`GET /v2/<name>/tags/list`). */
 export function listTagsPage(client: RegistryClient, repository: string, page: { last?: string; n?: number } = {}, signal?: AbortSignal): Promise<ListingPage> {
   return listingPage(client, `/v2/${repository}/tags/list${pageQuery(page)}`, 'tags', { scopes: [{ repository, actions: ['pull'] }], subject: `tags of ${client.registry}/${repository}`, signal });
+}
+
+/**
+ * Whether `repository` exists, by one `GET tags/list?n=1`: true when it answers, false on 404 (NAME_UNKNOWN).
+ * Any other failure is thrown: the caller decides what an unanswered question means (the registry check
+ * reads it as "cannot tell", the import preflight as a failure). The one existence test every caller shares.
+ */
+export async function repositoryExists(client: RegistryClient, repository: string, signal?: AbortSignal): Promise<boolean> {
+  try {
+    await listTagsPage(client, repository, { n: 1 }, signal);
+    return true;
+  } catch (error) {
+    if (error instanceof RegistryError && error.status === 404) return false;
+    throw error;
+  }
 }
