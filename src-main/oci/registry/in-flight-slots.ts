@@ -13,18 +13,12 @@
  * holds its slot while its body is read cannot starve the upload.
  */
 import { FerryError } from '../../../src-shared/errors.ts';
-
-interface SlotWaiter {
-  resolve: (release: () => void) => void;
-  reject: (error: unknown) => void;
-  signal: AbortSignal | undefined;
-  onAbort: () => void;
-}
+import { abortReason, WaitQueue } from './wait-queue.ts';
 
 /** Counts the requests out at once and queues the rest in order; an aborted waiter leaves at once. */
 export class InFlightSlots {
   private used = 0;
-  private readonly waiting: SlotWaiter[] = [];
+  private readonly waiting = new WaitQueue<() => void>();
   private closed = false;
 
   constructor(readonly size: number) {}
@@ -36,35 +30,19 @@ export class InFlightSlots {
 
   /** Waits for a free slot; resolves with its release, which may be called any number of times. */
   acquire(signal?: AbortSignal): Promise<() => void> {
-    if (signal?.aborted) return Promise.reject(reasonOf(signal));
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
     if (this.closed) return Promise.reject(new FerryError('CANCELLED', 'the registry client was closed'));
     if (this.used < this.size && this.waiting.length === 0) {
       this.used += 1;
       return Promise.resolve(this.releaser());
     }
-    return new Promise((resolve, reject) => {
-      const waiter: SlotWaiter = {
-        resolve,
-        reject,
-        signal,
-        onAbort: () => {
-          const index = this.waiting.indexOf(waiter);
-          if (index >= 0) this.waiting.splice(index, 1);
-          reject(reasonOf(signal as AbortSignal));
-        },
-      };
-      signal?.addEventListener('abort', waiter.onAbort, { once: true });
-      this.waiting.push(waiter);
-    });
+    return this.waiting.wait(signal);
   }
 
   /** Fails every waiter (the client is closing). */
   close(): void {
     this.closed = true;
-    for (const waiter of this.waiting.splice(0)) {
-      waiter.signal?.removeEventListener('abort', waiter.onAbort);
-      waiter.reject(new FerryError('CANCELLED', 'the registry client was closed'));
-    }
+    this.waiting.rejectAll(new FerryError('CANCELLED', 'the registry client was closed'));
   }
 
   private releaser(): () => void {
@@ -72,18 +50,8 @@ export class InFlightSlots {
     return () => {
       if (released) return;
       released = true;
-      const next = this.waiting.shift();
-      if (next === undefined) {
-        this.used -= 1;
-        return;
-      }
-      // The slot passes straight to the next waiter: the count stays.
-      next.signal?.removeEventListener('abort', next.onAbort);
-      next.resolve(this.releaser());
+      // The slot passes straight to the next waiter (the count stays), else it is free again.
+      if (!this.waiting.serveNext(this.releaser())) this.used -= 1;
     };
   }
-}
-
-function reasonOf(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error('request aborted');
 }

@@ -22,6 +22,7 @@
  */
 import { FerryError } from '../../../src-shared/errors.ts';
 import { RATE_LIMIT_RANGE } from '../../../src-shared/model/throttling.ts';
+import { abortReason, WaitQueue } from './wait-queue.ts';
 
 /**
  * Slack added to every second of the budget: a request handed over exactly
@@ -31,18 +32,6 @@ import { RATE_LIMIT_RANGE } from '../../../src-shared/model/throttling.ts';
  */
 export const PACING_SLACK_MS = 20;
 
-interface Waiter {
-  resolve: () => void;
-  reject: (error: unknown) => void;
-  signal: AbortSignal | undefined;
-  onAbort: () => void;
-}
-
-/** The reason a request that was cancelled while waiting carries: the signal's own, as undici would give. */
-function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error('request aborted');
-}
-
 /** Paces the requests to one registry host; see the module comment for the guarantee. */
 export class RequestPacer {
   /** Milliseconds between two requests, or undefined when no rate is set (holds only). */
@@ -51,7 +40,7 @@ export class RequestPacer {
   private nextAt = Number.NEGATIVE_INFINITY;
   /** Until when every request waits, after a 429 asked for a pause. */
   private heldUntil = Number.NEGATIVE_INFINITY;
-  private readonly waiting: Waiter[] = [];
+  private readonly waiting = new WaitQueue<void>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -81,21 +70,9 @@ export class RequestPacer {
       this.take();
       return;
     }
-    await new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        signal,
-        onAbort: () => {
-          const index = this.waiting.indexOf(waiter);
-          if (index >= 0) this.waiting.splice(index, 1);
-          reject(abortReason(signal as AbortSignal));
-        },
-      };
-      signal?.addEventListener('abort', waiter.onAbort, { once: true });
-      this.waiting.push(waiter);
-      this.schedule();
-    });
+    const served = this.waiting.wait(signal);
+    this.schedule();
+    await served;
   }
 
   /** Makes every request to the host wait `ms` from now (a 429's Retry-After or reset); a shorter hold never shortens a longer one. */
@@ -128,10 +105,7 @@ export class RequestPacer {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    for (const waiter of this.waiting.splice(0)) {
-      waiter.signal?.removeEventListener('abort', waiter.onAbort);
-      waiter.reject(new FerryError('CANCELLED', 'the registry client was closed'));
-    }
+    this.waiting.rejectAll(new FerryError('CANCELLED', 'the registry client was closed'));
   }
 
   private ready(): boolean {
@@ -154,10 +128,8 @@ export class RequestPacer {
   private fire(): void {
     this.timer = undefined;
     while (this.waiting.length > 0 && this.ready()) {
-      const waiter = this.waiting.shift() as Waiter;
-      waiter.signal?.removeEventListener('abort', waiter.onAbort);
       this.take();
-      waiter.resolve();
+      this.waiting.serveNext();
     }
     this.schedule();
   }
